@@ -1,0 +1,79 @@
+/**
+ * Resolves client options against the environment: base URL and auth token.
+ * Both clients go through here, so the rules are written once.
+ */
+import { DEFAULT_SIGLUME_API_BASE } from './constants.js';
+import { SiglumeValidationError } from './errors.js';
+import { isLoopbackHost } from './validation.js';
+
+function env(name: string): string | undefined {
+  const value = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/**
+ * Validates and normalizes a base URL: https, or http on localhost /
+ * 127.0.0.1 / [::1]; no userinfo; trailing slashes dropped.
+ */
+export function normalizeBaseUrl(raw: string, field = 'base_url'): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new SiglumeValidationError(field, `Invalid ${field}: must be an absolute URL such as ${DEFAULT_SIGLUME_API_BASE}`);
+  }
+  if (url.username || url.password) {
+    throw new SiglumeValidationError(field, `Invalid ${field}: must not contain a username or password`);
+  }
+  if (!(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname)))) {
+    throw new SiglumeValidationError(
+      field,
+      `Invalid ${field}: must use https (http is allowed only for localhost, 127.0.0.1 and [::1])`,
+    );
+  }
+  if (url.search || url.hash) {
+    throw new SiglumeValidationError(field, `Invalid ${field}: must not contain a query or fragment`);
+  }
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+}
+
+/** Base URL from the option, else `SIGLUME_API_BASE`, else the default. */
+export function resolveBaseUrl(option: string | undefined): string {
+  if (option !== undefined) return normalizeBaseUrl(option, 'base_url');
+  const fromEnv = env('SIGLUME_API_BASE');
+  if (fromEnv !== undefined) return normalizeBaseUrl(fromEnv, 'SIGLUME_API_BASE');
+  return DEFAULT_SIGLUME_API_BASE;
+}
+
+/**
+ * Auth token from the option, else the environment. The merchant client reads
+ * `SIGLUME_MERCHANT_AUTH_TOKEN` then `SIGLUME_AUTH_TOKEN`; the buyer client
+ * only `SIGLUME_AUTH_TOKEN`. Developer Portal keys (`cli_…`) are refused.
+ * Error messages name where the token came from, never the token.
+ */
+export function resolveAuthToken(option: string | undefined, kind: 'merchant' | 'buyer'): string {
+  const sources: Array<[string, string | undefined]> = [['auth_token', option]];
+  if (kind === 'merchant') sources.push(['SIGLUME_MERCHANT_AUTH_TOKEN', env('SIGLUME_MERCHANT_AUTH_TOKEN')]);
+  sources.push(['SIGLUME_AUTH_TOKEN', env('SIGLUME_AUTH_TOKEN')]);
+  for (const [source, value] of sources) {
+    if (value === undefined || value === '') continue;
+    if (typeof value !== 'string') {
+      throw new SiglumeValidationError(source, `Invalid ${source}: must be a string`, { code: 'INVALID_AUTH_TOKEN' });
+    }
+    if (value.trim() !== value || /\s/.test(value)) {
+      throw new SiglumeValidationError(source, `Invalid ${source}: must not contain whitespace`, { code: 'INVALID_AUTH_TOKEN' });
+    }
+    if (value.startsWith('cli_')) {
+      throw new SiglumeValidationError(
+        source,
+        `Invalid ${source}: this looks like a Developer Portal key (prefix "cli_"), which the Direct Request Payment API does not accept. Use a ${kind} auth token.`,
+        { code: 'INVALID_AUTH_TOKEN' },
+      );
+    }
+    return value;
+  }
+  const names = kind === 'merchant' ? 'SIGLUME_MERCHANT_AUTH_TOKEN or SIGLUME_AUTH_TOKEN' : 'SIGLUME_AUTH_TOKEN';
+  throw new SiglumeValidationError('auth_token', `Missing auth token: pass the auth_token option or set ${names}.`, {
+    code: 'MISSING_AUTH_TOKEN',
+  });
+}

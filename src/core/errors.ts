@@ -1,0 +1,185 @@
+/**
+ * The SDK's one error tree. Every failure the SDK raises is an instance of
+ * {@link SiglumeDirectRequestPaymentError}; catch that to catch everything.
+ *
+ * ```text
+ * SiglumeDirectRequestPaymentError            bad input, configuration
+ * ├─ SiglumeValidationError                   a named input field is invalid
+ * ├─ SiglumeConnectionError                   no HTTP response (DNS, reset, refused)
+ * │  └─ SiglumeTimeoutError                   no response within timeout_ms
+ * ├─ SiglumeApiError                          the API answered with an error
+ * │  ├─ SiglumeAuthenticationError            401
+ * │  ├─ SiglumePermissionError                403
+ * │  ├─ SiglumeNotFoundError                  404
+ * │  ├─ SiglumeConflictError                  409
+ * │  ├─ SiglumeRateLimitError                 429
+ * │  ├─ SiglumeServerError                    5xx
+ * │  ├─ SiglumeInvalidResponseError           502 INVALID_JSON_RESPONSE / INVALID_RESPONSE_SHAPE
+ * │  └─ HostedCheckoutNotAvailableError       409 HOSTED_CHECKOUT_NOT_ENABLED
+ * ├─ SiglumeWebhookSignatureError             webhook header / signature / timestamp
+ * └─ SiglumeWebhookPayloadError               webhook body is not a valid event
+ * ```
+ *
+ * Error messages never contain auth tokens or signing secrets.
+ */
+
+/** Root of every error the SDK throws. */
+export class SiglumeDirectRequestPaymentError extends Error {
+  /** Machine-readable code, e.g. `INVALID_INPUT`, `HTTP_404`, `CONNECTION_ERROR`. */
+  readonly code: string;
+
+  constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = options.code ?? 'SDRP_ERROR';
+  }
+}
+
+/**
+ * An input (method argument, client option, environment value) failed
+ * validation before any request was sent. `field` names it, e.g. `amount_minor`
+ * or `checkout_allowed_origins[1]`.
+ */
+export class SiglumeValidationError extends SiglumeDirectRequestPaymentError {
+  /** Path of the offending field. */
+  readonly field: string;
+
+  constructor(field: string, message: string, options: { code?: string; cause?: unknown } = {}) {
+    super(message, { code: options.code ?? 'INVALID_INPUT', cause: options.cause });
+    this.field = field;
+  }
+}
+
+/** The request never got an HTTP response (refused, reset, DNS failure). The original error is in `cause`. */
+export class SiglumeConnectionError extends SiglumeDirectRequestPaymentError {
+  constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
+    super(message, { code: options.code ?? 'CONNECTION_ERROR', cause: options.cause });
+  }
+}
+
+/** No response arrived within `timeout_ms`. */
+export class SiglumeTimeoutError extends SiglumeConnectionError {
+  /** The per-attempt timeout that elapsed. */
+  readonly timeout_ms: number;
+
+  constructor(timeoutMs: number, options: { cause?: unknown } = {}) {
+    super(`Request timed out after ${timeoutMs} ms`, { code: 'TIMEOUT', cause: options.cause });
+    this.timeout_ms = timeoutMs;
+  }
+}
+
+/** Fields carried by every {@link SiglumeApiError}. */
+export interface SiglumeApiErrorInit {
+  status: number;
+  code: string;
+  message: string;
+  /** The parsed error body, if any. */
+  data?: unknown;
+  request_id?: string | null;
+  trace_id?: string | null;
+  /** Parsed `Retry-After` in milliseconds, when the response carried one. */
+  retry_after_ms?: number | null;
+  cause?: unknown;
+}
+
+/** The API answered with an error status (or an unusable body). */
+export class SiglumeApiError extends SiglumeDirectRequestPaymentError {
+  /** HTTP status (502 for a body that is not JSON). */
+  readonly status: number;
+  /** The parsed error body (`{ error: { code, message } }` or `{ code, message }`). */
+  readonly data: unknown;
+  /** `meta.request_id` of the error envelope; quote it to Siglume support. */
+  readonly request_id: string | null;
+  /** `meta.trace_id` of the error envelope. */
+  readonly trace_id: string | null;
+
+  constructor(init: SiglumeApiErrorInit) {
+    super(init.message, { code: init.code, cause: init.cause });
+    this.status = init.status;
+    this.data = init.data ?? null;
+    this.request_id = init.request_id ?? null;
+    this.trace_id = init.trace_id ?? null;
+  }
+
+  /**
+   * Picks the subclass for a status. This is the only place that maps HTTP
+   * statuses to classes, so `instanceof` checks stay consistent.
+   */
+  static generate(init: SiglumeApiErrorInit): SiglumeApiError {
+    const s = init.status;
+    if (s === 401) return new SiglumeAuthenticationError(init);
+    if (s === 403) return new SiglumePermissionError(init);
+    if (s === 404) return new SiglumeNotFoundError(init);
+    if (s === 409) return new SiglumeConflictError(init);
+    if (s === 429) return new SiglumeRateLimitError(init);
+    if (s >= 500) return new SiglumeServerError(init);
+    return new SiglumeApiError(init);
+  }
+}
+
+/** 401: the token is missing, wrong, expired or revoked. */
+export class SiglumeAuthenticationError extends SiglumeApiError {}
+/** 403: the token is valid but may not do this (e.g. a buyer token on a merchant route). */
+export class SiglumePermissionError extends SiglumeApiError {}
+/** 404: no such resource (or route). */
+export class SiglumeNotFoundError extends SiglumeApiError {}
+/** 409: the request conflicts with the resource's state. Never retried. */
+export class SiglumeConflictError extends SiglumeApiError {}
+/** 429: too many requests; retried automatically, honouring `Retry-After`. */
+export class SiglumeRateLimitError extends SiglumeApiError {
+  /** `Retry-After` in milliseconds, when present. */
+  readonly retry_after_ms: number | null;
+  constructor(init: SiglumeApiErrorInit) {
+    super(init);
+    this.retry_after_ms = init.retry_after_ms ?? null;
+  }
+}
+/** 5xx: Siglume had a problem; 502/503/504 are retried automatically. */
+export class SiglumeServerError extends SiglumeApiError {}
+
+/**
+ * The response could not be used: not JSON (`INVALID_JSON_RESPONSE`, status
+ * 502) or missing a field the SDK relies on (`INVALID_RESPONSE_SHAPE`; the
+ * message names the field).
+ */
+export class SiglumeInvalidResponseError extends SiglumeApiError {}
+
+/**
+ * Hosted Checkout is not enabled for this merchant or environment. Raised by
+ * the checkout-session calls for a 409 `HOSTED_CHECKOUT_NOT_ENABLED` /
+ * `FEATURE_DISABLED` and for a 404 `HTTP_404` / `NOT_FOUND` /
+ * `ROUTE_NOT_FOUND` / `FEATURE_DISABLED`. `status` is always 409 and `code`
+ * always `HOSTED_CHECKOUT_NOT_ENABLED`; what the server actually sent is in
+ * `upstream_status` and `upstream_code`.
+ */
+export class HostedCheckoutNotAvailableError extends SiglumeApiError {
+  readonly upstream_status: number;
+  readonly upstream_code: string;
+
+  constructor(init: SiglumeApiErrorInit) {
+    super({
+      ...init,
+      status: 409,
+      code: 'HOSTED_CHECKOUT_NOT_ENABLED',
+      message:
+        `Hosted Checkout is not available for this merchant (${init.status} ${init.code}: ${init.message}). ` +
+        'Enable Hosted Checkout for the merchant in Siglume, or check SIGLUME_API_BASE.',
+    });
+    this.upstream_status = init.status;
+    this.upstream_code = init.code;
+  }
+}
+
+/** The webhook signature header is missing or malformed, the signature does not match, or the timestamp is outside the tolerance. Answer 400. */
+export class SiglumeWebhookSignatureError extends SiglumeDirectRequestPaymentError {
+  constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
+    super(message, { code: options.code ?? 'WEBHOOK_SIGNATURE_INVALID', cause: options.cause });
+  }
+}
+
+/** The webhook body is not a usable event, or was passed as a parsed object instead of the raw bytes. */
+export class SiglumeWebhookPayloadError extends SiglumeDirectRequestPaymentError {
+  constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
+    super(message, { code: options.code ?? 'WEBHOOK_PAYLOAD_INVALID', cause: options.cause });
+  }
+}
