@@ -1,0 +1,247 @@
+/**
+ * The one request loop. Timeouts, retries, idempotency keys, envelope
+ * unwrapping, response validation and error mapping live here and nowhere
+ * else; client methods only describe a request ({@link RequestSpec}).
+ */
+import { randomId } from './crypto.js';
+import {
+  SiglumeApiError,
+  SiglumeConnectionError,
+  SiglumeInvalidResponseError,
+  SiglumeTimeoutError,
+} from './errors.js';
+import { MAX_RETRY_AFTER_MS, parseRetryAfter, retryDelay, shouldRetry } from './retry.js';
+import { defaultSender, fetchSender, type SentResponse, type Sender } from './sender.js';
+import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from './constants.js';
+import type { FetchLike, RequestSpec } from './transport-types.js';
+import { DIRECT_REQUEST_PAYMENT_SDK_VERSION } from '../version.js';
+
+/** Resolved transport settings (validated by the client that builds it). */
+export interface TransportInit {
+  base_url: string;
+  auth_token: string;
+  fetch?: FetchLike;
+  timeout_ms?: number;
+  max_retries?: number;
+  user_agent?: string;
+  /** Test seam: the jitter source for backoff. */
+  random?: () => number;
+}
+
+type Envelope = { data?: unknown; meta?: { request_id?: unknown; trace_id?: unknown } };
+
+function asString(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Sends requests to the Siglume API for one client. */
+export class Transport {
+  /** Normalized API base URL, without a trailing slash. */
+  readonly base_url: string;
+  // Private fields: the token cannot be read, serialized or inspected from outside.
+  readonly #token: string;
+  readonly #sender: Sender | null;
+  readonly #timeoutMs: number;
+  readonly #maxRetries: number;
+  readonly #userAgent: string;
+  readonly #random: () => number;
+
+  constructor(init: TransportInit) {
+    this.base_url = init.base_url;
+    this.#token = init.auth_token;
+    this.#sender = init.fetch ? fetchSender(init.fetch) : null;
+    this.#timeoutMs = init.timeout_ms ?? DEFAULT_TIMEOUT_MS;
+    this.#maxRetries = init.max_retries ?? DEFAULT_MAX_RETRIES;
+    this.#userAgent = init.user_agent ?? `@siglume/direct-request-payment/${DIRECT_REQUEST_PAYMENT_SDK_VERSION}`;
+    this.#random = init.random ?? Math.random;
+  }
+
+  /** Sends `spec`, retrying what is safe to retry, and returns the unwrapped `data`. */
+  async request<T>(spec: RequestSpec<T>): Promise<T> {
+    const url = this.#url(spec);
+    const mutating = spec.method !== 'GET';
+    const headers: Record<string, string> = {
+      Accept: 'application/json',
+      Authorization: `Bearer ${this.#token}`,
+      'User-Agent': this.#userAgent,
+    };
+    let body: string | undefined;
+    if (spec.body !== undefined) {
+      body = JSON.stringify(spec.body);
+      headers['Content-Type'] = 'application/json';
+    }
+    // Generated once per call, so every retry of this call carries the same key
+    // and the server can deduplicate it.
+    if (mutating) headers['Idempotency-Key'] = spec.options?.idempotency_key ?? randomId();
+
+    const maxRetries = spec.options?.max_retries ?? this.#maxRetries;
+    const timeoutMs = spec.options?.timeout_ms ?? this.#timeoutMs;
+    const userSignal = spec.options?.signal;
+    const sender = this.#sender ?? (await defaultSender());
+
+    for (let attempt = 0; ; attempt++) {
+      let response: SentResponse;
+      try {
+        response = await this.#attempt(sender, url, { method: spec.method, headers, body }, timeoutMs, userSignal);
+      } catch (error) {
+        const err = error as SiglumeConnectionError;
+        if (err.code !== 'REQUEST_ABORTED' && shouldRetry({ kind: 'connection_error' }, attempt, maxRetries)) {
+          await this.#wait(retryDelay(attempt, this.#random()), userSignal);
+          continue;
+        }
+        throw err;
+      }
+
+      if (response.status >= 200 && response.status < 300) return this.#success(spec, response);
+
+      const apiError = this.#failure(spec, response);
+      const retryAfter = parseRetryAfter(response.header);
+      const waitMs = retryAfter ?? retryDelay(attempt, this.#random());
+      if (
+        shouldRetry({ kind: 'response', status: response.status }, attempt, maxRetries) &&
+        waitMs <= MAX_RETRY_AFTER_MS
+      ) {
+        await this.#wait(waitMs, userSignal);
+        continue;
+      }
+      throw spec.mapError ? spec.mapError(apiError) : apiError;
+    }
+  }
+
+  #url(spec: RequestSpec<unknown>): string {
+    let url = this.base_url + spec.path;
+    if (spec.query) {
+      const params = new URLSearchParams();
+      for (const [key, value] of spec.query) if (value !== undefined) params.append(key, String(value));
+      const qs = params.toString();
+      if (qs) url += `?${qs}`;
+    }
+    return url;
+  }
+
+  async #attempt(
+    sender: Sender,
+    url: string,
+    init: { method: string; headers: Record<string, string>; body: string | undefined },
+    timeoutMs: number,
+    userSignal: AbortSignal | undefined,
+  ): Promise<SentResponse> {
+    if (userSignal?.aborted) throw aborted(userSignal.reason);
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = userSignal ? AbortSignal.any([timeout, userSignal]) : timeout;
+    try {
+      return await sender(url, { ...init, headers: { ...init.headers }, signal });
+    } catch (error) {
+      if (userSignal?.aborted) throw aborted(error);
+      if (timeout.aborted) throw new SiglumeTimeoutError(timeoutMs, { cause: error });
+      const detail = describeCause(error);
+      throw new SiglumeConnectionError(
+        `Could not reach the Siglume API at ${new URL(url).origin}${detail ? ` (${detail})` : ''}. Check SIGLUME_API_BASE and your network.`,
+        { cause: error },
+      );
+    }
+  }
+
+  async #wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    try {
+      await sleep(ms, signal);
+    } catch (reason) {
+      throw aborted(reason);
+    }
+  }
+
+  #success<T>(spec: RequestSpec<T>, response: SentResponse): T {
+    let parsed: unknown = {};
+    if (response.text.trim() !== '') {
+      try {
+        parsed = JSON.parse(response.text);
+      } catch (error) {
+        throw invalidJson(spec, response, error);
+      }
+    }
+    const envelope = parsed as Envelope;
+    const data =
+      parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) && 'data' in envelope
+        ? envelope.data
+        : parsed;
+    if (!spec.schema) return data as T;
+    const result = spec.schema.safeParse(data);
+    if (result.success) return result.data;
+    const issue = result.error.issues[0]!;
+    const field = issue.path.map(String).join('.') || '(body)';
+    throw new SiglumeInvalidResponseError({
+      status: 502,
+      code: 'INVALID_RESPONSE_SHAPE',
+      message: `Unexpected response from ${spec.method} ${spec.path}: ${field} ${issue.message}. The API may be newer than this SDK, or SIGLUME_API_BASE points at something else.`,
+      data,
+      ...meta(parsed, response),
+    });
+  }
+
+  #failure(spec: RequestSpec<unknown>, response: SentResponse): SiglumeApiError {
+    let parsed: unknown;
+    try {
+      parsed = response.text.trim() === '' ? {} : JSON.parse(response.text);
+    } catch (error) {
+      return invalidJson(spec, response, error);
+    }
+    const body = (parsed ?? {}) as { error?: { code?: unknown; message?: unknown }; code?: unknown; message?: unknown };
+    const nested = body.error && typeof body.error === 'object' ? body.error : undefined;
+    const code = asString(nested?.code) ?? asString(body.code) ?? `HTTP_${response.status}`;
+    const message =
+      asString(nested?.message) ?? asString(body.message) ?? (response.statusText || `HTTP ${response.status}`);
+    return SiglumeApiError.generate({
+      status: response.status,
+      code,
+      message,
+      data: parsed,
+      retry_after_ms: parseRetryAfter(response.header),
+      ...meta(parsed, response),
+    });
+  }
+}
+
+function meta(parsed: unknown, response: SentResponse): { request_id: string | null; trace_id: string | null } {
+  const m = parsed && typeof parsed === 'object' ? (parsed as Envelope).meta : undefined;
+  return {
+    request_id: asString(m?.request_id) ?? response.header('x-request-id'),
+    trace_id: asString(m?.trace_id) ?? response.header('x-trace-id'),
+  };
+}
+
+function invalidJson(spec: RequestSpec<unknown>, response: SentResponse, cause: unknown): SiglumeInvalidResponseError {
+  return new SiglumeInvalidResponseError({
+    status: 502,
+    code: 'INVALID_JSON_RESPONSE',
+    message: `The Siglume API answered ${spec.method} ${spec.path} with HTTP ${response.status} and a body that is not JSON. Check SIGLUME_API_BASE points at the Siglume API.`,
+    data: { http_status: response.status },
+    request_id: response.header('x-request-id'),
+    trace_id: response.header('x-trace-id'),
+    cause,
+  });
+}
+
+function aborted(cause: unknown): SiglumeConnectionError {
+  return new SiglumeConnectionError('The request was aborted by the caller.', { code: 'REQUEST_ABORTED', cause });
+}
+
+function describeCause(error: unknown): string {
+  const e = error as { code?: unknown; cause?: { code?: unknown }; message?: unknown };
+  const code = asString(e?.code) ?? asString(e?.cause?.code);
+  return code ?? (typeof e?.message === 'string' ? e.message : '');
+}

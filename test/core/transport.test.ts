@@ -1,0 +1,272 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  SiglumeApiError,
+  SiglumeAuthenticationError,
+  SiglumeConflictError,
+  SiglumeConnectionError,
+  SiglumeInvalidResponseError,
+  SiglumeNotFoundError,
+  SiglumeRateLimitError,
+  SiglumeServerError,
+  SiglumeTimeoutError,
+  SiglumeValidationError,
+} from '../../src/core/errors.js';
+import { Transport } from '../../src/core/transport.js';
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void;
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  socket: unknown;
+}
+
+let server: http.Server;
+let base: string;
+let script: Handler[] = [];
+let seen: Seen[] = [];
+const hung = new Set<http.ServerResponse>();
+
+function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      seen.push({ method: req.method!, url: req.url!, headers: req.headers, body, socket: req.socket });
+      const handler = script.shift() ?? ((_q, r) => json(r, 200, { data: { ok: true } }));
+      handler(req, res, body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+});
+
+afterAll(async () => {
+  for (const res of hung) res.destroy();
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+beforeEach(() => {
+  script = [];
+  seen = [];
+});
+
+function transport(extra: Partial<ConstructorParameters<typeof Transport>[0]> = {}) {
+  // random() = 1 takes the shortest jittered delay (375 ms, 750 ms), keeping the suite quick.
+  return new Transport({ base_url: base, auth_token: 'tok_secret_value', random: () => 1, ...extra });
+}
+
+describe('Transport', () => {
+  describe('when the server answers 200', () => {
+    it('sends the documented headers and unwraps the data envelope', async () => {
+      script.push((_q, r) => json(r, 200, { data: { id: 'x' }, meta: { request_id: 'req_1' } }));
+      const out = await transport().request({ method: 'POST', path: '/things', body: { a: 1 } });
+      expect(out).toEqual({ id: 'x' });
+      const h = seen[0]!.headers;
+      expect(h.authorization).toBe('Bearer tok_secret_value');
+      expect(h.accept).toBe('application/json');
+      expect(h['content-type']).toBe('application/json');
+      expect(h['user-agent']).toMatch(/^@siglume\/direct-request-payment\/\d+\.\d+\.\d+/);
+      expect(h['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
+      expect(JSON.parse(seen[0]!.body)).toEqual({ a: 1 });
+    });
+
+    it('sends no body, content type or idempotency key on a GET and keeps the query order', async () => {
+      await transport().request({
+        method: 'GET',
+        path: '/q',
+        query: [['b', 'two'], ['skip', undefined], ['a', 1], ['c', true]],
+      });
+      expect(seen[0]!.url).toBe('/v1/q?b=two&a=1&c=true');
+      expect(seen[0]!.headers['content-type']).toBeUndefined();
+      expect(seen[0]!.headers['idempotency-key']).toBeUndefined();
+    });
+
+    it('returns {} for an empty body and a body without data as is', async () => {
+      script.push((_q, r) => r.writeHead(200).end());
+      script.push((_q, r) => json(r, 200, { items: [1] }));
+      expect(await transport().request({ method: 'GET', path: '/e' })).toEqual({});
+      expect(await transport().request({ method: 'GET', path: '/e' })).toEqual({ items: [1] });
+    });
+
+    it('reuses keep-alive connections across sequential requests', async () => {
+      const t = transport();
+      for (let i = 0; i < 10; i++) await t.request({ method: 'GET', path: '/k' });
+      // undici may open a second socket while the first is being released; without
+      // keep-alive there would be ten.
+      expect(new Set(seen.map((s) => s.socket)).size).toBeLessThanOrEqual(2);
+    });
+
+    it('raises INVALID_JSON_RESPONSE with status 502 for a body that is not JSON', async () => {
+      script.push((_q, r) => r.writeHead(200, { 'content-type': 'text/html' }).end('<html>oops</html>'));
+      const err = await transport().request({ method: 'GET', path: '/h' }).catch((e) => e);
+      expect(err).toBeInstanceOf(SiglumeApiError);
+      expect(err).toMatchObject({ status: 502, code: 'INVALID_JSON_RESPONSE' });
+      expect(seen).toHaveLength(1);
+    });
+  });
+
+  describe('when the server answers an error envelope', () => {
+    it.each([
+      [400, SiglumeApiError],
+      [401, SiglumeAuthenticationError],
+      [404, SiglumeNotFoundError],
+      [409, SiglumeConflictError],
+    ])('does not retry a %i and throws its typed error with request ids', async (status, cls) => {
+      script.push((_q, r) =>
+        json(r, status, { error: { code: 'SOME_CODE', message: 'nope' }, meta: { request_id: 'req_9', trace_id: 'tr_9' } }),
+      );
+      const err = await transport().request({ method: 'POST', path: '/x', body: {} }).catch((e) => e);
+      expect(err).toBeInstanceOf(cls);
+      expect(err).toMatchObject({ status, code: 'SOME_CODE', message: 'nope', request_id: 'req_9', trace_id: 'tr_9' });
+      expect(seen).toHaveLength(1);
+    });
+
+    it('falls back to HTTP_<status> and the status text for a flat or empty error body', async () => {
+      script.push((_q, r) => r.writeHead(404).end());
+      const err = await transport().request({ method: 'GET', path: '/x' }).catch((e) => e);
+      expect(err).toMatchObject({ status: 404, code: 'HTTP_404', message: 'Not Found' });
+    });
+
+    it('reads a flat { code, message } body', async () => {
+      script.push((_q, r) => json(r, 422, { code: 'VALIDATION_ERROR', message: 'amount_minor is bad' }));
+      const err = await transport().request({ method: 'GET', path: '/x' }).catch((e) => e);
+      expect(err).toMatchObject({ status: 422, code: 'VALIDATION_ERROR', message: 'amount_minor is bad' });
+    });
+
+    it('applies the spec mapError before throwing', async () => {
+      script.push((_q, r) => json(r, 404, { error: { code: 'ROUTE_NOT_FOUND', message: 'x' } }));
+      const err = await transport()
+        .request({ method: 'GET', path: '/x', mapError: (e) => new SiglumeApiError({ status: 418, code: 'MAPPED', message: e.code }) })
+        .catch((e) => e);
+      expect(err).toMatchObject({ status: 418, code: 'MAPPED', message: 'ROUTE_NOT_FOUND' });
+    });
+  });
+
+  describe('when the server fails transiently', () => {
+    it('honours Retry-After on a 429 and then succeeds', async () => {
+      script.push((_q, r) => json(r, 429, { error: { code: 'RATE_LIMITED', message: 'slow down' } }, { 'retry-after': '1' }));
+      const started = Date.now();
+      const out = await transport().request({ method: 'GET', path: '/r' });
+      expect(out).toEqual({ ok: true });
+      expect(seen).toHaveLength(2);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    });
+
+    it('retries a POST after a 503 with the same Idempotency-Key', async () => {
+      script.push((_q, r) => json(r, 503, { error: { code: 'UNAVAILABLE', message: 'down' } }));
+      await transport().request({ method: 'POST', path: '/p', body: { n: 1 } });
+      expect(seen).toHaveLength(2);
+      expect(seen[0]!.headers['idempotency-key']).toBe(seen[1]!.headers['idempotency-key']);
+    });
+
+    it('keeps a caller-supplied Idempotency-Key on every attempt', async () => {
+      script.push((_q, r) => json(r, 502, {}), (_q, r) => json(r, 504, {}));
+      await transport().request({ method: 'POST', path: '/p', body: {}, options: { idempotency_key: 'order-7-attempt-1' } });
+      expect(seen.map((s) => s.headers['idempotency-key'])).toEqual(['order-7-attempt-1', 'order-7-attempt-1', 'order-7-attempt-1']);
+    });
+
+    it('retries a dropped connection and then succeeds', async () => {
+      script.push((req) => req.socket.destroy());
+      const out = await transport().request({ method: 'POST', path: '/d', body: {} });
+      expect(out).toEqual({ ok: true });
+      expect(seen).toHaveLength(2);
+      expect(seen[0]!.headers['idempotency-key']).toBe(seen[1]!.headers['idempotency-key']);
+    });
+
+    it('gives up after max_retries with a typed server error', async () => {
+      for (let i = 0; i < 3; i++) script.push((_q, r) => json(r, 503, { error: { code: 'UNAVAILABLE', message: 'down' } }));
+      const err = await transport().request({ method: 'GET', path: '/g' }).catch((e) => e);
+      expect(err).toBeInstanceOf(SiglumeServerError);
+      expect(seen).toHaveLength(3);
+    });
+
+    it('makes exactly one attempt when max_retries is 0', async () => {
+      script.push((_q, r) => json(r, 429, {}, { 'retry-after': '0' }));
+      const err = await transport({ max_retries: 0 }).request({ method: 'GET', path: '/g' }).catch((e) => e);
+      expect(err).toBeInstanceOf(SiglumeRateLimitError);
+      expect(err.retry_after_ms).toBe(0);
+      expect(seen).toHaveLength(1);
+    });
+
+    it('does not wait out a Retry-After longer than a minute', async () => {
+      script.push((_q, r) => json(r, 429, {}, { 'retry-after': '3600' }));
+      const err = await transport().request({ method: 'GET', path: '/g' }).catch((e) => e);
+      expect(err).toBeInstanceOf(SiglumeRateLimitError);
+      expect(err.retry_after_ms).toBe(3_600_000);
+      expect(seen).toHaveLength(1);
+    });
+  });
+
+  describe('when the server hangs', () => {
+    it('times out each attempt and ends with a SiglumeTimeoutError, not an AbortError', async () => {
+      const hang: Handler = (_q, r) => void hung.add(r);
+      script.push(hang, hang);
+      const err = await transport({ timeout_ms: 150, max_retries: 1 }).request({ method: 'GET', path: '/slow' }).catch((e) => e);
+      expect(err).toBeInstanceOf(SiglumeTimeoutError);
+      expect(err).toBeInstanceOf(SiglumeConnectionError);
+      expect(err.code).toBe('TIMEOUT');
+      expect(err.name).not.toBe('AbortError');
+      expect(seen).toHaveLength(2);
+    });
+
+    it('stops at once when the caller aborts, with a typed error', async () => {
+      script.push((_q, r) => void hung.add(r));
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 50);
+      const err = await transport().request({ method: 'GET', path: '/slow', options: { signal: controller.signal } }).catch((e) => e);
+      expect(err).toBeInstanceOf(SiglumeConnectionError);
+      expect(err.code).toBe('REQUEST_ABORTED');
+      expect(seen).toHaveLength(1);
+    });
+  });
+
+  describe('when nothing listens', () => {
+    it('throws a SiglumeConnectionError that keeps the cause and never the token', async () => {
+      const closed = http.createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const port = (closed.address() as AddressInfo).port;
+      await new Promise((resolve) => closed.close(resolve));
+      const t = new Transport({ base_url: `http://127.0.0.1:${port}/v1`, auth_token: 'tok_secret_value', max_retries: 1, random: () => 1 });
+      const err = await t.request({ method: 'GET', path: '/x' }).catch((e) => e);
+      expect(err).toBeInstanceOf(SiglumeConnectionError);
+      expect(err.code).toBe('CONNECTION_ERROR');
+      expect(err.cause).toBeDefined();
+      expect(err.message).toContain('ECONNREFUSED');
+      expect(`${err.message} ${err.stack}`).not.toContain('tok_secret_value');
+    });
+  });
+
+  describe('when a response misses a field the SDK relies on', () => {
+    it('throws SiglumeInvalidResponseError naming the field', async () => {
+      const { z } = await import('zod');
+      script.push((_q, r) => json(r, 200, { data: { session_id: 's' } }));
+      const schema = z.looseObject({ checkout_url: z.string().min(1), session_id: z.string() });
+      const err = await transport().request({ method: 'GET', path: '/s', schema }).catch((e) => e);
+      expect(err).toBeInstanceOf(SiglumeInvalidResponseError);
+      expect(err.code).toBe('INVALID_RESPONSE_SHAPE');
+      expect(err.message).toContain('checkout_url');
+    });
+
+    it('passes unknown fields through', async () => {
+      const { z } = await import('zod');
+      script.push((_q, r) => json(r, 200, { data: { checkout_url: 'u', session_id: 's', extra: 1 } }));
+      const schema = z.looseObject({ checkout_url: z.string(), session_id: z.string() });
+      expect(await transport().request({ method: 'GET', path: '/s', schema })).toEqual({ checkout_url: 'u', session_id: 's', extra: 1 });
+    });
+  });
+
+  it('is not a validation error class (sanity of the tree)', () => {
+    expect(new SiglumeTimeoutError(1)).not.toBeInstanceOf(SiglumeValidationError);
+  });
+});
