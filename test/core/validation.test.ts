@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { SiglumeValidationError } from '../../src/core/errors.js';
+import {
+  absoluteUrlSchema,
+  challengeMerchantKeySchema,
+  checkoutOriginsSchema,
+  currencySchema,
+  httpsUrlSchema,
+  jsonObjectSchema,
+  merchantKeySchema,
+  nonceSchema,
+  parseInput,
+  positiveSafeIntegerSchema,
+  tokenSymbolSchema,
+} from '../../src/core/validation.js';
+import { path } from '../../src/core/path.js';
+
+function rejection(schema: z.ZodType, value: unknown, root = 'field'): SiglumeValidationError {
+  try {
+    parseInput(schema, value, root);
+  } catch (error) {
+    expect(error).toBeInstanceOf(SiglumeValidationError);
+    return error as SiglumeValidationError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('parseInput', () => {
+  describe('when a nested field is wrong', () => {
+    it('names the full path of the field', () => {
+      const schema = z.object({ items: z.array(z.object({ amount_minor: positiveSafeIntegerSchema })) });
+      const err = rejection(schema, { items: [{ amount_minor: 1 }, { amount_minor: 1.5 }] }, '');
+      expect(err.field).toBe('items[1].amount_minor');
+      expect(err.message).toBe('Invalid items[1].amount_minor: must be a positive safe integer');
+    });
+
+    it('says "is required" for a missing key', () => {
+      const err = rejection(z.object({ nonce: nonceSchema }), {}, '');
+      expect(err.message).toBe('Invalid nonce: is required');
+    });
+  });
+});
+
+describe('positiveSafeIntegerSchema', () => {
+  it.each([0, -1, 1.5, '12', true, Number.MAX_SAFE_INTEGER + 1, Number.NaN, null])('rejects %p', (v) => {
+    expect(rejection(positiveSafeIntegerSchema, v, 'amount_minor').message).toContain('positive safe integer');
+  });
+  it('accepts 1 and MAX_SAFE_INTEGER', () => {
+    expect(parseInput(positiveSafeIntegerSchema, 1)).toBe(1);
+    expect(parseInput(positiveSafeIntegerSchema, Number.MAX_SAFE_INTEGER)).toBe(Number.MAX_SAFE_INTEGER);
+  });
+});
+
+describe('merchant keys', () => {
+  it('lower-cases and accepts the self-service pattern', () => {
+    expect(parseInput(merchantKeySchema, 'Shop_Alpha')).toBe('shop_alpha');
+  });
+  it.each(['ab', '-shop', 'shop.alpha', 'a'.repeat(65), 'shop alpha'])('rejects self-service key %p', (v) => {
+    expect(rejection(merchantKeySchema, v, 'merchant').field).toBe('merchant');
+  });
+  it('accepts dots and short keys for challenges only', () => {
+    expect(parseInput(challengeMerchantKeySchema, 'A.b')).toBe('a.b');
+    expect(rejection(challengeMerchantKeySchema, 'a'.repeat(97)).message).toContain('1-96');
+  });
+});
+
+describe('currency and token', () => {
+  it('normalizes case', () => {
+    expect(parseInput(currencySchema, 'jpy')).toBe('JPY');
+    expect(parseInput(tokenSymbolSchema, 'usdc')).toBe('USDC');
+  });
+  it.each(['EUR', '', 5])('rejects currency %p', (v) => {
+    expect(rejection(currencySchema, v, 'currency').message).toBe('Invalid currency: must be "JPY" or "USD"');
+  });
+});
+
+describe('nonceSchema', () => {
+  it('rejects empty and colon-carrying nonces', () => {
+    expect(rejection(nonceSchema, '').message).toContain('must not be empty');
+    expect(rejection(nonceSchema, 'a:b').message).toContain('must not contain ":"');
+  });
+});
+
+describe('URL schemas', () => {
+  it.each(['http://shop.example/h', 'https://user:pw@shop.example/h', '/relative', 'ftp://x'])('rejects callback %p', (v) => {
+    expect(() => parseInput(httpsUrlSchema, v, 'callback_url')).toThrow(/Invalid callback_url/);
+  });
+  it('accepts http on loopback only when allowed', () => {
+    expect(parseInput(absoluteUrlSchema(true), 'http://127.0.0.1:3000/x')).toBe('http://127.0.0.1:3000/x');
+    expect(() => parseInput(absoluteUrlSchema(false), 'http://127.0.0.1:3000/x')).toThrow(SiglumeValidationError);
+    expect(() => parseInput(absoluteUrlSchema(true), 'http://10.0.0.1/x')).toThrow(SiglumeValidationError);
+  });
+});
+
+describe('checkoutOriginsSchema', () => {
+  it('normalizes to lower-case origins and de-duplicates in order', () => {
+    expect(
+      parseInput(checkoutOriginsSchema, ['https://Shop.Example', 'http://localhost:3000', 'https://shop.example/', 'https://b.example']),
+    ).toEqual(['https://shop.example', 'http://localhost:3000', 'https://b.example']);
+  });
+  it.each([
+    ['http://shop.example', 'https'],
+    ['https://u:p@shop.example', 'username'],
+    ['https://shop.example/path', 'origin only'],
+    ['not a url', 'absolute origin'],
+  ])('rejects %p naming the index', (origin, text) => {
+    const err = rejection(checkoutOriginsSchema, ['https://ok.example', origin], 'checkout_allowed_origins');
+    expect(err.field).toBe('checkout_allowed_origins[1]');
+    expect(err.message).toContain(text);
+  });
+});
+
+describe('jsonObjectSchema', () => {
+  it('deep-copies what it accepts', () => {
+    const input = { a: { b: [1, 'x', null, true] } };
+    const out = parseInput(jsonObjectSchema, input);
+    expect(out).toEqual(input);
+    input.a.b.push(2);
+    expect(out).toEqual({ a: { b: [1, 'x', null, true] } });
+  });
+  it.each([
+    [{ when: new Date() }, 'when'],
+    [{ f: () => 1 }, 'f'],
+    [{ n: Number.POSITIVE_INFINITY }, 'n'],
+    [{ deep: { list: [1, undefined] } }, 'deep.list[1]'],
+    [{ big: 1n }, 'big'],
+  ])('rejects %p pointing at the bad value', (value, where) => {
+    expect(rejection(jsonObjectSchema, value, 'metadata').message).toContain(`"${where}"`);
+  });
+  it('rejects arrays, class instances and cycles', () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    for (const v of [[1], new Map(), cyclic]) expect(() => parseInput(jsonObjectSchema, v, 'metadata')).toThrow(/Invalid metadata/);
+  });
+});
+
+describe('path', () => {
+  it('encodes every interpolated value as one segment', () => {
+    expect(path`/merchants/${'a/b?c#d'}/x`).toBe('/merchants/a%2Fb%3Fc%23d/x');
+  });
+});
