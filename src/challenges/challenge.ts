@@ -1,0 +1,173 @@
+/**
+ * One-time payment challenges (scheme `siglume-external-402-v1`).
+ *
+ * The merchant server signs `<merchant>:<amount_minor>:<CURRENCY>:<nonce>`
+ * with HMAC-SHA256 and hands the buyer the challenge string
+ * `<scheme>:<nonce>:<signature>`; when the payment comes back it verifies
+ * that the challenge was issued by it, for exactly that price.
+ */
+import { DIRECT_REQUEST_PAYMENT_CHALLENGE_SCHEME } from '../core/constants.js';
+import { hmacSha256Hex, randomId, sha256Hex, timingSafeEqualString } from '../core/crypto.js';
+import { SiglumeValidationError } from '../core/errors.js';
+import type { DirectRequestPaymentCurrency } from '../core/validation.js';
+import { parseChallengeFields, parseNonce, splitChallenge } from '../internal/challenge-input.js';
+
+/** Input of {@link createDirectRequestPaymentChallenge}. */
+export interface CreateDirectRequestPaymentChallengeInput {
+  /** The merchant's challenge secret. Never leaves the server. */
+  secret: string;
+  /** Merchant key, `^[a-z0-9][a-z0-9._-]{0,95}$` (lower-cased). */
+  merchant: string;
+  /** Price in minor units (positive safe integer). */
+  amount_minor: number;
+  /** `JPY` or `USD` (case-insensitive). */
+  currency: string;
+  /**
+   * One-time value, non-empty, without `:`. Make it unique per payment attempt.
+   * @default a random UUID
+   */
+  nonce?: string;
+}
+
+/** Input of {@link createDirectRequestPaymentChallengeSignature}: the nonce is required. */
+export interface DirectRequestPaymentChallengeSignatureInput extends CreateDirectRequestPaymentChallengeInput {
+  nonce: string;
+}
+
+/** Input of {@link verifyDirectRequestPaymentChallenge}. */
+export interface VerifyDirectRequestPaymentChallengeInput {
+  secret: string;
+  merchant: string;
+  amount_minor: number;
+  currency: string;
+  /** The challenge string that came back with the payment. */
+  challenge: string;
+}
+
+/** A one-time challenge and everything derived from it. */
+export interface DirectRequestPaymentChallenge {
+  scheme: typeof DIRECT_REQUEST_PAYMENT_CHALLENGE_SCHEME;
+  merchant: string;
+  amount_minor: number;
+  currency: DirectRequestPaymentCurrency;
+  nonce: string;
+  /** HMAC-SHA256, lower-case hex. */
+  signature: string;
+  /** `<scheme>:<nonce>:<signature>`: what the buyer receives. */
+  challenge: string;
+  /** `sha256:` + hex SHA-256 of `challenge`. */
+  challenge_hash: string;
+}
+
+/** The parts of a challenge string. */
+export interface ParsedDirectRequestPaymentChallenge {
+  scheme: string;
+  nonce: string;
+  signature: string;
+}
+
+/**
+ * The signature of a one-time challenge: HMAC-SHA256 (hex) of
+ * `<merchant>:<amount_minor>:<CURRENCY>:<nonce>`.
+ *
+ * @throws {SiglumeValidationError} naming the invalid field.
+ */
+export async function createDirectRequestPaymentChallengeSignature(
+  input: DirectRequestPaymentChallengeSignatureInput,
+): Promise<string> {
+  const f = parseChallengeFields(input, 'createDirectRequestPaymentChallengeSignature');
+  const nonce = parseNonce(input.nonce);
+  return hmacSha256Hex(f.secret, [`${f.merchant}:${f.amount_minor}:${f.currency}:${nonce}`]);
+}
+
+/**
+ * `sha256:` + hex SHA-256 of a challenge string.
+ *
+ * @throws {SiglumeValidationError} when `challenge` is not a non-empty string.
+ */
+export async function directRequestPaymentChallengeHash(challenge: string): Promise<string> {
+  if (typeof challenge !== 'string' || challenge.length === 0) {
+    throw new SiglumeValidationError('challenge', 'Invalid challenge: must be a non-empty string');
+  }
+  return `sha256:${await sha256Hex(challenge)}`;
+}
+
+/**
+ * Creates a one-time challenge for a price.
+ *
+ * @throws {SiglumeValidationError} naming the invalid field (`secret`, `merchant`,
+ *   `amount_minor`, `currency`, `nonce`). The secret's value is never echoed.
+ * @example
+ * const c = await createDirectRequestPaymentChallenge({
+ *   secret: process.env.SIGLUME_CHALLENGE_SECRET!,
+ *   merchant: 'shop_alpha',
+ *   amount_minor: 4200,
+ *   currency: 'JPY',
+ * });
+ * // respond 402 with c.challenge; store c.nonce with the order
+ */
+export async function createDirectRequestPaymentChallenge(
+  input: CreateDirectRequestPaymentChallengeInput,
+): Promise<DirectRequestPaymentChallenge> {
+  const f = parseChallengeFields(input, 'createDirectRequestPaymentChallenge');
+  const nonce = input.nonce === undefined ? randomId() : parseNonce(input.nonce);
+  const scheme = DIRECT_REQUEST_PAYMENT_CHALLENGE_SCHEME;
+  const signature = await hmacSha256Hex(f.secret, [`${f.merchant}:${f.amount_minor}:${f.currency}:${nonce}`]);
+  const challenge = `${scheme}:${nonce}:${signature}`;
+  return {
+    scheme,
+    merchant: f.merchant,
+    amount_minor: f.amount_minor,
+    currency: f.currency,
+    nonce,
+    signature,
+    challenge,
+    challenge_hash: await directRequestPaymentChallengeHash(challenge),
+  };
+}
+
+/**
+ * Splits a challenge string into `{ scheme, nonce, signature }`. Does not
+ * check the scheme or the signature.
+ *
+ * @throws {SiglumeValidationError} unless the string has exactly three non-empty `:`-separated parts.
+ */
+export function parseDirectRequestPaymentChallenge(challenge: string): ParsedDirectRequestPaymentChallenge {
+  const parts = splitChallenge(challenge);
+  if (!parts) {
+    throw new SiglumeValidationError(
+      'challenge',
+      'Invalid challenge: must be "<scheme>:<nonce>:<signature>" (three non-empty parts)',
+    );
+  }
+  return parts;
+}
+
+/**
+ * Checks that `challenge` is a one-time challenge this merchant issued for
+ * exactly this price. Returns false (never throws) for a malformed challenge,
+ * a recurring challenge, or a signature that does not match; the comparison
+ * is constant-time.
+ *
+ * @throws {SiglumeValidationError} only for invalid `secret`, `merchant`,
+ *   `amount_minor` or `currency` (a configuration error, not a bad challenge).
+ */
+export async function verifyDirectRequestPaymentChallenge(input: VerifyDirectRequestPaymentChallengeInput): Promise<boolean> {
+  const f = parseChallengeFields(input, 'verifyDirectRequestPaymentChallenge');
+  const parts = splitChallenge(input.challenge);
+  if (!parts || parts.scheme !== DIRECT_REQUEST_PAYMENT_CHALLENGE_SCHEME) return false;
+  const expected = await hmacSha256Hex(f.secret, [`${f.merchant}:${f.amount_minor}:${f.currency}:${parts.nonce}`]);
+  return timingSafeEqualString(expected, parts.signature);
+}
+
+/**
+ * Legacy name of {@link createDirectRequestPaymentChallenge}.
+ * @deprecated Use `createDirectRequestPaymentChallenge`.
+ */
+export const createExternal402Challenge = createDirectRequestPaymentChallenge;
+
+/**
+ * Legacy name of {@link verifyDirectRequestPaymentChallenge}.
+ * @deprecated Use `verifyDirectRequestPaymentChallenge`.
+ */
+export const verifyExternal402Challenge = verifyDirectRequestPaymentChallenge;

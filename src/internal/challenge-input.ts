@@ -1,0 +1,61 @@
+/**
+ * Input checks and signed-material helpers shared by the one-time and the
+ * recurring challenge modules.
+ */
+import { SiglumeValidationError } from '../core/errors.js';
+import {
+  challengeMerchantKeySchema,
+  currencySchema,
+  nonceSchema,
+  parseInput,
+  positiveSafeIntegerSchema,
+  type DirectRequestPaymentCurrency,
+} from '../core/validation.js';
+import { assertSecret } from './secrets.js';
+
+/** The priced fields every challenge signs, normalized. */
+export interface ChallengeFields {
+  secret: string;
+  merchant: string;
+  amount_minor: number;
+  currency: DirectRequestPaymentCurrency;
+}
+
+/** Throws unless the argument is an object, so field checks can name fields. */
+export function assertInputObject(input: unknown, fn: string): asserts input is Record<string, unknown> {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new SiglumeValidationError('input', `Invalid input: ${fn} takes one object argument`);
+  }
+}
+
+/** Checks and normalizes secret, merchant (lower-cased), amount_minor and currency (upper-cased). */
+export function parseChallengeFields(input: unknown, fn: string): ChallengeFields {
+  assertInputObject(input, fn);
+  assertSecret(input.secret);
+  return {
+    secret: input.secret,
+    merchant: parseInput(challengeMerchantKeySchema, input.merchant, 'merchant'),
+    amount_minor: parseInput(positiveSafeIntegerSchema, input.amount_minor, 'amount_minor'),
+    currency: parseInput(currencySchema, input.currency, 'currency'),
+  };
+}
+
+/** Checks a caller-supplied nonce: non-empty, no `:`. */
+export function parseNonce(value: unknown): string {
+  return parseInput(nonceSchema, value, 'nonce');
+}
+
+/** A challenge string split into its parts, or null when it does not have exactly three non-empty parts. */
+export function splitChallenge(challenge: unknown): { scheme: string; nonce: string; signature: string } | null {
+  if (typeof challenge !== 'string') return null;
+  const first = challenge.indexOf(':');
+  if (first <= 0) return null;
+  const second = challenge.indexOf(':', first + 1);
+  if (second === -1 || second === first + 1 || second === challenge.length - 1) return null;
+  if (challenge.indexOf(':', second + 1) !== -1) return null;
+  return {
+    scheme: challenge.slice(0, first),
+    nonce: challenge.slice(first + 1, second),
+    signature: challenge.slice(second + 1),
+  };
+}

@@ -1,0 +1,259 @@
+/**
+ * Webhook signatures: `Siglume-Signature: t=<unix seconds>,v1=<hex>`, where
+ * v1 is HMAC-SHA256 keyed by the endpoint's signing secret (`whsec_...`, as
+ * UTF-8) over the bytes `<t>.` followed by the exact raw body.
+ *
+ * Verification runs on every delivery, so this module stays on a lean path:
+ * hand-written header parsing and input checks (no regex-heavy parsing, no
+ * zod), one HMAC per secret with a cached key, constant-time comparison.
+ */
+import { DEFAULT_WEBHOOK_TOLERANCE_SECONDS } from '../core/constants.js';
+import { hmacSha256Hex, timingSafeEqualString } from '../core/crypto.js';
+import { SiglumeValidationError, SiglumeWebhookSignatureError } from '../core/errors.js';
+import { rawBodyPart } from '../internal/raw-body.js';
+import { assertSecret, normalizeSecrets } from '../internal/secrets.js';
+
+/** The raw request body exactly as received. A Node `Buffer` is a `Uint8Array`. */
+export type WebhookRawBody = string | Uint8Array | ArrayBuffer;
+
+/** Options of {@link verifyWebhookSignature}. */
+export interface VerifyWebhookOptions {
+  /**
+   * Largest accepted difference, in seconds, between the header's `t=` and
+   * `now`, in either direction (old deliveries and clocks running ahead).
+   * @default 300
+   */
+  tolerance_seconds?: number;
+  /**
+   * The verifier's clock: unix seconds or a `Date`. Handy in tests.
+   * @default the current time
+   */
+  now?: number | Date;
+}
+
+/** What a successful verification found. */
+export interface WebhookVerification {
+  /** The header's `t=`, in unix seconds. */
+  timestamp: number;
+  /** The `v1=` value that matched. */
+  signature: string;
+}
+
+/**
+ * `code` of a {@link SiglumeWebhookSignatureError} thrown here. Answer all of
+ * them with HTTP 400; the codes exist for logs and alerts.
+ */
+export type WebhookSignatureErrorCode =
+  | 'WEBHOOK_SIGNATURE_MISSING'
+  | 'WEBHOOK_SIGNATURE_MALFORMED'
+  | 'WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE'
+  | 'WEBHOOK_SIGNATURE_MISMATCH';
+
+/** A parsed `Siglume-Signature` header. */
+export interface ParsedWebhookSignatureHeader {
+  /** `t=`, unix seconds. */
+  timestamp: number;
+  /** `t=` exactly as sent; this text, not a re-formatted number, is what was signed. */
+  timestamp_text: string;
+  /** Every `v1=` value, in order (a sender rotating its secret sends several). */
+  signatures: string[];
+}
+
+const HEADER = 'Siglume-Signature';
+
+function signatureError(code: WebhookSignatureErrorCode, message: string): SiglumeWebhookSignatureError {
+  return new SiglumeWebhookSignatureError(message, { code });
+}
+
+function malformed(reason: string): SiglumeWebhookSignatureError {
+  return signatureError(
+    'WEBHOOK_SIGNATURE_MALFORMED',
+    `Malformed ${HEADER} header (${reason}); expected "t=<unix seconds>,v1=<hex signature>"`,
+  );
+}
+
+function isDigits(s: string): boolean {
+  if (s.length === 0 || s.length > 15) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/**
+ * Parses a `Siglume-Signature` header. Unknown keys (e.g. `v0=`) and spaces
+ * around entries are ignored.
+ *
+ * @throws {SiglumeWebhookSignatureError} `WEBHOOK_SIGNATURE_MISSING` for an empty header,
+ *   `WEBHOOK_SIGNATURE_MALFORMED` without exactly one numeric `t=` or without any `v1=`.
+ * @example
+ * parseWebhookSignatureHeader('t=1800000000, v1=ab12..., v1=cd34...');
+ * // { timestamp: 1800000000, timestamp_text: '1800000000', signatures: ['ab12...', 'cd34...'] }
+ */
+export function parseWebhookSignatureHeader(header: string | null | undefined): ParsedWebhookSignatureHeader {
+  if (header === undefined || header === null || header === '') {
+    throw signatureError(
+      'WEBHOOK_SIGNATURE_MISSING',
+      `Missing ${HEADER} header: pass the value of the request's ${HEADER} header (e.g. req.get('siglume-signature'))`,
+    );
+  }
+  if (typeof header !== 'string') throw malformed('the header value must be a string');
+  let timestampText: string | undefined;
+  const signatures: string[] = [];
+  const items = header.split(',');
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    const eq = item.indexOf('=');
+    if (eq === -1) continue;
+    const key = item.slice(0, eq).trim();
+    if (key === 't') {
+      const value = item.slice(eq + 1).trim();
+      if (timestampText !== undefined && timestampText !== value) throw malformed('more than one t= timestamp');
+      timestampText = value;
+    } else if (key === 'v1') {
+      const value = item.slice(eq + 1).trim();
+      if (value !== '') signatures.push(value);
+    }
+  }
+  if (timestampText === undefined) throw malformed('no t= timestamp');
+  if (!isDigits(timestampText)) throw malformed('t= must be unix seconds');
+  if (signatures.length === 0) throw malformed('no v1= signature');
+  return { timestamp: Number(timestampText), timestamp_text: timestampText, signatures };
+}
+
+function nowSeconds(now: number | Date | undefined): number {
+  if (now === undefined) return Date.now() / 1000;
+  if (now instanceof Date) {
+    const ms = now.getTime();
+    if (Number.isNaN(ms)) throw new SiglumeValidationError('now', 'Invalid now: the Date is invalid');
+    return ms / 1000;
+  }
+  if (typeof now !== 'number' || !Number.isFinite(now) || now < 0) {
+    throw new SiglumeValidationError('now', 'Invalid now: must be unix seconds (a non-negative number) or a Date');
+  }
+  // Year 5138 in seconds; anything larger is almost certainly Date.now() milliseconds.
+  if (now > 1e11) {
+    throw new SiglumeValidationError('now', 'Invalid now: looks like milliseconds; pass unix seconds or a Date');
+  }
+  return now;
+}
+
+function toleranceOf(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_WEBHOOK_TOLERANCE_SECONDS;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new SiglumeValidationError('tolerance_seconds', 'Invalid tolerance_seconds: must be a non-negative number of seconds');
+  }
+  return value;
+}
+
+function assertTimestamp(value: unknown): asserts value is number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new SiglumeValidationError('timestamp', 'Invalid timestamp: must be a non-negative integer of unix seconds');
+  }
+}
+
+/**
+ * The v1 signature (lower-case hex) of `body` at `timestamp`.
+ *
+ * @example
+ * await computeWebhookSignature('whsec_example', rawBody, { timestamp: 1800000000 });
+ */
+export async function computeWebhookSignature(
+  secret: string,
+  body: WebhookRawBody,
+  opts: { timestamp: number },
+): Promise<string> {
+  assertSecret(secret);
+  const part = rawBodyPart(body);
+  const timestamp = opts?.timestamp;
+  assertTimestamp(timestamp);
+  return hmacSha256Hex(secret, [`${timestamp}.`, part]);
+}
+
+/**
+ * A complete `Siglume-Signature` header value, `t=<s>,v1=<hex>`, for tests and
+ * local tools. An object body is signed as `JSON.stringify(body)`; send that
+ * exact string as the request body.
+ *
+ * @param opts.timestamp - Unix seconds; defaults to now.
+ * @example
+ * const body = JSON.stringify(event);
+ * const header = await buildWebhookSignatureHeader('whsec_test', body);
+ */
+export async function buildWebhookSignatureHeader(
+  secret: string,
+  body: WebhookRawBody | Record<string, unknown>,
+  opts: { timestamp?: number } = {},
+): Promise<string> {
+  // ArrayBuffer.isView and the tag check also recognise bytes from another realm.
+  const isRaw =
+    body === null ||
+    typeof body !== 'object' ||
+    ArrayBuffer.isView(body) ||
+    Object.prototype.toString.call(body) === '[object ArrayBuffer]';
+  const raw = isRaw ? (body as WebhookRawBody) : JSON.stringify(body);
+  const timestamp = opts.timestamp ?? Math.floor(Date.now() / 1000);
+  const signature = await computeWebhookSignature(secret, raw, { timestamp });
+  return `t=${timestamp},v1=${signature}`;
+}
+
+/**
+ * Verifies a delivery's `Siglume-Signature` header against the raw body.
+ *
+ * Passes when any `v1=` in the header matches the HMAC under any of the given
+ * secrets (pass a list while rotating secrets) and `t=` is within
+ * `tolerance_seconds` of `now`, in either direction.
+ *
+ * @param secret - The endpoint's signing secret (`whsec_...`), or several.
+ * @param rawBody - The body exactly as received: string, Buffer/Uint8Array or ArrayBuffer. Not a parsed object.
+ * @param header - The `Siglume-Signature` header value.
+ * @throws {SiglumeWebhookPayloadError} `WEBHOOK_RAW_BODY_REQUIRED` when `rawBody` is not raw.
+ * @throws {SiglumeWebhookSignatureError} with a {@link WebhookSignatureErrorCode} when verification fails.
+ * @throws {SiglumeValidationError} for an empty secret or bad options.
+ * @example
+ * app.post('/webhooks/siglume', express.raw({ type: 'application/json' }), async (req, res) => {
+ *   await verifyWebhookSignature(process.env.SIGLUME_WEBHOOK_SECRET!, req.body, req.get('siglume-signature'));
+ *   // ...
+ * });
+ */
+export async function verifyWebhookSignature(
+  secret: string | readonly string[],
+  rawBody: WebhookRawBody,
+  header: string | null | undefined,
+  opts?: VerifyWebhookOptions,
+): Promise<WebhookVerification> {
+  const secrets = normalizeSecrets(secret);
+  const body = rawBodyPart(rawBody);
+  const tolerance = toleranceOf(opts?.tolerance_seconds);
+  const now = nowSeconds(opts?.now);
+  const parsed = parseWebhookSignatureHeader(header);
+
+  // Checked before the HMAC: a stale or far-future delivery costs no hashing.
+  const skew = now - parsed.timestamp;
+  if (skew > tolerance || -skew > tolerance) {
+    const direction = skew > 0 ? `${Math.round(skew)} s in the past` : `${Math.round(-skew)} s in the future`;
+    throw signatureError(
+      'WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE',
+      `Webhook timestamp t=${parsed.timestamp_text} is ${direction} (tolerance ${tolerance} s): ` +
+        "a replayed delivery, or this server's clock is off",
+    );
+  }
+
+  const prefix = `${parsed.timestamp_text}.`;
+  const candidates = parsed.signatures;
+  for (let s = 0; s < secrets.length; s++) {
+    const expected = await hmacSha256Hex(secrets[s]!, [prefix, body]);
+    for (let i = 0; i < candidates.length; i++) {
+      if (timingSafeEqualString(expected, candidates[i]!)) {
+        return { timestamp: parsed.timestamp, signature: candidates[i]! };
+      }
+    }
+  }
+  throw signatureError(
+    'WEBHOOK_SIGNATURE_MISMATCH',
+    `No v1 signature in the ${HEADER} header matches the body ` +
+      `(${candidates.length} signature(s) checked against ${secrets.length} secret(s)). ` +
+      "Verify the exact raw body bytes and use this endpoint's signing secret (whsec_...).",
+  );
+}
