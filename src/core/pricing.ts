@@ -51,6 +51,13 @@ function checkAmount(amountMinor: number): void {
   }
 }
 
+// Own-property check: a plan like "toString" must be rejected, not looked up on Object.prototype.
+function checkPlan(plan: string): asserts plan is DirectRequestPaymentBillingPlan {
+  if (typeof plan !== 'string' || !Object.hasOwn(STANDARD_FEE_BPS, plan)) {
+    throw new SiglumeValidationError('billing_plan', 'Invalid billing_plan: must be one of launch, free, starter, growth, pro');
+  }
+}
+
 function checkCurrency(currency: string): asserts currency is DirectRequestPaymentCurrency {
   if (currency !== 'JPY' && currency !== 'USD') {
     throw new SiglumeValidationError('currency', 'Invalid currency: must be "JPY" or "USD"');
@@ -119,12 +126,11 @@ export function feeBreakdownFor(
   plan: DirectRequestPaymentBillingPlan = 'launch',
 ): DirectRequestPaymentFeeBreakdown {
   const band = pricingBandFor(currency, amountMinor);
+  // Checked for every band, so a typo in the plan fails on a Micro test payment too.
+  checkPlan(plan);
   let feeMilli: bigint;
   if (band === 'standard') {
     const bps = STANDARD_FEE_BPS[plan];
-    if (bps === undefined) {
-      throw new SiglumeValidationError('billing_plan', 'Invalid billing_plan: must be one of launch, free, starter, growth, pro');
-    }
     const feeMinor = (BigInt(amountMinor) * BigInt(bps) + 5_000n) / 10_000n;
     const minMilli = BigInt(STANDARD_MIN_FEE_MILLI[currency]);
     feeMilli = feeMinor * 1000n > minMilli ? feeMinor * 1000n : minMilli;
