@@ -230,7 +230,9 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, root 
   const issue = result.error.issues[0]!;
   const field = issuePath(root, issue.path);
   let reason = issue.message;
-  // A missing key fails its type check with the type's message; say it plainly.
-  if (issue.code === 'invalid_type' && valueAt(value, issue.path) === undefined) reason = 'is required';
+  // A missing key fails its type (or custom) check with that check's message; say it plainly.
+  if (issue.path.length > 0 && valueAt(value, issue.path) === undefined && !reason.startsWith('is required')) {
+    reason = 'is required';
+  }
   throw new SiglumeValidationError(field, `Invalid ${field}: ${reason}`);
 }

@@ -1,0 +1,279 @@
+/**
+ * The buyer / provider client: payment requirements, executing prepared
+ * transactions, and metered statements (contract section 5). Each method
+ * validates its input, builds the path and body or query, and hands the
+ * request to the transport.
+ */
+import { DIRECT_REQUEST_PAYMENT_MODE } from '../core/constants.js';
+import { path } from '../core/path.js';
+import type { Transport } from '../core/transport.js';
+import type { ClientOptions, RequestOptions, RequestSpec } from '../core/transport-types.js';
+import { nonEmptyStringSchema, parseInput } from '../core/validation.js';
+import { connectClient, send } from '../internal/client-connection.js';
+import {
+  buildAllowanceExecutionPayload,
+  buildPaymentExecutionPayload,
+  type DirectRequestPaymentExecutableRequirement,
+} from './payloads.js';
+import {
+  preparedTransactionExecutionPayloadSchema,
+  transactionExecutionSchema,
+  type DirectRequestPaymentExecutionOptions,
+  type DirectRequestPaymentExecutionPayloadInput,
+  type DirectRequestPaymentTransactionExecution,
+} from './schemas/execution.js';
+import {
+  meteredQuerySchema,
+  meteredSummarySchema,
+  settlementBatchPageSchema,
+  settlementBatchQuerySchema,
+  settlementBatchSchema,
+  usageEventPageSchema,
+  type DirectRequestPaymentMeteredQuery,
+  type DirectRequestPaymentMeteredSummary,
+  type DirectRequestPaymentSettlementBatch,
+  type DirectRequestPaymentSettlementBatchList,
+  type DirectRequestPaymentSettlementBatchQuery,
+  type DirectRequestPaymentUsageEventList,
+} from './schemas/metered.js';
+import {
+  createPaymentRequirementInputSchema,
+  paymentRequirementSchema,
+  requirementVerificationSchema,
+  verifyPaymentRequirementInputSchema,
+  type DirectRequestPaymentRequirement,
+  type DirectRequestPaymentRequirementCreateInput,
+  type DirectRequestPaymentRequirementVerification,
+  type DirectRequestPaymentRequirementVerifyInput,
+} from './schemas/requirement.js';
+
+/** Options of {@link DirectRequestPaymentClient}. */
+export type DirectRequestPaymentClientOptions = ClientOptions;
+
+/** Query pairs of a metered call, in the contract's order; absent filters are dropped by the transport. */
+function meteredQuery(query: unknown): RequestSpec<unknown>['query'] {
+  const q = parseInput(meteredQuerySchema, query);
+  return [
+    ['plan_type', q.plan_type],
+    ['token_symbol', q.token_symbol],
+    ['status', q.status],
+    ['listing_id', q.listing_id],
+    ['capability_key', q.capability_key],
+    ['limit', q.limit],
+    ['cursor', q.cursor],
+  ];
+}
+
+/**
+ * Client for the paying side (an agent or buyer) and for providers reading
+ * their metered statements. Authenticates with the `auth_token` option, else
+ * `SIGLUME_AUTH_TOKEN` (never the merchant variable; `cli_` keys are refused).
+ * The token is kept private: it is not a property, and never appears in
+ * `JSON.stringify`, `util.inspect` or error messages.
+ *
+ * @example
+ * const buyer = new DirectRequestPaymentClient();
+ * const requirement = await buyer.createPaymentRequirement({ merchant: 'shop_alpha', amount_minor: 4200, currency: 'JPY', challenge });
+ * if (requirement.approve_transaction_request) await buyer.executeAllowanceTransaction(requirement);
+ * await buyer.executePaymentTransaction(requirement, { await_finality: true });
+ */
+export class DirectRequestPaymentClient {
+  /** API base URL in use, without a trailing slash. */
+  readonly base_url: string;
+  readonly #transport: Transport;
+
+  constructor(options: DirectRequestPaymentClientOptions = {}) {
+    const connection = connectClient(options, 'buyer');
+    this.base_url = connection.base_url;
+    this.#transport = connection.transport;
+  }
+
+  /** Creates a payment requirement for a merchant's challenge (`mode: "external_402"`). */
+  async createPaymentRequirement(
+    input: DirectRequestPaymentRequirementCreateInput,
+    options?: RequestOptions,
+  ): Promise<DirectRequestPaymentRequirement> {
+    const fields = parseInput(createPaymentRequirementInputSchema, input);
+    return send(this.#transport, {
+      method: 'POST',
+      path: '/sdrp/direct-payments/requirements',
+      body: { mode: DIRECT_REQUEST_PAYMENT_MODE, ...fields },
+      schema: paymentRequirementSchema,
+      options,
+    });
+  }
+
+  /** Reads a payment requirement. */
+  async getPaymentRequirement(requirement_id: string, options?: RequestOptions): Promise<DirectRequestPaymentRequirement> {
+    const id = parseInput(nonEmptyStringSchema, requirement_id, 'requirement_id');
+    return send(this.#transport, {
+      method: 'GET',
+      path: path`/sdrp/direct-payments/requirements/${id}`,
+      schema: paymentRequirementSchema,
+      options,
+    });
+  }
+
+  /**
+   * Verifies a requirement against a receipt, optionally waiting server-side
+   * for finality (`await_finality`, `await_required_status`,
+   * `await_timeout_seconds`, `await_poll_seconds`). When waiting, pass a
+   * `timeout_ms` in `options` longer than `await_timeout_seconds`.
+   */
+  async verifyPaymentRequirement(
+    requirement_id: string,
+    input: DirectRequestPaymentRequirementVerifyInput = {},
+    options?: RequestOptions,
+  ): Promise<DirectRequestPaymentRequirementVerification> {
+    const id = parseInput(nonEmptyStringSchema, requirement_id, 'requirement_id');
+    const body = parseInput(verifyPaymentRequirementInputSchema, input);
+    return send(this.#transport, {
+      method: 'POST',
+      path: path`/sdrp/direct-payments/requirements/${id}/verify`,
+      body,
+      schema: requirementVerificationSchema,
+      options,
+    });
+  }
+
+  /** Executes a prepared transaction; build the payload with `buildPaymentExecutionPayload` or `buildAllowanceExecutionPayload`. */
+  async executePreparedTransaction(
+    payload: DirectRequestPaymentExecutionPayloadInput,
+    options?: RequestOptions,
+  ): Promise<DirectRequestPaymentTransactionExecution> {
+    const body = parseInput(preparedTransactionExecutionPayloadSchema, payload);
+    return send(this.#transport, {
+      method: 'POST',
+      path: '/market/web3/transactions/execute-prepared',
+      body,
+      schema: transactionExecutionSchema,
+      options,
+    });
+  }
+
+  /** Executes the requirement's payment (`transaction_request`). */
+  async executePaymentTransaction(
+    requirement: DirectRequestPaymentExecutableRequirement,
+    input: DirectRequestPaymentExecutionOptions = {},
+    options?: RequestOptions,
+  ): Promise<DirectRequestPaymentTransactionExecution> {
+    return this.executePreparedTransaction(buildPaymentExecutionPayload(requirement, input), options);
+  }
+
+  /**
+   * Executes the requirement's allowance approval (`approve_transaction_request`).
+   *
+   * @throws SiglumeValidationError naming `requirement.approve_transaction_request` when the requirement has none
+   */
+  async executeAllowanceTransaction(
+    requirement: DirectRequestPaymentExecutableRequirement,
+    input: DirectRequestPaymentExecutionOptions = {},
+    options?: RequestOptions,
+  ): Promise<DirectRequestPaymentTransactionExecution> {
+    return this.executePreparedTransaction(buildAllowanceExecutionPayload(requirement, input), options);
+  }
+
+  /** The buyer's metered (Micro / Nano) totals. */
+  async getBuyerMeteredSummary(
+    query: DirectRequestPaymentMeteredQuery = {},
+    options?: RequestOptions,
+  ): Promise<DirectRequestPaymentMeteredSummary> {
+    return send(this.#transport, {
+      method: 'GET',
+      path: '/sdrp/metered/my-summary',
+      query: meteredQuery(query),
+      schema: meteredSummarySchema,
+      options,
+    });
+  }
+
+  /** The buyer's usage events, one page (`{ items, next_cursor }`). */
+  async listBuyerUsageEvents(
+    query: DirectRequestPaymentMeteredQuery = {},
+    options?: RequestOptions,
+  ): Promise<DirectRequestPaymentUsageEventList> {
+    return send(this.#transport, {
+      method: 'GET',
+      path: '/sdrp/metered/my-usage-events',
+      query: meteredQuery(query),
+      schema: usageEventPageSchema,
+      options,
+    });
+  }
+
+  /** The buyer's settlement batches, one page (`{ items, next_cursor }`). */
+  async listBuyerSettlementBatches(
+    query: DirectRequestPaymentMeteredQuery = {},
+    options?: RequestOptions,
+  ): Promise<DirectRequestPaymentSettlementBatchList> {
+    return send(this.#transport, {
+      method: 'GET',
+      path: '/sdrp/metered/my-settlement-batches',
+      query: meteredQuery(query),
+      schema: settlementBatchPageSchema,
+      options,
+    });
+  }
+
+  /** The provider's metered (Micro / Nano) totals. */
+  async getProviderMeteredSummary(
+    query: DirectRequestPaymentMeteredQuery = {},
+    options?: RequestOptions,
+  ): Promise<DirectRequestPaymentMeteredSummary> {
+    return send(this.#transport, {
+      method: 'GET',
+      path: '/sdrp/metered/provider/summary',
+      query: meteredQuery(query),
+      schema: meteredSummarySchema,
+      options,
+    });
+  }
+
+  /** The provider's usage events, one page (`{ items, next_cursor }`). */
+  async listProviderUsageEvents(
+    query: DirectRequestPaymentMeteredQuery = {},
+    options?: RequestOptions,
+  ): Promise<DirectRequestPaymentUsageEventList> {
+    return send(this.#transport, {
+      method: 'GET',
+      path: '/sdrp/metered/provider/usage-events',
+      query: meteredQuery(query),
+      schema: usageEventPageSchema,
+      options,
+    });
+  }
+
+  /** The provider's settlement batches, one page (`{ items, next_cursor }`). */
+  async listProviderSettlementBatches(
+    query: DirectRequestPaymentMeteredQuery = {},
+    options?: RequestOptions,
+  ): Promise<DirectRequestPaymentSettlementBatchList> {
+    return send(this.#transport, {
+      method: 'GET',
+      path: '/sdrp/metered/provider/settlement-batches',
+      query: meteredQuery(query),
+      schema: settlementBatchPageSchema,
+      options,
+    });
+  }
+
+  /** One of the provider's settlement batches. */
+  async getProviderSettlementBatch(
+    settlement_batch_id: string,
+    query: DirectRequestPaymentSettlementBatchQuery = {},
+    options?: RequestOptions,
+  ): Promise<DirectRequestPaymentSettlementBatch> {
+    const id = parseInput(nonEmptyStringSchema, settlement_batch_id, 'settlement_batch_id');
+    const q = parseInput(settlementBatchQuerySchema, query);
+    return send(this.#transport, {
+      method: 'GET',
+      path: path`/sdrp/metered/provider/settlement-batches/${id}`,
+      query: [
+        ['listing_id', q.listing_id],
+        ['capability_key', q.capability_key],
+      ],
+      schema: settlementBatchSchema,
+      options,
+    });
+  }
+}

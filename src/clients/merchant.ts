@@ -1,0 +1,276 @@
+/**
+ * The merchant client: self-service merchant setup, Hosted Checkout sessions
+ * and webhook subscriptions (contract section 4). Each method validates its
+ * input, builds the path and body, and hands the request to the transport.
+ */
+import { path } from '../core/path.js';
+import type { ClientOptions, RequestOptions } from '../core/transport-types.js';
+import { merchantKeySchema, nonEmptyStringSchema, parseInput } from '../core/validation.js';
+import type { Transport } from '../core/transport.js';
+import { connectClient, send } from '../internal/client-connection.js';
+import { mapHostedCheckoutError } from '../internal/hosted-checkout.js';
+import { runSetupCheckout } from './setup-checkout.js';
+import {
+  checkoutSessionCreateResponseSchema,
+  checkoutSessionSchema,
+  createCheckoutSessionInputSchema,
+  type DirectRequestPaymentCheckoutSession,
+  type DirectRequestPaymentCheckoutSessionCreateInput,
+  type DirectRequestPaymentCheckoutSessionCreateResponse,
+} from './schemas/checkout-session.js';
+import type { DirectRequestPaymentCheckoutSetupInput, DirectRequestPaymentCheckoutSetupResult } from './schemas/checkout-setup.js';
+import {
+  billingMandateResponseSchema,
+  challengeSecretRotationSchema,
+  merchantResponseSchema,
+  prepareBillingMandateInputSchema,
+  setupMerchantInputSchema,
+  type DirectRequestPaymentBillingMandateInput,
+  type DirectRequestPaymentBillingMandateResponse,
+  type DirectRequestPaymentChallengeSecretRotation,
+  type DirectRequestPaymentMerchantResponse,
+  type DirectRequestPaymentMerchantSetupInput,
+} from './schemas/merchant-account.js';
+import {
+  listWebhookDeliveriesInputSchema,
+  queueWebhookTestDeliveryInputSchema,
+  webhookDeliveryListSchema,
+  webhookTestDeliverySchema,
+  type DirectRequestPaymentWebhookDelivery,
+  type DirectRequestPaymentWebhookDeliveryQuery,
+  type DirectRequestPaymentWebhookTestDelivery,
+  type DirectRequestPaymentWebhookTestDeliveryInput,
+} from './schemas/webhook-delivery.js';
+import {
+  createWebhookSubscriptionInputSchema,
+  webhookSubscriptionListSchema,
+  webhookSubscriptionSchema,
+  type DirectRequestPaymentWebhookSubscription,
+  type DirectRequestPaymentWebhookSubscriptionCreateInput,
+} from './schemas/webhook-subscription.js';
+
+const MERCHANTS = '/sdrp/direct-payments/merchants';
+
+/** Options of {@link DirectRequestPaymentMerchantClient}. */
+export type DirectRequestPaymentMerchantClientOptions = ClientOptions;
+
+/**
+ * Client for a merchant's own Siglume account. Authenticates with a merchant
+ * token: the `auth_token` option, else `SIGLUME_MERCHANT_AUTH_TOKEN`, else
+ * `SIGLUME_AUTH_TOKEN` (Developer Portal `cli_` keys are refused). The token
+ * is kept private: it is not a property, and never appears in
+ * `JSON.stringify`, `util.inspect` or error messages.
+ *
+ * Webhook URLs must be https. Against a loopback base URL (the local sandbox,
+ * e.g. `http://127.0.0.1:8787/v1`) plain http on localhost / 127.0.0.1 /
+ * [::1] is accepted as well. Checkout success / cancel URLs may always be http
+ * on those hosts, because shops run on localhost during development.
+ *
+ * @example
+ * const merchant = new DirectRequestPaymentMerchantClient({ auth_token: process.env.SIGLUME_MERCHANT_AUTH_TOKEN });
+ * const session = await merchant.createCheckoutSession({
+ *   merchant: 'shop_alpha', amount_minor: 4200, currency: 'JPY', nonce: 'order-77-attempt-1',
+ *   success_url: 'https://shop.example/checkout/siglume/success',
+ *   cancel_url: 'https://shop.example/checkout/siglume/cancel',
+ * });
+ * // redirect the buyer to session.checkout_url
+ */
+export class DirectRequestPaymentMerchantClient {
+  /** API base URL in use, without a trailing slash. */
+  readonly base_url: string;
+  readonly #transport: Transport;
+  readonly #loopback: boolean;
+
+  constructor(options: DirectRequestPaymentMerchantClientOptions = {}) {
+    const connection = connectClient(options, 'merchant');
+    this.base_url = connection.base_url;
+    this.#transport = connection.transport;
+    this.#loopback = connection.loopback;
+  }
+
+  /**
+   * Creates the merchant account, or returns the existing one. `billing_plan`
+   * defaults to `launch`, `billing_currency` to `JPY`; `allowed_currencies` may
+   * be `["JPY"]` or `{ JPY: "JPYC" }`. `challenge_secret` is in the answer only
+   * when this call created it: store it then.
+   */
+  async setupMerchant(
+    input: DirectRequestPaymentMerchantSetupInput,
+    options?: RequestOptions,
+  ): Promise<DirectRequestPaymentMerchantResponse> {
+    const body = parseInput(setupMerchantInputSchema(this.#loopback), input);
+    return send(this.#transport, { method: 'POST', path: MERCHANTS, body, schema: merchantResponseSchema, options });
+  }
+
+  /** Reads a merchant account. Secrets are never replayed here. */
+  async getMerchant(merchant: string, options?: RequestOptions): Promise<DirectRequestPaymentMerchantResponse> {
+    const key = parseInput(merchantKeySchema, merchant, 'merchant');
+    return send(this.#transport, {
+      method: 'GET',
+      path: path`/sdrp/direct-payments/merchants/${key}`,
+      schema: merchantResponseSchema,
+      options,
+    });
+  }
+
+  /**
+   * Issues a new challenge secret and returns it, once. Challenges signed with
+   * the old secret stop verifying, so deploy the new one promptly.
+   */
+  async rotateChallengeSecret(
+    merchant: string,
+    options?: RequestOptions,
+  ): Promise<DirectRequestPaymentChallengeSecretRotation> {
+    const key = parseInput(merchantKeySchema, merchant, 'merchant');
+    return send(this.#transport, {
+      method: 'POST',
+      path: path`/sdrp/direct-payments/merchants/${key}/challenge-secret/rotate`,
+      schema: challengeSecretRotationSchema,
+      options,
+    });
+  }
+
+  /** Prepares the billing mandate Siglume charges platform fees against. */
+  async prepareBillingMandate(
+    merchant: string,
+    input: DirectRequestPaymentBillingMandateInput = {},
+    options?: RequestOptions,
+  ): Promise<DirectRequestPaymentBillingMandateResponse> {
+    const key = parseInput(merchantKeySchema, merchant, 'merchant');
+    const body = parseInput(prepareBillingMandateInputSchema, input);
+    return send(this.#transport, {
+      method: 'POST',
+      path: path`/sdrp/direct-payments/merchants/${key}/billing-mandate`,
+      body,
+      schema: billingMandateResponseSchema,
+      options,
+    });
+  }
+
+  /**
+   * One call from nothing to a checkout-ready merchant: `setupMerchant`, then
+   * `prepareBillingMandate` (unless `prepare_billing_mandate: false`), then
+   * `createWebhookSubscription` (by default iff `webhook_callback_url` is
+   * given). Returns every answer plus `env`, the variables to give the shop.
+   * Input is validated in full before the first request. If a later step
+   * fails its error is thrown; re-running is safe, but a challenge secret
+   * issued by the first run is not shown again (use `rotateChallengeSecret`).
+   *
+   * @example
+   * const { env } = await merchant.setupCheckout({
+   *   merchant: 'shop_alpha',
+   *   webhook_callback_url: 'https://shop.example/payments/webhooks/siglume',
+   *   checkout_allowed_origins: ['https://shop.example'],
+   * });
+   */
+  async setupCheckout(
+    input: DirectRequestPaymentCheckoutSetupInput,
+    options?: RequestOptions,
+  ): Promise<DirectRequestPaymentCheckoutSetupResult> {
+    return runSetupCheckout(this, input, { loopback: this.#loopback, options });
+  }
+
+  /**
+   * Creates a Hosted Checkout session; redirect the buyer to `checkout_url`
+   * and store `challenge_hash` with the order before redirecting.
+   *
+   * @throws HostedCheckoutNotAvailableError when Hosted Checkout is not enabled
+   */
+  async createCheckoutSession(
+    input: DirectRequestPaymentCheckoutSessionCreateInput,
+    options?: RequestOptions,
+  ): Promise<DirectRequestPaymentCheckoutSessionCreateResponse> {
+    const body = parseInput(createCheckoutSessionInputSchema, input);
+    return send(this.#transport, {
+      method: 'POST',
+      path: '/sdrp/direct-payments/checkout-sessions',
+      body,
+      schema: checkoutSessionCreateResponseSchema,
+      options,
+      mapError: mapHostedCheckoutError,
+    });
+  }
+
+  /**
+   * Reads a checkout session. As the contract prescribes for both checkout
+   * calls, a 404 with code `NOT_FOUND` (among others) is reported as
+   * {@link HostedCheckoutNotAvailableError}.
+   */
+  async getCheckoutSession(
+    session_id: string,
+    options?: RequestOptions,
+  ): Promise<DirectRequestPaymentCheckoutSession> {
+    const id = parseInput(nonEmptyStringSchema, session_id, 'session_id');
+    return send(this.#transport, {
+      method: 'GET',
+      path: path`/sdrp/direct-payments/checkout-sessions/${id}`,
+      schema: checkoutSessionSchema,
+      options,
+      mapError: mapHostedCheckoutError,
+    });
+  }
+
+  /**
+   * Subscribes a URL to webhook events (default `direct_payment.confirmed` and
+   * `direct_payment.spent`). The answer's `signing_secret` (`whsec_…`) is shown
+   * only now: store it as `SIGLUME_WEBHOOK_SECRET`.
+   */
+  async createWebhookSubscription(
+    input: DirectRequestPaymentWebhookSubscriptionCreateInput,
+    options?: RequestOptions,
+  ): Promise<DirectRequestPaymentWebhookSubscription> {
+    const body = parseInput(createWebhookSubscriptionInputSchema(this.#loopback), input);
+    return send(this.#transport, {
+      method: 'POST',
+      path: '/market/webhooks/subscriptions',
+      body,
+      schema: webhookSubscriptionSchema,
+      options,
+    });
+  }
+
+  /** Lists webhook subscriptions; each carries `signing_secret_hint`, never the secret. */
+  async listWebhookSubscriptions(options?: RequestOptions): Promise<DirectRequestPaymentWebhookSubscription[]> {
+    return send(this.#transport, {
+      method: 'GET',
+      path: '/market/webhooks/subscriptions',
+      schema: webhookSubscriptionListSchema,
+      options,
+    });
+  }
+
+  /** Queues a signed test event to your subscriptions; poll `listWebhookDeliveries` for `event.id`. */
+  async queueWebhookTestDelivery(
+    input: DirectRequestPaymentWebhookTestDeliveryInput,
+    options?: RequestOptions,
+  ): Promise<DirectRequestPaymentWebhookTestDelivery> {
+    const body = parseInput(queueWebhookTestDeliveryInputSchema, input);
+    return send(this.#transport, {
+      method: 'POST',
+      path: '/market/webhooks/test-deliveries',
+      body,
+      schema: webhookTestDeliverySchema,
+      options,
+    });
+  }
+
+  /** Lists webhook delivery attempts, filtered by subscription, event type, status; at most `limit`. */
+  async listWebhookDeliveries(
+    query: DirectRequestPaymentWebhookDeliveryQuery = {},
+    options?: RequestOptions,
+  ): Promise<DirectRequestPaymentWebhookDelivery[]> {
+    const q = parseInput(listWebhookDeliveriesInputSchema, query);
+    return send(this.#transport, {
+      method: 'GET',
+      path: '/market/webhooks/deliveries',
+      query: [
+        ['subscription_id', q.subscription_id],
+        ['event_type', q.event_type],
+        ['status', q.status],
+        ['limit', q.limit],
+      ],
+      schema: webhookDeliveryListSchema,
+      options,
+    });
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Input and result of the composite `setupCheckout` (contract section 4).
+ */
+import { z } from 'zod';
+import type { DirectRequestPaymentBillingMandateResponse, DirectRequestPaymentMerchantResponse } from './merchant-account.js';
+import { setupMerchantInputSchema } from './merchant-account.js';
+import { booleanInput, strictInput } from './common.js';
+import type { DirectRequestPaymentWebhookSubscription } from './webhook-subscription.js';
+
+/** Input of `setupCheckout`: everything `setupMerchant` takes, plus the steps to run. */
+export function setupCheckoutInputSchema(allowLoopbackHttp: boolean) {
+  return strictInput({
+    ...setupMerchantInputSchema(allowLoopbackHttp).shape,
+    prepare_billing_mandate: booleanInput.default(true),
+    create_webhook_subscription: booleanInput.optional(),
+    webhook_description: z
+      .string({ error: 'must be a string' })
+      .min(1, { error: 'must not be empty' })
+      .max(500, { error: 'must be at most 500 characters' })
+      .optional(),
+  }).superRefine((input, ctx) => {
+    if (input.create_webhook_subscription === true && input.webhook_callback_url === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['webhook_callback_url'],
+        message: 'is required when create_webhook_subscription is true',
+      });
+    }
+  });
+}
+
+/** Input of `setupCheckout`. */
+export type DirectRequestPaymentCheckoutSetupInput = z.input<ReturnType<typeof setupCheckoutInputSchema>>;
+
+/**
+ * Environment variables for the shop, ready to paste into its secret store.
+ * Secrets are included only when this run received them: the challenge secret
+ * when the merchant was created (or on rotation), the webhook secret when a
+ * subscription was created.
+ */
+export interface DirectRequestPaymentCheckoutSetupEnv {
+  SIGLUME_DIRECT_PAYMENT_MERCHANT: string;
+  SIGLUME_DIRECT_PAYMENT_CHALLENGE_SECRET?: string;
+  SIGLUME_WEBHOOK_SECRET?: string;
+}
+
+/** Result of `setupCheckout`. */
+export interface DirectRequestPaymentCheckoutSetupResult {
+  /** Answer of `setupMerchant`. */
+  merchant: DirectRequestPaymentMerchantResponse;
+  /** Answer of `prepareBillingMandate`, or `null` when `prepare_billing_mandate` was false. */
+  billing_mandate: DirectRequestPaymentBillingMandateResponse | null;
+  /** The created subscription (with its `signing_secret`), or `null` when none was created. */
+  webhook_subscription: DirectRequestPaymentWebhookSubscription | null;
+  env: DirectRequestPaymentCheckoutSetupEnv;
+}
+
+/** Alias of {@link DirectRequestPaymentCheckoutSetupResult}. */
+export type DirectRequestPaymentMerchantSetupResponse = DirectRequestPaymentCheckoutSetupResult;

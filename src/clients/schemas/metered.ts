@@ -1,0 +1,128 @@
+/**
+ * Schemas for Micro / Nano (metered) statements, for buyers and providers
+ * (contract section 5). Minor amounts are decimal strings: Nano fees can be
+ * below one minor unit (`"0.2"`).
+ */
+import { z } from 'zod';
+import { positiveSafeIntegerSchema, tokenSymbolSchema } from '../../core/validation.js';
+import {
+  nonEmptyInputString,
+  optionalDecimalAmount,
+  optionalNumber,
+  optionalString,
+  pageSchema,
+  strictInput,
+} from './common.js';
+
+/** Metered plan type: `micro` or `nano`, case-insensitive in, lower-case out. */
+export const planTypeSchema = z
+  .string({ error: 'must be "micro" or "nano"' })
+  .toLowerCase()
+  .pipe(z.enum(['micro', 'nano'], { error: 'must be "micro" or "nano"' }));
+
+/**
+ * Filters of the metered statement calls. Sent as a query in the order
+ * plan_type, token_symbol, status, listing_id, capability_key, limit, cursor;
+ * absent ones are left out.
+ */
+export const meteredQuerySchema = strictInput({
+  plan_type: planTypeSchema.optional(),
+  token_symbol: tokenSymbolSchema.optional(),
+  status: nonEmptyInputString.optional(),
+  listing_id: nonEmptyInputString.optional(),
+  capability_key: nonEmptyInputString.optional(),
+  limit: positiveSafeIntegerSchema.optional(),
+  cursor: nonEmptyInputString.optional(),
+});
+
+/** Filters of the metered statement calls. */
+export type DirectRequestPaymentMeteredQuery = z.input<typeof meteredQuerySchema>;
+
+/** Filters of `getProviderSettlementBatch`, sent in this order. */
+export const settlementBatchQuerySchema = strictInput({
+  listing_id: nonEmptyInputString.optional(),
+  capability_key: nonEmptyInputString.optional(),
+});
+
+/** Filters of `getProviderSettlementBatch`. */
+export type DirectRequestPaymentSettlementBatchQuery = z.input<typeof settlementBatchQuerySchema>;
+
+/** A buyer's or provider's metered totals. Amounts are decimal strings. */
+export const meteredSummarySchema = z.looseObject({
+  plan_type: optionalString,
+  token_symbol: optionalString,
+  currency: optionalString,
+  usage_event_count: optionalNumber,
+  gross_amount_minor: optionalDecimalAmount,
+  buyer_debit_minor: optionalDecimalAmount,
+  protocol_fee_minor: optionalDecimalAmount,
+  provider_receivable_minor: optionalDecimalAmount,
+  pending_settlement_minor: optionalDecimalAmount,
+  settled_amount_minor: optionalDecimalAmount,
+  settlement_threshold_minor: optionalDecimalAmount,
+});
+
+/** A metered summary. */
+export type DirectRequestPaymentMeteredSummary = z.output<typeof meteredSummarySchema>;
+
+/** One accepted Micro / Nano payment. Amounts are decimal strings. */
+export const usageEventSchema = z.looseObject({
+  usage_event_id: optionalString,
+  id: optionalString,
+  requirement_id: optionalString,
+  listing_id: optionalString,
+  capability_key: optionalString,
+  plan_type: optionalString,
+  pricing_band: optionalString,
+  token_symbol: optionalString,
+  currency: optionalString,
+  status: optionalString,
+  amount_minor: optionalDecimalAmount,
+  buyer_debit_minor: optionalDecimalAmount,
+  protocol_fee_minor: optionalDecimalAmount,
+  provider_receivable_minor: optionalDecimalAmount,
+  settlement_batch_id: optionalString,
+  challenge_hash: optionalString,
+  occurred_at: optionalString,
+  created_at: optionalString,
+});
+
+/** One accepted Micro / Nano payment. */
+export type DirectRequestPaymentUsageEvent = z.output<typeof usageEventSchema>;
+
+/** An aggregate on-chain settlement of usage events. Amounts are decimal strings. */
+export const settlementBatchSchema = z.looseObject({
+  settlement_batch_id: optionalString,
+  id: optionalString,
+  plan_type: optionalString,
+  pricing_band: optionalString,
+  settlement_cadence: optionalString,
+  token_symbol: optionalString,
+  currency: optionalString,
+  status: optionalString,
+  settlement_status: optionalString,
+  usage_event_count: optionalNumber,
+  gross_amount_minor: optionalDecimalAmount,
+  buyer_debit_minor: optionalDecimalAmount,
+  protocol_fee_minor: optionalDecimalAmount,
+  provider_receivable_minor: optionalDecimalAmount,
+  chain_receipt_id: optionalString,
+  usage_event_digest: optionalString,
+  period_start: optionalString,
+  period_end: optionalString,
+  settled_at: optionalString,
+  created_at: optionalString,
+});
+
+/** A settlement batch. */
+export type DirectRequestPaymentSettlementBatch = z.output<typeof settlementBatchSchema>;
+
+/** A page of usage events. */
+export const usageEventPageSchema = pageSchema(usageEventSchema);
+/** A page of usage events. */
+export type DirectRequestPaymentUsageEventList = z.output<typeof usageEventPageSchema>;
+
+/** A page of settlement batches. */
+export const settlementBatchPageSchema = pageSchema(settlementBatchSchema);
+/** A page of settlement batches. */
+export type DirectRequestPaymentSettlementBatchList = z.output<typeof settlementBatchPageSchema>;

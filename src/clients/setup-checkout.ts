@@ -1,0 +1,88 @@
+/**
+ * The composite `setupCheckout` (contract section 4): merchant, billing
+ * mandate, webhook subscription, in that order, then the env block a shop
+ * needs. Kept apart from the client so the client file stays thin.
+ */
+import type { RequestOptions } from '../core/transport-types.js';
+import { currencySchema, parseInput } from '../core/validation.js';
+import { DIRECT_REQUEST_PAYMENT_SDK_VERSION } from '../version.js';
+import type { DirectRequestPaymentMerchantClient } from './merchant.js';
+import {
+  setupCheckoutInputSchema,
+  type DirectRequestPaymentCheckoutSetupEnv,
+  type DirectRequestPaymentCheckoutSetupInput,
+  type DirectRequestPaymentCheckoutSetupResult,
+} from './schemas/checkout-setup.js';
+import type { DirectRequestPaymentBillingMandateResponse } from './schemas/merchant-account.js';
+import type { DirectRequestPaymentWebhookSubscription } from './schemas/webhook-subscription.js';
+
+/** `metadata.sdk` of the webhook subscription setupCheckout creates. */
+export const DIRECT_REQUEST_PAYMENT_SDK_ID = `@siglume/direct-request-payment/${DIRECT_REQUEST_PAYMENT_SDK_VERSION}`;
+
+type SetupSteps = Pick<
+  DirectRequestPaymentMerchantClient,
+  'setupMerchant' | 'prepareBillingMandate' | 'createWebhookSubscription'
+>;
+
+// Each step is a different request, so a caller's idempotency key is
+// specialised per step: reusing one key for three bodies would be a conflict.
+function stepOptions(options: RequestOptions | undefined, step: string): RequestOptions | undefined {
+  if (!options?.idempotency_key) return options;
+  return { ...options, idempotency_key: `${options.idempotency_key}-${step}` };
+}
+
+function nonEmpty(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** Runs the setupCheckout steps through `client`. */
+export async function runSetupCheckout(
+  client: SetupSteps,
+  input: DirectRequestPaymentCheckoutSetupInput,
+  context: { loopback: boolean; options: RequestOptions | undefined },
+): Promise<DirectRequestPaymentCheckoutSetupResult> {
+  const { options } = context;
+  const {
+    prepare_billing_mandate,
+    create_webhook_subscription,
+    webhook_description,
+    ...merchantInput
+  } = parseInput(setupCheckoutInputSchema(context.loopback), input);
+  const key = merchantInput.merchant;
+
+  const merchant = await client.setupMerchant(merchantInput, stepOptions(options, 'merchant'));
+
+  let billing_mandate: DirectRequestPaymentBillingMandateResponse | null = null;
+  if (prepare_billing_mandate) {
+    // The account's billing currency wins: an existing account keeps the one it was created with.
+    const fromAccount = currencySchema.safeParse(merchant.merchant_account.billing_currency);
+    const currency = fromAccount.success ? fromAccount.data : merchantInput.billing_currency;
+    const cap = merchantInput.max_amount_minor ?? merchantInput.billing_mandate_cap_minor;
+    billing_mandate = await client.prepareBillingMandate(
+      key,
+      cap === undefined ? { currency } : { currency, max_amount_minor: cap },
+      stepOptions(options, 'billing-mandate'),
+    );
+  }
+
+  let webhook_subscription: DirectRequestPaymentWebhookSubscription | null = null;
+  const callback_url = merchantInput.webhook_callback_url;
+  if ((create_webhook_subscription ?? callback_url !== undefined) && callback_url !== undefined) {
+    webhook_subscription = await client.createWebhookSubscription(
+      {
+        callback_url,
+        description: webhook_description ?? `${key} Direct Request Payment`,
+        metadata: { merchant: key, sdk: DIRECT_REQUEST_PAYMENT_SDK_ID },
+      },
+      stepOptions(options, 'webhook-subscription'),
+    );
+  }
+
+  const env: DirectRequestPaymentCheckoutSetupEnv = { SIGLUME_DIRECT_PAYMENT_MERCHANT: key };
+  const challengeSecret = nonEmpty(merchant.challenge_secret);
+  if (challengeSecret) env.SIGLUME_DIRECT_PAYMENT_CHALLENGE_SECRET = challengeSecret;
+  const webhookSecret = nonEmpty(webhook_subscription?.signing_secret);
+  if (webhookSecret) env.SIGLUME_WEBHOOK_SECRET = webhookSecret;
+
+  return { merchant, billing_mandate, webhook_subscription, env };
+}

@@ -1,0 +1,218 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DirectRequestPaymentMerchantClient } from '../../src/clients/merchant.js';
+import { SiglumeServerError, SiglumeValidationError } from '../../src/core/errors.js';
+import { DIRECT_REQUEST_PAYMENT_SDK_VERSION } from '../../src/version.js';
+import { envelope, recordingFetch, type RecordedCall, type Reply } from './support/recording-fetch.js';
+
+const BASE = 'https://api.siglume.test/v1';
+const HOOK = 'https://shop.example/payments/webhooks/siglume';
+
+beforeEach(() => {
+  vi.stubEnv('SIGLUME_AUTH_TOKEN', '');
+  vi.stubEnv('SIGLUME_MERCHANT_AUTH_TOKEN', '');
+  vi.stubEnv('SIGLUME_API_BASE', '');
+});
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+interface ServerState {
+  billing_currency?: string;
+  challenge_secret?: string | null;
+  signing_secret?: string | null;
+  failMandate?: boolean;
+}
+
+/** Answers like the API would, by route. */
+function api(state: ServerState = {}) {
+  return (call: RecordedCall): Reply => {
+    const path = call.url.slice(BASE.length);
+    if (path === '/sdrp/direct-payments/merchants') {
+      return {
+        body: envelope({
+          merchant_account: { merchant: 'shop_alpha', billing_currency: state.billing_currency ?? 'JPY' },
+          challenge_secret: state.challenge_secret === undefined ? 'sdrp_cs_first' : state.challenge_secret,
+          challenge_secret_created: Boolean(state.challenge_secret ?? true),
+          created: true,
+        }),
+      };
+    }
+    if (path === '/sdrp/direct-payments/merchants/shop_alpha/billing-mandate') {
+      if (state.failMandate) return { status: 500, body: { error: { code: 'MANDATE_FAILED', message: 'no' } } };
+      return { body: envelope({ billing_mandate_id: 'bm_1', status: 'active' }) };
+    }
+    if (path === '/market/webhooks/subscriptions') {
+      return {
+        body: envelope({
+          id: 'whsub_1',
+          callback_url: HOOK,
+          status: 'active',
+          ...(state.signing_secret === null ? {} : { signing_secret: state.signing_secret ?? 'whsec_new' }),
+        }),
+      };
+    }
+    return { status: 404, body: { error: { code: 'ROUTE_NOT_FOUND', message: path } } };
+  };
+}
+
+function setup(state?: ServerState) {
+  const rec = recordingFetch(api(state));
+  const client = new DirectRequestPaymentMerchantClient({ auth_token: 'tok_m', base_url: BASE, fetch: rec.fetch, max_retries: 0 });
+  return { client, calls: rec.calls };
+}
+
+const routes = (calls: RecordedCall[]) => calls.map((c) => `${c.method} ${c.url.slice(BASE.length)}`);
+
+describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
+  describe('when a webhook URL is given', () => {
+    it('sets up the merchant, the billing mandate and the subscription, in that order', async () => {
+      const { client, calls } = setup();
+      const result = await client.setupCheckout({ merchant: 'Shop_Alpha', webhook_callback_url: HOOK, max_amount_minor: 30_000 });
+      expect(routes(calls)).toEqual([
+        'POST /sdrp/direct-payments/merchants',
+        'POST /sdrp/direct-payments/merchants/shop_alpha/billing-mandate',
+        'POST /market/webhooks/subscriptions',
+      ]);
+      expect(calls[0]!.body).toEqual({
+        merchant: 'shop_alpha',
+        billing_plan: 'launch',
+        billing_currency: 'JPY',
+        webhook_callback_url: HOOK,
+        max_amount_minor: 30_000,
+      });
+      expect(calls[1]!.body).toEqual({ currency: 'JPY', max_amount_minor: 30_000 });
+      expect(calls[2]!.body).toEqual({
+        callback_url: HOOK,
+        event_types: ['direct_payment.confirmed', 'direct_payment.spent'],
+        description: 'shop_alpha Direct Request Payment',
+        metadata: { merchant: 'shop_alpha', sdk: `@siglume/direct-request-payment/${DIRECT_REQUEST_PAYMENT_SDK_VERSION}` },
+      });
+      expect(result.billing_mandate).toEqual({ billing_mandate_id: 'bm_1', status: 'active' });
+      expect(result.webhook_subscription).toMatchObject({ id: 'whsub_1', signing_secret: 'whsec_new' });
+      expect(result.merchant.merchant_account.merchant).toBe('shop_alpha');
+      expect(result.env).toEqual({
+        SIGLUME_DIRECT_PAYMENT_MERCHANT: 'shop_alpha',
+        SIGLUME_DIRECT_PAYMENT_CHALLENGE_SECRET: 'sdrp_cs_first',
+        SIGLUME_WEBHOOK_SECRET: 'whsec_new',
+      });
+    });
+
+    it('uses webhook_description when given', async () => {
+      const { client, calls } = setup();
+      await client.setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK, webhook_description: 'Alpha prod' });
+      expect((calls[2]!.body as { description: string }).description).toBe('Alpha prod');
+    });
+
+    it('skips the subscription when create_webhook_subscription is false', async () => {
+      const { client, calls } = setup();
+      const result = await client.setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK, create_webhook_subscription: false });
+      expect(routes(calls)).toHaveLength(2);
+      expect(result.webhook_subscription).toBeNull();
+      expect(result.env).not.toHaveProperty('SIGLUME_WEBHOOK_SECRET');
+    });
+
+    it('gives each step its own idempotency key derived from the caller key', async () => {
+      const { client, calls } = setup();
+      await client.setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK }, { idempotency_key: 'setup-1' });
+      expect(calls.map((c) => c.headers['Idempotency-Key'])).toEqual([
+        'setup-1-merchant',
+        'setup-1-billing-mandate',
+        'setup-1-webhook-subscription',
+      ]);
+    });
+  });
+
+  describe('when no webhook URL is given', () => {
+    it('creates no subscription and leaves the webhook secret out of env', async () => {
+      const { client, calls } = setup();
+      const result = await client.setupCheckout({ merchant: 'shop_alpha' });
+      expect(routes(calls)).toEqual([
+        'POST /sdrp/direct-payments/merchants',
+        'POST /sdrp/direct-payments/merchants/shop_alpha/billing-mandate',
+      ]);
+      expect(calls[1]!.body).toEqual({ currency: 'JPY' });
+      expect(result.webhook_subscription).toBeNull();
+      expect(result.env).toEqual({
+        SIGLUME_DIRECT_PAYMENT_MERCHANT: 'shop_alpha',
+        SIGLUME_DIRECT_PAYMENT_CHALLENGE_SECRET: 'sdrp_cs_first',
+      });
+    });
+
+    it('rejects create_webhook_subscription: true before any request', async () => {
+      const { client, calls } = setup();
+      await expect(client.setupCheckout({ merchant: 'shop_alpha', create_webhook_subscription: true })).rejects.toThrow(
+        /Invalid webhook_callback_url: is required when create_webhook_subscription is true/,
+      );
+      expect(calls).toHaveLength(0);
+    });
+  });
+
+  describe('when prepare_billing_mandate is false', () => {
+    it('skips the mandate and reports it as null', async () => {
+      const { client, calls } = setup();
+      const result = await client.setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK, prepare_billing_mandate: false });
+      expect(routes(calls)).toEqual(['POST /sdrp/direct-payments/merchants', 'POST /market/webhooks/subscriptions']);
+      expect(result.billing_mandate).toBeNull();
+    });
+  });
+
+  describe('when choosing the mandate currency and cap', () => {
+    it("uses the account's billing currency over the input's", async () => {
+      const { client, calls } = setup({ billing_currency: 'USD' });
+      await client.setupCheckout({ merchant: 'shop_alpha', billing_currency: 'JPY' });
+      expect(calls[1]!.body).toEqual({ currency: 'USD' });
+    });
+
+    it("falls back to the input's billing currency when the account has none", async () => {
+      const { client, calls } = setup({ billing_currency: '' });
+      await client.setupCheckout({ merchant: 'shop_alpha', billing_currency: 'usd' });
+      expect(calls[1]!.body).toEqual({ currency: 'USD' });
+    });
+
+    it('caps with max_amount_minor before billing_mandate_cap_minor', async () => {
+      const both = setup();
+      await both.client.setupCheckout({ merchant: 'shop_alpha', max_amount_minor: 7_000, billing_mandate_cap_minor: 9_000 });
+      expect(both.calls[1]!.body).toEqual({ currency: 'JPY', max_amount_minor: 7_000 });
+      const capOnly = setup();
+      await capOnly.client.setupCheckout({ merchant: 'shop_alpha', billing_mandate_cap_minor: 9_000 });
+      expect(capOnly.calls[1]!.body).toEqual({ currency: 'JPY', max_amount_minor: 9_000 });
+    });
+  });
+
+  describe('when the merchant already existed', () => {
+    it('leaves the challenge secret out of env (it is only shown at creation)', async () => {
+      const { client } = setup({ challenge_secret: null });
+      const result = await client.setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK });
+      expect(result.env).toEqual({ SIGLUME_DIRECT_PAYMENT_MERCHANT: 'shop_alpha', SIGLUME_WEBHOOK_SECRET: 'whsec_new' });
+    });
+  });
+
+  describe('when the input is invalid', () => {
+    it.each([
+      ['a bad webhook URL', { merchant: 'shop_alpha', webhook_callback_url: 'http://shop.example/hook' }, /webhook_callback_url/],
+      ['a non-boolean step flag', { merchant: 'shop_alpha', prepare_billing_mandate: 'no' }, /Invalid prepare_billing_mandate: must be true or false/],
+      ['an empty description', { merchant: 'shop_alpha', webhook_description: '' }, /Invalid webhook_description/],
+      ['a float cap', { merchant: 'shop_alpha', billing_mandate_cap_minor: 0.5 }, /positive safe integer/],
+      ['an unknown option', { merchant: 'shop_alpha', webhook_url: HOOK }, /unknown option "webhook_url"/],
+    ])('rejects %s before any request', async (_t, input, message) => {
+      const { client, calls } = setup();
+      const error = await client.setupCheckout(input as never).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SiglumeValidationError);
+      expect((error as Error).message).toMatch(message);
+      expect(calls).toHaveLength(0);
+    });
+  });
+
+  describe('when a step fails', () => {
+    it('throws the API error and does not run later steps', async () => {
+      const { client, calls } = setup({ failMandate: true });
+      await expect(client.setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK })).rejects.toBeInstanceOf(
+        SiglumeServerError,
+      );
+      expect(routes(calls)).toEqual([
+        'POST /sdrp/direct-payments/merchants',
+        'POST /sdrp/direct-payments/merchants/shop_alpha/billing-mandate',
+      ]);
+    });
+  });
+});
