@@ -1,24 +1,40 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 
-// One build, two formats: ESM (.js + .d.ts) and CJS (.cjs + .d.cts), as the
-// package.json `exports` map promises. Heavy optional modules (undici, the CLI
-// commands) are loaded with dynamic import() at the point of use, so the entry
-// stays light; tsup keeps those as separate chunks.
-export default defineConfig({
-  entry: {
-    index: 'src/index.ts',
-    testing: 'src/testing/index.ts',
-  },
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: false,
+// Library entries ship as ESM (.js + .d.ts) and CJS (.cjs + .d.cts), as the
+// package.json `exports` map promises. The CLI is ESM only (bin/siglume-sdrp.mjs
+// imports it) and needs no type declarations. Runtime dependencies stay
+// external; undici and each CLI command are loaded with dynamic import() at the
+// point of use, so importing the package entry or printing --help stays light.
+// The two builds run concurrently, so neither cleans: `npm run build` empties
+// dist/ first.
+const shared: Options = {
+  target: 'node20',
+  platform: 'node',
   splitting: true,
   treeshake: true,
-  target: 'node20',
-  platform: 'neutral',
+  sourcemap: false,
   external: ['undici', 'commander', 'picocolors', 'zod'],
-  outExtension({ format }) {
-    return { js: format === 'cjs' ? '.cjs' : '.js' };
+};
+
+export default defineConfig([
+  {
+    ...shared,
+    entry: {
+      index: 'src/index.ts',
+      testing: 'src/testing/index.ts',
+      sandbox: 'src/sandbox/index.ts',
+    },
+    format: ['esm', 'cjs'],
+    dts: true,
+    clean: false,
+    outExtension: ({ format }) => ({ js: format === 'cjs' ? '.cjs' : '.js' }),
   },
-});
+  {
+    ...shared,
+    entry: { cli: 'src/cli/main.ts' },
+    format: ['esm'],
+    dts: false,
+    clean: false,
+    outExtension: () => ({ js: '.js' }),
+  },
+]);

@@ -31,6 +31,16 @@ let script: Handler[] = [];
 let seen: Seen[] = [];
 const hung = new Set<http.ServerResponse>();
 
+/** Resolves with the rejection reason; fails the test if the promise resolves. */
+function caught(promise: Promise<unknown>): Promise<any> {
+  return promise.then(
+    () => {
+      throw new Error('expected the request to fail');
+    },
+    (error: unknown) => error,
+  );
+}
+
 function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
@@ -109,7 +119,7 @@ describe('Transport', () => {
 
     it('raises INVALID_JSON_RESPONSE with status 502 for a body that is not JSON', async () => {
       script.push((_q, r) => r.writeHead(200, { 'content-type': 'text/html' }).end('<html>oops</html>'));
-      const err = await transport().request({ method: 'GET', path: '/h' }).catch((e) => e);
+      const err = await caught(transport().request({ method: 'GET', path: '/h' }));
       expect(err).toBeInstanceOf(SiglumeApiError);
       expect(err).toMatchObject({ status: 502, code: 'INVALID_JSON_RESPONSE' });
       expect(seen).toHaveLength(1);
@@ -126,7 +136,7 @@ describe('Transport', () => {
       script.push((_q, r) =>
         json(r, status, { error: { code: 'SOME_CODE', message: 'nope' }, meta: { request_id: 'req_9', trace_id: 'tr_9' } }),
       );
-      const err = await transport().request({ method: 'POST', path: '/x', body: {} }).catch((e) => e);
+      const err = await caught(transport().request({ method: 'POST', path: '/x', body: {} }));
       expect(err).toBeInstanceOf(cls);
       expect(err).toMatchObject({ status, code: 'SOME_CODE', message: 'nope', request_id: 'req_9', trace_id: 'tr_9' });
       expect(seen).toHaveLength(1);
@@ -134,21 +144,20 @@ describe('Transport', () => {
 
     it('falls back to HTTP_<status> and the status text for a flat or empty error body', async () => {
       script.push((_q, r) => r.writeHead(404).end());
-      const err = await transport().request({ method: 'GET', path: '/x' }).catch((e) => e);
+      const err = await caught(transport().request({ method: 'GET', path: '/x' }));
       expect(err).toMatchObject({ status: 404, code: 'HTTP_404', message: 'Not Found' });
     });
 
     it('reads a flat { code, message } body', async () => {
       script.push((_q, r) => json(r, 422, { code: 'VALIDATION_ERROR', message: 'amount_minor is bad' }));
-      const err = await transport().request({ method: 'GET', path: '/x' }).catch((e) => e);
+      const err = await caught(transport().request({ method: 'GET', path: '/x' }));
       expect(err).toMatchObject({ status: 422, code: 'VALIDATION_ERROR', message: 'amount_minor is bad' });
     });
 
     it('applies the spec mapError before throwing', async () => {
       script.push((_q, r) => json(r, 404, { error: { code: 'ROUTE_NOT_FOUND', message: 'x' } }));
-      const err = await transport()
-        .request({ method: 'GET', path: '/x', mapError: (e) => new SiglumeApiError({ status: 418, code: 'MAPPED', message: e.code }) })
-        .catch((e) => e);
+      const err = await caught(transport()
+        .request({ method: 'GET', path: '/x', mapError: (e) => new SiglumeApiError({ status: 418, code: 'MAPPED', message: e.code }) }));
       expect(err).toMatchObject({ status: 418, code: 'MAPPED', message: 'ROUTE_NOT_FOUND' });
     });
   });
@@ -186,14 +195,14 @@ describe('Transport', () => {
 
     it('gives up after max_retries with a typed server error', async () => {
       for (let i = 0; i < 3; i++) script.push((_q, r) => json(r, 503, { error: { code: 'UNAVAILABLE', message: 'down' } }));
-      const err = await transport().request({ method: 'GET', path: '/g' }).catch((e) => e);
+      const err = await caught(transport().request({ method: 'GET', path: '/g' }));
       expect(err).toBeInstanceOf(SiglumeServerError);
       expect(seen).toHaveLength(3);
     });
 
     it('makes exactly one attempt when max_retries is 0', async () => {
       script.push((_q, r) => json(r, 429, {}, { 'retry-after': '0' }));
-      const err = await transport({ max_retries: 0 }).request({ method: 'GET', path: '/g' }).catch((e) => e);
+      const err = await caught(transport({ max_retries: 0 }).request({ method: 'GET', path: '/g' }));
       expect(err).toBeInstanceOf(SiglumeRateLimitError);
       expect(err.retry_after_ms).toBe(0);
       expect(seen).toHaveLength(1);
@@ -201,7 +210,7 @@ describe('Transport', () => {
 
     it('does not wait out a Retry-After longer than a minute', async () => {
       script.push((_q, r) => json(r, 429, {}, { 'retry-after': '3600' }));
-      const err = await transport().request({ method: 'GET', path: '/g' }).catch((e) => e);
+      const err = await caught(transport().request({ method: 'GET', path: '/g' }));
       expect(err).toBeInstanceOf(SiglumeRateLimitError);
       expect(err.retry_after_ms).toBe(3_600_000);
       expect(seen).toHaveLength(1);
@@ -212,7 +221,7 @@ describe('Transport', () => {
     it('times out each attempt and ends with a SiglumeTimeoutError, not an AbortError', async () => {
       const hang: Handler = (_q, r) => void hung.add(r);
       script.push(hang, hang);
-      const err = await transport({ timeout_ms: 150, max_retries: 1 }).request({ method: 'GET', path: '/slow' }).catch((e) => e);
+      const err = await caught(transport({ timeout_ms: 150, max_retries: 1 }).request({ method: 'GET', path: '/slow' }));
       expect(err).toBeInstanceOf(SiglumeTimeoutError);
       expect(err).toBeInstanceOf(SiglumeConnectionError);
       expect(err.code).toBe('TIMEOUT');
@@ -224,7 +233,7 @@ describe('Transport', () => {
       script.push((_q, r) => void hung.add(r));
       const controller = new AbortController();
       setTimeout(() => controller.abort(), 50);
-      const err = await transport().request({ method: 'GET', path: '/slow', options: { signal: controller.signal } }).catch((e) => e);
+      const err = await caught(transport().request({ method: 'GET', path: '/slow', options: { signal: controller.signal } }));
       expect(err).toBeInstanceOf(SiglumeConnectionError);
       expect(err.code).toBe('REQUEST_ABORTED');
       expect(seen).toHaveLength(1);
@@ -238,7 +247,7 @@ describe('Transport', () => {
       const port = (closed.address() as AddressInfo).port;
       await new Promise((resolve) => closed.close(resolve));
       const t = new Transport({ base_url: `http://127.0.0.1:${port}/v1`, auth_token: 'tok_secret_value', max_retries: 1, random: () => 1 });
-      const err = await t.request({ method: 'GET', path: '/x' }).catch((e) => e);
+      const err = await caught(t.request({ method: 'GET', path: '/x' }));
       expect(err).toBeInstanceOf(SiglumeConnectionError);
       expect(err.code).toBe('CONNECTION_ERROR');
       expect(err.cause).toBeDefined();
@@ -252,7 +261,7 @@ describe('Transport', () => {
       const { z } = await import('zod');
       script.push((_q, r) => json(r, 200, { data: { session_id: 's' } }));
       const schema = z.looseObject({ checkout_url: z.string().min(1), session_id: z.string() });
-      const err = await transport().request({ method: 'GET', path: '/s', schema }).catch((e) => e);
+      const err = await caught(transport().request({ method: 'GET', path: '/s', schema }));
       expect(err).toBeInstanceOf(SiglumeInvalidResponseError);
       expect(err.code).toBe('INVALID_RESPONSE_SHAPE');
       expect(err.message).toContain('checkout_url');

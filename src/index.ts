@@ -1,0 +1,222 @@
+/**
+ * Public entry of `@siglume/direct-request-payment`. Re-exports only, by name.
+ *
+ * Left out on purpose:
+ * - the zod schemas behind the clients (`src/clients/schemas/`): their shape is
+ *   an implementation detail; the TypeScript types derived from them are public;
+ * - the crypto seam (`src/core/crypto.ts`) and `src/internal/`: runtime
+ *   plumbing that may change between patch releases;
+ * - the transport class: configure it through client options instead;
+ * - test-event factories: `@siglume/direct-request-payment/testing`;
+ * - the local sandbox: `@siglume/direct-request-payment/sandbox`;
+ * - the CLI: the `siglume-check` / `siglume-sdrp` binaries.
+ */
+
+// Version and wire constants
+export { DIRECT_REQUEST_PAYMENT_SDK_VERSION } from './version.js';
+export {
+  DEFAULT_SIGLUME_API_BASE,
+  DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
+  DEFAULT_WEBHOOK_EVENT_TYPES,
+  DEFAULT_TIMEOUT_MS,
+  DEFAULT_MAX_RETRIES,
+  DIRECT_REQUEST_PAYMENT_MODE,
+  DIRECT_REQUEST_PAYMENT_METERED_BATCH_MODE,
+  DIRECT_REQUEST_PAYMENT_CHALLENGE_SCHEME,
+  DIRECT_REQUEST_PAYMENT_RECURRING_CHALLENGE_SCHEME,
+  DIRECT_REQUEST_PAYMENT_RECEIPT_KIND,
+  DIRECT_REQUEST_PAYMENT_ALLOWANCE_RECEIPT_KIND,
+  DIRECT_REQUEST_PAYMENT_REFERENCE_TYPE,
+  DIRECT_REQUEST_PAYMENT_STANDARD_SETTLED_STATUS,
+  DIRECT_REQUEST_PAYMENT_METERED_ACCEPTED_STATUS,
+  DIRECT_REQUEST_PAYMENT_STANDARD_FINALITY,
+  DIRECT_REQUEST_PAYMENT_METERED_FINALITY,
+  DIRECT_REQUEST_PAYMENT_EVENT_TYPES,
+  DIRECT_PAYMENT_CONFIRMED_EVENT,
+  DIRECT_PAYMENT_SPENT_EVENT,
+  WEBHOOK_SIGNATURE_HEADER,
+  CURRENCY_TOKENS,
+  BILLING_PLANS,
+  RECURRING_CADENCES,
+} from './core/constants.js';
+
+// Errors
+export {
+  SiglumeDirectRequestPaymentError,
+  SiglumeValidationError,
+  SiglumeConnectionError,
+  SiglumeTimeoutError,
+  SiglumeApiError,
+  SiglumeAuthenticationError,
+  SiglumePermissionError,
+  SiglumeNotFoundError,
+  SiglumeConflictError,
+  SiglumeRateLimitError,
+  SiglumeServerError,
+  SiglumeInvalidResponseError,
+  HostedCheckoutNotAvailableError,
+  SiglumeWebhookSignatureError,
+  SiglumeWebhookPayloadError,
+} from './core/errors.js';
+export type { SiglumeApiErrorInit } from './core/errors.js';
+
+// Input helpers and pricing
+export { tokenForCurrency, isLoopbackHost } from './core/validation.js';
+export type { DirectRequestPaymentCurrency, DirectRequestPaymentTokenSymbol } from './core/validation.js';
+export {
+  pricingBandFor,
+  settlementCadenceFor,
+  minimumStandardAmountMinor,
+  feeBreakdownFor,
+  PRICING_BAND_THRESHOLDS,
+  SETTLEMENT_THRESHOLD_MINOR,
+  STANDARD_FEE_BPS,
+} from './core/pricing.js';
+export type {
+  DirectRequestPaymentPricingBand,
+  DirectRequestPaymentSettlementCadence,
+  DirectRequestPaymentBillingPlan,
+  DirectRequestPaymentFeeBreakdown,
+} from './core/pricing.js';
+export type { ClientOptions, RequestOptions, FetchLike, FetchLikeInit, FetchLikeResponse } from './core/transport-types.js';
+
+// Clients
+export { DirectRequestPaymentMerchantClient } from './clients/merchant.js';
+export type { DirectRequestPaymentMerchantClientOptions } from './clients/merchant.js';
+export { DirectRequestPaymentClient } from './clients/buyer.js';
+export type { DirectRequestPaymentClientOptions } from './clients/buyer.js';
+export { DIRECT_REQUEST_PAYMENT_SDK_ID } from './clients/setup-checkout.js';
+export {
+  buildPaymentExecutionPayload,
+  buildAllowanceExecutionPayload,
+  buildPreparedTransactionExecutionPayload,
+} from './clients/payloads.js';
+export type {
+  DirectRequestPaymentPreparedTransactionField,
+  DirectRequestPaymentPreparedExecutionOptions,
+  DirectRequestPaymentExecutableRequirement,
+} from './clients/payloads.js';
+export type {
+  DirectRequestPaymentAllowedCurrencies,
+  DirectRequestPaymentMerchantSetupInput,
+  DirectRequestPaymentBillingMandateInput,
+  DirectRequestPaymentMerchantAccount,
+  DirectRequestPaymentMerchantResponse,
+  DirectRequestPaymentChallengeSecretRotation,
+  DirectRequestPaymentBillingMandateResponse,
+} from './clients/schemas/merchant-account.js';
+export type {
+  DirectRequestPaymentCheckoutSetupInput,
+  DirectRequestPaymentCheckoutSetupEnv,
+  DirectRequestPaymentCheckoutSetupResult,
+  DirectRequestPaymentMerchantSetupResponse,
+} from './clients/schemas/checkout-setup.js';
+export type {
+  DirectRequestPaymentCheckoutSessionCreateInput,
+  DirectRequestPaymentCheckoutSessionCreateResponse,
+  DirectRequestPaymentCheckoutSessionStatus,
+  DirectRequestPaymentCheckoutSession,
+} from './clients/schemas/checkout-session.js';
+export type {
+  DirectRequestPaymentWebhookSubscriptionCreateInput,
+  DirectRequestPaymentWebhookSubscription,
+} from './clients/schemas/webhook-subscription.js';
+export type {
+  DirectRequestPaymentWebhookTestDeliveryInput,
+  DirectRequestPaymentWebhookTestDelivery,
+  DirectRequestPaymentWebhookDeliveryStatus,
+  DirectRequestPaymentWebhookDeliveryQuery,
+  DirectRequestPaymentWebhookDelivery,
+} from './clients/schemas/webhook-delivery.js';
+export type {
+  DirectRequestPaymentRequirementCreateInput,
+  DirectRequestPaymentRequirement,
+  DirectRequestPaymentRequirementVerifyInput,
+  DirectRequestPaymentRequirementVerification,
+} from './clients/schemas/requirement.js';
+export type {
+  DirectRequestPaymentExecutionOptions,
+  DirectRequestPaymentExecutionPayload,
+  DirectRequestPaymentExecutionPayloadInput,
+  DirectRequestPaymentTransactionExecution,
+} from './clients/schemas/execution.js';
+export type {
+  DirectRequestPaymentMeteredQuery,
+  DirectRequestPaymentSettlementBatchQuery,
+  DirectRequestPaymentMeteredSummary,
+  DirectRequestPaymentUsageEvent,
+  DirectRequestPaymentSettlementBatch,
+  DirectRequestPaymentUsageEventList,
+  DirectRequestPaymentSettlementBatchList,
+} from './clients/schemas/metered.js';
+
+// Challenges and request hashes
+export {
+  createDirectRequestPaymentChallenge,
+  createDirectRequestPaymentChallengeSignature,
+  parseDirectRequestPaymentChallenge,
+  verifyDirectRequestPaymentChallenge,
+  directRequestPaymentChallengeHash,
+  createExternal402Challenge,
+  verifyExternal402Challenge,
+} from './challenges/challenge.js';
+export type {
+  CreateDirectRequestPaymentChallengeInput,
+  DirectRequestPaymentChallengeSignatureInput,
+  VerifyDirectRequestPaymentChallengeInput,
+  DirectRequestPaymentChallenge,
+  ParsedDirectRequestPaymentChallenge,
+} from './challenges/challenge.js';
+export {
+  createDirectRequestPaymentRecurringChallenge,
+  createDirectRequestPaymentRecurringChallengeSignature,
+  verifyDirectRequestPaymentRecurringChallenge,
+  createExternal402RecurringChallenge,
+  verifyExternal402RecurringChallenge,
+} from './challenges/recurring.js';
+export type {
+  DirectRequestPaymentRecurringCadence,
+  CreateDirectRequestPaymentRecurringChallengeInput,
+  DirectRequestPaymentRecurringChallengeSignatureInput,
+  VerifyDirectRequestPaymentRecurringChallengeInput,
+  DirectRequestPaymentRecurringChallenge,
+} from './challenges/recurring.js';
+export { directRequestPaymentRequestHash, directRequestPaymentRequestHashV2 } from './challenges/request-hash.js';
+export type { DirectRequestPaymentRequestHashInput } from './challenges/request-hash.js';
+
+// Webhooks
+export {
+  parseWebhookSignatureHeader,
+  computeWebhookSignature,
+  buildWebhookSignatureHeader,
+  verifyWebhookSignature,
+} from './webhooks/signature.js';
+export type {
+  WebhookRawBody,
+  VerifyWebhookOptions,
+  WebhookVerification,
+  WebhookSignatureErrorCode,
+  ParsedWebhookSignatureHeader,
+} from './webhooks/signature.js';
+export { parseDirectRequestPaymentWebhookEvent, verifyDirectRequestPaymentWebhook } from './webhooks/event.js';
+export type { DirectRequestPaymentWebhookEvent, VerifiedDirectRequestPaymentWebhook } from './webhooks/event.js';
+export { verifyDirectRequestPaymentWebhookRequest } from './webhooks/request.js';
+export { classifyDirectPaymentConfirmation, DIRECT_PAYMENT_UNKNOWN_REASONS } from './webhooks/classify.js';
+export type {
+  DirectPaymentConfirmationInput,
+  DirectPaymentMeteredBand,
+  DirectPaymentMeteredCadence,
+  DirectPaymentUnknownReason,
+  DirectPaymentStandardSettled,
+  DirectPaymentMeteredUsageAccepted,
+  DirectPaymentMeteredBatchSettled,
+  DirectPaymentUnknownConfirmation,
+  DirectPaymentConfirmationClassification,
+  DirectPaymentConfirmationKind,
+} from './webhooks/classify.js';
+export { directPaymentFulfillmentAction, METERED_INTEGRATION_REQUIRED } from './webhooks/fulfillment.js';
+export type {
+  DirectPaymentReviewCode,
+  DirectPaymentFulfillmentAction,
+  DirectPaymentFulfillmentOptions,
+} from './webhooks/fulfillment.js';
