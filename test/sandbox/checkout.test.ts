@@ -1,0 +1,251 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createDirectRequestPaymentChallenge } from '../../src/challenges/challenge.js';
+import { directRequestPaymentRequestHashV2 } from '../../src/challenges/request-hash.js';
+import type { SandboxHandle } from '../../src/sandbox/index.js';
+import { classifyDirectPaymentConfirmation } from '../../src/webhooks/classify.js';
+import { verifyDirectRequestPaymentWebhook } from '../../src/webhooks/event.js';
+import { call, createSession, sandboxFor, startReceiver, type WebhookReceiver } from './helpers.js';
+
+let receiver: WebhookReceiver;
+let sandbox: SandboxHandle;
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+  sandbox = await sandboxFor(receiver);
+});
+
+afterEach(() => {
+  receiver.received.length = 0;
+  receiver.status = 204;
+});
+
+afterAll(async () => {
+  await sandbox.close();
+  await receiver.close();
+});
+
+async function page(path: string, method = 'GET') {
+  const res = await fetch(`${sandbox.url}${path}`, { method, redirect: 'manual' });
+  return { status: res.status, location: res.headers.get('location'), html: await res.text(), headers: res.headers };
+}
+
+async function verifiedEvents() {
+  return Promise.all(
+    receiver.received.map(async (r) => {
+      const { event } = await verifyDirectRequestPaymentWebhook('whsec_sandbox_secret', r.rawBody, r.headers['siglume-signature'] as string);
+      return event;
+    }),
+  );
+}
+
+describe('checkout sessions', () => {
+  describe('when created', () => {
+    it('issues the challenge with the merchant secret and points checkout_url at the hosted page', async () => {
+      const s = await createSession(sandbox, { nonce: 'order-77-attempt-1', amount_minor: 4200 });
+      const expected = await createDirectRequestPaymentChallenge({
+        secret: sandbox.state.merchants.sandbox_shop!.challenge_secret,
+        merchant: 'sandbox_shop',
+        amount_minor: 4200,
+        currency: 'JPY',
+        nonce: 'order-77-attempt-1',
+      });
+      expect(s.challenge_hash).toBe(expected.challenge_hash);
+      expect(s.checkout_url).toBe(`${sandbox.url}/pay/${s.session_id}`);
+      expect(s).toMatchObject({ status: 'open', pricing_band: 'standard', settlement_cadence: 'per_payment', protocol_fee_minor: '76' });
+      expect(Date.parse(s.expires_at) - Date.parse(s.created_at)).toBe(1800 * 1000);
+      const read = await call(sandbox, 'GET', `/sdrp/direct-payments/checkout-sessions/${s.session_id}`);
+      expect(read.body.data).toMatchObject({ session_id: s.session_id, status: 'open', challenge_hash: s.challenge_hash });
+    });
+  });
+
+  describe('hosted page', () => {
+    it('shows merchant, formatted amount, currency, token and pricing band with Pay and Cancel', async () => {
+      const s = await createSession(sandbox, { amount_minor: 4200 });
+      const p = await page(`/pay/${s.session_id}`);
+      expect(p.status).toBe(200);
+      expect(p.headers.get('content-type')).toContain('text/html');
+      expect(p.html).toContain('Sandbox Shop');
+      expect(p.html).toContain('¥4,200');
+      expect(p.html).toContain('JPYC');
+      expect(p.html).toContain('Standard: settled on-chain');
+      expect(p.html).toContain('id="pay-button"');
+      expect(p.html).toContain('id="cancel-button"');
+    });
+
+    it('formats USD with two decimals and names a Micro amount', async () => {
+      const s = await createSession(sandbox, { amount_minor: 150, currency: 'USD' });
+      const p = await page(`/pay/${s.session_id}`);
+      expect(p.html).toContain('$1.50');
+      expect(p.html).toContain('USDC');
+      expect(p.html).toContain('Micro: accepted now');
+    });
+
+    it('escapes the merchant name it shows', async () => {
+      await call(sandbox, 'POST', '/sdrp/direct-payments/merchants', {
+        body: { merchant: 'xss_shop', display_name: '<img src=x onerror=alert(1)>', checkout_allowed_origins: [receiver.origin] },
+      });
+      const created = await call(sandbox, 'POST', '/sdrp/direct-payments/checkout-sessions', {
+        body: { merchant: 'xss_shop', amount_minor: 900, currency: 'JPY', nonce: 'x1', success_url: `${receiver.origin}/ok`, cancel_url: `${receiver.origin}/no` },
+      });
+      const p = await page(`/pay/${created.body.data.session_id}`);
+      expect(p.html).not.toContain('<img src=x');
+      expect(p.html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    });
+
+    it('answers an unknown session with a 404 page', async () => {
+      const p = await page('/pay/cs_nope');
+      expect(p.status).toBe(404);
+      expect(p.html).toContain('Checkout not found');
+    });
+  });
+
+  describe('when Pay is pressed for a Standard amount', () => {
+    it('redirects to success_url with session_id after delivering one signed standard_settled event', async () => {
+      const s = await createSession(sandbox, { amount_minor: 4200, nonce: 'std-1', metadata: { order_id: 'o-1' } });
+      const p = await page(`/pay/${s.session_id}/confirm`, 'POST');
+      expect(p.status).toBe(303);
+      expect(p.location).toBe(`${receiver.origin}/checkout/siglume/success?session_id=${s.session_id}`);
+      const [event, ...more] = await verifiedEvents();
+      expect(more).toHaveLength(0);
+      const result = classifyDirectPaymentConfirmation(event!);
+      expect(result.kind).toBe('standard_settled');
+      const read = (await call(sandbox, 'GET', `/sdrp/direct-payments/checkout-sessions/${s.session_id}`)).body.data;
+      expect(read).toMatchObject({ status: 'paid', settlement_status: 'settled', finality: 'per_payment_onchain' });
+      expect(read.chain_receipt_id).toMatch(/^chr_/);
+      const challenge = await createDirectRequestPaymentChallenge({
+        secret: sandbox.state.merchants.sandbox_shop!.challenge_secret,
+        merchant: 'sandbox_shop',
+        amount_minor: 4200,
+        currency: 'JPY',
+        nonce: 'std-1',
+      });
+      expect(event!.data).toMatchObject({
+        mode: 'external_402',
+        merchant: 'sandbox_shop',
+        session_id: s.session_id,
+        requirement_id: read.requirement_id,
+        challenge_hash: s.challenge_hash,
+        request_hash_v2: await directRequestPaymentRequestHashV2({ merchant: 'sandbox_shop', amount_minor: 4200, currency: 'JPY', challenge: challenge.challenge }),
+        amount_minor: 4200,
+        protocol_fee_minor: '76',
+        buyer_debit_minor: '4200',
+        provider_gross_amount_minor: '4200',
+        provider_receivable_minor: '4124',
+        chain_receipt_id: read.chain_receipt_id,
+        metadata: { order_id: 'o-1' },
+      });
+    });
+
+    it('is idempotent: paying again redirects the same way and sends no second event', async () => {
+      const s = await createSession(sandbox, { amount_minor: 1000 });
+      const [a, b] = await Promise.all([page(`/pay/${s.session_id}/confirm`, 'POST'), page(`/pay/${s.session_id}/confirm`, 'POST')]);
+      const c = await page(`/pay/${s.session_id}/confirm`, 'POST');
+      expect([a.status, b.status, c.status]).toEqual([303, 303, 303]);
+      expect(c.location).toBe(a.location);
+      expect(receiver.received).toHaveLength(1);
+      const again = await sandbox.payCheckoutSession(s.session_id);
+      expect(again.already_paid).toBe(true);
+      expect(again.deliveries).toEqual([]);
+      expect(receiver.received).toHaveLength(1);
+    });
+
+    it('still redirects when the shop endpoint fails, and records the failed delivery', async () => {
+      receiver.status = 500;
+      const s = await createSession(sandbox, { amount_minor: 2000 });
+      const result = await sandbox.payCheckoutSession(s.session_id);
+      expect(result.deliveries[0]).toMatchObject({ delivery_status: 'failed', response_status: 500, attempts: 3 });
+    });
+  });
+
+  describe('when Pay is pressed for Micro and Nano amounts', () => {
+    it('delivers metered_usage_accepted with weekly cadence and the flat Micro fee', async () => {
+      const s = await createSession(sandbox, { amount_minor: 300 });
+      await page(`/pay/${s.session_id}/confirm`, 'POST');
+      const [event] = await verifiedEvents();
+      const result = classifyDirectPaymentConfirmation(event!);
+      expect(result.kind).toBe('metered_usage_accepted');
+      expect(event!.data).toMatchObject({
+        pricing_band: 'micro',
+        settlement_cadence: 'weekly',
+        settlement_status: 'pending_settlement',
+        finality: 'aggregated_onchain_settlement',
+        chain_receipt_id: null,
+        protocol_fee_minor: '2',
+        buyer_debit_minor: '300',
+        provider_receivable_minor: '298',
+      });
+    });
+
+    it('delivers a Nano payment with monthly cadence and a sub-minor fee (USD 0.001 = 0.1 cents)', async () => {
+      const s = await createSession(sandbox, { amount_minor: 25, currency: 'USD' });
+      const result = await sandbox.payCheckoutSession(s.session_id);
+      expect(result.deliveries).toHaveLength(1);
+      const [event] = await verifiedEvents();
+      expect(classifyDirectPaymentConfirmation(event!).kind).toBe('metered_usage_accepted');
+      expect(event!.data).toMatchObject({ pricing_band: 'nano', settlement_cadence: 'monthly', protocol_fee_minor: '0.1', provider_receivable_minor: '24.9' });
+    });
+  });
+
+  describe('when Cancel is pressed', () => {
+    it('redirects to cancel_url, marks the session cancelled, and refuses a later Pay', async () => {
+      const s = await createSession(sandbox);
+      const cancel = await page(`/pay/${s.session_id}/cancel`, 'POST');
+      expect(cancel.status).toBe(303);
+      expect(cancel.location).toBe(`${receiver.origin}/checkout/siglume/cancel`);
+      const pay = await page(`/pay/${s.session_id}/confirm`, 'POST');
+      expect(pay.status).toBe(409);
+      expect(pay.html).toContain('cancelled');
+      expect(receiver.received).toHaveLength(0);
+    });
+  });
+
+  describe('when a session expires', () => {
+    it('shows an expired page and cannot be paid', async () => {
+      const s = await createSession(sandbox);
+      const expire = await fetch(`${sandbox.url}/__sandbox/checkout-sessions/${s.session_id}/expire`, { method: 'POST' });
+      expect(expire.status).toBe(200);
+      const p = await page(`/pay/${s.session_id}`);
+      expect(p.status).toBe(410);
+      expect(p.html).toContain('expired');
+      const pay = await fetch(`${sandbox.url}/__sandbox/checkout-sessions/${s.session_id}/pay`, { method: 'POST' });
+      expect(pay.status).toBe(409);
+      expect((await pay.json()).error.code).toBe('CHECKOUT_SESSION_NOT_PAYABLE');
+    });
+
+    it('expires on its own after sessionTtlSeconds', async () => {
+      const short = await sandboxFor(receiver, { sessionTtlSeconds: 1 });
+      try {
+        const s = await createSession(short);
+        await new Promise((r) => setTimeout(r, 1100));
+        const read = await call(short, 'GET', `/sdrp/direct-payments/checkout-sessions/${s.session_id}`);
+        expect(read.body.data.status).toBe('expired');
+      } finally {
+        await short.close();
+      }
+    });
+  });
+
+  describe('when the merchant restricts currencies and amounts', () => {
+    it('rejects a currency the merchant does not accept and an amount over max_amount_minor', async () => {
+      await call(sandbox, 'POST', '/sdrp/direct-payments/merchants', {
+        body: { merchant: 'jpy_only', max_amount_minor: 5000, checkout_allowed_origins: [receiver.origin] },
+      });
+      const base = { merchant: 'jpy_only', nonce: 'r1', success_url: `${receiver.origin}/ok`, cancel_url: `${receiver.origin}/no` };
+      const usd = await call(sandbox, 'POST', '/sdrp/direct-payments/checkout-sessions', { body: { ...base, amount_minor: 1000, currency: 'USD' } });
+      expect(usd.status).toBe(422);
+      expect(usd.body.error.field).toBe('currency');
+      const big = await call(sandbox, 'POST', '/sdrp/direct-payments/checkout-sessions', { body: { ...base, amount_minor: 5001, currency: 'JPY' } });
+      expect(big.body.error.field).toBe('amount_minor');
+    });
+
+    it('accepts return URLs on the origin of the merchant webhook URL', async () => {
+      await call(sandbox, 'POST', '/sdrp/direct-payments/merchants', {
+        body: { merchant: 'hook_origin', webhook_callback_url: 'https://hooks.shop.example/siglume' },
+      });
+      const ok = await call(sandbox, 'POST', '/sdrp/direct-payments/checkout-sessions', {
+        body: { merchant: 'hook_origin', amount_minor: 800, currency: 'JPY', nonce: 'h1', success_url: 'https://hooks.shop.example/ok', cancel_url: 'https://hooks.shop.example/no' },
+      });
+      expect(ok.status).toBe(201);
+    });
+  });
+});

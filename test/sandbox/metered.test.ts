@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SandboxHandle } from '../../src/sandbox/index.js';
+import { classifyDirectPaymentConfirmation } from '../../src/webhooks/classify.js';
+import { verifyDirectRequestPaymentWebhook } from '../../src/webhooks/event.js';
+import { call, createSession, sandboxFor, startReceiver, type WebhookReceiver } from './helpers.js';
+
+let receiver: WebhookReceiver;
+let sandbox: SandboxHandle;
+
+async function pay(sb: SandboxHandle, amount_minor: number, currency = 'JPY') {
+  const s = await createSession(sb, { amount_minor, currency });
+  return sb.payCheckoutSession(s.session_id);
+}
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+  sandbox = await sandboxFor(receiver);
+  await pay(sandbox, 300);
+  await pay(sandbox, 300);
+  await pay(sandbox, 30);
+  await pay(sandbox, 100, 'USD');
+  await pay(sandbox, 4200); // Standard: not in metered statements
+});
+
+afterAll(async () => {
+  await sandbox.close();
+  await receiver.close();
+});
+
+const buyer = (path: string) => call(sandbox, 'GET', path, { token: sandbox.buyerToken });
+const provider = (path: string) => call(sandbox, 'GET', path);
+
+describe('metered statements', () => {
+  describe('usage events', () => {
+    it('list only Micro / Nano payments with decimal-string amounts, newest first', async () => {
+      const page = (await provider('/sdrp/metered/provider/usage-events')).body.data;
+      expect(page.next_cursor).toBeNull();
+      expect(page.items.map((u: { amount_minor: string }) => u.amount_minor)).toEqual(['100', '30', '300', '300']);
+      expect(page.items[1]).toMatchObject({
+        plan_type: 'nano',
+        token_symbol: 'JPYC',
+        status: 'pending_settlement',
+        protocol_fee_minor: '0.2',
+        provider_receivable_minor: '29.8',
+        buyer_debit_minor: '30',
+        capability_key: 'direct_request_payment',
+      });
+      expect(page.items[1].settlement_batch_id).toMatch(/^msb_/);
+    });
+
+    it('page with limit and next_cursor without gaps or repeats', async () => {
+      const first = (await buyer('/sdrp/metered/my-usage-events?limit=3')).body.data;
+      expect(first.items).toHaveLength(3);
+      expect(typeof first.next_cursor).toBe('string');
+      const second = (await buyer(`/sdrp/metered/my-usage-events?limit=3&cursor=${first.next_cursor}`)).body.data;
+      expect(second.items).toHaveLength(1);
+      expect(second.next_cursor).toBeNull();
+      const ids = [...first.items, ...second.items].map((u: { usage_event_id: string }) => u.usage_event_id);
+      expect(new Set(ids).size).toBe(4);
+    });
+
+    it('filter by plan_type, token_symbol (case-insensitive) and status', async () => {
+      expect((await provider('/sdrp/metered/provider/usage-events?plan_type=NANO')).body.data.items).toHaveLength(1);
+      expect((await provider('/sdrp/metered/provider/usage-events?token_symbol=usdc')).body.data.items).toHaveLength(1);
+      expect((await provider('/sdrp/metered/provider/usage-events?status=settled')).body.data.items).toHaveLength(0);
+      const listing = sandbox.state.merchants.sandbox_shop!.listing_id;
+      expect((await provider(`/sdrp/metered/provider/usage-events?listing_id=${listing}&capability_key=direct_request_payment`)).body.data.items).toHaveLength(4);
+      expect((await provider('/sdrp/metered/provider/usage-events?listing_id=lst_other')).body.data.items).toHaveLength(0);
+    });
+  });
+
+  describe('summaries', () => {
+    it('total per token with seller-borne fees (provider) and debits (buyer)', async () => {
+      const p = (await provider('/sdrp/metered/provider/summary')).body.data;
+      expect(p.usage_event_count).toBe(4);
+      expect(p.settlement_threshold_minor).toBe('10000');
+      const jpyc = p.totals.find((t: { token_symbol: string }) => t.token_symbol === 'JPYC');
+      expect(jpyc).toMatchObject({
+        usage_event_count: 3,
+        gross_amount_minor: '630',
+        protocol_fee_minor: '4.2',
+        provider_receivable_minor: '625.8',
+        pending_settlement_minor: '625.8',
+        settled_amount_minor: '0',
+      });
+      // Two tokens in scope: no flat total that would add JPYC to USDC.
+      expect(p.gross_amount_minor).toBeUndefined();
+      expect(p.token_symbol).toBeNull();
+      const b = (await buyer('/sdrp/metered/my-summary?token_symbol=JPYC')).body.data;
+      expect(b.totals).toEqual([
+        expect.objectContaining({ token_symbol: 'JPYC', usage_event_count: 3, buyer_debit_minor: '630', pending_settlement_minor: '630' }),
+      ]);
+      expect(b).toMatchObject({ token_symbol: 'JPYC', currency: 'JPY', buyer_debit_minor: '630' });
+    });
+  });
+
+  describe('settlement batches', () => {
+    it('group by plan and token, and show one batch with its usage events', async () => {
+      const list = (await provider('/sdrp/metered/provider/settlement-batches')).body.data.items;
+      expect(list).toHaveLength(3);
+      const microJpyc = list.find((b: { plan_type: string; token_symbol: string }) => b.plan_type === 'micro' && b.token_symbol === 'JPYC');
+      expect(microJpyc).toMatchObject({ status: 'open', settlement_cadence: 'weekly', usage_event_count: 2, gross_amount_minor: '600', protocol_fee_minor: '4' });
+      const one = (await provider(`/sdrp/metered/provider/settlement-batches/${microJpyc.settlement_batch_id}`)).body.data;
+      expect(one.usage_events).toHaveLength(2);
+      expect((await buyer('/sdrp/metered/my-settlement-batches?plan_type=nano')).body.data.items[0].settlement_cadence).toBe('monthly');
+    });
+
+    it('settle on request and deliver a metered_batch_settled confirmation', async () => {
+      receiver.received.length = 0;
+      const res = await fetch(`${sandbox.url}/__sandbox/metered/settle`, { method: 'POST' });
+      const settled = (await res.json()).data.settled;
+      expect(settled).toHaveLength(3);
+      const events = await Promise.all(
+        receiver.received.map((r) => verifyDirectRequestPaymentWebhook('whsec_sandbox_secret', r.rawBody, r.headers['siglume-signature'] as string)),
+      );
+      expect(events.map(({ event }) => classifyDirectPaymentConfirmation(event).kind)).toEqual([
+        'metered_batch_settled',
+        'metered_batch_settled',
+        'metered_batch_settled',
+      ]);
+      const usage = (await provider('/sdrp/metered/provider/usage-events?status=settled')).body.data.items;
+      expect(usage).toHaveLength(4);
+      const summary = (await provider('/sdrp/metered/provider/summary?token_symbol=JPYC')).body.data.totals[0];
+      expect(summary).toMatchObject({ settled_amount_minor: '625.8', pending_settlement_minor: '0' });
+    });
+  });
+
+  describe('when a batch reaches the settlement threshold', () => {
+    it('settles it early with the payment that crossed it', async () => {
+      const own = await sandboxFor(receiver);
+      try {
+        let last;
+        for (let i = 0; i < 20; i++) last = await pay(own, 500); // 20 x JPY 500 = JPY 10,000
+        expect(last!.batch_settlement).not.toBeNull();
+        const batch = own.state.settlement_batches[last!.batch_settlement!.settlement_batch_id]!;
+        expect(batch.status).toBe('settled');
+        expect(batch.usage_event_ids).toHaveLength(20);
+        expect(batch.chain_receipt_id).toMatch(/^chr_/);
+        expect(batch.usage_event_digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+      } finally {
+        await own.close();
+      }
+    });
+  });
+});

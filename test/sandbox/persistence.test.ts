@@ -1,0 +1,115 @@
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SiglumeDirectRequestPaymentError } from '../../src/core/errors.js';
+import { SandboxStateFileError, startSandbox } from '../../src/sandbox/index.js';
+import { call, createSession, sandboxFor, startReceiver, type WebhookReceiver } from './helpers.js';
+
+let dir: string;
+let receiver: WebhookReceiver;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sdrp-sandbox-'));
+  receiver = await startReceiver();
+});
+
+afterAll(async () => {
+  await receiver.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('sandbox state file', () => {
+  describe('when the sandbox restarts with the same file', () => {
+    it('keeps merchants, their secrets, subscriptions, sessions and events', async () => {
+      const stateFile = join(dir, 'nested', 'state.json');
+      const first = await sandboxFor(receiver, { stateFile });
+      const setup = await call(first, 'POST', '/sdrp/direct-payments/merchants', {
+        body: { merchant: 'kept_shop', checkout_allowed_origins: [receiver.origin] },
+      });
+      const challengeSecret: string = setup.body.data.challenge_secret;
+      const sub = await call(first, 'POST', '/market/webhooks/subscriptions', { body: { callback_url: 'https://kept.example/hook' } });
+      const session = await createSession(first, { nonce: 'kept-1' });
+      const paid = await createSession(first, { nonce: 'kept-2' });
+      await first.payCheckoutSession(paid.session_id);
+      await first.close();
+
+      const second = await startSandbox({ port: 0, stateFile });
+      try {
+        expect(second.state.merchants.kept_shop!.challenge_secret).toBe(challengeSecret);
+        expect(second.state.subscriptions[sub.body.data.id]!.signing_secret).toBe(sub.body.data.signing_secret);
+        expect(second.env.SHOP_WEBHOOK_URL).toBe(receiver.url);
+        const merchant = await call(second, 'GET', '/sdrp/direct-payments/merchants/kept_shop');
+        expect(merchant.status).toBe(200);
+        expect(merchant.body.data.challenge_secret).toBeUndefined();
+        const open = await call(second, 'GET', `/sdrp/direct-payments/checkout-sessions/${session.session_id}`);
+        expect(open.body.data).toMatchObject({ status: 'open', challenge_hash: session.challenge_hash });
+        // The checkout URL follows the new port.
+        expect(open.body.data.checkout_url).toBe(`${second.url}/pay/${session.session_id}`);
+        const done = await call(second, 'GET', `/sdrp/direct-payments/checkout-sessions/${paid.session_id}`);
+        expect(done.body.data.status).toBe('paid');
+        // The restored challenge secret still verifies the restored session: paying it works.
+        const result = await second.payCheckoutSession(session.session_id);
+        expect(result.session.status).toBe('paid');
+      } finally {
+        await second.close();
+      }
+    });
+
+    it('writes atomically, leaving no temp file behind and a file only the owner can read', async () => {
+      const stateFile = join(dir, 'atomic.json');
+      const sb = await sandboxFor(receiver, { stateFile });
+      await Promise.all(Array.from({ length: 20 }, (_, i) => createSession(sb, { nonce: `burst-${i}` })));
+      await sb.close();
+      const entries = await readdir(dir);
+      expect(entries.filter((e) => e.endsWith('.tmp'))).toEqual([]);
+      const parsed = JSON.parse(await readFile(stateFile, 'utf8'));
+      expect(Object.keys(parsed.checkout_sessions)).toHaveLength(20);
+      if (process.platform !== 'win32') expect((await stat(stateFile)).mode & 0o777).toBe(0o600);
+    });
+  });
+
+  describe('when the file is corrupt', () => {
+    it('refuses to start with an error naming the file, without echoing its contents', async () => {
+      const stateFile = join(dir, 'corrupt.json');
+      await writeFile(stateFile, '{"version":1,"seed":{"webhook_secret":"whsec_do_not_leak"');
+      const error = await startSandbox({ port: 0, stateFile }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SandboxStateFileError);
+      expect(error).toBeInstanceOf(SiglumeDirectRequestPaymentError);
+      expect((error as SandboxStateFileError).file).toBe(stateFile);
+      expect((error as Error).message).toContain(stateFile);
+      expect((error as Error).message).toContain('not valid JSON');
+      expect((error as Error).message).not.toContain('whsec_do_not_leak');
+      // Never a silent reset: the file is untouched.
+      expect(await readFile(stateFile, 'utf8')).toContain('whsec_do_not_leak');
+    });
+
+    it('refuses valid JSON that is not a sandbox state, saying which field is wrong', async () => {
+      const stateFile = join(dir, 'wrong-shape.json');
+      await writeFile(stateFile, JSON.stringify({ version: 1, seed: {}, merchants: [] }));
+      await expect(startSandbox({ port: 0, stateFile })).rejects.toThrow(/seed\.merchant/);
+    });
+
+    it('refuses a path that cannot be read as a file', async () => {
+      await expect(startSandbox({ port: 0, stateFile: dir })).rejects.toBeInstanceOf(SandboxStateFileError);
+    });
+  });
+
+  describe('when started with bad options', () => {
+    it('names the option', async () => {
+      await expect(startSandbox({ port: 70000 })).rejects.toThrow('Invalid port');
+      await expect(startSandbox({ webhookSecret: 'nope' })).rejects.toThrow('Invalid webhookSecret');
+      await expect(startSandbox({ token: 'cli_abcdefgh' })).rejects.toThrow('Invalid token');
+    });
+
+    it('reports a port already in use', async () => {
+      const a = await startSandbox({ port: 0 });
+      try {
+        const port = Number(new URL(a.url).port);
+        await expect(startSandbox({ port })).rejects.toThrow(/already in use/);
+      } finally {
+        await a.close();
+      }
+    });
+  });
+});

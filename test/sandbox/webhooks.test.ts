@@ -1,0 +1,142 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { SandboxHandle } from '../../src/sandbox/index.js';
+import { verifyWebhookSignature } from '../../src/webhooks/signature.js';
+import { call, createSession, sandboxFor, startReceiver, waitFor, type WebhookReceiver } from './helpers.js';
+
+let receiver: WebhookReceiver;
+let sandbox: SandboxHandle;
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+  sandbox = await sandboxFor(receiver, { deliveryTimeoutMs: 300, deliveryRetries: 2, deliveryBackoffMs: 10 });
+});
+
+afterEach(() => {
+  receiver.received.length = 0;
+  receiver.status = 204;
+  receiver.delayMs = 0;
+});
+
+afterAll(async () => {
+  await sandbox.close();
+  await receiver.close();
+});
+
+describe('webhook delivery', () => {
+  describe('when an event is redelivered', () => {
+    it('sends the same event id and body with a fresh, valid signature', async () => {
+      const s = await createSession(sandbox);
+      const paid = await sandbox.payCheckoutSession(s.session_id);
+      const first = receiver.received[0]!;
+      await new Promise((r) => setTimeout(r, 1100)); // next second, so t= differs
+      const res = await fetch(`${sandbox.url}/__sandbox/events/${paid.event_id}/redeliver`, { method: 'POST' });
+      const body = await res.json();
+      expect(res.status).toBe(200);
+      expect(body.data.deliveries[0]).toMatchObject({ event_id: paid.event_id, delivery_status: 'delivered', redelivery_of: paid.deliveries[0]!.id });
+      const second = receiver.received[1]!;
+      expect(receiver.received).toHaveLength(2);
+      expect(second.rawBody).toBe(first.rawBody);
+      expect(JSON.parse(second.rawBody).id).toBe(paid.event_id);
+      expect(second.headers['siglume-signature']).not.toBe(first.headers['siglume-signature']);
+      await verifyWebhookSignature('whsec_sandbox_secret', second.rawBody, second.headers['siglume-signature'] as string);
+      expect(second.headers['siglume-event-id']).toBe(paid.event_id);
+    });
+
+    it('answers 404 EVENT_NOT_FOUND for an unknown event', async () => {
+      const res = await fetch(`${sandbox.url}/__sandbox/events/evt_missing/redeliver`, { method: 'POST' });
+      expect(res.status).toBe(404);
+      expect((await res.json()).error.code).toBe('EVENT_NOT_FOUND');
+    });
+  });
+
+  describe('when the receiver fails', () => {
+    it('retries, then records the delivery as failed with the status code', async () => {
+      receiver.status = 503;
+      const s = await createSession(sandbox);
+      const paid = await sandbox.payCheckoutSession(s.session_id);
+      expect(receiver.received).toHaveLength(3);
+      const list = await call(sandbox, 'GET', `/market/webhooks/deliveries?status=failed&limit=5`);
+      const record = list.body.data.find((d: { event_id: string }) => d.event_id === paid.event_id);
+      expect(record).toMatchObject({ delivery_status: 'failed', response_status: 503, attempts: 3, delivered_at: null });
+    });
+
+    it('does not retry a 4xx (the shop rejected the event) and records it', async () => {
+      receiver.status = 400;
+      const s = await createSession(sandbox);
+      const paid = await sandbox.payCheckoutSession(s.session_id);
+      expect(receiver.received).toHaveLength(1);
+      expect(paid.deliveries[0]).toMatchObject({ delivery_status: 'failed', response_status: 400, attempts: 1 });
+    });
+
+    it('records a timeout with no response status', async () => {
+      receiver.delayMs = 1000;
+      const s = await createSession(sandbox);
+      const paid = await sandbox.payCheckoutSession(s.session_id);
+      expect(paid.deliveries[0]).toMatchObject({ delivery_status: 'failed', response_status: null, last_error: 'timeout after 300 ms' });
+    });
+
+    it('records a refused connection as failed', async () => {
+      const gone = await startReceiver();
+      await gone.close(); // its port now refuses connections
+      const sub = await call(sandbox, 'POST', '/market/webhooks/subscriptions', {
+        body: { callback_url: gone.url, event_types: ['payment.failed'] },
+      });
+      const queued = await call(sandbox, 'POST', '/market/webhooks/test-deliveries', {
+        body: { event_type: 'payment.failed', subscription_ids: [sub.body.data.id] },
+      });
+      const eventId = queued.body.data.event.id;
+      const failed = await waitFor(async () => {
+        const list = await call(sandbox, 'GET', `/market/webhooks/deliveries?subscription_id=${sub.body.data.id}`);
+        const d = list.body.data.find((x: { event_id: string }) => x.event_id === eventId);
+        return d?.delivery_status === 'failed' ? d : undefined;
+      });
+      expect(failed.response_status).toBeNull();
+      expect(failed.last_error).toBe('ECONNREFUSED');
+    });
+  });
+
+  describe('test deliveries', () => {
+    it('queue at once and show up as delivered in the delivery log', async () => {
+      const queued = await call(sandbox, 'POST', '/market/webhooks/test-deliveries', {
+        body: { event_type: 'direct_payment.confirmed', data: { mode: 'readiness_probe', pricing_band: 'standard', settlement_status: 'readiness_probe' } },
+      });
+      expect(queued.status).toBe(202);
+      expect(queued.body.data.event).toEqual({ id: expect.stringMatching(/^evt_/), type: 'direct_payment.confirmed' });
+      expect(queued.body.data.deliveries[0].delivery_status).toBe('queued');
+      const eventId = queued.body.data.event.id;
+      const delivered = await waitFor(async () => {
+        const list = await call(sandbox, 'GET', '/market/webhooks/deliveries?event_type=direct_payment.confirmed');
+        const d = list.body.data.find((x: { event_id: string }) => x.event_id === eventId);
+        return d?.delivery_status === 'delivered' ? d : undefined;
+      });
+      expect(delivered).toMatchObject({ response_status: 204, subscription_id: sandbox.state.seed.subscription_id });
+      const got = receiver.received.find((r) => JSON.parse(r.rawBody).id === eventId)!;
+      const event = JSON.parse(got.rawBody);
+      expect(event.data).toEqual({ mode: 'readiness_probe', pricing_band: 'standard', settlement_status: 'readiness_probe' });
+      await verifyWebhookSignature('whsec_sandbox_secret', got.rawBody, got.headers['siglume-signature'] as string);
+    });
+
+    it('answer 409 when no active subscription receives the event type', async () => {
+      const res = await call(sandbox, 'POST', '/market/webhooks/test-deliveries', { body: { event_type: 'subscription.renewed' } });
+      expect(res.status).toBe(409);
+      expect(res.body.error.code).toBe('NO_MATCHING_SUBSCRIPTION');
+    });
+  });
+
+  describe('subscriptions', () => {
+    it('return the signing secret only at creation and a suffix hint afterwards', async () => {
+      const created = await call(sandbox, 'POST', '/market/webhooks/subscriptions', {
+        body: { callback_url: 'https://shop.example/hooks', description: 'extra', metadata: { a: 1 } },
+      });
+      expect(created.status).toBe(201);
+      const secret: string = created.body.data.signing_secret;
+      expect(secret).toMatch(/^whsec_/);
+      expect(created.body.data.event_types).toEqual(['direct_payment.confirmed', 'direct_payment.spent']);
+      const list = await call(sandbox, 'GET', '/market/webhooks/subscriptions');
+      const listed = list.body.data.find((s: { id: string }) => s.id === created.body.data.id);
+      expect(listed.signing_secret).toBeUndefined();
+      expect(secret.endsWith(listed.signing_secret_hint)).toBe(true);
+      expect(JSON.stringify(list.body)).not.toContain(secret);
+    });
+  });
+});
