@@ -9,7 +9,8 @@
  * - the transport class: configure it through client options instead;
  * - test-event factories: `@siglume/direct-request-payment/testing`;
  * - the local sandbox: `@siglume/direct-request-payment/sandbox`;
- * - the CLI: the `siglume-check` / `siglume-sdrp` binaries.
+ * - the CLI: the `siglume-check` / `siglume-sdrp` binaries, and its Node-only
+ *   helpers (template copier, webhook trigger, in-process sandbox receiver).
  */
 
 // Version and wire constants
@@ -220,3 +221,32 @@ export type {
   DirectPaymentFulfillmentAction,
   DirectPaymentFulfillmentOptions,
 } from './webhooks/fulfillment.js';
+
+// Readiness engine (the CLI's `siglume-check readiness` is a presenter over it)
+export {
+  runReadiness,
+  DEFAULT_DELIVERY_TIMEOUT_MS,
+  readinessOptionsFromEnv,
+  READINESS_ENV,
+  READINESS_CHECKS,
+  READINESS_CHECK_NAMES,
+  READINESS_PROBE_SOURCE,
+  READINESS_PROBE_MODE,
+} from './readiness/index.js';
+export type {
+  ReadinessCheckFail,
+  ReadinessCheckGroup,
+  ReadinessCheckName,
+  ReadinessCheckPass,
+  ReadinessCheckResult,
+  ReadinessCheckSkip,
+  ReadinessCheckStatus,
+  ReadinessCheckWarn,
+  ReadinessMerchantClient,
+  ReadinessMode,
+  ReadinessOptions,
+  ReadinessProgressEvent,
+  ReadinessReport,
+  ReadinessSubscription,
+  ReadinessSummary,
+} from './readiness/index.js';

@@ -1,0 +1,118 @@
+/**
+ * `readiness` (alias `doctor`): wires flags, the env file and the environment
+ * into `runReadiness` and hands the report to the output module. The engine,
+ * the client and the sandbox are imported only when the command runs.
+ */
+import type { Command } from 'commander';
+import type { ReadinessOptions } from '../../readiness/types.js';
+import { CliError, usageError } from '../errors.js';
+import type { CliIo } from '../io.js';
+import type { Output } from '../output.js';
+import { parseAmountMinor, parseCurrency, parseTimeoutMs } from '../parse.js';
+
+interface ReadinessFlags {
+  merchant?: string;
+  origin?: string;
+  webhookUrl?: string;
+  currency?: 'JPY' | 'USD';
+  amountMinor?: number;
+  baseUrl?: string;
+  api: boolean;
+  probe: boolean;
+  timeout?: number;
+  envFile?: string;
+  sandbox?: boolean;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+const ENV_HELP = `
+Environment (flags win; a .env file fills in what the environment lacks):
+  SIGLUME_DIRECT_PAYMENT_MERCHANT           merchant key (--merchant)
+  SIGLUME_MERCHANT_AUTH_TOKEN               merchant auth token (or SIGLUME_AUTH_TOKEN); env only
+  SIGLUME_WEBHOOK_SECRET                    webhook signing secret (whsec_...); env only
+  SHOP_PUBLIC_ORIGIN                        shop origin (--origin)
+  SHOP_WEBHOOK_URL                          webhook URL (--webhook-url)
+  SIGLUME_DIRECT_PAYMENT_TEST_CURRENCY      probe currency (--currency), default JPY
+  SIGLUME_DIRECT_PAYMENT_TEST_AMOUNT_MINOR  probe amount (--amount-minor), default 501 JPY / 301 USD
+  SIGLUME_API_BASE                          API base URL (--base-url)
+
+Exit codes: 0 ready, 1 not ready, 2 usage error.
+The token and the webhook secret are never printed.`;
+
+function pick(flag: string | undefined, envValue: string | undefined): string | undefined {
+  return flag !== undefined && flag !== '' ? flag : envValue;
+}
+
+async function runReadinessCommand(flags: ReadinessFlags, io: CliIo, output: Output): Promise<void> {
+  const [{ mergeEnvFile }, { readinessOptionsFromEnv, READINESS_ENV }, { runReadiness }] = await Promise.all([
+    import('../env-file.js'),
+    import('../../readiness/env.js'),
+    import('../../readiness/runner.js'),
+  ]);
+  const { env } = mergeEnvFile(io.env, io.cwd, flags.envFile);
+  const fromEnv = readinessOptionsFromEnv(env);
+  if (flags.currency === undefined && fromEnv.currency !== undefined && !/^(jpy|usd)$/i.test(fromEnv.currency)) {
+    throw usageError(`Invalid ${READINESS_ENV.currency}: must be JPY or USD`);
+  }
+  let options: ReadinessOptions = {
+    ...fromEnv,
+    merchant: pick(flags.merchant, fromEnv.merchant),
+    shop_origin: pick(flags.origin, fromEnv.shop_origin),
+    webhook_url: pick(flags.webhookUrl, fromEnv.webhook_url),
+    currency: flags.currency ?? fromEnv.currency?.toUpperCase(),
+    amount_minor: flags.amountMinor ?? fromEnv.amount_minor,
+    base_url: pick(flags.baseUrl, fromEnv.base_url),
+    api: flags.api,
+    probe: flags.probe,
+    sandbox: flags.sandbox === true,
+    delivery_timeout_ms: flags.timeout,
+  };
+
+  let sandbox: { source: 'existing' | 'started'; receiver: boolean } | null = null;
+  let close = async () => {};
+  if (flags.sandbox && flags.api) {
+    const { prepareSandboxReadiness } = await import('../../readiness/sandbox-mode.js');
+    const setup = await prepareSandboxReadiness(options);
+    options = { ...setup.options, api: flags.api, probe: flags.probe, delivery_timeout_ms: flags.timeout };
+    sandbox = { source: setup.sandbox, receiver: setup.receiver };
+    close = setup.close;
+  }
+
+  const progress = output.readinessProgress({ json: flags.json === true });
+  let report;
+  try {
+    report = await runReadiness({ ...options, onProgress: progress.onProgress });
+  } finally {
+    progress.stop();
+    await close();
+  }
+  output.readinessReport(report, { json: flags.json === true, verbose: flags.verbose === true, sandbox });
+  if (!report.ok) throw new CliError('not_ready');
+}
+
+/** Registers `readiness` / `doctor` on the program. */
+export function registerReadinessCommand(program: Command, io: CliIo, output: Output): void {
+  program
+    .command('readiness')
+    .alias('doctor')
+    .summary('check that payments can work end to end (account, webhook, Hosted Checkout, delivery)')
+    .description(
+      'Check the merchant account, billing, webhook subscription and secret, Hosted Checkout and webhook delivery, and say exactly what to fix.',
+    )
+    .option('--merchant <key>', 'merchant key')
+    .option('--origin <url>', 'public origin of the shop, e.g. https://shop.example')
+    .option('--webhook-url <url>', 'URL Siglume posts webhooks to')
+    .option('--currency <code>', 'currency of the checkout probe: JPY or USD', parseCurrency)
+    .option('--amount-minor <n>', 'amount of the checkout probe in minor units (Standard band)', parseAmountMinor)
+    .option('--base-url <url>', 'API base URL')
+    .option('--no-api', 'check the local configuration only (never reported ready)')
+    .option('--no-probe', 'skip the checkout and delivery probes (never reported ready)')
+    .option('--timeout <ms>', 'how long to wait for the test delivery (default 10000)', parseTimeoutMs)
+    .option('--env-file <path>', 'dotenv file to read without overriding the environment (default .env)')
+    .option('--sandbox', 'run against the local sandbox, starting one (and a webhook receiver) when none is running')
+    .option('--json', 'print the report as JSON')
+    .option('--verbose', 'show details and timings of each check')
+    .addHelpText('after', ENV_HELP)
+    .action((flags: ReadinessFlags) => runReadinessCommand(flags, io, output));
+}

@@ -1,0 +1,93 @@
+/**
+ * `sandbox`: runs the local Siglume sandbox (`startSandbox`) until SIGINT /
+ * SIGTERM, printing the environment a merchant app needs and, in human mode,
+ * one line per request and webhook delivery.
+ */
+import type { Command } from 'commander';
+import type { CliIo } from '../io.js';
+import type { Output } from '../output.js';
+import { parsePort } from '../parse.js';
+
+interface SandboxFlags {
+  port?: number;
+  host?: string;
+  merchant?: string;
+  origin?: string;
+  webhookUrl?: string;
+  webhookSecret?: string;
+  token?: string;
+  stateFile?: string;
+  scenario?: string;
+  json?: boolean;
+}
+
+/** Resolves when `signal` aborts, or on the first SIGINT / SIGTERM. */
+function waitForShutdown(signal: AbortSignal | undefined): Promise<void> {
+  if (signal) {
+    return new Promise((resolve) => {
+      if (signal.aborted) resolve();
+      else signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  }
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+function logLine(entry: Record<string, unknown>): string {
+  if (entry.kind === 'request') return `${entry.method} ${entry.path} ${entry.status} ${entry.duration_ms} ms`;
+  if (entry.kind === 'delivery') {
+    const status = entry.response_status ?? 'no response';
+    return `webhook ${entry.event_type} ${entry.event_id} -> ${entry.callback_url}: ${entry.delivery_status} (${status}, ${entry.attempts} attempt${entry.attempts === 1 ? '' : 's'})`;
+  }
+  return String(entry.message ?? JSON.stringify(entry));
+}
+
+/** Registers `sandbox` on the program. */
+export function registerSandboxCommand(program: Command, io: CliIo, output: Output): void {
+  program
+    .command('sandbox')
+    .summary('run the local Siglume sandbox API for development and tests')
+    .description(
+      'Run a local Siglume-compatible API with a ready merchant, Hosted Checkout pages and signed webhook delivery. Stops on Ctrl+C.',
+    )
+    .option('--port <n>', 'port to listen on (0 picks a free one)', parsePort)
+    .option('--host <host>', 'interface to listen on (default 127.0.0.1)')
+    .option('--merchant <key>', 'key of the seeded merchant (default sandbox_shop)')
+    .option('--origin <url>', "the shop's public origin (default http://127.0.0.1:3000)")
+    .option('--webhook-url <url>', "the shop's webhook endpoint (default <origin>/payments/webhooks/siglume)")
+    .option('--webhook-secret <whsec>', 'signing secret of the seeded subscription (default whsec_sandbox_secret)')
+    .option('--token <token>', 'merchant bearer token (default sdrp_sandbox_merchant_token)')
+    .option('--state-file <path>', 'keep state in this JSON file across restarts')
+    .option('--scenario <name>', 'start in a failing scenario (see docs/sandbox.md)')
+    .option('--json', 'print the start-up information as one JSON line and no request log')
+    .action(async (flags: SandboxFlags) => {
+      const [{ startSandbox }, { resolve }] = await Promise.all([import('../../sandbox/index.js'), import('node:path')]);
+      const json = flags.json === true;
+      const handle = await startSandbox({
+        port: flags.port,
+        host: flags.host,
+        merchant: flags.merchant,
+        origin: flags.origin,
+        webhookUrl: flags.webhookUrl,
+        webhookSecret: flags.webhookSecret,
+        token: flags.token,
+        stateFile: flags.stateFile === undefined ? undefined : resolve(io.cwd, flags.stateFile),
+        scenario: flags.scenario as never,
+        ...(json ? { quiet: true } : { logger: (entry: unknown) => output.sandboxLog(logLine(entry as Record<string, unknown>)) }),
+      });
+      output.sandboxStarted(
+        { url: handle.url, apiBase: handle.apiBase, env: { ...handle.env }, scenario: flags.scenario },
+        { json },
+      );
+      await waitForShutdown(io.signal);
+      await handle.close();
+      output.sandboxStopped({ json });
+    });
+}

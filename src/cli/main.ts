@@ -1,0 +1,101 @@
+/**
+ * The `siglume-sdrp` / `siglume-check` program. This is the only place that
+ * maps outcomes to exit codes:
+ *
+ * - 0: success (readiness: ready)
+ * - 1: the command ran and the answer is negative, or it failed (not ready,
+ *   conflicting files, endpoint refused the event, API unreachable)
+ * - 2: usage error (unknown flag, bad value, missing argument); one line,
+ *   no stack trace
+ *
+ * Only commander, picocolors and the small command modules load at start-up;
+ * each command imports what it needs when it runs, so `--help` stays fast.
+ */
+import { Command, CommanderError } from 'commander';
+import { SiglumeValidationError } from '../core/errors.js';
+import { DIRECT_REQUEST_PAYMENT_SDK_VERSION } from '../version.js';
+import { registerInitCommand } from './commands/init.js';
+import { registerReadinessCommand } from './commands/readiness.js';
+import { registerSandboxCommand } from './commands/sandbox.js';
+import { registerWebhookCommand } from './commands/webhook.js';
+import { CliError } from './errors.js';
+import { processIo, type CliIo } from './io.js';
+import { createOutput, type Output } from './output.js';
+
+/** Exit code of each outcome. */
+export const EXIT_CODES = Object.freeze({ ok: 0, failed: 1, usage: 2 } as const);
+
+function buildProgram(io: CliIo, output: Output): Command {
+  const program = new Command(io.name)
+    .description('Siglume Direct Request Payment: readiness checks, the local sandbox, templates and webhook tools.')
+    .version(DIRECT_REQUEST_PAYMENT_SDK_VERSION, '-v, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .helpCommand(false)
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .showHelpAfterError(`(run \`${io.name} --help\` for usage)`)
+    .configureOutput({
+      writeOut: (s) => output.stdout(s),
+      writeErr: (s) => output.stderr(s),
+      outputError: (s) => output.commanderError(s),
+    });
+  program.addHelpText(
+    'after',
+    `\nStart here:\n  ${io.name === 'siglume-check' ? 'siglume-check' : 'siglume-sdrp'} readiness --sandbox   check everything against a local sandbox\n\nExit codes: 0 ok, 1 not ready / failed, 2 usage error.`,
+  );
+  registerReadinessCommand(program, io, output);
+  registerInitCommand(program, io, output);
+  registerSandboxCommand(program, io, output);
+  registerWebhookCommand(program, io, output);
+  // --version works on every command, not only the root.
+  const stack = [...program.commands];
+  while (stack.length > 0) {
+    const command = stack.pop()!;
+    command.version(DIRECT_REQUEST_PAYMENT_SDK_VERSION, '-v, --version', 'print the version');
+    stack.push(...command.commands);
+  }
+  return program;
+}
+
+/**
+ * Runs the CLI with `argv` (the arguments after the program name) and
+ * resolves with the exit code. Never calls `process.exit`, so it can run
+ * in-process in tests with an injected {@link CliIo}.
+ *
+ * @example
+ * process.exitCode = await main(process.argv.slice(2));
+ */
+export async function main(argv: readonly string[] = process.argv.slice(2), io: Partial<CliIo> = {}): Promise<number> {
+  const resolved = processIo(io);
+  const output = createOutput(resolved);
+  const program = buildProgram(resolved, output);
+  if (argv.length === 0) {
+    program.outputHelp({ error: true });
+    return EXIT_CODES.usage;
+  }
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return EXIT_CODES.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT_CODES.ok;
+      // A bare parent command (e.g. `webhook`) prints its help as an error.
+      if (error.code === 'commander.help') return error.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage;
+      return EXIT_CODES.usage;
+    }
+    if (error instanceof CliError) {
+      if (!error.silent && error.kind === 'usage') output.usage(error.message);
+      else if (!error.silent) output.error(error.message);
+      return error.kind === 'usage' ? EXIT_CODES.usage : EXIT_CODES.failed;
+    }
+    // SDK validation errors name the bad input (a flag or env value): usage errors here.
+    if (error instanceof SiglumeValidationError) {
+      output.usage(error.message);
+      return EXIT_CODES.usage;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    output.error(message);
+    if (resolved.env.SIGLUME_DEBUG && error instanceof Error && error.stack) output.stderr(`${error.stack}\n`);
+    return EXIT_CODES.failed;
+  }
+}

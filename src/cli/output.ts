@@ -1,0 +1,294 @@
+/**
+ * The only module of the CLI that writes to the terminal. It decides colour
+ * (NO_COLOR, FORCE_COLOR, TTY), the marks (✔ ! ✖ -), the layout of each
+ * command's human output and the `--json` shapes, so every command looks the
+ * same and no other module prints.
+ */
+import pc from 'picocolors';
+import type { CopyTemplateResult } from '../init/copy-template.js';
+import type { TriggerTestWebhookResult } from '../devtools/webhook-trigger.js';
+import type {
+  ReadinessCheckGroup,
+  ReadinessCheckResult,
+  ReadinessProgressEvent,
+  ReadinessReport,
+} from '../readiness/types.js';
+import type { CliIo, CliWritable } from './io.js';
+
+type Colors = ReturnType<typeof pc.createColors>;
+
+/**
+ * Whether to colour a stream: off when `NO_COLOR` is set and non-empty, on
+ * when `FORCE_COLOR` is set (except `0` / `false`), else only on a TTY that
+ * is not `TERM=dumb`.
+ */
+export function colorEnabled(env: Readonly<Record<string, string | undefined>>, stream: CliWritable): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
+  return stream.isTTY === true && env.TERM !== 'dumb';
+}
+
+const MARKS = { pass: '✔', warn: '!', fail: '✖', skip: '-' } as const;
+
+const SECTIONS: ReadonlyArray<{ title: string; groups: readonly ReadinessCheckGroup[] }> = [
+  { title: 'Config', groups: ['config'] },
+  { title: 'Account', groups: ['account'] },
+  { title: 'Webhook subscription', groups: ['subscription'] },
+  { title: 'Probes', groups: ['probe', 'delivery'] },
+];
+
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+/** Context lines printed above a readiness report. */
+export interface ReadinessPresentation {
+  json: boolean;
+  verbose: boolean;
+  /** Set with `--sandbox`: where the sandbox came from and whether a local receiver stood in for the shop. */
+  sandbox?: { source: 'existing' | 'started'; receiver: boolean } | null;
+}
+
+/** A live progress display for one readiness run; `stop()` clears it. */
+export interface ReadinessProgress {
+  onProgress(event: ReadinessProgressEvent): void;
+  stop(): void;
+}
+
+function formatValue(value: unknown): string {
+  if (value === null || value === undefined) return '-';
+  if (typeof value === 'string') return value;
+  return JSON.stringify(value);
+}
+
+/** The CLI's presenter. Build one per `main()` call with {@link createOutput}. */
+export class Output {
+  private readonly out: Colors;
+  private readonly err: Colors;
+
+  constructor(private readonly io: CliIo) {
+    this.out = pc.createColors(colorEnabled(io.env, io.stdout));
+    this.err = pc.createColors(colorEnabled(io.env, io.stderr));
+  }
+
+  /** Raw stdout (commander's help and version text). */
+  stdout(text: string): void {
+    this.io.stdout.write(text);
+  }
+
+  /** Raw stderr. */
+  stderr(text: string): void {
+    this.io.stderr.write(text);
+  }
+
+  /** Commander's own error lines ("error: unknown option '--x'"), coloured. */
+  commanderError(text: string): void {
+    this.io.stderr.write(this.err.red(text));
+  }
+
+  /** One error line: `error: <message>`. */
+  error(message: string): void {
+    this.io.stderr.write(`${this.err.red(`error: ${message}`)}\n`);
+  }
+
+  /** A usage error plus where to look for help. */
+  usage(message: string, command?: string): void {
+    this.error(message);
+    this.io.stderr.write(this.err.dim(`Run \`${this.io.name}${command ? ` ${command}` : ''} --help\` for usage.\n`));
+  }
+
+  private mark(c: Colors, status: ReadinessCheckResult['status']): string {
+    const m = MARKS[status];
+    if (status === 'pass') return c.green(m);
+    if (status === 'warn') return c.yellow(m);
+    if (status === 'fail') return c.red(m);
+    return c.dim(m);
+  }
+
+  /** The readiness report: `--json` or grouped sections with marks, fixes and a verdict. */
+  readinessReport(report: ReadinessReport, opts: ReadinessPresentation): void {
+    if (opts.json) {
+      this.io.stdout.write(`${JSON.stringify(readinessJson(report, opts), null, 2)}\n`);
+      return;
+    }
+    const c = this.out;
+    const lines: string[] = [];
+    const where: string[] = [];
+    if (report.merchant) where.push(`merchant ${report.merchant}`);
+    where.push(report.base_url ? `API ${report.base_url}` : 'local configuration only');
+    if (opts.sandbox) {
+      where.push(opts.sandbox.source === 'started' ? 'in-process sandbox' : 'running sandbox');
+      if (opts.sandbox.receiver) where.push('local webhook receiver');
+    }
+    lines.push(c.bold('Siglume Direct Request Payment readiness'), c.dim(`  ${where.join(' · ')}`));
+    for (const section of SECTIONS) {
+      const checks = report.checks.filter((r) => section.groups.includes(r.group));
+      if (checks.length === 0) continue;
+      const width = Math.max(...checks.map((r) => r.name.length));
+      lines.push('', c.bold(section.title));
+      for (const r of checks) {
+        const name = r.status === 'skip' ? c.dim(r.name.padEnd(width)) : r.name.padEnd(width);
+        const time = opts.verbose && r.status !== 'skip' ? c.dim(` (${r.duration_ms} ms)`) : '';
+        const message = r.status === 'skip' ? c.dim(r.message) : r.message;
+        lines.push(`  ${this.mark(c, r.status)} ${name}  ${message}${time}`);
+        if ((r.status === 'fail' || r.status === 'warn') && r.fix) {
+          const label = r.status === 'fail' ? c.red('fix:') : c.yellow('fix:');
+          lines.push(`      ${label} ${r.fix}`);
+        }
+        if (opts.verbose && r.details) {
+          for (const [k, v] of Object.entries(r.details)) lines.push(c.dim(`      ${k}: ${formatValue(v)}`));
+        }
+      }
+    }
+    const s = report.summary;
+    const verdictMark = report.ok ? c.green(MARKS.pass) : s.fail > 0 ? c.red(MARKS.fail) : c.yellow(MARKS.warn);
+    const verdict = report.ok ? c.green(s.verdict) : s.fail > 0 ? c.red(s.verdict) : c.yellow(s.verdict);
+    lines.push(
+      '',
+      `${verdictMark} ${verdict} ${c.dim(`(${s.pass} passed, ${s.warn} warning${s.warn === 1 ? '' : 's'}, ${s.fail} failed, ${s.skip} skipped in ${report.duration_ms} ms)`)}`,
+    );
+    this.io.stdout.write(`${lines.join('\n')}\n`);
+  }
+
+  /**
+   * A spinner on stderr while the delivery probe waits. Only in a TTY and
+   * never with `--json`, so logs and pipes stay clean.
+   */
+  readinessProgress(opts: { json: boolean }): ReadinessProgress {
+    const stream = this.io.stderr;
+    if (opts.json || stream.isTTY !== true) return { onProgress: () => {}, stop: () => {} };
+    const c = this.err;
+    let timer: ReturnType<typeof setInterval> | null = null;
+    let frame = 0;
+    let text = '';
+    const draw = () => {
+      stream.write(`\r\x1b[2K${c.cyan(SPINNER[frame++ % SPINNER.length]!)} ${text}`);
+    };
+    const stop = () => {
+      if (!timer) return;
+      clearInterval(timer);
+      timer = null;
+      stream.write('\r\x1b[2K');
+    };
+    return {
+      onProgress: (event) => {
+        if (event.type === 'delivery_waiting') {
+          text = `Waiting for the test delivery ${event.event_id} (${(event.elapsed_ms / 1000).toFixed(1)} s of ${event.timeout_ms / 1000} s)`;
+          if (!timer) {
+            timer = setInterval(draw, 80);
+            timer.unref?.();
+          }
+          draw();
+        } else if (event.type === 'check_finished' && event.result.name === 'webhook_delivery_probe_passed') {
+          stop();
+        }
+      },
+      stop,
+    };
+  }
+
+  /** Result of `init <template>`. */
+  initResult(result: CopyTemplateResult, opts: { json: boolean }): void {
+    if (opts.json) {
+      this.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      return;
+    }
+    const c = this.out;
+    if (result.kind === 'conflicts') {
+      const lines = [
+        `${c.red(MARKS.fail)} Refusing to overwrite ${result.conflicts.length} existing file${result.conflicts.length === 1 ? '' : 's'} in ${result.target}:`,
+        ...result.conflicts.map((f) => `    ${f}`),
+        'Nothing was written. Move them aside, or re-run with --force to overwrite them.',
+      ];
+      this.io.stderr.write(`${lines.join('\n')}\n`);
+      return;
+    }
+    const lines = [
+      `${c.green(MARKS.pass)} Copied the ${result.template} template into ${result.target} (${result.files.length} files):`,
+      ...result.files.map((f) => `    ${f.action === 'created' ? c.green('+') : c.yellow('~')} ${f.path}${f.action === 'overwritten' ? c.dim(' (overwritten)') : ''}`),
+      '',
+      c.bold('Next steps:'),
+      ...result.next_steps.map((step, i) => `  ${i + 1}. ${step}`),
+    ];
+    this.io.stdout.write(`${lines.join('\n')}\n`);
+  }
+
+  /** The environment a merchant app needs, printed when the sandbox is up. */
+  sandboxStarted(info: { url: string; apiBase: string; env: Record<string, string>; scenario?: string }, opts: { json: boolean }): void {
+    if (opts.json) {
+      this.io.stdout.write(`${JSON.stringify({ url: info.url, api_base: info.apiBase, scenario: info.scenario ?? null, env: info.env })}\n`);
+      return;
+    }
+    const c = this.out;
+    const lines = [
+      `${c.green(MARKS.pass)} Siglume sandbox listening on ${c.bold(info.url)} (API ${info.apiBase})`,
+      '',
+      c.dim('# Environment for your shop (sandbox values, not real credentials):'),
+      ...Object.entries(info.env).map(([k, v]) => `${k}=${v}`),
+      '',
+      c.dim('Press Ctrl+C to stop. Check your shop against it with: npx siglume-check readiness --sandbox'),
+    ];
+    this.io.stdout.write(`${lines.join('\n')}\n`);
+  }
+
+  /** One line of sandbox activity (requests and deliveries), human mode only. */
+  sandboxLog(line: string): void {
+    this.io.stdout.write(`${this.out.dim(line)}\n`);
+  }
+
+  /** The sandbox stopped. */
+  sandboxStopped(opts: { json: boolean }): void {
+    if (!opts.json) this.io.stdout.write(`${this.out.dim('Sandbox stopped.')}\n`);
+  }
+
+  /** Result of `webhook trigger`. */
+  webhookTriggerResult(result: TriggerTestWebhookResult & { url: string }, opts: { json: boolean }): void {
+    if (opts.json) {
+      this.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      return;
+    }
+    const c = this.out;
+    const status = `${result.status}${result.status_text ? ` ${result.status_text}` : ''}`;
+    const lines = [
+      `${result.ok ? c.green(MARKS.pass) : c.red(MARKS.fail)} POST ${result.url} -> ${result.ok ? c.green(status) : c.red(status)} ${c.dim(`(${result.duration_ms} ms)`)}`,
+      c.dim(`  event ${result.event_id} · ${result.event_type} · ${result.kind}`),
+    ];
+    if (!result.ok && result.response_body) lines.push(c.dim(`  response: ${result.response_body.replace(/\s+/g, ' ').slice(0, 200)}`));
+    this.io.stdout.write(`${lines.join('\n')}\n`);
+  }
+
+  /** `webhook sign`: the header value alone, so it can be captured by a shell. */
+  webhookHeader(header: string): void {
+    this.io.stdout.write(`${header}\n`);
+  }
+}
+
+/**
+ * The `--json` shape of a readiness report: `{ ok, ready, mode, base_url,
+ * merchant, sandbox?, checks: [{ name, group, status, message, fix?,
+ * reason?, duration_ms, details? }], summary, duration_ms }`.
+ */
+export function readinessJson(report: ReadinessReport, opts: Pick<ReadinessPresentation, 'sandbox'> = {}): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    ok: report.ok,
+    ready: report.ready,
+    mode: report.mode,
+    base_url: report.base_url,
+    merchant: report.merchant,
+  };
+  if (opts.sandbox) out.sandbox = opts.sandbox;
+  out.checks = report.checks.map((r) => {
+    const check: Record<string, unknown> = { name: r.name, group: r.group, status: r.status, message: r.message };
+    if ((r.status === 'fail' || r.status === 'warn') && r.fix) check.fix = r.fix;
+    if (r.status === 'skip') check.reason = r.reason;
+    check.duration_ms = r.duration_ms;
+    if (r.details) check.details = r.details;
+    return check;
+  });
+  out.summary = report.summary;
+  out.duration_ms = report.duration_ms;
+  return out;
+}
+
+/** Builds the presenter for one CLI run. */
+export function createOutput(io: CliIo): Output {
+  return new Output(io);
+}

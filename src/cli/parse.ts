@@ -1,0 +1,39 @@
+/**
+ * Flag value parsers for commander. They reject bad values with a short
+ * reason, which commander turns into a one-line usage error (exit 2).
+ * Deliberately free of zod and the SDK so `--help` stays fast.
+ */
+import { InvalidArgumentError } from 'commander';
+
+function integer(value: string, min: number, max: number, reason: string): number {
+  const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(reason);
+  return n;
+}
+
+/** `JPY` or `USD`, any case. */
+export function parseCurrency(value: string): 'JPY' | 'USD' {
+  const upper = value.trim().toUpperCase();
+  if (upper !== 'JPY' && upper !== 'USD') throw new InvalidArgumentError('must be JPY or USD.');
+  return upper;
+}
+
+/** A positive safe integer amount in minor units. */
+export function parseAmountMinor(value: string): number {
+  return integer(value, 1, Number.MAX_SAFE_INTEGER, 'must be a positive safe integer (minor units, e.g. 501).');
+}
+
+/** Milliseconds, 1 to 600000. */
+export function parseTimeoutMs(value: string): number {
+  return integer(value, 1, 600_000, 'must be a positive integer number of milliseconds (at most 600000).');
+}
+
+/** A TCP port, 0 (pick a free one) to 65535. */
+export function parsePort(value: string): number {
+  return integer(value, 0, 65_535, 'must be an integer from 0 to 65535.');
+}
+
+/** Unix seconds. */
+export function parseUnixSeconds(value: string): number {
+  return integer(value, 1, 253_402_300_799, 'must be a positive integer number of Unix seconds.');
+}

@@ -1,0 +1,175 @@
+/**
+ * Copies a shipped copy-in template (the package's `templates/<name>/`
+ * directory) into a merchant's project. Behind `siglume-sdrp init express`.
+ *
+ * Safe by default: when any file would be overwritten, nothing is written and
+ * the conflicts are returned, unless `force` is set.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { copyFile, mkdir, readdir, stat } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SiglumeDirectRequestPaymentError, SiglumeValidationError } from '../core/errors.js';
+
+const PACKAGE_NAME = '@siglume/direct-request-payment';
+
+/** Templates this package ships. */
+export const SHIPPED_TEMPLATES = Object.freeze(['express'] as const);
+
+/** Templates announced but not shipped yet. */
+export const PLANNED_TEMPLATES = Object.freeze(['fastapi'] as const);
+
+/** Name of a shipped template. */
+export type TemplateName = (typeof SHIPPED_TEMPLATES)[number];
+
+/** Options of {@link copyTemplate}. */
+export interface CopyTemplateOptions {
+  /** Template to copy. */
+  template: TemplateName;
+  /** Directory to copy into (created when missing). */
+  target: string;
+  /**
+   * Overwrite existing files.
+   * @default false
+   */
+  force?: boolean;
+  /** Directory holding the templates; defaults to the installed package's `templates/`. */
+  templates_dir?: string;
+}
+
+/** One file of a finished copy, path relative to the target with `/` separators. */
+export interface CopiedTemplateFile {
+  path: string;
+  action: 'created' | 'overwritten';
+}
+
+/** Result of {@link copyTemplate}, tagged by `kind`. */
+export type CopyTemplateResult =
+  | {
+      kind: 'copied';
+      template: TemplateName;
+      /** Absolute target directory. */
+      target: string;
+      files: CopiedTemplateFile[];
+      /** What to do next, one step per line. */
+      next_steps: string[];
+    }
+  | {
+      kind: 'conflicts';
+      template: TemplateName;
+      target: string;
+      /** Files that already exist (relative paths); nothing was written. */
+      conflicts: string[];
+    };
+
+function moduleDir(): string {
+  try {
+    return dirname(fileURLToPath(import.meta.url));
+  } catch {
+    // The CommonJS build has no import.meta; it has __dirname instead.
+    return typeof __dirname === 'string' ? __dirname : process.cwd();
+  }
+}
+
+/**
+ * The installed package's `templates/` directory: the nearest ancestor of
+ * this module holding this package's package.json (works from `dist/` and
+ * from `src/`).
+ */
+export function defaultTemplatesDir(): string {
+  let dir = moduleDir();
+  for (let i = 0; i < 8; i++) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === PACKAGE_NAME) return join(dir, 'templates');
+      } catch {
+        // Not our package.json; keep walking up.
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  throw new SiglumeDirectRequestPaymentError(`Could not find the templates directory of ${PACKAGE_NAME}; reinstall the package.`, {
+    code: 'TEMPLATES_NOT_FOUND',
+  });
+}
+
+async function listFiles(root: string, dir = root): Promise<string[]> {
+  const out: string[] = [];
+  const entries = await readdir(dir, { withFileTypes: true });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await listFiles(root, full)));
+    else if (entry.isFile()) out.push(relative(root, full).split(sep).join('/'));
+  }
+  return out;
+}
+
+function nextSteps(template: TemplateName, files: readonly string[], target: string): string[] {
+  const steps = [`npm install ${PACKAGE_NAME} express${files.some((f) => f.includes('postgres')) ? ' pg' : ''}`];
+  if (files.includes('schema.sql')) steps.push(`Create the order tables: psql "$DATABASE_URL" -f ${join(target, 'schema.sql')}`);
+  if (files.some((f) => f.includes('order-store'))) {
+    steps.push('Pick an order store: the PostgreSQL one, or adapt the example store to your database.');
+  }
+  steps.push(
+    "Mount the routes: app.use(createSiglumeSdrpRouter({ merchant, merchant_auth_token, webhook_secret, shop_public_origin, order_store })) from siglume-sdrp-routes.ts",
+    'Check the setup: npx siglume-check readiness (or readiness --sandbox against the local sandbox)',
+  );
+  return template === 'express' ? steps : [];
+}
+
+/**
+ * Copies every file of `templates/<template>/` into `target`, keeping the
+ * relative layout. Existing files are conflicts: without `force`, nothing is
+ * written and `{ kind: 'conflicts' }` lists them.
+ *
+ * @throws {SiglumeValidationError} for an unknown or unshipped template, or a target that is a file.
+ * @example
+ * const result = await copyTemplate({ template: 'express', target: './src/payments' });
+ * if (result.kind === 'conflicts') console.log('exists:', result.conflicts);
+ */
+export async function copyTemplate(options: CopyTemplateOptions): Promise<CopyTemplateResult> {
+  const template = options.template as string;
+  if ((PLANNED_TEMPLATES as readonly string[]).includes(template)) {
+    throw new SiglumeValidationError(
+      'template',
+      `The ${template === 'fastapi' ? 'FastAPI' : template} template is not shipped yet; available: ${SHIPPED_TEMPLATES.join(', ')}.`,
+      { code: 'TEMPLATE_NOT_SHIPPED' },
+    );
+  }
+  if (!(SHIPPED_TEMPLATES as readonly string[]).includes(template)) {
+    throw new SiglumeValidationError('template', `Unknown template "${template}"; available: ${SHIPPED_TEMPLATES.join(', ')}.`);
+  }
+  const name = template as TemplateName;
+  const source = join(options.templates_dir ?? defaultTemplatesDir(), name);
+  if (!existsSync(source) || !statSync(source).isDirectory()) {
+    throw new SiglumeDirectRequestPaymentError(`The ${name} template is missing from ${source}; reinstall the package.`, {
+      code: 'TEMPLATES_NOT_FOUND',
+    });
+  }
+  const target = resolve(options.target);
+  if (existsSync(target) && !statSync(target).isDirectory()) {
+    throw new SiglumeValidationError('target', `Invalid target: ${target} is a file, not a directory`);
+  }
+  const files = await listFiles(source);
+  const existing = new Set<string>();
+  for (const file of files) {
+    // Any entry in the way (file or directory) counts; a directory cannot be overwritten with a file.
+    const info = await stat(join(target, file)).catch(() => null);
+    if (info) existing.add(file);
+  }
+  if (existing.size > 0 && !options.force) {
+    return { kind: 'conflicts', template: name, target, conflicts: files.filter((f) => existing.has(f)) };
+  }
+  const copied: CopiedTemplateFile[] = [];
+  for (const file of files) {
+    const dest = join(target, file);
+    await mkdir(dirname(dest), { recursive: true });
+    await copyFile(join(source, file), dest);
+    copied.push({ path: file, action: existing.has(file) ? 'overwritten' : 'created' });
+  }
+  return { kind: 'copied', template: name, target, files: copied, next_steps: nextSteps(name, files, options.target) };
+}

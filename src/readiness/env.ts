@@ -1,0 +1,61 @@
+/**
+ * The environment variables readiness reads (CONTRACT section 10), mapped to
+ * {@link ReadinessOptions}. Kept apart from the engine so the engine stays a
+ * pure function of its options and the CLI can layer flags on top.
+ */
+import { SiglumeValidationError } from '../core/errors.js';
+import type { ReadinessOptions } from './types.js';
+
+/** Environment variable of each readiness input. */
+export const READINESS_ENV = Object.freeze({
+  merchant: 'SIGLUME_DIRECT_PAYMENT_MERCHANT',
+  shop_origin: 'SHOP_PUBLIC_ORIGIN',
+  webhook_url: 'SHOP_WEBHOOK_URL',
+  webhook_secret: 'SIGLUME_WEBHOOK_SECRET',
+  /** Checked first; `SIGLUME_AUTH_TOKEN` is the fallback. */
+  auth_token: 'SIGLUME_MERCHANT_AUTH_TOKEN',
+  auth_token_fallback: 'SIGLUME_AUTH_TOKEN',
+  currency: 'SIGLUME_DIRECT_PAYMENT_TEST_CURRENCY',
+  amount_minor: 'SIGLUME_DIRECT_PAYMENT_TEST_AMOUNT_MINOR',
+  base_url: 'SIGLUME_API_BASE',
+} as const);
+
+/**
+ * Parses a decimal amount in minor units from text (a flag or an env value).
+ * Throws {@link SiglumeValidationError} naming `field` for anything that is
+ * not a positive safe integer written with digits only.
+ */
+export function parseAmountMinor(text: string, field: string): number {
+  const value = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new SiglumeValidationError(field, `Invalid ${field}: must be a positive safe integer (minor units, e.g. 501)`);
+  }
+  return value;
+}
+
+/**
+ * Readiness inputs from an environment: empty values count as unset.
+ *
+ * @example
+ * const report = await runReadiness({ ...readinessOptionsFromEnv(process.env), probe: false });
+ */
+export function readinessOptionsFromEnv(env: Readonly<Record<string, string | undefined>>): ReadinessOptions {
+  const get = (name: string) => {
+    const v = env[name];
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const out: ReadinessOptions = {};
+  const set = <K extends keyof ReadinessOptions>(key: K, value: ReadinessOptions[K] | undefined) => {
+    if (value !== undefined) out[key] = value;
+  };
+  set('merchant', get(READINESS_ENV.merchant));
+  set('shop_origin', get(READINESS_ENV.shop_origin));
+  set('webhook_url', get(READINESS_ENV.webhook_url));
+  set('webhook_secret', get(READINESS_ENV.webhook_secret));
+  set('auth_token', get(READINESS_ENV.auth_token) ?? get(READINESS_ENV.auth_token_fallback));
+  set('currency', get(READINESS_ENV.currency));
+  const amount = get(READINESS_ENV.amount_minor);
+  if (amount !== undefined) out.amount_minor = parseAmountMinor(amount, READINESS_ENV.amount_minor);
+  set('base_url', get(READINESS_ENV.base_url));
+  return out;
+}

@@ -1,0 +1,111 @@
+import { readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startShopSandbox, TEST_SECRET, TEST_TOKEN, type ShopSandbox } from '../readiness/support.js';
+import { BIN, emptyDir, REPO_ROOT, requireBuild, runBin } from './support.js';
+
+const TRACE = fileURLToPath(new URL('./fixtures/trace-imports.mjs', import.meta.url));
+
+/** Every ES module URL a run of the binary loaded. */
+async function loadedModules(args: string[]): Promise<string[]> {
+  const file = join(emptyDir(), 'trace.txt');
+  const run = await runBin(args, { env: { SDRP_TRACE_FILE: file }, nodeArgs: ['--import', TRACE] });
+  expect(run.code).toBe(0);
+  return readFileSync(file, 'utf8').trim().split('\n');
+}
+
+describe('bin/siglume-sdrp.mjs', () => {
+  beforeAll(() => {
+    requireBuild();
+  });
+
+  describe('when run as `readiness --sandbox` with an empty environment', () => {
+    it('passes every check, exits 0 on its own and shuts everything down', async () => {
+      const run = await runBin(['readiness', '--sandbox'], { env: {}, timeoutMs: 20_000 });
+      expect(run.signal).toBeNull();
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('Ready: all 16 checks passed.');
+      // Generous bound: the bench measures the real figure; this catches hangs and stray timers.
+      expect(run.ms).toBeLessThan(8000);
+    });
+  });
+
+  describe('when the sandbox is switched to a failing scenario through its control endpoint', () => {
+    let shop: ShopSandbox;
+    beforeAll(async () => {
+      shop = await startShopSandbox();
+    });
+    afterAll(async () => {
+      await shop.close();
+    });
+
+    it('exits 1 with exactly the failing check, its fix, and the later checks skipped', async () => {
+      const res = await fetch(`${shop.sandbox.url}/__sandbox/scenario`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ scenario: 'no_mandate' }),
+      });
+      expect(res.ok).toBe(true);
+      const run = await runBin(['readiness', '--sandbox', '--json'], { env: { ...shop.env } });
+      expect(run.code).toBe(1);
+      const report = JSON.parse(run.stdout) as { ok: boolean; checks: Array<{ name: string; status: string; fix?: string }> };
+      expect(report.ok).toBe(false);
+      expect(report.checks.filter((c) => c.status === 'fail').map((c) => c.name)).toEqual(['billing_mandate']);
+      expect(report.checks.find((c) => c.name === 'billing_mandate')?.fix).toContain('prepareBillingMandate');
+      expect(report.checks.slice(8).every((c) => c.status === 'skip')).toBe(true);
+      expect(`${run.stdout}${run.stderr}`).not.toContain(TEST_TOKEN);
+      expect(`${run.stdout}${run.stderr}`).not.toContain(TEST_SECRET);
+    });
+  });
+
+  describe('when given a bad flag', () => {
+    it('exits 2 with one error line and no stack trace', async () => {
+      const run = await runBin(['readiness', '--amount-minor', '-5']);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/^error: /);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    });
+  });
+
+  describe('when started under either bin name', () => {
+    it('runs the same program and names itself after the bin', async () => {
+      const dir = emptyDir();
+      const link = join(dir, 'siglume-check');
+      symlinkSync(BIN, link);
+      const check = await runBin(['--help'], { script: link });
+      const sdrp = await runBin(['--help']);
+      expect(check.code).toBe(0);
+      expect(check.stdout).toMatch(/^Usage: siglume-check /);
+      expect(sdrp.stdout).toMatch(/^Usage: siglume-sdrp /);
+      expect(check.stdout.replaceAll('siglume-check', 'X')).toBe(sdrp.stdout.replaceAll('siglume-sdrp', 'X'));
+    });
+  });
+
+  describe('when init runs from the built CLI', () => {
+    it("copies the package's own templates/express files", async () => {
+      const cwd = emptyDir();
+      const run = await runBin(['init', 'express', '--target', 'app', '--json'], { cwd });
+      expect(run.code).toBe(0);
+      const result = JSON.parse(run.stdout) as { files: Array<{ path: string }> };
+      const expected = readdirSync(join(REPO_ROOT, 'templates/express')).sort();
+      expect(result.files.map((f) => f.path).sort()).toEqual(expected);
+      expect(readdirSync(join(cwd, 'app')).sort()).toEqual(expected);
+    });
+  });
+
+  describe('when only help is asked for', () => {
+    it.each([[['--help']], [['readiness', '--help']], [['sandbox', '--help']]])(
+      '%j loads no sandbox, HTML, zod or undici code',
+      async (args) => {
+        const urls = await loadedModules(args);
+        expect(urls.some((u) => u.endsWith('/dist/cli.js'))).toBe(true);
+        expect(urls.filter((u) => /node_modules\/(zod|undici)\//.test(u))).toEqual([]);
+        for (const url of urls.filter((u) => u.startsWith(`file://${REPO_ROOT}/dist/`))) {
+          const source = readFileSync(fileURLToPath(url), 'utf8');
+          expect(source, url).not.toMatch(/<!doctype html|siglume-sdrp-sandbox|hosted_checkout_routes/i);
+        }
+      },
+    );
+  });
+});

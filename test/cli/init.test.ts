@@ -1,0 +1,91 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { emptyDir, REPO_ROOT, runCli } from './support.js';
+
+const TEMPLATE_DIR = join(REPO_ROOT, 'templates/express');
+
+/** Relative paths of every file under `dir`. */
+function filesUnder(dir: string, prefix = ''): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]))
+    .sort();
+}
+
+describe('siglume-sdrp init', () => {
+  const templateFiles = filesUnder(TEMPLATE_DIR);
+
+  describe('when the target directory is empty', () => {
+    it('copies exactly the template files, byte for byte, and prints next steps', async () => {
+      const cwd = emptyDir();
+      const run = await runCli(['init', 'express', '--target', 'shop'], { cwd, name: 'siglume-sdrp' });
+      expect(run.code).toBe(0);
+      const target = join(cwd, 'shop');
+      expect(filesUnder(target)).toEqual(templateFiles);
+      for (const f of templateFiles) expect(readFileSync(join(target, f))).toEqual(readFileSync(join(TEMPLATE_DIR, f)));
+      expect(run.stdout).toContain(`Copied the express template into ${target} (${templateFiles.length} files)`);
+      expect(run.stdout).toContain('Next steps:');
+      expect(run.stdout).toContain('siglume-check readiness');
+    });
+  });
+
+  describe('when some template files already exist', () => {
+    it('refuses, lists the conflicts, writes nothing and exits 1', async () => {
+      const cwd = emptyDir();
+      const [first, ...rest] = templateFiles;
+      writeFileSync(join(cwd, first!), 'my own file\n');
+      const run = await runCli(['init', 'express', '--target', '.'], { cwd, name: 'siglume-sdrp' });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('Refusing to overwrite 1 existing file');
+      expect(run.stderr).toContain(`    ${first}`);
+      expect(run.stderr).toContain('--force');
+      expect(readFileSync(join(cwd, first!), 'utf8')).toBe('my own file\n');
+      for (const f of rest) expect(existsSync(join(cwd, f))).toBe(false);
+    });
+  });
+
+  describe('when --force is given', () => {
+    it('overwrites the existing files and reports them as overwritten', async () => {
+      const cwd = emptyDir();
+      const first = templateFiles[0]!;
+      writeFileSync(join(cwd, first), 'my own file\n');
+      const run = await runCli(['init', 'express', '--force'], { cwd });
+      expect(run.code).toBe(0);
+      expect(readFileSync(join(cwd, first))).toEqual(readFileSync(join(TEMPLATE_DIR, first)));
+      expect(run.stdout).toContain(`~ ${first} (overwritten)`);
+      expect(filesUnder(cwd)).toEqual(templateFiles);
+    });
+  });
+
+  describe('when the FastAPI template is asked for', () => {
+    it('says plainly it is not shipped yet and exits 2', async () => {
+      const cwd = emptyDir();
+      const run = await runCli(['init', 'fastapi'], { cwd });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/^error: The FastAPI template is not shipped yet/);
+      expect(readdirSync(cwd)).toEqual([]);
+    });
+  });
+
+  describe('when the target is a file', () => {
+    it('exits 2 naming the target', async () => {
+      const cwd = emptyDir();
+      writeFileSync(join(cwd, 'taken'), '');
+      const run = await runCli(['init', 'express', '--target', 'taken'], { cwd });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('is a file');
+    });
+  });
+
+  describe('when --json is given', () => {
+    it('prints the copy result as JSON', async () => {
+      const cwd = emptyDir();
+      mkdirSync(join(cwd, 'out'));
+      const run = await runCli(['init', 'express', '--target', 'out', '--json'], { cwd });
+      const result = JSON.parse(run.stdout) as { kind: string; files: Array<{ path: string; action: string }> };
+      expect(result.kind).toBe('copied');
+      expect(result.files.map((f) => f.path).sort()).toEqual(templateFiles);
+      expect(result.files.every((f) => f.action === 'created')).toBe(true);
+    });
+  });
+});

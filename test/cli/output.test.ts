@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import type { CliIo } from '../../src/cli/io.js';
+import { colorEnabled, createOutput, readinessJson } from '../../src/cli/output.js';
+import type { ReadinessReport } from '../../src/readiness/types.js';
+
+function capture(opts: { env?: Record<string, string>; tty?: boolean } = {}) {
+  const written = { stdout: '', stderr: '' };
+  const io: CliIo = {
+    name: 'siglume-check',
+    env: opts.env ?? {},
+    cwd: '/',
+    stdin: (async function* () {})(),
+    stdout: { write: (s: string) => (written.stdout += s), isTTY: opts.tty ?? false },
+    stderr: { write: (s: string) => (written.stderr += s), isTTY: opts.tty ?? false },
+  };
+  return { output: createOutput(io), written };
+}
+
+const REPORT: ReadinessReport = {
+  ok: false,
+  ready: false,
+  mode: 'full',
+  base_url: 'https://siglume.com/v1',
+  merchant: 'shop_one',
+  checks: [
+    { name: 'merchant_key', group: 'config', status: 'pass', message: 'Merchant key is shop_one', duration_ms: 0 },
+    { name: 'merchant_status', group: 'account', status: 'warn', message: 'Merchant status is "review"', fix: 'Check the account.', duration_ms: 3 },
+    { name: 'billing_mandate', group: 'account', status: 'fail', message: 'No mandate', fix: 'Prepare one.', duration_ms: 2, details: { merchant: 'shop_one' } },
+    { name: 'hosted_checkout', group: 'probe', status: 'skip', message: 'Skipped: billing_mandate failed', reason: 'billing_mandate failed', duration_ms: 0 },
+  ],
+  summary: { total: 4, pass: 1, warn: 1, fail: 1, skip: 1, verdict: 'Not ready: 1 check failed (billing_mandate), 1 skipped.' },
+  duration_ms: 12,
+};
+
+describe('colorEnabled', () => {
+  describe('when deciding from the environment and the stream', () => {
+    it.each([
+      [{}, true, true],
+      [{}, false, false],
+      [{ NO_COLOR: '1' }, true, false],
+      [{ NO_COLOR: '' }, true, true],
+      [{ FORCE_COLOR: '1' }, false, true],
+      [{ FORCE_COLOR: '0' }, true, false],
+      [{ NO_COLOR: '1', FORCE_COLOR: '1' }, true, false],
+      [{ TERM: 'dumb' }, true, false],
+    ])('env %j with isTTY=%s -> %s', (env, isTTY, expected) => {
+      expect(colorEnabled(env, { write: () => true, isTTY })).toBe(expected);
+    });
+  });
+});
+
+describe('Output.readinessReport', () => {
+  describe('when printing for a person', () => {
+    it('marks each check, puts the fix under failures and warnings, and ends with the verdict', () => {
+      const { output, written } = capture();
+      output.readinessReport(REPORT, { json: false, verbose: false });
+      const lines = written.stdout.split('\n');
+      const at = (text: string) => lines.findIndex((l) => l.includes(text));
+      expect(lines[at('✔ merchant_key')]).toContain('Merchant key is shop_one');
+      expect(lines[at('! merchant_status') + 1]).toBe('      fix: Check the account.');
+      expect(lines[at('✖ billing_mandate') + 1]).toBe('      fix: Prepare one.');
+      expect(lines[at('- hosted_checkout')]).toContain('Skipped: billing_mandate failed');
+      expect(lines.at(-2)).toMatch(/^✖ Not ready: 1 check failed \(billing_mandate\), 1 skipped\. \(1 passed, 1 warning, 1 failed, 1 skipped in 12 ms\)$/);
+      expect(written.stdout).not.toContain('merchant: shop_one');
+      expect(written.stdout).not.toContain('\x1b[');
+    });
+
+    it('adds details and timings with verbose', () => {
+      const { output, written } = capture();
+      output.readinessReport(REPORT, { json: false, verbose: true });
+      expect(written.stdout).toContain('No mandate (2 ms)');
+      expect(written.stdout).toContain('      merchant: shop_one');
+    });
+
+    it('colours only when asked to', () => {
+      const forced = capture({ env: { FORCE_COLOR: '1' } });
+      forced.output.readinessReport(REPORT, { json: false, verbose: false });
+      expect(forced.written.stdout).toContain('\x1b[');
+      const tty = capture({ tty: true, env: { NO_COLOR: '1' } });
+      tty.output.readinessReport(REPORT, { json: false, verbose: false });
+      expect(tty.written.stdout).not.toContain('\x1b[');
+    });
+  });
+
+  describe('when printing JSON', () => {
+    it('keeps fix on fail and warn, reason on skip, and nothing else optional', () => {
+      const json = readinessJson(REPORT) as { checks: Array<Record<string, unknown>> };
+      expect(json.checks.map((c) => Object.keys(c))).toEqual([
+        ['name', 'group', 'status', 'message', 'duration_ms'],
+        ['name', 'group', 'status', 'message', 'fix', 'duration_ms'],
+        ['name', 'group', 'status', 'message', 'fix', 'duration_ms', 'details'],
+        ['name', 'group', 'status', 'message', 'reason', 'duration_ms'],
+      ]);
+    });
+  });
+});
+
+describe('Output.readinessProgress', () => {
+  const waiting = { type: 'delivery_waiting', event_id: 'evt_1', attempt: 1, elapsed_ms: 120, timeout_ms: 10_000 } as const;
+
+  describe('when stderr is a TTY', () => {
+    it('draws a spinner line while waiting and clears it afterwards', () => {
+      const { output, written } = capture({ tty: true });
+      const progress = output.readinessProgress({ json: false });
+      progress.onProgress(waiting);
+      progress.stop();
+      expect(written.stderr).toContain('Waiting for the test delivery evt_1 (0.1 s of 10 s)');
+      expect(written.stderr.endsWith('\r\x1b[2K')).toBe(true);
+      expect(written.stdout).toBe('');
+    });
+  });
+
+  describe('when stderr is not a TTY or JSON is requested', () => {
+    it('prints nothing', () => {
+      const pipe = capture({ tty: false });
+      pipe.output.readinessProgress({ json: false }).onProgress(waiting);
+      const json = capture({ tty: true });
+      json.output.readinessProgress({ json: true }).onProgress(waiting);
+      expect(pipe.written.stderr + json.written.stderr).toBe('');
+    });
+  });
+});

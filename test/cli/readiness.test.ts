@@ -1,0 +1,229 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { READINESS_CHECK_NAMES } from '../../src/readiness/types.js';
+import { SCENARIO_EXPECTATIONS, startShopSandbox, TEST_SECRET, TEST_TOKEN, type ShopSandbox } from '../readiness/support.js';
+import { emptyDir, runCli } from './support.js';
+
+interface JsonCheck {
+  name: string;
+  group: string;
+  status: string;
+  message: string;
+  fix?: string;
+  reason?: string;
+  duration_ms: number;
+  details?: Record<string, unknown>;
+}
+interface JsonReport {
+  ok: boolean;
+  ready: boolean;
+  mode: string;
+  checks: JsonCheck[];
+  summary: Record<string, unknown>;
+}
+
+describe('siglume-check readiness', () => {
+  let shop: ShopSandbox;
+  /** The environment a merchant would have for the test sandbox. */
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    shop = await startShopSandbox();
+    env = { ...shop.env };
+  });
+  afterAll(async () => {
+    await shop.close();
+  });
+  beforeEach(() => {
+    shop.sandbox.setScenario('ready');
+  });
+
+  describe('when run with --sandbox in an empty environment', () => {
+    it('starts what it needs, passes every check and exits 0', async () => {
+      const run = await runCli(['readiness', '--sandbox'], { env: {} });
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('Ready: all 16 checks passed.');
+      expect(run.stdout).toContain('in-process sandbox · local webhook receiver');
+      for (const name of READINESS_CHECK_NAMES) expect(run.stdout).toMatch(new RegExp(`✔ ${name}\\b`));
+      expect(run.stdout).not.toContain('\x1b[');
+    });
+  });
+
+  describe('when the environment points at a ready sandbox', () => {
+    it('prints grouped sections in order and exits 0', async () => {
+      const run = await runCli(['readiness', '--sandbox'], { env });
+      expect(run.code).toBe(0);
+      const positions = ['Config', 'Account', 'Webhook subscription', 'Probes'].map((t) => run.stdout.indexOf(`\n${t}\n`));
+      expect(positions.every((p) => p > 0)).toBe(true);
+      expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    });
+
+    it('prints valid JSON with the documented shape', async () => {
+      const run = await runCli(['readiness', '--sandbox', '--json'], { env });
+      expect(run.code).toBe(0);
+      const report = JSON.parse(run.stdout) as JsonReport;
+      expect(Object.keys(report)).toEqual(['ok', 'ready', 'mode', 'base_url', 'merchant', 'sandbox', 'checks', 'summary', 'duration_ms']);
+      expect(report).toMatchObject({ ok: true, ready: true, mode: 'full', sandbox: { source: 'existing', receiver: false } });
+      expect(report.checks.map((c) => c.name)).toEqual(READINESS_CHECK_NAMES);
+      for (const check of report.checks) {
+        expect(check).toEqual({
+          name: expect.any(String),
+          group: expect.stringMatching(/^(config|account|subscription|probe|delivery)$/),
+          status: 'pass',
+          message: expect.any(String),
+          duration_ms: expect.any(Number),
+          ...(check.details ? { details: expect.any(Object) } : {}),
+        });
+      }
+    });
+
+    it('shows details and timings with --verbose', async () => {
+      const run = await runCli(['readiness', '--sandbox', '--verbose'], { env });
+      expect(run.stdout).toMatch(/hosted_checkout .* \(\d+ ms\)/);
+      expect(run.stdout).toMatch(/\n {6}session_id: cs_/);
+    });
+  });
+
+  describe.each(SCENARIO_EXPECTATIONS)('when the sandbox scenario is $scenario', ({ scenario, failing, warning }) => {
+    it(failing ? `exits 1 naming ${failing}, with its fix right under it` : `exits 0 with a warning on ${warning}`, async () => {
+      shop.sandbox.setScenario(scenario);
+      const human = await runCli(['readiness', '--sandbox'], { env });
+      shop.sandbox.setScenario(scenario);
+      const json = await runCli(['readiness', '--sandbox', '--json'], { env });
+      const report = JSON.parse(json.stdout) as JsonReport;
+      const lines = human.stdout.split('\n');
+      if (failing === null) {
+        expect([human.code, json.code]).toEqual([0, 0]);
+        const at = lines.findIndex((l) => l.includes(`! ${warning}`));
+        expect(at).toBeGreaterThan(0);
+        expect(lines[at + 1]).toMatch(/^ {6}fix: /);
+        return;
+      }
+      expect([human.code, json.code]).toEqual([1, 1]);
+      expect(report.ok).toBe(false);
+      expect(report.checks.filter((c) => c.status === 'fail').map((c) => c.name)).toEqual([failing]);
+      const failed = report.checks.find((c) => c.name === failing)!;
+      expect(failed.fix).toEqual(expect.any(String));
+      const later = report.checks.slice(READINESS_CHECK_NAMES.indexOf(failing) + 1);
+      expect(later.every((c) => c.status === 'skip' && c.reason === `${failing} failed`)).toBe(true);
+      const at = lines.findIndex((l) => l.includes(`✖ ${failing}`));
+      expect(at).toBeGreaterThan(0);
+      expect(lines[at + 1]).toBe(`      fix: ${failed.fix}`);
+      expect(human.stdout).toContain(`Not ready: 1 check failed (${failing})`);
+    });
+  });
+
+  describe('when run with --no-api', () => {
+    it('exits 1 and reports mode no_api, even with a complete configuration', async () => {
+      const run = await runCli(['readiness', '--sandbox', '--no-api', '--json'], { env });
+      expect(run.code).toBe(1);
+      const report = JSON.parse(run.stdout) as JsonReport;
+      expect(report).toMatchObject({ ok: false, ready: false, mode: 'no_api' });
+      expect(report.checks.filter((c) => c.group === 'config').every((c) => c.status === 'pass')).toBe(true);
+    });
+  });
+
+  describe('when run with --no-probe', () => {
+    it('exits 1 and reports mode no_probe with the probes skipped', async () => {
+      const run = await runCli(['readiness', '--sandbox', '--no-probe'], { env });
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain('- hosted_checkout');
+      expect(run.stdout).toContain('Not ready: the Hosted Checkout and webhook delivery probes did not run (--no-probe).');
+    });
+  });
+
+  describe('when an .env file is present', () => {
+    it('fills what the environment lacks and never overrides it', async () => {
+      const cwd = emptyDir();
+      writeFileSync(
+        join(cwd, '.env'),
+        'SIGLUME_DIRECT_PAYMENT_MERCHANT=from_file\nSHOP_PUBLIC_ORIGIN="https://file.example"\n# comment\n',
+      );
+      const run = await runCli(['readiness', '--no-api', '--json'], { cwd, env: { SIGLUME_DIRECT_PAYMENT_MERCHANT: 'from_env' } });
+      const report = JSON.parse(run.stdout) as JsonReport & { merchant: string };
+      expect(report.merchant).toBe('from_env');
+      expect(report.checks.find((c) => c.name === 'shop_origin')?.message).toBe('Shop origin is https://file.example');
+    });
+
+    it('reads the file named by --env-file', async () => {
+      const cwd = emptyDir();
+      writeFileSync(join(cwd, 'staging.env'), 'SIGLUME_DIRECT_PAYMENT_MERCHANT=staging_shop\n');
+      const run = await runCli(['readiness', '--no-api', '--json', '--env-file', 'staging.env'], { cwd });
+      expect((JSON.parse(run.stdout) as { merchant: string }).merchant).toBe('staging_shop');
+    });
+  });
+
+  describe('when the output could leak secrets', () => {
+    it('never prints the token or the webhook secret, in any scenario or format', async () => {
+      const outputs: string[] = [];
+      const secretBody = TEST_SECRET.slice('whsec_'.length);
+      const modes = [[], ['--json'], ['--verbose'], ['--json', '--verbose'], ['--no-probe', '--verbose'], ['--no-api', '--json']];
+      for (const { scenario } of [{ scenario: 'ready' as const }, ...SCENARIO_EXPECTATIONS]) {
+        for (const mode of modes) {
+          shop.sandbox.setScenario(scenario);
+          const run = await runCli(['readiness', '--sandbox', ...mode], { env });
+          outputs.push(run.stdout, run.stderr);
+        }
+      }
+      // Wrong-but-similar inputs must not be echoed either.
+      const wrong = await runCli(['readiness', '--sandbox', '--verbose'], {
+        env: { ...env, SIGLUME_MERCHANT_AUTH_TOKEN: 'cli_abcdef0123456789', SIGLUME_WEBHOOK_SECRET: 'sk_not_a_webhook_secret_77' },
+      });
+      outputs.push(wrong.stdout, wrong.stderr);
+      const all = outputs.join('\n');
+      expect(all.length).toBeGreaterThan(10_000);
+      expect(all).not.toContain(TEST_TOKEN);
+      expect(all).not.toContain(TEST_SECRET);
+      expect(all).not.toContain(secretBody);
+      expect(all).not.toContain('cli_abcdef0123456789');
+      expect(all).not.toContain('sk_not_a_webhook_secret_77');
+    });
+  });
+
+  describe('when a flag or value is bad', () => {
+    const cases: Array<[string, string[], Record<string, string>]> = [
+      ['an unknown flag', ['readiness', '--bogus'], {}],
+      ['an unknown currency', ['readiness', '--currency', 'EUR'], {}],
+      ['a fractional amount', ['readiness', '--amount-minor', '1.5'], {}],
+      ['a zero amount', ['readiness', '--amount-minor', '0'], {}],
+      ['a non-numeric amount', ['readiness', '--amount-minor', 'abc'], {}],
+      ['a non-numeric timeout', ['readiness', '--timeout', 'soon'], {}],
+      ['a zero timeout', ['readiness', '--timeout', '0'], {}],
+      ['a flag without its value', ['readiness', '--merchant'], {}],
+      ['an unusable base URL', ['readiness', '--base-url', 'ftp://example.com/v1'], {}],
+      ['a missing --env-file', ['readiness', '--env-file', 'nope.env'], {}],
+      ['a bad currency in the environment', ['readiness'], { SIGLUME_DIRECT_PAYMENT_TEST_CURRENCY: 'EUR' }],
+      ['a bad amount in the environment', ['readiness'], { SIGLUME_DIRECT_PAYMENT_TEST_AMOUNT_MINOR: '12abc' }],
+      ['an unknown command', ['frobnicate'], {}],
+      ['an unexpected argument', ['readiness', 'extra'], {}],
+    ];
+    it.each(cases)('exits 2 on %s with a one-line message and no stack', async (_title, argv, envVars) => {
+      const run = await runCli(argv, { env: envVars });
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(/^error: /);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+      expect(run.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
+    });
+  });
+
+  describe('when asked for help', () => {
+    it.each([['readiness'], ['doctor']])('%s --help lists every flag and variable and exits 0', async (cmd) => {
+      const run = await runCli([cmd, '--help']);
+      expect(run.code).toBe(0);
+      for (const flag of ['--merchant', '--origin', '--webhook-url', '--currency', '--amount-minor', '--base-url', '--no-api', '--no-probe', '--timeout', '--env-file', '--sandbox', '--json', '--verbose']) {
+        expect(run.stdout).toContain(flag);
+      }
+      for (const v of ['SIGLUME_WEBHOOK_SECRET', 'SIGLUME_MERCHANT_AUTH_TOKEN', 'SHOP_WEBHOOK_URL', 'SIGLUME_DIRECT_PAYMENT_TEST_AMOUNT_MINOR']) {
+        expect(run.stdout).toContain(v);
+      }
+    });
+
+    it.each([[['--version']], [['readiness', '--version']], [['webhook', 'sign', '-v']]])('prints the version for %j', async (argv) => {
+      const run = await runCli(argv);
+      expect(run).toMatchObject({ code: 0, stdout: '0.1.0\n' });
+    });
+  });
+});

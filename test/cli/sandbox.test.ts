@@ -1,0 +1,76 @@
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { BIN, emptyDir, requireBuild, runCli } from './support.js';
+
+async function until<T>(probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (performance.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const ENV_KEYS = [
+  'SIGLUME_API_BASE',
+  'SIGLUME_MERCHANT_AUTH_TOKEN',
+  'SIGLUME_DIRECT_PAYMENT_MERCHANT',
+  'SIGLUME_WEBHOOK_SECRET',
+  'SHOP_PUBLIC_ORIGIN',
+  'SHOP_WEBHOOK_URL',
+];
+
+describe('siglume-sdrp sandbox', () => {
+  describe('when started in-process with --json', () => {
+    it('prints the merchant env, serves the API until stopped, then exits 0', async () => {
+      const controller = new AbortController();
+      let stdout = '';
+      const { main } = await import('../../src/cli/main.js');
+      const done = main(['sandbox', '--port', '0', '--json', '--merchant', 'cli_test_shop'], {
+        env: {},
+        cwd: emptyDir(),
+        stdout: { write: (s: string) => (stdout += s) },
+        stderr: { write: () => true },
+        signal: controller.signal,
+      });
+      const info = await until(() => (stdout.includes('\n') ? (JSON.parse(stdout.split('\n')[0]!) as { api_base: string; env: Record<string, string> }) : undefined));
+      expect(Object.keys(info.env).sort()).toEqual([...ENV_KEYS].sort());
+      expect(info.env.SIGLUME_DIRECT_PAYMENT_MERCHANT).toBe('cli_test_shop');
+      const res = await fetch(`${info.api_base}/sdrp/direct-payments/merchants/cli_test_shop`, {
+        headers: { authorization: `Bearer ${info.env.SIGLUME_MERCHANT_AUTH_TOKEN}` },
+      });
+      expect(res.status).toBe(200);
+      controller.abort();
+      expect(await done).toBe(0);
+      await expect(fetch(`${info.api_base}/market/webhooks/subscriptions`)).rejects.toThrow();
+    });
+  });
+
+  describe('when given a bad port', () => {
+    it('exits 2', async () => {
+      expect((await runCli(['sandbox', '--port', '70000'])).code).toBe(2);
+    });
+  });
+
+  describe('when run as the binary and sent SIGINT', () => {
+    it('prints the env a shop needs and stops cleanly with exit 0', async () => {
+      requireBuild();
+      const child = spawn(process.execPath, [BIN, 'sandbox', '--port', '0'], { env: {}, cwd: emptyDir(), stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      try {
+        await until(() => (stdout.includes('SHOP_WEBHOOK_URL=') ? true : undefined));
+        for (const key of ENV_KEYS) expect(stdout).toMatch(new RegExp(`^${key}=\\S+$`, 'm'));
+        child.kill('SIGINT');
+        expect(await exited).toBe(0);
+        expect(stdout).toContain('Sandbox stopped.');
+      } finally {
+        clearTimeout(killer);
+        child.kill('SIGKILL');
+      }
+    });
+  });
+});

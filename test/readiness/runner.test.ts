@@ -1,0 +1,317 @@
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { SiglumeApiError, SiglumeValidationError } from '../../src/core/errors.js';
+import { runReadiness } from '../../src/readiness/runner.js';
+import {
+  READINESS_CHECK_NAMES,
+  type ReadinessCheckResult,
+  type ReadinessMerchantClient,
+  type ReadinessProgressEvent,
+  type ReadinessReport,
+} from '../../src/readiness/types.js';
+import { SCENARIO_EXPECTATIONS, startShopSandbox, TEST_SECRET, TEST_TOKEN, type ShopSandbox } from './support.js';
+
+function byName(report: ReadinessReport, name: string): ReadinessCheckResult {
+  const found = report.checks.find((c) => c.name === name);
+  if (!found) throw new Error(`no check ${name}`);
+  return found;
+}
+
+/** A client double: every method throws unless overridden. */
+function fakeClient(overrides: Partial<ReadinessMerchantClient> = {}): ReadinessMerchantClient {
+  const refuse = () => Promise.reject(new Error('unexpected API call'));
+  return {
+    base_url: 'http://127.0.0.1:1/v1',
+    getMerchant: refuse,
+    listWebhookSubscriptions: refuse,
+    createCheckoutSession: refuse,
+    queueWebhookTestDelivery: refuse,
+    listWebhookDeliveries: refuse,
+    ...overrides,
+  };
+}
+
+const READY_ACCOUNT = {
+  merchant_account: { merchant: 'shop_one', status: 'active', billing_status: 'active', billing_mandate_id: 'mandate_1' },
+};
+const WEBHOOK_URL = 'https://shop.example/payments/webhooks/siglume';
+const READY_SUBS = [
+  {
+    id: 'whsub_1',
+    callback_url: WEBHOOK_URL,
+    status: 'active',
+    event_types: ['direct_payment.confirmed'],
+    signing_secret_hint: TEST_SECRET.slice(-4),
+  },
+];
+const LOCAL_OPTIONS = {
+  merchant: 'shop_one',
+  auth_token: TEST_TOKEN,
+  webhook_secret: TEST_SECRET,
+  shop_origin: 'https://shop.example',
+  webhook_url: WEBHOOK_URL,
+};
+
+describe('runReadiness', () => {
+  let shop: ShopSandbox;
+
+  beforeAll(async () => {
+    shop = await startShopSandbox();
+  });
+  afterAll(async () => {
+    await shop.close();
+  });
+  beforeEach(() => {
+    shop.sandbox.setScenario('ready');
+  });
+
+  describe('when the sandbox is ready', () => {
+    it('passes every check, in contract order, and reports ready', async () => {
+      const report = await runReadiness(shop.options());
+      expect(report.checks.map((c) => c.name)).toEqual(READINESS_CHECK_NAMES);
+      expect(report.checks.filter((c) => c.status !== 'pass')).toEqual([]);
+      expect(report).toMatchObject({ ok: true, ready: true, mode: 'full', base_url: shop.sandbox.apiBase, merchant: 'sandbox_shop' });
+      expect(report.summary).toMatchObject({ total: 16, pass: 16, fail: 0, skip: 0 });
+      expect(report.summary.verdict).toMatch(/^Ready/);
+    });
+
+    it('delivers one readiness_probe event the shop can verify', async () => {
+      const before = shop.receiver.events.length;
+      const report = await runReadiness(shop.options());
+      const delivery = byName(report, 'webhook_delivery_probe_passed');
+      expect(delivery.status).toBe('pass');
+      const received = shop.receiver.events.slice(before);
+      expect(received).toHaveLength(1);
+      expect(received[0]).toMatchObject({
+        id: delivery.details?.event_id,
+        type: 'direct_payment.confirmed',
+        data: { mode: 'readiness_probe', pricing_band: 'standard', settlement_status: 'readiness_probe' },
+      });
+    });
+
+    it('creates the probe session with the shop origin return URLs and a readiness nonce', async () => {
+      const report = await runReadiness({ ...shop.options(), now: () => 1_800_000_000_123 });
+      const id = byName(report, 'hosted_checkout').details?.session_id as string;
+      const session = shop.sandbox.state.checkout_sessions[id] as unknown as Record<string, unknown>;
+      expect(session).toMatchObject({
+        nonce: 'sdrp-readiness-1800000000123',
+        success_url: `${shop.env.SHOP_PUBLIC_ORIGIN}/checkout/siglume/success`,
+        cancel_url: `${shop.env.SHOP_PUBLIC_ORIGIN}/checkout/siglume/cancel`,
+        amount_minor: 501,
+        currency: 'JPY',
+        status: 'open',
+      });
+      expect(session.metadata).toEqual({ source: 'siglume-check readiness' });
+    });
+
+    it('reports progress for each check that runs and while the delivery is awaited', async () => {
+      const events: ReadinessProgressEvent[] = [];
+      await runReadiness({ ...shop.options(), onProgress: (e) => events.push(e) });
+      expect(events.filter((e) => e.type === 'check_finished')).toHaveLength(16);
+      expect(events.filter((e) => e.type === 'check_started')).toHaveLength(16);
+      expect(events.some((e) => e.type === 'delivery_waiting')).toBe(true);
+    });
+  });
+
+  describe.each(SCENARIO_EXPECTATIONS)('when the sandbox scenario is $scenario', ({ scenario, failing, warning }) => {
+    it(failing ? `fails ${failing} with a fix and skips every later check` : `warns on ${warning} and stays ready`, async () => {
+      shop.sandbox.setScenario(scenario);
+      const report = await runReadiness(shop.options());
+      const failed = report.checks.filter((c) => c.status === 'fail');
+      if (failing === null) {
+        expect(failed).toEqual([]);
+        expect(byName(report, warning!).status).toBe('warn');
+        expect(report.ok).toBe(true);
+        return;
+      }
+      expect(failed.map((c) => c.name)).toEqual([failing]);
+      const failure = failed[0]!;
+      expect(failure.status === 'fail' && failure.fix.length).toBeGreaterThan(20);
+      const index = READINESS_CHECK_NAMES.indexOf(failing);
+      for (const later of report.checks.slice(index + 1)) {
+        expect(later).toMatchObject({ status: 'skip', reason: `${failing} failed` });
+      }
+      for (const earlier of report.checks.slice(0, index)) expect(['pass', 'warn']).toContain(earlier.status);
+      expect(report).toMatchObject({ ok: false, ready: false });
+      expect(report.summary.verdict).toContain(failing);
+    });
+  });
+
+  describe('when the webhook endpoint answers 500', () => {
+    let broken: ShopSandbox;
+    beforeAll(async () => {
+      broken = await startShopSandbox({ receiverStatus: 500 });
+    });
+    afterAll(async () => {
+      await broken.close();
+    });
+
+    it('fails webhook_delivery_probe_passed with the response status', async () => {
+      const report = await runReadiness(broken.options());
+      const delivery = byName(report, 'webhook_delivery_probe_passed');
+      expect(delivery.status).toBe('fail');
+      expect(delivery.message).toContain('response_status 500');
+      expect(delivery.details).toMatchObject({ delivery_status: 'failed', response_status: 500 });
+      expect(delivery.status === 'fail' && delivery.fix).toMatch(/answered 500/);
+      expect(report.ok).toBe(false);
+    });
+  });
+
+  describe('when run with api: false', () => {
+    it('checks config only, never calls the API and is never ready', async () => {
+      const report = await runReadiness({ ...LOCAL_OPTIONS, api: false, client: fakeClient() });
+      expect(report).toMatchObject({ ok: false, ready: false, mode: 'no_api', base_url: null });
+      expect(report.checks.filter((c) => c.group === 'config').every((c) => c.status === 'pass')).toBe(true);
+      for (const c of report.checks.filter((c) => c.group !== 'config')) {
+        expect(c).toMatchObject({ status: 'skip', reason: expect.stringContaining('--no-api') });
+      }
+      expect(report.summary.verdict).toMatch(/^Not ready.*--no-api/);
+    });
+  });
+
+  describe('when run with probe: false', () => {
+    it('runs config, account and subscription checks, skips the probes and is never ready', async () => {
+      const sessionsBefore = Object.keys(shop.sandbox.state.checkout_sessions).length;
+      const report = await runReadiness({ ...shop.options(), probe: false });
+      expect(report).toMatchObject({ ok: false, ready: false, mode: 'no_probe' });
+      for (const c of report.checks) {
+        if (c.group === 'probe' || c.group === 'delivery') expect(c).toMatchObject({ status: 'skip', reason: expect.stringContaining('--no-probe') });
+        else expect(c.status).toBe('pass');
+      }
+      expect(Object.keys(shop.sandbox.state.checkout_sessions)).toHaveLength(sessionsBefore);
+      expect(report.summary.verdict).toContain('--no-probe');
+    });
+  });
+
+  describe('when nothing is configured', () => {
+    it('fails every missing config input at once and skips the API checks', async () => {
+      const report = await runReadiness({ client: fakeClient() });
+      const failed = report.checks.filter((c) => c.status === 'fail').map((c) => c.name);
+      expect(failed).toEqual(['merchant_key', 'merchant_token', 'shop_origin', 'webhook_url', 'webhook_secret_present']);
+      for (const c of report.checks.filter((c) => c.group !== 'config')) {
+        expect(c).toMatchObject({ status: 'skip', reason: expect.stringContaining('merchant_key') });
+      }
+      expect(report.ok).toBe(false);
+    });
+  });
+
+  describe('when a config input is wrong', () => {
+    const cases: Array<{ title: string; options: Record<string, unknown>; name: string; status: string; text: RegExp }> = [
+      { title: 'a Developer Portal key', options: { auth_token: 'cli_abcdef123456' }, name: 'merchant_token', status: 'fail', text: /Developer Portal/ },
+      { title: 'an invalid merchant key', options: { merchant: 'A!' }, name: 'merchant_key', status: 'fail', text: /not valid/ },
+      { title: 'an http origin outside sandbox mode', options: { shop_origin: 'http://localhost:3000' }, name: 'shop_origin', status: 'fail', text: /--sandbox/ },
+      { title: 'an origin with a path', options: { shop_origin: 'https://shop.example/store' }, name: 'shop_origin', status: 'fail', text: /origin only/ },
+      { title: 'an origin with a trailing slash', options: { shop_origin: 'https://shop.example/' }, name: 'shop_origin', status: 'warn', text: /trailing slash/ },
+      { title: 'an http webhook URL on a public host', options: { webhook_url: 'http://shop.example/hook', sandbox: true }, name: 'webhook_url', status: 'fail', text: /https/ },
+      { title: 'a secret without whsec_', options: { webhook_secret: 'sk_live_not_a_webhook_secret' }, name: 'webhook_secret_present', status: 'fail', text: /whsec_/ },
+      { title: 'a Micro-band probe amount', options: { amount_minor: 100 }, name: 'standard_probe_amount', status: 'fail', text: /at least JPY 501/ },
+    ];
+    it.each(cases)('reports $title on $name', async ({ options, name, status, text }) => {
+      const report = await runReadiness({ ...LOCAL_OPTIONS, ...options, api: false });
+      const check = byName(report, name);
+      expect(check.status).toBe(status);
+      expect(`${check.message} ${'fix' in check ? check.fix : ''}`).toMatch(text);
+    });
+
+    it('uses the smallest Standard amount of the currency by default', async () => {
+      const report = await runReadiness({ ...LOCAL_OPTIONS, currency: 'usd', api: false });
+      expect(byName(report, 'standard_probe_amount').message).toBe('USD 3.01 is in the Standard band');
+    });
+  });
+
+  describe('when an option is unusable', () => {
+    it.each([
+      [{ currency: 'EUR' }, 'currency'],
+      [{ amount_minor: 1.5 }, 'amount_minor'],
+      [{ delivery_timeout_ms: 0 }, 'delivery_timeout_ms'],
+      [{ base_url: 'ftp://example.com' }, 'base_url'],
+    ])('throws a validation error naming the option (%j)', async (options, field) => {
+      await expect(runReadiness(options as never)).rejects.toMatchObject({ field });
+      await expect(runReadiness(options as never)).rejects.toBeInstanceOf(SiglumeValidationError);
+    });
+  });
+
+  describe('when the API echoes a secret in an error', () => {
+    it('redacts the token and the webhook secret from the report', async () => {
+      const client = fakeClient({
+        getMerchant: () =>
+          Promise.reject(
+            new SiglumeApiError({ status: 400, code: 'BAD', message: `token ${TEST_TOKEN} and secret ${TEST_SECRET} rejected` }),
+          ),
+      });
+      const report = await runReadiness({ ...LOCAL_OPTIONS, client });
+      const text = JSON.stringify(report);
+      expect(byName(report, 'merchant_exists').status).toBe('fail');
+      expect(text).not.toContain(TEST_TOKEN);
+      expect(text).not.toContain(TEST_SECRET);
+      expect(text).toContain('[redacted]');
+    });
+  });
+
+  describe('when the delivery never completes', () => {
+    it('fails after the delivery timeout, polling at growing intervals', async () => {
+      const polls: number[] = [];
+      const client = fakeClient({
+        getMerchant: async () => READY_ACCOUNT,
+        listWebhookSubscriptions: async () => READY_SUBS,
+        createCheckoutSession: async () => ({ session_id: 'cs_1', checkout_url: 'https://siglume.example/pay/cs_1' }),
+        queueWebhookTestDelivery: async () => ({ event: { id: 'evt_probe', type: 'direct_payment.confirmed' } }),
+        listWebhookDeliveries: async () => {
+          polls.push(performance.now());
+          return [{ id: 'whd_1', event_id: 'evt_probe', delivery_status: 'queued' }];
+        },
+      });
+      const timers = vi.spyOn(globalThis, 'setTimeout');
+      const started = performance.now();
+      let report: ReadinessReport;
+      let waits: number[];
+      try {
+        report = await runReadiness({ ...LOCAL_OPTIONS, client, delivery_timeout_ms: 600 });
+        // The sandbox other tests share keeps long timers of its own; the poll never waits over 1 s.
+        waits = timers.mock.calls.map((c) => c[1] as number).filter((ms) => ms <= 1000);
+      } finally {
+        timers.mockRestore();
+      }
+      const elapsed = performance.now() - started;
+      const delivery = byName(report, 'webhook_delivery_probe_passed');
+      expect(delivery.status).toBe('fail');
+      expect(delivery.message).toContain('within 0.6 s (last status: queued)');
+      expect(elapsed).toBeGreaterThanOrEqual(590);
+      expect(elapsed).toBeLessThan(5000);
+      expect(polls.length).toBeGreaterThanOrEqual(3);
+      // The waits between polls: short first, growing, never past the deadline.
+      expect(waits.slice(0, 3)).toEqual([50, 88, 153]);
+      expect(waits.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(600);
+    });
+  });
+
+  describe('when the API cannot be reached', () => {
+    it('fails merchant_exists naming the base URL and how to fix it', async () => {
+      const server = createServer();
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const { port } = server.address() as { port: number };
+      await new Promise<void>((r) => server.close(() => r()));
+      const base = `http://127.0.0.1:${port}/v1`;
+      const report = await runReadiness({ ...LOCAL_OPTIONS, base_url: base });
+      const check = byName(report, 'merchant_exists');
+      expect(check.status).toBe('fail');
+      expect(check.message).toBe(`Reading merchant shop_one failed: could not connect to ${base}`);
+      expect(check.status === 'fail' && check.fix).toContain('SIGLUME_API_BASE');
+    });
+  });
+
+  describe('when the signal aborts during the delivery wait', () => {
+    it('rejects with the abort reason instead of reporting', async () => {
+      const controller = new AbortController();
+      const client = fakeClient({
+        getMerchant: async () => READY_ACCOUNT,
+        listWebhookSubscriptions: async () => READY_SUBS,
+        createCheckoutSession: async () => ({ session_id: 'cs_1', checkout_url: 'https://siglume.example/pay/cs_1' }),
+        queueWebhookTestDelivery: async () => ({ event: { id: 'evt_probe' } }),
+        listWebhookDeliveries: async () => [],
+      });
+      setTimeout(() => controller.abort(new Error('interrupted')), 100);
+      await expect(runReadiness({ ...LOCAL_OPTIONS, client, signal: controller.signal })).rejects.toThrow('interrupted');
+    });
+  });
+});
