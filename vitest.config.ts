@@ -1,11 +1,25 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
 export default defineConfig({
+  resolve: {
+    // The copy-in templates import the published package name; tests resolve
+    // it to the sources. Exact-match patterns, so '/testing' never falls
+    // through to the main entry.
+    alias: [
+      { find: /^@siglume\/direct-request-payment\/testing$/, replacement: here('./src/testing/index.ts') },
+      { find: /^@siglume\/direct-request-payment$/, replacement: here('./src/index.ts') },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    reporters: ['default'],
+    // The JSON report lets .ci/run print a plain "N passed, N failed" closing line.
+    reporters: ['default', 'json'],
+    outputFile: { json: '.tmp/vitest-report.json' },
   },
 });
