@@ -84,3 +84,6 @@ export const BILLING_PLANS = Object.freeze(['launch', 'free', 'starter', 'growth
 
 /** Recurring cadences: `monthly` (subscription) and `daily` (scheduled autopay tag). */
 export const RECURRING_CADENCES = Object.freeze(['monthly', 'daily'] as const);
+
+/** `api_version` of the webhook events this SDK version was written against. */
+export const DIRECT_REQUEST_PAYMENT_API_VERSION = '2026-06-11';

@@ -53,9 +53,9 @@ export const tokenSymbolSchema = z
   .toUpperCase()
   .pipe(z.enum(['JPYC', 'USDC'], { error: 'must be "JPYC" or "USDC"' }));
 
-/** Supported fiat currency. */
+/** Supported fiat currency: `"JPY"` or `"USD"`. */
 export type DirectRequestPaymentCurrency = z.output<typeof currencySchema>;
-/** Stablecoin a payment settles in. */
+/** Stablecoin a payment settles in: `"JPYC"` (JPY) or `"USDC"` (USD). */
 export type DirectRequestPaymentTokenSymbol = z.output<typeof tokenSymbolSchema>;
 
 /** The token a currency settles in: JPY -> JPYC, USD -> USDC. */
@@ -231,7 +231,7 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, root 
   const field = issuePath(root, issue.path);
   let reason = issue.message;
   // A missing key fails its type (or custom) check with that check's message; say it plainly.
-  if (issue.path.length > 0 && valueAt(value, issue.path) === undefined && !reason.startsWith('is required')) {
+  if ((issue.path.length > 0 || root) && valueAt(value, issue.path) === undefined && !reason.startsWith('is required')) {
     reason = 'is required';
   }
   throw new SiglumeValidationError(field, `Invalid ${field}: ${reason}`);

@@ -1,13 +1,14 @@
 /**
  * Creating, publishing and redelivering webhook events.
  */
+import { DIRECT_REQUEST_PAYMENT_API_VERSION } from '../core/constants.js';
 import { SandboxHttpError, notFound } from './errors.js';
 import { newId } from './ids.js';
 import type { SandboxRuntime } from './runtime.js';
 import type { SandboxDelivery, SandboxEvent, SandboxWebhookSubscription } from './types.js';
 
 /** `api_version` of every event the sandbox sends. */
-export const SANDBOX_EVENT_API_VERSION = '2026-06-11';
+export const SANDBOX_EVENT_API_VERSION = DIRECT_REQUEST_PAYMENT_API_VERSION;
 
 /** Builds and stores an event. */
 export function createEvent(rt: SandboxRuntime, type: string, data: Record<string, unknown>): SandboxEvent {

@@ -11,6 +11,7 @@
  * order, pass your own values through `opts.data`.
  */
 import {
+  DIRECT_REQUEST_PAYMENT_API_VERSION,
   DIRECT_PAYMENT_CONFIRMED_EVENT,
   DIRECT_REQUEST_PAYMENT_METERED_ACCEPTED_STATUS,
   DIRECT_REQUEST_PAYMENT_METERED_BATCH_MODE,
@@ -31,7 +32,7 @@ import { buildWebhookSignatureHeader } from '../webhooks/signature.js';
 export const TEST_WEBHOOK_SECRET = 'whsec_test_secret';
 
 /** `api_version` of the events the factories build. */
-export const TEST_WEBHOOK_API_VERSION = '2026-06-11';
+export const TEST_WEBHOOK_API_VERSION = DIRECT_REQUEST_PAYMENT_API_VERSION;
 
 /** `mode` of the `unknown` test event: one no classifier supports. */
 export const TEST_UNSUPPORTED_CONFIRMATION_MODE = 'unsupported_test_mode';
