@@ -29,7 +29,11 @@ export const createCheckoutSessionInputSchema = strictInput({
   metadata: jsonObjectSchema.optional(),
 });
 
-/** Input of `createCheckoutSession`. */
+/**
+ * Input of `createCheckoutSession`.
+ *
+ * @interface
+ */
 export type DirectRequestPaymentCheckoutSessionCreateInput = z.input<typeof createCheckoutSessionInputSchema>;
 
 /** Answer of `createCheckoutSession`: redirect the buyer to `checkout_url`. */
@@ -41,7 +45,11 @@ export const checkoutSessionCreateResponseSchema = z.looseObject({
   expires_at: optionalString,
 });
 
-/** Answer of `createCheckoutSession`. */
+/**
+ * Answer of `createCheckoutSession`.
+ *
+ * @interface
+ */
 export type DirectRequestPaymentCheckoutSessionCreateResponse = z.output<typeof checkoutSessionCreateResponseSchema>;
 
 /** Lifecycle status of a checkout session; other strings may appear as the API grows. */
@@ -85,5 +93,9 @@ export const checkoutSessionSchema = z.looseObject({
   paid_at: optionalString,
 });
 
-/** Answer of `getCheckoutSession`. */
+/**
+ * Answer of `getCheckoutSession`.
+ *
+ * @interface
+ */
 export type DirectRequestPaymentCheckoutSession = z.output<typeof checkoutSessionSchema>;

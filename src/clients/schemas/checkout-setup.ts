@@ -29,7 +29,11 @@ export function setupCheckoutInputSchema(allowLoopbackHttp: boolean) {
   });
 }
 
-/** Input of `setupCheckout`. */
+/**
+ * Input of `setupCheckout`.
+ *
+ * @interface
+ */
 export type DirectRequestPaymentCheckoutSetupInput = z.input<ReturnType<typeof setupCheckoutInputSchema>>;
 
 /**

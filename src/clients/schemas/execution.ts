@@ -11,7 +11,11 @@ export const executionOptionsSchema = strictInput({
   metadata: jsonObjectSchema.optional(),
 });
 
-/** Options of the payload builders and of `executePaymentTransaction` / `executeAllowanceTransaction`. */
+/**
+ * Options of the payload builders and of `executePaymentTransaction` / `executeAllowanceTransaction`.
+ *
+ * @interface
+ */
 export type DirectRequestPaymentExecutionOptions = z.input<typeof executionOptionsSchema>;
 
 /** Body of `POST /market/web3/transactions/execute-prepared`. */
@@ -24,10 +28,18 @@ export const preparedTransactionExecutionPayloadSchema = strictInput({
   await_finality: booleanInput.default(false),
 });
 
-/** Body of `executePreparedTransaction`, as built by the payload builders. */
+/**
+ * Body of `executePreparedTransaction`, as built by the payload builders.
+ *
+ * @interface
+ */
 export type DirectRequestPaymentExecutionPayload = z.output<typeof preparedTransactionExecutionPayloadSchema>;
 
-/** What `executePreparedTransaction` accepts: `metadata` and `await_finality` may be left out. */
+/**
+ * What `executePreparedTransaction` accepts: `metadata` and `await_finality` may be left out.
+ *
+ * @interface
+ */
 export type DirectRequestPaymentExecutionPayloadInput = z.input<typeof preparedTransactionExecutionPayloadSchema>;
 
 /** Answer of `executePreparedTransaction`; fields below are typed when present. */
@@ -38,5 +50,9 @@ export const transactionExecutionSchema = z.looseObject({
   tx_hash: optionalString,
 });
 
-/** Answer of `executePreparedTransaction`. */
+/**
+ * Answer of `executePreparedTransaction`.
+ *
+ * @interface
+ */
 export type DirectRequestPaymentTransactionExecution = z.output<typeof transactionExecutionSchema>;

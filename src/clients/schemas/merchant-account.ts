@@ -90,7 +90,11 @@ export function setupMerchantInputSchema(allowLoopbackHttp: boolean) {
   });
 }
 
-/** Input of `setupMerchant`. */
+/**
+ * Input of `setupMerchant`.
+ *
+ * @interface
+ */
 export type DirectRequestPaymentMerchantSetupInput = z.input<ReturnType<typeof setupMerchantInputSchema>>;
 
 /** Options of `prepareBillingMandate`. */
@@ -100,7 +104,11 @@ export const prepareBillingMandateInputSchema = strictInput({
   max_amount_minor: positiveSafeIntegerSchema.optional(),
 });
 
-/** Options of `prepareBillingMandate`. */
+/**
+ * Options of `prepareBillingMandate`.
+ *
+ * @interface
+ */
 export type DirectRequestPaymentBillingMandateInput = z.input<typeof prepareBillingMandateInputSchema>;
 
 /**
@@ -119,7 +127,11 @@ export const merchantAccountSchema = z.looseObject({
   webhook_callback_url: optionalString,
 });
 
-/** A merchant account. */
+/**
+ * A merchant account.
+ *
+ * @interface
+ */
 export type DirectRequestPaymentMerchantAccount = z.output<typeof merchantAccountSchema>;
 
 /**
@@ -137,7 +149,11 @@ export const merchantResponseSchema = z.looseObject({
   next_steps: z.unknown().optional(),
 });
 
-/** Answer of `setupMerchant` / `getMerchant`. */
+/**
+ * Answer of `setupMerchant` / `getMerchant`.
+ *
+ * @interface
+ */
 export type DirectRequestPaymentMerchantResponse = z.output<typeof merchantResponseSchema>;
 
 /** Answer of `rotateChallengeSecret`: the new secret, shown this once. */
@@ -146,7 +162,11 @@ export const challengeSecretRotationSchema = z.looseObject({
   merchant_account: merchantAccountSchema.optional(),
 });
 
-/** Answer of `rotateChallengeSecret`. */
+/**
+ * Answer of `rotateChallengeSecret`.
+ *
+ * @interface
+ */
 export type DirectRequestPaymentChallengeSecretRotation = z.output<typeof challengeSecretRotationSchema>;
 
 /** Answer of `prepareBillingMandate`. */
@@ -156,5 +176,9 @@ export const billingMandateResponseSchema = z.looseObject({
   merchant_account: merchantAccountSchema.optional(),
 });
 
-/** Answer of `prepareBillingMandate`. */
+/**
+ * Answer of `prepareBillingMandate`.
+ *
+ * @interface
+ */
 export type DirectRequestPaymentBillingMandateResponse = z.output<typeof billingMandateResponseSchema>;

@@ -35,7 +35,11 @@ export const meteredQuerySchema = strictInput({
   cursor: nonEmptyInputString.optional(),
 });
 
-/** Filters of the metered statement calls. */
+/**
+ * Filters of the metered statement calls.
+ *
+ * @interface
+ */
 export type DirectRequestPaymentMeteredQuery = z.input<typeof meteredQuerySchema>;
 
 /** Filters of `getProviderSettlementBatch`, sent in this order. */
@@ -44,7 +48,11 @@ export const settlementBatchQuerySchema = strictInput({
   capability_key: nonEmptyInputString.optional(),
 });
 
-/** Filters of `getProviderSettlementBatch`. */
+/**
+ * Filters of `getProviderSettlementBatch`.
+ *
+ * @interface
+ */
 export type DirectRequestPaymentSettlementBatchQuery = z.input<typeof settlementBatchQuerySchema>;
 
 /** A buyer's or provider's metered totals. Amounts are decimal strings. */
@@ -62,7 +70,11 @@ export const meteredSummarySchema = z.looseObject({
   settlement_threshold_minor: optionalDecimalAmount,
 });
 
-/** A metered summary. */
+/**
+ * A metered summary.
+ *
+ * @interface
+ */
 export type DirectRequestPaymentMeteredSummary = z.output<typeof meteredSummarySchema>;
 
 /** One accepted Micro / Nano payment. Amounts are decimal strings. */
@@ -87,7 +99,11 @@ export const usageEventSchema = z.looseObject({
   created_at: optionalString,
 });
 
-/** One accepted Micro / Nano payment. */
+/**
+ * One accepted Micro / Nano payment.
+ *
+ * @interface
+ */
 export type DirectRequestPaymentUsageEvent = z.output<typeof usageEventSchema>;
 
 /** An aggregate on-chain settlement of usage events. Amounts are decimal strings. */
@@ -114,15 +130,27 @@ export const settlementBatchSchema = z.looseObject({
   created_at: optionalString,
 });
 
-/** A settlement batch. */
+/**
+ * A settlement batch.
+ *
+ * @interface
+ */
 export type DirectRequestPaymentSettlementBatch = z.output<typeof settlementBatchSchema>;
 
 /** A page of usage events. */
 export const usageEventPageSchema = pageSchema(usageEventSchema);
-/** A page of usage events. */
+/**
+ * A page of usage events.
+ *
+ * @interface
+ */
 export type DirectRequestPaymentUsageEventList = z.output<typeof usageEventPageSchema>;
 
 /** A page of settlement batches. */
 export const settlementBatchPageSchema = pageSchema(settlementBatchSchema);
-/** A page of settlement batches. */
+/**
+ * A page of settlement batches.
+ *
+ * @interface
+ */
 export type DirectRequestPaymentSettlementBatchList = z.output<typeof settlementBatchPageSchema>;

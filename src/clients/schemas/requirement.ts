@@ -47,7 +47,11 @@ export const createPaymentRequirementInputSchema = strictInput({
   }
 });
 
-/** Input of `createPaymentRequirement`. */
+/**
+ * Input of `createPaymentRequirement`.
+ *
+ * @interface
+ */
 export type DirectRequestPaymentRequirementCreateInput = z.input<typeof createPaymentRequirementInputSchema>;
 
 /** Options of `verifyPaymentRequirement`. */
@@ -60,7 +64,11 @@ export const verifyPaymentRequirementInputSchema = strictInput({
   await_poll_seconds: positiveSecondsInput.optional(),
 });
 
-/** Options of `verifyPaymentRequirement`. */
+/**
+ * Options of `verifyPaymentRequirement`.
+ *
+ * @interface
+ */
 export type DirectRequestPaymentRequirementVerifyInput = z.input<typeof verifyPaymentRequirementInputSchema>;
 
 const preparedTransaction = z.record(z.string(), z.unknown()).nullish();
@@ -88,7 +96,11 @@ export const paymentRequirementSchema = z.looseObject({
   approve_transaction_request: preparedTransaction,
 });
 
-/** A payment requirement. */
+/**
+ * A payment requirement.
+ *
+ * @interface
+ */
 export type DirectRequestPaymentRequirement = z.output<typeof paymentRequirementSchema>;
 
 /** Answer of `verifyPaymentRequirement`; its shape follows the API, fields below are typed when present. */
@@ -101,5 +113,9 @@ export const requirementVerificationSchema = z.looseObject({
   chain_receipt_id: optionalString,
 });
 
-/** Answer of `verifyPaymentRequirement`. */
+/**
+ * Answer of `verifyPaymentRequirement`.
+ *
+ * @interface
+ */
 export type DirectRequestPaymentRequirementVerification = z.output<typeof requirementVerificationSchema>;

@@ -23,7 +23,11 @@ export const queueWebhookTestDeliveryInputSchema = strictInput({
     .optional(),
 });
 
-/** Input of `queueWebhookTestDelivery`. */
+/**
+ * Input of `queueWebhookTestDelivery`.
+ *
+ * @interface
+ */
 export type DirectRequestPaymentWebhookTestDeliveryInput = z.input<typeof queueWebhookTestDeliveryInputSchema>;
 
 /** Answer of `queueWebhookTestDelivery`: `event.id` identifies the deliveries to poll for. */
@@ -34,7 +38,11 @@ export const webhookTestDeliverySchema = z.looseObject({
   }),
 });
 
-/** Answer of `queueWebhookTestDelivery`. */
+/**
+ * Answer of `queueWebhookTestDelivery`.
+ *
+ * @interface
+ */
 export type DirectRequestPaymentWebhookTestDelivery = z.output<typeof webhookTestDeliverySchema>;
 
 /** Delivery status; other strings may appear as the API grows. */
@@ -52,7 +60,11 @@ export const listWebhookDeliveriesInputSchema = strictInput({
   limit: positiveSafeIntegerSchema.optional(),
 });
 
-/** Filters of `listWebhookDeliveries`. */
+/**
+ * Filters of `listWebhookDeliveries`.
+ *
+ * @interface
+ */
 export type DirectRequestPaymentWebhookDeliveryQuery = z.input<typeof listWebhookDeliveriesInputSchema>;
 
 /** One delivery attempt record. */
@@ -67,7 +79,11 @@ export const webhookDeliverySchema = z.looseObject({
   delivered_at: optionalString,
 });
 
-/** One delivery attempt record. */
+/**
+ * One delivery attempt record.
+ *
+ * @interface
+ */
 export type DirectRequestPaymentWebhookDelivery = z.output<typeof webhookDeliverySchema>;
 
 /** Answer of `listWebhookDeliveries`: a bare array or `{ items }`, returned as an array. */

@@ -31,7 +31,11 @@ export function createWebhookSubscriptionInputSchema(allowLoopbackHttp: boolean)
   });
 }
 
-/** Input of `createWebhookSubscription`. */
+/**
+ * Input of `createWebhookSubscription`.
+ *
+ * @interface
+ */
 export type DirectRequestPaymentWebhookSubscriptionCreateInput = z.input<
   ReturnType<typeof createWebhookSubscriptionInputSchema>
 >;
@@ -67,7 +71,11 @@ export const webhookSubscriptionSchema = z
     return { ...sub, id };
   });
 
-/** A webhook subscription (`id` always set). */
+/**
+ * A webhook subscription (`id` always set).
+ *
+ * @interface
+ */
 export type DirectRequestPaymentWebhookSubscription = z.output<typeof webhookSubscriptionSchema>;
 
 /** Answer of `listWebhookSubscriptions`: a bare array or `{ items }`, returned as an array. */

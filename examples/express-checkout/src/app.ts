@@ -1,0 +1,130 @@
+/**
+ * A small shop: a product list, "buy" creates a pending order, "pay" starts a
+ * Siglume Hosted Checkout, and the webhook marks the order paid. The payment
+ * routes and the order store are the copied templates in ./siglume/ (from
+ * `siglume-sdrp init express`); this file is everything a shop adds around them.
+ */
+import express from 'express';
+import type pg from 'pg';
+import { PostgresSiglumeOrderStore } from './siglume/siglume-order-store.postgres.js';
+import { assertSiglumeSdrpMountOrder, createSiglumeSdrpRouter } from './siglume/siglume-sdrp-routes.js';
+import { createOrder, findOrder, listOrders, type ShopOrder } from './database.js';
+
+/** What the shop sells. Prices are server-side facts: the browser only ever sends an id. */
+export const CATALOG = [
+  { sku: 'coffee', name: 'Coffee beans, 500 g', amount_minor: 4200, currency: 'JPY' },
+  { sku: 'mug', name: 'Enamel mug', amount_minor: 1800, currency: 'JPY' },
+  { sku: 'sticker', name: 'Sticker (a Micro payment: refused unless metered payments are enabled)', amount_minor: 120, currency: 'JPY' },
+] as const;
+
+export interface ShopOptions {
+  pool: pg.Pool;
+  /** PostgreSQL schema holding the tables of ./siglume/schema.sql. */
+  schema: string;
+  merchant: string;
+  merchant_auth_token: string;
+  /** One secret, or `[current, previous]` while rotating. */
+  webhook_secret: string | readonly string[];
+  shop_public_origin: string;
+  /** The sandbox's `/v1` URL in development; unset in production (the SDK then uses SIGLUME_API_BASE or Siglume). */
+  siglume_api_base?: string;
+  allow_metered_payments?: boolean;
+  logger?: { error(message: string, detail?: unknown): void };
+}
+
+/** Stand-in for your sign-in: everyone is "alice". Replace with your session lookup. */
+export const DEMO_USER = 'alice';
+
+function signedInUser(_req: express.Request): string {
+  return DEMO_USER;
+}
+
+const escape = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+function money(amountMinor: number, currency: string): string {
+  return currency === 'USD' ? `USD ${(amountMinor / 100).toFixed(2)}` : `JPY ${amountMinor.toLocaleString('en-US')}`;
+}
+
+function page(title: string, body: string, refreshSeconds?: number): string {
+  const refresh = refreshSeconds ? `<meta http-equiv="refresh" content="${refreshSeconds}">` : '';
+  return `<!doctype html><html><head><meta charset="utf-8">${refresh}<title>${escape(title)}</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto">
+<h1>${escape(title)}</h1>${body}
+<script>
+async function pay(orderId) {
+  const res = await fetch('/payments/checkout/siglume/start', {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ order_id: orderId }),
+  });
+  const body = await res.json();
+  if (res.ok && body.checkout_url) location.assign(body.checkout_url);
+  else alert('Checkout failed: ' + (body.error || res.status));
+}
+</script></body></html>`;
+}
+
+function orderRow(o: ShopOrder): string {
+  const action = o.status === 'pending' ? `<button onclick="pay('${escape(o.order_id)}')">Pay with Siglume</button>` : '';
+  return `<li>${escape(o.order_id)}: ${money(o.amount_minor, o.currency)}, <strong>${escape(o.status)}</strong> ${action}</li>`;
+}
+
+/** Builds the shop. Mount nothing before it that parses bodies. */
+export function createShopApp(options: ShopOptions): express.Express {
+  const app = express();
+  const order_store = new PostgresSiglumeOrderStore({
+    pool: options.pool,
+    schema: options.schema,
+    currentUserId: (req) => signedInUser(req),
+  });
+
+  // 1. The Siglume routes, first: the webhook route needs the raw body.
+  app.use(
+    createSiglumeSdrpRouter({
+      merchant: options.merchant,
+      merchant_auth_token: options.merchant_auth_token,
+      webhook_secret: options.webhook_secret,
+      shop_public_origin: options.shop_public_origin,
+      order_store,
+      allow_metered_payments: options.allow_metered_payments ?? false,
+      ...(options.siglume_api_base ? { siglume_api_base: options.siglume_api_base } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+    }),
+  );
+  // 2. The rest of the shop.
+  app.use(express.urlencoded({ extended: false }));
+
+  app.get('/', async (req, res) => {
+    const orders = await listOrders(options.pool, signedInUser(req));
+    const products = CATALOG.map(
+      (p) => `<li>${escape(p.name)}: ${money(p.amount_minor, p.currency)}
+        <form method="post" action="/orders" style="display:inline"><input type="hidden" name="sku" value="${p.sku}"><button>Buy</button></form></li>`,
+    ).join('');
+    res.send(page('Example shop', `<h2>Products</h2><ul>${products}</ul><h2>Your orders</h2><ul>${orders.map(orderRow).join('') || '<li>none yet</li>'}</ul>`));
+  });
+
+  app.post('/orders', async (req, res) => {
+    const product = CATALOG.find((p) => p.sku === req.body?.sku);
+    if (!product) return void res.status(400).send(page('Unknown product', '<p><a href="/">Back</a></p>'));
+    await createOrder(options.pool, { user_id: signedInUser(req), amount_minor: product.amount_minor, currency: product.currency });
+    res.redirect(303, '/');
+  });
+
+  // Siglume sends the buyer back here. The webhook may arrive a moment later,
+  // so the page shows the order as the database has it and refreshes while pending.
+  app.get('/checkout/siglume/success', async (req, res) => {
+    const order = typeof req.query.order_id === 'string' ? await findOrder(options.pool, req.query.order_id, signedInUser(req)) : null;
+    if (!order) return void res.status(404).send(page('Order not found', '<p><a href="/">Back</a></p>'));
+    if (order.status === 'pending') {
+      return void res.send(page('Payment processing', `<p>Waiting for Siglume's confirmation of ${escape(order.order_id)}...</p>`, 2));
+    }
+    res.send(page('Thank you', `<p>Order ${escape(order.order_id)} is <strong>${escape(order.status)}</strong>.</p><p><a href="/">Back to the shop</a></p>`));
+  });
+
+  app.get('/checkout/siglume/cancel', (_req, res) => {
+    res.send(page('Payment cancelled', '<p>Your order is still open. <a href="/">Back to the shop</a></p>'));
+  });
+
+  // Throws at startup if a body parser ever gets mounted before the webhook route.
+  assertSiglumeSdrpMountOrder(app);
+  return app;
+}

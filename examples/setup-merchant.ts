@@ -1,0 +1,84 @@
+/**
+ * One-time merchant setup: creates the merchant (or finds the existing one),
+ * prepares its billing mandate and subscribes the shop's webhook URL, then
+ * writes the variables the shop needs to a new file readable only by you.
+ *
+ * Run it from a trusted machine, once per merchant:
+ *
+ *   SIGLUME_MERCHANT_AUTH_TOKEN=... \
+ *   SIGLUME_DIRECT_PAYMENT_MERCHANT=my_shop \
+ *   SHOP_PUBLIC_ORIGIN=https://shop.example \
+ *   npx tsx examples/setup-merchant.ts
+ *
+ * Against the local sandbox (`npx siglume-sdrp sandbox`), add
+ * SIGLUME_API_BASE=http://127.0.0.1:8787/v1 and the sandbox token
+ * sdrp_sandbox_merchant_token; http://127.0.0.1:3000 is then a valid origin.
+ *
+ * Re-running is safe. Secrets are returned only by the call that created
+ * them, so a second run writes the merchant key alone; use
+ * rotateChallengeSecret (or a new webhook subscription) to get new ones.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import {
+  DirectRequestPaymentMerchantClient,
+  SiglumeApiError,
+  SiglumeValidationError,
+} from '@siglume/direct-request-payment';
+
+const OUTPUT = process.env.SETUP_ENV_FILE ?? '.env.siglume';
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) {
+    console.error(`Set ${name} first.`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const merchant = required('SIGLUME_DIRECT_PAYMENT_MERCHANT');
+const origin = required('SHOP_PUBLIC_ORIGIN').replace(/\/+$/, '');
+// Checked before calling Siglume: secrets returned by a run that cannot save them would be lost.
+if (existsSync(OUTPUT)) {
+  console.error(`${OUTPUT} exists already; move it away (it may hold secrets) and run again.`);
+  process.exit(2);
+}
+
+try {
+  // Token from SIGLUME_MERCHANT_AUTH_TOKEN, API base from SIGLUME_API_BASE (default https://siglume.com/v1).
+  const siglume = new DirectRequestPaymentMerchantClient();
+  const result = await siglume.setupCheckout({
+    merchant,
+    display_name: process.env.SHOP_DISPLAY_NAME,
+    billing_plan: 'launch',
+    billing_currency: 'JPY',
+    allowed_currencies: ['JPY', 'USD'],
+    webhook_callback_url: `${origin}/payments/webhooks/siglume`,
+    checkout_allowed_origins: [origin],
+  });
+
+  const account = result.merchant.merchant_account;
+  console.log(`Merchant ${merchant}: ${result.merchant.created ? 'created' : 'already existed'} (${siglume.base_url})`);
+  console.log(`  status ${account.status ?? '?'}, billing ${account.billing_status ?? '?'}`);
+  if (result.billing_mandate) console.log('  billing mandate prepared: approve it in Siglume if asked');
+  if (result.webhook_subscription) {
+    console.log(`  webhook subscription ${result.webhook_subscription.id} -> ${result.webhook_subscription.callback_url}`);
+  }
+
+  // The secrets are shown once. They go to a new file only the current user
+  // can read, never to the terminal: scrollback and CI logs are not secret stores.
+  const lines = Object.entries(result.env).map(([key, value]) => `${key}=${value}`);
+  lines.push(`SHOP_PUBLIC_ORIGIN=${origin}`, `SHOP_WEBHOOK_URL=${origin}/payments/webhooks/siglume`);
+  writeFileSync(OUTPUT, `${lines.join('\n')}\n`, { mode: 0o600, flag: 'wx' });
+  console.log(`Wrote ${Object.keys(result.env).join(', ')} to ${OUTPUT} (mode 600).`);
+  console.log('Move them into your secret store, delete the file, then run: npx siglume-check readiness');
+} catch (error) {
+  if (error instanceof SiglumeValidationError) {
+    console.error(`Invalid ${error.field}: ${error.message}`);
+  } else if (error instanceof SiglumeApiError) {
+    console.error(`Siglume answered ${error.status} ${error.code}: ${error.message} (request ${error.request_id ?? 'n/a'})`);
+  } else {
+    throw error;
+  }
+  process.exitCode = 1;
+}

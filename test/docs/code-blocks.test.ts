@@ -1,0 +1,99 @@
+/**
+ * Every ```ts block in README.md and docs/*.md compiles against the built
+ * package, as a merchant would paste it. A block that is deliberately not a
+ * whole file is marked ```ts fragment and skipped.
+ *
+ * All blocks go into one program (one compile, not one per block), each as
+ * its own module. The Express template files sit next to them, the way
+ * `siglume-sdrp init express` leaves them in a project, so a block may import
+ * `./siglume-sdrp-routes.js`.
+ */
+import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ts from 'typescript';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { markdownFilesUnder, repoPath, root, scanMarkdown, type CodeBlock } from './support/markdown.js';
+import { formatDiagnostics, packagePaths, requireDist } from './support/typescript.js';
+
+const TS_LANGS = new Set(['ts', 'typescript']);
+
+function documents(): string[] {
+  const docs = markdownFilesUnder(join(root, 'docs')).filter((f) => !repoPath(f).startsWith('docs/api/'));
+  return [join(root, 'README.md'), ...docs];
+}
+
+function tsBlocks(): { checked: CodeBlock[]; fragments: CodeBlock[] } {
+  const all = documents().flatMap((f) => scanMarkdown(f).blocks.filter((b) => TS_LANGS.has(b.lang)));
+  return {
+    checked: all.filter((b) => !b.attributes.includes('fragment')),
+    fragments: all.filter((b) => b.attributes.includes('fragment')),
+  };
+}
+
+let work: string;
+
+beforeAll(() => {
+  mkdirSync(join(root, '.tmp'), { recursive: true });
+  // Inside the repository, so `express`, `pg` and `@types/node` resolve from its node_modules.
+  work = join(root, '.tmp', `doc-blocks-${process.pid}`);
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+});
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('TypeScript code blocks in README.md and docs/', () => {
+  it('finds blocks to check in the README and in the guides', () => {
+    const { checked } = tsBlocks();
+    const files = new Set(checked.map((b) => repoPath(b.file)));
+    expect(files).toContain('README.md');
+    expect(files).toContain('docs/webhooks.md');
+  });
+
+  it('marks fragments explicitly and keeps them rare', () => {
+    const { checked, fragments } = tsBlocks();
+    // A fragment is never compiled; if most blocks were fragments this check would prove little.
+    expect(fragments.length).toBeLessThan(checked.length / 3);
+  });
+
+  it('compiles every non-fragment block against the built package', () => {
+    requireDist();
+    const { checked } = tsBlocks();
+    const templates = join(root, 'templates/express');
+    for (const name of readdirSync(templates).filter((n) => n.endsWith('.ts'))) {
+      copyFileSync(join(templates, name), join(work, name));
+    }
+    const origin = new Map<string, CodeBlock>();
+    checked.forEach((block, i) => {
+      const name = `block-${String(i).padStart(3, '0')}.ts`;
+      writeFileSync(join(work, name), `${block.code}\n`);
+      origin.set(join(work, name), block);
+    });
+
+    const program = ts.createProgram({
+      rootNames: [...origin.keys()],
+      options: {
+        target: ts.ScriptTarget.ES2022,
+        module: ts.ModuleKind.ESNext,
+        moduleResolution: ts.ModuleResolutionKind.Bundler,
+        moduleDetection: ts.ModuleDetectionKind.Force,
+        lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
+        types: ['node'],
+        strict: true,
+        noUncheckedIndexedAccess: true,
+        esModuleInterop: true,
+        skipLibCheck: true,
+        noEmit: true,
+        paths: packagePaths(),
+      },
+    });
+    const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) => !d.file || origin.has(d.file.fileName));
+    const report = formatDiagnostics(diagnostics, (file, line) => {
+      const block = origin.get(file)!;
+      return `${repoPath(block.file)}:${block.line + line}`;
+    });
+    expect(report, 'code blocks that do not compile (mark a deliberate fragment as ```ts fragment)').toBe('');
+  });
+});
