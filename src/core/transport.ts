@@ -142,13 +142,11 @@ export class Transport {
     userSignal: AbortSignal | undefined,
   ): Promise<SentResponse> {
     if (userSignal?.aborted) throw aborted(userSignal.reason);
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = userSignal ? AbortSignal.any([timeout, userSignal]) : timeout;
     try {
-      return await sender(url, { ...init, headers: { ...init.headers }, signal });
+      return await sender(url, { ...init, headers: { ...init.headers }, signal: userSignal }, timeoutMs);
     } catch (error) {
       if (userSignal?.aborted) throw aborted(error);
-      if (timeout.aborted) throw new SiglumeTimeoutError(timeoutMs, { cause: error });
+      if (error instanceof SiglumeTimeoutError) throw error;
       const detail = describeCause(error);
       throw new SiglumeConnectionError(
         `Could not reach the Siglume API at ${new URL(url).origin}${detail ? ` (${detail})` : ''}. Check SIGLUME_API_BASE and your network.`,

@@ -229,6 +229,16 @@ describe('Transport', () => {
       expect(seen).toHaveLength(2);
     });
 
+    it('times out a custom fetch through the AbortSignal it is given', async () => {
+      const hangingFetch = (_url: string, init: { signal: AbortSignal }) =>
+        new Promise<never>((_resolve, reject) => init.signal.addEventListener('abort', () => reject(init.signal.reason)));
+      let calls = 0;
+      const t = transport({ timeout_ms: 100, max_retries: 1, fetch: (url, init) => (calls++, hangingFetch(url, init)) });
+      const err = await caught(t.request({ method: 'GET', path: '/slow' }));
+      expect(err).toBeInstanceOf(SiglumeTimeoutError);
+      expect(calls).toBe(2);
+    });
+
     it('stops at once when the caller aborts, with a typed error', async () => {
       script.push((_q, r) => void hung.add(r));
       const controller = new AbortController();
