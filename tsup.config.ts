@@ -31,7 +31,7 @@ export default defineConfig([
   },
   {
     ...shared,
-    entry: { cli: 'src/cli/main.ts' },
+    entry: { cli: 'src/cli/entry.ts' },
     format: ['esm'],
     dts: false,
     clean: false,

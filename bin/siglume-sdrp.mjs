@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Both bin names (siglume-sdrp, siglume-check) run this one program. Kept tiny:
-// the CLI loads each command's modules only when that command runs.
-import { main } from '../dist/cli.js';
+// `--help` / `--version` answer without loading commander, and every command
+// loads its own modules only when it runs.
+import { run } from '../dist/cli.js';
 
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await run(process.argv.slice(2));

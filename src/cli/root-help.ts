@@ -1,0 +1,33 @@
+/**
+ * The top-level `--help` text, written out so `siglume-check --help` answers
+ * without loading commander (commander alone costs about a fifth of a bare
+ * `node -e 0` start). test/cli/root-help.test.ts compares this text with what
+ * the commander program in main.ts prints, so the two cannot drift apart.
+ * It is wrapped for 80 columns, commander's width when stdout is not a TTY.
+ */
+export function rootHelpText(name: string): string {
+  return `Usage: ${name} [options] [command]
+
+Siglume Direct Request Payment: readiness checks, the local sandbox, templates
+and webhook tools.
+
+Options:
+  -v, --version               print the version
+  -h, --help                  show help
+
+Commands:
+  readiness|doctor [options]  check that payments can work end to end (account,
+                              webhook, Hosted Checkout, delivery)
+  init [options] <template>   copy the Express checkout + webhook routes into
+                              your project
+  sandbox [options]           run the local Siglume sandbox API for development
+                              and tests
+  webhook [options]           send signed test events to your webhook handler,
+                              or sign a body
+
+Start here:
+  ${name === 'siglume-check' ? 'siglume-check' : 'siglume-sdrp'} readiness --sandbox   check everything against a local sandbox
+
+Exit codes: 0 ok, 1 not ready / failed, 2 usage error.
+`;
+}
