@@ -8,7 +8,6 @@
  *   the first request, so importing the package costs nothing and the package
  *   still loads where undici cannot (a worker falls back to global `fetch`).
  */
-import { SiglumeTimeoutError } from './errors.js';
 import type { FetchLike, FetchLikeInit } from './transport-types.js';
 
 /** The response fields the transport reads, with the body already read. */
@@ -19,44 +18,22 @@ export interface SentResponse {
   text: string;
 }
 
-/** One attempt's request; `signal` is the caller's, if any. */
-export interface SendInit {
-  method: string;
-  headers: Record<string, string>;
-  body?: string;
-  signal?: AbortSignal;
-}
+/** Sends one attempt. Rejects only when no HTTP response arrived. */
+export type Sender = (url: string, init: FetchLikeInit) => Promise<SentResponse>;
 
-/**
- * Sends one attempt. Rejects only when no HTTP response arrived: with a
- * {@link SiglumeTimeoutError} when `timeoutMs` elapsed, else with the cause.
- */
-export type Sender = (url: string, init: SendInit, timeoutMs: number) => Promise<SentResponse>;
-
-/** Adapts a fetch-compatible function; the timeout is an AbortSignal, as fetch expects. */
+/** Adapts a fetch-compatible function. */
 export function fetchSender(fetchFn: FetchLike): Sender {
-  return async (url, init, timeoutMs) => {
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = init.signal ? AbortSignal.any([timeout, init.signal]) : timeout;
-    const fetchInit: FetchLikeInit = { method: init.method, headers: init.headers, signal };
-    if (init.body !== undefined) fetchInit.body = init.body;
-    try {
-      const res = await fetchFn(url, fetchInit);
-      const text = await res.text();
-      return {
-        status: res.status,
-        statusText: res.statusText ?? '',
-        header: (name) => res.headers.get(name),
-        text,
-      };
-    } catch (error) {
-      if (timeout.aborted && !init.signal?.aborted) throw new SiglumeTimeoutError(timeoutMs, { cause: error });
-      throw error;
-    }
+  return async (url, init) => {
+    const res = await fetchFn(url, init);
+    const text = await res.text();
+    return {
+      status: res.status,
+      statusText: res.statusText ?? '',
+      header: (name) => res.headers.get(name),
+      text,
+    };
   };
 }
-
-const UNDICI_TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 type UndiciModule = typeof import('undici');
 
@@ -66,29 +43,14 @@ let undiciSender: Promise<Sender> | undefined;
 export function defaultSender(): Promise<Sender> {
   undiciSender ??= import('undici').then(
     (undici: UndiciModule): Sender =>
-      async (url, init, timeoutMs) => {
-        let res: Awaited<ReturnType<UndiciModule['request']>>;
-        let text: string;
-        try {
-          // undici's own headers/body timeouts instead of an AbortSignal per
-          // attempt: the same guarantee (no silence longer than timeoutMs)
-          // without a timer object per request on the hot path.
-          res = await undici.request(url, {
-            method: init.method as 'GET',
-            headers: init.headers,
-            body: init.body,
-            signal: init.signal,
-            headersTimeout: timeoutMs,
-            bodyTimeout: timeoutMs,
-          });
-          text = await res.body.text();
-        } catch (error) {
-          const code = (error as { code?: unknown }).code;
-          if (typeof code === 'string' && UNDICI_TIMEOUT_CODES.has(code)) {
-            throw new SiglumeTimeoutError(timeoutMs, { cause: error });
-          }
-          throw error;
-        }
+      async (url, init) => {
+        const res = await undici.request(url, {
+          method: init.method as 'GET',
+          headers: init.headers,
+          body: init.body,
+          signal: init.signal,
+        });
+        const text = await res.body.text();
         return {
           status: res.statusCode,
           statusText: STATUS_TEXT[res.statusCode] ?? '',

@@ -142,16 +142,30 @@ export class Transport {
     userSignal: AbortSignal | undefined,
   ): Promise<SentResponse> {
     if (userSignal?.aborted) throw aborted(userSignal.reason);
+    // One controller and one cleared timer per attempt: AbortSignal.timeout()
+    // costs about 20x more and leaves its timer running; undici's own
+    // headers/body timeouts only fire to the nearest second.
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    const forwardAbort = () => controller.abort(userSignal!.reason);
+    userSignal?.addEventListener('abort', forwardAbort, { once: true });
     try {
-      return await sender(url, { ...init, headers: { ...init.headers }, signal: userSignal }, timeoutMs);
+      return await sender(url, { ...init, headers: { ...init.headers }, signal: controller.signal });
     } catch (error) {
       if (userSignal?.aborted) throw aborted(error);
-      if (error instanceof SiglumeTimeoutError) throw error;
+      if (timedOut) throw new SiglumeTimeoutError(timeoutMs, { cause: error });
       const detail = describeCause(error);
       throw new SiglumeConnectionError(
         `Could not reach the Siglume API at ${new URL(url).origin}${detail ? ` (${detail})` : ''}. Check SIGLUME_API_BASE and your network.`,
         { cause: error },
       );
+    } finally {
+      clearTimeout(timer);
+      userSignal?.removeEventListener('abort', forwardAbort);
     }
   }
 
