@@ -289,3 +289,19 @@ describe('Transport', () => {
     expect(new SiglumeTimeoutError(1)).not.toBeInstanceOf(SiglumeValidationError);
   });
 });
+
+describe('Transport error data', () => {
+  it('never carries a shown-once secret from a response that failed its schema', async () => {
+    const { z } = await import('zod');
+    script.push((_q, r) =>
+      json(r, 200, { data: { merchant_account: 7, challenge_secret: 'sk_challenge_value', nested: [{ signing_secret: 'whsec_value', signing_secret_hint: 'alue' }] } }),
+    );
+    const schema = z.looseObject({ merchant_account: z.looseObject({}) });
+    const err = await caught(transport().request({ method: 'POST', path: '/m', body: {}, schema }));
+    expect(err).toBeInstanceOf(SiglumeInvalidResponseError);
+    const dump = JSON.stringify(err.data);
+    expect(dump).not.toContain('sk_challenge_value');
+    expect(dump).not.toContain('whsec_value');
+    expect(err.data).toMatchObject({ merchant_account: 7, nested: [{ signing_secret_hint: 'alue' }] });
+  });
+});
