@@ -81,11 +81,13 @@ export class DirectRequestPaymentClient {
   /** API base URL in use, without a trailing slash. */
   readonly base_url: string;
   readonly #transport: Transport;
+  readonly #timeoutMs: number;
 
   constructor(options: DirectRequestPaymentClientOptions = {}) {
     const connection = connectClient(options, 'buyer');
     this.base_url = connection.base_url;
     this.#transport = connection.transport;
+    this.#timeoutMs = connection.timeout_ms;
   }
 
   /** Creates a payment requirement for a merchant's challenge (`mode: "external_402"`). */
@@ -117,8 +119,10 @@ export class DirectRequestPaymentClient {
   /**
    * Verifies a requirement against a receipt, optionally waiting server-side
    * for finality (`await_finality`, `await_required_status`,
-   * `await_timeout_seconds`, `await_poll_seconds`). When waiting, pass a
-   * `timeout_ms` in `options` longer than `await_timeout_seconds`.
+   * `await_timeout_seconds`, `await_poll_seconds`). When
+   * `await_timeout_seconds` is given and `options.timeout_ms` is not, the
+   * request waits that long plus the client's `timeout_ms`, so a normal
+   * server-side wait never ends as a client timeout.
    */
   async verifyPaymentRequirement(
     requirement_id: string,
@@ -127,27 +131,42 @@ export class DirectRequestPaymentClient {
   ): Promise<DirectRequestPaymentRequirementVerification> {
     const id = parseInput(nonEmptyStringSchema, requirement_id, 'requirement_id');
     const body = parseInput(verifyPaymentRequirementInputSchema, input);
+    const waitMs = typeof body.await_timeout_seconds === 'number' ? Math.ceil(body.await_timeout_seconds * 1000) : 0;
     return send(this.#transport, {
       method: 'POST',
       path: path`/sdrp/direct-payments/requirements/${id}/verify`,
       body,
       schema: requirementVerificationSchema,
-      options,
+      options:
+        waitMs > 0 && options?.timeout_ms === undefined
+          ? { ...options, timeout_ms: this.#timeoutMs + waitMs }
+          : options,
     });
   }
 
-  /** Executes a prepared transaction; build the payload with `buildPaymentExecutionPayload` or `buildAllowanceExecutionPayload`. */
+  /**
+   * Executes a prepared transaction; build the payload with
+   * `buildPaymentExecutionPayload` or `buildAllowanceExecutionPayload`.
+   *
+   * Moving money on-chain is the one call where a blind retry could pay
+   * twice, so it is NOT retried after a timeout or connection error unless you
+   * pass your own `options.idempotency_key` (one per payment attempt, stored
+   * before the call): with it, retries resend the same key. On a timeout
+   * without one, check the requirement (`getPaymentRequirement`) before
+   * executing again.
+   */
   async executePreparedTransaction(
     payload: DirectRequestPaymentExecutionPayloadInput,
     options?: RequestOptions,
   ): Promise<DirectRequestPaymentTransactionExecution> {
     const body = parseInput(preparedTransactionExecutionPayloadSchema, payload);
+    const callerKeyed = options?.idempotency_key !== undefined;
     return send(this.#transport, {
       method: 'POST',
       path: '/market/web3/transactions/execute-prepared',
       body,
       schema: transactionExecutionSchema,
-      options,
+      options: callerKeyed || options?.max_retries !== undefined ? options : { ...options, max_retries: 0 },
     });
   }
 

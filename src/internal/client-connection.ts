@@ -4,6 +4,7 @@
  * check per-call options before handing a request to it.
  */
 import { resolveAuthToken, resolveBaseUrl } from '../core/config.js';
+import { DEFAULT_TIMEOUT_MS } from '../core/constants.js';
 import { SiglumeValidationError } from '../core/errors.js';
 import { Transport } from '../core/transport.js';
 import type { ClientOptions, RequestSpec } from '../core/transport-types.js';
@@ -16,6 +17,8 @@ export interface ClientConnection {
   base_url: string;
   /** True when the base URL is localhost / 127.0.0.1 / [::1] (the local sandbox). */
   loopback: boolean;
+  /** The client's per-attempt timeout. */
+  timeout_ms: number;
 }
 
 /** Validates `options`, resolves base URL and token (option, then environment) and builds the Transport. */
@@ -34,7 +37,12 @@ export function connectClient(options: ClientOptions | undefined, kind: 'merchan
     max_retries: opts.max_retries,
     user_agent: opts.user_agent,
   });
-  return { transport, base_url, loopback: isLoopbackHost(new URL(base_url).hostname) };
+  return {
+    transport,
+    base_url,
+    loopback: isLoopbackHost(new URL(base_url).hostname),
+    timeout_ms: opts.timeout_ms ?? DEFAULT_TIMEOUT_MS,
+  };
 }
 
 /** Checks the per-call options, then sends. */

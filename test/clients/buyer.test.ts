@@ -362,3 +362,51 @@ describe('DirectRequestPaymentClient', () => {
     });
   });
 });
+
+describe('DirectRequestPaymentClient retry safety of money-moving calls', () => {
+  function flakyClient(options: { timeout_ms?: number; delayMs?: number } = {}) {
+    const calls: Array<Record<string, string>> = [];
+    const fetch = async (_url: string, init: { headers: Record<string, string>; signal: AbortSignal }) => {
+      calls.push(init.headers);
+      if (calls.length === 1 && options.delayMs === undefined) throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      if (options.delayMs) {
+        await new Promise((resolve, reject) => {
+          const timer = setTimeout(resolve, options.delayMs);
+          init.signal.addEventListener('abort', () => (clearTimeout(timer), reject(new Error('aborted'))));
+        });
+      }
+      const body = JSON.stringify(envelope(calls.length === 1 ? { requirement_id: 'req_1', status: 'verified' } : EXECUTION));
+      return { status: 200, headers: { get: () => null }, text: async () => body };
+    };
+    const client = new DirectRequestPaymentClient({ auth_token: TOKEN, base_url: BASE, fetch, timeout_ms: options.timeout_ms });
+    return { client, calls };
+  }
+
+  describe('when execute-prepared loses its connection', () => {
+    it('does not resend the execution without a caller-supplied idempotency key', async () => {
+      const { client, calls } = flakyClient();
+      await expect(client.executePaymentTransaction(REQUIREMENT)).rejects.toMatchObject({ code: 'CONNECTION_ERROR' });
+      expect(calls).toHaveLength(1);
+    });
+
+    it('retries with the same key when the caller supplied one', async () => {
+      const { client, calls } = flakyClient();
+      await expect(client.executePaymentTransaction(REQUIREMENT, {}, { idempotency_key: 'pay-req_1-1' })).resolves.toEqual(EXECUTION);
+      expect(calls.map((h) => h['Idempotency-Key'])).toEqual(['pay-req_1-1', 'pay-req_1-1']);
+    });
+  });
+
+  describe('when verify waits server-side', () => {
+    it('extends the request timeout by await_timeout_seconds', async () => {
+      const { client } = flakyClient({ timeout_ms: 100, delayMs: 250 });
+      await expect(client.verifyPaymentRequirement('req_1', { await_finality: true, await_timeout_seconds: 1 })).resolves.toMatchObject({
+        requirement_id: 'req_1',
+      });
+    });
+
+    it('still times out without await_timeout_seconds', async () => {
+      const { client } = flakyClient({ timeout_ms: 100, delayMs: 250 });
+      await expect(client.verifyPaymentRequirement('req_1', {}, { max_retries: 0 })).rejects.toMatchObject({ code: 'TIMEOUT' });
+    });
+  });
+});
