@@ -8,6 +8,8 @@ import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { usageError } from './errors.js';
 
+const TOKEN_VARS: readonly string[] = ['SIGLUME_MERCHANT_AUTH_TOKEN', 'SIGLUME_AUTH_TOKEN'];
+
 /** The default env file, relative to the working directory. */
 export const DEFAULT_ENV_FILE = '.env';
 
@@ -32,7 +34,12 @@ export function mergeEnvFile(
   }
   const fromFile = parseEnv(text);
   const merged: Record<string, string | undefined> = { ...env };
+  // The two token variables are one setting: a token in the real environment
+  // (either name) must not be overridden by the file's token under the other,
+  // higher-priority name.
+  const realToken = TOKEN_VARS.some((name) => env[name] !== undefined && env[name] !== '');
   for (const [key, value] of Object.entries(fromFile)) {
+    if (realToken && TOKEN_VARS.includes(key)) continue;
     if (merged[key] === undefined && value !== undefined) merged[key] = value;
   }
   return { env: merged, loaded: path };

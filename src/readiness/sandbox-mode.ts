@@ -105,8 +105,9 @@ function fill(o: ReadinessOptions, env: Record<string, string>, base_url: string
  * Prepares a readiness run against the sandbox:
  *
  * 1. base URL = `options.base_url` or the sandbox default
- *    `http://127.0.0.1:8787/v1`; if something answers there, use it and fill
- *    missing inputs with the sandbox's defaults;
+ *    `http://127.0.0.1:8787/v1`; if it is loopback and something answers
+ *    there, use it and fill missing inputs with the sandbox's defaults (a
+ *    non-loopback base gets no defaults at all);
  * 2. otherwise (loopback base only) start a sandbox in-process on a free
  *    port. When no webhook URL is given, also start a local receiver that
  *    verifies deliveries with the sandbox's signing secret, and seed the
@@ -133,7 +134,13 @@ export async function prepareSandboxReadiness(options: ReadinessOptions = {}): P
   };
   const base_url = normalizeBaseUrl(options.base_url ?? defaultSandboxApiBase());
   const loopback = isLoopbackHost(new URL(base_url).hostname);
-  if (!loopback || (await isApiReachable(base_url))) {
+  // A non-loopback API is not a local sandbox: --sandbox then only relaxes
+  // http on localhost, and the sandbox's public defaults are never filled in,
+  // so config checks cannot pass on fake values against a real account.
+  if (!loopback) {
+    return { options: { ...options, base_url, sandbox: true }, sandbox: 'existing', base_url, receiver: false, close: async () => {} };
+  }
+  if (await isApiReachable(base_url)) {
     return { options: fill(options, defaultEnv, base_url), sandbox: 'existing', base_url, receiver: false, close: async () => {} };
   }
 
