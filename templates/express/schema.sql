@@ -34,13 +34,18 @@ CREATE TABLE siglume_checkout_attempts (
   -- Snapshot of what this attempt charges; a changed order gets a new attempt.
   amount_minor         bigint NOT NULL CHECK (amount_minor > 0),
   currency             text NOT NULL CHECK (currency IN ('JPY', 'USD')),
+  -- Only an 'active' attempt can pay its order; a payment on a superseded
+  -- (re-priced) or expired one goes to review (its session may stay payable).
   status               text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'superseded', 'expired')),
   checkout_session_id  text UNIQUE,
   checkout_url         text,
   -- How a confirmation finds its order. Unique: one challenge, one attempt.
   challenge_hash       text UNIQUE,
+  -- NULL when Siglume did not say; the store then assumes the session lives
+  -- SIGLUME_DEFAULT_SESSION_LIFETIME_SECONDS (30 min) from updated_at.
   expires_at           timestamptz,
   created_at           timestamptz NOT NULL DEFAULT now(),
+  -- Set on creation, when the session is stored, and when the attempt is retired.
   updated_at           timestamptz NOT NULL DEFAULT now()
 );
 

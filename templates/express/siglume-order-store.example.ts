@@ -7,8 +7,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
+import { SIGLUME_DEFAULT_SESSION_LIFETIME_SECONDS } from './siglume-sdrp-routes.js';
 import type {
   SiglumeCheckoutAttempt,
+  SiglumeCheckoutAttemptStatus,
   SiglumeCheckoutSessionRecord,
   SiglumeOrderStatus,
   SiglumePaymentRecord,
@@ -35,8 +37,13 @@ interface Attempt extends SiglumeCheckoutSessionRecord {
   nonce: string;
   amount_minor: number;
   currency: 'JPY' | 'USD';
-  active: boolean;
+  status: SiglumeCheckoutAttemptStatus;
+  /** Epoch ms of creation, or of storing the session. */
+  updated_at: number;
 }
+
+// A session expiring sooner than this is not handed out again (as the PostgreSQL store's default).
+const SESSION_REUSE_MARGIN_MS = 120_000;
 
 interface State {
   orders: Map<string, ExampleOrder>;
@@ -52,7 +59,11 @@ export class InMemorySiglumeOrderStore implements SiglumeSdrpOrderStore {
   // One webhook at a time: the in-process stand-in for a database transaction lock.
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly currentUserId: (req: Request) => string | null | undefined) {}
+  /** `now` is injectable so the session lifetime can be tried out without waiting. */
+  constructor(
+    private readonly currentUserId: (req: Request) => string | null | undefined,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Adds an order (amounts are decided here, on the server). */
   addOrder(order: Pick<ExampleOrder, 'order_id' | 'user_id' | 'amount_minor' | 'currency'>): void {
@@ -63,15 +74,24 @@ export class InMemorySiglumeOrderStore implements SiglumeSdrpOrderStore {
     const order = this.state.orders.get(orderId);
     // Another user's order looks exactly like a missing one.
     if (!order || order.user_id !== this.currentUserId(req)) return null;
-    let attempt = this.state.attempts.find((a) => a.order_id === orderId && a.active);
-    // A changed price never re-uses an old session.
-    if (attempt && (attempt.amount_minor !== order.amount_minor || attempt.currency !== order.currency)) {
-      attempt.active = false;
-      attempt = undefined;
+    let attempt = this.state.attempts.find((a) => a.order_id === orderId && a.status === 'active');
+    if (attempt && order.status === 'pending') {
+      // A changed price never re-uses an old session; nor does one that has
+      // expired or is about to. Without expires_at from Siglume the session is
+      // assumed to live SIGLUME_DEFAULT_SESSION_LIFETIME_SECONDS from the
+      // attempt's last update, so a dead session is not handed out forever.
+      const changed = attempt.amount_minor !== order.amount_minor || attempt.currency !== order.currency;
+      const expiresMs = attempt.expires_at ? Date.parse(attempt.expires_at) : attempt.updated_at + SIGLUME_DEFAULT_SESSION_LIFETIME_SECONDS * 1000;
+      const stale = !(expiresMs >= this.now() + SESSION_REUSE_MARGIN_MS); // NaN (unparseable) counts as stale
+      if (changed || stale) {
+        attempt.status = changed ? 'superseded' : 'expired';
+        attempt.updated_at = this.now();
+        attempt = undefined;
+      }
     }
     if (!attempt && order.status === 'pending') {
       attempt = {
-        attempt_id: randomUUID(), order_id: orderId, nonce: `sdrp-${randomUUID()}`, active: true,
+        attempt_id: randomUUID(), order_id: orderId, nonce: `sdrp-${randomUUID()}`, status: 'active', updated_at: this.now(),
         amount_minor: order.amount_minor, currency: order.currency,
         checkout_session_id: '', checkout_url: '', challenge_hash: '', expires_at: null,
       };
@@ -85,9 +105,9 @@ export class InMemorySiglumeOrderStore implements SiglumeSdrpOrderStore {
   }
 
   async markCheckoutPending(attempt: SiglumeCheckoutAttempt, session: SiglumeCheckoutSessionRecord): Promise<SiglumeCheckoutSessionRecord> {
-    const row = this.state.attempts.find((a) => a.attempt_id === attempt.attempt_id && a.active);
+    const row = this.state.attempts.find((a) => a.attempt_id === attempt.attempt_id && a.status === 'active');
     if (!row) throw new Error('checkout attempt is no longer active');
-    if (!row.checkout_session_id) Object.assign(row, session); // first writer wins
+    if (!row.checkout_session_id) Object.assign(row, session, { updated_at: this.now() }); // first writer wins
     return { checkout_session_id: row.checkout_session_id, checkout_url: row.checkout_url, challenge_hash: row.challenge_hash, expires_at: row.expires_at };
   }
 
@@ -120,7 +140,13 @@ export class InMemorySiglumeOrderStore implements SiglumeSdrpOrderStore {
         const attempt = s.attempts.find((a) => a.challenge_hash === hash);
         const order = attempt && s.orders.get(attempt.order_id);
         if (!attempt || !order) return null;
-        return { order_id: order.order_id, status: order.status, requirement_id: order.requirement_id, amount_minor: attempt.amount_minor, currency: attempt.currency };
+        // The ORDER's current price, plus the attempt's status and snapshot: the
+        // route refuses a payment on a retired attempt or at an old price.
+        return {
+          order_id: order.order_id, status: order.status, requirement_id: order.requirement_id,
+          amount_minor: order.amount_minor, currency: order.currency,
+          attempt_status: attempt.status, attempt_amount_minor: attempt.amount_minor, attempt_currency: attempt.currency,
+        };
       },
       markOrderPaidOnce: async (orderId, p) => transition(orderId, p, 'paid'),
       markOrderFulfilledUnsettledOnce: async (orderId, p) => transition(orderId, p, 'fulfilled_unsettled'),

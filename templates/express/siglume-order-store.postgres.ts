@@ -20,6 +20,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import type { Pool, PoolClient } from 'pg';
+import { SIGLUME_DEFAULT_SESSION_LIFETIME_SECONDS } from './siglume-sdrp-routes.js';
 import type {
   SiglumeCheckoutAttempt,
   SiglumeCheckoutOrder,
@@ -41,6 +42,12 @@ export interface PostgresSiglumeOrderStoreOptions {
   schema?: string;
   /** A session expiring sooner than this is not handed out again; a new attempt is made. @default 120 */
   session_reuse_margin_seconds?: number;
+  /**
+   * Assumed lifetime of a session whose `expires_at` Siglume did not report,
+   * counted from the attempt's last update (its creation, or when its session
+   * was stored). @default SIGLUME_DEFAULT_SESSION_LIFETIME_SECONDS (1800)
+   */
+  default_session_lifetime_seconds?: number;
   /**
    * How long a webhook delivery waits for another instance holding the same
    * event (or order) before giving up with a 500 so Siglume retries later.
@@ -81,11 +88,15 @@ export class PostgresSiglumeOrderStore implements SiglumeSdrpOrderStore {
       // Why: another user's order is reported exactly like a missing one.
       if (!order || order.user_id !== String(userId)) return null;
 
+      // Why COALESCE: with no expires_at from Siglume, an expired or cancelled
+      // session would otherwise be handed out forever. Assume it lives
+      // default_session_lifetime_seconds from the attempt's last update.
       let attempt: Row | undefined = (await c.query(
         `SELECT attempt_id, nonce, amount_minor, currency, checkout_session_id, checkout_url,
-                (expires_at IS NOT NULL AND expires_at < now() + make_interval(secs => $2)) AS stale
+                (COALESCE(expires_at, updated_at + make_interval(secs => $3)) < now() + make_interval(secs => $2)) AS stale
            FROM ${t('siglume_checkout_attempts')} WHERE order_id = $1 AND status = 'active'`,
-        [orderId, this.#options.session_reuse_margin_seconds ?? 120],
+        [orderId, this.#options.session_reuse_margin_seconds ?? 120,
+          this.#options.default_session_lifetime_seconds ?? SIGLUME_DEFAULT_SESSION_LIFETIME_SECONDS],
       )).rows[0];
       if (attempt && order.status === 'pending') {
         // Why: never hand out a session for an old price (the cart changed)
@@ -175,10 +186,15 @@ export class PostgresSiglumeOrderStore implements SiglumeSdrpOrderStore {
     };
     return {
       findOrderByChallengeHash: async (challengeHash): Promise<SiglumeCheckoutOrder | null> => {
-        // Any attempt, active or not: a session paid just before it was superseded still counts.
+        // Any attempt, active or not, so a payment on a retired session is still
+        // found (and sent to review). Why the ORDER's amount / currency plus the
+        // attempt's status and snapshot: the route marks paid only when the
+        // active attempt charged what the order costs now; an old session paid
+        // at an old price must not mark a re-priced order paid.
         // FOR UPDATE OF o: events for the same order serialize on the order row.
         const row = (await c.query(
-          `SELECT o.order_id, o.status, o.requirement_id, a.amount_minor, a.currency
+          `SELECT o.order_id, o.status, o.requirement_id, o.amount_minor, o.currency,
+                  a.status AS attempt_status, a.amount_minor AS attempt_amount_minor, a.currency AS attempt_currency
              FROM ${t('siglume_checkout_attempts')} a JOIN ${t('orders')} o ON o.order_id = a.order_id
             WHERE a.challenge_hash = $1 FOR UPDATE OF o`,
           [challengeHash],
@@ -187,6 +203,7 @@ export class PostgresSiglumeOrderStore implements SiglumeSdrpOrderStore {
         return {
           order_id: row.order_id, status: row.status, requirement_id: row.requirement_id ?? null,
           amount_minor: Number(row.amount_minor), currency: row.currency,
+          attempt_status: row.attempt_status, attempt_amount_minor: Number(row.attempt_amount_minor), attempt_currency: row.attempt_currency,
         };
       },
       markOrderPaidOnce: async (orderId: string, p: SiglumePaymentRecord) => {

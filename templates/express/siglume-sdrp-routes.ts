@@ -18,6 +18,7 @@ import {
   HostedCheckoutNotAvailableError,
   SiglumeDirectRequestPaymentError,
   SiglumeWebhookPayloadError,
+  READINESS_PROBE_MODE,
   SiglumeWebhookSignatureError,
   classifyDirectPaymentConfirmation,
   pricingBandFor,
@@ -25,13 +26,22 @@ import {
   type DirectRequestPaymentWebhookEvent,
 } from '@siglume/direct-request-payment';
 
-/** Options of {@link createSiglumeSdrpRouter} and the two route factories. */
+/**
+ * Options of {@link createSiglumeSdrpRouter} and the two route factories.
+ * Checked when a factory is called (see {@link assertSiglumeSdrpOptions}):
+ * a misconfigured app fails at startup, not on the first payment.
+ */
 export interface SiglumeSdrpRouterOptions {
-  /** Your merchant key (SIGLUME_DIRECT_PAYMENT_MERCHANT). */
+  /** Your merchant key (SIGLUME_DIRECT_PAYMENT_MERCHANT), `^[a-z0-9][a-z0-9_-]{2,63}$`. */
   merchant: string;
-  /** Merchant API token (SIGLUME_MERCHANT_AUTH_TOKEN). Only the checkout route uses it. */
+  /**
+   * Merchant API token (SIGLUME_MERCHANT_AUTH_TOKEN), required and non-empty.
+   * Only the checkout route uses it. There is deliberately no fallback to the
+   * environment: the SDK client would otherwise pick up SIGLUME_AUTH_TOKEN,
+   * which may be a buyer / provider token.
+   */
   merchant_auth_token: string;
-  /** Webhook signing secret(s), `whsec_...` (SIGLUME_WEBHOOK_SECRET). Pass two while rotating. */
+  /** Webhook signing secret(s), `whsec_...` (SIGLUME_WEBHOOK_SECRET), non-empty. Pass two while rotating. */
   webhook_secret: string | readonly string[];
   /** Public origin of the shop, e.g. `https://shop.example` (SHOP_PUBLIC_ORIGIN). */
   shop_public_origin: string;
@@ -54,6 +64,19 @@ export interface SiglumeSdrpRouterOptions {
 
 /** Payment state of an order. `fulfilled_unsettled`: Micro / Nano usage accepted, batch not settled yet. */
 export type SiglumeOrderStatus = 'pending' | 'paid' | 'fulfilled_unsettled';
+
+/** Lifecycle of a checkout attempt. Only the `active` one may pay its order. */
+export type SiglumeCheckoutAttemptStatus = 'active' | 'superseded' | 'expired';
+
+/**
+ * How long a checkout session whose `expires_at` Siglume did not report is
+ * assumed to stay payable, counted from when the attempt was created or its
+ * session stored. After that (minus the store's re-use margin) the attempt
+ * is retired as `expired` and the next start makes a new attempt with a new
+ * nonce, instead of handing out a session that may have expired or been
+ * cancelled, forever. 30 minutes.
+ */
+export const SIGLUME_DEFAULT_SESSION_LIFETIME_SECONDS = 30 * 60;
 
 /** An order's active checkout attempt, as returned by `beginCheckoutAttempt`. */
 export interface SiglumeCheckoutAttempt {
@@ -78,14 +101,26 @@ export interface SiglumeCheckoutSessionRecord {
   expires_at: string | null;
 }
 
-/** An order found by challenge hash; amount / currency are those of the matched attempt. */
+/**
+ * An order found by challenge hash (through one of its attempts, active or
+ * not). `amount_minor` / `currency` are the ORDER's current ones; the matched
+ * attempt's snapshot and status come separately, so the webhook can refuse a
+ * payment made on an old price (see routeEvent).
+ */
 export interface SiglumeCheckoutOrder {
   order_id: string;
   status: SiglumeOrderStatus;
+  /** The order's current amount, minor units. */
   amount_minor: number;
+  /** The order's current currency. */
   currency: 'JPY' | 'USD';
   /** The requirement that paid / fulfilled the order, if any. */
   requirement_id: string | null;
+  /** Status of the attempt whose challenge hash matched. */
+  attempt_status: SiglumeCheckoutAttemptStatus;
+  /** What the matched attempt charged (its session's price). */
+  attempt_amount_minor: number;
+  attempt_currency: 'JPY' | 'USD';
 }
 
 /** Payment facts written onto an order. `chain_receipt_id` is null for accepted (unsettled) usage. */
@@ -204,6 +239,51 @@ function normalizeOrigin(origin: string): string {
   return url.origin;
 }
 
+// Self-service merchant key, as Siglume checks it for checkout sessions (CONTRACT section 3).
+const MERCHANT_KEY = /^[a-z0-9][a-z0-9_-]{2,63}$/;
+
+/**
+ * Throws a clear error for options a factory cannot work with. Why at
+ * construction: an empty webhook secret would reject every real payment (or
+ * tempt someone to skip verification), a missing token would make the SDK
+ * fall back to SIGLUME_AUTH_TOKEN (possibly a buyer token), and a bad merchant
+ * key would only surface when a buyer clicks "Pay". Each factory checks what
+ * it uses: the checkout router merchant + token, the webhook handler merchant
+ * + secret, createSiglumeSdrpRouter all three.
+ */
+export function assertSiglumeSdrpOptions(
+  options: SiglumeSdrpRouterOptions,
+  uses: { checkout?: boolean; webhook?: boolean } = { checkout: true, webhook: true },
+): void {
+  if (!options || typeof options !== 'object') throw new Error('Siglume SDRP routes: options are required');
+  const merchant: unknown = options.merchant;
+  if (typeof merchant !== 'string' || !MERCHANT_KEY.test(merchant.toLowerCase())) {
+    throw new Error(
+      'Siglume SDRP routes: merchant must be your merchant key matching ^[a-z0-9][a-z0-9_-]{2,63}$ ' +
+        '(SIGLUME_DIRECT_PAYMENT_MERCHANT); got ' + (typeof merchant === 'string' ? (merchant === '' ? 'an empty string' : JSON.stringify(merchant)) : String(merchant)),
+    );
+  }
+  if (uses.checkout) {
+    const token: unknown = options.merchant_auth_token;
+    if (typeof token !== 'string' || token.trim() === '') {
+      throw new Error(
+        'Siglume SDRP routes: merchant_auth_token is missing or empty. Pass your merchant API token ' +
+          '(SIGLUME_MERCHANT_AUTH_TOKEN) explicitly; the routes never fall back to SIGLUME_AUTH_TOKEN, which may be a buyer token.',
+      );
+    }
+  }
+  if (uses.webhook) {
+    const secret: unknown = options.webhook_secret;
+    const secrets: unknown[] = Array.isArray(secret) ? secret : [secret];
+    if (secrets.length === 0 || secrets.some((s) => typeof s !== 'string' || s.trim() === '')) {
+      throw new Error(
+        'Siglume SDRP routes: webhook_secret is missing or empty. Pass the whsec_... signing secret ' +
+          '(SIGLUME_WEBHOOK_SECRET), or a non-empty list of non-empty secrets while rotating.',
+      );
+    }
+  }
+}
+
 function sendError(res: Response, status: number, error: string, message: string): void {
   res.status(status).json({ error, message });
 }
@@ -218,6 +298,7 @@ function sendError(res: Response, status: number, error: string, message: string
  * `checkout_unavailable` (Siglume failed); 500 `checkout_failed` (the store failed).
  */
 export function createSiglumeSdrpCheckoutRouter(options: SiglumeSdrpRouterOptions): express.Router {
+  assertSiglumeSdrpOptions(options, { checkout: true });
   const origin = normalizeOrigin(options.shop_public_origin);
   const client = new DirectRequestPaymentMerchantClient({
     auth_token: options.merchant_auth_token,
@@ -289,8 +370,23 @@ export function createSiglumeSdrpCheckoutRouter(options: SiglumeSdrpRouterOption
   return router;
 }
 
-// Fields Siglume may echo on the event; checked only when present.
+// Why each check: the order is marked paid only for a payment of exactly what
+// the order costs NOW. A session Siglume still considers payable may carry an
+// older price: the store retires the attempt as `superseded` when the price
+// changes, but the session itself stays open until it expires. So:
+//  - a payment on a retired (superseded / expired) attempt never marks paid;
+//  - the attempt's snapshot must equal the order's current amount / currency
+//    (the price may have changed with no new checkout start yet);
+//  - fields Siglume echoes on the event are compared with the order's current
+//    values, when present.
 function mismatchReason(order: SiglumeCheckoutOrder, band: string, data: Record<string, unknown>, merchant: string): string | null {
+  if (order.attempt_status !== 'active') {
+    return `paid on a ${order.attempt_status} checkout attempt (${order.attempt_amount_minor} ${order.attempt_currency}); ` +
+      `the order now costs ${order.amount_minor} ${order.currency}`;
+  }
+  if (order.attempt_amount_minor !== order.amount_minor || order.attempt_currency !== order.currency) {
+    return `checkout attempt charged ${order.attempt_amount_minor} ${order.attempt_currency}, the order now costs ${order.amount_minor} ${order.currency}`;
+  }
   const orderBand = pricingBandFor(order.currency, order.amount_minor);
   if (orderBand !== band) return `event is ${band}, order amount is ${orderBand}`;
   if (typeof data.merchant === 'string' && data.merchant.toLowerCase() !== merchant.toLowerCase()) return 'merchant differs';
@@ -318,6 +414,12 @@ async function routeEvent(
   };
 
   if (c.kind === 'unknown') {
+    // The readiness check's test delivery (`siglume-check readiness`): a
+    // signed, verified direct_payment.confirmed with mode readiness_probe and
+    // harmless data. It is no payment and never matches an order, so it is
+    // acknowledged (recorded as `ignored:readiness_probe`) without a review row;
+    // otherwise every readiness run would file an UNKNOWN_CONFIRMATION.
+    if (event.type === 'direct_payment.confirmed' && c.data.mode === READINESS_PROBE_MODE) return 'ignored:readiness_probe';
     // direct_payment.spent, subscription.* ... are not payment confirmations:
     // acknowledged and recorded, nothing to fulfil. Every unrecognised
     // confirmation, though, goes to a human: never guess about money.
@@ -379,6 +481,7 @@ async function routeEvent(
  * the body was parsed before this handler (a setup error).
  */
 export function createSiglumeSdrpWebhookHandler(options: SiglumeSdrpRouterOptions): RequestHandler {
+  assertSiglumeSdrpOptions(options, { webhook: true });
   const logger = options.logger ?? console;
   const allowMetered = options.allow_metered_payments === true;
   const handler: RequestHandler = async (req, res) => {
@@ -433,6 +536,7 @@ export function createSiglumeSdrpWebhookHandler(options: SiglumeSdrpRouterOption
  * assertSiglumeSdrpMountOrder(app);
  */
 export function createSiglumeSdrpRouter(options: SiglumeSdrpRouterOptions): express.Router {
+  assertSiglumeSdrpOptions(options);
   const router = express.Router();
   // Why `type: () => true`: the signature covers the bytes whatever the
   // Content-Type says; never let a header decide whether we verify.

@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createTestWebhookEvent } from '@siglume/direct-request-payment/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DATABASE_URL, createTestSchema, insertOrder, skipPostgres, type TestSchema } from './support/pg.js';
-import { TEST_TOKEN, startTestApp, type TestApp } from './support/app.js';
+import { DATABASE_URL, createTestSchema, insertOrder, orderRow, skipPostgres, type TestSchema } from './support/pg.js';
+import { TEST_MERCHANT, TEST_SECRET, TEST_TOKEN, startTestApp, type TestApp } from './support/app.js';
 
 /** A stand-in for Siglume's checkout-session endpoint that records what it was sent. */
 interface FakeSiglume {
@@ -111,6 +112,59 @@ describe.skipIf(skipPostgres)('Siglume checkout start route', () => {
       expect(new Set(results.map((r) => r.body.session_id)).size).toBe(1);
       // All of them signed the same stable nonce.
       expect(new Set(fake.requests.map((r) => r.body.nonce)).size).toBe(1);
+    });
+  });
+
+  const attemptOf = async (sessionId: string) =>
+    (await db.pool.query('SELECT attempt_id, nonce, status, challenge_hash FROM siglume_checkout_attempts WHERE checkout_session_id = $1', [sessionId])).rows[0];
+
+  describe('when the order is re-priced after a session was handed out', () => {
+    it('does not mark the order paid when the old (superseded) session is paid at the old price: review PAYMENT_MISMATCH, 204', async () => {
+      const orderId = uid();
+      await insertOrder(db.pool, { order_id: orderId, user_id: 'alice', amount_minor: 1000 });
+      const first = await start(app, { order_id: orderId });
+      expect(first.status).toBe(200);
+      await db.pool.query('UPDATE orders SET amount_minor = 5000 WHERE order_id = $1', [orderId]);
+      const second = await start(app, { order_id: orderId });
+      expect(second.status).toBe(200);
+      expect(second.body.session_id).not.toBe(first.body.session_id);
+      expect(fake.requests.map((r) => r.body.amount_minor)).toEqual([1000, 5000]);
+      const old = await attemptOf(first.body.session_id);
+      expect(old.status).toBe('superseded');
+
+      // The buyer pays the first session, still open at Siglume, at 1000.
+      const paid = await createTestWebhookEvent('standard_settled', {
+        secret: TEST_SECRET, merchant: TEST_MERCHANT, amount_minor: 1000, data: { challenge_hash: old.challenge_hash },
+      });
+      const res = await fetch(`${app.url}/payments/webhooks/siglume`, {
+        method: 'POST', headers: { 'content-type': 'application/json', 'siglume-signature': paid.header }, body: paid.rawBody,
+      });
+      expect(res.status).toBe(204);
+      expect((await orderRow(db.pool, orderId)).status).toBe('pending');
+      const reviews = (await db.pool.query('SELECT code, order_id FROM siglume_payment_reviews WHERE event_id = $1', [paid.event.id])).rows;
+      expect(reviews).toEqual([{ code: 'PAYMENT_MISMATCH', order_id: orderId }]);
+    });
+  });
+
+  describe('when Siglume did not say when the session expires', () => {
+    it('re-uses the session within the default lifetime, and makes a new attempt with a new nonce after it', async () => {
+      const orderId = uid();
+      await insertOrder(db.pool, { order_id: orderId, user_id: 'alice', amount_minor: 4200 });
+      const first = await start(app, { order_id: orderId });
+      const a1 = await attemptOf(first.body.session_id);
+      expect((await db.pool.query('SELECT expires_at FROM siglume_checkout_attempts WHERE attempt_id = $1', [a1.attempt_id])).rows[0].expires_at).toBeNull();
+
+      await db.pool.query("UPDATE siglume_checkout_attempts SET updated_at = now() - interval '20 minutes' WHERE attempt_id = $1", [a1.attempt_id]);
+      expect(await start(app, { order_id: orderId })).toEqual(first);
+      expect(fake.requests).toHaveLength(1);
+
+      await db.pool.query("UPDATE siglume_checkout_attempts SET updated_at = now() - interval '31 minutes' WHERE attempt_id = $1", [a1.attempt_id]);
+      const later = await start(app, { order_id: orderId });
+      expect(later.status).toBe(200);
+      expect(later.body.session_id).not.toBe(first.body.session_id);
+      expect(fake.requests).toHaveLength(2);
+      expect(fake.requests[1]!.body.nonce).not.toBe(fake.requests[0]!.body.nonce);
+      expect((await attemptOf(first.body.session_id)).status).toBe('expired');
     });
   });
 

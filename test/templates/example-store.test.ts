@@ -5,7 +5,7 @@ import type { Request } from 'express';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InMemorySiglumeOrderStore } from '../../templates/express/siglume-order-store.example.js';
-import { createSiglumeSdrpRouter } from '../../templates/express/siglume-sdrp-routes.js';
+import { SIGLUME_DEFAULT_SESSION_LIFETIME_SECONDS, createSiglumeSdrpRouter } from '../../templates/express/siglume-sdrp-routes.js';
 
 const SECRET = 'whsec_example_store';
 const asUser = (user: string) => ({ get: () => user }) as unknown as Request;
@@ -66,10 +66,38 @@ describe('InMemorySiglumeOrderStore behind the webhook route', () => {
     expect(store.state.orders.get('x3')?.status).toBe('paid');
   });
 
+  it('does not mark an order paid through a superseded attempt paid at the old price (PAYMENT_MISMATCH)', async () => {
+    const e = await orderWithSession('x5', 1000);
+    store.state.orders.get('x5')!.amount_minor = 5000;
+    const next = (await store.beginCheckoutAttempt('x5', asUser('alice')))!;
+    expect(next).toMatchObject({ amount_minor: 5000, checkout_url: null });
+    expect(store.state.attempts.find((a) => a.challenge_hash === 'sha256:x5')?.status).toBe('superseded');
+    expect(await post(e)).toBe(204);
+    expect(store.state.orders.get('x5')?.status).toBe('pending');
+    expect(store.state.reviews.at(-1)).toMatchObject({ code: 'PAYMENT_MISMATCH', event_id: e.event.id, order_id: 'x5' });
+  });
+
   it('routes Micro usage to review in a Standard-only shop', async () => {
     store.addOrder({ order_id: 'x4', user_id: 'alice', amount_minor: 120, currency: 'JPY' });
     const e = await createTestWebhookEvent('metered_usage_accepted', { secret: SECRET, amount_minor: 120 });
     expect(await post(e)).toBe(204);
     expect(store.state.reviews.at(-1)).toMatchObject({ code: 'METERED_INTEGRATION_REQUIRED', event_id: e.event.id });
+  });
+});
+
+describe('InMemorySiglumeOrderStore session re-use', () => {
+  it('treats a session without expires_at as expired after SIGLUME_DEFAULT_SESSION_LIFETIME_SECONDS and makes a new attempt', async () => {
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const store = new InMemorySiglumeOrderStore((req) => req.get('x-test-user'), () => now);
+    store.addOrder({ order_id: 'y1', user_id: 'alice', amount_minor: 4200, currency: 'JPY' });
+    const a1 = (await store.beginCheckoutAttempt('y1', asUser('alice')))!;
+    await store.markCheckoutPending(a1, { checkout_session_id: 'cs_y1', checkout_url: 'u', challenge_hash: 'sha256:y1', expires_at: null });
+    now += 20 * 60_000;
+    expect(await store.beginCheckoutAttempt('y1', asUser('alice'))).toMatchObject({ nonce: a1.nonce, checkout_session_id: 'cs_y1' });
+    now += (SIGLUME_DEFAULT_SESSION_LIFETIME_SECONDS - 20 * 60) * 1000;
+    const a2 = (await store.beginCheckoutAttempt('y1', asUser('alice')))!;
+    expect(a2.nonce).not.toBe(a1.nonce);
+    expect(a2.checkout_session_id).toBeNull();
+    expect(store.state.attempts.find((a) => a.attempt_id === a1.attempt_id)?.status).toBe('expired');
   });
 });

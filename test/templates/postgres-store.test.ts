@@ -146,13 +146,16 @@ describe.skipIf(skipPostgres)('PostgresSiglumeOrderStore', () => {
       expect(await orderRow(db.pool, 'p4')).toMatchObject({ status: 'paid', requirement_id: 'req_A', paid_event_id: 'evt_p4a' });
     });
 
-    it('finds an order by the challenge hash of a superseded attempt too', async () => {
+    it('finds an order by the challenge hash of a superseded attempt too, with the order\'s current price and the attempt\'s status', async () => {
       await pendingOrderWithHash('p5', 'sha256:p5-old');
       await db.pool.query("UPDATE orders SET amount_minor = 6000 WHERE order_id = 'p5'");
       await store.beginCheckoutAttempt('p5', asUser('alice')); // supersedes the first attempt
       await store.processWebhookEventOnce('evt_p5', async (tx) => {
         const order = await tx.findOrderByChallengeHash('sha256:p5-old');
-        expect(order).toMatchObject({ order_id: 'p5', amount_minor: 4200, status: 'pending' });
+        expect(order).toMatchObject({
+          order_id: 'p5', amount_minor: 6000, currency: 'JPY', status: 'pending',
+          attempt_status: 'superseded', attempt_amount_minor: 4200, attempt_currency: 'JPY',
+        });
         return 'checked';
       });
     });

@@ -1,4 +1,4 @@
-import { buildWebhookSignatureHeader } from '@siglume/direct-request-payment';
+import { READINESS_PROBE_MODE, buildWebhookSignatureHeader } from '@siglume/direct-request-payment';
 import { createTestWebhookEvent, type TestWebhookEventKind } from '@siglume/direct-request-payment/testing';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -176,6 +176,35 @@ describe.skipIf(skipPostgres)('Siglume webhook route (Express + PostgreSQL)', ()
       expect((await post(standardOnly, second.rawBody, second.header)).status).toBe(204);
       expect(await reviews(db, second.event.id)).toMatchObject([{ code: 'ORDER_STATE_CONFLICT', order_id: e.orderId }]);
       expect((await orderRow(db.pool, e.orderId)).requirement_id).toBe(e.event.data.requirement_id);
+    });
+
+    it('acknowledges the readiness delivery probe (mode readiness_probe) with 204, recording it as ignored without a review', async () => {
+      // The data siglume-check readiness queues (src/readiness/checks/delivery.ts).
+      const event = {
+        id: uid('evt_probe'), type: 'direct_payment.confirmed', api_version: '2026-06-11', occurred_at: new Date().toISOString(),
+        data: {
+          mode: READINESS_PROBE_MODE, pricing_band: 'standard', settlement_status: READINESS_PROBE_MODE,
+          merchant: TEST_MERCHANT, currency: 'JPY', amount_minor: 501, source: 'siglume-check readiness',
+        },
+      };
+      const body = JSON.stringify(event);
+      expect((await post(standardOnly, body, await buildWebhookSignatureHeader(TEST_SECRET, body))).status).toBe(204);
+      expect((await post(metered, body, await buildWebhookSignatureHeader(TEST_SECRET, body))).status).toBe(204);
+      expect(await reviews(db, event.id)).toEqual([]);
+      const rows = (await db.pool.query('SELECT outcome FROM siglume_webhook_events WHERE event_id = $1', [event.id])).rows;
+      expect(rows).toEqual([{ outcome: 'ignored:readiness_probe' }]);
+      // Only a verified probe is acknowledged: a forged one is still a 400.
+      expect((await post(standardOnly, body, await buildWebhookSignatureHeader('whsec_other', body))).status).toBe(400);
+    });
+
+    it('sends a settled payment to review (PAYMENT_MISMATCH) when the order was re-priced after its session was handed out, even without an amount on the event', async () => {
+      const e = await orderAndEvent(db, 'standard_settled', 4200, { amount_minor: undefined });
+      expect(e.event.data).not.toHaveProperty('amount_minor');
+      // The price changed, but nobody started the checkout again: the attempt is still active with the old snapshot.
+      await db.pool.query('UPDATE orders SET amount_minor = 9800 WHERE order_id = $1', [e.orderId]);
+      expect((await post(standardOnly, e.rawBody, e.header)).status).toBe(204);
+      expect(await reviews(db, e.event.id)).toMatchObject([{ code: 'PAYMENT_MISMATCH', order_id: e.orderId }]);
+      expect((await orderRow(db.pool, e.orderId)).status).toBe('pending');
     });
 
     it('acknowledges other event types (direct_payment.spent) without a review', async () => {
