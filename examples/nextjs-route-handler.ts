@@ -16,6 +16,7 @@ import {
   SiglumeWebhookPayloadError,
   SiglumeWebhookSignatureError,
   classifyDirectPaymentConfirmation,
+  READINESS_PROBE_MODE,
   pricingBandFor,
   verifyDirectRequestPaymentWebhookRequest,
   type DirectRequestPaymentWebhookEvent,
@@ -99,6 +100,8 @@ async function applyEvent(db: Db, event: DirectRequestPaymentWebhookEvent): Prom
       // direct_payment.spent, subscription.*: recorded, nothing to do. Any confirmation
       // the rules cannot prove goes to a person.
       if (result.reason === 'not_direct_payment_confirmed') return 'ignored';
+      // `siglume-check readiness` sends a signed, harmless probe; it is not a payment.
+      if (result.data.mode === READINESS_PROBE_MODE) return 'ignored:readiness_probe';
       return review(db, event, result.kind, 'UNKNOWN_CONFIRMATION', result.reason);
     case 'metered_usage_accepted':
     case 'metered_batch_settled':
@@ -108,17 +111,32 @@ async function applyEvent(db: Db, event: DirectRequestPaymentWebhookEvent): Prom
       // The order is found by the challenge hash stored before the redirect,
       // and locked so events for one order run one after the other.
       const found = await db.query(
-        `SELECT o.order_id, o.status, o.requirement_id, a.amount_minor, a.currency
+        `SELECT o.order_id, o.status, o.requirement_id, o.amount_minor, o.currency,
+                a.status AS attempt_status, a.amount_minor AS attempt_amount_minor, a.currency AS attempt_currency
            FROM siglume_checkout_attempts a JOIN orders o ON o.order_id = a.order_id
           WHERE a.challenge_hash = $1 FOR UPDATE OF o`,
         [result.challenge_hash],
       );
       const order = found.rows[0] as
-        | { order_id: string; status: string; requirement_id: string | null; amount_minor: string; currency: 'JPY' | 'USD' }
+        | {
+            order_id: string;
+            status: string;
+            requirement_id: string | null;
+            amount_minor: string;
+            currency: 'JPY' | 'USD';
+            attempt_status: string;
+            attempt_amount_minor: string;
+            attempt_currency: string;
+          }
         | undefined;
       if (!order) return review(db, event, result.kind, 'ORDER_NOT_FOUND', 'no checkout attempt has this challenge_hash');
       const data = result.data;
+      // Compare with what the order costs NOW: a session started before a price
+      // change stays payable until it expires, and must not pay the new total.
       if (
+        order.attempt_status !== 'active' ||
+        Number(order.attempt_amount_minor) !== Number(order.amount_minor) ||
+        order.attempt_currency !== order.currency ||
         pricingBandFor(order.currency, Number(order.amount_minor)) !== 'standard' ||
         (data.amount_minor !== undefined && Number(data.amount_minor) !== Number(order.amount_minor)) ||
         (typeof data.currency === 'string' && data.currency !== order.currency)
