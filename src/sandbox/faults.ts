@@ -76,8 +76,9 @@ export function parseFaults(input: unknown): SandboxFaults {
   return out;
 }
 
-// mulberry32: tiny, fast, good enough to spread 503s reproducibly.
-function mulberry32(seed: number): () => number {
+// mulberry32: tiny, fast, good enough to spread 503s reproducibly (the
+// reliability suite shuffles deliveries with it too).
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

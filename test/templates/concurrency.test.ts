@@ -2,26 +2,11 @@ import { createTestWebhookEvent, type TestWebhookEvent } from '@siglume/direct-r
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_URL, count, createTestSchema, insertOrderWithSession, skipPostgres, type TestSchema } from './support/pg.js';
 import { TEST_MERCHANT, TEST_SECRET } from './support/app.js';
-import { spawnAppInstance, type AppInstance } from './support/instances.js';
+import { deliver, spawnAppInstance, type AppInstance } from './support/instances.js';
 
 let seq = 0;
 const uid = (p: string) => `${p}_${++seq}`;
 
-/** Posts a delivery; a dropped connection is reported as status 0. */
-async function deliver(instance: AppInstance, e: TestWebhookEvent): Promise<number> {
-  try {
-    const res = await fetch(`${instance.url}/payments/webhooks/siglume`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'siglume-signature': e.header },
-      body: e.rawBody,
-      signal: AbortSignal.timeout(20_000),
-    });
-    await res.arrayBuffer();
-    return res.status;
-  } catch {
-    return 0;
-  }
-}
 
 async function paidOrder(db: TestSchema): Promise<{ orderId: string; event: TestWebhookEvent }> {
   const orderId = uid('ord');

@@ -17,24 +17,15 @@
 import { createTestWebhookEvent, type TestWebhookEvent } from '../../../src/testing/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_MERCHANT, TEST_SECRET } from '../../templates/support/app.js';
-import { spawnAppInstance, type AppInstance } from '../../templates/support/instances.js';
+import { deliver, spawnAppInstance, type AppInstance } from '../../templates/support/instances.js';
 import { DATABASE_URL, count, createTestSchema, insertOrderWithSession, skipPostgres, type TestSchema } from '../../templates/support/pg.js';
 import { counts } from './counters.js';
+import { mulberry32 } from '../../../src/sandbox/faults.js';
 
 const ORDERS = 20;
 const CONCURRENCY = 24;
 const SEED = Number(process.env.RELIABILITY_SEED ?? 20_260_611);
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface OrderEvents {
   orderId: string;
@@ -46,21 +37,6 @@ interface OrderEvents {
 
 const is2xx = (s: number) => s >= 200 && s < 300;
 
-/** Posts one delivery; a refused or cut connection is status 0. */
-async function deliver(instance: AppInstance, e: TestWebhookEvent): Promise<number> {
-  try {
-    const res = await fetch(`${instance.url}/payments/webhooks/siglume`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'siglume-signature': e.header },
-      body: e.rawBody,
-      signal: AbortSignal.timeout(15_000),
-    });
-    await res.arrayBuffer();
-    return res.status;
-  } catch {
-    return 0;
-  }
-}
 
 export function describeTemplateDeliveries(): void {
   describe.skipIf(skipPostgres)('Express template + PostgreSQL store under duplicate, out-of-order deliveries and instance kills', () => {
