@@ -7,10 +7,22 @@
  * that the challenge was issued by it, for exactly that price.
  */
 import { DIRECT_REQUEST_PAYMENT_CHALLENGE_SCHEME } from '../core/constants.js';
-import { hmacSha256Hex, randomId, sha256Hex, timingSafeEqualString } from '../core/crypto.js';
+import { hmacSha256Hex, randomId } from '../core/crypto.js';
 import { SiglumeValidationError } from '../core/errors.js';
 import type { DirectRequestPaymentCurrency } from '../core/validation.js';
-import { parseChallengeFields, parseNonce, splitChallenge } from '../internal/challenge-input.js';
+import {
+  hashChallenge,
+  issueChallenge,
+  parseChallengeFields,
+  parseNonce,
+  splitChallenge,
+  verifyChallengeString,
+  type ChallengeFields,
+} from '../internal/challenge-input.js';
+
+function material(f: ChallengeFields, nonce: string): string {
+  return `${f.merchant}:${f.amount_minor}:${f.currency}:${nonce}`;
+}
 
 /** Input of {@link createDirectRequestPaymentChallenge}. */
 export interface CreateDirectRequestPaymentChallengeInput {
@@ -77,7 +89,7 @@ export async function createDirectRequestPaymentChallengeSignature(
 ): Promise<string> {
   const f = parseChallengeFields(input, 'createDirectRequestPaymentChallengeSignature');
   const nonce = parseNonce(input.nonce);
-  return hmacSha256Hex(f.secret, [`${f.merchant}:${f.amount_minor}:${f.currency}:${nonce}`]);
+  return hmacSha256Hex(f.secret, [material(f, nonce)]);
 }
 
 /**
@@ -89,7 +101,7 @@ export async function directRequestPaymentChallengeHash(challenge: string): Prom
   if (typeof challenge !== 'string' || challenge.length === 0) {
     throw new SiglumeValidationError('challenge', 'Invalid challenge: must be a non-empty string');
   }
-  return `sha256:${await sha256Hex(challenge)}`;
+  return hashChallenge(challenge);
 }
 
 /**
@@ -111,19 +123,8 @@ export async function createDirectRequestPaymentChallenge(
 ): Promise<DirectRequestPaymentChallenge> {
   const f = parseChallengeFields(input, 'createDirectRequestPaymentChallenge');
   const nonce = input.nonce === undefined ? randomId() : parseNonce(input.nonce);
-  const scheme = DIRECT_REQUEST_PAYMENT_CHALLENGE_SCHEME;
-  const signature = await hmacSha256Hex(f.secret, [`${f.merchant}:${f.amount_minor}:${f.currency}:${nonce}`]);
-  const challenge = `${scheme}:${nonce}:${signature}`;
-  return {
-    scheme,
-    merchant: f.merchant,
-    amount_minor: f.amount_minor,
-    currency: f.currency,
-    nonce,
-    signature,
-    challenge,
-    challenge_hash: await directRequestPaymentChallengeHash(challenge),
-  };
+  const issued = await issueChallenge(DIRECT_REQUEST_PAYMENT_CHALLENGE_SCHEME, f.secret, nonce, material(f, nonce));
+  return { ...issued, merchant: f.merchant, amount_minor: f.amount_minor, currency: f.currency };
 }
 
 /**
@@ -154,10 +155,7 @@ export function parseDirectRequestPaymentChallenge(challenge: string): ParsedDir
  */
 export async function verifyDirectRequestPaymentChallenge(input: VerifyDirectRequestPaymentChallengeInput): Promise<boolean> {
   const f = parseChallengeFields(input, 'verifyDirectRequestPaymentChallenge');
-  const parts = splitChallenge(input.challenge);
-  if (!parts || parts.scheme !== DIRECT_REQUEST_PAYMENT_CHALLENGE_SCHEME) return false;
-  const expected = await hmacSha256Hex(f.secret, [`${f.merchant}:${f.amount_minor}:${f.currency}:${parts.nonce}`]);
-  return timingSafeEqualString(expected, parts.signature);
+  return verifyChallengeString(DIRECT_REQUEST_PAYMENT_CHALLENGE_SCHEME, f.secret, input.challenge, (nonce) => material(f, nonce));
 }
 
 /**

@@ -8,11 +8,16 @@
  * the scheme is checked before the signature.
  */
 import { DIRECT_REQUEST_PAYMENT_RECURRING_CHALLENGE_SCHEME, type RECURRING_CADENCES } from '../core/constants.js';
-import { hmacSha256Hex, randomId, timingSafeEqualString } from '../core/crypto.js';
+import { hmacSha256Hex, randomId } from '../core/crypto.js';
 import type { DirectRequestPaymentCurrency } from '../core/validation.js';
 import { parseInput, recurringCadenceSchema } from '../core/validation.js';
-import { parseChallengeFields, parseNonce, splitChallenge, type ChallengeFields } from '../internal/challenge-input.js';
-import { directRequestPaymentChallengeHash } from './challenge.js';
+import {
+  issueChallenge,
+  parseChallengeFields,
+  parseNonce,
+  verifyChallengeString,
+  type ChallengeFields,
+} from '../internal/challenge-input.js';
 
 /** `monthly` (subscription) or `daily` (scheduled autopay). */
 export type DirectRequestPaymentRecurringCadence = (typeof RECURRING_CADENCES)[number];
@@ -104,20 +109,8 @@ export async function createDirectRequestPaymentRecurringChallenge(
   const f = parseChallengeFields(input, 'createDirectRequestPaymentRecurringChallenge');
   const cadence = parseInput(recurringCadenceSchema, input.cadence, 'cadence');
   const nonce = input.nonce === undefined ? randomId() : parseNonce(input.nonce);
-  const scheme = DIRECT_REQUEST_PAYMENT_RECURRING_CHALLENGE_SCHEME;
-  const signature = await hmacSha256Hex(f.secret, [material(f, cadence, nonce)]);
-  const challenge = `${scheme}:${nonce}:${signature}`;
-  return {
-    scheme,
-    merchant: f.merchant,
-    amount_minor: f.amount_minor,
-    currency: f.currency,
-    cadence,
-    nonce,
-    signature,
-    challenge,
-    challenge_hash: await directRequestPaymentChallengeHash(challenge),
-  };
+  const issued = await issueChallenge(DIRECT_REQUEST_PAYMENT_RECURRING_CHALLENGE_SCHEME, f.secret, nonce, material(f, cadence, nonce));
+  return { ...issued, merchant: f.merchant, amount_minor: f.amount_minor, currency: f.currency, cadence };
 }
 
 /**
@@ -134,10 +127,9 @@ export async function verifyDirectRequestPaymentRecurringChallenge(
 ): Promise<boolean> {
   const f = parseChallengeFields(input, 'verifyDirectRequestPaymentRecurringChallenge');
   const cadence = parseInput(recurringCadenceSchema, input.cadence, 'cadence');
-  const parts = splitChallenge(input.challenge);
-  if (!parts || parts.scheme !== DIRECT_REQUEST_PAYMENT_RECURRING_CHALLENGE_SCHEME) return false;
-  const expected = await hmacSha256Hex(f.secret, [material(f, cadence, parts.nonce)]);
-  return timingSafeEqualString(expected, parts.signature);
+  return verifyChallengeString(DIRECT_REQUEST_PAYMENT_RECURRING_CHALLENGE_SCHEME, f.secret, input.challenge, (nonce) =>
+    material(f, cadence, nonce),
+  );
 }
 
 /**

@@ -2,6 +2,7 @@
  * Input checks and signed-material helpers shared by the one-time and the
  * recurring challenge modules.
  */
+import { hmacSha256Hex, sha256Hex, timingSafeEqualString } from '../core/crypto.js';
 import { SiglumeValidationError } from '../core/errors.js';
 import {
   challengeMerchantKeySchema,
@@ -58,4 +59,41 @@ export function splitChallenge(challenge: unknown): { scheme: string; nonce: str
     nonce: challenge.slice(first + 1, second),
     signature: challenge.slice(second + 1),
   };
+}
+
+/** `sha256:` + hex SHA-256 of a challenge string (no input checks). */
+export async function hashChallenge(challenge: string): Promise<string> {
+  return `sha256:${await sha256Hex(challenge)}`;
+}
+
+/**
+ * Signs `material` and builds the challenge string and its hash: the steps a
+ * one-time and a recurring challenge share; only scheme and material differ.
+ */
+export async function issueChallenge<S extends string>(
+  scheme: S,
+  secret: string,
+  nonce: string,
+  material: string,
+): Promise<{ scheme: S; nonce: string; signature: string; challenge: string; challenge_hash: string }> {
+  const signature = await hmacSha256Hex(secret, [material]);
+  const challenge = `${scheme}:${nonce}:${signature}`;
+  return { scheme, nonce, signature, challenge, challenge_hash: await hashChallenge(challenge) };
+}
+
+/**
+ * True when `challenge` has the given scheme and a signature over
+ * `materialFor(nonce)` made with `secret`; false (never a throw) for any
+ * malformed string or another scheme. Constant-time comparison.
+ */
+export async function verifyChallengeString(
+  scheme: string,
+  secret: string,
+  challenge: unknown,
+  materialFor: (nonce: string) => string,
+): Promise<boolean> {
+  const parts = splitChallenge(challenge);
+  if (!parts || parts.scheme !== scheme) return false;
+  const expected = await hmacSha256Hex(secret, [materialFor(parts.nonce)]);
+  return timingSafeEqualString(expected, parts.signature);
 }
