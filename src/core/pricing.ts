@@ -13,6 +13,7 @@
  * provider receives gross minus the protocol fee. Nano fees are below one
  * minor unit, so fee and receivable amounts are decimal strings.
  */
+import { fromMilli } from './decimal.js';
 import { SiglumeValidationError } from './errors.js';
 import type { DirectRequestPaymentCurrency } from './validation.js';
 
@@ -91,13 +92,6 @@ export function minimumStandardAmountMinor(currency: DirectRequestPaymentCurrenc
   return PRICING_BAND_THRESHOLDS[currency].standard;
 }
 
-// BigInt keeps amounts near Number.MAX_SAFE_INTEGER exact once scaled by 1000.
-function formatMilli(milli: bigint): string {
-  const whole = milli / 1000n;
-  const frac = milli % 1000n;
-  if (frac === 0n) return String(whole);
-  return `${whole}.${String(frac).padStart(3, '0').replace(/0+$/, '')}`;
-}
 
 /** Seller-borne accounting of one payment; minor amounts are decimal strings. */
 export interface DirectRequestPaymentFeeBreakdown {
@@ -143,7 +137,7 @@ export function feeBreakdownFor(
     settlement_cadence: settlementCadenceFor(band),
     buyer_debit_minor: String(amountMinor),
     provider_gross_amount_minor: String(amountMinor),
-    protocol_fee_minor: formatMilli(feeMilli),
-    provider_receivable_minor: formatMilli(grossMilli - feeMilli),
+    protocol_fee_minor: fromMilli(feeMilli),
+    provider_receivable_minor: fromMilli(grossMilli - feeMilli),
   };
 }

@@ -1,5 +1,6 @@
 /**
- * Removes secret values from data the SDK attaches to errors. A response that
+ * Removes secrets from what the SDK hands back: error data (by key) and
+ * readiness output (by value). Data the SDK attaches to errors: A response that
  * fails its schema is kept on the error for debugging, but a merchant-setup or
  * subscription answer carries a shown-once `challenge_secret` /
  * `signing_secret`, and `logger.error(err)` must not print it.
@@ -7,13 +8,45 @@
 
 const SECRET_KEY = /(^|_)secret$|(^|_)token$/i;
 
+/** Text that replaces a removed secret. */
+export const REDACTED = '[redacted]';
+
 /** A deep copy of `value` with every `*secret` / `*token` key's value replaced by `"[redacted]"`. */
-export function redactSecrets(value: unknown, depth = 0): unknown {
+export function redactSecretKeys(value: unknown, depth = 0): unknown {
   if (depth > 20 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((v) => redactSecrets(v, depth + 1));
+  if (Array.isArray(value)) return value.map((v) => redactSecretKeys(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
-    out[key] = SECRET_KEY.test(key) && v !== null && v !== undefined ? '[redacted]' : redactSecrets(v, depth + 1);
+    out[key] = SECRET_KEY.test(key) && v !== null && v !== undefined ? REDACTED : redactSecretKeys(v, depth + 1);
   }
   return out;
+}
+
+/*
+ * The readiness report's last line of defence for "the report never contains
+ * the token or the webhook secret": every string is scrubbed before it leaves
+ * the engine, whatever an API message or a URL happened to echo.
+ */
+/**
+ * Returns a copy of `value` with every occurrence of each secret replaced by
+ * {@link REDACTED}, in strings at any depth. Objects that contain no secret
+ * come back as equal copies.
+ */
+export function redactSecretValues<T>(value: T, secrets: readonly string[]): T {
+  if (secrets.length === 0) return value;
+  const scrub = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      let out = v;
+      for (const s of secrets) if (out.includes(s)) out = out.split(s).join(REDACTED);
+      return out;
+    }
+    if (Array.isArray(v)) return v.map(scrub);
+    if (v !== null && typeof v === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, inner] of Object.entries(v)) out[k] = scrub(inner);
+      return out;
+    }
+    return v;
+  };
+  return scrub(value) as T;
 }

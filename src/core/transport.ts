@@ -10,7 +10,7 @@ import {
   SiglumeInvalidResponseError,
   SiglumeTimeoutError,
 } from './errors.js';
-import { redactSecrets } from './redact.js';
+import { redactSecretKeys } from './redact.js';
 import { MAX_RETRY_AFTER_MS, parseRetryAfter, retryDelay, shouldRetry } from './retry.js';
 import { defaultSender, fetchSender, type SentResponse, type Sender } from './sender.js';
 import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from './constants.js';
@@ -201,7 +201,7 @@ export class Transport {
       status: 502,
       code: 'INVALID_RESPONSE_SHAPE',
       message: `Unexpected response from ${spec.method} ${spec.path}: ${field} ${issue.message}. The API may be newer than this SDK, or SIGLUME_API_BASE points at something else.`,
-      data: redactSecrets(data),
+      data: redactSecretKeys(data),
       ...meta(parsed, response),
     });
   }
@@ -222,7 +222,7 @@ export class Transport {
       status: response.status,
       code,
       message,
-      data: redactSecrets(parsed),
+      data: redactSecretKeys(parsed),
       retry_after_ms: parseRetryAfter(response.header),
       ...meta(parsed, response),
     });

@@ -22,7 +22,7 @@ import { DELIVERY_CHECKS } from './checks/delivery.js';
 import { PROBE_CHECKS } from './checks/probe.js';
 import { SUBSCRIPTION_CHECKS } from './checks/subscription.js';
 import { fail, skip, type CheckDefinition, type CheckOutcome, type ReadinessContext } from './context.js';
-import { redactSecrets } from './redact.js';
+import { redactSecretValues } from '../core/redact.js';
 import type {
   ReadinessCheckResult,
   ReadinessMerchantClient,
@@ -140,7 +140,7 @@ export async function runReadiness(options: ReadinessOptions = {}): Promise<Read
     delivery_timeout_ms,
     now: options.now ?? Date.now,
     signal,
-    progress: (event) => options.onProgress?.(redactSecrets(event, secrets)),
+    progress: (event) => options.onProgress?.(redactSecretValues(event, secrets)),
     client: () => (client ??= buildClient(options, ctx)),
     requestOptions: () => (signal ? { signal } : {}),
     account: null,
@@ -178,7 +178,7 @@ export async function runReadiness(options: ReadinessOptions = {}): Promise<Read
       }
     }
     const duration_ms = outcome.status === 'skip' ? 0 : Math.round(performance.now() - t0);
-    const result = redactSecrets({ name: def.name, group: def.group, ...outcome, duration_ms } as ReadinessCheckResult, secrets);
+    const result = redactSecretValues({ name: def.name, group: def.group, ...outcome, duration_ms } as ReadinessCheckResult, secrets);
     checks.push(result);
     if (result.status === 'fail') {
       if (def.group === 'config') configFailures.push(def.name);

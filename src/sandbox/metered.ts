@@ -11,7 +11,8 @@ import {
   DIRECT_REQUEST_PAYMENT_METERED_FINALITY,
 } from '../core/constants.js';
 import { SETTLEMENT_THRESHOLD_MINOR, type DirectRequestPaymentFeeBreakdown } from '../core/pricing.js';
-import { sumDecimal, toMilli } from './decimal.js';
+import { toMilli } from '../core/decimal.js';
+import { sumDecimal } from './decimal.js';
 import { createEvent } from './events.js';
 import { iso, newId } from './ids.js';
 import type { SandboxRuntime } from './runtime.js';

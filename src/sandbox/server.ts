@@ -4,7 +4,7 @@
  * hosted pages. Bad input never becomes a 500, and nothing a client sends can
  * crash the process.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { timingSafeEqualString } from '../core/crypto.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SiglumeValidationError } from '../core/errors.js';
 import { SandboxHttpError } from './errors.js';
@@ -23,12 +23,6 @@ export interface SandboxRouters {
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
-function sameToken(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 function checkAuth(rt: SandboxRuntime, req: IncomingMessage, auth: RouteAuth): void {
   if (auth === 'none') return;
   const needed = auth === 'merchant' ? 'the merchant token (SIGLUME_MERCHANT_AUTH_TOKEN)' : 'the buyer token (SIGLUME_AUTH_TOKEN)';
@@ -38,8 +32,8 @@ function checkAuth(rt: SandboxRuntime, req: IncomingMessage, auth: RouteAuth): v
     throw new SandboxHttpError(401, 'UNAUTHORIZED', `Missing bearer token: send "Authorization: Bearer <token>" with ${needed}.`);
   }
   const token = match[1]!;
-  const isMerchant = sameToken(token, rt.options.token);
-  const isBuyer = sameToken(token, rt.options.buyerToken);
+  const isMerchant = timingSafeEqualString(token, rt.options.token);
+  const isBuyer = timingSafeEqualString(token, rt.options.buyerToken);
   if (!isMerchant && !isBuyer) {
     throw new SandboxHttpError(401, 'UNAUTHORIZED', `The bearer token is not valid for this sandbox; this route needs ${needed}.`);
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, formatAmount } from '../../src/sandbox/hosted-page.js';
-import { fromMilli, sumDecimal, toMilli } from '../../src/sandbox/decimal.js';
+import { fromMilli, toMilli } from '../../src/core/decimal.js';
+import { sumDecimal } from '../../src/sandbox/decimal.js';
 
 describe('formatAmount', () => {
   it.each([
