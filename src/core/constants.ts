@@ -53,8 +53,8 @@ export const DEFAULT_WEBHOOK_EVENT_TYPES: readonly string[] = Object.freeze([
 
 /** Every event type a merchant endpoint may receive. */
 export const DIRECT_REQUEST_PAYMENT_EVENT_TYPES = Object.freeze([
-  'direct_payment.confirmed',
-  'direct_payment.spent',
+  DIRECT_PAYMENT_CONFIRMED_EVENT,
+  DIRECT_PAYMENT_SPENT_EVENT,
   'subscription.created',
   'subscription.renewed',
   'payment.failed',

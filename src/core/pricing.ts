@@ -59,10 +59,13 @@ function checkPlan(plan: string): asserts plan is DirectRequestPaymentBillingPla
   }
 }
 
-function checkCurrency(currency: string): asserts currency is DirectRequestPaymentCurrency {
-  if (currency !== 'JPY' && currency !== 'USD') {
+// Case-insensitive in, upper-case out, as everywhere currency is an input.
+function normalizeCurrency(currency: string): DirectRequestPaymentCurrency {
+  const upper = typeof currency === 'string' ? currency.toUpperCase() : currency;
+  if (upper !== 'JPY' && upper !== 'USD') {
     throw new SiglumeValidationError('currency', 'Invalid currency: must be "JPY" or "USD"');
   }
+  return upper;
 }
 
 /**
@@ -73,9 +76,8 @@ function checkCurrency(currency: string): asserts currency is DirectRequestPayme
  * pricingBandFor('USD', 150);  // 'micro'
  */
 export function pricingBandFor(currency: DirectRequestPaymentCurrency, amountMinor: number): DirectRequestPaymentPricingBand {
-  checkCurrency(currency);
   checkAmount(amountMinor);
-  const t = PRICING_BAND_THRESHOLDS[currency];
+  const t = PRICING_BAND_THRESHOLDS[normalizeCurrency(currency)];
   if (amountMinor >= t.standard) return 'standard';
   if (amountMinor >= t.micro) return 'micro';
   return 'nano';
@@ -88,8 +90,7 @@ export function settlementCadenceFor(band: DirectRequestPaymentPricingBand): Dir
 
 /** The smallest Standard-band amount for a currency (the readiness probe's default). */
 export function minimumStandardAmountMinor(currency: DirectRequestPaymentCurrency): number {
-  checkCurrency(currency);
-  return PRICING_BAND_THRESHOLDS[currency].standard;
+  return PRICING_BAND_THRESHOLDS[normalizeCurrency(currency)].standard;
 }
 
 
@@ -119,6 +120,7 @@ export function feeBreakdownFor(
   amountMinor: number,
   plan: DirectRequestPaymentBillingPlan = 'launch',
 ): DirectRequestPaymentFeeBreakdown {
+  currency = normalizeCurrency(currency);
   const band = pricingBandFor(currency, amountMinor);
   // Checked for every band, so a typo in the plan fails on a Micro test payment too.
   checkPlan(plan);

@@ -10,7 +10,7 @@ import {
   SiglumeInvalidResponseError,
   SiglumeTimeoutError,
 } from './errors.js';
-import { redactSecretKeys } from './redact.js';
+import { redactSecretKeys, redactSecretValues } from './redact.js';
 import { MAX_RETRY_AFTER_MS, parseRetryAfter, retryDelay, shouldRetry } from './retry.js';
 import { defaultSender, fetchSender, type SentResponse, type Sender } from './sender.js';
 import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from './constants.js';
@@ -201,7 +201,7 @@ export class Transport {
       status: 502,
       code: 'INVALID_RESPONSE_SHAPE',
       message: `Unexpected response from ${spec.method} ${spec.path}: ${field} ${issue.message}. The API may be newer than this SDK, or SIGLUME_API_BASE points at something else.`,
-      data: redactSecretKeys(data),
+      data: redactSecretValues(redactSecretKeys(data), [this.#token]),
       ...meta(parsed, response),
     });
   }
@@ -218,11 +218,14 @@ export class Transport {
     const code = asString(nested?.code) ?? asString(body.code) ?? `HTTP_${response.status}`;
     const message =
       asString(nested?.message) ?? asString(body.message) ?? (response.statusText || `HTTP ${response.status}`);
+    // A server (or proxy) that echoes the request's Authorization header must
+    // not put this client's token into an error message or its data.
+    const secrets = [this.#token];
     return SiglumeApiError.generate({
       status: response.status,
       code,
-      message,
-      data: redactSecretKeys(parsed),
+      message: redactSecretValues(message, secrets),
+      data: redactSecretValues(redactSecretKeys(parsed), secrets),
       retry_after_ms: parseRetryAfter(response.header),
       ...meta(parsed, response),
     });

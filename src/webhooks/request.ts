@@ -3,6 +3,7 @@
  * handlers, workers, Hono, Deno, Bun): reads the raw bytes and the
  * `siglume-signature` header itself, so there is no body parser to get wrong.
  */
+import { WEBHOOK_SIGNATURE_HEADER } from '../core/constants.js';
 import { SiglumeValidationError, SiglumeWebhookPayloadError, SiglumeWebhookSignatureError } from '../core/errors.js';
 import { normalizeSecrets } from '../internal/secrets.js';
 import { verifyDirectRequestPaymentWebhook, type VerifiedDirectRequestPaymentWebhook } from './event.js';
@@ -43,7 +44,7 @@ export async function verifyDirectRequestPaymentWebhookRequest(
   if (!req || typeof req.headers?.get !== 'function' || typeof req.arrayBuffer !== 'function') {
     throw new SiglumeValidationError('request', 'Invalid request: must be a Fetch API Request');
   }
-  const header = req.headers.get('siglume-signature');
+  const header = req.headers.get(WEBHOOK_SIGNATURE_HEADER);
   // Checked before reading the body: a request without a signature is not worth buffering.
   if (header === null || header === '') {
     throw new SiglumeWebhookSignatureError(

@@ -7,7 +7,7 @@
  * hand-written header parsing and input checks (no regex-heavy parsing, no
  * zod), one HMAC per secret with a cached key, constant-time comparison.
  */
-import { DEFAULT_WEBHOOK_TOLERANCE_SECONDS } from '../core/constants.js';
+import { DEFAULT_WEBHOOK_TOLERANCE_SECONDS, WEBHOOK_SIGNATURE_HEADER } from '../core/constants.js';
 import { hmacSha256Hex, timingSafeEqualString } from '../core/crypto.js';
 import { SiglumeValidationError, SiglumeWebhookSignatureError } from '../core/errors.js';
 import { rawBodyPart } from '../internal/raw-body.js';
@@ -59,7 +59,7 @@ export interface ParsedWebhookSignatureHeader {
   signatures: string[];
 }
 
-const HEADER = 'Siglume-Signature';
+const HEADER = WEBHOOK_SIGNATURE_HEADER;
 
 function signatureError(code: WebhookSignatureErrorCode, message: string): SiglumeWebhookSignatureError {
   return new SiglumeWebhookSignatureError(message, { code });

@@ -58,7 +58,7 @@ describe('pricingBandFor', () => {
   });
 
   describe('when the currency is not supported', () => {
-    it.each(['EUR', 'jpy', '', 'JPYC', undefined])('rejects %s naming currency', (currency) => {
+    it.each(['EUR', 'eur', '', 'JPYC', undefined])('rejects %s naming currency', (currency) => {
       const error = validationErrorOf(() => pricingBandFor(currency as 'JPY', 100));
       expect(error.field).toBe('currency');
     });
@@ -231,5 +231,13 @@ describe('feeBreakdownFor', () => {
       expect(validationErrorOf(() => feeBreakdownFor('JPY', 120, plan)).field).toBe('billing_plan');
       expect(validationErrorOf(() => feeBreakdownFor('USD', 5, plan)).field).toBe('billing_plan');
     });
+  });
+});
+
+describe('currency case', () => {
+  it('accepts lower-case currencies, as every other input does', () => {
+    expect(pricingBandFor('jpy' as 'JPY', 4200)).toBe('standard');
+    expect(feeBreakdownFor('usd' as 'USD', 150).protocol_fee_minor).toBe('1');
+    expect(minimumStandardAmountMinor('usd' as 'USD')).toBe(301);
   });
 });

@@ -305,3 +305,15 @@ describe('Transport error data', () => {
     expect(err.data).toMatchObject({ merchant_account: 7, nested: [{ signing_secret_hint: 'alue' }] });
   });
 });
+
+describe('Transport error text', () => {
+  it('removes its own token when a server echoes it back', async () => {
+    script.push((_q, r) =>
+      json(r, 401, { error: { code: 'UNAUTHORIZED', message: 'bad token Bearer tok_secret_value' }, echo: { authorization: 'Bearer tok_secret_value' } }),
+    );
+    const err = await caught(transport().request({ method: 'GET', path: '/x' }));
+    expect(err.code).toBe('UNAUTHORIZED');
+    expect(`${err.message} ${JSON.stringify(err.data)}`).not.toContain('tok_secret_value');
+    expect(err.message).toBe('bad token Bearer [redacted]');
+  });
+});
