@@ -508,8 +508,16 @@ export function createSiglumeSdrpWebhookHandler(options: SiglumeSdrpRouterOption
       }));
     } catch (err) {
       // Why: 400 before any store call, so a forged or replayed request cannot change state.
-      if (err instanceof SiglumeWebhookSignatureError) return sendError(res, 400, 'invalid_signature', err.message);
-      if (err instanceof SiglumeWebhookPayloadError) return sendError(res, 400, 'invalid_payload', err.message);
+      // Why: the caller gets only the error code; the verifier's detail (how many
+      // secrets are configured, how far the clocks differ) goes to your log.
+      if (err instanceof SiglumeWebhookSignatureError) {
+        logger.error(`siglume webhook rejected: ${err.code}: ${err.message}`);
+        return sendError(res, 400, 'invalid_signature', `Invalid webhook signature (${err.code})`);
+      }
+      if (err instanceof SiglumeWebhookPayloadError) {
+        logger.error(`siglume webhook rejected: ${err.code}: ${err.message}`);
+        return sendError(res, 400, 'invalid_payload', `Invalid webhook payload (${err.code})`);
+      }
       logger.error('siglume webhook verification failed', err);
       return sendError(res, 500, 'webhook_verification_failed', 'Could not verify the webhook');
     }

@@ -72,6 +72,8 @@ describe.skipIf(skipPostgres)('Siglume webhook route (Express + PostgreSQL)', ()
       const [body, header] = await mutate(e);
       const res = await post(standardOnly, body, header);
       expect(res).toMatchObject({ status: 400, body: { error: 'invalid_signature' } });
+      // Only the code goes back to the caller, not the verifier's detail.
+      expect((res.body as { message: string }).message).toMatch(/^Invalid webhook signature \(WEBHOOK_[A-Z_]+\)$/);
       expect((await orderRow(db.pool, e.orderId)).status).toBe('pending');
       expect(await eventRows(db, e.event.id)).toBe(0);
     });
