@@ -7,9 +7,9 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { normalizeBaseUrl } from '../core/config.js';
-import { isLoopbackHost, merchantKeySchema } from '../core/validation.js';
+import { isLoopbackHost } from '../core/validation.js';
 import type { SandboxHandle } from '../sandbox/index.js';
-import { resolveSandboxOptions } from '../sandbox/options.js';
+import { resolveSandboxOptions, sandboxOptionOrUndefined } from '../sandbox/options.js';
 import { startWebhookReceiver, type WebhookReceiver } from './receiver.js';
 import type { ReadinessOptions } from './types.js';
 
@@ -60,32 +60,17 @@ export function isApiReachable(baseUrl: string, timeoutMs = SANDBOX_PROBE_TIMEOU
   });
 }
 
-// Only plausible user values are handed to an in-process sandbox; a bad one
-// would stop the sandbox from starting, while readiness should report it as a
+// Only values the sandbox itself accepts are handed to an in-process sandbox:
+// a bad one would stop it from starting, while readiness should report it as a
 // failing config check instead.
 function plausible(o: ReadinessOptions) {
-  const token = o.auth_token && /^[\x21-\x7e]{8,256}$/.test(o.auth_token) && !o.auth_token.startsWith('cli_') ? o.auth_token : undefined;
-  const secret = o.webhook_secret && /^whsec_[\x21-\x7e]{4,200}$/.test(o.webhook_secret) ? o.webhook_secret : undefined;
-  const merchant = o.merchant && merchantKeySchema.safeParse(o.merchant).success ? o.merchant : undefined;
-  let origin: string | undefined;
-  if (o.shop_origin) {
-    try {
-      const u = new URL(o.shop_origin);
-      if ((u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password) origin = u.origin;
-    } catch {
-      origin = undefined;
-    }
-  }
-  let webhookUrl: string | undefined;
-  if (o.webhook_url) {
-    try {
-      const u = new URL(o.webhook_url);
-      if ((u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password) webhookUrl = o.webhook_url;
-    } catch {
-      webhookUrl = undefined;
-    }
-  }
-  return { token, secret, merchant, origin, webhookUrl };
+  return {
+    token: sandboxOptionOrUndefined('token', o.auth_token),
+    secret: sandboxOptionOrUndefined('webhookSecret', o.webhook_secret),
+    merchant: sandboxOptionOrUndefined('merchant', o.merchant),
+    origin: sandboxOptionOrUndefined('origin', o.shop_origin),
+    webhookUrl: sandboxOptionOrUndefined('webhookUrl', o.webhook_url),
+  };
 }
 
 function fill(o: ReadinessOptions, env: Record<string, string>, base_url: string): ReadinessOptions {

@@ -167,6 +167,21 @@ const optionsSchema = z.object({
 });
 
 /**
+ * `value` parsed as the sandbox option `key` (normalized, e.g. an origin), or
+ * undefined when `startSandbox` would reject it. Lets callers that hand user
+ * input to a sandbox (readiness --sandbox) drop a bad value instead of failing
+ * to start, using the sandbox's own rules.
+ */
+export function sandboxOptionOrUndefined<K extends 'merchant' | 'origin' | 'webhookUrl' | 'webhookSecret' | 'token'>(
+  key: K,
+  value: unknown,
+): string | undefined {
+  if (value === undefined) return undefined;
+  const result = optionsSchema.shape[key].safeParse(value);
+  return result.success && typeof result.data === 'string' ? result.data : undefined;
+}
+
+/**
  * Applies defaults and validates.
  * @throws {SiglumeValidationError} naming the option, e.g. `Invalid port: must be an integer from 0 to 65535`.
  */

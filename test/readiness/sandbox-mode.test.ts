@@ -30,6 +30,19 @@ describe('prepareSandboxReadiness', () => {
       expect(await isApiReachable(setup.base_url)).toBe(false);
     });
 
+    it('still starts when a given shop origin is invalid, and reports it as the failing check', async () => {
+      const port = await closedPort();
+      const setup = await prepareSandboxReadiness({ base_url: `http://127.0.0.1:${port}/v1`, shop_origin: 'http://shop.example' });
+      try {
+        expect(setup.sandbox).toBe('started');
+        const report = await runReadiness(setup.options);
+        expect(report.ok).toBe(false);
+        expect(report.checks.find((c) => c.name === 'shop_origin')?.status).toBe('fail');
+      } finally {
+        await setup.close();
+      }
+    });
+
     it('keeps a given webhook URL instead of starting a receiver', async () => {
       const port = await closedPort();
       const setup = await prepareSandboxReadiness({
