@@ -8,7 +8,9 @@ import { createHash } from 'node:crypto';
 import {
   DIRECT_PAYMENT_CONFIRMED_EVENT,
   DIRECT_REQUEST_PAYMENT_METERED_BATCH_MODE,
+  DIRECT_REQUEST_PAYMENT_METERED_ACCEPTED_STATUS,
   DIRECT_REQUEST_PAYMENT_METERED_FINALITY,
+  DIRECT_REQUEST_PAYMENT_STANDARD_SETTLED_STATUS,
 } from '../core/constants.js';
 import { SETTLEMENT_THRESHOLD_MINOR, type DirectRequestPaymentFeeBreakdown } from '../core/pricing.js';
 import { toMilli } from '../core/decimal.js';
@@ -93,7 +95,7 @@ export function recordUsage(
     provider_gross_amount_minor: fees.provider_gross_amount_minor,
     protocol_fee_minor: fees.protocol_fee_minor,
     provider_receivable_minor: fees.provider_receivable_minor,
-    status: 'pending_settlement',
+    status: DIRECT_REQUEST_PAYMENT_METERED_ACCEPTED_STATUS,
     occurred_at: rt.store.nowIso(),
   } as const;
   const batch = openBatchFor(rt, base, fees.settlement_cadence);
@@ -127,7 +129,7 @@ export function batchView(rt: SandboxRuntime, b: SandboxSettlementBatch): Record
   return {
     ...rest,
     pricing_band: b.plan_type,
-    settlement_status: b.status === 'settled' ? 'settled' : 'pending_settlement',
+    settlement_status: b.status === 'settled' ? DIRECT_REQUEST_PAYMENT_STANDARD_SETTLED_STATUS : DIRECT_REQUEST_PAYMENT_METERED_ACCEPTED_STATUS,
     period_start: b.opened_at,
     period_end: b.settled_at ?? b.scheduled_settlement_at,
     created_at: b.opened_at,

@@ -2,7 +2,13 @@
  * Payment requirements: the record a payment settles against, with the fake
  * prepared transactions a buyer would sign.
  */
-import { DIRECT_REQUEST_PAYMENT_METERED_FINALITY, DIRECT_REQUEST_PAYMENT_MODE, DIRECT_REQUEST_PAYMENT_STANDARD_FINALITY } from '../core/constants.js';
+import {
+  DIRECT_REQUEST_PAYMENT_ALLOWANCE_RECEIPT_KIND,
+  DIRECT_REQUEST_PAYMENT_METERED_FINALITY,
+  DIRECT_REQUEST_PAYMENT_MODE,
+  DIRECT_REQUEST_PAYMENT_RECEIPT_KIND,
+  DIRECT_REQUEST_PAYMENT_STANDARD_FINALITY,
+} from '../core/constants.js';
 import { feeBreakdownFor, pricingBandFor, settlementCadenceFor } from '../core/pricing.js';
 import type { DirectRequestPaymentCurrency, DirectRequestPaymentTokenSymbol } from '../core/validation.js';
 import { directRequestPaymentRequestHash, directRequestPaymentRequestHashV2 } from '../challenges/request-hash.js';
@@ -58,7 +64,7 @@ function txRequest(
       requirement_id: requirementId,
       merchant: i.merchant,
       challenge_hash: i.challenge_hash,
-      purpose: kind === 'transfer' ? 'sdrp_direct_payment' : 'sdrp_direct_payment_allowance',
+      purpose: kind === 'transfer' ? DIRECT_REQUEST_PAYMENT_RECEIPT_KIND : DIRECT_REQUEST_PAYMENT_ALLOWANCE_RECEIPT_KIND,
     },
   };
 }

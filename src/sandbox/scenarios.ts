@@ -4,7 +4,7 @@
  * subscription so that one readiness check (CONTRACT section 10) fails, and
  * nothing else changes. Objects created through the API are never touched.
  */
-import { DEFAULT_WEBHOOK_EVENT_TYPES } from '../core/constants.js';
+import { DEFAULT_WEBHOOK_EVENT_TYPES, DIRECT_PAYMENT_CONFIRMED_EVENT, DIRECT_PAYMENT_SPENT_EVENT } from '../core/constants.js';
 import { newChallengeSecret, newId, newWebhookSigningSecret } from './ids.js';
 import {
   SANDBOX_STATE_VERSION,
@@ -171,8 +171,8 @@ export function applyScenario(data: SandboxStateData, scenario: SandboxScenario,
       sub.callback_url = new URL('/webhooks/siglume-old-endpoint', seed.webhook_url).toString();
       break;
     case 'subscription_missing_confirmed':
-      sub.event_types = sub.event_types.filter((t) => t !== 'direct_payment.confirmed');
-      if (sub.event_types.length === 0) sub.event_types = ['direct_payment.spent'];
+      sub.event_types = sub.event_types.filter((t) => t !== DIRECT_PAYMENT_CONFIRMED_EVENT);
+      if (sub.event_types.length === 0) sub.event_types = [DIRECT_PAYMENT_SPENT_EVENT];
       break;
     case 'secret_hint_mismatch':
       // As after a rotation in Siglume that never reached the shop's env: the
