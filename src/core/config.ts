@@ -4,7 +4,7 @@
  */
 import { DEFAULT_SIGLUME_API_BASE } from './constants.js';
 import { SiglumeValidationError } from './errors.js';
-import { isLoopbackHost } from './validation.js';
+import { urlProblem } from './validation.js';
 
 function env(name: string): string | undefined {
   const value = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
@@ -22,15 +22,8 @@ export function normalizeBaseUrl(raw: string, field = 'base_url'): string {
   } catch {
     throw new SiglumeValidationError(field, `Invalid ${field}: must be an absolute URL such as ${DEFAULT_SIGLUME_API_BASE}`);
   }
-  if (url.username || url.password) {
-    throw new SiglumeValidationError(field, `Invalid ${field}: must not contain a username or password`);
-  }
-  if (!(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname)))) {
-    throw new SiglumeValidationError(
-      field,
-      `Invalid ${field}: must use https (http is allowed only for localhost, 127.0.0.1 and [::1])`,
-    );
-  }
+  const problem = urlProblem(url, true);
+  if (problem) throw new SiglumeValidationError(field, `Invalid ${field}: ${problem}`);
   if (url.search || url.hash) {
     throw new SiglumeValidationError(field, `Invalid ${field}: must not contain a query or fragment`);
   }

@@ -88,30 +88,26 @@ function parseUrl(value: string): URL | null {
 }
 
 /**
- * An absolute URL without userinfo. `https` always; plain `http` only on
- * localhost / 127.0.0.1 / [::1] when `allowLoopbackHttp` is set.
+ * Why `url` is not acceptable, or null: the one rule for every URL the SDK
+ * takes (base URL, callback and redirect URLs, checkout origins). No userinfo;
+ * `https`, or plain `http` on localhost / 127.0.0.1 / [::1] when
+ * `allowLoopbackHttp` is set.
  */
+export function urlProblem(url: URL, allowLoopbackHttp: boolean): string | null {
+  if (url.username || url.password) return 'must not contain a username or password';
+  if (url.protocol === 'https:') return null;
+  if (allowLoopbackHttp && url.protocol === 'http:' && isLoopbackHost(url.hostname)) return null;
+  return allowLoopbackHttp
+    ? 'must use https (http is allowed only for localhost, 127.0.0.1 and [::1])'
+    : 'must be an absolute https URL';
+}
+
+/** An absolute URL accepted by {@link urlProblem}. */
 export function absoluteUrlSchema(allowLoopbackHttp: boolean) {
   return z.string({ error: 'must be a string URL' }).superRefine((value, ctx) => {
     const url = parseUrl(value);
-    if (!url) {
-      ctx.addIssue({ code: 'custom', message: 'must be an absolute URL' });
-      return;
-    }
-    if (url.username || url.password) {
-      ctx.addIssue({ code: 'custom', message: 'must not contain a username or password' });
-      return;
-    }
-    const ok =
-      url.protocol === 'https:' || (allowLoopbackHttp && url.protocol === 'http:' && isLoopbackHost(url.hostname));
-    if (!ok) {
-      ctx.addIssue({
-        code: 'custom',
-        message: allowLoopbackHttp
-          ? 'must use https (http is allowed only for localhost, 127.0.0.1 and [::1])'
-          : 'must be an absolute https URL',
-      });
-    }
+    const problem = url ? urlProblem(url, allowLoopbackHttp) : 'must be an absolute URL';
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 }
 
@@ -125,12 +121,9 @@ export const checkoutOriginSchema = z.string({ error: 'must be a string origin' 
     ctx.addIssue({ code: 'custom', message: 'must be an absolute origin such as https://shop.example' });
     return z.NEVER;
   }
-  if (url.username || url.password) {
-    ctx.addIssue({ code: 'custom', message: 'must not contain a username or password' });
-    return z.NEVER;
-  }
-  if (!(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname)))) {
-    ctx.addIssue({ code: 'custom', message: 'must use https (http is allowed only for localhost, 127.0.0.1 and [::1])' });
+  const problem = urlProblem(url, true);
+  if (problem) {
+    ctx.addIssue({ code: 'custom', message: problem });
     return z.NEVER;
   }
   if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {

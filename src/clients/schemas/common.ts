@@ -26,11 +26,6 @@ export function strictInput<Shape extends z.ZodRawShape>(shape: Shape) {
   });
 }
 
-/** A non-empty string input (ids, cursors, filters). */
-export const nonEmptyInputString = z
-  .string({ error: 'must be a string' })
-  .min(1, { error: 'must not be empty' });
-
 /** An optional boolean input. */
 export const booleanInput = z.boolean({ error: 'must be true or false' });
 
@@ -39,16 +34,6 @@ export const positiveSecondsInput = z.custom<number>(
   (v) => typeof v === 'number' && Number.isFinite(v) && v > 0,
   { error: 'must be a positive number of seconds' },
 );
-
-/**
- * URL Siglume calls back (webhook / callback URL): absolute https without
- * userinfo. When the client talks to a loopback base URL (the local
- * sandbox), plain http on localhost / 127.0.0.1 / [::1] is accepted too, so a
- * local shop can receive the sandbox's webhooks.
- */
-export function callbackUrlSchema(allowLoopbackHttp: boolean) {
-  return absoluteUrlSchema(allowLoopbackHttp);
-}
 
 /**
  * Where Hosted Checkout sends the buyer back (success / cancel URL): https,

@@ -2,8 +2,11 @@
  * Schemas for executing a prepared transaction (contract section 5).
  */
 import { z } from 'zod';
-import { jsonObjectSchema } from '../../core/validation.js';
-import { booleanInput, nonEmptyInputString, optionalString, strictInput } from './common.js';
+import {
+  jsonObjectSchema,
+  nonEmptyStringSchema,
+} from '../../core/validation.js';
+import { booleanInput, optionalString, strictInput } from './common.js';
 
 /** Options of the payload builders and of `executePaymentTransaction` / `executeAllowanceTransaction`. */
 export const executionOptionsSchema = strictInput({
@@ -21,9 +24,9 @@ export type DirectRequestPaymentExecutionOptions = z.input<typeof executionOptio
 /** Body of `POST /market/web3/transactions/execute-prepared`. */
 export const preparedTransactionExecutionPayloadSchema = strictInput({
   transaction_request: jsonObjectSchema,
-  receipt_kind: nonEmptyInputString,
-  reference_type: nonEmptyInputString,
-  reference_id: nonEmptyInputString,
+  receipt_kind: nonEmptyStringSchema,
+  reference_type: nonEmptyStringSchema,
+  reference_id: nonEmptyStringSchema,
   metadata: jsonObjectSchema.default(() => ({})),
   await_finality: booleanInput.default(false),
 });

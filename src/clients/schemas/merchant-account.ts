@@ -13,13 +13,9 @@ import {
   tokenSymbolSchema,
   type DirectRequestPaymentCurrency,
   type DirectRequestPaymentTokenSymbol,
+  absoluteUrlSchema,
 } from '../../core/validation.js';
-import {
-  callbackUrlSchema,
-  optionalString,
-  requiredResponseString,
-  strictInput,
-} from './common.js';
+import { optionalString, requiredResponseString, strictInput } from './common.js';
 
 /** Currencies a merchant accepts, each mapped to the token it settles in. */
 export type DirectRequestPaymentAllowedCurrencies = Partial<
@@ -83,7 +79,7 @@ export function setupMerchantInputSchema(allowLoopbackHttp: boolean) {
       .max(200, { error: 'must be at most 200 characters' })
       .optional(),
     allowed_currencies: allowedCurrenciesSchema.optional(),
-    webhook_callback_url: callbackUrlSchema(allowLoopbackHttp).optional(),
+    webhook_callback_url: absoluteUrlSchema(allowLoopbackHttp).optional(),
     billing_mandate_cap_minor: positiveSafeIntegerSchema.optional(),
     max_amount_minor: positiveSafeIntegerSchema.optional(),
     checkout_allowed_origins: checkoutOriginsSchema.optional(),

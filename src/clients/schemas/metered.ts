@@ -4,15 +4,12 @@
  * below one minor unit (`"0.2"`).
  */
 import { z } from 'zod';
-import { positiveSafeIntegerSchema, tokenSymbolSchema } from '../../core/validation.js';
 import {
-  nonEmptyInputString,
-  optionalDecimalAmount,
-  optionalNumber,
-  optionalString,
-  pageSchema,
-  strictInput,
-} from './common.js';
+  positiveSafeIntegerSchema,
+  tokenSymbolSchema,
+  nonEmptyStringSchema,
+} from '../../core/validation.js';
+import { optionalDecimalAmount, optionalNumber, optionalString, pageSchema, strictInput } from './common.js';
 
 /** Metered plan type: `micro` or `nano`, case-insensitive in, lower-case out. */
 export const planTypeSchema = z
@@ -28,11 +25,11 @@ export const planTypeSchema = z
 export const meteredQuerySchema = strictInput({
   plan_type: planTypeSchema.optional(),
   token_symbol: tokenSymbolSchema.optional(),
-  status: nonEmptyInputString.optional(),
-  listing_id: nonEmptyInputString.optional(),
-  capability_key: nonEmptyInputString.optional(),
+  status: nonEmptyStringSchema.optional(),
+  listing_id: nonEmptyStringSchema.optional(),
+  capability_key: nonEmptyStringSchema.optional(),
   limit: positiveSafeIntegerSchema.optional(),
-  cursor: nonEmptyInputString.optional(),
+  cursor: nonEmptyStringSchema.optional(),
 });
 
 /**
@@ -44,8 +41,8 @@ export type DirectRequestPaymentMeteredQuery = z.input<typeof meteredQuerySchema
 
 /** Filters of `getProviderSettlementBatch`, sent in this order. */
 export const settlementBatchQuerySchema = strictInput({
-  listing_id: nonEmptyInputString.optional(),
-  capability_key: nonEmptyInputString.optional(),
+  listing_id: nonEmptyStringSchema.optional(),
+  capability_key: nonEmptyStringSchema.optional(),
 });
 
 /**

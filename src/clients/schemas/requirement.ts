@@ -9,16 +9,9 @@ import {
   positiveSafeIntegerSchema,
   tokenForCurrency,
   tokenSymbolSchema,
+  nonEmptyStringSchema,
 } from '../../core/validation.js';
-import {
-  booleanInput,
-  nonEmptyInputString,
-  optionalNumber,
-  optionalString,
-  positiveSecondsInput,
-  requiredResponseString,
-  strictInput,
-} from './common.js';
+import { booleanInput, optionalNumber, optionalString, positiveSecondsInput, requiredResponseString, strictInput } from './common.js';
 
 /** A challenge string `<scheme>:<nonce>:<signature>` as created by the merchant. */
 export const challengeStringSchema = z
@@ -56,10 +49,10 @@ export type DirectRequestPaymentRequirementCreateInput = z.input<typeof createPa
 
 /** Options of `verifyPaymentRequirement`. */
 export const verifyPaymentRequirementInputSchema = strictInput({
-  receipt_id: nonEmptyInputString.optional(),
-  chain_receipt_id: nonEmptyInputString.optional(),
+  receipt_id: nonEmptyStringSchema.optional(),
+  chain_receipt_id: nonEmptyStringSchema.optional(),
   await_finality: booleanInput.optional(),
-  await_required_status: nonEmptyInputString.optional(),
+  await_required_status: nonEmptyStringSchema.optional(),
   await_timeout_seconds: positiveSecondsInput.optional(),
   await_poll_seconds: positiveSecondsInput.optional(),
 });

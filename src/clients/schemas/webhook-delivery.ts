@@ -2,15 +2,12 @@
  * Schemas for webhook test deliveries and the delivery log (contract section 4).
  */
 import { z } from 'zod';
-import { jsonObjectSchema, positiveSafeIntegerSchema } from '../../core/validation.js';
 import {
-  arrayOrItemsSchema,
-  nonEmptyInputString,
-  optionalNumber,
-  optionalString,
-  requiredResponseString,
-  strictInput,
-} from './common.js';
+  jsonObjectSchema,
+  positiveSafeIntegerSchema,
+  nonEmptyStringSchema,
+} from '../../core/validation.js';
+import { arrayOrItemsSchema, optionalNumber, optionalString, requiredResponseString, strictInput } from './common.js';
 import { eventTypeSchema } from './webhook-subscription.js';
 
 /** Input of `queueWebhookTestDelivery`. */
@@ -18,7 +15,7 @@ export const queueWebhookTestDeliveryInputSchema = strictInput({
   event_type: eventTypeSchema,
   data: jsonObjectSchema.optional(),
   subscription_ids: z
-    .array(nonEmptyInputString, { error: 'must be an array of subscription ids' })
+    .array(nonEmptyStringSchema, { error: 'must be an array of subscription ids' })
     .min(1, { error: 'must not be empty' })
     .optional(),
 });
@@ -50,7 +47,7 @@ export type DirectRequestPaymentWebhookDeliveryStatus = 'queued' | 'delivered' |
 
 /** Filters of `listWebhookDeliveries`, sent in this order. */
 export const listWebhookDeliveriesInputSchema = strictInput({
-  subscription_id: nonEmptyInputString.optional(),
+  subscription_id: nonEmptyStringSchema.optional(),
   event_type: eventTypeSchema.optional(),
   status: z
     .custom<DirectRequestPaymentWebhookDeliveryStatus>((v) => typeof v === 'string' && v.length > 0, {

@@ -3,8 +3,11 @@
  */
 import { z } from 'zod';
 import { DEFAULT_WEBHOOK_EVENT_TYPES } from '../../core/constants.js';
-import { jsonObjectSchema } from '../../core/validation.js';
-import { arrayOrItemsSchema, callbackUrlSchema, optionalString, strictInput } from './common.js';
+import {
+  jsonObjectSchema,
+  absoluteUrlSchema,
+} from '../../core/validation.js';
+import { arrayOrItemsSchema, optionalString, strictInput } from './common.js';
 
 /** An event type name such as `direct_payment.confirmed`. */
 export const eventTypeSchema = z
@@ -17,10 +20,10 @@ export const eventTypesSchema = z
   .min(1, { error: 'must not be empty' })
   .transform((types) => [...new Set(types)]);
 
-/** Input of `createWebhookSubscription` (see {@link callbackUrlSchema} for the loopback rule). */
+/** Input of `createWebhookSubscription` (see {@link absoluteUrlSchema} for the loopback rule). */
 export function createWebhookSubscriptionInputSchema(allowLoopbackHttp: boolean) {
   return strictInput({
-    callback_url: callbackUrlSchema(allowLoopbackHttp),
+    callback_url: absoluteUrlSchema(allowLoopbackHttp),
     event_types: eventTypesSchema.default(() => [...DEFAULT_WEBHOOK_EVENT_TYPES]),
     description: z
       .string({ error: 'must be a string' })
