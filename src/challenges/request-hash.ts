@@ -9,7 +9,7 @@
  *   keys in exactly that order. Prefer v2: its fields cannot run into each other.
  */
 import { z } from 'zod';
-import { sha256Hex } from '../core/crypto.js';
+import { sha256Tagged } from '../core/crypto.js';
 import {
   challengeMerchantKeySchema,
   currencySchema,
@@ -49,7 +49,7 @@ const requestHashInputSchema = z.object(
  */
 export async function directRequestPaymentRequestHash(input: DirectRequestPaymentRequestHashInput): Promise<string> {
   const v = parseInput(requestHashInputSchema, input);
-  return `sha256:${await sha256Hex(`${v.merchant}${v.amount_minor}${v.currency}${v.challenge}`)}`;
+  return sha256Tagged(`${v.merchant}${v.amount_minor}${v.currency}${v.challenge}`);
 }
 
 /**
@@ -67,5 +67,5 @@ export async function directRequestPaymentRequestHashV2(input: DirectRequestPaym
     merchant: v.merchant,
     version: 2,
   });
-  return `sha256:${await sha256Hex(canonical)}`;
+  return sha256Tagged(canonical);
 }

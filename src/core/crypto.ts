@@ -264,3 +264,8 @@ export function timingSafeEqualString(a: string, b: string): boolean {
 export function randomId(): string {
   return (selected ?? getCryptoBackend()).randomId();
 }
+
+/** `sha256:` + lower-case hex SHA-256 of `data`: the contract's tagged hash (challenge and request hashes). */
+export async function sha256Tagged(data: CryptoInput): Promise<string> {
+  return `sha256:${await sha256Hex(data)}`;
+}

@@ -2,7 +2,7 @@
  * Input checks and signed-material helpers shared by the one-time and the
  * recurring challenge modules.
  */
-import { hmacSha256Hex, sha256Hex, timingSafeEqualString } from '../core/crypto.js';
+import { hmacSha256Hex, sha256Tagged, timingSafeEqualString } from '../core/crypto.js';
 import { SiglumeValidationError } from '../core/errors.js';
 import {
   challengeMerchantKeySchema,
@@ -63,7 +63,7 @@ export function splitChallenge(challenge: unknown): { scheme: string; nonce: str
 
 /** `sha256:` + hex SHA-256 of a challenge string (no input checks). */
 export async function hashChallenge(challenge: string): Promise<string> {
-  return `sha256:${await sha256Hex(challenge)}`;
+  return sha256Tagged(challenge);
 }
 
 /**

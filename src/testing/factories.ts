@@ -20,7 +20,7 @@ import {
   DIRECT_REQUEST_PAYMENT_STANDARD_FINALITY,
   DIRECT_REQUEST_PAYMENT_STANDARD_SETTLED_STATUS,
 } from '../core/constants.js';
-import { randomId, sha256Hex } from '../core/crypto.js';
+import { randomId, sha256Tagged } from '../core/crypto.js';
 import { SiglumeValidationError } from '../core/errors.js';
 import { feeBreakdownFor, SETTLEMENT_THRESHOLD_MINOR } from '../core/pricing.js';
 import { tokenForCurrency, type DirectRequestPaymentCurrency } from '../core/validation.js';
@@ -108,7 +108,7 @@ function randomHex(length: number): string {
 }
 
 async function randomSha256(): Promise<string> {
-  return `sha256:${await sha256Hex(randomId())}`;
+  return sha256Tagged(randomId());
 }
 
 function checkKind(kind: unknown): asserts kind is TestWebhookEventKind {

@@ -12,14 +12,12 @@ import {
   nonEmptyStringSchema,
 } from '../../core/validation.js';
 import { booleanInput, optionalNumber, optionalString, positiveSecondsInput, requiredResponseString, strictInput } from './common.js';
+import { splitChallenge } from '../../internal/challenge-input.js';
 
 /** A challenge string `<scheme>:<nonce>:<signature>` as created by the merchant. */
 export const challengeStringSchema = z
   .string({ error: 'must be a string' })
-  .refine((s) => {
-    const parts = s.split(':');
-    return parts.length === 3 && parts.every((p) => p.length > 0);
-  }, { error: 'must be a challenge string "<scheme>:<nonce>:<signature>"' });
+  .refine((s) => splitChallenge(s) !== null, { error: 'must be a challenge string "<scheme>:<nonce>:<signature>"' });
 
 /** Input of `createPaymentRequirement`; `token_symbol`, when given, must match the currency. */
 export const createPaymentRequirementInputSchema = strictInput({
