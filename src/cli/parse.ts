@@ -1,9 +1,10 @@
 /**
  * Flag value parsers for commander. They reject bad values with a short
  * reason, which commander turns into a one-line usage error (exit 2).
- * Deliberately free of zod and the SDK so `--help` stays fast.
+ * Deliberately free of zod and the clients so `--help` stays fast.
  */
 import { InvalidArgumentError } from 'commander';
+import { parseAmountMinor as parseAmountText } from '../readiness/env.js';
 
 function integer(value: string, min: number, max: number, reason: string): number {
   const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
@@ -20,7 +21,11 @@ export function parseCurrency(value: string): 'JPY' | 'USD' {
 
 /** A positive safe integer amount in minor units. */
 export function parseAmountMinor(value: string): number {
-  return integer(value, 1, Number.MAX_SAFE_INTEGER, 'must be a positive safe integer (minor units, e.g. 501).');
+  try {
+    return parseAmountText(value, '--amount-minor');
+  } catch {
+    throw new InvalidArgumentError('must be a positive safe integer (minor units, e.g. 501).');
+  }
 }
 
 /** Milliseconds, 1 to 600000. */

@@ -53,7 +53,11 @@ export function readinessOptionsFromEnv(env: Readonly<Record<string, string | un
   set('webhook_url', get(READINESS_ENV.webhook_url));
   set('webhook_secret', get(READINESS_ENV.webhook_secret));
   set('auth_token', get(READINESS_ENV.auth_token) ?? get(READINESS_ENV.auth_token_fallback));
-  set('currency', get(READINESS_ENV.currency));
+  const currency = get(READINESS_ENV.currency)?.trim().toUpperCase();
+  if (currency !== undefined && currency !== 'JPY' && currency !== 'USD') {
+    throw new SiglumeValidationError(READINESS_ENV.currency, `Invalid ${READINESS_ENV.currency}: must be JPY or USD`);
+  }
+  set('currency', currency);
   const amount = get(READINESS_ENV.amount_minor);
   if (amount !== undefined) out.amount_minor = parseAmountMinor(amount, READINESS_ENV.amount_minor);
   set('base_url', get(READINESS_ENV.base_url));

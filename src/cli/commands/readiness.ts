@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { ReadinessOptions } from '../../readiness/types.js';
-import { CliError, usageError } from '../errors.js';
+import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import type { Output } from '../output.js';
 import { parseAmountMinor, parseCurrency, parseTimeoutMs } from '../parse.js';
@@ -45,22 +45,19 @@ function pick(flag: string | undefined, envValue: string | undefined): string | 
 }
 
 async function runReadinessCommand(flags: ReadinessFlags, io: CliIo, output: Output): Promise<void> {
-  const [{ mergeEnvFile }, { readinessOptionsFromEnv, READINESS_ENV }, { runReadiness }] = await Promise.all([
+  const [{ mergeEnvFile }, { readinessOptionsFromEnv }, { runReadiness }] = await Promise.all([
     import('../env-file.js'),
     import('../../readiness/env.js'),
     import('../../readiness/runner.js'),
   ]);
   const { env } = mergeEnvFile(io.env, io.cwd, flags.envFile);
   const fromEnv = readinessOptionsFromEnv(env);
-  if (flags.currency === undefined && fromEnv.currency !== undefined && !/^(jpy|usd)$/i.test(fromEnv.currency)) {
-    throw usageError(`Invalid ${READINESS_ENV.currency}: must be JPY or USD`);
-  }
   let options: ReadinessOptions = {
     ...fromEnv,
     merchant: pick(flags.merchant, fromEnv.merchant),
     shop_origin: pick(flags.origin, fromEnv.shop_origin),
     webhook_url: pick(flags.webhookUrl, fromEnv.webhook_url),
-    currency: flags.currency ?? fromEnv.currency?.toUpperCase(),
+    currency: flags.currency ?? fromEnv.currency,
     amount_minor: flags.amountMinor ?? fromEnv.amount_minor,
     base_url: pick(flags.baseUrl, fromEnv.base_url),
     api: flags.api,
