@@ -8,7 +8,7 @@
  *   `JSON.stringify({ amount_minor, challenge, currency, merchant, version: 2 })`,
  *   keys in exactly that order. Prefer v2: its fields cannot run into each other.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { sha256Tagged } from '../core/crypto.js';
 import {
   challengeMerchantKeySchema,
@@ -34,7 +34,7 @@ const requestHashInputSchema = z.object(
     merchant: challengeMerchantKeySchema,
     amount_minor: positiveSafeIntegerSchema,
     currency: currencySchema,
-    challenge: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }),
+    challenge: z.string({ error: 'must be a string' }).check(z.minLength(1, { error: 'must not be empty' })),
   },
   { error: 'must be an object with merchant, amount_minor, currency and challenge' },
 );

@@ -147,9 +147,9 @@ const token = z
 const optionsSchema = z.object({
   port: int(0, 65535).default(8787),
   host: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }).default('127.0.0.1'),
-  merchant: merchantKeySchema.default('sandbox_shop'),
-  origin: checkoutOriginSchema.default('http://127.0.0.1:3000'),
-  webhookUrl: absoluteUrlSchema(true).optional(),
+  merchant: z._default(merchantKeySchema, 'sandbox_shop'),
+  origin: z._default(checkoutOriginSchema, 'http://127.0.0.1:3000'),
+  webhookUrl: z.optional(absoluteUrlSchema(true)),
   webhookSecret: z
     .string({ error: 'must be a string' })
     .regex(/^whsec_[\x21-\x7e]{4,200}$/, { error: 'must start with "whsec_" followed by at least 4 printable characters' })

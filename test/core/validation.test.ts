@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { SiglumeValidationError } from '../../src/core/errors.js';
 import {
   absoluteUrlSchema,
@@ -16,7 +16,7 @@ import {
 } from '../../src/core/validation.js';
 import { path } from '../../src/core/path.js';
 
-function rejection(schema: z.ZodType, value: unknown, root = 'field'): SiglumeValidationError {
+function rejection(schema: z.core.$ZodType, value: unknown, root = 'field'): SiglumeValidationError {
   try {
     parseInput(schema, value, root);
   } catch (error) {
@@ -138,5 +138,14 @@ describe('jsonObjectSchema', () => {
 describe('path', () => {
   it('encodes every interpolated value as one segment', () => {
     expect(path`/merchants/${'a/b?c#d'}/x`).toBe('/merchants/a%2Fb%3Fc%23d/x');
+  });
+
+  it.each(['.', '..', ''])('refuses %p, which would change the route once the URL is parsed', (id) => {
+    expect(() => path`/checkout-sessions/${id}`).toThrow(SiglumeValidationError);
+  });
+
+  it('keeps ids that merely contain dots', () => {
+    expect(path`/s/${'...'}/${'a..b'}/${'.x'}`).toBe('/s/.../a..b/.x');
+    expect(new URL(`https://api.test/v1${path`/s/${'...'}`}`).pathname).toBe('/v1/s/...');
   });
 });

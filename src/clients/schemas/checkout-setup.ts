@@ -1,33 +1,31 @@
 /**
  * Input and result of the composite `setupCheckout` (contract section 4).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { DirectRequestPaymentBillingMandateResponse, DirectRequestPaymentMerchantResponse } from './merchant-account.js';
 import { setupMerchantInputSchema } from './merchant-account.js';
-import { booleanInput, strictInput } from './common.js';
+import { booleanInput, strictInput, textInput, lazyLoopbackSchema } from './common.js';
 import type { DirectRequestPaymentWebhookSubscription } from './webhook-subscription.js';
 
 /** Input of `setupCheckout`: everything `setupMerchant` takes, plus the steps to run. */
-export function setupCheckoutInputSchema(allowLoopbackHttp: boolean) {
-  return strictInput({
+export const setupCheckoutInputSchema = lazyLoopbackSchema((allowLoopbackHttp: boolean) =>
+  strictInput({
     ...setupMerchantInputSchema(allowLoopbackHttp).shape,
-    prepare_billing_mandate: booleanInput.default(true),
-    create_webhook_subscription: booleanInput.optional(),
-    webhook_description: z
-      .string({ error: 'must be a string' })
-      .min(1, { error: 'must not be empty' })
-      .max(500, { error: 'must be at most 500 characters' })
-      .optional(),
-  }).superRefine((input, ctx) => {
-    if (input.create_webhook_subscription === true && input.webhook_callback_url === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['webhook_callback_url'],
-        message: 'is required when create_webhook_subscription is true',
-      });
-    }
-  });
-}
+    prepare_billing_mandate: z._default(booleanInput(), true),
+    create_webhook_subscription: z.optional(booleanInput()),
+    webhook_description: z.optional(textInput(500)),
+  }).check(
+    z.superRefine((input, ctx) => {
+      if (input.create_webhook_subscription === true && input.webhook_callback_url === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['webhook_callback_url'],
+          message: 'is required when create_webhook_subscription is true',
+        });
+      }
+    }),
+  ),
+);
 
 /**
  * Input of `setupCheckout`.

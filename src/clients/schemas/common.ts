@@ -7,14 +7,39 @@
  * through untouched, and only the fields the SDK or a merchant relies on are
  * checked.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { absoluteUrlSchema } from '../../core/validation.js';
+
+/**
+ * Defers building a schema to its first use, then keeps it. The clients hold
+ * about a hundred schemas; building them all when the package is imported
+ * would cost every process that imports it (and every serverless cold start)
+ * several milliseconds, for schemas most never use.
+ *
+ * @example
+ * export const sessionSchema = lazySchema(() => z.looseObject({ ... }));
+ * z.safeParse(sessionSchema(), value);
+ */
+export function lazySchema<S>(build: () => S): () => S {
+  let schema: S | undefined;
+  return () => (schema ??= build());
+}
+
+/**
+ * {@link lazySchema} for a schema that depends on whether the client talks to
+ * a loopback base URL (the local sandbox), which allows plain-http URLs.
+ */
+export function lazyLoopbackSchema<S>(build: (allowLoopbackHttp: boolean) => S): (allowLoopbackHttp: boolean) => S {
+  let strict: S | undefined;
+  let loopback: S | undefined;
+  return (allowLoopbackHttp) => (allowLoopbackHttp ? (loopback ??= build(true)) : (strict ??= build(false)));
+}
 
 /**
  * A strict input object whose "unknown key" message lists the offending keys,
  * e.g. `unknown option "webhook_url"`.
  */
-export function strictInput<Shape extends z.ZodRawShape>(shape: Shape) {
+export function strictInput<Shape extends z.core.$ZodShape>(shape: Shape) {
   return z.strictObject(shape, {
     error: (issue) => {
       if (issue.code === 'invalid_type') return 'must be an object';
@@ -27,13 +52,23 @@ export function strictInput<Shape extends z.ZodRawShape>(shape: Shape) {
 }
 
 /** An optional boolean input. */
-export const booleanInput = z.boolean({ error: 'must be true or false' });
+export const booleanInput = lazySchema(() => z.boolean({ error: 'must be true or false' }));
 
 /** A positive, finite number of seconds (fractions allowed, e.g. a 0.5 s poll interval). */
-export const positiveSecondsInput = z.custom<number>(
-  (v) => typeof v === 'number' && Number.isFinite(v) && v > 0,
-  { error: 'must be a positive number of seconds' },
+export const positiveSecondsInput = lazySchema(() =>
+  z.custom<number>((v) => typeof v === 'number' && Number.isFinite(v) && v > 0, {
+    error: 'must be a positive number of seconds',
+  }),
 );
+
+/** A non-empty string input of at most `max` characters, optionally trimmed first. */
+export function textInput(max: number, options: { trim?: boolean } = {}) {
+  const length = [
+    z.minLength(1, { error: 'must not be empty' }),
+    z.maxLength(max, { error: `must be at most ${max} characters` }),
+  ] as const;
+  return z.string({ error: 'must be a string' }).check(...(options.trim ? [z.trim(), ...length] : length));
+}
 
 /**
  * Where Hosted Checkout sends the buyer back (success / cancel URL): https,
@@ -41,37 +76,42 @@ export const positiveSecondsInput = z.custom<number>(
  * shops run on localhost during development. The buyer's browser follows
  * this URL, so a loopback address only ever points at the buyer's own machine.
  */
-export const returnUrlSchema = absoluteUrlSchema(true);
+export const returnUrlSchema = lazySchema(() => absoluteUrlSchema(true));
 
 /** A string field of a response that may be absent or null. */
-export const optionalString = z.string().nullish();
+export const optionalString = lazySchema(() => z.nullish(z.string()));
 
 /** A numeric field of a response that may be absent or null. */
-export const optionalNumber = z.number().nullish();
+export const optionalNumber = lazySchema(() => z.nullish(z.number()));
+
+/** A boolean field of a response that may be absent or null. */
+export const optionalBoolean = lazySchema(() => z.nullish(z.boolean()));
 
 /** A non-empty string the SDK relies on in a response. */
-export const requiredResponseString = z
-  .string({ error: 'must be a non-empty string' })
-  .min(1, { error: 'must be a non-empty string' });
+export const requiredResponseString = lazySchema(() =>
+  z.string({ error: 'must be a non-empty string' }).check(z.minLength(1, { error: 'must be a non-empty string' })),
+);
 
 /**
  * A minor-unit amount in a statement: a decimal string such as `"4200"` or
  * `"0.2"` (Nano fees are below one minor unit). A JSON number is accepted and
  * turned into its decimal string, so callers always get a string.
  */
-export const decimalAmountSchema = z.union(
-  [
-    z.string().regex(/^-?\d+(\.\d+)?$/),
-    z
-      .number()
-      .refine((n) => Number.isFinite(n))
-      .transform((n) => String(n)),
-  ],
-  { error: 'must be a decimal string amount' },
+export const decimalAmountSchema = lazySchema(() =>
+  z.union(
+    [
+      z.string().check(z.regex(/^-?\d+(\.\d+)?$/)),
+      z.pipe(
+        z.number().check(z.refine((n) => Number.isFinite(n))),
+        z.transform((n: number) => String(n)),
+      ),
+    ],
+    { error: 'must be a decimal string amount' },
+  ),
 );
 
 /** An optional decimal-string amount. */
-export const optionalDecimalAmount = decimalAmountSchema.nullish();
+export const optionalDecimalAmount = lazySchema(() => z.nullish(decimalAmountSchema()));
 
 function unwrapItems(value: unknown): unknown {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
@@ -85,20 +125,23 @@ function unwrapItems(value: unknown): unknown {
  * A list answered either as a bare array or as `{ items: [...] }`; both come
  * back as an array.
  */
-export function arrayOrItemsSchema<Item extends z.ZodType>(item: Item) {
-  return z.preprocess(unwrapItems, z.array(item, { error: 'must be an array (or an object with an items array)' }));
+export function arrayOrItemsSchema<Item extends z.core.SomeType>(item: Item) {
+  return z.pipe(
+    z.transform(unwrapItems),
+    z.array(item, { error: 'must be an array (or an object with an items array)' }),
+  );
 }
 
 /**
  * A paginated statement list: `{ items, next_cursor }`. `next_cursor` is
  * `null` on the last page (also when the server leaves it out).
  */
-export function pageSchema<Item extends z.ZodType>(item: Item) {
+export function pageSchema<Item extends z.core.SomeType>(item: Item) {
   return z.looseObject({
     items: z.array(item, { error: 'must be an array' }),
-    next_cursor: z
-      .string()
-      .nullish()
-      .transform((v) => v ?? null),
+    next_cursor: z.pipe(
+      z.nullish(z.string()),
+      z.transform((v: string | null | undefined) => v ?? null),
+    ),
   });
 }

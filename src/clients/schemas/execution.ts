@@ -1,61 +1,61 @@
 /**
  * Schemas for executing a prepared transaction (contract section 5).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   jsonObjectSchema,
   nonEmptyStringSchema,
 } from '../../core/validation.js';
-import { booleanInput, optionalString, strictInput } from './common.js';
+import { booleanInput, optionalString, strictInput, lazySchema } from './common.js';
 
 /** Options of the payload builders and of `executePaymentTransaction` / `executeAllowanceTransaction`. */
-export const executionOptionsSchema = strictInput({
-  await_finality: booleanInput.default(false),
-  metadata: jsonObjectSchema.optional(),
-});
+export const executionOptionsSchema = lazySchema(() => strictInput({
+  await_finality: z._default(booleanInput(), false),
+  metadata: z.optional(jsonObjectSchema),
+}));
 
 /**
  * Options of the payload builders and of `executePaymentTransaction` / `executeAllowanceTransaction`.
  *
  * @interface
  */
-export type DirectRequestPaymentExecutionOptions = z.input<typeof executionOptionsSchema>;
+export type DirectRequestPaymentExecutionOptions = z.input<ReturnType<typeof executionOptionsSchema>>;
 
 /** Body of `POST /market/web3/transactions/execute-prepared`. */
-export const preparedTransactionExecutionPayloadSchema = strictInput({
+export const preparedTransactionExecutionPayloadSchema = lazySchema(() => strictInput({
   transaction_request: jsonObjectSchema,
   receipt_kind: nonEmptyStringSchema,
   reference_type: nonEmptyStringSchema,
   reference_id: nonEmptyStringSchema,
-  metadata: jsonObjectSchema.default(() => ({})),
-  await_finality: booleanInput.default(false),
-});
+  metadata: z._default(jsonObjectSchema, () => ({})),
+  await_finality: z._default(booleanInput(), false),
+}));
 
 /**
  * Body of `executePreparedTransaction`, as built by the payload builders.
  *
  * @interface
  */
-export type DirectRequestPaymentExecutionPayload = z.output<typeof preparedTransactionExecutionPayloadSchema>;
+export type DirectRequestPaymentExecutionPayload = z.output<ReturnType<typeof preparedTransactionExecutionPayloadSchema>>;
 
 /**
  * What `executePreparedTransaction` accepts: `metadata` and `await_finality` may be left out.
  *
  * @interface
  */
-export type DirectRequestPaymentExecutionPayloadInput = z.input<typeof preparedTransactionExecutionPayloadSchema>;
+export type DirectRequestPaymentExecutionPayloadInput = z.input<ReturnType<typeof preparedTransactionExecutionPayloadSchema>>;
 
 /** Answer of `executePreparedTransaction`; fields below are typed when present. */
-export const transactionExecutionSchema = z.looseObject({
-  status: optionalString,
-  receipt_id: optionalString,
-  chain_receipt_id: optionalString,
-  tx_hash: optionalString,
-});
+export const transactionExecutionSchema = lazySchema(() => z.looseObject({
+  status: optionalString(),
+  receipt_id: optionalString(),
+  chain_receipt_id: optionalString(),
+  tx_hash: optionalString(),
+}));
 
 /**
  * Answer of `executePreparedTransaction`.
  *
  * @interface
  */
-export type DirectRequestPaymentTransactionExecution = z.output<typeof transactionExecutionSchema>;
+export type DirectRequestPaymentTransactionExecution = z.output<ReturnType<typeof transactionExecutionSchema>>;

@@ -2,7 +2,7 @@
  * Schemas for the self-service merchant calls: setup, read, challenge-secret
  * rotation and billing mandate (contract section 4).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   billingPlanSchema,
   checkoutOriginsSchema,
@@ -14,8 +14,9 @@ import {
   type DirectRequestPaymentCurrency,
   type DirectRequestPaymentTokenSymbol,
   absoluteUrlSchema,
+  transformIssue,
 } from '../../core/validation.js';
-import { optionalString, requiredResponseString, strictInput } from './common.js';
+import { optionalBoolean, optionalString, requiredResponseString, strictInput, textInput, lazySchema, lazyLoopbackSchema } from './common.js';
 
 /** Currencies a merchant accepts, each mapped to the token it settles in. */
 export type DirectRequestPaymentAllowedCurrencies = Partial<
@@ -29,62 +30,54 @@ const ALLOWED_CURRENCIES_SHAPE = 'must be an array of currencies such as ["JPY"]
  * both sent as the map. Each currency must map to its own token (JPY -> JPYC,
  * USD -> USDC).
  */
-export const allowedCurrenciesSchema = z
-  .custom<readonly string[] | Readonly<Record<string, string>>>()
-  .transform((value, ctx): DirectRequestPaymentAllowedCurrencies => {
+export const allowedCurrenciesSchema = lazySchema(() => z.pipe(
+  z.custom<readonly string[] | Readonly<Record<string, string>>>(),
+  z.transform((value: readonly string[] | Readonly<Record<string, string>>, ctx): DirectRequestPaymentAllowedCurrencies => {
     const out: DirectRequestPaymentAllowedCurrencies = {};
-    const fail = (message: string, path: PropertyKey[] = []) => {
-      ctx.addIssue({ code: 'custom', message, path });
-      return z.NEVER;
-    };
     if (Array.isArray(value)) {
-      if (value.length === 0) return fail('must not be empty');
+      if (value.length === 0) return transformIssue(ctx, 'must not be empty');
       for (let i = 0; i < value.length; i++) {
-        const currency = currencySchema.safeParse(value[i]);
-        if (!currency.success) return fail('must be "JPY" or "USD"', [i]);
+        const currency = z.safeParse(currencySchema, value[i]);
+        if (!currency.success) return transformIssue(ctx, 'must be "JPY" or "USD"', [i]);
         out[currency.data] = tokenForCurrency(currency.data);
       }
       return out;
     }
-    if (value === null || typeof value !== 'object') return fail(ALLOWED_CURRENCIES_SHAPE);
+    if (value === null || typeof value !== 'object') return transformIssue(ctx, ALLOWED_CURRENCIES_SHAPE);
     const entries = Object.entries(value);
-    if (entries.length === 0) return fail('must not be empty');
+    if (entries.length === 0) return transformIssue(ctx, 'must not be empty');
     for (const [key, token] of entries) {
-      const currency = currencySchema.safeParse(key);
-      if (!currency.success) return fail('is not a supported currency (use "JPY" or "USD")', [key]);
-      const symbol = tokenSymbolSchema.safeParse(token);
+      const currency = z.safeParse(currencySchema, key);
+      if (!currency.success) return transformIssue(ctx, 'is not a supported currency (use "JPY" or "USD")', [key]);
+      const symbol = z.safeParse(tokenSymbolSchema, token);
       const expected = tokenForCurrency(currency.data);
       if (!symbol.success || symbol.data !== expected) {
-        return fail(`must be "${expected}" (${currency.data} settles in ${expected})`, [key]);
+        return transformIssue(ctx, `must be "${expected}" (${currency.data} settles in ${expected})`, [key]);
       }
       out[currency.data] = expected;
     }
     return out;
-  });
+  }),
+));
 
 /**
  * Input of `setupMerchant`. `allowLoopbackHttp` is true for a client whose
  * base URL is loopback (the local sandbox), where the webhook URL may be
  * plain http on localhost.
  */
-export function setupMerchantInputSchema(allowLoopbackHttp: boolean) {
-  return strictInput({
+export const setupMerchantInputSchema = lazyLoopbackSchema((allowLoopbackHttp: boolean) =>
+  strictInput({
     merchant: merchantKeySchema,
-    billing_plan: billingPlanSchema.default('launch'),
-    billing_currency: currencySchema.default('JPY'),
-    display_name: z
-      .string({ error: 'must be a string' })
-      .trim()
-      .min(1, { error: 'must not be empty' })
-      .max(200, { error: 'must be at most 200 characters' })
-      .optional(),
-    allowed_currencies: allowedCurrenciesSchema.optional(),
-    webhook_callback_url: absoluteUrlSchema(allowLoopbackHttp).optional(),
-    billing_mandate_cap_minor: positiveSafeIntegerSchema.optional(),
-    max_amount_minor: positiveSafeIntegerSchema.optional(),
-    checkout_allowed_origins: checkoutOriginsSchema.optional(),
-  });
-}
+    billing_plan: z._default(billingPlanSchema, 'launch'),
+    billing_currency: z._default(currencySchema, 'JPY'),
+    display_name: z.optional(textInput(200, { trim: true })),
+    allowed_currencies: z.optional(allowedCurrenciesSchema()),
+    webhook_callback_url: z.optional(absoluteUrlSchema(allowLoopbackHttp)),
+    billing_mandate_cap_minor: z.optional(positiveSafeIntegerSchema),
+    max_amount_minor: z.optional(positiveSafeIntegerSchema),
+    checkout_allowed_origins: z.optional(checkoutOriginsSchema),
+  }),
+);
 
 /**
  * Input of `setupMerchant`.
@@ -94,87 +87,87 @@ export function setupMerchantInputSchema(allowLoopbackHttp: boolean) {
 export type DirectRequestPaymentMerchantSetupInput = z.input<ReturnType<typeof setupMerchantInputSchema>>;
 
 /** Options of `prepareBillingMandate`. */
-export const prepareBillingMandateInputSchema = strictInput({
-  currency: currencySchema.optional(),
-  billing_currency: currencySchema.optional(),
-  max_amount_minor: positiveSafeIntegerSchema.optional(),
-});
+export const prepareBillingMandateInputSchema = lazySchema(() => strictInput({
+  currency: z.optional(currencySchema),
+  billing_currency: z.optional(currencySchema),
+  max_amount_minor: z.optional(positiveSafeIntegerSchema),
+}));
 
 /**
  * Options of `prepareBillingMandate`.
  *
  * @interface
  */
-export type DirectRequestPaymentBillingMandateInput = z.input<typeof prepareBillingMandateInputSchema>;
+export type DirectRequestPaymentBillingMandateInput = z.input<ReturnType<typeof prepareBillingMandateInputSchema>>;
 
 /**
  * A merchant account as the API returns it. Only the fields below are typed;
  * everything else the API sends is kept as is.
  */
-export const merchantAccountSchema = z.looseObject({
-  merchant: optionalString,
-  display_name: optionalString,
-  status: optionalString,
-  billing_plan: optionalString,
-  billing_currency: optionalString,
-  billing_status: optionalString,
+export const merchantAccountSchema = lazySchema(() => z.looseObject({
+  merchant: optionalString(),
+  display_name: optionalString(),
+  status: optionalString(),
+  billing_plan: optionalString(),
+  billing_currency: optionalString(),
+  billing_status: optionalString(),
   /** Set once a billing mandate is prepared; readiness checks it. */
-  billing_mandate_id: optionalString,
-  webhook_callback_url: optionalString,
-});
+  billing_mandate_id: optionalString(),
+  webhook_callback_url: optionalString(),
+}));
 
 /**
  * A merchant account.
  *
  * @interface
  */
-export type DirectRequestPaymentMerchantAccount = z.output<typeof merchantAccountSchema>;
+export type DirectRequestPaymentMerchantAccount = z.output<ReturnType<typeof merchantAccountSchema>>;
 
 /**
  * Answer of `setupMerchant` / `getMerchant`. `challenge_secret` is present
  * only when this call created it (`challenge_secret_created: true`); it is
  * never replayed by `getMerchant`.
  */
-export const merchantResponseSchema = z.looseObject({
-  merchant_account: merchantAccountSchema,
-  challenge_secret: optionalString,
-  challenge_secret_created: z.boolean().nullish(),
-  created: z.boolean().nullish(),
-  listing_id: optionalString,
-  mandate: z.unknown().optional(),
-  next_steps: z.unknown().optional(),
-});
+export const merchantResponseSchema = lazySchema(() => z.looseObject({
+  merchant_account: merchantAccountSchema(),
+  challenge_secret: optionalString(),
+  challenge_secret_created: optionalBoolean(),
+  created: optionalBoolean(),
+  listing_id: optionalString(),
+  mandate: z.optional(z.unknown()),
+  next_steps: z.optional(z.unknown()),
+}));
 
 /**
  * Answer of `setupMerchant` / `getMerchant`.
  *
  * @interface
  */
-export type DirectRequestPaymentMerchantResponse = z.output<typeof merchantResponseSchema>;
+export type DirectRequestPaymentMerchantResponse = z.output<ReturnType<typeof merchantResponseSchema>>;
 
 /** Answer of `rotateChallengeSecret`: the new secret, shown this once. */
-export const challengeSecretRotationSchema = z.looseObject({
-  challenge_secret: requiredResponseString,
-  merchant_account: merchantAccountSchema.optional(),
-});
+export const challengeSecretRotationSchema = lazySchema(() => z.looseObject({
+  challenge_secret: requiredResponseString(),
+  merchant_account: z.optional(merchantAccountSchema()),
+}));
 
 /**
  * Answer of `rotateChallengeSecret`.
  *
  * @interface
  */
-export type DirectRequestPaymentChallengeSecretRotation = z.output<typeof challengeSecretRotationSchema>;
+export type DirectRequestPaymentChallengeSecretRotation = z.output<ReturnType<typeof challengeSecretRotationSchema>>;
 
 /** Answer of `prepareBillingMandate`. */
-export const billingMandateResponseSchema = z.looseObject({
-  billing_mandate_id: optionalString,
-  status: optionalString,
-  merchant_account: merchantAccountSchema.optional(),
-});
+export const billingMandateResponseSchema = lazySchema(() => z.looseObject({
+  billing_mandate_id: optionalString(),
+  status: optionalString(),
+  merchant_account: z.optional(merchantAccountSchema()),
+}));
 
 /**
  * Answer of `prepareBillingMandate`.
  *
  * @interface
  */
-export type DirectRequestPaymentBillingMandateResponse = z.output<typeof billingMandateResponseSchema>;
+export type DirectRequestPaymentBillingMandateResponse = z.output<ReturnType<typeof billingMandateResponseSchema>>;

@@ -28,10 +28,10 @@ const createSchema = z.object({
   merchant: merchantKeySchema,
   amount_minor: positiveSafeIntegerSchema,
   currency: currencySchema,
-  nonce: nonceSchema.refine((n) => n.length <= 200, { error: 'must be at most 200 characters' }),
+  nonce: nonceSchema.check(z.refine((n: string) => n.length <= 200, { error: 'must be at most 200 characters' })),
   success_url: absoluteUrlSchema(true),
   cancel_url: absoluteUrlSchema(true),
-  metadata: jsonObjectSchema.nullish(),
+  metadata: z.nullish(jsonObjectSchema),
 });
 
 /** Origins a merchant's return URLs may use: its allowed origins plus its webhook URL's origin. */

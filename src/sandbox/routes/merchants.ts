@@ -53,20 +53,20 @@ const allowedCurrenciesSchema = z.unknown().transform((value, ctx): AllowedCurre
 
 const setupSchema = z.object({
   merchant: merchantKeySchema,
-  billing_plan: billingPlanSchema.nullish(),
-  billing_currency: currencySchema.nullish(),
+  billing_plan: z.nullish(billingPlanSchema),
+  billing_currency: z.nullish(currencySchema),
   display_name: z.string({ error: 'must be a string' }).trim().min(1, { error: 'must not be empty' }).max(200, { error: 'must be at most 200 characters' }).nullish(),
   allowed_currencies: allowedCurrenciesSchema.optional(),
-  webhook_callback_url: absoluteUrlSchema(true).nullish(),
-  billing_mandate_cap_minor: positiveSafeIntegerSchema.nullish(),
-  max_amount_minor: positiveSafeIntegerSchema.nullish(),
-  checkout_allowed_origins: checkoutOriginsSchema.nullish(),
+  webhook_callback_url: z.nullish(absoluteUrlSchema(true)),
+  billing_mandate_cap_minor: z.nullish(positiveSafeIntegerSchema),
+  max_amount_minor: z.nullish(positiveSafeIntegerSchema),
+  checkout_allowed_origins: z.nullish(checkoutOriginsSchema),
 });
 
 const mandateSchema = z.object({
-  currency: currencySchema.nullish(),
-  billing_currency: currencySchema.nullish(),
-  max_amount_minor: positiveSafeIntegerSchema.nullish(),
+  currency: z.nullish(currencySchema),
+  billing_currency: z.nullish(currencySchema),
+  max_amount_minor: z.nullish(positiveSafeIntegerSchema),
 });
 
 function merchantParam(ctx: RouteContext): string {

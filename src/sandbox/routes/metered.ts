@@ -18,12 +18,12 @@ const QUERY_NAMES = ['plan_type', 'token_symbol', 'status', 'listing_id', 'capab
 
 const querySchema = z.object({
   plan_type: z.string().toLowerCase().pipe(z.enum(['micro', 'nano'], { error: 'must be "micro" or "nano"' })).optional(),
-  token_symbol: tokenSymbolSchema.optional(),
-  status: nonEmptyStringSchema.optional(),
-  listing_id: nonEmptyStringSchema.optional(),
-  capability_key: nonEmptyStringSchema.optional(),
+  token_symbol: z.optional(tokenSymbolSchema),
+  status: z.optional(nonEmptyStringSchema),
+  listing_id: z.optional(nonEmptyStringSchema),
+  capability_key: z.optional(nonEmptyStringSchema),
   limit: limitSchema.optional(),
-  cursor: nonEmptyStringSchema.optional(),
+  cursor: z.optional(nonEmptyStringSchema),
 });
 
 type MeteredQuery = z.output<typeof querySchema>;
@@ -144,7 +144,7 @@ function listBatches(ctx: RouteContext) {
   return { data: page(batches(ctx, q), (b) => b.settlement_batch_id, q, (b) => batchView(ctx.rt, b)) };
 }
 
-const batchQuerySchema = z.object({ listing_id: nonEmptyStringSchema.optional(), capability_key: nonEmptyStringSchema.optional() });
+const batchQuerySchema = z.object({ listing_id: z.optional(nonEmptyStringSchema), capability_key: z.optional(nonEmptyStringSchema) });
 
 function getBatch(ctx: RouteContext) {
   const q = parseInput(batchQuerySchema, queryObject(ctx.query, ['listing_id', 'capability_key']));

@@ -36,9 +36,9 @@ const createSchema = z.object({
   amount_minor: positiveSafeIntegerSchema,
   currency: currencySchema,
   challenge: nonEmptyStringSchema,
-  token_symbol: tokenSymbolSchema.nullish(),
-  allowance_amount_minor: positiveSafeIntegerSchema.nullish(),
-  metadata: jsonObjectSchema.nullish(),
+  token_symbol: z.nullish(tokenSymbolSchema),
+  allowance_amount_minor: z.nullish(positiveSafeIntegerSchema),
+  metadata: z.nullish(jsonObjectSchema),
 });
 
 const positiveSeconds = z.custom<number>((v) => typeof v === 'number' && Number.isFinite(v) && v > 0, {
@@ -46,10 +46,10 @@ const positiveSeconds = z.custom<number>((v) => typeof v === 'number' && Number.
 });
 
 const verifySchema = z.object({
-  receipt_id: nonEmptyStringSchema.nullish(),
-  chain_receipt_id: nonEmptyStringSchema.nullish(),
+  receipt_id: z.nullish(nonEmptyStringSchema),
+  chain_receipt_id: z.nullish(nonEmptyStringSchema),
   await_finality: z.boolean({ error: 'must be true or false' }).nullish(),
-  await_required_status: nonEmptyStringSchema.nullish(),
+  await_required_status: z.nullish(nonEmptyStringSchema),
   await_timeout_seconds: positiveSeconds.nullish(),
   await_poll_seconds: positiveSeconds.nullish(),
 });
@@ -61,7 +61,7 @@ const executeSchema = z.object({
   }),
   reference_type: z.literal(DIRECT_REQUEST_PAYMENT_REFERENCE_TYPE, { error: `must be "${DIRECT_REQUEST_PAYMENT_REFERENCE_TYPE}"` }),
   reference_id: nonEmptyStringSchema,
-  metadata: jsonObjectSchema.nullish(),
+  metadata: z.nullish(jsonObjectSchema),
   await_finality: z.boolean({ error: 'must be true or false' }).nullish(),
 });
 

@@ -23,19 +23,19 @@ const createSchema = z.object({
     .min(1, { error: 'must not be empty' })
     .nullish(),
   description: z.string({ error: 'must be a string' }).max(500, { error: 'must be at most 500 characters' }).nullish(),
-  metadata: jsonObjectSchema.nullish(),
+  metadata: z.nullish(jsonObjectSchema),
 });
 
 const testDeliverySchema = z.object({
   event_type: eventTypeSchema,
-  data: jsonObjectSchema.nullish(),
+  data: z.nullish(jsonObjectSchema),
   subscription_ids: z.array(nonEmptyStringSchema, { error: 'must be an array of subscription ids' }).min(1, { error: 'must not be empty' }).nullish(),
 });
 
 const deliveryQuerySchema = z.object({
-  subscription_id: nonEmptyStringSchema.optional(),
-  event_id: nonEmptyStringSchema.optional(),
-  event_type: nonEmptyStringSchema.optional(),
+  subscription_id: z.optional(nonEmptyStringSchema),
+  event_id: z.optional(nonEmptyStringSchema),
+  event_type: z.optional(nonEmptyStringSchema),
   status: z.enum(['queued', 'delivered', 'failed'], { error: 'must be queued, delivered or failed' }).optional(),
   limit: limitSchema.optional(),
 });
