@@ -2,9 +2,18 @@ import { defineConfig, type Options } from 'tsup';
 
 // Library entries ship as ESM (.js + .d.ts) and CJS (.cjs + .d.cts), as the
 // package.json `exports` map promises. The CLI is ESM only (bin/siglume-sdrp.mjs
-// imports it) and needs no type declarations. Runtime dependencies stay
-// external; undici and each CLI command are loaded with dynamic import() at the
-// point of use, so importing the package entry or printing --help stays light.
+// imports it) and needs no type declarations.
+//
+// - `zod/mini` is bundled (and tree-shaken): a worker or edge bundle then
+//   carries only the few KB of zod the schemas use, and Node does not walk
+//   zod's ~70-module graph at import time. Classic `zod` (still used by the
+//   Node-only sandbox) stays an external dependency.
+// - `#platform` stays an import resolved by the consumer through package.json
+//   `imports`: `platform-node` (lazy undici) under the `node` condition,
+//   `platform-web` (global fetch) under workerd / edge-light / worker /
+//   browser, so non-Node bundlers never see undici.
+// - undici and each CLI command are loaded with dynamic import() at the point
+//   of use, so importing the package entry or printing --help stays light.
 // The two builds run concurrently, so neither cleans: `npm run build` empties
 // dist/ first.
 const shared: Options = {
@@ -13,7 +22,8 @@ const shared: Options = {
   splitting: true,
   treeshake: true,
   sourcemap: false,
-  external: ['undici', 'commander', 'picocolors', 'zod'],
+  external: ['undici', 'commander', 'picocolors', /^zod$/, '#platform'],
+  noExternal: [/^zod\/mini$/],
 };
 
 export default defineConfig([
@@ -21,11 +31,22 @@ export default defineConfig([
     ...shared,
     entry: {
       index: 'src/index.ts',
+      webhooks: 'src/webhooks/index.ts',
       testing: 'src/testing/index.ts',
       sandbox: 'src/sandbox/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,
+    clean: false,
+    outExtension: ({ format }) => ({ js: format === 'cjs' ? '.cjs' : '.js' }),
+  },
+  {
+    // The two sides of the `#platform` seam: self-contained, no shared chunks.
+    ...shared,
+    entry: { 'platform-node': 'src/core/platform/node.ts', 'platform-web': 'src/core/platform/web.ts' },
+    format: ['esm', 'cjs'],
+    splitting: false,
+    dts: false,
     clean: false,
     outExtension: ({ format }) => ({ js: format === 'cjs' ? '.cjs' : '.js' }),
   },

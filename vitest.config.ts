@@ -9,6 +9,8 @@ export default defineConfig({
     // it to the sources. Exact-match patterns, so '/testing' never falls
     // through to the main entry.
     alias: [
+      // The `#platform` seam (package.json `imports`) as Node resolves it.
+      { find: /^#platform$/, replacement: here('./src/core/platform/node.ts') },
       { find: /^@siglume\/direct-request-payment\/testing$/, replacement: here('./src/testing/index.ts') },
       { find: /^@siglume\/direct-request-payment$/, replacement: here('./src/index.ts') },
     ],

@@ -22,6 +22,8 @@ export {
   DEFAULT_WEBHOOK_EVENT_TYPES,
   DEFAULT_TIMEOUT_MS,
   DEFAULT_MAX_RETRIES,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_MAX_WEBHOOK_BODY_BYTES,
   DIRECT_REQUEST_PAYMENT_MODE,
   DIRECT_REQUEST_PAYMENT_METERED_BATCH_MODE,
   DIRECT_REQUEST_PAYMENT_CHALLENGE_SCHEME,
@@ -56,6 +58,8 @@ export {
   SiglumeRateLimitError,
   SiglumeServerError,
   SiglumeInvalidResponseError,
+  SiglumeResponseTooLargeError,
+  SiglumeRedirectError,
   HostedCheckoutNotAvailableError,
   SiglumeWebhookSignatureError,
   SiglumeWebhookPayloadError,
@@ -203,6 +207,7 @@ export type {
 export { parseDirectRequestPaymentWebhookEvent, verifyDirectRequestPaymentWebhook } from './webhooks/event.js';
 export type { DirectRequestPaymentWebhookEvent, VerifiedDirectRequestPaymentWebhook } from './webhooks/event.js';
 export { verifyDirectRequestPaymentWebhookRequest } from './webhooks/request.js';
+export type { VerifyWebhookRequestOptions } from './webhooks/request.js';
 export { classifyDirectPaymentConfirmation, DIRECT_PAYMENT_UNKNOWN_REASONS } from './webhooks/classify.js';
 export type {
   DirectPaymentConfirmationInput,

@@ -8,7 +8,7 @@ import { DIRECT_REQUEST_PAYMENT_MODE } from '../core/constants.js';
 import { path } from '../core/path.js';
 import type { Transport } from '../core/transport.js';
 import type { ClientOptions, RequestOptions, RequestSpec } from '../core/transport-types.js';
-import { nonEmptyStringSchema, parseInput } from '../core/validation.js';
+import { parseInput, pathIdSchema } from '../core/validation.js';
 import { connectClient, send } from '../internal/client-connection.js';
 import {
   buildAllowanceExecutionPayload,
@@ -52,7 +52,7 @@ export type DirectRequestPaymentClientOptions = ClientOptions;
 
 /** Query pairs of a metered call, in the contract's order; absent filters are dropped by the transport. */
 function meteredQuery(query: unknown): RequestSpec<unknown>['query'] {
-  const q = parseInput(meteredQuerySchema, query);
+  const q = parseInput(meteredQuerySchema(), query);
   return [
     ['plan_type', q.plan_type],
     ['token_symbol', q.token_symbol],
@@ -95,23 +95,23 @@ export class DirectRequestPaymentClient {
     input: DirectRequestPaymentRequirementCreateInput,
     options?: RequestOptions,
   ): Promise<DirectRequestPaymentRequirement> {
-    const fields = parseInput(createPaymentRequirementInputSchema, input);
+    const fields = parseInput(createPaymentRequirementInputSchema(), input);
     return send(this.#transport, {
       method: 'POST',
       path: '/sdrp/direct-payments/requirements',
       body: { mode: DIRECT_REQUEST_PAYMENT_MODE, ...fields },
-      schema: paymentRequirementSchema,
+      schema: paymentRequirementSchema(),
       options,
     });
   }
 
   /** Reads a payment requirement. */
   async getPaymentRequirement(requirement_id: string, options?: RequestOptions): Promise<DirectRequestPaymentRequirement> {
-    const id = parseInput(nonEmptyStringSchema, requirement_id, 'requirement_id');
+    const id = parseInput(pathIdSchema, requirement_id, 'requirement_id');
     return send(this.#transport, {
       method: 'GET',
       path: path`/sdrp/direct-payments/requirements/${id}`,
-      schema: paymentRequirementSchema,
+      schema: paymentRequirementSchema(),
       options,
     });
   }
@@ -129,14 +129,14 @@ export class DirectRequestPaymentClient {
     input: DirectRequestPaymentRequirementVerifyInput = {},
     options?: RequestOptions,
   ): Promise<DirectRequestPaymentRequirementVerification> {
-    const id = parseInput(nonEmptyStringSchema, requirement_id, 'requirement_id');
-    const body = parseInput(verifyPaymentRequirementInputSchema, input);
+    const id = parseInput(pathIdSchema, requirement_id, 'requirement_id');
+    const body = parseInput(verifyPaymentRequirementInputSchema(), input);
     const waitMs = typeof body.await_timeout_seconds === 'number' ? Math.ceil(body.await_timeout_seconds * 1000) : 0;
     return send(this.#transport, {
       method: 'POST',
       path: path`/sdrp/direct-payments/requirements/${id}/verify`,
       body,
-      schema: requirementVerificationSchema,
+      schema: requirementVerificationSchema(),
       options:
         waitMs > 0 && options?.timeout_ms === undefined
           ? { ...options, timeout_ms: this.#timeoutMs + waitMs }
@@ -159,13 +159,13 @@ export class DirectRequestPaymentClient {
     payload: DirectRequestPaymentExecutionPayloadInput,
     options?: RequestOptions,
   ): Promise<DirectRequestPaymentTransactionExecution> {
-    const body = parseInput(preparedTransactionExecutionPayloadSchema, payload);
+    const body = parseInput(preparedTransactionExecutionPayloadSchema(), payload);
     const callerKeyed = options?.idempotency_key !== undefined;
     return send(this.#transport, {
       method: 'POST',
       path: '/market/web3/transactions/execute-prepared',
       body,
-      schema: transactionExecutionSchema,
+      schema: transactionExecutionSchema(),
       options: callerKeyed || options?.max_retries !== undefined ? options : { ...options, max_retries: 0 },
     });
   }
@@ -201,7 +201,7 @@ export class DirectRequestPaymentClient {
       method: 'GET',
       path: '/sdrp/metered/my-summary',
       query: meteredQuery(query),
-      schema: meteredSummarySchema,
+      schema: meteredSummarySchema(),
       options,
     });
   }
@@ -215,7 +215,7 @@ export class DirectRequestPaymentClient {
       method: 'GET',
       path: '/sdrp/metered/my-usage-events',
       query: meteredQuery(query),
-      schema: usageEventPageSchema,
+      schema: usageEventPageSchema(),
       options,
     });
   }
@@ -229,7 +229,7 @@ export class DirectRequestPaymentClient {
       method: 'GET',
       path: '/sdrp/metered/my-settlement-batches',
       query: meteredQuery(query),
-      schema: settlementBatchPageSchema,
+      schema: settlementBatchPageSchema(),
       options,
     });
   }
@@ -243,7 +243,7 @@ export class DirectRequestPaymentClient {
       method: 'GET',
       path: '/sdrp/metered/provider/summary',
       query: meteredQuery(query),
-      schema: meteredSummarySchema,
+      schema: meteredSummarySchema(),
       options,
     });
   }
@@ -257,7 +257,7 @@ export class DirectRequestPaymentClient {
       method: 'GET',
       path: '/sdrp/metered/provider/usage-events',
       query: meteredQuery(query),
-      schema: usageEventPageSchema,
+      schema: usageEventPageSchema(),
       options,
     });
   }
@@ -271,7 +271,7 @@ export class DirectRequestPaymentClient {
       method: 'GET',
       path: '/sdrp/metered/provider/settlement-batches',
       query: meteredQuery(query),
-      schema: settlementBatchPageSchema,
+      schema: settlementBatchPageSchema(),
       options,
     });
   }
@@ -282,8 +282,8 @@ export class DirectRequestPaymentClient {
     query: DirectRequestPaymentSettlementBatchQuery = {},
     options?: RequestOptions,
   ): Promise<DirectRequestPaymentSettlementBatch> {
-    const id = parseInput(nonEmptyStringSchema, settlement_batch_id, 'settlement_batch_id');
-    const q = parseInput(settlementBatchQuerySchema, query);
+    const id = parseInput(pathIdSchema, settlement_batch_id, 'settlement_batch_id');
+    const q = parseInput(settlementBatchQuerySchema(), query);
     return send(this.#transport, {
       method: 'GET',
       path: path`/sdrp/metered/provider/settlement-batches/${id}`,
@@ -291,7 +291,7 @@ export class DirectRequestPaymentClient {
         ['listing_id', q.listing_id],
         ['capability_key', q.capability_key],
       ],
-      schema: settlementBatchSchema,
+      schema: settlementBatchSchema(),
       options,
     });
   }

@@ -5,7 +5,7 @@
  */
 import { path } from '../core/path.js';
 import type { ClientOptions, RequestOptions } from '../core/transport-types.js';
-import { merchantKeySchema, nonEmptyStringSchema, parseInput } from '../core/validation.js';
+import { merchantKeySchema, parseInput, pathIdSchema } from '../core/validation.js';
 import type { Transport } from '../core/transport.js';
 import { connectClient, send } from '../internal/client-connection.js';
 import { mapHostedCheckoutError } from '../internal/hosted-checkout.js';
@@ -99,7 +99,7 @@ export class DirectRequestPaymentMerchantClient {
     options?: RequestOptions,
   ): Promise<DirectRequestPaymentMerchantResponse> {
     const body = parseInput(setupMerchantInputSchema(this.#loopback), input);
-    return send(this.#transport, { method: 'POST', path: MERCHANTS, body, schema: merchantResponseSchema, options });
+    return send(this.#transport, { method: 'POST', path: MERCHANTS, body, schema: merchantResponseSchema(), options });
   }
 
   /** Reads a merchant account. Secrets are never replayed here. */
@@ -108,7 +108,7 @@ export class DirectRequestPaymentMerchantClient {
     return send(this.#transport, {
       method: 'GET',
       path: path`/sdrp/direct-payments/merchants/${key}`,
-      schema: merchantResponseSchema,
+      schema: merchantResponseSchema(),
       options,
     });
   }
@@ -125,7 +125,7 @@ export class DirectRequestPaymentMerchantClient {
     return send(this.#transport, {
       method: 'POST',
       path: path`/sdrp/direct-payments/merchants/${key}/challenge-secret/rotate`,
-      schema: challengeSecretRotationSchema,
+      schema: challengeSecretRotationSchema(),
       options,
     });
   }
@@ -137,12 +137,12 @@ export class DirectRequestPaymentMerchantClient {
     options?: RequestOptions,
   ): Promise<DirectRequestPaymentBillingMandateResponse> {
     const key = parseInput(merchantKeySchema, merchant, 'merchant');
-    const body = parseInput(prepareBillingMandateInputSchema, input);
+    const body = parseInput(prepareBillingMandateInputSchema(), input);
     return send(this.#transport, {
       method: 'POST',
       path: path`/sdrp/direct-payments/merchants/${key}/billing-mandate`,
       body,
-      schema: billingMandateResponseSchema,
+      schema: billingMandateResponseSchema(),
       options,
     });
   }
@@ -180,12 +180,12 @@ export class DirectRequestPaymentMerchantClient {
     input: DirectRequestPaymentCheckoutSessionCreateInput,
     options?: RequestOptions,
   ): Promise<DirectRequestPaymentCheckoutSessionCreateResponse> {
-    const body = parseInput(createCheckoutSessionInputSchema, input);
+    const body = parseInput(createCheckoutSessionInputSchema(), input);
     return send(this.#transport, {
       method: 'POST',
       path: '/sdrp/direct-payments/checkout-sessions',
       body,
-      schema: checkoutSessionCreateResponseSchema,
+      schema: checkoutSessionCreateResponseSchema(),
       options,
       mapError: mapHostedCheckoutError,
     });
@@ -200,11 +200,11 @@ export class DirectRequestPaymentMerchantClient {
     session_id: string,
     options?: RequestOptions,
   ): Promise<DirectRequestPaymentCheckoutSession> {
-    const id = parseInput(nonEmptyStringSchema, session_id, 'session_id');
+    const id = parseInput(pathIdSchema, session_id, 'session_id');
     return send(this.#transport, {
       method: 'GET',
       path: path`/sdrp/direct-payments/checkout-sessions/${id}`,
-      schema: checkoutSessionSchema,
+      schema: checkoutSessionSchema(),
       options,
       mapError: mapHostedCheckoutError,
     });
@@ -224,7 +224,7 @@ export class DirectRequestPaymentMerchantClient {
       method: 'POST',
       path: '/market/webhooks/subscriptions',
       body,
-      schema: webhookSubscriptionSchema,
+      schema: webhookSubscriptionSchema(),
       options,
     });
   }
@@ -234,7 +234,7 @@ export class DirectRequestPaymentMerchantClient {
     return send(this.#transport, {
       method: 'GET',
       path: '/market/webhooks/subscriptions',
-      schema: webhookSubscriptionListSchema,
+      schema: webhookSubscriptionListSchema(),
       options,
     });
   }
@@ -244,12 +244,12 @@ export class DirectRequestPaymentMerchantClient {
     input: DirectRequestPaymentWebhookTestDeliveryInput,
     options?: RequestOptions,
   ): Promise<DirectRequestPaymentWebhookTestDelivery> {
-    const body = parseInput(queueWebhookTestDeliveryInputSchema, input);
+    const body = parseInput(queueWebhookTestDeliveryInputSchema(), input);
     return send(this.#transport, {
       method: 'POST',
       path: '/market/webhooks/test-deliveries',
       body,
-      schema: webhookTestDeliverySchema,
+      schema: webhookTestDeliverySchema(),
       options,
     });
   }
@@ -259,7 +259,7 @@ export class DirectRequestPaymentMerchantClient {
     query: DirectRequestPaymentWebhookDeliveryQuery = {},
     options?: RequestOptions,
   ): Promise<DirectRequestPaymentWebhookDelivery[]> {
-    const q = parseInput(listWebhookDeliveriesInputSchema, query);
+    const q = parseInput(listWebhookDeliveriesInputSchema(), query);
     return send(this.#transport, {
       method: 'GET',
       path: '/market/webhooks/deliveries',
@@ -269,7 +269,7 @@ export class DirectRequestPaymentMerchantClient {
         ['status', q.status],
         ['limit', q.limit],
       ],
-      schema: webhookDeliveryListSchema,
+      schema: webhookDeliveryListSchema(),
       options,
     });
   }

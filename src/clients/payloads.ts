@@ -81,7 +81,7 @@ export function buildPreparedTransactionExecutionPayload(
   if (typeof receipt_kind !== 'string' || receipt_kind === '') {
     throw new SiglumeValidationError('receipt_kind', 'Invalid receipt_kind: must be a non-empty string');
   }
-  const opts = parseInput(executionOptionsSchema, rest);
+  const opts = parseInput(executionOptionsSchema(), rest);
 
   const requirementId = requireField(requirement, 'requirement_id', '');
   if (typeof requirementId !== 'string') {

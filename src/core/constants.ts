@@ -76,6 +76,20 @@ export const DEFAULT_TIMEOUT_MS = 15_000;
 /** Default number of retries after the first attempt. */
 export const DEFAULT_MAX_RETRIES = 2;
 
+/**
+ * Default cap on an API response body, in bytes (10 MiB). API answers are
+ * JSON of a few KB; the cap stops a misbehaving server or proxy from filling
+ * memory. Override with the `max_response_bytes` client option.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+
+/**
+ * Default cap on a webhook request body read by
+ * `verifyDirectRequestPaymentWebhookRequest`, in bytes (1 MiB). Siglume
+ * events are a few KB. Override with its `max_body_bytes` option.
+ */
+export const DEFAULT_MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
+
 /** Supported fiat currencies and the stablecoin each settles in. */
 export const CURRENCY_TOKENS = Object.freeze({ JPY: 'JPYC', USD: 'USDC' } as const);
 

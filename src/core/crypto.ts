@@ -8,8 +8,11 @@
  *   (workers, edge route handlers) where no `node:` module exists.
  *
  * There is deliberately no static `node:` import anywhere in the package, so
- * the bundle loads in a worker; the backend is chosen once, when this module
- * loads. Every hashing function returns a Promise because Web Crypto is async.
+ * the bundle loads in a worker. The backend is chosen once, on first use
+ * rather than at import: loading `node:crypto` costs several milliseconds,
+ * which a process that imports the package without hashing anything (or a
+ * cold start that has not received its first webhook yet) should not pay.
+ * Every hashing function returns a Promise because Web Crypto is async.
  */
 import { SiglumeDirectRequestPaymentError } from './errors.js';
 
@@ -227,15 +230,17 @@ function selectBackend(): CryptoBackend | null {
   }
 }
 
-const selected = selectBackend();
+/** undefined until the first use; null when no backend exists. */
+let selected: CryptoBackend | null | undefined;
 
 /**
- * The backend chosen for this runtime when the module loaded: `node` when
+ * The backend of this runtime, chosen on first use: `node` when
  * `process.getBuiltinModule('node:crypto')` works, else `webcrypto`.
  *
  * @throws {SiglumeDirectRequestPaymentError} `CRYPTO_UNAVAILABLE` when neither exists.
  */
 export function getCryptoBackend(): CryptoBackend {
+  if (selected === undefined) selected = selectBackend();
   if (!selected) {
     throw new SiglumeDirectRequestPaymentError(
       'No crypto implementation found: need node:crypto (Node >= 20.16) or globalThis.crypto.subtle',
@@ -247,22 +252,22 @@ export function getCryptoBackend(): CryptoBackend {
 
 /** HMAC-SHA256 (lower-case hex) keyed by the UTF-8 bytes of `key` over the concatenated `parts`. */
 export function hmacSha256Hex(key: string, parts: ReadonlyArray<CryptoInput>): Promise<string> {
-  return (selected ?? getCryptoBackend()).hmacSha256Hex(key, parts);
+  return (selected || getCryptoBackend()).hmacSha256Hex(key, parts);
 }
 
 /** SHA-256 (lower-case hex) of `data` (strings as UTF-8). */
 export function sha256Hex(data: CryptoInput): Promise<string> {
-  return (selected ?? getCryptoBackend()).sha256Hex(data);
+  return (selected || getCryptoBackend()).sha256Hex(data);
 }
 
 /** Compares two strings in time independent of their content; different lengths are unequal. */
 export function timingSafeEqualString(a: string, b: string): boolean {
-  return (selected ?? getCryptoBackend()).timingSafeEqualString(a, b);
+  return (selected || getCryptoBackend()).timingSafeEqualString(a, b);
 }
 
 /** A random v4 UUID. */
 export function randomId(): string {
-  return (selected ?? getCryptoBackend()).randomId();
+  return (selected || getCryptoBackend()).randomId();
 }
 
 /** `sha256:` + lower-case hex SHA-256 of `data`: the contract's tagged hash (challenge and request hashes). */

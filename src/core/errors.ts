@@ -15,6 +15,8 @@
  * │  ├─ SiglumeRateLimitError                 429
  * │  ├─ SiglumeServerError                    5xx
  * │  ├─ SiglumeInvalidResponseError           502 INVALID_JSON_RESPONSE / INVALID_RESPONSE_SHAPE
+ * │  │  └─ SiglumeResponseTooLargeError       502 RESPONSE_TOO_LARGE (body over max_response_bytes)
+ * │  ├─ SiglumeRedirectError                  3xx UNEXPECTED_REDIRECT (redirects are never followed)
  * │  └─ HostedCheckoutNotAvailableError       409 HOSTED_CHECKOUT_NOT_ENABLED
  * ├─ SiglumeWebhookSignatureError             webhook header / signature / timestamp
  * └─ SiglumeWebhookPayloadError               webhook body is not a valid event
@@ -143,6 +145,38 @@ export class SiglumeServerError extends SiglumeApiError {}
  * message names the field).
  */
 export class SiglumeInvalidResponseError extends SiglumeApiError {}
+
+/**
+ * The response body was larger than `max_response_bytes`. Reading stopped at
+ * the limit (or before reading, when `Content-Length` already said so), so a
+ * misbehaving server cannot fill this process's memory. `status` is 502;
+ * the server's status is in `data.http_status`.
+ */
+export class SiglumeResponseTooLargeError extends SiglumeInvalidResponseError {
+  /** The limit that was exceeded, in bytes. */
+  readonly max_response_bytes: number;
+
+  constructor(init: Omit<SiglumeApiErrorInit, 'status' | 'code'> & { max_response_bytes: number }) {
+    super({ ...init, status: 502, code: 'RESPONSE_TOO_LARGE' });
+    this.max_response_bytes = init.max_response_bytes;
+  }
+}
+
+/**
+ * The server answered with a redirect (any 3xx). The SDK never follows one:
+ * a redirect can carry the request's `Authorization` header and body to
+ * another host. `status` is the 3xx; `location_origin` the origin the
+ * `Location` header pointed at (never its path or query), or null.
+ */
+export class SiglumeRedirectError extends SiglumeApiError {
+  /** Origin of the `Location` header, e.g. `https://other.example`, or null when absent or unparseable. */
+  readonly location_origin: string | null;
+
+  constructor(init: Omit<SiglumeApiErrorInit, 'code'> & { location_origin: string | null }) {
+    super({ ...init, code: 'UNEXPECTED_REDIRECT' });
+    this.location_origin = init.location_origin;
+  }
+}
 
 /**
  * Hosted Checkout is not enabled for this merchant or environment. Raised by

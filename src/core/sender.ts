@@ -1,14 +1,34 @@
 /**
- * How bytes go over the wire. Two senders share one shape:
+ * How bytes go over the wire: the one HTTP path of the package. Two senders
+ * share one shape and one set of rules:
  *
- * - the caller's `fetch` (contract section 1), called with a plain-object
- *   `init`, and
- * - in Node, undici's `request` on its global dispatcher, which already keeps
- *   connections alive and pools them per origin. undici is imported lazily on
- *   the first request, so importing the package costs nothing and the package
- *   still loads where undici cannot (a worker falls back to global `fetch`).
+ * - the caller's `fetch` (contract section 1), or the global `fetch` where
+ *   undici does not exist (workers, edge functions), called with a
+ *   plain-object `init`;
+ * - in Node, undici's `request` on its global dispatcher, which keeps
+ *   connections alive and pools them per origin.
+ *
+ * Rules every sender keeps:
+ * - **Redirects are never followed.** `fetch` gets `redirect: 'manual'`, and
+ *   any 3xx is a {@link SiglumeRedirectError} naming the status and the
+ *   origin of `Location`: a redirect could carry the `Authorization` header
+ *   and a POST body to another host.
+ * - **Response bodies are capped** at `max_response_bytes`: `Content-Length`
+ *   is checked before reading, and reading stops at the cap otherwise, with a
+ *   {@link SiglumeResponseTooLargeError}.
+ *
+ * Which sender Node gets is decided by the `#platform` import (package.json
+ * `imports`): under the `node` condition it loads undici lazily, on the first
+ * request; everywhere else it has no undici, so worker and edge bundlers never
+ * see undici's `node:` modules.
+ *
+ * The package's own tools can send through {@link defaultSender} too, with
+ * the same caps and no redirects.
  */
-import type { FetchLike, FetchLikeInit } from './transport-types.js';
+import { loadUndici } from '#platform';
+import type { UndiciLike, UndiciResponse } from './platform/types.js';
+import { SiglumeRedirectError, SiglumeResponseTooLargeError } from './errors.js';
+import type { FetchLike, FetchLikeInit, FetchLikeResponse } from './transport-types.js';
 
 /** The response fields the transport reads, with the body already read. */
 export interface SentResponse {
@@ -18,56 +38,231 @@ export interface SentResponse {
   text: string;
 }
 
-/** Sends one attempt. Rejects only when no HTTP response arrived. */
-export type Sender = (url: string, init: FetchLikeInit) => Promise<SentResponse>;
+/** Limits a sender enforces on one request. */
+export interface SendLimits {
+  /** Largest response body read, in bytes; a larger one is a {@link SiglumeResponseTooLargeError}. */
+  max_response_bytes: number;
+}
 
-/** Adapts a fetch-compatible function. */
+/**
+ * Sends one attempt. Rejects with a connection-level error when no HTTP
+ * response arrived, with {@link SiglumeRedirectError} for a 3xx and with
+ * {@link SiglumeResponseTooLargeError} for a body over the cap.
+ */
+export type Sender = (url: string, init: FetchLikeInit, limits: SendLimits) => Promise<SentResponse>;
+
+/** Reads a header case-insensitively from undici's lower-cased header object. */
+type HeaderReader = (name: string) => string | null;
+
+function describeTarget(method: string, url: string): string {
+  try {
+    const u = new URL(url);
+    return `${method} ${u.origin}${u.pathname}`;
+  } catch {
+    return method;
+  }
+}
+
+function originOf(location: string | null, base: string): string | null {
+  if (!location) return null;
+  try {
+    const origin = new URL(location, base).origin;
+    return origin === 'null' ? null : origin;
+  } catch {
+    return null;
+  }
+}
+
+function redirectError(method: string, url: string, status: number, header: HeaderReader, finalUrl?: string): SiglumeRedirectError {
+  const location_origin = finalUrl ? originOf(finalUrl, url) : originOf(header('location'), url);
+  const target = location_origin ? ` to ${location_origin}` : '';
+  return new SiglumeRedirectError({
+    status,
+    location_origin,
+    message:
+      `${describeTarget(method, url)} answered HTTP ${status || 'redirect'} with a redirect${target}. ` +
+      'Redirects are never followed, because one could carry the request credentials and body to another host: ' +
+      'point the SDK at the final URL (for the API, check SIGLUME_API_BASE).',
+    request_id: header('x-request-id'),
+    trace_id: header('x-trace-id'),
+  });
+}
+
+function tooLarge(method: string, url: string, status: number, max: number, header: HeaderReader): SiglumeResponseTooLargeError {
+  return new SiglumeResponseTooLargeError({
+    max_response_bytes: max,
+    message:
+      `${describeTarget(method, url)} answered HTTP ${status} with a body larger than max_response_bytes ` +
+      `(${max} bytes); reading stopped there. Raise max_response_bytes if an answer this large is expected.`,
+    data: { http_status: status, max_response_bytes: max },
+    request_id: header('x-request-id'),
+    trace_id: header('x-trace-id'),
+  });
+}
+
+/** `Content-Length` as a number, or null when absent or not a plain decimal. */
+function declaredLength(value: string | null): number | null {
+  if (value === null || value === '' || !/^\d+$/.test(value)) return null;
+  return Number(value);
+}
+
+const decoder = new TextDecoder();
+
+/** Concatenates chunks and decodes them as UTF-8 (BOM stripped, invalid bytes replaced, as `Response.text()` does). */
+function decodeChunks(chunks: Uint8Array[], total: number): string {
+  if (chunks.length === 1) return decoder.decode(chunks[0]);
+  const all = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return decoder.decode(all);
+}
+
+interface StreamReader {
+  read(): Promise<{ done: boolean; value?: Uint8Array }>;
+  cancel(reason?: unknown): Promise<void>;
+}
+
+async function readStreamCapped(reader: StreamReader, max: number, onTooLarge: () => Error): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (!value) continue;
+    total += value.length;
+    if (total > max) {
+      reader.cancel().catch(() => {});
+      throw onTooLarge();
+    }
+    chunks.push(value);
+  }
+  return decodeChunks(chunks, total);
+}
+
+/** Discards a body we will not read, so the connection can be reused or closed. */
+function discard(res: FetchLikeResponse): void {
+  const body = res.body;
+  if (body && typeof body.cancel === 'function') body.cancel().catch(() => {});
+}
+
+/**
+ * Adapts a fetch-compatible function (the caller's, or the global one). The
+ * function receives `redirect: 'manual'`; a 3xx, an opaque redirect, or a
+ * response a custom fetch reached by following redirects anyway is a
+ * {@link SiglumeRedirectError}.
+ */
 export function fetchSender(fetchFn: FetchLike): Sender {
-  return async (url, init) => {
+  return async (url, init, limits) => {
     const res = await fetchFn(url, init);
-    const text = await res.text();
-    return {
-      status: res.status,
-      statusText: res.statusText ?? '',
-      header: (name) => res.headers.get(name),
-      text,
-    };
+    const header: HeaderReader = (name) => res.headers.get(name);
+    const status = res.status;
+    if ((status >= 300 && status < 400) || res.type === 'opaqueredirect') {
+      discard(res);
+      throw redirectError(init.method, url, status, header);
+    }
+    if (res.redirected === true) {
+      discard(res);
+      throw redirectError(init.method, url, status, header, res.url);
+    }
+    const max = limits.max_response_bytes;
+    const declared = declaredLength(header('content-length'));
+    // fetch decompresses, and Content-Length then counts the compressed bytes,
+    // so it is a trustworthy size only for an unencoded body.
+    const encoding = header('content-encoding');
+    const plain = encoding === null || encoding === '' || encoding === 'identity';
+    if (plain && declared !== null) {
+      if (declared > max) {
+        discard(res);
+        throw tooLarge(init.method, url, status, max, header);
+      }
+      return { status, statusText: res.statusText ?? '', header, text: await res.text() };
+    }
+    const body = res.body;
+    let text: string;
+    if (body && typeof body.getReader === 'function') {
+      text = await readStreamCapped(body.getReader() as StreamReader, max, () => tooLarge(init.method, url, status, max, header));
+    } else {
+      // A fetch double without a body stream: the text is in memory already;
+      // still refuse it, so the cap means the same thing everywhere.
+      text = await res.text();
+      if (text.length > max) throw tooLarge(init.method, url, status, max, header);
+    }
+    return { status, statusText: res.statusText ?? '', header, text };
   };
 }
 
-type UndiciModule = typeof import('undici');
+/** Closes an undici body we stop reading; the connection is dropped, not returned to the pool. */
+function drop(body: UndiciResponse['body']): void {
+  body.on('error', () => {});
+  body.destroy();
+}
 
-let undiciSender: Promise<Sender> | undefined;
+/** Adapts undici's `request` (no redirects: undici's `request` never follows them). */
+export function undiciSender(undici: UndiciLike): Sender {
+  return async (url, init, limits) => {
+    const res = await undici.request(url, {
+      method: init.method,
+      headers: init.headers,
+      body: init.body,
+      signal: init.signal,
+    });
+    const headers = res.headers;
+    const header: HeaderReader = (name) => {
+      const value = headers[name.toLowerCase()];
+      return Array.isArray(value) ? value.join(', ') : (value ?? null);
+    };
+    const status = res.statusCode;
+    if (status >= 300 && status < 400) {
+      // A redirect body is small: drain it so the pooled connection stays usable.
+      res.body.dump({ limit: 64 * 1024 }).catch(() => {});
+      throw redirectError(init.method, url, status, header);
+    }
+    const max = limits.max_response_bytes;
+    // undici does not decompress, and sends no Accept-Encoding, so
+    // Content-Length is the size of what would be read.
+    const declared = declaredLength(header('content-length'));
+    let text: string;
+    if (declared !== null) {
+      if (declared > max) {
+        drop(res.body);
+        throw tooLarge(init.method, url, status, max, header);
+      }
+      text = await res.body.text();
+    } else {
+      const chunks: Uint8Array[] = [];
+      let total = 0;
+      for await (const chunk of res.body) {
+        total += chunk.length;
+        if (total > max) {
+          drop(res.body);
+          throw tooLarge(init.method, url, status, max, header);
+        }
+        chunks.push(chunk);
+      }
+      text = decodeChunks(chunks, total);
+    }
+    return { status, statusText: STATUS_TEXT[status] ?? '', header, text };
+  };
+}
 
-/** The Node sender: undici's pooled keep-alive `request`, or global fetch when undici is unavailable. */
+let platformSender: Promise<Sender> | undefined;
+
+/**
+ * The sender of this runtime: undici's pooled keep-alive `request` in Node,
+ * the global `fetch` elsewhere (or in Node when undici cannot be loaded).
+ */
 export function defaultSender(): Promise<Sender> {
-  undiciSender ??= import('undici').then(
-    (undici: UndiciModule): Sender =>
-      async (url, init) => {
-        const res = await undici.request(url, {
-          method: init.method as 'GET',
-          headers: init.headers,
-          body: init.body,
-          signal: init.signal,
-        });
-        const text = await res.body.text();
-        return {
-          status: res.statusCode,
-          statusText: STATUS_TEXT[res.statusCode] ?? '',
-          header: (name) => {
-            const value = res.headers[name.toLowerCase()];
-            return Array.isArray(value) ? value.join(', ') : (value ?? null);
-          },
-          text,
-        };
-      },
-    (): Sender => {
-      const f = (globalThis as { fetch?: FetchLike }).fetch;
-      if (!f) throw new Error('No HTTP client available: pass the `fetch` option.');
-      return fetchSender(f);
-    },
-  );
-  return undiciSender;
+  platformSender ??= loadUndici().then((undici): Sender => {
+    if (undici) return undiciSender(undici);
+    const g = globalThis as { fetch?: FetchLike };
+    if (typeof g.fetch !== 'function') throw new Error('No HTTP client available: pass the `fetch` option.');
+    // Called as a method of globalThis: some runtimes reject a detached fetch ("Illegal invocation").
+    return fetchSender((input, init) => g.fetch!(input, init));
+  });
+  return platformSender;
 }
 
 // undici.request does not report reason phrases; these are the ones an error

@@ -2,23 +2,37 @@
  * Types shared by the transport and the clients. Kept apart from the
  * implementation so clients depend only on the shape, not on undici.
  */
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { SiglumeApiError } from './errors.js';
 
-/** The `init` a custom `fetch` receives: headers are a plain object, the body a JSON string. */
+/**
+ * The `init` a custom `fetch` receives: headers are a plain object, the body a
+ * JSON string, and `redirect` is always `'manual'`: the SDK never follows a
+ * redirect (a 3xx is a `SiglumeRedirectError`).
+ */
 export interface FetchLikeInit {
   method: string;
   headers: Record<string, string>;
   body?: string;
   signal: AbortSignal;
+  redirect: 'manual';
 }
 
-/** The part of a fetch `Response` the SDK reads. */
+/**
+ * The part of a fetch `Response` the SDK reads. `body`, when present, is read
+ * as a stream so that reading can stop at `max_response_bytes`; a double
+ * without it is read with `text()`. `redirected` / `type` let the SDK refuse
+ * a response that a fetch reached by following a redirect anyway.
+ */
 export interface FetchLikeResponse {
   status: number;
   statusText?: string;
   headers: { get(name: string): string | null };
   text(): Promise<string>;
+  body?: { getReader(): unknown; cancel(reason?: unknown): Promise<void> } | null;
+  redirected?: boolean;
+  type?: string;
+  url?: string;
 }
 
 /** A fetch-compatible function, e.g. `globalThis.fetch` or a recording double in tests. */
@@ -36,6 +50,12 @@ export interface ClientOptions {
   auth_token?: string;
   /** A fetch-compatible function used for every request instead of the built-in undici transport. */
   fetch?: FetchLike;
+  /**
+   * Largest response body the client reads, in bytes. A larger answer is a
+   * `SiglumeResponseTooLargeError`; reading stops at the limit.
+   * @default 10485760 (10 MiB)
+   */
+  max_response_bytes?: number;
   /**
    * Per-attempt timeout in milliseconds.
    * @default 15000
@@ -76,7 +96,7 @@ export interface RequestSpec<T> {
   /** JSON body. */
   body?: unknown;
   /** Schema for the unwrapped `data`; a mismatch is a SiglumeInvalidResponseError naming the field. */
-  schema?: z.ZodType<T>;
+  schema?: z.ZodMiniType<T>;
   /** Per-call options. */
   options?: RequestOptions;
   /** Re-maps an API error (e.g. to HostedCheckoutNotAvailableError) before it is thrown. */

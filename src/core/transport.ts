@@ -12,8 +12,8 @@ import {
 } from './errors.js';
 import { redactSecretKeys, redactSecretValues } from './redact.js';
 import { MAX_RETRY_AFTER_MS, parseRetryAfter, retryDelay, shouldRetry } from './retry.js';
-import { defaultSender, fetchSender, type SentResponse, type Sender } from './sender.js';
-import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from './constants.js';
+import { defaultSender, fetchSender, type SendLimits, type SentResponse, type Sender } from './sender.js';
+import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from './constants.js';
 import type { FetchLike, RequestSpec } from './transport-types.js';
 import { DIRECT_REQUEST_PAYMENT_SDK_VERSION } from '../version.js';
 
@@ -25,6 +25,8 @@ export interface TransportInit {
   timeout_ms?: number;
   max_retries?: number;
   user_agent?: string;
+  /** Largest response body read, in bytes (default {@link DEFAULT_MAX_RESPONSE_BYTES}). */
+  max_response_bytes?: number;
   /** Test seam: the jitter source for backoff. */
   random?: () => number;
 }
@@ -60,6 +62,7 @@ export class Transport {
   readonly #timeoutMs: number;
   readonly #maxRetries: number;
   readonly #userAgent: string;
+  readonly #limits: SendLimits;
   readonly #random: () => number;
 
   constructor(init: TransportInit) {
@@ -69,6 +72,7 @@ export class Transport {
     this.#timeoutMs = init.timeout_ms ?? DEFAULT_TIMEOUT_MS;
     this.#maxRetries = init.max_retries ?? DEFAULT_MAX_RETRIES;
     this.#userAgent = init.user_agent ?? `@siglume/direct-request-payment/${DIRECT_REQUEST_PAYMENT_SDK_VERSION}`;
+    this.#limits = { max_response_bytes: init.max_response_bytes ?? DEFAULT_MAX_RESPONSE_BYTES };
     this.#random = init.random ?? Math.random;
   }
 
@@ -101,7 +105,12 @@ export class Transport {
         response = await this.#attempt(sender, url, { method: spec.method, headers, body }, timeoutMs, userSignal);
       } catch (error) {
         const err = error as SiglumeConnectionError;
-        if (err.code !== 'REQUEST_ABORTED' && shouldRetry({ kind: 'connection_error' }, attempt, maxRetries)) {
+        // A redirect or an oversized body is an answer, not a lost connection: never retried.
+        if (
+          !(error instanceof SiglumeApiError) &&
+          err.code !== 'REQUEST_ABORTED' &&
+          shouldRetry({ kind: 'connection_error' }, attempt, maxRetries)
+        ) {
           await this.#wait(retryDelay(attempt, this.#random()), userSignal);
           continue;
         }
@@ -155,8 +164,14 @@ export class Transport {
     const forwardAbort = () => controller.abort(userSignal!.reason);
     userSignal?.addEventListener('abort', forwardAbort, { once: true });
     try {
-      return await sender(url, { ...init, headers: { ...init.headers }, signal: controller.signal });
+      return await sender(
+        url,
+        { ...init, headers: { ...init.headers }, signal: controller.signal, redirect: 'manual' },
+        this.#limits,
+      );
     } catch (error) {
+      // Redirect and oversized-body errors come from the sender already typed.
+      if (error instanceof SiglumeApiError) throw error;
       if (userSignal?.aborted) throw aborted(error);
       if (timedOut) throw new SiglumeTimeoutError(timeoutMs, { cause: error });
       const detail = describeCause(error);

@@ -26,7 +26,7 @@ export function connectClient(options: ClientOptions | undefined, kind: 'merchan
   if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {
     throw new SiglumeValidationError('options', 'Invalid options: must be an object');
   }
-  const opts = parseInput(clientOptionsSchema, options ?? {});
+  const opts = parseInput(clientOptionsSchema(), options ?? {});
   const base_url = resolveBaseUrl(opts.base_url);
   const auth_token = resolveAuthToken(opts.auth_token, kind);
   const transport = new Transport({
@@ -36,6 +36,7 @@ export function connectClient(options: ClientOptions | undefined, kind: 'merchan
     timeout_ms: opts.timeout_ms,
     max_retries: opts.max_retries,
     user_agent: opts.user_agent,
+    max_response_bytes: opts.max_response_bytes,
   });
   return {
     transport,
@@ -47,6 +48,6 @@ export function connectClient(options: ClientOptions | undefined, kind: 'merchan
 
 /** Checks the per-call options, then sends. */
 export function send<T>(transport: Transport, spec: RequestSpec<T>): Promise<T> {
-  const options = spec.options === undefined ? undefined : parseInput(requestOptionsSchema, spec.options, 'options');
+  const options = spec.options === undefined ? undefined : parseInput(requestOptionsSchema(), spec.options, 'options');
   return transport.request({ ...spec, options });
 }

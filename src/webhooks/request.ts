@@ -2,28 +2,126 @@
  * Verifying a webhook delivered as a Fetch API `Request` (Next.js route
  * handlers, workers, Hono, Deno, Bun): reads the raw bytes and the
  * `siglume-signature` header itself, so there is no body parser to get wrong.
+ *
+ * Cheapest checks first, and nothing is buffered that could not verify: the
+ * header's presence, format and timestamp are checked before a body byte is
+ * read, a `Content-Length` over the cap is refused unread, and reading stops
+ * as soon as the body passes the cap.
  */
-import { WEBHOOK_SIGNATURE_HEADER } from '../core/constants.js';
+import { DEFAULT_MAX_WEBHOOK_BODY_BYTES, WEBHOOK_SIGNATURE_HEADER } from '../core/constants.js';
 import { SiglumeValidationError, SiglumeWebhookPayloadError, SiglumeWebhookSignatureError } from '../core/errors.js';
 import { normalizeSecrets } from '../internal/secrets.js';
 import { verifyDirectRequestPaymentWebhook, type VerifiedDirectRequestPaymentWebhook } from './event.js';
-import type { VerifyWebhookOptions } from './signature.js';
+import { checkWebhookSignatureHeader, type VerifyWebhookOptions } from './signature.js';
+
+/** Options of {@link verifyDirectRequestPaymentWebhookRequest}. */
+export interface VerifyWebhookRequestOptions extends VerifyWebhookOptions {
+  /**
+   * Largest body read, in bytes. A larger `Content-Length` is refused before
+   * reading; a body without one is read only up to this size.
+   * @default 1048576 (1 MiB)
+   */
+  max_body_bytes?: number;
+}
+
+interface BodyReader {
+  read(): Promise<{ done: boolean; value?: Uint8Array }>;
+  cancel(reason?: unknown): Promise<void>;
+}
 
 /** The part of a Fetch API `Request` this module reads. */
-type RequestLike = Pick<Request, 'headers' | 'arrayBuffer' | 'bodyUsed'>;
+interface RequestLike {
+  headers: { get(name: string): string | null };
+  arrayBuffer(): Promise<ArrayBuffer>;
+  bodyUsed: boolean;
+  body?: { getReader(): unknown; cancel(reason?: unknown): Promise<void> } | null;
+}
+
+function tooLarge(max: number, declared?: number): SiglumeWebhookPayloadError {
+  const size = declared === undefined ? 'over' : `${declared} bytes (Content-Length), over`;
+  return new SiglumeWebhookPayloadError(
+    `The webhook body is ${size} max_body_bytes (${max} bytes); Siglume events are a few KB, so it was not read`,
+    { code: 'WEBHOOK_BODY_TOO_LARGE' },
+  );
+}
+
+function unreadable(req: RequestLike, cause?: unknown): SiglumeWebhookPayloadError {
+  return new SiglumeWebhookPayloadError(
+    req.bodyUsed
+      ? 'The request body was already read; verify the webhook before anything else reads the body (or pass a request.clone())'
+      : 'The request body could not be read',
+    { code: 'WEBHOOK_BODY_UNREADABLE', cause },
+  );
+}
+
+/** Tells the sender we will not read the body (frees a stream nobody will drain). */
+function release(req: RequestLike): void {
+  try {
+    req.body?.cancel().catch(() => {});
+  } catch {
+    // a locked or already-consumed stream: nothing to release
+  }
+}
+
+function maxBodyBytesOf(value: unknown): number {
+  if (value === undefined) return DEFAULT_MAX_WEBHOOK_BODY_BYTES;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new SiglumeValidationError('max_body_bytes', 'Invalid max_body_bytes: must be a positive integer number of bytes');
+  }
+  return value;
+}
+
+async function readCapped(req: RequestLike, max: number): Promise<Uint8Array> {
+  const body = req.body;
+  if (body === null) return new Uint8Array(0);
+  if (body === undefined || typeof body.getReader !== 'function') {
+    // A Request-like object without a body stream: read it whole, then apply the cap.
+    const bytes = new Uint8Array(await req.arrayBuffer());
+    if (bytes.length > max) throw tooLarge(max, bytes.length);
+    return bytes;
+  }
+  const reader = body.getReader() as BodyReader;
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (!value) continue;
+    total += value.length;
+    if (total > max) {
+      reader.cancel().catch(() => {});
+      throw tooLarge(max);
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
 
 /**
  * Verifies a webhook `Request` and returns its event. Consumes the request
  * body.
  *
+ * Order of checks: the secret and options; the `Siglume-Signature` header's
+ * presence, format and timestamp (no body byte is read before these pass);
+ * `Content-Length` against `max_body_bytes` (refused unread); the body, read
+ * up to `max_body_bytes`; then the signature and the event.
+ *
  * @param request - The incoming Fetch API `Request`, unread.
  * @param secret - The endpoint's signing secret (`whsec_...`), or several while rotating.
  * @throws {SiglumeWebhookSignatureError} `WEBHOOK_SIGNATURE_MISSING` when the request has no
- *   `Siglume-Signature` header, or any other verification failure.
- * @throws {SiglumeWebhookPayloadError} `WEBHOOK_BODY_UNREADABLE` when the body was already read,
- *   or the body is not a valid event.
+ *   `Siglume-Signature` header, `WEBHOOK_SIGNATURE_MALFORMED`, `WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE`,
+ *   or `WEBHOOK_SIGNATURE_MISMATCH`.
+ * @throws {SiglumeWebhookPayloadError} `WEBHOOK_BODY_TOO_LARGE` over `max_body_bytes`,
+ *   `WEBHOOK_BODY_UNREADABLE` when the body was already read, or when the body is not a valid event.
  * @example
- * // app/api/webhooks/siglume/route.ts (Next.js)
+ * // app/api/webhooks/siglume/route.ts (Next.js, Node or Edge runtime)
  * export async function POST(request: Request) {
  *   try {
  *     const { event } = await verifyDirectRequestPaymentWebhookRequest(request, process.env.SIGLUME_WEBHOOK_SECRET!);
@@ -37,31 +135,41 @@ type RequestLike = Pick<Request, 'headers' | 'arrayBuffer' | 'bodyUsed'>;
 export async function verifyDirectRequestPaymentWebhookRequest(
   request: Request,
   secret: string | readonly string[],
-  opts?: VerifyWebhookOptions,
+  opts?: VerifyWebhookRequestOptions,
 ): Promise<VerifiedDirectRequestPaymentWebhook> {
   const secrets = normalizeSecrets(secret);
-  const req = request as RequestLike | null | undefined;
+  const req = request as unknown as RequestLike | null | undefined;
   if (!req || typeof req.headers?.get !== 'function' || typeof req.arrayBuffer !== 'function') {
     throw new SiglumeValidationError('request', 'Invalid request: must be a Fetch API Request');
   }
+  const max = maxBodyBytesOf(opts?.max_body_bytes);
   const header = req.headers.get(WEBHOOK_SIGNATURE_HEADER);
-  // Checked before reading the body: a request without a signature is not worth buffering.
+  // A request without a signature is not worth buffering.
   if (header === null || header === '') {
     throw new SiglumeWebhookSignatureError(
       'The request has no Siglume-Signature header, so it cannot be verified as a Siglume webhook',
       { code: 'WEBHOOK_SIGNATURE_MISSING' },
     );
   }
-  let body: ArrayBuffer;
+  // Nor is one whose header cannot verify whatever the body says.
   try {
-    body = await req.arrayBuffer();
+    checkWebhookSignatureHeader(header, opts);
+  } catch (error) {
+    if (error instanceof SiglumeWebhookSignatureError) release(req);
+    throw error;
+  }
+  if (req.bodyUsed) throw unreadable(req);
+  const length = req.headers.get('content-length');
+  if (length !== null && /^\d+$/.test(length) && Number(length) > max) {
+    release(req);
+    throw tooLarge(max, Number(length));
+  }
+  let body: Uint8Array;
+  try {
+    body = await readCapped(req, max);
   } catch (cause) {
-    throw new SiglumeWebhookPayloadError(
-      req.bodyUsed
-        ? 'The request body was already read; verify the webhook before anything else reads the body (or pass a request.clone())'
-        : 'The request body could not be read',
-      { code: 'WEBHOOK_BODY_UNREADABLE', cause },
-    );
+    if (cause instanceof SiglumeWebhookPayloadError) throw cause;
+    throw unreadable(req, cause);
   }
   return verifyDirectRequestPaymentWebhook(secrets, body, header, opts);
 }

@@ -199,6 +199,36 @@ export async function buildWebhookSignatureHeader(
 }
 
 /**
+ * The checks of {@link verifyWebhookSignature} that need no body: the
+ * options, the header's format, and its timestamp against the tolerance.
+ * `verifyDirectRequestPaymentWebhookRequest` runs them before it reads a
+ * single body byte.
+ *
+ * @throws {SiglumeWebhookSignatureError} `WEBHOOK_SIGNATURE_MISSING`, `WEBHOOK_SIGNATURE_MALFORMED`
+ *   or `WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE`.
+ * @throws {SiglumeValidationError} for bad options.
+ * @internal
+ */
+export function checkWebhookSignatureHeader(
+  header: string | null | undefined,
+  opts: VerifyWebhookOptions | undefined,
+): ParsedWebhookSignatureHeader {
+  const tolerance = toleranceOf(opts?.tolerance_seconds);
+  const now = nowSeconds(opts?.now);
+  const parsed = parseWebhookSignatureHeader(header);
+  const skew = now - parsed.timestamp;
+  if (skew > tolerance || -skew > tolerance) {
+    const direction = skew > 0 ? `${Math.round(skew)} s in the past` : `${Math.round(-skew)} s in the future`;
+    throw signatureError(
+      'WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE',
+      `Webhook timestamp t=${parsed.timestamp_text} is ${direction} (tolerance ${tolerance} s): ` +
+        "a replayed delivery, or this server's clock is off",
+    );
+  }
+  return parsed;
+}
+
+/**
  * Verifies a delivery's `Siglume-Signature` header against the raw body.
  *
  * Passes when any `v1=` in the header matches the HMAC under any of the given
@@ -225,20 +255,8 @@ export async function verifyWebhookSignature(
 ): Promise<WebhookVerification> {
   const secrets = normalizeSecrets(secret);
   const body = rawBodyPart(rawBody);
-  const tolerance = toleranceOf(opts?.tolerance_seconds);
-  const now = nowSeconds(opts?.now);
-  const parsed = parseWebhookSignatureHeader(header);
-
-  // Checked before the HMAC: a stale or far-future delivery costs no hashing.
-  const skew = now - parsed.timestamp;
-  if (skew > tolerance || -skew > tolerance) {
-    const direction = skew > 0 ? `${Math.round(skew)} s in the past` : `${Math.round(-skew)} s in the future`;
-    throw signatureError(
-      'WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE',
-      `Webhook timestamp t=${parsed.timestamp_text} is ${direction} (tolerance ${tolerance} s): ` +
-        "a replayed delivery, or this server's clock is off",
-    );
-  }
+  // Checked before the HMAC: a malformed header or a stale or far-future delivery costs no hashing.
+  const parsed = checkWebhookSignatureHeader(header, opts);
 
   const prefix = `${parsed.timestamp_text}.`;
   const candidates = parsed.signatures;

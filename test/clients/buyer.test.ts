@@ -306,6 +306,9 @@ describe('DirectRequestPaymentClient', () => {
       ['an empty cursor', (c) => c.listBuyerSettlementBatches({ cursor: '' }), /Invalid cursor: must not be empty/],
       ['an unknown filter', (c) => c.getProviderMeteredSummary({ planType: 'micro' } as never), /unknown option "planType"/],
       ['an empty batch id', (c) => c.getProviderSettlementBatch(''), /Invalid settlement_batch_id: must not be empty/],
+      ['a ".." batch id', (c) => c.getProviderSettlementBatch('..'), /Invalid settlement_batch_id: must not be "\." or "\.\."/],
+      ['a "." requirement id', (c) => c.getPaymentRequirement('.'), /Invalid requirement_id: must not be "\." or "\.\."/],
+      ['a ".." requirement id to verify', (c) => c.verifyPaymentRequirement('..'), /Invalid requirement_id: must not be "\." or "\.\."/],
       ['a batch filter that is not allowed', (c) => c.getProviderSettlementBatch('sb_1', { limit: 1 } as never), /unknown option "limit"/],
     ];
 

@@ -381,6 +381,9 @@ describe('DirectRequestPaymentMerchantClient', () => {
       ['a string cap for prepareBillingMandate', (c) => c.prepareBillingMandate('shop_alpha', { max_amount_minor: '5' as never }), /Invalid max_amount_minor: .*positive safe integer/],
       ['currency EUR for prepareBillingMandate', (c) => c.prepareBillingMandate('shop_alpha', { billing_currency: 'EUR' }), /Invalid billing_currency/],
       ['an empty session id', (c) => c.getCheckoutSession(''), /Invalid session_id: must not be empty/],
+      // Percent-encoding keeps dot segments as they are; the URL parser would resolve them to the collection route.
+      ['a ".." session id', (c) => c.getCheckoutSession('..'), /Invalid session_id: must not be "\." or "\.\."/],
+      ['a "." session id', (c) => c.getCheckoutSession('.'), /Invalid session_id: must not be "\." or "\.\."/],
       ['an http callback URL', (c) => c.createWebhookSubscription({ callback_url: 'http://shop.example/h' }), /Invalid callback_url/],
       ['an empty event type list', (c) => c.createWebhookSubscription({ callback_url: 'https://shop.example/h', event_types: [] }), /Invalid event_types: must not be empty/],
       ['a malformed event type', (c) => c.createWebhookSubscription({ callback_url: 'https://shop.example/h', event_types: ['Direct Payment'] }), /Invalid event_types\[0\]/],

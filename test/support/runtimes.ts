@@ -33,6 +33,8 @@ export async function loadRuntimes(): Promise<Runtime[]> {
   proc.getBuiltinModule = undefined;
   try {
     const web = { name: 'webcrypto' as const, ...(await loadAll()) };
+    // The backend is chosen on first use; choose it while node:crypto is hidden.
+    web.crypto.getCryptoBackend();
     return [node, web];
   } finally {
     proc.getBuiltinModule = original;

@@ -89,6 +89,84 @@ describe.each(runtimes)('verifyDirectRequestPaymentWebhookRequest ($name backend
     });
   });
 
+  describe('when the delivery is oversized or cannot verify (nothing is buffered)', () => {
+    /** A body stream that counts how often it is pulled; it would produce `chunks` x 64 KiB. */
+    function countingBody(chunks: number) {
+      const stats = { pulls: 0, cancelled: false };
+      const stream = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          stats.pulls++;
+          if (stats.pulls > chunks) controller.close();
+          else controller.enqueue(new Uint8Array(64 * 1024).fill(0x20));
+        },
+        cancel() {
+          stats.cancelled = true;
+        },
+      }, { highWaterMark: 0 });
+      return { stream, stats };
+    }
+
+    function streamed(body: ReadableStream<Uint8Array>, headers: Record<string, string>): Request {
+      return new Request('http://127.0.0.1/webhooks/siglume', {
+        method: 'POST',
+        headers,
+        body,
+        duplex: 'half',
+      } as RequestInit);
+    }
+
+    it.each([
+      ['a malformed header', 'v1=abc', 'WEBHOOK_SIGNATURE_MALFORMED'],
+      ['a header without v1', `t=${T}`, 'WEBHOOK_SIGNATURE_MALFORMED'],
+      ['a stale timestamp', `t=${T - 3600},v1=${SIG}`, 'WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE'],
+    ])('rejects %s before reading a byte of a 4 GiB body', async (_what, header, code) => {
+      const { stream, stats } = countingBody(64 * 1024);
+      const err = await rejectionOf(verify(streamed(stream, { 'siglume-signature': header }), SECRET, { now: T }));
+      expect(err).toBeInstanceOf(SiglumeWebhookSignatureError);
+      expect(err.code).toBe(code);
+      expect(stats.pulls).toBe(0);
+    });
+
+    it('refuses a Content-Length over max_body_bytes unread', async () => {
+      const { stream, stats } = countingBody(64);
+      const req = streamed(stream, { 'siglume-signature': HEADER, 'content-length': String(4 * 1024 * 1024) });
+      const err = await rejectionOf(verify(req, SECRET, { now: T }));
+      expect(err).toBeInstanceOf(SiglumeWebhookPayloadError);
+      expect(err.code).toBe('WEBHOOK_BODY_TOO_LARGE');
+      expect(err.message).toContain('4194304 bytes');
+      expect(stats.pulls).toBe(0);
+    });
+
+    it('stops reading a body without Content-Length once it passes max_body_bytes', async () => {
+      const { stream, stats } = countingBody(64 * 1024);
+      const err = await rejectionOf(verify(streamed(stream, { 'siglume-signature': HEADER }), SECRET, { now: T, max_body_bytes: 200 * 1024 }));
+      expect(err).toBeInstanceOf(SiglumeWebhookPayloadError);
+      expect(err.code).toBe('WEBHOOK_BODY_TOO_LARGE');
+      // 64 KiB chunks: the fourth passes 200 KiB; reading stops there.
+      expect(stats.pulls).toBeLessThanOrEqual(5);
+      await expect.poll(() => stats.cancelled).toBe(true);
+    });
+
+    it('applies the 1 MiB default cap', async () => {
+      const { stream, stats } = countingBody(64 * 1024);
+      const err = await rejectionOf(verify(streamed(stream, { 'siglume-signature': HEADER }), SECRET, { now: T }));
+      expect(err.code).toBe('WEBHOOK_BODY_TOO_LARGE');
+      expect(stats.pulls).toBeLessThanOrEqual(18);
+    });
+
+    it('verifies a body exactly at max_body_bytes', async () => {
+      const bytes = new TextEncoder().encode(BODY);
+      const err = await verify(webhookRequest(bytes), SECRET, { now: T, max_body_bytes: bytes.length });
+      expect(err.event.id).toBe('evt_1');
+    });
+
+    it.each([0, -1, 1.5, '1000'])('rejects max_body_bytes %p naming the option', async (value) => {
+      const err = await rejectionOf(verify(webhookRequest(BODY), SECRET, { now: T, max_body_bytes: value as number }));
+      expect(err).toBeInstanceOf(SiglumeValidationError);
+      expect(err.field).toBe('max_body_bytes');
+    });
+  });
+
   describe('when called wrongly', () => {
     it('rejects a missing secret before touching the request', async () => {
       const req = webhookRequest(BODY);

@@ -1,0 +1,274 @@
+/**
+ * The one HTTP path, as a user of the SDK meets it: both senders (undici's
+ * `request`, and `fetch`) against real loopback servers. Redirects are never
+ * followed, and a response body is never read past `max_response_bytes`.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import * as undici from 'undici';
+import { SiglumeRedirectError, SiglumeResponseTooLargeError } from '../../src/core/errors.js';
+import { fetchSender, undiciSender, type Sender } from '../../src/core/sender.js';
+import { Transport } from '../../src/core/transport.js';
+import type { FetchLikeInit } from '../../src/core/transport-types.js';
+import { DirectRequestPaymentMerchantClient } from '../../src/clients/merchant.js';
+import type { UndiciLike } from '../../src/core/platform/types.js';
+
+type Route = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+interface Server {
+  base: string;
+  hits: string[];
+  /** Bytes the server managed to write for the last streamed body before the client hung up. */
+  streamed: { written: number; closedEarly: boolean };
+  route: Route;
+  close(): Promise<void>;
+}
+
+async function startServer(): Promise<Server> {
+  const state: Server = {
+    base: '',
+    hits: [],
+    streamed: { written: 0, closedEarly: false },
+    route: (_req, res) => res.end('{}'),
+    close: async () => {},
+  };
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      state.hits.push(`${req.method} ${req.url} ${body}`);
+      state.route(req, res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.close = async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  };
+  return state;
+}
+
+/** Streams `total` bytes of JSON-ish filler in 16 KiB chunks, without Content-Length, honouring backpressure. */
+function streamFiller(state: Server, total: number): Route {
+  return (_req, res) => {
+    state.streamed = { written: 0, closedEarly: false };
+    res.writeHead(200, { 'content-type': 'application/json' });
+    const chunk = Buffer.alloc(16 * 1024, 0x20);
+    res.on('close', () => {
+      if (!res.writableFinished) state.streamed.closedEarly = true;
+    });
+    const pump = () => {
+      while (state.streamed.written < total) {
+        state.streamed.written += chunk.length;
+        if (!res.write(chunk)) return void res.once('drain', pump);
+      }
+      res.end();
+    };
+    pump();
+  };
+}
+
+let api: Server;
+let elsewhere: Server;
+
+beforeAll(async () => {
+  api = await startServer();
+  elsewhere = await startServer();
+});
+afterAll(async () => {
+  await api.close();
+  await elsewhere.close();
+});
+beforeEach(() => {
+  api.hits = [];
+  elsewhere.hits = [];
+  elsewhere.route = (_req, res) => res.end('{"data":{"stolen":true}}');
+});
+
+function init(method: string, body?: string): FetchLikeInit {
+  return {
+    method,
+    headers: { Authorization: 'Bearer tok_do_not_forward', 'Content-Type': 'application/json' },
+    body,
+    signal: new AbortController().signal,
+    redirect: 'manual',
+  };
+}
+
+async function caught(promise: Promise<unknown>): Promise<any> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (error: unknown) => error,
+  );
+}
+
+const SENDERS: Array<[string, () => Sender]> = [
+  ['undici sender', () => undiciSender(undici as unknown as UndiciLike)],
+  ['fetch sender (global fetch)', () => fetchSender((url, i) => fetch(url, i))],
+];
+
+describe.each(SENDERS)('%s', (_name, make) => {
+  describe('when the server redirects', () => {
+    it.each([301, 302, 303, 307, 308])('throws SiglumeRedirectError for %i and never contacts the Location host', async (status) => {
+      api.route = (_req, res) => {
+        res.writeHead(status, { location: `${elsewhere.base}/v1/steal?token=1` });
+        res.end();
+      };
+      const err = await caught(make()(`${api.base}/v1/checkout-sessions`, init('POST', '{"amount_minor":4200}'), { max_response_bytes: 1024 }));
+      expect(err).toBeInstanceOf(SiglumeRedirectError);
+      expect(err.status).toBe(status);
+      expect(err.code).toBe('UNEXPECTED_REDIRECT');
+      expect(err.location_origin).toBe(elsewhere.base);
+      expect(err.message).toContain(`HTTP ${status}`);
+      expect(err.message).toContain(elsewhere.base);
+      expect(err.message).not.toContain('steal');
+      expect(elsewhere.hits).toEqual([]);
+      expect(api.hits).toHaveLength(1);
+    });
+
+    it('reports a redirect without a Location header with a null origin', async () => {
+      api.route = (_req, res) => {
+        res.writeHead(302);
+        res.end();
+      };
+      const err = await caught(make()(`${api.base}/v1/x`, init('GET'), { max_response_bytes: 1024 }));
+      expect(err).toBeInstanceOf(SiglumeRedirectError);
+      expect(err.location_origin).toBeNull();
+    });
+  });
+
+  describe('when the body is larger than max_response_bytes', () => {
+    it('refuses a Content-Length over the cap', async () => {
+      api.route = (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(5000) });
+        res.end('x'.repeat(5000));
+      };
+      const err = await caught(make()(`${api.base}/v1/x`, init('GET'), { max_response_bytes: 4096 }));
+      expect(err).toBeInstanceOf(SiglumeResponseTooLargeError);
+      expect(err.code).toBe('RESPONSE_TOO_LARGE');
+      expect(err.status).toBe(502);
+      expect(err.max_response_bytes).toBe(4096);
+      expect(err.data).toEqual({ http_status: 200, max_response_bytes: 4096 });
+    });
+
+    it('stops reading a streamed body at the cap instead of buffering all of it', async () => {
+      const total = 64 * 1024 * 1024;
+      api.route = streamFiller(api, total);
+      const err = await caught(make()(`${api.base}/v1/x`, init('GET'), { max_response_bytes: 64 * 1024 }));
+      expect(err).toBeInstanceOf(SiglumeResponseTooLargeError);
+      // The connection is dropped: the server could not finish its 64 MiB.
+      await expect.poll(() => api.streamed.closedEarly, { timeout: 5000 }).toBe(true);
+      expect(api.streamed.written).toBeLessThan(total / 4);
+    });
+
+    it('reads a body exactly at the cap', async () => {
+      const body = JSON.stringify({ data: 'y'.repeat(1000) });
+      api.route = (_req, res) => res.end(body);
+      const sent = await make()(`${api.base}/v1/x`, init('GET'), { max_response_bytes: body.length });
+      expect(sent.text).toBe(body);
+      expect(sent.status).toBe(200);
+    });
+
+    it('reads a chunked body under the cap in full', async () => {
+      api.route = (_req, res) => {
+        res.write('{"data":');
+        res.end('"ok"}');
+      };
+      expect((await make()(`${api.base}/v1/x`, init('GET'), { max_response_bytes: 1024 })).text).toBe('{"data":"ok"}');
+    });
+  });
+});
+
+describe('fetch sender', () => {
+  it('caps the decompressed size, not the compressed Content-Length', async () => {
+    const big = gzipSync(Buffer.alloc(8 * 1024 * 1024, 0x20));
+    api.route = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(big.length) });
+      res.end(big);
+    };
+    expect(big.length).toBeLessThan(64 * 1024);
+    const err = await caught(fetchSender((u, i) => fetch(u, i))(`${api.base}/v1/x`, init('GET'), { max_response_bytes: 64 * 1024 }));
+    expect(err).toBeInstanceOf(SiglumeResponseTooLargeError);
+  });
+
+  it('refuses a response that a custom fetch reached by following a redirect anyway', async () => {
+    const following = fetchSender(async (url, i) => {
+      const res = await fetch(url, { ...i, redirect: 'follow' });
+      return res;
+    });
+    api.route = (_req, res) => {
+      res.writeHead(307, { location: `${elsewhere.base}/v1/x` });
+      res.end();
+    };
+    const err = await caught(following(`${api.base}/v1/x`, init('GET'), { max_response_bytes: 1024 }));
+    expect(err).toBeInstanceOf(SiglumeRedirectError);
+    expect(err.location_origin).toBe(elsewhere.base);
+  });
+
+  it('applies the cap to a fetch double that has no body stream', async () => {
+    const double = fetchSender(async () => ({
+      status: 200,
+      headers: { get: () => null },
+      text: async () => 'z'.repeat(2000),
+    }));
+    expect(await caught(double('https://api.test/v1/x', init('GET'), { max_response_bytes: 1000 }))).toBeInstanceOf(
+      SiglumeResponseTooLargeError,
+    );
+  });
+});
+
+describe('Transport with a redirecting or oversized answer', () => {
+  it('sends redirect: "manual" to a custom fetch and does not retry the redirect', async () => {
+    const seen: FetchLikeInit[] = [];
+    api.route = (_req, res) => {
+      res.writeHead(307, { location: `${elsewhere.base}/v1/checkout-sessions` });
+      res.end();
+    };
+    const t = new Transport({
+      base_url: `${api.base}/v1`,
+      auth_token: 'tok_secret',
+      max_retries: 2,
+      fetch: (url, i) => {
+        seen.push(i);
+        return fetch(url, i);
+      },
+    });
+    const err = await caught(t.request({ method: 'POST', path: '/checkout-sessions', body: { amount_minor: 1 } }));
+    expect(err).toBeInstanceOf(SiglumeRedirectError);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.redirect).toBe('manual');
+    expect(elsewhere.hits).toEqual([]);
+  });
+
+  it('uses undici by default and does not retry an oversized body', async () => {
+    api.route = (_req, res) => {
+      res.writeHead(200, { 'content-length': '3000' });
+      res.end('a'.repeat(3000));
+    };
+    const t = new Transport({ base_url: `${api.base}/v1`, auth_token: 'tok_secret', max_retries: 2, max_response_bytes: 1000 });
+    const err = await caught(t.request({ method: 'GET', path: '/x' }));
+    expect(err).toBeInstanceOf(SiglumeResponseTooLargeError);
+    expect(api.hits).toHaveLength(1);
+  });
+});
+
+describe('max_response_bytes client option', () => {
+  it('applies to every call of the client', async () => {
+    api.route = (_req, res) => res.end(JSON.stringify({ data: { session_id: 'cs_1', status: 'open', note: 'n'.repeat(4000) } }));
+    const client = new DirectRequestPaymentMerchantClient({ base_url: `${api.base}/v1`, auth_token: 'tok_x', max_response_bytes: 2048 });
+    expect(await caught(client.getCheckoutSession('cs_1'))).toBeInstanceOf(SiglumeResponseTooLargeError);
+    const roomy = new DirectRequestPaymentMerchantClient({ base_url: `${api.base}/v1`, auth_token: 'tok_x' });
+    expect((await roomy.getCheckoutSession('cs_1')).status).toBe('open');
+  });
+
+  it.each([0, -1, 1.5, '1000'])('rejects %p naming the option', (value) => {
+    expect(() => new DirectRequestPaymentMerchantClient({ auth_token: 'tok_x', max_response_bytes: value as number })).toThrow(
+      /Invalid max_response_bytes: must be a positive integer number of bytes/,
+    );
+  });
+});
