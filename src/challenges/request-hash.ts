@@ -29,7 +29,8 @@ export interface DirectRequestPaymentRequestHashInput {
   challenge: string;
 }
 
-const requestHashInputSchema = z.object(
+// Built on first use (z.lazy), so importing the package builds nothing.
+const requestHashInputSchema = z.lazy(() => z.object(
   {
     merchant: challengeMerchantKeySchema,
     amount_minor: positiveSafeIntegerSchema,
@@ -37,7 +38,7 @@ const requestHashInputSchema = z.object(
     challenge: z.string({ error: 'must be a string' }).check(z.minLength(1, { error: 'must not be empty' })),
   },
   { error: 'must be an object with merchant, amount_minor, currency and challenge' },
-);
+));
 
 /**
  * Request hash v1.

@@ -46,13 +46,13 @@ export const DIRECT_PAYMENT_CONFIRMED_EVENT = 'direct_payment.confirmed';
 export const DIRECT_PAYMENT_SPENT_EVENT = 'direct_payment.spent';
 
 /** Event types a webhook subscription receives when none are given. */
-export const DEFAULT_WEBHOOK_EVENT_TYPES: readonly string[] = Object.freeze([
+export const DEFAULT_WEBHOOK_EVENT_TYPES: readonly string[] = /* @__PURE__ */ Object.freeze([
   DIRECT_PAYMENT_CONFIRMED_EVENT,
   DIRECT_PAYMENT_SPENT_EVENT,
 ]);
 
 /** Every event type a merchant endpoint may receive. */
-export const DIRECT_REQUEST_PAYMENT_EVENT_TYPES = Object.freeze([
+export const DIRECT_REQUEST_PAYMENT_EVENT_TYPES = /* @__PURE__ */ Object.freeze([
   DIRECT_PAYMENT_CONFIRMED_EVENT,
   DIRECT_PAYMENT_SPENT_EVENT,
   'subscription.created',
@@ -91,13 +91,13 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
 
 /** Supported fiat currencies and the stablecoin each settles in. */
-export const CURRENCY_TOKENS = Object.freeze({ JPY: 'JPYC', USD: 'USDC' } as const);
+export const CURRENCY_TOKENS = /* @__PURE__ */ Object.freeze({ JPY: 'JPYC', USD: 'USDC' } as const);
 
 /** Billing plans accepted by merchant setup. `free` is the legacy name of Launch. */
-export const BILLING_PLANS = Object.freeze(['launch', 'free', 'starter', 'growth', 'pro'] as const);
+export const BILLING_PLANS = /* @__PURE__ */ Object.freeze(['launch', 'free', 'starter', 'growth', 'pro'] as const);
 
 /** Recurring cadences: `monthly` (subscription) and `daily` (scheduled autopay tag). */
-export const RECURRING_CADENCES = Object.freeze(['monthly', 'daily'] as const);
+export const RECURRING_CADENCES = /* @__PURE__ */ Object.freeze(['monthly', 'daily'] as const);
 
 /** `api_version` of the webhook events this SDK version was written against. */
 export const DIRECT_REQUEST_PAYMENT_API_VERSION = '2026-06-11';

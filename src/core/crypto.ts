@@ -120,7 +120,7 @@ export function createNodeCryptoBackend(nodeCrypto?: NodeCrypto, nodeBuffer?: No
   };
 }
 
-const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const HEX: readonly string[] = /* @__PURE__ */ Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 function toHex(buf: ArrayBuffer): string {
   const bytes = new Uint8Array(buf);
@@ -129,7 +129,7 @@ function toHex(buf: ArrayBuffer): string {
   return out;
 }
 
-const encoder = new TextEncoder();
+const encoder = /* @__PURE__ */ new TextEncoder();
 
 function concatParts(parts: ReadonlyArray<CryptoInput>): Uint8Array {
   if (parts.length === 1) {

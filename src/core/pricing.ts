@@ -27,7 +27,7 @@ export type DirectRequestPaymentSettlementCadence = 'per_payment' | 'weekly' | '
 export type DirectRequestPaymentBillingPlan = 'launch' | 'free' | 'starter' | 'growth' | 'pro';
 
 /** Lowest amount (minor units) of each band, per currency. */
-export const PRICING_BAND_THRESHOLDS = Object.freeze({
+export const PRICING_BAND_THRESHOLDS = /* @__PURE__ */ Object.freeze({
   JPY: Object.freeze({ nano: 1, micro: 50, standard: 501 }),
   USD: Object.freeze({ nano: 1, micro: 31, standard: 301 }),
 } as const);
@@ -36,7 +36,7 @@ export const PRICING_BAND_THRESHOLDS = Object.freeze({
 export const SETTLEMENT_THRESHOLD_MINOR = 10_000;
 
 /** Standard fee rate per plan, in basis points (1.8% = 180). */
-export const STANDARD_FEE_BPS = Object.freeze({ launch: 180, free: 180, starter: 100, growth: 70, pro: 50 } as const);
+export const STANDARD_FEE_BPS = /* @__PURE__ */ Object.freeze({ launch: 180, free: 180, starter: 100, growth: 70, pro: 50 } as const);
 
 // Fees in thousandths of a minor unit, so Nano's sub-minor fees stay exact integers.
 const MILLI = 1000;

@@ -19,7 +19,7 @@ export const INITIAL_RETRY_DELAY_MS = 500;
 /** Largest backoff step. */
 export const MAX_RETRY_DELAY_MS = 8_000;
 
-const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
+const RETRYABLE_STATUSES = /* @__PURE__ */ new Set([429, 502, 503, 504]);
 
 /** What happened on one attempt, as far as retrying is concerned. */
 export type AttemptOutcome = { kind: 'connection_error' } | { kind: 'response'; status: number };

@@ -106,7 +106,7 @@ function declaredLength(value: string | null): number | null {
   return Number(value);
 }
 
-const decoder = new TextDecoder();
+const decoder = /* @__PURE__ */ new TextDecoder();
 
 /** Concatenates chunks and decodes them as UTF-8 (BOM stripped, invalid bytes replaced, as `Response.text()` does). */
 function decodeChunks(chunks: Uint8Array[], total: number): string {

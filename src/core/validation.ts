@@ -17,7 +17,7 @@ import * as z from 'zod/mini';
 import { BILLING_PLANS, CURRENCY_TOKENS, RECURRING_CADENCES } from './constants.js';
 import { SiglumeValidationError } from './errors.js';
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+const LOOPBACK_HOSTS = /* @__PURE__ */ new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** True for the hosts on which plain `http` is allowed (local development). */
 export function isLoopbackHost(hostname: string): boolean {

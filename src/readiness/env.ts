@@ -7,7 +7,7 @@ import { SiglumeValidationError } from '../core/errors.js';
 import type { ReadinessOptions } from './types.js';
 
 /** Environment variable of each readiness input. */
-export const READINESS_ENV = Object.freeze({
+export const READINESS_ENV = /* @__PURE__ */ Object.freeze({
   merchant: 'SIGLUME_DIRECT_PAYMENT_MERCHANT',
   shop_origin: 'SHOP_PUBLIC_ORIGIN',
   webhook_url: 'SHOP_WEBHOOK_URL',

@@ -16,6 +16,12 @@ import type { FetchLike } from '../core/transport-types.js';
 import { SiglumeValidationError } from '../core/errors.js';
 import { minimumStandardAmountMinor } from '../core/pricing.js';
 import { currencySchema, parseInput, positiveSafeIntegerSchema } from '../core/validation.js';
+// A static import: the package entry exports the client anyway, and a dynamic
+// import() here makes bundlers wrap the client's modules for lazy evaluation,
+// which defeats tree-shaking for every app that imports the package (a worker
+// verifying webhooks would carry the whole client). The client's schemas are
+// built on first use, so --no-api still pays almost nothing for it.
+import { DirectRequestPaymentMerchantClient } from '../clients/merchant.js';
 import { ACCOUNT_CHECKS } from './checks/account.js';
 import { CONFIG_CHECKS } from './checks/config.js';
 import { DELIVERY_CHECKS } from './checks/delivery.js';
@@ -35,13 +41,16 @@ import type {
 /** Default wait for the probe delivery. */
 export const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000;
 
-const ALL_CHECKS: readonly CheckDefinition[] = [
+// Built by a call marked pure: a spread at module level counts as a side
+// effect, which would keep every check in the bundle of an app that only
+// verifies webhooks.
+const ALL_CHECKS: readonly CheckDefinition[] = /* @__PURE__ */ (() => [
   ...CONFIG_CHECKS,
   ...ACCOUNT_CHECKS,
   ...SUBSCRIPTION_CHECKS,
   ...PROBE_CHECKS,
   ...DELIVERY_CHECKS,
-];
+])();
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -78,8 +87,6 @@ function validateTimeout(value: number | undefined): number {
 
 async function buildClient(options: ReadinessOptions, ctx: ReadinessContext): Promise<ReadinessMerchantClient> {
   if (options.client) return options.client;
-  // Loaded on first API check only, so --no-api never pays for the client and its schemas.
-  const { DirectRequestPaymentMerchantClient } = await import('../clients/merchant.js');
   // A readiness run makes a handful of requests, so connection pooling buys
   // nothing; Node's built-in fetch starts several times faster than loading
   // the undici package the client would otherwise use.

@@ -11,7 +11,7 @@ export type ReadinessCheckGroup = 'config' | 'account' | 'subscription' | 'probe
  * Every readiness check, in the order it runs. The names are stable: scripts
  * match on them in `--json` output and docs/readiness.md has one section each.
  */
-export const READINESS_CHECKS = Object.freeze([
+export const READINESS_CHECKS = /* @__PURE__ */ Object.freeze([
   { name: 'merchant_key', group: 'config' },
   { name: 'merchant_token', group: 'config' },
   { name: 'shop_origin', group: 'config' },
@@ -34,7 +34,9 @@ export const READINESS_CHECKS = Object.freeze([
 export type ReadinessCheckName = (typeof READINESS_CHECKS)[number]['name'];
 
 /** Every check name, in run order. */
-export const READINESS_CHECK_NAMES: readonly ReadinessCheckName[] = Object.freeze(READINESS_CHECKS.map((c) => c.name));
+export const READINESS_CHECK_NAMES: readonly ReadinessCheckName[] = /* @__PURE__ */ Object.freeze(
+  /* @__PURE__ */ READINESS_CHECKS.map((c) => c.name),
+);
 
 interface CheckResultBase {
   name: ReadinessCheckName;

@@ -48,7 +48,7 @@ export type DirectPaymentUnknownReason =
   | 'unknown_confirmation_shape';
 
 /** Every {@link DirectPaymentUnknownReason}, in the order the rules are checked. */
-export const DIRECT_PAYMENT_UNKNOWN_REASONS: readonly DirectPaymentUnknownReason[] = Object.freeze([
+export const DIRECT_PAYMENT_UNKNOWN_REASONS: readonly DirectPaymentUnknownReason[] = /* @__PURE__ */ Object.freeze([
   'not_direct_payment_confirmed',
   'unsupported_confirmation_mode',
   'invalid_metered_settlement_confirmation',

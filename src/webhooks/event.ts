@@ -38,7 +38,7 @@ export interface VerifiedDirectRequestPaymentWebhook {
 
 // Shared: constructing a TextDecoder per delivery is measurable on the hot path.
 // `fatal` turns invalid UTF-8 into an error instead of silently replacing bytes.
-const decoder = new TextDecoder('utf-8', { fatal: true });
+const decoder = /* @__PURE__ */ new TextDecoder('utf-8', { fatal: true });
 
 const REQUIRED_STRINGS = ['id', 'type', 'api_version', 'occurred_at'] as const;
 

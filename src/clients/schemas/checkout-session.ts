@@ -18,7 +18,7 @@ import {
   strictInput, lazySchema } from './common.js';
 
 /** Input of `createCheckoutSession`. */
-export const createCheckoutSessionInputSchema = lazySchema(() => strictInput({
+export const createCheckoutSessionInputSchema = /* @__PURE__ */ lazySchema(() => strictInput({
   merchant: merchantKeySchema,
   amount_minor: positiveSafeIntegerSchema,
   currency: currencySchema,
@@ -36,7 +36,7 @@ export const createCheckoutSessionInputSchema = lazySchema(() => strictInput({
 export type DirectRequestPaymentCheckoutSessionCreateInput = z.input<ReturnType<typeof createCheckoutSessionInputSchema>>;
 
 /** Answer of `createCheckoutSession`: redirect the buyer to `checkout_url`. */
-export const checkoutSessionCreateResponseSchema = lazySchema(() => z.looseObject({
+export const checkoutSessionCreateResponseSchema = /* @__PURE__ */ lazySchema(() => z.looseObject({
   checkout_url: requiredResponseString(),
   session_id: requiredResponseString(),
   challenge_hash: requiredResponseString(),
@@ -66,7 +66,7 @@ export type DirectRequestPaymentCheckoutSessionStatus =
  * where present. A session is `paid` only once settled; for fulfilment rely
  * on the signed `direct_payment.confirmed` webhook.
  */
-export const checkoutSessionSchema = lazySchema(() => z.looseObject({
+export const checkoutSessionSchema = /* @__PURE__ */ lazySchema(() => z.looseObject({
   session_id: optionalString(),
   status: z.custom<DirectRequestPaymentCheckoutSessionStatus>((v) => typeof v === 'string' && v.length > 0, {
     error: 'must be a non-empty string',

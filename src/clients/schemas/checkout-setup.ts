@@ -8,7 +8,7 @@ import { booleanInput, strictInput, textInput, lazyLoopbackSchema } from './comm
 import type { DirectRequestPaymentWebhookSubscription } from './webhook-subscription.js';
 
 /** Input of `setupCheckout`: everything `setupMerchant` takes, plus the steps to run. */
-export const setupCheckoutInputSchema = lazyLoopbackSchema((allowLoopbackHttp: boolean) =>
+export const setupCheckoutInputSchema = /* @__PURE__ */ lazyLoopbackSchema((allowLoopbackHttp: boolean) =>
   strictInput({
     ...setupMerchantInputSchema(allowLoopbackHttp).shape,
     prepare_billing_mandate: z._default(booleanInput(), true),

@@ -8,27 +8,27 @@ import * as z from 'zod/mini';
 import type { FetchLike } from '../../core/transport-types.js';
 import { strictInput, lazySchema } from './common.js';
 
-const nonNegativeInteger = lazySchema(() => z.custom<number>(
+const nonNegativeInteger = /* @__PURE__ */ lazySchema(() => z.custom<number>(
   (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0,
   { error: 'must be a non-negative integer' },
 ));
 
 // AbortSignal.timeout (used per attempt) fires at once for 0 and overflows past 2^31-1 ms.
-const timeoutMs = lazySchema(() => z.custom<number>(
+const timeoutMs = /* @__PURE__ */ lazySchema(() => z.custom<number>(
   (v) => typeof v === 'number' && Number.isSafeInteger(v) && v > 0 && v <= 2_147_483_647,
   { error: 'must be a positive integer number of milliseconds (at most 2147483647)' },
 ));
 
-const maxResponseBytes = lazySchema(() => z.custom<number>((v) => typeof v === 'number' && Number.isSafeInteger(v) && v > 0, {
+const maxResponseBytes = /* @__PURE__ */ lazySchema(() => z.custom<number>((v) => typeof v === 'number' && Number.isSafeInteger(v) && v > 0, {
   error: 'must be a positive integer number of bytes',
 }));
 
-const fetchFunction = lazySchema(() => z.custom<FetchLike>((v) => typeof v === 'function', {
+const fetchFunction = /* @__PURE__ */ lazySchema(() => z.custom<FetchLike>((v) => typeof v === 'function', {
   error: 'must be a fetch-compatible function',
 }));
 
 // Header values cannot carry control characters; fetch would throw a TypeError later.
-const headerValue = lazySchema(() =>
+const headerValue = /* @__PURE__ */ lazySchema(() =>
   z
     .string({ error: 'must be a string' })
     .check(
@@ -37,7 +37,7 @@ const headerValue = lazySchema(() =>
     ),
 );
 
-const abortSignal = lazySchema(() => z.custom<AbortSignal>(
+const abortSignal = /* @__PURE__ */ lazySchema(() => z.custom<AbortSignal>(
   (v) =>
     v !== null &&
     typeof v === 'object' &&
@@ -51,7 +51,7 @@ const abortSignal = lazySchema(() => z.custom<AbortSignal>(
  * `resolveBaseUrl` / `resolveAuthToken`). Strict, so a misspelt option such as
  * `baseUrl` fails instead of silently sending a sandbox token to production.
  */
-export const clientOptionsSchema = lazySchema(() => strictInput({
+export const clientOptionsSchema = /* @__PURE__ */ lazySchema(() => strictInput({
   base_url: z.optional(z.string({ error: 'must be a string URL' })),
   auth_token: z.optional(z.string({ error: 'must be a string' })),
   fetch: z.optional(fetchFunction()),
@@ -62,7 +62,7 @@ export const clientOptionsSchema = lazySchema(() => strictInput({
 }));
 
 /** Per-call options accepted as the last argument of every client method. */
-export const requestOptionsSchema = lazySchema(() => strictInput({
+export const requestOptionsSchema = /* @__PURE__ */ lazySchema(() => strictInput({
   idempotency_key: z.optional(
     z
       .string({ error: 'must be a string' })

@@ -52,10 +52,10 @@ export function strictInput<Shape extends z.core.$ZodShape>(shape: Shape) {
 }
 
 /** An optional boolean input. */
-export const booleanInput = lazySchema(() => z.boolean({ error: 'must be true or false' }));
+export const booleanInput = /* @__PURE__ */ lazySchema(() => z.boolean({ error: 'must be true or false' }));
 
 /** A positive, finite number of seconds (fractions allowed, e.g. a 0.5 s poll interval). */
-export const positiveSecondsInput = lazySchema(() =>
+export const positiveSecondsInput = /* @__PURE__ */ lazySchema(() =>
   z.custom<number>((v) => typeof v === 'number' && Number.isFinite(v) && v > 0, {
     error: 'must be a positive number of seconds',
   }),
@@ -76,19 +76,19 @@ export function textInput(max: number, options: { trim?: boolean } = {}) {
  * shops run on localhost during development. The buyer's browser follows
  * this URL, so a loopback address only ever points at the buyer's own machine.
  */
-export const returnUrlSchema = lazySchema(() => absoluteUrlSchema(true));
+export const returnUrlSchema = /* @__PURE__ */ lazySchema(() => absoluteUrlSchema(true));
 
 /** A string field of a response that may be absent or null. */
-export const optionalString = lazySchema(() => z.nullish(z.string()));
+export const optionalString = /* @__PURE__ */ lazySchema(() => z.nullish(z.string()));
 
 /** A numeric field of a response that may be absent or null. */
-export const optionalNumber = lazySchema(() => z.nullish(z.number()));
+export const optionalNumber = /* @__PURE__ */ lazySchema(() => z.nullish(z.number()));
 
 /** A boolean field of a response that may be absent or null. */
-export const optionalBoolean = lazySchema(() => z.nullish(z.boolean()));
+export const optionalBoolean = /* @__PURE__ */ lazySchema(() => z.nullish(z.boolean()));
 
 /** A non-empty string the SDK relies on in a response. */
-export const requiredResponseString = lazySchema(() =>
+export const requiredResponseString = /* @__PURE__ */ lazySchema(() =>
   z.string({ error: 'must be a non-empty string' }).check(z.minLength(1, { error: 'must be a non-empty string' })),
 );
 
@@ -97,7 +97,7 @@ export const requiredResponseString = lazySchema(() =>
  * `"0.2"` (Nano fees are below one minor unit). A JSON number is accepted and
  * turned into its decimal string, so callers always get a string.
  */
-export const decimalAmountSchema = lazySchema(() =>
+export const decimalAmountSchema = /* @__PURE__ */ lazySchema(() =>
   z.union(
     [
       z.string().check(z.regex(/^-?\d+(\.\d+)?$/)),
@@ -111,7 +111,7 @@ export const decimalAmountSchema = lazySchema(() =>
 );
 
 /** An optional decimal-string amount. */
-export const optionalDecimalAmount = lazySchema(() => z.nullish(decimalAmountSchema()));
+export const optionalDecimalAmount = /* @__PURE__ */ lazySchema(() => z.nullish(decimalAmountSchema()));
 
 function unwrapItems(value: unknown): unknown {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {

@@ -9,7 +9,7 @@ import {
 import { booleanInput, optionalString, strictInput, lazySchema } from './common.js';
 
 /** Options of the payload builders and of `executePaymentTransaction` / `executeAllowanceTransaction`. */
-export const executionOptionsSchema = lazySchema(() => strictInput({
+export const executionOptionsSchema = /* @__PURE__ */ lazySchema(() => strictInput({
   await_finality: z._default(booleanInput(), false),
   metadata: z.optional(jsonObjectSchema),
 }));
@@ -22,7 +22,7 @@ export const executionOptionsSchema = lazySchema(() => strictInput({
 export type DirectRequestPaymentExecutionOptions = z.input<ReturnType<typeof executionOptionsSchema>>;
 
 /** Body of `POST /market/web3/transactions/execute-prepared`. */
-export const preparedTransactionExecutionPayloadSchema = lazySchema(() => strictInput({
+export const preparedTransactionExecutionPayloadSchema = /* @__PURE__ */ lazySchema(() => strictInput({
   transaction_request: jsonObjectSchema,
   receipt_kind: nonEmptyStringSchema,
   reference_type: nonEmptyStringSchema,
@@ -46,7 +46,7 @@ export type DirectRequestPaymentExecutionPayload = z.output<ReturnType<typeof pr
 export type DirectRequestPaymentExecutionPayloadInput = z.input<ReturnType<typeof preparedTransactionExecutionPayloadSchema>>;
 
 /** Answer of `executePreparedTransaction`; fields below are typed when present. */
-export const transactionExecutionSchema = lazySchema(() => z.looseObject({
+export const transactionExecutionSchema = /* @__PURE__ */ lazySchema(() => z.looseObject({
   status: optionalString(),
   receipt_id: optionalString(),
   chain_receipt_id: optionalString(),

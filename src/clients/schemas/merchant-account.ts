@@ -30,7 +30,7 @@ const ALLOWED_CURRENCIES_SHAPE = 'must be an array of currencies such as ["JPY"]
  * both sent as the map. Each currency must map to its own token (JPY -> JPYC,
  * USD -> USDC).
  */
-export const allowedCurrenciesSchema = lazySchema(() => z.pipe(
+export const allowedCurrenciesSchema = /* @__PURE__ */ lazySchema(() => z.pipe(
   z.custom<readonly string[] | Readonly<Record<string, string>>>(),
   z.transform((value: readonly string[] | Readonly<Record<string, string>>, ctx): DirectRequestPaymentAllowedCurrencies => {
     const out: DirectRequestPaymentAllowedCurrencies = {};
@@ -65,7 +65,7 @@ export const allowedCurrenciesSchema = lazySchema(() => z.pipe(
  * base URL is loopback (the local sandbox), where the webhook URL may be
  * plain http on localhost.
  */
-export const setupMerchantInputSchema = lazyLoopbackSchema((allowLoopbackHttp: boolean) =>
+export const setupMerchantInputSchema = /* @__PURE__ */ lazyLoopbackSchema((allowLoopbackHttp: boolean) =>
   strictInput({
     merchant: merchantKeySchema,
     billing_plan: z._default(billingPlanSchema, 'launch'),
@@ -87,7 +87,7 @@ export const setupMerchantInputSchema = lazyLoopbackSchema((allowLoopbackHttp: b
 export type DirectRequestPaymentMerchantSetupInput = z.input<ReturnType<typeof setupMerchantInputSchema>>;
 
 /** Options of `prepareBillingMandate`. */
-export const prepareBillingMandateInputSchema = lazySchema(() => strictInput({
+export const prepareBillingMandateInputSchema = /* @__PURE__ */ lazySchema(() => strictInput({
   currency: z.optional(currencySchema),
   billing_currency: z.optional(currencySchema),
   max_amount_minor: z.optional(positiveSafeIntegerSchema),
@@ -104,7 +104,7 @@ export type DirectRequestPaymentBillingMandateInput = z.input<ReturnType<typeof 
  * A merchant account as the API returns it. Only the fields below are typed;
  * everything else the API sends is kept as is.
  */
-export const merchantAccountSchema = lazySchema(() => z.looseObject({
+export const merchantAccountSchema = /* @__PURE__ */ lazySchema(() => z.looseObject({
   merchant: optionalString(),
   display_name: optionalString(),
   status: optionalString(),
@@ -128,7 +128,7 @@ export type DirectRequestPaymentMerchantAccount = z.output<ReturnType<typeof mer
  * only when this call created it (`challenge_secret_created: true`); it is
  * never replayed by `getMerchant`.
  */
-export const merchantResponseSchema = lazySchema(() => z.looseObject({
+export const merchantResponseSchema = /* @__PURE__ */ lazySchema(() => z.looseObject({
   merchant_account: merchantAccountSchema(),
   challenge_secret: optionalString(),
   challenge_secret_created: optionalBoolean(),
@@ -146,7 +146,7 @@ export const merchantResponseSchema = lazySchema(() => z.looseObject({
 export type DirectRequestPaymentMerchantResponse = z.output<ReturnType<typeof merchantResponseSchema>>;
 
 /** Answer of `rotateChallengeSecret`: the new secret, shown this once. */
-export const challengeSecretRotationSchema = lazySchema(() => z.looseObject({
+export const challengeSecretRotationSchema = /* @__PURE__ */ lazySchema(() => z.looseObject({
   challenge_secret: requiredResponseString(),
   merchant_account: z.optional(merchantAccountSchema()),
 }));
@@ -159,7 +159,7 @@ export const challengeSecretRotationSchema = lazySchema(() => z.looseObject({
 export type DirectRequestPaymentChallengeSecretRotation = z.output<ReturnType<typeof challengeSecretRotationSchema>>;
 
 /** Answer of `prepareBillingMandate`. */
-export const billingMandateResponseSchema = lazySchema(() => z.looseObject({
+export const billingMandateResponseSchema = /* @__PURE__ */ lazySchema(() => z.looseObject({
   billing_mandate_id: optionalString(),
   status: optionalString(),
   merchant_account: z.optional(merchantAccountSchema()),

@@ -12,7 +12,7 @@ import {
 import { optionalDecimalAmount, optionalNumber, optionalString, pageSchema, strictInput, lazySchema } from './common.js';
 
 /** Metered plan type: `micro` or `nano`, case-insensitive in, lower-case out. */
-export const planTypeSchema = lazySchema(() => z.pipe(
+export const planTypeSchema = /* @__PURE__ */ lazySchema(() => z.pipe(
   z.string({ error: 'must be "micro" or "nano"' }).check(z.toLowerCase()),
   z.enum(['micro', 'nano'], { error: 'must be "micro" or "nano"' }),
 ));
@@ -22,7 +22,7 @@ export const planTypeSchema = lazySchema(() => z.pipe(
  * plan_type, token_symbol, status, listing_id, capability_key, limit, cursor;
  * absent ones are left out.
  */
-export const meteredQuerySchema = lazySchema(() => strictInput({
+export const meteredQuerySchema = /* @__PURE__ */ lazySchema(() => strictInput({
   plan_type: z.optional(planTypeSchema()),
   token_symbol: z.optional(tokenSymbolSchema),
   status: z.optional(nonEmptyStringSchema),
@@ -40,7 +40,7 @@ export const meteredQuerySchema = lazySchema(() => strictInput({
 export type DirectRequestPaymentMeteredQuery = z.input<ReturnType<typeof meteredQuerySchema>>;
 
 /** Filters of `getProviderSettlementBatch`, sent in this order. */
-export const settlementBatchQuerySchema = lazySchema(() => strictInput({
+export const settlementBatchQuerySchema = /* @__PURE__ */ lazySchema(() => strictInput({
   listing_id: z.optional(nonEmptyStringSchema),
   capability_key: z.optional(nonEmptyStringSchema),
 }));
@@ -53,7 +53,7 @@ export const settlementBatchQuerySchema = lazySchema(() => strictInput({
 export type DirectRequestPaymentSettlementBatchQuery = z.input<ReturnType<typeof settlementBatchQuerySchema>>;
 
 /** A buyer's or provider's metered totals. Amounts are decimal strings. */
-export const meteredSummarySchema = lazySchema(() => z.looseObject({
+export const meteredSummarySchema = /* @__PURE__ */ lazySchema(() => z.looseObject({
   plan_type: optionalString(),
   token_symbol: optionalString(),
   currency: optionalString(),
@@ -75,7 +75,7 @@ export const meteredSummarySchema = lazySchema(() => z.looseObject({
 export type DirectRequestPaymentMeteredSummary = z.output<ReturnType<typeof meteredSummarySchema>>;
 
 /** One accepted Micro / Nano payment. Amounts are decimal strings. */
-export const usageEventSchema = lazySchema(() => z.looseObject({
+export const usageEventSchema = /* @__PURE__ */ lazySchema(() => z.looseObject({
   usage_event_id: optionalString(),
   id: optionalString(),
   requirement_id: optionalString(),
@@ -104,7 +104,7 @@ export const usageEventSchema = lazySchema(() => z.looseObject({
 export type DirectRequestPaymentUsageEvent = z.output<ReturnType<typeof usageEventSchema>>;
 
 /** An aggregate on-chain settlement of usage events. Amounts are decimal strings. */
-export const settlementBatchSchema = lazySchema(() => z.looseObject({
+export const settlementBatchSchema = /* @__PURE__ */ lazySchema(() => z.looseObject({
   settlement_batch_id: optionalString(),
   id: optionalString(),
   plan_type: optionalString(),
@@ -135,7 +135,7 @@ export const settlementBatchSchema = lazySchema(() => z.looseObject({
 export type DirectRequestPaymentSettlementBatch = z.output<ReturnType<typeof settlementBatchSchema>>;
 
 /** A page of usage events. */
-export const usageEventPageSchema = lazySchema(() => pageSchema(usageEventSchema()));
+export const usageEventPageSchema = /* @__PURE__ */ lazySchema(() => pageSchema(usageEventSchema()));
 /**
  * A page of usage events.
  *
@@ -144,7 +144,7 @@ export const usageEventPageSchema = lazySchema(() => pageSchema(usageEventSchema
 export type DirectRequestPaymentUsageEventList = z.output<ReturnType<typeof usageEventPageSchema>>;
 
 /** A page of settlement batches. */
-export const settlementBatchPageSchema = lazySchema(() => pageSchema(settlementBatchSchema()));
+export const settlementBatchPageSchema = /* @__PURE__ */ lazySchema(() => pageSchema(settlementBatchSchema()));
 /**
  * A page of settlement batches.
  *

@@ -15,14 +15,14 @@ import { booleanInput, optionalBoolean, optionalNumber, optionalString, positive
 import { splitChallenge } from '../../internal/challenge-input.js';
 
 /** A challenge string `<scheme>:<nonce>:<signature>` as created by the merchant. */
-export const challengeStringSchema = lazySchema(() =>
+export const challengeStringSchema = /* @__PURE__ */ lazySchema(() =>
   z
     .string({ error: 'must be a string' })
     .check(z.refine((s) => splitChallenge(s) !== null, { error: 'must be a challenge string "<scheme>:<nonce>:<signature>"' })),
 );
 
 /** Input of `createPaymentRequirement`; `token_symbol`, when given, must match the currency. */
-export const createPaymentRequirementInputSchema = lazySchema(() => strictInput({
+export const createPaymentRequirementInputSchema = /* @__PURE__ */ lazySchema(() => strictInput({
   merchant: challengeMerchantKeySchema,
   amount_minor: positiveSafeIntegerSchema,
   currency: currencySchema,
@@ -50,7 +50,7 @@ export const createPaymentRequirementInputSchema = lazySchema(() => strictInput(
 export type DirectRequestPaymentRequirementCreateInput = z.input<ReturnType<typeof createPaymentRequirementInputSchema>>;
 
 /** Options of `verifyPaymentRequirement`. */
-export const verifyPaymentRequirementInputSchema = lazySchema(() => strictInput({
+export const verifyPaymentRequirementInputSchema = /* @__PURE__ */ lazySchema(() => strictInput({
   receipt_id: z.optional(nonEmptyStringSchema),
   chain_receipt_id: z.optional(nonEmptyStringSchema),
   await_finality: z.optional(booleanInput()),
@@ -66,14 +66,14 @@ export const verifyPaymentRequirementInputSchema = lazySchema(() => strictInput(
  */
 export type DirectRequestPaymentRequirementVerifyInput = z.input<ReturnType<typeof verifyPaymentRequirementInputSchema>>;
 
-const preparedTransaction = lazySchema(() => z.nullish(z.record(z.string(), z.unknown())));
+const preparedTransaction = /* @__PURE__ */ lazySchema(() => z.nullish(z.record(z.string(), z.unknown())));
 
 /**
  * A payment requirement. `requirement_id` is required; `transaction_request`
  * (the prepared payment) and `approve_transaction_request` (the prepared
  * allowance, when the buyer must approve first) feed the execution payloads.
  */
-export const paymentRequirementSchema = lazySchema(() => z.looseObject({
+export const paymentRequirementSchema = /* @__PURE__ */ lazySchema(() => z.looseObject({
   requirement_id: requiredResponseString(),
   status: optionalString(),
   mode: optionalString(),
@@ -99,7 +99,7 @@ export const paymentRequirementSchema = lazySchema(() => z.looseObject({
 export type DirectRequestPaymentRequirement = z.output<ReturnType<typeof paymentRequirementSchema>>;
 
 /** Answer of `verifyPaymentRequirement`; its shape follows the API, fields below are typed when present. */
-export const requirementVerificationSchema = lazySchema(() => z.looseObject({
+export const requirementVerificationSchema = /* @__PURE__ */ lazySchema(() => z.looseObject({
   requirement_id: optionalString(),
   status: optionalString(),
   verified: optionalBoolean(),

@@ -11,7 +11,7 @@ import { arrayOrItemsSchema, optionalNumber, optionalString, requiredResponseStr
 import { eventTypeSchema } from './webhook-subscription.js';
 
 /** Input of `queueWebhookTestDelivery`. */
-export const queueWebhookTestDeliveryInputSchema = lazySchema(() => strictInput({
+export const queueWebhookTestDeliveryInputSchema = /* @__PURE__ */ lazySchema(() => strictInput({
   event_type: eventTypeSchema(),
   data: z.optional(jsonObjectSchema),
   subscription_ids: z.optional(
@@ -29,7 +29,7 @@ export const queueWebhookTestDeliveryInputSchema = lazySchema(() => strictInput(
 export type DirectRequestPaymentWebhookTestDeliveryInput = z.input<ReturnType<typeof queueWebhookTestDeliveryInputSchema>>;
 
 /** Answer of `queueWebhookTestDelivery`: `event.id` identifies the deliveries to poll for. */
-export const webhookTestDeliverySchema = lazySchema(() => z.looseObject({
+export const webhookTestDeliverySchema = /* @__PURE__ */ lazySchema(() => z.looseObject({
   event: z.looseObject({
     id: requiredResponseString(),
     type: optionalString(),
@@ -47,7 +47,7 @@ export type DirectRequestPaymentWebhookTestDelivery = z.output<ReturnType<typeof
 export type DirectRequestPaymentWebhookDeliveryStatus = 'queued' | 'delivered' | 'failed' | (string & {});
 
 /** Filters of `listWebhookDeliveries`, sent in this order. */
-export const listWebhookDeliveriesInputSchema = lazySchema(() => strictInput({
+export const listWebhookDeliveriesInputSchema = /* @__PURE__ */ lazySchema(() => strictInput({
   subscription_id: z.optional(nonEmptyStringSchema),
   event_type: z.optional(eventTypeSchema()),
   status: z.optional(
@@ -66,7 +66,7 @@ export const listWebhookDeliveriesInputSchema = lazySchema(() => strictInput({
 export type DirectRequestPaymentWebhookDeliveryQuery = z.input<ReturnType<typeof listWebhookDeliveriesInputSchema>>;
 
 /** One delivery attempt record. */
-export const webhookDeliverySchema = lazySchema(() => z.looseObject({
+export const webhookDeliverySchema = /* @__PURE__ */ lazySchema(() => z.looseObject({
   id: optionalString(),
   subscription_id: optionalString(),
   event_id: optionalString(),
@@ -85,4 +85,4 @@ export const webhookDeliverySchema = lazySchema(() => z.looseObject({
 export type DirectRequestPaymentWebhookDelivery = z.output<ReturnType<typeof webhookDeliverySchema>>;
 
 /** Answer of `listWebhookDeliveries`: a bare array or `{ items }`, returned as an array. */
-export const webhookDeliveryListSchema = lazySchema(() => arrayOrItemsSchema(webhookDeliverySchema()));
+export const webhookDeliveryListSchema = /* @__PURE__ */ lazySchema(() => arrayOrItemsSchema(webhookDeliverySchema()));

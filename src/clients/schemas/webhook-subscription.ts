@@ -11,20 +11,20 @@ import {
 import { arrayOrItemsSchema, optionalString, strictInput, textInput, lazySchema, lazyLoopbackSchema } from './common.js';
 
 /** An event type name such as `direct_payment.confirmed`. */
-export const eventTypeSchema = lazySchema(() =>
+export const eventTypeSchema = /* @__PURE__ */ lazySchema(() =>
   z
     .string({ error: 'must be a string' })
     .check(z.regex(/^[a-z0-9_]+(\.[a-z0-9_]+)*$/, { error: 'must be an event type such as "direct_payment.confirmed"' })),
 );
 
 /** Event types of a subscription: non-empty, de-duplicated in order. */
-export const eventTypesSchema = lazySchema(() => z.pipe(
+export const eventTypesSchema = /* @__PURE__ */ lazySchema(() => z.pipe(
   z.array(eventTypeSchema(), { error: 'must be an array of event types' }).check(z.minLength(1, { error: 'must not be empty' })),
   z.transform((types: string[]) => [...new Set(types)]),
 ));
 
 /** Input of `createWebhookSubscription` (see {@link absoluteUrlSchema} for the loopback rule). */
-export const createWebhookSubscriptionInputSchema = lazyLoopbackSchema((allowLoopbackHttp: boolean) =>
+export const createWebhookSubscriptionInputSchema = /* @__PURE__ */ lazyLoopbackSchema((allowLoopbackHttp: boolean) =>
   strictInput({
     callback_url: absoluteUrlSchema(allowLoopbackHttp),
     event_types: z._default(eventTypesSchema(), () => [...DEFAULT_WEBHOOK_EVENT_TYPES]),
@@ -42,7 +42,7 @@ export type DirectRequestPaymentWebhookSubscriptionCreateInput = z.input<
   ReturnType<typeof createWebhookSubscriptionInputSchema>
 >;
 
-const webhookSubscriptionFields = lazySchema(() => z.looseObject({
+const webhookSubscriptionFields = /* @__PURE__ */ lazySchema(() => z.looseObject({
   id: optionalString(),
   webhook_subscription_id: optionalString(),
   subscription_id: optionalString(),
@@ -60,7 +60,7 @@ const webhookSubscriptionFields = lazySchema(() => z.looseObject({
  * `signing_secret` (`whsec_…`) is present only in the answer to creation or
  * rotation; lists carry `signing_secret_hint`, a suffix of the secret.
  */
-export const webhookSubscriptionSchema = lazySchema(() => z.pipe(
+export const webhookSubscriptionSchema = /* @__PURE__ */ lazySchema(() => z.pipe(
   webhookSubscriptionFields(),
   z.transform((sub: z.output<ReturnType<typeof webhookSubscriptionFields>>, ctx) => {
     const id = sub.id || sub.webhook_subscription_id || sub.subscription_id;
@@ -77,4 +77,4 @@ export const webhookSubscriptionSchema = lazySchema(() => z.pipe(
 export type DirectRequestPaymentWebhookSubscription = z.output<ReturnType<typeof webhookSubscriptionSchema>>;
 
 /** Answer of `listWebhookSubscriptions`: a bare array or `{ items }`, returned as an array. */
-export const webhookSubscriptionListSchema = lazySchema(() => arrayOrItemsSchema(webhookSubscriptionSchema()));
+export const webhookSubscriptionListSchema = /* @__PURE__ */ lazySchema(() => arrayOrItemsSchema(webhookSubscriptionSchema()));

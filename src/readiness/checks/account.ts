@@ -15,7 +15,7 @@ import {
 } from '../context.js';
 
 // Statuses that mean "open for business"; anything else is worth a warning.
-const ACTIVE_LIKE = new Set(['active', 'enabled', 'ready', 'live', 'approved', 'verified', 'ok']);
+const ACTIVE_LIKE = /* @__PURE__ */ new Set(['active', 'enabled', 'ready', 'live', 'approved', 'verified', 'ok']);
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
