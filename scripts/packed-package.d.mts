@@ -8,7 +8,6 @@ export declare function packedPackage(root: string): Promise<{
 }>;
 export declare function bundleWorker(
   consumerDir: string,
-  name: string,
-  source: string,
-  options?: { conditions?: string[]; minify?: boolean; format?: 'esm' | 'iife' },
+  source: { files: Record<string, string>; entry: string },
+  options?: { conditions?: string[]; minify?: boolean; format?: 'esm' | 'iife'; nodePaths?: string[] },
 ): Promise<{ code: string; bytes: number; gzipBytes: number; inputs: Record<string, number> }>;

@@ -70,37 +70,43 @@ export async function packedPackage(root) {
 }
 
 /**
- * Bundles `source` (an ES module importing the package) as a worker would be
- * bundled: esbuild, `--bundle --minify --platform=browser --format=esm`,
- * the given conditions, no externals. Throws with esbuild's messages when the
- * bundle does not build (e.g. a `node:` import reached).
+ * Bundles worker code that imports the package, as a worker would be
+ * bundled: esbuild, `--bundle --minify --platform=browser --format=esm`, the
+ * given conditions, no externals. The files are written to a private
+ * directory inside `consumerDir` (so the installed package resolves) and
+ * removed afterwards. Throws with esbuild's messages when the bundle does not
+ * build (e.g. a `node:` import is reached).
  *
  * @param {string} consumerDir directory the package is installed in
- * @param {string} name file name of the entry, written into consumerDir
- * @param {string} source entry source code
- * @param {{ conditions?: string[], minify?: boolean, format?: 'esm' | 'iife' }} [options]
+ * @param {{ files: Record<string, string>, entry: string }} source file name -> source, and the entry's name
+ * @param {{ conditions?: string[], minify?: boolean, format?: 'esm' | 'iife', nodePaths?: string[] }} [options]
+ *   nodePaths: extra directories to resolve other packages from (e.g. hono from this repo's node_modules)
  * @returns {Promise<{ code: string, bytes: number, gzipBytes: number, inputs: Record<string, number> }>}
  */
-export async function bundleWorker(consumerDir, name, source, options = {}) {
+export async function bundleWorker(consumerDir, source, options = {}) {
   const esbuild = await import('esbuild');
-  const entry = join(consumerDir, name);
-  mkdirSync(consumerDir, { recursive: true });
-  writeFileSync(entry, source);
-  const result = await esbuild.build({
-    entryPoints: [entry],
-    absWorkingDir: consumerDir,
-    bundle: true,
-    write: false,
-    minify: options.minify ?? true,
-    platform: 'browser',
-    format: options.format ?? 'esm',
-    target: 'es2022',
-    conditions: options.conditions ?? WORKER_CONDITIONS,
-    metafile: true,
-    logLevel: 'silent',
-  });
-  const code = result.outputFiles[0].text;
-  const output = Object.values(result.metafile.outputs)[0];
-  const inputs = Object.fromEntries(Object.entries(output.inputs).map(([k, v]) => [k, v.bytesInOutput]));
-  return { code, bytes: Buffer.byteLength(code), gzipBytes: gzipSync(code, { level: 9 }).length, inputs };
+  const dir = mkdtempSync(join(consumerDir, 'bundle-'));
+  try {
+    for (const [name, text] of Object.entries(source.files)) writeFileSync(join(dir, name), text);
+    const result = await esbuild.build({
+      entryPoints: [join(dir, source.entry)],
+      absWorkingDir: dir,
+      bundle: true,
+      write: false,
+      minify: options.minify ?? true,
+      platform: 'browser',
+      format: options.format ?? 'esm',
+      target: 'es2022',
+      conditions: options.conditions ?? WORKER_CONDITIONS,
+      nodePaths: options.nodePaths ?? [],
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const code = result.outputFiles[0].text;
+    const output = Object.values(result.metafile.outputs)[0];
+    const inputs = Object.fromEntries(Object.entries(output.inputs).map(([k, v]) => [k, v.bytesInOutput]));
+    return { code, bytes: Buffer.byteLength(code), gzipBytes: gzipSync(code, { level: 9 }).length, inputs };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
