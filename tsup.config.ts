@@ -4,7 +4,7 @@ import { defineConfig, type Options } from 'tsup';
 // package.json `exports` map promises. The CLI is ESM only (bin/siglume-sdrp.mjs
 // imports it) and needs no type declarations.
 //
-// - `zod/mini` is bundled (and tree-shaken): a worker or edge bundle then
+// - `zod/mini` (and `zod/v4/core`, the same files it is built on) is bundled (and tree-shaken): a worker or edge bundle then
 //   carries only the few KB of zod the schemas use, and Node does not walk
 //   zod's ~70-module graph at import time. Classic `zod` (still used by the
 //   Node-only sandbox) stays an external dependency.
@@ -23,7 +23,7 @@ const shared: Options = {
   treeshake: true,
   sourcemap: false,
   external: ['undici', 'commander', 'picocolors', /^zod$/, '#platform'],
-  noExternal: [/^zod\/mini$/],
+  noExternal: [/^zod\/mini$/, /^zod\/v4\/core$/],
 };
 
 export default defineConfig([

@@ -16,6 +16,11 @@
  * - **Response bodies are capped** at `max_response_bytes`: `Content-Length`
  *   is checked before reading, and reading stops at the cap otherwise, with a
  *   {@link SiglumeResponseTooLargeError}.
+ * - **Every attempt has a deadline** (`timeout_ms`, headers and body
+ *   included) and follows the caller's `AbortSignal`: a
+ *   {@link SiglumeTimeoutError} or a `REQUEST_ABORTED`
+ *   {@link SiglumeConnectionError}, never a bare `AbortError`. Any other
+ *   failure to get a response is rethrown as it came (the caller words it).
  *
  * Which sender Node gets is decided by the `#platform` import (package.json
  * `imports`): under the `node` condition it loads undici lazily, on the first
@@ -27,8 +32,13 @@
  */
 import { loadUndici } from '#platform';
 import type { UndiciLike, UndiciResponse } from './platform/types.js';
-import { SiglumeRedirectError, SiglumeResponseTooLargeError } from './errors.js';
-import type { FetchLike, FetchLikeInit, FetchLikeResponse } from './transport-types.js';
+import {
+  SiglumeConnectionError,
+  SiglumeRedirectError,
+  SiglumeResponseTooLargeError,
+  SiglumeTimeoutError,
+} from './errors.js';
+import type { FetchLike, FetchLikeResponse } from './transport-types.js';
 
 /** The response fields the transport reads, with the body already read. */
 export interface SentResponse {
@@ -38,18 +48,101 @@ export interface SentResponse {
   text: string;
 }
 
-/** Limits a sender enforces on one request. */
+/** What is sent: the body is already serialized. */
+export interface SendInit {
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/** Limits a sender enforces on one attempt. */
 export interface SendLimits {
   /** Largest response body read, in bytes; a larger one is a {@link SiglumeResponseTooLargeError}. */
   max_response_bytes: number;
+  /** Deadline of the attempt in milliseconds, response body included. */
+  timeout_ms: number;
+  /** The caller's signal: aborting it stops the attempt with a `REQUEST_ABORTED` error. */
+  signal?: AbortSignal;
 }
 
 /**
- * Sends one attempt. Rejects with a connection-level error when no HTTP
- * response arrived, with {@link SiglumeRedirectError} for a 3xx and with
- * {@link SiglumeResponseTooLargeError} for a body over the cap.
+ * Sends one attempt. Rejects with {@link SiglumeTimeoutError} after
+ * `timeout_ms`, with a `REQUEST_ABORTED` {@link SiglumeConnectionError} when
+ * the caller aborts, with {@link SiglumeRedirectError} for a 3xx, with
+ * {@link SiglumeResponseTooLargeError} for a body over the cap, and with the
+ * underlying error when no HTTP response arrived.
  */
-export type Sender = (url: string, init: FetchLikeInit, limits: SendLimits) => Promise<SentResponse>;
+export type Sender = (url: string, init: SendInit, limits: SendLimits) => Promise<SentResponse>;
+
+/** The error for an attempt (or a wait between attempts) the caller aborted. */
+export function abortedError(cause: unknown): SiglumeConnectionError {
+  return new SiglumeConnectionError('The request was aborted by the caller.', { code: 'REQUEST_ABORTED', cause });
+}
+
+/**
+ * Abort plumbing for one attempt: a timer for the deadline and a listener on
+ * the caller's signal, both fired into `abort`. `settle` maps what the
+ * attempt threw to the typed error when the deadline or the caller caused it.
+ */
+function deadline(limits: SendLimits, abort: (reason: unknown) => void) {
+  const user = limits.signal;
+  let timedOut = false;
+  // One cleared timer per attempt: AbortSignal.timeout() costs about 20x more
+  // and leaves its timer running; undici's own headers/body timeouts only fire
+  // to the nearest second and do not bound the whole attempt.
+  const timer = setTimeout(() => {
+    timedOut = true;
+    abort(undefined);
+  }, limits.timeout_ms);
+  const onAbort = () => abort(user!.reason);
+  user?.addEventListener('abort', onAbort, { once: true });
+  return {
+    settle(error: unknown): unknown {
+      if (user?.aborted) return abortedError(error);
+      if (timedOut) return new SiglumeTimeoutError(limits.timeout_ms, { cause: error });
+      return error;
+    },
+    done(): void {
+      clearTimeout(timer);
+      user?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+/**
+ * The abort signal handed to undici: undici accepts an EventEmitter-style
+ * object, which costs a fraction of an `AbortController` plus an EventTarget
+ * listener. That is measurable per request when the SDK sends one call at a
+ * time.
+ */
+class UndiciAbort {
+  aborted = false;
+  reason: unknown = undefined;
+  #listener: (() => void) | null = null;
+
+  on(_event: 'abort', listener: () => void): this {
+    this.#listener = listener;
+    return this;
+  }
+
+  once(event: 'abort', listener: () => void): this {
+    return this.on(event, listener);
+  }
+
+  removeListener(): this {
+    this.#listener = null;
+    return this;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    const listener = this.#listener;
+    this.#listener = null;
+    listener?.();
+  }
+}
 
 /** Reads a header case-insensitively from undici's lower-cased header object. */
 type HeaderReader = (name: string) => string | null;
@@ -155,8 +248,9 @@ function discard(res: FetchLikeResponse): void {
  * {@link SiglumeRedirectError}.
  */
 export function fetchSender(fetchFn: FetchLike): Sender {
-  return async (url, init, limits) => {
-    const res = await fetchFn(url, init);
+  const send = async (url: string, init: SendInit, limits: SendLimits, signal: AbortSignal): Promise<SentResponse> => {
+    // A fresh headers object per call: a custom fetch may keep or change what it is given.
+    const res = await fetchFn(url, { method: init.method, headers: { ...init.headers }, body: init.body, signal, redirect: 'manual' });
     const header: HeaderReader = (name) => res.headers.get(name);
     const status = res.status;
     if ((status >= 300 && status < 400) || res.type === 'opaqueredirect') {
@@ -192,6 +286,18 @@ export function fetchSender(fetchFn: FetchLike): Sender {
     }
     return { status, statusText: res.statusText ?? '', header, text };
   };
+  return async (url, init, limits) => {
+    if (limits.signal?.aborted) throw abortedError(limits.signal.reason);
+    const controller = new AbortController();
+    const attempt = deadline(limits, (reason) => controller.abort(reason));
+    try {
+      return await send(url, init, limits, controller.signal);
+    } catch (error) {
+      throw attempt.settle(error);
+    } finally {
+      attempt.done();
+    }
+  };
 }
 
 /** Closes an undici body we stop reading; the connection is dropped, not returned to the pool. */
@@ -202,12 +308,12 @@ function drop(body: UndiciResponse['body']): void {
 
 /** Adapts undici's `request` (no redirects: undici's `request` never follows them). */
 export function undiciSender(undici: UndiciLike): Sender {
-  return async (url, init, limits) => {
+  const send = async (url: string, init: SendInit, limits: SendLimits, signal: UndiciAbort): Promise<SentResponse> => {
     const res = await undici.request(url, {
       method: init.method,
       headers: init.headers,
       body: init.body,
-      signal: init.signal,
+      signal,
     });
     const headers = res.headers;
     const header: HeaderReader = (name) => {
@@ -245,6 +351,18 @@ export function undiciSender(undici: UndiciLike): Sender {
       text = decodeChunks(chunks, total);
     }
     return { status, statusText: STATUS_TEXT[status] ?? '', header, text };
+  };
+  return async (url, init, limits) => {
+    if (limits.signal?.aborted) throw abortedError(limits.signal.reason);
+    const signal = new UndiciAbort();
+    const attempt = deadline(limits, (reason) => signal.abort(reason));
+    try {
+      return await send(url, init, limits, signal);
+    } catch (error) {
+      throw attempt.settle(error);
+    } finally {
+      attempt.done();
+    }
   };
 }
 

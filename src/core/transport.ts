@@ -7,12 +7,12 @@ import { randomId } from './crypto.js';
 import {
   SiglumeApiError,
   SiglumeConnectionError,
+  SiglumeDirectRequestPaymentError,
   SiglumeInvalidResponseError,
-  SiglumeTimeoutError,
 } from './errors.js';
 import { redactSecretKeys, redactSecretValues } from './redact.js';
 import { MAX_RETRY_AFTER_MS, parseRetryAfter, retryDelay, shouldRetry } from './retry.js';
-import { defaultSender, fetchSender, type SendLimits, type SentResponse, type Sender } from './sender.js';
+import { abortedError, defaultSender, fetchSender, type SentResponse, type Sender } from './sender.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from './constants.js';
 import type { FetchLike, RequestSpec } from './transport-types.js';
 import { DIRECT_REQUEST_PAYMENT_SDK_VERSION } from '../version.js';
@@ -32,6 +32,9 @@ export interface TransportInit {
 }
 
 type Envelope = { data?: unknown; meta?: { request_id?: unknown; trace_id?: unknown } };
+
+// "Is the body empty?" without trim(), which copies the whole body.
+const NOT_BLANK = /\S/;
 
 function asString(value: unknown): string | null {
   return typeof value === 'string' && value !== '' ? value : null;
@@ -62,7 +65,7 @@ export class Transport {
   readonly #timeoutMs: number;
   readonly #maxRetries: number;
   readonly #userAgent: string;
-  readonly #limits: SendLimits;
+  readonly #maxResponseBytes: number;
   readonly #random: () => number;
 
   constructor(init: TransportInit) {
@@ -72,7 +75,7 @@ export class Transport {
     this.#timeoutMs = init.timeout_ms ?? DEFAULT_TIMEOUT_MS;
     this.#maxRetries = init.max_retries ?? DEFAULT_MAX_RETRIES;
     this.#userAgent = init.user_agent ?? `@siglume/direct-request-payment/${DIRECT_REQUEST_PAYMENT_SDK_VERSION}`;
-    this.#limits = { max_response_bytes: init.max_response_bytes ?? DEFAULT_MAX_RESPONSE_BYTES };
+    this.#maxResponseBytes = init.max_response_bytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.#random = init.random ?? Math.random;
   }
 
@@ -151,37 +154,17 @@ export class Transport {
     timeoutMs: number,
     userSignal: AbortSignal | undefined,
   ): Promise<SentResponse> {
-    if (userSignal?.aborted) throw aborted(userSignal.reason);
-    // One controller and one cleared timer per attempt: AbortSignal.timeout()
-    // costs about 20x more and leaves its timer running; undici's own
-    // headers/body timeouts only fire to the nearest second.
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
-    const forwardAbort = () => controller.abort(userSignal!.reason);
-    userSignal?.addEventListener('abort', forwardAbort, { once: true });
+    // The sender enforces the deadline, the caller's signal, the body cap and
+    // the no-redirect rule, and throws those as typed errors.
     try {
-      return await sender(
-        url,
-        { ...init, headers: { ...init.headers }, signal: controller.signal, redirect: 'manual' },
-        this.#limits,
-      );
+      return await sender(url, init, { timeout_ms: timeoutMs, signal: userSignal, max_response_bytes: this.#maxResponseBytes });
     } catch (error) {
-      // Redirect and oversized-body errors come from the sender already typed.
-      if (error instanceof SiglumeApiError) throw error;
-      if (userSignal?.aborted) throw aborted(error);
-      if (timedOut) throw new SiglumeTimeoutError(timeoutMs, { cause: error });
+      if (error instanceof SiglumeDirectRequestPaymentError) throw error;
       const detail = describeCause(error);
       throw new SiglumeConnectionError(
         `Could not reach the Siglume API at ${new URL(url).origin}${detail ? ` (${detail})` : ''}. Check SIGLUME_API_BASE and your network.`,
         { cause: error },
       );
-    } finally {
-      clearTimeout(timer);
-      userSignal?.removeEventListener('abort', forwardAbort);
     }
   }
 
@@ -189,13 +172,13 @@ export class Transport {
     try {
       await sleep(ms, signal);
     } catch (reason) {
-      throw aborted(reason);
+      throw abortedError(reason);
     }
   }
 
   #success<T>(spec: RequestSpec<T>, response: SentResponse): T {
     let parsed: unknown = {};
-    if (response.text.trim() !== '') {
+    if (NOT_BLANK.test(response.text)) {
       try {
         parsed = JSON.parse(response.text);
       } catch (error) {
@@ -224,7 +207,7 @@ export class Transport {
   #failure(spec: RequestSpec<unknown>, response: SentResponse): SiglumeApiError {
     let parsed: unknown;
     try {
-      parsed = response.text.trim() === '' ? {} : JSON.parse(response.text);
+      parsed = NOT_BLANK.test(response.text) ? JSON.parse(response.text) : {};
     } catch (error) {
       return invalidJson(spec, response, error);
     }
@@ -265,10 +248,6 @@ function invalidJson(spec: RequestSpec<unknown>, response: SentResponse, cause: 
     trace_id: response.header('x-trace-id'),
     cause,
   });
-}
-
-function aborted(cause: unknown): SiglumeConnectionError {
-  return new SiglumeConnectionError('The request was aborted by the caller.', { code: 'REQUEST_ABORTED', cause });
 }
 
 function describeCause(error: unknown): string {

@@ -109,12 +109,22 @@ export function urlProblem(url: URL, allowLoopbackHttp: boolean): string | null 
     : 'must be an absolute https URL';
 }
 
-/** An absolute URL accepted by {@link urlProblem}. */
+/**
+ * An absolute URL accepted by {@link urlProblem}. Verdicts are remembered per
+ * string (a few dozen at most): a shop sends the same success and cancel URLs
+ * on every checkout, and parsing them each time is measurable per call.
+ */
 export function absoluteUrlSchema(allowLoopbackHttp: boolean) {
+  const verdicts = new Map<string, string | null>();
   return z.string({ error: 'must be a string URL' }).check(
     z.superRefine((value, ctx) => {
-      const url = parseUrl(value);
-      const problem = url ? urlProblem(url, allowLoopbackHttp) : 'must be an absolute URL';
+      let problem = verdicts.get(value);
+      if (problem === undefined) {
+        const url = parseUrl(value);
+        problem = url ? urlProblem(url, allowLoopbackHttp) : 'must be an absolute URL';
+        if (verdicts.size >= 64) verdicts.clear();
+        verdicts.set(value, problem);
+      }
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }),
   );
@@ -165,29 +175,65 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** Returns the path of the first value that JSON cannot carry faithfully, or null. */
-function findNonJson(value: unknown, path: string, seen: Set<object>): string | null {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return null;
-  if (typeof value === 'number') return Number.isFinite(value) ? null : path;
-  if (typeof value !== 'object') return path;
-  if (seen.has(value)) return path;
-  seen.add(value);
+/** Unwinds {@link copyJson} from a value JSON cannot carry, collecting its key path on the way out. */
+class NotJson {
+  /** Keys from the failing value up to the root (reversed). */
+  readonly keys: Array<string | number> = [];
+}
+
+function formatPath(keys: ReadonlyArray<string | number>): string {
+  let path = '';
+  for (let i = keys.length - 1; i >= 0; i--) {
+    const key = keys[i]!;
+    path = typeof key === 'number' ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+  }
+  return path;
+}
+
+function copyChild(value: unknown, key: string | number, ancestors: object[]): unknown {
+  try {
+    return copyJson(value, ancestors);
+  } catch (error) {
+    if (error instanceof NotJson) error.keys.push(key);
+    throw error;
+  }
+}
+
+/**
+ * Deep-copies a value JSON carries faithfully (strings, finite numbers,
+ * booleans, null, arrays and plain objects), exactly as
+ * `JSON.parse(JSON.stringify(value))` would, in one pass; throws
+ * {@link NotJson} for anything else (undefined, functions, class instances,
+ * non-finite numbers, cycles). One pass instead of a check, a stringify and a
+ * parse: this runs on every call that sends metadata.
+ */
+function copyJson(value: unknown, ancestors: object[]): unknown {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new NotJson();
+    return value === 0 ? 0 : value; // JSON has no -0
+  }
+  if (typeof value !== 'object' || ancestors.includes(value)) throw new NotJson();
+  ancestors.push(value);
   try {
     if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) {
-        const bad = findNonJson(value[i], `${path}[${i}]`, seen);
-        if (bad) return bad;
-      }
-      return null;
+      const out: unknown[] = new Array(value.length);
+      for (let i = 0; i < value.length; i++) out[i] = copyChild(value[i], i, ancestors);
+      return out;
     }
-    if (!isPlainObject(value)) return path;
-    for (const [k, v] of Object.entries(value)) {
-      const bad = findNonJson(v, path ? `${path}.${k}` : k, seen);
-      if (bad) return bad;
+    if (!isPlainObject(value)) throw new NotJson();
+    const out: Record<string, unknown> = {};
+    const keys = Object.keys(value);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const copy = copyChild(value[key], key, ancestors);
+      // Plain assignment to "__proto__" would set the prototype; JSON.parse makes it an own key.
+      if (key === '__proto__') Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true });
+      else out[key] = copy;
     }
-    return null;
+    return out;
   } finally {
-    seen.delete(value);
+    ancestors.pop();
   }
 }
 
@@ -199,14 +245,15 @@ export const jsonObjectSchema = z.lazy(() => z.pipe(
   z.custom<Record<string, unknown>>(),
   z.transform((value: Record<string, unknown>, ctx): Record<string, unknown> => {
     if (!isPlainObject(value)) return transformIssue(ctx, 'must be a plain JSON object');
-    const bad = findNonJson(value, '', new Set());
-    if (bad !== null) {
+    try {
+      return copyJson(value, []) as Record<string, unknown>;
+    } catch (error) {
+      if (!(error instanceof NotJson)) throw error;
       return transformIssue(
         ctx,
-        `must be JSON-serializable (the value at "${bad || '(root)'}" is not: use strings, finite numbers, booleans, null, arrays and plain objects)`,
+        `must be JSON-serializable (the value at "${formatPath(error.keys) || '(root)'}" is not: use strings, finite numbers, booleans, null, arrays and plain objects)`,
       );
     }
-    return JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
   }),
 ));
 

@@ -8,8 +8,13 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as undici from 'undici';
-import { SiglumeRedirectError, SiglumeResponseTooLargeError } from '../../src/core/errors.js';
-import { fetchSender, undiciSender, type Sender } from '../../src/core/sender.js';
+import {
+  SiglumeConnectionError,
+  SiglumeRedirectError,
+  SiglumeResponseTooLargeError,
+  SiglumeTimeoutError,
+} from '../../src/core/errors.js';
+import { fetchSender, undiciSender, type SendInit, type SendLimits, type Sender } from '../../src/core/sender.js';
 import { Transport } from '../../src/core/transport.js';
 import type { FetchLikeInit } from '../../src/core/transport-types.js';
 import { DirectRequestPaymentMerchantClient } from '../../src/clients/merchant.js';
@@ -88,14 +93,12 @@ beforeEach(() => {
   elsewhere.route = (_req, res) => res.end('{"data":{"stolen":true}}');
 });
 
-function init(method: string, body?: string): FetchLikeInit {
-  return {
-    method,
-    headers: { Authorization: 'Bearer tok_do_not_forward', 'Content-Type': 'application/json' },
-    body,
-    signal: new AbortController().signal,
-    redirect: 'manual',
-  };
+function init(method: string, body?: string): SendInit {
+  return { method, headers: { Authorization: 'Bearer tok_do_not_forward', 'Content-Type': 'application/json' }, body };
+}
+
+function lim(max_response_bytes: number, extra: Partial<SendLimits> = {}): SendLimits {
+  return { max_response_bytes, timeout_ms: 10_000, ...extra };
 }
 
 async function caught(promise: Promise<unknown>): Promise<any> {
@@ -119,7 +122,7 @@ describe.each(SENDERS)('%s', (_name, make) => {
         res.writeHead(status, { location: `${elsewhere.base}/v1/steal?token=1` });
         res.end();
       };
-      const err = await caught(make()(`${api.base}/v1/checkout-sessions`, init('POST', '{"amount_minor":4200}'), { max_response_bytes: 1024 }));
+      const err = await caught(make()(`${api.base}/v1/checkout-sessions`, init('POST', '{"amount_minor":4200}'), lim(1024)));
       expect(err).toBeInstanceOf(SiglumeRedirectError);
       expect(err.status).toBe(status);
       expect(err.code).toBe('UNEXPECTED_REDIRECT');
@@ -136,9 +139,36 @@ describe.each(SENDERS)('%s', (_name, make) => {
         res.writeHead(302);
         res.end();
       };
-      const err = await caught(make()(`${api.base}/v1/x`, init('GET'), { max_response_bytes: 1024 }));
+      const err = await caught(make()(`${api.base}/v1/x`, init('GET'), lim(1024)));
       expect(err).toBeInstanceOf(SiglumeRedirectError);
       expect(err.location_origin).toBeNull();
+    });
+  });
+
+  describe('when the server is too slow or the caller gives up', () => {
+    it('ends an attempt at timeout_ms with a SiglumeTimeoutError, also while the body is still arriving', async () => {
+      api.route = (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"data":'); // ... and never finishes
+      };
+      const err = await caught(make()(`${api.base}/v1/x`, init('GET'), lim(1024, { timeout_ms: 150 })));
+      expect(err).toBeInstanceOf(SiglumeTimeoutError);
+      expect(err.timeout_ms).toBe(150);
+    });
+
+    it("stops at once on the caller's abort with REQUEST_ABORTED", async () => {
+      api.route = () => {}; // never answers
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 50);
+      const err = await caught(make()(`${api.base}/v1/x`, init('GET'), lim(1024, { signal: controller.signal })));
+      expect(err).toBeInstanceOf(SiglumeConnectionError);
+      expect(err.code).toBe('REQUEST_ABORTED');
+    });
+
+    it('does not start when the signal is already aborted', async () => {
+      const err = await caught(make()(`${api.base}/v1/x`, init('GET'), lim(1024, { signal: AbortSignal.abort() })));
+      expect(err.code).toBe('REQUEST_ABORTED');
+      expect(api.hits).toEqual([]);
     });
   });
 
@@ -148,7 +178,7 @@ describe.each(SENDERS)('%s', (_name, make) => {
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(5000) });
         res.end('x'.repeat(5000));
       };
-      const err = await caught(make()(`${api.base}/v1/x`, init('GET'), { max_response_bytes: 4096 }));
+      const err = await caught(make()(`${api.base}/v1/x`, init('GET'), lim(4096)));
       expect(err).toBeInstanceOf(SiglumeResponseTooLargeError);
       expect(err.code).toBe('RESPONSE_TOO_LARGE');
       expect(err.status).toBe(502);
@@ -159,7 +189,7 @@ describe.each(SENDERS)('%s', (_name, make) => {
     it('stops reading a streamed body at the cap instead of buffering all of it', async () => {
       const total = 64 * 1024 * 1024;
       api.route = streamFiller(api, total);
-      const err = await caught(make()(`${api.base}/v1/x`, init('GET'), { max_response_bytes: 64 * 1024 }));
+      const err = await caught(make()(`${api.base}/v1/x`, init('GET'), lim(64 * 1024)));
       expect(err).toBeInstanceOf(SiglumeResponseTooLargeError);
       // The connection is dropped: the server could not finish its 64 MiB.
       await expect.poll(() => api.streamed.closedEarly, { timeout: 5000 }).toBe(true);
@@ -169,7 +199,7 @@ describe.each(SENDERS)('%s', (_name, make) => {
     it('reads a body exactly at the cap', async () => {
       const body = JSON.stringify({ data: 'y'.repeat(1000) });
       api.route = (_req, res) => res.end(body);
-      const sent = await make()(`${api.base}/v1/x`, init('GET'), { max_response_bytes: body.length });
+      const sent = await make()(`${api.base}/v1/x`, init('GET'), lim(body.length));
       expect(sent.text).toBe(body);
       expect(sent.status).toBe(200);
     });
@@ -179,7 +209,7 @@ describe.each(SENDERS)('%s', (_name, make) => {
         res.write('{"data":');
         res.end('"ok"}');
       };
-      expect((await make()(`${api.base}/v1/x`, init('GET'), { max_response_bytes: 1024 })).text).toBe('{"data":"ok"}');
+      expect((await make()(`${api.base}/v1/x`, init('GET'), lim(1024))).text).toBe('{"data":"ok"}');
     });
   });
 });
@@ -192,7 +222,7 @@ describe('fetch sender', () => {
       res.end(big);
     };
     expect(big.length).toBeLessThan(64 * 1024);
-    const err = await caught(fetchSender((u, i) => fetch(u, i))(`${api.base}/v1/x`, init('GET'), { max_response_bytes: 64 * 1024 }));
+    const err = await caught(fetchSender((u, i) => fetch(u, i))(`${api.base}/v1/x`, init('GET'), lim(64 * 1024)));
     expect(err).toBeInstanceOf(SiglumeResponseTooLargeError);
   });
 
@@ -205,7 +235,7 @@ describe('fetch sender', () => {
       res.writeHead(307, { location: `${elsewhere.base}/v1/x` });
       res.end();
     };
-    const err = await caught(following(`${api.base}/v1/x`, init('GET'), { max_response_bytes: 1024 }));
+    const err = await caught(following(`${api.base}/v1/x`, init('GET'), lim(1024)));
     expect(err).toBeInstanceOf(SiglumeRedirectError);
     expect(err.location_origin).toBe(elsewhere.base);
   });
@@ -216,7 +246,7 @@ describe('fetch sender', () => {
       headers: { get: () => null },
       text: async () => 'z'.repeat(2000),
     }));
-    expect(await caught(double('https://api.test/v1/x', init('GET'), { max_response_bytes: 1000 }))).toBeInstanceOf(
+    expect(await caught(double('https://api.test/v1/x', init('GET'), lim(1000)))).toBeInstanceOf(
       SiglumeResponseTooLargeError,
     );
   });

@@ -133,6 +133,23 @@ describe('jsonObjectSchema', () => {
     cyclic.self = cyclic;
     for (const v of [[1], new Map(), cyclic]) expect(() => parseInput(jsonObjectSchema, v, 'metadata')).toThrow(/Invalid metadata/);
   });
+  it('names the cycle, and accepts the same object twice side by side', () => {
+    const loop: Record<string, unknown> = { name: 'x' };
+    loop.items = [{ back: loop }];
+    expect(rejection(jsonObjectSchema, { order: loop }, 'metadata').message).toContain('"order.items[0].back"');
+    const shared = { sku: 'a' };
+    expect(parseInput(jsonObjectSchema, { first: shared, second: shared })).toEqual({ first: { sku: 'a' }, second: { sku: 'a' } });
+  });
+  it('copies exactly what a JSON round trip would send', () => {
+    const input = JSON.parse('{"__proto__":{"polluted":true},"z":-0,"2":"two","a":[{"b":null}],"1":1}') as Record<string, unknown>;
+    input.late = 'last';
+    const out = parseInput(jsonObjectSchema, input);
+    expect(JSON.stringify(out)).toBe(JSON.stringify(JSON.parse(JSON.stringify(input))));
+    expect(Object.keys(out)).toEqual(['1', '2', '__proto__', 'z', 'a', 'late']);
+    expect(Object.is(out.z, 0)).toBe(true);
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
 });
 
 describe('path', () => {

@@ -15,7 +15,7 @@ import {
   optionalString,
   requiredResponseString,
   returnUrlSchema,
-  strictInput, lazySchema } from './common.js';
+  strictInput, lazySchema, responseObject } from './common.js';
 
 /** Input of `createCheckoutSession`. */
 export const createCheckoutSessionInputSchema = /* @__PURE__ */ lazySchema(() => strictInput({
@@ -36,7 +36,7 @@ export const createCheckoutSessionInputSchema = /* @__PURE__ */ lazySchema(() =>
 export type DirectRequestPaymentCheckoutSessionCreateInput = z.input<ReturnType<typeof createCheckoutSessionInputSchema>>;
 
 /** Answer of `createCheckoutSession`: redirect the buyer to `checkout_url`. */
-export const checkoutSessionCreateResponseSchema = /* @__PURE__ */ lazySchema(() => z.looseObject({
+export const checkoutSessionCreateResponseSchema = /* @__PURE__ */ lazySchema(() => responseObject({
   checkout_url: requiredResponseString(),
   session_id: requiredResponseString(),
   challenge_hash: requiredResponseString(),
@@ -66,7 +66,7 @@ export type DirectRequestPaymentCheckoutSessionStatus =
  * where present. A session is `paid` only once settled; for fulfilment rely
  * on the signed `direct_payment.confirmed` webhook.
  */
-export const checkoutSessionSchema = /* @__PURE__ */ lazySchema(() => z.looseObject({
+export const checkoutSessionSchema = /* @__PURE__ */ lazySchema(() => responseObject({
   session_id: optionalString(),
   status: z.custom<DirectRequestPaymentCheckoutSessionStatus>((v) => typeof v === 'string' && v.length > 0, {
     error: 'must be a non-empty string',

@@ -8,6 +8,9 @@
  * checked.
  */
 import * as z from 'zod/mini';
+// Imported by name: reading `z.core.$constructor` off the namespace would make
+// bundlers keep all of zod's core.
+import { $constructor } from 'zod/v4/core';
 import { absoluteUrlSchema } from '../../core/validation.js';
 
 /**
@@ -17,7 +20,7 @@ import { absoluteUrlSchema } from '../../core/validation.js';
  * several milliseconds, for schemas most never use.
  *
  * @example
- * export const sessionSchema = lazySchema(() => z.looseObject({ ... }));
+ * export const sessionSchema = lazySchema(() => responseObject({ ... }));
  * z.safeParse(sessionSchema(), value);
  */
 export function lazySchema<S>(build: () => S): () => S {
@@ -49,6 +52,45 @@ export function strictInput<Shape extends z.core.$ZodShape>(shape: Shape) {
       return undefined;
     },
   });
+}
+
+/**
+ * A response object: the fields in `shape` are checked, every other field is
+ * passed through untouched, as `z.looseObject(shape)` would do (and typed as
+ * one). zod's loose object runs a catch-all schema for each field it does not
+ * know and adds each to a fresh object one by one, which for an API answer
+ * with twenty-odd fields costs more than parsing the JSON; here the shape is
+ * checked in strip mode and the result is laid over a copy of the input, so
+ * fields keep the order the API sent them in (new ones from defaults last).
+ */
+export function responseObject<Shape extends z.core.$ZodShape>(shape: Shape): z.ZodMiniObject<Shape, z.core.$loose> {
+  return new PassThroughObject({ type: 'object', shape }) as unknown as z.ZodMiniObject<Shape, z.core.$loose>;
+}
+
+// A zod/mini object in strip mode whose parse then lays its output over a
+// copy of the input. `__proto__` is never carried over, as in zod.
+const PassThroughObject = /* @__PURE__ */ $constructor(
+  'ZodMiniPassThroughObject',
+  (inst: z.core.$ZodObject, def: z.core.$ZodObjectDef) => {
+    const base: $constructor<z.ZodMiniObject> = z.ZodMiniObject;
+    base.init(inst as z.ZodMiniObject, def);
+    const strip = inst._zod.parse;
+    inst._zod.parse = (payload, ctx) => {
+      const input = payload.value;
+      const result = strip(payload, ctx) as z.core.ParsePayload;
+      const output = result.value;
+      if (result.issues.length === 0 && isRecord(input) && isRecord(output)) {
+        const merged: Record<string, unknown> = { ...input, ...output };
+        if (Object.prototype.hasOwnProperty.call(input, '__proto__')) delete merged['__proto__'];
+        result.value = merged;
+      }
+      return result;
+    };
+  },
+);
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** An optional boolean input. */
@@ -137,7 +179,7 @@ export function arrayOrItemsSchema<Item extends z.core.SomeType>(item: Item) {
  * `null` on the last page (also when the server leaves it out).
  */
 export function pageSchema<Item extends z.core.SomeType>(item: Item) {
-  return z.looseObject({
+  return responseObject({
     items: z.array(item, { error: 'must be an array' }),
     next_cursor: z.pipe(
       z.nullish(z.string()),

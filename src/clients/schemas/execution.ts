@@ -6,7 +6,7 @@ import {
   jsonObjectSchema,
   nonEmptyStringSchema,
 } from '../../core/validation.js';
-import { booleanInput, optionalString, strictInput, lazySchema } from './common.js';
+import { booleanInput, optionalString, strictInput, lazySchema, responseObject } from './common.js';
 
 /** Options of the payload builders and of `executePaymentTransaction` / `executeAllowanceTransaction`. */
 export const executionOptionsSchema = /* @__PURE__ */ lazySchema(() => strictInput({
@@ -46,7 +46,7 @@ export type DirectRequestPaymentExecutionPayload = z.output<ReturnType<typeof pr
 export type DirectRequestPaymentExecutionPayloadInput = z.input<ReturnType<typeof preparedTransactionExecutionPayloadSchema>>;
 
 /** Answer of `executePreparedTransaction`; fields below are typed when present. */
-export const transactionExecutionSchema = /* @__PURE__ */ lazySchema(() => z.looseObject({
+export const transactionExecutionSchema = /* @__PURE__ */ lazySchema(() => responseObject({
   status: optionalString(),
   receipt_id: optionalString(),
   chain_receipt_id: optionalString(),

@@ -16,7 +16,7 @@ import {
   absoluteUrlSchema,
   transformIssue,
 } from '../../core/validation.js';
-import { optionalBoolean, optionalString, requiredResponseString, strictInput, textInput, lazySchema, lazyLoopbackSchema } from './common.js';
+import { optionalBoolean, optionalString, requiredResponseString, strictInput, textInput, lazySchema, lazyLoopbackSchema, responseObject } from './common.js';
 
 /** Currencies a merchant accepts, each mapped to the token it settles in. */
 export type DirectRequestPaymentAllowedCurrencies = Partial<
@@ -104,7 +104,7 @@ export type DirectRequestPaymentBillingMandateInput = z.input<ReturnType<typeof 
  * A merchant account as the API returns it. Only the fields below are typed;
  * everything else the API sends is kept as is.
  */
-export const merchantAccountSchema = /* @__PURE__ */ lazySchema(() => z.looseObject({
+export const merchantAccountSchema = /* @__PURE__ */ lazySchema(() => responseObject({
   merchant: optionalString(),
   display_name: optionalString(),
   status: optionalString(),
@@ -128,7 +128,7 @@ export type DirectRequestPaymentMerchantAccount = z.output<ReturnType<typeof mer
  * only when this call created it (`challenge_secret_created: true`); it is
  * never replayed by `getMerchant`.
  */
-export const merchantResponseSchema = /* @__PURE__ */ lazySchema(() => z.looseObject({
+export const merchantResponseSchema = /* @__PURE__ */ lazySchema(() => responseObject({
   merchant_account: merchantAccountSchema(),
   challenge_secret: optionalString(),
   challenge_secret_created: optionalBoolean(),
@@ -146,7 +146,7 @@ export const merchantResponseSchema = /* @__PURE__ */ lazySchema(() => z.looseOb
 export type DirectRequestPaymentMerchantResponse = z.output<ReturnType<typeof merchantResponseSchema>>;
 
 /** Answer of `rotateChallengeSecret`: the new secret, shown this once. */
-export const challengeSecretRotationSchema = /* @__PURE__ */ lazySchema(() => z.looseObject({
+export const challengeSecretRotationSchema = /* @__PURE__ */ lazySchema(() => responseObject({
   challenge_secret: requiredResponseString(),
   merchant_account: z.optional(merchantAccountSchema()),
 }));
@@ -159,7 +159,7 @@ export const challengeSecretRotationSchema = /* @__PURE__ */ lazySchema(() => z.
 export type DirectRequestPaymentChallengeSecretRotation = z.output<ReturnType<typeof challengeSecretRotationSchema>>;
 
 /** Answer of `prepareBillingMandate`. */
-export const billingMandateResponseSchema = /* @__PURE__ */ lazySchema(() => z.looseObject({
+export const billingMandateResponseSchema = /* @__PURE__ */ lazySchema(() => responseObject({
   billing_mandate_id: optionalString(),
   status: optionalString(),
   merchant_account: z.optional(merchantAccountSchema()),

@@ -9,7 +9,7 @@ import {
   tokenSymbolSchema,
   nonEmptyStringSchema,
 } from '../../core/validation.js';
-import { optionalDecimalAmount, optionalNumber, optionalString, pageSchema, strictInput, lazySchema } from './common.js';
+import { optionalDecimalAmount, optionalNumber, optionalString, pageSchema, strictInput, lazySchema, responseObject } from './common.js';
 
 /** Metered plan type: `micro` or `nano`, case-insensitive in, lower-case out. */
 export const planTypeSchema = /* @__PURE__ */ lazySchema(() => z.pipe(
@@ -53,7 +53,7 @@ export const settlementBatchQuerySchema = /* @__PURE__ */ lazySchema(() => stric
 export type DirectRequestPaymentSettlementBatchQuery = z.input<ReturnType<typeof settlementBatchQuerySchema>>;
 
 /** A buyer's or provider's metered totals. Amounts are decimal strings. */
-export const meteredSummarySchema = /* @__PURE__ */ lazySchema(() => z.looseObject({
+export const meteredSummarySchema = /* @__PURE__ */ lazySchema(() => responseObject({
   plan_type: optionalString(),
   token_symbol: optionalString(),
   currency: optionalString(),
@@ -75,7 +75,7 @@ export const meteredSummarySchema = /* @__PURE__ */ lazySchema(() => z.looseObje
 export type DirectRequestPaymentMeteredSummary = z.output<ReturnType<typeof meteredSummarySchema>>;
 
 /** One accepted Micro / Nano payment. Amounts are decimal strings. */
-export const usageEventSchema = /* @__PURE__ */ lazySchema(() => z.looseObject({
+export const usageEventSchema = /* @__PURE__ */ lazySchema(() => responseObject({
   usage_event_id: optionalString(),
   id: optionalString(),
   requirement_id: optionalString(),
@@ -104,7 +104,7 @@ export const usageEventSchema = /* @__PURE__ */ lazySchema(() => z.looseObject({
 export type DirectRequestPaymentUsageEvent = z.output<ReturnType<typeof usageEventSchema>>;
 
 /** An aggregate on-chain settlement of usage events. Amounts are decimal strings. */
-export const settlementBatchSchema = /* @__PURE__ */ lazySchema(() => z.looseObject({
+export const settlementBatchSchema = /* @__PURE__ */ lazySchema(() => responseObject({
   settlement_batch_id: optionalString(),
   id: optionalString(),
   plan_type: optionalString(),

@@ -11,7 +11,7 @@ import {
   tokenSymbolSchema,
   nonEmptyStringSchema,
 } from '../../core/validation.js';
-import { booleanInput, optionalBoolean, optionalNumber, optionalString, positiveSecondsInput, requiredResponseString, strictInput, lazySchema } from './common.js';
+import { booleanInput, optionalBoolean, optionalNumber, optionalString, positiveSecondsInput, requiredResponseString, strictInput, lazySchema, responseObject } from './common.js';
 import { splitChallenge } from '../../internal/challenge-input.js';
 
 /** A challenge string `<scheme>:<nonce>:<signature>` as created by the merchant. */
@@ -73,7 +73,7 @@ const preparedTransaction = /* @__PURE__ */ lazySchema(() => z.nullish(z.record(
  * (the prepared payment) and `approve_transaction_request` (the prepared
  * allowance, when the buyer must approve first) feed the execution payloads.
  */
-export const paymentRequirementSchema = /* @__PURE__ */ lazySchema(() => z.looseObject({
+export const paymentRequirementSchema = /* @__PURE__ */ lazySchema(() => responseObject({
   requirement_id: requiredResponseString(),
   status: optionalString(),
   mode: optionalString(),
@@ -99,7 +99,7 @@ export const paymentRequirementSchema = /* @__PURE__ */ lazySchema(() => z.loose
 export type DirectRequestPaymentRequirement = z.output<ReturnType<typeof paymentRequirementSchema>>;
 
 /** Answer of `verifyPaymentRequirement`; its shape follows the API, fields below are typed when present. */
-export const requirementVerificationSchema = /* @__PURE__ */ lazySchema(() => z.looseObject({
+export const requirementVerificationSchema = /* @__PURE__ */ lazySchema(() => responseObject({
   requirement_id: optionalString(),
   status: optionalString(),
   verified: optionalBoolean(),

@@ -7,7 +7,7 @@ import {
   positiveSafeIntegerSchema,
   nonEmptyStringSchema,
 } from '../../core/validation.js';
-import { arrayOrItemsSchema, optionalNumber, optionalString, requiredResponseString, strictInput, lazySchema } from './common.js';
+import { arrayOrItemsSchema, optionalNumber, optionalString, requiredResponseString, strictInput, lazySchema, responseObject } from './common.js';
 import { eventTypeSchema } from './webhook-subscription.js';
 
 /** Input of `queueWebhookTestDelivery`. */
@@ -29,8 +29,8 @@ export const queueWebhookTestDeliveryInputSchema = /* @__PURE__ */ lazySchema(()
 export type DirectRequestPaymentWebhookTestDeliveryInput = z.input<ReturnType<typeof queueWebhookTestDeliveryInputSchema>>;
 
 /** Answer of `queueWebhookTestDelivery`: `event.id` identifies the deliveries to poll for. */
-export const webhookTestDeliverySchema = /* @__PURE__ */ lazySchema(() => z.looseObject({
-  event: z.looseObject({
+export const webhookTestDeliverySchema = /* @__PURE__ */ lazySchema(() => responseObject({
+  event: responseObject({
     id: requiredResponseString(),
     type: optionalString(),
   }),
@@ -66,7 +66,7 @@ export const listWebhookDeliveriesInputSchema = /* @__PURE__ */ lazySchema(() =>
 export type DirectRequestPaymentWebhookDeliveryQuery = z.input<ReturnType<typeof listWebhookDeliveriesInputSchema>>;
 
 /** One delivery attempt record. */
-export const webhookDeliverySchema = /* @__PURE__ */ lazySchema(() => z.looseObject({
+export const webhookDeliverySchema = /* @__PURE__ */ lazySchema(() => responseObject({
   id: optionalString(),
   subscription_id: optionalString(),
   event_id: optionalString(),

@@ -8,7 +8,7 @@ import {
   absoluteUrlSchema,
   transformIssue,
 } from '../../core/validation.js';
-import { arrayOrItemsSchema, optionalString, strictInput, textInput, lazySchema, lazyLoopbackSchema } from './common.js';
+import { arrayOrItemsSchema, optionalString, strictInput, textInput, lazySchema, lazyLoopbackSchema, responseObject } from './common.js';
 
 /** An event type name such as `direct_payment.confirmed`. */
 export const eventTypeSchema = /* @__PURE__ */ lazySchema(() =>
@@ -42,7 +42,7 @@ export type DirectRequestPaymentWebhookSubscriptionCreateInput = z.input<
   ReturnType<typeof createWebhookSubscriptionInputSchema>
 >;
 
-const webhookSubscriptionFields = /* @__PURE__ */ lazySchema(() => z.looseObject({
+const webhookSubscriptionFields = /* @__PURE__ */ lazySchema(() => responseObject({
   id: optionalString(),
   webhook_subscription_id: optionalString(),
   subscription_id: optionalString(),

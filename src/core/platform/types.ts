@@ -24,7 +24,8 @@ export interface UndiciLike {
       method: string;
       headers: Record<string, string>;
       body?: string;
-      signal?: AbortSignal;
+      /** undici takes an AbortSignal or an EventEmitter-style object with `on` / `once` / `removeListener`. */
+      signal?: { aborted: boolean; reason: unknown; on(event: 'abort', listener: () => void): unknown };
     },
   ): Promise<UndiciResponse>;
 }
