@@ -8,9 +8,11 @@
  *     registry or CDN would serve);
  *   - production dependencies from package-lock.json (direct and total), and
  *     their installed size on disk;
- *   - `import` (ESM) and `require` (CJS) time of the package entry, through
- *     its own name (package self-reference, so the `exports` map is used),
- *     next to `node -e 0`, interleaved spawns, medians.
+ *   - `import` (ESM) and `require` (CJS) time of the package entry, and
+ *     `import` of the webhook-only entry (`/webhooks`), through the package's
+ *     own name (self-reference, so the `exports` map is used), next to
+ *     `node -e 0`, interleaved spawns, medians. Targets (issue 13): the entry
+ *     <= 1.3x, the webhook-only entry <= 1.15x.
  *
  * Usage: `npm run build && node bench/footprint.mjs [--json]`, or import `run`.
  */
@@ -85,7 +87,7 @@ function productionDependencies() {
  * Runs the measurement and returns its rows.
  * @param {{ json?: boolean, runs?: number }} [options]
  */
-export async function run({ json = false, runs = 11 } = {}) {
+export async function run({ json = false, runs = 21 } = {}) {
   const pack = packInfo();
   const dist = distSizes();
   const deps = productionDependencies();
@@ -93,21 +95,32 @@ export async function run({ json = false, runs = 11 } = {}) {
   const times = interleavedProcessTimes(
     {
       import: ['--input-type=module', '-e', `await import(${JSON.stringify(name)})`],
+      webhooks: ['--input-type=module', '-e', `await import(${JSON.stringify(`${name}/webhooks`)})`],
       require: ['-e', `require(${JSON.stringify(name)})`],
       node: ['-e', '0'],
     },
     { runs },
   );
   const nodeMs = median(times.node);
-  const timeRow = (kind) =>
-    row({
-      figure: `${kind === 'import' ? '`import`' : '`require`'} of the package entry`,
+  const FIGURES = {
+    import: ['`import` of the package entry', 1.3],
+    webhooks: ['`import` of the webhook-only entry (`/webhooks`)', 1.15],
+    require: ['`require` of the package entry', null],
+  };
+  const timeRow = (kind) => {
+    const [figure, target] = FIGURES[kind];
+    const ratio = round(pairedRatio(times[kind], times.node));
+    return row({
+      figure,
       value: round(median(times[kind]), 1),
       unit: 'ms',
       floor: { name: '`node -e 0`', value: round(nodeMs, 1), unit: 'ms' },
-      ratio: round(pairedRatio(times[kind], times.node)),
-      note: `process wall time, median of ${runs} interleaved spawns; no target in the issue`,
+      ratio,
+      target: target === null ? null : `<= ${target}x`,
+      pass: target === null ? null : ratio <= target,
+      note: `process wall time, median of ${runs} interleaved spawns${target === null ? '; no target' : ''}`,
     });
+  };
 
   const rows = [
     row({
@@ -135,6 +148,7 @@ export async function run({ json = false, runs = 11 } = {}) {
       note: `${deps.direct.length} direct (${deps.direct.join(', ')}), ${deps.total.length} total; ${round(deps.installed / KIB / KIB, 2)} MiB installed`,
     }),
     timeRow('import'),
+    timeRow('webhooks'),
     timeRow('require'),
   ];
   if (!json) for (const r of rows) console.log(`${r.figure}: ${r.value} ${r.unit}${r.ratio !== null ? ` (${r.ratio}x ${r.floor.name})` : ''}${r.note ? `  ${r.note}` : ''}`);

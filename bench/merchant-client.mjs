@@ -144,15 +144,16 @@ export async function run({ json = false, runs = 7, run_ms = 400, concurrency = 
     const m = (id, k) => median(stats.get(id)[k]);
     const ratio = (a, b, k) => round(pairedRatio(stats.get(a)[k], stats.get(b)[k]));
 
-    const throughput = (id, peer, label) =>
+    // Targets of issue 13: 1 in flight measures the SDK's own CPU per call.
+    const throughput = (id, peer, label, target) =>
       row({
         figure: `merchant client: checkout sessions/s (${label}, keep-alive)`,
         value: Math.round(m(id, 'rate')),
         unit: 'sessions/s',
         floor: { name: 'bare undici request loop', value: Math.round(m(peer, 'rate')), unit: 'sessions/s' },
         ratio: ratio(id, peer, 'rate'),
-        target: '>= 0.7x',
-        pass: ratio(id, peer, 'rate') >= 0.7,
+        target: `>= ${target}x`,
+        pass: ratio(id, peer, 'rate') >= target,
       });
     const latency = (k) =>
       row({
@@ -164,8 +165,8 @@ export async function run({ json = false, runs = 7, run_ms = 400, concurrency = 
         note: 'ratio of times: lower is better',
       });
     const rows = [
-      throughput('sdk_1', 'bare_1', '1 in flight'),
-      throughput('sdk_n', 'bare_n', `${concurrency} in flight`),
+      throughput('sdk_1', 'bare_1', '1 in flight', 0.8),
+      throughput('sdk_n', 'bare_n', `${concurrency} in flight`, 0.85),
       latency('p50'),
       latency('p99'),
     ];

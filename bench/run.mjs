@@ -5,7 +5,7 @@
  * the target and a verdict. `npm run bench -- --json` prints the same rows as
  * JSON instead. Expects a fresh `npm run build` (the npm script does it).
  *
- *   node bench/run.mjs [--json] [--only webhook,challenges,client,cli,express,footprint] [--quick] [--strict]
+ *   node bench/run.mjs [--json] [--only webhook,challenges,client,cli,express,runtimes,footprint] [--quick] [--strict]
  *
  * --quick: fewer and shorter runs (a smoke test of the bench itself; the
  * figures are noisier).
@@ -42,6 +42,7 @@ const MODULES = [
   { key: 'client', load: () => import('./merchant-client.mjs'), options: (q) => (q ? { runs: 3, run_ms: 200 } : {}) },
   { key: 'cli', load: () => import('./cli.mjs'), options: (q) => (q ? { help_runs: 5, readiness_runs: 2 } : {}) },
   { key: 'express', load: () => import('./express.mjs'), options: (q) => (q ? { events: 200 } : { events: 500 }) },
+  { key: 'runtimes', load: () => import('./runtimes.mjs'), options: (q) => (q ? { runs: 3, n: 1000 } : {}) },
   { key: 'footprint', load: () => import('./footprint.mjs'), options: (q) => (q ? { runs: 5 } : {}) },
 ];
 

@@ -1,6 +1,6 @@
 // Local TypeDoc plugin for docs/api/ (loaded through typedoc.json).
 //
-// 1. Names the three entry modules `main`, `testing` and `sandbox` (short,
+// 1. Names the entry modules `main`, `webhooks`, `testing` and `sandbox` (short,
 //    stable directory names under docs/api/) and says on each module page
 //    which import path it documents.
 // 2. Drops "default values" of interface and type-literal properties. The
@@ -18,6 +18,10 @@ const MODULES = {
   index: {
     name: 'main',
     text: 'The package entry: `import { ... } from \'@siglume/direct-request-payment\'`.',
+  },
+  webhooks: {
+    name: 'webhooks',
+    text: 'Only what a webhook route needs, without the clients: `import { ... } from \'@siglume/direct-request-payment/webhooks\'`. The same objects as the package entry exports.',
   },
   testing: {
     name: 'testing',

@@ -11,6 +11,7 @@ import { root } from './markdown.js';
 /** The package's public entries and their built declarations. */
 export const ENTRIES = [
   { specifier: '@siglume/direct-request-payment', module: 'main', dts: join(root, 'dist/index.d.ts') },
+  { specifier: '@siglume/direct-request-payment/webhooks', module: 'webhooks', dts: join(root, 'dist/webhooks.d.ts') },
   { specifier: '@siglume/direct-request-payment/testing', module: 'testing', dts: join(root, 'dist/testing.d.ts') },
   { specifier: '@siglume/direct-request-payment/sandbox', module: 'sandbox', dts: join(root, 'dist/sandbox.d.ts') },
 ] as const;
