@@ -80,13 +80,16 @@ export type {
   DirectRequestPaymentBillingPlan,
   DirectRequestPaymentFeeBreakdown,
 } from './core/pricing.js';
-export type { ClientOptions, RequestOptions, FetchLike, FetchLikeInit, FetchLikeResponse } from './core/transport-types.js';
+export type { FetchLike, FetchLikeInit, FetchLikeResponse } from './core/transport-types.js';
 
 // Clients
 export { DirectRequestPaymentMerchantClient } from './clients/merchant.js';
 export type { DirectRequestPaymentMerchantClientOptions } from './clients/merchant.js';
 export { DirectRequestPaymentClient } from './clients/buyer.js';
-export type { DirectRequestPaymentClientOptions } from './clients/buyer.js';
+export type {
+  DirectRequestPaymentClientOptions,
+  DirectRequestPaymentRequestOptions,
+} from './clients/schemas/client-options.js';
 export { DIRECT_REQUEST_PAYMENT_SDK_ID } from './clients/setup-checkout.js';
 export {
   buildPaymentExecutionPayload,

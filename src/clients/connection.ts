@@ -7,9 +7,14 @@ import { resolveAuthToken, resolveBaseUrl } from '../core/config.js';
 import { DEFAULT_TIMEOUT_MS } from '../core/constants.js';
 import { SiglumeValidationError } from '../core/errors.js';
 import { Transport } from '../core/transport.js';
-import type { ClientOptions, RequestSpec } from '../core/transport-types.js';
+import type { RequestSpec } from '../core/transport-types.js';
 import { isLoopbackHost, parseInput } from '../core/validation.js';
-import { clientOptionsSchema, requestOptionsSchema } from '../clients/schemas/client-options.js';
+import {
+  clientOptionsSchema,
+  requestOptionsSchema,
+  type DirectRequestPaymentClientOptions,
+  type DirectRequestPaymentRequestOptions,
+} from './schemas/client-options.js';
 
 /** A client's transport plus the facts its schemas depend on. */
 export interface ClientConnection {
@@ -21,8 +26,14 @@ export interface ClientConnection {
   timeout_ms: number;
 }
 
+/** A request as a client method describes it: the transport's spec with the caller's (unchecked) options. */
+export type ClientRequest<T> = Omit<RequestSpec<T>, 'options'> & { options?: DirectRequestPaymentRequestOptions | undefined };
+
 /** Validates `options`, resolves base URL and token (option, then environment) and builds the Transport. */
-export function connectClient(options: ClientOptions | undefined, kind: 'merchant' | 'buyer'): ClientConnection {
+export function connectClient(
+  options: DirectRequestPaymentClientOptions | undefined,
+  kind: 'merchant' | 'buyer',
+): ClientConnection {
   if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {
     throw new SiglumeValidationError('options', 'Invalid options: must be an object');
   }
@@ -46,7 +57,7 @@ export function connectClient(options: ClientOptions | undefined, kind: 'merchan
 }
 
 /** Checks the per-call options, then sends. */
-export function send<T>(transport: Transport, spec: RequestSpec<T>): Promise<T> {
+export function send<T>(transport: Transport, spec: ClientRequest<T>): Promise<T> {
   const options = spec.options === undefined ? undefined : parseInput(requestOptionsSchema, spec.options, 'options');
   return transport.request({ ...spec, options });
 }
