@@ -251,6 +251,5 @@ export type {
   ReadinessOptions,
   ReadinessProgressEvent,
   ReadinessReport,
-  ReadinessSubscription,
   ReadinessSummary,
 } from './readiness/index.js';

@@ -262,14 +262,13 @@ export class Output {
 }
 
 /**
- * The `--json` shape of a readiness report: `{ ok, ready, mode, base_url,
+ * The `--json` shape of a readiness report: `{ ok, mode, base_url,
  * merchant, sandbox?, checks: [{ name, group, status, message, fix?,
  * reason?, duration_ms, details? }], summary, duration_ms }`.
  */
 export function readinessJson(report: ReadinessReport, opts: Pick<ReadinessPresentation, 'sandbox'> = {}): Record<string, unknown> {
   const out: Record<string, unknown> = {
     ok: report.ok,
-    ready: report.ready,
     mode: report.mode,
     base_url: report.base_url,
     merchant: report.merchant,

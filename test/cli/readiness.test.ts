@@ -17,7 +17,6 @@ interface JsonCheck {
 }
 interface JsonReport {
   ok: boolean;
-  ready: boolean;
   mode: string;
   checks: JsonCheck[];
   summary: Record<string, unknown>;
@@ -64,8 +63,8 @@ describe('siglume-check readiness', () => {
       const run = await runCli(['readiness', '--sandbox', '--json'], { env });
       expect(run.code).toBe(0);
       const report = JSON.parse(run.stdout) as JsonReport;
-      expect(Object.keys(report)).toEqual(['ok', 'ready', 'mode', 'base_url', 'merchant', 'sandbox', 'checks', 'summary', 'duration_ms']);
-      expect(report).toMatchObject({ ok: true, ready: true, mode: 'full', sandbox: { source: 'existing', receiver: false } });
+      expect(Object.keys(report)).toEqual(['ok', 'mode', 'base_url', 'merchant', 'sandbox', 'checks', 'summary', 'duration_ms']);
+      expect(report).toMatchObject({ ok: true, mode: 'full', sandbox: { source: 'existing', receiver: false } });
       expect(report.checks.map((c) => c.name)).toEqual(READINESS_CHECK_NAMES);
       for (const check of report.checks) {
         expect(check).toEqual({
@@ -120,7 +119,7 @@ describe('siglume-check readiness', () => {
       const run = await runCli(['readiness', '--sandbox', '--no-api', '--json'], { env });
       expect(run.code).toBe(1);
       const report = JSON.parse(run.stdout) as JsonReport;
-      expect(report).toMatchObject({ ok: false, ready: false, mode: 'no_api' });
+      expect(report).toMatchObject({ ok: false, mode: 'no_api' });
       expect(report.checks.filter((c) => c.group === 'config').every((c) => c.status === 'pass')).toBe(true);
     });
   });

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWebhookReceiver, type WebhookReceiver } from '../../src/readiness/receiver.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../../src/devtools/webhook-receiver.js';
 import { classifyDirectPaymentConfirmation } from '../../src/webhooks/classify.js';
 import { verifyWebhookSignature } from '../../src/webhooks/signature.js';
 import { requireBuild, runBin, runCli } from './support.js';

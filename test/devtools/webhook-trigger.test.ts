@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SiglumeValidationError } from '../../src/core/errors.js';
 import { triggerTestWebhook, webhookTriggerKind } from '../../src/devtools/webhook-trigger.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../../src/readiness/receiver.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../../src/devtools/webhook-receiver.js';
 import { TEST_WEBHOOK_SECRET } from '../../src/testing/index.js';
 
 describe('webhookTriggerKind', () => {

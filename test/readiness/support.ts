@@ -3,7 +3,7 @@
  * distinctive secrets so tests can grep output for them.
  */
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../../src/readiness/receiver.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../../src/devtools/webhook-receiver.js';
 import type { ReadinessOptions } from '../../src/readiness/types.js';
 
 /** Merchant token of the test sandbox; must never appear in any output. */

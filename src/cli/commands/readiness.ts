@@ -69,7 +69,7 @@ async function runReadinessCommand(flags: ReadinessFlags, io: CliIo, output: Out
   let sandbox: { source: 'existing' | 'started'; receiver: boolean } | null = null;
   let close = async () => {};
   if (flags.sandbox && flags.api) {
-    const { prepareSandboxReadiness } = await import('../../readiness/sandbox-mode.js');
+    const { prepareSandboxReadiness } = await import('../../devtools/sandbox-readiness.js');
     const setup = await prepareSandboxReadiness(options);
     options = { ...setup.options, api: flags.api, probe: flags.probe, delivery_timeout_ms: flags.timeout };
     sandbox = { source: setup.sandbox, receiver: setup.receiver };

@@ -1,17 +1,17 @@
 /**
- * `readiness --sandbox`: point readiness at a local sandbox, starting one
- * in-process when none answers, and stand in for the shop's webhook endpoint
- * when no webhook URL is given. With an empty environment this makes every
- * check pass, which is what a fresh checkout's `npm run demo` shows.
+ * `readiness --sandbox` plumbing: find or start a local sandbox (and a local
+ * webhook receiver standing in for the shop), and fill the readiness inputs
+ * a merchant has not set with the sandbox's. Node-only, so it lives here and
+ * not in the runtime-neutral readiness engine, which only receives the
+ * options this module prepares. `npm run demo` is exactly this.
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { normalizeBaseUrl } from '../core/config.js';
 import { isLoopbackHost } from '../core/validation.js';
-import type { SandboxHandle } from '../sandbox/index.js';
-import { resolveSandboxOptions, sandboxOptionOrUndefined } from '../sandbox/options.js';
-import { startWebhookReceiver, type WebhookReceiver } from './receiver.js';
-import type { ReadinessOptions } from './types.js';
+import type { ReadinessOptions } from '../readiness/types.js';
+import { acceptedByLocalSandbox, localSandboxDefaults, startLocalSandbox, type LocalSandbox } from './local-sandbox.js';
+import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
 
 /** How long the reachability probe of an existing sandbox may take. */
 export const SANDBOX_PROBE_TIMEOUT_MS = 500;
@@ -32,8 +32,7 @@ export interface SandboxReadinessSetup {
 
 /** The sandbox's default API base (`http://127.0.0.1:8787/v1`). */
 export function defaultSandboxApiBase(): string {
-  const d = resolveSandboxOptions({});
-  return `http://${d.host}:${d.port}/v1`;
+  return localSandboxDefaults().api_base;
 }
 
 /**
@@ -60,29 +59,19 @@ export function isApiReachable(baseUrl: string, timeoutMs = SANDBOX_PROBE_TIMEOU
   });
 }
 
-// Only values the sandbox itself accepts are handed to an in-process sandbox:
-// a bad one would stop it from starting, while readiness should report it as a
-// failing config check instead.
-function plausible(o: ReadinessOptions) {
-  return {
-    token: sandboxOptionOrUndefined('token', o.auth_token),
-    secret: sandboxOptionOrUndefined('webhookSecret', o.webhook_secret),
-    merchant: sandboxOptionOrUndefined('merchant', o.merchant),
-    origin: sandboxOptionOrUndefined('origin', o.shop_origin),
-    webhookUrl: sandboxOptionOrUndefined('webhookUrl', o.webhook_url),
-  };
-}
+/** Readiness inputs a sandbox provides, for the ones the caller left out. */
+type SandboxInputs = Required<Pick<ReadinessOptions, 'merchant' | 'auth_token' | 'webhook_secret' | 'shop_origin' | 'webhook_url'>>;
 
-function fill(o: ReadinessOptions, env: Record<string, string>, base_url: string): ReadinessOptions {
+function fill(o: ReadinessOptions, from: SandboxInputs, base_url: string): ReadinessOptions {
   return {
     ...o,
     base_url,
     sandbox: true,
-    merchant: o.merchant ?? env.SIGLUME_DIRECT_PAYMENT_MERCHANT,
-    auth_token: o.auth_token ?? env.SIGLUME_MERCHANT_AUTH_TOKEN,
-    webhook_secret: o.webhook_secret ?? env.SIGLUME_WEBHOOK_SECRET,
-    shop_origin: o.shop_origin ?? env.SHOP_PUBLIC_ORIGIN,
-    webhook_url: o.webhook_url ?? env.SHOP_WEBHOOK_URL,
+    merchant: o.merchant ?? from.merchant,
+    auth_token: o.auth_token ?? from.auth_token,
+    webhook_secret: o.webhook_secret ?? from.webhook_secret,
+    shop_origin: o.shop_origin ?? from.shop_origin,
+    webhook_url: o.webhook_url ?? from.webhook_url,
   };
 }
 
@@ -109,15 +98,15 @@ function fill(o: ReadinessOptions, env: Record<string, string>, base_url: string
  * }
  */
 export async function prepareSandboxReadiness(options: ReadinessOptions = {}): Promise<SandboxReadinessSetup> {
-  const defaults = resolveSandboxOptions({});
-  const defaultEnv: Record<string, string> = {
-    SIGLUME_DIRECT_PAYMENT_MERCHANT: defaults.merchant,
-    SIGLUME_MERCHANT_AUTH_TOKEN: defaults.token,
-    SIGLUME_WEBHOOK_SECRET: defaults.webhookSecret,
-    SHOP_PUBLIC_ORIGIN: defaults.origin,
-    SHOP_WEBHOOK_URL: defaults.webhookUrl,
+  const defaults = localSandboxDefaults();
+  const fromDefaults: SandboxInputs = {
+    merchant: defaults.merchant,
+    auth_token: defaults.merchant_token,
+    webhook_secret: defaults.webhook_secret,
+    shop_origin: defaults.shop_origin,
+    webhook_url: defaults.webhook_url,
   };
-  const base_url = normalizeBaseUrl(options.base_url ?? defaultSandboxApiBase());
+  const base_url = normalizeBaseUrl(options.base_url ?? defaults.api_base);
   const loopback = isLoopbackHost(new URL(base_url).hostname);
   // A non-loopback API is not a local sandbox: --sandbox then only relaxes
   // http on localhost, and the sandbox's public defaults are never filled in,
@@ -126,40 +115,43 @@ export async function prepareSandboxReadiness(options: ReadinessOptions = {}): P
     return { options: { ...options, base_url, sandbox: true }, sandbox: 'existing', base_url, receiver: false, close: async () => {} };
   }
   if (await isApiReachable(base_url)) {
-    return { options: fill(options, defaultEnv, base_url), sandbox: 'existing', base_url, receiver: false, close: async () => {} };
+    return { options: fill(options, fromDefaults, base_url), sandbox: 'existing', base_url, receiver: false, close: async () => {} };
   }
 
-  const given = plausible(options);
-  let receiver: WebhookReceiver | null = null;
-  const secret = given.secret ?? defaults.webhookSecret;
-  if (options.webhook_url === undefined) receiver = await startWebhookReceiver({ secret });
-  let sandbox: SandboxHandle;
+  const given = acceptedByLocalSandbox({
+    merchant: options.merchant,
+    merchant_token: options.auth_token,
+    webhook_secret: options.webhook_secret,
+    shop_origin: options.shop_origin,
+    webhook_url: options.webhook_url,
+  });
+  const secret = given.webhook_secret ?? defaults.webhook_secret;
+  const receiver: WebhookReceiver | null = options.webhook_url === undefined ? await startWebhookReceiver({ secret }) : null;
+  let sandbox: LocalSandbox;
   try {
-    const { startSandbox } = await import('../sandbox/index.js');
-    sandbox = await startSandbox({
-      port: 0,
-      host: '127.0.0.1',
-      merchant: given.merchant,
-      token: given.token,
-      webhookSecret: secret,
-      origin: given.origin ?? receiver?.origin,
-      webhookUrl: receiver?.url ?? given.webhookUrl,
-      quiet: true,
+    sandbox = await startLocalSandbox({
+      ...given,
+      webhook_secret: secret,
+      shop_origin: given.shop_origin ?? receiver?.origin,
+      webhook_url: receiver?.url ?? given.webhook_url,
     });
   } catch (error) {
     await receiver?.close();
     throw error;
   }
-  const env: Record<string, string> = { ...defaultEnv, ...sandbox.env };
-  if (receiver) {
-    env.SHOP_WEBHOOK_URL = receiver.url;
-    env.SHOP_PUBLIC_ORIGIN = given.origin ?? receiver.origin;
-  }
+  const env = sandbox.env;
+  const started: SandboxInputs = {
+    merchant: env.SIGLUME_DIRECT_PAYMENT_MERCHANT ?? fromDefaults.merchant,
+    auth_token: env.SIGLUME_MERCHANT_AUTH_TOKEN ?? fromDefaults.auth_token,
+    webhook_secret: env.SIGLUME_WEBHOOK_SECRET ?? fromDefaults.webhook_secret,
+    shop_origin: receiver ? (given.shop_origin ?? receiver.origin) : (env.SHOP_PUBLIC_ORIGIN ?? fromDefaults.shop_origin),
+    webhook_url: receiver ? receiver.url : (env.SHOP_WEBHOOK_URL ?? fromDefaults.webhook_url),
+  };
   let closed = false;
   return {
-    options: fill(options, env, sandbox.apiBase),
+    options: fill(options, started, sandbox.api_base),
     sandbox: 'started',
-    base_url: sandbox.apiBase,
+    base_url: sandbox.api_base,
     receiver: receiver !== null,
     close: async () => {
       if (closed) return;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWebhookReceiver, type WebhookReceiver } from '../../src/readiness/receiver.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../../src/devtools/webhook-receiver.js';
 import { createTestWebhookEvent } from '../../src/testing/index.js';
 
 const SECRET = 'whsec_receiver_test_1234';

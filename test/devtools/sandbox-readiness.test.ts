@@ -1,8 +1,8 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runReadiness } from '../../src/readiness/runner.js';
-import { isApiReachable, prepareSandboxReadiness } from '../../src/readiness/sandbox-mode.js';
-import { startShopSandbox, TEST_TOKEN, type ShopSandbox } from './support.js';
+import { isApiReachable, prepareSandboxReadiness } from '../../src/devtools/sandbox-readiness.js';
+import { startShopSandbox, TEST_TOKEN, type ShopSandbox } from '../readiness/support.js';
 
 /** A loopback port nothing listens on. */
 async function closedPort(): Promise<number> {
