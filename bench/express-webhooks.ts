@@ -53,7 +53,7 @@ async function run(targets: AppInstance[], events: TestWebhookEvent[]): Promise<
         const res = await fetch(`${target.url}/payments/webhooks/siglume`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'siglume-signature': e.header },
-          body: e.rawBody,
+          body: e.raw_body,
           // @ts-expect-error undici's dispatcher option is not in the DOM fetch types
           dispatcher,
         });

@@ -166,9 +166,9 @@ export {
   verifyExternal402Challenge,
 } from './challenges/challenge.js';
 export type {
-  CreateDirectRequestPaymentChallengeInput,
+  DirectRequestPaymentChallengeCreateInput,
   DirectRequestPaymentChallengeSignatureInput,
-  VerifyDirectRequestPaymentChallengeInput,
+  DirectRequestPaymentChallengeVerifyInput,
   DirectRequestPaymentChallenge,
   ParsedDirectRequestPaymentChallenge,
 } from './challenges/challenge.js';
@@ -181,9 +181,9 @@ export {
 } from './challenges/recurring.js';
 export type {
   DirectRequestPaymentRecurringCadence,
-  CreateDirectRequestPaymentRecurringChallengeInput,
+  DirectRequestPaymentRecurringChallengeCreateInput,
   DirectRequestPaymentRecurringChallengeSignatureInput,
-  VerifyDirectRequestPaymentRecurringChallengeInput,
+  DirectRequestPaymentRecurringChallengeVerifyInput,
   DirectRequestPaymentRecurringChallenge,
 } from './challenges/recurring.js';
 export { directRequestPaymentRequestHash, directRequestPaymentRequestHashV2 } from './challenges/request-hash.js';
@@ -198,13 +198,13 @@ export {
 } from './webhooks/signature.js';
 export type {
   WebhookRawBody,
-  VerifyWebhookOptions,
-  WebhookVerification,
+  WebhookVerifyOptions,
+  WebhookSignatureVerification,
   WebhookSignatureErrorCode,
-  ParsedWebhookSignatureHeader,
+  WebhookSignatureHeaderParts,
 } from './webhooks/signature.js';
 export { parseDirectRequestPaymentWebhookEvent, verifyDirectRequestPaymentWebhook } from './webhooks/event.js';
-export type { DirectRequestPaymentWebhookEvent, VerifiedDirectRequestPaymentWebhook } from './webhooks/event.js';
+export type { DirectRequestPaymentWebhookEvent, DirectRequestPaymentVerifiedWebhook } from './webhooks/event.js';
 export { verifyDirectRequestPaymentWebhookRequest } from './webhooks/request.js';
 export { classifyDirectPaymentConfirmation, DIRECT_PAYMENT_UNKNOWN_REASONS } from './webhooks/classify.js';
 export type {

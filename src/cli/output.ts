@@ -6,7 +6,7 @@
  */
 import pc from 'picocolors';
 import type { CopyTemplateResult } from '../init/copy-template.js';
-import type { TriggerTestWebhookResult } from '../devtools/webhook-trigger.js';
+import type { WebhookTriggerResult } from '../devtools/webhook-trigger.js';
 import type {
   ReadinessCheckGroup,
   ReadinessCheckResult,
@@ -240,7 +240,7 @@ export class Output {
   }
 
   /** Result of `webhook trigger`. */
-  webhookTriggerResult(result: TriggerTestWebhookResult & { url: string }, opts: { json: boolean }): void {
+  webhookTriggerResult(result: WebhookTriggerResult & { url: string }, opts: { json: boolean }): void {
     if (opts.json) {
       this.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       return;

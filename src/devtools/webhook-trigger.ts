@@ -22,7 +22,7 @@ export const WEBHOOK_TRIGGER_KINDS = Object.freeze({
 export type WebhookTriggerKind = keyof typeof WEBHOOK_TRIGGER_KINDS;
 
 /** Options of {@link triggerTestWebhook}. */
-export interface TriggerTestWebhookOptions {
+export interface WebhookTriggerOptions {
   /** `standard-settled`, `metered-accepted`, `batch-settled` or `unknown` (the classifier names are accepted too). */
   kind: string;
   /** Endpoint to POST to, e.g. `http://127.0.0.1:3000/payments/webhooks/siglume`. */
@@ -40,7 +40,7 @@ export interface TriggerTestWebhookOptions {
 }
 
 /** What the endpoint answered. */
-export interface TriggerTestWebhookResult {
+export interface WebhookTriggerResult {
   /** HTTP status the endpoint answered. */
   status: number;
   status_text: string;
@@ -72,7 +72,7 @@ export function webhookTriggerKind(name: string): TestWebhookEventKind | null {
  * const r = await triggerTestWebhook({ kind: 'standard-settled', url: 'http://127.0.0.1:3000/payments/webhooks/siglume', secret });
  * console.log(r.status); // 204 when the handler accepted it
  */
-export async function triggerTestWebhook(options: TriggerTestWebhookOptions): Promise<TriggerTestWebhookResult> {
+export async function triggerTestWebhook(options: WebhookTriggerOptions): Promise<WebhookTriggerResult> {
   const kind = webhookTriggerKind(options.kind);
   if (!kind) {
     throw new SiglumeValidationError(
@@ -106,7 +106,7 @@ export async function triggerTestWebhook(options: TriggerTestWebhookOptions): Pr
         [WEBHOOK_SIGNATURE_HEADER]: built.header,
         'user-agent': `@siglume/direct-request-payment/${DIRECT_REQUEST_PAYMENT_SDK_VERSION} (webhook trigger)`,
       },
-      body: built.rawBody,
+      body: built.raw_body,
       redirect: 'manual',
       signal: AbortSignal.timeout(timeout),
     });

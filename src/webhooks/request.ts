@@ -6,8 +6,8 @@
 import { WEBHOOK_SIGNATURE_HEADER } from '../core/constants.js';
 import { SiglumeValidationError, SiglumeWebhookPayloadError, SiglumeWebhookSignatureError } from '../core/errors.js';
 import { normalizeSecrets } from '../internal/secrets.js';
-import { verifyDirectRequestPaymentWebhook, type VerifiedDirectRequestPaymentWebhook } from './event.js';
-import type { VerifyWebhookOptions } from './signature.js';
+import { verifyDirectRequestPaymentWebhook, type DirectRequestPaymentVerifiedWebhook } from './event.js';
+import type { WebhookVerifyOptions } from './signature.js';
 
 /** The part of a Fetch API `Request` this module reads. */
 type RequestLike = Pick<Request, 'headers' | 'arrayBuffer' | 'bodyUsed'>;
@@ -37,8 +37,8 @@ type RequestLike = Pick<Request, 'headers' | 'arrayBuffer' | 'bodyUsed'>;
 export async function verifyDirectRequestPaymentWebhookRequest(
   request: Request,
   secret: string | readonly string[],
-  opts?: VerifyWebhookOptions,
-): Promise<VerifiedDirectRequestPaymentWebhook> {
+  opts?: WebhookVerifyOptions,
+): Promise<DirectRequestPaymentVerifiedWebhook> {
   const secrets = normalizeSecrets(secret);
   const req = request as RequestLike | null | undefined;
   if (!req || typeof req.headers?.get !== 'function' || typeof req.arrayBuffer !== 'function') {

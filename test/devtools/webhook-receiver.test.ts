@@ -18,7 +18,7 @@ describe('startWebhookReceiver', () => {
 
   describe('when a delivery is signed with its secret', () => {
     it('answers 204 and records the event', async () => {
-      const { rawBody, header, event } = await createTestWebhookEvent('standard_settled', { secret: SECRET });
+      const { raw_body: rawBody, header, event } = await createTestWebhookEvent('standard_settled', { secret: SECRET });
       const res = await post(rawBody, header);
       expect(res.status).toBe(204);
       expect(receiver.events.at(-1)?.id).toBe(event.id);
@@ -28,7 +28,7 @@ describe('startWebhookReceiver', () => {
   describe('when a delivery is signed with another secret', () => {
     it('answers 400 with the signature error code and records nothing', async () => {
       const count = receiver.events.length;
-      const { rawBody, header } = await createTestWebhookEvent('standard_settled', { secret: 'whsec_other_secret_9' });
+      const { raw_body: rawBody, header } = await createTestWebhookEvent('standard_settled', { secret: 'whsec_other_secret_9' });
       const res = await post(rawBody, header);
       expect(res.status).toBe(400);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('WEBHOOK_SIGNATURE_MISMATCH');

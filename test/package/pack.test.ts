@@ -83,14 +83,14 @@ describe('the packed package', () => {
     const esm = await node(
       `const t = await import('${pkg.name}/testing'); const m = await import('${pkg.name}');
        const e = await t.createTestWebhookEvent('standard_settled');
-       const { event } = await m.verifyDirectRequestPaymentWebhook(t.TEST_WEBHOOK_SECRET, e.rawBody, e.header);
+       const { event } = await m.verifyDirectRequestPaymentWebhook(t.TEST_WEBHOOK_SECRET, e.raw_body, e.header);
        console.log(m.classifyDirectPaymentConfirmation(event).kind);`,
       'module',
     );
     const cjs = await node(
       `const t = require('${pkg.name}/testing'); const m = require('${pkg.name}');
        t.createTestWebhookEvent('metered_usage_accepted').then(async (e) => {
-         const { event } = await m.verifyDirectRequestPaymentWebhook(t.TEST_WEBHOOK_SECRET, e.rawBody, e.header);
+         const { event } = await m.verifyDirectRequestPaymentWebhook(t.TEST_WEBHOOK_SECRET, e.raw_body, e.header);
          console.log(m.classifyDirectPaymentConfirmation(event).kind);
        });`,
       'commonjs',

@@ -137,7 +137,7 @@ describe.skipIf(skipPostgres)('Siglume checkout start route', () => {
         secret: TEST_SECRET, merchant: TEST_MERCHANT, amount_minor: 1000, data: { challenge_hash: old.challenge_hash },
       });
       const res = await fetch(`${app.url}/payments/webhooks/siglume`, {
-        method: 'POST', headers: { 'content-type': 'application/json', 'siglume-signature': paid.header }, body: paid.rawBody,
+        method: 'POST', headers: { 'content-type': 'application/json', 'siglume-signature': paid.header }, body: paid.raw_body,
       });
       expect(res.status).toBe(204);
       expect((await orderRow(db.pool, orderId)).status).toBe('pending');

@@ -36,8 +36,8 @@ describe('InMemorySiglumeOrderStore behind the webhook route', () => {
     await store.markCheckoutPending(attempt, { checkout_session_id: `cs_${orderId}`, checkout_url: 'u', challenge_hash: `sha256:${orderId}`, expires_at: null });
     return createTestWebhookEvent('standard_settled', { secret: SECRET, amount_minor: amount, data: { challenge_hash: `sha256:${orderId}` } });
   }
-  const post = (e: { rawBody: string; header: string }) =>
-    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'siglume-signature': e.header }, body: e.rawBody }).then((r) => r.status);
+  const post = (e: { raw_body: string; header: string }) =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'siglume-signature': e.header }, body: e.raw_body }).then((r) => r.status);
 
   it('hides another user\'s order from beginCheckoutAttempt', async () => {
     store.addOrder({ order_id: 'x1', user_id: 'alice', amount_minor: 4200, currency: 'JPY' });

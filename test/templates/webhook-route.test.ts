@@ -50,7 +50,7 @@ describe.skipIf(skipPostgres)('Siglume webhook route (Express + PostgreSQL)', ()
 
   describe('when a Standard payment settles', () => {
     it('answers 204, marks the order paid with requirement id and chain receipt, and acknowledges a redelivery without a second write', async () => {
-      const { orderId, rawBody, header, event } = await orderAndEvent(db, 'standard_settled', 4200);
+      const { orderId, raw_body: rawBody, header, event } = await orderAndEvent(db, 'standard_settled', 4200);
       expect((await post(standardOnly, rawBody, header)).status).toBe(204);
       const paid = await orderRow(db.pool, orderId);
       expect(paid).toMatchObject({ status: 'paid', requirement_id: event.data.requirement_id, chain_receipt_id: event.data.chain_receipt_id });
@@ -61,11 +61,11 @@ describe.skipIf(skipPostgres)('Siglume webhook route (Express + PostgreSQL)', ()
   });
 
   describe('when the request cannot be trusted', () => {
-    const cases: Array<[string, (e: { rawBody: string; header: string }) => Promise<[string, string | null]>]> = [
-      ['signed with another secret', async (e) => [e.rawBody, await buildWebhookSignatureHeader('whsec_other', e.rawBody)]],
-      ['stale by an hour', async (e) => [e.rawBody, await buildWebhookSignatureHeader(TEST_SECRET, e.rawBody, { timestamp: Math.floor(Date.now() / 1000) - 3600 })]],
-      ['without a signature header', async (e) => [e.rawBody, null]],
-      ['with a body changed after signing', async (e) => [e.rawBody.replace('4200', '4201'), e.header]],
+    const cases: Array<[string, (e: { raw_body: string; header: string }) => Promise<[string, string | null]>]> = [
+      ['signed with another secret', async (e) => [e.raw_body, await buildWebhookSignatureHeader('whsec_other', e.raw_body)]],
+      ['stale by an hour', async (e) => [e.raw_body, await buildWebhookSignatureHeader(TEST_SECRET, e.raw_body, { timestamp: Math.floor(Date.now() / 1000) - 3600 })]],
+      ['without a signature header', async (e) => [e.raw_body, null]],
+      ['with a body changed after signing', async (e) => [e.raw_body.replace('4200', '4201'), e.header]],
     ];
     it.each(cases)('answers 400 to a delivery %s and changes nothing', async (_name, mutate) => {
       const e = await orderAndEvent(db, 'standard_settled', 4200);
@@ -86,7 +86,7 @@ describe.skipIf(skipPostgres)('Siglume webhook route (Express + PostgreSQL)', ()
 
     it('verifies the bytes whatever the Content-Type says', async () => {
       const e = await orderAndEvent(db, 'standard_settled', 4200);
-      expect((await post(standardOnly, e.rawBody, e.header, 'text/plain')).status).toBe(204);
+      expect((await post(standardOnly, e.raw_body, e.header, 'text/plain')).status).toBe(204);
     });
   });
 
@@ -95,7 +95,7 @@ describe.skipIf(skipPostgres)('Siglume webhook route (Express + PostgreSQL)', ()
       const misconfigured = await startTestApp({ database_url: DATABASE_URL, schema: db.name, json_before_router: true });
       try {
         const e = await orderAndEvent(db, 'standard_settled', 4200);
-        const res = await post(misconfigured, e.rawBody, e.header);
+        const res = await post(misconfigured, e.raw_body, e.header);
         expect(res.status).toBe(500);
         expect(res.body.message).toContain('express.raw');
         expect(misconfigured.errors.join('\n')).toContain('express.raw');
@@ -126,56 +126,56 @@ describe.skipIf(skipPostgres)('Siglume webhook route (Express + PostgreSQL)', ()
   describe('when the confirmation is not a settled Standard payment', () => {
     it('sends Micro usage to review (METERED_INTEGRATION_REQUIRED) in a Standard-only shop and leaves the order alone', async () => {
       const e = await orderAndEvent(db, 'metered_usage_accepted', 120);
-      expect((await post(standardOnly, e.rawBody, e.header)).status).toBe(204);
+      expect((await post(standardOnly, e.raw_body, e.header)).status).toBe(204);
       expect(await reviews(db, e.event.id)).toEqual([{ code: 'METERED_INTEGRATION_REQUIRED', kind: 'metered_usage_accepted', order_id: e.orderId, settlement_batch_id: null }]);
       expect((await orderRow(db.pool, e.orderId)).status).toBe('pending');
     });
 
     it('fulfils Micro usage as unsettled, without a chain receipt, when metered payments are enabled', async () => {
       const e = await orderAndEvent(db, 'metered_usage_accepted', 120);
-      expect((await post(metered, e.rawBody, e.header)).status).toBe(204);
+      expect((await post(metered, e.raw_body, e.header)).status).toBe(204);
       expect(await orderRow(db.pool, e.orderId)).toMatchObject({ status: 'fulfilled_unsettled', requirement_id: e.event.data.requirement_id, chain_receipt_id: null });
       expect(await reviews(db, e.event.id)).toEqual([]);
     });
 
     it('sends a settled batch to review in a Standard-only shop, and records it by batch id (never touching orders) when enabled', async () => {
       const e = await orderAndEvent(db, 'metered_batch_settled', 120);
-      expect((await post(standardOnly, e.rawBody, e.header)).status).toBe(204);
+      expect((await post(standardOnly, e.raw_body, e.header)).status).toBe(204);
       const batchId = e.event.data.settlement_batch_id;
       expect(await reviews(db, e.event.id)).toEqual([{ code: 'METERED_INTEGRATION_REQUIRED', kind: 'metered_batch_settled', order_id: null, settlement_batch_id: batchId }]);
       expect(await count(db.pool, 'siglume_settlement_batches')).toBe(0);
 
       const again = await createTestWebhookEvent('metered_batch_settled', { secret: TEST_SECRET, merchant: TEST_MERCHANT, data: { settlement_batch_id: batchId, challenge_hash: `sha256:${e.orderId}` } });
-      expect((await post(metered, again.rawBody, again.header)).status).toBe(204);
+      expect((await post(metered, again.raw_body, again.header)).status).toBe(204);
       expect(await count(db.pool, 'siglume_settlement_batches WHERE settlement_batch_id = $1', [batchId])).toBe(1);
       expect((await orderRow(db.pool, e.orderId)).status).toBe('pending');
     });
 
     it('sends an unknown confirmation to review (UNKNOWN_CONFIRMATION) even when its challenge hash matches an order', async () => {
       const e = await orderAndEvent(db, 'unknown', 4200);
-      expect((await post(metered, e.rawBody, e.header)).status).toBe(204);
+      expect((await post(metered, e.raw_body, e.header)).status).toBe(204);
       expect(await reviews(db, e.event.id)).toMatchObject([{ code: 'UNKNOWN_CONFIRMATION', kind: 'unknown' }]);
       expect((await orderRow(db.pool, e.orderId)).status).toBe('pending');
     });
 
     it('sends a settled payment whose amount differs from the order to review (PAYMENT_MISMATCH)', async () => {
       const e = await orderAndEvent(db, 'standard_settled', 4200, { amount_minor: 9800 });
-      expect((await post(standardOnly, e.rawBody, e.header)).status).toBe(204);
+      expect((await post(standardOnly, e.raw_body, e.header)).status).toBe(204);
       expect(await reviews(db, e.event.id)).toMatchObject([{ code: 'PAYMENT_MISMATCH', order_id: e.orderId }]);
       expect((await orderRow(db.pool, e.orderId)).status).toBe('pending');
     });
 
     it('sends a settled payment for no known challenge hash to review (ORDER_NOT_FOUND)', async () => {
       const e = await createTestWebhookEvent('standard_settled', { secret: TEST_SECRET, merchant: TEST_MERCHANT });
-      expect((await post(standardOnly, e.rawBody, e.header)).status).toBe(204);
+      expect((await post(standardOnly, e.raw_body, e.header)).status).toBe(204);
       expect(await reviews(db, e.event.id)).toMatchObject([{ code: 'ORDER_NOT_FOUND' }]);
     });
 
     it('sends a second, different payment for a paid order to review (ORDER_STATE_CONFLICT) and keeps the first payer', async () => {
       const e = await orderAndEvent(db, 'standard_settled', 4200);
-      await post(standardOnly, e.rawBody, e.header);
+      await post(standardOnly, e.raw_body, e.header);
       const second = await createTestWebhookEvent('standard_settled', { secret: TEST_SECRET, merchant: TEST_MERCHANT, data: { challenge_hash: `sha256:${e.orderId}` } });
-      expect((await post(standardOnly, second.rawBody, second.header)).status).toBe(204);
+      expect((await post(standardOnly, second.raw_body, second.header)).status).toBe(204);
       expect(await reviews(db, second.event.id)).toMatchObject([{ code: 'ORDER_STATE_CONFLICT', order_id: e.orderId }]);
       expect((await orderRow(db.pool, e.orderId)).requirement_id).toBe(e.event.data.requirement_id);
     });
@@ -204,7 +204,7 @@ describe.skipIf(skipPostgres)('Siglume webhook route (Express + PostgreSQL)', ()
       expect(e.event.data).not.toHaveProperty('amount_minor');
       // The price changed, but nobody started the checkout again: the attempt is still active with the old snapshot.
       await db.pool.query('UPDATE orders SET amount_minor = 9800 WHERE order_id = $1', [e.orderId]);
-      expect((await post(standardOnly, e.rawBody, e.header)).status).toBe(204);
+      expect((await post(standardOnly, e.raw_body, e.header)).status).toBe(204);
       expect(await reviews(db, e.event.id)).toMatchObject([{ code: 'PAYMENT_MISMATCH', order_id: e.orderId }]);
       expect((await orderRow(db.pool, e.orderId)).status).toBe('pending');
     });
@@ -242,10 +242,10 @@ describe.skipIf(skipPostgres)('Siglume webhook route (Express + PostgreSQL)', ()
       });
       try {
         const e = await orderAndEvent(db, 'standard_settled', 4200);
-        expect(await post(flaky, e.rawBody, e.header)).toMatchObject({ status: 500, body: { error: 'webhook_processing_failed' } });
+        expect(await post(flaky, e.raw_body, e.header)).toMatchObject({ status: 500, body: { error: 'webhook_processing_failed' } });
         expect((await orderRow(db.pool, e.orderId)).status).toBe('pending');
         expect(await eventRows(db, e.event.id)).toBe(0);
-        expect((await post(flaky, e.rawBody, e.header)).status).toBe(204);
+        expect((await post(flaky, e.raw_body, e.header)).status).toBe(204);
         expect((await orderRow(db.pool, e.orderId)).status).toBe('paid');
         expect(await eventRows(db, e.event.id)).toBe(1);
       } finally {

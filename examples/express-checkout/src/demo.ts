@@ -91,7 +91,7 @@ export async function runCheckoutDemo(options: CheckoutDemoOptions): Promise<Dem
     const forgedRes = await fetch(`${shopUrl}/payments/webhooks/siglume`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'siglume-signature': forged.header },
-      body: forged.rawBody,
+      body: forged.raw_body,
     });
     const reviews = await openReviews(pool);
     record('forged webhook refused', forgedRes.status === 400 && !reviews.some((r) => r.event_id === forged.event.id), `HTTP ${forgedRes.status}`);

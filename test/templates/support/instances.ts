@@ -58,12 +58,12 @@ export async function spawnAppInstance(env: { DATABASE_URL: string; SDRP_TEST_SC
  * Posts one signed delivery to an instance's webhook route and returns the
  * status; a refused or cut connection (a killed instance) is reported as 0.
  */
-export async function deliver(instance: AppInstance, e: { rawBody: string; header: string }, timeoutMs = 20_000): Promise<number> {
+export async function deliver(instance: AppInstance, e: { raw_body: string; header: string }, timeoutMs = 20_000): Promise<number> {
   try {
     const res = await fetch(`${instance.url}/payments/webhooks/siglume`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'siglume-signature': e.header },
-      body: e.rawBody,
+      body: e.raw_body,
       signal: AbortSignal.timeout(timeoutMs),
     });
     await res.arrayBuffer();
