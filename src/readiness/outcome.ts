@@ -10,7 +10,9 @@ import {
   SiglumeConnectionError,
   SiglumePermissionError,
   SiglumeTimeoutError,
+  SiglumeValidationError,
 } from '../core/errors.js';
+import { readinessInputSource } from './env.js';
 import type {
   ReadinessCheckFail,
   ReadinessCheckPass,
@@ -116,7 +118,20 @@ export function apiFailure(
     );
   }
   const message = error instanceof Error ? error.message : String(error);
-  return fail(`${action} failed: ${message}`, fixes.other ?? 'Run readiness again with --verbose; if it persists, report it with the output.');
+  return fail(
+    `${action} failed: ${message}`,
+    fixes.other ?? inputFix(error) ?? 'Run readiness again with --verbose; if it persists, report it with the output.',
+  );
+}
+
+/**
+ * The fix for a {@link SiglumeValidationError} that names a readiness input:
+ * its `field` says which input, and so where the merchant sets it. Null for
+ * any other error.
+ */
+export function inputFix(error: unknown): string | null {
+  const source = error instanceof SiglumeValidationError ? readinessInputSource(error.field) : null;
+  return source ? `Fix ${source}, then run readiness again.` : null;
 }
 
 /** The fix when an answer does not have the shape the typed client expects. */

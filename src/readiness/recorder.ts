@@ -6,7 +6,7 @@
  * group stops the run.
  */
 import { redactSecretValues } from '../core/redact.js';
-import { fail, skip, type CheckOutcome, type Checked } from './outcome.js';
+import { fail, inputFix, skip, type CheckOutcome, type Checked } from './outcome.js';
 import {
   READINESS_CHECKS,
   type ReadinessCheckGroup,
@@ -16,6 +16,15 @@ import {
 } from './types.js';
 
 const GROUP_OF = new Map<ReadinessCheckName, ReadinessCheckGroup>(READINESS_CHECKS.map((c) => [c.name, c.group]));
+
+/** A check that threw: a failure saying so (a validation error's field names the input to fix). */
+function crashed(error: unknown) {
+  const message = error instanceof Error ? error.message : String(error);
+  return fail(
+    `The check could not run: ${message}`,
+    inputFix(error) ?? 'Run readiness again with --verbose; if it repeats, report it with the output.',
+  );
+}
 
 /** Options of a {@link CheckRun}. */
 export interface CheckRunOptions {
@@ -55,11 +64,7 @@ export class CheckRun {
       checked = await run();
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      const message = error instanceof Error ? error.message : String(error);
-      checked = {
-        ok: false,
-        outcome: fail(`The check could not run: ${message}`, 'Run readiness again with --verbose; if it repeats, report it with the output.'),
-      };
+      checked = { ok: false, outcome: crashed(error) };
     }
     this.#record(name, checked.outcome, Math.round(performance.now() - started));
     return checked;

@@ -205,6 +205,37 @@ describe('runReadiness', () => {
     });
   });
 
+  describe('when an input is missing', () => {
+    it('says in the fix where to set it: the variable, and the flag when there is one', async () => {
+      const report = await runReadiness({ api: false });
+      const fixes = Object.fromEntries(report.checks.filter((c) => c.status === 'fail').map((c) => [c.name, 'fix' in c ? c.fix : '']));
+      expect(fixes).toEqual({
+        merchant_key: 'Set SIGLUME_DIRECT_PAYMENT_MERCHANT (or pass --merchant) to your merchant key, e.g. my_shop.',
+        merchant_token:
+          'Set SIGLUME_MERCHANT_AUTH_TOKEN (or SIGLUME_AUTH_TOKEN) in the server environment; keep it out of the browser and out of git.',
+        shop_origin: "Set SHOP_PUBLIC_ORIGIN (or pass --origin) to your shop's public origin, e.g. https://shop.example.",
+        webhook_url:
+          'Set SHOP_WEBHOOK_URL (or pass --webhook-url) to the https URL of your webhook route, e.g. https://shop.example/payments/webhooks/siglume.',
+        webhook_secret_present:
+          'Set SIGLUME_WEBHOOK_SECRET to the signing secret (whsec_…) returned when the webhook subscription was created.',
+      });
+    });
+  });
+
+  describe('when a check stops on a validation error', () => {
+    it('fails it with a fix naming where the rejected input is set', async () => {
+      const client = fakeClient({
+        getMerchant: () => Promise.reject(new SiglumeValidationError('merchant', 'Invalid merchant: must be 3-64 characters')),
+      });
+      const report = await runReadiness({ ...LOCAL_OPTIONS, client });
+      expect(byName(report, 'merchant_exists')).toMatchObject({
+        status: 'fail',
+        message: 'Reading merchant shop_one failed: Invalid merchant: must be 3-64 characters',
+        fix: 'Fix SIGLUME_DIRECT_PAYMENT_MERCHANT (or pass --merchant), then run readiness again.',
+      });
+    });
+  });
+
   describe('when a config input is wrong', () => {
     const cases: Array<{ title: string; options: Record<string, unknown>; name: string; status: string; text: RegExp }> = [
       { title: 'a Developer Portal key', options: { auth_token: 'cli_abcdef123456' }, name: 'merchant_token', status: 'fail', text: /Developer Portal/ },

@@ -9,7 +9,7 @@
 import { authTokenProblem } from '../../core/config.js';
 import { minimumStandardAmountMinor, pricingBandFor } from '../../core/pricing.js';
 import { isLoopbackHost, merchantKeySchema, urlProblem, type DirectRequestPaymentCurrency } from '../../core/validation.js';
-import { READINESS_ENV } from '../env.js';
+import { READINESS_ENV, readinessInputSource } from '../env.js';
 import { fail, failed, found, pass, warn, type Checked } from '../outcome.js';
 import type { CheckRun } from '../recorder.js';
 
@@ -88,6 +88,11 @@ function describeUrlProblem(url: URL | null, sandbox: boolean): { problem: strin
   return { problem, fix: 'Use an absolute https URL.' };
 }
 
+/** Where the merchant sets `field`: its variable, and its flag when it has one. */
+function source(field: keyof typeof READINESS_ENV): string {
+  return readinessInputSource(field) ?? READINESS_ENV[field];
+}
+
 function given(value: string | undefined): value is string {
   return value !== undefined && value !== '';
 }
@@ -95,7 +100,7 @@ function given(value: string | undefined): value is string {
 function merchantKey(raw: string | undefined): Checked<string> {
   if (!given(raw) || raw.trim() === '') {
     return failed(
-      fail('No merchant key is set', `Set ${READINESS_ENV.merchant} (or pass --merchant) to your merchant key, e.g. my_shop.`),
+      fail('No merchant key is set', `Set ${source('merchant')} to your merchant key, e.g. my_shop.`),
     );
   }
   const parsed = merchantKeySchema.safeParse(raw.trim());
@@ -116,7 +121,7 @@ function merchantToken(token: string | undefined): Checked<string> {
       return failed(
         fail(
           'No merchant auth token is set',
-          `Set ${READINESS_ENV.auth_token} (or ${READINESS_ENV.auth_token_fallback}) in the server environment; keep it out of the browser and out of git.`,
+          `Set ${source('auth_token')} in the server environment; keep it out of the browser and out of git.`,
         ),
       );
     case 'developer_portal_key':
@@ -141,7 +146,7 @@ function merchantToken(token: string | undefined): Checked<string> {
 function shopOrigin(raw: string | undefined, sandbox: boolean): Checked<string> {
   const name = READINESS_ENV.shop_origin;
   if (!given(raw)) {
-    return failed(fail(`${name} is not set`, `Set ${name} (or pass --origin) to your shop's public origin, e.g. https://shop.example.`));
+    return failed(fail(`${name} is not set`, `Set ${source('shop_origin')} to your shop's public origin, e.g. https://shop.example.`));
   }
   const url = parseUrl(raw);
   const problem = describeUrlProblem(url, sandbox);
@@ -172,7 +177,7 @@ function webhookUrl(raw: string | undefined, sandbox: boolean): Checked<string> 
     return failed(
       fail(
         `${name} is not set`,
-        `Set ${name} (or pass --webhook-url) to the https URL of your webhook route, e.g. https://shop.example/payments/webhooks/siglume.`,
+        `Set ${source('webhook_url')} to the https URL of your webhook route, e.g. https://shop.example/payments/webhooks/siglume.`,
       ),
     );
   }
@@ -187,7 +192,7 @@ function webhookSecretPresent(secret: string | undefined): Checked<string> {
     return failed(
       fail(
         `${name} is not set`,
-        `Set ${name} to the signing secret (whsec_…) returned when the webhook subscription was created.`,
+        `Set ${source('webhook_secret')} to the signing secret (whsec_…) returned when the webhook subscription was created.`,
       ),
     );
   }
