@@ -52,8 +52,10 @@ export const clientOptionsSchema = strictInput({
    */
   base_url: z.string({ error: 'must be a string URL' }).optional(),
   /**
-   * Bearer token. Never exposed as a property, logged, or put in error text.
-   * @default the environment: SIGLUME_MERCHANT_AUTH_TOKEN then SIGLUME_AUTH_TOKEN (merchant client), SIGLUME_AUTH_TOKEN (buyer client)
+   * Bearer token. When absent, the merchant client reads
+   * `SIGLUME_MERCHANT_AUTH_TOKEN` then `SIGLUME_AUTH_TOKEN`, the buyer client
+   * `SIGLUME_AUTH_TOKEN`. Never exposed as a property, logged, or put in error
+   * text.
    */
   auth_token: z.string({ error: 'must be a string' }).optional(),
   /** A fetch-compatible function used for every request instead of the built-in undici transport. */
