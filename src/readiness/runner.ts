@@ -93,7 +93,7 @@ async function runApiGroups(input: ApiInput, options: { probe: boolean; delivery
   const subscription = await subscriptionChecks(input, run);
   if (!subscription) return stopped();
   if (!options.probe) return run.skipRest('--no-probe: no checkout session or test delivery was created');
-  if (!(await probeChecks(input, options.now, run))) return stopped();
+  if (!(await probeChecks({ ...input, now: options.now }, run))) return stopped();
   const delivery = await deliveryChecks(
     { ...input, subscription: subscription.target, timeout_ms: options.delivery_timeout_ms },
     run,

@@ -13,6 +13,12 @@ import { formatMinorAmount } from './config.js';
 /** `metadata.source` of the readiness checkout probe, so it is recognizable in the merchant's session list. */
 export const READINESS_PROBE_SOURCE = 'siglume-check readiness';
 
+/** What the probe group reads besides the API input. */
+export interface ProbeInput extends ApiInput {
+  /** Clock in epoch milliseconds, for the session nonce `sdrp-readiness-<ms>`. */
+  now: () => number;
+}
+
 /** What the probe group hands on. */
 export interface ProbeFacts {
   /** The unpaid probe session. */
@@ -84,8 +90,8 @@ async function hostedCheckout(input: ApiInput, nonce: string): Promise<Checked<D
   );
 }
 
-/** Runs the checkout probe; null when it failed. `now` (epoch ms) makes the nonce. */
-export async function probeChecks(input: ApiInput, now: () => number, run: CheckRun): Promise<ProbeFacts | null> {
-  const session = await run.check('hosted_checkout', () => hostedCheckout(input, `sdrp-readiness-${now()}`));
+/** Runs the checkout probe; null when it failed. */
+export async function probeChecks(input: ProbeInput, run: CheckRun): Promise<ProbeFacts | null> {
+  const session = await run.check('hosted_checkout', () => hostedCheckout(input, `sdrp-readiness-${input.now()}`));
   return session.ok ? { session: session.fact } : null;
 }
