@@ -11,8 +11,8 @@ import { BEGIN, END, PAGE, readReport, renderBenchBlock, renderPerformancePage, 
 const page = readFileSync(PAGE, 'utf8');
 const report = readReport();
 
-/** A measured quantity: a number with a unit of time, rate, ratio or size. */
-const FIGURE = /\d[\d,.]*\s?(?:ms|µs|s|x|ops\/s|sessions\/s|deliveries\/s|KiB|MiB|GiB|kB|KB|MB)(?![\w/])/;
+/** A measured quantity: a number with a unit of time, rate, ratio or size ("503s" is a status code, not seconds). */
+const FIGURE = /\d[\d,.]*(?:\s?(?:ms|µs|x|ops\/s|sessions\/s|deliveries\/s|KiB|MiB|GiB|kB|KB|MB)|\s(?:s|seconds?|minutes?))(?![\w/])/;
 
 describe('docs/performance.md', () => {
   it('is exactly what bench/docs.mjs generates from the committed bench/results/latest.json', () => {
