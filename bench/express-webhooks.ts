@@ -1,11 +1,16 @@
 /**
  * Webhook deliveries per second through the Express template with the
- * PostgreSQL order store: one app instance, then three instances sharing the
- * database, printed side by side. Every delivery is a distinct, signed
- * `standard_settled` event that marks its own order paid (a real
- * transaction each), over keep-alive connections.
+ * PostgreSQL order store: one app instance against three instances sharing
+ * the database. Every delivery is a distinct, signed `standard_settled`
+ * event that marks its own order paid (a real transaction each), over
+ * keep-alive connections.
  *
- *   node --import tsx bench/express-webhooks.ts [--events 2000] [--concurrency 32]
+ * The two setups are interleaved: each of `rounds` rounds sends one batch of
+ * `events` to one instance and one to all three, in alternating order
+ * (1,3 then 3,1, ...), so drift on a shared machine hits both alike and each
+ * round gives one paired ratio.
+ *
+ *   node --import tsx bench/express-webhooks.ts [--rounds 5] [--events 200] [--concurrency 32]
  *
  * Needs PostgreSQL at DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test);
  * uses and drops its own schema. Results also go to bench/results/express-webhooks.json.
@@ -18,7 +23,10 @@ import { createTestWebhookEvent, type TestWebhookEvent } from '../src/testing/in
 import { DATABASE_URL, createTestSchema, skipPostgres, type TestSchema } from '../test/templates/support/pg.js';
 import { spawnAppInstance, type AppInstance } from '../test/templates/support/instances.js';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '2000' }, concurrency: { type: 'string', default: '32' } } });
+const { values } = parseArgs({
+  options: { rounds: { type: 'string', default: '5' }, events: { type: 'string', default: '200' }, concurrency: { type: 'string', default: '32' } },
+});
+const ROUNDS = Number(values.rounds);
 const EVENTS = Number(values.events);
 const CONCURRENCY = Number(values.concurrency);
 const SECRET = 'whsec_test_secret';
@@ -74,19 +82,28 @@ if (skipPostgres) {
 const db = await createTestSchema();
 const instances = await Promise.all([1, 2, 3].map(() => spawnAppInstance({ DATABASE_URL, SDRP_TEST_SCHEMA: db.name })));
 try {
-  const rows = [];
-  for (const [label, targets] of [['1 instance', instances.slice(0, 1)], ['3 instances', instances]] as const) {
-    const prefix = label.replace(/\D/g, '');
-    await run(targets, await signedEvents(db, `warm${prefix}-`, 200)); // JIT, pools, connections
-    const events = await signedEvents(db, `b${prefix}-`, EVENTS);
-    const { seconds, failures } = await run(targets, events);
-    rows.push({ setup: label, events: EVENTS, seconds: Number(seconds.toFixed(2)), deliveries_per_second: Math.round(EVENTS / seconds), failures });
+  const setups = { '1 instance': instances.slice(0, 1), '3 instances': instances } as const;
+  type Setup = keyof typeof setups;
+  const order: Setup[] = ['1 instance', '3 instances'];
+  const rates: Record<Setup, number[]> = { '1 instance': [], '3 instances': [] };
+  const failures: Record<Setup, number> = { '1 instance': 0, '3 instances': 0 };
+  for (const setup of order) await run(setups[setup], await signedEvents(db, `warm${setup[0]}-`, 100)); // JIT, pools, connections
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const setup of round % 2 === 0 ? order : [...order].reverse()) {
+      const events = await signedEvents(db, `r${round}s${setup[0]}-`, EVENTS);
+      const result = await run(setups[setup], events);
+      rates[setup].push(Math.round(EVENTS / result.seconds));
+      failures[setup] += result.failures;
+    }
   }
   // On a small machine the app processes, PostgreSQL and this client share the same cores, so three instances may not beat one.
   console.log(`Webhook deliveries/s, Express template + PostgreSQL store (distinct events, keep-alive, concurrency ${CONCURRENCY}, ${availableParallelism()} CPUs)`);
-  console.table(rows);
+  console.table(order.map((setup) => ({ setup, rates: rates[setup].join(' '), failures: failures[setup] })));
   await mkdir(new URL('./results/', import.meta.url), { recursive: true });
-  await writeFile(new URL('./results/express-webhooks.json', import.meta.url), `${JSON.stringify({ concurrency: CONCURRENCY, cpus: availableParallelism(), rows }, null, 2)}\n`);
+  await writeFile(
+    new URL('./results/express-webhooks.json', import.meta.url),
+    `${JSON.stringify({ concurrency: CONCURRENCY, cpus: availableParallelism(), rounds: ROUNDS, events_per_batch: EVENTS, rates, failures }, null, 2)}\n`,
+  );
 } finally {
   await Promise.all(instances.map((i) => i.kill('SIGTERM')));
   await db.drop();

@@ -47,6 +47,38 @@ export interface ReadinessPresentation {
   sandbox?: { source: 'existing' | 'started'; receiver: boolean } | null;
 }
 
+/**
+ * Where `webhook trigger` / `webhook sign` took the signing secret from:
+ * `--secret`, SIGLUME_WEBHOOK_SECRET in the real environment or in an env
+ * file, or the testing secret (asked for with `--test-secret`, or the
+ * fallback when nothing is configured).
+ */
+export type WebhookSecretOrigin =
+  | { source: 'flag' }
+  | { source: 'environment' }
+  | { source: 'env_file'; env_file: string }
+  | { source: 'test_secret' }
+  | { source: 'test_secret_fallback' };
+
+function describeSecret(origin: WebhookSecretOrigin, hint: string): string {
+  switch (origin.source) {
+    case 'flag':
+      return `signed with the --secret value (ends "${hint}")`;
+    case 'environment':
+      return `signed with SIGLUME_WEBHOOK_SECRET from the environment (ends "${hint}")`;
+    case 'env_file':
+      return `signed with SIGLUME_WEBHOOK_SECRET from ${origin.env_file} (ends "${hint}")`;
+    case 'test_secret':
+      return 'signed with the built-in TEST secret (--test-secret)';
+    case 'test_secret_fallback':
+      return 'signed with the built-in TEST secret: no secret is configured';
+    default: {
+      const never: never = origin;
+      return never;
+    }
+  }
+}
+
 /** A live progress display for one readiness run; `stop()` clears it. */
 export interface ReadinessProgress {
   onProgress(event: ReadinessProgressEvent): void;
@@ -89,9 +121,19 @@ export class Output {
     this.io.stderr.write(`${this.err.red(`error: ${message}`)}\n`);
   }
 
+  /** One warning line on stderr: `warning: <message>`. */
+  warning(message: string): void {
+    this.io.stderr.write(`${this.err.yellow(`warning: ${message}`)}\n`);
+  }
+
   /** A usage error plus where to look for help. */
   usage(message: string, command?: string): void {
     this.error(message);
+    this.usageHint(command);
+  }
+
+  /** The one line under every usage error: `Run \`<name> [command] --help\` for usage.` */
+  usageHint(command?: string): void {
     this.io.stderr.write(this.err.dim(`Run \`${this.io.name}${command ? ` ${command}` : ''} --help\` for usage.\n`));
   }
 
@@ -239,10 +281,10 @@ export class Output {
     if (!opts.json) this.io.stdout.write(`${this.out.dim('Sandbox stopped.')}\n`);
   }
 
-  /** Result of `webhook trigger`. */
-  webhookTriggerResult(result: WebhookTriggerResult & { url: string }, opts: { json: boolean }): void {
+  /** Result of `webhook trigger` (already scrubbed of every secret the command knows). */
+  webhookTriggerResult(result: WebhookTriggerResult & { url: string }, origin: WebhookSecretOrigin, opts: { json: boolean }): void {
     if (opts.json) {
-      this.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      this.io.stdout.write(`${JSON.stringify({ ...result, secret_source: origin.source, ...(origin.source === 'env_file' ? { env_file: origin.env_file } : {}) }, null, 2)}\n`);
       return;
     }
     const c = this.out;
@@ -250,6 +292,9 @@ export class Output {
     const lines = [
       `${result.ok ? c.green(MARKS.pass) : c.red(MARKS.fail)} POST ${result.url} -> ${result.ok ? c.green(status) : c.red(status)} ${c.dim(`(${result.duration_ms} ms)`)}`,
       c.dim(`  event ${result.event_id} · ${result.event_type} · ${result.kind}`),
+      origin.source === 'test_secret' || origin.source === 'test_secret_fallback'
+        ? c.yellow(`  ${describeSecret(origin, result.signing_secret_hint)}`)
+        : c.dim(`  ${describeSecret(origin, result.signing_secret_hint)}`),
     ];
     if (!result.ok && result.response_body) lines.push(c.dim(`  response: ${result.response_body.replace(/\s+/g, ' ').slice(0, 200)}`));
     this.io.stdout.write(`${lines.join('\n')}\n`);

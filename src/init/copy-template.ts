@@ -5,13 +5,11 @@
  * Safe by default: when any file would be overwritten, nothing is written and
  * the conflicts are returned, unless `force` is set.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { copyFile, mkdir, readdir, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SiglumeDirectRequestPaymentError, SiglumeValidationError } from '../core/errors.js';
-
-const PACKAGE_NAME = '@siglume/direct-request-payment';
+import { PACKAGE_NAME, packageDir } from './package-dir.js';
 
 /** Templates this package ships. */
 export const SHIPPED_TEMPLATES = Object.freeze(['express'] as const);
@@ -62,35 +60,10 @@ export type CopyTemplateResult =
       conflicts: string[];
     };
 
-function moduleDir(): string {
-  try {
-    return dirname(fileURLToPath(import.meta.url));
-  } catch {
-    // The CommonJS build has no import.meta; it has __dirname instead.
-    return typeof __dirname === 'string' ? __dirname : process.cwd();
-  }
-}
-
-/**
- * The installed package's `templates/` directory: the nearest ancestor of
- * this module holding this package's package.json (works from `dist/` and
- * from `src/`).
- */
+/** The installed package's `templates/` directory. */
 export function defaultTemplatesDir(): string {
-  let dir = moduleDir();
-  for (let i = 0; i < 8; i++) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg)) {
-      try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === PACKAGE_NAME) return join(dir, 'templates');
-      } catch {
-        // Not our package.json; keep walking up.
-      }
-    }
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
+  const root = packageDir();
+  if (root !== null) return join(root, 'templates');
   throw new SiglumeDirectRequestPaymentError(`Could not find the templates directory of ${PACKAGE_NAME}; reinstall the package.`, {
     code: 'TEMPLATES_NOT_FOUND',
   });

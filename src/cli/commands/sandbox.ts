@@ -4,6 +4,7 @@
  * one line per request and webhook delivery.
  */
 import type { Command } from 'commander';
+import { docPath } from '../../init/package-dir.js';
 import type { CliIo } from '../io.js';
 import type { Output } from '../output.js';
 import { parsePort } from '../parse.js';
@@ -65,8 +66,10 @@ export function registerSandboxCommand(program: Command, io: CliIo, output: Outp
     .option('--webhook-secret <whsec>', 'signing secret of the seeded subscription (default whsec_sandbox_secret)')
     .option('--token <token>', 'merchant bearer token (default sdrp_sandbox_merchant_token)')
     .option('--state-file <path>', 'keep state in this JSON file across restarts')
-    .option('--scenario <name>', 'start in a failing scenario (see docs/sandbox.md)')
+    .option('--scenario <name>', 'start in a failing scenario (listed in the guide named below)')
     .option('--json', 'print the start-up information as one JSON line and no request log')
+    // Resolved when help is shown: the guide shipped with this installed version.
+    .addHelpText('after', () => `\nScenarios, control endpoints and the state file: ${docPath('sandbox.md')}`)
     .action(async (flags: SandboxFlags) => {
       const [{ startSandbox }, { resolve }] = await Promise.all([import('../../sandbox/index.js'), import('node:path')]);
       const json = flags.json === true;
