@@ -18,9 +18,10 @@ import {
 } from '../context.js';
 import { pollUntil } from '../poll.js';
 import { READINESS_PROBE_SOURCE } from './probe.js';
+import { READINESS_PROBE_MODE } from '../../core/constants.js';
 
-/** `data.mode` of the readiness test delivery. */
-export const READINESS_PROBE_MODE = 'readiness_probe';
+/** `data.mode` of the readiness test delivery (kept in core, where the order core reads it too). */
+export { READINESS_PROBE_MODE };
 
 type Delivery = Record<string, unknown>;
 
