@@ -53,6 +53,7 @@ export interface TestSandbox {
   redeliver(event_id: string): Promise<Array<{ response_status: number | null }>>;
   settleMeteredBatches(): Promise<Array<{ settlement_batch_id: string; event_id: string }>>;
   setFaults(faults: SandboxFaults): void;
+  setScenario(name: 'ready' | 'hosted_checkout_disabled_409'): void;
   resetFaults(): void;
   close(): Promise<void>;
 }
@@ -81,6 +82,7 @@ function wrap(h: SandboxHandle, o: TestSandboxOptions): TestSandbox {
     redeliver: (event_id) => h.redeliver(event_id),
     settleMeteredBatches: () => h.settleMeteredBatches(),
     setFaults: (f) => void h.setFaults(f),
+    setScenario: (name) => h.setScenario(name),
     resetFaults: () => h.resetFaults(),
     close: () => h.close(),
   };
