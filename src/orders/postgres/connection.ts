@@ -28,7 +28,7 @@ export interface PgPoolClientLike {
 /** A `pg.Pool` (or anything shaped like one). */
 export interface PgPoolLike {
   query(text: string, values?: unknown[]): Promise<PgQueryResultLike>;
-  connect(): Promise<PgPoolClientLike>;
+  connect(callback: (err: Error | undefined, client: PgPoolClientLike | undefined, done: (release?: unknown) => void) => void): void;
   on(event: 'error', listener: (err: Error, client: unknown) => void): unknown;
 }
 
@@ -45,16 +45,27 @@ export function pgConnection(pool: PgPoolLike, onError?: (error: Error) => void)
   pool.on('error', (error) => onError?.(error));
   return {
     query: async (sql, params) => result(await pool.query(sql, [...params])),
-    async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
+    async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, setup: readonly string[] = []): Promise<T> {
       // Set when the connection broke: the client is then destroyed on release, never reused.
       let broken: Error | undefined;
       const onClientError = (error: Error) => {
         broken ??= error;
       };
-      client.on('error', onClientError);
+      // The callback form on purpose: the listener must be attached in the same
+      // synchronous step in which pg-pool hands the client over (and removes its
+      // own). With `await pool.connect()` it would be attached a microtask later,
+      // and a kill arriving in the same TCP read as the connection's ReadyForQuery
+      // is emitted in between, on a client without a listener: a crash.
+      const client = await new Promise<PgPoolClientLike>((resolve, reject) => {
+        pool.connect((err, c) => {
+          if (err || !c) return reject(err ?? new Error('pg pool returned no client'));
+          c.on('error', onClientError);
+          resolve(c);
+        });
+      });
       try {
-        await client.query('BEGIN');
+        // One round trip for BEGIN and the setup (parameterless statements only).
+        await client.query(['BEGIN', ...setup].join('; '));
         const value = await fn({ query: async (sql, params) => result(await client.query(sql, [...params])) });
         await client.query('COMMIT');
         return value;

@@ -18,12 +18,13 @@ export interface SqlExecutor {
 }
 
 /**
- * A database connection source. `transaction` runs `fn` on one connection
+ * A database connection source. `transaction` runs the `setup` statements
+ * (parameterless, e.g. a lock timeout) and then `fn` on one connection
  * between BEGIN and COMMIT; any throw (including a lost connection) must roll
  * back and reject, never crash the process or leave a half-written transaction.
  */
 export interface SqlConnection extends SqlExecutor {
-  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, setup?: readonly string[]): Promise<T>;
 }
 
 /** The SQL spellings that differ between databases. */

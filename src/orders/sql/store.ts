@@ -209,7 +209,6 @@ export class SqlOrderStore implements OrderStore {
   ): Promise<T> {
     const E = this.#t.events;
     return this.#db.transaction(async (ex) => {
-      for (const statement of this.#d.transactionSetup(this.#lockTimeoutMs)) await ex.query(statement, []);
       // The event row goes FIRST: a concurrent delivery of the same id blocks here until this transaction ends.
       const cols = ['event_id', 'event_type', 'received_at'];
       const inserted = await ex.query(this.#d.insertIgnore(E, cols, cols.map((_, i) => this.#d.placeholder(i + 1))),
@@ -218,7 +217,7 @@ export class SqlOrderStore implements OrderStore {
       const { outcome, result } = await work(this.#transaction(ex, first));
       if (first) await this.#q(ex, `UPDATE ${E} SET outcome = ? WHERE event_id = ?`, [outcome, event.event_id]);
       return result;
-    });
+    }, this.#d.transactionSetup(this.#lockTimeoutMs));
   }
 
   #transaction(ex: SqlExecutor, first_delivery: boolean): OrderStoreTransaction {

@@ -44,7 +44,6 @@ export async function serveFetch(routes: Record<string, FetchHandler> = {}): Pro
         const handler = table[new URL(request.url).pathname];
         await send(res, handler ? await handler(request) : new Response('not found', { status: 404 }));
       } catch (error) {
-        if (process.env.DEBUG_FETCH_SERVER) console.error(error);
         res.writeHead(500).end(String(error));
       }
     })();

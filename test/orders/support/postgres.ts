@@ -18,14 +18,13 @@ export function postgresSchemaSql(file: 'siglume-payments' | 'orders'): string {
   return text.split('\n').filter((line) => !line.startsWith('\\')).join('\n');
 }
 
-function pool(schema: string, max = 10): pg.Pool {
-  const p = new pg.Pool({ connectionString: DATABASE_URL, max, options: `-c search_path=${schema}` });
-  return p;
+function pool(schema: string, max = 10, application_name?: string): pg.Pool {
+  return new pg.Pool({ connectionString: DATABASE_URL, max, options: `-c search_path=${schema}`, ...(application_name ? { application_name } : {}) });
 }
 
-function storeFor(schema: string, options: ConformanceStoreOptions = {}): PostgresOrderStore {
+function storeFor(schema: string, options: ConformanceStoreOptions = {}, application_name?: string): PostgresOrderStore {
   return new PostgresOrderStore({
-    pool: pool(schema, options.pool_max ?? 10),
+    pool: pool(schema, options.pool_max ?? 10, application_name),
     ...(options.orders ? { orders: options.orders } : {}),
     onError: options.onError ?? (() => undefined),
   });
@@ -78,5 +77,5 @@ export const postgresAdapter: ConformanceAdapter = {
       },
     };
   },
-  storeFromEnv: (env, options) => storeFor(env.SDRP_PG_SCHEMA ?? 'public', options),
+  storeFromEnv: (env, options) => storeFor(env.SDRP_PG_SCHEMA ?? 'public', options, env.SDRP_PG_APPLICATION_NAME),
 };
