@@ -96,9 +96,11 @@ async function apply(tx: OrderStoreTransaction, decision: OrderPaymentDecision):
 /** Processes one delivery. Never throws: every failure becomes a refused answer. */
 export async function handleOrderWebhook<U>(o: ResolvedOrderCheckoutOptions<U>, raw_body: unknown, signature_header: string | null | undefined): Promise<OrderWebhookResult> {
   if (tooLarge(raw_body)) return refuseWebhook(413, 'payload_too_large', `The body exceeds ${ORDER_WEBHOOK_MAX_BODY_BYTES} bytes`);
+  // No body at all (a framework leaves it undefined) is an empty body: a 400, not a setup error.
+  const body = raw_body === undefined || raw_body === null ? '' : raw_body;
   let event;
   try {
-    ({ event } = await verifyDirectRequestPaymentWebhook(o.secrets, raw_body as string, signature_header ?? undefined, {
+    ({ event } = await verifyDirectRequestPaymentWebhook(o.secrets, body as string, signature_header ?? undefined, {
       ...(o.tolerance_seconds === undefined ? {} : { tolerance_seconds: o.tolerance_seconds }),
     }));
   } catch (error) {
