@@ -66,3 +66,14 @@ export async function waitFor(check: () => Promise<boolean>, what: string, timeo
   }
   throw new Error(`timed out waiting for ${what}`);
 }
+
+/** An order whose checkout session is already stored: what a webhook matches by challenge hash (for tests that sign their own events). */
+export async function insertOrderWithSession(db: ConformanceDatabase, o: { order_id: string; amount_minor: number; challenge_hash: string; currency?: 'JPY' | 'USD' }): Promise<void> {
+  await insertOrder(db, o);
+  const now = new Date();
+  await db.sql(
+    `INSERT INTO siglume_checkout_attempts (attempt_id, order_id, nonce, amount_minor, currency, status, checkout_session_id, checkout_url, challenge_hash, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)`,
+    [`att_${o.order_id}`, o.order_id, `sdrp-${o.order_id}`, o.amount_minor, o.currency ?? 'JPY', `cs_${o.order_id}`, `https://pay.test/${o.order_id}`, o.challenge_hash, now, now],
+  );
+}
