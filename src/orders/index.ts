@@ -5,7 +5,8 @@
  * store interface that database adapters implement. Re-exports only.
  *
  * Left out on purpose: database adapters, each on its own subpath
- * (`/orders/postgres`), so the core never loads a driver.
+ * (`/orders/postgres`), so the core never loads a driver. The shared SQL
+ * store they are built on is here, for adapters over any SQL connection.
  */
 export {
   decideOrderPayment,
@@ -55,3 +56,7 @@ export type {
   OrderSettlementBatchRecord,
   OrderWebhookPreview,
 } from './store.js';
+export { SqlOrderStore } from './sql/store.js';
+export type { SqlOrderStoreOptions } from './sql/store.js';
+export type { SqlConnection, SqlExecutor, SqlQueryResult, SqlDialect } from './sql/dialect.js';
+export type { OrdersTableMapping } from './mapping.js';

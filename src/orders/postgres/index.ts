@@ -19,6 +19,7 @@ import { pgConnection, type PgPoolLike } from './connection.js';
 
 export type { PgPoolLike, PgPoolClientLike, PgQueryResultLike } from './connection.js';
 export type { OrdersTableMapping } from '../mapping.js';
+export type { SqlOrderStoreOptions } from '../sql/store.js';
 
 /** PostgreSQL spellings for the shared SQL store. */
 export const POSTGRES_DIALECT: SqlDialect = Object.freeze({
@@ -40,7 +41,7 @@ export interface PostgresOrderStoreOptions extends SqlOrderStoreOptions {
   onError?: (error: Error) => void;
 }
 
-/** {@link OrderStore} on PostgreSQL 13+. */
+/** The order store (`OrderStore` of `@siglume/direct-request-payment/orders`) on PostgreSQL 13+. */
 export class PostgresOrderStore extends SqlOrderStore {
   constructor(options: PostgresOrderStoreOptions) {
     if (!options || typeof options !== 'object' || !options.pool || typeof options.pool.connect !== 'function') {
