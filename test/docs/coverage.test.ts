@@ -35,7 +35,7 @@ function sourceFiles(dir: string): string[] {
  * codes and the CLI are documented in their own pages).
  */
 function libraryErrorCodes(): string[] {
-  const dirs = ['core', 'clients', 'webhooks', 'challenges', 'internal', 'testing', 'devtools', 'init'];
+  const dirs = ['core', 'clients', 'webhooks', 'challenges', 'internal', 'testing', 'devtools', 'init', 'orders'];
   const files = [...dirs.flatMap((d) => sourceFiles(join(root, 'src', d))), join(root, 'src/sandbox/errors.ts')];
   const codes = new Set<string>();
   for (const file of files) {
