@@ -31,7 +31,7 @@ const previousSecret = process.env.SIGLUME_WEBHOOK_SECRET_PREVIOUS;
 const checkout = createOrderCheckoutService<string | null>({
   // The token comes from SIGLUME_MERCHANT_AUTH_TOKEN.
   merchant_client: new DirectRequestPaymentMerchantClient(apiBase ? { base_url: apiBase } : {}),
-  store: new PostgresOrderStore({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) }),
+  order_store: new PostgresOrderStore({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) }),
   merchant: process.env.SIGLUME_DIRECT_PAYMENT_MERCHANT ?? '',
   webhook_secret: [process.env.SIGLUME_WEBHOOK_SECRET ?? '', ...(previousSecret ? [previousSecret] : [])],
   shop_public_origin: process.env.SHOP_PUBLIC_ORIGIN ?? '',

@@ -24,7 +24,7 @@ export interface OrderCheckoutServiceOptions<U = unknown> {
   /** A merchant client (`new DirectRequestPaymentMerchantClient({ auth_token, base_url })`). */
   merchant_client: OrderCheckoutClient;
   /** Where orders, attempts, events and reviews live (e.g. `PostgresOrderStore`). */
-  store: OrderStore;
+  order_store: OrderStore;
   /** Your merchant key (SIGLUME_DIRECT_PAYMENT_MERCHANT), `^[a-z0-9][a-z0-9_-]{2,63}$`. */
   merchant: string;
   /** Webhook signing secret `whsec_...`, or `[current, previous]` while rotating. */
@@ -119,16 +119,16 @@ export function resolveOrderCheckoutOptions<U>(options: OrderCheckoutServiceOpti
   if (!client || typeof client.createCheckoutSession !== 'function' || typeof client.getCheckoutSession !== 'function') {
     throw new SiglumeValidationError('merchant_client', 'Invalid merchant_client: must be a DirectRequestPaymentMerchantClient');
   }
-  const store = options.store as unknown as Record<string, unknown> | null;
+  const store = options.order_store as unknown as Record<string, unknown> | null;
   const missing = store && typeof store === 'object' ? STORE_METHODS.filter((m) => typeof store[m] !== 'function') : STORE_METHODS;
-  if (missing.length > 0) throw new SiglumeValidationError('store', `Invalid store: must implement OrderStore (missing ${missing.join(', ')})`);
+  if (missing.length > 0) throw new SiglumeValidationError('order_store', `Invalid order_store: must implement OrderStore (missing ${missing.join(', ')})`);
   const authorize = fn<ResolvedOrderCheckoutOptions<U>['authorize']>(options.authorize_order, 'authorize_order');
   if (!authorize && options.allow_unverified_order_lookup !== true) throw new OrderAuthorizationRequiredError();
   const tolerance = options.webhook_tolerance_seconds;
   const onError = fn<(error: unknown, context: OrderErrorContext) => void>(options.onError, 'onError');
   return {
     client: options.merchant_client,
-    store: options.store,
+    store: options.order_store,
     secrets: normalizeSecrets(options.webhook_secret, 'webhook_secret'),
     origin: parseInput(checkoutOriginSchema, options.shop_public_origin, 'shop_public_origin'),
     policy: {

@@ -43,7 +43,7 @@ export interface OrderCheckoutService<U = unknown> {
  * @example
  * const service = createOrderCheckoutService({
  *   merchant_client: new DirectRequestPaymentMerchantClient({ auth_token: process.env.SIGLUME_MERCHANT_AUTH_TOKEN }),
- *   store: new PostgresOrderStore({ pool }),
+ *   order_store: new PostgresOrderStore({ pool }),
  *   merchant: 'my_shop',
  *   webhook_secret: process.env.SIGLUME_WEBHOOK_SECRET!,
  *   shop_public_origin: 'https://shop.example',

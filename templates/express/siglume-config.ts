@@ -28,7 +28,7 @@ export function createSiglumeCheckout(pool: pg.Pool = new pg.Pool({ connectionSt
       auth_token: required('SIGLUME_MERCHANT_AUTH_TOKEN'),
       ...(apiBase ? { base_url: apiBase } : {}),
     }),
-    store: new PostgresOrderStore({
+    order_store: new PostgresOrderStore({
       pool,
       // EDIT: your orders table. These are the defaults of orders.postgres.sql.
       orders: { table: 'orders', id_column: 'order_id', amount_column: 'amount_minor', currency_column: 'currency', status_column: 'status', owner_column: 'user_id' },

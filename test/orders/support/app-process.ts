@@ -19,7 +19,7 @@ const store = adapterNamed(env.SDRP_ADAPTER).storeFromEnv(env, {
 const server = await serveFetch();
 const service = createOrderCheckoutService<string | null>({
   merchant_client: new DirectRequestPaymentMerchantClient({ auth_token: TOKEN, base_url: env.SIGLUME_API_BASE ?? 'http://127.0.0.1:9/v1', max_retries: 0 }),
-  store,
+  order_store: store,
   merchant: MERCHANT,
   webhook_secret: SECRET,
   shop_public_origin: env.SHOP_ORIGIN ?? server.url,

@@ -48,7 +48,7 @@ export async function startShop(db: ConformanceDatabase, api_base: string, setti
   const errors: unknown[] = [];
   const service = createOrderCheckoutService<string | null>({
     merchant_client: new DirectRequestPaymentMerchantClient({ auth_token: TOKEN, base_url: settings.api_base ?? api_base, max_retries: 0 }),
-    store: settings.wrapStore ? settings.wrapStore(base) : base,
+    order_store: settings.wrapStore ? settings.wrapStore(base) : base,
     merchant: MERCHANT,
     webhook_secret: SECRET,
     shop_public_origin: server.url,
