@@ -82,6 +82,7 @@ describe.skipIf(unavailable !== null)('PostgresOrderStore while its backends are
       await killer.end();
     }
     // The storm is over: Siglume redelivers what is still undelivered.
+    const afterStorm = undelivered.length;
     for (let round = 0; round < 3 && undelivered.length > 0; round++) {
       const results = await Promise.all(undelivered.map((id) => f.sandbox.redeliver(id)));
       const still = undelivered.filter((_, i) => results[i]!.some((d) => d.response_status !== 204));
@@ -89,6 +90,11 @@ describe.skipIf(unavailable !== null)('PostgresOrderStore while its backends are
     }
     const seconds = (Date.now() - started) / 1000;
 
+    const failed = f.tap.seen.filter((s) => s.status >= 500).length;
+    process.stdout.write(
+      `\n[orders] ${killed} backends killed in ${seconds}s; ${failed} deliveries answered 5xx; ` +
+        `${healedByRetry} orders healed by the sandbox's retries, ${afterStorm} by redelivery after the storm\n`,
+    );
     // The shop survived every kill.
     expect(shop.alive(), shop.stderr()).toBe(true);
     expect(killed).toBeGreaterThan(0);
