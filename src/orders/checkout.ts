@@ -6,7 +6,7 @@
 import { HostedCheckoutNotAvailableError, SiglumeDirectRequestPaymentError } from '../core/errors.js';
 import { pricingBandFor } from '../core/pricing.js';
 import { randomId } from '../core/crypto.js';
-import { isStorableId } from './decide.js';
+import { isStorableId } from './ids.js';
 import type { ResolvedOrderCheckoutOptions } from './options.js';
 import type { OrderCheckoutAttempt, OrderRecord } from './store.js';
 

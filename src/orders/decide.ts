@@ -12,6 +12,7 @@ import { DIRECT_PAYMENT_CONFIRMED_EVENT, READINESS_PROBE_MODE } from '../core/co
 import { pricingBandFor } from '../core/pricing.js';
 import type { DirectRequestPaymentCheckoutSession } from '../clients/schemas/checkout-session.js';
 import type { DirectPaymentConfirmationClassification } from '../webhooks/classify.js';
+import { isStorableId, ORDER_MAX_ID_LENGTH } from './ids.js';
 import type {
   OrderPaymentContext,
   OrderPaymentRecord,
@@ -74,19 +75,6 @@ export type OrderPaymentDecision =
   | { kind: 'reconcile_batch'; batch: OrderSettlementBatchRecord }
   | { kind: 'mark_paid'; order_id: string; payment: OrderPaymentRecord }
   | { kind: 'mark_fulfilled_unsettled'; order_id: string; payment: OrderPaymentRecord };
-
-/** Longest id (event id, requirement id, challenge hash, ...) the core stores. */
-export const ORDER_MAX_ID_LENGTH = 256;
-
-/**
- * True for a string the core may store and look up: 1-256 characters, no
- * control characters (U+0000 alone makes PostgreSQL refuse the row, which
- * would turn one odd event into a redelivery loop).
- */
-export function isStorableId(value: unknown): value is string {
-  // eslint-disable-next-line no-control-regex
-  return typeof value === 'string' && value.length > 0 && value.length <= ORDER_MAX_ID_LENGTH && !/[\u0000-\u001f\u007f]/.test(value);
-}
 
 type PaymentClassification = Extract<
   DirectPaymentConfirmationClassification<unknown>,
@@ -180,6 +168,52 @@ function confirmationProblem(confirmation: OrderPaymentConfirmation, payment: Pa
   return null;
 }
 
+type Review = (code: OrderReviewCode, reason: string, ids?: Partial<OrderPaymentReview>) => OrderPaymentDecision;
+
+// Rules 5-15 for a payment of one order (standard_settled, metered_usage_accepted).
+function decideOrderTransition(p: PaymentClassification, f: OrderPaymentFacts, toReview: Review): OrderPaymentDecision {
+  const { event, payment: ctx, policy } = f;
+  const chainReceipt = p.kind === 'standard_settled' ? p.chain_receipt_id : null;
+  if (!isStorableId(p.requirement_id) || !isStorableId(p.challenge_hash) || (chainReceipt !== null && !isStorableId(chainReceipt))) {
+    return toReview('UNKNOWN_CONFIRMATION', 'malformed_identifier'); // 5
+  }
+  const ids = { requirement_id: p.requirement_id, challenge_hash: p.challenge_hash, order_id: ctx?.order.order_id ?? null };
+  if (p.kind === 'metered_usage_accepted' && !policy.allow_metered_payments) { // 6
+    return toReview('METERED_INTEGRATION_REQUIRED', 'metered_usage_accepted while metered payments are disabled', ids);
+  }
+  if (!ctx) return toReview('ORDER_NOT_FOUND', 'no checkout attempt has this challenge_hash', ids); // 8
+  const mismatch = echoedFieldProblem(p.data, policy, ctx); // 9
+  if (mismatch) return toReview('PAYMENT_MISMATCH', mismatch, ids);
+  const { order, attempt } = ctx;
+  if (attempt.status === 'superseded') { // 10
+    return toReview('PAYMENT_MISMATCH', `paid on a superseded checkout attempt (${attempt.amount_minor} ${attempt.currency}); the order now costs ${order.amount_minor} ${order.currency}`, ids);
+  }
+  if (attempt.amount_minor !== order.amount_minor || attempt.currency !== order.currency) {
+    return toReview('PAYMENT_MISMATCH', `the checkout attempt charged ${attempt.amount_minor} ${attempt.currency}; the order now costs ${order.amount_minor} ${order.currency}`, ids);
+  }
+  const band = p.kind === 'standard_settled' ? 'standard' : p.pricing_band;
+  const orderBand = pricingBandFor(order.currency, order.amount_minor);
+  if (band !== orderBand) return toReview('PAYMENT_MISMATCH', `the event is ${band}, the order's amount is ${orderBand}`, ids); // 11
+  if (policy.confirm_payments) { // 12
+    const unconfirmed = confirmationProblem(f.confirmation, p, ctx, policy);
+    if (unconfirmed) return toReview('PAYMENT_NOT_CONFIRMED', unconfirmed, ids);
+  }
+  if (ctx.payment) { // 13
+    if (ctx.payment.requirement_id === p.requirement_id) return { kind: 'ignore', reason: 'already_applied' };
+    return toReview('ORDER_STATE_CONFLICT', `the order was already ${ctx.payment.status} by another requirement; a second payment may need a refund`, ids);
+  }
+  if (order.status !== 'pending') { // 14
+    return toReview('ORDER_STATE_CONFLICT', `the order is ${order.status}, not pending`, ids);
+  }
+  const record: OrderPaymentRecord = {
+    event_id: event.id, attempt_id: attempt.attempt_id, requirement_id: p.requirement_id, challenge_hash: p.challenge_hash,
+    chain_receipt_id: chainReceipt, pricing_band: band,
+  };
+  return p.kind === 'standard_settled' // 15
+    ? { kind: 'mark_paid', order_id: order.order_id, payment: record }
+    : { kind: 'mark_fulfilled_unsettled', order_id: order.order_id, payment: record };
+}
+
 /**
  * Decides what a verified event does, applying the rules in order:
  *
@@ -212,8 +246,8 @@ function confirmationProblem(confirmation: OrderPaymentConfirmation, payment: Pa
  * if (decision.kind === 'mark_paid') await tx.markOrderPaid(decision.order_id, decision.payment);
  */
 export function decideOrderPayment(facts: OrderPaymentFacts): OrderPaymentDecision {
-  const { event, classification: c, payment: ctx, policy } = facts;
-  const review = (code: OrderReviewCode, reason: string, ids: Partial<OrderPaymentReview> = {}): OrderPaymentDecision => ({
+  const { event, classification: c, policy } = facts;
+  const review: Review = (code, reason, ids = {}) => ({
     kind: 'review',
     review: {
       event_id: event.id, event_type: event.type, code, reason, kind: c.kind,
@@ -258,52 +292,6 @@ export function decideOrderPayment(facts: OrderPaymentFacts): OrderPaymentDecisi
       void unexpected;
       return review('UNKNOWN_CONFIRMATION', 'unknown_confirmation_shape');
     }
-  }
-
-  function decideOrderTransition(
-    p: PaymentClassification,
-    f: OrderPaymentFacts,
-    toReview: typeof review,
-  ): OrderPaymentDecision {
-    const chainReceipt = p.kind === 'standard_settled' ? p.chain_receipt_id : null;
-    if (!isStorableId(p.requirement_id) || !isStorableId(p.challenge_hash) || (chainReceipt !== null && !isStorableId(chainReceipt))) {
-      return toReview('UNKNOWN_CONFIRMATION', 'malformed_identifier'); // 5
-    }
-    const ids = { requirement_id: p.requirement_id, challenge_hash: p.challenge_hash, order_id: ctx?.order.order_id ?? null };
-    if (p.kind === 'metered_usage_accepted' && !policy.allow_metered_payments) { // 6
-      return toReview('METERED_INTEGRATION_REQUIRED', 'metered_usage_accepted while metered payments are disabled', ids);
-    }
-    if (!ctx) return toReview('ORDER_NOT_FOUND', 'no checkout attempt has this challenge_hash', ids); // 8
-    const mismatch = echoedFieldProblem(p.data, policy, ctx); // 9
-    if (mismatch) return toReview('PAYMENT_MISMATCH', mismatch, ids);
-    const { order, attempt } = ctx;
-    if (attempt.status === 'superseded') { // 10
-      return toReview('PAYMENT_MISMATCH', `paid on a superseded checkout attempt (${attempt.amount_minor} ${attempt.currency}); the order now costs ${order.amount_minor} ${order.currency}`, ids);
-    }
-    if (attempt.amount_minor !== order.amount_minor || attempt.currency !== order.currency) {
-      return toReview('PAYMENT_MISMATCH', `the checkout attempt charged ${attempt.amount_minor} ${attempt.currency}; the order now costs ${order.amount_minor} ${order.currency}`, ids);
-    }
-    const band = p.kind === 'standard_settled' ? 'standard' : p.pricing_band;
-    const orderBand = pricingBandFor(order.currency, order.amount_minor);
-    if (band !== orderBand) return toReview('PAYMENT_MISMATCH', `the event is ${band}, the order's amount is ${orderBand}`, ids); // 11
-    if (policy.confirm_payments) { // 12
-      const unconfirmed = confirmationProblem(f.confirmation, p, ctx, policy);
-      if (unconfirmed) return toReview('PAYMENT_NOT_CONFIRMED', unconfirmed, ids);
-    }
-    if (ctx.payment) { // 13
-      if (ctx.payment.requirement_id === p.requirement_id) return { kind: 'ignore', reason: 'already_applied' };
-      return toReview('ORDER_STATE_CONFLICT', `the order was already ${ctx.payment.status} by another requirement; a second payment may need a refund`, ids);
-    }
-    if (order.status !== 'pending') { // 14
-      return toReview('ORDER_STATE_CONFLICT', `the order is ${order.status}, not pending`, ids);
-    }
-    const record: OrderPaymentRecord = {
-      event_id: event.id, attempt_id: attempt.attempt_id, requirement_id: p.requirement_id, challenge_hash: p.challenge_hash,
-      chain_receipt_id: chainReceipt, pricing_band: band,
-    };
-    return p.kind === 'standard_settled' // 15
-      ? { kind: 'mark_paid', order_id: order.order_id, payment: record }
-      : { kind: 'mark_fulfilled_unsettled', order_id: order.order_id, payment: record };
   }
 }
 

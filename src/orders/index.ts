@@ -13,9 +13,8 @@ export {
   orderDecisionLabel,
   orderLookupHash,
   orderPaymentNeedsConfirmation,
-  isStorableId,
-  ORDER_MAX_ID_LENGTH,
 } from './decide.js';
+export { isStorableId, ORDER_MAX_ID_LENGTH } from './ids.js';
 export type {
   OrderPaymentPolicy,
   OrderPaymentConfirmation,

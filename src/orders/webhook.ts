@@ -8,9 +8,9 @@ import { SiglumeWebhookPayloadError, SiglumeWebhookSignatureError } from '../cor
 import { classifyDirectPaymentConfirmation } from '../webhooks/classify.js';
 import { verifyDirectRequestPaymentWebhook } from '../webhooks/event.js';
 import { confirmCheckoutSession } from './confirm.js';
+import { isStorableId } from './ids.js';
 import {
   decideOrderPayment,
-  isStorableId,
   orderDecisionLabel,
   orderLookupHash,
   orderPaymentNeedsConfirmation,
