@@ -13,7 +13,7 @@ const shared: Options = {
   splitting: true,
   treeshake: true,
   sourcemap: false,
-  external: ['undici', 'commander', 'picocolors', 'zod'],
+  external: ['undici', 'commander', 'picocolors', 'zod', 'pg'],
 };
 
 export default defineConfig([
@@ -23,6 +23,8 @@ export default defineConfig([
       index: 'src/index.ts',
       testing: 'src/testing/index.ts',
       sandbox: 'src/sandbox/index.ts',
+      orders: 'src/orders/index.ts',
+      'orders-postgres': 'src/orders/postgres/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

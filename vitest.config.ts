@@ -10,6 +10,9 @@ export default defineConfig({
     // through to the main entry.
     alias: [
       { find: /^@siglume\/direct-request-payment\/testing$/, replacement: here('./src/testing/index.ts') },
+      { find: /^@siglume\/direct-request-payment\/sandbox$/, replacement: here('./src/sandbox/index.ts') },
+      { find: /^@siglume\/direct-request-payment\/orders$/, replacement: here('./src/orders/index.ts') },
+      { find: /^@siglume\/direct-request-payment\/orders\/postgres$/, replacement: here('./src/orders/postgres/index.ts') },
       { find: /^@siglume\/direct-request-payment$/, replacement: here('./src/index.ts') },
     ],
   },

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 /**
- * Webhook deliveries per second through the Express template with the
+ * Webhook deliveries per second through the order core (what the Express template calls) with the
  * PostgreSQL order store, 1 instance and 3 instances sharing the database.
  *
  * The measurement itself is bench/express-webhooks.ts (it drives the template
- * test harness in test/templates/support through tsx); this module runs it as
+ * test harness in test/orders/support through tsx); this module runs it as
  * a child process, reads the rows it writes to bench/results/express-webhooks.json,
  * and turns them into runner rows. The two setups run interleaved, round by
  * round; each figure is the median over rounds and the 3-instance row's ratio
@@ -73,7 +73,7 @@ function runScript(args, timeoutMs) {
  *   events: deliveries per setup per round.
  */
 export async function run({ json = false, rounds = 5, events = 200, concurrency = 32 } = {}) {
-  const templates = ['siglume-sdrp-routes.ts', 'siglume-order-store.postgres.ts', 'schema.sql'].map((f) => join(ROOT, 'templates/express', f));
+  const templates = ['templates/express/siglume-checkout.ts', 'templates/schema/postgres/siglume-payments.sql', 'src/orders/postgres/index.ts'].map((f) => join(ROOT, f));
   const missing = [SCRIPT, ...templates].filter((f) => !existsSync(f));
   if (missing.length > 0) return skipped(`missing ${missing.map((f) => f.slice(ROOT.length)).join(', ')}`);
   const unreachable = await probePostgres();

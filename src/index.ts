@@ -9,6 +9,8 @@
  * - the transport class: configure it through client options instead;
  * - test-event factories: `@siglume/direct-request-payment/testing`;
  * - the local sandbox: `@siglume/direct-request-payment/sandbox`;
+ * - order processing (the merchant rule, checkout service, order stores):
+ *   `@siglume/direct-request-payment/orders` and `/orders/postgres`;
  * - the CLI: the `siglume-check` / `siglume-sdrp` binaries, and its Node-only
  *   helpers (template copier, webhook trigger, in-process sandbox receiver).
  */
@@ -219,12 +221,6 @@ export type {
   DirectPaymentConfirmationClassification,
   DirectPaymentConfirmationKind,
 } from './webhooks/classify.js';
-export { directPaymentFulfillmentAction, METERED_INTEGRATION_REQUIRED } from './webhooks/fulfillment.js';
-export type {
-  DirectPaymentReviewCode,
-  DirectPaymentFulfillmentAction,
-  DirectPaymentFulfillmentOptions,
-} from './webhooks/fulfillment.js';
 
 // Readiness engine (the CLI's `siglume-check readiness` is a presenter over it)
 export {

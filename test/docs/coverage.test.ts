@@ -36,7 +36,7 @@ function sourceFiles(dir: string): string[] {
  * documented in their own pages).
  */
 function libraryErrorCodes(): string[] {
-  const dirs = ['core', 'clients', 'webhooks', 'challenges', 'internal', 'testing', 'devtools', 'init'];
+  const dirs = ['core', 'clients', 'webhooks', 'challenges', 'internal', 'testing', 'devtools', 'init', 'orders'];
   const httpAnswers = new Set([join(root, 'src/devtools/webhook-receiver.ts')]);
   const files = [
     ...dirs.flatMap((d) => sourceFiles(join(root, 'src', d))).filter((f) => !httpAnswers.has(f)),

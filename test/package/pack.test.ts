@@ -99,6 +99,21 @@ describe('the packed package', () => {
     expect([esm, cjs]).toEqual(['standard_settled', 'metered_usage_accepted']);
   });
 
+  it('exposes the order core and the PostgreSQL store from both module systems, without pg installed', async () => {
+    const esm = await node(
+      `const o = await import('${pkg.name}/orders'); const p = await import('${pkg.name}/orders/postgres');
+       console.log(typeof o.createOrderCheckoutService, typeof o.decideOrderPayment, typeof p.PostgresOrderStore);`,
+      'module',
+    );
+    const cjs = await node(
+      `const o = require('${pkg.name}/orders'); const p = require('${pkg.name}/orders/postgres');
+       console.log(typeof o.createOrderCheckoutService, typeof o.decideOrderPayment, typeof p.PostgresOrderStore);`,
+      'commonjs',
+    );
+    expect([esm, cjs]).toEqual(Array(2).fill('function function function'));
+    expect(existsSync(join(work, 'node_modules/pg'))).toBe(false);
+  });
+
   it('exposes the sandbox subpath and a working siglume-check binary', async () => {
     expect(await node(`const s = await import('${pkg.name}/sandbox'); console.log(typeof s.startSandbox);`, 'module')).toBe('function');
     const { stdout } = await run(join(work, 'node_modules/.bin/siglume-check'), ['--version'], { cwd: work });

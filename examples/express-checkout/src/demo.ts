@@ -46,16 +46,9 @@ export async function runCheckoutDemo(options: CheckoutDemoOptions): Promise<Dem
   const sandbox = await options.startSandbox({ port: 0, origin: shopUrl, quiet: true });
   const pool = createPool(options.database_url, options.schema);
   try {
-    const app = createShopApp({
-      pool,
-      schema: options.schema,
-      merchant: sandbox.env.SIGLUME_DIRECT_PAYMENT_MERCHANT,
-      merchant_auth_token: sandbox.env.SIGLUME_MERCHANT_AUTH_TOKEN,
-      webhook_secret: sandbox.env.SIGLUME_WEBHOOK_SECRET,
-      shop_public_origin: shopUrl,
-      siglume_api_base: sandbox.apiBase,
-      logger: { error: (message) => options.log?.(`  (shop logged: ${message})`) },
-    });
+    // The shop reads its Siglume settings from the environment, as in production: here the sandbox's.
+    Object.assign(process.env, sandbox.env, { SHOP_PUBLIC_ORIGIN: shopUrl, SHOP_ALLOW_METERED_PAYMENTS: 'false' });
+    const app = createShopApp({ pool });
     server.on('request', app);
     options.log?.(`Shop ${shopUrl}, sandbox ${sandbox.url}`);
 

@@ -14,9 +14,10 @@ import { apiFailure, fail, failed, found, pass, REPORT_SHAPE_FIX, type Checked }
 import { pollUntil } from '../poll.js';
 import type { CheckRun } from '../recorder.js';
 import { READINESS_PROBE_SOURCE } from './probe.js';
+import { READINESS_PROBE_MODE } from '../../core/constants.js';
 
-/** `data.mode` of the readiness test delivery. */
-export const READINESS_PROBE_MODE = 'readiness_probe';
+/** `data.mode` of the readiness test delivery (kept in core, where the order core reads it too). */
+export { READINESS_PROBE_MODE };
 
 /** What the delivery group reads besides the API input. */
 export interface DeliveryInput extends ApiInput {
