@@ -65,11 +65,11 @@ export function isApiReachable(baseUrl: string, timeoutMs = SANDBOX_PROBE_TIMEOU
 // failing config check instead.
 function plausible(o: ReadinessOptions) {
   return {
-    token: sandboxOptionOrUndefined('token', o.auth_token),
-    secret: sandboxOptionOrUndefined('webhookSecret', o.webhook_secret),
+    token: sandboxOptionOrUndefined('merchant_token', o.auth_token),
+    secret: sandboxOptionOrUndefined('webhook_secret', o.webhook_secret),
     merchant: sandboxOptionOrUndefined('merchant', o.merchant),
     origin: sandboxOptionOrUndefined('origin', o.shop_origin),
-    webhookUrl: sandboxOptionOrUndefined('webhookUrl', o.webhook_url),
+    webhook_url: sandboxOptionOrUndefined('webhook_url', o.webhook_url),
   };
 }
 
@@ -112,10 +112,10 @@ export async function prepareSandboxReadiness(options: ReadinessOptions = {}): P
   const defaults = resolveSandboxOptions({});
   const defaultEnv: Record<string, string> = {
     SIGLUME_DIRECT_PAYMENT_MERCHANT: defaults.merchant,
-    SIGLUME_MERCHANT_AUTH_TOKEN: defaults.token,
-    SIGLUME_WEBHOOK_SECRET: defaults.webhookSecret,
+    SIGLUME_MERCHANT_AUTH_TOKEN: defaults.merchant_token,
+    SIGLUME_WEBHOOK_SECRET: defaults.webhook_secret,
     SHOP_PUBLIC_ORIGIN: defaults.origin,
-    SHOP_WEBHOOK_URL: defaults.webhookUrl,
+    SHOP_WEBHOOK_URL: defaults.webhook_url,
   };
   const base_url = normalizeBaseUrl(options.base_url ?? defaultSandboxApiBase());
   const loopback = isLoopbackHost(new URL(base_url).hostname);
@@ -131,7 +131,7 @@ export async function prepareSandboxReadiness(options: ReadinessOptions = {}): P
 
   const given = plausible(options);
   let receiver: WebhookReceiver | null = null;
-  const secret = given.secret ?? defaults.webhookSecret;
+  const secret = given.secret ?? defaults.webhook_secret;
   if (options.webhook_url === undefined) receiver = await startWebhookReceiver({ secret });
   let sandbox: SandboxHandle;
   try {
@@ -140,10 +140,10 @@ export async function prepareSandboxReadiness(options: ReadinessOptions = {}): P
       port: 0,
       host: '127.0.0.1',
       merchant: given.merchant,
-      token: given.token,
-      webhookSecret: secret,
+      merchant_token: given.token,
+      webhook_secret: secret,
       origin: given.origin ?? receiver?.origin,
-      webhookUrl: receiver?.url ?? given.webhookUrl,
+      webhook_url: receiver?.url ?? given.webhook_url,
       quiet: true,
     });
   } catch (error) {
@@ -157,9 +157,9 @@ export async function prepareSandboxReadiness(options: ReadinessOptions = {}): P
   }
   let closed = false;
   return {
-    options: fill(options, env, sandbox.apiBase),
+    options: fill(options, env, sandbox.api_base),
     sandbox: 'started',
-    base_url: sandbox.apiBase,
+    base_url: sandbox.api_base,
     receiver: receiver !== null,
     close: async () => {
       if (closed) return;

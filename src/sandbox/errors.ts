@@ -1,7 +1,8 @@
 /**
  * Errors of the sandbox. {@link SandboxStateFileError} and
- * {@link SandboxStartError} reach the caller of `startSandbox`;
- * {@link SandboxHttpError} is internal and becomes an error envelope.
+ * {@link SandboxStartError} reach the caller of `createSandbox` /
+ * `startSandbox`; {@link SandboxHttpError} is internal and becomes an error
+ * envelope.
  */
 import { SiglumeDirectRequestPaymentError } from '../core/errors.js';
 
@@ -33,12 +34,7 @@ export class SandboxHttpError extends Error {
   readonly field: string | undefined;
   readonly headers: Record<string, string>;
 
-  constructor(
-    status: number,
-    code: string,
-    message: string,
-    options: { field?: string; headers?: Record<string, string> } = {},
-  ) {
+  constructor(status: number, code: string, message: string, options: { field?: string; headers?: Record<string, string> } = {}) {
     super(message);
     this.name = 'SandboxHttpError';
     this.status = status;
@@ -48,12 +44,17 @@ export class SandboxHttpError extends Error {
   }
 }
 
-/** 404 for a missing resource, with a code such as `MERCHANT_NOT_FOUND`. */
-export function notFound(code: string, message: string): SandboxHttpError {
-  return new SandboxHttpError(404, code, message);
-}
-
 /** 422 `VALIDATION_ERROR` naming the field. */
 export function invalidField(field: string, reason: string): SandboxHttpError {
   return new SandboxHttpError(422, 'VALIDATION_ERROR', `Invalid ${field}: ${reason}`, { field });
+}
+
+/**
+ * Thrown (deliberately not an `Error`, so hono's error handler lets it pass)
+ * when a fault says the connection is dropped without an answer. The socket
+ * adapter destroys the socket; the in-process `fetch` rejects with a
+ * `TypeError`, as fetch does on a network error.
+ */
+export class ConnectionDropped {
+  constructor(readonly reason: string) {}
 }

@@ -37,30 +37,21 @@ const BAND_TEXT: Record<string, string> = {
   nano: 'Nano: accepted now, settled on-chain in a monthly batch',
 };
 
-const STYLE = `
-*{box-sizing:border-box}
-body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f3f4f6;color:#111827}
-main{max-width:440px;margin:48px auto;padding:0 16px}
-.card{background:#fff;border:1px solid #e5e7eb;border-radius:12px;padding:28px;box-shadow:0 1px 3px rgba(0,0,0,.06)}
-.badge{display:inline-block;font-size:12px;font-weight:600;letter-spacing:.04em;text-transform:uppercase;color:#92400e;background:#fef3c7;border-radius:999px;padding:2px 10px}
-.brand{color:#6b7280;font-size:14px;margin:12px 0 4px}
-h1{font-size:20px;margin:0 0 4px}
-.merchant-key{color:#6b7280;font-size:14px;margin:0 0 20px}
-.amount{font-size:40px;font-weight:700;margin:0}
-.currency{color:#6b7280;margin:0 0 20px}
-dl{display:grid;grid-template-columns:auto 1fr;gap:8px 16px;margin:0 0 24px;font-size:14px}
-dt{color:#6b7280}
-dd{margin:0;overflow-wrap:anywhere}
-form{margin:0}
-.actions{display:grid;gap:10px}
-button{width:100%;font:inherit;font-weight:600;border-radius:8px;padding:12px 16px;cursor:pointer;border:1px solid transparent}
-.pay{background:#111827;color:#fff}
-.pay:hover{background:#1f2937}
-.cancel{background:#fff;color:#374151;border-color:#d1d5db}
-.note{color:#6b7280;font-size:13px;margin:20px 0 0}
-.status{font-size:14px;font-weight:600;margin:0 0 16px}
-a{color:#1d4ed8}
-`;
+const STYLE = [
+  '*{box-sizing:border-box}',
+  'body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f3f4f6;color:#111827}',
+  'main{max-width:440px;margin:48px auto;padding:0 16px}',
+  '.card{background:#fff;border:1px solid #e5e7eb;border-radius:12px;padding:28px;box-shadow:0 1px 3px rgba(0,0,0,.06)}',
+  '.badge{display:inline-block;font-size:12px;font-weight:600;letter-spacing:.04em;text-transform:uppercase;color:#92400e;background:#fef3c7;border-radius:999px;padding:2px 10px}',
+  '.brand{color:#6b7280;font-size:14px;margin:12px 0 4px}h1{font-size:20px;margin:0 0 4px}',
+  '.merchant-key{color:#6b7280;font-size:14px;margin:0 0 20px}.amount{font-size:40px;font-weight:700;margin:0}',
+  '.currency{color:#6b7280;margin:0 0 20px}',
+  'dl{display:grid;grid-template-columns:auto 1fr;gap:8px 16px;margin:0 0 24px;font-size:14px}dt{color:#6b7280}',
+  'dd{margin:0;overflow-wrap:anywhere}form{margin:0}.actions{display:grid;gap:10px}',
+  'button{width:100%;font:inherit;font-weight:600;border-radius:8px;padding:12px 16px;cursor:pointer;border:1px solid transparent}',
+  '.pay{background:#111827;color:#fff}.pay:hover{background:#1f2937}.cancel{background:#fff;color:#374151;border-color:#d1d5db}',
+  '.note{color:#6b7280;font-size:13px;margin:20px 0 0}.status{font-size:14px;font-weight:600;margin:0 0 16px}a{color:#1d4ed8}',
+].join('');
 
 function layout(title: string, body: string): string {
   return `<!doctype html>

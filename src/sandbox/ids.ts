@@ -4,31 +4,21 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 
-/**
- * A random id such as `cs_3f9a…` (24 hex characters after the prefix).
- * randomUUID draws from a cached entropy pool, which keeps id creation off
- * the profile of a busy sandbox.
- */
+/** A random id such as `cs_3f9a…` (24 hex characters; randomUUID draws from a cached entropy pool). */
 export function newId(prefix: string): string {
   return `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
 }
 
 /** A new merchant challenge secret (shown once, at creation or rotation). */
-export function newChallengeSecret(): string {
-  return `sdrp_cs_${randomBytes(24).toString('hex')}`;
-}
+export const newChallengeSecret = (): string => `sdrp_cs_${randomBytes(24).toString('hex')}`;
 
 /** A new webhook signing secret (`whsec_…`). */
-export function newWebhookSigningSecret(): string {
-  return `whsec_${randomBytes(24).toString('hex')}`;
-}
+export const newWebhookSigningSecret = (): string => `whsec_${randomBytes(24).toString('hex')}`;
 
 /** A fake 32-byte transaction hash. Nothing is broadcast: the sandbox has no chain. */
-export function fakeTxHash(): string {
-  return `0x${randomBytes(32).toString('hex')}`;
-}
+export const fakeTxHash = (): string => `0x${randomBytes(32).toString('hex')}`;
 
-/** A fake 20-byte address derived from a label, stable across restarts. */
+/** A fake 20-byte address derived from a label (FNV-1a rounds), stable across restarts. */
 export function fakeAddress(label: string): string {
   let h = 0x811c9dc5;
   let out = '';
@@ -43,6 +33,4 @@ export function fakeAddress(label: string): string {
 }
 
 /** ISO-8601 UTC timestamp of a time in milliseconds. */
-export function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
+export const iso = (ms: number): string => new Date(ms).toISOString();

@@ -1,8 +1,8 @@
 /**
- * The local SDRP sandbox: a Siglume-compatible API server for development,
- * tests and demos. It speaks the contract's `/v1` API, serves a hosted
- * checkout page, and delivers signed webhooks to the shop's real endpoint.
- * Package subpath: `@siglume/direct-request-payment/sandbox`.
+ * The local SDRP sandbox: a Siglume-compatible API for development, tests and
+ * demos. It speaks the contract's `/v1` API, serves a hosted checkout page,
+ * and delivers signed webhooks to the shop's real endpoint. Package subpath:
+ * `@siglume/direct-request-payment/sandbox`.
  *
  * @example
  * import { startSandbox } from '@siglume/direct-request-payment/sandbox';
@@ -11,35 +11,29 @@
  * // ... run the shop against it ...
  * await sandbox.close();
  */
-import { createServer, type Server } from 'node:http';
 import { SiglumeValidationError } from '../core/errors.js';
-import { WebhookDeliverer } from './delivery.js';
-import { SandboxStartError, type SandboxStateFileError } from './errors.js';
-import { redeliverEvent } from './events.js';
-import { FaultInjector, type SandboxFaults } from './faults.js';
-import { Router } from './router.js';
-import { resolveSandboxOptions, type SandboxLogEntry, type SandboxOptions } from './options.js';
-import { loadStateFile, StateFileWriter } from './persistence.js';
-import { payCheckoutSession, type SandboxPaymentResult } from './payments.js';
-import { checkoutRoutes } from './routes/checkout.js';
-import { controlRoutes, setScenario, settleOpenBatches } from './routes/control.js';
-import { merchantRoutes } from './routes/merchants.js';
-import { meteredRoutes } from './routes/metered.js';
-import { requirementRoutes } from './routes/requirements.js';
-import { webhookRoutes } from './routes/webhooks.js';
-import type { SandboxRuntime } from './runtime.js';
+import { buildApp } from './app.js';
+import { SandboxCore } from './core.js';
+import { ConnectionDropped } from './errors.js';
+import type { SandboxFaults } from './faults.js';
+import type { SandboxBatchSettlement } from './metered.js';
+import { listen, type Listening } from './node-server.js';
+import { resolveSandboxOptions, type SandboxOptions } from './options.js';
+import type { SandboxPaymentResult } from './payments.js';
+import { loadStateFile } from './persistence.js';
 import { SANDBOX_SCENARIOS, applyScenario, createSeededState, isSandboxScenario, type SandboxScenario } from './scenarios.js';
-import { createRequestHandler } from './server.js';
-import { SandboxStore } from './state.js';
-import type { SandboxDelivery, SandboxStateData } from './types.js';
+import type * as T from './types.js';
 
 export { SandboxStartError, SandboxStateFileError } from './errors.js';
 export { SANDBOX_SCENARIOS, type SandboxScenario } from './scenarios.js';
-export { SANDBOX_EVENT_API_VERSION } from './events.js';
+export { SANDBOX_EVENT_API_VERSION } from './webhooks.js';
 export type { SandboxFaults } from './faults.js';
+export type { SandboxBatchSettlement } from './metered.js';
 export type { SandboxLogEntry, SandboxOptions } from './options.js';
 export type { SandboxPaymentResult } from './payments.js';
-export type * from './types.js';
+export type {
+  SandboxCheckoutSession, SandboxCheckoutSessionStatus, SandboxDelivery, SandboxEvent, SandboxMerchant, SandboxSettlementBatch, SandboxWebhookSubscription,
+} from './types.js';
 
 /**
  * The environment a merchant app needs to talk to this sandbox. A type alias
@@ -54,166 +48,181 @@ export type SandboxEnv = {
   SHOP_WEBHOOK_URL: string;
 };
 
-/** A running sandbox. */
+/** Filter of {@link SandboxHandle.listDeliveries}. */
+export interface SandboxDeliveryFilter {
+  event_id?: string;
+  subscription_id?: string;
+  delivery_status?: T.SandboxDelivery['delivery_status'];
+}
+
+/**
+ * A sandbox. Accessors return copies (secrets included: this is your local
+ * sandbox); change the state through the API or the methods below.
+ */
 export interface SandboxHandle {
-  /** Origin of the server, e.g. `http://127.0.0.1:8787`. */
+  /** Origin of the sandbox, e.g. `http://127.0.0.1:8787` (`checkout_url`s point here). */
   readonly url: string;
   /** `url` + `/v1`: the `base_url` of the SDK clients. */
-  readonly apiBase: string;
+  readonly api_base: string;
   /** The six variables a merchant app needs (from the seed, so they survive a state-file restart). */
   readonly env: SandboxEnv;
   /** Bearer token of the buyer routes (for `DirectRequestPaymentClient`). */
-  readonly buyerToken: string;
-  /** The live in-memory state, secrets included. Read it; change it through the API or the methods below. */
-  readonly state: Readonly<SandboxStateData>;
+  readonly buyer_token: string;
+  /** The scenario the seeded merchant is in now. */
+  readonly scenario: SandboxScenario;
+  /**
+   * Runs a request in-process, with no socket: `fetch: (url, init) => sandbox.fetch(new Request(url, init))`
+   * for a client. The URL must be addressed to `url` (or an allowed host). Rejects with a `TypeError` when a
+   * fault drops the connection, and with the reason when the request's signal aborts (the sandbox still
+   * finishes the request, as a server would).
+   */
+  fetch(request: Request): Promise<Response>;
+  /** A merchant, with its challenge secret; null when it does not exist. */
+  getMerchant(merchant: string): T.SandboxMerchant | null;
+  /** A checkout session (with its challenge); null when it does not exist. */
+  getCheckoutSession(sessionId: string): T.SandboxCheckoutSession | null;
+  /** Every checkout session, oldest first. */
+  listCheckoutSessions(): T.SandboxCheckoutSession[];
+  /** Every webhook subscription, with its signing secret, oldest first. */
+  listWebhookSubscriptions(): T.SandboxWebhookSubscription[];
+  /** Every webhook event, oldest first (a redelivery sends the same event again). */
+  listEvents(): T.SandboxEvent[];
+  /** Webhook deliveries, oldest first, optionally filtered. */
+  listDeliveries(filter?: SandboxDeliveryFilter): T.SandboxDelivery[];
+  /** A Micro / Nano settlement batch; null when it does not exist. */
+  getSettlementBatch(batchId: string): T.SandboxSettlementBatch | null;
   /** Puts the seeded merchant into a scenario (see `SANDBOX_SCENARIOS`). */
   setScenario(name: SandboxScenario): void;
-  /** Replaces the injected faults of the `/v1` API; returns them as active now. */
+  /** Replaces the injected faults (validated); returns them as active now. */
   setFaults(faults: SandboxFaults): SandboxFaults;
   /** Removes every injected fault. */
   resetFaults(): void;
   /** Pays a checkout session as the hosted page's Pay button does, and waits for the webhook deliveries. */
   payCheckoutSession(sessionId: string): Promise<SandboxPaymentResult>;
   /** Sends an event again (same id and body, fresh signature) and waits for the outcome. */
-  redeliver(eventId: string): Promise<SandboxDelivery[]>;
+  redeliver(eventId: string): Promise<T.SandboxDelivery[]>;
   /** Settles every open Micro / Nano batch now and delivers the batch confirmations. */
-  settleMeteredBatches(): Promise<Array<{ settlement_batch_id: string; event_id: string; deliveries: unknown[] }>>;
+  settleMeteredBatches(): Promise<SandboxBatchSettlement[]>;
   /** Writes the state file now (no-op without one). */
   flush(): Promise<void>;
-  /** Stops listening, cancels pending delivery retries, and writes the state file. */
+  /** Stops listening (if it does), cancels pending delivery retries, and writes the state file. */
   close(): Promise<void>;
 }
 
-function publicHost(host: string): string {
-  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
-  return host.includes(':') ? `[${host}]` : host;
+const publicHost = (host: string) => (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host);
+const copyOrNull = <V>(value: V | undefined): V | null => (value === undefined ? null : structuredClone(value));
+
+/** Builds the sandbox core from options (state file loaded and written once). */
+async function createCore(options: SandboxOptions): Promise<SandboxCore> {
+  const o = resolveSandboxOptions(options);
+  const loaded = o.state_file ? await loadStateFile(o.state_file) : null;
+  const nowIso = new Date().toISOString();
+  const data = loaded ?? createSeededState({ merchant: o.merchant, origin: o.origin, webhook_url: o.webhook_url, webhook_secret: o.webhook_secret }, o.scenario, nowIso);
+  if (loaded && o.scenario_given) applyScenario(data, o.scenario, nowIso);
+  const core = new SandboxCore(o, data, `http://${publicHost(o.host)}:${o.port}`);
+  if (core.writer) {
+    // Write once before serving: an unwritable path fails the start, not a later request.
+    core.store.changed();
+    await core.writer.flush();
+    if (core.writer.error) throw core.writer.error;
+  }
+  return core;
 }
 
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException) => {
-      const reason =
-        error.code === 'EADDRINUSE'
-          ? `port ${port} is already in use on ${host} (pass port 0 to pick a free one)`
-          : error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND'
-            ? `host ${host} is not an address of this machine`
-            : (error.code ?? error.message);
-      reject(new SandboxStartError(`The sandbox could not listen: ${reason}.`, { cause: error }));
-    };
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      const address = server.address();
-      resolve(typeof address === 'object' && address ? address.port : port);
-    });
-  });
+function handleFor(core: SandboxCore, app: ReturnType<typeof buildApp>, server: Listening | null): SandboxHandle {
+  const { store } = core;
+  let closing: Promise<void> | null = null;
+  const handle: SandboxHandle = {
+    get url() {
+      return core.origin;
+    },
+    get api_base() {
+      return `${core.origin}/v1`;
+    },
+    get env(): SandboxEnv {
+      const { seed } = store.data;
+      return {
+        SIGLUME_API_BASE: `${core.origin}/v1`,
+        SIGLUME_MERCHANT_AUTH_TOKEN: core.options.merchant_token,
+        SIGLUME_DIRECT_PAYMENT_MERCHANT: seed.merchant,
+        SIGLUME_WEBHOOK_SECRET: seed.webhook_secret,
+        SHOP_PUBLIC_ORIGIN: seed.origin,
+        SHOP_WEBHOOK_URL: seed.webhook_url,
+      };
+    },
+    buyer_token: core.options.buyer_token,
+    get scenario() {
+      return store.data.scenario as SandboxScenario;
+    },
+    async fetch(request) {
+      const { signal } = request;
+      signal.throwIfAborted();
+      try {
+        return await new Promise<Response>((resolve, reject) => {
+          const onAbort = () => reject(signal.reason);
+          signal.addEventListener('abort', onAbort, { once: true });
+          Promise.resolve(app.fetch(request, {})).then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+        });
+      } catch (error) {
+        if (error instanceof ConnectionDropped) throw new TypeError('fetch failed', { cause: new Error(`connection dropped by the sandbox fault ${error.reason}`) });
+        throw error;
+      }
+    },
+    getMerchant: (key) => copyOrNull(store.get('merchants', key)),
+    getCheckoutSession: (id) => copyOrNull(store.session(id)),
+    listCheckoutSessions: () => structuredClone(Object.values(store.data.checkout_sessions)),
+    listWebhookSubscriptions: () => structuredClone(Object.values(store.data.subscriptions)),
+    listEvents: () => structuredClone(Object.values(store.data.events)),
+    listDeliveries: (filter = {}) =>
+      structuredClone(Object.values(store.data.deliveries).filter((d) => Object.entries(filter).every(([k, v]) => v === undefined || d[k as keyof typeof filter] === v))),
+    getSettlementBatch: (id) => copyOrNull(store.get('settlement_batches', id)),
+    setScenario(name) {
+      if (!isSandboxScenario(name)) throw new SiglumeValidationError('scenario', `Invalid scenario: must be one of ${SANDBOX_SCENARIOS.join(', ')}`);
+      core.setScenario(name);
+    },
+    setFaults: (faults) => core.faults.set(faults),
+    resetFaults: () => core.faults.reset(),
+    payCheckoutSession: (id) => core.payments.payCheckoutSession(id),
+    redeliver: (id) => core.webhooks.redeliver(id),
+    settleMeteredBatches: () => core.ledger.settleOpen(),
+    flush: async () => {
+      await core.writer?.flush();
+    },
+    close: () =>
+      (closing ??= (async () => {
+        await Promise.all([server?.close(), core.webhooks.close()]);
+        await core.writer?.flush();
+        if (core.writer?.error) throw core.writer.error;
+      })()),
+  };
+  return handle;
 }
 
 /**
- * Starts a sandbox. Resolves once it is listening.
+ * Creates a sandbox without listening: use it in-process through
+ * `handle.fetch` (tests, workers). `url` is `http://<host>:<port>` from the
+ * options (default `http://127.0.0.1:8787`); nothing listens there. Webhook
+ * deliveries still go over the network to the shop's URL.
+ *
+ * @throws {SiglumeValidationError} for a bad option (naming it).
+ * @throws {SandboxStateFileError} when the state file exists but is unreadable or corrupt.
+ */
+export async function createSandbox(options: SandboxOptions = {}): Promise<SandboxHandle> {
+  const core = await createCore(options);
+  return handleFor(core, buildApp(core), null);
+}
+
+/**
+ * Creates a sandbox and listens on `host:port`. Resolves once it is listening.
  *
  * @throws {SiglumeValidationError} for a bad option (naming it).
  * @throws {SandboxStateFileError} when the state file exists but is unreadable or corrupt.
  * @throws {SandboxStartError} when the port is taken or the host is not local.
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<SandboxHandle> {
-  const o = resolveSandboxOptions(options);
-  const log = (entry: SandboxLogEntry) => {
-    try {
-      o.logger?.(entry);
-    } catch {
-      // A throwing logger must not take the sandbox down.
-    }
-  };
-
-  const loaded = o.stateFile ? await loadStateFile(o.stateFile) : null;
-  const nowIso = new Date().toISOString();
-  const data =
-    loaded ?? createSeededState({ merchant: o.merchant, origin: o.origin, webhookUrl: o.webhookUrl, webhookSecret: o.webhookSecret }, nowIso);
-  if ((loaded && o.scenarioGiven) || (!loaded && o.scenario !== 'ready')) applyScenario(data, o.scenario, nowIso);
-
-  let writeError: SandboxStateFileError | null = null;
-  let store!: SandboxStore;
-  const writer = o.stateFile
-    ? new StateFileWriter(o.stateFile, () => store.data, (error) => {
-        writeError = error;
-        log({ kind: 'error', message: error.message });
-      })
-    : null;
-  store = new SandboxStore(data, () => writer?.schedule());
-  if (writer) {
-    // Write once before listening: an unwritable path fails the start, not a later request.
-    store.changed();
-    await writer.flush();
-    if (writeError) throw writeError;
-  }
-
-  let baseUrl = '';
-  const faults = new FaultInjector();
-  const deliverer = new WebhookDeliverer(store, {
-    timeoutMs: o.deliveryTimeoutMs,
-    retries: o.deliveryRetries,
-    backoffMs: o.deliveryBackoffMs,
-    log,
-  });
-  const rt: SandboxRuntime = { store, options: o, baseUrl: () => baseUrl, deliverer, faults, log };
-  const api = new Router().add(...merchantRoutes, ...checkoutRoutes, ...webhookRoutes, ...requirementRoutes, ...meteredRoutes);
-  const control = new Router().add(...controlRoutes);
-
-  const server = createServer({ keepAliveTimeout: 10_000, requestTimeout: 60_000 }, createRequestHandler(rt, { api, control }));
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    else socket.destroy();
-  });
-  const port = await listen(server, o.port, o.host);
-  baseUrl = `http://${publicHost(o.host)}:${port}`;
-
-  let closing: Promise<void> | null = null;
-  const close = () => {
-    closing ??= (async () => {
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      await deliverer.close();
-      const force = setTimeout(() => server.closeAllConnections(), 1000);
-      await stopped;
-      clearTimeout(force);
-      await writer?.flush();
-      if (writeError) throw writeError;
-    })();
-    return closing;
-  };
-
-  return {
-    url: baseUrl,
-    apiBase: `${baseUrl}/v1`,
-    get env(): SandboxEnv {
-      return {
-        SIGLUME_API_BASE: `${baseUrl}/v1`,
-        SIGLUME_MERCHANT_AUTH_TOKEN: o.token,
-        SIGLUME_DIRECT_PAYMENT_MERCHANT: store.data.seed.merchant,
-        SIGLUME_WEBHOOK_SECRET: store.data.seed.webhook_secret,
-        SHOP_PUBLIC_ORIGIN: store.data.seed.origin,
-        SHOP_WEBHOOK_URL: store.data.seed.webhook_url,
-      };
-    },
-    buyerToken: o.buyerToken,
-    get state() {
-      return store.data;
-    },
-    setScenario(name) {
-      if (!isSandboxScenario(name)) {
-        throw new SiglumeValidationError('scenario', `Invalid scenario: must be one of ${SANDBOX_SCENARIOS.join(', ')}`);
-      }
-      setScenario(rt, name);
-    },
-    setFaults: (f) => faults.set(f),
-    resetFaults: () => faults.reset(),
-    payCheckoutSession: (id) => payCheckoutSession(rt, id),
-    redeliver: (id) => redeliverEvent(rt, id),
-    settleMeteredBatches: () => settleOpenBatches(rt),
-    flush: async () => {
-      await writer?.flush();
-    },
-    close,
-  };
+  const core = await createCore(options);
+  const app = buildApp(core);
+  const server = await listen(async (req, peer) => app.fetch(req, peer), core.options.port, core.options.host);
+  core.setOrigin(`http://${publicHost(core.options.host)}:${server.port}`);
+  return handleFor(core, app, server);
 }

@@ -3,93 +3,40 @@
  * challenge secrets and webhook signing secrets appear only in the answers
  * that create or rotate them.
  */
-import type { SandboxRuntime } from './runtime.js';
-import type {
-  SandboxCheckoutSession,
-  SandboxDelivery,
-  SandboxMerchant,
-  SandboxRequirement,
-  SandboxStateData,
-  SandboxWebhookSubscription,
-} from './types.js';
+import type { SandboxState } from './store.js';
+import type { SandboxCheckoutSession, SandboxMerchant, SandboxWebhookSubscription } from './types.js';
 
-/**
- * A copy of validated JSON data (metadata), so callers cannot change stored
- * records. Cheaper than structuredClone on the session hot path.
- */
-function cloneJson<T extends Record<string, unknown>>(value: T): T {
-  for (const _ in value) return JSON.parse(JSON.stringify(value)) as T;
-  return {} as T;
-}
-
-/** The hint shown for a signing secret: its last four characters (a suffix, per the contract). */
-export function signingSecretHint(secret: string): string {
-  return secret.slice(-4);
-}
+/** A deep copy of JSON data, so callers cannot change stored records. */
+export const copy = <T>(value: T): T => structuredClone(value);
 
 /** A merchant account without its challenge secret. */
 export function merchantAccountView(m: SandboxMerchant): Record<string, unknown> {
-  const { challenge_secret: _secret, ...rest } = m;
-  return { ...rest, allowed_currencies: { ...m.allowed_currencies }, checkout_allowed_origins: [...m.checkout_allowed_origins] };
+  const { challenge_secret: _secret, ...rest } = copy(m);
+  return rest;
 }
 
-/** A subscription without its signing secret. */
+/** A subscription without its signing secret; the hint is its last four characters (a suffix, per the contract). */
 export function subscriptionView(s: SandboxWebhookSubscription): Record<string, unknown> {
-  return {
-    id: s.id,
-    webhook_subscription_id: s.id,
-    subscription_id: s.id,
-    callback_url: s.callback_url,
-    status: s.status,
-    event_types: [...s.event_types],
-    description: s.description,
-    metadata: cloneJson(s.metadata),
-    signing_secret_hint: signingSecretHint(s.signing_secret),
-    created_at: s.created_at,
-    updated_at: s.updated_at,
-  };
+  const { signing_secret, ...rest } = copy(s);
+  return { ...rest, webhook_subscription_id: s.id, subscription_id: s.id, signing_secret_hint: signing_secret.slice(-4) };
 }
 
-/** URL of a session's hosted checkout page on this sandbox. */
-export function checkoutUrl(rt: SandboxRuntime, sessionId: string): string {
-  return `${rt.baseUrl()}/pay/${encodeURIComponent(sessionId)}`;
-}
-
-/** A checkout session with its `checkout_url`; the challenge string itself stays inside. */
-export function sessionView(rt: SandboxRuntime, s: SandboxCheckoutSession): Record<string, unknown> {
-  const { challenge: _challenge, ...rest } = s;
-  return { ...rest, checkout_url: checkoutUrl(rt, s.session_id), metadata: cloneJson(s.metadata) };
-}
-
-/** A requirement as the buyer sees it. */
-export function requirementView(r: SandboxRequirement): Record<string, unknown> {
-  return structuredClone(r) as unknown as Record<string, unknown>;
-}
-
-/** A delivery record. */
-export function deliveryView(d: SandboxDelivery): Record<string, unknown> {
-  return { ...d };
+/** A checkout session with its `checkout_url` on the sandbox at `origin`; the challenge string itself stays inside. */
+export function sessionView(s: SandboxCheckoutSession, origin: string): Record<string, unknown> {
+  const { challenge: _challenge, ...rest } = copy(s);
+  return { ...rest, checkout_url: `${origin}/pay/${encodeURIComponent(s.session_id)}` };
 }
 
 /** The state without any secret, for `GET /__sandbox/state`. */
-export function redactedState(rt: SandboxRuntime, data: SandboxStateData): Record<string, unknown> {
+export function redactedState(data: SandboxState, origin: string): Record<string, unknown> {
   const { webhook_secret: _secret, ...seed } = data.seed;
-  const mapValues = <T, R>(rec: Record<string, T>, fn: (v: T) => R) =>
-    Object.fromEntries(Object.entries(rec).map(([k, v]) => [k, fn(v)]));
+  const map = <T>(rec: Record<string, T>, fn: (v: T) => unknown) => Object.fromEntries(Object.entries(rec).map(([k, v]) => [k, fn(v)]));
+  const { hidden_merchant: _hidden, merchants, subscriptions, checkout_sessions, ...rest } = data;
   return {
-    version: data.version,
+    ...copy(rest),
     seed,
-    scenario: data.scenario,
-    hosted_checkout_routes: data.hosted_checkout_routes,
-    merchants: mapValues(data.merchants, merchantAccountView),
-    billing_mandates: structuredClone(data.billing_mandates),
-    subscriptions: mapValues(data.subscriptions, subscriptionView),
-    checkout_sessions: mapValues(data.checkout_sessions, (s) => sessionView(rt, s)),
-    requirements: structuredClone(data.requirements),
-    receipts: structuredClone(data.receipts),
-    events: structuredClone(data.events),
-    deliveries: structuredClone(data.deliveries),
-    usage_events: structuredClone(data.usage_events),
-    settlement_batches: structuredClone(data.settlement_batches),
+    merchants: map(merchants, merchantAccountView),
+    subscriptions: map(subscriptions, subscriptionView),
+    checkout_sessions: map(checkout_sessions, (s) => sessionView(s, origin)),
   };
 }

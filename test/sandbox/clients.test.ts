@@ -29,9 +29,9 @@ let provider: DirectRequestPaymentClient;
 beforeAll(async () => {
   receiver = await startReceiver();
   sandbox = await sandboxFor(receiver);
-  merchant = new DirectRequestPaymentMerchantClient({ base_url: sandbox.apiBase, auth_token: sandbox.env.SIGLUME_MERCHANT_AUTH_TOKEN });
-  buyer = new DirectRequestPaymentClient({ base_url: sandbox.apiBase, auth_token: sandbox.buyerToken });
-  provider = new DirectRequestPaymentClient({ base_url: sandbox.apiBase, auth_token: sandbox.env.SIGLUME_MERCHANT_AUTH_TOKEN });
+  merchant = new DirectRequestPaymentMerchantClient({ base_url: sandbox.api_base, auth_token: sandbox.env.SIGLUME_MERCHANT_AUTH_TOKEN });
+  buyer = new DirectRequestPaymentClient({ base_url: sandbox.api_base, auth_token: sandbox.buyer_token });
+  provider = new DirectRequestPaymentClient({ base_url: sandbox.api_base, auth_token: sandbox.env.SIGLUME_MERCHANT_AUTH_TOKEN });
 });
 
 afterAll(async () => {
@@ -132,7 +132,7 @@ describe('merchant client against the sandbox', () => {
       expect(noSession).toBeInstanceOf(SiglumeNotFoundError);
       expect(noSession).not.toBeInstanceOf(HostedCheckoutNotAvailableError);
 
-      const wrongToken = new DirectRequestPaymentMerchantClient({ base_url: sandbox.apiBase, auth_token: 'sdrp_wrong_token_1' });
+      const wrongToken = new DirectRequestPaymentMerchantClient({ base_url: sandbox.api_base, auth_token: 'sdrp_wrong_token_1' });
       const unauthorized = await caught(wrongToken.listWebhookSubscriptions());
       expect(unauthorized).toBeInstanceOf(SiglumeAuthenticationError);
       expect(String((unauthorized as Error).message)).not.toContain('sdrp_wrong_token_1');
@@ -161,19 +161,19 @@ describe('merchant client against the sandbox', () => {
     it('retries 503, 429 and a dropped connection with one idempotency key, creating one session each', async () => {
       const statuses: number[] = [];
       const flaky = await sandboxFor(receiver, {
-        logger: (e) => {
+        onLog: (e) => {
           if (e.kind === 'request' && e.path.endsWith('/checkout-sessions')) statuses.push(e.status);
         },
       });
-      const client = new DirectRequestPaymentMerchantClient({ base_url: flaky.apiBase, auth_token: flaky.env.SIGLUME_MERCHANT_AUTH_TOKEN });
+      const client = new DirectRequestPaymentMerchantClient({ base_url: flaky.api_base, auth_token: flaky.env.SIGLUME_MERCHANT_AUTH_TOKEN });
       const create = (nonce: string) =>
         client.createCheckoutSession({ merchant: 'sandbox_shop', amount_minor: 800, currency: 'JPY', nonce, ...returnUrls() });
       try {
-        flaky.setFaults({ dropConnections: 1 });
+        flaky.setFaults({ drop_connections: 1 });
         const a = await create('flaky-1');
-        flaky.setFaults({ rateLimit: { count: 1, retryAfterSeconds: 0 } });
+        flaky.setFaults({ rate_limit: { count: 1, retry_after_seconds: 0 } });
         const b = await create('flaky-2');
-        flaky.setFaults({ rateLimit: { count: 0, retryAfterSeconds: 0 }, error503Rate: 1 });
+        flaky.setFaults({ rate_limit: { count: 0, retry_after_seconds: 0 }, error_503_rate: 1 });
         const pending = create('flaky-3');
         await waitFor(() => (statuses.includes(503) ? true : undefined));
         flaky.resetFaults();
@@ -181,7 +181,7 @@ describe('merchant client against the sandbox', () => {
         expect(new Set([a.session_id, b.session_id, c.session_id]).size).toBe(3);
         // The dropped connection leaves no log line; the 429 and the 503 do, each followed by a 201.
         expect(statuses).toEqual([201, 429, 201, 503, 201]);
-        expect(Object.keys(flaky.state.checkout_sessions)).toHaveLength(3);
+        expect(flaky.listCheckoutSessions().map((s) => s.session_id)).toHaveLength(3);
       } finally {
         await flaky.close();
       }
@@ -189,15 +189,15 @@ describe('merchant client against the sandbox', () => {
 
     it('creates one session when every attempt times out client-side but still runs server-side', async () => {
       const slow = await sandboxFor(receiver);
-      const client = new DirectRequestPaymentMerchantClient({ base_url: slow.apiBase, auth_token: slow.env.SIGLUME_MERCHANT_AUTH_TOKEN, timeout_ms: 150, max_retries: 2 });
+      const client = new DirectRequestPaymentMerchantClient({ base_url: slow.api_base, auth_token: slow.env.SIGLUME_MERCHANT_AUTH_TOKEN, timeout_ms: 150, max_retries: 2 });
       const input = { merchant: 'sandbox_shop', amount_minor: 800, currency: 'JPY', nonce: 'slow-1', ...returnUrls() };
       try {
-        slow.setFaults({ latencyMs: 300 });
+        slow.setFaults({ latency_ms: 300 });
         expect(await caught(client.createCheckoutSession(input, { idempotency_key: 'slow-key-1' }))).toMatchObject({ code: 'TIMEOUT' });
         await new Promise((r) => setTimeout(r, 400)); // let the server finish the abandoned attempts
         slow.resetFaults();
         const replayed = await client.createCheckoutSession(input, { idempotency_key: 'slow-key-1' });
-        expect(Object.keys(slow.state.checkout_sessions)).toEqual([replayed.session_id]);
+        expect(slow.listCheckoutSessions().map((s) => s.session_id)).toEqual([replayed.session_id]);
       } finally {
         await slow.close();
       }

@@ -55,9 +55,9 @@ export function sandboxFor(receiver: Pick<WebhookReceiver, 'origin' | 'url'>, op
   return startSandbox({
     port: 0,
     origin: receiver.origin,
-    webhookUrl: receiver.url,
-    deliveryTimeoutMs: 2000,
-    deliveryBackoffMs: 10,
+    webhook_url: receiver.url,
+    delivery_timeout_ms: 2000,
+    delivery_backoff_ms: 10,
     ...options,
   });
 }
@@ -83,7 +83,7 @@ export async function call(
   if (options.rawBody !== undefined) body = options.rawBody;
   else if (options.body !== undefined) body = JSON.stringify(options.body);
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const url = path.startsWith('/__sandbox') || path.startsWith('/pay') ? `${sandbox.url}${path}` : `${sandbox.apiBase}${path}`;
+  const url = path.startsWith('/__sandbox') || path.startsWith('/pay') ? `${sandbox.url}${path}` : `${sandbox.api_base}${path}`;
   const res = await fetch(url, { method, headers, body, redirect: 'manual' });
   const text = await res.text();
   let parsed: unknown = text;
