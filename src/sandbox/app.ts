@@ -1,15 +1,12 @@
 /**
- * The sandbox as a web-standard app: hono routes shaped
- * `(Request) => Promise<Response>`, built from one {@link SandboxCore}. The
- * same `app.fetch` serves the socket adapter (`node-server.ts`) and the
- * handle's in-process `fetch`. Order of the checks on a request:
- *
- *   Host allow-list (every route) -> control routes: loopback peer + same
- *   origin; hosted page posts: same origin -> `/v1`: injected faults ->
- *   route (404 / 405) -> bearer token -> capped JSON body -> Idempotency-Key
- *   -> handler -> after-commit faults.
- *
- * Bad input never becomes a 500: handlers throw `SandboxHttpError` or
+ * The sandbox as a web-standard app: hono routes built from one
+ * {@link SandboxCore}; `app.fetch` is `(Request) => Promise<Response>` and
+ * serves both the socket adapter (`node-server.ts`) and the handle's
+ * in-process `fetch`. Checks, in order: Host allow-list (every route) ->
+ * control routes: loopback peer + same origin; hosted page posts: same origin
+ * -> `/v1`: injected faults -> route (404 / 405) -> bearer token -> capped
+ * JSON body -> Idempotency-Key -> handler -> after-commit faults. Bad input
+ * never becomes a 500: handlers throw `SandboxHttpError` or
  * `SiglumeValidationError`, which become 4xx envelopes.
  */
 import { Hono, type Context } from 'hono';
@@ -49,7 +46,7 @@ function checkAuth(core: SandboxCore, header: string | undefined, auth: Route['a
 
 /** The answer for a thrown error: 4xx envelopes for known errors, a logged 500 for a bug. */
 function errorAnswer(error: unknown, meta: ResponseMeta, core: SandboxCore): StoredResponse {
-  if (error instanceof SandboxHttpError) return { status: error.status, body: errorBody(meta, error.code, error.message, error.field), headers: error.headers };
+  if (error instanceof SandboxHttpError) return { status: error.status, body: errorBody(meta, error.code, error.message, error.options.field), headers: error.options.headers ?? {} };
   if (error instanceof SiglumeValidationError) return { status: 422, body: errorBody(meta, 'VALIDATION_ERROR', error.message, error.field), headers: {} };
   core.log({ kind: 'error', message: `Unexpected sandbox error: ${error instanceof Error ? error.message : String(error)}` });
   return { status: 500, body: errorBody(meta, 'INTERNAL_ERROR', 'The sandbox failed to handle this request.'), headers: {} };
@@ -100,11 +97,8 @@ function mount(app: Hono<SandboxAppEnv>, core: SandboxCore, prefix: string, rout
     allow.set(prefix + route.path, [...(allow.get(prefix + route.path) ?? []), route.method]);
     app.on(route.method, prefix + route.path, (c) => runRoute(c, core, route, api));
   }
-  for (const [path, methods] of allow) {
-    app.all(path, () => {
-      throw new SandboxHttpError(405, 'METHOD_NOT_ALLOWED', `Use ${methods.join(' or ')} on this route.`, { headers: { Allow: methods.join(', ') } });
-    });
-  }
+  const notAllowed = (methods: string[]) => new SandboxHttpError(405, 'METHOD_NOT_ALLOWED', `Use ${methods.join(' or ')} on this route.`, { headers: { Allow: methods.join(', ') } });
+  for (const [path, methods] of allow) app.all(path, () => Promise.reject(notAllowed(methods)));
 }
 
 /** Builds the app of one sandbox. */

@@ -1,10 +1,10 @@
 /**
  * Fault injection, so every client retry path (and a shop's reconciliation)
  * can be exercised for real. API faults hit `/v1` only, never the control
- * routes or the hosted page. Two kinds: before the request is handled (the
- * server did nothing: latency, 429, 503, a dropped connection) and after it
- * was handled and committed (the answer is lost or late: a retry with the
- * same Idempotency-Key must get the stored answer, not a second object).
+ * routes or the hosted page, and come in two kinds: before the request is
+ * handled (the server did nothing) and after it was handled and committed
+ * (the answer is lost or late: a retry with the same Idempotency-Key must get
+ * the stored answer, a retry with a new key creates a duplicate).
  */
 import { z } from 'zod';
 import { SiglumeValidationError } from '../core/errors.js';
@@ -24,48 +24,32 @@ export interface SandboxFaults {
   drop_connections?: number;
   /** The next N API POSTs are handled and committed, then their connection is destroyed without an answer. */
   drop_after_commit?: number;
-  /** The next `count` API POSTs are handled and committed, then their answer is held `delay_ms` (so a client times out). */
+  /** The next `count` API POSTs are handled and committed, then their answer is held back `delay_ms` (so a client times out). */
   delay_after_commit?: { count: number; delay_ms: number };
-  /** While true, webhook deliveries are lost: no attempt reaches the shop, each is recorded `failed` after all its retries. */
+  /** While true, webhook deliveries are lost: no attempt reaches the shop; each is recorded `failed` after all its retries. */
   drop_webhook_deliveries?: boolean;
 }
 
-/** What to do with one API request before it is handled. */
-export type FaultBefore =
-  | { kind: 'drop' }
-  | { kind: 'rate_limit'; retry_after_seconds: number; latency_ms: number }
-  | { kind: 'unavailable'; latency_ms: number }
-  | { kind: 'pass'; latency_ms: number };
-
-/** What happens to the answer of a handled API request. */
-export type FaultAfter = { kind: 'drop' } | { kind: 'delay'; delay_ms: number } | { kind: 'pass' };
-
-const int = (max: number) => z.custom<number>((v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= max, {
-  error: `must be an integer from 0 to ${max}`,
-});
-const COUNT = 1_000_000;
+const int = (max: number) =>
+  z.custom<number>((v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= max, { error: `must be an integer from 0 to ${max}` });
+const COUNT = int(1_000_000);
 
 const faultsSchema = z.object({
   latency_ms: int(120_000).optional(),
   error_503_rate: z.custom<number>((v) => typeof v === 'number' && v >= 0 && v <= 1, { error: 'must be a number from 0 to 1' }).optional(),
   seed: int(0xffffffff).optional(),
-  rate_limit: z.object({ count: int(COUNT), retry_after_seconds: int(3600) }, { error: 'must be { count, retry_after_seconds }' }).optional(),
-  drop_connections: int(COUNT).optional(),
-  drop_after_commit: int(COUNT).optional(),
-  delay_after_commit: z.object({ count: int(COUNT), delay_ms: int(120_000) }, { error: 'must be { count, delay_ms }' }).optional(),
+  rate_limit: z.object({ count: COUNT, retry_after_seconds: int(3600) }, { error: 'must be { count, retry_after_seconds }' }).optional(),
+  drop_connections: COUNT.optional(),
+  drop_after_commit: COUNT.optional(),
+  delay_after_commit: z.object({ count: COUNT, delay_ms: int(120_000) }, { error: 'must be { count, delay_ms }' }).optional(),
   drop_webhook_deliveries: z.boolean({ error: 'must be true or false' }).optional(),
 });
 
-/**
- * Validates a faults object (from the control route or `setFaults`).
- * @throws {SiglumeValidationError} naming the field, e.g. `rate_limit.count`.
- */
-export function parseFaults(input: unknown): SandboxFaults {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new SiglumeValidationError('faults', 'Invalid faults: must be an object');
-  const known = Object.keys(faultsSchema.shape);
-  const unknown = Object.keys(input).find((key) => !known.includes(key));
-  if (unknown !== undefined) throw new SiglumeValidationError(unknown, `Invalid ${unknown}: unknown fault (use ${known.join(', ')})`);
-  return parseInput(faultsSchema, input);
+/** Uses up one unit of a counter; true when there was one. */
+function take<K extends string>(counters: Partial<Record<K, number>> | undefined, key: K): boolean {
+  if (!counters?.[key]) return false;
+  counters[key] -= 1;
+  return true;
 }
 
 /** mulberry32: tiny, fast, good enough to spread 503s reproducibly (the reliability suite shuffles deliveries with it too). */
@@ -85,9 +69,16 @@ export class FaultInjector {
   #faults: SandboxFaults = {};
   #random: () => number = Math.random;
 
-  /** Replaces the active faults (validated); returns them as active now. */
+  /**
+   * Replaces the active faults; returns them as active now.
+   * @throws {SiglumeValidationError} naming the field, e.g. `rate_limit.count`.
+   */
   set(input: unknown): SandboxFaults {
-    this.#faults = parseFaults(input);
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new SiglumeValidationError('faults', 'Invalid faults: must be an object');
+    const known = Object.keys(faultsSchema.shape);
+    const unknown = Object.keys(input).find((key) => !known.includes(key));
+    if (unknown !== undefined) throw new SiglumeValidationError(unknown, `Invalid ${unknown}: unknown fault (use ${known.join(', ')})`);
+    this.#faults = parseInput(faultsSchema, input);
     this.#random = this.#faults.seed === undefined ? Math.random : mulberry32(this.#faults.seed);
     return this.current();
   }
@@ -102,34 +93,21 @@ export class FaultInjector {
     return structuredClone(this.#faults);
   }
 
-  /** Decides the fate of the next API request before it is handled (and uses up counters). */
-  before(): FaultBefore {
+  /** The fault for the next API request before it is handled (using up counters). */
+  before(): { kind: 'drop' } | { kind: 'rate_limit'; retry_after_seconds: number; latency_ms: number } | { kind: 'unavailable' | 'pass'; latency_ms: number } {
     const f = this.#faults;
-    if (f.drop_connections) {
-      f.drop_connections -= 1;
-      return { kind: 'drop' };
-    }
     const latency_ms = f.latency_ms ?? 0;
-    if (f.rate_limit?.count) {
-      f.rate_limit.count -= 1;
-      return { kind: 'rate_limit', retry_after_seconds: f.rate_limit.retry_after_seconds, latency_ms };
-    }
-    if (f.error_503_rate && this.#random() < f.error_503_rate) return { kind: 'unavailable', latency_ms };
-    return { kind: 'pass', latency_ms };
+    if (take(f, 'drop_connections')) return { kind: 'drop' };
+    if (take(f.rate_limit, 'count')) return { kind: 'rate_limit', retry_after_seconds: f.rate_limit!.retry_after_seconds, latency_ms };
+    return { kind: f.error_503_rate && this.#random() < f.error_503_rate ? 'unavailable' : 'pass', latency_ms };
   }
 
-  /** Decides what happens to the answer of a handled API request (only POSTs change anything). */
-  after(method: string): FaultAfter {
+  /** What happens to the answer of a handled API request (only POSTs are affected). */
+  after(method: string): { kind: 'drop' | 'pass' } | { kind: 'delay'; delay_ms: number } {
     const f = this.#faults;
     if (method !== 'POST') return { kind: 'pass' };
-    if (f.drop_after_commit) {
-      f.drop_after_commit -= 1;
-      return { kind: 'drop' };
-    }
-    if (f.delay_after_commit?.count) {
-      f.delay_after_commit.count -= 1;
-      return { kind: 'delay', delay_ms: f.delay_after_commit.delay_ms };
-    }
+    if (take(f, 'drop_after_commit')) return { kind: 'drop' };
+    if (take(f.delay_after_commit, 'count')) return { kind: 'delay', delay_ms: f.delay_after_commit!.delay_ms };
     return { kind: 'pass' };
   }
 

@@ -82,9 +82,9 @@ async function writeStateFile(file: string, data: SandboxState): Promise<void> {
 }
 
 /**
- * Coalesces bursts of changes into one write at a time. `flush()` resolves
- * once everything changed so far is on disk; the last write error (if any)
- * is kept in `error` and handed to `onError`.
+ * Coalesces bursts of changes into one write at a time (20 ms after the first
+ * change). `flush()` writes what is pending now; the last write error is kept
+ * in `error` and handed to `onError`.
  */
 export class StateFileWriter {
   error: SandboxStateFileError | null = null;
@@ -98,39 +98,31 @@ export class StateFileWriter {
     private readonly onError: (error: SandboxStateFileError) => void,
   ) {}
 
-  /** Marks the state changed; a write follows shortly (20 ms, so a burst is one write). */
+  /** Marks the state changed; a write follows shortly. */
   schedule(): void {
     this.#dirty = true;
     if (this.#timer || this.#writing) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      void this.#drain();
-    }, 20);
-    this.#timer.unref();
+    this.#timer = setTimeout(() => void this.#drain(), 20).unref();
   }
 
   #drain(): Promise<void> {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
     this.#writing ??= (async () => {
-      while (this.#dirty) {
+      for (; this.#dirty; ) {
         this.#dirty = false;
-        try {
-          await writeStateFile(this.file, this.snapshot());
-        } catch (error) {
-          this.error = error as SandboxStateFileError;
-          this.onError(this.error);
-        }
+        await writeStateFile(this.file, this.snapshot()).catch((error: SandboxStateFileError) => this.onError((this.error = error)));
       }
     })().finally(() => {
       this.#writing = null;
+      if (this.#dirty) this.schedule(); // changed while the last write was finishing
     });
     return this.#writing;
   }
 
   /** Writes any pending change now and waits for it. */
   async flush(): Promise<void> {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = null;
-    if (this.#writing) await this.#writing;
+    await this.#writing;
     if (this.#dirty) await this.#drain();
   }
 }

@@ -12,17 +12,8 @@ import type { SandboxMerchant, SandboxWebhookSubscription } from './types.js';
 
 /** Every scenario name, in documentation order. */
 export const SANDBOX_SCENARIOS = Object.freeze([
-  'ready',
-  'no_merchant',
-  'no_mandate',
-  'billing_inactive',
-  'merchant_suspended',
-  'no_subscription',
-  'subscription_other_url',
-  'subscription_missing_confirmed',
-  'secret_hint_mismatch',
-  'hosted_checkout_disabled_409',
-  'hosted_checkout_disabled_404',
+  'ready', 'no_merchant', 'no_mandate', 'billing_inactive', 'merchant_suspended', 'no_subscription', 'subscription_other_url',
+  'subscription_missing_confirmed', 'secret_hint_mismatch', 'hosted_checkout_disabled_409', 'hosted_checkout_disabled_404',
 ] as const);
 
 /** A scenario name. */
@@ -63,10 +54,10 @@ const BREAK: Record<SandboxScenario, Breaker> = {
 export type SeedInput = Pick<SandboxSeed, 'merchant' | 'origin' | 'webhook_url' | 'webhook_secret'>;
 
 /** A fresh state holding the seeded merchant and its subscription, in `scenario`. */
-export function createSeededState(input: SeedInput, scenario: SandboxScenario, now: string): SandboxState {
+export function createSeededState({ merchant, origin, webhook_url, webhook_secret }: SeedInput, scenario: SandboxScenario, now: string): SandboxState {
   const data: SandboxState = {
     version: SANDBOX_STATE_VERSION,
-    seed: { ...input, subscription_id: newId('whsub'), created_at: now },
+    seed: { merchant, origin, webhook_url, webhook_secret, subscription_id: newId('whsub'), created_at: now },
     scenario: 'ready',
     hosted_checkout_routes: true,
     ...(Object.fromEntries(RECORD_MAPS.map((key) => [key, {}])) as Pick<SandboxState, (typeof RECORD_MAPS)[number]>),

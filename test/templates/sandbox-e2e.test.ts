@@ -26,10 +26,10 @@ async function startShop(db: TestSchema, allowMetered: boolean): Promise<{ app: 
     allow_metered_payments: allowMetered,
     configure: async (appUrl) => {
       sandbox = await startSandbox({
-        port: 0, merchant: TEST_MERCHANT, origin: appUrl, webhookUrl: `${appUrl}/payments/webhooks/siglume`,
-        webhookSecret: TEST_SECRET, token: TEST_TOKEN, quiet: true,
+        port: 0, merchant: TEST_MERCHANT, origin: appUrl, webhook_url: `${appUrl}/payments/webhooks/siglume`,
+        webhook_secret: TEST_SECRET, merchant_token: TEST_TOKEN, quiet: true,
       });
-      return { siglume_api_base: sandbox.apiBase };
+      return { siglume_api_base: sandbox.api_base };
     },
   });
   return { app, sandbox };
@@ -79,7 +79,7 @@ describe.skipIf(skipPostgres)('Express templates end to end with the sandbox', (
       expect(await res.text()).toContain('Thank you');
       expect(shop.app.pageHits).toContain(`/checkout/siglume/success?order_id=${orderId}&session_id=${session_id}`);
 
-      const session = shop.sandbox.state.checkout_sessions[session_id]!;
+      const session = shop.sandbox.getCheckoutSession(session_id)!;
       await waitFor(async () => (await orderRow(db.pool, orderId)).status === 'paid', 'the order to be paid');
       expect(await orderRow(db.pool, orderId)).toMatchObject({
         status: 'paid', requirement_id: session.requirement_id, chain_receipt_id: session.chain_receipt_id, challenge_hash: session.challenge_hash,

@@ -53,7 +53,7 @@ export async function runCheckoutDemo(options: CheckoutDemoOptions): Promise<Dem
       merchant_auth_token: sandbox.env.SIGLUME_MERCHANT_AUTH_TOKEN,
       webhook_secret: sandbox.env.SIGLUME_WEBHOOK_SECRET,
       shop_public_origin: shopUrl,
-      siglume_api_base: sandbox.apiBase,
+      siglume_api_base: sandbox.api_base,
       logger: { error: (message) => options.log?.(`  (shop logged: ${message})`) },
     });
     server.on('request', app);
@@ -77,7 +77,7 @@ export async function runCheckoutDemo(options: CheckoutDemoOptions): Promise<Dem
     record('order paid by the webhook', paid?.status === 'paid', `${paid?.status}, requirement ${paid?.requirement_id}, chain receipt ${paid?.chain_receipt_id}`);
 
     // 4. A redelivery of the same event is acknowledged and changes nothing.
-    const eventId = sandbox.state.checkout_sessions[sessionId]?.event_id ?? '';
+    const eventId = sandbox.getCheckoutSession(sessionId)?.event_id ?? '';
     const again = eventId ? await sandbox.redeliver(eventId) : [];
     const after = await findOrder(pool, order.order_id, DEMO_USER);
     record(

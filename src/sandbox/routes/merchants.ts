@@ -4,15 +4,8 @@
  */
 import { z } from 'zod';
 import {
-  absoluteUrlSchema,
-  billingPlanSchema,
-  checkoutOriginsSchema,
-  currencySchema,
-  merchantKeySchema,
-  parseInput,
-  positiveSafeIntegerSchema,
-  tokenForCurrency,
-  tokenSymbolSchema,
+  absoluteUrlSchema, billingPlanSchema, checkoutOriginsSchema, currencySchema, merchantKeySchema, parseInput, positiveSafeIntegerSchema,
+  tokenForCurrency, tokenSymbolSchema,
 } from '../../core/validation.js';
 import type { SandboxCore } from '../core.js';
 import type { Route, RouteInput } from '../http.js';

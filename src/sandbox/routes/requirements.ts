@@ -6,21 +6,12 @@
 import { z } from 'zod';
 import { directRequestPaymentChallengeHash, verifyDirectRequestPaymentChallenge } from '../../challenges/challenge.js';
 import {
-  DIRECT_REQUEST_PAYMENT_ALLOWANCE_RECEIPT_KIND as ALLOWANCE,
-  DIRECT_REQUEST_PAYMENT_MODE,
-  DIRECT_REQUEST_PAYMENT_RECEIPT_KIND,
-  DIRECT_REQUEST_PAYMENT_REFERENCE_TYPE,
-  DIRECT_REQUEST_PAYMENT_STANDARD_FINALITY,
+  DIRECT_REQUEST_PAYMENT_ALLOWANCE_RECEIPT_KIND as ALLOWANCE, DIRECT_REQUEST_PAYMENT_MODE, DIRECT_REQUEST_PAYMENT_RECEIPT_KIND,
+  DIRECT_REQUEST_PAYMENT_REFERENCE_TYPE, DIRECT_REQUEST_PAYMENT_STANDARD_FINALITY,
 } from '../../core/constants.js';
 import {
-  challengeMerchantKeySchema,
-  currencySchema,
-  jsonObjectSchema,
-  nonEmptyStringSchema,
-  parseInput,
-  positiveSafeIntegerSchema,
-  tokenForCurrency,
-  tokenSymbolSchema,
+  challengeMerchantKeySchema, currencySchema, jsonObjectSchema, nonEmptyStringSchema, parseInput, positiveSafeIntegerSchema,
+  tokenForCurrency, tokenSymbolSchema,
 } from '../../core/validation.js';
 import type { SandboxCore } from '../core.js';
 import { SandboxHttpError, invalidField } from '../errors.js';
