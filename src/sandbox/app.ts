@@ -53,9 +53,9 @@ function errorAnswer(error: unknown, meta: ResponseMeta, core: SandboxCore): Sto
 }
 
 /** Every path segment must be valid percent-encoding. */
-function checkPath(url: string): void {
+function checkPath(url: URL): void {
   try {
-    for (const segment of new URL(url).pathname.split('/')) decodeURIComponent(segment);
+    for (const segment of url.pathname.split('/')) decodeURIComponent(segment);
   } catch {
     throw new SandboxHttpError(400, 'INVALID_PATH', 'The request path is not valid percent-encoding.');
   }
@@ -66,7 +66,7 @@ async function runRoute(c: Ctx, core: SandboxCore, route: Route, api: boolean): 
   const { meta } = c.var;
   checkAuth(core, c.req.header('authorization'), route.auth);
   const raw = route.method === 'POST' ? await readBody(c.req.raw) : '';
-  const input = { params: c.req.param() as Record<string, string>, query: new URL(c.req.url).searchParams, body: parseJsonObject(raw) };
+  const input = { params: c.req.param() as Record<string, string>, query: c.var.url.searchParams, body: parseJsonObject(raw) };
   const execute = async (): Promise<StoredResponse> => {
     try {
       const reply = await route.handler(input);
@@ -108,25 +108,26 @@ export function buildApp(core: SandboxCore): Hono<SandboxAppEnv> {
     const started = performance.now();
     const meta = { request_id: newId('req'), trace_id: newId('trace') };
     c.set('meta', meta);
+    c.set('url', new URL(c.req.url));
     await next();
     for (const [name, value] of [['Cache-Control', 'no-store'], ['X-Content-Type-Options', 'nosniff'], ['X-Request-Id', meta.request_id]]) {
       c.res.headers.set(name!, value!);
     }
     const duration_ms = Math.round((performance.now() - started) * 10) / 10;
-    core.log({ kind: 'request', method: c.req.method, path: new URL(c.req.url).pathname, status: c.res.status, duration_ms, request_id: meta.request_id });
+    core.log({ kind: 'request', method: c.req.method, path: c.var.url.pathname, status: c.res.status, duration_ms, request_id: meta.request_id });
   });
   app.use(async (c, next) => {
-    core.hosts.check(c.req.raw);
-    checkPath(c.req.url);
+    core.hosts.check(c.req.raw, c.var.url);
+    checkPath(c.var.url);
     await next();
   });
   app.use('/__sandbox/*', async (c, next) => {
     if (!isLoopbackPeer(c.env?.remote_address)) throw new SandboxHttpError(403, 'CONTROL_FORBIDDEN', 'The /__sandbox control routes answer only loopback clients.');
-    checkSameOrigin(c.req.raw);
+    checkSameOrigin(c.req.raw, c.var.url);
     await next();
   });
   app.use('/pay/*', async (c, next) => {
-    if (c.req.method === 'POST') checkSameOrigin(c.req.raw);
+    if (c.req.method === 'POST') checkSameOrigin(c.req.raw, c.var.url);
     await next();
   });
   app.use('/v1/*', async (_c, next) => {
@@ -145,7 +146,7 @@ export function buildApp(core: SandboxCore): Hono<SandboxAppEnv> {
   mountPayPage(app, core);
   app.get('/', (c) => json(200, { data: { service: 'siglume-sdrp-sandbox', api_base: `${core.origin}/v1` }, meta: c.var.meta }));
   app.notFound((c) => {
-    const path = new URL(c.req.url).pathname;
+    const path = c.var.url.pathname;
     const hint = /^\/(v1|__sandbox)(\/|$)/.test(path) ? '' : ' The API lives under /v1.';
     return json(404, errorBody(c.var.meta, 'ROUTE_NOT_FOUND', `No route matches ${c.req.method} ${path}.${hint}`));
   });

@@ -17,9 +17,7 @@ export class SandboxStateFileError extends SiglumeDirectRequestPaymentError {
 
 /** The sandbox could not start listening (port in use, bad host, ...). */
 export class SandboxStartError extends SiglumeDirectRequestPaymentError {
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    super(message, { code: 'SANDBOX_START_FAILED', cause: options.cause });
-  }
+  constructor(message: string, options: { cause?: unknown } = {}) { super(message, { code: 'SANDBOX_START_FAILED', cause: options.cause }); }
 }
 
 /** An API error the sandbox answers with `{ error: { code, message, field? }, meta }`. */

@@ -84,14 +84,10 @@ export class FaultInjector {
   }
 
   /** Removes every fault. */
-  reset(): void {
-    this.set({});
-  }
+  reset(): void { this.set({}); }
 
   /** The active faults, with counters as they stand now (a copy). */
-  current(): SandboxFaults {
-    return structuredClone(this.#faults);
-  }
+  current(): SandboxFaults { return structuredClone(this.#faults); }
 
   /** The fault for the next API request before it is handled (using up counters). */
   before(): { kind: 'drop' } | { kind: 'rate_limit'; retry_after_seconds: number; latency_ms: number } | { kind: 'unavailable' | 'pass'; latency_ms: number } {
@@ -112,7 +108,5 @@ export class FaultInjector {
   }
 
   /** True while webhook deliveries are to be lost. */
-  get dropsDeliveries(): boolean {
-    return this.#faults.drop_webhook_deliveries === true;
-  }
+  get dropsDeliveries(): boolean { return this.#faults.drop_webhook_deliveries === true; }
 }

@@ -31,17 +31,14 @@ export class HostAllowList {
     }
   }
 
-  #allows(url: URL): boolean {
-    return this.#exact.has(hostPort(url)) || this.#anyPort.has(url.hostname.toLowerCase());
-  }
+  #allows(url: URL): boolean { return this.#exact.has(hostPort(url)) || this.#anyPort.has(url.hostname.toLowerCase()); }
 
   /**
    * Checks the request URL's authority and the `Host` header when present
    * (they differ only for absolute-form request targets).
    * @throws {SandboxHttpError} 421 `HOST_NOT_ALLOWED`
    */
-  check(req: Request): void {
-    const url = new URL(req.url);
+  check(req: Request, url = new URL(req.url)): void {
     const header = req.headers.get('host');
     const headerOk = () => {
       try {
@@ -50,7 +47,7 @@ export class HostAllowList {
         return false;
       }
     };
-    if (this.#allows(url) && (header === null || headerOk())) return;
+    if (this.#allows(url) && (header === null || header.toLowerCase() === url.host || headerOk())) return;
     const allowed = [...this.#exact, ...[...this.#anyPort].map((h) => `${h}:*`)].join(', ');
     throw new SandboxHttpError(421, 'HOST_NOT_ALLOWED',
       `This sandbox answers only requests addressed to ${allowed}. Use one of those, or allow the name with the allowed_hosts option (--allowed-host).`);
@@ -63,9 +60,9 @@ export class HostAllowList {
  * without either header (curl, the SDK, Node's fetch) pass.
  * @throws {SandboxHttpError} 403 `CROSS_ORIGIN_FORBIDDEN`
  */
-export function checkSameOrigin(req: Request): void {
+export function checkSameOrigin(req: Request, url = new URL(req.url)): void {
   const origin = req.headers.get('origin');
-  if (req.headers.get('sec-fetch-site') !== 'cross-site' && (origin === null || origin === new URL(req.url).origin)) return;
+  if (req.headers.get('sec-fetch-site') !== 'cross-site' && (origin === null || origin === url.origin)) return;
   throw new SandboxHttpError(403, 'CROSS_ORIGIN_FORBIDDEN', 'The sandbox refuses cross-origin browser requests to its control routes and hosted page forms.');
 }
 

@@ -13,7 +13,7 @@ export interface ResponseMeta {
 }
 
 /** hono environment of the sandbox app: the peer address the socket adapter reports (none in-process). */
-export type SandboxAppEnv = { Bindings: { remote_address?: string }; Variables: { meta: ResponseMeta } };
+export type SandboxAppEnv = { Bindings: { remote_address?: string }; Variables: { meta: ResponseMeta; url: URL } };
 
 /** What a route handler gets: decoded path parameters, the query, the parsed JSON body (`{}` when none). */
 export interface RouteInput {
@@ -48,7 +48,11 @@ const DRAIN_LIMIT_BYTES = 8 * 1024 * 1024;
 export async function readBody(req: Request): Promise<string> {
   const tooLarge = (close: boolean) =>
     new SandboxHttpError(413, 'PAYLOAD_TOO_LARGE', 'The request body is larger than 64 KiB.', { headers: close ? { Connection: 'close' } : {} });
-  if (Number(req.headers.get('content-length')) > DRAIN_LIMIT_BYTES) throw tooLarge(true);
+  const aborted = () => new SandboxHttpError(400, 'REQUEST_ABORTED', 'The request body was not received completely.');
+  const declared = req.headers.get('content-length');
+  if (Number(declared) > DRAIN_LIMIT_BYTES) throw tooLarge(true);
+  // A declared length within the cap bounds the body (HTTP framing), so read it whole; that is also the adapter's fast path.
+  if (declared !== null && Number(declared) <= MAX_BODY_BYTES) return req.text().catch(() => Promise.reject(aborted()));
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = req.body?.getReader();
@@ -60,7 +64,7 @@ export async function readBody(req: Request): Promise<string> {
     }
   } catch (error) {
     void reader?.cancel().catch(() => undefined);
-    throw error instanceof SandboxHttpError ? error : new SandboxHttpError(400, 'REQUEST_ABORTED', 'The request body was not received completely.');
+    throw error instanceof SandboxHttpError ? error : aborted();
   }
   if (size > MAX_BODY_BYTES) throw tooLarge(false);
   return Buffer.concat(chunks).toString('utf8');
@@ -98,9 +102,18 @@ export function queryObject(query: URLSearchParams, names: readonly string[]): R
   return out;
 }
 
+/** The text of each response the app made, so the socket adapter can write it without reading a stream back. */
+export const responseText = new WeakMap<Response, string>();
+
+function respond(status: number, text: string | null, headers: Record<string, string>): Response {
+  const res = new Response(text, { status, headers });
+  if (text !== null) responseText.set(res, text);
+  return res;
+}
+
 /** A JSON response. */
 export const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
-  new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json; charset=utf-8', ...headers } });
+  respond(status, JSON.stringify(body), { 'Content-Type': 'application/json; charset=utf-8', ...headers });
 
 /** The error envelope `{ error: { code, message, field? }, meta }`. */
 export const errorBody = (meta: ResponseMeta, code: string, message: string, field?: string) => ({ error: field ? { code, message, field } : { code, message }, meta });
@@ -116,8 +129,7 @@ const PAGE_HEADERS = {
 };
 
 /** An HTML page. */
-export const html = (status: number, page: string, headers: Record<string, string> = {}): Response =>
-  new Response(page, { status, headers: { ...PAGE_HEADERS, ...headers } });
+export const html = (status: number, page: string, headers: Record<string, string> = {}): Response => respond(status, page, { ...PAGE_HEADERS, ...headers });
 
 /** A 303 See Other to `location`. */
-export const redirect = (location: string): Response => new Response(null, { status: 303, headers: { Location: location } });
+export const redirect = (location: string): Response => respond(303, null, { Location: location });

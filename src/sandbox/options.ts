@@ -143,9 +143,7 @@ export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSan
     throw new SiglumeValidationError(key, `Invalid ${key}: not a sandbox option${hint}`);
   }
   const { quiet, onLog, ...o } = parseInput(optionsSchema, defined);
-  if (o.merchant_token === o.buyer_token) {
-    throw new SiglumeValidationError('buyer_token', 'Invalid buyer_token: must differ from merchant_token');
-  }
+  if (o.merchant_token === o.buyer_token) throw new SiglumeValidationError('buyer_token', 'Invalid buyer_token: must differ from merchant_token');
   return {
     ...o,
     webhook_url: o.webhook_url ?? `${o.origin}/payments/webhooks/siglume`,

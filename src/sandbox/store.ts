@@ -57,18 +57,12 @@ export class SandboxStore {
   }
 
   /** Current time in ms (one seam, so expiry is consistent). */
-  nowMs(): number {
-    return Date.now();
-  }
+  nowMs(): number { return Date.now(); }
 
-  nowIso(): string {
-    return iso(this.nowMs());
-  }
+  nowIso(): string { return iso(this.nowMs()); }
 
   /** Records that the state changed (schedules persistence). */
-  changed(): void {
-    this.onChange();
-  }
+  changed(): void { this.onChange(); }
 
   /** A record by id (own keys only: an id such as `__proto__` finds nothing). */
   get<M extends RecordMap>(map: M, id: string): SandboxState[M][string] | undefined {

@@ -11,9 +11,9 @@ import type { SandboxCore } from '../core.js';
 import { SandboxHttpError, invalidField } from '../errors.js';
 import type { Route, RouteInput } from '../http.js';
 import { iso, newId } from '../ids.js';
-import { finalityFor } from '../requirement.js';
+import { finalityFor } from '../payments.js';
 import type { SandboxCheckoutSession, SandboxMerchant } from '../types.js';
-import { sessionView } from '../views.js';
+import { sessionView } from '../records.js';
 
 const createSchema = z.object({
   merchant: merchantKeySchema,

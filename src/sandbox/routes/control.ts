@@ -10,7 +10,7 @@ import type { SandboxCore } from '../core.js';
 import { SandboxHttpError } from '../errors.js';
 import type { Route } from '../http.js';
 import { SANDBOX_SCENARIOS } from '../scenarios.js';
-import { redactedState, sessionView } from '../views.js';
+import { redactedState, sessionView } from '../records.js';
 
 const scenarioSchema = z.object({ scenario: z.enum(SANDBOX_SCENARIOS, { error: `must be one of ${SANDBOX_SCENARIOS.join(', ')}` }) });
 const settleSchema = z.object({ settlement_batch_id: z.string().min(1).nullish() });

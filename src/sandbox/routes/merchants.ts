@@ -10,9 +10,8 @@ import {
 import type { SandboxCore } from '../core.js';
 import type { Route, RouteInput } from '../http.js';
 import { newChallengeSecret } from '../ids.js';
-import { newMandate, newMerchant } from '../records.js';
+import { merchantAccountView, newMandate, newMerchant } from '../records.js';
 import type { SandboxBillingMandate, SandboxMerchant } from '../types.js';
-import { merchantAccountView } from '../views.js';
 
 type AllowedCurrencies = SandboxMerchant['allowed_currencies'];
 

@@ -17,10 +17,9 @@ import type { SandboxCore } from '../core.js';
 import { SandboxHttpError, invalidField } from '../errors.js';
 import type { Route, RouteInput } from '../http.js';
 import { fakeTxHash, newId } from '../ids.js';
-import { createRequirement } from '../requirement.js';
-import { newReceipt } from '../records.js';
+import { createRequirement } from '../payments.js';
+import { copy, newReceipt } from '../records.js';
 import type { SandboxRequirement } from '../types.js';
-import { copy } from '../views.js';
 
 const createSchema = z.object({
   mode: z.literal(DIRECT_REQUEST_PAYMENT_MODE, { error: `must be "${DIRECT_REQUEST_PAYMENT_MODE}"` }).nullish(),

@@ -7,8 +7,7 @@ import { absoluteUrlSchema, jsonObjectSchema, nonEmptyStringSchema, parseInput }
 import type { SandboxCore } from '../core.js';
 import { SandboxHttpError, invalidField } from '../errors.js';
 import { limitSchema, queryObject, type Route, type RouteInput } from '../http.js';
-import { newSubscription } from '../records.js';
-import { subscriptionView } from '../views.js';
+import { newSubscription, subscriptionView } from '../records.js';
 
 const eventTypeSchema = z.enum(DIRECT_REQUEST_PAYMENT_EVENT_TYPES, { error: `must be one of ${DIRECT_REQUEST_PAYMENT_EVENT_TYPES.join(', ')}` });
 
