@@ -10,40 +10,35 @@ import { z } from 'zod';
 import { SiglumeValidationError } from '../core/errors.js';
 import { parseInput } from '../core/validation.js';
 
-/** Faults to inject. Counters are used up request by request; setting faults replaces the previous ones. */
-export interface SandboxFaults {
-  /** Delay before every API request is handled (it still runs: a client that gives up and retries meets the idempotency store). */
-  latency_ms?: number;
-  /** Share (0..1) of API requests answered 503 `SERVICE_UNAVAILABLE` without running. */
-  error_503_rate?: number;
-  /** Seed of the random source deciding which requests get a 503 (reproducible runs). */
-  seed?: number;
-  /** The next `count` API requests answer 429 `RATE_LIMITED` with `Retry-After: retry_after_seconds`, without running. */
-  rate_limit?: { count: number; retry_after_seconds: number };
-  /** The next N API requests have their connection destroyed before they are handled. */
-  drop_connections?: number;
-  /** The next N API POSTs are handled and committed, then their connection is destroyed without an answer. */
-  drop_after_commit?: number;
-  /** The next `count` API POSTs are handled and committed, then their answer is held back `delay_ms` (so a client times out). */
-  delay_after_commit?: { count: number; delay_ms: number };
-  /** While true, webhook deliveries are lost: no attempt reaches the shop; each is recorded `failed` after all its retries. */
-  drop_webhook_deliveries?: boolean;
-}
-
 const int = (max: number) =>
   z.custom<number>((v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= max, { error: `must be an integer from 0 to ${max}` });
 const COUNT = int(1_000_000);
 
 const faultsSchema = z.object({
+  /** Delay before every API request is handled (it still runs: a client that gives up and retries meets the idempotency store). */
   latency_ms: int(120_000).optional(),
+  /** Share (0..1) of API requests answered 503 `SERVICE_UNAVAILABLE` without running. */
   error_503_rate: z.custom<number>((v) => typeof v === 'number' && v >= 0 && v <= 1, { error: 'must be a number from 0 to 1' }).optional(),
+  /** Seed of the random source deciding which requests get a 503 (reproducible runs). */
   seed: int(0xffffffff).optional(),
+  /** The next `count` API requests answer 429 `RATE_LIMITED` with `Retry-After: retry_after_seconds`, without running. */
   rate_limit: z.object({ count: COUNT, retry_after_seconds: int(3600) }, { error: 'must be { count, retry_after_seconds }' }).optional(),
+  /** The next N API requests have their connection destroyed before they are handled. */
   drop_connections: COUNT.optional(),
+  /** The next N API POSTs are handled and committed, then their connection is destroyed without an answer. */
   drop_after_commit: COUNT.optional(),
+  /** The next `count` API POSTs are handled and committed, then their answer is held back `delay_ms` (so a client times out). */
   delay_after_commit: z.object({ count: COUNT, delay_ms: int(120_000) }, { error: 'must be { count, delay_ms }' }).optional(),
+  /** While true, webhook deliveries are lost: no attempt reaches the shop; each is recorded `failed` after all its retries. */
   drop_webhook_deliveries: z.boolean({ error: 'must be true or false' }).optional(),
 });
+
+/**
+ * Faults to inject. Counters are used up request by request; setting faults replaces the previous ones.
+ *
+ * @interface
+ */
+export type SandboxFaults = z.output<typeof faultsSchema>;
 
 /** Uses up one unit of a counter; true when there was one. */
 function take<K extends string>(counters: Partial<Record<K, number>> | undefined, key: K): boolean {

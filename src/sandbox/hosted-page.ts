@@ -6,14 +6,8 @@
 import type { SandboxCheckoutSession } from './types.js';
 
 /** Escapes text for HTML element content and quoted attribute values. */
-export function escapeHtml(value: unknown): string {
-  return String(value)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+export const escapeHtml = (value: unknown): string => String(value).replace(/[&<>"']/g, (c) => ENTITIES[c]!);
 
 const grouping = new Intl.NumberFormat('en-US');
 
@@ -23,10 +17,7 @@ const grouping = new Intl.NumberFormat('en-US');
  */
 export function formatAmount(amountMinor: number, currency: string): string {
   const minor = BigInt(amountMinor);
-  if (currency === 'USD') {
-    const cents = String(minor % 100n).padStart(2, '0');
-    return `$${grouping.format(minor / 100n)}.${cents}`;
-  }
+  if (currency === 'USD') return `$${grouping.format(minor / 100n)}.${String(minor % 100n).padStart(2, '0')}`;
   if (currency === 'JPY') return `¥${grouping.format(minor)}`;
   return `${grouping.format(minor)} ${currency}`;
 }
@@ -55,41 +46,21 @@ const STYLE = [
 
 function layout(title: string, body: string): string {
   return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<main>
-<div class="card">
-<span class="badge">Sandbox</span>
-<p class="brand">Siglume Hosted Checkout</p>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex">
+<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
+<body><main><div class="card"><span class="badge">Sandbox</span><p class="brand">Siglume Hosted Checkout</p>
 ${body}
 </div>
 <p class="note">This is the local SDRP sandbox. No real funds move: paying simulates the settlement and sends a signed <code>direct_payment.confirmed</code> webhook to the shop.</p>
-</main>
-</body>
-</html>
+</main></body></html>
 `;
 }
 
 /** `2026-06-11T09:30:00.000Z` -> `2026-06-11 09:30 UTC`. */
-function readableTime(isoTime: string): string {
-  return `${isoTime.slice(0, 10)} ${isoTime.slice(11, 16)} UTC`;
-}
-
-/** What the checkout page shows. */
-export interface CheckoutPageInput {
-  session: SandboxCheckoutSession;
-  merchantName: string;
-}
+const readableTime = (isoTime: string) => `${isoTime.slice(0, 10)} ${isoTime.slice(11, 16)} UTC`;
 
 /** The page of an open session: amount, merchant, band, Pay and Cancel. */
-export function renderCheckoutPage({ session: s, merchantName }: CheckoutPageInput): string {
+export function renderCheckoutPage(s: SandboxCheckoutSession, merchantName: string): string {
   const id = encodeURIComponent(s.session_id);
   const amount = formatAmount(s.amount_minor, s.currency);
   return layout(

@@ -27,11 +27,9 @@ export const SANDBOX_CHAIN_ID = 31337;
 export const finalityFor = (band: string): string =>
   band === 'standard' ? DIRECT_REQUEST_PAYMENT_STANDARD_FINALITY : DIRECT_REQUEST_PAYMENT_METERED_FINALITY;
 
+type RequirementKey = 'merchant' | 'amount_minor' | 'currency' | 'token_symbol' | 'challenge_hash' | 'allowance_amount_minor' | 'metadata' | 'checkout_session_id';
 /** Input of {@link createRequirement}. */
-export type RequirementInput = Pick<
-  SandboxRequirement,
-  'merchant' | 'amount_minor' | 'currency' | 'token_symbol' | 'challenge_hash' | 'allowance_amount_minor' | 'metadata' | 'checkout_session_id'
-> & { challenge: string };
+export type RequirementInput = Pick<SandboxRequirement, RequirementKey> & { challenge: string };
 
 const word = (value: string | bigint) => (typeof value === 'bigint' ? value.toString(16) : value.replace(/^0x/, '')).padStart(64, '0');
 
@@ -39,18 +37,10 @@ function txRequest(kind: 'transfer' | 'approve', i: RequirementInput, amount: nu
   const counterparty = fakeAddress(kind === 'transfer' ? `merchant:${i.merchant}` : 'siglume:sdrp-spender');
   const selector = kind === 'transfer' ? '0xa9059cbb' : '0x095ea7b3';
   return {
-    chain_id: SANDBOX_CHAIN_ID,
-    network: 'siglume-sandbox',
-    from: null,
-    to: fakeAddress(`token:${i.token_symbol}`),
-    data: `${selector}${word(counterparty)}${word(BigInt(amount))}`,
-    value: '0',
-    token_symbol: i.token_symbol,
-    amount_minor: amount,
+    chain_id: SANDBOX_CHAIN_ID, network: 'siglume-sandbox', from: null, to: fakeAddress(`token:${i.token_symbol}`),
+    data: `${selector}${word(counterparty)}${word(BigInt(amount))}`, value: '0', token_symbol: i.token_symbol, amount_minor: amount,
     metadata_jsonb: {
-      requirement_id: requirementId,
-      merchant: i.merchant,
-      challenge_hash: i.challenge_hash,
+      requirement_id: requirementId, merchant: i.merchant, challenge_hash: i.challenge_hash,
       purpose: kind === 'transfer' ? DIRECT_REQUEST_PAYMENT_RECEIPT_KIND : DIRECT_REQUEST_PAYMENT_ALLOWANCE_RECEIPT_KIND,
     },
   };
@@ -76,14 +66,8 @@ export async function createRequirement(store: SandboxStore, i: RequirementInput
   return { requirement: stored, created: stored === r };
 }
 
-/** Outcome of settling a requirement. */
-export interface SettlementOutcome {
-  receipt: SandboxReceipt;
-  event_id: string;
-  deliveries: SandboxDelivery[];
-  /** Set when this payment pushed its Micro / Nano batch over the threshold. */
-  batch_settlement: SandboxBatchSettlement | null;
-}
+/** Outcome of settling a requirement; `batch_settlement` is set when the payment pushed its Micro / Nano batch over the threshold. */
+type SettlementOutcome = { receipt: SandboxReceipt; event_id: string; deliveries: SandboxDelivery[]; batch_settlement: SandboxBatchSettlement | null };
 
 /** Result of paying a checkout session (hosted page, control route or handle). */
 export interface SandboxPaymentResult {

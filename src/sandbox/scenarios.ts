@@ -60,7 +60,7 @@ export function createSeededState({ merchant, origin, webhook_url, webhook_secre
     seed: { merchant, origin, webhook_url, webhook_secret, subscription_id: newId('whsub'), created_at: now },
     scenario: 'ready',
     hosted_checkout_routes: true,
-    ...(Object.fromEntries(RECORD_MAPS.map((key) => [key, {}])) as Pick<SandboxState, (typeof RECORD_MAPS)[number]>),
+    ...(Object.fromEntries(RECORD_MAPS.map((key) => [key, {}])) as Omit<SandboxState, 'version' | 'seed' | 'scenario' | 'hosted_checkout_routes'>),
   };
   applyScenario(data, scenario, now);
   return data;

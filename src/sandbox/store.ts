@@ -16,14 +16,20 @@ export interface SandboxSeed {
   merchant: string; origin: string; webhook_url: string; webhook_secret: string; subscription_id: string; created_at: string;
 }
 
-/** The record maps of {@link SandboxState}, in file order. */
-export const RECORD_MAPS = [
-  'merchants', 'billing_mandates', 'subscriptions', 'checkout_sessions', 'requirements',
-  'receipts', 'events', 'deliveries', 'usage_events', 'settlement_batches',
-] as const;
+/** The record kinds, keyed by their map in {@link SandboxState} (in file order). */
+interface Records {
+  merchants: T.SandboxMerchant; billing_mandates: T.SandboxBillingMandate; subscriptions: T.SandboxWebhookSubscription;
+  checkout_sessions: T.SandboxCheckoutSession; requirements: T.SandboxRequirement; receipts: T.SandboxReceipt; events: T.SandboxEvent;
+  deliveries: T.SandboxDelivery; usage_events: T.SandboxUsageEvent; settlement_batches: T.SandboxSettlementBatch;
+}
+type RecordMap = keyof Records;
+
+export const RECORD_MAPS: readonly RecordMap[] = [
+  'merchants', 'billing_mandates', 'subscriptions', 'checkout_sessions', 'requirements', 'receipts', 'events', 'deliveries', 'usage_events', 'settlement_batches',
+];
 
 /** The whole state. Records are keyed by id and kept in creation order. */
-export interface SandboxState {
+export type SandboxState = { [M in RecordMap]: Record<string, Records[M]> } & {
   version: typeof SANDBOX_STATE_VERSION;
   seed: SandboxSeed;
   scenario: string;
@@ -31,19 +37,7 @@ export interface SandboxState {
   hosted_checkout_routes: boolean;
   /** The seeded merchant while the `no_merchant` scenario hides it, so its secret survives. */
   hidden_merchant?: T.SandboxMerchant | null;
-  merchants: Record<string, T.SandboxMerchant>;
-  billing_mandates: Record<string, T.SandboxBillingMandate>;
-  subscriptions: Record<string, T.SandboxWebhookSubscription>;
-  checkout_sessions: Record<string, T.SandboxCheckoutSession>;
-  requirements: Record<string, T.SandboxRequirement>;
-  receipts: Record<string, T.SandboxReceipt>;
-  events: Record<string, T.SandboxEvent>;
-  deliveries: Record<string, T.SandboxDelivery>;
-  usage_events: Record<string, T.SandboxUsageEvent>;
-  settlement_batches: Record<string, T.SandboxSettlementBatch>;
-}
-
-type RecordMap = (typeof RECORD_MAPS)[number];
+};
 
 /** Holds the state; the one place that knows how records are indexed. */
 export class SandboxStore {
@@ -65,9 +59,9 @@ export class SandboxStore {
   changed(): void { this.onChange(); }
 
   /** A record by id (own keys only: an id such as `__proto__` finds nothing). */
-  get<M extends RecordMap>(map: M, id: string): SandboxState[M][string] | undefined {
-    const records = this.data[map] as SandboxState[M];
-    return Object.hasOwn(records, id) ? (records[id] as SandboxState[M][string]) : undefined;
+  get<M extends RecordMap>(map: M, id: string): Records[M] | undefined {
+    const records = this.data[map] as Record<string, Records[M]>;
+    return Object.hasOwn(records, id) ? records[id] : undefined;
   }
 
   /** A merchant, or a 404 `MERCHANT_NOT_FOUND`. */

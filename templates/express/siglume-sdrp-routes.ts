@@ -59,7 +59,7 @@ export interface SiglumeSdrpRouterOptions {
    * @default false
    */
   allow_metered_payments?: boolean;
-  /** Siglume API base, e.g. the sandbox's `apiBase`. @default env SIGLUME_API_BASE, else https://siglume.com/v1 */
+  /** Siglume API base, e.g. the sandbox's `api_base`. @default env SIGLUME_API_BASE, else https://siglume.com/v1 */
   siglume_api_base?: string;
   /** Clock tolerance for webhook timestamps, seconds. @default 300 */
   webhook_tolerance_seconds?: number;

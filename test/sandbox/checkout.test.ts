@@ -212,7 +212,7 @@ describe('checkout sessions', () => {
       expect((await pay.json()).error.code).toBe('CHECKOUT_SESSION_NOT_PAYABLE');
     });
 
-    it('expires on its own after sessionTtlSeconds', async () => {
+    it('expires on its own after session_ttl_seconds', async () => {
       const short = await sandboxFor(receiver, { session_ttl_seconds: 1 });
       try {
         const s = await createSession(short);

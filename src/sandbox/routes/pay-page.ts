@@ -17,23 +17,16 @@ function successRedirect(s: SandboxCheckoutSession): string {
   return url.toString();
 }
 
-const back = (href: string) => ({ href, text: 'Return to the shop' });
 const NOT_FOUND = renderStatusPage({ title: 'Checkout not found', message: 'No checkout session exists at this address. Return to the shop and start the checkout again.' });
 
-/** The page of a session that cannot be paid (any more). */
+/** The page of a session that cannot be paid (any more): status, title, message, and where the link goes back to. */
 function statusPage(s: SandboxCheckoutSession): Response {
-  switch (s.status) {
-    case 'paid':
-      return html(200, renderStatusPage({ title: 'Payment complete', message: 'This checkout session is already paid.', link: back(successRedirect(s)) }));
-    case 'cancelled':
-      return html(409, renderStatusPage({ title: 'Checkout cancelled', message: 'This checkout session was cancelled and can no longer be paid.', link: back(s.cancel_url) }));
-    case 'expired':
-      return html(410, renderStatusPage({
-        title: 'Checkout expired', message: 'This checkout session has expired. Return to the shop and start the checkout again.', link: back(s.cancel_url),
-      }));
-    default:
-      return html(409, renderStatusPage({ title: 'Checkout unavailable', message: `This checkout session is ${s.status}.` }));
-  }
+  const [status, title, message, href] =
+    s.status === 'paid' ? [200, 'Payment complete', 'This checkout session is already paid.', successRedirect(s)]
+    : s.status === 'cancelled' ? [409, 'Checkout cancelled', 'This checkout session was cancelled and can no longer be paid.', s.cancel_url]
+    : s.status === 'expired' ? [410, 'Checkout expired', 'This checkout session has expired. Return to the shop and start the checkout again.', s.cancel_url]
+    : [409, 'Checkout unavailable', `This checkout session is ${s.status}.`, undefined];
+  return html(status, renderStatusPage({ title, message, ...(href && { link: { href, text: 'Return to the shop' } }) }));
 }
 
 const isOpen = (s: SandboxCheckoutSession) => s.status === 'open' || s.status === 'authenticated';
@@ -46,7 +39,7 @@ export function mountPayPage(app: Hono<SandboxAppEnv>, { store, payments }: Sand
     const s = session(c.req.param('id'));
     if (!s) return html(404, NOT_FOUND);
     if (!isOpen(s)) return statusPage(s);
-    return html(200, renderCheckoutPage({ session: s, merchantName: store.get('merchants', s.merchant)?.display_name ?? s.merchant }));
+    return html(200, renderCheckoutPage(s, store.get('merchants', s.merchant)?.display_name ?? s.merchant));
   });
 
   app.post('/pay/:id/cancel', (c) => {
