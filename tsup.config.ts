@@ -13,7 +13,7 @@ const shared: Options = {
   splitting: true,
   treeshake: true,
   sourcemap: false,
-  external: ['undici', 'commander', 'picocolors', 'zod', 'pg'],
+  external: ['undici', 'commander', 'picocolors', 'zod', 'pg', 'hono', '@hono/node-server'],
 };
 
 export default defineConfig([

@@ -254,14 +254,14 @@ export class Output {
   }
 
   /** The environment a merchant app needs, printed when the sandbox is up. */
-  sandboxStarted(info: { url: string; apiBase: string; env: Record<string, string>; scenario?: string }, opts: { json: boolean }): void {
+  sandboxStarted(info: { url: string; api_base: string; env: Record<string, string>; scenario?: string }, opts: { json: boolean }): void {
     if (opts.json) {
-      this.io.stdout.write(`${JSON.stringify({ url: info.url, api_base: info.apiBase, scenario: info.scenario ?? null, env: info.env })}\n`);
+      this.io.stdout.write(`${JSON.stringify({ url: info.url, api_base: info.api_base, scenario: info.scenario ?? null, env: info.env })}\n`);
       return;
     }
     const c = this.out;
     const lines = [
-      `${c.green(MARKS.pass)} Siglume sandbox listening on ${c.bold(info.url)} (API ${info.apiBase})`,
+      `${c.green(MARKS.pass)} Siglume sandbox listening on ${c.bold(info.url)} (API ${info.api_base})`,
       '',
       c.dim('# Environment for your shop (sandbox values, not real credentials):'),
       ...Object.entries(info.env).map(([k, v]) => `${k}=${v}`),

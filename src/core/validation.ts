@@ -87,13 +87,25 @@ function parseUrl(value: string): URL | null {
   }
 }
 
+// ASCII control characters, space and DEL. `new URL()` silently strips tabs and
+// newlines (and trims the ends), so they must be refused on the raw string:
+// otherwise "https://shop.example/\r\nok" validates and is stored raw.
+const CONTROL_OR_SPACE = /[\u0000-\u0020\u007f]/;
+
 /**
  * Why `url` is not acceptable, or null: the one rule for every URL the SDK
- * takes (base URL, callback and redirect URLs, checkout origins). No userinfo;
- * `https`, or plain `http` on localhost / 127.0.0.1 / [::1] when
- * `allowLoopbackHttp` is set.
+ * takes (base URL, callback and redirect URLs, checkout origins). Given as a
+ * string (check it before parsing), it must contain no whitespace or control
+ * characters and be absolute. No userinfo; `https`, or plain `http` on
+ * localhost / 127.0.0.1 / [::1] when `allowLoopbackHttp` is set.
  */
-export function urlProblem(url: URL, allowLoopbackHttp: boolean): string | null {
+export function urlProblem(url: string | URL, allowLoopbackHttp: boolean): string | null {
+  if (typeof url === 'string') {
+    if (CONTROL_OR_SPACE.test(url)) return 'must not contain spaces, tabs, line breaks or other control characters';
+    const parsed = parseUrl(url);
+    if (!parsed) return 'must be an absolute URL';
+    url = parsed;
+  }
   if (url.username || url.password) return 'must not contain a username or password';
   if (url.protocol === 'https:') return null;
   if (allowLoopbackHttp && url.protocol === 'http:' && isLoopbackHost(url.hostname)) return null;
@@ -105,8 +117,7 @@ export function urlProblem(url: URL, allowLoopbackHttp: boolean): string | null 
 /** An absolute URL accepted by {@link urlProblem}. */
 export function absoluteUrlSchema(allowLoopbackHttp: boolean) {
   return z.string({ error: 'must be a string URL' }).superRefine((value, ctx) => {
-    const url = parseUrl(value);
-    const problem = url ? urlProblem(url, allowLoopbackHttp) : 'must be an absolute URL';
+    const problem = urlProblem(value, allowLoopbackHttp);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 }
@@ -121,7 +132,7 @@ export const checkoutOriginSchema = z.string({ error: 'must be a string origin' 
     ctx.addIssue({ code: 'custom', message: 'must be an absolute origin such as https://shop.example' });
     return z.NEVER;
   }
-  const problem = urlProblem(url, true);
+  const problem = urlProblem(value, true);
   if (problem) {
     ctx.addIssue({ code: 'custom', message: problem });
     return z.NEVER;

@@ -30,10 +30,10 @@ export function localSandboxDefaults(): Required<LocalSandboxInputs> & { api_bas
   const d = resolveSandboxOptions({});
   return {
     merchant: d.merchant,
-    merchant_token: d.token,
-    webhook_secret: d.webhookSecret,
+    merchant_token: d.merchant_token,
+    webhook_secret: d.webhook_secret,
     shop_origin: d.origin,
-    webhook_url: d.webhookUrl,
+    webhook_url: d.webhook_url,
     api_base: `http://${d.host}:${d.port}/v1`,
   };
 }
@@ -46,10 +46,10 @@ export function localSandboxDefaults(): Required<LocalSandboxInputs> & { api_bas
 export function acceptedByLocalSandbox(inputs: LocalSandboxInputs): LocalSandboxInputs {
   return {
     merchant: sandboxOptionOrUndefined('merchant', inputs.merchant),
-    merchant_token: sandboxOptionOrUndefined('token', inputs.merchant_token),
-    webhook_secret: sandboxOptionOrUndefined('webhookSecret', inputs.webhook_secret),
+    merchant_token: sandboxOptionOrUndefined('merchant_token', inputs.merchant_token),
+    webhook_secret: sandboxOptionOrUndefined('webhook_secret', inputs.webhook_secret),
     shop_origin: sandboxOptionOrUndefined('origin', inputs.shop_origin),
-    webhook_url: sandboxOptionOrUndefined('webhookUrl', inputs.webhook_url),
+    webhook_url: sandboxOptionOrUndefined('webhook_url', inputs.webhook_url),
   };
 }
 
@@ -61,11 +61,11 @@ export async function startLocalSandbox(inputs: LocalSandboxInputs): Promise<Loc
     port: 0,
     host: '127.0.0.1',
     merchant: inputs.merchant,
-    token: inputs.merchant_token,
-    webhookSecret: inputs.webhook_secret,
+    merchant_token: inputs.merchant_token,
+    webhook_secret: inputs.webhook_secret,
     origin: inputs.shop_origin,
-    webhookUrl: inputs.webhook_url,
+    webhook_url: inputs.webhook_url,
     quiet: true,
   });
-  return { api_base: sandbox.apiBase, env: { ...sandbox.env }, close: () => sandbox.close() };
+  return { api_base: sandbox.api_base, env: { ...sandbox.env }, close: () => sandbox.close() };
 }

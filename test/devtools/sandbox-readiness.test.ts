@@ -68,8 +68,8 @@ describe('prepareSandboxReadiness', () => {
     });
 
     it('uses it and fills only the missing inputs with sandbox defaults', async () => {
-      const setup = await prepareSandboxReadiness({ base_url: shop.sandbox.apiBase, auth_token: TEST_TOKEN });
-      expect(setup).toMatchObject({ sandbox: 'existing', receiver: false, base_url: shop.sandbox.apiBase });
+      const setup = await prepareSandboxReadiness({ base_url: shop.sandbox.api_base, auth_token: TEST_TOKEN });
+      expect(setup).toMatchObject({ sandbox: 'existing', receiver: false, base_url: shop.sandbox.api_base });
       expect(setup.options).toMatchObject({
         sandbox: true,
         auth_token: TEST_TOKEN,
@@ -78,7 +78,7 @@ describe('prepareSandboxReadiness', () => {
         shop_origin: 'http://127.0.0.1:3000',
       });
       await setup.close();
-      expect(await isApiReachable(shop.sandbox.apiBase)).toBe(true);
+      expect(await isApiReachable(shop.sandbox.api_base)).toBe(true);
     });
   });
 

@@ -80,7 +80,7 @@ describe('runReadiness', () => {
       const report = await runReadiness(shop.options());
       expect(report.checks.map((c) => c.name)).toEqual(READINESS_CHECK_NAMES);
       expect(report.checks.filter((c) => c.status !== 'pass')).toEqual([]);
-      expect(report).toMatchObject({ ok: true, mode: 'full', base_url: shop.sandbox.apiBase, merchant: 'sandbox_shop' });
+      expect(report).toMatchObject({ ok: true, mode: 'full', base_url: shop.sandbox.api_base, merchant: 'sandbox_shop' });
       expect(report.summary).toMatchObject({ total: 16, pass: 16, fail: 0, skip: 0 });
       expect(report.summary.verdict).toMatch(/^Ready/);
     });
@@ -102,7 +102,7 @@ describe('runReadiness', () => {
     it('creates the probe session with the shop origin return URLs and a readiness nonce', async () => {
       const report = await runReadiness({ ...shop.options(), now: () => 1_800_000_000_123 });
       const id = byName(report, 'hosted_checkout').details?.session_id as string;
-      const session = shop.sandbox.state.checkout_sessions[id] as unknown as Record<string, unknown>;
+      const session = shop.sandbox.getCheckoutSession(id);
       expect(session).toMatchObject({
         nonce: 'sdrp-readiness-1800000000123',
         success_url: `${shop.env.SHOP_PUBLIC_ORIGIN}/checkout/siglume/success`,
@@ -111,7 +111,7 @@ describe('runReadiness', () => {
         currency: 'JPY',
         status: 'open',
       });
-      expect(session.metadata).toEqual({ source: 'siglume-check readiness' });
+      expect(session!.metadata).toEqual({ source: 'siglume-check readiness' });
     });
 
     it('reports progress for each check that runs and while the delivery is awaited', async () => {
@@ -181,14 +181,14 @@ describe('runReadiness', () => {
 
   describe('when run with probe: false', () => {
     it('runs config, account and subscription checks, skips the probes and is never ready', async () => {
-      const sessionsBefore = Object.keys(shop.sandbox.state.checkout_sessions).length;
+      const sessionsBefore = shop.sandbox.listCheckoutSessions().length;
       const report = await runReadiness({ ...shop.options(), probe: false });
       expect(report).toMatchObject({ ok: false, mode: 'no_probe' });
       for (const c of report.checks) {
         if (c.group === 'probe' || c.group === 'delivery') expect(c).toMatchObject({ status: 'skip', reason: expect.stringContaining('--no-probe') });
         else expect(c.status).toBe('pass');
       }
-      expect(Object.keys(shop.sandbox.state.checkout_sessions)).toHaveLength(sessionsBefore);
+      expect(shop.sandbox.listCheckoutSessions()).toHaveLength(sessionsBefore);
       expect(report.summary.verdict).toContain('--no-probe');
     });
   });

@@ -70,7 +70,7 @@ export async function runCheckoutDemo(options: CheckoutDemoOptions): Promise<Dem
     record('order paid by the webhook', paid?.status === 'paid', `${paid?.status}, requirement ${paid?.requirement_id}, chain receipt ${paid?.chain_receipt_id}`);
 
     // 4. A redelivery of the same event is acknowledged and changes nothing.
-    const eventId = sandbox.state.checkout_sessions[sessionId]?.event_id ?? '';
+    const eventId = sandbox.getCheckoutSession(sessionId)?.event_id ?? '';
     const again = eventId ? await sandbox.redeliver(eventId) : [];
     const after = await findOrder(pool, order.order_id, DEMO_USER);
     record(

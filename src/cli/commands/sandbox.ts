@@ -12,6 +12,7 @@ import { parsePort } from '../parse.js';
 interface SandboxFlags {
   port?: number;
   host?: string;
+  allowedHost?: string[];
   merchant?: string;
   origin?: string;
   webhookUrl?: string;
@@ -60,6 +61,7 @@ export function registerSandboxCommand(program: Command, io: CliIo, output: Outp
     )
     .option('--port <n>', 'port to listen on (0 picks a free one)', parsePort)
     .option('--host <host>', 'interface to listen on (default 127.0.0.1)')
+    .option('--allowed-host <name>', 'also answer this Host (name or name:port; repeatable); others get 421', (v: string, all: string[] = []) => [...all, v])
     .option('--merchant <key>', 'key of the seeded merchant (default sandbox_shop)')
     .option('--origin <url>', "the shop's public origin (default http://127.0.0.1:3000)")
     .option('--webhook-url <url>', "the shop's webhook endpoint (default <origin>/payments/webhooks/siglume)")
@@ -76,17 +78,18 @@ export function registerSandboxCommand(program: Command, io: CliIo, output: Outp
       const handle = await startSandbox({
         port: flags.port,
         host: flags.host,
+        allowed_hosts: flags.allowedHost,
         merchant: flags.merchant,
         origin: flags.origin,
-        webhookUrl: flags.webhookUrl,
-        webhookSecret: flags.webhookSecret,
-        token: flags.token,
-        stateFile: flags.stateFile === undefined ? undefined : resolve(io.cwd, flags.stateFile),
+        webhook_url: flags.webhookUrl,
+        webhook_secret: flags.webhookSecret,
+        merchant_token: flags.token,
+        state_file: flags.stateFile === undefined ? undefined : resolve(io.cwd, flags.stateFile),
         scenario: flags.scenario as never,
-        ...(json ? { quiet: true } : { logger: (entry: unknown) => output.sandboxLog(logLine(entry as Record<string, unknown>)) }),
+        ...(json ? { quiet: true } : { onLog: (entry: unknown) => output.sandboxLog(logLine(entry as Record<string, unknown>)) }),
       });
       output.sandboxStarted(
-        { url: handle.url, apiBase: handle.apiBase, env: { ...handle.env }, scenario: flags.scenario },
+        { url: handle.url, api_base: handle.api_base, env: { ...handle.env }, scenario: flags.scenario },
         { json },
       );
       await waitForShutdown(io.signal);

@@ -78,7 +78,7 @@ describeEachAdapter('failures heal through redelivery', (adapter) => {
     const paid = await f.sandbox.pay(session_id);
     f.tap.target = `${f.shop.url}/payments/webhooks/siglume`;
     const e = await f.sandbox.signedEvent(paid.event_id!);
-    f.sandbox.setFaults({ error503Rate: 1 });
+    f.sandbox.setFaults({ error_503_rate: 1 });
     try {
       expect(await deliverWebhook(f.shop.url, e.rawBody, e.header)).toMatchObject({ status: 503, body: { error: 'payment_confirmation_unavailable' } });
     } finally {

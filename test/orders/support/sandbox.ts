@@ -1,8 +1,6 @@
 /**
  * Every use of the sandbox by the order tests goes through this module, so a
  * rename of the sandbox's options or handle fields is one edit here.
- * (The sandbox is moving to snake_case option names and accessors instead of
- * `handle.state`; only this file knows today's names.)
  */
 import { buildWebhookSignatureHeader } from '../../../src/webhooks/signature.js';
 import { startSandbox, type SandboxFaults, type SandboxHandle } from '../../../src/sandbox/index.js';
@@ -59,22 +57,22 @@ export interface TestSandbox {
 }
 
 function wrap(h: SandboxHandle, o: TestSandboxOptions): TestSandbox {
-  const session = (id: string) => h.state.checkout_sessions[id] as TestSandboxSession | undefined;
+  const session = (id: string) => (h.getCheckoutSession(id) ?? undefined) as TestSandboxSession | undefined;
   return {
     url: h.url,
-    api_base: h.apiBase,
+    api_base: h.api_base,
     merchant: o.merchant,
     merchant_token: o.merchant_token,
     webhook_secret: o.webhook_secret,
     session,
-    sessions: () => Object.values(h.state.checkout_sessions) as TestSandboxSession[],
+    sessions: () => h.listCheckoutSessions() as TestSandboxSession[],
     async signedEvent(event_id) {
-      const event = h.state.events[event_id];
+      const event = h.listEvents().find((e) => e.id === event_id);
       if (!event) throw new Error(`no event ${event_id} in the sandbox`);
       const rawBody = JSON.stringify(event);
       return { rawBody, header: await buildWebhookSignatureHeader(o.webhook_secret, rawBody), event };
     },
-    deliveries: (event_id) => Object.values(h.state.deliveries).filter((d) => d.event_id === event_id).reverse(),
+    deliveries: (event_id) => h.listDeliveries({ event_id }).reverse(),
     async pay(session_id) {
       const r = await h.payCheckoutSession(session_id);
       return { event_id: r.event_id, deliveries: r.deliveries };
@@ -94,13 +92,13 @@ export async function startTestSandbox(o: TestSandboxOptions): Promise<TestSandb
     port: 0,
     merchant: o.merchant,
     origin: o.origin,
-    webhookUrl: o.webhook_url,
-    webhookSecret: o.webhook_secret,
-    token: o.merchant_token,
+    webhook_url: o.webhook_url,
+    webhook_secret: o.webhook_secret,
+    merchant_token: o.merchant_token,
     quiet: true,
-    ...(o.delivery_retries === undefined ? {} : { deliveryRetries: o.delivery_retries }),
-    ...(o.delivery_backoff_ms === undefined ? {} : { deliveryBackoffMs: o.delivery_backoff_ms }),
-    ...(o.delivery_timeout_ms === undefined ? {} : { deliveryTimeoutMs: o.delivery_timeout_ms }),
+    ...(o.delivery_retries === undefined ? {} : { delivery_retries: o.delivery_retries }),
+    ...(o.delivery_backoff_ms === undefined ? {} : { delivery_backoff_ms: o.delivery_backoff_ms }),
+    ...(o.delivery_timeout_ms === undefined ? {} : { delivery_timeout_ms: o.delivery_timeout_ms }),
   });
   return wrap(h, o);
 }
