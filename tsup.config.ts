@@ -4,9 +4,10 @@ import { defineConfig, type Options } from 'tsup';
 // package.json `exports` map promises. The CLI is ESM only (bin/siglume-sdrp.mjs
 // imports it) and needs no type declarations.
 //
-// - `zod/mini` (and `zod/v4/core`, the same files it is built on) is bundled (and tree-shaken): a worker or edge bundle then
-//   carries only the few KB of zod the schemas use, and Node does not walk
-//   zod's ~70-module graph at import time. Classic `zod` (still used by the
+// - `zod/mini` (and `zod/v4/core`, the files it is built on) is bundled and
+//   tree-shaken: a worker or edge bundle then carries only the few KB of zod
+//   the schemas use, and Node does not walk zod's ~70-module graph at import
+//   time. Classic `zod` (still used by the
 //   Node-only sandbox) stays an external dependency.
 // - `#platform` stays an import resolved by the consumer through package.json
 //   `imports`: `platform-node` (lazy undici) under the `node` condition,
@@ -22,7 +23,7 @@ const shared: Options = {
   splitting: true,
   treeshake: true,
   sourcemap: false,
-  external: ['undici', 'commander', 'picocolors', /^zod$/, '#platform'],
+  external: ['undici', 'commander', 'picocolors', /^zod$/, 'pg', 'hono', '@hono/node-server', '#platform'],
   noExternal: [/^zod\/mini$/, /^zod\/v4\/core$/],
 };
 
@@ -34,6 +35,8 @@ export default defineConfig([
       webhooks: 'src/webhooks/index.ts',
       testing: 'src/testing/index.ts',
       sandbox: 'src/sandbox/index.ts',
+      orders: 'src/orders/index.ts',
+      'orders-postgres': 'src/orders/postgres/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

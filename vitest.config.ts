@@ -12,6 +12,9 @@ export default defineConfig({
       // The `#platform` seam (package.json `imports`) as Node resolves it.
       { find: /^#platform$/, replacement: here('./src/core/platform/node.ts') },
       { find: /^@siglume\/direct-request-payment\/testing$/, replacement: here('./src/testing/index.ts') },
+      { find: /^@siglume\/direct-request-payment\/sandbox$/, replacement: here('./src/sandbox/index.ts') },
+      { find: /^@siglume\/direct-request-payment\/orders$/, replacement: here('./src/orders/index.ts') },
+      { find: /^@siglume\/direct-request-payment\/orders\/postgres$/, replacement: here('./src/orders/postgres/index.ts') },
       { find: /^@siglume\/direct-request-payment$/, replacement: here('./src/index.ts') },
     ],
   },

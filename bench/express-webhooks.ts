@@ -1,11 +1,18 @@
 /**
- * Webhook deliveries per second through the Express template with the
- * PostgreSQL order store: one app instance, then three instances sharing the
- * database, printed side by side. Every delivery is a distinct, signed
+ * Webhook deliveries per second through the order core with the PostgreSQL
+ * order store (the code the Express template calls): one app instance, then
+ * three instances sharing the database, interleaved. Confirmation
+ * with Siglume is off here (the events are signed locally); the per-adapter
+ * bench with and without confirmation is still to come. Every delivery is a distinct, signed
  * `standard_settled` event that marks its own order paid (a real
  * transaction each), over keep-alive connections.
  *
- *   node --import tsx bench/express-webhooks.ts [--events 2000] [--concurrency 32]
+ * The two setups are interleaved: each of `rounds` rounds sends one batch of
+ * `events` to one instance and one to all three, in alternating order
+ * (1,3 then 3,1, ...), so drift on a shared machine hits both alike and each
+ * round gives one paired ratio.
+ *
+ *   node --import tsx bench/express-webhooks.ts [--rounds 5] [--events 200] [--concurrency 32]
  *
  * Needs PostgreSQL at DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test);
  * uses and drops its own schema. Results also go to bench/results/express-webhooks.json.
@@ -15,27 +22,32 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Agent } from 'undici';
 import { createTestWebhookEvent, type TestWebhookEvent } from '../src/testing/index.js';
-import { DATABASE_URL, createTestSchema, skipPostgres, type TestSchema } from '../test/templates/support/pg.js';
-import { spawnAppInstance, type AppInstance } from '../test/templates/support/instances.js';
+import type { ConformanceDatabase as TestSchema } from '../test/orders/support/adapter.js';
+import { postgresAdapter } from '../test/orders/support/postgres.js';
+import { spawnShop, type ShopProcess as AppInstance } from '../test/orders/support/processes.js';
+import { MERCHANT, SECRET } from '../test/orders/support/shop.js';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '2000' }, concurrency: { type: 'string', default: '32' } } });
+const { values } = parseArgs({
+  options: { rounds: { type: 'string', default: '5' }, events: { type: 'string', default: '200' }, concurrency: { type: 'string', default: '32' } },
+});
+const ROUNDS = Number(values.rounds);
 const EVENTS = Number(values.events);
 const CONCURRENCY = Number(values.concurrency);
-const SECRET = 'whsec_test_secret';
 
 async function signedEvents(db: TestSchema, prefix: string, n: number): Promise<TestWebhookEvent[]> {
-  await db.pool.query(
-    `INSERT INTO orders (order_id, user_id, amount_minor, currency) SELECT $1 || g, 'bench', 4200, 'JPY' FROM generate_series(1, $2) g`,
+  await db.sql(
+    `INSERT INTO orders (order_id, user_id, amount_minor, currency) SELECT ?::text || g, 'bench', 4200, 'JPY' FROM generate_series(1, ?::int) g`,
     [prefix, n],
   );
-  await db.pool.query(
-    `INSERT INTO siglume_checkout_attempts (order_id, nonce, amount_minor, currency, checkout_session_id, checkout_url, challenge_hash)
-     SELECT $1 || g, 'n-' || $1 || g, 4200, 'JPY', 'cs-' || $1 || g, 'https://pay.test', 'sha256:' || $1 || g FROM generate_series(1, $2) g`,
-    [prefix, n],
+  await db.sql(
+    `INSERT INTO siglume_checkout_attempts (attempt_id, order_id, nonce, amount_minor, currency, status, checkout_session_id, checkout_url, challenge_hash, created_at, updated_at)
+     SELECT 'att-' || ?::text || g, ?::text || g, 'n-' || ?::text || g, 4200, 'JPY', 'active', 'cs-' || ?::text || g, 'https://pay.test',
+            'sha256:' || ?::text || g, now(), now() FROM generate_series(1, ?::int) g`,
+    [prefix, prefix, prefix, prefix, prefix, n],
   );
   return Promise.all(
     Array.from({ length: n }, (_, i) =>
-      createTestWebhookEvent('standard_settled', { secret: SECRET, merchant: 'shop_test', data: { challenge_hash: `sha256:${prefix}${i + 1}` } }),
+      createTestWebhookEvent('standard_settled', { secret: SECRET, merchant: MERCHANT, data: { challenge_hash: `sha256:${prefix}${i + 1}` } }),
     ),
   );
 }
@@ -53,7 +65,7 @@ async function run(targets: AppInstance[], events: TestWebhookEvent[]): Promise<
         const res = await fetch(`${target.url}/payments/webhooks/siglume`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'siglume-signature': e.header },
-          body: e.rawBody,
+          body: e.raw_body,
           // @ts-expect-error undici's dispatcher option is not in the DOM fetch types
           dispatcher,
         });
@@ -67,26 +79,36 @@ async function run(targets: AppInstance[], events: TestWebhookEvent[]): Promise<
   return { seconds, failures };
 }
 
-if (skipPostgres) {
-  console.error('PostgreSQL is not reachable; set DATABASE_URL.');
+const unreachable = await postgresAdapter.unavailable();
+if (unreachable) {
+  console.error(`${unreachable}; set DATABASE_URL.`);
   process.exit(1);
 }
-const db = await createTestSchema();
-const instances = await Promise.all([1, 2, 3].map(() => spawnAppInstance({ DATABASE_URL, SDRP_TEST_SCHEMA: db.name })));
+const db = await postgresAdapter.createDatabase();
+const instances = await Promise.all([1, 2, 3].map(() => spawnShop({ ...db.env, SDRP_CONFIRM: 'off' })));
 try {
-  const rows = [];
-  for (const [label, targets] of [['1 instance', instances.slice(0, 1)], ['3 instances', instances]] as const) {
-    const prefix = label.replace(/\D/g, '');
-    await run(targets, await signedEvents(db, `warm${prefix}-`, 200)); // JIT, pools, connections
-    const events = await signedEvents(db, `b${prefix}-`, EVENTS);
-    const { seconds, failures } = await run(targets, events);
-    rows.push({ setup: label, events: EVENTS, seconds: Number(seconds.toFixed(2)), deliveries_per_second: Math.round(EVENTS / seconds), failures });
+  const setups = { '1 instance': instances.slice(0, 1), '3 instances': instances } as const;
+  type Setup = keyof typeof setups;
+  const order: Setup[] = ['1 instance', '3 instances'];
+  const rates: Record<Setup, number[]> = { '1 instance': [], '3 instances': [] };
+  const failures: Record<Setup, number> = { '1 instance': 0, '3 instances': 0 };
+  for (const setup of order) await run(setups[setup], await signedEvents(db, `warm${setup[0]}-`, 100)); // JIT, pools, connections
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const setup of round % 2 === 0 ? order : [...order].reverse()) {
+      const events = await signedEvents(db, `r${round}s${setup[0]}-`, EVENTS);
+      const result = await run(setups[setup], events);
+      rates[setup].push(Math.round(EVENTS / result.seconds));
+      failures[setup] += result.failures;
+    }
   }
   // On a small machine the app processes, PostgreSQL and this client share the same cores, so three instances may not beat one.
-  console.log(`Webhook deliveries/s, Express template + PostgreSQL store (distinct events, keep-alive, concurrency ${CONCURRENCY}, ${availableParallelism()} CPUs)`);
-  console.table(rows);
+  console.log(`Webhook deliveries/s, order core + PostgreSQL store (distinct events, keep-alive, concurrency ${CONCURRENCY}, ${availableParallelism()} CPUs)`);
+  console.table(order.map((setup) => ({ setup, rates: rates[setup].join(' '), failures: failures[setup] })));
   await mkdir(new URL('./results/', import.meta.url), { recursive: true });
-  await writeFile(new URL('./results/express-webhooks.json', import.meta.url), `${JSON.stringify({ concurrency: CONCURRENCY, cpus: availableParallelism(), rows }, null, 2)}\n`);
+  await writeFile(
+    new URL('./results/express-webhooks.json', import.meta.url),
+    `${JSON.stringify({ concurrency: CONCURRENCY, cpus: availableParallelism(), rounds: ROUNDS, events_per_batch: EVENTS, rates, failures }, null, 2)}\n`,
+  );
 } finally {
   await Promise.all(instances.map((i) => i.kill('SIGTERM')));
   await db.drop();

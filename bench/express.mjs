@@ -1,22 +1,24 @@
 #!/usr/bin/env node
 /**
- * Webhook deliveries per second through the Express template with the
+ * Webhook deliveries per second through the order core (what the Express template calls) with the
  * PostgreSQL order store, 1 instance and 3 instances sharing the database.
  *
  * The measurement itself is bench/express-webhooks.ts (it drives the template
- * test harness in test/templates/support through tsx); this module runs it as
+ * test harness in test/orders/support through tsx); this module runs it as
  * a child process, reads the rows it writes to bench/results/express-webhooks.json,
- * and turns them into runner rows. The 3-instance row is shown against the
- * 1-instance row as its peer. The rows are skipped, with the reason, when the
- * templates are missing or PostgreSQL at DATABASE_URL cannot be reached.
+ * and turns them into runner rows. The two setups run interleaved, round by
+ * round; each figure is the median over rounds and the 3-instance row's ratio
+ * to the 1-instance row is the median of the per-round ratios. The rows are
+ * skipped, with the reason, when the templates are missing or PostgreSQL at
+ * DATABASE_URL cannot be reached.
  *
- * Usage: `npm run build && node bench/express.mjs [--json] [--events N]`, or import `run`.
+ * Usage: `npm run build && node bench/express.mjs [--json] [--rounds N] [--events N]`, or import `run`.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT, round, row } from './lib.mjs';
+import { ROOT, median, pairedRatio, round, row } from './lib.mjs';
 
 const SCRIPT = join(ROOT, 'bench/express-webhooks.ts');
 const RESULT = join(ROOT, 'bench/results/express-webhooks.json');
@@ -67,40 +69,41 @@ function runScript(args, timeoutMs) {
 
 /**
  * Runs the benchmark and returns its rows.
- * @param {{ json?: boolean, events?: number, concurrency?: number }} [options]
+ * @param {{ json?: boolean, rounds?: number, events?: number, concurrency?: number }} [options]
+ *   events: deliveries per setup per round.
  */
-export async function run({ json = false, events = 1000, concurrency = 32 } = {}) {
-  const templates = ['siglume-sdrp-routes.ts', 'siglume-order-store.postgres.ts', 'schema.sql'].map((f) => join(ROOT, 'templates/express', f));
+export async function run({ json = false, rounds = 5, events = 200, concurrency = 32 } = {}) {
+  const templates = ['templates/express/siglume-checkout.ts', 'templates/schema/postgres/siglume-payments.sql', 'src/orders/postgres/index.ts'].map((f) => join(ROOT, f));
   const missing = [SCRIPT, ...templates].filter((f) => !existsSync(f));
   if (missing.length > 0) return skipped(`missing ${missing.map((f) => f.slice(ROOT.length)).join(', ')}`);
   const unreachable = await probePostgres();
   if (unreachable) return skipped(unreachable);
 
   const before = existsSync(RESULT) ? statSync(RESULT).mtimeMs : 0;
-  const r = await runScript(['--events', String(events), '--concurrency', String(concurrency)], 180_000);
+  const r = await runScript(['--rounds', String(rounds), '--events', String(events), '--concurrency', String(concurrency)], 300_000);
   if (r.code !== 0 || !existsSync(RESULT) || statSync(RESULT).mtimeMs <= before) {
     throw new Error(`bench/express-webhooks.ts failed (exit ${r.code}${r.signal ? `, ${r.signal}` : ''}):\n${r.out.slice(-3000)}`);
   }
   const result = JSON.parse(readFileSync(RESULT, 'utf8'));
-  const one = result.rows.find((x) => x.setup === '1 instance');
-  const three = result.rows.find((x) => x.setup === '3 instances');
-  if (!one || !three) throw new Error(`unexpected ${RESULT}: ${JSON.stringify(result)}`);
-  const failures = one.failures + three.failures;
-  const context = `${one.events} distinct signed events each, keep-alive, concurrency ${result.concurrency}, ${result.cpus} CPUs shared by client, apps and PostgreSQL`;
+  const one = result.rates?.['1 instance'];
+  const three = result.rates?.['3 instances'];
+  if (!one?.length || one.length !== three?.length) throw new Error(`unexpected ${RESULT}: ${JSON.stringify(result)}`);
+  const failures = result.failures['1 instance'] + result.failures['3 instances'];
+  const context = `${result.rounds} interleaved rounds of ${result.events_per_batch} distinct signed events per setup, keep-alive, concurrency ${result.concurrency}, ${result.cpus} CPUs shared by client, apps and PostgreSQL`;
   const rows = [
     row({
       figure: FIGURES[0],
-      value: one.deliveries_per_second,
+      value: median(one),
       unit: 'deliveries/s',
-      note: `${context}; ${one.failures} non-204 answers`,
+      note: `${context}; ${result.failures['1 instance']} non-204 answers`,
     }),
     row({
       figure: FIGURES[1],
-      value: three.deliveries_per_second,
+      value: median(three),
       unit: 'deliveries/s',
-      floor: { name: '1 instance', value: one.deliveries_per_second, unit: 'deliveries/s' },
-      ratio: round(three.deliveries_per_second / one.deliveries_per_second),
-      note: `${three.failures} non-204 answers; on 2 cores the instances compete with PostgreSQL and the client`,
+      floor: { name: '1 instance', value: median(one), unit: 'deliveries/s' },
+      ratio: round(pairedRatio(three, one)),
+      note: `${result.failures['3 instances']} non-204 answers; on this machine the instances compete with PostgreSQL and the client for the same cores`,
     }),
   ];
   if (failures > 0) for (const x of rows) x.pass = false;
@@ -110,7 +113,10 @@ export async function run({ json = false, events = 1000, concurrency = 32 } = {}
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const json = process.argv.includes('--json');
-  const i = process.argv.indexOf('--events');
-  const rows = await run({ json, ...(i !== -1 ? { events: Number(process.argv[i + 1]) } : {}) });
+  const arg = (name) => {
+    const i = process.argv.indexOf(name);
+    return i !== -1 ? { [name.slice(2)]: Number(process.argv[i + 1]) } : {};
+  };
+  const rows = await run({ json, ...arg('--rounds'), ...arg('--events') });
   if (json) console.log(JSON.stringify(rows, null, 2));
 }

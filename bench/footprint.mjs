@@ -127,7 +127,7 @@ export async function run({ json = false, runs = 21 } = {}) {
       figure: 'packed tarball (npm pack)',
       value: round(pack.size / KIB, 1),
       unit: 'KiB',
-      note: `${pack.entryCount} files, ${round(pack.unpackedSize / KIB, 1)} KiB unpacked (dist ESM+CJS+types, bin, templates, README, CHANGELOG)`,
+      note: `${pack.entryCount} files, ${round(pack.unpackedSize / KIB, 1)} KiB unpacked (dist ESM+CJS+types, bin, templates, the guides in docs/, README, CHANGELOG)`,
     }),
     row({
       figure: 'dist/ size, raw',

@@ -129,3 +129,15 @@ export function row(r) {
     ...(r.skipped ? { skipped: r.skipped } : {}),
   };
 }
+
+/**
+ * The verdict of a row, as printed and as stored in the JSON: `skipped`,
+ * `ok` (target met), `MISSED` (target missed), `FAILED` (no target, but the
+ * measurement itself went wrong) or `info` (no target).
+ */
+export function verdictOf(r) {
+  if (r.skipped) return 'skipped';
+  if (r.pass === true) return 'ok';
+  if (r.pass === false) return r.target ? 'MISSED' : 'FAILED';
+  return 'info';
+}

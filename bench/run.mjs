@@ -5,21 +5,27 @@
  * the target and a verdict. `npm run bench -- --json` prints the same rows as
  * JSON instead. Expects a fresh `npm run build` (the npm script does it).
  *
- *   node bench/run.mjs [--json] [--only webhook,challenges,client,cli,express,runtimes,footprint] [--quick] [--strict]
+ *   node bench/run.mjs [--json] [--only webhook,challenges,client,cli,express,runtimes,footprint,demo] [--quick] [--strict]
  *
  * --quick: fewer and shorter runs (a smoke test of the bench itself; the
  * figures are noisier).
  *
- * A complete run (no --only, no --quick) also writes its rows to
- * bench/results/latest.json (for docs/performance.md).
+ * A complete run (no --only, no --quick) also writes its report to
+ * bench/results/latest.json (committed) and regenerates the tables of
+ * docs/performance.md from it (bench/docs.mjs, also `npm run bench:docs`).
+ *
+ * Every row has the shape of lib.row() plus `module` and `verdict`; the page
+ * generator reads nothing else, so a new module only has to return rows.
  *
  * Exit code: 1 when a module fails, and with --strict also when a figure
  * misses its target; 0 otherwise. A missed target is always printed as
  * MISSED. Skipped figures (e.g. no PostgreSQL) never fail the run.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
+import { writePerformancePage } from './docs.mjs';
+import { verdictOf } from './lib.mjs';
 
 const { values: flags } = parseArgs({
   options: {
@@ -30,52 +36,22 @@ const { values: flags } = parseArgs({
   },
 });
 
-/** Each module exports `run(options)` returning rows; webhook-verify predates the shared row shape. */
+/** Each module exports `run(options)` returning rows (lib.row()). */
 const MODULES = [
-  {
-    key: 'webhook',
-    load: () => import('./webhook-verify.mjs'),
-    options: (q) => (q ? { runs: 3, run_ms: 150 } : { runs: 7, run_ms: 250 }),
-    adapt: adaptWebhookRows,
-  },
+  { key: 'webhook', load: () => import('./webhook-verify.mjs'), options: (q) => (q ? { runs: 3, run_ms: 150 } : { runs: 7, run_ms: 250 }) },
   { key: 'challenges', load: () => import('./challenges.mjs'), options: (q) => (q ? { runs: 3, run_ms: 120 } : {}) },
   { key: 'client', load: () => import('./merchant-client.mjs'), options: (q) => (q ? { runs: 3, run_ms: 200 } : {}) },
   { key: 'cli', load: () => import('./cli.mjs'), options: (q) => (q ? { help_runs: 5, readiness_runs: 2 } : {}) },
-  { key: 'express', load: () => import('./express.mjs'), options: (q) => (q ? { events: 200 } : { events: 500 }) },
+  { key: 'express', load: () => import('./express.mjs'), options: (q) => (q ? { rounds: 2, events: 100 } : { rounds: 5, events: 200 }) },
   { key: 'runtimes', load: () => import('./runtimes.mjs'), options: (q) => (q ? { runs: 3, n: 1000 } : {}) },
   { key: 'footprint', load: () => import('./footprint.mjs'), options: (q) => (q ? { runs: 5 } : {}) },
+  { key: 'demo', load: () => import('./demo.mjs'), options: (q) => (q ? { runs: 1 } : {}) },
 ];
-
-function adaptWebhookRows(rows) {
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  return rows
-    .filter((r) => r.floor !== r.id)
-    .map((r) => {
-      const floor = byId.get(r.floor);
-      return {
-        figure: `webhook ${r.name}`,
-        value: r.ops_per_sec,
-        unit: 'ops/s',
-        floor: { name: floor.name.replace(/^floor: /, '').replace(/^floor \+ /, 'floor + '), value: floor.ops_per_sec, unit: 'ops/s' },
-        ratio: r.ratio,
-        target: r.target === null ? null : `>= ${r.target}x`,
-        pass: r.target === null ? null : r.ratio >= r.target,
-        ...(r.target === null ? { note: 'reference peer, no target' } : {}),
-      };
-    });
-}
 
 function fmtNumber(v) {
   if (v === null || v === undefined) return '-';
   if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString('en-US');
   return String(v);
-}
-
-function verdict(r) {
-  if (r.skipped) return 'skipped';
-  if (r.pass === true) return 'ok';
-  if (r.pass === false) return r.target ? 'MISSED' : 'FAILED';
-  return 'info';
 }
 
 function table(rows) {
@@ -86,7 +62,7 @@ function table(rows) {
     r.floor ? `${fmtNumber(r.floor.value)} ${r.floor.unit} (${r.floor.name})` : '-',
     r.ratio === null ? '-' : `${r.ratio.toFixed(2)}x`,
     r.target ?? '-',
-    verdict(r),
+    r.verdict,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c) => c.map((x, i) => (i === 1 || i === 3 ? x.padStart(widths[i]) : x.padEnd(widths[i]))).join('  ').trimEnd();
@@ -98,6 +74,10 @@ function table(rows) {
     for (const r of notes) out.push(`  ${r.figure}: ${r.skipped ? `skipped: ${r.skipped}` : r.note}`);
   }
   return out.join('\n');
+}
+
+function round1(v) {
+  return Math.round(v * 10) / 10;
 }
 
 function machine() {
@@ -121,34 +101,44 @@ if (only && selected.length !== only.size) {
 const started = performance.now();
 const rows = [];
 const errors = [];
+// The machine is shared: the 1-minute load average is kept with the figures.
+const load = [loadavg()[0]];
 for (const m of selected) {
+  load.push(loadavg()[0]);
   const t0 = performance.now();
   if (!flags.json) process.stderr.write(`bench: ${m.key} ...`);
   try {
     const mod = await m.load();
     const result = await mod.run({ json: true, ...m.options(flags.quick) });
-    rows.push(...(m.adapt ? m.adapt(result) : result).map((r) => ({ module: m.key, ...r })));
+    rows.push(...result.map((r) => ({ module: m.key, ...r, verdict: verdictOf(r) })));
   } catch (error) {
     errors.push({ module: m.key, error: error instanceof Error ? error.message : String(error) });
-    rows.push({ module: m.key, figure: `${m.key} bench`, value: null, unit: '', floor: null, ratio: null, target: null, pass: false, note: `failed: ${String(error?.message ?? error).split('\n')[0]}` });
+    const failed = { figure: `${m.key} bench`, value: null, unit: '', floor: null, ratio: null, target: null, pass: false, note: `failed: ${String(error?.message ?? error).split('\n')[0]}` };
+    rows.push({ module: m.key, ...failed, verdict: verdictOf(failed) });
   }
   if (!flags.json) process.stderr.write(` ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
 }
 const seconds = Math.round((performance.now() - started) / 100) / 10;
+load.push(loadavg()[0]);
 const missed = rows.filter((r) => r.pass === false);
-const info = machine();
-const report = { date: new Date().toISOString(), machine: info, seconds, quick: flags.quick, rows, errors };
+const info = {
+  ...machine(),
+  load_average: { start: round1(load[0]), end: round1(load.at(-1)), max: round1(Math.max(...load)) },
+};
+const report = { date: new Date().toISOString(), command: 'npm run bench', machine: info, seconds, quick: flags.quick, rows, errors };
 if (!only && !flags.quick) {
   // Only a complete run replaces the figures docs/performance.md is written from.
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   writeFileSync(new URL('./results/latest.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
+  writePerformancePage(report);
+  if (!flags.json) process.stderr.write('bench: wrote bench/results/latest.json and the tables of docs/performance.md\n');
 }
 
 if (flags.json) {
   console.log(JSON.stringify(report, null, 2));
 } else {
   console.log(`\n@siglume/direct-request-payment bench, ${new Date().toISOString().slice(0, 10)}, node ${info.node}, ${info.cpus} CPUs (${info.cpu_model}), ${info.memory_gib} GiB${flags.quick ? ', --quick' : ''}`);
-  console.log('Ratios are the figure over its floor or peer measured in the same run (medians of interleaved runs).\n');
+  console.log('Ratios are the figure over its floor or peer measured in the same run: the median of run-by-run ratios of interleaved runs.\n');
   console.log(table(rows));
   for (const e of errors) console.log(`\n${e.module} failed:\n${e.error}`);
   console.log(`\n${rows.length} figures in ${seconds} s; ${missed.length === 0 ? 'every target met' : `${missed.length} missed: ${missed.map((r) => r.figure).join('; ')}`}.`);

@@ -11,7 +11,8 @@
  *   e  stripe.webhooks.constructEvent, same work          (ratio to c; for reference)
  *
  * Each figure is the median ops/s of `runs` timed runs of ~`run_ms` ms; the
- * cases are interleaved run by run so machine drift hits them alike.
+ * cases are interleaved run by run (lib.interleavedOps) and every ratio is the
+ * median of the run-by-run ratios (lib.pairedRatio), like every other module.
  *
  * Usage: `npm run build && node bench/webhook-verify.mjs [--json]`, or import
  * and call `run({ json })`, which returns the rows.
@@ -20,6 +21,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import Stripe from 'stripe';
 import { buildWebhookSignatureHeader, verifyDirectRequestPaymentWebhook, verifyWebhookSignature } from '../dist/index.js';
+import { interleavedOps, median, pairedRatio, round, row } from './lib.mjs';
 
 const SECRET = 'whsec_9f2c4e7a1b3d5f60718293a4b5c6d7e8';
 const TOLERANCE = 300;
@@ -90,33 +92,13 @@ function floorVerify(body, header, secret, nowSeconds) {
   throw new Error('mismatch');
 }
 
-function median(values) {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-async function timeOnce(c, runMs) {
-  const start = performance.now();
-  let ops = 0;
-  let elapsed = 0;
-  do {
-    if (c.async) for (let i = 0; i < BATCH; i++) await c.fn();
-    else for (let i = 0; i < BATCH; i++) c.fn();
-    ops += BATCH;
-    elapsed = performance.now() - start;
-  } while (elapsed < runMs);
-  return ops / (elapsed / 1000);
-}
-
 /**
- * Runs the benchmark.
+ * Runs the benchmark and returns its rows.
  * @param {{ json?: boolean, runs?: number, run_ms?: number }} [options]
- *   json: print nothing (the caller prints); runs: timed runs per case (default 5);
- *   run_ms: length of one run (default 400).
- * @returns {Promise<Array<{ id: string, name: string, ops_per_sec: number, floor: string, ratio: number, target: number | null }>>}
+ *   json: print nothing (the caller prints); runs: timed runs per case;
+ *   run_ms: length of one run.
  */
-export async function run({ json = false, runs = 5, run_ms = 400 } = {}) {
+export async function run({ json = false, runs = 7, run_ms = 250 } = {}) {
   const body = realisticBody();
   const now = () => Math.floor(Date.now() / 1000);
   const header = await buildWebhookSignatureHeader(SECRET, body, { timestamp: now() });
@@ -125,47 +107,38 @@ export async function run({ json = false, runs = 5, run_ms = 400 } = {}) {
 
   let sink = 0;
   const cases = [
-    { id: 'a', name: 'floor: node:crypto HMAC + timingSafeEqual + header parse', floor: 'a', target: null, async: false,
-      fn: () => { sink += floorVerify(body, header, SECRET, Date.now() / 1000); } },
-    { id: 'b', name: 'verifyWebhookSignature', floor: 'a', target: 1.0, async: true,
-      fn: async () => { sink += (await verifyWebhookSignature(SECRET, body, header)).timestamp; } },
-    { id: 'c', name: 'floor + JSON.parse', floor: 'c', target: null, async: false,
-      fn: () => { floorVerify(body, header, SECRET, Date.now() / 1000); sink += JSON.parse(body.toString('utf8')).data.amount_minor; } },
-    { id: 'd', name: 'verifyDirectRequestPaymentWebhook', floor: 'c', target: 0.8, async: true,
-      fn: async () => { sink += (await verifyDirectRequestPaymentWebhook(SECRET, body, header)).event.data.amount_minor; } },
-    { id: 'e', name: 'stripe.webhooks.constructEvent (reference)', floor: 'c', target: null, async: false,
-      fn: () => { sink += stripe.webhooks.constructEvent(body, stripeHeader, SECRET).data.amount_minor; } },
+    { id: 'floor', fn: () => { sink += floorVerify(body, header, SECRET, Date.now() / 1000); } },
+    { id: 'verify', async: true, fn: async () => { sink += (await verifyWebhookSignature(SECRET, body, header)).timestamp; } },
+    { id: 'floor_json', fn: () => { floorVerify(body, header, SECRET, Date.now() / 1000); sink += JSON.parse(body.toString('utf8')).data.amount_minor; } },
+    { id: 'verify_event', async: true, fn: async () => { sink += (await verifyDirectRequestPaymentWebhook(SECRET, body, header)).event.data.amount_minor; } },
+    { id: 'stripe', fn: () => { sink += stripe.webhooks.constructEvent(body, stripeHeader, SECRET).data.amount_minor; } },
   ];
-
   // Every case must actually verify, or the numbers mean nothing.
   for (const c of cases) await c.fn();
+  const ops = await interleavedOps(cases, { runs, runMs: run_ms, batch: BATCH });
+  if (sink === 0) throw new Error('webhook bench: nothing ran');
 
-  const samples = new Map(cases.map((c) => [c.id, []]));
-  for (const c of cases) await timeOnce(c, Math.min(200, run_ms)); // warm-up (JIT, key caches)
-  for (let r = 0; r < runs; r++) {
-    for (const c of cases) samples.get(c.id).push(await timeOnce(c, run_ms));
-  }
-
-  const opsById = new Map(cases.map((c) => [c.id, median(samples.get(c.id))]));
-  const rows = cases.map((c) => ({
-    id: c.id,
-    name: c.name,
-    ops_per_sec: Math.round(opsById.get(c.id)),
-    floor: c.floor,
-    ratio: Math.round((opsById.get(c.id) / opsById.get(c.floor)) * 1000) / 1000,
-    target: c.target,
-  }));
-
-  if (!json) {
-    console.log(`webhook verify, ${body.length} B body, median of ${runs} x ${run_ms} ms (node ${process.version})`);
-    for (const row of rows) {
-      const verdict = row.target === null ? '' : row.ratio >= row.target ? `  ok (target >= ${row.target})` : `  BELOW target ${row.target}`;
-      console.log(
-        `${row.id}  ${row.name.padEnd(58)} ${String(row.ops_per_sec).padStart(9)} ops/s  ${row.ratio.toFixed(2)}x ${row.floor}${verdict}`,
-      );
-    }
-  }
-  if (sink === 0) console.log(''); // keeps `sink` observable so no call is optimized away
+  const FLOOR = 'node:crypto HMAC + timingSafeEqual + header parse';
+  const FLOOR_JSON = 'the same + JSON.parse';
+  const make = (id, floorId, figure, floorName, target) => {
+    const ratio = pairedRatio(ops.get(id), ops.get(floorId));
+    return row({
+      figure,
+      value: Math.round(median(ops.get(id))),
+      unit: 'ops/s',
+      floor: { name: floorName, value: Math.round(median(ops.get(floorId))), unit: 'ops/s' },
+      ratio: round(ratio),
+      target: target === null ? null : `>= ${target}x`,
+      pass: target === null ? null : ratio >= target,
+      ...(target === null ? { note: 'reference peer, no target' } : {}),
+    });
+  };
+  const rows = [
+    make('verify', 'floor', `webhook \`verifyWebhookSignature\` (${body.length} B body)`, FLOOR, 1.0),
+    make('verify_event', 'floor_json', 'webhook `verifyDirectRequestPaymentWebhook`', FLOOR_JSON, 0.8),
+    make('stripe', 'floor_json', 'webhook `stripe.webhooks.constructEvent` (reference)', FLOOR_JSON, null),
+  ];
+  if (!json) for (const r of rows) console.log(`${r.figure}: ${r.value} ops/s vs ${r.floor.value} (${r.ratio}x)`);
   return rows;
 }
 

@@ -17,7 +17,6 @@ import {
   SiglumeWebhookPayloadError,
   SiglumeWebhookSignatureError,
   classifyDirectPaymentConfirmation,
-  directPaymentFulfillmentAction,
   verifyDirectRequestPaymentWebhookRequest,
 } from '@siglume/direct-request-payment';
 
@@ -43,10 +42,11 @@ app.post('/payments/webhooks/siglume', async (c) => {
     throw error;
   }
   const { event } = verified;
-  const decision = directPaymentFulfillmentAction(classifyDirectPaymentConfirmation(event));
-  // A real shop applies `decision` to its order store, recording event.id in
-  // the same transaction (docs/webhooks.md, "Process each event once").
-  return c.json({ id: event.id, action: decision.action });
+  const confirmation = classifyDirectPaymentConfirmation(event);
+  // A real shop hands the event to its order store (the order core in
+  // `@siglume/direct-request-payment/orders` decides), recording event.id in
+  // the same transaction; only `standard_settled` marks a Standard order paid.
+  return c.json({ id: event.id, kind: confirmation.kind });
 });
 
 app.post('/payments/checkout/siglume/start', async (c) => {

@@ -1,8 +1,8 @@
 // Local TypeDoc plugin for docs/api/ (loaded through typedoc.json).
 //
-// 1. Names the entry modules `main`, `webhooks`, `testing` and `sandbox` (short,
-//    stable directory names under docs/api/) and says on each module page
-//    which import path it documents.
+// 1. Names the entry modules `main`, `webhooks`, `testing`, `sandbox`,
+//    `orders` and `orders-postgres` (short, stable directory names under
+//    docs/api/) and says on each module page which import path it documents.
 // 2. Drops "default values" of interface and type-literal properties. The
 //    request / response types are zod-derived aliases documented as
 //    interfaces (`@interface`),
@@ -30,6 +30,14 @@ const MODULES = {
   sandbox: {
     name: 'sandbox',
     text: 'The local sandbox (Node only): `import { ... } from \'@siglume/direct-request-payment/sandbox\'`.',
+  },
+  orders: {
+    name: 'orders',
+    text: 'Order processing (the merchant rule, the checkout service, the store interface): `import { ... } from \'@siglume/direct-request-payment/orders\'`.',
+  },
+  'orders/postgres': {
+    name: 'orders-postgres',
+    text: 'The order store on PostgreSQL through `pg`: `import { ... } from \'@siglume/direct-request-payment/orders/postgres\'`.',
   },
 };
 

@@ -9,6 +9,8 @@
  * - the transport class: configure it through client options instead;
  * - test-event factories: `@siglume/direct-request-payment/testing`;
  * - the local sandbox: `@siglume/direct-request-payment/sandbox`;
+ * - order processing (the merchant rule, checkout service, order stores):
+ *   `@siglume/direct-request-payment/orders` and `/orders/postgres`;
  * - the CLI: the `siglume-check` / `siglume-sdrp` binaries, and its Node-only
  *   helpers (template copier, webhook trigger, in-process sandbox receiver).
  */
@@ -84,13 +86,16 @@ export type {
   DirectRequestPaymentBillingPlan,
   DirectRequestPaymentFeeBreakdown,
 } from './core/pricing.js';
-export type { ClientOptions, RequestOptions, FetchLike, FetchLikeInit, FetchLikeResponse } from './core/transport-types.js';
+export type { FetchLike, FetchLikeInit, FetchLikeResponse } from './core/transport-types.js';
 
 // Clients
 export { DirectRequestPaymentMerchantClient } from './clients/merchant.js';
 export type { DirectRequestPaymentMerchantClientOptions } from './clients/merchant.js';
 export { DirectRequestPaymentClient } from './clients/buyer.js';
-export type { DirectRequestPaymentClientOptions } from './clients/buyer.js';
+export type {
+  DirectRequestPaymentClientOptions,
+  DirectRequestPaymentRequestOptions,
+} from './clients/schemas/client-options.js';
 export { DIRECT_REQUEST_PAYMENT_SDK_ID } from './clients/setup-checkout.js';
 export {
   buildPaymentExecutionPayload,
@@ -167,9 +172,9 @@ export {
   verifyExternal402Challenge,
 } from './challenges/challenge.js';
 export type {
-  CreateDirectRequestPaymentChallengeInput,
+  DirectRequestPaymentChallengeCreateInput,
   DirectRequestPaymentChallengeSignatureInput,
-  VerifyDirectRequestPaymentChallengeInput,
+  DirectRequestPaymentChallengeVerifyInput,
   DirectRequestPaymentChallenge,
   ParsedDirectRequestPaymentChallenge,
 } from './challenges/challenge.js';
@@ -182,9 +187,9 @@ export {
 } from './challenges/recurring.js';
 export type {
   DirectRequestPaymentRecurringCadence,
-  CreateDirectRequestPaymentRecurringChallengeInput,
+  DirectRequestPaymentRecurringChallengeCreateInput,
   DirectRequestPaymentRecurringChallengeSignatureInput,
-  VerifyDirectRequestPaymentRecurringChallengeInput,
+  DirectRequestPaymentRecurringChallengeVerifyInput,
   DirectRequestPaymentRecurringChallenge,
 } from './challenges/recurring.js';
 export { directRequestPaymentRequestHash, directRequestPaymentRequestHashV2 } from './challenges/request-hash.js';
@@ -199,15 +204,15 @@ export {
 } from './webhooks/signature.js';
 export type {
   WebhookRawBody,
-  VerifyWebhookOptions,
-  WebhookVerification,
+  WebhookVerifyOptions,
+  WebhookSignatureVerification,
   WebhookSignatureErrorCode,
-  ParsedWebhookSignatureHeader,
+  WebhookSignatureHeaderParts,
 } from './webhooks/signature.js';
 export { parseDirectRequestPaymentWebhookEvent, verifyDirectRequestPaymentWebhook } from './webhooks/event.js';
-export type { DirectRequestPaymentWebhookEvent, VerifiedDirectRequestPaymentWebhook } from './webhooks/event.js';
+export type { DirectRequestPaymentWebhookEvent, DirectRequestPaymentVerifiedWebhook } from './webhooks/event.js';
 export { verifyDirectRequestPaymentWebhookRequest } from './webhooks/request.js';
-export type { VerifyWebhookRequestOptions } from './webhooks/request.js';
+export type { WebhookRequestVerifyOptions } from './webhooks/request.js';
 export { classifyDirectPaymentConfirmation, DIRECT_PAYMENT_UNKNOWN_REASONS } from './webhooks/classify.js';
 export type {
   DirectPaymentConfirmationInput,
@@ -221,12 +226,6 @@ export type {
   DirectPaymentConfirmationClassification,
   DirectPaymentConfirmationKind,
 } from './webhooks/classify.js';
-export { directPaymentFulfillmentAction, METERED_INTEGRATION_REQUIRED } from './webhooks/fulfillment.js';
-export type {
-  DirectPaymentReviewCode,
-  DirectPaymentFulfillmentAction,
-  DirectPaymentFulfillmentOptions,
-} from './webhooks/fulfillment.js';
 
 // Readiness engine (the CLI's `siglume-check readiness` is a presenter over it)
 export {
@@ -253,6 +252,5 @@ export type {
   ReadinessOptions,
   ReadinessProgressEvent,
   ReadinessReport,
-  ReadinessSubscription,
   ReadinessSummary,
 } from './readiness/index.js';

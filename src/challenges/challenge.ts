@@ -25,7 +25,7 @@ function material(f: ChallengeFields, nonce: string): string {
 }
 
 /** Input of {@link createDirectRequestPaymentChallenge}. */
-export interface CreateDirectRequestPaymentChallengeInput {
+export interface DirectRequestPaymentChallengeCreateInput {
   /** The merchant's challenge secret. Never leaves the server. */
   secret: string;
   /** Merchant key, `^[a-z0-9][a-z0-9._-]{0,95}$` (lower-cased). */
@@ -42,12 +42,12 @@ export interface CreateDirectRequestPaymentChallengeInput {
 }
 
 /** Input of {@link createDirectRequestPaymentChallengeSignature}: the nonce is required. */
-export interface DirectRequestPaymentChallengeSignatureInput extends CreateDirectRequestPaymentChallengeInput {
+export interface DirectRequestPaymentChallengeSignatureInput extends DirectRequestPaymentChallengeCreateInput {
   nonce: string;
 }
 
 /** Input of {@link verifyDirectRequestPaymentChallenge}. */
-export interface VerifyDirectRequestPaymentChallengeInput {
+export interface DirectRequestPaymentChallengeVerifyInput {
   secret: string;
   merchant: string;
   amount_minor: number;
@@ -119,7 +119,7 @@ export async function directRequestPaymentChallengeHash(challenge: string): Prom
  * // respond 402 with c.challenge; store c.nonce with the order
  */
 export async function createDirectRequestPaymentChallenge(
-  input: CreateDirectRequestPaymentChallengeInput,
+  input: DirectRequestPaymentChallengeCreateInput,
 ): Promise<DirectRequestPaymentChallenge> {
   const f = parseChallengeFields(input, 'createDirectRequestPaymentChallenge');
   const nonce = input.nonce === undefined ? randomId() : parseNonce(input.nonce);
@@ -159,7 +159,7 @@ export function parseDirectRequestPaymentChallenge(challenge: string): ParsedDir
  * @throws {SiglumeValidationError} only for invalid `secret`, `merchant`,
  *   `amount_minor` or `currency` (a configuration error, not a bad challenge).
  */
-export async function verifyDirectRequestPaymentChallenge(input: VerifyDirectRequestPaymentChallengeInput): Promise<boolean> {
+export async function verifyDirectRequestPaymentChallenge(input: DirectRequestPaymentChallengeVerifyInput): Promise<boolean> {
   const f = parseChallengeFields(input, 'verifyDirectRequestPaymentChallenge');
   return verifyChallengeString(DIRECT_REQUEST_PAYMENT_CHALLENGE_SCHEME, f.secret, input.challenge, (nonce) => material(f, nonce));
 }

@@ -23,7 +23,7 @@ import {
 export type DirectRequestPaymentRecurringCadence = (typeof RECURRING_CADENCES)[number];
 
 /** Input of {@link createDirectRequestPaymentRecurringChallenge}. */
-export interface CreateDirectRequestPaymentRecurringChallengeInput {
+export interface DirectRequestPaymentRecurringChallengeCreateInput {
   /** The merchant's challenge secret. Never leaves the server. */
   secret: string;
   /** Merchant key, `^[a-z0-9][a-z0-9._-]{0,95}$` (lower-cased). */
@@ -43,12 +43,12 @@ export interface CreateDirectRequestPaymentRecurringChallengeInput {
 
 /** Input of {@link createDirectRequestPaymentRecurringChallengeSignature}: the nonce is required. */
 export interface DirectRequestPaymentRecurringChallengeSignatureInput
-  extends CreateDirectRequestPaymentRecurringChallengeInput {
+  extends DirectRequestPaymentRecurringChallengeCreateInput {
   nonce: string;
 }
 
 /** Input of {@link verifyDirectRequestPaymentRecurringChallenge}. */
-export interface VerifyDirectRequestPaymentRecurringChallengeInput {
+export interface DirectRequestPaymentRecurringChallengeVerifyInput {
   secret: string;
   merchant: string;
   amount_minor: number;
@@ -104,7 +104,7 @@ export async function createDirectRequestPaymentRecurringChallengeSignature(
  * });
  */
 export async function createDirectRequestPaymentRecurringChallenge(
-  input: CreateDirectRequestPaymentRecurringChallengeInput,
+  input: DirectRequestPaymentRecurringChallengeCreateInput,
 ): Promise<DirectRequestPaymentRecurringChallenge> {
   const f = parseChallengeFields(input, 'createDirectRequestPaymentRecurringChallenge');
   const cadence = parseInput(recurringCadenceSchema, input.cadence, 'cadence');
@@ -139,7 +139,7 @@ export async function createDirectRequestPaymentRecurringChallenge(
  *   `amount_minor`, `currency` or `cadence`.
  */
 export async function verifyDirectRequestPaymentRecurringChallenge(
-  input: VerifyDirectRequestPaymentRecurringChallengeInput,
+  input: DirectRequestPaymentRecurringChallengeVerifyInput,
 ): Promise<boolean> {
   const f = parseChallengeFields(input, 'verifyDirectRequestPaymentRecurringChallenge');
   const cadence = parseInput(recurringCadenceSchema, input.cadence, 'cadence');

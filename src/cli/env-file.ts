@@ -1,9 +1,20 @@
 /**
- * `--env-file`: read a dotenv file with Node's own parser (`util.parseEnv`,
- * the same one behind `node --env-file`) and merge it under the real
- * environment, which always wins. The process environment is not modified.
+ * The CLI's one dotenv loader: `.env` in the working directory, or the file
+ * named with `--dotenv <path>`. It reads with a size cap, drops a UTF-8 byte
+ * order mark, parses with Node's own parser (`util.parseEnv`, the one behind
+ * `node --env-file`) and merges the values under the real environment, which
+ * always wins. The process environment is not modified.
+ *
+ * Why the flag is not called `--env-file`: Node 20 reads `--env-file` itself,
+ * before any JavaScript runs, wherever it appears on the command line up to a
+ * `--` (also after the script name). `siglume-sdrp readiness --env-file x`
+ * therefore makes Node load `x` into the process environment, or exit 9 with
+ * `node: x: not found` when it is missing, before this CLI starts. The only
+ * portable way around that (a `#!/usr/bin/env -S node --` shebang fails on
+ * BusyBox `env`, e.g. Alpine images) does not exist, so the CLI uses a name
+ * Node does not own and refuses `--env-file` with a pointer to `--dotenv`.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { usageError } from './errors.js';
@@ -13,25 +24,84 @@ const TOKEN_VARS: readonly string[] = ['SIGLUME_MERCHANT_AUTH_TOKEN', 'SIGLUME_A
 /** The default env file, relative to the working directory. */
 export const DEFAULT_ENV_FILE = '.env';
 
+/** The flag that names another env file. */
+export const ENV_FILE_FLAG = '--dotenv';
+
+/**
+ * Largest env file read. A dotenv file is a few hundred bytes; the cap makes
+ * `--dotenv /dev/zero` or a mistaken multi-gigabyte file fail at once instead
+ * of filling memory.
+ */
+export const ENV_FILE_MAX_BYTES = 1024 * 1024;
+
+/** What {@link mergeEnvFile} returns. */
+export interface MergedEnv {
+  /** The real environment with the file's values added where it had none. */
+  env: Record<string, string | undefined>;
+  /** Absolute path of the file read, or null when there was none. */
+  loaded: string | null;
+}
+
+function codeOf(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** The text of `path`, or null when a default `.env` is absent. Throws a usage error otherwise. */
+function readEnvText(path: string, label: string, optional: boolean): string | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    const code = codeOf(error);
+    if (optional && (code === 'ENOENT' || code === 'ENOTDIR')) return null;
+    if (code === 'ENOENT') throw usageError(`Cannot read ${label}: no such file`);
+    if (code === 'EISDIR') throw usageError(`Cannot read ${label}: it is a directory`);
+    throw usageError(`Cannot read ${label}: ${code ?? 'unreadable'}`);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) throw usageError(`Cannot read ${label}: it is a directory`);
+    const tooLarge = () => usageError(`Cannot read ${label}: larger than ${ENV_FILE_MAX_BYTES / 1024 / 1024} MiB, not a dotenv file`);
+    if (stat.isFile() && stat.size > ENV_FILE_MAX_BYTES) throw tooLarge();
+    // Devices and pipes report no size: read at most one byte past the cap.
+    const buffer = Buffer.alloc(stat.isFile() ? stat.size + 1 : ENV_FILE_MAX_BYTES + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      let n: number;
+      try {
+        n = readSync(fd, buffer, length, buffer.length - length, null);
+      } catch (error) {
+        if (codeOf(error) === 'EISDIR') throw usageError(`Cannot read ${label}: it is a directory`);
+        throw usageError(`Cannot read ${label}: ${codeOf(error) ?? 'unreadable'}`);
+      }
+      if (n === 0) break;
+      length += n;
+    }
+    if (length > ENV_FILE_MAX_BYTES) throw tooLarge();
+    const text = buffer.toString('utf8', 0, length);
+    // Editors on Windows save "UTF-8 with BOM"; parseEnv would read the BOM
+    // into the first key and the first variable would silently go missing.
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * Returns `env` with the file's variables added where `env` has no value.
- * A missing default `.env` is fine; a missing file named with `--env-file` is
- * a usage error.
+ * A missing default `.env` is fine; a file named with `--dotenv` that is
+ * missing, a directory or larger than {@link ENV_FILE_MAX_BYTES} is a usage
+ * error.
  */
 export function mergeEnvFile(
   env: Readonly<Record<string, string | undefined>>,
   cwd: string,
   file: string | undefined,
-): { env: Record<string, string | undefined>; loaded: string | null } {
+): MergedEnv {
   const path = resolve(cwd, file ?? DEFAULT_ENV_FILE);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (file === undefined && (code === 'ENOENT' || code === 'ENOTDIR')) return { env: { ...env }, loaded: null };
-    throw usageError(`Cannot read --env-file ${file ?? DEFAULT_ENV_FILE}: ${code ?? 'unreadable'}`);
-  }
+  const label = file === undefined ? DEFAULT_ENV_FILE : `${ENV_FILE_FLAG} ${file}`;
+  const text = readEnvText(path, label, file === undefined);
+  if (text === null) return { env: { ...env }, loaded: null };
   const fromFile = parseEnv(text);
   const merged: Record<string, string | undefined> = { ...env };
   // The two token variables are one setting: a token in the real environment
@@ -43,4 +113,34 @@ export function mergeEnvFile(
     if (merged[key] === undefined && value !== undefined) merged[key] = value;
   }
   return { env: merged, loaded: path };
+}
+
+/**
+ * Where a setting's value comes from after {@link mergeEnvFile}: the real
+ * environment, the env file, or nowhere.
+ */
+export function envSource(
+  name: string,
+  real: Readonly<Record<string, string | undefined>>,
+  merged: MergedEnv,
+): 'environment' | 'env_file' | null {
+  if (real[name] !== undefined && real[name] !== '') return 'environment';
+  if (merged.loaded !== null && merged.env[name] !== undefined && merged.env[name] !== '') return 'env_file';
+  return null;
+}
+
+/**
+ * A usage error for `--env-file` anywhere before `--`, the same positions
+ * Node 20 scans for its own flag (see the top of this file); null otherwise.
+ */
+export function nodeOwnedFlagError(argv: readonly string[]): Error | null {
+  for (const arg of argv) {
+    if (arg === '--') return null;
+    if (arg === '--env-file' || arg.startsWith('--env-file=')) {
+      return usageError(
+        `--env-file is read by Node itself before this CLI starts; name the dotenv file with ${ENV_FILE_FLAG} <path> instead`,
+      );
+    }
+  }
+  return null;
 }

@@ -24,7 +24,7 @@ export interface CliIo {
   stdin: CliReadable;
   /** Environment (the real one is never modified). */
   env: Readonly<Record<string, string | undefined>>;
-  /** Directory relative paths (`--env-file`, `--target`) resolve against. */
+  /** Directory relative paths (`--dotenv`, `--target`) resolve against. */
   cwd: string;
   /** Ends long-running commands (`sandbox`); defaults to SIGINT / SIGTERM. */
   signal?: AbortSignal;

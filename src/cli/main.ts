@@ -18,6 +18,7 @@ import { registerInitCommand } from './commands/init.js';
 import { registerReadinessCommand } from './commands/readiness.js';
 import { registerSandboxCommand } from './commands/sandbox.js';
 import { registerWebhookCommand } from './commands/webhook.js';
+import { nodeOwnedFlagError } from './env-file.js';
 import { CliError } from './errors.js';
 import { processIo, type CliIo } from './io.js';
 import { createOutput, type Output } from './output.js';
@@ -25,7 +26,14 @@ import { createOutput, type Output } from './output.js';
 /** Exit code of each outcome. */
 export const EXIT_CODES = Object.freeze({ ok: 0, failed: 1, usage: 2 } as const);
 
-function buildProgram(io: CliIo, output: Output): Command {
+/** `webhook trigger` for the trigger command; '' for the program itself. */
+function commandPath(command: Command | null): string {
+  const names: string[] = [];
+  for (let c = command; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+function buildProgram(io: CliIo, output: Output, track: (command: Command) => void): Command {
   const program = new Command(io.name)
     .description('Siglume Direct Request Payment: readiness checks, the local sandbox, templates and webhook tools.')
     .version(DIRECT_REQUEST_PAYMENT_SDK_VERSION, '-v, --version', 'print the version')
@@ -33,7 +41,6 @@ function buildProgram(io: CliIo, output: Output): Command {
     .helpCommand(false)
     .exitOverride()
     .showSuggestionAfterError(true)
-    .showHelpAfterError(`(run \`${io.name} --help\` for usage)`)
     .configureOutput({
       writeOut: (s) => output.stdout(s),
       writeErr: (s) => output.stderr(s),
@@ -47,11 +54,14 @@ function buildProgram(io: CliIo, output: Output): Command {
   registerInitCommand(program, io, output);
   registerSandboxCommand(program, io, output);
   registerWebhookCommand(program, io, output);
+  // Remember the deepest command reached, so a usage error names its --help.
+  program.hook('preSubcommand', (_parent, sub) => track(sub));
   // --version works on every command, not only the root.
   const stack = [...program.commands];
   while (stack.length > 0) {
     const command = stack.pop()!;
     command.version(DIRECT_REQUEST_PAYMENT_SDK_VERSION, '-v, --version', 'print the version');
+    command.hook('preSubcommand', (_parent, sub) => track(sub));
     stack.push(...command.commands);
   }
   return program;
@@ -68,12 +78,17 @@ function buildProgram(io: CliIo, output: Output): Command {
 export async function main(argv: readonly string[] = process.argv.slice(2), io: Partial<CliIo> = {}): Promise<number> {
   const resolved = processIo(io);
   const output = createOutput(resolved);
-  const program = buildProgram(resolved, output);
+  let current: Command | null = null;
+  const program = buildProgram(resolved, output, (command) => {
+    current = command;
+  });
   if (argv.length === 0) {
     program.outputHelp({ error: true });
     return EXIT_CODES.usage;
   }
   try {
+    const refused = nodeOwnedFlagError(argv);
+    if (refused) throw refused;
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT_CODES.ok;
   } catch (error) {
@@ -81,16 +96,17 @@ export async function main(argv: readonly string[] = process.argv.slice(2), io: 
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT_CODES.ok;
       // A bare parent command (e.g. `webhook`) prints its help as an error.
       if (error.code === 'commander.help') return error.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage;
+      output.usageHint(commandPath(current));
       return EXIT_CODES.usage;
     }
     if (error instanceof CliError) {
-      if (!error.silent && error.kind === 'usage') output.usage(error.message);
+      if (!error.silent && error.kind === 'usage') output.usage(error.message, commandPath(current));
       else if (!error.silent) output.error(error.message);
       return error.kind === 'usage' ? EXIT_CODES.usage : EXIT_CODES.failed;
     }
     // SDK validation errors name the bad input (a flag or env value): usage errors here.
     if (error instanceof SiglumeValidationError) {
-      output.usage(error.message);
+      output.usage(error.message, commandPath(current));
       return EXIT_CODES.usage;
     }
     const message = error instanceof Error ? error.message : String(error);

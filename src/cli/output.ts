@@ -6,7 +6,7 @@
  */
 import pc from 'picocolors';
 import type { CopyTemplateResult } from '../init/copy-template.js';
-import type { TriggerTestWebhookResult } from '../devtools/webhook-trigger.js';
+import type { WebhookTriggerResult } from '../devtools/webhook-trigger.js';
 import type {
   ReadinessCheckGroup,
   ReadinessCheckResult,
@@ -45,6 +45,38 @@ export interface ReadinessPresentation {
   verbose: boolean;
   /** Set with `--sandbox`: where the sandbox came from and whether a local receiver stood in for the shop. */
   sandbox?: { source: 'existing' | 'started'; receiver: boolean } | null;
+}
+
+/**
+ * Where `webhook trigger` / `webhook sign` took the signing secret from:
+ * `--secret`, SIGLUME_WEBHOOK_SECRET in the real environment or in an env
+ * file, or the testing secret (asked for with `--test-secret`, or the
+ * fallback when nothing is configured).
+ */
+export type WebhookSecretOrigin =
+  | { source: 'flag' }
+  | { source: 'environment' }
+  | { source: 'env_file'; env_file: string }
+  | { source: 'test_secret' }
+  | { source: 'test_secret_fallback' };
+
+function describeSecret(origin: WebhookSecretOrigin, hint: string): string {
+  switch (origin.source) {
+    case 'flag':
+      return `signed with the --secret value (ends "${hint}")`;
+    case 'environment':
+      return `signed with SIGLUME_WEBHOOK_SECRET from the environment (ends "${hint}")`;
+    case 'env_file':
+      return `signed with SIGLUME_WEBHOOK_SECRET from ${origin.env_file} (ends "${hint}")`;
+    case 'test_secret':
+      return 'signed with the built-in TEST secret (--test-secret)';
+    case 'test_secret_fallback':
+      return 'signed with the built-in TEST secret: no secret is configured';
+    default: {
+      const never: never = origin;
+      return never;
+    }
+  }
 }
 
 /** A live progress display for one readiness run; `stop()` clears it. */
@@ -89,9 +121,19 @@ export class Output {
     this.io.stderr.write(`${this.err.red(`error: ${message}`)}\n`);
   }
 
+  /** One warning line on stderr: `warning: <message>`. */
+  warning(message: string): void {
+    this.io.stderr.write(`${this.err.yellow(`warning: ${message}`)}\n`);
+  }
+
   /** A usage error plus where to look for help. */
   usage(message: string, command?: string): void {
     this.error(message);
+    this.usageHint(command);
+  }
+
+  /** The one line under every usage error: `Run \`<name> [command] --help\` for usage.` */
+  usageHint(command?: string): void {
     this.io.stderr.write(this.err.dim(`Run \`${this.io.name}${command ? ` ${command}` : ''} --help\` for usage.\n`));
   }
 
@@ -212,14 +254,14 @@ export class Output {
   }
 
   /** The environment a merchant app needs, printed when the sandbox is up. */
-  sandboxStarted(info: { url: string; apiBase: string; env: Record<string, string>; scenario?: string }, opts: { json: boolean }): void {
+  sandboxStarted(info: { url: string; api_base: string; env: Record<string, string>; scenario?: string }, opts: { json: boolean }): void {
     if (opts.json) {
-      this.io.stdout.write(`${JSON.stringify({ url: info.url, api_base: info.apiBase, scenario: info.scenario ?? null, env: info.env })}\n`);
+      this.io.stdout.write(`${JSON.stringify({ url: info.url, api_base: info.api_base, scenario: info.scenario ?? null, env: info.env })}\n`);
       return;
     }
     const c = this.out;
     const lines = [
-      `${c.green(MARKS.pass)} Siglume sandbox listening on ${c.bold(info.url)} (API ${info.apiBase})`,
+      `${c.green(MARKS.pass)} Siglume sandbox listening on ${c.bold(info.url)} (API ${info.api_base})`,
       '',
       c.dim('# Environment for your shop (sandbox values, not real credentials):'),
       ...Object.entries(info.env).map(([k, v]) => `${k}=${v}`),
@@ -239,10 +281,10 @@ export class Output {
     if (!opts.json) this.io.stdout.write(`${this.out.dim('Sandbox stopped.')}\n`);
   }
 
-  /** Result of `webhook trigger`. */
-  webhookTriggerResult(result: TriggerTestWebhookResult & { url: string }, opts: { json: boolean }): void {
+  /** Result of `webhook trigger` (already scrubbed of every secret the command knows). */
+  webhookTriggerResult(result: WebhookTriggerResult & { url: string }, origin: WebhookSecretOrigin, opts: { json: boolean }): void {
     if (opts.json) {
-      this.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      this.io.stdout.write(`${JSON.stringify({ ...result, secret_source: origin.source, ...(origin.source === 'env_file' ? { env_file: origin.env_file } : {}) }, null, 2)}\n`);
       return;
     }
     const c = this.out;
@@ -250,6 +292,9 @@ export class Output {
     const lines = [
       `${result.ok ? c.green(MARKS.pass) : c.red(MARKS.fail)} POST ${result.url} -> ${result.ok ? c.green(status) : c.red(status)} ${c.dim(`(${result.duration_ms} ms)`)}`,
       c.dim(`  event ${result.event_id} · ${result.event_type} · ${result.kind}`),
+      origin.source === 'test_secret' || origin.source === 'test_secret_fallback'
+        ? c.yellow(`  ${describeSecret(origin, result.signing_secret_hint)}`)
+        : c.dim(`  ${describeSecret(origin, result.signing_secret_hint)}`),
     ];
     if (!result.ok && result.response_body) lines.push(c.dim(`  response: ${result.response_body.replace(/\s+/g, ' ').slice(0, 200)}`));
     this.io.stdout.write(`${lines.join('\n')}\n`);
@@ -262,14 +307,13 @@ export class Output {
 }
 
 /**
- * The `--json` shape of a readiness report: `{ ok, ready, mode, base_url,
+ * The `--json` shape of a readiness report: `{ ok, mode, base_url,
  * merchant, sandbox?, checks: [{ name, group, status, message, fix?,
  * reason?, duration_ms, details? }], summary, duration_ms }`.
  */
 export function readinessJson(report: ReadinessReport, opts: Pick<ReadinessPresentation, 'sandbox'> = {}): Record<string, unknown> {
   const out: Record<string, unknown> = {
     ok: report.ok,
-    ready: report.ready,
     mode: report.mode,
     base_url: report.base_url,
     merchant: report.merchant,

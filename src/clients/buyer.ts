@@ -7,9 +7,10 @@
 import { DIRECT_REQUEST_PAYMENT_MODE } from '../core/constants.js';
 import { path } from '../core/path.js';
 import type { Transport } from '../core/transport.js';
-import type { ClientOptions, RequestOptions, RequestSpec } from '../core/transport-types.js';
+import type { RequestSpec } from '../core/transport-types.js';
 import { parseInput, pathIdSchema } from '../core/validation.js';
-import { connectClient, send } from '../internal/client-connection.js';
+import { connectClient, send } from './connection.js';
+import type { DirectRequestPaymentClientOptions, DirectRequestPaymentRequestOptions } from './schemas/client-options.js';
 import {
   buildAllowanceExecutionPayload,
   buildPaymentExecutionPayload,
@@ -46,9 +47,6 @@ import {
   type DirectRequestPaymentRequirementVerification,
   type DirectRequestPaymentRequirementVerifyInput,
 } from './schemas/requirement.js';
-
-/** Options of {@link DirectRequestPaymentClient}. */
-export type DirectRequestPaymentClientOptions = ClientOptions;
 
 /** Query pairs of a metered call, in the contract's order; absent filters are dropped by the transport. */
 function meteredQuery(query: unknown): RequestSpec<unknown>['query'] {
@@ -93,7 +91,7 @@ export class DirectRequestPaymentClient {
   /** Creates a payment requirement for a merchant's challenge (`mode: "external_402"`). */
   async createPaymentRequirement(
     input: DirectRequestPaymentRequirementCreateInput,
-    options?: RequestOptions,
+    options?: DirectRequestPaymentRequestOptions,
   ): Promise<DirectRequestPaymentRequirement> {
     const fields = parseInput(createPaymentRequirementInputSchema(), input);
     return send(this.#transport, {
@@ -106,7 +104,7 @@ export class DirectRequestPaymentClient {
   }
 
   /** Reads a payment requirement. */
-  async getPaymentRequirement(requirement_id: string, options?: RequestOptions): Promise<DirectRequestPaymentRequirement> {
+  async getPaymentRequirement(requirement_id: string, options?: DirectRequestPaymentRequestOptions): Promise<DirectRequestPaymentRequirement> {
     const id = parseInput(pathIdSchema, requirement_id, 'requirement_id');
     return send(this.#transport, {
       method: 'GET',
@@ -127,7 +125,7 @@ export class DirectRequestPaymentClient {
   async verifyPaymentRequirement(
     requirement_id: string,
     input: DirectRequestPaymentRequirementVerifyInput = {},
-    options?: RequestOptions,
+    options?: DirectRequestPaymentRequestOptions,
   ): Promise<DirectRequestPaymentRequirementVerification> {
     const id = parseInput(pathIdSchema, requirement_id, 'requirement_id');
     const body = parseInput(verifyPaymentRequirementInputSchema(), input);
@@ -148,25 +146,26 @@ export class DirectRequestPaymentClient {
    * Executes a prepared transaction; build the payload with
    * `buildPaymentExecutionPayload` or `buildAllowanceExecutionPayload`.
    *
-   * Moving money on-chain is the one call where a blind retry could pay
-   * twice, so it is NOT retried after a timeout or connection error unless you
-   * pass your own `options.idempotency_key` (one per payment attempt, stored
-   * before the call): with it, retries resend the same key. On a timeout
-   * without one, check the requirement (`getPaymentRequirement`) before
-   * executing again.
+   * Moving money on-chain is the one call where a repeat could pay twice, so
+   * without your own `options.idempotency_key` it is retried only when the
+   * server refused before acting (429, 503, no connection), never after a
+   * timeout or a connection lost mid-request. Pass an `idempotency_key` (one
+   * per payment attempt, stored before the call) and those are retried too,
+   * with the same key. On a timeout without one, check the requirement
+   * (`getPaymentRequirement`) before executing again.
    */
   async executePreparedTransaction(
     payload: DirectRequestPaymentExecutionPayloadInput,
-    options?: RequestOptions,
+    options?: DirectRequestPaymentRequestOptions,
   ): Promise<DirectRequestPaymentTransactionExecution> {
     const body = parseInput(preparedTransactionExecutionPayloadSchema(), payload);
-    const callerKeyed = options?.idempotency_key !== undefined;
     return send(this.#transport, {
       method: 'POST',
       path: '/market/web3/transactions/execute-prepared',
       body,
       schema: transactionExecutionSchema(),
-      options: callerKeyed || options?.max_retries !== undefined ? options : { ...options, max_retries: 0 },
+      options,
+      retry: options?.idempotency_key === undefined ? 'refusals_only' : 'idempotent',
     });
   }
 
@@ -174,7 +173,7 @@ export class DirectRequestPaymentClient {
   async executePaymentTransaction(
     requirement: DirectRequestPaymentExecutableRequirement,
     input: DirectRequestPaymentExecutionOptions = {},
-    options?: RequestOptions,
+    options?: DirectRequestPaymentRequestOptions,
   ): Promise<DirectRequestPaymentTransactionExecution> {
     return this.executePreparedTransaction(buildPaymentExecutionPayload(requirement, input), options);
   }
@@ -187,7 +186,7 @@ export class DirectRequestPaymentClient {
   async executeAllowanceTransaction(
     requirement: DirectRequestPaymentExecutableRequirement,
     input: DirectRequestPaymentExecutionOptions = {},
-    options?: RequestOptions,
+    options?: DirectRequestPaymentRequestOptions,
   ): Promise<DirectRequestPaymentTransactionExecution> {
     return this.executePreparedTransaction(buildAllowanceExecutionPayload(requirement, input), options);
   }
@@ -195,7 +194,7 @@ export class DirectRequestPaymentClient {
   /** The buyer's metered (Micro / Nano) totals. */
   async getBuyerMeteredSummary(
     query: DirectRequestPaymentMeteredQuery = {},
-    options?: RequestOptions,
+    options?: DirectRequestPaymentRequestOptions,
   ): Promise<DirectRequestPaymentMeteredSummary> {
     return send(this.#transport, {
       method: 'GET',
@@ -209,7 +208,7 @@ export class DirectRequestPaymentClient {
   /** The buyer's usage events, one page (`{ items, next_cursor }`). */
   async listBuyerUsageEvents(
     query: DirectRequestPaymentMeteredQuery = {},
-    options?: RequestOptions,
+    options?: DirectRequestPaymentRequestOptions,
   ): Promise<DirectRequestPaymentUsageEventList> {
     return send(this.#transport, {
       method: 'GET',
@@ -223,7 +222,7 @@ export class DirectRequestPaymentClient {
   /** The buyer's settlement batches, one page (`{ items, next_cursor }`). */
   async listBuyerSettlementBatches(
     query: DirectRequestPaymentMeteredQuery = {},
-    options?: RequestOptions,
+    options?: DirectRequestPaymentRequestOptions,
   ): Promise<DirectRequestPaymentSettlementBatchList> {
     return send(this.#transport, {
       method: 'GET',
@@ -237,7 +236,7 @@ export class DirectRequestPaymentClient {
   /** The provider's metered (Micro / Nano) totals. */
   async getProviderMeteredSummary(
     query: DirectRequestPaymentMeteredQuery = {},
-    options?: RequestOptions,
+    options?: DirectRequestPaymentRequestOptions,
   ): Promise<DirectRequestPaymentMeteredSummary> {
     return send(this.#transport, {
       method: 'GET',
@@ -251,7 +250,7 @@ export class DirectRequestPaymentClient {
   /** The provider's usage events, one page (`{ items, next_cursor }`). */
   async listProviderUsageEvents(
     query: DirectRequestPaymentMeteredQuery = {},
-    options?: RequestOptions,
+    options?: DirectRequestPaymentRequestOptions,
   ): Promise<DirectRequestPaymentUsageEventList> {
     return send(this.#transport, {
       method: 'GET',
@@ -265,7 +264,7 @@ export class DirectRequestPaymentClient {
   /** The provider's settlement batches, one page (`{ items, next_cursor }`). */
   async listProviderSettlementBatches(
     query: DirectRequestPaymentMeteredQuery = {},
-    options?: RequestOptions,
+    options?: DirectRequestPaymentRequestOptions,
   ): Promise<DirectRequestPaymentSettlementBatchList> {
     return send(this.#transport, {
       method: 'GET',
@@ -280,7 +279,7 @@ export class DirectRequestPaymentClient {
   async getProviderSettlementBatch(
     settlement_batch_id: string,
     query: DirectRequestPaymentSettlementBatchQuery = {},
-    options?: RequestOptions,
+    options?: DirectRequestPaymentRequestOptions,
   ): Promise<DirectRequestPaymentSettlementBatch> {
     const id = parseInput(pathIdSchema, settlement_batch_id, 'settlement_batch_id');
     const q = parseInput(settlementBatchQuerySchema(), query);

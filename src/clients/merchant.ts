@@ -4,11 +4,11 @@
  * input, builds the path and body, and hands the request to the transport.
  */
 import { path } from '../core/path.js';
-import type { ClientOptions, RequestOptions } from '../core/transport-types.js';
 import { merchantKeySchema, parseInput, pathIdSchema } from '../core/validation.js';
 import type { Transport } from '../core/transport.js';
-import { connectClient, send } from '../internal/client-connection.js';
+import { connectClient, send } from './connection.js';
 import { mapHostedCheckoutError } from '../internal/hosted-checkout.js';
+import type { DirectRequestPaymentClientOptions, DirectRequestPaymentRequestOptions } from './schemas/client-options.js';
 import { runSetupCheckout } from './setup-checkout.js';
 import {
   checkoutSessionCreateResponseSchema,
@@ -51,8 +51,8 @@ import {
 
 const MERCHANTS = '/sdrp/direct-payments/merchants';
 
-/** Options of {@link DirectRequestPaymentMerchantClient}. */
-export type DirectRequestPaymentMerchantClientOptions = ClientOptions;
+/** Options of {@link DirectRequestPaymentMerchantClient}: the options of both clients. */
+export type DirectRequestPaymentMerchantClientOptions = DirectRequestPaymentClientOptions;
 
 /**
  * Client for a merchant's own Siglume account. Authenticates with a merchant
@@ -96,14 +96,14 @@ export class DirectRequestPaymentMerchantClient {
    */
   async setupMerchant(
     input: DirectRequestPaymentMerchantSetupInput,
-    options?: RequestOptions,
+    options?: DirectRequestPaymentRequestOptions,
   ): Promise<DirectRequestPaymentMerchantResponse> {
     const body = parseInput(setupMerchantInputSchema(this.#loopback), input);
     return send(this.#transport, { method: 'POST', path: MERCHANTS, body, schema: merchantResponseSchema(), options });
   }
 
   /** Reads a merchant account. Secrets are never replayed here. */
-  async getMerchant(merchant: string, options?: RequestOptions): Promise<DirectRequestPaymentMerchantResponse> {
+  async getMerchant(merchant: string, options?: DirectRequestPaymentRequestOptions): Promise<DirectRequestPaymentMerchantResponse> {
     const key = parseInput(merchantKeySchema, merchant, 'merchant');
     return send(this.#transport, {
       method: 'GET',
@@ -119,7 +119,7 @@ export class DirectRequestPaymentMerchantClient {
    */
   async rotateChallengeSecret(
     merchant: string,
-    options?: RequestOptions,
+    options?: DirectRequestPaymentRequestOptions,
   ): Promise<DirectRequestPaymentChallengeSecretRotation> {
     const key = parseInput(merchantKeySchema, merchant, 'merchant');
     return send(this.#transport, {
@@ -134,7 +134,7 @@ export class DirectRequestPaymentMerchantClient {
   async prepareBillingMandate(
     merchant: string,
     input: DirectRequestPaymentBillingMandateInput = {},
-    options?: RequestOptions,
+    options?: DirectRequestPaymentRequestOptions,
   ): Promise<DirectRequestPaymentBillingMandateResponse> {
     const key = parseInput(merchantKeySchema, merchant, 'merchant');
     const body = parseInput(prepareBillingMandateInputSchema(), input);
@@ -165,7 +165,7 @@ export class DirectRequestPaymentMerchantClient {
    */
   async setupCheckout(
     input: DirectRequestPaymentCheckoutSetupInput,
-    options?: RequestOptions,
+    options?: DirectRequestPaymentRequestOptions,
   ): Promise<DirectRequestPaymentCheckoutSetupResult> {
     return runSetupCheckout(this, input, { loopback: this.#loopback, options });
   }
@@ -178,7 +178,7 @@ export class DirectRequestPaymentMerchantClient {
    */
   async createCheckoutSession(
     input: DirectRequestPaymentCheckoutSessionCreateInput,
-    options?: RequestOptions,
+    options?: DirectRequestPaymentRequestOptions,
   ): Promise<DirectRequestPaymentCheckoutSessionCreateResponse> {
     const body = parseInput(createCheckoutSessionInputSchema(), input);
     return send(this.#transport, {
@@ -198,7 +198,7 @@ export class DirectRequestPaymentMerchantClient {
    */
   async getCheckoutSession(
     session_id: string,
-    options?: RequestOptions,
+    options?: DirectRequestPaymentRequestOptions,
   ): Promise<DirectRequestPaymentCheckoutSession> {
     const id = parseInput(pathIdSchema, session_id, 'session_id');
     return send(this.#transport, {
@@ -217,7 +217,7 @@ export class DirectRequestPaymentMerchantClient {
    */
   async createWebhookSubscription(
     input: DirectRequestPaymentWebhookSubscriptionCreateInput,
-    options?: RequestOptions,
+    options?: DirectRequestPaymentRequestOptions,
   ): Promise<DirectRequestPaymentWebhookSubscription> {
     const body = parseInput(createWebhookSubscriptionInputSchema(this.#loopback), input);
     return send(this.#transport, {
@@ -230,7 +230,7 @@ export class DirectRequestPaymentMerchantClient {
   }
 
   /** Lists webhook subscriptions; each carries `signing_secret_hint`, never the secret. */
-  async listWebhookSubscriptions(options?: RequestOptions): Promise<DirectRequestPaymentWebhookSubscription[]> {
+  async listWebhookSubscriptions(options?: DirectRequestPaymentRequestOptions): Promise<DirectRequestPaymentWebhookSubscription[]> {
     return send(this.#transport, {
       method: 'GET',
       path: '/market/webhooks/subscriptions',
@@ -242,7 +242,7 @@ export class DirectRequestPaymentMerchantClient {
   /** Queues a signed test event to your subscriptions; poll `listWebhookDeliveries` for `event.id`. */
   async queueWebhookTestDelivery(
     input: DirectRequestPaymentWebhookTestDeliveryInput,
-    options?: RequestOptions,
+    options?: DirectRequestPaymentRequestOptions,
   ): Promise<DirectRequestPaymentWebhookTestDelivery> {
     const body = parseInput(queueWebhookTestDeliveryInputSchema(), input);
     return send(this.#transport, {
@@ -257,7 +257,7 @@ export class DirectRequestPaymentMerchantClient {
   /** Lists webhook delivery attempts, filtered by subscription, event type, status; at most `limit`. */
   async listWebhookDeliveries(
     query: DirectRequestPaymentWebhookDeliveryQuery = {},
-    options?: RequestOptions,
+    options?: DirectRequestPaymentRequestOptions,
   ): Promise<DirectRequestPaymentWebhookDelivery[]> {
     const q = parseInput(listWebhookDeliveriesInputSchema(), query);
     return send(this.#transport, {

@@ -3,30 +3,53 @@
  * mandate, webhook subscription, in that order, then the env block a shop
  * needs. Kept apart from the client so the client file stays thin.
  */
-import type { RequestOptions } from '../core/transport-types.js';
 import { currencySchema, parseInput } from '../core/validation.js';
 import { DIRECT_REQUEST_PAYMENT_SDK_VERSION } from '../version.js';
-import type { DirectRequestPaymentMerchantClient } from './merchant.js';
+import type { DirectRequestPaymentRequestOptions } from './schemas/client-options.js';
 import {
   setupCheckoutInputSchema,
   type DirectRequestPaymentCheckoutSetupEnv,
   type DirectRequestPaymentCheckoutSetupInput,
   type DirectRequestPaymentCheckoutSetupResult,
 } from './schemas/checkout-setup.js';
-import type { DirectRequestPaymentBillingMandateResponse } from './schemas/merchant-account.js';
-import type { DirectRequestPaymentWebhookSubscription } from './schemas/webhook-subscription.js';
+import type {
+  DirectRequestPaymentBillingMandateInput,
+  DirectRequestPaymentBillingMandateResponse,
+  DirectRequestPaymentMerchantResponse,
+  DirectRequestPaymentMerchantSetupInput,
+} from './schemas/merchant-account.js';
+import type {
+  DirectRequestPaymentWebhookSubscription,
+  DirectRequestPaymentWebhookSubscriptionCreateInput,
+} from './schemas/webhook-subscription.js';
 
 /** `metadata.sdk` of the webhook subscription setupCheckout creates. */
 export const DIRECT_REQUEST_PAYMENT_SDK_ID = `@siglume/direct-request-payment/${DIRECT_REQUEST_PAYMENT_SDK_VERSION}`;
 
-type SetupSteps = Pick<
-  DirectRequestPaymentMerchantClient,
-  'setupMerchant' | 'prepareBillingMandate' | 'createWebhookSubscription'
->;
+/**
+ * The three merchant-client calls setupCheckout makes, written out here
+ * (not picked from the client class) so this module does not import the
+ * client that imports it.
+ */
+interface SetupSteps {
+  setupMerchant(
+    input: DirectRequestPaymentMerchantSetupInput,
+    options?: DirectRequestPaymentRequestOptions,
+  ): Promise<DirectRequestPaymentMerchantResponse>;
+  prepareBillingMandate(
+    merchant: string,
+    input?: DirectRequestPaymentBillingMandateInput,
+    options?: DirectRequestPaymentRequestOptions,
+  ): Promise<DirectRequestPaymentBillingMandateResponse>;
+  createWebhookSubscription(
+    input: DirectRequestPaymentWebhookSubscriptionCreateInput,
+    options?: DirectRequestPaymentRequestOptions,
+  ): Promise<DirectRequestPaymentWebhookSubscription>;
+}
 
 // Each step is a different request, so a caller's idempotency key is
 // specialised per step: reusing one key for three bodies would be a conflict.
-function stepOptions(options: RequestOptions | undefined, step: string): RequestOptions | undefined {
+function stepOptions(options: DirectRequestPaymentRequestOptions | undefined, step: string): DirectRequestPaymentRequestOptions | undefined {
   if (!options?.idempotency_key) return options;
   return { ...options, idempotency_key: `${options.idempotency_key}-${step}` };
 }
@@ -39,7 +62,7 @@ function nonEmpty(value: unknown): string | undefined {
 export async function runSetupCheckout(
   client: SetupSteps,
   input: DirectRequestPaymentCheckoutSetupInput,
-  context: { loopback: boolean; options: RequestOptions | undefined },
+  context: { loopback: boolean; options: DirectRequestPaymentRequestOptions | undefined },
 ): Promise<DirectRequestPaymentCheckoutSetupResult> {
   const { options } = context;
   const {

@@ -38,10 +38,26 @@ export function resolveBaseUrl(option: string | undefined): string {
   return DEFAULT_SIGLUME_API_BASE;
 }
 
+/** Why a token cannot be a Direct Request Payment API token (see {@link authTokenProblem}). */
+export type AuthTokenProblem = 'missing' | 'developer_portal_key' | 'whitespace';
+
+/**
+ * The one token rule, shared by the clients and readiness: a token is a
+ * non-empty string, not a Developer Portal key (`cli_…`, which the Direct
+ * Request Payment API does not accept) and free of whitespace (usually a
+ * quoting mistake in a `.env` file). Returns what is wrong, or null.
+ */
+export function authTokenProblem(token: string | null | undefined): AuthTokenProblem | null {
+  if (token === undefined || token === null || token === '') return 'missing';
+  if (token.startsWith('cli_')) return 'developer_portal_key';
+  if (/\s/.test(token)) return 'whitespace';
+  return null;
+}
+
 /**
  * Auth token from the option, else the environment. The merchant client reads
  * `SIGLUME_MERCHANT_AUTH_TOKEN` then `SIGLUME_AUTH_TOKEN`; the buyer client
- * only `SIGLUME_AUTH_TOKEN`. Developer Portal keys (`cli_…`) are refused.
+ * only `SIGLUME_AUTH_TOKEN`. Tokens must pass {@link authTokenProblem}.
  * Error messages name where the token came from, never the token.
  */
 export function resolveAuthToken(option: string | undefined, kind: 'merchant' | 'buyer'): string {
@@ -53,15 +69,16 @@ export function resolveAuthToken(option: string | undefined, kind: 'merchant' | 
     if (typeof value !== 'string') {
       throw new SiglumeValidationError(source, `Invalid ${source}: must be a string`, { code: 'INVALID_AUTH_TOKEN' });
     }
-    if (value.trim() !== value || /\s/.test(value)) {
-      throw new SiglumeValidationError(source, `Invalid ${source}: must not contain whitespace`, { code: 'INVALID_AUTH_TOKEN' });
-    }
-    if (value.startsWith('cli_')) {
+    const problem = authTokenProblem(value);
+    if (problem === 'developer_portal_key') {
       throw new SiglumeValidationError(
         source,
         `Invalid ${source}: this looks like a Developer Portal key (prefix "cli_"), which the Direct Request Payment API does not accept. Use a ${kind} auth token.`,
         { code: 'INVALID_AUTH_TOKEN' },
       );
+    }
+    if (problem === 'whitespace') {
+      throw new SiglumeValidationError(source, `Invalid ${source}: must not contain whitespace`, { code: 'INVALID_AUTH_TOKEN' });
     }
     return value;
   }

@@ -42,6 +42,12 @@ export const DIRECT_REQUEST_PAYMENT_METERED_FINALITY = 'aggregated_onchain_settl
 /** Event type of a confirmed Direct Request Payment. */
 export const DIRECT_PAYMENT_CONFIRMED_EVENT = 'direct_payment.confirmed';
 
+/**
+ * `data.mode` of the readiness check's test delivery: a signed
+ * `direct_payment.confirmed` that is no payment. Handlers acknowledge it.
+ */
+export const READINESS_PROBE_MODE = 'readiness_probe';
+
 /** Event type emitted when a confirmed payment's allowance is spent. */
 export const DIRECT_PAYMENT_SPENT_EVENT = 'direct_payment.spent';
 

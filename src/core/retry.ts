@@ -1,13 +1,21 @@
 /**
  * Retry decisions, as pure functions so they are tested without a network.
  *
- * What is retried: connection failures and timeouts, 429, and 502/503/504.
- * Never a 409 (the server has decided), never another 4xx (the request itself
- * is wrong), never a 500 (the server may have acted; a retry could act twice
- * unless the operation is idempotent, which a 502/503/504 from a proxy says
- * nothing about either, but those mean the request most likely never reached
- * the application). Mutating requests always carry an Idempotency-Key that is
- * identical across attempts, so a retried POST cannot create a second object.
+ * An attempt fails in one of two ways that matter for retrying:
+ *
+ * - **the server refused before acting**: a 429 or 503 (the server said
+ *   "not now"), or a connection that was never established (refused, name
+ *   not resolved, host unreachable), so the request never left this process;
+ * - **the server may have acted**: a timeout, a connection lost after the
+ *   request was sent (reset, socket hang up), or a 502/504 from a proxy
+ *   whose upstream may have received the request.
+ *
+ * A refusal is always safe to repeat. Repeating a request the server may have
+ * acted on is safe only when the server deduplicates it (see the transport's
+ * doc comment for that assumption); a request spec says which case it is in
+ * with its `retry` policy. Never retried: a 409 (the server has decided),
+ * another 4xx (the request itself is wrong), a 500 (the application failed
+ * while acting).
  */
 
 /** Longest `Retry-After` the SDK will wait; a longer one is surfaced as the error instead. */
@@ -19,20 +27,89 @@ export const INITIAL_RETRY_DELAY_MS = 500;
 /** Largest backoff step. */
 export const MAX_RETRY_DELAY_MS = 8_000;
 
-const RETRYABLE_STATUSES = /* @__PURE__ */ new Set([429, 502, 503, 504]);
+/** Statuses with which a server refuses before acting. */
+const REFUSAL_STATUSES = /* @__PURE__ */ new Set([429, 503]);
+
+/** Statuses from a gateway whose upstream may have acted. */
+const GATEWAY_STATUSES = /* @__PURE__ */ new Set([502, 504]);
+
+/**
+ * Connection error codes that mean no connection was established, so the
+ * request was never sent. Anything else (ECONNRESET, EPIPE, "socket hang up",
+ * an unknown code) counts as "may have been sent".
+ */
+const NOT_SENT_CODES = /* @__PURE__ */ new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/**
+ * Which failed attempts a request may repeat:
+ *
+ * - `'idempotent'`: every transient failure. For a GET, and for a POST the
+ *   server deduplicates by its Idempotency-Key.
+ * - `'refusals_only'`: only failures where the server refused before acting
+ *   (429, 503, no connection). For a request that must not run twice unless
+ *   the caller can reconcile it (an on-chain execution without the caller's
+ *   own idempotency key).
+ */
+export type RetryPolicy = 'idempotent' | 'refusals_only';
 
 /** What happened on one attempt, as far as retrying is concerned. */
-export type AttemptOutcome = { kind: 'connection_error' } | { kind: 'response'; status: number };
+export type AttemptOutcome =
+  | { kind: 'response'; status: number }
+  /** No connection was established; the request was never sent. */
+  | { kind: 'not_sent' }
+  /** The connection failed after the request may have been sent. */
+  | { kind: 'connection_lost' }
+  | { kind: 'timeout' };
+
+/** Reads the error code of a failed send (`code`, or `cause.code` as global fetch nests it). */
+function errorCode(error: unknown): string | null {
+  const e = error as { code?: unknown; cause?: { code?: unknown } } | null | undefined;
+  const code = e?.code ?? e?.cause?.code;
+  return typeof code === 'string' ? code : null;
+}
+
+/**
+ * Classifies an error from the HTTP client (not a timeout or an abort): was
+ * the request never sent (`not_sent`), or may it have reached the server
+ * (`connection_lost`)? Unknown errors count as `connection_lost`.
+ */
+export function connectionFailure(error: unknown): Extract<AttemptOutcome, { kind: 'not_sent' | 'connection_lost' }> {
+  const code = errorCode(error);
+  return code !== null && NOT_SENT_CODES.has(code) ? { kind: 'not_sent' } : { kind: 'connection_lost' };
+}
+
+/** True when the server refused before acting, so repeating the request cannot act twice. */
+export function refusedBeforeActing(outcome: AttemptOutcome): boolean {
+  if (outcome.kind === 'not_sent') return true;
+  return outcome.kind === 'response' && REFUSAL_STATUSES.has(outcome.status);
+}
 
 /**
  * Whether the attempt numbered `attempt` (0 = first) may be followed by another.
  *
  * @param maxRetries retries allowed after the first attempt
+ * @param policy what the request may repeat
+ * @default policy 'idempotent'
  */
-export function shouldRetry(outcome: AttemptOutcome, attempt: number, maxRetries: number): boolean {
+export function shouldRetry(
+  outcome: AttemptOutcome,
+  attempt: number,
+  maxRetries: number,
+  policy: RetryPolicy = 'idempotent',
+): boolean {
   if (attempt >= maxRetries) return false;
-  if (outcome.kind === 'connection_error') return true;
-  return RETRYABLE_STATUSES.has(outcome.status);
+  if (refusedBeforeActing(outcome)) return true;
+  if (policy === 'refusals_only') return false;
+  if (outcome.kind === 'response') return GATEWAY_STATUSES.has(outcome.status);
+  return true;
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import type * as z from 'zod/mini';
 import type { SiglumeApiError } from './errors.js';
+import type { RetryPolicy } from './retry.js';
 
 /**
  * The `init` a custom `fetch` receives: headers are a plain object, the body a
@@ -38,51 +39,14 @@ export interface FetchLikeResponse {
 /** A fetch-compatible function, e.g. `globalThis.fetch` or a recording double in tests. */
 export type FetchLike = (url: string, init: FetchLikeInit) => Promise<FetchLikeResponse>;
 
-/** Options shared by both clients. */
-export interface ClientOptions {
-  /**
-   * API base URL. https, or http on localhost / 127.0.0.1 / [::1]; trailing
-   * slashes are dropped.
-   * @default process.env.SIGLUME_API_BASE ?? "https://siglume.com/v1"
-   */
-  base_url?: string;
-  /** Bearer token. Never exposed as a property, logged, or put in error text. */
-  auth_token?: string;
-  /** A fetch-compatible function used for every request instead of the built-in undici transport. */
-  fetch?: FetchLike;
-  /**
-   * Largest response body the client reads, in bytes. A larger answer is a
-   * `SiglumeResponseTooLargeError`; reading stops at the limit.
-   * @default 10485760 (10 MiB)
-   */
-  max_response_bytes?: number;
-  /**
-   * Per-attempt timeout in milliseconds.
-   * @default 15000
-   */
-  timeout_ms?: number;
-  /**
-   * Retries after the first attempt for connection errors, timeouts, 429 and
-   * 502/503/504. `0` disables retries.
-   * @default 2
-   */
-  max_retries?: number;
-  /**
-   * User-Agent header.
-   * @default "@siglume/direct-request-payment/<version>"
-   */
-  user_agent?: string;
-}
-
-/** Per-call options accepted as the last argument of every client method. */
-export interface RequestOptions {
-  /** Idempotency key for a mutating call; one is generated when absent. The same key is sent on every retry. */
+/**
+ * Per-call settings the transport reads. The clients validate them first
+ * (the public, documented shape is `DirectRequestPaymentRequestOptions`).
+ */
+export interface TransportCallOptions {
   idempotency_key?: string;
-  /** Aborts the call (all attempts). */
   signal?: AbortSignal;
-  /** Overrides the client's `timeout_ms` for this call. */
   timeout_ms?: number;
-  /** Overrides the client's `max_retries` for this call. */
   max_retries?: number;
 }
 
@@ -98,7 +62,13 @@ export interface RequestSpec<T> {
   /** Schema for the unwrapped `data`; a mismatch is a SiglumeInvalidResponseError naming the field. */
   schema?: z.ZodMiniType<T>;
   /** Per-call options. */
-  options?: RequestOptions;
+  options?: TransportCallOptions;
+  /**
+   * Which failed attempts may be repeated (see `RetryPolicy`). A method
+   * declares it here; it never rewrites the caller's options to get it.
+   * @default 'idempotent'
+   */
+  retry?: RetryPolicy;
   /** Re-maps an API error (e.g. to HostedCheckoutNotAvailableError) before it is thrown. */
   mapError?: (error: SiglumeApiError) => SiglumeApiError;
 }

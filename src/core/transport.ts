@@ -2,6 +2,17 @@
  * The one request loop. Timeouts, retries, idempotency keys, envelope
  * unwrapping, response validation and error mapping live here and nowhere
  * else; client methods only describe a request ({@link RequestSpec}).
+ *
+ * Retries rest on one assumption about the Siglume API, stated here and
+ * nowhere else: **a mutating request that carries an Idempotency-Key the
+ * server has seen is not acted on again; the server answers it with the
+ * first outcome.** Every mutating request carries a key, generated once per
+ * call (or the caller's `idempotency_key`) and identical on every attempt,
+ * so repeating a POST the server may already have acted on (after a timeout
+ * or a connection lost mid-request) cannot create a second object. A request
+ * whose spec says `retry: 'refusals_only'` does not lean on that assumption:
+ * it is repeated only when the server refused before acting (see
+ * `./retry.ts`).
  */
 import { randomId } from './crypto.js';
 import {
@@ -9,9 +20,10 @@ import {
   SiglumeConnectionError,
   SiglumeDirectRequestPaymentError,
   SiglumeInvalidResponseError,
+  SiglumeTimeoutError,
 } from './errors.js';
 import { redactSecretKeys, redactSecretValues } from './redact.js';
-import { MAX_RETRY_AFTER_MS, parseRetryAfter, retryDelay, shouldRetry } from './retry.js';
+import { connectionFailure, MAX_RETRY_AFTER_MS, parseRetryAfter, retryDelay, shouldRetry, type AttemptOutcome } from './retry.js';
 import { abortedError, defaultSender, fetchSender, type SentResponse, type Sender } from './sender.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from './constants.js';
 import type { FetchLike, RequestSpec } from './transport-types.js';
@@ -109,11 +121,9 @@ export class Transport {
       } catch (error) {
         const err = error as SiglumeConnectionError;
         // A redirect or an oversized body is an answer, not a lost connection: never retried.
-        if (
-          !(error instanceof SiglumeApiError) &&
-          err.code !== 'REQUEST_ABORTED' &&
-          shouldRetry({ kind: 'connection_error' }, attempt, maxRetries)
-        ) {
+        if (err.code === 'REQUEST_ABORTED' || error instanceof SiglumeApiError) throw err;
+        const outcome: AttemptOutcome = err instanceof SiglumeTimeoutError ? { kind: 'timeout' } : connectionFailure(err.cause);
+        if (shouldRetry(outcome, attempt, maxRetries, spec.retry)) {
           await this.#wait(retryDelay(attempt, this.#random()), userSignal);
           continue;
         }
@@ -126,7 +136,7 @@ export class Transport {
       const retryAfter = parseRetryAfter(response.header);
       const waitMs = retryAfter ?? retryDelay(attempt, this.#random());
       if (
-        shouldRetry({ kind: 'response', status: response.status }, attempt, maxRetries) &&
+        shouldRetry({ kind: 'response', status: response.status }, attempt, maxRetries, spec.retry) &&
         waitMs <= MAX_RETRY_AFTER_MS
       ) {
         await this.#wait(waitMs, userSignal);

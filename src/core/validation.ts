@@ -94,13 +94,25 @@ function parseUrl(value: string): URL | null {
   }
 }
 
+// ASCII control characters, space and DEL. `new URL()` silently strips tabs and
+// newlines (and trims the ends), so they must be refused on the raw string:
+// otherwise "https://shop.example/\r\nok" validates and is stored raw.
+const CONTROL_OR_SPACE = /[\u0000-\u0020\u007f]/;
+
 /**
  * Why `url` is not acceptable, or null: the one rule for every URL the SDK
- * takes (base URL, callback and redirect URLs, checkout origins). No userinfo;
- * `https`, or plain `http` on localhost / 127.0.0.1 / [::1] when
- * `allowLoopbackHttp` is set.
+ * takes (base URL, callback and redirect URLs, checkout origins). Given as a
+ * string (check it before parsing), it must contain no whitespace or control
+ * characters and be absolute. No userinfo; `https`, or plain `http` on
+ * localhost / 127.0.0.1 / [::1] when `allowLoopbackHttp` is set.
  */
-export function urlProblem(url: URL, allowLoopbackHttp: boolean): string | null {
+export function urlProblem(url: string | URL, allowLoopbackHttp: boolean): string | null {
+  if (typeof url === 'string') {
+    if (CONTROL_OR_SPACE.test(url)) return 'must not contain spaces, tabs, line breaks or other control characters';
+    const parsed = parseUrl(url);
+    if (!parsed) return 'must be an absolute URL';
+    url = parsed;
+  }
   if (url.username || url.password) return 'must not contain a username or password';
   if (url.protocol === 'https:') return null;
   if (allowLoopbackHttp && url.protocol === 'http:' && isLoopbackHost(url.hostname)) return null;
@@ -120,8 +132,7 @@ export function absoluteUrlSchema(allowLoopbackHttp: boolean) {
     z.superRefine((value, ctx) => {
       let problem = verdicts.get(value);
       if (problem === undefined) {
-        const url = parseUrl(value);
-        problem = url ? urlProblem(url, allowLoopbackHttp) : 'must be an absolute URL';
+        problem = urlProblem(value, allowLoopbackHttp);
         if (verdicts.size >= 64) verdicts.clear();
         verdicts.set(value, problem);
       }
@@ -154,7 +165,7 @@ export const checkoutOriginSchema = z.lazy(() => z.pipe(
     if (!url || url.origin === 'null') {
       return transformIssue(ctx, 'must be an absolute origin such as https://shop.example');
     }
-    const problem = urlProblem(url, true);
+    const problem = urlProblem(value, true);
     if (problem) return transformIssue(ctx, problem);
     if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
       return transformIssue(ctx, 'must be an origin only, without a path, query or fragment');

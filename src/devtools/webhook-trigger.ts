@@ -5,8 +5,9 @@
  */
 import { WEBHOOK_SIGNATURE_HEADER } from '../core/constants.js';
 import { SiglumeConnectionError, SiglumeTimeoutError, SiglumeValidationError } from '../core/errors.js';
+import { redactSecretValues } from '../core/redact.js';
 import type { DirectRequestPaymentCurrency } from '../core/validation.js';
-import { createTestWebhookEvent } from '../testing/index.js';
+import { createTestWebhookEvent, TEST_WEBHOOK_SECRET } from '../testing/index.js';
 import type { TestWebhookEventKind } from '../testing/index.js';
 import { DIRECT_REQUEST_PAYMENT_SDK_VERSION } from '../version.js';
 
@@ -18,16 +19,21 @@ export const WEBHOOK_TRIGGER_KINDS = Object.freeze({
   unknown: 'unknown',
 } as const satisfies Record<string, TestWebhookEventKind>);
 
+/** How much of the endpoint's answer is read; the rest is discarded unread. */
+const RESPONSE_READ_LIMIT = 64 * 1024;
+/** How much of the (scrubbed) answer the result keeps. */
+const RESPONSE_KEEP = 500;
+
 /** A kind name accepted by {@link triggerTestWebhook}. */
 export type WebhookTriggerKind = keyof typeof WEBHOOK_TRIGGER_KINDS;
 
 /** Options of {@link triggerTestWebhook}. */
-export interface TriggerTestWebhookOptions {
+export interface WebhookTriggerOptions {
   /** `standard-settled`, `metered-accepted`, `batch-settled` or `unknown` (the classifier names are accepted too). */
   kind: string;
   /** Endpoint to POST to, e.g. `http://127.0.0.1:3000/payments/webhooks/siglume`. */
   url: string;
-  /** Signing secret; the testing factories' default test secret when absent. */
+  /** Signing secret; the testing factories' default test secret (`whsec_test_secret`) when absent. */
   secret?: string;
   amount_minor?: number;
   currency?: DirectRequestPaymentCurrency;
@@ -40,7 +46,7 @@ export interface TriggerTestWebhookOptions {
 }
 
 /** What the endpoint answered. */
-export interface TriggerTestWebhookResult {
+export interface WebhookTriggerResult {
   /** HTTP status the endpoint answered. */
   status: number;
   status_text: string;
@@ -49,9 +55,42 @@ export interface TriggerTestWebhookResult {
   kind: TestWebhookEventKind;
   event_id: string;
   event_type: string;
-  /** First 500 characters of the response body. */
+  /**
+   * Last 4 characters of the secret the event was signed with (the same hint
+   * the API gives as `signing_secret_hint`); never the secret itself.
+   */
+  signing_secret_hint: string;
+  /** True when no secret was given and the testing default secret signed the event. */
+  test_secret: boolean;
+  /**
+   * First 500 characters of the response body, with the signing secret
+   * replaced by `[redacted]` wherever the endpoint echoed it.
+   */
   response_body: string;
   duration_ms: number;
+}
+
+/** The first {@link RESPONSE_READ_LIMIT} bytes of a body as text; never reads the rest. */
+async function readCapped(response: Response): Promise<string> {
+  const reader = response.body?.getReader();
+  if (!reader) return '';
+  const decoder = new TextDecoder();
+  let text = '';
+  let bytes = 0;
+  try {
+    while (bytes < RESPONSE_READ_LIMIT) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const chunk = value.subarray(0, RESPONSE_READ_LIMIT - bytes);
+      bytes += chunk.length;
+      text += decoder.decode(chunk, { stream: true });
+    }
+  } catch {
+    // A body cut off mid-way still tells the user something; keep what arrived.
+  } finally {
+    reader.cancel().catch(() => undefined);
+  }
+  return text + decoder.decode();
 }
 
 /** The classifier kind for a CLI or classifier kind name, or null. */
@@ -59,6 +98,23 @@ export function webhookTriggerKind(name: string): TestWebhookEventKind | null {
   if (name in WEBHOOK_TRIGGER_KINDS) return WEBHOOK_TRIGGER_KINDS[name as WebhookTriggerKind];
   const kinds = Object.values(WEBHOOK_TRIGGER_KINDS) as string[];
   return kinds.includes(name) ? (name as TestWebhookEventKind) : null;
+}
+
+/**
+ * `text` as an absolute http(s) URL without credentials.
+ * @throws {SiglumeValidationError} naming `url` otherwise.
+ */
+export function webhookTriggerUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new SiglumeValidationError('url', 'Invalid url: must be an absolute http(s) URL');
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password) {
+    throw new SiglumeValidationError('url', 'Invalid url: must be an absolute http(s) URL without credentials');
+  }
+  return url;
 }
 
 /**
@@ -72,7 +128,7 @@ export function webhookTriggerKind(name: string): TestWebhookEventKind | null {
  * const r = await triggerTestWebhook({ kind: 'standard-settled', url: 'http://127.0.0.1:3000/payments/webhooks/siglume', secret });
  * console.log(r.status); // 204 when the handler accepted it
  */
-export async function triggerTestWebhook(options: TriggerTestWebhookOptions): Promise<TriggerTestWebhookResult> {
+export async function triggerTestWebhook(options: WebhookTriggerOptions): Promise<WebhookTriggerResult> {
   const kind = webhookTriggerKind(options.kind);
   if (!kind) {
     throw new SiglumeValidationError(
@@ -80,18 +136,11 @@ export async function triggerTestWebhook(options: TriggerTestWebhookOptions): Pr
       `Invalid kind "${options.kind}": use one of ${Object.keys(WEBHOOK_TRIGGER_KINDS).join(', ')}`,
     );
   }
-  let url: URL;
-  try {
-    url = new URL(options.url);
-  } catch {
-    throw new SiglumeValidationError('url', 'Invalid url: must be an absolute http(s) URL');
-  }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password) {
-    throw new SiglumeValidationError('url', 'Invalid url: must be an absolute http(s) URL without credentials');
-  }
+  const url = webhookTriggerUrl(options.url);
   const timeout = options.timeout_ms ?? 10_000;
+  const secret = options.secret ?? TEST_WEBHOOK_SECRET;
   const built = await createTestWebhookEvent(kind, {
-    ...(options.secret !== undefined ? { secret: options.secret } : {}),
+    secret,
     ...(options.amount_minor !== undefined ? { amount_minor: options.amount_minor } : {}),
     ...(options.currency !== undefined ? { currency: options.currency } : {}),
     ...(options.merchant !== undefined ? { merchant: options.merchant } : {}),
@@ -106,7 +155,7 @@ export async function triggerTestWebhook(options: TriggerTestWebhookOptions): Pr
         [WEBHOOK_SIGNATURE_HEADER]: built.header,
         'user-agent': `@siglume/direct-request-payment/${DIRECT_REQUEST_PAYMENT_SDK_VERSION} (webhook trigger)`,
       },
-      body: built.rawBody,
+      body: built.raw_body,
       redirect: 'manual',
       signal: AbortSignal.timeout(timeout),
     });
@@ -119,15 +168,18 @@ export async function triggerTestWebhook(options: TriggerTestWebhookOptions): Pr
       cause: error,
     });
   }
-  const text = await response.text().catch(() => '');
+  // Scrubbed before it is cut, so a secret straddling the cut cannot leak in part.
+  const [text, statusText] = redactSecretValues([await readCapped(response), response.statusText], [secret]);
   return {
     status: response.status,
-    status_text: response.statusText,
+    status_text: statusText,
     ok: response.status >= 200 && response.status < 300,
     kind,
     event_id: built.event.id,
     event_type: built.event.type,
-    response_body: text.slice(0, 500),
+    signing_secret_hint: secret.slice(-4),
+    test_secret: options.secret === undefined,
+    response_body: text.slice(0, RESPONSE_KEEP),
     duration_ms: Math.round(performance.now() - started),
   };
 }

@@ -5,13 +5,11 @@
  * Safe by default: when any file would be overwritten, nothing is written and
  * the conflicts are returned, unless `force` is set.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { copyFile, mkdir, readdir, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SiglumeDirectRequestPaymentError, SiglumeValidationError } from '../core/errors.js';
-
-const PACKAGE_NAME = '@siglume/direct-request-payment';
+import { PACKAGE_NAME, packageDir } from './package-dir.js';
 
 /** Templates this package ships. */
 export const SHIPPED_TEMPLATES = Object.freeze(['express'] as const);
@@ -22,12 +20,25 @@ export const PLANNED_TEMPLATES = Object.freeze(['fastapi'] as const);
 /** Name of a shipped template. */
 export type TemplateName = (typeof SHIPPED_TEMPLATES)[number];
 
+/** Databases whose payment-table schema `init` can write (`templates/schema/<database>/`). */
+export const SHIPPED_DATABASES = Object.freeze(['postgres'] as const);
+
+/** Name of a database with a shipped schema. */
+export type TemplateDatabase = (typeof SHIPPED_DATABASES)[number];
+
 /** Options of {@link copyTemplate}. */
 export interface CopyTemplateOptions {
   /** Template to copy. */
   template: TemplateName;
   /** Directory to copy into (created when missing). */
   target: string;
+  /**
+   * Database whose schema files are copied next to the template:
+   * `siglume-payments.<database>.sql` (the package's payment tables) and
+   * `orders.<database>.sql` (a sample orders table for a shop without one).
+   * @default 'postgres'
+   */
+  database?: TemplateDatabase;
   /**
    * Overwrite existing files.
    * @default false
@@ -48,6 +59,7 @@ export type CopyTemplateResult =
   | {
       kind: 'copied';
       template: TemplateName;
+      database: TemplateDatabase;
       /** Absolute target directory. */
       target: string;
       files: CopiedTemplateFile[];
@@ -62,38 +74,19 @@ export type CopyTemplateResult =
       conflicts: string[];
     };
 
-function moduleDir(): string {
-  try {
-    return dirname(fileURLToPath(import.meta.url));
-  } catch {
-    // The CommonJS build has no import.meta; it has __dirname instead.
-    return typeof __dirname === 'string' ? __dirname : process.cwd();
-  }
-}
-
-/**
- * The installed package's `templates/` directory: the nearest ancestor of
- * this module holding this package's package.json (works from `dist/` and
- * from `src/`).
- */
+/** The installed package's `templates/` directory. */
 export function defaultTemplatesDir(): string {
-  let dir = moduleDir();
-  for (let i = 0; i < 8; i++) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg)) {
-      try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === PACKAGE_NAME) return join(dir, 'templates');
-      } catch {
-        // Not our package.json; keep walking up.
-      }
-    }
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
+  const root = packageDir();
+  if (root !== null) return join(root, 'templates');
   throw new SiglumeDirectRequestPaymentError(`Could not find the templates directory of ${PACKAGE_NAME}; reinstall the package.`, {
     code: 'TEMPLATES_NOT_FOUND',
   });
+}
+
+/** A file to copy: where it comes from, and its path relative to the target. */
+interface PlannedFile {
+  source: string;
+  path: string;
 }
 
 async function listFiles(root: string, dir = root): Promise<string[]> {
@@ -108,17 +101,15 @@ async function listFiles(root: string, dir = root): Promise<string[]> {
   return out;
 }
 
-function nextSteps(template: TemplateName, files: readonly string[], target: string): string[] {
-  const steps = [`npm install ${PACKAGE_NAME} express${files.some((f) => f.includes('postgres')) ? ' pg' : ''}`];
-  if (files.includes('schema.sql')) steps.push(`Create the order tables: psql "$DATABASE_URL" -f ${join(target, 'schema.sql')}`);
-  if (files.some((f) => f.includes('order-store'))) {
-    steps.push('Pick an order store: the PostgreSQL one, or adapt the example store to your database.');
-  }
-  steps.push(
-    "Mount the routes: app.use(createSiglumeSdrpRouter({ merchant, merchant_auth_token, webhook_secret, shop_public_origin, order_store })) from siglume-sdrp-routes.ts",
+function nextSteps(template: TemplateName, database: TemplateDatabase, target: string): string[] {
+  if (template !== 'express' || database !== 'postgres') return [];
+  return [
+    `npm install ${PACKAGE_NAME} express pg && npm install -D typescript tsx @types/express @types/pg @types/node`,
+    `Create the payment tables (all or nothing): psql "$DATABASE_URL" -f ${join(target, 'siglume-payments.postgres.sql')}`,
+    `No orders table yet? psql "$DATABASE_URL" -f ${join(target, 'orders.postgres.sql')}; else map yours in siglume-config.ts (orders: {...})`,
+    'Mount it before express.json(): app.use(siglumeCheckoutRouter(createSiglumeCheckout(), (req) => yourUser(req)))',
     'Check the setup: npx siglume-check readiness (or readiness --sandbox against the local sandbox)',
-  );
-  return template === 'express' ? steps : [];
+  ];
 }
 
 /**
@@ -144,7 +135,13 @@ export async function copyTemplate(options: CopyTemplateOptions): Promise<CopyTe
     throw new SiglumeValidationError('template', `Unknown template "${template}"; available: ${SHIPPED_TEMPLATES.join(', ')}.`);
   }
   const name = template as TemplateName;
-  const source = join(options.templates_dir ?? defaultTemplatesDir(), name);
+  const database = (options.database ?? 'postgres') as string;
+  if (!(SHIPPED_DATABASES as readonly string[]).includes(database)) {
+    throw new SiglumeValidationError('database', `Unknown database "${database}"; available: ${SHIPPED_DATABASES.join(', ')}.`);
+  }
+  const db = database as TemplateDatabase;
+  const templatesDir = options.templates_dir ?? defaultTemplatesDir();
+  const source = join(templatesDir, name);
   if (!existsSync(source) || !statSync(source).isDirectory()) {
     throw new SiglumeDirectRequestPaymentError(`The ${name} template is missing from ${source}; reinstall the package.`, {
       code: 'TEMPLATES_NOT_FOUND',
@@ -154,22 +151,27 @@ export async function copyTemplate(options: CopyTemplateOptions): Promise<CopyTe
   if (existsSync(target) && !statSync(target).isDirectory()) {
     throw new SiglumeValidationError('target', `Invalid target: ${target} is a file, not a directory`);
   }
-  const files = await listFiles(source);
+  const planned: PlannedFile[] = (await listFiles(source)).map((f) => ({ source: join(source, f), path: f }));
+  // The schema of the chosen database, named by dialect so several can sit side by side.
+  const schemaDir = join(templatesDir, 'schema', db);
+  if (existsSync(schemaDir)) {
+    for (const f of await listFiles(schemaDir)) planned.push({ source: join(schemaDir, f), path: f.replace(/\.sql$/, `.${db}.sql`) });
+  }
   const existing = new Set<string>();
-  for (const file of files) {
+  for (const file of planned) {
     // Any entry in the way (file or directory) counts; a directory cannot be overwritten with a file.
-    const info = await stat(join(target, file)).catch(() => null);
-    if (info) existing.add(file);
+    const info = await stat(join(target, file.path)).catch(() => null);
+    if (info) existing.add(file.path);
   }
   if (existing.size > 0 && !options.force) {
-    return { kind: 'conflicts', template: name, target, conflicts: files.filter((f) => existing.has(f)) };
+    return { kind: 'conflicts', template: name, target, conflicts: planned.map((f) => f.path).filter((f) => existing.has(f)) };
   }
   const copied: CopiedTemplateFile[] = [];
-  for (const file of files) {
-    const dest = join(target, file);
+  for (const file of planned) {
+    const dest = join(target, file.path);
     await mkdir(dirname(dest), { recursive: true });
-    await copyFile(join(source, file), dest);
-    copied.push({ path: file, action: existing.has(file) ? 'overwritten' : 'created' });
+    await copyFile(file.source, dest);
+    copied.push({ path: file.path, action: existing.has(file.path) ? 'overwritten' : 'created' });
   }
-  return { kind: 'copied', template: name, target, files: copied, next_steps: nextSteps(name, files, options.target) };
+  return { kind: 'copied', template: name, database: db, target, files: copied, next_steps: nextSteps(name, db, options.target) };
 }

@@ -20,6 +20,33 @@ export const READINESS_ENV = /* @__PURE__ */ Object.freeze({
   base_url: 'SIGLUME_API_BASE',
 } as const);
 
+/** The CLI flag of each readiness input that has one (the token and the secret are env only). */
+const READINESS_FLAGS: Readonly<Record<string, string>> = Object.freeze({
+  merchant: '--merchant',
+  shop_origin: '--origin',
+  webhook_url: '--webhook-url',
+  currency: '--currency',
+  amount_minor: '--amount-minor',
+  base_url: '--base-url',
+  delivery_timeout_ms: '--timeout',
+});
+
+/**
+ * Where a merchant sets the input a validation error names, for a fix hint:
+ * `SIGLUME_DIRECT_PAYMENT_MERCHANT (or pass --merchant)`. `field` is an
+ * option name (`merchant`, `auth_token`, ...) or its environment variable, as
+ * a `SiglumeValidationError.field` reports it. Null for any other field.
+ */
+export function readinessInputSource(field: string): string | null {
+  const entry = Object.entries(READINESS_ENV).find(([key, env]) => key === field || env === field);
+  if (!entry) return null;
+  const key = entry[0] === 'auth_token_fallback' ? 'auth_token' : entry[0];
+  if (key === 'auth_token') return `${READINESS_ENV.auth_token} (or ${READINESS_ENV.auth_token_fallback})`;
+  const env = READINESS_ENV[key as keyof typeof READINESS_ENV];
+  const flag = READINESS_FLAGS[key];
+  return flag ? `${env} (or pass ${flag})` : env;
+}
+
 /**
  * Parses a decimal amount in minor units from text (a flag or an env value).
  * Throws {@link SiglumeValidationError} naming `field` for anything that is

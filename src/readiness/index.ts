@@ -1,8 +1,10 @@
 /**
  * The readiness engine behind `siglume-check readiness`, callable from code.
- * Runtime-neutral: no `node:` imports. Left out on purpose: the Node-only
- * sandbox helpers (`prepareSandboxReadiness` in ./sandbox-mode.ts,
- * `startWebhookReceiver` in ./receiver.ts) and the internal poll helper.
+ * Runtime-neutral: no `node:` imports (the CI layering check enforces it).
+ * Starting a local sandbox and a webhook receiver for `--sandbox` is the
+ * CLI's business (`src/devtools/sandbox-readiness.ts`); the engine only takes
+ * options and, optionally, a client. Left out on purpose: the internal poll
+ * helper and the check groups.
  */
 export { runReadiness, DEFAULT_DELIVERY_TIMEOUT_MS } from './runner.js';
 export { readinessOptionsFromEnv, READINESS_ENV } from './env.js';
@@ -23,6 +25,5 @@ export type {
   ReadinessOptions,
   ReadinessProgressEvent,
   ReadinessReport,
-  ReadinessSubscription,
   ReadinessSummary,
 } from './types.js';

@@ -22,13 +22,13 @@ import { currencySchema, parseInput, positiveSafeIntegerSchema } from '../core/v
 // verifying webhooks would carry the whole client). The client's schemas are
 // built on first use, so --no-api still pays almost nothing for it.
 import { DirectRequestPaymentMerchantClient } from '../clients/merchant.js';
-import { ACCOUNT_CHECKS } from './checks/account.js';
-import { CONFIG_CHECKS } from './checks/config.js';
-import { DELIVERY_CHECKS } from './checks/delivery.js';
-import { PROBE_CHECKS } from './checks/probe.js';
-import { SUBSCRIPTION_CHECKS } from './checks/subscription.js';
-import { fail, skip, type CheckDefinition, type CheckOutcome, type ReadinessContext } from './context.js';
-import { redactSecretValues } from '../core/redact.js';
+import { accountChecks } from './checks/account.js';
+import { configChecks, type ReadinessConfig } from './checks/config.js';
+import { deliveryChecks } from './checks/delivery.js';
+import { probeChecks } from './checks/probe.js';
+import { subscriptionChecks } from './checks/subscription.js';
+import type { ApiInput } from './group.js';
+import { CheckRun } from './recorder.js';
 import type {
   ReadinessCheckResult,
   ReadinessMerchantClient,
@@ -40,17 +40,6 @@ import type {
 
 /** Default wait for the probe delivery. */
 export const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000;
-
-// Built by a call marked pure: a spread at module level counts as a side
-// effect, which would keep every check in the bundle of an app that only
-// verifies webhooks.
-const ALL_CHECKS: readonly CheckDefinition[] = /* @__PURE__ */ (() => [
-  ...CONFIG_CHECKS,
-  ...ACCOUNT_CHECKS,
-  ...SUBSCRIPTION_CHECKS,
-  ...PROBE_CHECKS,
-  ...DELIVERY_CHECKS,
-])();
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -85,17 +74,35 @@ function validateTimeout(value: number | undefined): number {
   return value;
 }
 
-async function buildClient(options: ReadinessOptions, ctx: ReadinessContext): Promise<ReadinessMerchantClient> {
-  if (options.client) return options.client;
+async function buildClient(config: ReadinessConfig, base_url: string): Promise<ReadinessMerchantClient> {
   // A readiness run makes a handful of requests, so connection pooling buys
   // nothing; Node's built-in fetch starts several times faster than loading
   // the undici package the client would otherwise use.
   const fetch = (globalThis as { fetch?: FetchLike }).fetch;
   return new DirectRequestPaymentMerchantClient({
-    auth_token: ctx.config.auth_token!,
-    base_url: ctx.config.base_url!,
+    auth_token: config.auth_token,
+    base_url,
     ...(fetch ? { fetch: fetch.bind(globalThis) } : {}),
   });
+}
+
+/**
+ * Runs the API groups in contract order, each on the facts the previous one
+ * handed on, and stops at the first group that fails (the recorder then
+ * lists the rest as skipped).
+ */
+async function runApiGroups(input: ApiInput, options: { probe: boolean; delivery_timeout_ms: number; now: () => number }, run: CheckRun) {
+  const stopped = () => run.skipRest(`${run.failures()[0]} failed`);
+  if (!(await accountChecks(input, run))) return stopped();
+  const subscription = await subscriptionChecks(input, run);
+  if (!subscription) return stopped();
+  if (!options.probe) return run.skipRest('--no-probe: no checkout session or test delivery was created');
+  if (!(await probeChecks({ ...input, now: options.now }, run))) return stopped();
+  const delivery = await deliveryChecks(
+    { ...input, subscription: subscription.target, timeout_ms: options.delivery_timeout_ms },
+    run,
+  );
+  if (!delivery) return stopped();
 }
 
 /**
@@ -130,78 +137,46 @@ export async function runReadiness(options: ReadinessOptions = {}): Promise<Read
     : options.client?.base_url ?? (options.base_url !== undefined ? normalizeBaseUrl(options.base_url) : DEFAULT_SIGLUME_API_BASE);
   const secrets = [options.auth_token, options.webhook_secret].filter((s): s is string => typeof s === 'string' && s.length > 0);
   const signal = options.signal;
+  const sandbox = options.sandbox === true;
+  const run = new CheckRun({ secrets, onProgress: options.onProgress, signal });
 
-  let client: Promise<ReadinessMerchantClient> | null = null;
-  const ctx: ReadinessContext = {
-    config: {
-      merchant: options.merchant ?? null,
-      auth_token: options.auth_token ?? null,
-      shop_origin: options.shop_origin ?? null,
-      webhook_url: options.webhook_url ?? null,
-      webhook_secret: options.webhook_secret ?? null,
+  const { merchant, config } = await configChecks(
+    {
+      merchant: options.merchant,
+      auth_token: options.auth_token,
+      shop_origin: options.shop_origin,
+      webhook_url: options.webhook_url,
+      webhook_secret: options.webhook_secret,
       currency,
       amount_minor,
-      sandbox: options.sandbox === true,
-      base_url,
+      sandbox,
     },
-    delivery_timeout_ms,
-    now: options.now ?? Date.now,
-    signal,
-    progress: (event) => options.onProgress?.(redactSecretValues(event, secrets)),
-    client: () => (client ??= buildClient(options, ctx)),
-    requestOptions: () => (signal ? { signal } : {}),
-    account: null,
-    subscriptions: null,
-    matching: [],
-    target: null,
-  };
-
-  const checks: ReadinessCheckResult[] = [];
-  const configFailures: string[] = [];
-  let blocker: string | null = null;
-  for (const def of ALL_CHECKS) {
-    if (signal?.aborted) throw signal.reason;
-    let outcome: CheckOutcome | null = null;
-    if (def.group !== 'config') {
-      if (!api) outcome = skip('--no-api: the API was not called');
-      else if (configFailures.length > 0) {
-        const more = configFailures.length > 1 ? ` and ${configFailures.length - 1} more` : '';
-        outcome = skip(`config check failed (${configFailures[0]}${more})`);
-      }
-      else if (blocker) outcome = skip(`${blocker} failed`);
-      else if (!probe && (def.group === 'probe' || def.group === 'delivery')) {
-        outcome = skip('--no-probe: no checkout session or test delivery was created');
-      }
-    }
-    const t0 = performance.now();
-    if (!outcome) {
-      ctx.progress({ type: 'check_started', name: def.name, group: def.group });
-      try {
-        outcome = await def.run(ctx);
-      } catch (error) {
-        if (signal?.aborted) throw signal.reason;
-        const message = error instanceof Error ? error.message : String(error);
-        outcome = fail(`The check could not run: ${message}`, 'Run readiness again with --verbose; if it repeats, report it with the output.');
-      }
-    }
-    const duration_ms = outcome.status === 'skip' ? 0 : Math.round(performance.now() - t0);
-    const result = redactSecretValues({ name: def.name, group: def.group, ...outcome, duration_ms } as ReadinessCheckResult, secrets);
-    checks.push(result);
-    if (result.status === 'fail') {
-      if (def.group === 'config') configFailures.push(def.name);
-      else blocker ??= def.name;
-    }
-    ctx.progress({ type: 'check_finished', result });
+    run,
+  );
+  if (base_url === null) {
+    run.skipRest('--no-api: the API was not called');
+  } else if (config === null) {
+    const failures = run.failures('config');
+    const more = failures.length > 1 ? ` and ${failures.length - 1} more` : '';
+    run.skipRest(`config check failed (${failures[0]}${more})`);
+  } else {
+    let client: Promise<ReadinessMerchantClient> | null = null;
+    const input: ApiInput = {
+      config,
+      target: { base_url, sandbox },
+      client: () => (client ??= options.client ? Promise.resolve(options.client) : buildClient(config, base_url)),
+      request_options: signal ? { signal } : {},
+    };
+    await runApiGroups(input, { probe, delivery_timeout_ms, now: options.now ?? Date.now }, run);
   }
 
-  const failed = checks.some((c) => c.status === 'fail' || c.status === 'skip');
-  const ok = mode === 'full' && !failed;
+  const checks = run.results();
+  const ok = mode === 'full' && checks.every((c) => c.status === 'pass' || c.status === 'warn');
   return {
     ok,
-    ready: ok,
     mode,
     base_url,
-    merchant: ctx.config.merchant,
+    merchant,
     checks,
     summary: summarize(checks, mode, ok),
     duration_ms: Math.round(performance.now() - started),

@@ -2,7 +2,7 @@
  * Types of the readiness engine: its options, the check names (stable, part
  * of the contract), the per-check result union and the report.
  */
-import type { RequestOptions } from '../core/transport-types.js';
+import type { DirectRequestPaymentMerchantClient } from '../clients/merchant.js';
 
 /** Group a check belongs to; the CLI prints one section per group (probe and delivery share "Probes"). */
 export type ReadinessCheckGroup = 'config' | 'account' | 'subscription' | 'probe' | 'delivery';
@@ -105,8 +105,6 @@ export interface ReadinessReport {
    * `full`). The CLI exits 0 exactly when this is true.
    */
   ok: boolean;
-  /** Same value as `ok`, under the name merchants ask about ("am I ready?"). */
-  ready: boolean;
   mode: ReadinessMode;
   /** API base URL the checks ran against (`null` with `--no-api`). */
   base_url: string | null;
@@ -131,47 +129,20 @@ export type ReadinessProgressEvent =
       timeout_ms: number;
     };
 
-/** A webhook subscription as listed by the API; only the fields readiness reads. */
-export interface ReadinessSubscription {
-  id?: string | null;
-  webhook_subscription_id?: string | null;
-  subscription_id?: string | null;
-  callback_url?: string | null;
-  status?: string | null;
-  event_types?: readonly string[] | null;
-  signing_secret_hint?: string | null;
-  [key: string]: unknown;
-}
-
 /**
- * The merchant-client methods readiness calls. A
- * `DirectRequestPaymentMerchantClient` satisfies it; tests pass a double.
+ * The merchant-client methods readiness calls, typed as the client declares
+ * them: a `DirectRequestPaymentMerchantClient` is one, and a test double must
+ * return the same typed answers.
  */
-export interface ReadinessMerchantClient {
-  readonly base_url?: string;
-  getMerchant(merchant: string, options?: RequestOptions): Promise<unknown>;
-  listWebhookSubscriptions(options?: RequestOptions): Promise<unknown>;
-  createCheckoutSession(
-    input: {
-      merchant: string;
-      amount_minor: number;
-      currency: 'JPY' | 'USD';
-      nonce: string;
-      success_url: string;
-      cancel_url: string;
-      metadata?: Record<string, unknown>;
-    },
-    options?: RequestOptions,
-  ): Promise<unknown>;
-  queueWebhookTestDelivery(
-    input: { event_type: string; data?: Record<string, unknown>; subscription_ids?: string[] },
-    options?: RequestOptions,
-  ): Promise<unknown>;
-  listWebhookDeliveries(
-    query?: { subscription_id?: string; event_type?: string; status?: string; limit?: number },
-    options?: RequestOptions,
-  ): Promise<unknown>;
-}
+export type ReadinessMerchantClient = Pick<
+  DirectRequestPaymentMerchantClient,
+  | 'base_url'
+  | 'getMerchant'
+  | 'listWebhookSubscriptions'
+  | 'createCheckoutSession'
+  | 'queueWebhookTestDelivery'
+  | 'listWebhookDeliveries'
+>;
 
 /** Options of {@link runReadiness}. Nothing is read from the environment here; see `readinessOptionsFromEnv`. */
 export interface ReadinessOptions {

@@ -1,14 +1,10 @@
 /**
- * Errors of the sandbox. {@link SandboxStateFileError} and
- * {@link SandboxStartError} reach the caller of `startSandbox`;
- * {@link SandboxHttpError} is internal and becomes an error envelope.
+ * Errors of the sandbox. {@link SandboxStateFileError} and {@link SandboxStartError} reach the caller of
+ * `createSandbox` / `startSandbox`; {@link SandboxHttpError} becomes an error envelope.
  */
 import { SiglumeDirectRequestPaymentError } from '../core/errors.js';
 
-/**
- * The state file could not be read, parsed or written. The message names the
- * file and what is wrong with it, never its contents (it holds secrets).
- */
+/** The state file could not be read, parsed or written. The message names the file and the problem, never its contents (secrets). */
 export class SandboxStateFileError extends SiglumeDirectRequestPaymentError {
   /** Path of the state file. */
   readonly file: string;
@@ -21,39 +17,31 @@ export class SandboxStateFileError extends SiglumeDirectRequestPaymentError {
 
 /** The sandbox could not start listening (port in use, bad host, ...). */
 export class SandboxStartError extends SiglumeDirectRequestPaymentError {
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    super(message, { code: 'SANDBOX_START_FAILED', cause: options.cause });
-  }
+  constructor(message: string, options: { cause?: unknown } = {}) { super(message, { code: 'SANDBOX_START_FAILED', cause: options.cause }); }
 }
 
 /** An API error the sandbox answers with `{ error: { code, message, field? }, meta }`. */
 export class SandboxHttpError extends Error {
-  readonly status: number;
-  readonly code: string;
-  readonly field: string | undefined;
-  readonly headers: Record<string, string>;
+  override name = 'SandboxHttpError';
 
   constructor(
-    status: number,
-    code: string,
+    readonly status: number,
+    readonly code: string,
     message: string,
-    options: { field?: string; headers?: Record<string, string> } = {},
+    readonly options: { field?: string; headers?: Record<string, string> } = {},
   ) {
     super(message);
-    this.name = 'SandboxHttpError';
-    this.status = status;
-    this.code = code;
-    this.field = options.field;
-    this.headers = options.headers ?? {};
   }
 }
 
-/** 404 for a missing resource, with a code such as `MERCHANT_NOT_FOUND`. */
-export function notFound(code: string, message: string): SandboxHttpError {
-  return new SandboxHttpError(404, code, message);
-}
-
 /** 422 `VALIDATION_ERROR` naming the field. */
-export function invalidField(field: string, reason: string): SandboxHttpError {
-  return new SandboxHttpError(422, 'VALIDATION_ERROR', `Invalid ${field}: ${reason}`, { field });
+export const invalidField = (field: string, reason: string) => new SandboxHttpError(422, 'VALIDATION_ERROR', `Invalid ${field}: ${reason}`, { field });
+
+/**
+ * Thrown when a fault drops the connection without an answer. Deliberately not an `Error`, so hono's
+ * error handler lets it through: the socket adapter destroys the socket, the in-process `fetch` rejects
+ * with a `TypeError` (as fetch does on a network error).
+ */
+export class ConnectionDropped {
+  constructor(readonly fault: string) {}
 }

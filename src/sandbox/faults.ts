@@ -1,83 +1,53 @@
 /**
- * Fault injection for the `/v1` API (never the control endpoints or the
- * hosted page), so every client retry path can be exercised for real.
+ * Fault injection, so every client retry path (and a shop's reconciliation)
+ * can be exercised for real. API faults hit `/v1` only, never the control
+ * routes or the hosted page, and come in two kinds: before the request is
+ * handled (the server did nothing) and after it was handled and committed
+ * (the answer is lost or late: a retry with the same Idempotency-Key must get
+ * the stored answer, a retry with a new key creates a duplicate).
  */
+import { z } from 'zod';
 import { SiglumeValidationError } from '../core/errors.js';
+import { parseInput } from '../core/validation.js';
 
-/** Faults to inject. Counters (`rateLimit.count`, `dropConnections`) are used up request by request. */
-export interface SandboxFaults {
-  /** Delay added before every API response. */
-  latencyMs?: number;
-  /** Share (0..1) of API requests answered 503 `SERVICE_UNAVAILABLE`. */
-  error503Rate?: number;
-  /** The next `count` API requests answer 429 `RATE_LIMITED` with `Retry-After: retryAfterSeconds`. */
-  rateLimit?: { count: number; retryAfterSeconds: number };
-  /** The next N API requests have their connection destroyed without any response. */
-  dropConnections?: number;
+const int = (max: number) =>
+  z.custom<number>((v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= max, { error: `must be an integer from 0 to ${max}` });
+const COUNT = int(1_000_000);
+
+const faultsSchema = z.object({
+  /** Delay before every API request is handled (it still runs: a client that gives up and retries meets the idempotency store). */
+  latency_ms: int(120_000).optional(),
+  /** Share (0..1) of API requests answered 503 `SERVICE_UNAVAILABLE` without running. */
+  error_503_rate: z.custom<number>((v) => typeof v === 'number' && v >= 0 && v <= 1, { error: 'must be a number from 0 to 1' }).optional(),
   /** Seed of the random source deciding which requests get a 503 (reproducible runs). */
-  seed?: number;
-}
-
-/** What to do with one API request. */
-export type FaultDecision =
-  | { kind: 'drop' }
-  | { kind: 'rate_limit'; retryAfterSeconds: number; latencyMs: number }
-  | { kind: 'unavailable'; latencyMs: number }
-  | { kind: 'pass'; latencyMs: number };
-
-function isInt(v: unknown, min: number, max: number): v is number {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
-}
+  seed: int(0xffffffff).optional(),
+  /** The next `count` API requests answer 429 `RATE_LIMITED` with `Retry-After: retry_after_seconds`, without running. */
+  rate_limit: z.object({ count: COUNT, retry_after_seconds: int(3600) }, { error: 'must be { count, retry_after_seconds }' }).optional(),
+  /** The next N API requests have their connection destroyed before they are handled. */
+  drop_connections: COUNT.optional(),
+  /** The next N API POSTs are handled and committed, then their connection is destroyed without an answer. */
+  drop_after_commit: COUNT.optional(),
+  /** The next `count` API POSTs are handled and committed, then their answer is held back `delay_ms` (so a client times out). */
+  delay_after_commit: z.object({ count: COUNT, delay_ms: int(120_000) }, { error: 'must be { count, delay_ms }' }).optional(),
+  /** While true, webhook deliveries are lost: no attempt reaches the shop; each is recorded `failed` after all its retries. */
+  drop_webhook_deliveries: z.boolean({ error: 'must be true or false' }).optional(),
+});
 
 /**
- * Validates a faults object (from the control endpoint or `setFaults`).
- * @throws {SiglumeValidationError} naming the field.
+ * Faults to inject. Counters are used up request by request; setting faults replaces the previous ones.
+ *
+ * @interface
  */
-export function parseFaults(input: unknown): SandboxFaults {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new SiglumeValidationError('faults', 'Invalid faults: must be an object');
-  }
-  const f = input as Record<string, unknown>;
-  const known = new Set(['latencyMs', 'error503Rate', 'rateLimit', 'dropConnections', 'seed']);
-  for (const key of Object.keys(f)) {
-    if (!known.has(key)) throw new SiglumeValidationError(key, `Invalid ${key}: unknown fault (use ${[...known].join(', ')})`);
-  }
-  const out: SandboxFaults = {};
-  if (f.latencyMs !== undefined) {
-    if (!isInt(f.latencyMs, 0, 120_000)) throw new SiglumeValidationError('latencyMs', 'Invalid latencyMs: must be an integer from 0 to 120000');
-    out.latencyMs = f.latencyMs;
-  }
-  if (f.error503Rate !== undefined) {
-    const r = f.error503Rate;
-    if (typeof r !== 'number' || !(r >= 0 && r <= 1)) {
-      throw new SiglumeValidationError('error503Rate', 'Invalid error503Rate: must be a number from 0 to 1');
-    }
-    out.error503Rate = r;
-  }
-  if (f.rateLimit !== undefined) {
-    const rl = f.rateLimit as Record<string, unknown> | null;
-    if (rl === null || typeof rl !== 'object') throw new SiglumeValidationError('rateLimit', 'Invalid rateLimit: must be { count, retryAfterSeconds }');
-    if (!isInt(rl.count, 0, 1_000_000)) throw new SiglumeValidationError('rateLimit.count', 'Invalid rateLimit.count: must be a non-negative integer');
-    if (!isInt(rl.retryAfterSeconds, 0, 3600)) {
-      throw new SiglumeValidationError('rateLimit.retryAfterSeconds', 'Invalid rateLimit.retryAfterSeconds: must be an integer from 0 to 3600');
-    }
-    out.rateLimit = { count: rl.count, retryAfterSeconds: rl.retryAfterSeconds };
-  }
-  if (f.dropConnections !== undefined) {
-    if (!isInt(f.dropConnections, 0, 1_000_000)) {
-      throw new SiglumeValidationError('dropConnections', 'Invalid dropConnections: must be a non-negative integer');
-    }
-    out.dropConnections = f.dropConnections;
-  }
-  if (f.seed !== undefined) {
-    if (!isInt(f.seed, 0, 0xffffffff)) throw new SiglumeValidationError('seed', 'Invalid seed: must be an integer from 0 to 4294967295');
-    out.seed = f.seed;
-  }
-  return out;
+export type SandboxFaults = z.output<typeof faultsSchema>;
+
+/** Uses up one unit of a counter; true when there was one. */
+function take<K extends string>(counters: Partial<Record<K, number>> | undefined, key: K): boolean {
+  if (!counters?.[key]) return false;
+  counters[key] -= 1;
+  return true;
 }
 
-// mulberry32: tiny, fast, good enough to spread 503s reproducibly (the
-// reliability suite shuffles deliveries with it too).
+/** mulberry32: tiny, fast, good enough to spread 503s reproducibly (the reliability suite shuffles deliveries with it too). */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -94,42 +64,44 @@ export class FaultInjector {
   #faults: SandboxFaults = {};
   #random: () => number = Math.random;
 
-  /** Replaces the active faults (validated). */
+  /**
+   * Replaces the active faults; returns them as active now.
+   * @throws {SiglumeValidationError} naming the field, e.g. `rate_limit.count`.
+   */
   set(input: unknown): SandboxFaults {
-    const faults = parseFaults(input);
-    this.#faults = faults;
-    this.#random = faults.seed === undefined ? Math.random : mulberry32(faults.seed);
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new SiglumeValidationError('faults', 'Invalid faults: must be an object');
+    const known = Object.keys(faultsSchema.shape);
+    const unknown = Object.keys(input).find((key) => !known.includes(key));
+    if (unknown !== undefined) throw new SiglumeValidationError(unknown, `Invalid ${unknown}: unknown fault (use ${known.join(', ')})`);
+    this.#faults = parseInput(faultsSchema, input);
+    this.#random = this.#faults.seed === undefined ? Math.random : mulberry32(this.#faults.seed);
     return this.current();
   }
 
   /** Removes every fault. */
-  reset(): void {
-    this.#faults = {};
-    this.#random = Math.random;
+  reset(): void { this.set({}); }
+
+  /** The active faults, with counters as they stand now (a copy). */
+  current(): SandboxFaults { return structuredClone(this.#faults); }
+
+  /** The fault for the next API request before it is handled (using up counters). */
+  before(): { kind: 'drop' } | { kind: 'rate_limit'; retry_after_seconds: number; latency_ms: number } | { kind: 'unavailable' | 'pass'; latency_ms: number } {
+    const f = this.#faults;
+    const latency_ms = f.latency_ms ?? 0;
+    if (take(f, 'drop_connections')) return { kind: 'drop' };
+    if (take(f.rate_limit, 'count')) return { kind: 'rate_limit', retry_after_seconds: f.rate_limit!.retry_after_seconds, latency_ms };
+    return { kind: f.error_503_rate && this.#random() < f.error_503_rate ? 'unavailable' : 'pass', latency_ms };
   }
 
-  /** The active faults, with counters as they stand now. */
-  current(): SandboxFaults {
+  /** What happens to the answer of a handled API request (only POSTs are affected). */
+  after(method: string): { kind: 'drop' | 'pass' } | { kind: 'delay'; delay_ms: number } {
     const f = this.#faults;
-    return {
-      ...f,
-      ...(f.rateLimit ? { rateLimit: { ...f.rateLimit } } : {}),
-    };
+    if (method !== 'POST') return { kind: 'pass' };
+    if (take(f, 'drop_after_commit')) return { kind: 'drop' };
+    if (take(f.delay_after_commit, 'count')) return { kind: 'delay', delay_ms: f.delay_after_commit!.delay_ms };
+    return { kind: 'pass' };
   }
 
-  /** Decides the fate of the next API request (and uses up counters). */
-  next(): FaultDecision {
-    const f = this.#faults;
-    if (f.dropConnections && f.dropConnections > 0) {
-      f.dropConnections -= 1;
-      return { kind: 'drop' };
-    }
-    const latencyMs = f.latencyMs ?? 0;
-    if (f.rateLimit && f.rateLimit.count > 0) {
-      f.rateLimit.count -= 1;
-      return { kind: 'rate_limit', retryAfterSeconds: f.rateLimit.retryAfterSeconds, latencyMs };
-    }
-    if (f.error503Rate && this.#random() < f.error503Rate) return { kind: 'unavailable', latencyMs };
-    return { kind: 'pass', latencyMs };
-  }
+  /** True while webhook deliveries are to be lost. */
+  get dropsDeliveries(): boolean { return this.#faults.drop_webhook_deliveries === true; }
 }

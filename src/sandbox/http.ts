@@ -1,8 +1,38 @@
 /**
- * Low-level HTTP helpers: bounded body reading, JSON envelopes, HTML and
- * redirects. Every response carries `X-Request-Id`.
+ * Web-standard pieces of the sandbox app: the route shape, capped body
+ * reading, query helpers and the responses it sends (JSON envelopes, HTML
+ * pages, redirects).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { SandboxHttpError, invalidField } from './errors.js';
+
+/** `meta` of every envelope. */
+export interface ResponseMeta {
+  request_id: string;
+  trace_id: string;
+}
+
+/** hono environment of the sandbox app: the peer address the socket adapter reports (none in-process). */
+export type SandboxAppEnv = { Bindings: { remote_address?: string }; Variables: { meta: ResponseMeta; url: URL } };
+
+/** What a route handler gets: decoded path parameters, the query, the parsed JSON body (`{}` when none). */
+export interface RouteInput {
+  params: Record<string, string>;
+  query: URLSearchParams;
+  body: Record<string, unknown>;
+}
+
+/**
+ * One `/v1` or `/__sandbox` route: which bearer token it needs (`none`: control routes) and a handler
+ * returning the `data` of the success envelope (status 200 unless given). Handlers throw
+ * `SandboxHttpError` or `SiglumeValidationError` for 4xx answers.
+ */
+export interface Route {
+  method: 'GET' | 'POST';
+  path: string;
+  auth: 'merchant' | 'buyer' | 'none';
+  handler: (input: RouteInput) => { status?: number; data: unknown } | Promise<{ status?: number; data: unknown }>;
+}
 
 /** Largest accepted request body. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -11,117 +41,95 @@ export const MAX_BODY_BYTES = 64 * 1024;
 // 413 goes out, so the client sees the answer instead of a reset socket.
 const DRAIN_LIMIT_BYTES = 8 * 1024 * 1024;
 
-/** Outcome of reading a request body. */
-export type BodyResult = { kind: 'ok'; text: string } | { kind: 'too_large'; destroy: boolean } | { kind: 'aborted' };
-
-/** Reads the body, stopping at {@link MAX_BODY_BYTES}. */
-export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<BodyResult> {
-  // A client that gave up (e.g. during injected latency) before its body arrived.
-  if (req.destroyed && !req.complete) return Promise.resolve({ kind: 'aborted' });
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > DRAIN_LIMIT_BYTES) {
-    return Promise.resolve({ kind: 'too_large', destroy: true });
+/**
+ * The body as text, at most {@link MAX_BODY_BYTES}.
+ * @throws {SandboxHttpError} 413 `PAYLOAD_TOO_LARGE` (closing the connection past 8 MiB), 400 `REQUEST_ABORTED`.
+ */
+export async function readBody(req: Request): Promise<string> {
+  const tooLarge = (close: boolean) =>
+    new SandboxHttpError(413, 'PAYLOAD_TOO_LARGE', 'The request body is larger than 64 KiB.', { headers: close ? { Connection: 'close' } : {} });
+  const aborted = () => new SandboxHttpError(400, 'REQUEST_ABORTED', 'The request body was not received completely.');
+  const declared = req.headers.get('content-length');
+  if (Number(declared) > DRAIN_LIMIT_BYTES) throw tooLarge(true);
+  // A declared length within the cap bounds the body (HTTP framing), so read it whole; that is also the adapter's fast path.
+  if (declared !== null && Number(declared) <= MAX_BODY_BYTES) return req.text().catch(() => Promise.reject(aborted()));
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = req.body?.getReader();
+  try {
+    for (let chunk = await reader?.read(); chunk && !chunk.done; chunk = await reader!.read()) {
+      size += chunk.value.byteLength;
+      if (size > DRAIN_LIMIT_BYTES) throw tooLarge(true);
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk.value);
+    }
+  } catch (error) {
+    void reader?.cancel().catch(() => undefined);
+    throw error instanceof SandboxHttpError ? error : aborted();
   }
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    const finish = (result: BodyResult) => {
-      if (done) return;
-      done = true;
-      resolve(result);
-    };
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > DRAIN_LIMIT_BYTES) {
-        req.removeAllListeners('data');
-        req.pause();
-        finish({ kind: 'too_large', destroy: true });
-        return;
-      }
-      if (size <= limit) chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (size > limit) finish({ kind: 'too_large', destroy: false });
-      else finish({ kind: 'ok', text: Buffer.concat(chunks, size).toString('utf8') });
-    });
-    req.on('error', () => finish({ kind: 'aborted' }));
-    req.on('close', () => finish({ kind: 'aborted' }));
-  });
+  if (size > MAX_BODY_BYTES) throw tooLarge(false);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
-/** `meta` of every envelope. */
-export interface ResponseMeta {
-  request_id: string;
-  trace_id: string;
+/** Parses a JSON object body (`{}` when empty). */
+export function parseJsonObject(raw: string): Record<string, unknown> {
+  if (raw.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new SandboxHttpError(400, 'INVALID_JSON', 'The request body is not valid JSON.');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new SandboxHttpError(422, 'VALIDATION_ERROR', 'Invalid body: must be a JSON object', { field: 'body' });
+  }
+  return parsed as Record<string, unknown>;
 }
 
-const BASE_HEADERS = {
-  'Cache-Control': 'no-store',
-  'X-Content-Type-Options': 'nosniff',
-} as const;
+/** Query `limit`: a positive safe integer written in decimal digits (the clients' rule). */
+export const limitSchema = z
+  .string()
+  .refine((s) => /^[0-9]{1,16}$/.test(s) && Number.isSafeInteger(Number(s)) && Number(s) > 0, { error: 'must be a positive safe integer' })
+  .transform(Number);
 
-/** Sends a JSON body with the standard headers. */
-export function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  requestId: string,
-  headers: Record<string, string> = {},
-): void {
-  if (res.headersSent || res.destroyed) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    ...BASE_HEADERS,
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
-    'X-Request-Id': requestId,
-    ...headers,
-  });
-  res.end(text);
+/** The named query parameters as an object (absent ones omitted); a parameter given twice is rejected rather than guessed. */
+export function queryObject(query: URLSearchParams, names: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const values = query.getAll(name);
+    if (values.length > 1) throw invalidField(name, 'must be given at most once');
+    if (values.length === 1) out[name] = values[0]!;
+  }
+  return out;
 }
 
-/** Sends `{ data, meta }`. */
-export function sendData(res: ServerResponse, status: number, data: unknown, meta: ResponseMeta): void {
-  sendJson(res, status, { data, meta }, meta.request_id);
+/** The text of each response the app made, so the socket adapter can write it without reading a stream back. */
+export const responseText = new WeakMap<Response, string>();
+
+function respond(status: number, text: string | null, headers: Record<string, string>): Response {
+  const res = new Response(text, { status, headers });
+  if (text !== null) responseText.set(res, text);
+  return res;
 }
 
-/** Sends `{ error: { code, message, field? }, meta }`. */
-export function sendError(
-  res: ServerResponse,
-  status: number,
-  code: string,
-  message: string,
-  meta: ResponseMeta,
-  options: { field?: string; headers?: Record<string, string> } = {},
-): void {
-  const error: Record<string, string> = { code, message };
-  if (options.field) error.field = options.field;
-  sendJson(res, status, { error, meta }, meta.request_id, options.headers);
-}
+/** A JSON response. */
+export const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
+  respond(status, JSON.stringify(body), { 'Content-Type': 'application/json; charset=utf-8', ...headers });
 
-// The hosted page loads nothing from elsewhere; forms post back to the sandbox,
-// which redirects to the shop (so no form-action restriction: Chrome applies it to redirects).
-const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; frame-ancestors 'none'";
+/** The error envelope `{ error: { code, message, field? }, meta }`. */
+export const errorBody = (meta: ResponseMeta, code: string, message: string, field?: string) => ({ error: field ? { code, message, field } : { code, message }, meta });
 
-/** Sends an HTML page. */
-export function sendHtml(res: ServerResponse, status: number, html: string, requestId: string): void {
-  if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, {
-    ...BASE_HEADERS,
-    'Content-Type': 'text/html; charset=utf-8',
-    'Content-Length': Buffer.byteLength(html),
-    'Content-Security-Policy': PAGE_CSP,
-    'Referrer-Policy': 'no-referrer',
-    'X-Frame-Options': 'DENY',
-    'X-Request-Id': requestId,
-  });
-  res.end(html);
-}
+// The hosted page loads nothing from elsewhere; forms post back to the sandbox, which redirects to
+// the shop (so no form-action restriction: Chrome applies it to redirects). `same-origin` referrers
+// make the browser send the page's real Origin on its own form posts (`no-referrer` would send "null").
+const PAGE_HEADERS = {
+  'Content-Type': 'text/html; charset=utf-8',
+  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; frame-ancestors 'none'",
+  'Referrer-Policy': 'same-origin',
+  'X-Frame-Options': 'DENY',
+};
 
-/** Sends a 303 See Other to `location`. */
-export function sendRedirect(res: ServerResponse, location: string, requestId: string): void {
-  if (res.headersSent || res.destroyed) return;
-  res.writeHead(303, { ...BASE_HEADERS, Location: location, 'Content-Length': 0, 'X-Request-Id': requestId });
-  res.end();
-}
+/** An HTML page. */
+export const html = (status: number, page: string, headers: Record<string, string> = {}): Response => respond(status, page, { ...PAGE_HEADERS, ...headers });
+
+/** A 303 See Other to `location`. */
+export const redirect = (location: string): Response => respond(303, null, { Location: location });

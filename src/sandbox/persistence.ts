@@ -4,50 +4,33 @@
  * intact. A file that exists but cannot be used is an error naming the file,
  * never a silent reset: it may hold the only copy of a merchant's secrets.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { SandboxStateFileError } from './errors.js';
 import { isSandboxScenario } from './scenarios.js';
-import { SANDBOX_STATE_VERSION, type SandboxStateData } from './types.js';
-
-const RECORD_MAPS = [
-  'merchants',
-  'billing_mandates',
-  'subscriptions',
-  'checkout_sessions',
-  'requirements',
-  'receipts',
-  'events',
-  'deliveries',
-  'usage_events',
-  'settlement_batches',
-] as const;
+import { RECORD_MAPS, SANDBOX_STATE_VERSION, type SandboxState } from './store.js';
 
 const SEED_STRINGS = ['merchant', 'origin', 'webhook_url', 'webhook_secret', 'subscription_id', 'created_at'] as const;
+const RESTORE = 'Restore it from a backup, or delete it to start from a freshly seeded sandbox.';
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** Returns what is wrong with the parsed file, or null when it is usable. */
+/** What is wrong with the parsed file, or null when it is usable. */
 function problemWith(value: unknown): string | null {
   if (!isObject(value)) return 'the top level is not a JSON object';
-  if (value.version !== SANDBOX_STATE_VERSION) {
-    return `"version" is ${JSON.stringify(value.version ?? null)}, expected ${SANDBOX_STATE_VERSION}`;
-  }
-  if (!isObject(value.seed)) return '"seed" is missing or not an object';
-  for (const key of SEED_STRINGS) {
-    if (typeof value.seed[key] !== 'string' || value.seed[key] === '') return `"seed.${key}" is missing or not a string`;
-  }
+  if (value.version !== SANDBOX_STATE_VERSION) return `"version" is ${JSON.stringify(value.version ?? null)}, expected ${SANDBOX_STATE_VERSION}`;
+  const seed = value.seed;
+  if (!isObject(seed)) return '"seed" is missing or not an object';
+  const badSeed = SEED_STRINGS.find((key) => typeof seed[key] !== 'string' || seed[key] === '');
+  if (badSeed) return `"seed.${badSeed}" is missing or not a string`;
   if (!isSandboxScenario(value.scenario)) return '"scenario" is not a known scenario name';
   if (typeof value.hosted_checkout_routes !== 'boolean') return '"hosted_checkout_routes" is not a boolean';
   for (const key of RECORD_MAPS) {
     const map = value[key];
     if (!isObject(map)) return `"${key}" is missing or not an object`;
-    for (const [id, record] of Object.entries(map)) {
-      if (!isObject(record)) return `"${key}.${id}" is not an object`;
-    }
+    const bad = Object.keys(map).find((id) => !isObject(map[id]));
+    if (bad !== undefined) return `"${key}.${bad}" is not an object`;
   }
   return null;
 }
@@ -56,46 +39,29 @@ function problemWith(value: unknown): string | null {
  * Reads the state file. Returns null when it does not exist yet.
  * @throws {SandboxStateFileError} when it exists but cannot be read or is not a sandbox state.
  */
-export async function loadStateFile(file: string): Promise<SandboxStateData | null> {
+export async function loadStateFile(file: string): Promise<SandboxState | null> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
-    throw new SandboxStateFileError(
-      file,
-      `Cannot read the sandbox state file ${file} (${code ?? 'read error'}). Check the path and its permissions.`,
-      { cause: error },
-    );
+    throw new SandboxStateFileError(file, `Cannot read the sandbox state file ${file} (${code ?? 'read error'}). Check the path and its permissions.`, { cause: error });
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
     // The parser's message quotes the file's text, which holds secrets: say only where it is.
-    throw new SandboxStateFileError(
-      file,
-      `The sandbox state file ${file} is not valid JSON (corrupt or truncated). ` +
-        'Restore it from a backup, or delete it to start from a freshly seeded sandbox.',
-    );
+    throw new SandboxStateFileError(file, `The sandbox state file ${file} is not valid JSON (corrupt or truncated). ${RESTORE}`);
   }
   const problem = problemWith(parsed);
-  if (problem) {
-    throw new SandboxStateFileError(
-      file,
-      `The sandbox state file ${file} is not a usable sandbox state: ${problem}. ` +
-        'Restore it from a backup, or delete it to start from a freshly seeded sandbox.',
-    );
-  }
-  return parsed as SandboxStateData;
+  if (problem) throw new SandboxStateFileError(file, `The sandbox state file ${file} is not a usable sandbox state: ${problem}. ${RESTORE}`);
+  return parsed as SandboxState;
 }
 
-/**
- * Writes the state atomically: temp file next to the target, fsync, rename.
- * @throws {SandboxStateFileError} when the directory is not writable.
- */
-export async function writeStateFile(file: string, data: SandboxStateData): Promise<void> {
+/** Writes the state atomically: temp file (mode 0600) next to the target, fsync, rename. */
+async function writeStateFile(file: string, data: SandboxState): Promise<void> {
   const dir = dirname(file);
   const temp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {
@@ -111,72 +77,52 @@ export async function writeStateFile(file: string, data: SandboxStateData): Prom
   } catch (error) {
     await rm(temp, { force: true }).catch(() => undefined);
     const code = (error as NodeJS.ErrnoException).code;
-    throw new SandboxStateFileError(file, `Cannot write the sandbox state file ${file} (${code ?? 'write error'}).`, {
-      cause: error,
-    });
+    throw new SandboxStateFileError(file, `Cannot write the sandbox state file ${file} (${code ?? 'write error'}).`, { cause: error });
   }
 }
 
 /**
- * Coalesces bursts of changes into one write at a time. `flush()` resolves
- * once everything changed so far is on disk.
+ * Coalesces bursts of changes into one write at a time (20 ms after the first
+ * change). `flush()` writes what is pending now; the last write error is kept
+ * in `error` and handed to `onError`.
  */
 export class StateFileWriter {
-  readonly #file: string;
-  readonly #snapshot: () => SandboxStateData;
-  readonly #delayMs: number;
-  readonly #onError: (error: SandboxStateFileError) => void;
+  error: SandboxStateFileError | null = null;
   #timer: NodeJS.Timeout | null = null;
   #dirty = false;
   #writing: Promise<void> | null = null;
 
   constructor(
-    file: string,
-    snapshot: () => SandboxStateData,
-    onError: (error: SandboxStateFileError) => void,
-    delayMs = 20,
-  ) {
-    this.#file = file;
-    this.#snapshot = snapshot;
-    this.#onError = onError;
-    this.#delayMs = delayMs;
-  }
+    readonly file: string,
+    private readonly snapshot: () => SandboxState,
+    private readonly onError: (error: SandboxStateFileError) => void,
+  ) {}
 
   /** Marks the state changed; a write follows shortly. */
   schedule(): void {
     this.#dirty = true;
     if (this.#timer || this.#writing) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      void this.#drain();
-    }, this.#delayMs);
-    this.#timer.unref();
+    this.#timer = setTimeout(() => void this.#drain(), 20).unref();
   }
 
-  async #drain(): Promise<void> {
-    if (this.#writing) return this.#writing;
-    this.#writing = (async () => {
-      while (this.#dirty) {
+  #drain(): Promise<void> {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#writing ??= (async () => {
+      for (; this.#dirty; ) {
         this.#dirty = false;
-        try {
-          await writeStateFile(this.#file, this.#snapshot());
-        } catch (error) {
-          this.#onError(error as SandboxStateFileError);
-        }
+        await writeStateFile(this.file, this.snapshot()).catch((error: SandboxStateFileError) => this.onError((this.error = error)));
       }
     })().finally(() => {
       this.#writing = null;
+      if (this.#dirty) this.schedule(); // changed while the last write was finishing
     });
     return this.#writing;
   }
 
   /** Writes any pending change now and waits for it. */
   async flush(): Promise<void> {
-    if (this.#timer) {
-      clearTimeout(this.#timer);
-      this.#timer = null;
-    }
-    if (this.#writing) await this.#writing;
+    await this.#writing;
     if (this.#dirty) await this.#drain();
   }
 }

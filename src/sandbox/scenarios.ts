@@ -4,29 +4,16 @@
  * subscription so that one readiness check (CONTRACT section 10) fails, and
  * nothing else changes. Objects created through the API are never touched.
  */
-import { DEFAULT_WEBHOOK_EVENT_TYPES, DIRECT_PAYMENT_CONFIRMED_EVENT, DIRECT_PAYMENT_SPENT_EVENT } from '../core/constants.js';
-import { newChallengeSecret, newId, newWebhookSigningSecret } from './ids.js';
-import {
-  SANDBOX_STATE_VERSION,
-  type SandboxMerchant,
-  type SandboxSeed,
-  type SandboxStateData,
-  type SandboxWebhookSubscription,
-} from './types.js';
+import { DIRECT_PAYMENT_CONFIRMED_EVENT, DIRECT_PAYMENT_SPENT_EVENT } from '../core/constants.js';
+import { newId, newWebhookSigningSecret } from './ids.js';
+import { newMandate, newMerchant, newSubscription } from './records.js';
+import { RECORD_MAPS, SANDBOX_STATE_VERSION, type SandboxSeed, type SandboxState } from './store.js';
+import type { SandboxMerchant, SandboxWebhookSubscription } from './types.js';
 
 /** Every scenario name, in documentation order. */
 export const SANDBOX_SCENARIOS = Object.freeze([
-  'ready',
-  'no_merchant',
-  'no_mandate',
-  'billing_inactive',
-  'merchant_suspended',
-  'no_subscription',
-  'subscription_other_url',
-  'subscription_missing_confirmed',
-  'secret_hint_mismatch',
-  'hosted_checkout_disabled_409',
-  'hosted_checkout_disabled_404',
+  'ready', 'no_merchant', 'no_mandate', 'billing_inactive', 'merchant_suspended', 'no_subscription', 'subscription_other_url',
+  'subscription_missing_confirmed', 'secret_hint_mismatch', 'hosted_checkout_disabled_409', 'hosted_checkout_disabled_404',
 ] as const);
 
 /** A scenario name. */
@@ -37,164 +24,79 @@ export function isSandboxScenario(value: unknown): value is SandboxScenario {
   return typeof value === 'string' && (SANDBOX_SCENARIOS as readonly string[]).includes(value);
 }
 
+type Breaker = (m: SandboxMerchant, sub: SandboxWebhookSubscription, data: SandboxState) => void;
+
+/** What each scenario breaks, starting from the ready baseline. */
+const BREAK: Record<SandboxScenario, Breaker> = {
+  ready: () => undefined,
+  no_merchant: () => undefined, // applied below: the merchant is hidden
+  // Billing itself stays active so only the mandate check fails.
+  no_mandate: (m) => void (m.billing_mandate_id = null),
+  billing_inactive: (m) => void (m.billing_status = 'inactive'),
+  merchant_suspended: (m) => void (m.status = 'suspended'),
+  no_subscription: () => undefined, // applied below: the subscription is removed
+  subscription_other_url: (_m, sub, data) => void (sub.callback_url = new URL('/webhooks/siglume-old-endpoint', data.seed.webhook_url).toString()),
+  subscription_missing_confirmed: (_m, sub) => {
+    sub.event_types = sub.event_types.filter((t) => t !== DIRECT_PAYMENT_CONFIRMED_EVENT);
+    if (sub.event_types.length === 0) sub.event_types = [DIRECT_PAYMENT_SPENT_EVENT];
+  },
+  // As after a rotation in Siglume that never reached the shop's env: the
+  // subscription signs with a secret the shop does not have.
+  secret_hint_mismatch: (_m, sub) => void (sub.signing_secret = newWebhookSigningSecret()),
+  hosted_checkout_disabled_409: (m) => void (m.hosted_checkout_enabled = false),
+  hosted_checkout_disabled_404: (m, _sub, data) => {
+    m.hosted_checkout_enabled = false;
+    data.hosted_checkout_routes = false;
+  },
+};
+
 /** Options the seed is built from. */
-export interface SeedInput {
-  merchant: string;
-  origin: string;
-  webhookUrl: string;
-  webhookSecret: string;
-}
+export type SeedInput = Pick<SandboxSeed, 'merchant' | 'origin' | 'webhook_url' | 'webhook_secret'>;
 
-function displayName(merchant: string): string {
-  return merchant
-    .split(/[_-]+/)
-    .filter(Boolean)
-    .map((w) => w[0]!.toUpperCase() + w.slice(1))
-    .join(' ');
-}
-
-/** A fresh state holding the seeded, ready merchant and its subscription. */
-export function createSeededState(input: SeedInput, nowIso: string): SandboxStateData {
-  const seed: SandboxSeed = {
-    merchant: input.merchant,
-    origin: input.origin,
-    webhook_url: input.webhookUrl,
-    webhook_secret: input.webhookSecret,
-    subscription_id: newId('whsub'),
-    created_at: nowIso,
-  };
-  const data: SandboxStateData = {
+/** A fresh state holding the seeded merchant and its subscription, in `scenario`. */
+export function createSeededState({ merchant, origin, webhook_url, webhook_secret }: SeedInput, scenario: SandboxScenario, now: string): SandboxState {
+  const data: SandboxState = {
     version: SANDBOX_STATE_VERSION,
-    seed,
+    seed: { merchant, origin, webhook_url, webhook_secret, subscription_id: newId('whsub'), created_at: now },
     scenario: 'ready',
     hosted_checkout_routes: true,
-    merchants: {},
-    billing_mandates: {},
-    subscriptions: {},
-    checkout_sessions: {},
-    requirements: {},
-    receipts: {},
-    events: {},
-    deliveries: {},
-    usage_events: {},
-    settlement_batches: {},
+    ...(Object.fromEntries(RECORD_MAPS.map((key) => [key, {}])) as Omit<SandboxState, 'version' | 'seed' | 'scenario' | 'hosted_checkout_routes'>),
   };
-  applyScenario(data, 'ready', nowIso);
+  applyScenario(data, scenario, now);
   return data;
 }
 
-function readyMerchant(data: SandboxStateData, previous: SandboxMerchant | undefined, nowIso: string): SandboxMerchant {
-  const { seed } = data;
-  let mandateId = previous?.billing_mandate_id ?? null;
-  if (!mandateId || !data.billing_mandates[mandateId]) {
-    mandateId = newId('mandate');
-    data.billing_mandates[mandateId] = {
-      billing_mandate_id: mandateId,
-      merchant: seed.merchant,
-      currency: 'JPY',
-      token_symbol: 'JPYC',
-      max_amount_minor: null,
-      status: 'active',
-      created_at: nowIso,
-    };
-  }
-  return {
-    merchant: seed.merchant,
-    display_name: displayName(seed.merchant),
-    status: 'active',
-    billing_status: 'active',
-    billing_mandate_id: mandateId,
-    billing_plan: 'launch',
-    billing_currency: 'JPY',
-    billing_mandate_cap_minor: null,
-    max_amount_minor: null,
-    allowed_currencies: { JPY: 'JPYC', USD: 'USDC' },
-    checkout_allowed_origins: [seed.origin],
-    webhook_callback_url: seed.webhook_url,
-    hosted_checkout_enabled: true,
-    listing_id: previous?.listing_id ?? newId('lst'),
-    // Kept across scenario switches so challenges issued earlier still verify.
-    challenge_secret: previous?.challenge_secret ?? newChallengeSecret(),
-    challenge_secret_rotated_at: previous?.challenge_secret_rotated_at ?? nowIso,
-    created_at: previous?.created_at ?? nowIso,
-    updated_at: nowIso,
-  };
-}
-
-function readySubscription(data: SandboxStateData, previous: SandboxWebhookSubscription | undefined, nowIso: string) {
-  const { seed } = data;
-  const sub: SandboxWebhookSubscription = {
-    id: seed.subscription_id,
-    callback_url: seed.webhook_url,
-    status: 'active',
-    event_types: [...DEFAULT_WEBHOOK_EVENT_TYPES],
-    description: `${seed.merchant} Direct Request Payment`,
-    metadata: { merchant: seed.merchant, source: 'sandbox_seed' },
-    signing_secret: seed.webhook_secret,
-    created_at: previous?.created_at ?? nowIso,
-    updated_at: nowIso,
-  };
-  return sub;
-}
+const words = (key: string) => key.split(/[_-]+/).filter(Boolean).map((w) => w[0]!.toUpperCase() + w.slice(1)).join(' ');
 
 /**
  * Puts the seeded merchant and subscription into `scenario`: first back to
  * the ready baseline (keeping ids, secrets and creation times), then breaks
  * exactly one thing.
  */
-export function applyScenario(data: SandboxStateData, scenario: SandboxScenario, nowIso: string): void {
+export function applyScenario(data: SandboxState, scenario: SandboxScenario, now: string): void {
   const { seed } = data;
-  const previousMerchant = data.merchants[seed.merchant] ?? data.hidden_merchant ?? undefined;
-  const previousSub = data.subscriptions[seed.subscription_id];
-  const merchant = readyMerchant(data, previousMerchant, nowIso);
-  const sub = readySubscription(data, previousSub, nowIso);
+  const prev = data.merchants[seed.merchant] ?? data.hidden_merchant ?? undefined;
+  let mandateId = prev?.billing_mandate_id;
+  if (!mandateId || !data.billing_mandates[mandateId]) {
+    const mandate = newMandate(seed.merchant, 'JPY', null, now);
+    data.billing_mandates[(mandateId = mandate.billing_mandate_id)] = mandate;
+  }
+  const merchant = newMerchant(seed.merchant, now, {
+    display_name: words(seed.merchant), billing_status: 'active', billing_mandate_id: mandateId, allowed_currencies: { JPY: 'JPYC', USD: 'USDC' },
+    checkout_allowed_origins: [seed.origin], webhook_callback_url: seed.webhook_url,
+    // Kept across scenario switches so challenges issued earlier still verify.
+    ...(prev && { listing_id: prev.listing_id, challenge_secret: prev.challenge_secret, challenge_secret_rotated_at: prev.challenge_secret_rotated_at, created_at: prev.created_at }),
+  });
+  const sub = newSubscription(seed.webhook_url, now, {
+    id: seed.subscription_id, description: `${seed.merchant} Direct Request Payment`, metadata: { merchant: seed.merchant, source: 'sandbox_seed' },
+    signing_secret: seed.webhook_secret, created_at: data.subscriptions[seed.subscription_id]?.created_at ?? now,
+  });
   data.hosted_checkout_routes = true;
+  BREAK[scenario](merchant, sub, data);
 
-  switch (scenario) {
-    case 'ready':
-      break;
-    case 'no_merchant':
-      break;
-    case 'no_mandate':
-      // Billing itself stays active so only the mandate check fails.
-      merchant.billing_mandate_id = null;
-      break;
-    case 'billing_inactive':
-      merchant.billing_status = 'inactive';
-      break;
-    case 'merchant_suspended':
-      merchant.status = 'suspended';
-      break;
-    case 'no_subscription':
-      break;
-    case 'subscription_other_url':
-      sub.callback_url = new URL('/webhooks/siglume-old-endpoint', seed.webhook_url).toString();
-      break;
-    case 'subscription_missing_confirmed':
-      sub.event_types = sub.event_types.filter((t) => t !== DIRECT_PAYMENT_CONFIRMED_EVENT);
-      if (sub.event_types.length === 0) sub.event_types = [DIRECT_PAYMENT_SPENT_EVENT];
-      break;
-    case 'secret_hint_mismatch':
-      // As after a rotation in Siglume that never reached the shop's env: the
-      // subscription signs with a secret the shop does not have.
-      sub.signing_secret = newWebhookSigningSecret();
-      break;
-    case 'hosted_checkout_disabled_409':
-      merchant.hosted_checkout_enabled = false;
-      break;
-    case 'hosted_checkout_disabled_404':
-      merchant.hosted_checkout_enabled = false;
-      data.hosted_checkout_routes = false;
-      break;
-  }
-
-  if (scenario === 'no_merchant') {
-    delete data.merchants[seed.merchant];
-    data.hidden_merchant = merchant;
-  } else {
-    data.merchants[seed.merchant] = merchant;
-    data.hidden_merchant = null;
-  }
+  if (scenario === 'no_merchant') delete data.merchants[seed.merchant];
+  else data.merchants[seed.merchant] = merchant;
+  data.hidden_merchant = scenario === 'no_merchant' ? merchant : null;
   if (scenario === 'no_subscription') delete data.subscriptions[seed.subscription_id];
   else data.subscriptions[seed.subscription_id] = sub;
   data.scenario = scenario;

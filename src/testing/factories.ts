@@ -2,7 +2,7 @@
  * Signed test webhook events, one per classifier kind, for merchants' own
  * handler tests. Each factory returns the raw body, a valid
  * `Siglume-Signature` header for exactly that body, and the parsed event, so
- * a test can post `rawBody` with `header` to its handler and assert on what
+ * a test can post `raw_body` with `header` to its handler and assert on what
  * the handler did.
  *
  * Amounts, bands, cadences and fees come from core/pricing, so an event
@@ -82,10 +82,10 @@ export interface TestWebhookEventOptions {
 /** A signed test delivery. */
 export interface TestWebhookEvent {
   /** The request body to send: `JSON.stringify(event)`. */
-  rawBody: string;
-  /** `Siglume-Signature` header value signing exactly `rawBody`. */
+  raw_body: string;
+  /** `Siglume-Signature` header value signing exactly `raw_body`. */
   header: string;
-  /** The event `rawBody` encodes. */
+  /** The event `raw_body` encodes. */
   event: DirectRequestPaymentWebhookEvent;
 }
 
@@ -228,11 +228,11 @@ function withoutUndefined(data: Record<string, unknown>): Record<string, unknown
  * @example
  * import { createTestWebhookEvent, TEST_WEBHOOK_SECRET } from '@siglume/direct-request-payment/testing';
  *
- * const { rawBody, header } = await createTestWebhookEvent('standard_settled', { amount_minor: 9800 });
+ * const { raw_body, header } = await createTestWebhookEvent('standard_settled', { amount_minor: 9800 });
  * const res = await fetch('http://127.0.0.1:3000/webhooks/siglume', {
  *   method: 'POST',
  *   headers: { 'content-type': 'application/json', 'siglume-signature': header },
- *   body: rawBody,
+ *   body: raw_body,
  * });
  */
 export async function createTestWebhookEvent(
@@ -260,7 +260,7 @@ export async function createTestWebhookEvent(
   };
   const rawBody = JSON.stringify(event);
   const header = await buildWebhookSignatureHeader(opts.secret ?? TEST_WEBHOOK_SECRET, rawBody, { timestamp });
-  return { rawBody, header, event };
+  return { raw_body: rawBody, header, event };
 }
 
 /** A signed Standard payment that settled on-chain. See {@link createTestWebhookEvent}. */

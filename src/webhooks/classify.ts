@@ -79,7 +79,7 @@ export interface DirectPaymentStandardSettled<E = DirectRequestPaymentWebhookEve
 /**
  * A Micro / Nano payment accepted into a settlement batch. No money has moved
  * on-chain yet; fulfil only if the integration explicitly opted into Micro /
- * Nano (see {@link directPaymentFulfillmentAction}).
+ * Nano (`decideOrderPayment` in `@siglume/direct-request-payment/orders`).
  */
 export interface DirectPaymentMeteredUsageAccepted<E = DirectRequestPaymentWebhookEvent> extends ClassificationBase<E> {
   kind: 'metered_usage_accepted';

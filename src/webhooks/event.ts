@@ -10,9 +10,9 @@
 import { SiglumeWebhookPayloadError } from '../core/errors.js';
 import {
   verifyWebhookSignature,
-  type VerifyWebhookOptions,
+  type WebhookVerifyOptions,
   type WebhookRawBody,
-  type WebhookVerification,
+  type WebhookSignatureVerification,
 } from './signature.js';
 
 /** A webhook event envelope. Fields beyond these are kept as sent. */
@@ -31,9 +31,9 @@ export interface DirectRequestPaymentWebhookEvent {
 }
 
 /** Result of {@link verifyDirectRequestPaymentWebhook}. */
-export interface VerifiedDirectRequestPaymentWebhook {
+export interface DirectRequestPaymentVerifiedWebhook {
   event: DirectRequestPaymentWebhookEvent;
-  verification: WebhookVerification;
+  verification: WebhookSignatureVerification;
 }
 
 // Shared: constructing a TextDecoder per delivery is measurable on the hot path.
@@ -132,8 +132,8 @@ export async function verifyDirectRequestPaymentWebhook(
   secret: string | readonly string[],
   rawBody: WebhookRawBody,
   header: string | null | undefined,
-  opts?: VerifyWebhookOptions,
-): Promise<VerifiedDirectRequestPaymentWebhook> {
+  opts?: WebhookVerifyOptions,
+): Promise<DirectRequestPaymentVerifiedWebhook> {
   const verification = await verifyWebhookSignature(secret, rawBody, header, opts);
   const event = parseDirectRequestPaymentWebhookEvent(rawBody);
   return { event, verification };

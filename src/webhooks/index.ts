@@ -1,6 +1,6 @@
 /**
  * `@siglume/direct-request-payment/webhooks`: only what a webhook route needs
- * (verify, parse, classify, decide) and the errors it throws. Loading it pulls
+ * (verify, parse, classify) and the errors it throws. Loading it pulls
  * no client, no schema and no zod, so a serverless function that only
  * receives webhooks pays for nothing else on a cold start. The same names are
  * exported by the package root, as the same objects (`instanceof` holds
@@ -33,15 +33,15 @@ export {
 } from './signature.js';
 export type {
   WebhookRawBody,
-  VerifyWebhookOptions,
-  WebhookVerification,
+  WebhookVerifyOptions,
+  WebhookSignatureVerification,
   WebhookSignatureErrorCode,
-  ParsedWebhookSignatureHeader,
+  WebhookSignatureHeaderParts,
 } from './signature.js';
 export { parseDirectRequestPaymentWebhookEvent, verifyDirectRequestPaymentWebhook } from './event.js';
-export type { DirectRequestPaymentWebhookEvent, VerifiedDirectRequestPaymentWebhook } from './event.js';
+export type { DirectRequestPaymentWebhookEvent, DirectRequestPaymentVerifiedWebhook } from './event.js';
 export { verifyDirectRequestPaymentWebhookRequest } from './request.js';
-export type { VerifyWebhookRequestOptions } from './request.js';
+export type { WebhookRequestVerifyOptions } from './request.js';
 export { classifyDirectPaymentConfirmation, DIRECT_PAYMENT_UNKNOWN_REASONS } from './classify.js';
 export type {
   DirectPaymentConfirmationInput,
@@ -55,9 +55,3 @@ export type {
   DirectPaymentConfirmationClassification,
   DirectPaymentConfirmationKind,
 } from './classify.js';
-export { directPaymentFulfillmentAction, METERED_INTEGRATION_REQUIRED } from './fulfillment.js';
-export type {
-  DirectPaymentReviewCode,
-  DirectPaymentFulfillmentAction,
-  DirectPaymentFulfillmentOptions,
-} from './fulfillment.js';

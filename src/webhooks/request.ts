@@ -11,11 +11,11 @@
 import { DEFAULT_MAX_WEBHOOK_BODY_BYTES, WEBHOOK_SIGNATURE_HEADER } from '../core/constants.js';
 import { SiglumeValidationError, SiglumeWebhookPayloadError, SiglumeWebhookSignatureError } from '../core/errors.js';
 import { normalizeSecrets } from '../internal/secrets.js';
-import { verifyDirectRequestPaymentWebhook, type VerifiedDirectRequestPaymentWebhook } from './event.js';
-import { checkWebhookSignatureHeader, type VerifyWebhookOptions } from './signature.js';
+import { verifyDirectRequestPaymentWebhook, type DirectRequestPaymentVerifiedWebhook } from './event.js';
+import { checkWebhookSignatureHeader, type WebhookVerifyOptions } from './signature.js';
 
 /** Options of {@link verifyDirectRequestPaymentWebhookRequest}. */
-export interface VerifyWebhookRequestOptions extends VerifyWebhookOptions {
+export interface WebhookRequestVerifyOptions extends WebhookVerifyOptions {
   /**
    * Largest body read, in bytes. A larger `Content-Length` is refused before
    * reading; a body without one is read only up to this size.
@@ -135,8 +135,8 @@ async function readCapped(req: RequestLike, max: number): Promise<Uint8Array> {
 export async function verifyDirectRequestPaymentWebhookRequest(
   request: Request,
   secret: string | readonly string[],
-  opts?: VerifyWebhookRequestOptions,
-): Promise<VerifiedDirectRequestPaymentWebhook> {
+  opts?: WebhookRequestVerifyOptions,
+): Promise<DirectRequestPaymentVerifiedWebhook> {
   const secrets = normalizeSecrets(secret);
   const req = request as unknown as RequestLike | null | undefined;
   if (!req || typeof req.headers?.get !== 'function' || typeof req.arrayBuffer !== 'function') {

@@ -17,7 +17,7 @@ import { assertSecret, normalizeSecrets } from '../internal/secrets.js';
 export type WebhookRawBody = string | Uint8Array | ArrayBuffer;
 
 /** Options of {@link verifyWebhookSignature}. */
-export interface VerifyWebhookOptions {
+export interface WebhookVerifyOptions {
   /**
    * Largest accepted difference, in seconds, between the header's `t=` and
    * `now`, in either direction (old deliveries and clocks running ahead).
@@ -32,7 +32,7 @@ export interface VerifyWebhookOptions {
 }
 
 /** What a successful verification found. */
-export interface WebhookVerification {
+export interface WebhookSignatureVerification {
   /** The header's `t=`, in unix seconds. */
   timestamp: number;
   /** The `v1=` value that matched. */
@@ -50,7 +50,7 @@ export type WebhookSignatureErrorCode =
   | 'WEBHOOK_SIGNATURE_MISMATCH';
 
 /** A parsed `Siglume-Signature` header. */
-export interface ParsedWebhookSignatureHeader {
+export interface WebhookSignatureHeaderParts {
   /** `t=`, unix seconds. */
   timestamp: number;
   /** `t=` exactly as sent; this text, not a re-formatted number, is what was signed. */
@@ -91,7 +91,7 @@ function isDigits(s: string): boolean {
  * parseWebhookSignatureHeader('t=1800000000, v1=ab12..., v1=cd34...');
  * // { timestamp: 1800000000, timestamp_text: '1800000000', signatures: ['ab12...', 'cd34...'] }
  */
-export function parseWebhookSignatureHeader(header: string | null | undefined): ParsedWebhookSignatureHeader {
+export function parseWebhookSignatureHeader(header: string | null | undefined): WebhookSignatureHeaderParts {
   if (header === undefined || header === null || header === '') {
     throw signatureError(
       'WEBHOOK_SIGNATURE_MISSING',
@@ -211,8 +211,8 @@ export async function buildWebhookSignatureHeader(
  */
 export function checkWebhookSignatureHeader(
   header: string | null | undefined,
-  opts: VerifyWebhookOptions | undefined,
-): ParsedWebhookSignatureHeader {
+  opts: WebhookVerifyOptions | undefined,
+): WebhookSignatureHeaderParts {
   const tolerance = toleranceOf(opts?.tolerance_seconds);
   const now = nowSeconds(opts?.now);
   const parsed = parseWebhookSignatureHeader(header);
@@ -251,8 +251,8 @@ export async function verifyWebhookSignature(
   secret: string | readonly string[],
   rawBody: WebhookRawBody,
   header: string | null | undefined,
-  opts?: VerifyWebhookOptions,
-): Promise<WebhookVerification> {
+  opts?: WebhookVerifyOptions,
+): Promise<WebhookSignatureVerification> {
   const secrets = normalizeSecrets(secret);
   const body = rawBodyPart(rawBody);
   // Checked before the HMAC: a malformed header or a stale or far-future delivery costs no hashing.

@@ -88,7 +88,8 @@ describe('bin/siglume-sdrp.mjs', () => {
       const run = await runBin(['init', 'express', '--target', 'app', '--json'], { cwd });
       expect(run.code).toBe(0);
       const result = JSON.parse(run.stdout) as { files: Array<{ path: string }> };
-      const expected = readdirSync(join(REPO_ROOT, 'templates/express')).sort();
+      const schema = readdirSync(join(REPO_ROOT, 'templates/schema/postgres')).map((f) => f.replace(/\.sql$/, '.postgres.sql'));
+      const expected = [...readdirSync(join(REPO_ROOT, 'templates/express')), ...schema].sort();
       expect(result.files.map((f) => f.path).sort()).toEqual(expected);
       expect(readdirSync(join(cwd, 'app')).sort()).toEqual(expected);
     });

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { emptyDir, REPO_ROOT, runCli } from './support.js';
 
 const TEMPLATE_DIR = join(REPO_ROOT, 'templates/express');
+const SCHEMA_DIR = join(REPO_ROOT, 'templates/schema/postgres');
 
 /** Relative paths of every file under `dir`. */
 function filesUnder(dir: string, prefix = ''): string[] {
@@ -12,8 +13,14 @@ function filesUnder(dir: string, prefix = ''): string[] {
     .sort();
 }
 
+/** Where a copied file comes from: the template, or the database's schema (renamed `<name>.postgres.sql`). */
+const sources = new Map<string, string>([
+  ...filesUnder(TEMPLATE_DIR).map((f) => [f, join(TEMPLATE_DIR, f)] as [string, string]),
+  ...filesUnder(SCHEMA_DIR).map((f) => [f.replace(/\.sql$/, '.postgres.sql'), join(SCHEMA_DIR, f)] as [string, string]),
+]);
+
 describe('siglume-sdrp init', () => {
-  const templateFiles = filesUnder(TEMPLATE_DIR);
+  const templateFiles = [...sources.keys()].sort();
 
   describe('when the target directory is empty', () => {
     it('copies exactly the template files, byte for byte, and prints next steps', async () => {
@@ -22,7 +29,8 @@ describe('siglume-sdrp init', () => {
       expect(run.code).toBe(0);
       const target = join(cwd, 'shop');
       expect(filesUnder(target)).toEqual(templateFiles);
-      for (const f of templateFiles) expect(readFileSync(join(target, f))).toEqual(readFileSync(join(TEMPLATE_DIR, f)));
+      for (const f of templateFiles) expect(readFileSync(join(target, f))).toEqual(readFileSync(sources.get(f)!));
+      expect(templateFiles).toEqual(expect.arrayContaining(['siglume-checkout.ts', 'siglume-payments.postgres.sql', 'orders.postgres.sql']));
       expect(run.stdout).toContain(`Copied the express template into ${target} (${templateFiles.length} files)`);
       expect(run.stdout).toContain('Next steps:');
       expect(run.stdout).toContain('siglume-check readiness');
@@ -51,9 +59,19 @@ describe('siglume-sdrp init', () => {
       writeFileSync(join(cwd, first), 'my own file\n');
       const run = await runCli(['init', 'express', '--force'], { cwd });
       expect(run.code).toBe(0);
-      expect(readFileSync(join(cwd, first))).toEqual(readFileSync(join(TEMPLATE_DIR, first)));
+      expect(readFileSync(join(cwd, first))).toEqual(readFileSync(sources.get(first)!));
       expect(run.stdout).toContain(`~ ${first} (overwritten)`);
       expect(filesUnder(cwd)).toEqual(templateFiles);
+    });
+  });
+
+  describe('when a database without a schema is asked for', () => {
+    it('exits 2 naming the database option and writes nothing', async () => {
+      const cwd = emptyDir();
+      const run = await runCli(['init', 'express', '--database', 'oracle'], { cwd });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('Unknown database "oracle"');
+      expect(readdirSync(cwd)).toEqual([]);
     });
   });
 

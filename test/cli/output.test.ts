@@ -18,7 +18,6 @@ function capture(opts: { env?: Record<string, string>; tty?: boolean } = {}) {
 
 const REPORT: ReadinessReport = {
   ok: false,
-  ready: false,
   mode: 'full',
   base_url: 'https://siglume.com/v1',
   merchant: 'shop_one',

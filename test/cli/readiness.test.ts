@@ -17,7 +17,6 @@ interface JsonCheck {
 }
 interface JsonReport {
   ok: boolean;
-  ready: boolean;
   mode: string;
   checks: JsonCheck[];
   summary: Record<string, unknown>;
@@ -64,8 +63,8 @@ describe('siglume-check readiness', () => {
       const run = await runCli(['readiness', '--sandbox', '--json'], { env });
       expect(run.code).toBe(0);
       const report = JSON.parse(run.stdout) as JsonReport;
-      expect(Object.keys(report)).toEqual(['ok', 'ready', 'mode', 'base_url', 'merchant', 'sandbox', 'checks', 'summary', 'duration_ms']);
-      expect(report).toMatchObject({ ok: true, ready: true, mode: 'full', sandbox: { source: 'existing', receiver: false } });
+      expect(Object.keys(report)).toEqual(['ok', 'mode', 'base_url', 'merchant', 'sandbox', 'checks', 'summary', 'duration_ms']);
+      expect(report).toMatchObject({ ok: true, mode: 'full', sandbox: { source: 'existing', receiver: false } });
       expect(report.checks.map((c) => c.name)).toEqual(READINESS_CHECK_NAMES);
       for (const check of report.checks) {
         expect(check).toEqual({
@@ -120,7 +119,7 @@ describe('siglume-check readiness', () => {
       const run = await runCli(['readiness', '--sandbox', '--no-api', '--json'], { env });
       expect(run.code).toBe(1);
       const report = JSON.parse(run.stdout) as JsonReport;
-      expect(report).toMatchObject({ ok: false, ready: false, mode: 'no_api' });
+      expect(report).toMatchObject({ ok: false, mode: 'no_api' });
       expect(report.checks.filter((c) => c.group === 'config').every((c) => c.status === 'pass')).toBe(true);
     });
   });
@@ -147,10 +146,10 @@ describe('siglume-check readiness', () => {
       expect(report.checks.find((c) => c.name === 'shop_origin')?.message).toBe('Shop origin is https://file.example');
     });
 
-    it('reads the file named by --env-file', async () => {
+    it('reads the file named by --dotenv', async () => {
       const cwd = emptyDir();
       writeFileSync(join(cwd, 'staging.env'), 'SIGLUME_DIRECT_PAYMENT_MERCHANT=staging_shop\n');
-      const run = await runCli(['readiness', '--no-api', '--json', '--env-file', 'staging.env'], { cwd });
+      const run = await runCli(['readiness', '--no-api', '--json', '--dotenv', 'staging.env'], { cwd });
       expect((JSON.parse(run.stdout) as { merchant: string }).merchant).toBe('staging_shop');
     });
   });
@@ -193,7 +192,8 @@ describe('siglume-check readiness', () => {
       ['a zero timeout', ['readiness', '--timeout', '0'], {}],
       ['a flag without its value', ['readiness', '--merchant'], {}],
       ['an unusable base URL', ['readiness', '--base-url', 'ftp://example.com/v1'], {}],
-      ['a missing --env-file', ['readiness', '--env-file', 'nope.env'], {}],
+      ['a missing --dotenv file', ['readiness', '--dotenv', 'nope.env'], {}],
+      ["Node's own --env-file", ['readiness', '--env-file', 'nope.env'], {}],
       ['a bad currency in the environment', ['readiness'], { SIGLUME_DIRECT_PAYMENT_TEST_CURRENCY: 'EUR' }],
       ['a bad amount in the environment', ['readiness'], { SIGLUME_DIRECT_PAYMENT_TEST_AMOUNT_MINOR: '12abc' }],
       ['an unknown command', ['frobnicate'], {}],
@@ -213,7 +213,7 @@ describe('siglume-check readiness', () => {
     it.each([['readiness'], ['doctor']])('%s --help lists every flag and variable and exits 0', async (cmd) => {
       const run = await runCli([cmd, '--help']);
       expect(run.code).toBe(0);
-      for (const flag of ['--merchant', '--origin', '--webhook-url', '--currency', '--amount-minor', '--base-url', '--no-api', '--no-probe', '--timeout', '--env-file', '--sandbox', '--json', '--verbose']) {
+      for (const flag of ['--merchant', '--origin', '--webhook-url', '--currency', '--amount-minor', '--base-url', '--no-api', '--no-probe', '--timeout', '--dotenv', '--sandbox', '--json', '--verbose']) {
         expect(run.stdout).toContain(flag);
       }
       for (const v of ['SIGLUME_WEBHOOK_SECRET', 'SIGLUME_MERCHANT_AUTH_TOKEN', 'SHOP_WEBHOOK_URL', 'SIGLUME_DIRECT_PAYMENT_TEST_AMOUNT_MINOR']) {

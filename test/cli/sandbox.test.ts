@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { BIN, emptyDir, requireBuild, runCli } from './support.js';
 
@@ -44,6 +45,38 @@ describe('siglume-sdrp sandbox', () => {
       controller.abort();
       expect(await done).toBe(0);
       await expect(fetch(`${info.api_base}/market/webhooks/subscriptions`)).rejects.toThrow();
+    });
+  });
+
+  describe('when given --allowed-host', () => {
+    it('answers that Host as well as its own, and refuses others with 421', async () => {
+      const controller = new AbortController();
+      let stdout = '';
+      const { main } = await import('../../src/cli/main.js');
+      const done = main(['sandbox', '--port', '0', '--json', '--allowed-host', 'sandbox.test', '--allowed-host', 'other.test:1'], {
+        env: {},
+        cwd: emptyDir(),
+        stdout: { write: (s: string) => (stdout += s) },
+        stderr: { write: () => true },
+        signal: controller.signal,
+      });
+      const info = await until(() => (stdout.includes('\n') ? (JSON.parse(stdout.split('\n')[0]!) as { url: string }) : undefined));
+      const port = new URL(info.url).port;
+      const status = (host: string) =>
+        new Promise<number>((resolve, reject) => {
+          const req = request({ host: '127.0.0.1', port, path: '/__sandbox/faults', headers: { Host: host }, setHost: false, agent: false }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      expect(await status(`sandbox.test:${port}`)).toBe(200);
+      expect(await status(`127.0.0.1:${port}`)).toBe(200);
+      expect(await status(`other.test:${port}`)).toBe(421);
+      expect(await status(`rebind.attacker.example:${port}`)).toBe(421);
+      controller.abort();
+      expect(await done).toBe(0);
     });
   });
 

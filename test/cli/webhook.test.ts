@@ -1,11 +1,31 @@
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWebhookReceiver, type WebhookReceiver } from '../../src/readiness/receiver.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../../src/devtools/webhook-receiver.js';
+import { TEST_WEBHOOK_SECRET } from '../../src/testing/index.js';
 import { classifyDirectPaymentConfirmation } from '../../src/webhooks/classify.js';
 import { verifyWebhookSignature } from '../../src/webhooks/signature.js';
-import { requireBuild, runBin, runCli } from './support.js';
+import { emptyDir, requireBuild, runBin, runCli } from './support.js';
 
 const SECRET = 'whsec_trigger_test_51c2';
+
+/** A working directory whose .env (or another file) holds `text`. */
+function projectWith(text: string, name = '.env'): string {
+  const dir = emptyDir();
+  writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+interface TriggerJson {
+  status: number;
+  ok: boolean;
+  secret_source: string;
+  env_file?: string;
+  signing_secret_hint: string;
+  response_body: string;
+}
 
 describe('siglume-sdrp webhook trigger', () => {
   let receiver: WebhookReceiver;
@@ -41,6 +61,115 @@ describe('siglume-sdrp webhook trigger', () => {
     });
   });
 
+  describe('when the secret is configured in .env only (the sandbox variables saved to a file)', () => {
+    it('signs with it, as readiness would read it, and says where it came from', async () => {
+      const cwd = projectWith(`SIGLUME_WEBHOOK_SECRET=${SECRET}\n`);
+      const run = await runCli(['webhook', 'trigger', 'standard-settled', '--url', receiver.url], { cwd });
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(`POST ${receiver.url} -> 204`);
+      expect(run.stdout).toContain(`signed with SIGLUME_WEBHOOK_SECRET from ${join(cwd, '.env')} (ends "${SECRET.slice(-4)}")`);
+      expect(run.stderr).toBe('');
+    });
+
+    it('reports the source in --json, and never the secret', async () => {
+      const cwd = projectWith(`SIGLUME_WEBHOOK_SECRET=${SECRET}\n`, 'shop.env');
+      const run = await runCli(['webhook', 'trigger', 'unknown', '--url', receiver.url, '--dotenv', 'shop.env', '--json'], { cwd });
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ status: 204, secret_source: 'env_file', env_file: join(cwd, 'shop.env'), signing_secret_hint: SECRET.slice(-4) });
+      expect(run.stdout).not.toContain(SECRET);
+    });
+
+    it('lets the real environment win over the file', async () => {
+      const cwd = projectWith('SIGLUME_WEBHOOK_SECRET=whsec_stale_file_value\n');
+      const run = await runCli(['webhook', 'trigger', 'unknown', '--url', receiver.url, '--json'], { cwd, env: { SIGLUME_WEBHOOK_SECRET: SECRET } });
+      expect(JSON.parse(run.stdout)).toMatchObject({ status: 204, secret_source: 'environment' });
+    });
+
+    it('works the same through the real binary', async () => {
+      requireBuild();
+      const cwd = projectWith(`SIGLUME_WEBHOOK_SECRET=${SECRET}\n`);
+      const run = await runBin(['webhook', 'trigger', 'standard-settled', '--url', receiver.url], { cwd });
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('-> 204');
+      expect(run.stdout).toContain('from ');
+    });
+  });
+
+  describe('when no secret is configured anywhere', () => {
+    it('falls back to the test secret with a warning, and the real handler refuses it', async () => {
+      const run = await runCli(['webhook', 'trigger', 'standard-settled', '--url', receiver.url]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/^warning: No webhook secret configured .*signing with the built-in TEST secret/);
+      expect(run.stdout).toContain('-> 400');
+      expect(run.stdout).toContain('signed with the built-in TEST secret: no secret is configured');
+    });
+
+    it('says test_secret_fallback in --json', async () => {
+      const run = await runCli(['webhook', 'trigger', 'unknown', '--url', receiver.url, '--json']);
+      expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, secret_source: 'test_secret_fallback' });
+    });
+  });
+
+  describe('when the test secret is asked for with --test-secret', () => {
+    it('signs with it without a warning, even with a secret configured', async () => {
+      const testReceiver = await startWebhookReceiver({ secret: TEST_WEBHOOK_SECRET });
+      try {
+        const run = await runCli(['webhook', 'trigger', 'unknown', '--url', testReceiver.url, '--test-secret', '--json'], {
+          env: { SIGLUME_WEBHOOK_SECRET: SECRET },
+        });
+        expect(run.code).toBe(0);
+        expect(run.stderr).toBe('');
+        expect(JSON.parse(run.stdout)).toMatchObject({ status: 204, secret_source: 'test_secret' });
+      } finally {
+        await testReceiver.close();
+      }
+    });
+
+    it('refuses --secret together with --test-secret', async () => {
+      const run = await runCli(['webhook', 'trigger', 'unknown', '--url', receiver.url, '--test-secret', '--secret', SECRET]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('Pass either --secret or --test-secret, not both');
+    });
+  });
+
+  describe('when the endpoint echoes secrets in its answer', () => {
+    const TOKEN = 'sdrp_live_token_echoed_7f3a';
+    let echo: Server;
+    let echoUrl = '';
+    beforeAll(async () => {
+      echo = createServer((req, res) => {
+        req.resume();
+        req.on('end', () => {
+          const status = req.url === '/accept' ? 200 : 400;
+          // A debugging endpoint that dumps its configuration, as some do.
+          res.writeHead(status, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: 'bad signature', expected_secret: SECRET, token: TOKEN, note: `secret=${SECRET};` }));
+        });
+      });
+      await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+      echoUrl = `http://127.0.0.1:${(echo.address() as AddressInfo).port}`;
+    });
+    afterAll(async () => {
+      await new Promise<void>((r) => echo.close(() => r()));
+    });
+
+    it.each([
+      ['text, refused', '/refuse', []],
+      ['--json, refused', '/refuse', ['--json']],
+      ['--json, accepted', '/accept', ['--json']],
+    ])('prints neither the secret nor the token (%s)', async (_title, path, extra) => {
+      const run = await runCli(['webhook', 'trigger', 'standard-settled', '--url', `${echoUrl}${path}`, ...extra], {
+        env: { SIGLUME_WEBHOOK_SECRET: SECRET, SIGLUME_MERCHANT_AUTH_TOKEN: TOKEN },
+      });
+      const all = run.stdout + run.stderr;
+      expect(all).toContain('[redacted]');
+      expect(all).not.toContain(SECRET);
+      expect(all).not.toContain(SECRET.slice('whsec_'.length));
+      expect(all).not.toContain(TOKEN);
+      if (extra.length > 0) expect((JSON.parse(run.stdout) as TriggerJson).response_body).toContain('"expected_secret":"[redacted]"');
+    });
+  });
+
   describe('when signed with a wrong secret', () => {
     it('prints the rejection status and exits 1', async () => {
       const rejected = receiver.rejected;
@@ -58,9 +187,20 @@ describe('siglume-sdrp webhook trigger', () => {
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       const { port } = server.address() as { port: number };
       await new Promise<void>((r) => server.close(() => r()));
-      const run = await runCli(['webhook', 'trigger', 'unknown', '--url', `http://127.0.0.1:${port}/hook`]);
+      const run = await runCli(['webhook', 'trigger', 'unknown', '--url', `http://127.0.0.1:${port}/hook`, '--test-secret']);
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(/^error: Could not reach http:\/\/127\.0\.0\.1:\d+/);
+    });
+  });
+
+  describe('when the kind is not one of the four', () => {
+    it('says so first, listing the valid kinds, even with --url missing', async () => {
+      const run = await runCli(['webhook', 'trigger', 'standard']);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toBe(
+        'error: Unknown kind "standard": use one of standard-settled, metered-accepted, batch-settled, unknown\n' +
+          'Run `siglume-check webhook trigger --help` for usage.\n',
+      );
     });
   });
 
@@ -98,6 +238,13 @@ describe('siglume-sdrp webhook sign', () => {
     });
   });
 
+  describe('when the secret is in .env', () => {
+    it('signs with it, like trigger and readiness', async () => {
+      const run = await runCli(['webhook', 'sign', '--timestamp', '1800000000'], { stdin: body, cwd: projectWith('SIGLUME_WEBHOOK_SECRET=whsec_example\n') });
+      expect(run.stdout).toBe('t=1800000000,v1=f45a559e90ca05b7f877694677a3dc893b3b6ace0d18951f99ebc47fb8c8e82e\n');
+    });
+  });
+
   describe('when there is no secret or no piped body', () => {
     it('exits 2 without a secret', async () => {
       expect((await runCli(['webhook', 'sign'], { stdin: body })).code).toBe(2);
@@ -110,10 +257,11 @@ describe('siglume-sdrp webhook sign', () => {
   });
 
   describe('when run through the binary', () => {
-    it('reads stdin and prints a verifiable header', async () => {
+    it('reads stdin and prints a verifiable header on one line of its own', async () => {
       requireBuild();
       const run = await runBin(['webhook', 'sign', '--secret', SECRET, '--timestamp', '1800000000'], { stdin: body });
       expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^t=1800000000,v1=[0-9a-f]{64}\n$/);
       await expect(verifyWebhookSignature(SECRET, body, run.stdout.trim(), { now: 1_800_000_000 })).resolves.toBeTruthy();
     });
   });

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { inspect } from 'node:util';
 import { DirectRequestPaymentMerchantClient } from '../../src/clients/merchant.js';
 import { SiglumeInvalidResponseError, SiglumeServerError, SiglumeValidationError } from '../../src/core/errors.js';
-import type { RequestOptions } from '../../src/core/transport-types.js';
+import type { DirectRequestPaymentRequestOptions as RequestOptions } from '../../src/clients/schemas/client-options.js';
 import { DIRECT_REQUEST_PAYMENT_SDK_VERSION } from '../../src/version.js';
 import { envelope, recordingFetch, type RecordedCall, type Reply } from './support/recording-fetch.js';
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_SIGLUME_API_BASE } from '../../src/core/constants.js';
 import { SiglumeValidationError } from '../../src/core/errors.js';
-import { normalizeBaseUrl, resolveAuthToken, resolveBaseUrl } from '../../src/core/config.js';
+import { authTokenProblem, normalizeBaseUrl, resolveAuthToken, resolveBaseUrl } from '../../src/core/config.js';
 
 const VARS = ['SIGLUME_API_BASE', 'SIGLUME_MERCHANT_AUTH_TOKEN', 'SIGLUME_AUTH_TOKEN'];
 let saved: Record<string, string | undefined>;
@@ -89,5 +89,18 @@ describe('resolveAuthToken', () => {
     expect(message).toContain('Developer Portal');
     expect(message).toContain('SIGLUME_AUTH_TOKEN');
     expect(message).not.toContain('supersecret');
+  });
+});
+
+describe('authTokenProblem', () => {
+  it.each([
+    [undefined, 'missing'],
+    ['', 'missing'],
+    ['cli_abcdef123456', 'developer_portal_key'],
+    ['tok_with space', 'whitespace'],
+    ['tok_with_newline\n', 'whitespace'],
+    ['sdrp_token_123', null],
+  ] as const)('judges %j as %s', (token, problem) => {
+    expect(authTokenProblem(token)).toBe(problem);
   });
 });

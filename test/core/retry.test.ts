@@ -1,21 +1,72 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_RETRY_DELAY_MS, parseRetryAfter, retryDelay, shouldRetry } from '../../src/core/retry.js';
+import { connectionFailure, MAX_RETRY_DELAY_MS, parseRetryAfter, retryDelay, shouldRetry } from '../../src/core/retry.js';
 
 const headers = (h: Record<string, string>) => (name: string) => h[name.toLowerCase()] ?? null;
 
 describe('shouldRetry', () => {
-  it.each([429, 502, 503, 504])('retries a %i while attempts remain', (status) => {
-    expect(shouldRetry({ kind: 'response', status }, 0, 2)).toBe(true);
-    expect(shouldRetry({ kind: 'response', status }, 2, 2)).toBe(false);
+  describe('when the request is idempotent (the default policy)', () => {
+    it.each([429, 502, 503, 504])('retries a %i while attempts remain', (status) => {
+      expect(shouldRetry({ kind: 'response', status }, 0, 2)).toBe(true);
+      expect(shouldRetry({ kind: 'response', status }, 2, 2)).toBe(false);
+    });
+
+    it.each([400, 401, 403, 404, 409, 422, 500, 501])('never retries a %i', (status) => {
+      expect(shouldRetry({ kind: 'response', status }, 0, 5)).toBe(false);
+    });
+
+    it.each(['not_sent', 'connection_lost', 'timeout'] as const)('retries a %s failure until max_retries, never with 0', (kind) => {
+      expect(shouldRetry({ kind }, 1, 2)).toBe(true);
+      expect(shouldRetry({ kind }, 2, 2)).toBe(false);
+      expect(shouldRetry({ kind }, 0, 0)).toBe(false);
+    });
   });
 
-  it.each([400, 401, 403, 404, 409, 422, 500, 501])('never retries a %i', (status) => {
-    expect(shouldRetry({ kind: 'response', status }, 0, 5)).toBe(false);
+  describe('when the request may only repeat refusals', () => {
+    it.each([429, 503])('retries a %i: the server refused before acting', (status) => {
+      expect(shouldRetry({ kind: 'response', status }, 0, 2, 'refusals_only')).toBe(true);
+    });
+
+    it('retries a connection that was never established', () => {
+      expect(shouldRetry({ kind: 'not_sent' }, 0, 2, 'refusals_only')).toBe(true);
+    });
+
+    it.each([
+      ['a timeout', { kind: 'timeout' }],
+      ['a connection lost after sending', { kind: 'connection_lost' }],
+      ['a 502 from a gateway', { kind: 'response', status: 502 }],
+      ['a 504 from a gateway', { kind: 'response', status: 504 }],
+      ['a 500', { kind: 'response', status: 500 }],
+    ] as const)('does not retry %s: the server may have acted', (_title, outcome) => {
+      expect(shouldRetry(outcome, 0, 5, 'refusals_only')).toBe(false);
+    });
+
+    it('still stops at max_retries', () => {
+      expect(shouldRetry({ kind: 'response', status: 503 }, 2, 2, 'refusals_only')).toBe(false);
+    });
+  });
+});
+
+describe('connectionFailure', () => {
+  it.each(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT'])(
+    'reads %s as never sent',
+    (code) => {
+      expect(connectionFailure(Object.assign(new Error('x'), { code }))).toEqual({ kind: 'not_sent' });
+    },
+  );
+
+  it('reads the code global fetch nests under cause', () => {
+    const error = new TypeError('fetch failed', { cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }) });
+    expect(connectionFailure(error)).toEqual({ kind: 'not_sent' });
   });
 
-  it('retries connection errors until max_retries, and never with max_retries 0', () => {
-    expect(shouldRetry({ kind: 'connection_error' }, 1, 2)).toBe(true);
-    expect(shouldRetry({ kind: 'connection_error' }, 0, 0)).toBe(false);
+  it.each([
+    ['ECONNRESET', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })],
+    ['socket hang up', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
+    ['an undici socket error', Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' })],
+    ['an error without a code', new Error('something broke')],
+    ['a non-error', 'boom'],
+  ])('reads %s as possibly sent', (_title, error) => {
+    expect(connectionFailure(error)).toEqual({ kind: 'connection_lost' });
   });
 });
 

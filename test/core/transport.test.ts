@@ -14,6 +14,9 @@ import {
   SiglumeValidationError,
 } from '../../src/core/errors.js';
 import { Transport } from '../../src/core/transport.js';
+import type { FetchLike } from '../../src/core/transport-types.js';
+import { DirectRequestPaymentClient } from '../../src/clients/buyer.js';
+import { DirectRequestPaymentMerchantClient } from '../../src/clients/merchant.js';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void;
 
@@ -315,5 +318,108 @@ describe('Transport error text', () => {
     expect(err.code).toBe('UNAUTHORIZED');
     expect(`${err.message} ${JSON.stringify(err.data)}`).not.toContain('tok_secret_value');
     expect(err.message).toBe('bad token Bearer [redacted]');
+  });
+});
+
+describe('Transport retry policy, seen through the clients', () => {
+  const PAYLOAD = {
+    transaction_request: { to: '0xabc', data: '0x01' },
+    receipt_kind: 'direct_payment',
+    reference_type: 'direct_payment_requirement',
+    reference_id: 'req_1',
+  };
+  const EXECUTION = { status: 'submitted', receipt_id: 'rcpt_1' };
+  const SESSION = { checkout_url: 'https://siglume.example/pay/cs_1', session_id: 'cs_1', challenge_hash: 'sha256:00' };
+  const unavailable: Handler = (_q, r) => json(r, 503, { error: { code: 'UNAVAILABLE', message: 'down' } }, { 'retry-after': '0' });
+  const buyer = (extra: { base_url?: string; timeout_ms?: number; fetch?: FetchLike } = {}) =>
+    new DirectRequestPaymentClient({ auth_token: 'tok_secret_value', base_url: base, ...extra });
+
+  describe('when an on-chain execution is refused before the server acted', () => {
+    it('retries it after a 503 with the same Idempotency-Key', async () => {
+      script.push(unavailable, (_q, r) => json(r, 200, { data: EXECUTION }));
+      await expect(buyer().executePreparedTransaction(PAYLOAD)).resolves.toEqual(EXECUTION);
+      expect(seen).toHaveLength(2);
+      expect(seen[0]!.headers['idempotency-key']).toBe(seen[1]!.headers['idempotency-key']);
+    });
+
+    it('retries it after a 429', async () => {
+      script.push((_q, r) => json(r, 429, { error: { code: 'RATE_LIMITED', message: 'slow down' } }, { 'retry-after': '0' }));
+      script.push((_q, r) => json(r, 200, { data: EXECUTION }));
+      await expect(buyer().executePreparedTransaction(PAYLOAD)).resolves.toEqual(EXECUTION);
+      expect(seen).toHaveLength(2);
+    });
+
+    it('retries it after ECONNREFUSED, once something listens', async () => {
+      const late = http.createServer((req, res) => {
+        req.resume();
+        req.on('end', () => json(res, 200, { data: EXECUTION }));
+      });
+      const probe = http.createServer();
+      await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+      const port = (probe.address() as AddressInfo).port;
+      await new Promise((resolve) => probe.close(resolve));
+      const errors: unknown[] = [];
+      // The real fetch over a real socket; the server starts only after the
+      // first attempt was refused, so the retry finds it.
+      const fetch: FetchLike = async (url, init) => {
+        try {
+          return await globalThis.fetch(url, init);
+        } catch (error) {
+          errors.push(error);
+          await new Promise<void>((resolve) => late.listen(port, '127.0.0.1', resolve));
+          throw error;
+        }
+      };
+      try {
+        await expect(buyer({ base_url: `http://127.0.0.1:${port}/v1`, fetch }).executePreparedTransaction(PAYLOAD)).resolves.toEqual(EXECUTION);
+        expect(errors).toHaveLength(1);
+        expect((errors[0] as { cause?: { code?: string } }).cause?.code).toBe('ECONNREFUSED');
+      } finally {
+        late.closeAllConnections();
+        await new Promise((resolve) => late.close(resolve));
+      }
+    });
+  });
+
+  describe('when the server may have acted on an on-chain execution', () => {
+    it('does not retry it after a timeout', async () => {
+      script.push((_q, r) => void hung.add(r), (_q, r) => json(r, 200, { data: EXECUTION }));
+      const err = await caught(buyer({ timeout_ms: 150 }).executePreparedTransaction(PAYLOAD));
+      expect(err).toBeInstanceOf(SiglumeTimeoutError);
+      expect(seen).toHaveLength(1);
+    });
+
+    it('does not retry it after the connection was reset once the request was sent', async () => {
+      script.push((req) => req.socket.destroy(), (_q, r) => json(r, 200, { data: EXECUTION }));
+      const err = await caught(buyer().executePreparedTransaction(PAYLOAD));
+      expect(err).toBeInstanceOf(SiglumeConnectionError);
+      expect(err).not.toBeInstanceOf(SiglumeTimeoutError);
+      expect(seen).toHaveLength(1);
+    });
+
+    it('retries it after a timeout when the caller supplied the idempotency key', async () => {
+      script.push((_q, r) => void hung.add(r), (_q, r) => json(r, 200, { data: EXECUTION }));
+      await expect(buyer({ timeout_ms: 150 }).executePreparedTransaction(PAYLOAD, { idempotency_key: 'pay-req_1-1' })).resolves.toEqual(EXECUTION);
+      expect(seen.map((s) => s.headers['idempotency-key'])).toEqual(['pay-req_1-1', 'pay-req_1-1']);
+    });
+  });
+
+  describe('when a checkout-session POST times out', () => {
+    it('retries it with the same Idempotency-Key and returns the session', async () => {
+      script.push((_q, r) => void hung.add(r), (_q, r) => json(r, 200, { data: SESSION }));
+      const merchant = new DirectRequestPaymentMerchantClient({ auth_token: 'tok_secret_value', base_url: base, timeout_ms: 150 });
+      const session = await merchant.createCheckoutSession({
+        merchant: 'shop_alpha',
+        amount_minor: 4200,
+        currency: 'JPY',
+        nonce: 'order-1',
+        success_url: 'https://shop.example/ok',
+        cancel_url: 'https://shop.example/cancel',
+      });
+      expect(session).toMatchObject(SESSION);
+      expect(seen).toHaveLength(2);
+      expect(seen[0]!.headers['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
+      expect(seen[1]!.headers['idempotency-key']).toBe(seen[0]!.headers['idempotency-key']);
+    });
   });
 });

@@ -13,6 +13,7 @@ import {
   parseInput,
   positiveSafeIntegerSchema,
   tokenSymbolSchema,
+  urlProblem,
 } from '../../src/core/validation.js';
 import { path } from '../../src/core/path.js';
 
@@ -90,6 +91,37 @@ describe('URL schemas', () => {
     expect(parseInput(absoluteUrlSchema(true), 'http://127.0.0.1:3000/x')).toBe('http://127.0.0.1:3000/x');
     expect(() => parseInput(absoluteUrlSchema(false), 'http://127.0.0.1:3000/x')).toThrow(SiglumeValidationError);
     expect(() => parseInput(absoluteUrlSchema(true), 'http://10.0.0.1/x')).toThrow(SiglumeValidationError);
+  });
+});
+
+describe('urlProblem', () => {
+  describe('when the URL carries whitespace or a control character', () => {
+    // new URL() would strip tabs and line breaks and trim the ends, so these must be refused on the raw text.
+    it.each([
+      ['CR/LF', 'https://shop.example/cancel\r\nSet-Cookie: a=1'],
+      ['a lone LF', 'https://shop.example/ok\nx'],
+      ['a tab', 'https://shop.\texample/ok'],
+      ['a leading space', ' https://shop.example/ok'],
+      ['a trailing newline', 'https://shop.example/ok\n'],
+      ['an inner space', 'https://shop.example/a b'],
+      ['NUL', 'https://shop.example/\u0000'],
+      ['DEL', 'https://shop.example/\u007f'],
+    ])('refuses %s', (_name, url) => {
+      expect(urlProblem(url, true)).toBe('must not contain spaces, tabs, line breaks or other control characters');
+    });
+
+    it('names the field in every URL schema', () => {
+      const crlf = 'http://127.0.0.1:3000/cancel\r\n';
+      expect(rejection(absoluteUrlSchema(true), crlf, 'cancel_url')).toMatchObject({ field: 'cancel_url', message: expect.stringContaining('Invalid cancel_url: must not contain') });
+      expect(rejection(httpsUrlSchema, 'https://shop.example/hook\r\n', 'callback_url').field).toBe('callback_url');
+      expect(rejection(checkoutOriginsSchema, ['https://ok.example', 'https://shop.example\n'], 'checkout_allowed_origins').field).toBe('checkout_allowed_origins[1]');
+    });
+  });
+
+  it('still accepts clean URLs, given as text or parsed', () => {
+    expect(urlProblem('https://shop.example/ok?session_id=1', false)).toBeNull();
+    expect(urlProblem(new URL('http://localhost:3000/ok'), true)).toBeNull();
+    expect(urlProblem('/relative/path', true)).toBe('must be an absolute URL');
   });
 });
 

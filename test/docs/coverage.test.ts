@@ -32,11 +32,16 @@ function sourceFiles(dir: string): string[] {
 /**
  * Error codes the library can put on an error it throws: `code: 'X'` and
  * `code ?? 'X'` in the library's own modules (the sandbox server's HTTP
- * codes and the CLI are documented in their own pages).
+ * codes, the local webhook receiver's HTTP answers and the CLI are
+ * documented in their own pages).
  */
 function libraryErrorCodes(): string[] {
-  const dirs = ['core', 'clients', 'webhooks', 'challenges', 'internal', 'testing', 'devtools', 'init'];
-  const files = [...dirs.flatMap((d) => sourceFiles(join(root, 'src', d))), join(root, 'src/sandbox/errors.ts')];
+  const dirs = ['core', 'clients', 'webhooks', 'challenges', 'internal', 'testing', 'devtools', 'init', 'orders'];
+  const httpAnswers = new Set([join(root, 'src/devtools/webhook-receiver.ts')]);
+  const files = [
+    ...dirs.flatMap((d) => sourceFiles(join(root, 'src', d))).filter((f) => !httpAnswers.has(f)),
+    join(root, 'src/sandbox/errors.ts'),
+  ];
   const codes = new Set<string>();
   for (const file of files) {
     const text = readFileSync(file, 'utf8');

@@ -13,9 +13,11 @@ import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyTemplate } from '../../src/init/copy-template.js';
 import { startSandbox } from '../../src/sandbox/index.js';
-import { DATABASE_URL, skipPostgres } from '../templates/support/pg.js';
+import { DATABASE_URL, postgresAdapter } from '../orders/support/postgres.js';
 import { root } from './support/markdown.js';
 import { formatDiagnostics, requireDist } from './support/typescript.js';
+
+const skipPostgres = (await postgresAdapter.unavailable()) !== null;
 
 beforeAll(async () => {
   const result = await copyTemplate({
@@ -45,7 +47,7 @@ describe('examples/', () => {
         'examples/nextjs-route-handler.ts',
         'examples/fastify-webhook.ts',
         'examples/express-checkout/src/app.ts',
-        'examples/express-checkout/src/siglume/siglume-sdrp-routes.ts',
+        'examples/express-checkout/src/siglume/siglume-checkout.ts',
       ]),
     );
     // The package must come from dist/, not from the sources, or this would prove nothing about the build.

@@ -5,11 +5,12 @@
  * Needs `dist/` (npm test builds it first through the `pretest` script).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { linksIn } from '../docs/support/markdown.js';
 
 const run = promisify(execFile);
 const root = resolve(__dirname, '../..');
@@ -83,19 +84,34 @@ describe('the packed package', () => {
     const esm = await node(
       `const t = await import('${pkg.name}/testing'); const m = await import('${pkg.name}');
        const e = await t.createTestWebhookEvent('standard_settled');
-       const { event } = await m.verifyDirectRequestPaymentWebhook(t.TEST_WEBHOOK_SECRET, e.rawBody, e.header);
+       const { event } = await m.verifyDirectRequestPaymentWebhook(t.TEST_WEBHOOK_SECRET, e.raw_body, e.header);
        console.log(m.classifyDirectPaymentConfirmation(event).kind);`,
       'module',
     );
     const cjs = await node(
       `const t = require('${pkg.name}/testing'); const m = require('${pkg.name}');
        t.createTestWebhookEvent('metered_usage_accepted').then(async (e) => {
-         const { event } = await m.verifyDirectRequestPaymentWebhook(t.TEST_WEBHOOK_SECRET, e.rawBody, e.header);
+         const { event } = await m.verifyDirectRequestPaymentWebhook(t.TEST_WEBHOOK_SECRET, e.raw_body, e.header);
          console.log(m.classifyDirectPaymentConfirmation(event).kind);
        });`,
       'commonjs',
     );
     expect([esm, cjs]).toEqual(['standard_settled', 'metered_usage_accepted']);
+  });
+
+  it('exposes the order core and the PostgreSQL store from both module systems, without pg installed', async () => {
+    const esm = await node(
+      `const o = await import('${pkg.name}/orders'); const p = await import('${pkg.name}/orders/postgres');
+       console.log(typeof o.createOrderCheckoutService, typeof o.decideOrderPayment, typeof p.PostgresOrderStore);`,
+      'module',
+    );
+    const cjs = await node(
+      `const o = require('${pkg.name}/orders'); const p = require('${pkg.name}/orders/postgres');
+       console.log(typeof o.createOrderCheckoutService, typeof o.decideOrderPayment, typeof p.PostgresOrderStore);`,
+      'commonjs',
+    );
+    expect([esm, cjs]).toEqual(Array(2).fill('function function function'));
+    expect(existsSync(join(work, 'node_modules/pg'))).toBe(false);
   });
 
   it('exposes the sandbox subpath and a working siglume-check binary', async () => {
@@ -105,7 +121,89 @@ describe('the packed package', () => {
   });
 });
 
+/** The installed package directory in the consumer project. */
+function installed(): string {
+  return join(work, 'node_modules', ...pkg.name.split('/'));
+}
+
+/** True when `path` is `dir` or inside it. */
+function inside(dir: string, path: string): boolean {
+  const rel = relative(dir, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel) && !rel.startsWith(`..${sep}`));
+}
+
+/** Command names listed under "Commands:" in a help text (aliases dropped). */
+function subcommands(help: string): string[] {
+  const section = help.split(/\nCommands:\n/)[1];
+  if (!section) return [];
+  const names: string[] = [];
+  for (const line of section.split('\n')) {
+    if (line.trim() === '') break;
+    const m = /^ {2}([a-z][\w-]*)/.exec(line); // continuation lines are indented further
+    if (m) names.push(m[1]!);
+  }
+  return names;
+}
+
+describe('the docs as installed', () => {
+  it('resolve every relative link of README.md and of the shipped guides inside the package', () => {
+    const dir = installed();
+    const docs = readdirSync(join(dir, 'docs')).filter((f) => f.endsWith('.md'));
+    expect(docs).toContain('sandbox.md');
+    const broken: string[] = [];
+    let checked = 0;
+    for (const file of [join(dir, 'README.md'), ...docs.map((f) => join(dir, 'docs', f))]) {
+      for (const link of linksIn(file)) {
+        if (/^(?:[a-z][a-z0-9+.-]*:|\/\/|#)/i.test(link.target)) continue;
+        checked++;
+        const target = resolve(dirname(file), decodeURIComponent(link.target.split('#')[0]!));
+        if (!inside(dir, target) || !existsSync(target)) broken.push(`${relative(dir, file)}:${link.line} -> ${link.target}`);
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+    expect(broken, 'links that lead nowhere after npm install').toEqual([]);
+  });
+
+  it('resolve every doc path a --help prints inside the package', async () => {
+    const bin = join(work, 'node_modules/.bin/siglume-sdrp');
+    const pending: string[][] = [[]];
+    const printed: string[] = [];
+    let helps = 0;
+    while (pending.length > 0) {
+      const path = pending.shift()!;
+      const { stdout } = await run(bin, [...path, '--help'], { cwd: work });
+      helps++;
+      printed.push(...(stdout.match(/\S*docs\/[\w./-]+\.md/g) ?? []));
+      for (const name of subcommands(stdout)) pending.push([...path, name]);
+    }
+    expect(helps, 'root, readiness, init, sandbox, webhook, trigger, sign').toBeGreaterThanOrEqual(7);
+    expect(printed.length, 'sandbox --help names its guide').toBeGreaterThan(0);
+    for (const doc of printed) {
+      expect(isAbsolute(doc), `${doc} is not a path a reader can open from anywhere`).toBe(true);
+      expect(inside(installed(), doc), `${doc} is outside the installed package`).toBe(true);
+      expect(statSync(doc).isFile()).toBe(true);
+    }
+  });
+
+  it('leaves the generated API reference and the examples in the repository', () => {
+    expect(existsSync(join(installed(), 'docs/api'))).toBe(false);
+    expect(existsSync(join(installed(), 'examples'))).toBe(false);
+  });
+});
+
 describe('package metadata', () => {
+  it('names the repository, homepage and issue tracker, all in one repository', () => {
+    const meta = JSON.parse(readFileSync(join(installed(), 'package.json'), 'utf8')) as {
+      repository: { type: string; url: string };
+      homepage: string;
+      bugs: { url: string };
+    };
+    const repo = meta.homepage.replace(/#readme$/, '');
+    expect(repo).toMatch(/^https:\/\/github\.com\/[\w.-]+\/[\w.-]+$/);
+    expect(meta.repository).toEqual({ type: 'git', url: `git+${repo}.git` });
+    expect(meta.bugs.url).toBe(`${repo}/issues`);
+  });
+
   it('passes publint with no errors', async () => {
     const { publint } = await import('publint');
     const { messages } = await publint({ pkgDir: root, strict: false });

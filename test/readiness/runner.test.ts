@@ -1,7 +1,12 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DirectRequestPaymentMerchantClient } from '../../src/clients/merchant.js';
 import { SiglumeApiError, SiglumeValidationError } from '../../src/core/errors.js';
+import { recordingFetch } from '../clients/support/recording-fetch.js';
 import { runReadiness } from '../../src/readiness/runner.js';
+import type { DirectRequestPaymentCheckoutSessionCreateResponse } from '../../src/clients/schemas/checkout-session.js';
+import type { DirectRequestPaymentMerchantResponse } from '../../src/clients/schemas/merchant-account.js';
+import type { DirectRequestPaymentWebhookSubscription } from '../../src/clients/schemas/webhook-subscription.js';
 import {
   READINESS_CHECK_NAMES,
   type ReadinessCheckResult,
@@ -17,7 +22,7 @@ function byName(report: ReadinessReport, name: string): ReadinessCheckResult {
   return found;
 }
 
-/** A client double: every method throws unless overridden. */
+/** A client double: every method throws unless overridden; overrides must return the client's typed answers. */
 function fakeClient(overrides: Partial<ReadinessMerchantClient> = {}): ReadinessMerchantClient {
   const refuse = () => Promise.reject(new Error('unexpected API call'));
   return {
@@ -31,11 +36,11 @@ function fakeClient(overrides: Partial<ReadinessMerchantClient> = {}): Readiness
   };
 }
 
-const READY_ACCOUNT = {
+const READY_ACCOUNT: DirectRequestPaymentMerchantResponse = {
   merchant_account: { merchant: 'shop_one', status: 'active', billing_status: 'active', billing_mandate_id: 'mandate_1' },
 };
 const WEBHOOK_URL = 'https://shop.example/payments/webhooks/siglume';
-const READY_SUBS = [
+const READY_SUBS: DirectRequestPaymentWebhookSubscription[] = [
   {
     id: 'whsub_1',
     callback_url: WEBHOOK_URL,
@@ -44,6 +49,11 @@ const READY_SUBS = [
     signing_secret_hint: TEST_SECRET.slice(-4),
   },
 ];
+const PROBE_SESSION: DirectRequestPaymentCheckoutSessionCreateResponse = {
+  session_id: 'cs_1',
+  checkout_url: 'https://siglume.example/pay/cs_1',
+  challenge_hash: 'sha256:readiness',
+};
 const LOCAL_OPTIONS = {
   merchant: 'shop_one',
   auth_token: TEST_TOKEN,
@@ -70,7 +80,7 @@ describe('runReadiness', () => {
       const report = await runReadiness(shop.options());
       expect(report.checks.map((c) => c.name)).toEqual(READINESS_CHECK_NAMES);
       expect(report.checks.filter((c) => c.status !== 'pass')).toEqual([]);
-      expect(report).toMatchObject({ ok: true, ready: true, mode: 'full', base_url: shop.sandbox.apiBase, merchant: 'sandbox_shop' });
+      expect(report).toMatchObject({ ok: true, mode: 'full', base_url: shop.sandbox.api_base, merchant: 'sandbox_shop' });
       expect(report.summary).toMatchObject({ total: 16, pass: 16, fail: 0, skip: 0 });
       expect(report.summary.verdict).toMatch(/^Ready/);
     });
@@ -92,7 +102,7 @@ describe('runReadiness', () => {
     it('creates the probe session with the shop origin return URLs and a readiness nonce', async () => {
       const report = await runReadiness({ ...shop.options(), now: () => 1_800_000_000_123 });
       const id = byName(report, 'hosted_checkout').details?.session_id as string;
-      const session = shop.sandbox.state.checkout_sessions[id] as unknown as Record<string, unknown>;
+      const session = shop.sandbox.getCheckoutSession(id);
       expect(session).toMatchObject({
         nonce: 'sdrp-readiness-1800000000123',
         success_url: `${shop.env.SHOP_PUBLIC_ORIGIN}/checkout/siglume/success`,
@@ -101,7 +111,7 @@ describe('runReadiness', () => {
         currency: 'JPY',
         status: 'open',
       });
-      expect(session.metadata).toEqual({ source: 'siglume-check readiness' });
+      expect(session!.metadata).toEqual({ source: 'siglume-check readiness' });
     });
 
     it('reports progress for each check that runs and while the delivery is awaited', async () => {
@@ -132,7 +142,7 @@ describe('runReadiness', () => {
         expect(later).toMatchObject({ status: 'skip', reason: `${failing} failed` });
       }
       for (const earlier of report.checks.slice(0, index)) expect(['pass', 'warn']).toContain(earlier.status);
-      expect(report).toMatchObject({ ok: false, ready: false });
+      expect(report.ok).toBe(false);
       expect(report.summary.verdict).toContain(failing);
     });
   });
@@ -160,7 +170,7 @@ describe('runReadiness', () => {
   describe('when run with api: false', () => {
     it('checks config only, never calls the API and is never ready', async () => {
       const report = await runReadiness({ ...LOCAL_OPTIONS, api: false, client: fakeClient() });
-      expect(report).toMatchObject({ ok: false, ready: false, mode: 'no_api', base_url: null });
+      expect(report).toMatchObject({ ok: false, mode: 'no_api', base_url: null });
       expect(report.checks.filter((c) => c.group === 'config').every((c) => c.status === 'pass')).toBe(true);
       for (const c of report.checks.filter((c) => c.group !== 'config')) {
         expect(c).toMatchObject({ status: 'skip', reason: expect.stringContaining('--no-api') });
@@ -171,14 +181,14 @@ describe('runReadiness', () => {
 
   describe('when run with probe: false', () => {
     it('runs config, account and subscription checks, skips the probes and is never ready', async () => {
-      const sessionsBefore = Object.keys(shop.sandbox.state.checkout_sessions).length;
+      const sessionsBefore = shop.sandbox.listCheckoutSessions().length;
       const report = await runReadiness({ ...shop.options(), probe: false });
-      expect(report).toMatchObject({ ok: false, ready: false, mode: 'no_probe' });
+      expect(report).toMatchObject({ ok: false, mode: 'no_probe' });
       for (const c of report.checks) {
         if (c.group === 'probe' || c.group === 'delivery') expect(c).toMatchObject({ status: 'skip', reason: expect.stringContaining('--no-probe') });
         else expect(c.status).toBe('pass');
       }
-      expect(Object.keys(shop.sandbox.state.checkout_sessions)).toHaveLength(sessionsBefore);
+      expect(shop.sandbox.listCheckoutSessions()).toHaveLength(sessionsBefore);
       expect(report.summary.verdict).toContain('--no-probe');
     });
   });
@@ -192,6 +202,37 @@ describe('runReadiness', () => {
         expect(c).toMatchObject({ status: 'skip', reason: expect.stringContaining('merchant_key') });
       }
       expect(report.ok).toBe(false);
+    });
+  });
+
+  describe('when an input is missing', () => {
+    it('says in the fix where to set it: the variable, and the flag when there is one', async () => {
+      const report = await runReadiness({ api: false });
+      const fixes = Object.fromEntries(report.checks.filter((c) => c.status === 'fail').map((c) => [c.name, 'fix' in c ? c.fix : '']));
+      expect(fixes).toEqual({
+        merchant_key: 'Set SIGLUME_DIRECT_PAYMENT_MERCHANT (or pass --merchant) to your merchant key, e.g. my_shop.',
+        merchant_token:
+          'Set SIGLUME_MERCHANT_AUTH_TOKEN (or SIGLUME_AUTH_TOKEN) in the server environment; keep it out of the browser and out of git.',
+        shop_origin: "Set SHOP_PUBLIC_ORIGIN (or pass --origin) to your shop's public origin, e.g. https://shop.example.",
+        webhook_url:
+          'Set SHOP_WEBHOOK_URL (or pass --webhook-url) to the https URL of your webhook route, e.g. https://shop.example/payments/webhooks/siglume.',
+        webhook_secret_present:
+          'Set SIGLUME_WEBHOOK_SECRET to the signing secret (whsec_…) returned when the webhook subscription was created.',
+      });
+    });
+  });
+
+  describe('when a check stops on a validation error', () => {
+    it('fails it with a fix naming where the rejected input is set', async () => {
+      const client = fakeClient({
+        getMerchant: () => Promise.reject(new SiglumeValidationError('merchant', 'Invalid merchant: must be 3-64 characters')),
+      });
+      const report = await runReadiness({ ...LOCAL_OPTIONS, client });
+      expect(byName(report, 'merchant_exists')).toMatchObject({
+        status: 'fail',
+        message: 'Reading merchant shop_one failed: Invalid merchant: must be 3-64 characters',
+        fix: 'Fix SIGLUME_DIRECT_PAYMENT_MERCHANT (or pass --merchant), then run readiness again.',
+      });
     });
   });
 
@@ -254,7 +295,7 @@ describe('runReadiness', () => {
       const client = fakeClient({
         getMerchant: async () => READY_ACCOUNT,
         listWebhookSubscriptions: async () => READY_SUBS,
-        createCheckoutSession: async () => ({ session_id: 'cs_1', checkout_url: 'https://siglume.example/pay/cs_1' }),
+        createCheckoutSession: async () => PROBE_SESSION,
         queueWebhookTestDelivery: async () => ({ event: { id: 'evt_probe', type: 'direct_payment.confirmed' } }),
         listWebhookDeliveries: async () => {
           polls.push(performance.now());
@@ -285,6 +326,41 @@ describe('runReadiness', () => {
     });
   });
 
+  describe('when two subscriptions post to the webhook URL', () => {
+    it('delivers the probe through the one whose secret hint matches (the subscription group hands it on)', async () => {
+      const queued: string[][] = [];
+      const other: DirectRequestPaymentWebhookSubscription = { ...READY_SUBS[0]!, id: 'whsub_0', signing_secret_hint: 'zzzz' };
+      const client = fakeClient({
+        getMerchant: async () => READY_ACCOUNT,
+        listWebhookSubscriptions: async () => [other, READY_SUBS[0]!],
+        createCheckoutSession: async () => PROBE_SESSION,
+        queueWebhookTestDelivery: async (input) => {
+          queued.push(input.subscription_ids ?? []);
+          return { event: { id: 'evt_probe' } };
+        },
+        listWebhookDeliveries: async () => [{ id: 'whd_1', event_id: 'evt_probe', delivery_status: 'delivered', response_status: 204 }],
+      });
+      const report = await runReadiness({ ...LOCAL_OPTIONS, client });
+      expect(byName(report, 'direct_payment_confirmed_subscribed').details).toEqual({ subscription_id: 'whsub_0' });
+      expect(byName(report, 'webhook_secret_matches_subscription_hint').details).toEqual({ subscription_id: 'whsub_1' });
+      expect(queued).toEqual([['whsub_1']]);
+      expect(report.ok).toBe(true);
+    });
+  });
+
+  describe('when the API answers a shape the typed client rejects', () => {
+    it('fails merchant_exists saying the answer has no merchant_account, and skips the rest', async () => {
+      const { fetch } = recordingFetch(() => ({ body: { data: { merchant: 'shop_one' } } }));
+      const client = new DirectRequestPaymentMerchantClient({ auth_token: TEST_TOKEN, base_url: 'https://siglume.example/v1', fetch });
+      const report = await runReadiness({ ...LOCAL_OPTIONS, client });
+      const check = byName(report, 'merchant_exists');
+      expect(check).toMatchObject({ status: 'fail', message: 'The answer for merchant shop_one has no merchant_account' });
+      expect(check.status === 'fail' && check.fix).toContain('SIGLUME_API_BASE');
+      expect(byName(report, 'billing_mandate')).toMatchObject({ status: 'skip', reason: 'merchant_exists failed' });
+      expect(report.base_url).toBe('https://siglume.example/v1');
+    });
+  });
+
   describe('when the API cannot be reached', () => {
     it('fails merchant_exists naming the base URL and how to fix it', async () => {
       const server = createServer();
@@ -306,7 +382,7 @@ describe('runReadiness', () => {
       const client = fakeClient({
         getMerchant: async () => READY_ACCOUNT,
         listWebhookSubscriptions: async () => READY_SUBS,
-        createCheckoutSession: async () => ({ session_id: 'cs_1', checkout_url: 'https://siglume.example/pay/cs_1' }),
+        createCheckoutSession: async () => PROBE_SESSION,
         queueWebhookTestDelivery: async () => ({ event: { id: 'evt_probe' } }),
         listWebhookDeliveries: async () => [],
       });

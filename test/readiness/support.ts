@@ -3,7 +3,7 @@
  * distinctive secrets so tests can grep output for them.
  */
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../../src/readiness/receiver.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../../src/devtools/webhook-receiver.js';
 import type { ReadinessOptions } from '../../src/readiness/types.js';
 
 /** Merchant token of the test sandbox; must never appear in any output. */
@@ -26,12 +26,12 @@ export async function startShopSandbox(opts: { receiverStatus?: number } = {}): 
   const receiver = await startWebhookReceiver({ secret: TEST_SECRET, status: opts.receiverStatus });
   const sandbox = await startSandbox({
     port: 0,
-    token: TEST_TOKEN,
-    webhookSecret: TEST_SECRET,
+    merchant_token: TEST_TOKEN,
+    webhook_secret: TEST_SECRET,
     origin: receiver.origin,
-    webhookUrl: receiver.url,
+    webhook_url: receiver.url,
     quiet: true,
-    deliveryBackoffMs: 10,
+    delivery_backoff_ms: 10,
   });
   const env = { ...sandbox.env } as Record<string, string>;
   return {
@@ -44,7 +44,7 @@ export async function startShopSandbox(opts: { receiverStatus?: number } = {}): 
       webhook_secret: env.SIGLUME_WEBHOOK_SECRET,
       shop_origin: env.SHOP_PUBLIC_ORIGIN,
       webhook_url: env.SHOP_WEBHOOK_URL,
-      base_url: sandbox.apiBase,
+      base_url: sandbox.api_base,
       sandbox: true,
     }),
     close: async () => {

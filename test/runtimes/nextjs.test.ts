@@ -34,7 +34,7 @@ export async function POST(): Promise<Response> {
 `;
 
 interface TestingModule {
-  createStandardSettledTestEvent(opts: { secret: string }): Promise<{ rawBody: string; header: string; event: { id: string } }>;
+  createStandardSettledTestEvent(opts: { secret: string }): Promise<{ raw_body: string; header: string; event: { id: string } }>;
 }
 
 let packageDir: string;
@@ -169,7 +169,7 @@ describe.each(VARIANTS)('examples/nextjs-app built with $name', (variant) => {
         const res = await fetch(server!.origin + route, {
           method: 'POST',
           headers: { 'siglume-signature': signed.header, 'content-type': 'application/json' },
-          body: signed.rawBody,
+          body: signed.raw_body,
         });
         expect(res.status).toBe(200);
         expect(await res.json()).toEqual({ id: signed.event.id, kind: 'standard_settled', runtime });
@@ -177,8 +177,8 @@ describe.each(VARIANTS)('examples/nextjs-app built with $name', (variant) => {
 
       it('answers a tampered delivery 400 WEBHOOK_SIGNATURE_MISMATCH', async () => {
         const signed = await testing.createStandardSettledTestEvent({ secret: SECRET });
-        const tampered = signed.rawBody.replace('"amount_minor":', '"amount_minor":1');
-        expect(tampered).not.toBe(signed.rawBody);
+        const tampered = signed.raw_body.replace('"amount_minor":', '"amount_minor":1');
+        expect(tampered).not.toBe(signed.raw_body);
         const res = await fetch(server!.origin + route, { method: 'POST', headers: { 'siglume-signature': signed.header }, body: tampered });
         expect(res.status).toBe(400);
         expect(await res.json()).toEqual({ error: 'WEBHOOK_SIGNATURE_MISMATCH' });
@@ -186,7 +186,7 @@ describe.each(VARIANTS)('examples/nextjs-app built with $name', (variant) => {
 
       it('answers an unsigned delivery 400 WEBHOOK_SIGNATURE_MISSING', async () => {
         const signed = await testing.createStandardSettledTestEvent({ secret: SECRET });
-        const res = await fetch(server!.origin + route, { method: 'POST', body: signed.rawBody });
+        const res = await fetch(server!.origin + route, { method: 'POST', body: signed.raw_body });
         expect(res.status).toBe(400);
         expect(await res.json()).toEqual({ error: 'WEBHOOK_SIGNATURE_MISSING' });
       });

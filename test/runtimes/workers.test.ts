@@ -22,12 +22,12 @@ const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', name)
 const SECRET = 'whsec_runtime_test_secret';
 
 interface Sandbox {
-  apiBase: string;
+  api_base: string;
   env: Record<string, string>;
   close(): Promise<void>;
 }
 interface TestingModule {
-  createStandardSettledTestEvent(opts: { secret: string }): Promise<{ rawBody: string; header: string; event: { id: string } }>;
+  createStandardSettledTestEvent(opts: { secret: string }): Promise<{ raw_body: string; header: string; event: { id: string } }>;
 }
 
 let consumerDir: string;
@@ -44,7 +44,7 @@ beforeAll(async () => {
   sandbox = await startSandbox({ port: 0, quiet: true });
   bindings = {
     SIGLUME_WEBHOOK_SECRET: SECRET,
-    SIGLUME_API_BASE: sandbox.apiBase,
+    SIGLUME_API_BASE: sandbox.api_base,
     SIGLUME_MERCHANT_AUTH_TOKEN: sandbox.env.SIGLUME_MERCHANT_AUTH_TOKEN!,
     SIGLUME_DIRECT_PAYMENT_MERCHANT: sandbox.env.SIGLUME_DIRECT_PAYMENT_MERCHANT!,
     SHOP_PUBLIC_ORIGIN: sandbox.env.SHOP_PUBLIC_ORIGIN!,
@@ -58,7 +58,7 @@ afterAll(async () => {
 /** The three deliveries every runtime must tell apart. */
 async function deliveries() {
   const signed = await testing.createStandardSettledTestEvent({ secret: SECRET });
-  const tampered = signed.rawBody.replace('"amount_minor":', '"amount_minor":1');
+  const tampered = signed.raw_body.replace('"amount_minor":', '"amount_minor":1');
   return { signed, tampered };
 }
 
@@ -72,7 +72,7 @@ function behavesLikeAWebhookEndpoint(name: string, dispatch: () => Dispatch) {
       const res = await dispatch()('/webhook', {
         method: 'POST',
         headers: { 'siglume-signature': signed.header, 'content-type': 'application/json' },
-        body: signed.rawBody,
+        body: signed.raw_body,
       });
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ id: signed.event.id, kind: 'standard_settled' });
@@ -80,7 +80,7 @@ function behavesLikeAWebhookEndpoint(name: string, dispatch: () => Dispatch) {
 
     it('rejects a tampered delivery with 400 WEBHOOK_SIGNATURE_MISMATCH', async () => {
       const { signed, tampered } = await deliveries();
-      expect(tampered).not.toBe(signed.rawBody);
+      expect(tampered).not.toBe(signed.raw_body);
       const res = await dispatch()('/webhook', { method: 'POST', headers: { 'siglume-signature': signed.header }, body: tampered });
       expect(res.status).toBe(400);
       expect(await res.json()).toEqual({ error: 'WEBHOOK_SIGNATURE_MISMATCH' });
@@ -88,7 +88,7 @@ function behavesLikeAWebhookEndpoint(name: string, dispatch: () => Dispatch) {
 
     it('rejects an unsigned delivery with 400 WEBHOOK_SIGNATURE_MISSING', async () => {
       const { signed } = await deliveries();
-      const res = await dispatch()('/webhook', { method: 'POST', body: signed.rawBody });
+      const res = await dispatch()('/webhook', { method: 'POST', body: signed.raw_body });
       expect(res.status).toBe(400);
       expect(await res.json()).toEqual({ error: 'WEBHOOK_SIGNATURE_MISSING' });
     });
@@ -98,9 +98,9 @@ function behavesLikeAWebhookEndpoint(name: string, dispatch: () => Dispatch) {
       const body = (await res.json()) as { session_id: string; checkout_url: string; status: string };
       expect(res.status).toBe(200);
       expect(body.status).toBe('open');
-      expect(body.checkout_url.startsWith(new URL(sandbox.apiBase).origin)).toBe(true);
+      expect(body.checkout_url.startsWith(new URL(sandbox.api_base).origin)).toBe(true);
       // The sandbox really holds it: the worker did not invent an answer.
-      const check = await fetch(`${sandbox.apiBase}/sdrp/direct-payments/checkout-sessions/${body.session_id}`, {
+      const check = await fetch(`${sandbox.api_base}/sdrp/direct-payments/checkout-sessions/${body.session_id}`, {
         headers: { authorization: `Bearer ${bindings.SIGLUME_MERCHANT_AUTH_TOKEN}` },
       });
       expect(check.status).toBe(200);
@@ -184,15 +184,15 @@ describe('examples/hono-worker.ts on workerd', () => {
     await mf?.dispose();
   });
 
-  it('answers a signed delivery with the fulfilment action and a tampered one with 400', async () => {
+  it('answers a signed delivery with its classification and a tampered one with 400', async () => {
     const { signed, tampered } = await deliveries();
     const ok = await mf.dispatchFetch(new URL('/payments/webhooks/siglume', base), {
       method: 'POST',
       headers: { 'siglume-signature': signed.header },
-      body: signed.rawBody,
+      body: signed.raw_body,
     });
     expect(ok.status).toBe(200);
-    expect(await ok.json()).toEqual({ id: signed.event.id, action: 'mark_paid' });
+    expect(await ok.json()).toEqual({ id: signed.event.id, kind: 'standard_settled' });
     const bad = await mf.dispatchFetch(new URL('/payments/webhooks/siglume', base), {
       method: 'POST',
       headers: { 'siglume-signature': signed.header },
@@ -210,6 +210,6 @@ describe('examples/hono-worker.ts on workerd', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { checkout_url: string; session_id: string };
     expect(body.session_id).toMatch(/\S/);
-    expect(body.checkout_url.startsWith(new URL(sandbox.apiBase).origin)).toBe(true);
+    expect(body.checkout_url.startsWith(new URL(sandbox.api_base).origin)).toBe(true);
   });
 });

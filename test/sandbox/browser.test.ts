@@ -69,7 +69,7 @@ describe.skipIf(skipReason !== null)(`hosted checkout in headless Chromium${skip
   beforeAll(async () => {
     shop = await startShop('whsec_sandbox_secret');
     sandbox = await sandboxFor(shop);
-    merchant = new DirectRequestPaymentMerchantClient({ base_url: sandbox.apiBase, auth_token: sandbox.env.SIGLUME_MERCHANT_AUTH_TOKEN });
+    merchant = new DirectRequestPaymentMerchantClient({ base_url: sandbox.api_base, auth_token: sandbox.env.SIGLUME_MERCHANT_AUTH_TOKEN });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],

@@ -43,7 +43,7 @@ describe('checkout sessions', () => {
     it('issues the challenge with the merchant secret and points checkout_url at the hosted page', async () => {
       const s = await createSession(sandbox, { nonce: 'order-77-attempt-1', amount_minor: 4200 });
       const expected = await createDirectRequestPaymentChallenge({
-        secret: sandbox.state.merchants.sandbox_shop!.challenge_secret,
+        secret: sandbox.getMerchant('sandbox_shop')!.challenge_secret,
         merchant: 'sandbox_shop',
         amount_minor: 4200,
         currency: 'JPY',
@@ -113,7 +113,7 @@ describe('checkout sessions', () => {
       expect(read).toMatchObject({ status: 'paid', settlement_status: 'settled', finality: 'per_payment_onchain' });
       expect(read.chain_receipt_id).toMatch(/^chr_/);
       const challenge = await createDirectRequestPaymentChallenge({
-        secret: sandbox.state.merchants.sandbox_shop!.challenge_secret,
+        secret: sandbox.getMerchant('sandbox_shop')!.challenge_secret,
         merchant: 'sandbox_shop',
         amount_minor: 4200,
         currency: 'JPY',
@@ -212,8 +212,8 @@ describe('checkout sessions', () => {
       expect((await pay.json()).error.code).toBe('CHECKOUT_SESSION_NOT_PAYABLE');
     });
 
-    it('expires on its own after sessionTtlSeconds', async () => {
-      const short = await sandboxFor(receiver, { sessionTtlSeconds: 1 });
+    it('expires on its own after session_ttl_seconds', async () => {
+      const short = await sandboxFor(receiver, { session_ttl_seconds: 1 });
       try {
         const s = await createSession(short);
         await new Promise((r) => setTimeout(r, 1100));

@@ -21,8 +21,8 @@ const list = () => call(sandbox, 'GET', '/market/webhooks/subscriptions');
 
 describe('sandbox faults', () => {
   describe('when latency is injected', () => {
-    it('delays API answers by at least latencyMs', async () => {
-      sandbox.setFaults({ latencyMs: 150 });
+    it('delays API answers by at least latency_ms', async () => {
+      sandbox.setFaults({ latency_ms: 150 });
       const started = performance.now();
       expect((await list()).status).toBe(200);
       expect(performance.now() - started).toBeGreaterThanOrEqual(140);
@@ -31,12 +31,12 @@ describe('sandbox faults', () => {
 
   describe('when 503s are injected', () => {
     it('answers 503 SERVICE_UNAVAILABLE at rate 1 and follows the seed reproducibly at a partial rate', async () => {
-      sandbox.setFaults({ error503Rate: 1 });
+      sandbox.setFaults({ error_503_rate: 1 });
       const a = await list();
       expect([a.status, a.body.error.code]).toEqual([503, 'SERVICE_UNAVAILABLE']);
 
       const run = async () => {
-        sandbox.setFaults({ error503Rate: 0.5, seed: 42 });
+        sandbox.setFaults({ error_503_rate: 0.5, seed: 42 });
         const out: number[] = [];
         for (let i = 0; i < 12; i++) out.push((await list()).status);
         return out;
@@ -48,7 +48,7 @@ describe('sandbox faults', () => {
     });
 
     it('does not store a 503 under the idempotency key, so the retry creates the session once', async () => {
-      const before = Object.keys(sandbox.state.checkout_sessions).length;
+      const before = sandbox.listCheckoutSessions().length;
       const body = {
         merchant: 'sandbox_shop',
         amount_minor: 700,
@@ -58,20 +58,20 @@ describe('sandbox faults', () => {
         cancel_url: `${receiver.origin}/no`,
       };
       const headers = { 'Idempotency-Key': 'retry-key-1' };
-      sandbox.setFaults({ error503Rate: 1 });
+      sandbox.setFaults({ error_503_rate: 1 });
       expect((await call(sandbox, 'POST', '/sdrp/direct-payments/checkout-sessions', { body, headers })).status).toBe(503);
       sandbox.resetFaults();
       const ok = await call(sandbox, 'POST', '/sdrp/direct-payments/checkout-sessions', { body, headers });
       const again = await call(sandbox, 'POST', '/sdrp/direct-payments/checkout-sessions', { body, headers });
       expect(ok.status).toBe(201);
       expect(again.body.data.session_id).toBe(ok.body.data.session_id);
-      expect(Object.keys(sandbox.state.checkout_sessions).length).toBe(before + 1);
+      expect(sandbox.listCheckoutSessions().length).toBe(before + 1);
     });
   });
 
   describe('when rate limiting is injected', () => {
     it('answers the next `count` requests with 429 and Retry-After, then recovers', async () => {
-      sandbox.setFaults({ rateLimit: { count: 2, retryAfterSeconds: 3 } });
+      sandbox.setFaults({ rate_limit: { count: 2, retry_after_seconds: 3 } });
       const a = await list();
       const b = await list();
       const c = await list();
@@ -83,8 +83,8 @@ describe('sandbox faults', () => {
 
   describe('when connections are dropped', () => {
     it('destroys the next N connections without an answer, then serves normally', async () => {
-      await fetch(`${sandbox.url}/__sandbox/faults`, { method: 'POST', body: JSON.stringify({ dropConnections: 1 }) });
-      await expect(fetch(`${sandbox.apiBase}/market/webhooks/subscriptions`)).rejects.toThrow();
+      await fetch(`${sandbox.url}/__sandbox/faults`, { method: 'POST', body: JSON.stringify({ drop_connections: 1 }) });
+      await expect(fetch(`${sandbox.api_base}/market/webhooks/subscriptions`)).rejects.toThrow();
       expect((await list()).status).toBe(200);
     });
   });
@@ -92,7 +92,7 @@ describe('sandbox faults', () => {
   describe('scope', () => {
     it('never applies faults to the control endpoints or the hosted page', async () => {
       const s = await createSession(sandbox);
-      sandbox.setFaults({ error503Rate: 1, rateLimit: { count: 5, retryAfterSeconds: 1 } });
+      sandbox.setFaults({ error_503_rate: 1, rate_limit: { count: 5, retry_after_seconds: 1 } });
       expect((await fetch(`${sandbox.url}/__sandbox/state`)).status).toBe(200);
       expect((await fetch(`${sandbox.url}/pay/${s.session_id}`)).status).toBe(200);
       const reset = await fetch(`${sandbox.url}/__sandbox/reset-faults`, { method: 'POST' });
@@ -101,11 +101,11 @@ describe('sandbox faults', () => {
     });
 
     it('rejects invalid fault settings with 422 naming the field', async () => {
-      const res = await fetch(`${sandbox.url}/__sandbox/faults`, { method: 'POST', body: JSON.stringify({ error503Rate: 2 }) });
+      const res = await fetch(`${sandbox.url}/__sandbox/faults`, { method: 'POST', body: JSON.stringify({ error_503_rate: 2 }) });
       const body = await res.json();
       expect(res.status).toBe(422);
-      expect(body.error.field).toBe('error503Rate');
-      expect(() => sandbox.setFaults({ rateLimit: { count: -1, retryAfterSeconds: 1 } })).toThrow(/rateLimit\.count/);
+      expect(body.error.field).toBe('error_503_rate');
+      expect(() => sandbox.setFaults({ rate_limit: { count: -1, retry_after_seconds: 1 } })).toThrow(/rate_limit\.count/);
     });
   });
 });

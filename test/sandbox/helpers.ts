@@ -3,7 +3,7 @@
  * 127.0.0.1 and thin raw-HTTP helpers.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { startSandbox, type SandboxHandle, type SandboxOptions } from '../../src/sandbox/index.js';
+import { createSandbox, startSandbox, type SandboxHandle, type SandboxOptions } from '../../src/sandbox/index.js';
 
 /** One request the receiver got. */
 export interface ReceivedWebhook {
@@ -50,16 +50,21 @@ export async function startReceiver(path = '/payments/webhooks/siglume'): Promis
   return receiver;
 }
 
-/** Starts a sandbox on a free port whose seeded subscription points at `receiver`. */
-export function sandboxFor(receiver: Pick<WebhookReceiver, 'origin' | 'url'>, options: SandboxOptions = {}): Promise<SandboxHandle> {
-  return startSandbox({
-    port: 0,
-    origin: receiver.origin,
-    webhookUrl: receiver.url,
-    deliveryTimeoutMs: 2000,
-    deliveryBackoffMs: 10,
-    ...options,
-  });
+/** Starts a sandbox on a free port (or, `inProcess`, one without a socket) whose seeded subscription points at `receiver`. */
+export function sandboxFor(receiver: Pick<WebhookReceiver, 'origin' | 'url'>, options: SandboxOptions = {}, inProcess = false): Promise<SandboxHandle> {
+  const o = { origin: receiver.origin, webhook_url: receiver.url, delivery_timeout_ms: 2000, delivery_backoff_ms: 10, ...options };
+  return inProcess ? createSandbox(o) : startSandbox({ port: 0, ...o });
+}
+
+/** How a test reaches a sandbox: over its socket, or in-process through `handle.fetch` (the clients' `fetch` option). */
+export const TRANSPORTS = [
+  { name: 'over a socket', inProcess: false },
+  { name: 'in-process through handle.fetch', inProcess: true },
+] as const;
+
+/** The `fetch` option a client needs for `sandbox` (undefined: the client's own network transport). */
+export function clientFetch(sandbox: SandboxHandle, inProcess: boolean) {
+  return inProcess ? (url: string, init: RequestInit) => sandbox.fetch(new Request(url, init)) : undefined;
 }
 
 /** A parsed JSON answer. */
@@ -83,7 +88,7 @@ export async function call(
   if (options.rawBody !== undefined) body = options.rawBody;
   else if (options.body !== undefined) body = JSON.stringify(options.body);
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const url = path.startsWith('/__sandbox') || path.startsWith('/pay') ? `${sandbox.url}${path}` : `${sandbox.apiBase}${path}`;
+  const url = path.startsWith('/__sandbox') || path.startsWith('/pay') ? `${sandbox.url}${path}` : `${sandbox.api_base}${path}`;
   const res = await fetch(url, { method, headers, body, redirect: 'manual' });
   const text = await res.text();
   let parsed: unknown = text;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, formatAmount } from '../../src/sandbox/hosted-page.js';
 import { fromMilli, toMilli } from '../../src/core/decimal.js';
-import { sumDecimal } from '../../src/sandbox/decimal.js';
+import { sumDecimal } from '../../src/sandbox/metered.js';
 
 describe('formatAmount', () => {
   it.each([

@@ -27,7 +27,7 @@ afterAll(async () => {
   await receiver.close();
 });
 
-const buyer = (path: string) => call(sandbox, 'GET', path, { token: sandbox.buyerToken });
+const buyer = (path: string) => call(sandbox, 'GET', path, { token: sandbox.buyer_token });
 const provider = (path: string) => call(sandbox, 'GET', path);
 
 describe('metered statements', () => {
@@ -63,7 +63,7 @@ describe('metered statements', () => {
       expect((await provider('/sdrp/metered/provider/usage-events?plan_type=NANO')).body.data.items).toHaveLength(1);
       expect((await provider('/sdrp/metered/provider/usage-events?token_symbol=usdc')).body.data.items).toHaveLength(1);
       expect((await provider('/sdrp/metered/provider/usage-events?status=settled')).body.data.items).toHaveLength(0);
-      const listing = sandbox.state.merchants.sandbox_shop!.listing_id;
+      const listing = sandbox.getMerchant('sandbox_shop')!.listing_id;
       expect((await provider(`/sdrp/metered/provider/usage-events?listing_id=${listing}&capability_key=direct_request_payment`)).body.data.items).toHaveLength(4);
       expect((await provider('/sdrp/metered/provider/usage-events?listing_id=lst_other')).body.data.items).toHaveLength(0);
     });
@@ -132,7 +132,7 @@ describe('metered statements', () => {
         let last;
         for (let i = 0; i < 20; i++) last = await pay(own, 500); // 20 x JPY 500 = JPY 10,000
         expect(last!.batch_settlement).not.toBeNull();
-        const batch = own.state.settlement_batches[last!.batch_settlement!.settlement_batch_id]!;
+        const batch = own.getSettlementBatch(last!.batch_settlement!.settlement_batch_id)!;
         expect(batch.status).toBe('settled');
         expect(batch.usage_event_ids).toHaveLength(20);
         expect(batch.chain_receipt_id).toMatch(/^chr_/);

@@ -23,7 +23,7 @@ describe('sandbox state file', () => {
   describe('when the sandbox restarts with the same file', () => {
     it('keeps merchants, their secrets, subscriptions, sessions and events', async () => {
       const stateFile = join(dir, 'nested', 'state.json');
-      const first = await sandboxFor(receiver, { stateFile });
+      const first = await sandboxFor(receiver, { state_file: stateFile });
       const setup = await call(first, 'POST', '/sdrp/direct-payments/merchants', {
         body: { merchant: 'kept_shop', checkout_allowed_origins: [receiver.origin] },
       });
@@ -34,10 +34,10 @@ describe('sandbox state file', () => {
       await first.payCheckoutSession(paid.session_id);
       await first.close();
 
-      const second = await startSandbox({ port: 0, stateFile });
+      const second = await startSandbox({ port: 0, state_file: stateFile });
       try {
-        expect(second.state.merchants.kept_shop!.challenge_secret).toBe(challengeSecret);
-        expect(second.state.subscriptions[sub.body.data.id]!.signing_secret).toBe(sub.body.data.signing_secret);
+        expect(second.getMerchant('kept_shop')!.challenge_secret).toBe(challengeSecret);
+        expect(second.listWebhookSubscriptions().find((s) => s.id === sub.body.data.id)!.signing_secret).toBe(sub.body.data.signing_secret);
         expect(second.env.SHOP_WEBHOOK_URL).toBe(receiver.url);
         const merchant = await call(second, 'GET', '/sdrp/direct-payments/merchants/kept_shop');
         expect(merchant.status).toBe(200);
@@ -58,7 +58,7 @@ describe('sandbox state file', () => {
 
     it('writes atomically, leaving no temp file behind and a file only the owner can read', async () => {
       const stateFile = join(dir, 'atomic.json');
-      const sb = await sandboxFor(receiver, { stateFile });
+      const sb = await sandboxFor(receiver, { state_file: stateFile });
       await Promise.all(Array.from({ length: 20 }, (_, i) => createSession(sb, { nonce: `burst-${i}` })));
       await sb.close();
       const entries = await readdir(dir);
@@ -73,7 +73,7 @@ describe('sandbox state file', () => {
     it('refuses to start with an error naming the file, without echoing its contents', async () => {
       const stateFile = join(dir, 'corrupt.json');
       await writeFile(stateFile, '{"version":1,"seed":{"webhook_secret":"whsec_do_not_leak"');
-      const error = await startSandbox({ port: 0, stateFile }).catch((e: unknown) => e);
+      const error = await startSandbox({ port: 0, state_file: stateFile }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SandboxStateFileError);
       expect(error).toBeInstanceOf(SiglumeDirectRequestPaymentError);
       expect((error as SandboxStateFileError).file).toBe(stateFile);
@@ -87,19 +87,21 @@ describe('sandbox state file', () => {
     it('refuses valid JSON that is not a sandbox state, saying which field is wrong', async () => {
       const stateFile = join(dir, 'wrong-shape.json');
       await writeFile(stateFile, JSON.stringify({ version: 1, seed: {}, merchants: [] }));
-      await expect(startSandbox({ port: 0, stateFile })).rejects.toThrow(/seed\.merchant/);
+      await expect(startSandbox({ port: 0, state_file: stateFile })).rejects.toThrow(/seed\.merchant/);
     });
 
     it('refuses a path that cannot be read as a file', async () => {
-      await expect(startSandbox({ port: 0, stateFile: dir })).rejects.toBeInstanceOf(SandboxStateFileError);
+      await expect(startSandbox({ port: 0, state_file: dir })).rejects.toBeInstanceOf(SandboxStateFileError);
     });
   });
 
   describe('when started with bad options', () => {
     it('names the option', async () => {
       await expect(startSandbox({ port: 70000 })).rejects.toThrow('Invalid port');
-      await expect(startSandbox({ webhookSecret: 'nope' })).rejects.toThrow('Invalid webhookSecret');
-      await expect(startSandbox({ token: 'cli_abcdefgh' })).rejects.toThrow('Invalid token');
+      await expect(startSandbox({ webhook_secret: 'nope' })).rejects.toThrow('Invalid webhook_secret');
+      await expect(startSandbox({ merchant_token: 'cli_abcdefgh' })).rejects.toThrow('Invalid merchant_token');
+      // A 0.x camelCase name is refused with a pointer, not silently ignored.
+      await expect(startSandbox({ webhookUrl: 'https://shop.example/hook' } as never)).rejects.toThrow('Invalid webhookUrl: not a sandbox option (renamed to webhook_url)');
     });
 
     it('reports a port already in use', async () => {

@@ -124,12 +124,12 @@ describe('sandbox scenarios', () => {
 
   describe('when switching back to ready', () => {
     it('keeps the merchant challenge secret and the subscription id', async () => {
-      const secret = sandbox.state.merchants.sandbox_shop!.challenge_secret;
-      const subId = sandbox.state.seed.subscription_id;
+      const secret = sandbox.getMerchant('sandbox_shop')!.challenge_secret;
+      const subId = sandbox.listWebhookSubscriptions()[0]!.id;
       sandbox.setScenario('no_merchant');
       sandbox.setScenario('ready');
-      expect(sandbox.state.merchants.sandbox_shop!.challenge_secret).toBe(secret);
-      expect(Object.keys(sandbox.state.subscriptions)).toContain(subId);
+      expect(sandbox.getMerchant('sandbox_shop')!.challenge_secret).toBe(secret);
+      expect(sandbox.listWebhookSubscriptions().map((s) => s.id)).toContain(subId);
     });
   });
 
@@ -139,7 +139,7 @@ describe('sandbox scenarios', () => {
       try {
         const m = await call(other, 'GET', '/sdrp/direct-payments/merchants/sandbox_shop');
         expect(m.body.data.merchant_account.billing_mandate_id).toBeNull();
-        expect(other.state.scenario).toBe('no_mandate');
+        expect(other.scenario).toBe('no_mandate');
       } finally {
         await other.close();
       }

@@ -19,9 +19,9 @@ describe('sandbox server', () => {
   describe('when started', () => {
     it('exposes the URL, the /v1 API base and the env a merchant app needs', () => {
       expect(sandbox.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-      expect(sandbox.apiBase).toBe(`${sandbox.url}/v1`);
+      expect(sandbox.api_base).toBe(`${sandbox.url}/v1`);
       expect(sandbox.env).toEqual({
-        SIGLUME_API_BASE: sandbox.apiBase,
+        SIGLUME_API_BASE: sandbox.api_base,
         SIGLUME_MERCHANT_AUTH_TOKEN: 'sdrp_sandbox_merchant_token',
         SIGLUME_DIRECT_PAYMENT_MERCHANT: 'sandbox_shop',
         SIGLUME_WEBHOOK_SECRET: 'whsec_sandbox_secret',
@@ -44,7 +44,7 @@ describe('sandbox server', () => {
         hosted_checkout_enabled: true,
       });
       expect(merchant.body.data.merchant_account.billing_mandate_id).toMatch(/^mandate_/);
-      expect(JSON.stringify(merchant.body)).not.toContain(sandbox.state.merchants.sandbox_shop!.challenge_secret);
+      expect(JSON.stringify(merchant.body)).not.toContain(sandbox.getMerchant('sandbox_shop')!.challenge_secret);
 
       const subs = await call(sandbox, 'GET', '/market/webhooks/subscriptions');
       expect(subs.body.data).toHaveLength(1);
@@ -104,7 +104,7 @@ describe('sandbox server', () => {
     });
 
     it('rejects the buyer token on a merchant route with 403', async () => {
-      const answer = await call(sandbox, 'GET', '/market/webhooks/subscriptions', { token: sandbox.buyerToken });
+      const answer = await call(sandbox, 'GET', '/market/webhooks/subscriptions', { token: sandbox.buyer_token });
       expect(answer.status).toBe(403);
       expect(answer.body.error.code).toBe('FORBIDDEN');
     });
@@ -125,7 +125,7 @@ describe('sandbox server', () => {
         success_url: `${receiver.origin}/ok`,
         cancel_url: `${receiver.origin}/cancel`,
       };
-      const before = Object.keys(sandbox.state.checkout_sessions).length;
+      const before = sandbox.listCheckoutSessions().length;
       const headers = { 'Idempotency-Key': 'key-abc-1' };
       const [a, b] = await Promise.all([
         call(sandbox, 'POST', '/sdrp/direct-payments/checkout-sessions', { body, headers }),
@@ -136,18 +136,19 @@ describe('sandbox server', () => {
       expect(b.body.data.session_id).toBe(a.body.data.session_id);
       expect(c.body.data.session_id).toBe(a.body.data.session_id);
       expect(c.headers.get('idempotent-replayed')).toBe('true');
-      expect(Object.keys(sandbox.state.checkout_sessions).length).toBe(before + 1);
+      expect(sandbox.listCheckoutSessions().length).toBe(before + 1);
     });
 
-    it('rejects the same key with a different body with 422 IDEMPOTENCY_KEY_REUSED', async () => {
+    it('rejects the same key with a different body with 409 IDEMPOTENCY_KEY_REUSED_WITH_DIFFERENT_PAYLOAD', async () => {
       const headers = { 'Idempotency-Key': 'key-abc-2' };
       await call(sandbox, 'POST', '/market/webhooks/subscriptions', { body: { callback_url: 'https://a.example/hook' }, headers });
       const second = await call(sandbox, 'POST', '/market/webhooks/subscriptions', {
         body: { callback_url: 'https://b.example/hook' },
         headers,
       });
-      expect(second.status).toBe(422);
-      expect(second.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+      expect(second.status).toBe(409);
+      expect(second.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED_WITH_DIFFERENT_PAYLOAD');
+      expect(second.body.error.field).toBe('Idempotency-Key');
     });
 
     it('creates a new object for each distinct key', async () => {
@@ -165,7 +166,7 @@ describe('sandbox server', () => {
       expect(res.status).toBe(200);
       expect(JSON.parse(text).data.scenario).toBe('ready');
       expect(text).not.toContain('whsec_sandbox_secret');
-      expect(text).not.toContain(sandbox.state.merchants.sandbox_shop!.challenge_secret);
+      expect(text).not.toContain(sandbox.getMerchant('sandbox_shop')!.challenge_secret);
     });
 
     it('reject an unknown scenario with 422 naming the field', async () => {

@@ -91,7 +91,7 @@ describe('sandbox input validation', () => {
   describe.each(['merchants', 'checkout', 'webhooks', 'requirements', 'execution', 'metered', 'body'])('when a %s request is bad', (family) => {
     it.each(cases().filter((c) => c.family === family).map((c) => [c.name, c] as const))('answers %s with a 4xx envelope', async (_name, c) => {
       const answer = await call(sandbox, c.method, c.path, {
-        token: c.buyer ? sandbox.buyerToken : undefined,
+        token: c.buyer ? sandbox.buyer_token : undefined,
         body: typeof c.body === 'function' ? c.body() : c.body,
         rawBody: c.rawBody,
       });
@@ -132,7 +132,7 @@ describe('sandbox under a burst of malformed requests', () => {
               : kind === 3
                 ? call(sandbox, 'GET', '/sdrp/direct-payments/merchants/%E0%A4%A')
                 : kind === 4
-                  ? call(sandbox, 'POST', '/sdrp/direct-payments/requirements', { token: sandbox.buyerToken, rawBody: 'null' })
+                  ? call(sandbox, 'POST', '/sdrp/direct-payments/requirements', { token: sandbox.buyer_token, rawBody: 'null' })
                   : call(sandbox, 'POST', '/market/webhooks/test-deliveries', { rawBody: '\u0000\u0001' });
       attempts.push(p.then((a) => a.status));
     }
@@ -143,7 +143,7 @@ describe('sandbox under a burst of malformed requests', () => {
     const garbage = await rawRequest(port, 'NOT HTTP AT ALL\r\n\r\n');
     expect(garbage).toMatch(/^HTTP\/1\.1 400/);
 
-    const tooBig = await fetch(`${sandbox.apiBase}/market/webhooks/subscriptions`, {
+    const tooBig = await fetch(`${sandbox.api_base}/market/webhooks/subscriptions`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${sandbox.env.SIGLUME_MERCHANT_AUTH_TOKEN}`, 'Content-Type': 'application/json' },
       body: 'x'.repeat(9 * 1024 * 1024),

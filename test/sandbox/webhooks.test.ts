@@ -8,7 +8,7 @@ let sandbox: SandboxHandle;
 
 beforeAll(async () => {
   receiver = await startReceiver();
-  sandbox = await sandboxFor(receiver, { deliveryTimeoutMs: 300, deliveryRetries: 2, deliveryBackoffMs: 10 });
+  sandbox = await sandboxFor(receiver, { delivery_timeout_ms: 300, delivery_retries: 2, delivery_backoff_ms: 10 });
 });
 
 afterEach(() => {
@@ -109,7 +109,7 @@ describe('webhook delivery', () => {
         const d = list.body.data.find((x: { event_id: string }) => x.event_id === eventId);
         return d?.delivery_status === 'delivered' ? d : undefined;
       });
-      expect(delivered).toMatchObject({ response_status: 204, subscription_id: sandbox.state.seed.subscription_id });
+      expect(delivered).toMatchObject({ response_status: 204, subscription_id: sandbox.listWebhookSubscriptions()[0]!.id });
       const got = receiver.received.find((r) => JSON.parse(r.rawBody).id === eventId)!;
       const event = JSON.parse(got.rawBody);
       expect(event.data).toEqual({ mode: 'readiness_probe', pricing_band: 'standard', settlement_status: 'readiness_probe' });

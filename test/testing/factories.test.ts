@@ -34,7 +34,7 @@ describe('createTestWebhookEvent', () => {
     });
 
     it('signs exactly the raw body with the default test secret', async () => {
-      const { rawBody, header, event } = await createTestWebhookEvent(kind);
+      const { raw_body: rawBody, header, event } = await createTestWebhookEvent(kind);
       expect(rawBody).toBe(JSON.stringify(event));
       const verification = await verifyWebhookSignature(TEST_WEBHOOK_SECRET, rawBody, header);
       expect(header).toBe(`t=${verification.timestamp},v1=${verification.signature}`);
@@ -43,7 +43,7 @@ describe('createTestWebhookEvent', () => {
     });
 
     it('fails verification when the body is changed', async () => {
-      const { rawBody, header } = await createTestWebhookEvent(kind);
+      const { raw_body: rawBody, header } = await createTestWebhookEvent(kind);
       await expect(verifyWebhookSignature(TEST_WEBHOOK_SECRET, rawBody.replace('"data":{', '"data":{"x":1,'), header)).rejects.toBeInstanceOf(
         SiglumeWebhookSignatureError,
       );
@@ -119,7 +119,7 @@ describe('createTestWebhookEvent', () => {
 
   describe('when options are given', () => {
     it('uses the given secret, timestamp, id and merchant', async () => {
-      const { rawBody, header, event } = await createTestWebhookEvent('standard_settled', {
+      const { raw_body: rawBody, header, event } = await createTestWebhookEvent('standard_settled', {
         secret: 'whsec_other',
         timestamp: 1_800_000_000,
         id: 'evt_fixed',
@@ -166,7 +166,7 @@ describe('createTestWebhookEvent', () => {
     });
 
     it('removes a key set to undefined from both event and raw body', async () => {
-      const { rawBody, event } = await createTestWebhookEvent('standard_settled', { data: { challenge_hash: undefined } });
+      const { raw_body: rawBody, event } = await createTestWebhookEvent('standard_settled', { data: { challenge_hash: undefined } });
       expect(event.data).not.toHaveProperty('challenge_hash');
       expect(rawBody).not.toContain('challenge_hash');
       expect(classifyDirectPaymentConfirmation(event)).toMatchObject({
@@ -227,7 +227,7 @@ describe('named factories', () => {
     ['createMeteredBatchSettledTestEvent', createMeteredBatchSettledTestEvent, 'metered_batch_settled'],
     ['createUnknownTestEvent', createUnknownTestEvent, 'unknown'],
   ] as const)('%s builds a verifiable %s event', async (_name, factory, kind) => {
-    const { rawBody, header, event } = await factory({ secret: 'whsec_named' });
+    const { raw_body: rawBody, header, event } = await factory({ secret: 'whsec_named' });
     expect(classifyDirectPaymentConfirmation(event).kind).toBe(kind);
     await expect(verifyWebhookSignature('whsec_named', rawBody, header)).resolves.toMatchObject({
       signature: expect.stringMatching(/^[0-9a-f]{64}$/),

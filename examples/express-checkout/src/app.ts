@@ -1,13 +1,14 @@
 /**
  * A small shop: a product list, "buy" creates a pending order, "pay" starts a
  * Siglume Hosted Checkout, and the webhook marks the order paid. The payment
- * routes and the order store are the copied templates in ./siglume/ (from
- * `siglume-sdrp init express`); this file is everything a shop adds around them.
+ * routes and their configuration are the copied template in ./siglume/ (from
+ * `siglume-sdrp init express`), calling the package's order core; this file
+ * is everything a shop adds around them.
  */
 import express from 'express';
 import type pg from 'pg';
-import { PostgresSiglumeOrderStore } from './siglume/siglume-order-store.postgres.js';
-import { assertSiglumeSdrpMountOrder, createSiglumeSdrpRouter } from './siglume/siglume-sdrp-routes.js';
+import { siglumeCheckoutRouter } from './siglume/siglume-checkout.js';
+import { createSiglumeCheckout, type ShopUser } from './siglume/siglume-config.js';
 import { createOrder, findOrder, listOrders, type ShopOrder } from './database.js';
 
 /** What the shop sells. Prices are server-side facts: the browser only ever sends an id. */
@@ -18,18 +19,8 @@ export const CATALOG = [
 ] as const;
 
 export interface ShopOptions {
+  /** A pool whose connections see the shop's schema (tables of ./siglume/*.postgres.sql). */
   pool: pg.Pool;
-  /** PostgreSQL schema holding the tables of ./siglume/schema.sql. */
-  schema: string;
-  merchant: string;
-  merchant_auth_token: string;
-  /** One secret, or `[current, previous]` while rotating. */
-  webhook_secret: string | readonly string[];
-  shop_public_origin: string;
-  /** The sandbox's `/v1` URL in development; unset in production (the SDK then uses SIGLUME_API_BASE or Siglume). */
-  siglume_api_base?: string;
-  allow_metered_payments?: boolean;
-  logger?: { error(message: string, detail?: unknown): void };
 }
 
 /** Stand-in for your sign-in: everyone is "alice". Replace with your session lookup. */
@@ -68,28 +59,15 @@ function orderRow(o: ShopOrder): string {
   return `<li>${escape(o.order_id)}: ${money(o.amount_minor, o.currency)}, <strong>${escape(o.status)}</strong> ${action}</li>`;
 }
 
-/** Builds the shop. Mount nothing before it that parses bodies. */
+/**
+ * Builds the shop. The Siglume settings come from the environment, read by
+ * ./siglume/siglume-config.ts (SIGLUME_*, SHOP_PUBLIC_ORIGIN, SHOP_ALLOW_METERED_PAYMENTS).
+ */
 export function createShopApp(options: ShopOptions): express.Express {
   const app = express();
-  const order_store = new PostgresSiglumeOrderStore({
-    pool: options.pool,
-    schema: options.schema,
-    currentUserId: (req) => signedInUser(req),
-  });
 
   // 1. The Siglume routes, first: the webhook route needs the raw body.
-  app.use(
-    createSiglumeSdrpRouter({
-      merchant: options.merchant,
-      merchant_auth_token: options.merchant_auth_token,
-      webhook_secret: options.webhook_secret,
-      shop_public_origin: options.shop_public_origin,
-      order_store,
-      allow_metered_payments: options.allow_metered_payments ?? false,
-      ...(options.siglume_api_base ? { siglume_api_base: options.siglume_api_base } : {}),
-      ...(options.logger ? { logger: options.logger } : {}),
-    }),
-  );
+  app.use(siglumeCheckoutRouter(createSiglumeCheckout(options.pool), (req): ShopUser => ({ id: signedInUser(req) })));
   // 2. The rest of the shop.
   app.use(express.urlencoded({ extended: false }));
 
@@ -124,7 +102,5 @@ export function createShopApp(options: ShopOptions): express.Express {
     res.send(page('Payment cancelled', '<p>Your order is still open. <a href="/">Back to the shop</a></p>'));
   });
 
-  // Throws at startup if a body parser ever gets mounted before the webhook route.
-  assertSiglumeSdrpMountOrder(app);
   return app;
 }

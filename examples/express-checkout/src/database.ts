@@ -1,8 +1,10 @@
 /**
- * The shop's database: one PostgreSQL schema holding the tables of
- * ./siglume/schema.sql (orders, checkout attempts, processed webhook events,
- * payment reviews, settlement batches), plus the few order queries the shop
- * pages need. The payment writes are the order store's job, not this file's.
+ * The shop's database: one PostgreSQL schema holding the sample orders table
+ * (./siglume/orders.postgres.sql) and the package's payment tables
+ * (./siglume/siglume-payments.postgres.sql: checkout attempts, processed
+ * webhook events, payment reviews, settlement batches), plus the few order
+ * queries the shop pages need. The payment writes are the order core's job,
+ * not this file's.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -38,16 +40,15 @@ export async function setupDatabase(databaseUrl: string, schema: string, options
     if (options.reset) await client.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
     const exists = await client.query('SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [name, 'orders']);
     if (exists.rowCount === 1) return 'exists';
-    const sql = readFileSync(new URL('./siglume/schema.sql', import.meta.url), 'utf8');
-    await client.query('BEGIN');
+    // The schema files are written for psql (`\set ON_ERROR_STOP on`); the pg client runs them without that line.
+    const file = (fileName: string) =>
+      readFileSync(new URL(`./siglume/${fileName}`, import.meta.url), 'utf8').split('\n').filter((l) => !l.startsWith('\\')).join('\n');
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${name}`);
-    await client.query(`SET LOCAL search_path TO ${name}`);
-    await client.query(sql);
-    await client.query('COMMIT');
+    await client.query(`SET search_path TO ${name}`);
+    // Each file is one transaction: all of its tables, or none.
+    await client.query(file('orders.postgres.sql'));
+    await client.query(file('siglume-payments.postgres.sql'));
     return 'created';
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
   } finally {
     await client.end();
   }
@@ -74,29 +75,31 @@ function toOrder(row: Record<string, unknown>): ShopOrder {
   };
 }
 
-const ORDER_COLUMNS = 'order_id, amount_minor, currency, status, requirement_id, chain_receipt_id';
+// The payment (requirement, chain receipt) is recorded on the paid checkout attempt.
+const ORDER_COLUMNS = `o.order_id, o.amount_minor, o.currency, o.status, a.requirement_id, a.chain_receipt_id
+  FROM orders o LEFT JOIN siglume_checkout_attempts a ON a.order_id = o.order_id AND a.requirement_id IS NOT NULL`;
 
 /** Creates a pending order. The amount is whatever the server priced, never a client value. */
 export async function createOrder(
   pool: pg.Pool,
   order: { user_id: string; amount_minor: number; currency: 'JPY' | 'USD' },
 ): Promise<ShopOrder> {
-  const result = await pool.query(
-    `INSERT INTO orders (order_id, user_id, amount_minor, currency) VALUES ($1, $2, $3, $4) RETURNING ${ORDER_COLUMNS}`,
-    [`ord_${randomUUID().slice(0, 8)}`, order.user_id, order.amount_minor, order.currency],
-  );
-  return toOrder(result.rows[0]);
+  const orderId = `ord_${randomUUID().slice(0, 8)}`;
+  await pool.query('INSERT INTO orders (order_id, user_id, amount_minor, currency) VALUES ($1, $2, $3, $4)', [
+    orderId, order.user_id, order.amount_minor, order.currency,
+  ]);
+  return (await findOrder(pool, orderId, order.user_id))!;
 }
 
 /** One of the user's orders, or null (also for someone else's order). */
 export async function findOrder(pool: pg.Pool, orderId: string, userId: string): Promise<ShopOrder | null> {
-  const result = await pool.query(`SELECT ${ORDER_COLUMNS} FROM orders WHERE order_id = $1 AND user_id = $2`, [orderId, userId]);
+  const result = await pool.query(`SELECT ${ORDER_COLUMNS} WHERE o.order_id = $1 AND o.user_id = $2`, [orderId, userId]);
   return result.rows[0] ? toOrder(result.rows[0]) : null;
 }
 
 /** The user's orders, newest first. */
 export async function listOrders(pool: pg.Pool, userId: string): Promise<ShopOrder[]> {
-  const result = await pool.query(`SELECT ${ORDER_COLUMNS} FROM orders WHERE user_id = $1 ORDER BY created_at DESC LIMIT 50`, [userId]);
+  const result = await pool.query(`SELECT ${ORDER_COLUMNS} WHERE o.user_id = $1 ORDER BY o.created_at DESC LIMIT 50`, [userId]);
   return result.rows.map(toOrder);
 }
 

@@ -46,16 +46,9 @@ export async function runCheckoutDemo(options: CheckoutDemoOptions): Promise<Dem
   const sandbox = await options.startSandbox({ port: 0, origin: shopUrl, quiet: true });
   const pool = createPool(options.database_url, options.schema);
   try {
-    const app = createShopApp({
-      pool,
-      schema: options.schema,
-      merchant: sandbox.env.SIGLUME_DIRECT_PAYMENT_MERCHANT,
-      merchant_auth_token: sandbox.env.SIGLUME_MERCHANT_AUTH_TOKEN,
-      webhook_secret: sandbox.env.SIGLUME_WEBHOOK_SECRET,
-      shop_public_origin: shopUrl,
-      siglume_api_base: sandbox.apiBase,
-      logger: { error: (message) => options.log?.(`  (shop logged: ${message})`) },
-    });
+    // The shop reads its Siglume settings from the environment, as in production: here the sandbox's.
+    Object.assign(process.env, sandbox.env, { SHOP_PUBLIC_ORIGIN: shopUrl, SHOP_ALLOW_METERED_PAYMENTS: 'false' });
+    const app = createShopApp({ pool });
     server.on('request', app);
     options.log?.(`Shop ${shopUrl}, sandbox ${sandbox.url}`);
 
@@ -77,7 +70,7 @@ export async function runCheckoutDemo(options: CheckoutDemoOptions): Promise<Dem
     record('order paid by the webhook', paid?.status === 'paid', `${paid?.status}, requirement ${paid?.requirement_id}, chain receipt ${paid?.chain_receipt_id}`);
 
     // 4. A redelivery of the same event is acknowledged and changes nothing.
-    const eventId = sandbox.state.checkout_sessions[sessionId]?.event_id ?? '';
+    const eventId = sandbox.getCheckoutSession(sessionId)?.event_id ?? '';
     const again = eventId ? await sandbox.redeliver(eventId) : [];
     const after = await findOrder(pool, order.order_id, DEMO_USER);
     record(
@@ -91,7 +84,7 @@ export async function runCheckoutDemo(options: CheckoutDemoOptions): Promise<Dem
     const forgedRes = await fetch(`${shopUrl}/payments/webhooks/siglume`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'siglume-signature': forged.header },
-      body: forged.rawBody,
+      body: forged.raw_body,
     });
     const reviews = await openReviews(pool);
     record('forged webhook refused', forgedRes.status === 400 && !reviews.some((r) => r.event_id === forged.event.id), `HTTP ${forgedRes.status}`);

@@ -8,17 +8,9 @@ import { readConfig, loadDotEnv } from './config.js';
 import { createPool } from './database.js';
 
 loadDotEnv();
-const config = readConfig();
+const config = readConfig(); // fails early, naming a missing variable
 const pool = createPool(config.database_url, config.schema);
-const app = createShopApp({
-  pool,
-  schema: config.schema,
-  merchant: config.merchant,
-  merchant_auth_token: config.merchant_auth_token,
-  webhook_secret: config.webhook_secrets,
-  shop_public_origin: config.shop_public_origin,
-  allow_metered_payments: config.allow_metered_payments,
-});
+const app = createShopApp({ pool });
 
 const server = app.listen(config.port, '127.0.0.1', () => {
   console.log(`Example shop on http://127.0.0.1:${config.port} (Siglume API: ${process.env.SIGLUME_API_BASE ?? 'https://siglume.com/v1'})`);

@@ -10,6 +10,7 @@ import type { Output } from '../output.js';
 
 interface InitFlags {
   target: string;
+  database: string;
   force?: boolean;
   json?: boolean;
 }
@@ -19,9 +20,13 @@ export function registerInitCommand(program: Command, io: CliIo, output: Output)
   program
     .command('init')
     .summary('copy the Express checkout + webhook routes into your project')
-    .description('Copy a copy-in template (routes, order store, schema) into your project. Available: express (fastapi is not shipped yet).')
+    .description(
+      'Copy a copy-in template (the Express wiring, its config, the payment-table schema and a sample orders table) into your project. ' +
+        'Available: express (fastapi is not shipped yet).',
+    )
     .argument('<template>', 'template to copy: express')
     .option('--target <dir>', 'directory to copy into', '.')
+    .option('--database <name>', 'database of the schema files: postgres', 'postgres')
     .option('--force', 'overwrite files that already exist')
     .option('--json', 'print the result as JSON')
     .action(async (template: string, flags: InitFlags) => {
@@ -30,6 +35,7 @@ export function registerInitCommand(program: Command, io: CliIo, output: Output)
       const result = await copyTemplate({
         template: template as 'express',
         target: resolve(io.cwd, flags.target),
+        database: flags.database as 'postgres',
         force: flags.force === true,
       });
       output.initResult(result, { json: flags.json === true });

@@ -20,7 +20,7 @@ interface ReadinessFlags {
   api: boolean;
   probe: boolean;
   timeout?: number;
-  envFile?: string;
+  dotenv?: string;
   sandbox?: boolean;
   json?: boolean;
   verbose?: boolean;
@@ -50,7 +50,7 @@ async function runReadinessCommand(flags: ReadinessFlags, io: CliIo, output: Out
     import('../../readiness/env.js'),
     import('../../readiness/runner.js'),
   ]);
-  const { env } = mergeEnvFile(io.env, io.cwd, flags.envFile);
+  const { env } = mergeEnvFile(io.env, io.cwd, flags.dotenv);
   const fromEnv = readinessOptionsFromEnv(env);
   let options: ReadinessOptions = {
     ...fromEnv,
@@ -69,7 +69,7 @@ async function runReadinessCommand(flags: ReadinessFlags, io: CliIo, output: Out
   let sandbox: { source: 'existing' | 'started'; receiver: boolean } | null = null;
   let close = async () => {};
   if (flags.sandbox && flags.api) {
-    const { prepareSandboxReadiness } = await import('../../readiness/sandbox-mode.js');
+    const { prepareSandboxReadiness } = await import('../../devtools/sandbox-readiness.js');
     const setup = await prepareSandboxReadiness(options);
     options = { ...setup.options, api: flags.api, probe: flags.probe, delivery_timeout_ms: flags.timeout };
     sandbox = { source: setup.sandbox, receiver: setup.receiver };
@@ -106,7 +106,7 @@ export function registerReadinessCommand(program: Command, io: CliIo, output: Ou
     .option('--no-api', 'check the local configuration only (never reported ready)')
     .option('--no-probe', 'skip the checkout and delivery probes (never reported ready)')
     .option('--timeout <ms>', 'how long to wait for the test delivery (default 10000)', parseTimeoutMs)
-    .option('--env-file <path>', 'dotenv file to read without overriding the environment (default .env)')
+    .option('--dotenv <path>', 'dotenv file to read without overriding the environment (default .env)')
     .option('--sandbox', 'run against the local sandbox, starting one (and a webhook receiver) when none is running')
     .option('--json', 'print the report as JSON')
     .option('--verbose', 'show details and timings of each check')

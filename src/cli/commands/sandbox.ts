@@ -4,6 +4,7 @@
  * one line per request and webhook delivery.
  */
 import type { Command } from 'commander';
+import { docPath } from '../../init/package-dir.js';
 import type { CliIo } from '../io.js';
 import type { Output } from '../output.js';
 import { parsePort } from '../parse.js';
@@ -11,6 +12,7 @@ import { parsePort } from '../parse.js';
 interface SandboxFlags {
   port?: number;
   host?: string;
+  allowedHost?: string[];
   merchant?: string;
   origin?: string;
   webhookUrl?: string;
@@ -59,31 +61,35 @@ export function registerSandboxCommand(program: Command, io: CliIo, output: Outp
     )
     .option('--port <n>', 'port to listen on (0 picks a free one)', parsePort)
     .option('--host <host>', 'interface to listen on (default 127.0.0.1)')
+    .option('--allowed-host <name>', 'also answer this Host (name or name:port; repeatable); others get 421', (v: string, all: string[] = []) => [...all, v])
     .option('--merchant <key>', 'key of the seeded merchant (default sandbox_shop)')
     .option('--origin <url>', "the shop's public origin (default http://127.0.0.1:3000)")
     .option('--webhook-url <url>', "the shop's webhook endpoint (default <origin>/payments/webhooks/siglume)")
     .option('--webhook-secret <whsec>', 'signing secret of the seeded subscription (default whsec_sandbox_secret)')
     .option('--token <token>', 'merchant bearer token (default sdrp_sandbox_merchant_token)')
     .option('--state-file <path>', 'keep state in this JSON file across restarts')
-    .option('--scenario <name>', 'start in a failing scenario (see docs/sandbox.md)')
+    .option('--scenario <name>', 'start in a failing scenario (listed in the guide named below)')
     .option('--json', 'print the start-up information as one JSON line and no request log')
+    // Resolved when help is shown: the guide shipped with this installed version.
+    .addHelpText('after', () => `\nScenarios, control endpoints and the state file: ${docPath('sandbox.md')}`)
     .action(async (flags: SandboxFlags) => {
       const [{ startSandbox }, { resolve }] = await Promise.all([import('../../sandbox/index.js'), import('node:path')]);
       const json = flags.json === true;
       const handle = await startSandbox({
         port: flags.port,
         host: flags.host,
+        allowed_hosts: flags.allowedHost,
         merchant: flags.merchant,
         origin: flags.origin,
-        webhookUrl: flags.webhookUrl,
-        webhookSecret: flags.webhookSecret,
-        token: flags.token,
-        stateFile: flags.stateFile === undefined ? undefined : resolve(io.cwd, flags.stateFile),
+        webhook_url: flags.webhookUrl,
+        webhook_secret: flags.webhookSecret,
+        merchant_token: flags.token,
+        state_file: flags.stateFile === undefined ? undefined : resolve(io.cwd, flags.stateFile),
         scenario: flags.scenario as never,
-        ...(json ? { quiet: true } : { logger: (entry: unknown) => output.sandboxLog(logLine(entry as Record<string, unknown>)) }),
+        ...(json ? { quiet: true } : { onLog: (entry: unknown) => output.sandboxLog(logLine(entry as Record<string, unknown>)) }),
       });
       output.sandboxStarted(
-        { url: handle.url, apiBase: handle.apiBase, env: { ...handle.env }, scenario: flags.scenario },
+        { url: handle.url, api_base: handle.api_base, env: { ...handle.env }, scenario: flags.scenario },
         { json },
       );
       await waitForShutdown(io.signal);

@@ -1,17 +1,28 @@
 /**
  * `webhook trigger <kind>` posts a signed test event to a local endpoint;
  * `webhook sign` prints the Siglume-Signature header for a raw body on stdin.
- * The secret comes from `--secret`, else SIGLUME_WEBHOOK_SECRET.
+ *
+ * The secret is resolved the way readiness resolves its settings: `--secret`,
+ * else SIGLUME_WEBHOOK_SECRET from the real environment, else from `.env` (or
+ * the `--dotenv` file), read by the one env-file loader. `trigger` falls back
+ * to the testing secret only when asked (`--test-secret`) or when nothing is
+ * configured, and says so; it always says where the secret came from.
  */
 import type { Command } from 'commander';
 import { CliError, usageError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import type { Output } from '../output.js';
+import type { Output, WebhookSecretOrigin } from '../output.js';
 import { parseAmountMinor, parseCurrency, parseTimeoutMs, parseUnixSeconds } from '../parse.js';
 
+const SECRET_VAR = 'SIGLUME_WEBHOOK_SECRET';
+/** Values the CLI never prints, whatever an endpoint echoes. */
+const SECRET_VARS = [SECRET_VAR, 'SIGLUME_MERCHANT_AUTH_TOKEN', 'SIGLUME_AUTH_TOKEN'];
+
 interface TriggerFlags {
-  url: string;
+  url?: string;
   secret?: string;
+  testSecret?: boolean;
+  dotenv?: string;
   amountMinor?: number;
   currency?: 'JPY' | 'USD';
   merchant?: string;
@@ -21,13 +32,25 @@ interface TriggerFlags {
 
 interface SignFlags {
   secret?: string;
+  dotenv?: string;
   timestamp?: number;
 }
 
-function secretFrom(flag: string | undefined, io: CliIo): string | undefined {
-  if (flag !== undefined && flag !== '') return flag;
-  const fromEnv = io.env.SIGLUME_WEBHOOK_SECRET;
-  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : undefined;
+/** A configured secret and where it came from, or null; plus every secret value the command knows. */
+async function configuredSecret(
+  flags: { secret?: string; dotenv?: string },
+  io: CliIo,
+): Promise<{ secret: string | null; origin: WebhookSecretOrigin | null; known: string[] }> {
+  const { mergeEnvFile, envSource } = await import('../env-file.js');
+  const merged = mergeEnvFile(io.env, io.cwd, flags.dotenv);
+  const known = SECRET_VARS.map((name) => merged.env[name]).filter((v): v is string => v !== undefined && v !== '');
+  if (flags.secret !== undefined && flags.secret !== '') {
+    return { secret: flags.secret, origin: { source: 'flag' }, known: [flags.secret, ...known] };
+  }
+  const source = envSource(SECRET_VAR, io.env, merged);
+  if (source === null) return { secret: null, origin: null, known };
+  const origin: WebhookSecretOrigin = source === 'environment' ? { source } : { source, env_file: merged.loaded! };
+  return { secret: merged.env[SECRET_VAR]!, origin, known };
 }
 
 async function readAll(io: CliIo): Promise<Uint8Array> {
@@ -56,8 +79,11 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
     .command('trigger')
     .description('POST a signed test event of one classifier kind to your endpoint and print the response status.')
     .argument('<kind>', 'standard-settled | metered-accepted | batch-settled | unknown')
-    .requiredOption('--url <endpoint>', 'webhook endpoint, e.g. http://127.0.0.1:3000/payments/webhooks/siglume')
-    .option('--secret <whsec>', 'signing secret (default: SIGLUME_WEBHOOK_SECRET, else the test secret)')
+    // Checked in the action, after the kind: a wrong kind is the first thing to hear about.
+    .option('--url <endpoint>', 'webhook endpoint (required), e.g. http://127.0.0.1:3000/payments/webhooks/siglume')
+    .option('--secret <whsec>', 'signing secret (default: SIGLUME_WEBHOOK_SECRET from the environment, else from .env)')
+    .option('--test-secret', 'sign with the built-in test secret of the testing helpers instead')
+    .option('--dotenv <path>', 'dotenv file to read instead of .env (never overrides the environment)')
     .option('--amount-minor <n>', 'payment amount in minor units', parseAmountMinor)
     .option('--currency <code>', 'JPY or USD', parseCurrency)
     .option('--merchant <key>', 'merchant key in the event')
@@ -65,29 +91,52 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
     .option('--json', 'print the result as JSON')
     .addHelpText('after', '\nExit codes: 0 when the endpoint answered 2xx, 1 otherwise, 2 usage error.')
     .action(async (kind: string, flags: TriggerFlags) => {
-      const { triggerTestWebhook } = await import('../../devtools/webhook-trigger.js');
+      const [{ triggerTestWebhook, webhookTriggerKind, webhookTriggerUrl, WEBHOOK_TRIGGER_KINDS }, { redactSecretValues }] = await Promise.all([
+        import('../../devtools/webhook-trigger.js'),
+        import('../../core/redact.js'),
+      ]);
+      if (!webhookTriggerKind(kind)) {
+        throw usageError(`Unknown kind "${kind}": use one of ${Object.keys(WEBHOOK_TRIGGER_KINDS).join(', ')}`);
+      }
+      if (flags.url === undefined) throw usageError("required option '--url <endpoint>' not specified");
+      webhookTriggerUrl(flags.url);
+      if (flags.testSecret && flags.secret !== undefined) throw usageError('Pass either --secret or --test-secret, not both');
+      const configured = await configuredSecret(flags, io);
+      let origin = configured.origin;
+      if (flags.testSecret) origin = { source: 'test_secret' };
+      else if (!origin) {
+        origin = { source: 'test_secret_fallback' };
+        output.warning(
+          `No webhook secret configured (no --secret, no ${SECRET_VAR} in the environment or ${flags.dotenv ?? '.env'}): ` +
+            'signing with the built-in TEST secret. A handler using your real secret will answer 400; ' +
+            `pass --secret, set ${SECRET_VAR}, or say --test-secret to mean it.`,
+        );
+      }
       const result = await triggerTestWebhook({
         kind,
         url: flags.url,
-        secret: secretFrom(flags.secret, io),
+        secret: origin.source === 'test_secret' || origin.source === 'test_secret_fallback' ? undefined : configured.secret!,
         amount_minor: flags.amountMinor,
         currency: flags.currency,
         merchant: flags.merchant,
         timeout_ms: flags.timeout,
       });
-      output.webhookTriggerResult({ ...result, url: flags.url }, { json: flags.json === true });
+      // The library already scrubbed its signing secret; this also covers tokens an endpoint might echo.
+      const shown = redactSecretValues({ ...result, url: flags.url }, configured.known);
+      output.webhookTriggerResult(shown, origin, { json: flags.json === true });
       if (!result.ok) throw new CliError('failed');
     });
 
   webhook
     .command('sign')
     .description('Print the Siglume-Signature header for the raw body read from stdin.')
-    .option('--secret <whsec>', 'signing secret (default: SIGLUME_WEBHOOK_SECRET)')
+    .option('--secret <whsec>', 'signing secret (default: SIGLUME_WEBHOOK_SECRET from the environment, else from .env)')
+    .option('--dotenv <path>', 'dotenv file to read instead of .env (never overrides the environment)')
     .option('--timestamp <unix>', 'signature time in Unix seconds (default: now)', parseUnixSeconds)
     .addHelpText('after', '\nExample:\n  siglume-sdrp webhook sign --secret whsec_... < body.json')
     .action(async (flags: SignFlags) => {
-      const secret = secretFrom(flags.secret, io);
-      if (!secret) throw usageError('No secret: pass --secret or set SIGLUME_WEBHOOK_SECRET');
+      const { secret } = await configuredSecret(flags, io);
+      if (!secret) throw usageError('No secret: pass --secret or set SIGLUME_WEBHOOK_SECRET (in the environment or .env)');
       if (io.stdin.isTTY) throw usageError('Pipe the raw body on stdin, e.g. `siglume-sdrp webhook sign --secret whsec_... < body.json`');
       const [{ buildWebhookSignatureHeader }, body] = await Promise.all([import('../../webhooks/signature.js'), readAll(io)]);
       const header = await buildWebhookSignatureHeader(

@@ -1,8 +1,10 @@
 /**
- * Checks for the options a client is built with and for the per-call
- * `RequestOptions`. The transport trusts what it is given, so both are
- * validated here, in the clients, before a transport exists or a request
- * leaves. `base_url` and `auth_token` are resolved by `core/config.ts`.
+ * The options a client is built with and the per-call options of every
+ * client method: one schema each, and the public types derived from them, so
+ * a new option is one edit here (plus its use). The transport trusts what it
+ * is given, so both are validated here, in the clients, before a transport
+ * exists or a request leaves. `base_url` and `auth_token` are resolved by
+ * `core/config.ts`.
  */
 import * as z from 'zod/mini';
 import type { FetchLike } from '../../core/transport-types.js';
@@ -47,28 +49,90 @@ const abortSignal = /* @__PURE__ */ lazySchema(() => z.custom<AbortSignal>(
 ));
 
 /**
- * Client options other than `base_url` / `auth_token` (validated by
- * `resolveBaseUrl` / `resolveAuthToken`). Strict, so a misspelt option such as
- * `baseUrl` fails instead of silently sending a sandbox token to production.
+ * Options of both clients. Strict, so a misspelt option such as `baseUrl`
+ * fails instead of silently sending a sandbox token to production.
  */
-export const clientOptionsSchema = /* @__PURE__ */ lazySchema(() => strictInput({
-  base_url: z.optional(z.string({ error: 'must be a string URL' })),
-  auth_token: z.optional(z.string({ error: 'must be a string' })),
-  fetch: z.optional(fetchFunction()),
-  timeout_ms: z.optional(timeoutMs()),
-  max_retries: z.optional(nonNegativeInteger()),
-  user_agent: z.optional(headerValue()),
-  max_response_bytes: z.optional(maxResponseBytes()),
-}));
+export const clientOptionsSchema = /* @__PURE__ */ lazySchema(() =>
+  strictInput({
+    /**
+     * API base URL. https, or http on localhost / 127.0.0.1 / [::1]; trailing
+     * slashes are dropped.
+     * @default process.env.SIGLUME_API_BASE ?? "https://siglume.com/v1"
+     */
+    base_url: z.optional(z.string({ error: 'must be a string URL' })),
+    /**
+     * Bearer token. When absent, the merchant client reads
+     * `SIGLUME_MERCHANT_AUTH_TOKEN` then `SIGLUME_AUTH_TOKEN`, the buyer client
+     * `SIGLUME_AUTH_TOKEN`. Never exposed as a property, logged, or put in error
+     * text.
+     */
+    auth_token: z.optional(z.string({ error: 'must be a string' })),
+    /**
+     * A fetch-compatible function used for every request instead of the
+     * built-in transport (undici in Node, the global `fetch` in workers and
+     * edge runtimes). It receives `redirect: 'manual'`: redirects are never
+     * followed.
+     */
+    fetch: z.optional(fetchFunction()),
+    /**
+     * Per-attempt timeout in milliseconds.
+     * @default 15000
+     */
+    timeout_ms: z.optional(timeoutMs()),
+    /**
+     * Retries after the first attempt. A request the server refused before
+     * acting on (429, 503, no connection) is always retried; one it may have
+     * acted on (timeout, connection lost, 502/504) is retried when the request
+     * is idempotent, which every call is except an on-chain execution without
+     * your own `idempotency_key`. `0` disables retries.
+     * @default 2
+     */
+    max_retries: z.optional(nonNegativeInteger()),
+    /**
+     * User-Agent header.
+     * @default "@siglume/direct-request-payment/<version>"
+     */
+    user_agent: z.optional(headerValue()),
+    /**
+     * Largest response body the client reads, in bytes. A larger answer is a
+     * `SiglumeResponseTooLargeError`; reading stops at the limit.
+     * @default 10485760 (10 MiB)
+     */
+    max_response_bytes: z.optional(maxResponseBytes()),
+  }),
+);
+
+/**
+ * Options of both clients.
+ *
+ * @interface
+ */
+export type DirectRequestPaymentClientOptions = z.input<ReturnType<typeof clientOptionsSchema>>;
 
 /** Per-call options accepted as the last argument of every client method. */
-export const requestOptionsSchema = /* @__PURE__ */ lazySchema(() => strictInput({
-  idempotency_key: z.optional(
-    z
-      .string({ error: 'must be a string' })
-      .check(z.regex(/^[\x21-\x7e]{1,255}$/, { error: 'must be 1-255 printable ASCII characters without spaces' })),
-  ),
-  signal: z.optional(abortSignal()),
-  timeout_ms: z.optional(timeoutMs()),
-  max_retries: z.optional(nonNegativeInteger()),
-}));
+export const requestOptionsSchema = /* @__PURE__ */ lazySchema(() =>
+  strictInput({
+    /**
+     * Idempotency key of a mutating call; one is generated per call when
+     * absent. The same key is sent on every retry of the call.
+     */
+    idempotency_key: z.optional(
+      z
+        .string({ error: 'must be a string' })
+        .check(z.regex(/^[\x21-\x7e]{1,255}$/, { error: 'must be 1-255 printable ASCII characters without spaces' })),
+    ),
+    /** Aborts the call (all attempts). */
+    signal: z.optional(abortSignal()),
+    /** Overrides the client's `timeout_ms` for this call. */
+    timeout_ms: z.optional(timeoutMs()),
+    /** Overrides the client's `max_retries` for this call. */
+    max_retries: z.optional(nonNegativeInteger()),
+  }),
+);
+
+/**
+ * Per-call options accepted as the last argument of every client method.
+ *
+ * @interface
+ */
+export type DirectRequestPaymentRequestOptions = z.input<ReturnType<typeof requestOptionsSchema>>;

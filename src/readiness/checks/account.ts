@@ -1,107 +1,105 @@
 /**
- * Account checks: one `getMerchant` call, then what it says about the billing
- * mandate, billing status and merchant status.
+ * Account group: one `getMerchant` call, then what it says about the billing
+ * mandate, billing status and merchant status. Stops at the first failure.
  */
-import { SiglumeNotFoundError } from '../../core/errors.js';
-import {
-  apiFailure,
-  fail,
-  pass,
-  warn,
-  type CheckDefinition,
-  type CheckOutcome,
-  type ReadinessContext,
-  type ReadinessMerchantAccount,
-} from '../context.js';
+import type { DirectRequestPaymentMerchantAccount } from '../../clients/schemas/merchant-account.js';
+import { SiglumeInvalidResponseError, SiglumeNotFoundError } from '../../core/errors.js';
+import { apiFailure, fail, failed, found, pass, warn, WRONG_API_FIX, type Checked } from '../outcome.js';
+import type { ApiInput } from '../group.js';
+import type { CheckRun } from '../recorder.js';
+import type { ReadinessConfig } from './config.js';
+
+/** What the account group hands on. */
+export interface AccountFacts {
+  account: DirectRequestPaymentMerchantAccount;
+}
 
 // Statuses that mean "open for business"; anything else is worth a warning.
 const ACTIVE_LIKE = /* @__PURE__ */ new Set(['active', 'enabled', 'ready', 'live', 'approved', 'verified', 'ok']);
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function str(value: unknown): string | null {
+function text(value: string | null | undefined): string | null {
   return typeof value === 'string' && value.trim() !== '' ? value : null;
 }
 
-/** The account from a getMerchant answer (`{ merchant_account, mandate? }`), or null. */
-function accountFrom(response: unknown): ReadinessMerchantAccount | null {
-  if (!isObject(response)) return null;
-  const account = isObject(response.merchant_account) ? { ...response.merchant_account } : null;
-  if (!account) return null;
-  // Some answers carry the mandate next to the account instead of its id on it.
-  if (!str(account.billing_mandate_id) && isObject(response.mandate)) {
-    const id = str(response.mandate.billing_mandate_id) ?? str(response.mandate.id);
-    if (id) account.billing_mandate_id = id;
-  }
-  return account as ReadinessMerchantAccount;
+/** A mandate id an answer carries next to the account (`mandate: { billing_mandate_id | id }`) instead of on it. */
+function mandateIdOf(mandate: unknown): string | null {
+  if (mandate === null || typeof mandate !== 'object') return null;
+  const { billing_mandate_id, id } = mandate as { billing_mandate_id?: unknown; id?: unknown };
+  return (typeof billing_mandate_id === 'string' ? text(billing_mandate_id) : null) ?? (typeof id === 'string' ? text(id) : null);
 }
 
-async function merchantExists(ctx: ReadinessContext): Promise<CheckOutcome> {
-  const merchant = ctx.config.merchant!;
-  const client = await ctx.client();
-  let response: unknown;
+async function merchantExists(input: ApiInput): Promise<Checked<DirectRequestPaymentMerchantAccount>> {
+  const { merchant } = input.config;
+  const client = await input.client();
   try {
-    response = await client.getMerchant(merchant, ctx.requestOptions());
+    const response = await client.getMerchant(merchant, input.request_options);
+    const account = { ...response.merchant_account };
+    if (!text(account.billing_mandate_id)) {
+      const id = mandateIdOf(response.mandate);
+      if (id) account.billing_mandate_id = id;
+    }
+    const name = text(account.display_name);
+    return found(pass(`Merchant ${merchant} exists${name ? ` (${name})` : ''}`, { merchant }), account);
   } catch (error) {
     if (error instanceof SiglumeNotFoundError) {
-      return fail(
-        `Merchant ${merchant} does not exist for this token (${error.status} ${error.code})`,
-        `Create it with setupCheckout({ merchant: '${merchant}', … }) using this token, or set SIGLUME_DIRECT_PAYMENT_MERCHANT to the key you registered.`,
-        { status: error.status, code: error.code },
+      return failed(
+        fail(
+          `Merchant ${merchant} does not exist for this token (${error.status} ${error.code})`,
+          `Create it with setupCheckout({ merchant: '${merchant}', … }) using this token, or set SIGLUME_DIRECT_PAYMENT_MERCHANT to the key you registered.`,
+          { status: error.status, code: error.code },
+        ),
       );
     }
-    return apiFailure(ctx, `Reading merchant ${merchant}`, error);
+    if (error instanceof SiglumeInvalidResponseError) {
+      return failed(fail(`The answer for merchant ${merchant} has no merchant_account`, WRONG_API_FIX));
+    }
+    return failed(apiFailure(input.target, `Reading merchant ${merchant}`, error));
   }
-  const account = accountFrom(response);
-  if (!account) {
-    return fail(
-      `The answer for merchant ${merchant} has no merchant_account`,
-      'Check that SIGLUME_API_BASE points at the Siglume API (…/v1), not at your shop.',
-    );
-  }
-  ctx.account = account;
-  const name = str(account.display_name);
-  return pass(`Merchant ${merchant} exists${name ? ` (${name})` : ''}`, { merchant });
 }
 
-function billingMandate(ctx: ReadinessContext): CheckOutcome {
-  const merchant = ctx.config.merchant!;
-  const id = str(ctx.account?.billing_mandate_id);
+function billingMandate(config: ReadinessConfig, account: DirectRequestPaymentMerchantAccount): Checked<string> {
+  const id = text(account.billing_mandate_id);
   if (!id) {
-    return fail(
-      `Merchant ${merchant} has no billing mandate`,
-      `Prepare one with client.prepareBillingMandate('${merchant}', { currency: '${ctx.config.currency}' }) (setupCheckout does this), then approve it in Siglume.`,
+    return failed(
+      fail(
+        `Merchant ${config.merchant} has no billing mandate`,
+        `Prepare one with client.prepareBillingMandate('${config.merchant}', { currency: '${config.currency}' }) (setupCheckout does this), then approve it in Siglume.`,
+      ),
     );
   }
-  return pass(`Billing mandate ${id} is set`, { billing_mandate_id: id });
+  return found(pass(`Billing mandate ${id} is set`, { billing_mandate_id: id }), id);
 }
 
-function billingStatusActive(ctx: ReadinessContext): CheckOutcome {
-  const status = str(ctx.account?.billing_status);
-  if (status === 'active') return pass('Billing status is active', { billing_status: status });
+function billingStatusActive(account: DirectRequestPaymentMerchantAccount): Checked<'active'> {
+  const status = text(account.billing_status);
+  if (status === 'active') return found(pass('Billing status is active', { billing_status: status }), 'active');
   const fix =
     'Approve the billing mandate in Siglume and settle any open billing issue so billing becomes active; Siglume refuses payments to merchants without active billing.';
-  if (!status) return fail('The account reports no billing status', fix);
-  return fail(`Billing status is "${status}", not active`, fix, { billing_status: status });
+  if (!status) return failed(fail('The account reports no billing status', fix));
+  return failed(fail(`Billing status is "${status}", not active`, fix, { billing_status: status }));
 }
 
-function merchantStatus(ctx: ReadinessContext): CheckOutcome {
-  const status = str(ctx.account?.status);
-  if (!status) return pass('Merchant status is not reported (nothing to check)');
-  if (ACTIVE_LIKE.has(status.toLowerCase())) return pass(`Merchant status is ${status}`, { merchant_status: status });
-  return warn(
-    `Merchant status is "${status}"`,
-    'Check the merchant account in Siglume (review, suspension or pending verification); payments may be refused until it is active.',
-    { merchant_status: status },
+function merchantStatus(account: DirectRequestPaymentMerchantAccount): Checked<string | null> {
+  const status = text(account.status);
+  if (!status) return found(pass('Merchant status is not reported (nothing to check)'), null);
+  if (ACTIVE_LIKE.has(status.toLowerCase())) return found(pass(`Merchant status is ${status}`, { merchant_status: status }), status);
+  return found(
+    warn(
+      `Merchant status is "${status}"`,
+      'Check the merchant account in Siglume (review, suspension or pending verification); payments may be refused until it is active.',
+      { merchant_status: status },
+    ),
+    status,
   );
 }
 
-/** The account checks, in contract order. */
-export const ACCOUNT_CHECKS: readonly CheckDefinition[] = [
-  { name: 'merchant_exists', group: 'account', run: merchantExists },
-  { name: 'billing_mandate', group: 'account', run: billingMandate },
-  { name: 'billing_status_active', group: 'account', run: billingStatusActive },
-  { name: 'merchant_status', group: 'account', run: merchantStatus },
-];
+/** Runs the account checks, in contract order; null when one failed. */
+export async function accountChecks(input: ApiInput, run: CheckRun): Promise<AccountFacts | null> {
+  const exists = await run.check('merchant_exists', () => merchantExists(input));
+  if (!exists.ok) return null;
+  const account = exists.fact;
+  if (!(await run.check('billing_mandate', () => billingMandate(input.config, account))).ok) return null;
+  if (!(await run.check('billing_status_active', () => billingStatusActive(account))).ok) return null;
+  if (!(await run.check('merchant_status', () => merchantStatus(account))).ok) return null;
+  return { account };
+}

@@ -1,14 +1,55 @@
 /**
- * Config checks: the local inputs, before anything talks to the API. They all
- * run (so one screen shows every configuration mistake) and store normalized
- * values in the context for the API checks.
+ * Config group: the local inputs, before anything talks to the API. Every
+ * check runs (so one screen shows every configuration mistake). The rules
+ * are the core's (merchant key schema, `authTokenProblem`, `urlProblem`,
+ * pricing bands); this file only words what they find. The group hands the
+ * API groups a {@link ReadinessConfig} in which every value is valid and
+ * normalized, or `null` when any check failed.
  */
+import { authTokenProblem } from '../../core/config.js';
 import { minimumStandardAmountMinor, pricingBandFor } from '../../core/pricing.js';
-import { isLoopbackHost, merchantKeySchema } from '../../core/validation.js';
-import { fail, pass, warn, type CheckDefinition, type CheckOutcome, type ReadinessContext } from '../context.js';
+import { isLoopbackHost, merchantKeySchema, urlProblem, type DirectRequestPaymentCurrency } from '../../core/validation.js';
+import { READINESS_ENV, readinessInputSource } from '../env.js';
+import { fail, failed, found, pass, warn, type Checked } from '../outcome.js';
+import type { CheckRun } from '../recorder.js';
+
+/** The readiness inputs once every config check passed: valid and normalized. */
+export interface ReadinessConfig {
+  /** Merchant key, lower-cased. */
+  merchant: string;
+  auth_token: string;
+  /** Origin only, e.g. `https://shop.example` (no trailing slash). */
+  shop_origin: string;
+  webhook_url: string;
+  webhook_secret: string;
+  currency: DirectRequestPaymentCurrency;
+  amount_minor: number;
+  /** Local development against the sandbox (http allowed on loopback). */
+  sandbox: boolean;
+}
+
+/** What the config group reads: the options as given (currency and amount already parsed). */
+export interface ConfigInput {
+  merchant?: string | undefined;
+  auth_token?: string | undefined;
+  shop_origin?: string | undefined;
+  webhook_url?: string | undefined;
+  webhook_secret?: string | undefined;
+  currency: DirectRequestPaymentCurrency;
+  amount_minor: number;
+  sandbox: boolean;
+}
+
+/** What the config group hands on. */
+export interface ConfigFacts {
+  /** The normalized merchant key when that check passed (for the report), else null. */
+  merchant: string | null;
+  /** Every input, valid; null when any config check failed. */
+  config: ReadinessConfig | null;
+}
 
 /** `JPY 501` / `USD 3.01`: an amount in minor units as a person reads it. */
-export function formatMinorAmount(currency: 'JPY' | 'USD', amountMinor: number): string {
+export function formatMinorAmount(currency: DirectRequestPaymentCurrency, amountMinor: number): string {
   if (currency === 'JPY') return `JPY ${amountMinor}`;
   return `USD ${Math.floor(amountMinor / 100)}.${String(amountMinor % 100).padStart(2, '0')}`;
 }
@@ -21,164 +62,189 @@ function parseUrl(value: string): URL | null {
   }
 }
 
-/** Why a URL may not be used, or null; shared by shop_origin and webhook_url. */
-function urlProblem(url: URL | null, sandbox: boolean): { problem: string; fix: string } | null {
+/**
+ * Words the core URL rule's verdict for shop_origin and webhook_url. The
+ * decision is `urlProblem`'s; only the message and the fix are readiness's.
+ */
+function describeUrlProblem(url: URL | null, sandbox: boolean): { problem: string; fix: string } | null {
   if (!url) return { problem: 'is not an absolute URL', fix: 'Use an absolute https URL.' };
+  const problem = urlProblem(url, sandbox);
+  if (problem === null) return null;
   if (url.username || url.password) {
     return { problem: 'contains a username or password', fix: 'Remove the credentials from the URL.' };
   }
-  if (url.protocol === 'https:') return null;
-  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) {
-    if (sandbox) return null;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname) && !sandbox) {
     return {
       problem: 'uses http',
       fix: 'Use https. For local development against the sandbox, pass --sandbox, which accepts http on localhost / 127.0.0.1 / [::1].',
     };
   }
-  return {
-    problem: `uses ${url.protocol.replace(':', '')} instead of https`,
-    fix: sandbox ? 'Use https (or http on localhost / 127.0.0.1 / [::1] with --sandbox).' : 'Use https.',
-  };
+  if (url.protocol !== 'https:') {
+    return {
+      problem: `uses ${url.protocol.replace(':', '')} instead of https`,
+      fix: sandbox ? 'Use https (or http on localhost / 127.0.0.1 / [::1] with --sandbox).' : 'Use https.',
+    };
+  }
+  return { problem, fix: 'Use an absolute https URL.' };
 }
 
-function merchantKey(ctx: ReadinessContext): CheckOutcome {
-  const raw = ctx.config.merchant;
-  ctx.config.merchant = null;
-  if (raw === null || raw.trim() === '') {
-    return fail(
-      'No merchant key is set',
-      'Set SIGLUME_DIRECT_PAYMENT_MERCHANT (or pass --merchant) to your merchant key, e.g. my_shop.',
+/** Where the merchant sets `field`: its variable, and its flag when it has one. */
+function source(field: keyof typeof READINESS_ENV): string {
+  return readinessInputSource(field) ?? READINESS_ENV[field];
+}
+
+function given(value: string | undefined): value is string {
+  return value !== undefined && value !== '';
+}
+
+function merchantKey(raw: string | undefined): Checked<string> {
+  if (!given(raw) || raw.trim() === '') {
+    return failed(
+      fail('No merchant key is set', `Set ${source('merchant')} to your merchant key, e.g. my_shop.`),
     );
   }
   const parsed = merchantKeySchema.safeParse(raw.trim());
   if (!parsed.success) {
-    return fail(
-      `Merchant key "${raw}" is not valid: it ${parsed.error.issues[0]?.message ?? 'has the wrong format'}`,
-      'Use the merchant key you registered with setupCheckout / setupMerchant (3-64 of a-z, 0-9, "_" or "-").',
+    return failed(
+      fail(
+        `Merchant key "${raw}" is not valid: it ${parsed.error.issues[0]?.message ?? 'has the wrong format'}`,
+        'Use the merchant key you registered with setupCheckout / setupMerchant (3-64 of a-z, 0-9, "_" or "-").',
+      ),
     );
   }
-  ctx.config.merchant = parsed.data;
-  return pass(`Merchant key is ${parsed.data}`, { merchant: parsed.data });
+  return found(pass(`Merchant key is ${parsed.data}`, { merchant: parsed.data }), parsed.data);
 }
 
-function merchantToken(ctx: ReadinessContext): CheckOutcome {
-  const token = ctx.config.auth_token;
-  ctx.config.auth_token = null;
-  if (token === null || token === '') {
-    return fail(
-      'No merchant auth token is set',
-      'Set SIGLUME_MERCHANT_AUTH_TOKEN (or SIGLUME_AUTH_TOKEN) in the server environment; keep it out of the browser and out of git.',
-    );
+function merchantToken(token: string | undefined): Checked<string> {
+  switch (authTokenProblem(token)) {
+    case 'missing':
+      return failed(
+        fail(
+          'No merchant auth token is set',
+          `Set ${source('auth_token')} in the server environment; keep it out of the browser and out of git.`,
+        ),
+      );
+    case 'developer_portal_key':
+      return failed(
+        fail(
+          'The token is a Developer Portal key (cli_…), which the Direct Request Payment API does not accept',
+          `Set ${READINESS_ENV.auth_token} to a merchant auth token instead of the Developer Portal key.`,
+        ),
+      );
+    case 'whitespace':
+      return failed(
+        fail(
+          'The merchant auth token contains whitespace',
+          `Remove spaces and line breaks from ${READINESS_ENV.auth_token} (check the quoting in your .env file).`,
+        ),
+      );
+    case null:
+      return found(pass('Merchant auth token is set'), token!);
   }
-  if (token.startsWith('cli_')) {
-    return fail(
-      'The token is a Developer Portal key (cli_…), which the Direct Request Payment API does not accept',
-      'Set SIGLUME_MERCHANT_AUTH_TOKEN to a merchant auth token instead of the Developer Portal key.',
-    );
-  }
-  if (/\s/.test(token)) {
-    return fail(
-      'The merchant auth token contains whitespace',
-      'Remove spaces and line breaks from SIGLUME_MERCHANT_AUTH_TOKEN (check the quoting in your .env file).',
-    );
-  }
-  ctx.config.auth_token = token;
-  return pass('Merchant auth token is set');
 }
 
-function shopOrigin(ctx: ReadinessContext): CheckOutcome {
-  const raw = ctx.config.shop_origin;
-  ctx.config.shop_origin = null;
-  if (raw === null || raw === '') {
-    return fail(
-      'SHOP_PUBLIC_ORIGIN is not set',
-      "Set SHOP_PUBLIC_ORIGIN (or pass --origin) to your shop's public origin, e.g. https://shop.example.",
-    );
+function shopOrigin(raw: string | undefined, sandbox: boolean): Checked<string> {
+  const name = READINESS_ENV.shop_origin;
+  if (!given(raw)) {
+    return failed(fail(`${name} is not set`, `Set ${source('shop_origin')} to your shop's public origin, e.g. https://shop.example.`));
   }
   const url = parseUrl(raw);
-  const problem = urlProblem(url, ctx.config.sandbox);
+  const problem = describeUrlProblem(url, sandbox);
   if (problem || !url) {
-    return fail(`SHOP_PUBLIC_ORIGIN ${raw} ${problem?.problem ?? 'is not valid'}`, `${problem?.fix ?? ''} Example: https://shop.example.`.trim());
+    return failed(fail(`${name} ${raw} ${problem?.problem ?? 'is not valid'}`, `${problem?.fix ?? ''} Example: https://shop.example.`.trim()));
   }
   if (url.pathname !== '/' || url.search || url.hash || /[?#]/.test(raw)) {
-    return fail(
-      `SHOP_PUBLIC_ORIGIN ${raw} has something after the origin`,
-      `Use the origin only, without a path, query or fragment: ${url.origin}.`,
+    return failed(
+      fail(`${name} ${raw} has something after the origin`, `Use the origin only, without a path, query or fragment: ${url.origin}.`),
     );
   }
-  ctx.config.shop_origin = url.origin;
   if (raw.endsWith('/')) {
-    return warn(
-      `SHOP_PUBLIC_ORIGIN ends with "/"; using ${url.origin}`,
-      `Drop the trailing slash (${url.origin}) so URLs built from it have no double slash.`,
-      { shop_origin: url.origin },
+    return found(
+      warn(
+        `${name} ends with "/"; using ${url.origin}`,
+        `Drop the trailing slash (${url.origin}) so URLs built from it have no double slash.`,
+        { shop_origin: url.origin },
+      ),
+      url.origin,
     );
   }
-  return pass(`Shop origin is ${url.origin}`, { shop_origin: url.origin });
+  return found(pass(`Shop origin is ${url.origin}`, { shop_origin: url.origin }), url.origin);
 }
 
-function webhookUrl(ctx: ReadinessContext): CheckOutcome {
-  const raw = ctx.config.webhook_url;
-  ctx.config.webhook_url = null;
-  if (raw === null || raw === '') {
-    return fail(
-      'SHOP_WEBHOOK_URL is not set',
-      'Set SHOP_WEBHOOK_URL (or pass --webhook-url) to the https URL of your webhook route, e.g. https://shop.example/payments/webhooks/siglume.',
+function webhookUrl(raw: string | undefined, sandbox: boolean): Checked<string> {
+  const name = READINESS_ENV.webhook_url;
+  if (!given(raw)) {
+    return failed(
+      fail(
+        `${name} is not set`,
+        `Set ${source('webhook_url')} to the https URL of your webhook route, e.g. https://shop.example/payments/webhooks/siglume.`,
+      ),
     );
   }
-  const url = parseUrl(raw);
-  const problem = urlProblem(url, ctx.config.sandbox);
-  if (problem) return fail(`SHOP_WEBHOOK_URL ${raw} ${problem.problem}`, problem.fix);
-  ctx.config.webhook_url = raw;
-  return pass(`Webhook URL is ${raw}`, { webhook_url: raw });
+  const problem = describeUrlProblem(parseUrl(raw), sandbox);
+  if (problem) return failed(fail(`${name} ${raw} ${problem.problem}`, problem.fix));
+  return found(pass(`Webhook URL is ${raw}`, { webhook_url: raw }), raw);
 }
 
-function webhookSecretPresent(ctx: ReadinessContext): CheckOutcome {
-  const secret = ctx.config.webhook_secret;
-  ctx.config.webhook_secret = null;
-  if (secret === null || secret === '') {
-    return fail(
-      'SIGLUME_WEBHOOK_SECRET is not set',
-      'Set SIGLUME_WEBHOOK_SECRET to the signing secret (whsec_…) returned when the webhook subscription was created.',
+function webhookSecretPresent(secret: string | undefined): Checked<string> {
+  const name = READINESS_ENV.webhook_secret;
+  if (!given(secret)) {
+    return failed(
+      fail(
+        `${name} is not set`,
+        `Set ${source('webhook_secret')} to the signing secret (whsec_…) returned when the webhook subscription was created.`,
+      ),
     );
   }
   if (!secret.startsWith('whsec_')) {
-    return fail(
-      'SIGLUME_WEBHOOK_SECRET does not start with whsec_',
-      'Use the webhook signing secret (whsec_…), not the challenge secret or the auth token.',
+    return failed(
+      fail(`${name} does not start with whsec_`, 'Use the webhook signing secret (whsec_…), not the challenge secret or the auth token.'),
     );
   }
   if (/\s/.test(secret)) {
-    return fail(
-      'SIGLUME_WEBHOOK_SECRET contains whitespace',
-      'Remove spaces and line breaks from SIGLUME_WEBHOOK_SECRET (check the quoting in your .env file).',
+    return failed(
+      fail(`${name} contains whitespace`, `Remove spaces and line breaks from ${name} (check the quoting in your .env file).`),
     );
   }
-  ctx.config.webhook_secret = secret;
-  return pass('Webhook signing secret is set (whsec_…)');
+  return found(pass('Webhook signing secret is set (whsec_…)'), secret);
 }
 
-function standardProbeAmount(ctx: ReadinessContext): CheckOutcome {
-  const { currency, amount_minor } = ctx.config;
+function standardProbeAmount(currency: DirectRequestPaymentCurrency, amount_minor: number): Checked<number> {
   const band = pricingBandFor(currency, amount_minor);
   const amount = formatMinorAmount(currency, amount_minor);
   if (band !== 'standard') {
     const min = formatMinorAmount(currency, minimumStandardAmountMinor(currency));
-    return fail(
-      `${amount} is in the ${band === 'micro' ? 'Micro' : 'Nano'} band; the checkout probe needs a Standard amount`,
-      `Use at least ${min} (--amount-minor / SIGLUME_DIRECT_PAYMENT_TEST_AMOUNT_MINOR).`,
-      { pricing_band: band },
+    return failed(
+      fail(
+        `${amount} is in the ${band === 'micro' ? 'Micro' : 'Nano'} band; the checkout probe needs a Standard amount`,
+        `Use at least ${min} (--amount-minor / ${READINESS_ENV.amount_minor}).`,
+        { pricing_band: band },
+      ),
     );
   }
-  return pass(`${amount} is in the Standard band`, { currency, amount_minor, pricing_band: band });
+  return found(pass(`${amount} is in the Standard band`, { currency, amount_minor, pricing_band: band }), amount_minor);
 }
 
-/** The config checks, in contract order. */
-export const CONFIG_CHECKS: readonly CheckDefinition[] = [
-  { name: 'merchant_key', group: 'config', run: merchantKey },
-  { name: 'merchant_token', group: 'config', run: merchantToken },
-  { name: 'shop_origin', group: 'config', run: shopOrigin },
-  { name: 'webhook_url', group: 'config', run: webhookUrl },
-  { name: 'webhook_secret_present', group: 'config', run: webhookSecretPresent },
-  { name: 'standard_probe_amount', group: 'config', run: standardProbeAmount },
-];
+/** Runs the config checks, in contract order, and hands on the valid inputs. */
+export async function configChecks(input: ConfigInput, run: CheckRun): Promise<ConfigFacts> {
+  const merchant = await run.check('merchant_key', () => merchantKey(input.merchant));
+  const token = await run.check('merchant_token', () => merchantToken(input.auth_token));
+  const origin = await run.check('shop_origin', () => shopOrigin(input.shop_origin, input.sandbox));
+  const webhook = await run.check('webhook_url', () => webhookUrl(input.webhook_url, input.sandbox));
+  const secret = await run.check('webhook_secret_present', () => webhookSecretPresent(input.webhook_secret));
+  const amount = await run.check('standard_probe_amount', () => standardProbeAmount(input.currency, input.amount_minor));
+  const facts: ConfigFacts = { merchant: merchant.ok ? merchant.fact : null, config: null };
+  if (merchant.ok && token.ok && origin.ok && webhook.ok && secret.ok && amount.ok) {
+    facts.config = {
+      merchant: merchant.fact,
+      auth_token: token.fact,
+      shop_origin: origin.fact,
+      webhook_url: webhook.fact,
+      webhook_secret: secret.fact,
+      currency: input.currency,
+      amount_minor: amount.fact,
+      sandbox: input.sandbox,
+    };
+  }
+  return facts;
+}

@@ -1,29 +1,27 @@
 /**
- * Webhook subscription checks: one `listWebhookSubscriptions` call, then
+ * Webhook subscription group: one `listWebhookSubscriptions` call, then
  * whether an active subscription posts `direct_payment.confirmed` to the
  * shop's webhook URL with the secret the shop holds (compared through the
- * hint only; the API never returns the secret itself).
+ * hint only; the API never returns the secret itself). Hands on the
+ * subscription the delivery probe targets.
  */
+import type { DirectRequestPaymentWebhookSubscription } from '../../clients/schemas/webhook-subscription.js';
 import { DIRECT_PAYMENT_CONFIRMED_EVENT } from '../../core/constants.js';
-import {
-  apiFailure,
-  fail,
-  listFrom,
-  pass,
-  subscriptionId,
-  warn,
-  type CheckDefinition,
-  type CheckOutcome,
-  type ReadinessContext,
-} from '../context.js';
-import type { ReadinessSubscription } from '../types.js';
+import { SiglumeInvalidResponseError } from '../../core/errors.js';
+import type { ApiInput } from '../group.js';
+import { apiFailure, fail, failed, found, pass, warn, WRONG_API_FIX, type Checked } from '../outcome.js';
+import type { CheckRun } from '../recorder.js';
 
-function isActive(sub: ReadinessSubscription): boolean {
-  return sub.status == null || ['active', 'enabled'].includes(String(sub.status).toLowerCase());
+type Subscription = DirectRequestPaymentWebhookSubscription;
+
+/** What the subscription group hands on. */
+export interface SubscriptionFacts {
+  /** The subscription the delivery probe targets: posts to the webhook URL, receives confirmations, holds the shop's secret. */
+  target: Subscription;
 }
 
-function label(sub: ReadinessSubscription): string {
-  return subscriptionId(sub) ?? '(no id)';
+function isActive(sub: Subscription): boolean {
+  return sub.status == null || ['active', 'enabled'].includes(sub.status.toLowerCase());
 }
 
 // Lenient form of a URL, only to point out near misses such as a trailing slash.
@@ -48,121 +46,134 @@ export function secretMatchesHint(secret: string, hint: string): boolean {
   return secret.length >= head.length + tail.length && secret.startsWith(head) && secret.endsWith(tail);
 }
 
-async function subscriptionExists(ctx: ReadinessContext): Promise<CheckOutcome> {
-  const client = await ctx.client();
-  let response: unknown;
-  try {
-    response = await client.listWebhookSubscriptions(ctx.requestOptions());
-  } catch (error) {
-    return apiFailure(ctx, 'Listing webhook subscriptions', error);
-  }
-  const list = listFrom(response);
-  if (!list) {
-    return fail(
-      'The webhook subscription list has an unexpected shape',
-      'Check that SIGLUME_API_BASE points at the Siglume API (…/v1), not at your shop.',
-    );
-  }
-  const subs = list as ReadinessSubscription[];
-  ctx.subscriptions = subs;
-  const active = subs.filter(isActive);
-  const create = `Create one with client.createWebhookSubscription({ callback_url: '${ctx.config.webhook_url}' }) and put the signing_secret it returns in SIGLUME_WEBHOOK_SECRET.`;
-  if (subs.length === 0) return fail('There is no webhook subscription', create);
-  if (active.length === 0) {
-    const statuses = [...new Set(subs.map((s) => String(s.status)))].join(', ');
-    return fail(`None of the ${subs.length} webhook subscriptions is active (status: ${statuses})`, create, {
-      subscriptions: subs.length,
-    });
-  }
-  return pass(`${active.length} active webhook subscription${active.length === 1 ? '' : 's'}`, {
-    active: active.map(label),
-  });
+function receivesConfirmed(sub: Subscription): boolean {
+  return Array.isArray(sub.event_types) && sub.event_types.some((t) => t === DIRECT_PAYMENT_CONFIRMED_EVENT || t === '*');
 }
 
-function callbackMatches(ctx: ReadinessContext): CheckOutcome {
-  const url = ctx.config.webhook_url!;
-  const active = (ctx.subscriptions ?? []).filter(isActive);
-  ctx.matching = active.filter((s) => s.callback_url === url);
-  if (ctx.matching.length > 0) {
-    return pass(`Subscription ${label(ctx.matching[0]!)} posts to ${url}`, {
-      subscriptions: ctx.matching.map(label),
-    });
+/** The active subscriptions. */
+async function subscriptionExists(input: ApiInput): Promise<Checked<Subscription[]>> {
+  const client = await input.client();
+  let subs: Subscription[];
+  try {
+    subs = await client.listWebhookSubscriptions(input.request_options);
+  } catch (error) {
+    if (error instanceof SiglumeInvalidResponseError) {
+      return failed(fail('The webhook subscription list has an unexpected shape', WRONG_API_FIX));
+    }
+    return failed(apiFailure(input.target, 'Listing webhook subscriptions', error));
+  }
+  const active = subs.filter(isActive);
+  const create = `Create one with client.createWebhookSubscription({ callback_url: '${input.config.webhook_url}' }) and put the signing_secret it returns in SIGLUME_WEBHOOK_SECRET.`;
+  if (subs.length === 0) return failed(fail('There is no webhook subscription', create));
+  if (active.length === 0) {
+    const statuses = [...new Set(subs.map((s) => String(s.status)))].join(', ');
+    return failed(
+      fail(`None of the ${subs.length} webhook subscriptions is active (status: ${statuses})`, create, { subscriptions: subs.length }),
+    );
+  }
+  return found(
+    pass(`${active.length} active webhook subscription${active.length === 1 ? '' : 's'}`, { active: active.map((s) => s.id) }),
+    active,
+  );
+}
+
+/** The active subscriptions posting to exactly the webhook URL. */
+function callbackMatches(url: string, active: Subscription[]): Checked<Subscription[]> {
+  const matching = active.filter((s) => s.callback_url === url);
+  if (matching.length > 0) {
+    return found(pass(`Subscription ${matching[0]!.id} posts to ${url}`, { subscriptions: matching.map((s) => s.id) }), matching);
   }
   const others = [...new Set(active.map((s) => String(s.callback_url ?? '(none)')))];
   const near = active.find((s) => typeof s.callback_url === 'string' && looseUrl(s.callback_url) === looseUrl(url));
   const message = near
-    ? `No active subscription posts to exactly ${url}; ${label(near)} posts to ${near.callback_url}`
+    ? `No active subscription posts to exactly ${url}; ${near.id} posts to ${near.callback_url}`
     : `No active subscription posts to ${url} (active ones post to ${others.join(', ')})`;
-  return fail(
-    message,
-    `Create a subscription for ${url} with client.createWebhookSubscription({ callback_url: '${url}' }) and use its signing secret, or set SHOP_WEBHOOK_URL to the URL you subscribed.`,
-    { callback_urls: others },
+  return failed(
+    fail(
+      message,
+      `Create a subscription for ${url} with client.createWebhookSubscription({ callback_url: '${url}' }) and use its signing secret, or set SHOP_WEBHOOK_URL to the URL you subscribed.`,
+      { callback_urls: others },
+    ),
   );
 }
 
-function confirmedSubscribed(ctx: ReadinessContext): CheckOutcome {
-  const url = ctx.config.webhook_url!;
-  const listsConfirmed = (s: ReadinessSubscription) =>
-    Array.isArray(s.event_types) && s.event_types.some((t) => t === DIRECT_PAYMENT_CONFIRMED_EVENT || t === '*');
-  const confirmed = ctx.matching.filter(listsConfirmed);
-  if (confirmed.length > 0) {
-    ctx.target = confirmed[0]!;
-    return pass(`Subscription ${label(ctx.target)} receives ${DIRECT_PAYMENT_CONFIRMED_EVENT}`, {
-      subscription_id: subscriptionId(ctx.target),
-    });
+/** The matching subscription that receives confirmations (or does not say what it receives). */
+function confirmedSubscribed(url: string, matching: Subscription[]): Checked<Subscription> {
+  const confirmed = matching.find(receivesConfirmed);
+  if (confirmed) {
+    return found(pass(`Subscription ${confirmed.id} receives ${DIRECT_PAYMENT_CONFIRMED_EVENT}`, { subscription_id: confirmed.id }), confirmed);
   }
-  const unlisted = ctx.matching.find((s) => !Array.isArray(s.event_types));
+  const unlisted = matching.find((s) => !Array.isArray(s.event_types));
   if (unlisted) {
-    ctx.target = unlisted;
-    return warn(
-      `Subscription ${label(unlisted)} does not list its event types; assuming it receives ${DIRECT_PAYMENT_CONFIRMED_EVENT}`,
-      undefined,
-      { subscription_id: subscriptionId(unlisted) },
+    return found(
+      warn(
+        `Subscription ${unlisted.id} does not list its event types; assuming it receives ${DIRECT_PAYMENT_CONFIRMED_EVENT}`,
+        undefined,
+        { subscription_id: unlisted.id },
+      ),
+      unlisted,
     );
   }
-  const first = ctx.matching[0]!;
+  const first = matching[0]!;
   const types = (first.event_types ?? []).join(', ') || 'none';
-  return fail(
-    `Subscription ${label(first)} to ${url} does not receive ${DIRECT_PAYMENT_CONFIRMED_EVENT} (it receives: ${types})`,
-    `Create a subscription for ${url} that includes ${DIRECT_PAYMENT_CONFIRMED_EVENT} (createWebhookSubscription's default event_types do) and use its signing secret.`,
-    { subscription_id: subscriptionId(first), event_types: first.event_types ?? [] },
+  return failed(
+    fail(
+      `Subscription ${first.id} to ${url} does not receive ${DIRECT_PAYMENT_CONFIRMED_EVENT} (it receives: ${types})`,
+      `Create a subscription for ${url} that includes ${DIRECT_PAYMENT_CONFIRMED_EVENT} (createWebhookSubscription's default event_types do) and use its signing secret.`,
+      { subscription_id: first.id, event_types: first.event_types ?? [] },
+    ),
   );
 }
 
-function secretMatchesSubscriptionHint(ctx: ReadinessContext): CheckOutcome {
-  const secret = ctx.config.webhook_secret!;
-  const target = ctx.target!;
-  const hinted = ctx.matching.filter(
+/** The subscription whose secret the shop holds (the probe is delivered through it). */
+function secretMatchesSubscriptionHint(
+  config: ApiInput['config'],
+  matching: Subscription[],
+  target: Subscription,
+): Checked<Subscription> {
+  const hinted = matching.filter(
     (s) =>
       typeof s.signing_secret_hint === 'string' &&
       s.signing_secret_hint !== '' &&
       (s === target || (Array.isArray(s.event_types) && s.event_types.includes(DIRECT_PAYMENT_CONFIRMED_EVENT))),
   );
-  const match = hinted.find((s) => secretMatchesHint(secret, s.signing_secret_hint!));
+  const match = hinted.find((s) => secretMatchesHint(config.webhook_secret, s.signing_secret_hint!));
   if (match) {
-    // Deliver the probe through the subscription whose secret the shop holds.
-    ctx.target = match;
-    return pass(`SIGLUME_WEBHOOK_SECRET whsec_… (hint matches subscription ${label(match)})`, {
-      subscription_id: subscriptionId(match),
-    });
-  }
-  if (typeof target.signing_secret_hint !== 'string' || target.signing_secret_hint === '') {
-    return warn(
-      `Subscription ${label(target)} has no signing_secret_hint, so SIGLUME_WEBHOOK_SECRET could not be compared`,
-      'The delivery probe cannot prove the secret either: send a test event with `siglume-sdrp webhook trigger` to your handler to confirm it verifies.',
+    return found(
+      pass(`SIGLUME_WEBHOOK_SECRET whsec_… (hint matches subscription ${match.id})`, { subscription_id: match.id }),
+      match,
     );
   }
-  return fail(
-    `SIGLUME_WEBHOOK_SECRET whsec_… does not match the signing secret of subscription ${label(target)} (hint differs)`,
-    `Set SIGLUME_WEBHOOK_SECRET to the signing_secret returned when subscription ${label(target)} was created (it is shown only once), or create a new subscription for ${ctx.config.webhook_url} and use its secret.`,
-    { subscription_id: subscriptionId(target) },
+  if (typeof target.signing_secret_hint !== 'string' || target.signing_secret_hint === '') {
+    return found(
+      warn(
+        `Subscription ${target.id} has no signing_secret_hint, so SIGLUME_WEBHOOK_SECRET could not be compared`,
+        'The delivery probe cannot prove the secret either: send a test event with `siglume-sdrp webhook trigger` to your handler to confirm it verifies.',
+      ),
+      target,
+    );
+  }
+  return failed(
+    fail(
+      `SIGLUME_WEBHOOK_SECRET whsec_… does not match the signing secret of subscription ${target.id} (hint differs)`,
+      `Set SIGLUME_WEBHOOK_SECRET to the signing_secret returned when subscription ${target.id} was created (it is shown only once), or create a new subscription for ${config.webhook_url} and use its secret.`,
+      { subscription_id: target.id },
+    ),
   );
 }
 
-/** The subscription checks, in contract order. */
-export const SUBSCRIPTION_CHECKS: readonly CheckDefinition[] = [
-  { name: 'webhook_subscription_exists', group: 'subscription', run: subscriptionExists },
-  { name: 'webhook_callback_matches', group: 'subscription', run: callbackMatches },
-  { name: 'direct_payment_confirmed_subscribed', group: 'subscription', run: confirmedSubscribed },
-  { name: 'webhook_secret_matches_subscription_hint', group: 'subscription', run: secretMatchesSubscriptionHint },
-];
+/** Runs the subscription checks, in contract order; null when one failed. */
+export async function subscriptionChecks(input: ApiInput, run: CheckRun): Promise<SubscriptionFacts | null> {
+  const url = input.config.webhook_url;
+  const active = await run.check('webhook_subscription_exists', () => subscriptionExists(input));
+  if (!active.ok) return null;
+  const matching = await run.check('webhook_callback_matches', () => callbackMatches(url, active.fact));
+  if (!matching.ok) return null;
+  const confirmed = await run.check('direct_payment_confirmed_subscribed', () => confirmedSubscribed(url, matching.fact));
+  if (!confirmed.ok) return null;
+  const target = await run.check('webhook_secret_matches_subscription_hint', () =>
+    secretMatchesSubscriptionHint(input.config, matching.fact, confirmed.fact),
+  );
+  if (!target.ok) return null;
+  return { target: target.fact };
+}

@@ -3,49 +3,35 @@
  * secret rotation, billing mandate.
  */
 import { z } from 'zod';
-import { tokenForCurrency } from '../../core/validation.js';
 import {
-  absoluteUrlSchema,
-  billingPlanSchema,
-  checkoutOriginsSchema,
-  currencySchema,
-  merchantKeySchema,
-  parseInput,
-  positiveSafeIntegerSchema,
-  tokenSymbolSchema,
-  type DirectRequestPaymentCurrency,
+  absoluteUrlSchema, billingPlanSchema, checkoutOriginsSchema, currencySchema, merchantKeySchema, parseInput, positiveSafeIntegerSchema,
+  tokenForCurrency, tokenSymbolSchema,
 } from '../../core/validation.js';
-import { newChallengeSecret, newId } from '../ids.js';
-import type { Route, RouteContext } from '../router.js';
-import type { SandboxMerchant } from '../types.js';
-import { merchantAccountView } from '../views.js';
+import type { SandboxCore } from '../core.js';
+import type { Route, RouteInput } from '../http.js';
+import { newChallengeSecret } from '../ids.js';
+import { merchantAccountView, newMandate, newMerchant } from '../records.js';
+import type { SandboxBillingMandate, SandboxMerchant } from '../types.js';
 
 type AllowedCurrencies = SandboxMerchant['allowed_currencies'];
 
 /** `["JPY"]` or `{ "JPY": "JPYC" }`; each currency must map to its own token. */
 const allowedCurrenciesSchema = z.unknown().transform((value, ctx): AllowedCurrencies => {
-  const out: AllowedCurrencies = {};
   const fail = (message: string, path: PropertyKey[] = []) => {
     ctx.addIssue({ code: 'custom', message, path });
     return z.NEVER;
   };
-  const entries: Array<[PropertyKey[], unknown, unknown]> = Array.isArray(value)
-    ? value.map((c, i) => [[i], c, undefined])
-    : value !== null && typeof value === 'object'
-      ? Object.entries(value).map(([k, t]) => [[k], k, t])
-      : [];
-  if (!Array.isArray(value) && (value === null || typeof value !== 'object')) {
-    return fail('must be an array of currencies such as ["JPY"] or a map such as {"JPY": "JPYC"}');
-  }
+  if (value === null || typeof value !== 'object') return fail('must be an array of currencies such as ["JPY"] or a map such as {"JPY": "JPYC"}');
+  const entries: Array<[PropertyKey, unknown, unknown]> = Array.isArray(value)
+    ? value.map((c, i) => [i, c, undefined])
+    : Object.entries(value).map(([k, t]) => [k, k, t]);
   if (entries.length === 0) return fail('must not be empty');
-  for (const [path, currencyRaw, tokenRaw] of entries) {
+  const out: AllowedCurrencies = {};
+  for (const [key, currencyRaw, tokenRaw] of entries) {
     const currency = currencySchema.safeParse(currencyRaw);
-    if (!currency.success) return fail('must be "JPY" or "USD"', path);
+    if (!currency.success) return fail('must be "JPY" or "USD"', [key]);
     const expected = tokenForCurrency(currency.data);
-    if (tokenRaw !== undefined) {
-      const token = tokenSymbolSchema.safeParse(tokenRaw);
-      if (!token.success || token.data !== expected) return fail(`must be "${expected}"`, path);
-    }
+    if (tokenRaw !== undefined && tokenSymbolSchema.safeParse(tokenRaw).data !== expected) return fail(`must be "${expected}"`, [key]);
     out[currency.data] = expected;
   }
   return out;
@@ -69,135 +55,75 @@ const mandateSchema = z.object({
   max_amount_minor: z.nullish(positiveSafeIntegerSchema),
 });
 
-function merchantParam(ctx: RouteContext): string {
-  return parseInput(merchantKeySchema, ctx.params.merchant, 'merchant');
-}
-
-function nextSteps(m: SandboxMerchant): string[] {
-  const steps: string[] = [];
-  if (!m.billing_mandate_id) steps.push('Prepare the billing mandate: POST /v1/sdrp/direct-payments/merchants/{merchant}/billing-mandate');
-  steps.push('Subscribe your webhook endpoint to direct_payment.confirmed: POST /v1/market/webhooks/subscriptions');
-  steps.push('Store the challenge secret in SIGLUME_DIRECT_PAYMENT_CHALLENGE_SECRET; it is shown only once.');
-  return steps;
-}
-
-function setupMerchant(ctx: RouteContext) {
-  const input = parseInput(setupSchema, ctx.body);
-  const { store } = ctx.rt;
-  const now = store.nowIso();
-  const existing = store.merchant(input.merchant);
-  const m: SandboxMerchant = existing ?? {
-    merchant: input.merchant,
-    display_name: input.merchant,
-    status: 'active',
-    billing_status: 'pending_mandate',
-    billing_mandate_id: null,
-    billing_plan: 'launch',
-    billing_currency: 'JPY',
-    billing_mandate_cap_minor: null,
-    max_amount_minor: null,
-    allowed_currencies: {},
-    checkout_allowed_origins: [],
-    webhook_callback_url: null,
-    hosted_checkout_enabled: true,
-    listing_id: newId('lst'),
-    challenge_secret: newChallengeSecret(),
-    challenge_secret_rotated_at: now,
-    created_at: now,
-    updated_at: now,
-  };
-  if (input.display_name) m.display_name = input.display_name;
-  if (input.billing_plan) m.billing_plan = input.billing_plan;
-  if (input.billing_currency) m.billing_currency = input.billing_currency;
-  if (input.allowed_currencies) m.allowed_currencies = input.allowed_currencies;
-  else if (!existing) m.allowed_currencies = { [m.billing_currency]: tokenForCurrency(m.billing_currency) };
-  if (input.webhook_callback_url) m.webhook_callback_url = input.webhook_callback_url;
-  if (input.billing_mandate_cap_minor) m.billing_mandate_cap_minor = input.billing_mandate_cap_minor;
-  if (input.max_amount_minor) m.max_amount_minor = input.max_amount_minor;
-  if (input.checkout_allowed_origins) m.checkout_allowed_origins = input.checkout_allowed_origins;
-  m.updated_at = now;
-  store.data.merchants[m.merchant] = m;
-  store.changed();
-  const mandate = m.billing_mandate_id ? store.data.billing_mandates[m.billing_mandate_id] ?? null : null;
-  return {
-    status: existing ? 200 : 201,
-    data: {
-      merchant_account: merchantAccountView(m),
-      created: !existing,
-      challenge_secret_created: !existing,
-      // Shown once: only the call that created the merchant carries the secret.
-      ...(existing ? {} : { challenge_secret: m.challenge_secret }),
-      listing_id: m.listing_id,
-      mandate: mandate ? { ...mandate } : null,
-      next_steps: nextSteps(m),
-    },
-  };
-}
-
-function getMerchant(ctx: RouteContext) {
-  const m = ctx.rt.store.requireMerchant(merchantParam(ctx));
-  const mandate = m.billing_mandate_id ? ctx.rt.store.data.billing_mandates[m.billing_mandate_id] ?? null : null;
-  return { data: { merchant_account: merchantAccountView(m), listing_id: m.listing_id, mandate: mandate ? { ...mandate } : null } };
-}
-
-function rotateChallengeSecret(ctx: RouteContext) {
-  const { store } = ctx.rt;
-  const m = store.requireMerchant(merchantParam(ctx));
-  m.challenge_secret = newChallengeSecret();
-  m.challenge_secret_rotated_at = store.nowIso();
-  m.updated_at = m.challenge_secret_rotated_at;
-  store.changed();
-  return {
-    data: {
-      merchant: m.merchant,
-      challenge_secret: m.challenge_secret,
-      challenge_secret_created: true,
-      rotated_at: m.challenge_secret_rotated_at,
-      merchant_account: merchantAccountView(m),
-    },
-  };
-}
-
-function prepareBillingMandate(ctx: RouteContext) {
-  const { store } = ctx.rt;
-  const m = store.requireMerchant(merchantParam(ctx));
-  const input = parseInput(mandateSchema, ctx.body);
-  const currency: DirectRequestPaymentCurrency = input.currency ?? input.billing_currency ?? m.billing_currency;
-  const now = store.nowIso();
-  const id = newId('mandate');
-  const mandate = {
-    billing_mandate_id: id,
-    merchant: m.merchant,
-    currency,
-    token_symbol: tokenForCurrency(currency),
-    max_amount_minor: input.max_amount_minor ?? m.billing_mandate_cap_minor,
-    // The sandbox approves at once; in Siglume the owner confirms the mandate first.
-    status: 'active',
-    created_at: now,
-  };
-  store.data.billing_mandates[id] = mandate;
-  m.billing_mandate_id = id;
-  m.billing_currency = currency;
-  if (m.billing_status === 'pending_mandate') m.billing_status = 'active';
-  m.updated_at = now;
-  store.changed();
-  return { status: 201, data: { ...mandate, mandate_id: id, merchant_account: merchantAccountView(m) } };
-}
-
 /** Routes under `/v1/sdrp/direct-payments/merchants`. */
-export const merchantRoutes: Route[] = [
-  { method: 'POST', pattern: '/sdrp/direct-payments/merchants', auth: 'merchant', handler: setupMerchant },
-  { method: 'GET', pattern: '/sdrp/direct-payments/merchants/:merchant', auth: 'merchant', handler: getMerchant },
-  {
-    method: 'POST',
-    pattern: '/sdrp/direct-payments/merchants/:merchant/challenge-secret/rotate',
-    auth: 'merchant',
-    handler: rotateChallengeSecret,
-  },
-  {
-    method: 'POST',
-    pattern: '/sdrp/direct-payments/merchants/:merchant/billing-mandate',
-    auth: 'merchant',
-    handler: prepareBillingMandate,
-  },
-];
+export function merchantRoutes({ store }: SandboxCore): Route[] {
+  const merchantOf = (input: RouteInput) => store.requireMerchant(parseInput(merchantKeySchema, input.params.merchant, 'merchant'));
+  const mandateOf = (m: SandboxMerchant): SandboxBillingMandate | null =>
+    (m.billing_mandate_id ? store.data.billing_mandates[m.billing_mandate_id] : null) ?? null;
+
+  function setupMerchant({ body }: RouteInput) {
+    const { merchant, allowed_currencies, ...input } = parseInput(setupSchema, body);
+    const now = store.nowIso();
+    const existing = store.get('merchants', merchant);
+    const m = existing ?? newMerchant(merchant, now);
+    // Only the fields given change; a new merchant accepts its billing currency unless told otherwise.
+    for (const [key, value] of Object.entries(input)) if (value) Object.assign(m, { [key]: value });
+    if (allowed_currencies) m.allowed_currencies = allowed_currencies;
+    else if (!existing) m.allowed_currencies = { [m.billing_currency]: tokenForCurrency(m.billing_currency) };
+    m.updated_at = now;
+    store.data.merchants[m.merchant] = m;
+    store.changed();
+    const mandate = mandateOf(m);
+    return {
+      status: existing ? 200 : 201,
+      data: {
+        merchant_account: merchantAccountView(m),
+        created: !existing,
+        challenge_secret_created: !existing,
+        // Shown once: only the call that created the merchant carries the secret.
+        ...(existing ? {} : { challenge_secret: m.challenge_secret }),
+        listing_id: m.listing_id,
+        mandate: mandate ? { ...mandate } : null,
+        next_steps: [
+          ...(m.billing_mandate_id ? [] : ['Prepare the billing mandate: POST /v1/sdrp/direct-payments/merchants/{merchant}/billing-mandate']),
+          'Subscribe your webhook endpoint to direct_payment.confirmed: POST /v1/market/webhooks/subscriptions',
+          'Store the challenge secret in SIGLUME_DIRECT_PAYMENT_CHALLENGE_SECRET; it is shown only once.',
+        ],
+      },
+    };
+  }
+
+  function getMerchant(input: RouteInput) {
+    const m = merchantOf(input);
+    const mandate = mandateOf(m);
+    return { data: { merchant_account: merchantAccountView(m), listing_id: m.listing_id, mandate: mandate ? { ...mandate } : null } };
+  }
+
+  function rotateChallengeSecret(input: RouteInput) {
+    const m = merchantOf(input);
+    m.challenge_secret = newChallengeSecret();
+    m.challenge_secret_rotated_at = m.updated_at = store.nowIso();
+    store.changed();
+    const { merchant, challenge_secret, challenge_secret_rotated_at: rotated_at } = m;
+    return { data: { merchant, challenge_secret, challenge_secret_created: true, rotated_at, merchant_account: merchantAccountView(m) } };
+  }
+
+  function prepareBillingMandate(input: RouteInput) {
+    const m = merchantOf(input);
+    const { currency, billing_currency, max_amount_minor } = parseInput(mandateSchema, input.body);
+    const mandate = newMandate(m.merchant, currency ?? billing_currency ?? m.billing_currency, max_amount_minor ?? m.billing_mandate_cap_minor, store.nowIso());
+    store.data.billing_mandates[mandate.billing_mandate_id] = mandate;
+    Object.assign(m, { billing_mandate_id: mandate.billing_mandate_id, billing_currency: mandate.currency, updated_at: mandate.created_at });
+    if (m.billing_status === 'pending_mandate') m.billing_status = 'active';
+    store.changed();
+    return { status: 201, data: { ...mandate, mandate_id: mandate.billing_mandate_id, merchant_account: merchantAccountView(m) } };
+  }
+
+  const base = '/sdrp/direct-payments/merchants';
+  return [
+    { method: 'POST', path: base, auth: 'merchant', handler: setupMerchant },
+    { method: 'GET', path: `${base}/:merchant`, auth: 'merchant', handler: getMerchant },
+    { method: 'POST', path: `${base}/:merchant/challenge-secret/rotate`, auth: 'merchant', handler: rotateChallengeSecret },
+    { method: 'POST', path: `${base}/:merchant/billing-mandate`, auth: 'merchant', handler: prepareBillingMandate },
+  ];
+}

@@ -1,122 +1,72 @@
 /**
  * The hosted checkout page a buyer's browser sees: `GET /pay/<id>`, and the
- * Pay and Cancel forms, which redirect (303) back to the shop.
+ * Pay and Cancel forms, which redirect (303) back to the shop. Answers are
+ * HTML, never JSON envelopes.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Hono } from 'hono';
+import type { SandboxCore } from '../core.js';
 import { SandboxHttpError } from '../errors.js';
 import { renderCheckoutPage, renderStatusPage } from '../hosted-page.js';
-import { readBody, sendHtml, sendRedirect } from '../http.js';
-import { payCheckoutSession } from '../payments.js';
-import type { SandboxRuntime } from '../runtime.js';
+import { html, redirect, type SandboxAppEnv } from '../http.js';
 import type { SandboxCheckoutSession } from '../types.js';
 
 /** `success_url` with `session_id` appended, as the shop's success page expects. */
-export function successRedirect(s: SandboxCheckoutSession): string {
+function successRedirect(s: SandboxCheckoutSession): string {
   const url = new URL(s.success_url);
   url.searchParams.set('session_id', s.session_id);
   return url.toString();
 }
 
-function statusPage(s: SandboxCheckoutSession): { status: number; html: string } {
-  switch (s.status) {
-    case 'paid':
-      return {
-        status: 200,
-        html: renderStatusPage({
-          title: 'Payment complete',
-          message: 'This checkout session is already paid.',
-          link: { href: successRedirect(s), text: 'Return to the shop' },
-        }),
-      };
-    case 'cancelled':
-      return {
-        status: 409,
-        html: renderStatusPage({
-          title: 'Checkout cancelled',
-          message: 'This checkout session was cancelled and can no longer be paid.',
-          link: { href: s.cancel_url, text: 'Return to the shop' },
-        }),
-      };
-    case 'expired':
-      return {
-        status: 410,
-        html: renderStatusPage({
-          title: 'Checkout expired',
-          message: 'This checkout session has expired. Return to the shop and start the checkout again.',
-          link: { href: s.cancel_url, text: 'Return to the shop' },
-        }),
-      };
-    default:
-      return {
-        status: 409,
-        html: renderStatusPage({ title: 'Checkout unavailable', message: `This checkout session is ${s.status}.` }),
-      };
-  }
+const NOT_FOUND = renderStatusPage({ title: 'Checkout not found', message: 'No checkout session exists at this address. Return to the shop and start the checkout again.' });
+
+/** The page of a session that cannot be paid (any more): status, title, message, and where the link goes back to. */
+function statusPage(s: SandboxCheckoutSession): Response {
+  const [status, title, message, href] =
+    s.status === 'paid' ? [200, 'Payment complete', 'This checkout session is already paid.', successRedirect(s)]
+    : s.status === 'cancelled' ? [409, 'Checkout cancelled', 'This checkout session was cancelled and can no longer be paid.', s.cancel_url]
+    : s.status === 'expired' ? [410, 'Checkout expired', 'This checkout session has expired. Return to the shop and start the checkout again.', s.cancel_url]
+    : [409, 'Checkout unavailable', `This checkout session is ${s.status}.`, undefined];
+  return html(status, renderStatusPage({ title, message, ...(href && { link: { href, text: 'Return to the shop' } }) }));
 }
 
-const NOT_FOUND_PAGE = renderStatusPage({
-  title: 'Checkout not found',
-  message: 'No checkout session exists at this address. Return to the shop and start the checkout again.',
-});
+const isOpen = (s: SandboxCheckoutSession) => s.status === 'open' || s.status === 'authenticated';
 
-/**
- * Handles a request under `/pay/`. `segments` are the decoded path segments
- * after `/pay`.
- */
-export async function handlePayPage(
-  rt: SandboxRuntime,
-  req: IncomingMessage,
-  res: ServerResponse,
-  segments: readonly string[],
-  requestId: string,
-): Promise<void> {
-  const [id = '', action, ...rest] = segments;
-  const s = id ? rt.store.session(id) : undefined;
-  if (rest.length > 0 || (action !== undefined && action !== 'confirm' && action !== 'cancel')) {
-    req.resume();
-    return sendHtml(res, 404, NOT_FOUND_PAGE, requestId);
-  }
-  const wanted = action === undefined ? 'GET' : 'POST';
-  if (req.method !== wanted) {
-    req.resume();
-    res.setHeader('Allow', wanted);
-    return sendHtml(res, 405, renderStatusPage({ title: 'Method not allowed', message: `Use ${wanted} here.` }), requestId);
-  }
-  // Form bodies carry nothing the sandbox needs; read them only to keep the connection usable.
-  if (wanted === 'POST') await readBody(req);
-  else req.resume();
-  if (!s) return sendHtml(res, 404, NOT_FOUND_PAGE, requestId);
+/** Registers `/pay/...` on the app. */
+export function mountPayPage(app: Hono<SandboxAppEnv>, { store, payments }: SandboxCore): void {
+  const session = (id: string | undefined) => (id ? store.session(id) : undefined);
 
-  if (action === undefined) {
-    if (s.status === 'open' || s.status === 'authenticated') {
-      const merchantName = rt.store.merchant(s.merchant)?.display_name ?? s.merchant;
-      return sendHtml(res, 200, renderCheckoutPage({ session: s, merchantName }), requestId);
+  app.get('/pay/:id', (c) => {
+    const s = session(c.req.param('id'));
+    if (!s) return html(404, NOT_FOUND);
+    if (!isOpen(s)) return statusPage(s);
+    return html(200, renderCheckoutPage(s, store.get('merchants', s.merchant)?.display_name ?? s.merchant));
+  });
+
+  app.post('/pay/:id/cancel', (c) => {
+    const s = session(c.req.param('id'));
+    if (!s) return html(404, NOT_FOUND);
+    if (isOpen(s)) {
+      Object.assign(s, { status: 'cancelled', cancelled_at: store.nowIso(), updated_at: store.nowIso() });
+      store.changed();
     }
-    const page = statusPage(s);
-    return sendHtml(res, page.status, page.html, requestId);
-  }
+    return s.status === 'cancelled' ? redirect(s.cancel_url) : statusPage(s);
+  });
 
-  if (action === 'cancel') {
-    if (s.status === 'open' || s.status === 'authenticated') {
-      s.status = 'cancelled';
-      s.cancelled_at = rt.store.nowIso();
-      s.updated_at = s.cancelled_at;
-      rt.store.changed();
+  app.post('/pay/:id/confirm', async (c) => {
+    const s = session(c.req.param('id'));
+    if (!s) return html(404, NOT_FOUND);
+    try {
+      await payments.payCheckoutSession(s.session_id);
+    } catch (error) {
+      if (!(error instanceof SandboxHttpError)) throw error;
+      return isOpen(s) ? html(error.status, renderStatusPage({ title: 'Payment failed', message: error.message })) : statusPage(s);
     }
-    if (s.status === 'cancelled') return sendRedirect(res, s.cancel_url, requestId);
-    const page = statusPage(s);
-    return sendHtml(res, page.status, page.html, requestId);
-  }
+    return redirect(successRedirect(s));
+  });
 
-  try {
-    await payCheckoutSession(rt, s.session_id);
-  } catch (error) {
-    if (!(error instanceof SandboxHttpError)) throw error;
-    if (s.status === 'open' || s.status === 'authenticated') {
-      return sendHtml(res, error.status, renderStatusPage({ title: 'Payment failed', message: error.message }), requestId);
-    }
-    const page = statusPage(s);
-    return sendHtml(res, page.status, page.html, requestId);
-  }
-  return sendRedirect(res, successRedirect(s), requestId);
+  const notAllowed = (allow: string) => () => html(405, renderStatusPage({ title: 'Method not allowed', message: `Use ${allow} here.` }), { Allow: allow });
+  app.all('/pay/:id', notAllowed('GET'));
+  app.all('/pay/:id/:action{confirm|cancel}', notAllowed('POST'));
+  app.all('/pay/*', () => html(404, NOT_FOUND));
+  app.all('/pay', () => html(404, NOT_FOUND));
 }

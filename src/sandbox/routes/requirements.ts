@@ -6,29 +6,20 @@
 import { z } from 'zod';
 import { directRequestPaymentChallengeHash, verifyDirectRequestPaymentChallenge } from '../../challenges/challenge.js';
 import {
-  DIRECT_REQUEST_PAYMENT_ALLOWANCE_RECEIPT_KIND,
-  DIRECT_REQUEST_PAYMENT_MODE,
-  DIRECT_REQUEST_PAYMENT_RECEIPT_KIND,
-  DIRECT_REQUEST_PAYMENT_REFERENCE_TYPE,
-  DIRECT_REQUEST_PAYMENT_STANDARD_FINALITY,
+  DIRECT_REQUEST_PAYMENT_ALLOWANCE_RECEIPT_KIND as ALLOWANCE, DIRECT_REQUEST_PAYMENT_MODE, DIRECT_REQUEST_PAYMENT_RECEIPT_KIND,
+  DIRECT_REQUEST_PAYMENT_REFERENCE_TYPE, DIRECT_REQUEST_PAYMENT_STANDARD_FINALITY,
 } from '../../core/constants.js';
 import {
-  challengeMerchantKeySchema,
-  currencySchema,
-  jsonObjectSchema,
-  nonEmptyStringSchema,
-  parseInput,
-  positiveSafeIntegerSchema,
-  tokenForCurrency,
-  tokenSymbolSchema,
+  challengeMerchantKeySchema, currencySchema, jsonObjectSchema, nonEmptyStringSchema, parseInput, positiveSafeIntegerSchema,
+  tokenForCurrency, tokenSymbolSchema,
 } from '../../core/validation.js';
-import { SandboxHttpError, invalidField, notFound } from '../errors.js';
+import type { SandboxCore } from '../core.js';
+import { SandboxHttpError, invalidField } from '../errors.js';
+import type { Route, RouteInput } from '../http.js';
 import { fakeTxHash, newId } from '../ids.js';
-import { settleRequirement } from '../payments.js';
-import { createRequirement } from '../requirement.js';
-import type { Route, RouteContext } from '../router.js';
-import type { SandboxReceipt, SandboxRequirement } from '../types.js';
-import { deliveryView, requirementView } from '../views.js';
+import { createRequirement } from '../payments.js';
+import { copy, newReceipt } from '../records.js';
+import type { SandboxRequirement } from '../types.js';
 
 const createSchema = z.object({
   mode: z.literal(DIRECT_REQUEST_PAYMENT_MODE, { error: `must be "${DIRECT_REQUEST_PAYMENT_MODE}"` }).nullish(),
@@ -41,152 +32,99 @@ const createSchema = z.object({
   metadata: z.nullish(jsonObjectSchema),
 });
 
-const positiveSeconds = z.custom<number>((v) => typeof v === 'number' && Number.isFinite(v) && v > 0, {
-  error: 'must be a positive number of seconds',
-});
+const seconds = z.custom<number>((v) => typeof v === 'number' && Number.isFinite(v) && v > 0, { error: 'must be a positive number of seconds' });
+const flag = z.boolean({ error: 'must be true or false' });
 
 const verifySchema = z.object({
   receipt_id: z.nullish(nonEmptyStringSchema),
   chain_receipt_id: z.nullish(nonEmptyStringSchema),
-  await_finality: z.boolean({ error: 'must be true or false' }).nullish(),
+  await_finality: flag.nullish(),
   await_required_status: z.nullish(nonEmptyStringSchema),
-  await_timeout_seconds: positiveSeconds.nullish(),
-  await_poll_seconds: positiveSeconds.nullish(),
+  await_timeout_seconds: seconds.nullish(),
+  await_poll_seconds: seconds.nullish(),
 });
 
 const executeSchema = z.object({
   transaction_request: jsonObjectSchema,
-  receipt_kind: z.enum([DIRECT_REQUEST_PAYMENT_RECEIPT_KIND, DIRECT_REQUEST_PAYMENT_ALLOWANCE_RECEIPT_KIND], {
-    error: `must be "${DIRECT_REQUEST_PAYMENT_RECEIPT_KIND}" or "${DIRECT_REQUEST_PAYMENT_ALLOWANCE_RECEIPT_KIND}"`,
-  }),
+  receipt_kind: z.enum([DIRECT_REQUEST_PAYMENT_RECEIPT_KIND, ALLOWANCE], { error: `must be "${DIRECT_REQUEST_PAYMENT_RECEIPT_KIND}" or "${ALLOWANCE}"` }),
   reference_type: z.literal(DIRECT_REQUEST_PAYMENT_REFERENCE_TYPE, { error: `must be "${DIRECT_REQUEST_PAYMENT_REFERENCE_TYPE}"` }),
   reference_id: nonEmptyStringSchema,
   metadata: z.nullish(jsonObjectSchema),
-  await_finality: z.boolean({ error: 'must be true or false' }).nullish(),
+  await_finality: flag.nullish(),
 });
 
-function requireRequirement(ctx: RouteContext, id: string): SandboxRequirement {
-  const r = ctx.rt.store.requirement(id);
-  if (!r) throw notFound('REQUIREMENT_NOT_FOUND', `Requirement "${id}" does not exist in this sandbox.`);
-  return r;
-}
-
-async function createPaymentRequirement(ctx: RouteContext) {
-  const { rt } = ctx;
-  const input = parseInput(createSchema, ctx.body);
-  const m = rt.store.requireMerchant(input.merchant);
-  const expectedToken = tokenForCurrency(input.currency);
-  if (input.token_symbol && input.token_symbol !== expectedToken) {
-    throw invalidField('token_symbol', `must be "${expectedToken}" for ${input.currency}`);
-  }
-  if (!m.allowed_currencies[input.currency]) {
-    throw invalidField('currency', `${input.currency} is not an allowed currency of merchant "${m.merchant}"`);
-  }
-  const valid = await verifyDirectRequestPaymentChallenge({
-    secret: m.challenge_secret,
-    merchant: m.merchant,
-    amount_minor: input.amount_minor,
-    currency: input.currency,
-    challenge: input.challenge,
-  });
-  if (!valid) {
-    throw new SandboxHttpError(
-      422,
-      'INVALID_CHALLENGE',
-      `Invalid challenge: it was not issued by merchant "${m.merchant}" for ${input.amount_minor} ${input.currency} (or its secret was rotated since).`,
-      { field: 'challenge' },
-    );
-  }
-  const challengeHash = await directRequestPaymentChallengeHash(input.challenge);
-  // A challenge is single-use: asking again returns the requirement it already has.
-  const existing = rt.store.requirementForChallenge(challengeHash);
-  if (existing) return { data: { ...requirementView(existing), created: false } };
-  const { requirement: r, created } = await createRequirement(rt, {
-    merchant: m.merchant,
-    amount_minor: input.amount_minor,
-    currency: input.currency,
-    token_symbol: expectedToken,
-    challenge: input.challenge,
-    challenge_hash: challengeHash,
-    allowance_amount_minor: input.allowance_amount_minor ?? null,
-    metadata: input.metadata ?? {},
-    checkout_session_id: null,
-  });
-  return { status: created ? 201 : 200, data: { ...requirementView(r), created } };
-}
-
-function getPaymentRequirement(ctx: RouteContext) {
-  return { data: requirementView(requireRequirement(ctx, ctx.params.requirement_id ?? '')) };
-}
-
-function verifyPaymentRequirement(ctx: RouteContext) {
-  const input = parseInput(verifySchema, ctx.body);
-  const r = requireRequirement(ctx, ctx.params.requirement_id ?? '');
-  let reason: string | null = null;
-  if (r.status !== 'paid') reason = 'not_paid';
-  else if (input.receipt_id && input.receipt_id !== r.receipt_id) reason = 'receipt_mismatch';
-  else if (input.chain_receipt_id && input.chain_receipt_id !== r.chain_receipt_id) reason = 'chain_receipt_mismatch';
-  else if (input.await_required_status && input.await_required_status !== r.settlement_status) reason = 'status_not_reached';
-  return {
-    data: {
-      requirement_id: r.requirement_id,
-      verified: reason === null,
-      reason,
-      status: r.status,
-      settlement_status: r.settlement_status,
-      finality: r.finality,
-      pricing_band: r.pricing_band,
-      receipt_id: r.receipt_id,
-      chain_receipt_id: r.chain_receipt_id,
-      challenge_hash: r.challenge_hash,
-      request_hash_v2: r.request_hash_v2,
-      requirement: requirementView(r),
-    },
-  };
-}
-
-async function executePrepared(ctx: RouteContext) {
-  const { rt } = ctx;
-  const input = parseInput(executeSchema, ctx.body);
-  const r = rt.store.requirement(input.reference_id);
-  if (!r) throw invalidField('reference_id', `requirement "${input.reference_id}" does not exist`);
-  const metadata = input.metadata ?? {};
-  if (input.receipt_kind === DIRECT_REQUEST_PAYMENT_ALLOWANCE_RECEIPT_KIND) {
-    if (!r.approve_transaction_request) {
-      throw new SandboxHttpError(409, 'NO_ALLOWANCE_REQUIRED', `Requirement "${r.requirement_id}" has no approve_transaction_request.`);
-    }
-    const receipt: SandboxReceipt = {
-      receipt_id: newId('rcpt'),
-      receipt_kind: input.receipt_kind,
-      reference_type: input.reference_type,
-      reference_id: r.requirement_id,
-      status: 'confirmed',
-      tx_hash: fakeTxHash(),
-      chain_receipt_id: newId('chr'),
-      finality: DIRECT_REQUEST_PAYMENT_STANDARD_FINALITY,
-      metadata,
-      created_at: rt.store.nowIso(),
-    };
-    rt.store.data.receipts[receipt.receipt_id] = receipt;
-    r.allowance_status = 'approved';
-    rt.store.changed();
-    return { data: { ...receipt, requirement: requirementView(r) } };
-  }
-  const outcome = await settleRequirement(rt, r, { session_id: r.checkout_session_id, metadata });
-  return {
-    data: {
-      ...outcome.receipt,
-      event_id: outcome.event_id,
-      deliveries: outcome.deliveries.map(deliveryView),
-      requirement: requirementView(r),
-    },
-  };
-}
-
 /** Buyer routes: requirements and execution. */
-export const requirementRoutes: Route[] = [
-  { method: 'POST', pattern: '/sdrp/direct-payments/requirements', auth: 'buyer', handler: createPaymentRequirement },
-  { method: 'GET', pattern: '/sdrp/direct-payments/requirements/:requirement_id', auth: 'buyer', handler: getPaymentRequirement },
-  { method: 'POST', pattern: '/sdrp/direct-payments/requirements/:requirement_id/verify', auth: 'buyer', handler: verifyPaymentRequirement },
-  { method: 'POST', pattern: '/market/web3/transactions/execute-prepared', auth: 'buyer', handler: executePrepared },
-];
+export function requirementRoutes({ store, payments }: SandboxCore): Route[] {
+  const requirementOf = ({ params }: RouteInput): SandboxRequirement => {
+    const id = params.requirement_id ?? '';
+    const r = store.get('requirements', id);
+    if (!r) throw new SandboxHttpError(404, 'REQUIREMENT_NOT_FOUND', `Requirement "${id}" does not exist in this sandbox.`);
+    return r;
+  };
+
+  async function createPaymentRequirement({ body }: RouteInput) {
+    const input = parseInput(createSchema, body);
+    const m = store.requireMerchant(input.merchant);
+    const token = tokenForCurrency(input.currency);
+    if (input.token_symbol && input.token_symbol !== token) throw invalidField('token_symbol', `must be "${token}" for ${input.currency}`);
+    if (!m.allowed_currencies[input.currency]) throw invalidField('currency', `${input.currency} is not an allowed currency of merchant "${m.merchant}"`);
+    const { amount_minor, currency, challenge } = input;
+    if (!(await verifyDirectRequestPaymentChallenge({ secret: m.challenge_secret, merchant: m.merchant, amount_minor, currency, challenge }))) {
+      throw new SandboxHttpError(422, 'INVALID_CHALLENGE',
+        `Invalid challenge: it was not issued by merchant "${m.merchant}" for ${amount_minor} ${currency} (or its secret was rotated since).`, { field: 'challenge' });
+    }
+    const challenge_hash = await directRequestPaymentChallengeHash(challenge);
+    // A challenge is single-use: asking again returns the requirement it already has.
+    const existing = store.requirementForChallenge(challenge_hash);
+    if (existing) return { data: { ...copy(existing), created: false } };
+    const { requirement, created } = await createRequirement(store, {
+      merchant: m.merchant, amount_minor, currency, token_symbol: token, challenge, challenge_hash,
+      allowance_amount_minor: input.allowance_amount_minor ?? null, metadata: input.metadata ?? {}, checkout_session_id: null,
+    });
+    return { status: created ? 201 : 200, data: { ...copy(requirement), created } };
+  }
+
+  function verifyPaymentRequirement(input: RouteInput) {
+    const q = parseInput(verifySchema, input.body);
+    const r = requirementOf(input);
+    let reason: string | null = null;
+    if (r.status !== 'paid') reason = 'not_paid';
+    else if (q.receipt_id && q.receipt_id !== r.receipt_id) reason = 'receipt_mismatch';
+    else if (q.chain_receipt_id && q.chain_receipt_id !== r.chain_receipt_id) reason = 'chain_receipt_mismatch';
+    else if (q.await_required_status && q.await_required_status !== r.settlement_status) reason = 'status_not_reached';
+    const { requirement_id, status, settlement_status, finality, pricing_band, receipt_id, chain_receipt_id, challenge_hash, request_hash_v2 } = r;
+    return {
+      data: {
+        requirement_id, verified: reason === null, reason, status, settlement_status, finality, pricing_band,
+        receipt_id, chain_receipt_id, challenge_hash, request_hash_v2, requirement: copy(r),
+      },
+    };
+  }
+
+  async function executePrepared({ body }: RouteInput) {
+    const input = parseInput(executeSchema, body);
+    const r = store.get('requirements', input.reference_id);
+    if (!r) throw invalidField('reference_id', `requirement "${input.reference_id}" does not exist`);
+    const metadata = input.metadata ?? {};
+    if (input.receipt_kind === ALLOWANCE) {
+      if (!r.approve_transaction_request) throw new SandboxHttpError(409, 'NO_ALLOWANCE_REQUIRED', `Requirement "${r.requirement_id}" has no approve_transaction_request.`);
+      const receipt = newReceipt(r.requirement_id, ALLOWANCE, store.nowIso(), {
+        tx_hash: fakeTxHash(), chain_receipt_id: newId('chr'), finality: DIRECT_REQUEST_PAYMENT_STANDARD_FINALITY, metadata,
+      });
+      store.data.receipts[receipt.receipt_id] = receipt;
+      r.allowance_status = 'approved';
+      store.changed();
+      return { data: { ...copy(receipt), requirement: copy(r) } };
+    }
+    const outcome = await payments.settle(r, { session_id: r.checkout_session_id, metadata });
+    return { data: { ...copy(outcome.receipt), event_id: outcome.event_id, deliveries: outcome.deliveries, requirement: copy(r) } };
+  }
+
+  const base = '/sdrp/direct-payments/requirements';
+  return [
+    { method: 'POST', path: base, auth: 'buyer', handler: createPaymentRequirement },
+    { method: 'GET', path: `${base}/:requirement_id`, auth: 'buyer', handler: (input) => ({ data: copy(requirementOf(input)) }) },
+    { method: 'POST', path: `${base}/:requirement_id/verify`, auth: 'buyer', handler: verifyPaymentRequirement },
+    { method: 'POST', path: '/market/web3/transactions/execute-prepared', auth: 'buyer', handler: executePrepared },
+  ];
+}

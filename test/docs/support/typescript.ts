@@ -14,6 +14,8 @@ export const ENTRIES = [
   { specifier: '@siglume/direct-request-payment/webhooks', module: 'webhooks', dts: join(root, 'dist/webhooks.d.ts') },
   { specifier: '@siglume/direct-request-payment/testing', module: 'testing', dts: join(root, 'dist/testing.d.ts') },
   { specifier: '@siglume/direct-request-payment/sandbox', module: 'sandbox', dts: join(root, 'dist/sandbox.d.ts') },
+  { specifier: '@siglume/direct-request-payment/orders', module: 'orders', dts: join(root, 'dist/orders.d.ts') },
+  { specifier: '@siglume/direct-request-payment/orders/postgres', module: 'orders-postgres', dts: join(root, 'dist/orders-postgres.d.ts') },
 ] as const;
 
 /** Throws a clear error when the build the doc checks compile against is missing. */

@@ -28,7 +28,7 @@ const SEED = Number(process.env.RELIABILITY_SEED ?? 20_260_611);
 
 const FLAGS = [
   '--json', '--verbose', '--help', '-h', '--version', '-v', '--sandbox', '--no-api', '--no-probe', '--force',
-  '--merchant', '--origin', '--webhook-url', '--currency', '--amount-minor', '--base-url', '--timeout', '--env-file',
+  '--merchant', '--origin', '--webhook-url', '--currency', '--amount-minor', '--base-url', '--timeout', '--env-file', '--dotenv', '--test-secret',
   '--target', '--url', '--secret', '--timestamp', '--port', '--state-file', '--scenario', '--webhook-secret', '--token',
 ];
 const WORDS = ['readiness', 'doctor', 'init', 'express', 'fastapi', 'sandbox', 'webhook', 'trigger', 'sign', 'standard-settled', 'metered-accepted', 'batch-settled', 'unknown', 'help'];

@@ -35,7 +35,7 @@ export function describeClientFaults(): void {
     beforeAll(async () => {
       sandbox = await startSandbox({
         port: 0,
-        logger: (e) => {
+        onLog: (e) => {
           if (e.kind === 'request' && e.path.startsWith('/v1/')) statuses.set(e.status, (statuses.get(e.status) ?? 0) + 1);
         },
       });
@@ -49,7 +49,7 @@ export function describeClientFaults(): void {
     });
 
     const client = (o: { timeout_ms: number; max_retries: number }) =>
-      new DirectRequestPaymentMerchantClient({ base_url: sandbox.apiBase, auth_token: sandbox.env.SIGLUME_MERCHANT_AUTH_TOKEN, ...o });
+      new DirectRequestPaymentMerchantClient({ base_url: sandbox.api_base, auth_token: sandbox.env.SIGLUME_MERCHANT_AUTH_TOKEN, ...o });
 
     const sessionInput = (nonce: string) => ({
       merchant: sandbox.env.SIGLUME_DIRECT_PAYMENT_MERCHANT,
@@ -93,7 +93,7 @@ export function describeClientFaults(): void {
       }
       if (r.kind === 'session') {
         // A returned session exists in the sandbox, for this nonce.
-        const stored = sandbox.state.checkout_sessions[r.session_id];
+        const stored = sandbox.getCheckoutSession(r.session_id);
         if (!stored || stored.nonce !== nonce) counts.lost += 1;
         expect(stored?.nonce).toBe(nonce);
       }
@@ -124,29 +124,29 @@ export function describeClientFaults(): void {
       } finally {
         const left = await faultsLeft();
         sandbox.resetFaults();
-        const dropped = (active.dropConnections ?? 0) - (left.dropConnections ?? 0);
+        const dropped = (active.drop_connections ?? 0) - (left.drop_connections ?? 0);
         const limited = (statuses.get(429) ?? 0) - before.s429;
         const unavailable = (statuses.get(503) ?? 0) - before.s503;
         // With latency injected, every API request that arrived was delayed.
-        const delayed = faults.latencyMs ? apiRequests - before.api : 0;
+        const delayed = faults.latency_ms ? apiRequests - before.api : 0;
         counts.faults += dropped + limited + unavailable + delayed;
       }
     }
 
     const sessionsPerNonce = () => {
       const per = new Map<string, number>();
-      for (const s of Object.values(sandbox.state.checkout_sessions)) per.set(s.nonce, (per.get(s.nonce) ?? 0) + 1);
+      for (const s of sandbox.listCheckoutSessions()) per.set(s.nonce, (per.get(s.nonce) ?? 0) + 1);
       return per;
     };
 
     it('ends every call in a session or a typed error within its deadline under latency, 503s, 429 bursts and dropped connections', async () => {
       const o = { timeout_ms: 2000, max_retries: 2 };
       const results: CallResult[] = [];
-      results.push(...(await phase({ latencyMs: 40 }, () => pool(16, 8, () => create(o)))));
-      results.push(...(await phase({ error503Rate: 0.4, seed: SEED }, () => pool(30, 10, () => create(o)))));
-      results.push(...(await phase({ rateLimit: { count: 14, retryAfterSeconds: 0 } }, () => pool(20, 10, () => create(o)))));
-      results.push(...(await phase({ rateLimit: { count: 2, retryAfterSeconds: 1 } }, () => pool(2, 2, () => create(o, { retryAfterMs: 1000 })))));
-      results.push(...(await phase({ dropConnections: 8 }, () => pool(12, 4, () => create(o)))));
+      results.push(...(await phase({ latency_ms: 40 }, () => pool(16, 8, () => create(o)))));
+      results.push(...(await phase({ error_503_rate: 0.4, seed: SEED }, () => pool(30, 10, () => create(o)))));
+      results.push(...(await phase({ rate_limit: { count: 14, retry_after_seconds: 0 } }, () => pool(20, 10, () => create(o)))));
+      results.push(...(await phase({ rate_limit: { count: 2, retry_after_seconds: 1 } }, () => pool(2, 2, () => create(o, { retryAfterMs: 1000 })))));
+      results.push(...(await phase({ drop_connections: 8 }, () => pool(12, 4, () => create(o)))));
       // Everything either worked or failed as a typed error the caller can act on.
       const errors = results.filter((r) => r.kind === 'error');
       for (const e of errors) expect(e.error.constructor.name).toMatch(/^Siglume(ServerError|RateLimitError|ConnectionError|TimeoutError)$/);
@@ -156,10 +156,10 @@ export function describeClientFaults(): void {
     it('survives random mixes of every fault, reads included', async () => {
       const o = { timeout_ms: 1500, max_retries: 2 };
       const mix = fc.record({
-        latencyMs: fc.integer({ min: 0, max: 30 }),
-        error503Rate: fc.double({ min: 0, max: 0.5, noNaN: true }),
-        rateLimit: fc.record({ count: fc.integer({ min: 0, max: 4 }), retryAfterSeconds: fc.constant(0) }),
-        dropConnections: fc.integer({ min: 0, max: 3 }),
+        latency_ms: fc.integer({ min: 0, max: 30 }),
+        error_503_rate: fc.double({ min: 0, max: 0.5, noNaN: true }),
+        rate_limit: fc.record({ count: fc.integer({ min: 0, max: 4 }), retry_after_seconds: fc.constant(0) }),
+        drop_connections: fc.integer({ min: 0, max: 3 }),
         seed: fc.integer({ min: 0, max: 0xffff }),
       });
       const known = await create({ timeout_ms: 2000, max_retries: 0 });
@@ -190,7 +190,7 @@ export function describeClientFaults(): void {
     it('creates one session when every attempt times out, and hands it back when the caller retries with the same key', async () => {
       const o = { timeout_ms: 150, max_retries: 1 };
       const keys = Array.from({ length: 6 }, (_, i) => ({ nonce: `rel-timeout-${process.pid}-${i}`, idempotency_key: `rel-key-${process.pid}-${i}` }));
-      const first = await phase({ latencyMs: 400 }, async () => {
+      const first = await phase({ latency_ms: 400 }, async () => {
         const r = await pool(keys.length, keys.length, (i) => create(o, keys[i]));
         await new Promise((res) => setTimeout(res, 600)); // let the slow answers finish server-side
         return r;
@@ -213,7 +213,7 @@ export function describeClientFaults(): void {
       let duplicated = 0;
       for (const n of sessionsPerNonce().values()) if (n > 1) duplicated += n - 1;
       counts.duplicated += duplicated;
-      expect(Object.keys(sandbox.state.checkout_sessions).length).toBeGreaterThan(50);
+      expect(sandbox.listCheckoutSessions().length).toBeGreaterThan(50);
       expect(duplicated).toBe(0);
     });
   });

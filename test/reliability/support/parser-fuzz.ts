@@ -71,11 +71,11 @@ export function describeParserFuzz(): void {
       const signed = await createTestWebhookEvent('standard_settled', { secret: SECRET, timestamp: T });
       const signature = signed.header.split('v1=')[1]!;
       const body = fc.oneof(
-        { weight: 3, arbitrary: fc.constant<unknown>(signed.rawBody) },
-        { weight: 3, arbitrary: mutated(signed.rawBody) },
-        { weight: 1, arbitrary: fc.constant<unknown>(Buffer.from(signed.rawBody)) },
+        { weight: 3, arbitrary: fc.constant<unknown>(signed.raw_body) },
+        { weight: 3, arbitrary: mutated(signed.raw_body) },
+        { weight: 1, arbitrary: fc.constant<unknown>(Buffer.from(signed.raw_body)) },
         { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }) },
-        { weight: 1, arbitrary: fc.constant<unknown>(JSON.parse(signed.rawBody)) }, // a parsed object: always refused
+        { weight: 1, arbitrary: fc.constant<unknown>(JSON.parse(signed.raw_body)) }, // a parsed object: always refused
         { weight: 1, arbitrary: anyValue },
       );
       const header = fc.oneof({ weight: 3, arbitrary: mutated(signed.header) }, { weight: 1, arbitrary: fc.constant(signed.header) }, { weight: 1, arbitrary: anyString(80) });
@@ -86,7 +86,7 @@ export function describeParserFuzz(): void {
           if (r.ok) {
             // Accepted: it must be exactly the signed body, under the real secret, with the real signature.
             const bytes = typeof b === 'string' ? b : Buffer.isBuffer(b) ? b.toString('utf8') : null;
-            expect(bytes).toBe(signed.rawBody);
+            expect(bytes).toBe(signed.raw_body);
             expect(r.value.signature).toBe(signature);
             expect(r.value.timestamp).toBe(T);
           }
@@ -98,11 +98,11 @@ export function describeParserFuzz(): void {
     it('parseDirectRequestPaymentWebhookEvent returns an event with its required fields, or throws a typed error', async () => {
       const samples = await Promise.all(KINDS.map((k) => createTestWebhookEvent(k, { secret: SECRET, timestamp: T })));
       const input = fc.oneof(
-        fc.constantFrom(...samples.map((s) => s.rawBody)).chain((raw) => mutated(raw)),
+        fc.constantFrom(...samples.map((s) => s.raw_body)).chain((raw) => mutated(raw)),
         fc.json().map((j) => j as unknown),
         fc.jsonValue().map((v) => v as unknown),
         fc.uint8Array({ maxLength: 48 }),
-        fc.constantFrom(...samples.map((s) => s.rawBody)).chain((raw) => mutated(raw)).map((s) => new TextEncoder().encode(s).buffer as unknown),
+        fc.constantFrom(...samples.map((s) => s.raw_body)).chain((raw) => mutated(raw)).map((s) => new TextEncoder().encode(s).buffer as unknown),
         anyValue,
       );
       fc.assert(
@@ -122,9 +122,9 @@ export function describeParserFuzz(): void {
     it('verifyDirectRequestPaymentWebhook never lets a mutated body through', async () => {
       const signed = await createTestWebhookEvent('metered_batch_settled', { secret: SECRET, timestamp: T });
       await fc.assert(
-        fc.asyncProperty(mutated(signed.rawBody), async (raw) => {
+        fc.asyncProperty(mutated(signed.raw_body), async (raw) => {
           const r = await outcomeAsync(() => verifyDirectRequestPaymentWebhook(SECRET, raw, signed.header, { now: T }));
-          expect(r.ok).toBe(raw === signed.rawBody);
+          expect(r.ok).toBe(raw === signed.raw_body);
         }),
         params(800),
       );

@@ -1,9 +1,11 @@
 /**
- * Part (c) of the reliability suite: the Express template with the
- * PostgreSQL order store, three app instances sharing one database (the
- * template tests' own harness in test/templates/support), under concurrent
- * duplicate and out-of-order deliveries while an instance is killed and
- * replaced mid-stream.
+ * Part (c) of the reliability suite: the order core with the PostgreSQL
+ * store, three shop processes sharing one database (the order tests' own
+ * harness in test/orders/support), under concurrent duplicate and
+ * out-of-order deliveries while a process is killed and replaced mid-stream.
+ * Confirmation with Siglume is off here (SDRP_CONFIRM=off): the events are
+ * signed locally for made-up sessions, and this part measures the
+ * exactly-once machinery, not confirmation (test/orders covers that).
  *
  * Per order, four signed events: the payment (standard_settled), a second
  * Standard payment of the same order (another requirement), a Micro usage
@@ -16,9 +18,11 @@
  */
 import { createTestWebhookEvent, type TestWebhookEvent } from '../../../src/testing/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_MERCHANT, TEST_SECRET } from '../../templates/support/app.js';
-import { deliver, spawnAppInstance, type AppInstance } from '../../templates/support/instances.js';
-import { DATABASE_URL, count, createTestSchema, insertOrderWithSession, skipPostgres, type TestSchema } from '../../templates/support/pg.js';
+import type { ConformanceDatabase } from '../../orders/support/adapter.js';
+import { count, insertOrderWithSession } from '../../orders/support/conformance.js';
+import { postgresAdapter } from '../../orders/support/postgres.js';
+import { spawnShop, type ShopProcess as AppInstance } from '../../orders/support/processes.js';
+import { MERCHANT as TEST_MERCHANT, SECRET as TEST_SECRET, deliverWebhook } from '../../orders/support/shop.js';
 import { counts } from './counters.js';
 import { mulberry32 } from '../../../src/sandbox/faults.js';
 
@@ -36,26 +40,29 @@ interface OrderEvents {
 }
 
 const is2xx = (s: number) => s >= 200 && s < 300;
+const skipPostgres = (await postgresAdapter.unavailable()) !== null;
+const deliver = async (target: AppInstance, e: TestWebhookEvent) => (await deliverWebhook(target.url, e.raw_body, e.header)).status;
 
 
 export function describeTemplateDeliveries(): void {
-  describe.skipIf(skipPostgres)('Express template + PostgreSQL store under duplicate, out-of-order deliveries and instance kills', () => {
-    let db: TestSchema;
+  describe.skipIf(skipPostgres)('order core + PostgreSQL store under duplicate, out-of-order deliveries and instance kills', () => {
+    let db: ConformanceDatabase;
     let instances: AppInstance[] = [];
     const spawned: AppInstance[] = [];
     const spawn = async () => {
-      const i = await spawnAppInstance({ DATABASE_URL, SDRP_TEST_SCHEMA: db.name });
+      const i = await spawnShop({ ...db.env, SDRP_CONFIRM: 'off' });
       spawned.push(i);
       return i;
     };
 
     beforeAll(async () => {
-      db = await createTestSchema();
+      db = await postgresAdapter.createDatabase();
+      const schema = db.env.SDRP_PG_SCHEMA;
       // Every write to an order row, logged independently of the store's bookkeeping.
-      await db.pool.query(`
+      await db.sql(`
         CREATE TABLE order_writes (order_id text NOT NULL, old_status text, new_status text NOT NULL);
         CREATE FUNCTION log_order_write() RETURNS trigger LANGUAGE plpgsql AS $$
-          BEGIN INSERT INTO ${db.name}.order_writes VALUES (NEW.order_id, OLD.status, NEW.status); RETURN NEW; END $$;
+          BEGIN INSERT INTO ${schema}.order_writes VALUES (NEW.order_id, OLD.status, NEW.status); RETURN NEW; END $$;
         CREATE TRIGGER orders_written AFTER UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION log_order_write();`);
       instances = await Promise.all([1, 2, 3].map(() => spawn()));
     }, 90_000);
@@ -71,7 +78,7 @@ export function describeTemplateDeliveries(): void {
       for (let i = 0; i < ORDERS; i++) {
         const orderId = `rel_${SEED}_${i}`;
         const challenge_hash = `sha256:rel-${SEED}-${i}`;
-        await insertOrderWithSession(db.pool, { order_id: orderId, amount_minor: 4200, challenge_hash });
+        await insertOrderWithSession(db, { order_id: orderId, amount_minor: 4200, challenge_hash });
         const opts = { secret: TEST_SECRET, merchant: TEST_MERCHANT, data: { challenge_hash } };
         const [pay, second, metered, unknown] = await Promise.all([
           createTestWebhookEvent('standard_settled', opts),
@@ -128,7 +135,7 @@ export function describeTemplateDeliveries(): void {
 
       // Acknowledged means written: nothing 2xx'd may be missing, even from the killed instance.
       const ackedIds = [...acked];
-      const recorded = await count(db.pool, 'siglume_webhook_events WHERE event_id = ANY($1)', [ackedIds]);
+      const recorded = await count(db, 'siglume_webhook_events WHERE event_id = ANY(?)', [ackedIds]);
       counts.lost += ackedIds.length - recorded;
       expect(recorded).toBe(ackedIds.length);
 
@@ -142,30 +149,28 @@ export function describeTemplateDeliveries(): void {
 
       // Exactly once, per order and per event.
       const ids = events.map((e) => e.event.id);
-      const processed = await count(db.pool, 'siglume_webhook_events WHERE event_id = ANY($1)', [ids]);
+      const processed = await count(db, 'siglume_webhook_events WHERE event_id = ANY(?)', [ids]);
       counts.lost += Math.max(0, ids.length - processed);
       expect(processed).toBe(ids.length);
-      const writes = await db.pool.query<{ order_id: string; n: number }>(
-        'SELECT order_id, count(*)::int AS n FROM order_writes WHERE order_id = ANY($1) GROUP BY order_id',
-        [orders.map((o) => o.orderId)],
-      );
-      const writesBy = new Map(writes.rows.map((r) => [r.order_id, r.n]));
+      const writes = await db.sql('SELECT order_id, count(*)::int AS n FROM order_writes WHERE order_id = ANY(?) GROUP BY order_id', [orders.map((o) => o.orderId)]);
+      const writesBy = new Map(writes.map((r) => [String(r.order_id), Number(r.n)]));
       for (const o of orders) {
         const n = writesBy.get(o.orderId) ?? 0;
         counts.lost += n === 0 ? 1 : 0;
         counts.duplicated += Math.max(0, n - 1);
-        const order = (await db.pool.query('SELECT status, paid_event_id FROM orders WHERE order_id = $1', [o.orderId])).rows[0];
+        const order = (await db.sql(
+          `SELECT o.status, a.paid_event_id FROM orders o LEFT JOIN siglume_checkout_attempts a ON a.order_id = o.order_id AND a.requirement_id IS NOT NULL
+            WHERE o.order_id = ?`, [o.orderId]))[0]!;
         expect([n, order.status], o.orderId).toEqual([1, 'paid']);
         expect([o.pay.event.id, o.second.event.id]).toContain(order.paid_event_id);
 
-        const reviews = await db.pool.query<{ event_id: string; code: string }>(
-          'SELECT event_id, code FROM siglume_payment_reviews WHERE event_id = ANY($1) ORDER BY code',
-          [[o.pay, o.second, o.metered, o.unknown].map((e) => e.event.id)],
-        );
-        counts.lost += Math.max(0, 3 - reviews.rows.length);
-        counts.duplicated += Math.max(0, reviews.rows.length - 3);
+        const reviews = await db.sql('SELECT event_id, code FROM siglume_payment_reviews WHERE event_id = ANY(?) ORDER BY code', [
+          [o.pay, o.second, o.metered, o.unknown].map((e) => e.event.id),
+        ]);
+        counts.lost += Math.max(0, 3 - reviews.length);
+        counts.duplicated += Math.max(0, reviews.length - 3);
         const loser = order.paid_event_id === o.pay.event.id ? o.second : o.pay;
-        expect(reviews.rows).toEqual([
+        expect(reviews).toEqual([
           { event_id: o.metered.event.id, code: 'METERED_INTEGRATION_REQUIRED' },
           { event_id: loser.event.id, code: 'ORDER_STATE_CONFLICT' },
           { event_id: o.unknown.event.id, code: 'UNKNOWN_CONFIRMATION' },

@@ -1,0 +1,162 @@
+/**
+ * `readiness --sandbox` plumbing: find or start a local sandbox (and a local
+ * webhook receiver standing in for the shop), and fill the readiness inputs
+ * a merchant has not set with the sandbox's. Node-only, so it lives here and
+ * not in the runtime-neutral readiness engine, which only receives the
+ * options this module prepares. `npm run demo` is exactly this.
+ */
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { normalizeBaseUrl } from '../core/config.js';
+import { isLoopbackHost } from '../core/validation.js';
+import type { ReadinessOptions } from '../readiness/types.js';
+import { acceptedByLocalSandbox, localSandboxDefaults, startLocalSandbox, type LocalSandbox } from './local-sandbox.js';
+import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
+
+/** How long the reachability probe of an existing sandbox may take. */
+export const SANDBOX_PROBE_TIMEOUT_MS = 500;
+
+/** What {@link prepareSandboxReadiness} set up. */
+export interface SandboxReadinessSetup {
+  /** Options to pass to `runReadiness` (inputs filled from the sandbox, `sandbox: true`). */
+  options: ReadinessOptions;
+  /** Where the sandbox came from: one already listening, or one started for this run. */
+  sandbox: 'existing' | 'started';
+  /** API base URL readiness will use. */
+  base_url: string;
+  /** True when a local receiver stands in for the shop's webhook endpoint. */
+  receiver: boolean;
+  /** Stops what was started for this run (sandbox, receiver). Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** The sandbox's default API base (`http://127.0.0.1:8787/v1`). */
+export function defaultSandboxApiBase(): string {
+  return localSandboxDefaults().api_base;
+}
+
+/**
+ * True when anything answers HTTP at `baseUrl` within `timeoutMs` (any
+ * status counts: a 401 still proves a server is there).
+ */
+export function isApiReachable(baseUrl: string, timeoutMs = SANDBOX_PROBE_TIMEOUT_MS): Promise<boolean> {
+  return new Promise((resolve) => {
+    let url: URL;
+    try {
+      url = new URL(`${baseUrl}/market/webhooks/subscriptions`);
+    } catch {
+      resolve(false);
+      return;
+    }
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(url, { method: 'GET', timeout: timeoutMs, headers: { accept: 'application/json', connection: 'close' } }, (res) => {
+      res.resume();
+      resolve(true);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}
+
+/** Readiness inputs a sandbox provides, for the ones the caller left out. */
+type SandboxInputs = Required<Pick<ReadinessOptions, 'merchant' | 'auth_token' | 'webhook_secret' | 'shop_origin' | 'webhook_url'>>;
+
+function fill(o: ReadinessOptions, from: SandboxInputs, base_url: string): ReadinessOptions {
+  return {
+    ...o,
+    base_url,
+    sandbox: true,
+    merchant: o.merchant ?? from.merchant,
+    auth_token: o.auth_token ?? from.auth_token,
+    webhook_secret: o.webhook_secret ?? from.webhook_secret,
+    shop_origin: o.shop_origin ?? from.shop_origin,
+    webhook_url: o.webhook_url ?? from.webhook_url,
+  };
+}
+
+/**
+ * Prepares a readiness run against the sandbox:
+ *
+ * 1. base URL = `options.base_url` or the sandbox default
+ *    `http://127.0.0.1:8787/v1`; if it is loopback and something answers
+ *    there, use it and fill missing inputs with the sandbox's defaults (a
+ *    non-loopback base gets no defaults at all);
+ * 2. otherwise (loopback base only) start a sandbox in-process on a free
+ *    port. When no webhook URL is given, also start a local receiver that
+ *    verifies deliveries with the sandbox's signing secret, and seed the
+ *    sandbox's subscription with the receiver's URL.
+ *
+ * Call `close()` when the run is over.
+ *
+ * @example
+ * const setup = await prepareSandboxReadiness({});
+ * try {
+ *   const report = await runReadiness(setup.options);
+ * } finally {
+ *   await setup.close();
+ * }
+ */
+export async function prepareSandboxReadiness(options: ReadinessOptions = {}): Promise<SandboxReadinessSetup> {
+  const defaults = localSandboxDefaults();
+  const fromDefaults: SandboxInputs = {
+    merchant: defaults.merchant,
+    auth_token: defaults.merchant_token,
+    webhook_secret: defaults.webhook_secret,
+    shop_origin: defaults.shop_origin,
+    webhook_url: defaults.webhook_url,
+  };
+  const base_url = normalizeBaseUrl(options.base_url ?? defaults.api_base);
+  const loopback = isLoopbackHost(new URL(base_url).hostname);
+  // A non-loopback API is not a local sandbox: --sandbox then only relaxes
+  // http on localhost, and the sandbox's public defaults are never filled in,
+  // so config checks cannot pass on fake values against a real account.
+  if (!loopback) {
+    return { options: { ...options, base_url, sandbox: true }, sandbox: 'existing', base_url, receiver: false, close: async () => {} };
+  }
+  if (await isApiReachable(base_url)) {
+    return { options: fill(options, fromDefaults, base_url), sandbox: 'existing', base_url, receiver: false, close: async () => {} };
+  }
+
+  const given = acceptedByLocalSandbox({
+    merchant: options.merchant,
+    merchant_token: options.auth_token,
+    webhook_secret: options.webhook_secret,
+    shop_origin: options.shop_origin,
+    webhook_url: options.webhook_url,
+  });
+  const secret = given.webhook_secret ?? defaults.webhook_secret;
+  const receiver: WebhookReceiver | null = options.webhook_url === undefined ? await startWebhookReceiver({ secret }) : null;
+  let sandbox: LocalSandbox;
+  try {
+    sandbox = await startLocalSandbox({
+      ...given,
+      webhook_secret: secret,
+      shop_origin: given.shop_origin ?? receiver?.origin,
+      webhook_url: receiver?.url ?? given.webhook_url,
+    });
+  } catch (error) {
+    await receiver?.close();
+    throw error;
+  }
+  const env = sandbox.env;
+  const started: SandboxInputs = {
+    merchant: env.SIGLUME_DIRECT_PAYMENT_MERCHANT ?? fromDefaults.merchant,
+    auth_token: env.SIGLUME_MERCHANT_AUTH_TOKEN ?? fromDefaults.auth_token,
+    webhook_secret: env.SIGLUME_WEBHOOK_SECRET ?? fromDefaults.webhook_secret,
+    shop_origin: receiver ? (given.shop_origin ?? receiver.origin) : (env.SHOP_PUBLIC_ORIGIN ?? fromDefaults.shop_origin),
+    webhook_url: receiver ? receiver.url : (env.SHOP_WEBHOOK_URL ?? fromDefaults.webhook_url),
+  };
+  let closed = false;
+  return {
+    options: fill(options, started, sandbox.api_base),
+    sandbox: 'started',
+    base_url: sandbox.api_base,
+    receiver: receiver !== null,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await Promise.allSettled([sandbox.close(), receiver?.close()]);
+    },
+  };
+}

@@ -1,0 +1,149 @@
+/**
+ * Starting a Hosted Checkout for one order (CONTRACT section 11,
+ * CONTRACT-2 section 20): authorize, price from the store, one attempt and
+ * one session per order, answered as data (status + body).
+ */
+import { HostedCheckoutNotAvailableError, SiglumeDirectRequestPaymentError } from '../core/errors.js';
+import { pricingBandFor } from '../core/pricing.js';
+import { randomId } from '../core/crypto.js';
+import { isStorableId } from './ids.js';
+import type { ResolvedOrderCheckoutOptions } from './options.js';
+import type { OrderCheckoutAttempt, OrderRecord } from './store.js';
+
+/** Error codes of the checkout start answer. */
+export type OrderCheckoutErrorCode =
+  | 'invalid_request'
+  | 'invalid_order_id'
+  | 'payload_too_large'
+  | 'order_not_found'
+  | 'order_not_payable'
+  | 'order_changed'
+  | 'METERED_INTEGRATION_REQUIRED'
+  | 'hosted_checkout_not_enabled'
+  | 'checkout_unavailable'
+  | 'checkout_failed';
+
+/**
+ * Answer of `startCheckout`, tagged by `kind`; send `body` as JSON with `status`.
+ * - `redirect` (200): send the buyer to `body.checkout_url`. `reused` when an
+ *   earlier start's session was handed out again.
+ * - `creating` (202): another request is creating this order's session; try
+ *   again after `retry_after_ms`.
+ * - `refused`: 400 `invalid_request` / `invalid_order_id`, 413
+ *   `payload_too_large`, 404 `order_not_found` (also someone else's order), 409
+ *   `order_not_payable` / `order_changed` / `METERED_INTEGRATION_REQUIRED` /
+ *   `hosted_checkout_not_enabled`, 502 `checkout_unavailable` (Siglume
+ *   failed), 500 `checkout_failed` (the store failed; reported to `onError`).
+ */
+export type OrderCheckoutStartResult =
+  | { kind: 'redirect'; status: 200; reused: boolean; body: { checkout_url: string; session_id: string } }
+  | { kind: 'creating'; status: 202; body: { status: 'creating'; retry_after_ms: number } }
+  | { kind: 'refused'; status: 400 | 404 | 409 | 413 | 500 | 502; body: { error: OrderCheckoutErrorCode; message: string } };
+
+type Refused = Extract<OrderCheckoutStartResult, { kind: 'refused' }>;
+
+/** A refused answer. */
+export function refuseCheckout(status: Refused['status'], error: OrderCheckoutErrorCode, message: string): Refused {
+  return { kind: 'refused', status, body: { error, message } };
+}
+
+function sane(order: OrderRecord): boolean {
+  return Number.isSafeInteger(order.amount_minor) && order.amount_minor > 0 && (order.currency === 'JPY' || order.currency === 'USD');
+}
+
+/** Runs one checkout start. Never throws: store and Siglume failures become 5xx answers. */
+export async function startOrderCheckout<U>(o: ResolvedOrderCheckoutOptions<U>, order_id: unknown, user: U): Promise<OrderCheckoutStartResult> {
+  // Only the order id comes from the browser; amount and currency come from the store.
+  if (!isStorableId(order_id)) {
+    return refuseCheckout(400, 'invalid_order_id', 'order_id must be a string of 1-256 characters without control characters');
+  }
+  const metered = (amount: number, currency: OrderRecord['currency']) =>
+    !o.policy.allow_metered_payments && pricingBandFor(currency, amount) !== 'standard';
+  const meteredRefusal = () =>
+    refuseCheckout(409, 'METERED_INTEGRATION_REQUIRED', 'This amount is in the Micro / Nano band; enable allow_metered_payments to accept it');
+  const failed = (error: unknown) => {
+    o.report(error, { operation: 'checkout', order_id });
+    return refuseCheckout(500, 'checkout_failed', 'Could not start the checkout; try again');
+  };
+
+  let attempt: OrderCheckoutAttempt;
+  try {
+    const order = await o.store.findOrder(order_id);
+    // Someone else's order is answered exactly like a missing one (no id probing).
+    if (!order || (o.authorize && (await o.authorize(order, user)) !== true)) {
+      return refuseCheckout(404, 'order_not_found', 'No such order for this user');
+    }
+    if (!sane(order)) throw new SiglumeDirectRequestPaymentError(`order ${order_id} has no valid amount_minor / currency in the store`);
+    if (order.status !== 'pending') return refuseCheckout(409, 'order_not_payable', `The order is ${order.status}`);
+    if (metered(order.amount_minor, order.currency)) return meteredRefusal();
+
+    const start = await o.store.beginCheckoutAttempt(order_id, {
+      new_nonce: `sdrp-${randomId().replaceAll('-', '')}`,
+      creation_lease_seconds: o.creation_lease_seconds,
+      session_reuse_margin_seconds: o.session_reuse_margin_seconds,
+      default_session_lifetime_seconds: o.default_session_lifetime_seconds,
+    });
+    switch (start.kind) {
+      case 'not_found':
+        return refuseCheckout(404, 'order_not_found', 'No such order for this user');
+      case 'not_payable':
+        return refuseCheckout(409, 'order_not_payable', `The order is ${start.order.status}`);
+      case 'reuse':
+        return { kind: 'redirect', status: 200, reused: true, body: { checkout_url: start.session.checkout_url, session_id: start.session.checkout_session_id } };
+      case 'creating':
+        return { kind: 'creating', status: 202, body: { status: 'creating', retry_after_ms: o.retry_after_ms } };
+      case 'create':
+        attempt = start.attempt;
+        break;
+      default: {
+        const unexpected: never = start;
+        throw new SiglumeDirectRequestPaymentError(`unexpected beginCheckoutAttempt result ${JSON.stringify(unexpected)}`);
+      }
+    }
+    // The price may have changed since findOrder; the attempt's snapshot is what gets charged.
+    if (metered(attempt.amount_minor, attempt.currency)) return meteredRefusal();
+  } catch (error) {
+    return failed(error);
+  }
+
+  const q = `?order_id=${encodeURIComponent(order_id)}`;
+  let session;
+  try {
+    // The attempt's nonce is stable: a retry after a crash signs the same challenge.
+    session = await o.client.createCheckoutSession({
+      merchant: o.policy.merchant,
+      amount_minor: attempt.amount_minor,
+      currency: attempt.currency,
+      nonce: attempt.nonce,
+      success_url: `${o.origin}/checkout/siglume/success${q}`,
+      cancel_url: `${o.origin}/checkout/siglume/cancel${q}`,
+      metadata: { order_id },
+    });
+  } catch (error) {
+    try {
+      await o.store.markCheckoutFailed(attempt, error instanceof Error ? error.message : 'createCheckoutSession failed');
+    } catch (storeError) {
+      o.report(storeError, { operation: 'checkout', order_id }); // the lease then simply runs out
+    }
+    if (error instanceof HostedCheckoutNotAvailableError) {
+      return refuseCheckout(409, 'hosted_checkout_not_enabled', 'Hosted Checkout is not enabled for this merchant');
+    }
+    o.report(error, { operation: 'checkout', order_id });
+    return error instanceof SiglumeDirectRequestPaymentError
+      ? refuseCheckout(502, 'checkout_unavailable', 'Could not start the checkout; try again')
+      : refuseCheckout(500, 'checkout_failed', 'Could not start the checkout; try again');
+  }
+  try {
+    // Stored BEFORE the buyer is sent to pay: the challenge hash is how the webhook finds the order.
+    const stored = await o.store.markCheckoutPending(attempt, {
+      checkout_session_id: session.session_id,
+      checkout_url: session.checkout_url,
+      challenge_hash: session.challenge_hash,
+      expires_at: session.expires_at ?? null,
+    });
+    if (!stored) return refuseCheckout(409, 'order_changed', 'The order changed while the checkout was being created; start again');
+    return { kind: 'redirect', status: 200, reused: false, body: { checkout_url: stored.checkout_url, session_id: stored.checkout_session_id } };
+  } catch (error) {
+    return failed(error);
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * Asking Siglume's API about a checkout session before an order changes. The
+ * answer is a fact handed to the decision function; this module decides
+ * nothing about the order.
+ */
+import { SiglumeNotFoundError } from '../core/errors.js';
+import type { DirectRequestPaymentMerchantClient } from '../clients/merchant.js';
+import type { OrderPaymentConfirmation } from './decide.js';
+import { OrderPaymentConfirmationUnavailableError } from './errors.js';
+
+/** The two merchant-client calls the checkout service makes. A `DirectRequestPaymentMerchantClient` fits. */
+export type OrderCheckoutClient = Pick<DirectRequestPaymentMerchantClient, 'createCheckoutSession' | 'getCheckoutSession'>;
+
+/**
+ * Reads the session. A 404 from Siglume (no such session) is an answer:
+ * `session_not_found`. Anything else that is not an answer (no connection,
+ * timeout, 5xx, 429, 401, Hosted Checkout reported unavailable) throws
+ * {@link OrderPaymentConfirmationUnavailableError}: retrying later may succeed,
+ * so the event must not be recorded now.
+ */
+export async function confirmCheckoutSession(client: OrderCheckoutClient, session_id: string): Promise<OrderPaymentConfirmation> {
+  try {
+    return { kind: 'session', session: await client.getCheckoutSession(session_id) };
+  } catch (error) {
+    if (error instanceof SiglumeNotFoundError) return { kind: 'session_not_found' };
+    throw new OrderPaymentConfirmationUnavailableError({ cause: error });
+  }
+}

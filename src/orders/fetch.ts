@@ -1,0 +1,86 @@
+/**
+ * The two routes as Fetch API handlers, `(Request) => Promise<Response>`, so
+ * Next.js route handlers, Hono, workers, Deno and Bun mount them directly.
+ * Bodies are read with a cap; a body that cannot be read or parsed is a 4xx.
+ */
+import { WEBHOOK_SIGNATURE_HEADER } from '../core/constants.js';
+import { refuseCheckout, startOrderCheckout, type OrderCheckoutStartResult } from './checkout.js';
+import type { ResolvedOrderCheckoutOptions } from './options.js';
+import { ORDER_WEBHOOK_MAX_BODY_BYTES, handleOrderWebhook, refuseWebhook, type OrderWebhookResult } from './webhook.js';
+
+/** Largest checkout-start body accepted, bytes (16 KiB). */
+export const ORDER_CHECKOUT_MAX_BODY_BYTES = 16 * 1024;
+
+type BodyRead = { kind: 'ok'; bytes: Uint8Array } | { kind: 'too_large' } | { kind: 'unreadable' };
+
+/** Reads at most `cap` bytes of a request body; stops reading as soon as the cap is passed. */
+export async function readRequestBody(request: Request, cap: number): Promise<BodyRead> {
+  const declared = Number(request.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > cap) return { kind: 'too_large' };
+  if (request.bodyUsed) return { kind: 'unreadable' };
+  if (!request.body) return { kind: 'ok', bytes: new Uint8Array(0) };
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > cap) {
+        await reader.cancel().catch(() => undefined);
+        return { kind: 'too_large' };
+      }
+      chunks.push(value);
+    }
+  } catch {
+    return { kind: 'unreadable' };
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    bytes.set(c, offset);
+    offset += c.byteLength;
+  }
+  return { kind: 'ok', bytes };
+}
+
+/** The answer of a checkout start as a `Response` (JSON body, no caching). */
+export function checkoutResponse(result: OrderCheckoutStartResult): Response {
+  return Response.json(result.body, { status: result.status, headers: { 'cache-control': 'no-store' } });
+}
+
+/** The answer of a webhook delivery as a `Response` (204 without a body, else JSON). */
+export function webhookResponse(result: OrderWebhookResult): Response {
+  return result.kind === 'processed' ? new Response(null, { status: 204 }) : Response.json(result.body, { status: result.status });
+}
+
+/** `POST /payments/checkout/siglume/start` as a Fetch handler; JSON `{ order_id }` in. */
+export async function handleCheckoutFetch<U>(o: ResolvedOrderCheckoutOptions<U>, request: Request): Promise<Response> {
+  const read = await readRequestBody(request, ORDER_CHECKOUT_MAX_BODY_BYTES);
+  if (read.kind === 'too_large') return checkoutResponse(refuseCheckout(413, 'payload_too_large', `The body exceeds ${ORDER_CHECKOUT_MAX_BODY_BYTES} bytes`));
+  let body: unknown;
+  try {
+    if (read.kind !== 'ok') throw new Error('unreadable');
+    body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(read.bytes));
+  } catch {
+    return checkoutResponse(refuseCheckout(400, 'invalid_request', 'The body must be JSON {"order_id": "..."}'));
+  }
+  const orderId = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>).order_id : undefined;
+  let user: U;
+  try {
+    user = o.currentUser ? await o.currentUser(request) : (undefined as U);
+  } catch (error) {
+    o.report(error, { operation: 'checkout' });
+    return checkoutResponse(refuseCheckout(500, 'checkout_failed', 'Could not start the checkout; try again'));
+  }
+  return checkoutResponse(await startOrderCheckout(o, orderId, user));
+}
+
+/** `POST /payments/webhooks/siglume` as a Fetch handler: raw bytes and the signature header, read here. */
+export async function handleWebhookFetch<U>(o: ResolvedOrderCheckoutOptions<U>, request: Request): Promise<Response> {
+  const read = await readRequestBody(request, ORDER_WEBHOOK_MAX_BODY_BYTES);
+  if (read.kind === 'too_large') return webhookResponse(refuseWebhook(413, 'payload_too_large', `The body exceeds ${ORDER_WEBHOOK_MAX_BODY_BYTES} bytes`));
+  if (read.kind !== 'ok') return webhookResponse(refuseWebhook(400, 'invalid_payload', 'The request body could not be read'));
+  return webhookResponse(await handleOrderWebhook(o, read.bytes, request.headers.get(WEBHOOK_SIGNATURE_HEADER)));
+}

@@ -1,0 +1,61 @@
+/**
+ * `@siglume/direct-request-payment/orders`: the framework-neutral
+ * order-processing core. One decision function for the merchant rule, a
+ * checkout service with both routes (as data and as Fetch handlers), and the
+ * store interface that database adapters implement. Re-exports only.
+ *
+ * Left out on purpose: database adapters, each on its own subpath
+ * (`/orders/postgres`), so the core never loads a driver. The shared SQL
+ * store they are built on is here, for adapters over any SQL connection.
+ */
+export {
+  decideOrderPayment,
+  orderDecisionLabel,
+  orderLookupHash,
+  orderPaymentNeedsConfirmation,
+} from './decide.js';
+export { isStorableId, ORDER_MAX_ID_LENGTH } from './ids.js';
+export type {
+  OrderPaymentPolicy,
+  OrderPaymentConfirmation,
+  OrderPaymentFacts,
+  OrderPaymentDecision,
+  OrderIgnoreReason,
+} from './decide.js';
+export { createOrderCheckoutService, ORDER_CHECKOUT_START_PATH, ORDER_WEBHOOK_PATH } from './service.js';
+export type { OrderCheckoutService } from './service.js';
+export type { OrderCheckoutServiceOptions, OrderErrorContext } from './options.js';
+export type { OrderCheckoutStartResult, OrderCheckoutErrorCode } from './checkout.js';
+export { ORDER_WEBHOOK_MAX_BODY_BYTES } from './webhook.js';
+export type { OrderWebhookResult, OrderWebhookErrorCode } from './webhook.js';
+export { ORDER_CHECKOUT_MAX_BODY_BYTES, checkoutResponse, webhookResponse } from './fetch.js';
+export { confirmCheckoutSession } from './confirm.js';
+export type { OrderCheckoutClient } from './confirm.js';
+export {
+  ORDER_AUTHORIZATION_REQUIRED,
+  OrderAuthorizationRequiredError,
+  OrderPaymentConfirmationUnavailableError,
+} from './errors.js';
+export type {
+  OrderStore,
+  OrderStoreTransaction,
+  OrderRecord,
+  OrderPaymentStatus,
+  OrderCheckoutAttempt,
+  OrderCheckoutAttemptStatus,
+  OrderCheckoutAttemptPolicy,
+  OrderCheckoutAttemptStart,
+  OrderCheckoutSession,
+  OrderPaymentAttempt,
+  OrderRecordedPayment,
+  OrderPaymentContext,
+  OrderPaymentRecord,
+  OrderReviewCode,
+  OrderPaymentReview,
+  OrderSettlementBatchRecord,
+  OrderWebhookPreview,
+} from './store.js';
+export { SqlOrderStore } from './sql/store.js';
+export type { SqlOrderStoreOptions } from './sql/store.js';
+export type { SqlConnection, SqlExecutor, SqlQueryResult, SqlDialect } from './sql/dialect.js';
+export type { OrdersTableMapping } from './mapping.js';

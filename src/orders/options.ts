@@ -1,0 +1,154 @@
+/**
+ * Options of the checkout service and their validation. Checked once, when
+ * the service is created: a misconfigured shop fails at startup, not when the
+ * first buyer pays. The rules are the package's own (merchant key, checkout
+ * origin, signing secrets), not re-stated here.
+ */
+import { SiglumeValidationError } from '../core/errors.js';
+import { checkoutOriginSchema, merchantKeySchema, parseInput } from '../core/validation.js';
+import { normalizeSecrets } from '../internal/secrets.js';
+import type { OrderCheckoutClient } from './confirm.js';
+import type { OrderPaymentPolicy } from './decide.js';
+import { OrderAuthorizationRequiredError } from './errors.js';
+import type { OrderRecord, OrderStore } from './store.js';
+
+/** Where an error the service answered with a 5xx came from, for `onError`. */
+export interface OrderErrorContext {
+  operation: 'checkout' | 'webhook';
+  order_id?: string;
+  event_id?: string;
+}
+
+/** Options of {@link createOrderCheckoutService}. `U` is your signed-in user type. */
+export interface OrderCheckoutServiceOptions<U = unknown> {
+  /** A merchant client (`new DirectRequestPaymentMerchantClient({ auth_token, base_url })`). */
+  merchant_client: OrderCheckoutClient;
+  /** Where orders, attempts, events and reviews live (e.g. `PostgresOrderStore`). */
+  order_store: OrderStore;
+  /** Your merchant key (SIGLUME_DIRECT_PAYMENT_MERCHANT), `^[a-z0-9][a-z0-9_-]{2,63}$`. */
+  merchant: string;
+  /** Webhook signing secret `whsec_...`, or `[current, previous]` while rotating. */
+  webhook_secret: string | readonly string[];
+  /** Public origin of the shop (`https://shop.example`; http only on localhost); success / cancel URLs hang off it. */
+  shop_public_origin: string;
+  /**
+   * Accept Micro / Nano amounts (JPY 1-500, USD 0.01-3.00), which settle
+   * later in batches: the order is fulfilled on "accepted", not on "settled".
+   * Only the literal `true` turns it on.
+   * @default false
+   */
+  allow_metered_payments?: boolean;
+  /**
+   * Ask Siglume's API (`getCheckoutSession`) that the attempt's session is
+   * `paid` by the event's requirement before an order changes. Only the
+   * literal `false` turns it off, and then a correctly signed event is
+   * trusted on its own: anyone holding your merchant API token can have
+   * Siglume sign a test delivery (`queueWebhookTestDelivery`) that looks
+   * exactly like a settled payment, and it would mark the order paid.
+   * @default true
+   */
+  confirm_payments?: boolean;
+  /**
+   * Decides whether `user` may pay `order` (e.g. `order.owner_id === user.id`).
+   * Anything but `true` answers 404 `order_not_found`, exactly as for a missing order.
+   */
+  authorize_order?: (order: OrderRecord, user: U) => boolean | Promise<boolean>;
+  /**
+   * Start checkouts without `authorize_order`. Only the literal `true` counts;
+   * without either, creating the service throws {@link OrderAuthorizationRequiredError}.
+   * @default false
+   */
+  allow_unverified_order_lookup?: boolean;
+  /** The signed-in user of a Fetch `Request`, for `handleCheckoutRequest`. */
+  currentUser?: (request: Request) => U | Promise<U>;
+  /** Clock tolerance for webhook timestamps, seconds. @default 300 */
+  webhook_tolerance_seconds?: number;
+  /** Seconds one request may spend creating a session before another may take over. @default 30 */
+  creation_lease_seconds?: number;
+  /** A stored session expiring sooner than this is not handed out again, seconds. @default 120 */
+  session_reuse_margin_seconds?: number;
+  /** Assumed lifetime of a session without `expires_at`, seconds. @default 1800 */
+  default_session_lifetime_seconds?: number;
+  /** `retry_after_ms` of the 202 answered while another request creates the session. @default 250 */
+  retry_after_ms?: number;
+  /** Called with every error behind a 5xx answer (the answer itself never carries details). */
+  onError?: (error: unknown, context: OrderErrorContext) => void;
+}
+
+/** Options after validation and defaults. */
+export interface ResolvedOrderCheckoutOptions<U> {
+  client: OrderCheckoutClient;
+  store: OrderStore;
+  secrets: readonly string[];
+  origin: string;
+  policy: OrderPaymentPolicy;
+  authorize: ((order: OrderRecord, user: U) => boolean | Promise<boolean>) | null;
+  currentUser: ((request: Request) => U | Promise<U>) | null;
+  tolerance_seconds: number | undefined;
+  creation_lease_seconds: number;
+  session_reuse_margin_seconds: number;
+  default_session_lifetime_seconds: number;
+  retry_after_ms: number;
+  report: (error: unknown, context: OrderErrorContext) => void;
+}
+
+const STORE_METHODS = ['findOrder', 'beginCheckoutAttempt', 'markCheckoutPending', 'markCheckoutFailed', 'previewWebhookEvent', 'processWebhookEvent'] as const;
+
+function seconds(value: unknown, field: string, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > max) {
+    throw new SiglumeValidationError(field, `Invalid ${field}: must be an integer from 0 to ${max}`);
+  }
+  return value;
+}
+
+function fn<T>(value: unknown, field: string): T | null {
+  if (value === undefined) return null;
+  if (typeof value !== 'function') throw new SiglumeValidationError(field, `Invalid ${field}: must be a function`);
+  return value as T;
+}
+
+/**
+ * Validates the options.
+ * @throws {SiglumeValidationError} naming the first bad option.
+ * @throws {OrderAuthorizationRequiredError} without `authorize_order` or `allow_unverified_order_lookup: true`.
+ */
+export function resolveOrderCheckoutOptions<U>(options: OrderCheckoutServiceOptions<U>): ResolvedOrderCheckoutOptions<U> {
+  if (options === null || typeof options !== 'object') throw new SiglumeValidationError('options', 'Invalid options: must be an object');
+  const client = options.merchant_client as unknown as Record<string, unknown> | null;
+  if (!client || typeof client.createCheckoutSession !== 'function' || typeof client.getCheckoutSession !== 'function') {
+    throw new SiglumeValidationError('merchant_client', 'Invalid merchant_client: must be a DirectRequestPaymentMerchantClient');
+  }
+  const store = options.order_store as unknown as Record<string, unknown> | null;
+  const missing = store && typeof store === 'object' ? STORE_METHODS.filter((m) => typeof store[m] !== 'function') : STORE_METHODS;
+  if (missing.length > 0) throw new SiglumeValidationError('order_store', `Invalid order_store: must implement OrderStore (missing ${missing.join(', ')})`);
+  const authorize = fn<ResolvedOrderCheckoutOptions<U>['authorize']>(options.authorize_order, 'authorize_order');
+  if (!authorize && options.allow_unverified_order_lookup !== true) throw new OrderAuthorizationRequiredError();
+  const tolerance = options.webhook_tolerance_seconds;
+  const onError = fn<(error: unknown, context: OrderErrorContext) => void>(options.onError, 'onError');
+  return {
+    client: options.merchant_client,
+    store: options.order_store,
+    secrets: normalizeSecrets(options.webhook_secret, 'webhook_secret'),
+    origin: parseInput(checkoutOriginSchema, options.shop_public_origin, 'shop_public_origin'),
+    policy: {
+      merchant: parseInput(merchantKeySchema, options.merchant, 'merchant'),
+      allow_metered_payments: options.allow_metered_payments === true,
+      confirm_payments: options.confirm_payments !== false,
+    },
+    authorize,
+    currentUser: fn(options.currentUser, 'currentUser'),
+    tolerance_seconds: tolerance === undefined ? undefined : seconds(tolerance, 'webhook_tolerance_seconds', 300, 86_400),
+    creation_lease_seconds: seconds(options.creation_lease_seconds, 'creation_lease_seconds', 30, 3600),
+    session_reuse_margin_seconds: seconds(options.session_reuse_margin_seconds, 'session_reuse_margin_seconds', 120, 86_400),
+    default_session_lifetime_seconds: seconds(options.default_session_lifetime_seconds, 'default_session_lifetime_seconds', 1800, 31 * 86_400),
+    retry_after_ms: seconds(options.retry_after_ms, 'retry_after_ms', 250, 60_000),
+    report: (error, context) => {
+      try {
+        onError?.(error, context);
+      } catch {
+        // A throwing reporter must not turn an answer into a crash.
+      }
+    },
+  };
+}

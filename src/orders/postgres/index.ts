@@ -1,0 +1,52 @@
+/**
+ * `@siglume/direct-request-payment/orders/postgres`: the order store on
+ * PostgreSQL through `pg` (an optional peer dependency: pass your own
+ * `pg.Pool`). Create the payment tables with the `siglume-payments.postgres.sql`
+ * that `siglume-sdrp init` writes into your project.
+ *
+ * @example
+ * import pg from 'pg';
+ * import { PostgresOrderStore } from '@siglume/direct-request-payment/orders/postgres';
+ * const store = new PostgresOrderStore({
+ *   pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }),
+ *   orders: { table: 'shop_orders', id_column: 'id', amount_column: 'total_minor', owner_column: 'customer_id' },
+ * });
+ */
+import { SiglumeValidationError } from '../../core/errors.js';
+import { SqlOrderStore, type SqlOrderStoreOptions } from '../sql/store.js';
+import type { SqlDialect } from '../sql/dialect.js';
+import { pgConnection, type PgPoolLike } from './connection.js';
+
+export type { PgPoolLike, PgPoolClientLike, PgQueryResultLike } from './connection.js';
+export type { OrdersTableMapping } from '../mapping.js';
+export type { SqlOrderStoreOptions } from '../sql/store.js';
+
+/** PostgreSQL spellings for the shared SQL store. */
+export const POSTGRES_DIALECT: SqlDialect = Object.freeze({
+  name: 'postgres',
+  placeholder: (index: number) => `$${index}`,
+  insertIgnore: (table: string, columns: readonly string[], placeholders: readonly string[]) =>
+    `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${placeholders.join(', ')}) ON CONFLICT DO NOTHING`,
+  lock_rows: ' FOR UPDATE',
+  // Bounded waits: a stuck peer turns into a rollback and a redelivery, not a hung request.
+  transactionSetup: (ms: number) => [`SET LOCAL lock_timeout = '${Math.trunc(ms)}ms'`],
+  timestamp: (d: Date) => d,
+});
+
+/** Options of {@link PostgresOrderStore}. */
+export interface PostgresOrderStoreOptions extends SqlOrderStoreOptions {
+  /** Your `pg.Pool`. The store adds an `'error'` listener to it (see `onError`). */
+  pool: PgPoolLike;
+  /** Receives errors of idle pooled connections (a restarted or killed backend); they never crash the process. */
+  onError?: (error: Error) => void;
+}
+
+/** The order store (`OrderStore` of `@siglume/direct-request-payment/orders`) on PostgreSQL 13+. */
+export class PostgresOrderStore extends SqlOrderStore {
+  constructor(options: PostgresOrderStoreOptions) {
+    if (!options || typeof options !== 'object' || !options.pool || typeof options.pool.connect !== 'function') {
+      throw new SiglumeValidationError('pool', 'Invalid pool: must be a pg.Pool');
+    }
+    super(pgConnection(options.pool, options.onError), POSTGRES_DIALECT, options);
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * The checkout service: a merchant client, an order store and the shop's
+ * settings in; the two routes of a Hosted Checkout shop out, as data
+ * (`startCheckout`, `handleWebhook`) and as Fetch API handlers. Framework
+ * glue (Express, Fastify, ...) only moves bytes between these and its
+ * request / response objects.
+ */
+import { startOrderCheckout, type OrderCheckoutStartResult } from './checkout.js';
+import { handleCheckoutFetch, handleWebhookFetch } from './fetch.js';
+import { resolveOrderCheckoutOptions, type OrderCheckoutServiceOptions } from './options.js';
+import { handleOrderWebhook, type OrderWebhookResult } from './webhook.js';
+
+/** Path of the checkout start route. */
+export const ORDER_CHECKOUT_START_PATH = '/payments/checkout/siglume/start';
+/** Path of the webhook route: register `<shop origin>` + this with Siglume. */
+export const ORDER_WEBHOOK_PATH = '/payments/webhooks/siglume';
+
+/** What {@link createOrderCheckoutService} returns. Methods are bound: pass them around freely. */
+export interface OrderCheckoutService<U = unknown> {
+  /**
+   * Starts (or resumes) the checkout of `order_id` for `user`. `order_id` is
+   * whatever the browser sent: anything but a usable id string is a 400.
+   */
+  startCheckout(order_id: unknown, user: U): Promise<OrderCheckoutStartResult>;
+  /**
+   * Processes one webhook delivery: `raw_body` exactly as received (string,
+   * Buffer / Uint8Array or ArrayBuffer; a parsed object is refused) and the
+   * `Siglume-Signature` header.
+   */
+  handleWebhook(raw_body: unknown, signature_header: string | null | undefined): Promise<OrderWebhookResult>;
+  /** `POST /payments/checkout/siglume/start` as a Fetch handler; the user comes from `currentUser`. */
+  handleCheckoutRequest(request: Request): Promise<Response>;
+  /** `POST /payments/webhooks/siglume` as a Fetch handler. */
+  handleWebhookRequest(request: Request): Promise<Response>;
+}
+
+/**
+ * Builds the checkout service. Options are checked now, so a misconfigured
+ * shop fails at startup.
+ *
+ * @throws {SiglumeValidationError} for a bad option (naming it).
+ * @throws {OrderAuthorizationRequiredError} without `authorize_order` or `allow_unverified_order_lookup: true`.
+ * @example
+ * const service = createOrderCheckoutService({
+ *   merchant_client: new DirectRequestPaymentMerchantClient({ auth_token: process.env.SIGLUME_MERCHANT_AUTH_TOKEN }),
+ *   order_store: new PostgresOrderStore({ pool }),
+ *   merchant: 'my_shop',
+ *   webhook_secret: process.env.SIGLUME_WEBHOOK_SECRET!,
+ *   shop_public_origin: 'https://shop.example',
+ *   authorize_order: (order, user: { id: string }) => order.owner_id === user.id,
+ * });
+ * // Next.js: export const POST = service.handleWebhookRequest;
+ */
+export function createOrderCheckoutService<U = unknown>(options: OrderCheckoutServiceOptions<U>): OrderCheckoutService<U> {
+  const o = resolveOrderCheckoutOptions(options);
+  return {
+    startCheckout: (order_id, user) => startOrderCheckout(o, order_id, user),
+    handleWebhook: (raw_body, signature_header) => handleOrderWebhook(o, raw_body, signature_header),
+    handleCheckoutRequest: (request) => handleCheckoutFetch(o, request),
+    handleWebhookRequest: (request) => handleWebhookFetch(o, request),
+  };
+}

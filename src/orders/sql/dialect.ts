@@ -1,0 +1,44 @@
+/**
+ * What the shared SQL order store needs from a database: a way to run a
+ * statement, a transaction, and the few spellings that differ between SQL
+ * dialects. A new adapter (MySQL, SQLite, an ORM's raw query) is one
+ * {@link SqlConnection} plus one {@link SqlDialect}.
+ */
+
+/** Rows and the number of rows a statement changed. */
+export interface SqlQueryResult {
+  rows: Array<Record<string, unknown>>;
+  /** Rows inserted / updated / deleted (0 for a SELECT). */
+  affected_rows: number;
+}
+
+/** Runs one parameterized statement. */
+export interface SqlExecutor {
+  query(sql: string, params: readonly unknown[]): Promise<SqlQueryResult>;
+}
+
+/**
+ * A database connection source. `transaction` runs the `setup` statements
+ * (parameterless, e.g. a lock timeout) and then `fn` on one connection
+ * between BEGIN and COMMIT; any throw (including a lost connection) must roll
+ * back and reject, never crash the process or leave a half-written transaction.
+ */
+export interface SqlConnection extends SqlExecutor {
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, setup?: readonly string[]): Promise<T>;
+}
+
+/** The SQL spellings that differ between databases. */
+export interface SqlDialect {
+  /** Name, for messages. */
+  readonly name: string;
+  /** Placeholder of the 1-based parameter `index` (`$1` in PostgreSQL, `?` elsewhere). */
+  placeholder(index: number): string;
+  /** An INSERT that does nothing (0 affected rows) when the primary / unique key exists. */
+  insertIgnore(table: string, columns: readonly string[], placeholders: readonly string[]): string;
+  /** Appended to a SELECT to lock its rows until the transaction ends (`' FOR UPDATE'`, or '' where the database locks otherwise). */
+  readonly lock_rows: string;
+  /** Statements run first in each webhook transaction (e.g. a lock timeout). */
+  transactionSetup(lock_timeout_ms: number): string[];
+  /** A Date as the driver binds a timestamp. */
+  timestamp(date: Date): unknown;
+}

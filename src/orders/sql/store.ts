@@ -1,0 +1,279 @@
+/**
+ * The {@link OrderStore} written once in portable SQL, over a
+ * {@link SqlConnection} and a {@link SqlDialect}. Database adapters
+ * (`orders/postgres`, ...) are a connection and a dialect around it.
+ *
+ * Exactly-once rests on database facts, not on this process:
+ * - the event row is inserted first, under its primary key, in the same
+ *   transaction as the order write: a concurrent duplicate blocks on that key
+ *   until the first transaction ends, then inserts nothing;
+ * - `findPayment` locks the order row, so events for one order are decided
+ *   one after the other; transitions are guarded (`WHERE status = pending`);
+ * - an attempt records at most one payment, and the schema allows at most one
+ *   paid attempt per order.
+ * Timestamps are computed here and bound as parameters, so every dialect
+ * compares them the same way.
+ */
+import { randomId } from '../../core/crypto.js';
+import type { DirectRequestPaymentCurrency } from '../../core/validation.js';
+import { orderStatusOf, resolveOrdersTable, sqlIdentifier, type OrdersTableMapping, type ResolvedOrdersTable } from '../mapping.js';
+import type {
+  OrderCheckoutAttempt,
+  OrderCheckoutAttemptPolicy,
+  OrderCheckoutAttemptStart,
+  OrderCheckoutSession,
+  OrderPaymentContext,
+  OrderPaymentRecord,
+  OrderRecord,
+  OrderStore,
+  OrderStoreTransaction,
+  OrderWebhookPreview,
+} from '../store.js';
+import type { SqlConnection, SqlDialect, SqlExecutor } from './dialect.js';
+
+/** Options shared by the SQL adapters. */
+export interface SqlOrderStoreOptions {
+  /** Your orders table. @default the sample `orders` table */
+  orders?: OrdersTableMapping;
+  /** Schema holding the package's payment tables. @default the connection's default (search_path) */
+  schema?: string;
+  /** How long a webhook waits for a lock held by another delivery before failing (and being redelivered), ms. @default 10000 */
+  lock_timeout_ms?: number;
+}
+
+type Row = Record<string, unknown>;
+
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+const num = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'bigint' || typeof v === 'string' ? Number(v) : Number.NaN);
+const currency = (v: unknown): DirectRequestPaymentCurrency => String(v ?? '').toUpperCase() as DirectRequestPaymentCurrency;
+const date = (v: unknown): Date | null => {
+  if (v === null || v === undefined) return null;
+  const d = v instanceof Date ? v : new Date(typeof v === 'number' ? v : String(v));
+  return Number.isNaN(d.getTime()) ? null : d;
+};
+// Stored messages are for operators; keep them short and storable.
+// eslint-disable-next-line no-control-regex
+const message = (m: string) => m.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 500);
+
+/** {@link OrderStore} over any SQL database with row locks and unique keys. */
+export class SqlOrderStore implements OrderStore {
+  readonly #db: SqlConnection;
+  readonly #d: SqlDialect;
+  readonly #o: ResolvedOrdersTable;
+  readonly #lockTimeoutMs: number;
+  readonly #t: { attempts: string; events: string; reviews: string; batches: string };
+
+  constructor(db: SqlConnection, dialect: SqlDialect, options: SqlOrderStoreOptions = {}) {
+    this.#db = db;
+    this.#d = dialect;
+    this.#o = resolveOrdersTable(options.orders);
+    const schema = options.schema === undefined ? '' : `${sqlIdentifier(options.schema, 'schema')}.`;
+    this.#t = {
+      attempts: `${schema}siglume_checkout_attempts`,
+      events: `${schema}siglume_webhook_events`,
+      reviews: `${schema}siglume_payment_reviews`,
+      batches: `${schema}siglume_settlement_batches`,
+    };
+    const lock = options.lock_timeout_ms ?? 10_000;
+    if (!Number.isSafeInteger(lock) || lock < 1 || lock > 600_000) throw new RangeError('lock_timeout_ms must be an integer from 1 to 600000');
+    this.#lockTimeoutMs = lock;
+  }
+
+  /** `text` with `?` replaced by the dialect's numbered placeholders. */
+  #sql(text: string): string {
+    let i = 0;
+    return text.replace(/\?/g, () => this.#d.placeholder(++i));
+  }
+
+  #q(ex: SqlExecutor, text: string, params: unknown[]) {
+    return ex.query(this.#sql(text), params);
+  }
+
+  #orderSelect(lock: boolean): string {
+    const o = this.#o;
+    const owner = o.owner ? `, ${o.owner} AS owner_id` : '';
+    return `SELECT ${o.id} AS order_id, ${o.amount} AS amount_minor, ${o.currency} AS currency, ${o.status} AS status${owner}
+      FROM ${o.table} WHERE ${o.id} = ?${lock ? this.#d.lock_rows : ''}`;
+  }
+
+  #order(row: Row | undefined): OrderRecord | null {
+    if (!row) return null;
+    return {
+      order_id: String(row.order_id),
+      amount_minor: num(row.amount_minor),
+      currency: currency(row.currency),
+      status: orderStatusOf(row.status, this.#o),
+      owner_id: this.#o.owner ? str(row.owner_id) : null,
+    };
+  }
+
+  async findOrder(order_id: string): Promise<OrderRecord | null> {
+    return this.#order((await this.#q(this.#db, this.#orderSelect(false), [order_id])).rows[0]);
+  }
+
+  async beginCheckoutAttempt(order_id: string, policy: OrderCheckoutAttemptPolicy): Promise<OrderCheckoutAttemptStart> {
+    const A = this.#t.attempts;
+    const ts = (d: Date) => this.#d.timestamp(d);
+    return this.#db.transaction(async (tx) => {
+      // The order row lock queues concurrent starts: the second sees what the first did.
+      const order = this.#order((await this.#q(tx, this.#orderSelect(true), [order_id])).rows[0]);
+      if (!order) return { kind: 'not_found' };
+      if (order.status !== 'pending') return { kind: 'not_payable', order };
+      const now = new Date();
+      const active = (await this.#q(tx,
+        `SELECT attempt_id, nonce, amount_minor, currency, checkout_session_id, checkout_url, challenge_hash, expires_at,
+                session_stored_at, creation_lease_until FROM ${A} WHERE order_id = ? AND status = 'active'`, [order_id])).rows[0];
+      if (active) {
+        const attempt: OrderCheckoutAttempt = {
+          attempt_id: String(active.attempt_id), order_id, nonce: String(active.nonce),
+          amount_minor: num(active.amount_minor), currency: currency(active.currency),
+        };
+        const changed = attempt.amount_minor !== order.amount_minor || attempt.currency !== order.currency;
+        let retire: 'superseded' | 'expired' | null = changed ? 'superseded' : null;
+        if (!retire && active.checkout_session_id !== null && active.checkout_session_id !== undefined) {
+          // Without expires_at from Siglume, assume the default lifetime from when the session was stored.
+          const stored = date(active.session_stored_at) ?? now;
+          const expires = date(active.expires_at) ?? new Date(stored.getTime() + policy.default_session_lifetime_seconds * 1000);
+          if (expires.getTime() < now.getTime() + policy.session_reuse_margin_seconds * 1000) retire = 'expired';
+          else {
+            return {
+              kind: 'reuse', order, attempt,
+              session: {
+                checkout_session_id: String(active.checkout_session_id), checkout_url: String(active.checkout_url),
+                challenge_hash: String(active.challenge_hash), expires_at: date(active.expires_at)?.toISOString() ?? null,
+              },
+            };
+          }
+        }
+        if (retire) {
+          await this.#q(tx, `UPDATE ${A} SET status = ?, updated_at = ? WHERE attempt_id = ?`, [retire, ts(now), attempt.attempt_id]);
+        } else {
+          const lease = date(active.creation_lease_until);
+          if (lease && lease.getTime() > now.getTime()) return { kind: 'creating', order, attempt };
+          await this.#q(tx, `UPDATE ${A} SET creation_lease_until = ?, updated_at = ? WHERE attempt_id = ?`,
+            [ts(new Date(now.getTime() + policy.creation_lease_seconds * 1000)), ts(now), attempt.attempt_id]);
+          return { kind: 'create', order, attempt };
+        }
+      }
+      const attempt: OrderCheckoutAttempt = {
+        attempt_id: `att_${randomId().replaceAll('-', '')}`, order_id, nonce: policy.new_nonce,
+        amount_minor: order.amount_minor, currency: order.currency,
+      };
+      await this.#q(tx,
+        `INSERT INTO ${A} (attempt_id, order_id, nonce, amount_minor, currency, status, creation_lease_until, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?)`,
+        [attempt.attempt_id, order_id, attempt.nonce, attempt.amount_minor, attempt.currency,
+          ts(new Date(now.getTime() + policy.creation_lease_seconds * 1000)), ts(now), ts(now)]);
+      return { kind: 'create', order, attempt };
+    });
+  }
+
+  async markCheckoutPending(attempt: OrderCheckoutAttempt, session: OrderCheckoutSession): Promise<OrderCheckoutSession | null> {
+    const A = this.#t.attempts;
+    const now = new Date();
+    const expires = session.expires_at === null ? null : date(session.expires_at);
+    // First writer wins: a session stored by a concurrent start is kept, never overwritten.
+    const updated = await this.#q(this.#db,
+      `UPDATE ${A} SET checkout_session_id = ?, checkout_url = ?, challenge_hash = ?, expires_at = ?, session_stored_at = ?,
+              creation_lease_until = NULL, updated_at = ?
+        WHERE attempt_id = ? AND status = 'active' AND checkout_session_id IS NULL`,
+      [session.checkout_session_id, session.checkout_url, session.challenge_hash, expires && this.#d.timestamp(expires),
+        this.#d.timestamp(now), this.#d.timestamp(now), attempt.attempt_id]);
+    if (updated.affected_rows === 1) return { ...session, expires_at: expires?.toISOString() ?? null };
+    const row = (await this.#q(this.#db,
+      `SELECT checkout_session_id, checkout_url, challenge_hash, expires_at FROM ${A}
+        WHERE attempt_id = ? AND status = 'active' AND checkout_session_id IS NOT NULL`, [attempt.attempt_id])).rows[0];
+    if (!row) return null;
+    return {
+      checkout_session_id: String(row.checkout_session_id), checkout_url: String(row.checkout_url),
+      challenge_hash: String(row.challenge_hash), expires_at: date(row.expires_at)?.toISOString() ?? null,
+    };
+  }
+
+  async markCheckoutFailed(attempt: OrderCheckoutAttempt, error_message: string): Promise<void> {
+    await this.#q(this.#db, `UPDATE ${this.#t.attempts} SET creation_lease_until = NULL, last_error = ?, updated_at = ? WHERE attempt_id = ?`,
+      [message(error_message), this.#d.timestamp(new Date()), attempt.attempt_id]);
+  }
+
+  async previewWebhookEvent(event_id: string, challenge_hash: string | null): Promise<OrderWebhookPreview> {
+    const row = (await this.#q(this.#db,
+      `SELECT (SELECT 1 FROM ${this.#t.events} WHERE event_id = ?) AS recorded,
+              (SELECT checkout_session_id FROM ${this.#t.attempts} WHERE challenge_hash = ?) AS session_id`,
+      [event_id, challenge_hash])).rows[0];
+    return { event_recorded: row?.recorded !== null && row?.recorded !== undefined, checkout_session_id: str(row?.session_id) };
+  }
+
+  async processWebhookEvent<T>(
+    event: { event_id: string; event_type: string },
+    work: (tx: OrderStoreTransaction) => Promise<{ outcome: string; result: T }>,
+  ): Promise<T> {
+    const E = this.#t.events;
+    return this.#db.transaction(async (ex) => {
+      // The event row goes FIRST: a concurrent delivery of the same id blocks here until this transaction ends.
+      const cols = ['event_id', 'event_type', 'received_at'];
+      const inserted = await ex.query(this.#d.insertIgnore(E, cols, cols.map((_, i) => this.#d.placeholder(i + 1))),
+        [event.event_id, event.event_type, this.#d.timestamp(new Date())]);
+      const first = inserted.affected_rows === 1;
+      const { outcome, result } = await work(this.#transaction(ex, first));
+      if (first) await this.#q(ex, `UPDATE ${E} SET outcome = ? WHERE event_id = ?`, [outcome, event.event_id]);
+      return result;
+    }, this.#d.transactionSetup(this.#lockTimeoutMs));
+  }
+
+  #transaction(ex: SqlExecutor, first_delivery: boolean): OrderStoreTransaction {
+    const { attempts: A, reviews: R, batches: B } = this.#t;
+    const o = this.#o;
+    const ts = (d: Date) => this.#d.timestamp(d);
+    const insertIgnore = async (table: string, values: Record<string, unknown>) => {
+      const cols = Object.keys(values);
+      const r = await ex.query(this.#d.insertIgnore(table, cols, cols.map((_, i) => this.#d.placeholder(i + 1))), Object.values(values));
+      return r.affected_rows === 1;
+    };
+    const transition = async (order_id: string, p: OrderPaymentRecord, to: 'paid' | 'fulfilled_unsettled') => {
+      const now = new Date();
+      const paidAt = to === 'paid' && o.paid_at ? `, ${o.paid_at} = ?` : '';
+      const updated = await this.#q(ex, `UPDATE ${o.table} SET ${o.status} = ?${paidAt} WHERE ${o.id} = ? AND ${o.status} = ?`,
+        [o.values[to], ...(paidAt ? [ts(now)] : []), order_id, o.values.pending]);
+      if (updated.affected_rows !== 1) return false;
+      const recorded = await this.#q(ex,
+        `UPDATE ${A} SET requirement_id = ?, chain_receipt_id = ?, pricing_band = ?, payment_status = ?, paid_event_id = ?,
+                paid_at = ?, updated_at = ? WHERE attempt_id = ? AND order_id = ? AND requirement_id IS NULL`,
+        [p.requirement_id, p.chain_receipt_id, p.pricing_band, to, p.event_id, ts(now), ts(now), p.attempt_id, order_id]);
+      return recorded.affected_rows === 1;
+    };
+    return {
+      first_delivery,
+      findPayment: async (challenge_hash): Promise<OrderPaymentContext | null> => {
+        const a = (await this.#q(ex, `SELECT attempt_id, order_id, status, amount_minor, currency, checkout_session_id FROM ${A} WHERE challenge_hash = ?`,
+          [challenge_hash])).rows[0];
+        if (!a) return null;
+        // Locks the order: two events for one order are decided one after the other.
+        const order = this.#order((await this.#q(ex, this.#orderSelect(true), [String(a.order_id)])).rows[0]);
+        if (!order) return null;
+        const paid = (await this.#q(ex, `SELECT requirement_id, payment_status FROM ${A} WHERE order_id = ? AND requirement_id IS NOT NULL`,
+          [order.order_id])).rows[0];
+        return {
+          order,
+          attempt: {
+            attempt_id: String(a.attempt_id), status: String(a.status) as OrderPaymentContext['attempt']['status'],
+            amount_minor: num(a.amount_minor), currency: currency(a.currency), checkout_session_id: str(a.checkout_session_id),
+          },
+          payment: paid ? { requirement_id: String(paid.requirement_id), status: paid.payment_status === 'paid' ? 'paid' : 'fulfilled_unsettled' } : null,
+        };
+      },
+      markOrderPaid: (order_id, p) => transition(order_id, p, 'paid'),
+      markOrderFulfilledUnsettled: (order_id, p) => transition(order_id, p, 'fulfilled_unsettled'),
+      recordReview: async (r) => {
+        await insertIgnore(R, {
+          event_id: r.event_id, event_type: r.event_type, kind: r.kind, code: r.code, reason: message(r.reason), order_id: r.order_id,
+          requirement_id: r.requirement_id, challenge_hash: r.challenge_hash, settlement_batch_id: r.settlement_batch_id, created_at: ts(new Date()),
+        });
+      },
+      recordSettlementBatch: (b) =>
+        insertIgnore(B, {
+          settlement_batch_id: b.settlement_batch_id, event_id: b.event_id, chain_receipt_id: b.chain_receipt_id,
+          usage_event_digest: b.usage_event_digest, pricing_band: b.pricing_band, settled_at: b.settled_at, recorded_at: ts(new Date()),
+        }),
+    };
+  }
+}

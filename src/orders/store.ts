@@ -1,0 +1,219 @@
+/**
+ * The persistence contract of the order-processing core: everything the
+ * checkout service reads and writes, as one interface an adapter implements
+ * for its database (`@siglume/direct-request-payment/orders/postgres`, or your
+ * own). The core never sees SQL; an adapter never decides about money.
+ *
+ * Two guarantees carry exactly-once, and every adapter must keep them:
+ * 1. `processWebhookEvent` records the event id and applies the order
+ *    transition in ONE transaction: both commit or neither does, and a
+ *    concurrent second delivery of the same id waits for the first and then
+ *    sees `first_delivery: false`.
+ * 2. `findPayment` locks the order row for the rest of that transaction, so
+ *    two different events for one order are decided one after the other.
+ *
+ * The merchant's orders table is the merchant's: an adapter maps its table and
+ * column names (id, amount, currency, status, owner) through options. The
+ * payment tables (checkout attempts, webhook events, reviews, settlement
+ * batches) belong to the package.
+ */
+import type { DirectRequestPaymentCurrency } from '../core/validation.js';
+import type { DirectPaymentMeteredBand } from '../webhooks/classify.js';
+
+/**
+ * Payment state of an order as the core sees it. `other` is any status value
+ * of the merchant's table that is none of the three (cancelled, shipped, ...):
+ * such an order is not payable, and a payment for it goes to review.
+ */
+export type OrderPaymentStatus = 'pending' | 'paid' | 'fulfilled_unsettled' | 'other';
+
+/** An order as the store reads it from the merchant's orders table. */
+export interface OrderRecord {
+  order_id: string;
+  /** The order's current price in minor units (JPY yen, USD cents): the server's, never the browser's. */
+  amount_minor: number;
+  currency: DirectRequestPaymentCurrency;
+  status: OrderPaymentStatus;
+  /** Value of the mapped owner column (e.g. `user_id`), for `authorize_order`; null when none is mapped. */
+  owner_id: string | null;
+}
+
+/** Lifecycle of a checkout attempt. Only an `active` attempt is handed out again. */
+export type OrderCheckoutAttemptStatus = 'active' | 'superseded' | 'expired';
+
+/** A checkout attempt: one price snapshot and one nonce (so a retried start signs the same challenge). */
+export interface OrderCheckoutAttempt {
+  attempt_id: string;
+  order_id: string;
+  nonce: string;
+  /** What this attempt charges: the order's price when the attempt was made. */
+  amount_minor: number;
+  currency: DirectRequestPaymentCurrency;
+}
+
+/** A Hosted Checkout session stored on an attempt. */
+export interface OrderCheckoutSession {
+  checkout_session_id: string;
+  checkout_url: string;
+  challenge_hash: string;
+  expires_at: string | null;
+}
+
+/** Settings the service hands to {@link OrderStore.beginCheckoutAttempt}. */
+export interface OrderCheckoutAttemptPolicy {
+  /** Nonce for a new attempt, if one has to be made (no `:`). */
+  new_nonce: string;
+  /** How long one request may create the session before another may take over, seconds. */
+  creation_lease_seconds: number;
+  /** A stored session expiring sooner than this is not handed out again, seconds. */
+  session_reuse_margin_seconds: number;
+  /** Assumed lifetime of a session whose `expires_at` Siglume did not report, from when it was stored, seconds. */
+  default_session_lifetime_seconds: number;
+}
+
+/**
+ * What {@link OrderStore.beginCheckoutAttempt} found and did, in one
+ * transaction with the order row locked:
+ * - `not_found`: no such order.
+ * - `not_payable`: the order is not `pending`; nothing was written.
+ * - `reuse`: the active attempt has a live session: hand it out again.
+ * - `creating`: another request holds the attempt's creation lease: answer 202.
+ * - `create`: this request now holds the lease: create the session with the
+ *   attempt's nonce, then `markCheckoutPending` or `markCheckoutFailed`.
+ *
+ * Before answering, the store retires the active attempt when the order's
+ * price changed (`superseded`) or its session expires within the reuse margin
+ * (`expired`), and makes a new attempt with `new_nonce` when none is active.
+ */
+export type OrderCheckoutAttemptStart =
+  | { kind: 'not_found' }
+  | { kind: 'not_payable'; order: OrderRecord }
+  | { kind: 'reuse'; order: OrderRecord; attempt: OrderCheckoutAttempt; session: OrderCheckoutSession }
+  | { kind: 'creating'; order: OrderRecord; attempt: OrderCheckoutAttempt }
+  | { kind: 'create'; order: OrderRecord; attempt: OrderCheckoutAttempt };
+
+/** The attempt a confirmation's challenge hash belongs to (active or retired). */
+export interface OrderPaymentAttempt {
+  attempt_id: string;
+  status: OrderCheckoutAttemptStatus;
+  amount_minor: number;
+  currency: DirectRequestPaymentCurrency;
+  checkout_session_id: string | null;
+}
+
+/** The payment already recorded for an order (on whichever of its attempts was paid). */
+export interface OrderRecordedPayment {
+  requirement_id: string;
+  status: 'paid' | 'fulfilled_unsettled';
+}
+
+/** An order found by challenge hash, with the matched attempt and the order's recorded payment. */
+export interface OrderPaymentContext {
+  order: OrderRecord;
+  attempt: OrderPaymentAttempt;
+  payment: OrderRecordedPayment | null;
+}
+
+/** Payment facts written when an order is marked paid or fulfilled-unsettled. */
+export interface OrderPaymentRecord {
+  event_id: string;
+  attempt_id: string;
+  requirement_id: string;
+  challenge_hash: string;
+  /** Null for accepted Micro / Nano usage (nothing settled on-chain yet). */
+  chain_receipt_id: string | null;
+  pricing_band: 'standard' | DirectPaymentMeteredBand;
+}
+
+/** Review codes: why an event needs a person. */
+export type OrderReviewCode =
+  | 'UNKNOWN_CONFIRMATION'
+  | 'METERED_INTEGRATION_REQUIRED'
+  | 'ORDER_NOT_FOUND'
+  | 'PAYMENT_MISMATCH'
+  | 'PAYMENT_NOT_CONFIRMED'
+  | 'ORDER_STATE_CONFLICT';
+
+/** A payment-review row. A review never changes the order. */
+export interface OrderPaymentReview {
+  event_id: string;
+  event_type: string;
+  code: OrderReviewCode;
+  reason: string;
+  /** Classifier kind of the event. */
+  kind: string;
+  order_id: string | null;
+  requirement_id: string | null;
+  challenge_hash: string | null;
+  settlement_batch_id: string | null;
+}
+
+/** A settled Micro / Nano batch, recorded by batch id (never matched to an order). */
+export interface OrderSettlementBatchRecord {
+  event_id: string;
+  settlement_batch_id: string;
+  chain_receipt_id: string;
+  usage_event_digest: string;
+  pricing_band: DirectPaymentMeteredBand;
+  settled_at: string | null;
+}
+
+/** Operations inside {@link OrderStore.processWebhookEvent}; all run in its transaction. */
+export interface OrderStoreTransaction {
+  /** False when the event id was recorded before (a redelivery): the core then writes nothing. */
+  readonly first_delivery: boolean;
+  /** The order and attempt of a challenge hash, order row locked; null when no attempt has it. */
+  findPayment(challenge_hash: string): Promise<OrderPaymentContext | null>;
+  /**
+   * Guarded transition to paid: only from `pending`, or from
+   * `fulfilled_unsettled` by the same requirement. Records the payment on the
+   * attempt. False when the guard did not match (the core then rolls back).
+   */
+  markOrderPaid(order_id: string, payment: OrderPaymentRecord): Promise<boolean>;
+  /** Guarded transition `pending` -> `fulfilled_unsettled`; false when the guard did not match. */
+  markOrderFulfilledUnsettled(order_id: string, payment: OrderPaymentRecord): Promise<boolean>;
+  /** Adds a review row (at most one per event id). */
+  recordReview(review: OrderPaymentReview): Promise<void>;
+  /** Records a settled batch; false when that batch id was recorded before. */
+  recordSettlementBatch(batch: OrderSettlementBatchRecord): Promise<boolean>;
+}
+
+/** What the webhook asks before confirming a payment with Siglume (read only, no transaction). */
+export interface OrderWebhookPreview {
+  /** True when the event id is already recorded: no need to ask Siglume anything. */
+  event_recorded: boolean;
+  /** Session of the attempt with the challenge hash, or null. */
+  checkout_session_id: string | null;
+}
+
+/**
+ * Persistence for {@link createOrderCheckoutService}. Every method either
+ * completes or throws; a throw inside `processWebhookEvent` rolls back
+ * everything it wrote, including the event row.
+ */
+export interface OrderStore {
+  /** Reads an order (for authorization); null when there is none. */
+  findOrder(order_id: string): Promise<OrderRecord | null>;
+  /** See {@link OrderCheckoutAttemptStart}. One transaction, order row locked. */
+  beginCheckoutAttempt(order_id: string, policy: OrderCheckoutAttemptPolicy): Promise<OrderCheckoutAttemptStart>;
+  /**
+   * Stores the created session on the attempt and releases the lease. First
+   * writer wins: when the attempt already has a session, returns that one.
+   * Null when the attempt is no longer active (the order changed meanwhile).
+   */
+  markCheckoutPending(attempt: OrderCheckoutAttempt, session: OrderCheckoutSession): Promise<OrderCheckoutSession | null>;
+  /** Releases the creation lease after `createCheckoutSession` failed, keeping the message for operators. */
+  markCheckoutFailed(attempt: OrderCheckoutAttempt, error_message: string): Promise<void>;
+  /** See {@link OrderWebhookPreview}. */
+  previewWebhookEvent(event_id: string, challenge_hash: string | null): Promise<OrderWebhookPreview>;
+  /**
+   * Runs `work` in one transaction after inserting `event_id` (a duplicate id
+   * waits for the first transaction, then runs with `first_delivery: false`).
+   * Stores `work`'s `outcome` label on a first delivery, then commits. Any
+   * throw rolls everything back and propagates.
+   */
+  processWebhookEvent<T>(
+    event: { event_id: string; event_type: string },
+    work: (tx: OrderStoreTransaction) => Promise<{ outcome: string; result: T }>,
+  ): Promise<T>;
+}

@@ -1,0 +1,158 @@
+/**
+ * Processing one webhook delivery: verify, classify, confirm with Siglume,
+ * then decide and apply in one store transaction. The decision is
+ * {@link decideOrderPayment}'s; this module gathers its facts and writes its
+ * result, and answers as data (status + outcome).
+ */
+import { SiglumeWebhookPayloadError, SiglumeWebhookSignatureError } from '../core/errors.js';
+import { classifyDirectPaymentConfirmation } from '../webhooks/classify.js';
+import { verifyDirectRequestPaymentWebhook } from '../webhooks/event.js';
+import { confirmCheckoutSession } from './confirm.js';
+import { isStorableId } from './ids.js';
+import {
+  decideOrderPayment,
+  orderDecisionLabel,
+  orderLookupHash,
+  orderPaymentNeedsConfirmation,
+  type OrderPaymentConfirmation,
+  type OrderPaymentDecision,
+} from './decide.js';
+import { OrderPaymentConfirmationUnavailableError } from './errors.js';
+import type { ResolvedOrderCheckoutOptions } from './options.js';
+import type { OrderStoreTransaction } from './store.js';
+
+/** Largest webhook body accepted, bytes (1 MiB). */
+export const ORDER_WEBHOOK_MAX_BODY_BYTES = 1024 * 1024;
+
+/** Error codes of a refused webhook delivery. */
+export type OrderWebhookErrorCode =
+  | 'invalid_signature'
+  | 'invalid_payload'
+  | 'invalid_event'
+  | 'payload_too_large'
+  | 'webhook_raw_body_unavailable'
+  | 'payment_confirmation_unavailable'
+  | 'webhook_processing_failed';
+
+/**
+ * Answer of `handleWebhook`, tagged by `kind`:
+ * - `processed` (204): the event's writes committed, or it was a duplicate;
+ *   `decision` says what happened.
+ * - `refused`: 400 `invalid_signature` / `invalid_payload` / `invalid_event`
+ *   (nothing written), 413 `payload_too_large`, 500
+ *   `webhook_raw_body_unavailable` (a body parser ran first) or
+ *   `webhook_processing_failed` (the store failed; rolled back), 503
+ *   `payment_confirmation_unavailable` (Siglume's API could not be asked).
+ *   Siglume redelivers on 5xx; nothing was recorded.
+ */
+export type OrderWebhookResult =
+  | { kind: 'processed'; status: 204; event_id: string; decision: OrderPaymentDecision }
+  | { kind: 'refused'; status: 400 | 413 | 500 | 503; body: { error: OrderWebhookErrorCode; message: string } };
+
+type Refused = Extract<OrderWebhookResult, { kind: 'refused' }>;
+
+/** A refused answer. */
+export function refuseWebhook(status: Refused['status'], error: OrderWebhookErrorCode, message: string): Refused {
+  return { kind: 'refused', status, body: { error, message } };
+}
+
+function tooLarge(body: unknown): boolean {
+  if (typeof body === 'string') {
+    // UTF-8 takes at least one byte per UTF-16 unit and at most three.
+    if (body.length > ORDER_WEBHOOK_MAX_BODY_BYTES) return true;
+    return body.length * 3 > ORDER_WEBHOOK_MAX_BODY_BYTES && new TextEncoder().encode(body).length > ORDER_WEBHOOK_MAX_BODY_BYTES;
+  }
+  if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return body.byteLength > ORDER_WEBHOOK_MAX_BODY_BYTES;
+  return false;
+}
+
+async function apply(tx: OrderStoreTransaction, decision: OrderPaymentDecision): Promise<void> {
+  switch (decision.kind) {
+    case 'duplicate':
+    case 'ignore':
+      return;
+    case 'review':
+      return tx.recordReview(decision.review);
+    case 'reconcile_batch':
+      await tx.recordSettlementBatch(decision.batch);
+      return;
+    case 'mark_paid':
+    case 'mark_fulfilled_unsettled': {
+      const marked = decision.kind === 'mark_paid'
+        ? await tx.markOrderPaid(decision.order_id, decision.payment)
+        : await tx.markOrderFulfilledUnsettled(decision.order_id, decision.payment);
+      // The order row is locked since findPayment, so this means the store broke
+      // its contract; roll back and let the redelivery decide again.
+      if (!marked) throw new Error(`order ${decision.order_id} did not accept the ${decision.kind} transition`);
+      return;
+    }
+    default: {
+      const unexpected: never = decision;
+      throw new Error(`unexpected decision ${JSON.stringify(unexpected)}`);
+    }
+  }
+}
+
+/** Processes one delivery. Never throws: every failure becomes a refused answer. */
+export async function handleOrderWebhook<U>(o: ResolvedOrderCheckoutOptions<U>, raw_body: unknown, signature_header: string | null | undefined): Promise<OrderWebhookResult> {
+  if (tooLarge(raw_body)) return refuseWebhook(413, 'payload_too_large', `The body exceeds ${ORDER_WEBHOOK_MAX_BODY_BYTES} bytes`);
+  // No body at all (a framework leaves it undefined) is an empty body: a 400, not a setup error.
+  const body = raw_body === undefined || raw_body === null ? '' : raw_body;
+  let event;
+  try {
+    ({ event } = await verifyDirectRequestPaymentWebhook(o.secrets, body as string, signature_header ?? undefined, {
+      ...(o.tolerance_seconds === undefined ? {} : { tolerance_seconds: o.tolerance_seconds }),
+    }));
+  } catch (error) {
+    // Before any store call: a forged or replayed request cannot change state.
+    // Only the code goes back; the verifier's detail goes to onError.
+    if (error instanceof SiglumeWebhookSignatureError) return refuseWebhook(400, 'invalid_signature', `Invalid webhook signature (${error.code})`);
+    if (error instanceof SiglumeWebhookPayloadError && error.code === 'WEBHOOK_RAW_BODY_REQUIRED') {
+      // A setup error (a JSON parser ran first): 500 so Siglume keeps the event until it is fixed.
+      o.report(error, { operation: 'webhook' });
+      return refuseWebhook(500, 'webhook_raw_body_unavailable', error.message);
+    }
+    if (error instanceof SiglumeWebhookPayloadError) return refuseWebhook(400, 'invalid_payload', `Invalid webhook payload (${error.code})`);
+    o.report(error, { operation: 'webhook' });
+    return refuseWebhook(500, 'webhook_processing_failed', 'Could not verify the webhook');
+  }
+  if (!isStorableId(event.id) || !isStorableId(event.type)) {
+    return refuseWebhook(400, 'invalid_event', 'The event id and type must be 1-256 characters without control characters');
+  }
+  const classification = classifyDirectPaymentConfirmation(event);
+  const hash = orderLookupHash(classification);
+  const facts = { event: { id: event.id, type: event.type }, classification, policy: o.policy };
+  const context = { operation: 'webhook' as const, event_id: event.id };
+
+  let confirmation: OrderPaymentConfirmation = { kind: 'not_requested' };
+  try {
+    if (hash !== null && orderPaymentNeedsConfirmation(classification, o.policy)) {
+      // Outside the transaction: no database lock is held while Siglume answers.
+      const preview = await o.store.previewWebhookEvent(event.id, hash);
+      if (preview.event_recorded) {
+        const decision = decideOrderPayment({ ...facts, first_delivery: false, payment: null, confirmation });
+        return { kind: 'processed', status: 204, event_id: event.id, decision };
+      }
+      if (preview.checkout_session_id !== null) confirmation = await confirmCheckoutSession(o.client, preview.checkout_session_id);
+    }
+  } catch (error) {
+    o.report(error, context);
+    return error instanceof OrderPaymentConfirmationUnavailableError
+      ? refuseWebhook(503, 'payment_confirmation_unavailable', 'Could not confirm the payment with Siglume; retry later')
+      : refuseWebhook(500, 'webhook_processing_failed', 'Event not recorded; retry later');
+  }
+
+  try {
+    const decision = await o.store.processWebhookEvent({ event_id: event.id, event_type: event.type }, async (tx) => {
+      const payment = tx.first_delivery && hash !== null ? await tx.findPayment(hash) : null;
+      const decided = decideOrderPayment({ ...facts, first_delivery: tx.first_delivery, payment, confirmation });
+      await apply(tx, decided);
+      return { outcome: orderDecisionLabel(decided), result: decided };
+    });
+    return { kind: 'processed', status: 204, event_id: event.id, decision };
+  } catch (error) {
+    // Rolled back: nothing recorded, so Siglume's redelivery gets a clean second chance.
+    o.report(error, context);
+    return refuseWebhook(500, 'webhook_processing_failed', 'Event not recorded; retry later');
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * What one check returns. A check is a plain function from typed facts to a
+ * {@link Checked} value: a passing outcome together with the fact it
+ * established (handed to the next check or group), or a failure, which has
+ * no fact. The recorder adds name, group and timing.
+ */
+import {
+  SiglumeApiError,
+  SiglumeAuthenticationError,
+  SiglumeConnectionError,
+  SiglumePermissionError,
+  SiglumeTimeoutError,
+  SiglumeValidationError,
+} from '../core/errors.js';
+import { readinessInputSource } from './env.js';
+import type {
+  ReadinessCheckFail,
+  ReadinessCheckPass,
+  ReadinessCheckSkip,
+  ReadinessCheckWarn,
+} from './types.js';
+
+type Outcome<T> = Omit<T, 'name' | 'group' | 'duration_ms'>;
+
+/** A pass or a warning: the check did not block readiness. */
+export type PassingOutcome = Outcome<ReadinessCheckPass> | Outcome<ReadinessCheckWarn>;
+/** A failure; `fix` is required. */
+export type FailingOutcome = Outcome<ReadinessCheckFail>;
+/** A skipped check. */
+export type SkippedOutcome = Outcome<ReadinessCheckSkip>;
+/** Any outcome; the recorder turns it into a `ReadinessCheckResult`. */
+export type CheckOutcome = PassingOutcome | FailingOutcome | SkippedOutcome;
+
+/** What a check found: `ok` with the fact it established, or a failure. */
+export type Checked<T> = { ok: true; outcome: PassingOutcome; fact: T } | { ok: false; outcome: FailingOutcome };
+
+/** A passing outcome. */
+export function pass(message: string, details?: Record<string, unknown>): Outcome<ReadinessCheckPass> {
+  return details ? { status: 'pass', message, details } : { status: 'pass', message };
+}
+
+/** A warning outcome (does not block readiness). */
+export function warn(message: string, fix?: string, details?: Record<string, unknown>): Outcome<ReadinessCheckWarn> {
+  const out: Outcome<ReadinessCheckWarn> = { status: 'warn', message };
+  if (fix !== undefined) out.fix = fix;
+  if (details) out.details = details;
+  return out;
+}
+
+/** A failing outcome; a fix is required. */
+export function fail(message: string, fix: string, details?: Record<string, unknown>): FailingOutcome {
+  return details ? { status: 'fail', message, fix, details } : { status: 'fail', message, fix };
+}
+
+/** A skipped outcome. */
+export function skip(reason: string): SkippedOutcome {
+  return { status: 'skip', message: `Skipped: ${reason}`, reason };
+}
+
+/** A check that passed (or warned) and established `fact`. */
+export function found<T>(outcome: PassingOutcome, fact: T): Checked<T> {
+  return { ok: true, outcome, fact };
+}
+
+/** A check that failed. */
+export function failed(outcome: FailingOutcome): { ok: false; outcome: FailingOutcome } {
+  return { ok: false, outcome };
+}
+
+/** Where API calls go and whether this is a sandbox run: what an API failure's fix depends on. */
+export interface ApiTarget {
+  base_url: string;
+  sandbox: boolean;
+}
+
+/**
+ * Turns a failed API call into a failing outcome: one line saying what
+ * happened (status, code, request id) and a fix that fits the kind of
+ * failure. `action` reads like "Reading merchant sandbox_shop".
+ */
+export function apiFailure(
+  target: ApiTarget,
+  action: string,
+  error: unknown,
+  fixes: { notFound?: string; other?: string } = {},
+): FailingOutcome {
+  const base = target.base_url;
+  if (error instanceof SiglumeConnectionError) {
+    const what = error instanceof SiglumeTimeoutError ? 'timed out' : 'could not connect';
+    const fix = target.sandbox
+      ? `Start the sandbox (npx siglume-sdrp sandbox) or point --base-url / SIGLUME_API_BASE at a running one (now ${base}).`
+      : `Check SIGLUME_API_BASE (now ${base}) and your network connection, then run readiness again.`;
+    return fail(`${action} failed: ${what} to ${base}`, fix, { error_code: error.code });
+  }
+  if (error instanceof SiglumeApiError) {
+    const details: Record<string, unknown> = { status: error.status, code: error.code };
+    if (error.request_id) details.request_id = error.request_id;
+    const line = `${action} failed: ${error.status} ${error.code}: ${error.message}`;
+    if (error instanceof SiglumeAuthenticationError) {
+      return fail(
+        line,
+        'The API rejected the merchant token: set SIGLUME_MERCHANT_AUTH_TOKEN to a valid merchant auth token for this environment.',
+        details,
+      );
+    }
+    if (error instanceof SiglumePermissionError) {
+      return fail(
+        line,
+        'The token may not manage this merchant: use the merchant auth token of the account that owns SIGLUME_DIRECT_PAYMENT_MERCHANT.',
+        details,
+      );
+    }
+    if (error.status === 404 && fixes.notFound) return fail(line, fixes.notFound, details);
+    return fail(
+      line,
+      fixes.other ?? `Retry in a moment; if it persists, contact Siglume support${error.request_id ? ` with request id ${error.request_id}` : ''}.`,
+      details,
+    );
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return fail(
+    `${action} failed: ${message}`,
+    fixes.other ?? inputFix(error) ?? 'Run readiness again with --verbose; if it persists, report it with the output.',
+  );
+}
+
+/**
+ * The fix for a {@link SiglumeValidationError} that names a readiness input:
+ * its `field` says which input, and so where the merchant sets it. Null for
+ * any other error.
+ */
+export function inputFix(error: unknown): string | null {
+  const source = error instanceof SiglumeValidationError ? readinessInputSource(error.field) : null;
+  return source ? `Fix ${source}, then run readiness again.` : null;
+}
+
+/** The fix when an answer does not have the shape the typed client expects. */
+export const WRONG_API_FIX = 'Check that SIGLUME_API_BASE points at the Siglume API (…/v1), not at your shop.';
+
+/** The fix when an answer of the Siglume API lacks a field this SDK relies on. */
+export const REPORT_SHAPE_FIX =
+  'Check that SIGLUME_API_BASE points at the Siglume API (…/v1); if it does, report this to Siglume support.';

@@ -1,0 +1,84 @@
+/**
+ * One sandbox: its state and the services that act on it, each given only what it needs (store ->
+ * webhooks -> metered ledger -> payments). The HTTP routes are built from it (`app.ts`); the handle
+ * wraps it for callers. Nothing here knows about sockets.
+ */
+import { FaultInjector } from './faults.js';
+import { HostAllowList } from './guards.js';
+import { IdempotencyStore } from './idempotency.js';
+import { MeteredLedger } from './metered.js';
+import { resolveSandboxOptions, type ResolvedSandboxOptions, type SandboxLogEntry, type SandboxOptions } from './options.js';
+import { Payments } from './payments.js';
+import { StateFileWriter, loadStateFile } from './persistence.js';
+import { applyScenario, createSeededState, type SandboxScenario } from './scenarios.js';
+import { SandboxStore, type SandboxState } from './store.js';
+import { Webhooks } from './webhooks.js';
+
+/** `0.0.0.0` / `::` listen everywhere; the sandbox is then reached on 127.0.0.1. */
+export const publicHost = (host: string) => (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host);
+
+/** The parts of one sandbox. */
+export class SandboxCore {
+  readonly store: SandboxStore;
+  readonly faults = new FaultInjector();
+  readonly idempotency = new IdempotencyStore();
+  readonly webhooks: Webhooks;
+  readonly ledger: MeteredLedger;
+  readonly payments: Payments;
+  /** Writes the state file; null without one. */
+  readonly writer: StateFileWriter | null;
+  /** Origin of the sandbox (no trailing slash); `checkout_url`s point here. */
+  origin = '';
+  hosts!: HostAllowList;
+
+  private constructor(readonly options: ResolvedSandboxOptions, data: SandboxState) {
+    const file = options.state_file;
+    this.writer = file ? new StateFileWriter(file, () => this.store.data, (e) => this.log({ kind: 'error', message: e.message })) : null;
+    this.store = new SandboxStore(data, () => this.writer?.schedule());
+    const { delivery_timeout_ms: timeout_ms, delivery_retries: retries, delivery_backoff_ms: backoff_ms } = options;
+    const log = (entry: SandboxLogEntry) => this.log(entry);
+    this.webhooks = new Webhooks(this.store, { timeout_ms, retries, backoff_ms, log, dropping: () => this.faults.dropsDeliveries });
+    this.ledger = new MeteredLedger(this.store, this.webhooks);
+    this.payments = new Payments(this.store, this.webhooks, this.ledger);
+    this.setOrigin(`http://${publicHost(options.host)}:${options.port}`);
+  }
+
+  /**
+   * Validates the options, loads the state file (or seeds a fresh state) and writes it once, so an
+   * unwritable path fails here rather than on a later request.
+   */
+  static async create(options: SandboxOptions): Promise<SandboxCore> {
+    const o = resolveSandboxOptions(options);
+    const loaded = o.state_file ? await loadStateFile(o.state_file) : null;
+    const now = new Date().toISOString();
+    if (loaded && o.scenario_given) applyScenario(loaded, o.scenario, now);
+    const core = new SandboxCore(o, loaded ?? createSeededState(o, o.scenario, now));
+    if (core.writer) {
+      core.store.changed();
+      await core.writer.flush();
+      if (core.writer.error) throw core.writer.error;
+    }
+    return core;
+  }
+
+  /** Points the sandbox at the origin it is reached on (once the port is known). */
+  setOrigin(origin: string): void {
+    this.origin = origin;
+    this.hosts = new HostAllowList(origin, this.options.allowed_hosts);
+  }
+
+  /** Hands an entry to `onLog`; a throwing callback must not take the sandbox down. */
+  log(entry: SandboxLogEntry): void {
+    try {
+      this.options.onLog?.(entry);
+    } catch {
+      // ignored on purpose
+    }
+  }
+
+  /** Puts the seeded merchant into a scenario. */
+  setScenario(name: SandboxScenario): void {
+    applyScenario(this.store.data, name, this.store.nowIso());
+    this.store.changed();
+  }
+}

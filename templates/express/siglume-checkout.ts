@@ -1,0 +1,70 @@
+/**
+ * Siglume Hosted Checkout for an Express app: the two routes, wired to the
+ * checkout service of `@siglume/direct-request-payment/orders`.
+ *
+ *   POST /payments/checkout/siglume/start   JSON {order_id} -> 200 {checkout_url, session_id}
+ *   POST /payments/webhooks/siglume         raw body signed by Siglume -> 204
+ *
+ * Copied into your project by `siglume-sdrp init express`. This file only
+ * moves bytes between Express and the service: every decision about money
+ * (signature, merchant rule, confirmation with Siglume, exactly-once) lives in
+ * the package, so `npm update` keeps it current. Mount the router BEFORE
+ * `app.use(express.json())`: the webhook needs the exact bytes Siglume signed.
+ */
+import express, { type ErrorRequestHandler, type Request, type Response, type Router } from 'express';
+import {
+  ORDER_CHECKOUT_MAX_BODY_BYTES,
+  ORDER_CHECKOUT_START_PATH,
+  ORDER_WEBHOOK_MAX_BODY_BYTES,
+  ORDER_WEBHOOK_PATH,
+  type OrderCheckoutService,
+  type OrderCheckoutStartResult,
+  type OrderWebhookResult,
+} from '@siglume/direct-request-payment/orders';
+
+function sendResult(res: Response, result: OrderCheckoutStartResult | OrderWebhookResult): void {
+  res.set('cache-control', 'no-store');
+  if (result.kind === 'processed') res.status(result.status).end();
+  else res.status(result.status).json(result.body);
+}
+
+// Body-parser failures are the caller's fault: answer 4xx with a code, never Express's HTML 500.
+const bodyErrors: ErrorRequestHandler = (error: { type?: string; status?: number }, _req, res, next) => {
+  if (error.type === 'entity.too.large') {
+    res.status(413).json({ error: 'payload_too_large', message: 'The request body is too large' });
+  } else if (error.type === 'entity.parse.failed' || error.type === 'encoding.unsupported' || error.type === 'charset.unsupported') {
+    res.status(400).json({ error: 'invalid_request', message: 'The body must be JSON {"order_id": "..."}' });
+  } else {
+    next(error);
+  }
+};
+
+/**
+ * Both routes on one router.
+ *
+ * @param service - from `createSiglumeCheckout()` in siglume-config.ts.
+ * @param currentUser - the signed-in user of a request (your session), or null;
+ *   `authorize_order` in siglume-config.ts decides whose order it is.
+ */
+export function siglumeCheckoutRouter<U>(service: OrderCheckoutService<U>, currentUser: (req: Request) => U | Promise<U>): Router {
+  const router = express.Router();
+
+  // `type: () => true`: the signature covers the bytes whatever the Content-Type says.
+  router.post(ORDER_WEBHOOK_PATH, express.raw({ type: () => true, limit: ORDER_WEBHOOK_MAX_BODY_BYTES }), async (req, res) => {
+    sendResult(res, await service.handleWebhook(req.body, req.get('siglume-signature')));
+  });
+
+  // Only the order id comes from the browser; the service reads the price from your orders table.
+  router.post(ORDER_CHECKOUT_START_PATH, express.json({ limit: ORDER_CHECKOUT_MAX_BODY_BYTES }), async (req, res, next) => {
+    try {
+      const body: unknown = req.body;
+      const orderId = body !== null && typeof body === 'object' ? (body as { order_id?: unknown }).order_id : undefined;
+      sendResult(res, await service.startCheckout(orderId, await currentUser(req)));
+    } catch (error) {
+      next(error); // only your currentUser can throw here
+    }
+  });
+
+  router.use(bodyErrors);
+  return router;
+}

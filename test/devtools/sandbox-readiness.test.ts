@@ -1,0 +1,93 @@
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runReadiness } from '../../src/readiness/runner.js';
+import { isApiReachable, prepareSandboxReadiness } from '../../src/devtools/sandbox-readiness.js';
+import { startShopSandbox, TEST_TOKEN, type ShopSandbox } from '../readiness/support.js';
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('prepareSandboxReadiness', () => {
+  describe('when no sandbox answers at the base URL', () => {
+    it('starts one in-process with a verifying receiver, and every check passes', async () => {
+      const port = await closedPort();
+      const setup = await prepareSandboxReadiness({ base_url: `http://127.0.0.1:${port}/v1` });
+      try {
+        expect(setup).toMatchObject({ sandbox: 'started', receiver: true });
+        expect(setup.base_url).not.toContain(`:${port}/`);
+        const report = await runReadiness(setup.options);
+        expect(report.ok).toBe(true);
+      } finally {
+        await setup.close();
+        await setup.close();
+      }
+      expect(await isApiReachable(setup.base_url)).toBe(false);
+    });
+
+    it('still starts when a given shop origin is invalid, and reports it as the failing check', async () => {
+      const port = await closedPort();
+      const setup = await prepareSandboxReadiness({ base_url: `http://127.0.0.1:${port}/v1`, shop_origin: 'http://shop.example' });
+      try {
+        expect(setup.sandbox).toBe('started');
+        const report = await runReadiness(setup.options);
+        expect(report.ok).toBe(false);
+        expect(report.checks.find((c) => c.name === 'shop_origin')?.status).toBe('fail');
+      } finally {
+        await setup.close();
+      }
+    });
+
+    it('keeps a given webhook URL instead of starting a receiver', async () => {
+      const port = await closedPort();
+      const setup = await prepareSandboxReadiness({
+        base_url: `http://127.0.0.1:${port}/v1`,
+        webhook_url: 'http://127.0.0.1:9/payments/webhooks/siglume',
+      });
+      try {
+        expect(setup.receiver).toBe(false);
+        expect(setup.options.webhook_url).toBe('http://127.0.0.1:9/payments/webhooks/siglume');
+      } finally {
+        await setup.close();
+      }
+    });
+  });
+
+  describe('when a sandbox already answers', () => {
+    let shop: ShopSandbox;
+    beforeAll(async () => {
+      shop = await startShopSandbox();
+    });
+    afterAll(async () => {
+      await shop.close();
+    });
+
+    it('uses it and fills only the missing inputs with sandbox defaults', async () => {
+      const setup = await prepareSandboxReadiness({ base_url: shop.sandbox.api_base, auth_token: TEST_TOKEN });
+      expect(setup).toMatchObject({ sandbox: 'existing', receiver: false, base_url: shop.sandbox.api_base });
+      expect(setup.options).toMatchObject({
+        sandbox: true,
+        auth_token: TEST_TOKEN,
+        merchant: 'sandbox_shop',
+        webhook_secret: 'whsec_sandbox_secret',
+        shop_origin: 'http://127.0.0.1:3000',
+      });
+      await setup.close();
+      expect(await isApiReachable(shop.sandbox.api_base)).toBe(true);
+    });
+  });
+
+  describe('when the base URL is not loopback', () => {
+    it('fills in no sandbox defaults, so config checks judge only what was given', async () => {
+      const setup = await prepareSandboxReadiness({ base_url: 'https://siglume.example/v1' });
+      expect(setup).toMatchObject({ sandbox: 'existing', receiver: false, base_url: 'https://siglume.example/v1' });
+      expect(setup.options).toEqual({ base_url: 'https://siglume.example/v1', sandbox: true });
+      await setup.close();
+    });
+  });
+});

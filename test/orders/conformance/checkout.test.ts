@@ -1,0 +1,94 @@
+/**
+ * Conformance: the checkout start route. One attempt and one session per
+ * order however many starts race, the order's own price, authorization
+ * through authorize_order, and bad input answered 4xx with a code (never a
+ * 500), for every adapter on its real database.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { ConformanceDatabase } from '../support/adapter.js';
+import { attempts, count, describeEachAdapter, insertOrder, uid } from '../support/conformance.js';
+import { startCheckout, startShopFixture, type ShopFixture } from '../support/shop.js';
+
+describeEachAdapter('checkout start', (adapter) => {
+  let db: ConformanceDatabase;
+  let f: ShopFixture;
+
+  beforeAll(async () => {
+    db = await adapter.createDatabase();
+    f = await startShopFixture(db);
+  });
+  afterAll(async () => {
+    await f?.close();
+    await db?.drop();
+  });
+
+  it('creates one attempt and one session for 50 concurrent starts of one order (others answer 202 creating or the same session)', async () => {
+    const order_id = uid('ord');
+    await insertOrder(db, { order_id, amount_minor: 4200 });
+    const answers = await Promise.all(Array.from({ length: 50 }, () => startCheckout(f.shop.url, { order_id })));
+    expect(answers.filter((a) => a.status !== 200 && a.status !== 202)).toEqual([]);
+    for (const a of answers.filter((x) => x.status === 202)) expect(a.body).toEqual({ status: 'creating', retry_after_ms: 250 });
+    const ok = answers.filter((a) => a.status === 200);
+    expect(ok.length).toBeGreaterThan(0);
+    expect(new Set(ok.map((a) => a.body.session_id)).size).toBe(1);
+    const again = await startCheckout(f.shop.url, { order_id });
+    expect(again).toMatchObject({ status: 200, body: { session_id: ok[0]!.body.session_id } });
+    expect(await attempts(db, order_id)).toHaveLength(1);
+    expect(f.sandbox.sessions().filter((s) => s.metadata.order_id === order_id)).toHaveLength(1);
+  });
+
+  it('charges the order\'s current server-side price and sends success / cancel back to the shop', async () => {
+    const order_id = uid('ord');
+    await insertOrder(db, { order_id, amount_minor: 7700, currency: 'USD' });
+    const start = await startCheckout(f.shop.url, { order_id, amount_minor: 1 });
+    expect(start.status).toBe(200);
+    const session = f.sandbox.session(start.body.session_id as string)!;
+    expect([session.amount_minor, session.currency]).toEqual([7700, 'USD']);
+    expect((await attempts(db, order_id))[0]).toMatchObject({ challenge_hash: session.challenge_hash, checkout_session_id: session.session_id });
+  });
+
+  it('answers 404 order_not_found for another user\'s order, for nobody signed in and for a missing order, creating nothing', async () => {
+    const order_id = uid('ord');
+    await insertOrder(db, { order_id, amount_minor: 4200, user_id: 'alice' });
+    for (const user of ['mallory', null]) {
+      expect(await startCheckout(f.shop.url, { order_id }, user)).toMatchObject({ status: 404, body: { error: 'order_not_found' } });
+    }
+    expect(await startCheckout(f.shop.url, { order_id: uid('missing') })).toMatchObject({ status: 404, body: { error: 'order_not_found' } });
+    expect(await count(db, 'siglume_checkout_attempts WHERE order_id = ?', [order_id])).toBe(0);
+  });
+
+  it('answers 409 METERED_INTEGRATION_REQUIRED for a Micro amount in a Standard-only shop, and 409 hosted_checkout_not_enabled', async () => {
+    const micro = uid('ord');
+    await insertOrder(db, { order_id: micro, amount_minor: 120 });
+    expect(await startCheckout(f.shop.url, { order_id: micro })).toMatchObject({ status: 409, body: { error: 'METERED_INTEGRATION_REQUIRED' } });
+    expect(await count(db, 'siglume_checkout_attempts WHERE order_id = ?', [micro])).toBe(0);
+
+    const order_id = uid('ord');
+    await insertOrder(db, { order_id, amount_minor: 4200 });
+    f.sandbox.setScenario('hosted_checkout_disabled_409');
+    try {
+      expect(await startCheckout(f.shop.url, { order_id })).toMatchObject({ status: 409, body: { error: 'hosted_checkout_not_enabled' } });
+    } finally {
+      f.sandbox.setScenario('ready');
+    }
+    // markCheckoutFailed released the creation lease: the next start creates the session at once.
+    expect((await startCheckout(f.shop.url, { order_id })).status).toBe(200);
+    expect(await attempts(db, order_id)).toHaveLength(1);
+  });
+
+  it('answers bad input with a 4xx and a code, never a 500', async () => {
+    const cases: Array<[string, unknown, string | undefined, number, string]> = [
+      ['an order id with U+0000', { order_id: 'ord\u0000x' }, undefined, 400, 'invalid_order_id'],
+      ['an over-long order id', { order_id: 'o'.repeat(257) }, undefined, 400, 'invalid_order_id'],
+      ['a numeric order id', { order_id: 42 }, undefined, 400, 'invalid_order_id'],
+      ['no order id', {}, undefined, 400, 'invalid_order_id'],
+      ['a JSON array', [], undefined, 400, 'invalid_order_id'],
+      ['a non-JSON body', null, 'order_id=1', 400, 'invalid_request'],
+      ['an oversized body', null, JSON.stringify({ order_id: 'x', pad: 'p'.repeat(20_000) }), 413, 'payload_too_large'],
+    ];
+    for (const [what, body, raw, status, error] of cases) {
+      expect(await startCheckout(f.shop.url, body, 'alice', raw), what).toMatchObject({ status, body: { error } });
+    }
+    expect(f.shop.errors).toEqual([]);
+  });
+});

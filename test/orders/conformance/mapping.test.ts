@@ -1,0 +1,72 @@
+/**
+ * Conformance: the merchant's EXISTING orders table, with its own table,
+ * column and status names, an integer id and a lower-case currency. The
+ * payment tables stay the package's; the shop's table only changes status
+ * (and its paid-at column).
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { ConformanceDatabase } from '../support/adapter.js';
+import { describeEachAdapter, payment, reviews } from '../support/conformance.js';
+import { startCheckout, startShopFixture, type ShopFixture } from '../support/shop.js';
+
+const MAPPING = {
+  table: 'shop_orders',
+  id_column: 'id',
+  amount_column: 'total_minor',
+  currency_column: 'currency_code',
+  status_column: 'state',
+  owner_column: 'customer',
+  paid_at_column: 'paid_on',
+  status_values: { pending: 'awaiting_payment', paid: 'paid', fulfilled_unsettled: 'paid_unsettled' },
+};
+
+describeEachAdapter('an existing orders table', (adapter) => {
+  let db: ConformanceDatabase;
+  let f: ShopFixture;
+  let next = 1000;
+  const row = async (id: number) => (await db.sql('SELECT state, paid_on FROM shop_orders WHERE id = ?', [id]))[0]!;
+
+  beforeAll(async () => {
+    db = await adapter.createDatabase();
+    await db.sql(`CREATE TABLE shop_orders (
+      id integer PRIMARY KEY, customer varchar(64) NOT NULL, total_minor bigint NOT NULL,
+      currency_code varchar(3) NOT NULL, state varchar(32) NOT NULL, paid_on timestamp NULL)`);
+    f = await startShopFixture(db, { orders: MAPPING });
+  });
+  afterAll(async () => {
+    await f?.close();
+    await db?.drop();
+  });
+
+  async function order(state = 'awaiting_payment', total = 4200): Promise<number> {
+    const id = next++;
+    await db.sql('INSERT INTO shop_orders (id, customer, total_minor, currency_code, state) VALUES (?, ?, ?, ?, ?)', [id, 'alice', total, 'jpy', state]);
+    return id;
+  }
+
+  it('checks out and pays an order of the mapped table, setting its status value and paid-at column', async () => {
+    const id = await order();
+    const start = await startCheckout(f.shop.url, { order_id: String(id) });
+    expect(start.status).toBe(200);
+    const session = f.sandbox.session(start.body.session_id as string)!;
+    expect([session.amount_minor, session.currency]).toEqual([4200, 'JPY']);
+    expect((await f.sandbox.pay(session.session_id)).deliveries.map((d) => d.response_status)).toEqual([204]);
+    const paid = await row(id);
+    expect(paid.state).toBe('paid');
+    expect(paid.paid_on).not.toBeNull();
+    expect((await payment(db, String(id)))?.requirement_id).toBe(f.sandbox.session(session.session_id)!.requirement_id);
+  });
+
+  it('refuses to check out another owner\'s order or one in a status of its own, and reviews a payment for an order cancelled meanwhile', async () => {
+    const cancelled = await order('cancelled');
+    expect(await startCheckout(f.shop.url, { order_id: String(cancelled) })).toMatchObject({ status: 409, body: { error: 'order_not_payable' } });
+    const id = await order();
+    expect(await startCheckout(f.shop.url, { order_id: String(id) }, 'mallory')).toMatchObject({ status: 404 });
+    const start = await startCheckout(f.shop.url, { order_id: String(id) });
+    await db.sql('UPDATE shop_orders SET state = ? WHERE id = ?', ['cancelled', id]);
+    const paid = await f.sandbox.pay(start.body.session_id as string);
+    expect(paid.deliveries.map((d) => d.response_status)).toEqual([204]);
+    expect(await reviews(db, paid.event_id!)).toMatchObject([{ code: 'ORDER_STATE_CONFLICT', order_id: String(id) }]);
+    expect((await row(id)).state).toBe('cancelled');
+  });
+});

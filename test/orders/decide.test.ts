@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { classifyDirectPaymentConfirmation } from '../../src/webhooks/classify.js';
+import {
+  decideOrderPayment,
+  orderDecisionLabel,
+  orderLookupHash,
+  orderPaymentNeedsConfirmation,
+  type OrderPaymentConfirmation,
+  type OrderPaymentFacts,
+  type OrderPaymentPolicy,
+} from '../../src/orders/decide.js';
+import type { OrderPaymentContext } from '../../src/orders/store.js';
+import { createTestWebhookEvent, type TestWebhookEventKind } from '../../src/testing/index.js';
+
+const policy: OrderPaymentPolicy = { merchant: 'shop_test', allow_metered_payments: false, confirm_payments: true };
+
+function context(over: Partial<{ amount: number; status: OrderPaymentContext['order']['status']; attempt_status: OrderPaymentContext['attempt']['status']; attempt_amount: number; paid_by: string }> = {}): OrderPaymentContext {
+  return {
+    order: { order_id: 'o1', amount_minor: over.amount ?? 4200, currency: 'JPY', status: over.status ?? 'pending', owner_id: 'alice' },
+    attempt: { attempt_id: 'a1', status: over.attempt_status ?? 'active', amount_minor: over.attempt_amount ?? over.amount ?? 4200, currency: 'JPY', checkout_session_id: 'cs_1' },
+    payment: over.paid_by ? { requirement_id: over.paid_by, status: 'paid' } : null,
+  };
+}
+
+async function facts(kind: TestWebhookEventKind, over: Partial<OrderPaymentFacts> & { data?: Record<string, unknown>; amount?: number } = {}): Promise<OrderPaymentFacts> {
+  const { event } = await createTestWebhookEvent(kind, { merchant: 'shop_test', ...(over.amount ? { amount_minor: over.amount } : {}), data: { challenge_hash: 'sha256:h', requirement_id: 'req_1', ...over.data } });
+  const classification = classifyDirectPaymentConfirmation(event);
+  const confirmation: OrderPaymentConfirmation = {
+    kind: 'session',
+    session: { status: 'paid', session_id: 'cs_1', requirement_id: 'req_1', challenge_hash: 'sha256:h', amount_minor: over.amount ?? 4200, currency: 'JPY', merchant: 'shop_test' },
+  };
+  return { event, classification, first_delivery: true, payment: context(over.amount ? { amount: over.amount } : {}), confirmation, policy, ...over };
+}
+
+describe('decideOrderPayment', () => {
+  it('marks a confirmed Standard payment paid with the requirement, chain receipt and attempt', async () => {
+    const d = decideOrderPayment(await facts('standard_settled'));
+    expect(d).toMatchObject({ kind: 'mark_paid', order_id: 'o1', payment: { requirement_id: 'req_1', attempt_id: 'a1', challenge_hash: 'sha256:h', pricing_band: 'standard' } });
+    expect(orderDecisionLabel(d)).toBe('marked_paid');
+  });
+
+  it('answers duplicate for a redelivery before looking at anything else', async () => {
+    expect(decideOrderPayment({ ...(await facts('unknown')), first_delivery: false })).toEqual({ kind: 'duplicate' });
+  });
+
+  describe('when Siglume does not confirm the session', () => {
+    const cases: Array<[string, OrderPaymentConfirmation]> = [
+      ['not asked', { kind: 'not_requested' }],
+      ['no such session', { kind: 'session_not_found' }],
+      ['open', { kind: 'session', session: { status: 'open', requirement_id: null } }],
+      ['paid by another requirement', { kind: 'session', session: { status: 'paid', requirement_id: 'req_other' } }],
+      ['another session', { kind: 'session', session: { status: 'paid', requirement_id: 'req_1', session_id: 'cs_2' } }],
+      ['another amount', { kind: 'session', session: { status: 'paid', requirement_id: 'req_1', amount_minor: 1 } }],
+      ['another merchant', { kind: 'session', session: { status: 'paid', requirement_id: 'req_1', merchant: 'shop_other' } }],
+    ];
+    it.each(cases)('reviews PAYMENT_NOT_CONFIRMED when the session is %s', async (_what, confirmation) => {
+      const d = decideOrderPayment({ ...(await facts('standard_settled')), confirmation });
+      expect(d).toMatchObject({ kind: 'review', review: { code: 'PAYMENT_NOT_CONFIRMED', order_id: 'o1' } });
+    });
+
+    it('pays without asking only when confirmation is turned off', async () => {
+      const f = { ...(await facts('standard_settled')), confirmation: { kind: 'not_requested' } as const };
+      expect(decideOrderPayment({ ...f, policy: { ...policy, confirm_payments: false } }).kind).toBe('mark_paid');
+    });
+  });
+
+  it('applies the merchant rule to Micro / Nano: review unless the shop opted in, then fulfilled-unsettled; batches reconcile', async () => {
+    const usage = await facts('metered_usage_accepted', { amount: 120 });
+    expect(decideOrderPayment(usage)).toMatchObject({ kind: 'review', review: { code: 'METERED_INTEGRATION_REQUIRED' } });
+    expect(decideOrderPayment({ ...usage, policy: { ...policy, allow_metered_payments: true } })).toMatchObject({ kind: 'mark_fulfilled_unsettled', payment: { chain_receipt_id: null, pricing_band: 'micro' } });
+    const batch = await facts('metered_batch_settled', { amount: 120 });
+    expect(decideOrderPayment(batch)).toMatchObject({ kind: 'review', review: { code: 'METERED_INTEGRATION_REQUIRED', order_id: null } });
+    expect(decideOrderPayment({ ...batch, policy: { ...policy, allow_metered_payments: true } }).kind).toBe('reconcile_batch');
+  });
+
+  it('reviews order states that forbid the transition, and ignores the same payment seen again', async () => {
+    const f = await facts('standard_settled');
+    expect(decideOrderPayment({ ...f, payment: context({ paid_by: 'req_1' }) })).toEqual({ kind: 'ignore', reason: 'already_applied' });
+    expect(decideOrderPayment({ ...f, payment: context({ paid_by: 'req_0' }) })).toMatchObject({ review: { code: 'ORDER_STATE_CONFLICT' } });
+    expect(decideOrderPayment({ ...f, payment: context({ status: 'other' }) })).toMatchObject({ review: { code: 'ORDER_STATE_CONFLICT' } });
+    expect(decideOrderPayment({ ...f, payment: null })).toMatchObject({ review: { code: 'ORDER_NOT_FOUND' } });
+    expect(decideOrderPayment({ ...f, payment: context({ attempt_status: 'superseded' }) })).toMatchObject({ review: { code: 'PAYMENT_MISMATCH' } });
+    expect(decideOrderPayment({ ...f, payment: context({ attempt_amount: 5000 }) })).toMatchObject({ review: { code: 'PAYMENT_MISMATCH' } });
+    // An expired attempt at the order's current price was a real payment of this order.
+    expect(decideOrderPayment({ ...f, payment: context({ attempt_status: 'expired' }) }).kind).toBe('mark_paid');
+  });
+
+  it('ignores non-confirmations and the readiness probe, and reviews unknown confirmations', async () => {
+    const f = await facts('unknown');
+    expect(decideOrderPayment({ ...f, event: { id: 'e', type: 'direct_payment.spent' } })).toEqual({ kind: 'ignore', reason: 'not_a_payment_confirmation' });
+    const probe = { ...f.classification, data: { mode: 'readiness_probe' } } as OrderPaymentFacts['classification'];
+    expect(decideOrderPayment({ ...f, classification: probe })).toEqual({ kind: 'ignore', reason: 'readiness_probe' });
+    expect(decideOrderPayment(f)).toMatchObject({ review: { code: 'UNKNOWN_CONFIRMATION', reason: 'unsupported_confirmation_mode' } });
+  });
+
+  it('tells the service which hash to look up and whether to ask Siglume', async () => {
+    const standard = (await facts('standard_settled')).classification;
+    const usage = (await facts('metered_usage_accepted', { amount: 120 })).classification;
+    const batch = (await facts('metered_batch_settled', { amount: 120 })).classification;
+    expect([orderLookupHash(standard), orderLookupHash(usage), orderLookupHash(batch)]).toEqual(['sha256:h', 'sha256:h', null]);
+    expect(orderPaymentNeedsConfirmation(standard, policy)).toBe(true);
+    expect(orderPaymentNeedsConfirmation(usage, policy)).toBe(false);
+    expect(orderPaymentNeedsConfirmation(usage, { ...policy, allow_metered_payments: true })).toBe(true);
+    expect(orderPaymentNeedsConfirmation(standard, { ...policy, confirm_payments: false })).toBe(false);
+    expect(orderLookupHash((await facts('standard_settled', { data: { challenge_hash: 'x\u0000' } })).classification)).toBeNull();
+  });
+});

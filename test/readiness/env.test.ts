@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { readinessInputSource, readinessOptionsFromEnv } from '../../src/readiness/env.js';
+
+describe('readinessInputSource', () => {
+  describe('when a validation error names a readiness input', () => {
+    it.each([
+      ['merchant', 'SIGLUME_DIRECT_PAYMENT_MERCHANT (or pass --merchant)'],
+      ['SHOP_PUBLIC_ORIGIN', 'SHOP_PUBLIC_ORIGIN (or pass --origin)'],
+      ['auth_token', 'SIGLUME_MERCHANT_AUTH_TOKEN (or SIGLUME_AUTH_TOKEN)'],
+      ['SIGLUME_AUTH_TOKEN', 'SIGLUME_MERCHANT_AUTH_TOKEN (or SIGLUME_AUTH_TOKEN)'],
+      ['webhook_secret', 'SIGLUME_WEBHOOK_SECRET'],
+      ['base_url', 'SIGLUME_API_BASE (or pass --base-url)'],
+    ])('names where %s is set', (field, source) => {
+      expect(readinessInputSource(field)).toBe(source);
+    });
+  });
+
+  describe('when the field is not a readiness input', () => {
+    it('returns null', () => {
+      expect(readinessInputSource('checkout_allowed_origins[0]')).toBeNull();
+    });
+  });
+});
+
+describe('readinessOptionsFromEnv', () => {
+  describe('when the environment sets the inputs', () => {
+    it('maps them, prefers the merchant token and treats empty values as unset', () => {
+      const options = readinessOptionsFromEnv({
+        SIGLUME_DIRECT_PAYMENT_MERCHANT: 'shop_one',
+        SIGLUME_MERCHANT_AUTH_TOKEN: 'tok_merchant',
+        SIGLUME_AUTH_TOKEN: 'tok_fallback',
+        SHOP_PUBLIC_ORIGIN: '',
+        SIGLUME_DIRECT_PAYMENT_TEST_CURRENCY: 'usd',
+        SIGLUME_DIRECT_PAYMENT_TEST_AMOUNT_MINOR: '301',
+      });
+      expect(options).toEqual({ merchant: 'shop_one', auth_token: 'tok_merchant', currency: 'USD', amount_minor: 301 });
+    });
+  });
+});

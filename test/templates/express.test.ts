@@ -1,0 +1,106 @@
+/**
+ * The Express template as a merchant runs it (test/templates/support):
+ * a buyer pays in real Chromium on the sandbox's hosted page and the order is
+ * paid exactly once; the router's own body handling answers bad input 4xx
+ * and a JSON parser mounted first 500 without writing anything.
+ */
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConformanceDatabase } from '../orders/support/adapter.js';
+import { attempts, count, eventOutcomes, insertOrder, orderStatus, payment, uid, waitFor } from '../orders/support/conformance.js';
+import { postgresAdapter } from '../orders/support/postgres.js';
+import { buildWebhookSignatureHeader } from '../../src/webhooks/signature.js';
+import { startExpressShop, type ExpressShop } from './support/express-shop.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const noBrowser = !existsSync(CHROMIUM) && process.env.CI !== 'true';
+if (noBrowser) console.warn(`[templates] browser test skipped: no Chromium at ${CHROMIUM} (apt-get install chromium).`);
+const unavailable = await postgresAdapter.unavailable();
+
+async function post(shop: ExpressShop, path: string, body: string, headers: Record<string, string>) {
+  const res = await fetch(`${shop.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : null };
+}
+
+describe.skipIf(unavailable !== null)('the Express template', () => {
+  let db: ConformanceDatabase;
+  let shop: ExpressShop;
+  let browser: Browser | null = null;
+
+  beforeAll(async () => {
+    db = await postgresAdapter.createDatabase();
+    shop = await startExpressShop(db);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await shop?.close();
+    await db?.drop();
+  });
+
+  describe.skipIf(noBrowser)('when a buyer pays in a real browser', () => {
+    it('starts the checkout, pays on the hosted page, lands on the success page, and the order is paid exactly once', async () => {
+      const order_id = uid('ord');
+      await insertOrder(db, { order_id, amount_minor: 4200 });
+      const start = await post(shop, '/payments/checkout/siglume/start', JSON.stringify({ order_id }), { 'x-test-user': 'alice' });
+      expect(start.status).toBe(200);
+      const { checkout_url, session_id } = start.body as { checkout_url: string; session_id: string };
+
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        timeout: 30_000,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update'],
+      });
+      const page = await browser.newPage();
+      await page.goto(checkout_url);
+      await Promise.all([page.waitForURL(`${shop.url}/checkout/siglume/success**`, { timeout: 20_000 }), page.click('#pay-button')]);
+      expect(await page.textContent('#shop-page')).toBe('Thank you');
+      expect(shop.pageHits.some((h) => h.startsWith(`/checkout/siglume/success?order_id=${order_id}`))).toBe(true);
+
+      await waitFor(async () => (await orderStatus(db, order_id)) === 'paid', 'the order to be paid');
+      const session = shop.sandbox.session(session_id)!;
+      expect(await payment(db, order_id)).toMatchObject({ requirement_id: session.requirement_id, chain_receipt_id: session.chain_receipt_id, payment_status: 'paid' });
+      expect(await eventOutcomes(db, session.event_id!)).toEqual(['marked_paid']);
+      // A redelivery changes nothing.
+      expect((await shop.sandbox.redeliver(session.event_id!)).map((d) => d.response_status)).toEqual([204]);
+      expect(await count(db, 'siglume_webhook_events WHERE event_id = ?', [session.event_id])).toBe(1);
+      expect(await attempts(db, order_id)).toHaveLength(1);
+    }, 60_000);
+  });
+
+  it('answers malformed, oversized and unauthorized checkout starts with a 4xx and a code', async () => {
+    const order_id = uid('ord');
+    await insertOrder(db, { order_id, amount_minor: 4200 });
+    const start = (body: string, user: string | null = 'alice') => post(shop, '/payments/checkout/siglume/start', body, user ? { 'x-test-user': user } : {});
+    expect(await start('{"order_id":')).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+    expect(await start(JSON.stringify({ order_id: 'a\u0000b' }))).toMatchObject({ status: 400, body: { error: 'invalid_order_id' } });
+    expect(await start(JSON.stringify({ order_id, pad: 'x'.repeat(20_000) }))).toMatchObject({ status: 413, body: { error: 'payload_too_large' } });
+    expect(await start(JSON.stringify({ order_id }), 'mallory')).toMatchObject({ status: 404, body: { error: 'order_not_found' } });
+    expect(await start(JSON.stringify({ order_id }), null)).toMatchObject({ status: 404, body: { error: 'order_not_found' } });
+    const notEvent = '{"not":"an event"}';
+    const header = await buildWebhookSignatureHeader(shop.sandbox.webhook_secret, notEvent);
+    expect(await post(shop, '/payments/webhooks/siglume', notEvent, { 'siglume-signature': header })).toMatchObject({ status: 400, body: { error: 'invalid_payload' } });
+    expect(await post(shop, '/payments/webhooks/siglume', 'x'.repeat(1024 * 1024 + 1), {})).toMatchObject({ status: 413, body: { error: 'payload_too_large' } });
+  });
+
+  it('refuses every webhook with 500 naming express.raw when express.json() runs first, and records nothing', async () => {
+    const wrong = await startExpressShop(db, { json_first: true });
+    try {
+      const order_id = uid('ord');
+      await insertOrder(db, { order_id, amount_minor: 4200 });
+      const start = await post(wrong, '/payments/checkout/siglume/start', JSON.stringify({ order_id }), { 'x-test-user': 'alice' });
+      expect(start.status).toBe(200);
+      const paid = await wrong.sandbox.pay((start.body as { session_id: string }).session_id);
+      expect(paid.deliveries.map((d) => d.response_status)).toEqual([500]);
+      const e = await wrong.sandbox.signedEvent(paid.event_id!);
+      const res = await post(wrong, '/payments/webhooks/siglume', e.rawBody, { 'siglume-signature': e.header });
+      expect(res).toMatchObject({ status: 500, body: { error: 'webhook_raw_body_unavailable' } });
+      expect(String(res.body?.message)).toContain('express.raw');
+      expect(await eventOutcomes(db, paid.event_id!)).toEqual([]);
+      expect(await orderStatus(db, order_id)).toBe('pending');
+    } finally {
+      await wrong.close();
+    }
+  });
+});

@@ -1,0 +1,72 @@
+/**
+ * The Express template in a project made the way a merchant starts one:
+ * `npm init -y`, `npx tsc --init` (TypeScript 5.9 defaults: strict,
+ * exactOptionalPropertyTypes, verbatimModuleSyntax, module nodenext), the two
+ * settings templates/express/README.md asks for ("type": "module",
+ * "types": ["node"]), the packed package, `siglume-sdrp init express`, and the
+ * README's server code. It must typecheck with no error.
+ *
+ * Offline and fast: the packed tarball is unpacked into the project's
+ * node_modules, and express, pg, zod and the @types resolve from the
+ * repository's node_modules (the project sits inside the repository's .tmp/).
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scanMarkdown } from '../docs/support/markdown.js';
+
+const run = promisify(execFile);
+const root = resolve(__dirname, '../..');
+const tsc = join(root, 'node_modules/typescript/bin/tsc');
+let project: string;
+
+async function typecheck(): Promise<string> {
+  const r = await run(process.execPath, [tsc, '-p', project, '--noEmit', '--pretty', 'false'], { cwd: project }).catch((e: { stdout: string }) => e);
+  return r.stdout.trim();
+}
+
+beforeAll(async () => {
+  expect(existsSync(join(root, 'dist/orders.js')), 'dist/ is missing: run `npm run build` first').toBe(true);
+  project = join(root, '.tmp', `fresh-project-${process.pid}`);
+  rmSync(project, { recursive: true, force: true });
+  mkdirSync(project, { recursive: true });
+  await run('npm', ['init', '-y'], { cwd: project });
+  await run(process.execPath, [tsc, '--init'], { cwd: project });
+  // The packed package, unpacked where `npm install <tarball>` would put it.
+  const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', project], { cwd: root });
+  const { filename } = (JSON.parse(stdout) as Array<{ filename: string }>)[0]!;
+  const pkgDir = join(project, 'node_modules/@siglume/direct-request-payment');
+  mkdirSync(pkgDir, { recursive: true });
+  await run('tar', ['-xzf', join(project, filename), '-C', pkgDir, '--strip-components=1']);
+  const init = await run(process.execPath, [join(pkgDir, 'bin/siglume-sdrp.mjs'), 'init', 'express', '--target', 'src', '--json'], { cwd: project });
+  expect(JSON.parse(init.stdout)).toMatchObject({ kind: 'copied', database: 'postgres' });
+  // The README's server code, as the merchant copies it next to the template.
+  const readme = scanMarkdown(join(project, 'src/README.md')).blocks.filter((b) => b.lang === 'ts' && !b.attributes.includes('fragment'));
+  expect(readme).toHaveLength(1);
+  writeFileSync(join(project, 'src/server.ts'), readme[0]!.code);
+}, 120_000);
+
+afterAll(() => {
+  if (project) rmSync(project, { recursive: true, force: true });
+});
+
+describe('the Express template in a fresh `npm init -y` + `tsc --init` project', () => {
+  it('uses the TypeScript 5.9 defaults the README assumes', () => {
+    const tsconfig = readFileSync(join(project, 'tsconfig.json'), 'utf8');
+    for (const option of ['"strict": true', '"exactOptionalPropertyTypes": true', '"verbatimModuleSyntax": true', '"module": "nodenext"', '"types": []']) {
+      expect(tsconfig).toContain(option);
+    }
+  });
+
+  it('fails without the README\'s settings (so this check can fail), and typechecks with them', async () => {
+    const bare = await typecheck();
+    expect(bare).toMatch(/TS1295|TS2591|TS2580/); // ESM syntax in a CommonJS package; `process` unknown without @types/node
+    const pkg = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ ...pkg, type: 'module' }, null, 2));
+    const tsconfig = join(project, 'tsconfig.json');
+    writeFileSync(tsconfig, readFileSync(tsconfig, 'utf8').replace('"types": []', '"types": ["node"]'));
+    expect(await typecheck()).toBe('');
+  }, 120_000);
+});
