@@ -13,7 +13,7 @@ const shared: Options = {
   splitting: true,
   treeshake: true,
   sourcemap: false,
-  external: ['undici', 'commander', 'picocolors', 'zod', 'pg'],
+  external: ['undici', 'commander', 'picocolors', 'zod', 'pg', 'mysql2', 'better-sqlite3'],
 };
 
 export default defineConfig([
@@ -25,6 +25,9 @@ export default defineConfig([
       sandbox: 'src/sandbox/index.ts',
       orders: 'src/orders/index.ts',
       'orders-postgres': 'src/orders/postgres/index.ts',
+      'orders-mysql': 'src/orders/mysql/index.ts',
+      'orders-sqlite': 'src/orders/sqlite/index.ts',
+      'orders-sql': 'src/orders/sql/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,
