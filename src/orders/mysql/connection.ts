@@ -2,8 +2,9 @@
  * A {@link SqlConnection} over a `mysql2` pool, written so that a database
  * fault never takes the shop down:
  * - every pooled connection carries an `'error'` listener for its whole life
- *   (mysql2's pool listens only `once`, and a second `'error'` of a killed
- *   connection without a listener would crash the process);
+ *   (mysql2's pool listens only `once` per connection; an `'error'` event
+ *   without a listener crashes a Node process, so none is ever left
+ *   unheard), and errors of idle connections go to `onError`;
  * - a connection that broke mid-transaction is destroyed, never reused;
  * - the failure is thrown to the caller, which answers non-2xx, so Siglume
  *   redelivers. A deadlock (1213) or a lock wait timeout (1205) rolls back

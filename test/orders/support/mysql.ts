@@ -46,6 +46,7 @@ function storeFor(database: string, options: ConformanceStoreOptions = {}): Mysq
   return new MysqlOrderStore({
     pool: mysql.createPool(mysqlPoolOptions(database, { connectionLimit: options.pool_max ?? 10 })),
     ...(options.orders ? { orders: options.orders } : {}),
+    ...(options.lock_timeout_ms ? { lock_timeout_ms: options.lock_timeout_ms } : {}),
     onError: options.onError ?? (() => undefined),
   });
 }

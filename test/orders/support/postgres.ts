@@ -96,6 +96,7 @@ export const postgresAdapter: ConformanceAdapter = postgresBackedAdapter('postgr
   new PostgresOrderStore({
     pool: p,
     ...(options.orders ? { orders: options.orders } : {}),
+    ...(options.lock_timeout_ms ? { lock_timeout_ms: options.lock_timeout_ms } : {}),
     onError: options.onError ?? (() => undefined),
   }),
 );

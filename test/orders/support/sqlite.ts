@@ -40,7 +40,7 @@ export function openSqlite(file: string, timeout = 10_000): Database.Database {
 }
 
 function storeFor(file: string, options: ConformanceStoreOptions = {}): SqliteOrderStore {
-  return new SqliteOrderStore({ database: openSqlite(file), ...(options.orders ? { orders: options.orders } : {}) });
+  return new SqliteOrderStore({ database: openSqlite(file, options.lock_timeout_ms), ...(options.orders ? { orders: options.orders } : {}) });
 }
 
 export const sqliteAdapter: ConformanceAdapter = {
