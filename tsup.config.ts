@@ -23,7 +23,7 @@ const shared: Options = {
   splitting: true,
   treeshake: true,
   sourcemap: false,
-  external: ['undici', 'commander', 'picocolors', /^zod$/, 'pg', 'hono', '@hono/node-server', '#platform'],
+  external: ['undici', 'commander', 'picocolors', /^zod$/, 'pg', 'mysql2', 'better-sqlite3', 'hono', '@hono/node-server', '#platform'],
   noExternal: [/^zod\/mini$/, /^zod\/v4\/core$/],
 };
 
@@ -37,6 +37,9 @@ export default defineConfig([
       sandbox: 'src/sandbox/index.ts',
       orders: 'src/orders/index.ts',
       'orders-postgres': 'src/orders/postgres/index.ts',
+      'orders-mysql': 'src/orders/mysql/index.ts',
+      'orders-sqlite': 'src/orders/sqlite/index.ts',
+      'orders-sql': 'src/orders/sql/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

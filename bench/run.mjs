@@ -5,7 +5,7 @@
  * the target and a verdict. `npm run bench -- --json` prints the same rows as
  * JSON instead. Expects a fresh `npm run build` (the npm script does it).
  *
- *   node bench/run.mjs [--json] [--only webhook,challenges,client,cli,express,runtimes,footprint,demo] [--quick] [--strict]
+ *   node bench/run.mjs [--json] [--only webhook,challenges,client,cli,express,orders,runtimes,footprint,demo] [--quick] [--strict]
  *
  * --quick: fewer and shorter runs (a smoke test of the bench itself; the
  * figures are noisier).
@@ -44,6 +44,7 @@ const MODULES = [
   { key: 'cli', load: () => import('./cli.mjs'), options: (q) => (q ? { help_runs: 5, readiness_runs: 2 } : {}) },
   { key: 'express', load: () => import('./express.mjs'), options: (q) => (q ? { rounds: 2, events: 100 } : { rounds: 5, events: 200 }) },
   { key: 'runtimes', load: () => import('./runtimes.mjs'), options: (q) => (q ? { runs: 3, n: 1000 } : {}) },
+  { key: 'orders', load: () => import('./orders.mjs'), options: (q) => (q ? { rounds: 1, events: 100 } : { rounds: 5, events: 300 }) },
   { key: 'footprint', load: () => import('./footprint.mjs'), options: (q) => (q ? { runs: 5 } : {}) },
   { key: 'demo', load: () => import('./demo.mjs'), options: (q) => (q ? { runs: 1 } : {}) },
 ];

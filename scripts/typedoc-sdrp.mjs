@@ -1,8 +1,8 @@
 // Local TypeDoc plugin for docs/api/ (loaded through typedoc.json).
 //
-// 1. Names the entry modules `main`, `webhooks`, `testing`, `sandbox`,
-//    `orders` and `orders-postgres` (short, stable directory names under
-//    docs/api/) and says on each module page which import path it documents.
+// 1. Names the entry modules `main`, `webhooks`, `testing`, `sandbox`, `orders` and `orders-<store>` (short,
+//    stable directory names under docs/api/) and says on each module page
+//    which import path it documents.
 // 2. Drops "default values" of interface and type-literal properties. The
 //    request / response types are zod-derived aliases documented as
 //    interfaces (`@interface`),
@@ -38,6 +38,18 @@ const MODULES = {
   'orders/postgres': {
     name: 'orders-postgres',
     text: 'The order store on PostgreSQL through `pg`: `import { ... } from \'@siglume/direct-request-payment/orders/postgres\'`.',
+  },
+  'orders/mysql': {
+    name: 'orders-mysql',
+    text: 'The order store on MySQL / MariaDB through `mysql2`: `import { ... } from \'@siglume/direct-request-payment/orders/mysql\'`.',
+  },
+  'orders/sqlite': {
+    name: 'orders-sqlite',
+    text: 'The order store on SQLite through `better-sqlite3`: `import { ... } from \'@siglume/direct-request-payment/orders/sqlite\'`.',
+  },
+  'orders/sql': {
+    name: 'orders-sql',
+    text: 'The order store in portable SQL, and the generic adapter for any driver or ORM: `import { ... } from \'@siglume/direct-request-payment/orders/sql\'`.',
   },
 };
 

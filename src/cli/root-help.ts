@@ -18,8 +18,8 @@ Options:
 Commands:
   readiness|doctor [options]  check that payments can work end to end (account,
                               webhook, Hosted Checkout, delivery)
-  init [options] <template>   copy the Express checkout + webhook routes into
-                              your project
+  init [options] <template>   copy the checkout + webhook routes for your
+                              framework into your project
   sandbox [options]           run the local Siglume sandbox API for development
                               and tests
   webhook [options]           send signed test events to your webhook handler,

@@ -1,6 +1,9 @@
 /**
- * Copies a shipped copy-in template (the package's `templates/<name>/`
- * directory) into a merchant's project. Behind `siglume-sdrp init express`.
+ * Copies a shipped copy-in template into a merchant's project: the
+ * framework's wiring (`templates/<name>/`), the shared configuration
+ * (`templates/shared/`), the store of the chosen database
+ * (`templates/store/<database>/`) and its schema files
+ * (`templates/schema/<database>/`). Behind `siglume-sdrp init <name>`.
  *
  * Safe by default: when any file would be overwritten, nothing is written and
  * the conflicts are returned, unless `force` is set.
@@ -12,7 +15,7 @@ import { SiglumeDirectRequestPaymentError, SiglumeValidationError } from '../cor
 import { PACKAGE_NAME, packageDir } from './package-dir.js';
 
 /** Templates this package ships. */
-export const SHIPPED_TEMPLATES = Object.freeze(['express'] as const);
+export const SHIPPED_TEMPLATES = Object.freeze(['express', 'fastify', 'hono', 'nextjs'] as const);
 
 /** Templates announced but not shipped yet. */
 export const PLANNED_TEMPLATES = Object.freeze(['fastapi'] as const);
@@ -20,8 +23,8 @@ export const PLANNED_TEMPLATES = Object.freeze(['fastapi'] as const);
 /** Name of a shipped template. */
 export type TemplateName = (typeof SHIPPED_TEMPLATES)[number];
 
-/** Databases whose payment-table schema `init` can write (`templates/schema/<database>/`). */
-export const SHIPPED_DATABASES = Object.freeze(['postgres'] as const);
+/** Databases `init` can set up: a store (`templates/store/<database>/`) and a schema (`templates/schema/<database>/`). */
+export const SHIPPED_DATABASES = Object.freeze(['postgres', 'mysql', 'sqlite'] as const);
 
 /** Name of a database with a shipped schema. */
 export type TemplateDatabase = (typeof SHIPPED_DATABASES)[number];
@@ -33,9 +36,10 @@ export interface CopyTemplateOptions {
   /** Directory to copy into (created when missing). */
   target: string;
   /**
-   * Database whose schema files are copied next to the template:
-   * `siglume-payments.<database>.sql` (the package's payment tables) and
-   * `orders.<database>.sql` (a sample orders table for a shop without one).
+   * Database of the shop: its `siglume-store.ts` (the order store over your
+   * driver) and its schema files, `siglume-payments.<database>.sql` (the
+   * package's payment tables) and `orders.<database>.sql` (a sample orders
+   * table for a shop without one), are copied next to the template.
    * @default 'postgres'
    */
   database?: TemplateDatabase;
@@ -101,13 +105,64 @@ async function listFiles(root: string, dir = root): Promise<string[]> {
   return out;
 }
 
+/**
+ * Where the shared files (config, store, schema) go, relative to the target:
+ * next to the wiring, except for Next.js, whose routes live under app/.
+ */
+const SUPPORT_DIR: Record<TemplateName, string> = { express: '', fastify: '', hono: '', nextjs: 'siglume/' };
+
+const FRAMEWORK_PACKAGES: Record<TemplateName, { install: string[]; dev: string[] }> = {
+  express: { install: ['express'], dev: ['tsx', '@types/express'] },
+  fastify: { install: ['fastify'], dev: ['tsx'] },
+  hono: { install: ['hono', '@hono/node-server'], dev: ['tsx'] },
+  nextjs: { install: [], dev: [] },
+};
+
+const DRIVER_PACKAGES: Record<TemplateDatabase, { install: string[]; dev: string[] }> = {
+  postgres: { install: ['pg'], dev: ['@types/pg'] },
+  mysql: { install: ['mysql2'], dev: [] },
+  sqlite: { install: ['better-sqlite3@12'], dev: ['@types/better-sqlite3'] },
+};
+
+function createTables(database: TemplateDatabase, file: (name: string) => string): string[] {
+  switch (database) {
+    case 'postgres':
+      return [
+        `Create the payment tables (all or nothing): psql "$DATABASE_URL" -f ${file('siglume-payments.postgres.sql')}`,
+        `No orders table yet? psql "$DATABASE_URL" -f ${file('orders.postgres.sql')}; else map yours in siglume-store.ts (orders: {...})`,
+      ];
+    case 'mysql':
+      return [
+        `Create the payment tables (all or nothing): mysql -h HOST -u USER -p DATABASE < ${file('siglume-payments.mysql.sql')}`,
+        `No orders table yet? mysql -h HOST -u USER -p DATABASE < ${file('orders.mysql.sql')}; else map yours in siglume-store.ts (orders: {...})`,
+      ];
+    case 'sqlite':
+      return [
+        `Create the payment tables (all or nothing): sqlite3 "$SQLITE_PATH" < ${file('siglume-payments.sqlite.sql')}`,
+        `No orders table yet? sqlite3 "$SQLITE_PATH" < ${file('orders.sqlite.sql')}; else map yours in siglume-store.ts (orders: {...})`,
+      ];
+    default: {
+      const unexpected: never = database;
+      throw new Error(`unexpected database ${String(unexpected)}`);
+    }
+  }
+}
+
+const MOUNT: Record<TemplateName, string> = {
+  express: 'Mount it before express.json(): app.use(siglumeCheckoutRouter(createSiglumeCheckout(), (req) => yourUser(req)))',
+  fastify: 'Register it: await app.register(siglumeCheckoutPlugin(createSiglumeCheckout(), (request) => yourUser(request)))',
+  hono: "Mount it: app.route('/', siglumeCheckoutRoutes(createSiglumeCheckout(), (c) => yourUser(c)))",
+  nextjs: 'Edit currentUser() in siglume/siglume-checkout.ts to read your session; the routes under app/payments/ are mounted by Next.js',
+};
+
 function nextSteps(template: TemplateName, database: TemplateDatabase, target: string): string[] {
-  if (template !== 'express' || database !== 'postgres') return [];
+  const packages = [...FRAMEWORK_PACKAGES[template].install, ...DRIVER_PACKAGES[database].install];
+  const dev = [...new Set(['typescript', ...FRAMEWORK_PACKAGES[template].dev, '@types/node', ...DRIVER_PACKAGES[database].dev])];
+  const file = (name: string) => join(target, SUPPORT_DIR[template], name);
   return [
-    `npm install ${PACKAGE_NAME} express pg && npm install -D typescript tsx @types/express @types/pg @types/node`,
-    `Create the payment tables (all or nothing): psql "$DATABASE_URL" -f ${join(target, 'siglume-payments.postgres.sql')}`,
-    `No orders table yet? psql "$DATABASE_URL" -f ${join(target, 'orders.postgres.sql')}; else map yours in siglume-config.ts (orders: {...})`,
-    'Mount it before express.json(): app.use(siglumeCheckoutRouter(createSiglumeCheckout(), (req) => yourUser(req)))',
+    `npm install ${[PACKAGE_NAME, ...packages].join(' ')} && npm install -D ${dev.join(' ')}`,
+    ...createTables(database, file),
+    MOUNT[template],
     'Check the setup: npx siglume-check readiness (or readiness --sandbox against the local sandbox)',
   ];
 }
@@ -119,7 +174,7 @@ function nextSteps(template: TemplateName, database: TemplateDatabase, target: s
  *
  * @throws {SiglumeValidationError} for an unknown or unshipped template, or a target that is a file.
  * @example
- * const result = await copyTemplate({ template: 'express', target: './src/payments' });
+ * const result = await copyTemplate({ template: 'hono', database: 'sqlite', target: './src/payments' });
  * if (result.kind === 'conflicts') console.log('exists:', result.conflicts);
  */
 export async function copyTemplate(options: CopyTemplateOptions): Promise<CopyTemplateResult> {
@@ -152,10 +207,15 @@ export async function copyTemplate(options: CopyTemplateOptions): Promise<CopyTe
     throw new SiglumeValidationError('target', `Invalid target: ${target} is a file, not a directory`);
   }
   const planned: PlannedFile[] = (await listFiles(source)).map((f) => ({ source: join(source, f), path: f }));
+  const support = SUPPORT_DIR[name];
+  // The configuration every framework shares, and the store of the chosen database.
+  for (const dir of [join(templatesDir, 'shared'), join(templatesDir, 'store', db)]) {
+    if (existsSync(dir)) for (const f of await listFiles(dir)) planned.push({ source: join(dir, f), path: `${support}${f}` });
+  }
   // The schema of the chosen database, named by dialect so several can sit side by side.
   const schemaDir = join(templatesDir, 'schema', db);
   if (existsSync(schemaDir)) {
-    for (const f of await listFiles(schemaDir)) planned.push({ source: join(schemaDir, f), path: f.replace(/\.sql$/, `.${db}.sql`) });
+    for (const f of await listFiles(schemaDir)) planned.push({ source: join(schemaDir, f), path: `${support}${f.replace(/\.sql$/, `.${db}.sql`)}` });
   }
   const existing = new Set<string>();
   for (const file of planned) {

@@ -4,9 +4,10 @@
  * checkout service with both routes (as data and as Fetch handlers), and the
  * store interface that database adapters implement. Re-exports only.
  *
- * Left out on purpose: database adapters, each on its own subpath
- * (`/orders/postgres`), so the core never loads a driver. The shared SQL
- * store they are built on is here, for adapters over any SQL connection.
+ * Left out on purpose: the stores, each on its own subpath so the core never
+ * loads a driver: `/orders/postgres`, `/orders/mysql`, `/orders/sqlite`, and
+ * `/orders/sql` (the store in portable SQL, and the generic adapter for any
+ * driver or ORM).
  */
 export {
   decideOrderPayment,
@@ -55,7 +56,4 @@ export type {
   OrderSettlementBatchRecord,
   OrderWebhookPreview,
 } from './store.js';
-export { SqlOrderStore } from './sql/store.js';
-export type { SqlOrderStoreOptions } from './sql/store.js';
-export type { SqlConnection, SqlExecutor, SqlQueryResult, SqlDialect } from './sql/dialect.js';
 export type { OrdersTableMapping } from './mapping.js';

@@ -83,13 +83,18 @@ describe('bin/siglume-sdrp.mjs', () => {
   });
 
   describe('when init runs from the built CLI', () => {
-    it("copies the package's own templates/express files", async () => {
+    it("copies the package's own templates/express files, with the shared config and the PostgreSQL store and schema", async () => {
       const cwd = emptyDir();
       const run = await runBin(['init', 'express', '--target', 'app', '--json'], { cwd });
       expect(run.code).toBe(0);
       const result = JSON.parse(run.stdout) as { files: Array<{ path: string }> };
       const schema = readdirSync(join(REPO_ROOT, 'templates/schema/postgres')).map((f) => f.replace(/\.sql$/, '.postgres.sql'));
-      const expected = [...readdirSync(join(REPO_ROOT, 'templates/express')), ...schema].sort();
+      const expected = [
+        ...readdirSync(join(REPO_ROOT, 'templates/express')),
+        ...readdirSync(join(REPO_ROOT, 'templates/shared')),
+        ...readdirSync(join(REPO_ROOT, 'templates/store/postgres')),
+        ...schema,
+      ].sort();
       expect(result.files.map((f) => f.path).sort()).toEqual(expected);
       expect(readdirSync(join(cwd, 'app')).sort()).toEqual(expected);
     });

@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emptyDir, REPO_ROOT, runCli } from './support.js';
 
-const TEMPLATE_DIR = join(REPO_ROOT, 'templates/express');
-const SCHEMA_DIR = join(REPO_ROOT, 'templates/schema/postgres');
+const TEMPLATES = join(REPO_ROOT, 'templates');
 
 /** Relative paths of every file under `dir`. */
 function filesUnder(dir: string, prefix = ''): string[] {
@@ -13,11 +12,24 @@ function filesUnder(dir: string, prefix = ''): string[] {
     .sort();
 }
 
-/** Where a copied file comes from: the template, or the database's schema (renamed `<name>.postgres.sql`). */
-const sources = new Map<string, string>([
-  ...filesUnder(TEMPLATE_DIR).map((f) => [f, join(TEMPLATE_DIR, f)] as [string, string]),
-  ...filesUnder(SCHEMA_DIR).map((f) => [f.replace(/\.sql$/, '.postgres.sql'), join(SCHEMA_DIR, f)] as [string, string]),
-]);
+/**
+ * Where each copied file of `init <template> --database <database>` comes
+ * from: the template's wiring, the shared config, the database's store, and
+ * its schema (renamed `<name>.<database>.sql`); for Next.js the last three
+ * go under siglume/.
+ */
+function sourcesOf(template: string, database: string): Map<string, string> {
+  const support = template === 'nextjs' ? 'siglume/' : '';
+  const dir = (d: string) => join(TEMPLATES, d);
+  return new Map<string, string>([
+    ...filesUnder(dir(template)).map((f) => [f, join(dir(template), f)] as [string, string]),
+    ...filesUnder(dir('shared')).map((f) => [`${support}${f}`, join(dir('shared'), f)] as [string, string]),
+    ...filesUnder(dir(`store/${database}`)).map((f) => [`${support}${f}`, join(dir(`store/${database}`), f)] as [string, string]),
+    ...filesUnder(dir(`schema/${database}`)).map((f) => [`${support}${f.replace(/\.sql$/, `.${database}.sql`)}`, join(dir(`schema/${database}`), f)] as [string, string]),
+  ]);
+}
+
+const sources = sourcesOf('express', 'postgres');
 
 describe('siglume-sdrp init', () => {
   const templateFiles = [...sources.keys()].sort();
@@ -34,6 +46,29 @@ describe('siglume-sdrp init', () => {
       expect(run.stdout).toContain(`Copied the express template into ${target} (${templateFiles.length} files)`);
       expect(run.stdout).toContain('Next steps:');
       expect(run.stdout).toContain('siglume-check readiness');
+    });
+  });
+
+  describe('when another framework and database are asked for', () => {
+    it.each([
+      ['fastify', 'mysql', 'siglume-checkout.ts', 'npm install @siglume/direct-request-payment fastify mysql2'],
+      ['hono', 'sqlite', 'siglume-checkout.ts', 'npm install @siglume/direct-request-payment hono @hono/node-server better-sqlite3@12'],
+      ['nextjs', 'sqlite', 'app/payments/webhooks/siglume/route.ts', 'npm install @siglume/direct-request-payment better-sqlite3@12'],
+      ['express', 'mysql', 'siglume-checkout.ts', 'npm install @siglume/direct-request-payment express mysql2'],
+    ])('copies the %s wiring with the %s store and schema, byte for byte, and names the packages to install', async (template, database, wiring, install) => {
+      const cwd = emptyDir();
+      const run = await runCli(['init', template, '--database', database, '--target', 'shop', '--json'], { cwd });
+      expect(run.code).toBe(0);
+      const expected = sourcesOf(template, database);
+      const target = join(cwd, 'shop');
+      expect(filesUnder(target)).toEqual([...expected.keys()].sort());
+      for (const [f, source] of expected) expect(readFileSync(join(target, f)), f).toEqual(readFileSync(source));
+      const support = template === 'nextjs' ? 'siglume/' : '';
+      expect([...expected.keys()]).toEqual(expect.arrayContaining([wiring, `${support}siglume-config.ts`, `${support}siglume-store.ts`, `${support}siglume-payments.${database}.sql`]));
+      const result = JSON.parse(run.stdout) as { database: string; next_steps: string[] };
+      expect(result.database).toBe(database);
+      expect(result.next_steps[0]).toContain(install);
+      expect(result.next_steps.join('\n')).toContain(`siglume-payments.${database}.sql`);
     });
   });
 

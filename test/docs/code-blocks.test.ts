@@ -6,7 +6,7 @@
  * All blocks go into one program (one compile, not one per block), each as
  * its own module. The Express template files sit next to them, the way
  * `siglume-sdrp init express` leaves them in a project, so a block may import
- * `./siglume-sdrp-routes.js`.
+ * `./siglume-checkout.js` or `./siglume-config.js`.
  */
 import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -61,9 +61,9 @@ describe('TypeScript code blocks in README.md and docs/', () => {
   it('compiles every non-fragment block against the built package', () => {
     requireDist();
     const { checked } = tsBlocks();
-    const templates = join(root, 'templates/express');
-    for (const name of readdirSync(templates).filter((n) => n.endsWith('.ts'))) {
-      copyFileSync(join(templates, name), join(work, name));
+    // As `init express --database postgres` lays them out.
+    for (const dir of ['templates/express', 'templates/shared', 'templates/store/postgres']) {
+      for (const name of readdirSync(join(root, dir)).filter((n) => n.endsWith('.ts'))) copyFileSync(join(root, dir, name), join(work, name));
     }
     const origin = new Map<string, CodeBlock>();
     checked.forEach((block, i) => {

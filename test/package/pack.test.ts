@@ -99,19 +99,23 @@ describe('the packed package', () => {
     expect([esm, cjs]).toEqual(['standard_settled', 'metered_usage_accepted']);
   });
 
-  it('exposes the order core and the PostgreSQL store from both module systems, without pg installed', async () => {
+  it('exposes the order core and every store from both module systems, without any database driver installed', async () => {
+    const names = `typeof o.createOrderCheckoutService, typeof o.decideOrderPayment, typeof p.PostgresOrderStore, typeof m.MysqlOrderStore,
+       typeof s.SqliteOrderStore, typeof g.createSqlOrderStore, typeof g.SqlOrderStore`;
     const esm = await node(
       `const o = await import('${pkg.name}/orders'); const p = await import('${pkg.name}/orders/postgres');
-       console.log(typeof o.createOrderCheckoutService, typeof o.decideOrderPayment, typeof p.PostgresOrderStore);`,
+       const m = await import('${pkg.name}/orders/mysql'); const s = await import('${pkg.name}/orders/sqlite'); const g = await import('${pkg.name}/orders/sql');
+       console.log(${names});`,
       'module',
     );
     const cjs = await node(
       `const o = require('${pkg.name}/orders'); const p = require('${pkg.name}/orders/postgres');
-       console.log(typeof o.createOrderCheckoutService, typeof o.decideOrderPayment, typeof p.PostgresOrderStore);`,
+       const m = require('${pkg.name}/orders/mysql'); const s = require('${pkg.name}/orders/sqlite'); const g = require('${pkg.name}/orders/sql');
+       console.log(${names});`,
       'commonjs',
     );
-    expect([esm, cjs]).toEqual(Array(2).fill('function function function'));
-    expect(existsSync(join(work, 'node_modules/pg'))).toBe(false);
+    expect([esm, cjs]).toEqual(Array(2).fill(Array(7).fill('function').join(' ')));
+    for (const driver of ['pg', 'mysql2', 'better-sqlite3']) expect(existsSync(join(work, 'node_modules', driver)), driver).toBe(false);
   });
 
   it('exposes the sandbox subpath and a working siglume-check binary', async () => {

@@ -1,14 +1,16 @@
 /**
- * The Express template in a project made the way a merchant starts one:
+ * Every template in a project made the way a merchant starts one:
  * `npm init -y`, `npx tsc --init` (TypeScript 5.9 defaults: strict,
  * exactOptionalPropertyTypes, verbatimModuleSyntax, module nodenext), the two
- * settings templates/express/README.md asks for ("type": "module",
- * "types": ["node"]), the packed package, `siglume-sdrp init express`, and the
- * README's server code. It must typecheck with no error.
+ * settings each template's README asks for ("type": "module",
+ * "types": ["node"]), the packed package, `siglume-sdrp init <template>
+ * --database <database>` (each template into its own folder, the three
+ * databases spread over them), and each README's server code. The whole
+ * project must typecheck with no error.
  *
  * Offline and fast: the packed tarball is unpacked into the project's
- * node_modules, and express, pg, zod and the @types resolve from the
- * repository's node_modules (the project sits inside the repository's .tmp/).
+ * node_modules, and the frameworks, drivers, zod and the @types resolve from
+ * the repository's node_modules (the project sits inside the repository's .tmp/).
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +20,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanMarkdown } from '../docs/support/markdown.js';
 
 const run = promisify(execFile);
+/** Each template with one of the databases: every template and every store is typechecked. */
+const COPIES = [['express', 'postgres'], ['fastify', 'mysql'], ['hono', 'sqlite'], ['nextjs', 'postgres']] as const;
 const root = resolve(__dirname, '../..');
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
 let project: string;
@@ -40,19 +44,23 @@ beforeAll(async () => {
   const pkgDir = join(project, 'node_modules/@siglume/direct-request-payment');
   mkdirSync(pkgDir, { recursive: true });
   await run('tar', ['-xzf', join(project, filename), '-C', pkgDir, '--strip-components=1']);
-  const init = await run(process.execPath, [join(pkgDir, 'bin/siglume-sdrp.mjs'), 'init', 'express', '--target', 'src', '--json'], { cwd: project });
-  expect(JSON.parse(init.stdout)).toMatchObject({ kind: 'copied', database: 'postgres' });
-  // The README's server code, as the merchant copies it next to the template.
-  const readme = scanMarkdown(join(project, 'src/README.md')).blocks.filter((b) => b.lang === 'ts' && !b.attributes.includes('fragment'));
-  expect(readme).toHaveLength(1);
-  writeFileSync(join(project, 'src/server.ts'), readme[0]!.code);
+  for (const [template, database] of COPIES) {
+    const target = `src/${template}`;
+    const init = await run(process.execPath, [join(pkgDir, 'bin/siglume-sdrp.mjs'), 'init', template, '--database', database, '--target', target, '--json'], { cwd: project });
+    expect(JSON.parse(init.stdout)).toMatchObject({ kind: 'copied', template, database });
+    // The README's server code, as the merchant copies it next to the template (Next.js needs none).
+    const readmeDir = join(project, target, template === 'nextjs' ? 'siglume' : '');
+    const blocks = scanMarkdown(join(readmeDir, 'README.md')).blocks.filter((b) => b.lang === 'ts' && !b.attributes.includes('fragment'));
+    expect(blocks).toHaveLength(template === 'nextjs' ? 0 : 1);
+    if (blocks[0]) writeFileSync(join(readmeDir, 'server.ts'), blocks[0].code);
+  }
 }, 120_000);
 
 afterAll(() => {
   if (project) rmSync(project, { recursive: true, force: true });
 });
 
-describe('the Express template in a fresh `npm init -y` + `tsc --init` project', () => {
+describe('the templates in a fresh `npm init -y` + `tsc --init` project', () => {
   it('uses the TypeScript 5.9 defaults the README assumes', () => {
     const tsconfig = readFileSync(join(project, 'tsconfig.json'), 'utf8');
     for (const option of ['"strict": true', '"exactOptionalPropertyTypes": true', '"verbatimModuleSyntax": true', '"module": "nodenext"', '"types": []']) {
@@ -68,5 +76,12 @@ describe('the Express template in a fresh `npm init -y` + `tsc --init` project',
     const tsconfig = join(project, 'tsconfig.json');
     writeFileSync(tsconfig, readFileSync(tsconfig, 'utf8').replace('"types": []', '"types": ["node"]'));
     expect(await typecheck()).toBe('');
+    // The check saw every template: a type error planted in each copy is reported.
+    for (const [template] of COPIES) {
+      const file = join(project, `src/${template}`, template === 'nextjs' ? 'app/payments/webhooks/siglume/route.ts' : 'siglume-checkout.ts');
+      writeFileSync(file, `${readFileSync(file, 'utf8')}\nexport const planted: number = 'not a number';\n`);
+    }
+    const planted = await typecheck();
+    for (const [template] of COPIES) expect(planted).toContain(`src/${template}/`);
   }, 120_000);
 });

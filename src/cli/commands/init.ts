@@ -4,6 +4,7 @@
  * next. Conflicts are printed and end with exit 1; nothing is written then.
  */
 import type { Command } from 'commander';
+import type { TemplateDatabase, TemplateName } from '../../init/copy-template.js';
 import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import type { Output } from '../output.js';
@@ -19,23 +20,23 @@ interface InitFlags {
 export function registerInitCommand(program: Command, io: CliIo, output: Output): void {
   program
     .command('init')
-    .summary('copy the Express checkout + webhook routes into your project')
+    .summary('copy the checkout + webhook routes for your framework into your project')
     .description(
-      'Copy a copy-in template (the Express wiring, its config, the payment-table schema and a sample orders table) into your project. ' +
-        'Available: express (fastapi is not shipped yet).',
+      'Copy a copy-in template (the framework wiring, its config, the order store of your database, the payment-table schema ' +
+        'and a sample orders table) into your project. Available: express, fastify, hono, nextjs (fastapi is not shipped yet).',
     )
-    .argument('<template>', 'template to copy: express')
+    .argument('<template>', 'template to copy: express, fastify, hono or nextjs')
     .option('--target <dir>', 'directory to copy into', '.')
-    .option('--database <name>', 'database of the schema files: postgres', 'postgres')
+    .option('--database <name>', 'your database: postgres, mysql (also MariaDB) or sqlite', 'postgres')
     .option('--force', 'overwrite files that already exist')
     .option('--json', 'print the result as JSON')
     .action(async (template: string, flags: InitFlags) => {
       const { copyTemplate } = await import('../../init/copy-template.js');
       const { resolve } = await import('node:path');
       const result = await copyTemplate({
-        template: template as 'express',
+        template: template as TemplateName,
         target: resolve(io.cwd, flags.target),
-        database: flags.database as 'postgres',
+        database: flags.database as TemplateDatabase,
         force: flags.force === true,
       });
       output.initResult(result, { json: flags.json === true });

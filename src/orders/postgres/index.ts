@@ -14,24 +14,12 @@
  */
 import { SiglumeValidationError } from '../../core/errors.js';
 import { SqlOrderStore, type SqlOrderStoreOptions } from '../sql/store.js';
-import type { SqlDialect } from '../sql/dialect.js';
+import { POSTGRES_DIALECT } from '../sql/dialects.js';
 import { pgConnection, type PgPoolLike } from './connection.js';
 
 export type { PgPoolLike, PgPoolClientLike, PgQueryResultLike } from './connection.js';
 export type { OrdersTableMapping } from '../mapping.js';
 export type { SqlOrderStoreOptions } from '../sql/store.js';
-
-/** PostgreSQL spellings for the shared SQL store. */
-export const POSTGRES_DIALECT: SqlDialect = Object.freeze({
-  name: 'postgres',
-  placeholder: (index: number) => `$${index}`,
-  insertIgnore: (table: string, columns: readonly string[], placeholders: readonly string[]) =>
-    `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${placeholders.join(', ')}) ON CONFLICT DO NOTHING`,
-  lock_rows: ' FOR UPDATE',
-  // Bounded waits: a stuck peer turns into a rollback and a redelivery, not a hung request.
-  transactionSetup: (ms: number) => [`SET LOCAL lock_timeout = '${Math.trunc(ms)}ms'`],
-  timestamp: (d: Date) => d,
-});
 
 /** Options of {@link PostgresOrderStore}. */
 export interface PostgresOrderStoreOptions extends SqlOrderStoreOptions {

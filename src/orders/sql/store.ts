@@ -250,7 +250,8 @@ export class SqlOrderStore implements OrderStore {
         // Locks the order: two events for one order are decided one after the other.
         const order = this.#order((await this.#q(ex, this.#orderSelect(true), [String(a.order_id)])).rows[0]);
         if (!order) return null;
-        const paid = (await this.#q(ex, `SELECT requirement_id, payment_status FROM ${A} WHERE order_id = ? AND requirement_id IS NOT NULL`,
+        // A locking read: under MySQL's REPEATABLE READ a plain SELECT would see the snapshot taken before the order lock.
+        const paid = (await this.#q(ex, `SELECT requirement_id, payment_status FROM ${A} WHERE order_id = ? AND requirement_id IS NOT NULL${this.#d.lock_rows}`,
           [order.order_id])).rows[0];
         return {
           order,

@@ -16,6 +16,9 @@ export const ENTRIES = [
   { specifier: '@siglume/direct-request-payment/sandbox', module: 'sandbox', dts: join(root, 'dist/sandbox.d.ts') },
   { specifier: '@siglume/direct-request-payment/orders', module: 'orders', dts: join(root, 'dist/orders.d.ts') },
   { specifier: '@siglume/direct-request-payment/orders/postgres', module: 'orders-postgres', dts: join(root, 'dist/orders-postgres.d.ts') },
+  { specifier: '@siglume/direct-request-payment/orders/mysql', module: 'orders-mysql', dts: join(root, 'dist/orders-mysql.d.ts') },
+  { specifier: '@siglume/direct-request-payment/orders/sqlite', module: 'orders-sqlite', dts: join(root, 'dist/orders-sqlite.d.ts') },
+  { specifier: '@siglume/direct-request-payment/orders/sql', module: 'orders-sql', dts: join(root, 'dist/orders-sql.d.ts') },
 ] as const;
 
 /** Throws a clear error when the build the doc checks compile against is missing. */

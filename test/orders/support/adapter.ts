@@ -11,6 +11,8 @@ export type Row = Record<string, unknown>;
 export interface ConformanceStoreOptions {
   orders?: OrdersTableMapping;
   pool_max?: number;
+  /** How long a transaction waits for another's lock before failing (SQLite: the busy timeout), ms. */
+  lock_timeout_ms?: number;
   onError?: (error: Error) => void;
 }
 

@@ -3,9 +3,13 @@
  * One line per adapter.
  */
 import type { ConformanceAdapter } from './adapter.js';
+import { drizzleAdapter } from './drizzle.js';
+import { kyselyAdapter } from './kysely.js';
+import { mysqlAdapter } from './mysql.js';
 import { postgresAdapter } from './postgres.js';
+import { sqliteAdapter } from './sqlite.js';
 
-export const ADAPTERS: readonly ConformanceAdapter[] = [postgresAdapter];
+export const ADAPTERS: readonly ConformanceAdapter[] = [postgresAdapter, mysqlAdapter, sqliteAdapter, drizzleAdapter, kyselyAdapter];
 
 /** The adapter named `name` (for child processes). */
 export function adapterNamed(name: string | undefined): ConformanceAdapter {

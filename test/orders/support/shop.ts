@@ -27,6 +27,8 @@ export interface ShopSettings {
   allow_metered_payments?: boolean;
   confirm_payments?: boolean;
   orders?: OrdersTableMapping;
+  /** The store's lock timeout (SQLite: busy timeout), ms. */
+  lock_timeout_ms?: number;
   /** Wrap the store, e.g. to inject a failure. */
   wrapStore?: (store: OrderStore) => OrderStore;
   /** Siglume API base; the fixture's sandbox by default. */
@@ -44,7 +46,10 @@ export interface Shop {
 /** Builds the service for `db` and serves both routes on a free port. */
 export async function startShop(db: ConformanceDatabase, api_base: string, settings: ShopSettings = {}, origin?: { url: string; setRoutes: (r: Record<string, (r: Request) => Promise<Response>>) => void; close(): Promise<void> }): Promise<Shop> {
   const server = origin ?? (await serveFetch());
-  const base = db.createStore({ ...(settings.orders ? { orders: settings.orders } : {}) });
+  const base = db.createStore({
+    ...(settings.orders ? { orders: settings.orders } : {}),
+    ...(settings.lock_timeout_ms ? { lock_timeout_ms: settings.lock_timeout_ms } : {}),
+  });
   const errors: unknown[] = [];
   const service = createOrderCheckoutService<string | null>({
     merchant_client: new DirectRequestPaymentMerchantClient({ auth_token: TOKEN, base_url: settings.api_base ?? api_base, max_retries: 0 }),

@@ -1,18 +1,19 @@
 /**
  * A merchant's Express app built exactly as templates/express/README.md says:
- * the copied router (before express.json()), the copied config reading the
- * environment, and the shop's own success page. The environment points at
- * a sandbox; the database is a throw-away PostgreSQL schema.
+ * the router and config copied by `init express` (router before
+ * express.json()), the config reading the environment, and the shop's own
+ * success page. The environment points at a sandbox; the database is a
+ * throw-away PostgreSQL schema.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import pg from 'pg';
-import { siglumeCheckoutRouter } from '../../../templates/express/siglume-checkout.js';
-import { createSiglumeCheckout, type ShopUser } from '../../../templates/express/siglume-config.js';
+import type * as Checkout from '../../../templates/express/siglume-checkout.js';
 import type { ConformanceDatabase } from '../../orders/support/adapter.js';
 import { DATABASE_URL } from '../../orders/support/postgres.js';
 import { startTestSandbox, type TestSandbox } from '../../orders/support/sandbox.js';
+import { copiedTemplate, type ConfigModule, type ShopUser } from './copied.js';
 
 export interface ExpressShop {
   url: string;
@@ -22,6 +23,9 @@ export interface ExpressShop {
 }
 
 export async function startExpressShop(db: ConformanceDatabase, options: { json_first?: boolean } = {}): Promise<ExpressShop> {
+  const copy = await copiedTemplate('express', 'postgres');
+  const { siglumeCheckoutRouter } = await copy.load<typeof Checkout>('siglume-checkout.ts');
+  const { createSiglumeCheckout } = await copy.load<ConfigModule<pg.Pool>>('siglume-config.ts');
   const app = express();
   const server: Server = createServer(app);
   server.keepAliveTimeout = 1000;
@@ -61,6 +65,7 @@ export async function startExpressShop(db: ConformanceDatabase, options: { json_
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await pool.end();
+      copy.remove();
     },
   };
 }

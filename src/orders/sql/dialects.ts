@@ -1,0 +1,84 @@
+/**
+ * The SQL spellings of the databases the order store runs on. Each built-in
+ * adapter uses one; the generic adapter (`createSqlOrderStore`) picks one by
+ * name, with the placeholder style of your driver or ORM.
+ */
+import { SiglumeValidationError } from '../../core/errors.js';
+import type { SqlDialect } from './dialect.js';
+
+/** Databases with a built-in dialect. */
+export type SqlDialectName = 'postgres' | 'mysql' | 'sqlite';
+
+/** How a driver writes the n-th parameter: `$1, $2, ...` (`numbered`) or `?, ?, ...` (`question`). */
+export type SqlPlaceholderStyle = 'numbered' | 'question';
+
+const numbered = (index: number) => `$${index}`;
+const question = () => '?';
+const values = (columns: readonly string[], placeholders: readonly string[]) => `(${columns.join(', ')}) VALUES (${placeholders.join(', ')})`;
+
+/** PostgreSQL 13+ (`pg`: numbered placeholders). */
+export const POSTGRES_DIALECT: SqlDialect = Object.freeze({
+  name: 'postgres',
+  placeholder: numbered,
+  insertIgnore: (table: string, columns: readonly string[], placeholders: readonly string[]) =>
+    `INSERT INTO ${table} ${values(columns, placeholders)} ON CONFLICT DO NOTHING`,
+  lock_rows: ' FOR UPDATE',
+  // Bounded waits: a stuck peer turns into a rollback and a redelivery, not a hung request.
+  transactionSetup: (ms: number) => [`SET LOCAL lock_timeout = '${Math.trunc(ms)}ms'`],
+  timestamp: (d: Date) => d,
+});
+
+/**
+ * MySQL 8 / MariaDB 10.5+ with InnoDB. `INSERT IGNORE` because MySQL has no
+ * `ON CONFLICT DO NOTHING`; its affected-row count is 0 for a duplicate key
+ * whatever the client's found-rows flag says. The lock wait is a session
+ * variable: set it per transaction here only when your connection does not
+ * (the built-in adapter sets and restores it around each transaction).
+ */
+export const MYSQL_DIALECT: SqlDialect = Object.freeze({
+  name: 'mysql',
+  placeholder: question,
+  insertIgnore: (table: string, columns: readonly string[], placeholders: readonly string[]) =>
+    `INSERT IGNORE INTO ${table} ${values(columns, placeholders)}`,
+  lock_rows: ' FOR UPDATE',
+  transactionSetup: (ms: number) => [`SET SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.ceil(ms / 1000))}`],
+  timestamp: (d: Date) => d,
+});
+
+/**
+ * SQLite 3.35+. One writer at a time: the connection begins every transaction
+ * IMMEDIATE (the write lock up front), so there are no row locks to ask for;
+ * a busy database waits out the connection's busy timeout, then fails.
+ * Timestamps are ISO-8601 text, which sorts and compares in time order.
+ */
+export const SQLITE_DIALECT: SqlDialect = Object.freeze({
+  name: 'sqlite',
+  placeholder: question,
+  insertIgnore: (table: string, columns: readonly string[], placeholders: readonly string[]) =>
+    `INSERT INTO ${table} ${values(columns, placeholders)} ON CONFLICT DO NOTHING`,
+  lock_rows: '',
+  transactionSetup: () => [],
+  timestamp: (d: Date) => d.toISOString(),
+});
+
+const DIALECTS: Record<SqlDialectName, SqlDialect> = { postgres: POSTGRES_DIALECT, mysql: MYSQL_DIALECT, sqlite: SQLITE_DIALECT };
+
+/**
+ * The built-in dialect `name`, with `placeholders` when your driver writes
+ * parameters differently from the database's usual driver (Knex and Prisma's
+ * MySQL use `?`; on PostgreSQL, Knex also wants `?`).
+ *
+ * @throws {SiglumeValidationError} for an unknown name or placeholder style.
+ * @example
+ * const dialect = sqlDialect('postgres', { placeholders: 'question' }); // Knex on PostgreSQL
+ */
+export function sqlDialect(name: SqlDialectName, options: { placeholders?: SqlPlaceholderStyle } = {}): SqlDialect {
+  const base = (DIALECTS as Record<string, SqlDialect | undefined>)[name as string];
+  if (!base) throw new SiglumeValidationError('dialect', `Invalid dialect: must be one of ${Object.keys(DIALECTS).join(', ')}`);
+  const style = options.placeholders;
+  if (style === undefined) return base;
+  if (style !== 'numbered' && style !== 'question') {
+    throw new SiglumeValidationError('placeholders', "Invalid placeholders: must be 'numbered' or 'question'");
+  }
+  return Object.freeze({ ...base, placeholder: style === 'numbered' ? numbered : question });
+}

@@ -1,0 +1,68 @@
+/**
+ * Siglume Hosted Checkout for a Fastify app: the two routes as a plugin,
+ * wired to the checkout service of `@siglume/direct-request-payment/orders`.
+ *
+ *   POST /payments/checkout/siglume/start   JSON {order_id} -> 200 {checkout_url, session_id}
+ *   POST /payments/webhooks/siglume         raw body signed by Siglume -> 204
+ *
+ * Copied into your project by `siglume-sdrp init fastify`. This file only
+ * moves bytes between Fastify and the service: every decision about money
+ * (signature, merchant rule, confirmation with Siglume, exactly-once) lives in
+ * the package, so `npm update` keeps it current. The plugin is encapsulated:
+ * its body parsers and error handler apply to these two routes only.
+ */
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  ORDER_CHECKOUT_MAX_BODY_BYTES,
+  ORDER_CHECKOUT_START_PATH,
+  ORDER_WEBHOOK_MAX_BODY_BYTES,
+  ORDER_WEBHOOK_PATH,
+  type OrderCheckoutService,
+  type OrderCheckoutStartResult,
+  type OrderWebhookResult,
+} from '@siglume/direct-request-payment/orders';
+
+async function send(reply: FastifyReply, result: OrderCheckoutStartResult | OrderWebhookResult): Promise<void> {
+  reply.header('cache-control', 'no-store');
+  if (result.kind === 'processed') await reply.code(result.status).send();
+  else await reply.code(result.status).send(result.body);
+}
+
+/**
+ * Both routes as one plugin: `await app.register(siglumeCheckoutPlugin(service, currentUser))`.
+ *
+ * @param service - from `createSiglumeCheckout()` in siglume-config.ts.
+ * @param currentUser - the signed-in user of a request (your session), or null;
+ *   `authorize_order` in siglume-config.ts decides whose order it is.
+ */
+export function siglumeCheckoutPlugin<U>(service: OrderCheckoutService<U>, currentUser: (request: FastifyRequest) => U | Promise<U>): FastifyPluginAsync {
+  return async (app) => {
+    // Body-parser failures are the caller's fault: a 4xx with a code, never a 500.
+    app.setErrorHandler(async (error: FastifyError, _request, reply) => {
+      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        return reply.code(413).send({ error: 'payload_too_large', message: 'The request body is too large' });
+      }
+      if (error.code?.startsWith('FST_ERR_CTP_') || (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500)) {
+        return reply.code(400).send({ error: 'invalid_request', message: 'The body must be JSON {"order_id": "..."}' });
+      }
+      throw error; // your currentUser failed: Fastify's own 500
+    });
+
+    // The webhook needs the exact bytes Siglume signed: in its own scope, any content type is read as a Buffer.
+    await app.register(async (webhook) => {
+      webhook.removeAllContentTypeParsers();
+      webhook.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: ORDER_WEBHOOK_MAX_BODY_BYTES }, (_request, body, done) => done(null, body));
+      webhook.post(ORDER_WEBHOOK_PATH, async (request, reply) => {
+        const signature = request.headers['siglume-signature'];
+        await send(reply, await service.handleWebhook(request.body, typeof signature === 'string' ? signature : undefined));
+      });
+    });
+
+    // Only the order id comes from the browser; the service reads the price from your orders table.
+    app.post(ORDER_CHECKOUT_START_PATH, { bodyLimit: ORDER_CHECKOUT_MAX_BODY_BYTES }, async (request, reply) => {
+      const body: unknown = request.body;
+      const orderId = body !== null && typeof body === 'object' ? (body as { order_id?: unknown }).order_id : undefined;
+      await send(reply, await service.startCheckout(orderId, await currentUser(request)));
+    });
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * Siglume Hosted Checkout for a Hono app: the two routes, wired to the
+ * checkout service of `@siglume/direct-request-payment/orders`.
+ *
+ *   POST /payments/checkout/siglume/start   JSON {order_id} -> 200 {checkout_url, session_id}
+ *   POST /payments/webhooks/siglume         raw body signed by Siglume -> 204
+ *
+ * Copied into your project by `siglume-sdrp init hono`. This file only moves
+ * bytes between Hono and the service: every decision about money (signature,
+ * merchant rule, confirmation with Siglume, exactly-once) lives in the
+ * package, so `npm update` keeps it current. Runs wherever Hono runs with
+ * Node's database drivers (Node.js, Bun).
+ */
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import {
+  ORDER_CHECKOUT_MAX_BODY_BYTES,
+  ORDER_CHECKOUT_START_PATH,
+  ORDER_WEBHOOK_PATH,
+  checkoutResponse,
+  type OrderCheckoutService,
+} from '@siglume/direct-request-payment/orders';
+
+/**
+ * Both routes on one Hono app: `app.route('/', siglumeCheckoutRoutes(service, currentUser))`.
+ *
+ * @param service - from `createSiglumeCheckout()` in siglume-config.ts.
+ * @param currentUser - the signed-in user of a request (e.g. `c.get('user')` set
+ *   by your auth middleware), or null; `authorize_order` in siglume-config.ts
+ *   decides whose order it is.
+ */
+export function siglumeCheckoutRoutes<U>(service: OrderCheckoutService<U>, currentUser: (c: Context) => U | Promise<U>): Hono {
+  const app = new Hono();
+
+  // The service's Fetch handler reads the exact bytes Siglume signed itself, capped at 1 MiB.
+  app.post(ORDER_WEBHOOK_PATH, (c) => service.handleWebhookRequest(c.req.raw));
+
+  // Only the order id comes from the browser; the service reads the price from your orders table.
+  app.post(
+    ORDER_CHECKOUT_START_PATH,
+    bodyLimit({
+      maxSize: ORDER_CHECKOUT_MAX_BODY_BYTES,
+      onError: (c) => c.json({ error: 'payload_too_large', message: 'The request body is too large' }, 413),
+    }),
+    async (c) => {
+      let body: unknown;
+      try {
+        body = await c.req.json();
+      } catch {
+        return c.json({ error: 'invalid_request', message: 'The body must be JSON {"order_id": "..."}' }, 400);
+      }
+      const orderId = body !== null && typeof body === 'object' ? (body as { order_id?: unknown }).order_id : undefined;
+      return checkoutResponse(await service.startCheckout(orderId, await currentUser(c)));
+    },
+  );
+  return app;
+}

@@ -1,0 +1,26 @@
+/**
+ * The checkout service behind the two Next.js route handlers
+ * (app/payments/checkout/siglume/start/route.ts and
+ * app/payments/webhooks/siglume/route.ts), made once per server process on
+ * first use, so `next build` needs no secrets. Edit the marked place: who is
+ * signed in.
+ */
+import type { OrderCheckoutService } from '@siglume/direct-request-payment/orders';
+import { createSiglumeCheckout, type ShopUser } from './siglume-config.js';
+
+/**
+ * EDIT: the signed-in user of a request, from your session (a cookie, your
+ * auth library), or null when nobody is. Until you do, every checkout start
+ * answers 404: nobody may pay an order they are not shown to own.
+ */
+export async function currentUser(_request: Request): Promise<ShopUser | null> {
+  return null;
+}
+
+let service: OrderCheckoutService<ShopUser | null> | undefined;
+
+/** The service (created on first use; reads the environment then). */
+export function siglumeCheckout(): OrderCheckoutService<ShopUser | null> {
+  service ??= createSiglumeCheckout(undefined, { currentUser });
+  return service;
+}

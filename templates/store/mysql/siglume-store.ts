@@ -1,0 +1,27 @@
+/**
+ * Where the Siglume checkout keeps its data: MySQL 8 or MariaDB 10.5+
+ * through `mysql2`. Edit the marked place: where your orders table is. The
+ * payment tables come from siglume-payments.mysql.sql.
+ */
+import mysql from 'mysql2';
+import type { OrderStore } from '@siglume/direct-request-payment/orders';
+import { MysqlOrderStore } from '@siglume/direct-request-payment/orders/mysql';
+
+/** What `createOrderStore` takes: your `mysql2` pool (`mysql.createPool`, or `mysql2/promise`'s). */
+export type OrderStoreConnection = mysql.Pool;
+
+function databaseUrl(): string {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error('DATABASE_URL is not set (see README.md, "Environment")');
+  return url;
+}
+
+/** The order store over `pool` (a pool on DATABASE_URL, mysql://user:password@host:3306/database, when omitted). */
+export function createOrderStore(pool: OrderStoreConnection = mysql.createPool({ uri: databaseUrl(), timezone: 'Z' })): OrderStore {
+  return new MysqlOrderStore({
+    pool,
+    // EDIT: your orders table. These are the defaults of orders.mysql.sql.
+    orders: { table: 'orders', id_column: 'order_id', amount_column: 'amount_minor', currency_column: 'currency', status_column: 'status', owner_column: 'user_id' },
+    onError: (error) => console.error('siglume order store: idle connection lost:', error.message),
+  });
+}

@@ -1,0 +1,30 @@
+/**
+ * Where the Siglume checkout keeps its data: SQLite through `better-sqlite3`
+ * (version 12 on Node 20), for a shop that runs as one process. Edit the
+ * marked place: where your orders table is. The payment tables come from
+ * siglume-payments.sqlite.sql.
+ */
+import Database from 'better-sqlite3';
+import type { OrderStore } from '@siglume/direct-request-payment/orders';
+import { SqliteOrderStore } from '@siglume/direct-request-payment/orders/sqlite';
+
+/** What `createOrderStore` takes: a `better-sqlite3` Database of its own (not the one your app writes through). */
+export type OrderStoreConnection = Database.Database;
+
+function openDatabase(): OrderStoreConnection {
+  const path = process.env.SQLITE_PATH;
+  if (!path) throw new Error('SQLITE_PATH is not set (see README.md, "Environment")');
+  // A write waits up to 5 s for another connection's lock; past that the webhook answers 500 and Siglume redelivers.
+  const database = new Database(path, { timeout: 5000 });
+  database.pragma('journal_mode = WAL'); // readers never block the writer
+  return database;
+}
+
+/** The order store over `database` (SQLITE_PATH opened when omitted). */
+export function createOrderStore(database: OrderStoreConnection = openDatabase()): OrderStore {
+  return new SqliteOrderStore({
+    database,
+    // EDIT: your orders table. These are the defaults of orders.sqlite.sql.
+    orders: { table: 'orders', id_column: 'order_id', amount_column: 'amount_minor', currency_column: 'currency', status_column: 'status', owner_column: 'user_id' },
+  });
+}

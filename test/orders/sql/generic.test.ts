@@ -1,0 +1,70 @@
+/**
+ * The generic SQL adapter's options and the built-in dialects: a wrong
+ * option is a SiglumeValidationError naming it when the store is made (at
+ * startup), and the SQL each dialect writes is the SQL its database accepts.
+ * (Drizzle and Kysely run the whole conformance suite through it:
+ * test/orders/support/drizzle.ts, kysely.ts.)
+ */
+import { describe, expect, it } from 'vitest';
+import { SiglumeValidationError } from '../../../src/core/errors.js';
+import { MysqlOrderStore } from '../../../src/orders/mysql/index.js';
+import { MYSQL_DIALECT, POSTGRES_DIALECT, SQLITE_DIALECT, createSqlOrderStore, sqlDialect, type SqlQueryFunction } from '../../../src/orders/sql/index.js';
+import { SqliteOrderStore } from '../../../src/orders/sqlite/index.js';
+
+const query: SqlQueryFunction = async () => ({ rows: [], affected_rows: 0 });
+
+describe('createSqlOrderStore', () => {
+  it('names the missing function or the unknown dialect', () => {
+    const cases: Array<[unknown, string]> = [
+      [{ dialect: 'postgres', transaction: async () => undefined }, 'query'],
+      [{ dialect: 'postgres', query }, 'transaction'],
+      [{ dialect: 'oracle', query, transaction: async () => undefined }, 'dialect'],
+      [{ dialect: 'postgres', placeholders: 'colon', query, transaction: async () => undefined }, 'placeholders'],
+      [{ dialect: {}, query, transaction: async () => undefined }, 'dialect'],
+    ];
+    for (const [options, field] of cases) {
+      expect(() => createSqlOrderStore(options as Parameters<typeof createSqlOrderStore>[0]), field).toThrow(SiglumeValidationError);
+      expect(() => createSqlOrderStore(options as Parameters<typeof createSqlOrderStore>[0])).toThrow(expect.objectContaining({ field }));
+    }
+  });
+
+  it('runs the dialect\'s setup first in each webhook transaction, and every statement through the transaction\'s query', async () => {
+    const seen: string[] = [];
+    const store = createSqlOrderStore({
+      dialect: 'postgres',
+      placeholders: 'question',
+      lock_timeout_ms: 2500,
+      query,
+      transaction: async (work) => work(async (sql) => {
+        seen.push(sql);
+        return { rows: [], affected_rows: sql.startsWith('INSERT') ? 1 : 0 };
+      }),
+    });
+    await store.processWebhookEvent({ event_id: 'evt_1', event_type: 'x' }, async () => ({ outcome: 'ignored:test', result: null }));
+    expect(seen[0]).toBe("SET LOCAL lock_timeout = '2500ms'");
+    expect(seen[1]).toMatch(/^INSERT INTO siglume_webhook_events \(event_id, event_type, received_at\) VALUES \(\?, \?, \?\) ON CONFLICT DO NOTHING$/);
+    expect(seen[2]).toBe('UPDATE siglume_webhook_events SET outcome = ? WHERE event_id = ?');
+  });
+});
+
+describe('the built-in dialects', () => {
+  it('write each database\'s insert-or-ignore, row locks and placeholders', () => {
+    const cols = ['a', 'b'];
+    expect(POSTGRES_DIALECT.insertIgnore('t', cols, ['$1', '$2'])).toBe('INSERT INTO t (a, b) VALUES ($1, $2) ON CONFLICT DO NOTHING');
+    expect(MYSQL_DIALECT.insertIgnore('t', cols, ['?', '?'])).toBe('INSERT IGNORE INTO t (a, b) VALUES (?, ?)');
+    expect(SQLITE_DIALECT.insertIgnore('t', cols, ['?', '?'])).toBe('INSERT INTO t (a, b) VALUES (?, ?) ON CONFLICT DO NOTHING');
+    expect([POSTGRES_DIALECT.lock_rows, MYSQL_DIALECT.lock_rows, SQLITE_DIALECT.lock_rows]).toEqual([' FOR UPDATE', ' FOR UPDATE', '']);
+    expect(MYSQL_DIALECT.transactionSetup(1500)).toEqual(['SET SESSION innodb_lock_wait_timeout = 2']);
+    expect(SQLITE_DIALECT.timestamp(new Date(0))).toBe('1970-01-01T00:00:00.000Z');
+    expect(sqlDialect('postgres', { placeholders: 'question' }).placeholder(3)).toBe('?');
+    expect(sqlDialect('mysql', { placeholders: 'numbered' }).placeholder(3)).toBe('$3');
+    expect(sqlDialect('sqlite')).toBe(SQLITE_DIALECT);
+  });
+});
+
+describe('the MySQL and SQLite stores', () => {
+  it('refuse something that is not a driver object, naming the option', () => {
+    expect(() => new MysqlOrderStore({ pool: {} as never })).toThrow(expect.objectContaining({ field: 'pool' }));
+    expect(() => new SqliteOrderStore({ database: { prepare: 1 } as never })).toThrow(expect.objectContaining({ field: 'database' }));
+  });
+});

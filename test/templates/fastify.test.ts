@@ -1,0 +1,43 @@
+/**
+ * The Fastify template as a merchant runs it, on MariaDB / MySQL: the plugin
+ * and config copied by `init fastify --database mysql`, the store made from
+ * DATABASE_URL by the copied siglume-store.ts, paid end to end through the
+ * sandbox (support/end-to-end.ts).
+ */
+import Fastify from 'fastify';
+import type { OrderCheckoutService } from '../../src/orders/index.js';
+import { mysqlAdapter, mysqlPoolOptions } from '../orders/support/mysql.js';
+import type * as Plugin from '../../templates/fastify/siglume-checkout.js';
+import { copiedTemplate, type ConfigModule, type ShopUser } from './support/copied.js';
+import { describeTemplateEndToEnd } from './support/end-to-end.js';
+
+await describeTemplateEndToEnd('the Fastify template (MySQL / MariaDB)', mysqlAdapter, async (db, connect) => {
+  const copy = await copiedTemplate('fastify', 'mysql');
+  const { siglumeCheckoutPlugin } = await copy.load<typeof Plugin>('siglume-checkout.ts');
+  const { createSiglumeCheckout } = await copy.load<ConfigModule<never>>('siglume-config.ts');
+  // Routes are registered before listening; the service is made once the sandbox (and so the environment) exists.
+  let service: OrderCheckoutService<ShopUser | null> | undefined;
+  const late: OrderCheckoutService<ShopUser | null> = {
+    startCheckout: (id, user) => service!.startCheckout(id, user),
+    handleWebhook: (body, signature) => service!.handleWebhook(body, signature),
+    handleCheckoutRequest: (request) => service!.handleCheckoutRequest(request),
+    handleWebhookRequest: (request) => service!.handleWebhookRequest(request),
+  };
+  const app = Fastify();
+  await app.register(siglumeCheckoutPlugin(late, (request): ShopUser | null => {
+    const id = request.headers['x-test-user'];
+    return typeof id === 'string' ? { id } : null;
+  }));
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  await connect(url);
+  const o = mysqlPoolOptions(db.env.SDRP_MYSQL_DATABASE!);
+  process.env.DATABASE_URL = `mysql://${encodeURIComponent(String(o.user))}${o.password ? `:${encodeURIComponent(String(o.password))}` : ''}@${o.host}:${o.port}/${o.database}`;
+  service = createSiglumeCheckout();
+  return {
+    url,
+    async close() {
+      await app.close();
+      copy.remove();
+    },
+  };
+});

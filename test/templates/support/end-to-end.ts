@@ -1,0 +1,111 @@
+/**
+ * The end-to-end checks every framework template passes, against the
+ * sandbox and a real database: a buyer starts a checkout, the sandbox pays
+ * it (its pay control, as the hosted page's Pay button does), and the order
+ * is paid exactly once; the template's own body handling answers bad input
+ * with a 4xx and a code. Each template's test supplies how to run its app.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConformanceAdapter, ConformanceDatabase } from '../../orders/support/adapter.js';
+import { attempts, count, eventOutcomes, insertOrder, orderStatus, payment, uid } from '../../orders/support/conformance.js';
+import { startTestSandbox, type TestSandbox } from '../../orders/support/sandbox.js';
+import { buildWebhookSignatureHeader } from '../../../src/webhooks/signature.js';
+
+export interface TemplateShop {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * How a test runs its template's app: listen on a free port, then call
+ * `connect(url)`, which starts a sandbox for that origin and sets the
+ * environment the copied siglume-config.ts reads (so create the service
+ * after it). Sign-in is an `x-test-user` header.
+ */
+export type StartTemplateShop = (db: ConformanceDatabase, connect: (url: string) => Promise<TestSandbox>) => Promise<TemplateShop>;
+
+const MERCHANT = 'shop_template';
+const SECRET = 'whsec_template_e2e';
+const TOKEN = 'sdrp_template_e2e_token';
+
+async function post(url: string, body: string, headers: Record<string, string>) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : null };
+}
+
+/** Declares the suite (skipped with the reason printed where the database is unreachable outside CI). */
+export async function describeTemplateEndToEnd(title: string, adapter: ConformanceAdapter, startShop: StartTemplateShop): Promise<void> {
+  const unavailable = await adapter.unavailable();
+  if (unavailable && process.env.CI === 'true') throw new Error(`${title} needs ${adapter.name} in CI: ${unavailable}`);
+  if (unavailable) console.warn(`[templates] ${title} skipped: ${unavailable}`);
+  describe.skipIf(unavailable !== null)(title, () => {
+    let db: ConformanceDatabase;
+    let shop: TemplateShop;
+    let sandbox: TestSandbox | undefined;
+
+    beforeAll(async () => {
+      db = await adapter.createDatabase();
+      shop = await startShop(db, async (url) => {
+        sandbox = await startTestSandbox({
+          merchant: MERCHANT, origin: url, webhook_url: `${url}/payments/webhooks/siglume`, webhook_secret: SECRET, merchant_token: TOKEN,
+        });
+        Object.assign(process.env, {
+          SIGLUME_DIRECT_PAYMENT_MERCHANT: MERCHANT,
+          SIGLUME_MERCHANT_AUTH_TOKEN: TOKEN,
+          SIGLUME_WEBHOOK_SECRET: SECRET,
+          SHOP_PUBLIC_ORIGIN: url,
+          SIGLUME_API_BASE: sandbox.api_base,
+        });
+        return sandbox;
+      });
+    }, 60_000);
+    afterAll(async () => {
+      await sandbox?.close();
+      await shop?.close();
+      await db?.drop();
+    });
+
+    const start = (body: string, user: string | null = 'alice') =>
+      post(`${shop.url}/payments/checkout/siglume/start`, body, user ? { 'x-test-user': user } : {});
+
+    it('starts a checkout, is paid through the sandbox, and marks the order paid exactly once', async () => {
+      const order_id = uid('ord');
+      await insertOrder(db, { order_id, amount_minor: 4200 });
+      const started = await start(JSON.stringify({ order_id }));
+      expect(started.status).toBe(200);
+      const { session_id, checkout_url } = started.body as { session_id: string; checkout_url: string };
+      expect(checkout_url).toContain(session_id);
+      expect(await start(JSON.stringify({ order_id }))).toMatchObject({ status: 200, body: { session_id } });
+
+      const paid = await sandbox!.pay(session_id);
+      expect(paid.deliveries.map((d) => d.response_status)).toEqual([204]);
+      const session = sandbox!.session(session_id)!;
+      expect(await orderStatus(db, order_id)).toBe('paid');
+      expect(await payment(db, order_id)).toMatchObject({ requirement_id: session.requirement_id, payment_status: 'paid', paid_event_id: paid.event_id });
+      expect(await eventOutcomes(db, paid.event_id!)).toEqual(['marked_paid']);
+      // Siglume's redelivery changes nothing.
+      expect((await sandbox!.redeliver(paid.event_id!)).map((d) => d.response_status)).toEqual([204]);
+      expect(await count(db, 'siglume_webhook_events WHERE event_id = ?', [paid.event_id])).toBe(1);
+      expect(await attempts(db, order_id)).toHaveLength(1);
+      expect(await start(JSON.stringify({ order_id }))).toMatchObject({ status: 409, body: { error: 'order_not_payable' } });
+    });
+
+    it('answers malformed, oversized and unauthorized requests with a 4xx and a code', async () => {
+      const order_id = uid('ord');
+      await insertOrder(db, { order_id, amount_minor: 4200 });
+      expect(await start('{"order_id":')).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+      expect(await start(JSON.stringify({ order_id: 'a\u0000b' }))).toMatchObject({ status: 400, body: { error: 'invalid_order_id' } });
+      expect(await start(JSON.stringify({ order_id: 42 }))).toMatchObject({ status: 400, body: { error: 'invalid_order_id' } });
+      expect(await start(JSON.stringify({ order_id, pad: 'x'.repeat(20_000) }))).toMatchObject({ status: 413, body: { error: 'payload_too_large' } });
+      expect(await start(JSON.stringify({ order_id }), 'mallory')).toMatchObject({ status: 404, body: { error: 'order_not_found' } });
+      expect(await start(JSON.stringify({ order_id }), null)).toMatchObject({ status: 404, body: { error: 'order_not_found' } });
+      const hook = `${shop.url}/payments/webhooks/siglume`;
+      const notEvent = '{"not":"an event"}';
+      expect(await post(hook, notEvent, { 'siglume-signature': await buildWebhookSignatureHeader(SECRET, notEvent) })).toMatchObject({ status: 400, body: { error: 'invalid_payload' } });
+      expect(await post(hook, notEvent, {})).toMatchObject({ status: 400, body: { error: 'invalid_signature' } });
+      expect(await post(hook, 'x'.repeat(1024 * 1024 + 1), {})).toMatchObject({ status: 413, body: { error: 'payload_too_large' } });
+      expect(await count(db, 'siglume_checkout_attempts WHERE order_id = ?', [order_id])).toBe(0);
+    });
+  });
+}
