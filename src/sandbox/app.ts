@@ -15,7 +15,15 @@ import { SiglumeValidationError } from '../core/errors.js';
 import type { SandboxCore } from './core.js';
 import { ConnectionDropped, SandboxHttpError } from './errors.js';
 import { checkSameOrigin, isLoopbackPeer } from './guards.js';
-import { errorBody, json, parseJsonObject, readBody, type ResponseMeta, type Route, type SandboxAppEnv } from './http.js';
+import {
+  errorBody,
+  json,
+  parseJsonObject,
+  readBody,
+  type ResponseMeta,
+  type Route,
+  type SandboxAppEnv,
+} from './http.js';
 import type { StoredResponse } from './idempotency.js';
 import { newId } from './ids.js';
 import { checkoutRoutes } from './routes/checkout.js';
@@ -33,23 +41,51 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function checkAuth(core: SandboxCore, header: string | undefined, auth: Route['auth']): void {
   if (auth === 'none') return;
-  const needed = auth === 'merchant' ? 'the merchant token (SIGLUME_MERCHANT_AUTH_TOKEN)' : 'the buyer token (SIGLUME_AUTH_TOKEN)';
+  const needed =
+    auth === 'merchant' ? 'the merchant token (SIGLUME_MERCHANT_AUTH_TOKEN)' : 'the buyer token (SIGLUME_AUTH_TOKEN)';
   const token = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
-  if (!token) throw new SandboxHttpError(401, 'UNAUTHORIZED', `Missing bearer token: send "Authorization: Bearer <token>" with ${needed}.`);
+  if (!token)
+    throw new SandboxHttpError(
+      401,
+      'UNAUTHORIZED',
+      `Missing bearer token: send "Authorization: Bearer <token>" with ${needed}.`,
+    );
   const isMerchant = timingSafeEqualString(token, core.options.merchant_token);
   const isBuyer = timingSafeEqualString(token, core.options.buyer_token);
-  if (!isMerchant && !isBuyer) throw new SandboxHttpError(401, 'UNAUTHORIZED', `The bearer token is not valid for this sandbox; this route needs ${needed}.`);
+  if (!isMerchant && !isBuyer)
+    throw new SandboxHttpError(
+      401,
+      'UNAUTHORIZED',
+      `The bearer token is not valid for this sandbox; this route needs ${needed}.`,
+    );
   if ((auth === 'merchant' && !isMerchant) || (auth === 'buyer' && !isBuyer)) {
-    throw new SandboxHttpError(403, 'FORBIDDEN', `This route needs ${needed}; the request sent ${isMerchant ? 'the merchant token' : 'the buyer token'}.`);
+    throw new SandboxHttpError(
+      403,
+      'FORBIDDEN',
+      `This route needs ${needed}; the request sent ${isMerchant ? 'the merchant token' : 'the buyer token'}.`,
+    );
   }
 }
 
 /** The answer for a thrown error: 4xx envelopes for known errors, a logged 500 for a bug. */
 function errorAnswer(error: unknown, meta: ResponseMeta, core: SandboxCore): StoredResponse {
-  if (error instanceof SandboxHttpError) return { status: error.status, body: errorBody(meta, error.code, error.message, error.options.field), headers: error.options.headers ?? {} };
-  if (error instanceof SiglumeValidationError) return { status: 422, body: errorBody(meta, 'VALIDATION_ERROR', error.message, error.field), headers: {} };
-  core.log({ kind: 'error', message: `Unexpected sandbox error: ${error instanceof Error ? error.message : String(error)}` });
-  return { status: 500, body: errorBody(meta, 'INTERNAL_ERROR', 'The sandbox failed to handle this request.'), headers: {} };
+  if (error instanceof SandboxHttpError)
+    return {
+      status: error.status,
+      body: errorBody(meta, error.code, error.message, error.options.field),
+      headers: error.options.headers ?? {},
+    };
+  if (error instanceof SiglumeValidationError)
+    return { status: 422, body: errorBody(meta, 'VALIDATION_ERROR', error.message, error.field), headers: {} };
+  core.log({
+    kind: 'error',
+    message: `Unexpected sandbox error: ${error instanceof Error ? error.message : String(error)}`,
+  });
+  return {
+    status: 500,
+    body: errorBody(meta, 'INTERNAL_ERROR', 'The sandbox failed to handle this request.'),
+    headers: {},
+  };
 }
 
 /** Every path segment must be valid percent-encoding. */
@@ -66,7 +102,11 @@ async function runRoute(c: Ctx, core: SandboxCore, route: Route, api: boolean): 
   const { meta } = c.var;
   checkAuth(core, c.req.header('authorization'), route.auth);
   const raw = route.method === 'POST' ? await readBody(c.req.raw) : '';
-  const input = { params: c.req.param() as Record<string, string>, query: c.var.url.searchParams, body: parseJsonObject(raw) };
+  const input = {
+    params: c.req.param() as Record<string, string>,
+    query: c.var.url.searchParams,
+    body: parseJsonObject(raw),
+  };
   const execute = async (): Promise<StoredResponse> => {
     try {
       const reply = await route.handler(input);
@@ -78,8 +118,17 @@ async function runRoute(c: Ctx, core: SandboxCore, route: Route, api: boolean): 
   const key = c.req.header('idempotency-key');
   let outcome = { response: {} as StoredResponse, replayed: false };
   if (api && route.method === 'POST' && key !== undefined) {
-    if (!IDEMPOTENCY_KEY.test(key)) throw new SandboxHttpError(400, 'INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1-255 printable ASCII characters without spaces.');
-    outcome = await core.idempotency.run(`${route.auth}\n${route.path}\n${JSON.stringify(input.params)}\n${key}`, raw, execute);
+    if (!IDEMPOTENCY_KEY.test(key))
+      throw new SandboxHttpError(
+        400,
+        'INVALID_IDEMPOTENCY_KEY',
+        'Idempotency-Key must be 1-255 printable ASCII characters without spaces.',
+      );
+    outcome = await core.idempotency.run(
+      `${route.auth}\n${route.path}\n${JSON.stringify(input.params)}\n${key}`,
+      raw,
+      execute,
+    );
   } else {
     outcome.response = await execute();
   }
@@ -97,7 +146,10 @@ function mount(app: Hono<SandboxAppEnv>, core: SandboxCore, prefix: string, rout
     allow.set(prefix + route.path, [...(allow.get(prefix + route.path) ?? []), route.method]);
     app.on(route.method, prefix + route.path, (c) => runRoute(c, core, route, api));
   }
-  const notAllowed = (methods: string[]) => new SandboxHttpError(405, 'METHOD_NOT_ALLOWED', `Use ${methods.join(' or ')} on this route.`, { headers: { Allow: methods.join(', ') } });
+  const notAllowed = (methods: string[]) =>
+    new SandboxHttpError(405, 'METHOD_NOT_ALLOWED', `Use ${methods.join(' or ')} on this route.`, {
+      headers: { Allow: methods.join(', ') },
+    });
   for (const [path, methods] of allow) app.all(path, () => Promise.reject(notAllowed(methods)));
 }
 
@@ -110,11 +162,22 @@ export function buildApp(core: SandboxCore): Hono<SandboxAppEnv> {
     c.set('meta', meta);
     c.set('url', new URL(c.req.url));
     await next();
-    for (const [name, value] of [['Cache-Control', 'no-store'], ['X-Content-Type-Options', 'nosniff'], ['X-Request-Id', meta.request_id]]) {
+    for (const [name, value] of [
+      ['Cache-Control', 'no-store'],
+      ['X-Content-Type-Options', 'nosniff'],
+      ['X-Request-Id', meta.request_id],
+    ]) {
       c.res.headers.set(name!, value!);
     }
     const duration_ms = Math.round((performance.now() - started) * 10) / 10;
-    core.log({ kind: 'request', method: c.req.method, path: c.var.url.pathname, status: c.res.status, duration_ms, request_id: meta.request_id });
+    core.log({
+      kind: 'request',
+      method: c.req.method,
+      path: c.var.url.pathname,
+      status: c.res.status,
+      duration_ms,
+      request_id: meta.request_id,
+    });
   });
   app.use(async (c, next) => {
     core.hosts.check(c.req.raw, c.var.url);
@@ -122,7 +185,12 @@ export function buildApp(core: SandboxCore): Hono<SandboxAppEnv> {
     await next();
   });
   app.use('/__sandbox/*', async (c, next) => {
-    if (!isLoopbackPeer(c.env?.remote_address)) throw new SandboxHttpError(403, 'CONTROL_FORBIDDEN', 'The /__sandbox control routes answer only loopback clients.');
+    if (!isLoopbackPeer(c.env?.remote_address))
+      throw new SandboxHttpError(
+        403,
+        'CONTROL_FORBIDDEN',
+        'The /__sandbox control routes answer only loopback clients.',
+      );
     checkSameOrigin(c.req.raw, c.var.url);
     await next();
   });
@@ -135,16 +203,31 @@ export function buildApp(core: SandboxCore): Hono<SandboxAppEnv> {
     if (fault.kind === 'drop') throw new ConnectionDropped('drop_connections');
     if (fault.latency_ms > 0) await sleep(fault.latency_ms);
     if (fault.kind === 'rate_limit') {
-      throw new SandboxHttpError(429, 'RATE_LIMITED', 'Too many requests (injected by the sandbox fault settings).', { headers: { 'Retry-After': String(fault.retry_after_seconds) } });
+      throw new SandboxHttpError(429, 'RATE_LIMITED', 'Too many requests (injected by the sandbox fault settings).', {
+        headers: { 'Retry-After': String(fault.retry_after_seconds) },
+      });
     }
-    if (fault.kind === 'unavailable') throw new SandboxHttpError(503, 'SERVICE_UNAVAILABLE', 'Service temporarily unavailable (injected by the sandbox fault settings).');
+    if (fault.kind === 'unavailable')
+      throw new SandboxHttpError(
+        503,
+        'SERVICE_UNAVAILABLE',
+        'Service temporarily unavailable (injected by the sandbox fault settings).',
+      );
     await next();
   });
-  const api = [merchantRoutes(core), checkoutRoutes(core), webhookRoutes(core), requirementRoutes(core), meteredRoutes(core)].flat();
+  const api = [
+    merchantRoutes(core),
+    checkoutRoutes(core),
+    webhookRoutes(core),
+    requirementRoutes(core),
+    meteredRoutes(core),
+  ].flat();
   mount(app, core, '/v1', api, true);
   mount(app, core, '/__sandbox', controlRoutes(core), false);
   mountPayPage(app, core);
-  app.get('/', (c) => json(200, { data: { service: 'siglume-sdrp-sandbox', api_base: `${core.origin}/v1` }, meta: c.var.meta }));
+  app.get('/', (c) =>
+    json(200, { data: { service: 'siglume-sdrp-sandbox', api_base: `${core.origin}/v1` }, meta: c.var.meta }),
+  );
   app.notFound((c) => {
     const path = c.var.url.pathname;
     const hint = /^\/(v1|__sandbox)(\/|$)/.test(path) ? '' : ' The API lives under /v1.';

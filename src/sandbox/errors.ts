@@ -17,7 +17,9 @@ export class SandboxStateFileError extends SiglumeDirectRequestPaymentError {
 
 /** The sandbox could not start listening (port in use, bad host, ...). */
 export class SandboxStartError extends SiglumeDirectRequestPaymentError {
-  constructor(message: string, options: { cause?: unknown } = {}) { super(message, { code: 'SANDBOX_START_FAILED', cause: options.cause }); }
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'SANDBOX_START_FAILED', cause: options.cause });
+  }
 }
 
 /** An API error the sandbox answers with `{ error: { code, message, field? }, meta }`. */
@@ -35,7 +37,8 @@ export class SandboxHttpError extends Error {
 }
 
 /** 422 `VALIDATION_ERROR` naming the field. */
-export const invalidField = (field: string, reason: string) => new SandboxHttpError(422, 'VALIDATION_ERROR', `Invalid ${field}: ${reason}`, { field });
+export const invalidField = (field: string, reason: string) =>
+  new SandboxHttpError(422, 'VALIDATION_ERROR', `Invalid ${field}: ${reason}`, { field });
 
 /**
  * Thrown when a fault drops the connection without an answer. Deliberately not an `Error`, so hono's

@@ -14,7 +14,8 @@
  */
 import { SandboxHttpError } from './errors.js';
 
-const hostPort = (url: URL) => `${url.hostname.toLowerCase()}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
+const hostPort = (url: URL) =>
+  `${url.hostname.toLowerCase()}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
 
 /** The `Host` values a sandbox answers: its own host and `localhost` / `127.0.0.1` / `[::1]` at its port, plus `allowed_hosts`. */
 export class HostAllowList {
@@ -24,14 +25,17 @@ export class HostAllowList {
   /** `extra` entries are `name` (any port) or `name:port`. */
   constructor(origin: string, extra: readonly string[]) {
     const own = new URL(origin);
-    for (const name of [own.hostname, 'localhost', '127.0.0.1', '[::1]']) this.#exact.add(hostPort(new URL(`${own.protocol}//${name}:${own.port}`)));
+    for (const name of [own.hostname, 'localhost', '127.0.0.1', '[::1]'])
+      this.#exact.add(hostPort(new URL(`${own.protocol}//${name}:${own.port}`)));
     for (const entry of extra) {
       if (/:[0-9]+$/.test(entry)) this.#exact.add(hostPort(new URL(`http://${entry}`)));
       else this.#anyPort.add(entry);
     }
   }
 
-  #allows(url: URL): boolean { return this.#exact.has(hostPort(url)) || this.#anyPort.has(url.hostname.toLowerCase()); }
+  #allows(url: URL): boolean {
+    return this.#exact.has(hostPort(url)) || this.#anyPort.has(url.hostname.toLowerCase());
+  }
 
   /**
    * Checks the request URL's authority and the `Host` header when present
@@ -49,8 +53,11 @@ export class HostAllowList {
     };
     if (this.#allows(url) && (header === null || header.toLowerCase() === url.host || headerOk())) return;
     const allowed = [...this.#exact, ...[...this.#anyPort].map((h) => `${h}:*`)].join(', ');
-    throw new SandboxHttpError(421, 'HOST_NOT_ALLOWED',
-      `This sandbox answers only requests addressed to ${allowed}. Use one of those, or allow the name with the allowed_hosts option (--allowed-host).`);
+    throw new SandboxHttpError(
+      421,
+      'HOST_NOT_ALLOWED',
+      `This sandbox answers only requests addressed to ${allowed}. Use one of those, or allow the name with the allowed_hosts option (--allowed-host).`,
+    );
   }
 }
 
@@ -63,7 +70,11 @@ export class HostAllowList {
 export function checkSameOrigin(req: Request, url = new URL(req.url)): void {
   const origin = req.headers.get('origin');
   if (req.headers.get('sec-fetch-site') !== 'cross-site' && (origin === null || origin === url.origin)) return;
-  throw new SandboxHttpError(403, 'CROSS_ORIGIN_FORBIDDEN', 'The sandbox refuses cross-origin browser requests to its control routes and hosted page forms.');
+  throw new SandboxHttpError(
+    403,
+    'CROSS_ORIGIN_FORBIDDEN',
+    'The sandbox refuses cross-origin browser requests to its control routes and hosted page forms.',
+  );
 }
 
 /** True for a loopback peer address, or none (an in-process request). */

@@ -84,7 +84,16 @@ export function renderCheckoutPage(s: SandboxCheckoutSession, merchantName: stri
 }
 
 /** A page for a session that cannot be paid (paid, cancelled, expired) or does not exist. */
-export function renderStatusPage(input: { title: string; message: string; link?: { href: string; text: string } }): string {
-  const link = input.link ? `<p><a id="return-link" href="${escapeHtml(input.link.href)}">${escapeHtml(input.link.text)}</a></p>` : '';
-  return layout(input.title, `<h1>${escapeHtml(input.title)}</h1>\n<p class="status" data-testid="status-message">${escapeHtml(input.message)}</p>\n${link}`);
+export function renderStatusPage(input: {
+  title: string;
+  message: string;
+  link?: { href: string; text: string };
+}): string {
+  const link = input.link
+    ? `<p><a id="return-link" href="${escapeHtml(input.link.href)}">${escapeHtml(input.link.text)}</a></p>`
+    : '';
+  return layout(
+    input.title,
+    `<h1>${escapeHtml(input.title)}</h1>\n<p class="status" data-testid="status-message">${escapeHtml(input.message)}</p>\n${link}`,
+  );
 }

@@ -47,7 +47,9 @@ const DRAIN_LIMIT_BYTES = 8 * 1024 * 1024;
  */
 export async function readBody(req: Request): Promise<string> {
   const tooLarge = (close: boolean) =>
-    new SandboxHttpError(413, 'PAYLOAD_TOO_LARGE', 'The request body is larger than 64 KiB.', { headers: close ? { Connection: 'close' } : {} });
+    new SandboxHttpError(413, 'PAYLOAD_TOO_LARGE', 'The request body is larger than 64 KiB.', {
+      headers: close ? { Connection: 'close' } : {},
+    });
   const aborted = () => new SandboxHttpError(400, 'REQUEST_ABORTED', 'The request body was not received completely.');
   const declared = req.headers.get('content-length');
   if (Number(declared) > DRAIN_LIMIT_BYTES) throw tooLarge(true);
@@ -88,7 +90,9 @@ export function parseJsonObject(raw: string): Record<string, unknown> {
 /** Query `limit`: a positive safe integer written in decimal digits (the clients' rule). */
 export const limitSchema = z
   .string()
-  .refine((s) => /^[0-9]{1,16}$/.test(s) && Number.isSafeInteger(Number(s)) && Number(s) > 0, { error: 'must be a positive safe integer' })
+  .refine((s) => /^[0-9]{1,16}$/.test(s) && Number.isSafeInteger(Number(s)) && Number(s) > 0, {
+    error: 'must be a positive safe integer',
+  })
   .transform(Number);
 
 /** The named query parameters as an object (absent ones omitted); a parameter given twice is rejected rather than guessed. */
@@ -116,20 +120,25 @@ export const json = (status: number, body: unknown, headers: Record<string, stri
   respond(status, JSON.stringify(body), { 'Content-Type': 'application/json; charset=utf-8', ...headers });
 
 /** The error envelope `{ error: { code, message, field? }, meta }`. */
-export const errorBody = (meta: ResponseMeta, code: string, message: string, field?: string) => ({ error: field ? { code, message, field } : { code, message }, meta });
+export const errorBody = (meta: ResponseMeta, code: string, message: string, field?: string) => ({
+  error: field ? { code, message, field } : { code, message },
+  meta,
+});
 
 // The hosted page loads nothing from elsewhere; forms post back to the sandbox, which redirects to
 // the shop (so no form-action restriction: Chrome applies it to redirects). `same-origin` referrers
 // make the browser send the page's real Origin on its own form posts (`no-referrer` would send "null").
 const PAGE_HEADERS = {
   'Content-Type': 'text/html; charset=utf-8',
-  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; frame-ancestors 'none'",
+  'Content-Security-Policy':
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; frame-ancestors 'none'",
   'Referrer-Policy': 'same-origin',
   'X-Frame-Options': 'DENY',
 };
 
 /** An HTML page. */
-export const html = (status: number, page: string, headers: Record<string, string> = {}): Response => respond(status, page, { ...PAGE_HEADERS, ...headers });
+export const html = (status: number, page: string, headers: Record<string, string> = {}): Response =>
+  respond(status, page, { ...PAGE_HEADERS, ...headers });
 
 /** A 303 See Other to `location`. */
 export const redirect = (location: string): Response => respond(303, null, { Location: location });

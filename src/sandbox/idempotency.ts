@@ -29,12 +29,20 @@ export class IdempotencyStore {
    * Runs `exec` once per key; later calls with the key replay its answer.
    * @throws {SandboxHttpError} 409 `IDEMPOTENCY_KEY_REUSED_WITH_DIFFERENT_PAYLOAD` when the key comes back with another body.
    */
-  async run(key: string, requestBody: string, exec: () => Promise<StoredResponse>): Promise<{ response: StoredResponse; replayed: boolean }> {
+  async run(
+    key: string,
+    requestBody: string,
+    exec: () => Promise<StoredResponse>,
+  ): Promise<{ response: StoredResponse; replayed: boolean }> {
     const existing = this.#entries.get(key);
     if (existing) {
       if (existing.requestBody !== requestBody) {
-        throw new SandboxHttpError(409, 'IDEMPOTENCY_KEY_REUSED_WITH_DIFFERENT_PAYLOAD',
-          'This Idempotency-Key was already used with a different request body. Use a new key for a new request.', { field: 'Idempotency-Key' });
+        throw new SandboxHttpError(
+          409,
+          'IDEMPOTENCY_KEY_REUSED_WITH_DIFFERENT_PAYLOAD',
+          'This Idempotency-Key was already used with a different request body. Use a new key for a new request.',
+          { field: 'Idempotency-Key' },
+        );
       }
       return { response: await existing.pending, replayed: true };
     }

@@ -25,7 +25,13 @@ export type { SandboxLogEntry, SandboxOptions } from './options.js';
 export type { SandboxPaymentResult } from './payments.js';
 export { SANDBOX_SCENARIOS, type SandboxScenario } from './scenarios.js';
 export type {
-  SandboxCheckoutSession, SandboxCheckoutSessionStatus, SandboxDelivery, SandboxEvent, SandboxMerchant, SandboxSettlementBatch, SandboxWebhookSubscription,
+  SandboxCheckoutSession,
+  SandboxCheckoutSessionStatus,
+  SandboxDelivery,
+  SandboxEvent,
+  SandboxMerchant,
+  SandboxSettlementBatch,
+  SandboxWebhookSubscription,
 } from './types.js';
 export { SANDBOX_EVENT_API_VERSION } from './webhooks.js';
 

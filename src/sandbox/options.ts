@@ -12,21 +12,34 @@ import { SANDBOX_SCENARIOS, type SandboxScenario } from './scenarios.js';
 export type SandboxLogEntry =
   | { kind: 'request'; method: string; path: string; status: number; duration_ms: number; request_id: string }
   | {
-      kind: 'delivery'; delivery_id: string; event_id: string; event_type: string; callback_url: string;
-      delivery_status: 'delivered' | 'failed'; response_status: number | null; attempts: number; error: string | null;
+      kind: 'delivery';
+      delivery_id: string;
+      event_id: string;
+      event_type: string;
+      callback_url: string;
+      delivery_status: 'delivered' | 'failed';
+      response_status: number | null;
+      attempts: number;
+      error: string | null;
     }
   | { kind: 'error'; message: string };
 
 const int = (min: number, max: number) =>
-  z.custom<number>((v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max, { error: `must be an integer from ${min} to ${max}` });
+  z.custom<number>((v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max, {
+    error: `must be an integer from ${min} to ${max}`,
+  });
 const token = z
   .string({ error: 'must be a string' })
   .regex(/^[\x21-\x7e]{8,256}$/, { error: 'must be 8-256 printable characters without spaces' })
-  .refine((t) => !t.startsWith('cli_'), { error: 'must not start with "cli_" (Developer Portal keys are not API tokens)' });
+  .refine((t) => !t.startsWith('cli_'), {
+    error: 'must not start with "cli_" (Developer Portal keys are not API tokens)',
+  });
 const hostName = z
   .string({ error: 'must be a string' })
   .toLowerCase()
-  .regex(/^(?:[a-z0-9][a-z0-9.-]*|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?$/, { error: 'must be a host name or address, optionally with :port (no scheme or path)' });
+  .regex(/^(?:[a-z0-9][a-z0-9.-]*|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?$/, {
+    error: 'must be a host name or address, optionally with :port (no scheme or path)',
+  });
 
 const optionsSchema = z.object({
   /** Port to listen on; `0` picks a free one (read it from `handle.url`). @default 8787 */
@@ -48,7 +61,9 @@ const optionsSchema = z.object({
   /** Signing secret of the seeded subscription (the shop's SIGLUME_WEBHOOK_SECRET). @default 'whsec_sandbox_secret' */
   webhook_secret: z
     .string({ error: 'must be a string' })
-    .regex(/^whsec_[\x21-\x7e]{4,200}$/, { error: 'must start with "whsec_" followed by at least 4 printable characters' })
+    .regex(/^whsec_[\x21-\x7e]{4,200}$/, {
+      error: 'must start with "whsec_" followed by at least 4 printable characters',
+    })
     .default('whsec_sandbox_secret'),
   /** Bearer token of the merchant routes (merchant, checkout, webhooks, provider statements). @default 'sdrp_sandbox_merchant_token' */
   merchant_token: token.default('sdrp_sandbox_merchant_token'),
@@ -69,7 +84,9 @@ const optionsSchema = z.object({
   /** Suppresses calls to `onLog`. */
   quiet: z.boolean({ error: 'must be true or false' }).optional(),
   /** Receives one entry per request and per finished delivery. The sandbox never prints. */
-  onLog: z.custom<(entry: SandboxLogEntry) => void>((v) => typeof v === 'function', { error: 'must be a function' }).optional(),
+  onLog: z
+    .custom<(entry: SandboxLogEntry) => void>((v) => typeof v === 'function', { error: 'must be a function' })
+    .optional(),
 });
 
 /**
@@ -80,7 +97,10 @@ const optionsSchema = z.object({
 export type SandboxOptions = z.input<typeof optionsSchema>;
 
 /** Options after defaults and validation. */
-export type ResolvedSandboxOptions = Omit<z.output<typeof optionsSchema>, 'quiet' | 'webhook_url' | 'scenario' | 'onLog'> & {
+export type ResolvedSandboxOptions = Omit<
+  z.output<typeof optionsSchema>,
+  'quiet' | 'webhook_url' | 'scenario' | 'onLog'
+> & {
   webhook_url: string;
   scenario: SandboxScenario;
   /** Whether `scenario` was given (a loaded state file otherwise keeps its own). */
@@ -90,9 +110,16 @@ export type ResolvedSandboxOptions = Omit<z.output<typeof optionsSchema>, 'quiet
 
 // The camelCase names of 0.x before the one naming rule, so an old call fails with a pointer instead of being ignored.
 const RENAMED: Record<string, string> = {
-  webhookUrl: 'webhook_url', webhookSecret: 'webhook_secret', token: 'merchant_token', buyerToken: 'buyer_token',
-  stateFile: 'state_file', sessionTtlSeconds: 'session_ttl_seconds', deliveryTimeoutMs: 'delivery_timeout_ms',
-  deliveryRetries: 'delivery_retries', deliveryBackoffMs: 'delivery_backoff_ms', logger: 'onLog',
+  webhookUrl: 'webhook_url',
+  webhookSecret: 'webhook_secret',
+  token: 'merchant_token',
+  buyerToken: 'buyer_token',
+  stateFile: 'state_file',
+  sessionTtlSeconds: 'session_ttl_seconds',
+  deliveryTimeoutMs: 'delivery_timeout_ms',
+  deliveryRetries: 'delivery_retries',
+  deliveryBackoffMs: 'delivery_backoff_ms',
+  logger: 'onLog',
 };
 
 /**
@@ -100,7 +127,10 @@ const RENAMED: Record<string, string> = {
  * reject it. Lets callers that hand user input to a sandbox (readiness --sandbox) drop a bad value instead of
  * failing to start, using the sandbox's own rules.
  */
-export function sandboxOptionOrUndefined(key: 'merchant' | 'origin' | 'webhook_url' | 'webhook_secret' | 'merchant_token', value: unknown): string | undefined {
+export function sandboxOptionOrUndefined(
+  key: 'merchant' | 'origin' | 'webhook_url' | 'webhook_secret' | 'merchant_token',
+  value: unknown,
+): string | undefined {
   const result = value === undefined ? undefined : optionsSchema.shape[key].safeParse(value);
   return result?.success && typeof result.data === 'string' ? result.data : undefined;
 }
@@ -110,15 +140,20 @@ export function sandboxOptionOrUndefined(key: 'merchant' | 'origin' | 'webhook_u
  * @throws {SiglumeValidationError} naming the option, e.g. `Invalid port: must be an integer from 0 to 65535`.
  */
 export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSandboxOptions {
-  if (options === null || typeof options !== 'object') throw new SiglumeValidationError('options', 'Invalid options: must be an object');
+  if (options === null || typeof options !== 'object')
+    throw new SiglumeValidationError('options', 'Invalid options: must be an object');
   // Treat `undefined` like an absent key, as a CLI layer passes every flag through.
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   const unknown = Object.keys(defined).find((key) => !Object.hasOwn(optionsSchema.shape, key));
   if (unknown !== undefined) {
-    throw new SiglumeValidationError(unknown, `Invalid ${unknown}: not a sandbox option${RENAMED[unknown] ? ` (renamed to ${RENAMED[unknown]})` : ''}`);
+    throw new SiglumeValidationError(
+      unknown,
+      `Invalid ${unknown}: not a sandbox option${RENAMED[unknown] ? ` (renamed to ${RENAMED[unknown]})` : ''}`,
+    );
   }
   const { quiet, onLog, ...o } = parseInput(optionsSchema, defined);
-  if (o.merchant_token === o.buyer_token) throw new SiglumeValidationError('buyer_token', 'Invalid buyer_token: must differ from merchant_token');
+  if (o.merchant_token === o.buyer_token)
+    throw new SiglumeValidationError('buyer_token', 'Invalid buyer_token: must differ from merchant_token');
   return {
     ...o,
     webhook_url: o.webhook_url ?? `${o.origin}/payments/webhooks/siglume`,

@@ -19,7 +19,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
 /** What is wrong with the parsed file, or null when it is usable. */
 function problemWith(value: unknown): string | null {
   if (!isObject(value)) return 'the top level is not a JSON object';
-  if (value.version !== SANDBOX_STATE_VERSION) return `"version" is ${JSON.stringify(value.version ?? null)}, expected ${SANDBOX_STATE_VERSION}`;
+  if (value.version !== SANDBOX_STATE_VERSION)
+    return `"version" is ${JSON.stringify(value.version ?? null)}, expected ${SANDBOX_STATE_VERSION}`;
   const seed = value.seed;
   if (!isObject(seed)) return '"seed" is missing or not an object';
   const badSeed = SEED_STRINGS.find((key) => typeof seed[key] !== 'string' || seed[key] === '');
@@ -46,17 +47,28 @@ export async function loadStateFile(file: string): Promise<SandboxState | null> 
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
-    throw new SandboxStateFileError(file, `Cannot read the sandbox state file ${file} (${code ?? 'read error'}). Check the path and its permissions.`, { cause: error });
+    throw new SandboxStateFileError(
+      file,
+      `Cannot read the sandbox state file ${file} (${code ?? 'read error'}). Check the path and its permissions.`,
+      { cause: error },
+    );
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
     // The parser's message quotes the file's text, which holds secrets: say only where it is.
-    throw new SandboxStateFileError(file, `The sandbox state file ${file} is not valid JSON (corrupt or truncated). ${RESTORE}`);
+    throw new SandboxStateFileError(
+      file,
+      `The sandbox state file ${file} is not valid JSON (corrupt or truncated). ${RESTORE}`,
+    );
   }
   const problem = problemWith(parsed);
-  if (problem) throw new SandboxStateFileError(file, `The sandbox state file ${file} is not a usable sandbox state: ${problem}. ${RESTORE}`);
+  if (problem)
+    throw new SandboxStateFileError(
+      file,
+      `The sandbox state file ${file} is not a usable sandbox state: ${problem}. ${RESTORE}`,
+    );
   return parsed as SandboxState;
 }
 
@@ -77,7 +89,9 @@ async function writeStateFile(file: string, data: SandboxState): Promise<void> {
   } catch (error) {
     await rm(temp, { force: true }).catch(() => undefined);
     const code = (error as NodeJS.ErrnoException).code;
-    throw new SandboxStateFileError(file, `Cannot write the sandbox state file ${file} (${code ?? 'write error'}).`, { cause: error });
+    throw new SandboxStateFileError(file, `Cannot write the sandbox state file ${file} (${code ?? 'write error'}).`, {
+      cause: error,
+    });
   }
 }
 
@@ -109,9 +123,11 @@ export class StateFileWriter {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     this.#writing ??= (async () => {
-      for (; this.#dirty; ) {
+      for (; this.#dirty;) {
         this.#dirty = false;
-        await writeStateFile(this.file, this.snapshot()).catch((error: SandboxStateFileError) => this.onError((this.error = error)));
+        await writeStateFile(this.file, this.snapshot()).catch((error: SandboxStateFileError) =>
+          this.onError((this.error = error)),
+        );
       }
     })().finally(() => {
       this.#writing = null;

@@ -12,8 +12,17 @@ import type { SandboxMerchant, SandboxWebhookSubscription } from './types.js';
 
 /** Every scenario name, in documentation order. */
 export const SANDBOX_SCENARIOS = Object.freeze([
-  'ready', 'no_merchant', 'no_mandate', 'billing_inactive', 'merchant_suspended', 'no_subscription', 'subscription_other_url',
-  'subscription_missing_confirmed', 'secret_hint_mismatch', 'hosted_checkout_disabled_409', 'hosted_checkout_disabled_404',
+  'ready',
+  'no_merchant',
+  'no_mandate',
+  'billing_inactive',
+  'merchant_suspended',
+  'no_subscription',
+  'subscription_other_url',
+  'subscription_missing_confirmed',
+  'secret_hint_mismatch',
+  'hosted_checkout_disabled_409',
+  'hosted_checkout_disabled_404',
 ] as const);
 
 /** A scenario name. */
@@ -35,7 +44,8 @@ const BREAK: Record<SandboxScenario, Breaker> = {
   billing_inactive: (m) => void (m.billing_status = 'inactive'),
   merchant_suspended: (m) => void (m.status = 'suspended'),
   no_subscription: () => undefined, // applied below: the subscription is removed
-  subscription_other_url: (_m, sub, data) => void (sub.callback_url = new URL('/webhooks/siglume-old-endpoint', data.seed.webhook_url).toString()),
+  subscription_other_url: (_m, sub, data) =>
+    void (sub.callback_url = new URL('/webhooks/siglume-old-endpoint', data.seed.webhook_url).toString()),
   subscription_missing_confirmed: (_m, sub) => {
     sub.event_types = sub.event_types.filter((t) => t !== DIRECT_PAYMENT_CONFIRMED_EVENT);
     if (sub.event_types.length === 0) sub.event_types = [DIRECT_PAYMENT_SPENT_EVENT];
@@ -54,19 +64,31 @@ const BREAK: Record<SandboxScenario, Breaker> = {
 export type SeedInput = Pick<SandboxSeed, 'merchant' | 'origin' | 'webhook_url' | 'webhook_secret'>;
 
 /** A fresh state holding the seeded merchant and its subscription, in `scenario`. */
-export function createSeededState({ merchant, origin, webhook_url, webhook_secret }: SeedInput, scenario: SandboxScenario, now: string): SandboxState {
+export function createSeededState(
+  { merchant, origin, webhook_url, webhook_secret }: SeedInput,
+  scenario: SandboxScenario,
+  now: string,
+): SandboxState {
   const data: SandboxState = {
     version: SANDBOX_STATE_VERSION,
     seed: { merchant, origin, webhook_url, webhook_secret, subscription_id: newId('whsub'), created_at: now },
     scenario: 'ready',
     hosted_checkout_routes: true,
-    ...(Object.fromEntries(RECORD_MAPS.map((key) => [key, {}])) as Omit<SandboxState, 'version' | 'seed' | 'scenario' | 'hosted_checkout_routes'>),
+    ...(Object.fromEntries(RECORD_MAPS.map((key) => [key, {}])) as Omit<
+      SandboxState,
+      'version' | 'seed' | 'scenario' | 'hosted_checkout_routes'
+    >),
   };
   applyScenario(data, scenario, now);
   return data;
 }
 
-const words = (key: string) => key.split(/[_-]+/).filter(Boolean).map((w) => w[0]!.toUpperCase() + w.slice(1)).join(' ');
+const words = (key: string) =>
+  key
+    .split(/[_-]+/)
+    .filter(Boolean)
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join(' ');
 
 /**
  * Puts the seeded merchant and subscription into `scenario`: first back to
@@ -82,14 +104,26 @@ export function applyScenario(data: SandboxState, scenario: SandboxScenario, now
     data.billing_mandates[(mandateId = mandate.billing_mandate_id)] = mandate;
   }
   const merchant = newMerchant(seed.merchant, now, {
-    display_name: words(seed.merchant), billing_status: 'active', billing_mandate_id: mandateId, allowed_currencies: { JPY: 'JPYC', USD: 'USDC' },
-    checkout_allowed_origins: [seed.origin], webhook_callback_url: seed.webhook_url,
+    display_name: words(seed.merchant),
+    billing_status: 'active',
+    billing_mandate_id: mandateId,
+    allowed_currencies: { JPY: 'JPYC', USD: 'USDC' },
+    checkout_allowed_origins: [seed.origin],
+    webhook_callback_url: seed.webhook_url,
     // Kept across scenario switches so challenges issued earlier still verify.
-    ...(prev && { listing_id: prev.listing_id, challenge_secret: prev.challenge_secret, challenge_secret_rotated_at: prev.challenge_secret_rotated_at, created_at: prev.created_at }),
+    ...(prev && {
+      listing_id: prev.listing_id,
+      challenge_secret: prev.challenge_secret,
+      challenge_secret_rotated_at: prev.challenge_secret_rotated_at,
+      created_at: prev.created_at,
+    }),
   });
   const sub = newSubscription(seed.webhook_url, now, {
-    id: seed.subscription_id, description: `${seed.merchant} Direct Request Payment`, metadata: { merchant: seed.merchant, source: 'sandbox_seed' },
-    signing_secret: seed.webhook_secret, created_at: data.subscriptions[seed.subscription_id]?.created_at ?? now,
+    id: seed.subscription_id,
+    description: `${seed.merchant} Direct Request Payment`,
+    metadata: { merchant: seed.merchant, source: 'sandbox_seed' },
+    signing_secret: seed.webhook_secret,
+    created_at: data.subscriptions[seed.subscription_id]?.created_at ?? now,
   });
   data.hosted_checkout_routes = true;
   BREAK[scenario](merchant, sub, data);

@@ -13,19 +13,40 @@ export const SANDBOX_STATE_VERSION = 1;
 
 /** What the sandbox was seeded with; the env a merchant app needs is derived from it. */
 export interface SandboxSeed {
-  merchant: string; origin: string; webhook_url: string; webhook_secret: string; subscription_id: string; created_at: string;
+  merchant: string;
+  origin: string;
+  webhook_url: string;
+  webhook_secret: string;
+  subscription_id: string;
+  created_at: string;
 }
 
 /** The record kinds, keyed by their map in {@link SandboxState} (in file order). */
 interface Records {
-  merchants: T.SandboxMerchant; billing_mandates: T.SandboxBillingMandate; subscriptions: T.SandboxWebhookSubscription;
-  checkout_sessions: T.SandboxCheckoutSession; requirements: T.SandboxRequirement; receipts: T.SandboxReceipt; events: T.SandboxEvent;
-  deliveries: T.SandboxDelivery; usage_events: T.SandboxUsageEvent; settlement_batches: T.SandboxSettlementBatch;
+  merchants: T.SandboxMerchant;
+  billing_mandates: T.SandboxBillingMandate;
+  subscriptions: T.SandboxWebhookSubscription;
+  checkout_sessions: T.SandboxCheckoutSession;
+  requirements: T.SandboxRequirement;
+  receipts: T.SandboxReceipt;
+  events: T.SandboxEvent;
+  deliveries: T.SandboxDelivery;
+  usage_events: T.SandboxUsageEvent;
+  settlement_batches: T.SandboxSettlementBatch;
 }
 type RecordMap = keyof Records;
 
 export const RECORD_MAPS: readonly RecordMap[] = [
-  'merchants', 'billing_mandates', 'subscriptions', 'checkout_sessions', 'requirements', 'receipts', 'events', 'deliveries', 'usage_events', 'settlement_batches',
+  'merchants',
+  'billing_mandates',
+  'subscriptions',
+  'checkout_sessions',
+  'requirements',
+  'receipts',
+  'events',
+  'deliveries',
+  'usage_events',
+  'settlement_batches',
 ];
 
 /** The whole state. Records are keyed by id and kept in creation order. */
@@ -47,16 +68,23 @@ export class SandboxStore {
     readonly data: SandboxState,
     private readonly onChange: () => void = () => undefined,
   ) {
-    for (const r of Object.values(data.requirements)) this.#requirementByChallenge.set(r.challenge_hash, r.requirement_id);
+    for (const r of Object.values(data.requirements))
+      this.#requirementByChallenge.set(r.challenge_hash, r.requirement_id);
   }
 
   /** Current time in ms (one seam, so expiry is consistent). */
-  nowMs(): number { return Date.now(); }
+  nowMs(): number {
+    return Date.now();
+  }
 
-  nowIso(): string { return iso(this.nowMs()); }
+  nowIso(): string {
+    return iso(this.nowMs());
+  }
 
   /** Records that the state changed (schedules persistence). */
-  changed(): void { this.onChange(); }
+  changed(): void {
+    this.onChange();
+  }
 
   /** A record by id (own keys only: an id such as `__proto__` finds nothing). */
   get<M extends RecordMap>(map: M, id: string): Records[M] | undefined {
@@ -68,8 +96,11 @@ export class SandboxStore {
   requireMerchant(key: string): T.SandboxMerchant {
     const m = this.get('merchants', key);
     if (m) return m;
-    throw new SandboxHttpError(404, 'MERCHANT_NOT_FOUND',
-      `Merchant "${key}" does not exist in this sandbox. Create it with setupMerchant (POST /v1/sdrp/direct-payments/merchants).`);
+    throw new SandboxHttpError(
+      404,
+      'MERCHANT_NOT_FOUND',
+      `Merchant "${key}" does not exist in this sandbox. Create it with setupMerchant (POST /v1/sdrp/direct-payments/merchants).`,
+    );
   }
 
   /** A checkout session (expired lazily once its time has passed), or undefined. */
@@ -86,7 +117,11 @@ export class SandboxStore {
   requireSession(id: string): T.SandboxCheckoutSession {
     const s = this.session(id);
     if (s) return s;
-    throw new SandboxHttpError(404, 'CHECKOUT_SESSION_NOT_FOUND', `Checkout session "${id}" does not exist in this sandbox.`);
+    throw new SandboxHttpError(
+      404,
+      'CHECKOUT_SESSION_NOT_FOUND',
+      `Checkout session "${id}" does not exist in this sandbox.`,
+    );
   }
 
   /** The requirement created for a challenge, if any (a challenge is single-use). */
@@ -107,6 +142,8 @@ export class SandboxStore {
 
   /** Active subscriptions that receive `eventType`. */
   subscriptionsFor(eventType: string): T.SandboxWebhookSubscription[] {
-    return Object.values(this.data.subscriptions).filter((s) => s.status === 'active' && s.event_types.includes(eventType));
+    return Object.values(this.data.subscriptions).filter(
+      (s) => s.status === 'active' && s.event_types.includes(eventType),
+    );
   }
 }

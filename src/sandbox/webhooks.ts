@@ -38,7 +38,13 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
   });
 
-async function postOnce(url: string, body: string, headers: Record<string, string>, timeoutMs: number, closing: AbortSignal): Promise<Attempt> {
+async function postOnce(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+  closing: AbortSignal,
+): Promise<Attempt> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   const onClose = () => controller.abort();
@@ -70,7 +76,13 @@ export class Webhooks {
 
   /** Builds and stores an event. */
   createEvent(type: string, data: Record<string, unknown>): SandboxEvent {
-    const event: SandboxEvent = { id: newId('evt'), type, api_version: SANDBOX_EVENT_API_VERSION, occurred_at: this.store.nowIso(), data };
+    const event: SandboxEvent = {
+      id: newId('evt'),
+      type,
+      api_version: SANDBOX_EVENT_API_VERSION,
+      occurred_at: this.store.nowIso(),
+      data,
+    };
     this.store.data.events[event.id] = event;
     this.store.changed();
     return event;
@@ -81,11 +93,25 @@ export class Webhooks {
    * given ones). `wait: true` resolves once each delivery is delivered or
    * failed; otherwise the queued records come back at once.
    */
-  async publish(event: SandboxEvent, wait: boolean, targets = this.store.subscriptionsFor(event.type), redeliveryOf = new Map<string, string>()): Promise<SandboxDelivery[]> {
+  async publish(
+    event: SandboxEvent,
+    wait: boolean,
+    targets = this.store.subscriptionsFor(event.type),
+    redeliveryOf = new Map<string, string>(),
+  ): Promise<SandboxDelivery[]> {
     const now = this.store.nowIso();
     const records = targets.map((sub): SandboxDelivery => ({
-      id: newId('whd'), subscription_id: sub.id, event_id: event.id, event_type: event.type, callback_url: sub.callback_url,
-      delivery_status: 'queued', response_status: null, last_error: null, attempts: 0, delivered_at: null, created_at: now,
+      id: newId('whd'),
+      subscription_id: sub.id,
+      event_id: event.id,
+      event_type: event.type,
+      callback_url: sub.callback_url,
+      delivery_status: 'queued',
+      response_status: null,
+      last_error: null,
+      attempts: 0,
+      delivered_at: null,
+      created_at: now,
       redelivery_of: redeliveryOf.get(sub.id) ?? null,
     }));
     for (const d of records) this.store.data.deliveries[d.id] = d;
@@ -106,13 +132,22 @@ export class Webhooks {
    */
   async redeliver(eventId: string): Promise<SandboxDelivery[]> {
     const event = this.store.get('events', eventId);
-    if (!event) throw new SandboxHttpError(404, 'EVENT_NOT_FOUND', `Event "${eventId}" does not exist in this sandbox.`);
+    if (!event)
+      throw new SandboxHttpError(404, 'EVENT_NOT_FOUND', `Event "${eventId}" does not exist in this sandbox.`);
     const previous = new Map<string, string>();
-    for (const d of Object.values(this.store.data.deliveries)) if (d.event_id === eventId) previous.set(d.subscription_id, d.id);
+    for (const d of Object.values(this.store.data.deliveries))
+      if (d.event_id === eventId) previous.set(d.subscription_id, d.id);
     const targets = previous.size
-      ? [...previous.keys()].map((id) => this.store.get('subscriptions', id)).filter((s): s is SandboxWebhookSubscription => !!s)
+      ? [...previous.keys()]
+          .map((id) => this.store.get('subscriptions', id))
+          .filter((s): s is SandboxWebhookSubscription => !!s)
       : this.store.subscriptionsFor(event.type);
-    if (targets.length === 0) throw new SandboxHttpError(409, 'NO_SUBSCRIPTION', `No webhook subscription can receive event "${eventId}" any more.`);
+    if (targets.length === 0)
+      throw new SandboxHttpError(
+        409,
+        'NO_SUBSCRIPTION',
+        `No webhook subscription can receive event "${eventId}" any more.`,
+      );
     return this.publish(event, true, targets, previous);
   }
 
@@ -144,15 +179,30 @@ export class Webhooks {
         'Siglume-Event-Id': event.id,
         'Siglume-Delivery-Id': d.id,
       };
-      result = this.settings.dropping() ? DROPPED : await postOnce(sub.callback_url, body, headers, timeout_ms, closing);
+      result = this.settings.dropping()
+        ? DROPPED
+        : await postOnce(sub.callback_url, body, headers, timeout_ms, closing);
       d.response_status = result.status;
       if (ok(result) || !retryable(result)) break;
     }
-    Object.assign(d, ok(result)
-      ? { delivery_status: 'delivered', delivered_at: this.store.nowIso(), last_error: null }
-      : { delivery_status: 'failed', delivered_at: null, last_error: result.error ?? `HTTP ${result.status}` });
+    Object.assign(
+      d,
+      ok(result)
+        ? { delivery_status: 'delivered', delivered_at: this.store.nowIso(), last_error: null }
+        : { delivery_status: 'failed', delivered_at: null, last_error: result.error ?? `HTTP ${result.status}` },
+    );
     this.store.changed();
     const { id: delivery_id, event_id, event_type, callback_url, response_status, attempts, last_error: error } = d;
-    this.settings.log({ kind: 'delivery', delivery_id, event_id, event_type, callback_url, delivery_status: ok(result) ? 'delivered' : 'failed', response_status, attempts, error });
+    this.settings.log({
+      kind: 'delivery',
+      delivery_id,
+      event_id,
+      event_type,
+      callback_url,
+      delivery_status: ok(result) ? 'delivered' : 'failed',
+      response_status,
+      attempts,
+      error,
+    });
   }
 }

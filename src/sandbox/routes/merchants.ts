@@ -4,8 +4,15 @@
  */
 import { z } from 'zod';
 import {
-  absoluteUrlSchema, billingPlanSchema, checkoutOriginsSchema, currencySchema, merchantKeySchema, parseInput, positiveSafeIntegerSchema,
-  tokenForCurrency, tokenSymbolSchema,
+  absoluteUrlSchema,
+  billingPlanSchema,
+  checkoutOriginsSchema,
+  currencySchema,
+  merchantKeySchema,
+  parseInput,
+  positiveSafeIntegerSchema,
+  tokenForCurrency,
+  tokenSymbolSchema,
 } from '../../core/validation.js';
 import type { SandboxCore } from '../core.js';
 import type { Route, RouteInput } from '../http.js';
@@ -21,7 +28,8 @@ const allowedCurrenciesSchema = z.unknown().transform((value, ctx): AllowedCurre
     ctx.addIssue({ code: 'custom', message, path });
     return z.NEVER;
   };
-  if (value === null || typeof value !== 'object') return fail('must be an array of currencies such as ["JPY"] or a map such as {"JPY": "JPYC"}');
+  if (value === null || typeof value !== 'object')
+    return fail('must be an array of currencies such as ["JPY"] or a map such as {"JPY": "JPYC"}');
   const entries: Array<[PropertyKey, unknown, unknown]> = Array.isArray(value)
     ? value.map((c, i) => [i, c, undefined])
     : Object.entries(value).map(([k, t]) => [k, k, t]);
@@ -31,7 +39,8 @@ const allowedCurrenciesSchema = z.unknown().transform((value, ctx): AllowedCurre
     const currency = currencySchema.safeParse(currencyRaw);
     if (!currency.success) return fail('must be "JPY" or "USD"', [key]);
     const expected = tokenForCurrency(currency.data);
-    if (tokenRaw !== undefined && tokenSymbolSchema.safeParse(tokenRaw).data !== expected) return fail(`must be "${expected}"`, [key]);
+    if (tokenRaw !== undefined && tokenSymbolSchema.safeParse(tokenRaw).data !== expected)
+      return fail(`must be "${expected}"`, [key]);
     out[currency.data] = expected;
   }
   return out;
@@ -41,7 +50,12 @@ const setupSchema = z.object({
   merchant: merchantKeySchema,
   billing_plan: z.nullish(billingPlanSchema),
   billing_currency: z.nullish(currencySchema),
-  display_name: z.string({ error: 'must be a string' }).trim().min(1, { error: 'must not be empty' }).max(200, { error: 'must be at most 200 characters' }).nullish(),
+  display_name: z
+    .string({ error: 'must be a string' })
+    .trim()
+    .min(1, { error: 'must not be empty' })
+    .max(200, { error: 'must be at most 200 characters' })
+    .nullish(),
   allowed_currencies: allowedCurrenciesSchema.optional(),
   webhook_callback_url: z.nullish(absoluteUrlSchema(true)),
   billing_mandate_cap_minor: z.nullish(positiveSafeIntegerSchema),
@@ -57,7 +71,8 @@ const mandateSchema = z.object({
 
 /** Routes under `/v1/sdrp/direct-payments/merchants`. */
 export function merchantRoutes({ store }: SandboxCore): Route[] {
-  const merchantOf = (input: RouteInput) => store.requireMerchant(parseInput(merchantKeySchema, input.params.merchant, 'merchant'));
+  const merchantOf = (input: RouteInput) =>
+    store.requireMerchant(parseInput(merchantKeySchema, input.params.merchant, 'merchant'));
   const mandateOf = (m: SandboxMerchant): SandboxBillingMandate | null =>
     (m.billing_mandate_id ? store.data.billing_mandates[m.billing_mandate_id] : null) ?? null;
 
@@ -85,7 +100,9 @@ export function merchantRoutes({ store }: SandboxCore): Route[] {
         listing_id: m.listing_id,
         mandate: mandate ? { ...mandate } : null,
         next_steps: [
-          ...(m.billing_mandate_id ? [] : ['Prepare the billing mandate: POST /v1/sdrp/direct-payments/merchants/{merchant}/billing-mandate']),
+          ...(m.billing_mandate_id
+            ? []
+            : ['Prepare the billing mandate: POST /v1/sdrp/direct-payments/merchants/{merchant}/billing-mandate']),
           'Subscribe your webhook endpoint to direct_payment.confirmed: POST /v1/market/webhooks/subscriptions',
           'Store the challenge secret in SIGLUME_DIRECT_PAYMENT_CHALLENGE_SECRET; it is shown only once.',
         ],
@@ -96,7 +113,13 @@ export function merchantRoutes({ store }: SandboxCore): Route[] {
   function getMerchant(input: RouteInput) {
     const m = merchantOf(input);
     const mandate = mandateOf(m);
-    return { data: { merchant_account: merchantAccountView(m), listing_id: m.listing_id, mandate: mandate ? { ...mandate } : null } };
+    return {
+      data: {
+        merchant_account: merchantAccountView(m),
+        listing_id: m.listing_id,
+        mandate: mandate ? { ...mandate } : null,
+      },
+    };
   }
 
   function rotateChallengeSecret(input: RouteInput) {
@@ -105,25 +128,50 @@ export function merchantRoutes({ store }: SandboxCore): Route[] {
     m.challenge_secret_rotated_at = m.updated_at = store.nowIso();
     store.changed();
     const { merchant, challenge_secret, challenge_secret_rotated_at: rotated_at } = m;
-    return { data: { merchant, challenge_secret, challenge_secret_created: true, rotated_at, merchant_account: merchantAccountView(m) } };
+    return {
+      data: {
+        merchant,
+        challenge_secret,
+        challenge_secret_created: true,
+        rotated_at,
+        merchant_account: merchantAccountView(m),
+      },
+    };
   }
 
   function prepareBillingMandate(input: RouteInput) {
     const m = merchantOf(input);
     const { currency, billing_currency, max_amount_minor } = parseInput(mandateSchema, input.body);
-    const mandate = newMandate(m.merchant, currency ?? billing_currency ?? m.billing_currency, max_amount_minor ?? m.billing_mandate_cap_minor, store.nowIso());
+    const mandate = newMandate(
+      m.merchant,
+      currency ?? billing_currency ?? m.billing_currency,
+      max_amount_minor ?? m.billing_mandate_cap_minor,
+      store.nowIso(),
+    );
     store.data.billing_mandates[mandate.billing_mandate_id] = mandate;
-    Object.assign(m, { billing_mandate_id: mandate.billing_mandate_id, billing_currency: mandate.currency, updated_at: mandate.created_at });
+    Object.assign(m, {
+      billing_mandate_id: mandate.billing_mandate_id,
+      billing_currency: mandate.currency,
+      updated_at: mandate.created_at,
+    });
     if (m.billing_status === 'pending_mandate') m.billing_status = 'active';
     store.changed();
-    return { status: 201, data: { ...mandate, mandate_id: mandate.billing_mandate_id, merchant_account: merchantAccountView(m) } };
+    return {
+      status: 201,
+      data: { ...mandate, mandate_id: mandate.billing_mandate_id, merchant_account: merchantAccountView(m) },
+    };
   }
 
   const base = '/sdrp/direct-payments/merchants';
   return [
     { method: 'POST', path: base, auth: 'merchant', handler: setupMerchant },
     { method: 'GET', path: `${base}/:merchant`, auth: 'merchant', handler: getMerchant },
-    { method: 'POST', path: `${base}/:merchant/challenge-secret/rotate`, auth: 'merchant', handler: rotateChallengeSecret },
+    {
+      method: 'POST',
+      path: `${base}/:merchant/challenge-secret/rotate`,
+      auth: 'merchant',
+      handler: rotateChallengeSecret,
+    },
     { method: 'POST', path: `${base}/:merchant/billing-mandate`, auth: 'merchant', handler: prepareBillingMandate },
   ];
 }

@@ -17,16 +17,30 @@ function successRedirect(s: SandboxCheckoutSession): string {
   return url.toString();
 }
 
-const NOT_FOUND = renderStatusPage({ title: 'Checkout not found', message: 'No checkout session exists at this address. Return to the shop and start the checkout again.' });
+const NOT_FOUND = renderStatusPage({
+  title: 'Checkout not found',
+  message: 'No checkout session exists at this address. Return to the shop and start the checkout again.',
+});
 
 /** The page of a session that cannot be paid (any more): status, title, message, and where the link goes back to. */
 function statusPage(s: SandboxCheckoutSession): Response {
   const [status, title, message, href] =
-    s.status === 'paid' ? [200, 'Payment complete', 'This checkout session is already paid.', successRedirect(s)]
-    : s.status === 'cancelled' ? [409, 'Checkout cancelled', 'This checkout session was cancelled and can no longer be paid.', s.cancel_url]
-    : s.status === 'expired' ? [410, 'Checkout expired', 'This checkout session has expired. Return to the shop and start the checkout again.', s.cancel_url]
-    : [409, 'Checkout unavailable', `This checkout session is ${s.status}.`, undefined];
-  return html(status, renderStatusPage({ title, message, ...(href && { link: { href, text: 'Return to the shop' } }) }));
+    s.status === 'paid'
+      ? [200, 'Payment complete', 'This checkout session is already paid.', successRedirect(s)]
+      : s.status === 'cancelled'
+        ? [409, 'Checkout cancelled', 'This checkout session was cancelled and can no longer be paid.', s.cancel_url]
+        : s.status === 'expired'
+          ? [
+              410,
+              'Checkout expired',
+              'This checkout session has expired. Return to the shop and start the checkout again.',
+              s.cancel_url,
+            ]
+          : [409, 'Checkout unavailable', `This checkout session is ${s.status}.`, undefined];
+  return html(
+    status,
+    renderStatusPage({ title, message, ...(href && { link: { href, text: 'Return to the shop' } }) }),
+  );
 }
 
 const isOpen = (s: SandboxCheckoutSession) => s.status === 'open' || s.status === 'authenticated';
@@ -59,12 +73,15 @@ export function mountPayPage(app: Hono<SandboxAppEnv>, { store, payments }: Sand
       await payments.payCheckoutSession(s.session_id);
     } catch (error) {
       if (!(error instanceof SandboxHttpError)) throw error;
-      return isOpen(s) ? html(error.status, renderStatusPage({ title: 'Payment failed', message: error.message })) : statusPage(s);
+      return isOpen(s)
+        ? html(error.status, renderStatusPage({ title: 'Payment failed', message: error.message }))
+        : statusPage(s);
     }
     return redirect(successRedirect(s));
   });
 
-  const notAllowed = (allow: string) => () => html(405, renderStatusPage({ title: 'Method not allowed', message: `Use ${allow} here.` }), { Allow: allow });
+  const notAllowed = (allow: string) => () =>
+    html(405, renderStatusPage({ title: 'Method not allowed', message: `Use ${allow} here.` }), { Allow: allow });
   app.all('/pay/:id', notAllowed('GET'));
   app.all('/pay/:id/:action{confirm|cancel}', notAllowed('POST'));
   app.all('/pay/*', () => html(404, NOT_FOUND));

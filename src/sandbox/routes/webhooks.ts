@@ -9,11 +9,16 @@ import { SandboxHttpError, invalidField } from '../errors.js';
 import { limitSchema, queryObject, type Route, type RouteInput } from '../http.js';
 import { newSubscription, subscriptionView } from '../records.js';
 
-const eventTypeSchema = z.enum(DIRECT_REQUEST_PAYMENT_EVENT_TYPES, { error: `must be one of ${DIRECT_REQUEST_PAYMENT_EVENT_TYPES.join(', ')}` });
+const eventTypeSchema = z.enum(DIRECT_REQUEST_PAYMENT_EVENT_TYPES, {
+  error: `must be one of ${DIRECT_REQUEST_PAYMENT_EVENT_TYPES.join(', ')}`,
+});
 
 const createSchema = z.object({
   callback_url: absoluteUrlSchema(true),
-  event_types: z.array(eventTypeSchema, { error: 'must be an array of event types' }).min(1, { error: 'must not be empty' }).nullish(),
+  event_types: z
+    .array(eventTypeSchema, { error: 'must be an array of event types' })
+    .min(1, { error: 'must not be empty' })
+    .nullish(),
   description: z.string({ error: 'must be a string' }).max(500, { error: 'must be at most 500 characters' }).nullish(),
   metadata: z.nullish(jsonObjectSchema),
 });
@@ -21,7 +26,10 @@ const createSchema = z.object({
 const testDeliverySchema = z.object({
   event_type: eventTypeSchema,
   data: z.nullish(jsonObjectSchema),
-  subscription_ids: z.array(nonEmptyStringSchema, { error: 'must be an array of subscription ids' }).min(1, { error: 'must not be empty' }).nullish(),
+  subscription_ids: z
+    .array(nonEmptyStringSchema, { error: 'must be an array of subscription ids' })
+    .min(1, { error: 'must not be empty' })
+    .nullish(),
 });
 
 const deliveryQuerySchema = z.object({
@@ -37,7 +45,9 @@ export function webhookRoutes({ store, webhooks }: SandboxCore): Route[] {
   function createSubscription({ body }: RouteInput) {
     const { callback_url, event_types, description, metadata } = parseInput(createSchema, body);
     const sub = newSubscription(callback_url, store.nowIso(), {
-      ...(event_types && { event_types: [...new Set(event_types)] }), description: description ?? null, metadata: metadata ?? {},
+      ...(event_types && { event_types: [...new Set(event_types)] }),
+      description: description ?? null,
+      metadata: metadata ?? {},
     });
     store.data.subscriptions[sub.id] = sub;
     store.changed();
@@ -54,8 +64,11 @@ export function webhookRoutes({ store, webhooks }: SandboxCore): Route[] {
     });
     if (!input.subscription_ids) targets.push(...store.subscriptionsFor(input.event_type));
     if (targets.length === 0) {
-      throw new SandboxHttpError(409, 'NO_MATCHING_SUBSCRIPTION',
-        `No active webhook subscription receives ${input.event_type}. Create one with POST /v1/market/webhooks/subscriptions.`);
+      throw new SandboxHttpError(
+        409,
+        'NO_MATCHING_SUBSCRIPTION',
+        `No active webhook subscription receives ${input.event_type}. Create one with POST /v1/market/webhooks/subscriptions.`,
+      );
     }
     const event = webhooks.createEvent(input.event_type, input.data ?? {});
     const deliveries = await webhooks.publish(event, false, targets);
@@ -63,18 +76,34 @@ export function webhookRoutes({ store, webhooks }: SandboxCore): Route[] {
   }
 
   function listDeliveries({ query }: RouteInput) {
-    const q = parseInput(deliveryQuerySchema, queryObject(query, ['subscription_id', 'event_id', 'event_type', 'status', 'limit']));
+    const q = parseInput(
+      deliveryQuerySchema,
+      queryObject(query, ['subscription_id', 'event_id', 'event_type', 'status', 'limit']),
+    );
     const matching = Object.values(store.data.deliveries).filter(
-      (d) => (!q.subscription_id || d.subscription_id === q.subscription_id) && (!q.event_id || d.event_id === q.event_id) &&
-        (!q.event_type || d.event_type === q.event_type) && (!q.status || d.delivery_status === q.status),
+      (d) =>
+        (!q.subscription_id || d.subscription_id === q.subscription_id) &&
+        (!q.event_id || d.event_id === q.event_id) &&
+        (!q.event_type || d.event_type === q.event_type) &&
+        (!q.status || d.delivery_status === q.status),
     );
     // Newest first, as a log is read.
-    return { data: matching.reverse().slice(0, Math.min(q.limit ?? 50, 200)).map((d) => ({ ...d })) };
+    return {
+      data: matching
+        .reverse()
+        .slice(0, Math.min(q.limit ?? 50, 200))
+        .map((d) => ({ ...d })),
+    };
   }
 
   return [
     { method: 'POST', path: '/market/webhooks/subscriptions', auth: 'merchant', handler: createSubscription },
-    { method: 'GET', path: '/market/webhooks/subscriptions', auth: 'merchant', handler: () => ({ data: Object.values(store.data.subscriptions).map(subscriptionView) }) },
+    {
+      method: 'GET',
+      path: '/market/webhooks/subscriptions',
+      auth: 'merchant',
+      handler: () => ({ data: Object.values(store.data.subscriptions).map(subscriptionView) }),
+    },
     { method: 'POST', path: '/market/webhooks/test-deliveries', auth: 'merchant', handler: queueTestDelivery },
     { method: 'GET', path: '/market/webhooks/deliveries', auth: 'merchant', handler: listDeliveries },
   ];
