@@ -1,8 +1,9 @@
 /**
  * One sandbox: its state and the services that act on it, each given only what it needs (store ->
- * webhooks -> metered ledger -> payments). The HTTP routes are built from it (`app.ts`); the handle
- * wraps it for callers. Nothing here knows about sockets.
+ * webhooks -> metered ledger -> payments). The HTTP routes are built from it (`app.ts`); the handle wraps
+ * it for callers. Nothing here knows about sockets.
  */
+import { Webhooks } from './deliveries.js';
 import { FaultInjector } from './faults.js';
 import { HostAllowList } from './guards.js';
 import { IdempotencyStore } from './idempotency.js';
@@ -17,7 +18,6 @@ import { Payments } from './payments.js';
 import { StateFileWriter, loadStateFile } from './persistence.js';
 import { applyScenario, createSeededState, type SandboxScenario } from './scenarios.js';
 import { SandboxStore, type SandboxState } from './store.js';
-import { Webhooks } from './webhooks.js';
 
 /** `0.0.0.0` / `::` listen everywhere; the sandbox is then reached on 127.0.0.1. */
 export const publicHost = (host: string) =>
@@ -41,17 +41,21 @@ export class SandboxCore {
     readonly options: ResolvedSandboxOptions,
     data: SandboxState,
   ) {
-    const file = options.state_file;
-    this.writer = file
+    const {
+      state_file,
+      delivery_timeout_ms: timeout_ms,
+      delivery_retries: retries,
+      delivery_backoff_ms: backoff_ms,
+    } = options;
+    const log = (entry: SandboxLogEntry) => this.log(entry);
+    this.writer = state_file
       ? new StateFileWriter(
-          file,
+          state_file,
           () => this.store.data,
-          (e) => this.log({ kind: 'error', message: e.message }),
+          (e) => log({ kind: 'error', message: e.message }),
         )
       : null;
     this.store = new SandboxStore(data, () => this.writer?.schedule());
-    const { delivery_timeout_ms: timeout_ms, delivery_retries: retries, delivery_backoff_ms: backoff_ms } = options;
-    const log = (entry: SandboxLogEntry) => this.log(entry);
     this.webhooks = new Webhooks(this.store, {
       timeout_ms,
       retries,

@@ -1,7 +1,6 @@
 /**
- * What callers hold: a sandbox's addresses, its in-process `fetch`, typed
- * accessors that return copies (never the store), and the controls a test
- * needs. Created by `createSandbox` / `startSandbox`.
+ * What callers hold: a sandbox's addresses, its in-process `fetch`, typed accessors that return copies
+ * (never the store), and the controls a test needs. Created by `createSandbox` / `startSandbox`.
  */
 import type { Hono } from 'hono';
 import { SiglumeValidationError } from '../core/errors.js';
@@ -12,8 +11,8 @@ import type { SandboxAppEnv } from './http.js';
 import type { SandboxBatchSettlement } from './metered.js';
 import type { Listening } from './node-server.js';
 import type { SandboxPaymentResult } from './payments.js';
+import type * as R from './records.js';
 import { SANDBOX_SCENARIOS, isSandboxScenario, type SandboxScenario } from './scenarios.js';
-import type * as T from './types.js';
 
 /** The environment a merchant app needs to talk to a sandbox (a type alias, so it is assignable to `Record<string, string>`). */
 export type SandboxEnv = Record<
@@ -28,15 +27,12 @@ export type SandboxEnv = Record<
 
 /** Filter of {@link SandboxHandle.listDeliveries}. */
 export type SandboxDeliveryFilter = Partial<
-  Pick<T.SandboxDelivery, 'event_id' | 'subscription_id' | 'delivery_status'>
+  Pick<R.SandboxDelivery, 'event_id' | 'subscription_id' | 'delivery_status'>
 >;
 
 const copy = <V>(value: V | undefined): V | null => (value === undefined ? null : structuredClone(value));
 
-/**
- * A sandbox. Accessors return copies (secrets included: this is your local
- * sandbox); change the state through the API or the methods below.
- */
+/** A sandbox. Accessors return copies (secrets included: this is your local sandbox); change the state through the API or the methods below. */
 export class SandboxHandle {
   readonly #core: SandboxCore;
   readonly #app: Hono<SandboxAppEnv>;
@@ -107,42 +103,40 @@ export class SandboxHandle {
   }
 
   /** A merchant, with its challenge secret; null when it does not exist. */
-  getMerchant(merchant: string): T.SandboxMerchant | null {
+  getMerchant(merchant: string): R.SandboxMerchant | null {
     return copy(this.#core.store.get('merchants', merchant));
   }
 
   /** A checkout session (with its challenge); null when it does not exist. */
-  getCheckoutSession(sessionId: string): T.SandboxCheckoutSession | null {
-    return copy(this.#core.store.session(sessionId));
+  getCheckoutSession(sessionId: string): R.SandboxCheckoutSession | null {
+    return this.#core.store.get('checkout_sessions', sessionId) ? copy(this.#core.store.session(sessionId)) : null;
   }
 
   /** Every checkout session, oldest first. */
-  listCheckoutSessions(): T.SandboxCheckoutSession[] {
-    return structuredClone(Object.values(this.#core.store.data.checkout_sessions));
+  listCheckoutSessions(): R.SandboxCheckoutSession[] {
+    return structuredClone(this.#core.store.list('checkout_sessions'));
   }
 
   /** Every webhook subscription, with its signing secret, oldest first. */
-  listWebhookSubscriptions(): T.SandboxWebhookSubscription[] {
-    return structuredClone(Object.values(this.#core.store.data.subscriptions));
+  listWebhookSubscriptions(): R.SandboxWebhookSubscription[] {
+    return structuredClone(this.#core.store.list('subscriptions'));
   }
 
   /** Every webhook event, oldest first (a redelivery sends the same event again). */
-  listEvents(): T.SandboxEvent[] {
-    return structuredClone(Object.values(this.#core.store.data.events));
+  listEvents(): R.SandboxEvent[] {
+    return structuredClone(this.#core.store.list('events'));
   }
 
-  /** Webhook deliveries, oldest first, optionally filtered. */
-  listDeliveries(filter: SandboxDeliveryFilter = {}): T.SandboxDelivery[] {
+  /** Webhook deliveries, oldest first, optionally filtered; `failure_reason` says why a failed one failed. */
+  listDeliveries(filter: SandboxDeliveryFilter = {}): R.SandboxDelivery[] {
     const wanted = Object.entries(filter).filter(([, v]) => v !== undefined) as Array<
       [keyof SandboxDeliveryFilter, string]
     >;
-    return structuredClone(
-      Object.values(this.#core.store.data.deliveries).filter((d) => wanted.every(([k, v]) => d[k] === v)),
-    );
+    return structuredClone(this.#core.store.list('deliveries').filter((d) => wanted.every(([k, v]) => d[k] === v)));
   }
 
   /** A Micro / Nano settlement batch; null when it does not exist. */
-  getSettlementBatch(batchId: string): T.SandboxSettlementBatch | null {
+  getSettlementBatch(batchId: string): R.SandboxSettlementBatch | null {
     return copy(this.#core.store.get('settlement_batches', batchId));
   }
 
@@ -160,7 +154,7 @@ export class SandboxHandle {
 
   /** Removes every injected fault. */
   resetFaults(): void {
-    this.#core.faults.reset();
+    this.#core.faults.set({});
   }
 
   /** Pays a checkout session as the hosted page's Pay button does, and waits for the webhook deliveries. */
@@ -169,7 +163,7 @@ export class SandboxHandle {
   }
 
   /** Sends an event again (same id and body, fresh signature) and waits for the outcome. */
-  redeliver(eventId: string): Promise<T.SandboxDelivery[]> {
+  redeliver(eventId: string): Promise<R.SandboxDelivery[]> {
     return this.#core.webhooks.redeliver(eventId);
   }
 

@@ -1,19 +1,21 @@
 /**
- * Webhook events and their delivery: a real HTTP POST of the event's JSON to
- * each subscription, with a fresh `Siglume-Signature` per attempt (signed by
- * the core's signer), a timeout per attempt, and retries with backoff on
- * network errors, timeouts, 408, 429 and 5xx. Each delivery to each
- * subscription is recorded with its outcome; redelivery sends the stored
- * event again (same id and body).
+ * Webhook events and their delivery: a real HTTP POST of the event's JSON to each subscription, signed
+ * afresh per attempt, with a timeout per attempt and retries with backoff on network errors, timeouts,
+ * 408, 429 and 5xx. Each delivery is recorded with its outcome; a redelivery sends the stored event again.
  */
-import { request } from 'undici';
 import { DIRECT_REQUEST_PAYMENT_API_VERSION, WEBHOOK_SIGNATURE_HEADER } from '../core/constants.js';
+import { request } from 'undici';
 import { buildWebhookSignatureHeader } from '../webhooks/signature.js';
 import { SandboxHttpError } from './errors.js';
-import { newId } from './ids.js';
 import type { SandboxLogEntry } from './options.js';
+import {
+  newDelivery,
+  newEvent,
+  type SandboxDelivery,
+  type SandboxEvent,
+  type SandboxWebhookSubscription,
+} from './records.js';
 import type { SandboxStore } from './store.js';
-import type { SandboxDelivery, SandboxEvent, SandboxWebhookSubscription } from './types.js';
 
 /** `api_version` of every event the sandbox sends. */
 export const SANDBOX_EVENT_API_VERSION = DIRECT_REQUEST_PAYMENT_API_VERSION;
@@ -27,37 +29,38 @@ export interface DeliverySettings {
   log: (entry: SandboxLogEntry) => void;
 }
 
-type Attempt = { status: number | null; error: string | null };
+type Attempt = { status: number | null; failure: string | null };
 
-const DROPPED: Attempt = { status: null, error: 'dropped by the sandbox fault drop_webhook_deliveries' };
 const ok = (a: Attempt) => a.status !== null && a.status >= 200 && a.status < 300;
 const retryable = (a: Attempt) => a.status === null || a.status === 408 || a.status === 429 || a.status >= 500;
+
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     const t = setTimeout(resolve, ms);
     signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
   });
 
-async function postOnce(
+/** One POST with its own timeout; a failure becomes the reason no answer arrived. */
+async function post(
   url: string,
   body: string,
   headers: Record<string, string>,
-  timeoutMs: number,
+  timeout_ms: number,
   closing: AbortSignal,
 ): Promise<Attempt> {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const timer = setTimeout(() => controller.abort(), timeout_ms);
   const onClose = () => controller.abort();
   closing.addEventListener('abort', onClose, { once: true });
   try {
     // `reset`: a fresh connection per attempt, so no pooled socket outlives the shop's server.
     const res = await request(url, { method: 'POST', headers, body, signal: controller.signal, reset: true });
     await res.body.dump().catch(() => undefined);
-    return { status: res.statusCode, error: null };
+    return { status: res.statusCode, failure: null };
   } catch (error) {
-    if (closing.aborted) return { status: null, error: 'sandbox shutting down' };
-    if (controller.signal.aborted) return { status: null, error: `timeout after ${timeoutMs} ms` };
-    return { status: null, error: (error as { code?: string }).code ?? 'connection error' };
+    if (closing.aborted) return { status: null, failure: 'sandbox shutting down' };
+    if (controller.signal.aborted) return { status: null, failure: `timeout after ${timeout_ms} ms` };
+    return { status: null, failure: (error as { code?: string }).code ?? 'connection error' };
   } finally {
     clearTimeout(timer);
     closing.removeEventListener('abort', onClose);
@@ -76,46 +79,23 @@ export class Webhooks {
 
   /** Builds and stores an event. */
   createEvent(type: string, data: Record<string, unknown>): SandboxEvent {
-    const event: SandboxEvent = {
-      id: newId('evt'),
-      type,
-      api_version: SANDBOX_EVENT_API_VERSION,
-      occurred_at: this.store.nowIso(),
-      data,
-    };
-    this.store.data.events[event.id] = event;
-    this.store.changed();
-    return event;
+    return this.store.put('events', newEvent(type, data, this.store.nowIso()));
   }
 
   /**
-   * Delivers an event to every active subscription for its type (or to the
-   * given ones). `wait: true` resolves once each delivery is delivered or
-   * failed; otherwise the queued records come back at once.
+   * Delivers an event to every active subscription for its type (or to `targets`). `wait: true`
+   * resolves once each delivery is delivered or failed; otherwise the queued records come back at once.
    */
   async publish(
     event: SandboxEvent,
     wait: boolean,
     targets = this.store.subscriptionsFor(event.type),
-    redeliveryOf = new Map<string, string>(),
-  ): Promise<SandboxDelivery[]> {
+    previous = new Map<string, string>(),
+  ) {
     const now = this.store.nowIso();
-    const records = targets.map((sub): SandboxDelivery => ({
-      id: newId('whd'),
-      subscription_id: sub.id,
-      event_id: event.id,
-      event_type: event.type,
-      callback_url: sub.callback_url,
-      delivery_status: 'queued',
-      response_status: null,
-      last_error: null,
-      attempts: 0,
-      delivered_at: null,
-      created_at: now,
-      redelivery_of: redeliveryOf.get(sub.id) ?? null,
-    }));
-    for (const d of records) this.store.data.deliveries[d.id] = d;
-    this.store.changed();
+    const records = targets.map((sub) =>
+      this.store.put('deliveries', newDelivery(event, sub, now, previous.get(sub.id) ?? null)),
+    );
     const queued = structuredClone(records);
     const task = Promise.all(records.map((d) => this.#deliver(event, d)));
     this.#inFlight.add(task);
@@ -126,17 +106,14 @@ export class Webhooks {
   }
 
   /**
-   * Sends an event again, with the same id and body and a fresh signature, to
-   * the subscriptions it went to before (or, if it never went anywhere, to the
-   * current matching ones). Waits for the outcome.
+   * Sends an event again, with the same id and body and a fresh signature, to the subscriptions it went to
+   * before (or, if it never went anywhere, to the current matching ones). Waits for the outcome.
    */
   async redeliver(eventId: string): Promise<SandboxDelivery[]> {
-    const event = this.store.get('events', eventId);
-    if (!event)
-      throw new SandboxHttpError(404, 'EVENT_NOT_FOUND', `Event "${eventId}" does not exist in this sandbox.`);
-    const previous = new Map<string, string>();
-    for (const d of Object.values(this.store.data.deliveries))
-      if (d.event_id === eventId) previous.set(d.subscription_id, d.id);
+    const event = this.store.require('events', eventId);
+    const previous = new Map(
+      this.store.list('deliveries').flatMap((d) => (d.event_id === eventId ? [[d.subscription_id, d.id]] : [])),
+    );
     const targets = previous.size
       ? [...previous.keys()]
           .map((id) => this.store.get('subscriptions', id))
@@ -161,13 +138,13 @@ export class Webhooks {
     const { timeout_ms, retries, backoff_ms } = this.settings;
     const closing = this.#closing.signal;
     const body = JSON.stringify(event);
-    let result: Attempt = { status: null, error: 'not attempted' };
+    let result: Attempt = { status: null, failure: 'not attempted' };
     for (let attempt = 0; attempt <= retries; attempt++) {
       if (attempt > 0) await sleep(backoff_ms * 3 ** (attempt - 1), closing);
-      // The current secret and URL: a rotated secret or moved endpoint applies to redeliveries.
+      // The current secret and URL: a rotated secret or moved endpoint applies to retries and redeliveries.
       const sub = this.store.get('subscriptions', d.subscription_id);
       if (closing.aborted || !sub) {
-        result = { status: result.status, error: sub ? 'sandbox shutting down' : 'subscription no longer exists' };
+        result = { status: result.status, failure: sub ? 'sandbox shutting down' : 'subscription no longer exists' };
         break;
       }
       d.callback_url = sub.callback_url;
@@ -180,26 +157,25 @@ export class Webhooks {
         'Siglume-Delivery-Id': d.id,
       };
       result = this.settings.dropping()
-        ? DROPPED
-        : await postOnce(sub.callback_url, body, headers, timeout_ms, closing);
+        ? { status: null, failure: 'dropped by the sandbox fault drop_webhook_deliveries' }
+        : await post(sub.callback_url, body, headers, timeout_ms, closing);
       d.response_status = result.status;
       if (ok(result) || !retryable(result)) break;
     }
-    Object.assign(
-      d,
-      ok(result)
-        ? { delivery_status: 'delivered', delivered_at: this.store.nowIso(), last_error: null }
-        : { delivery_status: 'failed', delivered_at: null, last_error: result.error ?? `HTTP ${result.status}` },
-    );
+    const delivered = ok(result);
+    d.delivery_status = delivered ? 'delivered' : 'failed';
+    d.delivered_at = delivered ? this.store.nowIso() : null;
+    d.last_error = delivered ? null : (result.failure ?? `HTTP ${result.status}`);
     this.store.changed();
     const { id: delivery_id, event_id, event_type, callback_url, response_status, attempts, last_error: error } = d;
+    const delivery_status = delivered ? 'delivered' : 'failed';
     this.settings.log({
       kind: 'delivery',
       delivery_id,
       event_id,
       event_type,
       callback_url,
-      delivery_status: ok(result) ? 'delivered' : 'failed',
+      delivery_status,
       response_status,
       attempts,
       error,
