@@ -1,10 +1,13 @@
 /**
- * Webhook events and their delivery: a real HTTP POST of the event's JSON to each subscription, signed
- * afresh per attempt, with a timeout per attempt and retries with backoff on network errors, timeouts,
- * 408, 429 and 5xx. Each delivery is recorded with its outcome; a redelivery sends the stored event again.
+ * Webhook events and their delivery: a POST of the event's JSON to each subscription through the
+ * package's one HTTP path (`core/sender.ts`: redirects never followed, the answer read up to a cap, a
+ * deadline per attempt), signed afresh per attempt, with retries and backoff on network errors, timeouts,
+ * 408, 429 and 5xx. Each delivery is recorded with its outcome and, when it failed, the cause in words:
+ * `ECONNREFUSED 127.0.0.1:3000`, `timeout after 5000 ms`, `HTTP 400`. A redelivery sends the stored event again.
  */
 import { DIRECT_REQUEST_PAYMENT_API_VERSION, WEBHOOK_SIGNATURE_HEADER } from '../core/constants.js';
-import { request } from 'undici';
+import { SiglumeRedirectError, SiglumeResponseTooLargeError, SiglumeTimeoutError } from '../core/errors.js';
+import { defaultSender } from '../core/sender.js';
 import { buildWebhookSignatureHeader } from '../webhooks/signature.js';
 import { SandboxHttpError } from './errors.js';
 import type { SandboxLogEntry } from './options.js';
@@ -31,6 +34,8 @@ export interface DeliverySettings {
 
 type Attempt = { status: number | null; failure: string | null };
 
+// The shop's answer matters only for its status; a bigger body is not read past this.
+const ANSWER_CAP_BYTES = 64 * 1024;
 const ok = (a: Attempt) => a.status !== null && a.status >= 200 && a.status < 300;
 const retryable = (a: Attempt) => a.status === null || a.status === 408 || a.status === 429 || a.status >= 500;
 
@@ -40,7 +45,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
   });
 
-/** One POST with its own timeout; a failure becomes the reason no answer arrived. */
+/** One POST. A thrown error becomes the status the shop answered, or the reason none arrived. */
 async function post(
   url: string,
   body: string,
@@ -48,22 +53,28 @@ async function post(
   timeout_ms: number,
   closing: AbortSignal,
 ): Promise<Attempt> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeout_ms);
-  const onClose = () => controller.abort();
-  closing.addEventListener('abort', onClose, { once: true });
   try {
-    // `reset`: a fresh connection per attempt, so no pooled socket outlives the shop's server.
-    const res = await request(url, { method: 'POST', headers, body, signal: controller.signal, reset: true });
-    await res.body.dump().catch(() => undefined);
-    return { status: res.statusCode, failure: null };
+    const send = await defaultSender();
+    const answer = await send(
+      url,
+      { method: 'POST', headers, body },
+      { max_response_bytes: ANSWER_CAP_BYTES, timeout_ms, signal: closing },
+    );
+    return { status: answer.status, failure: null };
   } catch (error) {
+    if (error instanceof SiglumeResponseTooLargeError)
+      return { status: (error.data as { http_status: number }).http_status, failure: null };
+    if (error instanceof SiglumeRedirectError)
+      return { status: error.status, failure: `HTTP ${error.status} redirect (not followed)` };
+    if (error instanceof SiglumeTimeoutError) return { status: null, failure: `timeout after ${timeout_ms} ms` };
     if (closing.aborted) return { status: null, failure: 'sandbox shutting down' };
-    if (controller.signal.aborted) return { status: null, failure: `timeout after ${timeout_ms} ms` };
-    return { status: null, failure: (error as { code?: string }).code ?? 'connection error' };
-  } finally {
-    clearTimeout(timer);
-    closing.removeEventListener('abort', onClose);
+    // Node's socket errors carry the code (ECONNREFUSED, ENOTFOUND ...); fetch wraps them in `cause`.
+    const e = error as { code?: unknown; cause?: { code?: unknown }; message?: string };
+    const code = typeof e.code === 'string' ? e.code : e.cause?.code;
+    return {
+      status: null,
+      failure: typeof code === 'string' ? `${code} ${new URL(url).host}` : `no response: ${e.message}`,
+    };
   }
 }
 
@@ -155,6 +166,9 @@ export class Webhooks {
         [WEBHOOK_SIGNATURE_HEADER]: await buildWebhookSignatureHeader(sub.signing_secret, body),
         'Siglume-Event-Id': event.id,
         'Siglume-Delivery-Id': d.id,
+        'X-Siglume-Environment': 'sandbox',
+        // A fresh connection per attempt, so no pooled socket outlives the shop's server.
+        Connection: 'close',
       };
       result = this.settings.dropping()
         ? { status: null, failure: 'dropped by the sandbox fault drop_webhook_deliveries' }
@@ -165,9 +179,9 @@ export class Webhooks {
     const delivered = ok(result);
     d.delivery_status = delivered ? 'delivered' : 'failed';
     d.delivered_at = delivered ? this.store.nowIso() : null;
-    d.last_error = delivered ? null : (result.failure ?? `HTTP ${result.status}`);
+    d.failure_reason = delivered ? null : (result.failure ?? `HTTP ${result.status}`);
     this.store.changed();
-    const { id: delivery_id, event_id, event_type, callback_url, response_status, attempts, last_error: error } = d;
+    const { id: delivery_id, event_id, event_type, callback_url, response_status, attempts, failure_reason } = d;
     const delivery_status = delivered ? 'delivered' : 'failed';
     this.settings.log({
       kind: 'delivery',
@@ -178,7 +192,7 @@ export class Webhooks {
       delivery_status,
       response_status,
       attempts,
-      error,
+      failure_reason,
     });
   }
 }

@@ -20,7 +20,8 @@ export type SandboxLogEntry =
       delivery_status: 'delivered' | 'failed';
       response_status: number | null;
       attempts: number;
-      error: string | null;
+      /** Why the delivery failed (`ECONNREFUSED 127.0.0.1:3000`, `timeout after 5000 ms`, `HTTP 400` ...); null when delivered. */
+      failure_reason: string | null;
     }
   | { kind: 'error'; message: string };
 

@@ -249,8 +249,8 @@ export function newDelivery(
     delivery_status: 'queued' as 'queued' | 'delivered' | 'failed',
     /** Status of the last attempt's answer; null when none arrived. */
     response_status: null as number | null,
-    /** Why the last attempt failed, e.g. `timeout after 5000 ms` or `HTTP 500`. */
-    last_error: unset,
+    /** Why the last attempt failed: `ECONNREFUSED 127.0.0.1:3000`, `timeout after 5000 ms`, `HTTP 500` ... */
+    failure_reason: unset,
     attempts: 0,
     delivered_at: unset,
     created_at: now,

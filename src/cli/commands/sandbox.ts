@@ -46,7 +46,8 @@ function logLine(entry: Record<string, unknown>): string {
   if (entry.kind === 'request') return `${entry.method} ${entry.path} ${entry.status} ${entry.duration_ms} ms`;
   if (entry.kind === 'delivery') {
     const status = entry.response_status ?? 'no response';
-    return `webhook ${entry.event_type} ${entry.event_id} -> ${entry.callback_url}: ${entry.delivery_status} (${status}, ${entry.attempts} attempt${entry.attempts === 1 ? '' : 's'})`;
+    const reason = entry.failure_reason ? `: ${entry.failure_reason}` : '';
+    return `webhook ${entry.event_type} ${entry.event_id} -> ${entry.callback_url}: ${entry.delivery_status} (${status}, ${entry.attempts} attempt${entry.attempts === 1 ? '' : 's'}${reason})`;
   }
   return String(entry.message ?? JSON.stringify(entry));
 }
