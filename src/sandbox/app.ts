@@ -29,6 +29,7 @@ import { checkoutRoutes } from './routes/checkout.js';
 import { controlRoutes } from './routes/control.js';
 import { merchantRoutes } from './routes/merchants.js';
 import { meteredRoutes } from './routes/metered.js';
+import { recurringRoutes } from './routes/recurring.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
 type Ctx = Context<SandboxAppEnv>;
@@ -38,10 +39,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const NEEDED = {
   merchant: 'the merchant token (SIGLUME_MERCHANT_AUTH_TOKEN)',
   buyer: 'the buyer token (SIGLUME_AUTH_TOKEN)',
+  schedule: "a scheduled authorization's schedule_token",
 };
 const unauthorized = (message: string) => new SandboxHttpError(401, 'UNAUTHORIZED', message);
 
-/** The bearer token, after checking it is the one the route takes. */
+/** The bearer token, after checking it is one the route takes (which schedule token, the handler checks). */
 function checkAuth(core: SandboxCore, header: string | undefined, auth: Route['auth']): string | null {
   const token = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1] ?? null;
   if (auth === 'none') return token;
@@ -52,7 +54,9 @@ function checkAuth(core: SandboxCore, header: string | undefined, auth: Route['a
     : timingSafeEqualString(token, core.options.buyer_token)
       ? 'buyer'
       : null;
-  if (!sent) {
+  if (auth === 'schedule') {
+    if (sent) throw unauthorized(`This route needs ${needed}, not the ${sent} token.`);
+  } else if (!sent) {
     throw unauthorized(`The bearer token is not valid for this sandbox; this route needs ${needed}.`);
   } else if (sent !== auth) {
     throw new SandboxHttpError(403, 'FORBIDDEN', `This route needs ${needed}; the request sent the ${sent} token.`);
@@ -194,8 +198,8 @@ export function buildApp(core: SandboxCore): Hono<SandboxAppEnv> {
     }
     await next();
   });
-  const api = [merchantRoutes, checkoutRoutes, webhookRoutes, buyerRoutes, meteredRoutes].flatMap((routes) =>
-    routes(core),
+  const api = [merchantRoutes, checkoutRoutes, webhookRoutes, buyerRoutes, recurringRoutes, meteredRoutes].flatMap(
+    (routes) => routes(core),
   );
   mount(app, core, '/v1', api, true);
   mount(app, core, '/__sandbox', controlRoutes(core), false);

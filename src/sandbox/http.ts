@@ -25,13 +25,14 @@ export interface RouteInput {
 export type RouteAnswer = { status?: number; data: unknown };
 
 /**
- * One `/v1` or `/__sandbox` route and the token it needs (`none`: the control routes). Handlers throw
+ * One `/v1` or `/__sandbox` route and the token it needs: `schedule` routes take a scheduled
+ * authorization's token (the handler checks which), `none` is for the control routes. Handlers throw
  * `SandboxHttpError` or `SiglumeValidationError` for 4xx answers.
  */
 export interface Route {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   path: string;
-  auth: 'merchant' | 'buyer' | 'none';
+  auth: 'merchant' | 'buyer' | 'schedule' | 'none';
   handler: (input: RouteInput) => RouteAnswer | Promise<RouteAnswer>;
 }
 

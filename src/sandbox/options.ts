@@ -76,7 +76,7 @@ const optionsSchema = strictInput({
   ),
   /** Bearer token of the merchant routes (merchant, checkout, webhooks, provider statements). @default 'sdrp_sandbox_merchant_token' */
   merchant_token: z._default(token, 'sdrp_sandbox_merchant_token'),
-  /** Bearer token of the buyer routes (requirements, execution, buyer statements). @default 'sdrp_sandbox_buyer_token' */
+  /** Bearer token of the buyer routes (requirements, execution, recurring approvals, buyer statements). @default 'sdrp_sandbox_buyer_token' */
   buyer_token: z._default(token, 'sdrp_sandbox_buyer_token'),
   /** JSON file that keeps the state across restarts (written atomically). When it exists it wins over the seeding options; delete it to reseed. */
   state_file: z.optional(string((s) => s.length > 0, 'must not be empty')),

@@ -1,7 +1,8 @@
 /**
  * The payment itself: requirements (the record a payment settles against), their simulated settlement,
  * the `direct_payment.confirmed` event with the machine fields of the amount's pricing band (CONTRACT
- * sections 8-9), and paying a checkout session.
+ * sections 8-9), and paying a checkout session. Checkout sessions, the buyer's requirements and
+ * scheduled autopay runs all pay through here.
  */
 import { directRequestPaymentRequestHash, directRequestPaymentRequestHashV2 } from '../challenges/request-hash.js';
 import {
@@ -70,8 +71,7 @@ const EVENT_FIELDS = [
   'provider_receivable_minor',
 ] as const satisfies ReadonlyArray<keyof R.SandboxRequirement>;
 
-// Where merchants' payments settle on the simulated chain.
-const MERCHANT_WALLET = `0x${'4d'.repeat(20)}`;
+const NO_WALLET = `0x${'0'.repeat(40)}`;
 
 /** Creates requirements, settles them and pays checkout sessions. */
 export class Payments {
@@ -96,7 +96,7 @@ export class Payments {
     if (existing) return { requirement: existing, created: false };
     const m = this.store.get('merchants', terms.merchant);
     const fees = feeBreakdownFor(terms.currency, terms.amount_minor, m?.billing_plan);
-    const payee = MERCHANT_WALLET;
+    const payee = m?.settlement_wallet_address ?? NO_WALLET;
     const input = { request_hash, request_hash_v2, metadata, checkout_session_id };
     const r = R.newRequirement(terms, fees, input, payee, allowance_amount_minor, this.store.nowIso());
     return { requirement: this.store.put('requirements', r), created: true };

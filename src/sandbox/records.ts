@@ -20,7 +20,7 @@ export const iso = (ms: number): string => new Date(ms).toISOString();
 
 const unset = null as string | null;
 
-/** A new merchant account: active, waiting for a billing mandate, with a fresh challenge secret. */
+/** A new merchant account: active, waiting for a billing mandate, with a fresh challenge secret and wallet. */
 export function newMerchant(merchant: string, now: string) {
   return {
     merchant,
@@ -39,6 +39,18 @@ export function newMerchant(merchant: string, now: string) {
     checkout_allowed_origins: [] as string[],
     webhook_callback_url: unset,
     hosted_checkout_enabled: true,
+    /** Where the merchant's payments settle (simulated). */
+    settlement_wallet_address: randomHex('0x', 20) as string | null,
+    standard_terms_accepted: false,
+    terms_version: unset,
+    sandbox_confirmed: false,
+    sandbox_session_id: unset,
+    merchant_responsibility_attested: false,
+    responsibility_attestation_version: unset,
+    responsibility_attestation_source: unset,
+    live_mode_requested: false,
+    /** Platform blockers of live mode (`ga_blockers`); only the `readiness_blocked` scenario sets one. */
+    readiness_blockers: [] as string[],
     challenge_secret: randomHex('sdrp_cs_', 24),
     challenge_secret_rotated_at: now,
     created_at: now,
@@ -84,7 +96,7 @@ export function newSubscription(callback_url: string, now: string, event_types =
 /** A webhook subscription; the API shows `signing_secret` only in the answer that creates it. @interface */
 export type SandboxWebhookSubscription = ReturnType<typeof newSubscription>;
 
-/** The priced terms of a payment, shared by checkout sessions and requirements. */
+/** The priced terms of a payment, shared by checkout sessions, requirements and recurring approvals. */
 export interface PaymentTerms {
   merchant: string;
   amount_minor: number;
@@ -164,7 +176,7 @@ type RequirementInput = {
   checkout_session_id: string | null;
 };
 
-/** An unpaid Direct Request Payment requirement; the transfer pays `payee`. */
+/** An unpaid Direct Request Payment requirement; the transfer pays `payee` (the merchant's settlement wallet). */
 export function newRequirement(
   terms: PaymentTerms,
   fees: Fees,
@@ -317,7 +329,7 @@ export function newSettlementBatch(
 /** A Micro / Nano settlement batch (`open` or `settled`). @interface */
 export type SandboxSettlementBatch = ReturnType<typeof newSettlementBatch>;
 
-const HIDDEN = new Set(['challenge_secret', 'signing_secret', 'challenge']);
+const HIDDEN = new Set(['challenge_secret', 'signing_secret', 'challenge', 'schedule_token', 'executions']);
 
 /** A copy of a record without secrets and internal bookkeeping: what the API shows. */
 export const publicView = (record: object): Record<string, unknown> =>

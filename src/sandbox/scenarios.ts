@@ -1,9 +1,10 @@
 /**
  * The seeded merchant and the scenarios that break it on purpose. Each scenario other than `ready`
- * changes the seeded merchant or its webhook subscription so that one readiness check fails, and
- * nothing else. Objects created through the API are never touched.
+ * changes the seeded merchant or its webhook subscription so that one readiness check (or one gate of
+ * the merchant readiness API) fails, and nothing else. Objects created through the API are never touched.
  */
 import { DIRECT_PAYMENT_SPENT_EVENT } from '../core/constants.js';
+import { SANDBOX_RESPONSIBILITY_VERSION, SANDBOX_TERMS_VERSION } from './readiness.js';
 import { newId, newMandate, newMerchant, newSubscription, randomHex, type SandboxMerchant } from './records.js';
 import type { SandboxWebhookSubscription } from './records.js';
 import { RECORD_KINDS, SANDBOX_STATE_VERSION, type SandboxSeed, type SandboxState } from './store.js';
@@ -25,10 +26,21 @@ export const SANDBOX_SCENARIOS = Object.freeze([
   'secret_hint_mismatch',
   'hosted_checkout_disabled_409',
   'hosted_checkout_disabled_404',
+  'no_settlement_wallet',
+  'readiness_missing_requirements',
+  'readiness_not_attested',
+  'readiness_live_mode_off',
+  'readiness_blocked',
 ] as const);
 
 /** A scenario name. */
 export type SandboxScenario = (typeof SANDBOX_SCENARIOS)[number];
+
+const NOT_ATTESTED = {
+  merchant_responsibility_attested: false,
+  responsibility_attestation_version: null,
+  responsibility_attestation_source: null,
+};
 
 /** What each scenario breaks, starting from the ready baseline. */
 const BREAK: Record<SandboxScenario, Breaker> = {
@@ -49,6 +61,17 @@ const BREAK: Record<SandboxScenario, Breaker> = {
     m.hosted_checkout_enabled = false;
     data.hosted_checkout_routes = false;
   },
+  no_settlement_wallet: (m) => void (m.settlement_wallet_address = null),
+  // Not onboarded for live mode yet (nor asking for it), so sandbox checkout still works.
+  readiness_missing_requirements: (m) =>
+    void Object.assign(m, NOT_ATTESTED, {
+      standard_terms_accepted: false,
+      sandbox_confirmed: false,
+      live_mode_requested: false,
+    }),
+  readiness_not_attested: (m) => void Object.assign(m, NOT_ATTESTED),
+  readiness_live_mode_off: (m) => void (m.live_mode_requested = false),
+  readiness_blocked: (m) => void (m.readiness_blockers = ['platform_live_mode_paused']),
 };
 
 /** True for a known scenario name. */
@@ -99,10 +122,18 @@ export function applyScenario(data: SandboxState, scenario: SandboxScenario, now
     allowed_currencies: { JPY: 'JPYC', USD: 'USDC' } as const,
     checkout_allowed_origins: [seed.origin],
     webhook_callback_url: seed.webhook_url,
+    standard_terms_accepted: true,
+    terms_version: SANDBOX_TERMS_VERSION,
+    sandbox_confirmed: true,
+    merchant_responsibility_attested: true,
+    responsibility_attestation_version: SANDBOX_RESPONSIBILITY_VERSION,
+    responsibility_attestation_source: 'sandbox_seed',
+    live_mode_requested: true,
   });
   if (prev) {
-    const { listing_id, challenge_secret, challenge_secret_rotated_at, created_at } = prev;
+    const { listing_id, settlement_wallet_address, challenge_secret, challenge_secret_rotated_at, created_at } = prev;
     Object.assign(merchant, { listing_id, challenge_secret, challenge_secret_rotated_at, created_at });
+    merchant.settlement_wallet_address = settlement_wallet_address ?? merchant.settlement_wallet_address;
   }
   const sub = Object.assign(newSubscription(seed.webhook_url, now), {
     id: seed.subscription_id,

@@ -6,6 +6,7 @@
 import { SandboxHttpError } from './errors.js';
 import { iso } from './records.js';
 import type * as R from './records.js';
+import type { SandboxAutoPayAuthorization, SandboxRecurringSubscription } from './recurring.js';
 
 /** Version of the state file layout. */
 export const SANDBOX_STATE_VERSION = 1;
@@ -31,6 +32,8 @@ interface Records {
   deliveries: R.SandboxDelivery;
   usage_events: R.SandboxUsageEvent;
   settlement_batches: R.SandboxSettlementBatch;
+  recurring_subscriptions: SandboxRecurringSubscription;
+  autopay_authorizations: SandboxAutoPayAuthorization;
 }
 
 /** A kind of record, named by its map in the state. */
@@ -48,6 +51,8 @@ const KINDS: { [K in RecordKind]: [id: keyof Records[K] & string, code?: string,
   deliveries: ['id'],
   usage_events: ['usage_event_id'],
   settlement_batches: ['settlement_batch_id', 'SETTLEMENT_BATCH_NOT_FOUND', 'Settlement batch'],
+  recurring_subscriptions: ['subscription_id'],
+  autopay_authorizations: ['authorization_id', 'SCHEDULED_AUTHORIZATION_NOT_FOUND', 'Scheduled authorization'],
 };
 
 /** Every record kind, in state-file order. */

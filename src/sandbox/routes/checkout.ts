@@ -1,6 +1,7 @@
 /**
- * Hosted Checkout sessions. The sandbox issues the session's one-time challenge with the merchant's
- * challenge secret, as Siglume does, and points `checkout_url` at its own hosted page.
+ * Hosted Checkout sessions, and the per-session routes of CONTRACT-2 section 19.3 that pay a session or
+ * send its confirmation again without a browser. The sandbox issues the session's one-time challenge
+ * with the merchant's challenge secret, as Siglume does, and points `checkout_url` at its hosted page.
  */
 import { createDirectRequestPaymentChallenge } from '../../challenges/challenge.js';
 import { createCheckoutSessionInputSchema } from '../../clients/schemas/checkout-session.js';
@@ -9,7 +10,8 @@ import { parseInput } from '../../core/validation.js';
 import type { SandboxCore } from '../core.js';
 import { SandboxHttpError, invalidField } from '../errors.js';
 import { route, type Route, type RouteInput } from '../http.js';
-import { newSession, sessionView, type SandboxMerchant } from '../records.js';
+import { checkoutRefusal } from '../readiness.js';
+import { newSession, sessionView, successRedirect, type SandboxMerchant } from '../records.js';
 
 /** Origins a merchant's return URLs may use: its allowed origins plus its webhook URL's origin. */
 function allowedReturnOrigins(m: SandboxMerchant): string[] {
@@ -20,7 +22,7 @@ function allowedReturnOrigins(m: SandboxMerchant): string[] {
 
 /** Checkout session routes. */
 export function checkoutRoutes(core: SandboxCore): Route[] {
-  const { store } = core;
+  const { store, payments, webhooks } = core;
   // The 404 the checkout routes answer when Hosted Checkout is absent from this environment.
   const assertAvailable = () => {
     if (store.data.hosted_checkout_routes) return;
@@ -41,6 +43,14 @@ export function checkoutRoutes(core: SandboxCore): Route[] {
         'HOSTED_CHECKOUT_NOT_ENABLED',
         `Hosted Checkout is not enabled for merchant "${m.merchant}".`,
       );
+    }
+    const refusal = checkoutRefusal(m, store);
+    if (refusal) {
+      const { missing_requirements, blockers, checks } = refusal;
+      const details = { missing_requirements, blockers, checks: checks.filter((c) => c.status === 'fail') };
+      const open = [...missing_requirements, ...blockers].join(', ');
+      const message = `Merchant "${m.merchant}" asked for live mode, which is not ready (${open}); see getMerchantReadiness.`;
+      throw new SandboxHttpError(409, 'HOSTED_CHECKOUT_READINESS_REQUIRED', message, { details });
     }
     const token_symbol = m.allowed_currencies[input.currency];
     if (!token_symbol) {
@@ -86,6 +96,39 @@ export function checkoutRoutes(core: SandboxCore): Route[] {
     return { status: 201, data: sessionView(session, core.origin) };
   }
 
+  /** Pays a session, as the hosted page's Pay button does; a repeat answers the same and sends nothing. */
+  async function confirm({ params }: RouteInput) {
+    const { session, event_id } = await payments.payCheckoutSession(params.session_id!);
+    const event = store.require('events', event_id!);
+    return {
+      data: { status: 'paid', redirect_url: successRedirect(session), event: { id: event.id, type: event.type } },
+    };
+  }
+
+  /** Sends a paid session's confirmation again: 200 when every delivery got a 2xx, 502 otherwise. */
+  async function redeliver({ params }: RouteInput) {
+    const s = store.session(params.session_id!);
+    if (s.status !== 'paid' || !s.event_id) {
+      throw new SandboxHttpError(
+        409,
+        'CHECKOUT_SESSION_NOT_CONFIRMED',
+        `Checkout session "${s.session_id}" is ${s.status}: confirm it first.`,
+      );
+    }
+    const deliveries = await webhooks.redeliver(s.event_id);
+    const last = deliveries.find((d) => d.delivery_status !== 'delivered') ?? deliveries[0]!;
+    const { delivery_status, response_status, failure_reason } = last;
+    const data = {
+      redelivered: true,
+      event: { id: s.event_id, type: last.event_type },
+      delivery_status,
+      response_status,
+      failure_reason,
+      deliveries,
+    };
+    return { status: delivery_status === 'delivered' ? 200 : 502, data };
+  }
+
   const base = '/sdrp/direct-payments/checkout-sessions';
   return [
     route('POST', base, 'merchant', createCheckoutSession),
@@ -93,5 +136,7 @@ export function checkoutRoutes(core: SandboxCore): Route[] {
       assertAvailable();
       return { data: sessionView(store.session(params.session_id!), core.origin) };
     }),
+    route('POST', '/sandbox/checkout-sessions/:session_id/confirm', 'merchant', confirm),
+    route('POST', '/sandbox/checkout-sessions/:session_id/redeliver', 'merchant', redeliver),
   ];
 }

@@ -1,12 +1,41 @@
 /**
- * Merchant routes: setup (create or update), read, challenge-secret rotation, billing mandate. Bodies are
- * checked with the clients' own input schemas, so the sandbox and the SDK cannot disagree on a rule.
+ * Merchant routes: setup (create or update, with the live-mode onboarding fields of CONTRACT-2 section
+ * 15), read, readiness, challenge-secret rotation, billing mandate. Bodies are checked with the clients'
+ * own input schemas, so the sandbox and the SDK cannot disagree on a rule.
  */
+import * as z from 'zod/mini';
+import { lazySchema } from '../../clients/schemas/common.js';
 import { prepareBillingMandateInputSchema, setupMerchantInputSchema } from '../../clients/schemas/merchant-account.js';
-import { merchantKeySchema, parseInput, tokenForCurrency } from '../../core/validation.js';
+import { merchantKeySchema, nonEmptyStringSchema, parseInput, tokenForCurrency } from '../../core/validation.js';
 import type { SandboxCore } from '../core.js';
+import { SandboxHttpError, invalidField } from '../errors.js';
 import { route, type Route, type RouteInput } from '../http.js';
-import { newMandate, newMerchant, publicView, randomHex, type SandboxMerchant } from '../records.js';
+import { SANDBOX_RESPONSIBILITY_VERSION, SANDBOX_TERMS_VERSION, merchantReadiness } from '../readiness.js';
+import {
+  newMandate,
+  newMerchant,
+  publicView,
+  randomHex,
+  type SandboxCheckoutSession,
+  type SandboxMerchant,
+} from '../records.js';
+
+const flag = z.optional(z.boolean({ error: 'must be true or false' }));
+const text = z.optional(nonEmptyStringSchema);
+
+/** The client's `setupMerchant` input plus the onboarding fields of CONTRACT-2 section 15. */
+const setupSchema = lazySchema(() =>
+  z.extend(setupMerchantInputSchema(true), {
+    standard_terms_accepted: flag,
+    terms_accepted: flag,
+    terms_version: text,
+    sandbox_confirmed: flag,
+    sandbox_session_id: text,
+    merchant_responsibility_attested: flag,
+    responsibility_attestation_version: text,
+    live_mode_requested: flag,
+  }),
+);
 
 // Changed only when the body has them: the client schema's defaults would otherwise reset an existing merchant.
 const ACCOUNT_FIELDS = [
@@ -28,30 +57,81 @@ export function merchantRoutes({ store }: SandboxCore): Route[] {
     merchant_account: publicView(m),
     listing_id: m.listing_id,
     mandate: structuredClone(store.get('billing_mandates', m.billing_mandate_id ?? '') ?? null),
+    standard_hosted_checkout_readiness: merchantReadiness(m, store),
   });
 
+  /**
+   * The session that proves a sandbox checkout: a paid session of this merchant whose confirmation reached
+   * the shop (the one named, else the latest).
+   */
+  function sandboxEvidence(merchant: string, named: string | undefined): string {
+    const proves = (s: SandboxCheckoutSession) =>
+      s.merchant === merchant &&
+      s.status === 'paid' &&
+      store.list('deliveries').some((d) => d.event_id === s.event_id && d.delivery_status === 'delivered');
+    if (named !== undefined) {
+      const s = store.get('checkout_sessions', named);
+      if (s && proves(s)) return s.session_id;
+      throw invalidField(
+        'sandbox_session_id',
+        `must be a paid checkout session of "${merchant}" whose webhook was delivered`,
+      );
+    }
+    const latest = store.list('checkout_sessions').filter(proves).at(-1);
+    if (latest) return latest.session_id;
+    throw new SandboxHttpError(
+      409,
+      'SANDBOX_CHECKOUT_REQUIRED',
+      `sandbox_confirmed needs a sandbox checkout first: pay a checkout session of "${merchant}" (hosted page, or POST ` +
+        '/v1/sandbox/checkout-sessions/{id}/confirm) and let its direct_payment.confirmed webhook reach your shop.',
+      { field: 'sandbox_confirmed' },
+    );
+  }
+
   function setupMerchant({ body }: RouteInput) {
-    const input = parseInput(setupMerchantInputSchema(true), body);
+    const input = parseInput(setupSchema(), body);
     const existing = store.get('merchants', input.merchant);
+    // Checked before anything changes, so a refused confirmation leaves the merchant as it was.
+    const confirming = input.sandbox_confirmed === true && !existing?.sandbox_confirmed;
+    const evidence = confirming ? sandboxEvidence(input.merchant, input.sandbox_session_id) : undefined;
     const now = store.nowIso();
     const m = existing ?? newMerchant(input.merchant, now);
     for (const key of ACCOUNT_FIELDS) if (Object.hasOwn(body, key)) Object.assign(m, { [key]: input[key] });
     if (!existing && !input.allowed_currencies)
       m.allowed_currencies = { [m.billing_currency]: tokenForCurrency(m.billing_currency) };
+    const terms = input.standard_terms_accepted ?? input.terms_accepted;
+    if (terms !== undefined) {
+      Object.assign(m, {
+        standard_terms_accepted: terms,
+        terms_version: terms ? (input.terms_version ?? SANDBOX_TERMS_VERSION) : null,
+      });
+    }
+    const attested = input.merchant_responsibility_attested;
+    if (attested !== undefined) {
+      const version = attested ? (input.responsibility_attestation_version ?? SANDBOX_RESPONSIBILITY_VERSION) : null;
+      const source = attested ? 'setup_merchant' : null;
+      Object.assign(m, {
+        merchant_responsibility_attested: attested,
+        responsibility_attestation_version: version,
+        responsibility_attestation_source: source,
+      });
+    }
+    if (input.sandbox_confirmed !== undefined) {
+      Object.assign(m, {
+        sandbox_confirmed: input.sandbox_confirmed,
+        sandbox_session_id: input.sandbox_confirmed ? (evidence ?? m.sandbox_session_id) : null,
+      });
+    }
+    if (input.live_mode_requested !== undefined) m.live_mode_requested = input.live_mode_requested;
     m.updated_at = now;
     store.put('merchants', m);
-    const next_steps = [
-      ...(m.billing_mandate_id
-        ? []
-        : ['Prepare the billing mandate: POST /v1/sdrp/direct-payments/merchants/{merchant}/billing-mandate']),
-      'Subscribe your webhook endpoint to direct_payment.confirmed: POST /v1/market/webhooks/subscriptions',
-      'Store the challenge secret in SIGLUME_DIRECT_PAYMENT_CHALLENGE_SECRET; it is shown only once.',
-    ];
+    const data = answer(m);
+    const next_steps = data.standard_hosted_checkout_readiness.checks.flatMap((c) => c.fix ?? []);
     // The secret is shown once: only the call that created the merchant carries it.
     const secret = existing ? {} : { challenge_secret: m.challenge_secret };
     return {
       status: existing ? 200 : 201,
-      data: { ...answer(m), created: !existing, challenge_secret_created: !existing, ...secret, next_steps },
+      data: { ...data, created: !existing, challenge_secret_created: !existing, ...secret, next_steps },
     };
   }
 
@@ -68,11 +148,12 @@ export function merchantRoutes({ store }: SandboxCore): Route[] {
 
   function prepareBillingMandate(input: RouteInput) {
     const m = merchantOf(input);
+    // `billing_currency` is what setupCheckout sends; `currency` is how 0.4.20-era callers name it.
     const { currency, billing_currency, max_amount_minor } = parseInput(prepareBillingMandateInputSchema(), input.body);
     const cap = max_amount_minor ?? m.billing_mandate_cap_minor;
     const mandate = store.put(
       'billing_mandates',
-      newMandate(m.merchant, currency ?? billing_currency ?? m.billing_currency, cap, store.nowIso()),
+      newMandate(m.merchant, billing_currency ?? currency ?? m.billing_currency, cap, store.nowIso()),
     );
     Object.assign(m, {
       billing_mandate_id: mandate.billing_mandate_id,
@@ -91,6 +172,10 @@ export function merchantRoutes({ store }: SandboxCore): Route[] {
   return [
     route('POST', base, 'merchant', setupMerchant),
     route('GET', `${base}/:merchant`, 'merchant', (input) => ({ data: answer(merchantOf(input)) })),
+    route('GET', `${base}/:merchant/readiness`, 'merchant', (input) => {
+      const m = merchantOf(input);
+      return { data: { merchant: m.merchant, standard_hosted_checkout_readiness: merchantReadiness(m, store) } };
+    }),
     route('POST', `${base}/:merchant/challenge-secret/rotate`, 'merchant', rotateChallengeSecret),
     route('POST', `${base}/:merchant/billing-mandate`, 'merchant', prepareBillingMandate),
   ];
