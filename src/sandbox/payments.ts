@@ -5,13 +5,7 @@
  * scheduled autopay runs all pay through here.
  */
 import { directRequestPaymentRequestHash, directRequestPaymentRequestHashV2 } from '../challenges/request-hash.js';
-import {
-  DIRECT_PAYMENT_CONFIRMED_EVENT,
-  DIRECT_REQUEST_PAYMENT_METERED_ACCEPTED_STATUS,
-  DIRECT_REQUEST_PAYMENT_MODE,
-  DIRECT_REQUEST_PAYMENT_RECEIPT_KIND,
-  DIRECT_REQUEST_PAYMENT_STANDARD_SETTLED_STATUS,
-} from '../core/constants.js';
+import * as C from '../core/constants.js';
 import { feeBreakdownFor } from '../core/pricing.js';
 import type { Webhooks } from './deliveries.js';
 import { SandboxHttpError } from './errors.js';
@@ -111,24 +105,29 @@ export class Payments {
     r: R.SandboxRequirement,
     extra: { session_id: string | null; metadata?: Record<string, unknown>; onSettled?: (eventId: string) => void },
   ): Promise<Settlement> {
-    if (r.status === 'paid')
+    if (r.status === 'paid') {
       throw new SandboxHttpError(409, 'REQUIREMENT_ALREADY_PAID', `Requirement "${r.requirement_id}" is already paid.`);
+    }
     const merchant = this.store.get('merchants', r.merchant);
     const fees = feeBreakdownFor(r.currency, r.amount_minor, merchant?.billing_plan);
     const standard = fees.pricing_band === 'standard';
     const now = this.store.nowIso();
-    const receipt = this.store.put(
-      'receipts',
-      R.newReceipt(r.requirement_id, DIRECT_REQUEST_PAYMENT_RECEIPT_KIND, standard, extra.metadata ?? {}, now),
+    const receipt = R.newReceipt(
+      r.requirement_id,
+      C.DIRECT_REQUEST_PAYMENT_RECEIPT_KIND,
+      standard,
+      extra.metadata ?? {},
+      now,
     );
+    this.store.put('receipts', receipt);
     Object.assign(r, fees, {
       status: 'paid',
       paid_at: now,
       receipt_id: receipt.receipt_id,
       chain_receipt_id: receipt.chain_receipt_id,
       settlement_status: standard
-        ? DIRECT_REQUEST_PAYMENT_STANDARD_SETTLED_STATUS
-        : DIRECT_REQUEST_PAYMENT_METERED_ACCEPTED_STATUS,
+        ? C.DIRECT_REQUEST_PAYMENT_STANDARD_SETTLED_STATUS
+        : C.DIRECT_REQUEST_PAYMENT_METERED_ACCEPTED_STATUS,
     });
     const batch = standard ? null : this.ledger.recordUsage(r, merchant?.listing_id ?? `lst_${r.merchant}`);
     if (batch)
@@ -136,8 +135,8 @@ export class Payments {
         settlement_batch_id: batch.settlement_batch_id,
         usage_event_id: batch.usage_event_ids.at(-1),
       });
-    const event = this.webhooks.createEvent(DIRECT_PAYMENT_CONFIRMED_EVENT, {
-      mode: DIRECT_REQUEST_PAYMENT_MODE,
+    const event = this.webhooks.createEvent(C.DIRECT_PAYMENT_CONFIRMED_EVENT, {
+      mode: C.DIRECT_REQUEST_PAYMENT_MODE,
       merchant: r.merchant,
       session_id: extra.session_id,
       ...Object.fromEntries(EVENT_FIELDS.map((key) => [key, r[key]])),
@@ -167,28 +166,23 @@ export class Payments {
 
   async #payOnce(sessionId: string): Promise<SandboxPaymentResult> {
     const s = this.store.session(sessionId);
-    const paid = {
-      session: structuredClone(s),
-      event_id: s.event_id,
-      deliveries: [],
-      already_paid: true,
-      batch_settlement: null,
-    };
-    if (s.status === 'paid') return paid;
+    if (s.status === 'paid') {
+      return {
+        session: structuredClone(s),
+        event_id: s.event_id,
+        deliveries: [],
+        already_paid: true,
+        batch_settlement: null,
+      };
+    }
     if (s.status !== 'open' && s.status !== 'authenticated') {
-      throw new SandboxHttpError(
-        409,
-        'CHECKOUT_SESSION_NOT_PAYABLE',
-        `Checkout session "${sessionId}" is ${s.status} and can no longer be paid.`,
-      );
+      const message = `Checkout session "${sessionId}" is ${s.status} and can no longer be paid.`;
+      throw new SandboxHttpError(409, 'CHECKOUT_SESSION_NOT_PAYABLE', message);
     }
     const existing = this.store.requirementForChallenge(s.challenge_hash);
     if (existing?.status === 'paid') {
-      throw new SandboxHttpError(
-        409,
-        'CHALLENGE_ALREADY_USED',
-        'The challenge of this checkout session was already paid through another requirement.',
-      );
+      const message = 'The challenge of this checkout session was already paid through another requirement.';
+      throw new SandboxHttpError(409, 'CHALLENGE_ALREADY_USED', message);
     }
     const { merchant, amount_minor, currency, token_symbol, challenge, challenge_hash } = s;
     const terms = { merchant, amount_minor, currency, token_symbol, challenge_hash, challenge };

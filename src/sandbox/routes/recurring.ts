@@ -127,48 +127,35 @@ export function recurringRoutes({ store, payments, webhooks }: SandboxCore): Rou
     const challenge_hash = await directRequestPaymentChallengeHash(challenge);
     const redeemed = [...store.list('recurring_subscriptions'), ...store.list('autopay_authorizations')];
     if (redeemed.some((r) => r.challenge_hash === challenge_hash)) {
-      throw new SandboxHttpError(
-        409,
-        'CHALLENGE_ALREADY_USED',
-        'This recurring challenge was already redeemed; each one is single-use.',
-      );
+      const message = 'This recurring challenge was already redeemed; each one is single-use.';
+      throw new SandboxHttpError(409, 'CHALLENGE_ALREADY_USED', message);
     }
     return make(m, { merchant: m.merchant, amount_minor, currency, token_symbol, challenge_hash });
   }
 
   async function createSubscription({ body }: RouteInput) {
     const input = V.parseInput(subscriptionSchema(), body);
-    const sub = await redeem(input, (m, terms) =>
-      store.put(
-        'recurring_subscriptions',
-        newRecurringSubscription(terms, input.cadence, m.display_name, store.nowIso()),
-      ),
-    );
+    const sub = await redeem(input, (m, terms) => {
+      const created = newRecurringSubscription(terms, input.cadence, m.display_name, store.nowIso());
+      return store.put('recurring_subscriptions', created);
+    });
     await webhooks.publish(webhooks.createEvent('subscription.created', publicView(sub)), false);
     const fee_bps = STANDARD_FEE_BPS[store.require('merchants', sub.merchant).billing_plan];
-    return {
-      status: 201,
-      data: { ...publicView(sub), receipt: null, initial_charge: null, idempotent_replay: false, fee_bps },
-    };
+    const data = { ...publicView(sub), receipt: null, initial_charge: null, idempotent_replay: false, fee_bps };
+    return { status: 201, data };
   }
 
   async function createAuthorization({ body }: RouteInput) {
     const input = V.parseInput(autopaySchema(), body);
+    const { merchant, challenge, currency, amount_minor = input.expected_amount_minor } = input;
     if (input.mode !== undefined && input.mode !== MODE)
-      throw invalidField('mode', `must be "${MODE}" (the sandbox authorizes SDRP payments)`);
-    const amount = input.amount_minor ?? input.expected_amount_minor;
-    const required = {
-      merchant: input.merchant,
-      challenge: input.challenge,
-      currency: input.currency,
-      amount_minor: amount,
-    };
-    for (const [field, value] of Object.entries(required))
+      throw invalidField('mode', `must be "${MODE}" (SDRP payments)`);
+    for (const [field, value] of Object.entries({ merchant, challenge, currency, amount_minor })) {
       if (value === undefined) throw invalidField(field, 'is required');
-    const currency = input.currency!;
-    if (input.token_symbol && input.token_symbol !== V.tokenForCurrency(currency)) {
-      throw invalidField('token_symbol', `must be "${V.tokenForCurrency(currency)}" for ${currency}`);
     }
+    const token = V.tokenForCurrency(currency!);
+    if (input.token_symbol && input.token_symbol !== token)
+      throw invalidField('token_symbol', `must be "${token}" for ${currency}`);
     const cadence = input.cadence ?? { unit: 'daily' };
     const unit = V.parseInput(
       V.recurringCadenceSchema,
@@ -176,29 +163,18 @@ export function recurringRoutes({ store, payments, webhooks }: SandboxCore): Rou
       'cadence',
     );
     const approval = {
-      merchant: input.merchant!,
-      amount_minor: amount!,
-      currency,
+      merchant: merchant!,
+      amount_minor: amount_minor!,
+      currency: currency!,
       cadence: unit,
-      challenge: input.challenge!,
+      challenge: challenge!,
     };
     const a = await redeem(approval, (m, terms) => {
       const { agent_id = null, operation_key = null, expires_at = null, max_runs = null, metadata = {} } = input;
       const listing_id = input.listing_id ?? input.product_listing_id ?? m.listing_id;
-      const more = {
-        listing_id,
-        max_amount_minor: input.max_amount_minor ?? amount!,
-        max_runs,
-        cadence,
-        metadata,
-        expires_at,
-        agent_id,
-        operation_key,
-      };
-      return store.put(
-        'autopay_authorizations',
-        newAutoPayAuthorization(terms, input.challenge!, more, store.nowIso()),
-      );
+      const max_amount_minor = input.max_amount_minor ?? amount_minor!;
+      const more = { listing_id, max_amount_minor, max_runs, cadence, metadata, expires_at, agent_id, operation_key };
+      return store.put('autopay_authorizations', newAutoPayAuthorization(terms, challenge!, more, store.nowIso()));
     });
     // The one answer that carries the schedule token.
     return { status: 201, data: { ...publicView(a), schedule_token: a.schedule_token } };
@@ -206,9 +182,10 @@ export function recurringRoutes({ store, payments, webhooks }: SandboxCore): Rou
 
   function revokeAuthorization({ params }: RouteInput) {
     const a = store.require('autopay_authorizations', params.authorization_id!);
-    if (a.status !== 'revoked')
+    if (a.status !== 'revoked') {
       Object.assign(a, { status: 'revoked', revoked_at: store.nowIso(), updated_at: store.nowIso() });
-    store.changed();
+      store.changed();
+    }
     return { data: publicView(a) };
   }
 
@@ -235,12 +212,8 @@ export function recurringRoutes({ store, payments, webhooks }: SandboxCore): Rou
   /** One charge of the authorization the bearer's schedule token belongs to; a slot charges once. */
   async function execute({ body, token }: RouteInput): Promise<RouteAnswer> {
     const a = store.list('autopay_authorizations').find((x) => timingSafeEqualString(x.schedule_token, token!));
-    if (!a)
-      throw new SandboxHttpError(
-        401,
-        'UNAUTHORIZED',
-        'The bearer token is not the schedule_token of a scheduled authorization here.',
-      );
+    const unknown = 'The bearer token is not the schedule_token of a scheduled authorization in this sandbox.';
+    if (!a) throw new SandboxHttpError(401, 'UNAUTHORIZED', unknown);
     const input = V.parseInput(executeSchema(), body);
     const done = a.executions[input.slot_id];
     if (done) return answer(a, input.slot_id, done);
@@ -249,33 +222,25 @@ export function recurringRoutes({ store, payments, webhooks }: SandboxCore): Rou
     const refuse = (code: string, why: string) =>
       new SandboxHttpError(409, code, `Scheduled authorization "${a.authorization_id}" ${why}.`);
     if (a.status !== 'active') throw refuse('SCHEDULED_AUTHORIZATION_REVOKED', 'was revoked');
-    if (a.expires_at !== null && Date.parse(a.expires_at) <= store.nowMs())
+    if (a.expires_at !== null && Date.parse(a.expires_at) <= store.nowMs()) {
       throw refuse('SCHEDULED_AUTHORIZATION_EXPIRED', 'has expired');
-    if (a.max_runs !== null && a.run_count >= a.max_runs)
+    }
+    if (a.max_runs !== null && a.run_count >= a.max_runs) {
       throw refuse('SCHEDULED_AUTHORIZATION_EXHAUSTED', `has used its ${a.max_runs} runs`);
+    }
     const run_number = (a.run_count += 1);
     const charge = async () => {
       // Each run settles against its own requirement, so its challenge hash is per slot.
       const challenge_hash = await sha256Tagged(`${a.challenge_hash}:${input.slot_id}`);
       const metadata = { ...input.metadata, scheduled_authorization_id: a.authorization_id, slot_id: input.slot_id };
-      const terms = {
-        merchant: a.merchant,
-        amount_minor: a.expected_amount_minor,
-        currency: a.currency,
-        token_symbol: a.token_symbol,
-        challenge_hash,
-      };
-      const request = {
-        ...terms,
-        challenge: a.challenge,
-        allowance_amount_minor: null,
-        metadata,
-        checkout_session_id: null,
-      };
+      const { merchant, expected_amount_minor: amount_minor, currency, token_symbol, challenge } = a;
+      const terms = { merchant, amount_minor, currency, token_symbol, challenge_hash, challenge };
+      const request = { ...terms, allowance_amount_minor: null, metadata, checkout_session_id: null };
       const { requirement } = await payments.createRequirement(request);
       const { receipt } = await payments.settle(requirement, { session_id: null, metadata: input.metadata });
+      const { requirement_id } = requirement;
       const run = {
-        requirement_id: requirement.requirement_id,
+        requirement_id,
         receipt_id: receipt.receipt_id,
         run_number,
         scheduled_for: input.scheduled_for ?? null,
