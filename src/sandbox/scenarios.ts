@@ -80,7 +80,12 @@ export const isSandboxScenario = (value: unknown): value is SandboxScenario =>
 
 /** A fresh state holding the seeded merchant and its subscription, in `scenario`. */
 export function createSeededState(
-  seed: Pick<SandboxSeed, 'merchant' | 'origin' | 'webhook_url' | 'webhook_secret'>,
+  {
+    merchant,
+    origin,
+    webhook_url,
+    webhook_secret,
+  }: Pick<SandboxSeed, 'merchant' | 'origin' | 'webhook_url' | 'webhook_secret'>,
   scenario: SandboxScenario,
   now: string,
 ): SandboxState {
@@ -91,7 +96,7 @@ export function createSeededState(
     scenario: 'ready',
     hosted_checkout_routes: true,
   } as SandboxState;
-  data.seed = { ...seed, subscription_id: newId('whsub'), created_at: now };
+  data.seed = { merchant, origin, webhook_url, webhook_secret, subscription_id: newId('whsub'), created_at: now };
   applyScenario(data, scenario, now);
   return data;
 }
