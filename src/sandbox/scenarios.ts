@@ -66,6 +66,7 @@ const BREAK: Record<SandboxScenario, Breaker> = {
   readiness_missing_requirements: (m) =>
     void Object.assign(m, NOT_ATTESTED, {
       standard_terms_accepted: false,
+      terms_version: null,
       sandbox_confirmed: false,
       live_mode_requested: false,
     }),

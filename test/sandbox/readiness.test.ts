@@ -160,7 +160,7 @@ describe('setupMerchant with the onboarding fields', () => {
     expect(early.status).toBe(409);
     expect(early.body.error).toMatchObject({ code: 'SANDBOX_CHECKOUT_REQUIRED', field: 'sandbox_confirmed' });
     // Refused as a whole: nothing of the call was stored.
-    expect((await readiness()).missing_requirements).toContain('terms_acceptance');
+    expect(await readiness()).toMatchObject({ terms_accepted: false, terms_version: null, sandbox_confirmed: false });
 
     const open = await createSession(sandbox, { nonce: 'evidence-open' });
     const wrong = await setup({ ...onboarding, sandbox_session_id: open.session_id });
