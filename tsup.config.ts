@@ -7,8 +7,9 @@ import { defineConfig, type Options } from 'tsup';
 // - `zod/mini` (and `zod/v4/core`, the files it is built on) is bundled and
 //   tree-shaken: a worker or edge bundle then carries only the few KB of zod
 //   the schemas use, and Node does not walk zod's ~70-module graph at import
-//   time. Classic `zod` (still used by the
-//   Node-only sandbox) stays an external dependency.
+//   time. Nothing imports classic `zod` any more (the sandbox moved to
+//   zod/mini too); `zod` stays a dependency only because the `.d.ts` files
+//   name zod/mini types.
 // - `#platform` stays an import resolved by the consumer through package.json
 //   `imports`: `platform-node` (lazy undici) under the `node` condition,
 //   `platform-web` (global fetch) under workerd / edge-light / worker /
@@ -23,7 +24,7 @@ const shared: Options = {
   splitting: true,
   treeshake: true,
   sourcemap: false,
-  external: ['undici', 'commander', 'picocolors', /^zod$/, 'pg', 'mysql2', 'better-sqlite3', 'hono', '@hono/node-server', '#platform'],
+  external: ['undici', 'commander', 'picocolors', 'pg', 'mysql2', 'better-sqlite3', 'hono', '@hono/node-server', '#platform'],
   noExternal: [/^zod\/mini$/, /^zod\/v4\/core$/],
 };
 

@@ -264,6 +264,7 @@ export class Output {
       `${c.green(MARKS.pass)} Siglume sandbox listening on ${c.bold(info.url)} (API ${info.api_base})`,
       '',
       c.dim('# Environment for your shop (sandbox values, not real credentials):'),
+      'SIGLUME_ENV=sandbox',
       ...Object.entries(info.env).map(([k, v]) => `${k}=${v}`),
       '',
       c.dim('Press Ctrl+C to stop. Check your shop against it with: npx siglume-check readiness --sandbox'),

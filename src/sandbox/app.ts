@@ -1,13 +1,10 @@
 /**
- * The sandbox as a web-standard app: hono routes built from one
- * {@link SandboxCore}; `app.fetch` is `(Request) => Promise<Response>` and
- * serves both the socket adapter (`node-server.ts`) and the handle's
- * in-process `fetch`. Checks, in order: Host allow-list (every route) ->
- * control routes: loopback peer + same origin; hosted page posts: same origin
- * -> `/v1`: injected faults -> route (404 / 405) -> bearer token -> capped
- * JSON body -> Idempotency-Key -> handler -> after-commit faults. Bad input
- * never becomes a 500: handlers throw `SandboxHttpError` or
- * `SiglumeValidationError`, which become 4xx envelopes.
+ * The sandbox as a web-standard app: hono routes built from one {@link SandboxCore}; `app.fetch` is
+ * `(Request) => Promise<Response>` and serves both the socket adapter (`node-server.ts`) and the handle's
+ * in-process `fetch`. Checks, in order: Host allow-list (every route) -> control routes: loopback peer +
+ * same origin; hosted page posts: same origin -> `/v1`: injected faults -> route (404 / 405) -> bearer
+ * token -> capped JSON body -> Idempotency-Key -> handler -> after-commit faults. Bad input never becomes
+ * a 500: handlers throw `SandboxHttpError` or `SiglumeValidationError`, which become 4xx envelopes.
  */
 import { Hono, type Context } from 'hono';
 import { timingSafeEqualString } from '../core/crypto.js';
@@ -15,58 +12,82 @@ import { SiglumeValidationError } from '../core/errors.js';
 import type { SandboxCore } from './core.js';
 import { ConnectionDropped, SandboxHttpError } from './errors.js';
 import { checkSameOrigin, isLoopbackPeer } from './guards.js';
-import { errorBody, json, parseJsonObject, readBody, type ResponseMeta, type Route, type SandboxAppEnv } from './http.js';
+import { mountPayPage } from './hosted-page.js';
+import {
+  errorBody,
+  json,
+  parseJsonObject,
+  readBody,
+  type ResponseMeta,
+  type Route,
+  type SandboxAppEnv,
+} from './http.js';
 import type { StoredResponse } from './idempotency.js';
-import { newId } from './ids.js';
+import { newId } from './records.js';
+import { buyerRoutes } from './routes/buyer.js';
 import { checkoutRoutes } from './routes/checkout.js';
 import { controlRoutes } from './routes/control.js';
 import { merchantRoutes } from './routes/merchants.js';
 import { meteredRoutes } from './routes/metered.js';
-import { mountPayPage } from './routes/pay-page.js';
-import { requirementRoutes } from './routes/requirements.js';
+import { recurringRoutes } from './routes/recurring.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
 type Ctx = Context<SandboxAppEnv>;
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const NEEDED = {
+  merchant: 'the merchant token (SIGLUME_MERCHANT_AUTH_TOKEN)',
+  buyer: 'the buyer token (SIGLUME_AUTH_TOKEN)',
+  schedule: "a scheduled authorization's schedule_token",
+};
+const unauthorized = (message: string) => new SandboxHttpError(401, 'UNAUTHORIZED', message);
 
-function checkAuth(core: SandboxCore, header: string | undefined, auth: Route['auth']): void {
-  if (auth === 'none') return;
-  const needed = auth === 'merchant' ? 'the merchant token (SIGLUME_MERCHANT_AUTH_TOKEN)' : 'the buyer token (SIGLUME_AUTH_TOKEN)';
-  const token = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
-  if (!token) throw new SandboxHttpError(401, 'UNAUTHORIZED', `Missing bearer token: send "Authorization: Bearer <token>" with ${needed}.`);
-  const isMerchant = timingSafeEqualString(token, core.options.merchant_token);
-  const isBuyer = timingSafeEqualString(token, core.options.buyer_token);
-  if (!isMerchant && !isBuyer) throw new SandboxHttpError(401, 'UNAUTHORIZED', `The bearer token is not valid for this sandbox; this route needs ${needed}.`);
-  if ((auth === 'merchant' && !isMerchant) || (auth === 'buyer' && !isBuyer)) {
-    throw new SandboxHttpError(403, 'FORBIDDEN', `This route needs ${needed}; the request sent ${isMerchant ? 'the merchant token' : 'the buyer token'}.`);
+/** The bearer token, after checking it is one the route takes (which schedule token, the handler checks). */
+function checkAuth(core: SandboxCore, header: string | undefined, auth: Route['auth']): string | null {
+  const token = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1] ?? null;
+  if (auth === 'none') return token;
+  const needed = NEEDED[auth];
+  if (!token) throw unauthorized(`Missing bearer token: send "Authorization: Bearer <token>" with ${needed}.`);
+  const sent = timingSafeEqualString(token, core.options.merchant_token)
+    ? 'merchant'
+    : timingSafeEqualString(token, core.options.buyer_token)
+      ? 'buyer'
+      : null;
+  if (auth === 'schedule') {
+    if (sent) throw unauthorized(`This route needs ${needed}, not the ${sent} token.`);
+  } else if (!sent) {
+    throw unauthorized(`The bearer token is not valid for this sandbox; this route needs ${needed}.`);
+  } else if (sent !== auth) {
+    throw new SandboxHttpError(403, 'FORBIDDEN', `This route needs ${needed}; the request sent the ${sent} token.`);
   }
+  return token;
 }
 
 /** The answer for a thrown error: 4xx envelopes for known errors, a logged 500 for a bug. */
 function errorAnswer(error: unknown, meta: ResponseMeta, core: SandboxCore): StoredResponse {
-  if (error instanceof SandboxHttpError) return { status: error.status, body: errorBody(meta, error.code, error.message, error.options.field), headers: error.options.headers ?? {} };
-  if (error instanceof SiglumeValidationError) return { status: 422, body: errorBody(meta, 'VALIDATION_ERROR', error.message, error.field), headers: {} };
-  core.log({ kind: 'error', message: `Unexpected sandbox error: ${error instanceof Error ? error.message : String(error)}` });
-  return { status: 500, body: errorBody(meta, 'INTERNAL_ERROR', 'The sandbox failed to handle this request.'), headers: {} };
-}
-
-/** Every path segment must be valid percent-encoding. */
-function checkPath(url: URL): void {
-  try {
-    for (const segment of url.pathname.split('/')) decodeURIComponent(segment);
-  } catch {
-    throw new SandboxHttpError(400, 'INVALID_PATH', 'The request path is not valid percent-encoding.');
+  if (error instanceof SandboxHttpError) {
+    const { field, headers = {}, details } = error.extra;
+    return { status: error.status, body: errorBody(meta, error.code, error.message, field, details), headers };
   }
+  if (error instanceof SiglumeValidationError) {
+    return { status: 422, body: errorBody(meta, 'VALIDATION_ERROR', error.message, error.field), headers: {} };
+  }
+  core.log({ kind: 'error', message: `Unexpected sandbox error: ${error instanceof Error ? error.message : error}` });
+  return {
+    status: 500,
+    body: errorBody(meta, 'INTERNAL_ERROR', 'The sandbox failed to handle this request.'),
+    headers: {},
+  };
 }
 
 /** Runs one route: auth, body, idempotency, the handler, then the after-commit faults of `/v1`. */
 async function runRoute(c: Ctx, core: SandboxCore, route: Route, api: boolean): Promise<Response> {
   const { meta } = c.var;
-  checkAuth(core, c.req.header('authorization'), route.auth);
+  const token = checkAuth(core, c.req.header('authorization'), route.auth);
   const raw = route.method === 'POST' ? await readBody(c.req.raw) : '';
-  const input = { params: c.req.param() as Record<string, string>, query: c.var.url.searchParams, body: parseJsonObject(raw) };
+  const params = c.req.param() as Record<string, string>;
+  const input = { params, query: c.var.url.searchParams, body: parseJsonObject(raw), token };
   const execute = async (): Promise<StoredResponse> => {
     try {
       const reply = await route.handler(input);
@@ -76,14 +97,20 @@ async function runRoute(c: Ctx, core: SandboxCore, route: Route, api: boolean): 
     }
   };
   const key = c.req.header('idempotency-key');
+  const post = api && route.method === 'POST';
   let outcome = { response: {} as StoredResponse, replayed: false };
-  if (api && route.method === 'POST' && key !== undefined) {
-    if (!IDEMPOTENCY_KEY.test(key)) throw new SandboxHttpError(400, 'INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1-255 printable ASCII characters without spaces.');
-    outcome = await core.idempotency.run(`${route.auth}\n${route.path}\n${JSON.stringify(input.params)}\n${key}`, raw, execute);
+  if (post && key !== undefined) {
+    if (!IDEMPOTENCY_KEY.test(key)) {
+      const message = 'Idempotency-Key must be 1-255 printable ASCII characters without spaces.';
+      throw new SandboxHttpError(400, 'INVALID_IDEMPOTENCY_KEY', message);
+    }
+    // Scoped by caller (token) and route, so one key cannot replay another caller's or another route's answer.
+    const scope = `${token}\n${route.path}\n${JSON.stringify(input.params)}\n${key}`;
+    outcome = await core.idempotency.run(scope, raw, execute);
   } else {
     outcome.response = await execute();
   }
-  const after = api ? core.faults.after(route.method) : { kind: 'pass' as const };
+  const after = post ? core.faults.after() : { kind: 'pass' as const };
   if (after.kind === 'drop') throw new ConnectionDropped('drop_after_commit');
   if (after.kind === 'delay') await sleep(after.delay_ms);
   const { status, body, headers } = outcome.response;
@@ -97,8 +124,12 @@ function mount(app: Hono<SandboxAppEnv>, core: SandboxCore, prefix: string, rout
     allow.set(prefix + route.path, [...(allow.get(prefix + route.path) ?? []), route.method]);
     app.on(route.method, prefix + route.path, (c) => runRoute(c, core, route, api));
   }
-  const notAllowed = (methods: string[]) => new SandboxHttpError(405, 'METHOD_NOT_ALLOWED', `Use ${methods.join(' or ')} on this route.`, { headers: { Allow: methods.join(', ') } });
-  for (const [path, methods] of allow) app.all(path, () => Promise.reject(notAllowed(methods)));
+  for (const [path, methods] of allow) {
+    const error = new SandboxHttpError(405, 'METHOD_NOT_ALLOWED', `Use ${methods.join(' or ')} on this route.`, {
+      headers: { Allow: methods.join(', ') },
+    });
+    app.all(path, () => Promise.reject(error));
+  }
 }
 
 /** Builds the app of one sandbox. */
@@ -110,19 +141,37 @@ export function buildApp(core: SandboxCore): Hono<SandboxAppEnv> {
     c.set('meta', meta);
     c.set('url', new URL(c.req.url));
     await next();
-    for (const [name, value] of [['Cache-Control', 'no-store'], ['X-Content-Type-Options', 'nosniff'], ['X-Request-Id', meta.request_id]]) {
-      c.res.headers.set(name!, value!);
-    }
+    c.res.headers.set('Cache-Control', 'no-store');
+    c.res.headers.set('X-Content-Type-Options', 'nosniff');
+    c.res.headers.set('X-Request-Id', meta.request_id);
+    const { method } = c.req;
     const duration_ms = Math.round((performance.now() - started) * 10) / 10;
-    core.log({ kind: 'request', method: c.req.method, path: c.var.url.pathname, status: c.res.status, duration_ms, request_id: meta.request_id });
+    core.log({
+      kind: 'request',
+      method,
+      path: c.var.url.pathname,
+      status: c.res.status,
+      duration_ms,
+      request_id: meta.request_id,
+    });
   });
   app.use(async (c, next) => {
     core.hosts.check(c.req.raw, c.var.url);
-    checkPath(c.var.url);
+    try {
+      for (const segment of c.var.url.pathname.split('/')) decodeURIComponent(segment);
+    } catch {
+      throw new SandboxHttpError(400, 'INVALID_PATH', 'The request path is not valid percent-encoding.');
+    }
     await next();
   });
   app.use('/__sandbox/*', async (c, next) => {
-    if (!isLoopbackPeer(c.env?.remote_address)) throw new SandboxHttpError(403, 'CONTROL_FORBIDDEN', 'The /__sandbox control routes answer only loopback clients.');
+    if (!isLoopbackPeer(c.env?.remote_address)) {
+      throw new SandboxHttpError(
+        403,
+        'CONTROL_FORBIDDEN',
+        'The /__sandbox control routes answer only loopback clients.',
+      );
+    }
     checkSameOrigin(c.req.raw, c.var.url);
     await next();
   });
@@ -135,16 +184,29 @@ export function buildApp(core: SandboxCore): Hono<SandboxAppEnv> {
     if (fault.kind === 'drop') throw new ConnectionDropped('drop_connections');
     if (fault.latency_ms > 0) await sleep(fault.latency_ms);
     if (fault.kind === 'rate_limit') {
-      throw new SandboxHttpError(429, 'RATE_LIMITED', 'Too many requests (injected by the sandbox fault settings).', { headers: { 'Retry-After': String(fault.retry_after_seconds) } });
+      const headers = { 'Retry-After': String(fault.retry_after_seconds) };
+      throw new SandboxHttpError(429, 'RATE_LIMITED', 'Too many requests (injected by the sandbox fault settings).', {
+        headers,
+      });
     }
-    if (fault.kind === 'unavailable') throw new SandboxHttpError(503, 'SERVICE_UNAVAILABLE', 'Service temporarily unavailable (injected by the sandbox fault settings).');
+    if (fault.kind === 'unavailable') {
+      throw new SandboxHttpError(
+        503,
+        'SERVICE_UNAVAILABLE',
+        'Service temporarily unavailable (injected by the sandbox fault settings).',
+      );
+    }
     await next();
   });
-  const api = [merchantRoutes(core), checkoutRoutes(core), webhookRoutes(core), requirementRoutes(core), meteredRoutes(core)].flat();
+  const api = [merchantRoutes, checkoutRoutes, webhookRoutes, buyerRoutes, recurringRoutes, meteredRoutes].flatMap(
+    (routes) => routes(core),
+  );
   mount(app, core, '/v1', api, true);
   mount(app, core, '/__sandbox', controlRoutes(core), false);
   mountPayPage(app, core);
-  app.get('/', (c) => json(200, { data: { service: 'siglume-sdrp-sandbox', api_base: `${core.origin}/v1` }, meta: c.var.meta }));
+  app.get('/', (c) =>
+    json(200, { data: { service: 'siglume-sdrp-sandbox', api_base: `${core.origin}/v1` }, meta: c.var.meta }),
+  );
   app.notFound((c) => {
     const path = c.var.url.pathname;
     const hint = /^\/(v1|__sandbox)(\/|$)/.test(path) ? '' : ' The API lives under /v1.';

@@ -1,21 +1,27 @@
 /**
  * One sandbox: its state and the services that act on it, each given only what it needs (store ->
- * webhooks -> metered ledger -> payments). The HTTP routes are built from it (`app.ts`); the handle
- * wraps it for callers. Nothing here knows about sockets.
+ * webhooks -> metered ledger -> payments). The HTTP routes are built from it (`app.ts`); the handle wraps
+ * it for callers. Nothing here knows about sockets.
  */
+import { Webhooks } from './deliveries.js';
 import { FaultInjector } from './faults.js';
 import { HostAllowList } from './guards.js';
 import { IdempotencyStore } from './idempotency.js';
 import { MeteredLedger } from './metered.js';
-import { resolveSandboxOptions, type ResolvedSandboxOptions, type SandboxLogEntry, type SandboxOptions } from './options.js';
+import {
+  resolveSandboxOptions,
+  type ResolvedSandboxOptions,
+  type SandboxLogEntry,
+  type SandboxOptions,
+} from './options.js';
 import { Payments } from './payments.js';
 import { StateFileWriter, loadStateFile } from './persistence.js';
 import { applyScenario, createSeededState, type SandboxScenario } from './scenarios.js';
 import { SandboxStore, type SandboxState } from './store.js';
-import { Webhooks } from './webhooks.js';
 
 /** `0.0.0.0` / `::` listen everywhere; the sandbox is then reached on 127.0.0.1. */
-export const publicHost = (host: string) => (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host);
+export const publicHost = (host: string) =>
+  host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
 
 /** The parts of one sandbox. */
 export class SandboxCore {
@@ -31,13 +37,32 @@ export class SandboxCore {
   origin = '';
   hosts!: HostAllowList;
 
-  private constructor(readonly options: ResolvedSandboxOptions, data: SandboxState) {
-    const file = options.state_file;
-    this.writer = file ? new StateFileWriter(file, () => this.store.data, (e) => this.log({ kind: 'error', message: e.message })) : null;
-    this.store = new SandboxStore(data, () => this.writer?.schedule());
-    const { delivery_timeout_ms: timeout_ms, delivery_retries: retries, delivery_backoff_ms: backoff_ms } = options;
+  private constructor(
+    readonly options: ResolvedSandboxOptions,
+    data: SandboxState,
+  ) {
+    const {
+      state_file,
+      delivery_timeout_ms: timeout_ms,
+      delivery_retries: retries,
+      delivery_backoff_ms: backoff_ms,
+    } = options;
     const log = (entry: SandboxLogEntry) => this.log(entry);
-    this.webhooks = new Webhooks(this.store, { timeout_ms, retries, backoff_ms, log, dropping: () => this.faults.dropsDeliveries });
+    this.writer = state_file
+      ? new StateFileWriter(
+          state_file,
+          () => this.store.data,
+          (e) => log({ kind: 'error', message: e.message }),
+        )
+      : null;
+    this.store = new SandboxStore(data, () => this.writer?.schedule());
+    this.webhooks = new Webhooks(this.store, {
+      timeout_ms,
+      retries,
+      backoff_ms,
+      log,
+      dropping: () => this.faults.dropsDeliveries,
+    });
     this.ledger = new MeteredLedger(this.store, this.webhooks);
     this.payments = new Payments(this.store, this.webhooks, this.ledger);
     this.setOrigin(`http://${publicHost(options.host)}:${options.port}`);

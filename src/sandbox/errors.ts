@@ -17,10 +17,12 @@ export class SandboxStateFileError extends SiglumeDirectRequestPaymentError {
 
 /** The sandbox could not start listening (port in use, bad host, ...). */
 export class SandboxStartError extends SiglumeDirectRequestPaymentError {
-  constructor(message: string, options: { cause?: unknown } = {}) { super(message, { code: 'SANDBOX_START_FAILED', cause: options.cause }); }
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'SANDBOX_START_FAILED', cause: options.cause });
+  }
 }
 
-/** An API error the sandbox answers with `{ error: { code, message, field? }, meta }`. */
+/** An API error the sandbox answers with `{ error: { code, message, field?, ...details }, meta }`. */
 export class SandboxHttpError extends Error {
   override name = 'SandboxHttpError';
 
@@ -28,19 +30,20 @@ export class SandboxHttpError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
-    readonly options: { field?: string; headers?: Record<string, string> } = {},
+    readonly extra: { field?: string; headers?: Record<string, string>; details?: Record<string, unknown> } = {},
   ) {
     super(message);
   }
 }
 
 /** 422 `VALIDATION_ERROR` naming the field. */
-export const invalidField = (field: string, reason: string) => new SandboxHttpError(422, 'VALIDATION_ERROR', `Invalid ${field}: ${reason}`, { field });
+export const invalidField = (field: string, reason: string) =>
+  new SandboxHttpError(422, 'VALIDATION_ERROR', `Invalid ${field}: ${reason}`, { field });
 
 /**
- * Thrown when a fault drops the connection without an answer. Deliberately not an `Error`, so hono's
- * error handler lets it through: the socket adapter destroys the socket, the in-process `fetch` rejects
- * with a `TypeError` (as fetch does on a network error).
+ * Thrown when a fault drops the connection without an answer. Deliberately not an `Error`, so hono's error
+ * handler lets it through: the socket adapter destroys the socket, the in-process `fetch` rejects with a
+ * `TypeError` (as fetch does on a network error).
  */
 export class ConnectionDropped {
   constructor(readonly fault: string) {}

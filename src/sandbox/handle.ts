@@ -1,7 +1,6 @@
 /**
- * What callers hold: a sandbox's addresses, its in-process `fetch`, typed
- * accessors that return copies (never the store), and the controls a test
- * needs. Created by `createSandbox` / `startSandbox`.
+ * What callers hold: a sandbox's addresses, its in-process `fetch`, typed accessors that return copies
+ * (never the store), and the controls a test needs. Created by `createSandbox` / `startSandbox`.
  */
 import type { Hono } from 'hono';
 import { SiglumeValidationError } from '../core/errors.js';
@@ -12,24 +11,28 @@ import type { SandboxAppEnv } from './http.js';
 import type { SandboxBatchSettlement } from './metered.js';
 import type { Listening } from './node-server.js';
 import type { SandboxPaymentResult } from './payments.js';
+import type * as R from './records.js';
 import { SANDBOX_SCENARIOS, isSandboxScenario, type SandboxScenario } from './scenarios.js';
-import type * as T from './types.js';
 
 /** The environment a merchant app needs to talk to a sandbox (a type alias, so it is assignable to `Record<string, string>`). */
 export type SandboxEnv = Record<
-  'SIGLUME_API_BASE' | 'SIGLUME_MERCHANT_AUTH_TOKEN' | 'SIGLUME_DIRECT_PAYMENT_MERCHANT' | 'SIGLUME_WEBHOOK_SECRET' | 'SHOP_PUBLIC_ORIGIN' | 'SHOP_WEBHOOK_URL',
+  | 'SIGLUME_API_BASE'
+  | 'SIGLUME_MERCHANT_AUTH_TOKEN'
+  | 'SIGLUME_DIRECT_PAYMENT_MERCHANT'
+  | 'SIGLUME_WEBHOOK_SECRET'
+  | 'SHOP_PUBLIC_ORIGIN'
+  | 'SHOP_WEBHOOK_URL',
   string
 >;
 
 /** Filter of {@link SandboxHandle.listDeliveries}. */
-export type SandboxDeliveryFilter = Partial<Pick<T.SandboxDelivery, 'event_id' | 'subscription_id' | 'delivery_status'>>;
+export type SandboxDeliveryFilter = Partial<
+  Pick<R.SandboxDelivery, 'event_id' | 'subscription_id' | 'delivery_status'>
+>;
 
 const copy = <V>(value: V | undefined): V | null => (value === undefined ? null : structuredClone(value));
 
-/**
- * A sandbox. Accessors return copies (secrets included: this is your local
- * sandbox); change the state through the API or the methods below.
- */
+/** A sandbox. Accessors return copies (secrets included: this is your local sandbox); change the state through the API or the methods below. */
 export class SandboxHandle {
   readonly #core: SandboxCore;
   readonly #app: Hono<SandboxAppEnv>;
@@ -44,10 +47,14 @@ export class SandboxHandle {
   }
 
   /** Origin of the sandbox, e.g. `http://127.0.0.1:8787` (`checkout_url`s point here). */
-  get url(): string { return this.#core.origin; }
+  get url(): string {
+    return this.#core.origin;
+  }
 
   /** `url` + `/v1`: the `base_url` of the SDK clients. */
-  get api_base(): string { return `${this.#core.origin}/v1`; }
+  get api_base(): string {
+    return `${this.#core.origin}/v1`;
+  }
 
   /** The six variables a merchant app needs (from the seed, so they survive a state-file restart). */
   get env(): SandboxEnv {
@@ -63,10 +70,14 @@ export class SandboxHandle {
   }
 
   /** Bearer token of the buyer routes (for `DirectRequestPaymentClient`). */
-  get buyer_token(): string { return this.#core.options.buyer_token; }
+  get buyer_token(): string {
+    return this.#core.options.buyer_token;
+  }
 
   /** The scenario the seeded merchant is in now. */
-  get scenario(): SandboxScenario { return this.#core.store.data.scenario as SandboxScenario; }
+  get scenario(): SandboxScenario {
+    return this.#core.store.data.scenario as SandboxScenario;
+  }
 
   /**
    * Runs a request in-process, with no socket; for a client: `fetch: (url, init) => sandbox.fetch(new Request(url, init))`.
@@ -78,62 +89,93 @@ export class SandboxHandle {
     const { signal } = request;
     signal.throwIfAborted();
     const answer = Promise.resolve(this.#app.fetch(request, {}));
-    const aborted = new Promise<never>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+    const aborted = new Promise<never>((_resolve, reject) =>
+      signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
+    );
     try {
       return await Promise.race([answer, aborted]);
     } catch (error) {
       if (!(error instanceof ConnectionDropped)) throw error;
-      throw new TypeError('fetch failed', { cause: new Error(`The sandbox dropped the connection (fault ${error.fault}).`) });
+      throw new TypeError('fetch failed', {
+        cause: new Error(`The sandbox dropped the connection (fault ${error.fault}).`),
+      });
     }
   }
 
   /** A merchant, with its challenge secret; null when it does not exist. */
-  getMerchant(merchant: string): T.SandboxMerchant | null { return copy(this.#core.store.get('merchants', merchant)); }
+  getMerchant(merchant: string): R.SandboxMerchant | null {
+    return copy(this.#core.store.get('merchants', merchant));
+  }
 
   /** A checkout session (with its challenge); null when it does not exist. */
-  getCheckoutSession(sessionId: string): T.SandboxCheckoutSession | null { return copy(this.#core.store.session(sessionId)); }
+  getCheckoutSession(sessionId: string): R.SandboxCheckoutSession | null {
+    return this.#core.store.get('checkout_sessions', sessionId) ? copy(this.#core.store.session(sessionId)) : null;
+  }
 
   /** Every checkout session, oldest first. */
-  listCheckoutSessions(): T.SandboxCheckoutSession[] { return structuredClone(Object.values(this.#core.store.data.checkout_sessions)); }
+  listCheckoutSessions(): R.SandboxCheckoutSession[] {
+    return structuredClone(this.#core.store.list('checkout_sessions'));
+  }
 
   /** Every webhook subscription, with its signing secret, oldest first. */
-  listWebhookSubscriptions(): T.SandboxWebhookSubscription[] { return structuredClone(Object.values(this.#core.store.data.subscriptions)); }
+  listWebhookSubscriptions(): R.SandboxWebhookSubscription[] {
+    return structuredClone(this.#core.store.list('subscriptions'));
+  }
 
   /** Every webhook event, oldest first (a redelivery sends the same event again). */
-  listEvents(): T.SandboxEvent[] { return structuredClone(Object.values(this.#core.store.data.events)); }
+  listEvents(): R.SandboxEvent[] {
+    return structuredClone(this.#core.store.list('events'));
+  }
 
-  /** Webhook deliveries, oldest first, optionally filtered. */
-  listDeliveries(filter: SandboxDeliveryFilter = {}): T.SandboxDelivery[] {
-    const wanted = Object.entries(filter).filter(([, v]) => v !== undefined) as Array<[keyof SandboxDeliveryFilter, string]>;
-    return structuredClone(Object.values(this.#core.store.data.deliveries).filter((d) => wanted.every(([k, v]) => d[k] === v)));
+  /** Webhook deliveries, oldest first, optionally filtered; `failure_reason` says why a failed one failed. */
+  listDeliveries(filter: SandboxDeliveryFilter = {}): R.SandboxDelivery[] {
+    const wanted = Object.entries(filter).filter(([, v]) => v !== undefined) as Array<
+      [keyof SandboxDeliveryFilter, string]
+    >;
+    return structuredClone(this.#core.store.list('deliveries').filter((d) => wanted.every(([k, v]) => d[k] === v)));
   }
 
   /** A Micro / Nano settlement batch; null when it does not exist. */
-  getSettlementBatch(batchId: string): T.SandboxSettlementBatch | null { return copy(this.#core.store.get('settlement_batches', batchId)); }
+  getSettlementBatch(batchId: string): R.SandboxSettlementBatch | null {
+    return copy(this.#core.store.get('settlement_batches', batchId));
+  }
 
   /** Puts the seeded merchant into a scenario (see `SANDBOX_SCENARIOS`). */
   setScenario(name: SandboxScenario): void {
-    if (!isSandboxScenario(name)) throw new SiglumeValidationError('scenario', `Invalid scenario: must be one of ${SANDBOX_SCENARIOS.join(', ')}`);
+    if (!isSandboxScenario(name))
+      throw new SiglumeValidationError('scenario', `Invalid scenario: must be one of ${SANDBOX_SCENARIOS.join(', ')}`);
     this.#core.setScenario(name);
   }
 
   /** Replaces the injected faults (validated, naming the field); returns them as active now. */
-  setFaults(faults: SandboxFaults): SandboxFaults { return this.#core.faults.set(faults); }
+  setFaults(faults: SandboxFaults): SandboxFaults {
+    return this.#core.faults.set(faults);
+  }
 
   /** Removes every injected fault. */
-  resetFaults(): void { this.#core.faults.reset(); }
+  resetFaults(): void {
+    this.#core.faults.set({});
+  }
 
   /** Pays a checkout session as the hosted page's Pay button does, and waits for the webhook deliveries. */
-  payCheckoutSession(sessionId: string): Promise<SandboxPaymentResult> { return this.#core.payments.payCheckoutSession(sessionId); }
+  payCheckoutSession(sessionId: string): Promise<SandboxPaymentResult> {
+    return this.#core.payments.payCheckoutSession(sessionId);
+  }
 
   /** Sends an event again (same id and body, fresh signature) and waits for the outcome. */
-  redeliver(eventId: string): Promise<T.SandboxDelivery[]> { return this.#core.webhooks.redeliver(eventId); }
+  redeliver(eventId: string): Promise<R.SandboxDelivery[]> {
+    return this.#core.webhooks.redeliver(eventId);
+  }
 
   /** Settles every open Micro / Nano batch now and delivers the batch confirmations. */
-  settleMeteredBatches(): Promise<SandboxBatchSettlement[]> { return this.#core.ledger.settleOpen(); }
+  settleMeteredBatches(): Promise<SandboxBatchSettlement[]> {
+    return this.#core.ledger.settleOpen();
+  }
 
   /** Writes the state file now (no-op without one). */
-  async flush(): Promise<void> { await this.#core.writer?.flush(); }
+  async flush(): Promise<void> {
+    await this.#core.writer?.flush();
+  }
 
   /** Stops listening (if it does), cancels pending delivery retries, and writes the state file. */
   close(): Promise<void> {

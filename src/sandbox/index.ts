@@ -1,8 +1,7 @@
 /**
- * The local SDRP sandbox: a Siglume-compatible API for development, tests and
- * demos. It speaks the contract's `/v1` API, serves a hosted checkout page,
- * and delivers signed webhooks to the shop's real endpoint. Package subpath:
- * `@siglume/direct-request-payment/sandbox`.
+ * The local SDRP sandbox: a Siglume-compatible API for development, tests and demos. It speaks the
+ * contract's `/v1` API, serves a hosted checkout page, and delivers signed webhooks to the shop's real
+ * endpoint. Package subpath: `@siglume/direct-request-payment/sandbox`.
  *
  * @example
  * import { startSandbox } from '@siglume/direct-request-payment/sandbox';
@@ -17,23 +16,28 @@ import { SandboxHandle } from './handle.js';
 import { listen } from './node-server.js';
 import type { SandboxOptions } from './options.js';
 
+export { SANDBOX_EVENT_API_VERSION } from './deliveries.js';
 export { SandboxStartError, SandboxStateFileError } from './errors.js';
 export type { SandboxFaults } from './faults.js';
 export { SandboxHandle, type SandboxDeliveryFilter, type SandboxEnv } from './handle.js';
 export type { SandboxBatchSettlement } from './metered.js';
 export type { SandboxLogEntry, SandboxOptions } from './options.js';
 export type { SandboxPaymentResult } from './payments.js';
-export { SANDBOX_SCENARIOS, type SandboxScenario } from './scenarios.js';
 export type {
-  SandboxCheckoutSession, SandboxCheckoutSessionStatus, SandboxDelivery, SandboxEvent, SandboxMerchant, SandboxSettlementBatch, SandboxWebhookSubscription,
-} from './types.js';
-export { SANDBOX_EVENT_API_VERSION } from './webhooks.js';
+  SandboxCheckoutSession,
+  SandboxCheckoutSessionStatus,
+  SandboxDelivery,
+  SandboxEvent,
+  SandboxMerchant,
+  SandboxSettlementBatch,
+  SandboxWebhookSubscription,
+} from './records.js';
+export { SANDBOX_SCENARIOS, type SandboxScenario } from './scenarios.js';
 
 /**
- * Creates a sandbox without a socket, for tests and workers: requests go in
- * through `handle.fetch`. `url` is `http://<host>:<port>` from the options
- * (default `http://127.0.0.1:8787`) though nothing listens there; webhook
- * deliveries still go over the network to the shop's URL.
+ * Creates a sandbox without a socket, for tests and workers: requests go in through `handle.fetch`. `url`
+ * is `http://<host>:<port>` from the options (default `http://127.0.0.1:8787`) though nothing listens
+ * there; webhook deliveries still go over the network to the shop's URL.
  *
  * @throws {SiglumeValidationError} for a bad option (naming it).
  * @throws {SandboxStateFileError} when the state file exists but is unreadable or corrupt.
@@ -44,8 +48,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
 }
 
 /**
- * Creates a sandbox and listens on `host:port` (`createSandbox` plus a
- * socket). Resolves once it is listening.
+ * Creates a sandbox and listens on `host:port` (`createSandbox` plus a socket). Resolves once it is listening.
  *
  * @throws {SiglumeValidationError} for a bad option (naming it).
  * @throws {SandboxStateFileError} when the state file exists but is unreadable or corrupt.

@@ -21,7 +21,11 @@ export interface Listening {
  * Listens on `host:port` (port 0 picks a free one).
  * @throws {SandboxStartError} when the port is taken or the host is not an address of this machine.
  */
-export function listen(fetch: (req: Request, peer: SandboxAppEnv['Bindings']) => Promise<Response>, port: number, host: string): Promise<Listening> {
+export function listen(
+  fetch: (req: Request, peer: SandboxAppEnv['Bindings']) => Promise<Response>,
+  port: number,
+  host: string,
+): Promise<Listening> {
   const listener = getRequestListener(
     async (req, { incoming, outgoing }) => {
       try {

@@ -1,75 +1,355 @@
 /**
- * How each record kind is made and shown, in one place. The seeded merchant
- * and the API both create merchants, mandates and subscriptions; payments and
- * allowance approvals both create receipts. Views strip secrets: challenge and
- * signing secrets appear only in the answers that create or rotate them.
+ * The sandbox's records: how each kind is made (a factory's fields are the kind's type), their ids, and
+ * the views the API shows. Field names follow the wire contract, so a view is the record minus secrets.
  */
-import { DEFAULT_WEBHOOK_EVENT_TYPES, DIRECT_REQUEST_PAYMENT_REFERENCE_TYPE } from '../core/constants.js';
-import { tokenForCurrency, type DirectRequestPaymentCurrency } from '../core/validation.js';
-import { newChallengeSecret, newId, newWebhookSigningSecret } from './ids.js';
-import type { SandboxState } from './store.js';
-import type { SandboxBillingMandate, SandboxCheckoutSession, SandboxMerchant, SandboxReceipt, SandboxWebhookSubscription } from './types.js';
+import * as C from '../core/constants.js';
+import type { DirectRequestPaymentBillingPlan, DirectRequestPaymentFeeBreakdown as Fees } from '../core/pricing.js';
+import { tokenForCurrency, type DirectRequestPaymentCurrency as Currency } from '../core/validation.js';
+import type { DirectRequestPaymentTokenSymbol as Token } from '../core/validation.js';
 
-/** A new merchant account: active, waiting for a billing mandate, with a fresh challenge secret. */
-export function newMerchant(merchant: string, now: string, fields: Partial<SandboxMerchant> = {}): SandboxMerchant {
+const hex = (bytes: number) =>
+  Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
+
+/** A random id such as `cs_3f9a…`; the prefix makes it recognisable in logs (`cs_` session, `evt_` event ...). */
+export const newId = (prefix: string): string => `${prefix}_${hex(12)}`;
+
+/** `prefix` and `bytes` random bytes in hex: secrets (`whsec_…`), fake transaction hashes and addresses (`0x…`). */
+export const randomHex = (prefix: string, bytes: number): string => `${prefix}${hex(bytes)}`;
+
+export const iso = (ms: number): string => new Date(ms).toISOString();
+
+const unset = null as string | null;
+
+/** A new merchant account: active, waiting for a billing mandate, with a fresh challenge secret and wallet. */
+export function newMerchant(merchant: string, now: string) {
   return {
-    merchant, display_name: merchant, listing_id: newId('lst'), status: 'active', billing_status: 'pending_mandate',
-    billing_mandate_id: null, billing_plan: 'launch', billing_currency: 'JPY', billing_mandate_cap_minor: null,
-    max_amount_minor: null, allowed_currencies: {}, checkout_allowed_origins: [], webhook_callback_url: null, hosted_checkout_enabled: true,
-    challenge_secret: newChallengeSecret(), challenge_secret_rotated_at: now, created_at: now, updated_at: now, ...fields,
+    merchant,
+    display_name: merchant,
+    listing_id: newId('lst'),
+    /** `active`, or `suspended` in the `merchant_suspended` scenario. */
+    status: 'active',
+    /** `active` once a billing mandate exists, `pending_mandate` before. */
+    billing_status: 'pending_mandate',
+    billing_mandate_id: unset,
+    billing_plan: 'launch' as DirectRequestPaymentBillingPlan,
+    billing_currency: 'JPY' as Currency,
+    billing_mandate_cap_minor: null as number | null,
+    max_amount_minor: null as number | null,
+    allowed_currencies: {} as Partial<Record<Currency, Token>>,
+    checkout_allowed_origins: [] as string[],
+    webhook_callback_url: unset,
+    hosted_checkout_enabled: true,
+    /** Where the merchant's payments settle (simulated). */
+    settlement_wallet_address: randomHex('0x', 20) as string | null,
+    standard_terms_accepted: false,
+    terms_version: unset,
+    sandbox_confirmed: false,
+    sandbox_session_id: unset,
+    merchant_responsibility_attested: false,
+    responsibility_attestation_version: unset,
+    responsibility_attestation_source: unset,
+    live_mode_requested: false,
+    /** Platform blockers of live mode (`ga_blockers`); only the `readiness_blocked` scenario sets one. */
+    readiness_blockers: [] as string[],
+    challenge_secret: randomHex('sdrp_cs_', 24),
+    challenge_secret_rotated_at: now,
+    created_at: now,
+    updated_at: now,
   };
 }
+
+/** A merchant account; `challenge_secret` leaves the sandbox only at creation or rotation (and through the handle). @interface */
+export type SandboxMerchant = ReturnType<typeof newMerchant>;
 
 /** An active billing mandate (the sandbox approves at once; in Siglume the owner confirms it first). */
-export function newMandate(merchant: string, currency: DirectRequestPaymentCurrency, max_amount_minor: number | null, now: string): SandboxBillingMandate {
-  const id = newId('mandate');
-  return { billing_mandate_id: id, merchant, currency, token_symbol: tokenForCurrency(currency), max_amount_minor, status: 'active', created_at: now };
-}
-
-/** An active webhook subscription (to the default event types unless given). */
-export function newSubscription(callback_url: string, now: string, fields: Partial<SandboxWebhookSubscription> = {}): SandboxWebhookSubscription {
+export function newMandate(merchant: string, currency: Currency, max_amount_minor: number | null, now: string) {
+  const token_symbol = tokenForCurrency(currency);
   return {
-    id: newId('whsub'), callback_url, status: 'active', event_types: [...DEFAULT_WEBHOOK_EVENT_TYPES], description: null, metadata: {},
-    signing_secret: newWebhookSigningSecret(), created_at: now, updated_at: now, ...fields,
+    billing_mandate_id: newId('mandate'),
+    merchant,
+    currency,
+    token_symbol,
+    max_amount_minor,
+    status: 'active',
+    created_at: now,
   };
 }
 
-/** A confirmed receipt of a simulated execution for a requirement. */
-export function newReceipt(reference_id: string, receipt_kind: string, now: string, fields: Pick<SandboxReceipt, 'tx_hash' | 'chain_receipt_id' | 'finality' | 'metadata'>): SandboxReceipt {
-  return { receipt_id: newId('rcpt'), receipt_kind, reference_type: DIRECT_REQUEST_PAYMENT_REFERENCE_TYPE, reference_id, status: 'confirmed', ...fields, created_at: now };
-}
+export type SandboxBillingMandate = ReturnType<typeof newMandate>;
 
-/** A deep copy of JSON data, so callers cannot change stored records. */
-export const copy = <T>(value: T): T => structuredClone(value);
-
-/** A merchant account without its challenge secret. */
-export function merchantAccountView(m: SandboxMerchant): Record<string, unknown> {
-  const { challenge_secret: _secret, ...rest } = copy(m);
-  return rest;
-}
-
-/** A subscription without its signing secret; the hint is its last four characters (a suffix, per the contract). */
-export function subscriptionView(s: SandboxWebhookSubscription): Record<string, unknown> {
-  const { signing_secret, ...rest } = copy(s);
-  return { ...rest, webhook_subscription_id: s.id, subscription_id: s.id, signing_secret_hint: signing_secret.slice(-4) };
-}
-
-/** A checkout session with its `checkout_url` on the sandbox at `origin`; the challenge string itself stays inside. */
-export function sessionView(s: SandboxCheckoutSession, origin: string): Record<string, unknown> {
-  const { challenge: _challenge, ...rest } = copy(s);
-  return { ...rest, checkout_url: `${origin}/pay/${encodeURIComponent(s.session_id)}` };
-}
-
-/** The state without any secret, for `GET /__sandbox/state`. */
-export function redactedState(data: SandboxState, origin: string): Record<string, unknown> {
-  const { webhook_secret: _secret, ...seed } = data.seed;
-  const map = <T>(rec: Record<string, T>, fn: (v: T) => unknown) => Object.fromEntries(Object.entries(rec).map(([k, v]) => [k, fn(v)]));
-  const { hidden_merchant: _hidden, merchants, subscriptions, checkout_sessions, ...rest } = data;
+/** A webhook subscription (to the default event types unless given). */
+export function newSubscription(callback_url: string, now: string, event_types = [...C.DEFAULT_WEBHOOK_EVENT_TYPES]) {
+  const signing_secret = randomHex('whsec_', 24);
   return {
-    ...copy(rest),
-    seed,
-    merchants: map(merchants, merchantAccountView),
-    subscriptions: map(subscriptions, subscriptionView),
-    checkout_sessions: map(checkout_sessions, (s) => sessionView(s, origin)),
+    id: newId('whsub'),
+    callback_url,
+    status: 'active',
+    event_types,
+    description: unset,
+    metadata: {},
+    signing_secret,
+    created_at: now,
+    updated_at: now,
   };
+}
+
+/** A webhook subscription; the API shows `signing_secret` only in the answer that creates it. @interface */
+export type SandboxWebhookSubscription = ReturnType<typeof newSubscription>;
+
+/** The priced terms of a payment, shared by checkout sessions, requirements and recurring approvals. */
+export interface PaymentTerms {
+  merchant: string;
+  amount_minor: number;
+  currency: Currency;
+  token_symbol: Token;
+  challenge_hash: string;
+}
+
+export const finalityFor = (band: string): string =>
+  band === 'standard' ? C.DIRECT_REQUEST_PAYMENT_STANDARD_FINALITY : C.DIRECT_REQUEST_PAYMENT_METERED_FINALITY;
+
+/** The terms with the accounting of their band (CONTRACT sections 8-9), not settled yet. */
+const priced = (terms: PaymentTerms, fees: Fees) => ({
+  ...terms,
+  ...fees,
+  finality: finalityFor(fees.pricing_band),
+  settlement_status: unset,
+  chain_receipt_id: unset,
+});
+
+/** Lifecycle status of a checkout session. */
+export type SandboxCheckoutSessionStatus = 'open' | 'authenticated' | 'paid' | 'expired' | 'cancelled' | 'failed';
+
+type SessionInput = {
+  nonce: string;
+  challenge: string;
+  success_url: string;
+  cancel_url: string;
+  metadata: Record<string, unknown>;
+};
+
+/** An open Hosted Checkout session; `challenge` is the one-time challenge issued with the merchant's secret. */
+export function newSession(terms: PaymentTerms, fees: Fees, input: SessionInput, nowMs: number, ttl_seconds: number) {
+  return {
+    session_id: newId('cs'),
+    status: 'open' as SandboxCheckoutSessionStatus,
+    ...priced(terms, fees),
+    ...input,
+    requirement_id: unset,
+    event_id: unset,
+    created_at: iso(nowMs),
+    updated_at: iso(nowMs),
+    expires_at: iso(nowMs + ttl_seconds * 1000),
+    paid_at: unset,
+    cancelled_at: unset,
+  };
+}
+
+/** A Hosted Checkout session. @interface */
+export type SandboxCheckoutSession = ReturnType<typeof newSession>;
+
+const TOKEN_CONTRACT: Record<Token, string> = { JPYC: `0x${'4a'.repeat(20)}`, USDC: `0x${'55'.repeat(20)}` };
+const word = (value: string | number) =>
+  (typeof value === 'number' ? value.toString(16) : value.slice(2)).padStart(64, '0');
+
+/** A prepared ERC-20 call a buyer would sign on the simulated chain: `transfer` to the payee, or `approve` of Siglume's spender. */
+function txRequest(purpose: string, terms: PaymentTerms, requirement_id: string, to: string, amount_minor: number) {
+  const { merchant, token_symbol, challenge_hash } = terms;
+  const selector = purpose === C.DIRECT_REQUEST_PAYMENT_RECEIPT_KIND ? '0xa9059cbb' : '0x095ea7b3';
+  return {
+    chain_id: 31337,
+    network: 'siglume-sandbox',
+    from: null,
+    to: TOKEN_CONTRACT[token_symbol],
+    data: `${selector}${word(to)}${word(amount_minor)}`,
+    value: '0',
+    token_symbol,
+    amount_minor,
+    metadata_jsonb: { requirement_id, merchant, challenge_hash, purpose },
+  };
+}
+
+type RequirementInput = {
+  request_hash: string;
+  request_hash_v2: string;
+  metadata: Record<string, unknown>;
+  checkout_session_id: string | null;
+};
+
+/** An unpaid Direct Request Payment requirement; the transfer pays `payee` (the merchant's settlement wallet). */
+export function newRequirement(
+  terms: PaymentTerms,
+  fees: Fees,
+  input: RequirementInput,
+  payee: string,
+  allowance: number | null,
+  now: string,
+) {
+  const id = newId('dpr');
+  const approve =
+    allowance === null
+      ? null
+      : txRequest(C.DIRECT_REQUEST_PAYMENT_ALLOWANCE_RECEIPT_KIND, terms, id, `0x${'5e'.repeat(20)}`, allowance);
+  return {
+    requirement_id: id,
+    direct_payment_requirement_id: id,
+    mode: C.DIRECT_REQUEST_PAYMENT_MODE,
+    /** `requires_payment` until paid, then `paid`. */
+    status: 'requires_payment',
+    ...priced(terms, fees),
+    ...input,
+    receipt_id: unset,
+    allowance_amount_minor: allowance,
+    allowance_status: allowance === null ? unset : 'required',
+    transaction_request: txRequest(C.DIRECT_REQUEST_PAYMENT_RECEIPT_KIND, terms, id, payee, terms.amount_minor),
+    approve_transaction_request: approve,
+    settlement_batch_id: unset,
+    usage_event_id: unset,
+    event_id: unset,
+    paid_at: unset,
+    created_at: now,
+  };
+}
+
+export type SandboxRequirement = ReturnType<typeof newRequirement>;
+
+/** A confirmed receipt of a simulated execution; only an on-chain one has a transaction hash and chain receipt. */
+export function newReceipt(
+  reference_id: string,
+  receipt_kind: string,
+  onChain: boolean,
+  metadata: object,
+  now: string,
+) {
+  return {
+    receipt_id: newId('rcpt'),
+    receipt_kind,
+    reference_type: C.DIRECT_REQUEST_PAYMENT_REFERENCE_TYPE,
+    reference_id,
+    status: 'confirmed',
+    tx_hash: onChain ? randomHex('0x', 32) : null,
+    chain_receipt_id: onChain ? newId('chr') : null,
+    finality: onChain ? C.DIRECT_REQUEST_PAYMENT_STANDARD_FINALITY : C.DIRECT_REQUEST_PAYMENT_METERED_FINALITY,
+    metadata,
+    created_at: now,
+  };
+}
+
+export type SandboxReceipt = ReturnType<typeof newReceipt>;
+
+/** A webhook event; stored as delivered, so a redelivery sends the same bytes. */
+export function newEvent(type: string, data: Record<string, unknown>, now: string) {
+  return { id: newId('evt'), type, api_version: C.DIRECT_REQUEST_PAYMENT_API_VERSION, occurred_at: now, data };
+}
+
+/** A webhook event, exactly as delivered. @interface */
+export type SandboxEvent = ReturnType<typeof newEvent>;
+
+/** A queued delivery of an event to a subscription. */
+export function newDelivery(
+  event: SandboxEvent,
+  sub: SandboxWebhookSubscription,
+  now: string,
+  redelivery_of: string | null,
+) {
+  return {
+    id: newId('whd'),
+    subscription_id: sub.id,
+    event_id: event.id,
+    event_type: event.type,
+    callback_url: sub.callback_url,
+    delivery_status: 'queued' as 'queued' | 'delivered' | 'failed',
+    /** Status of the last attempt's answer; null when none arrived. */
+    response_status: null as number | null,
+    /** Why the last attempt failed: `ECONNREFUSED 127.0.0.1:3000`, `timeout after 5000 ms`, `HTTP 500` ... */
+    failure_reason: unset,
+    attempts: 0,
+    delivered_at: unset,
+    created_at: now,
+    /** The delivery this one repeats, for a redelivery. */
+    redelivery_of,
+  };
+}
+
+/** One delivery of an event to one subscription (all its attempts). @interface */
+export type SandboxDelivery = ReturnType<typeof newDelivery>;
+
+/** What a Micro / Nano settlement batch groups by. */
+export interface BatchKey {
+  merchant: string;
+  listing_id: string;
+  capability_key: string;
+  plan_type: 'micro' | 'nano';
+  currency: Currency;
+  token_symbol: Token;
+}
+
+/** One accepted Micro / Nano payment in its batch; `pending_settlement` until the batch settles. */
+export function newUsageEvent(key: BatchKey, r: SandboxRequirement, settlement_batch_id: string, now: string) {
+  return {
+    usage_event_id: newId('use'),
+    ...key,
+    requirement_id: r.requirement_id,
+    challenge_hash: r.challenge_hash,
+    amount_minor: String(r.amount_minor),
+    buyer_debit_minor: r.buyer_debit_minor,
+    provider_gross_amount_minor: r.provider_gross_amount_minor,
+    protocol_fee_minor: r.protocol_fee_minor,
+    provider_receivable_minor: r.provider_receivable_minor,
+    status: C.DIRECT_REQUEST_PAYMENT_METERED_ACCEPTED_STATUS as string,
+    settlement_batch_id,
+    occurred_at: now,
+  };
+}
+
+export type SandboxUsageEvent = ReturnType<typeof newUsageEvent>;
+
+/** An open settlement batch due at `due`; its totals are computed from its usage events. */
+export function newSettlementBatch(
+  key: BatchKey,
+  settlement_cadence: Fees['settlement_cadence'],
+  due: string,
+  now: string,
+) {
+  return {
+    settlement_batch_id: newId('msb'),
+    ...key,
+    settlement_cadence,
+    status: 'open',
+    usage_event_ids: [] as string[],
+    opened_at: now,
+    scheduled_settlement_at: due,
+    settled_at: unset,
+    chain_receipt_id: unset,
+    usage_event_digest: unset,
+    event_id: unset,
+  };
+}
+
+/** A Micro / Nano settlement batch (`open` or `settled`). @interface */
+export type SandboxSettlementBatch = ReturnType<typeof newSettlementBatch>;
+
+const HIDDEN = new Set(['challenge_secret', 'signing_secret', 'challenge', 'schedule_token', 'executions']);
+
+/** A copy of a record without secrets and internal bookkeeping: what the API shows. */
+export const publicView = (record: object): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(structuredClone(record)).filter(([key]) => !HIDDEN.has(key)));
+
+/** A subscription under each id name of the contract; the hint is its secret's last four characters. */
+export const subscriptionView = (s: SandboxWebhookSubscription) => {
+  const ids = { webhook_subscription_id: s.id, subscription_id: s.id };
+  return { ...publicView(s), ...ids, signing_secret_hint: s.signing_secret.slice(-4) };
+};
+
+/** A checkout session with its `checkout_url` on the sandbox at `origin`. */
+export const sessionView = (s: SandboxCheckoutSession, origin: string) => ({
+  ...publicView(s),
+  checkout_url: `${origin}/pay/${encodeURIComponent(s.session_id)}`,
+});
+
+/** `success_url` with `session_id` appended, as the shop's success page expects. */
+export function successRedirect(s: SandboxCheckoutSession): string {
+  const url = new URL(s.success_url);
+  url.searchParams.set('session_id', s.session_id);
+  return url.toString();
 }

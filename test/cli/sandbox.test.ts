@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { BIN, emptyDir, requireBuild, runCli } from './support.js';
 
@@ -84,6 +84,35 @@ describe('siglume-sdrp sandbox', () => {
     it('exits 2', async () => {
       expect((await runCli(['sandbox', '--port', '70000'])).code).toBe(2);
     });
+
+    it('exits 2 naming SIGLUME_SANDBOX_PORT when the environment gives a bad one', async () => {
+      const run = await runCli(['sandbox'], { env: { SIGLUME_SANDBOX_PORT: 'eighty' } });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('SIGLUME_SANDBOX_PORT');
+    });
+  });
+
+  describe('when SIGLUME_SANDBOX_PORT is set and --port is not', () => {
+    it('listens on that port', async () => {
+      const probe = createServer();
+      await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+      const port = (probe.address() as { port: number }).port;
+      await new Promise<void>((resolve) => probe.close(() => resolve()));
+      const controller = new AbortController();
+      let stdout = '';
+      const { main } = await import('../../src/cli/main.js');
+      const done = main(['sandbox', '--json'], {
+        env: { SIGLUME_SANDBOX_PORT: String(port) },
+        cwd: emptyDir(),
+        stdout: { write: (s: string) => (stdout += s) },
+        stderr: { write: () => true },
+        signal: controller.signal,
+      });
+      const info = await until(() => (stdout.includes('\n') ? (JSON.parse(stdout.split('\n')[0]!) as { api_base: string }) : undefined));
+      expect(info.api_base).toBe(`http://127.0.0.1:${port}/v1`);
+      controller.abort();
+      expect(await done).toBe(0);
+    });
   });
 
   describe('when run as the binary and sent SIGINT', () => {
@@ -97,6 +126,7 @@ describe('siglume-sdrp sandbox', () => {
       try {
         await until(() => (stdout.includes('SHOP_WEBHOOK_URL=') ? true : undefined));
         for (const key of ENV_KEYS) expect(stdout).toMatch(new RegExp(`^${key}=\\S+$`, 'm'));
+        expect(stdout).toMatch(/^SIGLUME_ENV=sandbox$/m);
         child.kill('SIGINT');
         expect(await exited).toBe(0);
         expect(stdout).toContain('Sandbox stopped.');

@@ -124,7 +124,7 @@ describe('lost webhook deliveries', () => {
     const paid = await sandbox.payCheckoutSession(s.session_id);
     expect(paid.session.status).toBe('paid');
     expect(paid.deliveries).toEqual([
-      expect.objectContaining({ delivery_status: 'failed', attempts: 3, response_status: null, last_error: expect.stringContaining('drop_webhook_deliveries') }),
+      expect.objectContaining({ delivery_status: 'failed', attempts: 3, response_status: null, failure_reason: expect.stringContaining('drop_webhook_deliveries') }),
     ]);
     expect(receiver.received).toHaveLength(0);
     expect(sandbox.listEvents().map((e) => e.id)).toContain(paid.event_id);

@@ -71,6 +71,35 @@ const EXPECTED_FAILURE: Record<SandboxScenario, string | null> = {
   secret_hint_mismatch: 'webhook_secret_matches_subscription_hint',
   hosted_checkout_disabled_409: 'hosted_checkout',
   hosted_checkout_disabled_404: 'hosted_checkout',
+  // The gates below show only in the merchant readiness API; two of them also refuse checkout (live mode asked for).
+  no_settlement_wallet: null,
+  readiness_missing_requirements: null,
+  readiness_not_attested: 'hosted_checkout',
+  readiness_live_mode_off: null,
+  readiness_blocked: 'hosted_checkout',
+};
+
+/** What `GET .../merchants/{merchant}/readiness` names in each scenario (none: the merchant is hidden). */
+const EXPECTED_GATES: Record<SandboxScenario, { missing: string[]; blockers: string[] } | null> = {
+  ready: { missing: [], blockers: [] },
+  no_merchant: null,
+  no_mandate: { missing: ['billing_mandate'], blockers: [] },
+  billing_inactive: { missing: ['billing_mandate'], blockers: [] },
+  merchant_suspended: { missing: [], blockers: ['merchant_suspended'] },
+  no_subscription: { missing: ['webhook_endpoint'], blockers: [] },
+  subscription_other_url: { missing: ['webhook_endpoint'], blockers: [] },
+  subscription_missing_confirmed: { missing: ['webhook_endpoint'], blockers: [] },
+  secret_hint_mismatch: { missing: [], blockers: [] },
+  hosted_checkout_disabled_409: { missing: [], blockers: [] },
+  hosted_checkout_disabled_404: { missing: [], blockers: [] },
+  no_settlement_wallet: { missing: ['settlement_wallet'], blockers: [] },
+  readiness_missing_requirements: {
+    missing: ['terms_acceptance', 'sandbox_confirmation', 'merchant_responsibility_attestation', 'live_mode_requested'],
+    blockers: [],
+  },
+  readiness_not_attested: { missing: ['merchant_responsibility_attestation'], blockers: [] },
+  readiness_live_mode_off: { missing: ['live_mode_requested'], blockers: [] },
+  readiness_blocked: { missing: [], blockers: ['platform_live_mode_paused'] },
 };
 
 describe('sandbox scenarios', () => {
@@ -84,6 +113,14 @@ describe('sandbox scenarios', () => {
       const checks = await judge(sandbox);
       const failed = Object.entries(checks).filter(([, v]) => v === 'fail').map(([k]) => k);
       expect(failed).toEqual(EXPECTED_FAILURE[scenario] ? [EXPECTED_FAILURE[scenario]] : []);
+      const readiness = await call(sandbox, 'GET', '/sdrp/direct-payments/merchants/sandbox_shop/readiness');
+      const gates = EXPECTED_GATES[scenario];
+      if (gates === null) expect(readiness.status).toBe(404);
+      else {
+        const r = readiness.body.data.standard_hosted_checkout_readiness;
+        expect({ missing: r.missing_requirements, blockers: r.blockers }).toEqual(gates);
+        expect(r.ready).toBe(gates.missing.length === 0 && gates.blockers.length === 0);
+      }
       sandbox.setScenario('ready');
     });
   });

@@ -167,6 +167,9 @@ describe('sandbox server', () => {
       expect(JSON.parse(text).data.scenario).toBe('ready');
       expect(text).not.toContain('whsec_sandbox_secret');
       expect(text).not.toContain(sandbox.getMerchant('sandbox_shop')!.challenge_secret);
+      expect(text).not.toContain(sandbox.env.SIGLUME_MERCHANT_AUTH_TOKEN);
+      expect(text).not.toContain(sandbox.buyer_token);
+      expect(Object.keys(JSON.parse(text).data.seed).sort()).toEqual(['created_at', 'merchant', 'origin', 'subscription_id', 'webhook_url']);
     });
 
     it('reject an unknown scenario with 422 naming the field', async () => {

@@ -1,7 +1,16 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { SandboxHandle } from '../../src/sandbox/index.js';
+import type { SandboxHandle, SandboxLogEntry } from '../../src/sandbox/index.js';
 import { verifyWebhookSignature } from '../../src/webhooks/signature.js';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { call, createSession, sandboxFor, startReceiver, waitFor, type WebhookReceiver } from './helpers.js';
+
+/** A one-off shop endpoint on 127.0.0.1 answering with `handle`. */
+async function startServer(handle: (req: IncomingMessage, res: ServerResponse) => void) {
+  const server = createServer((req, res) => req.resume().on('end', () => handle(req, res)));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`;
+  return { url, close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))) };
+}
 
 let receiver: WebhookReceiver;
 let sandbox: SandboxHandle;
@@ -40,6 +49,7 @@ describe('webhook delivery', () => {
       expect(second.headers['siglume-signature']).not.toBe(first.headers['siglume-signature']);
       await verifyWebhookSignature('whsec_sandbox_secret', second.rawBody, second.headers['siglume-signature'] as string);
       expect(second.headers['siglume-event-id']).toBe(paid.event_id);
+      expect(second.headers['x-siglume-environment']).toBe('sandbox');
     });
 
     it('answers 404 EVENT_NOT_FOUND for an unknown event', async () => {
@@ -65,14 +75,14 @@ describe('webhook delivery', () => {
       const s = await createSession(sandbox);
       const paid = await sandbox.payCheckoutSession(s.session_id);
       expect(receiver.received).toHaveLength(1);
-      expect(paid.deliveries[0]).toMatchObject({ delivery_status: 'failed', response_status: 400, attempts: 1 });
+      expect(paid.deliveries[0]).toMatchObject({ delivery_status: 'failed', response_status: 400, attempts: 1, failure_reason: 'HTTP 400' });
     });
 
     it('records a timeout with no response status', async () => {
       receiver.delayMs = 1000;
       const s = await createSession(sandbox);
       const paid = await sandbox.payCheckoutSession(s.session_id);
-      expect(paid.deliveries[0]).toMatchObject({ delivery_status: 'failed', response_status: null, last_error: 'timeout after 300 ms' });
+      expect(paid.deliveries[0]).toMatchObject({ delivery_status: 'failed', response_status: null, failure_reason: 'timeout after 300 ms' });
     });
 
     it('records a refused connection as failed', async () => {
@@ -90,8 +100,55 @@ describe('webhook delivery', () => {
         const d = list.body.data.find((x: { event_id: string }) => x.event_id === eventId);
         return d?.delivery_status === 'failed' ? d : undefined;
       });
-      expect(failed.response_status).toBeNull();
-      expect(failed.last_error).toBe('ECONNREFUSED');
+      // The real cause, as the delivery log and the handle show it (readiness quotes it).
+      const cause = `ECONNREFUSED ${new URL(gone.url).host}`;
+      expect(failed).toMatchObject({ response_status: null, failure_reason: cause });
+      expect(sandbox.listDeliveries({ event_id: eventId })[0]?.failure_reason).toBe(cause);
+    });
+
+    it('does not follow a redirect: the delivery fails with the 3xx and nothing reaches the Location', async () => {
+      const target = await startReceiver();
+      const redirecting = await startServer((_req, res) => res.writeHead(302, { Location: target.url }).end());
+      try {
+        const sub = await call(sandbox, 'POST', '/market/webhooks/subscriptions', { body: { callback_url: redirecting.url, event_types: ['payment.failed'] } });
+        const queued = await call(sandbox, 'POST', '/market/webhooks/test-deliveries', { body: { event_type: 'payment.failed', subscription_ids: [sub.body.data.id] } });
+        const failed = await waitFor(() => sandbox.listDeliveries({ event_id: queued.body.data.event.id, delivery_status: 'failed' })[0]);
+        expect(failed).toMatchObject({ response_status: 302, attempts: 1, failure_reason: 'HTTP 302 redirect (not followed)' });
+        expect(target.received).toHaveLength(0);
+      } finally {
+        await redirecting.close();
+        await target.close();
+      }
+    });
+  });
+
+  describe('when a delivery fails', () => {
+    it('hands the failure reason to onLog', async () => {
+      const gone = await startReceiver();
+      await gone.close();
+      const entries: SandboxLogEntry[] = [];
+      const sb = await sandboxFor(gone, { delivery_retries: 0, onLog: (e) => entries.push(e) });
+      try {
+        const paid = await sb.payCheckoutSession((await createSession(sb)).session_id);
+        const logged = entries.find((e) => e.kind === 'delivery');
+        expect(logged).toMatchObject({ event_id: paid.event_id, delivery_status: 'failed', failure_reason: `ECONNREFUSED ${new URL(gone.url).host}` });
+      } finally {
+        await sb.close();
+      }
+    });
+  });
+
+  describe('when the shop answers 2xx with a large body', () => {
+    it('counts the delivery as delivered without reading the whole answer', async () => {
+      const chatty = await startServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('x'.repeat(1024 * 1024)));
+      try {
+        const sub = await call(sandbox, 'POST', '/market/webhooks/subscriptions', { body: { callback_url: chatty.url, event_types: ['payment.failed'] } });
+        const queued = await call(sandbox, 'POST', '/market/webhooks/test-deliveries', { body: { event_type: 'payment.failed', subscription_ids: [sub.body.data.id] } });
+        const done = await waitFor(() => sandbox.listDeliveries({ event_id: queued.body.data.event.id }).find((d) => d.delivery_status !== 'queued'));
+        expect(done).toMatchObject({ delivery_status: 'delivered', response_status: 200, failure_reason: null });
+      } finally {
+        await chatty.close();
+      }
     });
   });
 

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { docPath } from '../../init/package-dir.js';
+import { usageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import type { Output } from '../output.js';
 import { parsePort } from '../parse.js';
@@ -21,6 +22,16 @@ interface SandboxFlags {
   stateFile?: string;
   scenario?: string;
   json?: boolean;
+}
+
+/** `SIGLUME_SANDBOX_PORT`, the port when `--port` is not given (unset or empty: the sandbox's default). */
+function portFromEnv(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  try {
+    return parsePort(value);
+  } catch {
+    throw usageError(`SIGLUME_SANDBOX_PORT must be an integer from 0 to 65535 (got "${value.slice(0, 20)}").`);
+  }
 }
 
 /** Resolves when `signal` aborts, or on the first SIGINT / SIGTERM. */
@@ -46,7 +57,8 @@ function logLine(entry: Record<string, unknown>): string {
   if (entry.kind === 'request') return `${entry.method} ${entry.path} ${entry.status} ${entry.duration_ms} ms`;
   if (entry.kind === 'delivery') {
     const status = entry.response_status ?? 'no response';
-    return `webhook ${entry.event_type} ${entry.event_id} -> ${entry.callback_url}: ${entry.delivery_status} (${status}, ${entry.attempts} attempt${entry.attempts === 1 ? '' : 's'})`;
+    const reason = entry.failure_reason ? `: ${entry.failure_reason}` : '';
+    return `webhook ${entry.event_type} ${entry.event_id} -> ${entry.callback_url}: ${entry.delivery_status} (${status}, ${entry.attempts} attempt${entry.attempts === 1 ? '' : 's'}${reason})`;
   }
   return String(entry.message ?? JSON.stringify(entry));
 }
@@ -59,7 +71,7 @@ export function registerSandboxCommand(program: Command, io: CliIo, output: Outp
     .description(
       'Run a local Siglume-compatible API with a ready merchant, Hosted Checkout pages and signed webhook delivery. Stops on Ctrl+C.',
     )
-    .option('--port <n>', 'port to listen on (0 picks a free one)', parsePort)
+    .option('--port <n>', 'port to listen on (0 picks a free one; default SIGLUME_SANDBOX_PORT, else 8787)', parsePort)
     .option('--host <host>', 'interface to listen on (default 127.0.0.1)')
     .option('--allowed-host <name>', 'also answer this Host (name or name:port; repeatable); others get 421', (v: string, all: string[] = []) => [...all, v])
     .option('--merchant <key>', 'key of the seeded merchant (default sandbox_shop)')
@@ -76,7 +88,7 @@ export function registerSandboxCommand(program: Command, io: CliIo, output: Outp
       const [{ startSandbox }, { resolve }] = await Promise.all([import('../../sandbox/index.js'), import('node:path')]);
       const json = flags.json === true;
       const handle = await startSandbox({
-        port: flags.port,
+        port: flags.port ?? portFromEnv(io.env.SIGLUME_SANDBOX_PORT),
         host: flags.host,
         allowed_hosts: flags.allowedHost,
         merchant: flags.merchant,

@@ -1,29 +1,17 @@
 /**
- * Hosted Checkout sessions. The sandbox issues the session's one-time
- * challenge with the merchant's challenge secret, as Siglume does, and points
- * `checkout_url` at its own hosted page.
+ * Hosted Checkout sessions, and the per-session routes of CONTRACT-2 section 19.3 that pay a session or
+ * send its confirmation again without a browser. The sandbox issues the session's one-time challenge
+ * with the merchant's challenge secret, as Siglume does, and points `checkout_url` at its hosted page.
  */
-import { z } from 'zod';
 import { createDirectRequestPaymentChallenge } from '../../challenges/challenge.js';
+import { createCheckoutSessionInputSchema } from '../../clients/schemas/checkout-session.js';
 import { feeBreakdownFor } from '../../core/pricing.js';
-import { absoluteUrlSchema, currencySchema, jsonObjectSchema, merchantKeySchema, nonceSchema, parseInput, positiveSafeIntegerSchema } from '../../core/validation.js';
+import { parseInput } from '../../core/validation.js';
 import type { SandboxCore } from '../core.js';
 import { SandboxHttpError, invalidField } from '../errors.js';
-import type { Route, RouteInput } from '../http.js';
-import { iso, newId } from '../ids.js';
-import { finalityFor } from '../payments.js';
-import type { SandboxCheckoutSession, SandboxMerchant } from '../types.js';
-import { sessionView } from '../records.js';
-
-const createSchema = z.object({
-  merchant: merchantKeySchema,
-  amount_minor: positiveSafeIntegerSchema,
-  currency: currencySchema,
-  nonce: nonceSchema.check(z.refine((n: string) => n.length <= 200, { error: 'must be at most 200 characters' })),
-  success_url: absoluteUrlSchema(true),
-  cancel_url: absoluteUrlSchema(true),
-  metadata: z.nullish(jsonObjectSchema),
-});
+import { route, type Route, type RouteInput } from '../http.js';
+import { checkoutRefusal } from '../readiness.js';
+import { newSession, sessionView, successRedirect, type SandboxMerchant } from '../records.js';
 
 /** Origins a merchant's return URLs may use: its allowed origins plus its webhook URL's origin. */
 function allowedReturnOrigins(m: SandboxMerchant): string[] {
@@ -32,60 +20,123 @@ function allowedReturnOrigins(m: SandboxMerchant): string[] {
   return [...new Set(origins)];
 }
 
-/** Routes under `/v1/sdrp/direct-payments/checkout-sessions`. */
+/** Checkout session routes. */
 export function checkoutRoutes(core: SandboxCore): Route[] {
-  const { store } = core;
+  const { store, payments, webhooks } = core;
   // The 404 the checkout routes answer when Hosted Checkout is absent from this environment.
   const assertAvailable = () => {
-    if (!store.data.hosted_checkout_routes) {
-      throw new SandboxHttpError(404, 'ROUTE_NOT_FOUND', 'No route matches this path (Hosted Checkout is not available in this environment).');
-    }
+    if (store.data.hosted_checkout_routes) return;
+    throw new SandboxHttpError(
+      404,
+      'ROUTE_NOT_FOUND',
+      'No route matches this path (Hosted Checkout is not available in this environment).',
+    );
   };
 
   async function createCheckoutSession({ body }: RouteInput) {
     assertAvailable();
-    const input = parseInput(createSchema, body);
-    const m = store.requireMerchant(input.merchant);
-    if (!m.hosted_checkout_enabled) throw new SandboxHttpError(409, 'HOSTED_CHECKOUT_NOT_ENABLED', `Hosted Checkout is not enabled for merchant "${m.merchant}".`);
-    const token = m.allowed_currencies[input.currency];
-    if (!token) {
-      throw invalidField('currency', `${input.currency} is not an allowed currency of merchant "${m.merchant}" (allowed: ${Object.keys(m.allowed_currencies).join(', ')})`);
+    const input = parseInput(createCheckoutSessionInputSchema(), body);
+    const m = store.require('merchants', input.merchant);
+    if (!m.hosted_checkout_enabled) {
+      throw new SandboxHttpError(
+        409,
+        'HOSTED_CHECKOUT_NOT_ENABLED',
+        `Hosted Checkout is not enabled for merchant "${m.merchant}".`,
+      );
     }
-    if (m.max_amount_minor !== null && input.amount_minor > m.max_amount_minor) throw invalidField('amount_minor', `exceeds the merchant's max_amount_minor (${m.max_amount_minor})`);
+    const refusal = checkoutRefusal(m, store);
+    if (refusal) {
+      const { missing_requirements, blockers, checks } = refusal;
+      const details = { missing_requirements, blockers, checks: checks.filter((c) => c.status === 'fail') };
+      const open = [...missing_requirements, ...blockers].join(', ');
+      const message = `Merchant "${m.merchant}" asked for live mode, which is not ready (${open}); see getMerchantReadiness.`;
+      throw new SandboxHttpError(409, 'HOSTED_CHECKOUT_READINESS_REQUIRED', message, { details });
+    }
+    const token_symbol = m.allowed_currencies[input.currency];
+    if (!token_symbol) {
+      const allowed = Object.keys(m.allowed_currencies).join(', ');
+      throw invalidField(
+        'currency',
+        `${input.currency} is not an allowed currency of merchant "${m.merchant}" (allowed: ${allowed})`,
+      );
+    }
+    if (m.max_amount_minor !== null && input.amount_minor > m.max_amount_minor) {
+      throw invalidField('amount_minor', `exceeds the merchant's max_amount_minor (${m.max_amount_minor})`);
+    }
     const allowed = allowedReturnOrigins(m);
     for (const field of ['success_url', 'cancel_url'] as const) {
       const origin = new URL(input[field]).origin.toLowerCase();
-      if (!allowed.includes(origin)) {
-        throw invalidField(field, `origin ${origin} is not an allowed checkout origin of this merchant (allowed: ${allowed.join(', ') || 'none'}). Add it to checkout_allowed_origins with setupMerchant.`);
-      }
+      if (allowed.includes(origin)) continue;
+      const list = allowed.join(', ') || 'none';
+      throw invalidField(
+        field,
+        `origin ${origin} is not an allowed checkout origin of this merchant (allowed: ${list}). Add it with setupMerchant.`,
+      );
     }
-    const { merchant, amount_minor, currency, nonce } = input;
-    const challenge = await createDirectRequestPaymentChallenge({ secret: m.challenge_secret, merchant, amount_minor, currency, nonce });
+    const { merchant, amount_minor, currency, nonce, success_url, cancel_url } = input;
+    const challenge = await createDirectRequestPaymentChallenge({
+      secret: m.challenge_secret,
+      merchant,
+      amount_minor,
+      currency,
+      nonce,
+    });
     if (store.requirementForChallenge(challenge.challenge_hash)?.status === 'paid') {
-      throw new SandboxHttpError(409, 'CHALLENGE_ALREADY_USED',
-        'A payment with this merchant, amount, currency and nonce was already made. Use a new nonce for a new payment attempt.');
+      const message =
+        'A payment with this merchant, amount, currency and nonce was already made. Use a new nonce for a new payment attempt.';
+      throw new SandboxHttpError(409, 'CHALLENGE_ALREADY_USED', message);
     }
-    const { pricing_band, settlement_cadence, protocol_fee_minor } = feeBreakdownFor(currency, amount_minor, m.billing_plan);
-    const nowMs = store.nowMs();
-    const session: SandboxCheckoutSession = {
-      session_id: newId('cs'), status: 'open', merchant, amount_minor, currency, token_symbol: token,
-      nonce: challenge.nonce, challenge: challenge.challenge, challenge_hash: challenge.challenge_hash, requirement_id: null, event_id: null,
-      pricing_band, settlement_cadence, finality: finalityFor(pricing_band), protocol_fee_minor, settlement_status: null, chain_receipt_id: null,
-      success_url: input.success_url, cancel_url: input.cancel_url, metadata: input.metadata ?? {},
-      created_at: iso(nowMs), updated_at: iso(nowMs), expires_at: iso(nowMs + core.options.session_ttl_seconds * 1000), paid_at: null, cancelled_at: null,
-    };
-    store.data.checkout_sessions[session.session_id] = session;
-    store.changed();
+    const terms = { merchant, amount_minor, currency, token_symbol, challenge_hash: challenge.challenge_hash };
+    const fees = feeBreakdownFor(currency, amount_minor, m.billing_plan);
+    const more = { nonce, challenge: challenge.challenge, success_url, cancel_url, metadata: input.metadata ?? {} };
+    const session = store.put(
+      'checkout_sessions',
+      newSession(terms, fees, more, store.nowMs(), core.options.session_ttl_seconds),
+    );
     return { status: 201, data: sessionView(session, core.origin) };
   }
 
-  function getCheckoutSession({ params }: RouteInput) {
-    assertAvailable();
-    return { data: sessionView(store.requireSession(params.session_id ?? ''), core.origin) };
+  /** Pays a session, as the hosted page's Pay button does; a repeat answers the same and sends nothing. */
+  async function confirm({ params }: RouteInput) {
+    const { session, event_id } = await payments.payCheckoutSession(params.session_id!);
+    const event = store.require('events', event_id!);
+    return {
+      data: { status: 'paid', redirect_url: successRedirect(session), event: { id: event.id, type: event.type } },
+    };
   }
 
+  /** Sends a paid session's confirmation again: 200 when every delivery got a 2xx, 502 otherwise. */
+  async function redeliver({ params }: RouteInput) {
+    const s = store.session(params.session_id!);
+    if (s.status !== 'paid' || !s.event_id) {
+      throw new SandboxHttpError(
+        409,
+        'CHECKOUT_SESSION_NOT_CONFIRMED',
+        `Checkout session "${s.session_id}" is ${s.status}: confirm it first.`,
+      );
+    }
+    const deliveries = await webhooks.redeliver(s.event_id);
+    const last = deliveries.find((d) => d.delivery_status !== 'delivered') ?? deliveries[0]!;
+    const { delivery_status, response_status, failure_reason } = last;
+    const data = {
+      redelivered: true,
+      event: { id: s.event_id, type: last.event_type },
+      delivery_status,
+      response_status,
+      failure_reason,
+      deliveries,
+    };
+    return { status: delivery_status === 'delivered' ? 200 : 502, data };
+  }
+
+  const base = '/sdrp/direct-payments/checkout-sessions';
   return [
-    { method: 'POST', path: '/sdrp/direct-payments/checkout-sessions', auth: 'merchant', handler: createCheckoutSession },
-    { method: 'GET', path: '/sdrp/direct-payments/checkout-sessions/:session_id', auth: 'merchant', handler: getCheckoutSession },
+    route('POST', base, 'merchant', createCheckoutSession),
+    route('GET', `${base}/:session_id`, 'merchant', ({ params }) => {
+      assertAvailable();
+      return { data: sessionView(store.session(params.session_id!), core.origin) };
+    }),
+    route('POST', '/sandbox/checkout-sessions/:session_id/confirm', 'merchant', confirm),
+    route('POST', '/sandbox/checkout-sessions/:session_id/redeliver', 'merchant', redeliver),
   ];
 }

@@ -1,129 +1,182 @@
 /**
- * Self-service merchant routes: setup (create or update), read, challenge
- * secret rotation, billing mandate.
+ * Merchant routes: setup (create or update, with the live-mode onboarding fields of CONTRACT-2 section
+ * 15), read, readiness, challenge-secret rotation, billing mandate. Bodies are checked with the clients'
+ * own input schemas, so the sandbox and the SDK cannot disagree on a rule.
  */
-import { z } from 'zod';
-import {
-  absoluteUrlSchema, billingPlanSchema, checkoutOriginsSchema, currencySchema, merchantKeySchema, parseInput, positiveSafeIntegerSchema,
-  tokenForCurrency, tokenSymbolSchema,
-} from '../../core/validation.js';
+import * as z from 'zod/mini';
+import { lazySchema } from '../../clients/schemas/common.js';
+import { prepareBillingMandateInputSchema, setupMerchantInputSchema } from '../../clients/schemas/merchant-account.js';
+import { merchantKeySchema, nonEmptyStringSchema, parseInput, tokenForCurrency } from '../../core/validation.js';
 import type { SandboxCore } from '../core.js';
-import type { Route, RouteInput } from '../http.js';
-import { newChallengeSecret } from '../ids.js';
-import { merchantAccountView, newMandate, newMerchant } from '../records.js';
-import type { SandboxBillingMandate, SandboxMerchant } from '../types.js';
+import { SandboxHttpError, invalidField } from '../errors.js';
+import { route, type Route, type RouteInput } from '../http.js';
+import { SANDBOX_RESPONSIBILITY_VERSION, SANDBOX_TERMS_VERSION, merchantReadiness } from '../readiness.js';
+import {
+  newMandate,
+  newMerchant,
+  publicView,
+  randomHex,
+  type SandboxCheckoutSession,
+  type SandboxMerchant,
+} from '../records.js';
 
-type AllowedCurrencies = SandboxMerchant['allowed_currencies'];
+const flag = z.optional(z.boolean({ error: 'must be true or false' }));
+const text = z.optional(nonEmptyStringSchema);
 
-/** `["JPY"]` or `{ "JPY": "JPYC" }`; each currency must map to its own token. */
-const allowedCurrenciesSchema = z.unknown().transform((value, ctx): AllowedCurrencies => {
-  const fail = (message: string, path: PropertyKey[] = []) => {
-    ctx.addIssue({ code: 'custom', message, path });
-    return z.NEVER;
-  };
-  if (value === null || typeof value !== 'object') return fail('must be an array of currencies such as ["JPY"] or a map such as {"JPY": "JPYC"}');
-  const entries: Array<[PropertyKey, unknown, unknown]> = Array.isArray(value)
-    ? value.map((c, i) => [i, c, undefined])
-    : Object.entries(value).map(([k, t]) => [k, k, t]);
-  if (entries.length === 0) return fail('must not be empty');
-  const out: AllowedCurrencies = {};
-  for (const [key, currencyRaw, tokenRaw] of entries) {
-    const currency = currencySchema.safeParse(currencyRaw);
-    if (!currency.success) return fail('must be "JPY" or "USD"', [key]);
-    const expected = tokenForCurrency(currency.data);
-    if (tokenRaw !== undefined && tokenSymbolSchema.safeParse(tokenRaw).data !== expected) return fail(`must be "${expected}"`, [key]);
-    out[currency.data] = expected;
-  }
-  return out;
-});
+/** The client's `setupMerchant` input plus the onboarding fields of CONTRACT-2 section 15. */
+const setupSchema = lazySchema(() =>
+  z.extend(setupMerchantInputSchema(true), {
+    standard_terms_accepted: flag,
+    terms_accepted: flag,
+    terms_version: text,
+    sandbox_confirmed: flag,
+    sandbox_session_id: text,
+    merchant_responsibility_attested: flag,
+    responsibility_attestation_version: text,
+    live_mode_requested: flag,
+  }),
+);
 
-const setupSchema = z.object({
-  merchant: merchantKeySchema,
-  billing_plan: z.nullish(billingPlanSchema),
-  billing_currency: z.nullish(currencySchema),
-  display_name: z.string({ error: 'must be a string' }).trim().min(1, { error: 'must not be empty' }).max(200, { error: 'must be at most 200 characters' }).nullish(),
-  allowed_currencies: allowedCurrenciesSchema.optional(),
-  webhook_callback_url: z.nullish(absoluteUrlSchema(true)),
-  billing_mandate_cap_minor: z.nullish(positiveSafeIntegerSchema),
-  max_amount_minor: z.nullish(positiveSafeIntegerSchema),
-  checkout_allowed_origins: z.nullish(checkoutOriginsSchema),
-});
-
-const mandateSchema = z.object({
-  currency: z.nullish(currencySchema),
-  billing_currency: z.nullish(currencySchema),
-  max_amount_minor: z.nullish(positiveSafeIntegerSchema),
-});
+// Changed only when the body has them: the client schema's defaults would otherwise reset an existing merchant.
+const ACCOUNT_FIELDS = [
+  'display_name',
+  'billing_plan',
+  'billing_currency',
+  'allowed_currencies',
+  'webhook_callback_url',
+  'billing_mandate_cap_minor',
+  'max_amount_minor',
+  'checkout_allowed_origins',
+] as const;
 
 /** Routes under `/v1/sdrp/direct-payments/merchants`. */
 export function merchantRoutes({ store }: SandboxCore): Route[] {
-  const merchantOf = (input: RouteInput) => store.requireMerchant(parseInput(merchantKeySchema, input.params.merchant, 'merchant'));
-  const mandateOf = (m: SandboxMerchant): SandboxBillingMandate | null =>
-    (m.billing_mandate_id ? store.data.billing_mandates[m.billing_mandate_id] : null) ?? null;
+  const merchantOf = ({ params }: RouteInput) =>
+    store.require('merchants', parseInput(merchantKeySchema, params.merchant, 'merchant'));
+  const answer = (m: SandboxMerchant) => ({
+    merchant_account: publicView(m),
+    listing_id: m.listing_id,
+    mandate: structuredClone(store.get('billing_mandates', m.billing_mandate_id ?? '') ?? null),
+    standard_hosted_checkout_readiness: merchantReadiness(m, store),
+  });
 
-  function setupMerchant({ body }: RouteInput) {
-    const { merchant, allowed_currencies, ...input } = parseInput(setupSchema, body);
-    const now = store.nowIso();
-    const existing = store.get('merchants', merchant);
-    const m = existing ?? newMerchant(merchant, now);
-    // Only the fields given change; a new merchant accepts its billing currency unless told otherwise.
-    for (const [key, value] of Object.entries(input)) if (value) Object.assign(m, { [key]: value });
-    if (allowed_currencies) m.allowed_currencies = allowed_currencies;
-    else if (!existing) m.allowed_currencies = { [m.billing_currency]: tokenForCurrency(m.billing_currency) };
-    m.updated_at = now;
-    store.data.merchants[m.merchant] = m;
-    store.changed();
-    const mandate = mandateOf(m);
-    return {
-      status: existing ? 200 : 201,
-      data: {
-        merchant_account: merchantAccountView(m),
-        created: !existing,
-        challenge_secret_created: !existing,
-        // Shown once: only the call that created the merchant carries the secret.
-        ...(existing ? {} : { challenge_secret: m.challenge_secret }),
-        listing_id: m.listing_id,
-        mandate: mandate ? { ...mandate } : null,
-        next_steps: [
-          ...(m.billing_mandate_id ? [] : ['Prepare the billing mandate: POST /v1/sdrp/direct-payments/merchants/{merchant}/billing-mandate']),
-          'Subscribe your webhook endpoint to direct_payment.confirmed: POST /v1/market/webhooks/subscriptions',
-          'Store the challenge secret in SIGLUME_DIRECT_PAYMENT_CHALLENGE_SECRET; it is shown only once.',
-        ],
-      },
-    };
+  /**
+   * The session that proves a sandbox checkout: a paid session of this merchant whose confirmation reached
+   * the shop (the one named, else the latest).
+   */
+  function sandboxEvidence(merchant: string, named: string | undefined): string {
+    const proves = (s: SandboxCheckoutSession) =>
+      s.merchant === merchant &&
+      s.status === 'paid' &&
+      store.list('deliveries').some((d) => d.event_id === s.event_id && d.delivery_status === 'delivered');
+    if (named !== undefined) {
+      const s = store.get('checkout_sessions', named);
+      if (s && proves(s)) return s.session_id;
+      throw invalidField(
+        'sandbox_session_id',
+        `must be a paid checkout session of "${merchant}" whose webhook was delivered`,
+      );
+    }
+    const latest = store.list('checkout_sessions').filter(proves).at(-1);
+    if (latest) return latest.session_id;
+    throw new SandboxHttpError(
+      409,
+      'SANDBOX_CHECKOUT_REQUIRED',
+      `sandbox_confirmed needs a sandbox checkout first: pay a checkout session of "${merchant}" (hosted page, or POST ` +
+        '/v1/sandbox/checkout-sessions/{id}/confirm) and let its direct_payment.confirmed webhook reach your shop.',
+      { field: 'sandbox_confirmed' },
+    );
   }
 
-  function getMerchant(input: RouteInput) {
-    const m = merchantOf(input);
-    const mandate = mandateOf(m);
-    return { data: { merchant_account: merchantAccountView(m), listing_id: m.listing_id, mandate: mandate ? { ...mandate } : null } };
+  function setupMerchant({ body }: RouteInput) {
+    const input = parseInput(setupSchema(), body);
+    const existing = store.get('merchants', input.merchant);
+    // Checked before anything changes, so a refused confirmation leaves the merchant as it was.
+    const confirming = input.sandbox_confirmed === true && !existing?.sandbox_confirmed;
+    const evidence = confirming ? sandboxEvidence(input.merchant, input.sandbox_session_id) : undefined;
+    const now = store.nowIso();
+    const m = existing ?? newMerchant(input.merchant, now);
+    for (const key of ACCOUNT_FIELDS) if (Object.hasOwn(body, key)) Object.assign(m, { [key]: input[key] });
+    if (!existing && !input.allowed_currencies)
+      m.allowed_currencies = { [m.billing_currency]: tokenForCurrency(m.billing_currency) };
+    const terms = input.standard_terms_accepted ?? input.terms_accepted;
+    if (terms !== undefined) {
+      Object.assign(m, {
+        standard_terms_accepted: terms,
+        terms_version: terms ? (input.terms_version ?? SANDBOX_TERMS_VERSION) : null,
+      });
+    }
+    const attested = input.merchant_responsibility_attested;
+    if (attested !== undefined) {
+      const version = attested ? (input.responsibility_attestation_version ?? SANDBOX_RESPONSIBILITY_VERSION) : null;
+      const source = attested ? 'setup_merchant' : null;
+      Object.assign(m, {
+        merchant_responsibility_attested: attested,
+        responsibility_attestation_version: version,
+        responsibility_attestation_source: source,
+      });
+    }
+    if (input.sandbox_confirmed !== undefined) {
+      Object.assign(m, {
+        sandbox_confirmed: input.sandbox_confirmed,
+        sandbox_session_id: input.sandbox_confirmed ? (evidence ?? m.sandbox_session_id) : null,
+      });
+    }
+    if (input.live_mode_requested !== undefined) m.live_mode_requested = input.live_mode_requested;
+    m.updated_at = now;
+    store.put('merchants', m);
+    const data = answer(m);
+    const next_steps = data.standard_hosted_checkout_readiness.checks.flatMap((c) => c.fix ?? []);
+    // The secret is shown once: only the call that created the merchant carries it.
+    const secret = existing ? {} : { challenge_secret: m.challenge_secret };
+    return {
+      status: existing ? 200 : 201,
+      data: { ...data, created: !existing, challenge_secret_created: !existing, ...secret, next_steps },
+    };
   }
 
   function rotateChallengeSecret(input: RouteInput) {
     const m = merchantOf(input);
-    m.challenge_secret = newChallengeSecret();
+    m.challenge_secret = randomHex('sdrp_cs_', 24);
     m.challenge_secret_rotated_at = m.updated_at = store.nowIso();
     store.changed();
     const { merchant, challenge_secret, challenge_secret_rotated_at: rotated_at } = m;
-    return { data: { merchant, challenge_secret, challenge_secret_created: true, rotated_at, merchant_account: merchantAccountView(m) } };
+    return {
+      data: { merchant, challenge_secret, challenge_secret_created: true, rotated_at, merchant_account: publicView(m) },
+    };
   }
 
   function prepareBillingMandate(input: RouteInput) {
     const m = merchantOf(input);
-    const { currency, billing_currency, max_amount_minor } = parseInput(mandateSchema, input.body);
-    const mandate = newMandate(m.merchant, currency ?? billing_currency ?? m.billing_currency, max_amount_minor ?? m.billing_mandate_cap_minor, store.nowIso());
-    store.data.billing_mandates[mandate.billing_mandate_id] = mandate;
-    Object.assign(m, { billing_mandate_id: mandate.billing_mandate_id, billing_currency: mandate.currency, updated_at: mandate.created_at });
+    // `billing_currency` is what setupCheckout sends; `currency` is how 0.4.20-era callers name it.
+    const { currency, billing_currency, max_amount_minor } = parseInput(prepareBillingMandateInputSchema(), input.body);
+    const cap = max_amount_minor ?? m.billing_mandate_cap_minor;
+    const mandate = store.put(
+      'billing_mandates',
+      newMandate(m.merchant, billing_currency ?? currency ?? m.billing_currency, cap, store.nowIso()),
+    );
+    Object.assign(m, {
+      billing_mandate_id: mandate.billing_mandate_id,
+      billing_currency: mandate.currency,
+      updated_at: mandate.created_at,
+    });
     if (m.billing_status === 'pending_mandate') m.billing_status = 'active';
     store.changed();
-    return { status: 201, data: { ...mandate, mandate_id: mandate.billing_mandate_id, merchant_account: merchantAccountView(m) } };
+    return {
+      status: 201,
+      data: { ...mandate, mandate_id: mandate.billing_mandate_id, merchant_account: publicView(m) },
+    };
   }
 
   const base = '/sdrp/direct-payments/merchants';
   return [
-    { method: 'POST', path: base, auth: 'merchant', handler: setupMerchant },
-    { method: 'GET', path: `${base}/:merchant`, auth: 'merchant', handler: getMerchant },
-    { method: 'POST', path: `${base}/:merchant/challenge-secret/rotate`, auth: 'merchant', handler: rotateChallengeSecret },
-    { method: 'POST', path: `${base}/:merchant/billing-mandate`, auth: 'merchant', handler: prepareBillingMandate },
+    route('POST', base, 'merchant', setupMerchant),
+    route('GET', `${base}/:merchant`, 'merchant', (input) => ({ data: answer(merchantOf(input)) })),
+    route('GET', `${base}/:merchant/readiness`, 'merchant', (input) => {
+      const m = merchantOf(input);
+      return { data: { merchant: m.merchant, standard_hosted_checkout_readiness: merchantReadiness(m, store) } };
+    }),
+    route('POST', `${base}/:merchant/challenge-secret/rotate`, 'merchant', rotateChallengeSecret),
+    route('POST', `${base}/:merchant/billing-mandate`, 'merchant', prepareBillingMandate),
   ];
 }

@@ -1,52 +1,48 @@
 /**
- * Webhook subscriptions, test deliveries and the delivery log.
+ * Webhook subscriptions, test deliveries and the delivery log, checked with the clients' input schemas;
+ * the sandbox also refuses event types it never sends.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { lazySchema } from '../../clients/schemas/common.js';
+import {
+  queueWebhookTestDeliveryInputSchema,
+  listWebhookDeliveriesInputSchema,
+} from '../../clients/schemas/webhook-delivery.js';
+import { createWebhookSubscriptionInputSchema } from '../../clients/schemas/webhook-subscription.js';
 import { DIRECT_REQUEST_PAYMENT_EVENT_TYPES } from '../../core/constants.js';
-import { absoluteUrlSchema, jsonObjectSchema, nonEmptyStringSchema, parseInput } from '../../core/validation.js';
+import { nonEmptyStringSchema, parseInput } from '../../core/validation.js';
 import type { SandboxCore } from '../core.js';
 import { SandboxHttpError, invalidField } from '../errors.js';
-import { limitSchema, queryObject, type Route, type RouteInput } from '../http.js';
+import { queryInput, route, type Route, type RouteInput } from '../http.js';
 import { newSubscription, subscriptionView } from '../records.js';
 
-const eventTypeSchema = z.enum(DIRECT_REQUEST_PAYMENT_EVENT_TYPES, { error: `must be one of ${DIRECT_REQUEST_PAYMENT_EVENT_TYPES.join(', ')}` });
+const KNOWN_TYPES: readonly string[] = DIRECT_REQUEST_PAYMENT_EVENT_TYPES;
+const DELIVERY_STATUSES = ['queued', 'delivered', 'failed'];
+const deliveryQuerySchema = lazySchema(() =>
+  z.extend(listWebhookDeliveriesInputSchema(), { event_id: z.optional(nonEmptyStringSchema) }),
+);
 
-const createSchema = z.object({
-  callback_url: absoluteUrlSchema(true),
-  event_types: z.array(eventTypeSchema, { error: 'must be an array of event types' }).min(1, { error: 'must not be empty' }).nullish(),
-  description: z.string({ error: 'must be a string' }).max(500, { error: 'must be at most 500 characters' }).nullish(),
-  metadata: z.nullish(jsonObjectSchema),
-});
-
-const testDeliverySchema = z.object({
-  event_type: eventTypeSchema,
-  data: z.nullish(jsonObjectSchema),
-  subscription_ids: z.array(nonEmptyStringSchema, { error: 'must be an array of subscription ids' }).min(1, { error: 'must not be empty' }).nullish(),
-});
-
-const deliveryQuerySchema = z.object({
-  subscription_id: z.optional(nonEmptyStringSchema),
-  event_id: z.optional(nonEmptyStringSchema),
-  event_type: z.optional(nonEmptyStringSchema),
-  status: z.enum(['queued', 'delivered', 'failed'], { error: 'must be queued, delivered or failed' }).optional(),
-  limit: limitSchema.optional(),
-});
+function checkEventType(type: string, field: string): void {
+  if (!KNOWN_TYPES.includes(type)) throw invalidField(field, `must be one of ${KNOWN_TYPES.join(', ')}`);
+}
 
 /** Routes under `/v1/market/webhooks`. */
 export function webhookRoutes({ store, webhooks }: SandboxCore): Route[] {
   function createSubscription({ body }: RouteInput) {
-    const { callback_url, event_types, description, metadata } = parseInput(createSchema, body);
-    const sub = newSubscription(callback_url, store.nowIso(), {
-      ...(event_types && { event_types: [...new Set(event_types)] }), description: description ?? null, metadata: metadata ?? {},
-    });
-    store.data.subscriptions[sub.id] = sub;
-    store.changed();
+    const input = parseInput(createWebhookSubscriptionInputSchema(true), body);
+    input.event_types.forEach((type, i) => checkEventType(type, `event_types[${i}]`));
+    const sub = newSubscription(input.callback_url, store.nowIso(), input.event_types);
+    store.put(
+      'subscriptions',
+      Object.assign(sub, { description: input.description ?? null, metadata: input.metadata ?? {} }),
+    );
     // The one answer that carries the full signing secret.
     return { status: 201, data: { ...subscriptionView(sub), signing_secret: sub.signing_secret } };
   }
 
   async function queueTestDelivery({ body }: RouteInput) {
-    const input = parseInput(testDeliverySchema, body);
+    const input = parseInput(queueWebhookTestDeliveryInputSchema(), body);
+    checkEventType(input.event_type, 'event_type');
     const targets = (input.subscription_ids ?? []).map((id, i) => {
       const sub = store.get('subscriptions', id);
       if (!sub) throw invalidField(`subscription_ids[${i}]`, `subscription "${id}" does not exist`);
@@ -54,28 +50,41 @@ export function webhookRoutes({ store, webhooks }: SandboxCore): Route[] {
     });
     if (!input.subscription_ids) targets.push(...store.subscriptionsFor(input.event_type));
     if (targets.length === 0) {
-      throw new SandboxHttpError(409, 'NO_MATCHING_SUBSCRIPTION',
-        `No active webhook subscription receives ${input.event_type}. Create one with POST /v1/market/webhooks/subscriptions.`);
+      const message = `No active webhook subscription receives ${input.event_type}. Create one with POST /v1/market/webhooks/subscriptions.`;
+      throw new SandboxHttpError(409, 'NO_MATCHING_SUBSCRIPTION', message);
     }
     const event = webhooks.createEvent(input.event_type, input.data ?? {});
-    const deliveries = await webhooks.publish(event, false, targets);
-    return { status: 202, data: { event: { id: event.id, type: event.type }, deliveries } };
+    return {
+      status: 202,
+      data: { event: { id: event.id, type: event.type }, deliveries: await webhooks.publish(event, false, targets) },
+    };
   }
 
+  /** The delivery log, newest first; `failure_reason` says why a failed delivery failed. */
   function listDeliveries({ query }: RouteInput) {
-    const q = parseInput(deliveryQuerySchema, queryObject(query, ['subscription_id', 'event_id', 'event_type', 'status', 'limit']));
-    const matching = Object.values(store.data.deliveries).filter(
-      (d) => (!q.subscription_id || d.subscription_id === q.subscription_id) && (!q.event_id || d.event_id === q.event_id) &&
-        (!q.event_type || d.event_type === q.event_type) && (!q.status || d.delivery_status === q.status),
-    );
-    // Newest first, as a log is read.
-    return { data: matching.reverse().slice(0, Math.min(q.limit ?? 50, 200)).map((d) => ({ ...d })) };
+    const names = ['subscription_id', 'event_id', 'event_type', 'status', 'limit'];
+    const q = parseInput(deliveryQuerySchema(), queryInput(query, names));
+    if (q.status && !DELIVERY_STATUSES.includes(q.status))
+      throw invalidField('status', 'must be queued, delivered or failed');
+    const wanted = [q.subscription_id, q.event_id, q.event_type, q.status];
+    const matching = store.list('deliveries').filter((d) => {
+      const fields = [d.subscription_id, d.event_id, d.event_type, d.delivery_status];
+      return wanted.every((value, i) => value === undefined || value === fields[i]);
+    });
+    return {
+      data: matching
+        .reverse()
+        .slice(0, Math.min(q.limit ?? 50, 200))
+        .map((d) => ({ ...d })),
+    };
   }
 
   return [
-    { method: 'POST', path: '/market/webhooks/subscriptions', auth: 'merchant', handler: createSubscription },
-    { method: 'GET', path: '/market/webhooks/subscriptions', auth: 'merchant', handler: () => ({ data: Object.values(store.data.subscriptions).map(subscriptionView) }) },
-    { method: 'POST', path: '/market/webhooks/test-deliveries', auth: 'merchant', handler: queueTestDelivery },
-    { method: 'GET', path: '/market/webhooks/deliveries', auth: 'merchant', handler: listDeliveries },
+    route('POST', '/market/webhooks/subscriptions', 'merchant', createSubscription),
+    route('GET', '/market/webhooks/subscriptions', 'merchant', () => ({
+      data: store.list('subscriptions').map(subscriptionView),
+    })),
+    route('POST', '/market/webhooks/test-deliveries', 'merchant', queueTestDelivery),
+    route('GET', '/market/webhooks/deliveries', 'merchant', listDeliveries),
   ];
 }

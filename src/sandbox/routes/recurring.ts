@@ -1,0 +1,265 @@
+/**
+ * The buyer's recurring routes of CONTRACT-2 section 17: a subscription from a `monthly` recurring
+ * challenge; a scheduled autopay authorization from a `daily` one, revoked by the buyer and executed by
+ * its scheduler with the authorization's `schedule_token` (not the buyer token). Each recurring challenge
+ * must verify against the merchant's current secret and is single-use. A run pays through the same path
+ * as a checkout payment: a requirement, a receipt and a signed `direct_payment.confirmed` event.
+ */
+import * as z from 'zod/mini';
+import { directRequestPaymentChallengeHash } from '../../challenges/challenge.js';
+import {
+  verifyDirectRequestPaymentRecurringChallenge,
+  type DirectRequestPaymentRecurringCadence,
+} from '../../challenges/recurring.js';
+import { lazySchema, strictInput } from '../../clients/schemas/common.js';
+import { DIRECT_REQUEST_PAYMENT_MODE as MODE } from '../../core/constants.js';
+import { sha256Tagged, timingSafeEqualString } from '../../core/crypto.js';
+import { STANDARD_FEE_BPS } from '../../core/pricing.js';
+import * as V from '../../core/validation.js';
+import type { SandboxCore } from '../core.js';
+import { SandboxHttpError, invalidField } from '../errors.js';
+import { route, type Route, type RouteAnswer, type RouteInput } from '../http.js';
+import { publicView, type PaymentTerms, type SandboxMerchant } from '../records.js';
+import {
+  newAutoPayAuthorization,
+  newRecurringSubscription,
+  type AutoPayRun,
+  type SandboxAutoPayAuthorization,
+} from '../recurring.js';
+
+const flag = z.optional(z.boolean({ error: 'must be true or false' }));
+const text = z.optional(V.nonEmptyStringSchema);
+const count = z.optional(V.positiveSafeIntegerSchema);
+const json = z.optional(V.jsonObjectSchema);
+
+const subscriptionSchema = lazySchema(() =>
+  strictInput({
+    merchant: V.challengeMerchantKeySchema,
+    amount_minor: V.positiveSafeIntegerSchema,
+    currency: V.currencySchema,
+    challenge: V.nonEmptyStringSchema,
+    cadence: z._default(V.recurringCadenceSchema, 'monthly'),
+    user_signing: flag,
+    user_signing_flow: flag,
+    external_signature: text,
+    external_safe_tx_hash: text,
+  }),
+);
+
+// Every field of CONTRACT-2 section 17.2 is accepted; the sandbox acts on the ones the handler reads.
+const autopaySchema = lazySchema(() =>
+  strictInput({
+    listing_id: text,
+    product_listing_id: text,
+    capability_key: text,
+    mode: text,
+    merchant: text,
+    challenge: text,
+    agent_id: text,
+    operation_key: text,
+    allowed_operation_key: text,
+    expected_operation_key: text,
+    expires_at: text,
+    valid_until: text,
+    authorization_id: text,
+    external_signature: text,
+    external_safe_tx_hash: text,
+    amount_minor: count,
+    expected_amount_minor: count,
+    max_amount_minor: count,
+    max_amount_minor_per_run: count,
+    max_runs: count,
+    currency: z.optional(V.currencySchema),
+    token_symbol: z.optional(V.tokenSymbolSchema),
+    buyer_token: z.optional(V.tokenSymbolSchema),
+    cadence: z.optional(
+      z.union([V.nonEmptyStringSchema, V.jsonObjectSchema], { error: 'must be a string or an object' }),
+    ),
+    cadence_limit: json,
+    metadata: json,
+    user_signing: flag,
+    user_signing_flow: flag,
+  }),
+);
+
+const executeSchema = lazySchema(() =>
+  strictInput({
+    slot_id: V.nonEmptyStringSchema,
+    input: json,
+    arguments: json,
+    scheduled_for: text,
+    draft_token: text,
+    await_finality: flag,
+    await_required_status: text,
+    await_timeout_seconds: count,
+    await_poll_seconds: count,
+    metadata: json,
+  }),
+);
+
+/** What a recurring challenge approves. */
+interface Approval {
+  merchant: string;
+  amount_minor: number;
+  currency: V.DirectRequestPaymentCurrency;
+  cadence: DirectRequestPaymentRecurringCadence;
+  challenge: string;
+}
+
+/** Recurring routes. */
+export function recurringRoutes({ store, payments, webhooks }: SandboxCore): Route[] {
+  const running = new Map<string, Promise<RouteAnswer>>();
+
+  /**
+   * Verifies a recurring challenge and, in the same step as the single-use check, stores what it approves,
+   * so two concurrent redemptions cannot both succeed.
+   */
+  async function redeem<T>(approval: Approval, make: (m: SandboxMerchant, terms: PaymentTerms) => T): Promise<T> {
+    const { amount_minor, currency, cadence, challenge } = approval;
+    const m = store.require('merchants', V.parseInput(V.challengeMerchantKeySchema, approval.merchant, 'merchant'));
+    const token_symbol = m.allowed_currencies[currency];
+    if (!token_symbol) throw invalidField('currency', `${currency} is not an allowed currency of "${m.merchant}"`);
+    const input = { secret: m.challenge_secret, merchant: m.merchant, amount_minor, currency, cadence, challenge };
+    if (!(await verifyDirectRequestPaymentRecurringChallenge(input))) {
+      const message = `Invalid challenge: it is not a ${cadence} recurring challenge of merchant "${m.merchant}" for ${amount_minor} ${currency}.`;
+      throw new SandboxHttpError(422, 'INVALID_CHALLENGE', message, { field: 'challenge' });
+    }
+    const challenge_hash = await directRequestPaymentChallengeHash(challenge);
+    const redeemed = [...store.list('recurring_subscriptions'), ...store.list('autopay_authorizations')];
+    if (redeemed.some((r) => r.challenge_hash === challenge_hash)) {
+      const message = 'This recurring challenge was already redeemed; each one is single-use.';
+      throw new SandboxHttpError(409, 'CHALLENGE_ALREADY_USED', message);
+    }
+    return make(m, { merchant: m.merchant, amount_minor, currency, token_symbol, challenge_hash });
+  }
+
+  async function createSubscription({ body }: RouteInput) {
+    const input = V.parseInput(subscriptionSchema(), body);
+    const sub = await redeem(input, (m, terms) => {
+      const created = newRecurringSubscription(terms, input.cadence, m.display_name, store.nowIso());
+      return store.put('recurring_subscriptions', created);
+    });
+    await webhooks.publish(webhooks.createEvent('subscription.created', publicView(sub)), false);
+    const fee_bps = STANDARD_FEE_BPS[store.require('merchants', sub.merchant).billing_plan];
+    const data = { ...publicView(sub), receipt: null, initial_charge: null, idempotent_replay: false, fee_bps };
+    return { status: 201, data };
+  }
+
+  async function createAuthorization({ body }: RouteInput) {
+    const input = V.parseInput(autopaySchema(), body);
+    const { merchant, challenge, currency, amount_minor = input.expected_amount_minor } = input;
+    if (input.mode !== undefined && input.mode !== MODE)
+      throw invalidField('mode', `must be "${MODE}" (SDRP payments)`);
+    for (const [field, value] of Object.entries({ merchant, challenge, currency, amount_minor })) {
+      if (value === undefined) throw invalidField(field, 'is required');
+    }
+    const token = V.tokenForCurrency(currency!);
+    if (input.token_symbol && input.token_symbol !== token)
+      throw invalidField('token_symbol', `must be "${token}" for ${currency}`);
+    const cadence = input.cadence ?? { unit: 'daily' };
+    const unit = V.parseInput(
+      V.recurringCadenceSchema,
+      typeof cadence === 'string' ? cadence : cadence.unit,
+      'cadence',
+    );
+    const approval = {
+      merchant: merchant!,
+      amount_minor: amount_minor!,
+      currency: currency!,
+      cadence: unit,
+      challenge: challenge!,
+    };
+    const a = await redeem(approval, (m, terms) => {
+      const { agent_id = null, operation_key = null, expires_at = null, max_runs = null, metadata = {} } = input;
+      const listing_id = input.listing_id ?? input.product_listing_id ?? m.listing_id;
+      const max_amount_minor = input.max_amount_minor ?? amount_minor!;
+      const more = { listing_id, max_amount_minor, max_runs, cadence, metadata, expires_at, agent_id, operation_key };
+      return store.put('autopay_authorizations', newAutoPayAuthorization(terms, challenge!, more, store.nowIso()));
+    });
+    // The one answer that carries the schedule token.
+    return { status: 201, data: { ...publicView(a), schedule_token: a.schedule_token } };
+  }
+
+  function revokeAuthorization({ params }: RouteInput) {
+    const a = store.require('autopay_authorizations', params.authorization_id!);
+    if (a.status !== 'revoked') {
+      Object.assign(a, { status: 'revoked', revoked_at: store.nowIso(), updated_at: store.nowIso() });
+      store.changed();
+    }
+    return { data: publicView(a) };
+  }
+
+  const answer = (a: SandboxAutoPayAuthorization, slot_id: string, run: AutoPayRun): RouteAnswer => {
+    const r = store.require('requirements', run.requirement_id);
+    return {
+      data: {
+        status: 'executed',
+        charge_status: r.settlement_status,
+        authorization: publicView(a),
+        slot: { slot_id, scheduled_for: run.scheduled_for, run_number: run.run_number },
+        reason_code: null,
+        reason: null,
+        retryable: false,
+        manual_reconciliation_required: false,
+        direct_payment_requirement_id: r.requirement_id,
+        direct_payment_requirement: publicView(r),
+        direct_payment_execution: publicView(store.require('receipts', run.receipt_id)),
+        capability_result: null,
+      },
+    };
+  };
+
+  /** One charge of the authorization the bearer's schedule token belongs to; a slot charges once. */
+  async function execute({ body, token }: RouteInput): Promise<RouteAnswer> {
+    const a = store.list('autopay_authorizations').find((x) => timingSafeEqualString(x.schedule_token, token!));
+    const unknown = 'The bearer token is not the schedule_token of a scheduled authorization in this sandbox.';
+    if (!a) throw new SandboxHttpError(401, 'UNAUTHORIZED', unknown);
+    const input = V.parseInput(executeSchema(), body);
+    const done = a.executions[input.slot_id];
+    if (done) return answer(a, input.slot_id, done);
+    const key = `${a.authorization_id}\n${input.slot_id}`;
+    if (running.has(key)) return running.get(key)!;
+    const refuse = (code: string, why: string) =>
+      new SandboxHttpError(409, code, `Scheduled authorization "${a.authorization_id}" ${why}.`);
+    if (a.status !== 'active') throw refuse('SCHEDULED_AUTHORIZATION_REVOKED', 'was revoked');
+    if (a.expires_at !== null && Date.parse(a.expires_at) <= store.nowMs()) {
+      throw refuse('SCHEDULED_AUTHORIZATION_EXPIRED', 'has expired');
+    }
+    if (a.max_runs !== null && a.run_count >= a.max_runs) {
+      throw refuse('SCHEDULED_AUTHORIZATION_EXHAUSTED', `has used its ${a.max_runs} runs`);
+    }
+    const run_number = (a.run_count += 1);
+    const charge = async () => {
+      // Each run settles against its own requirement, so its challenge hash is per slot.
+      const challenge_hash = await sha256Tagged(`${a.challenge_hash}:${input.slot_id}`);
+      const metadata = { ...input.metadata, scheduled_authorization_id: a.authorization_id, slot_id: input.slot_id };
+      const { merchant, expected_amount_minor: amount_minor, currency, token_symbol, challenge } = a;
+      const terms = { merchant, amount_minor, currency, token_symbol, challenge_hash, challenge };
+      const request = { ...terms, allowance_amount_minor: null, metadata, checkout_session_id: null };
+      const { requirement } = await payments.createRequirement(request);
+      const { receipt } = await payments.settle(requirement, { session_id: null, metadata: input.metadata });
+      const { requirement_id } = requirement;
+      const run = {
+        requirement_id,
+        receipt_id: receipt.receipt_id,
+        run_number,
+        scheduled_for: input.scheduled_for ?? null,
+      };
+      a.executions[input.slot_id] = run;
+      a.updated_at = store.nowIso();
+      store.changed();
+      return answer(a, input.slot_id, run);
+    };
+    const pending = charge().finally(() => running.delete(key));
+    running.set(key, pending);
+    return pending;
+  }
+
+  const base = '/account/auto-pay/scheduled-authorizations';
+  return [
+    route('POST', '/sdrp/direct-payments/subscriptions', 'buyer', createSubscription),
+    route('POST', base, 'buyer', createAuthorization),
+    route('DELETE', `${base}/:authorization_id`, 'buyer', revokeAuthorization),
+    route('POST', '/market/api-store/scheduled-auto-pay/execute', 'schedule', execute),
+  ];
+}

@@ -1,0 +1,201 @@
+/**
+ * The buyer's recurring routes (CONTRACT-2 section 17) over HTTP: a subscription from a monthly recurring
+ * challenge, a scheduled autopay authorization from a daily one, its execution by a scheduler holding the
+ * schedule token (never the buyer token), max_runs, and revocation.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createDirectRequestPaymentRecurringChallenge } from '../../src/challenges/recurring.js';
+import type { SandboxHandle } from '../../src/sandbox/index.js';
+import { classifyDirectPaymentConfirmation } from '../../src/webhooks/classify.js';
+import { verifyDirectRequestPaymentWebhook } from '../../src/webhooks/event.js';
+import { call, sandboxFor, startReceiver, type WebhookReceiver } from './helpers.js';
+
+let receiver: WebhookReceiver;
+let sandbox: SandboxHandle;
+let seq = 0;
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+  sandbox = await sandboxFor(receiver);
+});
+
+afterEach(() => {
+  receiver.received.length = 0;
+});
+
+afterAll(async () => {
+  await sandbox.close();
+  await receiver.close();
+});
+
+const recurring = async (cadence: 'monthly' | 'daily', amount_minor = 980, currency = 'JPY') => {
+  const secret = sandbox.getMerchant('sandbox_shop')!.challenge_secret;
+  const c = await createDirectRequestPaymentRecurringChallenge({ secret, merchant: 'sandbox_shop', amount_minor, currency, cadence, nonce: `r${++seq}` });
+  return c.challenge;
+};
+const buyer = (method: string, path: string, body?: unknown) => call(sandbox, method, path, { token: sandbox.buyer_token, body });
+const execute = (token: string | null, body: unknown) => call(sandbox, 'POST', '/market/api-store/scheduled-auto-pay/execute', { token, body });
+
+async function authorize(fields: Record<string, unknown> = {}) {
+  const challenge = await recurring('daily', 1200);
+  const body = { mode: 'external_402', merchant: 'sandbox_shop', amount_minor: 1200, currency: 'JPY', token_symbol: 'JPYC', challenge, cadence: { unit: 'daily' }, ...fields };
+  const answer = await buyer('POST', '/account/auto-pay/scheduled-authorizations', body);
+  expect(answer.status).toBe(201);
+  return answer.body.data;
+}
+
+describe('subscriptions', () => {
+  it('creates one from a monthly recurring challenge (201, the section 17.1 fields)', async () => {
+    const challenge = await recurring('monthly');
+    const answer = await buyer('POST', '/sdrp/direct-payments/subscriptions', { merchant: 'sandbox_shop', amount_minor: 980, currency: 'jpy', challenge, cadence: 'monthly' });
+    expect(answer.status).toBe(201);
+    expect(answer.body.data).toMatchObject({
+      subscription_status: 'created',
+      merchant: 'sandbox_shop',
+      mode: 'external_402',
+      merchant_display_name: 'Sandbox Shop',
+      amount_minor: 980,
+      currency: 'JPY',
+      token_symbol: 'JPYC',
+      cadence: 'monthly',
+      idempotent_replay: false,
+      fee_bps: 180,
+      mandate: { status: 'active', cadence: 'monthly' },
+    });
+    expect(JSON.stringify(answer.body)).not.toContain(challenge);
+  });
+
+  it('refuses the same challenge twice: each recurring challenge is single-use', async () => {
+    const challenge = await recurring('monthly');
+    const body = { merchant: 'sandbox_shop', amount_minor: 980, currency: 'JPY', challenge };
+    expect((await buyer('POST', '/sdrp/direct-payments/subscriptions', body)).status).toBe(201);
+    const again = await buyer('POST', '/sdrp/direct-payments/subscriptions', body);
+    expect([again.status, again.body.error.code]).toEqual([409, 'CHALLENGE_ALREADY_USED']);
+  });
+
+  it.each([
+    ['a challenge for another price', async () => ({ amount_minor: 981, challenge: await recurring('monthly') }), 422, 'INVALID_CHALLENGE'],
+    ['a daily challenge', async () => ({ challenge: await recurring('daily', 980) }), 422, 'INVALID_CHALLENGE'],
+    ['a string amount', async () => ({ amount_minor: '980', challenge: 'x' }), 422, 'VALIDATION_ERROR'],
+    ['an unknown field', async () => ({ interval: 'month', challenge: 'x' }), 422, 'VALIDATION_ERROR'],
+    ['an unknown merchant', async () => ({ merchant: 'nobody_here', challenge: 'x' }), 404, 'MERCHANT_NOT_FOUND'],
+  ])('answers %s with a 4xx code', async (_name, fields, status, code) => {
+    const body = { merchant: 'sandbox_shop', amount_minor: 980, currency: 'JPY', ...(await fields()) };
+    const answer = await buyer('POST', '/sdrp/direct-payments/subscriptions', body);
+    expect([answer.status, answer.body.error.code]).toEqual([status, code]);
+  });
+
+  it('refuses the merchant token (403) and a missing token (401)', async () => {
+    const body = { merchant: 'sandbox_shop', amount_minor: 980, currency: 'JPY', challenge: await recurring('monthly') };
+    expect((await call(sandbox, 'POST', '/sdrp/direct-payments/subscriptions', { body })).status).toBe(403);
+    expect((await call(sandbox, 'POST', '/sdrp/direct-payments/subscriptions', { body, token: null })).status).toBe(401);
+  });
+});
+
+describe('scheduled autopay', () => {
+  it('creates an authorization from a daily challenge and shows its schedule token once', async () => {
+    const a = await authorize({ max_runs: 3, metadata: { plan: 'daily-report' } });
+    expect(a).toMatchObject({
+      status: 'active',
+      buyer_user_id: expect.any(String),
+      capability_key: 'external_402.sandbox_shop',
+      expected_amount_minor: 1200,
+      max_amount_minor: 1200,
+      currency: 'JPY',
+      token_symbol: 'JPYC',
+      max_runs: 3,
+      cadence: { unit: 'daily' },
+      metadata_jsonb: { plan: 'daily-report' },
+      requires_user_signature: false,
+    });
+    expect(a.id).toBe(a.authorization_id);
+    expect(a.listing_id).toBe(sandbox.getMerchant('sandbox_shop')!.listing_id);
+    expect(a.schedule_token).toMatch(/^sdrp_sched_/);
+    expect(a.token_hint).toBe(a.schedule_token.slice(-4));
+    const revoked = await buyer('DELETE', `/account/auto-pay/scheduled-authorizations/${a.authorization_id}`);
+    expect(revoked.body.data.schedule_token).toBeUndefined();
+  });
+
+  it('executes with the schedule token: a payment record and a signed direct_payment.confirmed, once per slot', async () => {
+    const a = await authorize();
+    const run = await execute(a.schedule_token, { slot_id: 'slot-2026-06-20', scheduled_for: '2026-06-20T09:00:00Z', metadata: { report: 'r-1' } });
+    expect(run.status).toBe(200);
+    expect(run.body.data).toMatchObject({
+      status: 'executed',
+      charge_status: 'settled',
+      authorization: { authorization_id: a.authorization_id, run_count: 1, status: 'active' },
+      slot: { slot_id: 'slot-2026-06-20', scheduled_for: '2026-06-20T09:00:00Z', run_number: 1 },
+      reason_code: null,
+      retryable: false,
+      direct_payment_execution: { status: 'confirmed', receipt_kind: 'sdrp_direct_payment' },
+    });
+    expect(JSON.stringify(run.body)).not.toContain(a.schedule_token);
+    const requirementId = run.body.data.direct_payment_requirement_id;
+    const stored = await buyer('GET', `/sdrp/direct-payments/requirements/${requirementId}`);
+    expect(stored.body.data).toMatchObject({ status: 'paid', amount_minor: 1200, settlement_status: 'settled' });
+
+    expect(receiver.received).toHaveLength(1);
+    const { event } = await verifyDirectRequestPaymentWebhook('whsec_sandbox_secret', receiver.received[0]!.rawBody, receiver.received[0]!.headers['siglume-signature'] as string);
+    expect(classifyDirectPaymentConfirmation(event).kind).toBe('standard_settled');
+    expect(event.data).toMatchObject({ requirement_id: requirementId, amount_minor: 1200, metadata: { report: 'r-1', scheduled_authorization_id: a.authorization_id, slot_id: 'slot-2026-06-20' } });
+
+    const again = await execute(a.schedule_token, { slot_id: 'slot-2026-06-20' });
+    expect(again.body.data.direct_payment_requirement_id).toBe(requirementId);
+    expect(receiver.received).toHaveLength(1);
+  });
+
+  it('enforces max_runs', async () => {
+    const a = await authorize({ max_runs: 1 });
+    expect((await execute(a.schedule_token, { slot_id: 'first' })).status).toBe(200);
+    const second = await execute(a.schedule_token, { slot_id: 'second' });
+    expect([second.status, second.body.error.code]).toEqual([409, 'SCHEDULED_AUTHORIZATION_EXHAUSTED']);
+  });
+
+  it('refuses the buyer token, a wrong token and no token on execute', async () => {
+    await authorize();
+    for (const token of [sandbox.buyer_token, sandbox.env.SIGLUME_MERCHANT_AUTH_TOKEN, 'sdrp_sched_not_a_real_token', null]) {
+      const answer = await execute(token, { slot_id: 's' });
+      expect([answer.status, answer.body.error.code]).toEqual([401, 'UNAUTHORIZED']);
+    }
+  });
+
+  it('refuses to execute a revoked authorization; revoking is idempotent', async () => {
+    const a = await authorize();
+    const revoked = await buyer('DELETE', `/account/auto-pay/scheduled-authorizations/${a.authorization_id}`);
+    expect(revoked.status).toBe(200);
+    expect(revoked.body.data).toMatchObject({ status: 'revoked', revoked_at: expect.any(String) });
+    expect((await buyer('DELETE', `/account/auto-pay/scheduled-authorizations/${a.authorization_id}`)).body.data.revoked_at).toBe(revoked.body.data.revoked_at);
+    const run = await execute(a.schedule_token, { slot_id: 'after-revoke' });
+    expect([run.status, run.body.error.code]).toEqual([409, 'SCHEDULED_AUTHORIZATION_REVOKED']);
+    expect(receiver.received).toHaveLength(0);
+  });
+
+  it.each([
+    ['a missing challenge', { challenge: undefined }, 'challenge'],
+    ['a missing amount', { amount_minor: undefined }, 'amount_minor'],
+    ['another mode', { mode: 'api_store' }, 'mode'],
+    ['a token for the other currency', { token_symbol: 'USDC' }, 'token_symbol'],
+    ['an unknown cadence', { cadence: { unit: 'hourly' } }, 'cadence'],
+    ['an unknown field', { schedule: 'daily' }, 'input'],
+  ])('refuses an authorization with %s (422 naming the field)', async (_name, fields, field) => {
+    const body = { merchant: 'sandbox_shop', amount_minor: 1200, currency: 'JPY', challenge: await recurring('daily', 1200), ...fields };
+    const answer = await buyer('POST', '/account/auto-pay/scheduled-authorizations', body);
+    expect([answer.status, answer.body.error.code, answer.body.error.field]).toEqual([422, 'VALIDATION_ERROR', field]);
+  });
+
+  it('refuses a monthly challenge for a daily authorization, an unknown id to revoke, and an execute without slot_id', async () => {
+    const monthly = await buyer('POST', '/account/auto-pay/scheduled-authorizations', { merchant: 'sandbox_shop', amount_minor: 1200, currency: 'JPY', challenge: await recurring('monthly', 1200) });
+    expect([monthly.status, monthly.body.error.code]).toEqual([422, 'INVALID_CHALLENGE']);
+    const unknown = await buyer('DELETE', '/account/auto-pay/scheduled-authorizations/sapa_missing');
+    expect([unknown.status, unknown.body.error.code]).toEqual([404, 'SCHEDULED_AUTHORIZATION_NOT_FOUND']);
+    const a = await authorize();
+    const noSlot = await execute(a.schedule_token, { scheduled_for: 'tomorrow' });
+    expect([noSlot.status, noSlot.body.error.field]).toEqual([422, 'slot_id']);
+  });
+
+  it('needs the buyer token to create and revoke', async () => {
+    const answer = await call(sandbox, 'POST', '/account/auto-pay/scheduled-authorizations', { body: {} });
+    expect([answer.status, answer.body.error.code]).toEqual([403, 'FORBIDDEN']);
+    expect((await call(sandbox, 'DELETE', '/account/auto-pay/scheduled-authorizations/x', { token: null })).status).toBe(401);
+  });
+});
