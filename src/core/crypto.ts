@@ -14,6 +14,7 @@
  * cold start that has not received its first webhook yet) should not pay.
  * Every hashing function returns a Promise because Web Crypto is async.
  */
+import { concatBytes } from './bytes.js';
 import { SiglumeDirectRequestPaymentError } from './errors.js';
 
 /** Bytes or text; text is hashed as its UTF-8 encoding. */
@@ -132,25 +133,7 @@ function toHex(buf: ArrayBuffer): string {
 const encoder = /* @__PURE__ */ new TextEncoder();
 
 function concatParts(parts: ReadonlyArray<CryptoInput>): Uint8Array {
-  if (parts.length === 1) {
-    const only = parts[0]!;
-    return typeof only === 'string' ? encoder.encode(only) : only;
-  }
-  const chunks: Uint8Array[] = new Array(parts.length);
-  let total = 0;
-  for (let i = 0; i < parts.length; i++) {
-    const p = parts[i]!;
-    const bytes = typeof p === 'string' ? encoder.encode(p) : p;
-    chunks[i] = bytes;
-    total += bytes.length;
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
+  return concatBytes(parts.map((p) => (typeof p === 'string' ? encoder.encode(p) : p)));
 }
 
 /** Constant-time (for equal lengths) comparison in plain JavaScript. */

@@ -39,6 +39,7 @@ import {
   SiglumeTimeoutError,
 } from './errors.js';
 import type { FetchLike, FetchLikeResponse } from './transport-types.js';
+import { concatBytes, readCappedBytes, type ByteStreamReader } from './bytes.js';
 
 /** The response fields the transport reads, with the body already read. */
 export interface SentResponse {
@@ -203,36 +204,11 @@ const decoder = /* @__PURE__ */ new TextDecoder();
 
 /** Concatenates chunks and decodes them as UTF-8 (BOM stripped, invalid bytes replaced, as `Response.text()` does). */
 function decodeChunks(chunks: Uint8Array[], total: number): string {
-  if (chunks.length === 1) return decoder.decode(chunks[0]);
-  const all = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return decoder.decode(all);
+  return decoder.decode(concatBytes(chunks, total));
 }
 
-interface StreamReader {
-  read(): Promise<{ done: boolean; value?: Uint8Array }>;
-  cancel(reason?: unknown): Promise<void>;
-}
-
-async function readStreamCapped(reader: StreamReader, max: number, onTooLarge: () => Error): Promise<string> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (!value) continue;
-    total += value.length;
-    if (total > max) {
-      reader.cancel().catch(() => {});
-      throw onTooLarge();
-    }
-    chunks.push(value);
-  }
-  return decodeChunks(chunks, total);
+async function readStreamCapped(reader: ByteStreamReader, max: number, onTooLarge: () => Error): Promise<string> {
+  return decoder.decode(await readCappedBytes(reader, max, onTooLarge));
 }
 
 /** Discards a body we will not read, so the connection can be reused or closed. */
@@ -277,7 +253,7 @@ export function fetchSender(fetchFn: FetchLike): Sender {
     const body = res.body;
     let text: string;
     if (body && typeof body.getReader === 'function') {
-      text = await readStreamCapped(body.getReader() as StreamReader, max, () => tooLarge(init.method, url, status, max, header));
+      text = await readStreamCapped(body.getReader() as ByteStreamReader, max, () => tooLarge(init.method, url, status, max, header));
     } else {
       // A fetch double without a body stream: the text is in memory already;
       // still refuse it, so the cap means the same thing everywhere.

@@ -8,6 +8,7 @@
  * read, a `Content-Length` over the cap is refused unread, and reading stops
  * as soon as the body passes the cap.
  */
+import { readCappedBytes, type ByteStreamReader } from '../core/bytes.js';
 import { DEFAULT_MAX_WEBHOOK_BODY_BYTES, WEBHOOK_SIGNATURE_HEADER } from '../core/constants.js';
 import { SiglumeValidationError, SiglumeWebhookPayloadError, SiglumeWebhookSignatureError } from '../core/errors.js';
 import { normalizeSecrets } from '../internal/secrets.js';
@@ -22,11 +23,6 @@ export interface WebhookRequestVerifyOptions extends WebhookVerifyOptions {
    * @default 1048576 (1 MiB)
    */
   max_body_bytes?: number;
-}
-
-interface BodyReader {
-  read(): Promise<{ done: boolean; value?: Uint8Array }>;
-  cancel(reason?: unknown): Promise<void>;
 }
 
 /** The part of a Fetch API `Request` this module reads. */
@@ -80,28 +76,7 @@ async function readCapped(req: RequestLike, max: number): Promise<Uint8Array> {
     if (bytes.length > max) throw tooLarge(max, bytes.length);
     return bytes;
   }
-  const reader = body.getReader() as BodyReader;
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (!value) continue;
-    total += value.length;
-    if (total > max) {
-      reader.cancel().catch(() => {});
-      throw tooLarge(max);
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
+  return readCappedBytes(body.getReader() as ByteStreamReader, max, () => tooLarge(max));
 }
 
 /**
