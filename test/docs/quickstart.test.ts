@@ -171,6 +171,17 @@ describe.skipIf(skipReason !== null)('docs/quickstart-10-minutes.md, run as writ
   const outputs: Array<{ step: QuickstartStep; stdout: string }> = [];
   let subs: Substitution[] = [];
   const started = Date.now();
+  // Last resort if the worker dies before afterAll: no sandbox or shop outlives the run.
+  const killAll = () => {
+    for (const b of background) {
+      try {
+        if (!b.done && b.child.pid !== undefined) process.kill(-b.child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  };
+  process.once('exit', killAll);
 
   beforeAll(async () => {
     project = mkdtempSync(join(tmpdir(), 'sdrp-quickstart-'));
@@ -203,6 +214,7 @@ describe.skipIf(skipReason !== null)('docs/quickstart-10-minutes.md, run as writ
 
   afterAll(async () => {
     await Promise.allSettled(background.map((b) => killGroup(b)));
+    process.off('exit', killAll);
     if (database) {
       const admin = new pg.Client({ connectionString: ADMIN_URL });
       await admin.connect();
