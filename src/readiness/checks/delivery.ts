@@ -55,7 +55,9 @@ function noAnswerFix(url: string, reason: string | null): string {
   const local = isLocalUrl(url);
   const code = reason?.match(/^([A-Z][A-Z0-9_]+)\b/)?.[1] ?? null;
   if (code === 'ECONNREFUSED') {
-    return `Nothing is listening at ${host}: start your shop's server there (it must serve POST ${url}), or, if it listens on another port, point SHOP_WEBHOOK_URL and the webhook subscription at that port.`;
+    // The log names the address it tried (`ECONNREFUSED 127.0.0.1:3000`), port included.
+    const tried = reason?.split(' ')[1] ?? host;
+    return `Nothing is listening at ${tried}: start your shop's server there (it must serve POST ${url}), or, if it listens on another port, point SHOP_WEBHOOK_URL and the webhook subscription at that port.`;
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
     return `The host name in ${url} does not resolve: fix the host in SHOP_WEBHOOK_URL and the webhook subscription (or its DNS record).`;
