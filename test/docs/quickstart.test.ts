@@ -162,6 +162,8 @@ function readerEnv(): Record<string, string> {
 
 describe.skipIf(skipReason !== null)('docs/quickstart-10-minutes.md, run as written', () => {
   let project = '';
+  /** Outside the project: where each shell block leaves its environment for the next. */
+  let scratch = '';
   let database = '';
   let databaseUrl = '';
   let sandboxPort = 0;
@@ -185,6 +187,7 @@ describe.skipIf(skipReason !== null)('docs/quickstart-10-minutes.md, run as writ
 
   beforeAll(async () => {
     project = mkdtempSync(join(tmpdir(), 'sdrp-quickstart-'));
+    scratch = mkdtempSync(join(tmpdir(), 'sdrp-quickstart-env-'));
     const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', project], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
     tarball = join(project, (JSON.parse(stdout) as Array<{ filename: string }>)[0]!.filename);
     readFileSync(join(root, 'dist/index.js')); // the pack holds the build: fail here, not in npm, when it is missing
@@ -225,6 +228,7 @@ describe.skipIf(skipReason !== null)('docs/quickstart-10-minutes.md, run as writ
       }
     }
     if (project) rmSync(project, { recursive: true, force: true });
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
     // The figure the report quotes: how long a reader's quickstart takes here, install included.
     process.stdout.write(`\nquickstart: all steps in ${Math.round((Date.now() - started) / 1000)} s\n`);
   }, 60_000);
@@ -286,7 +290,7 @@ describe.skipIf(skipReason !== null)('docs/quickstart-10-minutes.md, run as writ
   it('runs every marked block in order and ends with one paid order', async () => {
     const steps = quickstartSteps(DOC);
     let env = readerEnv();
-    const envDump = join(project, '..', `${database}.env`);
+    const envDump = join(scratch, 'env');
     for (const step of steps) {
       if (step.kind === 'file') {
         const target = join(project, step.path);
