@@ -72,6 +72,31 @@ export function isApiReachable(baseUrl: string, timeoutMs = SANDBOX_PROBE_TIMEOU
   });
 }
 
+/**
+ * True when the server at `baseUrl` is a Siglume sandbox: its control route
+ * `GET /__sandbox/faults` (beside `/v1`) answers 200 with JSON. Any other
+ * answer, or none within `timeoutMs`, is false.
+ */
+export function isSandbox(baseUrl: string, timeoutMs = SANDBOX_PROBE_TIMEOUT_MS): Promise<boolean> {
+  return new Promise((resolve) => {
+    let url: URL;
+    try {
+      url = new URL('/__sandbox/faults', baseUrl);
+    } catch {
+      resolve(false);
+      return;
+    }
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(url, { method: 'GET', timeout: timeoutMs, headers: { accept: 'application/json', connection: 'close' } }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200 && /^application\/json\b/.test(String(res.headers['content-type'] ?? '')));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}
+
 /** Readiness inputs a sandbox provides, for the ones the caller left out. */
 type SandboxInputs = Required<Pick<ReadinessOptions, 'merchant' | 'auth_token' | 'webhook_secret' | 'shop_origin' | 'webhook_url'>>;
 
@@ -142,6 +167,7 @@ export async function prepareSandboxReadiness(
     };
   }
   if (await isApiReachable(base_url)) {
+    const sandbox = await isSandbox(base_url);
     return {
       options: fill(options, fromDefaults, base_url),
       sandbox: 'existing',
@@ -149,7 +175,9 @@ export async function prepareSandboxReadiness(
       receiver: false,
       reason: 'answered',
       ...why,
-      message: `Attached to the sandbox already running at ${base_url}: it answered at that address (${from}).`,
+      message: sandbox
+        ? `Attached to the sandbox already running at ${base_url}: it answered at that address (${from}).`
+        : `Attached to the server answering at ${base_url} (${from}), which is not a Siglume sandbox (no /__sandbox/ routes): the checks run against it as it is. Stop it, or set SIGLUME_API_BASE to the sandbox's address.`,
       close: async () => {},
     };
   }

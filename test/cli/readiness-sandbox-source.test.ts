@@ -4,6 +4,7 @@
  * sandbox's delivery record with a fix for that cause (item 8).
  */
 import { writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,6 +111,25 @@ describe('readiness --sandbox: which sandbox and why', () => {
         checked_url_from: `SIGLUME_API_BASE in ${join(cwd, '.env')}`,
       });
     });
+  });
+});
+
+describe('readiness --sandbox when something else answers at the address', () => {
+  it('says it attached to a server that is not a Siglume sandbox, and how to point at the sandbox', async () => {
+    const other = createHttpServer((_req, res) => res.writeHead(404, { 'content-type': 'text/plain' }).end('not here'));
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(other.address() as { port: number }).port}/v1`;
+    try {
+      const run = await runCli(['readiness', '--sandbox', '--json', '--no-probe'], { env: { SIGLUME_API_BASE: base } });
+      expect(run.code).toBe(1);
+      const report = JSON.parse(run.stdout) as JsonReport;
+      expect(report.sandbox).toMatchObject({ source: 'existing', reason: 'answered', checked_url: base });
+      expect(report.sandbox.message).toBe(
+        `Attached to the server answering at ${base} (SIGLUME_API_BASE), which is not a Siglume sandbox (no /__sandbox/ routes): the checks run against it as it is. Stop it, or set SIGLUME_API_BASE to the sandbox's address.`,
+      );
+    } finally {
+      await new Promise<void>((resolve) => other.close(() => resolve()));
+    }
   });
 });
 
