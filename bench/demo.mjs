@@ -22,10 +22,10 @@ import { pathToFileURL } from 'node:url';
 import { ROOT, median, round, row } from './lib.mjs';
 
 const TARGET_MS = 6000;
-const REPORT_TITLE = 'Siglume Direct Request Payment readiness';
+export const REPORT_TITLE = 'Siglume Direct Request Payment readiness';
 
 /** A fresh checkout of this working tree (no dist/, no ignored files) with node_modules linked. */
-function freshClone() {
+export function freshClone() {
   const dir = mkdtempSync(join(tmpdir(), 'sdrp-bench-demo-'));
   const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' })
     .split('\0')
@@ -43,7 +43,7 @@ function freshClone() {
 }
 
 /** Lines printed before the report that are not npm's `> script` banner. */
-function noiseBefore(stdout) {
+export function noiseBefore(stdout) {
   const head = stdout.split(REPORT_TITLE)[0] ?? '';
   return head.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('> ')).length;
 }

@@ -43,8 +43,25 @@ const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', 
 export interface ReadinessPresentation {
   json: boolean;
   verbose: boolean;
-  /** Set with `--sandbox`: where the sandbox came from and whether a local receiver stood in for the shop. */
-  sandbox?: { source: 'existing' | 'started'; receiver: boolean } | null;
+  /** Set with `--sandbox`: which sandbox was used and why, and whether a local receiver stood in for the shop. */
+  sandbox?: SandboxPresentation | null;
+}
+
+/** `readiness --sandbox`: which sandbox was used and why (printed above the report, and `sandbox` in `--json`). */
+export interface SandboxPresentation {
+  /** `existing`: one already answering; `started`: an embedded one started for this run. */
+  source: 'existing' | 'started';
+  /** True when a local receiver stood in for the shop's webhook endpoint. */
+  receiver: boolean;
+  /** The API base readiness used. */
+  base_url: string;
+  /** `answered`, `no_answer` (so one was started) or `not_loopback`. */
+  reason: 'answered' | 'no_answer' | 'not_loopback';
+  /** The address checked for a running sandbox, and where it came from. */
+  checked_url: string;
+  checked_url_from: string;
+  /** The sentence printed in text mode. */
+  message: string;
 }
 
 /**
@@ -161,6 +178,7 @@ export class Output {
       if (opts.sandbox.receiver) where.push('local webhook receiver');
     }
     lines.push(c.bold('Siglume Direct Request Payment readiness'), c.dim(`  ${where.join(' · ')}`));
+    if (opts.sandbox) lines.push(`  ${c.cyan('sandbox:')} ${opts.sandbox.message}`);
     for (const section of SECTIONS) {
       const checks = report.checks.filter((r) => section.groups.includes(r.group));
       if (checks.length === 0) continue;

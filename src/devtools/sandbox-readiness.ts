@@ -26,6 +26,19 @@ export interface SandboxReadinessSetup {
   base_url: string;
   /** True when a local receiver stands in for the shop's webhook endpoint. */
   receiver: boolean;
+  /**
+   * Why this sandbox: `answered` (something answered at the address checked,
+   * so readiness attached to it), `no_answer` (nothing answered there, so an
+   * embedded sandbox was started) or `not_loopback` (the API base is not on
+   * this machine: used as it is, without sandbox defaults).
+   */
+  reason: 'answered' | 'no_answer' | 'not_loopback';
+  /** The address that was checked for a running sandbox. */
+  checked_url: string;
+  /** Where that address came from, e.g. `SIGLUME_API_BASE`, `--base-url`, `the default sandbox address`. */
+  checked_url_from: string;
+  /** One sentence saying which sandbox was used and why, for people. */
+  message: string;
   /** Stops what was started for this run (sandbox, receiver). Safe to call twice. */
   close(): Promise<void>;
 }
@@ -52,6 +65,31 @@ export function isApiReachable(baseUrl: string, timeoutMs = SANDBOX_PROBE_TIMEOU
     const req = send(url, { method: 'GET', timeout: timeoutMs, headers: { accept: 'application/json', connection: 'close' } }, (res) => {
       res.resume();
       resolve(true);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}
+
+/**
+ * True when the server at `baseUrl` is a Siglume sandbox: its control route
+ * `GET /__sandbox/faults` (beside `/v1`) answers 200 with JSON. Any other
+ * answer, or none within `timeoutMs`, is false.
+ */
+export function isSandbox(baseUrl: string, timeoutMs = SANDBOX_PROBE_TIMEOUT_MS): Promise<boolean> {
+  return new Promise((resolve) => {
+    let url: URL;
+    try {
+      url = new URL('/__sandbox/faults', baseUrl);
+    } catch {
+      resolve(false);
+      return;
+    }
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(url, { method: 'GET', timeout: timeoutMs, headers: { accept: 'application/json', connection: 'close' } }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200 && /^application\/json\b/.test(String(res.headers['content-type'] ?? '')));
     });
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(false));
@@ -97,7 +135,10 @@ function fill(o: ReadinessOptions, from: SandboxInputs, base_url: string): Readi
  *   await setup.close();
  * }
  */
-export async function prepareSandboxReadiness(options: ReadinessOptions = {}): Promise<SandboxReadinessSetup> {
+export async function prepareSandboxReadiness(
+  options: ReadinessOptions = {},
+  context: { base_url_from?: string } = {},
+): Promise<SandboxReadinessSetup> {
   const defaults = localSandboxDefaults();
   const fromDefaults: SandboxInputs = {
     merchant: defaults.merchant,
@@ -107,15 +148,38 @@ export async function prepareSandboxReadiness(options: ReadinessOptions = {}): P
     webhook_url: defaults.webhook_url,
   };
   const base_url = normalizeBaseUrl(options.base_url ?? defaults.api_base);
+  const from = options.base_url === undefined ? 'the default sandbox address' : (context.base_url_from ?? 'base_url');
+  const why = { checked_url: base_url, checked_url_from: from };
   const loopback = isLoopbackHost(new URL(base_url).hostname);
   // A non-loopback API is not a local sandbox: --sandbox then only relaxes
   // http on localhost, and the sandbox's public defaults are never filled in,
   // so config checks cannot pass on fake values against a real account.
   if (!loopback) {
-    return { options: { ...options, base_url, sandbox: true }, sandbox: 'existing', base_url, receiver: false, close: async () => {} };
+    return {
+      options: { ...options, base_url, sandbox: true },
+      sandbox: 'existing',
+      base_url,
+      receiver: false,
+      reason: 'not_loopback',
+      ...why,
+      message: `Used the API at ${base_url} (${from}) as it is: it is not on this machine, so no sandbox was started and no sandbox defaults were filled in.`,
+      close: async () => {},
+    };
   }
   if (await isApiReachable(base_url)) {
-    return { options: fill(options, fromDefaults, base_url), sandbox: 'existing', base_url, receiver: false, close: async () => {} };
+    const sandbox = await isSandbox(base_url);
+    return {
+      options: fill(options, fromDefaults, base_url),
+      sandbox: 'existing',
+      base_url,
+      receiver: false,
+      reason: 'answered',
+      ...why,
+      message: sandbox
+        ? `Attached to the sandbox already running at ${base_url}: it answered at that address (${from}).`
+        : `Attached to the server answering at ${base_url} (${from}), which is not a Siglume sandbox (no /__sandbox/ routes): the checks run against it as it is. Stop it, or set SIGLUME_API_BASE to the sandbox's address.`,
+      close: async () => {},
+    };
   }
 
   const given = acceptedByLocalSandbox({
@@ -153,6 +217,9 @@ export async function prepareSandboxReadiness(options: ReadinessOptions = {}): P
     sandbox: 'started',
     base_url: sandbox.api_base,
     receiver: receiver !== null,
+    reason: 'no_answer',
+    ...why,
+    message: `Started its own in-process sandbox at ${sandbox.api_base}${receiver ? ' and a local webhook receiver standing in for the shop' : ''}: nothing answered at ${base_url} (${from}) within ${SANDBOX_PROBE_TIMEOUT_MS} ms. It stops when readiness ends.`,
     close: async () => {
       if (closed) return;
       closed = true;

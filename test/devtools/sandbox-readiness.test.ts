@@ -85,7 +85,8 @@ describe('prepareSandboxReadiness', () => {
   describe('when the base URL is not loopback', () => {
     it('fills in no sandbox defaults, so config checks judge only what was given', async () => {
       const setup = await prepareSandboxReadiness({ base_url: 'https://siglume.example/v1' });
-      expect(setup).toMatchObject({ sandbox: 'existing', receiver: false, base_url: 'https://siglume.example/v1' });
+      expect(setup).toMatchObject({ sandbox: 'existing', receiver: false, base_url: 'https://siglume.example/v1', reason: 'not_loopback' });
+      expect(setup.message).toContain('it is not on this machine');
       expect(setup.options).toEqual({ base_url: 'https://siglume.example/v1', sandbox: true });
       await setup.close();
     });

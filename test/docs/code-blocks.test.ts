@@ -6,7 +6,9 @@
  * All blocks go into one program (one compile, not one per block), each as
  * its own module. The Express template files sit next to them, the way
  * `siglume-sdrp init express` leaves them in a project, so a block may import
- * `./siglume-checkout.js` or `./siglume-config.js`.
+ * `./siglume-checkout.js` or `./siglume-config.js`; a second copy sits in
+ * `payments/`, where the quickstart's `init express --target src/payments`
+ * puts them next to its `src/server.ts`.
  */
 import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -62,8 +64,12 @@ describe('TypeScript code blocks in README.md and docs/', () => {
     requireDist();
     const { checked } = tsBlocks();
     // As `init express --database postgres` lays them out.
+    mkdirSync(join(work, 'payments'), { recursive: true });
     for (const dir of ['templates/express', 'templates/shared', 'templates/store/postgres']) {
-      for (const name of readdirSync(join(root, dir)).filter((n) => n.endsWith('.ts'))) copyFileSync(join(root, dir, name), join(work, name));
+      for (const name of readdirSync(join(root, dir)).filter((n) => n.endsWith('.ts'))) {
+        copyFileSync(join(root, dir, name), join(work, name));
+        copyFileSync(join(root, dir, name), join(work, 'payments', name));
+      }
     }
     const origin = new Map<string, CodeBlock>();
     checked.forEach((block, i) => {

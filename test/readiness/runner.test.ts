@@ -326,6 +326,42 @@ describe('runReadiness', () => {
     });
   });
 
+  describe('when the delivery failed without an answer', () => {
+    const failedWith = (failure_reason: string | undefined) =>
+      fakeClient({
+        getMerchant: async () => READY_ACCOUNT,
+        listWebhookSubscriptions: async () => READY_SUBS,
+        createCheckoutSession: async () => PROBE_SESSION,
+        queueWebhookTestDelivery: async () => ({ event: { id: 'evt_probe' } }),
+        listWebhookDeliveries: async () => [
+          { id: 'whd_1', event_id: 'evt_probe', delivery_status: 'failed', response_status: null, ...(failure_reason ? { failure_reason } : {}) },
+        ],
+      });
+
+    it.each([
+      ['ECONNREFUSED shop.example:443', /^Nothing is listening at shop\.example:443: start your shop's server there/],
+      ['ENOTFOUND shop.example', /^The host name in https:\/\/shop\.example\/payments\/webhooks\/siglume does not resolve/],
+      ['ECONNRESET shop.example', /^shop\.example accepted the connection and closed it without an answer/],
+      ['timeout after 10000 ms', /did not answer in time \(timeout after 10000 ms\): answer as soon as the event is verified and recorded/],
+      ['CERT_HAS_EXPIRED shop.example', /^The TLS connection to shop\.example failed \(CERT_HAS_EXPIRED\)/],
+      ['dropped by the sandbox fault drop_webhook_deliveries', /POST \/__sandbox\/reset-faults/],
+    ])('names the cause %s in the message and gives its fix', async (reason, fix) => {
+      const report = await runReadiness({ ...LOCAL_OPTIONS, client: failedWith(reason) });
+      const delivery = byName(report, 'webhook_delivery_probe_passed');
+      expect(delivery.status).toBe('fail');
+      expect(delivery.message).toBe(`Test event evt_probe was not accepted by ${WEBHOOK_URL}: no response (${reason})`);
+      expect(delivery.details).toMatchObject({ failure_reason: reason, response_status: null });
+      expect(delivery.status === 'fail' && delivery.fix).toMatch(fix);
+    });
+
+    it('falls back to reachability from the internet when the log gives no cause for a public URL', async () => {
+      const report = await runReadiness({ ...LOCAL_OPTIONS, client: failedWith(undefined) });
+      const delivery = byName(report, 'webhook_delivery_probe_passed');
+      expect(delivery.message).toBe(`Test event evt_probe was not accepted by ${WEBHOOK_URL}: no response`);
+      expect(delivery.status === 'fail' && delivery.fix).toContain('reachable from the internet');
+    });
+  });
+
   describe('when two subscriptions post to the webhook URL', () => {
     it('delivers the probe through the one whose secret hint matches (the subscription group hands it on)', async () => {
       const queued: string[][] = [];

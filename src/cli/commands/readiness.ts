@@ -7,7 +7,8 @@ import type { Command } from 'commander';
 import type { ReadinessOptions } from '../../readiness/types.js';
 import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import type { Output } from '../output.js';
+import type { MergedEnv } from '../env-file.js';
+import type { Output, SandboxPresentation } from '../output.js';
 import { parseAmountMinor, parseCurrency, parseTimeoutMs } from '../parse.js';
 
 interface ReadinessFlags {
@@ -40,17 +41,31 @@ Environment (flags win; a .env file fills in what the environment lacks):
 Exit codes: 0 ready, 1 not ready, 2 usage error.
 The token and the webhook secret are never printed.`;
 
+/** Where the API base readiness --sandbox checks first came from, for the "which sandbox" line. */
+function baseUrlFrom(
+  flags: ReadinessFlags,
+  real: Readonly<Record<string, string | undefined>>,
+  merged: MergedEnv,
+  envSource: (name: string, real: Readonly<Record<string, string | undefined>>, merged: MergedEnv) => 'environment' | 'env_file' | null,
+): string {
+  if (flags.baseUrl !== undefined && flags.baseUrl !== '') return '--base-url';
+  const source = envSource('SIGLUME_API_BASE', real, merged);
+  if (source === 'env_file' && merged.loaded) return `SIGLUME_API_BASE in ${merged.loaded}`;
+  return 'SIGLUME_API_BASE';
+}
+
 function pick(flag: string | undefined, envValue: string | undefined): string | undefined {
   return flag !== undefined && flag !== '' ? flag : envValue;
 }
 
 async function runReadinessCommand(flags: ReadinessFlags, io: CliIo, output: Output): Promise<void> {
-  const [{ mergeEnvFile }, { readinessOptionsFromEnv }, { runReadiness }] = await Promise.all([
+  const [{ mergeEnvFile, envSource }, { readinessOptionsFromEnv }, { runReadiness }] = await Promise.all([
     import('../env-file.js'),
     import('../../readiness/env.js'),
     import('../../readiness/runner.js'),
   ]);
-  const { env } = mergeEnvFile(io.env, io.cwd, flags.dotenv);
+  const merged = mergeEnvFile(io.env, io.cwd, flags.dotenv);
+  const { env } = merged;
   const fromEnv = readinessOptionsFromEnv(env);
   let options: ReadinessOptions = {
     ...fromEnv,
@@ -66,13 +81,21 @@ async function runReadinessCommand(flags: ReadinessFlags, io: CliIo, output: Out
     delivery_timeout_ms: flags.timeout,
   };
 
-  let sandbox: { source: 'existing' | 'started'; receiver: boolean } | null = null;
+  let sandbox: SandboxPresentation | null = null;
   let close = async () => {};
   if (flags.sandbox && flags.api) {
     const { prepareSandboxReadiness } = await import('../../devtools/sandbox-readiness.js');
-    const setup = await prepareSandboxReadiness(options);
+    const setup = await prepareSandboxReadiness(options, { base_url_from: baseUrlFrom(flags, io.env, merged, envSource) });
     options = { ...setup.options, api: flags.api, probe: flags.probe, delivery_timeout_ms: flags.timeout };
-    sandbox = { source: setup.sandbox, receiver: setup.receiver };
+    sandbox = {
+      source: setup.sandbox,
+      receiver: setup.receiver,
+      base_url: setup.base_url,
+      reason: setup.reason,
+      checked_url: setup.checked_url,
+      checked_url_from: setup.checked_url_from,
+      message: setup.message,
+    };
     close = setup.close;
   }
 

@@ -75,6 +75,11 @@ export const webhookDeliverySchema = /* @__PURE__ */ lazySchema(() => responseOb
   /** HTTP status your endpoint answered with, when it answered. */
   response_status: optionalNumber(),
   delivered_at: optionalString(),
+  /**
+   * Why a failed delivery failed, when the API says (the sandbox always
+   * does): e.g. `ECONNREFUSED 127.0.0.1:3000`, `timeout after 10000 ms`, `HTTP 500`.
+   */
+  failure_reason: optionalString(),
 }));
 
 /**

@@ -15,6 +15,7 @@ import { pollUntil } from '../poll.js';
 import type { CheckRun } from '../recorder.js';
 import { READINESS_PROBE_SOURCE } from './probe.js';
 import { READINESS_PROBE_MODE } from '../../core/constants.js';
+import { isLoopbackHost } from '../../core/validation.js';
 
 /** `data.mode` of the readiness test delivery (kept in core, where the order core reads it too). */
 export { READINESS_PROBE_MODE };
@@ -27,11 +28,64 @@ export interface DeliveryInput extends ApiInput {
   timeout_ms: number;
 }
 
-/** The fix for a delivery the shop's endpoint did not accept, by the status it answered. */
-function deliveryFix(url: string, status: number | null): string {
-  if (status === null) {
-    return `Siglume could not get an answer from ${url}: make sure the server is running, reachable from the internet and answers within a few seconds.`;
+/** `host:port` of a URL, for messages (`127.0.0.1:3000`). */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
   }
+}
+
+function isLocalUrl(url: string): boolean {
+  try {
+    return isLoopbackHost(new URL(url).hostname);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The fix for a delivery that got no HTTP answer, by the cause the delivery
+ * log gives (`failure_reason`): a refused connection, an unknown host, a
+ * timeout and a reset need different fixes. Without a cause, the generic one.
+ */
+function noAnswerFix(url: string, reason: string | null): string {
+  const host = hostOf(url);
+  const local = isLocalUrl(url);
+  const code = reason?.match(/^([A-Z][A-Z0-9_]+)\b/)?.[1] ?? null;
+  if (code === 'ECONNREFUSED') {
+    // The log names the address it tried (`ECONNREFUSED 127.0.0.1:3000`), port included.
+    const tried = reason?.split(' ')[1] ?? host;
+    return `Nothing is listening at ${tried}: start your shop's server there (it must serve POST ${url}), or, if it listens on another port, point SHOP_WEBHOOK_URL and the webhook subscription at that port.`;
+  }
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return `The host name in ${url} does not resolve: fix the host in SHOP_WEBHOOK_URL and the webhook subscription (or its DNS record).`;
+  }
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED') {
+    return `${host} accepted the connection and closed it without an answer: check the server's logs for a crash in the webhook route, or a proxy in front of it cutting the request.`;
+  }
+  if (code === 'ETIMEDOUT' || code === 'ENETUNREACH' || code === 'EHOSTUNREACH' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return `${host} could not be reached over the network: ${local ? 'check the address and port' : 'check that the server is reachable from the internet (firewall, security group, DNS)'}.`;
+  }
+  if (code !== null && /CERT|TLS|SSL/.test(code)) {
+    return `The TLS connection to ${host} failed (${code}): serve a valid certificate for that host name, including the intermediate chain.`;
+  }
+  if (reason !== null && /^timeout after/.test(reason)) {
+    return `${url} did not answer in time (${reason}): answer as soon as the event is verified and recorded, and do slow work (email, fulfilment) after answering.`;
+  }
+  if (reason !== null && reason.includes('drop_webhook_deliveries')) {
+    return 'The sandbox fault drop_webhook_deliveries is on: clear it with POST /__sandbox/reset-faults on the sandbox.';
+  }
+  if (local) {
+    return `Siglume could not get an answer from ${url}: make sure the server is running on ${host} and answers within a few seconds.`;
+  }
+  return `Siglume could not get an answer from ${url}: make sure the server is running, reachable from the internet and answers within a few seconds.`;
+}
+
+/** The fix for a delivery the shop's endpoint did not accept, by the status it answered (or the cause, without one). */
+function deliveryFix(url: string, status: number | null, reason: string | null): string {
+  if (status === null) return noAnswerFix(url, reason);
   if (status === 400 || status === 401 || status === 403) {
     return 'Your handler rejected the event: verify the Siglume-Signature header with SIGLUME_WEBHOOK_SECRET over the raw request body (not re-serialized JSON), and do not put auth in front of the webhook route.';
   }
@@ -106,12 +160,14 @@ async function deliveryProbe(input: DeliveryInput, run: CheckRun): Promise<Check
   }
   const delivery = result.value;
   const status = delivery.response_status ?? null;
+  const reason = delivery.delivery_status === 'delivered' ? null : (delivery.failure_reason ?? null);
   const details = {
     event_id: eventId,
     subscription_id: subId,
     delivery_id: delivery.id || null,
     delivery_status: delivery.delivery_status,
     response_status: status,
+    failure_reason: reason,
     waited_ms: result.elapsed_ms,
   };
   if (delivery.delivery_status === 'delivered') {
@@ -119,8 +175,8 @@ async function deliveryProbe(input: DeliveryInput, run: CheckRun): Promise<Check
   }
   return failed(
     fail(
-      `Test event ${eventId} was not accepted by ${url}: ${status !== null ? `response_status ${status}` : 'no response'}`,
-      deliveryFix(url, status),
+      `Test event ${eventId} was not accepted by ${url}: ${status !== null ? `response_status ${status}` : 'no response'}${reason !== null && reason !== `HTTP ${status}` ? ` (${reason})` : ''}`,
+      deliveryFix(url, status, reason),
       details,
     ),
   );

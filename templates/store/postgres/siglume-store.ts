@@ -21,7 +21,7 @@ export function createOrderStore(pool: OrderStoreConnection = new pg.Pool({ conn
   return new PostgresOrderStore({
     pool,
     // EDIT: your orders table. These are the defaults of orders.postgres.sql.
-    orders: { table: 'orders', id_column: 'order_id', amount_column: 'amount_minor', currency_column: 'currency', status_column: 'status', owner_column: 'user_id' },
+    orders: { table: 'orders', id_column: 'order_id', amount_column: 'amount_minor', currency_column: 'currency', status_column: 'status', owner_column: 'user_id', paid_at_column: 'paid_at' },
     onError: (error) => console.error('siglume order store: idle connection lost:', error.message),
   });
 }

@@ -25,6 +25,6 @@ export function createOrderStore(database: OrderStoreConnection = openDatabase()
   return new SqliteOrderStore({
     database,
     // EDIT: your orders table. These are the defaults of orders.sqlite.sql.
-    orders: { table: 'orders', id_column: 'order_id', amount_column: 'amount_minor', currency_column: 'currency', status_column: 'status', owner_column: 'user_id' },
+    orders: { table: 'orders', id_column: 'order_id', amount_column: 'amount_minor', currency_column: 'currency', status_column: 'status', owner_column: 'user_id', paid_at_column: 'paid_at' },
   });
 }

@@ -60,7 +60,9 @@ describe.skipIf(unavailable !== null)('the PostgreSQL schema files through psql'
     expect(second.code).not.toBe(0);
     expect(second.stderr).toContain('already exists');
     expect(await tables()).toEqual(['orders', ...PAYMENT_TABLES]);
-    expect((await psql(ORDERS)).code).not.toBe(0);
+    const orders = await psql(ORDERS);
+    expect(orders.code).not.toBe(0);
+    expect(orders.stderr).toContain('relation "orders" already exists');
   });
 
   it('exits non-zero and leaves no partial schema when one table already exists', async () => {

@@ -2,21 +2,49 @@
  * Part (b) of the reliability suite: the merchant client, over its real
  * undici transport, against the sandbox while the sandbox injects faults
  * (latency, a share of 503s, 429 bursts, dropped connections, answers slower
- * than the client's timeout). Every call must end, within its deadline, in a
+ * than the client's timeout, and answers lost or late AFTER the sandbox
+ * created the session). Every call must end, within its deadline, in a
  * checkout session or a typed SDK error; and retries must never create a
  * second checkout session for one call (sessions are counted per nonce in
- * the sandbox's own state).
+ * the sandbox's own state). The count is shown to catch a transport that
+ * makes a new Idempotency-Key per attempt.
  */
+import { randomUUID } from 'node:crypto';
 import diagnostics_channel from 'node:diagnostics_channel';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DirectRequestPaymentMerchantClient } from '../../../src/clients/merchant.js';
 import { SiglumeDirectRequestPaymentError, SiglumeTimeoutError } from '../../../src/core/errors.js';
 import { INITIAL_RETRY_DELAY_MS } from '../../../src/core/retry.js';
+import type { FetchLike } from '../../../src/core/transport-types.js';
 import { startSandbox, type SandboxFaults, type SandboxHandle } from '../../../src/sandbox/index.js';
 import { counts } from './counters.js';
 
 const SEED = Number(process.env.RELIABILITY_SEED ?? 20_260_611);
+
+/** Client settings of one call; `fetch` swaps the transport's network layer (the mutation check below). */
+type ClientOptions = { timeout_ms: number; max_retries: number; fetch?: FetchLike };
+
+/**
+ * Checkout sessions created more than once for one call: each call has its own
+ * nonce, so every session beyond the first for a nonce is a duplicate that a
+ * retry created.
+ */
+export function duplicatedSessions(handle: SandboxHandle): number {
+  const per = new Map<string, number>();
+  for (const s of handle.listCheckoutSessions()) per.set(s.nonce, (per.get(s.nonce) ?? 0) + 1);
+  let duplicated = 0;
+  for (const n of per.values()) if (n > 1) duplicated += n - 1;
+  return duplicated;
+}
+
+/**
+ * A broken transport for the mutation check: the request goes out as the SDK
+ * built it, except that every attempt carries a fresh Idempotency-Key, as a
+ * transport that generated the key per attempt instead of per call would.
+ */
+export const perAttemptKeyFetch: FetchLike = (url, init) =>
+  fetch(url, { ...init, headers: { ...init.headers, 'Idempotency-Key': `mutant-${randomUUID()}` } }) as ReturnType<FetchLike>;
 
 type CallResult = { kind: 'session'; session_id: string; nonce: string } | { kind: 'error'; error: SiglumeDirectRequestPaymentError; nonce: string };
 
@@ -48,7 +76,7 @@ export function describeClientFaults(): void {
       await sandbox?.close();
     });
 
-    const client = (o: { timeout_ms: number; max_retries: number }) =>
+    const client = (o: ClientOptions) =>
       new DirectRequestPaymentMerchantClient({ base_url: sandbox.api_base, auth_token: sandbox.env.SIGLUME_MERCHANT_AUTH_TOKEN, ...o });
 
     const sessionInput = (nonce: string) => ({
@@ -69,7 +97,7 @@ export function describeClientFaults(): void {
 
     /** One create; its outcome must be a session or a typed error before the deadline, else it counts as lost. */
     async function create(
-      o: { timeout_ms: number; max_retries: number },
+      o: ClientOptions,
       opts: { nonce?: string; idempotency_key?: string; retryAfterMs?: number } = {},
     ): Promise<CallResult> {
       const nonce = opts.nonce ?? `rel-${process.pid}-${++seq}`;
@@ -125,11 +153,13 @@ export function describeClientFaults(): void {
         const left = await faultsLeft();
         sandbox.resetFaults();
         const dropped = (active.drop_connections ?? 0) - (left.drop_connections ?? 0);
+        const lostAfterCommit = (active.drop_after_commit ?? 0) - (left.drop_after_commit ?? 0);
+        const lateAfterCommit = (active.delay_after_commit?.count ?? 0) - (left.delay_after_commit?.count ?? 0);
         const limited = (statuses.get(429) ?? 0) - before.s429;
         const unavailable = (statuses.get(503) ?? 0) - before.s503;
         // With latency injected, every API request that arrived was delayed.
         const delayed = faults.latency_ms ? apiRequests - before.api : 0;
-        counts.faults += dropped + limited + unavailable + delayed;
+        counts.faults += dropped + lostAfterCommit + lateAfterCommit + limited + unavailable + delayed;
       }
     }
 
@@ -208,10 +238,46 @@ export function describeClientFaults(): void {
       }
     }, 30_000);
 
+    it('creates one session per call when the answer is lost or late after the sandbox committed (keys the SDK generated)', async () => {
+      // The server acted; only the answer went missing. The retry must carry the
+      // call's key, so the sandbox hands back the stored session instead of a second one.
+      const o = { timeout_ms: 600, max_retries: 2 };
+      const before = duplicatedSessions(sandbox);
+      const faultsBefore = counts.faults;
+      const lost = await phase({ drop_after_commit: 6 }, () => pool(6, 3, () => create(o)));
+      const late = await phase({ delay_after_commit: { count: 6, delay_ms: 1500 } }, () => pool(6, 3, () => create(o)));
+      // Every call got its session back on a retry, and all twelve faults really hit a request.
+      for (const r of [...lost, ...late]) expect(r.kind).toBe('session');
+      expect(counts.faults - faultsBefore).toBe(12);
+      expect(duplicatedSessions(sandbox) - before).toBe(0);
+    }, 60_000);
+
+    it('detects the duplicates of a transport that makes a new Idempotency-Key per attempt (the check can fail)', async () => {
+      // The mutation runs against its own sandbox, so its duplicates never reach the suite's tally.
+      const other = await startSandbox({ port: 0, quiet: true });
+      try {
+        const mutant = new DirectRequestPaymentMerchantClient({
+          base_url: other.api_base,
+          auth_token: other.env.SIGLUME_MERCHANT_AUTH_TOKEN,
+          timeout_ms: 600,
+          max_retries: 2,
+          fetch: perAttemptKeyFetch,
+        });
+        other.setFaults({ drop_after_commit: 3 });
+        const sessions = await Promise.all(
+          [0, 1, 2].map((i) => mutant.createCheckoutSession({ ...sessionInput(`mutant-${process.pid}-${i}`) })),
+        );
+        expect(sessions).toHaveLength(3);
+        // Each of the three calls had its first answer dropped after the commit and was retried under a new key.
+        expect(duplicatedSessions(other)).toBe(3);
+      } finally {
+        await other.close();
+      }
+    }, 60_000);
+
     it('never created two checkout sessions for one call across all of the above', () => {
       // One nonce per call, so more than one session per nonce is a duplicate from a retry.
-      let duplicated = 0;
-      for (const n of sessionsPerNonce().values()) if (n > 1) duplicated += n - 1;
+      const duplicated = duplicatedSessions(sandbox);
       counts.duplicated += duplicated;
       expect(sandbox.listCheckoutSessions().length).toBeGreaterThan(50);
       expect(duplicated).toBe(0);
