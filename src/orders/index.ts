@@ -34,6 +34,7 @@ export { confirmCheckoutSession } from './confirm.js';
 export {
   reconcileOrderPayments,
   orderReconcileEventId,
+  orderReconcileOptionsFromQuery,
   ORDER_RECONCILE_PATH,
   ORDER_RECONCILE_DEFAULT_LIMIT,
   ORDER_RECONCILE_DEFAULT_MIN_AGE_SECONDS,

@@ -27,6 +27,7 @@ import { decideOrderPayment, orderDecisionLabel, orderLookupHash, type OrderPaym
 import { OrderPaymentConfirmationUnavailableError } from './errors.js';
 import { isStorableId } from './ids.js';
 import type { OrderCheckoutAttemptCursor, OrderStore, OrderUnpaidCheckoutAttempt } from './store.js';
+import { parseReconcileSince } from './since.js';
 import { applyOrderDecision } from './webhook.js';
 
 /** Default look-back of a reconciliation, hours (Siglume's redelivery window, with margin). */
@@ -315,27 +316,64 @@ export async function reconcileOrderPayments(settings: OrderReconcileSettings, o
 export const ORDER_RECONCILE_PATH = '/payments/siglume/reconcile';
 
 /** Error codes of the reconciliation route. */
-export type OrderReconcileErrorCode = 'reconcile_disabled' | 'unauthorized' | 'reconcile_failed';
+export type OrderReconcileErrorCode = 'reconcile_disabled' | 'unauthorized' | 'invalid_request' | 'reconcile_failed';
 
 /**
  * Answer of the reconciliation route: 200 with the report when the run
  * completed (check `report.ok`: false when something went to review or
- * failed), 401 `unauthorized` without the right bearer token, 404
- * `reconcile_disabled` when no `reconcile_token` is configured, 500
- * `reconcile_failed` when the store could not be read.
+ * failed), 400 `invalid_request` for a bad query parameter, 401
+ * `unauthorized` without the right bearer token, 404 `reconcile_disabled`
+ * when no `reconcile_token` is configured, 500 `reconcile_failed` when the
+ * store could not be read.
  */
 export type OrderReconcileResult =
   | { kind: 'reconciled'; status: 200; body: OrderReconcileReport }
-  | { kind: 'refused'; status: 401 | 404 | 500; body: { error: OrderReconcileErrorCode; message: string } };
+  | { kind: 'refused'; status: 400 | 401 | 404 | 500; body: { error: OrderReconcileErrorCode; message: string } };
 
 const BEARER = /^Bearer ([^\s]{1,512})$/;
+const QUERY_MAX = 1024;
 
-/** Checks the bearer token (constant time), then runs a reconciliation. Never throws. */
+/**
+ * Options from the route's query string (without `?`): `since` (30m, 72h, 7d
+ * or ISO 8601), `min_age_seconds`, `limit`, `dry_run` (`true` / `false`).
+ * Anything else is refused, so a typo never silently runs the defaults.
+ */
+export function orderReconcileOptionsFromQuery(query: string): { ok: true; options: Omit<OrderReconcileOptions, 'onProgress'> } | { ok: false; message: string } {
+  if (query.length > QUERY_MAX) return { ok: false, message: `The query string exceeds ${QUERY_MAX} characters` };
+  const options: Omit<OrderReconcileOptions, 'onProgress'> = {};
+  const seen = new Set<string>();
+  const int = (v: string, max: number) => (/^\d{1,6}$/.test(v) && Number(v) <= max ? Number(v) : null);
+  for (const [key, value] of new URLSearchParams(query)) {
+    if (seen.has(key)) return { ok: false, message: `${key} is given twice` };
+    seen.add(key);
+    if (key === 'since') {
+      const parsed = parseReconcileSince(value);
+      if (!parsed.ok) return { ok: false, message: `since ${parsed.reason}` };
+      options.since = parsed.since;
+    } else if (key === 'min_age_seconds') {
+      const n = int(value, 86_400);
+      if (n === null) return { ok: false, message: 'min_age_seconds must be an integer from 0 to 86400' };
+      options.min_age_seconds = n;
+    } else if (key === 'limit') {
+      const n = int(value, ORDER_RECONCILE_MAX_LIMIT);
+      if (n === null || n < 1) return { ok: false, message: `limit must be an integer from 1 to ${ORDER_RECONCILE_MAX_LIMIT}` };
+      options.limit = n;
+    } else if (key === 'dry_run') {
+      if (value !== 'true' && value !== 'false') return { ok: false, message: 'dry_run must be true or false' };
+      options.dry_run = value === 'true';
+    } else {
+      return { ok: false, message: 'Unknown query parameter: only since, min_age_seconds, limit and dry_run are accepted' };
+    }
+  }
+  return { ok: true, options };
+}
+
+/** Checks the bearer token (constant time) and the query, then runs a reconciliation. Never throws. */
 export async function handleOrderReconcile(
   c: OrderReconcileContext,
   token: string | null,
   authorization: string | null | undefined,
-  options: Omit<OrderReconcileOptions, 'onProgress'> = {},
+  query: string,
   timingSafeEqual: (a: string, b: string) => boolean,
 ): Promise<OrderReconcileResult> {
   if (token === null) return { kind: 'refused', status: 404, body: { error: 'reconcile_disabled', message: 'Reconciliation over HTTP is not enabled (no reconcile_token)' } };
@@ -343,8 +381,10 @@ export async function handleOrderReconcile(
   if (presented === undefined || !timingSafeEqual(presented, token)) {
     return { kind: 'refused', status: 401, body: { error: 'unauthorized', message: 'Send Authorization: Bearer <reconcile token>' } };
   }
+  const parsed = orderReconcileOptionsFromQuery(typeof query === 'string' ? query.replace(/^\?/, '') : '');
+  if (!parsed.ok) return { kind: 'refused', status: 400, body: { error: 'invalid_request', message: parsed.message } };
   try {
-    return { kind: 'reconciled', status: 200, body: await reconcileOrders(c, options) };
+    return { kind: 'reconciled', status: 200, body: await reconcileOrders(c, parsed.options) };
   } catch (error) {
     c.report(error, { operation: 'reconcile', order_id: '' });
     return { kind: 'refused', status: 500, body: { error: 'reconcile_failed', message: 'The reconciliation could not run; see the server log' } };

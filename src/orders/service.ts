@@ -52,10 +52,11 @@ export interface OrderCheckoutService<U = unknown> {
   reconcile(options?: OrderReconcileOptions): Promise<OrderReconcileReport>;
   /**
    * The scheduled reconciliation route as data: checks
-   * `Authorization: Bearer <reconcile_token>`, then runs {@link reconcile}
-   * with `options`. Never throws.
+   * `Authorization: Bearer <reconcile_token>`, reads the options from the
+   * request's query string (`since`, `min_age_seconds`, `limit`, `dry_run`;
+   * anything else is a 400), then runs {@link reconcile}. Never throws.
    */
-  handleReconcile(authorization_header: string | null | undefined, options?: Omit<OrderReconcileOptions, 'onProgress'>): Promise<OrderReconcileResult>;
+  handleReconcile(authorization_header: string | null | undefined, query?: string): Promise<OrderReconcileResult>;
   /** {@link handleReconcile} as a Fetch handler (any method; JSON answer, no caching). */
   handleReconcileRequest(request: Request): Promise<Response>;
 }
@@ -80,8 +81,8 @@ export interface OrderCheckoutService<U = unknown> {
 export function createOrderCheckoutService<U = unknown>(options: OrderCheckoutServiceOptions<U>): OrderCheckoutService<U> {
   const o = resolveOrderCheckoutOptions(options);
   const context: OrderReconcileContext = { client: o.client, store: o.store, policy: o.policy, report: o.report };
-  const handleReconcile = (authorization: string | null | undefined, reconcileOptions?: Omit<OrderReconcileOptions, 'onProgress'>) =>
-    handleOrderReconcile(context, o.reconcile_token, authorization, reconcileOptions, timingSafeEqualString);
+  const handleReconcile = (authorization: string | null | undefined, query = '') =>
+    handleOrderReconcile(context, o.reconcile_token, authorization, query, timingSafeEqualString);
   return {
     startCheckout: (order_id, user) => startOrderCheckout(o, order_id, user),
     handleWebhook: (raw_body, signature_header) => handleOrderWebhook(o, raw_body, signature_header),
@@ -90,7 +91,7 @@ export function createOrderCheckoutService<U = unknown>(options: OrderCheckoutSe
     reconcile: (reconcileOptions) => reconcileOrders(context, reconcileOptions),
     handleReconcile,
     handleReconcileRequest: async (request) => {
-      const result = await handleReconcile(request.headers.get('authorization'));
+      const result = await handleReconcile(request.headers.get('authorization'), new URL(request.url).search);
       return Response.json(result.body, { status: result.status, headers: { 'cache-control': 'no-store' } });
     },
   };

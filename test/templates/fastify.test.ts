@@ -23,7 +23,7 @@ await describeTemplateEndToEnd('the Fastify template (MySQL / MariaDB)', mysqlAd
     handleCheckoutRequest: (request) => service!.handleCheckoutRequest(request),
     handleWebhookRequest: (request) => service!.handleWebhookRequest(request),
     reconcile: (options) => service!.reconcile(options),
-    handleReconcile: (authorization, options) => service!.handleReconcile(authorization, options),
+    handleReconcile: (authorization, query) => service!.handleReconcile(authorization, query),
     handleReconcileRequest: (request) => service!.handleReconcileRequest(request),
   };
   const app = Fastify();

@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { OrderReconcileReport } from '../../orders/reconcile.js';
+import { parseReconcileSince } from '../../orders/since.js';
 import type { OrderStore } from '../../orders/store.js';
 import { CliError, usageError } from '../errors.js';
 import type { CliIo } from '../io.js';
@@ -47,15 +48,11 @@ Each examined attempt costs one API request: Siglume's rate limits apply
 
 Exit codes: 0 consistent or repaired, 1 something went to review or failed, 2 usage error.`;
 
-/** `72h`, `30m`, `7d` ago, or an ISO 8601 time in the past. */
-export function parseSince(value: string, now = new Date()): Date {
-  const text = value.trim();
-  const m = /^(\d{1,6})([mhd])$/.exec(text);
-  if (m) return new Date(now.getTime() - Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'm' | 'h' | 'd']);
-  const d = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text) ? new Date(text) : null;
-  if (!d || Number.isNaN(d.getTime())) throw new InvalidArgumentError('must be a duration (30m, 72h, 7d) or an ISO 8601 time.');
-  if (d.getTime() > now.getTime()) throw new InvalidArgumentError('must not be in the future.');
-  return d;
+/** `--since`: `72h`, `30m`, `7d` ago, or an ISO 8601 time in the past. */
+function since(value: string): Date {
+  const parsed = parseReconcileSince(value);
+  if (!parsed.ok) throw new InvalidArgumentError(`${parsed.reason}.`);
+  return parsed.since;
 }
 
 function integer(min: number, max: number) {
@@ -186,7 +183,7 @@ export function registerReconcileCommand(program: Command, io: CliIo, output: Ou
       "Ask Siglume's API about every unpaid checkout attempt with a session and repair paid ones through the webhook's exactly-once path; retire expired and cancelled ones.",
     )
     .option('--store <module>', 'module exporting createOrderStore() (and optionally closeOrderStore()), e.g. ./siglume-store.ts')
-    .option('--since <when>', 'examine attempts created since: a duration (30m, 72h, 7d) or an ISO 8601 time (default 72h)', (v) => parseSince(v))
+    .option('--since <when>', 'examine attempts created since: a duration (30m, 72h, 7d) or an ISO 8601 time (default 72h)', since)
     .option('--limit <n>', 'examine at most n attempts (1-10000, default 500)', integer(1, 10_000))
     .option('--min-age <seconds>', 'leave attempts younger than this to their webhook (0-86400, default 300)', integer(0, 86_400))
     .option('--dry-run', 'report what would change; write nothing')
