@@ -245,10 +245,15 @@ export async function reconcileOrders(c: OrderReconcileContext, options: OrderRe
     repaired: report.repaired, consistent: report.consistent, retired: report.retired, review: report.review, error: report.errors,
   };
   let after: OrderCheckoutAttemptCursor | null = null;
+  // A store whose timestamps are finer than the cursor's milliseconds could list an attempt twice; never examine it twice.
+  const seen = new Set<string>();
   outer: for (;;) {
     const want = Math.min(page_size, limit - report.examined);
     const page = await c.store.listUnpaidCheckoutAttempts({ created_after: since, created_before: until, limit: want, after });
-    for (const a of page) {
+    const fresh = page.filter((a) => !seen.has(a.attempt_id));
+    if (page.length > 0 && fresh.length === 0) break;
+    for (const a of fresh) {
+      seen.add(a.attempt_id);
       const r = await examine(c, a, dry_run);
       if (r === 'rate_limited') {
         report.stopped = 'rate_limited';

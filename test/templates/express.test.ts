@@ -85,7 +85,7 @@ describe.skipIf(unavailable !== null)('the Express template', () => {
   });
 
   it('keeps the reconcile route closed (404 reconcile_disabled) while SIGLUME_RECONCILE_TOKEN is unset, whatever the caller sends', async () => {
-    for (const headers of [{}, { authorization: 'Bearer anything-at-all-0123456789abcdef0123' }]) {
+    for (const headers of [{}, { authorization: 'Bearer anything-at-all-0123456789abcdef0123' }] as Array<Record<string, string>>) {
       expect(await post(shop, '/payments/siglume/reconcile?min_age_seconds=0', '', headers)).toMatchObject({ status: 404, body: { error: 'reconcile_disabled' } });
     }
   });
