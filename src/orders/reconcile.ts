@@ -105,7 +105,7 @@ export interface OrderReconcileSettings {
   /** As in the checkout service. @default false */
   allow_metered_payments?: boolean;
   /** Called with every error reported as `errors` in the report. */
-  onError?: (error: unknown, context: { operation: 'reconcile'; order_id: string }) => void;
+  onError?: (error: unknown, context: { operation: 'reconcile'; order_id?: string }) => void;
 }
 
 /** What the reconciliation needs from a resolved service. */
@@ -113,7 +113,7 @@ export interface OrderReconcileContext {
   client: Pick<OrderCheckoutClient, 'getCheckoutSession'>;
   store: OrderStore;
   policy: OrderPaymentPolicy;
-  report: (error: unknown, context: { operation: 'reconcile'; order_id: string }) => void;
+  report: (error: unknown, context: { operation: 'reconcile'; order_id?: string }) => void;
 }
 
 const PREFIX = 'reconcile:';
@@ -254,7 +254,14 @@ export async function reconcileOrders(c: OrderReconcileContext, options: OrderRe
     if (page.length > 0 && fresh.length === 0) break;
     for (const a of fresh) {
       seen.add(a.attempt_id);
-      const r = await examine(c, a, dry_run);
+      let r: Examined;
+      try {
+        r = await examine(c, a, dry_run);
+      } catch (error) {
+        // A store failure on one attempt (retiring it, reading its order) is that attempt's error, not the run's.
+        c.report(error, { operation: 'reconcile', order_id: a.order_id });
+        r = { outcome: 'error', detail: `the store failed: ${error instanceof Error ? error.message : String(error)}`, event_id: null };
+      }
       if (r === 'rate_limited') {
         report.stopped = 'rate_limited';
         break outer;
@@ -391,7 +398,7 @@ export async function handleOrderReconcile(
   try {
     return { kind: 'reconciled', status: 200, body: await reconcileOrders(c, parsed.options) };
   } catch (error) {
-    c.report(error, { operation: 'reconcile', order_id: '' });
+    c.report(error, { operation: 'reconcile' });
     return { kind: 'refused', status: 500, body: { error: 'reconcile_failed', message: 'The reconciliation could not run; see the server log' } };
   }
 }

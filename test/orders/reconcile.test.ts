@@ -70,6 +70,32 @@ describe.skipIf(unavailable !== null)('reconciliation against the sandbox [sqlit
     expect(second).toMatchObject({ ok: true, examined: 1, stopped: null, repaired: [{ order_id: b }] });
   });
 
+  it('reports a store failure on one attempt as that attempt\'s error and carries on with the others', async () => {
+    const since = new Date();
+    const cancelledOrder = uid('ord');
+    await insertOrder(db, { order_id: cancelledOrder, amount_minor: 2500 });
+    const start = await startCheckout(f.shop.url, { order_id: cancelledOrder });
+    await fetch(`${start.body.checkout_url as string}/cancel`, { method: 'POST', redirect: 'manual' });
+    const paidOrder = await lostPayment();
+    const store = db.createStore();
+    const failing = new Proxy(store, {
+      get(target, key) {
+        if (key === 'retireCheckoutAttempt') return async () => Promise.reject(new Error('injected: database went away'));
+        const value: unknown = Reflect.get(target, key);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const errors: unknown[] = [];
+    const client = new DirectRequestPaymentMerchantClient({ auth_token: TOKEN, base_url: f.sandbox.api_base });
+    const report = await reconcileOrderPayments(
+      { merchant_client: client, order_store: failing, merchant: MERCHANT, onError: (e) => void errors.push(e) },
+      { since, min_age_seconds: 0 },
+    );
+    expect(report).toMatchObject({ ok: false, examined: 2, retired: [], repaired: [{ order_id: paidOrder }] });
+    expect(report.errors).toEqual([expect.objectContaining({ order_id: cancelledOrder, outcome: 'error', detail: expect.stringContaining('injected') })]);
+    expect(errors).toHaveLength(1);
+  });
+
   it('refuses bad options naming the field', async () => {
     const store = db.createStore();
     const client = new DirectRequestPaymentMerchantClient({ auth_token: TOKEN, base_url: f.sandbox.api_base });
