@@ -120,7 +120,15 @@ describe.skipIf(unavailable !== null)('reconcile against the sandbox with lost w
     // Secrets never printed.
     expect(real.stdout + real.stderr).not.toContain(TOKEN);
 
-    const again = await runBin(['reconcile', '--store', STORE_TS, '--min-age', '0', '--json'], { env, cwd: REPO_ROOT, timeoutMs: 60_000 });
+    // From another directory, everything but PATH from its .env: the settings and the store module's DATABASE_URL.
+    const dir = emptyDir();
+    const { PATH, NODE_OPTIONS: _loader, ...settings } = env;
+    writeFileSync(join(dir, '.env'), Object.entries(settings).map(([k, v]) => `${k}=${v}`).join('\n'));
+    const tsx = import.meta.resolve('tsx');
+    const again = await runBin(['reconcile', '--store', STORE_TS, '--min-age', '0', '--json'], {
+      env: { PATH: PATH!, NODE_OPTIONS: `--import ${tsx}` }, cwd: dir, timeoutMs: 60_000,
+    });
+    expect(again.stderr).toBe('');
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, examined: 0, repaired: [] });
   });

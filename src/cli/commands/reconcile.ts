@@ -41,7 +41,8 @@ Environment (as for readiness; flags win; a .env file fills in what is missing):
   SIGLUME_MERCHANT_AUTH_TOKEN       merchant auth token (or SIGLUME_AUTH_TOKEN); env only
   SIGLUME_API_BASE                  API base URL (--base-url)
   SHOP_ALLOW_METERED_PAYMENTS       "true" when the shop accepts Micro / Nano payments
-  plus whatever the store module reads (DATABASE_URL, SQLITE_PATH, ...)
+  plus whatever the store module reads (DATABASE_URL, SQLITE_PATH, ...), which
+  the .env file also fills in
 
 Each examined attempt costs one API request: Siglume's rate limits apply
 (429 and Retry-After are honoured; a run that is still limited stops early).
@@ -147,6 +148,11 @@ async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Out
   const baseUrl = flags.baseUrl || fromEnv.base_url;
   const client = new DirectRequestPaymentMerchantClient({ auth_token: fromEnv.auth_token, ...(baseUrl ? { base_url: baseUrl } : {}) });
 
+  // The store module reads process.env (DATABASE_URL, SQLITE_PATH, ...): in a real run, the env file fills in
+  // what the process environment lacks for it too, as it does for the settings above. The real environment wins.
+  if (io.env === process.env) {
+    for (const [key, value] of Object.entries(env)) if (process.env[key] === undefined && value !== undefined) process.env[key] = value;
+  }
   const { store, close } = await loadStore(flags.store, io);
   const json = flags.json === true;
   const bar = progress(io, json);
