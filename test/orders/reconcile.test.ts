@@ -153,3 +153,32 @@ describe('orderReconcileOptionsFromQuery', () => {
     expect(!r.ok && r.message).toMatch(message);
   });
 });
+
+describe.skipIf(unavailable !== null)('reconciliation of a Micro payment in a shop that accepts them [sqlite]', () => {
+  let db: ConformanceDatabase;
+  let f: ShopFixture;
+
+  beforeAll(async () => {
+    db = await sqliteAdapter.createDatabase();
+    f = await startShopFixture(db, { allow_metered_payments: true }, { delivery_retries: 0 });
+  });
+  afterAll(async () => {
+    await f?.close();
+    await db?.drop();
+  });
+
+  it('marks it fulfilled-unsettled through the same decision, and the real event later changes nothing', async () => {
+    const order_id = uid('ord');
+    await insertOrder(db, { order_id, amount_minor: 300 });
+    const start = await startCheckout(f.shop.url, { order_id });
+    f.sandbox.setFaults({ drop_webhook_deliveries: true });
+    const paid = await f.sandbox.pay(start.body.session_id as string).finally(() => f.sandbox.resetFaults());
+    expect(await orderStatus(db, order_id)).toBe('pending');
+
+    const report = await f.shop.service.reconcile({ min_age_seconds: 0 });
+    expect(report).toMatchObject({ ok: true, repaired: [{ order_id, detail: 'marked_fulfilled_unsettled' }] });
+    expect(await orderStatus(db, order_id)).toBe('fulfilled_unsettled');
+    expect((await f.sandbox.redeliver(paid.event_id!)).map((d) => d.response_status)).toEqual([204]);
+    expect(await orderStatus(db, order_id)).toBe('fulfilled_unsettled');
+  });
+});
