@@ -16,6 +16,7 @@ import { SiglumeValidationError } from '../core/errors.js';
 import { DIRECT_REQUEST_PAYMENT_SDK_VERSION } from '../version.js';
 import { registerInitCommand } from './commands/init.js';
 import { registerReadinessCommand } from './commands/readiness.js';
+import { registerReconcileCommand } from './commands/reconcile.js';
 import { registerSandboxCommand } from './commands/sandbox.js';
 import { registerWebhookCommand } from './commands/webhook.js';
 import { nodeOwnedFlagError } from './env-file.js';
@@ -54,6 +55,7 @@ function buildProgram(io: CliIo, output: Output, track: (command: Command) => vo
   registerInitCommand(program, io, output);
   registerSandboxCommand(program, io, output);
   registerWebhookCommand(program, io, output);
+  registerReconcileCommand(program, io, output);
   // Remember the deepest command reached, so a usage error names its --help.
   program.hook('preSubcommand', (_parent, sub) => track(sub));
   // --version works on every command, not only the root.

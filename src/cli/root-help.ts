@@ -24,6 +24,8 @@ Commands:
                               and tests
   webhook [options]           send signed test events to your webhook handler,
                               or sign a body
+  reconcile [options]         repair orders paid at Siglume whose webhook was
+                              lost
 
 Start here:
   ${name === 'siglume-check' ? 'siglume-check' : 'siglume-sdrp'} readiness --sandbox   check everything against a local sandbox

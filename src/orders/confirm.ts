@@ -18,7 +18,7 @@ export type OrderCheckoutClient = Pick<DirectRequestPaymentMerchantClient, 'crea
  * {@link OrderPaymentConfirmationUnavailableError}: retrying later may succeed,
  * so the event must not be recorded now.
  */
-export async function confirmCheckoutSession(client: OrderCheckoutClient, session_id: string): Promise<OrderPaymentConfirmation> {
+export async function confirmCheckoutSession(client: Pick<OrderCheckoutClient, 'getCheckoutSession'>, session_id: string): Promise<OrderPaymentConfirmation> {
   try {
     return { kind: 'session', session: await client.getCheckoutSession(session_id) };
   } catch (error) {

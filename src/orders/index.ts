@@ -31,6 +31,25 @@ export { ORDER_WEBHOOK_MAX_BODY_BYTES } from './webhook.js';
 export type { OrderWebhookResult, OrderWebhookErrorCode } from './webhook.js';
 export { ORDER_CHECKOUT_MAX_BODY_BYTES, checkoutResponse, webhookResponse } from './fetch.js';
 export { confirmCheckoutSession } from './confirm.js';
+export {
+  reconcileOrderPayments,
+  orderReconcileEventId,
+  orderReconcileOptionsFromQuery,
+  ORDER_RECONCILE_PATH,
+  ORDER_RECONCILE_DEFAULT_LIMIT,
+  ORDER_RECONCILE_DEFAULT_MIN_AGE_SECONDS,
+  ORDER_RECONCILE_DEFAULT_SINCE_HOURS,
+  ORDER_RECONCILE_MAX_LIMIT,
+} from './reconcile.js';
+export type {
+  OrderReconcileOptions,
+  OrderReconcileReport,
+  OrderReconcileEntry,
+  OrderReconcileOutcome,
+  OrderReconcileSettings,
+  OrderReconcileResult,
+  OrderReconcileErrorCode,
+} from './reconcile.js';
 export type { OrderCheckoutClient } from './confirm.js';
 export {
   ORDER_AUTHORIZATION_REQUIRED,
@@ -55,5 +74,8 @@ export type {
   OrderPaymentReview,
   OrderSettlementBatchRecord,
   OrderWebhookPreview,
+  OrderCheckoutAttemptCursor,
+  OrderUnpaidCheckoutAttemptQuery,
+  OrderUnpaidCheckoutAttempt,
 } from './store.js';
 export type { OrdersTableMapping } from './mapping.js';

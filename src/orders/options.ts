@@ -14,7 +14,7 @@ import type { OrderRecord, OrderStore } from './store.js';
 
 /** Where an error the service answered with a 5xx came from, for `onError`. */
 export interface OrderErrorContext {
-  operation: 'checkout' | 'webhook';
+  operation: 'checkout' | 'webhook' | 'reconcile';
   order_id?: string;
   event_id?: string;
 }
@@ -71,6 +71,13 @@ export interface OrderCheckoutServiceOptions<U = unknown> {
   default_session_lifetime_seconds?: number;
   /** `retry_after_ms` of the 202 answered while another request creates the session. @default 250 */
   retry_after_ms?: number;
+  /**
+   * Bearer token of the scheduled reconciliation route (`handleReconcile`,
+   * `handleReconcileRequest`), at least 32 characters; without it the route
+   * answers 404 `reconcile_disabled`. Keep it secret: it lets the caller make
+   * the shop ask Siglume's API about every open session (rate limits).
+   */
+  reconcile_token?: string;
   /** Called with every error behind a 5xx answer (the answer itself never carries details). */
   onError?: (error: unknown, context: OrderErrorContext) => void;
 }
@@ -89,10 +96,12 @@ export interface ResolvedOrderCheckoutOptions<U> {
   session_reuse_margin_seconds: number;
   default_session_lifetime_seconds: number;
   retry_after_ms: number;
+  reconcile_token: string | null;
   report: (error: unknown, context: OrderErrorContext) => void;
 }
 
-const STORE_METHODS = ['findOrder', 'beginCheckoutAttempt', 'markCheckoutPending', 'markCheckoutFailed', 'previewWebhookEvent', 'processWebhookEvent'] as const;
+const STORE_METHODS = ['findOrder', 'beginCheckoutAttempt', 'markCheckoutPending', 'markCheckoutFailed', 'previewWebhookEvent', 'processWebhookEvent',
+  'listUnpaidCheckoutAttempts', 'retireCheckoutAttempt'] as const;
 
 function seconds(value: unknown, field: string, fallback: number, max: number): number {
   if (value === undefined) return fallback;
@@ -106,6 +115,15 @@ function fn<T>(value: unknown, field: string): T | null {
   if (value === undefined) return null;
   if (typeof value !== 'function') throw new SiglumeValidationError(field, `Invalid ${field}: must be a function`);
   return value as T;
+}
+
+function reconcileToken(value: unknown): string | null {
+  if (value === undefined) return null;
+  // eslint-disable-next-line no-control-regex
+  if (typeof value !== 'string' || value.length < 32 || value.length > 256 || /[\s\u0000-\u001f\u007f]/.test(value)) {
+    throw new SiglumeValidationError('reconcile_token', 'Invalid reconcile_token: must be 32-256 characters without spaces or control characters');
+  }
+  return value;
 }
 
 /**
@@ -143,6 +161,7 @@ export function resolveOrderCheckoutOptions<U>(options: OrderCheckoutServiceOpti
     session_reuse_margin_seconds: seconds(options.session_reuse_margin_seconds, 'session_reuse_margin_seconds', 120, 86_400),
     default_session_lifetime_seconds: seconds(options.default_session_lifetime_seconds, 'default_session_lifetime_seconds', 1800, 31 * 86_400),
     retry_after_ms: seconds(options.retry_after_ms, 'retry_after_ms', 250, 60_000),
+    reconcile_token: reconcileToken(options.reconcile_token),
     report: (error, context) => {
       try {
         onError?.(error, context);

@@ -8,6 +8,15 @@
 import { startOrderCheckout, type OrderCheckoutStartResult } from './checkout.js';
 import { handleCheckoutFetch, handleWebhookFetch } from './fetch.js';
 import { resolveOrderCheckoutOptions, type OrderCheckoutServiceOptions } from './options.js';
+import { timingSafeEqualString } from '../core/crypto.js';
+import {
+  handleOrderReconcile,
+  reconcileOrders,
+  type OrderReconcileContext,
+  type OrderReconcileOptions,
+  type OrderReconcileReport,
+  type OrderReconcileResult,
+} from './reconcile.js';
 import { handleOrderWebhook, type OrderWebhookResult } from './webhook.js';
 
 /** Path of the checkout start route. */
@@ -32,6 +41,24 @@ export interface OrderCheckoutService<U = unknown> {
   handleCheckoutRequest(request: Request): Promise<Response>;
   /** `POST /payments/webhooks/siglume` as a Fetch handler. */
   handleWebhookRequest(request: Request): Promise<Response>;
+  /**
+   * Reconciles the shop with Siglume: every unpaid checkout attempt with a
+   * session (bounded by `since`, `min_age_seconds`, `limit`) is checked
+   * against Siglume's API; a paid session goes through the webhook's decision
+   * and exactly-once path. See docs/reconciliation.md.
+   *
+   * @throws {SiglumeValidationError} for a bad option (naming it).
+   */
+  reconcile(options?: OrderReconcileOptions): Promise<OrderReconcileReport>;
+  /**
+   * The scheduled reconciliation route as data: checks
+   * `Authorization: Bearer <reconcile_token>`, reads the options from the
+   * request's query string (`since`, `min_age_seconds`, `limit`, `dry_run`;
+   * anything else is a 400), then runs {@link reconcile}. Never throws.
+   */
+  handleReconcile(authorization_header: string | null | undefined, query?: string): Promise<OrderReconcileResult>;
+  /** {@link handleReconcile} as a Fetch handler (any method; JSON answer, no caching). */
+  handleReconcileRequest(request: Request): Promise<Response>;
 }
 
 /**
@@ -53,10 +80,19 @@ export interface OrderCheckoutService<U = unknown> {
  */
 export function createOrderCheckoutService<U = unknown>(options: OrderCheckoutServiceOptions<U>): OrderCheckoutService<U> {
   const o = resolveOrderCheckoutOptions(options);
+  const context: OrderReconcileContext = { client: o.client, store: o.store, policy: o.policy, report: o.report };
+  const handleReconcile = (authorization: string | null | undefined, query = '') =>
+    handleOrderReconcile(context, o.reconcile_token, authorization, query, timingSafeEqualString);
   return {
     startCheckout: (order_id, user) => startOrderCheckout(o, order_id, user),
     handleWebhook: (raw_body, signature_header) => handleOrderWebhook(o, raw_body, signature_header),
     handleCheckoutRequest: (request) => handleCheckoutFetch(o, request),
     handleWebhookRequest: (request) => handleWebhookFetch(o, request),
+    reconcile: (reconcileOptions) => reconcileOrders(context, reconcileOptions),
+    handleReconcile,
+    handleReconcileRequest: async (request) => {
+      const result = await handleReconcile(request.headers.get('authorization'), new URL(request.url).search);
+      return Response.json(result.body, { status: result.status, headers: { 'cache-control': 'no-store' } });
+    },
   };
 }

@@ -186,6 +186,41 @@ export interface OrderWebhookPreview {
   checkout_session_id: string | null;
 }
 
+/** Where a page of {@link OrderStore.listUnpaidCheckoutAttempts} continues: the last attempt of the previous page. */
+export interface OrderCheckoutAttemptCursor {
+  /** `created_at` of the last attempt, ISO 8601. */
+  created_at: string;
+  attempt_id: string;
+}
+
+/** What {@link OrderStore.listUnpaidCheckoutAttempts} selects. */
+export interface OrderUnpaidCheckoutAttemptQuery {
+  /** Only attempts created at or after this time. */
+  created_after: Date;
+  /** Only attempts created before this time (leave the newest to their webhooks). */
+  created_before: Date;
+  /** At most this many attempts (1-1000). */
+  limit: number;
+  /** Attempts after this one in (created_at, attempt_id) order; null for the first page. */
+  after: OrderCheckoutAttemptCursor | null;
+}
+
+/**
+ * A checkout attempt with a Hosted Checkout session and no recorded payment,
+ * in any status: a retired attempt's session may still have been paid.
+ */
+export interface OrderUnpaidCheckoutAttempt {
+  attempt_id: string;
+  order_id: string;
+  status: OrderCheckoutAttemptStatus;
+  amount_minor: number;
+  currency: DirectRequestPaymentCurrency;
+  checkout_session_id: string;
+  challenge_hash: string | null;
+  /** ISO 8601. */
+  created_at: string;
+}
+
 /**
  * Persistence for {@link createOrderCheckoutService}. Every method either
  * completes or throws; a throw inside `processWebhookEvent` rolls back
@@ -216,4 +251,16 @@ export interface OrderStore {
     event: { event_id: string; event_type: string },
     work: (tx: OrderStoreTransaction) => Promise<{ outcome: string; result: T }>,
   ): Promise<T>;
+  /**
+   * For reconciliation: attempts that have a checkout session and no recorded
+   * payment, created in `[created_after, created_before)`, in a stable
+   * (created_at, attempt_id) order, at most `limit`, after the cursor. Read only.
+   */
+  listUnpaidCheckoutAttempts(query: OrderUnpaidCheckoutAttemptQuery): Promise<OrderUnpaidCheckoutAttempt[]>;
+  /**
+   * Retires an `active` attempt without a payment (`expired`) because Siglume
+   * reports its session expired or cancelled; a new checkout then makes a new
+   * attempt. False when the attempt is no longer active or has a payment.
+   */
+  retireCheckoutAttempt(attempt_id: string): Promise<boolean>;
 }

@@ -66,7 +66,8 @@ function tooLarge(body: unknown): boolean {
   return false;
 }
 
-async function apply(tx: OrderStoreTransaction, decision: OrderPaymentDecision): Promise<void> {
+/** Writes a decision through the store transaction (shared with reconciliation: one way to apply a decision). */
+export async function applyOrderDecision(tx: OrderStoreTransaction, decision: OrderPaymentDecision): Promise<void> {
   switch (decision.kind) {
     case 'duplicate':
     case 'ignore':
@@ -146,7 +147,7 @@ export async function handleOrderWebhook<U>(o: ResolvedOrderCheckoutOptions<U>, 
     const decision = await o.store.processWebhookEvent({ event_id: event.id, event_type: event.type }, async (tx) => {
       const payment = tx.first_delivery && hash !== null ? await tx.findPayment(hash) : null;
       const decided = decideOrderPayment({ ...facts, first_delivery: tx.first_delivery, payment, confirmation });
-      await apply(tx, decided);
+      await applyOrderDecision(tx, decided);
       return { outcome: orderDecisionLabel(decided), result: decided };
     });
     return { kind: 'processed', status: 204, event_id: event.id, decision };

@@ -4,6 +4,8 @@
  *
  *   POST /payments/checkout/siglume/start   JSON {order_id} -> 200 {checkout_url, session_id}
  *   POST /payments/webhooks/siglume         raw body signed by Siglume -> 204
+ *   POST /payments/siglume/reconcile        Authorization: Bearer $SIGLUME_RECONCILE_TOKEN -> 200 report
+ *                                           (for your scheduler; 404 while the token is unset)
  *
  * Copied into your project by `siglume-sdrp init express`. This file only
  * moves bytes between Express and the service: every decision about money
@@ -15,6 +17,7 @@ import express, { type ErrorRequestHandler, type Request, type Response, type Ro
 import {
   ORDER_CHECKOUT_MAX_BODY_BYTES,
   ORDER_CHECKOUT_START_PATH,
+  ORDER_RECONCILE_PATH,
   ORDER_WEBHOOK_MAX_BODY_BYTES,
   ORDER_WEBHOOK_PATH,
   type OrderCheckoutService,
@@ -63,6 +66,13 @@ export function siglumeCheckoutRouter<U>(service: OrderCheckoutService<U>, curre
     } catch (error) {
       next(error); // only your currentUser can throw here
     }
+  });
+
+  // Repairs orders whose webhook was lost; only a caller holding the reconcile token gets past the service's check.
+  router.post(ORDER_RECONCILE_PATH, async (req, res) => {
+    const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
+    const result = await service.handleReconcile(req.get('authorization'), query);
+    res.set('cache-control', 'no-store').status(result.status).json(result.body);
   });
 
   router.use(bodyErrors);

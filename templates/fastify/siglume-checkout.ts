@@ -4,17 +4,20 @@
  *
  *   POST /payments/checkout/siglume/start   JSON {order_id} -> 200 {checkout_url, session_id}
  *   POST /payments/webhooks/siglume         raw body signed by Siglume -> 204
+ *   POST /payments/siglume/reconcile        Authorization: Bearer $SIGLUME_RECONCILE_TOKEN -> 200 report
+ *                                           (for your scheduler; 404 while the token is unset)
  *
  * Copied into your project by `siglume-sdrp init fastify`. This file only
  * moves bytes between Fastify and the service: every decision about money
  * (signature, merchant rule, confirmation with Siglume, exactly-once) lives in
  * the package, so `npm update` keeps it current. The plugin is encapsulated:
- * its body parsers and error handler apply to these two routes only.
+ * its body parsers and error handler apply to these routes only.
  */
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import {
   ORDER_CHECKOUT_MAX_BODY_BYTES,
   ORDER_CHECKOUT_START_PATH,
+  ORDER_RECONCILE_PATH,
   ORDER_WEBHOOK_MAX_BODY_BYTES,
   ORDER_WEBHOOK_PATH,
   type OrderCheckoutService,
@@ -63,6 +66,14 @@ export function siglumeCheckoutPlugin<U>(service: OrderCheckoutService<U>, curre
       const body: unknown = request.body;
       const orderId = body !== null && typeof body === 'object' ? (body as { order_id?: unknown }).order_id : undefined;
       await send(reply, await service.startCheckout(orderId, await currentUser(request)));
+    });
+
+    // Repairs orders whose webhook was lost; only a caller holding the reconcile token gets past the service's check.
+    app.post(ORDER_RECONCILE_PATH, async (request, reply) => {
+      const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
+      const authorization = request.headers.authorization;
+      const result = await service.handleReconcile(typeof authorization === 'string' ? authorization : undefined, query);
+      await reply.header('cache-control', 'no-store').code(result.status).send(result.body);
     });
   };
 }

@@ -4,6 +4,8 @@
  *
  *   POST /payments/checkout/siglume/start   JSON {order_id} -> 200 {checkout_url, session_id}
  *   POST /payments/webhooks/siglume         raw body signed by Siglume -> 204
+ *   POST /payments/siglume/reconcile        Authorization: Bearer $SIGLUME_RECONCILE_TOKEN -> 200 report
+ *                                           (for your scheduler; 404 while the token is unset)
  *
  * Copied into your project by `siglume-sdrp init hono`. This file only moves
  * bytes between Hono and the service: every decision about money (signature,
@@ -16,6 +18,7 @@ import { bodyLimit } from 'hono/body-limit';
 import {
   ORDER_CHECKOUT_MAX_BODY_BYTES,
   ORDER_CHECKOUT_START_PATH,
+  ORDER_RECONCILE_PATH,
   ORDER_WEBHOOK_PATH,
   checkoutResponse,
   type OrderCheckoutService,
@@ -53,5 +56,8 @@ export function siglumeCheckoutRoutes<U>(service: OrderCheckoutService<U>, curre
       return checkoutResponse(await service.startCheckout(orderId, await currentUser(c)));
     },
   );
+
+  // Repairs orders whose webhook was lost; only a caller holding the reconcile token gets past the service's check.
+  app.post(ORDER_RECONCILE_PATH, (c) => service.handleReconcileRequest(c.req.raw));
   return app;
 }

@@ -33,6 +33,7 @@ function required(name: string): string {
 export function createSiglumeCheckout(connection?: OrderStoreConnection, options: SiglumeCheckoutOptions = {}): OrderCheckoutService<ShopUser | null> {
   const apiBase = process.env.SIGLUME_API_BASE; // the sandbox's /v1 in development; unset in production
   const previousSecret = process.env.SIGLUME_WEBHOOK_SECRET_PREVIOUS; // only while rotating
+  const reconcileToken = process.env.SIGLUME_RECONCILE_TOKEN; // enables the scheduled reconcile route (32+ characters)
   return createOrderCheckoutService<ShopUser | null>({
     merchant_client: new DirectRequestPaymentMerchantClient({
       auth_token: required('SIGLUME_MERCHANT_AUTH_TOKEN'),
@@ -46,6 +47,7 @@ export function createSiglumeCheckout(connection?: OrderStoreConnection, options
     // EDIT: who may pay an order. Someone else's order is answered like a missing one (404).
     authorize_order: (order, user) => user !== null && order.owner_id === user.id,
     ...(options.currentUser ? { currentUser: options.currentUser } : {}),
+    ...(reconcileToken ? { reconcile_token: reconcileToken } : {}),
     onError: (error, context) => console.error('siglume checkout:', context, error),
   });
 }

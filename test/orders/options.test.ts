@@ -4,7 +4,8 @@ import { SiglumeValidationError } from '../../src/core/errors.js';
 import { OrderAuthorizationRequiredError, createOrderCheckoutService, type OrderCheckoutServiceOptions, type OrderStore } from '../../src/orders/index.js';
 
 const store = Object.fromEntries(
-  ['findOrder', 'beginCheckoutAttempt', 'markCheckoutPending', 'markCheckoutFailed', 'previewWebhookEvent', 'processWebhookEvent'].map((m) => [m, async () => null]),
+  ['findOrder', 'beginCheckoutAttempt', 'markCheckoutPending', 'markCheckoutFailed', 'previewWebhookEvent', 'processWebhookEvent',
+    'listUnpaidCheckoutAttempts', 'retireCheckoutAttempt'].map((m) => [m, async () => null]),
 ) as unknown as OrderStore;
 const valid: OrderCheckoutServiceOptions<string> = {
   merchant_client: new DirectRequestPaymentMerchantClient({ auth_token: 'sdrp_token_for_options', base_url: 'http://127.0.0.1:9/v1' }),

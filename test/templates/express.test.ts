@@ -84,6 +84,12 @@ describe.skipIf(unavailable !== null)('the Express template', () => {
     expect(await post(shop, '/payments/webhooks/siglume', 'x'.repeat(1024 * 1024 + 1), {})).toMatchObject({ status: 413, body: { error: 'payload_too_large' } });
   });
 
+  it('keeps the reconcile route closed (404 reconcile_disabled) while SIGLUME_RECONCILE_TOKEN is unset, whatever the caller sends', async () => {
+    for (const headers of [{}, { authorization: 'Bearer anything-at-all-0123456789abcdef0123' }] as Array<Record<string, string>>) {
+      expect(await post(shop, '/payments/siglume/reconcile?min_age_seconds=0', '', headers)).toMatchObject({ status: 404, body: { error: 'reconcile_disabled' } });
+    }
+  });
+
   it('refuses every webhook with 500 naming express.raw when express.json() runs first, and records nothing', async () => {
     const wrong = await startExpressShop(db, { json_first: true });
     try {

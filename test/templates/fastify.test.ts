@@ -22,6 +22,9 @@ await describeTemplateEndToEnd('the Fastify template (MySQL / MariaDB)', mysqlAd
     handleWebhook: (body, signature) => service!.handleWebhook(body, signature),
     handleCheckoutRequest: (request) => service!.handleCheckoutRequest(request),
     handleWebhookRequest: (request) => service!.handleWebhookRequest(request),
+    reconcile: (options) => service!.reconcile(options),
+    handleReconcile: (authorization, query) => service!.handleReconcile(authorization, query),
+    handleReconcileRequest: (request) => service!.handleReconcileRequest(request),
   };
   const app = Fastify();
   await app.register(siglumeCheckoutPlugin(late, (request): ShopUser | null => {

@@ -15,6 +15,7 @@ import { copiedTemplate } from './support/copied.js';
 import { describeTemplateEndToEnd } from './support/end-to-end.js';
 
 interface RouteModule {
+  GET?(request: Request): Promise<Response>;
   POST(request: Request): Promise<Response>;
   runtime: string;
   dynamic: string;
@@ -29,8 +30,11 @@ await describeTemplateEndToEnd('the Next.js template (PostgreSQL)', postgresAdap
   process.env.DATABASE_URL = `${DATABASE_URL}${DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${db.env.SDRP_PG_SCHEMA}`)}`;
   const start = await copy.load<RouteModule>('app/payments/checkout/siglume/start/route.ts');
   const webhook = await copy.load<RouteModule>('app/payments/webhooks/siglume/route.ts');
-  for (const route of [start, webhook]) expect([route.runtime, route.dynamic]).toEqual(['nodejs', 'force-dynamic']);
+  const reconcile = await copy.load<RouteModule>('app/payments/siglume/reconcile/route.ts');
+  for (const route of [start, webhook, reconcile]) expect([route.runtime, route.dynamic]).toEqual(['nodejs', 'force-dynamic']);
+  expect(typeof reconcile.GET).toBe('function'); // Vercel Cron calls with GET
   server.setRoutes({
+    '/payments/siglume/reconcile': (request) => (request.method === 'GET' ? reconcile.GET!(request) : reconcile.POST(request)),
     '/payments/checkout/siglume/start': (request) => start.POST(request),
     '/payments/webhooks/siglume': (request) => webhook.POST(request),
   });

@@ -27,6 +27,8 @@ import type {
   OrderRecord,
   OrderStore,
   OrderStoreTransaction,
+  OrderUnpaidCheckoutAttempt,
+  OrderUnpaidCheckoutAttemptQuery,
   OrderWebhookPreview,
 } from '../store.js';
 import type { SqlConnection, SqlDialect, SqlExecutor } from './dialect.js';
@@ -201,6 +203,38 @@ export class SqlOrderStore implements OrderStore {
               (SELECT checkout_session_id FROM ${this.#t.attempts} WHERE challenge_hash = ?) AS session_id`,
       [event_id, challenge_hash])).rows[0];
     return { event_recorded: row?.recorded !== null && row?.recorded !== undefined, checkout_session_id: str(row?.session_id) };
+  }
+
+  async listUnpaidCheckoutAttempts(query: OrderUnpaidCheckoutAttemptQuery): Promise<OrderUnpaidCheckoutAttempt[]> {
+    const { limit, after } = query;
+    // Inlined, so no driver has to bind a LIMIT parameter; checked first.
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) throw new RangeError('limit must be an integer from 1 to 1000');
+    const ts = (d: Date) => this.#d.timestamp(d);
+    const params: unknown[] = [ts(query.created_after), ts(query.created_before)];
+    let page = '';
+    if (after) {
+      const at = date(after.created_at);
+      if (!at) throw new RangeError('after.created_at must be an ISO 8601 time');
+      page = ' AND (created_at > ? OR (created_at = ? AND attempt_id > ?))';
+      params.push(ts(at), ts(at), after.attempt_id);
+    }
+    const rows = (await this.#q(this.#db,
+      `SELECT attempt_id, order_id, status, amount_minor, currency, checkout_session_id, challenge_hash, created_at FROM ${this.#t.attempts}
+        WHERE checkout_session_id IS NOT NULL AND requirement_id IS NULL AND created_at >= ? AND created_at < ?${page}
+        ORDER BY created_at, attempt_id LIMIT ${limit}`, params)).rows;
+    return rows.map((r) => ({
+      attempt_id: String(r.attempt_id), order_id: String(r.order_id),
+      status: String(r.status) as OrderUnpaidCheckoutAttempt['status'],
+      amount_minor: num(r.amount_minor), currency: currency(r.currency), checkout_session_id: String(r.checkout_session_id),
+      challenge_hash: str(r.challenge_hash), created_at: (date(r.created_at) ?? new Date(0)).toISOString(),
+    }));
+  }
+
+  async retireCheckoutAttempt(attempt_id: string): Promise<boolean> {
+    const updated = await this.#q(this.#db,
+      `UPDATE ${this.#t.attempts} SET status = 'expired', creation_lease_until = NULL, updated_at = ?
+        WHERE attempt_id = ? AND status = 'active' AND requirement_id IS NULL`, [this.#d.timestamp(new Date()), attempt_id]);
+    return updated.affected_rows === 1;
   }
 
   async processWebhookEvent<T>(

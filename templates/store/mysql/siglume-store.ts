@@ -16,12 +16,22 @@ function databaseUrl(): string {
   return url;
 }
 
-/** The order store over `pool` (a pool on DATABASE_URL, mysql://user:password@host:3306/database, when omitted). */
-export function createOrderStore(pool: OrderStoreConnection = mysql.createPool({ uri: databaseUrl(), timezone: 'Z' })): OrderStore {
+// The pool createOrderStore() made itself, for closeOrderStore().
+let ownPool: mysql.Pool | null = null;
+
+/** The order store over `pool` (a pool on DATABASE_URL, mysql://user:password@host:3306/database, when omitted; shared by such calls). */
+export function createOrderStore(pool: OrderStoreConnection = (ownPool ??= mysql.createPool({ uri: databaseUrl(), timezone: 'Z' }))): OrderStore {
   return new MysqlOrderStore({
     pool,
     // EDIT: your orders table. These are the defaults of orders.mysql.sql.
     orders: { table: 'orders', id_column: 'order_id', amount_column: 'amount_minor', currency_column: 'currency', status_column: 'status', owner_column: 'user_id', paid_at_column: 'paid_at' },
     onError: (error) => console.error('siglume order store: idle connection lost:', error.message),
   });
+}
+
+/** Closes the pool `createOrderStore()` made (not one you passed): `siglume-sdrp reconcile --store` calls it when done. */
+export async function closeOrderStore(): Promise<void> {
+  const pool = ownPool;
+  ownPool = null;
+  if (pool) await new Promise<void>((resolve, reject) => pool.end((error) => (error ? reject(error) : resolve())));
 }

@@ -20,11 +20,21 @@ function openDatabase(): OrderStoreConnection {
   return database;
 }
 
-/** The order store over `database` (SQLITE_PATH opened when omitted). */
-export function createOrderStore(database: OrderStoreConnection = openDatabase()): OrderStore {
+// The database createOrderStore() opened itself, for closeOrderStore().
+let ownDatabase: OrderStoreConnection | null = null;
+
+/** The order store over `database` (SQLITE_PATH opened when omitted, shared by such calls). */
+export function createOrderStore(database: OrderStoreConnection = (ownDatabase ??= openDatabase())): OrderStore {
   return new SqliteOrderStore({
     database,
     // EDIT: your orders table. These are the defaults of orders.sqlite.sql.
     orders: { table: 'orders', id_column: 'order_id', amount_column: 'amount_minor', currency_column: 'currency', status_column: 'status', owner_column: 'user_id', paid_at_column: 'paid_at' },
   });
+}
+
+/** Closes the database `createOrderStore()` opened (not one you passed): `siglume-sdrp reconcile --store` calls it when done. */
+export async function closeOrderStore(): Promise<void> {
+  const database = ownDatabase;
+  ownDatabase = null;
+  database?.close();
 }

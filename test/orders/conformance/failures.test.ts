@@ -19,6 +19,8 @@ function failingAfterWrite(store: OrderStore, state: { failures: number }): Orde
     markCheckoutPending: (a, s) => store.markCheckoutPending(a, s),
     markCheckoutFailed: (a, m) => store.markCheckoutFailed(a, m),
     previewWebhookEvent: (id, h) => store.previewWebhookEvent(id, h),
+    listUnpaidCheckoutAttempts: (q) => store.listUnpaidCheckoutAttempts(q),
+    retireCheckoutAttempt: (id) => store.retireCheckoutAttempt(id),
     processWebhookEvent: (event, work) =>
       store.processWebhookEvent(event, (tx) =>
         work({

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConformanceAdapter, ConformanceDatabase } from '../../orders/support/adapter.js';
 import { attempts, count, eventOutcomes, insertOrder, orderStatus, payment, uid } from '../../orders/support/conformance.js';
+import { orderReconcileEventId } from '../../../src/orders/index.js';
 import { startTestSandbox, type TestSandbox } from '../../orders/support/sandbox.js';
 import { buildWebhookSignatureHeader } from '../../../src/webhooks/signature.js';
 
@@ -27,6 +28,7 @@ export type StartTemplateShop = (db: ConformanceDatabase, connect: (url: string)
 const MERCHANT = 'shop_template';
 const SECRET = 'whsec_template_e2e';
 const TOKEN = 'sdrp_template_e2e_token';
+const RECONCILE_TOKEN = 'reconcile_template_e2e_0123456789abcdef';
 
 async function post(url: string, body: string, headers: Record<string, string>) {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
@@ -56,6 +58,7 @@ export async function describeTemplateEndToEnd(title: string, adapter: Conforman
           SIGLUME_WEBHOOK_SECRET: SECRET,
           SHOP_PUBLIC_ORIGIN: url,
           SIGLUME_API_BASE: sandbox.api_base,
+          SIGLUME_RECONCILE_TOKEN: RECONCILE_TOKEN,
         });
         return sandbox;
       });
@@ -89,6 +92,38 @@ export async function describeTemplateEndToEnd(title: string, adapter: Conforman
       expect(await count(db, 'siglume_webhook_events WHERE event_id = ?', [paid.event_id])).toBe(1);
       expect(await attempts(db, order_id)).toHaveLength(1);
       expect(await start(JSON.stringify({ order_id }))).toMatchObject({ status: 409, body: { error: 'order_not_payable' } });
+    });
+
+    it('repairs an order whose webhook was lost through the scheduled reconcile route, which refuses callers without the token', async () => {
+      const order_id = uid('ord');
+      await insertOrder(db, { order_id, amount_minor: 4200 });
+      const { session_id } = (await start(JSON.stringify({ order_id }))).body as { session_id: string };
+      sandbox!.setFaults({ drop_webhook_deliveries: true });
+      const paid = await sandbox!.pay(session_id).finally(() => sandbox!.resetFaults());
+      expect(paid.deliveries.map((d) => d.response_status)).toEqual([null]);
+      expect(await orderStatus(db, order_id)).toBe('pending');
+
+      const reconcile = async (authorization: string | null, query = '') => {
+        const res = await fetch(`${shop.url}/payments/siglume/reconcile${query}`, { method: 'POST', headers: authorization ? { authorization } : {} });
+        return { status: res.status, cache: res.headers.get('cache-control'), body: (await res.json()) as Record<string, unknown> };
+      };
+      expect(await reconcile(null, '?min_age_seconds=0')).toMatchObject({ status: 401, body: { error: 'unauthorized' } });
+      expect(await reconcile(`Bearer ${RECONCILE_TOKEN}x`, '?min_age_seconds=0')).toMatchObject({ status: 401, body: { error: 'unauthorized' } });
+      expect(await reconcile(`Bearer ${RECONCILE_TOKEN}`, '?min_age=0')).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+      expect(await orderStatus(db, order_id)).toBe('pending');
+
+      const dry = await reconcile(`Bearer ${RECONCILE_TOKEN}`, '?min_age_seconds=0&dry_run=true');
+      expect(dry).toMatchObject({ status: 200, cache: 'no-store', body: { ok: true, dry_run: true, repaired: [{ order_id, checkout_session_id: session_id }] } });
+      expect(await orderStatus(db, order_id)).toBe('pending');
+
+      const run = await reconcile(`Bearer ${RECONCILE_TOKEN}`, '?min_age_seconds=0');
+      expect(run).toMatchObject({ status: 200, body: { ok: true, dry_run: false, review: [], errors: [], repaired: [{ order_id, detail: 'marked_paid' }] } });
+      expect(await orderStatus(db, order_id)).toBe('paid');
+      expect((await payment(db, order_id))?.paid_event_id).toBe(await orderReconcileEventId(session_id));
+      // The real event, delivered once the endpoint is reachable again, changes nothing.
+      expect((await sandbox!.redeliver(paid.event_id!)).map((d) => d.response_status)).toEqual([204]);
+      expect(await eventOutcomes(db, paid.event_id!)).toEqual(['ignored:already_applied']);
+      expect(await count(db, 'siglume_checkout_attempts WHERE order_id = ? AND requirement_id IS NOT NULL', [order_id])).toBe(1);
     });
 
     it('answers malformed, oversized and unauthorized requests with a 4xx and a code', async () => {

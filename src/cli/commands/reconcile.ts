@@ -1,0 +1,202 @@
+/**
+ * `reconcile`: repairs orders whose buyer paid while the webhook was lost.
+ * The merchant settings come from the same environment as `readiness`; the
+ * order store comes from the shop's own store module (`--store`, e.g. the
+ * siglume-store.ts that `siglume-sdrp init` wrote). The work is
+ * `reconcileOrderPayments` of the orders core; this module only wires it.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { InvalidArgumentError, type Command } from 'commander';
+import type { OrderReconcileReport } from '../../orders/reconcile.js';
+import { parseReconcileSince } from '../../orders/since.js';
+import type { OrderStore } from '../../orders/store.js';
+import { CliError, usageError } from '../errors.js';
+import type { CliIo } from '../io.js';
+import type { Output } from '../output.js';
+
+interface ReconcileFlags {
+  store?: string;
+  since?: Date;
+  limit?: number;
+  minAge?: number;
+  dryRun?: boolean;
+  json?: boolean;
+  merchant?: string;
+  baseUrl?: string;
+  dotenv?: string;
+}
+
+const ENV_HELP = `
+The store module (--store) exports createOrderStore() returning the shop's
+OrderStore, and optionally closeOrderStore() to end its connections: the
+siglume-store.ts that \`siglume-sdrp init\` wrote does both. A .ts module needs
+a TypeScript loader on Node before 22.6:
+  NODE_OPTIONS="--import tsx" siglume-sdrp reconcile --store ./siglume-store.ts
+or pass the compiled .js file.
+
+Environment (as for readiness; flags win; a .env file fills in what is missing):
+  SIGLUME_DIRECT_PAYMENT_MERCHANT   merchant key (--merchant)
+  SIGLUME_MERCHANT_AUTH_TOKEN       merchant auth token (or SIGLUME_AUTH_TOKEN); env only
+  SIGLUME_API_BASE                  API base URL (--base-url)
+  SHOP_ALLOW_METERED_PAYMENTS       "true" when the shop accepts Micro / Nano payments
+  plus whatever the store module reads (DATABASE_URL, SQLITE_PATH, ...), which
+  the .env file also fills in
+
+Each examined attempt costs one API request: Siglume's rate limits apply
+(429 and Retry-After are honoured; a run that is still limited stops early).
+
+Exit codes: 0 consistent or repaired, 1 something went to review or failed, 2 usage error.`;
+
+/** `--since`: `72h`, `30m`, `7d` ago, or an ISO 8601 time in the past. */
+function since(value: string): Date {
+  const parsed = parseReconcileSince(value);
+  if (!parsed.ok) throw new InvalidArgumentError(`${parsed.reason}.`);
+  return parsed.since;
+}
+
+function integer(min: number, max: number) {
+  return (value: string): number => {
+    const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`must be an integer from ${min} to ${max}.`);
+    return n;
+  };
+}
+
+interface StoreModule {
+  store: OrderStore;
+  close: () => Promise<void>;
+}
+
+async function loadStore(path: string, io: CliIo): Promise<StoreModule> {
+  const file = resolve(io.cwd, path);
+  if (!existsSync(file)) throw usageError(`--store: no file ${path}`);
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'ERR_UNKNOWN_FILE_EXTENSION' && /\.[cm]?tsx?$/.test(file)) {
+      throw usageError(`--store: ${path} is TypeScript, which this Node cannot load. Run with NODE_OPTIONS="--import tsx" (npm install --save-dev tsx), or pass the compiled .js`);
+    }
+    throw new CliError('failed', `Could not load the store module ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const create = mod.createOrderStore;
+  if (typeof create !== 'function') throw usageError(`--store: ${path} must export a function createOrderStore()`);
+  const closeFn = mod.closeOrderStore;
+  const close = typeof closeFn === 'function' ? async () => void (await closeFn()) : async () => {};
+  let store: OrderStore;
+  try {
+    store = (await create()) as OrderStore;
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw new CliError('failed', `createOrderStore() of ${path} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return { store, close };
+}
+
+function progress(io: CliIo, json: boolean) {
+  const stream = io.stderr;
+  if (json || stream.isTTY !== true) return { onProgress: undefined, stop: () => {} };
+  let drawn = false;
+  return {
+    onProgress: (p: { examined: number; limit: number }) => {
+      drawn = true;
+      stream.write(`\r\x1b[2KReconciling: ${p.examined} examined (at most ${p.limit})`);
+    },
+    stop: () => {
+      if (drawn) stream.write('\r\x1b[2K');
+    },
+  };
+}
+
+function printReport(out: (s: string) => void, r: OrderReconcileReport): void {
+  const mode = r.dry_run ? ' (dry run: nothing was changed)' : '';
+  out(`Reconciled attempts created ${r.since} .. ${r.until}${mode}\n`);
+  out(`  examined ${r.examined}, repaired ${r.repaired.length}, consistent ${r.consistent.length}, retired ${r.retired.length}, review ${r.review.length}, errors ${r.errors.length}\n`);
+  const verb = r.dry_run ? 'would be ' : '';
+  const groups: Array<[string, OrderReconcileReport['repaired'], boolean]> = [
+    [`Repaired (${verb}marked paid)`, r.repaired, false],
+    [`Retired (${verb}expired or cancelled at Siglume)`, r.retired, false],
+    [r.dry_run ? 'Would go to review' : 'Sent to review', r.review, true],
+    ['Errors (nothing written; run again later)', r.errors, true],
+  ];
+  for (const [title, entries, details] of groups) {
+    if (entries.length === 0) continue;
+    out(`\n${title}: ${entries.length}\n`);
+    for (const e of entries) out(`  order ${e.order_id}  session ${e.checkout_session_id}${details ? `  ${e.detail}` : ''}\n`);
+  }
+  if (r.stopped === 'limit') out('\nStopped at --limit: more attempts are waiting; run again or raise --limit.\n');
+  if (r.stopped === 'rate_limited') out("\nStopped early: Siglume's API kept answering 429 (rate limited). Run again later, less often.\n");
+  out(r.ok ? '\nConsistent.\n' : '\nNeeds attention: see siglume_payment_reviews and the errors above.\n');
+}
+
+async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Output): Promise<void> {
+  if (!flags.store) throw usageError('--store <module> is required: the module exporting createOrderStore() (siglume-store.ts / .js)');
+  const [{ mergeEnvFile }, { readinessOptionsFromEnv, readinessInputSource }, { reconcileOrderPayments }, { DirectRequestPaymentMerchantClient }] = await Promise.all([
+    import('../env-file.js'),
+    import('../../readiness/env.js'),
+    import('../../orders/reconcile.js'),
+    import('../../clients/merchant.js'),
+  ]);
+  const { env } = mergeEnvFile(io.env, io.cwd, flags.dotenv);
+  const fromEnv = readinessOptionsFromEnv(env);
+  const merchant = flags.merchant || fromEnv.merchant;
+  if (!merchant) throw usageError(`The merchant key is not set: ${readinessInputSource('merchant')}`);
+  if (!fromEnv.auth_token) throw usageError(`The merchant auth token is not set: ${readinessInputSource('auth_token')}`);
+  const baseUrl = flags.baseUrl || fromEnv.base_url;
+  const client = new DirectRequestPaymentMerchantClient({ auth_token: fromEnv.auth_token, ...(baseUrl ? { base_url: baseUrl } : {}) });
+
+  // The store module reads process.env (DATABASE_URL, SQLITE_PATH, ...): in a real run, the env file fills in
+  // what the process environment lacks for it too, as it does for the settings above. The real environment wins.
+  if (io.env === process.env) {
+    for (const [key, value] of Object.entries(env)) if (process.env[key] === undefined && value !== undefined) process.env[key] = value;
+  }
+  const { store, close } = await loadStore(flags.store, io);
+  const json = flags.json === true;
+  const bar = progress(io, json);
+  let report: OrderReconcileReport;
+  try {
+    report = await reconcileOrderPayments(
+      { merchant_client: client, order_store: store, merchant, allow_metered_payments: env.SHOP_ALLOW_METERED_PAYMENTS === 'true' },
+      {
+        ...(flags.since ? { since: flags.since } : {}),
+        ...(flags.limit === undefined ? {} : { limit: flags.limit }),
+        ...(flags.minAge === undefined ? {} : { min_age_seconds: flags.minAge }),
+        dry_run: flags.dryRun === true,
+        ...(bar.onProgress ? { onProgress: bar.onProgress } : {}),
+      },
+    );
+  } catch (error) {
+    if (error instanceof Error && error.name === 'SiglumeValidationError') throw error;
+    throw new CliError('failed', `Reconciliation failed (nothing after the failure was written): ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    bar.stop();
+    await close().catch((error: unknown) => output.stderr(`warning: closeOrderStore() failed: ${error instanceof Error ? error.message : String(error)}\n`));
+  }
+  if (json) output.stdout(`${JSON.stringify(report, null, 2)}\n`);
+  else printReport((s) => output.stdout(s), report);
+  if (!report.ok) throw new CliError('failed');
+}
+
+/** Registers `reconcile` on the program. */
+export function registerReconcileCommand(program: Command, io: CliIo, output: Output): void {
+  program
+    .command('reconcile')
+    .summary('repair orders paid at Siglume whose webhook was lost')
+    .description(
+      "Ask Siglume's API about every unpaid checkout attempt with a session and repair paid ones through the webhook's exactly-once path; retire expired and cancelled ones.",
+    )
+    .option('--store <module>', 'module exporting createOrderStore() (and optionally closeOrderStore()), e.g. ./siglume-store.ts')
+    .option('--since <when>', 'examine attempts created since: a duration (30m, 72h, 7d) or an ISO 8601 time (default 72h)', since)
+    .option('--limit <n>', 'examine at most n attempts (1-10000, default 500)', integer(1, 10_000))
+    .option('--min-age <seconds>', 'leave attempts younger than this to their webhook (0-86400, default 300)', integer(0, 86_400))
+    .option('--dry-run', 'report what would change; write nothing')
+    .option('--json', 'print the report as JSON')
+    .option('--merchant <key>', 'merchant key')
+    .option('--base-url <url>', 'API base URL')
+    .option('--dotenv <path>', 'dotenv file to read without overriding the environment (default .env)')
+    .addHelpText('after', ENV_HELP)
+    .action((flags: ReconcileFlags) => runReconcileCommand(flags, io, output));
+}

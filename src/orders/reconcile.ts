@@ -1,0 +1,404 @@
+/**
+ * Reconciliation: finding orders whose buyer paid while the webhook never
+ * arrived (the endpoint was down past Siglume's redelivery window, a deploy
+ * rejected signatures, a firewall dropped traffic) and repairing them.
+ *
+ * For each checkout attempt that has a session and no payment, Siglume's API
+ * is asked about the session. A `paid` session becomes the confirmation event
+ * Siglume would have delivered and goes through exactly the webhook's path:
+ * the same classifier, {@link decideOrderPayment}, the same store transaction
+ * and guards, the same review codes. Nothing here decides about money.
+ *
+ * Exactly-once: the store records the payment on the order (at most one
+ * payment per order, guarded transitions, the order row locked while
+ * deciding). The reconciliation's own event id is derived from the session
+ * (`reconcile:<session id>`), so two reconciliations of one session are one
+ * event; the real event delivered later finds the payment already recorded by
+ * the same requirement and changes nothing (`ignored:already_applied`).
+ */
+import { DIRECT_PAYMENT_CONFIRMED_EVENT, DIRECT_REQUEST_PAYMENT_MODE } from '../core/constants.js';
+import { sha256Hex } from '../core/crypto.js';
+import { SiglumeRateLimitError, SiglumeValidationError } from '../core/errors.js';
+import { parseInput, merchantKeySchema } from '../core/validation.js';
+import type { DirectRequestPaymentCheckoutSession } from '../clients/schemas/checkout-session.js';
+import { classifyDirectPaymentConfirmation } from '../webhooks/classify.js';
+import { confirmCheckoutSession, type OrderCheckoutClient } from './confirm.js';
+import { decideOrderPayment, orderDecisionLabel, orderLookupHash, type OrderPaymentDecision, type OrderPaymentPolicy } from './decide.js';
+import { OrderPaymentConfirmationUnavailableError } from './errors.js';
+import { isStorableId } from './ids.js';
+import type { OrderCheckoutAttemptCursor, OrderStore, OrderUnpaidCheckoutAttempt } from './store.js';
+import { parseReconcileSince } from './since.js';
+import { applyOrderDecision } from './webhook.js';
+
+/** Default look-back of a reconciliation, hours (Siglume's redelivery window, with margin). */
+export const ORDER_RECONCILE_DEFAULT_SINCE_HOURS = 72;
+/** Default number of attempts one reconciliation examines at most. */
+export const ORDER_RECONCILE_DEFAULT_LIMIT = 500;
+/** Largest `limit` of one reconciliation. */
+export const ORDER_RECONCILE_MAX_LIMIT = 10_000;
+/** Default minimum age of an attempt, seconds: younger ones are left to their webhook. */
+export const ORDER_RECONCILE_DEFAULT_MIN_AGE_SECONDS = 300;
+
+/** Options of one reconciliation run. */
+export interface OrderReconcileOptions {
+  /** Examine attempts created at or after this time. @default 72 hours ago */
+  since?: Date | string;
+  /** Leave attempts younger than this to their webhook, seconds (0-86400). @default 300 */
+  min_age_seconds?: number;
+  /** Examine at most this many attempts (1-10000). @default 500 */
+  limit?: number;
+  /** Attempts read from the store per page (1-1000). @default 100 */
+  page_size?: number;
+  /** Report what would happen; write nothing (each decision runs in a transaction that is rolled back). @default false */
+  dry_run?: boolean;
+  /** Called after each examined attempt. */
+  onProgress?: (progress: { examined: number; limit: number }) => void;
+}
+
+/** What happened to one attempt. */
+export type OrderReconcileOutcome = 'repaired' | 'consistent' | 'retired' | 'review' | 'error';
+
+/** One examined attempt in a {@link OrderReconcileReport}. */
+export interface OrderReconcileEntry {
+  order_id: string;
+  attempt_id: string;
+  checkout_session_id: string;
+  outcome: OrderReconcileOutcome;
+  /** Why, for people: the decision label (`marked_paid`, `review:PAYMENT_MISMATCH`, ...), the session status, or the error. */
+  detail: string;
+  /** The event id the repair or review was recorded under, when one was. */
+  event_id: string | null;
+}
+
+/**
+ * What a reconciliation found and did. `ok` is true when nothing went to
+ * review and nothing failed (consistent or repaired).
+ */
+export interface OrderReconcileReport {
+  ok: boolean;
+  dry_run: boolean;
+  /** The window examined: attempts created in [since, until). ISO 8601. */
+  since: string;
+  until: string;
+  examined: number;
+  /** Paid at Siglume, now paid here (in a dry run: would be). */
+  repaired: OrderReconcileEntry[];
+  /** Nothing to do: the session is open, or already retired, or the order was paid meanwhile. */
+  consistent: OrderReconcileEntry[];
+  /** The session expired or was cancelled: the attempt is retired (in a dry run: would be). */
+  retired: OrderReconcileEntry[];
+  /** Paid at Siglume but not payable here (mismatch, not confirmed, ...): a review row for a person. */
+  review: OrderReconcileEntry[];
+  /** Could not be examined (Siglume unreachable, store failure); nothing was written for them. */
+  errors: OrderReconcileEntry[];
+  /** Why the run ended before examining every attempt of the window, or null. */
+  stopped: null | 'limit' | 'rate_limited';
+}
+
+/** Settings of {@link reconcileOrderPayments} when used without a checkout service. */
+export interface OrderReconcileSettings {
+  /** A merchant client (`getCheckoutSession` is the only call made). */
+  merchant_client: Pick<OrderCheckoutClient, 'getCheckoutSession'>;
+  order_store: OrderStore;
+  /** Your merchant key. */
+  merchant: string;
+  /** As in the checkout service. @default false */
+  allow_metered_payments?: boolean;
+  /** Called with every error reported as `errors` in the report. */
+  onError?: (error: unknown, context: { operation: 'reconcile'; order_id?: string }) => void;
+}
+
+/** What the reconciliation needs from a resolved service. */
+export interface OrderReconcileContext {
+  client: Pick<OrderCheckoutClient, 'getCheckoutSession'>;
+  store: OrderStore;
+  policy: OrderPaymentPolicy;
+  report: (error: unknown, context: { operation: 'reconcile'; order_id?: string }) => void;
+}
+
+const PREFIX = 'reconcile:';
+
+/**
+ * The event id a reconciliation records for `session_id`: the same for every
+ * run, so concurrent runs are one event. Hashed when the session id is too long to prefix.
+ */
+export async function orderReconcileEventId(session_id: string): Promise<string> {
+  const id = `${PREFIX}${session_id}`;
+  return isStorableId(id) ? id : `${PREFIX}sha256:${await sha256Hex(session_id)}`;
+}
+
+function integer(value: unknown, field: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new SiglumeValidationError(field, `Invalid ${field}: must be an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function sinceOf(value: unknown, now: Date): Date {
+  if (value === undefined) return new Date(now.getTime() - ORDER_RECONCILE_DEFAULT_SINCE_HOURS * 3600_000);
+  const d = value instanceof Date ? value : typeof value === 'string' && value.trim() !== '' ? new Date(value) : null;
+  if (!d || Number.isNaN(d.getTime())) throw new SiglumeValidationError('since', 'Invalid since: must be a Date or an ISO 8601 time');
+  return d;
+}
+
+// The event Siglume would have delivered for the session, built from Siglume's
+// own record of it. Only fields the session reports are set: an absent one is
+// not checked, a present one must match the attempt (as for a real event).
+function sessionEvent(id: string, s: DirectRequestPaymentCheckoutSession, a: OrderUnpaidCheckoutAttempt) {
+  const data: Record<string, unknown> = { mode: DIRECT_REQUEST_PAYMENT_MODE, checkout_session_id: a.checkout_session_id };
+  const copy = ['requirement_id', 'chain_receipt_id', 'pricing_band', 'settlement_cadence', 'settlement_status', 'finality', 'merchant', 'amount_minor', 'currency'] as const;
+  for (const key of copy) if (s[key] !== undefined && s[key] !== null) data[key] = s[key];
+  data.challenge_hash = s.challenge_hash ?? a.challenge_hash;
+  return { id, type: DIRECT_PAYMENT_CONFIRMED_EVENT, data };
+}
+
+class DryRun extends Error {
+  constructor(readonly decision: OrderPaymentDecision) {
+    super('dry run: rolled back');
+  }
+}
+
+type Examined = Omit<OrderReconcileEntry, 'order_id' | 'attempt_id' | 'checkout_session_id'> | 'rate_limited';
+
+async function examine(c: OrderReconcileContext, a: OrderUnpaidCheckoutAttempt, dry_run: boolean): Promise<Examined> {
+  let confirmation;
+  try {
+    confirmation = await confirmCheckoutSession(c.client, a.checkout_session_id);
+  } catch (error) {
+    c.report(error, { operation: 'reconcile', order_id: a.order_id });
+    const cause = error instanceof OrderPaymentConfirmationUnavailableError ? error.cause : error;
+    if (cause instanceof SiglumeRateLimitError) return 'rate_limited';
+    return { outcome: 'error', detail: `Siglume's API could not be asked about the session: ${cause instanceof Error ? cause.message : String(cause)}`, event_id: null };
+  }
+  if (confirmation.kind !== 'session') {
+    return { outcome: 'error', detail: 'Siglume has no such checkout session (another environment or account?)', event_id: null };
+  }
+  const session = confirmation.session;
+  if (session.status === 'expired' || session.status === 'cancelled') {
+    if (a.status !== 'active') return { outcome: 'consistent', detail: `session ${session.status}; attempt already ${a.status}`, event_id: null };
+    const retired = dry_run || (await c.store.retireCheckoutAttempt(a.attempt_id));
+    return retired
+      ? { outcome: 'retired', detail: `session ${session.status}`, event_id: null }
+      : { outcome: 'consistent', detail: `session ${session.status}; the attempt changed meanwhile`, event_id: null };
+  }
+  if (session.status !== 'paid') return { outcome: 'consistent', detail: `session ${session.status}`, event_id: null };
+
+  const event_id = await orderReconcileEventId(a.checkout_session_id);
+  const event = sessionEvent(event_id, session, a);
+  const classification = classifyDirectPaymentConfirmation(event);
+  const hash = orderLookupHash(classification);
+  let decision: OrderPaymentDecision;
+  try {
+    decision = await c.store.processWebhookEvent({ event_id, event_type: event.type }, async (tx) => {
+      const payment = tx.first_delivery && hash !== null ? await tx.findPayment(hash) : null;
+      const decided = decideOrderPayment({
+        event: { id: event.id, type: event.type }, classification, first_delivery: tx.first_delivery, payment, confirmation, policy: c.policy,
+      });
+      if (dry_run) throw new DryRun(decided); // rolls back the event row too
+      await applyOrderDecision(tx, decided);
+      return { outcome: orderDecisionLabel(decided), result: decided };
+    });
+  } catch (error) {
+    if (error instanceof DryRun) decision = error.decision;
+    else {
+      c.report(error, { operation: 'reconcile', order_id: a.order_id });
+      return { outcome: 'error', detail: `the store failed (rolled back): ${error instanceof Error ? error.message : String(error)}`, event_id: null };
+    }
+  }
+  const label = orderDecisionLabel(decision);
+  switch (decision.kind) {
+    case 'mark_paid':
+    case 'mark_fulfilled_unsettled':
+      return { outcome: 'repaired', detail: label, event_id };
+    case 'review':
+      return { outcome: 'review', detail: `${label}: ${decision.review.reason}`, event_id };
+    case 'ignore':
+      return { outcome: 'consistent', detail: label, event_id };
+    case 'duplicate': {
+      // An earlier run recorded this session: paid since, or still waiting for a person.
+      const order = await c.store.findOrder(a.order_id);
+      if (order && order.status !== 'pending' && order.status !== 'other') return { outcome: 'consistent', detail: `already reconciled (order ${order.status})`, event_id };
+      return { outcome: 'review', detail: `recorded by an earlier reconciliation and not paid: see the review of event ${event_id}`, event_id };
+    }
+    default:
+      return { outcome: 'error', detail: `unexpected decision ${label}`, event_id: null };
+  }
+}
+
+/** Runs a reconciliation with a resolved service's client, store and policy. */
+export async function reconcileOrders(c: OrderReconcileContext, options: OrderReconcileOptions = {}): Promise<OrderReconcileReport> {
+  if (options === null || typeof options !== 'object') throw new SiglumeValidationError('options', 'Invalid options: must be an object');
+  const now = new Date();
+  const since = sinceOf(options.since, now);
+  const until = new Date(now.getTime() - integer(options.min_age_seconds, 'min_age_seconds', ORDER_RECONCILE_DEFAULT_MIN_AGE_SECONDS, 0, 86_400) * 1000);
+  const limit = integer(options.limit, 'limit', ORDER_RECONCILE_DEFAULT_LIMIT, 1, ORDER_RECONCILE_MAX_LIMIT);
+  const page_size = integer(options.page_size, 'page_size', 100, 1, 1000);
+  const dry_run = options.dry_run === true;
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new SiglumeValidationError('onProgress', 'Invalid onProgress: must be a function');
+
+  const report: OrderReconcileReport = {
+    ok: true, dry_run, since: since.toISOString(), until: until.toISOString(), examined: 0,
+    repaired: [], consistent: [], retired: [], review: [], errors: [], stopped: null,
+  };
+  const lists: Record<OrderReconcileOutcome, OrderReconcileEntry[]> = {
+    repaired: report.repaired, consistent: report.consistent, retired: report.retired, review: report.review, error: report.errors,
+  };
+  let after: OrderCheckoutAttemptCursor | null = null;
+  // A store whose timestamps are finer than the cursor's milliseconds could list an attempt twice; never examine it twice.
+  const seen = new Set<string>();
+  outer: for (;;) {
+    const want = Math.min(page_size, limit - report.examined);
+    const page = await c.store.listUnpaidCheckoutAttempts({ created_after: since, created_before: until, limit: want, after });
+    const fresh = page.filter((a) => !seen.has(a.attempt_id));
+    if (page.length > 0 && fresh.length === 0) break;
+    for (const a of fresh) {
+      seen.add(a.attempt_id);
+      let r: Examined;
+      try {
+        r = await examine(c, a, dry_run);
+      } catch (error) {
+        // A store failure on one attempt (retiring it, reading its order) is that attempt's error, not the run's.
+        c.report(error, { operation: 'reconcile', order_id: a.order_id });
+        r = { outcome: 'error', detail: `the store failed: ${error instanceof Error ? error.message : String(error)}`, event_id: null };
+      }
+      if (r === 'rate_limited') {
+        report.stopped = 'rate_limited';
+        break outer;
+      }
+      lists[r.outcome].push({ order_id: a.order_id, attempt_id: a.attempt_id, checkout_session_id: a.checkout_session_id, ...r });
+      report.examined += 1;
+      options.onProgress?.({ examined: report.examined, limit });
+      after = { created_at: a.created_at, attempt_id: a.attempt_id };
+    }
+    if (page.length < want) break;
+    if (report.examined >= limit) {
+      // Only "stopped" when the window really has more.
+      const more = await c.store.listUnpaidCheckoutAttempts({ created_after: since, created_before: until, limit: 1, after });
+      if (more.length > 0) report.stopped = 'limit';
+      break;
+    }
+  }
+  report.ok = report.review.length === 0 && report.errors.length === 0 && report.stopped !== 'rate_limited';
+  return report;
+}
+
+/**
+ * Reconciles a shop with Siglume without building a checkout service (the
+ * CLI's way). With a service at hand, call `service.reconcile()` instead.
+ *
+ * @throws {SiglumeValidationError} for a bad setting or option (naming it).
+ * @example
+ * const report = await reconcileOrderPayments(
+ *   { merchant_client: client, order_store: store, merchant: 'my_shop' },
+ *   { since: new Date(Date.now() - 24 * 3600_000), limit: 200 },
+ * );
+ * if (!report.ok) console.error(report.review, report.errors);
+ */
+export async function reconcileOrderPayments(settings: OrderReconcileSettings, options: OrderReconcileOptions = {}): Promise<OrderReconcileReport> {
+  if (settings === null || typeof settings !== 'object') throw new SiglumeValidationError('settings', 'Invalid settings: must be an object');
+  const client = settings.merchant_client as unknown as Record<string, unknown> | null;
+  if (!client || typeof client.getCheckoutSession !== 'function') {
+    throw new SiglumeValidationError('merchant_client', 'Invalid merchant_client: must be a DirectRequestPaymentMerchantClient');
+  }
+  const store = settings.order_store as unknown as Record<string, unknown> | null;
+  const missing = ['listUnpaidCheckoutAttempts', 'retireCheckoutAttempt', 'processWebhookEvent', 'findOrder'].filter((m) => typeof store?.[m] !== 'function');
+  if (missing.length > 0) throw new SiglumeValidationError('order_store', `Invalid order_store: must implement OrderStore (missing ${missing.join(', ')})`);
+  const onError = settings.onError;
+  if (onError !== undefined && typeof onError !== 'function') throw new SiglumeValidationError('onError', 'Invalid onError: must be a function');
+  return reconcileOrders({
+    client: settings.merchant_client,
+    store: settings.order_store,
+    policy: {
+      merchant: parseInput(merchantKeySchema, settings.merchant, 'merchant'),
+      allow_metered_payments: settings.allow_metered_payments === true,
+      confirm_payments: true,
+    },
+    report: (error, context) => {
+      try {
+        onError?.(error, context);
+      } catch {
+        // A throwing reporter must not end the run.
+      }
+    },
+  }, options);
+}
+
+/** Path of the scheduled reconciliation route in the templates. */
+export const ORDER_RECONCILE_PATH = '/payments/siglume/reconcile';
+
+/** Error codes of the reconciliation route. */
+export type OrderReconcileErrorCode = 'reconcile_disabled' | 'unauthorized' | 'invalid_request' | 'reconcile_failed';
+
+/**
+ * Answer of the reconciliation route: 200 with the report when the run
+ * completed (check `report.ok`: false when something went to review or
+ * failed), 400 `invalid_request` for a bad query parameter, 401
+ * `unauthorized` without the right bearer token, 404 `reconcile_disabled`
+ * when no `reconcile_token` is configured, 500 `reconcile_failed` when the
+ * store could not be read.
+ */
+export type OrderReconcileResult =
+  | { kind: 'reconciled'; status: 200; body: OrderReconcileReport }
+  | { kind: 'refused'; status: 400 | 401 | 404 | 500; body: { error: OrderReconcileErrorCode; message: string } };
+
+const BEARER = /^Bearer ([^\s]{1,512})$/;
+const QUERY_MAX = 1024;
+
+/**
+ * Options from the route's query string (without `?`): `since` (30m, 72h, 7d
+ * or ISO 8601), `min_age_seconds`, `limit`, `dry_run` (`true` / `false`).
+ * Anything else is refused, so a typo never silently runs the defaults.
+ */
+export function orderReconcileOptionsFromQuery(query: string): { ok: true; options: Omit<OrderReconcileOptions, 'onProgress'> } | { ok: false; message: string } {
+  if (query.length > QUERY_MAX) return { ok: false, message: `The query string exceeds ${QUERY_MAX} characters` };
+  const options: Omit<OrderReconcileOptions, 'onProgress'> = {};
+  const seen = new Set<string>();
+  const int = (v: string, max: number) => (/^\d{1,6}$/.test(v) && Number(v) <= max ? Number(v) : null);
+  for (const [key, value] of new URLSearchParams(query)) {
+    if (seen.has(key)) return { ok: false, message: `${key} is given twice` };
+    seen.add(key);
+    if (key === 'since') {
+      const parsed = parseReconcileSince(value);
+      if (!parsed.ok) return { ok: false, message: `since ${parsed.reason}` };
+      options.since = parsed.since;
+    } else if (key === 'min_age_seconds') {
+      const n = int(value, 86_400);
+      if (n === null) return { ok: false, message: 'min_age_seconds must be an integer from 0 to 86400' };
+      options.min_age_seconds = n;
+    } else if (key === 'limit') {
+      const n = int(value, ORDER_RECONCILE_MAX_LIMIT);
+      if (n === null || n < 1) return { ok: false, message: `limit must be an integer from 1 to ${ORDER_RECONCILE_MAX_LIMIT}` };
+      options.limit = n;
+    } else if (key === 'dry_run') {
+      if (value !== 'true' && value !== 'false') return { ok: false, message: 'dry_run must be true or false' };
+      options.dry_run = value === 'true';
+    } else {
+      return { ok: false, message: 'Unknown query parameter: only since, min_age_seconds, limit and dry_run are accepted' };
+    }
+  }
+  return { ok: true, options };
+}
+
+/** Checks the bearer token (constant time) and the query, then runs a reconciliation. Never throws. */
+export async function handleOrderReconcile(
+  c: OrderReconcileContext,
+  token: string | null,
+  authorization: string | null | undefined,
+  query: string,
+  timingSafeEqual: (a: string, b: string) => boolean,
+): Promise<OrderReconcileResult> {
+  if (token === null) return { kind: 'refused', status: 404, body: { error: 'reconcile_disabled', message: 'Reconciliation over HTTP is not enabled (no reconcile_token)' } };
+  const presented = typeof authorization === 'string' ? BEARER.exec(authorization.trim())?.[1] : undefined;
+  if (presented === undefined || !timingSafeEqual(presented, token)) {
+    return { kind: 'refused', status: 401, body: { error: 'unauthorized', message: 'Send Authorization: Bearer <reconcile token>' } };
+  }
+  const parsed = orderReconcileOptionsFromQuery(typeof query === 'string' ? query.replace(/^\?/, '') : '');
+  if (!parsed.ok) return { kind: 'refused', status: 400, body: { error: 'invalid_request', message: parsed.message } };
+  try {
+    return { kind: 'reconciled', status: 200, body: await reconcileOrders(c, parsed.options) };
+  } catch (error) {
+    c.report(error, { operation: 'reconcile' });
+    return { kind: 'refused', status: 500, body: { error: 'reconcile_failed', message: 'The reconciliation could not run; see the server log' } };
+  }
+}

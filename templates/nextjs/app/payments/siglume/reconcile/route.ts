@@ -1,0 +1,23 @@
+/**
+ * GET or POST /payments/siglume/reconcile with `Authorization: Bearer
+ * $SIGLUME_RECONCILE_TOKEN` -> 200 with the reconciliation report: repairs
+ * orders whose buyer paid while the webhook was lost. For a scheduler (Vercel
+ * Cron sends GET with `Bearer $CRON_SECRET`: give both variables the same
+ * value); 404 while SIGLUME_RECONCILE_TOKEN is unset, 401 without the token.
+ * Copied by `siglume-sdrp init nextjs`: the package's Fetch handler, mounted as is.
+ */
+import { siglumeCheckout } from '../../../../siglume/siglume-checkout.js';
+
+// The database drivers need Node.js; answers are never cached.
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+// One run asks Siglume about each open session (default at most 500): allow it time.
+export const maxDuration = 300;
+
+export function GET(request: Request): Promise<Response> {
+  return siglumeCheckout().handleReconcileRequest(request);
+}
+
+export function POST(request: Request): Promise<Response> {
+  return siglumeCheckout().handleReconcileRequest(request);
+}

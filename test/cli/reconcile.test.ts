@@ -1,0 +1,158 @@
+/**
+ * `siglume-sdrp reconcile`: the real binary with the PostgreSQL store module
+ * that `init` copies (TypeScript, loaded through tsx as the help says) against
+ * the sandbox, with webhooks lost; in-process for progress, exit codes and
+ * usage errors.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { orderReconcileEventId, type OrderStore } from '../../src/orders/index.js';
+import type { ConformanceDatabase } from '../orders/support/adapter.js';
+import { insertOrder, orderStatus, payment, uid } from '../orders/support/conformance.js';
+import { DATABASE_URL, postgresAdapter } from '../orders/support/postgres.js';
+import { MERCHANT, TOKEN, startCheckout, startShopFixture, type ShopFixture } from '../orders/support/shop.js';
+import { emptyDir, REPO_ROOT, requireBuild, runBin, runCli } from './support.js';
+
+const STORE_TS = join(REPO_ROOT, 'templates/store/postgres/siglume-store.ts');
+const unavailable = await postgresAdapter.unavailable();
+
+describe('reconcile usage errors (exit 2)', () => {
+  const env = { SIGLUME_DIRECT_PAYMENT_MERCHANT: 'shop_test', SIGLUME_MERCHANT_AUTH_TOKEN: 'sdrp_token' };
+  it.each([
+    [['reconcile'], /--store <module> is required/],
+    [['reconcile', '--store', 'nope.mjs'], /--store: no file nope\.mjs/],
+    [['reconcile', '--store', 'x.mjs', '--since', 'yesterday'], /--since.*duration/],
+    [['reconcile', '--store', 'x.mjs', '--since', '2999-01-01'], /--since.*future/],
+    [['reconcile', '--store', 'x.mjs', '--limit', '0'], /--limit.*1 to 10000/],
+    [['reconcile', '--store', 'x.mjs', '--min-age', '-5'], /--min-age/],
+  ])('%j', async (argv, message) => {
+    const r = await runCli(argv, { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+  });
+
+  it('names the environment variable of a missing token, and a module without createOrderStore', async () => {
+    const dir = emptyDir();
+    writeFileSync(join(dir, 'store.mjs'), 'export const nothing = 1;\n');
+    const noToken = await runCli(['reconcile', '--store', 'store.mjs'], { env: { SIGLUME_DIRECT_PAYMENT_MERCHANT: 'shop_test' }, cwd: dir });
+    expect(noToken.code).toBe(2);
+    expect(noToken.stderr).toContain('SIGLUME_MERCHANT_AUTH_TOKEN');
+    const noFactory = await runCli(['reconcile', '--store', 'store.mjs'], { env, cwd: dir });
+    expect(noFactory.code).toBe(2);
+    expect(noFactory.stderr).toContain('must export a function createOrderStore()');
+  });
+
+  it('says how to load a TypeScript store module when Node cannot (the binary, no loader)', async () => {
+    requireBuild();
+    const r = await runBin(['reconcile', '--store', STORE_TS], { env: { ...env, PATH: process.env.PATH ?? '' }, cwd: REPO_ROOT, timeoutMs: 30_000 });
+    if (r.code === 0 || /stripping|strip-types/.test(r.stderr)) return; // a Node that loads .ts natively (22.6+ with type stripping)
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('NODE_OPTIONS="--import tsx"');
+  });
+});
+
+describe.skipIf(unavailable !== null)('reconcile against the sandbox with lost webhooks [postgres]', () => {
+  let db: ConformanceDatabase;
+  let f: ShopFixture;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    requireBuild();
+    db = await postgresAdapter.createDatabase();
+    f = await startShopFixture(db, {}, { delivery_retries: 1, delivery_backoff_ms: 5 });
+    const url = new URL(DATABASE_URL);
+    url.searchParams.set('options', `-c search_path=${db.env.SDRP_PG_SCHEMA}`);
+    env = {
+      PATH: process.env.PATH ?? '',
+      NODE_OPTIONS: '--import tsx',
+      DATABASE_URL: url.toString(),
+      SIGLUME_DIRECT_PAYMENT_MERCHANT: MERCHANT,
+      SIGLUME_MERCHANT_AUTH_TOKEN: TOKEN,
+      SIGLUME_API_BASE: f.sandbox.api_base,
+    };
+  });
+  afterAll(async () => {
+    await f?.close();
+    await db?.drop();
+  });
+
+  async function lostPayments(n: number): Promise<Array<{ order_id: string; session_id: string }>> {
+    const out: Array<{ order_id: string; session_id: string }> = [];
+    for (let i = 0; i < n; i++) {
+      const order_id = uid('ord');
+      await insertOrder(db, { order_id, amount_minor: 3000 });
+      const start = await startCheckout(f.shop.url, { order_id });
+      out.push({ order_id, session_id: start.body.session_id as string });
+    }
+    f.sandbox.setFaults({ drop_webhook_deliveries: true });
+    try {
+      for (const o of out) await f.sandbox.pay(o.session_id);
+    } finally {
+      f.sandbox.resetFaults();
+    }
+    return out;
+  }
+
+  it('repairs through the copied siglume-store.ts (tsx): --dry-run changes nothing, the real run pays, the next is consistent; exit 0 and ends on its own', async () => {
+    const lost = await lostPayments(3);
+    const rows = () => db.sql('SELECT * FROM siglume_checkout_attempts ORDER BY attempt_id');
+    const before = await rows();
+
+    const dry = await runBin(['reconcile', '--store', STORE_TS, '--min-age', '0', '--dry-run', '--json'], { env, cwd: REPO_ROOT, timeoutMs: 60_000 });
+    expect(dry.stderr).toBe('');
+    expect(dry.code).toBe(0);
+    const dryReport = JSON.parse(dry.stdout) as { dry_run: boolean; repaired: Array<{ order_id: string }> };
+    expect(dryReport.dry_run).toBe(true);
+    expect(dryReport.repaired.map((e) => e.order_id).sort()).toEqual(lost.map((o) => o.order_id).sort());
+    expect(await rows()).toEqual(before);
+    for (const o of lost) expect(await orderStatus(db, o.order_id)).toBe('pending');
+
+    const real = await runBin(['reconcile', '--store', STORE_TS, '--min-age', '0'], { env, cwd: REPO_ROOT, timeoutMs: 60_000 });
+    expect(real.code).toBe(0);
+    expect(real.stdout).toContain('examined 3, repaired 3, consistent 0, retired 0, review 0, errors 0');
+    expect(real.stdout).toContain('Consistent.');
+    for (const o of lost) {
+      expect(await orderStatus(db, o.order_id)).toBe('paid');
+      expect((await payment(db, o.order_id))?.paid_event_id).toBe(await orderReconcileEventId(o.session_id));
+    }
+    // Secrets never printed.
+    expect(real.stdout + real.stderr).not.toContain(TOKEN);
+
+    // From another directory, everything but PATH from its .env: the settings and the store module's DATABASE_URL.
+    const dir = emptyDir();
+    const { PATH, NODE_OPTIONS: _loader, ...settings } = env;
+    writeFileSync(join(dir, '.env'), Object.entries(settings).map(([k, v]) => `${k}=${v}`).join('\n'));
+    const tsx = import.meta.resolve('tsx');
+    const again = await runBin(['reconcile', '--store', STORE_TS, '--min-age', '0', '--json'], {
+      env: { PATH: PATH!, NODE_OPTIONS: `--import ${tsx}` }, cwd: dir, timeoutMs: 60_000,
+    });
+    expect(again.stderr).toBe('');
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, examined: 0, repaired: [] });
+  });
+
+  it('exits 1 and names the order when a paid session goes to review; shows progress on a TTY only', async () => {
+    const [o] = await lostPayments(1);
+    await db.sql('UPDATE siglume_checkout_attempts SET amount_minor = 3100 WHERE order_id = ?', [o!.order_id]);
+    await db.sql('UPDATE orders SET amount_minor = 3100 WHERE order_id = ?', [o!.order_id]);
+    // In-process: the store module hands over this test's store.
+    const dir = emptyDir();
+    writeFileSync(join(dir, 'store.mjs'), 'export const createOrderStore = () => globalThis.__sdrpReconcileStore;\n');
+    (globalThis as { __sdrpReconcileStore?: OrderStore }).__sdrpReconcileStore = db.createStore();
+    const cliEnv = { SIGLUME_DIRECT_PAYMENT_MERCHANT: MERCHANT, SIGLUME_MERCHANT_AUTH_TOKEN: TOKEN, SIGLUME_API_BASE: f.sandbox.api_base };
+    const tty = await runCli(['reconcile', '--store', 'store.mjs', '--min-age', '0'], { env: cliEnv, cwd: dir, tty: true });
+    expect(tty.code).toBe(1);
+    expect(tty.stderr).toContain('Reconciling: 1 examined');
+    expect(tty.stdout).toContain('Sent to review: 1');
+    expect(tty.stdout).toContain(`order ${o!.order_id}`);
+    expect(tty.stdout).toContain('review:PAYMENT_MISMATCH');
+    expect(await orderStatus(db, o!.order_id)).toBe('pending');
+
+    const piped = await runCli(['reconcile', '--store', 'store.mjs', '--min-age', '0', '--json'], { env: cliEnv, cwd: dir, tty: false });
+    expect(piped.code).toBe(1);
+    expect(piped.stderr).toBe('');
+    expect(JSON.parse(piped.stdout)).toMatchObject({ ok: false, review: [{ order_id: o!.order_id }] });
+  });
+});

@@ -1,0 +1,184 @@
+/**
+ * Reconciliation outside the conformance matrix (on SQLite): rate limits
+ * honoured through the client's transport, option validation naming the
+ * field, the route's query parsing and its token check.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DirectRequestPaymentMerchantClient } from '../../src/clients/merchant.js';
+import { createOrderCheckoutService, orderReconcileOptionsFromQuery, reconcileOrderPayments } from '../../src/orders/index.js';
+import type { ConformanceDatabase } from './support/adapter.js';
+import { insertOrder, orderStatus, uid } from './support/conformance.js';
+import { MERCHANT, SECRET, TOKEN, startCheckout, startShopFixture, type ShopFixture } from './support/shop.js';
+import { sqliteAdapter } from './support/sqlite.js';
+
+const unavailable = await sqliteAdapter.unavailable();
+
+describe.skipIf(unavailable !== null)('reconciliation against the sandbox [sqlite]', () => {
+  let db: ConformanceDatabase;
+  let f: ShopFixture;
+
+  beforeAll(async () => {
+    db = await sqliteAdapter.createDatabase();
+    f = await startShopFixture(db, {}, { delivery_retries: 0 });
+  });
+  afterAll(async () => {
+    await f?.close();
+    await db?.drop();
+  });
+
+  async function lostPayment(): Promise<string> {
+    const order_id = uid('ord');
+    await insertOrder(db, { order_id, amount_minor: 2500 });
+    const start = await startCheckout(f.shop.url, { order_id });
+    f.sandbox.setFaults({ drop_webhook_deliveries: true });
+    await f.sandbox.pay(start.body.session_id as string).finally(() => f.sandbox.resetFaults());
+    return order_id;
+  }
+
+  it("waits out a 429's Retry-After through the client's retries and then repairs", async () => {
+    const since = new Date();
+    const order_id = await lostPayment();
+    f.sandbox.setFaults({ rate_limit: { count: 1, retry_after_seconds: 1 } });
+    const client = new DirectRequestPaymentMerchantClient({ auth_token: TOKEN, base_url: f.sandbox.api_base, max_retries: 2 });
+    const report = await reconcileOrderPayments({ merchant_client: client, order_store: db.createStore(), merchant: MERCHANT }, { since, min_age_seconds: 0 });
+    expect(report).toMatchObject({ ok: true, stopped: null, repaired: [{ order_id }] });
+    expect(await orderStatus(db, order_id)).toBe('paid');
+  });
+
+  it('stops the run, writes nothing and is not ok while the API keeps answering 429; the next run repairs', async () => {
+    const since = new Date();
+    const order_id = await lostPayment();
+    f.sandbox.setFaults({ rate_limit: { count: 5, retry_after_seconds: 1 } });
+    const errors: unknown[] = [];
+    const client = new DirectRequestPaymentMerchantClient({ auth_token: TOKEN, base_url: f.sandbox.api_base, max_retries: 0 });
+    const settings = { merchant_client: client, order_store: db.createStore(), merchant: MERCHANT, onError: (e: unknown) => void errors.push(e) };
+    const limited = await reconcileOrderPayments(settings, { since, min_age_seconds: 0 });
+    expect(limited).toMatchObject({ ok: false, stopped: 'rate_limited', examined: 0, repaired: [], errors: [] });
+    expect(errors).toHaveLength(1);
+    expect(await orderStatus(db, order_id)).toBe('pending');
+    f.sandbox.resetFaults();
+    expect(await reconcileOrderPayments(settings, { since, min_age_seconds: 0 })).toMatchObject({ ok: true, repaired: [{ order_id }] });
+  });
+
+  it('reports stopped: "limit" only when the window holds more than the limit', async () => {
+    const since = new Date();
+    const a = await lostPayment();
+    const b = await lostPayment();
+    const first = await f.shop.service.reconcile({ since, min_age_seconds: 0, limit: 1 });
+    expect(first).toMatchObject({ ok: true, examined: 1, stopped: 'limit', repaired: [{ order_id: a }] });
+    const second = await f.shop.service.reconcile({ since, min_age_seconds: 0, limit: 1 });
+    expect(second).toMatchObject({ ok: true, examined: 1, stopped: null, repaired: [{ order_id: b }] });
+  });
+
+  it('reports a store failure on one attempt as that attempt\'s error and carries on with the others', async () => {
+    const since = new Date();
+    const cancelledOrder = uid('ord');
+    await insertOrder(db, { order_id: cancelledOrder, amount_minor: 2500 });
+    const start = await startCheckout(f.shop.url, { order_id: cancelledOrder });
+    await fetch(`${start.body.checkout_url as string}/cancel`, { method: 'POST', redirect: 'manual' });
+    const paidOrder = await lostPayment();
+    const store = db.createStore();
+    const failing = new Proxy(store, {
+      get(target, key) {
+        if (key === 'retireCheckoutAttempt') return async () => Promise.reject(new Error('injected: database went away'));
+        const value: unknown = Reflect.get(target, key);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const errors: unknown[] = [];
+    const client = new DirectRequestPaymentMerchantClient({ auth_token: TOKEN, base_url: f.sandbox.api_base });
+    const report = await reconcileOrderPayments(
+      { merchant_client: client, order_store: failing, merchant: MERCHANT, onError: (e) => void errors.push(e) },
+      { since, min_age_seconds: 0 },
+    );
+    expect(report).toMatchObject({ ok: false, examined: 2, retired: [], repaired: [{ order_id: paidOrder }] });
+    expect(report.errors).toEqual([expect.objectContaining({ order_id: cancelledOrder, outcome: 'error', detail: expect.stringContaining('injected') })]);
+    expect(errors).toHaveLength(1);
+  });
+
+  it('refuses bad options naming the field', async () => {
+    const store = db.createStore();
+    const client = new DirectRequestPaymentMerchantClient({ auth_token: TOKEN, base_url: f.sandbox.api_base });
+    const run = (settings: Record<string, unknown>, options: Record<string, unknown> = {}) =>
+      reconcileOrderPayments({ merchant_client: client, order_store: store, merchant: MERCHANT, ...settings } as never, options as never);
+    await expect(run({ merchant: 'Not A Key' })).rejects.toMatchObject({ field: 'merchant' });
+    await expect(run({ order_store: { findOrder: () => null } })).rejects.toThrow(/missing listUnpaidCheckoutAttempts, retireCheckoutAttempt, processWebhookEvent/);
+    await expect(run({ merchant_client: {} })).rejects.toMatchObject({ field: 'merchant_client' });
+    await expect(run({}, { limit: 0 })).rejects.toMatchObject({ field: 'limit' });
+    await expect(run({}, { limit: 10_001 })).rejects.toMatchObject({ field: 'limit' });
+    await expect(run({}, { min_age_seconds: -1 })).rejects.toMatchObject({ field: 'min_age_seconds' });
+    await expect(run({}, { page_size: 1.5 })).rejects.toMatchObject({ field: 'page_size' });
+    await expect(run({}, { since: 'last week' })).rejects.toMatchObject({ field: 'since' });
+    expect(() => createOrderCheckoutService({
+      merchant_client: client, order_store: store, merchant: MERCHANT, webhook_secret: SECRET, shop_public_origin: 'http://127.0.0.1:1',
+      allow_unverified_order_lookup: true, reconcile_token: 'short',
+    })).toThrow(expect.objectContaining({ field: 'reconcile_token' }));
+  });
+
+  it('answers the route 404 without a token configured, 401 for a wrong or missing bearer, 400 for a bad query, and never runs then', async () => {
+    const client = new DirectRequestPaymentMerchantClient({ auth_token: TOKEN, base_url: f.sandbox.api_base });
+    const base = { merchant_client: client, order_store: db.createStore(), merchant: MERCHANT, webhook_secret: SECRET, shop_public_origin: 'http://127.0.0.1:1', allow_unverified_order_lookup: true };
+    const closed = createOrderCheckoutService(base);
+    expect(await closed.handleReconcile('Bearer anything')).toMatchObject({ status: 404, body: { error: 'reconcile_disabled' } });
+    const token = 'r'.repeat(40);
+    const open = createOrderCheckoutService({ ...base, reconcile_token: token });
+    const order_id = await lostPayment();
+    for (const auth of [undefined, '', token, `Bearer ${token.slice(1)}`, `Basic ${token}`, `Bearer ${token} extra`]) {
+      expect(await open.handleReconcile(auth, 'min_age_seconds=0')).toMatchObject({ status: 401, body: { error: 'unauthorized' } });
+    }
+    expect(await open.handleReconcile(`Bearer ${token}`, 'limit=0')).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+    expect(await orderStatus(db, order_id)).toBe('pending');
+    const res = await open.handleReconcileRequest(new Request('http://shop.test/payments/siglume/reconcile?min_age_seconds=0&since=1h', { headers: { authorization: `Bearer ${token}` } }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(await res.json()).toMatchObject({ ok: true, repaired: [{ order_id }] });
+  });
+});
+
+describe('orderReconcileOptionsFromQuery', () => {
+  it('reads since, min_age_seconds, limit and dry_run', () => {
+    const r = orderReconcileOptionsFromQuery('since=2h&min_age_seconds=0&limit=25&dry_run=true');
+    expect(r.ok && { ...r.options, since: undefined }).toEqual({ since: undefined, min_age_seconds: 0, limit: 25, dry_run: true });
+    expect(r.ok && Date.now() - (r.options.since as Date).getTime()).toBeGreaterThanOrEqual(2 * 3600_000);
+    expect(orderReconcileOptionsFromQuery('')).toEqual({ ok: true, options: {} });
+  });
+
+  it.each([
+    ['limit=0', /limit/], ['limit=10001', /limit/], ['limit=abc', /limit/], ['min_age_seconds=86401', /min_age_seconds/],
+    ['dry_run=1', /dry_run/], ['since=tomorrow', /since/], ['since=2999-01-01', /future/], ['limit=1&limit=2', /twice/],
+    ['minage=0', /Unknown query parameter/], [`since=${'1'.repeat(2000)}`, /exceeds/],
+  ])('refuses %s', (query, message) => {
+    const r = orderReconcileOptionsFromQuery(query);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.message).toMatch(message);
+  });
+});
+
+describe.skipIf(unavailable !== null)('reconciliation of a Micro payment in a shop that accepts them [sqlite]', () => {
+  let db: ConformanceDatabase;
+  let f: ShopFixture;
+
+  beforeAll(async () => {
+    db = await sqliteAdapter.createDatabase();
+    f = await startShopFixture(db, { allow_metered_payments: true }, { delivery_retries: 0 });
+  });
+  afterAll(async () => {
+    await f?.close();
+    await db?.drop();
+  });
+
+  it('marks it fulfilled-unsettled through the same decision, and the real event later changes nothing', async () => {
+    const order_id = uid('ord');
+    await insertOrder(db, { order_id, amount_minor: 300 });
+    const start = await startCheckout(f.shop.url, { order_id });
+    f.sandbox.setFaults({ drop_webhook_deliveries: true });
+    const paid = await f.sandbox.pay(start.body.session_id as string).finally(() => f.sandbox.resetFaults());
+    expect(await orderStatus(db, order_id)).toBe('pending');
+
+    const report = await f.shop.service.reconcile({ min_age_seconds: 0 });
+    expect(report).toMatchObject({ ok: true, repaired: [{ order_id, detail: 'marked_fulfilled_unsettled' }] });
+    expect(await orderStatus(db, order_id)).toBe('fulfilled_unsettled');
+    expect((await f.sandbox.redeliver(paid.event_id!)).map((d) => d.response_status)).toEqual([204]);
+    expect(await orderStatus(db, order_id)).toBe('fulfilled_unsettled');
+  });
+});
