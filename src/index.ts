@@ -230,11 +230,15 @@ export type {
 // Readiness engine (the CLI's `siglume-check readiness` is a presenter over it)
 export {
   runReadiness,
+  runVerify,
+  runPreflight,
   DEFAULT_DELIVERY_TIMEOUT_MS,
   readinessOptionsFromEnv,
   READINESS_ENV,
   READINESS_CHECKS,
   READINESS_CHECK_NAMES,
+  PREFLIGHT_CHECKS,
+  PREFLIGHT_CHECK_NAMES,
   READINESS_PROBE_SOURCE,
   READINESS_PROBE_MODE,
 } from './readiness/index.js';
@@ -245,8 +249,10 @@ export type {
   ReadinessCheckPass,
   ReadinessCheckResult,
   ReadinessCheckSkip,
+  ReadinessCheckSpec,
   ReadinessCheckStatus,
   ReadinessCheckWarn,
+  ReadinessCommand,
   ReadinessMerchantClient,
   ReadinessMode,
   ReadinessOptions,

@@ -9,6 +9,7 @@ import type { ApiInput } from '../group.js';
 import { apiFailure, fail, failed, found, pass, REPORT_SHAPE_FIX, type Checked } from '../outcome.js';
 import type { CheckRun } from '../recorder.js';
 import { formatMinorAmount } from './config.js';
+import { requirementFix, stringList } from './readiness-api.js';
 
 /** `metadata.source` of the readiness checkout probe, so it is recognizable in the merchant's session list. */
 export const READINESS_PROBE_SOURCE = 'siglume-check readiness';
@@ -56,6 +57,19 @@ async function hostedCheckout(input: ApiInput, nonce: string): Promise<Checked<D
         ),
       );
     }
+    if (error instanceof SiglumeApiError && error.code === HOSTED_CHECKOUT_READINESS_REQUIRED) {
+      const { missing, blockers } = readinessGaps(error.data);
+      const open = [...missing, ...blockers];
+      return failed(
+        fail(
+          `Siglume refused checkout for ${merchant} until its readiness is complete (${error.status} ${error.code}${open.length ? `: ${open.join(', ')}` : ''})`,
+          open.length
+            ? [...missing.map((name) => requirementFix(name, merchant)), ...blockers.map((name) => `${name}: a blocker only Siglume support can clear.`)].join(' ')
+            : `Read the merchant readiness (getMerchantReadiness('${merchant}')) and close the gates it names.`,
+          { status: error.status, code: error.code, missing_requirements: missing, blockers },
+        ),
+      );
+    }
     if (error instanceof SiglumeInvalidResponseError) {
       return failed(fail('The checkout session answer has no session_id or checkout_url', REPORT_SHAPE_FIX));
     }
@@ -90,8 +104,18 @@ async function hostedCheckout(input: ApiInput, nonce: string): Promise<Checked<D
   );
 }
 
+/** Error code of a checkout refused while the merchant's readiness is incomplete (CONTRACT-2 section 16). */
+const HOSTED_CHECKOUT_READINESS_REQUIRED = 'HOSTED_CHECKOUT_READINESS_REQUIRED';
+
+/** The missing requirements and blockers a 409 HOSTED_CHECKOUT_READINESS_REQUIRED body carries (at its top or under `error`). */
+function readinessGaps(data: unknown): { missing: string[]; blockers: string[] } {
+  const bodies = [data, (data as { error?: unknown } | null)?.error].filter((b): b is Record<string, unknown> => b !== null && typeof b === 'object');
+  const pick = (field: string) => bodies.map((b) => stringList(b[field])).find((l) => l.length > 0) ?? [];
+  return { missing: pick('missing_requirements'), blockers: pick('blockers') };
+}
+
 /** Runs the checkout probe; null when it failed. */
 export async function probeChecks(input: ProbeInput, run: CheckRun): Promise<ProbeFacts | null> {
-  const session = await run.check('hosted_checkout', () => hostedCheckout(input, `sdrp-readiness-${input.now()}`));
+  const session = await run.check('hosted_checkout_probe', () => hostedCheckout(input, `sdrp-readiness-${input.now()}`));
   return session.ok ? { session: session.fact } : null;
 }
