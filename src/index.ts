@@ -57,6 +57,7 @@ export {
   SiglumePermissionError,
   SiglumeNotFoundError,
   SiglumeConflictError,
+  SiglumeHostedCheckoutReadinessRequiredError,
   SiglumeRateLimitError,
   SiglumeServerError,
   SiglumeInvalidResponseError,
@@ -116,6 +117,10 @@ export type {
   DirectRequestPaymentChallengeSecretRotation,
   DirectRequestPaymentBillingMandateResponse,
 } from './clients/schemas/merchant-account.js';
+export type {
+  DirectRequestPaymentHostedCheckoutReadiness,
+  DirectRequestPaymentHostedCheckoutReadinessCheck,
+} from './clients/schemas/merchant-readiness.js';
 export type {
   DirectRequestPaymentCheckoutSetupInput,
   DirectRequestPaymentCheckoutSetupEnv,

@@ -31,6 +31,7 @@ import {
   type DirectRequestPaymentMerchantResponse,
   type DirectRequestPaymentMerchantSetupInput,
 } from './schemas/merchant-account.js';
+import { merchantReadinessResponseSchema, type DirectRequestPaymentHostedCheckoutReadiness } from './schemas/merchant-readiness.js';
 import {
   listWebhookDeliveriesInputSchema,
   queueWebhookTestDeliveryInputSchema,
@@ -114,6 +115,28 @@ export class DirectRequestPaymentMerchantClient {
   }
 
   /**
+   * Reads the merchant's Standard Hosted Checkout readiness: `ready`, the
+   * `checks`, the `missing_requirements` and `blockers`. A 404 is a plain
+   * `SiglumeNotFoundError`, not a Hosted Checkout error.
+   *
+   * @example
+   * const readiness = await merchant.getMerchantReadiness('shop_alpha');
+   * if (!readiness.ready) console.log(readiness.missing_requirements);
+   */
+  async getMerchantReadiness(
+    merchant: string,
+    options?: DirectRequestPaymentRequestOptions,
+  ): Promise<DirectRequestPaymentHostedCheckoutReadiness> {
+    const key = parseInput(merchantKeySchema, merchant, 'merchant');
+    return send(this.#transport, {
+      method: 'GET',
+      path: path`/sdrp/direct-payments/merchants/${key}/readiness`,
+      schema: merchantReadinessResponseSchema(),
+      options,
+    });
+  }
+
+  /**
    * Issues a new challenge secret and returns it, once. Challenges signed with
    * the old secret stop verifying, so deploy the new one promptly.
    */
@@ -175,6 +198,8 @@ export class DirectRequestPaymentMerchantClient {
    * and store `challenge_hash` with the order before redirecting.
    *
    * @throws HostedCheckoutNotAvailableError when Hosted Checkout is not enabled
+   * @throws SiglumeHostedCheckoutReadinessRequiredError when the merchant asked
+   *   for live mode and its readiness is incomplete (see `getMerchantReadiness`)
    */
   async createCheckoutSession(
     input: DirectRequestPaymentCheckoutSessionCreateInput,

@@ -12,6 +12,7 @@
  * │  ├─ SiglumePermissionError                403
  * │  ├─ SiglumeNotFoundError                  404
  * │  ├─ SiglumeConflictError                  409
+ * │  │  └─ SiglumeHostedCheckoutReadinessRequiredError  409 HOSTED_CHECKOUT_READINESS_REQUIRED
  * │  ├─ SiglumeRateLimitError                 429
  * │  ├─ SiglumeServerError                    5xx
  * │  ├─ SiglumeInvalidResponseError           502 INVALID_JSON_RESPONSE / INVALID_RESPONSE_SHAPE
@@ -112,7 +113,11 @@ export class SiglumeApiError extends SiglumeDirectRequestPaymentError {
     if (s === 401) return new SiglumeAuthenticationError(init);
     if (s === 403) return new SiglumePermissionError(init);
     if (s === 404) return new SiglumeNotFoundError(init);
-    if (s === 409) return new SiglumeConflictError(init);
+    if (s === 409) {
+      return init.code === HOSTED_CHECKOUT_READINESS_REQUIRED
+        ? new SiglumeHostedCheckoutReadinessRequiredError(init)
+        : new SiglumeConflictError(init);
+    }
     if (s === 429) return new SiglumeRateLimitError(init);
     if (s >= 500) return new SiglumeServerError(init);
     return new SiglumeApiError(init);
@@ -127,6 +132,59 @@ export class SiglumePermissionError extends SiglumeApiError {}
 export class SiglumeNotFoundError extends SiglumeApiError {}
 /** 409: the request conflicts with the resource's state. Never retried. */
 export class SiglumeConflictError extends SiglumeApiError {}
+/** Code of the 409 that refuses a checkout while the merchant's readiness is incomplete. */
+const HOSTED_CHECKOUT_READINESS_REQUIRED = 'HOSTED_CHECKOUT_READINESS_REQUIRED';
+
+function recordOf(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+// The list `key` of an error body: in `error` (where the API puts it), in
+// `error.details`, or at the top level; the first array found wins.
+function bodyList(data: unknown, key: string): unknown[] {
+  const body = recordOf(data);
+  const nested = recordOf(body?.['error']);
+  for (const holder of [nested, recordOf(nested?.['details']), body]) {
+    const value = holder?.[key];
+    if (Array.isArray(value)) return value;
+  }
+  return [];
+}
+
+/**
+ * 409 `HOSTED_CHECKOUT_READINESS_REQUIRED`: `createCheckoutSession` was
+ * refused because the merchant's Standard Hosted Checkout readiness is
+ * incomplete (live mode was asked for before the terms, the responsibility
+ * attestation or another gate). Not retried. The body's lists are copied onto
+ * the error; `getMerchantReadiness` shows the full picture.
+ *
+ * @example
+ * try { await merchant.createCheckoutSession(input); }
+ * catch (e) {
+ *   if (e instanceof SiglumeHostedCheckoutReadinessRequiredError) console.error(e.missing_requirements, e.blockers);
+ *   else throw e;
+ * }
+ */
+export class SiglumeHostedCheckoutReadinessRequiredError extends SiglumeConflictError {
+  /** Gates still open, by name (e.g. `terms_acceptance`). */
+  readonly missing_requirements: string[];
+  /** What blocks the merchant beyond its own gates. */
+  readonly blockers: string[];
+  /** The failing checks as the API sent them. */
+  readonly checks: Record<string, unknown>[];
+
+  constructor(init: SiglumeApiErrorInit) {
+    super(init);
+    const strings = (key: string) => bodyList(init.data, key).filter((v): v is string => typeof v === 'string');
+    this.missing_requirements = strings('missing_requirements');
+    this.blockers = strings('blockers');
+    this.checks = bodyList(init.data, 'checks').flatMap((v) => {
+      const check = recordOf(v);
+      return check ? [check] : [];
+    });
+  }
+}
+
 /** 429: too many requests; retried automatically, honouring `Retry-After`. */
 export class SiglumeRateLimitError extends SiglumeApiError {
   /** `Retry-After` in milliseconds, when present. */
