@@ -198,13 +198,8 @@ export type ReadinessMerchantClient = Pick<
   | 'createCheckoutSession'
   | 'queueWebhookTestDelivery'
   | 'listWebhookDeliveries'
-> &
-  PendingReadinessClient;
-
-// TEMPORARY until the merchant client's getMerchantReadiness lands (wt-api).
-interface PendingReadinessClient {
-  getMerchantReadiness(merchant: string, options?: import('../clients/schemas/client-options.js').DirectRequestPaymentRequestOptions): Promise<Record<string, unknown>>;
-}
+  | 'getMerchantReadiness'
+>;
 
 /** Options of {@link runReadiness}. Nothing is read from the environment here; see `readinessOptionsFromEnv`. */
 export interface ReadinessOptions {

@@ -4,12 +4,17 @@
  * expires on its own; no buyer is charged.
  */
 import type { DirectRequestPaymentCheckoutSessionCreateResponse } from '../../clients/schemas/checkout-session.js';
-import { HostedCheckoutNotAvailableError, SiglumeApiError, SiglumeInvalidResponseError } from '../../core/errors.js';
+import {
+  HostedCheckoutNotAvailableError,
+  SiglumeApiError,
+  SiglumeHostedCheckoutReadinessRequiredError,
+  SiglumeInvalidResponseError,
+} from '../../core/errors.js';
 import type { ApiInput } from '../group.js';
 import { apiFailure, fail, failed, found, pass, REPORT_SHAPE_FIX, type Checked } from '../outcome.js';
 import type { CheckRun } from '../recorder.js';
 import { formatMinorAmount } from './config.js';
-import { requirementFix, stringList } from './readiness-api.js';
+import { blockerFix, requirementFix, stringList } from './readiness-api.js';
 
 /** `metadata.source` of the readiness checkout probe, so it is recognizable in the merchant's session list. */
 export const READINESS_PROBE_SOURCE = 'siglume-check readiness';
@@ -57,14 +62,15 @@ async function hostedCheckout(input: ApiInput, nonce: string): Promise<Checked<D
         ),
       );
     }
-    if (error instanceof SiglumeApiError && error.code === HOSTED_CHECKOUT_READINESS_REQUIRED) {
-      const { missing, blockers } = readinessGaps(error.data);
+    if (error instanceof SiglumeHostedCheckoutReadinessRequiredError) {
+      const missing = stringList(error.missing_requirements);
+      const blockers = stringList(error.blockers);
       const open = [...missing, ...blockers];
       return failed(
         fail(
           `Siglume refused checkout for ${merchant} until its readiness is complete (${error.status} ${error.code}${open.length ? `: ${open.join(', ')}` : ''})`,
           open.length
-            ? [...missing.map((name) => requirementFix(name, merchant)), ...blockers.map((name) => `${name}: a blocker only Siglume support can clear.`)].join(' ')
+            ? [...missing.map((name) => requirementFix(name, merchant)), ...blockers.map((name) => blockerFix(name, merchant))].join(' ')
             : `Read the merchant readiness (getMerchantReadiness('${merchant}')) and close the gates it names.`,
           { status: error.status, code: error.code, missing_requirements: missing, blockers },
         ),
@@ -102,16 +108,6 @@ async function hostedCheckout(input: ApiInput, nonce: string): Promise<Checked<D
     ),
     session,
   );
-}
-
-/** Error code of a checkout refused while the merchant's readiness is incomplete (CONTRACT-2 section 16). */
-const HOSTED_CHECKOUT_READINESS_REQUIRED = 'HOSTED_CHECKOUT_READINESS_REQUIRED';
-
-/** The missing requirements and blockers a 409 HOSTED_CHECKOUT_READINESS_REQUIRED body carries (at its top or under `error`). */
-function readinessGaps(data: unknown): { missing: string[]; blockers: string[] } {
-  const bodies = [data, (data as { error?: unknown } | null)?.error].filter((b): b is Record<string, unknown> => b !== null && typeof b === 'object');
-  const pick = (field: string) => bodies.map((b) => stringList(b[field])).find((l) => l.length > 0) ?? [];
-  return { missing: pick('missing_requirements'), blockers: pick('blockers') };
 }
 
 /** Runs the checkout probe; null when it failed. */

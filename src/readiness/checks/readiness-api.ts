@@ -10,16 +10,17 @@
  * SDK knows (gate names and their field spellings), else from the answer's
  * own `checks[].fix`, else a generic one that still names the requirement.
  */
-import { SiglumeApiError } from '../../core/errors.js';
+import type { DirectRequestPaymentHostedCheckoutReadiness } from '../../clients/schemas/merchant-readiness.js';
+import { SiglumeApiError, SiglumeInvalidResponseError } from '../../core/errors.js';
 import type { ApiInput } from '../group.js';
-import { apiFailure, fail, failed, found, pass, type Checked } from '../outcome.js';
+import { apiFailure, fail, failed, found, pass, REPORT_SHAPE_FIX, type Checked } from '../outcome.js';
 import type { CheckRun } from '../recorder.js';
 
 /** Attestation version the docs use in their examples. */
 export const RESPONSIBILITY_ATTESTATION_VERSION = 'sdrp_standard_hosted_checkout_responsibility_v1';
 
-/** The readiness answer, read defensively: only `ready`, `status`, `checks`, `missing_requirements` and `blockers` are required by the contract, and element shapes are not published. */
-type Readiness = Record<string, unknown>;
+/** The readiness answer as the typed client returns it (unknown fields pass through). */
+type Readiness = DirectRequestPaymentHostedCheckoutReadiness;
 
 /** The checks after the API call: skipped together when the call failed. */
 const DETAIL_CHECKS = [
@@ -47,7 +48,7 @@ function key(name: string): string {
  * The fix for one missing requirement, by its name: what the merchant calls
  * (with its merchant key) or does so the gate closes.
  */
-export function requirementFix(name: string, merchant: string, readiness: Readiness = {}): string {
+export function requirementFix(name: string, merchant: string, readiness?: Readiness): string {
   const k = key(name);
   const call = (fields: string) => `setupMerchant({ merchant: '${merchant}', ${fields} })`;
   if (/terms/.test(k)) return `${name}: accept the Standard Hosted Checkout terms with ${call('standard_terms_accepted: true')}.`;
@@ -68,16 +69,13 @@ export function requirementFix(name: string, merchant: string, readiness: Readin
   if (/registration|registered|merchant_exists/.test(k)) {
     return `${name}: register the merchant with setupCheckout({ merchant: '${merchant}', … }); if it exists and is suspended, contact Siglume support.`;
   }
-  const own = serverFix(readiness, name);
+  const own = readiness ? serverFix(readiness, name) : null;
   return own ? `${name}: ${own}` : `${name}: complete this requirement for ${merchant} in Siglume (it is not something this SDK can set).`;
 }
 
 /** The `fix` (or `message`) the answer's own `checks[]` gives for `name`, when it gives one. */
 function serverFix(readiness: Readiness, name: string): string | null {
-  const checks = Array.isArray(readiness.checks) ? readiness.checks : [];
-  for (const c of checks) {
-    if (c === null || typeof c !== 'object') continue;
-    const entry = c as Record<string, unknown>;
+  for (const entry of readiness.checks as Array<Record<string, unknown>>) {
     if (entry.name !== name && entry.id !== name && entry.key !== name) continue;
     for (const field of ['fix', 'next_step', 'message']) {
       const v = entry[field];
@@ -87,7 +85,8 @@ function serverFix(readiness: Readiness, name: string): string | null {
   return null;
 }
 
-function blockerFix(name: string, merchant: string): string {
+/** The fix for one blocker, by its name. */
+export function blockerFix(name: string, merchant: string): string {
   if (/suspend/.test(key(name))) return `${name}: the merchant account ${merchant} is suspended; only Siglume support can lift it.`;
   return `${name}: a blocker Siglume must clear (not a setting of yours); contact Siglume support naming it.`;
 }
@@ -98,19 +97,13 @@ async function readinessApi(input: ApiInput): Promise<Checked<Readiness>> {
   const { merchant } = input.config;
   const client = await input.client();
   try {
-    const readiness = (await client.getMerchantReadiness(merchant, input.request_options)) as unknown;
-    if (readiness === null || typeof readiness !== 'object' || Array.isArray(readiness)) {
-      return failed(
-        fail(
-          `The readiness answer for ${merchant} is not an object`,
-          'Check that SIGLUME_API_BASE points at the Siglume API (…/v1); if it does, report this to Siglume support.',
-        ),
-      );
-    }
-    const r = readiness as Readiness;
-    const status = typeof r.status === 'string' && r.status !== '' ? r.status : 'unknown';
-    return found(pass(`Readiness API answered: status=${status}`, { status, ready: r.ready === true }), r);
+    const r = await client.getMerchantReadiness(merchant, input.request_options);
+    const status = r.status !== '' ? r.status : 'unknown';
+    return found(pass(`Readiness API answered: status=${status}`, { status, ready: r.ready }), r);
   } catch (error) {
+    if (error instanceof SiglumeInvalidResponseError) {
+      return failed(fail(`The readiness answer for ${merchant} lacks ready, status, checks, missing_requirements or blockers`, REPORT_SHAPE_FIX));
+    }
     return failed(
       apiFailure(input.target, `Reading the Hosted Checkout readiness of ${merchant}`, error, {
         notFound:
@@ -126,13 +119,13 @@ function readinessReady(merchant: string, r: Readiness): Checked<true> {
   if (r.ready === true) return found(pass('ready=true'), true);
   const missing = stringList(r.missing_requirements);
   const blockers = stringList(r.blockers);
-  const status = typeof r.status === 'string' && r.status !== '' ? r.status : 'unknown';
+  const status = r.status !== '' ? r.status : 'unknown';
   const open = [...missing, ...blockers];
   const fix = open.length
     ? `Close the gates named below (${open.join(', ')}), then run readiness again.`
     : `Siglume reports ${merchant} not ready without naming a requirement: open the merchant in Siglume or contact Siglume support.`;
   return failed(
-    fail(`ready=${String(r.ready ?? false)}, status=${status}, missing=${listText(missing)}, blockers=${listText(blockers)}`, fix, {
+    fail(`ready=${String(r.ready)}, status=${status}, missing=${listText(missing)}, blockers=${listText(blockers)}`, fix, {
       status,
       missing_requirements: missing,
       blockers,
@@ -163,7 +156,7 @@ function blockers(merchant: string, r: Readiness): Checked<true> {
 }
 
 function attested(merchant: string, r: Readiness): Checked<true> {
-  const version = typeof r.responsibility_attestation_version === 'string' && r.responsibility_attestation_version !== '' ? r.responsibility_attestation_version : 'unspecified';
+  const version = r.responsibility_attestation_version || 'unspecified';
   if (r.merchant_responsibility_attested === true) {
     return found(pass(`Responsibility boundary attested (version=${version})`, { responsibility_attestation_version: version }), true);
   }
