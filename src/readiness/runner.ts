@@ -125,11 +125,12 @@ async function runApiGroups(
 ) {
   const stopped = () => run.skipRest(`${run.failures().at(-1)} failed`);
   const readiness = await readinessApiChecks(input, run);
+  if (readiness === 'stop') return stopped();
   if (!(await accountChecks(input, run))) return stopped();
   // The subscription reads run even when a readiness gate is open: an open
   // webhook_endpoint gate then comes with the exact subscription problem.
   const subscription = await subscriptionChecks(input, run);
-  if (!subscription || !readiness) return stopped();
+  if (!subscription || readiness !== 'passed') return stopped();
   if (!options.delivery) {
     await run.check('webhook_delivery_probe_skipped', () =>
       found(pass('preflight does not send a test webhook; verify does, once the webhook route is mounted'), true),

@@ -390,17 +390,20 @@ describe('runReadiness', () => {
   });
 
   describe('when the API cannot be reached', () => {
-    it('fails merchant_exists naming the base URL and how to fix it', async () => {
+    it('fails the first API check naming the base URL and how to fix it, and makes no further call', async () => {
       const server = createServer();
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       const { port } = server.address() as { port: number };
       await new Promise<void>((r) => server.close(() => r()));
       const base = `http://127.0.0.1:${port}/v1`;
       const report = await runReadiness({ ...LOCAL_OPTIONS, base_url: base });
-      const check = byName(report, 'merchant_exists');
+      const check = byName(report, 'hosted_checkout_readiness_api');
       expect(check.status).toBe('fail');
-      expect(check.message).toBe(`Reading merchant shop_one failed: could not connect to ${base}`);
+      expect(check.message).toBe(`Reading the Hosted Checkout readiness of shop_one failed: could not connect to ${base}`);
       expect(check.status === 'fail' && check.fix).toContain('SIGLUME_API_BASE');
+      // Every later call would fail the same way: they are skipped, not each left to fail.
+      expect(report.checks.filter((c) => c.status === 'fail').map((c) => c.name)).toEqual(['hosted_checkout_readiness_api']);
+      expect(byName(report, 'merchant_exists')).toMatchObject({ status: 'skip', reason: 'hosted_checkout_readiness_api failed' });
     });
   });
 

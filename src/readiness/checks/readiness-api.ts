@@ -182,17 +182,27 @@ function liveModeEnabled(merchant: string, r: Readiness, sandbox: boolean): Chec
   );
 }
 
+// Failures of the readiness call that every later call would repeat: no connection, a timeout, a rejected token.
+const UNREACHABLE = /* @__PURE__ */ new Set(['CONNECTION_ERROR', 'TIMEOUT', '401', '403']);
+
 /**
- * Runs the six readiness-API checks, in contract order; true when all
- * passed. When the API call fails, the five checks on its answer are
- * skipped.
+ * Runs the six readiness-API checks, in contract order: `passed` when all
+ * passed, `gates_open` when one failed, `stop` when the API cannot be
+ * reached or refused the token (every later call would fail the same way,
+ * and waiting for each to time out helps nobody). When the API call fails,
+ * the five checks on its answer are skipped.
  */
-export async function readinessApiChecks(input: ApiInput, run: CheckRun): Promise<boolean> {
+export async function readinessApiChecks(input: ApiInput, run: CheckRun): Promise<'passed' | 'gates_open' | 'stop'> {
   const { merchant, sandbox } = input.config;
-  const answer = await run.check('hosted_checkout_readiness_api', () => readinessApi(input));
+  let unreachable = false;
+  const answer = await run.check('hosted_checkout_readiness_api', async () => {
+    const checked = await readinessApi(input);
+    unreachable = !checked.ok && UNREACHABLE.has(String(checked.outcome.details?.error_code ?? checked.outcome.details?.status));
+    return checked;
+  });
   if (!answer.ok) {
     run.skip(DETAIL_CHECKS, 'hosted_checkout_readiness_api failed');
-    return false;
+    return unreachable ? 'stop' : 'gates_open';
   }
   const r = answer.fact;
   const results = [
@@ -202,5 +212,5 @@ export async function readinessApiChecks(input: ApiInput, run: CheckRun): Promis
     await run.check('merchant_responsibility_attested', () => attested(merchant, r)),
     await run.check('live_mode_enabled', () => liveModeEnabled(merchant, r, sandbox)),
   ];
-  return results.every((c) => c.ok);
+  return results.every((c) => c.ok) ? 'passed' : 'gates_open';
 }
