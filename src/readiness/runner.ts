@@ -72,9 +72,9 @@ function summarize(
   const notYet = preflight ? 'Preflight not passed' : 'Not ready';
   let verdict: string;
   if (ok && preflight) {
-    verdict = `Preflight passed (${environment}): all ${summary.total} checks passed${warnings}. Mount the checkout and webhook routes, then run verify.`;
+    verdict = `Preflight passed: all ${summary.total} checks passed${warnings} (${environment}). Mount the checkout and webhook routes, then run verify.`;
   } else if (ok) {
-    verdict = `Ready (${environment}): all ${summary.total} checks passed${warnings}.`;
+    verdict = `Ready: all ${summary.total} checks passed${warnings} (${environment}).`;
   } else if (summary.fail > 0) {
     const names = checks.filter((c) => c.status === 'fail').map((c) => c.name);
     const before = preflight ? 'before mounting checkout' : 'before opening checkout';

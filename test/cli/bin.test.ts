@@ -25,7 +25,7 @@ describe('bin/siglume-sdrp.mjs', () => {
       const run = await runBin(['readiness', '--sandbox'], { env: {}, timeoutMs: 20_000 });
       expect(run.signal).toBeNull();
       expect(run.code).toBe(0);
-      expect(run.stdout).toContain('Ready (sandbox): all 23 checks passed.');
+      expect(run.stdout).toContain('Ready: all 23 checks passed (sandbox).');
       // Generous bound: the bench measures the real figure; this catches hangs and stray timers.
       expect(run.ms).toBeLessThan(8000);
     });

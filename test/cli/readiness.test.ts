@@ -43,7 +43,7 @@ describe('siglume-check readiness', () => {
       const run = await runCli(['readiness', '--sandbox'], { env: {} });
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
-      expect(run.stdout).toContain('Ready (sandbox): all 23 checks passed.');
+      expect(run.stdout).toContain('Ready: all 23 checks passed (sandbox).');
       expect(run.stdout).toContain('in-process sandbox · local webhook receiver');
       for (const name of READINESS_CHECK_NAMES) expect(run.stdout).toMatch(new RegExp(`✔ ${name}\\b`));
       expect(run.stdout).not.toContain('\x1b[');

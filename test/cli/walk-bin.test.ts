@@ -79,14 +79,14 @@ describe('preflight and verify from the built binary', () => {
     expect(shop.receiver.events.length).toBe(eventsBefore);
     const human = await runBin(['preflight'], { env });
     expect(human.code).toBe(0);
-    expect(human.stdout).toContain('Preflight passed (sandbox): all 23 checks passed. Mount the checkout and webhook routes, then run verify.');
+    expect(human.stdout).toContain('Preflight passed: all 23 checks passed (sandbox). Mount the checkout and webhook routes, then run verify.');
 
     // verify: the same checks plus the delivery probe the shop's handler must accept.
     const verify = await runBin(['verify'], { env });
     expect(verify.code).toBe(0);
     expect(verify.stdout).toContain('Siglume Direct Request Payment verify');
     expect(verify.stdout).toMatch(/✔ webhook_delivery_probe_passed +Test event evt_\w+ was delivered/);
-    expect(verify.stdout).toContain('Ready (sandbox): all 23 checks passed.');
+    expect(verify.stdout).toContain('Ready: all 23 checks passed (sandbox).');
     expect(shop.receiver.events.slice(eventsBefore).map((e) => (e as { data: { readiness_probe?: unknown } }).data.readiness_probe)).toEqual([
       true,
     ]);

@@ -106,7 +106,7 @@ describe('a merchant walking from sandbox to ready', () => {
     expect(preflight).toMatchObject({ ok: true, command: 'preflight', mode: 'full' });
     expect(preflight.checks.map((c) => c.name)).toEqual(PREFLIGHT_CHECK_NAMES);
     expect(failing(preflight)).toEqual([]);
-    expect(preflight.summary.verdict).toMatch(/^Preflight passed \(sandbox\): .*then run verify\.$/);
+    expect(preflight.summary.verdict).toMatch(/^Preflight passed: all 23 checks passed \(sandbox\)\. .*then run verify\.$/);
     expect(shop.receiver.events.length).toBe(eventsBefore);
 
     const verify = await runVerify(shop.options());
@@ -119,6 +119,6 @@ describe('a merchant walking from sandbox to ready', () => {
 
     const ready = await runReadiness(shop.options());
     expect(ready.ok).toBe(true);
-    expect(ready.summary.verdict).toBe('Ready (sandbox): all 23 checks passed.');
+    expect(ready.summary.verdict).toBe('Ready: all 23 checks passed (sandbox).');
   });
 });
