@@ -19,6 +19,8 @@
 export { DIRECT_REQUEST_PAYMENT_SDK_VERSION } from './version.js';
 export {
   DEFAULT_SIGLUME_API_BASE,
+  DEFAULT_SIGLUME_SANDBOX_API_BASE,
+  SIGLUME_ACCOUNT_REQUIRED,
   DIRECT_REQUEST_PAYMENT_API_VERSION,
   DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
   DEFAULT_WEBHOOK_EVENT_TYPES,
@@ -157,8 +159,27 @@ export type {
   DirectRequestPaymentTransactionExecution,
 } from './clients/schemas/execution.js';
 export type {
+  DirectRequestPaymentSubscriptionCreateInput,
+  DirectRequestPaymentSubscription,
+  DirectRequestPaymentScheduledAuthorizationCreateInput,
+  DirectRequestPaymentScheduledAuthorization,
+  DirectRequestPaymentScheduledAutoPayExecuteInput,
+  DirectRequestPaymentScheduledAutoPayExecution,
+  DirectPaymentSubscriptionCreateInput,
+  DirectPaymentSubscriptionResponse,
+  ScheduledAutoPayAuthorizationCreateInput,
+  ScheduledAutoPayAuthorizationResponse,
+  ScheduledAutoPayExecuteInput,
+  ScheduledAutoPayExecutionResponse,
+} from './clients/schemas/recurring.js';
+export type { DirectRequestPaymentRequestMethod } from './clients/schemas/raw-request.js';
+export type {
   DirectRequestPaymentMeteredQuery,
   DirectRequestPaymentSettlementBatchQuery,
+  DirectRequestPaymentMeteredOpenPeriod,
+  DirectRequestPaymentPastDueBlock,
+  DirectRequestPaymentBalanceSufficiency,
+  DirectRequestPaymentProviderMeteredTotals,
   DirectRequestPaymentMeteredSummary,
   DirectRequestPaymentUsageEvent,
   DirectRequestPaymentSettlementBatch,

@@ -6,7 +6,7 @@
 import { path } from '../core/path.js';
 import { merchantKeySchema, parseInput, pathIdSchema } from '../core/validation.js';
 import type { Transport } from '../core/transport.js';
-import { connectClient, send } from './connection.js';
+import { connectClient, send, sendRaw } from './connection.js';
 import { mapHostedCheckoutError } from '../internal/hosted-checkout.js';
 import type { DirectRequestPaymentClientOptions, DirectRequestPaymentRequestOptions } from './schemas/client-options.js';
 import { runSetupCheckout } from './setup-checkout.js';
@@ -297,5 +297,29 @@ export class DirectRequestPaymentMerchantClient {
       schema: webhookDeliveryListSchema(),
       options,
     });
+  }
+
+  /**
+   * Calls any API route through this client's transport (retries,
+   * idempotency keys, typed errors, token redaction): `path` is appended to
+   * `base_url` as is (start it with `/`; encode segments; add `?query`
+   * yourself). Returns the envelope's `data` (or the whole body when it has
+   * none; `{}` for an empty one), unchecked. `extra_headers` replace headers
+   * of the same name for this call, including `Authorization`; credential
+   * headers are redacted from errors. A mutating call is repeated after a
+   * timeout only when it has an idempotency key of yours
+   * (`options.idempotency_key` or an `Idempotency-Key` header).
+   *
+   * @example
+   * const account = await merchant.request<{ merchant_account: { status: string } }>('GET', '/sdrp/direct-payments/merchants/shop_alpha');
+   */
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    json_body?: unknown,
+    extra_headers: Record<string, string> = {},
+    options?: DirectRequestPaymentRequestOptions,
+  ): Promise<T> {
+    return sendRaw<T>(this.#transport, { method, path, json_body, extra_headers, options });
   }
 }

@@ -3,6 +3,7 @@
  * {@link ReadinessOptions}. Kept apart from the engine so the engine stays a
  * pure function of its options and the CLI can layer flags on top.
  */
+import { DEFAULT_SIGLUME_SANDBOX_API_BASE } from '../core/constants.js';
 import { SiglumeValidationError } from '../core/errors.js';
 import type { ReadinessOptions } from './types.js';
 
@@ -24,8 +25,6 @@ export const READINESS_ENV = /* @__PURE__ */ Object.freeze({
   sandbox_base_url: 'SIGLUME_SANDBOX_API_BASE',
 } as const);
 
-/** API base in sandbox mode when neither SIGLUME_API_BASE nor SIGLUME_SANDBOX_API_BASE is set. */
-const SANDBOX_API_BASE = 'http://127.0.0.1:8787/v1';
 
 /** The CLI flag of each readiness input that has one (the token and the secret are env only). */
 const READINESS_FLAGS: Readonly<Record<string, string>> = Object.freeze({
@@ -98,7 +97,7 @@ export function readinessOptionsFromEnv(env: Readonly<Record<string, string | un
   // CONTRACT-2 section 18.2: SIGLUME_ENV=sandbox is sandbox mode, with the sandbox's API base unless SIGLUME_API_BASE says otherwise.
   if (get(READINESS_ENV.environment)?.trim().toLowerCase() === 'sandbox') {
     out.sandbox = true;
-    if (out.base_url === undefined) out.base_url = get(READINESS_ENV.sandbox_base_url)?.trim() || SANDBOX_API_BASE;
+    if (out.base_url === undefined) out.base_url = get(READINESS_ENV.sandbox_base_url)?.trim() || DEFAULT_SIGLUME_SANDBOX_API_BASE;
   }
   return out;
 }
