@@ -175,7 +175,9 @@ export class Output {
         lines.push(`  ${this.mark(c, r.status)} ${name}  ${message}${time}`);
         if ((r.status === 'fail' || r.status === 'warn') && r.fix) {
           const label = r.status === 'fail' ? c.red('fix:') : c.yellow('fix:');
-          lines.push(`      ${label} ${r.fix}`);
+          // A fix naming several requirements has one line each, aligned under the first.
+          const [first, ...rest] = r.fix.split('\n');
+          lines.push(`      ${label} ${first}`, ...rest.map((line) => `           ${line}`));
         }
         if (opts.verbose && r.details) {
           for (const [k, v] of Object.entries(r.details)) lines.push(c.dim(`      ${k}: ${formatValue(v)}`));

@@ -116,7 +116,11 @@ export interface ReadinessCheckWarn extends CheckResultBase {
 /** The check failed; `fix` says what to change. */
 export interface ReadinessCheckFail extends CheckResultBase {
   status: 'fail';
-  /** What to change so the check passes. Always present on a failure. */
+  /**
+   * What to change so the check passes. Always present on a failure. When a
+   * check names several requirements, one line each (joined with `\n`),
+   * each starting with the requirement's name.
+   */
   fix: string;
 }
 

@@ -68,6 +68,31 @@ describe('Output.readinessReport', () => {
       expect(written.stdout).not.toContain('\x1b[');
     });
 
+    it('prints a fix naming several requirements one per line, aligned under the first', () => {
+      const { output, written } = capture();
+      const report: ReadinessReport = {
+        ...REPORT,
+        checks: [
+          {
+            name: 'hosted_checkout_missing_requirements',
+            group: 'readiness',
+            status: 'fail',
+            message: 'Missing requirements: terms_acceptance, live_mode_requested',
+            fix: 'terms_acceptance: accept the terms.\nlive_mode_requested: ask for live mode.',
+            duration_ms: 1,
+          },
+        ],
+      };
+      output.readinessReport(report, { json: false, verbose: false });
+      const lines = written.stdout.split('\n');
+      const at = lines.findIndex((l) => l.includes('✖ hosted_checkout_missing_requirements'));
+      expect(lines.slice(at + 1, at + 3)).toEqual([
+        '      fix: terms_acceptance: accept the terms.',
+        '           live_mode_requested: ask for live mode.',
+      ]);
+      expect(lines[at - 1]).toBe('Readiness gates');
+    });
+
     it('adds details and timings with verbose', () => {
       const { output, written } = capture();
       output.readinessReport(REPORT, { json: false, verbose: true });

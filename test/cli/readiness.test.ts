@@ -118,7 +118,9 @@ describe('siglume-check readiness', () => {
         expect(failed.fix).toEqual(expect.any(String));
         const at = lines.findIndex((l) => l.includes(`✖ ${name} `));
         expect(at).toBeGreaterThan(0);
-        expect(lines[at + 1]).toBe(`      fix: ${failed.fix}`);
+        // One line per requirement, aligned under the first.
+        const fixLines = failed.fix!.split('\n');
+        expect(lines.slice(at + 1, at + 1 + fixLines.length)).toEqual(fixLines.map((l, i) => `${i === 0 ? '      fix: ' : '           '}${l}`));
       }
       expect(human.stdout).toContain(`Not ready: ${failing.length} check${failing.length === 1 ? '' : 's'} failed (${failing.join(', ')})`);
     });

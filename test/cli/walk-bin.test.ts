@@ -43,7 +43,10 @@ describe('preflight and verify from the built binary', () => {
     const first = await runBin(['preflight'], { env });
     expect(first.code).toBe(1);
     expect(first.stdout).toContain('Siglume Direct Request Payment preflight');
-    expect(first.stdout).toMatch(/✖ hosted_checkout_missing_requirements +Missing requirements: terms_acceptance, sandbox_confirmation, merchant_responsibility_attestation, live_mode_requested\n {6}fix: terms_acceptance: accept the Standard Hosted Checkout terms/);
+    // One fix line per missing requirement, aligned under the first.
+    expect(first.stdout).toMatch(
+      /✖ hosted_checkout_missing_requirements +Missing requirements: terms_acceptance, sandbox_confirmation, merchant_responsibility_attestation, live_mode_requested\n {6}fix: terms_acceptance: accept the Standard Hosted Checkout terms.*\n {11}sandbox_confirmation: .*\n {11}merchant_responsibility_attestation: .*\n {11}live_mode_requested: ask for live mode/,
+    );
     expect(first.stdout).toContain('Preflight not passed: 3 checks failed');
     expect(first.stdout).toContain('fix them before mounting checkout');
 
@@ -56,7 +59,10 @@ describe('preflight and verify from the built binary', () => {
     expect(failing(secondReport)).toEqual(['hosted_checkout_readiness_ready', 'hosted_checkout_missing_requirements']);
     const missing = secondReport.checks.find((c) => c.name === 'hosted_checkout_missing_requirements')!;
     expect(missing.details).toEqual({ missing_requirements: ['sandbox_confirmation', 'live_mode_requested'] });
-    expect(missing.fix).toMatch(/^sandbox_confirmation: pay one sandbox checkout .* live_mode_requested: ask for live mode/);
+    expect(missing.fix!.split('\n')).toEqual([
+      expect.stringMatching(/^sandbox_confirmation: pay one sandbox checkout of sandbox_shop .*setupMerchant\(\{ merchant: 'sandbox_shop', sandbox_confirmed: true \}\)/),
+      "live_mode_requested: ask for live mode with setupMerchant({ merchant: 'sandbox_shop', live_mode_requested: true }).",
+    ]);
 
     // A paid sandbox checkout, then the confirmation and live mode: preflight passes with no delivery probe.
     const session = await client.createCheckoutSession({

@@ -70,7 +70,7 @@ async function hostedCheckout(input: ApiInput, nonce: string): Promise<Checked<D
         fail(
           `Siglume refused checkout for ${merchant} until its readiness is complete (${error.status} ${error.code}${open.length ? `: ${open.join(', ')}` : ''})`,
           open.length
-            ? [...missing.map((name) => requirementFix(name, merchant)), ...blockers.map((name) => blockerFix(name, merchant))].join(' ')
+            ? [...missing.map((name) => requirementFix(name, merchant)), ...blockers.map((name) => blockerFix(name, merchant))].join('\n')
             : `Read the merchant readiness (getMerchantReadiness('${merchant}')) and close the gates it names.`,
           { status: error.status, code: error.code, missing_requirements: missing, blockers },
         ),

@@ -139,7 +139,7 @@ function missingRequirements(merchant: string, r: Readiness): Checked<true> {
   return failed(
     fail(
       `Missing ${missing.length === 1 ? 'requirement' : 'requirements'}: ${missing.join(', ')}`,
-      missing.map((name) => requirementFix(name, merchant, r)).join(' '),
+      missing.map((name) => requirementFix(name, merchant, r)).join('\n'),
       { missing_requirements: missing },
     ),
   );
@@ -149,7 +149,7 @@ function blockers(merchant: string, r: Readiness): Checked<true> {
   const list = stringList(r.blockers);
   if (list.length === 0) return found(pass('No blockers'), true);
   return failed(
-    fail(`${list.length === 1 ? 'Blocker' : 'Blockers'}: ${list.join(', ')}`, list.map((b) => blockerFix(b, merchant)).join(' '), {
+    fail(`${list.length === 1 ? 'Blocker' : 'Blockers'}: ${list.join(', ')}`, list.map((b) => blockerFix(b, merchant)).join('\n'), {
       blockers: list,
     }),
   );
