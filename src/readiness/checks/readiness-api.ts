@@ -122,7 +122,7 @@ function readinessReady(merchant: string, r: Readiness): Checked<true> {
   const status = r.status !== '' ? r.status : 'unknown';
   const open = [...missing, ...blockers];
   const fix = open.length
-    ? `Close the gates named below (${open.join(', ')}), then run readiness again.`
+    ? `Close the gates named below (${open.join(', ')}), then run the check again.`
     : `Siglume reports ${merchant} not ready without naming a requirement: open the merchant in Siglume or contact Siglume support.`;
   return failed(
     fail(`ready=${String(r.ready)}, status=${status}, missing=${listText(missing)}, blockers=${listText(blockers)}`, fix, {
