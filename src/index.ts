@@ -69,7 +69,7 @@ export {
   SiglumeWebhookSignatureError,
   SiglumeWebhookPayloadError,
 } from './core/errors.js';
-export type { SiglumeApiErrorInit } from './core/errors.js';
+export type { SiglumeApiErrorInit, SiglumeApiErrorLegacyInit } from './core/errors.js';
 
 // Input helpers and pricing
 export { tokenForCurrency, isLoopbackHost } from './core/validation.js';
@@ -106,6 +106,7 @@ export {
   buildPreparedTransactionExecutionPayload,
 } from './clients/payloads.js';
 export type {
+  DirectRequestPaymentLegacyPreparedExecutionOptions,
   DirectRequestPaymentPreparedTransactionField,
   DirectRequestPaymentPreparedExecutionOptions,
   DirectRequestPaymentExecutableRequirement,
@@ -187,6 +188,45 @@ export type {
   DirectRequestPaymentSettlementBatchList,
 } from './clients/schemas/metered.js';
 
+// 0.4.20 type names (CONTRACT-2 section 21.4), as aliases of the names above
+export type {
+  DirectRequestPaymentToken,
+  DirectRequestPaymentMeteredPlanType,
+  DirectRequestPaymentSettlementTrigger,
+  DirectRequestPaymentMinorAmount,
+  DirectRequestPaymentRawWebhookBody,
+  DirectRequestPaymentWebhookSignatureBody,
+  DirectRequestPaymentBuyerMeteredQuery,
+  DirectRequestPaymentMeteredListQuery,
+  DirectRequestPaymentProviderMeteredQuery,
+  DirectRequestPaymentProviderMeteredListQuery,
+  DirectRequestPaymentListResponse,
+  DirectRequestPaymentBuyerUsageEvent,
+  DirectRequestPaymentProviderUsageEvent,
+  DirectRequestPaymentBuyerMeteredSummary,
+  DirectRequestPaymentProviderMeteredSummary,
+  DirectRequestPaymentChallengeInput,
+  DirectRequestPaymentRecurringChallengeInput,
+  Web3TransactionRequest,
+  DirectPaymentRequirement,
+  DirectPaymentRequirementCreateInput,
+  DirectPaymentVerifyInput,
+  Web3PreparedTransactionExecutePayload,
+  Web3PreparedTransactionExecuteResult,
+  HostedCheckoutSessionCreateInput,
+  HostedCheckoutSessionCreateResult,
+  HostedCheckoutSession,
+  DirectRequestPaymentMerchantBillingMandateInput,
+  DirectRequestPaymentWebhookSubscriptionInput,
+  DirectRequestPaymentWebhookDeliveryListInput,
+  SiglumeEnvelopeMeta,
+  DirectPaymentConfirmationUnknownReason,
+  DirectPaymentStandardSettledClassification,
+  DirectPaymentMeteredUsageAcceptedClassification,
+  DirectPaymentMeteredBatchSettledClassification,
+  DirectPaymentUnknownClassification,
+} from './clients/legacy-names.js';
+
 // Challenges and request hashes
 export {
   createDirectRequestPaymentChallenge,
@@ -200,7 +240,9 @@ export {
 export type {
   DirectRequestPaymentChallengeCreateInput,
   DirectRequestPaymentChallengeSignatureInput,
+  DirectRequestPaymentChallengeSignatureFields,
   DirectRequestPaymentChallengeVerifyInput,
+  DirectRequestPaymentChallengeVerifyFields,
   DirectRequestPaymentChallenge,
   ParsedDirectRequestPaymentChallenge,
 } from './challenges/challenge.js';
@@ -215,7 +257,9 @@ export type {
   DirectRequestPaymentRecurringCadence,
   DirectRequestPaymentRecurringChallengeCreateInput,
   DirectRequestPaymentRecurringChallengeSignatureInput,
+  DirectRequestPaymentRecurringChallengeSignatureFields,
   DirectRequestPaymentRecurringChallengeVerifyInput,
+  DirectRequestPaymentRecurringChallengeVerifyFields,
   DirectRequestPaymentRecurringChallenge,
 } from './challenges/recurring.js';
 export { directRequestPaymentRequestHash, directRequestPaymentRequestHashV2 } from './challenges/request-hash.js';
@@ -230,6 +274,7 @@ export {
 } from './webhooks/signature.js';
 export type {
   WebhookRawBody,
+  WebhookSignatureBody,
   WebhookVerifyOptions,
   WebhookSignatureVerification,
   WebhookSignatureErrorCode,

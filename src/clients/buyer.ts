@@ -92,14 +92,18 @@ function meteredQuery(query: unknown): RequestSpec<unknown>['query'] {
 export class DirectRequestPaymentClient {
   /** API base URL in use, without a trailing slash. */
   readonly base_url: string;
+  /** Per-attempt timeout in milliseconds (the `timeout_ms` option, default 15000). */
+  readonly timeout_ms: number;
+  /** The User-Agent header sent (the `user_agent` option, or the SDK's own). */
+  readonly user_agent: string;
   readonly #transport: Transport;
-  readonly #timeoutMs: number;
 
   constructor(options: DirectRequestPaymentClientOptions = {}) {
     const connection = connectClient(options, 'buyer');
     this.base_url = connection.base_url;
+    this.timeout_ms = connection.timeout_ms;
+    this.user_agent = connection.user_agent;
     this.#transport = connection.transport;
-    this.#timeoutMs = connection.timeout_ms;
   }
 
   /** Creates a payment requirement for a merchant's challenge (`mode: "external_402"`). */
@@ -151,7 +155,7 @@ export class DirectRequestPaymentClient {
       schema: requirementVerificationSchema(),
       options:
         waitMs > 0 && options?.timeout_ms === undefined
-          ? { ...options, timeout_ms: this.#timeoutMs + waitMs }
+          ? { ...options, timeout_ms: this.timeout_ms + waitMs }
           : options,
     });
   }

@@ -5,6 +5,7 @@
  */
 import { resolveAuthToken, resolveBaseUrl } from '../core/config.js';
 import { DEFAULT_TIMEOUT_MS } from '../core/constants.js';
+import { DIRECT_REQUEST_PAYMENT_SDK_VERSION } from '../version.js';
 import { SiglumeValidationError } from '../core/errors.js';
 import { Transport } from '../core/transport.js';
 import type { RequestSpec } from '../core/transport-types.js';
@@ -17,6 +18,8 @@ import {
 } from './schemas/client-options.js';
 import { credentialValues, extraHeadersSchema, rawRequestMethodSchema, rawRequestPathSchema } from './schemas/raw-request.js';
 
+const DEFAULT_USER_AGENT = `@siglume/direct-request-payment/${DIRECT_REQUEST_PAYMENT_SDK_VERSION}`;
+
 /** A client's transport plus the facts its schemas depend on. */
 export interface ClientConnection {
   transport: Transport;
@@ -25,6 +28,8 @@ export interface ClientConnection {
   loopback: boolean;
   /** The client's per-attempt timeout. */
   timeout_ms: number;
+  /** The User-Agent header the client sends. */
+  user_agent: string;
 }
 
 /** A request as a client method describes it: the transport's spec with the caller's (unchecked) options. */
@@ -41,13 +46,14 @@ export function connectClient(
   const opts = parseInput(clientOptionsSchema(), options ?? {});
   const base_url = resolveBaseUrl(opts.base_url);
   const auth_token = resolveAuthToken(opts.auth_token, kind);
+  const user_agent = opts.user_agent ?? DEFAULT_USER_AGENT;
   const transport = new Transport({
     base_url,
     auth_token,
     fetch: opts.fetch,
     timeout_ms: opts.timeout_ms,
     max_retries: opts.max_retries,
-    user_agent: opts.user_agent,
+    user_agent,
     max_response_bytes: opts.max_response_bytes,
   });
   return {
@@ -55,6 +61,7 @@ export function connectClient(
     base_url,
     loopback: isLoopbackHost(new URL(base_url).hostname),
     timeout_ms: opts.timeout_ms ?? DEFAULT_TIMEOUT_MS,
+    user_agent,
   };
 }
 

@@ -79,12 +79,18 @@ export type DirectRequestPaymentMerchantClientOptions = DirectRequestPaymentClie
 export class DirectRequestPaymentMerchantClient {
   /** API base URL in use, without a trailing slash. */
   readonly base_url: string;
+  /** Per-attempt timeout in milliseconds (the `timeout_ms` option, default 15000). */
+  readonly timeout_ms: number;
+  /** The User-Agent header sent (the `user_agent` option, or the SDK's own). */
+  readonly user_agent: string;
   readonly #transport: Transport;
   readonly #loopback: boolean;
 
   constructor(options: DirectRequestPaymentMerchantClientOptions = {}) {
     const connection = connectClient(options, 'merchant');
     this.base_url = connection.base_url;
+    this.timeout_ms = connection.timeout_ms;
+    this.user_agent = connection.user_agent;
     this.#transport = connection.transport;
     this.#loopback = connection.loopback;
   }

@@ -85,6 +85,9 @@ export interface SiglumeApiErrorInit {
   cause?: unknown;
 }
 
+/** The second argument of `new SiglumeApiError(message, init)` (the 0.4.20 argument list). */
+export type SiglumeApiErrorLegacyInit = Omit<SiglumeApiErrorInit, 'message' | 'code'> & { code?: string };
+
 /** The API answered with an error status (or an unusable body). */
 export class SiglumeApiError extends SiglumeDirectRequestPaymentError {
   /** HTTP status (502 for a body that is not JSON). */
@@ -96,7 +99,14 @@ export class SiglumeApiError extends SiglumeDirectRequestPaymentError {
   /** `meta.trace_id` of the error envelope. */
   readonly trace_id: string | null;
 
-  constructor(init: SiglumeApiErrorInit) {
+  constructor(init: SiglumeApiErrorInit);
+  /** The 0.4.20 argument list: the message, then `{ status, code?, data? }`; `code` defaults to `SIGLUME_API_ERROR`. */
+  constructor(message: string, init: SiglumeApiErrorLegacyInit);
+  constructor(first: SiglumeApiErrorInit | string, second?: SiglumeApiErrorLegacyInit) {
+    const init: SiglumeApiErrorInit =
+      typeof first === 'string'
+        ? { ...second, message: first, status: second?.status ?? 0, code: second?.code ?? 'SIGLUME_API_ERROR' }
+        : first;
     super(init.message, { code: init.code, cause: init.cause });
     this.status = init.status;
     this.data = init.data ?? null;
@@ -109,18 +119,7 @@ export class SiglumeApiError extends SiglumeDirectRequestPaymentError {
    * statuses to classes, so `instanceof` checks stay consistent.
    */
   static generate(init: SiglumeApiErrorInit): SiglumeApiError {
-    const s = init.status;
-    if (s === 401) return new SiglumeAuthenticationError(init);
-    if (s === 403) return new SiglumePermissionError(init);
-    if (s === 404) return new SiglumeNotFoundError(init);
-    if (s === 409) {
-      return init.code === HOSTED_CHECKOUT_READINESS_REQUIRED
-        ? new SiglumeHostedCheckoutReadinessRequiredError(init)
-        : new SiglumeConflictError(init);
-    }
-    if (s === 429) return new SiglumeRateLimitError(init);
-    if (s >= 500) return new SiglumeServerError(init);
-    return new SiglumeApiError(init);
+    return apiErrorFor(init);
   }
 }
 
@@ -248,17 +247,34 @@ export class HostedCheckoutNotAvailableError extends SiglumeApiError {
   readonly upstream_status: number;
   readonly upstream_code: string;
 
-  constructor(init: SiglumeApiErrorInit) {
+  /**
+   * From the API error it replaces; or, as in 0.4.20, from an optional
+   * message alone (then `upstream_status` is 409 and `upstream_code`
+   * `HOSTED_CHECKOUT_NOT_ENABLED`).
+   */
+  constructor(init?: SiglumeApiErrorInit | string) {
+    const upstream: SiglumeApiErrorInit =
+      init === undefined || typeof init === 'string'
+        ? {
+            status: 409,
+            code: 'HOSTED_CHECKOUT_NOT_ENABLED',
+            message:
+              init ??
+              "Hosted Checkout is not available: Siglume's Hosted Checkout rollout is not switched on for this merchant or environment.",
+          }
+        : init;
     super({
-      ...init,
+      ...upstream,
       status: 409,
       code: 'HOSTED_CHECKOUT_NOT_ENABLED',
       message:
-        `Hosted Checkout is not available for this merchant (${init.status} ${init.code}: ${init.message}). ` +
-        'Enable Hosted Checkout for the merchant in Siglume, or check SIGLUME_API_BASE.',
+        typeof init === 'object'
+          ? `Hosted Checkout is not available for this merchant (${upstream.status} ${upstream.code}: ${upstream.message}). ` +
+            'Enable Hosted Checkout for the merchant in Siglume, or check SIGLUME_API_BASE.'
+          : upstream.message,
     });
-    this.upstream_status = init.status;
-    this.upstream_code = init.code;
+    this.upstream_status = upstream.status;
+    this.upstream_code = upstream.code;
   }
 }
 
@@ -274,4 +290,21 @@ export class SiglumeWebhookPayloadError extends SiglumeDirectRequestPaymentError
   constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
     super(message, { code: options.code ?? 'WEBHOOK_PAYLOAD_INVALID', cause: options.cause });
   }
+}
+
+// Outside the class on purpose: a class body that names its own class is
+// renamed by the bundler (`class _SiglumeApiError`), and `name` would follow.
+function apiErrorFor(init: SiglumeApiErrorInit): SiglumeApiError {
+  const s = init.status;
+  if (s === 401) return new SiglumeAuthenticationError(init);
+  if (s === 403) return new SiglumePermissionError(init);
+  if (s === 404) return new SiglumeNotFoundError(init);
+  if (s === 409) {
+    return init.code === HOSTED_CHECKOUT_READINESS_REQUIRED
+      ? new SiglumeHostedCheckoutReadinessRequiredError(init)
+      : new SiglumeConflictError(init);
+  }
+  if (s === 429) return new SiglumeRateLimitError(init);
+  if (s >= 500) return new SiglumeServerError(init);
+  return new SiglumeApiError(init);
 }

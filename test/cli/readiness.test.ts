@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { READINESS_CHECK_NAMES } from '../../src/readiness/types.js';
 import { SCENARIO_EXPECTATIONS, startShopSandbox, TEST_SECRET, TEST_TOKEN, type ShopSandbox } from '../readiness/support.js';
 import { emptyDir, runCli } from './support.js';
+import { DIRECT_REQUEST_PAYMENT_SDK_VERSION } from '../../src/version.js';
 
 interface JsonCheck {
   name: string;
@@ -238,7 +239,7 @@ describe('siglume-check readiness', () => {
 
     it.each([[['--version']], [['readiness', '--version']], [['webhook', 'sign', '-v']]])('prints the version for %j', async (argv) => {
       const run = await runCli(argv);
-      expect(run).toMatchObject({ code: 0, stdout: '0.1.0\n' });
+      expect(run).toMatchObject({ code: 0, stdout: `${DIRECT_REQUEST_PAYMENT_SDK_VERSION}\n` });
     });
   });
 });
