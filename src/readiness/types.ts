@@ -21,11 +21,38 @@ export type ReadinessCheckGroup = 'config' | 'readiness' | 'account' | 'subscrip
 export type ReadinessCommand = 'readiness' | 'verify' | 'preflight';
 
 /**
- * Every check any command runs, in run order (CONTRACT-2 section 18.3).
- * `webhook_delivery_probe_skipped` is preflight's only; `webhook_delivery_probe_passed`
- * is readiness / verify's only.
+ * Name of one readiness check. Every command's checks are among these;
+ * `webhook_delivery_probe_skipped` is preflight's only and
+ * `webhook_delivery_probe_passed` is readiness / verify's only.
  */
-const ALL_CHECKS = [
+export type ReadinessCheckName =
+  | 'target_environment'
+  | 'merchant_key'
+  | 'merchant_token'
+  | 'shop_origin'
+  | 'webhook_url'
+  | 'webhook_secret_present'
+  | 'standard_probe_amount'
+  | 'hosted_checkout_readiness_api'
+  | 'hosted_checkout_readiness_ready'
+  | 'hosted_checkout_missing_requirements'
+  | 'hosted_checkout_blockers'
+  | 'merchant_responsibility_attested'
+  | 'live_mode_enabled'
+  | 'merchant_exists'
+  | 'billing_mandate'
+  | 'billing_status_active'
+  | 'merchant_status_active'
+  | 'webhook_subscription_exists'
+  | 'webhook_callback_matches'
+  | 'direct_payment_confirmed_subscribed'
+  | 'webhook_secret_matches_subscription_hint'
+  | 'webhook_delivery_probe_skipped'
+  | 'hosted_checkout_probe'
+  | 'webhook_delivery_probe_passed';
+
+/** Every check any command runs, in run order (CONTRACT-2 section 18.3). */
+const ALL_CHECKS: ReadonlyArray<{ readonly name: ReadinessCheckName; readonly group: ReadinessCheckGroup }> = [
   { name: 'target_environment', group: 'config' },
   { name: 'merchant_key', group: 'config' },
   { name: 'merchant_token', group: 'config' },
@@ -50,10 +77,7 @@ const ALL_CHECKS = [
   { name: 'webhook_delivery_probe_skipped', group: 'delivery' },
   { name: 'hosted_checkout_probe', group: 'probe' },
   { name: 'webhook_delivery_probe_passed', group: 'delivery' },
-] as const satisfies ReadonlyArray<{ name: string; group: ReadinessCheckGroup }>;
-
-/** Name of one readiness check. */
-export type ReadinessCheckName = (typeof ALL_CHECKS)[number]['name'];
+];
 
 /** One entry of a check list: a check name and its group. */
 export interface ReadinessCheckSpec {
