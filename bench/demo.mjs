@@ -64,7 +64,7 @@ export async function run({ json = false, runs = 3 } = {}) {
       const started = performance.now();
       const r = spawnSync(npm, ['run', 'demo'], { cwd: dir, env, encoding: 'utf8', timeout: 120_000 });
       const ms = performance.now() - started;
-      const ready = /Ready: all (\d+) checks passed\./.exec(r.stdout ?? '');
+      const ready = /Ready: all (\d+) checks passed\b/.exec(r.stdout ?? '');
       if (r.status !== 0 || !ready) {
         throw new Error(`npm run demo failed (exit ${r.status}${r.signal ? `, ${r.signal}` : ''}):\n${String(r.stdout).slice(-2000)}${String(r.stderr).slice(-2000)}`);
       }

@@ -19,6 +19,8 @@
 export { DIRECT_REQUEST_PAYMENT_SDK_VERSION } from './version.js';
 export {
   DEFAULT_SIGLUME_API_BASE,
+  DEFAULT_SIGLUME_SANDBOX_API_BASE,
+  SIGLUME_ACCOUNT_REQUIRED,
   DIRECT_REQUEST_PAYMENT_API_VERSION,
   DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
   DEFAULT_WEBHOOK_EVENT_TYPES,
@@ -57,6 +59,7 @@ export {
   SiglumePermissionError,
   SiglumeNotFoundError,
   SiglumeConflictError,
+  SiglumeHostedCheckoutReadinessRequiredError,
   SiglumeRateLimitError,
   SiglumeServerError,
   SiglumeInvalidResponseError,
@@ -66,7 +69,7 @@ export {
   SiglumeWebhookSignatureError,
   SiglumeWebhookPayloadError,
 } from './core/errors.js';
-export type { SiglumeApiErrorInit } from './core/errors.js';
+export type { SiglumeApiErrorInit, SiglumeApiErrorLegacyInit } from './core/errors.js';
 
 // Input helpers and pricing
 export { tokenForCurrency, isLoopbackHost } from './core/validation.js';
@@ -103,6 +106,7 @@ export {
   buildPreparedTransactionExecutionPayload,
 } from './clients/payloads.js';
 export type {
+  DirectRequestPaymentLegacyPreparedExecutionOptions,
   DirectRequestPaymentPreparedTransactionField,
   DirectRequestPaymentPreparedExecutionOptions,
   DirectRequestPaymentExecutableRequirement,
@@ -116,6 +120,10 @@ export type {
   DirectRequestPaymentChallengeSecretRotation,
   DirectRequestPaymentBillingMandateResponse,
 } from './clients/schemas/merchant-account.js';
+export type {
+  DirectRequestPaymentHostedCheckoutReadiness,
+  DirectRequestPaymentHostedCheckoutReadinessCheck,
+} from './clients/schemas/merchant-readiness.js';
 export type {
   DirectRequestPaymentCheckoutSetupInput,
   DirectRequestPaymentCheckoutSetupEnv,
@@ -152,14 +160,72 @@ export type {
   DirectRequestPaymentTransactionExecution,
 } from './clients/schemas/execution.js';
 export type {
+  DirectRequestPaymentSubscriptionCreateInput,
+  DirectRequestPaymentSubscription,
+  DirectRequestPaymentScheduledAuthorizationCreateInput,
+  DirectRequestPaymentScheduledAuthorization,
+  DirectRequestPaymentScheduledAutoPayExecuteInput,
+  DirectRequestPaymentScheduledAutoPayExecution,
+  DirectPaymentSubscriptionCreateInput,
+  DirectPaymentSubscriptionResponse,
+  ScheduledAutoPayAuthorizationCreateInput,
+  ScheduledAutoPayAuthorizationResponse,
+  ScheduledAutoPayExecuteInput,
+  ScheduledAutoPayExecutionResponse,
+} from './clients/schemas/recurring.js';
+export type { DirectRequestPaymentRequestMethod } from './clients/schemas/raw-request.js';
+export type {
   DirectRequestPaymentMeteredQuery,
   DirectRequestPaymentSettlementBatchQuery,
+  DirectRequestPaymentMeteredOpenPeriod,
+  DirectRequestPaymentPastDueBlock,
+  DirectRequestPaymentBalanceSufficiency,
+  DirectRequestPaymentProviderMeteredTotals,
   DirectRequestPaymentMeteredSummary,
   DirectRequestPaymentUsageEvent,
   DirectRequestPaymentSettlementBatch,
   DirectRequestPaymentUsageEventList,
   DirectRequestPaymentSettlementBatchList,
 } from './clients/schemas/metered.js';
+
+// 0.4.20 type names (CONTRACT-2 section 21.4), as aliases of the names above
+export type {
+  DirectRequestPaymentToken,
+  DirectRequestPaymentMeteredPlanType,
+  DirectRequestPaymentSettlementTrigger,
+  DirectRequestPaymentMinorAmount,
+  DirectRequestPaymentRawWebhookBody,
+  DirectRequestPaymentWebhookSignatureBody,
+  DirectRequestPaymentBuyerMeteredQuery,
+  DirectRequestPaymentMeteredListQuery,
+  DirectRequestPaymentProviderMeteredQuery,
+  DirectRequestPaymentProviderMeteredListQuery,
+  DirectRequestPaymentListResponse,
+  DirectRequestPaymentBuyerUsageEvent,
+  DirectRequestPaymentProviderUsageEvent,
+  DirectRequestPaymentBuyerMeteredSummary,
+  DirectRequestPaymentProviderMeteredSummary,
+  DirectRequestPaymentChallengeInput,
+  DirectRequestPaymentRecurringChallengeInput,
+  Web3TransactionRequest,
+  DirectPaymentRequirement,
+  DirectPaymentRequirementCreateInput,
+  DirectPaymentVerifyInput,
+  Web3PreparedTransactionExecutePayload,
+  Web3PreparedTransactionExecuteResult,
+  HostedCheckoutSessionCreateInput,
+  HostedCheckoutSessionCreateResult,
+  HostedCheckoutSession,
+  DirectRequestPaymentMerchantBillingMandateInput,
+  DirectRequestPaymentWebhookSubscriptionInput,
+  DirectRequestPaymentWebhookDeliveryListInput,
+  SiglumeEnvelopeMeta,
+  DirectPaymentConfirmationUnknownReason,
+  DirectPaymentStandardSettledClassification,
+  DirectPaymentMeteredUsageAcceptedClassification,
+  DirectPaymentMeteredBatchSettledClassification,
+  DirectPaymentUnknownClassification,
+} from './clients/legacy-names.js';
 
 // Challenges and request hashes
 export {
@@ -174,7 +240,9 @@ export {
 export type {
   DirectRequestPaymentChallengeCreateInput,
   DirectRequestPaymentChallengeSignatureInput,
+  DirectRequestPaymentChallengeSignatureFields,
   DirectRequestPaymentChallengeVerifyInput,
+  DirectRequestPaymentChallengeVerifyFields,
   DirectRequestPaymentChallenge,
   ParsedDirectRequestPaymentChallenge,
 } from './challenges/challenge.js';
@@ -189,7 +257,9 @@ export type {
   DirectRequestPaymentRecurringCadence,
   DirectRequestPaymentRecurringChallengeCreateInput,
   DirectRequestPaymentRecurringChallengeSignatureInput,
+  DirectRequestPaymentRecurringChallengeSignatureFields,
   DirectRequestPaymentRecurringChallengeVerifyInput,
+  DirectRequestPaymentRecurringChallengeVerifyFields,
   DirectRequestPaymentRecurringChallenge,
 } from './challenges/recurring.js';
 export { directRequestPaymentRequestHash, directRequestPaymentRequestHashV2 } from './challenges/request-hash.js';
@@ -204,6 +274,7 @@ export {
 } from './webhooks/signature.js';
 export type {
   WebhookRawBody,
+  WebhookSignatureBody,
   WebhookVerifyOptions,
   WebhookSignatureVerification,
   WebhookSignatureErrorCode,
@@ -230,11 +301,15 @@ export type {
 // Readiness engine (the CLI's `siglume-check readiness` is a presenter over it)
 export {
   runReadiness,
+  runVerify,
+  runPreflight,
   DEFAULT_DELIVERY_TIMEOUT_MS,
   readinessOptionsFromEnv,
   READINESS_ENV,
   READINESS_CHECKS,
   READINESS_CHECK_NAMES,
+  PREFLIGHT_CHECKS,
+  PREFLIGHT_CHECK_NAMES,
   READINESS_PROBE_SOURCE,
   READINESS_PROBE_MODE,
 } from './readiness/index.js';
@@ -245,8 +320,10 @@ export type {
   ReadinessCheckPass,
   ReadinessCheckResult,
   ReadinessCheckSkip,
+  ReadinessCheckSpec,
   ReadinessCheckStatus,
   ReadinessCheckWarn,
+  ReadinessCommand,
   ReadinessMerchantClient,
   ReadinessMode,
   ReadinessOptions,

@@ -13,6 +13,7 @@ import type { DirectRequestPaymentCurrency } from '../core/validation.js';
 import {
   hashChallenge,
   issueChallenge,
+  challengeInput,
   parseChallengeFields,
   parseNonce,
   splitChallenge,
@@ -56,6 +57,12 @@ export interface DirectRequestPaymentChallengeVerifyInput {
   challenge: string;
 }
 
+/** The fields of {@link createDirectRequestPaymentChallengeSignature} when the secret comes first (0.4.20). */
+export type DirectRequestPaymentChallengeSignatureFields = Omit<DirectRequestPaymentChallengeSignatureInput, 'secret'>;
+
+/** The fields of {@link verifyDirectRequestPaymentChallenge} when the secret comes first (0.4.20). */
+export type DirectRequestPaymentChallengeVerifyFields = Omit<DirectRequestPaymentChallengeVerifyInput, 'secret'>;
+
 /** A one-time challenge and everything derived from it. */
 export interface DirectRequestPaymentChallenge {
   scheme: typeof DIRECT_REQUEST_PAYMENT_CHALLENGE_SCHEME;
@@ -84,10 +91,16 @@ export interface ParsedDirectRequestPaymentChallenge {
  *
  * @throws {SiglumeValidationError} naming the invalid field.
  */
+export async function createDirectRequestPaymentChallengeSignature(input: DirectRequestPaymentChallengeSignatureInput): Promise<string>;
+/** The 0.4.20 argument list: the secret first, then the fields. */
 export async function createDirectRequestPaymentChallengeSignature(
-  input: DirectRequestPaymentChallengeSignatureInput,
-): Promise<string> {
-  const f = parseChallengeFields(input, 'createDirectRequestPaymentChallengeSignature');
+  secret: string,
+  input: DirectRequestPaymentChallengeSignatureFields,
+): Promise<string>;
+export async function createDirectRequestPaymentChallengeSignature(first: unknown, second?: unknown): Promise<string> {
+  const fn = 'createDirectRequestPaymentChallengeSignature';
+  const input = challengeInput(first, second, fn);
+  const f = parseChallengeFields(input, fn);
   const nonce = parseNonce(input.nonce);
   return hmacSha256Hex(f.secret, [material(f, nonce)]);
 }
@@ -159,8 +172,16 @@ export function parseDirectRequestPaymentChallenge(challenge: string): ParsedDir
  * @throws {SiglumeValidationError} only for invalid `secret`, `merchant`,
  *   `amount_minor` or `currency` (a configuration error, not a bad challenge).
  */
-export async function verifyDirectRequestPaymentChallenge(input: DirectRequestPaymentChallengeVerifyInput): Promise<boolean> {
-  const f = parseChallengeFields(input, 'verifyDirectRequestPaymentChallenge');
+export async function verifyDirectRequestPaymentChallenge(input: DirectRequestPaymentChallengeVerifyInput): Promise<boolean>;
+/** The 0.4.20 argument list: the secret first, then the fields and the challenge. */
+export async function verifyDirectRequestPaymentChallenge(
+  secret: string,
+  input: DirectRequestPaymentChallengeVerifyFields,
+): Promise<boolean>;
+export async function verifyDirectRequestPaymentChallenge(first: unknown, second?: unknown): Promise<boolean> {
+  const fn = 'verifyDirectRequestPaymentChallenge';
+  const input = challengeInput(first, second, fn);
+  const f = parseChallengeFields(input, fn);
   return verifyChallengeString(DIRECT_REQUEST_PAYMENT_CHALLENGE_SCHEME, f.secret, input.challenge, (nonce) => material(f, nonce));
 }
 

@@ -13,6 +13,7 @@ import type { DirectRequestPaymentCurrency } from '../core/validation.js';
 import { parseInput, recurringCadenceSchema } from '../core/validation.js';
 import {
   issueChallenge,
+  challengeInput,
   parseChallengeFields,
   parseNonce,
   verifyChallengeString,
@@ -58,6 +59,12 @@ export interface DirectRequestPaymentRecurringChallengeVerifyInput {
   challenge: string;
 }
 
+/** The fields of {@link createDirectRequestPaymentRecurringChallengeSignature} when the secret comes first (0.4.20). */
+export type DirectRequestPaymentRecurringChallengeSignatureFields = Omit<DirectRequestPaymentRecurringChallengeSignatureInput, 'secret'>;
+
+/** The fields of {@link verifyDirectRequestPaymentRecurringChallenge} when the secret comes first (0.4.20). */
+export type DirectRequestPaymentRecurringChallengeVerifyFields = Omit<DirectRequestPaymentRecurringChallengeVerifyInput, 'secret'>;
+
 /** A recurring challenge and everything derived from it. */
 export interface DirectRequestPaymentRecurringChallenge {
   scheme: typeof DIRECT_REQUEST_PAYMENT_RECURRING_CHALLENGE_SCHEME;
@@ -86,8 +93,16 @@ function material(f: ChallengeFields, cadence: string, nonce: string): string {
  */
 export async function createDirectRequestPaymentRecurringChallengeSignature(
   input: DirectRequestPaymentRecurringChallengeSignatureInput,
-): Promise<string> {
-  const f = parseChallengeFields(input, 'createDirectRequestPaymentRecurringChallengeSignature');
+): Promise<string>;
+/** The 0.4.20 argument list: the secret first, then the fields. */
+export async function createDirectRequestPaymentRecurringChallengeSignature(
+  secret: string,
+  input: DirectRequestPaymentRecurringChallengeSignatureFields,
+): Promise<string>;
+export async function createDirectRequestPaymentRecurringChallengeSignature(first: unknown, second?: unknown): Promise<string> {
+  const fn = 'createDirectRequestPaymentRecurringChallengeSignature';
+  const input = challengeInput(first, second, fn);
+  const f = parseChallengeFields(input, fn);
   const cadence = parseInput(recurringCadenceSchema, input.cadence, 'cadence');
   const nonce = parseNonce(input.nonce);
   return hmacSha256Hex(f.secret, [material(f, cadence, nonce)]);
@@ -140,8 +155,16 @@ export async function createDirectRequestPaymentRecurringChallenge(
  */
 export async function verifyDirectRequestPaymentRecurringChallenge(
   input: DirectRequestPaymentRecurringChallengeVerifyInput,
-): Promise<boolean> {
-  const f = parseChallengeFields(input, 'verifyDirectRequestPaymentRecurringChallenge');
+): Promise<boolean>;
+/** The 0.4.20 argument list: the secret first, then the fields and the challenge. */
+export async function verifyDirectRequestPaymentRecurringChallenge(
+  secret: string,
+  input: DirectRequestPaymentRecurringChallengeVerifyFields,
+): Promise<boolean>;
+export async function verifyDirectRequestPaymentRecurringChallenge(first: unknown, second?: unknown): Promise<boolean> {
+  const fn = 'verifyDirectRequestPaymentRecurringChallenge';
+  const input = challengeInput(first, second, fn);
+  const f = parseChallengeFields(input, fn);
   const cadence = parseInput(recurringCadenceSchema, input.cadence, 'cadence');
   return verifyChallengeString(DIRECT_REQUEST_PAYMENT_RECURRING_CHALLENGE_SCHEME, f.secret, input.challenge, (nonce) =>
     material(f, cadence, nonce),

@@ -2,7 +2,7 @@
  * The `siglume-sdrp` / `siglume-check` program. This is the only place that
  * maps outcomes to exit codes:
  *
- * - 0: success (readiness: ready)
+ * - 0: success (readiness / verify: ready; preflight: passed)
  * - 1: the command ran and the answer is negative, or it failed (not ready,
  *   conflicting files, endpoint refused the event, API unreachable)
  * - 2: usage error (unknown flag, bad value, missing argument); one line,
@@ -49,7 +49,7 @@ function buildProgram(io: CliIo, output: Output, track: (command: Command) => vo
     });
   program.addHelpText(
     'after',
-    `\nStart here:\n  ${io.name === 'siglume-check' ? 'siglume-check' : 'siglume-sdrp'} readiness --sandbox   check everything against a local sandbox\n\nExit codes: 0 ok, 1 not ready / failed, 2 usage error.`,
+    `\nStart here:\n  ${io.name === 'siglume-check' ? 'siglume-check' : 'siglume-sdrp'} readiness --sandbox   check everything against a local sandbox\n  ${io.name === 'siglume-check' ? 'siglume-check' : 'siglume-sdrp'} preflight, then verify   on the way to live: before and after mounting the routes\n\nExit codes: 0 ok, 1 not ready / failed, 2 usage error.`,
   );
   registerReadinessCommand(program, io, output);
   registerInitCommand(program, io, output);

@@ -32,6 +32,7 @@ const MARKS = { pass: '✔', warn: '!', fail: '✖', skip: '-' } as const;
 
 const SECTIONS: ReadonlyArray<{ title: string; groups: readonly ReadinessCheckGroup[] }> = [
   { title: 'Config', groups: ['config'] },
+  { title: 'Readiness gates', groups: ['readiness'] },
   { title: 'Account', groups: ['account'] },
   { title: 'Webhook subscription', groups: ['subscription'] },
   { title: 'Probes', groups: ['probe', 'delivery'] },
@@ -177,7 +178,8 @@ export class Output {
       where.push(opts.sandbox.source === 'started' ? 'in-process sandbox' : 'running sandbox');
       if (opts.sandbox.receiver) where.push('local webhook receiver');
     }
-    lines.push(c.bold('Siglume Direct Request Payment readiness'), c.dim(`  ${where.join(' · ')}`));
+    where.unshift(report.environment);
+    lines.push(c.bold(`Siglume Direct Request Payment ${report.command}`), c.dim(`  ${where.join(' · ')}`));
     if (opts.sandbox) lines.push(`  ${c.cyan('sandbox:')} ${opts.sandbox.message}`);
     for (const section of SECTIONS) {
       const checks = report.checks.filter((r) => section.groups.includes(r.group));
@@ -191,7 +193,9 @@ export class Output {
         lines.push(`  ${this.mark(c, r.status)} ${name}  ${message}${time}`);
         if ((r.status === 'fail' || r.status === 'warn') && r.fix) {
           const label = r.status === 'fail' ? c.red('fix:') : c.yellow('fix:');
-          lines.push(`      ${label} ${r.fix}`);
+          // A fix naming several requirements has one line each, aligned under the first.
+          const [first, ...rest] = r.fix.split('\n');
+          lines.push(`      ${label} ${first}`, ...rest.map((line) => `           ${line}`));
         }
         if (opts.verbose && r.details) {
           for (const [k, v] of Object.entries(r.details)) lines.push(c.dim(`      ${k}: ${formatValue(v)}`));
@@ -326,13 +330,15 @@ export class Output {
 }
 
 /**
- * The `--json` shape of a readiness report: `{ ok, mode, base_url,
- * merchant, sandbox?, checks: [{ name, group, status, message, fix?,
+ * The `--json` shape of a readiness report: `{ ok, command, environment,
+ * mode, base_url, merchant, sandbox?, checks: [{ name, group, status, message, fix?,
  * reason?, duration_ms, details? }], summary, duration_ms }`.
  */
 export function readinessJson(report: ReadinessReport, opts: Pick<ReadinessPresentation, 'sandbox'> = {}): Record<string, unknown> {
   const out: Record<string, unknown> = {
     ok: report.ok,
+    command: report.command,
+    environment: report.environment,
     mode: report.mode,
     base_url: report.base_url,
     merchant: report.merchant,

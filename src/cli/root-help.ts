@@ -16,8 +16,12 @@ Options:
   -h, --help                  show help
 
 Commands:
-  readiness|doctor [options]  check that payments can work end to end (account,
-                              webhook, Hosted Checkout, delivery)
+  readiness|doctor [options]  check that payments can work end to end (readiness
+                              API, account, webhook, Hosted Checkout, delivery)
+  preflight [options]         check everything except webhook delivery, before
+                              the routes are mounted
+  verify [options]            the last step before going live: every readiness
+                              check, including a test webhook delivery
   init [options] <template>   copy the checkout + webhook routes for your
                               framework into your project
   sandbox [options]           run the local Siglume sandbox API for development
@@ -29,6 +33,7 @@ Commands:
 
 Start here:
   ${name === 'siglume-check' ? 'siglume-check' : 'siglume-sdrp'} readiness --sandbox   check everything against a local sandbox
+  ${name === 'siglume-check' ? 'siglume-check' : 'siglume-sdrp'} preflight, then verify   on the way to live: before and after mounting the routes
 
 Exit codes: 0 ok, 1 not ready / failed, 2 usage error.
 `;

@@ -9,7 +9,7 @@ import { path } from '../core/path.js';
 import type { Transport } from '../core/transport.js';
 import type { RequestSpec } from '../core/transport-types.js';
 import { parseInput, pathIdSchema } from '../core/validation.js';
-import { connectClient, send } from './connection.js';
+import { connectClient, send, sendRaw } from './connection.js';
 import type { DirectRequestPaymentClientOptions, DirectRequestPaymentRequestOptions } from './schemas/client-options.js';
 import {
   buildAllowanceExecutionPayload,
@@ -47,6 +47,20 @@ import {
   type DirectRequestPaymentRequirementVerification,
   type DirectRequestPaymentRequirementVerifyInput,
 } from './schemas/requirement.js';
+import {
+  scheduledAuthorizationCreateInputSchema,
+  scheduledAuthorizationSchema,
+  scheduledAutoPayExecuteInputSchema,
+  scheduledAutoPayExecutionSchema,
+  subscriptionCreateInputSchema,
+  subscriptionSchema,
+  type DirectRequestPaymentScheduledAuthorization,
+  type DirectRequestPaymentScheduledAuthorizationCreateInput,
+  type DirectRequestPaymentScheduledAutoPayExecuteInput,
+  type DirectRequestPaymentScheduledAutoPayExecution,
+  type DirectRequestPaymentSubscription,
+  type DirectRequestPaymentSubscriptionCreateInput,
+} from './schemas/recurring.js';
 
 /** Query pairs of a metered call, in the contract's order; absent filters are dropped by the transport. */
 function meteredQuery(query: unknown): RequestSpec<unknown>['query'] {
@@ -78,14 +92,18 @@ function meteredQuery(query: unknown): RequestSpec<unknown>['query'] {
 export class DirectRequestPaymentClient {
   /** API base URL in use, without a trailing slash. */
   readonly base_url: string;
+  /** Per-attempt timeout in milliseconds (the `timeout_ms` option, default 15000). */
+  readonly timeout_ms: number;
+  /** The User-Agent header sent (the `user_agent` option, or the SDK's own). */
+  readonly user_agent: string;
   readonly #transport: Transport;
-  readonly #timeoutMs: number;
 
   constructor(options: DirectRequestPaymentClientOptions = {}) {
     const connection = connectClient(options, 'buyer');
     this.base_url = connection.base_url;
+    this.timeout_ms = connection.timeout_ms;
+    this.user_agent = connection.user_agent;
     this.#transport = connection.transport;
-    this.#timeoutMs = connection.timeout_ms;
   }
 
   /** Creates a payment requirement for a merchant's challenge (`mode: "external_402"`). */
@@ -137,7 +155,7 @@ export class DirectRequestPaymentClient {
       schema: requirementVerificationSchema(),
       options:
         waitMs > 0 && options?.timeout_ms === undefined
-          ? { ...options, timeout_ms: this.#timeoutMs + waitMs }
+          ? { ...options, timeout_ms: this.timeout_ms + waitMs }
           : options,
     });
   }
@@ -293,5 +311,110 @@ export class DirectRequestPaymentClient {
       schema: settlementBatchSchema(),
       options,
     });
+  }
+
+  /**
+   * Subscribes the buyer to a merchant's recurring price with the merchant's
+   * `monthly` recurring challenge (single-use, bound to the first buyer who
+   * redeems it). POST `/sdrp/direct-payments/subscriptions`.
+   */
+  async createSubscription(
+    input: DirectRequestPaymentSubscriptionCreateInput,
+    options?: DirectRequestPaymentRequestOptions,
+  ): Promise<DirectRequestPaymentSubscription> {
+    const body = parseInput(subscriptionCreateInputSchema(), input);
+    return send(this.#transport, {
+      method: 'POST',
+      path: '/sdrp/direct-payments/subscriptions',
+      body,
+      schema: subscriptionSchema(),
+      options,
+    });
+  }
+
+  /**
+   * Authorizes scheduled auto-pay runs (a `daily` recurring challenge for
+   * SDRP). The answer's `schedule_token` is shown once: hand it to the
+   * scheduler that calls `executeScheduledAutoPay`, and keep it secret.
+   *
+   * @example
+   * const auth = await buyer.createScheduledAutoPayAuthorization({
+   *   mode: 'external_402', merchant: 'shop_alpha', amount_minor: 300, currency: 'JPY',
+   *   token_symbol: 'JPYC', challenge, cadence: { unit: 'daily' }, max_runs: 30,
+   * });
+   */
+  async createScheduledAutoPayAuthorization(
+    input: DirectRequestPaymentScheduledAuthorizationCreateInput = {},
+    options?: DirectRequestPaymentRequestOptions,
+  ): Promise<DirectRequestPaymentScheduledAuthorization> {
+    const body = parseInput(scheduledAuthorizationCreateInputSchema(), input);
+    return send(this.#transport, {
+      method: 'POST',
+      path: '/account/auto-pay/scheduled-authorizations',
+      body,
+      schema: scheduledAuthorizationSchema(),
+      options,
+    });
+  }
+
+  /** Revokes a scheduled auto-pay authorization; later runs are refused. Returns it with `status: "revoked"`. */
+  async revokeScheduledAutoPayAuthorization(
+    authorization_id: string,
+    options?: DirectRequestPaymentRequestOptions,
+  ): Promise<DirectRequestPaymentScheduledAuthorization> {
+    const id = parseInput(pathIdSchema, typeof authorization_id === 'string' ? authorization_id.trim() : authorization_id, 'authorization_id');
+    return send(this.#transport, {
+      method: 'DELETE',
+      path: path`/account/auto-pay/scheduled-authorizations/${id}`,
+      schema: scheduledAuthorizationSchema(),
+      options,
+    });
+  }
+
+  /**
+   * Runs one scheduled charge. Authenticated by the authorization's
+   * `schedule_token`, sent as `Authorization: Bearer <schedule_token>` in
+   * place of this client's token for this call only; it is never put in the
+   * body and is redacted from errors. One charge per `slot_id`: a repeat
+   * answers the same run, which is also what makes a retry safe.
+   */
+  async executeScheduledAutoPay(
+    input: DirectRequestPaymentScheduledAutoPayExecuteInput,
+    options?: DirectRequestPaymentRequestOptions,
+  ): Promise<DirectRequestPaymentScheduledAutoPayExecution> {
+    const { schedule_token, ...body } = parseInput(scheduledAutoPayExecuteInputSchema(), input);
+    return send(this.#transport, {
+      method: 'POST',
+      path: '/market/api-store/scheduled-auto-pay/execute',
+      body,
+      headers: { Authorization: `Bearer ${schedule_token}` },
+      secrets: [schedule_token],
+      schema: scheduledAutoPayExecutionSchema(),
+      options,
+    });
+  }
+
+  /**
+   * Calls any API route through this client's transport (retries,
+   * idempotency keys, typed errors, token redaction): `path` is appended to
+   * `base_url` as is (start it with `/`; encode segments; add `?query`
+   * yourself). Returns the envelope's `data` (or the whole body when it has
+   * none; `{}` for an empty one), unchecked. `extra_headers` replace headers
+   * of the same name for this call, including `Authorization`; credential
+   * headers are redacted from errors. A mutating call is repeated after a
+   * timeout only when it has an idempotency key of yours
+   * (`options.idempotency_key` or an `Idempotency-Key` header).
+   *
+   * @example
+   * const summary = await buyer.request<{ role: string }>('GET', '/sdrp/metered/my-summary?plan_type=micro');
+   */
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    json_body?: unknown,
+    extra_headers: Record<string, string> = {},
+    options?: DirectRequestPaymentRequestOptions,
+  ): Promise<T> {
+    return sendRaw<T>(this.#transport, { method, path, json_body, extra_headers, options });
   }
 }

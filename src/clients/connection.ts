@@ -5,6 +5,7 @@
  */
 import { resolveAuthToken, resolveBaseUrl } from '../core/config.js';
 import { DEFAULT_TIMEOUT_MS } from '../core/constants.js';
+import { DIRECT_REQUEST_PAYMENT_SDK_VERSION } from '../version.js';
 import { SiglumeValidationError } from '../core/errors.js';
 import { Transport } from '../core/transport.js';
 import type { RequestSpec } from '../core/transport-types.js';
@@ -15,6 +16,9 @@ import {
   type DirectRequestPaymentClientOptions,
   type DirectRequestPaymentRequestOptions,
 } from './schemas/client-options.js';
+import { credentialValues, extraHeadersSchema, rawRequestMethodSchema, rawRequestPathSchema } from './schemas/raw-request.js';
+
+const DEFAULT_USER_AGENT = `@siglume/direct-request-payment/${DIRECT_REQUEST_PAYMENT_SDK_VERSION}`;
 
 /** A client's transport plus the facts its schemas depend on. */
 export interface ClientConnection {
@@ -24,6 +28,8 @@ export interface ClientConnection {
   loopback: boolean;
   /** The client's per-attempt timeout. */
   timeout_ms: number;
+  /** The User-Agent header the client sends. */
+  user_agent: string;
 }
 
 /** A request as a client method describes it: the transport's spec with the caller's (unchecked) options. */
@@ -40,13 +46,14 @@ export function connectClient(
   const opts = parseInput(clientOptionsSchema(), options ?? {});
   const base_url = resolveBaseUrl(opts.base_url);
   const auth_token = resolveAuthToken(opts.auth_token, kind);
+  const user_agent = opts.user_agent ?? DEFAULT_USER_AGENT;
   const transport = new Transport({
     base_url,
     auth_token,
     fetch: opts.fetch,
     timeout_ms: opts.timeout_ms,
     max_retries: opts.max_retries,
-    user_agent: opts.user_agent,
+    user_agent,
     max_response_bytes: opts.max_response_bytes,
   });
   return {
@@ -54,6 +61,7 @@ export function connectClient(
     base_url,
     loopback: isLoopbackHost(new URL(base_url).hostname),
     timeout_ms: opts.timeout_ms ?? DEFAULT_TIMEOUT_MS,
+    user_agent,
   };
 }
 
@@ -61,4 +69,61 @@ export function connectClient(
 export function send<T>(transport: Transport, spec: ClientRequest<T>): Promise<T> {
   const options = spec.options === undefined ? undefined : parseInput(requestOptionsSchema(), spec.options, 'options');
   return transport.request({ ...spec, options });
+}
+
+/**
+ * The public `request` of both clients (CONTRACT-2 section 14): any API
+ * route, through the same transport as the named methods. The path is
+ * appended to the base URL as is; `extra_headers` replace headers of the same
+ * name (so `Authorization` may carry another credential for this one call)
+ * and their credential values are redacted from errors like the token.
+ * `Content-Type` is set last when there is a body. A mutating call is retried
+ * after a timeout or lost connection only with an idempotency key of the
+ * caller's (`options.idempotency_key` or an `Idempotency-Key` header), since
+ * the route may move money; without one, only refusals are retried.
+ */
+export function sendRaw<T>(
+  transport: Transport,
+  args: {
+    method: unknown;
+    path: unknown;
+    json_body: unknown;
+    extra_headers: unknown;
+    options: DirectRequestPaymentRequestOptions | undefined;
+  },
+): Promise<T> {
+  const method = parseInput(rawRequestMethodSchema(), args.method, 'method');
+  const path = parseInput(rawRequestPathSchema(), args.path, 'path');
+  const headers = parseInput(extraHeadersSchema(), args.extra_headers ?? {}, 'extra_headers');
+  if (args.json_body !== undefined) {
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(args.json_body);
+    } catch (error) {
+      throw new SiglumeValidationError('json_body', 'Invalid json_body: must be JSON-serializable', { cause: error });
+    }
+    if (text === undefined) throw new SiglumeValidationError('json_body', 'Invalid json_body: must be JSON-serializable');
+  }
+  let options = args.options;
+  const keyHeader = Object.keys(headers).find((name) => name.toLowerCase() === 'idempotency-key');
+  if (keyHeader !== undefined) {
+    const key = headers[keyHeader]!;
+    delete headers[keyHeader];
+    if (options?.idempotency_key !== undefined && options.idempotency_key !== key) {
+      throw new SiglumeValidationError(
+        `extra_headers.${keyHeader}`,
+        `Invalid extra_headers.${keyHeader}: differs from options.idempotency_key; give the key once`,
+      );
+    }
+    options = { ...options, idempotency_key: key };
+  }
+  return send<T>(transport, {
+    method,
+    path,
+    body: args.json_body,
+    headers,
+    secrets: credentialValues(headers),
+    options,
+    retry: method !== 'GET' && options?.idempotency_key === undefined ? 'refusals_only' : 'idempotent',
+  });
 }

@@ -6,7 +6,7 @@
 import { path } from '../core/path.js';
 import { merchantKeySchema, parseInput, pathIdSchema } from '../core/validation.js';
 import type { Transport } from '../core/transport.js';
-import { connectClient, send } from './connection.js';
+import { connectClient, send, sendRaw } from './connection.js';
 import { mapHostedCheckoutError } from '../internal/hosted-checkout.js';
 import type { DirectRequestPaymentClientOptions, DirectRequestPaymentRequestOptions } from './schemas/client-options.js';
 import { runSetupCheckout } from './setup-checkout.js';
@@ -31,6 +31,7 @@ import {
   type DirectRequestPaymentMerchantResponse,
   type DirectRequestPaymentMerchantSetupInput,
 } from './schemas/merchant-account.js';
+import { merchantReadinessResponseSchema, type DirectRequestPaymentHostedCheckoutReadiness } from './schemas/merchant-readiness.js';
 import {
   listWebhookDeliveriesInputSchema,
   queueWebhookTestDeliveryInputSchema,
@@ -78,12 +79,18 @@ export type DirectRequestPaymentMerchantClientOptions = DirectRequestPaymentClie
 export class DirectRequestPaymentMerchantClient {
   /** API base URL in use, without a trailing slash. */
   readonly base_url: string;
+  /** Per-attempt timeout in milliseconds (the `timeout_ms` option, default 15000). */
+  readonly timeout_ms: number;
+  /** The User-Agent header sent (the `user_agent` option, or the SDK's own). */
+  readonly user_agent: string;
   readonly #transport: Transport;
   readonly #loopback: boolean;
 
   constructor(options: DirectRequestPaymentMerchantClientOptions = {}) {
     const connection = connectClient(options, 'merchant');
     this.base_url = connection.base_url;
+    this.timeout_ms = connection.timeout_ms;
+    this.user_agent = connection.user_agent;
     this.#transport = connection.transport;
     this.#loopback = connection.loopback;
   }
@@ -109,6 +116,28 @@ export class DirectRequestPaymentMerchantClient {
       method: 'GET',
       path: path`/sdrp/direct-payments/merchants/${key}`,
       schema: merchantResponseSchema(),
+      options,
+    });
+  }
+
+  /**
+   * Reads the merchant's Standard Hosted Checkout readiness: `ready`, the
+   * `checks`, the `missing_requirements` and `blockers`. A 404 is a plain
+   * `SiglumeNotFoundError`, not a Hosted Checkout error.
+   *
+   * @example
+   * const readiness = await merchant.getMerchantReadiness('shop_alpha');
+   * if (!readiness.ready) console.log(readiness.missing_requirements);
+   */
+  async getMerchantReadiness(
+    merchant: string,
+    options?: DirectRequestPaymentRequestOptions,
+  ): Promise<DirectRequestPaymentHostedCheckoutReadiness> {
+    const key = parseInput(merchantKeySchema, merchant, 'merchant');
+    return send(this.#transport, {
+      method: 'GET',
+      path: path`/sdrp/direct-payments/merchants/${key}/readiness`,
+      schema: merchantReadinessResponseSchema(),
       options,
     });
   }
@@ -175,6 +204,8 @@ export class DirectRequestPaymentMerchantClient {
    * and store `challenge_hash` with the order before redirecting.
    *
    * @throws HostedCheckoutNotAvailableError when Hosted Checkout is not enabled
+   * @throws SiglumeHostedCheckoutReadinessRequiredError when the merchant asked
+   *   for live mode and its readiness is incomplete (see `getMerchantReadiness`)
    */
   async createCheckoutSession(
     input: DirectRequestPaymentCheckoutSessionCreateInput,
@@ -272,5 +303,29 @@ export class DirectRequestPaymentMerchantClient {
       schema: webhookDeliveryListSchema(),
       options,
     });
+  }
+
+  /**
+   * Calls any API route through this client's transport (retries,
+   * idempotency keys, typed errors, token redaction): `path` is appended to
+   * `base_url` as is (start it with `/`; encode segments; add `?query`
+   * yourself). Returns the envelope's `data` (or the whole body when it has
+   * none; `{}` for an empty one), unchecked. `extra_headers` replace headers
+   * of the same name for this call, including `Authorization`; credential
+   * headers are redacted from errors. A mutating call is repeated after a
+   * timeout only when it has an idempotency key of yours
+   * (`options.idempotency_key` or an `Idempotency-Key` header).
+   *
+   * @example
+   * const account = await merchant.request<{ merchant_account: { status: string } }>('GET', '/sdrp/direct-payments/merchants/shop_alpha');
+   */
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    json_body?: unknown,
+    extra_headers: Record<string, string> = {},
+    options?: DirectRequestPaymentRequestOptions,
+  ): Promise<T> {
+    return sendRaw<T>(this.#transport, { method, path, json_body, extra_headers, options });
   }
 }

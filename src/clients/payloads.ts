@@ -34,6 +34,12 @@ export interface DirectRequestPaymentPreparedExecutionOptions extends DirectRequ
   receipt_kind?: string;
 }
 
+/** The third argument of the 0.4.20 `buildPreparedTransactionExecutionPayload(requirement, transaction_request, options)`. */
+export interface DirectRequestPaymentLegacyPreparedExecutionOptions extends DirectRequestPaymentExecutionOptions {
+  /** Receipt kind the execution is filed under, e.g. `sdrp_direct_payment`. */
+  receipt_kind: string;
+}
+
 /** The parts of a requirement the builders read; any requirement object from the API fits. */
 export interface DirectRequestPaymentExecutableRequirement {
   requirement_id?: unknown;
@@ -65,13 +71,38 @@ function requireField(requirement: unknown, field: string, hint: string): unknow
  */
 export function buildPreparedTransactionExecutionPayload(
   requirement: DirectRequestPaymentExecutableRequirement,
-  options: DirectRequestPaymentPreparedExecutionOptions = {},
+  options?: DirectRequestPaymentPreparedExecutionOptions,
+): DirectRequestPaymentExecutionPayload;
+/**
+ * The 0.4.20 argument list: the prepared transaction itself (e.g.
+ * `requirement.transaction_request`), then `{ receipt_kind, await_finality?,
+ * metadata? }`.
+ */
+export function buildPreparedTransactionExecutionPayload(
+  requirement: DirectRequestPaymentExecutableRequirement,
+  transaction_request: Record<string, unknown>,
+  options: DirectRequestPaymentLegacyPreparedExecutionOptions,
+): DirectRequestPaymentExecutionPayload;
+export function buildPreparedTransactionExecutionPayload(
+  requirement: DirectRequestPaymentExecutableRequirement,
+  second?: DirectRequestPaymentPreparedExecutionOptions | Record<string, unknown>,
+  third?: DirectRequestPaymentLegacyPreparedExecutionOptions,
 ): DirectRequestPaymentExecutionPayload {
+  if (third !== undefined) {
+    // 0.4.20: the transaction is given; build as if it were the requirement's own.
+    const transaction_request = parseInput(jsonObjectSchema, second, 'transaction_request');
+    const { receipt_kind, ...rest } = third ?? ({} as DirectRequestPaymentLegacyPreparedExecutionOptions);
+    return buildPreparedTransactionExecutionPayload(
+      { requirement_id: (requirement as DirectRequestPaymentExecutableRequirement | null)?.requirement_id, transaction_request },
+      { ...rest, receipt_kind, transaction_request_field: 'transaction_request' },
+    );
+  }
+  const options = (second ?? {}) as DirectRequestPaymentPreparedExecutionOptions;
   const {
     transaction_request_field: field = 'transaction_request',
     receipt_kind = DIRECT_REQUEST_PAYMENT_RECEIPT_KIND,
     ...rest
-  } = options ?? {};
+  } = options;
   if (field !== 'transaction_request' && field !== 'approve_transaction_request') {
     throw new SiglumeValidationError(
       'transaction_request_field',

@@ -78,12 +78,13 @@ export async function runSetupCheckout(
   let billing_mandate: DirectRequestPaymentBillingMandateResponse | null = null;
   if (prepare_billing_mandate) {
     // The account's billing currency wins: an existing account keeps the one it was created with.
+    // Sent as `billing_currency` (CONTRACT-2 section 15), never as `currency`.
     const fromAccount = currencySchema.safeParse(merchant.merchant_account.billing_currency);
-    const currency = fromAccount.success ? fromAccount.data : merchantInput.billing_currency;
+    const billing_currency = fromAccount.success ? fromAccount.data : merchantInput.billing_currency;
     const cap = merchantInput.max_amount_minor ?? merchantInput.billing_mandate_cap_minor;
     billing_mandate = await client.prepareBillingMandate(
       key,
-      cap === undefined ? { currency } : { currency, max_amount_minor: cap },
+      cap === undefined ? { billing_currency } : { billing_currency, max_amount_minor: cap },
       stepOptions(options, 'billing-mandate'),
     );
   }

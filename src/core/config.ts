@@ -2,13 +2,21 @@
  * Resolves client options against the environment: base URL and auth token.
  * Both clients go through here, so the rules are written once.
  */
-import { DEFAULT_SIGLUME_API_BASE } from './constants.js';
+import { DEFAULT_SIGLUME_API_BASE, DEFAULT_SIGLUME_SANDBOX_API_BASE } from './constants.js';
 import { SiglumeValidationError } from './errors.js';
 import { urlProblem } from './validation.js';
 
+// An environment value, trimmed (a `.env` line's trailing space or CR is a
+// quoting accident, not part of the value); blank counts as unset.
 function env(name: string): string | undefined {
   const value = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
-  return value === undefined || value === '' ? undefined : value;
+  const trimmed = typeof value === 'string' ? value.trim() : undefined;
+  return trimmed === undefined || trimmed === '' ? undefined : trimmed;
+}
+
+/** True when `SIGLUME_ENV` is `sandbox` (trimmed, any case). */
+export function sandboxSelected(): boolean {
+  return env('SIGLUME_ENV')?.toLowerCase() === 'sandbox';
 }
 
 /**
@@ -30,11 +38,21 @@ export function normalizeBaseUrl(raw: string, field = 'base_url'): string {
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
 }
 
-/** Base URL from the option, else `SIGLUME_API_BASE`, else the default. */
-export function resolveBaseUrl(option: string | undefined): string {
-  if (option !== undefined) return normalizeBaseUrl(option, 'base_url');
+/**
+ * Base URL, first hit wins: the option (an empty string is not skipped: it
+ * is refused); `SIGLUME_API_BASE`; when `SIGLUME_ENV=sandbox`,
+ * `SIGLUME_SANDBOX_API_BASE` else {@link DEFAULT_SIGLUME_SANDBOX_API_BASE};
+ * {@link DEFAULT_SIGLUME_API_BASE}. `SIGLUME_ENV` changes nothing else.
+ */
+export function resolveBaseUrl(option: string | null | undefined): string {
+  if (option !== undefined && option !== null) return normalizeBaseUrl(option, 'base_url');
   const fromEnv = env('SIGLUME_API_BASE');
   if (fromEnv !== undefined) return normalizeBaseUrl(fromEnv, 'SIGLUME_API_BASE');
+  if (sandboxSelected()) {
+    const sandbox = env('SIGLUME_SANDBOX_API_BASE');
+    if (sandbox !== undefined) return normalizeBaseUrl(sandbox, 'SIGLUME_SANDBOX_API_BASE');
+    return DEFAULT_SIGLUME_SANDBOX_API_BASE;
+  }
   return DEFAULT_SIGLUME_API_BASE;
 }
 

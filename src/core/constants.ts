@@ -6,6 +6,19 @@
 /** Default API base URL. Override with the `base_url` option or `SIGLUME_API_BASE`. */
 export const DEFAULT_SIGLUME_API_BASE = 'https://siglume.com/v1';
 
+/**
+ * API base of the local sandbox (`siglume-sdrp sandbox`), used by both
+ * clients when `SIGLUME_ENV=sandbox` and `SIGLUME_SANDBOX_API_BASE` is not set.
+ */
+export const DEFAULT_SIGLUME_SANDBOX_API_BASE = 'http://127.0.0.1:8787/v1';
+
+/**
+ * The code an agent-facing product answers with, before any payment, when the
+ * buyer's agent has no Siglume connection. The SDK never throws it; the
+ * documented body is `{ "error": "SIGLUME_ACCOUNT_REQUIRED", "message": ..., "next_step": ... }`.
+ */
+export const SIGLUME_ACCOUNT_REQUIRED = 'SIGLUME_ACCOUNT_REQUIRED';
+
 /** `mode` of a one-off Direct Request Payment (also sent when creating a requirement). */
 export const DIRECT_REQUEST_PAYMENT_MODE = 'external_402';
 

@@ -12,6 +12,7 @@
  * │  ├─ SiglumePermissionError                403
  * │  ├─ SiglumeNotFoundError                  404
  * │  ├─ SiglumeConflictError                  409
+ * │  │  └─ SiglumeHostedCheckoutReadinessRequiredError  409 HOSTED_CHECKOUT_READINESS_REQUIRED
  * │  ├─ SiglumeRateLimitError                 429
  * │  ├─ SiglumeServerError                    5xx
  * │  ├─ SiglumeInvalidResponseError           502 INVALID_JSON_RESPONSE / INVALID_RESPONSE_SHAPE
@@ -84,6 +85,9 @@ export interface SiglumeApiErrorInit {
   cause?: unknown;
 }
 
+/** The second argument of `new SiglumeApiError(message, init)` (the 0.4.20 argument list). */
+export type SiglumeApiErrorLegacyInit = Omit<SiglumeApiErrorInit, 'message' | 'code'> & { code?: string };
+
 /** The API answered with an error status (or an unusable body). */
 export class SiglumeApiError extends SiglumeDirectRequestPaymentError {
   /** HTTP status (502 for a body that is not JSON). */
@@ -95,7 +99,14 @@ export class SiglumeApiError extends SiglumeDirectRequestPaymentError {
   /** `meta.trace_id` of the error envelope. */
   readonly trace_id: string | null;
 
-  constructor(init: SiglumeApiErrorInit) {
+  constructor(init: SiglumeApiErrorInit);
+  /** The 0.4.20 argument list: the message, then `{ status, code?, data? }`; `code` defaults to `SIGLUME_API_ERROR`. */
+  constructor(message: string, init: SiglumeApiErrorLegacyInit);
+  constructor(first: SiglumeApiErrorInit | string, second?: SiglumeApiErrorLegacyInit) {
+    const init: SiglumeApiErrorInit =
+      typeof first === 'string'
+        ? { ...second, message: first, status: second?.status ?? 0, code: second?.code ?? 'SIGLUME_API_ERROR' }
+        : first;
     super(init.message, { code: init.code, cause: init.cause });
     this.status = init.status;
     this.data = init.data ?? null;
@@ -108,14 +119,7 @@ export class SiglumeApiError extends SiglumeDirectRequestPaymentError {
    * statuses to classes, so `instanceof` checks stay consistent.
    */
   static generate(init: SiglumeApiErrorInit): SiglumeApiError {
-    const s = init.status;
-    if (s === 401) return new SiglumeAuthenticationError(init);
-    if (s === 403) return new SiglumePermissionError(init);
-    if (s === 404) return new SiglumeNotFoundError(init);
-    if (s === 409) return new SiglumeConflictError(init);
-    if (s === 429) return new SiglumeRateLimitError(init);
-    if (s >= 500) return new SiglumeServerError(init);
-    return new SiglumeApiError(init);
+    return apiErrorFor(init);
   }
 }
 
@@ -127,6 +131,59 @@ export class SiglumePermissionError extends SiglumeApiError {}
 export class SiglumeNotFoundError extends SiglumeApiError {}
 /** 409: the request conflicts with the resource's state. Never retried. */
 export class SiglumeConflictError extends SiglumeApiError {}
+/** Code of the 409 that refuses a checkout while the merchant's readiness is incomplete. */
+const HOSTED_CHECKOUT_READINESS_REQUIRED = 'HOSTED_CHECKOUT_READINESS_REQUIRED';
+
+function recordOf(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+// The list `key` of an error body: in `error` (where the API puts it), in
+// `error.details`, or at the top level; the first array found wins.
+function bodyList(data: unknown, key: string): unknown[] {
+  const body = recordOf(data);
+  const nested = recordOf(body?.['error']);
+  for (const holder of [nested, recordOf(nested?.['details']), body]) {
+    const value = holder?.[key];
+    if (Array.isArray(value)) return value;
+  }
+  return [];
+}
+
+/**
+ * 409 `HOSTED_CHECKOUT_READINESS_REQUIRED`: `createCheckoutSession` was
+ * refused because the merchant's Standard Hosted Checkout readiness is
+ * incomplete (live mode was asked for before the terms, the responsibility
+ * attestation or another gate). Not retried. The body's lists are copied onto
+ * the error; `getMerchantReadiness` shows the full picture.
+ *
+ * @example
+ * try { await merchant.createCheckoutSession(input); }
+ * catch (e) {
+ *   if (e instanceof SiglumeHostedCheckoutReadinessRequiredError) console.error(e.missing_requirements, e.blockers);
+ *   else throw e;
+ * }
+ */
+export class SiglumeHostedCheckoutReadinessRequiredError extends SiglumeConflictError {
+  /** Gates still open, by name (e.g. `terms_acceptance`). */
+  readonly missing_requirements: string[];
+  /** What blocks the merchant beyond its own gates. */
+  readonly blockers: string[];
+  /** The failing checks as the API sent them. */
+  readonly checks: Record<string, unknown>[];
+
+  constructor(init: SiglumeApiErrorInit) {
+    super(init);
+    const strings = (key: string) => bodyList(init.data, key).filter((v): v is string => typeof v === 'string');
+    this.missing_requirements = strings('missing_requirements');
+    this.blockers = strings('blockers');
+    this.checks = bodyList(init.data, 'checks').flatMap((v) => {
+      const check = recordOf(v);
+      return check ? [check] : [];
+    });
+  }
+}
+
 /** 429: too many requests; retried automatically, honouring `Retry-After`. */
 export class SiglumeRateLimitError extends SiglumeApiError {
   /** `Retry-After` in milliseconds, when present. */
@@ -190,17 +247,34 @@ export class HostedCheckoutNotAvailableError extends SiglumeApiError {
   readonly upstream_status: number;
   readonly upstream_code: string;
 
-  constructor(init: SiglumeApiErrorInit) {
+  /**
+   * From the API error it replaces; or, as in 0.4.20, from an optional
+   * message alone (then `upstream_status` is 409 and `upstream_code`
+   * `HOSTED_CHECKOUT_NOT_ENABLED`).
+   */
+  constructor(init?: SiglumeApiErrorInit | string) {
+    const upstream: SiglumeApiErrorInit =
+      init === undefined || typeof init === 'string'
+        ? {
+            status: 409,
+            code: 'HOSTED_CHECKOUT_NOT_ENABLED',
+            message:
+              init ??
+              "Hosted Checkout is not available: Siglume's Hosted Checkout rollout is not switched on for this merchant or environment.",
+          }
+        : init;
     super({
-      ...init,
+      ...upstream,
       status: 409,
       code: 'HOSTED_CHECKOUT_NOT_ENABLED',
       message:
-        `Hosted Checkout is not available for this merchant (${init.status} ${init.code}: ${init.message}). ` +
-        'Enable Hosted Checkout for the merchant in Siglume, or check SIGLUME_API_BASE.',
+        typeof init === 'object'
+          ? `Hosted Checkout is not available for this merchant (${upstream.status} ${upstream.code}: ${upstream.message}). ` +
+            'Enable Hosted Checkout for the merchant in Siglume, or check SIGLUME_API_BASE.'
+          : upstream.message,
     });
-    this.upstream_status = init.status;
-    this.upstream_code = init.code;
+    this.upstream_status = upstream.status;
+    this.upstream_code = upstream.code;
   }
 }
 
@@ -216,4 +290,21 @@ export class SiglumeWebhookPayloadError extends SiglumeDirectRequestPaymentError
   constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
     super(message, { code: options.code ?? 'WEBHOOK_PAYLOAD_INVALID', cause: options.cause });
   }
+}
+
+// Outside the class on purpose: a class body that names its own class is
+// renamed by the bundler (`class _SiglumeApiError`), and `name` would follow.
+function apiErrorFor(init: SiglumeApiErrorInit): SiglumeApiError {
+  const s = init.status;
+  if (s === 401) return new SiglumeAuthenticationError(init);
+  if (s === 403) return new SiglumePermissionError(init);
+  if (s === 404) return new SiglumeNotFoundError(init);
+  if (s === 409) {
+    return init.code === HOSTED_CHECKOUT_READINESS_REQUIRED
+      ? new SiglumeHostedCheckoutReadinessRequiredError(init)
+      : new SiglumeConflictError(init);
+  }
+  if (s === 429) return new SiglumeRateLimitError(init);
+  if (s >= 500) return new SiglumeServerError(init);
+  return new SiglumeApiError(init);
 }

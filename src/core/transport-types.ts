@@ -69,6 +69,19 @@ export interface RequestSpec<T> {
    * @default 'idempotent'
    */
   retry?: RetryPolicy;
+  /**
+   * Extra request headers, set after `Accept`, `Authorization` and
+   * `User-Agent` and replacing a header of the same name (compared without
+   * regard to case); `Content-Type` and `Idempotency-Key` are set after them.
+   * Validated by the caller.
+   */
+  headers?: Readonly<Record<string, string>>;
+  /**
+   * Values this request carries besides the client's token (e.g. a schedule
+   * token sent as `Authorization`). Like the token, each is replaced by
+   * `[redacted]` wherever an error message or error data would show it.
+   */
+  secrets?: readonly string[];
   /** Re-maps an API error (e.g. to HostedCheckoutNotAvailableError) before it is thrown. */
   mapError?: (error: SiglumeApiError) => SiglumeApiError;
 }

@@ -52,6 +52,14 @@ function asString(value: unknown): string | null {
   return typeof value === 'string' && value !== '' ? value : null;
 }
 
+// Sets a header, replacing any of the same name in another case (HTTP header
+// names are case-insensitive; two spellings would be sent as one joined value).
+function setHeader(headers: Record<string, string>, name: string, value: string): void {
+  const lower = name.toLowerCase();
+  for (const existing of Object.keys(headers)) if (existing.toLowerCase() === lower) delete headers[existing];
+  headers[name] = value;
+}
+
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
@@ -100,14 +108,15 @@ export class Transport {
       Authorization: `Bearer ${this.#token}`,
       'User-Agent': this.#userAgent,
     };
+    for (const [name, value] of Object.entries(spec.headers ?? {})) setHeader(headers, name, value);
     let body: string | undefined;
     if (spec.body !== undefined) {
       body = JSON.stringify(spec.body);
-      headers['Content-Type'] = 'application/json';
+      setHeader(headers, 'Content-Type', 'application/json');
     }
     // Generated once per call, so every retry of this call carries the same key
     // and the server can deduplicate it.
-    if (mutating) headers['Idempotency-Key'] = spec.options?.idempotency_key ?? randomId();
+    if (mutating) setHeader(headers, 'Idempotency-Key', spec.options?.idempotency_key ?? randomId());
 
     const maxRetries = spec.options?.max_retries ?? this.#maxRetries;
     const timeoutMs = spec.options?.timeout_ms ?? this.#timeoutMs;
@@ -144,6 +153,11 @@ export class Transport {
       }
       throw spec.mapError ? spec.mapError(apiError) : apiError;
     }
+  }
+
+  /** What an error of this request must not show: the client's token and the request's own secrets. */
+  #secrets(spec: RequestSpec<unknown>): string[] {
+    return [this.#token, ...(spec.secrets ?? []).filter((s) => s !== '')];
   }
 
   #url(spec: RequestSpec<unknown>): string {
@@ -209,7 +223,7 @@ export class Transport {
       status: 502,
       code: 'INVALID_RESPONSE_SHAPE',
       message: `Unexpected response from ${spec.method} ${spec.path}: ${field} ${issue.message}. The API may be newer than this SDK, or SIGLUME_API_BASE points at something else.`,
-      data: redactSecretValues(redactSecretKeys(data), [this.#token]),
+      data: redactSecretValues(redactSecretKeys(data), this.#secrets(spec)),
       ...meta(parsed, response),
     });
   }
@@ -228,7 +242,7 @@ export class Transport {
       asString(nested?.message) ?? asString(body.message) ?? (response.statusText || `HTTP ${response.status}`);
     // A server (or proxy) that echoes the request's Authorization header must
     // not put this client's token into an error message or its data.
-    const secrets = [this.#token];
+    const secrets = this.#secrets(spec);
     return SiglumeApiError.generate({
       status: response.status,
       code,

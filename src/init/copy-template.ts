@@ -163,7 +163,7 @@ function nextSteps(template: TemplateName, database: TemplateDatabase, target: s
     `npm install ${[PACKAGE_NAME, ...packages].join(' ')} && npm install -D ${dev.join(' ')}`,
     ...createTables(database, file),
     MOUNT[template],
-    'Check the setup: npx siglume-check readiness (or readiness --sandbox against the local sandbox)',
+    'With the routes mounted, check the setup: npx siglume-check verify (or readiness --sandbox against the local sandbox)',
   ];
 }
 

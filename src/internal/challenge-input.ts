@@ -25,16 +25,32 @@ export interface ChallengeFields {
 /** Throws unless the argument is an object, so field checks can name fields. */
 export function assertInputObject(input: unknown, fn: string): asserts input is Record<string, unknown> {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new SiglumeValidationError('input', `Invalid input: ${fn} takes one object argument`);
+    throw new SiglumeValidationError('input', `Invalid input: ${fn} takes an input object`);
   }
+}
+
+/**
+ * The one input object of a challenge function, from either argument list:
+ * `(input)` with `input.secret`, or the 0.4.20 `(secret, input)`, whose
+ * positional secret wins over an `input.secret`.
+ */
+export function challengeInput(first: unknown, second: unknown, fn: string): Record<string, unknown> {
+  if (typeof first === 'string') {
+    assertInputObject(second, fn);
+    return { ...second, secret: first };
+  }
+  assertInputObject(first, fn);
+  return first;
 }
 
 /** Checks and normalizes secret, merchant (lower-cased), amount_minor and currency (upper-cased). */
 export function parseChallengeFields(input: unknown, fn: string): ChallengeFields {
   assertInputObject(input, fn);
-  assertSecret(input.secret);
+  // Trimmed, as 0.4.20 did: a secret read with its trailing newline signs the same.
+  const secret = typeof input.secret === 'string' ? input.secret.trim() : input.secret;
+  assertSecret(secret);
   return {
-    secret: input.secret,
+    secret,
     merchant: parseInput(challengeMerchantKeySchema, input.merchant, 'merchant'),
     amount_minor: parseInput(positiveSafeIntegerSchema, input.amount_minor, 'amount_minor'),
     currency: parseInput(currencySchema, input.currency, 'currency'),

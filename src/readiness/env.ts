@@ -3,6 +3,7 @@
  * {@link ReadinessOptions}. Kept apart from the engine so the engine stays a
  * pure function of its options and the CLI can layer flags on top.
  */
+import { DEFAULT_SIGLUME_SANDBOX_API_BASE } from '../core/constants.js';
 import { SiglumeValidationError } from '../core/errors.js';
 import type { ReadinessOptions } from './types.js';
 
@@ -18,7 +19,12 @@ export const READINESS_ENV = /* @__PURE__ */ Object.freeze({
   currency: 'SIGLUME_DIRECT_PAYMENT_TEST_CURRENCY',
   amount_minor: 'SIGLUME_DIRECT_PAYMENT_TEST_AMOUNT_MINOR',
   base_url: 'SIGLUME_API_BASE',
+  /** `sandbox` (trimmed, any case) selects sandbox mode. */
+  environment: 'SIGLUME_ENV',
+  /** API base in sandbox mode when SIGLUME_API_BASE is not set. */
+  sandbox_base_url: 'SIGLUME_SANDBOX_API_BASE',
 } as const);
+
 
 /** The CLI flag of each readiness input that has one (the token and the secret are env only). */
 const READINESS_FLAGS: Readonly<Record<string, string>> = Object.freeze({
@@ -88,5 +94,10 @@ export function readinessOptionsFromEnv(env: Readonly<Record<string, string | un
   const amount = get(READINESS_ENV.amount_minor);
   if (amount !== undefined) out.amount_minor = parseAmountMinor(amount, READINESS_ENV.amount_minor);
   set('base_url', get(READINESS_ENV.base_url));
+  // CONTRACT-2 section 18.2: SIGLUME_ENV=sandbox is sandbox mode, with the sandbox's API base unless SIGLUME_API_BASE says otherwise.
+  if (get(READINESS_ENV.environment)?.trim().toLowerCase() === 'sandbox') {
+    out.sandbox = true;
+    if (out.base_url === undefined) out.base_url = get(READINESS_ENV.sandbox_base_url)?.trim() || DEFAULT_SIGLUME_SANDBOX_API_BASE;
+  }
   return out;
 }

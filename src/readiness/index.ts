@@ -6,9 +6,9 @@
  * options and, optionally, a client. Left out on purpose: the internal poll
  * helper and the check groups.
  */
-export { runReadiness, DEFAULT_DELIVERY_TIMEOUT_MS } from './runner.js';
+export { runReadiness, runVerify, runPreflight, DEFAULT_DELIVERY_TIMEOUT_MS } from './runner.js';
 export { readinessOptionsFromEnv, READINESS_ENV } from './env.js';
-export { READINESS_CHECKS, READINESS_CHECK_NAMES } from './types.js';
+export { READINESS_CHECKS, READINESS_CHECK_NAMES, PREFLIGHT_CHECKS, PREFLIGHT_CHECK_NAMES } from './types.js';
 export { READINESS_PROBE_SOURCE } from './checks/probe.js';
 export { READINESS_PROBE_MODE } from './checks/delivery.js';
 export type {
@@ -18,7 +18,9 @@ export type {
   ReadinessCheckPass,
   ReadinessCheckResult,
   ReadinessCheckSkip,
+  ReadinessCheckSpec,
   ReadinessCheckStatus,
+  ReadinessCommand,
   ReadinessCheckWarn,
   ReadinessMerchantClient,
   ReadinessMode,

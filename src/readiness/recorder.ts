@@ -8,14 +8,18 @@
 import { redactSecretValues } from '../core/redact.js';
 import { fail, inputFix, skip, type CheckOutcome, type Checked } from './outcome.js';
 import {
+  PREFLIGHT_CHECKS,
   READINESS_CHECKS,
   type ReadinessCheckGroup,
   type ReadinessCheckName,
   type ReadinessCheckResult,
+  type ReadinessCheckSpec,
   type ReadinessProgressEvent,
 } from './types.js';
 
-const GROUP_OF = new Map<ReadinessCheckName, ReadinessCheckGroup>(READINESS_CHECKS.map((c) => [c.name, c.group]));
+const GROUP_OF = new Map<ReadinessCheckName, ReadinessCheckGroup>(
+  [...READINESS_CHECKS, ...PREFLIGHT_CHECKS].map((c) => [c.name, c.group]),
+);
 
 /** A check that threw: a failure saying so (a validation error's field names the input to fix). */
 function crashed(error: unknown) {
@@ -28,6 +32,8 @@ function crashed(error: unknown) {
 
 /** Options of a {@link CheckRun}. */
 export interface CheckRunOptions {
+  /** The command's check list, in run order: what `skipRest` fills in and `results` lists. */
+  checks: readonly ReadinessCheckSpec[];
   /** Values removed from every result and progress event (token, webhook secret). */
   secrets: readonly string[];
   onProgress?: ((event: ReadinessProgressEvent) => void) | undefined;
@@ -72,7 +78,15 @@ export class CheckRun {
 
   /** Marks every check that has not run yet as skipped, with `reason`. */
   skipRest(reason: string): void {
-    for (const { name } of READINESS_CHECKS) {
+    this.skip(
+      this.#options.checks.map((c) => c.name),
+      reason,
+    );
+  }
+
+  /** Marks each of `names` that has not run yet as skipped, with `reason`. */
+  skip(names: readonly ReadinessCheckName[], reason: string): void {
+    for (const name of names) {
       if (!this.#results.has(name)) this.#record(name, skip(reason), 0);
     }
   }
@@ -86,7 +100,7 @@ export class CheckRun {
 
   /** Every result, in contract order; checks never recorded are left out (call `skipRest` first). */
   results(): ReadinessCheckResult[] {
-    return READINESS_CHECKS.flatMap(({ name }) => this.#results.get(name) ?? []);
+    return this.#options.checks.flatMap(({ name }) => this.#results.get(name) ?? []);
   }
 
   #record(name: ReadinessCheckName, outcome: CheckOutcome, duration_ms: number): void {

@@ -4,11 +4,20 @@
  * environment (see `readinessOptionsFromEnv`).
  *
  * Gating: all config checks run, so one run lists every local mistake. API
- * checks run only when config passed, and stop at the first failure: each
- * later step (account -> subscription -> checkout probe -> delivery probe)
- * is the next thing a real payment needs, and probing past a known break
- * would only create sessions and deliveries that prove nothing. Later checks
- * are reported as `skip` with the reason, never omitted.
+ * checks run only when config passed. The six readiness-API checks always
+ * run, and the account and subscription checks after them whatever the
+ * readiness API said (together they name every gate a merchant must close on
+ * the way to live, each with its own fix); the account and subscription
+ * groups stop at their first failure, and the probes run only when nothing
+ * failed: each step (account -> subscription -> checkout probe -> delivery
+ * probe) is the next thing a real payment needs, and probing past a known break would only
+ * create sessions and deliveries that prove nothing. Later checks are
+ * reported as `skip` with the reason, never omitted.
+ *
+ * Three entry points share the engine: {@link runReadiness} and
+ * {@link runVerify} run every check; {@link runPreflight} runs the same
+ * checks and the checkout probe but not the webhook delivery probe, for a
+ * shop whose webhook route is not mounted yet.
  */
 import { DEFAULT_SIGLUME_API_BASE } from '../core/constants.js';
 import { normalizeBaseUrl } from '../core/config.js';
@@ -26,16 +35,20 @@ import { accountChecks } from './checks/account.js';
 import { configChecks, type ReadinessConfig } from './checks/config.js';
 import { deliveryChecks } from './checks/delivery.js';
 import { probeChecks } from './checks/probe.js';
+import { readinessApiChecks } from './checks/readiness-api.js';
 import { subscriptionChecks } from './checks/subscription.js';
 import type { ApiInput } from './group.js';
+import { found, pass } from './outcome.js';
 import { CheckRun } from './recorder.js';
-import type {
-  ReadinessCheckResult,
-  ReadinessMerchantClient,
-  ReadinessMode,
-  ReadinessOptions,
-  ReadinessReport,
-  ReadinessSummary,
+import {
+  readinessChecksOf,
+  type ReadinessCheckResult,
+  type ReadinessCommand,
+  type ReadinessMerchantClient,
+  type ReadinessMode,
+  type ReadinessOptions,
+  type ReadinessReport,
+  type ReadinessSummary,
 } from './types.js';
 
 /** Default wait for the probe delivery. */
@@ -45,20 +58,33 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-function summarize(checks: ReadinessCheckResult[], mode: ReadinessMode, ok: boolean): ReadinessSummary {
+function summarize(
+  checks: ReadinessCheckResult[],
+  mode: ReadinessMode,
+  ok: boolean,
+  command: ReadinessCommand,
+  environment: 'sandbox' | 'live',
+): ReadinessSummary {
   const count = (s: ReadinessCheckResult['status']) => checks.filter((c) => c.status === s).length;
   const summary = { total: checks.length, pass: count('pass'), warn: count('warn'), fail: count('fail'), skip: count('skip') };
   const warnings = summary.warn ? `, ${plural(summary.warn, 'warning')}` : '';
+  const preflight = command === 'preflight';
+  const notYet = preflight ? 'Preflight not passed' : 'Not ready';
   let verdict: string;
-  if (ok) {
-    verdict = `Ready: all ${summary.total} checks passed${warnings}.`;
+  if (ok && preflight) {
+    verdict = `Preflight passed: all ${summary.total} checks passed${warnings} (${environment}). Mount the checkout and webhook routes, then run verify.`;
+  } else if (ok) {
+    verdict = `Ready: all ${summary.total} checks passed${warnings} (${environment}).`;
   } else if (summary.fail > 0) {
     const names = checks.filter((c) => c.status === 'fail').map((c) => c.name);
-    verdict = `Not ready: ${plural(summary.fail, 'check')} failed (${names.join(', ')})${summary.skip ? `, ${summary.skip} skipped` : ''}.`;
+    const before = preflight ? 'before mounting checkout' : 'before opening checkout';
+    verdict = `${notYet}: ${plural(summary.fail, 'check')} failed (${names.join(', ')})${summary.skip ? `, ${summary.skip} skipped` : ''}; fix them ${before}.`;
   } else if (mode === 'no_api') {
-    verdict = `Not ready: only the local configuration was checked (--no-api); ${summary.pass + summary.warn} of ${summary.total} checks ran and passed.`;
+    verdict = `${notYet}: only the local configuration was checked (--no-api); ${summary.pass + summary.warn} of ${summary.total} checks ran and passed, the API and the probes were not verified.`;
   } else {
-    verdict = 'Not ready: the Hosted Checkout and webhook delivery probes did not run (--no-probe).';
+    verdict = preflight
+      ? `${notYet}: the Hosted Checkout probe did not run (--no-probe).`
+      : `${notYet}: the Hosted Checkout and webhook delivery probes did not run (--no-probe).`;
   }
   return { ...summary, verdict };
 }
@@ -88,16 +114,35 @@ async function buildClient(config: ReadinessConfig, base_url: string): Promise<R
 
 /**
  * Runs the API groups in contract order, each on the facts the previous one
- * handed on, and stops at the first group that fails (the recorder then
- * lists the rest as skipped).
+ * handed on. The readiness-API group does not stop the account and
+ * subscription groups; any failure stops the probes (the recorder then lists
+ * the rest as skipped).
  */
-async function runApiGroups(input: ApiInput, options: { probe: boolean; delivery_timeout_ms: number; now: () => number }, run: CheckRun) {
-  const stopped = () => run.skipRest(`${run.failures()[0]} failed`);
+async function runApiGroups(
+  input: ApiInput,
+  options: { probe: boolean; delivery: boolean; delivery_timeout_ms: number; now: () => number },
+  run: CheckRun,
+) {
+  const stopped = () => run.skipRest(`${run.failures().at(-1)} failed`);
+  const readiness = await readinessApiChecks(input, run);
+  if (readiness === 'stop') return stopped();
   if (!(await accountChecks(input, run))) return stopped();
+  // The subscription reads run even when a readiness gate is open: an open
+  // webhook_endpoint gate then comes with the exact subscription problem.
   const subscription = await subscriptionChecks(input, run);
-  if (!subscription) return stopped();
-  if (!options.probe) return run.skipRest('--no-probe: no checkout session or test delivery was created');
+  if (!subscription || readiness !== 'passed') return stopped();
+  if (!options.delivery) {
+    await run.check('webhook_delivery_probe_skipped', () =>
+      found(pass('preflight does not send a test webhook; verify does, once the webhook route is mounted'), true),
+    );
+  }
+  if (!options.probe) {
+    return run.skipRest(
+      options.delivery ? '--no-probe: no checkout session or test delivery was created' : '--no-probe: no checkout session was created',
+    );
+  }
   if (!(await probeChecks({ ...input, now: options.now }, run))) return stopped();
+  if (!options.delivery) return;
   const delivery = await deliveryChecks(
     { ...input, subscription: subscription.target, timeout_ms: options.delivery_timeout_ms },
     run,
@@ -106,10 +151,13 @@ async function runApiGroups(input: ApiInput, options: { probe: boolean; delivery
 }
 
 /**
- * Runs the readiness checks (CONTRACT section 10) and returns the report.
+ * Runs every readiness check (CONTRACT-2 section 18.3) and returns the
+ * report: configuration, the merchant readiness API, the account, the
+ * webhook subscription, an unpaid Hosted Checkout session and a test
+ * webhook delivery. `report.ok` is true only when everything passed.
  * Throws {@link SiglumeValidationError} only for unusable options (currency,
  * amount, timeout, base URL); every problem with the merchant's setup is a
- * failing check in the report instead.
+ * failing check in the report instead, with a fix.
  *
  * @example
  * const report = await runReadiness({
@@ -121,7 +169,39 @@ async function runApiGroups(input: ApiInput, options: { probe: boolean; delivery
  * });
  * if (!report.ok) console.log(report.checks.filter((c) => c.status === 'fail'));
  */
-export async function runReadiness(options: ReadinessOptions = {}): Promise<ReadinessReport> {
+export function runReadiness(options: ReadinessOptions = {}): Promise<ReadinessReport> {
+  return runCommand('readiness', options);
+}
+
+/**
+ * `verify`: the same checks as {@link runReadiness} (the report's `command`
+ * is `verify`). Run it once the shop's checkout and webhook routes are
+ * mounted; it is the last step before going live.
+ *
+ * @example
+ * const report = await runVerify({ ...readinessOptionsFromEnv(process.env) });
+ * process.exitCode = report.ok ? 0 : 1;
+ */
+export function runVerify(options: ReadinessOptions = {}): Promise<ReadinessReport> {
+  return runCommand('verify', options);
+}
+
+/**
+ * `preflight`: every check {@link runReadiness} runs, and the Hosted
+ * Checkout probe, but no webhook delivery probe (recorded as
+ * `webhook_delivery_probe_skipped`): what a shop can prove before its
+ * webhook route is mounted. `report.ok` means "mount the routes, then run
+ * {@link runVerify}", not "ready".
+ *
+ * @example
+ * const report = await runPreflight({ ...readinessOptionsFromEnv(process.env) });
+ * for (const c of report.checks) if (c.status === 'fail') console.log(c.name, c.fix);
+ */
+export function runPreflight(options: ReadinessOptions = {}): Promise<ReadinessReport> {
+  return runCommand('preflight', options);
+}
+
+async function runCommand(command: ReadinessCommand, options: ReadinessOptions): Promise<ReadinessReport> {
   const started = performance.now();
   const currency = parseInput(currencySchema, options.currency ?? 'JPY', 'currency');
   const amount_minor =
@@ -138,7 +218,8 @@ export async function runReadiness(options: ReadinessOptions = {}): Promise<Read
   const secrets = [options.auth_token, options.webhook_secret].filter((s): s is string => typeof s === 'string' && s.length > 0);
   const signal = options.signal;
   const sandbox = options.sandbox === true;
-  const run = new CheckRun({ secrets, onProgress: options.onProgress, signal });
+  const environment = sandbox ? 'sandbox' : 'live';
+  const run = new CheckRun({ checks: readinessChecksOf(command), secrets, onProgress: options.onProgress, signal });
 
   const { merchant, config } = await configChecks(
     {
@@ -150,6 +231,7 @@ export async function runReadiness(options: ReadinessOptions = {}): Promise<Read
       currency,
       amount_minor,
       sandbox,
+      base_url,
     },
     run,
   );
@@ -167,18 +249,24 @@ export async function runReadiness(options: ReadinessOptions = {}): Promise<Read
       client: () => (client ??= options.client ? Promise.resolve(options.client) : buildClient(config, base_url)),
       request_options: signal ? { signal } : {},
     };
-    await runApiGroups(input, { probe, delivery_timeout_ms, now: options.now ?? Date.now }, run);
+    await runApiGroups(
+      input,
+      { probe, delivery: command !== 'preflight', delivery_timeout_ms, now: options.now ?? Date.now },
+      run,
+    );
   }
 
   const checks = run.results();
   const ok = mode === 'full' && checks.every((c) => c.status === 'pass' || c.status === 'warn');
   return {
     ok,
+    command,
+    environment,
     mode,
     base_url,
     merchant,
     checks,
-    summary: summarize(checks, mode, ok),
+    summary: summarize(checks, mode, ok, command, environment),
     duration_ms: Math.round(performance.now() - started),
   };
 }

@@ -4,39 +4,115 @@
  */
 import type { DirectRequestPaymentMerchantClient } from '../clients/merchant.js';
 
-/** Group a check belongs to; the CLI prints one section per group (probe and delivery share "Probes"). */
-export type ReadinessCheckGroup = 'config' | 'account' | 'subscription' | 'probe' | 'delivery';
+/**
+ * Group a check belongs to; the CLI prints one section per group (probe and
+ * delivery share "Probes"). `readiness` holds the six checks read from the
+ * merchant readiness API (`getMerchantReadiness`).
+ */
+export type ReadinessCheckGroup = 'config' | 'readiness' | 'account' | 'subscription' | 'probe' | 'delivery';
 
 /**
- * Every readiness check, in the order it runs. The names are stable: scripts
- * match on them in `--json` output and docs/readiness.md has one section each.
+ * Which command a run is: `readiness` (alias `doctor`) and `verify` run every
+ * check including the webhook delivery probe; `preflight` runs the same
+ * checks and the checkout probe but not the delivery probe (it is meant to
+ * run before the webhook route is mounted), recording
+ * `webhook_delivery_probe_skipped` in its place.
  */
-export const READINESS_CHECKS = /* @__PURE__ */ Object.freeze([
+export type ReadinessCommand = 'readiness' | 'verify' | 'preflight';
+
+/**
+ * Name of one readiness check. Every command's checks are among these;
+ * `webhook_delivery_probe_skipped` is preflight's only and
+ * `webhook_delivery_probe_passed` is readiness / verify's only.
+ */
+export type ReadinessCheckName =
+  | 'target_environment'
+  | 'merchant_key'
+  | 'merchant_token'
+  | 'shop_origin'
+  | 'webhook_url'
+  | 'webhook_secret_present'
+  | 'standard_probe_amount'
+  | 'hosted_checkout_readiness_api'
+  | 'hosted_checkout_readiness_ready'
+  | 'hosted_checkout_missing_requirements'
+  | 'hosted_checkout_blockers'
+  | 'merchant_responsibility_attested'
+  | 'live_mode_enabled'
+  | 'merchant_exists'
+  | 'billing_mandate'
+  | 'billing_status_active'
+  | 'merchant_status_active'
+  | 'webhook_subscription_exists'
+  | 'webhook_callback_matches'
+  | 'direct_payment_confirmed_subscribed'
+  | 'webhook_secret_matches_subscription_hint'
+  | 'webhook_delivery_probe_skipped'
+  | 'hosted_checkout_probe'
+  | 'webhook_delivery_probe_passed';
+
+/** Every check any command runs, in run order (CONTRACT-2 section 18.3). */
+const ALL_CHECKS: ReadonlyArray<{ readonly name: ReadinessCheckName; readonly group: ReadinessCheckGroup }> = [
+  { name: 'target_environment', group: 'config' },
   { name: 'merchant_key', group: 'config' },
   { name: 'merchant_token', group: 'config' },
   { name: 'shop_origin', group: 'config' },
   { name: 'webhook_url', group: 'config' },
   { name: 'webhook_secret_present', group: 'config' },
   { name: 'standard_probe_amount', group: 'config' },
+  { name: 'hosted_checkout_readiness_api', group: 'readiness' },
+  { name: 'hosted_checkout_readiness_ready', group: 'readiness' },
+  { name: 'hosted_checkout_missing_requirements', group: 'readiness' },
+  { name: 'hosted_checkout_blockers', group: 'readiness' },
+  { name: 'merchant_responsibility_attested', group: 'readiness' },
+  { name: 'live_mode_enabled', group: 'readiness' },
   { name: 'merchant_exists', group: 'account' },
   { name: 'billing_mandate', group: 'account' },
   { name: 'billing_status_active', group: 'account' },
-  { name: 'merchant_status', group: 'account' },
+  { name: 'merchant_status_active', group: 'account' },
   { name: 'webhook_subscription_exists', group: 'subscription' },
   { name: 'webhook_callback_matches', group: 'subscription' },
   { name: 'direct_payment_confirmed_subscribed', group: 'subscription' },
   { name: 'webhook_secret_matches_subscription_hint', group: 'subscription' },
-  { name: 'hosted_checkout', group: 'probe' },
+  { name: 'webhook_delivery_probe_skipped', group: 'delivery' },
+  { name: 'hosted_checkout_probe', group: 'probe' },
   { name: 'webhook_delivery_probe_passed', group: 'delivery' },
-] as const);
+];
 
-/** Name of one readiness check. */
-export type ReadinessCheckName = (typeof READINESS_CHECKS)[number]['name'];
+/** One entry of a check list: a check name and its group. */
+export interface ReadinessCheckSpec {
+  readonly name: ReadinessCheckName;
+  readonly group: ReadinessCheckGroup;
+}
 
-/** Every check name, in run order. */
+/**
+ * The checks of `readiness` / `verify` / `doctor`, in the order they run.
+ * The names are stable: scripts match on them in `--json` output and
+ * docs/readiness.md has one section each.
+ */
+export const READINESS_CHECKS: readonly ReadinessCheckSpec[] = /* @__PURE__ */ Object.freeze(
+  /* @__PURE__ */ ALL_CHECKS.filter((c) => c.name !== 'webhook_delivery_probe_skipped'),
+);
+
+/** The checks of `preflight`, in the order they run: no delivery probe, `webhook_delivery_probe_skipped` before the checkout probe. */
+export const PREFLIGHT_CHECKS: readonly ReadinessCheckSpec[] = /* @__PURE__ */ Object.freeze(
+  /* @__PURE__ */ ALL_CHECKS.filter((c) => c.name !== 'webhook_delivery_probe_passed'),
+);
+
+/** Every check name of `readiness` / `verify`, in run order. */
 export const READINESS_CHECK_NAMES: readonly ReadinessCheckName[] = /* @__PURE__ */ Object.freeze(
   /* @__PURE__ */ READINESS_CHECKS.map((c) => c.name),
 );
+
+/** Every check name of `preflight`, in run order. */
+export const PREFLIGHT_CHECK_NAMES: readonly ReadinessCheckName[] = /* @__PURE__ */ Object.freeze(
+  /* @__PURE__ */ PREFLIGHT_CHECKS.map((c) => c.name),
+);
+
+/** The check list of `command`. */
+export function readinessChecksOf(command: ReadinessCommand): readonly ReadinessCheckSpec[] {
+  return command === 'preflight' ? PREFLIGHT_CHECKS : READINESS_CHECKS;
+}
 
 interface CheckResultBase {
   name: ReadinessCheckName;
@@ -64,7 +140,11 @@ export interface ReadinessCheckWarn extends CheckResultBase {
 /** The check failed; `fix` says what to change. */
 export interface ReadinessCheckFail extends CheckResultBase {
   status: 'fail';
-  /** What to change so the check passes. Always present on a failure. */
+  /**
+   * What to change so the check passes. Always present on a failure. When a
+   * check names several requirements, one line each (joined with `\n`),
+   * each starting with the requirement's name.
+   */
   fix: string;
 }
 
@@ -94,17 +174,21 @@ export interface ReadinessSummary {
   warn: number;
   fail: number;
   skip: number;
-  /** One line, e.g. "Ready: all 16 checks passed." or "Not ready: 1 check failed (billing_mandate)." */
+  /** One line, e.g. "Ready: all 23 checks passed (sandbox)." or "Not ready: 1 check failed (billing_mandate)." */
   verdict: string;
 }
 
-/** What {@link runReadiness} returns. */
+/** What {@link runReadiness}, {@link runVerify} and {@link runPreflight} return. */
 export interface ReadinessReport {
   /**
    * True only when every check passed or warned and the probes ran (mode
    * `full`). The CLI exits 0 exactly when this is true.
    */
   ok: boolean;
+  /** The command that ran: `readiness` and `verify` check the same things; `preflight` has no delivery probe. */
+  command: ReadinessCommand;
+  /** `sandbox` when the run was against a sandbox (`sandbox: true`), else `live`. */
+  environment: 'sandbox' | 'live';
   mode: ReadinessMode;
   /** API base URL the checks ran against (`null` with `--no-api`). */
   base_url: string | null;
@@ -142,6 +226,7 @@ export type ReadinessMerchantClient = Pick<
   | 'createCheckoutSession'
   | 'queueWebhookTestDelivery'
   | 'listWebhookDeliveries'
+  | 'getMerchantReadiness'
 >;
 
 /** Options of {@link runReadiness}. Nothing is read from the environment here; see `readinessOptionsFromEnv`. */

@@ -33,6 +33,7 @@ export {
 } from './signature.js';
 export type {
   WebhookRawBody,
+  WebhookSignatureBody,
   WebhookVerifyOptions,
   WebhookSignatureVerification,
   WebhookSignatureErrorCode,

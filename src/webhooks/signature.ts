@@ -147,6 +147,23 @@ function toleranceOf(value: number | undefined): number {
   return value;
 }
 
+/**
+ * What a signature can be computed over: the raw body, or (for tests and
+ * local tools) an event object, signed as `JSON.stringify(body)`.
+ */
+export type WebhookSignatureBody = WebhookRawBody | Record<string, unknown>;
+
+// An object body is signed as its JSON text; send that exact text.
+function signedBody(body: WebhookSignatureBody): WebhookRawBody {
+  // ArrayBuffer.isView and the tag check also recognise bytes from another realm.
+  const isRaw =
+    body === null ||
+    typeof body !== 'object' ||
+    ArrayBuffer.isView(body) ||
+    Object.prototype.toString.call(body) === '[object ArrayBuffer]';
+  return isRaw ? (body as WebhookRawBody) : JSON.stringify(body);
+}
+
 function assertTimestamp(value: unknown): asserts value is number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
     throw new SiglumeValidationError('timestamp', 'Invalid timestamp: must be a non-negative integer of unix seconds');
@@ -154,18 +171,19 @@ function assertTimestamp(value: unknown): asserts value is number {
 }
 
 /**
- * The v1 signature (lower-case hex) of `body` at `timestamp`.
+ * The v1 signature (lower-case hex) of `body` at `timestamp`. An object body
+ * is signed as `JSON.stringify(body)`.
  *
  * @example
  * await computeWebhookSignature('whsec_example', rawBody, { timestamp: 1800000000 });
  */
 export async function computeWebhookSignature(
   secret: string,
-  body: WebhookRawBody,
+  body: WebhookSignatureBody,
   opts: { timestamp: number },
 ): Promise<string> {
   assertSecret(secret);
-  const part = rawBodyPart(body);
+  const part = rawBodyPart(signedBody(body));
   const timestamp = opts?.timestamp;
   assertTimestamp(timestamp);
   return hmacSha256Hex(secret, [`${timestamp}.`, part]);
@@ -183,16 +201,10 @@ export async function computeWebhookSignature(
  */
 export async function buildWebhookSignatureHeader(
   secret: string,
-  body: WebhookRawBody | Record<string, unknown>,
+  body: WebhookSignatureBody,
   opts: { timestamp?: number } = {},
 ): Promise<string> {
-  // ArrayBuffer.isView and the tag check also recognise bytes from another realm.
-  const isRaw =
-    body === null ||
-    typeof body !== 'object' ||
-    ArrayBuffer.isView(body) ||
-    Object.prototype.toString.call(body) === '[object ArrayBuffer]';
-  const raw = isRaw ? (body as WebhookRawBody) : JSON.stringify(body);
+  const raw = signedBody(body);
   const timestamp = opts.timestamp ?? Math.floor(Date.now() / 1000);
   const signature = await computeWebhookSignature(secret, raw, { timestamp });
   return `t=${timestamp},v1=${signature}`;

@@ -25,7 +25,7 @@ describe('bin/siglume-sdrp.mjs', () => {
       const run = await runBin(['readiness', '--sandbox'], { env: {}, timeoutMs: 20_000 });
       expect(run.signal).toBeNull();
       expect(run.code).toBe(0);
-      expect(run.stdout).toContain('Ready: all 16 checks passed.');
+      expect(run.stdout).toContain('Ready: all 23 checks passed (sandbox).');
       // Generous bound: the bench measures the real figure; this catches hangs and stray timers.
       expect(run.ms).toBeLessThan(8000);
     });
@@ -40,7 +40,7 @@ describe('bin/siglume-sdrp.mjs', () => {
       await shop.close();
     });
 
-    it('exits 1 with exactly the failing check, its fix, and the later checks skipped', async () => {
+    it('exits 1 with exactly the failing checks, their fixes, and the later checks skipped', async () => {
       const res = await fetch(`${shop.sandbox.url}/__sandbox/scenario`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -51,9 +51,17 @@ describe('bin/siglume-sdrp.mjs', () => {
       expect(run.code).toBe(1);
       const report = JSON.parse(run.stdout) as { ok: boolean; checks: Array<{ name: string; status: string; fix?: string }> };
       expect(report.ok).toBe(false);
-      expect(report.checks.filter((c) => c.status === 'fail').map((c) => c.name)).toEqual(['billing_mandate']);
+      // The readiness API names the open gate, and the account check says exactly what is missing.
+      expect(report.checks.filter((c) => c.status === 'fail').map((c) => c.name)).toEqual([
+        'hosted_checkout_readiness_ready',
+        'hosted_checkout_missing_requirements',
+        'billing_mandate',
+      ]);
+      expect(report.checks.find((c) => c.name === 'hosted_checkout_missing_requirements')?.fix).toMatch(/^billing_mandate: .*prepareBillingMandate/);
       expect(report.checks.find((c) => c.name === 'billing_mandate')?.fix).toContain('prepareBillingMandate');
-      expect(report.checks.slice(8).every((c) => c.status === 'skip')).toBe(true);
+      const after = report.checks.slice(report.checks.findIndex((c) => c.name === 'billing_mandate') + 1);
+      expect(after.length).toBeGreaterThan(0);
+      expect(after.every((c) => c.status === 'skip')).toBe(true);
       expect(`${run.stdout}${run.stderr}`).not.toContain(TEST_TOKEN);
       expect(`${run.stdout}${run.stderr}`).not.toContain(TEST_SECRET);
     });

@@ -45,7 +45,7 @@ describe('siglume-sdrp init', () => {
       expect(templateFiles).toEqual(expect.arrayContaining(['siglume-checkout.ts', 'siglume-payments.postgres.sql', 'orders.postgres.sql']));
       expect(run.stdout).toContain(`Copied the express template into ${target} (${templateFiles.length} files)`);
       expect(run.stdout).toContain('Next steps:');
-      expect(run.stdout).toContain('siglume-check readiness');
+      expect(run.stdout).toContain('siglume-check verify');
     });
   });
 

@@ -18,14 +18,16 @@ function capture(opts: { env?: Record<string, string>; tty?: boolean } = {}) {
 
 const REPORT: ReadinessReport = {
   ok: false,
+  command: 'readiness',
+  environment: 'live',
   mode: 'full',
   base_url: 'https://siglume.com/v1',
   merchant: 'shop_one',
   checks: [
     { name: 'merchant_key', group: 'config', status: 'pass', message: 'Merchant key is shop_one', duration_ms: 0 },
-    { name: 'merchant_status', group: 'account', status: 'warn', message: 'Merchant status is "review"', fix: 'Check the account.', duration_ms: 3 },
+    { name: 'webhook_url', group: 'config', status: 'warn', message: 'Webhook URL looks odd', fix: 'Check the account.', duration_ms: 3 },
     { name: 'billing_mandate', group: 'account', status: 'fail', message: 'No mandate', fix: 'Prepare one.', duration_ms: 2, details: { merchant: 'shop_one' } },
-    { name: 'hosted_checkout', group: 'probe', status: 'skip', message: 'Skipped: billing_mandate failed', reason: 'billing_mandate failed', duration_ms: 0 },
+    { name: 'hosted_checkout_probe', group: 'probe', status: 'skip', message: 'Skipped: billing_mandate failed', reason: 'billing_mandate failed', duration_ms: 0 },
   ],
   summary: { total: 4, pass: 1, warn: 1, fail: 1, skip: 1, verdict: 'Not ready: 1 check failed (billing_mandate), 1 skipped.' },
   duration_ms: 12,
@@ -56,12 +58,39 @@ describe('Output.readinessReport', () => {
       const lines = written.stdout.split('\n');
       const at = (text: string) => lines.findIndex((l) => l.includes(text));
       expect(lines[at('✔ merchant_key')]).toContain('Merchant key is shop_one');
-      expect(lines[at('! merchant_status') + 1]).toBe('      fix: Check the account.');
+      expect(lines[at('! webhook_url') + 1]).toBe('      fix: Check the account.');
       expect(lines[at('✖ billing_mandate') + 1]).toBe('      fix: Prepare one.');
-      expect(lines[at('- hosted_checkout')]).toContain('Skipped: billing_mandate failed');
+      expect(lines[at('- hosted_checkout_probe')]).toContain('Skipped: billing_mandate failed');
+      expect(lines[0]).toBe('Siglume Direct Request Payment readiness');
+      expect(lines[1]).toBe('  live · merchant shop_one · API https://siglume.com/v1');
       expect(lines.at(-2)).toMatch(/^✖ Not ready: 1 check failed \(billing_mandate\), 1 skipped\. \(1 passed, 1 warning, 1 failed, 1 skipped in 12 ms\)$/);
       expect(written.stdout).not.toContain('merchant: shop_one');
       expect(written.stdout).not.toContain('\x1b[');
+    });
+
+    it('prints a fix naming several requirements one per line, aligned under the first', () => {
+      const { output, written } = capture();
+      const report: ReadinessReport = {
+        ...REPORT,
+        checks: [
+          {
+            name: 'hosted_checkout_missing_requirements',
+            group: 'readiness',
+            status: 'fail',
+            message: 'Missing requirements: terms_acceptance, live_mode_requested',
+            fix: 'terms_acceptance: accept the terms.\nlive_mode_requested: ask for live mode.',
+            duration_ms: 1,
+          },
+        ],
+      };
+      output.readinessReport(report, { json: false, verbose: false });
+      const lines = written.stdout.split('\n');
+      const at = lines.findIndex((l) => l.includes('✖ hosted_checkout_missing_requirements'));
+      expect(lines.slice(at + 1, at + 3)).toEqual([
+        '      fix: terms_acceptance: accept the terms.',
+        '           live_mode_requested: ask for live mode.',
+      ]);
+      expect(lines[at - 1]).toBe('Readiness gates');
     });
 
     it('adds details and timings with verbose', () => {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { READINESS_CHECK_NAMES } from '../../src/readiness/types.js';
 import { SCENARIO_EXPECTATIONS, startShopSandbox, TEST_SECRET, TEST_TOKEN, type ShopSandbox } from '../readiness/support.js';
 import { emptyDir, runCli } from './support.js';
+import { DIRECT_REQUEST_PAYMENT_SDK_VERSION } from '../../src/version.js';
 
 interface JsonCheck {
   name: string;
@@ -43,7 +44,7 @@ describe('siglume-check readiness', () => {
       const run = await runCli(['readiness', '--sandbox'], { env: {} });
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
-      expect(run.stdout).toContain('Ready: all 16 checks passed.');
+      expect(run.stdout).toContain('Ready: all 23 checks passed (sandbox).');
       expect(run.stdout).toContain('in-process sandbox · local webhook receiver');
       for (const name of READINESS_CHECK_NAMES) expect(run.stdout).toMatch(new RegExp(`✔ ${name}\\b`));
       expect(run.stdout).not.toContain('\x1b[');
@@ -54,7 +55,7 @@ describe('siglume-check readiness', () => {
     it('prints grouped sections in order and exits 0', async () => {
       const run = await runCli(['readiness', '--sandbox'], { env });
       expect(run.code).toBe(0);
-      const positions = ['Config', 'Account', 'Webhook subscription', 'Probes'].map((t) => run.stdout.indexOf(`\n${t}\n`));
+      const positions = ['Config', 'Readiness gates', 'Account', 'Webhook subscription', 'Probes'].map((t) => run.stdout.indexOf(`\n${t}\n`));
       expect(positions.every((p) => p > 0)).toBe(true);
       expect([...positions].sort((a, b) => a - b)).toEqual(positions);
     });
@@ -63,13 +64,30 @@ describe('siglume-check readiness', () => {
       const run = await runCli(['readiness', '--sandbox', '--json'], { env });
       expect(run.code).toBe(0);
       const report = JSON.parse(run.stdout) as JsonReport;
-      expect(Object.keys(report)).toEqual(['ok', 'mode', 'base_url', 'merchant', 'sandbox', 'checks', 'summary', 'duration_ms']);
-      expect(report).toMatchObject({ ok: true, mode: 'full', sandbox: { source: 'existing', receiver: false } });
+      expect(Object.keys(report)).toEqual([
+        'ok',
+        'command',
+        'environment',
+        'mode',
+        'base_url',
+        'merchant',
+        'sandbox',
+        'checks',
+        'summary',
+        'duration_ms',
+      ]);
+      expect(report).toMatchObject({
+        ok: true,
+        command: 'readiness',
+        environment: 'sandbox',
+        mode: 'full',
+        sandbox: { source: 'existing', receiver: false },
+      });
       expect(report.checks.map((c) => c.name)).toEqual(READINESS_CHECK_NAMES);
       for (const check of report.checks) {
         expect(check).toEqual({
           name: expect.any(String),
-          group: expect.stringMatching(/^(config|account|subscription|probe|delivery)$/),
+          group: expect.stringMatching(/^(config|readiness|account|subscription|probe|delivery)$/),
           status: 'pass',
           message: expect.any(String),
           duration_ms: expect.any(Number),
@@ -80,37 +98,32 @@ describe('siglume-check readiness', () => {
 
     it('shows details and timings with --verbose', async () => {
       const run = await runCli(['readiness', '--sandbox', '--verbose'], { env });
-      expect(run.stdout).toMatch(/hosted_checkout .* \(\d+ ms\)/);
+      expect(run.stdout).toMatch(/hosted_checkout_probe .* \(\d+ ms\)/);
       expect(run.stdout).toMatch(/\n {6}session_id: cs_/);
     });
   });
 
-  describe.each(SCENARIO_EXPECTATIONS)('when the sandbox scenario is $scenario', ({ scenario, failing, warning }) => {
-    it(failing ? `exits 1 naming ${failing}, with its fix right under it` : `exits 0 with a warning on ${warning}`, async () => {
+  describe.each(SCENARIO_EXPECTATIONS)('when the sandbox scenario is $scenario', ({ scenario, failing }) => {
+    it(`exits 1 naming ${failing.join(', ')}, each with its fix right under it`, async () => {
       shop.sandbox.setScenario(scenario);
       const human = await runCli(['readiness', '--sandbox'], { env });
       shop.sandbox.setScenario(scenario);
       const json = await runCli(['readiness', '--sandbox', '--json'], { env });
       const report = JSON.parse(json.stdout) as JsonReport;
       const lines = human.stdout.split('\n');
-      if (failing === null) {
-        expect([human.code, json.code]).toEqual([0, 0]);
-        const at = lines.findIndex((l) => l.includes(`! ${warning}`));
-        expect(at).toBeGreaterThan(0);
-        expect(lines[at + 1]).toMatch(/^ {6}fix: /);
-        return;
-      }
       expect([human.code, json.code]).toEqual([1, 1]);
       expect(report.ok).toBe(false);
-      expect(report.checks.filter((c) => c.status === 'fail').map((c) => c.name)).toEqual([failing]);
-      const failed = report.checks.find((c) => c.name === failing)!;
-      expect(failed.fix).toEqual(expect.any(String));
-      const later = report.checks.slice(READINESS_CHECK_NAMES.indexOf(failing) + 1);
-      expect(later.every((c) => c.status === 'skip' && c.reason === `${failing} failed`)).toBe(true);
-      const at = lines.findIndex((l) => l.includes(`✖ ${failing}`));
-      expect(at).toBeGreaterThan(0);
-      expect(lines[at + 1]).toBe(`      fix: ${failed.fix}`);
-      expect(human.stdout).toContain(`Not ready: 1 check failed (${failing})`);
+      expect(report.checks.filter((c) => c.status === 'fail').map((c) => c.name)).toEqual(failing);
+      for (const name of failing) {
+        const failed = report.checks.find((c) => c.name === name)!;
+        expect(failed.fix).toEqual(expect.any(String));
+        const at = lines.findIndex((l) => l.includes(`✖ ${name} `));
+        expect(at).toBeGreaterThan(0);
+        // One line per requirement, aligned under the first.
+        const fixLines = failed.fix!.split('\n');
+        expect(lines.slice(at + 1, at + 1 + fixLines.length)).toEqual(fixLines.map((l, i) => `${i === 0 ? '      fix: ' : '           '}${l}`));
+      }
+      expect(human.stdout).toContain(`Not ready: ${failing.length} check${failing.length === 1 ? '' : 's'} failed (${failing.join(', ')})`);
     });
   });
 
@@ -128,7 +141,7 @@ describe('siglume-check readiness', () => {
     it('exits 1 and reports mode no_probe with the probes skipped', async () => {
       const run = await runCli(['readiness', '--sandbox', '--no-probe'], { env });
       expect(run.code).toBe(1);
-      expect(run.stdout).toContain('- hosted_checkout');
+      expect(run.stdout).toContain('- hosted_checkout_probe');
       expect(run.stdout).toContain('Not ready: the Hosted Checkout and webhook delivery probes did not run (--no-probe).');
     });
   });
@@ -210,12 +223,15 @@ describe('siglume-check readiness', () => {
   });
 
   describe('when asked for help', () => {
-    it.each([['readiness'], ['doctor']])('%s --help lists every flag and variable and exits 0', async (cmd) => {
+    it.each([['readiness'], ['doctor'], ['verify'], ['preflight']])('%s --help lists every flag, variable and exit code and exits 0', async (cmd) => {
       const run = await runCli([cmd, '--help']);
       expect(run.code).toBe(0);
-      for (const flag of ['--merchant', '--origin', '--webhook-url', '--currency', '--amount-minor', '--base-url', '--no-api', '--no-probe', '--timeout', '--dotenv', '--sandbox', '--json', '--verbose']) {
-        expect(run.stdout).toContain(flag);
-      }
+      const flags = ['--merchant', '--origin', '--webhook-url', '--currency', '--amount-minor', '--base-url', '--no-api', '--no-probe', '--dotenv', '--sandbox', '--json', '--verbose'];
+      for (const flag of flags) expect(run.stdout).toContain(flag);
+      // preflight sends no test delivery, so it has nothing to wait for.
+      expect(run.stdout.includes('--timeout')).toBe(cmd !== 'preflight');
+      expect(run.stdout).toMatch(/Exit codes: 0 .*, 1 .*, 2 usage error/s);
+      if (cmd === 'preflight') expect(run.stdout).toContain('then run verify');
       for (const v of ['SIGLUME_WEBHOOK_SECRET', 'SIGLUME_MERCHANT_AUTH_TOKEN', 'SHOP_WEBHOOK_URL', 'SIGLUME_DIRECT_PAYMENT_TEST_AMOUNT_MINOR']) {
         expect(run.stdout).toContain(v);
       }
@@ -223,7 +239,7 @@ describe('siglume-check readiness', () => {
 
     it.each([[['--version']], [['readiness', '--version']], [['webhook', 'sign', '-v']]])('prints the version for %j', async (argv) => {
       const run = await runCli(argv);
-      expect(run).toMatchObject({ code: 0, stdout: '0.1.0\n' });
+      expect(run).toMatchObject({ code: 0, stdout: `${DIRECT_REQUEST_PAYMENT_SDK_VERSION}\n` });
     });
   });
 });

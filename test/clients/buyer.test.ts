@@ -348,7 +348,7 @@ describe('DirectRequestPaymentClient', () => {
 
     it('keeps the token out of JSON.stringify and util.inspect', () => {
       const { client } = clientWith([]);
-      expect(JSON.stringify(client)).toBe(JSON.stringify({ base_url: BASE }));
+      expect(JSON.stringify(client)).toBe(JSON.stringify({ base_url: BASE, timeout_ms: 15000, user_agent: UA }));
       expect(inspect(client, { showHidden: true, depth: Infinity })).not.toContain(TOKEN);
     });
 

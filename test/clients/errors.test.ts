@@ -208,3 +208,19 @@ describe('API errors raised by the clients', () => {
     });
   });
 });
+
+describe('the 0.4.20 error constructors', () => {
+  it('builds a SiglumeApiError from (message, { status, code?, data? }), code defaulting to SIGLUME_API_ERROR', () => {
+    const plain = new SiglumeApiError('teapot', { status: 418 });
+    expect(plain).toMatchObject({ name: 'SiglumeApiError', message: 'teapot', status: 418, code: 'SIGLUME_API_ERROR', data: null });
+    const coded = new SiglumeApiError('gone', { status: 410, code: 'GONE', data: { a: 1 } });
+    expect(coded).toMatchObject({ status: 410, code: 'GONE', data: { a: 1 } });
+  });
+
+  it('builds a HostedCheckoutNotAvailableError from an optional message', () => {
+    const bare = new HostedCheckoutNotAvailableError();
+    expect(bare).toMatchObject({ status: 409, code: 'HOSTED_CHECKOUT_NOT_ENABLED', upstream_status: 409, upstream_code: 'HOSTED_CHECKOUT_NOT_ENABLED' });
+    expect(bare.message).toContain('rollout');
+    expect(new HostedCheckoutNotAvailableError('not for you').message).toBe('not for you');
+  });
+});

@@ -137,3 +137,17 @@ describe('buildPreparedTransactionExecutionPayload', () => {
     );
   });
 });
+
+describe('buildPreparedTransactionExecutionPayload with the 0.4.20 argument list', () => {
+  it('takes (requirement, transaction_request, { receipt_kind, ... }) and builds what the own list builds', () => {
+    const r = requirement();
+    const legacy = buildPreparedTransactionExecutionPayload(r, r.transaction_request, { receipt_kind: 'sdrp_direct_payment', await_finality: true, metadata: { order: 'o-9' } });
+    expect(legacy).toEqual(buildPaymentExecutionPayload(r, { await_finality: true, metadata: { order: 'o-9' } }));
+  });
+
+  it('names transaction_request when it is not an object', () => {
+    expect(() => buildPreparedTransactionExecutionPayload(requirement(), 'tx' as never, { receipt_kind: 'sdrp_direct_payment' })).toThrow(
+      /transaction_request/,
+    );
+  });
+});

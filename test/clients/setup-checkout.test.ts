@@ -80,7 +80,7 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
         webhook_callback_url: HOOK,
         max_amount_minor: 30_000,
       });
-      expect(calls[1]!.body).toEqual({ currency: 'JPY', max_amount_minor: 30_000 });
+      expect(calls[1]!.body).toEqual({ billing_currency: 'JPY', max_amount_minor: 30_000 });
       expect(calls[2]!.body).toEqual({
         callback_url: HOOK,
         event_types: ['direct_payment.confirmed', 'direct_payment.spent'],
@@ -130,7 +130,7 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
         'POST /sdrp/direct-payments/merchants',
         'POST /sdrp/direct-payments/merchants/shop_alpha/billing-mandate',
       ]);
-      expect(calls[1]!.body).toEqual({ currency: 'JPY' });
+      expect(calls[1]!.body).toEqual({ billing_currency: 'JPY' });
       expect(result.webhook_subscription).toBeNull();
       expect(result.env).toEqual({
         SIGLUME_DIRECT_PAYMENT_MERCHANT: 'shop_alpha',
@@ -160,22 +160,22 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
     it("uses the account's billing currency over the input's", async () => {
       const { client, calls } = setup({ billing_currency: 'USD' });
       await client.setupCheckout({ merchant: 'shop_alpha', billing_currency: 'JPY' });
-      expect(calls[1]!.body).toEqual({ currency: 'USD' });
+      expect(calls[1]!.body).toEqual({ billing_currency: 'USD' });
     });
 
     it("falls back to the input's billing currency when the account has none", async () => {
       const { client, calls } = setup({ billing_currency: '' });
       await client.setupCheckout({ merchant: 'shop_alpha', billing_currency: 'usd' });
-      expect(calls[1]!.body).toEqual({ currency: 'USD' });
+      expect(calls[1]!.body).toEqual({ billing_currency: 'USD' });
     });
 
     it('caps with max_amount_minor before billing_mandate_cap_minor', async () => {
       const both = setup();
       await both.client.setupCheckout({ merchant: 'shop_alpha', max_amount_minor: 7_000, billing_mandate_cap_minor: 9_000 });
-      expect(both.calls[1]!.body).toEqual({ currency: 'JPY', max_amount_minor: 7_000 });
+      expect(both.calls[1]!.body).toEqual({ billing_currency: 'JPY', max_amount_minor: 7_000 });
       const capOnly = setup();
       await capOnly.client.setupCheckout({ merchant: 'shop_alpha', billing_mandate_cap_minor: 9_000 });
-      expect(capOnly.calls[1]!.body).toEqual({ currency: 'JPY', max_amount_minor: 9_000 });
+      expect(capOnly.calls[1]!.body).toEqual({ billing_currency: 'JPY', max_amount_minor: 9_000 });
     });
   });
 

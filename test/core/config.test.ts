@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_SIGLUME_API_BASE } from '../../src/core/constants.js';
+import { DEFAULT_SIGLUME_API_BASE, DEFAULT_SIGLUME_SANDBOX_API_BASE } from '../../src/core/constants.js';
 import { SiglumeValidationError } from '../../src/core/errors.js';
 import { authTokenProblem, normalizeBaseUrl, resolveAuthToken, resolveBaseUrl } from '../../src/core/config.js';
 
-const VARS = ['SIGLUME_API_BASE', 'SIGLUME_MERCHANT_AUTH_TOKEN', 'SIGLUME_AUTH_TOKEN'];
+const VARS = ['SIGLUME_API_BASE', 'SIGLUME_MERCHANT_AUTH_TOKEN', 'SIGLUME_AUTH_TOKEN', 'SIGLUME_ENV', 'SIGLUME_SANDBOX_API_BASE'];
 let saved: Record<string, string | undefined>;
 
 beforeEach(() => {
@@ -46,9 +46,59 @@ describe('resolveBaseUrl', () => {
     process.env.SIGLUME_API_BASE = 'http://evil.example/v1';
     expect(() => resolveBaseUrl(undefined)).toThrow(/SIGLUME_API_BASE/);
   });
+  it('refuses an empty base_url option instead of falling back to the environment', () => {
+    process.env.SIGLUME_API_BASE = 'https://x.example/v1';
+    expect(() => resolveBaseUrl('')).toThrow('Invalid base_url: must be an absolute URL');
+    expect(resolveBaseUrl(null)).toBe('https://x.example/v1');
+  });
+  it('trims SIGLUME_API_BASE and treats a blank one as unset', () => {
+    process.env.SIGLUME_API_BASE = '  https://x.example/v1 \n';
+    expect(resolveBaseUrl(undefined)).toBe('https://x.example/v1');
+    process.env.SIGLUME_API_BASE = '   ';
+    expect(resolveBaseUrl(undefined)).toBe(DEFAULT_SIGLUME_API_BASE);
+  });
+
+  describe('when SIGLUME_ENV selects the sandbox', () => {
+    it.each(['sandbox', ' Sandbox ', 'SANDBOX'])('uses the sandbox default for SIGLUME_ENV=%j', (value) => {
+      process.env.SIGLUME_ENV = value;
+      expect(resolveBaseUrl(undefined)).toBe(DEFAULT_SIGLUME_SANDBOX_API_BASE);
+      expect(DEFAULT_SIGLUME_SANDBOX_API_BASE).toBe('http://127.0.0.1:8787/v1');
+    });
+    it('uses SIGLUME_SANDBOX_API_BASE (trimmed) over the default', () => {
+      process.env.SIGLUME_ENV = 'sandbox';
+      process.env.SIGLUME_SANDBOX_API_BASE = ' http://localhost:9999/v1/ ';
+      expect(resolveBaseUrl(undefined)).toBe('http://localhost:9999/v1');
+    });
+    it('still lets the option and SIGLUME_API_BASE win', () => {
+      process.env.SIGLUME_ENV = 'sandbox';
+      process.env.SIGLUME_SANDBOX_API_BASE = 'http://localhost:9999/v1';
+      process.env.SIGLUME_API_BASE = 'https://x.example/v1';
+      expect(resolveBaseUrl(undefined)).toBe('https://x.example/v1');
+      expect(resolveBaseUrl('https://y.example/v1')).toBe('https://y.example/v1');
+    });
+    it('ignores SIGLUME_SANDBOX_API_BASE when the sandbox is not selected', () => {
+      process.env.SIGLUME_ENV = 'production';
+      process.env.SIGLUME_SANDBOX_API_BASE = 'http://localhost:9999/v1';
+      expect(resolveBaseUrl(undefined)).toBe(DEFAULT_SIGLUME_API_BASE);
+    });
+    it('names SIGLUME_SANDBOX_API_BASE when it is not a usable URL', () => {
+      process.env.SIGLUME_ENV = 'sandbox';
+      process.env.SIGLUME_SANDBOX_API_BASE = 'http://sandbox.example/v1';
+      expect(() => resolveBaseUrl(undefined)).toThrow(/^Invalid SIGLUME_SANDBOX_API_BASE: /);
+    });
+    it('changes nothing about the token: there is no sandbox token default', () => {
+      process.env.SIGLUME_ENV = 'sandbox';
+      expect(() => resolveAuthToken(undefined, 'merchant')).toThrow('Missing auth token');
+    });
+  });
 });
 
 describe('resolveAuthToken', () => {
+  it('trims a token read from the environment (a .env line ending in a space or CR)', () => {
+    process.env.SIGLUME_AUTH_TOKEN = ' tok_from_env_123\r';
+    expect(resolveAuthToken(undefined, 'buyer')).toBe('tok_from_env_123');
+  });
+
   describe('when building a merchant client', () => {
     it('reads the option, then SIGLUME_MERCHANT_AUTH_TOKEN, then SIGLUME_AUTH_TOKEN', () => {
       process.env.SIGLUME_AUTH_TOKEN = 'generic';

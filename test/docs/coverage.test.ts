@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { READINESS_CHECK_NAMES } from '../../src/readiness/types.js';
+import { PREFLIGHT_CHECK_NAMES, READINESS_CHECK_NAMES } from '../../src/readiness/types.js';
 import { root, scanMarkdown, sectionTitles } from './support/markdown.js';
 import { exportedNames, requireDist } from './support/typescript.js';
 
@@ -60,6 +60,12 @@ describe('docs/readiness.md', () => {
     expect(missing, 'readiness checks without a section').toEqual([]);
     const order = sections.filter((s) => (READINESS_CHECK_NAMES as readonly string[]).includes(s));
     expect(order).toEqual([...READINESS_CHECK_NAMES]);
+  });
+
+  it('has a section for each preflight check too, in preflight order', () => {
+    const sections = sectionTitles(READINESS);
+    const order = sections.filter((s) => (PREFLIGHT_CHECK_NAMES as readonly string[]).includes(s));
+    expect(order).toEqual([...PREFLIGHT_CHECK_NAMES]);
   });
 });
 

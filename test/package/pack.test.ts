@@ -4,17 +4,11 @@
  * `require`. Also runs publint and Are The Types Wrong on the same build.
  * Needs `dist/` (npm test builds it first through the `pretest` script).
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linksIn } from '../docs/support/markdown.js';
-
-const run = promisify(execFile);
-const root = resolve(__dirname, '../..');
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; name: string };
+import { packAndInstall, pkg, root, run } from './support/pack.js';
 
 /** Names a merchant copies from the contract; each must load from both bundles. */
 const CONTRACT_NAMES = [
@@ -46,12 +40,7 @@ let work: string;
 
 beforeAll(async () => {
   expect(existsSync(join(root, 'dist/index.js')), 'dist/ is missing: run `npm run build` first').toBe(true);
-  work = mkdtempSync(join(tmpdir(), 'sdrp-pack-'));
-  // --ignore-scripts: dist/ is already built; rebuilding here would race other suites that read it.
-  const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: root });
-  const { filename } = (JSON.parse(stdout) as Array<{ filename: string }>)[0]!;
-  writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'sdrp-consumer', private: true, type: 'module' }));
-  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(work, filename)], { cwd: work });
+  work = await packAndInstall('sdrp-pack-');
 }, 240_000);
 
 afterAll(() => {

@@ -37,3 +37,24 @@ describe('readinessOptionsFromEnv', () => {
     });
   });
 });
+
+describe('readinessOptionsFromEnv with SIGLUME_ENV', () => {
+  describe('when SIGLUME_ENV is sandbox (any case, trimmed)', () => {
+    it.each([
+      [{ SIGLUME_ENV: ' Sandbox ' }, 'http://127.0.0.1:8787/v1'],
+      [{ SIGLUME_ENV: 'sandbox', SIGLUME_SANDBOX_API_BASE: 'http://127.0.0.1:9911/v1' }, 'http://127.0.0.1:9911/v1'],
+      [{ SIGLUME_ENV: 'SANDBOX', SIGLUME_SANDBOX_API_BASE: 'http://127.0.0.1:9911/v1', SIGLUME_API_BASE: 'http://localhost:7000/v1' }, 'http://localhost:7000/v1'],
+    ])('selects sandbox mode and the API base (%j)', (env, base_url) => {
+      expect(readinessOptionsFromEnv(env)).toEqual({ sandbox: true, base_url });
+    });
+  });
+
+  describe('when SIGLUME_ENV is anything else', () => {
+    it.each([[{ SIGLUME_ENV: 'production' }], [{ SIGLUME_ENV: '' }], [{ SIGLUME_SANDBOX_API_BASE: 'http://127.0.0.1:9911/v1' }]])(
+      'leaves sandbox mode and the base URL alone (%j)',
+      (env) => {
+        expect(readinessOptionsFromEnv(env)).toEqual({});
+      },
+    );
+  });
+});

@@ -28,6 +28,7 @@ function fakeClient(overrides: Partial<ReadinessMerchantClient> = {}): Readiness
   return {
     base_url: 'http://127.0.0.1:1/v1',
     getMerchant: refuse,
+    getMerchantReadiness: refuse,
     listWebhookSubscriptions: refuse,
     createCheckoutSession: refuse,
     queueWebhookTestDelivery: refuse,
@@ -36,6 +37,18 @@ function fakeClient(overrides: Partial<ReadinessMerchantClient> = {}): Readiness
   };
 }
 
+const READY_READINESS = {
+  scope: 'standard_hosted_checkout',
+  ready: true,
+  status: 'ready',
+  checks: [],
+  missing_requirements: [],
+  blockers: [],
+  live_mode_requested: true,
+  live_mode_enabled: true,
+  merchant_responsibility_attested: true,
+  responsibility_attestation_version: 'sdrp_standard_hosted_checkout_responsibility_v1',
+};
 const READY_ACCOUNT: DirectRequestPaymentMerchantResponse = {
   merchant_account: { merchant: 'shop_one', status: 'active', billing_status: 'active', billing_mandate_id: 'mandate_1' },
 };
@@ -80,8 +93,16 @@ describe('runReadiness', () => {
       const report = await runReadiness(shop.options());
       expect(report.checks.map((c) => c.name)).toEqual(READINESS_CHECK_NAMES);
       expect(report.checks.filter((c) => c.status !== 'pass')).toEqual([]);
-      expect(report).toMatchObject({ ok: true, mode: 'full', base_url: shop.sandbox.api_base, merchant: 'sandbox_shop' });
-      expect(report.summary).toMatchObject({ total: 16, pass: 16, fail: 0, skip: 0 });
+      expect(report).toMatchObject({
+        ok: true,
+        command: 'readiness',
+        environment: 'sandbox',
+        mode: 'full',
+        base_url: shop.sandbox.api_base,
+        merchant: 'sandbox_shop',
+      });
+      expect(report.checks[0]).toMatchObject({ name: 'target_environment', status: 'pass', details: { environment: 'sandbox' } });
+      expect(report.summary).toMatchObject({ total: 23, pass: 23, fail: 0, skip: 0 });
       expect(report.summary.verdict).toMatch(/^Ready/);
     });
 
@@ -95,13 +116,13 @@ describe('runReadiness', () => {
       expect(received[0]).toMatchObject({
         id: delivery.details?.event_id,
         type: 'direct_payment.confirmed',
-        data: { mode: 'readiness_probe', pricing_band: 'standard', settlement_status: 'readiness_probe' },
+        data: { mode: 'readiness_probe', readiness_probe: true, pricing_band: 'standard', settlement_status: 'readiness_probe' },
       });
     });
 
     it('creates the probe session with the shop origin return URLs and a readiness nonce', async () => {
       const report = await runReadiness({ ...shop.options(), now: () => 1_800_000_000_123 });
-      const id = byName(report, 'hosted_checkout').details?.session_id as string;
+      const id = byName(report, 'hosted_checkout_probe').details?.session_id as string;
       const session = shop.sandbox.getCheckoutSession(id);
       expect(session).toMatchObject({
         nonce: 'sdrp-readiness-1800000000123',
@@ -117,33 +138,36 @@ describe('runReadiness', () => {
     it('reports progress for each check that runs and while the delivery is awaited', async () => {
       const events: ReadinessProgressEvent[] = [];
       await runReadiness({ ...shop.options(), onProgress: (e) => events.push(e) });
-      expect(events.filter((e) => e.type === 'check_finished')).toHaveLength(16);
-      expect(events.filter((e) => e.type === 'check_started')).toHaveLength(16);
+      expect(events.filter((e) => e.type === 'check_finished')).toHaveLength(23);
+      expect(events.filter((e) => e.type === 'check_started')).toHaveLength(23);
       expect(events.some((e) => e.type === 'delivery_waiting')).toBe(true);
     });
   });
 
-  describe.each(SCENARIO_EXPECTATIONS)('when the sandbox scenario is $scenario', ({ scenario, failing, warning }) => {
-    it(failing ? `fails ${failing} with a fix and skips every later check` : `warns on ${warning} and stays ready`, async () => {
+  describe.each(SCENARIO_EXPECTATIONS)('when the sandbox scenario is $scenario', ({ scenario, failing, names }) => {
+    it(`fails ${failing.join(', ')} with fixes naming the gate, and runs no probe`, async () => {
       shop.sandbox.setScenario(scenario);
+      const sessionsBefore = shop.sandbox.listCheckoutSessions().length;
       const report = await runReadiness(shop.options());
       const failed = report.checks.filter((c) => c.status === 'fail');
-      if (failing === null) {
-        expect(failed).toEqual([]);
-        expect(byName(report, warning!).status).toBe('warn');
-        expect(report.ok).toBe(true);
-        return;
+      expect(failed.map((c) => c.name)).toEqual(failing);
+      for (const f of failed) expect(f.status === 'fail' && f.fix.length).toBeGreaterThan(20);
+      const fixes = failed.map((f) => `${f.message} ${f.status === 'fail' ? f.fix : ''}`).join('\n');
+      for (const name of names) expect(fixes).toContain(name);
+      // Every other check passed or was skipped because of one of the failures.
+      for (const c of report.checks.filter((c) => !(failing as readonly string[]).includes(c.name))) {
+        if (c.status === 'skip') {
+          expect(failing as readonly string[]).toContain(c.reason.replace(/ failed$/, ''));
+        } else {
+          expect(['pass', 'warn']).toContain(c.status);
+        }
       }
-      expect(failed.map((c) => c.name)).toEqual([failing]);
-      const failure = failed[0]!;
-      expect(failure.status === 'fail' && failure.fix.length).toBeGreaterThan(20);
-      const index = READINESS_CHECK_NAMES.indexOf(failing);
-      for (const later of report.checks.slice(index + 1)) {
-        expect(later).toMatchObject({ status: 'skip', reason: `${failing} failed` });
+      if (!failing.includes('hosted_checkout_probe' as never)) {
+        expect(byName(report, 'hosted_checkout_probe').status).toBe('skip');
+        expect(shop.sandbox.listCheckoutSessions()).toHaveLength(sessionsBefore);
       }
-      for (const earlier of report.checks.slice(0, index)) expect(['pass', 'warn']).toContain(earlier.status);
       expect(report.ok).toBe(false);
-      expect(report.summary.verdict).toContain(failing);
+      expect(report.summary.verdict).toContain(failing[0]);
     });
   });
 
@@ -170,7 +194,7 @@ describe('runReadiness', () => {
   describe('when run with api: false', () => {
     it('checks config only, never calls the API and is never ready', async () => {
       const report = await runReadiness({ ...LOCAL_OPTIONS, api: false, client: fakeClient() });
-      expect(report).toMatchObject({ ok: false, mode: 'no_api', base_url: null });
+      expect(report).toMatchObject({ ok: false, mode: 'no_api', base_url: null, environment: 'live' });
       expect(report.checks.filter((c) => c.group === 'config').every((c) => c.status === 'pass')).toBe(true);
       for (const c of report.checks.filter((c) => c.group !== 'config')) {
         expect(c).toMatchObject({ status: 'skip', reason: expect.stringContaining('--no-api') });
@@ -225,6 +249,7 @@ describe('runReadiness', () => {
   describe('when a check stops on a validation error', () => {
     it('fails it with a fix naming where the rejected input is set', async () => {
       const client = fakeClient({
+        getMerchantReadiness: async () => READY_READINESS,
         getMerchant: () => Promise.reject(new SiglumeValidationError('merchant', 'Invalid merchant: must be 3-64 characters')),
       });
       const report = await runReadiness({ ...LOCAL_OPTIONS, client });
@@ -275,6 +300,7 @@ describe('runReadiness', () => {
   describe('when the API echoes a secret in an error', () => {
     it('redacts the token and the webhook secret from the report', async () => {
       const client = fakeClient({
+        getMerchantReadiness: async () => READY_READINESS,
         getMerchant: () =>
           Promise.reject(
             new SiglumeApiError({ status: 400, code: 'BAD', message: `token ${TEST_TOKEN} and secret ${TEST_SECRET} rejected` }),
@@ -294,6 +320,7 @@ describe('runReadiness', () => {
       const polls: number[] = [];
       const client = fakeClient({
         getMerchant: async () => READY_ACCOUNT,
+        getMerchantReadiness: async () => READY_READINESS,
         listWebhookSubscriptions: async () => READY_SUBS,
         createCheckoutSession: async () => PROBE_SESSION,
         queueWebhookTestDelivery: async () => ({ event: { id: 'evt_probe', type: 'direct_payment.confirmed' } }),
@@ -330,6 +357,7 @@ describe('runReadiness', () => {
     const failedWith = (failure_reason: string | undefined) =>
       fakeClient({
         getMerchant: async () => READY_ACCOUNT,
+        getMerchantReadiness: async () => READY_READINESS,
         listWebhookSubscriptions: async () => READY_SUBS,
         createCheckoutSession: async () => PROBE_SESSION,
         queueWebhookTestDelivery: async () => ({ event: { id: 'evt_probe' } }),
@@ -368,6 +396,7 @@ describe('runReadiness', () => {
       const other: DirectRequestPaymentWebhookSubscription = { ...READY_SUBS[0]!, id: 'whsub_0', signing_secret_hint: 'zzzz' };
       const client = fakeClient({
         getMerchant: async () => READY_ACCOUNT,
+        getMerchantReadiness: async () => READY_READINESS,
         listWebhookSubscriptions: async () => [other, READY_SUBS[0]!],
         createCheckoutSession: async () => PROBE_SESSION,
         queueWebhookTestDelivery: async (input) => {
@@ -398,17 +427,20 @@ describe('runReadiness', () => {
   });
 
   describe('when the API cannot be reached', () => {
-    it('fails merchant_exists naming the base URL and how to fix it', async () => {
+    it('fails the first API check naming the base URL and how to fix it, and makes no further call', async () => {
       const server = createServer();
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       const { port } = server.address() as { port: number };
       await new Promise<void>((r) => server.close(() => r()));
       const base = `http://127.0.0.1:${port}/v1`;
       const report = await runReadiness({ ...LOCAL_OPTIONS, base_url: base });
-      const check = byName(report, 'merchant_exists');
+      const check = byName(report, 'hosted_checkout_readiness_api');
       expect(check.status).toBe('fail');
-      expect(check.message).toBe(`Reading merchant shop_one failed: could not connect to ${base}`);
+      expect(check.message).toBe(`Reading the Hosted Checkout readiness of shop_one failed: could not connect to ${base}`);
       expect(check.status === 'fail' && check.fix).toContain('SIGLUME_API_BASE');
+      // Every later call would fail the same way: they are skipped, not each left to fail.
+      expect(report.checks.filter((c) => c.status === 'fail').map((c) => c.name)).toEqual(['hosted_checkout_readiness_api']);
+      expect(byName(report, 'merchant_exists')).toMatchObject({ status: 'skip', reason: 'hosted_checkout_readiness_api failed' });
     });
   });
 
@@ -417,6 +449,7 @@ describe('runReadiness', () => {
       const controller = new AbortController();
       const client = fakeClient({
         getMerchant: async () => READY_ACCOUNT,
+        getMerchantReadiness: async () => READY_READINESS,
         listWebhookSubscriptions: async () => READY_SUBS,
         createCheckoutSession: async () => PROBE_SESSION,
         queueWebhookTestDelivery: async () => ({ event: { id: 'evt_probe' } }),

@@ -54,17 +54,36 @@ export async function startShopSandbox(opts: { receiverStatus?: number } = {}): 
   };
 }
 
-/** Each sandbox scenario and the one check it is expected to break (`null`: none fails). */
+const GATES = ['hosted_checkout_readiness_ready', 'hosted_checkout_missing_requirements'] as const;
+
+/**
+ * Each sandbox scenario, the checks it is expected to fail (in report
+ * order) and, for a gate of the readiness API, the requirement or blocker
+ * name a fix must mention.
+ */
 export const SCENARIO_EXPECTATIONS = [
-  { scenario: 'no_merchant', failing: 'merchant_exists', warning: null },
-  { scenario: 'no_mandate', failing: 'billing_mandate', warning: null },
-  { scenario: 'billing_inactive', failing: 'billing_status_active', warning: null },
-  // The contract makes merchant_status a warning: a suspended merchant is reported, not blocked.
-  { scenario: 'merchant_suspended', failing: null, warning: 'merchant_status' },
-  { scenario: 'no_subscription', failing: 'webhook_subscription_exists', warning: null },
-  { scenario: 'subscription_other_url', failing: 'webhook_callback_matches', warning: null },
-  { scenario: 'subscription_missing_confirmed', failing: 'direct_payment_confirmed_subscribed', warning: null },
-  { scenario: 'secret_hint_mismatch', failing: 'webhook_secret_matches_subscription_hint', warning: null },
-  { scenario: 'hosted_checkout_disabled_409', failing: 'hosted_checkout', warning: null },
-  { scenario: 'hosted_checkout_disabled_404', failing: 'hosted_checkout', warning: null },
+  { scenario: 'no_merchant', failing: ['hosted_checkout_readiness_api', 'merchant_exists'], names: [] },
+  { scenario: 'no_mandate', failing: [...GATES, 'billing_mandate'], names: ['billing_mandate'] },
+  { scenario: 'billing_inactive', failing: [...GATES, 'billing_status_active'], names: ['billing_mandate'] },
+  {
+    scenario: 'merchant_suspended',
+    failing: ['hosted_checkout_readiness_ready', 'hosted_checkout_blockers', 'merchant_status_active'],
+    names: ['merchant_suspended'],
+  },
+  { scenario: 'no_subscription', failing: [...GATES, 'webhook_subscription_exists'], names: ['webhook_endpoint'] },
+  { scenario: 'subscription_other_url', failing: [...GATES, 'webhook_callback_matches'], names: ['webhook_endpoint'] },
+  { scenario: 'subscription_missing_confirmed', failing: [...GATES, 'direct_payment_confirmed_subscribed'], names: ['webhook_endpoint'] },
+  { scenario: 'secret_hint_mismatch', failing: ['webhook_secret_matches_subscription_hint'], names: [] },
+  { scenario: 'hosted_checkout_disabled_409', failing: ['hosted_checkout_probe'], names: [] },
+  { scenario: 'hosted_checkout_disabled_404', failing: ['hosted_checkout_probe'], names: [] },
+  { scenario: 'no_settlement_wallet', failing: [...GATES], names: ['settlement_wallet'] },
+  {
+    scenario: 'readiness_missing_requirements',
+    failing: [...GATES, 'merchant_responsibility_attested'],
+    names: ['terms_acceptance', 'sandbox_confirmation', 'merchant_responsibility_attestation', 'live_mode_requested'],
+  },
+  { scenario: 'readiness_not_attested', failing: [...GATES, 'merchant_responsibility_attested'], names: ['merchant_responsibility_attestation'] },
+  // Live mode itself is not needed against the sandbox (live_mode_enabled passes), but the gate is still named.
+  { scenario: 'readiness_live_mode_off', failing: [...GATES], names: ['live_mode_requested'] },
+  { scenario: 'readiness_blocked', failing: ['hosted_checkout_readiness_ready', 'hosted_checkout_blockers'], names: ['platform_live_mode_paused'] },
 ] as const;

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadRuntimes, type Runtime } from '../support/runtimes.js';
+import { buildWebhookSignatureHeader, computeWebhookSignature } from '../../src/webhooks/signature.js';
 
 const runtimes = await loadRuntimes();
 
@@ -298,5 +299,15 @@ describe.each(runtimes)('webhook signatures ($name backend)', (rt: Runtime) => {
         { numRuns: 200 },
       );
     });
+  });
+});
+
+describe('computeWebhookSignature with an object body (0.4.20)', () => {
+  it('signs JSON.stringify(body), as the header builder does', async () => {
+    const event = { id: 'evt_1', type: 'direct_payment.confirmed' };
+    const header = await buildWebhookSignatureHeader('whsec_obj', event, { timestamp: 1_800_000_000 });
+    const signature = await computeWebhookSignature('whsec_obj', event, { timestamp: 1_800_000_000 });
+    expect(header).toBe(`t=1800000000,v1=${signature}`);
+    expect(signature).toBe(await computeWebhookSignature('whsec_obj', JSON.stringify(event), { timestamp: 1_800_000_000 }));
   });
 });

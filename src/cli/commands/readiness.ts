@@ -1,10 +1,11 @@
 /**
- * `readiness` (alias `doctor`): wires flags, the env file and the environment
- * into `runReadiness` and hands the report to the output module. The engine,
- * the client and the sandbox are imported only when the command runs.
+ * `readiness` (alias `doctor`), `verify` and `preflight`: wire flags, the env
+ * file and the environment into `runReadiness` / `runVerify` /
+ * `runPreflight` and hand the report to the output module. The engine, the
+ * client and the sandbox are imported only when a command runs.
  */
 import type { Command } from 'commander';
-import type { ReadinessOptions } from '../../readiness/types.js';
+import type { ReadinessCommand, ReadinessOptions } from '../../readiness/types.js';
 import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import type { MergedEnv } from '../env-file.js';
@@ -37,8 +38,8 @@ Environment (flags win; a .env file fills in what the environment lacks):
   SIGLUME_DIRECT_PAYMENT_TEST_CURRENCY      probe currency (--currency), default JPY
   SIGLUME_DIRECT_PAYMENT_TEST_AMOUNT_MINOR  probe amount (--amount-minor), default 501 JPY / 301 USD
   SIGLUME_API_BASE                          API base URL (--base-url)
-
-Exit codes: 0 ready, 1 not ready, 2 usage error.
+  SIGLUME_ENV=sandbox                       sandbox mode (as --sandbox, without starting a sandbox);
+                                            API base SIGLUME_SANDBOX_API_BASE, else http://127.0.0.1:8787/v1
 The token and the webhook secret are never printed.`;
 
 /** Where the API base readiness --sandbox checks first came from, for the "which sandbox" line. */
@@ -53,13 +54,41 @@ function baseUrlFrom(
   if (source === 'env_file' && merged.loaded) return `SIGLUME_API_BASE in ${merged.loaded}`;
   return 'SIGLUME_API_BASE';
 }
+const EXIT_HELP: Record<ReadinessCommand, string> = {
+  readiness: `
+Exit codes: 0 ready, 1 not ready (a check failed, or --no-api / --no-probe left checks unrun), 2 usage error.`,
+  verify: `
+Exit codes: 0 ready, 1 not ready (a check failed, or --no-api / --no-probe left checks unrun), 2 usage error.`,
+  preflight: `
+Exit codes: 0 preflight passed (mount the routes, then run verify), 1 a check failed or
+--no-api / --no-probe left checks unrun, 2 usage error.`,
+};
+
+/** What each command is for, as `--help` says it. */
+const COMMANDS: Record<ReadinessCommand, { summary: string; description: string }> = {
+  readiness: {
+    summary: 'check that payments can work end to end (readiness API, account, webhook, Hosted Checkout, delivery)',
+    description:
+      'Check the configuration, the merchant readiness gates (terms, sandbox confirmation, responsibility attestation, live mode), billing, the webhook subscription and secret, Hosted Checkout and webhook delivery, and say exactly what to fix.',
+  },
+  verify: {
+    summary: 'the last step before going live: every readiness check, including a test webhook delivery',
+    description:
+      'Run every readiness check (the same as readiness) once the checkout and webhook routes are mounted: configuration, readiness gates, account, webhook subscription, an unpaid Hosted Checkout session and a test webhook your handler must accept.',
+  },
+  preflight: {
+    summary: 'check everything except webhook delivery, before the routes are mounted',
+    description:
+      'Run the readiness checks and create an unpaid Hosted Checkout session, but send no test webhook (webhook_delivery_probe_skipped): what can be proven before the webhook route is mounted. When it passes, mount the routes and run verify.',
+  },
+};
 
 function pick(flag: string | undefined, envValue: string | undefined): string | undefined {
   return flag !== undefined && flag !== '' ? flag : envValue;
 }
 
-async function runReadinessCommand(flags: ReadinessFlags, io: CliIo, output: Output): Promise<void> {
-  const [{ mergeEnvFile, envSource }, { readinessOptionsFromEnv }, { runReadiness }] = await Promise.all([
+async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFlags, io: CliIo, output: Output): Promise<void> {
+  const [{ mergeEnvFile, envSource }, { readinessOptionsFromEnv }, engine] = await Promise.all([
     import('../env-file.js'),
     import('../../readiness/env.js'),
     import('../../readiness/runner.js'),
@@ -77,7 +106,7 @@ async function runReadinessCommand(flags: ReadinessFlags, io: CliIo, output: Out
     base_url: pick(flags.baseUrl, fromEnv.base_url),
     api: flags.api,
     probe: flags.probe,
-    sandbox: flags.sandbox === true,
+    sandbox: flags.sandbox === true || fromEnv.sandbox === true,
     delivery_timeout_ms: flags.timeout,
   };
 
@@ -100,9 +129,10 @@ async function runReadinessCommand(flags: ReadinessFlags, io: CliIo, output: Out
   }
 
   const progress = output.readinessProgress({ json: flags.json === true });
+  const run = { readiness: engine.runReadiness, verify: engine.runVerify, preflight: engine.runPreflight }[command];
   let report;
   try {
-    report = await runReadiness({ ...options, onProgress: progress.onProgress });
+    report = await run({ ...options, onProgress: progress.onProgress });
   } finally {
     progress.stop();
     await close();
@@ -111,28 +141,38 @@ async function runReadinessCommand(flags: ReadinessFlags, io: CliIo, output: Out
   if (!report.ok) throw new CliError('not_ready');
 }
 
-/** Registers `readiness` / `doctor` on the program. */
-export function registerReadinessCommand(program: Command, io: CliIo, output: Output): void {
-  program
-    .command('readiness')
-    .alias('doctor')
-    .summary('check that payments can work end to end (account, webhook, Hosted Checkout, delivery)')
-    .description(
-      'Check the merchant account, billing, webhook subscription and secret, Hosted Checkout and webhook delivery, and say exactly what to fix.',
-    )
+/** Registers one of the check commands with its flags. */
+function registerCheckCommand(program: Command, command: ReadinessCommand, io: CliIo, output: Output): void {
+  const { summary, description } = COMMANDS[command];
+  const cmd = program.command(command);
+  if (command === 'readiness') cmd.alias('doctor');
+  cmd
+    .summary(summary)
+    .description(description)
     .option('--merchant <key>', 'merchant key')
     .option('--origin <url>', 'public origin of the shop, e.g. https://shop.example')
     .option('--webhook-url <url>', 'URL Siglume posts webhooks to')
     .option('--currency <code>', 'currency of the checkout probe: JPY or USD', parseCurrency)
     .option('--amount-minor <n>', 'amount of the checkout probe in minor units (Standard band)', parseAmountMinor)
     .option('--base-url <url>', 'API base URL')
-    .option('--no-api', 'check the local configuration only (never reported ready)')
-    .option('--no-probe', 'skip the checkout and delivery probes (never reported ready)')
-    .option('--timeout <ms>', 'how long to wait for the test delivery (default 10000)', parseTimeoutMs)
+    .option('--no-api', 'check the local configuration only (never passes)')
+    .option(
+      '--no-probe',
+      command === 'preflight' ? 'skip the checkout probe (never passes)' : 'skip the checkout and delivery probes (never reported ready)',
+    );
+  if (command !== 'preflight') cmd.option('--timeout <ms>', 'how long to wait for the test delivery (default 10000)', parseTimeoutMs);
+  cmd
     .option('--dotenv <path>', 'dotenv file to read without overriding the environment (default .env)')
     .option('--sandbox', 'run against the local sandbox, starting one (and a webhook receiver) when none is running')
     .option('--json', 'print the report as JSON')
     .option('--verbose', 'show details and timings of each check')
-    .addHelpText('after', ENV_HELP)
-    .action((flags: ReadinessFlags) => runReadinessCommand(flags, io, output));
+    .addHelpText('after', `${ENV_HELP}\n${EXIT_HELP[command]}`)
+    .action((flags: ReadinessFlags) => runReadinessCommand(command, flags, io, output));
+}
+
+/** Registers `readiness` (alias `doctor`), `preflight` and `verify` on the program. */
+export function registerReadinessCommand(program: Command, io: CliIo, output: Output): void {
+  registerCheckCommand(program, 'readiness', io, output);
+  registerCheckCommand(program, 'preflight', io, output);
+  registerCheckCommand(program, 'verify', io, output);
 }

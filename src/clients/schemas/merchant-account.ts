@@ -16,7 +16,8 @@ import {
   absoluteUrlSchema,
   transformIssue,
 } from '../../core/validation.js';
-import { optionalBoolean, optionalString, requiredResponseString, strictInput, textInput, lazySchema, lazyLoopbackSchema, responseObject } from './common.js';
+import { booleanInput, optionalBoolean, optionalString, requiredResponseString, strictInput, textInput, lazySchema, lazyLoopbackSchema, responseObject } from './common.js';
+import { hostedCheckoutReadinessSchema } from './merchant-readiness.js';
 
 /** Currencies a merchant accepts, each mapped to the token it settles in. */
 export type DirectRequestPaymentAllowedCurrencies = Partial<
@@ -76,6 +77,28 @@ export const setupMerchantInputSchema = /* @__PURE__ */ lazyLoopbackSchema((allo
     billing_mandate_cap_minor: z.optional(positiveSafeIntegerSchema),
     max_amount_minor: z.optional(positiveSafeIntegerSchema),
     checkout_allowed_origins: z.optional(checkoutOriginsSchema),
+    // Standard Hosted Checkout onboarding (CONTRACT-2 section 15). Nothing is
+    // sent unless given; the server keeps live mode blocked until every gate passes.
+    /** The Standard Hosted Checkout merchant terms are accepted. */
+    standard_terms_accepted: z.optional(booleanInput()),
+    /** Same meaning as `standard_terms_accepted` (the API takes either name). */
+    terms_accepted: z.optional(booleanInput()),
+    /** The terms version accepted, when not the server's current one. */
+    terms_version: z.optional(textInput(200, { trim: true })),
+    /** The merchant completed a sandbox checkout and its webhook confirmation. */
+    sandbox_confirmed: z.optional(booleanInput()),
+    /** The sandbox checkout session that proves it. */
+    sandbox_session_id: z.optional(textInput(200, { trim: true })),
+    /**
+     * The merchant accepts the published responsibility boundary: it is the
+     * merchant of record and handles fulfilment, support, refunds, taxes,
+     * screening and legality.
+     */
+    merchant_responsibility_attested: z.optional(booleanInput()),
+    /** Version of the boundary attested to; the server's default is `sdrp_standard_hosted_checkout_responsibility_v1`. */
+    responsibility_attestation_version: z.optional(textInput(200, { trim: true })),
+    /** Ask for live mode; it stays blocked until billing, webhook, terms, sandbox, attestation and live checks pass. */
+    live_mode_requested: z.optional(booleanInput()),
   }),
 );
 
@@ -136,6 +159,8 @@ export const merchantResponseSchema = /* @__PURE__ */ lazySchema(() => responseO
   listing_id: optionalString(),
   mandate: z.optional(z.unknown()),
   next_steps: z.optional(z.unknown()),
+  /** Standard Hosted Checkout readiness, when the API includes it (`getMerchantReadiness` reads it alone). */
+  standard_hosted_checkout_readiness: z.nullish(hostedCheckoutReadinessSchema()),
 }));
 
 /**

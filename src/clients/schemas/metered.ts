@@ -9,7 +9,28 @@ import {
   tokenSymbolSchema,
   nonEmptyStringSchema,
 } from '../../core/validation.js';
-import { optionalDecimalAmount, optionalNumber, optionalString, pageSchema, strictInput, lazySchema, responseObject } from './common.js';
+import {
+  optionalBoolean,
+  optionalDecimalAmount,
+  optionalNumber,
+  optionalString,
+  pageSchema,
+  strictInput,
+  lazySchema,
+  responseObject,
+} from './common.js';
+
+/*
+ * Statement amounts (CONTRACT-2 section 22): the canonical gross is
+ * `provider_gross_amount_minor`; `provider_usage_amount_minor` and
+ * `gross_buyer_debit_minor` are aliases of it, `buyer_debit_minor` equals it
+ * (fees are seller-borne), `provider_receivable_minor` is gross minus
+ * `protocol_fee_minor`, and `rounding_delta_minor` is `"0"` per row, never
+ * added to debit or revenue. Every field is optional: a statement shows what
+ * the API sent, and unknown fields pass through.
+ */
+const amount = optionalDecimalAmount;
+const nullishList = <S extends z.core.SomeType>(item: S) => z.nullish(z.array(item, { error: 'must be an array' }));
 
 /** Metered plan type: `micro` or `nano`, case-insensitive in, lower-case out. */
 export const planTypeSchema = /* @__PURE__ */ lazySchema(() => z.pipe(
@@ -52,8 +73,116 @@ export const settlementBatchQuerySchema = /* @__PURE__ */ lazySchema(() => stric
  */
 export type DirectRequestPaymentSettlementBatchQuery = z.input<ReturnType<typeof settlementBatchQuerySchema>>;
 
-/** A buyer's or provider's metered totals. Amounts are decimal strings. */
+/** An open (not yet closed) metered period. */
+export const meteredOpenPeriodSchema = /* @__PURE__ */ lazySchema(() => responseObject({
+  plan_type: optionalString(),
+  /** `weekly` or `monthly`. */
+  settlement_cadence: optionalString(),
+  currency: optionalString(),
+  token_symbol: optionalString(),
+  period_start: optionalString(),
+  period_end: optionalString(),
+  close_at: optionalString(),
+  /** `amount_threshold` or `scheduled_close`. */
+  settlement_trigger: optionalString(),
+  settlement_threshold_minor: amount(),
+  threshold_reached_at: optionalString(),
+  provider_gross_amount_minor: amount(),
+  provider_usage_amount_minor: amount(),
+  protocol_fee_minor: amount(),
+  provider_receivable_minor: amount(),
+  buyer_debit_minor: amount(),
+  total_unsettled_exposure_minor: amount(),
+}));
+
+/**
+ * An open metered period.
+ *
+ * @interface
+ */
+export type DirectRequestPaymentMeteredOpenPeriod = z.output<ReturnType<typeof meteredOpenPeriodSchema>>;
+
+/** A past-due settlement that pauses the buyer's Micro / Nano payments (`METERED_SETTLEMENT_PAST_DUE`). */
+export const pastDueBlockSchema = /* @__PURE__ */ lazySchema(() => responseObject({
+  settlement_batch_id: optionalString(),
+  plan_type: optionalString(),
+  currency: optionalString(),
+  token_symbol: optionalString(),
+  total_unsettled_exposure_minor: amount(),
+  past_due_provider_receivable_minor: amount(),
+  failure_reason_code: optionalString(),
+  support_reference: optionalString(),
+}));
+
+/**
+ * A past-due block.
+ *
+ * @interface
+ */
+export type DirectRequestPaymentPastDueBlock = z.output<ReturnType<typeof pastDueBlockSchema>>;
+
+/** Whether the buyer's wallet can cover the next debit; `*_checked: false` means guidance only. */
+export const balanceSufficiencySchema = /* @__PURE__ */ lazySchema(() => responseObject({
+  sufficient: optionalBoolean(),
+  currency: optionalString(),
+  token_symbol: optionalString(),
+  required_minor: amount(),
+  available_minor: amount(),
+  wallet_balance_checked: optionalBoolean(),
+  allowance_checked: optionalBoolean(),
+}));
+
+/**
+ * Balance sufficiency of a buyer.
+ *
+ * @interface
+ */
+export type DirectRequestPaymentBalanceSufficiency = z.output<ReturnType<typeof balanceSufficiencySchema>>;
+
+/** A provider's receivable, split by settlement state. */
+export const providerMeteredTotalsSchema = /* @__PURE__ */ lazySchema(() => responseObject({
+  settled_provider_receivable_minor: amount(),
+  unsettled_provider_receivable_minor: amount(),
+  past_due_provider_receivable_minor: amount(),
+  terminal_provider_receivable_minor: amount(),
+  uncollectible_provider_receivable_minor: amount(),
+  written_off_provider_receivable_minor: amount(),
+}));
+
+/**
+ * A provider's receivable totals.
+ *
+ * @interface
+ */
+export type DirectRequestPaymentProviderMeteredTotals = z.output<ReturnType<typeof providerMeteredTotalsSchema>>;
+
+/**
+ * A buyer's (`role: "buyer"`: `open_periods`, `settlement_batches`,
+ * `past_due_blocks`, `balance_sufficiency`) or provider's (`role:
+ * "provider"`: `timezone`, `filters`, `open_periods`, `periods`, `totals`)
+ * metered summary. Amounts are decimal strings.
+ */
 export const meteredSummarySchema = /* @__PURE__ */ lazySchema(() => responseObject({
+  /** `buyer` or `provider`. */
+  role: optionalString(),
+  timezone: optionalString(),
+  filters: z.nullish(z.record(z.string(), z.unknown())),
+  open_periods: nullishList(meteredOpenPeriodSchema()),
+  /** The buyer's settlement batches. */
+  settlement_batches: nullishList(settlementBatchSchema()),
+  past_due_blocks: nullishList(pastDueBlockSchema()),
+  balance_sufficiency: z.nullish(balanceSufficiencySchema()),
+  /** The provider's closed periods (settlement batches). */
+  periods: nullishList(settlementBatchSchema()),
+  /**
+   * The provider's receivable split by state. Older servers (and the local
+   * sandbox) send a list of per-token totals here instead; it passes through.
+   */
+  totals: z.nullish(
+    z.union([providerMeteredTotalsSchema(), z.array(z.record(z.string(), z.unknown()))], {
+      error: 'must be an object (or a list of per-token totals)',
+    }),
+  ),
   plan_type: optionalString(),
   token_symbol: optionalString(),
   currency: optionalString(),
@@ -94,6 +223,21 @@ export const usageEventSchema = /* @__PURE__ */ lazySchema(() => responseObject(
   challenge_hash: optionalString(),
   occurred_at: optionalString(),
   created_at: optionalString(),
+  /** The usage row id. */
+  metered_usage_id: optionalString(),
+  settlement_cadence: optionalString(),
+  provider_gross_amount_minor: amount(),
+  provider_usage_amount_minor: amount(),
+  gross_buyer_debit_minor: amount(),
+  rounding_delta_minor: amount(),
+  product_listing_id: optionalString(),
+  operation_key: optionalString(),
+  period_start: optionalString(),
+  period_end: optionalString(),
+  /** When the row will be debited, before a batch exists. */
+  expected_scheduled_debit_at: optionalString(),
+  /** Provider side only: the one buyer correlation providers see (no buyer id, email or wallet). */
+  buyer_period_ref: optionalString(),
 }));
 
 /**
@@ -125,6 +269,44 @@ export const settlementBatchSchema = /* @__PURE__ */ lazySchema(() => responseOb
   period_end: optionalString(),
   settled_at: optionalString(),
   created_at: optionalString(),
+  /** `amount_threshold` or `scheduled_close`. */
+  settlement_trigger: optionalString(),
+  settlement_threshold_minor: amount(),
+  threshold_reached_at: optionalString(),
+  total_unsettled_exposure_minor: amount(),
+  notice_status: optionalString(),
+  close_at: optionalString(),
+  expected_scheduled_debit_at: optionalString(),
+  scheduled_debit_at: optionalString(),
+  /** No debit attempt before this (72 h or more after close and after the notice). */
+  not_before_attempt_at: optionalString(),
+  execution_status: optionalString(),
+  latest_execution_attempt_status: optionalString(),
+  attempt_count: optionalNumber(),
+  next_attempt_at: optionalString(),
+  gross_buyer_debit_minor: amount(),
+  rounding_delta_minor: amount(),
+  provider_gross_amount_minor: amount(),
+  provider_usage_amount_minor: amount(),
+  settled_provider_receivable_minor: amount(),
+  unsettled_provider_receivable_minor: amount(),
+  past_due_provider_receivable_minor: amount(),
+  terminal_provider_receivable_minor: amount(),
+  uncollectible_provider_receivable_minor: amount(),
+  written_off_provider_receivable_minor: amount(),
+  /** `uncollectible` or `written_off`, on terminal batches only. */
+  terminal_status: optionalString(),
+  terminal_marked_at: optionalString(),
+  terminal_reason_code: optionalString(),
+  buyer_period_ref: optionalString(),
+  failure_reason_code: optionalString(),
+  failure_reason_label: optionalString(),
+  failure_reason_help: optionalString(),
+  support_reference: optionalString(),
+  /** Buyer batches: the batch's buyer debit. */
+  estimated_buyer_debit_minor: amount(),
+  /** Buyer batches: `METERED_SETTLEMENT_PAST_DUE` when the batch blocks payments. */
+  past_due_block_reason: optionalString(),
 }));
 
 /**

@@ -1,10 +1,11 @@
 /**
  * Account group: one `getMerchant` call, then what it says about the billing
  * mandate, billing status and merchant status. Stops at the first failure.
+ * The merchant status fails closed: only `active` or `ready` passes.
  */
 import type { DirectRequestPaymentMerchantAccount } from '../../clients/schemas/merchant-account.js';
 import { SiglumeInvalidResponseError, SiglumeNotFoundError } from '../../core/errors.js';
-import { apiFailure, fail, failed, found, pass, warn, WRONG_API_FIX, type Checked } from '../outcome.js';
+import { apiFailure, fail, failed, found, pass, WRONG_API_FIX, type Checked } from '../outcome.js';
 import type { ApiInput } from '../group.js';
 import type { CheckRun } from '../recorder.js';
 import type { ReadinessConfig } from './config.js';
@@ -14,8 +15,8 @@ export interface AccountFacts {
   account: DirectRequestPaymentMerchantAccount;
 }
 
-// Statuses that mean "open for business"; anything else is worth a warning.
-const ACTIVE_LIKE = /* @__PURE__ */ new Set(['active', 'enabled', 'ready', 'live', 'approved', 'verified', 'ok']);
+// The only merchant statuses that take payments (CONTRACT-2 section 18.4); anything else, or none, fails.
+const OPEN_STATUSES = /* @__PURE__ */ new Set(['active', 'ready']);
 
 function text(value: string | null | undefined): string | null {
   return typeof value === 'string' && value.trim() !== '' ? value : null;
@@ -79,18 +80,14 @@ function billingStatusActive(account: DirectRequestPaymentMerchantAccount): Chec
   return failed(fail(`Billing status is "${status}", not active`, fix, { billing_status: status }));
 }
 
-function merchantStatus(account: DirectRequestPaymentMerchantAccount): Checked<string | null> {
+function merchantStatusActive(merchant: string, account: DirectRequestPaymentMerchantAccount): Checked<string> {
   const status = text(account.status);
-  if (!status) return found(pass('Merchant status is not reported (nothing to check)'), null);
-  if (ACTIVE_LIKE.has(status.toLowerCase())) return found(pass(`Merchant status is ${status}`, { merchant_status: status }), status);
-  return found(
-    warn(
-      `Merchant status is "${status}"`,
-      'Check the merchant account in Siglume (review, suspension or pending verification); payments may be refused until it is active.',
-      { merchant_status: status },
-    ),
-    status,
-  );
+  if (status && OPEN_STATUSES.has(status.trim().toLowerCase())) {
+    return found(pass(`Merchant status is ${status}`, { merchant_status: status }), status);
+  }
+  const fix = `Siglume takes payments only for a merchant whose status is active or ready: open ${merchant} in Siglume and finish what it asks for (review, pending verification), or ask Siglume support to lift a suspension.`;
+  if (!status) return failed(fail(`The account of ${merchant} reports no merchant status`, fix));
+  return failed(fail(`Merchant status is "${status}", not active or ready`, fix, { merchant_status: status }));
 }
 
 /** Runs the account checks, in contract order; null when one failed. */
@@ -100,6 +97,6 @@ export async function accountChecks(input: ApiInput, run: CheckRun): Promise<Acc
   const account = exists.fact;
   if (!(await run.check('billing_mandate', () => billingMandate(input.config, account))).ok) return null;
   if (!(await run.check('billing_status_active', () => billingStatusActive(account))).ok) return null;
-  if (!(await run.check('merchant_status', () => merchantStatus(account))).ok) return null;
+  if (!(await run.check('merchant_status_active', () => merchantStatusActive(input.config.merchant, account))).ok) return null;
   return { account };
 }

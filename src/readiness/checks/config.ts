@@ -38,6 +38,8 @@ export interface ConfigInput {
   currency: DirectRequestPaymentCurrency;
   amount_minor: number;
   sandbox: boolean;
+  /** API base URL the run will call; null with `--no-api`. */
+  base_url: string | null;
 }
 
 /** What the config group hands on. */
@@ -225,8 +227,17 @@ function standardProbeAmount(currency: DirectRequestPaymentCurrency, amount_mino
   return found(pass(`${amount} is in the Standard band`, { currency, amount_minor, pricing_band: band }), amount_minor);
 }
 
+/** Says which environment the run targets: never fails, so the first line of every report names it. */
+function targetEnvironment(sandbox: boolean, base_url: string | null): Checked<'sandbox' | 'live'> {
+  const environment = sandbox ? 'sandbox' : 'live';
+  const where = base_url ? `API ${base_url}` : 'the API is not called (--no-api)';
+  const label = sandbox ? 'Sandbox (http allowed on localhost; live mode not required)' : 'Live';
+  return found(pass(`${label}: ${where}`, { environment, base_url }), environment);
+}
+
 /** Runs the config checks, in contract order, and hands on the valid inputs. */
 export async function configChecks(input: ConfigInput, run: CheckRun): Promise<ConfigFacts> {
+  await run.check('target_environment', () => targetEnvironment(input.sandbox, input.base_url));
   const merchant = await run.check('merchant_key', () => merchantKey(input.merchant));
   const token = await run.check('merchant_token', () => merchantToken(input.auth_token));
   const origin = await run.check('shop_origin', () => shopOrigin(input.shop_origin, input.sandbox));

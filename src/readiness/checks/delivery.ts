@@ -110,6 +110,8 @@ async function deliveryProbe(input: DeliveryInput, run: CheckRun): Promise<Check
         event_type: DIRECT_PAYMENT_CONFIRMED_EVENT,
         data: {
           mode: READINESS_PROBE_MODE,
+          // Marks the event for handlers that look for the flag rather than the mode (CONTRACT-2 section 18.5).
+          readiness_probe: true,
           pricing_band: 'standard',
           settlement_status: READINESS_PROBE_MODE,
           merchant: config.merchant,

@@ -4,11 +4,17 @@
  * expires on its own; no buyer is charged.
  */
 import type { DirectRequestPaymentCheckoutSessionCreateResponse } from '../../clients/schemas/checkout-session.js';
-import { HostedCheckoutNotAvailableError, SiglumeApiError, SiglumeInvalidResponseError } from '../../core/errors.js';
+import {
+  HostedCheckoutNotAvailableError,
+  SiglumeApiError,
+  SiglumeHostedCheckoutReadinessRequiredError,
+  SiglumeInvalidResponseError,
+} from '../../core/errors.js';
 import type { ApiInput } from '../group.js';
 import { apiFailure, fail, failed, found, pass, REPORT_SHAPE_FIX, type Checked } from '../outcome.js';
 import type { CheckRun } from '../recorder.js';
 import { formatMinorAmount } from './config.js';
+import { blockerFix, requirementFix, stringList } from './readiness-api.js';
 
 /** `metadata.source` of the readiness checkout probe, so it is recognizable in the merchant's session list. */
 export const READINESS_PROBE_SOURCE = 'siglume-check readiness';
@@ -56,6 +62,20 @@ async function hostedCheckout(input: ApiInput, nonce: string): Promise<Checked<D
         ),
       );
     }
+    if (error instanceof SiglumeHostedCheckoutReadinessRequiredError) {
+      const missing = stringList(error.missing_requirements);
+      const blockers = stringList(error.blockers);
+      const open = [...missing, ...blockers];
+      return failed(
+        fail(
+          `Siglume refused checkout for ${merchant} until its readiness is complete (${error.status} ${error.code}${open.length ? `: ${open.join(', ')}` : ''})`,
+          open.length
+            ? [...missing.map((name) => requirementFix(name, merchant)), ...blockers.map((name) => blockerFix(name, merchant))].join('\n')
+            : `Read the merchant readiness (getMerchantReadiness('${merchant}')) and close the gates it names.`,
+          { status: error.status, code: error.code, missing_requirements: missing, blockers },
+        ),
+      );
+    }
     if (error instanceof SiglumeInvalidResponseError) {
       return failed(fail('The checkout session answer has no session_id or checkout_url', REPORT_SHAPE_FIX));
     }
@@ -92,6 +112,6 @@ async function hostedCheckout(input: ApiInput, nonce: string): Promise<Checked<D
 
 /** Runs the checkout probe; null when it failed. */
 export async function probeChecks(input: ProbeInput, run: CheckRun): Promise<ProbeFacts | null> {
-  const session = await run.check('hosted_checkout', () => hostedCheckout(input, `sdrp-readiness-${input.now()}`));
+  const session = await run.check('hosted_checkout_probe', () => hostedCheckout(input, `sdrp-readiness-${input.now()}`));
   return session.ok ? { session: session.fact } : null;
 }
