@@ -5,11 +5,11 @@
 import * as z from 'zod/mini';
 import { lazySchema } from './common.js';
 
-/** HTTP methods `request` sends. */
-export const RAW_REQUEST_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
-
 /** An HTTP method `request` sends. */
-export type DirectRequestPaymentRequestMethod = (typeof RAW_REQUEST_METHODS)[number];
+export type DirectRequestPaymentRequestMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** HTTP methods `request` sends. */
+export const RAW_REQUEST_METHODS: readonly DirectRequestPaymentRequestMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 /** The method, in any case; sent upper-cased. */
 export const rawRequestMethodSchema = /* @__PURE__ */ lazySchema(() =>
