@@ -116,8 +116,18 @@ describe('runReadiness', () => {
       expect(received[0]).toMatchObject({
         id: delivery.details?.event_id,
         type: 'direct_payment.confirmed',
-        data: { mode: 'readiness_probe', readiness_probe: true, pricing_band: 'standard', settlement_status: 'readiness_probe' },
+        data: {
+          mode: 'readiness_probe',
+          readiness_probe: true,
+          pricing_band: 'standard',
+          settlement_status: 'readiness_probe',
+          challenge_hash: 'sha256:readiness_probe',
+        },
       });
+      // The 0.5 probe's placeholder requirement, under both of its names.
+      const data = (received[0] as { data: Record<string, unknown> }).data;
+      expect(data.requirement_id).toMatch(/^dpr_readiness_\d+$/);
+      expect(data.direct_payment_requirement_id).toBe(data.requirement_id);
     });
 
     it('creates the probe session with the shop origin return URLs and a readiness nonce', async () => {
@@ -349,7 +359,9 @@ describe('runReadiness', () => {
       expect(polls.length).toBeGreaterThanOrEqual(3);
       // The waits between polls: short first, growing, never past the deadline.
       expect(waits.slice(0, 3)).toEqual([50, 88, 153]);
-      expect(waits.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(600);
+      // Node may fire a timer up to 1 ms before performance.now() says it is due, so each
+      // wait may overshoot the deadline by that much; more would be a polling bug.
+      expect(waits.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(600 + waits.length);
     });
   });
 
@@ -410,6 +422,26 @@ describe('runReadiness', () => {
       expect(byName(report, 'webhook_secret_matches_subscription_hint').details).toEqual({ subscription_id: 'whsub_1' });
       expect(queued).toEqual([['whsub_1']]);
       expect(report.ok).toBe(true);
+    });
+  });
+
+  describe('billing_status_active', () => {
+    const withBilling = (billing_status: string) =>
+      fakeClient({
+        getMerchant: async () => ({ ...READY_ACCOUNT, merchant_account: { ...READY_ACCOUNT.merchant_account, billing_status } }),
+        getMerchantReadiness: async () => READY_READINESS,
+      });
+
+    it.each(['active', 'Current', 'ok', 'enabled', 'paid', 'COMPLETE', 'completed', 'ready'])('passes billing in good standing (%s)', async (status) => {
+      const report = await runReadiness({ ...LOCAL_OPTIONS, probe: false, client: withBilling(status) });
+      expect(byName(report, 'billing_status_active')).toMatchObject({ status: 'pass', message: `Billing status is ${status}` });
+    });
+
+    it.each(['past_due', 'suspended', 'pending', 'active_pending'])('fails any other billing status (%s), naming it', async (status) => {
+      const report = await runReadiness({ ...LOCAL_OPTIONS, probe: false, client: withBilling(status) });
+      const check = byName(report, 'billing_status_active');
+      expect(check).toMatchObject({ status: 'fail', message: `Billing status is "${status}", not active` });
+      expect(byName(report, 'merchant_status_active').status).toBe('skip');
     });
   });
 

@@ -18,6 +18,9 @@ export interface AccountFacts {
 // The only merchant statuses that take payments (CONTRACT-2 section 18.4); anything else, or none, fails.
 const OPEN_STATUSES = /* @__PURE__ */ new Set(['active', 'ready']);
 
+// Billing statuses that mean billing is in good standing (CONTRACT-2 section 18.4, compared case-insensitively).
+const BILLING_IN_GOOD_STANDING = /* @__PURE__ */ new Set(['active', 'ready', 'current', 'ok', 'enabled', 'paid', 'complete', 'completed']);
+
 function text(value: string | null | undefined): string | null {
   return typeof value === 'string' && value.trim() !== '' ? value : null;
 }
@@ -71,9 +74,11 @@ function billingMandate(config: ReadinessConfig, account: DirectRequestPaymentMe
   return found(pass(`Billing mandate ${id} is set`, { billing_mandate_id: id }), id);
 }
 
-function billingStatusActive(account: DirectRequestPaymentMerchantAccount): Checked<'active'> {
+function billingStatusActive(account: DirectRequestPaymentMerchantAccount): Checked<string> {
   const status = text(account.billing_status);
-  if (status === 'active') return found(pass('Billing status is active', { billing_status: status }), 'active');
+  if (status && BILLING_IN_GOOD_STANDING.has(status.trim().toLowerCase())) {
+    return found(pass(`Billing status is ${status}`, { billing_status: status }), status);
+  }
   const fix =
     'Approve the billing mandate in Siglume and settle any open billing issue so billing becomes active; Siglume refuses payments to merchants without active billing.';
   if (!status) return failed(fail('The account reports no billing status', fix));

@@ -104,6 +104,7 @@ async function deliveryProbe(input: DeliveryInput, run: CheckRun): Promise<Check
   const subId = input.subscription.id;
   const client = await input.client();
   let eventId: string;
+  const probeRequirementId = `dpr_readiness_${Date.now()}`;
   try {
     const queued = await client.queueWebhookTestDelivery(
       {
@@ -114,6 +115,10 @@ async function deliveryProbe(input: DeliveryInput, run: CheckRun): Promise<Check
           readiness_probe: true,
           pricing_band: 'standard',
           settlement_status: READINESS_PROBE_MODE,
+          // Placeholder payment references of the 0.5 probe: they name no real requirement or challenge.
+          direct_payment_requirement_id: probeRequirementId,
+          requirement_id: probeRequirementId,
+          challenge_hash: 'sha256:readiness_probe',
           merchant: config.merchant,
           currency: config.currency,
           amount_minor: config.amount_minor,
