@@ -53,23 +53,7 @@ export function defaultSandboxApiBase(): string {
  * status counts: a 401 still proves a server is there).
  */
 export function isApiReachable(baseUrl: string, timeoutMs = SANDBOX_PROBE_TIMEOUT_MS): Promise<boolean> {
-  return new Promise((resolve) => {
-    let url: URL;
-    try {
-      url = new URL(`${baseUrl}/market/webhooks/subscriptions`);
-    } catch {
-      resolve(false);
-      return;
-    }
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(url, { method: 'GET', timeout: timeoutMs, headers: { accept: 'application/json', connection: 'close' } }, (res) => {
-      res.resume();
-      resolve(true);
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
-    req.end();
-  });
+  return probeGet(`${baseUrl}/market/webhooks/subscriptions`, undefined, timeoutMs, () => true);
 }
 
 /**
@@ -78,10 +62,22 @@ export function isApiReachable(baseUrl: string, timeoutMs = SANDBOX_PROBE_TIMEOU
  * answer, or none within `timeoutMs`, is false.
  */
 export function isSandbox(baseUrl: string, timeoutMs = SANDBOX_PROBE_TIMEOUT_MS): Promise<boolean> {
+  return probeGet('/__sandbox/faults', baseUrl, timeoutMs, (res) =>
+    res.statusCode === 200 && /^application\/json\b/.test(String(res.headers['content-type'] ?? '')),
+  );
+}
+
+/** One GET with a deadline: `judge(response)` when it answers, false for a bad URL, an error or no answer in time. */
+function probeGet(
+  path: string,
+  base: string | undefined,
+  timeoutMs: number,
+  judge: (res: { statusCode?: number | undefined; headers: Record<string, string | string[] | undefined> }) => boolean,
+): Promise<boolean> {
   return new Promise((resolve) => {
     let url: URL;
     try {
-      url = new URL('/__sandbox/faults', baseUrl);
+      url = new URL(path, base);
     } catch {
       resolve(false);
       return;
@@ -89,7 +85,7 @@ export function isSandbox(baseUrl: string, timeoutMs = SANDBOX_PROBE_TIMEOUT_MS)
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = send(url, { method: 'GET', timeout: timeoutMs, headers: { accept: 'application/json', connection: 'close' } }, (res) => {
       res.resume();
-      resolve(res.statusCode === 200 && /^application\/json\b/.test(String(res.headers['content-type'] ?? '')));
+      resolve(judge(res));
     });
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(false));
