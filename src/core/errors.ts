@@ -174,7 +174,13 @@ export class SiglumeHostedCheckoutReadinessRequiredError extends SiglumeConflict
 
   constructor(init: SiglumeApiErrorInit) {
     super(init);
-    const strings = (key: string) => bodyList(init.data, key).filter((v): v is string => typeof v === 'string');
+    // Items are names; an object item (shape not published) gives its `name` / `code`.
+    const strings = (key: string) =>
+      bodyList(init.data, key).flatMap((v) => {
+        const o = recordOf(v);
+        const name = o ? [o.name, o.code].find((n) => typeof n === 'string') : v;
+        return typeof name === 'string' && name.trim() !== '' ? [name.trim()] : [];
+      });
     this.missing_requirements = strings('missing_requirements');
     this.blockers = strings('blockers');
     this.checks = bodyList(init.data, 'checks').flatMap((v) => {

@@ -116,6 +116,40 @@ describe('setupMerchant onboarding fields', () => {
     expect(readiness).toMatchObject({ future_field: { kept: true } });
   });
 
+  it('keeps the shown-once challenge secret when the embedded readiness has another shape', async () => {
+    const { client } = clientWith([
+      {
+        body: envelope({
+          merchant_account: { merchant: 'shop_alpha' },
+          challenge_secret: 'sdrp_chs_shown_once',
+          challenge_secret_created: true,
+          standard_hosted_checkout_readiness: { ready: 'yes', checks: 'none' },
+        }),
+      },
+    ]);
+    const answer = await client.setupMerchant({ merchant: 'shop_alpha' });
+    expect(answer.challenge_secret).toBe('sdrp_chs_shown_once');
+    expect(answer.standard_hosted_checkout_readiness).toBeUndefined();
+    // getMerchantReadiness reads the same object strictly and names what is wrong.
+    const strict = clientWith([{ body: envelope({ ready: 'yes', status: 'x', checks: [], missing_requirements: [], blockers: [] }) }]);
+    await expect(strict.client.getMerchantReadiness('shop_alpha')).rejects.toBeInstanceOf(SiglumeInvalidResponseError);
+  });
+
+  it('reads requirement and blocker items given as objects by their name or code', async () => {
+    const { client } = clientWith([
+      {
+        body: envelope({
+          ...READINESS,
+          missing_requirements: [{ name: 'terms_acceptance', detail: 'x' }, '  live_mode_requested ', ''],
+          blockers: [{ code: 'account_suspended' }, { other: 1 }],
+        }),
+      },
+    ]);
+    const readiness = await client.getMerchantReadiness('shop_alpha');
+    expect(readiness.missing_requirements).toEqual(['terms_acceptance', 'live_mode_requested']);
+    expect(readiness.blockers).toEqual(['account_suspended', '{"other":1}']);
+  });
+
   it('accepts a null readiness on the merchant answer', async () => {
     const { client } = clientWith([
       { body: envelope({ merchant_account: { merchant: 'shop_alpha' }, standard_hosted_checkout_readiness: null }) },
@@ -235,6 +269,10 @@ describe('409 HOSTED_CHECKOUT_READINESS_REQUIRED', () => {
       { status: 409, body: { error: { code: 'HOSTED_CHECKOUT_READINESS_REQUIRED', details: { blockers: ['b1', 7] } } } },
     ]);
     await expect(details.client.createCheckoutSession(CHECKOUT)).rejects.toMatchObject({ blockers: ['b1'], missing_requirements: [] });
+    const objects = clientWith([
+      { status: 409, body: { code: 'HOSTED_CHECKOUT_READINESS_REQUIRED', missing_requirements: [{ name: 'terms_acceptance' }, { code: 'live_mode_requested' }] } },
+    ]);
+    await expect(objects.client.createCheckoutSession(CHECKOUT)).rejects.toMatchObject({ missing_requirements: ['terms_acceptance', 'live_mode_requested'] });
   });
 
   it('is exported from the package entry', () => {

@@ -159,8 +159,13 @@ export const merchantResponseSchema = /* @__PURE__ */ lazySchema(() => responseO
   listing_id: optionalString(),
   mandate: z.optional(z.unknown()),
   next_steps: z.optional(z.unknown()),
-  /** Standard Hosted Checkout readiness, when the API includes it (`getMerchantReadiness` reads it alone). */
-  standard_hosted_checkout_readiness: z.nullish(hostedCheckoutReadinessSchema()),
+  /**
+   * Standard Hosted Checkout readiness, when the API includes it
+   * (`getMerchantReadiness` reads it alone). A copy without the documented
+   * shape is left out rather than failing the call: `setupMerchant` has
+   * already acted, and its `challenge_secret` is shown only once.
+   */
+  standard_hosted_checkout_readiness: z.catch(z.nullish(hostedCheckoutReadinessSchema()), undefined),
 }));
 
 /**

@@ -14,7 +14,8 @@ import type { ApiInput } from '../group.js';
 import { apiFailure, fail, failed, found, pass, REPORT_SHAPE_FIX, type Checked } from '../outcome.js';
 import type { CheckRun } from '../recorder.js';
 import { formatMinorAmount } from './config.js';
-import { blockerFix, requirementFix, stringList } from './readiness-api.js';
+import { requirementNames } from '../../clients/schemas/merchant-readiness.js';
+import { blockerFix, requirementFix } from './readiness-api.js';
 
 /** `metadata.source` of the readiness checkout probe, so it is recognizable in the merchant's session list. */
 export const READINESS_PROBE_SOURCE = 'siglume-check readiness';
@@ -63,8 +64,8 @@ async function hostedCheckout(input: ApiInput, nonce: string): Promise<Checked<D
       );
     }
     if (error instanceof SiglumeHostedCheckoutReadinessRequiredError) {
-      const missing = stringList(error.missing_requirements);
-      const blockers = stringList(error.blockers);
+      const missing = requirementNames(error.missing_requirements);
+      const blockers = requirementNames(error.blockers);
       const open = [...missing, ...blockers];
       return failed(
         fail(

@@ -10,7 +10,7 @@
  * SDK knows (gate names and their field spellings), else from the answer's
  * own `checks[].fix`, else a generic one that still names the requirement.
  */
-import type { DirectRequestPaymentHostedCheckoutReadiness } from '../../clients/schemas/merchant-readiness.js';
+import { requirementNames, type DirectRequestPaymentHostedCheckoutReadiness } from '../../clients/schemas/merchant-readiness.js';
 import { SiglumeApiError, SiglumeInvalidResponseError } from '../../core/errors.js';
 import type { ApiInput } from '../group.js';
 import { apiFailure, fail, failed, found, pass, REPORT_SHAPE_FIX, type Checked } from '../outcome.js';
@@ -31,14 +31,6 @@ const DETAIL_CHECKS = [
   'live_mode_enabled',
 ] as const;
 
-/** A list field as strings: stringified, trimmed, empties dropped; a missing or non-array field is empty. */
-export function stringList(value: unknown): string[] {
-  if (!Array.isArray(value)) return [];
-  return value
-    .map((v) => (typeof v === 'string' ? v : v !== null && typeof v === 'object' && 'name' in v ? String((v as { name: unknown }).name) : String(v)))
-    .map((v) => v.trim())
-    .filter((v) => v !== '' && v !== 'undefined' && v !== 'null');
-}
 
 function key(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]+/g, '_');
@@ -117,8 +109,8 @@ async function readinessApi(input: ApiInput): Promise<Checked<Readiness>> {
 
 function readinessReady(merchant: string, r: Readiness): Checked<true> {
   if (r.ready === true) return found(pass('ready=true'), true);
-  const missing = stringList(r.missing_requirements);
-  const blockers = stringList(r.blockers);
+  const missing = requirementNames(r.missing_requirements);
+  const blockers = requirementNames(r.blockers);
   const status = r.status !== '' ? r.status : 'unknown';
   const open = [...missing, ...blockers];
   const fix = open.length
@@ -134,7 +126,7 @@ function readinessReady(merchant: string, r: Readiness): Checked<true> {
 }
 
 function missingRequirements(merchant: string, r: Readiness): Checked<true> {
-  const missing = stringList(r.missing_requirements);
+  const missing = requirementNames(r.missing_requirements);
   if (missing.length === 0) return found(pass('No missing requirements'), true);
   return failed(
     fail(
@@ -146,7 +138,7 @@ function missingRequirements(merchant: string, r: Readiness): Checked<true> {
 }
 
 function blockers(merchant: string, r: Readiness): Checked<true> {
-  const list = stringList(r.blockers);
+  const list = requirementNames(r.blockers);
   if (list.length === 0) return found(pass('No blockers'), true);
   return failed(
     fail(`${list.length === 1 ? 'Blocker' : 'Blockers'}: ${list.join(', ')}`, list.map((b) => blockerFix(b, merchant)).join('\n'), {
