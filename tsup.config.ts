@@ -1,8 +1,9 @@
 import { defineConfig, type Options } from 'tsup';
 
 // Library entries ship as ESM (.js + .d.ts) and CJS (.cjs + .d.cts), as the
-// package.json `exports` map promises. The CLI is ESM only (bin/siglume-sdrp.mjs
-// imports it) and needs no type declarations.
+// package.json `exports` map promises. The CLI is ESM (bin/siglume-sdrp.cjs
+// imports it) apart from `cli-fast.cjs`, which answers --help / --version
+// before any ES module loads; neither needs type declarations.
 //
 // - `zod/mini` (and `zod/v4/core`, the files it is built on) is bundled and
 //   tree-shaken: a worker or edge bundle then carries only the few KB of zod
@@ -56,6 +57,16 @@ export default defineConfig([
     dts: false,
     clean: false,
     outExtension: ({ format }) => ({ js: format === 'cjs' ? '.cjs' : '.js' }),
+  },
+  {
+    // What the bin requires first (--help / --version): one CommonJS file, no chunks.
+    ...shared,
+    entry: { 'cli-fast': 'src/cli/fast.ts' },
+    format: ['cjs'],
+    splitting: false,
+    dts: false,
+    clean: false,
+    outExtension: () => ({ js: '.cjs' }),
   },
   {
     ...shared,

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * CLI figures, spawning the real binary (bin/siglume-sdrp.mjs, what both
+ * CLI figures, spawning the real binary (bin/siglume-sdrp.cjs, what both
  * `siglume-sdrp` and `siglume-check` run):
  *
  *   - `siglume-check --help` start-up time next to `node -e 0`, interleaved,
@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT, interleavedProcessTimes, median, pairedRatio, round, row, timeProcess } from './lib.mjs';
 
-const BIN = join(ROOT, 'bin/siglume-sdrp.mjs');
+const BIN = join(ROOT, 'bin/siglume-sdrp.cjs');
 
 /**
  * Runs the benchmark and returns its rows.

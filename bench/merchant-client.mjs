@@ -23,7 +23,7 @@ import { ROOT, median, pairedRatio, percentile, round, row } from './lib.mjs';
 
 /** Starts the sandbox CLI on a free port; resolves with its start-up JSON and a stop function. */
 async function startSandboxProcess() {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/siglume-sdrp.mjs'), 'sandbox', '--port', '0', '--json'], {
+  const child = spawn(process.execPath, [join(ROOT, 'bin/siglume-sdrp.cjs'), 'sandbox', '--port', '0', '--json'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NO_COLOR: '1' },

@@ -15,7 +15,7 @@ async function loadedModules(args: string[]): Promise<string[]> {
   return readFileSync(file, 'utf8').trim().split('\n');
 }
 
-describe('bin/siglume-sdrp.mjs', () => {
+describe('bin/siglume-sdrp.cjs', () => {
   beforeAll(() => {
     requireBuild();
   });
@@ -109,7 +109,14 @@ describe('bin/siglume-sdrp.mjs', () => {
   });
 
   describe('when only help is asked for', () => {
-    it.each([[['--help']], [['readiness', '--help']], [['sandbox', '--help']]])(
+    it.each([[['--help']], [['-v']]])('%j is answered by the CommonJS fast path: no ES module of the package loads', async (args) => {
+      const urls = await loadedModules(args);
+      expect(urls.filter((u) => u.startsWith(`file://${REPO_ROOT}/dist/`))).toEqual([]);
+      const run = await runBin(args);
+      expect(run.stdout).toMatch(args[0] === '--help' ? /^Usage: siglume-sdrp / : /^\d+\.\d+\.\d+\n$/);
+    });
+
+    it.each([[['readiness', '--help']], [['sandbox', '--help']]])(
       '%j loads no sandbox, HTML, zod or undici code',
       async (args) => {
         const urls = await loadedModules(args);

@@ -89,7 +89,7 @@ describe('mergeEnvFile', () => {
 
 // The in-process tests above cannot see what Node does with the command line
 // before the CLI starts; these run the real binary, as a user's shell does.
-describe('bin/siglume-sdrp.mjs with an env file', () => {
+describe('bin/siglume-sdrp.cjs with an env file', () => {
   beforeAll(() => {
     requireBuild();
   });

@@ -1,6 +1,6 @@
 /**
  * Runs the CLI in-process (`main()` with captured streams and an explicit
- * environment) or as the real binary (`node bin/siglume-sdrp.mjs`), always
+ * environment) or as the real binary (`node bin/siglume-sdrp.cjs`), always
  * with bounded time.
  */
 import { execFile, spawn } from 'node:child_process';
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-export const BIN = join(REPO_ROOT, 'bin/siglume-sdrp.mjs');
+export const BIN = join(REPO_ROOT, 'bin/siglume-sdrp.cjs');
 export const BUILT_CLI = join(REPO_ROOT, 'dist/cli.js');
 
 /** An empty temporary directory (no stray .env). */
@@ -65,7 +65,7 @@ export function requireBuild(): void {
   if (!existsSync(BUILT_CLI)) throw new Error(`${BUILT_CLI} is missing: run \`npm run build\` before the binary tests`);
 }
 
-/** Runs `node bin/siglume-sdrp.mjs ...args` with exactly `env`, killed after `timeoutMs`. */
+/** Runs `node bin/siglume-sdrp.cjs ...args` with exactly `env`, killed after `timeoutMs`. */
 export function runBin(
   args: string[],
   opts: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; stdin?: string; script?: string; nodeArgs?: string[] } = {},

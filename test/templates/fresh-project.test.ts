@@ -46,7 +46,7 @@ beforeAll(async () => {
   await run('tar', ['-xzf', join(project, filename), '-C', pkgDir, '--strip-components=1']);
   for (const [template, database] of COPIES) {
     const target = `src/${template}`;
-    const init = await run(process.execPath, [join(pkgDir, 'bin/siglume-sdrp.mjs'), 'init', template, '--database', database, '--target', target, '--json'], { cwd: project });
+    const init = await run(process.execPath, [join(pkgDir, 'bin/siglume-sdrp.cjs'), 'init', template, '--database', database, '--target', target, '--json'], { cwd: project });
     expect(JSON.parse(init.stdout)).toMatchObject({ kind: 'copied', template, database });
     // The README's server code, as the merchant copies it next to the template (Next.js needs none).
     const readmeDir = join(project, target, template === 'nextjs' ? 'siglume' : '');
