@@ -96,6 +96,9 @@ export function sendRaw<T>(
   const path = parseInput(rawRequestPathSchema(), args.path, 'path');
   const headers = parseInput(extraHeadersSchema(), args.extra_headers ?? {}, 'extra_headers');
   if (args.json_body !== undefined) {
+    if (method === 'GET') {
+      throw new SiglumeValidationError('json_body', "Invalid json_body: a GET request has no body; put parameters in the path's query string");
+    }
     let text: string | undefined;
     try {
       text = JSON.stringify(args.json_body);

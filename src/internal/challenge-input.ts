@@ -35,7 +35,9 @@ export function assertInputObject(input: unknown, fn: string): asserts input is 
  * positional secret wins over an `input.secret`.
  */
 export function challengeInput(first: unknown, second: unknown, fn: string): Record<string, unknown> {
-  if (typeof first === 'string') {
+  // Two arguments mean the 0.4.20 list whatever the first holds, so an unset
+  // secret (`fn(process.env.X, input)`) is reported as the secret, not as a bad input.
+  if (second !== undefined || typeof first === 'string') {
     assertInputObject(second, fn);
     return { ...second, secret: first };
   }

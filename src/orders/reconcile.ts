@@ -18,7 +18,13 @@
  */
 import { DIRECT_PAYMENT_CONFIRMED_EVENT, DIRECT_REQUEST_PAYMENT_MODE } from '../core/constants.js';
 import { sha256Hex } from '../core/crypto.js';
-import { SiglumeRateLimitError, SiglumeValidationError } from '../core/errors.js';
+import {
+  SiglumeAuthenticationError,
+  SiglumeConnectionError,
+  SiglumePermissionError,
+  SiglumeRateLimitError,
+  SiglumeValidationError,
+} from '../core/errors.js';
 import { parseInput, merchantKeySchema } from '../core/validation.js';
 import type { DirectRequestPaymentCheckoutSession } from '../clients/schemas/checkout-session.js';
 import { classifyDirectPaymentConfirmation } from '../webhooks/classify.js';
@@ -72,7 +78,9 @@ export interface OrderReconcileEntry {
 
 /**
  * What a reconciliation found and did. `ok` is true when nothing went to
- * review and nothing failed (consistent or repaired).
+ * review, nothing failed and the run was not cut short by the API (rate
+ * limited or unavailable); a run that stopped at its `limit` is ok for what
+ * it examined, and `stopped: 'limit'` says more are waiting.
  */
 export interface OrderReconcileReport {
   ok: boolean;
@@ -91,8 +99,13 @@ export interface OrderReconcileReport {
   review: OrderReconcileEntry[];
   /** Could not be examined (Siglume unreachable, store failure); nothing was written for them. */
   errors: OrderReconcileEntry[];
-  /** Why the run ended before examining every attempt of the window, or null. */
-  stopped: null | 'limit' | 'rate_limited';
+  /**
+   * Why the run ended before examining every attempt of the window, or null:
+   * `limit` (more are waiting), `rate_limited` (still 429 after the client's
+   * retries), `api_unavailable` (the token was refused or the API could not be
+   * reached: every further call would fail the same way).
+   */
+  stopped: null | 'limit' | 'rate_limited' | 'api_unavailable';
 }
 
 /** Settings of {@link reconcileOrderPayments} when used without a checkout service. */
@@ -159,7 +172,7 @@ class DryRun extends Error {
   }
 }
 
-type Examined = Omit<OrderReconcileEntry, 'order_id' | 'attempt_id' | 'checkout_session_id'> | 'rate_limited';
+type Examined = Omit<OrderReconcileEntry, 'order_id' | 'attempt_id' | 'checkout_session_id'> | 'rate_limited' | 'api_unavailable';
 
 async function examine(c: OrderReconcileContext, a: OrderUnpaidCheckoutAttempt, dry_run: boolean): Promise<Examined> {
   let confirmation;
@@ -169,6 +182,9 @@ async function examine(c: OrderReconcileContext, a: OrderUnpaidCheckoutAttempt, 
     c.report(error, { operation: 'reconcile', order_id: a.order_id });
     const cause = error instanceof OrderPaymentConfirmationUnavailableError ? error.cause : error;
     if (cause instanceof SiglumeRateLimitError) return 'rate_limited';
+    if (cause instanceof SiglumeAuthenticationError || cause instanceof SiglumePermissionError || cause instanceof SiglumeConnectionError) {
+      return 'api_unavailable';
+    }
     return { outcome: 'error', detail: `Siglume's API could not be asked about the session: ${cause instanceof Error ? cause.message : String(cause)}`, event_id: null };
   }
   if (confirmation.kind !== 'session') {
@@ -262,8 +278,8 @@ export async function reconcileOrders(c: OrderReconcileContext, options: OrderRe
         c.report(error, { operation: 'reconcile', order_id: a.order_id });
         r = { outcome: 'error', detail: `the store failed: ${error instanceof Error ? error.message : String(error)}`, event_id: null };
       }
-      if (r === 'rate_limited') {
-        report.stopped = 'rate_limited';
+      if (r === 'rate_limited' || r === 'api_unavailable') {
+        report.stopped = r;
         break outer;
       }
       lists[r.outcome].push({ order_id: a.order_id, attempt_id: a.attempt_id, checkout_session_id: a.checkout_session_id, ...r });
@@ -279,7 +295,7 @@ export async function reconcileOrders(c: OrderReconcileContext, options: OrderRe
       break;
     }
   }
-  report.ok = report.review.length === 0 && report.errors.length === 0 && report.stopped !== 'rate_limited';
+  report.ok = report.review.length === 0 && report.errors.length === 0 && (report.stopped === null || report.stopped === 'limit');
   return report;
 }
 
@@ -342,7 +358,8 @@ export type OrderReconcileResult =
   | { kind: 'reconciled'; status: 200; body: OrderReconcileReport }
   | { kind: 'refused'; status: 400 | 401 | 404 | 500; body: { error: OrderReconcileErrorCode; message: string } };
 
-const BEARER = /^Bearer ([^\s]{1,512})$/;
+// The scheme is case-insensitive (RFC 9110 section 11.1).
+const BEARER = /^Bearer ([^\s]{1,512})$/i;
 const QUERY_MAX = 1024;
 
 /**

@@ -33,7 +33,7 @@ function required(name: string): string {
 export function createSiglumeCheckout(connection?: OrderStoreConnection, options: SiglumeCheckoutOptions = {}): OrderCheckoutService<ShopUser | null> {
   const apiBase = process.env.SIGLUME_API_BASE; // the sandbox's /v1 in development; unset in production
   const previousSecret = process.env.SIGLUME_WEBHOOK_SECRET_PREVIOUS; // only while rotating
-  const reconcileToken = process.env.SIGLUME_RECONCILE_TOKEN; // enables the scheduled reconcile route (32+ characters)
+  const reconcileToken = process.env.SIGLUME_RECONCILE_TOKEN?.trim() || undefined; // enables the scheduled reconcile route (32+ characters)
   return createOrderCheckoutService<ShopUser | null>({
     merchant_client: new DirectRequestPaymentMerchantClient({
       auth_token: required('SIGLUME_MERCHANT_AUTH_TOKEN'),

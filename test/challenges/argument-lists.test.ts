@@ -38,6 +38,14 @@ describe('createDirectRequestPaymentChallengeSignature', () => {
     await expect(createDirectRequestPaymentChallengeSignature('   ', { ...FIELDS, nonce: 'n1' })).rejects.toMatchObject({ field: 'secret' });
   });
 
+  it('names the secret when the 0.4.20 list is given an unset one', async () => {
+    for (const secret of [undefined, null, 42]) {
+      const error = await (createDirectRequestPaymentChallengeSignature as (...a: unknown[]) => Promise<string>)(secret, { ...FIELDS, nonce: 'n1' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SiglumeValidationError);
+      expect(error).toMatchObject({ field: 'secret' });
+    }
+  });
+
   it('names the input when the second argument is missing', async () => {
     const error = await (createDirectRequestPaymentChallengeSignature as (...a: unknown[]) => Promise<string>)(SECRET).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SiglumeValidationError);

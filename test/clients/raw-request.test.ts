@@ -151,6 +151,7 @@ describe.each(KINDS)('request on the $kind', ({ make }) => {
       ['extra_headers.X-Bad', () => ['GET', '/x', undefined, { 'X-Bad': 'v\r\nInjected: 1' }], 'without line breaks'],
       ['extra_headers.Bad Name', () => ['GET', '/x', undefined, { 'Bad Name': 'v' }], 'not a valid header name'],
       ['json_body', () => ['POST', '/x', { n: 1n }], 'JSON-serializable'],
+      ['json_body', () => ['GET', '/x', { q: 1 }], 'a GET request has no body'],
     ] as const)('refuses a bad %s before sending', async (field, args, reason) => {
       const { client, calls } = clientWith([]);
       const error = await (client.request as (...a: unknown[]) => Promise<unknown>)(...args()).catch((e: unknown) => e);

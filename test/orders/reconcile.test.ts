@@ -60,6 +60,34 @@ describe.skipIf(unavailable !== null)('reconciliation against the sandbox [sqlit
     expect(await reconcileOrderPayments(settings, { since, min_age_seconds: 0 })).toMatchObject({ ok: true, repaired: [{ order_id }] });
   });
 
+  it('stops at the first attempt when the token is refused, instead of asking once per attempt', async () => {
+    const since = new Date();
+    const a = await lostPayment();
+    const b = await lostPayment();
+    let calls = 0;
+    const client = new DirectRequestPaymentMerchantClient({
+      auth_token: 'sdrp_wrong_token_for_this_sandbox_1',
+      base_url: f.sandbox.api_base,
+      max_retries: 0,
+      fetch: (url, init) => {
+        calls += 1;
+        return fetch(url, init);
+      },
+    });
+    const errors: unknown[] = [];
+    const report = await reconcileOrderPayments(
+      { merchant_client: client, order_store: db.createStore(), merchant: MERCHANT, onError: (e: unknown) => void errors.push(e) },
+      { since, min_age_seconds: 0 },
+    );
+    expect(report).toMatchObject({ ok: false, stopped: 'api_unavailable', examined: 0, repaired: [], errors: [] });
+    expect(calls).toBe(1);
+    expect(errors).toHaveLength(1);
+    expect(await orderStatus(db, a)).toBe('pending');
+    expect(await orderStatus(db, b)).toBe('pending');
+    // With the right token the next run repairs both.
+    expect(await f.shop.service.reconcile({ since, min_age_seconds: 0 })).toMatchObject({ ok: true, repaired: [{ order_id: a }, { order_id: b }] });
+  });
+
   it('reports stopped: "limit" only when the window holds more than the limit', async () => {
     const since = new Date();
     const a = await lostPayment();
@@ -128,7 +156,9 @@ describe.skipIf(unavailable !== null)('reconciliation against the sandbox [sqlit
     }
     expect(await open.handleReconcile(`Bearer ${token}`, 'limit=0')).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
     expect(await orderStatus(db, order_id)).toBe('pending');
-    const res = await open.handleReconcileRequest(new Request('http://shop.test/payments/siglume/reconcile?min_age_seconds=0&since=1h', { headers: { authorization: `Bearer ${token}` } }));
+    // The auth scheme is case-insensitive; the token is not.
+    expect(await open.handleReconcile(`bearer ${token.toUpperCase()}`, 'min_age_seconds=0')).toMatchObject({ status: 401 });
+    const res = await open.handleReconcileRequest(new Request('http://shop.test/payments/siglume/reconcile?min_age_seconds=0&since=1h', { headers: { authorization: `bearer ${token}` } }));
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(await res.json()).toMatchObject({ ok: true, repaired: [{ order_id }] });
@@ -147,6 +177,7 @@ describe('orderReconcileOptionsFromQuery', () => {
     ['limit=0', /limit/], ['limit=10001', /limit/], ['limit=abc', /limit/], ['min_age_seconds=86401', /min_age_seconds/],
     ['dry_run=1', /dry_run/], ['since=tomorrow', /since/], ['since=2999-01-01', /future/], ['limit=1&limit=2', /twice/],
     ['minage=0', /Unknown query parameter/], [`since=${'1'.repeat(2000)}`, /exceeds/],
+    ['since=0001-01-01', /before 2020/], ['since=999999d', /before 2020/],
   ])('refuses %s', (query, message) => {
     const r = orderReconcileOptionsFromQuery(query);
     expect(r.ok).toBe(false);

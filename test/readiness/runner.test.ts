@@ -136,13 +136,13 @@ describe('runReadiness', () => {
       const session = shop.sandbox.getCheckoutSession(id);
       expect(session).toMatchObject({
         nonce: 'sdrp-readiness-1800000000123',
-        success_url: `${shop.env.SHOP_PUBLIC_ORIGIN}/checkout/siglume/success`,
-        cancel_url: `${shop.env.SHOP_PUBLIC_ORIGIN}/checkout/siglume/cancel`,
+        success_url: `${shop.env.SHOP_PUBLIC_ORIGIN}/siglume-readiness/success`,
+        cancel_url: `${shop.env.SHOP_PUBLIC_ORIGIN}/siglume-readiness/cancel`,
         amount_minor: 501,
         currency: 'JPY',
         status: 'open',
       });
-      expect(session!.metadata).toEqual({ source: 'siglume-check readiness' });
+      expect(session!.metadata).toEqual({ source: 'siglume-sdrp-readiness' });
     });
 
     it('reports progress for each check that runs and while the delivery is awaited', async () => {

@@ -129,7 +129,11 @@ function printReport(out: (s: string) => void, r: OrderReconcileReport): void {
   }
   if (r.stopped === 'limit') out('\nStopped at --limit: more attempts are waiting; run again or raise --limit.\n');
   if (r.stopped === 'rate_limited') out("\nStopped early: Siglume's API kept answering 429 (rate limited). Run again later, less often.\n");
-  out(r.ok ? '\nConsistent.\n' : '\nNeeds attention: see siglume_payment_reviews and the errors above.\n');
+  if (r.stopped === 'api_unavailable') {
+    out("\nStopped early: Siglume's API refused the merchant token or could not be reached (see the error above); check SIGLUME_MERCHANT_AUTH_TOKEN and SIGLUME_API_BASE.\n");
+  }
+  if (r.ok) out(r.stopped === 'limit' ? '\nConsistent so far; the rest of the window is not examined yet.\n' : '\nConsistent.\n');
+  else if (r.stopped === null || r.review.length > 0 || r.errors.length > 0) out('\nNeeds attention: see siglume_payment_reviews and the errors above.\n');
 }
 
 async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Output): Promise<void> {

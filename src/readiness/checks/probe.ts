@@ -18,7 +18,7 @@ import { requirementNames } from '../../clients/schemas/merchant-readiness.js';
 import { blockerFix, requirementFix } from './readiness-api.js';
 
 /** `metadata.source` of the readiness checkout probe, so it is recognizable in the merchant's session list. */
-export const READINESS_PROBE_SOURCE = 'siglume-check readiness';
+export const READINESS_PROBE_SOURCE = 'siglume-sdrp-readiness';
 
 /** What the probe group reads besides the API input. */
 export interface ProbeInput extends ApiInput {
@@ -43,8 +43,8 @@ async function hostedCheckout(input: ApiInput, nonce: string): Promise<Checked<D
         amount_minor,
         currency,
         nonce,
-        success_url: `${origin}/checkout/siglume/success`,
-        cancel_url: `${origin}/checkout/siglume/cancel`,
+        success_url: `${origin}/siglume-readiness/success`,
+        cancel_url: `${origin}/siglume-readiness/cancel`,
         metadata: { source: READINESS_PROBE_SOURCE },
       },
       input.request_options,
