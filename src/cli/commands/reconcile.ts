@@ -47,7 +47,9 @@ Environment (as for readiness; flags win; a .env file fills in what is missing):
 Each examined attempt costs one API request: Siglume's rate limits apply
 (429 and Retry-After are honoured; a run that is still limited stops early).
 
-Exit codes: 0 consistent or repaired, 1 something went to review or failed, 2 usage error.`;
+Exit codes: 0 consistent or repaired (also when stopped at --limit), 1 something
+went to review or failed, or the API stopped the run (rate limited, token refused,
+unreachable), 2 usage error.`;
 
 /** `--since`: `72h`, `30m`, `7d` ago, or an ISO 8601 time in the past. */
 function since(value: string): Date {
