@@ -1,5 +1,6 @@
 /**
- * Public entry of `@siglume/direct-request-payment`. Re-exports only, by name.
+ * Public entry of `@siglume/direct-request-payment`. Re-exports only: by name,
+ * except the `/webhooks` entry, which it re-exports whole.
  *
  * Left out on purpose:
  * - the zod schemas behind the clients (`src/clients/schemas/`): their shape is
@@ -265,26 +266,9 @@ export type {
 export { directRequestPaymentRequestHash, directRequestPaymentRequestHashV2 } from './challenges/request-hash.js';
 export type { DirectRequestPaymentRequestHashInput } from './challenges/request-hash.js';
 
-// Webhooks
-export {
-  parseWebhookSignatureHeader,
-  computeWebhookSignature,
-  buildWebhookSignatureHeader,
-  verifyWebhookSignature,
-} from './webhooks/signature.js';
-export type {
-  WebhookRawBody,
-  WebhookSignatureBody,
-  WebhookVerifyOptions,
-  WebhookSignatureVerification,
-  WebhookSignatureErrorCode,
-  WebhookSignatureHeaderParts,
-} from './webhooks/signature.js';
-export { parseDirectRequestPaymentWebhookEvent, verifyDirectRequestPaymentWebhook } from './webhooks/event.js';
-export type { DirectRequestPaymentWebhookEvent, DirectRequestPaymentVerifiedWebhook } from './webhooks/event.js';
-export { verifyDirectRequestPaymentWebhookRequest } from './webhooks/request.js';
-export type { WebhookRequestVerifyOptions } from './webhooks/request.js';
-export { classifyDirectPaymentConfirmation, DIRECT_PAYMENT_UNKNOWN_REASONS } from './webhooks/classify.js';
+// Webhooks: the whole `/webhooks` entry (verify, parse, classify, their constants
+// and errors), so the two entries cannot drift apart.
+export * from './webhooks/index.js';
 export type {
   DirectPaymentConfirmationInput,
   DirectPaymentMeteredBand,
