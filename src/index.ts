@@ -269,18 +269,6 @@ export type { DirectRequestPaymentRequestHashInput } from './challenges/request-
 // Webhooks: the whole `/webhooks` entry (verify, parse, classify, their constants
 // and errors), so the two entries cannot drift apart.
 export * from './webhooks/index.js';
-export type {
-  DirectPaymentConfirmationInput,
-  DirectPaymentMeteredBand,
-  DirectPaymentMeteredCadence,
-  DirectPaymentUnknownReason,
-  DirectPaymentStandardSettled,
-  DirectPaymentMeteredUsageAccepted,
-  DirectPaymentMeteredBatchSettled,
-  DirectPaymentUnknownConfirmation,
-  DirectPaymentConfirmationClassification,
-  DirectPaymentConfirmationKind,
-} from './webhooks/classify.js';
 
 // Readiness engine (the CLI's `siglume-check readiness` is a presenter over it)
 export {
