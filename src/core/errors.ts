@@ -25,6 +25,7 @@
  *
  * Error messages never contain auth tokens or signing secrets.
  */
+import { requirementNames } from './requirement-names.js';
 
 /** Root of every error the SDK throws. */
 export class SiglumeDirectRequestPaymentError extends Error {
@@ -174,15 +175,8 @@ export class SiglumeHostedCheckoutReadinessRequiredError extends SiglumeConflict
 
   constructor(init: SiglumeApiErrorInit) {
     super(init);
-    // Items are names; an object item (shape not published) gives its `name` / `code`.
-    const strings = (key: string) =>
-      bodyList(init.data, key).flatMap((v) => {
-        const o = recordOf(v);
-        const name = o ? [o.name, o.code].find((n) => typeof n === 'string') : v;
-        return typeof name === 'string' && name.trim() !== '' ? [name.trim()] : [];
-      });
-    this.missing_requirements = strings('missing_requirements');
-    this.blockers = strings('blockers');
+    this.missing_requirements = requirementNames(bodyList(init.data, 'missing_requirements'));
+    this.blockers = requirementNames(bodyList(init.data, 'blockers'));
     this.checks = bodyList(init.data, 'checks').flatMap((v) => {
       const check = recordOf(v);
       return check ? [check] : [];

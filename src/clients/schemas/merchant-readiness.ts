@@ -4,27 +4,8 @@
  * as `standard_hosted_checkout_readiness`.
  */
 import * as z from 'zod/mini';
+import { requirementNames } from '../../core/requirement-names.js';
 import { lazySchema, optionalBoolean, optionalString, responseObject } from './common.js';
-
-/**
- * A requirement or blocker list as names. The API does not publish the item
- * shape: a string is kept (trimmed), an object gives its `name` / `code` /
- * `requirement`, anything else its text; empty items are dropped.
- */
-export function requirementNames(value: unknown): string[] {
-  if (!Array.isArray(value)) return [];
-  const names: string[] = [];
-  for (const item of value) {
-    let name: unknown = item;
-    if (item !== null && typeof item === 'object') {
-      const o = item as Record<string, unknown>;
-      name = [o.name, o.code, o.requirement].find((v) => typeof v === 'string') ?? JSON.stringify(item);
-    }
-    const text = item === null || item === undefined ? '' : String(name).trim();
-    if (text !== '') names.push(text);
-  }
-  return names;
-}
 
 const stringList = (what: string) =>
   z.pipe(z.array(z.unknown(), { error: `must be an array of ${what}` }), z.transform((items: unknown[]) => requirementNames(items)));

@@ -14,7 +14,6 @@ import type { ApiInput } from '../group.js';
 import { apiFailure, fail, failed, found, pass, REPORT_SHAPE_FIX, type Checked } from '../outcome.js';
 import type { CheckRun } from '../recorder.js';
 import { formatMinorAmount } from './config.js';
-import { requirementNames } from '../../clients/schemas/merchant-readiness.js';
 import { blockerFix, requirementFix } from './readiness-api.js';
 
 /** `metadata.source` of the readiness checkout probe, so it is recognizable in the merchant's session list. */
@@ -64,8 +63,8 @@ async function hostedCheckout(input: ApiInput, nonce: string): Promise<Checked<D
       );
     }
     if (error instanceof SiglumeHostedCheckoutReadinessRequiredError) {
-      const missing = requirementNames(error.missing_requirements);
-      const blockers = requirementNames(error.blockers);
+      const missing = error.missing_requirements;
+      const blockers = error.blockers;
       const open = [...missing, ...blockers];
       return failed(
         fail(

@@ -9,8 +9,11 @@
  * the API wrote it; the fix comes from the table below for the names this
  * SDK knows (gate names and their field spellings), else from the answer's
  * own `checks[].fix`, else a generic one that still names the requirement.
+ * The lists are read with {@link requirementNames} again here: `client` may be
+ * a test double or a wrapper that hands the answer on unparsed.
  */
-import { requirementNames, type DirectRequestPaymentHostedCheckoutReadiness } from '../../clients/schemas/merchant-readiness.js';
+import type { DirectRequestPaymentHostedCheckoutReadiness } from '../../clients/schemas/merchant-readiness.js';
+import { requirementNames } from '../../core/requirement-names.js';
 import { SiglumeApiError, SiglumeInvalidResponseError } from '../../core/errors.js';
 import type { ApiInput } from '../group.js';
 import { apiFailure, fail, failed, found, pass, REPORT_SHAPE_FIX, type Checked } from '../outcome.js';
