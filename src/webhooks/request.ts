@@ -12,8 +12,13 @@ import { readCappedBytes, type ByteStreamReader } from '../core/bytes.js';
 import { DEFAULT_MAX_WEBHOOK_BODY_BYTES, WEBHOOK_SIGNATURE_HEADER } from '../core/constants.js';
 import { SiglumeValidationError, SiglumeWebhookPayloadError, SiglumeWebhookSignatureError } from '../core/errors.js';
 import { normalizeSecrets } from '../internal/secrets.js';
-import { verifyDirectRequestPaymentWebhook, type DirectRequestPaymentVerifiedWebhook } from './event.js';
-import { checkWebhookSignatureHeader, type WebhookVerifyOptions } from './signature.js';
+import { parseDirectRequestPaymentWebhookEvent, type DirectRequestPaymentVerifiedWebhook } from './event.js';
+import {
+  checkWebhookSignatureHeader,
+  matchWebhookSignature,
+  type WebhookSignatureHeaderParts,
+  type WebhookVerifyOptions,
+} from './signature.js';
 
 /** Options of {@link verifyDirectRequestPaymentWebhookRequest}. */
 export interface WebhookRequestVerifyOptions extends WebhookVerifyOptions {
@@ -127,8 +132,9 @@ export async function verifyDirectRequestPaymentWebhookRequest(
     );
   }
   // Nor is one whose header cannot verify whatever the body says.
+  let parsed: WebhookSignatureHeaderParts;
   try {
-    checkWebhookSignatureHeader(header, opts);
+    parsed = checkWebhookSignatureHeader(header, opts);
   } catch (error) {
     if (error instanceof SiglumeWebhookSignatureError) release(req);
     throw error;
@@ -146,5 +152,7 @@ export async function verifyDirectRequestPaymentWebhookRequest(
     if (cause instanceof SiglumeWebhookPayloadError) throw cause;
     throw unreadable(req, cause);
   }
-  return verifyDirectRequestPaymentWebhook(secrets, body, header, opts);
+  // The header was checked above (before reading); only the HMAC is left, then the event.
+  const verification = await matchWebhookSignature(secrets, body, parsed);
+  return { event: parseDirectRequestPaymentWebhookEvent(body), verification };
 }

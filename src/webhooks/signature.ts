@@ -268,8 +268,20 @@ export async function verifyWebhookSignature(
   const secrets = normalizeSecrets(secret);
   const body = rawBodyPart(rawBody);
   // Checked before the HMAC: a malformed header or a stale or far-future delivery costs no hashing.
-  const parsed = checkWebhookSignatureHeader(header, opts);
+  return matchWebhookSignature(secrets, body, checkWebhookSignatureHeader(header, opts));
+}
 
+/**
+ * The HMAC part of {@link verifyWebhookSignature}, for a header already
+ * checked by {@link checkWebhookSignatureHeader} and normalized secrets.
+ *
+ * @internal
+ */
+export async function matchWebhookSignature(
+  secrets: readonly string[],
+  body: ReturnType<typeof rawBodyPart>,
+  parsed: WebhookSignatureHeaderParts,
+): Promise<WebhookSignatureVerification> {
   const prefix = `${parsed.timestamp_text}.`;
   const candidates = parsed.signatures;
   for (let s = 0; s < secrets.length; s++) {
