@@ -1,6 +1,7 @@
 /**
  * Byte helpers shared by the HTTP sender and the webhook request verifier:
- * joining chunks, and reading a body stream with a hard cap.
+ * joining chunks, a declared `Content-Length`, and reading a body with a
+ * hard cap.
  */
 
 /** The chunks joined into one array (the chunk itself when there is only one). */
@@ -15,6 +16,12 @@ export function concatBytes(chunks: readonly Uint8Array[], total?: number): Uint
     offset += chunk.length;
   }
   return out;
+}
+
+/** `Content-Length` as a number, or null when absent or not a plain decimal. */
+export function declaredLength(value: string | null): number | null {
+  if (value === null || value === '' || !/^\d+$/.test(value)) return null;
+  return Number(value);
 }
 
 /** The part of a `ReadableStreamDefaultReader` that {@link readCappedBytes} uses. */

@@ -39,7 +39,7 @@ import {
   SiglumeTimeoutError,
 } from './errors.js';
 import type { FetchLike, FetchLikeResponse } from './transport-types.js';
-import { concatBytes, readCappedBytes, type ByteStreamReader } from './bytes.js';
+import { declaredLength, readCappedBytes, type ByteStreamReader } from './bytes.js';
 
 /** The response fields the transport reads, with the body already read. */
 export interface SentResponse {
@@ -194,19 +194,9 @@ function tooLarge(method: string, url: string, status: number, max: number, head
   });
 }
 
-/** `Content-Length` as a number, or null when absent or not a plain decimal. */
-function declaredLength(value: string | null): number | null {
-  if (value === null || value === '' || !/^\d+$/.test(value)) return null;
-  return Number(value);
-}
-
 const decoder = /* @__PURE__ */ new TextDecoder();
 
-/** Concatenates chunks and decodes them as UTF-8 (BOM stripped, invalid bytes replaced, as `Response.text()` does). */
-function decodeChunks(chunks: Uint8Array[], total: number): string {
-  return decoder.decode(concatBytes(chunks, total));
-}
-
+/** Reads a body up to `max` bytes and decodes it as UTF-8 (BOM stripped, invalid bytes replaced, as `Response.text()` does). */
 async function readStreamCapped(reader: ByteStreamReader, max: number, onTooLarge: () => Error): Promise<string> {
   return decoder.decode(await readCappedBytes(reader, max, onTooLarge));
 }
@@ -314,17 +304,16 @@ export function undiciSender(undici: UndiciLike): Sender {
       }
       text = await res.body.text();
     } else {
-      const chunks: Uint8Array[] = [];
-      let total = 0;
-      for await (const chunk of res.body) {
-        total += chunk.length;
-        if (total > max) {
-          drop(res.body);
-          throw tooLarge(init.method, url, status, max, header);
-        }
-        chunks.push(chunk);
-      }
-      text = decodeChunks(chunks, total);
+      const body = res.body;
+      const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+      const reader: ByteStreamReader = {
+        read: async () => {
+          const { done, value } = await chunks.next();
+          return done ? { done: true } : { done: false, value };
+        },
+        cancel: async () => drop(body),
+      };
+      text = await readStreamCapped(reader, max, () => tooLarge(init.method, url, status, max, header));
     }
     return { status, statusText: STATUS_TEXT[status] ?? '', header, text };
   };

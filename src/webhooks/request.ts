@@ -8,7 +8,7 @@
  * read, a `Content-Length` over the cap is refused unread, and reading stops
  * as soon as the body passes the cap.
  */
-import { readCappedBytes, type ByteStreamReader } from '../core/bytes.js';
+import { declaredLength, readCappedBytes, type ByteStreamReader } from '../core/bytes.js';
 import { DEFAULT_MAX_WEBHOOK_BODY_BYTES, WEBHOOK_SIGNATURE_HEADER } from '../core/constants.js';
 import { SiglumeValidationError, SiglumeWebhookPayloadError, SiglumeWebhookSignatureError } from '../core/errors.js';
 import { normalizeSecrets } from '../internal/secrets.js';
@@ -140,10 +140,10 @@ export async function verifyDirectRequestPaymentWebhookRequest(
     throw error;
   }
   if (req.bodyUsed) throw unreadable(req);
-  const length = req.headers.get('content-length');
-  if (length !== null && /^\d+$/.test(length) && Number(length) > max) {
+  const length = declaredLength(req.headers.get('content-length'));
+  if (length !== null && length > max) {
     release(req);
-    throw tooLarge(max, Number(length));
+    throw tooLarge(max, length);
   }
   let body: Uint8Array;
   try {
