@@ -6,17 +6,39 @@ import { DEFAULT_SIGLUME_API_BASE, DEFAULT_SIGLUME_SANDBOX_API_BASE } from './co
 import { SiglumeValidationError } from './errors.js';
 import { urlProblem } from './validation.js';
 
+type EnvSource = Readonly<Record<string, string | undefined>>;
+
+function processEnv(): EnvSource {
+  return (globalThis as { process?: { env?: EnvSource } }).process?.env ?? {};
+}
+
 // An environment value, trimmed (a `.env` line's trailing space or CR is a
 // quoting accident, not part of the value); blank counts as unset.
-function env(name: string): string | undefined {
-  const value = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
+function env(name: string, source: EnvSource = processEnv()): string | undefined {
+  const value = source[name];
   const trimmed = typeof value === 'string' ? value.trim() : undefined;
   return trimmed === undefined || trimmed === '' ? undefined : trimmed;
 }
 
 /** True when `SIGLUME_ENV` is `sandbox` (trimmed, any case). */
-export function sandboxSelected(): boolean {
-  return env('SIGLUME_ENV')?.toLowerCase() === 'sandbox';
+export function sandboxSelected(source: EnvSource = processEnv()): boolean {
+  return env('SIGLUME_ENV', source)?.toLowerCase() === 'sandbox';
+}
+
+/**
+ * The API base an environment names, unvalidated, with the variable it came
+ * from: `SIGLUME_API_BASE`; else, when `SIGLUME_ENV=sandbox`,
+ * `SIGLUME_SANDBOX_API_BASE` or {@link DEFAULT_SIGLUME_SANDBOX_API_BASE};
+ * else undefined. The clients and readiness both read it from here.
+ */
+export function environmentApiBase(source: EnvSource = processEnv()): { value: string; field: string } | undefined {
+  const base = env('SIGLUME_API_BASE', source);
+  if (base !== undefined) return { value: base, field: 'SIGLUME_API_BASE' };
+  if (!sandboxSelected(source)) return undefined;
+  const sandbox = env('SIGLUME_SANDBOX_API_BASE', source);
+  return sandbox !== undefined
+    ? { value: sandbox, field: 'SIGLUME_SANDBOX_API_BASE' }
+    : { value: DEFAULT_SIGLUME_SANDBOX_API_BASE, field: 'DEFAULT_SIGLUME_SANDBOX_API_BASE' };
 }
 
 /**
@@ -46,13 +68,8 @@ export function normalizeBaseUrl(raw: string, field = 'base_url'): string {
  */
 export function resolveBaseUrl(option: string | null | undefined): string {
   if (option !== undefined && option !== null) return normalizeBaseUrl(option, 'base_url');
-  const fromEnv = env('SIGLUME_API_BASE');
-  if (fromEnv !== undefined) return normalizeBaseUrl(fromEnv, 'SIGLUME_API_BASE');
-  if (sandboxSelected()) {
-    const sandbox = env('SIGLUME_SANDBOX_API_BASE');
-    if (sandbox !== undefined) return normalizeBaseUrl(sandbox, 'SIGLUME_SANDBOX_API_BASE');
-    return DEFAULT_SIGLUME_SANDBOX_API_BASE;
-  }
+  const fromEnv = environmentApiBase();
+  if (fromEnv !== undefined) return normalizeBaseUrl(fromEnv.value, fromEnv.field);
   return DEFAULT_SIGLUME_API_BASE;
 }
 

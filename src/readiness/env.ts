@@ -3,7 +3,7 @@
  * {@link ReadinessOptions}. Kept apart from the engine so the engine stays a
  * pure function of its options and the CLI can layer flags on top.
  */
-import { DEFAULT_SIGLUME_SANDBOX_API_BASE } from '../core/constants.js';
+import { environmentApiBase, sandboxSelected } from '../core/config.js';
 import { SiglumeValidationError } from '../core/errors.js';
 import type { ReadinessOptions } from './types.js';
 
@@ -93,11 +93,9 @@ export function readinessOptionsFromEnv(env: Readonly<Record<string, string | un
   set('currency', currency);
   const amount = get(READINESS_ENV.amount_minor);
   if (amount !== undefined) out.amount_minor = parseAmountMinor(amount, READINESS_ENV.amount_minor);
-  set('base_url', get(READINESS_ENV.base_url));
-  // CONTRACT-2 section 18.2: SIGLUME_ENV=sandbox is sandbox mode, with the sandbox's API base unless SIGLUME_API_BASE says otherwise.
-  if (get(READINESS_ENV.environment)?.trim().toLowerCase() === 'sandbox') {
-    out.sandbox = true;
-    if (out.base_url === undefined) out.base_url = get(READINESS_ENV.sandbox_base_url)?.trim() || DEFAULT_SIGLUME_SANDBOX_API_BASE;
-  }
+  // The clients' rule (CONTRACT-2 sections 13 and 18.2): SIGLUME_API_BASE, else with
+  // SIGLUME_ENV=sandbox the sandbox's API base; SIGLUME_ENV=sandbox is also sandbox mode.
+  set('base_url', environmentApiBase(env)?.value);
+  if (sandboxSelected(env)) out.sandbox = true;
   return out;
 }
