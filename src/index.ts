@@ -17,7 +17,7 @@
  */
 
 // Version and wire constants
-export { DIRECT_REQUEST_PAYMENT_SDK_VERSION } from './version.js';
+export { DIRECT_REQUEST_PAYMENT_SDK_VERSION, DIRECT_REQUEST_PAYMENT_SDK_ID } from './version.js';
 export {
   DEFAULT_SIGLUME_API_BASE,
   DEFAULT_SIGLUME_SANDBOX_API_BASE,
@@ -100,7 +100,6 @@ export type {
   DirectRequestPaymentClientOptions,
   DirectRequestPaymentRequestOptions,
 } from './clients/schemas/client-options.js';
-export { DIRECT_REQUEST_PAYMENT_SDK_ID } from './clients/setup-checkout.js';
 export {
   buildPaymentExecutionPayload,
   buildAllowanceExecutionPayload,

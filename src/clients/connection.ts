@@ -5,7 +5,7 @@
  */
 import { resolveAuthToken, resolveBaseUrl } from '../core/config.js';
 import { DEFAULT_TIMEOUT_MS } from '../core/constants.js';
-import { DIRECT_REQUEST_PAYMENT_SDK_VERSION } from '../version.js';
+import { DIRECT_REQUEST_PAYMENT_SDK_ID } from '../version.js';
 import { SiglumeValidationError } from '../core/errors.js';
 import { Transport } from '../core/transport.js';
 import type { RequestSpec } from '../core/transport-types.js';
@@ -18,7 +18,6 @@ import {
 } from './schemas/client-options.js';
 import { credentialValues, extraHeadersSchema, rawRequestMethodSchema, rawRequestPathSchema } from './schemas/raw-request.js';
 
-const DEFAULT_USER_AGENT = `@siglume/direct-request-payment/${DIRECT_REQUEST_PAYMENT_SDK_VERSION}`;
 
 /** A client's transport plus the facts its schemas depend on. */
 export interface ClientConnection {
@@ -46,7 +45,7 @@ export function connectClient(
   const opts = parseInput(clientOptionsSchema(), options ?? {});
   const base_url = resolveBaseUrl(opts.base_url);
   const auth_token = resolveAuthToken(opts.auth_token, kind);
-  const user_agent = opts.user_agent ?? DEFAULT_USER_AGENT;
+  const user_agent = opts.user_agent ?? DIRECT_REQUEST_PAYMENT_SDK_ID;
   const transport = new Transport({
     base_url,
     auth_token,

@@ -4,7 +4,7 @@
  * needs. Kept apart from the client so the client file stays thin.
  */
 import { currencySchema, parseInput } from '../core/validation.js';
-import { DIRECT_REQUEST_PAYMENT_SDK_VERSION } from '../version.js';
+import { DIRECT_REQUEST_PAYMENT_SDK_ID } from '../version.js';
 import type { DirectRequestPaymentRequestOptions } from './schemas/client-options.js';
 import {
   setupCheckoutInputSchema,
@@ -23,8 +23,6 @@ import type {
   DirectRequestPaymentWebhookSubscriptionCreateInput,
 } from './schemas/webhook-subscription.js';
 
-/** `metadata.sdk` of the webhook subscription setupCheckout creates. */
-export const DIRECT_REQUEST_PAYMENT_SDK_ID = `@siglume/direct-request-payment/${DIRECT_REQUEST_PAYMENT_SDK_VERSION}`;
 
 /**
  * The three merchant-client calls setupCheckout makes, written out here

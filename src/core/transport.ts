@@ -27,7 +27,7 @@ import { connectionFailure, MAX_RETRY_AFTER_MS, parseRetryAfter, retryDelay, sho
 import { abortedError, defaultSender, fetchSender, type SentResponse, type Sender } from './sender.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from './constants.js';
 import type { FetchLike, RequestSpec } from './transport-types.js';
-import { DIRECT_REQUEST_PAYMENT_SDK_VERSION } from '../version.js';
+import { DIRECT_REQUEST_PAYMENT_SDK_ID } from '../version.js';
 
 /** Resolved transport settings (validated by the client that builds it). */
 export interface TransportInit {
@@ -94,7 +94,7 @@ export class Transport {
     this.#sender = init.fetch ? fetchSender(init.fetch) : null;
     this.#timeoutMs = init.timeout_ms ?? DEFAULT_TIMEOUT_MS;
     this.#maxRetries = init.max_retries ?? DEFAULT_MAX_RETRIES;
-    this.#userAgent = init.user_agent ?? `@siglume/direct-request-payment/${DIRECT_REQUEST_PAYMENT_SDK_VERSION}`;
+    this.#userAgent = init.user_agent ?? DIRECT_REQUEST_PAYMENT_SDK_ID;
     this.#maxResponseBytes = init.max_response_bytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.#random = init.random ?? Math.random;
   }
