@@ -1,7 +1,9 @@
 /**
- * What bin/siglume-sdrp.cjs runs for every command but the fast ones (see fast.ts). `--help` and `--version` on their own are
- * answered here, before anything else loads; every other command line goes
- * to {@link main} (commander and the command modules), imported on demand.
+ * The CLI as an ES module: bin/siglume-sdrp.cjs comes here for every command
+ * line except a lone `--help` / `--version`, which it answers from
+ * dist/cli-fast.cjs first. `run` answers those too (for callers that import
+ * it directly); everything else goes to {@link main} (commander and the
+ * command modules), imported on demand.
  */
 import { answerFast } from './fast.js';
 

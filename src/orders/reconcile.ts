@@ -17,7 +17,7 @@
  * the same requirement and changes nothing (`ignored:already_applied`).
  */
 import { DIRECT_PAYMENT_CONFIRMED_EVENT, DIRECT_REQUEST_PAYMENT_MODE } from '../core/constants.js';
-import { sha256Hex } from '../core/crypto.js';
+import { sha256Hex, timingSafeEqualString } from '../core/crypto.js';
 import {
   SiglumeAuthenticationError,
   SiglumeConnectionError,
@@ -33,7 +33,7 @@ import { decideOrderPayment, orderDecisionLabel, orderLookupHash, type OrderPaym
 import { OrderPaymentConfirmationUnavailableError } from './errors.js';
 import { isStorableId } from './ids.js';
 import type { OrderCheckoutAttemptCursor, OrderStore, OrderUnpaidCheckoutAttempt } from './store.js';
-import { parseReconcileSince } from './since.js';
+import { parseReconcileSince, reconcileSinceProblem } from './since.js';
 import { applyOrderDecision } from './webhook.js';
 
 /** Default look-back of a reconciliation, hours (Siglume's redelivery window, with margin). */
@@ -152,6 +152,8 @@ function sinceOf(value: unknown, now: Date): Date {
   if (value === undefined) return new Date(now.getTime() - ORDER_RECONCILE_DEFAULT_SINCE_HOURS * 3600_000);
   const d = value instanceof Date ? value : typeof value === 'string' && value.trim() !== '' ? new Date(value) : null;
   if (!d || Number.isNaN(d.getTime())) throw new SiglumeValidationError('since', 'Invalid since: must be a Date or an ISO 8601 time');
+  const problem = reconcileSinceProblem(d, now);
+  if (problem) throw new SiglumeValidationError('since', `Invalid since: ${problem}`);
   return d;
 }
 
@@ -403,11 +405,10 @@ export async function handleOrderReconcile(
   token: string | null,
   authorization: string | null | undefined,
   query: string,
-  timingSafeEqual: (a: string, b: string) => boolean,
 ): Promise<OrderReconcileResult> {
   if (token === null) return { kind: 'refused', status: 404, body: { error: 'reconcile_disabled', message: 'Reconciliation over HTTP is not enabled (no reconcile_token)' } };
   const presented = typeof authorization === 'string' ? BEARER.exec(authorization.trim())?.[1] : undefined;
-  if (presented === undefined || !timingSafeEqual(presented, token)) {
+  if (presented === undefined || !timingSafeEqualString(presented, token)) {
     return { kind: 'refused', status: 401, body: { error: 'unauthorized', message: 'Send Authorization: Bearer <reconcile token>' } };
   }
   const parsed = orderReconcileOptionsFromQuery(typeof query === 'string' ? query.replace(/^\?/, '') : '');

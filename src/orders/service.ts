@@ -8,7 +8,6 @@
 import { startOrderCheckout, type OrderCheckoutStartResult } from './checkout.js';
 import { handleCheckoutFetch, handleWebhookFetch } from './fetch.js';
 import { resolveOrderCheckoutOptions, type OrderCheckoutServiceOptions } from './options.js';
-import { timingSafeEqualString } from '../core/crypto.js';
 import {
   handleOrderReconcile,
   reconcileOrders,
@@ -82,7 +81,7 @@ export function createOrderCheckoutService<U = unknown>(options: OrderCheckoutSe
   const o = resolveOrderCheckoutOptions(options);
   const context: OrderReconcileContext = { client: o.client, store: o.store, policy: o.policy, report: o.report };
   const handleReconcile = (authorization: string | null | undefined, query = '') =>
-    handleOrderReconcile(context, o.reconcile_token, authorization, query, timingSafeEqualString);
+    handleOrderReconcile(context, o.reconcile_token, authorization, query);
   return {
     startCheckout: (order_id, user) => startOrderCheckout(o, order_id, user),
     handleWebhook: (raw_body, signature_header) => handleOrderWebhook(o, raw_body, signature_header),

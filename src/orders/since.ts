@@ -10,18 +10,23 @@
 // starts at year 1000, PostgreSQL has no year 0).
 const EARLIEST = Date.UTC(2020, 0, 1);
 
+/** Why `since` cannot start a reconciliation window (in the future, or before 2020), or null. */
+export function reconcileSinceProblem(since: Date, now: Date = new Date()): string | null {
+  if (Number.isNaN(since.getTime())) return 'must be a valid time';
+  if (since.getTime() > now.getTime()) return 'must not be in the future';
+  if (since.getTime() < EARLIEST) return 'must not be before 2020-01-01';
+  return null;
+}
+
 /** The time `text` names, or a reason it names none. */
 export function parseReconcileSince(text: string, now: Date = new Date()): { ok: true; since: Date } | { ok: false; reason: string } {
-  const t = text.trim();
+  // A query string decodes the `+` of an offset to a space (`...T00:00:00 09:00`): read it back.
+  const t = text.trim().replace(/ (\d{2}:?\d{2})$/, '+$1');
   const m = /^(\d{1,6})([mhd])$/.exec(t);
-  if (m) {
-    const since = new Date(now.getTime() - Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'm' | 'h' | 'd']);
-    if (since.getTime() < EARLIEST) return { ok: false, reason: 'must not reach back before 2020-01-01' };
-    return { ok: true, since };
-  }
-  const d = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(t) ? new Date(t) : null;
-  if (!d || Number.isNaN(d.getTime())) return { ok: false, reason: 'must be a duration (30m, 72h, 7d) or an ISO 8601 time' };
-  if (d.getTime() > now.getTime()) return { ok: false, reason: 'must not be in the future' };
-  if (d.getTime() < EARLIEST) return { ok: false, reason: 'must not be before 2020-01-01' };
-  return { ok: true, since: d };
+  let since: Date | null = null;
+  if (m) since = new Date(now.getTime() - Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'm' | 'h' | 'd']);
+  else if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(t)) since = new Date(t);
+  if (!since || Number.isNaN(since.getTime())) return { ok: false, reason: 'must be a duration (30m, 72h, 7d) or an ISO 8601 time' };
+  const problem = reconcileSinceProblem(since, now);
+  return problem ? { ok: false, reason: problem } : { ok: true, since };
 }

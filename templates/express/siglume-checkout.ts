@@ -1,5 +1,5 @@
 /**
- * Siglume Hosted Checkout for an Express app: the two routes, wired to the
+ * Siglume Hosted Checkout for an Express app: the three routes, wired to the
  * checkout service of `@siglume/direct-request-payment/orders`.
  *
  *   POST /payments/checkout/siglume/start   JSON {order_id} -> 200 {checkout_url, session_id}
@@ -43,7 +43,7 @@ const bodyErrors: ErrorRequestHandler = (error: { type?: string; status?: number
 };
 
 /**
- * Both routes on one router.
+ * The three routes on one router.
  *
  * @param service - from `createSiglumeCheckout()` in siglume-config.ts.
  * @param currentUser - the signed-in user of a request (your session), or null;

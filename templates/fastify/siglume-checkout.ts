@@ -1,5 +1,5 @@
 /**
- * Siglume Hosted Checkout for a Fastify app: the two routes as a plugin,
+ * Siglume Hosted Checkout for a Fastify app: the three routes as a plugin,
  * wired to the checkout service of `@siglume/direct-request-payment/orders`.
  *
  *   POST /payments/checkout/siglume/start   JSON {order_id} -> 200 {checkout_url, session_id}
@@ -32,7 +32,7 @@ async function send(reply: FastifyReply, result: OrderCheckoutStartResult | Orde
 }
 
 /**
- * Both routes as one plugin: `await app.register(siglumeCheckoutPlugin(service, currentUser))`.
+ * The three routes as one plugin: `await app.register(siglumeCheckoutPlugin(service, currentUser))`.
  *
  * @param service - from `createSiglumeCheckout()` in siglume-config.ts.
  * @param currentUser - the signed-in user of a request (your session), or null;

@@ -1,5 +1,5 @@
 /**
- * Siglume Hosted Checkout for a Hono app: the two routes, wired to the
+ * Siglume Hosted Checkout for a Hono app: the three routes, wired to the
  * checkout service of `@siglume/direct-request-payment/orders`.
  *
  *   POST /payments/checkout/siglume/start   JSON {order_id} -> 200 {checkout_url, session_id}
@@ -25,7 +25,7 @@ import {
 } from '@siglume/direct-request-payment/orders';
 
 /**
- * Both routes on one Hono app: `app.route('/', siglumeCheckoutRoutes(service, currentUser))`.
+ * The three routes on one Hono app: `app.route('/', siglumeCheckoutRoutes(service, currentUser))`.
  *
  * @param service - from `createSiglumeCheckout()` in siglume-config.ts.
  * @param currentUser - the signed-in user of a request (e.g. `c.get('user')` set

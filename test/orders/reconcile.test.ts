@@ -137,6 +137,9 @@ describe.skipIf(unavailable !== null)('reconciliation against the sandbox [sqlit
     await expect(run({}, { min_age_seconds: -1 })).rejects.toMatchObject({ field: 'min_age_seconds' });
     await expect(run({}, { page_size: 1.5 })).rejects.toMatchObject({ field: 'page_size' });
     await expect(run({}, { since: 'last week' })).rejects.toMatchObject({ field: 'since' });
+    // A Date gets the same bounds as the CLI's and the route's text.
+    await expect(run({}, { since: new Date(0) })).rejects.toThrow(/since: must not be before 2020-01-01/);
+    await expect(run({}, { since: new Date(Date.now() + 3600_000) })).rejects.toThrow(/since: must not be in the future/);
     expect(() => createOrderCheckoutService({
       merchant_client: client, order_store: store, merchant: MERCHANT, webhook_secret: SECRET, shop_public_origin: 'http://127.0.0.1:1',
       allow_unverified_order_lookup: true, reconcile_token: 'short',
@@ -171,6 +174,9 @@ describe('orderReconcileOptionsFromQuery', () => {
     expect(r.ok && { ...r.options, since: undefined }).toEqual({ since: undefined, min_age_seconds: 0, limit: 25, dry_run: true });
     expect(r.ok && Date.now() - (r.options.since as Date).getTime()).toBeGreaterThanOrEqual(2 * 3600_000);
     expect(orderReconcileOptionsFromQuery('')).toEqual({ ok: true, options: {} });
+    // `+09:00` unencoded in a query string arrives as a space.
+    const offset = orderReconcileOptionsFromQuery('since=2026-01-01T00:00:00+09:00');
+    expect(offset.ok && (offset.options.since as Date).toISOString()).toBe('2025-12-31T15:00:00.000Z');
   });
 
   it.each([

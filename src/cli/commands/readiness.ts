@@ -54,11 +54,12 @@ function baseUrlFrom(
   if (source === 'env_file' && merged.loaded) return `SIGLUME_API_BASE in ${merged.loaded}`;
   return 'SIGLUME_API_BASE';
 }
+const READY_EXIT_HELP = `
+Exit codes: 0 ready, 1 not ready (a check failed, or --no-api / --no-probe left checks unrun), 2 usage error.`;
+
 const EXIT_HELP: Record<ReadinessCommand, string> = {
-  readiness: `
-Exit codes: 0 ready, 1 not ready (a check failed, or --no-api / --no-probe left checks unrun), 2 usage error.`,
-  verify: `
-Exit codes: 0 ready, 1 not ready (a check failed, or --no-api / --no-probe left checks unrun), 2 usage error.`,
+  readiness: READY_EXIT_HELP,
+  verify: READY_EXIT_HELP,
   preflight: `
 Exit codes: 0 preflight passed (mount the routes, then run verify), 1 a check failed or
 --no-api / --no-probe left checks unrun, 2 usage error.`,

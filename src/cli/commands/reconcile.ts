@@ -135,7 +135,7 @@ function printReport(out: (s: string) => void, r: OrderReconcileReport): void {
     out("\nStopped early: Siglume's API refused the merchant token or could not be reached (see the error above); check SIGLUME_MERCHANT_AUTH_TOKEN and SIGLUME_API_BASE.\n");
   }
   if (r.ok) out(r.stopped === 'limit' ? '\nConsistent so far; the rest of the window is not examined yet.\n' : '\nConsistent.\n');
-  else if (r.stopped === null || r.review.length > 0 || r.errors.length > 0) out('\nNeeds attention: see siglume_payment_reviews and the errors above.\n');
+  else if (r.review.length > 0 || r.errors.length > 0) out('\nNeeds attention: see siglume_payment_reviews and the errors above.\n');
 }
 
 async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Output): Promise<void> {

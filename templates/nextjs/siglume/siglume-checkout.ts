@@ -1,7 +1,8 @@
 /**
- * The checkout service behind the two Next.js route handlers
- * (app/payments/checkout/siglume/start/route.ts and
- * app/payments/webhooks/siglume/route.ts), made once per server process on
+ * The checkout service behind the three Next.js route handlers
+ * (app/payments/checkout/siglume/start/route.ts,
+ * app/payments/webhooks/siglume/route.ts and
+ * app/payments/siglume/reconcile/route.ts), made once per server process on
  * first use, so `next build` needs no secrets. Edit the marked place: who is
  * signed in.
  */
