@@ -28,6 +28,7 @@ import { abortedError, defaultSender, fetchSender, type SentResponse, type Sende
 import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from './constants.js';
 import type { FetchLike, RequestSpec } from './transport-types.js';
 import { DIRECT_REQUEST_PAYMENT_SDK_ID } from '../version.js';
+import { sleep } from './sleep.js';
 
 /** Resolved transport settings (validated by the client that builds it). */
 export interface TransportInit {
@@ -60,20 +61,6 @@ function setHeader(headers: Record<string, string>, name: string, value: string)
   headers[name] = value;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /** Sends requests to the Siglume API for one client. */
 export class Transport {

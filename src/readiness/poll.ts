@@ -3,6 +3,7 @@
  * ~50 ms instead of after a fixed 1 s sleep, and a slow one costs at most
  * one request per second until the deadline.
  */
+import { sleep } from '../core/sleep.js';
 
 /** Options of {@link pollUntil}. */
 export interface PollOptions {
@@ -48,23 +49,6 @@ export function pollInterval(attempt: number, opts: Pick<PollOptions, 'initial_i
   return Math.min(max, Math.round(initial * factor ** Math.max(0, attempt - 1)));
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /**
  * Calls `attempt` at once and then after growing waits until it reports done

@@ -9,6 +9,7 @@
 import { Hono, type Context } from 'hono';
 import { timingSafeEqualString } from '../core/crypto.js';
 import { SiglumeValidationError } from '../core/errors.js';
+import { sleep } from '../core/sleep.js';
 import type { SandboxCore } from './core.js';
 import { ConnectionDropped, SandboxHttpError } from './errors.js';
 import { checkSameOrigin, isLoopbackPeer } from './guards.js';
@@ -35,7 +36,6 @@ import { webhookRoutes } from './routes/webhooks.js';
 type Ctx = Context<SandboxAppEnv>;
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const NEEDED = {
   merchant: 'the merchant token (SIGLUME_MERCHANT_AUTH_TOKEN)',
   buyer: 'the buyer token (SIGLUME_AUTH_TOKEN)',
@@ -112,7 +112,8 @@ async function runRoute(c: Ctx, core: SandboxCore, route: Route, api: boolean): 
   }
   const after = post ? core.faults.after() : { kind: 'pass' as const };
   if (after.kind === 'drop') throw new ConnectionDropped('drop_after_commit');
-  if (after.kind === 'delay') await sleep(after.delay_ms);
+  // Closing the sandbox ends an injected delay at once (no timer outlives it).
+  if (after.kind === 'delay') await sleep(after.delay_ms, core.closing.signal).catch(() => {});
   const { status, body, headers } = outcome.response;
   return json(status, body, outcome.replayed ? { ...headers, 'Idempotent-Replayed': 'true' } : headers);
 }
@@ -182,7 +183,7 @@ export function buildApp(core: SandboxCore): Hono<SandboxAppEnv> {
   app.use('/v1/*', async (_c, next) => {
     const fault = core.faults.before();
     if (fault.kind === 'drop') throw new ConnectionDropped('drop_connections');
-    if (fault.latency_ms > 0) await sleep(fault.latency_ms);
+    if (fault.latency_ms > 0) await sleep(fault.latency_ms, core.closing.signal).catch(() => {});
     if (fault.kind === 'rate_limit') {
       const headers = { 'Retry-After': String(fault.retry_after_seconds) };
       throw new SandboxHttpError(429, 'RATE_LIMITED', 'Too many requests (injected by the sandbox fault settings).', {

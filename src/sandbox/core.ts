@@ -29,6 +29,8 @@ export class SandboxCore {
   readonly faults = new FaultInjector();
   readonly idempotency = new IdempotencyStore();
   readonly webhooks: Webhooks;
+  /** Aborted by `close()`: fault delays and delivery retries stop waiting. */
+  readonly closing = new AbortController();
   readonly ledger: MeteredLedger;
   readonly payments: Payments;
   /** Writes the state file; null without one. */
@@ -62,6 +64,7 @@ export class SandboxCore {
       backoff_ms,
       log,
       dropping: () => this.faults.dropsDeliveries,
+      closing: this.closing.signal,
     });
     this.ledger = new MeteredLedger(this.store, this.webhooks);
     this.payments = new Payments(this.store, this.webhooks, this.ledger);

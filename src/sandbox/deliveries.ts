@@ -8,6 +8,7 @@
 import { DIRECT_REQUEST_PAYMENT_API_VERSION, WEBHOOK_SIGNATURE_HEADER } from '../core/constants.js';
 import { SiglumeRedirectError, SiglumeResponseTooLargeError, SiglumeTimeoutError } from '../core/errors.js';
 import { defaultSender } from '../core/sender.js';
+import { sleep } from '../core/sleep.js';
 import { buildWebhookSignatureHeader } from '../webhooks/signature.js';
 import { SandboxHttpError } from './errors.js';
 import type { SandboxLogEntry } from './options.js';
@@ -30,6 +31,8 @@ export interface DeliverySettings {
   backoff_ms: number;
   dropping: () => boolean;
   log: (entry: SandboxLogEntry) => void;
+  /** Aborted when the sandbox closes: pending retries and running attempts stop. */
+  closing: AbortSignal;
 }
 
 type Attempt = { status: number | null; failure: string | null };
@@ -38,12 +41,6 @@ type Attempt = { status: number | null; failure: string | null };
 const ANSWER_CAP_BYTES = 64 * 1024;
 const ok = (a: Attempt) => a.status !== null && a.status >= 200 && a.status < 300;
 const retryable = (a: Attempt) => a.status === null || a.status === 408 || a.status === 429 || a.status >= 500;
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
 
 /** One POST. A thrown error becomes the status the shop answered, or the reason none arrived. */
 async function post(
@@ -80,7 +77,6 @@ async function post(
 
 /** Creates events, sends them to subscriptions and records the deliveries. */
 export class Webhooks {
-  readonly #closing = new AbortController();
   readonly #inFlight = new Set<Promise<unknown>>();
 
   constructor(
@@ -139,19 +135,19 @@ export class Webhooks {
     return this.publish(event, true, targets, previous);
   }
 
-  /** Cancels pending retries and waits for running attempts to stop. */
+  /** Waits for running attempts to stop (after `settings.closing` was aborted). */
   async close(): Promise<void> {
-    this.#closing.abort();
     await Promise.allSettled([...this.#inFlight]);
   }
 
   async #deliver(event: SandboxEvent, d: SandboxDelivery): Promise<void> {
     const { timeout_ms, retries, backoff_ms } = this.settings;
-    const closing = this.#closing.signal;
+    const closing = this.settings.closing;
     const body = JSON.stringify(event);
     let result: Attempt = { status: null, failure: 'not attempted' };
     for (let attempt = 0; attempt <= retries; attempt++) {
-      if (attempt > 0) await sleep(backoff_ms * 3 ** (attempt - 1), closing);
+      // Closing ends the wait early; the check below then stops the retries.
+      if (attempt > 0) await sleep(backoff_ms * 3 ** (attempt - 1), closing).catch(() => {});
       // The current secret and URL: a rotated secret or moved endpoint applies to retries and redeliveries.
       const sub = this.store.get('subscriptions', d.subscription_id);
       if (closing.aborted || !sub) {

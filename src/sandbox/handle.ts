@@ -177,9 +177,10 @@ export class SandboxHandle {
     await this.#core.writer?.flush();
   }
 
-  /** Stops listening (if it does), cancels pending delivery retries, and writes the state file. */
+  /** Stops listening (if it does), cancels pending delivery retries and fault delays, and writes the state file. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      this.#core.closing.abort();
       await Promise.all([this.#server?.close(), this.#core.webhooks.close()]);
       await this.flush();
       if (this.#core.writer?.error) throw this.#core.writer.error;
