@@ -120,3 +120,10 @@ export const RECURRING_CADENCES = /* @__PURE__ */ Object.freeze(['monthly', 'dai
 
 /** `api_version` of the webhook events this SDK version was written against. */
 export const DIRECT_REQUEST_PAYMENT_API_VERSION = '2026-06-11';
+
+/**
+ * The Standard Hosted Checkout responsibility attestation version this SDK
+ * knows: what readiness fixes suggest and the sandbox records when
+ * `merchant_responsibility_attested` comes without a version.
+ */
+export const STANDARD_RESPONSIBILITY_ATTESTATION_VERSION = 'sdrp_standard_hosted_checkout_responsibility_v1';

@@ -69,8 +69,8 @@ export type AttemptOutcome =
   | { kind: 'connection_lost' }
   | { kind: 'timeout' };
 
-/** Reads the error code of a failed send (`code`, or `cause.code` as global fetch nests it). */
-function errorCode(error: unknown): string | null {
+/** The system error code (`ECONNREFUSED`, ...) of an error or of its `cause` (fetch wraps them), or null. */
+export function errorCode(error: unknown): string | null {
   const e = error as { code?: unknown; cause?: { code?: unknown } } | null | undefined;
   const code = e?.code ?? e?.cause?.code;
   return typeof code === 'string' ? code : null;

@@ -7,6 +7,7 @@
  */
 import { DIRECT_REQUEST_PAYMENT_API_VERSION, WEBHOOK_SIGNATURE_HEADER } from '../core/constants.js';
 import { SiglumeRedirectError, SiglumeResponseTooLargeError, SiglumeTimeoutError } from '../core/errors.js';
+import { errorCode } from '../core/retry.js';
 import { defaultSender } from '../core/sender.js';
 import { sleep } from '../core/sleep.js';
 import { buildWebhookSignatureHeader } from '../webhooks/signature.js';
@@ -65,12 +66,11 @@ async function post(
       return { status: error.status, failure: `HTTP ${error.status} redirect (not followed)` };
     if (error instanceof SiglumeTimeoutError) return { status: null, failure: `timeout after ${timeout_ms} ms` };
     if (closing.aborted) return { status: null, failure: 'sandbox shutting down' };
-    // Node's socket errors carry the code (ECONNREFUSED, ENOTFOUND ...); fetch wraps them in `cause`.
-    const e = error as { code?: unknown; cause?: { code?: unknown }; message?: string };
-    const code = typeof e.code === 'string' ? e.code : e.cause?.code;
+    const code = errorCode(error);
     return {
       status: null,
-      failure: typeof code === 'string' ? `${code} ${new URL(url).host}` : `no response: ${e.message}`,
+      failure:
+        code !== null ? `${code} ${new URL(url).host}` : `no response: ${(error as { message?: string }).message}`,
     };
   }
 }

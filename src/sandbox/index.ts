@@ -35,7 +35,7 @@ export type {
 export { SANDBOX_SCENARIOS, type SandboxScenario } from './scenarios.js';
 
 /**
- * Creates a sandbox without a socket, for tests and workers: requests go in through `handle.fetch`. `url`
+ * Creates a sandbox without a socket, for tests and in-process use on Node: requests go in through `handle.fetch`. `url`
  * is `http://<host>:<port>` from the options (default `http://127.0.0.1:8787`) though nothing listens
  * there; webhook deliveries still go over the network to the shop's URL.
  *

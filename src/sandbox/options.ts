@@ -4,6 +4,7 @@
  */
 import * as z from 'zod/mini';
 import { strictInput } from '../clients/schemas/common.js';
+import { authTokenProblem } from '../core/config.js';
 import { SiglumeValidationError } from '../core/errors.js';
 import { absoluteUrlSchema, checkoutOriginSchema, merchantKeySchema, parseInput } from '../core/validation.js';
 import { SANDBOX_SCENARIOS, type SandboxScenario } from './scenarios.js';
@@ -32,7 +33,7 @@ const int = (min: number, max: number) =>
 const string = (test: (s: string) => boolean, error: string) =>
   z.string({ error: 'must be a string' }).check(z.refine(test, { error }));
 const token = string((t) => /^[\x21-\x7e]{8,256}$/.test(t), 'must be 8-256 printable characters without spaces').check(
-  z.refine((t) => !t.startsWith('cli_'), {
+  z.refine((t) => authTokenProblem(t) !== 'developer_portal_key', {
     error: 'must not start with "cli_" (Developer Portal keys are not API tokens)',
   }),
 );

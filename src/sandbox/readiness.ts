@@ -4,7 +4,7 @@
  * `missing_requirements` lists (stable strings, documented in docs/sandbox.md); `blockers` are what the
  * merchant cannot fix through the API (a suspended account, a platform blocker).
  */
-import { DIRECT_PAYMENT_CONFIRMED_EVENT } from '../core/constants.js';
+import { DIRECT_PAYMENT_CONFIRMED_EVENT, STANDARD_RESPONSIBILITY_ATTESTATION_VERSION } from '../core/constants.js';
 import type { SandboxMerchant } from './records.js';
 import type { SandboxStore } from './store.js';
 
@@ -12,7 +12,7 @@ import type { SandboxStore } from './store.js';
 export const SANDBOX_TERMS_VERSION = 'sdrp_standard_hosted_checkout_terms_v1';
 
 /** Attestation version recorded when `merchant_responsibility_attested` comes without one. */
-export const SANDBOX_RESPONSIBILITY_VERSION = 'sdrp_standard_hosted_checkout_responsibility_v1';
+export const SANDBOX_RESPONSIBILITY_VERSION = STANDARD_RESPONSIBILITY_ATTESTATION_VERSION;
 
 type Gate = [name: string, passes: (m: SandboxMerchant, store: SandboxStore) => boolean, fix: string];
 

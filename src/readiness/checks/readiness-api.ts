@@ -14,13 +14,12 @@
  */
 import type { DirectRequestPaymentHostedCheckoutReadiness } from '../../clients/schemas/merchant-readiness.js';
 import { requirementNames } from '../../core/requirement-names.js';
+import { STANDARD_RESPONSIBILITY_ATTESTATION_VERSION } from '../../core/constants.js';
 import { SiglumeApiError, SiglumeInvalidResponseError } from '../../core/errors.js';
 import type { ApiInput } from '../group.js';
 import { apiFailure, fail, failed, found, pass, REPORT_SHAPE_FIX, type Checked } from '../outcome.js';
 import type { CheckRun } from '../recorder.js';
 
-/** Attestation version the docs use in their examples. */
-export const RESPONSIBILITY_ATTESTATION_VERSION = 'sdrp_standard_hosted_checkout_responsibility_v1';
 
 /** The readiness answer as the typed client returns it (unknown fields pass through). */
 type Readiness = DirectRequestPaymentHostedCheckoutReadiness;
@@ -51,7 +50,7 @@ export function requirementFix(name: string, merchant: string, readiness?: Readi
     return `${name}: pay one sandbox checkout of ${merchant} whose direct_payment.confirmed webhook your shop accepts, then call ${call('sandbox_confirmed: true')} (sandbox_session_id names that session).`;
   }
   if (/attest|responsib/.test(k)) {
-    return `${name}: accept the responsibility boundary (merchant of record; fulfilment, support, refunds, taxes, screening, legality) with ${call(`merchant_responsibility_attested: true, responsibility_attestation_version: '${RESPONSIBILITY_ATTESTATION_VERSION}'`)}.`;
+    return `${name}: accept the responsibility boundary (merchant of record; fulfilment, support, refunds, taxes, screening, legality) with ${call(`merchant_responsibility_attested: true, responsibility_attestation_version: '${STANDARD_RESPONSIBILITY_ATTESTATION_VERSION}'`)}.`;
   }
   if (/live_mode/.test(k)) return `${name}: ask for live mode with ${call('live_mode_requested: true')}.`;
   if (/wallet|settlement/.test(k)) return `${name}: connect a settlement wallet to ${merchant} in Siglume.`;
