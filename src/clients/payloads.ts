@@ -91,7 +91,7 @@ export function buildPreparedTransactionExecutionPayload(
   if (third !== undefined) {
     // 0.4.20: the transaction is given; build as if it were the requirement's own.
     const transaction_request = parseInput(jsonObjectSchema, second, 'transaction_request');
-    const { receipt_kind, ...rest } = third ?? ({} as DirectRequestPaymentLegacyPreparedExecutionOptions);
+    const { receipt_kind, ...rest } = third;
     return buildPreparedTransactionExecutionPayload(
       { requirement_id: (requirement as DirectRequestPaymentExecutableRequirement | null)?.requirement_id, transaction_request },
       { ...rest, receipt_kind, transaction_request_field: 'transaction_request' },

@@ -15,7 +15,7 @@ const nonNegativeInteger = /* @__PURE__ */ lazySchema(() => z.custom<number>(
   { error: 'must be a non-negative integer' },
 ));
 
-// AbortSignal.timeout (used per attempt) fires at once for 0 and overflows past 2^31-1 ms.
+// The per-attempt timer (setTimeout) fires at once for 0 and overflows past 2^31-1 ms.
 const timeoutMs = /* @__PURE__ */ lazySchema(() => z.custom<number>(
   (v) => typeof v === 'number' && Number.isSafeInteger(v) && v > 0 && v <= 2_147_483_647,
   { error: 'must be a positive integer number of milliseconds (at most 2147483647)' },
