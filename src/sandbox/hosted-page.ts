@@ -7,7 +7,7 @@ import type { Hono } from 'hono';
 import type { SandboxCore } from './core.js';
 import { SandboxHttpError } from './errors.js';
 import { html, redirect, type SandboxAppEnv } from './http.js';
-import { successRedirect, type SandboxCheckoutSession } from './records.js';
+import { isOpenSession, successRedirect, type SandboxCheckoutSession } from './records.js';
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -105,8 +105,6 @@ function statusPage(s: SandboxCheckoutSession): Response {
   return html(409, renderStatusPage('Checkout unavailable', `This checkout session is ${s.status}.`));
 }
 
-const isOpen = (s: SandboxCheckoutSession) => s.status === 'open' || s.status === 'authenticated';
-
 /** Registers `/pay/...` on the app. */
 export function mountPayPage(app: Hono<SandboxAppEnv>, { store, payments }: SandboxCore): void {
   const session = (id: string) => (store.get('checkout_sessions', id) ? store.session(id) : undefined);
@@ -114,14 +112,14 @@ export function mountPayPage(app: Hono<SandboxAppEnv>, { store, payments }: Sand
   app.get('/pay/:id', (c) => {
     const s = session(c.req.param('id'));
     if (!s) return html(404, NOT_FOUND);
-    if (!isOpen(s)) return statusPage(s);
+    if (!isOpenSession(s)) return statusPage(s);
     return html(200, renderCheckoutPage(s, store.get('merchants', s.merchant)?.display_name ?? s.merchant));
   });
 
   app.post('/pay/:id/cancel', (c) => {
     const s = session(c.req.param('id'));
     if (!s) return html(404, NOT_FOUND);
-    if (isOpen(s)) {
+    if (isOpenSession(s)) {
       Object.assign(s, { status: 'cancelled', cancelled_at: store.nowIso(), updated_at: store.nowIso() });
       store.changed();
     }
@@ -135,7 +133,7 @@ export function mountPayPage(app: Hono<SandboxAppEnv>, { store, payments }: Sand
       await payments.payCheckoutSession(s.session_id);
     } catch (error) {
       if (!(error instanceof SandboxHttpError)) throw error;
-      return isOpen(s) ? html(error.status, renderStatusPage('Payment failed', error.message)) : statusPage(s);
+      return isOpenSession(s) ? html(error.status, renderStatusPage('Payment failed', error.message)) : statusPage(s);
     }
     return redirect(successRedirect(s));
   });

@@ -175,7 +175,7 @@ export class Payments {
         batch_settlement: null,
       };
     }
-    if (s.status !== 'open' && s.status !== 'authenticated') {
+    if (!R.isOpenSession(s)) {
       const message = `Checkout session "${sessionId}" is ${s.status} and can no longer be paid.`;
       throw new SandboxHttpError(409, 'CHECKOUT_SESSION_NOT_PAYABLE', message);
     }

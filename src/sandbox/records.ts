@@ -3,6 +3,7 @@
  * the views the API shows. Field names follow the wire contract, so a view is the record minus secrets.
  */
 import * as C from '../core/constants.js';
+import { invalidField } from './errors.js';
 import type { DirectRequestPaymentBillingPlan, DirectRequestPaymentFeeBreakdown as Fees } from '../core/pricing.js';
 import { tokenForCurrency, type DirectRequestPaymentCurrency as Currency } from '../core/validation.js';
 import type { DirectRequestPaymentTokenSymbol as Token } from '../core/validation.js';
@@ -147,6 +148,22 @@ export function newSession(terms: PaymentTerms, fees: Fees, input: SessionInput,
 
 /** A Hosted Checkout session. @interface */
 export type SandboxCheckoutSession = ReturnType<typeof newSession>;
+
+/** A session a buyer can still pay (or that can still expire). */
+export const isOpenSession = (s: SandboxCheckoutSession) => s.status === 'open' || s.status === 'authenticated';
+
+/** The token the merchant takes `currency` in; 422 naming `currency` when it takes none. */
+export function merchantToken(m: SandboxMerchant, currency: Currency): Token {
+  const token = m.allowed_currencies[currency];
+  if (!token) {
+    const allowed = Object.keys(m.allowed_currencies).join(', ');
+    throw invalidField(
+      'currency',
+      `${currency} is not an allowed currency of merchant "${m.merchant}" (allowed: ${allowed})`,
+    );
+  }
+  return token;
+}
 
 const TOKEN_CONTRACT: Record<Token, string> = { JPYC: `0x${'4a'.repeat(20)}`, USDC: `0x${'55'.repeat(20)}` };
 const word = (value: string | number) =>

@@ -4,7 +4,7 @@
  * `changed()`, which schedules the state-file write.
  */
 import { SandboxHttpError } from './errors.js';
-import { iso } from './records.js';
+import { iso, isOpenSession } from './records.js';
 import type * as R from './records.js';
 import type { SandboxAutoPayAuthorization, SandboxRecurringSubscription } from './recurring.js';
 
@@ -120,7 +120,7 @@ export class SandboxStore {
   /** A checkout session, or its 404; an open one whose time has passed turns `expired` here. */
   session(id: string): R.SandboxCheckoutSession {
     const s = this.require('checkout_sessions', id);
-    if ((s.status === 'open' || s.status === 'authenticated') && Date.parse(s.expires_at) <= this.nowMs()) {
+    if (isOpenSession(s) && Date.parse(s.expires_at) <= this.nowMs()) {
       Object.assign(s, { status: 'expired', updated_at: this.nowIso() });
       this.changed();
     }

@@ -19,7 +19,7 @@ import { parseInput } from '../../core/validation.js';
 import type { SandboxCore } from '../core.js';
 import { SandboxHttpError, invalidField } from '../errors.js';
 import { route, type Route, type RouteInput } from '../http.js';
-import { newReceipt, publicView } from '../records.js';
+import { merchantToken, newReceipt, publicView } from '../records.js';
 
 /** Buyer routes: requirements and execution. */
 export function buyerRoutes({ store, payments }: SandboxCore): Route[] {
@@ -29,8 +29,7 @@ export function buyerRoutes({ store, payments }: SandboxCore): Route[] {
     if (mode !== undefined && mode !== null && mode !== MODE) throw invalidField('mode', `must be "${MODE}"`);
     const input = parseInput(createPaymentRequirementInputSchema(), fields);
     const m = store.require('merchants', input.merchant);
-    if (!m.allowed_currencies[input.currency])
-      throw invalidField('currency', `${input.currency} is not an allowed currency of "${m.merchant}"`);
+    merchantToken(m, input.currency);
     const { amount_minor, currency, challenge } = input;
     if (
       !(await verifyDirectRequestPaymentChallenge({

@@ -11,7 +11,7 @@ import type { SandboxCore } from '../core.js';
 import { SandboxHttpError, invalidField } from '../errors.js';
 import { route, type Route, type RouteInput } from '../http.js';
 import { checkoutRefusal } from '../readiness.js';
-import { newSession, sessionView, successRedirect, type SandboxMerchant } from '../records.js';
+import { merchantToken, newSession, sessionView, successRedirect, type SandboxMerchant } from '../records.js';
 
 /** Origins a merchant's return URLs may use: its allowed origins plus its webhook URL's origin. */
 function allowedReturnOrigins(m: SandboxMerchant): string[] {
@@ -52,14 +52,7 @@ export function checkoutRoutes(core: SandboxCore): Route[] {
       const message = `Merchant "${m.merchant}" asked for live mode, which is not ready (${open}); see getMerchantReadiness.`;
       throw new SandboxHttpError(409, 'HOSTED_CHECKOUT_READINESS_REQUIRED', message, { details });
     }
-    const token_symbol = m.allowed_currencies[input.currency];
-    if (!token_symbol) {
-      const allowed = Object.keys(m.allowed_currencies).join(', ');
-      throw invalidField(
-        'currency',
-        `${input.currency} is not an allowed currency of merchant "${m.merchant}" (allowed: ${allowed})`,
-      );
-    }
+    const token_symbol = merchantToken(m, input.currency);
     if (m.max_amount_minor !== null && input.amount_minor > m.max_amount_minor) {
       throw invalidField('amount_minor', `exceeds the merchant's max_amount_minor (${m.max_amount_minor})`);
     }

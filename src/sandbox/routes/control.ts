@@ -9,6 +9,7 @@ import type { SandboxCore } from '../core.js';
 import { SandboxHttpError } from '../errors.js';
 import { route, type Route } from '../http.js';
 import {
+  isOpenSession,
   publicView,
   sessionView,
   subscriptionView,
@@ -61,7 +62,7 @@ export function controlRoutes(core: SandboxCore): Route[] {
     }),
     route('POST', '/checkout-sessions/:session_id/expire', 'none', ({ params }) => {
       const s = store.session(params.session_id!);
-      if (s.status !== 'open' && s.status !== 'authenticated') {
+      if (!isOpenSession(s)) {
         throw new SandboxHttpError(
           409,
           'CHECKOUT_SESSION_NOT_OPEN',

@@ -19,7 +19,7 @@ import * as V from '../../core/validation.js';
 import type { SandboxCore } from '../core.js';
 import { SandboxHttpError, invalidField } from '../errors.js';
 import { route, type Route, type RouteAnswer, type RouteInput } from '../http.js';
-import { publicView, type PaymentTerms, type SandboxMerchant } from '../records.js';
+import { merchantToken, publicView, type PaymentTerms, type SandboxMerchant } from '../records.js';
 import {
   newAutoPayAuthorization,
   newRecurringSubscription,
@@ -117,8 +117,7 @@ export function recurringRoutes({ store, payments, webhooks }: SandboxCore): Rou
   async function redeem<T>(approval: Approval, make: (m: SandboxMerchant, terms: PaymentTerms) => T): Promise<T> {
     const { amount_minor, currency, cadence, challenge } = approval;
     const m = store.require('merchants', V.parseInput(V.challengeMerchantKeySchema, approval.merchant, 'merchant'));
-    const token_symbol = m.allowed_currencies[currency];
-    if (!token_symbol) throw invalidField('currency', `${currency} is not an allowed currency of "${m.merchant}"`);
+    const token_symbol = merchantToken(m, currency);
     const input = { secret: m.challenge_secret, merchant: m.merchant, amount_minor, currency, cadence, challenge };
     if (!(await verifyDirectRequestPaymentRecurringChallenge(input))) {
       const message = `Invalid challenge: it is not a ${cadence} recurring challenge of merchant "${m.merchant}" for ${amount_minor} ${currency}.`;
