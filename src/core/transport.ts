@@ -209,7 +209,7 @@ export class Transport {
     throw new SiglumeInvalidResponseError({
       status: 502,
       code: 'INVALID_RESPONSE_SHAPE',
-      message: `Unexpected response from ${spec.method} ${spec.path}: ${field} ${issue.message}. The API may be newer than this SDK, or SIGLUME_API_BASE points at something else.`,
+      message: `Unexpected response from ${routeOf(spec)}: ${field} ${issue.message}. The API may be newer than this SDK, or SIGLUME_API_BASE points at something else.`,
       data: redactSecretValues(redactSecretKeys(data), this.#secrets(spec)),
       ...meta(parsed, response),
     });
@@ -249,11 +249,17 @@ function meta(parsed: unknown, response: SentResponse): { request_id: string | n
   };
 }
 
+/** Method and path for an error message, without the query (a caller's `request()` path may carry one). */
+function routeOf(spec: RequestSpec<unknown>): string {
+  const q = spec.path.indexOf('?');
+  return `${spec.method} ${q === -1 ? spec.path : spec.path.slice(0, q)}`;
+}
+
 function invalidJson(spec: RequestSpec<unknown>, response: SentResponse, cause: unknown): SiglumeInvalidResponseError {
   return new SiglumeInvalidResponseError({
     status: 502,
     code: 'INVALID_JSON_RESPONSE',
-    message: `The Siglume API answered ${spec.method} ${spec.path} with HTTP ${response.status} and a body that is not JSON. Check SIGLUME_API_BASE points at the Siglume API.`,
+    message: `The Siglume API answered ${routeOf(spec)} with HTTP ${response.status} and a body that is not JSON. Check SIGLUME_API_BASE points at the Siglume API.`,
     data: { http_status: response.status },
     request_id: response.header('x-request-id'),
     trace_id: response.header('x-trace-id'),

@@ -113,6 +113,13 @@ describe.each(KINDS)('request on the $kind', ({ make }) => {
       expect(error).toBeInstanceOf(SiglumeInvalidResponseError);
     });
 
+    it("keeps a path's query (which may hold a caller's secret) out of the error message", async () => {
+      const { client } = clientWith([{ body: '<html>' }]);
+      const error = (await client.request('GET', '/b?api_key=qk_live_private_123').catch((e: unknown) => e)) as Error;
+      expect(error.message).toContain('GET /b ');
+      expect(error.message).not.toContain('qk_live_private_123');
+    });
+
     it('redacts a credential sent in extra_headers, and the client token, from the error', async () => {
       const echo = `Bearer ${OTHER} and ${TOKEN}`;
       const { client } = clientWith([
