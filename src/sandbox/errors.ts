@@ -36,6 +36,13 @@ export class SandboxHttpError extends Error {
   }
 }
 
+/** 409 `code`: a valid request that the record's current state refuses. */
+export const conflict = (code: string, message: string, extra?: SandboxHttpError['extra']) =>
+  new SandboxHttpError(409, code, message, extra);
+
+/** 404 `code`. */
+export const notFound = (code: string, message: string) => new SandboxHttpError(404, code, message);
+
 /** 422 `VALIDATION_ERROR` naming the field. */
 export const invalidField = (field: string, reason: string) =>
   new SandboxHttpError(422, 'VALIDATION_ERROR', `Invalid ${field}: ${reason}`, { field });
