@@ -19,18 +19,20 @@ const errnoCode = (error: unknown) => (error as NodeJS.ErrnoException).code;
 const text = z.string({ error: 'must be a string' }).check(z.minLength(1, { error: 'must not be empty' }));
 const SEED_KEYS = ['merchant', 'origin', 'webhook_url', 'webhook_secret', 'subscription_id', 'created_at'] as const;
 /** What a usable state file holds; each record map may be missing (a file from an older sandbox) and gets `{}`. */
-const stateFileSchema = z.looseObject({
-  version: z.literal(SANDBOX_STATE_VERSION, { error: `must be ${SANDBOX_STATE_VERSION}` }),
-  seed: z.looseObject(Object.fromEntries(SEED_KEYS.map((key) => [key, text])), { error: 'must be an object' }),
-  scenario: z.enum(SANDBOX_SCENARIOS, { error: 'must be a known scenario name' }),
-  hosted_checkout_routes: z.boolean({ error: 'must be a boolean' }),
-  ...Object.fromEntries(
-    RECORD_KINDS.map((kind) => [
-      kind,
-      z._default(z.record(z.string(), z.looseObject({}), { error: 'must be an object' }), {}),
-    ]),
-  ),
-});
+const records = z._default(
+  z.record(z.string(), z.looseObject({}, { error: 'must be an object' }), { error: 'must be an object' }),
+  {},
+);
+const stateFileSchema = z.looseObject(
+  {
+    version: z.literal(SANDBOX_STATE_VERSION, { error: `must be ${SANDBOX_STATE_VERSION}` }),
+    seed: z.looseObject(Object.fromEntries(SEED_KEYS.map((key) => [key, text])), { error: 'must be an object' }),
+    scenario: z.enum(SANDBOX_SCENARIOS, { error: 'must be a known scenario name' }),
+    hosted_checkout_routes: z.boolean({ error: 'must be a boolean' }),
+    ...Object.fromEntries(RECORD_KINDS.map((kind) => [kind, records])),
+  },
+  { error: 'must be a JSON object' },
+);
 
 /**
  * Reads the state file. Returns null when it does not exist yet. A file written by an older sandbox gets
