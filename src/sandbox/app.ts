@@ -33,27 +33,24 @@ import { meteredRoutes } from './routes/metered.js';
 import { recurringRoutes } from './routes/recurring.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
-type Ctx = Context<SandboxAppEnv>;
-
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const NEEDED = {
   merchant: 'the merchant token (SIGLUME_MERCHANT_AUTH_TOKEN)',
   buyer: 'the buyer token (SIGLUME_AUTH_TOKEN)',
   schedule: "a scheduled authorization's schedule_token",
 };
+const API_ROUTES = [merchantRoutes, checkoutRoutes, webhookRoutes, buyerRoutes, recurringRoutes, meteredRoutes];
 const unauthorized = (message: string) => new SandboxHttpError(401, 'UNAUTHORIZED', message);
+const injected = (what: string) => `${what} (injected by the sandbox fault settings).`;
 
 /** The bearer token, after checking it is one the route takes (which schedule token, the handler checks). */
-function checkAuth(core: SandboxCore, header: string | undefined, auth: Route['auth']): string | null {
+function checkAuth({ options }: SandboxCore, header: string | undefined, auth: Route['auth']): string | null {
   const token = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1] ?? null;
   if (auth === 'none') return token;
   const needed = NEEDED[auth];
   if (!token) throw unauthorized(`Missing bearer token: send "Authorization: Bearer <token>" with ${needed}.`);
-  const sent = timingSafeEqualString(token, core.options.merchant_token)
-    ? 'merchant'
-    : timingSafeEqualString(token, core.options.buyer_token)
-      ? 'buyer'
-      : null;
+  const is = (secret: string) => timingSafeEqualString(token, secret);
+  const sent = is(options.merchant_token) ? 'merchant' : is(options.buyer_token) ? 'buyer' : null;
   if (auth === 'schedule') {
     if (sent) throw unauthorized(`This route needs ${needed}, not the ${sent} token.`);
   } else if (!sent) {
@@ -74,15 +71,12 @@ function errorAnswer(error: unknown, meta: ResponseMeta, core: SandboxCore): Sto
     return { status: 422, body: errorBody(meta, 'VALIDATION_ERROR', error.message, error.field), headers: {} };
   }
   core.log({ kind: 'error', message: `Unexpected sandbox error: ${error instanceof Error ? error.message : error}` });
-  return {
-    status: 500,
-    body: errorBody(meta, 'INTERNAL_ERROR', 'The sandbox failed to handle this request.'),
-    headers: {},
-  };
+  const body = errorBody(meta, 'INTERNAL_ERROR', 'The sandbox failed to handle this request.');
+  return { status: 500, body, headers: {} };
 }
 
 /** Runs one route: auth, body, idempotency, the handler, then the after-commit faults of `/v1`. */
-async function runRoute(c: Ctx, core: SandboxCore, route: Route, api: boolean): Promise<Response> {
+async function runRoute(c: Context<SandboxAppEnv>, core: SandboxCore, route: Route, api: boolean) {
   const { meta } = c.var;
   const token = checkAuth(core, c.req.header('authorization'), route.auth);
   const raw = route.method === 'POST' ? await readBody(c.req.raw) : '';
@@ -105,7 +99,7 @@ async function runRoute(c: Ctx, core: SandboxCore, route: Route, api: boolean): 
       throw new SandboxHttpError(400, 'INVALID_IDEMPOTENCY_KEY', message);
     }
     // Scoped by caller (token) and route, so one key cannot replay another caller's or another route's answer.
-    const scope = `${token}\n${route.path}\n${JSON.stringify(input.params)}\n${key}`;
+    const scope = `${token}\n${route.path}\n${JSON.stringify(params)}\n${key}`;
     outcome = await core.idempotency.run(scope, raw, execute);
   } else {
     outcome.response = await execute();
@@ -126,9 +120,8 @@ function mount(app: Hono<SandboxAppEnv>, core: SandboxCore, prefix: string, rout
     app.on(route.method, prefix + route.path, (c) => runRoute(c, core, route, api));
   }
   for (const [path, methods] of allow) {
-    const error = new SandboxHttpError(405, 'METHOD_NOT_ALLOWED', `Use ${methods.join(' or ')} on this route.`, {
-      headers: { Allow: methods.join(', ') },
-    });
+    const message = `Use ${methods.join(' or ')} on this route.`;
+    const error = new SandboxHttpError(405, 'METHOD_NOT_ALLOWED', message, { headers: { Allow: methods.join(', ') } });
     app.all(path, () => Promise.reject(error));
   }
 }
@@ -145,16 +138,9 @@ export function buildApp(core: SandboxCore): Hono<SandboxAppEnv> {
     c.res.headers.set('Cache-Control', 'no-store');
     c.res.headers.set('X-Content-Type-Options', 'nosniff');
     c.res.headers.set('X-Request-Id', meta.request_id);
-    const { method } = c.req;
     const duration_ms = Math.round((performance.now() - started) * 10) / 10;
-    core.log({
-      kind: 'request',
-      method,
-      path: c.var.url.pathname,
-      status: c.res.status,
-      duration_ms,
-      request_id: meta.request_id,
-    });
+    const entry = { method: c.req.method, path: c.var.url.pathname, status: c.res.status, duration_ms };
+    core.log({ kind: 'request', ...entry, request_id: meta.request_id });
   });
   app.use(async (c, next) => {
     core.hosts.check(c.req.raw, c.var.url);
@@ -166,13 +152,8 @@ export function buildApp(core: SandboxCore): Hono<SandboxAppEnv> {
     await next();
   });
   app.use('/__sandbox/*', async (c, next) => {
-    if (!isLoopbackPeer(c.env?.remote_address)) {
-      throw new SandboxHttpError(
-        403,
-        'CONTROL_FORBIDDEN',
-        'The /__sandbox control routes answer only loopback clients.',
-      );
-    }
+    const message = 'The /__sandbox control routes answer only loopback clients.';
+    if (!isLoopbackPeer(c.env?.remote_address)) throw new SandboxHttpError(403, 'CONTROL_FORBIDDEN', message);
     checkSameOrigin(c.req.raw, c.var.url);
     await next();
   });
@@ -186,28 +167,23 @@ export function buildApp(core: SandboxCore): Hono<SandboxAppEnv> {
     if (fault.latency_ms > 0) await sleep(fault.latency_ms, core.closing.signal).catch(() => {});
     if (fault.kind === 'rate_limit') {
       const headers = { 'Retry-After': String(fault.retry_after_seconds) };
-      throw new SandboxHttpError(429, 'RATE_LIMITED', 'Too many requests (injected by the sandbox fault settings).', {
-        headers,
-      });
+      throw new SandboxHttpError(429, 'RATE_LIMITED', injected('Too many requests'), { headers });
     }
-    if (fault.kind === 'unavailable') {
-      throw new SandboxHttpError(
-        503,
-        'SERVICE_UNAVAILABLE',
-        'Service temporarily unavailable (injected by the sandbox fault settings).',
-      );
-    }
+    const unavailable = injected('Service temporarily unavailable');
+    if (fault.kind === 'unavailable') throw new SandboxHttpError(503, 'SERVICE_UNAVAILABLE', unavailable);
     await next();
   });
-  const api = [merchantRoutes, checkoutRoutes, webhookRoutes, buyerRoutes, recurringRoutes, meteredRoutes].flatMap(
-    (routes) => routes(core),
+  mount(
+    app,
+    core,
+    '/v1',
+    API_ROUTES.flatMap((routes) => routes(core)),
+    true,
   );
-  mount(app, core, '/v1', api, true);
   mount(app, core, '/__sandbox', controlRoutes(core), false);
   mountPayPage(app, core);
-  app.get('/', (c) =>
-    json(200, { data: { service: 'siglume-sdrp-sandbox', api_base: `${core.origin}/v1` }, meta: c.var.meta }),
-  );
+  const service = () => ({ service: 'siglume-sdrp-sandbox', api_base: `${core.origin}/v1` });
+  app.get('/', (c) => json(200, { data: service(), meta: c.var.meta }));
   app.notFound((c) => {
     const path = c.var.url.pathname;
     const hint = /^\/(v1|__sandbox)(\/|$)/.test(path) ? '' : ' The API lives under /v1.';

@@ -43,29 +43,15 @@ export class SandboxCore {
     readonly options: ResolvedSandboxOptions,
     data: SandboxState,
   ) {
-    const {
-      state_file,
-      delivery_timeout_ms: timeout_ms,
-      delivery_retries: retries,
-      delivery_backoff_ms: backoff_ms,
-    } = options;
     const log = (entry: SandboxLogEntry) => this.log(entry);
-    this.writer = state_file
-      ? new StateFileWriter(
-          state_file,
-          () => this.store.data,
-          (e) => log({ kind: 'error', message: e.message }),
-        )
-      : null;
+    const file = options.state_file;
+    const onError = (e: Error) => log({ kind: 'error', message: e.message });
+    this.writer = file ? new StateFileWriter(file, () => this.store.data, onError) : null;
     this.store = new SandboxStore(data, () => this.writer?.schedule());
-    this.webhooks = new Webhooks(this.store, {
-      timeout_ms,
-      retries,
-      backoff_ms,
-      log,
-      dropping: () => this.faults.dropsDeliveries,
-      closing: this.closing.signal,
-    });
+    const { delivery_timeout_ms: timeout_ms, delivery_retries: retries, delivery_backoff_ms: backoff_ms } = options;
+    const dropping = () => this.faults.dropsDeliveries;
+    const closing = this.closing.signal;
+    this.webhooks = new Webhooks(this.store, { timeout_ms, retries, backoff_ms, log, dropping, closing });
     this.ledger = new MeteredLedger(this.store, this.webhooks);
     this.payments = new Payments(this.store, this.webhooks, this.ledger);
     this.setOrigin(`http://${publicHost(options.host)}:${options.port}`);

@@ -8,11 +8,9 @@
 import * as z from 'zod/mini';
 import { SiglumeValidationError } from '../core/errors.js';
 import { parseInput } from '../core/validation.js';
+import { intInRange } from './options.js';
 
-const int = (max: number) =>
-  z.custom<number>((v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= max, {
-    error: `must be an integer from 0 to ${max}`,
-  });
+const int = (max: number) => intInRange(0, max);
 const COUNT = int(1_000_000);
 
 const faultsSchema = z.object({

@@ -129,10 +129,9 @@ export class SandboxHandle {
 
   /** Webhook deliveries, oldest first, optionally filtered; `failure_reason` says why a failed one failed. */
   listDeliveries(filter: SandboxDeliveryFilter = {}): R.SandboxDelivery[] {
-    const wanted = Object.entries(filter).filter(([, v]) => v !== undefined) as Array<
-      [keyof SandboxDeliveryFilter, string]
-    >;
-    return structuredClone(this.#core.store.list('deliveries').filter((d) => wanted.every(([k, v]) => d[k] === v)));
+    const wanted = Object.entries(filter).filter(([, v]) => v !== undefined);
+    const matches = (d: R.SandboxDelivery) => wanted.every(([k, v]) => d[k as keyof SandboxDeliveryFilter] === v);
+    return structuredClone(this.#core.store.list('deliveries').filter(matches));
   }
 
   /** A Micro / Nano settlement batch; null when it does not exist. */

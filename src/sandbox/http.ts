@@ -37,12 +37,9 @@ export interface Route {
 }
 
 /** A route table entry. */
-export const route = (
-  method: Route['method'],
-  path: string,
-  auth: Route['auth'],
-  handler: Route['handler'],
-): Route => ({ method, path, auth, handler });
+export function route(method: Route['method'], path: string, auth: Route['auth'], handler: Route['handler']): Route {
+  return { method, path, auth, handler };
+}
 
 /** Largest accepted request body. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -56,11 +53,10 @@ const DRAIN_LIMIT_BYTES = 8 * 1024 * 1024;
  * @throws {SandboxHttpError} 413 `PAYLOAD_TOO_LARGE` (closing the connection past 8 MiB), 400 `REQUEST_ABORTED`.
  */
 export async function readBody(req: Request): Promise<string> {
-  const headers = (close: boolean): Record<string, string> => (close ? { Connection: 'close' } : {});
-  const tooLarge = (close: boolean) =>
-    new SandboxHttpError(413, 'PAYLOAD_TOO_LARGE', 'The request body is larger than 64 KiB.', {
-      headers: headers(close),
-    });
+  const tooLarge = (close: boolean) => {
+    const headers: Record<string, string> = close ? { Connection: 'close' } : {};
+    return new SandboxHttpError(413, 'PAYLOAD_TOO_LARGE', 'The request body is larger than 64 KiB.', { headers });
+  };
   const aborted = () => new SandboxHttpError(400, 'REQUEST_ABORTED', 'The request body was not received completely.');
   const declared = req.headers.get('content-length');
   if (Number(declared) > DRAIN_LIMIT_BYTES) throw tooLarge(true);
@@ -93,9 +89,8 @@ export function parseJsonObject(raw: string): Record<string, unknown> {
   } catch {
     throw new SandboxHttpError(400, 'INVALID_JSON', 'The request body is not valid JSON.');
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
-    throw invalidField('body', 'must be a JSON object');
-  return parsed as Record<string, unknown>;
+  if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  throw invalidField('body', 'must be a JSON object');
 }
 
 /**
@@ -107,8 +102,8 @@ export function queryInput(query: URLSearchParams, names: readonly string[]): Re
   for (const name of names) {
     const values = query.getAll(name);
     if (values.length > 1) throw invalidField(name, 'must be given at most once');
-    if (values.length === 1)
-      out[name] = name === 'limit' && /^[0-9]{1,16}$/.test(values[0]!) ? Number(values[0]) : values[0];
+    const [value] = values;
+    if (value !== undefined) out[name] = name === 'limit' && /^[0-9]{1,16}$/.test(value) ? Number(value) : value;
   }
   return out;
 }

@@ -6,36 +6,33 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import * as z from 'zod/mini';
+import { parseInput } from '../core/validation.js';
 import { SandboxStateFileError } from './errors.js';
 import { newMerchant } from './records.js';
-import { isSandboxScenario } from './scenarios.js';
+import { SANDBOX_SCENARIOS } from './scenarios.js';
 import { RECORD_KINDS, SANDBOX_STATE_VERSION, type SandboxState } from './store.js';
 
-const SEED_STRINGS = ['merchant', 'origin', 'webhook_url', 'webhook_secret', 'subscription_id', 'created_at'] as const;
 const RESTORE = 'Restore it from a backup, or delete it to start from a freshly seeded sandbox.';
-
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const errnoCode = (error: unknown) => (error as NodeJS.ErrnoException).code;
 
-/** What is wrong with the parsed file, or null when it is usable. */
-function problemWith(value: unknown): string | null {
-  if (!isObject(value)) return 'the top level is not a JSON object';
-  if (value.version !== SANDBOX_STATE_VERSION)
-    return `"version" is ${JSON.stringify(value.version ?? null)}, expected ${SANDBOX_STATE_VERSION}`;
-  const seed = value.seed;
-  if (!isObject(seed)) return '"seed" is missing or not an object';
-  const badSeed = SEED_STRINGS.find((key) => typeof seed[key] !== 'string' || seed[key] === '');
-  if (badSeed) return `"seed.${badSeed}" is missing or not a string`;
-  if (!isSandboxScenario(value.scenario)) return '"scenario" is not a known scenario name';
-  if (typeof value.hosted_checkout_routes !== 'boolean') return '"hosted_checkout_routes" is not a boolean';
-  for (const kind of RECORD_KINDS) {
-    const records = (value[kind] ??= {});
-    if (!isObject(records)) return `"${kind}" is not an object`;
-    const bad = Object.keys(records).find((id) => !isObject(records[id]));
-    if (bad !== undefined) return `"${kind}.${bad}" is not an object`;
-  }
-  return null;
-}
+const text = z.string({ error: 'must be a string' }).check(z.minLength(1, { error: 'must not be empty' }));
+const SEED_KEYS = ['merchant', 'origin', 'webhook_url', 'webhook_secret', 'subscription_id', 'created_at'] as const;
+/** What a usable state file holds; each record map may be missing (a file from an older sandbox) and gets `{}`. */
+const records = z._default(
+  z.record(z.string(), z.looseObject({}, { error: 'must be an object' }), { error: 'must be an object' }),
+  {},
+);
+const stateFileSchema = z.looseObject(
+  {
+    version: z.literal(SANDBOX_STATE_VERSION, { error: `must be ${SANDBOX_STATE_VERSION}` }),
+    seed: z.looseObject(Object.fromEntries(SEED_KEYS.map((key) => [key, text])), { error: 'must be an object' }),
+    scenario: z.enum(SANDBOX_SCENARIOS, { error: 'must be a known scenario name' }),
+    hosted_checkout_routes: z.boolean({ error: 'must be a boolean' }),
+    ...Object.fromEntries(RECORD_KINDS.map((kind) => [kind, records])),
+  },
+  { error: 'must be a JSON object' },
+);
 
 /**
  * Reads the state file. Returns null when it does not exist yet. A file written by an older sandbox gets
@@ -43,37 +40,29 @@ function problemWith(value: unknown): string | null {
  * @throws {SandboxStateFileError} when it exists but cannot be read or is not a sandbox state.
  */
 export async function loadStateFile(file: string): Promise<SandboxState | null> {
+  const fail = (message: string, cause?: unknown) => new SandboxStateFileError(file, message, { cause });
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') return null;
     const reason = errnoCode(error) ?? 'read error';
-    throw new SandboxStateFileError(
-      file,
-      `Cannot read the sandbox state file ${file} (${reason}). Check the path and its permissions.`,
-      {
-        cause: error,
-      },
-    );
+    throw fail(`Cannot read the sandbox state file ${file} (${reason}). Check the path and its permissions.`, error);
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
     // The parser's message quotes the file's text, which holds secrets: say only where it is.
-    throw new SandboxStateFileError(
-      file,
-      `The sandbox state file ${file} is not valid JSON (corrupt or truncated). ${RESTORE}`,
-    );
+    throw fail(`The sandbox state file ${file} is not valid JSON (corrupt or truncated). ${RESTORE}`);
   }
-  const problem = problemWith(parsed);
-  if (problem)
-    throw new SandboxStateFileError(
-      file,
-      `The sandbox state file ${file} is not a usable sandbox state: ${problem}. ${RESTORE}`,
-    );
-  const state = parsed as SandboxState;
+  let state: SandboxState;
+  try {
+    state = parseInput(stateFileSchema, parsed, 'state') as unknown as SandboxState;
+  } catch (error) {
+    const problem = (error as Error).message;
+    throw fail(`The sandbox state file ${file} is not a usable sandbox state: ${problem}. ${RESTORE}`);
+  }
   for (const [key, m] of Object.entries(state.merchants))
     state.merchants[key] = { ...newMerchant(key, m.created_at), ...m };
   return state;
