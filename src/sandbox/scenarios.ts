@@ -93,12 +93,9 @@ export function createSeededState(options: SeedOptions, scenario: SandboxScenari
   return data;
 }
 
-const words = (key: string) =>
-  key
-    .split(/[_-]+/)
-    .filter(Boolean)
-    .map((w) => w[0]!.toUpperCase() + w.slice(1))
-    .join(' ');
+const capitalize = (word: string) => word[0]!.toUpperCase() + word.slice(1);
+/** The display name of a merchant key: `my_shop-jp` -> `My Shop Jp`. */
+const words = (key: string) => key.split(/[_-]+/).filter(Boolean).map(capitalize).join(' ');
 
 /**
  * Puts the seeded merchant and subscription into `scenario`: first back to the ready baseline (keeping
