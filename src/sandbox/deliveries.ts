@@ -99,9 +99,8 @@ export class Webhooks {
    */
   async redeliver(eventId: string): Promise<SandboxDelivery[]> {
     const event = this.store.require('events', eventId);
-    const previous = new Map(
-      this.store.list('deliveries').flatMap((d) => (d.event_id === eventId ? [[d.subscription_id, d.id]] : [])),
-    );
+    const sent = this.store.list('deliveries').filter((d) => d.event_id === eventId);
+    const previous = new Map(sent.map((d) => [d.subscription_id, d.id] as const));
     const targets = previous.size
       ? [...previous.keys()].flatMap((id) => this.store.get('subscriptions', id) ?? [])
       : this.store.subscriptionsFor(event.type);
