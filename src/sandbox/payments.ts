@@ -83,7 +83,9 @@ export class Payments {
   ) {}
 
   /** Creates and stores an unpaid requirement, or returns the one its challenge already has (a challenge is single-use). */
-  async createRequirement(request: RequirementRequest) {
+  async createRequirement(
+    request: RequirementRequest,
+  ): Promise<{ requirement: R.SandboxRequirement; created: boolean }> {
     const { challenge, allowance_amount_minor, metadata, checkout_session_id, ...terms } = request;
     const hashed = { merchant: terms.merchant, amount_minor: terms.amount_minor, currency: terms.currency, challenge };
     const request_hash = await directRequestPaymentRequestHash(hashed);
