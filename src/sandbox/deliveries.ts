@@ -11,15 +11,9 @@ import { errorCode } from '../core/retry.js';
 import { defaultSender } from '../core/sender.js';
 import { sleep } from '../core/sleep.js';
 import { buildWebhookSignatureHeader } from '../webhooks/signature.js';
-import { SandboxHttpError } from './errors.js';
+import { conflict } from './errors.js';
 import type { SandboxLogEntry } from './options.js';
-import {
-  newDelivery,
-  newEvent,
-  type SandboxDelivery,
-  type SandboxEvent,
-  type SandboxWebhookSubscription,
-} from './records.js';
+import { newDelivery, newEvent, type SandboxDelivery, type SandboxEvent } from './records.js';
 import type { SandboxStore } from './store.js';
 
 /** `api_version` of every event the sandbox sends. */
@@ -44,20 +38,12 @@ const ok = (a: Attempt) => a.status !== null && a.status >= 200 && a.status < 30
 const retryable = (a: Attempt) => a.status === null || a.status === 408 || a.status === 429 || a.status >= 500;
 
 /** One POST. A thrown error becomes the status the shop answered, or the reason none arrived. */
-async function post(
-  url: string,
-  body: string,
-  headers: Record<string, string>,
-  timeout_ms: number,
-  closing: AbortSignal,
-): Promise<Attempt> {
+async function post(url: string, body: string, headers: Record<string, string>, settings: DeliverySettings) {
+  const { timeout_ms, closing } = settings;
   try {
     const send = await defaultSender();
-    const answer = await send(
-      url,
-      { method: 'POST', headers, body },
-      { max_response_bytes: ANSWER_CAP_BYTES, timeout_ms, signal: closing },
-    );
+    const limits = { max_response_bytes: ANSWER_CAP_BYTES, timeout_ms, signal: closing };
+    const answer = await send(url, { method: 'POST', headers, body }, limits);
     return { status: answer.status, failure: null };
   } catch (error) {
     if (error instanceof SiglumeResponseTooLargeError)
@@ -67,11 +53,8 @@ async function post(
     if (error instanceof SiglumeTimeoutError) return { status: null, failure: `timeout after ${timeout_ms} ms` };
     if (closing.aborted) return { status: null, failure: 'sandbox shutting down' };
     const code = errorCode(error);
-    return {
-      status: null,
-      failure:
-        code !== null ? `${code} ${new URL(url).host}` : `no response: ${(error as { message?: string }).message}`,
-    };
+    const failure = code !== null ? `${code} ${new URL(url).host}` : `no response: ${(error as Error).message}`;
+    return { status: null, failure };
   }
 }
 
@@ -100,9 +83,7 @@ export class Webhooks {
     previous = new Map<string, string>(),
   ) {
     const now = this.store.nowIso();
-    const records = targets.map((sub) =>
-      this.store.put('deliveries', newDelivery(event, sub, now, previous.get(sub.id) ?? null)),
-    );
+    const records = targets.map((s) => this.store.put('deliveries', newDelivery(event, s, now, previous.get(s.id))));
     const queued = structuredClone(records);
     const task = Promise.all(records.map((d) => this.#deliver(event, d)));
     this.#inFlight.add(task);
@@ -118,20 +99,13 @@ export class Webhooks {
    */
   async redeliver(eventId: string): Promise<SandboxDelivery[]> {
     const event = this.store.require('events', eventId);
-    const previous = new Map(
-      this.store.list('deliveries').flatMap((d) => (d.event_id === eventId ? [[d.subscription_id, d.id]] : [])),
-    );
+    const sent = this.store.list('deliveries').filter((d) => d.event_id === eventId);
+    const previous = new Map(sent.map((d) => [d.subscription_id, d.id] as const));
     const targets = previous.size
-      ? [...previous.keys()]
-          .map((id) => this.store.get('subscriptions', id))
-          .filter((s): s is SandboxWebhookSubscription => !!s)
+      ? [...previous.keys()].flatMap((id) => this.store.get('subscriptions', id) ?? [])
       : this.store.subscriptionsFor(event.type);
     if (targets.length === 0)
-      throw new SandboxHttpError(
-        409,
-        'NO_SUBSCRIPTION',
-        `No webhook subscription can receive event "${eventId}" any more.`,
-      );
+      throw conflict('NO_SUBSCRIPTION', `No webhook subscription can receive event "${eventId}" any more.`);
     return this.publish(event, true, targets, previous);
   }
 
@@ -141,8 +115,7 @@ export class Webhooks {
   }
 
   async #deliver(event: SandboxEvent, d: SandboxDelivery): Promise<void> {
-    const { timeout_ms, retries, backoff_ms } = this.settings;
-    const closing = this.settings.closing;
+    const { retries, backoff_ms, closing } = this.settings;
     const body = JSON.stringify(event);
     let result: Attempt = { status: null, failure: 'not attempted' };
     for (let attempt = 0; attempt <= retries; attempt++) {
@@ -168,27 +141,18 @@ export class Webhooks {
       };
       result = this.settings.dropping()
         ? { status: null, failure: 'dropped by the sandbox fault drop_webhook_deliveries' }
-        : await post(sub.callback_url, body, headers, timeout_ms, closing);
+        : await post(sub.callback_url, body, headers, this.settings);
       d.response_status = result.status;
       if (ok(result) || !retryable(result)) break;
     }
     const delivered = ok(result);
-    d.delivery_status = delivered ? 'delivered' : 'failed';
+    const delivery_status = delivered ? 'delivered' : 'failed';
+    d.delivery_status = delivery_status;
     d.delivered_at = delivered ? this.store.nowIso() : null;
     d.failure_reason = delivered ? null : (result.failure ?? `HTTP ${result.status}`);
     this.store.changed();
-    const { id: delivery_id, event_id, event_type, callback_url, response_status, attempts, failure_reason } = d;
-    const delivery_status = delivered ? 'delivered' : 'failed';
-    this.settings.log({
-      kind: 'delivery',
-      delivery_id,
-      event_id,
-      event_type,
-      callback_url,
-      delivery_status,
-      response_status,
-      attempts,
-      failure_reason,
-    });
+    const { event_id, event_type, callback_url, response_status, attempts, failure_reason } = d;
+    const outcome = { delivery_status, response_status, attempts, failure_reason } as const;
+    this.settings.log({ kind: 'delivery', delivery_id: d.id, event_id, event_type, callback_url, ...outcome });
   }
 }

@@ -3,18 +3,12 @@
  * batch; a batch settles when its exposure reaches the settlement threshold (or when asked to through the
  * control route or the handle), which emits a `metered_settlement_batch` confirmation.
  */
-import {
-  DIRECT_PAYMENT_CONFIRMED_EVENT,
-  DIRECT_REQUEST_PAYMENT_METERED_ACCEPTED_STATUS,
-  DIRECT_REQUEST_PAYMENT_METERED_BATCH_MODE,
-  DIRECT_REQUEST_PAYMENT_METERED_FINALITY,
-  DIRECT_REQUEST_PAYMENT_STANDARD_SETTLED_STATUS,
-} from '../core/constants.js';
+import * as C from '../core/constants.js';
 import { sha256Tagged } from '../core/crypto.js';
 import { fromMilli, toMilli } from '../core/decimal.js';
 import { SETTLEMENT_THRESHOLD_MINOR } from '../core/pricing.js';
 import type { Webhooks } from './deliveries.js';
-import { SandboxHttpError } from './errors.js';
+import { notFound } from './errors.js';
 import * as R from './records.js';
 import type { SandboxStore } from './store.js';
 
@@ -35,14 +29,6 @@ export interface SandboxBatchSettlement {
   deliveries: R.SandboxDelivery[];
 }
 
-/** Weekly batches are due 7 days after opening; monthly ones on the first of the next month (UTC). */
-function dueAt(openedMs: number, cadence: string): string {
-  const d = new Date(openedMs);
-  return cadence === 'weekly'
-    ? R.iso(openedMs + 7 * 86_400_000)
-    : R.iso(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1));
-}
-
 /** Usage events and settlement batches. */
 export class MeteredLedger {
   constructor(
@@ -50,30 +36,24 @@ export class MeteredLedger {
     private readonly webhooks: Webhooks,
   ) {}
 
-  /** Records an accepted Micro / Nano payment in its open batch (opening one when needed). */
+  /**
+   * Records an accepted Micro / Nano payment in its open batch (opening one when needed) and links the
+   * requirement to its usage event and batch.
+   */
   recordUsage(r: R.SandboxRequirement, listing_id: string): R.SandboxSettlementBatch {
-    const capability = r.metadata.capability_key;
-    const key: R.BatchKey = {
-      merchant: r.merchant,
-      listing_id,
-      capability_key:
-        typeof capability === 'string' && /^[\w.:-]{1,64}$/.test(capability)
-          ? capability
-          : SANDBOX_DEFAULT_CAPABILITY_KEY,
-      plan_type: r.pricing_band === 'micro' ? 'micro' : 'nano',
-      currency: r.currency,
-      token_symbol: r.token_symbol,
-    };
+    const { merchant, currency, token_symbol, metadata } = r;
+    const c = metadata.capability_key;
+    const capability_key = typeof c === 'string' && /^[\w.:-]{1,64}$/.test(c) ? c : SANDBOX_DEFAULT_CAPABILITY_KEY;
+    const plan_type = r.pricing_band === 'micro' ? 'micro' : 'nano';
+    const key: R.BatchKey = { merchant, listing_id, capability_key, plan_type, currency, token_symbol };
     const fields = Object.keys(key) as Array<keyof R.BatchKey>;
     const nowMs = this.store.nowMs();
     const batch =
       this.store.list('settlement_batches').find((b) => b.status === 'open' && fields.every((f) => b[f] === key[f])) ??
-      this.store.put(
-        'settlement_batches',
-        R.newSettlementBatch(key, r.settlement_cadence, dueAt(nowMs, r.settlement_cadence), R.iso(nowMs)),
-      );
+      this.store.put('settlement_batches', R.newSettlementBatch(key, r.settlement_cadence, nowMs));
     const usage = this.store.put('usage_events', R.newUsageEvent(key, r, batch.settlement_batch_id, R.iso(nowMs)));
     batch.usage_event_ids.push(usage.usage_event_id);
+    Object.assign(r, { settlement_batch_id: batch.settlement_batch_id, usage_event_id: usage.usage_event_id });
     return batch;
   }
 
@@ -84,26 +64,23 @@ export class MeteredLedger {
 
   /** An open batch whose gross exposure has reached the early-settlement threshold. */
   reachedThreshold(b: R.SandboxSettlementBatch): boolean {
-    return (
-      b.status === 'open' && toMilli(this.batchView(b).gross_amount_minor) >= BigInt(SETTLEMENT_THRESHOLD_MINOR) * 1000n
-    );
+    const threshold = BigInt(SETTLEMENT_THRESHOLD_MINOR) * 1000n;
+    return b.status === 'open' && toMilli(this.batchView(b).gross_amount_minor) >= threshold;
   }
 
   /** A batch as the statements show it, with totals. */
   batchView(b: R.SandboxSettlementBatch) {
     const usage = this.usageOf(b);
-    const sum = (
-      field: 'provider_gross_amount_minor' | 'buyer_debit_minor' | 'protocol_fee_minor' | 'provider_receivable_minor',
-    ) => sumDecimal(usage.map((u) => u[field]));
+    const sum = (field: keyof R.SandboxUsageEvent & `${string}_minor`) => sumDecimal(usage.map((u) => u[field]));
     const { usage_event_ids: _ids, event_id: _event, ...rest } = b;
     return {
       ...rest,
       pricing_band: b.plan_type,
-      finality: DIRECT_REQUEST_PAYMENT_METERED_FINALITY,
+      finality: C.DIRECT_REQUEST_PAYMENT_METERED_FINALITY,
       settlement_status:
         b.status === 'settled'
-          ? DIRECT_REQUEST_PAYMENT_STANDARD_SETTLED_STATUS
-          : DIRECT_REQUEST_PAYMENT_METERED_ACCEPTED_STATUS,
+          ? C.DIRECT_REQUEST_PAYMENT_STANDARD_SETTLED_STATUS
+          : C.DIRECT_REQUEST_PAYMENT_METERED_ACCEPTED_STATUS,
       period_start: b.opened_at,
       period_end: b.settled_at ?? b.scheduled_settlement_at,
       created_at: b.opened_at,
@@ -125,8 +102,8 @@ export class MeteredLedger {
     b.usage_event_digest = await sha256Tagged(b.usage_event_ids.join('\n'));
     const { merchant, listing_id, capability_key, settlement_batch_id, pricing_band, settlement_cadence, ...view } =
       this.batchView(b);
-    const event = this.webhooks.createEvent(DIRECT_PAYMENT_CONFIRMED_EVENT, {
-      mode: DIRECT_REQUEST_PAYMENT_METERED_BATCH_MODE,
+    const event = this.webhooks.createEvent(C.DIRECT_PAYMENT_CONFIRMED_EVENT, {
+      mode: C.DIRECT_REQUEST_PAYMENT_METERED_BATCH_MODE,
       merchant,
       listing_id,
       capability_key,
@@ -156,11 +133,7 @@ export class MeteredLedger {
       .list('settlement_batches')
       .filter((b) => b.status === 'open' && (batchId ?? b.settlement_batch_id) === b.settlement_batch_id);
     if (batchId !== undefined && open.length === 0) {
-      throw new SandboxHttpError(
-        404,
-        'SETTLEMENT_BATCH_NOT_FOUND',
-        `No open settlement batch "${batchId}" exists in this sandbox.`,
-      );
+      throw notFound('SETTLEMENT_BATCH_NOT_FOUND', `No open settlement batch "${batchId}" exists in this sandbox.`);
     }
     const settled: SandboxBatchSettlement[] = [];
     for (const b of open) settled.push(await this.settle(b));

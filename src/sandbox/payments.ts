@@ -8,7 +8,7 @@ import { directRequestPaymentRequestHash, directRequestPaymentRequestHashV2 } fr
 import * as C from '../core/constants.js';
 import { feeBreakdownFor } from '../core/pricing.js';
 import type { Webhooks } from './deliveries.js';
-import { SandboxHttpError } from './errors.js';
+import { conflict } from './errors.js';
 import type { MeteredLedger, SandboxBatchSettlement } from './metered.js';
 import * as R from './records.js';
 import type { SandboxStore } from './store.js';
@@ -67,6 +67,11 @@ const EVENT_FIELDS = [
 
 const NO_WALLET = `0x${'0'.repeat(40)}`;
 
+/** The answer to paying a session that was already paid: nothing new is sent. */
+const paidBefore = (session: R.SandboxCheckoutSession): SandboxPaymentResult => {
+  return { session, event_id: session.event_id, deliveries: [], already_paid: true, batch_settlement: null };
+};
+
 /** Creates requirements, settles them and pays checkout sessions. */
 export class Payments {
   readonly #paying = new Map<string, Promise<SandboxPaymentResult>>();
@@ -91,8 +96,8 @@ export class Payments {
     const m = this.store.get('merchants', terms.merchant);
     const fees = feeBreakdownFor(terms.currency, terms.amount_minor, m?.billing_plan);
     const payee = m?.settlement_wallet_address ?? NO_WALLET;
-    const input = { request_hash, request_hash_v2, metadata, checkout_session_id };
-    const r = R.newRequirement(terms, fees, input, payee, allowance_amount_minor, this.store.nowIso());
+    const input = { request_hash, request_hash_v2, metadata, checkout_session_id, payee, allowance_amount_minor };
+    const r = R.newRequirement(terms, fees, input, this.store.nowIso());
     return { requirement: this.store.put('requirements', r), created: true };
   }
 
@@ -105,20 +110,14 @@ export class Payments {
     r: R.SandboxRequirement,
     extra: { session_id: string | null; metadata?: Record<string, unknown>; onSettled?: (eventId: string) => void },
   ): Promise<Settlement> {
-    if (r.status === 'paid') {
-      throw new SandboxHttpError(409, 'REQUIREMENT_ALREADY_PAID', `Requirement "${r.requirement_id}" is already paid.`);
-    }
+    if (r.status === 'paid')
+      throw conflict('REQUIREMENT_ALREADY_PAID', `Requirement "${r.requirement_id}" is already paid.`);
+    const { session_id, metadata = {}, onSettled } = extra;
     const merchant = this.store.get('merchants', r.merchant);
     const fees = feeBreakdownFor(r.currency, r.amount_minor, merchant?.billing_plan);
     const standard = fees.pricing_band === 'standard';
     const now = this.store.nowIso();
-    const receipt = R.newReceipt(
-      r.requirement_id,
-      C.DIRECT_REQUEST_PAYMENT_RECEIPT_KIND,
-      standard,
-      extra.metadata ?? {},
-      now,
-    );
+    const receipt = R.newReceipt(r.requirement_id, C.DIRECT_REQUEST_PAYMENT_RECEIPT_KIND, standard, metadata, now);
     this.store.put('receipts', receipt);
     Object.assign(r, fees, {
       status: 'paid',
@@ -130,21 +129,16 @@ export class Payments {
         : C.DIRECT_REQUEST_PAYMENT_METERED_ACCEPTED_STATUS,
     });
     const batch = standard ? null : this.ledger.recordUsage(r, merchant?.listing_id ?? `lst_${r.merchant}`);
-    if (batch)
-      Object.assign(r, {
-        settlement_batch_id: batch.settlement_batch_id,
-        usage_event_id: batch.usage_event_ids.at(-1),
-      });
     const event = this.webhooks.createEvent(C.DIRECT_PAYMENT_CONFIRMED_EVENT, {
       mode: C.DIRECT_REQUEST_PAYMENT_MODE,
       merchant: r.merchant,
-      session_id: extra.session_id,
+      session_id,
       ...Object.fromEntries(EVENT_FIELDS.map((key) => [key, r[key]])),
       metadata: structuredClone(r.metadata),
       paid_at: now,
     });
     r.event_id = event.id;
-    extra.onSettled?.(event.id);
+    onSettled?.(event.id);
     this.store.changed();
     const deliveries = await this.webhooks.publish(event, true);
     const batch_settlement = batch && this.ledger.reachedThreshold(batch) ? await this.ledger.settle(batch) : null;
@@ -158,7 +152,7 @@ export class Payments {
    */
   payCheckoutSession(sessionId: string): Promise<SandboxPaymentResult> {
     const running = this.#paying.get(sessionId);
-    if (running) return running.then((r) => ({ ...r, deliveries: [], already_paid: true, batch_settlement: null }));
+    if (running) return running.then((r) => paidBefore(r.session));
     const p = this.#payOnce(sessionId).finally(() => this.#paying.delete(sessionId));
     this.#paying.set(sessionId, p);
     return p;
@@ -166,49 +160,29 @@ export class Payments {
 
   async #payOnce(sessionId: string): Promise<SandboxPaymentResult> {
     const s = this.store.session(sessionId);
-    if (s.status === 'paid') {
-      return {
-        session: structuredClone(s),
-        event_id: s.event_id,
-        deliveries: [],
-        already_paid: true,
-        batch_settlement: null,
-      };
-    }
+    if (s.status === 'paid') return paidBefore(structuredClone(s));
     if (!R.isOpenSession(s)) {
       const message = `Checkout session "${sessionId}" is ${s.status} and can no longer be paid.`;
-      throw new SandboxHttpError(409, 'CHECKOUT_SESSION_NOT_PAYABLE', message);
+      throw conflict('CHECKOUT_SESSION_NOT_PAYABLE', message);
     }
     const existing = this.store.requirementForChallenge(s.challenge_hash);
     if (existing?.status === 'paid') {
       const message = 'The challenge of this checkout session was already paid through another requirement.';
-      throw new SandboxHttpError(409, 'CHALLENGE_ALREADY_USED', message);
+      throw conflict('CHALLENGE_ALREADY_USED', message);
     }
     const { merchant, amount_minor, currency, token_symbol, challenge, challenge_hash } = s;
     const terms = { merchant, amount_minor, currency, token_symbol, challenge_hash, challenge };
-    const request = {
-      ...terms,
-      allowance_amount_minor: null,
-      metadata: structuredClone(s.metadata),
-      checkout_session_id: s.session_id,
-    };
+    const metadata = structuredClone(s.metadata);
+    const request = { ...terms, allowance_amount_minor: null, metadata, checkout_session_id: s.session_id };
     const r = existing ?? (await this.createRequirement(request)).requirement;
     s.requirement_id = r.requirement_id;
     // The session reads `paid` before the webhook goes out, as a shop's handler may look it up.
     const onSettled = (event_id: string) => {
       const { paid_at, settlement_status, chain_receipt_id, protocol_fee_minor } = r;
-      Object.assign(s, {
-        status: 'paid',
-        paid_at,
-        updated_at: paid_at,
-        settlement_status,
-        chain_receipt_id,
-        protocol_fee_minor,
-        event_id,
-      });
+      const paid = { paid_at, updated_at: paid_at, settlement_status, chain_receipt_id, protocol_fee_minor };
+      Object.assign(s, paid, { status: 'paid', event_id });
     };
-    const outcome = await this.settle(r, { session_id: s.session_id, onSettled });
-    const { event_id, deliveries, batch_settlement } = outcome;
+    const { event_id, deliveries, batch_settlement } = await this.settle(r, { session_id: s.session_id, onSettled });
     return { session: structuredClone(s), event_id, deliveries, already_paid: false, batch_settlement };
   }
 }

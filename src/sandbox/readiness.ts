@@ -14,47 +14,34 @@ export const SANDBOX_TERMS_VERSION = 'sdrp_standard_hosted_checkout_terms_v1';
 /** Attestation version recorded when `merchant_responsibility_attested` comes without one. */
 export const SANDBOX_RESPONSIBILITY_VERSION = STANDARD_RESPONSIBILITY_ATTESTATION_VERSION;
 
-type Gate = [name: string, passes: (m: SandboxMerchant, store: SandboxStore) => boolean, fix: string];
-
-const GATES: Gate[] = [
-  [
-    'merchant_registration',
-    (m) => m.status === 'active',
-    'The merchant account is suspended; Siglume support can lift it.',
-  ],
-  ['settlement_wallet', (m) => m.settlement_wallet_address !== null, 'Connect a settlement wallet to the merchant.'],
-  [
-    'billing_mandate',
-    (m) => m.billing_mandate_id !== null && m.billing_status === 'active',
-    'Prepare an active billing mandate: prepareBillingMandate(merchant).',
-  ],
-  [
-    'webhook_endpoint',
-    (m, store) =>
-      store.subscriptionsFor(DIRECT_PAYMENT_CONFIRMED_EVENT).some((s) => s.callback_url === m.webhook_callback_url),
+/** What each gate asks for, in check order; a failing gate shows its fix. */
+const FIXES = {
+  merchant_registration: 'The merchant account is suspended; Siglume support can lift it.',
+  settlement_wallet: 'Connect a settlement wallet to the merchant.',
+  billing_mandate: 'Prepare an active billing mandate: prepareBillingMandate(merchant).',
+  webhook_endpoint:
     'Set webhook_callback_url with setupMerchant and subscribe that URL to direct_payment.confirmed (setupCheckout does both).',
-  ],
-  [
-    'terms_acceptance',
-    (m) => m.standard_terms_accepted,
-    'Accept the terms: setupMerchant({ standard_terms_accepted: true }).',
-  ],
-  [
-    'sandbox_confirmation',
-    (m) => m.sandbox_confirmed,
+  terms_acceptance: 'Accept the terms: setupMerchant({ standard_terms_accepted: true }).',
+  sandbox_confirmation:
     'Pay a sandbox checkout whose webhook your shop accepts, then setupMerchant({ sandbox_confirmed: true }).',
-  ],
-  [
-    'merchant_responsibility_attestation',
-    (m) => m.merchant_responsibility_attested,
+  merchant_responsibility_attestation:
     'Accept the responsibility boundary: setupMerchant({ merchant_responsibility_attested: true }).',
-  ],
-  [
-    'live_mode_requested',
-    (m) => m.live_mode_requested,
-    'Ask for live mode: setupMerchant({ live_mode_requested: true }).',
-  ],
-];
+  live_mode_requested: 'Ask for live mode: setupMerchant({ live_mode_requested: true }).',
+};
+
+/** Whether each gate passes. */
+const gates = (m: SandboxMerchant, store: SandboxStore): Record<keyof typeof FIXES, boolean> => ({
+  merchant_registration: m.status === 'active',
+  settlement_wallet: m.settlement_wallet_address !== null,
+  billing_mandate: m.billing_mandate_id !== null && m.billing_status === 'active',
+  webhook_endpoint: store
+    .subscriptionsFor(DIRECT_PAYMENT_CONFIRMED_EVENT)
+    .some((s) => s.callback_url === m.webhook_callback_url),
+  terms_acceptance: m.standard_terms_accepted,
+  sandbox_confirmation: m.sandbox_confirmed,
+  merchant_responsibility_attestation: m.merchant_responsibility_attested,
+  live_mode_requested: m.live_mode_requested,
+});
 
 // Missing, these stop checkout once the merchant asked for live mode. The account gates do not, so each
 // account scenario fails only its own readiness check; nor does sandbox confirmation, whose evidence is
@@ -70,8 +57,9 @@ const RESPONSIBILITY_BOUNDARY = {
 
 /** The readiness of `GET .../merchants/{merchant}/readiness`, also on `setupMerchant`'s answer. */
 export function merchantReadiness(m: SandboxMerchant, store: SandboxStore) {
-  const checks = GATES.map(([name, passes, fix]) =>
-    passes(m, store) ? { name, status: 'pass' } : { name, status: 'fail', fix },
+  const passes = gates(m, store);
+  const checks = Object.entries(FIXES).map(([name, fix]) =>
+    passes[name as keyof typeof FIXES] ? { name, status: 'pass' } : { name, status: 'fail', fix },
   );
   const failing = checks.filter((c) => c.status === 'fail').map((c) => c.name);
   const blockers = [...(m.status === 'active' ? [] : ['merchant_suspended']), ...m.readiness_blockers];

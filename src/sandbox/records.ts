@@ -8,14 +8,12 @@ import type { DirectRequestPaymentBillingPlan, DirectRequestPaymentFeeBreakdown 
 import { tokenForCurrency, type DirectRequestPaymentCurrency as Currency } from '../core/validation.js';
 import type { DirectRequestPaymentTokenSymbol as Token } from '../core/validation.js';
 
-const hex = (bytes: number) =>
-  Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
+/** `prefix` and `bytes` random bytes in hex: secrets (`whsec_…`), fake transaction hashes and addresses (`0x…`). */
+export const randomHex = (prefix: string, bytes: number): string =>
+  prefix + Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
 
 /** A random id such as `cs_3f9a…`; the prefix makes it recognisable in logs (`cs_` session, `evt_` event ...). */
-export const newId = (prefix: string): string => `${prefix}_${hex(12)}`;
-
-/** `prefix` and `bytes` random bytes in hex: secrets (`whsec_…`), fake transaction hashes and addresses (`0x…`). */
-export const randomHex = (prefix: string, bytes: number): string => `${prefix}${hex(bytes)}`;
+export const newId = (prefix: string): string => randomHex(`${prefix}_`, 12);
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -64,12 +62,11 @@ export type SandboxMerchant = ReturnType<typeof newMerchant>;
 
 /** An active billing mandate (the sandbox approves at once; in Siglume the owner confirms it first). */
 export function newMandate(merchant: string, currency: Currency, max_amount_minor: number | null, now: string) {
-  const token_symbol = tokenForCurrency(currency);
   return {
     billing_mandate_id: newId('mandate'),
     merchant,
     currency,
-    token_symbol,
+    token_symbol: tokenForCurrency(currency),
     max_amount_minor,
     status: 'active',
     created_at: now,
@@ -80,7 +77,6 @@ export type SandboxBillingMandate = ReturnType<typeof newMandate>;
 
 /** A webhook subscription (to the default event types unless given). */
 export function newSubscription(callback_url: string, now: string, event_types = [...C.DEFAULT_WEBHOOK_EVENT_TYPES]) {
-  const signing_secret = randomHex('whsec_', 24);
   return {
     id: newId('whsub'),
     callback_url,
@@ -88,7 +84,7 @@ export function newSubscription(callback_url: string, now: string, event_types =
     event_types,
     description: unset,
     metadata: {},
-    signing_secret,
+    signing_secret: randomHex('whsec_', 24),
     created_at: now,
     updated_at: now,
   };
@@ -157,10 +153,8 @@ export function merchantToken(m: SandboxMerchant, currency: Currency): Token {
   const token = m.allowed_currencies[currency];
   if (!token) {
     const allowed = Object.keys(m.allowed_currencies).join(', ');
-    throw invalidField(
-      'currency',
-      `${currency} is not an allowed currency of merchant "${m.merchant}" (allowed: ${allowed})`,
-    );
+    const reason = `${currency} is not an allowed currency of merchant "${m.merchant}" (allowed: ${allowed})`;
+    throw invalidField('currency', reason);
   }
   return token;
 }
@@ -191,22 +185,19 @@ type RequirementInput = {
   request_hash_v2: string;
   metadata: Record<string, unknown>;
   checkout_session_id: string | null;
+  /** The merchant's settlement wallet, which the transfer pays. */
+  payee: string;
+  allowance_amount_minor: number | null;
 };
 
-/** An unpaid Direct Request Payment requirement; the transfer pays `payee` (the merchant's settlement wallet). */
-export function newRequirement(
-  terms: PaymentTerms,
-  fees: Fees,
-  input: RequirementInput,
-  payee: string,
-  allowance: number | null,
-  now: string,
-) {
+/** Siglume's spender, which an allowance approves. */
+const SPENDER = `0x${'5e'.repeat(20)}`;
+
+/** An unpaid Direct Request Payment requirement. */
+export function newRequirement(terms: PaymentTerms, fees: Fees, input: RequirementInput, now: string) {
+  const { payee, allowance_amount_minor: allowance, ...rest } = input;
   const id = newId('dpr');
-  const approve =
-    allowance === null
-      ? null
-      : txRequest(C.DIRECT_REQUEST_PAYMENT_ALLOWANCE_RECEIPT_KIND, terms, id, `0x${'5e'.repeat(20)}`, allowance);
+  const tx = (kind: string, to: string, amount_minor: number) => txRequest(kind, terms, id, to, amount_minor);
   return {
     requirement_id: id,
     direct_payment_requirement_id: id,
@@ -214,12 +205,13 @@ export function newRequirement(
     /** `requires_payment` until paid, then `paid`. */
     status: 'requires_payment',
     ...priced(terms, fees),
-    ...input,
+    ...rest,
     receipt_id: unset,
     allowance_amount_minor: allowance,
     allowance_status: allowance === null ? unset : 'required',
-    transaction_request: txRequest(C.DIRECT_REQUEST_PAYMENT_RECEIPT_KIND, terms, id, payee, terms.amount_minor),
-    approve_transaction_request: approve,
+    transaction_request: tx(C.DIRECT_REQUEST_PAYMENT_RECEIPT_KIND, payee, terms.amount_minor),
+    approve_transaction_request:
+      allowance === null ? null : tx(C.DIRECT_REQUEST_PAYMENT_ALLOWANCE_RECEIPT_KIND, SPENDER, allowance),
     settlement_batch_id: unset,
     usage_event_id: unset,
     event_id: unset,
@@ -230,23 +222,17 @@ export function newRequirement(
 
 export type SandboxRequirement = ReturnType<typeof newRequirement>;
 
-/** A confirmed receipt of a simulated execution; only an on-chain one has a transaction hash and chain receipt. */
-export function newReceipt(
-  reference_id: string,
-  receipt_kind: string,
-  onChain: boolean,
-  metadata: object,
-  now: string,
-) {
+/** A confirmed receipt of a simulated execution; only an on-`chain` one has a transaction hash and chain receipt. */
+export function newReceipt(reference_id: string, receipt_kind: string, chain: boolean, metadata: object, now: string) {
   return {
     receipt_id: newId('rcpt'),
     receipt_kind,
     reference_type: C.DIRECT_REQUEST_PAYMENT_REFERENCE_TYPE,
     reference_id,
     status: 'confirmed',
-    tx_hash: onChain ? randomHex('0x', 32) : null,
-    chain_receipt_id: onChain ? newId('chr') : null,
-    finality: onChain ? C.DIRECT_REQUEST_PAYMENT_STANDARD_FINALITY : C.DIRECT_REQUEST_PAYMENT_METERED_FINALITY,
+    tx_hash: chain ? randomHex('0x', 32) : null,
+    chain_receipt_id: chain ? newId('chr') : null,
+    finality: chain ? C.DIRECT_REQUEST_PAYMENT_STANDARD_FINALITY : C.DIRECT_REQUEST_PAYMENT_METERED_FINALITY,
     metadata,
     created_at: now,
   };
@@ -263,12 +249,7 @@ export function newEvent(type: string, data: Record<string, unknown>, now: strin
 export type SandboxEvent = ReturnType<typeof newEvent>;
 
 /** A queued delivery of an event to a subscription. */
-export function newDelivery(
-  event: SandboxEvent,
-  sub: SandboxWebhookSubscription,
-  now: string,
-  redelivery_of: string | null,
-) {
+export function newDelivery(event: SandboxEvent, sub: SandboxWebhookSubscription, now: string, redelivery_of = unset) {
   return {
     id: newId('whd'),
     subscription_id: sub.id,
@@ -321,21 +302,22 @@ export function newUsageEvent(key: BatchKey, r: SandboxRequirement, settlement_b
 
 export type SandboxUsageEvent = ReturnType<typeof newUsageEvent>;
 
-/** An open settlement batch due at `due`; its totals are computed from its usage events. */
-export function newSettlementBatch(
-  key: BatchKey,
-  settlement_cadence: Fees['settlement_cadence'],
-  due: string,
-  now: string,
-) {
+/**
+ * An open settlement batch; its totals are computed from its usage events. Weekly batches are due 7 days
+ * after opening, monthly ones on the first of the next month (UTC).
+ */
+export function newSettlementBatch(key: BatchKey, settlement_cadence: Fees['settlement_cadence'], nowMs: number) {
+  const d = new Date(nowMs);
+  const due =
+    settlement_cadence === 'weekly' ? nowMs + 7 * 86_400_000 : Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
   return {
     settlement_batch_id: newId('msb'),
     ...key,
     settlement_cadence,
     status: 'open',
     usage_event_ids: [] as string[],
-    opened_at: now,
-    scheduled_settlement_at: due,
+    opened_at: iso(nowMs),
+    scheduled_settlement_at: iso(due),
     settled_at: unset,
     chain_receipt_id: unset,
     usage_event_digest: unset,

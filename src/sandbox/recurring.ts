@@ -10,29 +10,18 @@ import { newId, randomHex, type PaymentTerms } from './records.js';
 export const SANDBOX_BUYER_USER_ID = 'usr_sandbox_buyer';
 
 /** A subscription created from a recurring challenge, with its active mandate. */
-export function newRecurringSubscription(
-  terms: PaymentTerms,
-  cadence: string,
-  merchant_display_name: string,
-  now: string,
-) {
+export function newRecurringSubscription(terms: PaymentTerms, cadence: string, display_name: string, now: string) {
   const subscription_id = newId('sub');
-  const mandate = {
-    mandate_id: newId('rmd'),
-    subscription_id,
-    status: 'active',
-    cadence,
-    challenge_hash: terms.challenge_hash,
-  };
+  const { challenge_hash } = terms;
   return {
     subscription_id,
     subscription_status: 'created',
     mode: DIRECT_REQUEST_PAYMENT_MODE,
-    merchant_display_name,
+    merchant_display_name: display_name,
     ...terms,
     cadence,
     buyer_user_id: SANDBOX_BUYER_USER_ID,
-    mandate,
+    mandate: { mandate_id: newId('rmd'), subscription_id, status: 'active', cadence, challenge_hash },
     created_at: now,
   };
 }

@@ -11,8 +11,6 @@ import { RECORD_KINDS, SANDBOX_STATE_VERSION, type SandboxSeed, type SandboxStat
 
 type Breaker = (m: SandboxMerchant, sub: SandboxWebhookSubscription, data: SandboxState) => void;
 
-const none = () => undefined;
-
 /** Every scenario name, in documentation order. */
 export const SANDBOX_SCENARIOS = Object.freeze([
   'ready',
@@ -44,13 +42,17 @@ const NOT_ATTESTED = {
 
 /** What each scenario breaks, starting from the ready baseline. */
 const BREAK: Record<SandboxScenario, Breaker> = {
-  ready: none,
-  no_merchant: none, // applied below: the merchant is hidden
+  ready: () => undefined,
+  // Hidden rather than deleted, so its secret survives a return to another scenario.
+  no_merchant: (m, _sub, data) => {
+    data.hidden_merchant = m;
+    delete data.merchants[m.merchant];
+  },
   // Billing itself stays active, so only the mandate check fails.
   no_mandate: (m) => void (m.billing_mandate_id = null),
   billing_inactive: (m) => void (m.billing_status = 'inactive'),
   merchant_suspended: (m) => void (m.status = 'suspended'),
-  no_subscription: none, // applied below: the subscription is removed
+  no_subscription: (_m, sub, data) => void delete data.subscriptions[sub.id],
   subscription_other_url: (_m, sub, data) =>
     void (sub.callback_url = new URL('/webhooks/siglume-old-endpoint', data.seed.webhook_url).toString()),
   subscription_missing_confirmed: (_m, sub) => void (sub.event_types = [DIRECT_PAYMENT_SPENT_EVENT]),
@@ -79,35 +81,21 @@ const BREAK: Record<SandboxScenario, Breaker> = {
 export const isSandboxScenario = (value: unknown): value is SandboxScenario =>
   typeof value === 'string' && Object.hasOwn(BREAK, value);
 
+type SeedOptions = Pick<SandboxSeed, 'merchant' | 'origin' | 'webhook_url' | 'webhook_secret'>;
+
 /** A fresh state holding the seeded merchant and its subscription, in `scenario`. */
-export function createSeededState(
-  {
-    merchant,
-    origin,
-    webhook_url,
-    webhook_secret,
-  }: Pick<SandboxSeed, 'merchant' | 'origin' | 'webhook_url' | 'webhook_secret'>,
-  scenario: SandboxScenario,
-  now: string,
-): SandboxState {
-  const maps = Object.fromEntries(RECORD_KINDS.map((kind) => [kind, {}]));
-  const data = {
-    ...maps,
-    version: SANDBOX_STATE_VERSION,
-    scenario: 'ready',
-    hosted_checkout_routes: true,
-  } as SandboxState;
-  data.seed = { merchant, origin, webhook_url, webhook_secret, subscription_id: newId('whsub'), created_at: now };
+export function createSeededState(options: SeedOptions, scenario: SandboxScenario, now: string): SandboxState {
+  const { merchant, origin, webhook_url, webhook_secret } = options;
+  const seed = { merchant, origin, webhook_url, webhook_secret, subscription_id: newId('whsub'), created_at: now };
+  const data = Object.fromEntries(RECORD_KINDS.map((kind) => [kind, {}])) as SandboxState;
+  Object.assign(data, { version: SANDBOX_STATE_VERSION, scenario, hosted_checkout_routes: true, seed });
   applyScenario(data, scenario, now);
   return data;
 }
 
-const words = (key: string) =>
-  key
-    .split(/[_-]+/)
-    .filter(Boolean)
-    .map((w) => w[0]!.toUpperCase() + w.slice(1))
-    .join(' ');
+const capitalize = (word: string) => word[0]!.toUpperCase() + word.slice(1);
+/** The display name of a merchant key: `my_shop-jp` -> `My Shop Jp`. */
+const words = (key: string) => key.split(/[_-]+/).filter(Boolean).map(capitalize).join(' ');
 
 /**
  * Puts the seeded merchant and subscription into `scenario`: first back to the ready baseline (keeping
@@ -116,15 +104,13 @@ const words = (key: string) =>
 export function applyScenario(data: SandboxState, scenario: SandboxScenario, now: string): void {
   const { seed } = data;
   const prev = data.merchants[seed.merchant] ?? data.hidden_merchant ?? undefined;
-  let mandateId = prev?.billing_mandate_id;
-  if (!mandateId || !data.billing_mandates[mandateId]) {
-    const mandate = newMandate(seed.merchant, 'JPY', null, now);
-    data.billing_mandates[(mandateId = mandate.billing_mandate_id)] = mandate;
-  }
+  const kept = prev?.billing_mandate_id && data.billing_mandates[prev.billing_mandate_id];
+  const mandate = kept || newMandate(seed.merchant, 'JPY', null, now);
+  data.billing_mandates[mandate.billing_mandate_id] = mandate;
   const merchant: SandboxMerchant = Object.assign(newMerchant(seed.merchant, now), {
     display_name: words(seed.merchant),
     billing_status: 'active',
-    billing_mandate_id: mandateId,
+    billing_mandate_id: mandate.billing_mandate_id,
     allowed_currencies: { JPY: 'JPYC', USD: 'USDC' } as const,
     checkout_allowed_origins: [seed.origin],
     webhook_callback_url: seed.webhook_url,
@@ -148,12 +134,8 @@ export function applyScenario(data: SandboxState, scenario: SandboxScenario, now
     signing_secret: seed.webhook_secret,
     created_at: data.subscriptions[seed.subscription_id]?.created_at ?? now,
   });
-  data.hosted_checkout_routes = true;
+  Object.assign(data, { hosted_checkout_routes: true, hidden_merchant: null, scenario });
+  data.merchants[seed.merchant] = merchant;
+  data.subscriptions[seed.subscription_id] = sub;
   BREAK[scenario](merchant, sub, data);
-  if (scenario === 'no_merchant') delete data.merchants[seed.merchant];
-  else data.merchants[seed.merchant] = merchant;
-  data.hidden_merchant = scenario === 'no_merchant' ? merchant : null;
-  if (scenario === 'no_subscription') delete data.subscriptions[seed.subscription_id];
-  else data.subscriptions[seed.subscription_id] = sub;
-  data.scenario = scenario;
 }
