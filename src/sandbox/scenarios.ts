@@ -104,8 +104,10 @@ const words = (key: string) => key.split(/[_-]+/).filter(Boolean).map(capitalize
 export function applyScenario(data: SandboxState, scenario: SandboxScenario, now: string): void {
   const { seed } = data;
   const prev = data.merchants[seed.merchant] ?? data.hidden_merchant ?? undefined;
-  const kept = prev?.billing_mandate_id && data.billing_mandates[prev.billing_mandate_id];
-  const mandate = kept || newMandate(seed.merchant, 'JPY', null, now);
+  // The mandate it links to, else its latest one (`no_mandate` unlinks it), so switching does not pile them up.
+  const mine = Object.values(data.billing_mandates).filter((x) => x.merchant === seed.merchant);
+  const kept = mine.find((x) => x.billing_mandate_id === prev?.billing_mandate_id) ?? mine.at(-1);
+  const mandate = kept ?? newMandate(seed.merchant, 'JPY', null, now);
   data.billing_mandates[mandate.billing_mandate_id] = mandate;
   const merchant: SandboxMerchant = Object.assign(newMerchant(seed.merchant, now), {
     display_name: words(seed.merchant),

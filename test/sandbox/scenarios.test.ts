@@ -168,6 +168,17 @@ describe('sandbox scenarios', () => {
       expect(sandbox.getMerchant('sandbox_shop')!.challenge_secret).toBe(secret);
       expect(sandbox.listWebhookSubscriptions().map((s) => s.id)).toContain(subId);
     });
+
+    it('links the seeded merchant to the mandate it had, so cycling scenarios does not pile up mandates', async () => {
+      const mandateId = sandbox.getMerchant('sandbox_shop')!.billing_mandate_id;
+      for (let i = 0; i < 3; i++) {
+        sandbox.setScenario('no_mandate');
+        sandbox.setScenario('ready');
+      }
+      expect(sandbox.getMerchant('sandbox_shop')!.billing_mandate_id).toBe(mandateId);
+      const state = (await fetch(`${sandbox.url}/__sandbox/state`).then((r) => r.json())).data;
+      expect(Object.keys(state.billing_mandates)).toEqual([mandateId]);
+    });
   });
 
   describe('when started in a scenario', () => {
