@@ -17,9 +17,21 @@ import {
 } from '../../core/constants.js';
 import { parseInput } from '../../core/validation.js';
 import type { SandboxCore } from '../core.js';
-import { SandboxHttpError, invalidField } from '../errors.js';
+import { SandboxHttpError, conflict, invalidField } from '../errors.js';
 import { route, type Route, type RouteInput } from '../http.js';
 import { merchantToken, newReceipt, publicView } from '../records.js';
+
+// The fields of a requirement that its verification repeats at the top level, in this order.
+const SUMMARY = [
+  'requirement_id',
+  'status',
+  'settlement_status',
+  'finality',
+  'pricing_band',
+  'receipt_id',
+  'chain_receipt_id',
+  'challenge_hash',
+] as const;
 
 /** Buyer routes: requirements and execution. */
 export function buyerRoutes({ store, payments }: SandboxCore): Route[] {
@@ -28,32 +40,16 @@ export function buyerRoutes({ store, payments }: SandboxCore): Route[] {
     const { mode, ...fields } = body;
     if (mode !== undefined && mode !== null && mode !== MODE) throw invalidField('mode', `must be "${MODE}"`);
     const input = parseInput(createPaymentRequirementInputSchema(), fields);
-    const m = store.require('merchants', input.merchant);
-    merchantToken(m, input.currency);
     const { amount_minor, currency, challenge } = input;
-    if (
-      !(await verifyDirectRequestPaymentChallenge({
-        secret: m.challenge_secret,
-        merchant: m.merchant,
-        amount_minor,
-        currency,
-        challenge,
-      }))
-    ) {
+    const m = store.require('merchants', input.merchant);
+    const terms = { merchant: m.merchant, amount_minor, currency, token_symbol: merchantToken(m, currency) };
+    if (!(await verifyDirectRequestPaymentChallenge({ ...terms, secret: m.challenge_secret, challenge }))) {
       const message = `Invalid challenge: it was not issued by merchant "${m.merchant}" for ${amount_minor} ${currency} (or its secret was rotated since).`;
       throw new SandboxHttpError(422, 'INVALID_CHALLENGE', message, { field: 'challenge' });
     }
-    const terms = { merchant: m.merchant, amount_minor, currency, token_symbol: m.allowed_currencies[currency]! };
     const challenge_hash = await directRequestPaymentChallengeHash(challenge);
-    const allowance_amount_minor = input.allowance_amount_minor ?? null;
-    const request = {
-      ...terms,
-      challenge,
-      challenge_hash,
-      allowance_amount_minor,
-      metadata: input.metadata ?? {},
-      checkout_session_id: null,
-    };
+    const extra = { allowance_amount_minor: input.allowance_amount_minor ?? null, metadata: input.metadata ?? {} };
+    const request = { ...terms, ...extra, challenge, challenge_hash, checkout_session_id: null };
     // A challenge is single-use: asking again returns the requirement it already has.
     const { requirement, created } = await payments.createRequirement(request);
     return { status: created ? 201 : 200, data: { ...publicView(requirement), created } };
@@ -67,35 +63,9 @@ export function buyerRoutes({ store, payments }: SandboxCore): Route[] {
     else if (q.receipt_id && q.receipt_id !== r.receipt_id) reason = 'receipt_mismatch';
     else if (q.chain_receipt_id && q.chain_receipt_id !== r.chain_receipt_id) reason = 'chain_receipt_mismatch';
     else if (q.await_required_status && q.await_required_status !== r.settlement_status) reason = 'status_not_reached';
-    const {
-      requirement_id,
-      status,
-      settlement_status,
-      finality,
-      pricing_band,
-      receipt_id,
-      chain_receipt_id,
-      challenge_hash,
-    } = r;
-    const summary = {
-      requirement_id,
-      status,
-      settlement_status,
-      finality,
-      pricing_band,
-      receipt_id,
-      chain_receipt_id,
-      challenge_hash,
-    };
-    return {
-      data: {
-        ...summary,
-        verified: reason === null,
-        reason,
-        request_hash_v2: r.request_hash_v2,
-        requirement: publicView(r),
-      },
-    };
+    const summary = Object.fromEntries(SUMMARY.map((field) => [field, r[field]]));
+    const data = { ...summary, verified: reason === null, reason, request_hash_v2: r.request_hash_v2 };
+    return { data: { ...data, requirement: publicView(r) } };
   }
 
   async function executePrepared({ body }: RouteInput) {
@@ -107,27 +77,16 @@ export function buyerRoutes({ store, payments }: SandboxCore): Route[] {
     const r = store.get('requirements', input.reference_id);
     if (!r) throw invalidField('reference_id', `requirement "${input.reference_id}" does not exist`);
     if (input.receipt_kind === PAYMENT) {
-      const outcome = await payments.settle(r, { session_id: r.checkout_session_id, metadata: input.metadata });
-      return {
-        data: {
-          ...outcome.receipt,
-          event_id: outcome.event_id,
-          deliveries: outcome.deliveries,
-          requirement: publicView(r),
-        },
-      };
+      const session_id = r.checkout_session_id;
+      const { receipt, event_id, deliveries } = await payments.settle(r, { session_id, metadata: input.metadata });
+      return { data: { ...receipt, event_id, deliveries, requirement: publicView(r) } };
     }
     if (!r.approve_transaction_request) {
-      throw new SandboxHttpError(
-        409,
-        'NO_ALLOWANCE_REQUIRED',
-        `Requirement "${r.requirement_id}" has no approve_transaction_request.`,
-      );
+      const message = `Requirement "${r.requirement_id}" has no approve_transaction_request.`;
+      throw conflict('NO_ALLOWANCE_REQUIRED', message);
     }
-    const receipt = store.put(
-      'receipts',
-      newReceipt(r.requirement_id, ALLOWANCE, true, input.metadata, store.nowIso()),
-    );
+    const receipt = newReceipt(r.requirement_id, ALLOWANCE, true, input.metadata, store.nowIso());
+    store.put('receipts', receipt);
     r.allowance_status = 'approved';
     return { data: { ...receipt, requirement: publicView(r) } };
   }

@@ -6,7 +6,7 @@
 import * as z from 'zod/mini';
 import { nonEmptyStringSchema, parseInput } from '../../core/validation.js';
 import type { SandboxCore } from '../core.js';
-import { SandboxHttpError } from '../errors.js';
+import { conflict } from '../errors.js';
 import { route, type Route } from '../http.js';
 import {
   isOpenSession,
@@ -63,11 +63,7 @@ export function controlRoutes(core: SandboxCore): Route[] {
     route('POST', '/checkout-sessions/:session_id/expire', 'none', ({ params }) => {
       const s = store.session(params.session_id!);
       if (!isOpenSession(s)) {
-        throw new SandboxHttpError(
-          409,
-          'CHECKOUT_SESSION_NOT_OPEN',
-          `Checkout session "${s.session_id}" is ${s.status}.`,
-        );
+        throw conflict('CHECKOUT_SESSION_NOT_OPEN', `Checkout session "${s.session_id}" is ${s.status}.`);
       }
       s.expires_at = store.nowIso();
       return { data: sessionView(store.session(s.session_id), core.origin) };

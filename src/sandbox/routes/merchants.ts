@@ -3,12 +3,10 @@
  * 15), read, readiness, challenge-secret rotation, billing mandate. Bodies are checked with the clients'
  * own input schemas, so the sandbox and the SDK cannot disagree on a rule.
  */
-import * as z from 'zod/mini';
-import { lazySchema } from '../../clients/schemas/common.js';
 import { prepareBillingMandateInputSchema, setupMerchantInputSchema } from '../../clients/schemas/merchant-account.js';
-import { merchantKeySchema, nonEmptyStringSchema, parseInput, tokenForCurrency } from '../../core/validation.js';
+import { merchantKeySchema, parseInput, tokenForCurrency } from '../../core/validation.js';
 import type { SandboxCore } from '../core.js';
-import { SandboxHttpError, invalidField } from '../errors.js';
+import { conflict, invalidField } from '../errors.js';
 import { route, type Route, type RouteInput } from '../http.js';
 import { SANDBOX_RESPONSIBILITY_VERSION, SANDBOX_TERMS_VERSION, merchantReadiness } from '../readiness.js';
 import {
@@ -19,23 +17,6 @@ import {
   type SandboxCheckoutSession,
   type SandboxMerchant,
 } from '../records.js';
-
-const flag = z.optional(z.boolean({ error: 'must be true or false' }));
-const text = z.optional(nonEmptyStringSchema);
-
-/** The client's `setupMerchant` input plus the onboarding fields of CONTRACT-2 section 15. */
-const setupSchema = lazySchema(() =>
-  z.extend(setupMerchantInputSchema(true), {
-    standard_terms_accepted: flag,
-    terms_accepted: flag,
-    terms_version: text,
-    sandbox_confirmed: flag,
-    sandbox_session_id: text,
-    merchant_responsibility_attested: flag,
-    responsibility_attestation_version: text,
-    live_mode_requested: flag,
-  }),
-);
 
 // Changed only when the body has them: the client schema's defaults would otherwise reset an existing merchant.
 const ACCOUNT_FIELDS = [
@@ -72,24 +53,17 @@ export function merchantRoutes({ store }: SandboxCore): Route[] {
     if (named !== undefined) {
       const s = store.get('checkout_sessions', named);
       if (s && proves(s)) return s.session_id;
-      throw invalidField(
-        'sandbox_session_id',
-        `must be a paid checkout session of "${merchant}" whose webhook was delivered`,
-      );
+      const reason = `must be a paid checkout session of "${merchant}" whose webhook was delivered`;
+      throw invalidField('sandbox_session_id', reason);
     }
     const latest = store.list('checkout_sessions').filter(proves).at(-1);
     if (latest) return latest.session_id;
-    throw new SandboxHttpError(
-      409,
-      'SANDBOX_CHECKOUT_REQUIRED',
-      `sandbox_confirmed needs a sandbox checkout first: pay a checkout session of "${merchant}" (hosted page, or POST ` +
-        '/v1/sandbox/checkout-sessions/{id}/confirm) and let its direct_payment.confirmed webhook reach your shop.',
-      { field: 'sandbox_confirmed' },
-    );
+    const message = `sandbox_confirmed needs a sandbox checkout first: pay a checkout session of "${merchant}" (hosted page, or POST /v1/sandbox/checkout-sessions/{id}/confirm) and let its direct_payment.confirmed webhook reach your shop.`;
+    throw conflict('SANDBOX_CHECKOUT_REQUIRED', message, { field: 'sandbox_confirmed' });
   }
 
   function setupMerchant({ body }: RouteInput) {
-    const input = parseInput(setupSchema(), body);
+    const input = parseInput(setupMerchantInputSchema(true), body);
     const existing = store.get('merchants', input.merchant);
     // Checked before anything changes, so a refused confirmation leaves the merchant as it was.
     const confirming = input.sandbox_confirmed === true && !existing?.sandbox_confirmed;
@@ -101,26 +75,19 @@ export function merchantRoutes({ store }: SandboxCore): Route[] {
       m.allowed_currencies = { [m.billing_currency]: tokenForCurrency(m.billing_currency) };
     const terms = input.standard_terms_accepted ?? input.terms_accepted;
     if (terms !== undefined) {
-      Object.assign(m, {
-        standard_terms_accepted: terms,
-        terms_version: terms ? (input.terms_version ?? SANDBOX_TERMS_VERSION) : null,
-      });
+      m.standard_terms_accepted = terms;
+      m.terms_version = terms ? (input.terms_version ?? SANDBOX_TERMS_VERSION) : null;
     }
     const attested = input.merchant_responsibility_attested;
     if (attested !== undefined) {
-      const version = attested ? (input.responsibility_attestation_version ?? SANDBOX_RESPONSIBILITY_VERSION) : null;
-      const source = attested ? 'setup_merchant' : null;
-      Object.assign(m, {
-        merchant_responsibility_attested: attested,
-        responsibility_attestation_version: version,
-        responsibility_attestation_source: source,
-      });
+      const version = input.responsibility_attestation_version ?? SANDBOX_RESPONSIBILITY_VERSION;
+      m.merchant_responsibility_attested = attested;
+      m.responsibility_attestation_version = attested ? version : null;
+      m.responsibility_attestation_source = attested ? 'setup_merchant' : null;
     }
     if (input.sandbox_confirmed !== undefined) {
-      Object.assign(m, {
-        sandbox_confirmed: input.sandbox_confirmed,
-        sandbox_session_id: input.sandbox_confirmed ? (evidence ?? m.sandbox_session_id) : null,
-      });
+      m.sandbox_confirmed = input.sandbox_confirmed;
+      m.sandbox_session_id = input.sandbox_confirmed ? (evidence ?? m.sandbox_session_id) : null;
     }
     if (input.live_mode_requested !== undefined) m.live_mode_requested = input.live_mode_requested;
     m.updated_at = now;
@@ -129,10 +96,8 @@ export function merchantRoutes({ store }: SandboxCore): Route[] {
     const next_steps = data.standard_hosted_checkout_readiness.checks.flatMap((c) => c.fix ?? []);
     // The secret is shown once: only the call that created the merchant carries it.
     const secret = existing ? {} : { challenge_secret: m.challenge_secret };
-    return {
-      status: existing ? 200 : 201,
-      data: { ...data, created: !existing, challenge_secret_created: !existing, ...secret, next_steps },
-    };
+    const created = { created: !existing, challenge_secret_created: !existing };
+    return { status: existing ? 200 : 201, data: { ...data, ...created, ...secret, next_steps } };
   }
 
   function rotateChallengeSecret(input: RouteInput) {
@@ -141,9 +106,8 @@ export function merchantRoutes({ store }: SandboxCore): Route[] {
     m.challenge_secret_rotated_at = m.updated_at = store.nowIso();
     store.changed();
     const { merchant, challenge_secret, challenge_secret_rotated_at: rotated_at } = m;
-    return {
-      data: { merchant, challenge_secret, challenge_secret_created: true, rotated_at, merchant_account: publicView(m) },
-    };
+    const data = { merchant, challenge_secret, challenge_secret_created: true, rotated_at };
+    return { data: { ...data, merchant_account: publicView(m) } };
   }
 
   function prepareBillingMandate(input: RouteInput) {
@@ -151,21 +115,15 @@ export function merchantRoutes({ store }: SandboxCore): Route[] {
     // `billing_currency` is what setupCheckout sends; `currency` is how 0.4.20-era callers name it.
     const { currency, billing_currency, max_amount_minor } = parseInput(prepareBillingMandateInputSchema(), input.body);
     const cap = max_amount_minor ?? m.billing_mandate_cap_minor;
-    const mandate = store.put(
-      'billing_mandates',
-      newMandate(m.merchant, billing_currency ?? currency ?? m.billing_currency, cap, store.nowIso()),
-    );
-    Object.assign(m, {
-      billing_mandate_id: mandate.billing_mandate_id,
-      billing_currency: mandate.currency,
-      updated_at: mandate.created_at,
-    });
+    const mandate = newMandate(m.merchant, billing_currency ?? currency ?? m.billing_currency, cap, store.nowIso());
+    store.put('billing_mandates', mandate);
+    m.billing_mandate_id = mandate.billing_mandate_id;
+    m.billing_currency = mandate.currency;
+    m.updated_at = mandate.created_at;
     if (m.billing_status === 'pending_mandate') m.billing_status = 'active';
     store.changed();
-    return {
-      status: 201,
-      data: { ...mandate, mandate_id: mandate.billing_mandate_id, merchant_account: publicView(m) },
-    };
+    const data = { ...mandate, mandate_id: mandate.billing_mandate_id, merchant_account: publicView(m) };
+    return { status: 201, data };
   }
 
   const base = '/sdrp/direct-payments/merchants';

@@ -9,15 +9,20 @@ import * as z from 'zod/mini';
 import { directRequestPaymentChallengeHash } from '../../challenges/challenge.js';
 import {
   verifyDirectRequestPaymentRecurringChallenge,
-  type DirectRequestPaymentRecurringCadence,
+  type DirectRequestPaymentRecurringChallengeVerifyFields,
 } from '../../challenges/recurring.js';
-import { lazySchema, strictInput } from '../../clients/schemas/common.js';
+import { lazySchema } from '../../clients/schemas/common.js';
+import {
+  scheduledAuthorizationCreateInputSchema,
+  scheduledAutoPayExecuteInputSchema,
+  subscriptionCreateInputSchema,
+} from '../../clients/schemas/recurring.js';
 import { DIRECT_REQUEST_PAYMENT_MODE as MODE } from '../../core/constants.js';
 import { sha256Tagged, timingSafeEqualString } from '../../core/crypto.js';
 import { STANDARD_FEE_BPS } from '../../core/pricing.js';
 import * as V from '../../core/validation.js';
 import type { SandboxCore } from '../core.js';
-import { SandboxHttpError, invalidField } from '../errors.js';
+import { SandboxHttpError, conflict, invalidField } from '../errors.js';
 import { route, type Route, type RouteAnswer, type RouteInput } from '../http.js';
 import { merchantToken, publicView, type PaymentTerms, type SandboxMerchant } from '../records.js';
 import {
@@ -27,83 +32,22 @@ import {
   type SandboxAutoPayAuthorization,
 } from '../recurring.js';
 
-const flag = z.optional(z.boolean({ error: 'must be true or false' }));
-const text = z.optional(V.nonEmptyStringSchema);
-const count = z.optional(V.positiveSafeIntegerSchema);
-const json = z.optional(V.jsonObjectSchema);
-
+// The clients' own input schemas. A subscription's challenge need only be a string here: a malformed one
+// fails verification (422 INVALID_CHALLENGE) after the merchant lookup, as any other wrong challenge does.
 const subscriptionSchema = lazySchema(() =>
-  strictInput({
-    merchant: V.challengeMerchantKeySchema,
-    amount_minor: V.positiveSafeIntegerSchema,
-    currency: V.currencySchema,
-    challenge: V.nonEmptyStringSchema,
-    cadence: z._default(V.recurringCadenceSchema, 'monthly'),
-    user_signing: flag,
-    user_signing_flow: flag,
-    external_signature: text,
-    external_safe_tx_hash: text,
-  }),
+  z.extend(subscriptionCreateInputSchema(), { challenge: V.nonEmptyStringSchema }),
 );
-
-// Every field of CONTRACT-2 section 17.2 is accepted; the sandbox acts on the ones the handler reads.
-const autopaySchema = lazySchema(() =>
-  strictInput({
-    listing_id: text,
-    product_listing_id: text,
-    capability_key: text,
-    mode: text,
-    merchant: text,
-    challenge: text,
-    agent_id: text,
-    operation_key: text,
-    allowed_operation_key: text,
-    expected_operation_key: text,
-    expires_at: text,
-    valid_until: text,
-    authorization_id: text,
-    external_signature: text,
-    external_safe_tx_hash: text,
-    amount_minor: count,
-    expected_amount_minor: count,
-    max_amount_minor: count,
-    max_amount_minor_per_run: count,
-    max_runs: count,
-    currency: z.optional(V.currencySchema),
-    token_symbol: z.optional(V.tokenSymbolSchema),
-    buyer_token: z.optional(V.tokenSymbolSchema),
-    cadence: z.optional(
-      z.union([V.nonEmptyStringSchema, V.jsonObjectSchema], { error: 'must be a string or an object' }),
-    ),
-    cadence_limit: json,
-    metadata: json,
-    user_signing: flag,
-    user_signing_flow: flag,
-  }),
-);
-
-const executeSchema = lazySchema(() =>
-  strictInput({
-    slot_id: V.nonEmptyStringSchema,
-    input: json,
-    arguments: json,
-    scheduled_for: text,
-    draft_token: text,
-    await_finality: flag,
-    await_required_status: text,
-    await_timeout_seconds: count,
-    await_poll_seconds: count,
-    metadata: json,
-  }),
-);
+// The scheduler's token comes as the bearer token, never in the body.
+const executeSchema = lazySchema(() => z.omit(scheduledAutoPayExecuteInputSchema(), { schedule_token: true }));
 
 /** What a recurring challenge approves. */
-interface Approval {
-  merchant: string;
-  amount_minor: number;
-  currency: V.DirectRequestPaymentCurrency;
-  cadence: DirectRequestPaymentRecurringCadence;
-  challenge: string;
+type Approval = DirectRequestPaymentRecurringChallengeVerifyFields & { currency: V.DirectRequestPaymentCurrency };
+
+/** The fields that the client's schema leaves optional but an SDRP authorization needs; 422 names a missing one. */
+function required<T extends Record<string, unknown>>(fields: T): { [K in keyof T]-?: NonNullable<T[K]> } {
+  for (const [field, value] of Object.entries(fields))
+    if (value === undefined) throw invalidField(field, 'is required');
+  return fields as { [K in keyof T]-?: NonNullable<T[K]> };
 }
 
 /** Recurring routes. */
@@ -127,15 +71,16 @@ export function recurringRoutes({ store, payments, webhooks }: SandboxCore): Rou
     const redeemed = [...store.list('recurring_subscriptions'), ...store.list('autopay_authorizations')];
     if (redeemed.some((r) => r.challenge_hash === challenge_hash)) {
       const message = 'This recurring challenge was already redeemed; each one is single-use.';
-      throw new SandboxHttpError(409, 'CHALLENGE_ALREADY_USED', message);
+      throw conflict('CHALLENGE_ALREADY_USED', message);
     }
     return make(m, { merchant: m.merchant, amount_minor, currency, token_symbol, challenge_hash });
   }
 
   async function createSubscription({ body }: RouteInput) {
     const input = V.parseInput(subscriptionSchema(), body);
-    const sub = await redeem(input, (m, terms) => {
-      const created = newRecurringSubscription(terms, input.cadence, m.display_name, store.nowIso());
+    const cadence = V.parseInput(V.recurringCadenceSchema, input.cadence ?? 'monthly', 'cadence');
+    const sub = await redeem({ ...input, cadence }, (m, terms) => {
+      const created = newRecurringSubscription(terms, cadence, m.display_name, store.nowIso());
       return store.put('recurring_subscriptions', created);
     });
     await webhooks.publish(webhooks.createEvent('subscription.created', publicView(sub)), false);
@@ -145,35 +90,24 @@ export function recurringRoutes({ store, payments, webhooks }: SandboxCore): Rou
   }
 
   async function createAuthorization({ body }: RouteInput) {
-    const input = V.parseInput(autopaySchema(), body);
-    const { merchant, challenge, currency, amount_minor = input.expected_amount_minor } = input;
+    const input = V.parseInput(scheduledAuthorizationCreateInputSchema(), body);
     if (input.mode !== undefined && input.mode !== MODE)
       throw invalidField('mode', `must be "${MODE}" (SDRP payments)`);
-    for (const [field, value] of Object.entries({ merchant, challenge, currency, amount_minor })) {
-      if (value === undefined) throw invalidField(field, 'is required');
-    }
-    const token = V.tokenForCurrency(currency!);
+    const { merchant, challenge, currency, amount_minor = input.expected_amount_minor } = input;
+    const approved = required({ merchant, challenge, currency, amount_minor });
+    const token = V.tokenForCurrency(approved.currency);
     if (input.token_symbol && input.token_symbol !== token)
-      throw invalidField('token_symbol', `must be "${token}" for ${currency}`);
+      throw invalidField('token_symbol', `must be "${token}" for ${approved.currency}`);
     const cadence = input.cadence ?? { unit: 'daily' };
-    const unit = V.parseInput(
-      V.recurringCadenceSchema,
-      typeof cadence === 'string' ? cadence : cadence.unit,
-      'cadence',
-    );
-    const approval = {
-      merchant: merchant!,
-      amount_minor: amount_minor!,
-      currency: currency!,
-      cadence: unit,
-      challenge: challenge!,
-    };
+    const unit = typeof cadence === 'string' ? cadence : cadence.unit;
+    const approval = { ...approved, cadence: V.parseInput(V.recurringCadenceSchema, unit, 'cadence') };
     const a = await redeem(approval, (m, terms) => {
       const { agent_id = null, operation_key = null, expires_at = null, max_runs = null, metadata = {} } = input;
       const listing_id = input.listing_id ?? input.product_listing_id ?? m.listing_id;
-      const max_amount_minor = input.max_amount_minor ?? amount_minor!;
+      const max_amount_minor = input.max_amount_minor ?? approved.amount_minor;
       const more = { listing_id, max_amount_minor, max_runs, cadence, metadata, expires_at, agent_id, operation_key };
-      return store.put('autopay_authorizations', newAutoPayAuthorization(terms, challenge!, more, store.nowIso()));
+      const created = newAutoPayAuthorization(terms, approved.challenge, more, store.nowIso());
+      return store.put('autopay_authorizations', created);
     });
     // The one answer that carries the schedule token.
     return { status: 201, data: { ...publicView(a), schedule_token: a.schedule_token } };
@@ -219,7 +153,7 @@ export function recurringRoutes({ store, payments, webhooks }: SandboxCore): Rou
     const key = `${a.authorization_id}\n${input.slot_id}`;
     if (running.has(key)) return running.get(key)!;
     const refuse = (code: string, why: string) =>
-      new SandboxHttpError(409, code, `Scheduled authorization "${a.authorization_id}" ${why}.`);
+      conflict(code, `Scheduled authorization "${a.authorization_id}" ${why}.`);
     if (a.status !== 'active') throw refuse('SCHEDULED_AUTHORIZATION_REVOKED', 'was revoked');
     if (a.expires_at !== null && Date.parse(a.expires_at) <= store.nowMs()) {
       throw refuse('SCHEDULED_AUTHORIZATION_EXPIRED', 'has expired');
@@ -235,15 +169,10 @@ export function recurringRoutes({ store, payments, webhooks }: SandboxCore): Rou
       const { merchant, expected_amount_minor: amount_minor, currency, token_symbol, challenge } = a;
       const terms = { merchant, amount_minor, currency, token_symbol, challenge_hash, challenge };
       const request = { ...terms, allowance_amount_minor: null, metadata, checkout_session_id: null };
-      const { requirement } = await payments.createRequirement(request);
-      const { receipt } = await payments.settle(requirement, { session_id: null, metadata: input.metadata });
-      const { requirement_id } = requirement;
-      const run = {
-        requirement_id,
-        receipt_id: receipt.receipt_id,
-        run_number,
-        scheduled_for: input.scheduled_for ?? null,
-      };
+      const { requirement: r } = await payments.createRequirement(request);
+      const { receipt } = await payments.settle(r, { session_id: null, metadata: input.metadata });
+      const scheduled_for = input.scheduled_for ?? null;
+      const run = { requirement_id: r.requirement_id, receipt_id: receipt.receipt_id, run_number, scheduled_for };
       a.executions[input.slot_id] = run;
       a.updated_at = store.nowIso();
       store.changed();

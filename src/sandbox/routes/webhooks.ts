@@ -12,7 +12,7 @@ import { createWebhookSubscriptionInputSchema } from '../../clients/schemas/webh
 import { DIRECT_REQUEST_PAYMENT_EVENT_TYPES } from '../../core/constants.js';
 import { nonEmptyStringSchema, parseInput } from '../../core/validation.js';
 import type { SandboxCore } from '../core.js';
-import { SandboxHttpError, invalidField } from '../errors.js';
+import { conflict, invalidField } from '../errors.js';
 import { queryInput, route, type Route, type RouteInput } from '../http.js';
 import { newSubscription, subscriptionView } from '../records.js';
 
@@ -32,10 +32,8 @@ export function webhookRoutes({ store, webhooks }: SandboxCore): Route[] {
     const input = parseInput(createWebhookSubscriptionInputSchema(true), body);
     input.event_types.forEach((type, i) => checkEventType(type, `event_types[${i}]`));
     const sub = newSubscription(input.callback_url, store.nowIso(), input.event_types);
-    store.put(
-      'subscriptions',
-      Object.assign(sub, { description: input.description ?? null, metadata: input.metadata ?? {} }),
-    );
+    Object.assign(sub, { description: input.description ?? null, metadata: input.metadata ?? {} });
+    store.put('subscriptions', sub);
     // The one answer that carries the full signing secret.
     return { status: 201, data: { ...subscriptionView(sub), signing_secret: sub.signing_secret } };
   }
@@ -51,13 +49,11 @@ export function webhookRoutes({ store, webhooks }: SandboxCore): Route[] {
     if (!input.subscription_ids) targets.push(...store.subscriptionsFor(input.event_type));
     if (targets.length === 0) {
       const message = `No active webhook subscription receives ${input.event_type}. Create one with POST /v1/market/webhooks/subscriptions.`;
-      throw new SandboxHttpError(409, 'NO_MATCHING_SUBSCRIPTION', message);
+      throw conflict('NO_MATCHING_SUBSCRIPTION', message);
     }
     const event = webhooks.createEvent(input.event_type, input.data ?? {});
-    return {
-      status: 202,
-      data: { event: { id: event.id, type: event.type }, deliveries: await webhooks.publish(event, false, targets) },
-    };
+    const deliveries = await webhooks.publish(event, false, targets);
+    return { status: 202, data: { event: { id: event.id, type: event.type }, deliveries } };
   }
 
   /** The delivery log, newest first; `failure_reason` says why a failed delivery failed. */
@@ -71,12 +67,8 @@ export function webhookRoutes({ store, webhooks }: SandboxCore): Route[] {
       const fields = [d.subscription_id, d.event_id, d.event_type, d.delivery_status];
       return wanted.every((value, i) => value === undefined || value === fields[i]);
     });
-    return {
-      data: matching
-        .reverse()
-        .slice(0, Math.min(q.limit ?? 50, 200))
-        .map((d) => ({ ...d })),
-    };
+    const newest = matching.reverse().slice(0, Math.min(q.limit ?? 50, 200));
+    return { data: newest.map((d) => ({ ...d })) };
   }
 
   return [
