@@ -178,13 +178,7 @@ export function recurringRoutes({ store, payments, webhooks }: SandboxCore): Rou
       store.changed();
       return answer(a, input.slot_id, run);
     };
-    const pending = charge()
-      .catch((error: unknown) => {
-        // A failed run gives its place back, so a retry of the slot is not counted twice against max_runs.
-        a.run_count -= 1;
-        throw error;
-      })
-      .finally(() => running.delete(key));
+    const pending = charge().finally(() => running.delete(key));
     running.set(key, pending);
     return pending;
   }
