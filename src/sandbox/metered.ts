@@ -19,9 +19,6 @@ export const SANDBOX_DEFAULT_CAPABILITY_KEY = 'direct_request_payment';
 export const sumDecimal = (values: Iterable<string>): string =>
   fromMilli([...values].reduce((t, v) => t + toMilli(v), 0n));
 
-/** A usage event as the statements show it. */
-export const usageView = (u: R.SandboxUsageEvent) => ({ ...u, pricing_band: u.plan_type, created_at: u.occurred_at });
-
 /** A settled batch and the deliveries of its confirmation. */
 export interface SandboxBatchSettlement {
   settlement_batch_id: string;
@@ -68,36 +65,82 @@ export class MeteredLedger {
     return b.status === 'open' && toMilli(this.batchView(b).gross_amount_minor) >= threshold;
   }
 
-  /** A batch as the statements show it, with totals. */
+  /**
+   * A batch as the statements show it: the fields of CONTRACT-2 section 22 (the canonical gross
+   * `provider_gross_amount_minor` and its alias, the exposure still unsettled, trigger and timing) plus the
+   * sandbox's own (`gross_amount_minor`, `usage_event_count`, `finality`).
+   */
   batchView(b: R.SandboxSettlementBatch) {
     const usage = this.usageOf(b);
     const sum = (field: keyof R.SandboxUsageEvent & `${string}_minor`) => sumDecimal(usage.map((u) => u[field]));
     const { usage_event_ids: _ids, event_id: _event, ...rest } = b;
+    const open = b.status === 'open';
+    const gross = sum('provider_gross_amount_minor');
+    const period_end = b.settled_at ?? b.scheduled_settlement_at;
     return {
       ...rest,
       pricing_band: b.plan_type,
       finality: C.DIRECT_REQUEST_PAYMENT_METERED_FINALITY,
-      settlement_status:
-        b.status === 'settled'
-          ? C.DIRECT_REQUEST_PAYMENT_STANDARD_SETTLED_STATUS
-          : C.DIRECT_REQUEST_PAYMENT_METERED_ACCEPTED_STATUS,
+      settlement_status: open
+        ? C.DIRECT_REQUEST_PAYMENT_METERED_ACCEPTED_STATUS
+        : C.DIRECT_REQUEST_PAYMENT_STANDARD_SETTLED_STATUS,
+      execution_status: open ? 'scheduled' : 'settled',
       period_start: b.opened_at,
-      period_end: b.settled_at ?? b.scheduled_settlement_at,
+      period_end,
+      close_at: period_end,
+      expected_scheduled_debit_at: b.scheduled_settlement_at,
       created_at: b.opened_at,
       usage_event_count: usage.length,
-      gross_amount_minor: sum('provider_gross_amount_minor'),
+      provider_gross_amount_minor: gross,
+      provider_usage_amount_minor: gross,
+      gross_amount_minor: gross,
       buyer_debit_minor: sum('buyer_debit_minor'),
       protocol_fee_minor: sum('protocol_fee_minor'),
       provider_receivable_minor: sum('provider_receivable_minor'),
+      total_unsettled_exposure_minor: open ? gross : '0',
       settlement_threshold_minor: String(SETTLEMENT_THRESHOLD_MINOR),
     };
   }
 
-  /** Settles an open batch on the simulated chain and delivers its confirmation (waiting for the deliveries). */
-  async settle(b: R.SandboxSettlementBatch): Promise<SandboxBatchSettlement> {
+  /**
+   * A usage event as a statement row (CONTRACT-2 section 22): `metered_usage_id`, the gross under its
+   * alias names, its batch's period and debit time. A buyer's row leaves out what the provider receives.
+   */
+  usageView(u: R.SandboxUsageEvent, side: 'buyer' | 'provider') {
+    const b = this.store.get('settlement_batches', u.settlement_batch_id);
+    const { provider_receivable_minor, ...row } = u;
+    return {
+      metered_usage_id: u.usage_event_id,
+      ...row,
+      ...(side === 'provider' && { provider_receivable_minor }),
+      pricing_band: u.plan_type,
+      settlement_cadence: b?.settlement_cadence ?? null,
+      provider_usage_amount_minor: u.provider_gross_amount_minor,
+      gross_buyer_debit_minor: u.provider_gross_amount_minor,
+      rounding_delta_minor: '0',
+      product_listing_id: u.listing_id,
+      period_start: b?.opened_at ?? null,
+      period_end: b ? (b.settled_at ?? b.scheduled_settlement_at) : null,
+      expected_scheduled_debit_at: b?.scheduled_settlement_at ?? null,
+      created_at: u.occurred_at,
+    };
+  }
+
+  /**
+   * Settles an open batch on the simulated chain and delivers its confirmation (waiting for the deliveries);
+   * `amount_threshold` when a payment pushed it over the threshold.
+   */
+  async settle(
+    b: R.SandboxSettlementBatch,
+    trigger: R.SandboxSettlementBatch['settlement_trigger'] = 'scheduled_close',
+  ): Promise<SandboxBatchSettlement> {
     const now = this.store.nowIso();
     // Settled before the first await, so a concurrent payment over the threshold cannot settle it twice.
     Object.assign(b, { status: 'settled', settled_at: now, chain_receipt_id: R.newId('chr') });
+    Object.assign(b, {
+      settlement_trigger: trigger,
+      threshold_reached_at: trigger === 'amount_threshold' ? now : null,
+    });
     for (const u of this.usageOf(b)) u.status = 'settled';
     b.usage_event_digest = await sha256Tagged(b.usage_event_ids.join('\n'));
     const { merchant, listing_id, capability_key, settlement_batch_id, pricing_band, settlement_cadence, ...view } =

@@ -141,7 +141,8 @@ export class Payments {
     onSettled?.(event.id);
     this.store.changed();
     const deliveries = await this.webhooks.publish(event, true);
-    const batch_settlement = batch && this.ledger.reachedThreshold(batch) ? await this.ledger.settle(batch) : null;
+    const batch_settlement =
+      batch && this.ledger.reachedThreshold(batch) ? await this.ledger.settle(batch, 'amount_threshold') : null;
     return { receipt, event_id: event.id, deliveries, batch_settlement };
   }
 

@@ -16,7 +16,7 @@ import { RECORD_KINDS, SANDBOX_STATE_VERSION, type SandboxState } from './store.
 const RESTORE = 'Restore it from a backup, or delete it to start from a freshly seeded sandbox.';
 const errnoCode = (error: unknown) => (error as NodeJS.ErrnoException).code;
 
-const text = z.string({ error: 'must be a string' }).check(z.minLength(1, { error: 'must not be empty' }));
+const nonEmpty = z.string({ error: 'must be a string' }).check(z.minLength(1, { error: 'must not be empty' }));
 const SEED_KEYS = ['merchant', 'origin', 'webhook_url', 'webhook_secret', 'subscription_id', 'created_at'] as const;
 /** What a usable state file holds; each record map may be missing (a file from an older sandbox) and gets `{}`. */
 const records = z._default(
@@ -26,7 +26,7 @@ const records = z._default(
 const stateFileSchema = z.looseObject(
   {
     version: z.literal(SANDBOX_STATE_VERSION, { error: `must be ${SANDBOX_STATE_VERSION}` }),
-    seed: z.looseObject(Object.fromEntries(SEED_KEYS.map((key) => [key, text])), { error: 'must be an object' }),
+    seed: z.looseObject(Object.fromEntries(SEED_KEYS.map((key) => [key, nonEmpty])), { error: 'must be an object' }),
     scenario: z.enum(SANDBOX_SCENARIOS, { error: 'must be a known scenario name' }),
     hosted_checkout_routes: z.boolean({ error: 'must be a boolean' }),
     ...Object.fromEntries(RECORD_KINDS.map((kind) => [kind, records])),
@@ -65,6 +65,10 @@ export async function loadStateFile(file: string): Promise<SandboxState | null> 
   }
   for (const [key, m] of Object.entries(state.merchants))
     state.merchants[key] = { ...newMerchant(key, m.created_at), ...m };
+  for (const b of Object.values(state.settlement_batches)) {
+    b.settlement_trigger ??= 'scheduled_close';
+    b.threshold_reached_at ??= null;
+  }
   return state;
 }
 

@@ -127,8 +127,11 @@ describe('metered statements against the sandbox', () => {
     const fetch = clientFetch(sandbox, true);
     const buyer = new DirectRequestPaymentClient({ auth_token: sandbox.buyer_token, base_url: sandbox.api_base, fetch, max_retries: 0 });
     const provider = new DirectRequestPaymentClient({ auth_token: sandbox.env.SIGLUME_MERCHANT_AUTH_TOKEN, base_url: sandbox.api_base, fetch, max_retries: 0 });
-    expect(await buyer.getBuyerMeteredSummary({ plan_type: 'micro' })).toMatchObject({ usage_event_count: 0 });
-    expect(await provider.getProviderMeteredSummary({ token_symbol: 'JPYC' })).toMatchObject({ token_symbol: 'JPYC' });
+    expect(await buyer.getBuyerMeteredSummary({ plan_type: 'micro' })).toMatchObject({ usage_event_count: 0, role: 'buyer', open_periods: [], past_due_blocks: [] });
+    const summary = await provider.getProviderMeteredSummary({ token_symbol: 'JPYC' });
+    expect(summary).toMatchObject({ token_symbol: 'JPYC', role: 'provider', periods: [] });
+    // The section 22 totals object, typed by the client (not the sandbox's per-token list).
+    expect(summary.totals).toMatchObject({ settled_provider_receivable_minor: '0', unsettled_provider_receivable_minor: '0' });
     expect(await buyer.listBuyerSettlementBatches()).toEqual({ items: [], next_cursor: null });
   });
 });

@@ -48,6 +48,25 @@ describe('metered statements', () => {
       expect(page.items[1].settlement_batch_id).toMatch(/^msb_/);
     });
 
+    it('carry the CONTRACT-2 section 22 row fields; a buyer row leaves out what the provider receives', async () => {
+      const [row] = (await provider('/sdrp/metered/provider/usage-events?plan_type=nano')).body.data.items;
+      expect(row).toMatchObject({
+        metered_usage_id: row.usage_event_id,
+        settlement_cadence: 'monthly',
+        provider_gross_amount_minor: '30',
+        provider_usage_amount_minor: '30',
+        gross_buyer_debit_minor: '30',
+        rounding_delta_minor: '0',
+        product_listing_id: sandbox.getMerchant('sandbox_shop')!.listing_id,
+        provider_receivable_minor: '29.8',
+      });
+      expect(row.period_start <= row.created_at && row.created_at < row.period_end).toBe(true);
+      expect(row.expected_scheduled_debit_at).toBe(row.period_end);
+      const [mine] = (await buyer('/sdrp/metered/my-usage-events?plan_type=nano')).body.data.items;
+      expect(mine).toMatchObject({ metered_usage_id: row.metered_usage_id, buyer_debit_minor: '30', gross_buyer_debit_minor: '30' });
+      expect(mine).not.toHaveProperty('provider_receivable_minor');
+    });
+
     it('page with limit and next_cursor without gaps or repeats', async () => {
       const first = (await buyer('/sdrp/metered/my-usage-events?limit=3')).body.data;
       expect(first.items).toHaveLength(3);
@@ -74,7 +93,7 @@ describe('metered statements', () => {
       const p = (await provider('/sdrp/metered/provider/summary')).body.data;
       expect(p.usage_event_count).toBe(4);
       expect(p.settlement_threshold_minor).toBe('10000');
-      const jpyc = p.totals.find((t: { token_symbol: string }) => t.token_symbol === 'JPYC');
+      const jpyc = p.totals_by_token.find((t: { token_symbol: string }) => t.token_symbol === 'JPYC');
       expect(jpyc).toMatchObject({
         usage_event_count: 3,
         gross_amount_minor: '630',
@@ -87,10 +106,50 @@ describe('metered statements', () => {
       expect(p.gross_amount_minor).toBeUndefined();
       expect(p.token_symbol).toBeNull();
       const b = (await buyer('/sdrp/metered/my-summary?token_symbol=JPYC')).body.data;
-      expect(b.totals).toEqual([
+      expect(b.totals_by_token).toEqual([
         expect.objectContaining({ token_symbol: 'JPYC', usage_event_count: 3, buyer_debit_minor: '630', pending_settlement_minor: '630' }),
       ]);
       expect(b).toMatchObject({ token_symbol: 'JPYC', currency: 'JPY', buyer_debit_minor: '630' });
+    });
+  });
+
+  describe('summaries in the shape of CONTRACT-2 section 22', () => {
+    it('give the provider its role, filters, open periods, periods and receivable totals', async () => {
+      const p = (await provider('/sdrp/metered/provider/summary?token_symbol=JPYC')).body.data;
+      expect(p).toMatchObject({ role: 'provider', timezone: 'UTC', filters: { token_symbol: 'JPYC' } });
+      expect(p.totals).toEqual({
+        settled_provider_receivable_minor: '0',
+        unsettled_provider_receivable_minor: '625.8',
+        past_due_provider_receivable_minor: '0',
+        terminal_provider_receivable_minor: '0',
+        uncollectible_provider_receivable_minor: '0',
+        written_off_provider_receivable_minor: '0',
+      });
+      expect(p.periods).toHaveLength(2);
+      const micro = p.open_periods.find((o: { plan_type: string }) => o.plan_type === 'micro');
+      expect(micro).toMatchObject({
+        settlement_cadence: 'weekly',
+        currency: 'JPY',
+        settlement_trigger: 'scheduled_close',
+        settlement_threshold_minor: '10000',
+        threshold_reached_at: null,
+        provider_gross_amount_minor: '600',
+        provider_usage_amount_minor: '600',
+        protocol_fee_minor: '4',
+        provider_receivable_minor: '596',
+        total_unsettled_exposure_minor: '600',
+      });
+      expect(micro.close_at).toBe(micro.period_end);
+      // Two tokens in scope: receivables in JPYC and USDC are not added up.
+      expect((await provider('/sdrp/metered/provider/summary')).body.data.totals).toBeNull();
+    });
+
+    it('give the buyer its role, open periods and batches, and no past-due block', async () => {
+      const b = (await buyer('/sdrp/metered/my-summary')).body.data;
+      expect(b).toMatchObject({ role: 'buyer', past_due_blocks: [], balance_sufficiency: null });
+      expect(b.open_periods).toHaveLength(3);
+      expect(b.settlement_batches).toHaveLength(3);
+      expect(b).not.toHaveProperty('totals');
     });
   });
 
@@ -120,8 +179,12 @@ describe('metered statements', () => {
       ]);
       const usage = (await provider('/sdrp/metered/provider/usage-events?status=settled')).body.data.items;
       expect(usage).toHaveLength(4);
-      const summary = (await provider('/sdrp/metered/provider/summary?token_symbol=JPYC')).body.data.totals[0];
-      expect(summary).toMatchObject({ settled_amount_minor: '625.8', pending_settlement_minor: '0' });
+      const after = (await provider('/sdrp/metered/provider/summary?token_symbol=JPYC')).body.data;
+      expect(after.totals_by_token[0]).toMatchObject({ settled_amount_minor: '625.8', pending_settlement_minor: '0' });
+      expect(after.totals).toMatchObject({ settled_provider_receivable_minor: '625.8', unsettled_provider_receivable_minor: '0' });
+      expect(after.open_periods).toEqual([]);
+      expect(after.periods.map((b: { status: string }) => b.status)).toEqual(['settled', 'settled']);
+      expect(after.periods[0]).toMatchObject({ settlement_trigger: 'scheduled_close', total_unsettled_exposure_minor: '0', execution_status: 'settled' });
     });
   });
 
@@ -137,6 +200,8 @@ describe('metered statements', () => {
         expect(batch.usage_event_ids).toHaveLength(20);
         expect(batch.chain_receipt_id).toMatch(/^chr_/);
         expect(batch.usage_event_digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+        const { data } = (await call(own, 'GET', `/sdrp/metered/provider/settlement-batches/${batch.settlement_batch_id}`)).body;
+        expect(data).toMatchObject({ settlement_trigger: 'amount_threshold', threshold_reached_at: batch.settled_at });
       } finally {
         await own.close();
       }

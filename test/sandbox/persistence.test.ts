@@ -56,6 +56,25 @@ describe('sandbox state file', () => {
       }
     });
 
+    it('reads a settlement batch written before settlement_trigger existed as a scheduled close', async () => {
+      const stateFile = join(dir, 'older-batch.json');
+      const first = await sandboxFor(receiver, { state_file: stateFile });
+      await first.payCheckoutSession((await createSession(first, { amount_minor: 300, nonce: 'older-1' })).session_id);
+      await first.close();
+      const state = JSON.parse(await readFile(stateFile, 'utf8'));
+      const [batchId] = Object.keys(state.settlement_batches);
+      delete state.settlement_batches[batchId].settlement_trigger;
+      delete state.settlement_batches[batchId].threshold_reached_at;
+      await writeFile(stateFile, JSON.stringify(state));
+      const second = await startSandbox({ port: 0, state_file: stateFile });
+      try {
+        const batch = await call(second, 'GET', `/sdrp/metered/provider/settlement-batches/${batchId}`);
+        expect(batch.body.data).toMatchObject({ settlement_trigger: 'scheduled_close', threshold_reached_at: null });
+      } finally {
+        await second.close();
+      }
+    });
+
     it('writes atomically, leaving no temp file behind and a file only the owner can read', async () => {
       const stateFile = join(dir, 'atomic.json');
       const sb = await sandboxFor(receiver, { state_file: stateFile });

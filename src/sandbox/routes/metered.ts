@@ -13,7 +13,7 @@ import { parseInput } from '../../core/validation.js';
 import type { SandboxCore } from '../core.js';
 import { invalidField, notFound } from '../errors.js';
 import { queryInput, route, type Route, type RouteInput } from '../http.js';
-import { sumDecimal, usageView } from '../metered.js';
+import { sumDecimal } from '../metered.js';
 import type { SandboxUsageEvent } from '../records.js';
 
 type Query = DirectRequestPaymentMeteredQuery;
@@ -35,21 +35,45 @@ function page<T>(items: readonly T[], id: keyof T, q: Query, view: (t: T) => unk
   return { items: slice.map(view), next_cursor: start + slice.length < ordered.length ? slice.at(-1)![id] : null };
 }
 
+// The fields of a batch that an open period of a summary shows (CONTRACT-2 section 22).
+const OPEN_PERIOD = [
+  'plan_type',
+  'settlement_cadence',
+  'currency',
+  'token_symbol',
+  'period_start',
+  'period_end',
+  'close_at',
+  'settlement_trigger',
+  'settlement_threshold_minor',
+  'threshold_reached_at',
+  'provider_gross_amount_minor',
+  'provider_usage_amount_minor',
+  'protocol_fee_minor',
+  'provider_receivable_minor',
+  'buyer_debit_minor',
+  'total_unsettled_exposure_minor',
+] as const;
+
 /** Metered statement routes. */
 export function meteredRoutes({ store, ledger }: SandboxCore): Route[] {
   const usage = (q: Query) => store.list('usage_events').filter((u) => matches(q, u));
   const batches = (q: Query) => store.list('settlement_batches').filter((b) => matches(q, b));
 
-  /** The statement of one side: what the buyer pays, or what the provider is owed and the fee it bears. */
+  /**
+   * The statement of one side in the shape of CONTRACT-2 section 22 (`role`, `open_periods`, the batches,
+   * and for the provider `totals`), plus the sandbox's flat totals: what the buyer pays, or what the
+   * provider is owed and the fee it bears, per token in `totals_by_token` and flat when one token is in scope.
+   */
   function summary(input: RouteInput, side: 'buyer' | 'provider') {
     const q = parseQuery(input);
     const events = usage(q);
     const amount = side === 'buyer' ? 'buyer_debit_minor' : 'provider_receivable_minor';
     const sum = (mine: SandboxUsageEvent[], field: keyof SandboxUsageEvent) => sumDecimal(mine.map((u) => u[field]));
+    const settled = (mine: SandboxUsageEvent[]) => mine.filter((u) => u.status === 'settled');
+    const pending = (mine: SandboxUsageEvent[]) => mine.filter((u) => u.status !== 'settled');
     const totalsOf = (token_symbol: string) => {
       const mine = events.filter((u) => u.token_symbol === token_symbol);
-      const settled = mine.filter((u) => u.status === 'settled');
-      const pending = mine.filter((u) => u.status !== 'settled');
       const own =
         side === 'buyer'
           ? { buyer_debit_minor: sum(mine, amount) }
@@ -62,31 +86,65 @@ export function meteredRoutes({ store, ledger }: SandboxCore): Route[] {
         token_symbol,
         currency: token_symbol === 'JPYC' ? 'JPY' : 'USD',
         usage_event_count: mine.length,
-        pending_settlement_minor: sum(pending, amount),
-        settled_amount_minor: sum(settled, amount),
+        pending_settlement_minor: sum(pending(mine), amount),
+        settled_amount_minor: sum(settled(mine), amount),
         ...own,
       };
     };
-    const totals = [...new Set(events.map((u) => u.token_symbol))].sort().map(totalsOf);
+    const totals_by_token = [...new Set(events.map((u) => u.token_symbol))].sort().map(totalsOf);
     // Amounts in different tokens do not add up: flat totals only when one token is in scope.
-    const token = totals.length === 1 ? totals[0]!.token_symbol : totals.length === 0 ? q.token_symbol : undefined;
+    const one = totals_by_token.length === 1;
+    const token = one ? totals_by_token[0]!.token_symbol : totals_by_token.length === 0 ? q.token_symbol : undefined;
+    const views = batches({ ...q, status: undefined })
+      .reverse()
+      .map((b) => ledger.batchView(b));
+    const open_periods = views
+      .filter((v) => v.status === 'open')
+      .map((v) => Object.fromEntries(OPEN_PERIOD.map((field) => [field, v[field]])));
+    // Provider totals: no sandbox batch is ever past due, terminal, uncollectible or written off.
+    const receivable = {
+      settled_provider_receivable_minor: sum(settled(events), amount),
+      unsettled_provider_receivable_minor: sum(pending(events), amount),
+      past_due_provider_receivable_minor: '0',
+      terminal_provider_receivable_minor: '0',
+      uncollectible_provider_receivable_minor: '0',
+      written_off_provider_receivable_minor: '0',
+    };
+    const { plan_type, token_symbol, listing_id, capability_key } = q;
+    const provider = {
+      role: 'provider',
+      timezone: 'UTC',
+      filters: { plan_type, token_symbol, listing_id, capability_key },
+      open_periods,
+      periods: views,
+      totals: totals_by_token.length <= 1 ? receivable : null,
+    };
+    const buyer = {
+      role: 'buyer',
+      open_periods,
+      settlement_batches: views,
+      past_due_blocks: [],
+      balance_sufficiency: null,
+    };
+    const shape = side === 'buyer' ? buyer : provider;
     return {
       data: {
+        ...shape,
         plan_type: q.plan_type ?? null,
         listing_id: q.listing_id ?? null,
         capability_key: q.capability_key ?? null,
         ...(token ? totalsOf(token) : { token_symbol: null, currency: null }),
         usage_event_count: events.length,
-        open_settlement_batch_count: batches({ ...q, status: undefined }).filter((b) => b.status === 'open').length,
+        open_settlement_batch_count: open_periods.length,
         settlement_threshold_minor: String(SETTLEMENT_THRESHOLD_MINOR),
-        totals,
+        totals_by_token,
       },
     };
   }
 
-  const listUsage = (input: RouteInput) => {
+  const listUsage = (side: 'buyer' | 'provider') => (input: RouteInput) => {
     const q = parseQuery(input);
-    return { data: page(usage(q), 'usage_event_id', q, usageView) };
+    return { data: page(usage(q), 'usage_event_id', q, (u) => ledger.usageView(u, side)) };
   };
   const listBatches = (input: RouteInput) => {
     const q = parseQuery(input);
@@ -99,15 +157,17 @@ export function meteredRoutes({ store, ledger }: SandboxCore): Route[] {
       const message = `Settlement batch "${params.batch_id}" does not exist in this sandbox.`;
       throw notFound('SETTLEMENT_BATCH_NOT_FOUND', message);
     }
-    return { data: { ...ledger.batchView(b), usage_events: ledger.usageOf(b).map(usageView) } };
+    return {
+      data: { ...ledger.batchView(b), usage_events: ledger.usageOf(b).map((u) => ledger.usageView(u, 'provider')) },
+    };
   }
 
   return [
     route('GET', '/sdrp/metered/my-summary', 'buyer', (input) => summary(input, 'buyer')),
-    route('GET', '/sdrp/metered/my-usage-events', 'buyer', listUsage),
+    route('GET', '/sdrp/metered/my-usage-events', 'buyer', listUsage('buyer')),
     route('GET', '/sdrp/metered/my-settlement-batches', 'buyer', listBatches),
     route('GET', '/sdrp/metered/provider/summary', 'merchant', (input) => summary(input, 'provider')),
-    route('GET', '/sdrp/metered/provider/usage-events', 'merchant', listUsage),
+    route('GET', '/sdrp/metered/provider/usage-events', 'merchant', listUsage('provider')),
     route('GET', '/sdrp/metered/provider/settlement-batches', 'merchant', listBatches),
     route('GET', '/sdrp/metered/provider/settlement-batches/:batch_id', 'merchant', getBatch),
   ];
