@@ -62,7 +62,7 @@ describe('sandbox state file', () => {
       await first.payCheckoutSession((await createSession(first, { amount_minor: 300, nonce: 'older-1' })).session_id);
       await first.close();
       const state = JSON.parse(await readFile(stateFile, 'utf8'));
-      const [batchId] = Object.keys(state.settlement_batches);
+      const batchId = Object.keys(state.settlement_batches)[0]!;
       delete state.settlement_batches[batchId].settlement_trigger;
       delete state.settlement_batches[batchId].threshold_reached_at;
       await writeFile(stateFile, JSON.stringify(state));
