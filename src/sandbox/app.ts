@@ -169,21 +169,20 @@ export function buildApp(core: SandboxCore): Hono<SandboxAppEnv> {
       const headers = { 'Retry-After': String(fault.retry_after_seconds) };
       throw new SandboxHttpError(429, 'RATE_LIMITED', injected('Too many requests'), { headers });
     }
-    const unavailable = injected('Service temporarily unavailable');
-    if (fault.kind === 'unavailable') throw new SandboxHttpError(503, 'SERVICE_UNAVAILABLE', unavailable);
+    if (fault.kind === 'unavailable') {
+      const message = injected('Service temporarily unavailable');
+      throw new SandboxHttpError(503, 'SERVICE_UNAVAILABLE', message);
+    }
     await next();
   });
-  mount(
-    app,
-    core,
-    '/v1',
-    API_ROUTES.flatMap((routes) => routes(core)),
-    true,
-  );
+  const api = API_ROUTES.flatMap((routes) => routes(core));
+  mount(app, core, '/v1', api, true);
   mount(app, core, '/__sandbox', controlRoutes(core), false);
   mountPayPage(app, core);
-  const service = () => ({ service: 'siglume-sdrp-sandbox', api_base: `${core.origin}/v1` });
-  app.get('/', (c) => json(200, { data: service(), meta: c.var.meta }));
+  app.get('/', (c) => {
+    const data = { service: 'siglume-sdrp-sandbox', api_base: `${core.origin}/v1` };
+    return json(200, { data, meta: c.var.meta });
+  });
   app.notFound((c) => {
     const path = c.var.url.pathname;
     const hint = /^\/(v1|__sandbox)(\/|$)/.test(path) ? '' : ' The API lives under /v1.';

@@ -152,7 +152,16 @@ export class Webhooks {
     d.failure_reason = delivered ? null : (result.failure ?? `HTTP ${result.status}`);
     this.store.changed();
     const { event_id, event_type, callback_url, response_status, attempts, failure_reason } = d;
-    const outcome = { delivery_status, response_status, attempts, failure_reason } as const;
-    this.settings.log({ kind: 'delivery', delivery_id: d.id, event_id, event_type, callback_url, ...outcome });
+    this.settings.log({
+      kind: 'delivery',
+      delivery_id: d.id,
+      event_id,
+      event_type,
+      callback_url,
+      delivery_status,
+      response_status,
+      attempts,
+      failure_reason,
+    });
   }
 }

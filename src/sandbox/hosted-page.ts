@@ -81,23 +81,21 @@ const NOT_FOUND = renderStatusPage(
   'No checkout session exists at this address. Return to the shop and start the checkout again.',
 );
 
-// Status, title and message of the page of a session that can no longer be paid.
-const CLOSED: Record<string, [number, string, string]> = {
-  paid: [200, 'Payment complete', 'This checkout session is already paid.'],
-  cancelled: [409, 'Checkout cancelled', 'This checkout session was cancelled and can no longer be paid.'],
-  expired: [
-    410,
-    'Checkout expired',
-    'This checkout session has expired. Return to the shop and start the checkout again.',
-  ],
-};
-
 /** The page of a session that cannot be paid (any more), linking back to the shop. */
 function statusPage(s: SandboxCheckoutSession): Response {
-  const other: [number, string, string] = [409, 'Checkout unavailable', `This checkout session is ${s.status}.`];
-  const [status, title, message] = CLOSED[s.status] ?? other;
-  const link = s.status === 'paid' ? successRedirect(s) : Object.hasOwn(CLOSED, s.status) ? s.cancel_url : undefined;
-  return html(status, renderStatusPage(title, message, link));
+  if (s.status === 'paid') {
+    const page = renderStatusPage('Payment complete', 'This checkout session is already paid.', successRedirect(s));
+    return html(200, page);
+  }
+  if (s.status === 'cancelled') {
+    const message = 'This checkout session was cancelled and can no longer be paid.';
+    return html(409, renderStatusPage('Checkout cancelled', message, s.cancel_url));
+  }
+  if (s.status === 'expired') {
+    const message = 'This checkout session has expired. Return to the shop and start the checkout again.';
+    return html(410, renderStatusPage('Checkout expired', message, s.cancel_url));
+  }
+  return html(409, renderStatusPage('Checkout unavailable', `This checkout session is ${s.status}.`));
 }
 
 /** Registers `/pay/...` on the app. */

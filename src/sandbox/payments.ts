@@ -68,9 +68,9 @@ const EVENT_FIELDS = [
 const NO_WALLET = `0x${'0'.repeat(40)}`;
 
 /** The answer to paying a session that was already paid: nothing new is sent. */
-const paidBefore = (session: R.SandboxCheckoutSession): SandboxPaymentResult => {
+function paidBefore(session: R.SandboxCheckoutSession): SandboxPaymentResult {
   return { session, event_id: session.event_id, deliveries: [], already_paid: true, batch_settlement: null };
-};
+}
 
 /** Creates requirements, settles them and pays checkout sessions. */
 export class Payments {
