@@ -139,15 +139,18 @@ export const balanceSufficiencySchema = /* @__PURE__ */ lazySchema(() => respons
  */
 export type DirectRequestPaymentBalanceSufficiency = z.output<ReturnType<typeof balanceSufficiencySchema>>;
 
-/** A provider's receivable, split by settlement state. */
-export const providerMeteredTotalsSchema = /* @__PURE__ */ lazySchema(() => responseObject({
+/** The receivable fields, split by settlement state: a provider's totals, and the same on each batch. */
+const receivableShape = () => ({
   settled_provider_receivable_minor: amount(),
   unsettled_provider_receivable_minor: amount(),
   past_due_provider_receivable_minor: amount(),
   terminal_provider_receivable_minor: amount(),
   uncollectible_provider_receivable_minor: amount(),
   written_off_provider_receivable_minor: amount(),
-}));
+});
+
+/** A provider's receivable, split by settlement state. */
+export const providerMeteredTotalsSchema = /* @__PURE__ */ lazySchema(() => responseObject(receivableShape()));
 
 /**
  * A provider's receivable totals.
@@ -288,12 +291,7 @@ export const settlementBatchSchema = /* @__PURE__ */ lazySchema(() => responseOb
   rounding_delta_minor: amount(),
   provider_gross_amount_minor: amount(),
   provider_usage_amount_minor: amount(),
-  settled_provider_receivable_minor: amount(),
-  unsettled_provider_receivable_minor: amount(),
-  past_due_provider_receivable_minor: amount(),
-  terminal_provider_receivable_minor: amount(),
-  uncollectible_provider_receivable_minor: amount(),
-  written_off_provider_receivable_minor: amount(),
+  ...receivableShape(),
   /** `uncollectible` or `written_off`, on terminal batches only. */
   terminal_status: optionalString(),
   terminal_marked_at: optionalString(),
