@@ -19,6 +19,9 @@ export const SANDBOX_DEFAULT_CAPABILITY_KEY = 'direct_request_payment';
 export const sumDecimal = (values: Iterable<string>): string =>
   fromMilli([...values].reduce((t, v) => t + toMilli(v), 0n));
 
+/** When a batch's period ends: when it settled, else when it is due. */
+const periodEnd = (b: R.SandboxSettlementBatch) => b.settled_at ?? b.scheduled_settlement_at;
+
 /** A settled batch and the deliveries of its confirmation. */
 export interface SandboxBatchSettlement {
   settlement_batch_id: string;
@@ -76,7 +79,7 @@ export class MeteredLedger {
     const { usage_event_ids: _ids, event_id: _event, ...rest } = b;
     const open = b.status === 'open';
     const gross = sum('provider_gross_amount_minor');
-    const period_end = b.settled_at ?? b.scheduled_settlement_at;
+    const period_end = periodEnd(b);
     return {
       ...rest,
       pricing_band: b.plan_type,
@@ -120,7 +123,7 @@ export class MeteredLedger {
       rounding_delta_minor: '0',
       product_listing_id: u.listing_id,
       period_start: b?.opened_at ?? null,
-      period_end: b ? (b.settled_at ?? b.scheduled_settlement_at) : null,
+      period_end: b ? periodEnd(b) : null,
       expected_scheduled_debit_at: b?.scheduled_settlement_at ?? null,
       created_at: u.occurred_at,
     };
