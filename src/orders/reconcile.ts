@@ -160,11 +160,14 @@ function sinceOf(value: unknown, now: Date): Date {
 // The event Siglume would have delivered for the session, built from Siglume's
 // own record of it. Only fields the session reports are set: an absent one is
 // not checked, a present one must match the attempt (as for a real event).
+// The challenge hash is the attempt's own, so the decision is about this
+// attempt: a session reporting another hash fails rule 12 instead of paying
+// whichever attempt has that hash.
 function sessionEvent(id: string, s: DirectRequestPaymentCheckoutSession, a: OrderUnpaidCheckoutAttempt) {
   const data: Record<string, unknown> = { mode: DIRECT_REQUEST_PAYMENT_MODE, checkout_session_id: a.checkout_session_id };
   const copy = ['requirement_id', 'chain_receipt_id', 'pricing_band', 'settlement_cadence', 'settlement_status', 'finality', 'merchant', 'amount_minor', 'currency'] as const;
   for (const key of copy) if (s[key] !== undefined && s[key] !== null) data[key] = s[key];
-  data.challenge_hash = s.challenge_hash ?? a.challenge_hash;
+  data.challenge_hash = a.challenge_hash ?? s.challenge_hash;
   return { id, type: DIRECT_PAYMENT_CONFIRMED_EVENT, data };
 }
 
@@ -209,7 +212,9 @@ async function examine(c: OrderReconcileContext, a: OrderUnpaidCheckoutAttempt, 
   let decision: OrderPaymentDecision;
   try {
     decision = await c.store.processWebhookEvent({ event_id, event_type: event.type }, async (tx) => {
-      const payment = tx.first_delivery && hash !== null ? await tx.findPayment(hash) : null;
+      const found = tx.first_delivery && hash !== null ? await tx.findPayment(hash) : null;
+      // Only this attempt may be paid by its session (an attempt without a hash is looked up by the session's).
+      const payment = found && found.attempt.attempt_id === a.attempt_id ? found : null;
       const decided = decideOrderPayment({
         event: { id: event.id, type: event.type }, classification, first_delivery: tx.first_delivery, payment, confirmation, policy: c.policy,
       });

@@ -166,6 +166,38 @@ describe.skipIf(unavailable !== null)('reconciliation against the sandbox [sqlit
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(await res.json()).toMatchObject({ ok: true, repaired: [{ order_id }] });
   });
+
+  it("checks each attempt against its own session: a session reporting another attempt's challenge hash pays neither", async () => {
+    const since = new Date();
+    const paid = await lostPayment();
+    const other = uid('ord');
+    await insertOrder(db, { order_id: other, amount_minor: 2500 });
+    const open = await startCheckout(f.shop.url, { order_id: other });
+    const plain = new DirectRequestPaymentMerchantClient({ auth_token: TOKEN, base_url: f.sandbox.api_base, max_retries: 0 });
+    const otherSession = await plain.getCheckoutSession(open.body.session_id as string);
+    // Siglume's answer for the paid session, as if it named the other attempt's challenge and no session id.
+    const client = new DirectRequestPaymentMerchantClient({
+      auth_token: TOKEN,
+      base_url: f.sandbox.api_base,
+      max_retries: 0,
+      fetch: async (url, init) => {
+        const res = await fetch(url, init);
+        if (!String(url).includes('/checkout-sessions/') || String(url).endsWith(open.body.session_id as string)) return res;
+        const body = await res.json();
+        body.data.challenge_hash = otherSession.challenge_hash;
+        delete body.data.session_id;
+        return new Response(JSON.stringify(body), { status: res.status, headers: { 'content-type': 'application/json' } });
+      },
+    });
+    const report = await reconcileOrderPayments(
+      { merchant_client: client, order_store: db.createStore(), merchant: MERCHANT },
+      { since, min_age_seconds: 0 },
+    );
+    expect(report.repaired).toEqual([]);
+    expect(report.review.map((r) => r.order_id)).toEqual([paid]);
+    expect(await orderStatus(db, other)).toBe('pending');
+    expect(await orderStatus(db, paid)).toBe('pending');
+  });
 });
 
 describe('orderReconcileOptionsFromQuery', () => {
