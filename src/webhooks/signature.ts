@@ -204,9 +204,8 @@ export async function buildWebhookSignatureHeader(
   body: WebhookSignatureBody,
   opts: { timestamp?: number } = {},
 ): Promise<string> {
-  const raw = signedBody(body);
   const timestamp = opts.timestamp ?? Math.floor(Date.now() / 1000);
-  const signature = await computeWebhookSignature(secret, raw, { timestamp });
+  const signature = await computeWebhookSignature(secret, body, { timestamp });
   return `t=${timestamp},v1=${signature}`;
 }
 
