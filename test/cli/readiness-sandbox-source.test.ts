@@ -110,6 +110,15 @@ describe('readiness --sandbox: which sandbox and why', () => {
         reason: 'answered',
         checked_url_from: `SIGLUME_API_BASE in ${join(cwd, '.env')}`,
       });
+
+      // SIGLUME_ENV=sandbox without SIGLUME_API_BASE takes SIGLUME_SANDBOX_API_BASE, and says so.
+      const sandboxEnv = { ...rest, SIGLUME_ENV: 'sandbox', SIGLUME_SANDBOX_API_BASE: SIGLUME_API_BASE! };
+      const named = await runCli(['readiness', '--sandbox', '--json'], { env: sandboxEnv });
+      expect((JSON.parse(named.stdout) as JsonReport).sandbox).toMatchObject({
+        reason: 'answered',
+        checked_url: SIGLUME_API_BASE,
+        checked_url_from: 'SIGLUME_SANDBOX_API_BASE',
+      });
     });
   });
 });

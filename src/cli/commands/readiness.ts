@@ -42,17 +42,20 @@ Environment (flags win; a .env file fills in what the environment lacks):
                                             API base SIGLUME_SANDBOX_API_BASE, else http://127.0.0.1:8787/v1
 The token and the webhook secret are never printed.`;
 
-/** Where the API base readiness --sandbox checks first came from, for the "which sandbox" line. */
+/**
+ * Where the API base readiness --sandbox checks first came from, for the "which sandbox" line: the flag,
+ * else the variable `environmentApiBase` took it from (and the .env file when it came from there).
+ */
 function baseUrlFrom(
   flags: ReadinessFlags,
   real: Readonly<Record<string, string | undefined>>,
   merged: MergedEnv,
   envSource: (name: string, real: Readonly<Record<string, string | undefined>>, merged: MergedEnv) => 'environment' | 'env_file' | null,
+  field: string | undefined,
 ): string {
   if (flags.baseUrl !== undefined && flags.baseUrl !== '') return '--base-url';
-  const source = envSource('SIGLUME_API_BASE', real, merged);
-  if (source === 'env_file' && merged.loaded) return `SIGLUME_API_BASE in ${merged.loaded}`;
-  return 'SIGLUME_API_BASE';
+  if (field === undefined || field === 'DEFAULT_SIGLUME_SANDBOX_API_BASE') return 'the default sandbox address';
+  return envSource(field, real, merged) === 'env_file' && merged.loaded ? `${field} in ${merged.loaded}` : field;
 }
 const READY_EXIT_HELP = `
 Exit codes: 0 ready, 1 not ready (a check failed, or --no-api / --no-probe left checks unrun), 2 usage error.`;
@@ -89,10 +92,11 @@ function pick(flag: string | undefined, envValue: string | undefined): string | 
 }
 
 async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFlags, io: CliIo, output: Output): Promise<void> {
-  const [{ mergeEnvFile, envSource }, { readinessOptionsFromEnv }, engine] = await Promise.all([
+  const [{ mergeEnvFile, envSource }, { readinessOptionsFromEnv }, engine, { environmentApiBase }] = await Promise.all([
     import('../env-file.js'),
     import('../../readiness/env.js'),
     import('../../readiness/runner.js'),
+    import('../../core/config.js'),
   ]);
   const merged = mergeEnvFile(io.env, io.cwd, flags.dotenv);
   const { env } = merged;
@@ -115,7 +119,7 @@ async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFl
   let close = async () => {};
   if (flags.sandbox && flags.api) {
     const { prepareSandboxReadiness } = await import('../../devtools/sandbox-readiness.js');
-    const setup = await prepareSandboxReadiness(options, { base_url_from: baseUrlFrom(flags, io.env, merged, envSource) });
+    const setup = await prepareSandboxReadiness(options, { base_url_from: baseUrlFrom(flags, io.env, merged, envSource, environmentApiBase(env)?.field) });
     options = { ...setup.options, api: flags.api, probe: flags.probe, delivery_timeout_ms: flags.timeout };
     sandbox = {
       source: setup.sandbox,
