@@ -44,6 +44,28 @@ describe('reconcile usage errors (exit 2)', () => {
     expect(noFactory.stderr).toContain('must export a function createOrderStore()');
   });
 
+  it('masks the token and the webhook secret in error texts from the store module', async () => {
+    const dir = emptyDir();
+    const token = 'sdrp_cli_reconcile_token_value_1';
+    const secret = 'whsec_cli_reconcile_secret_value';
+    writeFileSync(
+      join(dir, 'store.mjs'),
+      [
+        `const fail = async () => { throw new Error('the database said: ${token}'); };`,
+        "export const createOrderStore = () => new Proxy({}, { get: (_t, key) => (key === 'then' ? undefined : fail) });",
+        `export const closeOrderStore = async () => { throw new Error('close failed near ${secret}'); };`,
+        '',
+      ].join('\n'),
+    );
+    const env = { SIGLUME_DIRECT_PAYMENT_MERCHANT: 'shop_test', SIGLUME_MERCHANT_AUTH_TOKEN: token, SIGLUME_WEBHOOK_SECRET: secret };
+    const r = await runCli(['reconcile', '--store', 'store.mjs'], { env, cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Reconciliation failed');
+    expect(r.stderr).toContain('closeOrderStore() failed');
+    expect(`${r.stdout}${r.stderr}`).not.toContain(token);
+    expect(`${r.stdout}${r.stderr}`).not.toContain(secret);
+  });
+
   it('says how to load a TypeScript store module when Node cannot (the binary, no loader)', async () => {
     requireBuild();
     const r = await runBin(['reconcile', '--store', STORE_TS], { env: { ...env, PATH: process.env.PATH ?? '' }, cwd: REPO_ROOT, timeoutMs: 30_000 });

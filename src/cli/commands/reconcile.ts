@@ -140,11 +140,12 @@ function printReport(out: (s: string) => void, r: OrderReconcileReport): void {
 
 async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Output): Promise<void> {
   if (!flags.store) throw usageError('--store <module> is required: the module exporting createOrderStore() (siglume-store.ts / .js)');
-  const [{ mergeEnvFile }, { readinessOptionsFromEnv, readinessInputSource }, { reconcileOrderPayments }, { DirectRequestPaymentMerchantClient }] = await Promise.all([
+  const [{ mergeEnvFile }, { readinessOptionsFromEnv, readinessInputSource }, { reconcileOrderPayments }, { DirectRequestPaymentMerchantClient }, { redactSecretValues }] = await Promise.all([
     import('../env-file.js'),
     import('../../readiness/env.js'),
     import('../../orders/reconcile.js'),
     import('../../clients/merchant.js'),
+    import('../../core/redact.js'),
   ]);
   const { env } = mergeEnvFile(io.env, io.cwd, flags.dotenv);
   const fromEnv = readinessOptionsFromEnv(env);
@@ -153,6 +154,9 @@ async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Out
   if (!fromEnv.auth_token) throw usageError(`The merchant auth token is not set: ${readinessInputSource('auth_token')}`);
   const baseUrl = flags.baseUrl || fromEnv.base_url;
   const client = new DirectRequestPaymentMerchantClient({ auth_token: fromEnv.auth_token, ...(baseUrl ? { base_url: baseUrl } : {}) });
+  // Error texts from the API, the store or its module reach the output: an echoed token or secret is masked there, as readiness does.
+  const secrets = [fromEnv.auth_token, fromEnv.webhook_secret].filter((v): v is string => typeof v === 'string' && v !== '');
+  const reason = (error: unknown) => redactSecretValues(error instanceof Error ? error.message : String(error), secrets);
 
   // The store module reads process.env (DATABASE_URL, SQLITE_PATH, ...): in a real run, the env file fills in
   // what the process environment lacks for it too, as it does for the settings above. The real environment wins.
@@ -176,11 +180,12 @@ async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Out
     );
   } catch (error) {
     if (error instanceof Error && error.name === 'SiglumeValidationError') throw error;
-    throw new CliError('failed', `Reconciliation failed (nothing after the failure was written): ${error instanceof Error ? error.message : String(error)}`);
+    throw new CliError('failed', `Reconciliation failed (nothing after the failure was written): ${reason(error)}`);
   } finally {
     bar.stop();
-    await close().catch((error: unknown) => output.stderr(`warning: closeOrderStore() failed: ${error instanceof Error ? error.message : String(error)}\n`));
+    await close().catch((error: unknown) => output.warning(`closeOrderStore() failed: ${reason(error)}`));
   }
+  report = redactSecretValues(report, secrets);
   if (json) output.stdout(`${JSON.stringify(report, null, 2)}\n`);
   else printReport((s) => output.stdout(s), report);
   if (!report.ok) throw new CliError('failed');
