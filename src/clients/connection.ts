@@ -16,8 +16,13 @@ import {
   type DirectRequestPaymentClientOptions,
   type DirectRequestPaymentRequestOptions,
 } from './schemas/client-options.js';
-import { credentialValues, extraHeadersSchema, rawRequestMethodSchema, rawRequestPathSchema } from './schemas/raw-request.js';
-
+import {
+  credentialQueryValues,
+  credentialValues,
+  extraHeadersSchema,
+  rawRequestMethodSchema,
+  rawRequestPathSchema,
+} from './schemas/raw-request.js';
 
 /** A client's transport plus the facts its schemas depend on. */
 export interface ClientConnection {
@@ -124,7 +129,7 @@ export function sendRaw<T>(
     path,
     body: args.json_body,
     headers,
-    secrets: credentialValues(headers),
+    secrets: [...credentialValues(headers), ...credentialQueryValues(path)],
     options,
     retry: method !== 'GET' && options?.idempotency_key === undefined ? 'refusals_only' : 'idempotent',
   });

@@ -120,6 +120,17 @@ describe.each(KINDS)('request on the $kind', ({ make }) => {
       expect(error.message).not.toContain('qk_live_private_123');
     });
 
+    it('redacts a credential-named query parameter when the server echoes the URL', async () => {
+      const { client } = clientWith([
+        { status: 400, body: { error: { code: 'BAD', message: 'unknown key qk_live/secret 9 in /b?api_key=qk_live%2Fsecret+9' } } },
+      ]);
+      const error = (await client.request('GET', '/b?page=2&api_key=qk_live%2Fsecret+9').catch((e: unknown) => e)) as Error;
+      const everything = `${error.message} ${JSON.stringify(error)} ${inspect(error, { depth: 10 })}`;
+      expect(everything).not.toContain('qk_live/secret 9');
+      expect(everything).not.toContain('qk_live%2Fsecret+9');
+      expect(error.message).toBe('unknown key [redacted] in /b?api_key=[redacted]');
+    });
+
     it('redacts a credential sent in extra_headers, and the client token, from the error', async () => {
       const echo = `Bearer ${OTHER} and ${TOKEN}`;
       const { client } = clientWith([

@@ -84,10 +84,40 @@ const CREDENTIAL_HEADER = /authorization|token|secret|key|cookie|signature|passw
 export function credentialValues(headers: Readonly<Record<string, string>>): string[] {
   const out: string[] = [];
   for (const [name, value] of Object.entries(headers)) {
-    if (!CREDENTIAL_HEADER.test(name) || name.toLowerCase() === 'idempotency-key' || value.trim() === '') continue;
+    if (!isCredential(name, value)) continue;
     out.push(value);
     const scheme = /^\s*\S+\s+(\S.*?)\s*$/.exec(value);
     if (scheme) out.push(scheme[1]!);
   }
   return out;
+}
+
+/**
+ * The values of credential-named parameters (`api_key`, `token`, ...) in a
+ * path's query string, decoded and as written, so errors redact them even
+ * when the server echoes the URL.
+ */
+export function credentialQueryValues(path: string): string[] {
+  const at = path.indexOf('?');
+  if (at === -1) return [];
+  const out: string[] = [];
+  for (const part of path.slice(at + 1).split('&')) {
+    const eq = part.indexOf('=');
+    if (eq === -1) continue;
+    const raw = part.slice(eq + 1);
+    let name = part.slice(0, eq);
+    let value = raw;
+    try {
+      name = decodeURIComponent(name.replace(/\+/g, ' '));
+      value = decodeURIComponent(raw.replace(/\+/g, ' '));
+    } catch {
+      // not valid percent-encoding: redact it as written
+    }
+    if (isCredential(name, value)) out.push(...new Set([value, raw]));
+  }
+  return out;
+}
+
+function isCredential(name: string, value: string): boolean {
+  return CREDENTIAL_HEADER.test(name) && name.toLowerCase() !== 'idempotency-key' && value.trim() !== '';
 }
