@@ -47,7 +47,7 @@ export const ORDER_RECONCILE_DEFAULT_MIN_AGE_SECONDS = 300;
 
 /** Options of one reconciliation run. */
 export interface OrderReconcileOptions {
-  /** Examine attempts created at or after this time. @default 72 hours ago */
+  /** Examine attempts created at or after this time: a Date, a duration before now (`30m`, `72h`, `7d`) or an ISO 8601 time. @default 72 hours ago */
   since?: Date | string;
   /** Leave attempts younger than this to their webhook, seconds (0-86400). @default 300 */
   min_age_seconds?: number;
@@ -150,11 +150,16 @@ function integer(value: unknown, field: string, fallback: number, min: number, m
 
 function sinceOf(value: unknown, now: Date): Date {
   if (value === undefined) return new Date(now.getTime() - ORDER_RECONCILE_DEFAULT_SINCE_HOURS * 3600_000);
-  const d = value instanceof Date ? value : typeof value === 'string' && value.trim() !== '' ? new Date(value) : null;
-  if (!d || Number.isNaN(d.getTime())) throw new SiglumeValidationError('since', 'Invalid since: must be a Date or an ISO 8601 time');
-  const problem = reconcileSinceProblem(d, now);
+  // Text is read as the CLI's --since and the route's query are: a duration (72h) or an ISO 8601 time.
+  if (typeof value === 'string') {
+    const parsed = parseReconcileSince(value, now);
+    if (!parsed.ok) throw new SiglumeValidationError('since', `Invalid since: ${parsed.reason}`);
+    return parsed.since;
+  }
+  if (!(value instanceof Date)) throw new SiglumeValidationError('since', 'Invalid since: must be a Date, a duration (30m, 72h, 7d) or an ISO 8601 time');
+  const problem = reconcileSinceProblem(value, now);
   if (problem) throw new SiglumeValidationError('since', `Invalid since: ${problem}`);
-  return d;
+  return value;
 }
 
 // The event Siglume would have delivered for the session, built from Siglume's

@@ -137,6 +137,9 @@ describe.skipIf(unavailable !== null)('reconciliation against the sandbox [sqlit
     await expect(run({}, { min_age_seconds: -1 })).rejects.toMatchObject({ field: 'min_age_seconds' });
     await expect(run({}, { page_size: 1.5 })).rejects.toMatchObject({ field: 'page_size' });
     await expect(run({}, { since: 'last week' })).rejects.toMatchObject({ field: 'since' });
+    // Text reads as the CLI and the route read it.
+    const twoHours = await run({}, { since: '2h', dry_run: true });
+    expect(Math.abs(Date.parse(twoHours.since) - (Date.now() - 2 * 3600_000))).toBeLessThan(60_000);
     // A Date gets the same bounds as the CLI's and the route's text.
     await expect(run({}, { since: new Date(0) })).rejects.toThrow(/since: must not be before 2020-01-01/);
     await expect(run({}, { since: new Date(Date.now() + 3600_000) })).rejects.toThrow(/since: must not be in the future/);
