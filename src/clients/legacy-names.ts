@@ -14,6 +14,7 @@ import type {
   DirectPaymentUnknownConfirmation,
   DirectPaymentUnknownReason,
 } from '../webhooks/classify.js';
+import type { DirectPaymentMeteredBand } from '../webhooks/classify.js';
 import type { DirectRequestPaymentWebhookEvent } from '../webhooks/event.js';
 import type { WebhookRawBody, WebhookSignatureBody } from '../webhooks/signature.js';
 import type {
@@ -34,8 +35,8 @@ import type { DirectRequestPaymentWebhookSubscriptionCreateInput } from './schem
 
 /** 0.4.20 name of {@link DirectRequestPaymentTokenSymbol}: `"JPYC" | "USDC"`. */
 export type DirectRequestPaymentToken = DirectRequestPaymentTokenSymbol;
-/** Metered plan type: `"micro" | "nano"`. */
-export type DirectRequestPaymentMeteredPlanType = 'micro' | 'nano';
+/** Metered plan type: `"micro" | "nano"` (the metered pricing bands). */
+export type DirectRequestPaymentMeteredPlanType = DirectPaymentMeteredBand;
 /** Why a metered period closed: at the amount threshold, or on its schedule. */
 export type DirectRequestPaymentSettlementTrigger = 'amount_threshold' | 'scheduled_close';
 /** A statement amount in minor units, as a decimal string (Nano fees can be below one unit, `"0.2"`). */
