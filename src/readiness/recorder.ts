@@ -8,8 +8,7 @@
 import { redactSecretValues } from '../core/redact.js';
 import { fail, inputFix, skip, type CheckOutcome, type Checked } from './outcome.js';
 import {
-  PREFLIGHT_CHECKS,
-  READINESS_CHECKS,
+  ALL_CHECKS,
   type ReadinessCheckGroup,
   type ReadinessCheckName,
   type ReadinessCheckResult,
@@ -17,9 +16,7 @@ import {
   type ReadinessProgressEvent,
 } from './types.js';
 
-const GROUP_OF = new Map<ReadinessCheckName, ReadinessCheckGroup>(
-  [...READINESS_CHECKS, ...PREFLIGHT_CHECKS].map((c) => [c.name, c.group]),
-);
+const GROUP_OF = new Map<ReadinessCheckName, ReadinessCheckGroup>(ALL_CHECKS.map((c) => [c.name, c.group]));
 
 /** A check that threw: a failure saying so (a validation error's field names the input to fix). */
 function crashed(error: unknown) {

@@ -51,8 +51,8 @@ export type ReadinessCheckName =
   | 'hosted_checkout_probe'
   | 'webhook_delivery_probe_passed';
 
-/** Every check any command runs, in run order (CONTRACT-2 section 18.3). */
-const ALL_CHECKS: ReadonlyArray<{ readonly name: ReadinessCheckName; readonly group: ReadinessCheckGroup }> = [
+/** Every check any command runs, once, in run order (CONTRACT-2 section 18.3). @internal */
+export const ALL_CHECKS: ReadonlyArray<{ readonly name: ReadinessCheckName; readonly group: ReadinessCheckGroup }> = [
   { name: 'target_environment', group: 'config' },
   { name: 'merchant_key', group: 'config' },
   { name: 'merchant_token', group: 'config' },
