@@ -79,7 +79,7 @@ export interface OrderReconcileEntry {
 /**
  * What a reconciliation found and did. `ok` is true when nothing went to
  * review, nothing failed and the run was not cut short by the API (rate
- * limited or unavailable); a run that stopped at its `limit` is ok for what
+ * limited or unavailable) or by the store (`store_repeated`); a run that stopped at its `limit` is ok for what
  * it examined, and `stopped: 'limit'` says more are waiting.
  */
 export interface OrderReconcileReport {
@@ -103,9 +103,12 @@ export interface OrderReconcileReport {
    * Why the run ended before examining every attempt of the window, or null:
    * `limit` (more are waiting), `rate_limited` (still 429 after the client's
    * retries), `api_unavailable` (the token was refused or the API could not be
-   * reached: every further call would fail the same way).
+   * reached: every further call would fail the same way), `store_repeated`
+   * (the order store listed only attempts it had already returned after the
+   * cursor: its `listUnpaidCheckoutAttempts` does not honour `after`, often
+   * because it compares timestamps finer than the cursor's milliseconds).
    */
-  stopped: null | 'limit' | 'rate_limited' | 'api_unavailable';
+  stopped: null | 'limit' | 'rate_limited' | 'api_unavailable' | 'store_repeated';
 }
 
 /** Settings of {@link reconcileOrderPayments} when used without a checkout service. */
@@ -273,15 +276,18 @@ export async function reconcileOrders(c: OrderReconcileContext, options: OrderRe
     repaired: report.repaired, consistent: report.consistent, retired: report.retired, review: report.review, error: report.errors,
   };
   let after: OrderCheckoutAttemptCursor | null = null;
-  // A store whose timestamps are finer than the cursor's milliseconds could list an attempt twice; never examine it twice.
+  // A store whose timestamps are finer than the cursor's milliseconds could list an attempt twice: never examine
+  // it twice, and end the run as not ok when a page holds nothing new (the rest of the window is unreachable).
   const seen = new Set<string>();
   outer: for (;;) {
     const want = Math.min(page_size, limit - report.examined);
     const page = await c.store.listUnpaidCheckoutAttempts({ created_after: since, created_before: until, limit: want, after });
-    const fresh = page.filter((a) => !seen.has(a.attempt_id));
-    if (page.length > 0 && fresh.length === 0) break;
+    const fresh = page.filter((a) => !seen.has(a.attempt_id) && seen.add(a.attempt_id));
+    if (page.length > 0 && fresh.length === 0) {
+      report.stopped = 'store_repeated';
+      break;
+    }
     for (const a of fresh) {
-      seen.add(a.attempt_id);
       let r: Examined;
       try {
         r = await examine(c, a, dry_run);

@@ -60,6 +60,32 @@ describe.skipIf(unavailable !== null)('reconciliation against the sandbox [sqlit
     expect(await reconcileOrderPayments(settings, { since, min_age_seconds: 0 })).toMatchObject({ ok: true, repaired: [{ order_id }] });
   });
 
+  it('ends as not ok with stopped "store_repeated" when a custom store ignores the cursor, instead of ending silently', async () => {
+    const since = new Date();
+    // Two attempts whose sessions are still open: they stay unpaid, so a store that ignores `after` lists them again.
+    const orders = [uid('ord'), uid('ord')];
+    for (const order_id of orders) {
+      await insertOrder(db, { order_id, amount_minor: 1500 });
+      await startCheckout(f.shop.url, { order_id });
+    }
+    const store = db.createStore();
+    // A store that compares finer timestamps than the cursor's milliseconds behaves like this: `after` finds the same rows.
+    const repeating = new Proxy(store, {
+      get: (target, key) => {
+        if (key === 'listUnpaidCheckoutAttempts') return (query: Parameters<typeof store.listUnpaidCheckoutAttempts>[0]) => target.listUnpaidCheckoutAttempts({ ...query, after: null });
+        const value = Reflect.get(target, key);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const client = new DirectRequestPaymentMerchantClient({ auth_token: TOKEN, base_url: f.sandbox.api_base, max_retries: 0 });
+    const options = { since, min_age_seconds: 0, page_size: 1 };
+    const report = await reconcileOrderPayments({ merchant_client: client, order_store: repeating, merchant: MERCHANT }, options);
+    expect(report).toMatchObject({ ok: false, stopped: 'store_repeated', examined: 1, consistent: [{ order_id: orders[0] }] });
+    // The store that honours the cursor reaches the rest of the window.
+    const fixed = await reconcileOrderPayments({ merchant_client: client, order_store: store, merchant: MERCHANT }, options);
+    expect(fixed).toMatchObject({ ok: true, stopped: null, examined: 2, consistent: orders.map((order_id) => ({ order_id })) });
+  });
+
   it('stops at the first attempt when the token is refused, instead of asking once per attempt', async () => {
     const since = new Date();
     const a = await lostPayment();

@@ -48,8 +48,9 @@ Each examined attempt costs one API request: Siglume's rate limits apply
 (429 and Retry-After are honoured; a run that is still limited stops early).
 
 Exit codes: 0 consistent or repaired (also when stopped at --limit), 1 something
-went to review or failed, or the API stopped the run (rate limited, token refused,
-unreachable), 2 usage error.`;
+went to review or failed, or the run stopped early (the API rate limited, refused
+the token or was unreachable; or the store listed the same attempts again), 2 usage
+error.`;
 
 /** `--since`: `72h`, `30m`, `7d` ago, or an ISO 8601 time in the past. */
 function since(value: string): Date {
@@ -133,6 +134,9 @@ function printReport(out: (s: string) => void, r: OrderReconcileReport): void {
   if (r.stopped === 'rate_limited') out("\nStopped early: Siglume's API kept answering 429 (rate limited). Run again later, less often.\n");
   if (r.stopped === 'api_unavailable') {
     out("\nStopped early: Siglume's API refused the merchant token or could not be reached (see the error above); check SIGLUME_MERCHANT_AUTH_TOKEN and SIGLUME_API_BASE.\n");
+  }
+  if (r.stopped === 'store_repeated') {
+    out('\nStopped early: the order store listed attempts it had already returned, so the rest of the window cannot be reached. Its listUnpaidCheckoutAttempts must return only attempts after `after` in (created_at, attempt_id) order, comparing created_at in milliseconds.\n');
   }
   if (r.ok) out(r.stopped === 'limit' ? '\nConsistent so far; the rest of the window is not examined yet.\n' : '\nConsistent.\n');
   else if (r.review.length > 0 || r.errors.length > 0) out('\nNeeds attention: see siglume_payment_reviews and the errors above.\n');
