@@ -3,6 +3,7 @@
  * webhooks -> metered ledger -> payments). The HTTP routes are built from it (`app.ts`); the handle wraps
  * it for callers. Nothing here knows about sockets.
  */
+import { setMaxListeners } from 'node:events';
 import { Webhooks } from './deliveries.js';
 import { FaultInjector } from './faults.js';
 import { HostAllowList } from './guards.js';
@@ -43,6 +44,8 @@ export class SandboxCore {
     readonly options: ResolvedSandboxOptions,
     data: SandboxState,
   ) {
+    // Every delivery in flight and every fault delay listens on `closing`: many at once is load, not a leak.
+    setMaxListeners(0, this.closing.signal);
     const log = (entry: SandboxLogEntry) => this.log(entry);
     const file = options.state_file;
     const onError = (e: Error) => log({ kind: 'error', message: e.message });

@@ -152,6 +152,26 @@ describe('webhook delivery', () => {
     });
   });
 
+  describe('when many deliveries are in flight at once', () => {
+    it("delivers them all without Node's listener-leak warning", async () => {
+      const own = await sandboxFor(receiver, { delivery_retries: 0 });
+      const warnings: Error[] = [];
+      const onWarning = (warning: Error) => void warnings.push(warning);
+      process.on('warning', onWarning);
+      try {
+        receiver.delayMs = 100;
+        const sessions = await Promise.all(Array.from({ length: 15 }, () => createSession(own)));
+        const paid = await Promise.all(sessions.map((s) => own.payCheckoutSession(s.session_id as string)));
+        expect(paid.flatMap((p) => p.deliveries).map((d) => d.delivery_status)).toEqual(Array(15).fill('delivered'));
+        await new Promise((resolve) => setImmediate(resolve)); // 'warning' is emitted on the next tick
+        expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+      } finally {
+        process.off('warning', onWarning);
+        await own.close();
+      }
+    });
+  });
+
   describe('test deliveries', () => {
     it('queue at once and show up as delivered in the delivery log', async () => {
       const queued = await call(sandbox, 'POST', '/market/webhooks/test-deliveries', {
