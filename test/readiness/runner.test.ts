@@ -425,6 +425,39 @@ describe('runReadiness', () => {
     });
   });
 
+  describe('webhook subscription rules (CONTRACT-2 section 18.4)', () => {
+    const withSubs = (subs: DirectRequestPaymentWebhookSubscription[]) =>
+      fakeClient({
+        getMerchant: async () => READY_ACCOUNT,
+        getMerchantReadiness: async () => READY_READINESS,
+        listWebhookSubscriptions: async () => subs,
+      });
+    const sub = (fields: Partial<DirectRequestPaymentWebhookSubscription>) => ({ ...READY_SUBS[0]!, ...fields });
+
+    it.each(['active', 'Enabled', 'ready', 'ok'])('counts an active-like subscription status (%s)', async (status) => {
+      const report = await runReadiness({ ...LOCAL_OPTIONS, probe: false, client: withSubs([sub({ status })]) });
+      expect(byName(report, 'webhook_subscription_exists').status).toBe('pass');
+    });
+
+    it.each([['paused'], ['disabled'], [undefined]])('does not count a subscription whose status is %s', async (status) => {
+      const report = await runReadiness({ ...LOCAL_OPTIONS, probe: false, client: withSubs([sub({ status })]) });
+      expect(byName(report, 'webhook_subscription_exists')).toMatchObject({ status: 'fail', message: expect.stringContaining(`status: ${status ?? 'none'}`) });
+    });
+
+    it('matches the callback URL as a URL: host case and the default port do not matter, the path does', async () => {
+      const same = await runReadiness({ ...LOCAL_OPTIONS, probe: false, client: withSubs([sub({ callback_url: 'https://SHOP.example:443/payments/webhooks/siglume' })]) });
+      expect(byName(same, 'webhook_callback_matches').status).toBe('pass');
+      const other = await runReadiness({ ...LOCAL_OPTIONS, probe: false, client: withSubs([sub({ callback_url: 'https://shop.example/payments/webhooks/Siglume' })]) });
+      expect(byName(other, 'webhook_callback_matches').status).toBe('fail');
+    });
+
+    it('passes direct_payment_confirmed_subscribed for an empty event_types list (it filters nothing)', async () => {
+      const report = await runReadiness({ ...LOCAL_OPTIONS, probe: false, client: withSubs([sub({ event_types: [] })]) });
+      expect(byName(report, 'direct_payment_confirmed_subscribed')).toMatchObject({ status: 'pass', message: expect.stringContaining('every event type') });
+      expect(byName(report, 'webhook_secret_matches_subscription_hint').status).toBe('pass');
+    });
+  });
+
   describe('billing_status_active', () => {
     const withBilling = (billing_status: string) =>
       fakeClient({

@@ -18,8 +18,15 @@ export interface AccountFacts {
 // The only merchant statuses that take payments (CONTRACT-2 section 18.4); anything else, or none, fails.
 const OPEN_STATUSES = /* @__PURE__ */ new Set(['active', 'ready']);
 
-// Billing statuses that mean billing is in good standing (CONTRACT-2 section 18.4, compared case-insensitively).
-const BILLING_IN_GOOD_STANDING = /* @__PURE__ */ new Set(['active', 'ready', 'current', 'ok', 'enabled', 'paid', 'complete', 'completed']);
+/**
+ * "Active-like" statuses (CONTRACT-2 section 18.4, compared case-insensitively): billing in good standing,
+ * and a webhook subscription that delivers.
+ */
+const ACTIVE_LIKE_STATUSES = /* @__PURE__ */ new Set(['active', 'ready', 'current', 'ok', 'enabled', 'paid', 'complete', 'completed']);
+
+/** True for an active-like status (see {@link ACTIVE_LIKE_STATUSES}); false for none. */
+export const isActiveLike = (status: unknown): boolean =>
+  typeof status === 'string' && ACTIVE_LIKE_STATUSES.has(status.trim().toLowerCase());
 
 function text(value: string | null | undefined): string | null {
   return typeof value === 'string' && value.trim() !== '' ? value : null;
@@ -76,7 +83,7 @@ function billingMandate(config: ReadinessConfig, account: DirectRequestPaymentMe
 
 function billingStatusActive(account: DirectRequestPaymentMerchantAccount): Checked<string> {
   const status = text(account.billing_status);
-  if (status && BILLING_IN_GOOD_STANDING.has(status.trim().toLowerCase())) {
+  if (status && isActiveLike(status)) {
     return found(pass(`Billing status is ${status}`, { billing_status: status }), status);
   }
   const fix =

@@ -11,6 +11,7 @@ import { SiglumeInvalidResponseError } from '../../core/errors.js';
 import type { ApiInput } from '../group.js';
 import { apiFailure, fail, failed, found, pass, warn, WRONG_API_FIX, type Checked } from '../outcome.js';
 import type { CheckRun } from '../recorder.js';
+import { isActiveLike } from './account.js';
 
 type Subscription = DirectRequestPaymentWebhookSubscription;
 
@@ -20,8 +21,15 @@ export interface SubscriptionFacts {
   target: Subscription;
 }
 
-function isActive(sub: Subscription): boolean {
-  return sub.status == null || ['active', 'enabled'].includes(sub.status.toLowerCase());
+const isActive = (sub: Subscription): boolean => isActiveLike(sub.status);
+
+/** `value` as `URL.href` (so `https://Shop.example:443/hook` equals `https://shop.example/hook`); the text itself when it is no URL. */
+function normalizedUrl(value: unknown): string {
+  try {
+    return new URL(String(value)).href;
+  } catch {
+    return String(value);
+  }
 }
 
 // Lenient form of a URL, only to point out near misses such as a trailing slash.
@@ -46,8 +54,12 @@ export function secretMatchesHint(secret: string, hint: string): boolean {
   return secret.length >= head.length + tail.length && secret.startsWith(head) && secret.endsWith(tail);
 }
 
+// An empty list filters nothing: the subscription receives every event type (CONTRACT-2 section 18.4).
 function receivesConfirmed(sub: Subscription): boolean {
-  return Array.isArray(sub.event_types) && sub.event_types.some((t) => t === DIRECT_PAYMENT_CONFIRMED_EVENT || t === '*');
+  return (
+    Array.isArray(sub.event_types) &&
+    (sub.event_types.length === 0 || sub.event_types.some((t) => t === DIRECT_PAYMENT_CONFIRMED_EVENT || t === '*'))
+  );
 }
 
 /** The active subscriptions. */
@@ -66,7 +78,7 @@ async function subscriptionExists(input: ApiInput): Promise<Checked<Subscription
   const create = `Create one with client.createWebhookSubscription({ callback_url: '${input.config.webhook_url}' }) and put the signing_secret it returns in SIGLUME_WEBHOOK_SECRET.`;
   if (subs.length === 0) return failed(fail('There is no webhook subscription', create));
   if (active.length === 0) {
-    const statuses = [...new Set(subs.map((s) => String(s.status)))].join(', ');
+    const statuses = [...new Set(subs.map((s) => String(s.status ?? 'none')))].join(', ');
     return failed(
       fail(`None of the ${subs.length} webhook subscriptions is active (status: ${statuses})`, create, { subscriptions: subs.length }),
     );
@@ -77,9 +89,9 @@ async function subscriptionExists(input: ApiInput): Promise<Checked<Subscription
   );
 }
 
-/** The active subscriptions posting to exactly the webhook URL. */
+/** The active subscriptions posting to the webhook URL (compared as URLs: case of the host, default port). */
 function callbackMatches(url: string, active: Subscription[]): Checked<Subscription[]> {
-  const matching = active.filter((s) => s.callback_url === url);
+  const matching = active.filter((s) => normalizedUrl(s.callback_url) === normalizedUrl(url));
   if (matching.length > 0) {
     return found(pass(`Subscription ${matching[0]!.id} posts to ${url}`, { subscriptions: matching.map((s) => s.id) }), matching);
   }
@@ -101,7 +113,8 @@ function callbackMatches(url: string, active: Subscription[]): Checked<Subscript
 function confirmedSubscribed(url: string, matching: Subscription[]): Checked<Subscription> {
   const confirmed = matching.find(receivesConfirmed);
   if (confirmed) {
-    return found(pass(`Subscription ${confirmed.id} receives ${DIRECT_PAYMENT_CONFIRMED_EVENT}`, { subscription_id: confirmed.id }), confirmed);
+    const every = confirmed.event_types!.length === 0 ? ' (its empty event_types list receives every event type)' : '';
+    return found(pass(`Subscription ${confirmed.id} receives ${DIRECT_PAYMENT_CONFIRMED_EVENT}${every}`, { subscription_id: confirmed.id }), confirmed);
   }
   const unlisted = matching.find((s) => !Array.isArray(s.event_types));
   if (unlisted) {
@@ -135,7 +148,7 @@ function secretMatchesSubscriptionHint(
     (s) =>
       typeof s.signing_secret_hint === 'string' &&
       s.signing_secret_hint !== '' &&
-      (s === target || (Array.isArray(s.event_types) && s.event_types.includes(DIRECT_PAYMENT_CONFIRMED_EVENT))),
+      (s === target || receivesConfirmed(s)),
   );
   const match = hinted.find((s) => secretMatchesHint(config.webhook_secret, s.signing_secret_hint!));
   if (match) {
