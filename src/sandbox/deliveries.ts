@@ -67,9 +67,9 @@ export class Webhooks {
     private readonly settings: DeliverySettings,
   ) {}
 
-  /** Builds and stores an event. */
+  /** Builds and stores an event; its data says `environment: "sandbox"` unless `data` says otherwise. */
   createEvent(type: string, data: Record<string, unknown>): SandboxEvent {
-    return this.store.put('events', newEvent(type, data, this.store.nowIso()));
+    return this.store.put('events', newEvent(type, { environment: 'sandbox', ...data }, this.store.nowIso()));
   }
 
   /**

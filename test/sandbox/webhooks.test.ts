@@ -45,7 +45,7 @@ describe('webhook delivery', () => {
       const second = receiver.received[1]!;
       expect(receiver.received).toHaveLength(2);
       expect(second.rawBody).toBe(first.rawBody);
-      expect(JSON.parse(second.rawBody).id).toBe(paid.event_id);
+      expect(JSON.parse(second.rawBody)).toMatchObject({ id: paid.event_id, data: { environment: 'sandbox' } });
       expect(second.headers['siglume-signature']).not.toBe(first.headers['siglume-signature']);
       await verifyWebhookSignature('whsec_sandbox_secret', second.rawBody, second.headers['siglume-signature'] as string);
       expect(second.headers['siglume-event-id']).toBe(paid.event_id);
@@ -189,7 +189,7 @@ describe('webhook delivery', () => {
       expect(delivered).toMatchObject({ response_status: 204, subscription_id: sandbox.listWebhookSubscriptions()[0]!.id });
       const got = receiver.received.find((r) => JSON.parse(r.rawBody).id === eventId)!;
       const event = JSON.parse(got.rawBody);
-      expect(event.data).toEqual({ mode: 'readiness_probe', pricing_band: 'standard', settlement_status: 'readiness_probe' });
+      expect(event.data).toEqual({ environment: 'sandbox', mode: 'readiness_probe', pricing_band: 'standard', settlement_status: 'readiness_probe' });
       await verifyWebhookSignature('whsec_sandbox_secret', got.rawBody, got.headers['siglume-signature'] as string);
     });
 
