@@ -147,17 +147,22 @@ export class DirectRequestPaymentClient {
   ): Promise<DirectRequestPaymentRequirementVerification> {
     const id = parseInput(pathIdSchema, requirement_id, 'requirement_id');
     const body = parseInput(verifyPaymentRequirementInputSchema(), input);
-    const waitMs = typeof body.await_timeout_seconds === 'number' ? Math.ceil(body.await_timeout_seconds * 1000) : 0;
     return send(this.#transport, {
       method: 'POST',
       path: path`/sdrp/direct-payments/requirements/${id}/verify`,
       body,
       schema: requirementVerificationSchema(),
-      options:
-        waitMs > 0 && options?.timeout_ms === undefined
-          ? { ...options, timeout_ms: this.timeout_ms + waitMs }
-          : options,
+      options: this.#waitingOptions(body.await_timeout_seconds, options),
     });
+  }
+
+  /** `options` with a timeout that outlasts a server-side wait of `await_timeout_seconds` (unless the caller set one). */
+  #waitingOptions(
+    await_timeout_seconds: number | undefined,
+    options: DirectRequestPaymentRequestOptions | undefined,
+  ): DirectRequestPaymentRequestOptions | undefined {
+    const waitMs = typeof await_timeout_seconds === 'number' ? Math.ceil(await_timeout_seconds * 1000) : 0;
+    return waitMs > 0 && options?.timeout_ms === undefined ? { ...options, timeout_ms: this.timeout_ms + waitMs } : options;
   }
 
   /**
@@ -375,8 +380,16 @@ export class DirectRequestPaymentClient {
    * Runs one scheduled charge. Authenticated by the authorization's
    * `schedule_token`, sent as `Authorization: Bearer <schedule_token>` in
    * place of this client's token for this call only; it is never put in the
-   * body and is redacted from errors. One charge per `slot_id`: a repeat
-   * answers the same run, which is also what makes a retry safe.
+   * body and is redacted from errors.
+   *
+   * This charges the buyer, and the contract does not promise that the
+   * server runs a `slot_id` only once, so it is retried as
+   * `executePreparedTransaction` is: without your own
+   * `options.idempotency_key` only when the server refused before acting
+   * (429, 503, no connection), never after a timeout or a connection lost
+   * mid-request. With `await_timeout_seconds` (and no `options.timeout_ms`)
+   * the request waits that long plus `timeout_ms`, so the server's own wait
+   * does not end as a client timeout.
    */
   async executeScheduledAutoPay(
     input: DirectRequestPaymentScheduledAutoPayExecuteInput,
@@ -390,7 +403,8 @@ export class DirectRequestPaymentClient {
       headers: { Authorization: `Bearer ${schedule_token}` },
       secrets: [schedule_token],
       schema: scheduledAutoPayExecutionSchema(),
-      options,
+      options: this.#waitingOptions(body.await_timeout_seconds, options),
+      retry: options?.idempotency_key === undefined ? 'refusals_only' : 'idempotent',
     });
   }
 

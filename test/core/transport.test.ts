@@ -404,6 +404,37 @@ describe('Transport retry policy, seen through the clients', () => {
     });
   });
 
+  describe('when the server may have acted on a scheduled auto-pay charge', () => {
+    const AUTHORIZATION = {
+      authorization_id: 'sapa_1', id: 'sapa_1', buyer_user_id: 'usr_1', product_listing_id: 'pl_1', listing_id: 'pl_1',
+      capability_key: 'external_402.shop_alpha', expected_amount_minor: 300, max_amount_minor: 300, currency: 'JPY', token_symbol: 'JPYC', status: 'active',
+    };
+    const RUN = { status: 'executed', charge_status: 'settled', authorization: AUTHORIZATION };
+    const INPUT = { schedule_token: 'sched_tok_0123456789abcdef', slot_id: 'slot-2026-11-27' };
+
+    it('does not retry it after a timeout (a second POST could charge the slot twice)', async () => {
+      script.push((_q, r) => void hung.add(r), (_q, r) => json(r, 200, { data: RUN }));
+      const err = await caught(buyer({ timeout_ms: 150 }).executeScheduledAutoPay(INPUT));
+      expect(err).toBeInstanceOf(SiglumeTimeoutError);
+      expect(seen).toHaveLength(1);
+    });
+
+    it('retries it after a 503, and after a timeout when the caller supplied the idempotency key', async () => {
+      script.push(unavailable, (_q, r) => json(r, 200, { data: RUN }));
+      await expect(buyer().executeScheduledAutoPay(INPUT)).resolves.toMatchObject({ status: 'executed' });
+      expect(seen).toHaveLength(2);
+      script.push((_q, r) => void hung.add(r), (_q, r) => json(r, 200, { data: RUN }));
+      await expect(buyer({ timeout_ms: 150 }).executeScheduledAutoPay(INPUT, { idempotency_key: 'slot-2026-11-27' })).resolves.toMatchObject({ status: 'executed' });
+      expect(seen.slice(2).map((s) => s.headers['idempotency-key'])).toEqual(['slot-2026-11-27', 'slot-2026-11-27']);
+    });
+
+    it('waits out await_timeout_seconds on top of timeout_ms instead of timing out first', async () => {
+      script.push((_q, r) => void setTimeout(() => json(r, 200, { data: RUN }), 400));
+      await expect(buyer({ timeout_ms: 150 }).executeScheduledAutoPay({ ...INPUT, await_finality: true, await_timeout_seconds: 1 })).resolves.toMatchObject({ status: 'executed' });
+      expect(seen).toHaveLength(1);
+    });
+  });
+
   describe('when a checkout-session POST times out', () => {
     it('retries it with the same Idempotency-Key and returns the session', async () => {
       script.push((_q, r) => void hung.add(r), (_q, r) => json(r, 200, { data: SESSION }));
