@@ -124,7 +124,7 @@ export async function directRequestPaymentChallengeHash(challenge: string): Prom
  *   `amount_minor`, `currency`, `nonce`). The secret's value is never echoed.
  * @example
  * const c = await createDirectRequestPaymentChallenge({
- *   secret: process.env.SIGLUME_CHALLENGE_SECRET!,
+ *   secret: process.env.SIGLUME_DIRECT_PAYMENT_CHALLENGE_SECRET!,
  *   merchant: 'shop_alpha',
  *   amount_minor: 4200,
  *   currency: 'JPY',

@@ -394,6 +394,17 @@ describe('runReadiness', () => {
       expect(delivery.status === 'fail' && delivery.fix).toMatch(fix);
     });
 
+    it('says to mount the webhook route when the shop answers 404, naming a route that exists', async () => {
+      const client = fakeClient({
+        ...failedWith(undefined),
+        listWebhookDeliveries: async () => [{ id: 'whd_1', event_id: 'evt_probe', delivery_status: 'failed', response_status: 404 }],
+      });
+      const delivery = byName(await runReadiness({ ...LOCAL_OPTIONS, client }), 'webhook_delivery_probe_passed');
+      expect(delivery.status === 'fail' && delivery.fix).toBe(
+        `Nothing handles POST ${WEBHOOK_URL}: mount the webhook route at that path (the templates that "siglume-sdrp init" copies serve POST /payments/webhooks/siglume) or fix SHOP_WEBHOOK_URL.`,
+      );
+    });
+
     it('falls back to reachability from the internet when the log gives no cause for a public URL', async () => {
       const report = await runReadiness({ ...LOCAL_OPTIONS, client: failedWith(undefined) });
       const delivery = byName(report, 'webhook_delivery_probe_passed');

@@ -90,7 +90,7 @@ function deliveryFix(url: string, status: number | null, reason: string | null):
     return 'Your handler rejected the event: verify the Siglume-Signature header with SIGLUME_WEBHOOK_SECRET over the raw request body (not re-serialized JSON), and do not put auth in front of the webhook route.';
   }
   if (status === 404 || status === 405) {
-    return `Nothing handles POST ${url}: mount the webhook handler (e.g. createSiglumeSdrpWebhookHandler) at that path or fix SHOP_WEBHOOK_URL.`;
+    return `Nothing handles POST ${url}: mount the webhook route at that path (the templates that "siglume-sdrp init" copies serve POST /payments/webhooks/siglume) or fix SHOP_WEBHOOK_URL.`;
   }
   if (status >= 300 && status < 400) {
     return `${url} redirects; Siglume does not follow redirects. Use the final https URL in the subscription and SHOP_WEBHOOK_URL.`;
