@@ -66,6 +66,7 @@ export async function runSetupCheckout(
   const {
     prepare_billing_mandate,
     create_webhook_subscription,
+    webhook_event_types,
     webhook_description,
     ...merchantInput
   } = parseInput(setupCheckoutInputSchema(context.loopback), input);
@@ -93,6 +94,8 @@ export async function runSetupCheckout(
     webhook_subscription = await client.createWebhookSubscription(
       {
         callback_url,
+        // Left out when not given, so createWebhookSubscription applies its default.
+        ...(webhook_event_types === undefined ? {} : { event_types: webhook_event_types }),
         description: webhook_description ?? `${key} Direct Request Payment`,
         metadata: { merchant: key, sdk: DIRECT_REQUEST_PAYMENT_SDK_ID },
       },
