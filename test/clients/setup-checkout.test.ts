@@ -22,6 +22,8 @@ interface ServerState {
   challenge_secret?: string | null;
   signing_secret?: string | null;
   failMandate?: boolean;
+  /** Leaves `merchant` out of the answer's merchant_account. */
+  noAccountKey?: boolean;
 }
 
 /** Answers like the API would, by route. */
@@ -31,7 +33,10 @@ function api(state: ServerState = {}) {
     if (path === '/sdrp/direct-payments/merchants') {
       return {
         body: envelope({
-          merchant_account: { merchant: 'shop_alpha', billing_currency: state.billing_currency ?? 'JPY' },
+          merchant_account: {
+            ...(state.noAccountKey ? {} : { merchant: 'shop_alpha' }),
+            billing_currency: state.billing_currency ?? 'JPY',
+          },
           challenge_secret: state.challenge_secret === undefined ? 'sdrp_cs_first' : state.challenge_secret,
           challenge_secret_created: Boolean(state.challenge_secret ?? true),
           created: true,
@@ -188,6 +193,25 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
       const capOnly = setup();
       await capOnly.client.setupCheckout({ merchant: 'shop_alpha', billing_mandate_cap_minor: 9_000 });
       expect(capOnly.calls[1]!.body).toEqual({ billing_currency: 'JPY', max_amount_minor: 9_000 });
+    });
+  });
+
+  describe('when the API answers with its own merchant key', () => {
+    it('prepares the billing mandate for the key the API returned', async () => {
+      // The fake API answers every setup with merchant "shop_alpha" and knows only that mandate route.
+      const { client, calls } = setup();
+      const result = await client.setupCheckout({ merchant: 'shop_beta' });
+      expect(routes(calls)).toEqual([
+        'POST /sdrp/direct-payments/merchants',
+        'POST /sdrp/direct-payments/merchants/shop_alpha/billing-mandate',
+      ]);
+      expect(result.billing_mandate).toEqual({ billing_mandate_id: 'bm_1', status: 'active' });
+    });
+
+    it('falls back to the key asked for when the answer carries none', async () => {
+      const { client, calls } = setup({ noAccountKey: true });
+      await client.setupCheckout({ merchant: 'Shop_Alpha' });
+      expect(routes(calls)[1]).toBe('POST /sdrp/direct-payments/merchants/shop_alpha/billing-mandate');
     });
   });
 
