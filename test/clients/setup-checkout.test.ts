@@ -292,8 +292,8 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout against the sandbox',
         .setupCheckout({ merchant: 'compat_shop', webhook_callback_url: hook(), webhook_event_types: ['direct_payment.confirmed', 'Not An Event'] })
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SiglumeValidationError);
-      expect((error as SiglumeValidationError).field).toMatch(/^webhook_event_types/);
-      expect((error as Error).message).toMatch(/^Invalid webhook_event_types(\[1\]|\.1)?: must be an event type/);
+      expect((error as SiglumeValidationError).field).toBe('webhook_event_types[1]');
+      expect((error as Error).message).toMatch(/^Invalid webhook_event_types\[1\]: must be an event type/);
       expect(sandbox.getMerchant('compat_shop')).toBeNull();
       expect(sandbox.listWebhookSubscriptions()).toHaveLength(before);
     });
