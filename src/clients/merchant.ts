@@ -180,7 +180,9 @@ export class DirectRequestPaymentMerchantClient {
    * One call from nothing to a checkout-ready merchant: `setupMerchant`, then
    * `prepareBillingMandate` (unless `prepare_billing_mandate: false`), then
    * `createWebhookSubscription` (by default iff `webhook_callback_url` is
-   * given). Returns every answer plus `env`, the variables to give the shop.
+   * given; its event types are `webhook_event_types`, else the
+   * `createWebhookSubscription` default). Returns every answer plus `env`,
+   * the variables to give the shop.
    * Input is validated in full before the first request. If a later step
    * fails its error is thrown; re-running is safe, but a challenge secret
    * issued by the first run is not shown again (use `rotateChallengeSecret`).

@@ -3,7 +3,7 @@
  * mandate, webhook subscription, in that order, then the env block a shop
  * needs. Kept apart from the client so the client file stays thin.
  */
-import { currencySchema, parseInput } from '../core/validation.js';
+import { currencySchema, merchantKeySchema, parseInput } from '../core/validation.js';
 import { DIRECT_REQUEST_PAYMENT_SDK_ID } from '../version.js';
 import type { DirectRequestPaymentRequestOptions } from './schemas/client-options.js';
 import {
@@ -66,6 +66,7 @@ export async function runSetupCheckout(
   const {
     prepare_billing_mandate,
     create_webhook_subscription,
+    webhook_event_types,
     webhook_description,
     ...merchantInput
   } = parseInput(setupCheckoutInputSchema(context.loopback), input);
@@ -80,8 +81,11 @@ export async function runSetupCheckout(
     const fromAccount = currencySchema.safeParse(merchant.merchant_account.billing_currency);
     const billing_currency = fromAccount.success ? fromAccount.data : merchantInput.billing_currency;
     const cap = merchantInput.max_amount_minor ?? merchantInput.billing_mandate_cap_minor;
+    // The mandate belongs to the account the API answered with (CONTRACT-2 section 15): its key,
+    // else (absent or unusable) the one asked for.
+    const fromAccountKey = merchantKeySchema.safeParse(merchant.merchant_account.merchant);
     billing_mandate = await client.prepareBillingMandate(
-      key,
+      fromAccountKey.success ? fromAccountKey.data : key,
       cap === undefined ? { billing_currency } : { billing_currency, max_amount_minor: cap },
       stepOptions(options, 'billing-mandate'),
     );
@@ -93,6 +97,8 @@ export async function runSetupCheckout(
     webhook_subscription = await client.createWebhookSubscription(
       {
         callback_url,
+        // Left out when not given, so createWebhookSubscription applies its default.
+        ...(webhook_event_types === undefined ? {} : { event_types: webhook_event_types }),
         description: webhook_description ?? `${key} Direct Request Payment`,
         metadata: { merchant: key, sdk: DIRECT_REQUEST_PAYMENT_SDK_ID },
       },

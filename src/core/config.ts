@@ -92,15 +92,26 @@ export function authTokenProblem(token: string | null | undefined): AuthTokenPro
 /**
  * Auth token from the option, else the environment. The merchant client reads
  * `SIGLUME_MERCHANT_AUTH_TOKEN` then `SIGLUME_AUTH_TOKEN`; the buyer client
- * only `SIGLUME_AUTH_TOKEN`. Tokens must pass {@link authTokenProblem}.
- * Error messages name where the token came from, never the token.
+ * only `SIGLUME_AUTH_TOKEN`. Only an absent option (`undefined` or `null`, as
+ * 0.4.20's `??` had it) reads the environment: an empty or blank string is
+ * refused, since falling back would run the client with a credential the
+ * caller did not pass. Tokens must pass {@link authTokenProblem}. Error
+ * messages name where the token came from, never the token.
  */
-export function resolveAuthToken(option: string | undefined, kind: 'merchant' | 'buyer'): string {
-  const sources: Array<[string, string | undefined]> = [['auth_token', option]];
+export function resolveAuthToken(option: string | null | undefined, kind: 'merchant' | 'buyer'): string {
+  const names = kind === 'merchant' ? 'SIGLUME_MERCHANT_AUTH_TOKEN or SIGLUME_AUTH_TOKEN' : 'SIGLUME_AUTH_TOKEN';
+  if (typeof option === 'string' && option.trim() === '') {
+    throw new SiglumeValidationError(
+      'auth_token',
+      `Invalid auth_token: must not be empty (leave the option out to read ${names})`,
+      { code: 'INVALID_AUTH_TOKEN' },
+    );
+  }
+  const sources: Array<[string, string | null | undefined]> = [['auth_token', option]];
   if (kind === 'merchant') sources.push(['SIGLUME_MERCHANT_AUTH_TOKEN', env('SIGLUME_MERCHANT_AUTH_TOKEN')]);
   sources.push(['SIGLUME_AUTH_TOKEN', env('SIGLUME_AUTH_TOKEN')]);
   for (const [source, value] of sources) {
-    if (value === undefined || value === '') continue;
+    if (value === undefined || value === null) continue;
     if (typeof value !== 'string') {
       throw new SiglumeValidationError(source, `Invalid ${source}: must be a string`, { code: 'INVALID_AUTH_TOKEN' });
     }
@@ -117,7 +128,6 @@ export function resolveAuthToken(option: string | undefined, kind: 'merchant' | 
     }
     return value;
   }
-  const names = kind === 'merchant' ? 'SIGLUME_MERCHANT_AUTH_TOKEN or SIGLUME_AUTH_TOKEN' : 'SIGLUME_AUTH_TOKEN';
   throw new SiglumeValidationError('auth_token', `Missing auth token: pass the auth_token option or set ${names}.`, {
     code: 'MISSING_AUTH_TOKEN',
   });

@@ -336,6 +336,24 @@ describe('DirectRequestPaymentClient', () => {
       expect(rec.calls.map((c) => c.headers.Authorization)).toEqual(['Bearer tok_generic_env', 'Bearer tok_opt']);
     });
 
+    it('treats base_url: null as absent, as 0.4.20 did', () => {
+      vi.stubEnv('SIGLUME_API_BASE', 'http://localhost:8787/v1/');
+      expect(new DirectRequestPaymentClient({ auth_token: TOKEN, base_url: null }).base_url).toBe('http://localhost:8787/v1');
+      expect(() => new DirectRequestPaymentClient({ auth_token: TOKEN, base_url: '' })).toThrow(/Invalid base_url: must be an absolute URL/);
+    });
+
+    it('treats auth_token: null as absent and reads SIGLUME_AUTH_TOKEN', async () => {
+      vi.stubEnv('SIGLUME_AUTH_TOKEN', 'tok_generic_env');
+      const rec = recordingFetch([{ body: envelope(REQUIREMENT) }]);
+      await new DirectRequestPaymentClient({ auth_token: null, fetch: rec.fetch }).getPaymentRequirement('req_1');
+      expect(rec.calls[0]!.headers.Authorization).toBe('Bearer tok_generic_env');
+    });
+
+    it.each(['', ' \t'])('refuses auth_token %j instead of using SIGLUME_AUTH_TOKEN', (auth_token) => {
+      vi.stubEnv('SIGLUME_AUTH_TOKEN', 'tok_generic_env');
+      expect(() => new DirectRequestPaymentClient({ auth_token })).toThrow(/^Invalid auth_token: must not be empty/);
+    });
+
     it('refuses a cli_ key from SIGLUME_AUTH_TOKEN without echoing it', () => {
       vi.stubEnv('SIGLUME_AUTH_TOKEN', 'cli_portal_secretish');
       expect(() => new DirectRequestPaymentClient()).toThrow(/Invalid SIGLUME_AUTH_TOKEN: this looks like a Developer Portal key/);

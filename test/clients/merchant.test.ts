@@ -425,6 +425,26 @@ describe('DirectRequestPaymentMerchantClient', () => {
       expect(new DirectRequestPaymentMerchantClient({ auth_token: TOKEN }).base_url).toBe('http://[::1]:9000/v1');
     });
 
+    describe('when base_url is null (as 0.4.20 accepted)', () => {
+      it('treats it as absent: SIGLUME_API_BASE, then the sandbox with SIGLUME_ENV=sandbox, then production', () => {
+        vi.stubEnv('SIGLUME_ENV', '');
+        vi.stubEnv('SIGLUME_SANDBOX_API_BASE', '');
+        const build = () => new DirectRequestPaymentMerchantClient({ auth_token: TOKEN, base_url: null });
+        expect(build().base_url).toBe('https://siglume.com/v1');
+        vi.stubEnv('SIGLUME_ENV', 'sandbox');
+        expect(build().base_url).toBe('http://127.0.0.1:8787/v1');
+        vi.stubEnv('SIGLUME_API_BASE', 'https://api.siglume.test/v1/');
+        expect(build().base_url).toBe('https://api.siglume.test/v1');
+      });
+
+      it('still refuses an empty string, which is not skipped', () => {
+        vi.stubEnv('SIGLUME_API_BASE', 'https://api.siglume.test/v1');
+        expect(() => new DirectRequestPaymentMerchantClient({ auth_token: TOKEN, base_url: '' })).toThrow(
+          /Invalid base_url: must be an absolute URL/,
+        );
+      });
+    });
+
     it.each([
       ['http on a public host', 'http://siglume.com/v1', /Invalid base_url: must use https/],
       ['userinfo', 'https://user:hunter2@siglume.com/v1', /Invalid base_url: must not contain a username or password/],
@@ -455,6 +475,27 @@ describe('DirectRequestPaymentMerchantClient', () => {
       vi.stubEnv('SIGLUME_MERCHANT_AUTH_TOKEN', 'tok_from_merchant_env');
       await new DirectRequestPaymentMerchantClient({ fetch: rec.fetch, auth_token: 'tok_option' }).getMerchant('shop_alpha');
       expect(rec.calls.map((c) => c.headers.Authorization)).toEqual(['Bearer tok_from_generic_env', 'Bearer tok_option']);
+    });
+
+    it('treats auth_token: null as absent and reads the environment (as 0.4.20 did)', async () => {
+      vi.stubEnv('SIGLUME_MERCHANT_AUTH_TOKEN', 'tok_from_merchant_env');
+      const rec = recordingFetch([{ body: envelope({ merchant_account: ACCOUNT }) }]);
+      await new DirectRequestPaymentMerchantClient({ auth_token: null, fetch: rec.fetch }).getMerchant('shop_alpha');
+      expect(rec.calls[0]!.headers.Authorization).toBe('Bearer tok_from_merchant_env');
+    });
+
+    it.each(['', '   '])('refuses auth_token %j instead of using a token from the environment', (auth_token) => {
+      vi.stubEnv('SIGLUME_MERCHANT_AUTH_TOKEN', 'tok_from_merchant_env');
+      vi.stubEnv('SIGLUME_AUTH_TOKEN', 'tok_from_generic_env');
+      let error: unknown;
+      try {
+        new DirectRequestPaymentMerchantClient({ auth_token });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(SiglumeValidationError);
+      expect((error as SiglumeValidationError).field).toBe('auth_token');
+      expect((error as Error).message).toMatch(/^Invalid auth_token: must not be empty/);
     });
 
     it('refuses to start without a token, naming both variables', () => {

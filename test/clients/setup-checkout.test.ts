@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DirectRequestPaymentMerchantClient } from '../../src/clients/merchant.js';
 import { SiglumeServerError, SiglumeValidationError } from '../../src/core/errors.js';
+import { createSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
 import { DIRECT_REQUEST_PAYMENT_SDK_VERSION } from '../../src/version.js';
 import { envelope, recordingFetch, type RecordedCall, type Reply } from './support/recording-fetch.js';
 
@@ -21,6 +22,8 @@ interface ServerState {
   challenge_secret?: string | null;
   signing_secret?: string | null;
   failMandate?: boolean;
+  /** Leaves `merchant` out of the answer's merchant_account. */
+  noAccountKey?: boolean;
 }
 
 /** Answers like the API would, by route. */
@@ -30,7 +33,10 @@ function api(state: ServerState = {}) {
     if (path === '/sdrp/direct-payments/merchants') {
       return {
         body: envelope({
-          merchant_account: { merchant: 'shop_alpha', billing_currency: state.billing_currency ?? 'JPY' },
+          merchant_account: {
+            ...(state.noAccountKey ? {} : { merchant: 'shop_alpha' }),
+            billing_currency: state.billing_currency ?? 'JPY',
+          },
           challenge_secret: state.challenge_secret === undefined ? 'sdrp_cs_first' : state.challenge_secret,
           challenge_secret_created: Boolean(state.challenge_secret ?? true),
           created: true,
@@ -101,6 +107,17 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
       const { client, calls } = setup();
       await client.setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK, webhook_description: 'Alpha prod' });
       expect((calls[2]!.body as { description: string }).description).toBe('Alpha prod');
+    });
+
+    it('subscribes to webhook_event_types when given (the 0.4.20 option), never sending it to setupMerchant', async () => {
+      const { client, calls } = setup();
+      await client.setupCheckout({
+        merchant: 'shop_alpha',
+        webhook_callback_url: HOOK,
+        webhook_event_types: ['direct_payment.confirmed', 'payment.failed', 'direct_payment.confirmed'],
+      });
+      expect(calls[0]!.body).not.toHaveProperty('webhook_event_types');
+      expect((calls[2]!.body as { event_types: string[] }).event_types).toEqual(['direct_payment.confirmed', 'payment.failed']);
     });
 
     it('skips the subscription when create_webhook_subscription is false', async () => {
@@ -179,6 +196,25 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
     });
   });
 
+  describe('when the API answers with its own merchant key', () => {
+    it('prepares the billing mandate for the key the API returned', async () => {
+      // The fake API answers every setup with merchant "shop_alpha" and knows only that mandate route.
+      const { client, calls } = setup();
+      const result = await client.setupCheckout({ merchant: 'shop_beta' });
+      expect(routes(calls)).toEqual([
+        'POST /sdrp/direct-payments/merchants',
+        'POST /sdrp/direct-payments/merchants/shop_alpha/billing-mandate',
+      ]);
+      expect(result.billing_mandate).toEqual({ billing_mandate_id: 'bm_1', status: 'active' });
+    });
+
+    it('falls back to the key asked for when the answer carries none', async () => {
+      const { client, calls } = setup({ noAccountKey: true });
+      await client.setupCheckout({ merchant: 'Shop_Alpha' });
+      expect(routes(calls)[1]).toBe('POST /sdrp/direct-payments/merchants/shop_alpha/billing-mandate');
+    });
+  });
+
   describe('when the merchant already existed', () => {
     it('leaves the challenge secret out of env (it is only shown at creation)', async () => {
       const { client } = setup({ challenge_secret: null });
@@ -193,6 +229,8 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
       ['a non-boolean step flag', { merchant: 'shop_alpha', prepare_billing_mandate: 'no' }, /Invalid prepare_billing_mandate: must be true or false/],
       ['an empty description', { merchant: 'shop_alpha', webhook_description: '' }, /Invalid webhook_description/],
       ['a float cap', { merchant: 'shop_alpha', billing_mandate_cap_minor: 0.5 }, /positive safe integer/],
+      ['an empty webhook_event_types', { merchant: 'shop_alpha', webhook_event_types: [] }, /^Invalid webhook_event_types: must not be empty/],
+      ['a webhook_event_types string', { merchant: 'shop_alpha', webhook_event_types: 'direct_payment.confirmed' }, /^Invalid webhook_event_types: must be an array of event types/],
       ['an unknown option', { merchant: 'shop_alpha', webhook_url: HOOK }, /unknown option "webhook_url"/],
     ])('rejects %s before any request', async (_t, input, message) => {
       const { client, calls } = setup();
@@ -213,6 +251,59 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
         'POST /sdrp/direct-payments/merchants',
         'POST /sdrp/direct-payments/merchants/shop_alpha/billing-mandate',
       ]);
+    });
+  });
+});
+
+describe('DirectRequestPaymentMerchantClient.setupCheckout against the sandbox', () => {
+  let sandbox: SandboxHandle;
+  let client: DirectRequestPaymentMerchantClient;
+
+  beforeEach(async () => {
+    sandbox = await createSandbox({ quiet: true });
+    client = new DirectRequestPaymentMerchantClient({
+      auth_token: sandbox.env.SIGLUME_MERCHANT_AUTH_TOKEN,
+      base_url: sandbox.api_base,
+      max_retries: 0,
+      fetch: (url: string, init: RequestInit) => sandbox.fetch(new Request(url, init)),
+    });
+  });
+  afterEach(async () => {
+    await sandbox.close();
+  });
+
+  const hook = () => `${sandbox.env.SHOP_PUBLIC_ORIGIN}/payments/webhooks/siglume`;
+
+  describe('when webhook_event_types is given (the 0.4.20 option)', () => {
+    it('creates the subscription with those event types', async () => {
+      const result = await client.setupCheckout({
+        merchant: 'compat_shop',
+        webhook_callback_url: hook(),
+        webhook_event_types: ['direct_payment.confirmed', 'subscription.created'],
+      });
+      const recorded = sandbox.listWebhookSubscriptions().find((s) => s.id === result.webhook_subscription?.id);
+      expect(recorded?.event_types).toEqual(['direct_payment.confirmed', 'subscription.created']);
+      expect(sandbox.getMerchant('compat_shop')).not.toBeNull();
+    });
+
+    it('refuses an invalid entry before any request, naming webhook_event_types', async () => {
+      const before = sandbox.listWebhookSubscriptions().length;
+      const error = await client
+        .setupCheckout({ merchant: 'compat_shop', webhook_callback_url: hook(), webhook_event_types: ['direct_payment.confirmed', 'Not An Event'] })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SiglumeValidationError);
+      expect((error as SiglumeValidationError).field).toBe('webhook_event_types[1]');
+      expect((error as Error).message).toMatch(/^Invalid webhook_event_types\[1\]: must be an event type/);
+      expect(sandbox.getMerchant('compat_shop')).toBeNull();
+      expect(sandbox.listWebhookSubscriptions()).toHaveLength(before);
+    });
+  });
+
+  describe('when webhook_event_types is absent', () => {
+    it('creates the subscription with the default event types', async () => {
+      const result = await client.setupCheckout({ merchant: 'compat_shop', webhook_callback_url: hook() });
+      const recorded = sandbox.listWebhookSubscriptions().find((s) => s.id === result.webhook_subscription?.id);
+      expect(recorded?.event_types).toEqual(['direct_payment.confirmed', 'direct_payment.spent']);
     });
   });
 });

@@ -5,14 +5,24 @@ import * as z from 'zod/mini';
 import type { DirectRequestPaymentBillingMandateResponse, DirectRequestPaymentMerchantResponse } from './merchant-account.js';
 import { setupMerchantInputSchema } from './merchant-account.js';
 import { booleanInput, strictInput, textInput, lazyLoopbackSchema } from './common.js';
-import type { DirectRequestPaymentWebhookSubscription } from './webhook-subscription.js';
+import { eventTypesSchema, type DirectRequestPaymentWebhookSubscription } from './webhook-subscription.js';
 
-/** Input of `setupCheckout`: everything `setupMerchant` takes, plus the steps to run. */
+/**
+ * Input of `setupCheckout`: everything `setupMerchant` takes, plus the steps
+ * to run and the subscription's settings. The step and subscription options
+ * are never sent to `setupMerchant`.
+ */
 export const setupCheckoutInputSchema = /* @__PURE__ */ lazyLoopbackSchema((allowLoopbackHttp: boolean) =>
   strictInput({
     ...setupMerchantInputSchema(allowLoopbackHttp).shape,
     prepare_billing_mandate: z._default(booleanInput(), true),
     create_webhook_subscription: z.optional(booleanInput()),
+    /**
+     * Event types of the subscription setupCheckout creates, checked like
+     * `createWebhookSubscription`'s `event_types` (the 0.4.20 option).
+     * @default ["direct_payment.confirmed", "direct_payment.spent"]
+     */
+    webhook_event_types: z.optional(eventTypesSchema()),
     webhook_description: z.optional(textInput(500)),
   }).check(
     z.superRefine((input, ctx) => {

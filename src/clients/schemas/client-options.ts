@@ -56,17 +56,21 @@ export const clientOptionsSchema = /* @__PURE__ */ lazySchema(() =>
   strictInput({
     /**
      * API base URL. https, or http on localhost / 127.0.0.1 / [::1]; trailing
-     * slashes are dropped.
-     * @default process.env.SIGLUME_API_BASE ?? "https://siglume.com/v1"
+     * slashes are dropped. `null` counts as absent (as in 0.4.20); an empty
+     * string is refused, not skipped.
+     * @default process.env.SIGLUME_API_BASE; else, with SIGLUME_ENV=sandbox,
+     * process.env.SIGLUME_SANDBOX_API_BASE ?? "http://127.0.0.1:8787/v1";
+     * else "https://siglume.com/v1"
      */
-    base_url: z.optional(z.string({ error: 'must be a string URL' })),
+    base_url: z.nullish(z.string({ error: 'must be a string URL' })),
     /**
-     * Bearer token. When absent, the merchant client reads
+     * Bearer token. When absent (or `null`), the merchant client reads
      * `SIGLUME_MERCHANT_AUTH_TOKEN` then `SIGLUME_AUTH_TOKEN`, the buyer client
-     * `SIGLUME_AUTH_TOKEN`. Never exposed as a property, logged, or put in error
-     * text.
+     * `SIGLUME_AUTH_TOKEN`. An empty or blank string is refused rather than
+     * replaced by a token from the environment. Never exposed as a property,
+     * logged, or put in error text.
      */
-    auth_token: z.optional(z.string({ error: 'must be a string' })),
+    auth_token: z.nullish(z.string({ error: 'must be a string' })),
     /**
      * A fetch-compatible function used for every request instead of the
      * built-in transport (undici in Node, the global `fetch` in workers and
