@@ -164,15 +164,20 @@ function signedBody(body: WebhookSignatureBody): WebhookRawBody {
   return isRaw ? (body as WebhookRawBody) : JSON.stringify(body);
 }
 
-function assertTimestamp(value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new SiglumeValidationError('timestamp', 'Invalid timestamp: must be a non-negative integer of unix seconds');
+// A fraction is truncated rather than refused, as 0.4.20 did: code written for
+// it signs with `Date.now() / 1000`. The truncated value is both signed and sent.
+function timestampOf(value: unknown): number {
+  const seconds = typeof value === 'number' && value >= 0 ? Math.trunc(value) : Number.NaN;
+  if (!Number.isSafeInteger(seconds)) {
+    throw new SiglumeValidationError('timestamp', 'Invalid timestamp: must be a non-negative number of unix seconds');
   }
+  return seconds;
 }
 
 /**
  * The v1 signature (lower-case hex) of `body` at `timestamp`. An object body
- * is signed as `JSON.stringify(body)`.
+ * is signed as `JSON.stringify(body)`. A fractional `timestamp` is truncated
+ * to whole seconds.
  *
  * @example
  * await computeWebhookSignature('whsec_example', rawBody, { timestamp: 1800000000 });
@@ -184,8 +189,7 @@ export async function computeWebhookSignature(
 ): Promise<string> {
   assertSecret(secret);
   const part = rawBodyPart(signedBody(body));
-  const timestamp = opts?.timestamp;
-  assertTimestamp(timestamp);
+  const timestamp = timestampOf(opts?.timestamp);
   return hmacSha256Hex(secret, [`${timestamp}.`, part]);
 }
 
@@ -194,7 +198,7 @@ export async function computeWebhookSignature(
  * local tools. An object body is signed as `JSON.stringify(body)`; send that
  * exact string as the request body.
  *
- * @param opts.timestamp - Unix seconds; defaults to now.
+ * @param opts.timestamp - Unix seconds (a fraction is truncated); defaults to now.
  * @example
  * const body = JSON.stringify(event);
  * const header = await buildWebhookSignatureHeader('whsec_test', body);
@@ -204,9 +208,10 @@ export async function buildWebhookSignatureHeader(
   body: WebhookSignatureBody,
   opts: { timestamp?: number } = {},
 ): Promise<string> {
-  const timestamp = opts.timestamp ?? Math.floor(Date.now() / 1000);
+  const timestamp = opts.timestamp ?? Date.now() / 1000;
   const signature = await computeWebhookSignature(secret, body, { timestamp });
-  return `t=${timestamp},v1=${signature}`;
+  // Checked by computeWebhookSignature; t= carries the seconds it signed.
+  return `t=${Math.trunc(timestamp)},v1=${signature}`;
 }
 
 /**

@@ -78,6 +78,27 @@ describe.each(runtimes)('webhook signatures ($name backend)', (rt: Runtime) => {
     });
   });
 
+  describe('when the timestamp to sign is not a whole number (0.4.20 code passes Date.now() / 1000)', () => {
+    it('truncates it, in the signed string and in t=', async () => {
+      expect(await s.computeWebhookSignature(SECRET, BODY, { timestamp: T + 0.999 })).toBe(SIG);
+      expect(await s.buildWebhookSignatureHeader(SECRET, BODY, { timestamp: T + 0.5 })).toBe(HEADER);
+    });
+
+    it.each([
+      ['a negative number', -1],
+      ['a negative fraction', -0.5],
+      ['NaN', Number.NaN],
+      ['Infinity', Number.POSITIVE_INFINITY],
+      ['a numeric string', String(T)],
+    ])('still rejects %s, naming timestamp', async (_label, timestamp) => {
+      const computed = await rejectionOf(s.computeWebhookSignature(SECRET, BODY, { timestamp: timestamp as never }));
+      expect(computed).toBeInstanceOf(SiglumeValidationError);
+      expect(computed.field).toBe('timestamp');
+      const built = await rejectionOf(s.buildWebhookSignatureHeader(SECRET, BODY, { timestamp: timestamp as never }));
+      expect(built.field).toBe('timestamp');
+    });
+  });
+
   describe('when the header has spaces, unknown keys or several v1 entries', () => {
     it.each([
       ['spaces around entries', ` t=${T} ,  v1=${SIG} `],
