@@ -21,11 +21,13 @@ export interface WebhookVerifyOptions {
   /**
    * Largest accepted difference, in seconds, between the header's `t=` and
    * `now`, in either direction (old deliveries and clocks running ahead).
+   * Whole seconds: a fraction is dropped, and anything below 1 means 1.
    * @default 300
    */
   tolerance_seconds?: number;
   /**
-   * The verifier's clock: unix seconds or a `Date`. Handy in tests.
+   * The verifier's clock: unix seconds or a `Date`, truncated to whole
+   * seconds. Handy in tests.
    * @default the current time
    */
   now?: number | Date;
@@ -122,12 +124,14 @@ export function parseWebhookSignatureHeader(header: string | null | undefined): 
   return { timestamp: Number(timestampText), timestamp_text: timestampText, signatures };
 }
 
+// Both clocks are compared in whole seconds, as 0.4.20 did: `now` and the
+// tolerance are truncated, so no delivery it accepted is refused here.
 function nowSeconds(now: number | Date | undefined): number {
-  if (now === undefined) return Date.now() / 1000;
+  if (now === undefined) return Math.trunc(Date.now() / 1000);
   if (now instanceof Date) {
     const ms = now.getTime();
     if (Number.isNaN(ms)) throw new SiglumeValidationError('now', 'Invalid now: the Date is invalid');
-    return ms / 1000;
+    return Math.trunc(ms / 1000);
   }
   if (typeof now !== 'number' || !Number.isFinite(now) || now < 0) {
     throw new SiglumeValidationError('now', 'Invalid now: must be unix seconds (a non-negative number) or a Date');
@@ -136,15 +140,16 @@ function nowSeconds(now: number | Date | undefined): number {
   if (now > 1e11) {
     throw new SiglumeValidationError('now', 'Invalid now: looks like milliseconds; pass unix seconds or a Date');
   }
-  return now;
+  return Math.trunc(now);
 }
 
+// At least one second: 0.4.20 read 0 (and any fraction below 1) as 1.
 function toleranceOf(value: number | undefined): number {
   if (value === undefined) return DEFAULT_WEBHOOK_TOLERANCE_SECONDS;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     throw new SiglumeValidationError('tolerance_seconds', 'Invalid tolerance_seconds: must be a non-negative number of seconds');
   }
-  return value;
+  return Math.max(1, Math.trunc(value));
 }
 
 /**

@@ -153,6 +153,23 @@ describe.each(runtimes)('webhook signatures ($name backend)', (rt: Runtime) => {
       );
     });
 
+    it('counts whole seconds as 0.4.20 did: tolerance_seconds 0 is one second, fractions are dropped', async () => {
+      expect(await s.verifyWebhookSignature(SECRET, BODY, HEADER, { now: T + 1, tolerance_seconds: 0 })).toBeTruthy();
+      expect(await s.verifyWebhookSignature(SECRET, BODY, HEADER, { now: T - 1, tolerance_seconds: 0.5 })).toBeTruthy();
+      await expectSignatureError(
+        s.verifyWebhookSignature(SECRET, BODY, HEADER, { now: T + 2, tolerance_seconds: 0 }),
+        'WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE',
+      );
+      // now T+300.9 is second T+300: inside a tolerance of 300 (or 300.7, used as 300).
+      expect(await s.verifyWebhookSignature(SECRET, BODY, HEADER, { now: T + 300.9 })).toBeTruthy();
+      expect(await s.verifyWebhookSignature(SECRET, BODY, HEADER, { now: T + 300.9, tolerance_seconds: 300.7 })).toBeTruthy();
+      expect(await s.verifyWebhookSignature(SECRET, BODY, HEADER, { now: new Date((T + 300) * 1000 + 900) })).toBeTruthy();
+      await expectSignatureError(
+        s.verifyWebhookSignature(SECRET, BODY, HEADER, { now: T + 301, tolerance_seconds: 300.7 }),
+        'WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE',
+      );
+    });
+
     it('uses the real clock by default, so an hour-old delivery is stale', async () => {
       const old = await s.buildWebhookSignatureHeader(SECRET, BODY, { timestamp: Math.floor(Date.now() / 1000) - 3600 });
       await expectSignatureError(s.verifyWebhookSignature(SECRET, BODY, old), 'WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE');
@@ -161,9 +178,11 @@ describe.each(runtimes)('webhook signatures ($name backend)', (rt: Runtime) => {
     it('rejects options that cannot be right', async () => {
       expect((await rejectionOf(s.verifyWebhookSignature(SECRET, BODY, HEADER, { now: T * 1000 }))).field).toBe('now');
       expect((await rejectionOf(s.verifyWebhookSignature(SECRET, BODY, HEADER, { now: new Date('nope') }))).field).toBe('now');
-      expect((await rejectionOf(s.verifyWebhookSignature(SECRET, BODY, HEADER, { tolerance_seconds: -1, now: T }))).field).toBe(
-        'tolerance_seconds',
-      );
+      for (const tolerance_seconds of [-1, -0.5, Number.NaN, Number.POSITIVE_INFINITY, '300']) {
+        const err = await rejectionOf(s.verifyWebhookSignature(SECRET, BODY, HEADER, { tolerance_seconds: tolerance_seconds as never, now: T }));
+        expect(err).toBeInstanceOf(SiglumeValidationError);
+        expect(err.field).toBe('tolerance_seconds');
+      }
     });
   });
 
