@@ -114,7 +114,8 @@ export function parseDirectRequestPaymentWebhookEvent(
  * @param secret - The endpoint's signing secret (`whsec_...`), or several while rotating.
  * @param rawBody - The body exactly as received (not a parsed object).
  * @param header - The `Siglume-Signature` header value.
- * @throws {SiglumeWebhookSignatureError} when the signature does not verify.
+ * @throws {SiglumeWebhookSignatureError} when the signature does not verify, or the secret is empty
+ *   (`WEBHOOK_SECRET_EMPTY`).
  * @throws {SiglumeWebhookPayloadError} when the body is not raw or not a valid event.
  * @example
  * app.post('/webhooks/siglume', express.raw({ type: 'application/json' }), async (req, res) => {

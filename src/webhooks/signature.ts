@@ -11,7 +11,7 @@ import { DEFAULT_WEBHOOK_TOLERANCE_SECONDS, WEBHOOK_SIGNATURE_HEADER } from '../
 import { hmacSha256Hex, timingSafeEqualString } from '../core/crypto.js';
 import { SiglumeValidationError, SiglumeWebhookSignatureError } from '../core/errors.js';
 import { rawBodyPart } from '../internal/raw-body.js';
-import { assertSecret, normalizeSecrets } from '../internal/secrets.js';
+import { assertSigningSecret, normalizeSecrets } from '../internal/secrets.js';
 
 /** The raw request body exactly as received. A Node `Buffer` is a `Uint8Array`. */
 export type WebhookRawBody = string | Uint8Array | ArrayBuffer;
@@ -44,12 +44,15 @@ export interface WebhookSignatureVerification {
 /**
  * `code` of a {@link SiglumeWebhookSignatureError} thrown here. Answer all of
  * them with HTTP 400; the codes exist for logs and alerts.
+ * `WEBHOOK_SECRET_EMPTY` is this server's configuration (an empty signing
+ * secret, e.g. `SIGLUME_WEBHOOK_SECRET` unset): alert on it, every delivery fails.
  */
 export type WebhookSignatureErrorCode =
   | 'WEBHOOK_SIGNATURE_MISSING'
   | 'WEBHOOK_SIGNATURE_MALFORMED'
   | 'WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE'
-  | 'WEBHOOK_SIGNATURE_MISMATCH';
+  | 'WEBHOOK_SIGNATURE_MISMATCH'
+  | 'WEBHOOK_SECRET_EMPTY';
 
 /** A parsed `Siglume-Signature` header. */
 export interface WebhookSignatureHeaderParts {
@@ -184,6 +187,8 @@ function timestampOf(value: unknown): number {
  * is signed as `JSON.stringify(body)`. A fractional `timestamp` is truncated
  * to whole seconds.
  *
+ * @throws {SiglumeWebhookSignatureError} `WEBHOOK_SECRET_EMPTY` for an empty secret.
+ * @throws {SiglumeValidationError} for a secret that is not a string, or a negative or non-numeric timestamp.
  * @example
  * await computeWebhookSignature('whsec_example', rawBody, { timestamp: 1800000000 });
  */
@@ -192,7 +197,7 @@ export async function computeWebhookSignature(
   body: WebhookSignatureBody,
   opts: { timestamp: number },
 ): Promise<string> {
-  assertSecret(secret);
+  assertSigningSecret(secret);
   const part = rawBodyPart(signedBody(body));
   const timestamp = timestampOf(opts?.timestamp);
   return hmacSha256Hex(secret, [`${timestamp}.`, part]);
@@ -204,6 +209,7 @@ export async function computeWebhookSignature(
  * exact string as the request body.
  *
  * @param opts.timestamp - Unix seconds (a fraction is truncated); defaults to now.
+ * @throws as {@link computeWebhookSignature}.
  * @example
  * const body = JSON.stringify(event);
  * const header = await buildWebhookSignatureHeader('whsec_test', body);
@@ -260,8 +266,9 @@ export function checkWebhookSignatureHeader(
  * @param rawBody - The body exactly as received: string, Buffer/Uint8Array or ArrayBuffer. Not a parsed object.
  * @param header - The `Siglume-Signature` header value.
  * @throws {SiglumeWebhookPayloadError} `WEBHOOK_RAW_BODY_REQUIRED` when `rawBody` is not raw.
- * @throws {SiglumeWebhookSignatureError} with a {@link WebhookSignatureErrorCode} when verification fails.
- * @throws {SiglumeValidationError} for an empty secret or bad options.
+ * @throws {SiglumeWebhookSignatureError} with a {@link WebhookSignatureErrorCode} when verification fails,
+ *   `WEBHOOK_SECRET_EMPTY` for an empty secret.
+ * @throws {SiglumeValidationError} for a secret that is not a string, or bad options.
  * @example
  * app.post('/webhooks/siglume', express.raw({ type: 'application/json' }), async (req, res) => {
  *   await verifyWebhookSignature(process.env.SIGLUME_WEBHOOK_SECRET!, req.body, req.get('siglume-signature'));
@@ -274,7 +281,7 @@ export async function verifyWebhookSignature(
   header: string | null | undefined,
   opts?: WebhookVerifyOptions,
 ): Promise<WebhookSignatureVerification> {
-  const secrets = normalizeSecrets(secret);
+  const secrets = normalizeSecrets(secret, 'secret', assertSigningSecret);
   const body = rawBodyPart(rawBody);
   // Checked before the HMAC: a malformed header or a stale or far-future delivery costs no hashing.
   return matchWebhookSignature(secrets, body, checkWebhookSignatureHeader(header, opts));

@@ -113,6 +113,13 @@ describe.each(runtimes)('webhook events ($name backend)', (rt: Runtime) => {
       expect(result.verification).toEqual({ timestamp: T, signature: HEADER.slice(HEADER.indexOf('v1=') + 3) });
     });
 
+    it('rejects an empty secret with SiglumeWebhookSignatureError, so a 0.4.20 handler still answers 400', async () => {
+      const err = await rejectionOf(e.verifyDirectRequestPaymentWebhook('', BODY, HEADER, { now: T }));
+      expect(err).toBeInstanceOf(SiglumeWebhookSignatureError);
+      expect(err.code).toBe('WEBHOOK_SECRET_EMPTY');
+      expect(err.message).toContain('SIGLUME_WEBHOOK_SECRET');
+    });
+
     it('rejects a wrong signature before looking at the body', async () => {
       const err = await rejectionOf(e.verifyDirectRequestPaymentWebhook('whsec_other', 'not json', HEADER, { now: T }));
       expect(err).toBeInstanceOf(SiglumeWebhookSignatureError);

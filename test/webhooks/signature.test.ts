@@ -129,8 +129,11 @@ describe.each(runtimes)('webhook signatures ($name backend)', (rt: Runtime) => {
       const empty = await rejectionOf(s.verifyWebhookSignature([], BODY, HEADER, AT));
       expect(empty).toBeInstanceOf(SiglumeValidationError);
       expect(empty.field).toBe('secret');
-      const blank = await rejectionOf(s.verifyWebhookSignature([SECRET, ''], BODY, HEADER, AT));
-      expect(blank.field).toBe('secret[1]');
+      const blank = await expectSignatureError(s.verifyWebhookSignature([SECRET, ''], BODY, HEADER, AT), 'WEBHOOK_SECRET_EMPTY');
+      expect(blank.message).toContain('secret[1]');
+      const wrong = await rejectionOf(s.verifyWebhookSignature([SECRET, 42 as never], BODY, HEADER, AT));
+      expect(wrong).toBeInstanceOf(SiglumeValidationError);
+      expect(wrong.field).toBe('secret[1]');
     });
   });
 
@@ -224,11 +227,29 @@ describe.each(runtimes)('webhook signatures ($name backend)', (rt: Runtime) => {
   });
 
   describe('when the secret is invalid', () => {
-    it.each([undefined, '', 42])('rejects %j naming secret', async (secret) => {
-      const err = await rejectionOf(s.verifyWebhookSignature(secret as never, BODY, HEADER, AT));
-      expect(err).toBeInstanceOf(SiglumeValidationError);
-      expect(err.field).toBe('secret');
-      expect(err.message).toMatch(/secret/);
+    it.each([undefined, null, 42, new TextEncoder().encode(SECRET)])('rejects %j naming secret', async (secret) => {
+      for (const call of [
+        () => s.verifyWebhookSignature(secret as never, BODY, HEADER, AT),
+        () => s.computeWebhookSignature(secret as never, BODY, { timestamp: T }),
+        () => s.buildWebhookSignatureHeader(secret as never, BODY, { timestamp: T }),
+      ]) {
+        const err = await rejectionOf(call());
+        expect(err).toBeInstanceOf(SiglumeValidationError);
+        expect(err.field).toBe('secret');
+        expect(err.message).toMatch(/secret/);
+      }
+    });
+
+    it('rejects an empty secret with SiglumeWebhookSignatureError, as 0.4.20 did, saying where the secret comes from', async () => {
+      for (const call of [
+        () => s.verifyWebhookSignature('', BODY, HEADER, AT),
+        () => s.computeWebhookSignature('', BODY, { timestamp: T }),
+        () => s.buildWebhookSignatureHeader('', BODY, { timestamp: T }),
+      ]) {
+        const err = await expectSignatureError(call(), 'WEBHOOK_SECRET_EMPTY');
+        expect(err.message).toContain('signing secret is empty');
+        expect(err.message).toContain('SIGLUME_WEBHOOK_SECRET');
+      }
     });
   });
 
