@@ -47,6 +47,26 @@ describe.each(runtimes)('webhook events ($name backend)', (rt: Runtime) => {
       expect(e.parseDirectRequestPaymentWebhookEvent(payload())).toEqual(EVENT);
     });
 
+    it('returns a copy with the envelope strings trimmed, as 0.4.20 did, leaving the object passed in as it was', () => {
+      const input = {
+        ...EVENT,
+        id: ' evt_1\n',
+        type: '\tdirect_payment.confirmed ',
+        api_version: ' 2026-06-11',
+        occurred_at: '2026-06-11T00:00:00Z \r\n',
+        data: { mode: ' external_402 ' },
+        livemode: false,
+      };
+      const before = structuredClone(input);
+      const event = e.parseDirectRequestPaymentWebhookEvent(input);
+      expect(event).toEqual({ ...EVENT, data: { mode: ' external_402 ' }, livemode: false });
+      expect(event).not.toBe(input);
+      expect(event.data).not.toBe(input.data);
+      event.data.mode = 'changed';
+      event.id = 'changed';
+      expect(input).toEqual(before);
+    });
+
     it('keeps unknown fields and does not judge the mode', () => {
       const event = e.parseDirectRequestPaymentWebhookEvent({ ...EVENT, livemode: false, data: { mode: 'something_new' } });
       expect(event.livemode).toBe(false);
@@ -81,6 +101,12 @@ describe.each(runtimes)('webhook events ($name backend)', (rt: Runtime) => {
         expect(err.code).toBe('WEBHOOK_EVENT_INVALID');
         expect(err.message).toContain(`"${field}"`);
         expect(err.message).toContain('missing');
+      });
+
+      it.each(['id', 'type', 'api_version', 'occurred_at'])('rejects a whitespace-only %s, naming it', (field) => {
+        const err = payloadError(() => e.parseDirectRequestPaymentWebhookEvent({ ...EVENT, [field]: ' \t\n ' }));
+        expect(err.code).toBe('WEBHOOK_EVENT_INVALID');
+        expect(err.message).toContain(`"${field}"`);
       });
 
       it.each([
@@ -141,7 +167,7 @@ describe.each(runtimes)('webhook events ($name backend)', (rt: Runtime) => {
 
     it('round-trips random events signed with random secrets', async () => {
       const eventArb = fc.record({
-        id: fc.string({ minLength: 1, maxLength: 20 }),
+        id: fc.string({ minLength: 1, maxLength: 20 }).filter((id) => id.trim() !== ''),
         type: fc.constantFrom('direct_payment.confirmed', 'direct_payment.spent', 'subscription.renewed'),
         api_version: fc.constant('2026-06-11'),
         occurred_at: fc.constant('2026-06-11T00:00:00Z'),
@@ -152,7 +178,7 @@ describe.each(runtimes)('webhook events ($name backend)', (rt: Runtime) => {
           const body = JSON.stringify(event);
           const header = await s.buildWebhookSignatureHeader(secret, body, { timestamp: T });
           const result = await e.verifyDirectRequestPaymentWebhook(secret, encoder.encode(body), header, { now: T });
-          expect(result.event).toEqual(JSON.parse(body));
+          expect(result.event).toEqual({ ...JSON.parse(body), id: event.id.trim() });
         }),
         { numRuns: 300 },
       );
