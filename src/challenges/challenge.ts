@@ -167,7 +167,7 @@ export function parseDirectRequestPaymentChallenge(challenge: string): ParsedDir
  * Checks that `challenge` is a one-time challenge this merchant issued for
  * exactly this price. Returns false (never throws) for a malformed challenge,
  * a recurring challenge, or a signature that does not match; the comparison
- * is constant-time.
+ * is constant-time and ignores the case of the signature's hex.
  *
  * @throws {SiglumeValidationError} only for invalid `secret`, `merchant`,
  *   `amount_minor` or `currency` (a configuration error, not a bad challenge).

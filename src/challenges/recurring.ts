@@ -148,7 +148,8 @@ export async function createDirectRequestPaymentRecurringChallenge(
  * Checks that `challenge` is a recurring challenge this merchant issued for
  * exactly this price and cadence. Returns false (never throws) for a
  * malformed challenge, a one-time challenge, or a signature that does not
- * match; the comparison is constant-time.
+ * match; the comparison is constant-time and ignores the case of the
+ * signature's hex.
  *
  * @throws {SiglumeValidationError} only for invalid `secret`, `merchant`,
  *   `amount_minor`, `currency` or `cadence`.

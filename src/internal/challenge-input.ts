@@ -102,7 +102,8 @@ export async function issueChallenge<S extends string>(
 /**
  * True when `challenge` has the given scheme and a signature over
  * `materialFor(nonce)` made with `secret`; false (never a throw) for any
- * malformed string or another scheme. Constant-time comparison.
+ * malformed string or another scheme. Constant-time comparison; the hex of
+ * the signature part may be in any case, as 0.4.20 accepted.
  */
 export async function verifyChallengeString(
   scheme: string,
@@ -113,5 +114,7 @@ export async function verifyChallengeString(
   const parts = splitChallenge(challenge);
   if (!parts || parts.scheme !== scheme) return false;
   const expected = await hmacSha256Hex(secret, [materialFor(parts.nonce)]);
-  return timingSafeEqualString(expected, parts.signature);
+  // ASCII A-F only: no other character can lower-case into a hex digit, and
+  // the compare stays a single constant-time call on equal-length strings.
+  return timingSafeEqualString(expected, parts.signature.replace(/[A-F]+/g, (hex) => hex.toLowerCase()));
 }

@@ -3,7 +3,7 @@
  * verification calls them on every request; messages name the field and
  * never include the value.
  */
-import { SiglumeValidationError } from '../core/errors.js';
+import { SiglumeValidationError, SiglumeWebhookSignatureError } from '../core/errors.js';
 
 /** Throws unless `value` is a non-empty string. */
 export function assertSecret(value: unknown, field = 'secret'): asserts value is string {
@@ -18,17 +18,40 @@ export function assertSecret(value: unknown, field = 'secret'): asserts value is
 }
 
 /**
+ * {@link assertSecret} for a webhook signing secret given to a webhook
+ * function: an empty string throws `SiglumeWebhookSignatureError` (code
+ * `WEBHOOK_SECRET_EMPTY`), the class 0.4.20 threw, so a route that answers
+ * 400 on that class keeps doing so. It is usually an unset
+ * `SIGLUME_WEBHOOK_SECRET` read as `''`. Other non-strings stay validation errors.
+ */
+export function assertSigningSecret(value: unknown, field = 'secret'): asserts value is string {
+  if (value === '') {
+    throw new SiglumeWebhookSignatureError(
+      `Invalid ${field}: the webhook signing secret is empty; set SIGLUME_WEBHOOK_SECRET ` +
+        "to this endpoint's signing secret (whsec_...)",
+      { code: 'WEBHOOK_SECRET_EMPTY' },
+    );
+  }
+  assertSecret(value, field);
+}
+
+/**
  * Accepts one secret or a non-empty list of secrets (several are valid at
  * once while a merchant rotates its signing secret) and returns them as a list.
+ * `check` tests each secret; the webhook functions pass {@link assertSigningSecret}.
  */
-export function normalizeSecrets(value: unknown, field = 'secret'): readonly string[] {
+export function normalizeSecrets(
+  value: unknown,
+  field = 'secret',
+  check: (value: unknown, field: string) => void = assertSecret,
+): readonly string[] {
   if (Array.isArray(value)) {
     if (value.length === 0) {
       throw new SiglumeValidationError(field, `Invalid ${field}: the list of secrets must not be empty`);
     }
-    for (let i = 0; i < value.length; i++) assertSecret(value[i], `${field}[${i}]`);
+    for (let i = 0; i < value.length; i++) check(value[i], `${field}[${i}]`);
     return value as readonly string[];
   }
-  assertSecret(value, field);
-  return [value];
+  check(value, field);
+  return [value as string];
 }

@@ -26,6 +26,7 @@ import { feeBreakdownFor, SETTLEMENT_THRESHOLD_MINOR } from '../core/pricing.js'
 import { tokenForCurrency, type DirectRequestPaymentCurrency } from '../core/validation.js';
 import type { DirectPaymentConfirmationKind } from '../webhooks/classify.js';
 import type { DirectRequestPaymentWebhookEvent } from '../webhooks/event.js';
+import { assertSecret } from '../internal/secrets.js';
 import { buildWebhookSignatureHeader } from '../webhooks/signature.js';
 
 /** Signing secret the factories use when none is given. Verify test deliveries with it. */
@@ -259,7 +260,11 @@ export async function createTestWebhookEvent(
     data: withoutUndefined({ ...data, ...opts.data }),
   };
   const rawBody = JSON.stringify(event);
-  const header = await buildWebhookSignatureHeader(opts.secret ?? TEST_WEBHOOK_SECRET, rawBody, { timestamp });
+  // An option of this factory, so a bad one is a validation error naming it (the
+  // header builder answers an empty secret with the 0.4.20 signature error).
+  const secret = opts.secret ?? TEST_WEBHOOK_SECRET;
+  assertSecret(secret);
+  const header = await buildWebhookSignatureHeader(secret, rawBody, { timestamp });
   return { raw_body: rawBody, header, event };
 }
 

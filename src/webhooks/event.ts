@@ -84,27 +84,36 @@ function isBytes(value: unknown): value is Uint8Array | ArrayBuffer {
  * Parses and checks a webhook event. This does NOT verify the signature: use
  * {@link verifyDirectRequestPaymentWebhook} on untrusted input.
  *
+ * Returns a new object, never the one passed in (as 0.4.20 did): `id`,
+ * `type`, `api_version` and `occurred_at` trimmed, `data` a shallow copy,
+ * other fields as sent.
+ *
  * @param payload - The raw body (string, Buffer/Uint8Array, ArrayBuffer) or an already-parsed object.
  * @throws {SiglumeWebhookPayloadError} `WEBHOOK_PAYLOAD_INVALID_JSON` for a body that is not
  *   UTF-8 JSON; `WEBHOOK_EVENT_INVALID` (message names the field) when the body is not an
- *   object, `id` / `type` / `api_version` / `occurred_at` is not a non-empty string, or `data`
- *   is not an object.
+ *   object, `id` / `type` / `api_version` / `occurred_at` is missing, blank or not a string,
+ *   or `data` is not an object.
  */
 export function parseDirectRequestPaymentWebhookEvent(
   payload: string | Uint8Array | ArrayBuffer | object,
 ): DirectRequestPaymentWebhookEvent {
   const value = typeof payload === 'string' || isBytes(payload) ? decodeJson(payload) : payload;
   if (!isObject(value)) throw invalidEvent('the body must be a JSON object');
+  // Spread defines own properties, so a "__proto__" key in the JSON stays data.
+  const event: Record<string, unknown> = { ...value };
   for (const field of REQUIRED_STRINGS) {
     const v = value[field];
-    if (typeof v !== 'string' || v.length === 0) {
-      throw invalidEvent(`"${field}" ${v === undefined ? 'is missing' : 'must be a non-empty string'}`);
+    const text = typeof v === 'string' ? v.trim() : '';
+    if (text === '') {
+      throw invalidEvent(`"${field}" ${v === undefined ? 'is missing' : typeof v === 'string' ? 'is blank' : 'must be a non-empty string'}`);
     }
+    event[field] = text;
   }
   if (!isObject(value.data)) {
     throw invalidEvent(`"data" ${value.data === undefined ? 'is missing' : 'must be an object'}`);
   }
-  return value as DirectRequestPaymentWebhookEvent;
+  event.data = { ...value.data };
+  return event as DirectRequestPaymentWebhookEvent;
 }
 
 /**
@@ -114,7 +123,8 @@ export function parseDirectRequestPaymentWebhookEvent(
  * @param secret - The endpoint's signing secret (`whsec_...`), or several while rotating.
  * @param rawBody - The body exactly as received (not a parsed object).
  * @param header - The `Siglume-Signature` header value.
- * @throws {SiglumeWebhookSignatureError} when the signature does not verify.
+ * @throws {SiglumeWebhookSignatureError} when the signature does not verify, or the secret is empty
+ *   (`WEBHOOK_SECRET_EMPTY`).
  * @throws {SiglumeWebhookPayloadError} when the body is not raw or not a valid event.
  * @example
  * app.post('/webhooks/siglume', express.raw({ type: 'application/json' }), async (req, res) => {

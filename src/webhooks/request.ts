@@ -11,7 +11,7 @@
 import { declaredLength, readCappedBytes, type ByteStreamReader } from '../core/bytes.js';
 import { DEFAULT_MAX_WEBHOOK_BODY_BYTES, WEBHOOK_SIGNATURE_HEADER } from '../core/constants.js';
 import { SiglumeValidationError, SiglumeWebhookPayloadError, SiglumeWebhookSignatureError } from '../core/errors.js';
-import { normalizeSecrets } from '../internal/secrets.js';
+import { assertSigningSecret, normalizeSecrets } from '../internal/secrets.js';
 import { parseDirectRequestPaymentWebhookEvent, type DirectRequestPaymentVerifiedWebhook } from './event.js';
 import {
   checkWebhookSignatureHeader,
@@ -97,7 +97,7 @@ async function readCapped(req: RequestLike, max: number): Promise<Uint8Array> {
  * @param secret - The endpoint's signing secret (`whsec_...`), or several while rotating.
  * @throws {SiglumeWebhookSignatureError} `WEBHOOK_SIGNATURE_MISSING` when the request has no
  *   `Siglume-Signature` header, `WEBHOOK_SIGNATURE_MALFORMED`, `WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE`,
- *   or `WEBHOOK_SIGNATURE_MISMATCH`.
+ *   `WEBHOOK_SIGNATURE_MISMATCH`, or `WEBHOOK_SECRET_EMPTY` for an empty secret.
  * @throws {SiglumeWebhookPayloadError} `WEBHOOK_BODY_TOO_LARGE` over `max_body_bytes`,
  *   `WEBHOOK_BODY_UNREADABLE` when the body was already read, or when the body is not a valid event.
  * @example
@@ -117,7 +117,7 @@ export async function verifyDirectRequestPaymentWebhookRequest(
   secret: string | readonly string[],
   opts?: WebhookRequestVerifyOptions,
 ): Promise<DirectRequestPaymentVerifiedWebhook> {
-  const secrets = normalizeSecrets(secret);
+  const secrets = normalizeSecrets(secret, 'secret', assertSigningSecret);
   const req = request as unknown as RequestLike | null | undefined;
   if (!req || typeof req.headers?.get !== 'function' || typeof req.arrayBuffer !== 'function') {
     throw new SiglumeValidationError('request', 'Invalid request: must be a Fetch API Request');

@@ -11,7 +11,7 @@ import { DEFAULT_WEBHOOK_TOLERANCE_SECONDS, WEBHOOK_SIGNATURE_HEADER } from '../
 import { hmacSha256Hex, timingSafeEqualString } from '../core/crypto.js';
 import { SiglumeValidationError, SiglumeWebhookSignatureError } from '../core/errors.js';
 import { rawBodyPart } from '../internal/raw-body.js';
-import { assertSecret, normalizeSecrets } from '../internal/secrets.js';
+import { assertSigningSecret, normalizeSecrets } from '../internal/secrets.js';
 
 /** The raw request body exactly as received. A Node `Buffer` is a `Uint8Array`. */
 export type WebhookRawBody = string | Uint8Array | ArrayBuffer;
@@ -21,11 +21,13 @@ export interface WebhookVerifyOptions {
   /**
    * Largest accepted difference, in seconds, between the header's `t=` and
    * `now`, in either direction (old deliveries and clocks running ahead).
+   * Whole seconds: a fraction is dropped, and anything below 1 means 1.
    * @default 300
    */
   tolerance_seconds?: number;
   /**
-   * The verifier's clock: unix seconds or a `Date`. Handy in tests.
+   * The verifier's clock: unix seconds or a `Date`, truncated to whole
+   * seconds. Handy in tests.
    * @default the current time
    */
   now?: number | Date;
@@ -42,12 +44,15 @@ export interface WebhookSignatureVerification {
 /**
  * `code` of a {@link SiglumeWebhookSignatureError} thrown here. Answer all of
  * them with HTTP 400; the codes exist for logs and alerts.
+ * `WEBHOOK_SECRET_EMPTY` is this server's configuration (an empty signing
+ * secret, e.g. `SIGLUME_WEBHOOK_SECRET` unset): alert on it, every delivery fails.
  */
 export type WebhookSignatureErrorCode =
   | 'WEBHOOK_SIGNATURE_MISSING'
   | 'WEBHOOK_SIGNATURE_MALFORMED'
   | 'WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE'
-  | 'WEBHOOK_SIGNATURE_MISMATCH';
+  | 'WEBHOOK_SIGNATURE_MISMATCH'
+  | 'WEBHOOK_SECRET_EMPTY';
 
 /** A parsed `Siglume-Signature` header. */
 export interface WebhookSignatureHeaderParts {
@@ -122,12 +127,14 @@ export function parseWebhookSignatureHeader(header: string | null | undefined): 
   return { timestamp: Number(timestampText), timestamp_text: timestampText, signatures };
 }
 
+// Both clocks are compared in whole seconds, as 0.4.20 did: `now` and the
+// tolerance are truncated, so no delivery it accepted is refused here.
 function nowSeconds(now: number | Date | undefined): number {
-  if (now === undefined) return Date.now() / 1000;
+  if (now === undefined) return Math.trunc(Date.now() / 1000);
   if (now instanceof Date) {
     const ms = now.getTime();
     if (Number.isNaN(ms)) throw new SiglumeValidationError('now', 'Invalid now: the Date is invalid');
-    return ms / 1000;
+    return Math.trunc(ms / 1000);
   }
   if (typeof now !== 'number' || !Number.isFinite(now) || now < 0) {
     throw new SiglumeValidationError('now', 'Invalid now: must be unix seconds (a non-negative number) or a Date');
@@ -136,15 +143,16 @@ function nowSeconds(now: number | Date | undefined): number {
   if (now > 1e11) {
     throw new SiglumeValidationError('now', 'Invalid now: looks like milliseconds; pass unix seconds or a Date');
   }
-  return now;
+  return Math.trunc(now);
 }
 
+// At least one second: 0.4.20 read 0 (and any fraction below 1) as 1.
 function toleranceOf(value: number | undefined): number {
   if (value === undefined) return DEFAULT_WEBHOOK_TOLERANCE_SECONDS;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     throw new SiglumeValidationError('tolerance_seconds', 'Invalid tolerance_seconds: must be a non-negative number of seconds');
   }
-  return value;
+  return Math.max(1, Math.trunc(value));
 }
 
 /**
@@ -164,16 +172,23 @@ function signedBody(body: WebhookSignatureBody): WebhookRawBody {
   return isRaw ? (body as WebhookRawBody) : JSON.stringify(body);
 }
 
-function assertTimestamp(value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new SiglumeValidationError('timestamp', 'Invalid timestamp: must be a non-negative integer of unix seconds');
+// A fraction is truncated rather than refused, as 0.4.20 did: code written for
+// it signs with `Date.now() / 1000`. The truncated value is both signed and sent.
+function timestampOf(value: unknown): number {
+  const seconds = typeof value === 'number' && value >= 0 ? Math.trunc(value) : Number.NaN;
+  if (!Number.isSafeInteger(seconds)) {
+    throw new SiglumeValidationError('timestamp', 'Invalid timestamp: must be a non-negative number of unix seconds');
   }
+  return seconds;
 }
 
 /**
  * The v1 signature (lower-case hex) of `body` at `timestamp`. An object body
- * is signed as `JSON.stringify(body)`.
+ * is signed as `JSON.stringify(body)`. A fractional `timestamp` is truncated
+ * to whole seconds.
  *
+ * @throws {SiglumeWebhookSignatureError} `WEBHOOK_SECRET_EMPTY` for an empty secret.
+ * @throws {SiglumeValidationError} for a secret that is not a string, or a negative or non-numeric timestamp.
  * @example
  * await computeWebhookSignature('whsec_example', rawBody, { timestamp: 1800000000 });
  */
@@ -182,10 +197,9 @@ export async function computeWebhookSignature(
   body: WebhookSignatureBody,
   opts: { timestamp: number },
 ): Promise<string> {
-  assertSecret(secret);
+  assertSigningSecret(secret);
   const part = rawBodyPart(signedBody(body));
-  const timestamp = opts?.timestamp;
-  assertTimestamp(timestamp);
+  const timestamp = timestampOf(opts?.timestamp);
   return hmacSha256Hex(secret, [`${timestamp}.`, part]);
 }
 
@@ -194,7 +208,8 @@ export async function computeWebhookSignature(
  * local tools. An object body is signed as `JSON.stringify(body)`; send that
  * exact string as the request body.
  *
- * @param opts.timestamp - Unix seconds; defaults to now.
+ * @param opts.timestamp - Unix seconds (a fraction is truncated); defaults to now.
+ * @throws as {@link computeWebhookSignature}.
  * @example
  * const body = JSON.stringify(event);
  * const header = await buildWebhookSignatureHeader('whsec_test', body);
@@ -204,9 +219,10 @@ export async function buildWebhookSignatureHeader(
   body: WebhookSignatureBody,
   opts: { timestamp?: number } = {},
 ): Promise<string> {
-  const timestamp = opts.timestamp ?? Math.floor(Date.now() / 1000);
+  const timestamp = opts.timestamp ?? Date.now() / 1000;
   const signature = await computeWebhookSignature(secret, body, { timestamp });
-  return `t=${timestamp},v1=${signature}`;
+  // Checked by computeWebhookSignature; t= carries the seconds it signed.
+  return `t=${Math.trunc(timestamp)},v1=${signature}`;
 }
 
 /**
@@ -250,8 +266,9 @@ export function checkWebhookSignatureHeader(
  * @param rawBody - The body exactly as received: string, Buffer/Uint8Array or ArrayBuffer. Not a parsed object.
  * @param header - The `Siglume-Signature` header value.
  * @throws {SiglumeWebhookPayloadError} `WEBHOOK_RAW_BODY_REQUIRED` when `rawBody` is not raw.
- * @throws {SiglumeWebhookSignatureError} with a {@link WebhookSignatureErrorCode} when verification fails.
- * @throws {SiglumeValidationError} for an empty secret or bad options.
+ * @throws {SiglumeWebhookSignatureError} with a {@link WebhookSignatureErrorCode} when verification fails,
+ *   `WEBHOOK_SECRET_EMPTY` for an empty secret.
+ * @throws {SiglumeValidationError} for a secret that is not a string, or bad options.
  * @example
  * app.post('/webhooks/siglume', express.raw({ type: 'application/json' }), async (req, res) => {
  *   await verifyWebhookSignature(process.env.SIGLUME_WEBHOOK_SECRET!, req.body, req.get('siglume-signature'));
@@ -264,7 +281,7 @@ export async function verifyWebhookSignature(
   header: string | null | undefined,
   opts?: WebhookVerifyOptions,
 ): Promise<WebhookSignatureVerification> {
-  const secrets = normalizeSecrets(secret);
+  const secrets = normalizeSecrets(secret, 'secret', assertSigningSecret);
   const body = rawBodyPart(rawBody);
   // Checked before the HMAC: a malformed header or a stale or far-future delivery costs no hashing.
   return matchWebhookSignature(secrets, body, checkWebhookSignatureHeader(header, opts));

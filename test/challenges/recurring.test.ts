@@ -33,6 +33,12 @@ describe.each(runtimes)('recurring challenges ($name backend)', (rt: Runtime) =>
       expect(await r.verifyDirectRequestPaymentRecurringChallenge({ ...base, challenge: CHALLENGE })).toBe(true);
     });
 
+    it('verifies an upper-case signature part, as 0.4.20 did (hex compare ignores case)', async () => {
+      const upper = CHALLENGE.slice(0, CHALLENGE.lastIndexOf(':') + 1) + SIGNATURE.toUpperCase();
+      expect(await r.verifyDirectRequestPaymentRecurringChallenge({ ...base, challenge: upper })).toBe(true);
+      expect(await r.verifyDirectRequestPaymentRecurringChallenge({ ...base, cadence: 'daily', challenge: upper })).toBe(false);
+    });
+
     it('returns false for the other cadence, amount or currency', async () => {
       for (const change of [{ cadence: 'daily' as const }, { amount_minor: 981 }, { currency: 'USD' }]) {
         expect(await r.verifyDirectRequestPaymentRecurringChallenge({ ...base, ...change, challenge: CHALLENGE })).toBe(false);

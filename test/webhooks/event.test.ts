@@ -47,6 +47,26 @@ describe.each(runtimes)('webhook events ($name backend)', (rt: Runtime) => {
       expect(e.parseDirectRequestPaymentWebhookEvent(payload())).toEqual(EVENT);
     });
 
+    it('returns a copy with the envelope strings trimmed, as 0.4.20 did, leaving the object passed in as it was', () => {
+      const input = {
+        ...EVENT,
+        id: ' evt_1\n',
+        type: '\tdirect_payment.confirmed ',
+        api_version: ' 2026-06-11',
+        occurred_at: '2026-06-11T00:00:00Z \r\n',
+        data: { mode: ' external_402 ' },
+        livemode: false,
+      };
+      const before = structuredClone(input);
+      const event = e.parseDirectRequestPaymentWebhookEvent(input);
+      expect(event).toEqual({ ...EVENT, data: { mode: ' external_402 ' }, livemode: false });
+      expect(event).not.toBe(input);
+      expect(event.data).not.toBe(input.data);
+      event.data.mode = 'changed';
+      event.id = 'changed';
+      expect(input).toEqual(before);
+    });
+
     it('keeps unknown fields and does not judge the mode', () => {
       const event = e.parseDirectRequestPaymentWebhookEvent({ ...EVENT, livemode: false, data: { mode: 'something_new' } });
       expect(event.livemode).toBe(false);
@@ -83,6 +103,12 @@ describe.each(runtimes)('webhook events ($name backend)', (rt: Runtime) => {
         expect(err.message).toContain('missing');
       });
 
+      it.each(['id', 'type', 'api_version', 'occurred_at'])('rejects a whitespace-only %s, naming it', (field) => {
+        const err = payloadError(() => e.parseDirectRequestPaymentWebhookEvent({ ...EVENT, [field]: ' \t\n ' }));
+        expect(err.code).toBe('WEBHOOK_EVENT_INVALID');
+        expect(err.message).toContain(`"${field}"`);
+      });
+
       it.each([
         ['id', 7],
         ['type', ''],
@@ -113,6 +139,13 @@ describe.each(runtimes)('webhook events ($name backend)', (rt: Runtime) => {
       expect(result.verification).toEqual({ timestamp: T, signature: HEADER.slice(HEADER.indexOf('v1=') + 3) });
     });
 
+    it('rejects an empty secret with SiglumeWebhookSignatureError, so a 0.4.20 handler still answers 400', async () => {
+      const err = await rejectionOf(e.verifyDirectRequestPaymentWebhook('', BODY, HEADER, { now: T }));
+      expect(err).toBeInstanceOf(SiglumeWebhookSignatureError);
+      expect(err.code).toBe('WEBHOOK_SECRET_EMPTY');
+      expect(err.message).toContain('SIGLUME_WEBHOOK_SECRET');
+    });
+
     it('rejects a wrong signature before looking at the body', async () => {
       const err = await rejectionOf(e.verifyDirectRequestPaymentWebhook('whsec_other', 'not json', HEADER, { now: T }));
       expect(err).toBeInstanceOf(SiglumeWebhookSignatureError);
@@ -134,7 +167,7 @@ describe.each(runtimes)('webhook events ($name backend)', (rt: Runtime) => {
 
     it('round-trips random events signed with random secrets', async () => {
       const eventArb = fc.record({
-        id: fc.string({ minLength: 1, maxLength: 20 }),
+        id: fc.string({ minLength: 1, maxLength: 20 }).filter((id) => id.trim() !== ''),
         type: fc.constantFrom('direct_payment.confirmed', 'direct_payment.spent', 'subscription.renewed'),
         api_version: fc.constant('2026-06-11'),
         occurred_at: fc.constant('2026-06-11T00:00:00Z'),
@@ -145,7 +178,7 @@ describe.each(runtimes)('webhook events ($name backend)', (rt: Runtime) => {
           const body = JSON.stringify(event);
           const header = await s.buildWebhookSignatureHeader(secret, body, { timestamp: T });
           const result = await e.verifyDirectRequestPaymentWebhook(secret, encoder.encode(body), header, { now: T });
-          expect(result.event).toEqual(JSON.parse(body));
+          expect(result.event).toEqual({ ...JSON.parse(body), id: event.id.trim() });
         }),
         { numRuns: 300 },
       );

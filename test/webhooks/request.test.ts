@@ -170,9 +170,18 @@ describe.each(runtimes)('verifyDirectRequestPaymentWebhookRequest ($name backend
   describe('when called wrongly', () => {
     it('rejects a missing secret before touching the request', async () => {
       const req = webhookRequest(BODY);
-      const err = await rejectionOf(verify(req, '', { now: T }));
+      const err = await rejectionOf(verify(req, undefined as never, { now: T }));
       expect(err).toBeInstanceOf(SiglumeValidationError);
       expect(err.field).toBe('secret');
+      expect(req.bodyUsed).toBe(false);
+    });
+
+    it('rejects an empty secret with SiglumeWebhookSignatureError (as 0.4.20 did) before touching the request', async () => {
+      const req = webhookRequest(BODY);
+      const err = await rejectionOf(verify(req, '', { now: T }));
+      expect(err).toBeInstanceOf(SiglumeWebhookSignatureError);
+      expect(err.code).toBe('WEBHOOK_SECRET_EMPTY');
+      expect(err.message).toContain('SIGLUME_WEBHOOK_SECRET');
       expect(req.bodyUsed).toBe(false);
     });
 

@@ -78,6 +78,27 @@ describe.each(runtimes)('webhook signatures ($name backend)', (rt: Runtime) => {
     });
   });
 
+  describe('when the timestamp to sign is not a whole number (0.4.20 code passes Date.now() / 1000)', () => {
+    it('truncates it, in the signed string and in t=', async () => {
+      expect(await s.computeWebhookSignature(SECRET, BODY, { timestamp: T + 0.999 })).toBe(SIG);
+      expect(await s.buildWebhookSignatureHeader(SECRET, BODY, { timestamp: T + 0.5 })).toBe(HEADER);
+    });
+
+    it.each([
+      ['a negative number', -1],
+      ['a negative fraction', -0.5],
+      ['NaN', Number.NaN],
+      ['Infinity', Number.POSITIVE_INFINITY],
+      ['a numeric string', String(T)],
+    ])('still rejects %s, naming timestamp', async (_label, timestamp) => {
+      const computed = await rejectionOf(s.computeWebhookSignature(SECRET, BODY, { timestamp: timestamp as never }));
+      expect(computed).toBeInstanceOf(SiglumeValidationError);
+      expect(computed.field).toBe('timestamp');
+      const built = await rejectionOf(s.buildWebhookSignatureHeader(SECRET, BODY, { timestamp: timestamp as never }));
+      expect(built.field).toBe('timestamp');
+    });
+  });
+
   describe('when the header has spaces, unknown keys or several v1 entries', () => {
     it.each([
       ['spaces around entries', ` t=${T} ,  v1=${SIG} `],
@@ -108,8 +129,11 @@ describe.each(runtimes)('webhook signatures ($name backend)', (rt: Runtime) => {
       const empty = await rejectionOf(s.verifyWebhookSignature([], BODY, HEADER, AT));
       expect(empty).toBeInstanceOf(SiglumeValidationError);
       expect(empty.field).toBe('secret');
-      const blank = await rejectionOf(s.verifyWebhookSignature([SECRET, ''], BODY, HEADER, AT));
-      expect(blank.field).toBe('secret[1]');
+      const blank = await expectSignatureError(s.verifyWebhookSignature([SECRET, ''], BODY, HEADER, AT), 'WEBHOOK_SECRET_EMPTY');
+      expect(blank.message).toContain('secret[1]');
+      const wrong = await rejectionOf(s.verifyWebhookSignature([SECRET, 42 as never], BODY, HEADER, AT));
+      expect(wrong).toBeInstanceOf(SiglumeValidationError);
+      expect(wrong.field).toBe('secret[1]');
     });
   });
 
@@ -132,6 +156,23 @@ describe.each(runtimes)('webhook signatures ($name backend)', (rt: Runtime) => {
       );
     });
 
+    it('counts whole seconds as 0.4.20 did: tolerance_seconds 0 is one second, fractions are dropped', async () => {
+      expect(await s.verifyWebhookSignature(SECRET, BODY, HEADER, { now: T + 1, tolerance_seconds: 0 })).toBeTruthy();
+      expect(await s.verifyWebhookSignature(SECRET, BODY, HEADER, { now: T - 1, tolerance_seconds: 0.5 })).toBeTruthy();
+      await expectSignatureError(
+        s.verifyWebhookSignature(SECRET, BODY, HEADER, { now: T + 2, tolerance_seconds: 0 }),
+        'WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE',
+      );
+      // now T+300.9 is second T+300: inside a tolerance of 300 (or 300.7, used as 300).
+      expect(await s.verifyWebhookSignature(SECRET, BODY, HEADER, { now: T + 300.9 })).toBeTruthy();
+      expect(await s.verifyWebhookSignature(SECRET, BODY, HEADER, { now: T + 300.9, tolerance_seconds: 300.7 })).toBeTruthy();
+      expect(await s.verifyWebhookSignature(SECRET, BODY, HEADER, { now: new Date((T + 300) * 1000 + 900) })).toBeTruthy();
+      await expectSignatureError(
+        s.verifyWebhookSignature(SECRET, BODY, HEADER, { now: T + 301, tolerance_seconds: 300.7 }),
+        'WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE',
+      );
+    });
+
     it('uses the real clock by default, so an hour-old delivery is stale', async () => {
       const old = await s.buildWebhookSignatureHeader(SECRET, BODY, { timestamp: Math.floor(Date.now() / 1000) - 3600 });
       await expectSignatureError(s.verifyWebhookSignature(SECRET, BODY, old), 'WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE');
@@ -140,9 +181,11 @@ describe.each(runtimes)('webhook signatures ($name backend)', (rt: Runtime) => {
     it('rejects options that cannot be right', async () => {
       expect((await rejectionOf(s.verifyWebhookSignature(SECRET, BODY, HEADER, { now: T * 1000 }))).field).toBe('now');
       expect((await rejectionOf(s.verifyWebhookSignature(SECRET, BODY, HEADER, { now: new Date('nope') }))).field).toBe('now');
-      expect((await rejectionOf(s.verifyWebhookSignature(SECRET, BODY, HEADER, { tolerance_seconds: -1, now: T }))).field).toBe(
-        'tolerance_seconds',
-      );
+      for (const tolerance_seconds of [-1, -0.5, Number.NaN, Number.POSITIVE_INFINITY, '300']) {
+        const err = await rejectionOf(s.verifyWebhookSignature(SECRET, BODY, HEADER, { tolerance_seconds: tolerance_seconds as never, now: T }));
+        expect(err).toBeInstanceOf(SiglumeValidationError);
+        expect(err.field).toBe('tolerance_seconds');
+      }
     });
   });
 
@@ -184,11 +227,29 @@ describe.each(runtimes)('webhook signatures ($name backend)', (rt: Runtime) => {
   });
 
   describe('when the secret is invalid', () => {
-    it.each([undefined, '', 42])('rejects %j naming secret', async (secret) => {
-      const err = await rejectionOf(s.verifyWebhookSignature(secret as never, BODY, HEADER, AT));
-      expect(err).toBeInstanceOf(SiglumeValidationError);
-      expect(err.field).toBe('secret');
-      expect(err.message).toMatch(/secret/);
+    it.each([undefined, null, 42, new TextEncoder().encode(SECRET)])('rejects %j naming secret', async (secret) => {
+      for (const call of [
+        () => s.verifyWebhookSignature(secret as never, BODY, HEADER, AT),
+        () => s.computeWebhookSignature(secret as never, BODY, { timestamp: T }),
+        () => s.buildWebhookSignatureHeader(secret as never, BODY, { timestamp: T }),
+      ]) {
+        const err = await rejectionOf(call());
+        expect(err).toBeInstanceOf(SiglumeValidationError);
+        expect(err.field).toBe('secret');
+        expect(err.message).toMatch(/secret/);
+      }
+    });
+
+    it('rejects an empty secret with SiglumeWebhookSignatureError, as 0.4.20 did, saying where the secret comes from', async () => {
+      for (const call of [
+        () => s.verifyWebhookSignature('', BODY, HEADER, AT),
+        () => s.computeWebhookSignature('', BODY, { timestamp: T }),
+        () => s.buildWebhookSignatureHeader('', BODY, { timestamp: T }),
+      ]) {
+        const err = await expectSignatureError(call(), 'WEBHOOK_SECRET_EMPTY');
+        expect(err.message).toContain('signing secret is empty');
+        expect(err.message).toContain('SIGLUME_WEBHOOK_SECRET');
+      }
     });
   });
 
