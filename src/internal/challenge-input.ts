@@ -99,6 +99,19 @@ export async function issueChallenge<S extends string>(
   return { scheme, nonce, signature, challenge, challenge_hash: await hashChallenge(challenge) };
 }
 
+/** The signature's hex in lower case (ASCII A-F only: nothing else lower-cases into a hex digit). */
+const lowerHex = (signature: string) => signature.replace(/[A-F]+/g, (hex) => hex.toLowerCase());
+
+/**
+ * The challenge as its issuer wrote it: the signature part in lower-case hex. Verification ignores
+ * the hex's case, so a server that keeps challenges single-use must look them up in this form: an
+ * upper-cased variant of a redeemed challenge verifies too, and must not count as a new one.
+ */
+export function canonicalChallenge(challenge: string): string {
+  const parts = splitChallenge(challenge);
+  return parts ? `${parts.scheme}:${parts.nonce}:${lowerHex(parts.signature)}` : challenge;
+}
+
 /**
  * True when `challenge` has the given scheme and a signature over
  * `materialFor(nonce)` made with `secret`; false (never a throw) for any
@@ -114,7 +127,6 @@ export async function verifyChallengeString(
   const parts = splitChallenge(challenge);
   if (!parts || parts.scheme !== scheme) return false;
   const expected = await hmacSha256Hex(secret, [materialFor(parts.nonce)]);
-  // ASCII A-F only: no other character can lower-case into a hex digit, and
-  // the compare stays a single constant-time call on equal-length strings.
-  return timingSafeEqualString(expected, parts.signature.replace(/[A-F]+/g, (hex) => hex.toLowerCase()));
+  // The compare stays a single constant-time call on equal-length strings.
+  return timingSafeEqualString(expected, lowerHex(parts.signature));
 }

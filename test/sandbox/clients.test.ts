@@ -261,6 +261,11 @@ describe.each(TRANSPORTS)('clients against the sandbox $name', ({ inProcess }) =
 
       const twice = await caught(buyer.executePaymentTransaction(read));
       expect(twice).toMatchObject({ status: 409, code: 'REQUIREMENT_ALREADY_PAID' });
+
+      // The challenge with its signature upper-cased verifies too, and is the same challenge: no second requirement.
+      const variant = challenge.challenge.replace(/[^:]+$/, (signature) => signature.toUpperCase());
+      const again = await buyer.createPaymentRequirement({ merchant: 'sandbox_shop', amount_minor: 4200, currency: 'JPY', challenge: variant });
+      expect(again).toMatchObject({ created: false, requirement_id: requirement.requirement_id, challenge_hash: challenge.challenge_hash, status: 'paid' });
     });
 
     it('rejects what it must: a forged challenge, an allowance that does not exist, the buyer token on provider routes', async () => {

@@ -71,6 +71,11 @@ describe('subscriptions', () => {
     expect((await buyer('POST', '/sdrp/direct-payments/subscriptions', body)).status).toBe(201);
     const again = await buyer('POST', '/sdrp/direct-payments/subscriptions', body);
     expect([again.status, again.body.error.code]).toEqual([409, 'CHALLENGE_ALREADY_USED']);
+    // Verification ignores the hex's case (as 0.4.20 did), so an upper-cased signature is the same challenge.
+    const variant = challenge.replace(/[^:]+$/, (signature) => signature.toUpperCase());
+    expect(variant).not.toBe(challenge);
+    const upper = await buyer('POST', '/sdrp/direct-payments/subscriptions', { ...body, challenge: variant });
+    expect([upper.status, upper.body.error.code]).toEqual([409, 'CHALLENGE_ALREADY_USED']);
   });
 
   it.each([

@@ -16,6 +16,7 @@ import {
   DIRECT_REQUEST_PAYMENT_REFERENCE_TYPE as REFERENCE,
 } from '../../core/constants.js';
 import { parseInput } from '../../core/validation.js';
+import { canonicalChallenge } from '../../internal/challenge-input.js';
 import type { SandboxCore } from '../core.js';
 import { SandboxHttpError, conflict, invalidField } from '../errors.js';
 import { route, type Route, type RouteInput } from '../http.js';
@@ -47,9 +48,11 @@ export function buyerRoutes({ store, payments }: SandboxCore): Route[] {
       const message = `Invalid challenge: it was not issued by merchant "${m.merchant}" for ${amount_minor} ${currency} (or its secret was rotated since).`;
       throw new SandboxHttpError(422, 'INVALID_CHALLENGE', message, { field: 'challenge' });
     }
-    const challenge_hash = await directRequestPaymentChallengeHash(challenge);
+    // An upper-cased variant verifies too: the canonical form keeps the challenge single-use.
+    const canonical = canonicalChallenge(challenge);
+    const challenge_hash = await directRequestPaymentChallengeHash(canonical);
     const extra = { allowance_amount_minor: input.allowance_amount_minor ?? null, metadata: input.metadata ?? {} };
-    const request = { ...terms, ...extra, challenge, challenge_hash, checkout_session_id: null };
+    const request = { ...terms, ...extra, challenge: canonical, challenge_hash, checkout_session_id: null };
     // A challenge is single-use: asking again returns the requirement it already has.
     const { requirement, created } = await payments.createRequirement(request);
     return { status: created ? 201 : 200, data: { ...publicView(requirement), created } };

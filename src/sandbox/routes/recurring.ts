@@ -21,6 +21,7 @@ import { DIRECT_REQUEST_PAYMENT_MODE as MODE } from '../../core/constants.js';
 import { sha256Tagged, timingSafeEqualString } from '../../core/crypto.js';
 import { STANDARD_FEE_BPS } from '../../core/pricing.js';
 import * as V from '../../core/validation.js';
+import { canonicalChallenge } from '../../internal/challenge-input.js';
 import type { SandboxCore } from '../core.js';
 import { SandboxHttpError, conflict, invalidField } from '../errors.js';
 import { route, type Route, type RouteAnswer, type RouteInput } from '../http.js';
@@ -67,7 +68,8 @@ export function recurringRoutes({ store, payments, webhooks }: SandboxCore): Rou
       const message = `Invalid challenge: it is not a ${cadence} recurring challenge of merchant "${m.merchant}" for ${amount_minor} ${currency}.`;
       throw new SandboxHttpError(422, 'INVALID_CHALLENGE', message, { field: 'challenge' });
     }
-    const challenge_hash = await directRequestPaymentChallengeHash(challenge);
+    // An upper-cased variant verifies too: the canonical form keeps the challenge single-use.
+    const challenge_hash = await directRequestPaymentChallengeHash(canonicalChallenge(challenge));
     const redeemed = [...store.list('recurring_subscriptions'), ...store.list('autopay_authorizations')];
     if (redeemed.some((r) => r.challenge_hash === challenge_hash)) {
       const message = 'This recurring challenge was already redeemed; each one is single-use.';
@@ -106,7 +108,7 @@ export function recurringRoutes({ store, payments, webhooks }: SandboxCore): Rou
       const listing_id = input.listing_id ?? input.product_listing_id ?? m.listing_id;
       const max_amount_minor = input.max_amount_minor ?? approved.amount_minor;
       const more = { listing_id, max_amount_minor, max_runs, cadence, metadata, expires_at, agent_id, operation_key };
-      const created = newAutoPayAuthorization(terms, approved.challenge, more, store.nowIso());
+      const created = newAutoPayAuthorization(terms, canonicalChallenge(approved.challenge), more, store.nowIso());
       return store.put('autopay_authorizations', created);
     });
     // The one answer that carries the schedule token.
