@@ -21,8 +21,9 @@ export function assertSecret(value: unknown, field = 'secret'): asserts value is
  * {@link assertSecret} for a webhook signing secret given to a webhook
  * function: an empty string throws `SiglumeWebhookSignatureError` (code
  * `WEBHOOK_SECRET_EMPTY`), the class 0.4.20 threw, so a route that answers
- * 400 on that class keeps doing so. It is usually an unset
- * `SIGLUME_WEBHOOK_SECRET` read as `''`. Other non-strings stay validation errors.
+ * 400 on that class keeps doing so. It is usually `SIGLUME_WEBHOOK_SECRET`
+ * set but empty. Other non-strings (an unset variable's `undefined`) stay
+ * validation errors.
  */
 export function assertSigningSecret(value: unknown, field = 'secret'): asserts value is string {
   if (value === '') {

@@ -42,10 +42,11 @@ export interface WebhookSignatureVerification {
 }
 
 /**
- * `code` of a {@link SiglumeWebhookSignatureError} thrown here. Answer all of
- * them with HTTP 400; the codes exist for logs and alerts.
- * `WEBHOOK_SECRET_EMPTY` is this server's configuration (an empty signing
- * secret, e.g. `SIGLUME_WEBHOOK_SECRET` unset): alert on it, every delivery fails.
+ * `code` of a {@link SiglumeWebhookSignatureError} thrown here. Answer them
+ * with HTTP 400 (forged, replayed or corrupted), except
+ * `WEBHOOK_SECRET_EMPTY`: this server's configuration (an empty signing
+ * secret, e.g. `SIGLUME_WEBHOOK_SECRET` set but empty). Answer that one 5xx so
+ * Siglume retries once it is fixed, and alert on it: every delivery fails.
  */
 export type WebhookSignatureErrorCode =
   | 'WEBHOOK_SIGNATURE_MISSING'
