@@ -70,9 +70,11 @@ export async function runSetupCheckout(
     webhook_description,
     ...merchantInput
   } = parseInput(setupCheckoutInputSchema(context.loopback), input);
-  const key = merchantInput.merchant;
-
   const merchant = await client.setupMerchant(merchantInput, stepOptions(options, 'merchant'));
+  // The account the API answered with (CONTRACT-2 section 15: the mandate goes to its key), else (absent or
+  // unusable) the one asked for; the subscription and the shop's env name the same account.
+  const fromAccountKey = merchantKeySchema.safeParse(merchant.merchant_account.merchant);
+  const key = fromAccountKey.success ? fromAccountKey.data : merchantInput.merchant;
 
   let billing_mandate: DirectRequestPaymentBillingMandateResponse | null = null;
   if (prepare_billing_mandate) {
@@ -81,11 +83,8 @@ export async function runSetupCheckout(
     const fromAccount = currencySchema.safeParse(merchant.merchant_account.billing_currency);
     const billing_currency = fromAccount.success ? fromAccount.data : merchantInput.billing_currency;
     const cap = merchantInput.max_amount_minor ?? merchantInput.billing_mandate_cap_minor;
-    // The mandate belongs to the account the API answered with (CONTRACT-2 section 15): its key,
-    // else (absent or unusable) the one asked for.
-    const fromAccountKey = merchantKeySchema.safeParse(merchant.merchant_account.merchant);
     billing_mandate = await client.prepareBillingMandate(
-      fromAccountKey.success ? fromAccountKey.data : key,
+      key,
       cap === undefined ? { billing_currency } : { billing_currency, max_amount_minor: cap },
       stepOptions(options, 'billing-mandate'),
     );

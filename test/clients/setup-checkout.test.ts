@@ -197,15 +197,18 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
   });
 
   describe('when the API answers with its own merchant key', () => {
-    it('prepares the billing mandate for the key the API returned', async () => {
+    it('prepares the billing mandate, names the subscription and fills env for the key the API returned', async () => {
       // The fake API answers every setup with merchant "shop_alpha" and knows only that mandate route.
       const { client, calls } = setup();
-      const result = await client.setupCheckout({ merchant: 'shop_beta' });
+      const result = await client.setupCheckout({ merchant: 'shop_beta', webhook_callback_url: HOOK });
       expect(routes(calls)).toEqual([
         'POST /sdrp/direct-payments/merchants',
         'POST /sdrp/direct-payments/merchants/shop_alpha/billing-mandate',
+        'POST /market/webhooks/subscriptions',
       ]);
       expect(result.billing_mandate).toEqual({ billing_mandate_id: 'bm_1', status: 'active' });
+      expect(calls[2]!.body).toMatchObject({ description: 'shop_alpha Direct Request Payment', metadata: { merchant: 'shop_alpha' } });
+      expect(result.env.SIGLUME_DIRECT_PAYMENT_MERCHANT).toBe('shop_alpha');
     });
 
     it('falls back to the key asked for when the answer carries none', async () => {
