@@ -54,8 +54,8 @@ export function connectClient(
   const transport = new Transport({
     base_url,
     auth_token,
-    fetch: opts.fetch,
-    timeout_ms: opts.timeout_ms,
+    fetch: opts.fetch ?? undefined,
+    timeout_ms: opts.timeout_ms ?? undefined,
     max_retries: opts.max_retries,
     user_agent,
     max_response_bytes: opts.max_response_bytes,

@@ -477,6 +477,12 @@ describe('DirectRequestPaymentMerchantClient', () => {
       expect(rec.calls.map((c) => c.headers.Authorization)).toEqual(['Bearer tok_from_generic_env', 'Bearer tok_option']);
     });
 
+    it('treats timeout_ms, user_agent and fetch given as null as absent (as 0.4.20 did)', () => {
+      const client = new DirectRequestPaymentMerchantClient({ auth_token: 'tok_option', timeout_ms: null, user_agent: null, fetch: null });
+      expect(client.timeout_ms).toBe(15_000);
+      expect(client.user_agent).toMatch(/^@siglume\/direct-request-payment\//);
+    });
+
     it('treats auth_token: null as absent and reads the environment (as 0.4.20 did)', async () => {
       vi.stubEnv('SIGLUME_MERCHANT_AUTH_TOKEN', 'tok_from_merchant_env');
       const rec = recordingFetch([{ body: envelope({ merchant_account: ACCOUNT }) }]);

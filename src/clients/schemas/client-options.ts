@@ -75,28 +75,30 @@ export const clientOptionsSchema = /* @__PURE__ */ lazySchema(() =>
      * A fetch-compatible function used for every request instead of the
      * built-in transport (undici in Node, the global `fetch` in workers and
      * edge runtimes). It receives `redirect: 'manual'`: redirects are never
-     * followed.
+     * followed. `null` counts as absent.
      */
-    fetch: z.optional(fetchFunction()),
+    fetch: z.nullish(fetchFunction()),
     /**
-     * Per-attempt timeout in milliseconds.
+     * Per-attempt timeout in milliseconds; `null` counts as absent (as in
+     * 0.4.20).
      * @default 15000
      */
-    timeout_ms: z.optional(timeoutMs()),
+    timeout_ms: z.nullish(timeoutMs()),
     /**
      * Retries after the first attempt. A request the server refused before
      * acting on (429, 503, no connection) is always retried; one it may have
      * acted on (timeout, connection lost, 502/504) is retried when the request
-     * is idempotent, which every call is except an on-chain execution without
-     * your own `idempotency_key`. `0` disables retries.
+     * is idempotent, which every call is except the two that move money
+     * (`executePreparedTransaction` and `executeScheduledAutoPay`) without your
+     * own `idempotency_key`. `0` disables retries.
      * @default 2
      */
     max_retries: z.optional(nonNegativeInteger()),
     /**
-     * User-Agent header.
+     * User-Agent header; `null` counts as absent.
      * @default "@siglume/direct-request-payment/<version>"
      */
-    user_agent: z.optional(headerValue()),
+    user_agent: z.nullish(headerValue()),
     /**
      * Largest response body the client reads, in bytes. A larger answer is a
      * `SiglumeResponseTooLargeError`; reading stops at the limit.

@@ -188,7 +188,7 @@ export const scheduledAutoPayExecuteInputSchema = /* @__PURE__ */ lazySchema(() 
     z.minLength(1, { error: 'must not be empty' }),
     z.regex(/^[\x21-\x7e]+$/, { error: 'must be printable ASCII without spaces' }),
   ),
-  /** The schedule slot this run is for; one charge per slot (a repeat answers the same run). */
+  /** The schedule slot this run is for (the local sandbox charges a slot once and answers a repeat with the same run; the contract does not promise that of Siglume). */
   slot_id: textInput(4096, { trim: true }),
   input: object(),
   arguments: object(),
