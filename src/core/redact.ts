@@ -30,9 +30,12 @@ export function redactSecretKeys(value: unknown, depth = 0): unknown {
 /**
  * Returns a copy of `value` with every occurrence of each secret replaced by
  * {@link REDACTED}, in strings at any depth. Objects that contain no secret
- * come back as equal copies.
+ * come back as equal copies. Unset secrets (`undefined`, `null`, `''`) are
+ * skipped, so callers pass their settings as they are: an empty string would
+ * otherwise match between every character.
  */
-export function redactSecretValues<T>(value: T, secrets: readonly string[]): T {
+export function redactSecretValues<T>(value: T, candidates: readonly (string | null | undefined)[]): T {
+  const secrets = candidates.filter((s): s is string => typeof s === 'string' && s !== '');
   if (secrets.length === 0) return value;
   const scrub = (v: unknown): unknown => {
     if (typeof v === 'string') {

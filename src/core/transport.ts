@@ -144,7 +144,7 @@ export class Transport {
 
   /** What an error of this request must not show: the client's token and the request's own secrets. */
   #secrets(spec: RequestSpec<unknown>): string[] {
-    return [this.#token, ...(spec.secrets ?? []).filter((s) => s !== '')];
+    return [this.#token, ...(spec.secrets ?? [])];
   }
 
   #url(spec: RequestSpec<unknown>): string {

@@ -31,8 +31,8 @@ function crashed(error: unknown) {
 export interface CheckRunOptions {
   /** The command's check list, in run order: what `skipRest` fills in and `results` lists. */
   checks: readonly ReadinessCheckSpec[];
-  /** Values removed from every result and progress event (token, webhook secret). */
-  secrets: readonly string[];
+  /** Values removed from every result and progress event (token, webhook secret; unset ones are skipped). */
+  secrets: readonly (string | null | undefined)[];
   onProgress?: ((event: ReadinessProgressEvent) => void) | undefined;
   /** Aborting it makes the next check (or the running one) reject with its reason. */
   signal?: AbortSignal | undefined;

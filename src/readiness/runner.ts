@@ -215,7 +215,7 @@ async function runCommand(command: ReadinessCommand, options: ReadinessOptions):
   const base_url = !api
     ? null
     : options.client?.base_url ?? (options.base_url !== undefined ? normalizeBaseUrl(options.base_url) : DEFAULT_SIGLUME_API_BASE);
-  const secrets = [options.auth_token, options.webhook_secret].filter((s): s is string => typeof s === 'string' && s.length > 0);
+  const secrets = [options.auth_token, options.webhook_secret];
   const signal = options.signal;
   const sandbox = options.sandbox === true;
   const environment = sandbox ? 'sandbox' : 'live';

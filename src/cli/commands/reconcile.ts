@@ -159,7 +159,7 @@ async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Out
   const baseUrl = flags.baseUrl || fromEnv.base_url;
   const client = new DirectRequestPaymentMerchantClient({ auth_token: fromEnv.auth_token, ...(baseUrl ? { base_url: baseUrl } : {}) });
   // Error texts from the API, the store or its module reach the output: an echoed token or secret is masked there, as readiness does.
-  const secrets = [fromEnv.auth_token, fromEnv.webhook_secret].filter((v): v is string => typeof v === 'string' && v !== '');
+  const secrets = [fromEnv.auth_token, fromEnv.webhook_secret];
   const reason = (error: unknown) => redactSecretValues(error instanceof Error ? error.message : String(error), secrets);
 
   // The store module reads process.env (DATABASE_URL, SQLITE_PATH, ...): in a real run, the env file fills in
