@@ -220,10 +220,10 @@ export async function buildWebhookSignatureHeader(
   body: WebhookSignatureBody,
   opts: { timestamp?: number } = {},
 ): Promise<string> {
-  const timestamp = opts.timestamp ?? Date.now() / 1000;
+  // One truncation, so t= always carries the seconds that were signed.
+  const timestamp = timestampOf(opts.timestamp ?? Date.now() / 1000);
   const signature = await computeWebhookSignature(secret, body, { timestamp });
-  // Checked by computeWebhookSignature; t= carries the seconds it signed.
-  return `t=${Math.trunc(timestamp)},v1=${signature}`;
+  return `t=${timestamp},v1=${signature}`;
 }
 
 /**
