@@ -381,51 +381,46 @@ describe('Transport retry policy, seen through the clients', () => {
     });
   });
 
-  describe('when the server may have acted on an on-chain execution', () => {
+  const AUTHORIZATION = {
+    authorization_id: 'sapa_1', id: 'sapa_1', buyer_user_id: 'usr_1', product_listing_id: 'pl_1', listing_id: 'pl_1',
+    capability_key: 'external_402.shop_alpha', expected_amount_minor: 300, max_amount_minor: 300, currency: 'JPY', token_symbol: 'JPYC', status: 'active',
+  };
+  const RUN = { status: 'executed', charge_status: 'settled', authorization: AUTHORIZATION };
+  const INPUT = { schedule_token: 'sched_tok_0123456789abcdef', slot_id: 'slot-2026-11-27' };
+  type MoneyCall = (client: DirectRequestPaymentClient, options?: { idempotency_key: string }) => Promise<unknown>;
+
+  // The two calls that move money: a repeat after the server may have acted could pay twice.
+  describe.each([
+    { name: 'an on-chain execution', answer: EXECUTION, key: 'pay-req_1-1', call: ((c, o) => c.executePreparedTransaction(PAYLOAD, o)) as MoneyCall },
+    { name: 'a scheduled auto-pay charge', answer: RUN, key: 'slot-2026-11-27', call: ((c, o) => c.executeScheduledAutoPay(INPUT, o)) as MoneyCall },
+  ])('when the server may have acted on $name', ({ answer, key, call }) => {
     it('does not retry it after a timeout', async () => {
-      script.push((_q, r) => void hung.add(r), (_q, r) => json(r, 200, { data: EXECUTION }));
-      const err = await caught(buyer({ timeout_ms: 150 }).executePreparedTransaction(PAYLOAD));
+      script.push((_q, r) => void hung.add(r), (_q, r) => json(r, 200, { data: answer }));
+      const err = await caught(call(buyer({ timeout_ms: 150 })));
       expect(err).toBeInstanceOf(SiglumeTimeoutError);
       expect(seen).toHaveLength(1);
     });
 
     it('does not retry it after the connection was reset once the request was sent', async () => {
-      script.push((req) => req.socket.destroy(), (_q, r) => json(r, 200, { data: EXECUTION }));
-      const err = await caught(buyer().executePreparedTransaction(PAYLOAD));
+      script.push((req) => req.socket.destroy(), (_q, r) => json(r, 200, { data: answer }));
+      const err = await caught(call(buyer()));
       expect(err).toBeInstanceOf(SiglumeConnectionError);
       expect(err).not.toBeInstanceOf(SiglumeTimeoutError);
       expect(seen).toHaveLength(1);
     });
 
     it('retries it after a timeout when the caller supplied the idempotency key', async () => {
-      script.push((_q, r) => void hung.add(r), (_q, r) => json(r, 200, { data: EXECUTION }));
-      await expect(buyer({ timeout_ms: 150 }).executePreparedTransaction(PAYLOAD, { idempotency_key: 'pay-req_1-1' })).resolves.toEqual(EXECUTION);
-      expect(seen.map((s) => s.headers['idempotency-key'])).toEqual(['pay-req_1-1', 'pay-req_1-1']);
+      script.push((_q, r) => void hung.add(r), (_q, r) => json(r, 200, { data: answer }));
+      await expect(call(buyer({ timeout_ms: 150 }), { idempotency_key: key })).resolves.toEqual(answer);
+      expect(seen.map((s) => s.headers['idempotency-key'])).toEqual([key, key]);
     });
   });
 
-  describe('when the server may have acted on a scheduled auto-pay charge', () => {
-    const AUTHORIZATION = {
-      authorization_id: 'sapa_1', id: 'sapa_1', buyer_user_id: 'usr_1', product_listing_id: 'pl_1', listing_id: 'pl_1',
-      capability_key: 'external_402.shop_alpha', expected_amount_minor: 300, max_amount_minor: 300, currency: 'JPY', token_symbol: 'JPYC', status: 'active',
-    };
-    const RUN = { status: 'executed', charge_status: 'settled', authorization: AUTHORIZATION };
-    const INPUT = { schedule_token: 'sched_tok_0123456789abcdef', slot_id: 'slot-2026-11-27' };
-
-    it('does not retry it after a timeout (a second POST could charge the slot twice)', async () => {
-      script.push((_q, r) => void hung.add(r), (_q, r) => json(r, 200, { data: RUN }));
-      const err = await caught(buyer({ timeout_ms: 150 }).executeScheduledAutoPay(INPUT));
-      expect(err).toBeInstanceOf(SiglumeTimeoutError);
-      expect(seen).toHaveLength(1);
-    });
-
-    it('retries it after a 503, and after a timeout when the caller supplied the idempotency key', async () => {
+  describe('when a scheduled auto-pay charge is refused or waits', () => {
+    it('retries it after a 503', async () => {
       script.push(unavailable, (_q, r) => json(r, 200, { data: RUN }));
       await expect(buyer().executeScheduledAutoPay(INPUT)).resolves.toMatchObject({ status: 'executed' });
       expect(seen).toHaveLength(2);
-      script.push((_q, r) => void hung.add(r), (_q, r) => json(r, 200, { data: RUN }));
-      await expect(buyer({ timeout_ms: 150 }).executeScheduledAutoPay(INPUT, { idempotency_key: 'slot-2026-11-27' })).resolves.toMatchObject({ status: 'executed' });
-      expect(seen.slice(2).map((s) => s.headers['idempotency-key'])).toEqual(['slot-2026-11-27', 'slot-2026-11-27']);
     });
 
     it('waits out await_timeout_seconds on top of timeout_ms instead of timing out first', async () => {
