@@ -74,18 +74,22 @@ export function resolveBaseUrl(option: string | null | undefined): string {
 }
 
 /** Why a token cannot be a Direct Request Payment API token (see {@link authTokenProblem}). */
-export type AuthTokenProblem = 'missing' | 'developer_portal_key' | 'whitespace';
+export type AuthTokenProblem = 'missing' | 'developer_portal_key' | 'whitespace' | 'invalid_characters';
 
 /**
  * The one token rule, shared by the clients and readiness: a token is a
  * non-empty string, not a Developer Portal key (`cli_…`, which the Direct
- * Request Payment API does not accept) and free of whitespace (usually a
- * quoting mistake in a `.env` file). Returns what is wrong, or null.
+ * Request Payment API does not accept), free of whitespace (usually a
+ * quoting mistake in a `.env` file) and made of printable ASCII only: a
+ * control or non-ASCII character cannot go into an `Authorization` header,
+ * and `fetch` would quote the whole header, token included, in its error.
+ * Returns what is wrong, or null.
  */
 export function authTokenProblem(token: string | null | undefined): AuthTokenProblem | null {
   if (token === undefined || token === null || token === '') return 'missing';
   if (token.startsWith('cli_')) return 'developer_portal_key';
   if (/\s/.test(token)) return 'whitespace';
+  if (!/^[\x21-\x7e]+$/.test(token)) return 'invalid_characters';
   return null;
 }
 
@@ -125,6 +129,11 @@ export function resolveAuthToken(option: string | null | undefined, kind: 'merch
     }
     if (problem === 'whitespace') {
       throw new SiglumeValidationError(source, `Invalid ${source}: must not contain whitespace`, { code: 'INVALID_AUTH_TOKEN' });
+    }
+    if (problem === 'invalid_characters') {
+      throw new SiglumeValidationError(source, `Invalid ${source}: must be printable ASCII (no control or non-ASCII characters)`, {
+        code: 'INVALID_AUTH_TOKEN',
+      });
     }
     return value;
   }

@@ -128,6 +128,20 @@ describe('resolveAuthToken', () => {
     expect(err!.code).toBe('MISSING_AUTH_TOKEN');
   });
 
+  it('refuses a token with a control character before it reaches a header (fetch would quote it in its error)', () => {
+    process.env.SIGLUME_MERCHANT_AUTH_TOKEN = 'sk_live_SECRET\u001b[2Jx';
+    let error: unknown;
+    try {
+      resolveAuthToken(undefined, 'merchant');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'INVALID_AUTH_TOKEN', field: 'SIGLUME_MERCHANT_AUTH_TOKEN' });
+    expect((error as Error).message).toBe(
+      'Invalid SIGLUME_MERCHANT_AUTH_TOKEN: must be printable ASCII (no control or non-ASCII characters)',
+    );
+  });
+
   it('refuses a Developer Portal key without echoing it', () => {
     process.env.SIGLUME_AUTH_TOKEN = 'cli_supersecret123';
     let message = '';
@@ -149,6 +163,10 @@ describe('authTokenProblem', () => {
     ['cli_abcdef123456', 'developer_portal_key'],
     ['tok_with space', 'whitespace'],
     ['tok_with_newline\n', 'whitespace'],
+    ['tok_with_nul\u0000x', 'invalid_characters'],
+    ['tok_with_escape\u001b[2J', 'invalid_characters'],
+    ['tok_zero_width\u200b', 'invalid_characters'],
+    ['tok_non_ascii_é', 'invalid_characters'],
     ['sdrp_token_123', null],
   ] as const)('judges %j as %s', (token, problem) => {
     expect(authTokenProblem(token)).toBe(problem);

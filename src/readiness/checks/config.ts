@@ -140,6 +140,13 @@ function merchantToken(token: string | undefined): Checked<string> {
           `Remove spaces and line breaks from ${READINESS_ENV.auth_token} (check the quoting in your .env file).`,
         ),
       );
+    case 'invalid_characters':
+      return failed(
+        fail(
+          'The merchant auth token contains control or non-ASCII characters',
+          `Copy ${READINESS_ENV.auth_token} again from Siglume: a token is printable ASCII only (an editor may have added an invisible character).`,
+        ),
+      );
     case null:
       return found(pass('Merchant auth token is set'), token!);
   }
