@@ -113,7 +113,7 @@ export class Transport {
     for (let attempt = 0; ; attempt++) {
       let response: SentResponse;
       try {
-        response = await this.#attempt(sender, url, { method: spec.method, headers, body }, timeoutMs, userSignal);
+        response = await this.#attempt(sender, url, { method: spec.method, headers, body }, timeoutMs, userSignal, this.#secrets(spec));
       } catch (error) {
         const err = error as SiglumeConnectionError;
         // A redirect or an oversized body is an answer, not a lost connection: never retried.
@@ -164,6 +164,7 @@ export class Transport {
     init: { method: string; headers: Record<string, string>; body: string | undefined },
     timeoutMs: number,
     userSignal: AbortSignal | undefined,
+    secrets: readonly string[],
   ): Promise<SentResponse> {
     // The sender enforces the deadline, the caller's signal, the body cap and
     // the no-redirect rule, and throws those as typed errors.
@@ -171,7 +172,8 @@ export class Transport {
       return await sender(url, init, { timeout_ms: timeoutMs, signal: userSignal, max_response_bytes: this.#maxResponseBytes });
     } catch (error) {
       if (error instanceof SiglumeDirectRequestPaymentError) throw error;
-      const detail = describeCause(error);
+      // A custom fetch may quote the request (headers included) in its error.
+      const detail = redactSecretValues(describeCause(error), secrets);
       throw new SiglumeConnectionError(
         `Could not reach the Siglume API at ${new URL(url).origin}${detail ? ` (${detail})` : ''}. Check SIGLUME_API_BASE and your network.`,
         { cause: error },

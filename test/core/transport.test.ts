@@ -269,6 +269,19 @@ describe('Transport', () => {
     });
   });
 
+  describe('when a custom fetch fails with the request in its message', () => {
+    it('keeps the token out of the SiglumeConnectionError message', async () => {
+      const fetch: FetchLike = async (_url, init) => {
+        const auth = (init?.headers as Record<string, string>).Authorization;
+        throw new TypeError(`request failed: Authorization "${auth}" to ${String(_url)}`);
+      };
+      const err = await caught(transport({ fetch, max_retries: 0 }).request({ method: 'GET', path: '/x' }));
+      expect(err).toBeInstanceOf(SiglumeConnectionError);
+      expect(err.message).toContain('request failed: Authorization "Bearer [redacted]"');
+      expect(err.message).not.toContain('tok_secret_value');
+    });
+  });
+
   describe('when a response misses a field the SDK relies on', () => {
     it('throws SiglumeInvalidResponseError naming the field', async () => {
       const { z } = await import('zod');
