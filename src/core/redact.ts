@@ -11,9 +11,21 @@ const SECRET_KEY = /(^|_)secret$|(^|_)token$/i;
 /** Text that replaces a removed secret. */
 export const REDACTED = '[redacted]';
 
+/**
+ * How deep both functions walk. What lies deeper is replaced by
+ * {@link TOO_DEEP}, not returned as it is: an error body from a hostile or
+ * broken server could nest a secret key below any fixed depth, or nest deep
+ * enough to overflow the stack of a recursive walk.
+ */
+const MAX_DEPTH = 20;
+
+/** Text that replaces what is nested deeper than the walk goes. */
+export const TOO_DEEP = '[nested too deep]';
+
 /** A deep copy of `value` with every `*secret` / `*token` key's value replaced by `"[redacted]"`. */
 export function redactSecretKeys(value: unknown, depth = 0): unknown {
-  if (depth > 20 || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > MAX_DEPTH) return TOO_DEEP;
   if (Array.isArray(value)) return value.map((v) => redactSecretKeys(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
@@ -29,7 +41,8 @@ export function redactSecretKeys(value: unknown, depth = 0): unknown {
  */
 /**
  * Returns a copy of `value` with every occurrence of each secret replaced by
- * {@link REDACTED}, in strings at any depth. Objects that contain no secret
+ * {@link REDACTED}, in strings down to the walk's depth limit (deeper
+ * values become {@link TOO_DEEP}). Objects that contain no secret
  * come back as equal copies. Unset secrets (`undefined`, `null`, `''`) are
  * skipped, so callers pass their settings as they are: an empty string would
  * otherwise match between every character.
@@ -37,19 +50,18 @@ export function redactSecretKeys(value: unknown, depth = 0): unknown {
 export function redactSecretValues<T>(value: T, candidates: readonly (string | null | undefined)[]): T {
   const secrets = candidates.filter((s): s is string => typeof s === 'string' && s !== '');
   if (secrets.length === 0) return value;
-  const scrub = (v: unknown): unknown => {
+  const scrub = (v: unknown, depth: number): unknown => {
     if (typeof v === 'string') {
       let out = v;
       for (const s of secrets) if (out.includes(s)) out = out.split(s).join(REDACTED);
       return out;
     }
-    if (Array.isArray(v)) return v.map(scrub);
-    if (v !== null && typeof v === 'object') {
-      const out: Record<string, unknown> = {};
-      for (const [k, inner] of Object.entries(v)) out[k] = scrub(inner);
-      return out;
-    }
-    return v;
+    if (v === null || typeof v !== 'object') return v;
+    if (depth > MAX_DEPTH) return TOO_DEEP;
+    if (Array.isArray(v)) return v.map((inner) => scrub(inner, depth + 1));
+    const out: Record<string, unknown> = {};
+    for (const [k, inner] of Object.entries(v)) out[k] = scrub(inner, depth + 1);
+    return out;
   };
-  return scrub(value) as T;
+  return scrub(value, 0) as T;
 }

@@ -4,7 +4,7 @@
  * undefined, an empty variable '').
  */
 import { describe, expect, it } from 'vitest';
-import { REDACTED, redactSecretValues } from '../../src/core/redact.js';
+import { REDACTED, TOO_DEEP, redactSecretKeys, redactSecretValues } from '../../src/core/redact.js';
 
 describe('redactSecretValues', () => {
   it('replaces every secret in strings at any depth', () => {
@@ -18,5 +18,28 @@ describe('redactSecretValues', () => {
   it('skips unset secrets instead of matching between every character', () => {
     expect(redactSecretValues('token sdrp_tok_1 refused', ['', undefined, null, 'sdrp_tok_1'])).toBe(`token ${REDACTED} refused`);
     expect(redactSecretValues({ message: 'nothing secret' }, ['', undefined])).toEqual({ message: 'nothing secret' });
+  });
+});
+
+describe('when a value nests deeper than the walk goes', () => {
+  // An error body a hostile server could send: well under the response cap, deep enough to overflow a recursive walk.
+  const deep = JSON.parse(`${'['.repeat(100_000)}"sdrp_tok_1"${']'.repeat(100_000)}`) as unknown;
+
+  it('cuts the value off instead of overflowing the stack', () => {
+    expect(() => redactSecretValues(deep, ['sdrp_tok_1'])).not.toThrow();
+    expect(() => redactSecretKeys(deep)).not.toThrow();
+    expect(JSON.stringify(redactSecretValues(deep, ['sdrp_tok_1']))).not.toContain('sdrp_tok_1');
+  });
+
+  it('never hands back a secret key below the limit in the clear', () => {
+    let value: Record<string, unknown> = { signing_secret: 'whsec_deep' };
+    for (let i = 0; i < 25; i++) value = { level: value };
+    const out = JSON.stringify(redactSecretKeys(value));
+    expect(out).not.toContain('whsec_deep');
+    expect(out).toContain(TOO_DEEP);
+  });
+
+  it('keeps everything above the limit', () => {
+    expect(redactSecretKeys({ a: { b: [{ token: 'x', n: 1 }] } })).toEqual({ a: { b: [{ token: REDACTED, n: 1 }] } });
   });
 });

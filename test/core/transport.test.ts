@@ -157,6 +157,14 @@ describe('Transport', () => {
       expect(err).toMatchObject({ status: 422, code: 'VALIDATION_ERROR', message: 'amount_minor is bad' });
     });
 
+    it('throws the typed error for a body nested 100,000 levels deep, not a stack overflow', async () => {
+      const deep = `{"error":{"code":"DEEP","message":"nope"},"detail":${'['.repeat(100_000)}1${']'.repeat(100_000)}}`;
+      script.push((_q, r) => r.writeHead(400, { 'content-type': 'application/json' }).end(deep));
+      const err = await caught(transport().request({ method: 'GET', path: '/x' }));
+      expect(err).toBeInstanceOf(SiglumeApiError);
+      expect(err).toMatchObject({ status: 400, code: 'DEEP', message: 'nope' });
+    });
+
     it('applies the spec mapError before throwing', async () => {
       script.push((_q, r) => json(r, 404, { error: { code: 'ROUTE_NOT_FOUND', message: 'x' } }));
       const err = await caught(transport()
