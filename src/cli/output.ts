@@ -6,6 +6,7 @@
  */
 import pc from 'picocolors';
 import type { CopyTemplateResult } from '../init/copy-template.js';
+import type { SandboxReadinessSetup } from '../devtools/sandbox-readiness.js';
 import type { WebhookTriggerResult } from '../devtools/webhook-trigger.js';
 import type {
   ReadinessCheckGroup,
@@ -56,8 +57,8 @@ export interface SandboxPresentation {
   receiver: boolean;
   /** The API base readiness used. */
   base_url: string;
-  /** `answered`, `no_answer` (so one was started) or `not_loopback`. */
-  reason: 'answered' | 'no_answer' | 'not_loopback';
+  /** `answered`, `no_answer` or `not_sandbox` (so one was started), or `not_loopback`. */
+  reason: SandboxReadinessSetup['reason'];
   /** The address checked for a running sandbox, and where it came from. */
   checked_url: string;
   checked_url_from: string;

@@ -29,10 +29,13 @@ export interface SandboxReadinessSetup {
   /**
    * Why this sandbox: `answered` (something answered at the address checked,
    * so readiness attached to it), `no_answer` (nothing answered there, so an
-   * embedded sandbox was started) or `not_loopback` (the API base is not on
-   * this machine: used as it is, without sandbox defaults).
+   * embedded sandbox was started), `not_sandbox` (a server that is not a
+   * Siglume sandbox answered at the default address, which nobody asked
+   * for: it was sent nothing and an embedded sandbox was started) or
+   * `not_loopback` (the API base is not on this machine: used as it is,
+   * without sandbox defaults).
    */
-  reason: 'answered' | 'no_answer' | 'not_loopback';
+  reason: 'answered' | 'no_answer' | 'not_sandbox' | 'not_loopback';
   /** The address that was checked for a running sandbox. */
   checked_url: string;
   /** Where that address came from, e.g. `SIGLUME_API_BASE`, `--base-url`, `the default sandbox address`. */
@@ -115,7 +118,10 @@ function fill(o: ReadinessOptions, from: SandboxInputs, base_url: string): Readi
  * 1. base URL = `options.base_url` or the sandbox default
  *    `http://127.0.0.1:8787/v1`; if it is loopback and something answers
  *    there, use it and fill missing inputs with the sandbox's defaults (a
- *    non-loopback base gets no defaults at all);
+ *    non-loopback base gets no defaults at all). At the default address,
+ *    which the caller did not name, only a server that looks like a Siglume
+ *    sandbox is used: any other service listening on that port would
+ *    otherwise receive the caller's merchant token;
  * 2. otherwise (loopback base only) start a sandbox in-process on a free
  *    port. When no webhook URL is given, also start a local receiver that
  *    verifies deliveries with the sandbox's signing secret, and seed the
@@ -133,7 +139,11 @@ function fill(o: ReadinessOptions, from: SandboxInputs, base_url: string): Readi
  */
 export async function prepareSandboxReadiness(
   options: ReadinessOptions = {},
-  context: { base_url_from?: string } = {},
+  context: {
+    base_url_from?: string;
+    /** @internal The address checked when `base_url` is unset (tests use a free port instead of 8787). */
+    default_base_url?: string;
+  } = {},
 ): Promise<SandboxReadinessSetup> {
   const defaults = localSandboxDefaults();
   const fromDefaults: SandboxInputs = {
@@ -143,7 +153,7 @@ export async function prepareSandboxReadiness(
     shop_origin: defaults.shop_origin,
     webhook_url: defaults.webhook_url,
   };
-  const base_url = normalizeBaseUrl(options.base_url ?? defaults.api_base);
+  const base_url = normalizeBaseUrl(options.base_url ?? context.default_base_url ?? defaults.api_base);
   const from = options.base_url === undefined ? 'the default sandbox address' : (context.base_url_from ?? 'base_url');
   const why = { checked_url: base_url, checked_url_from: from };
   const loopback = isLoopbackHost(new URL(base_url).hostname);
@@ -162,8 +172,10 @@ export async function prepareSandboxReadiness(
       close: async () => {},
     };
   }
-  if (await isApiReachable(base_url)) {
-    const sandbox = await isSandbox(base_url);
+  const answered = await isApiReachable(base_url);
+  const looksLikeSandbox = answered && (await isSandbox(base_url));
+  // An address the caller named is used whatever answers there; the default one only when a sandbox does.
+  if (answered && (looksLikeSandbox || options.base_url !== undefined)) {
     return {
       options: fill(options, fromDefaults, base_url),
       sandbox: 'existing',
@@ -171,7 +183,7 @@ export async function prepareSandboxReadiness(
       receiver: false,
       reason: 'answered',
       ...why,
-      message: sandbox
+      message: looksLikeSandbox
         ? `Attached to the sandbox already running at ${base_url}: it answered at that address (${from}).`
         : `Attached to the server answering at ${base_url} (${from}), which is not a Siglume sandbox (no /__sandbox/ routes): the checks run against it as it is. Stop it, or set SIGLUME_API_BASE to the sandbox's address.`,
       close: async () => {},
@@ -213,9 +225,13 @@ export async function prepareSandboxReadiness(
     sandbox: 'started',
     base_url: sandbox.api_base,
     receiver: receiver !== null,
-    reason: 'no_answer',
+    reason: answered ? 'not_sandbox' : 'no_answer',
     ...why,
-    message: `Started its own in-process sandbox at ${sandbox.api_base}${receiver ? ' and a local webhook receiver standing in for the shop' : ''}: nothing answered at ${base_url} (${from}) within ${SANDBOX_PROBE_TIMEOUT_MS} ms. It stops when readiness ends.`,
+    message: `Started its own in-process sandbox at ${sandbox.api_base}${receiver ? ' and a local webhook receiver standing in for the shop' : ''}: ${
+      answered
+        ? `the server answering at ${base_url} (${from}) is not a Siglume sandbox (no /__sandbox/ routes), so it was sent nothing`
+        : `nothing answered at ${base_url} (${from}) within ${SANDBOX_PROBE_TIMEOUT_MS} ms`
+    }. It stops when readiness ends.`,
     close: async () => {
       if (closed) return;
       closed = true;

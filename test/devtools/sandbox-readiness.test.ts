@@ -1,3 +1,4 @@
+import { createServer as createHttpServer, type IncomingHttpHeaders } from 'node:http';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runReadiness } from '../../src/readiness/runner.js';
@@ -79,6 +80,46 @@ describe('prepareSandboxReadiness', () => {
       });
       await setup.close();
       expect(await isApiReachable(shop.sandbox.api_base)).toBe(true);
+    });
+  });
+
+  describe('when a server that is not a sandbox answers', () => {
+    let other: ReturnType<typeof createHttpServer>;
+    let otherBase = '';
+    const received: IncomingHttpHeaders[] = [];
+    beforeAll(async () => {
+      other = createHttpServer((req, res) => {
+        received.push(req.headers);
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not here');
+      });
+      await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+      otherBase = `http://127.0.0.1:${(other.address() as { port: number }).port}/v1`;
+    });
+    afterAll(async () => {
+      await new Promise<void>((resolve) => other.close(() => resolve()));
+    });
+
+    it('at the default address, sends it nothing and starts its own sandbox instead', async () => {
+      received.length = 0;
+      const setup = await prepareSandboxReadiness({ auth_token: 'sdrp_live_token_of_the_shop' }, { default_base_url: otherBase });
+      try {
+        expect(setup).toMatchObject({ sandbox: 'started', reason: 'not_sandbox', checked_url: otherBase });
+        expect(setup.base_url).not.toBe(otherBase);
+        expect(setup.message).toContain(`the server answering at ${otherBase} (the default sandbox address) is not a Siglume sandbox`);
+        const report = await runReadiness(setup.options);
+        expect(report.ok).toBe(true);
+      } finally {
+        await setup.close();
+      }
+      // Only the two unauthenticated probes reached it.
+      expect(received).toHaveLength(2);
+      expect(received.every((h) => h.authorization === undefined)).toBe(true);
+    });
+
+    it('at an address the caller named, runs against it as asked', async () => {
+      const setup = await prepareSandboxReadiness({ base_url: otherBase });
+      expect(setup).toMatchObject({ sandbox: 'existing', reason: 'answered', base_url: otherBase });
+      await setup.close();
     });
   });
 
