@@ -6,10 +6,11 @@
  * (`templates/schema/<database>/`). Behind `siglume-sdrp init <name>`.
  *
  * Safe by default: when any file would be overwritten, nothing is written and
- * the conflicts are returned, unless `force` is set.
+ * the conflicts are returned, unless `force` is set. It never writes through a
+ * symbolic link below the target, even with `force`.
  */
-import { existsSync, statSync } from 'node:fs';
-import { copyFile, mkdir, readdir, stat } from 'node:fs/promises';
+import { constants, existsSync, statSync } from 'node:fs';
+import { copyFile, lstat, mkdir, readdir } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { SiglumeDirectRequestPaymentError, SiglumeValidationError } from '../core/errors.js';
 import { PACKAGE_NAME, packageDir } from './package-dir.js';
@@ -106,6 +107,36 @@ async function listFiles(root: string, dir = root): Promise<string[]> {
 }
 
 /**
+ * Throws when a path component of a planned file below the target (one of
+ * its directories, or the file itself) is a symbolic link: writing there
+ * would land wherever the link points, possibly outside the target. Uses
+ * `lstat` only, so no link is followed. The target itself may be a link;
+ * pointing `--target` at one is the user's explicit choice.
+ */
+async function refuseSymbolicLinks(target: string, planned: PlannedFile[]): Promise<void> {
+  const checked = new Set<string>();
+  for (const file of planned) {
+    const parts = file.path.split('/');
+    for (let i = 1; i <= parts.length; i++) {
+      const path = parts.slice(0, i).join('/');
+      if (checked.has(path)) continue;
+      checked.add(path);
+      const info = await lstat(join(target, path)).catch(() => null);
+      // Nothing below a missing entry exists.
+      if (info === null) break;
+      if (info.isSymbolicLink()) {
+        throw new SiglumeValidationError(
+          'target',
+          `Refusing to write through the symbolic link ${path} in ${target}: init writes only regular files inside the target. ` +
+            'Remove the link, or choose another target.',
+          { code: 'TEMPLATE_TARGET_SYMLINK' },
+        );
+      }
+    }
+  }
+}
+
+/**
  * Where the shared files (config, store, schema) go, relative to the target:
  * next to the wiring, except for Next.js, whose routes live under app/.
  */
@@ -172,7 +203,14 @@ function nextSteps(template: TemplateName, database: TemplateDatabase, target: s
  * relative layout. Existing files are conflicts: without `force`, nothing is
  * written and `{ kind: 'conflicts' }` lists them.
  *
- * @throws {SiglumeValidationError} for an unknown or unshipped template, or a target that is a file.
+ * Nothing is ever written through a symbolic link: when any existing path
+ * below the target (a directory on the way, or a file's own path) is a link,
+ * nothing is written and a {@link SiglumeValidationError} with code
+ * `TEMPLATE_TARGET_SYMLINK` is thrown, with or without `force`. The target
+ * directory itself may be a link.
+ *
+ * @throws {SiglumeValidationError} for an unknown or unshipped template, a target that is a file, or a symbolic link
+ *   below the target (code `TEMPLATE_TARGET_SYMLINK`, field `target`).
  * @example
  * const result = await copyTemplate({ template: 'hono', database: 'sqlite', target: './src/payments' });
  * if (result.kind === 'conflicts') console.log('exists:', result.conflicts);
@@ -217,10 +255,11 @@ export async function copyTemplate(options: CopyTemplateOptions): Promise<CopyTe
   if (existsSync(schemaDir)) {
     for (const f of await listFiles(schemaDir)) planned.push({ source: join(schemaDir, f), path: `${support}${f.replace(/\.sql$/, `.${db}.sql`)}` });
   }
+  await refuseSymbolicLinks(target, planned);
   const existing = new Set<string>();
   for (const file of planned) {
-    // Any entry in the way (file or directory) counts; a directory cannot be overwritten with a file.
-    const info = await stat(join(target, file.path)).catch(() => null);
+    // Any entry in the way (file, directory, or a link, never followed) counts; a directory cannot be overwritten with a file.
+    const info = await lstat(join(target, file.path)).catch(() => null);
     if (info) existing.add(file.path);
   }
   if (existing.size > 0 && !options.force) {
@@ -230,7 +269,8 @@ export async function copyTemplate(options: CopyTemplateOptions): Promise<CopyTe
   for (const file of planned) {
     const dest = join(target, file.path);
     await mkdir(dirname(dest), { recursive: true });
-    await copyFile(file.source, dest);
+    // A new file is created exclusively: a link or file that appeared since the check fails the copy instead of being written through.
+    await copyFile(file.source, dest, existing.has(file.path) ? 0 : constants.COPYFILE_EXCL);
     copied.push({ path: file.path, action: existing.has(file.path) ? 'overwritten' : 'created' });
   }
   return { kind: 'copied', template: name, database: db, target, files: copied, next_steps: nextSteps(name, db, options.target) };

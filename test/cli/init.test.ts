@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emptyDir, REPO_ROOT, runCli } from './support.js';
@@ -127,6 +127,22 @@ describe('siglume-sdrp init', () => {
       const run = await runCli(['init', 'express', '--target', 'taken'], { cwd });
       expect(run.code).toBe(2);
       expect(run.stderr).toContain('is a file');
+    });
+  });
+
+  describe('when a file of the template is a symbolic link in the target', () => {
+    it('refuses, names the link, writes nothing and exits 2', async () => {
+      const cwd = emptyDir();
+      mkdirSync(join(cwd, 'shop'));
+      mkdirSync(join(cwd, 'outside'));
+      symlinkSync('../outside/planted.ts', join(cwd, 'shop/siglume-store.ts'));
+      const run = await runCli(['init', 'express', '--target', 'shop'], { cwd, name: 'siglume-sdrp' });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`Refusing to write through the symbolic link siglume-store.ts in ${join(cwd, 'shop')}`);
+      expect(run.stderr).toContain('Remove the link, or choose another target.');
+      expect(run.stdout).toBe('');
+      expect(readdirSync(join(cwd, 'outside'))).toEqual([]);
+      expect(readdirSync(join(cwd, 'shop'))).toEqual(['siglume-store.ts']);
     });
   });
 

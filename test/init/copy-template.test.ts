@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SiglumeValidationError } from '../../src/core/errors.js';
@@ -40,6 +40,66 @@ describe('copyTemplate', () => {
       mkdirSync(join(target, 'a.ts'));
       const result = await copyTemplate({ template: 'express', target, templates_dir: templates });
       expect(result).toEqual({ kind: 'conflicts', template: 'express', target, conflicts: ['a.ts'] });
+    });
+  });
+
+  describe('when a destination file is a dangling symbolic link', () => {
+    it('refuses without force and writes nothing, not even where the link points', async () => {
+      const target = emptyDir();
+      const outside = emptyDir();
+      symlinkSync(join(outside, 'planted.ts'), join(target, 'siglume-store.ts'));
+      await expect(copyTemplate({ template: 'express', target })).rejects.toMatchObject({
+        name: 'SiglumeValidationError',
+        field: 'target',
+        code: 'TEMPLATE_TARGET_SYMLINK',
+        message: `Refusing to write through the symbolic link siglume-store.ts in ${target}: init writes only regular files inside the target. Remove the link, or choose another target.`,
+      });
+      expect(existsSync(join(outside, 'planted.ts'))).toBe(false);
+      expect(readdirSync(outside)).toEqual([]);
+      expect(readdirSync(target)).toEqual(['siglume-store.ts']);
+    });
+  });
+
+  describe('when a destination file is a symbolic link to a file outside the target', () => {
+    it('refuses even with force and leaves the outside file unchanged', async () => {
+      const target = emptyDir();
+      const outside = emptyDir();
+      writeFileSync(join(outside, 'victim.txt'), 'not yours\n');
+      symlinkSync(join(outside, 'victim.txt'), join(target, 'siglume-config.ts'));
+      await expect(copyTemplate({ template: 'express', target, force: true })).rejects.toMatchObject({
+        field: 'target',
+        code: 'TEMPLATE_TARGET_SYMLINK',
+        message: expect.stringContaining('symbolic link siglume-config.ts'),
+      });
+      expect(readFileSync(join(outside, 'victim.txt'), 'utf8')).toBe('not yours\n');
+      expect(readdirSync(outside)).toEqual(['victim.txt']);
+      expect(readdirSync(target)).toEqual(['siglume-config.ts']);
+    });
+  });
+
+  describe('when a directory below the target is a symbolic link', () => {
+    it('refuses and writes nothing into the directory it points to', async () => {
+      const target = emptyDir();
+      const outside = emptyDir();
+      symlinkSync(outside, join(target, 'siglume'), 'dir');
+      await expect(copyTemplate({ template: 'nextjs', target, force: true })).rejects.toMatchObject({
+        field: 'target',
+        code: 'TEMPLATE_TARGET_SYMLINK',
+        message: expect.stringContaining('symbolic link siglume in'),
+      });
+      expect(readdirSync(outside)).toEqual([]);
+      expect(readdirSync(target)).toEqual(['siglume']);
+    });
+  });
+
+  describe('when the target itself is a symbolic link to a directory', () => {
+    it('copies into the directory it points to', async () => {
+      const real = emptyDir();
+      const link = join(emptyDir(), 'link');
+      symlinkSync(real, link, 'dir');
+      const result = await copyTemplate({ template: 'express', target: link });
+      expect(result).toMatchObject({ kind: 'copied', target: link });
+      expect(readdirSync(real)).toEqual(expect.arrayContaining(['siglume-checkout.ts', 'siglume-config.ts', 'siglume-store.ts']));
     });
   });
 
