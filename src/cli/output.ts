@@ -2,7 +2,10 @@
  * The only module of the CLI that writes to the terminal. It decides colour
  * (NO_COLOR, FORCE_COLOR, TTY), the marks (✔ ! ✖ -), the layout of each
  * command's human output and the `--json` shapes, so every command looks the
- * same and no other module prints.
+ * same and no other module prints. Every write goes through {@link neutralise},
+ * because much of what is printed comes from outside (API error messages,
+ * a webhook receiver's answer, delivery failures) and a control character in
+ * it could retitle, clear or repaint the terminal to show forged output.
  */
 import pc from 'picocolors';
 import type { CopyTemplateResult } from '../init/copy-template.js';
@@ -27,6 +30,28 @@ export function colorEnabled(env: Readonly<Record<string, string | undefined>>, 
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
   return stream.isTTY === true && env.TERM !== 'dumb';
+}
+
+/**
+ * The control characters that could drive a terminal: C0 except `\n` and
+ * `\t`, DEL and C1. The first alternative is the SGR codes picocolors emits
+ * for the colours used here (bold/dim `1` `2` `22`, red/green/yellow/cyan
+ * `31` `32` `33` `36` `39`); {@link neutralise} keeps those on a coloured
+ * stream and escapes every other match.
+ */
+const CONTROL = /\x1b\[(?:[12]|22|3[12369])m|[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+
+/**
+ * `text` with each control character shown as `\u001b`-style text (lower-case,
+ * 4 hex digits): visible to a person, and the same escape JSON uses, so JSON
+ * text stays valid and parses back to the same strings. With `colors`, the
+ * module's own SGR codes pass; without, nothing does (the module then emits
+ * none, so any there came from outside).
+ */
+function neutralise(text: string, colors: boolean): string {
+  return text.replace(CONTROL, (m) =>
+    m.length > 1 && colors ? m : `\\u${m.charCodeAt(0).toString(16).padStart(4, '0')}${m.slice(1)}`,
+  );
 }
 
 const MARKS = { pass: '✔', warn: '!', fail: '✖', skip: '-' } as const;
@@ -120,29 +145,34 @@ export class Output {
     this.err = pc.createColors(colorEnabled(io.env, io.stderr));
   }
 
+  /** The one way text reaches the terminal: control characters neutralised, own colours kept. */
+  private write(to: 'stdout' | 'stderr', text: string): void {
+    this.io[to].write(neutralise(text, (to === 'stdout' ? this.out : this.err).isColorSupported));
+  }
+
   /** Raw stdout (commander's help and version text). */
   stdout(text: string): void {
-    this.io.stdout.write(text);
+    this.write('stdout', text);
   }
 
   /** Raw stderr. */
   stderr(text: string): void {
-    this.io.stderr.write(text);
+    this.write('stderr', text);
   }
 
   /** Commander's own error lines ("error: unknown option '--x'"), coloured. */
   commanderError(text: string): void {
-    this.io.stderr.write(this.err.red(text));
+    this.write('stderr', this.err.red(text));
   }
 
   /** One error line: `error: <message>`. */
   error(message: string): void {
-    this.io.stderr.write(`${this.err.red(`error: ${message}`)}\n`);
+    this.write('stderr', `${this.err.red(`error: ${message}`)}\n`);
   }
 
   /** One warning line on stderr: `warning: <message>`. */
   warning(message: string): void {
-    this.io.stderr.write(`${this.err.yellow(`warning: ${message}`)}\n`);
+    this.write('stderr', `${this.err.yellow(`warning: ${message}`)}\n`);
   }
 
   /** A usage error plus where to look for help. */
@@ -153,7 +183,7 @@ export class Output {
 
   /** The one line under every usage error: `Run \`<name> [command] --help\` for usage.` */
   usageHint(command?: string): void {
-    this.io.stderr.write(this.err.dim(`Run \`${this.io.name}${command ? ` ${command}` : ''} --help\` for usage.\n`));
+    this.write('stderr', this.err.dim(`Run \`${this.io.name}${command ? ` ${command}` : ''} --help\` for usage.\n`));
   }
 
   private mark(c: Colors, status: ReadinessCheckResult['status']): string {
@@ -167,7 +197,7 @@ export class Output {
   /** The readiness report: `--json` or grouped sections with marks, fixes and a verdict. */
   readinessReport(report: ReadinessReport, opts: ReadinessPresentation): void {
     if (opts.json) {
-      this.io.stdout.write(`${JSON.stringify(readinessJson(report, opts), null, 2)}\n`);
+      this.write('stdout', `${JSON.stringify(readinessJson(report, opts), null, 2)}\n`);
       return;
     }
     const c = this.out;
@@ -210,7 +240,7 @@ export class Output {
       '',
       `${verdictMark} ${verdict} ${c.dim(`(${s.pass} passed, ${s.warn} warning${s.warn === 1 ? '' : 's'}, ${s.fail} failed, ${s.skip} skipped in ${report.duration_ms} ms)`)}`,
     );
-    this.io.stdout.write(`${lines.join('\n')}\n`);
+    this.write('stdout', `${lines.join('\n')}\n`);
   }
 
   /**
@@ -236,7 +266,11 @@ export class Output {
     return {
       onProgress: (event) => {
         if (event.type === 'delivery_waiting') {
-          text = `Waiting for the test delivery ${event.event_id} (${(event.elapsed_ms / 1000).toFixed(1)} s of ${event.timeout_ms / 1000} s)`;
+          // Written directly (it moves the cursor itself), so its text, from the server, is neutralised here.
+          text = neutralise(
+            `Waiting for the test delivery ${event.event_id} (${(event.elapsed_ms / 1000).toFixed(1)} s of ${event.timeout_ms / 1000} s)`,
+            false,
+          );
           if (!timer) {
             timer = setInterval(draw, 80);
             timer.unref?.();
@@ -253,7 +287,7 @@ export class Output {
   /** Result of `init <template>`. */
   initResult(result: CopyTemplateResult, opts: { json: boolean }): void {
     if (opts.json) {
-      this.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      this.write('stdout', `${JSON.stringify(result, null, 2)}\n`);
       return;
     }
     const c = this.out;
@@ -263,7 +297,7 @@ export class Output {
         ...result.conflicts.map((f) => `    ${f}`),
         'Nothing was written. Move them aside, or re-run with --force to overwrite them.',
       ];
-      this.io.stderr.write(`${lines.join('\n')}\n`);
+      this.write('stderr', `${lines.join('\n')}\n`);
       return;
     }
     const lines = [
@@ -273,13 +307,13 @@ export class Output {
       c.bold('Next steps:'),
       ...result.next_steps.map((step, i) => `  ${i + 1}. ${step}`),
     ];
-    this.io.stdout.write(`${lines.join('\n')}\n`);
+    this.write('stdout', `${lines.join('\n')}\n`);
   }
 
   /** The environment a merchant app needs, printed when the sandbox is up. */
   sandboxStarted(info: { url: string; api_base: string; env: Record<string, string>; scenario?: string }, opts: { json: boolean }): void {
     if (opts.json) {
-      this.io.stdout.write(`${JSON.stringify({ url: info.url, api_base: info.api_base, scenario: info.scenario ?? null, env: info.env })}\n`);
+      this.write('stdout', `${JSON.stringify({ url: info.url, api_base: info.api_base, scenario: info.scenario ?? null, env: info.env })}\n`);
       return;
     }
     const c = this.out;
@@ -292,23 +326,23 @@ export class Output {
       '',
       c.dim('Press Ctrl+C to stop. Check your shop against it with: npx siglume-check readiness --sandbox'),
     ];
-    this.io.stdout.write(`${lines.join('\n')}\n`);
+    this.write('stdout', `${lines.join('\n')}\n`);
   }
 
   /** One line of sandbox activity (requests and deliveries), human mode only. */
   sandboxLog(line: string): void {
-    this.io.stdout.write(`${this.out.dim(line)}\n`);
+    this.write('stdout', `${this.out.dim(line)}\n`);
   }
 
   /** The sandbox stopped. */
   sandboxStopped(opts: { json: boolean }): void {
-    if (!opts.json) this.io.stdout.write(`${this.out.dim('Sandbox stopped.')}\n`);
+    if (!opts.json) this.write('stdout', `${this.out.dim('Sandbox stopped.')}\n`);
   }
 
   /** Result of `webhook trigger` (already scrubbed of every secret the command knows). */
   webhookTriggerResult(result: WebhookTriggerResult & { url: string }, origin: WebhookSecretOrigin, opts: { json: boolean }): void {
     if (opts.json) {
-      this.io.stdout.write(`${JSON.stringify({ ...result, secret_source: origin.source, ...(origin.source === 'env_file' ? { env_file: origin.env_file } : {}) }, null, 2)}\n`);
+      this.write('stdout', `${JSON.stringify({ ...result, secret_source: origin.source, ...(origin.source === 'env_file' ? { env_file: origin.env_file } : {}) }, null, 2)}\n`);
       return;
     }
     const c = this.out;
@@ -321,12 +355,12 @@ export class Output {
         : c.dim(`  ${describeSecret(origin, result.signing_secret_hint)}`),
     ];
     if (!result.ok && result.response_body) lines.push(c.dim(`  response: ${result.response_body.replace(/\s+/g, ' ').slice(0, 200)}`));
-    this.io.stdout.write(`${lines.join('\n')}\n`);
+    this.write('stdout', `${lines.join('\n')}\n`);
   }
 
   /** `webhook sign`: the header value alone, so it can be captured by a shell. */
   webhookHeader(header: string): void {
-    this.io.stdout.write(`${header}\n`);
+    this.write('stdout', `${header}\n`);
   }
 }
 

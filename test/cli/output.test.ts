@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CliIo } from '../../src/cli/io.js';
+import type { WebhookTriggerResult } from '../../src/devtools/webhook-trigger.js';
 import { colorEnabled, createOutput, readinessJson } from '../../src/cli/output.js';
 import type { ReadinessReport } from '../../src/readiness/types.js';
 
@@ -123,6 +124,98 @@ describe('Output.readinessReport', () => {
   });
 });
 
+describe('Output.readinessReport with control characters', () => {
+  const hostile: ReadinessReport = {
+    ...REPORT,
+    checks: [
+      {
+        name: 'billing_mandate',
+        group: 'account',
+        status: 'fail',
+        message: 'API said \x1b[2J\u009b2Jall good',
+        fix: 'Ask \x1b]0;PWNED\x07support',
+        duration_ms: 2,
+        details: { error: 'upstream \x1b[1A\u009bK\x7f' },
+      },
+    ],
+  };
+
+  describe('when printing for a person', () => {
+    it('shows ESC, C1 and DEL from the message, fix and details escaped', () => {
+      const { output, written } = capture();
+      output.readinessReport(hostile, { json: false, verbose: true });
+      expect(written.stdout).not.toMatch(/[\x1b\x07\x7f\u009b]/);
+      expect(written.stdout).toContain('API said \\u001b[2J\\u009b2Jall good');
+      expect(written.stdout).toContain('fix: Ask \\u001b]0;PWNED\\u0007support');
+      expect(written.stdout).toContain('      error: upstream \\u001b[1A\\u009bK\\u007f');
+    });
+  });
+
+  describe('when printing JSON', () => {
+    it('escapes C1 and DEL too, and parses back to the original strings', () => {
+      const { output, written } = capture({ env: { FORCE_COLOR: '1' } });
+      output.readinessReport(hostile, { json: true, verbose: false });
+      expect(written.stdout).not.toMatch(/[\x1b\x07\x7f\u009b]/);
+      expect(written.stdout).toContain('\\u009b');
+      const check = (JSON.parse(written.stdout) as { checks: Array<Record<string, unknown>> }).checks[0]!;
+      expect(check.message).toBe(hostile.checks[0]!.message);
+      expect(check.fix).toBe('Ask \x1b]0;PWNED\x07support');
+      expect(check.details).toEqual({ error: 'upstream \x1b[1A\u009bK\x7f' });
+    });
+  });
+});
+
+describe('Output.webhookTriggerResult', () => {
+  const HOSTILE_BODY = '\x1b]0;PWNED-TITLE\x07\x1b[2J\x1b[5mFAKE: all good';
+  const result: WebhookTriggerResult & { url: string } = {
+    url: 'http://127.0.0.1:4000/webhooks',
+    status: 500,
+    status_text: 'Oops\r\x1b[2K',
+    ok: false,
+    kind: 'standard_settled',
+    event_id: 'evt_1',
+    event_type: 'payment.settled',
+    signing_secret_hint: 'abcd',
+    test_secret: false,
+    response_body: HOSTILE_BODY,
+    duration_ms: 5,
+  };
+
+  describe('when the receiver answers with terminal control sequences', () => {
+    it('writes them escaped, never as ESC, BEL or CR bytes', () => {
+      const { output, written } = capture();
+      output.webhookTriggerResult({ ...result, response_body: `${HOSTILE_BODY} \x1b[31mred` }, { source: 'flag' }, { json: false });
+      expect(written.stdout).not.toMatch(/[\x1b\x07\r]/);
+      expect(written.stdout).toContain('-> 500 Oops\\u000d\\u001b[2K (5 ms)');
+      expect(written.stdout).toContain('  response: \\u001b]0;PWNED-TITLE\\u0007\\u001b[2J\\u001b[5mFAKE: all good \\u001b[31mred');
+    });
+  });
+
+  describe('when colours are on', () => {
+    it("keeps the module's own colour codes and escapes the receiver's", () => {
+      const { output, written } = capture({ env: { FORCE_COLOR: '1' } });
+      output.webhookTriggerResult(result, { source: 'flag' }, { json: false });
+      expect(written.stdout).toContain('\x1b[31m✖\x1b[39m POST');
+      expect(written.stdout).toContain('\x1b[31m500 Oops\\u000d\\u001b[2K\x1b[39m');
+      expect(written.stdout).toContain('\x1b[2m  response: \\u001b]0;PWNED-TITLE\\u0007\\u001b[2J\\u001b[5mFAKE: all good\x1b[22m');
+      expect(written.stdout.replace(/\x1b\[(?:1|2|22|31|32|33|36|39)m/g, '')).not.toMatch(/[\x1b\x07\r]/);
+    });
+  });
+});
+
+describe('Output.error', () => {
+  describe('when the message carries control characters', () => {
+    it('escapes them on the error line, coloured or not', () => {
+      const plain = capture();
+      plain.output.error('API said \x1b[2J\x1b]0;t\x07done');
+      expect(plain.written.stderr).toBe('error: API said \\u001b[2J\\u001b]0;t\\u0007done\n');
+      const coloured = capture({ env: { FORCE_COLOR: '1' } });
+      coloured.output.error('API said \x1b[2J');
+      expect(coloured.written.stderr).toBe('\x1b[31merror: API said \\u001b[2J\x1b[39m\n');
+    });
+  });
+});
+
 describe('Output.readinessProgress', () => {
   const waiting = { type: 'delivery_waiting', event_id: 'evt_1', attempt: 1, elapsed_ms: 120, timeout_ms: 10_000 } as const;
 
@@ -135,6 +228,17 @@ describe('Output.readinessProgress', () => {
       expect(written.stderr).toContain('Waiting for the test delivery evt_1 (0.1 s of 10 s)');
       expect(written.stderr.endsWith('\r\x1b[2K')).toBe(true);
       expect(written.stdout).toBe('');
+    });
+  });
+
+  describe('when the event id from the server carries control characters', () => {
+    it('draws it escaped, keeping only its own line clearing', () => {
+      const { output, written } = capture({ tty: true });
+      const progress = output.readinessProgress({ json: false });
+      progress.onProgress({ ...waiting, event_id: 'evt_\x1b]0;x\x07\x1b[2J' });
+      progress.stop();
+      expect(written.stderr).toContain('Waiting for the test delivery evt_\\u001b]0;x\\u0007\\u001b[2J (0.1 s of 10 s)');
+      expect(written.stderr.replace(/\r\x1b\[2K|\x1b\[3[69]m/g, '')).not.toMatch(/[\x1b\x07\r]/);
     });
   });
 
