@@ -77,7 +77,8 @@ export async function startOrderCheckout<U>(o: ResolvedOrderCheckoutOptions<U>, 
     if (order.status !== 'pending') return refuseCheckout(409, 'order_not_payable', `The order is ${order.status}`);
     if (metered(order.amount_minor, order.currency)) return meteredRefusal();
 
-    const start = await o.store.beginCheckoutAttempt(order_id, {
+    // The store's spelling of the id from here on (`01000` may have found order 1000): the webhook finds the order by it.
+    const start = await o.store.beginCheckoutAttempt(order.order_id, {
       new_nonce: `sdrp-${randomId().replaceAll('-', '')}`,
       creation_lease_seconds: o.creation_lease_seconds,
       session_reuse_margin_seconds: o.session_reuse_margin_seconds,
@@ -106,7 +107,7 @@ export async function startOrderCheckout<U>(o: ResolvedOrderCheckoutOptions<U>, 
     return failed(error);
   }
 
-  const q = `?order_id=${encodeURIComponent(order_id)}`;
+  const q = `?order_id=${encodeURIComponent(attempt.order_id)}`;
   let session;
   try {
     // The attempt's nonce is stable: a retry after a crash signs the same challenge.
@@ -117,7 +118,7 @@ export async function startOrderCheckout<U>(o: ResolvedOrderCheckoutOptions<U>, 
       nonce: attempt.nonce,
       success_url: `${o.origin}/checkout/siglume/success${q}`,
       cancel_url: `${o.origin}/checkout/siglume/cancel${q}`,
-      metadata: { order_id },
+      metadata: { order_id: attempt.order_id },
     });
   } catch (error) {
     try {

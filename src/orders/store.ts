@@ -227,9 +227,21 @@ export interface OrderUnpaidCheckoutAttempt {
  * everything it wrote, including the event row.
  */
 export interface OrderStore {
-  /** Reads an order (for authorization); null when there is none. */
+  /**
+   * Reads an order (for authorization); null when there is none, including
+   * for an id the table's key column cannot hold (text for an integer key).
+   * The record's `order_id` is the id as the table has it, which may be
+   * spelled differently from the one asked for (`01000` finds order `1000`
+   * in an integer column, `ORD_A` finds `ord_a` under a case-insensitive
+   * collation).
+   */
   findOrder(order_id: string): Promise<OrderRecord | null>;
-  /** See {@link OrderCheckoutAttemptStart}. One transaction, order row locked. */
+  /**
+   * See {@link OrderCheckoutAttemptStart}. One transaction, order row locked.
+   * Attempts are kept under the locked order's own `order_id`, never under
+   * another spelling of it: the webhook finds the order by that id, and two
+   * spellings must not hold two active attempts.
+   */
   beginCheckoutAttempt(order_id: string, policy: OrderCheckoutAttemptPolicy): Promise<OrderCheckoutAttemptStart>;
   /**
    * Stores the created session on the attempt and releases the lease. First

@@ -41,4 +41,12 @@ export interface SqlDialect {
   transactionSetup(lock_timeout_ms: number): string[];
   /** A Date as the driver binds a timestamp. */
   timestamp(date: Date): unknown;
+  /**
+   * True when `error` says a bound value cannot be converted to its column's
+   * type (PostgreSQL refuses `'abc'` for an integer key, where MySQL and
+   * SQLite compare and find nothing). `findOrder` then answers "no such
+   * order" instead of failing. Optional: without it, such an error is a
+   * store failure (a 500 at checkout).
+   */
+  rejectsValue?(error: unknown): boolean;
 }

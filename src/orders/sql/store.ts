@@ -110,17 +110,25 @@ export class SqlOrderStore implements OrderStore {
   }
 
   async findOrder(order_id: string): Promise<OrderRecord | null> {
-    return this.#order((await this.#q(this.#db, this.#orderSelect(false), [order_id])).rows[0]);
+    try {
+      return this.#order((await this.#q(this.#db, this.#orderSelect(false), [order_id])).rows[0]);
+    } catch (error) {
+      // An id the key column cannot hold ("abc" for an integer key) is no such order, not a failure.
+      if (this.#d.rejectsValue?.(error)) return null;
+      throw error;
+    }
   }
 
-  async beginCheckoutAttempt(order_id: string, policy: OrderCheckoutAttemptPolicy): Promise<OrderCheckoutAttemptStart> {
+  async beginCheckoutAttempt(asked: string, policy: OrderCheckoutAttemptPolicy): Promise<OrderCheckoutAttemptStart> {
     const A = this.#t.attempts;
     const ts = (d: Date) => this.#d.timestamp(d);
     return this.#db.transaction(async (tx) => {
       // The order row lock queues concurrent starts: the second sees what the first did.
-      const order = this.#order((await this.#q(tx, this.#orderSelect(true), [order_id])).rows[0]);
+      const order = this.#order((await this.#q(tx, this.#orderSelect(true), [asked])).rows[0]);
       if (!order) return { kind: 'not_found' };
       if (order.status !== 'pending') return { kind: 'not_payable', order };
+      // The table's spelling of the id from here on: the webhook finds the order by it.
+      const { order_id } = order;
       const now = new Date();
       const active = (await this.#q(tx,
         `SELECT attempt_id, nonce, amount_minor, currency, checkout_session_id, checkout_url, challenge_hash, expires_at,

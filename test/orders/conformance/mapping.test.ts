@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ConformanceDatabase } from '../support/adapter.js';
-import { describeEachAdapter, payment, reviews } from '../support/conformance.js';
+import { count, describeEachAdapter, payment, reviews } from '../support/conformance.js';
 import { startCheckout, startShopFixture, type ShopFixture } from '../support/shop.js';
 
 const MAPPING = {
@@ -68,5 +68,26 @@ describeEachAdapter('an existing orders table', (adapter) => {
     expect(paid.deliveries.map((d) => d.response_status)).toEqual([204]);
     expect(await reviews(db, paid.event_id!)).toMatchObject([{ code: 'ORDER_STATE_CONFLICT', order_id: String(id) }]);
     expect((await row(id)).state).toBe('cancelled');
+  });
+
+  it('treats another spelling of an integer id as the same order: one attempt, kept under the table\'s spelling, and its payment applied', async () => {
+    const id = await order();
+    // The database finds the row for each of these; the webhook later finds the order by the table's own id.
+    const first = await startCheckout(f.shop.url, { order_id: `0${id}` });
+    expect(first.status).toBe(200);
+    for (const alias of [String(id), ` ${id}`, `00${id}`]) {
+      expect(await startCheckout(f.shop.url, { order_id: alias })).toMatchObject({ status: 200, body: { session_id: first.body.session_id } });
+    }
+    expect(await db.sql('SELECT order_id, status FROM siglume_checkout_attempts WHERE order_id IN (?, ?)', [String(id), `0${id}`])).toEqual([
+      { order_id: String(id), status: 'active' },
+    ]);
+    const paid = await f.sandbox.pay(first.body.session_id as string);
+    expect(paid.deliveries.map((d) => d.response_status)).toEqual([204]);
+    expect((await row(id)).state).toBe('paid');
+    expect(await count(db, 'siglume_checkout_attempts WHERE order_id = ?', [`0${id}`])).toBe(0);
+  });
+
+  it.each(['abc', '99999999999999999999', '1.5'])('answers 404, not a 500, for an id %j the integer key cannot hold', async (id) => {
+    expect(await startCheckout(f.shop.url, { order_id: id })).toMatchObject({ status: 404, body: { error: 'order_not_found' } });
   });
 });
