@@ -119,23 +119,23 @@ export class SqlOrderStore implements OrderStore {
     }
   }
 
-  async beginCheckoutAttempt(asked: string, policy: OrderCheckoutAttemptPolicy): Promise<OrderCheckoutAttemptStart> {
+  async beginCheckoutAttempt(order_id: string, policy: OrderCheckoutAttemptPolicy): Promise<OrderCheckoutAttemptStart> {
     const A = this.#t.attempts;
     const ts = (d: Date) => this.#d.timestamp(d);
     return this.#db.transaction(async (tx) => {
       // The order row lock queues concurrent starts: the second sees what the first did.
-      const order = this.#order((await this.#q(tx, this.#orderSelect(true), [asked])).rows[0]);
+      const order = this.#order((await this.#q(tx, this.#orderSelect(true), [order_id])).rows[0]);
       if (!order) return { kind: 'not_found' };
       if (order.status !== 'pending') return { kind: 'not_payable', order };
-      // The table's spelling of the id from here on: the webhook finds the order by it.
-      const { order_id } = order;
+      // The table's spelling of the id from here on (`01000` may have found order 1000): the webhook finds the order by it.
+      const id = order.order_id;
       const now = new Date();
       const active = (await this.#q(tx,
         `SELECT attempt_id, nonce, amount_minor, currency, checkout_session_id, checkout_url, challenge_hash, expires_at,
-                session_stored_at, creation_lease_until FROM ${A} WHERE order_id = ? AND status = 'active'`, [order_id])).rows[0];
+                session_stored_at, creation_lease_until FROM ${A} WHERE order_id = ? AND status = 'active'`, [id])).rows[0];
       if (active) {
         const attempt: OrderCheckoutAttempt = {
-          attempt_id: String(active.attempt_id), order_id, nonce: String(active.nonce),
+          attempt_id: String(active.attempt_id), order_id: id, nonce: String(active.nonce),
           amount_minor: num(active.amount_minor), currency: currency(active.currency),
         };
         const changed = attempt.amount_minor !== order.amount_minor || attempt.currency !== order.currency;
@@ -166,13 +166,13 @@ export class SqlOrderStore implements OrderStore {
         }
       }
       const attempt: OrderCheckoutAttempt = {
-        attempt_id: `att_${randomId().replaceAll('-', '')}`, order_id, nonce: policy.new_nonce,
+        attempt_id: `att_${randomId().replaceAll('-', '')}`, order_id: id, nonce: policy.new_nonce,
         amount_minor: order.amount_minor, currency: order.currency,
       };
       await this.#q(tx,
         `INSERT INTO ${A} (attempt_id, order_id, nonce, amount_minor, currency, status, creation_lease_until, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?)`,
-        [attempt.attempt_id, order_id, attempt.nonce, attempt.amount_minor, attempt.currency,
+        [attempt.attempt_id, id, attempt.nonce, attempt.amount_minor, attempt.currency,
           ts(new Date(now.getTime() + policy.creation_lease_seconds * 1000)), ts(now), ts(now)]);
       return { kind: 'create', order, attempt };
     });

@@ -87,6 +87,17 @@ describeEachAdapter('an existing orders table', (adapter) => {
     expect(await count(db, 'siglume_checkout_attempts WHERE order_id = ?', [`0${id}`])).toBe(0);
   });
 
+  it('keeps the attempt under the table\'s spelling when the store itself is asked with another', async () => {
+    const id = await order();
+    const store = db.createStore({ orders: MAPPING });
+    const policy = { new_nonce: `sdrp-alias-${id}`, creation_lease_seconds: 30, session_reuse_margin_seconds: 60, default_session_lifetime_seconds: 1800 };
+    const start = await store.beginCheckoutAttempt(`0${id}`, policy);
+    expect(start).toMatchObject({ kind: 'create', order: { order_id: String(id) }, attempt: { order_id: String(id) } });
+    expect(await store.beginCheckoutAttempt(` ${id}`, policy)).toMatchObject({ kind: 'creating', attempt: { order_id: String(id) } });
+    expect(await store.findOrder('abc')).toBeNull();
+    await (store as { close?: () => Promise<void> }).close?.();
+  });
+
   it.each(['abc', '99999999999999999999', '1.5'])('answers 404, not a 500, for an id %j the integer key cannot hold', async (id) => {
     expect(await startCheckout(f.shop.url, { order_id: id })).toMatchObject({ status: 404, body: { error: 'order_not_found' } });
   });
