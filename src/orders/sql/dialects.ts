@@ -16,13 +16,13 @@ const numbered = (index: number) => `$${index}`;
 const question = () => '?';
 const values = (columns: readonly string[], placeholders: readonly string[]) => `(${columns.join(', ')}) VALUES (${placeholders.join(', ')})`;
 
-/** The SQLSTATE of a driver error, also when an ORM wraps it (`cause`). */
-function sqlState(error: unknown): string | undefined {
-  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
+/** True when `error`, or an error it wraps (`cause`, as ORMs wrap the driver's), carries an SQLSTATE `code` matching `state`. */
+function hasSqlState(error: unknown, state: RegExp): boolean {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+    if (typeof code === 'string' && state.test(code)) return true;
   }
-  return undefined;
+  return false;
 }
 
 /** PostgreSQL 13+ (`pg`: numbered placeholders). */
@@ -36,7 +36,7 @@ export const POSTGRES_DIALECT: SqlDialect = Object.freeze({
   transactionSetup: (ms: number) => [`SET LOCAL lock_timeout = '${Math.trunc(ms)}ms'`],
   timestamp: (d: Date) => d,
   // Class 22, data exception: invalid_text_representation (22P02), numeric_value_out_of_range (22003), ...
-  rejectsValue: (error: unknown) => sqlState(error)?.startsWith('22') === true,
+  rejectsValue: (error: unknown) => hasSqlState(error, /^22[0-9A-Z]{3}$/),
 });
 
 /**

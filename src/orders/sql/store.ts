@@ -15,6 +15,7 @@
  * compares them the same way.
  */
 import { randomId } from '../../core/crypto.js';
+import { SiglumeDirectRequestPaymentError } from '../../core/errors.js';
 import type { DirectRequestPaymentCurrency } from '../../core/validation.js';
 import { orderStatusOf, resolveOrdersTable, sqlIdentifier, type OrdersTableMapping, type ResolvedOrdersTable } from '../mapping.js';
 import type {
@@ -100,6 +101,13 @@ export class SqlOrderStore implements OrderStore {
 
   #order(row: Row | undefined): OrderRecord | null {
     if (!row) return null;
+    // A driver that reads a BIGINT key as a JS number rounds it past 2^53: that id would name another order.
+    if (typeof row.order_id === 'number' && !Number.isSafeInteger(row.order_id)) {
+      throw new SiglumeDirectRequestPaymentError(
+        `The orders table returned the id ${row.order_id} as a number beyond 2^53, which is rounded and may name another order; have the driver return big integers as strings (mysql2: supportBigNumbers and bigNumberStrings)`,
+        { code: 'ORDER_ID_NOT_EXACT' },
+      );
+    }
     return {
       order_id: String(row.order_id),
       amount_minor: num(row.amount_minor),
@@ -277,10 +285,12 @@ export class SqlOrderStore implements OrderStore {
       const updated = await this.#q(ex, `UPDATE ${o.table} SET ${o.status} = ?${paidAt} WHERE ${o.id} = ? AND ${o.status} = ?`,
         [o.values[to], ...(paidAt ? [ts(now)] : []), order_id, o.values.pending]);
       if (updated.affected_rows !== 1) return false;
+      // By attempt id alone: findPayment found the order through this attempt, under the order lock. An attempt kept
+      // under another spelling of the id (`01000`) by an earlier version still names it, so its payment applies now.
       const recorded = await this.#q(ex,
         `UPDATE ${A} SET requirement_id = ?, chain_receipt_id = ?, pricing_band = ?, payment_status = ?, paid_event_id = ?,
-                paid_at = ?, updated_at = ? WHERE attempt_id = ? AND order_id = ? AND requirement_id IS NULL`,
-        [p.requirement_id, p.chain_receipt_id, p.pricing_band, to, p.event_id, ts(now), ts(now), p.attempt_id, order_id]);
+                paid_at = ?, updated_at = ? WHERE attempt_id = ? AND requirement_id IS NULL`,
+        [p.requirement_id, p.chain_receipt_id, p.pricing_band, to, p.event_id, ts(now), ts(now), p.attempt_id]);
       return recorded.affected_rows === 1;
     };
     return {

@@ -87,6 +87,16 @@ describeEachAdapter('an existing orders table', (adapter) => {
     expect(await count(db, 'siglume_checkout_attempts WHERE order_id = ?', [`0${id}`])).toBe(0);
   });
 
+  it('applies the payment of an attempt kept under another spelling of the id (as an earlier version kept it)', async () => {
+    const id = await order();
+    const start = await startCheckout(f.shop.url, { order_id: String(id) });
+    await db.sql('UPDATE siglume_checkout_attempts SET order_id = ? WHERE order_id = ?', [`0${id}`, String(id)]);
+    const paid = await f.sandbox.pay(start.body.session_id as string);
+    expect(paid.deliveries.map((d) => d.response_status)).toEqual([204]);
+    expect((await row(id)).state).toBe('paid');
+    expect((await payment(db, `0${id}`))?.requirement_id).toBe(f.sandbox.session(start.body.session_id as string)!.requirement_id);
+  });
+
   it('keeps the attempt under the table\'s spelling when the store itself is asked with another', async () => {
     const id = await order();
     const store = db.createStore({ orders: MAPPING });

@@ -68,3 +68,35 @@ describe('the MySQL and SQLite stores', () => {
     expect(() => new SqliteOrderStore({ database: { prepare: 1 } as never })).toThrow(expect.objectContaining({ field: 'database' }));
   });
 });
+
+describe('the PostgreSQL dialect\'s rejectsValue', () => {
+  it('recognises a data exception (class 22) from the driver, also wrapped by an ORM, and nothing else', () => {
+    const rejects = POSTGRES_DIALECT.rejectsValue!;
+    expect(rejects(Object.assign(new Error('invalid input syntax for type integer: "abc"'), { code: '22P02' }))).toBe(true);
+    expect(rejects(new Error('query failed', { cause: Object.assign(new Error('out of range'), { code: '22003' }) }))).toBe(true);
+    expect(rejects(Object.assign(new Error('P2010 raw query failed'), { code: 'P2010', cause: Object.assign(new Error('x'), { code: '22P02' }) }))).toBe(true);
+    expect(rejects(Object.assign(new Error('connection refused'), { code: 'ECONNREFUSED' }))).toBe(false);
+    expect(rejects(Object.assign(new Error('lock timeout'), { code: '55P03' }))).toBe(false);
+    expect(MYSQL_DIALECT.rejectsValue).toBeUndefined();
+  });
+});
+
+describe('SqlOrderStore reading an order id', () => {
+  it('refuses an id the driver rounded (a BIGINT read as a number beyond 2^53) instead of naming another order', async () => {
+    const store = createSqlOrderStore({
+      dialect: 'mysql',
+      query: async () => ({ rows: [{ order_id: 9007199254740993, amount_minor: 5000, currency: 'JPY', status: 'pending' }], affected_rows: 0 }),
+      transaction: async (work) => work(query),
+    });
+    await expect(store.findOrder('9007199254740993')).rejects.toMatchObject({ code: 'ORDER_ID_NOT_EXACT' });
+  });
+
+  it('reads a big id the driver returns as a string exactly', async () => {
+    const store = createSqlOrderStore({
+      dialect: 'mysql',
+      query: async () => ({ rows: [{ order_id: '9007199254740993', amount_minor: 5000, currency: 'JPY', status: 'pending' }], affected_rows: 0 }),
+      transaction: async (work) => work(query),
+    });
+    expect(await store.findOrder('9007199254740993')).toMatchObject({ order_id: '9007199254740993' });
+  });
+});
