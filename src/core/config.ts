@@ -80,10 +80,11 @@ export type AuthTokenProblem = 'missing' | 'developer_portal_key' | 'whitespace'
  * The one token rule, shared by the clients and readiness: a token is a
  * non-empty string, not a Developer Portal key (`cli_…`, which the Direct
  * Request Payment API does not accept), free of whitespace (usually a
- * quoting mistake in a `.env` file) and made of printable ASCII only: a
- * control or non-ASCII character cannot go into an `Authorization` header,
- * and `fetch` would quote the whole header, token included, in its error.
- * Returns what is wrong, or null.
+ * quoting mistake in a `.env` file) and made of printable ASCII only. A
+ * control character cannot go into an `Authorization` header (for a NUL,
+ * `fetch` quotes the whole header, token included, in its error), and a
+ * non-ASCII one is an invisible character pasted from an editor, not part
+ * of any API token. Returns what is wrong, or null.
  */
 export function authTokenProblem(token: string | null | undefined): AuthTokenProblem | null {
   if (token === undefined || token === null || token === '') return 'missing';
