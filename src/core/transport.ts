@@ -22,7 +22,7 @@ import {
   SiglumeInvalidResponseError,
   SiglumeTimeoutError,
 } from './errors.js';
-import { redactSecretKeys, redactSecretValues } from './redact.js';
+import { redactErrorSecrets, redactSecretKeys, redactSecretValues } from './redact.js';
 import { connectionFailure, MAX_RETRY_AFTER_MS, parseRetryAfter, retryDelay, shouldRetry, type AttemptOutcome } from './retry.js';
 import { abortedError, defaultSender, fetchSender, type SentResponse, type Sender } from './sender.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from './constants.js';
@@ -172,11 +172,12 @@ export class Transport {
       return await sender(url, init, { timeout_ms: timeoutMs, signal: userSignal, max_response_bytes: this.#maxResponseBytes });
     } catch (error) {
       if (error instanceof SiglumeDirectRequestPaymentError) throw error;
-      // A custom fetch may quote the request (headers included) in its error.
-      const detail = redactSecretValues(describeCause(error), secrets);
+      // A custom fetch may quote the request (headers included) in its error: scrubbed from the message and the cause.
+      const cause = redactErrorSecrets(error, secrets);
+      const detail = describeCause(cause);
       throw new SiglumeConnectionError(
         `Could not reach the Siglume API at ${new URL(url).origin}${detail ? ` (${detail})` : ''}. Check SIGLUME_API_BASE and your network.`,
-        { cause: error },
+        { cause },
       );
     }
   }

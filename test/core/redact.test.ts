@@ -4,7 +4,8 @@
  * undefined, an empty variable '').
  */
 import { describe, expect, it } from 'vitest';
-import { REDACTED, TOO_DEEP, redactSecretKeys, redactSecretValues } from '../../src/core/redact.js';
+import { inspect } from 'node:util';
+import { REDACTED, TOO_DEEP, redactErrorSecrets, redactSecretKeys, redactSecretValues } from '../../src/core/redact.js';
 
 describe('redactSecretValues', () => {
   it('replaces every secret in strings at any depth', () => {
@@ -41,5 +42,21 @@ describe('when a value nests deeper than the walk goes', () => {
 
   it('keeps everything above the limit', () => {
     expect(redactSecretKeys({ a: { b: [{ token: 'x', n: 1 }] } })).toEqual({ a: { b: [{ token: REDACTED, n: 1 }] } });
+  });
+});
+
+describe('redactErrorSecrets', () => {
+  it('hands back an error that holds no secret as it is', () => {
+    const error = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+    expect(redactErrorSecrets(error, ['sdrp_tok_1', undefined])).toBe(error);
+  });
+
+  it('copies an error whose cause quotes a secret, keeping name and code, so a logger prints no secret', () => {
+    const inner = Object.assign(new Error('invalid header "Bearer sdrp_tok_1"'), { code: 'UND_ERR_INVALID_ARG', headers: 'Bearer sdrp_tok_1' });
+    const outer = new TypeError('fetch failed', { cause: inner });
+    const out = redactErrorSecrets(outer, ['sdrp_tok_1']) as Error & { cause: Error & { code: string } };
+    expect(inspect(out, { depth: 5 })).not.toContain('sdrp_tok_1');
+    expect(out).toMatchObject({ name: 'TypeError', message: 'fetch failed' });
+    expect(out.cause).toMatchObject({ code: 'UND_ERR_INVALID_ARG', message: `invalid header "Bearer ${REDACTED}"` });
   });
 });

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { inspect } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -286,7 +287,9 @@ describe('Transport', () => {
       const err = await caught(transport({ fetch, max_retries: 0 }).request({ method: 'GET', path: '/x' }));
       expect(err).toBeInstanceOf(SiglumeConnectionError);
       expect(err.message).toContain('request failed: Authorization "Bearer [redacted]"');
-      expect(err.message).not.toContain('tok_secret_value');
+      // What a logger prints of the error (console.error, pino's err serializer) includes the cause.
+      expect(inspect(err, { depth: 5 })).not.toContain('tok_secret_value');
+      expect(err.cause).toMatchObject({ name: 'TypeError', message: expect.stringContaining('Bearer [redacted]') });
     });
   });
 
