@@ -185,7 +185,7 @@ export async function prepareSandboxReadiness(
       ...why,
       message: looksLikeSandbox
         ? `Attached to the sandbox already running at ${base_url}: it answered at that address (${from}).`
-        : `Attached to the server answering at ${base_url} (${from}), which is not a Siglume sandbox (no /__sandbox/ routes): the checks run against it as it is. Stop it, or set SIGLUME_API_BASE to the sandbox's address.`,
+        : `Attached to the server answering at ${base_url} (${from}), which is not a Siglume sandbox (no /__sandbox/ routes): the checks run against it as it is. Stop it, or point ${from} at the sandbox's address.`,
       close: async () => {},
     };
   }

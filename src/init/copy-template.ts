@@ -258,7 +258,7 @@ export async function copyTemplate(options: CopyTemplateOptions): Promise<CopyTe
   await refuseSymbolicLinks(target, planned);
   const existing = new Set<string>();
   for (const file of planned) {
-    // Any entry in the way (file, directory, or a link, never followed) counts; a directory cannot be overwritten with a file.
+    // Any entry in the way (file or directory) counts; a directory cannot be overwritten with a file. lstat, so this check never follows a link on its own either.
     const info = await lstat(join(target, file.path)).catch(() => null);
     if (info) existing.add(file.path);
   }

@@ -134,7 +134,7 @@ describe('readiness --sandbox when something else answers at the address', () =>
       const report = JSON.parse(run.stdout) as JsonReport;
       expect(report.sandbox).toMatchObject({ source: 'existing', reason: 'answered', checked_url: base });
       expect(report.sandbox.message).toBe(
-        `Attached to the server answering at ${base} (SIGLUME_API_BASE), which is not a Siglume sandbox (no /__sandbox/ routes): the checks run against it as it is. Stop it, or set SIGLUME_API_BASE to the sandbox's address.`,
+        `Attached to the server answering at ${base} (SIGLUME_API_BASE), which is not a Siglume sandbox (no /__sandbox/ routes): the checks run against it as it is. Stop it, or point SIGLUME_API_BASE at the sandbox's address.`,
       );
     } finally {
       await new Promise<void>((resolve) => other.close(() => resolve()));
