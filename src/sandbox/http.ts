@@ -80,6 +80,25 @@ export async function readBody(req: Request): Promise<string> {
   return text + decoder.decode();
 }
 
+/**
+ * Deepest nesting of arrays and objects a body may have. 64 KiB of `[` nests far deeper than the stack lasts
+ * in the recursive steps after parsing (the input schemas' JSON copy, `structuredClone` of stored records),
+ * so without a limit such a body was a 500, or was stored and made every later view of it one.
+ */
+const MAX_BODY_DEPTH = 64;
+
+/** True when `value` nests arrays / objects deeper than `levels` (iterative, so any depth is safe to check). */
+function nestsDeeper(value: unknown, levels: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 1]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [item, depth] = next;
+    if (item === null || typeof item !== 'object') continue;
+    if (depth > levels) return true;
+    for (const child of Object.values(item)) pending.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** Parses a JSON object body (`{}` when empty). */
 export function parseJsonObject(raw: string): Record<string, unknown> {
   if (raw.trim() === '') return {};
@@ -89,8 +108,14 @@ export function parseJsonObject(raw: string): Record<string, unknown> {
   } catch {
     throw new SandboxHttpError(400, 'INVALID_JSON', 'The request body is not valid JSON.');
   }
-  if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-  throw invalidField('body', 'must be a JSON object');
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw invalidField('body', 'must be a JSON object');
+  // The body object is the first level.
+  for (const [field, value] of Object.entries(parsed)) {
+    if (nestsDeeper(value, MAX_BODY_DEPTH - 1))
+      throw invalidField(field, `must not nest arrays and objects more than ${MAX_BODY_DEPTH} levels deep`);
+  }
+  return parsed as Record<string, unknown>;
 }
 
 /**

@@ -84,6 +84,8 @@ const cases = (): BadCase[] => [
   { family: 'metered', name: 'an unknown settlement batch', method: 'GET', path: '/sdrp/metered/provider/settlement-batches/msb_missing', status: 404, code: 'SETTLEMENT_BATCH_NOT_FOUND' },
   { family: 'body', name: 'malformed JSON', method: 'POST', path: '/sdrp/direct-payments/merchants', rawBody: '{"merchant":', status: 400, code: 'INVALID_JSON' },
   { family: 'body', name: 'a JSON array body', method: 'POST', path: '/sdrp/direct-payments/checkout-sessions', rawBody: '[]', status: 422, code: 'VALIDATION_ERROR', field: 'body' },
+  { family: 'body', name: 'a value nested 5000 levels deep (was a 500: the stack ran out in the schema)', method: 'POST', path: '/market/webhooks/test-deliveries', rawBody: `{"event_type":"direct_payment.confirmed","data":{"x":${'['.repeat(5000)}1${']'.repeat(5000)}}}`, status: 422, code: 'VALIDATION_ERROR', field: 'data', message: '64 levels deep' },
+  { family: 'body', name: 'metadata nested 2000 levels deep (was stored, then every state view was a 500)', method: 'POST', path: '/market/webhooks/subscriptions', rawBody: `{"callback_url":"https://shop.example/h","metadata":${'{"a":'.repeat(2000)}1${'}'.repeat(2000)}}`, status: 422, code: 'VALIDATION_ERROR', field: 'metadata', message: '64 levels deep' },
   { family: 'body', name: 'a body over 64 KiB', method: 'POST', path: '/market/webhooks/subscriptions', rawBody: JSON.stringify({ description: 'x'.repeat(70 * 1024) }), status: 413, code: 'PAYLOAD_TOO_LARGE' },
 ];
 
