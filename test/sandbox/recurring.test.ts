@@ -149,6 +149,15 @@ describe('scheduled autopay', () => {
     expect(receiver.received).toHaveLength(1);
   });
 
+  it.each(['constructor', 'toString', '__proto__'])('charges a slot named %s once, like any other (was 404 for Requirement "undefined")', async (slot_id) => {
+    const a = await authorize();
+    const run = await execute(a.schedule_token, { slot_id });
+    expect([run.status, run.body.data?.slot?.slot_id]).toEqual([200, slot_id]);
+    const again = await execute(a.schedule_token, { slot_id });
+    expect(again.body.data.direct_payment_requirement_id).toBe(run.body.data.direct_payment_requirement_id);
+    expect(again.body.data.authorization.run_count).toBe(1);
+  });
+
   it('enforces max_runs', async () => {
     const a = await authorize({ max_runs: 1 });
     expect((await execute(a.schedule_token, { slot_id: 'first' })).status).toBe(200);

@@ -150,7 +150,8 @@ export function recurringRoutes({ store, payments, webhooks }: SandboxCore): Rou
     const unknown = 'The bearer token is not the schedule_token of a scheduled authorization in this sandbox.';
     if (!a) throw new SandboxHttpError(401, 'UNAUTHORIZED', unknown);
     const input = V.parseInput(executeSchema(), body);
-    const done = a.executions[input.slot_id];
+    // Own keys only: a slot named `constructor` or `__proto__` is a slot like any other, not Object.prototype's.
+    const done = Object.hasOwn(a.executions, input.slot_id) ? a.executions[input.slot_id] : undefined;
     if (done) return answer(a, input.slot_id, done);
     const key = `${a.authorization_id}\n${input.slot_id}`;
     if (running.has(key)) return running.get(key)!;
@@ -175,7 +176,13 @@ export function recurringRoutes({ store, payments, webhooks }: SandboxCore): Rou
       const { receipt } = await payments.settle(r, { session_id: null, metadata: input.metadata });
       const scheduled_for = input.scheduled_for ?? null;
       const run = { requirement_id: r.requirement_id, receipt_id: receipt.receipt_id, run_number, scheduled_for };
-      a.executions[input.slot_id] = run;
+      // Defined, not assigned: assigning `__proto__` would set the prototype and charge the slot again next time.
+      Object.defineProperty(a.executions, input.slot_id, {
+        value: run,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
       a.updated_at = store.nowIso();
       store.changed();
       return answer(a, input.slot_id, run);
