@@ -39,7 +39,8 @@ const NEEDED = {
   buyer: 'the buyer token (SIGLUME_AUTH_TOKEN)',
   schedule: "a scheduled authorization's schedule_token",
 };
-const API_ROUTES = [merchantRoutes, checkoutRoutes, webhookRoutes, buyerRoutes, recurringRoutes, meteredRoutes];
+/** The `/v1` route tables, in mount order (the fuzz suite reads them too). */
+export const API_ROUTES = [merchantRoutes, checkoutRoutes, webhookRoutes, buyerRoutes, recurringRoutes, meteredRoutes];
 const unauthorized = (message: string) => new SandboxHttpError(401, 'UNAUTHORIZED', message);
 const injected = (what: string) => `${what} (injected by the sandbox fault settings).`;
 
