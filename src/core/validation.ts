@@ -186,10 +186,20 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+/**
+ * Deepest nesting of arrays and objects in a JSON value the SDK sends
+ * (metadata, event data), counting the value itself as level 1. Deeper
+ * values overflow the stack of recursive steps (this copy, `JSON.stringify`,
+ * `structuredClone`); the sandbox refuses them by the same limit.
+ */
+export const MAX_JSON_DEPTH = 64;
+
 /** Unwinds {@link copyJson} from a value JSON cannot carry, collecting its key path on the way out. */
 class NotJson {
   /** Keys from the failing value up to the root (reversed). */
   readonly keys: Array<string | number> = [];
+  /** True when the value nests deeper than {@link MAX_JSON_DEPTH} rather than holding something JSON cannot carry. */
+  constructor(readonly too_deep = false) {}
 }
 
 function formatPath(keys: ReadonlyArray<string | number>): string {
@@ -225,6 +235,7 @@ function copyJson(value: unknown, ancestors: object[]): unknown {
     return value === 0 ? 0 : value; // JSON has no -0
   }
   if (typeof value !== 'object' || ancestors.includes(value)) throw new NotJson();
+  if (ancestors.length >= MAX_JSON_DEPTH) throw new NotJson(true);
   ancestors.push(value);
   try {
     if (Array.isArray(value)) {
@@ -260,9 +271,12 @@ export const jsonObjectSchema = z.lazy(() => z.pipe(
       return copyJson(value, []) as Record<string, unknown>;
     } catch (error) {
       if (!(error instanceof NotJson)) throw error;
+      const at = formatPath(error.keys) || '(root)';
       return transformIssue(
         ctx,
-        `must be JSON-serializable (the value at "${formatPath(error.keys) || '(root)'}" is not: use strings, finite numbers, booleans, null, arrays and plain objects)`,
+        error.too_deep
+          ? `must not nest arrays and objects more than ${MAX_JSON_DEPTH} levels deep (the value at "${at}" is deeper)`
+          : `must be JSON-serializable (the value at "${at}" is not: use strings, finite numbers, booleans, null, arrays and plain objects)`,
       );
     }
   }),

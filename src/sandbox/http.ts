@@ -2,6 +2,7 @@
  * Web-standard pieces of the sandbox app: the route shape, capped body reading, query input and the
  * responses it sends (JSON envelopes, HTML pages, redirects).
  */
+import { MAX_JSON_DEPTH } from '../core/validation.js';
 import { SandboxHttpError, invalidField } from './errors.js';
 
 /** `meta` of every envelope. */
@@ -80,13 +81,6 @@ export async function readBody(req: Request): Promise<string> {
   return text + decoder.decode();
 }
 
-/**
- * Deepest nesting of arrays and objects a body may have. 64 KiB of `[` nests far deeper than the stack lasts
- * in the recursive steps after parsing (the input schemas' JSON copy, `structuredClone` of stored records),
- * so without a limit such a body was a 500, or was stored and made every later view of it one.
- */
-const MAX_BODY_DEPTH = 64;
-
 /** True when `value` nests arrays / objects deeper than `levels` (iterative, so any depth is safe to check). */
 function nestsDeeper(value: unknown, levels: number): boolean {
   const pending: Array<[unknown, number]> = [[value, 1]];
@@ -110,10 +104,12 @@ export function parseJsonObject(raw: string): Record<string, unknown> {
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
     throw invalidField('body', 'must be a JSON object');
-  // The body object is the first level.
+  // 64 KiB of `[` nests far deeper than the stack lasts in the recursive steps after parsing (the input schemas'
+  // JSON copy, `structuredClone` of stored records): without a limit such a body was a 500, or was stored and
+  // made every later view of it one. Each field's value is level 1, as the clients count metadata.
   for (const [field, value] of Object.entries(parsed)) {
-    if (nestsDeeper(value, MAX_BODY_DEPTH - 1))
-      throw invalidField(field, `must not nest arrays and objects more than ${MAX_BODY_DEPTH} levels deep`);
+    if (nestsDeeper(value, MAX_JSON_DEPTH))
+      throw invalidField(field, `must not nest arrays and objects more than ${MAX_JSON_DEPTH} levels deep`);
   }
   return parsed as Record<string, unknown>;
 }

@@ -172,6 +172,17 @@ describe('jsonObjectSchema', () => {
     const shared = { sku: 'a' };
     expect(parseInput(jsonObjectSchema, { first: shared, second: shared })).toEqual({ first: { sku: 'a' }, second: { sku: 'a' } });
   });
+  it('accepts 64 levels of nesting and refuses a 65th, naming where, instead of overflowing the stack further down', () => {
+    const nest = (levels: number) => {
+      let value: Record<string, unknown> = { leaf: 1 };
+      for (let i = 1; i < levels; i++) value = { a: value };
+      return value;
+    };
+    expect(() => parseInput(jsonObjectSchema, nest(64), 'metadata')).not.toThrow();
+    expect(rejection(jsonObjectSchema, nest(65), 'metadata').message).toMatch(/more than 64 levels deep \(the value at "a(\.a){63}" is deeper\)$/);
+    // 100,000 levels: a RangeError from the copy before this limit.
+    expect(rejection(jsonObjectSchema, JSON.parse(`{"x":${'['.repeat(100_000)}1${']'.repeat(100_000)}}`), 'metadata').message).toContain('64 levels deep');
+  });
   it('copies exactly what a JSON round trip would send', () => {
     const input = JSON.parse('{"__proto__":{"polluted":true},"z":-0,"2":"two","a":[{"b":null}],"1":1}') as Record<string, unknown>;
     input.late = 'last';
