@@ -31,12 +31,15 @@ function sendResult(res: Response, result: OrderCheckoutStartResult | OrderWebho
   else res.status(result.status).json(result.body);
 }
 
-// Body-parser failures are the caller's fault: answer 4xx with a code, never Express's HTML 500.
+// Body-parser failures are the caller's fault: answer 4xx with a code, never Express's HTML error page.
 const bodyErrors: ErrorRequestHandler = (error: { type?: string; status?: number }, _req, res, next) => {
   if (error.type === 'entity.too.large') {
     res.status(413).json({ error: 'payload_too_large', message: 'The request body is too large' });
-  } else if (error.type === 'entity.parse.failed' || error.type === 'encoding.unsupported' || error.type === 'charset.unsupported') {
+  } else if (error.type === 'entity.parse.failed') {
     res.status(400).json({ error: 'invalid_request', message: 'The body must be JSON {"order_id": "..."}' });
+  } else if (typeof error.status === 'number' && error.status >= 400 && error.status < 500) {
+    // A corrupt gzip body, an unsupported encoding or charset, a body shorter than its Content-Length.
+    res.status(error.status).json({ error: 'invalid_request', message: 'The request body could not be read (encoding, charset or length)' });
   } else {
     next(error);
   }

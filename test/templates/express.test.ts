@@ -82,6 +82,11 @@ describe.skipIf(unavailable !== null)('the Express template', () => {
     const header = await buildWebhookSignatureHeader(shop.sandbox.webhook_secret, notEvent);
     expect(await post(shop, '/payments/webhooks/siglume', notEvent, { 'siglume-signature': header })).toMatchObject({ status: 400, body: { error: 'invalid_payload' } });
     expect(await post(shop, '/payments/webhooks/siglume', 'x'.repeat(1024 * 1024 + 1), {})).toMatchObject({ status: 413, body: { error: 'payload_too_large' } });
+    // Bodies the parser cannot read: JSON with a code, not Express's HTML page.
+    for (const route of ['/payments/webhooks/siglume', '/payments/checkout/siglume/start']) {
+      expect(await post(shop, route, 'not gzip at all', { 'content-encoding': 'gzip' })).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+      expect(await post(shop, route, '{}', { 'content-encoding': 'x-unknown' })).toMatchObject({ status: 415, body: { error: 'invalid_request' } });
+    }
   });
 
   it('keeps the reconcile route closed (404 reconcile_disabled) while SIGLUME_RECONCILE_TOKEN is unset, whatever the caller sends', async () => {
