@@ -55,8 +55,18 @@ export function webhookResponse(result: OrderWebhookResult): Response {
   return result.kind === 'processed' ? new Response(null, { status: 204 }) : Response.json(result.body, { status: result.status });
 }
 
-/** `POST /payments/checkout/siglume/start` as a Fetch handler; JSON `{ order_id }` in. */
+/**
+ * True for a JSON media type (`application/json`, `application/*+json`, with or without parameters). A page on
+ * another site can send a form or a no-cors `fetch` (`text/plain`) with the buyer's cookies, but not
+ * `application/json` without a CORS preflight the shop does not allow.
+ */
+const isJsonContentType = (value: string | null) => /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(value ?? '');
+
+/** `POST /payments/checkout/siglume/start` as a Fetch handler; JSON `{ order_id }` in, as `application/json` only. */
 export async function handleCheckoutFetch<U>(o: ResolvedOrderCheckoutOptions<U>, request: Request): Promise<Response> {
+  if (!isJsonContentType(request.headers.get('content-type'))) {
+    return checkoutResponse(refuseCheckout(400, 'invalid_request', 'Send the body as JSON {"order_id": "..."} with Content-Type: application/json'));
+  }
   const read = await readRequestBody(request, ORDER_CHECKOUT_MAX_BODY_BYTES);
   if (read.kind === 'too_large') return checkoutResponse(refuseCheckout(413, 'payload_too_large', `The body exceeds ${ORDER_CHECKOUT_MAX_BODY_BYTES} bytes`));
   let body: unknown;

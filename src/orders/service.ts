@@ -36,7 +36,11 @@ export interface OrderCheckoutService<U = unknown> {
    * `Siglume-Signature` header.
    */
   handleWebhook(raw_body: unknown, signature_header: string | null | undefined): Promise<OrderWebhookResult>;
-  /** `POST /payments/checkout/siglume/start` as a Fetch handler; the user comes from `currentUser`. */
+  /**
+   * `POST /payments/checkout/siglume/start` as a Fetch handler; the user comes from `currentUser`. Takes
+   * `Content-Type: application/json` only (400 `invalid_request` otherwise), so a page on another site cannot
+   * start a checkout with a form or a `text/plain` post carrying the buyer's cookies.
+   */
   handleCheckoutRequest(request: Request): Promise<Response>;
   /** `POST /payments/webhooks/siglume` as a Fetch handler. */
   handleWebhookRequest(request: Request): Promise<Response>;

@@ -46,6 +46,10 @@ export function siglumeCheckoutRoutes<U>(service: OrderCheckoutService<U>, curre
       onError: (c) => c.json({ error: 'payload_too_large', message: 'The request body is too large' }, 413),
     }),
     async (c) => {
+      // JSON only: a page on another site can post a form or text/plain with the buyer's cookies, not application/json.
+      if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(c.req.header('content-type') ?? '')) {
+        return c.json({ error: 'invalid_request', message: 'Send the body as JSON {"order_id": "..."} with Content-Type: application/json' }, 400);
+      }
       let body: unknown;
       try {
         body = await c.req.json();

@@ -142,5 +142,16 @@ export async function describeTemplateEndToEnd(title: string, adapter: Conforman
       expect(await post(hook, 'x'.repeat(1024 * 1024 + 1), {})).toMatchObject({ status: 413, body: { error: 'payload_too_large' } });
       expect(await count(db, 'siglume_checkout_attempts WHERE order_id = ?', [order_id])).toBe(0);
     });
+
+    it('starts no checkout from a body a page on another site could send with the buyer\'s cookies (text/plain, a form)', async () => {
+      const order_id = uid('ord');
+      await insertOrder(db, { order_id, amount_minor: 4200 });
+      const url = `${shop.url}/payments/checkout/siglume/start`;
+      for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+        const answer = await post(url, JSON.stringify({ order_id }), { 'x-test-user': 'alice', 'content-type': contentType, origin: 'https://evil.example' });
+        expect(answer.status, contentType).toBe(400);
+      }
+      expect(await count(db, 'siglume_checkout_attempts WHERE order_id = ?', [order_id])).toBe(0);
+    });
   });
 }
