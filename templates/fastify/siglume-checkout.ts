@@ -69,7 +69,8 @@ export function siglumeCheckoutPlugin<U>(service: OrderCheckoutService<U>, curre
     });
 
     // Repairs orders whose webhook was lost; only a caller holding the reconcile token gets past the service's check.
-    app.post(ORDER_RECONCILE_PATH, async (request, reply) => {
+    // It takes no body: a 1 KiB cap keeps Fastify from reading (and parsing) a large one before that check.
+    app.post(ORDER_RECONCILE_PATH, { bodyLimit: 1024 }, async (request, reply) => {
       const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
       const authorization = request.headers.authorization;
       const result = await service.handleReconcile(typeof authorization === 'string' ? authorization : undefined, query);

@@ -5,6 +5,7 @@
  * sandbox (support/end-to-end.ts).
  */
 import Fastify from 'fastify';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { OrderCheckoutService } from '../../src/orders/index.js';
 import { mysqlAdapter, mysqlPoolOptions } from '../orders/support/mysql.js';
 import type * as Plugin from '../../templates/fastify/siglume-checkout.js';
@@ -43,4 +44,33 @@ await describeTemplateEndToEnd('the Fastify template (MySQL / MariaDB)', mysqlAd
       copy.remove();
     },
   };
+});
+
+describe('the Fastify template\'s reconcile route', () => {
+  let close: (() => Promise<void>) | undefined;
+  afterAll(async () => close?.());
+
+  it('reads no large body before the token check, even where the app allows large bodies', async () => {
+    const copy = await copiedTemplate('fastify', 'mysql');
+    const { siglumeCheckoutPlugin } = await copy.load<typeof Plugin>('siglume-checkout.ts');
+    const seen: Array<string | undefined> = [];
+    const service = {
+      handleReconcile: async (authorization: string | undefined) => {
+        seen.push(authorization);
+        return { kind: 'refused', status: 401, body: { error: 'unauthorized', message: 'no' } };
+      },
+    } as unknown as OrderCheckoutService<null>;
+    const app = Fastify({ bodyLimit: 50 * 1024 * 1024 });
+    await app.register(siglumeCheckoutPlugin(service, () => null));
+    close = async () => {
+      await app.close();
+      copy.remove();
+    };
+    const res = await app.inject({ method: 'POST', url: '/payments/siglume/reconcile', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ pad: 'x'.repeat(2 * 1024 * 1024) }) });
+    expect(res.statusCode).toBe(413);
+    expect(seen).toEqual([]);
+    const empty = await app.inject({ method: 'POST', url: '/payments/siglume/reconcile' });
+    expect(empty.statusCode).toBe(401);
+    expect(seen).toHaveLength(1);
+  });
 });
