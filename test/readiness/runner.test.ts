@@ -417,6 +417,7 @@ describe('runReadiness', () => {
   describe('when two subscriptions post to the webhook URL', () => {
     it('delivers the probe through the one whose secret hint matches (the subscription group hands it on)', async () => {
       const queued: string[][] = [];
+      const polled: unknown[] = [];
       const other: DirectRequestPaymentWebhookSubscription = { ...READY_SUBS[0]!, id: 'whsub_0', signing_secret_hint: 'zzzz' };
       const client = fakeClient({
         getMerchant: async () => READY_ACCOUNT,
@@ -427,9 +428,14 @@ describe('runReadiness', () => {
           queued.push(input.subscription_ids ?? []);
           return { event: { id: 'evt_probe' } };
         },
-        listWebhookDeliveries: async () => [{ id: 'whd_1', event_id: 'evt_probe', delivery_status: 'delivered', response_status: 204 }],
+        listWebhookDeliveries: async (query) => {
+          polled.push(query);
+          return [{ id: 'whd_1', event_id: 'evt_probe', delivery_status: 'delivered', response_status: 204 }];
+        },
       });
       const report = await runReadiness({ ...LOCAL_OPTIONS, client });
+      // CONTRACT-2 section 18.5: the poll names the subscription, the event type and `limit: 10`.
+      expect(polled).toEqual([{ subscription_id: 'whsub_1', event_type: 'direct_payment.confirmed', limit: 10 }]);
       expect(byName(report, 'direct_payment_confirmed_subscribed').details).toEqual({ subscription_id: 'whsub_0' });
       expect(byName(report, 'webhook_secret_matches_subscription_hint').details).toEqual({ subscription_id: 'whsub_1' });
       expect(queued).toEqual([['whsub_1']]);

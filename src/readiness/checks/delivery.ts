@@ -141,7 +141,7 @@ async function deliveryProbe(input: DeliveryInput, run: CheckRun): Promise<Check
       async ({ attempt, elapsed_ms }) => {
         run.progress({ type: 'delivery_waiting', event_id: eventId, attempt, elapsed_ms, timeout_ms: timeout });
         const deliveries = await client.listWebhookDeliveries(
-          { subscription_id: subId, event_type: DIRECT_PAYMENT_CONFIRMED_EVENT },
+          { subscription_id: subId, event_type: DIRECT_PAYMENT_CONFIRMED_EVENT, limit: 10 },
           { ...input.request_options, timeout_ms: Math.max(1000, Math.min(5000, timeout)) },
         );
         const mine = deliveries.filter((d) => d.event_id === eventId);
