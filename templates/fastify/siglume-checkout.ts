@@ -41,14 +41,17 @@ async function send(reply: FastifyReply, result: OrderCheckoutStartResult | Orde
 export function siglumeCheckoutPlugin<U>(service: OrderCheckoutService<U>, currentUser: (request: FastifyRequest) => U | Promise<U>): FastifyPluginAsync {
   return async (app) => {
     // Body-parser failures are the caller's fault: a 4xx with a code, never a 500.
-    app.setErrorHandler(async (error: FastifyError, _request, reply) => {
+    app.setErrorHandler(async (error: FastifyError, request, reply) => {
       if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
         return reply.code(413).send({ error: 'payload_too_large', message: 'The request body is too large' });
       }
       if (error.code?.startsWith('FST_ERR_CTP_') || (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500)) {
         return reply.code(400).send({ error: 'invalid_request', message: 'The body must be JSON {"order_id": "..."}' });
       }
-      throw error; // your currentUser failed: Fastify's own 500
+      // Your currentUser failed. Fastify's own 500 would send its message (a database URL, say) to the browser:
+      // it goes to your log instead, and the browser gets the 500 the service gives when your store fails.
+      request.log.error({ err: error }, 'Siglume checkout: currentUser failed');
+      return reply.code(500).send({ error: 'checkout_failed', message: 'Could not start the checkout; try again' });
     });
 
     // The webhook needs the exact bytes Siglume signed: in its own scope, any content type is read as a Buffer.

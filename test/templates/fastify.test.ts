@@ -74,3 +74,37 @@ describe('the Fastify template\'s reconcile route', () => {
     expect(seen).toHaveLength(1);
   });
 });
+
+describe('the Fastify template when currentUser throws', () => {
+  it('answers 500 checkout_failed as JSON and keeps the error message out of the answer', async () => {
+    const copy = await copiedTemplate('fastify', 'mysql');
+    const { siglumeCheckoutPlugin } = await copy.load<typeof Plugin>('siglume-checkout.ts');
+    const started: unknown[] = [];
+    const service = {
+      startCheckout: async (id: unknown) => {
+        started.push(id);
+        return { kind: 'refused', status: 404, body: { error: 'order_not_found', message: 'no' } };
+      },
+    } as unknown as OrderCheckoutService<null>;
+    const logged: string[] = [];
+    const stream = { write: (line: string) => void logged.push(line) };
+    const app = Fastify({ logger: { level: 'error', stream } });
+    await app.register(
+      siglumeCheckoutPlugin(service, () => {
+        throw new Error('connect ECONNREFUSED postgres://shop:hunter2@db.internal/sessions');
+      }),
+    );
+    try {
+      const res = await app.inject({ method: 'POST', url: '/payments/checkout/siglume/start', headers: { 'content-type': 'application/json' }, payload: '{"order_id":"1"}' });
+      expect(res.statusCode).toBe(500);
+      expect(res.json()).toEqual({ error: 'checkout_failed', message: 'Could not start the checkout; try again' });
+      expect(res.body).not.toContain('hunter2');
+      expect(started).toEqual([]);
+      // The merchant still learns why, in their own log.
+      expect(logged.join('')).toContain('Siglume checkout: currentUser failed');
+    } finally {
+      await app.close();
+      copy.remove();
+    }
+  });
+});
