@@ -29,7 +29,8 @@ export interface CliRun {
 export interface RunCliOptions {
   env?: Record<string, string | undefined>;
   cwd?: string;
-  stdin?: Buffer | string;
+  /** What stdin yields: one chunk, or the chunks of an iterable (an endless one stands for `< /dev/zero`). */
+  stdin?: Buffer | string | Iterable<Buffer>;
   stdinIsTTY?: boolean;
   tty?: boolean;
   signal?: AbortSignal;
@@ -40,7 +41,9 @@ export interface RunCliOptions {
 export async function runCli(argv: string[], opts: RunCliOptions = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
-  const stdin = Object.assign(Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin)]), {
+  const stdin = Object.assign(Readable.from(
+      opts.stdin === undefined ? [] : typeof opts.stdin === 'string' || Buffer.isBuffer(opts.stdin) ? [Buffer.from(opts.stdin)] : opts.stdin,
+    ), {
     isTTY: opts.stdinIsTTY ?? false,
   });
   const code = await main(argv, {

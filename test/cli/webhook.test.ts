@@ -249,6 +249,20 @@ describe('siglume-sdrp webhook sign', () => {
     it('exits 2 without a secret', async () => {
       expect((await runCli(['webhook', 'sign'], { stdin: body })).code).toBe(2);
     });
+    it('exits 2 naming the limit when stdin does not end (as with < /dev/zero), having read no more than it', async () => {
+      let read = 0;
+      const endless = (function* () {
+        for (;;) {
+          read += 1;
+          yield Buffer.alloc(1024 * 1024);
+        }
+      })();
+      const run = await runCli(['webhook', 'sign', '--secret', SECRET], { stdin: endless });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('The body on stdin is over 16 MiB');
+      expect(run.stdout).toBe('');
+      expect(read).toBeLessThanOrEqual(18);
+    });
     it('exits 2 when stdin is a terminal', async () => {
       const run = await runCli(['webhook', 'sign', '--secret', SECRET], { stdinIsTTY: true });
       expect(run.code).toBe(2);

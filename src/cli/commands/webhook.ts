@@ -53,10 +53,19 @@ async function configuredSecret(
   return { secret: merged.env[SECRET_VAR]!, origin, known };
 }
 
+/** The most `webhook sign` reads from stdin: far above any webhook body, far below what could exhaust memory. */
+const MAX_SIGN_BODY_BYTES = 16 * 1024 * 1024;
+
+/** All of stdin; stops reading and exits 2 past {@link MAX_SIGN_BODY_BYTES} (`< /dev/zero` would never end). */
 async function readAll(io: CliIo): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
+  let size = 0;
   for await (const chunk of io.stdin) {
     chunks.push(typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk);
+    size += chunks.at(-1)!.length;
+    if (size > MAX_SIGN_BODY_BYTES) {
+      throw usageError(`The body on stdin is over ${MAX_SIGN_BODY_BYTES / 1024 / 1024} MiB; pipe the webhook body itself (Siglume's are a few KiB)`);
+    }
   }
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let offset = 0;
