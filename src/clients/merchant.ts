@@ -184,8 +184,12 @@ export class DirectRequestPaymentMerchantClient {
    * `createWebhookSubscription` default). Returns every answer plus `env`,
    * the variables to give the shop.
    * Input is validated in full before the first request. If a later step
-   * fails its error is thrown; re-running is safe, but a challenge secret
+   * fails its error is thrown and re-running is safe, but a challenge secret
    * issued by the first run is not shown again (use `rotateChallengeSecret`).
+   * Each run that subscribes adds another webhook subscription with a secret
+   * of its own: after a run that subscribed, re-run with
+   * `create_webhook_subscription: false`, or the shop gets every event twice
+   * and fails the signature check of one copy.
    *
    * @example
    * const { env } = await merchant.setupCheckout({

@@ -6,8 +6,12 @@
  * from `siglume-sdrp init express` (here `copyTemplate`, the library function
  * behind it), so the example can never drift from templates/express/.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -95,5 +99,43 @@ describe.skipIf(skipPostgres)('examples/express-checkout against the sandbox', (
       'Micro amount refused',
     ]);
     expect(steps.filter((s) => !s.ok)).toEqual([]);
+  }, 60_000);
+});
+
+describe('examples/setup-merchant.ts against the sandbox', () => {
+  it('subscribes the webhook URL once: a second run keeps the first subscription and its secret', async () => {
+    requireDist();
+    const sandbox = await startSandbox({ port: 0, quiet: true });
+    const dir = mkdtempSync(join(tmpdir(), 'sdrp-setup-example-'));
+    // Not the sandbox's seeded webhook URL, so the first run has a subscription to create.
+    const origin = 'http://127.0.0.1:4100';
+    const run = (file: string) =>
+      promisify(execFile)(join(root, 'node_modules/.bin/tsx'), [join(root, 'examples/setup-merchant.ts')], {
+        cwd: root,
+        timeout: 30_000,
+        env: {
+          PATH: process.env.PATH,
+          SIGLUME_API_BASE: sandbox.api_base,
+          SIGLUME_MERCHANT_AUTH_TOKEN: sandbox.env.SIGLUME_MERCHANT_AUTH_TOKEN,
+          SIGLUME_DIRECT_PAYMENT_MERCHANT: 'example_shop',
+          SHOP_PUBLIC_ORIGIN: origin,
+          SETUP_ENV_FILE: join(dir, file),
+        },
+      });
+    try {
+      const first = await run('first.env');
+      expect(first.stdout).toContain('webhook subscription whsub_');
+      const secret = /^SIGLUME_WEBHOOK_SECRET=(whsec_\w+)$/m.exec(readFileSync(join(dir, 'first.env'), 'utf8'))?.[1];
+      expect(secret).toBeDefined();
+
+      const second = await run('second.env');
+      expect(second.stdout).toContain('is subscribed already');
+      expect(readFileSync(join(dir, 'second.env'), 'utf8')).not.toContain('SIGLUME_WEBHOOK_SECRET');
+      const mine = sandbox.listWebhookSubscriptions().filter((s) => s.callback_url === `${origin}/payments/webhooks/siglume`);
+      expect(mine.map((s) => s.signing_secret)).toEqual([secret]);
+    } finally {
+      await sandbox.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
