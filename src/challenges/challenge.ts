@@ -135,7 +135,8 @@ export async function createDirectRequestPaymentChallenge(
   input: DirectRequestPaymentChallengeCreateInput,
 ): Promise<DirectRequestPaymentChallenge> {
   const f = parseChallengeFields(input, 'createDirectRequestPaymentChallenge');
-  const nonce = input.nonce === undefined ? randomId() : parseNonce(input.nonce);
+  // No nonce, null or "" means "make one", as in 0.4.20.
+  const nonce = input.nonce === undefined || input.nonce === null || input.nonce === '' ? randomId() : parseNonce(input.nonce);
   const { scheme, signature, challenge, challenge_hash } = await issueChallenge(
     DIRECT_REQUEST_PAYMENT_CHALLENGE_SCHEME,
     f.secret,

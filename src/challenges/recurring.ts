@@ -123,7 +123,8 @@ export async function createDirectRequestPaymentRecurringChallenge(
 ): Promise<DirectRequestPaymentRecurringChallenge> {
   const f = parseChallengeFields(input, 'createDirectRequestPaymentRecurringChallenge');
   const cadence = parseInput(recurringCadenceSchema, input.cadence, 'cadence');
-  const nonce = input.nonce === undefined ? randomId() : parseNonce(input.nonce);
+  // No nonce, null or "" means "make one", as in 0.4.20.
+  const nonce = input.nonce === undefined || input.nonce === null || input.nonce === '' ? randomId() : parseNonce(input.nonce);
   const { scheme, signature, challenge, challenge_hash } = await issueChallenge(
     DIRECT_REQUEST_PAYMENT_RECURRING_CHALLENGE_SCHEME,
     f.secret,

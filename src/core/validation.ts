@@ -81,10 +81,11 @@ export const billingPlanSchema = z.lazy(() => z.enum(BILLING_PLANS, {
   error: `must be one of ${BILLING_PLANS.join(', ')}`,
 }));
 
-/** Recurring cadence. */
-export const recurringCadenceSchema = z.lazy(() => z.enum(RECURRING_CADENCES, {
-  error: `must be one of ${RECURRING_CADENCES.join(', ')}`,
-}));
+/** Recurring cadence, case-insensitive in (`Monthly` is `monthly`, as in 0.4.20), lower-case out. */
+export const recurringCadenceSchema = z.lazy(() => z.pipe(
+  z.string({ error: `must be one of ${RECURRING_CADENCES.join(', ')}` }).check(z.toLowerCase()),
+  z.enum(RECURRING_CADENCES, { error: `must be one of ${RECURRING_CADENCES.join(', ')}` }),
+));
 
 function parseUrl(value: string): URL | null {
   try {

@@ -91,6 +91,12 @@ describe.each(runtimes)('one-time challenges ($name backend)', (rt: Runtime) => 
       expect(a.challenge).toBe(`siglume-external-402-v1:${a.nonce}:${a.signature}`);
       expect(await c.verifyDirectRequestPaymentChallenge({ ...base, challenge: a.challenge })).toBe(true);
     });
+
+    it.each([['""', ''], ['null', null]])('makes one for a nonce of %s too, as 0.4.20 did', async (_label, nonce) => {
+      const a = await c.createDirectRequestPaymentChallenge({ ...base, nonce } as never);
+      expect(a.nonce).toMatch(UUID);
+      expect(await c.verifyDirectRequestPaymentChallenge({ ...base, challenge: a.challenge })).toBe(true);
+    });
   });
 
   describe('when the price or the challenge does not match', () => {
@@ -159,7 +165,6 @@ describe.each(runtimes)('one-time challenges ($name backend)', (rt: Runtime) => 
       ['a merchant with spaces', { merchant: 'shop alpha' }, 'merchant', undefined],
       ['a missing merchant', { merchant: undefined }, 'merchant', 'required'],
       ['a nonce containing ":"', { nonce: 'a:b' }, 'nonce', ':'],
-      ['an empty nonce', { nonce: '' }, 'nonce', 'empty'],
       ['a missing secret', { secret: undefined }, 'secret', 'required'],
       ['an empty secret', { secret: '' }, 'secret', 'non-empty'],
       ['a non-string secret', { secret: 12345 }, 'secret', 'non-empty'],

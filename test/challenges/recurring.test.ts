@@ -39,6 +39,14 @@ describe.each(runtimes)('recurring challenges ($name backend)', (rt: Runtime) =>
       expect(await r.verifyDirectRequestPaymentRecurringChallenge({ ...base, cadence: 'daily', challenge: upper })).toBe(false);
     });
 
+    it('takes the cadence in any case, as 0.4.20 did, and signs it lower-cased', async () => {
+      const created = await r.createDirectRequestPaymentRecurringChallenge({ ...base, cadence: 'Monthly' as never, nonce: NONCE });
+      expect(created).toMatchObject({ cadence: 'monthly', challenge: CHALLENGE });
+      expect(await r.verifyDirectRequestPaymentRecurringChallenge({ ...base, cadence: 'MONTHLY' as never, challenge: CHALLENGE })).toBe(true);
+      const empty = await r.createDirectRequestPaymentRecurringChallenge({ ...base, nonce: '' });
+      expect(await r.verifyDirectRequestPaymentRecurringChallenge({ ...base, challenge: empty.challenge })).toBe(true);
+    });
+
     it('returns false for the other cadence, amount or currency', async () => {
       for (const change of [{ cadence: 'daily' as const }, { amount_minor: 981 }, { currency: 'USD' }]) {
         expect(await r.verifyDirectRequestPaymentRecurringChallenge({ ...base, ...change, challenge: CHALLENGE })).toBe(false);
