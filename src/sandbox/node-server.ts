@@ -4,7 +4,8 @@
  * (which turns an `IncomingMessage` into a web `Request` and writes the
  * `Response` back). Everything else is web-standard.
  */
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { ConnectionDropped, SandboxStartError } from './errors.js';
@@ -28,6 +29,12 @@ export function listen(
 ): Promise<Listening> {
   const listener = getRequestListener(
     async (req, { incoming, outgoing }) => {
+      // The adapter builds the URL from the Host header without parsing it: `Host: 1.2.3.256` made the app's
+      // `new URL()` throw, a 500. Refused here as the adapter refuses other malformed requests.
+      if (!URL.canParse(req.url)) {
+        outgoing.writeHead(400, { Connection: 'close', 'Content-Length': 0 }).end();
+        return RESPONSE_ALREADY_SENT;
+      }
       try {
         const res = await fetch(req, { remote_address: incoming.socket.remoteAddress });
         // Written here rather than returned: the adapter would stream the body through a reader and a
@@ -37,6 +44,9 @@ export function listen(
         const headers: Record<string, string | number> = {};
         res.headers.forEach((value, name) => (headers[name] = value));
         headers['content-length'] = body.length;
+        // Answered before the body arrived (a 401, a GET with a body): closing stops the read, where keeping
+        // the connection would read and discard whatever length the client declared.
+        if (!incoming.complete) headers.connection = 'close';
         if (!outgoing.destroyed) outgoing.writeHead(res.status, headers).end(body);
       } catch (error) {
         if (!(error instanceof ConnectionDropped)) throw error;
@@ -47,10 +57,27 @@ export function listen(
     // Never replace the process-wide Request / Response: the sandbox runs inside other people's processes.
     { overrideGlobalObjects: false },
   );
-  const server = createServer({ keepAliveTimeout: 10_000, requestTimeout: 60_000 }, listener);
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    else socket.destroy();
+  // The answers each connection still owes, so the 400 for a malformed request pipelined behind well-formed
+  // ones goes out after theirs: written at once, it read as the answer to the first of them.
+  const owed = new WeakMap<Socket, Set<ServerResponse>>();
+  const server = createServer({ keepAliveTimeout: 10_000, requestTimeout: 60_000 }, (incoming, outgoing) => {
+    const answers = owed.get(incoming.socket) ?? new Set<ServerResponse>();
+    owed.set(incoming.socket, answers.add(outgoing));
+    outgoing.once('close', () => answers.delete(outgoing));
+    return listener(incoming, outgoing);
+  });
+  const refused = new WeakSet<Socket>();
+  server.on('clientError', (_error, socket: Socket) => {
+    if (refused.has(socket)) return;
+    refused.add(socket);
+    const refuse = () => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      else socket.destroy();
+    };
+    // A request whose body the error cut short is the malformed one: the 400 is its answer.
+    const earlier = [...(owed.get(socket) ?? [])].filter((res) => res.req.complete);
+    if (earlier.length === 0) return refuse();
+    void Promise.all(earlier.map((res) => new Promise((done) => res.once('close', done)))).then(refuse);
   });
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
