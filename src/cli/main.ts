@@ -39,7 +39,8 @@ function buildProgram(io: CliIo, output: Output, track: (command: Command) => vo
     .description('Siglume Direct Request Payment: readiness checks, the local sandbox, templates and webhook tools.')
     .version(DIRECT_REQUEST_PAYMENT_SDK_VERSION, '-v, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
-    .helpCommand(false)
+    // `help` and `help <command>` as well as --help (CONTRACT-2 section 18.1 lists all three).
+    .helpCommand('help [command]', 'show help for a command')
     .exitOverride()
     .showSuggestionAfterError(true)
     .configureOutput({

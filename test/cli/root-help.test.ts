@@ -9,3 +9,21 @@ describe('rootHelpText', () => {
     expect(rootHelpText(name)).toBe(run.stdout);
   });
 });
+
+describe('the help command (CONTRACT-2 section 18.1: help, --help and -h print usage)', () => {
+  it('prints the same usage as --help and exits 0', async () => {
+    const run = await runCli(['help'], { name: 'siglume-sdrp' });
+    expect(run).toMatchObject({ code: 0, stdout: rootHelpText('siglume-sdrp') });
+  });
+
+  it('prints a command\'s own help for help <command>, as <command> --help does', async () => {
+    const run = await runCli(['help', 'webhook'], { name: 'siglume-sdrp' });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe((await runCli(['webhook', '--help'], { name: 'siglume-sdrp' })).stdout);
+    expect(run.stdout).toMatch(/^Usage: siglume-sdrp webhook /);
+  });
+
+  it('exits 2 for help on a command that does not exist', async () => {
+    expect((await runCli(['help', 'nope'], { name: 'siglume-sdrp' })).code).toBe(2);
+  });
+});
