@@ -20,7 +20,7 @@ import { registerReconcileCommand } from './commands/reconcile.js';
 import { registerSandboxCommand } from './commands/sandbox.js';
 import { registerWebhookCommand } from './commands/webhook.js';
 import { nodeOwnedFlagError } from './env-file.js';
-import { CliError } from './errors.js';
+import { CliError, usageError } from './errors.js';
 import { processIo, type CliIo } from './io.js';
 import { createOutput, type Output } from './output.js';
 
@@ -59,6 +59,15 @@ function buildProgram(io: CliIo, output: Output, track: (command: Command) => vo
   registerReconcileCommand(program, io, output);
   // Remember the deepest command reached, so a usage error names its --help.
   program.hook('preSubcommand', (_parent, sub) => track(sub));
+  // A value flag followed by another flag (`--merchant --json`) takes the flag as its value: refuse it
+  // rather than run with a merchant named "--json" and without --json.
+  program.hook('preAction', (_program, action) => {
+    for (const option of action.options) {
+      const value: unknown = action.getOptionValue(option.attributeName());
+      const taken = (Array.isArray(value) ? value : [value]).find((v) => typeof v === 'string' && v.startsWith('--'));
+      if (option.required && taken !== undefined) throw usageError(`${option.long} needs a value; it was followed by ${taken}`);
+    }
+  });
   // --version works on every command, not only the root.
   const stack = [...program.commands];
   while (stack.length > 0) {
