@@ -193,7 +193,7 @@ export class SiglumeRateLimitError extends SiglumeApiError {
     this.retry_after_ms = init.retry_after_ms ?? null;
   }
 }
-/** 5xx: Siglume had a problem; 502/503/504 are retried automatically. */
+/** 5xx: Siglume had a problem; 500, 502, 503 and 504 are retried automatically (500, 502 and 504 only for idempotent calls). */
 export class SiglumeServerError extends SiglumeApiError {}
 
 /**

@@ -7,15 +7,16 @@
  *   "not now"), or a connection that was never established (refused, name
  *   not resolved, host unreachable), so the request never left this process;
  * - **the server may have acted**: a timeout, a connection lost after the
- *   request was sent (reset, socket hang up), or a 502/504 from a proxy
- *   whose upstream may have received the request.
+ *   request was sent (reset, socket hang up), a 500 (the application failed,
+ *   perhaps half-way) or a 502/504 from a proxy whose upstream may have
+ *   received the request.
  *
  * A refusal is always safe to repeat. Repeating a request the server may have
  * acted on is safe only when the server deduplicates it (see the transport's
  * doc comment for that assumption); a request spec says which case it is in
  * with its `retry` policy. Never retried: a 409 (the server has decided),
- * another 4xx (the request itself is wrong), a 500 (the application failed
- * while acting).
+ * another 4xx (the request itself is wrong), a 501 or 505 (the server cannot
+ * do it at all).
  */
 
 /** Longest `Retry-After` the SDK will wait; a longer one is surfaced as the error instead. */
@@ -30,8 +31,8 @@ export const MAX_RETRY_DELAY_MS = 8_000;
 /** Statuses with which a server refuses before acting. */
 const REFUSAL_STATUSES = /* @__PURE__ */ new Set([429, 503]);
 
-/** Statuses from a gateway whose upstream may have acted. */
-const GATEWAY_STATUSES = /* @__PURE__ */ new Set([502, 504]);
+/** Statuses of a server (500) or gateway (502, 504) that may have acted: transient, so an idempotent request repeats. */
+const MAY_HAVE_ACTED_STATUSES = /* @__PURE__ */ new Set([500, 502, 504]);
 
 /**
  * Connection error codes that mean no connection was established, so the
@@ -108,7 +109,7 @@ export function shouldRetry(
   if (attempt >= maxRetries) return false;
   if (refusedBeforeActing(outcome)) return true;
   if (policy === 'refusals_only') return false;
-  if (outcome.kind === 'response') return GATEWAY_STATUSES.has(outcome.status);
+  if (outcome.kind === 'response') return MAY_HAVE_ACTED_STATUSES.has(outcome.status);
   return true;
 }
 

@@ -5,12 +5,12 @@ const headers = (h: Record<string, string>) => (name: string) => h[name.toLowerC
 
 describe('shouldRetry', () => {
   describe('when the request is idempotent (the default policy)', () => {
-    it.each([429, 502, 503, 504])('retries a %i while attempts remain', (status) => {
+    it.each([429, 500, 502, 503, 504])('retries a %i while attempts remain', (status) => {
       expect(shouldRetry({ kind: 'response', status }, 0, 2)).toBe(true);
       expect(shouldRetry({ kind: 'response', status }, 2, 2)).toBe(false);
     });
 
-    it.each([400, 401, 403, 404, 409, 422, 500, 501])('never retries a %i', (status) => {
+    it.each([400, 401, 403, 404, 409, 422, 501, 505])('never retries a %i', (status) => {
       expect(shouldRetry({ kind: 'response', status }, 0, 5)).toBe(false);
     });
 

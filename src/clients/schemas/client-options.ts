@@ -87,7 +87,7 @@ export const clientOptionsSchema = /* @__PURE__ */ lazySchema(() =>
     /**
      * Retries after the first attempt. A request the server refused before
      * acting on (429, 503, no connection) is always retried; one it may have
-     * acted on (timeout, connection lost, 502/504) is retried when the request
+     * acted on (timeout, connection lost, 500, 502, 504) is retried when the request
      * is idempotent, which every call is except the two that move money
      * (`executePreparedTransaction` and `executeScheduledAutoPay`) without your
      * own `idempotency_key`. `0` disables retries.
