@@ -191,6 +191,18 @@ describe('Transport', () => {
       expect(seen[0]!.headers['idempotency-key']).toBe(seen[1]!.headers['idempotency-key']);
     });
 
+    it('retries a GET after a 500 (CONTRACT-2: every 5xx is transient) and returns the next answer', async () => {
+      script.push((_q, r) => json(r, 500, { error: { code: 'INTERNAL', message: 'boom' } }));
+      await expect(transport().request({ method: 'GET', path: '/r' })).resolves.toEqual({ ok: true });
+      expect(seen).toHaveLength(2);
+    });
+
+    it('does not retry a 501: the server cannot do it at all', async () => {
+      script.push((_q, r) => json(r, 501, { error: { code: 'NOT_IMPLEMENTED', message: 'no' } }));
+      await expect(caught(transport().request({ method: 'GET', path: '/r' }))).resolves.toBeInstanceOf(SiglumeServerError);
+      expect(seen).toHaveLength(1);
+    });
+
     it('keeps a caller-supplied Idempotency-Key on every attempt', async () => {
       script.push((_q, r) => json(r, 502, {}), (_q, r) => json(r, 504, {}));
       await transport().request({ method: 'POST', path: '/p', body: {}, options: { idempotency_key: 'order-7-attempt-1' } });
@@ -422,6 +434,13 @@ describe('Transport retry policy, seen through the clients', () => {
       script.push((_q, r) => void hung.add(r), (_q, r) => json(r, 200, { data: answer }));
       const err = await caught(call(buyer({ timeout_ms: 150 })));
       expect(err).toBeInstanceOf(SiglumeTimeoutError);
+      expect(seen).toHaveLength(1);
+    });
+
+    it('does not retry it after a 500: the server may have acted half-way', async () => {
+      script.push((_q, r) => json(r, 500, { error: { code: 'INTERNAL', message: 'boom' } }), (_q, r) => json(r, 200, { data: answer }));
+      const err = await caught(call(buyer()));
+      expect(err).toBeInstanceOf(SiglumeServerError);
       expect(seen).toHaveLength(1);
     });
 
