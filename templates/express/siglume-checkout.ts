@@ -62,6 +62,11 @@ export function siglumeCheckoutRouter<U>(service: OrderCheckoutService<U>, curre
 
   // Only the order id comes from the browser; the service reads the price from your orders table.
   router.post(ORDER_CHECKOUT_START_PATH, express.json({ limit: ORDER_CHECKOUT_MAX_BODY_BYTES }), async (req, res, next) => {
+    // JSON only: express.json() leaves any other body unread, which would surface as a missing order id.
+    if (!req.is('application/json')) {
+      res.status(400).json({ error: 'invalid_request', message: 'Send the body as JSON {"order_id": "..."} with Content-Type: application/json' });
+      return;
+    }
     try {
       const body: unknown = req.body;
       const orderId = body !== null && typeof body === 'object' ? (body as { order_id?: unknown }).order_id : undefined;

@@ -25,6 +25,8 @@ import {
   type OrderWebhookResult,
 } from '@siglume/direct-request-payment/orders';
 
+const JSON_ONLY = 'Send the body as JSON {"order_id": "..."} with Content-Type: application/json';
+
 async function send(reply: FastifyReply, result: OrderCheckoutStartResult | OrderWebhookResult): Promise<void> {
   reply.header('cache-control', 'no-store');
   if (result.kind === 'processed') await reply.code(result.status).send();
@@ -46,7 +48,7 @@ export function siglumeCheckoutPlugin<U>(service: OrderCheckoutService<U>, curre
         return reply.code(413).send({ error: 'payload_too_large', message: 'The request body is too large' });
       }
       if (error.code?.startsWith('FST_ERR_CTP_') || (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500)) {
-        return reply.code(400).send({ error: 'invalid_request', message: 'The body must be JSON {"order_id": "..."}' });
+        return reply.code(400).send({ error: 'invalid_request', message: JSON_ONLY });
       }
       // Your currentUser failed. Fastify's own 500 would send its message (a database URL, say) to the browser:
       // it goes to your log instead, and the browser gets the 500 the service gives when your store fails.
@@ -66,6 +68,10 @@ export function siglumeCheckoutPlugin<U>(service: OrderCheckoutService<U>, curre
 
     // Only the order id comes from the browser; the service reads the price from your orders table.
     app.post(ORDER_CHECKOUT_START_PATH, { bodyLimit: ORDER_CHECKOUT_MAX_BODY_BYTES }, async (request, reply) => {
+      // JSON only: Fastify also parses text/plain, and a body without a Content-Type is left unread.
+      if (!/^application\/json\s*(?:;|$)/i.test(request.headers['content-type'] ?? '')) {
+        return reply.code(400).send({ error: 'invalid_request', message: JSON_ONLY });
+      }
       const body: unknown = request.body;
       const orderId = body !== null && typeof body === 'object' ? (body as { order_id?: unknown }).order_id : undefined;
       await send(reply, await service.startCheckout(orderId, await currentUser(request)));

@@ -78,6 +78,14 @@ describe.skipIf(unavailable !== null)('the Express template', () => {
     expect(await start(JSON.stringify({ order_id, pad: 'x'.repeat(20_000) }))).toMatchObject({ status: 413, body: { error: 'payload_too_large' } });
     expect(await start(JSON.stringify({ order_id }), 'mallory')).toMatchObject({ status: 404, body: { error: 'order_not_found' } });
     expect(await start(JSON.stringify({ order_id }), null)).toMatchObject({ status: 404, body: { error: 'order_not_found' } });
+    // Not JSON (curl -d sends a form; a page on another site can send text/plain), or no Content-Type: say which header to send.
+    const jsonOnly = { status: 400, body: { error: 'invalid_request', message: expect.stringContaining('Content-Type: application/json') } };
+    for (const type of ['application/x-www-form-urlencoded', 'text/plain']) {
+      expect(await post(shop, '/payments/checkout/siglume/start', JSON.stringify({ order_id }), { 'x-test-user': 'alice', 'content-type': type })).toMatchObject(jsonOnly);
+    }
+    const bare = await fetch(`${shop.url}/payments/checkout/siglume/start`, { method: 'POST', headers: { 'x-test-user': 'alice' }, body: new TextEncoder().encode(JSON.stringify({ order_id })) });
+    expect({ status: bare.status, body: await bare.json() }).toMatchObject(jsonOnly);
+    expect(await attempts(db, order_id)).toHaveLength(0);
     const notEvent = '{"not":"an event"}';
     const header = await buildWebhookSignatureHeader(shop.sandbox.webhook_secret, notEvent);
     expect(await post(shop, '/payments/webhooks/siglume', notEvent, { 'siglume-signature': header })).toMatchObject({ status: 400, body: { error: 'invalid_payload' } });

@@ -149,9 +149,22 @@ export async function describeTemplateEndToEnd(title: string, adapter: Conforman
       const url = `${shop.url}/payments/checkout/siglume/start`;
       for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
         const answer = await post(url, JSON.stringify({ order_id }), { 'x-test-user': 'alice', 'content-type': contentType, origin: 'https://evil.example' });
-        expect(answer.status, contentType).toBe(400);
+        expect(answer, contentType).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
       }
       expect(await count(db, 'siglume_checkout_attempts WHERE order_id = ?', [order_id])).toBe(0);
+    });
+
+    it('tells a caller that forgot the JSON Content-Type to send one, rather than that the order id is invalid', async () => {
+      const order_id = uid('ord');
+      await insertOrder(db, { order_id, amount_minor: 4200 });
+      // As `curl -d '{"order_id":"..."}'` sends it (form-encoded), and with no Content-Type at all.
+      const url = `${shop.url}/payments/checkout/siglume/start`;
+      const form = await post(url, JSON.stringify({ order_id }), { 'x-test-user': 'alice', 'content-type': 'application/x-www-form-urlencoded' });
+      expect(form.body?.message).toMatch(/Content-Type: application\/json/);
+      const bare = await fetch(url, { method: 'POST', headers: { 'x-test-user': 'alice' }, body: new TextEncoder().encode(JSON.stringify({ order_id })) });
+      expect(bare.headers.get('content-type') ?? '').toMatch(/json/);
+      expect(bare.status).toBe(400);
+      expect(await bare.json()).toMatchObject({ error: 'invalid_request' });
     });
   });
 }
