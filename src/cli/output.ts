@@ -89,6 +89,8 @@ export interface SandboxPresentation {
   checked_url_from: string;
   /** The sentence printed in text mode. */
   message: string;
+  /** What the verdict does not cover (see `SandboxReadinessSetup.caveat`), printed after it. */
+  caveat?: string;
 }
 
 /**
@@ -240,6 +242,7 @@ export class Output {
       '',
       `${verdictMark} ${verdict} ${c.dim(`(${s.pass} passed, ${s.warn} warning${s.warn === 1 ? '' : 's'}, ${s.fail} failed, ${s.skip} skipped in ${report.duration_ms} ms)`)}`,
     );
+    if (opts.sandbox?.caveat) lines.push(`${c.yellow(MARKS.warn)} ${c.yellow('But:')} ${opts.sandbox.caveat}`);
     this.write('stdout', `${lines.join('\n')}\n`);
   }
 

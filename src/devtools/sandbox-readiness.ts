@@ -42,6 +42,13 @@ export interface SandboxReadinessSetup {
   checked_url_from: string;
   /** One sentence saying which sandbox was used and why, for people. */
   message: string;
+  /**
+   * Set when the checks ran against a sandbox started for this run although
+   * an address was named (`--base-url`, `SIGLUME_API_BASE`, ...) where nothing
+   * answered: a shop set up with that address cannot reach Siglume, whatever
+   * the checks say. One sentence with the fix; absent otherwise.
+   */
+  caveat?: string;
   /** Stops what was started for this run (sandbox, receiver). Safe to call twice. */
   close(): Promise<void>;
 }
@@ -220,6 +227,11 @@ export async function prepareSandboxReadiness(
     webhook_url: receiver ? receiver.url : (env.SHOP_WEBHOOK_URL ?? fromDefaults.webhook_url),
   };
   let closed = false;
+  const port = new URL(base_url).port || '80';
+  const caveat =
+    !answered && options.base_url !== undefined
+      ? `Nothing answers at ${base_url} (${from}), the API a shop set up with it calls: start the sandbox there (siglume-sdrp sandbox --port ${port}) before it takes a payment, or unset ${from}.`
+      : undefined;
   return {
     options: fill(options, started, sandbox.api_base),
     sandbox: 'started',
@@ -232,6 +244,7 @@ export async function prepareSandboxReadiness(
         ? `the server answering at ${base_url} (${from}) is not a Siglume sandbox (no /__sandbox/ routes), so it was sent nothing`
         : `nothing answered at ${base_url} (${from}) within ${SANDBOX_PROBE_TIMEOUT_MS} ms`
     }. It stops when readiness ends.`,
+    ...(caveat ? { caveat } : {}),
     close: async () => {
       if (closed) return;
       closed = true;

@@ -36,7 +36,7 @@ interface JsonReport {
 
 describe('readiness --sandbox: which sandbox and why', () => {
   describe('when nothing answers at SIGLUME_API_BASE', () => {
-    it('starts its own sandbox and says so, naming the address it checked and where that came from', async () => {
+    it('starts its own sandbox and says so, naming the address it checked and where that came from, and that a shop using it is not covered', async () => {
       const port = await closedPort();
       const checked = `http://127.0.0.1:${port}/v1`;
       const env = { SIGLUME_API_BASE: checked };
@@ -47,6 +47,9 @@ describe('readiness --sandbox: which sandbox and why', () => {
           `\\n  sandbox: Started its own in-process sandbox at http://127\\.0\\.0\\.1:\\d+/v1 and a local webhook receiver standing in for the shop: nothing answered at ${checked.replace(/[./]/g, '\\$&')} \\(SIGLUME_API_BASE\\) within \\d+ ms\\.`,
         ),
       );
+      // The verdict covers the sandbox started for the run, not the named address a shop would call: said last.
+      const caveat = `Nothing answers at ${checked} (SIGLUME_API_BASE), the API a shop set up with it calls: start the sandbox there (siglume-sdrp sandbox --port ${port}) before it takes a payment, or unset SIGLUME_API_BASE.`;
+      expect(text.stdout.trimEnd().split('\n').at(-1)).toBe(`! But: ${caveat}`);
 
       const json = await runCli(['readiness', '--sandbox', '--json'], { env });
       expect(json.code).toBe(0);
@@ -61,6 +64,7 @@ describe('readiness --sandbox: which sandbox and why', () => {
       });
       expect(report.base_url).not.toBe(checked);
       expect(report.sandbox.message).toContain(`nothing answered at ${checked}`);
+      expect(report.sandbox.caveat).toBe(caveat);
     });
 
     it('names the default address when nothing set one', async () => {
@@ -68,6 +72,8 @@ describe('readiness --sandbox: which sandbox and why', () => {
       const run = await runCli(['readiness', '--sandbox', '--json', '--no-probe'], { env: {} });
       const report = JSON.parse(run.stdout) as JsonReport;
       expect(report.sandbox).toMatchObject({ checked_url: 'http://127.0.0.1:8787/v1', checked_url_from: 'the default sandbox address' });
+      // Nobody named the default address, so no shop is set up with it: nothing to warn about.
+      expect(report.sandbox).not.toHaveProperty('caveat');
     });
   });
 

@@ -129,6 +129,7 @@ async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFl
       checked_url: setup.checked_url,
       checked_url_from: setup.checked_url_from,
       message: setup.message,
+      ...(setup.caveat ? { caveat: setup.caveat } : {}),
     };
     close = setup.close;
   }
