@@ -358,6 +358,9 @@ export class Output {
         : c.dim(`  ${describeSecret(origin, result.signing_secret_hint)}`),
     ];
     if (!result.ok && result.response_body) lines.push(c.dim(`  response: ${result.response_body.replace(/\s+/g, ' ').slice(0, 200)}`));
+    if (result.status === 404 || result.status === 405) {
+      lines.push(c.yellow(`  hint: no POST route at this path; the templates mount the webhook at /payments/webhooks/siglume`));
+    }
     this.write('stdout', `${lines.join('\n')}\n`);
   }
 

@@ -164,9 +164,9 @@ export async function triggerTestWebhook(options: WebhookTriggerOptions): Promis
       throw new SiglumeTimeoutError(timeout, { cause: error });
     }
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw new SiglumeConnectionError(`Could not reach ${url.origin}: ${cause?.code ?? cause?.message ?? (error as Error).message}`, {
-      cause: error,
-    });
+    const why = cause?.code ?? cause?.message ?? (error as Error).message;
+    const hint = cause?.code === 'ECONNREFUSED' ? ' (nothing is listening there: is the shop running, on that port?)' : '';
+    throw new SiglumeConnectionError(`Could not reach ${url.origin}: ${why}${hint}`, { cause: error });
   }
   // Scrubbed before it is cut, so a secret straddling the cut cannot leak in part.
   const [text, statusText] = redactSecretValues([await readCapped(response), response.statusText], [secret]);

@@ -189,7 +189,39 @@ describe('siglume-sdrp webhook trigger', () => {
       await new Promise<void>((r) => server.close(() => r()));
       const run = await runCli(['webhook', 'trigger', 'unknown', '--url', `http://127.0.0.1:${port}/hook`, '--test-secret']);
       expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(/^error: Could not reach http:\/\/127\.0\.0\.1:\d+/);
+      expect(run.stderr).toMatch(/^error: Could not reach http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED \(nothing is listening there: is the shop running, on that port\?\)\n/);
+    });
+  });
+
+  describe('when the endpoint has no route at that path', () => {
+    it('exits 1 and names the path the templates mount', async () => {
+      const run = await runCli(['webhook', 'trigger', 'unknown', '--url', `${receiver.origin}/payments/webhook`, '--secret', SECRET]);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain('-> 404');
+      expect(run.stdout).toContain('hint: no POST route at this path; the templates mount the webhook at /payments/webhooks/siglume');
+    });
+  });
+
+  describe('when --url is left out', () => {
+    it('posts to SHOP_WEBHOOK_URL from .env, as readiness reads it', async () => {
+      const cwd = projectWith(`SIGLUME_WEBHOOK_SECRET=${SECRET}\nSHOP_WEBHOOK_URL=${receiver.url}\n`);
+      const run = await runCli(['webhook', 'trigger', 'standard-settled'], { cwd });
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(`POST ${receiver.url} -> 204`);
+    });
+
+    it('prefers SHOP_WEBHOOK_URL from the environment over .env, and --url over both', async () => {
+      const cwd = projectWith(`SHOP_WEBHOOK_URL=http://127.0.0.1:1/nowhere\n`);
+      const env = { SIGLUME_WEBHOOK_SECRET: SECRET, SHOP_WEBHOOK_URL: receiver.url };
+      expect((await runCli(['webhook', 'trigger', 'unknown'], { cwd, env })).stdout).toContain(`POST ${receiver.url} -> 204`);
+      const flagged = await runCli(['webhook', 'trigger', 'unknown', '--url', `${receiver.origin}/other`], { cwd, env });
+      expect(flagged.stdout).toContain(`POST ${receiver.origin}/other -> 404`);
+    });
+
+    it('exits 2 naming both ways to give it when neither is set', async () => {
+      const run = await runCli(['webhook', 'trigger', 'unknown']);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/^error: No endpoint: pass --url or set SHOP_WEBHOOK_URL \(in the environment or \.env\)/);
     });
   });
 

@@ -15,6 +15,7 @@ import type { Output, WebhookSecretOrigin } from '../output.js';
 import { parseAmountMinor, parseCurrency, parseTimeoutMs, parseUnixSeconds } from '../parse.js';
 
 const SECRET_VAR = 'SIGLUME_WEBHOOK_SECRET';
+const URL_VAR = 'SHOP_WEBHOOK_URL';
 /** Values the CLI never prints, whatever an endpoint echoes. */
 const SECRET_VARS = [SECRET_VAR, 'SIGLUME_MERCHANT_AUTH_TOKEN', 'SIGLUME_AUTH_TOKEN'];
 
@@ -40,17 +41,19 @@ interface SignFlags {
 async function configuredSecret(
   flags: { secret?: string; dotenv?: string },
   io: CliIo,
-): Promise<{ secret: string | null; origin: WebhookSecretOrigin | null; known: string[] }> {
+): Promise<{ secret: string | null; origin: WebhookSecretOrigin | null; known: string[]; webhook_url: string | null }> {
   const { mergeEnvFile, envSource } = await import('../env-file.js');
   const merged = mergeEnvFile(io.env, io.cwd, flags.dotenv);
   const known = SECRET_VARS.map((name) => merged.env[name]).filter((v): v is string => v !== undefined && v !== '');
+  // The shop's webhook URL as readiness reads it: the environment, else the env file.
+  const webhook_url = envSource(URL_VAR, io.env, merged) === null ? null : merged.env[URL_VAR]!;
   if (flags.secret !== undefined && flags.secret !== '') {
-    return { secret: flags.secret, origin: { source: 'flag' }, known: [flags.secret, ...known] };
+    return { secret: flags.secret, origin: { source: 'flag' }, known: [flags.secret, ...known], webhook_url };
   }
   const source = envSource(SECRET_VAR, io.env, merged);
-  if (source === null) return { secret: null, origin: null, known };
+  if (source === null) return { secret: null, origin: null, known, webhook_url };
   const origin: WebhookSecretOrigin = source === 'environment' ? { source } : { source, env_file: merged.loaded! };
-  return { secret: merged.env[SECRET_VAR]!, origin, known };
+  return { secret: merged.env[SECRET_VAR]!, origin, known, webhook_url };
 }
 
 /** The most `webhook sign` reads from stdin: far above any webhook body, far below what could exhaust memory. */
@@ -89,7 +92,7 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
     .description('POST a signed test event of one classifier kind to your endpoint and print the response status.')
     .argument('<kind>', 'standard-settled | metered-accepted | batch-settled | unknown')
     // Checked in the action, after the kind: a wrong kind is the first thing to hear about.
-    .option('--url <endpoint>', 'webhook endpoint (required), e.g. http://127.0.0.1:3000/payments/webhooks/siglume')
+    .option('--url <endpoint>', 'webhook endpoint, e.g. http://127.0.0.1:3000/payments/webhooks/siglume (default: SHOP_WEBHOOK_URL from the environment, else from .env)')
     .option('--secret <whsec>', 'signing secret (default: SIGLUME_WEBHOOK_SECRET from the environment, else from .env)')
     .option('--test-secret', 'sign with the built-in test secret of the testing helpers instead')
     .option('--dotenv <path>', 'dotenv file to read instead of .env (never overrides the environment)')
@@ -107,10 +110,13 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
       if (!webhookTriggerKind(kind)) {
         throw usageError(`Unknown kind "${kind}": use one of ${Object.keys(WEBHOOK_TRIGGER_KINDS).join(', ')}`);
       }
-      if (flags.url === undefined) throw usageError("required option '--url <endpoint>' not specified");
-      webhookTriggerUrl(flags.url);
       if (flags.testSecret && flags.secret !== undefined) throw usageError('Pass either --secret or --test-secret, not both');
       const configured = await configuredSecret(flags, io);
+      const url = flags.url ?? configured.webhook_url;
+      if (url === null) {
+        throw usageError(`No endpoint: pass --url or set ${URL_VAR} (in the environment or ${flags.dotenv ?? '.env'}), e.g. --url http://127.0.0.1:3000/payments/webhooks/siglume`);
+      }
+      webhookTriggerUrl(url);
       let origin = configured.origin;
       if (flags.testSecret) origin = { source: 'test_secret' };
       else if (!origin) {
@@ -123,7 +129,7 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
       }
       const result = await triggerTestWebhook({
         kind,
-        url: flags.url,
+        url,
         secret: origin.source === 'test_secret' || origin.source === 'test_secret_fallback' ? undefined : configured.secret!,
         amount_minor: flags.amountMinor,
         currency: flags.currency,
@@ -131,7 +137,7 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
         timeout_ms: flags.timeout,
       });
       // The library already scrubbed its signing secret; this also covers tokens an endpoint might echo.
-      const shown = redactSecretValues({ ...result, url: flags.url }, configured.known);
+      const shown = redactSecretValues({ ...result, url }, configured.known);
       output.webhookTriggerResult(shown, origin, { json: flags.json === true });
       if (!result.ok) throw new CliError('failed');
     });
