@@ -97,11 +97,10 @@ export function apiFailure(
     if (error.request_id) details.request_id = error.request_id;
     const line = `${action} failed: ${error.status} ${error.code}: ${error.message}`;
     if (error instanceof SiglumeAuthenticationError) {
-      return fail(
-        line,
-        'The API rejected the merchant token: set SIGLUME_MERCHANT_AUTH_TOKEN to a valid merchant auth token for this environment.',
-        details,
-      );
+      const where = target.sandbox
+        ? 'the value the sandbox printed for it when it started (its default unless it was started with --token)'
+        : 'a valid merchant auth token for this environment';
+      return fail(line, `The API rejected the merchant token: set SIGLUME_MERCHANT_AUTH_TOKEN to ${where}.`, details);
     }
     if (error instanceof SiglumePermissionError) {
       return fail(
