@@ -10,7 +10,7 @@
  * symbolic link below the target, even with `force`.
  */
 import { constants, existsSync, statSync } from 'node:fs';
-import { copyFile, lstat, mkdir, readdir } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { SiglumeDirectRequestPaymentError, SiglumeValidationError } from '../core/errors.js';
 import { PACKAGE_NAME, packageDir } from './package-dir.js';
@@ -92,6 +92,8 @@ export function defaultTemplatesDir(): string {
 interface PlannedFile {
   source: string;
   path: string;
+  /** Drop the `.js` suffix of its relative imports (see {@link BUNDLER_IMPORTS}). */
+  extensionless?: boolean;
 }
 
 async function listFiles(root: string, dir = root): Promise<string[]> {
@@ -142,6 +144,28 @@ async function refuseSymbolicLinks(target: string, planned: PlannedFile[]): Prom
  */
 const SUPPORT_DIR: Record<TemplateName, string> = { express: '', fastify: '', hono: '', nextjs: 'siglume/' };
 
+/**
+ * Templates whose copied TypeScript imports its neighbours without a suffix
+ * (`'./siglume-store'`, not `'./siglume-store.js'`). A create-next-app project
+ * says `"moduleResolution": "bundler"`, and Turbopack (`next dev`'s default)
+ * does not map an import of `x.js` to the file `x.ts`: the routes answered 500
+ * with "Module not found". Bundler resolution needs no suffix, so the Next.js
+ * template's own files are written without one; the shared config and the
+ * store keep theirs in templates/ (the Express, Fastify and Hono copies run
+ * under NodeNext, which requires it) and lose it while being copied here.
+ * One rewrite at copy time instead of a second copy of those files that
+ * would have to be kept in step by hand.
+ */
+const BUNDLER_IMPORTS: ReadonlySet<TemplateName> = new Set<TemplateName>(['nextjs']);
+
+/** A relative specifier ending in `.js` in `from '...'` or `import('...')`: the suffix is group 2. */
+const RELATIVE_JS_SPECIFIER = /(\bfrom\s+|\bimport\s*\(\s*)(['"])(\.{1,2}\/[^'"\n]*?)\.js\2/g;
+
+/** `source` with the `.js` suffix of its relative imports dropped, for bundler resolution. */
+function dropRelativeJsSuffixes(source: string): string {
+  return source.replace(RELATIVE_JS_SPECIFIER, (_match, lead: string, quote: string, path: string) => `${lead}${quote}${path}${quote}`);
+}
+
 const FRAMEWORK_PACKAGES: Record<TemplateName, { install: string[]; dev: string[] }> = {
   express: { install: ['express'], dev: ['tsx', '@types/express'] },
   fastify: { install: ['fastify'], dev: ['tsx'] },
@@ -183,7 +207,9 @@ const MOUNT: Record<TemplateName, string> = {
   express: 'Mount it before express.json(): app.use(siglumeCheckoutRouter(createSiglumeCheckout(), (req) => yourUser(req)))',
   fastify: 'Register it: await app.register(siglumeCheckoutPlugin(createSiglumeCheckout(), (request) => yourUser(request)))',
   hono: "Mount it: app.route('/', siglumeCheckoutRoutes(createSiglumeCheckout(), (c) => yourUser(c)))",
-  nextjs: 'Edit currentUser() in siglume/siglume-checkout.ts to read your session; the routes under app/payments/ are mounted by Next.js',
+  nextjs:
+    'Edit currentUser() in siglume/siglume-checkout.ts to read your session; the routes under app/payments/ are mounted by Next.js ' +
+    "(imports without .js, for create-next-app's moduleResolution bundler; on nodenext add .js, see siglume/README.md)",
 };
 
 function nextSteps(template: TemplateName, database: TemplateDatabase, target: string): string[] {
@@ -248,7 +274,11 @@ export async function copyTemplate(options: CopyTemplateOptions): Promise<CopyTe
   const support = SUPPORT_DIR[name];
   // The configuration every framework shares, and the store of the chosen database.
   for (const dir of [join(templatesDir, 'shared'), join(templatesDir, 'store', db)]) {
-    if (existsSync(dir)) for (const f of await listFiles(dir)) planned.push({ source: join(dir, f), path: `${support}${f}` });
+    if (existsSync(dir)) {
+      for (const f of await listFiles(dir)) {
+        planned.push({ source: join(dir, f), path: `${support}${f}`, extensionless: BUNDLER_IMPORTS.has(name) && f.endsWith('.ts') });
+      }
+    }
   }
   // The schema of the chosen database, named by dialect so several can sit side by side.
   const schemaDir = join(templatesDir, 'schema', db);
@@ -270,7 +300,11 @@ export async function copyTemplate(options: CopyTemplateOptions): Promise<CopyTe
     const dest = join(target, file.path);
     await mkdir(dirname(dest), { recursive: true });
     // A new file is created exclusively: a link or file that appeared since the check fails the copy instead of being written through.
-    await copyFile(file.source, dest, existing.has(file.path) ? 0 : constants.COPYFILE_EXCL);
+    if (file.extensionless) {
+      await writeFile(dest, dropRelativeJsSuffixes(await readFile(file.source, 'utf8')), { flag: existing.has(file.path) ? 'w' : 'wx' });
+    } else {
+      await copyFile(file.source, dest, existing.has(file.path) ? 0 : constants.COPYFILE_EXCL);
+    }
     copied.push({ path: file.path, action: existing.has(file.path) ? 'overwritten' : 'created' });
   }
   return { kind: 'copied', template: name, database: db, target, files: copied, next_steps: nextSteps(name, db, options.target) };

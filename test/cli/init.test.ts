@@ -29,6 +29,23 @@ function sourcesOf(template: string, database: string): Map<string, string> {
   ]);
 }
 
+/**
+ * What init writes for a copied file: the source, byte for byte, except that
+ * the Next.js copy's shared config and store import their neighbours without
+ * the `.js` suffix (Turbopack under create-next-app's bundler resolution does
+ * not map x.js to x.ts).
+ */
+function expectedContent(template: string, path: string, source: string): Buffer {
+  const bytes = readFileSync(source);
+  if (template !== 'nextjs' || !path.endsWith('.ts')) return bytes;
+  return Buffer.from(bytes.toString('utf8').replace(/from '(\.{1,2}\/[^']*)\.js'/g, "from '$1'"));
+}
+
+/** Relative import specifiers (`from './x'`, `from '../x'`) of a file. */
+function relativeImports(text: string): string[] {
+  return [...text.matchAll(/\bfrom\s+['"](\.{1,2}\/[^'"]*)['"]/g)].map((m) => m[1]!);
+}
+
 const sources = sourcesOf('express', 'postgres');
 
 describe('siglume-sdrp init', () => {
@@ -55,20 +72,51 @@ describe('siglume-sdrp init', () => {
       ['hono', 'sqlite', 'siglume-checkout.ts', 'npm install @siglume/direct-request-payment hono @hono/node-server better-sqlite3@12'],
       ['nextjs', 'sqlite', 'app/payments/webhooks/siglume/route.ts', 'npm install @siglume/direct-request-payment better-sqlite3@12'],
       ['express', 'mysql', 'siglume-checkout.ts', 'npm install @siglume/direct-request-payment express mysql2'],
-    ])('copies the %s wiring with the %s store and schema, byte for byte, and names the packages to install', async (template, database, wiring, install) => {
+    ])('copies the %s wiring with the %s store and schema, byte for byte (Next.js: imports without .js), and names the packages to install', async (template, database, wiring, install) => {
       const cwd = emptyDir();
       const run = await runCli(['init', template, '--database', database, '--target', 'shop', '--json'], { cwd });
       expect(run.code).toBe(0);
       const expected = sourcesOf(template, database);
       const target = join(cwd, 'shop');
       expect(filesUnder(target)).toEqual([...expected.keys()].sort());
-      for (const [f, source] of expected) expect(readFileSync(join(target, f)), f).toEqual(readFileSync(source));
+      for (const [f, source] of expected) expect(readFileSync(join(target, f)), f).toEqual(expectedContent(template, f, source));
       const support = template === 'nextjs' ? 'siglume/' : '';
       expect([...expected.keys()]).toEqual(expect.arrayContaining([wiring, `${support}siglume-config.ts`, `${support}siglume-store.ts`, `${support}siglume-payments.${database}.sql`]));
       const result = JSON.parse(run.stdout) as { database: string; next_steps: string[] };
       expect(result.database).toBe(database);
       expect(result.next_steps[0]).toContain(install);
       expect(result.next_steps.join('\n')).toContain(`siglume-payments.${database}.sql`);
+    });
+  });
+
+  describe('when the Next.js template is copied', () => {
+    it.each(['postgres', 'mysql', 'sqlite'])(
+      'writes every relative import (%s) without a .js suffix, each naming a copied .ts file, as bundler resolution and Turbopack need',
+      async (database) => {
+        const cwd = emptyDir();
+        const run = await runCli(['init', 'nextjs', '--database', database, '--json'], { cwd });
+        expect(run.code).toBe(0);
+        const files = filesUnder(cwd).filter((f) => f.endsWith('.ts'));
+        const imports = files.flatMap((f) => relativeImports(readFileSync(join(cwd, f), 'utf8')).map((spec) => [f, spec] as const));
+        // The three routes, siglume-checkout.ts and the shared siglume-config.ts.
+        expect(imports.map(([f]) => f).sort()).toEqual([
+          'app/payments/checkout/siglume/start/route.ts',
+          'app/payments/siglume/reconcile/route.ts',
+          'app/payments/webhooks/siglume/route.ts',
+          'siglume/siglume-checkout.ts',
+          'siglume/siglume-config.ts',
+        ]);
+        for (const [f, spec] of imports) {
+          expect(spec, f).not.toMatch(/\.[cm]?js$/);
+          expect(existsSync(join(cwd, f, '..', `${spec}.ts`)), `${f} imports ${spec}`).toBe(true);
+        }
+      },
+    );
+
+    it('leaves the other templates\' imports with the .js suffix NodeNext requires', async () => {
+      const cwd = emptyDir();
+      expect((await runCli(['init', 'hono', '--database', 'sqlite', '--json'], { cwd })).code).toBe(0);
+      expect(relativeImports(readFileSync(join(cwd, 'siglume-config.ts'), 'utf8'))).toEqual(['./siglume-store.js']);
     });
   });
 

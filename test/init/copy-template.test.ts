@@ -103,6 +103,30 @@ describe('copyTemplate', () => {
     });
   });
 
+  describe('when the Next.js template is copied', () => {
+    it('drops the .js of the shared files\' relative imports (from and import()), created or overwritten, and leaves the others\'', async () => {
+      const templates = emptyDir();
+      mkdirSync(join(templates, 'nextjs/siglume'), { recursive: true });
+      mkdirSync(join(templates, 'shared'));
+      mkdirSync(join(templates, 'express'));
+      writeFileSync(join(templates, 'nextjs/siglume/a.ts'), "import { c } from './c';\n");
+      writeFileSync(join(templates, 'express/a.ts'), "import { c } from './c.js';\n");
+      const shared = "import { s } from './siglume-store.js';\nexport type { T } from \"../up/t.js\";\nconst m = import('./lazy.js');\nimport { z } from 'zod/v4.js';\n// see ./notes.js\n";
+      writeFileSync(join(templates, 'shared/c.ts'), shared);
+      const target = emptyDir();
+      mkdirSync(join(target, 'siglume'));
+      writeFileSync(join(target, 'siglume/c.ts'), 'my own file\n');
+      const result = await copyTemplate({ template: 'nextjs', target, templates_dir: templates, force: true });
+      expect(result).toMatchObject({ files: [{ path: 'siglume/a.ts', action: 'created' }, { path: 'siglume/c.ts', action: 'overwritten' }] });
+      expect(readFileSync(join(target, 'siglume/c.ts'), 'utf8')).toBe(
+        "import { s } from './siglume-store';\nexport type { T } from \"../up/t\";\nconst m = import('./lazy');\nimport { z } from 'zod/v4.js';\n// see ./notes.js\n",
+      );
+      const express = emptyDir();
+      await copyTemplate({ template: 'express', target: express, templates_dir: templates });
+      expect(readFileSync(join(express, 'c.ts'), 'utf8')).toBe(shared);
+    });
+  });
+
   describe('when the template is unknown', () => {
     it('throws a validation error naming the template field', async () => {
       await expect(copyTemplate({ template: 'rails' as 'express', target: emptyDir() })).rejects.toBeInstanceOf(SiglumeValidationError);

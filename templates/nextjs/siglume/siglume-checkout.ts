@@ -7,7 +7,7 @@
  * signed in.
  */
 import type { OrderCheckoutService } from '@siglume/direct-request-payment/orders';
-import { createSiglumeCheckout, type ShopUser } from './siglume-config.js';
+import { createSiglumeCheckout, type ShopUser } from './siglume-config';
 
 /**
  * EDIT: the signed-in user of a request, from your session (a cookie, your

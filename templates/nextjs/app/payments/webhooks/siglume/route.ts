@@ -2,7 +2,7 @@
  * POST /payments/webhooks/siglume: the exact bytes Siglume signed -> 204.
  * Copied by `siglume-sdrp init nextjs`: the package's Fetch handler, mounted as is.
  */
-import { siglumeCheckout } from '../../../../siglume/siglume-checkout.js';
+import { siglumeCheckout } from '../../../../siglume/siglume-checkout';
 
 // The database drivers need Node.js; answers are never cached.
 export const runtime = 'nodejs';
