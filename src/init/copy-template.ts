@@ -27,6 +27,16 @@ export type TemplateName = (typeof SHIPPED_TEMPLATES)[number];
 /** Databases `init` can set up: a store (`templates/store/<database>/`) and a schema (`templates/schema/<database>/`). */
 export const SHIPPED_DATABASES = Object.freeze(['postgres', 'mysql', 'sqlite'] as const);
 
+const DATABASE_ALIASES: Readonly<Record<string, TemplateDatabase>> = {
+  postgres: 'postgres',
+  postgresql: 'postgres',
+  pg: 'postgres',
+  mysql: 'mysql',
+  mariadb: 'mysql',
+  sqlite: 'sqlite',
+  sqlite3: 'sqlite',
+};
+
 /** Name of a database with a shipped schema. */
 export type TemplateDatabase = (typeof SHIPPED_DATABASES)[number];
 
@@ -254,7 +264,9 @@ export async function copyTemplate(options: CopyTemplateOptions): Promise<CopyTe
     throw new SiglumeValidationError('template', `Unknown template "${template}"; available: ${SHIPPED_TEMPLATES.join(', ')}.`);
   }
   const name = template as TemplateName;
-  const database = (options.database ?? 'postgres') as string;
+  const given = (options.database ?? 'postgres') as string;
+  // The other names people call them by (`--database postgresql`, `mariadb`): the same templates.
+  const database = Object.hasOwn(DATABASE_ALIASES, given.toLowerCase()) ? DATABASE_ALIASES[given.toLowerCase()]! : given;
   if (!(SHIPPED_DATABASES as readonly string[]).includes(database)) {
     throw new SiglumeValidationError('database', `Unknown database "${database}"; available: ${SHIPPED_DATABASES.join(', ')}.`);
   }

@@ -156,6 +156,27 @@ describe('siglume-sdrp init', () => {
       expect(run.stderr).toContain('Unknown database "oracle"');
       expect(readdirSync(cwd)).toEqual([]);
     });
+
+    it.each(['__proto__', 'constructor'])('refuses %s as a database name', async (database) => {
+      const run = await runCli(['init', 'express', '--database', database], { cwd: emptyDir() });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`Unknown database "${database}"`);
+    });
+  });
+
+  describe('when the database is named another common way', () => {
+    it.each([
+      ['postgresql', 'postgres'],
+      ['PG', 'postgres'],
+      ['mariadb', 'mysql'],
+      ['sqlite3', 'sqlite'],
+    ])('takes --database %s as %s', async (given, database) => {
+      const cwd = emptyDir();
+      const run = await runCli(['init', 'express', '--database', given, '--json'], { cwd });
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ database });
+      expect(readdirSync(cwd)).toContain(`siglume-payments.${database}.sql`);
+    });
   });
 
   describe('when the FastAPI template is asked for', () => {
