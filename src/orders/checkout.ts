@@ -60,7 +60,7 @@ export async function startOrderCheckout<U>(o: ResolvedOrderCheckoutOptions<U>, 
   const metered = (amount: number, currency: OrderRecord['currency']) =>
     !o.policy.allow_metered_payments && pricingBandFor(currency, amount) !== 'standard';
   const meteredRefusal = () =>
-    refuseCheckout(409, 'METERED_INTEGRATION_REQUIRED', 'This amount is in the Micro / Nano band; enable allow_metered_payments to accept it');
+    refuseCheckout(409, 'METERED_INTEGRATION_REQUIRED', 'This amount is in the Micro / Nano band; enable allow_metered_payments to accept it (SHOP_ALLOW_METERED_PAYMENTS=true in the templates)');
   const failed = (error: unknown) => {
     o.report(error, { operation: 'checkout', order_id });
     return refuseCheckout(500, 'checkout_failed', 'Could not start the checkout; try again');

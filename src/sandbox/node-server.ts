@@ -83,7 +83,7 @@ export function listen(
     server.once('error', (error: NodeJS.ErrnoException) => {
       const reason =
         error.code === 'EADDRINUSE'
-          ? `port ${port} is already in use on ${host} (pass port 0 to pick a free one)`
+          ? `port ${port} is already in use on ${host} (use port 0, or --port 0 on the command line, to pick a free one)`
           : error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND'
             ? `host ${host} is not an address of this machine`
             : (error.code ?? error.message);
