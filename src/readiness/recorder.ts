@@ -101,10 +101,14 @@ export class CheckRun {
   }
 
   #record(name: ReadinessCheckName, outcome: CheckOutcome, duration_ms: number): void {
-    const result = redactSecretValues(
-      { name, group: GROUP_OF.get(name)!, ...outcome, duration_ms } as ReadinessCheckResult,
-      this.#options.secrets,
-    );
+    // Only the outcome can carry text from outside: the name and group are ours, and a secret that happens to
+    // be a substring of one (a very short test token) must not rewrite a stable check name.
+    const result = {
+      name,
+      group: GROUP_OF.get(name)!,
+      ...redactSecretValues(outcome, this.#options.secrets),
+      duration_ms,
+    } as ReadinessCheckResult;
     this.#results.set(name, result);
     this.progress({ type: 'check_finished', result });
   }

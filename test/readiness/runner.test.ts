@@ -324,6 +324,17 @@ describe('runReadiness', () => {
       expect(text).not.toContain(TEST_SECRET);
       expect(text).toContain('[redacted]');
     });
+
+    it('keeps every check name whole even when a (short) token is part of one', async () => {
+      const client = fakeClient({
+        getMerchantReadiness: async () => READY_READINESS,
+        getMerchant: () => Promise.reject(new SiglumeApiError({ status: 400, code: 'BAD', message: 'token webhook rejected' })),
+      });
+      const report = await runReadiness({ ...LOCAL_OPTIONS, auth_token: 'webhook', client });
+      expect(report.checks.map((c) => c.name)).toContain('webhook_url');
+      expect(report.checks.map((c) => c.name)).toContain('webhook_subscription_exists');
+      expect(byName(report, 'merchant_exists').message).toContain('token [redacted] rejected');
+    });
   });
 
   describe('when the delivery never completes', () => {
