@@ -18,10 +18,10 @@ export interface SiglumeCheckoutOptions {
   currentUser?: (request: Request) => ShopUser | null | Promise<ShopUser | null>;
 }
 
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set (see README.md, "Environment")`);
-  return value;
+const REQUIRED = ['SIGLUME_MERCHANT_AUTH_TOKEN', 'SIGLUME_DIRECT_PAYMENT_MERCHANT', 'SIGLUME_WEBHOOK_SECRET', 'SHOP_PUBLIC_ORIGIN'] as const;
+
+function required(name: (typeof REQUIRED)[number]): string {
+  return process.env[name]!;
 }
 
 /**
@@ -31,6 +31,9 @@ function required(name: string): string {
  * @param connection - your database pool / connection; made from the environment when omitted (siglume-store.ts).
  */
 export function createSiglumeCheckout(connection?: OrderStoreConnection, options: SiglumeCheckoutOptions = {}): OrderCheckoutService<ShopUser | null> {
+  // Every missing variable at once, not one per restart.
+  const missing = REQUIRED.filter((name) => !process.env[name]);
+  if (missing.length > 0) throw new Error(`${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set (see README.md, "Environment")`);
   const apiBase = process.env.SIGLUME_API_BASE; // the sandbox's /v1 in development; unset in production
   const previousSecret = process.env.SIGLUME_WEBHOOK_SECRET_PREVIOUS; // only while rotating
   const reconcileToken = process.env.SIGLUME_RECONCILE_TOKEN?.trim() || undefined; // enables the scheduled reconcile route (32+ characters)
