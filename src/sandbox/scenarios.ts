@@ -103,7 +103,9 @@ const words = (key: string) => key.split(/[_-]+/).filter(Boolean).map(capitalize
  */
 export function applyScenario(data: SandboxState, scenario: SandboxScenario, now: string): void {
   const { seed } = data;
-  const prev = data.merchants[seed.merchant] ?? data.hidden_merchant ?? undefined;
+  // Own keys only: a merchant named `constructor` is new, not Object.prototype's constructor.
+  const prev =
+    (Object.hasOwn(data.merchants, seed.merchant) ? data.merchants[seed.merchant] : data.hidden_merchant) ?? undefined;
   // The mandate it links to, else its latest one (`no_mandate` unlinks it), so switching does not pile them up.
   const mine = Object.values(data.billing_mandates).filter((x) => x.merchant === seed.merchant);
   const kept = mine.find((x) => x.billing_mandate_id === prev?.billing_mandate_id) ?? mine.at(-1);
