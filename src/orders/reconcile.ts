@@ -19,6 +19,7 @@
 import { DIRECT_PAYMENT_CONFIRMED_EVENT, DIRECT_REQUEST_PAYMENT_MODE } from '../core/constants.js';
 import { sha256Hex, timingSafeEqualString } from '../core/crypto.js';
 import {
+  SiglumeApiError,
   SiglumeAuthenticationError,
   SiglumeConnectionError,
   SiglumePermissionError,
@@ -109,6 +110,12 @@ export interface OrderReconcileReport {
    * because it compares timestamps finer than the cursor's milliseconds).
    */
   stopped: null | 'limit' | 'rate_limited' | 'api_unavailable' | 'store_repeated';
+  /**
+   * For `rate_limited` and `api_unavailable`: the failure that stopped the run,
+   * e.g. `401 UNAUTHORIZED: ...` or `Could not reach the Siglume API at ... (ECONNREFUSED)`;
+   * null otherwise.
+   */
+  stopped_detail: string | null;
 }
 
 /** Settings of {@link reconcileOrderPayments} when used without a checkout service. */
@@ -185,7 +192,12 @@ class DryRun extends Error {
   }
 }
 
-type Examined = Omit<OrderReconcileEntry, 'order_id' | 'attempt_id' | 'checkout_session_id'> | 'rate_limited' | 'api_unavailable';
+type Stop = { stop: 'rate_limited' | 'api_unavailable'; detail: string };
+type Examined = Omit<OrderReconcileEntry, 'order_id' | 'attempt_id' | 'checkout_session_id'> | Stop;
+
+/** What stopped the run, as one line: the API's status and code, or the connection failure. */
+const failureText = (error: unknown): string =>
+  error instanceof SiglumeApiError ? `${error.status} ${error.code}: ${error.message}` : error instanceof Error ? error.message : String(error);
 
 async function examine(c: OrderReconcileContext, a: OrderUnpaidCheckoutAttempt, dry_run: boolean): Promise<Examined> {
   let confirmation;
@@ -194,9 +206,9 @@ async function examine(c: OrderReconcileContext, a: OrderUnpaidCheckoutAttempt, 
   } catch (error) {
     c.report(error, { operation: 'reconcile', order_id: a.order_id });
     const cause = error instanceof OrderPaymentConfirmationUnavailableError ? error.cause : error;
-    if (cause instanceof SiglumeRateLimitError) return 'rate_limited';
+    if (cause instanceof SiglumeRateLimitError) return { stop: 'rate_limited', detail: failureText(cause) };
     if (cause instanceof SiglumeAuthenticationError || cause instanceof SiglumePermissionError || cause instanceof SiglumeConnectionError) {
-      return 'api_unavailable';
+      return { stop: 'api_unavailable', detail: failureText(cause) };
     }
     return { outcome: 'error', detail: `Siglume's API could not be asked about the session: ${cause instanceof Error ? cause.message : String(cause)}`, event_id: null };
   }
@@ -270,7 +282,7 @@ export async function reconcileOrders(c: OrderReconcileContext, options: OrderRe
 
   const report: OrderReconcileReport = {
     ok: true, dry_run, since: since.toISOString(), until: until.toISOString(), examined: 0,
-    repaired: [], consistent: [], retired: [], review: [], errors: [], stopped: null,
+    repaired: [], consistent: [], retired: [], review: [], errors: [], stopped: null, stopped_detail: null,
   };
   const lists: Record<OrderReconcileOutcome, OrderReconcileEntry[]> = {
     repaired: report.repaired, consistent: report.consistent, retired: report.retired, review: report.review, error: report.errors,
@@ -296,8 +308,9 @@ export async function reconcileOrders(c: OrderReconcileContext, options: OrderRe
         c.report(error, { operation: 'reconcile', order_id: a.order_id });
         r = { outcome: 'error', detail: `the store failed: ${error instanceof Error ? error.message : String(error)}`, event_id: null };
       }
-      if (r === 'rate_limited' || r === 'api_unavailable') {
-        report.stopped = r;
+      if ('stop' in r) {
+        report.stopped = r.stop;
+        report.stopped_detail = r.detail;
         break outer;
       }
       lists[r.outcome].push({ order_id: a.order_id, attempt_id: a.attempt_id, checkout_session_id: a.checkout_session_id, ...r });

@@ -5,6 +5,8 @@
  * usage errors.
  */
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderReconcileEventId, type OrderStore } from '../../src/orders/index.js';
@@ -42,6 +44,11 @@ describe('reconcile usage errors (exit 2)', () => {
     const noFactory = await runCli(['reconcile', '--store', 'store.mjs'], { env, cwd: dir });
     expect(noFactory.code).toBe(2);
     expect(noFactory.stderr).toContain('must export a function createOrderStore()');
+    // A setting the store module reads is missing: a usage error too, as the help and the guide say.
+    writeFileSync(join(dir, 'unset.mjs'), "export const createOrderStore = () => { throw new Error('SQLITE_PATH is not set'); };\n");
+    const unset = await runCli(['reconcile', '--store', 'unset.mjs'], { env, cwd: dir });
+    expect(unset.code).toBe(2);
+    expect(unset.stderr).toContain('createOrderStore() of unset.mjs failed: SQLITE_PATH is not set');
   });
 
   it('masks the token and the webhook secret in error texts from the store module', async () => {
@@ -64,6 +71,34 @@ describe('reconcile usage errors (exit 2)', () => {
     expect(r.stderr).toContain('closeOrderStore() failed');
     expect(`${r.stdout}${r.stderr}`).not.toContain(token);
     expect(`${r.stdout}${r.stderr}`).not.toContain(secret);
+  });
+
+  it('says why it stopped when the API cannot be reached, in the text and in --json', async () => {
+    const dir = emptyDir();
+    const attempt = {
+      attempt_id: 'att_1', order_id: 'ord_1', status: 'active', amount_minor: 3000, currency: 'JPY',
+      checkout_session_id: 'cs_1', challenge_hash: null, created_at: new Date(Date.now() - 3_600_000).toISOString(),
+    };
+    writeFileSync(
+      join(dir, 'store.mjs'),
+      [
+        'const unused = async () => { throw new Error("not called when the API is unreachable"); };',
+        `export const createOrderStore = () => ({ listUnpaidCheckoutAttempts: async ({ after }) => (after ? [] : [${JSON.stringify(attempt)}]),`,
+        '  retireCheckoutAttempt: unused, processWebhookEvent: unused, findOrder: unused });',
+        '',
+      ].join('\n'),
+    );
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const closed = { ...env, SIGLUME_API_BASE: `http://127.0.0.1:${port}/v1` };
+    const text = await runCli(['reconcile', '--store', 'store.mjs'], { env: closed, cwd: dir });
+    expect(text.stderr).toBe('');
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain(`Stopped early: Siglume's API refused the merchant token or could not be reached: Could not reach the Siglume API at http://127.0.0.1:${port}`);
+    const json = await runCli(['reconcile', '--store', 'store.mjs', '--json'], { env: closed, cwd: dir });
+    expect(JSON.parse(json.stdout)).toMatchObject({ stopped: 'api_unavailable', stopped_detail: expect.stringContaining('ECONNREFUSED') });
   });
 
   it('says how to load a TypeScript store module when Node cannot (the binary, no loader)', async () => {

@@ -106,6 +106,9 @@ describe.skipIf(unavailable !== null)('reconciliation against the sandbox [sqlit
       { since, min_age_seconds: 0 },
     );
     expect(report).toMatchObject({ ok: false, stopped: 'api_unavailable', examined: 0, repaired: [], errors: [] });
+    // The report itself says why, for a caller (the CLI, the reconcile route) that passes no onError.
+    expect(report.stopped_detail).toMatch(/^401 [A-Z_]+: /);
+    expect(report.stopped_detail).not.toContain('sdrp_wrong_token_for_this_sandbox_1');
     expect(calls).toBe(1);
     expect(errors).toHaveLength(1);
     expect(await orderStatus(db, a)).toBe('pending');

@@ -94,7 +94,8 @@ async function loadStore(path: string, io: CliIo): Promise<StoreModule> {
     store = (await create()) as OrderStore;
   } catch (error) {
     await close().catch(() => undefined);
-    throw new CliError('failed', `createOrderStore() of ${path} failed: ${error instanceof Error ? error.message : String(error)}`);
+    // Most often a setting the module reads is missing (DATABASE_URL, SQLITE_PATH): a usage error, as documented.
+    throw usageError(`createOrderStore() of ${path} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
   return { store, close };
 }
@@ -131,9 +132,9 @@ function printReport(out: (s: string) => void, r: OrderReconcileReport): void {
     for (const e of entries) out(`  order ${e.order_id}  session ${e.checkout_session_id}${details ? `  ${e.detail}` : ''}\n`);
   }
   if (r.stopped === 'limit') out('\nStopped at --limit: more attempts are waiting; run again or raise --limit.\n');
-  if (r.stopped === 'rate_limited') out("\nStopped early: Siglume's API kept answering 429 (rate limited). Run again later, less often.\n");
+  if (r.stopped === 'rate_limited') out(`\nStopped early: Siglume's API kept answering 429 (${r.stopped_detail}). Run again later, less often.\n`);
   if (r.stopped === 'api_unavailable') {
-    out("\nStopped early: Siglume's API refused the merchant token or could not be reached (see the error above); check SIGLUME_MERCHANT_AUTH_TOKEN and SIGLUME_API_BASE.\n");
+    out(`\nStopped early: Siglume's API refused the merchant token or could not be reached: ${r.stopped_detail}\nCheck SIGLUME_MERCHANT_AUTH_TOKEN and SIGLUME_API_BASE.\n`);
   }
   if (r.stopped === 'store_repeated') {
     out('\nStopped early: the order store listed attempts it had already returned, so the rest of the window cannot be reached. Its listUnpaidCheckoutAttempts must return only attempts after `after` in (created_at, attempt_id) order, comparing created_at in milliseconds.\n');
