@@ -50,7 +50,7 @@ export function parseChallengeFields(input: unknown, fn: string): ChallengeField
   assertInputObject(input, fn);
   // Trimmed, as 0.4.20 did: a secret read with its trailing newline signs the same.
   const secret = typeof input.secret === 'string' ? input.secret.trim() : input.secret;
-  assertSecret(secret);
+  assertSecret(secret, 'secret', 'SIGLUME_DIRECT_PAYMENT_CHALLENGE_SECRET');
   return {
     secret,
     merchant: parseInput(challengeMerchantKeySchema, input.merchant, 'merchant'),

@@ -5,13 +5,17 @@
  */
 import { SiglumeValidationError, SiglumeWebhookSignatureError } from '../core/errors.js';
 
-/** Throws unless `value` is a non-empty string. */
-export function assertSecret(value: unknown, field = 'secret'): asserts value is string {
+/**
+ * Throws unless `value` is a non-empty string. `variable` names where the
+ * secret usually comes from, for the message of a missing one (most often
+ * `process.env.X!` of an unset variable).
+ */
+export function assertSecret(value: unknown, field = 'secret', variable?: string): asserts value is string {
   if (typeof value !== 'string' || value.length === 0) {
     throw new SiglumeValidationError(
       field,
       value === undefined || value === null
-        ? `Invalid ${field}: is required`
+        ? `Invalid ${field}: is required${variable ? ` (is ${variable} set?)` : ''}`
         : `Invalid ${field}: must be a non-empty string`,
     );
   }
@@ -33,7 +37,7 @@ export function assertSigningSecret(value: unknown, field = 'secret'): asserts v
       { code: 'WEBHOOK_SECRET_EMPTY' },
     );
   }
-  assertSecret(value, field);
+  assertSecret(value, field, 'SIGLUME_WEBHOOK_SECRET');
 }
 
 /**

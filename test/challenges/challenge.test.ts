@@ -165,7 +165,7 @@ describe.each(runtimes)('one-time challenges ($name backend)', (rt: Runtime) => 
       ['a merchant with spaces', { merchant: 'shop alpha' }, 'merchant', undefined],
       ['a missing merchant', { merchant: undefined }, 'merchant', 'required'],
       ['a nonce containing ":"', { nonce: 'a:b' }, 'nonce', ':'],
-      ['a missing secret', { secret: undefined }, 'secret', 'required'],
+      ['a missing secret', { secret: undefined }, 'secret', 'is required (is SIGLUME_DIRECT_PAYMENT_CHALLENGE_SECRET set?)'],
       ['an empty secret', { secret: '' }, 'secret', 'non-empty'],
       ['a non-string secret', { secret: 12345 }, 'secret', 'non-empty'],
     ])('rejects %s, naming the field', async (_label, change, field, text) => {
