@@ -34,13 +34,33 @@ function commandPath(command: Command | null): string {
   return names.join(' ');
 }
 
-function buildProgram(io: CliIo, output: Output, track: (command: Command) => void): Command {
+/**
+ * The value a value flag took from the next argument (`--merchant --json`) when that argument starts with
+ * `--`: refused, because it was almost always meant as a flag of its own. `--token=--abc` says it is a
+ * value, and is left alone. The message echoes the argument only when it is one of the command's flags,
+ * never a value (it could be a secret).
+ */
+function flagTakenAsValue(action: Command, argv: readonly string[]): string | null {
+  for (const option of action.options) {
+    if (!option.required || !option.long) continue;
+    const value: unknown = action.getOptionValue(option.attributeName());
+    for (const v of Array.isArray(value) ? value : [value]) {
+      if (typeof v !== 'string' || !v.startsWith('--') || argv.includes(`${option.long}=${v}`)) continue;
+      const flag = v.split('=')[0]!;
+      return action.options.some((o) => o.long === flag) || flag === '--help' || flag === '--version'
+        ? `${option.long} needs a value; it was followed by ${flag}`
+        : `${option.long} needs a value; the argument after it starts with "--" (for such a value, write ${option.long}=<value>)`;
+    }
+  }
+  return null;
+}
+
+function buildProgram(io: CliIo, output: Output, track: (command: Command) => void, argv: readonly string[]): Command {
   const program = new Command(io.name)
     .description('Siglume Direct Request Payment: readiness checks, the local sandbox, templates and webhook tools.')
     .version(DIRECT_REQUEST_PAYMENT_SDK_VERSION, '-v, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
-    // `help` and `help <command>` as well as --help (CONTRACT-2 section 18.1 lists all three).
-    .helpCommand('help [command]', 'show help for a command')
+    .helpCommand(false)
     .exitOverride()
     .showSuggestionAfterError(true)
     .configureOutput({
@@ -57,19 +77,30 @@ function buildProgram(io: CliIo, output: Output, track: (command: Command) => vo
   registerSandboxCommand(program, io, output);
   registerWebhookCommand(program, io, output);
   registerReconcileCommand(program, io, output);
+  // `help`, `help <command>` and `help <command> <subcommand>` as well as --help (CONTRACT-2 section 18.1).
+  program
+    .command('help')
+    .argument('[command...]', 'the command, e.g. readiness or webhook trigger')
+    .description('show help for a command')
+    .action((path: string[]) => {
+      let command: Command = program;
+      for (const name of path) {
+        const sub = command.commands.find((c) => c.name() === name || c.aliases().includes(name));
+        if (!sub) throw usageError(`unknown command '${path.join(' ')}'`);
+        command = sub;
+      }
+      command.outputHelp();
+    });
   // Remember the deepest command reached, so a usage error names its --help.
   program.hook('preSubcommand', (_parent, sub) => track(sub));
   // A value flag followed by another flag (`--merchant --json`) takes the flag as its value: refuse it
   // rather than run with a merchant named "--json" and without --json.
   program.hook('preAction', (_program, action) => {
-    for (const option of action.options) {
-      const value: unknown = action.getOptionValue(option.attributeName());
-      const taken = (Array.isArray(value) ? value : [value]).find((v) => typeof v === 'string' && v.startsWith('--'));
-      if (option.required && taken !== undefined) throw usageError(`${option.long} needs a value; it was followed by ${taken}`);
-    }
+    const refused = flagTakenAsValue(action, argv);
+    if (refused) throw usageError(refused);
   });
   // --version works on every command, not only the root.
-  const stack = [...program.commands];
+  const stack = program.commands.filter((c) => c.name() !== 'help');
   while (stack.length > 0) {
     const command = stack.pop()!;
     command.version(DIRECT_REQUEST_PAYMENT_SDK_VERSION, '-v, --version', 'print the version');
@@ -91,9 +122,14 @@ export async function main(argv: readonly string[] = process.argv.slice(2), io: 
   const resolved = processIo(io);
   const output = createOutput(resolved);
   let current: Command | null = null;
-  const program = buildProgram(resolved, output, (command) => {
-    current = command;
-  });
+  const program = buildProgram(
+    resolved,
+    output,
+    (command) => {
+      current = command;
+    },
+    argv,
+  );
   if (argv.length === 0) {
     program.outputHelp({ error: true });
     return EXIT_CODES.usage;

@@ -30,7 +30,7 @@ Commands:
                               or sign a body
   reconcile [options]         repair orders paid at Siglume whose webhook was
                               lost
-  help [command]              show help for a command
+  help [command...]           show help for a command
 
 Start here:
   ${name === 'siglume-check' ? 'siglume-check' : 'siglume-sdrp'} readiness --sandbox   check everything against a local sandbox

@@ -30,5 +30,19 @@ describe('main', () => {
       expect(run).toMatchObject({ code: 2, stdout: '' });
       expect(run.stderr).toContain(message);
     });
+
+    it('does not echo a next argument that is not a flag (it may be a secret), and says how to pass it', async () => {
+      const run = await runCli(['webhook', 'sign', '--secret', '--whsec_value_that_is_secret']);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('--secret needs a value; the argument after it starts with "--" (for such a value, write --secret=<value>)');
+      expect(run.stderr).not.toContain('whsec_value_that_is_secret');
+    });
+
+    it('takes a value written --flag=--value as the value', async () => {
+      const run = await runCli(['readiness', '--merchant=--not-a-flag', '--no-api', '--json']);
+      expect(run.code).toBe(1);
+      const report = JSON.parse(run.stdout) as { checks: Array<{ name: string; status: string; message: string }> };
+      expect(report.checks.find((c) => c.name === 'merchant_key')).toMatchObject({ status: 'fail', message: expect.stringContaining('"--not-a-flag"') });
+    });
   });
 });

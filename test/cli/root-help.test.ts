@@ -23,7 +23,15 @@ describe('the help command (CONTRACT-2 section 18.1: help, --help and -h print u
     expect(run.stdout).toMatch(/^Usage: siglume-sdrp webhook /);
   });
 
-  it('exits 2 for help on a command that does not exist', async () => {
-    expect((await runCli(['help', 'nope'], { name: 'siglume-sdrp' })).code).toBe(2);
+  it('follows a path of subcommands: help webhook trigger is webhook trigger --help', async () => {
+    const run = await runCli(['help', 'webhook', 'trigger'], { name: 'siglume-sdrp' });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe((await runCli(['webhook', 'trigger', '--help'], { name: 'siglume-sdrp' })).stdout);
+  });
+
+  it('exits 2 naming a command that does not exist', async () => {
+    const run = await runCli(['help', 'webhook', 'nope'], { name: 'siglume-sdrp' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^error: unknown command 'webhook nope'\n/);
   });
 });
