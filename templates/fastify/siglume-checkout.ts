@@ -47,12 +47,12 @@ export function siglumeCheckoutPlugin<U>(service: OrderCheckoutService<U>, curre
       if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
         return reply.code(413).send({ error: 'payload_too_large', message: 'The request body is too large' });
       }
-      if (error.code?.startsWith('FST_ERR_CTP_') || (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500)) {
-        return reply.code(400).send({ error: 'invalid_request', message: JSON_ONLY });
-      }
+      if (error.code?.startsWith('FST_ERR_CTP_')) return reply.code(400).send({ error: 'invalid_request', message: JSON_ONLY });
+      // A 4xx your currentUser chose (e.g. 401 from your auth): Fastify answers it with its own status.
+      if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) throw error;
       // Your currentUser failed. Fastify's own 500 would send its message (a database URL, say) to the browser:
       // it goes to your log instead, and the browser gets the 500 the service gives when your store fails.
-      request.log.error({ err: error }, 'Siglume checkout: currentUser failed');
+      request.log.error({ err: error }, 'Siglume checkout: the route failed');
       return reply.code(500).send({ error: 'checkout_failed', message: 'Could not start the checkout; try again' });
     });
 

@@ -101,7 +101,29 @@ describe('the Fastify template when currentUser throws', () => {
       expect(res.body).not.toContain('hunter2');
       expect(started).toEqual([]);
       // The merchant still learns why, in their own log.
-      expect(logged.join('')).toContain('Siglume checkout: currentUser failed');
+      expect(logged.join('')).toContain('Siglume checkout: the route failed');
+    } finally {
+      await app.close();
+      copy.remove();
+    }
+  });
+});
+
+describe('the Fastify template when currentUser refuses with a 4xx of its own', () => {
+  it('answers with that status, not as a body error', async () => {
+    const copy = await copiedTemplate('fastify', 'mysql');
+    const { siglumeCheckoutPlugin } = await copy.load<typeof Plugin>('siglume-checkout.ts');
+    const service = { startCheckout: async () => ({ kind: 'refused', status: 404, body: {} }) } as unknown as OrderCheckoutService<null>;
+    const app = Fastify();
+    await app.register(
+      siglumeCheckoutPlugin(service, () => {
+        throw Object.assign(new Error('Sign in first'), { statusCode: 401 });
+      }),
+    );
+    try {
+      const res = await app.inject({ method: 'POST', url: '/payments/checkout/siglume/start', headers: { 'content-type': 'application/json' }, payload: '{"order_id":"1"}' });
+      expect(res.statusCode).toBe(401);
+      expect(res.body).not.toContain('Content-Type');
     } finally {
       await app.close();
       copy.remove();
