@@ -53,6 +53,20 @@ export interface SandboxReadinessSetup {
   close(): Promise<void>;
 }
 
+/**
+ * Why a green verdict does not cover the address named in the shop's settings, when nothing answered there;
+ * undefined for `--base-url`, a one-off address that says nothing of how the shop is set up.
+ */
+function unreachableCaveat(base_url: string, from: string): string | undefined {
+  if (from === '--base-url') return undefined;
+  const url = new URL(base_url);
+  const lead = `Nothing answers at ${base_url} (${from}), the API a shop set up with it calls`;
+  if (url.protocol !== 'http:') return `${lead}, and the sandbox speaks http only: start one (siglume-sdrp sandbox) and set ${from} to its address.`;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const start = `siglume-sdrp sandbox${host === '127.0.0.1' ? '' : ` --host ${host}`} --port ${url.port || '80'}`;
+  return `${lead}: start the sandbox there (${start}) before it takes a payment, or unset ${from}.`;
+}
+
 /** The sandbox's default API base (`http://127.0.0.1:8787/v1`). */
 export function defaultSandboxApiBase(): string {
   return localSandboxDefaults().api_base;
@@ -227,11 +241,7 @@ export async function prepareSandboxReadiness(
     webhook_url: receiver ? receiver.url : (env.SHOP_WEBHOOK_URL ?? fromDefaults.webhook_url),
   };
   let closed = false;
-  const port = new URL(base_url).port || '80';
-  const caveat =
-    !answered && options.base_url !== undefined
-      ? `Nothing answers at ${base_url} (${from}), the API a shop set up with it calls: start the sandbox there (siglume-sdrp sandbox --port ${port}) before it takes a payment, or unset ${from}.`
-      : undefined;
+  const caveat = !answered && options.base_url !== undefined ? unreachableCaveat(base_url, from) : undefined;
   return {
     options: fill(options, started, sandbox.api_base),
     sandbox: 'started',

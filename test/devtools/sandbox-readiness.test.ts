@@ -44,6 +44,39 @@ describe('prepareSandboxReadiness', () => {
       }
     });
 
+    it.each([
+      ['http://[::1]:PORT/v1', 'siglume-sdrp sandbox --host ::1 --port PORT'],
+      ['http://localhost:PORT/v1', 'siglume-sdrp sandbox --host localhost --port PORT'],
+    ])('names the command that starts a sandbox at %s', async (template, command) => {
+      const port = String(await closedPort());
+      const setup = await prepareSandboxReadiness({ base_url: template.replace('PORT', port) }, { base_url_from: 'SIGLUME_API_BASE' });
+      try {
+        expect(setup.caveat).toContain(`(${command.replace('PORT', port)})`);
+      } finally {
+        await setup.close();
+      }
+    });
+
+    it('says the sandbox speaks http only for an https address, and names no port for one', async () => {
+      const setup = await prepareSandboxReadiness({ base_url: 'https://127.0.0.1:1/v1' }, { base_url_from: 'SIGLUME_API_BASE' });
+      try {
+        expect(setup.caveat).toContain('the sandbox speaks http only: start one (siglume-sdrp sandbox) and set SIGLUME_API_BASE to its address.');
+      } finally {
+        await setup.close();
+      }
+    });
+
+    it('adds no caveat for a one-off --base-url, which says nothing of how the shop is set up', async () => {
+      const port = await closedPort();
+      const setup = await prepareSandboxReadiness({ base_url: `http://127.0.0.1:${port}/v1` }, { base_url_from: '--base-url' });
+      try {
+        expect(setup.sandbox).toBe('started');
+        expect(setup).not.toHaveProperty('caveat');
+      } finally {
+        await setup.close();
+      }
+    });
+
     it('keeps a given webhook URL instead of starting a receiver', async () => {
       const port = await closedPort();
       const setup = await prepareSandboxReadiness({
