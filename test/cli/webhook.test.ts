@@ -218,6 +218,14 @@ describe('siglume-sdrp webhook trigger', () => {
       expect(flagged.stdout).toContain(`POST ${receiver.origin}/other -> 404`);
     });
 
+    it('does not post to a SHOP_WEBHOOK_URL off this machine (a deployed shop) unless --url names it', async () => {
+      const cwd = projectWith(`SIGLUME_WEBHOOK_SECRET=${SECRET}\nSHOP_WEBHOOK_URL=https://shop.example/payments/webhooks/siglume?k=1\n`);
+      const run = await runCli(['webhook', 'trigger', 'standard-settled'], { cwd });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('SHOP_WEBHOOK_URL is https://shop.example, not this machine: pass --url to send a test event there on purpose');
+      expect(run.stderr).not.toContain('k=1');
+    });
+
     it('exits 2 naming both ways to give it when neither is set', async () => {
       const run = await runCli(['webhook', 'trigger', 'unknown']);
       expect(run.code).toBe(2);

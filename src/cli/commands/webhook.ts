@@ -103,9 +103,10 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
     .option('--json', 'print the result as JSON')
     .addHelpText('after', '\nExit codes: 0 when the endpoint answered 2xx, 1 otherwise, 2 usage error.')
     .action(async (kind: string, flags: TriggerFlags) => {
-      const [{ triggerTestWebhook, webhookTriggerKind, webhookTriggerUrl, WEBHOOK_TRIGGER_KINDS }, { redactSecretValues }] = await Promise.all([
+      const [{ triggerTestWebhook, webhookTriggerKind, webhookTriggerUrl, WEBHOOK_TRIGGER_KINDS }, { redactSecretValues }, { isLoopbackHost }] = await Promise.all([
         import('../../devtools/webhook-trigger.js'),
         import('../../core/redact.js'),
+        import('../../core/validation.js'),
       ]);
       if (!webhookTriggerKind(kind)) {
         throw usageError(`Unknown kind "${kind}": use one of ${Object.keys(WEBHOOK_TRIGGER_KINDS).join(', ')}`);
@@ -117,6 +118,10 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
         throw usageError(`No endpoint: pass --url or set ${URL_VAR} (in the environment or ${flags.dotenv ?? '.env'}), e.g. --url http://127.0.0.1:3000/payments/webhooks/siglume`);
       }
       webhookTriggerUrl(url);
+      // A deployed project's SHOP_WEBHOOK_URL is the live shop: a test event goes there only when asked for by --url.
+      if (flags.url === undefined && !isLoopbackHost(new URL(url).hostname)) {
+        throw usageError(`${URL_VAR} is ${new URL(url).origin}, not this machine: pass --url to send a test event there on purpose`);
+      }
       let origin = configured.origin;
       if (flags.testSecret) origin = { source: 'test_secret' };
       else if (!origin) {
