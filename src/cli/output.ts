@@ -125,6 +125,17 @@ function describeSecret(origin: WebhookSecretOrigin, hint: string): string {
   }
 }
 
+/** What `sandbox` prints on start. */
+export interface SandboxStartedInfo {
+  url: string;
+  api_base: string;
+  /** The shop's environment (`sandbox.env`). */
+  env: Record<string, string>;
+  scenario?: string;
+  /** What a paid API and its buyer need, kept out of `env`. */
+  paid_api: { challenge_secret: string | null; buyer_token: string };
+}
+
 /** A live progress display for one readiness run; `stop()` clears it. */
 export interface ReadinessProgress {
   onProgress(event: ReadinessProgressEvent): void;
@@ -313,19 +324,32 @@ export class Output {
     this.write('stdout', `${lines.join('\n')}\n`);
   }
 
-  /** The environment a merchant app needs, printed when the sandbox is up. */
-  sandboxStarted(info: { url: string; api_base: string; env: Record<string, string>; scenario?: string }, opts: { json: boolean }): void {
+  /**
+   * The environment a merchant app needs, printed when the sandbox is up; then, in a section of its
+   * own, what a paid API (HTTP 402) and its buyer need. `--json` carries the same as `paid_api`
+   * (`challenge_secret` is null when the scenario hides the seeded merchant).
+   */
+  sandboxStarted(info: SandboxStartedInfo, opts: { json: boolean }): void {
     if (opts.json) {
-      this.write('stdout', `${JSON.stringify({ url: info.url, api_base: info.api_base, scenario: info.scenario ?? null, env: info.env })}\n`);
+      const { url, api_base, env, paid_api } = info;
+      this.write('stdout', `${JSON.stringify({ url, api_base, scenario: info.scenario ?? null, env, paid_api })}\n`);
       return;
     }
     const c = this.out;
+    const { challenge_secret, buyer_token } = info.paid_api;
     const lines = [
       `${c.green(MARKS.pass)} Siglume sandbox listening on ${c.bold(info.url)} (API ${info.api_base})`,
       '',
       c.dim('# Environment for your shop (sandbox values, not real credentials):'),
       'SIGLUME_ENV=sandbox',
       ...Object.entries(info.env).map(([k, v]) => `${k}=${v}`),
+      '',
+      c.dim("# For a paid API (HTTP 402): the seeded merchant's challenge secret (sandbox value, not a real credential):"),
+      challenge_secret === null
+        ? c.dim('# (none now: this scenario hides the seeded merchant)')
+        : `SIGLUME_DIRECT_PAYMENT_CHALLENGE_SECRET=${challenge_secret}`,
+      c.dim("# For its buyer: the buyer token, DirectRequestPaymentClient's auth_token (the buyer's, not the shop's):"),
+      `buyer token: ${buyer_token}`,
       '',
       c.dim('Press Ctrl+C to stop. Check your shop against it with: npx siglume-check readiness --sandbox'),
     ];

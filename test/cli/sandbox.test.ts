@@ -46,6 +46,35 @@ describe('siglume-sdrp sandbox', () => {
       expect(await done).toBe(0);
       await expect(fetch(`${info.api_base}/market/webhooks/subscriptions`)).rejects.toThrow();
     });
+
+    it('gives a paid API the challenge secret and its buyer the token, outside the shop env', async () => {
+      const controller = new AbortController();
+      let stdout = '';
+      const { main } = await import('../../src/cli/main.js');
+      const done = main(['sandbox', '--port', '0', '--json'], {
+        env: {},
+        cwd: emptyDir(),
+        stdout: { write: (s: string) => (stdout += s) },
+        stderr: { write: () => true },
+        signal: controller.signal,
+      });
+      type Info = { api_base: string; env: Record<string, string>; paid_api: { challenge_secret: string; buyer_token: string } };
+      const info = await until(() => (stdout.includes('\n') ? (JSON.parse(stdout.split('\n')[0]!) as Info) : undefined));
+      expect(Object.keys(info.env).sort()).toEqual([...ENV_KEYS].sort());
+      // What a 402 developer does with them: sign a challenge, then pay it as the buyer.
+      const { createDirectRequestPaymentChallenge } = await import('../../src/index.js');
+      const merchant = info.env.SIGLUME_DIRECT_PAYMENT_MERCHANT!;
+      const terms = { merchant, amount_minor: 600, currency: 'JPY' };
+      const { challenge } = await createDirectRequestPaymentChallenge({ ...terms, secret: info.paid_api.challenge_secret });
+      const res = await fetch(`${info.api_base}/sdrp/direct-payments/requirements`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${info.paid_api.buyer_token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ ...terms, challenge, mode: 'external_402' }),
+      });
+      expect(res.status).toBe(201);
+      controller.abort();
+      expect(await done).toBe(0);
+    });
   });
 
   describe('when given --allowed-host', () => {
@@ -127,6 +156,11 @@ describe('siglume-sdrp sandbox', () => {
         await until(() => (stdout.includes('SHOP_WEBHOOK_URL=') ? true : undefined));
         for (const key of ENV_KEYS) expect(stdout).toMatch(new RegExp(`^${key}=\\S+$`, 'm'));
         expect(stdout).toMatch(/^SIGLUME_ENV=sandbox$/m);
+        // The paid-API values come in their own section, after the shop's block (which ends at a blank line).
+        const [shopBlock, rest] = stdout.split(/^SHOP_WEBHOOK_URL=\S+\n\n/m);
+        expect(shopBlock).not.toContain('CHALLENGE_SECRET');
+        expect(rest).toMatch(/^SIGLUME_DIRECT_PAYMENT_CHALLENGE_SECRET=sdrp_cs_\w+$/m);
+        expect(rest).toMatch(/^buyer token: sdrp_sandbox_buyer_token$/m);
         child.kill('SIGINT');
         expect(await exited).toBe(0);
         expect(stdout).toContain('Sandbox stopped.');

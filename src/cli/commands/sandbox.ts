@@ -100,8 +100,12 @@ export function registerSandboxCommand(program: Command, io: CliIo, output: Outp
         scenario: flags.scenario as never,
         ...(json ? { quiet: true } : { onLog: (entry: unknown) => output.sandboxLog(logLine(entry as Record<string, unknown>)) }),
       });
+      // Apart from `env` (the shop's, which readiness and the templates read): a paid API signs its 402
+      // challenges with the merchant's challenge secret, and its buyer pays with the buyer token.
+      const seeded = handle.getMerchant(handle.env.SIGLUME_DIRECT_PAYMENT_MERCHANT);
+      const paid_api = { challenge_secret: seeded?.challenge_secret ?? null, buyer_token: handle.buyer_token };
       output.sandboxStarted(
-        { url: handle.url, api_base: handle.api_base, env: { ...handle.env }, scenario: flags.scenario },
+        { url: handle.url, api_base: handle.api_base, env: { ...handle.env }, scenario: flags.scenario, paid_api },
         { json },
       );
       await waitForShutdown(io.signal);
