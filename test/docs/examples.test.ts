@@ -9,12 +9,15 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DirectRequestPaymentClient, DirectRequestPaymentMerchantClient } from '../../src/index.js';
 import { copyTemplate } from '../../src/init/copy-template.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import { DATABASE_URL, postgresAdapter } from '../orders/support/postgres.js';
@@ -50,6 +53,7 @@ describe('examples/', () => {
         'examples/setup-merchant.ts',
         'examples/nextjs-route-handler.ts',
         'examples/fastify-webhook.ts',
+        'examples/paid-api.ts',
         'examples/express-checkout/src/app.ts',
         'examples/express-checkout/src/siglume/siglume-checkout.ts',
       ]),
@@ -138,4 +142,120 @@ describe('examples/setup-merchant.ts against the sandbox', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+/** What the test uses of examples/paid-api.ts. */
+interface PaidApiModule {
+  CHALLENGE_HASH_HEADER: string;
+  createPaidApi(config: {
+    merchant: string;
+    challenge_secret: string;
+    webhook_secret: string;
+    amount_minor: number;
+    currency: 'JPY' | 'USD';
+  }): {
+    listener: (req: never, res: never) => void;
+    challenges: ReadonlyMap<string, { status: string; requirement_id: string | null }>;
+    reviews: ReadonlyArray<{ event_id: string; reason: string }>;
+  };
+  buyReport(
+    url: string,
+    buyer: DirectRequestPaymentClient,
+    opts: { max_amount_minor: number },
+  ): Promise<{ first_status: number; requirement_id: string; challenge_hash: string; status: number; body: unknown }>;
+}
+
+describe('examples/paid-api.ts against the sandbox', () => {
+  it('answers 402, is paid through Siglume, serves once, and does not serve again on a redelivery', async () => {
+    const { CHALLENGE_HASH_HEADER, buyReport, createPaidApi } = (await import(join(root, 'examples/paid-api.ts'))) as PaidApiModule;
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const sandbox = await startSandbox({ port: 0, quiet: true, origin: apiUrl, webhook_url: `${apiUrl}/webhooks/siglume` });
+    try {
+      const merchant = sandbox.env.SIGLUME_DIRECT_PAYMENT_MERCHANT;
+      const api = createPaidApi({
+        merchant,
+        challenge_secret: sandbox.getMerchant(merchant)!.challenge_secret,
+        webhook_secret: sandbox.env.SIGLUME_WEBHOOK_SECRET,
+        amount_minor: 600,
+        currency: 'JPY',
+      });
+      server.on('request', api.listener);
+      const buyer = new DirectRequestPaymentClient({ base_url: sandbox.api_base, auth_token: sandbox.buyer_token });
+
+      const purchase = await buyReport(`${apiUrl}/report`, buyer, { max_amount_minor: 1000 });
+      expect(purchase.first_status).toBe(402);
+      expect(purchase.status).toBe(200);
+      expect(purchase.body).toMatchObject({ report: 'the paid content', challenge_hash: purchase.challenge_hash });
+
+      // One signed confirmation, accepted by the API (204), paying this challenge with this requirement.
+      const confirmed = sandbox.listEvents().filter((e) => e.type === 'direct_payment.confirmed');
+      expect(confirmed).toHaveLength(1);
+      const eventId = confirmed[0]!.id;
+      expect(sandbox.listDeliveries({ event_id: eventId }).map((d) => [d.delivery_status, d.response_status])).toEqual([['delivered', 204]]);
+      expect(api.reviews).toEqual([]);
+      expect(api.challenges.get(purchase.challenge_hash)).toMatchObject({ status: 'served', requirement_id: purchase.requirement_id });
+
+      // Siglume delivers the same event again: the API acknowledges it, and the paid request is not served twice.
+      const again = await sandbox.redeliver(eventId);
+      expect(again.map((d) => d.response_status)).toEqual([204]);
+      const replay = await fetch(`${apiUrl}/report`, { headers: { [CHALLENGE_HASH_HEADER]: purchase.challenge_hash } });
+      expect(replay.status).toBe(402);
+      expect(((await replay.json()) as { payment: { challenge_hash: string } }).payment.challenge_hash).not.toBe(purchase.challenge_hash);
+      expect(api.reviews).toEqual([]);
+    } finally {
+      await sandbox.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }, 30_000);
+
+  it('accepts a test delivery naming a challenge it issued: only the merchant token guards it (docs/paid-api.md)', async () => {
+    const { CHALLENGE_HASH_HEADER, createPaidApi } = (await import(join(root, 'examples/paid-api.ts'))) as PaidApiModule;
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const sandbox = await startSandbox({ port: 0, quiet: true, origin: apiUrl, webhook_url: `${apiUrl}/webhooks/siglume` });
+    try {
+      const merchant = sandbox.env.SIGLUME_DIRECT_PAYMENT_MERCHANT;
+      const api = createPaidApi({
+        merchant,
+        challenge_secret: sandbox.getMerchant(merchant)!.challenge_secret,
+        webhook_secret: sandbox.env.SIGLUME_WEBHOOK_SECRET,
+        amount_minor: 600,
+        currency: 'JPY',
+      });
+      server.on('request', api.listener);
+      // Anyone may ask for the resource and read a fresh challenge_hash from the 402.
+      const first = await fetch(`${apiUrl}/report`);
+      const { payment } = (await first.json()) as { payment: { challenge_hash: string } };
+      // Whoever holds the merchant token can have Siglume sign any event data, with nobody paying.
+      const holder = new DirectRequestPaymentMerchantClient({ base_url: sandbox.api_base, auth_token: sandbox.env.SIGLUME_MERCHANT_AUTH_TOKEN });
+      const queued = await holder.queueWebhookTestDelivery({
+        event_type: 'direct_payment.confirmed',
+        data: {
+          mode: 'external_402',
+          merchant,
+          amount_minor: 600,
+          currency: 'JPY',
+          pricing_band: 'standard',
+          finality: 'per_payment_onchain',
+          settlement_status: 'settled',
+          requirement_id: 'dpr_forged',
+          challenge_hash: payment.challenge_hash,
+          chain_receipt_id: 'chain_forged',
+        },
+      });
+      const eventId = (queued as { event: { id: string } }).event.id;
+      for (let i = 0; i < 100 && sandbox.listDeliveries({ event_id: eventId, delivery_status: 'delivered' }).length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const served = await fetch(`${apiUrl}/report`, { headers: { [CHALLENGE_HASH_HEADER]: payment.challenge_hash } });
+      expect(served.status).toBe(200);
+      expect(sandbox.listEvents().filter((e) => e.data.requirement_id === 'dpr_forged')).toHaveLength(1);
+    } finally {
+      await sandbox.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }, 30_000);
 });

@@ -1,0 +1,314 @@
+/**
+ * A paid API on node:http, no framework (docs/paid-api.md walks through it):
+ * `GET /report` answers 402 with a one-time challenge; the buyer's agent pays
+ * it through Siglume; Siglume's signed `direct_payment.confirmed` webhook
+ * (`mode: "external_402"`) reaches `POST /webhooks/siglume`; the same request
+ * with the challenge hash is then served, once. `buyReport` is the buyer's
+ * side of the same exchange.
+ *
+ * Against the CLI sandbox, in three terminals:
+ *
+ *   npx siglume-sdrp sandbox --webhook-url http://127.0.0.1:4021/webhooks/siglume
+ *   # the paid API: the values the sandbox printed
+ *   SIGLUME_DIRECT_PAYMENT_MERCHANT=sandbox_shop SIGLUME_WEBHOOK_SECRET=whsec_sandbox_secret \
+ *   SIGLUME_DIRECT_PAYMENT_CHALLENGE_SECRET=sdrp_cs_... npx tsx examples/paid-api.ts serve
+ *   # the buyer
+ *   SIGLUME_API_BASE=http://127.0.0.1:8787/v1 SIGLUME_AUTH_TOKEN=sdrp_sandbox_buyer_token \
+ *   npx tsx examples/paid-api.ts buy http://127.0.0.1:4021/report
+ *
+ * State is in memory to keep the example short. In production both maps are
+ * tables: challenges keyed by `challenge_hash`, processed events by event id,
+ * and a payment is recorded in the same transaction as its event id.
+ */
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import { pathToFileURL } from 'node:url';
+import {
+  DIRECT_REQUEST_PAYMENT_MODE,
+  DirectRequestPaymentClient,
+  SiglumeWebhookPayloadError,
+  SiglumeWebhookSignatureError,
+  classifyDirectPaymentConfirmation,
+  createDirectRequestPaymentChallenge,
+  pricingBandFor,
+  verifyDirectRequestPaymentWebhook,
+  type DirectRequestPaymentWebhookEvent,
+} from '@siglume/direct-request-payment';
+
+/** The header a buyer repeats its request with, once paid. This example's choice: the protocol prescribes none. */
+export const CHALLENGE_HASH_HEADER = 'x-payment-challenge-hash';
+
+export interface PaidApiConfig {
+  /** Your merchant key (`SIGLUME_DIRECT_PAYMENT_MERCHANT`). */
+  merchant: string;
+  /** Signs the challenges (`SIGLUME_DIRECT_PAYMENT_CHALLENGE_SECRET`). Server-side only. */
+  challenge_secret: string;
+  /** Verifies the webhooks (`SIGLUME_WEBHOOK_SECRET`). */
+  webhook_secret: string;
+  /** Price of one `GET /report`, in minor units, decided here and nowhere else. */
+  amount_minor: number;
+  currency: 'JPY' | 'USD';
+  /** Serve on `metered_usage_accepted` (Micro / Nano prices, settled later in a batch). @default false */
+  allow_metered_payments?: boolean;
+  log?: (line: string) => void;
+}
+
+/** A challenge this API issued, and where its payment stands. */
+export interface IssuedChallenge {
+  challenge: string;
+  challenge_hash: string;
+  nonce: string;
+  merchant: string;
+  amount_minor: number;
+  currency: string;
+  status: 'issued' | 'paid' | 'served';
+  requirement_id: string | null;
+}
+
+export interface PaidApi {
+  /** The request listener: `createServer(api.listener)`. */
+  listener: RequestListener;
+  /** Issued challenges by `challenge_hash` (read-only view, for tests and operators). */
+  challenges: ReadonlyMap<string, IssuedChallenge>;
+  /** Events that were verified but not accepted as a payment, with the reason: look at these by hand. */
+  reviews: ReadonlyArray<{ event_id: string; reason: string }>;
+}
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+async function readRawBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new Error('body too large');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Builds the paid API. */
+export function createPaidApi(config: PaidApiConfig): PaidApi {
+  const challenges = new Map<string, IssuedChallenge>();
+  const processedEvents = new Set<string>();
+  const reviews: Array<{ event_id: string; reason: string }> = [];
+  const log = config.log ?? (() => {});
+
+  /** A fresh one-time challenge for the price, stored before it leaves the server. */
+  async function issueChallenge(): Promise<IssuedChallenge> {
+    const c = await createDirectRequestPaymentChallenge({
+      secret: config.challenge_secret,
+      merchant: config.merchant,
+      amount_minor: config.amount_minor,
+      currency: config.currency,
+    });
+    const issued: IssuedChallenge = {
+      challenge: c.challenge,
+      challenge_hash: c.challenge_hash,
+      nonce: c.nonce,
+      merchant: c.merchant,
+      amount_minor: c.amount_minor,
+      currency: c.currency,
+      status: 'issued',
+      requirement_id: null,
+    };
+    challenges.set(issued.challenge_hash, issued);
+    return issued;
+  }
+
+  function paymentRequired(res: ServerResponse, issued: IssuedChallenge, error: string): void {
+    // The shape of this body is this example's suggestion; the protocol prescribes none.
+    sendJson(res, 402, {
+      error,
+      message: `Pay ${issued.amount_minor} ${issued.currency} with Siglume, then repeat the request with the ${CHALLENGE_HASH_HEADER} header.`,
+      payment: {
+        provider: 'siglume',
+        mode: DIRECT_REQUEST_PAYMENT_MODE,
+        merchant: issued.merchant,
+        amount_minor: issued.amount_minor,
+        currency: issued.currency,
+        challenge: issued.challenge,
+        challenge_hash: issued.challenge_hash,
+        retry_header: CHALLENGE_HASH_HEADER,
+      },
+    });
+  }
+
+  async function getReport(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const presented = req.headers[CHALLENGE_HASH_HEADER];
+    const issued = typeof presented === 'string' ? challenges.get(presented) : undefined;
+    if (issued?.status === 'paid') {
+      issued.status = 'served'; // one payment, one response
+      sendJson(res, 200, { report: 'the paid content', challenge_hash: issued.challenge_hash });
+      return;
+    }
+    // Paid but the webhook has not arrived yet: the same challenge again, so the buyer does not pay twice.
+    if (issued?.status === 'issued') return paymentRequired(res, issued, 'payment_pending');
+    // No challenge, an unknown one, or one already served: a new price to pay.
+    paymentRequired(res, await issueChallenge(), 'payment_required');
+  }
+
+  /** Whether a verified event pays one of our challenges; a reason when it does not. */
+  function acceptPayment(event: DirectRequestPaymentWebhookEvent): { paid: IssuedChallenge } | { reason: string } {
+    const result = classifyDirectPaymentConfirmation(event);
+    if (result.kind === 'unknown') return { reason: `unknown confirmation: ${result.reason}` };
+    // A batch settlement reconciles Micro / Nano revenue by batch, never a challenge.
+    if (result.kind === 'metered_batch_settled') return { reason: 'metered batch settlement (reconcile by batch)' };
+    if (result.kind === 'metered_usage_accepted' && config.allow_metered_payments !== true)
+      return { reason: 'METERED_INTEGRATION_REQUIRED' };
+    const { data } = event;
+    if (data.mode !== DIRECT_REQUEST_PAYMENT_MODE) return { reason: `mode ${String(data.mode)} is not external_402` };
+    const issued = challenges.get(result.challenge_hash);
+    if (!issued) return { reason: 'challenge_hash was not issued by this API' };
+    if (issued.status !== 'issued') return { reason: 'challenge already paid (single use)' };
+    // The price is the one bound to the challenge when it was issued, not what the event says.
+    if (data.merchant !== issued.merchant || data.amount_minor !== issued.amount_minor || data.currency !== issued.currency)
+      return { reason: 'merchant, amount or currency differ from the challenge' };
+    const band = result.kind === 'standard_settled' ? 'standard' : result.pricing_band;
+    if (band !== pricingBandFor(config.currency, issued.amount_minor)) return { reason: 'pricing band differs from the price' };
+    issued.status = 'paid';
+    issued.requirement_id = result.requirement_id;
+    return { paid: issued };
+  }
+
+  async function postWebhook(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let event: DirectRequestPaymentWebhookEvent;
+    try {
+      // The exact bytes received: a parsed and re-serialized body would not verify.
+      const raw = await readRawBody(req);
+      const signature = req.headers['siglume-signature'];
+      ({ event } = await verifyDirectRequestPaymentWebhook(config.webhook_secret, raw, typeof signature === 'string' ? signature : undefined));
+    } catch (error) {
+      const refused = error instanceof SiglumeWebhookSignatureError && error.code !== 'WEBHOOK_SECRET_EMPTY';
+      if (refused || error instanceof SiglumeWebhookPayloadError) return sendJson(res, 400, { error: error.code });
+      throw error; // this server's fault (e.g. an empty secret): 500, and Siglume delivers again
+    }
+    // A redelivery (same event id) changes nothing.
+    if (processedEvents.has(event.id)) {
+      log(`webhook ${event.id}: duplicate, ignored`);
+      res.writeHead(204).end();
+      return;
+    }
+    processedEvents.add(event.id);
+    if (event.type === 'direct_payment.confirmed') {
+      const outcome = acceptPayment(event);
+      if ('paid' in outcome) log(`webhook ${event.id}: paid ${outcome.paid.challenge_hash}`);
+      else {
+        reviews.push({ event_id: event.id, reason: outcome.reason });
+        log(`webhook ${event.id}: not accepted (${outcome.reason})`);
+      }
+    }
+    res.writeHead(204).end(); // handled, accepted or not: Siglume need not deliver it again
+  }
+
+  const listener: RequestListener = (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const handle =
+      req.method === 'GET' && path === '/report'
+        ? getReport(req, res)
+        : req.method === 'POST' && path === '/webhooks/siglume'
+          ? postWebhook(req, res)
+          : Promise.resolve(sendJson(res, 404, { error: 'not_found' }));
+    handle.catch((error: unknown) => {
+      log(`error: ${error instanceof Error ? error.message : String(error)}`);
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal_error' });
+    });
+  };
+
+  return { listener, challenges, reviews };
+}
+
+/** What the buyer saw. */
+export interface ReportPurchase {
+  /** Status of the first, unpaid request (402). */
+  first_status: number;
+  requirement_id: string;
+  challenge_hash: string;
+  /** Status and body of the paid request. */
+  status: number;
+  body: unknown;
+}
+
+interface PaymentBlock {
+  merchant: string;
+  amount_minor: number;
+  currency: string;
+  challenge: string;
+  challenge_hash: string;
+}
+
+/**
+ * The buyer's side: request, read the 402, pay the challenge from the buyer's
+ * wallet, then repeat the request until the paid API has its webhook.
+ * `max_amount_minor` is the buyer's own limit: never pay what a server asks blindly.
+ */
+export async function buyReport(
+  url: string,
+  buyer: DirectRequestPaymentClient,
+  opts: { max_amount_minor: number; attempts?: number; interval_ms?: number },
+): Promise<ReportPurchase> {
+  const first = await fetch(url);
+  if (first.status !== 402) throw new Error(`expected 402 Payment Required, got ${first.status}`);
+  const { payment } = (await first.json()) as { payment: PaymentBlock };
+  if (payment.amount_minor > opts.max_amount_minor)
+    throw new Error(`the API asks ${payment.amount_minor} ${payment.currency}, over the limit of ${opts.max_amount_minor}`);
+
+  const requirement = await buyer.createPaymentRequirement({
+    merchant: payment.merchant,
+    amount_minor: payment.amount_minor,
+    currency: payment.currency,
+    challenge: payment.challenge,
+  });
+  await buyer.executePaymentTransaction(requirement);
+
+  // The webhook may arrive after the payment call returns: retry for a while.
+  let res: Response | null = null;
+  for (let i = 0; i < (opts.attempts ?? 20); i++) {
+    res = await fetch(url, { headers: { [CHALLENGE_HASH_HEADER]: payment.challenge_hash } });
+    if (res.status !== 402) break;
+    await res.body?.cancel();
+    await new Promise((resolve) => setTimeout(resolve, opts.interval_ms ?? 250));
+  }
+  return {
+    first_status: first.status,
+    requirement_id: requirement.requirement_id,
+    challenge_hash: payment.challenge_hash,
+    status: res?.status ?? 0,
+    body: res ? await res.json() : null,
+  };
+}
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+}
+
+/** `serve` or `buy <url>`, configured from the environment (see the top of this file). */
+async function main([command, url]: string[]): Promise<void> {
+  if (command === 'serve') {
+    const api = createPaidApi({
+      merchant: required('SIGLUME_DIRECT_PAYMENT_MERCHANT'),
+      challenge_secret: required('SIGLUME_DIRECT_PAYMENT_CHALLENGE_SECRET'),
+      webhook_secret: required('SIGLUME_WEBHOOK_SECRET'),
+      amount_minor: 600,
+      currency: 'JPY',
+      log: (line) => console.log(line),
+    });
+    const port = Number(process.env.PORT ?? 4021);
+    createServer(api.listener).listen(port, '127.0.0.1', () => console.log(`paid API on http://127.0.0.1:${port}/report`));
+  } else if (command === 'buy' && url) {
+    // Token from SIGLUME_AUTH_TOKEN, base URL from SIGLUME_API_BASE.
+    const purchase = await buyReport(url, new DirectRequestPaymentClient(), { max_amount_minor: 1000 });
+    console.log(JSON.stringify(purchase, null, 2));
+  } else {
+    console.error('usage: tsx examples/paid-api.ts serve | buy <url>');
+    process.exitCode = 2;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main(process.argv.slice(2));
