@@ -154,7 +154,7 @@ interface PaidApiModule {
     amount_minor: number;
     currency: 'JPY' | 'USD';
   }): {
-    listener: (req: never, res: never) => void;
+    listener: import('node:http').RequestListener;
     challenges: ReadonlyMap<string, { status: string; requirement_id: string | null }>;
     reviews: ReadonlyArray<{ event_id: string; reason: string }>;
   };

@@ -302,8 +302,10 @@ describe.skipIf(skipReason !== null)('docs/quickstart-10-minutes.md, run as writ
       if (step.kind === 'background') {
         const b = await startBackground(step, env);
         if (step.name === 'sandbox') {
-          // The .env block must be what the sandbox prints (its six variables).
-          const printed = b.output.split('\n').filter((l) => /^(SIGLUME|SHOP)_[A-Z_]+=/.test(l) && !l.startsWith('SIGLUME_ENV='));
+          // The .env block must be what the sandbox prints for the shop (its six variables), a block that
+          // ends at the first blank line; the paid-API section after it is not the shop's.
+          const shopBlock = b.output.slice(b.output.indexOf('SIGLUME_ENV=sandbox')).split('\n\n')[0]!;
+          const printed = shopBlock.split('\n').filter((l) => /^(SIGLUME|SHOP)_[A-Z_]+=/.test(l) && !l.startsWith('SIGLUME_ENV='));
           expect(printed).toHaveLength(6);
           const dotenv = steps.find((s) => s.kind === 'file' && s.path === '.env')!;
           for (const line of printed) expect(substitute(dotenv.code, subs).split('\n'), `the .env block lacks ${line}`).toContain(line);
