@@ -58,9 +58,11 @@ describe('siglume-sdrp sandbox', () => {
         stderr: { write: () => true },
         signal: controller.signal,
       });
-      type Info = { api_base: string; env: Record<string, string>; paid_api: { challenge_secret: string; buyer_token: string } };
+      type Info = { api_base: string; scenario: string; env: Record<string, string>; paid_api: { challenge_secret: string; buyer_token: string } };
       const info = await until(() => (stdout.includes('\n') ? (JSON.parse(stdout.split('\n')[0]!) as Info) : undefined));
       expect(Object.keys(info.env).sort()).toEqual([...ENV_KEYS].sort());
+      // The scenario it runs, `ready` when none was asked for (it printed null).
+      expect(info.scenario).toBe('ready');
       // What a 402 developer does with them: sign a challenge, then pay it as the buyer.
       const { createDirectRequestPaymentChallenge } = await import('../../src/index.js');
       const merchant = info.env.SIGLUME_DIRECT_PAYMENT_MERCHANT!;

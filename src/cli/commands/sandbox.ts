@@ -105,7 +105,7 @@ export function registerSandboxCommand(program: Command, io: CliIo, output: Outp
       const seeded = handle.getMerchant(handle.env.SIGLUME_DIRECT_PAYMENT_MERCHANT);
       const paid_api = { challenge_secret: seeded?.challenge_secret ?? null, buyer_token: handle.buyer_token };
       output.sandboxStarted(
-        { url: handle.url, api_base: handle.api_base, env: { ...handle.env }, scenario: flags.scenario, paid_api },
+        { url: handle.url, api_base: handle.api_base, env: { ...handle.env }, scenario: handle.scenario, paid_api },
         { json },
       );
       await waitForShutdown(io.signal);
