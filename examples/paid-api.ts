@@ -33,6 +33,7 @@ import {
   verifyDirectRequestPaymentWebhook,
   type DirectRequestPaymentWebhookEvent,
 } from '@siglume/direct-request-payment';
+import { orderPaymentOf } from '@siglume/direct-request-payment/orders';
 
 /** The header a buyer repeats its request with, once paid. This example's choice: the protocol prescribes none. */
 export const CHALLENGE_HASH_HEADER = 'x-payment-challenge-hash';
@@ -156,22 +157,22 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
   function acceptPayment(event: DirectRequestPaymentWebhookEvent): { paid: IssuedChallenge } | { reason: string } {
     const result = classifyDirectPaymentConfirmation(event);
     if (result.kind === 'unknown') return { reason: `unknown confirmation: ${result.reason}` };
-    // A batch settlement reconciles Micro / Nano revenue by batch, never a challenge.
-    if (result.kind === 'metered_batch_settled') return { reason: 'metered batch settlement (reconcile by batch)' };
-    if (result.kind === 'metered_usage_accepted' && config.allow_metered_payments !== true)
-      return { reason: 'METERED_INTEGRATION_REQUIRED' };
+    // The package's merchant rule: a Standard settlement, or Micro / Nano usage when allowed. Not a batch
+    // settlement, which reconciles Micro / Nano revenue by batch, never a challenge.
+    const payment = orderPaymentOf(result, { allow_metered_payments: config.allow_metered_payments === true });
+    if (!payment) return { reason: `${result.kind} does not pay a challenge here` };
     const { data } = event;
     if (data.mode !== DIRECT_REQUEST_PAYMENT_MODE) return { reason: `mode ${String(data.mode)} is not external_402` };
-    const issued = challenges.get(result.challenge_hash);
+    const issued = challenges.get(payment.challenge_hash);
     if (!issued) return { reason: 'challenge_hash was not issued by this API' };
     if (issued.status !== 'issued') return { reason: 'challenge already paid (single use)' };
     // The price is the one bound to the challenge when it was issued, not what the event says.
     if (data.merchant !== issued.merchant || data.amount_minor !== issued.amount_minor || data.currency !== issued.currency)
       return { reason: 'merchant, amount or currency differ from the challenge' };
-    const band = result.kind === 'standard_settled' ? 'standard' : result.pricing_band;
+    const band = 'pricing_band' in payment ? payment.pricing_band : 'standard';
     if (band !== pricingBandFor(config.currency, issued.amount_minor)) return { reason: 'pricing band differs from the price' };
     issued.status = 'paid';
-    issued.requirement_id = result.requirement_id;
+    issued.requirement_id = payment.requirement_id;
     return { paid: issued };
   }
 

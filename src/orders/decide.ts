@@ -81,9 +81,9 @@ type PaymentClassification = Extract<
   { kind: 'standard_settled' | 'metered_usage_accepted' }
 >;
 
-// The one place that says which kinds pay an order: Standard settled always,
-// Micro / Nano accepted usage only for a shop that opted in (rule 6 reviews the rest).
-function orderPaymentOf(c: DirectPaymentConfirmationClassification<unknown>): PaymentClassification | null {
+// The payment kinds: Standard settled and Micro / Nano accepted usage carry one payment each;
+// a batch settlement and an unknown event carry none. Which of them a shop accepts is orderPaymentOf.
+function paymentOf(c: DirectPaymentConfirmationClassification<unknown>): PaymentClassification | null {
   switch (c.kind) {
     case 'standard_settled':
     case 'metered_usage_accepted':
@@ -105,8 +105,29 @@ function orderPaymentOf(c: DirectPaymentConfirmationClassification<unknown>): Pa
  * challenge hash or the hash is not storable. Part of the rule, so it lives here.
  */
 export function orderLookupHash(classification: DirectPaymentConfirmationClassification<unknown>): string | null {
-  const payment = orderPaymentOf(classification);
+  const payment = paymentOf(classification);
   return payment && isStorableId(payment.challenge_hash) ? payment.challenge_hash : null;
+}
+
+/**
+ * The payment a classified event carries that the merchant accepts, or null:
+ * a Standard settlement always; Micro / Nano accepted usage only with
+ * `allow_metered_payments` (no money has moved on-chain yet); a batch
+ * settlement or an unknown event never. The one statement of the merchant
+ * rule: the order core decides with it, and a paid API (HTTP 402) without
+ * orders calls it to accept payments by the same rule.
+ *
+ * @example
+ * const payment = orderPaymentOf(classifyDirectPaymentConfirmation(event), { allow_metered_payments: false });
+ * if (payment) await markPaid(payment.challenge_hash, payment.requirement_id);
+ */
+export function orderPaymentOf<C extends DirectPaymentConfirmationClassification<unknown>>(
+  classification: C,
+  policy: { allow_metered_payments?: boolean },
+): Extract<C, { kind: 'standard_settled' | 'metered_usage_accepted' }> | null {
+  const payment = paymentOf(classification);
+  if (!payment || (payment.kind !== 'standard_settled' && policy.allow_metered_payments !== true)) return null;
+  return payment as Extract<C, { kind: 'standard_settled' | 'metered_usage_accepted' }>;
 }
 
 /**
@@ -117,9 +138,7 @@ export function orderPaymentNeedsConfirmation(
   classification: DirectPaymentConfirmationClassification<unknown>,
   policy: OrderPaymentPolicy,
 ): boolean {
-  const payment = orderPaymentOf(classification);
-  if (!payment || !policy.confirm_payments) return false;
-  return payment.kind === 'standard_settled' || policy.allow_metered_payments;
+  return policy.confirm_payments && orderPaymentOf(classification, policy) !== null;
 }
 
 function isReadinessProbe(data: Record<string, unknown>): boolean {

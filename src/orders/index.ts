@@ -14,6 +14,7 @@ export {
   orderDecisionLabel,
   orderLookupHash,
   orderPaymentNeedsConfirmation,
+  orderPaymentOf,
 } from './decide.js';
 export { isStorableId, ORDER_MAX_ID_LENGTH } from './ids.js';
 export type {

@@ -5,6 +5,7 @@ import {
   orderDecisionLabel,
   orderLookupHash,
   orderPaymentNeedsConfirmation,
+  orderPaymentOf,
   type OrderPaymentConfirmation,
   type OrderPaymentFacts,
   type OrderPaymentPolicy,
@@ -103,5 +104,16 @@ describe('decideOrderPayment', () => {
     expect(orderPaymentNeedsConfirmation(usage, { ...policy, allow_metered_payments: true })).toBe(true);
     expect(orderPaymentNeedsConfirmation(standard, { ...policy, confirm_payments: false })).toBe(false);
     expect(orderLookupHash((await facts('standard_settled', { data: { challenge_hash: 'x\u0000' } })).classification)).toBeNull();
+  });
+
+  it('orderPaymentOf states the merchant rule for callers without orders (a paid API): Standard always, Micro / Nano when allowed, batches and unknowns never', async () => {
+    const standard = (await facts('standard_settled')).classification;
+    const usage = (await facts('metered_usage_accepted', { amount: 120 })).classification;
+    const batch = (await facts('metered_batch_settled', { amount: 120 })).classification;
+    const unknown = (await facts('unknown')).classification;
+    expect(orderPaymentOf(standard, { allow_metered_payments: false })).toMatchObject({ challenge_hash: 'sha256:h', requirement_id: 'req_1' });
+    expect(orderPaymentOf(usage, { allow_metered_payments: false })).toBeNull();
+    expect(orderPaymentOf(usage, { allow_metered_payments: true })).toMatchObject({ challenge_hash: 'sha256:h', pricing_band: 'micro' });
+    for (const none of [batch, unknown]) expect(orderPaymentOf(none, { allow_metered_payments: true })).toBeNull();
   });
 });
