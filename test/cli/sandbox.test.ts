@@ -111,6 +111,35 @@ describe('siglume-sdrp sandbox', () => {
     });
   });
 
+  describe('when asked to listen on an interface other than loopback', () => {
+    it('warns first that anyone who can reach it can use its default tokens and its Pay button', async () => {
+      // 192.0.2.1 (TEST-NET-1) is on no interface here: the warning is printed, then the start fails, so nothing
+      // listens beyond loopback during the test.
+      const run = await runCli(['sandbox', '--host', '192.0.2.1', '--port', '0']);
+      expect(run.stderr).toMatch(/^warning: Listening on 192\.0\.2\.1: anyone who can reach this machine can call the sandbox's API with its default tokens/);
+      expect(run.stderr).toContain('Pass --token and --webhook-secret of your own, or listen on 127.0.0.1.');
+      expect(run.code).not.toBe(0);
+    });
+
+    it.each(['127.0.0.1', 'localhost', '::1'])('starts on %s without a warning', async (host) => {
+      const controller = new AbortController();
+      let stdout = '';
+      let stderr = '';
+      const { main } = await import('../../src/cli/main.js');
+      const done = main(['sandbox', '--host', host, '--port', '0', '--json'], {
+        env: {},
+        cwd: emptyDir(),
+        stdout: { write: (s: string) => (stdout += s) },
+        stderr: { write: (s: string) => (stderr += s) },
+        signal: controller.signal,
+      });
+      await until(() => (stdout.includes('\n') ? true : undefined));
+      controller.abort();
+      expect(await done).toBe(0);
+      expect(stderr).toBe('');
+    });
+  });
+
   describe('when given a bad port', () => {
     it('exits 2', async () => {
       expect((await runCli(['sandbox', '--port', '70000'])).code).toBe(2);

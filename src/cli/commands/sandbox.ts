@@ -85,8 +85,20 @@ export function registerSandboxCommand(program: Command, io: CliIo, output: Outp
     // Resolved when help is shown: the guide shipped with this installed version.
     .addHelpText('after', () => `\nScenarios, control endpoints and the state file: ${docPath('sandbox.md')}`)
     .action(async (flags: SandboxFlags) => {
-      const [{ startSandbox }, { resolve }] = await Promise.all([import('../../sandbox/index.js'), import('node:path')]);
+      const [{ startSandbox }, { resolve }, { isLoopbackHost }] = await Promise.all([
+        import('../../sandbox/index.js'),
+        import('node:path'),
+        import('../../core/validation.js'),
+      ]);
       const json = flags.json === true;
+      // Another interface than loopback: the sandbox's tokens are public defaults and its Pay button needs none.
+      if (flags.host !== undefined && !isLoopbackHost(flags.host) && !isLoopbackHost(`[${flags.host}]`)) {
+        output.warning(
+          `Listening on ${flags.host}: anyone who can reach this machine can call the sandbox's API with its default tokens ` +
+            'and press Pay on its checkout pages (the /__sandbox/ control routes still answer this machine only). ' +
+            'Pass --token and --webhook-secret of your own, or listen on 127.0.0.1.',
+        );
+      }
       const handle = await startSandbox({
         port: flags.port ?? portFromEnv(io.env.SIGLUME_SANDBOX_PORT),
         host: flags.host,
