@@ -165,23 +165,33 @@ interface PaidApiModule {
   ): Promise<{ first_status: number; requirement_id: string; challenge_hash: string; status: number; body: unknown }>;
 }
 
+/** The example paid API on a loopback port, with a sandbox that delivers its webhooks to it. */
+async function paidApiOnSandbox() {
+  const mod = (await import(join(root, 'examples/paid-api.ts'))) as PaidApiModule;
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const sandbox = await startSandbox({ port: 0, quiet: true, origin: apiUrl, webhook_url: `${apiUrl}/webhooks/siglume` });
+  const merchant = sandbox.env.SIGLUME_DIRECT_PAYMENT_MERCHANT;
+  const api = mod.createPaidApi({
+    merchant,
+    challenge_secret: sandbox.getMerchant(merchant)!.challenge_secret,
+    webhook_secret: sandbox.env.SIGLUME_WEBHOOK_SECRET,
+    amount_minor: 600,
+    currency: 'JPY',
+  });
+  server.on('request', api.listener);
+  const close = async () => {
+    await sandbox.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return { ...mod, sandbox, api, apiUrl, merchant, close };
+}
+
 describe('examples/paid-api.ts against the sandbox', () => {
   it('answers 402, is paid through Siglume, serves once, and does not serve again on a redelivery', async () => {
-    const { CHALLENGE_HASH_HEADER, buyReport, createPaidApi } = (await import(join(root, 'examples/paid-api.ts'))) as PaidApiModule;
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const sandbox = await startSandbox({ port: 0, quiet: true, origin: apiUrl, webhook_url: `${apiUrl}/webhooks/siglume` });
+    const { CHALLENGE_HASH_HEADER, buyReport, sandbox, api, apiUrl, merchant, close } = await paidApiOnSandbox();
     try {
-      const merchant = sandbox.env.SIGLUME_DIRECT_PAYMENT_MERCHANT;
-      const api = createPaidApi({
-        merchant,
-        challenge_secret: sandbox.getMerchant(merchant)!.challenge_secret,
-        webhook_secret: sandbox.env.SIGLUME_WEBHOOK_SECRET,
-        amount_minor: 600,
-        currency: 'JPY',
-      });
-      server.on('request', api.listener);
       const buyer = new DirectRequestPaymentClient({ base_url: sandbox.api_base, auth_token: sandbox.buyer_token });
 
       const purchase = await buyReport(`${apiUrl}/report`, buyer, { max_amount_minor: 1000 });
@@ -205,27 +215,13 @@ describe('examples/paid-api.ts against the sandbox', () => {
       expect(((await replay.json()) as { payment: { challenge_hash: string } }).payment.challenge_hash).not.toBe(purchase.challenge_hash);
       expect(api.reviews).toEqual([]);
     } finally {
-      await sandbox.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await close();
     }
   }, 30_000);
 
   it('accepts a test delivery naming a challenge it issued: only the merchant token guards it (docs/paid-api.md)', async () => {
-    const { CHALLENGE_HASH_HEADER, createPaidApi } = (await import(join(root, 'examples/paid-api.ts'))) as PaidApiModule;
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const sandbox = await startSandbox({ port: 0, quiet: true, origin: apiUrl, webhook_url: `${apiUrl}/webhooks/siglume` });
+    const { CHALLENGE_HASH_HEADER, sandbox, apiUrl, merchant, close } = await paidApiOnSandbox();
     try {
-      const merchant = sandbox.env.SIGLUME_DIRECT_PAYMENT_MERCHANT;
-      const api = createPaidApi({
-        merchant,
-        challenge_secret: sandbox.getMerchant(merchant)!.challenge_secret,
-        webhook_secret: sandbox.env.SIGLUME_WEBHOOK_SECRET,
-        amount_minor: 600,
-        currency: 'JPY',
-      });
-      server.on('request', api.listener);
       // Anyone may ask for the resource and read a fresh challenge_hash from the 402.
       const first = await fetch(`${apiUrl}/report`);
       const { payment } = (await first.json()) as { payment: { challenge_hash: string } };
@@ -254,8 +250,7 @@ describe('examples/paid-api.ts against the sandbox', () => {
       expect(served.status).toBe(200);
       expect(sandbox.listEvents().filter((e) => e.data.requirement_id === 'dpr_forged')).toHaveLength(1);
     } finally {
-      await sandbox.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await close();
     }
   }, 30_000);
 });
