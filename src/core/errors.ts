@@ -81,6 +81,8 @@ export interface SiglumeApiErrorInit {
   data?: unknown;
   request_id?: string | null;
   trace_id?: string | null;
+  /** The input field the API names as the problem (`error.field` of the body), when it names one. */
+  field?: string | null;
   /** Parsed `Retry-After` in milliseconds, when the response carried one. */
   retry_after_ms?: number | null;
   cause?: unknown;
@@ -99,6 +101,11 @@ export class SiglumeApiError extends SiglumeDirectRequestPaymentError {
   readonly request_id: string | null;
   /** `meta.trace_id` of the error envelope. */
   readonly trace_id: string | null;
+  /**
+   * The request field the API rejected, e.g. `currency` for a 422 on a currency the merchant does not take
+   * (`error.field` of the body); null when the answer names none.
+   */
+  readonly field: string | null;
 
   constructor(init: SiglumeApiErrorInit);
   /** The 0.4.20 argument list: the message, then `{ status, code?, data? }`; `code` defaults to `SIGLUME_API_ERROR`. */
@@ -113,6 +120,7 @@ export class SiglumeApiError extends SiglumeDirectRequestPaymentError {
     this.data = init.data ?? null;
     this.request_id = init.request_id ?? null;
     this.trace_id = init.trace_id ?? null;
+    this.field = init.field ?? null;
   }
 
   /**

@@ -225,7 +225,8 @@ export class Transport {
     } catch (error) {
       return invalidJson(spec, response, error);
     }
-    const body = (parsed ?? {}) as { error?: { code?: unknown; message?: unknown }; code?: unknown; message?: unknown };
+    type Fields = { code?: unknown; message?: unknown; field?: unknown };
+    const body = (parsed ?? {}) as Fields & { error?: Fields };
     const nested = body.error && typeof body.error === 'object' ? body.error : undefined;
     const code = asString(nested?.code) ?? asString(body.code) ?? `HTTP_${response.status}`;
     const message =
@@ -237,6 +238,7 @@ export class Transport {
       status: response.status,
       code,
       message: redactSecretValues(message, secrets),
+      field: redactSecretValues(asString(nested?.field) ?? asString(body.field) ?? '', secrets) || null,
       data: redactSecretValues(redactSecretKeys(parsed), secrets),
       retry_after_ms: parseRetryAfter(response.header),
       ...meta(parsed, response),

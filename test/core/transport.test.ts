@@ -158,6 +158,15 @@ describe('Transport', () => {
       expect(err).toMatchObject({ status: 422, code: 'VALIDATION_ERROR', message: 'amount_minor is bad' });
     });
 
+    it('names the field the API rejected as error.field (nested or flat), null when it names none', async () => {
+      script.push((_q, r) => json(r, 422, { error: { code: 'VALIDATION_ERROR', message: 'bad', field: 'currency' } }));
+      script.push((_q, r) => json(r, 422, { code: 'VALIDATION_ERROR', message: 'bad', field: 'amount_minor' }));
+      script.push((_q, r) => json(r, 422, { error: { code: 'VALIDATION_ERROR', message: 'bad', field: 42 } }));
+      const fields = [];
+      for (let i = 0; i < 3; i += 1) fields.push((await caught(transport().request({ method: 'GET', path: '/x' }))).field);
+      expect(fields).toEqual(['currency', 'amount_minor', null]);
+    });
+
     it('throws the typed error for a body nested 100,000 levels deep, not a stack overflow', async () => {
       const deep = `{"error":{"code":"DEEP","message":"nope"},"detail":${'['.repeat(100_000)}1${']'.repeat(100_000)}}`;
       script.push((_q, r) => r.writeHead(400, { 'content-type': 'application/json' }).end(deep));

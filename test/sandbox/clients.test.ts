@@ -106,6 +106,14 @@ describe.each(TRANSPORTS)('clients against the sandbox $name', ({ inProcess }) =
       expect(read).toMatchObject({ status: 'open', currency: 'JPY', token_symbol: 'JPYC', pricing_band: 'standard', protocol_fee_minor: '76' });
     });
 
+    it('names the rejected field on the API error (error.field of the 422)', async () => {
+      await merchant.setupMerchant({ merchant: 'e2e_jpy_only', allowed_currencies: ['JPY'] });
+      const input = { merchant: 'e2e_jpy_only', amount_minor: 500, currency: 'USD', nonce: 'e2e-usd', ...returnUrls() };
+      const error = await merchant.createCheckoutSession(input).catch((e: unknown) => e);
+      expect(error).toMatchObject({ status: 422, code: 'VALIDATION_ERROR', field: 'currency' });
+      expect((error as Error).message).toMatch(/USD is not an allowed currency/);
+    });
+
     it('creates, lists, test-delivers and logs webhooks', async () => {
       const sub = await merchant.createWebhookSubscription({ callback_url: receiver.url, event_types: ['subscription.created'] });
       expect(sub.signing_secret).toMatch(/^whsec_/);
