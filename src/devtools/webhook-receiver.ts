@@ -14,6 +14,7 @@ import { verifyDirectRequestPaymentWebhook } from '../webhooks/event.js';
 export const DEFAULT_WEBHOOK_PATH = '/payments/webhooks/siglume';
 
 const MAX_BODY_BYTES = 1024 * 1024;
+const DRAIN_LIMIT_BYTES = 8 * MAX_BODY_BYTES;
 
 /** Options of {@link startWebhookReceiver}. */
 export interface WebhookReceiverOptions {
@@ -46,20 +47,23 @@ export interface WebhookReceiver {
   close(): Promise<void>;
 }
 
+/**
+ * The body, or null when it is over 1 MiB. A larger body is still read and dropped up to 8 MiB, so the
+ * sender sees the 413 instead of a reset connection; past that (or a declared length past it) the
+ * connection is cut.
+ */
 function readBody(req: IncomingMessage): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
+    if (Number(req.headers['content-length']) > DRAIN_LIMIT_BYTES) return resolve(null);
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        resolve(null);
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      else if (size > DRAIN_LIMIT_BYTES) req.socket.destroy();
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('end', () => resolve(size > MAX_BODY_BYTES ? null : Buffer.concat(chunks)));
+    req.on('close', () => resolve(null));
     req.on('error', reject);
   });
 }
@@ -93,7 +97,10 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
     if (req.method !== 'POST') return answer(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: 'Use POST' } });
     readBody(req).then(
       async (body) => {
-        if (body === null) return answer(res, 413, { error: { code: 'BODY_TOO_LARGE', message: 'Body over 1 MiB' } });
+        if (body === null) {
+          res.setHeader('connection', 'close');
+          return answer(res, 413, { error: { code: 'BODY_TOO_LARGE', message: 'Body over 1 MiB' } });
+        }
         try {
           const header = req.headers[WEBHOOK_SIGNATURE_HEADER.toLowerCase()];
           const { event } = await verifyDirectRequestPaymentWebhook(options.secret, body, Array.isArray(header) ? header[0] : header);

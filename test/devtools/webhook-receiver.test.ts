@@ -37,6 +37,28 @@ describe('startWebhookReceiver', () => {
     });
   });
 
+  describe('when the body is over 1 MiB', () => {
+    it('answers 413 BODY_TOO_LARGE (the sender sees the answer, not a reset) and records nothing', async () => {
+      const count = receiver.events.length;
+      for (const body of ['x'.repeat(1024 * 1024 + 1), 'x'.repeat(4 * 1024 * 1024)]) {
+        const res = await post(body, 't=1,v1=00');
+        expect(res.status).toBe(413);
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe('BODY_TOO_LARGE');
+      }
+      expect(receiver.events).toHaveLength(count);
+    });
+
+    it('still answers a delivery on a new connection after cutting one past 8 MiB', async () => {
+      const huge = await post('x'.repeat(9 * 1024 * 1024), 't=1,v1=00').then(
+        (res) => res.status,
+        () => 'cut',
+      );
+      expect([413, 'cut']).toContain(huge);
+      const { raw_body: rawBody, header } = await createTestWebhookEvent('standard_settled', { secret: SECRET });
+      expect((await post(rawBody, header)).status).toBe(204);
+    });
+  });
+
   describe('when the request misses the webhook route', () => {
     it('answers 404 for another path and 405 for GET', async () => {
       expect((await post('{}', 't=1,v1=00', `${receiver.origin}/elsewhere`)).status).toBe(404);
