@@ -32,6 +32,7 @@ export type OrderWebhookErrorCode =
   | 'payload_too_large'
   | 'webhook_raw_body_unavailable'
   | 'payment_confirmation_unavailable'
+  | 'payment_confirmation_pending'
   | 'webhook_processing_failed';
 
 /**
@@ -42,8 +43,10 @@ export type OrderWebhookErrorCode =
  *   (nothing written), 413 `payload_too_large`, 500
  *   `webhook_raw_body_unavailable` (a body parser ran first) or
  *   `webhook_processing_failed` (the store failed; rolled back), 503
- *   `payment_confirmation_unavailable` (Siglume's API could not be asked).
- *   Siglume redelivers on 5xx; nothing was recorded.
+ *   `payment_confirmation_unavailable` (Siglume's API could not be asked) or
+ *   `payment_confirmation_pending` (Siglume's record of the session is still
+ *   `open` / `authenticated`, or the session was stored while the event was
+ *   being checked). Siglume redelivers on 5xx; nothing was recorded.
  */
 export type OrderWebhookResult =
   | { kind: 'processed'; status: 204; event_id: string; decision: OrderPaymentDecision }
@@ -94,6 +97,13 @@ export async function applyOrderDecision(tx: OrderStoreTransaction, decision: Or
   }
 }
 
+// Session statuses that may still become `paid`: Siglume's record can lag its own event. Recording the
+// event now would leave a review that every redelivery skips as a duplicate; a 503 asks for it again.
+const PENDING_SESSION = new Set(['open', 'authenticated']);
+class ConfirmationPending extends Error {}
+const confirmationPending = () =>
+  refuseWebhook(503, 'payment_confirmation_pending', 'Siglume does not show the checkout session paid yet; retry later');
+
 /** Processes one delivery. Never throws: every failure becomes a refused answer. */
 export async function handleOrderWebhook<U>(o: ResolvedOrderCheckoutOptions<U>, raw_body: unknown, signature_header: string | null | undefined): Promise<OrderWebhookResult> {
   if (tooLarge(raw_body)) return refuseWebhook(413, 'payload_too_large', `The body exceeds ${ORDER_WEBHOOK_MAX_BODY_BYTES} bytes`);
@@ -126,8 +136,9 @@ export async function handleOrderWebhook<U>(o: ResolvedOrderCheckoutOptions<U>, 
   const context = { operation: 'webhook' as const, event_id: event.id };
 
   let confirmation: OrderPaymentConfirmation = { kind: 'not_requested' };
+  const needsConfirmation = hash !== null && orderPaymentNeedsConfirmation(classification, o.policy);
   try {
-    if (hash !== null && orderPaymentNeedsConfirmation(classification, o.policy)) {
+    if (needsConfirmation) {
       // Outside the transaction: no database lock is held while Siglume answers.
       const preview = await o.store.previewWebhookEvent(event.id, hash);
       if (preview.event_recorded) {
@@ -136,6 +147,7 @@ export async function handleOrderWebhook<U>(o: ResolvedOrderCheckoutOptions<U>, 
       }
       if (preview.checkout_session_id !== null) confirmation = await confirmCheckoutSession(o.client, preview.checkout_session_id);
     }
+    if (confirmation.kind === 'session' && PENDING_SESSION.has(confirmation.session.status)) return confirmationPending();
   } catch (error) {
     o.report(error, context);
     return error instanceof OrderPaymentConfirmationUnavailableError
@@ -146,6 +158,10 @@ export async function handleOrderWebhook<U>(o: ResolvedOrderCheckoutOptions<U>, 
   try {
     const decision = await o.store.processWebhookEvent({ event_id: event.id, event_type: event.type }, async (tx) => {
       const payment = tx.first_delivery && hash !== null ? await tx.findPayment(hash) : null;
+      // The attempt got its session after the preview: unconfirmed is not an answer yet. Roll back, ask again.
+      if (confirmation.kind === 'not_requested' && payment?.attempt.checkout_session_id && needsConfirmation) {
+        throw new ConfirmationPending();
+      }
       const decided = decideOrderPayment({ ...facts, first_delivery: tx.first_delivery, payment, confirmation });
       await applyOrderDecision(tx, decided);
       return { outcome: orderDecisionLabel(decided), result: decided };
@@ -153,6 +169,7 @@ export async function handleOrderWebhook<U>(o: ResolvedOrderCheckoutOptions<U>, 
     return { kind: 'processed', status: 204, event_id: event.id, decision };
   } catch (error) {
     // Rolled back: nothing recorded, so Siglume's redelivery gets a clean second chance.
+    if (error instanceof ConfirmationPending) return confirmationPending();
     o.report(error, context);
     return refuseWebhook(500, 'webhook_processing_failed', 'Event not recorded; retry later');
   }

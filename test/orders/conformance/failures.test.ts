@@ -5,20 +5,25 @@
  * redelivery then pays the order exactly once. Bad webhook input is a 4xx.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { OrderCheckoutClient } from '../../../src/orders/confirm.js';
 import type { OrderStore } from '../../../src/orders/index.js';
 import type { ConformanceDatabase } from '../support/adapter.js';
-import { count, describeEachAdapter, eventOutcomes, insertOrder, orderStatus, payment, uid } from '../support/conformance.js';
+import { count, describeEachAdapter, eventOutcomes, insertOrder, orderStatus, payment, reviews, uid } from '../support/conformance.js';
 import { mutatedEvent, signed } from '../support/events.js';
 import { deliverWebhook, startCheckout, startShopFixture, type ShopFixture } from '../support/shop.js';
 
 /** Fails `markOrderPaid` AFTER its write, `failures` times: the write must roll back with the event row. */
-function failingAfterWrite(store: OrderStore, state: { failures: number }): OrderStore {
+function failingAfterWrite(store: OrderStore, state: { failures: number; blind: number }): OrderStore {
   return {
     findOrder: (id) => store.findOrder(id),
     beginCheckoutAttempt: (id, p) => store.beginCheckoutAttempt(id, p),
     markCheckoutPending: (a, s) => store.markCheckoutPending(a, s),
     markCheckoutFailed: (a, m) => store.markCheckoutFailed(a, m),
-    previewWebhookEvent: (id, h) => store.previewWebhookEvent(id, h),
+    // `blind` previews run as if before the attempt's session was stored.
+    previewWebhookEvent: async (id, h) => {
+      const preview = await store.previewWebhookEvent(id, h);
+      return state.blind-- > 0 ? { ...preview, checkout_session_id: null } : preview;
+    },
     listUnpaidCheckoutAttempts: (q) => store.listUnpaidCheckoutAttempts(q),
     retireCheckoutAttempt: (id) => store.retireCheckoutAttempt(id),
     processWebhookEvent: (event, work) =>
@@ -39,15 +44,27 @@ function failingAfterWrite(store: OrderStore, state: { failures: number }): Orde
   };
 }
 
+/** Reports `lagging` reads of a session as still `open`, as a Siglume record that has not caught up with its own event. */
+function laggingClient(client: OrderCheckoutClient, state: { lagging: number }): OrderCheckoutClient {
+  return {
+    createCheckoutSession: (input) => client.createCheckoutSession(input),
+    getCheckoutSession: async (id) => {
+      const session = await client.getCheckoutSession(id);
+      return state.lagging-- > 0 ? { ...session, status: 'open' } : session;
+    },
+  };
+}
+
 describeEachAdapter('failures heal through redelivery', (adapter) => {
   let db: ConformanceDatabase;
   let f: ShopFixture;
-  const state = { failures: 0 };
+  const state = { failures: 0, lagging: 0, blind: 0 };
 
   beforeAll(async () => {
     db = await adapter.createDatabase();
     // The sandbox retries failed deliveries with backoff, as Siglume does.
-    f = await startShopFixture(db, { wrapStore: (s) => failingAfterWrite(s, state) }, { delivery_retries: 3, delivery_backoff_ms: 20 });
+    const settings = { wrapStore: (s: OrderStore) => failingAfterWrite(s, state), wrapClient: (c: OrderCheckoutClient) => laggingClient(c, state) };
+    f = await startShopFixture(db, settings, { delivery_retries: 3, delivery_backoff_ms: 20 });
   });
   afterAll(async () => {
     await f?.close();
@@ -91,6 +108,31 @@ describeEachAdapter('failures heal through redelivery', (adapter) => {
     expect(await deliverWebhook(f.shop.url, e.rawBody, e.header)).toMatchObject({ status: 204 });
     expect(await orderStatus(db, order_id)).toBe('paid');
     expect((await payment(db, order_id))?.paid_event_id).toBe(e.event.id);
+  });
+
+  it('answers 503 and records nothing while Siglume\'s record of the session still says open, then pays on redelivery', async () => {
+    const { order_id, session_id } = await pending();
+    state.lagging = 2;
+    const paid = await f.sandbox.pay(session_id);
+    // Recording "not confirmed" would have left a review that every redelivery skips as a duplicate.
+    expect(f.tap.seen.filter((s) => s.event_id === paid.event_id).map((s) => s.status)).toEqual([503, 503, 204]);
+    expect(await orderStatus(db, order_id)).toBe('paid');
+    expect(await eventOutcomes(db, paid.event_id!)).toEqual(['marked_paid']);
+    expect(await reviews(db, paid.event_id!)).toEqual([]);
+
+    const other = await pending();
+    f.tap.target = null;
+    const lost = await f.sandbox.pay(other.session_id);
+    f.tap.target = `${f.shop.url}/payments/webhooks/siglume`;
+    const e = await f.sandbox.signedEvent(lost.event_id!);
+    state.lagging = 1;
+    expect(await deliverWebhook(f.shop.url, e.rawBody, e.header)).toMatchObject({ status: 503, body: { error: 'payment_confirmation_pending' } });
+    // The attempt got its session between the preview and the transaction: asked again, not recorded unconfirmed.
+    state.blind = 1;
+    expect(await deliverWebhook(f.shop.url, e.rawBody, e.header)).toMatchObject({ status: 503, body: { error: 'payment_confirmation_pending' } });
+    expect(await eventOutcomes(db, e.event.id)).toEqual([]);
+    expect(await deliverWebhook(f.shop.url, e.rawBody, e.header)).toMatchObject({ status: 204 });
+    expect(await orderStatus(db, other.order_id)).toBe('paid');
   });
 
   it('answers bad webhook input with a 4xx and writes nothing', async () => {

@@ -15,6 +15,7 @@ import {
   type OrderStore,
 } from '../../../src/orders/index.js';
 import type { OrdersTableMapping } from '../../../src/orders/mapping.js';
+import type { OrderCheckoutClient } from '../../../src/orders/confirm.js';
 import type { ConformanceDatabase } from './adapter.js';
 import { serveFetch, startDeliveryTap, type DeliveryTap } from './http.js';
 import { startTestSandbox, type TestSandbox } from './sandbox.js';
@@ -33,6 +34,8 @@ export interface ShopSettings {
   wrapStore?: (store: OrderStore) => OrderStore;
   /** Siglume API base; the fixture's sandbox by default. */
   api_base?: string;
+  /** Wrap the merchant client, e.g. to make Siglume's answers lag. */
+  wrapClient?: (client: OrderCheckoutClient) => OrderCheckoutClient;
 }
 
 export interface Shop {
@@ -51,8 +54,9 @@ export async function startShop(db: ConformanceDatabase, api_base: string, setti
     ...(settings.lock_timeout_ms ? { lock_timeout_ms: settings.lock_timeout_ms } : {}),
   });
   const errors: unknown[] = [];
+  const client = new DirectRequestPaymentMerchantClient({ auth_token: TOKEN, base_url: settings.api_base ?? api_base, max_retries: 0 });
   const service = createOrderCheckoutService<string | null>({
-    merchant_client: new DirectRequestPaymentMerchantClient({ auth_token: TOKEN, base_url: settings.api_base ?? api_base, max_retries: 0 }),
+    merchant_client: settings.wrapClient ? settings.wrapClient(client) : client,
     order_store: settings.wrapStore ? settings.wrapStore(base) : base,
     merchant: MERCHANT,
     webhook_secret: SECRET,
