@@ -127,6 +127,8 @@ export async function startOrderCheckout<U>(o: ResolvedOrderCheckoutOptions<U>, 
       o.report(storeError, { operation: 'checkout', order_id }); // the lease then simply runs out
     }
     if (error instanceof HostedCheckoutNotAvailableError) {
+      // The buyer sees a plain 409; the operator needs the upstream answer (often a SIGLUME_API_BASE without /v1).
+      o.report(error, { operation: 'checkout', order_id });
       return refuseCheckout(409, 'hosted_checkout_not_enabled', 'Hosted Checkout is not enabled for this merchant');
     }
     o.report(error, { operation: 'checkout', order_id });

@@ -97,6 +97,8 @@ export async function applyOrderDecision(tx: OrderStoreTransaction, decision: Or
   }
 }
 
+const MISCONFIGURED = new Set(['WEBHOOK_SIGNATURE_MISMATCH', 'WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE']);
+
 // Session statuses that may still become `paid`: Siglume's record can lag its own event. Recording the
 // event now would leave a review that every redelivery skips as a duplicate; a 503 asks for it again.
 const PENDING_SESSION = new Set(['open', 'authenticated']);
@@ -117,7 +119,12 @@ export async function handleOrderWebhook<U>(o: ResolvedOrderCheckoutOptions<U>, 
   } catch (error) {
     // Before any store call: a forged or replayed request cannot change state.
     // Only the code goes back; the verifier's detail goes to onError.
-    if (error instanceof SiglumeWebhookSignatureError) return refuseWebhook(400, 'invalid_signature', `Invalid webhook signature (${error.code})`);
+    if (error instanceof SiglumeWebhookSignatureError) {
+      // A well-formed header that fails is a wrong secret or a skewed clock, which the operator must hear about;
+      // a missing or malformed one is noise from scanners.
+      if (MISCONFIGURED.has(error.code)) o.report(error, { operation: 'webhook' });
+      return refuseWebhook(400, 'invalid_signature', `Invalid webhook signature (${error.code})`);
+    }
     if (error instanceof SiglumeWebhookPayloadError && error.code === 'WEBHOOK_RAW_BODY_REQUIRED') {
       // A setup error (a JSON parser ran first): 500 so Siglume keeps the event until it is fixed.
       o.report(error, { operation: 'webhook' });

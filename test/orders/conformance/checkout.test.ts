@@ -66,11 +66,15 @@ describeEachAdapter('checkout start', (adapter) => {
     const order_id = uid('ord');
     await insertOrder(db, { order_id, amount_minor: 4200 });
     f.sandbox.setScenario('hosted_checkout_disabled_409');
+    const reported = f.shop.errors.length;
     try {
       expect(await startCheckout(f.shop.url, { order_id })).toMatchObject({ status: 409, body: { error: 'hosted_checkout_not_enabled' } });
     } finally {
       f.sandbox.setScenario('ready');
     }
+    // The buyer gets a plain 409; onError gets the upstream answer, so the operator can see why.
+    expect(f.shop.errors.slice(reported).map((e) => (e as Error).message)).toEqual([expect.stringMatching(/Hosted Checkout is not available .*\(409 HOSTED_CHECKOUT_NOT_ENABLED/)]);
+    f.shop.errors.length = reported;
     // markCheckoutFailed released the creation lease: the next start creates the session at once.
     expect((await startCheckout(f.shop.url, { order_id })).status).toBe(200);
     expect(await attempts(db, order_id)).toHaveLength(1);

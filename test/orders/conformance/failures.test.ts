@@ -155,9 +155,12 @@ describeEachAdapter('failures heal through redelivery', (adapter) => {
       ['an over-long event id', longId.rawBody, longId.header, 400, 'invalid_event'],
       ['an oversized body', oversized.rawBody, oversized.header, 413, 'payload_too_large'],
     ];
+    const reported = f.shop.errors.length;
     for (const [what, body, header, status, error] of cases) {
       expect(await deliverWebhook(f.shop.url, body, header), what).toMatchObject({ status, body: { error } });
     }
+    // Only the signature that fails on a well-formed header (a wrong secret) reaches onError; no header is scanner noise.
+    expect(f.shop.errors.slice(reported).map((e) => (e as { code?: string }).code)).toEqual(['WEBHOOK_SIGNATURE_MISMATCH']);
     expect(await eventOutcomes(db, real.event.id)).toEqual([]);
     expect(await count(db, 'siglume_webhook_events WHERE event_id LIKE ?', ['evt\\_%x%'])).toBe(0);
   });
