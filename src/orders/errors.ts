@@ -1,5 +1,5 @@
 /**
- * Errors of the order-processing core. Both are configuration or
+ * Errors of the order-processing core. All are configuration or
  * availability problems, never a buyer's input: bad input is answered with a
  * 4xx result, not thrown.
  */
@@ -36,3 +36,24 @@ export class OrderPaymentConfirmationUnavailableError extends SiglumeDirectReque
     });
   }
 }
+
+/**
+ * Siglume signed a payment event less than
+ * {@link ORDER_CONFIRMATION_PENDING_WINDOW_SECONDS} ago, but its record of the
+ * checkout session does not show it paid yet (`open` / `authenticated`), or
+ * the attempt got its session while the event was being checked. The webhook
+ * answers 503 and records nothing, so the redelivery asks again; an event older
+ * than the window becomes a `PAYMENT_NOT_CONFIRMED` review. Handed to
+ * `onError`: seen often, it may be test deliveries queued with your merchant
+ * token.
+ */
+export class OrderPaymentConfirmationPendingError extends SiglumeDirectRequestPaymentError {
+  constructor(session_id: string | null, status: string | null) {
+    const which = session_id === null ? 'The checkout session' : `Checkout session ${session_id}`;
+    const now = status === null ? 'was stored while the event was being checked' : `is ${status}, not paid, in Siglume's record`;
+    super(`${which} ${now}; the payment event is left for redelivery`, { code: 'PAYMENT_CONFIRMATION_PENDING' });
+  }
+}
+
+/** How long after an event Siglume's record of its session may still catch up (15 minutes). */
+export const ORDER_CONFIRMATION_PENDING_WINDOW_SECONDS = 900;

@@ -56,6 +56,8 @@ export {
   ORDER_AUTHORIZATION_REQUIRED,
   OrderAuthorizationRequiredError,
   OrderPaymentConfirmationUnavailableError,
+  OrderPaymentConfirmationPendingError,
+  ORDER_CONFIRMATION_PENDING_WINDOW_SECONDS,
 } from './errors.js';
 export type {
   OrderStore,

@@ -17,7 +17,11 @@ import {
   type OrderPaymentConfirmation,
   type OrderPaymentDecision,
 } from './decide.js';
-import { OrderPaymentConfirmationUnavailableError } from './errors.js';
+import {
+  ORDER_CONFIRMATION_PENDING_WINDOW_SECONDS,
+  OrderPaymentConfirmationPendingError,
+  OrderPaymentConfirmationUnavailableError,
+} from './errors.js';
 import type { ResolvedOrderCheckoutOptions } from './options.js';
 import type { OrderStoreTransaction } from './store.js';
 
@@ -99,10 +103,13 @@ export async function applyOrderDecision(tx: OrderStoreTransaction, decision: Or
 
 const MISCONFIGURED = new Set(['WEBHOOK_SIGNATURE_MISMATCH', 'WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE']);
 
-// Session statuses that may still become `paid`: Siglume's record can lag its own event. Recording the
-// event now would leave a review that every redelivery skips as a duplicate; a 503 asks for it again.
+// Session statuses that may still become `paid`: Siglume's record can lag its own event. Recording the event
+// now would leave a review that every redelivery skips as a duplicate; a 503 asks for it again. Only for a young
+// event, so a test delivery forged with the merchant token ends as a review once its redeliveries are old.
 const PENDING_SESSION = new Set(['open', 'authenticated']);
-class ConfirmationPending extends Error {}
+const isYoung = (occurred_at: string) =>
+  Date.now() - Date.parse(occurred_at) < ORDER_CONFIRMATION_PENDING_WINDOW_SECONDS * 1000;
+
 const confirmationPending = () =>
   refuseWebhook(503, 'payment_confirmation_pending', 'Siglume does not show the checkout session paid yet; retry later');
 
@@ -144,6 +151,7 @@ export async function handleOrderWebhook<U>(o: ResolvedOrderCheckoutOptions<U>, 
 
   let confirmation: OrderPaymentConfirmation = { kind: 'not_requested' };
   const needsConfirmation = hash !== null && orderPaymentNeedsConfirmation(classification, o.policy);
+  const young = isYoung(event.occurred_at);
   try {
     if (needsConfirmation) {
       // Outside the transaction: no database lock is held while Siglume answers.
@@ -154,9 +162,13 @@ export async function handleOrderWebhook<U>(o: ResolvedOrderCheckoutOptions<U>, 
       }
       if (preview.checkout_session_id !== null) confirmation = await confirmCheckoutSession(o.client, preview.checkout_session_id);
     }
-    if (confirmation.kind === 'session' && PENDING_SESSION.has(confirmation.session.status)) return confirmationPending();
+    const { session } = confirmation.kind === 'session' ? confirmation : { session: null };
+    if (session && PENDING_SESSION.has(session.status) && young) {
+      throw new OrderPaymentConfirmationPendingError(session.session_id ?? null, session.status);
+    }
   } catch (error) {
     o.report(error, context);
+    if (error instanceof OrderPaymentConfirmationPendingError) return confirmationPending();
     return error instanceof OrderPaymentConfirmationUnavailableError
       ? refuseWebhook(503, 'payment_confirmation_unavailable', 'Could not confirm the payment with Siglume; retry later')
       : refuseWebhook(500, 'webhook_processing_failed', 'Event not recorded; retry later');
@@ -166,8 +178,8 @@ export async function handleOrderWebhook<U>(o: ResolvedOrderCheckoutOptions<U>, 
     const decision = await o.store.processWebhookEvent({ event_id: event.id, event_type: event.type }, async (tx) => {
       const payment = tx.first_delivery && hash !== null ? await tx.findPayment(hash) : null;
       // The attempt got its session after the preview: unconfirmed is not an answer yet. Roll back, ask again.
-      if (confirmation.kind === 'not_requested' && payment?.attempt.checkout_session_id && needsConfirmation) {
-        throw new ConfirmationPending();
+      if (confirmation.kind === 'not_requested' && payment?.attempt.checkout_session_id && needsConfirmation && young) {
+        throw new OrderPaymentConfirmationPendingError(null, null);
       }
       const decided = decideOrderPayment({ ...facts, first_delivery: tx.first_delivery, payment, confirmation });
       await applyOrderDecision(tx, decided);
@@ -176,8 +188,8 @@ export async function handleOrderWebhook<U>(o: ResolvedOrderCheckoutOptions<U>, 
     return { kind: 'processed', status: 204, event_id: event.id, decision };
   } catch (error) {
     // Rolled back: nothing recorded, so Siglume's redelivery gets a clean second chance.
-    if (error instanceof ConfirmationPending) return confirmationPending();
     o.report(error, context);
+    if (error instanceof OrderPaymentConfirmationPendingError) return confirmationPending();
     return refuseWebhook(500, 'webhook_processing_failed', 'Event not recorded; retry later');
   }
 }
