@@ -3,9 +3,9 @@
  * service out. Edit the marked place for your app: who may pay an order
  * (`authorize_order`). Where your orders are is in siglume-store.ts.
  */
-import { DirectRequestPaymentMerchantClient } from '@siglume/direct-request-payment';
+import { DirectRequestPaymentMerchantClient, SiglumeValidationError } from '@siglume/direct-request-payment';
 import { createOrderCheckoutService, type OrderCheckoutService } from '@siglume/direct-request-payment/orders';
-import { createOrderStore, type OrderStoreConnection } from './siglume-store.js';
+import { createOrderStore, STORE_ENVIRONMENT, type OrderStoreConnection } from './siglume-store.js';
 
 /** Your signed-in user, as your session provides it. */
 export interface ShopUser {
@@ -24,6 +24,22 @@ function required(name: (typeof REQUIRED)[number]): string {
   return process.env[name]!;
 }
 
+/** The variable each option below is read from. */
+const VARIABLE_OF: Readonly<Record<string, string>> = {
+  auth_token: 'SIGLUME_MERCHANT_AUTH_TOKEN',
+  base_url: 'SIGLUME_API_BASE',
+  merchant: 'SIGLUME_DIRECT_PAYMENT_MERCHANT',
+  shop_public_origin: 'SHOP_PUBLIC_ORIGIN',
+  reconcile_token: 'SIGLUME_RECONCILE_TOKEN',
+};
+
+/** "Invalid shop_public_origin: ..." names the option; you set SHOP_PUBLIC_ORIGIN, so that is the name in the message. */
+function namingVariable(error: unknown): unknown {
+  const variable = error instanceof SiglumeValidationError ? VARIABLE_OF[error.field] : undefined;
+  if (!(error instanceof SiglumeValidationError) || !variable) return error;
+  return new SiglumeValidationError(error.field, error.message.replace(`Invalid ${error.field}`, `Invalid ${variable}`), { code: error.code, cause: error });
+}
+
 /**
  * Builds the checkout service from the environment. Throws at startup on
  * missing or invalid settings.
@@ -31,26 +47,32 @@ function required(name: (typeof REQUIRED)[number]): string {
  * @param connection - your database pool / connection; made from the environment when omitted (siglume-store.ts).
  */
 export function createSiglumeCheckout(connection?: OrderStoreConnection, options: SiglumeCheckoutOptions = {}): OrderCheckoutService<ShopUser | null> {
-  // Every missing variable at once, not one per restart.
-  const missing = REQUIRED.filter((name) => !process.env[name]);
-  if (missing.length > 0) throw new Error(`${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set (see README.md, "Environment")`);
+  // Every missing variable at once, not one per restart: the store's too (DATABASE_URL or SQLITE_PATH) unless you pass the connection.
+  const missing = [...REQUIRED, ...(connection ? [] : STORE_ENVIRONMENT)].filter((name) => !process.env[name]);
+  if (missing.length > 0) {
+    throw new Error(`${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set (see "Environment" in the README.md beside siglume-config.ts)`);
+  }
   const apiBase = process.env.SIGLUME_API_BASE; // the sandbox's /v1 in development; unset in production
   const previousSecret = process.env.SIGLUME_WEBHOOK_SECRET_PREVIOUS; // only while rotating
   const reconcileToken = process.env.SIGLUME_RECONCILE_TOKEN?.trim() || undefined; // enables the scheduled reconcile route (32+ characters)
-  return createOrderCheckoutService<ShopUser | null>({
-    merchant_client: new DirectRequestPaymentMerchantClient({
-      auth_token: required('SIGLUME_MERCHANT_AUTH_TOKEN'),
-      ...(apiBase ? { base_url: apiBase } : {}),
-    }),
-    order_store: createOrderStore(connection),
-    merchant: required('SIGLUME_DIRECT_PAYMENT_MERCHANT'),
-    webhook_secret: previousSecret ? [required('SIGLUME_WEBHOOK_SECRET'), previousSecret] : required('SIGLUME_WEBHOOK_SECRET'),
-    shop_public_origin: required('SHOP_PUBLIC_ORIGIN'),
-    allow_metered_payments: process.env.SHOP_ALLOW_METERED_PAYMENTS === 'true',
-    // EDIT: who may pay an order. Someone else's order is answered like a missing one (404).
-    authorize_order: (order, user) => user !== null && order.owner_id === user.id,
-    ...(options.currentUser ? { currentUser: options.currentUser } : {}),
-    ...(reconcileToken ? { reconcile_token: reconcileToken } : {}),
-    onError: (error, context) => console.error('siglume checkout:', context, error),
-  });
+  try {
+    return createOrderCheckoutService<ShopUser | null>({
+      merchant_client: new DirectRequestPaymentMerchantClient({
+        auth_token: required('SIGLUME_MERCHANT_AUTH_TOKEN'),
+        ...(apiBase ? { base_url: apiBase } : {}),
+      }),
+      order_store: createOrderStore(connection),
+      merchant: required('SIGLUME_DIRECT_PAYMENT_MERCHANT'),
+      webhook_secret: previousSecret ? [required('SIGLUME_WEBHOOK_SECRET'), previousSecret] : required('SIGLUME_WEBHOOK_SECRET'),
+      shop_public_origin: required('SHOP_PUBLIC_ORIGIN'),
+      allow_metered_payments: process.env.SHOP_ALLOW_METERED_PAYMENTS === 'true',
+      // EDIT: who may pay an order. Someone else's order is answered like a missing one (404).
+      authorize_order: (order, user) => user !== null && order.owner_id === user.id,
+      ...(options.currentUser ? { currentUser: options.currentUser } : {}),
+      ...(reconcileToken ? { reconcile_token: reconcileToken } : {}),
+      onError: (error, context) => console.error('siglume checkout:', context, error),
+    });
+  } catch (error) {
+    throw namingVariable(error);
+  }
 }

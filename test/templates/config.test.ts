@@ -1,27 +1,141 @@
 /**
- * The shared siglume-config.ts as `init` copies it: a server started without
- * its environment learns every missing variable at once, not one per restart.
+ * The shared siglume-config.ts and the stores as `init` copies them: a server
+ * started without its environment learns every missing variable at once (the
+ * store's too), not one per restart; a bad value is reported by the variable
+ * the developer set, not by the SDK option it feeds; a DATABASE_URL of another
+ * database is refused at startup, not on the first checkout.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { copiedTemplate, type ConfigModule } from './support/copied.js';
 
 const REQUIRED = ['SIGLUME_MERCHANT_AUTH_TOKEN', 'SIGLUME_DIRECT_PAYMENT_MERCHANT', 'SIGLUME_WEBHOOK_SECRET', 'SHOP_PUBLIC_ORIGIN'];
+const SEE_README = '(see "Environment" in the README.md beside siglume-config.ts)';
+
+interface StoreModule {
+  createOrderStore(): unknown;
+  closeOrderStore(): Promise<void>;
+}
 
 afterEach(() => {
   vi.unstubAllEnvs();
 });
 
+/** The sandbox's settings, as the quickstart's .env has them. */
+function stubSandboxEnvironment(): void {
+  vi.stubEnv('SIGLUME_MERCHANT_AUTH_TOKEN', 'sdrp_sandbox_merchant_token');
+  vi.stubEnv('SIGLUME_DIRECT_PAYMENT_MERCHANT', 'sandbox_shop');
+  vi.stubEnv('SIGLUME_WEBHOOK_SECRET', 'whsec_sandbox_secret');
+  vi.stubEnv('SHOP_PUBLIC_ORIGIN', 'http://127.0.0.1:3000');
+}
+
 describe('createSiglumeCheckout of the copied siglume-config.ts', () => {
-  it('names every missing variable in one error', async () => {
+  it("names every missing variable in one error, the store's included, and where the README is", async () => {
     const copy = await copiedTemplate('hono', 'sqlite');
     try {
       const { createSiglumeCheckout } = await copy.load<ConfigModule<never>>('siglume-config.ts');
-      for (const name of REQUIRED) vi.stubEnv(name, '');
-      expect(() => createSiglumeCheckout()).toThrow(`${REQUIRED.join(', ')} are not set (see README.md, "Environment")`);
-      vi.stubEnv('SIGLUME_MERCHANT_AUTH_TOKEN', 'sdrp_sandbox_merchant_token');
-      vi.stubEnv('SIGLUME_DIRECT_PAYMENT_MERCHANT', 'sandbox_shop');
-      vi.stubEnv('SHOP_PUBLIC_ORIGIN', 'http://127.0.0.1:3000');
-      expect(() => createSiglumeCheckout()).toThrow('SIGLUME_WEBHOOK_SECRET is not set (see README.md, "Environment")');
+      for (const name of [...REQUIRED, 'SQLITE_PATH']) vi.stubEnv(name, '');
+      expect(() => createSiglumeCheckout()).toThrow(`${[...REQUIRED, 'SQLITE_PATH'].join(', ')} are not set ${SEE_README}`);
+      stubSandboxEnvironment();
+      vi.stubEnv('SIGLUME_WEBHOOK_SECRET', '');
+      expect(() => createSiglumeCheckout()).toThrow(`SIGLUME_WEBHOOK_SECRET, SQLITE_PATH are not set ${SEE_README}`);
+    } finally {
+      copy.remove();
+    }
+  });
+
+  it('asks for DATABASE_URL with the rest, unless the connection is passed', async () => {
+    const copy = await copiedTemplate('express', 'postgres');
+    try {
+      const { createSiglumeCheckout } = await copy.load<ConfigModule<object>>('siglume-config.ts');
+      for (const name of [...REQUIRED, 'DATABASE_URL']) vi.stubEnv(name, '');
+      expect(() => createSiglumeCheckout()).toThrow(`${[...REQUIRED, 'DATABASE_URL'].join(', ')} are not set ${SEE_README}`);
+      expect(() => createSiglumeCheckout({})).toThrow(`${REQUIRED.join(', ')} are not set ${SEE_README}`);
+    } finally {
+      copy.remove();
+    }
+  });
+
+  it('names the variable, not the SDK option, in a validation error', async () => {
+    const copy = await copiedTemplate('hono', 'sqlite');
+    try {
+      const { createSiglumeCheckout } = await copy.load<ConfigModule<never>>('siglume-config.ts');
+      vi.stubEnv('SQLITE_PATH', `${copy.dir}/shop.db`);
+      const cases: Array<[string, string, string]> = [
+        ['SHOP_PUBLIC_ORIGIN', 'localhost:3200', 'Invalid SHOP_PUBLIC_ORIGIN: must be an absolute origin such as https://shop.example'],
+        ['SIGLUME_API_BASE', 'localhost:8787/v1', 'Invalid SIGLUME_API_BASE: must use https'],
+        ['SIGLUME_DIRECT_PAYMENT_MERCHANT', 'My Shop', 'Invalid SIGLUME_DIRECT_PAYMENT_MERCHANT: must be 3-64 characters'],
+        ['SIGLUME_MERCHANT_AUTH_TOKEN', 'sdrp token', 'Invalid SIGLUME_MERCHANT_AUTH_TOKEN: must not contain whitespace'],
+        ['SIGLUME_RECONCILE_TOKEN', 'too-short', 'Invalid SIGLUME_RECONCILE_TOKEN: must be 32-256 characters'],
+      ];
+      for (const [name, value, message] of cases) {
+        stubSandboxEnvironment();
+        vi.stubEnv('SIGLUME_API_BASE', 'http://127.0.0.1:8787/v1');
+        vi.stubEnv('SIGLUME_RECONCILE_TOKEN', '');
+        vi.stubEnv(name, value);
+        expect(() => createSiglumeCheckout(), name).toThrow(message);
+      }
+    } finally {
+      copy.remove();
+    }
+  });
+});
+
+describe('createOrderStore of the copied siglume-store.ts', () => {
+  it('refuses a DATABASE_URL of another database at startup, without printing its password', async () => {
+    const stores: Array<['postgres' | 'mysql', string, string]> = [
+      ['postgres', 'mysql://shop:s3cret-pw@127.0.0.1:3306/shop', 'DATABASE_URL must be a PostgreSQL URL starting with postgres:// or postgresql://, not mysql://'],
+      ['mysql', 'postgres://shop:s3cret-pw@127.0.0.1:5432/shop', 'DATABASE_URL must be a MySQL / MariaDB URL starting with mysql:// or mariadb://, not postgres://'],
+      ['mysql', 'shop:s3cret-pw@127.0.0.1:3306/shop', 'DATABASE_URL must be a MySQL / MariaDB URL starting with mysql:// or mariadb://'],
+    ];
+    for (const [database, url, message] of stores) {
+      const copy = await copiedTemplate('express', database);
+      try {
+        const { createSiglumeCheckout } = await copy.load<ConfigModule<never>>('siglume-config.ts');
+        stubSandboxEnvironment();
+        vi.stubEnv('DATABASE_URL', url);
+        let error: unknown;
+        try {
+          createSiglumeCheckout();
+        } catch (e) {
+          error = e;
+        }
+        expect(error, url).toBeInstanceOf(Error);
+        expect((error as Error).message).toBe(message);
+        expect((error as Error).message).not.toContain('s3cret');
+      } finally {
+        copy.remove();
+      }
+    }
+  });
+
+  it('accepts both schemes of its database (making the pool connects nowhere yet)', async () => {
+    for (const [database, urls] of [
+      ['postgres', ['postgres://shop@127.0.0.1:5432/shop', 'postgresql://shop@127.0.0.1:5432/shop']],
+      ['mysql', ['mysql://shop@127.0.0.1:3306/shop', 'mariadb://shop@127.0.0.1:3306/shop']],
+    ] as const) {
+      const copy = await copiedTemplate('express', database);
+      try {
+        const store = await copy.load<StoreModule>('siglume-store.ts');
+        for (const url of urls) {
+          vi.stubEnv('DATABASE_URL', url);
+          expect(() => store.createOrderStore(), url).not.toThrow();
+          await store.closeOrderStore();
+        }
+      } finally {
+        copy.remove();
+      }
+    }
+  });
+
+  it('refuses a URL in SQLITE_PATH instead of creating a file named after it', async () => {
+    const copy = await copiedTemplate('hono', 'sqlite');
+    try {
+      const store = await copy.load<StoreModule>('siglume-store.ts');
+      for (const [path, scheme] of [['postgres://shop:s3cret-pw@127.0.0.1:5432/shop', 'postgres'], ['sqlite:shop.db', 'sqlite'], ['file:shop.db', 'file']]) {
+        vi.stubEnv('SQLITE_PATH', path);
+        expect(() => store.createOrderStore(), path).toThrow(`SQLITE_PATH must be a file path such as ./shop.db, not a URL (it starts with ${scheme}:)`);
+        expect(() => store.createOrderStore()).not.toThrow('s3cret');
+      }
     } finally {
       copy.remove();
     }

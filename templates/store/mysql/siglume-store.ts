@@ -10,9 +10,17 @@ import { MysqlOrderStore } from '@siglume/direct-request-payment/orders/mysql';
 /** What `createOrderStore` takes: your `mysql2` pool (`mysql.createPool`, or `mysql2/promise`'s). */
 export type OrderStoreConnection = mysql.Pool;
 
+/** The environment `createOrderStore()` reads when no connection is passed: siglume-config.ts reports it with the rest. */
+export const STORE_ENVIRONMENT: readonly string[] = ['DATABASE_URL'];
+
 function databaseUrl(): string {
   const url = process.env.DATABASE_URL;
-  if (!url) throw new Error('DATABASE_URL is not set (see README.md, "Environment")');
+  if (!url) throw new Error('DATABASE_URL is not set (see "Environment" in the README.md beside siglume-store.ts)');
+  // Another database's URL would start the server and fail the first checkout on a connect timeout. Only the scheme is shown, never the password.
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+  if (scheme !== 'mysql' && scheme !== 'mariadb') {
+    throw new Error(`DATABASE_URL must be a MySQL / MariaDB URL starting with mysql:// or mariadb://${scheme ? `, not ${scheme}://` : ''}`);
+  }
   return url;
 }
 

@@ -10,9 +10,17 @@ import { PostgresOrderStore } from '@siglume/direct-request-payment/orders/postg
 /** What `createOrderStore` takes: your `pg.Pool`. */
 export type OrderStoreConnection = pg.Pool;
 
+/** The environment `createOrderStore()` reads when no connection is passed: siglume-config.ts reports it with the rest. */
+export const STORE_ENVIRONMENT: readonly string[] = ['DATABASE_URL'];
+
 function databaseUrl(): string {
   const url = process.env.DATABASE_URL;
-  if (!url) throw new Error('DATABASE_URL is not set (see README.md, "Environment")');
+  if (!url) throw new Error('DATABASE_URL is not set (see "Environment" in the README.md beside siglume-store.ts)');
+  // Another database's URL would start the server and fail the first checkout on a connect timeout. Only the scheme is shown, never the password.
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+  if (scheme !== 'postgres' && scheme !== 'postgresql') {
+    throw new Error(`DATABASE_URL must be a PostgreSQL URL starting with postgres:// or postgresql://${scheme ? `, not ${scheme}://` : ''}`);
+  }
   return url;
 }
 

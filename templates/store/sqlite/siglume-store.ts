@@ -11,9 +11,15 @@ import { SqliteOrderStore } from '@siglume/direct-request-payment/orders/sqlite'
 /** What `createOrderStore` takes: a `better-sqlite3` Database of its own (not the one your app writes through). */
 export type OrderStoreConnection = Database.Database;
 
+/** The environment `createOrderStore()` reads when no connection is passed: siglume-config.ts reports it with the rest. */
+export const STORE_ENVIRONMENT: readonly string[] = ['SQLITE_PATH'];
+
 function openDatabase(): OrderStoreConnection {
   const path = process.env.SQLITE_PATH;
-  if (!path) throw new Error('SQLITE_PATH is not set (see README.md, "Environment")');
+  if (!path) throw new Error('SQLITE_PATH is not set (see "Environment" in the README.md beside siglume-store.ts)');
+  // A URL here would open (or create) a file named "sqlite:shop.db" or fail on a missing "postgres:" folder. Only the scheme is shown, never a password.
+  const scheme = /^([a-z][a-z0-9+.-]+):/i.exec(path)?.[1];
+  if (scheme) throw new Error(`SQLITE_PATH must be a file path such as ./shop.db, not a URL (it starts with ${scheme}:)`);
   // A write waits up to 5 s for another connection's lock; past that the webhook answers 500 and Siglume redelivers.
   const database = new Database(path, { timeout: 5000 });
   database.pragma('journal_mode = WAL'); // readers never block the writer
