@@ -136,6 +136,18 @@ export interface SandboxStartedInfo {
   paid_api: { challenge_secret: string | null; buyer_token: string };
 }
 
+/** How long a readiness check waits before a terminal-less run says what it is waiting for. */
+export const SLOW_WAIT_MS = 2000;
+
+/** The API a readiness run calls and the client's limits, named by the progress line. */
+export interface ReadinessProgressApi {
+  base_url: string;
+  /** Per-request timeout. */
+  timeout_ms: number;
+  /** Retries of a read after the first attempt. */
+  max_retries: number;
+}
+
 /** A live progress display for one readiness run; `stop()` clears it. */
 export interface ReadinessProgress {
   onProgress(event: ReadinessProgressEvent): void;
@@ -258,40 +270,84 @@ export class Output {
   }
 
   /**
-   * A spinner on stderr while the delivery probe waits. Only in a TTY and
-   * never with `--json`, so logs and pipes stay clean.
+   * Shows what a readiness run is waiting for, on stderr, from the first API
+   * call on: on a TTY a spinner line naming the running check and the API (or
+   * the test delivery) with its timeout; elsewhere one plain line per check
+   * that has been waiting for {@link SLOW_WAIT_MS}, so a hung API is not
+   * silence. Never with `--json`.
    */
-  readinessProgress(opts: { json: boolean }): ReadinessProgress {
+  readinessProgress(opts: { json: boolean; api?: ReadinessProgressApi }): ReadinessProgress {
     const stream = this.io.stderr;
-    if (opts.json || stream.isTTY !== true) return { onProgress: () => {}, stop: () => {} };
+    if (opts.json) return { onProgress: () => {}, stop: () => {} };
+    const tty = stream.isTTY === true;
     const c = this.err;
+    const api = opts.api;
     let timer: ReturnType<typeof setInterval> | null = null;
+    let slow: ReturnType<typeof setTimeout> | null = null;
     let frame = 0;
-    let text = '';
+    // The check running now, when it calls the API, and the last delivery poll of the delivery probe.
+    let running: { name: string; started: number } | null = null;
+    let waiting: { event: Extract<ReadinessProgressEvent, { type: 'delivery_waiting' }>; at: number } | null = null;
+    const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+    // Text from outside (the event id, the API base) is neutralised: the spinner writes straight to the stream.
+    const describe = (still = false): string => {
+      const verb = still ? 'still waiting' : 'waiting';
+      const now = performance.now();
+      if (waiting) {
+        const { event, at } = waiting;
+        return neutralise(
+          `${still ? 'Still waiting' : 'Waiting'} for the test delivery ${event.event_id} (${seconds(event.elapsed_ms + now - at)} of ${event.timeout_ms / 1000} s)`,
+          false,
+        );
+      }
+      if (!running) return '';
+      const what = `the API${api ? ` at ${api.base_url}` : ''}${running.name === 'webhook_delivery_probe_passed' ? ' to send the test delivery' : ''}`;
+      const limits = api ? `; a request times out after ${api.timeout_ms / 1000} s, a read is retried up to ${api.max_retries} times` : '';
+      return neutralise(`${running.name}: ${verb} for ${what} (${seconds(now - running.started)}${limits})`, false);
+    };
     const draw = () => {
-      stream.write(`\r\x1b[2K${c.cyan(SPINNER[frame++ % SPINNER.length]!)} ${text}`);
+      stream.write(`\r\x1b[2K${c.cyan(SPINNER[frame++ % SPINNER.length]!)} ${describe()}`);
     };
     const stop = () => {
+      if (slow) clearTimeout(slow);
+      slow = null;
       if (!timer) return;
       clearInterval(timer);
       timer = null;
       stream.write('\r\x1b[2K');
     };
+    const start = () => {
+      if (tty) {
+        if (!timer) {
+          timer = setInterval(draw, 80);
+          timer.unref?.();
+        }
+        draw();
+      } else if (!slow) {
+        // Once per check: a line when it has waited SLOW_WAIT_MS, saying for what, then nothing more.
+        slow = setTimeout(() => this.write('stderr', `${c.dim(`… ${describe(true)}`)}\n`), SLOW_WAIT_MS);
+        slow.unref?.();
+      }
+    };
     return {
       onProgress: (event) => {
-        if (event.type === 'delivery_waiting') {
-          // Written directly (it moves the cursor itself), so its text, from the server, is neutralised here.
-          text = neutralise(
-            `Waiting for the test delivery ${event.event_id} (${(event.elapsed_ms / 1000).toFixed(1)} s of ${event.timeout_ms / 1000} s)`,
-            false,
-          );
-          if (!timer) {
-            timer = setInterval(draw, 80);
-            timer.unref?.();
-          }
-          draw();
-        } else if (event.type === 'check_finished' && event.result.name === 'webhook_delivery_probe_passed') {
-          stop();
+        if (event.type === 'check_started') {
+          if (event.group === 'config') return;
+          if (slow) clearTimeout(slow);
+          slow = null;
+          running = { name: event.name, started: performance.now() };
+          waiting = null;
+          start();
+        } else if (event.type === 'delivery_waiting') {
+          waiting = { event, at: performance.now() };
+          if (!running) running = { name: 'webhook_delivery_probe_passed', started: performance.now() - event.elapsed_ms };
+          start();
+        } else if (event.type === 'check_finished' && event.result.name === running?.name) {
+          if (slow) clearTimeout(slow);
+          slow = null;
+          running = null;
+          waiting = null;
+          if (event.result.name === 'webhook_delivery_probe_passed') stop();
         }
       },
       stop,

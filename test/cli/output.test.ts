@@ -243,9 +243,11 @@ describe('Output.readinessProgress', () => {
   });
 
   describe('when stderr is not a TTY or JSON is requested', () => {
-    it('prints nothing', () => {
+    it('prints nothing at once (a terminal-less run says only what waits over 2 s)', () => {
       const pipe = capture({ tty: false });
-      pipe.output.readinessProgress({ json: false }).onProgress(waiting);
+      const progress = pipe.output.readinessProgress({ json: false });
+      progress.onProgress(waiting);
+      progress.stop();
       const json = capture({ tty: true });
       json.output.readinessProgress({ json: true }).onProgress(waiting);
       expect(pipe.written.stderr + json.written.stderr).toBe('');

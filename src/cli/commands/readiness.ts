@@ -92,11 +92,12 @@ function pick(flag: string | undefined, envValue: string | undefined): string | 
 }
 
 async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFlags, io: CliIo, output: Output): Promise<void> {
-  const [{ mergeEnvFile, envSource }, { readinessOptionsFromEnv }, engine, { environmentApiBase }] = await Promise.all([
+  const [{ mergeEnvFile, envSource }, { readinessOptionsFromEnv }, engine, { environmentApiBase }, constants] = await Promise.all([
     import('../env-file.js'),
     import('../../readiness/env.js'),
     import('../../readiness/runner.js'),
     import('../../core/config.js'),
+    import('../../core/constants.js'),
   ]);
   const merged = mergeEnvFile(io.env, io.cwd, flags.dotenv);
   const { env } = merged;
@@ -134,7 +135,15 @@ async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFl
     close = setup.close;
   }
 
-  const progress = output.readinessProgress({ json: flags.json === true });
+  // The engine's client keeps the transport's defaults: the progress line names them with the API it waits for.
+  const progress = output.readinessProgress({
+    json: flags.json === true,
+    api: {
+      base_url: options.base_url ?? constants.DEFAULT_SIGLUME_API_BASE,
+      timeout_ms: constants.DEFAULT_TIMEOUT_MS,
+      max_retries: constants.DEFAULT_MAX_RETRIES,
+    },
+  });
   const run = { readiness: engine.runReadiness, verify: engine.runVerify, preflight: engine.runPreflight }[command];
   let report;
   try {
