@@ -45,8 +45,9 @@ export interface SandboxReadinessSetup {
   /**
    * Set when the checks ran against a sandbox started for this run although
    * an address was named (`--base-url`, `SIGLUME_API_BASE`, ...) where nothing
-   * answered: a shop set up with that address cannot reach Siglume, whatever
-   * the checks say. One sentence with the fix; absent otherwise.
+   * answered: the verdict does not cover that address (a shop set up with it
+   * cannot reach Siglume, whatever the checks say). One sentence with the fix;
+   * absent otherwise. It does not change the verdict or the exit status.
    */
   caveat?: string;
   /** Stops what was started for this run (sandbox, receiver). Safe to call twice. */
@@ -54,16 +55,21 @@ export interface SandboxReadinessSetup {
 }
 
 /**
- * Why a green verdict does not cover the address named in the shop's settings, when nothing answered there;
- * undefined for `--base-url`, a one-off address that says nothing of how the shop is set up.
+ * Why a green verdict does not cover the address that was named, when nothing answered there: a shop set up
+ * with an address from its settings cannot reach Siglume, and a `--base-url` the caller typed was not what
+ * the checks ran against.
  */
-function unreachableCaveat(base_url: string, from: string): string | undefined {
-  if (from === '--base-url') return undefined;
+function unreachableCaveat(base_url: string, from: string): string {
   const url = new URL(base_url);
-  const lead = `Nothing answers at ${base_url} (${from}), the API a shop set up with it calls`;
-  if (url.protocol !== 'http:') return `${lead}, and the sandbox speaks http only: start one (siglume-sdrp sandbox) and set ${from} to its address.`;
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const start = `siglume-sdrp sandbox${host === '127.0.0.1' ? '' : ` --host ${host}`} --port ${url.port || '80'}`;
+  if (from === '--base-url') {
+    const lead = `Nothing answers at ${base_url} (--base-url): the checks ran against the sandbox started for this run, not that address`;
+    if (url.protocol !== 'http:') return `${lead}, and the sandbox speaks http only: point --base-url at a sandbox's http address, or drop it.`;
+    return `${lead}. To check that address, start the sandbox there (${start}) and run again; to use a started one, drop --base-url.`;
+  }
+  const lead = `Nothing answers at ${base_url} (${from}), the API a shop set up with it calls`;
+  if (url.protocol !== 'http:') return `${lead}, and the sandbox speaks http only: start one (siglume-sdrp sandbox) and set ${from} to its address.`;
   return `${lead}: start the sandbox there (${start}) before it takes a payment, or unset ${from}.`;
 }
 

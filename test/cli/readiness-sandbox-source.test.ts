@@ -67,6 +67,22 @@ describe('readiness --sandbox: which sandbox and why', () => {
       expect(report.sandbox.caveat).toBe(caveat);
     });
 
+    it('adds the caveat for an explicit --base-url where nothing answers too, keeping exit 0 (the verdict is the started sandbox\'s)', async () => {
+      const port = await closedPort();
+      const checked = `http://127.0.0.1:${port}/v1`;
+      const caveat = `Nothing answers at ${checked} (--base-url): the checks ran against the sandbox started for this run, not that address. To check that address, start the sandbox there (siglume-sdrp sandbox --port ${port}) and run again; to use a started one, drop --base-url.`;
+      const text = await runCli(['readiness', '--sandbox', '--base-url', checked], { env: {} });
+      expect(text.code).toBe(0);
+      const lines = text.stdout.trimEnd().split('\n');
+      expect(lines.at(-2)).toMatch(/^✔ Ready: all 23 checks passed \(sandbox\)\./);
+      expect(lines.at(-1)).toBe(`! But: ${caveat}`);
+
+      const json = await runCli(['readiness', '--sandbox', '--json', '--base-url', checked], { env: {} });
+      expect(json.code).toBe(0);
+      const report = JSON.parse(json.stdout) as JsonReport;
+      expect(report.sandbox).toMatchObject({ source: 'started', reason: 'no_answer', checked_url: checked, checked_url_from: '--base-url', caveat });
+    });
+
     it('names the default address when nothing set one', async () => {
       // The default 127.0.0.1:8787 may or may not be taken on this machine: either way the line names it.
       const run = await runCli(['readiness', '--sandbox', '--json', '--no-probe'], { env: {} });

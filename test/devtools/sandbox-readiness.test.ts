@@ -66,12 +66,14 @@ describe('prepareSandboxReadiness', () => {
       }
     });
 
-    it('adds no caveat for a one-off --base-url, which says nothing of how the shop is set up', async () => {
+    it('says an explicit --base-url was not what the checks covered, and how to check it', async () => {
       const port = await closedPort();
       const setup = await prepareSandboxReadiness({ base_url: `http://127.0.0.1:${port}/v1` }, { base_url_from: '--base-url' });
       try {
         expect(setup.sandbox).toBe('started');
-        expect(setup).not.toHaveProperty('caveat');
+        expect(setup.caveat).toBe(
+          `Nothing answers at http://127.0.0.1:${port}/v1 (--base-url): the checks ran against the sandbox started for this run, not that address. To check that address, start the sandbox there (siglume-sdrp sandbox --port ${port}) and run again; to use a started one, drop --base-url.`,
+        );
       } finally {
         await setup.close();
       }
