@@ -14,6 +14,8 @@ import {
   type ReadinessProgressEvent,
   type ReadinessReport,
 } from '../../src/readiness/types.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../../src/devtools/webhook-receiver.js';
+import { startSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
 import { SCENARIO_EXPECTATIONS, startShopSandbox, TEST_SECRET, TEST_TOKEN, type ShopSandbox } from './support.js';
 
 function byName(report: ReadinessReport, name: string): ReadinessCheckResult {
@@ -196,8 +198,57 @@ describe('runReadiness', () => {
       expect(delivery.status).toBe('fail');
       expect(delivery.message).toContain('response_status 500');
       expect(delivery.details).toMatchObject({ delivery_status: 'failed', response_status: 500 });
-      expect(delivery.status === 'fail' && delivery.fix).toMatch(/answered 500/);
+      // The shop's handler failed: its log comes first, the readiness_probe rule second.
+      const fix = (delivery.status === 'fail' && delivery.fix) || '';
+      const url = broken.env.SHOP_WEBHOOK_URL!;
+      expect(fix.split('\n')).toEqual([
+        `Your webhook handler failed (HTTP 500): look in the shop's log for the error, e.g. its database down or misconfigured ({"error":"webhook_processing_failed"} from the SDK's handler means its store failed); "siglume-sdrp webhook trigger unknown --url ${url}" shows the handler's answer.`,
+        'Once it works, it must answer 2xx to a verified event it does not act on (mode "readiness_probe").',
+      ]);
       expect(report.ok).toBe(false);
+    });
+  });
+
+  describe('when the webhook endpoint verifies with another secret and answers 400', () => {
+    let sandbox: SandboxHandle;
+    let other: WebhookReceiver;
+    beforeAll(async () => {
+      // Readiness and the subscription hold the right secret; only the shop's server holds another.
+      other = await startWebhookReceiver({ secret: 'whsec_not_the_subscriptions_secret_9f2c' });
+      sandbox = await startSandbox({
+        port: 0,
+        merchant_token: TEST_TOKEN,
+        webhook_secret: TEST_SECRET,
+        origin: other.origin,
+        webhook_url: other.url,
+        quiet: true,
+      });
+    });
+    afterAll(async () => {
+      await sandbox.close();
+      await other.close();
+    });
+
+    it('names the signature and the shop\'s SIGLUME_WEBHOOK_SECRET first', async () => {
+      const sub = sandbox.listWebhookSubscriptions()[0]!;
+      const env = sandbox.env;
+      const report = await runReadiness({
+        merchant: env.SIGLUME_DIRECT_PAYMENT_MERCHANT,
+        auth_token: env.SIGLUME_MERCHANT_AUTH_TOKEN,
+        webhook_secret: env.SIGLUME_WEBHOOK_SECRET,
+        shop_origin: env.SHOP_PUBLIC_ORIGIN,
+        webhook_url: env.SHOP_WEBHOOK_URL,
+        base_url: sandbox.api_base,
+        sandbox: true,
+      });
+      const delivery = byName(report, 'webhook_delivery_probe_passed');
+      expect(delivery.message).toContain('response_status 400');
+      expect(other.rejected).toBe(1);
+      const fix = (delivery.status === 'fail' && delivery.fix) || '';
+      expect(fix.split('\n')).toEqual([
+        `Your handler refused the signed test event, most likely its signature ({"error":"invalid_signature"} from the SDK's handler): the shop's SIGLUME_WEBHOOK_SECRET must be the signing secret of subscription ${sub.id}.`,
+        `Verify the Siglume-Signature header over the raw request body (not re-serialized JSON); "siglume-sdrp webhook trigger unknown --url ${other.url}" shows the handler's answer.`,
+      ]);
     });
   });
 

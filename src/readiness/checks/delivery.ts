@@ -83,10 +83,22 @@ function noAnswerFix(url: string, reason: string | null): string {
   return `Siglume could not get an answer from ${url}: make sure the server is running, reachable from the internet and answers within a few seconds.`;
 }
 
-/** The fix for a delivery the shop's endpoint did not accept, by the status it answered (or the cause, without one). */
-function deliveryFix(url: string, status: number | null, reason: string | null): string {
+/**
+ * The fix for a delivery the shop's endpoint did not accept, by the status it answered (or the cause, without
+ * one). The delivery log carries no response body, so the fix names what the SDK's order handler answers for
+ * each status (`error` codes, see `OrderWebhookErrorCode`) and how to see the shop's own answer.
+ */
+function deliveryFix(url: string, status: number | null, reason: string | null, subscriptionId: string): string {
   if (status === null) return noAnswerFix(url, reason);
-  if (status === 400 || status === 401 || status === 403) {
+  const trigger = `"siglume-sdrp webhook trigger unknown --url ${url}" shows the handler's answer.`;
+  if (status === 400) {
+    // The SDK's handler answers 400 invalid_signature to a wrong secret: by far the usual cause.
+    return [
+      `Your handler refused the signed test event, most likely its signature ({"error":"invalid_signature"} from the SDK's handler): the shop's SIGLUME_WEBHOOK_SECRET must be the signing secret of subscription ${subscriptionId}.`,
+      `Verify the Siglume-Signature header over the raw request body (not re-serialized JSON); ${trigger}`,
+    ].join('\n');
+  }
+  if (status === 401 || status === 403) {
     return 'Your handler rejected the event: verify the Siglume-Signature header with SIGLUME_WEBHOOK_SECRET over the raw request body (not re-serialized JSON), and do not put auth in front of the webhook route.';
   }
   if (status === 404 || status === 405) {
@@ -94,6 +106,12 @@ function deliveryFix(url: string, status: number | null, reason: string | null):
   }
   if (status >= 300 && status < 400) {
     return `${url} redirects; Siglume does not follow redirects. Use the final https URL in the subscription and SHOP_WEBHOOK_URL.`;
+  }
+  if (status >= 500) {
+    return [
+      `Your webhook handler failed (HTTP ${status}): look in the shop's log for the error, e.g. its database down or misconfigured ({"error":"webhook_processing_failed"} from the SDK's handler means its store failed); ${trigger}`,
+      `Once it works, it must answer 2xx to a verified event it does not act on (mode "${READINESS_PROBE_MODE}").`,
+    ].join('\n');
   }
   return `Your webhook handler answered ${status}: check its logs. It must answer 2xx to a verified event it does not act on (mode "${READINESS_PROBE_MODE}") instead of failing.`;
 }
@@ -183,7 +201,7 @@ async function deliveryProbe(input: DeliveryInput, run: CheckRun): Promise<Check
   return failed(
     fail(
       `Test event ${eventId} was not accepted by ${url}: ${status !== null ? `response_status ${status}` : 'no response'}${reason !== null && reason !== `HTTP ${status}` ? ` (${reason})` : ''}`,
-      deliveryFix(url, status, reason),
+      deliveryFix(url, status, reason, subId),
       details,
     ),
   );
