@@ -13,6 +13,7 @@ import type { SandboxReadinessSetup } from '../devtools/sandbox-readiness.js';
 import type { WebhookTriggerResult } from '../devtools/webhook-trigger.js';
 import type {
   ReadinessCheckGroup,
+  ReadinessCommand,
   ReadinessCheckResult,
   ReadinessProgressEvent,
   ReadinessReport,
@@ -152,6 +153,8 @@ export interface ReadinessProgressApi {
 export interface ReadinessProgress {
   onProgress(event: ReadinessProgressEvent): void;
   stop(): void;
+  /** True once the report's head and Config section were printed (pass it to `readinessReport` as `head_printed`). */
+  headPrinted(): boolean;
 }
 
 function formatValue(value: unknown): string {
@@ -219,45 +222,66 @@ export class Output {
     return c.dim(m);
   }
 
-  /** The readiness report: `--json` or grouped sections with marks, fixes and a verdict. */
-  readinessReport(report: ReadinessReport, opts: ReadinessPresentation): void {
+  /**
+   * The head of a readiness report (title, where, the sandbox line) and its Config section: all known once
+   * the config checks ran, so a run prints them before its first API call.
+   */
+  private readinessHead(
+    head: Pick<ReadinessReport, 'command' | 'environment' | 'merchant' | 'base_url'>,
+    config: readonly ReadinessCheckResult[],
+    opts: Pick<ReadinessPresentation, 'verbose' | 'sandbox'>,
+  ): string[] {
+    const c = this.out;
+    const where: string[] = [];
+    if (head.merchant) where.push(`merchant ${head.merchant}`);
+    where.push(head.base_url ? `API ${head.base_url}` : 'local configuration only');
+    if (opts.sandbox) {
+      where.push(opts.sandbox.source === 'started' ? 'in-process sandbox' : 'running sandbox');
+      if (opts.sandbox.receiver) where.push('local webhook receiver');
+    }
+    where.unshift(head.environment);
+    const lines = [c.bold(`Siglume Direct Request Payment ${head.command}`), c.dim(`  ${where.join(' · ')}`)];
+    if (opts.sandbox) lines.push(`  ${c.cyan('sandbox:')} ${opts.sandbox.message}`);
+    return [...lines, ...this.readinessSection(SECTIONS[0]!, config, opts.verbose)];
+  }
+
+  /** One section of the report: a blank line, its title, and a line (with fix and details) per check. */
+  private readinessSection(section: (typeof SECTIONS)[number], all: readonly ReadinessCheckResult[], verbose: boolean): string[] {
+    const c = this.out;
+    const checks = all.filter((r) => section.groups.includes(r.group));
+    if (checks.length === 0) return [];
+    const width = Math.max(...checks.map((r) => r.name.length));
+    const lines = ['', c.bold(section.title)];
+    for (const r of checks) {
+      const name = r.status === 'skip' ? c.dim(r.name.padEnd(width)) : r.name.padEnd(width);
+      const time = verbose && r.status !== 'skip' ? c.dim(` (${r.duration_ms} ms)`) : '';
+      const message = r.status === 'skip' ? c.dim(r.message) : r.message;
+      lines.push(`  ${this.mark(c, r.status)} ${name}  ${message}${time}`);
+      if ((r.status === 'fail' || r.status === 'warn') && r.fix) {
+        const label = r.status === 'fail' ? c.red('fix:') : c.yellow('fix:');
+        // A fix naming several requirements has one line each, aligned under the first.
+        const [first, ...rest] = r.fix.split('\n');
+        lines.push(`      ${label} ${first}`, ...rest.map((line) => `           ${line}`));
+      }
+      if (verbose && r.details) {
+        for (const [k, v] of Object.entries(r.details)) lines.push(c.dim(`      ${k}: ${formatValue(v)}`));
+      }
+    }
+    return lines;
+  }
+
+  /**
+   * The readiness report: `--json` or grouped sections with marks, fixes and a verdict. With `head_printed`,
+   * the head and the Config section are left out (the progress display printed them as the run started).
+   */
+  readinessReport(report: ReadinessReport, opts: ReadinessPresentation & { head_printed?: boolean }): void {
     if (opts.json) {
       this.write('stdout', `${JSON.stringify(readinessJson(report, opts), null, 2)}\n`);
       return;
     }
     const c = this.out;
-    const lines: string[] = [];
-    const where: string[] = [];
-    if (report.merchant) where.push(`merchant ${report.merchant}`);
-    where.push(report.base_url ? `API ${report.base_url}` : 'local configuration only');
-    if (opts.sandbox) {
-      where.push(opts.sandbox.source === 'started' ? 'in-process sandbox' : 'running sandbox');
-      if (opts.sandbox.receiver) where.push('local webhook receiver');
-    }
-    where.unshift(report.environment);
-    lines.push(c.bold(`Siglume Direct Request Payment ${report.command}`), c.dim(`  ${where.join(' · ')}`));
-    if (opts.sandbox) lines.push(`  ${c.cyan('sandbox:')} ${opts.sandbox.message}`);
-    for (const section of SECTIONS) {
-      const checks = report.checks.filter((r) => section.groups.includes(r.group));
-      if (checks.length === 0) continue;
-      const width = Math.max(...checks.map((r) => r.name.length));
-      lines.push('', c.bold(section.title));
-      for (const r of checks) {
-        const name = r.status === 'skip' ? c.dim(r.name.padEnd(width)) : r.name.padEnd(width);
-        const time = opts.verbose && r.status !== 'skip' ? c.dim(` (${r.duration_ms} ms)`) : '';
-        const message = r.status === 'skip' ? c.dim(r.message) : r.message;
-        lines.push(`  ${this.mark(c, r.status)} ${name}  ${message}${time}`);
-        if ((r.status === 'fail' || r.status === 'warn') && r.fix) {
-          const label = r.status === 'fail' ? c.red('fix:') : c.yellow('fix:');
-          // A fix naming several requirements has one line each, aligned under the first.
-          const [first, ...rest] = r.fix.split('\n');
-          lines.push(`      ${label} ${first}`, ...rest.map((line) => `           ${line}`));
-        }
-        if (opts.verbose && r.details) {
-          for (const [k, v] of Object.entries(r.details)) lines.push(c.dim(`      ${k}: ${formatValue(v)}`));
-        }
-      }
-    }
+    const lines = opts.head_printed ? [] : this.readinessHead(report, report.checks, opts);
+    for (const section of SECTIONS.slice(1)) lines.push(...this.readinessSection(section, report.checks, opts.verbose));
     const s = report.summary;
     const verdictMark = report.ok ? c.green(MARKS.pass) : s.fail > 0 ? c.red(MARKS.fail) : c.yellow(MARKS.warn);
     const verdict = report.ok ? c.green(s.verdict) : s.fail > 0 ? c.red(s.verdict) : c.yellow(s.verdict);
@@ -276,9 +300,16 @@ export class Output {
    * that has been waiting for {@link SLOW_WAIT_MS}, so a hung API is not
    * silence. Never with `--json`.
    */
-  readinessProgress(opts: { json: boolean; api?: ReadinessProgressApi }): ReadinessProgress {
+  readinessProgress(opts: {
+    json: boolean;
+    api?: ReadinessProgressApi;
+    /** Print the report's head and Config section on stdout as soon as the config checks ran. */
+    head?: { command: ReadinessCommand } & Pick<ReadinessPresentation, 'verbose' | 'sandbox'>;
+  }): ReadinessProgress {
     const stream = this.io.stderr;
-    if (opts.json) return { onProgress: () => {}, stop: () => {} };
+    if (opts.json) return { onProgress: () => {}, stop: () => {}, headPrinted: () => false };
+    const config: ReadinessCheckResult[] = [];
+    let headPrinted = false;
     const tty = stream.isTTY === true;
     const c = this.err;
     const api = opts.api;
@@ -302,11 +333,14 @@ export class Output {
       }
       if (!running) return '';
       const what = `the API${api ? ` at ${api.base_url}` : ''}${running.name === 'webhook_delivery_probe_passed' ? ' to send the test delivery' : ''}`;
-      const limits = api ? `; a request times out after ${api.timeout_ms / 1000} s, a read is retried up to ${api.max_retries} times` : '';
+      const limits = api ? `; timeout ${api.timeout_ms / 1000} s, ${api.max_retries} retries` : '';
       return neutralise(`${running.name}: ${verb} for ${what} (${seconds(now - running.started)}${limits})`, false);
     };
     const draw = () => {
-      stream.write(`\r\x1b[2K${c.cyan(SPINNER[frame++ % SPINNER.length]!)} ${describe()}`);
+      // One row: a wrapped line would leave its first rows behind at every redraw.
+      const width = Math.max(20, (stream.columns ?? 80) - 3);
+      const text = describe();
+      stream.write(`\r\x1b[2K${c.cyan(SPINNER[frame++ % SPINNER.length]!)} ${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
     };
     const stop = () => {
       if (slow) clearTimeout(slow);
@@ -331,7 +365,11 @@ export class Output {
     };
     return {
       onProgress: (event) => {
-        if (event.type === 'check_started') {
+        if (event.type === 'check_finished' && event.result.group === 'config') config.push(event.result);
+        if (event.type === 'config_checked' && opts.head && !headPrinted) {
+          headPrinted = true;
+          this.write('stdout', `${this.readinessHead({ ...event, command: opts.head.command }, config, opts.head).join('\n')}\n`);
+        } else if (event.type === 'check_started') {
           if (event.group === 'config') return;
           if (slow) clearTimeout(slow);
           slow = null;
@@ -351,6 +389,7 @@ export class Output {
         }
       },
       stop,
+      headPrinted: () => headPrinted,
     };
   }
 

@@ -235,6 +235,7 @@ async function runCommand(command: ReadinessCommand, options: ReadinessOptions):
     },
     run,
   );
+  run.progress({ type: 'config_checked', environment, base_url, merchant });
   if (base_url === null) {
     run.skipRest('--no-api: the API was not called');
   } else if (config === null) {

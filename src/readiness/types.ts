@@ -205,6 +205,15 @@ export type ReadinessProgressEvent =
   | { type: 'check_started'; name: ReadinessCheckName; group: ReadinessCheckGroup }
   | { type: 'check_finished'; result: ReadinessCheckResult }
   | {
+      /** Emitted once the config checks ran, before any API call: what a report's head names. */
+      type: 'config_checked';
+      environment: 'sandbox' | 'live';
+      /** API base URL the run calls; null with `api: false`. */
+      base_url: string | null;
+      /** Merchant key checked (normalized), when that check passed. */
+      merchant: string | null;
+    }
+  | {
       /** Emitted on every poll while waiting for the probe delivery. */
       type: 'delivery_waiting';
       event_id: string;

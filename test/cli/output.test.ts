@@ -231,6 +231,23 @@ describe('Output.readinessProgress', () => {
     });
   });
 
+  describe('when a check waits for the API on a narrow terminal', () => {
+    it('names the check and the API on one row, cut to the width', () => {
+      const { output, written } = capture({ tty: true });
+      (output as unknown as { io: CliIo }).io.stderr.columns = 90;
+      const progress = output.readinessProgress({
+        json: false,
+        api: { base_url: 'http://127.0.0.1:9/v1', timeout_ms: 15_000, max_retries: 2 },
+      });
+      progress.onProgress({ type: 'check_started', name: 'hosted_checkout_readiness_api', group: 'readiness' });
+      progress.stop();
+      const row = written.stderr.split('\r\x1b[2K')[1]!.replace(/\x1b\[3[69]m/g, '');
+      expect(row.startsWith('⠋ hosted_checkout_readiness_api: waiting for the API at http://127.0.0.1:9/v1 (0.')).toBe(true);
+      expect(row.endsWith('…')).toBe(true);
+      expect([...row].length).toBeLessThanOrEqual(89);
+    });
+  });
+
   describe('when the event id from the server carries control characters', () => {
     it('draws it escaped, keeping only its own line clearing', () => {
       const { output, written } = capture({ tty: true });

@@ -32,7 +32,7 @@ function startCli(argv: string[], env: Record<string, string>, tty = false) {
     env,
     cwd: emptyDir(),
     stdout: { write: (s: string) => (out.stdout += s), isTTY: tty },
-    stderr: { write: (s: string) => (out.stderr += s), isTTY: tty },
+    stderr: { write: (s: string) => (out.stderr += s), isTTY: tty, columns: 200 },
     stdin: Object.assign((async function* () {})(), { isTTY: false }),
   }).then((code) => (out.code = code));
   return { out, done };
@@ -70,15 +70,20 @@ describe('readiness progress while the API does not answer', () => {
       await until(() => run.out.stderr !== '', 4000);
       expect(run.out.code).toBeNull();
       const line = run.out.stderr.match(
-        /^… hosted_checkout_readiness_api: still waiting for the API at (\S+) \((\d+\.\d) s; a request times out after 15 s, a read is retried up to 2 times\)\n$/,
+        /^… hosted_checkout_readiness_api: still waiting for the API at (\S+) \((\d+\.\d) s; timeout 15 s, 2 retries\)\n$/,
       );
       expect(line?.[1]).toBe(`${url}/v1`);
       expect(Number(line?.[2])).toBeGreaterThanOrEqual(2);
-      expect(run.out.stdout).toBe('');
+      // The head and the Config section are out already; the rest waits for the API.
+      expect(run.out.stdout).toMatch(/^Siglume Direct Request Payment readiness\n  sandbox · merchant sandbox_shop · API http:\S+\n\nConfig\n/);
+      expect(run.out.stdout).toContain('  ✔ merchant_key ');
+      expect(run.out.stdout).not.toContain('Readiness gates');
       await closeServer(server);
       await run.done;
       expect(run.out.code).toBe(1);
-      expect(run.out.stdout).toContain('✖ hosted_checkout_readiness_api');
+      expect(run.out.stdout).toContain('\n\nReadiness gates\n  ✖ hosted_checkout_readiness_api');
+      expect(run.out.stdout.match(/Siglume Direct Request Payment/g)).toHaveLength(1);
+      expect(run.out.stdout.match(/\nConfig\n/g)).toHaveLength(1);
     }, 20_000);
   });
 
@@ -92,7 +97,7 @@ describe('readiness progress while the API does not answer', () => {
       expect(run.out.stderr).toContain(
         `hosted_checkout_readiness_api: waiting for the API at ${url}/v1 (0.`,
       );
-      expect(run.out.stderr).toContain('a request times out after 15 s');
+      expect(run.out.stderr).toContain('timeout 15 s, 2 retries');
       await closeServer(server);
       await run.done;
       expect(run.out.stderr.endsWith('\r\x1b[2K')).toBe(true);

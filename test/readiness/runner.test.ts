@@ -153,6 +153,17 @@ describe('runReadiness', () => {
       expect(events.filter((e) => e.type === 'check_finished')).toHaveLength(23);
       expect(events.filter((e) => e.type === 'check_started')).toHaveLength(23);
       expect(events.some((e) => e.type === 'delivery_waiting')).toBe(true);
+      // What a report's head names, once the config checks ran and before the first API call.
+      const at = events.findIndex((e) => e.type === 'config_checked');
+      expect(events[at]).toEqual({
+        type: 'config_checked',
+        environment: 'sandbox',
+        base_url: shop.sandbox.api_base,
+        merchant: shop.env.SIGLUME_DIRECT_PAYMENT_MERCHANT,
+      });
+      expect(events.slice(0, at).every((e) => e.type === 'check_started' || e.type === 'check_finished')).toBe(true);
+      expect(events.slice(0, at).filter((e) => e.type === 'check_finished').map((e) => e.result.group)).toEqual(Array(7).fill('config'));
+      expect(events[at + 1]).toMatchObject({ type: 'check_started', group: 'readiness' });
     });
   });
 

@@ -136,8 +136,10 @@ async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFl
   }
 
   // The engine's client keeps the transport's defaults: the progress line names them with the API it waits for.
+  const verbose = flags.verbose === true;
   const progress = output.readinessProgress({
     json: flags.json === true,
+    head: { command, verbose, sandbox },
     api: {
       base_url: options.base_url ?? constants.DEFAULT_SIGLUME_API_BASE,
       timeout_ms: constants.DEFAULT_TIMEOUT_MS,
@@ -152,7 +154,7 @@ async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFl
     progress.stop();
     await close();
   }
-  output.readinessReport(report, { json: flags.json === true, verbose: flags.verbose === true, sandbox });
+  output.readinessReport(report, { json: flags.json === true, verbose, sandbox, head_printed: progress.headPrinted() });
   if (!report.ok) throw new CliError('not_ready');
 }
 
