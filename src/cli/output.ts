@@ -140,9 +140,8 @@ export interface SandboxStartedInfo {
 /** How long a readiness check waits before a terminal-less run says what it is waiting for. */
 export const SLOW_WAIT_MS = 2000;
 
-/** The API a readiness run calls and the client's limits, named by the progress line. */
+/** The limits of the client a readiness run calls the API with, named by the progress line. */
 export interface ReadinessProgressApi {
-  base_url: string;
   /** Per-request timeout. */
   timeout_ms: number;
   /** Retries of a read after the first attempt. */
@@ -310,6 +309,8 @@ export class Output {
     if (opts.json) return { onProgress: () => {}, stop: () => {}, headPrinted: () => false };
     const config: ReadinessCheckResult[] = [];
     let headPrinted = false;
+    // The API base the engine calls (normalized), from its config_checked event.
+    let base: string | null = null;
     const tty = stream.isTTY === true;
     const c = this.err;
     const api = opts.api;
@@ -332,7 +333,7 @@ export class Output {
         );
       }
       if (!running) return '';
-      const what = `the API${api ? ` at ${api.base_url}` : ''}${running.name === 'webhook_delivery_probe_passed' ? ' to send the test delivery' : ''}`;
+      const what = `the API${base ? ` at ${base}` : ''}${running.name === 'webhook_delivery_probe_passed' ? ' to send the test delivery' : ''}`;
       const limits = api ? `; timeout ${api.timeout_ms / 1000} s, ${api.max_retries} retries` : '';
       return neutralise(`${running.name}: ${verb} for ${what} (${seconds(now - running.started)}${limits})`, false);
     };
@@ -366,6 +367,7 @@ export class Output {
     return {
       onProgress: (event) => {
         if (event.type === 'check_finished' && event.result.group === 'config') config.push(event.result);
+        if (event.type === 'config_checked') base = event.base_url;
         if (event.type === 'config_checked' && opts.head && !headPrinted) {
           headPrinted = true;
           this.write('stdout', `${this.readinessHead({ ...event, command: opts.head.command }, config, opts.head).join('\n')}\n`);

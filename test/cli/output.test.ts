@@ -237,8 +237,9 @@ describe('Output.readinessProgress', () => {
       (output as unknown as { io: CliIo }).io.stderr.columns = 90;
       const progress = output.readinessProgress({
         json: false,
-        api: { base_url: 'http://127.0.0.1:9/v1', timeout_ms: 15_000, max_retries: 2 },
+        api: { timeout_ms: 15_000, max_retries: 2 },
       });
+      progress.onProgress({ type: 'config_checked', environment: 'live', base_url: 'http://127.0.0.1:9/v1', merchant: null });
       progress.onProgress({ type: 'check_started', name: 'hosted_checkout_readiness_api', group: 'readiness' });
       progress.stop();
       const row = written.stderr.split('\r\x1b[2K')[1]!.replace(/\x1b\[3[69]m/g, '');

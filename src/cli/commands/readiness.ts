@@ -141,7 +141,6 @@ async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFl
     json: flags.json === true,
     head: { command, verbose, sandbox },
     api: {
-      base_url: options.base_url ?? constants.DEFAULT_SIGLUME_API_BASE,
       timeout_ms: constants.DEFAULT_TIMEOUT_MS,
       max_retries: constants.DEFAULT_MAX_RETRIES,
     },
