@@ -48,9 +48,9 @@ export const ORDER_RECONCILE_DEFAULT_MIN_AGE_SECONDS = 300;
 
 /** Options of one reconciliation run. */
 export interface OrderReconcileOptions {
-  /** Examine attempts created at or after this time: a Date, a duration before now (`30m`, `72h`, `7d`) or an ISO 8601 time. @default 72 hours ago */
+  /** Examine attempts created, or whose session was stored, at or after this time: a Date, a duration before now (`30m`, `72h`, `7d`) or an ISO 8601 time. @default 72 hours ago */
   since?: Date | string;
-  /** Leave attempts younger than this to their webhook, seconds (0-86400). @default 300 */
+  /** Leave attempts younger than this, and sessions stored less than this ago, to their webhook, seconds (0-86400). @default 300 */
   min_age_seconds?: number;
   /** Examine at most this many attempts (1-10000). @default 500 */
   limit?: number;
@@ -86,7 +86,7 @@ export interface OrderReconcileEntry {
 export interface OrderReconcileReport {
   ok: boolean;
   dry_run: boolean;
-  /** The window examined: attempts created in [since, until). ISO 8601. */
+  /** The window examined: attempts created, or whose session was stored, in [since, until), none with a session stored after it. ISO 8601. */
   since: string;
   until: string;
   examined: number;

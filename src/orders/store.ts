@@ -193,15 +193,25 @@ export interface OrderCheckoutAttemptCursor {
   attempt_id: string;
 }
 
-/** What {@link OrderStore.listUnpaidCheckoutAttempts} selects. */
+/**
+ * What {@link OrderStore.listUnpaidCheckoutAttempts} selects: attempts that were
+ * created in `[created_after, created_before)` or whose session was stored in
+ * it (an attempt whose first session creation failed keeps its `created_at`
+ * and may get its session days later), and whose session was not stored at
+ * or after `created_before`.
+ */
 export interface OrderUnpaidCheckoutAttemptQuery {
-  /** Only attempts created at or after this time. */
+  /** Start of the window: attempts created, or whose session was stored, at or after this time. */
   created_after: Date;
-  /** Only attempts created before this time (leave the newest to their webhooks). */
+  /**
+   * End of the window: attempts created, or whose session was stored, before
+   * this time; an attempt whose session was stored at or after it is left out
+   * whenever it was created (leave the newest sessions to their webhooks).
+   */
   created_before: Date;
   /** At most this many attempts (1-1000). */
   limit: number;
-  /** Attempts after this one in (created_at, attempt_id) order; null for the first page. */
+  /** Attempts after this one in (created_at, attempt_id) order, whichever bound let them in; null for the first page. */
   after: OrderCheckoutAttemptCursor | null;
 }
 
@@ -265,7 +275,9 @@ export interface OrderStore {
   ): Promise<T>;
   /**
    * For reconciliation: attempts that have a checkout session and no recorded
-   * payment, created in `[created_after, created_before)`, in a stable
+   * payment, created or with their session stored in `[created_after,
+   * created_before)`, none with a session stored at or after `created_before`
+   * (see {@link OrderUnpaidCheckoutAttemptQuery}), in a stable
    * (created_at, attempt_id) order, at most `limit`, after the cursor. Read only.
    */
   listUnpaidCheckoutAttempts(query: OrderUnpaidCheckoutAttemptQuery): Promise<OrderUnpaidCheckoutAttempt[]>;

@@ -117,7 +117,7 @@ function progress(io: CliIo, json: boolean) {
 
 function printReport(out: (s: string) => void, r: OrderReconcileReport): void {
   const mode = r.dry_run ? ' (dry run: nothing was changed)' : '';
-  out(`Reconciled attempts created ${r.since} .. ${r.until}${mode}\n`);
+  out(`Reconciled attempts created or given a session ${r.since} .. ${r.until}${mode}\n`);
   out(`  examined ${r.examined}, repaired ${r.repaired.length}, consistent ${r.consistent.length}, retired ${r.retired.length}, review ${r.review.length}, errors ${r.errors.length}\n`);
   const verb = r.dry_run ? 'would be ' : '';
   const groups: Array<[string, OrderReconcileReport['repaired'], boolean]> = [
@@ -205,7 +205,7 @@ export function registerReconcileCommand(program: Command, io: CliIo, output: Ou
       "Ask Siglume's API about every unpaid checkout attempt with a session and repair paid ones through the webhook's exactly-once path; retire expired and cancelled ones.",
     )
     .option('--store <module>', 'module exporting createOrderStore() (and optionally closeOrderStore()), e.g. ./siglume-store.ts')
-    .option('--since <when>', 'examine attempts created since: a duration (30m, 72h, 7d) or an ISO 8601 time (default 72h)', since)
+    .option('--since <when>', 'examine attempts created (or given a session) since: a duration (30m, 72h, 7d) or an ISO 8601 time (default 72h)', since)
     .option('--limit <n>', 'examine at most n attempts (1-10000, default 500)', integer(1, 10_000))
     .option('--min-age <seconds>', 'leave attempts younger than this to their webhook (0-86400, default 300)', integer(0, 86_400))
     .option('--dry-run', 'report what would change; write nothing')

@@ -226,7 +226,10 @@ export class SqlOrderStore implements OrderStore {
     // Inlined, so no driver has to bind a LIMIT parameter; checked first.
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) throw new RangeError('limit must be an integer from 1 to 1000');
     const ts = (d: Date) => this.#d.timestamp(d);
-    const params: unknown[] = [ts(query.created_after), ts(query.created_before)];
+    const [from, to] = [ts(query.created_after), ts(query.created_before)];
+    // In the window by creation or by when its session was stored (an attempt whose first session creation failed is
+    // reused days later), and never with a session stored at or after created_before: that one is left to its webhook.
+    const params: unknown[] = [from, to, from, to, to];
     let page = '';
     if (after) {
       const at = date(after.created_at);
@@ -236,7 +239,9 @@ export class SqlOrderStore implements OrderStore {
     }
     const rows = (await this.#q(this.#db,
       `SELECT attempt_id, order_id, status, amount_minor, currency, checkout_session_id, challenge_hash, created_at FROM ${this.#t.attempts}
-        WHERE checkout_session_id IS NOT NULL AND requirement_id IS NULL AND created_at >= ? AND created_at < ?${page}
+        WHERE checkout_session_id IS NOT NULL AND requirement_id IS NULL
+          AND ((created_at >= ? AND created_at < ?) OR (session_stored_at >= ? AND session_stored_at < ?))
+          AND (session_stored_at IS NULL OR session_stored_at < ?)${page}
         ORDER BY created_at, attempt_id LIMIT ${limit}`, params)).rows;
     return rows.map((r) => ({
       attempt_id: String(r.attempt_id), order_id: String(r.order_id),

@@ -98,6 +98,58 @@ describeEachAdapter('reconciliation', (adapter) => {
     expect(statuses.map((r) => [r.attempt_id, r.status])).toEqual([[a1, 'expired'], [a2, 'superseded'], [paid, 'active']].sort());
   });
 
+  it('lists an old attempt whose session was stored in the window, and leaves out one whose session was stored after it', async () => {
+    const t0 = new Date(Date.UTC(2032, 0, 1, 12, 0, 0));
+    const at = (s: number) => new Date(t0.getTime() + s * 1000);
+    const p = uid('sto');
+    const put = async (suffix: string, created: Date, stored: Date | null) => {
+      const id = `${p}_${suffix}`;
+      await db.sql(
+        `INSERT INTO siglume_checkout_attempts (attempt_id, order_id, nonce, amount_minor, currency, status, checkout_session_id, checkout_url, challenge_hash,
+           session_stored_at, created_at, updated_at) VALUES (?, ?, ?, 1000, 'JPY', 'active', ?, 'https://pay.test/x', ?, ?, ?, ?)`,
+        [id, `ord_${id}`, `n-${id}`, `cs_${id}`, `ch_${id}`, stored, created, created],
+      );
+      return id;
+    };
+    const late = await put('late', at(-4 * 86_400), at(2)); // created 4 days before the window, session stored in it
+    const inside = await put('inside', at(1), at(1));
+    await put('fresh', at(3), at(5)); // created in the window, session stored at its end: left to its webhook
+    await put('stale', at(-4 * 86_400), at(-3 * 86_400)); // neither in the window
+    const legacy = await put('legacy', at(4), null); // stored by a version that did not record session_stored_at
+
+    const store = db.createStore();
+    const query = { created_after: at(0), created_before: at(5), limit: 2 };
+    const first = await store.listUnpaidCheckoutAttempts({ ...query, after: null });
+    expect(first.map((a) => a.attempt_id)).toEqual([late, inside]);
+    expect(first[0]!.created_at).toBe(at(-4 * 86_400).toISOString());
+    const second = await store.listUnpaidCheckoutAttempts({ ...query, after: { created_at: first[1]!.created_at, attempt_id: first[1]!.attempt_id } });
+    expect(second.map((a) => a.attempt_id)).toEqual([legacy]);
+  });
+
+  it('repairs a session stored days after its attempt was made (Siglume was down at the first "Pay") when its webhook is lost', async () => {
+    const order_id = uid('ord');
+    await insertOrder(db, { order_id, amount_minor: 4200 });
+    f.sandbox.setFaults({ error_503_rate: 1 });
+    const down = await startCheckout(f.shop.url, { order_id }).finally(() => f.sandbox.resetFaults());
+    expect(down.status).toBeGreaterThanOrEqual(500);
+    // Four days later the buyer tries again: the same attempt (made four days ago) gets its session now.
+    await db.sql('UPDATE siglume_checkout_attempts SET created_at = ?, updated_at = ? WHERE order_id = ?', [new Date(Date.now() - 4 * 86_400_000), new Date(), order_id]);
+    const start = await startCheckout(f.shop.url, { order_id });
+    expect(start.status).toBe(200);
+    expect(await count(db, 'siglume_checkout_attempts WHERE order_id = ?', [order_id])).toBe(1);
+    const session_id = start.body.session_id as string;
+    f.sandbox.setFaults({ drop_webhook_deliveries: true });
+    await f.sandbox.pay(session_id).finally(() => f.sandbox.resetFaults());
+
+    // The session was stored moments ago: left to its webhook by the default min_age.
+    const early = await f.shop.service.reconcile();
+    expect([...early.repaired, ...early.consistent, ...early.review].map((e) => e.order_id)).not.toContain(order_id);
+    // The default 72-hour window, once the session is old enough.
+    const report = await f.shop.service.reconcile({ min_age_seconds: 0 });
+    expect(report.repaired).toContainEqual(expect.objectContaining({ order_id, checkout_session_id: session_id, detail: 'marked_paid' }));
+    expect(await orderStatus(db, order_id)).toBe('paid');
+  });
+
   it('repairs 50 orders paid while every webhook was lost, each exactly once; the real events are then duplicates and a second run is consistent', async () => {
     const since = new Date(); // this test's attempts only (the store stamps them with this clock)
     const lost = await paidWithLostWebhooks(50);
