@@ -165,8 +165,8 @@ export interface OrderStoreTransaction {
   /** The order and attempt of a challenge hash, order row locked; null when no attempt has it. */
   findPayment(challenge_hash: string): Promise<OrderPaymentContext | null>;
   /**
-   * Guarded transition to paid: only from `pending`, or from
-   * `fulfilled_unsettled` by the same requirement. Records the payment on the
+   * Guarded transition `pending` -> `paid` (the core asks for it only when the
+   * order is `pending` and has no payment). Records the payment on the
    * attempt. False when the guard did not match (the core then rolls back).
    */
   markOrderPaid(order_id: string, payment: OrderPaymentRecord): Promise<boolean>;
