@@ -33,7 +33,7 @@ import { confirmCheckoutSession, type OrderCheckoutClient } from './confirm.js';
 import { decideOrderPayment, orderDecisionLabel, orderLookupHash, type OrderPaymentDecision, type OrderPaymentPolicy } from './decide.js';
 import { OrderPaymentConfirmationUnavailableError } from './errors.js';
 import { isStorableId } from './ids.js';
-import type { OrderCheckoutAttemptCursor, OrderStore, OrderUnpaidCheckoutAttempt } from './store.js';
+import type { OrderCheckoutAttemptCursor, OrderRecordedPayment, OrderStore, OrderUnpaidCheckoutAttempt } from './store.js';
 import { parseReconcileSince, reconcileSinceProblem } from './since.js';
 import { applyOrderDecision } from './webhook.js';
 
@@ -186,10 +186,38 @@ function sessionEvent(id: string, s: DirectRequestPaymentCheckoutSession, a: Ord
   return { id, type: DIRECT_PAYMENT_CONFIRMED_EVENT, data };
 }
 
+/** What an earlier run (or a concurrent one) recorded for the session's event, read on a redelivery. */
+interface Recorded {
+  /** The outcome label stored with the event, when the store can say (`marked_paid`, `review:ORDER_STATE_CONFLICT`, ...). */
+  outcome: string | null;
+  /** The order's recorded payment, found through the attempt's challenge hash. */
+  payment: OrderRecordedPayment | null;
+}
+
+interface Decided {
+  decision: OrderPaymentDecision;
+  recorded: Recorded | null;
+}
+
 class DryRun extends Error {
-  constructor(readonly decision: OrderPaymentDecision) {
+  constructor(readonly decided: Decided) {
     super('dry run: rolled back');
   }
+}
+
+// A session recorded before is reported by what was recorded, not by the order's status: a paid order
+// says nothing about whether THIS session paid it or went to review as a second payment.
+function recordedEntry(r: Recorded, s: DirectRequestPaymentCheckoutSession, event_id: string): Examined {
+  const see = `see the review of event ${event_id}`;
+  if (r.outcome?.startsWith('review:')) return { outcome: 'review', detail: `${r.outcome}: recorded by an earlier reconciliation; ${see}`, event_id };
+  if (r.outcome === 'marked_paid' || r.outcome === 'marked_fulfilled_unsettled' || r.outcome?.startsWith('ignored:')) {
+    return { outcome: 'consistent', detail: `already reconciled (${r.outcome})`, event_id };
+  }
+  // A store that cannot say what it recorded: consistent only when the order's payment is this session's.
+  if (r.payment && s.requirement_id != null && r.payment.requirement_id === s.requirement_id) {
+    return { outcome: 'consistent', detail: `already reconciled (order ${r.payment.status} by this session)`, event_id };
+  }
+  return { outcome: 'review', detail: `recorded by an earlier reconciliation and not this order's payment: ${see}`, event_id };
 }
 
 type Stop = { stop: 'rate_limited' | 'api_unavailable'; detail: string };
@@ -229,26 +257,33 @@ async function examine(c: OrderReconcileContext, a: OrderUnpaidCheckoutAttempt, 
   const event = sessionEvent(event_id, session, a);
   const classification = classifyDirectPaymentConfirmation(event);
   const hash = orderLookupHash(classification);
-  let decision: OrderPaymentDecision;
+  let decided: Decided;
   try {
-    decision = await c.store.processWebhookEvent({ event_id, event_type: event.type }, async (tx) => {
-      const found = tx.first_delivery && hash !== null ? await tx.findPayment(hash) : null;
+    decided = await c.store.processWebhookEvent({ event_id, event_type: event.type }, async (tx): Promise<{ outcome: string; result: Decided }> => {
+      if (!tx.first_delivery) {
+        // Recorded before (by an earlier run, or a concurrent one that just committed): read what it recorded.
+        const found = hash !== null ? await tx.findPayment(hash) : null;
+        const recorded: Recorded = { outcome: (await tx.recordedOutcome?.()) ?? null, payment: found?.payment ?? null };
+        return { outcome: 'duplicate', result: { decision: { kind: 'duplicate' }, recorded } };
+      }
+      const found = hash !== null ? await tx.findPayment(hash) : null;
       // Only this attempt may be paid by its session (an attempt without a hash is looked up by the session's).
       const payment = found && found.attempt.attempt_id === a.attempt_id ? found : null;
       const decided = decideOrderPayment({
         event: { id: event.id, type: event.type }, classification, first_delivery: tx.first_delivery, payment, confirmation, policy: c.policy,
       });
-      if (dry_run) throw new DryRun(decided); // rolls back the event row too
+      if (dry_run) throw new DryRun({ decision: decided, recorded: null }); // rolls back the event row too
       await applyOrderDecision(tx, decided);
-      return { outcome: orderDecisionLabel(decided), result: decided };
+      return { outcome: orderDecisionLabel(decided), result: { decision: decided, recorded: null } };
     });
   } catch (error) {
-    if (error instanceof DryRun) decision = error.decision;
+    if (error instanceof DryRun) decided = error.decided;
     else {
       c.report(error, { operation: 'reconcile', order_id: a.order_id });
       return { outcome: 'error', detail: `the store failed (rolled back): ${error instanceof Error ? error.message : String(error)}`, event_id: null };
     }
   }
+  const { decision, recorded } = decided;
   const label = orderDecisionLabel(decision);
   switch (decision.kind) {
     case 'mark_paid':
@@ -258,12 +293,8 @@ async function examine(c: OrderReconcileContext, a: OrderUnpaidCheckoutAttempt, 
       return { outcome: 'review', detail: `${label}: ${decision.review.reason}`, event_id };
     case 'ignore':
       return { outcome: 'consistent', detail: label, event_id };
-    case 'duplicate': {
-      // An earlier run recorded this session: paid since, or still waiting for a person.
-      const order = await c.store.findOrder(a.order_id);
-      if (order && order.status !== 'pending' && order.status !== 'other') return { outcome: 'consistent', detail: `already reconciled (order ${order.status})`, event_id };
-      return { outcome: 'review', detail: `recorded by an earlier reconciliation and not paid: see the review of event ${event_id}`, event_id };
-    }
+    case 'duplicate':
+      return recordedEntry(recorded ?? { outcome: null, payment: null }, session, event_id);
     default:
       return { outcome: 'error', detail: `unexpected decision ${label}`, event_id: null };
   }

@@ -162,6 +162,16 @@ export interface OrderSettlementBatchRecord {
 export interface OrderStoreTransaction {
   /** False when the event id was recorded before (a redelivery): the core then writes nothing. */
   readonly first_delivery: boolean;
+  /**
+   * On a redelivery (`first_delivery: false`): the outcome label the first
+   * delivery stored with the event (`marked_paid`, `review:ORDER_STATE_CONFLICT`,
+   * ...), null when none was stored. Reconciliation reports a session an
+   * earlier run recorded by it, so a second payment that went to review is
+   * reported as review again. Optional: without it, reconciliation reports
+   * such a session as consistent only when the order's payment is the session's
+   * own requirement, and as review otherwise.
+   */
+  recordedOutcome?(): Promise<string | null>;
   /** The order and attempt of a challenge hash, order row locked; null when no attempt has it. */
   findPayment(challenge_hash: string): Promise<OrderPaymentContext | null>;
   /**

@@ -269,13 +269,13 @@ export class SqlOrderStore implements OrderStore {
       const inserted = await ex.query(this.#d.insertIgnore(E, cols, cols.map((_, i) => this.#d.placeholder(i + 1))),
         [event.event_id, event.event_type, this.#d.timestamp(new Date())]);
       const first = inserted.affected_rows === 1;
-      const { outcome, result } = await work(this.#transaction(ex, first));
+      const { outcome, result } = await work(this.#transaction(ex, first, event.event_id));
       if (first) await this.#q(ex, `UPDATE ${E} SET outcome = ? WHERE event_id = ?`, [outcome, event.event_id]);
       return result;
     }, this.#d.transactionSetup(this.#lockTimeoutMs));
   }
 
-  #transaction(ex: SqlExecutor, first_delivery: boolean): OrderStoreTransaction {
+  #transaction(ex: SqlExecutor, first_delivery: boolean, event_id: string): OrderStoreTransaction {
     const { attempts: A, reviews: R, batches: B } = this.#t;
     const o = this.#o;
     const ts = (d: Date) => this.#d.timestamp(d);
@@ -300,6 +300,11 @@ export class SqlOrderStore implements OrderStore {
     };
     return {
       first_delivery,
+      recordedOutcome: async () => {
+        // A locking read, as in findPayment: what the first delivery committed, not an older snapshot (MySQL).
+        const row = (await this.#q(ex, `SELECT outcome FROM ${this.#t.events} WHERE event_id = ?${this.#d.lock_rows}`, [event_id])).rows[0];
+        return str(row?.outcome);
+      },
       findPayment: async (challenge_hash): Promise<OrderPaymentContext | null> => {
         const a = (await this.#q(ex, `SELECT attempt_id, order_id, status, amount_minor, currency, checkout_session_id FROM ${A} WHERE challenge_hash = ?`,
           [challenge_hash])).rows[0];

@@ -7,10 +7,11 @@
  * every adapter.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { orderReconcileEventId, type OrderReconcileReport } from '../../../src/orders/index.js';
+import { DirectRequestPaymentMerchantClient } from '../../../src/clients/merchant.js';
+import { orderReconcileEventId, reconcileOrderPayments, type OrderReconcileReport, type OrderStore } from '../../../src/orders/index.js';
 import type { ConformanceDatabase, Row } from '../support/adapter.js';
 import { count, describeEachAdapter, eventOutcomes, insertOrder, orderStatus, payment, reviews, uid } from '../support/conformance.js';
-import { startCheckout, startShopFixture, type ShopFixture } from '../support/shop.js';
+import { MERCHANT, TOKEN, startCheckout, startShopFixture, type ShopFixture } from '../support/shop.js';
 
 const RETRIES = 2;
 
@@ -124,30 +125,6 @@ describeEachAdapter('reconciliation', (adapter) => {
     expect(first[0]!.created_at).toBe(at(-4 * 86_400).toISOString());
     const second = await store.listUnpaidCheckoutAttempts({ ...query, after: { created_at: first[1]!.created_at, attempt_id: first[1]!.attempt_id } });
     expect(second.map((a) => a.attempt_id)).toEqual([legacy]);
-  });
-
-  it('repairs a session stored days after its attempt was made (Siglume was down at the first "Pay") when its webhook is lost', async () => {
-    const order_id = uid('ord');
-    await insertOrder(db, { order_id, amount_minor: 4200 });
-    f.sandbox.setFaults({ error_503_rate: 1 });
-    const down = await startCheckout(f.shop.url, { order_id }).finally(() => f.sandbox.resetFaults());
-    expect(down.status).toBeGreaterThanOrEqual(500);
-    // Four days later the buyer tries again: the same attempt (made four days ago) gets its session now.
-    await db.sql('UPDATE siglume_checkout_attempts SET created_at = ?, updated_at = ? WHERE order_id = ?', [new Date(Date.now() - 4 * 86_400_000), new Date(), order_id]);
-    const start = await startCheckout(f.shop.url, { order_id });
-    expect(start.status).toBe(200);
-    expect(await count(db, 'siglume_checkout_attempts WHERE order_id = ?', [order_id])).toBe(1);
-    const session_id = start.body.session_id as string;
-    f.sandbox.setFaults({ drop_webhook_deliveries: true });
-    await f.sandbox.pay(session_id).finally(() => f.sandbox.resetFaults());
-
-    // The session was stored moments ago: left to its webhook by the default min_age.
-    const early = await f.shop.service.reconcile();
-    expect([...early.repaired, ...early.consistent, ...early.review].map((e) => e.order_id)).not.toContain(order_id);
-    // The default 72-hour window, once the session is old enough.
-    const report = await f.shop.service.reconcile({ min_age_seconds: 0 });
-    expect(report.repaired).toContainEqual(expect.objectContaining({ order_id, checkout_session_id: session_id, detail: 'marked_paid' }));
-    expect(await orderStatus(db, order_id)).toBe('paid');
   });
 
   it('repairs 50 orders paid while every webhook was lost, each exactly once; the real events are then duplicates and a second run is consistent', async () => {
@@ -304,5 +281,72 @@ describeEachAdapter('reconciliation', (adapter) => {
     expect(await eventOutcomes(db, paid.event_id!)).toEqual(['review:PAYMENT_MISMATCH']);
     expect(await orderStatus(db, order_id)).toBe('pending');
     expect(await payment(db, order_id)).toBeUndefined();
+  });
+
+  // These two leave a review row and reconcile the default window: after the tests that count every review.
+  it('repairs a session stored days after its attempt was made (Siglume was down at the first "Pay") when its webhook is lost', async () => {
+    const order_id = uid('ord');
+    await insertOrder(db, { order_id, amount_minor: 4200 });
+    f.sandbox.setFaults({ error_503_rate: 1 });
+    const down = await startCheckout(f.shop.url, { order_id }).finally(() => f.sandbox.resetFaults());
+    expect(down.status).toBeGreaterThanOrEqual(500);
+    // Four days later the buyer tries again: the same attempt (made four days ago) gets its session now.
+    await db.sql('UPDATE siglume_checkout_attempts SET created_at = ?, updated_at = ? WHERE order_id = ?', [new Date(Date.now() - 4 * 86_400_000), new Date(), order_id]);
+    const start = await startCheckout(f.shop.url, { order_id });
+    expect(start.status).toBe(200);
+    expect(await count(db, 'siglume_checkout_attempts WHERE order_id = ?', [order_id])).toBe(1);
+    const session_id = start.body.session_id as string;
+    f.sandbox.setFaults({ drop_webhook_deliveries: true });
+    await f.sandbox.pay(session_id).finally(() => f.sandbox.resetFaults());
+
+    // The session was stored moments ago: left to its webhook by the default min_age.
+    const early = await f.shop.service.reconcile();
+    expect([...early.repaired, ...early.consistent, ...early.review].map((e) => e.order_id)).not.toContain(order_id);
+    // The default 72-hour window, once the session is old enough.
+    const report = await f.shop.service.reconcile({ min_age_seconds: 0 });
+    expect(report.repaired).toContainEqual(expect.objectContaining({ order_id, checkout_session_id: session_id, detail: 'marked_paid' }));
+    expect(await orderStatus(db, order_id)).toBe('paid');
+  });
+
+  it('reports a second payment of a paid order as review on every run, not as consistent on the second', async () => {
+    const since = new Date(); // this test's attempts only (the store stamps them with this clock)
+    const order_id = uid('ord');
+    await insertOrder(db, { order_id, amount_minor: 4200 });
+    const s1 = (await startCheckout(f.shop.url, { order_id })).body.session_id as string;
+    // The first session is about to expire: the next "Pay" retires its attempt and opens another session.
+    await db.sql('UPDATE siglume_checkout_attempts SET expires_at = ? WHERE checkout_session_id = ?', [new Date(Date.now() + 60_000), s1]);
+    const s2 = (await startCheckout(f.shop.url, { order_id })).body.session_id as string;
+    expect(s2).not.toBe(s1);
+    // The buyer pays both; the first webhook arrives, the second is lost.
+    await f.sandbox.pay(s1);
+    f.sandbox.setFaults({ drop_webhook_deliveries: true });
+    await f.sandbox.pay(s2).finally(() => f.sandbox.resetFaults());
+    expect(await orderStatus(db, order_id)).toBe('paid');
+
+    const event_id = await orderReconcileEventId(s2);
+    const first = await f.shop.service.reconcile({ since, min_age_seconds: 0 });
+    expect(first).toMatchObject({ ok: false, repaired: [], consistent: [] });
+    expect(first.review).toEqual([expect.objectContaining({ order_id, checkout_session_id: s2, event_id })]);
+    expect(first.review[0]!.detail).toMatch(/^review:ORDER_STATE_CONFLICT: /);
+    for (const dry_run of [false, true]) {
+      const again = await f.shop.service.reconcile({ since, min_age_seconds: 0, dry_run });
+      expect(again).toMatchObject({ ok: false, repaired: [], consistent: [] });
+      expect(again.review).toEqual([expect.objectContaining({ order_id, checkout_session_id: s2, event_id })]);
+      expect(again.review[0]!.detail).toMatch(/^review:ORDER_STATE_CONFLICT: /);
+    }
+    // A custom store without the optional recordedOutcome(): still review, since the order's payment is not this session's.
+    const store = db.createStore();
+    const bare = new Proxy(store, {
+      get: (target, key) => key === 'processWebhookEvent'
+        ? (event: Parameters<OrderStore['processWebhookEvent']>[0], work: Parameters<OrderStore['processWebhookEvent']>[1]) =>
+            target.processWebhookEvent(event, (tx) => work(new Proxy(tx, { get: (t, k) => (k === 'recordedOutcome' ? undefined : Reflect.get(t, k)) })))
+        : (Reflect.get(target, key) as (...args: unknown[]) => unknown).bind(target),
+    });
+    const client = new DirectRequestPaymentMerchantClient({ auth_token: TOKEN, base_url: f.sandbox.api_base, max_retries: 0 });
+    const custom = await reconcileOrderPayments({ merchant_client: client, order_store: bare, merchant: MERCHANT }, { since, min_age_seconds: 0 });
+    expect(custom).toMatchObject({ ok: false, repaired: [], consistent: [] });
+    expect(custom.review).toEqual([expect.objectContaining({ order_id, checkout_session_id: s2, event_id })]);
+    expect(await reviews(db, event_id)).toEqual([expect.objectContaining({ code: 'ORDER_STATE_CONFLICT', order_id })]);
+    expect((await payment(db, order_id))?.checkout_session_id).toBe(s1);
   });
 });
