@@ -51,6 +51,43 @@ describe('reconcile usage errors (exit 2)', () => {
     expect(unset.stderr).toContain('createOrderStore() of unset.mjs failed: SQLITE_PATH is not set');
   });
 
+  it('masks a connection URL\'s password and secret-shaped values when createOrderStore() fails (exit 2, as documented)', async () => {
+    const dir = emptyDir();
+    writeFileSync(join(dir, 'down.mjs'), "export const createOrderStore = () => { throw new Error('db down: postgres://admin:sdrp_pw@db/x (key sdrp_live_k3y, hook whsec_h00k, password=hunter2)'); };\n");
+    const r = await runCli(['reconcile', '--store', 'down.mjs'], { env, cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('createOrderStore() of down.mjs failed: db down: postgres://admin:***@db/x');
+    for (const secret of ['sdrp_pw', 'sdrp_live_k3y', 'whsec_h00k', 'hunter2']) expect(`${r.stdout}${r.stderr}`).not.toContain(secret);
+  });
+
+  it('refuses a directory as --store, naming the flag (the binary, exit 2), without Node\'s internal paths', async () => {
+    requireBuild();
+    const dir = emptyDir();
+    const r = await runBin(['reconcile', '--store', '.'], { env: { ...env, PATH: process.env.PATH ?? '' }, cwd: dir, timeoutMs: 30_000 });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--store: . is a directory; pass the module file');
+    expect(r.stderr).not.toMatch(/Directory import|imported from/);
+  });
+
+  it('says where a store module that cannot be loaded fails (file and line), without a stack trace (the binary, exit 2)', async () => {
+    requireBuild();
+    const dir = emptyDir();
+    const binEnv = { ...env, PATH: process.env.PATH ?? '' };
+    writeFileSync(join(dir, 'typo.mjs'), 'export const ok = 1;\nexport const createOrderStore = () => error error;\n');
+    const typo = await runBin(['reconcile', '--store', 'typo.mjs'], { env: binEnv, cwd: dir, timeoutMs: 30_000 });
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain("could not load the store module typo.mjs: SyntaxError: Unexpected identifier 'error'");
+    expect(typo.stderr).toContain(`(at ${join(dir, 'typo.mjs')}:2)`);
+    expect(typo.stderr).not.toMatch(/^\s+at /m);
+    writeFileSync(join(dir, 'throws.mjs'), "const url = 'mysql://root:sdrp_pw@db/x';\nexport const createOrderStore = () => null;\nthrow new Error(`cannot reach ${url}`);\n");
+    const throws = await runBin(['reconcile', '--store', 'throws.mjs'], { env: binEnv, cwd: dir, timeoutMs: 30_000 });
+    expect(throws.code).toBe(2);
+    expect(throws.stderr).toContain('could not load the store module throws.mjs: cannot reach mysql://root:***@db/x');
+    expect(throws.stderr).toContain(`(at ${join(dir, 'throws.mjs')}:3:7)`);
+    expect(throws.stderr).not.toContain('sdrp_pw');
+    expect(throws.stderr).not.toMatch(/^\s+at /m);
+  });
+
   it('masks the token and the webhook secret in error texts from the store module', async () => {
     const dir = emptyDir();
     const token = 'sdrp_cli_reconcile_token_value_1';
@@ -211,5 +248,25 @@ describe.skipIf(unavailable !== null)('reconcile against the sandbox with lost w
     expect(piped.code).toBe(1);
     expect(piped.stderr).toBe('');
     expect(JSON.parse(piped.stdout)).toMatchObject({ ok: false, review: [{ order_id: o!.order_id }] });
+  });
+
+  it('ends a dry run that found a payment to repair with a summary saying so, not "Consistent."', async () => {
+    const since = new Date().toISOString(); // this test's attempts only
+    const [o] = await lostPayments(1);
+    const dir = emptyDir();
+    writeFileSync(join(dir, 'store.mjs'), 'export const createOrderStore = () => globalThis.__sdrpReconcileStore;\n');
+    (globalThis as { __sdrpReconcileStore?: OrderStore }).__sdrpReconcileStore = db.createStore();
+    const cliEnv = { SIGLUME_DIRECT_PAYMENT_MERCHANT: MERCHANT, SIGLUME_MERCHANT_AUTH_TOKEN: TOKEN, SIGLUME_API_BASE: f.sandbox.api_base };
+    const dry = await runCli(['reconcile', '--store', 'store.mjs', '--min-age', '0', '--since', since, '--dry-run'], { env: cliEnv, cwd: dir });
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('Repaired (would be marked paid): 1');
+    expect(dry.stdout).not.toContain('Consistent');
+    expect(dry.stdout).toContain('Not consistent yet: a real run would repair 1 and retire 0; run without --dry-run to apply.');
+    expect(await orderStatus(db, o!.order_id)).toBe('pending');
+    const real = await runCli(['reconcile', '--store', 'store.mjs', '--min-age', '0', '--since', since], { env: cliEnv, cwd: dir });
+    expect(real.code).toBe(0);
+    expect(real.stdout).toContain('Repaired (marked paid): 1');
+    expect(real.stdout).toContain('Consistent.');
+    expect(await orderStatus(db, o!.order_id)).toBe('paid');
   });
 });

@@ -5,9 +5,10 @@
  * siglume-store.ts that `siglume-sdrp init` wrote). The work is
  * `reconcileOrderPayments` of the orders core; this module only wires it.
  */
-import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { OrderReconcileReport } from '../../orders/reconcile.js';
 import { parseReconcileSince } from '../../orders/since.js';
@@ -50,7 +51,8 @@ Each examined attempt costs one API request: Siglume's rate limits apply
 Exit codes: 0 consistent or repaired (also when stopped at --limit), 1 something
 went to review or failed, or the run stopped early (the API rate limited, refused
 the token or was unreachable; or the store listed the same attempts again), 2 usage
-error.`;
+error (bad flag, missing setting, a store module that cannot be loaded or whose
+createOrderStore() throws). Credentials in the error texts printed are masked.`;
 
 /** `--since`: `72h`, `30m`, `7d` ago, or an ISO 8601 time in the past. */
 function since(value: string): Date {
@@ -72,9 +74,43 @@ interface StoreModule {
   close: () => Promise<void>;
 }
 
-async function loadStore(path: string, io: CliIo): Promise<StoreModule> {
+/** `file:///x/store.mjs:2:7` or `/x/store.mjs:2` as a path with line (and column); null for Node's own frames. */
+function location(text: string | undefined): string | null {
+  const m = text === undefined ? null : /^\s*(?:at\s+(?:.*?\()?)?((?:file:\/\/)?\/[^\s():]*|[A-Za-z]:\\[^\s():]*):(\d+)(?::(\d+))?\)?\s*$/.exec(text);
+  if (!m) return null;
+  const path = m[1]!.startsWith('file://') ? fileURLToPath(m[1]!) : m[1]!;
+  return `${path}:${m[2]}${m[3] ? `:${m[3]}` : ''}`;
+}
+
+// Node gives an ES module's syntax error no location (only `node --check` prints it); a CommonJS one has
+// it as the stack's first line, and any other error has it in the first frame. Never the stack itself.
+async function whereFailed(error: unknown, file: string): Promise<string | null> {
+  const lines = (error instanceof Error && typeof error.stack === 'string' ? error.stack : '').split('\n');
+  const first = location(lines[0]);
+  if (first) return first;
+  if (error instanceof SyntaxError && /\.[cm]?js$/.test(file)) {
+    const stderr = await new Promise<string>((done) => {
+      execFile(process.execPath, ['--check', file], { timeout: 10_000, env: { ...process.env, NODE_OPTIONS: '' } }, (_e, _out, err) => done(String(err)));
+    });
+    return location(stderr.split('\n')[0]);
+  }
+  for (const line of lines.slice(1)) {
+    if (!/^\s*at /.test(line)) continue;
+    const at = location(line);
+    if (at) return at;
+  }
+  return null;
+}
+
+async function loadStore(path: string, io: CliIo, scrub: (text: string) => string): Promise<StoreModule> {
   const file = resolve(io.cwd, path);
-  if (!existsSync(file)) throw usageError(`--store: no file ${path}`);
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(file).isDirectory();
+  } catch {
+    throw usageError(`--store: no file ${path}`);
+  }
+  if (isDirectory) throw usageError(`--store: ${path} is a directory; pass the module file`);
   let mod: Record<string, unknown>;
   try {
     mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
@@ -83,7 +119,10 @@ async function loadStore(path: string, io: CliIo): Promise<StoreModule> {
     if (code === 'ERR_UNKNOWN_FILE_EXTENSION' && /\.[cm]?tsx?$/.test(file)) {
       throw usageError(`--store: ${path} is TypeScript, which this Node cannot load. Run with NODE_OPTIONS="--import tsx" (npm install --save-dev tsx), or pass the compiled .js`);
     }
-    throw new CliError('failed', `Could not load the store module ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    const where = await whereFailed(error, file);
+    const what = error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);
+    // A module that cannot be loaded is a usage error, as the help and the guide say.
+    throw usageError(scrub(`--store: could not load the store module ${path}: ${what}${where ? ` (at ${where})` : ''}`));
   }
   const create = mod.createOrderStore;
   if (typeof create !== 'function') throw usageError(`--store: ${path} must export a function createOrderStore()`);
@@ -95,7 +134,8 @@ async function loadStore(path: string, io: CliIo): Promise<StoreModule> {
   } catch (error) {
     await close().catch(() => undefined);
     // Most often a setting the module reads is missing (DATABASE_URL, SQLITE_PATH): a usage error, as documented.
-    throw usageError(`createOrderStore() of ${path} failed: ${error instanceof Error ? error.message : String(error)}`);
+    // Its text may quote a connection URL with its password: masked.
+    throw usageError(scrub(`createOrderStore() of ${path} failed: ${error instanceof Error ? error.message : String(error)}`));
   }
   return { store, close };
 }
@@ -139,36 +179,48 @@ function printReport(out: (s: string) => void, r: OrderReconcileReport): void {
   if (r.stopped === 'store_repeated') {
     out('\nStopped early: the order store listed attempts it had already returned, so the rest of the window cannot be reached. Its listUnpaidCheckoutAttempts must return only attempts after `after` in (created_at, attempt_id) order, comparing created_at in milliseconds.\n');
   }
-  if (r.ok) out(r.stopped === 'limit' ? '\nConsistent so far; the rest of the window is not examined yet.\n' : '\nConsistent.\n');
+  const rest = r.stopped === 'limit' ? ' The rest of the window is not examined yet.' : '';
+  if (r.ok && r.dry_run && r.repaired.length + r.retired.length > 0) {
+    // Nothing was written: what is listed above is still to be done.
+    out(`\nNot consistent yet: a real run would repair ${r.repaired.length} and retire ${r.retired.length}; run without --dry-run to apply.${rest}\n`);
+  } else if (r.ok) out(r.stopped === 'limit' ? '\nConsistent so far; the rest of the window is not examined yet.\n' : '\nConsistent.\n');
   else if (r.review.length > 0 || r.errors.length > 0) out('\nNeeds attention: see siglume_payment_reviews and the errors above.\n');
 }
 
 async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Output): Promise<void> {
   if (!flags.store) throw usageError('--store <module> is required: the module exporting createOrderStore() (siglume-store.ts / .js)');
-  const [{ mergeEnvFile }, { readinessOptionsFromEnv, readinessInputSource }, { reconcileOrderPayments }, { DirectRequestPaymentMerchantClient }, { redactSecretValues }] = await Promise.all([
+  const [{ mergeEnvFile }, { readinessOptionsFromEnv, readinessInputSource }, { reconcileOrderPayments }, { DirectRequestPaymentMerchantClient }, { redactSecretValues }, { redactCredentialText }] = await Promise.all([
     import('../env-file.js'),
     import('../../readiness/env.js'),
     import('../../orders/reconcile.js'),
     import('../../clients/merchant.js'),
     import('../../core/redact.js'),
+    import('../redact-text.js'),
   ]);
   const { env } = mergeEnvFile(io.env, io.cwd, flags.dotenv);
   const fromEnv = readinessOptionsFromEnv(env);
   const merchant = flags.merchant || fromEnv.merchant;
   if (!merchant) throw usageError(`The merchant key is not set: ${readinessInputSource('merchant')}`);
   if (!fromEnv.auth_token) throw usageError(`The merchant auth token is not set: ${readinessInputSource('auth_token')}`);
-  const baseUrl = flags.baseUrl || fromEnv.base_url;
-  const client = new DirectRequestPaymentMerchantClient({ auth_token: fromEnv.auth_token, ...(baseUrl ? { base_url: baseUrl } : {}) });
-  // Error texts from the API, the store or its module reach the output: an echoed token or secret is masked there, as readiness does.
+  // Error texts from the API, the store or its module reach the output: the token, the webhook secret and whatever
+  // looks like a credential (a connection URL's password, sdrp_… / whsec_…) are masked there.
   const secrets = [fromEnv.auth_token, fromEnv.webhook_secret];
-  const reason = (error: unknown) => redactSecretValues(error instanceof Error ? error.message : String(error), secrets);
+  const scrub = (text: string) => redactCredentialText(text, secrets);
+  const reason = (error: unknown) => scrub(error instanceof Error ? error.message : String(error));
+  const baseUrl = flags.baseUrl || fromEnv.base_url;
+  let client: InstanceType<typeof DirectRequestPaymentMerchantClient>;
+  try {
+    client = new DirectRequestPaymentMerchantClient({ auth_token: fromEnv.auth_token, ...(baseUrl ? { base_url: baseUrl } : {}) });
+  } catch (error) {
+    throw usageError(reason(error));
+  }
 
   // The store module reads process.env (DATABASE_URL, SQLITE_PATH, ...): in a real run, the env file fills in
   // what the process environment lacks for it too, as it does for the settings above. The real environment wins.
   if (io.env === process.env) {
     for (const [key, value] of Object.entries(env)) if (process.env[key] === undefined && value !== undefined) process.env[key] = value;
   }
-  const { store, close } = await loadStore(flags.store, io);
+  const { store, close } = await loadStore(flags.store, io, scrub);
   const json = flags.json === true;
   const bar = progress(io, json);
   let report: OrderReconcileReport;
@@ -184,13 +236,18 @@ async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Out
       },
     );
   } catch (error) {
-    if (error instanceof Error && error.name === 'SiglumeValidationError') throw error;
+    if (error instanceof Error && error.name === 'SiglumeValidationError') throw usageError(reason(error));
     throw new CliError('failed', `Reconciliation failed (nothing after the failure was written): ${reason(error)}`);
   } finally {
     bar.stop();
     await close().catch((error: unknown) => output.warning(`closeOrderStore() failed: ${reason(error)}`));
   }
   report = redactSecretValues(report, secrets);
+  const masked = (entries: OrderReconcileReport['repaired']) => entries.map((e) => ({ ...e, detail: scrub(e.detail) }));
+  report = {
+    ...report, repaired: masked(report.repaired), consistent: masked(report.consistent), retired: masked(report.retired),
+    review: masked(report.review), errors: masked(report.errors), stopped_detail: report.stopped_detail === null ? null : scrub(report.stopped_detail),
+  };
   if (json) output.stdout(`${JSON.stringify(report, null, 2)}\n`);
   else printReport((s) => output.stdout(s), report);
   if (!report.ok) throw new CliError('failed');
@@ -207,7 +264,7 @@ export function registerReconcileCommand(program: Command, io: CliIo, output: Ou
     .option('--store <module>', 'module exporting createOrderStore() (and optionally closeOrderStore()), e.g. ./siglume-store.ts')
     .option('--since <when>', 'examine attempts created (or given a session) since: a duration (30m, 72h, 7d) or an ISO 8601 time (default 72h)', since)
     .option('--limit <n>', 'examine at most n attempts (1-10000, default 500)', integer(1, 10_000))
-    .option('--min-age <seconds>', 'leave attempts younger than this to their webhook (0-86400, default 300)', integer(0, 86_400))
+    .option('--min-age <seconds>', 'leave attempts younger than this, and sessions stored more recently, to their webhook (0-86400, default 300)', integer(0, 86_400))
     .option('--dry-run', 'report what would change; write nothing')
     .option('--json', 'print the report as JSON')
     .option('--merchant <key>', 'merchant key')
