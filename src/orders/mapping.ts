@@ -8,7 +8,7 @@ import type { OrderPaymentStatus } from './store.js';
 
 /** Where an adapter finds orders in your database. Every field is optional. */
 export interface OrdersTableMapping {
-  /** Table name, optionally schema-qualified (`shop.orders`). Used unquoted, as in your own SQL. @default 'orders' */
+  /** Table name, optionally schema-qualified (`shop.orders`); the same table your own unquoted SQL names (the store quotes each part, lower-cased on PostgreSQL). @default 'orders' */
   table?: string;
   /** Primary key column (text or a number the driver returns as text). @default 'order_id' */
   id_column?: string;

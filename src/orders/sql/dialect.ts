@@ -35,6 +35,13 @@ export interface SqlDialect {
   placeholder(index: number): string;
   /** An INSERT that does nothing (0 affected rows) when the primary / unique key exists. */
   insertIgnore(table: string, columns: readonly string[], placeholders: readonly string[]): string;
+  /**
+   * `name` (one validated identifier: letters, digits, `_`) quoted so that it
+   * names what the same name unquoted names, and is never read as a keyword
+   * or function (`user`, `current_date`). Optional: without it, names are
+   * written unquoted.
+   */
+  quoteIdentifier?(name: string): string;
   /** Appended to a SELECT to lock its rows until the transaction ends (`' FOR UPDATE'`, or '' where the database locks otherwise). */
   readonly lock_rows: string;
   /** Statements run first in each webhook transaction (e.g. a lock timeout). */

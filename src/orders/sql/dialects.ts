@@ -25,12 +25,17 @@ function hasSqlState(error: unknown, state: RegExp): boolean {
   return false;
 }
 
-/** PostgreSQL 13+ (`pg`: numbered placeholders). */
+/**
+ * PostgreSQL 13+ (`pg`: numbered placeholders). Names are quoted in lower
+ * case: PostgreSQL folds an unquoted `ownerId` to `ownerid`, so the quoted
+ * name is the column your unquoted SQL names.
+ */
 export const POSTGRES_DIALECT: SqlDialect = Object.freeze({
   name: 'postgres',
   placeholder: numbered,
   insertIgnore: (table: string, columns: readonly string[], placeholders: readonly string[]) =>
     `INSERT INTO ${table} ${values(columns, placeholders)} ON CONFLICT DO NOTHING`,
+  quoteIdentifier: (name: string) => `"${name.toLowerCase()}"`,
   lock_rows: ' FOR UPDATE',
   // Bounded waits: a stuck peer turns into a rollback and a redelivery, not a hung request.
   transactionSetup: (ms: number) => [`SET LOCAL lock_timeout = '${Math.trunc(ms)}ms'`],
@@ -51,6 +56,7 @@ export const MYSQL_DIALECT: SqlDialect = Object.freeze({
   placeholder: question,
   insertIgnore: (table: string, columns: readonly string[], placeholders: readonly string[]) =>
     `INSERT IGNORE INTO ${table} ${values(columns, placeholders)}`,
+  quoteIdentifier: (name: string) => `\`${name}\``,
   lock_rows: ' FOR UPDATE',
   transactionSetup: (ms: number) => [`SET SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.ceil(ms / 1000))}`],
   timestamp: (d: Date) => d,
@@ -67,6 +73,7 @@ export const SQLITE_DIALECT: SqlDialect = Object.freeze({
   placeholder: question,
   insertIgnore: (table: string, columns: readonly string[], placeholders: readonly string[]) =>
     `INSERT INTO ${table} ${values(columns, placeholders)} ON CONFLICT DO NOTHING`,
+  quoteIdentifier: (name: string) => `"${name}"`,
   lock_rows: '',
   transactionSetup: () => [],
   timestamp: (d: Date) => d.toISOString(),

@@ -63,6 +63,8 @@ export class SqlOrderStore implements OrderStore {
   readonly #db: SqlConnection;
   readonly #d: SqlDialect;
   readonly #o: ResolvedOrdersTable;
+  /** The orders table's names as written into SQL (quoted by the dialect). */
+  readonly #n: { table: string; id: string; amount: string; currency: string; status: string; owner: string | null; paid_at: string | null };
   readonly #lockTimeoutMs: number;
   readonly #t: { attempts: string; events: string; reviews: string; batches: string };
 
@@ -70,12 +72,19 @@ export class SqlOrderStore implements OrderStore {
     this.#db = db;
     this.#d = dialect;
     this.#o = resolveOrdersTable(options.orders);
-    const schema = options.schema === undefined ? '' : `${sqlIdentifier(options.schema, 'schema')}.`;
+    // Quoted, so `user` or `current_date` is the column, never the SQL function of that name.
+    const q = (name: string) => name.split('.').map((part) => dialect.quoteIdentifier?.(part) ?? part).join('.');
+    const o = this.#o;
+    this.#n = {
+      table: q(o.table), id: q(o.id), amount: q(o.amount), currency: q(o.currency), status: q(o.status),
+      owner: o.owner && q(o.owner), paid_at: o.paid_at && q(o.paid_at),
+    };
+    const schema = options.schema === undefined ? '' : `${q(sqlIdentifier(options.schema, 'schema'))}.`;
     this.#t = {
-      attempts: `${schema}siglume_checkout_attempts`,
-      events: `${schema}siglume_webhook_events`,
-      reviews: `${schema}siglume_payment_reviews`,
-      batches: `${schema}siglume_settlement_batches`,
+      attempts: `${schema}${q('siglume_checkout_attempts')}`,
+      events: `${schema}${q('siglume_webhook_events')}`,
+      reviews: `${schema}${q('siglume_payment_reviews')}`,
+      batches: `${schema}${q('siglume_settlement_batches')}`,
     };
     const lock = options.lock_timeout_ms ?? 10_000;
     if (!Number.isSafeInteger(lock) || lock < 1 || lock > 600_000) throw new RangeError('lock_timeout_ms must be an integer from 1 to 600000');
@@ -93,7 +102,7 @@ export class SqlOrderStore implements OrderStore {
   }
 
   #orderSelect(lock: boolean): string {
-    const o = this.#o;
+    const o = this.#n;
     const owner = o.owner ? `, ${o.owner} AS owner_id` : '';
     return `SELECT ${o.id} AS order_id, ${o.amount} AS amount_minor, ${o.currency} AS currency, ${o.status} AS status${owner}
       FROM ${o.table} WHERE ${o.id} = ?${lock ? this.#d.lock_rows : ''}`;
@@ -277,7 +286,8 @@ export class SqlOrderStore implements OrderStore {
 
   #transaction(ex: SqlExecutor, first_delivery: boolean, event_id: string): OrderStoreTransaction {
     const { attempts: A, reviews: R, batches: B } = this.#t;
-    const o = this.#o;
+    const o = this.#n;
+    const statusValues = this.#o.values;
     const ts = (d: Date) => this.#d.timestamp(d);
     const insertIgnore = async (table: string, values: Record<string, unknown>) => {
       const cols = Object.keys(values);
@@ -288,7 +298,7 @@ export class SqlOrderStore implements OrderStore {
       const now = new Date();
       const paidAt = to === 'paid' && o.paid_at ? `, ${o.paid_at} = ?` : '';
       const updated = await this.#q(ex, `UPDATE ${o.table} SET ${o.status} = ?${paidAt} WHERE ${o.id} = ? AND ${o.status} = ?`,
-        [o.values[to], ...(paidAt ? [ts(now)] : []), order_id, o.values.pending]);
+        [statusValues[to], ...(paidAt ? [ts(now)] : []), order_id, statusValues.pending]);
       if (updated.affected_rows !== 1) return false;
       // By attempt id alone: findPayment found the order through this attempt, under the order lock. An attempt kept
       // under another spelling of the id (`01000`) by an earlier version still names it, so its payment applies now.

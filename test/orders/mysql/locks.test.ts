@@ -77,7 +77,7 @@ describe.skipIf(unavailable !== null)('MysqlOrderStore under lock contention', (
       await waitFor(async () => {
         // (information_schema.innodb_trx lags on MariaDB; the process list shows the waiting statement at once.)
         const [rows] = await other.query(
-          "SELECT count(*) AS n FROM information_schema.processlist WHERE db = DATABASE() AND id <> CONNECTION_ID() AND info LIKE '%FROM orders WHERE%FOR UPDATE%'");
+          "SELECT count(*) AS n FROM information_schema.processlist WHERE db = DATABASE() AND id <> CONNECTION_ID() AND info LIKE '%FROM `orders` WHERE%FOR UPDATE%'");
         return Number((rows as Array<{ n: number }>)[0]!.n) > 0;
       }, 'the delivery to wait for the order row');
       // ...and this waits for the event row: a cycle.

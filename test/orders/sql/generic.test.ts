@@ -42,8 +42,8 @@ describe('createSqlOrderStore', () => {
     });
     await store.processWebhookEvent({ event_id: 'evt_1', event_type: 'x' }, async () => ({ outcome: 'ignored:test', result: null }));
     expect(seen[0]).toBe("SET LOCAL lock_timeout = '2500ms'");
-    expect(seen[1]).toMatch(/^INSERT INTO siglume_webhook_events \(event_id, event_type, received_at\) VALUES \(\?, \?, \?\) ON CONFLICT DO NOTHING$/);
-    expect(seen[2]).toBe('UPDATE siglume_webhook_events SET outcome = ? WHERE event_id = ?');
+    expect(seen[1]).toMatch(/^INSERT INTO "siglume_webhook_events" \(event_id, event_type, received_at\) VALUES \(\?, \?, \?\) ON CONFLICT DO NOTHING$/);
+    expect(seen[2]).toBe('UPDATE "siglume_webhook_events" SET outcome = ? WHERE event_id = ?');
   });
 });
 
@@ -53,6 +53,10 @@ describe('the built-in dialects', () => {
     expect(POSTGRES_DIALECT.insertIgnore('t', cols, ['$1', '$2'])).toBe('INSERT INTO t (a, b) VALUES ($1, $2) ON CONFLICT DO NOTHING');
     expect(MYSQL_DIALECT.insertIgnore('t', cols, ['?', '?'])).toBe('INSERT IGNORE INTO t (a, b) VALUES (?, ?)');
     expect(SQLITE_DIALECT.insertIgnore('t', cols, ['?', '?'])).toBe('INSERT INTO t (a, b) VALUES (?, ?) ON CONFLICT DO NOTHING');
+    expect(['ownerId', 'user'].map((n) => [POSTGRES_DIALECT, MYSQL_DIALECT, SQLITE_DIALECT].map((d) => d.quoteIdentifier!(n)))).toEqual([
+      ['"ownerid"', '`ownerId`', '"ownerId"'],
+      ['"user"', '`user`', '"user"'],
+    ]);
     expect([POSTGRES_DIALECT.lock_rows, MYSQL_DIALECT.lock_rows, SQLITE_DIALECT.lock_rows]).toEqual([' FOR UPDATE', ' FOR UPDATE', '']);
     expect(MYSQL_DIALECT.transactionSetup(1500)).toEqual(['SET SESSION innodb_lock_wait_timeout = 2']);
     expect(SQLITE_DIALECT.timestamp(new Date(0))).toBe('1970-01-01T00:00:00.000Z');
