@@ -33,8 +33,19 @@ export interface SqlDialect {
   readonly name: string;
   /** Placeholder of the 1-based parameter `index` (`$1` in PostgreSQL, `?` elsewhere). */
   placeholder(index: number): string;
-  /** An INSERT that does nothing (0 affected rows) when the primary / unique key exists. */
+  /**
+   * An INSERT that does nothing (0 affected rows) when the primary / unique
+   * key exists, or (with {@link duplicateKey}) one that fails only then.
+   * Any other failure (a value too long, a NULL) must still fail.
+   */
   insertIgnore(table: string, columns: readonly string[], placeholders: readonly string[]): string;
+  /**
+   * True when `error` is the duplicate-key failure of an `insertIgnore`
+   * statement: the store then counts the row as not inserted and goes on in
+   * the same transaction (MySQL rolls back only the failed statement).
+   * Optional: for dialects whose `insertIgnore` skips the duplicate itself.
+   */
+  duplicateKey?(error: unknown): boolean;
   /**
    * `name` (one validated identifier: letters, digits, `_`) quoted so that it
    * names what the same name unquoted names, and is never read as a keyword

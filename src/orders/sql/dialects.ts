@@ -25,6 +25,15 @@ function hasSqlState(error: unknown, state: RegExp): boolean {
   return false;
 }
 
+/** True when `error`, or an error it wraps, is MySQL's duplicate-key error (1062, `ER_DUP_ENTRY`). */
+function isMysqlDuplicateKey(error: unknown): boolean {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, errno } = e as { code?: unknown; errno?: unknown };
+    if (code === 'ER_DUP_ENTRY' || errno === 1062) return true;
+  }
+  return false;
+}
+
 /**
  * PostgreSQL 13+ (`pg`: numbered placeholders). Names are quoted in lower
  * case: PostgreSQL folds an unquoted `ownerId` to `ownerid`, so the quoted
@@ -45,9 +54,12 @@ export const POSTGRES_DIALECT: SqlDialect = Object.freeze({
 });
 
 /**
- * MySQL 8 / MariaDB 10.5+ with InnoDB. `INSERT IGNORE` because MySQL has no
- * `ON CONFLICT DO NOTHING`; its affected-row count is 0 for a duplicate key
- * whatever the client's found-rows flag says. The lock wait is a session
+ * MySQL 8 / MariaDB 10.5+ with InnoDB. MySQL has no `ON CONFLICT DO
+ * NOTHING`, and `INSERT IGNORE` would also turn a value too long or a NULL
+ * into a warning and store a truncated row; so the insert is a plain INSERT
+ * and its duplicate-key error (which rolls back that statement only) means
+ * "not inserted". `ON DUPLICATE KEY UPDATE` cannot say that: with the
+ * found-rows flag (mysql2's default) it counts 1 row either way. The lock wait is a session
  * variable: set it per transaction here only when your connection does not
  * (the built-in adapter sets and restores it around each transaction).
  */
@@ -55,7 +67,8 @@ export const MYSQL_DIALECT: SqlDialect = Object.freeze({
   name: 'mysql',
   placeholder: question,
   insertIgnore: (table: string, columns: readonly string[], placeholders: readonly string[]) =>
-    `INSERT IGNORE INTO ${table} ${values(columns, placeholders)}`,
+    `INSERT INTO ${table} ${values(columns, placeholders)}`,
+  duplicateKey: isMysqlDuplicateKey,
   quoteIdentifier: (name: string) => `\`${name}\``,
   lock_rows: ' FOR UPDATE',
   transactionSetup: (ms: number) => [`SET SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.ceil(ms / 1000))}`],

@@ -101,6 +101,18 @@ export class SqlOrderStore implements OrderStore {
     return ex.query(this.#sql(text), params);
   }
 
+  /** Inserts the row unless its key exists; true when it was inserted. Any other failure throws. */
+  async #insertIgnore(ex: SqlExecutor, table: string, values: Record<string, unknown>): Promise<boolean> {
+    const cols = Object.keys(values);
+    try {
+      const r = await ex.query(this.#d.insertIgnore(table, cols, cols.map((_, i) => this.#d.placeholder(i + 1))), Object.values(values));
+      return r.affected_rows === 1;
+    } catch (error) {
+      if (this.#d.duplicateKey?.(error)) return false;
+      throw error;
+    }
+  }
+
   #orderSelect(lock: boolean): string {
     const o = this.#n;
     const owner = o.owner ? `, ${o.owner} AS owner_id` : '';
@@ -274,10 +286,7 @@ export class SqlOrderStore implements OrderStore {
     const E = this.#t.events;
     return this.#db.transaction(async (ex) => {
       // The event row goes FIRST: a concurrent delivery of the same id blocks here until this transaction ends.
-      const cols = ['event_id', 'event_type', 'received_at'];
-      const inserted = await ex.query(this.#d.insertIgnore(E, cols, cols.map((_, i) => this.#d.placeholder(i + 1))),
-        [event.event_id, event.event_type, this.#d.timestamp(new Date())]);
-      const first = inserted.affected_rows === 1;
+      const first = await this.#insertIgnore(ex, E, { event_id: event.event_id, event_type: event.event_type, received_at: this.#d.timestamp(new Date()) });
       const { outcome, result } = await work(this.#transaction(ex, first, event.event_id));
       if (first) await this.#q(ex, `UPDATE ${E} SET outcome = ? WHERE event_id = ?`, [outcome, event.event_id]);
       return result;
@@ -289,11 +298,7 @@ export class SqlOrderStore implements OrderStore {
     const o = this.#n;
     const statusValues = this.#o.values;
     const ts = (d: Date) => this.#d.timestamp(d);
-    const insertIgnore = async (table: string, values: Record<string, unknown>) => {
-      const cols = Object.keys(values);
-      const r = await ex.query(this.#d.insertIgnore(table, cols, cols.map((_, i) => this.#d.placeholder(i + 1))), Object.values(values));
-      return r.affected_rows === 1;
-    };
+    const insertIgnore = (table: string, values: Record<string, unknown>) => this.#insertIgnore(ex, table, values);
     const transition = async (order_id: string, p: OrderPaymentRecord, to: 'paid' | 'fulfilled_unsettled') => {
       const now = new Date();
       const paidAt = to === 'paid' && o.paid_at ? `, ${o.paid_at} = ?` : '';

@@ -115,7 +115,7 @@ CREATE TABLE siglume_settlement_batches__sdrp_new (
   usage_event_digest   VARCHAR(256) NOT NULL,
   pricing_band         VARCHAR(16) NOT NULL,
   -- As Siglume sent it (text: a malformed date must not make the webhook fail forever).
-  settled_at           VARCHAR(64) NULL,
+  settled_at           VARCHAR(256) NULL,
   recorded_at          DATETIME(3) NOT NULL,
   CONSTRAINT siglume_settlement_batches_band_chk CHECK (pricing_band IN ('micro', 'nano'))
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;

@@ -51,7 +51,7 @@ describe('the built-in dialects', () => {
   it('write each database\'s insert-or-ignore, row locks and placeholders', () => {
     const cols = ['a', 'b'];
     expect(POSTGRES_DIALECT.insertIgnore('t', cols, ['$1', '$2'])).toBe('INSERT INTO t (a, b) VALUES ($1, $2) ON CONFLICT DO NOTHING');
-    expect(MYSQL_DIALECT.insertIgnore('t', cols, ['?', '?'])).toBe('INSERT IGNORE INTO t (a, b) VALUES (?, ?)');
+    expect(MYSQL_DIALECT.insertIgnore('t', cols, ['?', '?'])).toBe('INSERT INTO t (a, b) VALUES (?, ?)');
     expect(SQLITE_DIALECT.insertIgnore('t', cols, ['?', '?'])).toBe('INSERT INTO t (a, b) VALUES (?, ?) ON CONFLICT DO NOTHING');
     expect(['ownerId', 'user'].map((n) => [POSTGRES_DIALECT, MYSQL_DIALECT, SQLITE_DIALECT].map((d) => d.quoteIdentifier!(n)))).toEqual([
       ['"ownerid"', '`ownerId`', '"ownerId"'],
@@ -82,6 +82,17 @@ describe('the PostgreSQL dialect\'s rejectsValue', () => {
     expect(rejects(Object.assign(new Error('connection refused'), { code: 'ECONNREFUSED' }))).toBe(false);
     expect(rejects(Object.assign(new Error('lock timeout'), { code: '55P03' }))).toBe(false);
     expect(MYSQL_DIALECT.rejectsValue).toBeUndefined();
+  });
+});
+
+describe('the MySQL dialect\'s duplicateKey', () => {
+  it('recognises the duplicate-key error (1062), also wrapped by an ORM, and no other failure of the insert', () => {
+    const duplicate = MYSQL_DIALECT.duplicateKey!;
+    expect(duplicate(Object.assign(new Error("Duplicate entry 'evt_1' for key 'PRIMARY'"), { code: 'ER_DUP_ENTRY', errno: 1062 }))).toBe(true);
+    expect(duplicate(new Error('Failed query', { cause: Object.assign(new Error('dup'), { errno: 1062 }) }))).toBe(true);
+    expect(duplicate(Object.assign(new Error('Data too long'), { code: 'ER_DATA_TOO_LONG', errno: 1406 }))).toBe(false);
+    expect(duplicate(Object.assign(new Error("Column 'event_type' cannot be null"), { code: 'ER_BAD_NULL_ERROR', errno: 1048 }))).toBe(false);
+    expect([POSTGRES_DIALECT.duplicateKey, SQLITE_DIALECT.duplicateKey]).toEqual([undefined, undefined]);
   });
 });
 
