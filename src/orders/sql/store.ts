@@ -54,6 +54,18 @@ const date = (v: unknown): Date | null => {
   const d = v instanceof Date ? v : new Date(typeof v === 'number' ? v : String(v));
   return Number.isNaN(d.getTime()) ? null : d;
 };
+/**
+ * True when the key `found` is the id `requested`: the same text, another
+ * spelling of the same integer (`01000`, ` 1000`), or a text key its
+ * collation matched (`ORD_A` for `ord_a`). MySQL also compares `abc` equal to
+ * 0 and `1e3` or `1000abc` to 1000 for an integer key: not the same order.
+ */
+function sameId(found: unknown, requested: string): boolean {
+  const key = String(found);
+  if (key === requested || !/^-?[0-9]+$/.test(key)) return true;
+  return /^\s*[+-]?[0-9]+\s*$/.test(requested) && BigInt(requested.trim()) === BigInt(key);
+}
+
 // Stored messages are for operators; keep them short and storable.
 // eslint-disable-next-line no-control-regex
 const message = (m: string) => m.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 500);
@@ -120,7 +132,8 @@ export class SqlOrderStore implements OrderStore {
       FROM ${o.table} WHERE ${o.id} = ?${lock ? this.#d.lock_rows : ''}`;
   }
 
-  #order(row: Row | undefined): OrderRecord | null {
+  /** The order of `row`, found by the id `requested`; null for none, or for a row the database matched to an id that is not its own. */
+  #order(row: Row | undefined, requested: string): OrderRecord | null {
     if (!row) return null;
     // A driver that reads a BIGINT key as a JS number rounds it past 2^53: that id would name another order.
     if (typeof row.order_id === 'number' && !Number.isSafeInteger(row.order_id)) {
@@ -129,6 +142,7 @@ export class SqlOrderStore implements OrderStore {
         { code: 'ORDER_ID_NOT_EXACT' },
       );
     }
+    if (!sameId(row.order_id, requested)) return null;
     return {
       order_id: String(row.order_id),
       amount_minor: num(row.amount_minor),
@@ -140,7 +154,7 @@ export class SqlOrderStore implements OrderStore {
 
   async findOrder(order_id: string): Promise<OrderRecord | null> {
     try {
-      return this.#order((await this.#q(this.#db, this.#orderSelect(false), [order_id])).rows[0]);
+      return this.#order((await this.#q(this.#db, this.#orderSelect(false), [order_id])).rows[0], order_id);
     } catch (error) {
       // An id the key column cannot hold ("abc" for an integer key) is no such order, not a failure.
       if (this.#d.rejectsValue?.(error)) return null;
@@ -153,7 +167,7 @@ export class SqlOrderStore implements OrderStore {
     const ts = (d: Date) => this.#d.timestamp(d);
     return this.#db.transaction(async (tx) => {
       // The order row lock queues concurrent starts: the second sees what the first did.
-      const order = this.#order((await this.#q(tx, this.#orderSelect(true), [order_id])).rows[0]);
+      const order = this.#order((await this.#q(tx, this.#orderSelect(true), [order_id])).rows[0], order_id);
       if (!order) return { kind: 'not_found' };
       if (order.status !== 'pending') return { kind: 'not_payable', order };
       // The table's spelling of the id from here on (`01000` may have found order 1000): the webhook finds the order by it.
@@ -325,7 +339,7 @@ export class SqlOrderStore implements OrderStore {
           [challenge_hash])).rows[0];
         if (!a) return null;
         // Locks the order: two events for one order are decided one after the other.
-        const order = this.#order((await this.#q(ex, this.#orderSelect(true), [String(a.order_id)])).rows[0]);
+        const order = this.#order((await this.#q(ex, this.#orderSelect(true), [String(a.order_id)])).rows[0], String(a.order_id));
         if (!order) return null;
         // A locking read: under MySQL's REPEATABLE READ a plain SELECT would see the snapshot taken before the order lock.
         const paid = (await this.#q(ex, `SELECT requirement_id, payment_status FROM ${A} WHERE order_id = ? AND requirement_id IS NOT NULL${this.#d.lock_rows}`,

@@ -108,6 +108,21 @@ describeEachAdapter('an existing orders table', (adapter) => {
     await (store as { close?: () => Promise<void> }).close?.();
   });
 
+  it('answers 404 for an id that is no spelling of an integer, which MySQL would compare equal to one (abc to 0, 5000abc and 5e3 to 5000)', async () => {
+    for (const id of [0, 5000]) {
+      await db.sql('INSERT INTO shop_orders (id, customer, total_minor, currency_code, state) VALUES (?, ?, ?, ?, ?)', [id, 'alice', 700, 'jpy', 'awaiting_payment']);
+    }
+    const store = db.createStore({ orders: MAPPING });
+    for (const id of ['abc', ' ', '5000abc', '5e3', '5000.0', '0x1388', '-0abc']) {
+      expect(await startCheckout(f.shop.url, { order_id: id }), id).toMatchObject({ status: 404, body: { error: 'order_not_found' } });
+      expect(await store.findOrder(id), id).toBeNull();
+    }
+    // Spellings of the integer itself still find it, as on every database.
+    expect(await store.findOrder('05000')).toMatchObject({ order_id: '5000', owner_id: 'alice' });
+    expect(await store.findOrder('-0')).toMatchObject({ order_id: '0' });
+    await (store as { close?: () => Promise<void> }).close?.();
+  });
+
   it.each(['abc', '99999999999999999999', '1.5'])('answers 404, not a 500, for an id %j the integer key cannot hold', async (id) => {
     expect(await startCheckout(f.shop.url, { order_id: id })).toMatchObject({ status: 404, body: { error: 'order_not_found' } });
   });
