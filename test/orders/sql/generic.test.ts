@@ -85,6 +85,29 @@ describe('the PostgreSQL dialect\'s rejectsValue', () => {
   });
 });
 
+describe('SqlOrderStore writing names', () => {
+  it('quotes each part of a schema-qualified name, as the database folds the same name unquoted', async () => {
+    const seen: string[] = [];
+    const capture: SqlQueryFunction = async (sql) => {
+      seen.push(sql);
+      return { rows: [], affected_rows: 1 };
+    };
+    for (const dialect of ['postgres', 'mysql'] as const) {
+      const store = createSqlOrderStore({
+        dialect, schema: 'Payments', orders: { table: 'Shop.Orders', owner_column: 'ownerId' }, query: capture, transaction: async (work) => work(capture),
+      });
+      await store.findOrder('o1');
+      await store.processWebhookEvent({ event_id: 'evt_1', event_type: 'x' }, async () => ({ outcome: 'ignored:test', result: null }));
+    }
+    expect(seen.filter((s) => s.startsWith('SELECT') || s.startsWith('INSERT')).map((s) => s.replace(/\s+/g, ' '))).toEqual([
+      'SELECT "order_id" AS order_id, "amount_minor" AS amount_minor, "currency" AS currency, "status" AS status, "ownerid" AS owner_id FROM "shop"."orders" WHERE "order_id" = $1',
+      'INSERT INTO "payments"."siglume_webhook_events" (event_id, event_type, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+      'SELECT `order_id` AS order_id, `amount_minor` AS amount_minor, `currency` AS currency, `status` AS status, `ownerId` AS owner_id FROM `Shop`.`Orders` WHERE `order_id` = ?',
+      'INSERT INTO `Payments`.`siglume_webhook_events` (event_id, event_type, received_at) VALUES (?, ?, ?)',
+    ]);
+  });
+});
+
 describe('the MySQL dialect\'s duplicateKey', () => {
   it('recognises the duplicate-key error (1062), also wrapped by an ORM, and no other failure of the insert', () => {
     const duplicate = MYSQL_DIALECT.duplicateKey!;
