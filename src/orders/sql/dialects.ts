@@ -25,11 +25,14 @@ function hasSqlState(error: unknown, state: RegExp): boolean {
   return false;
 }
 
-/** True when `error`, or an error it wraps, is MySQL's duplicate-key error (1062, `ER_DUP_ENTRY`). */
+/**
+ * True when `error`, or an error it wraps, is MySQL's duplicate-key error
+ * (1062, `ER_DUP_ENTRY`; Prisma's raw-query error P2010 carries it as `meta.code`).
+ */
 function isMysqlDuplicateKey(error: unknown): boolean {
   for (let e = error, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const { code, errno } = e as { code?: unknown; errno?: unknown };
-    if (code === 'ER_DUP_ENTRY' || errno === 1062) return true;
+    const { code, errno, meta } = e as { code?: unknown; errno?: unknown; meta?: { code?: unknown } };
+    if (code === 'ER_DUP_ENTRY' || errno === 1062 || (code === 'P2010' && meta?.code === '1062')) return true;
   }
   return false;
 }

@@ -113,6 +113,8 @@ describe('the MySQL dialect\'s duplicateKey', () => {
     const duplicate = MYSQL_DIALECT.duplicateKey!;
     expect(duplicate(Object.assign(new Error("Duplicate entry 'evt_1' for key 'PRIMARY'"), { code: 'ER_DUP_ENTRY', errno: 1062 }))).toBe(true);
     expect(duplicate(new Error('Failed query', { cause: Object.assign(new Error('dup'), { errno: 1062 }) }))).toBe(true);
+    expect(duplicate(Object.assign(new Error('Raw query failed. Code: `1062`'), { code: 'P2010', meta: { code: '1062' } }))).toBe(true);
+    expect(duplicate(Object.assign(new Error('Raw query failed. Code: `1406`'), { code: 'P2010', meta: { code: '1406' } }))).toBe(false);
     expect(duplicate(Object.assign(new Error('Data too long'), { code: 'ER_DATA_TOO_LONG', errno: 1406 }))).toBe(false);
     expect(duplicate(Object.assign(new Error("Column 'event_type' cannot be null"), { code: 'ER_BAD_NULL_ERROR', errno: 1048 }))).toBe(false);
     expect([POSTGRES_DIALECT.duplicateKey, SQLITE_DIALECT.duplicateKey]).toEqual([undefined, undefined]);
