@@ -10,7 +10,7 @@
 import pc from 'picocolors';
 import type { CopyTemplateResult } from '../init/copy-template.js';
 import type { SandboxReadinessSetup } from '../devtools/sandbox-readiness.js';
-import type { WebhookTriggerResult } from '../devtools/webhook-trigger.js';
+import type { WebhookTriggerAttempt, WebhookTriggerResult } from '../devtools/webhook-trigger.js';
 import type {
   ReadinessCheckGroup,
   ReadinessCommand,
@@ -124,6 +124,21 @@ function describeSecret(origin: WebhookSecretOrigin, hint: string): string {
       return never;
     }
   }
+}
+
+/** What to do about a non-2xx answer to `webhook trigger`, or null. */
+function webhookStatusHint(status: number): string | null {
+  if (status === 400) return "the handler refused the event, most often its signature: is the secret the shop's SIGLUME_WEBHOOK_SECRET?";
+  if (status === 401 || status === 403) return 'keep auth (login, CSRF) off the webhook route: the signature is its authentication';
+  if (status === 404 || status === 405) return 'no POST route at this path; the templates mount the webhook at /payments/webhooks/siglume';
+  if (status >= 300 && status < 400) return 'the endpoint redirects: use the final URL';
+  if (status >= 500) return "the shop's handler failed: see its log";
+  return null;
+}
+
+/** `secret_source` (and `env_file`) of the `webhook trigger --json` result. */
+function secretSourceJson(origin: WebhookSecretOrigin): Record<string, string> {
+  return { secret_source: origin.source, ...(origin.source === 'env_file' ? { env_file: origin.env_file } : {}) };
 }
 
 /** What `sandbox` prints on start. */
@@ -466,7 +481,7 @@ export class Output {
   /** Result of `webhook trigger` (already scrubbed of every secret the command knows). */
   webhookTriggerResult(result: WebhookTriggerResult & { url: string }, origin: WebhookSecretOrigin, opts: { json: boolean }): void {
     if (opts.json) {
-      this.write('stdout', `${JSON.stringify({ ...result, secret_source: origin.source, ...(origin.source === 'env_file' ? { env_file: origin.env_file } : {}) }, null, 2)}\n`);
+      this.write('stdout', `${JSON.stringify({ ...result, ...secretSourceJson(origin), error: null }, null, 2)}\n`);
       return;
     }
     const c = this.out;
@@ -479,10 +494,19 @@ export class Output {
         : c.dim(`  ${describeSecret(origin, result.signing_secret_hint)}`),
     ];
     if (!result.ok && result.response_body) lines.push(c.dim(`  response: ${result.response_body.replace(/\s+/g, ' ').slice(0, 200)}`));
-    if (result.status === 404 || result.status === 405) {
-      lines.push(c.yellow(`  hint: no POST route at this path; the templates mount the webhook at /payments/webhooks/siglume`));
-    }
+    const hint = webhookStatusHint(result.status);
+    if (hint) lines.push(c.yellow(`  hint: ${hint}`));
     this.write('stdout', `${lines.join('\n')}\n`);
+  }
+
+  /**
+   * `webhook trigger --json` when no answer came: the result's shape, with `ok: false`, `status`,
+   * `status_text` and `response_body` null and the cause in `error` (text mode prints `error.message` alone).
+   */
+  webhookTriggerFailure(attempt: WebhookTriggerAttempt & { url: string }, origin: WebhookSecretOrigin): void {
+    const { code, message, duration_ms, url, ...event } = attempt;
+    const json = { status: null, status_text: null, ok: false, ...event, response_body: null, duration_ms, url, ...secretSourceJson(origin), error: { code, message } };
+    this.write('stdout', `${JSON.stringify(json, null, 2)}\n`);
   }
 
   /** `webhook sign`: the header value alone, so it can be captured by a shell. */

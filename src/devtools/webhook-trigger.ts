@@ -70,6 +70,47 @@ export interface WebhookTriggerResult {
   duration_ms: number;
 }
 
+/**
+ * The event a {@link triggerTestWebhook} that got no answer sent, and why:
+ * on its rejection as `trigger` (see {@link webhookTriggerAttempt}).
+ */
+export interface WebhookTriggerAttempt {
+  kind: TestWebhookEventKind;
+  event_id: string;
+  event_type: string;
+  signing_secret_hint: string;
+  test_secret: boolean;
+  /** `ECONNREFUSED`, `ENOTFOUND`, `TIMEOUT`, `BAD_PORT`, a TLS code such as `ERR_SSL_WRONG_VERSION_NUMBER`, ... */
+  code: string;
+  /** One line: what happened, and what to do when the cause is known. */
+  message: string;
+  duration_ms: number;
+}
+
+/** The attempt a rejection of {@link triggerTestWebhook} carries, or null (a validation error sent nothing). */
+export function webhookTriggerAttempt(error: unknown): WebhookTriggerAttempt | null {
+  return (error as { trigger?: WebhookTriggerAttempt } | null)?.trigger ?? null;
+}
+
+const TLS_CODE = /^(ERR_(SSL|TLS)_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|EPROTO$)/;
+
+/** A short code and a hint (or '') for why `fetch` got no answer. */
+function unreachable(error: unknown, timeout: number): { code: string; why: string; hint: string } {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    return { code: 'TIMEOUT', why: `no answer within ${timeout} ms`, hint: 'the handler should answer as soon as the event is recorded, or raise --timeout' };
+  }
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  const code = cause?.code ?? (cause?.message === 'bad port' ? 'BAD_PORT' : 'CONNECTION_ERROR');
+  const why = cause?.code ?? cause?.message ?? (error as Error).message;
+  if (code === 'ECONNREFUSED') return { code, why, hint: 'nothing is listening there: is the shop running, on that port?' };
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { code, why, hint: 'the host name does not resolve: check it' };
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return { code, why, hint: 'the host did not accept a connection: check the host and any firewall' };
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return { code, why, hint: "the server closed the connection: see the shop's log" };
+  if (code === 'BAD_PORT') return { code, why, hint: 'fetch refuses reserved ports such as 1 and 6000: run the shop on another, e.g. 3000' };
+  if (TLS_CODE.test(code)) return { code, why, hint: 'TLS failed: fix the certificate, or use http:// for a local server without TLS' };
+  return { code, why, hint: '' };
+}
+
 /** The first {@link RESPONSE_READ_LIMIT} bytes of a body as text; never reads the rest. */
 async function readCapped(response: Response): Promise<string> {
   const reader = response.body?.getReader();
@@ -120,7 +161,8 @@ export function webhookTriggerUrl(text: string): URL {
 /**
  * Signs a test event of `kind` and POSTs its raw body with the
  * `Siglume-Signature` header to `url`. Resolves with the endpoint's answer
- * whatever its status; rejects only when no answer arrives.
+ * whatever its status; rejects only when no answer arrives, with the event
+ * it sent and the cause on the rejection (read it with {@link webhookTriggerAttempt}).
  *
  * @throws {SiglumeValidationError} for an unknown kind or a non-http(s) URL.
  * @throws {SiglumeConnectionError} when the endpoint cannot be reached ({@link SiglumeTimeoutError} on timeout).
@@ -160,13 +202,20 @@ export async function triggerTestWebhook(options: WebhookTriggerOptions): Promis
       signal: AbortSignal.timeout(timeout),
     });
   } catch (error) {
-    if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-      throw new SiglumeTimeoutError(timeout, { cause: error });
-    }
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const why = cause?.code ?? cause?.message ?? (error as Error).message;
-    const hint = cause?.code === 'ECONNREFUSED' ? ' (nothing is listening there: is the shop running, on that port?)' : '';
-    throw new SiglumeConnectionError(`Could not reach ${url.origin}: ${why}${hint}`, { cause: error });
+    const { code, why, hint } = unreachable(error, timeout);
+    const message = `Could not reach ${url.origin}: ${why}${hint ? ` (${hint})` : ''}`;
+    const failure = code === 'TIMEOUT' ? new SiglumeTimeoutError(timeout, { cause: error }) : new SiglumeConnectionError(message, { cause: error });
+    const trigger: WebhookTriggerAttempt = {
+      kind,
+      event_id: built.event.id,
+      event_type: built.event.type,
+      signing_secret_hint: secret.slice(-4),
+      test_secret: options.secret === undefined,
+      code,
+      message,
+      duration_ms: Math.round(performance.now() - started),
+    };
+    throw Object.assign(failure, { trigger });
   }
   // Scrubbed before it is cut, so a secret straddling the cut cannot leak in part.
   const [text, statusText] = redactSecretValues([await readCapped(response), response.statusText], [secret]);

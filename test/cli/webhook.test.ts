@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,7 +8,7 @@ import { startWebhookReceiver, type WebhookReceiver } from '../../src/devtools/w
 import { TEST_WEBHOOK_SECRET } from '../../src/testing/index.js';
 import { classifyDirectPaymentConfirmation } from '../../src/webhooks/classify.js';
 import { verifyWebhookSignature } from '../../src/webhooks/signature.js';
-import { emptyDir, requireBuild, runBin, runCli } from './support.js';
+import { BIN, emptyDir, requireBuild, runBin, runCli } from './support.js';
 
 const SECRET = 'whsec_trigger_test_51c2';
 
@@ -193,6 +194,72 @@ describe('siglume-sdrp webhook trigger', () => {
     });
   });
 
+  describe('when the endpoint cannot be reached and --json is given', () => {
+    let hanging: Server;
+    let hangingUrl = '';
+    beforeAll(async () => {
+      // Accepts the request and never answers.
+      hanging = createServer(() => undefined);
+      await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', r));
+      hangingUrl = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/hook`;
+    });
+    afterAll(async () => {
+      hanging.closeAllConnections();
+      await new Promise<void>((r) => hanging.close(() => r()));
+    });
+
+    it.each([
+      ['a blocked port', () => 'http://127.0.0.1:1/hook', 'BAD_PORT', 'fetch refuses reserved ports such as 1 and 6000'],
+      ['a timeout', () => hangingUrl, 'TIMEOUT', 'no answer within 200 ms (the handler should answer as soon as the event is recorded, or raise --timeout)'],
+      ['TLS to a plain http server', () => hangingUrl.replace('http:', 'https:'), 'ERR_SSL_WRONG_VERSION_NUMBER', 'TLS failed: fix the certificate, or use http://'],
+    ])('prints one result on stdout for %s, with the cause and the event in it', async (_name, url, code, hint) => {
+      const run = await runCli(['webhook', 'trigger', 'standard-settled', '--url', url(), '--test-secret', '--timeout', '200', '--json']);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe('');
+      const json = JSON.parse(run.stdout) as Record<string, unknown>;
+      expect(json).toMatchObject({ ok: false, status: null, url: url(), kind: 'standard_settled', event_id: expect.stringMatching(/^evt_/), secret_source: 'test_secret' });
+      expect(json.error).toMatchObject({ code, message: expect.stringContaining(hint) });
+      // The same keys as an answered result.
+      const answered = await runCli(['webhook', 'trigger', 'standard-settled', '--url', receiver.url, '--test-secret', '--json']);
+      expect(Object.keys(json).sort()).toEqual(Object.keys(JSON.parse(answered.stdout) as object).sort());
+    });
+
+    it('says the same on stderr in text mode, with its hint', async () => {
+      const run = await runCli(['webhook', 'trigger', 'unknown', '--url', hangingUrl, '--test-secret', '--timeout', '200']);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(/^error: Could not reach http:\/\/127\.0\.0\.1:\d+: no answer within 200 ms \(the handler should answer/);
+    });
+  });
+
+  describe('when the endpoint answers 400, 3xx or 5xx', () => {
+    let server: Server;
+    let origin = '';
+    beforeAll(async () => {
+      server = createServer((req, res) => {
+        req.resume();
+        req.on('end', () => res.writeHead(Number(req.url!.slice(1)), { location: '/elsewhere' }).end());
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    afterAll(async () => {
+      await new Promise<void>((r) => server.close(() => r()));
+    });
+
+    it.each([
+      [400, "hint: the handler refused the event, most often its signature: is the secret the shop's SIGLUME_WEBHOOK_SECRET?"],
+      [308, 'hint: the endpoint redirects: use the final URL'],
+      [500, "hint: the shop's handler failed: see its log"],
+      [503, "hint: the shop's handler failed: see its log"],
+    ])('answers %i with a hint line', async (status, hint) => {
+      const run = await runCli(['webhook', 'trigger', 'unknown', '--url', `${origin}/${status}`, '--secret', SECRET]);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain(`-> ${status}`);
+      expect(run.stdout).toContain(`\n  ${hint}\n`);
+    });
+  });
+
   describe('when the endpoint has no route at that path', () => {
     it('exits 1 and names the path the templates mount', async () => {
       const run = await runCli(['webhook', 'trigger', 'unknown', '--url', `${receiver.origin}/payments/webhook`, '--secret', SECRET]);
@@ -303,6 +370,15 @@ describe('siglume-sdrp webhook sign', () => {
       expect(run.stdout).toBe('');
       expect(read).toBeLessThanOrEqual(18);
     });
+    it.each([
+      ['empty (< /dev/null, or closed)', { stdin: '' }],
+      ['unreadable', { stdin: (function* () { throw Object.assign(new Error('EISDIR: illegal operation on a directory, read'), { code: 'EISDIR' }); })() }],
+    ])('exits 2 saying to pipe the body when stdin is %s, and prints no signature', async (_name, opts) => {
+      const run = await runCli(['webhook', 'sign', '--secret', SECRET], opts);
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(/^error: (Nothing on stdin|Cannot read stdin \(EISDIR\)).*: pipe the raw webhook body, e\.g\. `siglume-sdrp webhook sign < body\.json`\n/);
+    });
     it('exits 2 when stdin is a terminal', async () => {
       const run = await runCli(['webhook', 'sign', '--secret', SECRET], { stdinIsTTY: true });
       expect(run.code).toBe(2);
@@ -311,6 +387,23 @@ describe('siglume-sdrp webhook sign', () => {
   });
 
   describe('when run through the binary', () => {
+    it.each([['< /dev/null'], ['<&-'], ['< /']])('exits 2 with %s, a body that reads as nothing', async (redirect) => {
+      requireBuild();
+      const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolvePromise) => {
+        execFile('/bin/sh', ['-c', `"${process.execPath}" "${BIN}" webhook sign ${redirect}`], { env: { SIGLUME_WEBHOOK_SECRET: SECRET }, timeout: 20_000 }, (error, stdout, stderr) =>
+          resolvePromise({ code: error ? (error.code as number) : 0, stdout, stderr }),
+        );
+      });
+      expect(run).toMatchObject({ code: 2, stdout: '' });
+      expect(run.stderr).toContain('pipe the raw webhook body');
+    });
+
+    it('shows the secret coming from the environment in its help, not typed on the command line', async () => {
+      const run = await runCli(['webhook', 'sign', '--help']);
+      expect(run.stdout).toContain('siglume-sdrp webhook sign < body.json');
+      expect(run.stdout).not.toContain('--secret whsec_');
+    });
+
     it('reads stdin and prints a verifiable header on one line of its own', async () => {
       requireBuild();
       const run = await runBin(['webhook', 'sign', '--secret', SECRET, '--timestamp', '1800000000'], { stdin: body });

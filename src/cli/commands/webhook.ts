@@ -56,6 +56,9 @@ async function configuredSecret(
   return { secret: merged.env[SECRET_VAR]!, origin, known, webhook_url };
 }
 
+/** How `webhook sign` is run: the secret from SIGLUME_WEBHOOK_SECRET (environment or .env), not typed into shell history. */
+const SIGN_EXAMPLE = 'siglume-sdrp webhook sign < body.json';
+
 /** The most `webhook sign` reads from stdin: far above any webhook body, far below what could exhaust memory. */
 const MAX_SIGN_BODY_BYTES = 16 * 1024 * 1024;
 
@@ -63,13 +66,23 @@ const MAX_SIGN_BODY_BYTES = 16 * 1024 * 1024;
 async function readAll(io: CliIo): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of io.stdin) {
+  const read = async function* () {
+    try {
+      yield* io.stdin;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw usageError(`Cannot read stdin${code ? ` (${code})` : ''}: pipe the raw webhook body, e.g. \`${SIGN_EXAMPLE}\``);
+    }
+  };
+  for await (const chunk of read()) {
     chunks.push(typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk);
     size += chunks.at(-1)!.length;
     if (size > MAX_SIGN_BODY_BYTES) {
       throw usageError(`The body on stdin is over ${MAX_SIGN_BODY_BYTES / 1024 / 1024} MiB; pipe the webhook body itself (Siglume's are a few KiB)`);
     }
   }
+  // `< /dev/null`, a closed stdin (Node reopens it on /dev/null) and `< dir` all read as nothing: no body to sign.
+  if (size === 0) throw usageError(`Nothing on stdin (empty, closed or unreadable): pipe the raw webhook body, e.g. \`${SIGN_EXAMPLE}\``);
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let offset = 0;
   for (const c of chunks) {
@@ -103,7 +116,7 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
     .option('--json', 'print the result as JSON')
     .addHelpText('after', '\nExit codes: 0 when the endpoint answered 2xx, 1 otherwise, 2 usage error.')
     .action(async (kind: string, flags: TriggerFlags) => {
-      const [{ triggerTestWebhook, webhookTriggerKind, webhookTriggerUrl, WEBHOOK_TRIGGER_KINDS }, { redactSecretValues }, { isLoopbackHost }] = await Promise.all([
+      const [{ triggerTestWebhook, webhookTriggerAttempt, webhookTriggerKind, webhookTriggerUrl, WEBHOOK_TRIGGER_KINDS }, { redactSecretValues }, { isLoopbackHost }] = await Promise.all([
         import('../../devtools/webhook-trigger.js'),
         import('../../core/redact.js'),
         import('../../core/validation.js'),
@@ -132,7 +145,7 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
             `pass --secret, set ${SECRET_VAR}, or say --test-secret to mean it.`,
         );
       }
-      const result = await triggerTestWebhook({
+      const sent = triggerTestWebhook({
         kind,
         url,
         secret: origin.source === 'test_secret' || origin.source === 'test_secret_fallback' ? undefined : configured.secret!,
@@ -140,6 +153,15 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
         currency: flags.currency,
         merchant: flags.merchant,
         timeout_ms: flags.timeout,
+      });
+      const result = await sent.catch((error: unknown) => {
+        const attempt = webhookTriggerAttempt(error);
+        if (!attempt) throw error;
+        // No answer: --json still prints one result, with the cause in `error`.
+        const shown = redactSecretValues({ ...attempt, url }, configured.known);
+        if (!flags.json) throw new CliError('failed', shown.message);
+        output.webhookTriggerFailure(shown, origin);
+        throw new CliError('failed');
       });
       // The library already scrubbed its signing secret; this also covers tokens an endpoint might echo.
       const shown = redactSecretValues({ ...result, url }, configured.known);
@@ -153,11 +175,16 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
     .option('--secret <whsec>', 'signing secret (default: SIGLUME_WEBHOOK_SECRET from the environment, else from .env)')
     .option('--dotenv <path>', 'dotenv file to read instead of .env (never overrides the environment)')
     .option('--timestamp <unix>', 'signature time in Unix seconds (default: now)', parseUnixSeconds)
-    .addHelpText('after', '\nExample:\n  siglume-sdrp webhook sign --secret whsec_... < body.json')
+    .addHelpText(
+      'after',
+      `\nExamples (the secret from ${SECRET_VAR}, so it stays out of shell history):\n` +
+        `  ${SIGN_EXAMPLE.padEnd(60)}${SECRET_VAR} from the environment or .env\n` +
+        `  ${'siglume-sdrp webhook sign --dotenv .env.local < body.json'.padEnd(60)}from another dotenv file`,
+    )
     .action(async (flags: SignFlags) => {
       const { secret } = await configuredSecret(flags, io);
       if (!secret) throw usageError('No secret: pass --secret or set SIGLUME_WEBHOOK_SECRET (in the environment or .env)');
-      if (io.stdin.isTTY) throw usageError('Pipe the raw body on stdin, e.g. `siglume-sdrp webhook sign --secret whsec_... < body.json`');
+      if (io.stdin.isTTY) throw usageError(`Pipe the raw body on stdin, e.g. \`${SIGN_EXAMPLE}\``);
       const [{ buildWebhookSignatureHeader }, body] = await Promise.all([import('../../webhooks/signature.js'), readAll(io)]);
       const header = await buildWebhookSignatureHeader(
         secret,
