@@ -20,7 +20,7 @@ import { registerReconcileCommand } from './commands/reconcile.js';
 import { registerSandboxCommand } from './commands/sandbox.js';
 import { registerWebhookCommand } from './commands/webhook.js';
 import { nodeOwnedFlagError } from './env-file.js';
-import { CliError, usageError } from './errors.js';
+import { CliError, shownValue, usageError } from './errors.js';
 import { processIo, type CliIo } from './io.js';
 import { createOutput, type Output } from './output.js';
 
@@ -86,7 +86,7 @@ function buildProgram(io: CliIo, output: Output, track: (command: Command) => vo
       let command: Command = program;
       for (const name of path) {
         const sub = command.commands.find((c) => c.name() === name || c.aliases().includes(name));
-        if (!sub) throw usageError(`unknown command '${path.join(' ')}'`);
+        if (!sub) throw usageError(`unknown command '${path.map(shownValue).join(' ')}'`);
         command = sub;
       }
       command.outputHelp();

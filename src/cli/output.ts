@@ -18,6 +18,7 @@ import type {
   ReadinessProgressEvent,
   ReadinessReport,
 } from '../readiness/types.js';
+import { redactQuoted } from './errors.js';
 import type { CliIo, CliWritable } from './io.js';
 
 type Colors = ReturnType<typeof pc.createColors>;
@@ -202,9 +203,9 @@ export class Output {
     this.write('stderr', text);
   }
 
-  /** Commander's own error lines ("error: unknown option '--x'"), coloured. */
+  /** Commander's own error lines ("error: unknown option '--x'"), coloured; a quoted value that looks like a secret is redacted. */
   commanderError(text: string): void {
-    this.write('stderr', this.err.red(text));
+    this.write('stderr', this.err.red(redactQuoted(text)));
   }
 
   /** One error line: `error: <message>`. */

@@ -38,6 +38,33 @@ describe('main', () => {
       expect(run.stderr).not.toContain('whsec_value_that_is_secret');
     });
 
+    it.each([
+      [['webhook', 'trigger', 'whsec_POSITIONAL_1234'], 'Unknown kind "[redacted]"'],
+      [['help', 'sdrp_live_token_abcd'], "unknown command '[redacted]'"],
+      [['whsec_typed_as_command'], "unknown command '[redacted]'"],
+      [['init', 'sk_live_51HxY2eK8aBcD3fG4hIjK5lMn'], 'Unknown template "[redacted]"'],
+      [['init', 'express', '--database', 'Bearer eyJhbGciOiJIUzI1NiJ9'], '[redacted]'],
+      [['sandbox', '--port', 'aB3kF9xQ2mZ7pL4wR8tY6vN1'], "argument '[redacted]' is invalid"],
+      [['sandbox', '--host', 'whsec_as_host'], '(got "[redacted]")'],
+      [['readiness', '--tokn=sdrp_typo_of_token'], "unknown option '[redacted]'"],
+    ])('redacts a secret typed where %j expects something else', async (argv, shown) => {
+      const run = await runCli(argv);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(shown);
+      const typed = argv.at(-1)!.replace(/^--tokn=/, '');
+      expect(run.stderr).not.toContain(typed);
+    });
+
+    it.each([
+      [['webhook', 'trigger', 'standard'], 'Unknown kind "standard"'],
+      [['help', 'nosuch'], "unknown command 'nosuch'"],
+      [['init', 'express_2024_edition_final'], 'Unknown template "express_2024_edition_final"'],
+    ])('still echoes an ordinary mistake %j', async (argv, shown) => {
+      const run = await runCli(argv);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(shown);
+    });
+
     it('takes a value written --flag=--value as the value', async () => {
       const run = await runCli(['readiness', '--merchant=--not-a-flag', '--no-api', '--json']);
       expect(run.code).toBe(1);

@@ -121,6 +121,14 @@ describe('siglume-sdrp sandbox', () => {
       expect(run.code).not.toBe(0);
     });
 
+    it.each(['999.1.1.1', '[::1]', 'my host', 'http://127.0.0.1'])('refuses --host %s as a usage error naming --host, before any warning', async (host) => {
+      const run = await runCli(['sandbox', '--port', '0', '--host', host]);
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(/^error: --host must be an IP address or host name of this machine/);
+      expect(run.stderr).not.toContain('warning');
+    });
+
     it.each(['127.0.0.1', 'localhost', '::1'])('starts on %s without a warning', async (host) => {
       const controller = new AbortController();
       let stdout = '';

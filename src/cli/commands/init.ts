@@ -8,7 +8,7 @@
  */
 import type { Command } from 'commander';
 import type { TemplateDatabase, TemplateName } from '../../init/copy-template.js';
-import { CliError } from '../errors.js';
+import { CliError, shownValue } from '../errors.js';
 import type { CliIo } from '../io.js';
 import type { Output } from '../output.js';
 
@@ -37,9 +37,10 @@ export function registerInitCommand(program: Command, io: CliIo, output: Output)
       const { copyTemplate } = await import('../../init/copy-template.js');
       const { resolve } = await import('node:path');
       const result = await copyTemplate({
-        template: template as TemplateName,
+        // Echoed by an unknown-name error: never a secret typed in the wrong place.
+        template: shownValue(template) as TemplateName,
         target: resolve(io.cwd, flags.target),
-        database: flags.database as TemplateDatabase,
+        database: shownValue(flags.database) as TemplateDatabase,
         force: flags.force === true,
       });
       output.initResult(result, { json: flags.json === true });

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { docPath } from '../../init/package-dir.js';
-import { usageError } from '../errors.js';
+import { shownValue, usageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import type { Output } from '../output.js';
 import { parsePort } from '../parse.js';
@@ -30,7 +30,21 @@ function portFromEnv(value: string | undefined): number | undefined {
   try {
     return parsePort(value);
   } catch {
-    throw usageError(`SIGLUME_SANDBOX_PORT must be an integer from 0 to 65535 (got "${value.slice(0, 20)}").`);
+    throw usageError(`SIGLUME_SANDBOX_PORT must be an integer from 0 to 65535 (got "${shownValue(value).slice(0, 20)}").`);
+  }
+}
+
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+/** Whether `host` can be listened on at all: an IP address, or a host name a URL accepts (`999.1.1.1` is neither). */
+function listenableHost(host: string, isIP: (s: string) => number): boolean {
+  if (isIP(host) !== 0) return true;
+  if (!HOST_NAME.test(host)) return false;
+  try {
+    new URL(`http://${host}/`);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -85,11 +99,15 @@ export function registerSandboxCommand(program: Command, io: CliIo, output: Outp
     // Resolved when help is shown: the guide shipped with this installed version.
     .addHelpText('after', () => `\nScenarios, control endpoints and the state file: ${docPath('sandbox.md')}`)
     .action(async (flags: SandboxFlags) => {
-      const [{ startSandbox }, { resolve }, { isLoopbackHost }] = await Promise.all([
+      const [{ startSandbox }, { resolve }, { isLoopbackHost }, { isIP }] = await Promise.all([
         import('../../sandbox/index.js'),
         import('node:path'),
         import('../../core/validation.js'),
+        import('node:net'),
       ]);
+      if (flags.host !== undefined && !listenableHost(flags.host, isIP)) {
+        throw usageError(`--host must be an IP address or host name of this machine, e.g. 127.0.0.1, ::1 or 0.0.0.0 (got "${shownValue(flags.host)}")`);
+      }
       const json = flags.json === true;
       // Another interface than loopback: the sandbox's tokens are public defaults and its Pay button needs none.
       if (flags.host !== undefined && !isLoopbackHost(flags.host) && !isLoopbackHost(`[${flags.host}]`)) {

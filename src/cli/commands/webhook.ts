@@ -9,7 +9,7 @@
  * configured, and says so; it always says where the secret came from.
  */
 import type { Command } from 'commander';
-import { CliError, usageError } from '../errors.js';
+import { CliError, shownValue, usageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import type { Output, WebhookSecretOrigin } from '../output.js';
 import { parseAmountMinor, parseCurrency, parseTimeoutMs, parseUnixSeconds } from '../parse.js';
@@ -122,7 +122,7 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
         import('../../core/validation.js'),
       ]);
       if (!webhookTriggerKind(kind)) {
-        throw usageError(`Unknown kind "${kind}": use one of ${Object.keys(WEBHOOK_TRIGGER_KINDS).join(', ')}`);
+        throw usageError(`Unknown kind "${shownValue(kind)}": use one of ${Object.keys(WEBHOOK_TRIGGER_KINDS).join(', ')}`);
       }
       if (flags.testSecret && flags.secret !== undefined) throw usageError('Pass either --secret or --test-secret, not both');
       const configured = await configuredSecret(flags, io);
