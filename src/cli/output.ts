@@ -137,6 +137,9 @@ function webhookStatusHint(status: number): string | null {
   return null;
 }
 
+/** Where `readiness --sandbox` looks for a running sandbox when given no address. */
+const DEFAULT_SANDBOX_API_BASE = 'http://127.0.0.1:8787/v1';
+
 /** `secret_source` (and `env_file`) of the `webhook trigger --json` result. */
 function secretSourceJson(origin: WebhookSecretOrigin): Record<string, string> {
   return { secret_source: origin.source, ...(origin.source === 'env_file' ? { env_file: origin.env_file } : {}) };
@@ -146,7 +149,7 @@ function secretSourceJson(origin: WebhookSecretOrigin): Record<string, string> {
 export interface SandboxStartedInfo {
   url: string;
   api_base: string;
-  /** The shop's environment (`sandbox.env`). */
+  /** The shop's environment: `SIGLUME_ENV=sandbox` and `sandbox.env`. */
   env: Record<string, string>;
   scenario?: string;
   /** What a paid API and its buyer need, kept out of `env`. */
@@ -454,7 +457,6 @@ export class Output {
       `${c.green(MARKS.pass)} Siglume sandbox listening on ${c.bold(info.url)} (API ${info.api_base})`,
       '',
       c.dim('# Environment for your shop (sandbox values, not real credentials):'),
-      'SIGLUME_ENV=sandbox',
       ...Object.entries(info.env).map(([k, v]) => `${k}=${v}`),
       '',
       c.dim("# For a paid API (HTTP 402): the seeded merchant's challenge secret (sandbox value, not a real credential):"),
@@ -464,7 +466,10 @@ export class Output {
       c.dim("# For its buyer: the buyer token, DirectRequestPaymentClient's auth_token (the buyer's, not the shop's):"),
       `buyer token: ${buyer_token}`,
       '',
-      c.dim('Press Ctrl+C to stop. Check your shop against it with: npx siglume-check readiness --sandbox'),
+      // readiness --sandbox looks at 127.0.0.1:8787 unless told otherwise (docs/readiness.md, `--sandbox`).
+      c.dim(
+        `Press Ctrl+C to stop. Check your shop against it with: npx siglume-check readiness --sandbox${info.api_base === DEFAULT_SANDBOX_API_BASE ? '' : ` --base-url ${info.api_base}`}`,
+      ),
     ];
     this.write('stdout', `${lines.join('\n')}\n`);
   }

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { BIN, emptyDir, requireBuild, runCli } from './support.js';
@@ -36,7 +38,7 @@ describe('siglume-sdrp sandbox', () => {
         signal: controller.signal,
       });
       const info = await until(() => (stdout.includes('\n') ? (JSON.parse(stdout.split('\n')[0]!) as { api_base: string; env: Record<string, string> }) : undefined));
-      expect(Object.keys(info.env).sort()).toEqual([...ENV_KEYS].sort());
+      expect(Object.keys(info.env).sort()).toEqual(['SIGLUME_ENV', ...ENV_KEYS].sort());
       expect(info.env.SIGLUME_DIRECT_PAYMENT_MERCHANT).toBe('cli_test_shop');
       const res = await fetch(`${info.api_base}/sdrp/direct-payments/merchants/cli_test_shop`, {
         headers: { authorization: `Bearer ${info.env.SIGLUME_MERCHANT_AUTH_TOKEN}` },
@@ -60,7 +62,7 @@ describe('siglume-sdrp sandbox', () => {
       });
       type Info = { api_base: string; scenario: string; env: Record<string, string>; paid_api: { challenge_secret: string; buyer_token: string } };
       const info = await until(() => (stdout.includes('\n') ? (JSON.parse(stdout.split('\n')[0]!) as Info) : undefined));
-      expect(Object.keys(info.env).sort()).toEqual([...ENV_KEYS].sort());
+      expect(Object.keys(info.env).sort()).toEqual(['SIGLUME_ENV', ...ENV_KEYS].sort());
       // The scenario it runs, `ready` when none was asked for (it printed null).
       expect(info.scenario).toBe('ready');
       // What a 402 developer does with them: sign a challenge, then pay it as the buyer.
@@ -76,6 +78,56 @@ describe('siglume-sdrp sandbox', () => {
       expect(res.status).toBe(201);
       controller.abort();
       expect(await done).toBe(0);
+    });
+  });
+
+  describe('when its env is saved to .env', () => {
+    it('includes SIGLUME_ENV=sandbox, so readiness accepts the http shop origin', async () => {
+      const controller = new AbortController();
+      let stdout = '';
+      const { main } = await import('../../src/cli/main.js');
+      const done = main(['sandbox', '--port', '0', '--json'], {
+        env: {},
+        cwd: emptyDir(),
+        stdout: { write: (s: string) => (stdout += s) },
+        stderr: { write: () => true },
+        signal: controller.signal,
+      });
+      try {
+        const info = await until(() => (stdout.includes('\n') ? (JSON.parse(stdout.split('\n')[0]!) as { env: Record<string, string> }) : undefined));
+        expect(info.env.SIGLUME_ENV).toBe('sandbox');
+        const cwd = emptyDir();
+        writeFileSync(join(cwd, '.env'), Object.entries(info.env).map(([k, v]) => `${k}=${v}\n`).join(''));
+        const run = await runCli(['readiness', '--json', '--no-api'], { cwd });
+        const report = JSON.parse(run.stdout) as { checks: Array<{ name: string; status: string }> };
+        expect(report.checks.find((c) => c.name === 'shop_origin')?.status).toBe('pass');
+      } finally {
+        controller.abort();
+        await done;
+      }
+    });
+  });
+
+  describe('when started on another port than 8787', () => {
+    it('names that address in the readiness command it suggests', async () => {
+      const controller = new AbortController();
+      let stdout = '';
+      const { main } = await import('../../src/cli/main.js');
+      const done = main(['sandbox', '--port', '0'], {
+        env: {},
+        cwd: emptyDir(),
+        stdout: { write: (s: string) => (stdout += s) },
+        stderr: { write: () => true },
+        signal: controller.signal,
+      });
+      try {
+        await until(() => (stdout.includes('Press Ctrl+C') ? true : undefined));
+        const port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout)![1];
+        expect(stdout).toContain(`npx siglume-check readiness --sandbox --base-url http://127.0.0.1:${port}/v1\n`);
+      } finally {
+        controller.abort();
+        await done;
+      }
     });
   });
 

@@ -135,7 +135,8 @@ export function registerSandboxCommand(program: Command, io: CliIo, output: Outp
       const seeded = handle.getMerchant(handle.env.SIGLUME_DIRECT_PAYMENT_MERCHANT);
       const paid_api = { challenge_secret: seeded?.challenge_secret ?? null, buyer_token: handle.buyer_token };
       output.sandboxStarted(
-        { url: handle.url, api_base: handle.api_base, env: { ...handle.env }, scenario: handle.scenario, paid_api },
+        // SIGLUME_ENV=sandbox first: readiness on these values needs it (http on loopback), and it is not in `handle.env`.
+        { url: handle.url, api_base: handle.api_base, env: { SIGLUME_ENV: 'sandbox', ...handle.env }, scenario: handle.scenario, paid_api },
         { json },
       );
       await waitForShutdown(io.signal);
