@@ -23,6 +23,7 @@ import { nodeOwnedFlagError } from './env-file.js';
 import { CliError, shownValue, usageError } from './errors.js';
 import { processIo, type CliIo } from './io.js';
 import { createOutput, type Output } from './output.js';
+import { rootHelpFooter } from './root-help.js';
 
 /** Exit code of each outcome. */
 export const EXIT_CODES = Object.freeze({ ok: 0, failed: 1, usage: 2 } as const);
@@ -70,7 +71,7 @@ function buildProgram(io: CliIo, output: Output, track: (command: Command) => vo
     });
   program.addHelpText(
     'after',
-    `\nStart here:\n  ${io.name === 'siglume-check' ? 'siglume-check' : 'siglume-sdrp'} readiness --sandbox   check everything against a local sandbox\n  ${io.name === 'siglume-check' ? 'siglume-check' : 'siglume-sdrp'} preflight, then verify   on the way to live: before and after mounting the routes\n\nExit codes: 0 ok, 1 not ready / failed, 2 usage error.`,
+    `\n${rootHelpFooter(io.name)}`,
   );
   registerReadinessCommand(program, io, output);
   registerInitCommand(program, io, output);
@@ -86,7 +87,11 @@ function buildProgram(io: CliIo, output: Output, track: (command: Command) => vo
       let command: Command = program;
       for (const name of path) {
         const sub = command.commands.find((c) => c.name() === name || c.aliases().includes(name));
-        if (!sub) throw usageError(`unknown command '${path.map(shownValue).join(' ')}'`);
+        if (!sub) {
+          // The hint names the deepest command found (`siglume-sdrp --help`), not `help --help`.
+          track(command);
+          throw usageError(`unknown command '${path.map(shownValue).join(' ')}'`);
+        }
         command = sub;
       }
       command.outputHelp();
@@ -108,6 +113,25 @@ function buildProgram(io: CliIo, output: Output, track: (command: Command) => vo
     stack.push(...command.commands);
   }
   return program;
+}
+
+/**
+ * `argv` without `--help` / `-h` when it names a subcommand that does not exist (`webhook listen --help`):
+ * commander would print the parent's help and exit 0; without them it reports the unknown command, exit 2,
+ * as `webhook listen` does.
+ */
+function withoutHelpOfUnknownCommand(program: Command, argv: readonly string[]): readonly string[] {
+  let command = program;
+  for (const arg of argv) {
+    if (arg === '--') break;
+    if (arg.startsWith('-')) continue;
+    if (command.commands.length === 0) return argv;
+    const sub = command.commands.find((c) => c.name() === arg || c.aliases().includes(arg));
+    if (!sub) return argv.filter((a, i) => (a !== '--help' && a !== '-h') || argv.slice(0, i).includes('--'));
+    if (sub.name() === 'help') return argv;
+    command = sub;
+  }
+  return argv;
 }
 
 /**
@@ -137,7 +161,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2), io: 
   try {
     const refused = nodeOwnedFlagError(argv);
     if (refused) throw refused;
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync([...withoutHelpOfUnknownCommand(program, argv)], { from: 'user' });
     return EXIT_CODES.ok;
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -32,10 +32,21 @@ Commands:
                               lost
   help [command...]           show help for a command
 
-Start here:
-  ${name === 'siglume-check' ? 'siglume-check' : 'siglume-sdrp'} readiness --sandbox   check everything against a local sandbox
-  ${name === 'siglume-check' ? 'siglume-check' : 'siglume-sdrp'} preflight, then verify   on the way to live: before and after mounting the routes
-
-Exit codes: 0 ok, 1 not ready / failed, 2 usage error.
+${rootHelpFooter(name)}
 `;
+}
+
+/** The end of the top-level help, after the command list: where to start, and the exit codes. */
+export function rootHelpFooter(name: string): string {
+  const bin = name === 'siglume-check' ? 'siglume-check' : 'siglume-sdrp';
+  const rows = [
+    [`${bin} readiness --sandbox`, 'check everything against a local sandbox'],
+    [`${bin} preflight`, 'going live: before mounting the routes'],
+    [`${bin} verify`, 'after mounting: the last step before live'],
+  ];
+  const width = Math.max(...rows.map(([command]) => command!.length));
+  return `Start here:
+${rows.map(([command, what]) => `  ${command!.padEnd(width)}  ${what}`).join('\n')}
+
+Exit codes: 0 ok, 1 not ready / failed, 2 usage error.`;
 }

@@ -260,6 +260,21 @@ describe('siglume-sdrp webhook trigger', () => {
     });
   });
 
+  describe('when --secret does not look like a webhook secret', () => {
+    it('warns on stderr, without the value, and still sends the event', async () => {
+      const run = await runCli(['webhook', 'trigger', 'unknown', '--url', receiver.url, '--secret', 'sdrp_cs_challenge_value']);
+      expect(run.stderr).toBe(
+        'warning: --secret does not start with "whsec_" like Siglume\'s webhook signing secrets (is it the challenge secret or a token?); signing with it anyway.\n',
+      );
+      expect(run.stdout).toContain('-> 400');
+    });
+
+    it('says nothing for a whsec_ secret', async () => {
+      const run = await runCli(['webhook', 'trigger', 'unknown', '--url', receiver.url, '--secret', SECRET]);
+      expect(run).toMatchObject({ code: 0, stderr: '' });
+    });
+  });
+
   describe('when the endpoint has no route at that path', () => {
     it('exits 1 and names the path the templates mount', async () => {
       const run = await runCli(['webhook', 'trigger', 'unknown', '--url', `${receiver.origin}/payments/webhook`, '--secret', SECRET]);
@@ -378,6 +393,13 @@ describe('siglume-sdrp webhook sign', () => {
       expect(run.code).toBe(2);
       expect(run.stdout).toBe('');
       expect(run.stderr).toMatch(/^error: (Nothing on stdin|Cannot read stdin \(EISDIR\)).*: pipe the raw webhook body, e\.g\. `siglume-sdrp webhook sign < body\.json`\n/);
+    });
+    it('warns about a secret without the whsec_ prefix but prints the header alone on stdout', async () => {
+      const run = await runCli(['webhook', 'sign', '--timestamp', '1800000000'], { stdin: body, env: { SIGLUME_WEBHOOK_SECRET: 'not_a_whsec' } });
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^t=1800000000,v1=[0-9a-f]{64}\n$/);
+      expect(run.stderr).toMatch(/^warning: SIGLUME_WEBHOOK_SECRET does not start with "whsec_"/);
+      expect(run.stderr).not.toContain('not_a_whsec');
     });
     it('exits 2 when stdin is a terminal', async () => {
       const run = await runCli(['webhook', 'sign', '--secret', SECRET], { stdinIsTTY: true });

@@ -56,6 +56,16 @@ async function configuredSecret(
   return { secret: merged.env[SECRET_VAR]!, origin, known, webhook_url };
 }
 
+/**
+ * A warning, not an error, for a secret without the `whsec_` prefix (a real one may change shape one day):
+ * most often the challenge secret or a token in the wrong place.
+ */
+function warnUnlikeSecret(secret: string | null, origin: WebhookSecretOrigin | null, output: Output): void {
+  if (secret === null || origin === null || secret.startsWith('whsec_')) return;
+  const name = origin.source === 'flag' ? '--secret' : origin.source === 'env_file' ? `${SECRET_VAR} in ${origin.env_file}` : SECRET_VAR;
+  output.warning(`${name} does not start with "whsec_" like Siglume's webhook signing secrets (is it the challenge secret or a token?); signing with it anyway.`);
+}
+
 /** How `webhook sign` is run: the secret from SIGLUME_WEBHOOK_SECRET (environment or .env), not typed into shell history. */
 const SIGN_EXAMPLE = 'siglume-sdrp webhook sign < body.json';
 
@@ -136,6 +146,7 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
         throw usageError(`${URL_VAR} is ${new URL(url).origin}, not this machine: pass --url to send a test event there on purpose`);
       }
       let origin = configured.origin;
+      if (!flags.testSecret) warnUnlikeSecret(configured.secret, configured.origin, output);
       if (flags.testSecret) origin = { source: 'test_secret' };
       else if (!origin) {
         origin = { source: 'test_secret_fallback' };
@@ -182,8 +193,9 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
         `  ${'siglume-sdrp webhook sign --dotenv .env.local < body.json'.padEnd(60)}from another dotenv file`,
     )
     .action(async (flags: SignFlags) => {
-      const { secret } = await configuredSecret(flags, io);
+      const { secret, origin } = await configuredSecret(flags, io);
       if (!secret) throw usageError('No secret: pass --secret or set SIGLUME_WEBHOOK_SECRET (in the environment or .env)');
+      warnUnlikeSecret(secret, origin, output);
       if (io.stdin.isTTY) throw usageError(`Pipe the raw body on stdin, e.g. \`${SIGN_EXAMPLE}\``);
       const [{ buildWebhookSignatureHeader }, body] = await Promise.all([import('../../webhooks/signature.js'), readAll(io)]);
       const header = await buildWebhookSignatureHeader(
