@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -128,5 +128,29 @@ describe('bin/siglume-sdrp.cjs', () => {
         }
       },
     );
+  });
+
+  describe('when the package\'s dist/ is missing or half-built', () => {
+    /** A copy of the package with bin/ and only `files` of dist/. */
+    function brokenPackage(files: string[]): string {
+      const root = emptyDir();
+      mkdirSync(join(root, 'bin'));
+      mkdirSync(join(root, 'dist'));
+      writeFileSync(join(root, 'package.json'), '{"type":"module"}\n');
+      copyFileSync(BIN, join(root, 'bin/siglume-sdrp.cjs'));
+      for (const file of files) copyFileSync(join(REPO_ROOT, 'dist', file), join(root, 'dist', file));
+      return join(root, 'bin/siglume-sdrp.cjs');
+    }
+
+    it.each([
+      ['no dist/ at all', [] as string[], ['--help']],
+      ['only the fast path', ['cli-fast.cjs'], ['webhook', 'sign']],
+      ['the CLI entry without its chunks', ['cli-fast.cjs', 'cli.js'], ['sandbox', '--help']],
+    ])('with %s, says so in one line and exits 1', async (_name, files, args) => {
+      const run = await runBin(args, { script: brokenPackage(files) });
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(/^error: the CLI of @siglume\/direct-request-payment is missing or broken in its dist\/ \((ERR_)?MODULE_NOT_FOUND\); reinstall the package\n$/);
+    });
   });
 });
