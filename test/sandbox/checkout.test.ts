@@ -238,6 +238,18 @@ describe('checkout sessions', () => {
       expect(big.body.error.field).toBe('amount_minor');
     });
 
+    it('names the --origin restart for the seeded merchant, and only setupMerchant for another', async () => {
+      const body = { amount_minor: 800, currency: 'JPY', nonce: 'o1', success_url: 'http://127.0.0.1:5173/ok', cancel_url: 'http://127.0.0.1:5173/no' };
+      const seeded = await call(sandbox, 'POST', '/sdrp/direct-payments/checkout-sessions', { body: { ...body, merchant: sandbox.env.SIGLUME_DIRECT_PAYMENT_MERCHANT } });
+      expect(seeded.status).toBe(422);
+      expect(seeded.body.error.message).toContain(
+        'origin http://127.0.0.1:5173 is not an allowed checkout origin of this merchant (allowed: ' +
+          `${sandbox.env.SHOP_PUBLIC_ORIGIN}): restart the sandbox with \`siglume-sdrp sandbox --origin http://127.0.0.1:5173\` or add it with setupMerchant.`,
+      );
+      const other = await call(sandbox, 'POST', '/sdrp/direct-payments/checkout-sessions', { body: { ...body, merchant: 'jpy_only' } });
+      expect(other.body.error.message).toMatch(/\(allowed: [^)]*\): add it with setupMerchant\.$/);
+    });
+
     it('accepts return URLs on the origin of the merchant webhook URL', async () => {
       await call(sandbox, 'POST', '/sdrp/direct-payments/merchants', {
         body: { merchant: 'hook_origin', webhook_callback_url: 'https://hooks.shop.example/siglume' },

@@ -54,7 +54,8 @@ export function checkoutRoutes(core: SandboxCore): Route[] {
       const origin = new URL(input[field]).origin.toLowerCase();
       if (allowed.includes(origin)) continue;
       const list = allowed.join(', ') || 'none';
-      const reason = `origin ${origin} is not an allowed checkout origin of this merchant (allowed: ${list}). Add it with setupMerchant.`;
+      const restart = `restart the sandbox with \`siglume-sdrp sandbox --origin ${origin}\` or `;
+      const reason = `origin ${origin} is not an allowed checkout origin of this merchant (allowed: ${list}): ${m.merchant === store.data.seed.merchant ? restart : ''}add it with setupMerchant.`;
       throw invalidField(field, reason);
     }
     const { merchant, amount_minor, currency, nonce, success_url, cancel_url } = input;
