@@ -15,6 +15,31 @@ async function until<T>(probe: () => T | undefined, timeoutMs = 10_000): Promise
   }
 }
 
+/** Runs `siglume-sdrp <args>` in-process until `stop()`, collecting stdout; `stop()` resolves with the exit code. */
+async function startCliSandbox(args: string[], env: Record<string, string> = {}) {
+  const controller = new AbortController();
+  let stdout = '';
+  let stderr = '';
+  const { main } = await import('../../src/cli/main.js');
+  const done = main(args, {
+    env,
+    cwd: emptyDir(),
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    signal: controller.signal,
+  });
+  return {
+    stdout: () => stdout,
+    stderr: () => stderr,
+    /** The first line of `--json` output, parsed, once it is there. */
+    info: <T>() => until(() => (stdout.includes('\n') ? (JSON.parse(stdout.split('\n')[0]!) as T) : undefined)),
+    stop: () => {
+      controller.abort();
+      return done;
+    },
+  };
+}
+
 const ENV_KEYS = [
   'SIGLUME_API_BASE',
   'SIGLUME_MERCHANT_AUTH_TOKEN',
@@ -27,41 +52,22 @@ const ENV_KEYS = [
 describe('siglume-sdrp sandbox', () => {
   describe('when started in-process with --json', () => {
     it('prints the merchant env, serves the API until stopped, then exits 0', async () => {
-      const controller = new AbortController();
-      let stdout = '';
-      const { main } = await import('../../src/cli/main.js');
-      const done = main(['sandbox', '--port', '0', '--json', '--merchant', 'cli_test_shop'], {
-        env: {},
-        cwd: emptyDir(),
-        stdout: { write: (s: string) => (stdout += s) },
-        stderr: { write: () => true },
-        signal: controller.signal,
-      });
-      const info = await until(() => (stdout.includes('\n') ? (JSON.parse(stdout.split('\n')[0]!) as { api_base: string; env: Record<string, string> }) : undefined));
+      const cli = await startCliSandbox(['sandbox', '--port', '0', '--json', '--merchant', 'cli_test_shop']);
+      const info = await cli.info<{ api_base: string; env: Record<string, string> }>();
       expect(Object.keys(info.env).sort()).toEqual(['SIGLUME_ENV', ...ENV_KEYS].sort());
       expect(info.env.SIGLUME_DIRECT_PAYMENT_MERCHANT).toBe('cli_test_shop');
       const res = await fetch(`${info.api_base}/sdrp/direct-payments/merchants/cli_test_shop`, {
         headers: { authorization: `Bearer ${info.env.SIGLUME_MERCHANT_AUTH_TOKEN}` },
       });
       expect(res.status).toBe(200);
-      controller.abort();
-      expect(await done).toBe(0);
+      expect(await cli.stop()).toBe(0);
       await expect(fetch(`${info.api_base}/market/webhooks/subscriptions`)).rejects.toThrow();
     });
 
     it('gives a paid API the challenge secret and its buyer the token, outside the shop env', async () => {
-      const controller = new AbortController();
-      let stdout = '';
-      const { main } = await import('../../src/cli/main.js');
-      const done = main(['sandbox', '--port', '0', '--json'], {
-        env: {},
-        cwd: emptyDir(),
-        stdout: { write: (s: string) => (stdout += s) },
-        stderr: { write: () => true },
-        signal: controller.signal,
-      });
+      const cli = await startCliSandbox(['sandbox', '--port', '0', '--json']);
       type Info = { api_base: string; scenario: string; env: Record<string, string>; paid_api: { challenge_secret: string; buyer_token: string } };
-      const info = await until(() => (stdout.includes('\n') ? (JSON.parse(stdout.split('\n')[0]!) as Info) : undefined));
+      const info = await cli.info<Info>();
       expect(Object.keys(info.env).sort()).toEqual(['SIGLUME_ENV', ...ENV_KEYS].sort());
       // The scenario it runs, `ready` when none was asked for (it printed null).
       expect(info.scenario).toBe('ready');
@@ -76,25 +82,15 @@ describe('siglume-sdrp sandbox', () => {
         body: JSON.stringify({ ...terms, challenge, mode: 'external_402' }),
       });
       expect(res.status).toBe(201);
-      controller.abort();
-      expect(await done).toBe(0);
+      expect(await cli.stop()).toBe(0);
     });
   });
 
   describe('when its env is saved to .env', () => {
     it('includes SIGLUME_ENV=sandbox, so readiness accepts the http shop origin', async () => {
-      const controller = new AbortController();
-      let stdout = '';
-      const { main } = await import('../../src/cli/main.js');
-      const done = main(['sandbox', '--port', '0', '--json'], {
-        env: {},
-        cwd: emptyDir(),
-        stdout: { write: (s: string) => (stdout += s) },
-        stderr: { write: () => true },
-        signal: controller.signal,
-      });
+      const cli = await startCliSandbox(['sandbox', '--port', '0', '--json']);
       try {
-        const info = await until(() => (stdout.includes('\n') ? (JSON.parse(stdout.split('\n')[0]!) as { env: Record<string, string> }) : undefined));
+        const info = await cli.info<{ env: Record<string, string> }>();
         expect(info.env.SIGLUME_ENV).toBe('sandbox');
         const cwd = emptyDir();
         writeFileSync(join(cwd, '.env'), Object.entries(info.env).map(([k, v]) => `${k}=${v}\n`).join(''));
@@ -102,48 +98,28 @@ describe('siglume-sdrp sandbox', () => {
         const report = JSON.parse(run.stdout) as { checks: Array<{ name: string; status: string }> };
         expect(report.checks.find((c) => c.name === 'shop_origin')?.status).toBe('pass');
       } finally {
-        controller.abort();
-        await done;
+        await cli.stop();
       }
     });
   });
 
   describe('when started on another port than 8787', () => {
     it('names that address in the readiness command it suggests', async () => {
-      const controller = new AbortController();
-      let stdout = '';
-      const { main } = await import('../../src/cli/main.js');
-      const done = main(['sandbox', '--port', '0'], {
-        env: {},
-        cwd: emptyDir(),
-        stdout: { write: (s: string) => (stdout += s) },
-        stderr: { write: () => true },
-        signal: controller.signal,
-      });
+      const cli = await startCliSandbox(['sandbox', '--port', '0']);
       try {
-        await until(() => (stdout.includes('Press Ctrl+C') ? true : undefined));
-        const port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout)![1];
-        expect(stdout).toContain(`npx siglume-check readiness --sandbox --base-url http://127.0.0.1:${port}/v1\n`);
+        await until(() => (cli.stdout().includes('Press Ctrl+C') ? true : undefined));
+        const port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(cli.stdout())![1];
+        expect(cli.stdout()).toContain(`npx siglume-check readiness --sandbox --base-url http://127.0.0.1:${port}/v1\n`);
       } finally {
-        controller.abort();
-        await done;
+        await cli.stop();
       }
     });
   });
 
   describe('when given --allowed-host', () => {
     it('answers that Host as well as its own, and refuses others with 421', async () => {
-      const controller = new AbortController();
-      let stdout = '';
-      const { main } = await import('../../src/cli/main.js');
-      const done = main(['sandbox', '--port', '0', '--json', '--allowed-host', 'sandbox.test', '--allowed-host', 'other.test:1'], {
-        env: {},
-        cwd: emptyDir(),
-        stdout: { write: (s: string) => (stdout += s) },
-        stderr: { write: () => true },
-        signal: controller.signal,
-      });
-      const info = await until(() => (stdout.includes('\n') ? (JSON.parse(stdout.split('\n')[0]!) as { url: string }) : undefined));
+      const cli = await startCliSandbox(['sandbox', '--port', '0', '--json', '--allowed-host', 'sandbox.test', '--allowed-host', 'other.test:1']);
+      const info = await cli.info<{ url: string }>();
       const port = new URL(info.url).port;
       const status = (host: string) =>
         new Promise<number>((resolve, reject) => {
@@ -158,8 +134,7 @@ describe('siglume-sdrp sandbox', () => {
       expect(await status(`127.0.0.1:${port}`)).toBe(200);
       expect(await status(`other.test:${port}`)).toBe(421);
       expect(await status(`rebind.attacker.example:${port}`)).toBe(421);
-      controller.abort();
-      expect(await done).toBe(0);
+      expect(await cli.stop()).toBe(0);
     });
   });
 
@@ -182,21 +157,10 @@ describe('siglume-sdrp sandbox', () => {
     });
 
     it.each(['127.0.0.1', 'localhost', '::1'])('starts on %s without a warning', async (host) => {
-      const controller = new AbortController();
-      let stdout = '';
-      let stderr = '';
-      const { main } = await import('../../src/cli/main.js');
-      const done = main(['sandbox', '--host', host, '--port', '0', '--json'], {
-        env: {},
-        cwd: emptyDir(),
-        stdout: { write: (s: string) => (stdout += s) },
-        stderr: { write: (s: string) => (stderr += s) },
-        signal: controller.signal,
-      });
-      await until(() => (stdout.includes('\n') ? true : undefined));
-      controller.abort();
-      expect(await done).toBe(0);
-      expect(stderr).toBe('');
+      const cli = await startCliSandbox(['sandbox', '--host', host, '--port', '0', '--json']);
+      await cli.info();
+      expect(await cli.stop()).toBe(0);
+      expect(cli.stderr()).toBe('');
     });
   });
 
@@ -218,20 +182,10 @@ describe('siglume-sdrp sandbox', () => {
       await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
       const port = (probe.address() as { port: number }).port;
       await new Promise<void>((resolve) => probe.close(() => resolve()));
-      const controller = new AbortController();
-      let stdout = '';
-      const { main } = await import('../../src/cli/main.js');
-      const done = main(['sandbox', '--json'], {
-        env: { SIGLUME_SANDBOX_PORT: String(port) },
-        cwd: emptyDir(),
-        stdout: { write: (s: string) => (stdout += s) },
-        stderr: { write: () => true },
-        signal: controller.signal,
-      });
-      const info = await until(() => (stdout.includes('\n') ? (JSON.parse(stdout.split('\n')[0]!) as { api_base: string }) : undefined));
+      const cli = await startCliSandbox(['sandbox', '--json'], { SIGLUME_SANDBOX_PORT: String(port) });
+      const info = await cli.info<{ api_base: string }>();
       expect(info.api_base).toBe(`http://127.0.0.1:${port}/v1`);
-      controller.abort();
-      expect(await done).toBe(0);
+      expect(await cli.stop()).toBe(0);
     });
   });
 

@@ -14,8 +14,6 @@ import {
   type ReadinessProgressEvent,
   type ReadinessReport,
 } from '../../src/readiness/types.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../../src/devtools/webhook-receiver.js';
-import { startSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
 import { SCENARIO_EXPECTATIONS, startShopSandbox, TEST_SECRET, TEST_TOKEN, type ShopSandbox } from './support.js';
 
 function byName(report: ReadinessReport, name: string): ReadinessCheckResult {
@@ -221,44 +219,25 @@ describe('runReadiness', () => {
   });
 
   describe('when the webhook endpoint verifies with another secret and answers 400', () => {
-    let sandbox: SandboxHandle;
-    let other: WebhookReceiver;
+    let shop: ShopSandbox;
     beforeAll(async () => {
       // Readiness and the subscription hold the right secret; only the shop's server holds another.
-      other = await startWebhookReceiver({ secret: 'whsec_not_the_subscriptions_secret_9f2c' });
-      sandbox = await startSandbox({
-        port: 0,
-        merchant_token: TEST_TOKEN,
-        webhook_secret: TEST_SECRET,
-        origin: other.origin,
-        webhook_url: other.url,
-        quiet: true,
-      });
+      shop = await startShopSandbox({ receiverSecret: 'whsec_not_the_subscriptions_secret_9f2c' });
     });
     afterAll(async () => {
-      await sandbox.close();
-      await other.close();
+      await shop.close();
     });
 
     it('names the signature and the shop\'s SIGLUME_WEBHOOK_SECRET first', async () => {
-      const sub = sandbox.listWebhookSubscriptions()[0]!;
-      const env = sandbox.env;
-      const report = await runReadiness({
-        merchant: env.SIGLUME_DIRECT_PAYMENT_MERCHANT,
-        auth_token: env.SIGLUME_MERCHANT_AUTH_TOKEN,
-        webhook_secret: env.SIGLUME_WEBHOOK_SECRET,
-        shop_origin: env.SHOP_PUBLIC_ORIGIN,
-        webhook_url: env.SHOP_WEBHOOK_URL,
-        base_url: sandbox.api_base,
-        sandbox: true,
-      });
+      const sub = shop.sandbox.listWebhookSubscriptions()[0]!;
+      const report = await runReadiness(shop.options());
       const delivery = byName(report, 'webhook_delivery_probe_passed');
       expect(delivery.message).toContain('response_status 400');
-      expect(other.rejected).toBe(1);
+      expect(shop.receiver.rejected).toBe(1);
       const fix = (delivery.status === 'fail' && delivery.fix) || '';
       expect(fix.split('\n')).toEqual([
         `Your handler refused the signed test event, most likely its signature ({"error":"invalid_signature"} from the SDK's handler): the shop's SIGLUME_WEBHOOK_SECRET must be the signing secret of subscription ${sub.id}.`,
-        `Verify the Siglume-Signature header over the raw request body (not re-serialized JSON); "siglume-sdrp webhook trigger unknown --url ${other.url}" shows the handler's answer.`,
+        `Verify the Siglume-Signature header over the raw request body (not re-serialized JSON); "siglume-sdrp webhook trigger unknown --url ${shop.receiver.url}" shows the handler's answer.`,
       ]);
     });
   });

@@ -21,9 +21,12 @@ export interface ShopSandbox {
   close(): Promise<void>;
 }
 
-/** Starts a receiver answering `receiverStatus` and a sandbox whose seeded subscription posts to it. */
-export async function startShopSandbox(opts: { receiverStatus?: number } = {}): Promise<ShopSandbox> {
-  const receiver = await startWebhookReceiver({ secret: TEST_SECRET, status: opts.receiverStatus });
+/**
+ * Starts a receiver answering `receiverStatus` and a sandbox whose seeded subscription posts to it. With
+ * `receiverSecret`, the shop's server verifies with another secret than the subscription's (and readiness's).
+ */
+export async function startShopSandbox(opts: { receiverStatus?: number; receiverSecret?: string } = {}): Promise<ShopSandbox> {
+  const receiver = await startWebhookReceiver({ secret: opts.receiverSecret ?? TEST_SECRET, status: opts.receiverStatus });
   const sandbox = await startSandbox({
     port: 0,
     merchant_token: TEST_TOKEN,
