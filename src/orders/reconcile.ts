@@ -32,6 +32,7 @@ import { classifyDirectPaymentConfirmation } from '../webhooks/classify.js';
 import { confirmCheckoutSession, type OrderCheckoutClient } from './confirm.js';
 import { decideOrderPayment, orderDecisionLabel, orderLookupHash, type OrderPaymentDecision, type OrderPaymentPolicy } from './decide.js';
 import { OrderPaymentConfirmationUnavailableError } from './errors.js';
+import { redactCredentialText } from '../core/redact-text.js';
 import { isStorableId } from './ids.js';
 import type { OrderCheckoutAttemptCursor, OrderRecordedPayment, OrderStore, OrderUnpaidCheckoutAttempt } from './store.js';
 import { parseReconcileSince, reconcileSinceProblem } from './since.js';
@@ -199,6 +200,9 @@ interface Decided {
   recorded: Recorded | null;
 }
 
+// A database error may quote a connection string; the report goes to whoever holds the reconcile token.
+const storeMessage = (error: unknown) => redactCredentialText(error instanceof Error ? error.message : String(error), []);
+
 class DryRun extends Error {
   constructor(readonly decided: Decided) {
     super('dry run: rolled back');
@@ -280,7 +284,7 @@ async function examine(c: OrderReconcileContext, a: OrderUnpaidCheckoutAttempt, 
     if (error instanceof DryRun) decided = error.decided;
     else {
       c.report(error, { operation: 'reconcile', order_id: a.order_id });
-      return { outcome: 'error', detail: `the store failed (rolled back): ${error instanceof Error ? error.message : String(error)}`, event_id: null };
+      return { outcome: 'error', detail: `the store failed (rolled back): ${storeMessage(error)}`, event_id: null };
     }
   }
   const { decision, recorded } = decided;
@@ -337,7 +341,7 @@ export async function reconcileOrders(c: OrderReconcileContext, options: OrderRe
       } catch (error) {
         // A store failure on one attempt (retiring it, reading its order) is that attempt's error, not the run's.
         c.report(error, { operation: 'reconcile', order_id: a.order_id });
-        r = { outcome: 'error', detail: `the store failed: ${error instanceof Error ? error.message : String(error)}`, event_id: null };
+        r = { outcome: 'error', detail: `the store failed: ${storeMessage(error)}`, event_id: null };
       }
       if ('stop' in r) {
         report.stopped = r.stop;

@@ -137,7 +137,7 @@ describe.skipIf(unavailable !== null)('reconciliation against the sandbox [sqlit
     const store = db.createStore();
     const failing = new Proxy(store, {
       get(target, key) {
-        if (key === 'retireCheckoutAttempt') return async () => Promise.reject(new Error('injected: database went away'));
+        if (key === 'retireCheckoutAttempt') return async () => Promise.reject(new Error('injected: database went away (postgres://shop:s3cret-pw@db.internal/shop)'));
         const value: unknown = Reflect.get(target, key);
         return typeof value === 'function' ? value.bind(target) : value;
       },
@@ -150,6 +150,9 @@ describe.skipIf(unavailable !== null)('reconciliation against the sandbox [sqlit
     );
     expect(report).toMatchObject({ ok: false, examined: 2, retired: [], repaired: [{ order_id: paidOrder }] });
     expect(report.errors).toEqual([expect.objectContaining({ order_id: cancelledOrder, outcome: 'error', detail: expect.stringContaining('injected') })]);
+    // The report reaches whoever holds the reconcile token: a connection string in the error keeps its password to the log.
+    expect(report.errors[0]!.detail).toContain('postgres://shop:***@db.internal/shop');
+    expect(JSON.stringify(report)).not.toContain('s3cret-pw');
     expect(errors).toHaveLength(1);
   });
 

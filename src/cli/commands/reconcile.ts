@@ -195,7 +195,7 @@ async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Out
     import('../../orders/reconcile.js'),
     import('../../clients/merchant.js'),
     import('../../core/redact.js'),
-    import('../redact-text.js'),
+    import('../../core/redact-text.js'),
   ]);
   const { env } = mergeEnvFile(io.env, io.cwd, flags.dotenv);
   const fromEnv = readinessOptionsFromEnv(env);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactCredentialText } from '../../src/cli/redact-text.js';
+import { redactCredentialText } from '../../src/core/redact-text.js';
 
 describe('redactCredentialText', () => {
   it('masks the password of a connection URL, keeping the scheme, user and host', () => {

@@ -1,11 +1,11 @@
 /**
- * Masks credentials in error texts a command prints that came from code it
- * does not control (a store module, its database driver): the password of a
- * connection URL, `password=` of a key-value connection string, a bearer
+ * Masks credentials in error texts that came from code the SDK does not
+ * control (a store module, its database driver) before a command prints them
+ * or the reconcile route answers with them: the password of a connection URL, `password=` of a key-value connection string, a bearer
  * token, and the shapes of Siglume's secrets (`sdrp_…`, `whsec_…`), besides
  * the exact secret values the command holds.
  */
-import { redactSecretValues } from '../core/redact.js';
+import { redactSecretValues } from './redact.js';
 
 const MASK = '***';
 
