@@ -52,6 +52,9 @@ export function createSiglumeCheckout(connection?: OrderStoreConnection, options
   if (missing.length > 0) {
     throw new Error(`${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set (see "Environment" in the README.md beside siglume-config.ts)`);
   }
+  // Strict: a "TRUE" or "1" read as false would refuse every Micro / Nano checkout.
+  const metered = process.env.SHOP_ALLOW_METERED_PAYMENTS?.trim() ?? '';
+  if (!['', 'true', 'false'].includes(metered)) throw new Error('Invalid SHOP_ALLOW_METERED_PAYMENTS: must be true or false (or unset)');
   const apiBase = process.env.SIGLUME_API_BASE; // the sandbox's /v1 in development; unset in production
   const previousSecret = process.env.SIGLUME_WEBHOOK_SECRET_PREVIOUS; // only while rotating
   const reconcileToken = process.env.SIGLUME_RECONCILE_TOKEN?.trim() || undefined; // enables the scheduled reconcile route (32+ characters)
@@ -65,7 +68,7 @@ export function createSiglumeCheckout(connection?: OrderStoreConnection, options
       merchant: required('SIGLUME_DIRECT_PAYMENT_MERCHANT'),
       webhook_secret: previousSecret ? [required('SIGLUME_WEBHOOK_SECRET'), previousSecret] : required('SIGLUME_WEBHOOK_SECRET'),
       shop_public_origin: required('SHOP_PUBLIC_ORIGIN'),
-      allow_metered_payments: process.env.SHOP_ALLOW_METERED_PAYMENTS === 'true',
+      allow_metered_payments: metered === 'true',
       // EDIT: who may pay an order. Someone else's order is answered like a missing one (404).
       authorize_order: (order, user) => user !== null && order.owner_id === user.id,
       ...(options.currentUser ? { currentUser: options.currentUser } : {}),

@@ -35,6 +35,12 @@ describe('reconcile usage errors (exit 2)', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('refuses a SHOP_ALLOW_METERED_PAYMENTS that is not true or false, as the templates do', async () => {
+    const r = await runCli(['reconcile', '--store', 'x.mjs'], { env: { ...env, SHOP_ALLOW_METERED_PAYMENTS: 'TRUE' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('SHOP_ALLOW_METERED_PAYMENTS must be true or false');
+  });
+
   it('names the environment variable of a missing token, and a module without createOrderStore', async () => {
     const dir = emptyDir();
     writeFileSync(join(dir, 'store.mjs'), 'export const nothing = 1;\n');

@@ -66,11 +66,13 @@ describe('createSiglumeCheckout of the copied siglume-config.ts', () => {
         ['SIGLUME_DIRECT_PAYMENT_MERCHANT', 'My Shop', 'Invalid SIGLUME_DIRECT_PAYMENT_MERCHANT: must be 3-64 characters'],
         ['SIGLUME_MERCHANT_AUTH_TOKEN', 'sdrp token', 'Invalid SIGLUME_MERCHANT_AUTH_TOKEN: must not contain whitespace'],
         ['SIGLUME_RECONCILE_TOKEN', 'too-short', 'Invalid SIGLUME_RECONCILE_TOKEN: must be 32-256 characters'],
+        ['SHOP_ALLOW_METERED_PAYMENTS', 'TRUE', 'Invalid SHOP_ALLOW_METERED_PAYMENTS: must be true or false (or unset)'],
       ];
       for (const [name, value, message] of cases) {
         stubSandboxEnvironment();
         vi.stubEnv('SIGLUME_API_BASE', 'http://127.0.0.1:8787/v1');
         vi.stubEnv('SIGLUME_RECONCILE_TOKEN', '');
+        vi.stubEnv('SHOP_ALLOW_METERED_PAYMENTS', '');
         vi.stubEnv(name, value);
         expect(() => createSiglumeCheckout(), name).toThrow(message);
       }

@@ -202,6 +202,9 @@ async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Out
   const merchant = flags.merchant || fromEnv.merchant;
   if (!merchant) throw usageError(`The merchant key is not set: ${readinessInputSource('merchant')}`);
   if (!fromEnv.auth_token) throw usageError(`The merchant auth token is not set: ${readinessInputSource('auth_token')}`);
+  // As the templates read it: a "TRUE" or "1" taken for false would send every Micro / Nano payment to review.
+  const metered = env.SHOP_ALLOW_METERED_PAYMENTS?.trim() ?? '';
+  if (!['', 'true', 'false'].includes(metered)) throw usageError('SHOP_ALLOW_METERED_PAYMENTS must be true or false (or unset)');
   // Error texts from the API, the store or its module reach the output: the token, the webhook secret and whatever
   // looks like a credential (a connection URL's password, sdrp_… / whsec_…) are masked there.
   const secrets = [fromEnv.auth_token, fromEnv.webhook_secret];
@@ -226,7 +229,7 @@ async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Out
   let report: OrderReconcileReport;
   try {
     report = await reconcileOrderPayments(
-      { merchant_client: client, order_store: store, merchant, allow_metered_payments: env.SHOP_ALLOW_METERED_PAYMENTS === 'true' },
+      { merchant_client: client, order_store: store, merchant, allow_metered_payments: metered === 'true' },
       {
         ...(flags.since ? { since: flags.since } : {}),
         ...(flags.limit === undefined ? {} : { limit: flags.limit }),
