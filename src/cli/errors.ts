@@ -3,6 +3,7 @@
  * `cli/main.ts` turns them into exit codes (usage -> 2, everything else -> 1).
  */
 import { REDACTED } from '../core/redact.js';
+import { looksLikeSecret } from '../core/redact-text.js';
 
 /** Why a command did not succeed. */
 export type CliErrorKind =
@@ -30,32 +31,6 @@ export class CliError extends Error {
 /** A usage error: a clear one-line message, exit 2. */
 export function usageError(message: string): CliError {
   return new CliError('usage', message);
-}
-
-/** Prefixes of Siglume and other common credentials (webhook secret, merchant token, API keys, a pasted auth header). */
-const SECRET_PREFIX = /^(?:whsec_|sdrp_|sk_|rk_|pk_live_|Bearer\s)/i;
-
-/** Bits of Shannon entropy per character of `text`. */
-function entropy(text: string): number {
-  const counts = new Map<string, number>();
-  for (const ch of text) counts.set(ch, (counts.get(ch) ?? 0) + 1);
-  let bits = 0;
-  for (const n of counts.values()) bits -= (n / text.length) * Math.log2(n / text.length);
-  return bits;
-}
-
-/**
- * Whether a typed value looks like a credential: a known secret prefix, or a random-looking token
- * (no path or URL, and a run of 16+ letters and digits mixed, with high entropy; `express_2024_edition`
- * or a UUID is not one).
- */
-export function looksLikeSecret(value: string): boolean {
-  const v = value.trim();
-  if (SECRET_PREFIX.test(v)) return true;
-  if (!/^[A-Za-z0-9_\-+=.]+$/.test(v)) return false;
-  return v
-    .split(/[_\-.]/)
-    .some((run) => run.length >= 16 && /[0-9]/.test(run) && /[A-Za-z]/.test(run) && entropy(run) >= 3.5);
 }
 
 /**

@@ -314,6 +314,18 @@ export function decideOrderPayment(facts: OrderPaymentFacts): OrderPaymentDecisi
   }
 }
 
+/**
+ * What a stored label says was done, the inverse of {@link orderDecisionLabel}: `review` (a person must
+ * look), `applied` (an order moved, an event was ignored or a batch recorded), or null for a label it
+ * does not know (none stored, or another writer's).
+ */
+export function orderLabelOutcome(label: string | null): 'review' | 'applied' | null {
+  if (label === null) return null;
+  if (label.startsWith('review:')) return 'review';
+  const applied = ['marked_paid', 'marked_fulfilled_unsettled', 'batch_recorded'];
+  return applied.includes(label) || label.startsWith('ignored:') ? 'applied' : null;
+}
+
 /** The label stored with a processed event, e.g. `marked_paid` or `review:PAYMENT_NOT_CONFIRMED`. */
 export function orderDecisionLabel(decision: OrderPaymentDecision): string {
   switch (decision.kind) {

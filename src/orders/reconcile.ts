@@ -30,7 +30,7 @@ import { parseInput, merchantKeySchema } from '../core/validation.js';
 import type { DirectRequestPaymentCheckoutSession } from '../clients/schemas/checkout-session.js';
 import { classifyDirectPaymentConfirmation } from '../webhooks/classify.js';
 import { confirmCheckoutSession, type OrderCheckoutClient } from './confirm.js';
-import { decideOrderPayment, orderDecisionLabel, orderLookupHash, type OrderPaymentDecision, type OrderPaymentPolicy } from './decide.js';
+import { decideOrderPayment, orderDecisionLabel, orderLabelOutcome, orderLookupHash, type OrderPaymentDecision, type OrderPaymentPolicy } from './decide.js';
 import { OrderPaymentConfirmationUnavailableError } from './errors.js';
 import { redactCredentialText } from '../core/redact-text.js';
 import { isStorableId } from './ids.js';
@@ -213,10 +213,9 @@ class DryRun extends Error {
 // says nothing about whether THIS session paid it or went to review as a second payment.
 function recordedEntry(r: Recorded, s: DirectRequestPaymentCheckoutSession, event_id: string): Examined {
   const see = `see the review of event ${event_id}`;
-  if (r.outcome?.startsWith('review:')) return { outcome: 'review', detail: `${r.outcome}: recorded by an earlier reconciliation; ${see}`, event_id };
-  if (r.outcome === 'marked_paid' || r.outcome === 'marked_fulfilled_unsettled' || r.outcome?.startsWith('ignored:')) {
-    return { outcome: 'consistent', detail: `already reconciled (${r.outcome})`, event_id };
-  }
+  const recorded = orderLabelOutcome(r.outcome);
+  if (recorded === 'review') return { outcome: 'review', detail: `${r.outcome}: recorded by an earlier reconciliation; ${see}`, event_id };
+  if (recorded === 'applied') return { outcome: 'consistent', detail: `already reconciled (${r.outcome})`, event_id };
   // A store that cannot say what it recorded: consistent only when the order's payment is this session's.
   if (r.payment && s.requirement_id != null && r.payment.requirement_id === s.requirement_id) {
     return { outcome: 'consistent', detail: `already reconciled (order ${r.payment.status} by this session)`, event_id };

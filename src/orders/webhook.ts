@@ -107,8 +107,11 @@ const MISCONFIGURED = new Set(['WEBHOOK_SIGNATURE_MISMATCH', 'WEBHOOK_TIMESTAMP_
 // now would leave a review that every redelivery skips as a duplicate; a 503 asks for it again. Only for a young
 // event, so a test delivery forged with the merchant token ends as a review once its redeliveries are old.
 const PENDING_SESSION = new Set(['open', 'authenticated']);
-const isYoung = (occurred_at: string) =>
-  Date.now() - Date.parse(occurred_at) < ORDER_CONFIRMATION_PENDING_WINDOW_SECONDS * 1000;
+// An occurred_at more than 5 minutes ahead is a skewed clock, not a young event: it would be waited for until then.
+const isYoung = (occurred_at: string) => {
+  const age = Date.now() - Date.parse(occurred_at);
+  return age >= -300_000 && age < ORDER_CONFIRMATION_PENDING_WINDOW_SECONDS * 1000;
+};
 
 const confirmationPending = () =>
   refuseWebhook(503, 'payment_confirmation_pending', 'Siglume does not show the checkout session paid yet; retry later');

@@ -67,7 +67,8 @@ describe('readiness progress while the API does not answer', () => {
       const { server, url } = await silentServer();
       closers.push(() => closeServer(server));
       const run = startCli(['readiness'], envFor(url));
-      await until(() => run.out.stderr !== '', 4000);
+      // Generous: a loaded CI machine may be slow to start the CLI; until() returns as soon as the line is there.
+      await until(() => run.out.stderr !== '', 12_000);
       expect(run.out.code).toBeNull();
       const line = run.out.stderr.match(
         /^… hosted_checkout_readiness_api: still waiting for the API at (\S+) \((\d+\.\d) s; timeout 15 s, 2 retries\)\n$/,
@@ -92,7 +93,7 @@ describe('readiness progress while the API does not answer', () => {
       const { server, url } = await silentServer();
       closers.push(() => closeServer(server));
       const run = startCli(['readiness'], envFor(url), true);
-      await until(() => run.out.stderr.includes('waiting'), 1500);
+      await until(() => run.out.stderr.includes('waiting'), 10_000);
       expect(run.out.code).toBeNull();
       expect(run.out.stderr).toContain(
         `hosted_checkout_readiness_api: waiting for the API at ${url}/v1 (0.`,
@@ -135,14 +136,15 @@ describe('verify progress while the shop does not answer the test delivery', () 
       origin: shop.url,
       webhook_url: `${shop.url}/payments/webhooks/siglume`,
       quiet: true,
-      delivery_timeout_ms: 4000,
+      delivery_timeout_ms: 8000,
     });
     closers.push(() => sandbox.close());
-    const run = startCli(['verify', '--timeout', '3000'], { ...sandbox.env, SIGLUME_ENV: 'sandbox' } as Record<string, string>);
+    // The line comes at 2 s of waiting and the run ends at 6 s: room for a slow machine between the two.
+    const run = startCli(['verify', '--timeout', '6000'], { ...sandbox.env, SIGLUME_ENV: 'sandbox' } as Record<string, string>);
     await until(() => run.out.stderr !== '', 12_000);
     expect(run.out.code).toBeNull();
     expect(run.out.stderr).toMatch(
-      /^… Still waiting for the test delivery evt_\w+ \(\d\.\d s of 3 s\)\n$/,
+      /^… Still waiting for the test delivery evt_\w+ \(\d\.\d s of 6 s\)\n$/,
     );
     await run.done;
     expect(run.out.code).toBe(1);

@@ -3,10 +3,12 @@ import { classifyDirectPaymentConfirmation } from '../../src/webhooks/classify.j
 import {
   decideOrderPayment,
   orderDecisionLabel,
+  orderLabelOutcome,
   orderLookupHash,
   orderPaymentNeedsConfirmation,
   orderPaymentOf,
   type OrderPaymentConfirmation,
+  type OrderPaymentDecision,
   type OrderPaymentFacts,
   type OrderPaymentPolicy,
 } from '../../src/orders/decide.js';
@@ -115,5 +117,22 @@ describe('decideOrderPayment', () => {
     expect(orderPaymentOf(usage, { allow_metered_payments: false })).toBeNull();
     expect(orderPaymentOf(usage, { allow_metered_payments: true })).toMatchObject({ challenge_hash: 'sha256:h', pricing_band: 'micro' });
     for (const none of [batch, unknown]) expect(orderPaymentOf(none, { allow_metered_payments: true })).toBeNull();
+  });
+});
+
+describe('orderLabelOutcome', () => {
+  it('reads back every label orderDecisionLabel stores (reconcile reports an earlier run by it)', () => {
+    const payment = {} as never;
+    const decisions: Array<[OrderPaymentDecision, 'review' | 'applied' | null]> = [
+      [{ kind: 'mark_paid', order_id: 'o', payment }, 'applied'],
+      [{ kind: 'mark_fulfilled_unsettled', order_id: 'o', payment }, 'applied'],
+      [{ kind: 'reconcile_batch', batch: {} as never }, 'applied'],
+      [{ kind: 'ignore', reason: 'not_a_payment' as never }, 'applied'],
+      [{ kind: 'review', review: { code: 'ORDER_STATE_CONFLICT' } as never }, 'review'],
+      [{ kind: 'duplicate' }, null],
+    ];
+    for (const [decision, outcome] of decisions) expect(orderLabelOutcome(orderDecisionLabel(decision)), decision.kind).toBe(outcome);
+    expect(orderLabelOutcome(null)).toBeNull();
+    expect(orderLabelOutcome('written_by_someone_else')).toBeNull();
   });
 });

@@ -89,7 +89,9 @@ export const SQLITE_DIALECT: SqlDialect = Object.freeze({
   placeholder: question,
   insertIgnore: (table: string, columns: readonly string[], placeholders: readonly string[]) =>
     `INSERT INTO ${table} ${values(columns, placeholders)} ON CONFLICT DO NOTHING`,
-  quoteIdentifier: (name: string) => `"${name}"`,
+  // Backticks, not double quotes: some SQLite builds read a double-quoted name that matches no column as a
+  // string, so a mistyped mapping would select the text 'ownr' instead of failing.
+  quoteIdentifier: (name: string) => `\`${name}\``,
   lock_rows: '',
   transactionSetup: () => [],
   timestamp: (d: Date) => d.toISOString(),

@@ -330,8 +330,10 @@ export class SqlOrderStore implements OrderStore {
     return {
       first_delivery,
       recordedOutcome: async () => {
-        // A locking read, as in findPayment: what the first delivery committed, not an older snapshot (MySQL).
-        const row = (await this.#q(ex, `SELECT outcome FROM ${this.#t.events} WHERE event_id = ?${this.#d.lock_rows}`, [event_id])).rows[0];
+        // A plain read: the duplicate insert returned only once the first delivery committed, and MySQL's snapshot
+        // starts at the transaction's first plain read, after that. Locking it (the duplicate already holds a shared
+        // lock on the row) would let two concurrent reconcile runs deadlock.
+        const row = (await this.#q(ex, `SELECT outcome FROM ${this.#t.events} WHERE event_id = ?`, [event_id])).rows[0];
         return str(row?.outcome);
       },
       findPayment: async (challenge_hash): Promise<OrderPaymentContext | null> => {

@@ -135,6 +135,22 @@ describeEachAdapter('failures heal through redelivery', (adapter) => {
     expect(await orderStatus(db, other.order_id)).toBe('paid');
   });
 
+  it('does not wait for an event dated in the future: a skewed occurred_at is reviewed, not answered 503 until then', async () => {
+    const { order_id, session_id } = await pending();
+    f.tap.target = null;
+    const lost = await f.sandbox.pay(session_id);
+    f.tap.target = `${f.shop.url}/payments/webhooks/siglume`;
+    const real = await f.sandbox.signedEvent(lost.event_id!);
+    const future = await mutatedEvent(real.event, {}, { occurred_at: new Date(Date.now() + 3_600_000).toISOString() });
+    state.lagging = 1;
+    expect(await deliverWebhook(f.shop.url, future.rawBody, future.header)).toMatchObject({ status: 204 });
+    expect((await reviews(db, future.id)).map((r) => r.code)).toEqual(['PAYMENT_NOT_CONFIRMED']);
+    expect(await orderStatus(db, order_id)).toBe('pending');
+    // The real event still pays the order.
+    expect(await deliverWebhook(f.shop.url, real.rawBody, real.header)).toMatchObject({ status: 204 });
+    expect(await orderStatus(db, order_id)).toBe('paid');
+  });
+
   it('answers bad webhook input with a 4xx and writes nothing', async () => {
     const { session_id } = await pending();
     f.tap.target = null;

@@ -54,8 +54,8 @@ describe('the built-in dialects', () => {
     expect(MYSQL_DIALECT.insertIgnore('t', cols, ['?', '?'])).toBe('INSERT INTO t (a, b) VALUES (?, ?)');
     expect(SQLITE_DIALECT.insertIgnore('t', cols, ['?', '?'])).toBe('INSERT INTO t (a, b) VALUES (?, ?) ON CONFLICT DO NOTHING');
     expect(['ownerId', 'user'].map((n) => [POSTGRES_DIALECT, MYSQL_DIALECT, SQLITE_DIALECT].map((d) => d.quoteIdentifier!(n)))).toEqual([
-      ['"ownerid"', '`ownerId`', '"ownerId"'],
-      ['"user"', '`user`', '"user"'],
+      ['"ownerid"', '`ownerId`', '`ownerId`'],
+      ['"user"', '`user`', '`user`'],
     ]);
     expect([POSTGRES_DIALECT.lock_rows, MYSQL_DIALECT.lock_rows, SQLITE_DIALECT.lock_rows]).toEqual([' FOR UPDATE', ' FOR UPDATE', '']);
     expect(MYSQL_DIALECT.transactionSetup(1500)).toEqual(['SET SESSION innodb_lock_wait_timeout = 2']);
