@@ -48,9 +48,10 @@ export type OrderWebhookErrorCode =
  *   `webhook_raw_body_unavailable` (a body parser ran first) or
  *   `webhook_processing_failed` (the store failed; rolled back), 503
  *   `payment_confirmation_unavailable` (Siglume's API could not be asked) or
- *   `payment_confirmation_pending` (Siglume's record of the session is still
- *   `open` / `authenticated`, or the session was stored while the event was
- *   being checked). Siglume redelivers on 5xx; nothing was recorded.
+ *   `payment_confirmation_pending` (for an event under 15 minutes old,
+ *   Siglume's record of the session is still `open` / `authenticated`, or the
+ *   session was stored while the event was being checked). Siglume redelivers
+ *   on 5xx; nothing was recorded.
  */
 export type OrderWebhookResult =
   | { kind: 'processed'; status: 204; event_id: string; decision: OrderPaymentDecision }
