@@ -433,11 +433,13 @@ describe(`sandbox socket fuzz (seed ${SEED}; SANDBOX_FUZZ_SEED to change)`, () =
 
     it('answers an endless chunked body 413 and closes, having read at most about 8 MiB of it', async () => {
       const frame = Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]);
-      const x = await exchange({
-        parts: [head('Transfer-Encoding: chunked\r\n')],
-        flood: { bytes: 1024 * MiB, chunk: frame },
-        timeoutMs: 10_000,
-      });
+      const flood = () =>
+        exchange({ parts: [head('Transfer-Encoding: chunked\r\n')], flood: { bytes: 1024 * MiB, chunk: frame }, timeoutMs: 10_000 });
+      // The sandbox closes while the client still sends, so the kernel resets the connection and, on a loaded
+      // machine, the reset can overtake the 413 in the client's buffer (CI saw it once). Up to three tries: one
+      // must carry the 413; every try must close and stop the flood.
+      let x = await flood();
+      for (let tries = 1; tries < 3 && statuses(x).length === 0 && x.closed && x.written < 48 * MiB; tries += 1) x = await flood();
       expect(statuses(x)).toEqual([413]);
       expect(x.closed).toBe(true);
       expect(x.written).toBeLessThan(48 * MiB);
