@@ -39,6 +39,13 @@ const token = string((t) => /^[\x21-\x7e]{8,256}$/.test(t), 'must be 8-256 print
   }),
 );
 const nonEmpty = string((s) => s.length > 0, 'must not be empty');
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+/** An address to listen on: an IPv4 address as written in URLs (`999.1.1.1`, `1.2.3` are not), an IPv6 one, or a host name. */
+const listenable = (host: string): boolean => {
+  if (host.includes(':')) return URL.canParse(`http://[${host}]/`);
+  if (/^[0-9.]+$/.test(host)) return URL.canParse(`http://${host}/`) && new URL(`http://${host}/`).hostname === host;
+  return HOST_NAME.test(host);
+};
 const HOST = /^(?:[a-z0-9][a-z0-9.-]*|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?$/;
 const hostEntry = z
   .string()
@@ -53,7 +60,10 @@ const optionsSchema = strictInput({
   /** Port to listen on; `0` picks a free one (read it from `handle.url`). @default 8787 */
   port: z._default(intInRange(0, 65535), 8787),
   /** Interface to listen on. Keep it on loopback: the control routes have no auth. @default '127.0.0.1' */
-  host: z._default(nonEmpty, '127.0.0.1'),
+  host: z._default(
+    string(listenable, 'must be an IP address or host name of this machine, e.g. 127.0.0.1, ::1 or 0.0.0.0'),
+    '127.0.0.1',
+  ),
   /**
    * More `Host` values to answer, besides the address it listens on and `localhost` / `127.0.0.1` / `[::1]` at
    * that port: `name` (any port) or `name:port`, e.g. `host.docker.internal`. Every other `Host` gets 421
@@ -111,12 +121,12 @@ export type ResolvedSandboxOptions = Omit<
   onLog: ((entry: SandboxLogEntry) => void) | null;
 };
 
-type SeedOption = 'merchant' | 'origin' | 'webhook_url' | 'webhook_secret' | 'merchant_token';
+type SeedOption = 'host' | 'merchant' | 'origin' | 'webhook_url' | 'webhook_secret' | 'merchant_token';
 
 /**
  * `value` parsed as the sandbox option `key` (normalized, e.g. an origin), or undefined when the sandbox would
- * reject it. Lets callers that hand user input to a sandbox (readiness --sandbox) drop a bad value instead of
- * failing to start, using the sandbox's own rules.
+ * reject it. Lets callers that hand user input to a sandbox check it by the sandbox's own rules: readiness
+ * --sandbox drops a bad value instead of failing to start, `siglume-sdrp sandbox` refuses a bad --host first.
  */
 export function sandboxOptionOrUndefined(key: SeedOption, value: unknown): string | undefined {
   const result = value === undefined ? undefined : z.safeParse(optionsSchema.shape[key], value);

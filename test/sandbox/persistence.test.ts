@@ -119,6 +119,10 @@ describe('sandbox state file', () => {
       await expect(startSandbox({ port: 70000 })).rejects.toThrow('Invalid port');
       await expect(startSandbox({ webhook_secret: 'nope' })).rejects.toThrow('Invalid webhook_secret');
       await expect(startSandbox({ merchant_token: 'cli_abcdefgh' })).rejects.toThrow('Invalid merchant_token');
+      // Not a raw "Invalid URL" from deep inside: a host no URL can carry is refused by name, before anything listens.
+      for (const host of ['999.1.1.1', '[::1]', 'my host']) {
+        await expect(startSandbox({ port: 0, host })).rejects.toThrow(/^Invalid host: must be an IP address or host name/);
+      }
       // An unknown name (such as a 0.x camelCase one) is refused, not silently ignored.
       await expect(startSandbox({ webhookUrl: 'https://shop.example/hook' } as never)).rejects.toThrow('unknown option "webhookUrl"');
     });

@@ -34,20 +34,6 @@ function portFromEnv(value: string | undefined): number | undefined {
   }
 }
 
-const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
-
-/** Whether `host` can be listened on at all: an IP address, or a host name a URL accepts (`999.1.1.1` is neither). */
-function listenableHost(host: string, isIP: (s: string) => number): boolean {
-  if (isIP(host) !== 0) return true;
-  if (!HOST_NAME.test(host)) return false;
-  try {
-    new URL(`http://${host}/`);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Resolves when `signal` aborts, or on the first SIGINT / SIGTERM. */
 function waitForShutdown(signal: AbortSignal | undefined): Promise<void> {
   if (signal) {
@@ -99,13 +85,13 @@ export function registerSandboxCommand(program: Command, io: CliIo, output: Outp
     // Resolved when help is shown: the guide shipped with this installed version.
     .addHelpText('after', () => `\nScenarios, control endpoints and the state file: ${docPath('sandbox.md')}`)
     .action(async (flags: SandboxFlags) => {
-      const [{ startSandbox }, { resolve }, { isLoopbackHost }, { isIP }] = await Promise.all([
+      const [{ startSandbox }, { sandboxOptionOrUndefined }, { resolve }, { isLoopbackHost }] = await Promise.all([
         import('../../sandbox/index.js'),
+        import('../../sandbox/options.js'),
         import('node:path'),
         import('../../core/validation.js'),
-        import('node:net'),
       ]);
-      if (flags.host !== undefined && !listenableHost(flags.host, isIP)) {
+      if (flags.host !== undefined && sandboxOptionOrUndefined('host', flags.host) === undefined) {
         throw usageError(`--host must be an IP address or host name of this machine, e.g. 127.0.0.1, ::1 or 0.0.0.0 (got "${shownValue(flags.host)}")`);
       }
       const json = flags.json === true;
