@@ -18,6 +18,7 @@ import type {
   ReadinessProgressEvent,
   ReadinessReport,
 } from '../readiness/types.js';
+import { DEFAULT_SIGLUME_SANDBOX_API_BASE } from '../core/constants.js';
 import { redactQuoted } from './errors.js';
 import type { CliIo, CliWritable } from './io.js';
 
@@ -136,9 +137,6 @@ function webhookStatusHint(status: number): string | null {
   if (status >= 500) return "the shop's handler failed: see its log";
   return null;
 }
-
-/** Where `readiness --sandbox` looks for a running sandbox when given no address. */
-const DEFAULT_SANDBOX_API_BASE = 'http://127.0.0.1:8787/v1';
 
 /** `secret_source` (and `env_file`) of the `webhook trigger --json` result. */
 function secretSourceJson(origin: WebhookSecretOrigin): Record<string, string> {
@@ -468,7 +466,7 @@ export class Output {
       '',
       // readiness --sandbox looks at 127.0.0.1:8787 unless told otherwise (docs/readiness.md, `--sandbox`).
       c.dim(
-        `Press Ctrl+C to stop. Check your shop against it with: npx siglume-check readiness --sandbox${info.api_base === DEFAULT_SANDBOX_API_BASE ? '' : ` --base-url ${info.api_base}`}`,
+        `Press Ctrl+C to stop. Check your shop against it with: npx siglume-check readiness --sandbox${info.api_base === DEFAULT_SIGLUME_SANDBOX_API_BASE ? '' : ` --base-url ${info.api_base}`}`,
       ),
     ];
     this.write('stdout', `${lines.join('\n')}\n`);
