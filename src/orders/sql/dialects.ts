@@ -16,26 +16,24 @@ const numbered = (index: number) => `$${index}`;
 const question = () => '?';
 const values = (columns: readonly string[], placeholders: readonly string[]) => `(${columns.join(', ')}) VALUES (${placeholders.join(', ')})`;
 
-/** True when `error`, or an error it wraps (`cause`, as ORMs wrap the driver's), carries an SQLSTATE `code` matching `state`. */
-function hasSqlState(error: unknown, state: RegExp): boolean {
+/** True when `error`, or an error it wraps (`cause`, as ORMs wrap the driver's; at most 4 deep), passes `test`. */
+function someCause(error: unknown, test: (e: { code?: unknown; errno?: unknown; meta?: { code?: unknown } }) => boolean): boolean {
   for (let e = error, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && state.test(code)) return true;
+    if (test(e)) return true;
   }
   return false;
 }
+
+/** True when `error` or an error it wraps carries an SQLSTATE `code` matching `state`. */
+const hasSqlState = (error: unknown, state: RegExp) =>
+  someCause(error, ({ code }) => typeof code === 'string' && state.test(code));
 
 /**
  * True when `error`, or an error it wraps, is MySQL's duplicate-key error
  * (1062, `ER_DUP_ENTRY`; Prisma's raw-query error P2010 carries it as `meta.code`).
  */
-function isMysqlDuplicateKey(error: unknown): boolean {
-  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const { code, errno, meta } = e as { code?: unknown; errno?: unknown; meta?: { code?: unknown } };
-    if (code === 'ER_DUP_ENTRY' || errno === 1062 || (code === 'P2010' && meta?.code === '1062')) return true;
-  }
-  return false;
-}
+const isMysqlDuplicateKey = (error: unknown) =>
+  someCause(error, ({ code, errno, meta }) => code === 'ER_DUP_ENTRY' || errno === 1062 || (code === 'P2010' && meta?.code === '1062'));
 
 /**
  * PostgreSQL 13+ (`pg`: numbered placeholders). Names are quoted in lower
