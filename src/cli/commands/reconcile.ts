@@ -189,12 +189,11 @@ function printReport(out: (s: string) => void, r: OrderReconcileReport): void {
 
 async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Output): Promise<void> {
   if (!flags.store) throw usageError('--store <module> is required: the module exporting createOrderStore() (siglume-store.ts / .js)');
-  const [{ mergeEnvFile }, { readinessOptionsFromEnv, readinessInputSource }, { reconcileOrderPayments }, { DirectRequestPaymentMerchantClient }, { redactSecretValues }, { redactCredentialText }] = await Promise.all([
+  const [{ mergeEnvFile }, { readinessOptionsFromEnv, readinessInputSource }, { reconcileOrderPayments }, { DirectRequestPaymentMerchantClient }, { redactCredentialText }] = await Promise.all([
     import('../env-file.js'),
     import('../../readiness/env.js'),
     import('../../orders/reconcile.js'),
     import('../../clients/merchant.js'),
-    import('../../core/redact.js'),
     import('../../core/redact-text.js'),
   ]);
   const { env } = mergeEnvFile(io.env, io.cwd, flags.dotenv);
@@ -245,12 +244,8 @@ async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Out
     bar.stop();
     await close().catch((error: unknown) => output.warning(`closeOrderStore() failed: ${reason(error)}`));
   }
-  report = redactSecretValues(report, secrets);
-  const masked = (entries: OrderReconcileReport['repaired']) => entries.map((e) => ({ ...e, detail: scrub(e.detail) }));
-  report = {
-    ...report, repaired: masked(report.repaired), consistent: masked(report.consistent), retired: masked(report.retired),
-    review: masked(report.review), errors: masked(report.errors), stopped_detail: report.stopped_detail === null ? null : scrub(report.stopped_detail),
-  };
+  // Every text of the report, once: the exact secrets and whatever looks like a credential.
+  report = JSON.parse(JSON.stringify(report), (_key, value: unknown) => (typeof value === 'string' ? scrub(value) : value));
   if (json) output.stdout(`${JSON.stringify(report, null, 2)}\n`);
   else printReport((s) => output.stdout(s), report);
   if (!report.ok) throw new CliError('failed');
