@@ -360,9 +360,13 @@ export class Output {
       const text = describe();
       stream.write(`\r\x1b[2K${c.cyan(SPINNER[frame++ % SPINNER.length]!)} ${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
     };
-    const stop = () => {
+    // The pipe's one line is per check: a new or finished check drops the pending one.
+    const cancelSlow = () => {
       if (slow) clearTimeout(slow);
       slow = null;
+    };
+    const stop = () => {
+      cancelSlow();
       if (!timer) return;
       clearInterval(timer);
       timer = null;
@@ -390,8 +394,7 @@ export class Output {
           this.write('stdout', `${this.readinessHead({ ...event, command: opts.head.command }, config, opts.head).join('\n')}\n`);
         } else if (event.type === 'check_started') {
           if (event.group === 'config') return;
-          if (slow) clearTimeout(slow);
-          slow = null;
+          cancelSlow();
           running = { name: event.name, started: performance.now() };
           waiting = null;
           start();
@@ -400,8 +403,7 @@ export class Output {
           if (!running) running = { name: 'webhook_delivery_probe_passed', started: performance.now() - event.elapsed_ms };
           start();
         } else if (event.type === 'check_finished' && event.result.name === running?.name) {
-          if (slow) clearTimeout(slow);
-          slow = null;
+          cancelSlow();
           running = null;
           waiting = null;
           if (event.result.name === 'webhook_delivery_probe_passed') stop();
