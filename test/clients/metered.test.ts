@@ -109,6 +109,21 @@ describe('metered statements', () => {
     expect(error).toBeInstanceOf(SiglumeInvalidResponseError);
     expect((error as Error).message).toContain('items.0.provider_gross_amount_minor');
   });
+
+  it('turns an amount sent as a JSON number into its decimal string, and refuses one with no exact decimal string', async () => {
+    const listed = (amount: number) =>
+      clientWith([{ body: envelope({ items: [{ metered_usage_id: 'mu_1', provider_gross_amount_minor: amount }] }) }])
+        .listBuyerUsageEvents()
+        .then((page) => page.items[0]!.provider_gross_amount_minor);
+    expect(await listed(4200)).toBe('4200');
+    expect(await listed(75.6)).toBe('75.6');
+    // 1e21 would come out as "1e+21", and 2^53 + 2 is already another integer once parsed: neither is passed on changed.
+    for (const amount of [1e21, 2 ** 53 + 2]) {
+      const error = await listed(amount).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SiglumeInvalidResponseError);
+      expect((error as Error).message).toContain('items.0.provider_gross_amount_minor');
+    }
+  });
 });
 
 describe('metered statements against the sandbox', () => {

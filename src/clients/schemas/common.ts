@@ -134,17 +134,23 @@ export const requiredResponseString = /* @__PURE__ */ lazySchema(() =>
   z.string({ error: 'must be a non-empty string' }).check(z.minLength(1, { error: 'must be a non-empty string' })),
 );
 
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
 /**
  * A minor-unit amount in a statement: a decimal string such as `"4200"` or
  * `"0.2"` (Nano fees are below one minor unit). A JSON number is accepted and
- * turned into its decimal string, so callers always get a string.
+ * turned into its decimal string, so callers always get a string; a number
+ * that has no exact decimal string (`1e21`, an integer past 2^53 that parsing
+ * already rounded) is refused rather than passed on changed.
  */
 export const decimalAmountSchema = /* @__PURE__ */ lazySchema(() =>
   z.union(
     [
-      z.string().check(z.regex(/^-?\d+(\.\d+)?$/)),
+      z.string().check(z.regex(DECIMAL)),
       z.pipe(
-        z.number().check(z.refine((n) => Number.isFinite(n))),
+        z
+          .number()
+          .check(z.refine((n) => (Number.isInteger(n) ? Number.isSafeInteger(n) : DECIMAL.test(String(n))))),
         z.transform((n: number) => String(n)),
       ),
     ],
