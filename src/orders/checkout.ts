@@ -51,6 +51,19 @@ function sane(order: OrderRecord): boolean {
   return Number.isSafeInteger(order.amount_minor) && order.amount_minor > 0 && (order.currency === 'JPY' || order.currency === 'USD');
 }
 
+/**
+ * Whether Siglume says a stored session can no longer be paid: cancelled by the buyer, expired or failed. A paid or
+ * open one, or a lookup that fails, counts as live (it is handed out as before; the webhook settles a paid one).
+ */
+async function sessionEnded<U>(o: ResolvedOrderCheckoutOptions<U>, session_id: string): Promise<boolean> {
+  try {
+    const { status } = await o.client.getCheckoutSession(session_id);
+    return status === 'cancelled' || status === 'expired' || status === 'failed';
+  } catch {
+    return false;
+  }
+}
+
 /** Runs one checkout start. Never throws: store and Siglume failures become 5xx answers. */
 export async function startOrderCheckout<U>(o: ResolvedOrderCheckoutOptions<U>, order_id: unknown, user: U): Promise<OrderCheckoutStartResult> {
   // Only the order id comes from the browser; amount and currency come from the store.
@@ -78,12 +91,20 @@ export async function startOrderCheckout<U>(o: ResolvedOrderCheckoutOptions<U>, 
     if (metered(order.amount_minor, order.currency)) return meteredRefusal();
 
     // The store's spelling of the id from here on (`01000` may have found order 1000): the webhook finds the order by it.
-    const start = await o.store.beginCheckoutAttempt(order.order_id, {
-      new_nonce: `sdrp-${randomId().replaceAll('-', '')}`,
-      creation_lease_seconds: o.creation_lease_seconds,
-      session_reuse_margin_seconds: o.session_reuse_margin_seconds,
-      default_session_lifetime_seconds: o.default_session_lifetime_seconds,
-    });
+    const begin = () =>
+      o.store.beginCheckoutAttempt(order.order_id, {
+        new_nonce: `sdrp-${randomId().replaceAll('-', '')}`,
+        creation_lease_seconds: o.creation_lease_seconds,
+        session_reuse_margin_seconds: o.session_reuse_margin_seconds,
+        default_session_lifetime_seconds: o.default_session_lifetime_seconds,
+      });
+    let start = await begin();
+    // A buyer who pressed Cancel (or let the page expire) and comes back would be sent to the dead session again
+    // until it neared its stored expiry: when Siglume says it can no longer be paid, retire it and begin anew (once).
+    if (start.kind === 'reuse' && (await sessionEnded(o, start.session.checkout_session_id))) {
+      await o.store.retireCheckoutAttempt(start.attempt.attempt_id);
+      start = await begin();
+    }
     switch (start.kind) {
       case 'not_found':
         return refuseCheckout(404, 'order_not_found', 'No such order for this user');

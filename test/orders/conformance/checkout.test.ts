@@ -37,6 +37,25 @@ describeEachAdapter('checkout start', (adapter) => {
     expect(f.sandbox.sessions().filter((s) => s.metadata.order_id === order_id)).toHaveLength(1);
   });
 
+  it('makes a new session when the buyer comes back after cancelling on the hosted page, instead of the dead one', async () => {
+    const order_id = uid('ord');
+    await insertOrder(db, { order_id, amount_minor: 4200 });
+    const first = await startCheckout(f.shop.url, { order_id });
+    expect(first.status).toBe(200);
+    expect(await f.sandbox.cancel(first.body.session_id as string)).toBe(303);
+    const again = await startCheckout(f.shop.url, { order_id });
+    expect(again.status).toBe(200);
+    expect(again.body.session_id).not.toBe(first.body.session_id);
+    expect(f.sandbox.session(again.body.session_id as string)?.status).toBe('open');
+    // The cancelled session's attempt is retired; the new one is the order's only active attempt.
+    expect((await attempts(db, order_id)).map((a) => [a.checkout_session_id, a.status])).toEqual([
+      [first.body.session_id, 'expired'],
+      [again.body.session_id, 'active'],
+    ]);
+    // An open session is still handed out again.
+    expect(await startCheckout(f.shop.url, { order_id })).toMatchObject({ status: 200, body: { session_id: again.body.session_id } });
+  });
+
   it('charges the order\'s current server-side price and sends success / cancel back to the shop', async () => {
     const order_id = uid('ord');
     await insertOrder(db, { order_id, amount_minor: 7700, currency: 'USD' });

@@ -49,6 +49,8 @@ export interface TestSandbox {
   /** Pays a session as the hosted page's Pay button does; waits for the deliveries. */
   pay(session_id: string): Promise<{ event_id: string | null; deliveries: Array<{ response_status: number | null; attempts: number }> }>;
   redeliver(event_id: string): Promise<Array<{ response_status: number | null }>>;
+  /** Cancels a session as the hosted page's Cancel button does (a same-origin form post); the answer's status. */
+  cancel(session_id: string): Promise<number>;
   settleMeteredBatches(): Promise<Array<{ settlement_batch_id: string; event_id: string }>>;
   setFaults(faults: SandboxFaults): void;
   setScenario(name: 'ready' | 'hosted_checkout_disabled_409'): void;
@@ -78,6 +80,11 @@ function wrap(h: SandboxHandle, o: TestSandboxOptions): TestSandbox {
       return { event_id: r.event_id, deliveries: r.deliveries };
     },
     redeliver: (event_id) => h.redeliver(event_id),
+    async cancel(session_id) {
+      const url = `${h.url}/pay/${encodeURIComponent(session_id)}/cancel`;
+      const res = await h.fetch(new Request(url, { method: 'POST', headers: { Origin: h.url }, redirect: 'manual' }));
+      return res.status;
+    },
     settleMeteredBatches: () => h.settleMeteredBatches(),
     setFaults: (f) => void h.setFaults(f),
     setScenario: (name) => h.setScenario(name),
