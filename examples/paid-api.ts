@@ -14,7 +14,7 @@
  *   SIGLUME_DIRECT_PAYMENT_CHALLENGE_SECRET=sdrp_cs_... npx tsx examples/paid-api.ts serve
  *   # the buyer
  *   SIGLUME_API_BASE=http://127.0.0.1:8787/v1 SIGLUME_AUTH_TOKEN=sdrp_sandbox_buyer_token \
- *   npx tsx examples/paid-api.ts buy http://127.0.0.1:4021/report
+ *   npx tsx examples/paid-api.ts buy http://127.0.0.1:4021/report sandbox_shop
  *
  * State is in memory to keep the example short. In production both maps are
  * tables: challenges keyed by `challenge_hash`, processed events by event id,
@@ -74,6 +74,7 @@ export interface PaidApi {
   reviews: ReadonlyArray<{ event_id: string; reason: string }>;
 }
 
+/** Largest body read: a webhook, or a 402 / paid answer on the buyer's side. Siglume events are a few KB. */
 const MAX_BODY_BYTES = 64 * 1024;
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -242,21 +243,63 @@ interface PaymentBlock {
   challenge_hash: string;
 }
 
+/** What the buyer agrees to pay: the currency is part of the limit (1000 JPY is not 1000 USD cents). */
+export interface BuyerLimit {
+  max_amount_minor: number;
+  currency: 'JPY' | 'USD';
+  /** The merchant key the buyer means to pay; anything else is refused. Set it when you know the seller. */
+  merchant?: string;
+  attempts?: number;
+  interval_ms?: number;
+}
+
+/** A response body as JSON, read up to MAX_BODY_BYTES: a longer one is cancelled and refused. */
+async function readJson(res: Response): Promise<unknown> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = res.body?.getReader();
+  while (reader) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > MAX_BODY_BYTES) {
+      reader.cancel().catch(() => {});
+      throw new Error(`the answer from ${res.url} is over ${MAX_BODY_BYTES} bytes: refused, not read further`);
+    }
+    chunks.push(value);
+  }
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+}
+
+/** The 402's payment block, when it asks for at most what the buyer allows; an Error saying why otherwise. */
+function acceptableTerms(body: unknown, limit: BuyerLimit): PaymentBlock {
+  const p = (body as { payment?: Partial<PaymentBlock> } | null)?.payment;
+  const strings = [p?.merchant, p?.currency, p?.challenge, p?.challenge_hash];
+  if (!p || !strings.every((v) => typeof v === 'string') || !Number.isSafeInteger(p.amount_minor) || p.amount_minor! <= 0)
+    throw new Error('the 402 answer has no usable payment block (merchant, amount_minor, currency, challenge, challenge_hash)');
+  const terms = p as PaymentBlock;
+  if (terms.currency !== limit.currency) throw new Error(`the API asks for ${terms.currency}; this buyer pays in ${limit.currency} only`);
+  if (terms.amount_minor > limit.max_amount_minor)
+    throw new Error(`the API asks ${terms.amount_minor} ${terms.currency}, over the limit of ${limit.max_amount_minor} ${limit.currency}`);
+  if (limit.merchant !== undefined && terms.merchant !== limit.merchant)
+    throw new Error(`the API asks payment to merchant ${terms.merchant}, not ${limit.merchant}`);
+  return terms;
+}
+
 /**
  * The buyer's side: request, read the 402, pay the challenge from the buyer's
  * wallet, then repeat the request until the paid API has its webhook.
- * `max_amount_minor` is the buyer's own limit: never pay what a server asks blindly.
+ * `limit` is the buyer's own: never pay what a server asks blindly. Nothing is
+ * paid unless the 402 asks at most `max_amount_minor` in `currency`, to
+ * `merchant` when given.
  */
-export async function buyReport(
-  url: string,
-  buyer: DirectRequestPaymentClient,
-  opts: { max_amount_minor: number; attempts?: number; interval_ms?: number },
-): Promise<ReportPurchase> {
+export async function buyReport(url: string, buyer: DirectRequestPaymentClient, limit: BuyerLimit): Promise<ReportPurchase> {
   const first = await fetch(url);
-  if (first.status !== 402) throw new Error(`expected 402 Payment Required, got ${first.status}`);
-  const { payment } = (await first.json()) as { payment: PaymentBlock };
-  if (payment.amount_minor > opts.max_amount_minor)
-    throw new Error(`the API asks ${payment.amount_minor} ${payment.currency}, over the limit of ${opts.max_amount_minor}`);
+  if (first.status !== 402) {
+    await first.body?.cancel();
+    throw new Error(`expected 402 Payment Required, got ${first.status}`);
+  }
+  const payment = acceptableTerms(await readJson(first), limit);
 
   const requirement = await buyer.createPaymentRequirement({
     merchant: payment.merchant,
@@ -268,18 +311,18 @@ export async function buyReport(
 
   // The webhook may arrive after the payment call returns: retry for a while.
   let res: Response | null = null;
-  for (let i = 0; i < (opts.attempts ?? 20); i++) {
+  for (let i = 0; i < (limit.attempts ?? 20); i++) {
     res = await fetch(url, { headers: { [CHALLENGE_HASH_HEADER]: payment.challenge_hash } });
     if (res.status !== 402) break;
     await res.body?.cancel();
-    await new Promise((resolve) => setTimeout(resolve, opts.interval_ms ?? 250));
+    await new Promise((resolve) => setTimeout(resolve, limit.interval_ms ?? 250));
   }
   return {
     first_status: first.status,
     requirement_id: requirement.requirement_id,
     challenge_hash: payment.challenge_hash,
     status: res?.status ?? 0,
-    body: res ? await res.json() : null,
+    body: res ? await readJson(res) : null,
   };
 }
 
@@ -289,8 +332,8 @@ function required(name: string): string {
   return value;
 }
 
-/** `serve` or `buy <url>`, configured from the environment (see the top of this file). */
-async function main([command, url]: string[]): Promise<void> {
+/** `serve` or `buy <url> [merchant]`, configured from the environment (see the top of this file). */
+async function main([command, url, merchant]: string[]): Promise<void> {
   if (command === 'serve') {
     const api = createPaidApi({
       merchant: required('SIGLUME_DIRECT_PAYMENT_MERCHANT'),
@@ -304,10 +347,10 @@ async function main([command, url]: string[]): Promise<void> {
     createServer(api.listener).listen(port, '127.0.0.1', () => console.log(`paid API on http://127.0.0.1:${port}/report`));
   } else if (command === 'buy' && url) {
     // Token from SIGLUME_AUTH_TOKEN, base URL from SIGLUME_API_BASE.
-    const purchase = await buyReport(url, new DirectRequestPaymentClient(), { max_amount_minor: 1000 });
+    const purchase = await buyReport(url, new DirectRequestPaymentClient(), { max_amount_minor: 1000, currency: 'JPY', merchant });
     console.log(JSON.stringify(purchase, null, 2));
   } else {
-    console.error('usage: tsx examples/paid-api.ts serve | buy <url>');
+    console.error('usage: tsx examples/paid-api.ts serve | buy <url> [merchant]');
     process.exitCode = 2;
   }
 }

@@ -9,7 +9,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -153,6 +153,9 @@ interface PaidApiModule {
     webhook_secret: string;
     amount_minor: number;
     currency: 'JPY' | 'USD';
+    challenge_ttl_seconds?: number;
+    now?: () => number;
+    log?: (line: string) => void;
   }): {
     listener: import('node:http').RequestListener;
     challenges: ReadonlyMap<string, { status: string; requirement_id: string | null }>;
@@ -161,7 +164,7 @@ interface PaidApiModule {
   buyReport(
     url: string,
     buyer: DirectRequestPaymentClient,
-    opts: { max_amount_minor: number },
+    opts: { max_amount_minor: number; currency: 'JPY' | 'USD'; merchant?: string; attempts?: number; interval_ms?: number },
   ): Promise<{ first_status: number; requirement_id: string; challenge_hash: string; status: number; body: unknown }>;
 }
 
@@ -194,7 +197,7 @@ describe('examples/paid-api.ts against the sandbox', () => {
     try {
       const buyer = new DirectRequestPaymentClient({ base_url: sandbox.api_base, auth_token: sandbox.buyer_token });
 
-      const purchase = await buyReport(`${apiUrl}/report`, buyer, { max_amount_minor: 1000 });
+      const purchase = await buyReport(`${apiUrl}/report`, buyer, { max_amount_minor: 1000, currency: 'JPY', merchant });
       expect(purchase.first_status).toBe(402);
       expect(purchase.status).toBe(200);
       expect(purchase.body).toMatchObject({ report: 'the paid content', challenge_hash: purchase.challenge_hash });
@@ -253,4 +256,71 @@ describe('examples/paid-api.ts against the sandbox', () => {
       await close();
     }
   }, 30_000);
+});
+
+/** A loopback server on a random port, and its URL. */
+async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const close = () => {
+    server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return { server, url, close };
+}
+
+describe('examples/paid-api.ts: the buyer refuses a 402 it did not agree to, before paying anything', () => {
+  const terms = { merchant: 'report_shop', amount_minor: 600, currency: 'JPY', challenge: 'siglume-external-402-v1:n:ab', challenge_hash: 'sha256:x' };
+  const cases: Array<[string, (res: import('node:http').ServerResponse) => void, RegExp]> = [
+    [
+      'asks in another currency (999 USD cents against a limit of 1000 JPY)',
+      (res) => res.end(JSON.stringify({ payment: { ...terms, amount_minor: 999, currency: 'USD' } })),
+      /asks for USD; this buyer pays in JPY only/,
+    ],
+    [
+      'names another merchant than the buyer means to pay',
+      (res) => res.end(JSON.stringify({ payment: { ...terms, merchant: 'evil_shop' } })),
+      /merchant evil_shop, not report_shop/,
+    ],
+    [
+      'sends a 402 body over 64 KiB (8 MiB offered; reading stops at the cap)',
+      (res) => {
+        // A valid JSON start, then padding the buyer must not buffer.
+        res.write(`{"payment":${JSON.stringify(terms)},"pad":"`);
+        const chunk = 'x'.repeat(64 * 1024);
+        let sent = 0;
+        const more = () => {
+          while (sent < 128 && !res.destroyed) {
+            sent++;
+            if (!res.write(chunk)) return void res.once('drain', more);
+          }
+          res.end('"}');
+        };
+        more();
+      },
+      /over 65536 bytes/,
+    ],
+  ];
+
+  it.each(cases)('a 402 that %s', async (_name, answer, refusal) => {
+    const { buyReport } = (await import(join(root, 'examples/paid-api.ts'))) as PaidApiModule;
+    const api = await listen((_req, res) => {
+      res.writeHead(402, { 'content-type': 'application/json' });
+      answer(res);
+    });
+    const calls: string[] = [];
+    const buyer = {
+      createPaymentRequirement: async () => (calls.push('createPaymentRequirement'), { requirement_id: 'dpr_1' }),
+      executePaymentTransaction: async () => (calls.push('executePaymentTransaction'), {}),
+    } as unknown as DirectRequestPaymentClient;
+    try {
+      const limit = { max_amount_minor: 1000, currency: 'JPY', merchant: 'report_shop', attempts: 1, interval_ms: 1 } as const;
+      const error: unknown = await buyReport(`${api.url}/report`, buyer, limit).catch((e: unknown) => e);
+      expect(calls).toEqual([]);
+      expect((error as Error).message).toMatch(refusal);
+    } finally {
+      await api.close();
+    }
+  });
 });
