@@ -82,15 +82,33 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-async function readRawBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new Error('body too large');
-    chunks.push(chunk);
+/** A request body refused before it was handled: a 4xx, not this server's fault. */
+class BodyError extends Error {
+  constructor(
+    readonly status: 400 | 413,
+    readonly code: 'payload_too_large' | 'body_incomplete',
+  ) {
+    super(code);
   }
-  return Buffer.concat(chunks);
+}
+
+/** The raw body, up to MAX_BODY_BYTES; past that it stops reading (nothing more is buffered). */
+function readRawBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) return void chunks.push(chunk);
+      req.off('data', onData).pause();
+      reject(new BodyError(413, 'payload_too_large'));
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    // The sender went away mid-body: there is nothing to verify.
+    req.on('error', () => reject(new BodyError(400, 'body_incomplete')));
+    req.on('close', () => reject(new BodyError(400, 'body_incomplete'))); // no-op once settled
+  });
 }
 
 /** Builds the paid API. */
@@ -178,10 +196,17 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
   }
 
   async function postWebhook(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let event: DirectRequestPaymentWebhookEvent;
+    let raw: Buffer;
     try {
       // The exact bytes received: a parsed and re-serialized body would not verify.
-      const raw = await readRawBody(req);
+      raw = await readRawBody(req);
+    } catch (error) {
+      if (!(error instanceof BodyError)) throw error;
+      res.setHeader('connection', 'close'); // the rest of the body is not read
+      return sendJson(res, error.status, { error: error.code });
+    }
+    let event: DirectRequestPaymentWebhookEvent;
+    try {
       const signature = req.headers['siglume-signature'];
       ({ event } = await verifyDirectRequestPaymentWebhook(config.webhook_secret, raw, typeof signature === 'string' ? signature : undefined));
     } catch (error) {

@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DirectRequestPaymentClient, DirectRequestPaymentMerchantClient } from '../../src/index.js';
 import { copyTemplate } from '../../src/init/copy-template.js';
 import { startSandbox } from '../../src/sandbox/index.js';
+import { TEST_WEBHOOK_SECRET } from '../../src/testing/index.js';
 import { DATABASE_URL, postgresAdapter } from '../orders/support/postgres.js';
 import { root } from './support/markdown.js';
 import { formatDiagnostics, requireDist } from './support/typescript.js';
@@ -321,6 +322,60 @@ describe('examples/paid-api.ts: the buyer refuses a 402 it did not agree to, bef
       expect((error as Error).message).toMatch(refusal);
     } finally {
       await api.close();
+    }
+  });
+});
+
+describe('examples/paid-api.ts: bad input is a 4xx', () => {
+  async function paidApiAlone(extra: { challenge_ttl_seconds?: number; now?: () => number } = {}) {
+    const mod = (await import(join(root, 'examples/paid-api.ts'))) as PaidApiModule;
+    const logs: string[] = [];
+    const api = mod.createPaidApi({
+      merchant: 'report_shop',
+      challenge_secret: 'sdrp_cs_example_test',
+      webhook_secret: TEST_WEBHOOK_SECRET,
+      amount_minor: 600,
+      currency: 'JPY',
+      log: (line) => logs.push(line),
+      ...extra,
+    });
+    const http = await listen(api.listener);
+    return { ...mod, api, logs, ...http };
+  }
+
+  it('answers 413 payload_too_large to a webhook body over 64 KiB, and closes the connection', async () => {
+    const { url, logs, close } = await paidApiAlone();
+    try {
+      const res = await fetch(`${url}/webhooks/siglume`, { method: 'POST', body: 'x'.repeat(70 * 1024) });
+      expect(res.status).toBe(413);
+      expect(res.headers.get('connection')).toBe('close');
+      expect(await res.json()).toEqual({ error: 'payload_too_large' });
+      expect(logs).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('answers 400, never 500, to a webhook body that stops halfway', async () => {
+    const { url, logs, close } = await paidApiAlone();
+    try {
+      const { port } = new URL(url);
+      const answer = await new Promise<string>((resolve) => {
+        const socket = connect(Number(port), '127.0.0.1', () => {
+          // 100 bytes announced, 10 sent, then the sender is done.
+          socket.end('POST /webhooks/siglume HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789');
+        });
+        let received = '';
+        socket.on('data', (d) => (received += d));
+        socket.on('error', () => {});
+        socket.on('close', () => resolve(received));
+        setTimeout(() => (socket.destroy(), resolve(received)), 5_000);
+      });
+      expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+      await new Promise((r) => setTimeout(r, 50));
+      expect(logs).toEqual([]);
+    } finally {
+      await close();
     }
   });
 });
