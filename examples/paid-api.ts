@@ -18,7 +18,9 @@
  *
  * State is in memory to keep the example short. In production both maps are
  * tables: challenges keyed by `challenge_hash`, processed events by event id,
- * and a payment is recorded in the same transaction as its event id.
+ * and a payment is recorded in the same transaction as its event id. Anyone
+ * can ask for a challenge, so unpaid ones expire, and `GET /report` deserves a
+ * per-client rate limit in front of it.
  */
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
@@ -50,6 +52,10 @@ export interface PaidApiConfig {
   currency: 'JPY' | 'USD';
   /** Serve on `metered_usage_accepted` (Micro / Nano prices, settled later in a batch). @default false */
   allow_metered_payments?: boolean;
+  /** How long an unpaid challenge stays payable; expired ones are forgotten. @default 900 (15 minutes) */
+  challenge_ttl_seconds?: number;
+  /** The clock, in milliseconds (tests pass a fake one). @default Date.now */
+  now?: () => number;
   log?: (line: string) => void;
 }
 
@@ -63,6 +69,8 @@ export interface IssuedChallenge {
   currency: string;
   status: 'issued' | 'paid' | 'served';
   requirement_id: string | null;
+  /** When an unpaid challenge expires, in milliseconds since the epoch. */
+  expires_at: number;
 }
 
 export interface PaidApi {
@@ -76,6 +84,8 @@ export interface PaidApi {
 
 /** Largest body read: a webhook, or a 402 / paid answer on the buyer's side. Siglume events are a few KB. */
 const MAX_BODY_BYTES = 64 * 1024;
+/** Expired challenges forgotten per issued challenge, at most: the work per request stays bounded. */
+const PURGE_BATCH = 100;
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
@@ -117,9 +127,28 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
   const processedEvents = new Set<string>();
   const reviews: Array<{ event_id: string; reason: string }> = [];
   const log = config.log ?? (() => {});
+  const now = config.now ?? Date.now;
+  const ttlMs = (config.challenge_ttl_seconds ?? 15 * 60) * 1000;
+
+  /**
+   * Forgets expired challenges, oldest first (the map is in issue order, so in
+   * expiry order), a bounded number per call. One that is paid but not yet
+   * served is the buyer's: kept, and moved to the back so it does not hold up the rest.
+   */
+  function purgeExpired(): void {
+    const kept: IssuedChallenge[] = [];
+    let examined = 0;
+    for (const [hash, c] of challenges) {
+      if (c.expires_at > now() || ++examined > PURGE_BATCH) break;
+      challenges.delete(hash);
+      if (c.status === 'paid') kept.push(c);
+    }
+    for (const c of kept) challenges.set(c.challenge_hash, c);
+  }
 
   /** A fresh one-time challenge for the price, stored before it leaves the server. */
   async function issueChallenge(): Promise<IssuedChallenge> {
+    purgeExpired();
     const c = await createDirectRequestPaymentChallenge({
       secret: config.challenge_secret,
       merchant: config.merchant,
@@ -135,6 +164,7 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
       currency: c.currency,
       status: 'issued',
       requirement_id: null,
+      expires_at: now() + ttlMs,
     };
     challenges.set(issued.challenge_hash, issued);
     return issued;
@@ -167,8 +197,8 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
       return;
     }
     // Paid but the webhook has not arrived yet: the same challenge again, so the buyer does not pay twice.
-    if (issued?.status === 'issued') return paymentRequired(res, issued, 'payment_pending');
-    // No challenge, an unknown one, or one already served: a new price to pay.
+    if (issued?.status === 'issued' && issued.expires_at > now()) return paymentRequired(res, issued, 'payment_pending');
+    // No challenge, an unknown or expired one, or one already served: a new price to pay.
     paymentRequired(res, await issueChallenge(), 'payment_required');
   }
 
@@ -183,7 +213,8 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
     const { data } = event;
     if (data.mode !== DIRECT_REQUEST_PAYMENT_MODE) return { reason: `mode ${String(data.mode)} is not external_402` };
     const issued = challenges.get(payment.challenge_hash);
-    if (!issued) return { reason: 'challenge_hash was not issued by this API' };
+    // A payment that arrives after its challenge was forgotten is money received: review it, serve or refund by hand.
+    if (!issued) return { reason: 'challenge_hash is unknown or expired (not issued by this API, or forgotten)' };
     if (issued.status !== 'issued') return { reason: 'challenge already paid (single use)' };
     // The price is the one bound to the challenge when it was issued, not what the event says.
     if (data.merchant !== issued.merchant || data.amount_minor !== issued.amount_minor || data.currency !== issued.currency)

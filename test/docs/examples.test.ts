@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DirectRequestPaymentClient, DirectRequestPaymentMerchantClient } from '../../src/index.js';
 import { copyTemplate } from '../../src/init/copy-template.js';
 import { startSandbox } from '../../src/sandbox/index.js';
-import { TEST_WEBHOOK_SECRET } from '../../src/testing/index.js';
+import { createStandardSettledTestEvent, TEST_WEBHOOK_SECRET } from '../../src/testing/index.js';
 import { DATABASE_URL, postgresAdapter } from '../orders/support/postgres.js';
 import { root } from './support/markdown.js';
 import { formatDiagnostics, requireDist } from './support/typescript.js';
@@ -326,7 +326,7 @@ describe('examples/paid-api.ts: the buyer refuses a 402 it did not agree to, bef
   });
 });
 
-describe('examples/paid-api.ts: bad input is a 4xx', () => {
+describe('examples/paid-api.ts: bad input is a 4xx, expired challenges are forgotten', () => {
   async function paidApiAlone(extra: { challenge_ttl_seconds?: number; now?: () => number } = {}) {
     const mod = (await import(join(root, 'examples/paid-api.ts'))) as PaidApiModule;
     const logs: string[] = [];
@@ -374,6 +374,48 @@ describe('examples/paid-api.ts: bad input is a 4xx', () => {
       expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
       await new Promise((r) => setTimeout(r, 50));
       expect(logs).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('forgets unpaid challenges past challenge_ttl_seconds, keeps a paid one until served, and reviews a payment for a forgotten one', async () => {
+    let clock = Date.parse('2026-01-01T00:00:00Z');
+    const { CHALLENGE_HASH_HEADER, api, url, close } = await paidApiAlone({ challenge_ttl_seconds: 60, now: () => clock });
+    const challengeOf = async (headers: Record<string, string> = {}) => {
+      const res = await fetch(`${url}/report`, { headers });
+      return ((await res.json()) as { payment: { challenge_hash: string } }).payment.challenge_hash;
+    };
+    const pay = async (challenge_hash: string) => {
+      const { raw_body, header, event } = await createStandardSettledTestEvent({
+        merchant: 'report_shop',
+        amount_minor: 600,
+        currency: 'JPY',
+        data: { challenge_hash },
+      });
+      const res = await fetch(`${url}/webhooks/siglume`, { method: 'POST', headers: { 'siglume-signature': header }, body: raw_body });
+      expect(res.status).toBe(204);
+      return event.id;
+    };
+    try {
+      const paid = await challengeOf();
+      const unpaid = [await challengeOf(), await challengeOf()];
+      await pay(paid);
+      expect(api.challenges.size).toBe(3);
+
+      clock += 61_000;
+      // An expired challenge presented again is not pending any more: a new one is issued, and the expired ones go.
+      const fresh = await challengeOf({ [CHALLENGE_HASH_HEADER]: unpaid[0]! });
+      expect(fresh).not.toBe(unpaid[0]);
+      expect([...api.challenges.keys()].sort()).toEqual([paid, fresh].sort());
+
+      // The paid one is still the buyer's.
+      const served = await fetch(`${url}/report`, { headers: { [CHALLENGE_HASH_HEADER]: paid } });
+      expect(served.status).toBe(200);
+
+      // Money for a forgotten challenge is not lost silently: it goes to review.
+      const eventId = await pay(unpaid[1]!);
+      expect(api.reviews).toEqual([{ event_id: eventId, reason: expect.stringContaining('unknown or expired') }]);
     } finally {
       await close();
     }
