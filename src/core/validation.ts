@@ -318,12 +318,18 @@ function issuePath(root: string, path: readonly PropertyKey[]): string {
  * Validates `value` with `schema`. On failure throws a
  * {@link SiglumeValidationError} whose `field` is the path of the first issue
  * (prefixed with `root`, e.g. `merchant` for a bare argument) and whose
- * message reads `Invalid <field>: <reason>`.
+ * message reads `Invalid <field>: <reason>`. For an unknown key, `field` is
+ * the path of that key (`note`, `options.retries`) and the message names the
+ * object it was found in: `Invalid input: unknown field "note"`.
  */
 export function parseInput<S extends z.core.$ZodType>(schema: S, value: unknown, root = ''): z.output<S> {
   const result = z.safeParse(schema, value);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    const key = issuePath(root, [...issue.path, issue.keys[0]!]);
+    throw new SiglumeValidationError(key, `Invalid ${issuePath(root, issue.path)}: ${issue.message}`);
+  }
   const field = issuePath(root, issue.path);
   let reason = issue.message;
   // A missing key fails its type (or custom) check with that check's message; say it plainly.

@@ -100,7 +100,8 @@ const optionsSchema = strictInput({
   onLog: z.optional(
     z.custom<(entry: SandboxLogEntry) => void>((v) => typeof v === 'function', { error: 'must be a function' }),
   ),
-});
+  // The 0.x names that snake_case alone does not map (CHANGELOG 0.6.0); the camelCase ones are found by rule.
+}, { kind: 'option', renamed: { token: 'merchant_token', logger: 'onLog' } });
 
 /**
  * Options of `createSandbox` / `startSandbox`. Every field has a default that works out of the box.

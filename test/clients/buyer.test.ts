@@ -290,7 +290,7 @@ describe('DirectRequestPaymentClient', () => {
       ['metadata with a function', requirement({ metadata: { f: () => 1 } }), /Invalid metadata: must be JSON-serializable/],
       ['metadata with a Date', requirement({ metadata: { when: new Date() } }), /Invalid metadata: must be JSON-serializable/],
       ['metadata with a class instance', requirement({ metadata: { cart: new Cart() } }), /Invalid metadata: must be JSON-serializable \(the value at "cart"/],
-      ['an unknown option', requirement({ amount: 1 }), /unknown option "amount"/],
+      ['an unknown field', requirement({ amount: 1 }), /^Invalid input: unknown field "amount"$/],
       ['an empty requirement id', (c) => c.getPaymentRequirement(''), /Invalid requirement_id: must not be empty/],
       ['a numeric requirement id', (c) => c.verifyPaymentRequirement(7 as never), /Invalid requirement_id: must be a string/],
       ['a non-boolean await_finality', (c) => c.verifyPaymentRequirement('req_1', { await_finality: 'yes' as never }), /Invalid await_finality: must be true or false/],
@@ -304,12 +304,12 @@ describe('DirectRequestPaymentClient', () => {
       ['a float limit', (c) => c.listProviderSettlementBatches({ limit: 10.5 }), /Invalid limit: .*positive safe integer/],
       ['a string limit', (c) => c.listProviderUsageEvents({ limit: '10' as never }), /Invalid limit: .*positive safe integer/],
       ['an empty cursor', (c) => c.listBuyerSettlementBatches({ cursor: '' }), /Invalid cursor: must not be empty/],
-      ['an unknown filter', (c) => c.getProviderMeteredSummary({ planType: 'micro' } as never), /unknown option "planType"/],
+      ['an unknown filter', (c) => c.getProviderMeteredSummary({ planType: 'micro' } as never), /^Invalid input: unknown field "planType" \(did you mean "plan_type"\?\)$/],
       ['an empty batch id', (c) => c.getProviderSettlementBatch(''), /Invalid settlement_batch_id: must not be empty/],
       ['a ".." batch id', (c) => c.getProviderSettlementBatch('..'), /Invalid settlement_batch_id: must not be "\." or "\.\."/],
       ['a "." requirement id', (c) => c.getPaymentRequirement('.'), /Invalid requirement_id: must not be "\." or "\.\."/],
       ['a ".." requirement id to verify', (c) => c.verifyPaymentRequirement('..'), /Invalid requirement_id: must not be "\." or "\.\."/],
-      ['a batch filter that is not allowed', (c) => c.getProviderSettlementBatch('sb_1', { limit: 1 } as never), /unknown option "limit"/],
+      ['a batch filter that is not allowed', (c) => c.getProviderSettlementBatch('sb_1', { limit: 1 } as never), /unknown field "limit"/],
     ];
 
     it.each(cases)('rejects %s before any request, naming the field', async (_t, call, message) => {
@@ -317,6 +317,14 @@ describe('DirectRequestPaymentClient', () => {
       const error = await call(client).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SiglumeValidationError);
       expect((error as Error).message).toMatch(message);
+      expect(calls).toHaveLength(0);
+    });
+
+    it('reports an unknown key as the field itself, not the whole input', async () => {
+      const { client, calls } = clientWith([]);
+      const error = await client.verifyPaymentRequirement('req_1', { receipt_id: 'rcpt_1', note: 'x' } as never).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SiglumeValidationError);
+      expect(error).toMatchObject({ field: 'note', message: 'Invalid input: unknown field "note"' });
       expect(calls).toHaveLength(0);
     });
   });

@@ -209,6 +209,7 @@ describe('DirectRequestPaymentMerchantClient', () => {
       await expect(tc.call(client, { max_retries: -1 })).rejects.toThrow(/Invalid options\.max_retries/);
       await expect(tc.call(client, { idempotency_key: 'has space' })).rejects.toThrow(/Invalid options\.idempotency_key/);
       await expect(tc.call(client, { retries: 1 } as RequestOptions)).rejects.toThrow(/unknown option "retries"/);
+      await expect(tc.call(client, { retries: 1 } as RequestOptions)).rejects.toMatchObject({ field: 'options.retries' });
       expect(calls).toHaveLength(0);
     });
 
@@ -359,7 +360,7 @@ describe('DirectRequestPaymentMerchantClient', () => {
       ['metadata with a Date', session({ metadata: { at: new Date() } }), /Invalid metadata: must be JSON-serializable \(the value at "at"/],
       ['metadata with a class instance', session({ metadata: { ref: new OrderRef('o') } }), /Invalid metadata: must be JSON-serializable \(the value at "ref"/],
       ['metadata that is an array', session({ metadata: ['a'] }), /Invalid metadata: must be a plain JSON object/],
-      ['an unknown option', session({ amount: 4200 }), /Invalid input: unknown option "amount"/],
+      ['an unknown field', session({ amount: 4200 }), /Invalid input: unknown field "amount"/],
       ['a missing input', (c) => c.createCheckoutSession(undefined as never), /Invalid input: must be an object/],
       ['an http webhook URL against a public base', setup({ webhook_callback_url: 'http://shop.example/hook' }), /Invalid webhook_callback_url: must be an absolute https URL/],
       ['a webhook URL with userinfo', setup({ webhook_callback_url: 'https://a:b@shop.example/hook' }), /Invalid webhook_callback_url: must not contain a username or password/],
@@ -547,10 +548,18 @@ describe('DirectRequestPaymentMerchantClient', () => {
       expect(build).toThrow(new RegExp(`Invalid ${field}`));
     });
 
-    it('names an unknown option such as baseUrl', () => {
-      expect(() => new DirectRequestPaymentMerchantClient({ auth_token: TOKEN, baseUrl: 'x' } as never)).toThrow(
-        /unknown option "baseUrl"/,
-      );
+    it('names an unknown option such as baseUrl, as the field, with the name it stands for', () => {
+      const error = (() => {
+        try {
+          new DirectRequestPaymentMerchantClient({ auth_token: TOKEN, baseUrl: 'x' } as never);
+        } catch (e) {
+          return e as SiglumeValidationError;
+        }
+        throw new Error('no error');
+      })();
+      expect(error).toBeInstanceOf(SiglumeValidationError);
+      expect(error.field).toBe('baseUrl');
+      expect(error.message).toBe('Invalid input: unknown option "baseUrl" (did you mean "base_url"?)');
     });
 
     it('accepts max_retries 0 and sends the custom user agent', async () => {

@@ -80,7 +80,7 @@ describe('buildPaymentExecutionPayload', () => {
       ['await_finality is a string', { await_finality: 'true' }, /Invalid await_finality: must be true or false/],
       ['metadata holds a Date', { metadata: { at: new Date() } }, /Invalid metadata: must be JSON-serializable/],
       ['metadata is an array', { metadata: [] }, /Invalid metadata: must be a plain JSON object/],
-      ['an option is unknown', { awaitFinality: true }, /unknown option "awaitFinality"/],
+      ['an option is unknown', { awaitFinality: true }, /unknown option "awaitFinality" \(did you mean "await_finality"\?\)/],
     ])('throws when %s', (_t, options, message) => {
       expect(validationError(() => buildPaymentExecutionPayload(requirement(), options as never)).message).toMatch(message);
     });

@@ -125,6 +125,14 @@ describe('sandbox state file', () => {
       }
       // An unknown name (such as a 0.x camelCase one) is refused, not silently ignored.
       await expect(startSandbox({ webhookUrl: 'https://shop.example/hook' } as never)).rejects.toThrow('unknown option "webhookUrl"');
+      // The error's field is the unknown key, and the message names the new name of a renamed one.
+      await expect(startSandbox({ webhookUrl: 'https://shop.example/hook' } as never)).rejects.toMatchObject({
+        field: 'webhookUrl',
+        message: 'Invalid input: unknown option "webhookUrl" (did you mean "webhook_url"?)',
+      });
+      await expect(startSandbox({ token: 'sdrp_sandbox_token_1' } as never)).rejects.toThrow(
+        'unknown option "token" (did you mean "merchant_token"?)',
+      );
     });
 
     it('reports a port already in use', async () => {

@@ -190,7 +190,7 @@ describe('scheduled autopay', () => {
     ['another mode', { mode: 'api_store' }, 'mode'],
     ['a token for the other currency', { token_symbol: 'USDC' }, 'token_symbol'],
     ['an unknown cadence', { cadence: { unit: 'hourly' } }, 'cadence'],
-    ['an unknown field', { schedule: 'daily' }, 'input'],
+    ['an unknown field', { schedule: 'daily' }, 'schedule'],
   ])('refuses an authorization with %s (422 naming the field)', async (_name, fields, field) => {
     const body = { merchant: 'sandbox_shop', amount_minor: 1200, currency: 'JPY', challenge: await recurring('daily', 1200), ...fields };
     const answer = await buyer('POST', '/account/auto-pay/scheduled-authorizations', body);

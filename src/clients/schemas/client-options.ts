@@ -105,7 +105,7 @@ export const clientOptionsSchema = /* @__PURE__ */ lazySchema(() =>
      * @default 10485760 (10 MiB)
      */
     max_response_bytes: z.optional(maxResponseBytes()),
-  }),
+  }, { kind: 'option' }),
 );
 
 /**
@@ -133,7 +133,7 @@ export const requestOptionsSchema = /* @__PURE__ */ lazySchema(() =>
     timeout_ms: z.optional(timeoutMs()),
     /** Overrides the client's `max_retries` for this call. */
     max_retries: z.optional(nonNegativeInteger()),
-  }),
+  }, { kind: 'option' }),
 );
 
 /**

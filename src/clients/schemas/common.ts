@@ -38,16 +38,52 @@ export function lazyLoopbackSchema<S>(build: (allowLoopbackHttp: boolean) => S):
   return (allowLoopbackHttp) => (allowLoopbackHttp ? (loopback ??= build(true)) : (strict ??= build(false)));
 }
 
+/** How {@link strictInput} names an unknown key, and the old names it recognises. */
+export interface StrictInputOptions {
+  /**
+   * `field` for data the call sends (`unknown field "note"`), `option` for a
+   * bag that configures the SDK (`unknown option "baseUrl"`).
+   * @default 'field'
+   */
+  kind?: 'field' | 'option';
+  /** Old names of renamed keys, old -> new, for a "did you mean" hint the snake_case rule cannot find (`token` -> `merchant_token`). */
+  renamed?: Readonly<Record<string, string>>;
+}
+
+// The camelCase spelling's snake_case form: `baseUrl` -> `base_url`, `error503Rate` -> `error_503_rate`.
+function snakeCase(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([a-zA-Z])([0-9])/g, '$1_$2').toLowerCase();
+}
+
+/**
+ * The key `unknown` most likely stands for: its new name when it was renamed,
+ * else its snake_case form when the shape has one (`baseUrl` -> `base_url`).
+ */
+export function suggestKey(unknown: string, known: readonly string[], renamed: Readonly<Record<string, string>> = {}): string | undefined {
+  const mapped = Object.prototype.hasOwnProperty.call(renamed, unknown) ? renamed[unknown] : undefined;
+  if (mapped !== undefined) return mapped;
+  const snake = snakeCase(unknown);
+  return snake !== unknown && known.includes(snake) ? snake : undefined;
+}
+
 /**
  * A strict input object whose "unknown key" message lists the offending keys,
- * e.g. `unknown option "webhook_url"`.
+ * with the name each probably meant, e.g.
+ * `unknown option "baseUrl" (did you mean "base_url"?)`. {@link parseInput}
+ * reports the first unknown key as the error's `field`.
  */
-export function strictInput<Shape extends z.core.$ZodShape>(shape: Shape) {
+export function strictInput<Shape extends z.core.$ZodShape>(shape: Shape, options: StrictInputOptions = {}) {
+  const kind = options.kind ?? 'field';
+  const known = Object.keys(shape);
   return z.strictObject(shape, {
     error: (issue) => {
       if (issue.code === 'invalid_type') return 'must be an object';
       if (issue.code === 'unrecognized_keys') {
-        return `unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+        const keys = issue.keys.map((k) => {
+          const hint = suggestKey(k, known, options.renamed);
+          return hint === undefined ? `"${k}"` : `"${k}" (did you mean "${hint}"?)`;
+        });
+        return `unknown ${kind}${keys.length > 1 ? 's' : ''} ${keys.join(', ')}`;
       }
       return undefined;
     },

@@ -12,7 +12,7 @@ import { booleanInput, optionalString, strictInput, lazySchema, responseObject }
 export const executionOptionsSchema = /* @__PURE__ */ lazySchema(() => strictInput({
   await_finality: z._default(booleanInput(), false),
   metadata: z.optional(jsonObjectSchema),
-}));
+}, { kind: 'option' }));
 
 /**
  * Options of the payload builders and of `executePaymentTransaction` / `executeAllowanceTransaction`.
