@@ -74,13 +74,16 @@ export function resolveBaseUrl(option: string | null | undefined): string {
 }
 
 /** Why a token cannot be a Direct Request Payment API token (see {@link authTokenProblem}). */
-export type AuthTokenProblem = 'missing' | 'developer_portal_key' | 'whitespace' | 'invalid_characters';
+export type AuthTokenProblem = 'missing' | 'quoted' | 'developer_portal_key' | 'whitespace' | 'invalid_characters';
 
 /**
- * The one token rule, shared by the clients and readiness: a token is a
- * non-empty string, not a Developer Portal key (`cli_…`, which the Direct
- * Request Payment API does not accept), free of whitespace (usually a
- * quoting mistake in a `.env` file) and made of printable ASCII only. A
+ * The one token rule, shared by the clients, readiness and the sandbox: a
+ * token is a non-empty string, not wrapped in quotes (`docker --env-file`
+ * and some secret stores keep the quotes of `TOKEN="sdrp_..."` as part of
+ * the value; no API token starts or ends with one), not a Developer Portal
+ * key (`cli_…`, which the Direct Request Payment API does not accept), free
+ * of whitespace (usually a quoting mistake in a `.env` file) and made of
+ * printable ASCII only. A
  * control character cannot go into an `Authorization` header (for a NUL,
  * `fetch` quotes the whole header, token included, in its error), and a
  * non-ASCII one is an invisible character pasted from an editor, not part
@@ -88,6 +91,7 @@ export type AuthTokenProblem = 'missing' | 'developer_portal_key' | 'whitespace'
  */
 export function authTokenProblem(token: string | null | undefined): AuthTokenProblem | null {
   if (token === undefined || token === null || token === '') return 'missing';
+  if (/^["']|["']$/.test(token)) return 'quoted';
   if (token.startsWith('cli_')) return 'developer_portal_key';
   if (/\s/.test(token)) return 'whitespace';
   if (!/^[\x21-\x7e]+$/.test(token)) return 'invalid_characters';
@@ -121,6 +125,14 @@ export function resolveAuthToken(option: string | null | undefined, kind: 'merch
       throw new SiglumeValidationError(source, `Invalid ${source}: must be a string`, { code: 'INVALID_AUTH_TOKEN' });
     }
     const problem = authTokenProblem(value);
+    if (problem === 'quoted') {
+      throw new SiglumeValidationError(
+        source,
+        `Invalid ${source}: starts or ends with a quote character; remove the quotes around the token ` +
+          '(docker --env-file and some secret stores keep them as part of the value)',
+        { code: 'INVALID_AUTH_TOKEN' },
+      );
+    }
     if (problem === 'developer_portal_key') {
       throw new SiglumeValidationError(
         source,

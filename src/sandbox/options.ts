@@ -33,7 +33,9 @@ export const intInRange = (min: number, max: number) =>
   });
 const string = (test: (s: string) => boolean, error: string) =>
   z.string({ error: 'must be a string' }).check(z.refine(test, { error }));
+// A token the clients would refuse (see authTokenProblem) is refused here too: no client could send it.
 const token = string((t) => /^[\x21-\x7e]{8,256}$/.test(t), 'must be 8-256 printable characters without spaces').check(
+  z.refine((t) => authTokenProblem(t) !== 'quoted', { error: 'must not start or end with a quote character' }),
   z.refine((t) => authTokenProblem(t) !== 'developer_portal_key', {
     error: 'must not start with "cli_" (Developer Portal keys are not API tokens)',
   }),

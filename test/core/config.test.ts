@@ -142,6 +142,26 @@ describe('resolveAuthToken', () => {
     );
   });
 
+  it.each([
+    ['SIGLUME_MERCHANT_AUTH_TOKEN', '"sdrp_quoted_token_123"'],
+    ['SIGLUME_AUTH_TOKEN', "'sdrp_quoted_token_123'"],
+  ])('refuses %s kept in quotes (docker --env-file), naming the variable and not the token', (name, value) => {
+    process.env[name] = value;
+    let error: unknown;
+    try {
+      resolveAuthToken(undefined, 'merchant');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'INVALID_AUTH_TOKEN', field: name });
+    expect((error as Error).message).toMatch(new RegExp(`^Invalid ${name}: starts or ends with a quote character; remove the quotes`));
+    expect((error as Error).message).not.toContain('sdrp_quoted');
+  });
+
+  it('refuses a quoted auth_token option, naming the option', () => {
+    expect(() => resolveAuthToken('"sdrp_quoted_token_123"', 'buyer')).toThrow(/^Invalid auth_token: starts or ends with a quote character/);
+  });
+
   it('refuses a Developer Portal key without echoing it', () => {
     process.env.SIGLUME_AUTH_TOKEN = 'cli_supersecret123';
     let message = '';
@@ -161,6 +181,10 @@ describe('authTokenProblem', () => {
     [undefined, 'missing'],
     ['', 'missing'],
     ['cli_abcdef123456', 'developer_portal_key'],
+    ['"sdrp_token_123"', 'quoted'],
+    ["'sdrp_token_123'", 'quoted'],
+    ['sdrp_token_123"', 'quoted'],
+    ['"cli_abcdef123456"', 'quoted'],
     ['tok_with space', 'whitespace'],
     ['tok_with_newline\n', 'whitespace'],
     ['tok_with_nul\u0000x', 'invalid_characters'],

@@ -315,6 +315,7 @@ describe('runReadiness', () => {
   describe('when a config input is wrong', () => {
     const cases: Array<{ title: string; options: Record<string, unknown>; name: string; status: string; text: RegExp }> = [
       { title: 'a Developer Portal key', options: { auth_token: 'cli_abcdef123456' }, name: 'merchant_token', status: 'fail', text: /Developer Portal/ },
+      { title: 'a token kept in quotes', options: { auth_token: '"sdrp_tok_123456"' }, name: 'merchant_token', status: 'fail', text: /quote character/ },
       { title: 'a token with an invisible character', options: { auth_token: 'sdrp_tok\u200b_123456' }, name: 'merchant_token', status: 'fail', text: /control or non-ASCII/ },
       { title: 'an invalid merchant key', options: { merchant: 'A!' }, name: 'merchant_key', status: 'fail', text: /not valid/ },
       { title: 'an http origin outside sandbox mode', options: { shop_origin: 'http://localhost:3000' }, name: 'shop_origin', status: 'fail', text: /--sandbox/ },

@@ -119,6 +119,10 @@ describe('sandbox state file', () => {
       await expect(startSandbox({ port: 70000 })).rejects.toThrow('Invalid port');
       await expect(startSandbox({ webhook_secret: 'nope' })).rejects.toThrow('Invalid webhook_secret');
       await expect(startSandbox({ merchant_token: 'cli_abcdefgh' })).rejects.toThrow('Invalid merchant_token');
+      // A quoted token no client would send (the clients refuse it) is refused here too.
+      await expect(startSandbox({ buyer_token: '"sdrp_sandbox_buyer"' })).rejects.toThrow(
+        'Invalid buyer_token: must not start or end with a quote character',
+      );
       // Not a raw "Invalid URL" from deep inside: a host no URL can carry is refused by name, before anything listens.
       for (const host of ['999.1.1.1', '[::1]', 'my host']) {
         await expect(startSandbox({ port: 0, host })).rejects.toThrow(/^Invalid host: must be an IP address or host name/);

@@ -126,6 +126,13 @@ function merchantToken(token: string | undefined): Checked<string> {
           `Set ${source('auth_token')} in the server environment; keep it out of the browser and out of git.`,
         ),
       );
+    case 'quoted':
+      return failed(
+        fail(
+          'The merchant auth token starts or ends with a quote character',
+          `Remove the quotes around ${READINESS_ENV.auth_token} (docker --env-file and some secret stores keep them as part of the value).`,
+        ),
+      );
     case 'developer_portal_key':
       return failed(
         fail(
