@@ -175,10 +175,18 @@ function signedBody(body: WebhookSignatureBody): WebhookRawBody {
 
 // A fraction is truncated rather than refused, as 0.4.20 did: code written for
 // it signs with `Date.now() / 1000`. The truncated value is both signed and sent.
+// Above 1e11 (year 5138, the same line `now` draws) it is `Date.now()` in
+// milliseconds: every receiver would refuse that header as out of tolerance.
 function timestampOf(value: unknown): number {
   const seconds = typeof value === 'number' && value >= 0 ? Math.trunc(value) : Number.NaN;
   if (!Number.isSafeInteger(seconds)) {
     throw new SiglumeValidationError('timestamp', 'Invalid timestamp: must be a non-negative number of unix seconds');
+  }
+  if (seconds > 1e11) {
+    throw new SiglumeValidationError(
+      'timestamp',
+      'Invalid timestamp: looks like milliseconds; pass unix seconds, not milliseconds (e.g. Math.floor(Date.now() / 1000))',
+    );
   }
   return seconds;
 }
@@ -189,7 +197,8 @@ function timestampOf(value: unknown): number {
  * to whole seconds.
  *
  * @throws {SiglumeWebhookSignatureError} `WEBHOOK_SECRET_EMPTY` for an empty secret.
- * @throws {SiglumeValidationError} for a secret that is not a string, or a negative or non-numeric timestamp.
+ * @throws {SiglumeValidationError} for a secret that is not a string, or a negative or non-numeric timestamp,
+ *   or one in milliseconds (over 1e11).
  * @example
  * await computeWebhookSignature('whsec_example', rawBody, { timestamp: 1800000000 });
  */
@@ -209,7 +218,7 @@ export async function computeWebhookSignature(
  * local tools. An object body is signed as `JSON.stringify(body)`; send that
  * exact string as the request body.
  *
- * @param opts.timestamp - Unix seconds (a fraction is truncated); defaults to now.
+ * @param opts.timestamp - Unix seconds (a fraction is truncated), not milliseconds; defaults to now.
  * @throws as {@link computeWebhookSignature}.
  * @example
  * const body = JSON.stringify(event);
@@ -313,6 +322,20 @@ export async function matchWebhookSignature(
     'WEBHOOK_SIGNATURE_MISMATCH',
     `No v1 signature in the ${HEADER} header matches the body ` +
       `(${candidates.length} signature(s) checked against ${secrets.length} secret(s)). ` +
-      "Verify the exact raw body bytes and use this endpoint's signing secret (whsec_...).",
+      "Verify the exact raw body bytes and use this endpoint's signing secret (whsec_...)." +
+      paddedSecretHint(secrets),
+  );
+}
+
+// The secret is used as given (as in 0.4.20), so a newline from a file or a
+// secret mount makes every delivery fail. Only said after a mismatch, and
+// without the secret: trimming it here would accept signatures made with
+// another key than the one configured.
+function paddedSecretHint(secrets: readonly string[]): string {
+  const padded = secrets.flatMap((s, i) => (s !== s.trim() ? [secrets.length > 1 ? `secret[${i}]` : 'secret'] : []));
+  if (padded.length === 0) return '';
+  return (
+    ` The signing secret (${padded.join(', ')}) has leading or trailing whitespace, such as a newline ` +
+    'from a file or secret mount; trim it where you read it (e.g. process.env.SIGLUME_WEBHOOK_SECRET.trim()).'
   );
 }

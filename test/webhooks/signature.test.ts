@@ -97,6 +97,18 @@ describe.each(runtimes)('webhook signatures ($name backend)', (rt: Runtime) => {
       const built = await rejectionOf(s.buildWebhookSignatureHeader(SECRET, BODY, { timestamp: timestamp as never }));
       expect(built.field).toBe('timestamp');
     });
+
+    it('rejects Date.now() milliseconds, which every receiver would refuse as out of tolerance', async () => {
+      for (const sign of [
+        () => s.buildWebhookSignatureHeader(SECRET, BODY, { timestamp: T * 1000 }),
+        () => s.computeWebhookSignature(SECRET, BODY, { timestamp: Date.now() }),
+      ]) {
+        const error = await rejectionOf(sign());
+        expect(error).toBeInstanceOf(SiglumeValidationError);
+        expect(error.field).toBe('timestamp');
+        expect(error.message).toContain('seconds, not milliseconds');
+      }
+    });
   });
 
   describe('when the header has spaces, unknown keys or several v1 entries', () => {
@@ -123,6 +135,26 @@ describe.each(runtimes)('webhook signatures ($name backend)', (rt: Runtime) => {
 
     it('rejects when no secret matches', async () => {
       await expectSignatureError(s.verifyWebhookSignature(['whsec_a', 'whsec_b'], BODY, HEADER, AT), 'WEBHOOK_SIGNATURE_MISMATCH');
+    });
+  });
+
+  describe('when the secret has leading or trailing whitespace (a newline from a file or secret mount)', () => {
+    it('still uses it as given (0.4.20), and says in the mismatch which secret to trim, without the secret', async () => {
+      for (const padded of [`${SECRET}\n`, ` ${SECRET}`, `${SECRET}\r\n`]) {
+        const err = await expectSignatureError(s.verifyWebhookSignature(padded, BODY, HEADER, AT), 'WEBHOOK_SIGNATURE_MISMATCH');
+        expect(err.message).toContain('The signing secret (secret) has leading or trailing whitespace');
+        expect(err.message).toContain('trim it');
+      }
+      const err = await expectSignatureError(s.verifyWebhookSignature(['whsec_other', `${SECRET}\n`], BODY, HEADER, AT), 'WEBHOOK_SIGNATURE_MISMATCH');
+      expect(err.message).toContain('The signing secret (secret[1]) has leading or trailing whitespace');
+    });
+
+    it('verifies a header signed with the same padded secret, and does not mention whitespace for a clean secret', async () => {
+      const padded = `${SECRET}\n`;
+      const header = await s.buildWebhookSignatureHeader(padded, BODY, { timestamp: T });
+      expect((await s.verifyWebhookSignature(padded, BODY, header, AT)).timestamp).toBe(T);
+      const err = await expectSignatureError(s.verifyWebhookSignature('whsec_other', BODY, HEADER, AT), 'WEBHOOK_SIGNATURE_MISMATCH');
+      expect(err.message).not.toContain('whitespace');
     });
 
     it('rejects an empty list or an empty entry, naming the secret field', async () => {
