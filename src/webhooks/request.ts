@@ -11,6 +11,7 @@
 import { declaredLength, readCappedBytes, type ByteStreamReader } from '../core/bytes.js';
 import { DEFAULT_MAX_WEBHOOK_BODY_BYTES, WEBHOOK_SIGNATURE_HEADER } from '../core/constants.js';
 import { SiglumeValidationError, SiglumeWebhookPayloadError, SiglumeWebhookSignatureError } from '../core/errors.js';
+import { suggestKey } from '../core/suggest-key.js';
 import { assertSigningSecret, normalizeSecrets } from '../internal/secrets.js';
 import { parseDirectRequestPaymentWebhookEvent, type DirectRequestPaymentVerifiedWebhook } from './event.js';
 import {
@@ -64,6 +65,24 @@ function release(req: RequestLike): void {
   }
 }
 
+const OPTION_KEYS = ['tolerance_seconds', 'now', 'max_body_bytes'] as const;
+
+// Strict, unlike verifyWebhookSignature's options (0.4.20 ignored unknown keys
+// there, and code written for it must keep running): this function is new, so
+// a typo such as `tolerance` can fail instead of silently meaning 300 s.
+function checkOptionKeys(opts: unknown): void {
+  if (opts === null || typeof opts !== 'object') return;
+  for (const key of Object.keys(opts)) {
+    if ((OPTION_KEYS as readonly string[]).includes(key)) continue;
+    const hint = suggestKey(key, OPTION_KEYS);
+    throw new SiglumeValidationError(
+      key,
+      `Invalid opts: unknown option "${key}"${hint === undefined ? '' : ` (did you mean "${hint}"?)`}; ` +
+        `the options are ${OPTION_KEYS.join(', ')}`,
+    );
+  }
+}
+
 function maxBodyBytesOf(value: unknown): number {
   if (value === undefined) return DEFAULT_MAX_WEBHOOK_BODY_BYTES;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
@@ -88,7 +107,7 @@ async function readCapped(req: RequestLike, max: number): Promise<Uint8Array> {
  * Verifies a webhook `Request` and returns its event. Consumes the request
  * body.
  *
- * Order of checks: the secret and options; the `Siglume-Signature` header's
+ * Order of checks: the secret and options (an unknown option is an error); the `Siglume-Signature` header's
  * presence, format and timestamp (no body byte is read before these pass);
  * `Content-Length` against `max_body_bytes` (refused unread); the body, read
  * up to `max_body_bytes`; then the signature and the event.
@@ -122,6 +141,7 @@ export async function verifyDirectRequestPaymentWebhookRequest(
   if (!req || typeof req.headers?.get !== 'function' || typeof req.arrayBuffer !== 'function') {
     throw new SiglumeValidationError('request', 'Invalid request: must be a Fetch API Request');
   }
+  checkOptionKeys(opts);
   const max = maxBodyBytesOf(opts?.max_body_bytes);
   const header = req.headers.get(WEBHOOK_SIGNATURE_HEADER);
   // A request without a signature is not worth buffering.

@@ -290,7 +290,7 @@ describe('DirectRequestPaymentClient', () => {
       ['metadata with a function', requirement({ metadata: { f: () => 1 } }), /Invalid metadata: must be JSON-serializable/],
       ['metadata with a Date', requirement({ metadata: { when: new Date() } }), /Invalid metadata: must be JSON-serializable/],
       ['metadata with a class instance', requirement({ metadata: { cart: new Cart() } }), /Invalid metadata: must be JSON-serializable \(the value at "cart"/],
-      ['an unknown field', requirement({ amount: 1 }), /^Invalid input: unknown field "amount"$/],
+      ['an unknown field', requirement({ amount: 1 }), /^Invalid input: unknown field "amount" \(did you mean "amount_minor"\?\)$/],
       ['an empty requirement id', (c) => c.getPaymentRequirement(''), /Invalid requirement_id: must not be empty/],
       ['a numeric requirement id', (c) => c.verifyPaymentRequirement(7 as never), /Invalid requirement_id: must be a string/],
       ['a non-boolean await_finality', (c) => c.verifyPaymentRequirement('req_1', { await_finality: 'yes' as never }), /Invalid await_finality: must be true or false/],

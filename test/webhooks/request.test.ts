@@ -190,5 +190,18 @@ describe.each(runtimes)('verifyDirectRequestPaymentWebhookRequest ($name backend
       expect(err).toBeInstanceOf(SiglumeValidationError);
       expect(err.field).toBe('request');
     });
+
+    it.each([
+      ['tolerance', 'tolerance_seconds'],
+      ['toleranceSeconds', 'tolerance_seconds'],
+      ['maxBodyBytes', 'max_body_bytes'],
+    ])('rejects the misspelt option %s, naming it and %s, before touching the request', async (typo, meant) => {
+      const req = webhookRequest(BODY);
+      const err = await rejectionOf(verify(req, SECRET, { now: T, [typo]: 10 } as never));
+      expect(err).toBeInstanceOf(SiglumeValidationError);
+      expect(err.field).toBe(typo);
+      expect(err.message).toContain(`unknown option "${typo}" (did you mean "${meant}"?)`);
+      expect(req.bodyUsed).toBe(false);
+    });
   });
 });

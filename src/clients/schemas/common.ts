@@ -11,6 +11,7 @@ import * as z from 'zod/mini';
 // Imported by name: reading `z.core.$constructor` off the namespace would make
 // bundlers keep all of zod's core.
 import { $constructor } from 'zod/v4/core';
+import { suggestKey } from '../../core/suggest-key.js';
 import { absoluteUrlSchema } from '../../core/validation.js';
 
 /**
@@ -48,22 +49,6 @@ export interface StrictInputOptions {
   kind?: 'field' | 'option';
   /** Old names of renamed keys, old -> new, for a "did you mean" hint the snake_case rule cannot find (`token` -> `merchant_token`). */
   renamed?: Readonly<Record<string, string>>;
-}
-
-// The camelCase spelling's snake_case form: `baseUrl` -> `base_url`, `error503Rate` -> `error_503_rate`.
-function snakeCase(key: string): string {
-  return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([a-zA-Z])([0-9])/g, '$1_$2').toLowerCase();
-}
-
-/**
- * The key `unknown` most likely stands for: its new name when it was renamed,
- * else its snake_case form when the shape has one (`baseUrl` -> `base_url`).
- */
-export function suggestKey(unknown: string, known: readonly string[], renamed: Readonly<Record<string, string>> = {}): string | undefined {
-  const mapped = Object.prototype.hasOwnProperty.call(renamed, unknown) ? renamed[unknown] : undefined;
-  if (mapped !== undefined) return mapped;
-  const snake = snakeCase(unknown);
-  return snake !== unknown && known.includes(snake) ? snake : undefined;
 }
 
 /**
