@@ -3,7 +3,7 @@
  * client options, resolve base URL and token, build the one Transport, and
  * check per-call options before handing a request to it.
  */
-import { resolveAuthToken, resolveBaseUrl } from '../core/config.js';
+import { describeAuthTokenSource, resolveAuthTokenSource, resolveBaseUrl } from '../core/config.js';
 import { DEFAULT_TIMEOUT_MS } from '../core/constants.js';
 import { DIRECT_REQUEST_PAYMENT_SDK_ID } from '../version.js';
 import { SiglumeValidationError } from '../core/errors.js';
@@ -49,7 +49,7 @@ export function connectClient(
   }
   const opts = parseInput(clientOptionsSchema(), options ?? {});
   const base_url = resolveBaseUrl(opts.base_url);
-  const auth_token = resolveAuthToken(opts.auth_token, kind);
+  const { token: auth_token, source } = resolveAuthTokenSource(opts.auth_token, kind);
   const user_agent = opts.user_agent ?? DIRECT_REQUEST_PAYMENT_SDK_ID;
   const transport = new Transport({
     base_url,
@@ -59,6 +59,7 @@ export function connectClient(
     max_retries: opts.max_retries,
     user_agent,
     max_response_bytes: opts.max_response_bytes,
+    auth_source: describeAuthTokenSource(source, kind),
   });
   return {
     transport,

@@ -99,6 +99,18 @@ export function authTokenProblem(token: string | null | undefined): AuthTokenPro
 }
 
 /**
+ * Where a client's token came from, in words for the message of a 401 / 403;
+ * never the token itself.
+ */
+export function describeAuthTokenSource(source: AuthTokenSource, kind: 'merchant' | 'buyer'): string {
+  if (source === 'auth_token') return `the ${kind} token passed as the auth_token option`;
+  if (source === 'SIGLUME_AUTH_TOKEN' && kind === 'merchant') {
+    return 'the token in SIGLUME_AUTH_TOKEN (the buyer variable, read because SIGLUME_MERCHANT_AUTH_TOKEN is not set); the merchant routes need a merchant token';
+  }
+  return `the ${kind} token in ${source}`;
+}
+
+/**
  * Auth token from the option, else the environment. The merchant client reads
  * `SIGLUME_MERCHANT_AUTH_TOKEN` then `SIGLUME_AUTH_TOKEN`; the buyer client
  * only `SIGLUME_AUTH_TOKEN`. Only an absent option (`undefined` or `null`, as
@@ -108,6 +120,17 @@ export function authTokenProblem(token: string | null | undefined): AuthTokenPro
  * messages name where the token came from, never the token.
  */
 export function resolveAuthToken(option: string | null | undefined, kind: 'merchant' | 'buyer'): string {
+  return resolveAuthTokenSource(option, kind).token;
+}
+
+/** Where {@link resolveAuthTokenSource} found the token: the option or the environment variable. */
+export type AuthTokenSource = 'auth_token' | 'SIGLUME_MERCHANT_AUTH_TOKEN' | 'SIGLUME_AUTH_TOKEN';
+
+/** {@link resolveAuthToken}, also saying where the token came from (for the hint of a 401 / 403). */
+export function resolveAuthTokenSource(
+  option: string | null | undefined,
+  kind: 'merchant' | 'buyer',
+): { token: string; source: AuthTokenSource } {
   const names = kind === 'merchant' ? 'SIGLUME_MERCHANT_AUTH_TOKEN or SIGLUME_AUTH_TOKEN' : 'SIGLUME_AUTH_TOKEN';
   if (typeof option === 'string' && option.trim() === '') {
     throw new SiglumeValidationError(
@@ -116,7 +139,7 @@ export function resolveAuthToken(option: string | null | undefined, kind: 'merch
       { code: 'INVALID_AUTH_TOKEN' },
     );
   }
-  const sources: Array<[string, string | null | undefined]> = [['auth_token', option]];
+  const sources: Array<[AuthTokenSource, string | null | undefined]> = [['auth_token', option]];
   if (kind === 'merchant') sources.push(['SIGLUME_MERCHANT_AUTH_TOKEN', env('SIGLUME_MERCHANT_AUTH_TOKEN')]);
   sources.push(['SIGLUME_AUTH_TOKEN', env('SIGLUME_AUTH_TOKEN')]);
   for (const [source, value] of sources) {
@@ -148,7 +171,7 @@ export function resolveAuthToken(option: string | null | undefined, kind: 'merch
         code: 'INVALID_AUTH_TOKEN',
       });
     }
-    return value;
+    return { token: value, source };
   }
   throw new SiglumeValidationError('auth_token', `Missing auth token: pass the auth_token option or set ${names}.`, {
     code: 'MISSING_AUTH_TOKEN',

@@ -42,6 +42,11 @@ export interface TransportInit {
   max_response_bytes?: number;
   /** Test seam: the jitter source for backoff. */
   random?: () => number;
+  /**
+   * Where the token came from, in words (see `describeAuthTokenSource`): a
+   * 401 / 403 without a message from the API names it. Never the token.
+   */
+  auth_source?: string;
 }
 
 type Envelope = { data?: unknown; meta?: { request_id?: unknown; trace_id?: unknown } };
@@ -74,6 +79,7 @@ export class Transport {
   readonly #userAgent: string;
   readonly #maxResponseBytes: number;
   readonly #random: () => number;
+  readonly #authSource: string | undefined;
 
   constructor(init: TransportInit) {
     this.base_url = init.base_url;
@@ -84,6 +90,7 @@ export class Transport {
     this.#userAgent = init.user_agent ?? DIRECT_REQUEST_PAYMENT_SDK_ID;
     this.#maxResponseBytes = init.max_response_bytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.#random = init.random ?? Math.random;
+    this.#authSource = init.auth_source;
   }
 
   /** Sends `spec`, retrying what is safe to retry, and returns the unwrapped `data`. */
@@ -230,7 +237,10 @@ export class Transport {
     const nested = body.error && typeof body.error === 'object' ? body.error : undefined;
     const code = asString(nested?.code) ?? asString(body.code) ?? `HTTP_${response.status}`;
     const message =
-      asString(nested?.message) ?? asString(body.message) ?? (response.statusText || `HTTP ${response.status}`);
+      asString(nested?.message) ??
+      asString(body.message) ??
+      this.#authRefusal(spec, response) ??
+      (response.statusText || `HTTP ${response.status}`);
     // A server (or proxy) that echoes the request's Authorization header must
     // not put this client's token into an error message or its data.
     const secrets = this.#secrets(spec);
@@ -243,6 +253,24 @@ export class Transport {
       retry_after_ms: parseRetryAfter(response.header),
       ...meta(parsed, response),
     });
+  }
+
+  // A bare 401 / 403 says nothing about which token was sent; say where it came
+  // from and what to check. A call that set its own Authorization header
+  // (schedule token, extra_headers) sent that instead of the client's token.
+  #authRefusal(spec: RequestSpec<unknown>, response: SentResponse): string | null {
+    if (response.status !== 401 && response.status !== 403) return null;
+    const own = Object.keys(spec.headers ?? {}).some((name) => name.toLowerCase() === 'authorization');
+    const token = own ? 'the Authorization header given for this call' : this.#authSource;
+    if (token === undefined) return null;
+    const refused =
+      response.status === 401
+        ? `refused ${token}`
+        : `accepted ${token} but does not allow it on this route`;
+    return (
+      `HTTP ${response.status} from ${routeOf(spec)}: the Siglume API ${refused}. ` +
+      `Check that the token is for the API at ${this.base_url}: sandbox and live tokens each work only against their own base URL.`
+    );
   }
 }
 

@@ -84,6 +84,45 @@ describe('API errors raised by the clients', () => {
     });
   });
 
+  describe('when the API refuses the token without a message', () => {
+    it('says the merchant client sent the buyer variable SIGLUME_AUTH_TOKEN, and what to check', async () => {
+      vi.stubEnv('SIGLUME_AUTH_TOKEN', 'sdrp_buyer_tok_abc123');
+      const rec = recordingFetch(() => ({ status: 401, body: '', headers: { 'x-request-id': 'req_77' } }));
+      const client = new DirectRequestPaymentMerchantClient({ base_url: BASE, fetch: rec.fetch, max_retries: 0 });
+      const error = await failure(client.getMerchant('shop_alpha'));
+      expect(error).toBeInstanceOf(SiglumeAuthenticationError);
+      expect(error).toMatchObject({ status: 401, code: 'HTTP_401', request_id: 'req_77' });
+      expect(error.message).toBe(
+        'HTTP 401 from GET /sdrp/direct-payments/merchants/shop_alpha: the Siglume API refused the token in SIGLUME_AUTH_TOKEN ' +
+          '(the buyer variable, read because SIGLUME_MERCHANT_AUTH_TOKEN is not set); the merchant routes need a merchant token. ' +
+          `Check that the token is for the API at ${BASE}: sandbox and live tokens each work only against their own base URL.`,
+      );
+      expect(error.message).not.toContain('sdrp_buyer_tok');
+    });
+
+    it('names the auth_token option on a bare 403', async () => {
+      const { client } = merchantWith({ status: 403, statusText: 'Forbidden', body: {} });
+      const error = await failure(client.getMerchant('shop_alpha'));
+      expect(error).toBeInstanceOf(SiglumePermissionError);
+      expect(error.message).toContain('accepted the merchant token passed as the auth_token option but does not allow it on this route');
+      expect(error.message).not.toContain(TOKEN);
+    });
+
+    it('names the Authorization header of a call that sent its own', async () => {
+      const { client } = merchantWith({ status: 401, body: '' });
+      const error = await failure(client.request('GET', '/custom', undefined, { Authorization: 'Bearer other_token_1234' }));
+      expect(error.message).toContain('refused the Authorization header given for this call');
+      expect(error.message).not.toContain('other_token_1234');
+    });
+
+    it("keeps the API's own message, and says nothing about tokens for other statuses", async () => {
+      const own = await failure(merchantWith({ status: 401, body: { error: { code: 'TOKEN_REVOKED', message: 'Token revoked' } } }).client.getMerchant('shop_alpha'));
+      expect(own.message).toBe('Token revoked');
+      const other = await failure(merchantWith({ status: 404, statusText: 'Not Found', body: {} }).client.getMerchant('shop_alpha'));
+      expect(other.message).toBe('Not Found');
+    });
+  });
+
   describe('when choosing the error class by status', () => {
     it.each([
       [401, SiglumeAuthenticationError],
