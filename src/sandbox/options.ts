@@ -58,52 +58,55 @@ const webhookSecret = string(
   'must start with "whsec_" followed by at least 4 printable characters',
 );
 
-const optionsSchema = strictInput({
-  /** Port to listen on; `0` picks a free one (read it from `handle.url`). @default 8787 */
-  port: z._default(intInRange(0, 65535), 8787),
-  /** Interface to listen on. Keep it on loopback: the control routes have no auth. @default '127.0.0.1' */
-  host: z._default(
-    string(listenable, 'must be an IP address or host name of this machine, e.g. 127.0.0.1, ::1 or 0.0.0.0'),
-    '127.0.0.1',
-  ),
-  /**
-   * More `Host` values to answer, besides the address it listens on and `localhost` / `127.0.0.1` / `[::1]` at
-   * that port: `name` (any port) or `name:port`, e.g. `host.docker.internal`. Every other `Host` gets 421
-   * `HOST_NOT_ALLOWED`, so a DNS-rebinding page cannot reach the sandbox. @default []
-   */
-  allowed_hosts: z._default(z.array(hostEntry, { error: 'must be an array of host names' }), []),
-  /** Key of the merchant that exists from the start, ready for checkout. @default 'sandbox_shop' */
-  merchant: z._default(merchantKeySchema, 'sandbox_shop'),
-  /** The shop's public origin: the seeded merchant's allowed checkout origin. @default 'http://127.0.0.1:3000' */
-  origin: z._default(checkoutOriginSchema, 'http://127.0.0.1:3000'),
-  /** The shop's webhook endpoint: the seeded subscription's callback URL. @default `${origin}/payments/webhooks/siglume` */
-  webhook_url: z.optional(absoluteUrlSchema(true)),
-  /** Signing secret of the seeded subscription (the shop's SIGLUME_WEBHOOK_SECRET). @default 'whsec_sandbox_secret' */
-  webhook_secret: z._default(webhookSecret, 'whsec_sandbox_secret'),
-  /** Bearer token of the merchant routes (merchant, checkout, webhooks, provider statements). @default 'sdrp_sandbox_merchant_token' */
-  merchant_token: z._default(token, 'sdrp_sandbox_merchant_token'),
-  /** Bearer token of the buyer routes (requirements, execution, recurring approvals, buyer statements). @default 'sdrp_sandbox_buyer_token' */
-  buyer_token: z._default(token, 'sdrp_sandbox_buyer_token'),
-  /** JSON file that keeps the state across restarts (written atomically). When it exists it wins over the seeding options; delete it to reseed. */
-  state_file: z.optional(nonEmpty),
-  /** Scenario to start in (`SANDBOX_SCENARIOS`). When omitted, a loaded state file keeps its scenario and a fresh sandbox starts `ready`. */
-  scenario: z.optional(z.enum(SANDBOX_SCENARIOS, { error: `must be one of ${SANDBOX_SCENARIOS.join(', ')}` })),
-  /** Lifetime of a checkout session. @default 1800 */
-  session_ttl_seconds: z._default(intInRange(1, 31 * 24 * 3600), 1800),
-  /** Timeout of one webhook delivery attempt. @default 5000 */
-  delivery_timeout_ms: z._default(intInRange(1, 600_000), 5000),
-  /** Retries after a failed delivery attempt (network error, timeout, 408, 429, 5xx). @default 2 */
-  delivery_retries: z._default(intInRange(0, 10), 2),
-  /** Pause before the first delivery retry; each further retry waits three times longer. @default 100 */
-  delivery_backoff_ms: z._default(intInRange(0, 60_000), 100),
-  /** Suppresses calls to `onLog`. */
-  quiet: z.optional(z.boolean({ error: 'must be true or false' })),
-  /** Receives one entry per request and per finished delivery. The sandbox never prints. */
-  onLog: z.optional(
-    z.custom<(entry: SandboxLogEntry) => void>((v) => typeof v === 'function', { error: 'must be a function' }),
-  ),
-  // The 0.x names that snake_case alone does not map (CHANGELOG 0.6.0); the camelCase ones are found by rule.
-}, { kind: 'option', renamed: { token: 'merchant_token', logger: 'onLog' } });
+const optionsSchema = strictInput(
+  {
+    /** Port to listen on; `0` picks a free one (read it from `handle.url`). @default 8787 */
+    port: z._default(intInRange(0, 65535), 8787),
+    /** Interface to listen on. Keep it on loopback: the control routes have no auth. @default '127.0.0.1' */
+    host: z._default(
+      string(listenable, 'must be an IP address or host name of this machine, e.g. 127.0.0.1, ::1 or 0.0.0.0'),
+      '127.0.0.1',
+    ),
+    /**
+     * More `Host` values to answer, besides the address it listens on and `localhost` / `127.0.0.1` / `[::1]` at
+     * that port: `name` (any port) or `name:port`, e.g. `host.docker.internal`. Every other `Host` gets 421
+     * `HOST_NOT_ALLOWED`, so a DNS-rebinding page cannot reach the sandbox. @default []
+     */
+    allowed_hosts: z._default(z.array(hostEntry, { error: 'must be an array of host names' }), []),
+    /** Key of the merchant that exists from the start, ready for checkout. @default 'sandbox_shop' */
+    merchant: z._default(merchantKeySchema, 'sandbox_shop'),
+    /** The shop's public origin: the seeded merchant's allowed checkout origin. @default 'http://127.0.0.1:3000' */
+    origin: z._default(checkoutOriginSchema, 'http://127.0.0.1:3000'),
+    /** The shop's webhook endpoint: the seeded subscription's callback URL. @default `${origin}/payments/webhooks/siglume` */
+    webhook_url: z.optional(absoluteUrlSchema(true)),
+    /** Signing secret of the seeded subscription (the shop's SIGLUME_WEBHOOK_SECRET). @default 'whsec_sandbox_secret' */
+    webhook_secret: z._default(webhookSecret, 'whsec_sandbox_secret'),
+    /** Bearer token of the merchant routes (merchant, checkout, webhooks, provider statements). @default 'sdrp_sandbox_merchant_token' */
+    merchant_token: z._default(token, 'sdrp_sandbox_merchant_token'),
+    /** Bearer token of the buyer routes (requirements, execution, recurring approvals, buyer statements). @default 'sdrp_sandbox_buyer_token' */
+    buyer_token: z._default(token, 'sdrp_sandbox_buyer_token'),
+    /** JSON file that keeps the state across restarts (written atomically). When it exists it wins over the seeding options; delete it to reseed. */
+    state_file: z.optional(nonEmpty),
+    /** Scenario to start in (`SANDBOX_SCENARIOS`). When omitted, a loaded state file keeps its scenario and a fresh sandbox starts `ready`. */
+    scenario: z.optional(z.enum(SANDBOX_SCENARIOS, { error: `must be one of ${SANDBOX_SCENARIOS.join(', ')}` })),
+    /** Lifetime of a checkout session. @default 1800 */
+    session_ttl_seconds: z._default(intInRange(1, 31 * 24 * 3600), 1800),
+    /** Timeout of one webhook delivery attempt. @default 5000 */
+    delivery_timeout_ms: z._default(intInRange(1, 600_000), 5000),
+    /** Retries after a failed delivery attempt (network error, timeout, 408, 429, 5xx). @default 2 */
+    delivery_retries: z._default(intInRange(0, 10), 2),
+    /** Pause before the first delivery retry; each further retry waits three times longer. @default 100 */
+    delivery_backoff_ms: z._default(intInRange(0, 60_000), 100),
+    /** Suppresses calls to `onLog`. */
+    quiet: z.optional(z.boolean({ error: 'must be true or false' })),
+    /** Receives one entry per request and per finished delivery. The sandbox never prints. */
+    onLog: z.optional(
+      z.custom<(entry: SandboxLogEntry) => void>((v) => typeof v === 'function', { error: 'must be a function' }),
+    ),
+    // The 0.x names that snake_case alone does not map (CHANGELOG 0.6.0); the camelCase ones are found by rule.
+  },
+  { kind: 'option', renamed: { token: 'merchant_token', logger: 'onLog' } },
+);
 
 /**
  * Options of `createSandbox` / `startSandbox`. Every field has a default that works out of the box.
