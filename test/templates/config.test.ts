@@ -5,6 +5,8 @@
  * the developer set, not by the SDK option it feeds; a DATABASE_URL of another
  * database is refused at startup, not on the first checkout.
  */
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { copiedTemplate, type ConfigModule } from './support/copied.js';
 
@@ -59,6 +61,7 @@ describe('createSiglumeCheckout of the copied siglume-config.ts', () => {
     const copy = await copiedTemplate('hono', 'sqlite');
     try {
       const { createSiglumeCheckout } = await copy.load<ConfigModule<never>>('siglume-config.ts');
+      writeFileSync(`${copy.dir}/shop.db`, ''); // an existing (empty) database: the store opens only a file that is there
       vi.stubEnv('SQLITE_PATH', `${copy.dir}/shop.db`);
       const cases: Array<[string, string, string]> = [
         ['SHOP_PUBLIC_ORIGIN', 'localhost:3200', 'Invalid SHOP_PUBLIC_ORIGIN: must be an absolute origin such as https://shop.example'],
@@ -126,6 +129,32 @@ describe('createOrderStore of the copied siglume-store.ts', () => {
       } finally {
         copy.remove();
       }
+    }
+  });
+
+  it('refuses a SQLITE_PATH that does not exist, naming it and how to create it, instead of creating an empty database', async () => {
+    const copy = await copiedTemplate('hono', 'sqlite');
+    try {
+      const store = await copy.load<StoreModule>('siglume-store.ts');
+      const create = 'sqlite3 "$SQLITE_PATH" < siglume-payments.sqlite.sql';
+      // A typo in the file name, and a folder that is not there (better-sqlite3's own answer is a bare TypeError).
+      for (const path of [join(copy.dir, 'shpo.db'), join(copy.dir, 'no-such-folder', 'shop.db')]) {
+        vi.stubEnv('SQLITE_PATH', path);
+        expect(() => store.createOrderStore(), path).toThrow(`SQLITE_PATH points to ${path}, which does not exist`);
+        expect(() => store.createOrderStore(), path).toThrow(create);
+      }
+      expect(readdirSync(copy.dir).filter((name) => name.startsWith('shpo.db'))).toEqual([]); // no stray .db, -wal or -shm
+      // A relative path is shown as given and as resolved, since it depends on the folder the server starts in.
+      vi.stubEnv('SQLITE_PATH', 'shpo-relative.db');
+      expect(() => store.createOrderStore()).toThrow(`SQLITE_PATH points to shpo-relative.db, i.e. ${resolve('shpo-relative.db')}, which does not exist`);
+      expect(existsSync('shpo-relative.db')).toBe(false);
+      // Once the file is there, it opens.
+      writeFileSync(join(copy.dir, 'shpo.db'), '');
+      vi.stubEnv('SQLITE_PATH', join(copy.dir, 'shpo.db'));
+      expect(() => store.createOrderStore()).not.toThrow();
+      await store.closeOrderStore();
+    } finally {
+      copy.remove();
     }
   });
 

@@ -4,6 +4,8 @@
  * marked place: where your orders table is. The payment tables come from
  * siglume-payments.sqlite.sql.
  */
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { OrderStore } from '@siglume/direct-request-payment/orders';
 import { SqliteOrderStore } from '@siglume/direct-request-payment/orders/sqlite';
@@ -21,7 +23,19 @@ function openDatabase(): OrderStoreConnection {
   const scheme = /^([a-z][a-z0-9+.-]+):/i.exec(path)?.[1];
   if (scheme) throw new Error(`SQLITE_PATH must be a file path such as ./shop.db, not a URL (it starts with ${scheme}:)`);
   // A write waits up to 5 s for another connection's lock; past that the webhook answers 500 and Siglume redelivers.
-  const database = new Database(path, { timeout: 5000 });
+  // fileMustExist: a mistyped path would otherwise create an empty database, and the first checkout would fail on a missing table.
+  let database: OrderStoreConnection;
+  try {
+    database = new Database(path, { timeout: 5000, fileMustExist: true });
+  } catch (error) {
+    if (existsSync(path)) throw error;
+    const where = isAbsolute(path) ? path : `${path}, i.e. ${resolve(path)}`;
+    throw new Error(
+      `SQLITE_PATH points to ${where}, which does not exist: check the path, or create the database with its tables: ` +
+        'sqlite3 "$SQLITE_PATH" < siglume-payments.sqlite.sql (the file beside siglume-store.ts; orders.sqlite.sql too if you have no orders table)',
+      { cause: error },
+    );
+  }
   database.pragma('journal_mode = WAL'); // readers never block the writer
   return database;
 }
