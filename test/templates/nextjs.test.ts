@@ -8,7 +8,7 @@
  * (support/end-to-end.ts). No `next build`: the examples/ apps build real
  * Next.js projects.
  */
-import { expect } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DATABASE_URL, postgresAdapter } from '../orders/support/postgres.js';
 import { serveFetch } from '../orders/support/http.js';
 import { copiedTemplate } from './support/copied.js';
@@ -20,6 +20,57 @@ interface RouteModule {
   runtime: string;
   dynamic: string;
 }
+
+// Before the end-to-end suite, which sets the environment for the rest of the file.
+describe('the Next.js template without its environment', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.restoreAllMocks();
+  });
+
+  it('answers every route 500 {"error":"checkout_misconfigured"} as JSON, logs which variables are missing, and recovers once they are set', async () => {
+    const copy = await copiedTemplate('nextjs', 'postgres');
+    try {
+      const start = await copy.load<RouteModule>('app/payments/checkout/siglume/start/route.ts');
+      const webhook = await copy.load<RouteModule>('app/payments/webhooks/siglume/route.ts');
+      const reconcile = await copy.load<RouteModule>('app/payments/siglume/reconcile/route.ts');
+      const variables = ['SIGLUME_MERCHANT_AUTH_TOKEN', 'SIGLUME_DIRECT_PAYMENT_MERCHANT', 'SIGLUME_WEBHOOK_SECRET', 'SHOP_PUBLIC_ORIGIN', 'DATABASE_URL', 'SIGLUME_RECONCILE_TOKEN'];
+      for (const name of variables) vi.stubEnv(name, '');
+      vi.stubEnv('SIGLUME_WEBHOOK_SECRET', 'whsec_must_not_leak_0123');
+      const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+      const url = 'http://127.0.0.1:1';
+      const calls: Array<[string, () => Promise<Response>]> = [
+        ['start', () => start.POST(new Request(`${url}/payments/checkout/siglume/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"order_id":"o1"}' }))],
+        ['webhook', () => webhook.POST(new Request(`${url}/payments/webhooks/siglume`, { method: 'POST', body: '{}' }))],
+        ['reconcile GET', () => reconcile.GET!(new Request(`${url}/payments/siglume/reconcile`))],
+        ['reconcile POST', () => reconcile.POST(new Request(`${url}/payments/siglume/reconcile`, { method: 'POST' }))],
+      ];
+      for (const [route, call] of calls) {
+        const res = await call();
+        expect(res.status, route).toBe(500);
+        expect(res.headers.get('content-type'), route).toMatch(/^application\/json/);
+        const text = await res.text();
+        expect(JSON.parse(text), route).toMatchObject({ error: 'checkout_misconfigured' });
+        expect(text, route).not.toContain('whsec_');
+      }
+      // Every request tries again (not only the first), and the log says what to set.
+      expect(log).toHaveBeenCalledTimes(calls.length);
+      const logged = log.mock.calls.map((args) => args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
+      for (const line of logged) expect(line).toContain('SIGLUME_MERCHANT_AUTH_TOKEN, SIGLUME_DIRECT_PAYMENT_MERCHANT, SHOP_PUBLIC_ORIGIN, DATABASE_URL are not set');
+
+      // Set the environment: the next request is served by the service (no restart; the pool connects nowhere for a 404).
+      vi.stubEnv('SIGLUME_MERCHANT_AUTH_TOKEN', 'sdrp_sandbox_merchant_token');
+      vi.stubEnv('SIGLUME_DIRECT_PAYMENT_MERCHANT', 'sandbox_shop');
+      vi.stubEnv('SHOP_PUBLIC_ORIGIN', 'http://127.0.0.1:3000');
+      vi.stubEnv('DATABASE_URL', 'postgres://shop@127.0.0.1:1/shop');
+      const closed = await reconcile.POST(new Request(`${url}/payments/siglume/reconcile`, { method: 'POST' }));
+      expect(closed.status).toBe(404);
+      expect(await closed.json()).toMatchObject({ error: 'reconcile_disabled' });
+    } finally {
+      copy.remove();
+    }
+  });
+});
 
 await describeTemplateEndToEnd('the Next.js template (PostgreSQL)', postgresAdapter, async (db, connect) => {
   const copy = await copiedTemplate('nextjs', 'postgres');

@@ -6,7 +6,7 @@
  * value); 404 while SIGLUME_RECONCILE_TOKEN is unset, 401 without the token.
  * Copied by `siglume-sdrp init nextjs`: the package's Fetch handler, mounted as is.
  */
-import { siglumeCheckout } from '../../../../siglume/siglume-checkout';
+import { withSiglumeCheckout } from '../../../../siglume/siglume-checkout';
 
 // The database drivers need Node.js; answers are never cached.
 export const runtime = 'nodejs';
@@ -15,9 +15,9 @@ export const dynamic = 'force-dynamic';
 export const maxDuration = 300;
 
 export function GET(request: Request): Promise<Response> {
-  return siglumeCheckout().handleReconcileRequest(request);
+  return withSiglumeCheckout((checkout) => checkout.handleReconcileRequest(request));
 }
 
 export function POST(request: Request): Promise<Response> {
-  return siglumeCheckout().handleReconcileRequest(request);
+  return withSiglumeCheckout((checkout) => checkout.handleReconcileRequest(request));
 }

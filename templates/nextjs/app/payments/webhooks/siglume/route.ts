@@ -2,12 +2,12 @@
  * POST /payments/webhooks/siglume: the exact bytes Siglume signed -> 204.
  * Copied by `siglume-sdrp init nextjs`: the package's Fetch handler, mounted as is.
  */
-import { siglumeCheckout } from '../../../../siglume/siglume-checkout';
+import { withSiglumeCheckout } from '../../../../siglume/siglume-checkout';
 
 // The database drivers need Node.js; answers are never cached.
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
 export function POST(request: Request): Promise<Response> {
-  return siglumeCheckout().handleWebhookRequest(request);
+  return withSiglumeCheckout((checkout) => checkout.handleWebhookRequest(request));
 }
