@@ -11,7 +11,7 @@
  * puts them next to its `src/server.ts`.
  */
 import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { markdownFilesUnder, repoPath, root, scanMarkdown, type CodeBlock } from './support/markdown.js';
@@ -128,5 +128,37 @@ describe.each(['express', 'fastify', 'hono'])('TypeScript code blocks in templat
       origin.set(name, block);
     });
     expect(compileBlocks(origin)).toBe('');
+  });
+});
+
+/** Every Markdown file a merchant copies code from: README.md, docs/ (not the generated API pages), the templates' and examples' READMEs. */
+function snippetDocuments(): string[] {
+  const under = (dir: string) => markdownFilesUnder(join(root, dir)).filter((f) => !f.includes(`${sep}node_modules${sep}`));
+  return [...documents(), ...under('templates'), ...under('examples')];
+}
+
+// `res.send(string)` answers text/html in Express: a value from the URL in it runs as script on the shop's origin.
+const EXPRESS_SEND = /\bres((?:\.\w+\([^()]*\))*)\.send\(\s*`([^`]*)`/g;
+const REQUEST_INPUT = /\$\{[^}]*\breq\.(query|params|body|headers|cookies|get\(|originalUrl|url)/;
+const PLAIN_TEXT = /\.type\(\s*['"]text(\/plain)?['"]\s*\)/;
+
+describe('pages in the docs that show request input', () => {
+  it('answer it as text/plain in Express (res.send of a string is HTML), and never through Hono c.html', () => {
+    const echoes: string[] = [];
+    const unsafe: string[] = [];
+    for (const file of snippetDocuments()) {
+      for (const block of scanMarkdown(file).blocks.filter((b) => ['ts', 'typescript', 'js', 'javascript', 'tsx', 'jsx'].includes(b.lang))) {
+        for (const m of block.code.matchAll(EXPRESS_SEND)) {
+          if (!REQUEST_INPUT.test(m[2]!)) continue;
+          const where = `${repoPath(file)}:${block.line + block.code.slice(0, m.index).split('\n').length - 1}`;
+          echoes.push(where);
+          if (!PLAIN_TEXT.test(m[1]!)) unsafe.push(`${where}: ${m[0]}`);
+        }
+        for (const m of block.code.matchAll(/\bc\.html\([^;]*\bc\.req\./g)) unsafe.push(`${repoPath(file)}:${block.line}: ${m[0]}`);
+      }
+    }
+    // The quickstart's and the Express README's success pages echo the order id: the scan must see them.
+    expect(echoes.map((w) => w.split(':')[0])).toEqual(expect.arrayContaining(['docs/quickstart-10-minutes.md', 'templates/express/README.md']));
+    expect(unsafe, 'snippets that echo request input as HTML: use res.type(\'text/plain\').send(...) or escape it').toEqual([]);
   });
 });

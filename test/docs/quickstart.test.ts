@@ -25,7 +25,8 @@
  *   run and dropped after it.
  *
  * At the end the database must hold exactly one paid order with its payment
- * and one processed payment event. Everything started is killed (process
+ * and one processed payment event, and the shop's success page must answer
+ * the order id from its URL as text/plain (never HTML). Everything started is killed (process
  * group) in afterAll, with bounded waits. Needs PostgreSQL and psql: skipped
  * (and saying so) without them, except under CI=true, where it fails.
  */
@@ -345,6 +346,12 @@ describe.skipIf(skipReason !== null)('docs/quickstart-10-minutes.md, run as writ
     expect(triggerLines.join('\n')).toMatch(/^✔ POST \S+\/payments\/webhooks\/siglume -> 204 /m);
     const forged = outputs.find((o) => o.step.kind === 'run' && o.step.exit === 1)!;
     expect(forged.stdout).toMatch(/^✖ POST \S+ -> 400 /m);
+
+    // The shop's success page (step 4) echoes the order id from the URL: as plain text, never as HTML a script in it would run from.
+    const success = await fetch(`http://127.0.0.1:${shopPort}/checkout/siglume/success?order_id=${encodeURIComponent('<script>alert(1)</script>')}`);
+    expect(success.status).toBe(200);
+    expect(success.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await success.text()).toContain('<script>alert(1)</script>');
 
     // And the database: one order, paid exactly once.
     const db = new pg.Client({ connectionString: databaseUrl });
