@@ -9,11 +9,16 @@
  * `./siglume-checkout.js` or `./siglume-config.js`; a second copy sits in
  * `payments/`, where the quickstart's `init express --target src/payments`
  * puts them next to its `src/server.ts`.
+ *
+ * Two checks go past compiling: snippets that show request input on a page
+ * must answer it as plain text, and the quickstart's page snippet
+ * (payWithSiglume) is run against a stubbed fetch.
  */
 import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { markdownFilesUnder, repoPath, root, scanMarkdown, type CodeBlock } from './support/markdown.js';
 import { formatDiagnostics, packagePaths, requireDist } from './support/typescript.js';
 
@@ -160,5 +165,64 @@ describe('pages in the docs that show request input', () => {
     // The quickstart's and the Express README's success pages echo the order id: the scan must see them.
     expect(echoes.map((w) => w.split(':')[0])).toEqual(expect.arrayContaining(['docs/quickstart-10-minutes.md', 'templates/express/README.md']));
     expect(unsafe, 'snippets that echo request input as HTML: use res.type(\'text/plain\').send(...) or escape it').toEqual([]);
+  });
+});
+
+describe('the page snippet payWithSiglume of the quickstart, run', () => {
+  type Answer = { status: number; body?: string; type?: string };
+  let payWithSiglume: (orderId: string) => Promise<void>;
+  let answers: Answer[];
+  let assign: ReturnType<typeof vi.fn>;
+  let fetches: number;
+
+  beforeAll(async () => {
+    const block = scanMarkdown(join(root, 'docs/quickstart-10-minutes.md')).blocks.find((b) => b.code.includes('export async function payWithSiglume'));
+    expect(block).toBeDefined();
+    const js = ts.transpileModule(block!.code, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+    const file = join(work, 'pay-with-siglume.mjs');
+    writeFileSync(file, js);
+    ({ payWithSiglume } = (await import(pathToFileURL(file).href)) as { payWithSiglume: typeof payWithSiglume });
+  });
+
+  beforeEach(() => {
+    answers = [];
+    fetches = 0;
+    assign = vi.fn();
+    vi.stubGlobal('window', { location: { assign } });
+    vi.stubGlobal('fetch', async () => {
+      const a = answers[Math.min(fetches++, answers.length - 1)]!;
+      return new Response(a.body ?? null, { status: a.status, headers: a.type ? { 'content-type': a.type } : {} });
+    });
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  const json = (status: number, body: unknown): Answer => ({ status, body: JSON.stringify(body), type: 'application/json; charset=utf-8' });
+
+  it('follows the redirect', async () => {
+    answers = [json(200, { checkout_url: 'http://127.0.0.1:1/pay/cs_1', session_id: 'cs_1' })];
+    await payWithSiglume('o1');
+    expect(assign).toHaveBeenCalledWith('http://127.0.0.1:1/pay/cs_1');
+  });
+
+  it('reports the status of an answer that is not JSON (an empty 500, a proxy\'s HTML page), not a JSON parse error', async () => {
+    answers = [{ status: 500 }];
+    await expect(payWithSiglume('o1')).rejects.toThrow('checkout failed (500)');
+    answers = [{ status: 502, body: '<html>Bad Gateway</html>', type: 'text/html' }];
+    await expect(payWithSiglume('o1')).rejects.toThrow('checkout failed (502)');
+    answers = [json(409, { error: 'order_not_payable' })];
+    await expect(payWithSiglume('o1')).rejects.toThrow('order_not_payable');
+    expect(assign).not.toHaveBeenCalled();
+  });
+
+  it('waits and asks again while another click creates the session (202), a bounded number of times', async () => {
+    answers = [json(202, { status: 'creating', retry_after_ms: 5 }), json(202, { status: 'creating', retry_after_ms: 5 }), json(200, { checkout_url: 'http://127.0.0.1:1/pay/cs_2', session_id: 'cs_2' })];
+    await payWithSiglume('o1');
+    expect(fetches).toBe(3);
+    expect(assign).toHaveBeenCalledWith('http://127.0.0.1:1/pay/cs_2');
+
+    answers = [json(202, { status: 'creating', retry_after_ms: 5 })];
+    fetches = 0;
+    await expect(payWithSiglume('o1')).rejects.toThrow(/still being created/);
+    expect(fetches).toBe(4);
   });
 });
