@@ -469,7 +469,7 @@ export async function handleOrderReconcile(
   authorization: string | null | undefined,
   query: string,
 ): Promise<OrderReconcileResult> {
-  if (token === null) return { kind: 'refused', status: 404, body: { error: 'reconcile_disabled', message: 'Reconciliation over HTTP is not enabled (no reconcile_token)' } };
+  if (token === null) return { kind: 'refused', status: 404, body: { error: 'reconcile_disabled', message: 'Reconciliation over HTTP is not enabled: set the reconcile_token option (SIGLUME_RECONCILE_TOKEN in the templates)' } };
   const presented = typeof authorization === 'string' ? BEARER.exec(authorization.trim())?.[1] : undefined;
   if (presented === undefined || !timingSafeEqualString(presented, token)) {
     return { kind: 'refused', status: 401, body: { error: 'unauthorized', message: 'Send Authorization: Bearer <reconcile token>' } };

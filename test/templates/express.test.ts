@@ -103,6 +103,11 @@ describe.skipIf(unavailable !== null)('the Express template', () => {
     }
   });
 
+  it('says which variable opens the reconcile route: the one a template user sets, not only the library option', async () => {
+    const closed = await post(shop, '/payments/siglume/reconcile', '', {});
+    expect(closed.body?.message).toContain('SIGLUME_RECONCILE_TOKEN');
+  });
+
   it('refuses every webhook with 500 naming express.raw when express.json() runs first, and records nothing', async () => {
     const wrong = await startExpressShop(db, { json_first: true });
     try {
