@@ -72,7 +72,9 @@ function summarize(
   const notYet = preflight ? 'Preflight not passed' : 'Not ready';
   let verdict: string;
   if (ok && preflight) {
-    verdict = `Preflight passed: all ${summary.total} checks passed${warnings} (${environment}). Mount the checkout and webhook routes, then run verify.`;
+    // webhook_delivery_probe_skipped is recorded as a pass (CONTRACT-2 §18.3) but proves nothing: not counted as a check passed.
+    const ran = checks.filter((c) => c.name !== 'webhook_delivery_probe_skipped').length;
+    verdict = `Preflight passed: ${plural(ran, 'check')} passed${warnings} and the webhook delivery probe is left to verify (${environment}). Mount the checkout and webhook routes, then run verify.`;
   } else if (ok) {
     verdict = `Ready: all ${summary.total} checks passed${warnings} (${environment}).`;
   } else if (summary.fail > 0) {
