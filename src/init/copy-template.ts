@@ -230,7 +230,9 @@ function nextSteps(template: TemplateName, database: TemplateDatabase, target: s
     `npm install ${[PACKAGE_NAME, ...packages].join(' ')} && npm install -D ${dev.join(' ')}`,
     ...createTables(database, file),
     MOUNT[template],
-    'With the routes mounted, check the setup: npx siglume-check verify (or readiness --sandbox against the local sandbox)',
+    template === 'nextjs'
+      ? 'With the routes mounted, check the setup: npx siglume-check verify (or readiness --sandbox against the local sandbox); with the settings in .env.local beside a .env, add --dotenv .env.local'
+      : 'With the routes mounted, check the setup: npx siglume-check verify (or readiness --sandbox against the local sandbox)',
   ];
 }
 

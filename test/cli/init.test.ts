@@ -90,6 +90,16 @@ describe('siglume-sdrp init', () => {
   });
 
   describe('when the Next.js template is copied', () => {
+    it('ends its next steps saying how the checks read settings kept in .env.local', async () => {
+      const run = await runCli(['init', 'nextjs', '--database', 'sqlite', '--json'], { cwd: emptyDir() });
+      expect(run.code).toBe(0);
+      const steps = (JSON.parse(run.stdout) as { next_steps: string[] }).next_steps;
+      expect(steps.at(-1)).toContain('npx siglume-check verify');
+      expect(steps.at(-1)).toContain('--dotenv .env.local');
+      const express = await runCli(['init', 'express', '--json'], { cwd: emptyDir() });
+      expect((JSON.parse(express.stdout) as { next_steps: string[] }).next_steps.join('\n')).not.toContain('.env.local');
+    });
+
     it.each(['postgres', 'mysql', 'sqlite'])(
       'writes every relative import (%s) without a .js suffix, each naming a copied .ts file, as bundler resolution and Turbopack need',
       async (database) => {
