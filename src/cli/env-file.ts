@@ -1,6 +1,7 @@
 /**
- * The CLI's one dotenv loader: `.env` in the working directory, or the file
- * named with `--dotenv <path>`. It reads with a size cap, drops a UTF-8 byte
+ * The CLI's one dotenv loader: `.env` in the working directory (else
+ * `.env.local` when there is no `.env`, as a Next.js project keeps it), or
+ * the file named with `--dotenv <path>`. It reads with a size cap, drops a UTF-8 byte
  * order mark, parses with Node's own parser (`util.parseEnv`, the one behind
  * `node --env-file`) and merges the values under the real environment, which
  * always wins. The process environment is not modified.
@@ -24,6 +25,13 @@ const TOKEN_VARS: readonly string[] = ['SIGLUME_MERCHANT_AUTH_TOKEN', 'SIGLUME_A
 /** The default env file, relative to the working directory. */
 export const DEFAULT_ENV_FILE = '.env';
 
+/**
+ * Read instead of {@link DEFAULT_ENV_FILE} when that does not exist: Next.js
+ * projects keep their settings there, and a run that read nothing would check
+ * stand-ins instead of the shop.
+ */
+export const FALLBACK_ENV_FILE = '.env.local';
+
 /** The flag that names another env file. */
 export const ENV_FILE_FLAG = '--dotenv';
 
@@ -40,6 +48,14 @@ export interface MergedEnv {
   env: Record<string, string | undefined>;
   /** Absolute path of the file read, or null when there was none. */
   loaded: string | null;
+  /** True when {@link FALLBACK_ENV_FILE} was read because there is no `.env`. */
+  fallback?: true;
+  /**
+   * Set when `.env` was read by default and {@link FALLBACK_ENV_FILE} also
+   * exists: the names it sets that neither the environment nor `.env` has
+   * (names only, never values). Absent when there are none.
+   */
+  unread?: { file: string; names: string[] };
 }
 
 function codeOf(error: unknown): string | undefined {
@@ -89,18 +105,43 @@ function readEnvText(path: string, label: string, optional: boolean): string | n
 
 /**
  * Returns `env` with the file's variables added where `env` has no value.
- * A missing default `.env` is fine; a file named with `--dotenv` that is
- * missing, a directory or larger than {@link ENV_FILE_MAX_BYTES} is a usage
- * error.
+ * Without `file`, reads `.env`, else {@link FALLBACK_ENV_FILE} when there is
+ * no `.env` (`fallback` says so); when both exist only `.env` is read and
+ * `unread` names what the other one would have added. A missing default file
+ * is fine; a file named with `--dotenv` that is missing, a directory or
+ * larger than {@link ENV_FILE_MAX_BYTES} is a usage error, and so is a
+ * default file that is a directory or too large.
  */
 export function mergeEnvFile(
   env: Readonly<Record<string, string | undefined>>,
   cwd: string,
   file: string | undefined,
 ): MergedEnv {
-  const path = resolve(cwd, file ?? DEFAULT_ENV_FILE);
-  const label = file === undefined ? DEFAULT_ENV_FILE : `${ENV_FILE_FLAG} ${file}`;
-  const text = readEnvText(path, label, file === undefined);
+  if (file !== undefined) return mergeText(env, readEnvText(resolve(cwd, file), `${ENV_FILE_FLAG} ${file}`, false), resolve(cwd, file));
+  const path = resolve(cwd, DEFAULT_ENV_FILE);
+  const localPath = resolve(cwd, FALLBACK_ENV_FILE);
+  const text = readEnvText(path, DEFAULT_ENV_FILE, true);
+  if (text === null) {
+    const local = readEnvText(localPath, FALLBACK_ENV_FILE, true);
+    return local === null ? { env: { ...env }, loaded: null } : { ...mergeText(env, local, localPath), fallback: true };
+  }
+  const merged = mergeText(env, text, path);
+  // Both exist: .env alone is read, as before; name what only .env.local sets, so a missing setting is not a mystery.
+  let local: string | null = null;
+  try {
+    local = readEnvText(localPath, FALLBACK_ENV_FILE, true);
+  } catch {
+    // An unreadable .env.local is not this run's business: it is not read.
+  }
+  if (local === null) return merged;
+  const names = Object.entries(parseEnv(local))
+    .filter(([key, value]) => value !== undefined && value !== '' && (merged.env[key] === undefined || merged.env[key] === ''))
+    .map(([key]) => key);
+  return names.length === 0 ? merged : { ...merged, unread: { file: localPath, names } };
+}
+
+/** `env` with the variables of `text` (read from `path`; null: no file) added where it has none. */
+function mergeText(env: Readonly<Record<string, string | undefined>>, text: string | null, path: string): MergedEnv {
   if (text === null) return { env: { ...env }, loaded: null };
   const fromFile = parseEnv(text);
   const merged: Record<string, string | undefined> = { ...env };
@@ -113,6 +154,21 @@ export function mergeEnvFile(
     if (merged[key] === undefined && value !== undefined) merged[key] = value;
   }
   return { env: merged, loaded: path };
+}
+
+/**
+ * One line saying which env file was read when that is not the obvious one
+ * (`.env.local` for want of a `.env`), or what a `.env.local` beside the `.env`
+ * sets that was not read; null otherwise. Names only, never values.
+ */
+export function envFileNote(merged: MergedEnv): string | null {
+  if (merged.fallback) return `Read ${FALLBACK_ENV_FILE}: there is no ${DEFAULT_ENV_FILE} here (${ENV_FILE_FLAG} <path> names another file).`;
+  if (merged.unread) {
+    const { names } = merged.unread;
+    const shown = names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
+    return `Read ${DEFAULT_ENV_FILE} only; ${FALLBACK_ENV_FILE} also sets ${shown}, which ${DEFAULT_ENV_FILE} does not (${ENV_FILE_FLAG} ${FALLBACK_ENV_FILE} reads that file instead).`;
+  }
+  return null;
 }
 
 /**

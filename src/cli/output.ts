@@ -75,6 +75,8 @@ export interface ReadinessPresentation {
   verbose: boolean;
   /** Set with `--sandbox`: which sandbox was used and why, and whether a local receiver stood in for the shop. */
   sandbox?: SandboxPresentation | null;
+  /** Which env file was read when it is not the obvious `.env` (see `envFileNote`): a head line in text mode, stderr with `--json`. */
+  env_note?: string | null;
 }
 
 /** `readiness --sandbox`: which sandbox was used and why (printed above the report, and `sandbox` in `--json`). */
@@ -94,6 +96,11 @@ export interface SandboxPresentation {
   message: string;
   /** What the verdict does not cover (see `SandboxReadinessSetup.caveat`), printed after it. */
   caveat?: string;
+  /**
+   * Set when a local receiver stood in for the shop (`receiver`): the shop itself was not checked, and how to
+   * check it. Printed as the report's last line; it does not change the verdict or the exit status.
+   */
+  shop_not_checked?: string;
 }
 
 /**
@@ -219,6 +226,11 @@ export class Output {
     this.write('stderr', `${this.err.yellow(`warning: ${message}`)}\n`);
   }
 
+  /** One note line on stderr: `note: <message>` (dim). */
+  note(message: string): void {
+    this.write('stderr', `${this.err.dim(`note: ${message}`)}\n`);
+  }
+
   /** A usage error plus where to look for help. */
   usage(message: string, command?: string): void {
     this.error(message);
@@ -245,7 +257,7 @@ export class Output {
   private readinessHead(
     head: Pick<ReadinessReport, 'command' | 'environment' | 'merchant' | 'base_url'>,
     config: readonly ReadinessCheckResult[],
-    opts: Pick<ReadinessPresentation, 'verbose' | 'sandbox'>,
+    opts: Pick<ReadinessPresentation, 'verbose' | 'sandbox' | 'env_note'>,
   ): string[] {
     const c = this.out;
     const where: string[] = [];
@@ -257,6 +269,7 @@ export class Output {
     }
     where.unshift(head.environment);
     const lines = [c.bold(`Siglume Direct Request Payment ${head.command}`), c.dim(`  ${where.join(' · ')}`)];
+    if (opts.env_note) lines.push(`  ${c.cyan('env file:')} ${opts.env_note}`);
     if (opts.sandbox) lines.push(`  ${c.cyan('sandbox:')} ${opts.sandbox.message}`);
     return [...lines, ...this.readinessSection(SECTIONS[0]!, config, opts.verbose)];
   }
@@ -292,6 +305,7 @@ export class Output {
    */
   readinessReport(report: ReadinessReport, opts: ReadinessPresentation & { head_printed?: boolean }): void {
     if (opts.json) {
+      if (opts.env_note) this.note(opts.env_note);
       this.write('stdout', `${JSON.stringify(readinessJson(report, opts), null, 2)}\n`);
       return;
     }
@@ -306,6 +320,8 @@ export class Output {
       `${verdictMark} ${verdict} ${c.dim(`(${s.pass} passed, ${s.warn} warning${s.warn === 1 ? '' : 's'}, ${s.fail} failed, ${s.skip} skipped in ${report.duration_ms} ms)`)}`,
     );
     if (opts.sandbox?.caveat) lines.push(`${c.yellow(MARKS.warn)} ${c.yellow('But:')} ${opts.sandbox.caveat}`);
+    // Last, so a green verdict is not the final word on a shop that was never contacted.
+    if (opts.sandbox?.shop_not_checked) lines.push(`${c.yellow(MARKS.warn)} ${c.yellow(opts.sandbox.shop_not_checked)}`);
     this.write('stdout', `${lines.join('\n')}\n`);
   }
 
@@ -320,7 +336,7 @@ export class Output {
     json: boolean;
     api?: ReadinessProgressApi;
     /** Print the report's head and Config section on stdout as soon as the config checks ran. */
-    head?: { command: ReadinessCommand } & Pick<ReadinessPresentation, 'verbose' | 'sandbox'>;
+    head?: { command: ReadinessCommand } & Pick<ReadinessPresentation, 'verbose' | 'sandbox' | 'env_note'>;
   }): ReadinessProgress {
     const stream = this.io.stderr;
     if (opts.json) return { onProgress: () => {}, stop: () => {}, headPrinted: () => false };

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CliError } from '../../src/cli/errors.js';
-import { ENV_FILE_MAX_BYTES, mergeEnvFile } from '../../src/cli/env-file.js';
+import { ENV_FILE_MAX_BYTES, envFileNote, mergeEnvFile } from '../../src/cli/env-file.js';
 import { emptyDir, requireBuild, runBin } from './support.js';
 
 function dirWith(envText: string | Buffer, name = '.env'): string {
@@ -59,6 +59,51 @@ describe('mergeEnvFile', () => {
   describe('when there is no .env and no --dotenv', () => {
     it('returns the environment unchanged and says nothing was loaded', () => {
       expect(mergeEnvFile({ A: '1' }, emptyDir(), undefined)).toEqual({ env: { A: '1' }, loaded: null });
+    });
+  });
+
+  describe('when there is no .env but a .env.local (a Next.js project)', () => {
+    it('reads .env.local and says that is the file it read', () => {
+      const dir = dirWith('SHOP_WEBHOOK_URL=http://localhost:3000/payments/webhooks/siglume\n', '.env.local');
+      const merged = mergeEnvFile({}, dir, undefined);
+      expect(merged).toEqual({
+        env: { SHOP_WEBHOOK_URL: 'http://localhost:3000/payments/webhooks/siglume' },
+        loaded: join(dir, '.env.local'),
+        fallback: true,
+      });
+      expect(envFileNote(merged)).toBe('Read .env.local: there is no .env here (--dotenv <path> names another file).');
+    });
+  });
+
+  describe('when both .env and .env.local exist', () => {
+    it('reads .env only, and names (never shows) what only .env.local sets', () => {
+      const dir = dirWith('SIGLUME_DIRECT_PAYMENT_MERCHANT=my_shop\n');
+      writeFileSync(join(dir, '.env.local'), 'SIGLUME_DIRECT_PAYMENT_MERCHANT=other\nSHOP_WEBHOOK_URL=http://localhost:3000/w\nSIGLUME_WEBHOOK_SECRET=whsec_local_only_value\n');
+      const merged = mergeEnvFile({ SIGLUME_WEBHOOK_SECRET: 'whsec_real_env' }, dir, undefined);
+      expect(merged.loaded).toBe(join(dir, '.env'));
+      expect(merged.env).toEqual({ SIGLUME_DIRECT_PAYMENT_MERCHANT: 'my_shop', SIGLUME_WEBHOOK_SECRET: 'whsec_real_env' });
+      expect(merged.unread).toEqual({ file: join(dir, '.env.local'), names: ['SHOP_WEBHOOK_URL'] });
+      const note = envFileNote(merged);
+      expect(note).toBe('Read .env only; .env.local also sets SHOP_WEBHOOK_URL, which .env does not (--dotenv .env.local reads that file instead).');
+      expect(note).not.toContain('localhost');
+    });
+
+    it('says nothing when .env.local adds nothing', () => {
+      const dir = dirWith('SHOP_WEBHOOK_URL=http://localhost:3000/w\n');
+      writeFileSync(join(dir, '.env.local'), 'SHOP_WEBHOOK_URL=http://localhost:4000/w\n');
+      const merged = mergeEnvFile({}, dir, undefined);
+      expect(merged).toEqual({ env: { SHOP_WEBHOOK_URL: 'http://localhost:3000/w' }, loaded: join(dir, '.env') });
+      expect(envFileNote(merged)).toBeNull();
+    });
+  });
+
+  describe('when --dotenv names a file', () => {
+    it('reads that file alone, whatever .env.local holds', () => {
+      const dir = dirWith('A=from_named\n', 'app.env');
+      writeFileSync(join(dir, '.env.local'), 'B=from_local\n');
+      const merged = mergeEnvFile({}, dir, 'app.env');
+      expect(merged).toEqual({ env: { A: 'from_named' }, loaded: join(dir, 'app.env') });
+      expect(envFileNote(merged)).toBeNull();
     });
   });
 

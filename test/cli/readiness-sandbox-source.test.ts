@@ -8,6 +8,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWebhookReceiver, type WebhookReceiver } from '../../src/devtools/webhook-receiver.js';
 import { startShopSandbox, type ShopSandbox } from '../readiness/support.js';
 import { emptyDir, runCli } from './support.js';
 
@@ -47,9 +48,10 @@ describe('readiness --sandbox: which sandbox and why', () => {
           `\\n  sandbox: Started its own in-process sandbox at http://127\\.0\\.0\\.1:\\d+/v1 and a local webhook receiver standing in for the shop: nothing answered at ${checked.replace(/[./]/g, '\\$&')} \\(SIGLUME_API_BASE\\) within \\d+ ms\\.`,
         ),
       );
-      // The verdict covers the sandbox started for the run, not the named address a shop would call: said last.
+      // The verdict covers the sandbox started for the run, not the named address a shop would call: said right after it
+      // (and then that the receiver stood in for the shop).
       const caveat = `Nothing answers at ${checked} (SIGLUME_API_BASE), the API a shop set up with it calls: start the sandbox there (siglume-sdrp sandbox --port ${port}) before it takes a payment, or unset SIGLUME_API_BASE.`;
-      expect(text.stdout.trimEnd().split('\n').at(-1)).toBe(`! But: ${caveat}`);
+      expect(text.stdout.trimEnd().split('\n').at(-2)).toBe(`! But: ${caveat}`);
 
       const json = await runCli(['readiness', '--sandbox', '--json'], { env });
       expect(json.code).toBe(0);
@@ -74,8 +76,8 @@ describe('readiness --sandbox: which sandbox and why', () => {
       const text = await runCli(['readiness', '--sandbox', '--base-url', checked], { env: {} });
       expect(text.code).toBe(0);
       const lines = text.stdout.trimEnd().split('\n');
-      expect(lines.at(-2)).toMatch(/^✔ Ready: all 23 checks passed \(sandbox\)\./);
-      expect(lines.at(-1)).toBe(`! But: ${caveat}`);
+      expect(lines.at(-3)).toMatch(/^✔ Ready: all 23 checks passed \(sandbox\)\./);
+      expect(lines.at(-2)).toBe(`! But: ${caveat}`);
 
       const json = await runCli(['readiness', '--sandbox', '--json', '--base-url', checked], { env: {} });
       expect(json.code).toBe(0);
@@ -142,6 +144,87 @@ describe('readiness --sandbox: which sandbox and why', () => {
         checked_url_from: 'SIGLUME_SANDBOX_API_BASE',
       });
     });
+  });
+});
+
+const NOT_CHECKED =
+  'Your shop was not checked: no SHOP_WEBHOOK_URL (or --webhook-url), so a local webhook receiver stood in for it. Set SHOP_WEBHOOK_URL to check the shop (Next.js with its settings in .env.local beside a .env: add --dotenv .env.local).';
+
+describe('readiness --sandbox when a local receiver stood in for the shop', () => {
+  it('keeps exit 0 (the checks passed) but ends saying the shop was not checked and how to check it, in text and --json', async () => {
+    const env = { SIGLUME_API_BASE: `http://127.0.0.1:${await closedPort()}/v1` };
+    const text = await runCli(['readiness', '--sandbox'], { env });
+    expect(text.code).toBe(0);
+    const lines = text.stdout.trimEnd().split('\n');
+    expect(lines.at(-3)).toMatch(/^✔ Ready: all 23 checks passed \(sandbox\)\./);
+    expect(lines.at(-1)).toBe(`! ${NOT_CHECKED}`);
+
+    const json = await runCli(['readiness', '--sandbox', '--json'], { env });
+    expect(json.code).toBe(0);
+    expect((JSON.parse(json.stdout) as JsonReport).sandbox).toMatchObject({ receiver: true, shop_not_checked: NOT_CHECKED });
+  });
+
+  it('says nothing of the kind when the shop\'s webhook URL is set', async () => {
+    const shop = await startWebhookReceiver({ secret: 'whsec_shop_secret_1234' });
+    try {
+      const env = {
+        SIGLUME_API_BASE: `http://127.0.0.1:${await closedPort()}/v1`,
+        SHOP_PUBLIC_ORIGIN: shop.origin,
+        SHOP_WEBHOOK_URL: shop.url,
+        SIGLUME_WEBHOOK_SECRET: 'whsec_shop_secret_1234',
+      };
+      const json = await runCli(['readiness', '--sandbox', '--json'], { env });
+      expect(json.code).toBe(0);
+      const report = JSON.parse(json.stdout) as JsonReport;
+      expect(report.sandbox).toMatchObject({ receiver: false });
+      expect(report.sandbox).not.toHaveProperty('shop_not_checked');
+      expect(shop.events).toHaveLength(1);
+    } finally {
+      await shop.close();
+    }
+  });
+});
+
+describe('readiness --sandbox in a Next.js project (settings in .env.local, no .env)', () => {
+  let shop: WebhookReceiver;
+  const secret = 'whsec_nextjs_shop_5678';
+  beforeAll(async () => {
+    shop = await startWebhookReceiver({ secret });
+  });
+  afterAll(async () => {
+    await shop.close();
+  });
+
+  function nextjsProject(): string {
+    const cwd = emptyDir();
+    writeFileSync(
+      join(cwd, '.env.local'),
+      `SIGLUME_DIRECT_PAYMENT_MERCHANT=nextjs_shop\nSHOP_PUBLIC_ORIGIN=${shop.origin}\nSHOP_WEBHOOK_URL=${shop.url}\nSIGLUME_WEBHOOK_SECRET=${secret}\n`,
+    );
+    return cwd;
+  }
+
+  it('reads .env.local, says so in the head, and checks the shop itself (the test delivery reaches it)', async () => {
+    const env = { SIGLUME_API_BASE: `http://127.0.0.1:${await closedPort()}/v1` };
+    const before = shop.events.length;
+    const text = await runCli(['readiness', '--sandbox'], { env, cwd: nextjsProject() });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('\n  env file: Read .env.local: there is no .env here (--dotenv <path> names another file).\n');
+    expect(text.stdout).toContain('sandbox · merchant nextjs_shop ·');
+    expect(text.stdout).not.toContain('local webhook receiver');
+    expect(text.stdout).not.toContain('Your shop was not checked');
+    expect(shop.events).toHaveLength(before + 1);
+    expect(text.stdout).not.toContain(secret);
+  });
+
+  it('with --json, says which file it read on stderr and keeps stdout pure JSON', async () => {
+    const env = { SIGLUME_API_BASE: `http://127.0.0.1:${await closedPort()}/v1` };
+    const json = await runCli(['readiness', '--sandbox', '--json'], { env, cwd: nextjsProject() });
+    expect(json.code).toBe(0);
+    expect(json.stderr).toBe('note: Read .env.local: there is no .env here (--dotenv <path> names another file).\n');
+    const report = JSON.parse(json.stdout) as JsonReport & { merchant: string };
+    expect(report.merchant).toBe('nextjs_shop');
+    expect(report.sandbox).toMatchObject({ receiver: false });
   });
 });
 

@@ -96,6 +96,16 @@ describe('siglume-check readiness', () => {
       }
     });
 
+    it('preflight does not count the delivery probe it skipped as a check that passed, and points to verify', async () => {
+      const run = await runCli(['preflight', '--sandbox'], { env });
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/✔ webhook_delivery_probe_skipped\b/);
+      expect(run.stdout).toContain(
+        '✔ Preflight passed: 22 checks passed and the webhook delivery probe is left to verify (sandbox). Mount the checkout and webhook routes, then run verify.',
+      );
+      expect(run.stdout).not.toContain('all 23 checks passed');
+    });
+
     it('shows details and timings with --verbose', async () => {
       const run = await runCli(['readiness', '--sandbox', '--verbose'], { env });
       expect(run.stdout).toMatch(/hosted_checkout_probe .* \(\d+ ms\)/);

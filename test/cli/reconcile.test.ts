@@ -57,6 +57,18 @@ describe('reconcile usage errors (exit 2)', () => {
     expect(unset.stderr).toContain('createOrderStore() of unset.mjs failed: SQLITE_PATH is not set');
   });
 
+  it('reads the settings from .env.local when there is no .env (a Next.js project), and says so', async () => {
+    const dir = emptyDir();
+    writeFileSync(join(dir, '.env.local'), 'SIGLUME_DIRECT_PAYMENT_MERCHANT=shop_test\nSIGLUME_MERCHANT_AUTH_TOKEN=sdrp_token_local\n');
+    writeFileSync(join(dir, 'store.mjs'), 'export const nothing = 1;\n');
+    const r = await runCli(['reconcile', '--store', 'store.mjs'], { env: {}, cwd: dir });
+    // Past the merchant and token checks: both came from .env.local.
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('note: Read .env.local: there is no .env here');
+    expect(r.stderr).toContain('must export a function createOrderStore()');
+    expect(r.stderr).not.toContain('sdrp_token_local');
+  });
+
   it('masks a connection URL\'s password and secret-shaped values when createOrderStore() fails (exit 2, as documented)', async () => {
     const dir = emptyDir();
     writeFileSync(join(dir, 'down.mjs'), "export const createOrderStore = () => { throw new Error('db down: postgres://admin:sdrp_pw@db/x (key sdrp_live_k3y, hook whsec_h00k, password=hunter2)'); };\n");

@@ -292,6 +292,27 @@ describe('siglume-sdrp webhook trigger', () => {
       expect(run.stdout).toContain(`POST ${receiver.url} -> 204`);
     });
 
+    it('reads .env.local when there is no .env (a Next.js project): the URL and the secret, and names the file', async () => {
+      const cwd = projectWith(`SIGLUME_WEBHOOK_SECRET=${SECRET}\nSHOP_WEBHOOK_URL=${receiver.url}\n`, '.env.local');
+      const run = await runCli(['webhook', 'trigger', 'standard-settled'], { cwd });
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(`POST ${receiver.url} -> 204`);
+      expect(run.stdout).toContain(`signed with SIGLUME_WEBHOOK_SECRET from ${join(cwd, '.env.local')} (ends "${SECRET.slice(-4)}")`);
+      expect(run.stderr).toBe('note: Read .env.local: there is no .env here (--dotenv <path> names another file).\n');
+      expect(run.stderr).not.toContain('TEST secret');
+    });
+
+    it('reads only .env when both exist, and names what .env.local would have added', async () => {
+      const cwd = projectWith(`SHOP_WEBHOOK_URL=${receiver.url}\n`);
+      writeFileSync(join(cwd, '.env.local'), `SIGLUME_WEBHOOK_SECRET=${SECRET}\n`);
+      const run = await runCli(['webhook', 'trigger', 'unknown'], { cwd });
+      expect(run.stdout).toContain('signed with the built-in TEST secret');
+      expect(run.stderr).toContain(
+        'note: Read .env only; .env.local also sets SIGLUME_WEBHOOK_SECRET, which .env does not (--dotenv .env.local reads that file instead).',
+      );
+      expect(run.stderr).not.toContain(SECRET);
+    });
+
     it('prefers SHOP_WEBHOOK_URL from the environment over .env, and --url over both', async () => {
       const cwd = projectWith(`SHOP_WEBHOOK_URL=http://127.0.0.1:1/nowhere\n`);
       const env = { SIGLUME_WEBHOOK_SECRET: SECRET, SHOP_WEBHOOK_URL: receiver.url };

@@ -29,7 +29,7 @@ interface ReadinessFlags {
 }
 
 const ENV_HELP = `
-Environment (flags win; a .env file fills in what the environment lacks):
+Environment (flags win; a .env file, else .env.local when there is no .env, fills in what the environment lacks):
   SIGLUME_DIRECT_PAYMENT_MERCHANT           merchant key (--merchant)
   SIGLUME_MERCHANT_AUTH_TOKEN               merchant auth token (or SIGLUME_AUTH_TOKEN); env only
   SIGLUME_WEBHOOK_SECRET                    webhook signing secret (whsec_...); env only
@@ -57,6 +57,17 @@ function baseUrlFrom(
   if (field === undefined || field === 'DEFAULT_SIGLUME_SANDBOX_API_BASE') return 'the default sandbox address';
   return envSource(field, real, merged) === 'env_file' && merged.loaded ? `${field} in ${merged.loaded}` : field;
 }
+/**
+ * The last line of a `--sandbox` run whose webhook went to the local receiver: the checks passed against
+ * stand-ins, so the shop itself was never contacted. Next.js keeps its settings in .env.local: say how to
+ * read it, unless that was the file read.
+ */
+function shopNotChecked(readLocal: boolean, localFile: string, flag: string): string {
+  const how = readLocal ? ` (in ${localFile}, the file read)` : '';
+  const next = readLocal ? '' : ` (Next.js with its settings in ${localFile} beside a .env: add ${flag} ${localFile})`;
+  return `Your shop was not checked: no SHOP_WEBHOOK_URL (or --webhook-url), so a local webhook receiver stood in for it. Set SHOP_WEBHOOK_URL${how} to check the shop${next}.`;
+}
+
 const READY_EXIT_HELP = `
 Exit codes: 0 ready, 1 not ready (a check failed, or --no-api / --no-probe left checks unrun), 2 usage error.`;
 
@@ -92,7 +103,7 @@ function pick(flag: string | undefined, envValue: string | undefined): string | 
 }
 
 async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFlags, io: CliIo, output: Output): Promise<void> {
-  const [{ mergeEnvFile, envSource }, { readinessOptionsFromEnv }, engine, { environmentApiBase }, constants] = await Promise.all([
+  const [{ mergeEnvFile, envSource, envFileNote, FALLBACK_ENV_FILE, ENV_FILE_FLAG }, { readinessOptionsFromEnv }, engine, { environmentApiBase }, constants] = await Promise.all([
     import('../env-file.js'),
     import('../../readiness/env.js'),
     import('../../readiness/runner.js'),
@@ -101,6 +112,7 @@ async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFl
   ]);
   const merged = mergeEnvFile(io.env, io.cwd, flags.dotenv);
   const { env } = merged;
+  const env_note = envFileNote(merged);
   const fromEnv = readinessOptionsFromEnv(env);
   let options: ReadinessOptions = {
     ...fromEnv,
@@ -131,6 +143,7 @@ async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFl
       checked_url_from: setup.checked_url_from,
       message: setup.message,
       ...(setup.caveat ? { caveat: setup.caveat } : {}),
+      ...(setup.receiver ? { shop_not_checked: shopNotChecked(merged.fallback === true, FALLBACK_ENV_FILE, ENV_FILE_FLAG) } : {}),
     };
     close = setup.close;
   }
@@ -139,7 +152,7 @@ async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFl
   const verbose = flags.verbose === true;
   const progress = output.readinessProgress({
     json: flags.json === true,
-    head: { command, verbose, sandbox },
+    head: { command, verbose, sandbox, env_note },
     api: {
       timeout_ms: constants.DEFAULT_TIMEOUT_MS,
       max_retries: constants.DEFAULT_MAX_RETRIES,
@@ -153,7 +166,7 @@ async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFl
     progress.stop();
     await close();
   }
-  output.readinessReport(report, { json: flags.json === true, verbose, sandbox, head_printed: progress.headPrinted() });
+  output.readinessReport(report, { json: flags.json === true, verbose, sandbox, env_note, head_printed: progress.headPrinted() });
   if (!report.ok) throw new CliError('not_ready');
 }
 
@@ -178,7 +191,7 @@ function registerCheckCommand(program: Command, command: ReadinessCommand, io: C
     );
   if (command !== 'preflight') cmd.option('--timeout <ms>', 'how long to wait for the test delivery (default 10000)', parseTimeoutMs);
   cmd
-    .option('--dotenv <path>', 'dotenv file to read without overriding the environment (default .env)')
+    .option('--dotenv <path>', 'dotenv file to read without overriding the environment (default .env, else .env.local)')
     .option('--sandbox', 'run against the local sandbox, starting one (and a webhook receiver) when none is running')
     .option('--json', 'print the report as JSON')
     .option('--verbose', 'show details and timings of each check')

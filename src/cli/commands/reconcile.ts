@@ -37,7 +37,7 @@ a TypeScript loader on Node before 22.6:
   NODE_OPTIONS="--import tsx" siglume-sdrp reconcile --store ./siglume-store.ts
 or pass the compiled .js file.
 
-Environment (as for readiness; flags win; a .env file fills in what is missing):
+Environment (as for readiness; flags win; a .env file, else .env.local, fills in what is missing):
   SIGLUME_DIRECT_PAYMENT_MERCHANT   merchant key (--merchant)
   SIGLUME_MERCHANT_AUTH_TOKEN       merchant auth token (or SIGLUME_AUTH_TOKEN); env only
   SIGLUME_API_BASE                  API base URL (--base-url)
@@ -189,14 +189,17 @@ function printReport(out: (s: string) => void, r: OrderReconcileReport): void {
 
 async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Output): Promise<void> {
   if (!flags.store) throw usageError('--store <module> is required: the module exporting createOrderStore() (siglume-store.ts / .js)');
-  const [{ mergeEnvFile }, { readinessOptionsFromEnv, readinessInputSource }, { reconcileOrderPayments }, { DirectRequestPaymentMerchantClient }, { redactCredentialText }] = await Promise.all([
+  const [{ mergeEnvFile, envFileNote }, { readinessOptionsFromEnv, readinessInputSource }, { reconcileOrderPayments }, { DirectRequestPaymentMerchantClient }, { redactCredentialText }] = await Promise.all([
     import('../env-file.js'),
     import('../../readiness/env.js'),
     import('../../orders/reconcile.js'),
     import('../../clients/merchant.js'),
     import('../../core/redact-text.js'),
   ]);
-  const { env } = mergeEnvFile(io.env, io.cwd, flags.dotenv);
+  const merged = mergeEnvFile(io.env, io.cwd, flags.dotenv);
+  const { env } = merged;
+  const note = envFileNote(merged);
+  if (note) output.note(note);
   const fromEnv = readinessOptionsFromEnv(env);
   const merchant = flags.merchant || fromEnv.merchant;
   if (!merchant) throw usageError(`The merchant key is not set: ${readinessInputSource('merchant')}`);
@@ -267,7 +270,7 @@ export function registerReconcileCommand(program: Command, io: CliIo, output: Ou
     .option('--json', 'print the report as JSON')
     .option('--merchant <key>', 'merchant key')
     .option('--base-url <url>', 'API base URL')
-    .option('--dotenv <path>', 'dotenv file to read without overriding the environment (default .env)')
+    .option('--dotenv <path>', 'dotenv file to read without overriding the environment (default .env, else .env.local)')
     .addHelpText('after', ENV_HELP)
     .action((flags: ReconcileFlags) => runReconcileCommand(flags, io, output));
 }

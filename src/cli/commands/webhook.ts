@@ -4,7 +4,8 @@
  *
  * The secret is resolved the way readiness resolves its settings: `--secret`,
  * else SIGLUME_WEBHOOK_SECRET from the real environment, else from `.env` (or
- * the `--dotenv` file), read by the one env-file loader. `trigger` falls back
+ * `.env.local` when there is no `.env`, or the `--dotenv` file), read by the
+ * one env-file loader. `trigger` falls back
  * to the testing secret only when asked (`--test-secret`) or when nothing is
  * configured, and says so; it always says where the secret came from.
  */
@@ -41,19 +42,24 @@ interface SignFlags {
 async function configuredSecret(
   flags: { secret?: string; dotenv?: string },
   io: CliIo,
-): Promise<{ secret: string | null; origin: WebhookSecretOrigin | null; known: string[]; webhook_url: string | null }> {
-  const { mergeEnvFile, envSource } = await import('../env-file.js');
+  output: Output,
+): Promise<{ secret: string | null; origin: WebhookSecretOrigin | null; known: string[]; webhook_url: string | null; file: string }> {
+  const { mergeEnvFile, envSource, envFileNote, DEFAULT_ENV_FILE, FALLBACK_ENV_FILE } = await import('../env-file.js');
   const merged = mergeEnvFile(io.env, io.cwd, flags.dotenv);
+  const note = envFileNote(merged);
+  if (note) output.note(note);
+  // The file the error messages name: the one read, or the one that would have been.
+  const file = flags.dotenv ?? (merged.fallback ? FALLBACK_ENV_FILE : DEFAULT_ENV_FILE);
   const known = SECRET_VARS.map((name) => merged.env[name]).filter((v): v is string => v !== undefined && v !== '');
   // The shop's webhook URL as readiness reads it: the environment, else the env file.
   const webhook_url = envSource(URL_VAR, io.env, merged) === null ? null : merged.env[URL_VAR]!;
   if (flags.secret !== undefined && flags.secret !== '') {
-    return { secret: flags.secret, origin: { source: 'flag' }, known: [flags.secret, ...known], webhook_url };
+    return { secret: flags.secret, origin: { source: 'flag' }, known: [flags.secret, ...known], webhook_url, file };
   }
   const source = envSource(SECRET_VAR, io.env, merged);
-  if (source === null) return { secret: null, origin: null, known, webhook_url };
+  if (source === null) return { secret: null, origin: null, known, webhook_url, file };
   const origin: WebhookSecretOrigin = source === 'environment' ? { source } : { source, env_file: merged.loaded! };
-  return { secret: merged.env[SECRET_VAR]!, origin, known, webhook_url };
+  return { secret: merged.env[SECRET_VAR]!, origin, known, webhook_url, file };
 }
 
 /**
@@ -115,10 +121,10 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
     .description('POST a signed test event of one classifier kind to your endpoint and print the response status.')
     .argument('<kind>', 'standard-settled | metered-accepted | batch-settled | unknown')
     // Checked in the action, after the kind: a wrong kind is the first thing to hear about.
-    .option('--url <endpoint>', 'webhook endpoint, e.g. http://127.0.0.1:3000/payments/webhooks/siglume (default: SHOP_WEBHOOK_URL from the environment, else from .env)')
+    .option('--url <endpoint>', 'webhook endpoint, e.g. http://127.0.0.1:3000/payments/webhooks/siglume (default: SHOP_WEBHOOK_URL from the environment, else from .env, or .env.local without one)')
     .option('--secret <whsec>', 'signing secret (default: SIGLUME_WEBHOOK_SECRET from the environment, else from .env)')
     .option('--test-secret', 'sign with the built-in test secret of the testing helpers instead')
-    .option('--dotenv <path>', 'dotenv file to read instead of .env (never overrides the environment)')
+    .option('--dotenv <path>', 'dotenv file to read instead of .env / .env.local (never overrides the environment)')
     .option('--amount-minor <n>', 'payment amount in minor units', parseAmountMinor)
     .option('--currency <code>', 'JPY or USD', parseCurrency)
     .option('--merchant <key>', 'merchant key in the event')
@@ -135,10 +141,10 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
         throw usageError(`Unknown kind "${shownValue(kind)}": use one of ${Object.keys(WEBHOOK_TRIGGER_KINDS).join(', ')}`);
       }
       if (flags.testSecret && flags.secret !== undefined) throw usageError('Pass either --secret or --test-secret, not both');
-      const configured = await configuredSecret(flags, io);
+      const configured = await configuredSecret(flags, io, output);
       const url = flags.url ?? configured.webhook_url;
       if (url === null) {
-        throw usageError(`No endpoint: pass --url or set ${URL_VAR} (in the environment or ${flags.dotenv ?? '.env'}), e.g. --url http://127.0.0.1:3000/payments/webhooks/siglume`);
+        throw usageError(`No endpoint: pass --url or set ${URL_VAR} (in the environment or ${configured.file}), e.g. --url http://127.0.0.1:3000/payments/webhooks/siglume`);
       }
       webhookTriggerUrl(url);
       // A deployed project's SHOP_WEBHOOK_URL is the live shop: a test event goes there only when asked for by --url.
@@ -151,7 +157,7 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
       else if (!origin) {
         origin = { source: 'test_secret_fallback' };
         output.warning(
-          `No webhook secret configured (no --secret, no ${SECRET_VAR} in the environment or ${flags.dotenv ?? '.env'}): ` +
+          `No webhook secret configured (no --secret, no ${SECRET_VAR} in the environment or ${configured.file}): ` +
             'signing with the built-in TEST secret. A handler using your real secret will answer 400; ' +
             `pass --secret, set ${SECRET_VAR}, or say --test-secret to mean it.`,
         );
@@ -184,7 +190,7 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
     .command('sign')
     .description('Print the Siglume-Signature header for the raw body read from stdin.')
     .option('--secret <whsec>', 'signing secret (default: SIGLUME_WEBHOOK_SECRET from the environment, else from .env)')
-    .option('--dotenv <path>', 'dotenv file to read instead of .env (never overrides the environment)')
+    .option('--dotenv <path>', 'dotenv file to read instead of .env / .env.local (never overrides the environment)')
     .option('--timestamp <unix>', 'signature time in Unix seconds (default: now)', parseUnixSeconds)
     .addHelpText(
       'after',
@@ -193,8 +199,8 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
         `  ${'siglume-sdrp webhook sign --dotenv .env.local < body.json'.padEnd(60)}from another dotenv file`,
     )
     .action(async (flags: SignFlags) => {
-      const { secret, origin } = await configuredSecret(flags, io);
-      if (!secret) throw usageError('No secret: pass --secret or set SIGLUME_WEBHOOK_SECRET (in the environment or .env)');
+      const { secret, origin, file } = await configuredSecret(flags, io, output);
+      if (!secret) throw usageError(`No secret: pass --secret or set SIGLUME_WEBHOOK_SECRET (in the environment or ${file})`);
       warnUnlikeSecret(secret, origin, output);
       if (io.stdin.isTTY) throw usageError(`Pipe the raw body on stdin, e.g. \`${SIGN_EXAMPLE}\``);
       const [{ buildWebhookSignatureHeader }, body] = await Promise.all([import('../../webhooks/signature.js'), readAll(io)]);
