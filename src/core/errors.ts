@@ -54,20 +54,65 @@ export class SiglumeValidationError extends SiglumeDirectRequestPaymentError {
   }
 }
 
-/** The request never got an HTTP response (refused, reset, DNS failure). The original error is in `cause`. */
+/** Options of {@link SiglumeConnectionError}: where the request was going, and whether Siglume may have acted on it. */
+export interface SiglumeConnectionErrorOptions {
+  code?: string;
+  cause?: unknown;
+  /** HTTP method of the request, e.g. `POST`. */
+  method?: string | null;
+  /** Path of the request below the base URL, without its query. */
+  path?: string | null;
+  /** Attempts made, retries included. */
+  attempts?: number | null;
+  /**
+   * Whether the server may have received the request.
+   * @default true
+   */
+  may_have_acted?: boolean;
+}
+
+/**
+ * The request never got an HTTP response (refused, reset, DNS failure). The
+ * original error is in `cause`. `may_have_acted` says whether Siglume may
+ * still have received the request and acted on it: after a connection lost
+ * once the request was sent, a timeout, or an abort mid-request it is true,
+ * and a payment must be looked up (e.g. `getPaymentRequirement`,
+ * `getCheckoutSession`) before it is sent again.
+ */
 export class SiglumeConnectionError extends SiglumeDirectRequestPaymentError {
-  constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
+  /** HTTP method of the request, e.g. `POST`; null when the error did not come from an API call. */
+  readonly method: string | null;
+  /** Path of the request below the base URL, without its query; null when the error did not come from an API call. */
+  readonly path: string | null;
+  /** Attempts the call made, retries included; null when the error did not come from an API call. */
+  readonly attempts: number | null;
+  /**
+   * False only when no attempt of the call can have reached the server: the
+   * connection was refused, the name did not resolve, TLS failed, or the call
+   * was aborted before sending. True otherwise (a timeout, a connection lost
+   * after sending, or a cause the SDK cannot place): Siglume may have acted
+   * on the request.
+   */
+  readonly may_have_acted: boolean;
+
+  constructor(message: string, options: SiglumeConnectionErrorOptions = {}) {
     super(message, { code: options.code ?? 'CONNECTION_ERROR', cause: options.cause });
+    this.method = options.method ?? null;
+    this.path = options.path ?? null;
+    this.attempts = options.attempts ?? null;
+    this.may_have_acted = options.may_have_acted ?? true;
   }
 }
 
-/** No response arrived within `timeout_ms`. */
+/** No response arrived within `timeout_ms`. Siglume may have received the request (`may_have_acted` is true). */
 export class SiglumeTimeoutError extends SiglumeConnectionError {
   /** The per-attempt timeout that elapsed. */
   readonly timeout_ms: number;
 
-  constructor(timeoutMs: number, options: { cause?: unknown } = {}) {
-    super(`Request timed out after ${timeoutMs} ms`, { code: 'TIMEOUT', cause: options.cause });
+  /** `message` replaces the default `Request timed out after <timeout_ms> ms`. */
+  constructor(timeoutMs: number, options: Omit<SiglumeConnectionErrorOptions, 'code' | 'may_have_acted'> & { message?: string } = {}) {
+    const { message, ...rest } = options;
+    super(message ?? `Request timed out after ${timeoutMs} ms`, { ...rest, code: 'TIMEOUT', may_have_acted: true });
     this.timeout_ms = timeoutMs;
   }
 }
@@ -201,7 +246,11 @@ export class SiglumeRateLimitError extends SiglumeApiError {
     this.retry_after_ms = init.retry_after_ms ?? null;
   }
 }
-/** 5xx: Siglume had a problem; 500, 502, 503 and 504 are retried automatically (500, 502 and 504 only for idempotent calls). */
+/**
+ * 5xx: Siglume had a problem. 500, 502, 503 and 504 are retried for idempotent
+ * calls; a call that moves money without your own idempotency key repeats
+ * only a 503 the API itself answered (its error envelope or `Retry-After`).
+ */
 export class SiglumeServerError extends SiglumeApiError {}
 
 /**

@@ -3,13 +3,16 @@
  *
  * An attempt fails in one of two ways that matter for retrying:
  *
- * - **the server refused before acting**: a 429 or 503 (the server said
- *   "not now"), or a connection that was never established (refused, name
- *   not resolved, host unreachable), so the request never left this process;
+ * - **the server refused before acting**: a 429, a 503 the API itself
+ *   answered (its JSON error envelope, or a `Retry-After`), or a connection
+ *   that was never established (refused, name not resolved, host
+ *   unreachable, TLS failed), so the request never left this process;
  * - **the server may have acted**: a timeout, a connection lost after the
  *   request was sent (reset, socket hang up), a 500 (the application failed,
- *   perhaps half-way) or a 502/504 from a proxy whose upstream may have
- *   received the request.
+ *   perhaps half-way), or a 502/504, or a 503 without the API's envelope and
+ *   without `Retry-After` (e.g. Envoy's plain-text "upstream connect error
+ *   or disconnect/reset before headers"), from a proxy whose upstream may
+ *   have received the request.
  *
  * A refusal is always safe to repeat. Repeating a request the server may have
  * acted on is safe only when the server deduplicates it (see the transport's
@@ -28,11 +31,12 @@ export const INITIAL_RETRY_DELAY_MS = 500;
 /** Largest backoff step. */
 export const MAX_RETRY_DELAY_MS = 8_000;
 
-/** Statuses with which a server refuses before acting. */
-const REFUSAL_STATUSES = /* @__PURE__ */ new Set([429, 503]);
-
-/** Statuses of a server (500) or gateway (502, 504) that may have acted: transient, so an idempotent request repeats. */
-const MAY_HAVE_ACTED_STATUSES = /* @__PURE__ */ new Set([500, 502, 504]);
+/**
+ * Statuses of a server (500) or gateway (502, 503, 504) that may have acted:
+ * transient, so an idempotent request repeats. A 503 the API vouches for is a
+ * refusal instead (see {@link refusedBeforeActing}).
+ */
+const MAY_HAVE_ACTED_STATUSES = /* @__PURE__ */ new Set([500, 502, 503, 504]);
 
 /**
  * Connection error codes that mean no connection was established, so the
@@ -49,13 +53,16 @@ const NOT_SENT_CODES = /* @__PURE__ */ new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
+/** Certificate and TLS handshake failures: the connection failed before the request was written. */
+const TLS_FAILURE = /^(?:CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|ERR_TLS_CERT_|ERR_SSL_|HOSTNAME_MISMATCH$)/;
+
 /**
  * Which failed attempts a request may repeat:
  *
  * - `'idempotent'`: every transient failure. For a GET, and for a POST the
  *   server deduplicates by its Idempotency-Key.
  * - `'refusals_only'`: only failures where the server refused before acting
- *   (429, 503, no connection). For a request that must not run twice unless
+ *   (429, the API's own 503, no connection). For a request that must not run twice unless
  *   the caller can reconcile it (an on-chain execution without the caller's
  *   own idempotency key).
  */
@@ -63,18 +70,33 @@ export type RetryPolicy = 'idempotent' | 'refusals_only';
 
 /** What happened on one attempt, as far as retrying is concerned. */
 export type AttemptOutcome =
-  | { kind: 'response'; status: number }
+  | {
+      kind: 'response';
+      status: number;
+      /**
+       * For a 503: the API's JSON error envelope or a `Retry-After` came with
+       * it, so the API itself refused. A bare 503 may come from a proxy whose
+       * upstream has already acted.
+       */
+      api_refusal?: boolean;
+    }
   /** No connection was established; the request was never sent. */
   | { kind: 'not_sent' }
   /** The connection failed after the request may have been sent. */
   | { kind: 'connection_lost' }
   | { kind: 'timeout' };
 
-/** The system error code (`ECONNREFUSED`, ...) of an error or of its `cause` (fetch wraps them), or null. */
+/**
+ * The system error code (`ECONNREFUSED`, ...) of an error, or the first one
+ * down its `cause` chain (fetch wraps them, sometimes twice), or null.
+ */
 export function errorCode(error: unknown): string | null {
-  const e = error as { code?: unknown; cause?: { code?: unknown } } | null | undefined;
-  const code = e?.code ?? e?.cause?.code;
-  return typeof code === 'string' ? code : null;
+  let e = error as { code?: unknown; cause?: unknown } | null | undefined;
+  for (let depth = 0; depth < 8 && e !== null && typeof e === 'object'; depth++) {
+    if (typeof e.code === 'string' && e.code !== '') return e.code;
+    e = e.cause as typeof e;
+  }
+  return null;
 }
 
 /**
@@ -84,13 +106,14 @@ export function errorCode(error: unknown): string | null {
  */
 export function connectionFailure(error: unknown): Extract<AttemptOutcome, { kind: 'not_sent' | 'connection_lost' }> {
   const code = errorCode(error);
-  return code !== null && NOT_SENT_CODES.has(code) ? { kind: 'not_sent' } : { kind: 'connection_lost' };
+  return code !== null && (NOT_SENT_CODES.has(code) || TLS_FAILURE.test(code)) ? { kind: 'not_sent' } : { kind: 'connection_lost' };
 }
 
 /** True when the server refused before acting, so repeating the request cannot act twice. */
 export function refusedBeforeActing(outcome: AttemptOutcome): boolean {
   if (outcome.kind === 'not_sent') return true;
-  return outcome.kind === 'response' && REFUSAL_STATUSES.has(outcome.status);
+  if (outcome.kind !== 'response') return false;
+  return outcome.status === 429 || (outcome.status === 503 && outcome.api_refusal === true);
 }
 
 /**

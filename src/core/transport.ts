@@ -23,7 +23,16 @@ import {
   SiglumeTimeoutError,
 } from './errors.js';
 import { redactErrorSecrets, redactSecretKeys, redactSecretValues } from './redact.js';
-import { connectionFailure, MAX_RETRY_AFTER_MS, parseRetryAfter, retryDelay, shouldRetry, type AttemptOutcome } from './retry.js';
+import {
+  connectionFailure,
+  errorCode,
+  MAX_RETRY_AFTER_MS,
+  parseRetryAfter,
+  refusedBeforeActing,
+  retryDelay,
+  shouldRetry,
+  type AttemptOutcome,
+} from './retry.js';
 import { abortedError, defaultSender, fetchSender, type SentResponse, type Sender } from './sender.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from './constants.js';
 import type { FetchLike, RequestSpec } from './transport-types.js';
@@ -116,33 +125,42 @@ export class Transport {
     const timeoutMs = spec.options?.timeout_ms ?? this.#timeoutMs;
     const userSignal = spec.options?.signal;
     const sender = this.#sender ?? (await defaultSender());
+    // Whether an earlier attempt of this call may have reached the server and
+    // been acted on: a later "connection refused" does not undo that.
+    let earlierMayHaveActed = false;
 
     for (let attempt = 0; ; attempt++) {
       let response: SentResponse;
+      // An abort seen before the attempt starts means this attempt sent nothing.
+      const abortedBefore = userSignal?.aborted === true;
       try {
         response = await this.#attempt(sender, url, { method: spec.method, headers, body }, timeoutMs, userSignal, this.#secrets(spec));
       } catch (error) {
+        // A redirect, an oversized body or an unusable response is an answer, not a lost connection: never retried.
+        if (error instanceof SiglumeApiError) throw error;
         const err = error as SiglumeConnectionError;
-        // A redirect or an oversized body is an answer, not a lost connection: never retried.
-        if (err.code === 'REQUEST_ABORTED' || error instanceof SiglumeApiError) throw err;
+        const call = { spec, url, attempts: attempt + 1 };
+        if (err.code === 'REQUEST_ABORTED') throw aborted(err, call, earlierMayHaveActed || !abortedBefore);
         const outcome: AttemptOutcome = err instanceof SiglumeTimeoutError ? { kind: 'timeout' } : connectionFailure(err.cause);
+        if (outcome.kind !== 'not_sent') earlierMayHaveActed = true;
         if (shouldRetry(outcome, attempt, maxRetries, spec.retry)) {
-          await this.#wait(retryDelay(attempt, this.#random()), userSignal);
+          await this.#wait(retryDelay(attempt, this.#random()), userSignal, { ...call, mayHaveActed: earlierMayHaveActed });
           continue;
         }
-        throw err;
+        throw err instanceof SiglumeTimeoutError
+          ? timedOut(err, call)
+          : connectionLost(err.cause, call, earlierMayHaveActed);
       }
 
       if (response.status >= 200 && response.status < 300) return this.#success(spec, response);
 
-      const apiError = this.#failure(spec, response);
+      const { error: apiError, envelope } = this.#failure(spec, response);
       const retryAfter = parseRetryAfter(response.header);
       const waitMs = retryAfter ?? retryDelay(attempt, this.#random());
-      if (
-        shouldRetry({ kind: 'response', status: response.status }, attempt, maxRetries, spec.retry) &&
-        waitMs <= MAX_RETRY_AFTER_MS
-      ) {
-        await this.#wait(waitMs, userSignal);
+      const outcome: AttemptOutcome = { kind: 'response', status: response.status, api_refusal: envelope || retryAfter !== null };
+      if (!refusedBeforeActing(outcome)) earlierMayHaveActed = true;
+      if (shouldRetry(outcome, attempt, maxRetries, spec.retry) && waitMs <= MAX_RETRY_AFTER_MS) {
+        await this.#wait(waitMs, userSignal, { spec, url, attempts: attempt + 1, mayHaveActed: earlierMayHaveActed });
         continue;
       }
       throw spec.mapError ? spec.mapError(apiError) : apiError;
@@ -180,20 +198,16 @@ export class Transport {
     } catch (error) {
       if (error instanceof SiglumeDirectRequestPaymentError) throw error;
       // A custom fetch may quote the request (headers included) in its error: scrubbed from the message and the cause.
-      const cause = redactErrorSecrets(error, secrets);
-      const detail = describeCause(cause);
-      throw new SiglumeConnectionError(
-        `Could not reach the Siglume API at ${new URL(url).origin}${detail ? ` (${detail})` : ''}. Check SIGLUME_API_BASE and your network.`,
-        { cause },
-      );
+      // The request loop words the final error; this one only carries the cause.
+      throw new SiglumeConnectionError('connection failed', { cause: redactErrorSecrets(error, secrets) });
     }
   }
 
-  async #wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  async #wait(ms: number, signal: AbortSignal | undefined, call: CallFacts & { mayHaveActed: boolean }): Promise<void> {
     try {
       await sleep(ms, signal);
     } catch (reason) {
-      throw abortedError(reason);
+      throw aborted(abortedError(reason), call, call.mayHaveActed);
     }
   }
 
@@ -225,17 +239,19 @@ export class Transport {
     });
   }
 
-  #failure(spec: RequestSpec<unknown>, response: SentResponse): SiglumeApiError {
+  /** The error for a non-2xx answer, and whether its body is the API's error envelope (a code of its own). */
+  #failure(spec: RequestSpec<unknown>, response: SentResponse): { error: SiglumeApiError; envelope: boolean } {
     let parsed: unknown;
     try {
       parsed = NOT_BLANK.test(response.text) ? JSON.parse(response.text) : {};
     } catch (error) {
-      return invalidJson(spec, response, error);
+      return { error: invalidJson(spec, response, error), envelope: false };
     }
     type Fields = { code?: unknown; message?: unknown; field?: unknown };
-    const body = (parsed ?? {}) as Fields & { error?: Fields };
+    const body = (parsed !== null && typeof parsed === 'object' ? parsed : {}) as Fields & { error?: Fields };
     const nested = body.error && typeof body.error === 'object' ? body.error : undefined;
-    const code = asString(nested?.code) ?? asString(body.code) ?? `HTTP_${response.status}`;
+    const ownCode = asString(nested?.code) ?? asString(body.code);
+    const code = ownCode ?? `HTTP_${response.status}`;
     const message =
       asString(nested?.message) ??
       asString(body.message) ??
@@ -244,7 +260,7 @@ export class Transport {
     // A server (or proxy) that echoes the request's Authorization header must
     // not put this client's token into an error message or its data.
     const secrets = this.#secrets(spec);
-    return SiglumeApiError.generate({
+    const error = SiglumeApiError.generate({
       status: response.status,
       code,
       message: redactSecretValues(message, secrets),
@@ -253,6 +269,7 @@ export class Transport {
       retry_after_ms: parseRetryAfter(response.header),
       ...meta(parsed, response),
     });
+    return { error, envelope: ownCode !== null };
   }
 
   // A bare 401 / 403 says nothing about which token was sent; say where it came
@@ -274,6 +291,75 @@ export class Transport {
   }
 }
 
+/** What the final error of a call says about it. */
+interface CallFacts {
+  spec: RequestSpec<unknown>;
+  url: string;
+  /** Attempts made so far, the failed one included. */
+  attempts: number;
+}
+
+function attemptsText(n: number): string {
+  return n === 1 ? '1 attempt' : `${n} attempts`;
+}
+
+/** What to do about a request that may have been acted on: for a mutating call, look before sending again. */
+function lookFirst(spec: RequestSpec<unknown>, earlier: boolean): string {
+  const where = earlier ? 'an earlier attempt may have reached Siglume' : 'the request may have reached Siglume';
+  if (spec.method === 'GET') return ` ${where[0]!.toUpperCase()}${where.slice(1)}; reading again is safe.`;
+  return (
+    ` ${where[0]!.toUpperCase()}${where.slice(1)} and been acted on. Before retrying a payment, look it up ` +
+    '(getPaymentRequirement / getCheckoutSession) instead of sending it again.'
+  );
+}
+
+/** The connection failed and no response arrived. */
+function connectionLost(cause: unknown, call: CallFacts, earlierMayHaveActed: boolean): SiglumeConnectionError {
+  const { spec, url, attempts } = call;
+  const route = routeOf(spec);
+  const origin = new URL(url).origin;
+  const detail = describeCause(cause);
+  const notSent = connectionFailure(cause).kind === 'not_sent';
+  const facts = `${detail ? `${detail}; ` : ''}${attemptsText(attempts)}`;
+  const message = notSent
+    ? `Could not reach the Siglume API at ${origin} (${facts}): ${route} was not sent.` +
+      (earlierMayHaveActed ? lookFirst(spec, true) : ' Check SIGLUME_API_BASE and your network.')
+    : `The connection to the Siglume API at ${origin} failed during ${route} (${facts}).${lookFirst(spec, false)}`;
+  return new SiglumeConnectionError(message, {
+    cause,
+    method: spec.method,
+    path: pathOf(spec),
+    attempts,
+    may_have_acted: !notSent || earlierMayHaveActed,
+  });
+}
+
+/** The last attempt ran out of time: the server may have received it. */
+function timedOut(error: SiglumeTimeoutError, call: CallFacts): SiglumeTimeoutError {
+  const { spec, attempts } = call;
+  return new SiglumeTimeoutError(error.timeout_ms, {
+    message: `Request timed out after ${error.timeout_ms} ms (${routeOf(spec)}, ${attemptsText(attempts)}).${lookFirst(spec, false)}`,
+    cause: error.cause,
+    method: spec.method,
+    path: pathOf(spec),
+    attempts,
+  });
+}
+
+/** The caller aborted; `mayHaveActed` when an attempt was under way or an earlier one may have reached the server. */
+function aborted(error: SiglumeConnectionError, call: CallFacts, mayHaveActed: boolean): SiglumeConnectionError {
+  const { spec, attempts } = call;
+  const tail = mayHaveActed ? lookFirst(spec, false) : ` Nothing was sent for ${routeOf(spec)}.`;
+  return new SiglumeConnectionError(`The request was aborted by the caller (${routeOf(spec)}, ${attemptsText(attempts)}).${tail}`, {
+    code: 'REQUEST_ABORTED',
+    cause: error.cause,
+    method: spec.method,
+    path: pathOf(spec),
+    attempts,
+    may_have_acted: mayHaveActed,
+  });
+}
+
 function meta(parsed: unknown, response: SentResponse): { request_id: string | null; trace_id: string | null } {
   const m = parsed && typeof parsed === 'object' ? (parsed as Envelope).meta : undefined;
   return {
@@ -282,10 +368,15 @@ function meta(parsed: unknown, response: SentResponse): { request_id: string | n
   };
 }
 
-/** Method and path for an error message, without the query (a caller's `request()` path may carry one). */
-function routeOf(spec: RequestSpec<unknown>): string {
+/** The path without the query (a caller's `request()` path may carry one, credentials included). */
+function pathOf(spec: RequestSpec<unknown>): string {
   const q = spec.path.indexOf('?');
-  return `${spec.method} ${q === -1 ? spec.path : spec.path.slice(0, q)}`;
+  return q === -1 ? spec.path : spec.path.slice(0, q);
+}
+
+/** Method and path for an error message, without the query. */
+function routeOf(spec: RequestSpec<unknown>): string {
+  return `${spec.method} ${pathOf(spec)}`;
 }
 
 function invalidJson(spec: RequestSpec<unknown>, response: SentResponse, cause: unknown): SiglumeInvalidResponseError {
@@ -301,7 +392,6 @@ function invalidJson(spec: RequestSpec<unknown>, response: SentResponse, cause: 
 }
 
 function describeCause(error: unknown): string {
-  const e = error as { code?: unknown; cause?: { code?: unknown }; message?: unknown };
-  const code = asString(e?.code) ?? asString(e?.cause?.code);
-  return code ?? (typeof e?.message === 'string' ? e.message : '');
+  const message = (error as { message?: unknown } | null | undefined)?.message;
+  return errorCode(error) ?? (typeof message === 'string' ? message : '');
 }

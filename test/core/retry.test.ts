@@ -22,8 +22,15 @@ describe('shouldRetry', () => {
   });
 
   describe('when the request may only repeat refusals', () => {
-    it.each([429, 503])('retries a %i: the server refused before acting', (status) => {
-      expect(shouldRetry({ kind: 'response', status }, 0, 2, 'refusals_only')).toBe(true);
+    it('retries a 429: the server refused before acting', () => {
+      expect(shouldRetry({ kind: 'response', status: 429 }, 0, 2, 'refusals_only')).toBe(true);
+    });
+
+    it("retries a 503 the API vouched for (its envelope or Retry-After), not a bare proxy 503", () => {
+      expect(shouldRetry({ kind: 'response', status: 503, api_refusal: true }, 0, 2, 'refusals_only')).toBe(true);
+      expect(shouldRetry({ kind: 'response', status: 503, api_refusal: false }, 0, 2, 'refusals_only')).toBe(false);
+      expect(shouldRetry({ kind: 'response', status: 503 }, 0, 2, 'refusals_only')).toBe(false);
+      expect(shouldRetry({ kind: 'response', status: 503, api_refusal: false }, 0, 2)).toBe(true);
     });
 
     it('retries a connection that was never established', () => {
@@ -41,7 +48,7 @@ describe('shouldRetry', () => {
     });
 
     it('still stops at max_retries', () => {
-      expect(shouldRetry({ kind: 'response', status: 503 }, 2, 2, 'refusals_only')).toBe(false);
+      expect(shouldRetry({ kind: 'response', status: 503, api_refusal: true }, 2, 2, 'refusals_only')).toBe(false);
     });
   });
 });
@@ -51,6 +58,19 @@ describe('connectionFailure', () => {
     'reads %s as never sent',
     (code) => {
       expect(connectionFailure(Object.assign(new Error('x'), { code }))).toEqual({ kind: 'not_sent' });
+    },
+  );
+
+  it('reads a code nested two causes deep', () => {
+    const inner = Object.assign(new Error('connect'), { code: 'ECONNREFUSED' });
+    const error = new TypeError('fetch failed', { cause: new Error('wrapped', { cause: inner }) });
+    expect(connectionFailure(error)).toEqual({ kind: 'not_sent' });
+  });
+
+  it.each(['CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'ERR_TLS_CERT_ALTNAME_INVALID', 'ERR_SSL_WRONG_VERSION_NUMBER'])(
+    'reads the TLS failure %s as never sent',
+    (code) => {
+      expect(connectionFailure(new TypeError('fetch failed', { cause: Object.assign(new Error('tls'), { code }) }))).toEqual({ kind: 'not_sent' });
     },
   );
 

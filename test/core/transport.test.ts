@@ -387,6 +387,19 @@ describe('Transport retry policy, seen through the clients', () => {
       expect(seen[0]!.headers['idempotency-key']).toBe(seen[1]!.headers['idempotency-key']);
     });
 
+    it("retries it after a 503 carrying the API's error envelope, even without Retry-After", async () => {
+      script.push((_q, r) => json(r, 503, { error: { code: 'UNAVAILABLE', message: 'down' } }), (_q, r) => json(r, 200, { data: EXECUTION }));
+      await expect(buyer().executePreparedTransaction(PAYLOAD)).resolves.toEqual(EXECUTION);
+      expect(seen).toHaveLength(2);
+    });
+
+    it('retries it after a proxy 503 that carries Retry-After', async () => {
+      script.push((_q, r) => r.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '0' }).end('service unavailable'));
+      script.push((_q, r) => json(r, 200, { data: EXECUTION }));
+      await expect(buyer().executePreparedTransaction(PAYLOAD)).resolves.toEqual(EXECUTION);
+      expect(seen).toHaveLength(2);
+    });
+
     it('retries it after a 429', async () => {
       script.push((_q, r) => json(r, 429, { error: { code: 'RATE_LIMITED', message: 'slow down' } }, { 'retry-after': '0' }));
       script.push((_q, r) => json(r, 200, { data: EXECUTION }));
@@ -465,6 +478,93 @@ describe('Transport retry policy, seen through the clients', () => {
       script.push((_q, r) => void hung.add(r), (_q, r) => json(r, 200, { data: answer }));
       await expect(call(buyer({ timeout_ms: 150 }), { idempotency_key: key })).resolves.toEqual(answer);
       expect(seen.map((s) => s.headers['idempotency-key'])).toEqual([key, key]);
+    });
+  });
+
+  describe('when a proxy answers 503 without the API envelope or Retry-After', () => {
+    const envoy: Handler = (_q, r) =>
+      r.writeHead(503, { 'content-type': 'text/plain' }).end('upstream connect error or disconnect/reset before headers. reset reason: connection termination');
+
+    it('does not retry an on-chain execution: the upstream may have acted', async () => {
+      script.push(envoy, (_q, r) => json(r, 200, { data: EXECUTION }));
+      const err = await caught(buyer().executePreparedTransaction(PAYLOAD));
+      expect(err).toBeInstanceOf(SiglumeApiError);
+      expect(err.data).toMatchObject({ http_status: 503 });
+      expect(seen).toHaveLength(1);
+    });
+
+    it('does not retry a JSON 503 from a proxy that is not the API envelope', async () => {
+      script.push((_q, r) => json(r, 503, { message: 'no healthy upstream' }), (_q, r) => json(r, 200, { data: EXECUTION }));
+      await expect(caught(buyer().executePreparedTransaction(PAYLOAD))).resolves.toBeInstanceOf(SiglumeServerError);
+      expect(seen).toHaveLength(1);
+    });
+
+    it('still retries it for a read', async () => {
+      script.push(envoy, (_q, r) => json(r, 200, { data: { requirement_id: 'req_1' } }));
+      await buyer().request('GET', '/sdrp/direct-payments/requirements/req_1', undefined, {}, { max_retries: 1 });
+      expect(seen).toHaveLength(2);
+    });
+  });
+
+  describe('when the connection fails, the error says whether Siglume may have acted', () => {
+    it('says a payment whose connection was lost after the server read it may have been acted on', async () => {
+      script.push((req) => req.socket.destroy());
+      const err = await caught(buyer().executePreparedTransaction(PAYLOAD));
+      expect(err).toBeInstanceOf(SiglumeConnectionError);
+      expect(err).toMatchObject({
+        code: 'CONNECTION_ERROR',
+        method: 'POST',
+        path: '/market/web3/transactions/execute-prepared',
+        attempts: 1,
+        may_have_acted: true,
+      });
+      expect(err.message).toContain('may have reached Siglume');
+      expect(err.message).toContain('getPaymentRequirement');
+      expect(err.message).not.toContain('Check SIGLUME_API_BASE');
+      expect(seen).toHaveLength(1);
+    });
+
+    it('says a payment that timed out may have been acted on', async () => {
+      script.push((_q, r) => void hung.add(r));
+      const err = await caught(buyer({ timeout_ms: 150 }).executePreparedTransaction(PAYLOAD));
+      expect(err).toBeInstanceOf(SiglumeTimeoutError);
+      expect(err).toMatchObject({ code: 'TIMEOUT', timeout_ms: 150, method: 'POST', attempts: 1, may_have_acted: true });
+      expect(err.message).toMatch(/^Request timed out after 150 ms \(POST \/market\/web3\/transactions\/execute-prepared, 1 attempt\)/);
+      expect(err.message).toContain('look it up (getPaymentRequirement / getCheckoutSession)');
+    });
+
+    it('says a payment that could not connect was not sent, and points at SIGLUME_API_BASE', async () => {
+      const closed = http.createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const port = (closed.address() as AddressInfo).port;
+      await new Promise((resolve) => closed.close(resolve));
+      const client = new DirectRequestPaymentClient({ auth_token: 'tok_secret_value', base_url: `http://127.0.0.1:${port}/v1`, max_retries: 1 });
+      const err = await caught(client.executePreparedTransaction(PAYLOAD));
+      expect(err).toBeInstanceOf(SiglumeConnectionError);
+      expect(err).toMatchObject({ code: 'CONNECTION_ERROR', attempts: 2, may_have_acted: false });
+      expect(err.message).toContain('ECONNREFUSED');
+      expect(err.message).toContain('POST /market/web3/transactions/execute-prepared was not sent');
+      expect(err.message).toContain('Check SIGLUME_API_BASE');
+    });
+
+    it('keeps may_have_acted when an earlier attempt may have acted and a later one could not connect', async () => {
+      let calls = 0;
+      const fetch: FetchLike = async () => {
+        calls += 1;
+        if (calls === 1) throw new TypeError('fetch failed', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) });
+        throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
+      };
+      const err = await caught(buyer({ fetch }).executePreparedTransaction(PAYLOAD, { idempotency_key: 'pay-req_1-1', max_retries: 1 }));
+      expect(calls).toBe(2);
+      expect(err).toMatchObject({ attempts: 2, may_have_acted: true });
+      expect(err.message).toContain('An earlier attempt may have reached Siglume');
+    });
+
+    it('says a GET whose connection was lost may be read again', async () => {
+      script.push((req) => req.socket.destroy(), (req) => req.socket.destroy(), (req) => req.socket.destroy());
+      const err = await caught(buyer().getPaymentRequirement('req_1'));
+      expect(err).toMatchObject({ method: 'GET', path: '/sdrp/direct-payments/requirements/req_1', attempts: 3, may_have_acted: true });
+      expect(err.message).toContain('reading again is safe');
     });
   });
 
