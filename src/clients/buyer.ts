@@ -171,11 +171,18 @@ export class DirectRequestPaymentClient {
    *
    * Moving money on-chain is the one call where a repeat could pay twice, so
    * without your own `options.idempotency_key` it is retried only when the
-   * server refused before acting (429, 503, no connection), never after a
+   * server refused before acting (429, the API's own 503, no connection), never after a
    * timeout or a connection lost mid-request. Pass an `idempotency_key` (one
    * per payment attempt, stored before the call) and those are retried too,
    * with the same key. On a timeout without one, check the requirement
    * (`getPaymentRequirement`) before executing again.
+   *
+   * With `await_finality: true` the server waits for the chain before it
+   * answers, but this payload has no `await_timeout_seconds`, so the SDK
+   * does not know how long that wait is and keeps the client's `timeout_ms`
+   * (default 15 s) for the attempt. If finality can take longer, pass a
+   * longer `options.timeout_ms`; a timeout here is a `SiglumeTimeoutError`
+   * with `may_have_acted: true`, and the payment may still settle.
    */
   async executePreparedTransaction(
     payload: DirectRequestPaymentExecutionPayloadInput,
@@ -322,6 +329,16 @@ export class DirectRequestPaymentClient {
    * Subscribes the buyer to a merchant's recurring price with the merchant's
    * `monthly` recurring challenge (single-use, bound to the first buyer who
    * redeems it). POST `/sdrp/direct-payments/subscriptions`.
+   *
+   * The answer may carry an `initial_charge`: subscribing can charge the
+   * buyer. A repeat after the server acted could charge again, or be refused
+   * as a reuse of the single-use challenge while the first charge stands, so
+   * it is retried as `executePreparedTransaction` is: without your own
+   * `options.idempotency_key` only when the server refused before acting
+   * (429, the API's own 503, no connection), never after a timeout, a
+   * connection lost mid-request or a 500/502/504. On such an error
+   * (`may_have_acted` is true), look for the subscription before subscribing
+   * again.
    */
   async createSubscription(
     input: DirectRequestPaymentSubscriptionCreateInput,
@@ -334,6 +351,7 @@ export class DirectRequestPaymentClient {
       body,
       schema: subscriptionSchema(),
       options,
+      retry: options?.idempotency_key === undefined ? 'refusals_only' : 'idempotent',
     });
   }
 
@@ -386,7 +404,7 @@ export class DirectRequestPaymentClient {
    * server runs a `slot_id` only once, so it is retried as
    * `executePreparedTransaction` is: without your own
    * `options.idempotency_key` only when the server refused before acting
-   * (429, 503, no connection), never after a timeout or a connection lost
+   * (429, the API's own 503, no connection), never after a timeout or a connection lost
    * mid-request. With `await_timeout_seconds` (and no `options.timeout_ms`)
    * the request waits that long plus `timeout_ms`, so the server's own wait
    * does not end as a client timeout.

@@ -447,10 +447,19 @@ describe('Transport retry policy, seen through the clients', () => {
   const INPUT = { schedule_token: 'sched_tok_0123456789abcdef', slot_id: 'slot-2026-11-27' };
   type MoneyCall = (client: DirectRequestPaymentClient, options?: { idempotency_key: string }) => Promise<unknown>;
 
-  // The two calls that move money: a repeat after the server may have acted could pay twice.
+  const SUBSCRIPTION = { subscription_status: 'created', merchant: 'shop_alpha', mandate: { mandate_id: 'm_1' }, initial_charge: { status: 'settled' } };
+  const SUBSCRIBE = {
+    merchant: 'shop_alpha',
+    amount_minor: 980,
+    currency: 'JPY',
+    challenge: 'siglume-external-402-recurring-v1:r1:91500f2f68ec065115a36d0b00e28fcc0d3e2bbbda081aa550f111c9b09bc9fb',
+  };
+
+  // The calls that move money: a repeat after the server may have acted could pay twice.
   describe.each([
     { name: 'an on-chain execution', answer: EXECUTION, key: 'pay-req_1-1', call: ((c, o) => c.executePreparedTransaction(PAYLOAD, o)) as MoneyCall },
     { name: 'a scheduled auto-pay charge', answer: RUN, key: 'slot-2026-11-27', call: ((c, o) => c.executeScheduledAutoPay(INPUT, o)) as MoneyCall },
+    { name: 'a subscription with its initial charge', answer: SUBSCRIPTION, key: 'sub-shop_alpha-1', call: ((c, o) => c.createSubscription(SUBSCRIBE, o)) as MoneyCall },
   ])('when the server may have acted on $name', ({ answer, key, call }) => {
     it('does not retry it after a timeout', async () => {
       script.push((_q, r) => void hung.add(r), (_q, r) => json(r, 200, { data: answer }));

@@ -86,11 +86,13 @@ export const clientOptionsSchema = /* @__PURE__ */ lazySchema(() =>
     timeout_ms: z.nullish(timeoutMs()),
     /**
      * Retries after the first attempt. A request the server refused before
-     * acting on (429, 503, no connection) is always retried; one it may have
-     * acted on (timeout, connection lost, 500, 502, 504) is retried when the request
-     * is idempotent, which every call is except the two that move money
-     * (`executePreparedTransaction` and `executeScheduledAutoPay`) without your
-     * own `idempotency_key`. `0` disables retries.
+     * acting on (429, a 503 with the API's error envelope or `Retry-After`,
+     * no connection) is always retried; one it may have acted on (timeout,
+     * connection lost, 500, 502, 504, a proxy's bare 503) is retried when the
+     * request is idempotent, which every call is except the ones that can
+     * charge (`executePreparedTransaction`, `createSubscription` and
+     * `executeScheduledAutoPay`) without your own `idempotency_key`. `0`
+     * disables retries.
      * @default 2
      */
     max_retries: z.optional(nonNegativeInteger()),
