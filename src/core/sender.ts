@@ -17,7 +17,8 @@
  *   is checked before reading, and reading stops at the cap otherwise, with a
  *   {@link SiglumeResponseTooLargeError}.
  * - **Every attempt has a deadline** (`timeout_ms`, headers and body
- *   included) and follows the caller's `AbortSignal`: a
+ *   included) and follows the caller's `AbortSignal`, also when a custom
+ *   `fetch` ignores the signal it is given: a
  *   {@link SiglumeTimeoutError} or a `REQUEST_ABORTED`
  *   {@link SiglumeConnectionError}, never a bare `AbortError`. Any other
  *   failure to get a response is rethrown as it came (the caller words it).
@@ -34,6 +35,7 @@ import { loadUndici } from '#platform';
 import type { UndiciLike, UndiciResponse } from './platform/types.js';
 import {
   SiglumeConnectionError,
+  SiglumeInvalidResponseError,
   SiglumeRedirectError,
   SiglumeResponseTooLargeError,
   SiglumeTimeoutError,
@@ -204,7 +206,50 @@ async function readStreamCapped(reader: ByteStreamReader, max: number, onTooLarg
 /** Discards a body we will not read, so the connection can be reused or closed. */
 function discard(res: FetchLikeResponse): void {
   const body = res.body;
-  if (body && typeof body.cancel === 'function') body.cancel().catch(() => {});
+  if (body && typeof body.cancel === 'function' && (body as { locked?: boolean }).locked !== true) {
+    Promise.resolve(body.cancel()).catch(() => {});
+  }
+}
+
+/**
+ * Reads a header of a fetch response defensively: a `Headers` (or anything
+ * with `get`), a plain object (names compared without case), or nothing at
+ * all, as the 0.4.20-style doubles that only give `status` and `text()`.
+ */
+function fetchHeaderReader(headers: unknown): HeaderReader {
+  if (headers !== null && typeof headers === 'object') {
+    const get = (headers as { get?: unknown }).get;
+    if (typeof get === 'function') {
+      return (name) => {
+        const value: unknown = get.call(headers, name);
+        return typeof value === 'string' ? value : null;
+      };
+    }
+    const record = headers as Record<string, unknown>;
+    return (name) => {
+      const lower = name.toLowerCase();
+      for (const key of Object.keys(record)) {
+        if (key.toLowerCase() !== lower) continue;
+        const value = record[key];
+        if (typeof value === 'string') return value;
+        if (Array.isArray(value)) return value.join(', ');
+        return null;
+      }
+      return null;
+    };
+  }
+  return () => null;
+}
+
+/** A response a custom fetch returned that the SDK cannot read: its answer, not a lost connection. */
+function unreadable(method: string, url: string, what: string): SiglumeInvalidResponseError {
+  return new SiglumeInvalidResponseError({
+    status: 502,
+    code: 'INVALID_RESPONSE_SHAPE',
+    message:
+      `The fetch function answered ${describeTarget(method, url)} with ${what}. ` +
+      'A custom fetch must resolve to a Response, or an object with a numeric status and text() (headers and body are optional).',
+  });
 }
 
 /**
@@ -214,10 +259,25 @@ function discard(res: FetchLikeResponse): void {
  * {@link SiglumeRedirectError}.
  */
 export function fetchSender(fetchFn: FetchLike): Sender {
-  const send = async (url: string, init: SendInit, limits: SendLimits, signal: AbortSignal): Promise<SentResponse> => {
+  const send = async (
+    url: string,
+    init: SendInit,
+    limits: SendLimits,
+    signal: AbortSignal,
+    open: { cancel?: () => void },
+  ): Promise<SentResponse> => {
     // A fresh headers object per call: a custom fetch may keep or change what it is given.
     const res = await fetchFn(url, { method: init.method, headers: { ...init.headers }, body: init.body, signal, redirect: 'manual' });
-    const header: HeaderReader = (name) => res.headers.get(name);
+    if (res === null || typeof res !== 'object' || typeof res.status !== 'number') {
+      throw unreadable(init.method, url, 'something that is not a response (no numeric status)');
+    }
+    // The attempt ended (deadline or caller) while a fetch that ignores its signal was still answering.
+    if (signal.aborted) {
+      discard(res);
+      throw signal.reason;
+    }
+    open.cancel = () => discard(res);
+    const header = fetchHeaderReader(res.headers);
     const status = res.status;
     if ((status >= 300 && status < 400) || res.type === 'opaqueredirect') {
       discard(res);
@@ -238,32 +298,56 @@ export function fetchSender(fetchFn: FetchLike): Sender {
         discard(res);
         throw tooLarge(init.method, url, status, max, header);
       }
-      return { status, statusText: res.statusText ?? '', header, text: await res.text() };
+      return { status, statusText: res.statusText ?? '', header, text: await readText(res, init.method, url) };
     }
     const body = res.body;
     let text: string;
     if (body && typeof body.getReader === 'function') {
-      text = await readStreamCapped(body.getReader() as ByteStreamReader, max, () => tooLarge(init.method, url, status, max, header));
+      const reader = body.getReader() as ByteStreamReader;
+      open.cancel = () => void Promise.resolve(reader.cancel()).catch(() => {});
+      text = await readStreamCapped(reader, max, () => tooLarge(init.method, url, status, max, header));
     } else {
       // A fetch double without a body stream: the text is in memory already;
       // still refuse it, so the cap means the same thing everywhere.
-      text = await res.text();
+      text = await readText(res, init.method, url);
       if (text.length > max) throw tooLarge(init.method, url, status, max, header);
     }
-    return { status, statusText: res.statusText ?? '', header, text };
+    return { status, statusText: typeof res.statusText === 'string' ? res.statusText : '', header, text };
   };
   return async (url, init, limits) => {
     if (limits.signal?.aborted) throw abortedError(limits.signal.reason);
     const controller = new AbortController();
-    const attempt = deadline(limits, (reason) => controller.abort(reason));
+    // A custom fetch may ignore its signal (a wrapper that rebuilds init, a
+    // double that never settles, a body that never ends): the attempt races
+    // the deadline itself, and the body still being read is cancelled.
+    let stop!: (reason: unknown) => void;
+    const stopped = new Promise<never>((_resolve, reject) => (stop = reject));
+    const open: { cancel?: () => void } = {};
+    const attempt = deadline(limits, (reason) => {
+      controller.abort(reason);
+      stop(reason);
+      open.cancel?.();
+    });
+    const sending = send(url, init, limits, controller.signal, open);
+    // Whichever loses the race must not become an unhandled rejection.
+    sending.catch(() => {});
+    stopped.catch(() => {});
     try {
-      return await send(url, init, limits, controller.signal);
+      return await Promise.race([sending, stopped]);
     } catch (error) {
       throw attempt.settle(error);
     } finally {
       attempt.done();
     }
   };
+}
+
+/** `res.text()`, or an unreadable-response error when a double has none. */
+async function readText(res: FetchLikeResponse, method: string, url: string): Promise<string> {
+  if (typeof res.text !== 'function') throw unreadable(method, url, 'a response without text() or a body stream');
+  const text: unknown = await res.text();
+  if (typeof text !== 'string') throw unreadable(method, url, 'a response whose text() did not resolve to a string');
+  return text;
 }
 
 /** Closes an undici body we stop reading; the connection is dropped, not returned to the pool. */

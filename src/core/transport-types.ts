@@ -22,13 +22,15 @@ export interface FetchLikeInit {
 /**
  * The part of a fetch `Response` the SDK reads. `body`, when present, is read
  * as a stream so that reading can stop at `max_response_bytes`; a double
- * without it is read with `text()`. `redirected` / `type` let the SDK refuse
- * a response that a fetch reached by following a redirect anyway.
+ * without it is read with `text()`. `headers` may be a `Headers`, a plain
+ * object, or absent (a 0.4.20-style double with only `status` and `text()`).
+ * `redirected` / `type` let the SDK refuse a response that a fetch reached by
+ * following a redirect anyway.
  */
 export interface FetchLikeResponse {
   status: number;
   statusText?: string;
-  headers: { get(name: string): string | null };
+  headers?: { get(name: string): string | null } | Readonly<Record<string, string>> | null;
   text(): Promise<string>;
   body?: { getReader(): unknown; cancel(reason?: unknown): Promise<void> } | null;
   redirected?: boolean;

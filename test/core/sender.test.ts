@@ -252,6 +252,102 @@ describe('fetch sender', () => {
   });
 });
 
+describe('fetch sender with a fetch that ignores its AbortSignal', () => {
+  const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+  const client = (fetch: (url: string, init: FetchLikeInit) => Promise<unknown>, extra: { timeout_ms?: number } = {}) =>
+    new DirectRequestPaymentMerchantClient({ auth_token: 'tok_x', base_url: 'https://api.test/v1', timeout_ms: 200, max_retries: 0, fetch: fetch as never, ...extra });
+
+  it('ends a fetch that never settles at timeout_ms, and leaves no timer behind', async () => {
+    const before = timers();
+    const started = Date.now();
+    const err = await caught(client(() => new Promise(() => {})).getMerchant('shop_alpha'));
+    expect(err).toBeInstanceOf(SiglumeTimeoutError);
+    expect(err.timeout_ms).toBe(200);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(timers()).toBeLessThanOrEqual(before);
+  });
+
+  it('ends a body stream that never finishes at timeout_ms and cancels it', async () => {
+    let cancelled = false;
+    const fetch = async () =>
+      new Response(
+        new ReadableStream({
+          start(c) {
+            c.enqueue(new TextEncoder().encode('{"data":'));
+          },
+          cancel() {
+            cancelled = true;
+          },
+        }),
+        { status: 200 },
+      );
+    const err = await caught(client(fetch).getMerchant('shop_alpha'));
+    expect(err).toBeInstanceOf(SiglumeTimeoutError);
+    await expect.poll(() => cancelled, { timeout: 1000 }).toBe(true);
+  });
+
+  it('ends a text() that never resolves at timeout_ms', async () => {
+    const fetch = async () => ({ status: 200, statusText: 'OK', headers: new Headers(), text: () => new Promise<string>(() => {}) });
+    await expect(caught(client(fetch).getMerchant('shop_alpha'))).resolves.toBeInstanceOf(SiglumeTimeoutError);
+  });
+
+  it('ends a logging wrapper that rebuilds init without the signal, against a slow server', async () => {
+    api.route = (_req, res) => void setTimeout(() => res.end('{"data":{"merchant_account":{"merchant":"shop_alpha"}}}'), 3000);
+    const wrapper = (url: string, init: FetchLikeInit) => fetch(url, { method: init.method, headers: init.headers, body: init.body, redirect: 'manual' });
+    const merchant = new DirectRequestPaymentMerchantClient({ auth_token: 'tok_x', base_url: `${api.base}/v1`, timeout_ms: 300, max_retries: 0, fetch: wrapper });
+    const started = Date.now();
+    await expect(caught(merchant.getMerchant('shop_alpha'))).resolves.toBeInstanceOf(SiglumeTimeoutError);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it("stops at once on the caller's abort, though the fetch ignores it", async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    const err = await caught(client(() => new Promise(() => {}), { timeout_ms: 10_000 }).getMerchant('shop_alpha', { signal: controller.signal }));
+    expect(err).toBeInstanceOf(SiglumeConnectionError);
+    expect(err.code).toBe('REQUEST_ABORTED');
+  });
+});
+
+describe('fetch sender with a test double of the 0.4.20 kind', () => {
+  const MERCHANT = '{"data":{"merchant_account":{"merchant":"shop_alpha"}}}';
+  const client = (fetch: () => Promise<unknown>, max_retries = 2) =>
+    new DirectRequestPaymentMerchantClient({ auth_token: 'tok_x', base_url: 'https://api.test/v1', max_retries, fetch: fetch as never });
+
+  it('reads a response that has only status and text()', async () => {
+    const merchant = await client(async () => ({ ok: true, status: 200, statusText: 'OK', text: async () => MERCHANT })).getMerchant('shop_alpha');
+    expect(merchant).toMatchObject({ merchant_account: { merchant: 'shop_alpha' } });
+  });
+
+  it('throws the API error of a headerless error double, once, not a connection error', async () => {
+    let calls = 0;
+    const fetch = async () => (calls++, { status: 404, statusText: 'Not Found', text: async () => '{"error":{"code":"NOT_FOUND","message":"no merchant"}}' });
+    const err = await caught(client(fetch).getMerchant('shop_alpha'));
+    expect(err).not.toBeInstanceOf(SiglumeConnectionError);
+    expect(err).toMatchObject({ status: 404, code: 'NOT_FOUND', message: 'no merchant' });
+    expect(calls).toBe(1);
+  });
+
+  it('reads plain-object headers without regard to case', async () => {
+    const fetch = async () => ({ status: 429, headers: { 'Retry-After': '3600', 'X-Request-Id': 'req_7' }, text: async () => '{}' });
+    const err = await caught(client(fetch).getMerchant('shop_alpha'));
+    expect(err).toMatchObject({ status: 429, retry_after_ms: 3_600_000, request_id: 'req_7' });
+  });
+
+  it('names what is missing when a double answers without status or text(), and does not retry it', async () => {
+    let calls = 0;
+    const noText = async () => (calls++, { status: 200, headers: new Headers(), json: async () => ({}) });
+    const err = await caught(client(noText).getMerchant('shop_alpha'));
+    expect(err).not.toBeInstanceOf(SiglumeConnectionError);
+    expect(err.code).toBe('INVALID_RESPONSE_SHAPE');
+    expect(err.message).toContain('text()');
+    expect(calls).toBe(1);
+    const notAResponse = await caught(client(async () => undefined).getMerchant('shop_alpha'));
+    expect(notAResponse.code).toBe('INVALID_RESPONSE_SHAPE');
+    expect(notAResponse.message).toContain('numeric status');
+  });
+});
+
 describe('Transport with a redirecting or oversized answer', () => {
   it('sends redirect: "manual" to a custom fetch and does not retry the redirect', async () => {
     const seen: FetchLikeInit[] = [];
