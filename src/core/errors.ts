@@ -255,10 +255,22 @@ export class SiglumeServerError extends SiglumeApiError {}
 
 /**
  * The response could not be used: not JSON (`INVALID_JSON_RESPONSE`, status
- * 502) or missing a field the SDK relies on (`INVALID_RESPONSE_SHAPE`; the
- * message names the field).
+ * 502; the server's status is in `data.http_status`) or missing a field the
+ * SDK relies on (`INVALID_RESPONSE_SHAPE`; the message names the field).
  */
-export class SiglumeInvalidResponseError extends SiglumeApiError {}
+export class SiglumeInvalidResponseError extends SiglumeApiError {
+  /** `Retry-After` of the unusable answer in milliseconds (e.g. a proxy's 503 page), when it carried one. */
+  readonly retry_after_ms: number | null;
+
+  constructor(init: SiglumeApiErrorInit);
+  /** The argument list of `SiglumeApiError`'s 0.4.20 form. */
+  constructor(message: string, init: SiglumeApiErrorLegacyInit);
+  constructor(first: SiglumeApiErrorInit | string, second?: SiglumeApiErrorLegacyInit) {
+    if (typeof first === 'string') super(first, second ?? { status: 0 });
+    else super(first);
+    this.retry_after_ms = (typeof first === 'string' ? second?.retry_after_ms : first.retry_after_ms) ?? null;
+  }
+}
 
 /**
  * The response body was larger than `max_response_bytes`. Reading stopped at

@@ -380,11 +380,22 @@ function routeOf(spec: RequestSpec<unknown>): string {
 }
 
 function invalidJson(spec: RequestSpec<unknown>, response: SentResponse, cause: unknown): SiglumeInvalidResponseError {
+  const status = response.status;
+  const retry_after_ms = parseRetryAfter(response.header);
+  // A 5xx page is what a load balancer or proxy shows while Siglume is
+  // unavailable: the base URL is most likely right.
+  const message =
+    status >= 500 && status < 600
+      ? `Siglume or a proxy in front of it answered ${routeOf(spec)} with HTTP ${status} and a non-JSON page (temporarily unavailable?).` +
+        (retry_after_ms !== null ? ` It asked to retry after ${Math.ceil(retry_after_ms / 1000)} s.` : '') +
+        (spec.method === 'GET' ? '' : lookFirst(spec, false))
+      : `The Siglume API answered ${routeOf(spec)} with HTTP ${status} and a body that is not JSON. Check SIGLUME_API_BASE points at the Siglume API.`;
   return new SiglumeInvalidResponseError({
     status: 502,
     code: 'INVALID_JSON_RESPONSE',
-    message: `The Siglume API answered ${routeOf(spec)} with HTTP ${response.status} and a body that is not JSON. Check SIGLUME_API_BASE points at the Siglume API.`,
-    data: { http_status: response.status },
+    message,
+    data: retry_after_ms === null ? { http_status: status } : { http_status: status, retry_after_ms },
+    retry_after_ms,
     request_id: response.header('x-request-id'),
     trace_id: response.header('x-trace-id'),
     cause,

@@ -148,6 +148,22 @@ describe('API errors raised by the clients', () => {
       expect(error).toMatchObject({ status: 502, code: 'INVALID_JSON_RESPONSE' });
     });
 
+    it("says a proxy's HTML 503 is a temporarily unavailable Siglume, not a wrong SIGLUME_API_BASE", async () => {
+      const { client } = merchantWith({ status: 503, body: '<html><h1>503 Service Temporarily Unavailable</h1></html>', headers: { 'content-type': 'text/html', 'retry-after': '120' } });
+      const error = await failure(client.getMerchant('shop_alpha'));
+      expect(error).toBeInstanceOf(SiglumeInvalidResponseError);
+      expect(error).toMatchObject({ status: 502, code: 'INVALID_JSON_RESPONSE', retry_after_ms: 120_000, data: { http_status: 503, retry_after_ms: 120_000 } });
+      expect(error.message).toContain('Siglume or a proxy in front of it answered GET /sdrp/direct-payments/merchants/shop_alpha with HTTP 503 and a non-JSON page (temporarily unavailable?)');
+      expect(error.message).not.toContain('SIGLUME_API_BASE');
+    });
+
+    it('still points at SIGLUME_API_BASE for a non-JSON 2xx or 4xx page', async () => {
+      const { client } = merchantWith({ status: 200, body: '<html>welcome</html>' });
+      const error = await failure(client.getMerchant('shop_alpha'));
+      expect(error.message).toContain('Check SIGLUME_API_BASE');
+      expect(error).toMatchObject({ retry_after_ms: null, data: { http_status: 200 } });
+    });
+
     it('does not turn INVALID_JSON_RESPONSE on a checkout call into HostedCheckoutNotAvailableError', async () => {
       const { client } = merchantWith({ status: 404, body: 'Not Found' });
       const error = await failure(client.getCheckoutSession('cs_1'));
