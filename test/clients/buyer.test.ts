@@ -380,6 +380,9 @@ describe('DirectRequestPaymentClient', () => {
 
     it('validates client options, naming the option', () => {
       expect(() => new DirectRequestPaymentClient({ auth_token: TOKEN, max_retries: -2 })).toThrow(/Invalid max_retries: must be a non-negative integer/);
+      expect(() => new DirectRequestPaymentClient({ auth_token: TOKEN, max_retries: 1e15 })).toThrow(/Invalid max_retries: must be a non-negative integer, at most 10/);
+      expect(() => new DirectRequestPaymentClient({ auth_token: TOKEN, max_retries: 11 })).toThrow(/at most 10/);
+      expect(new DirectRequestPaymentClient({ auth_token: TOKEN, max_retries: 10 })).toBeInstanceOf(DirectRequestPaymentClient);
       expect(() => new DirectRequestPaymentClient({ auth_token: TOKEN, fetch: 42 as never })).toThrow(/Invalid fetch: must be a fetch-compatible function/);
       expect(() => new DirectRequestPaymentClient('tok' as never)).toThrow(/Invalid options: must be an object/);
     });

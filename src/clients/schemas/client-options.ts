@@ -10,9 +10,12 @@ import * as z from 'zod/mini';
 import type { FetchLike } from '../../core/transport-types.js';
 import { strictInput, lazySchema } from './common.js';
 
-const nonNegativeInteger = /* @__PURE__ */ lazySchema(() => z.custom<number>(
-  (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0,
-  { error: 'must be a non-negative integer' },
+// Ten retries already wait over a minute of backoff; a larger number (1e15 was
+// accepted) is a mistake, not a policy.
+const MAX_RETRIES_LIMIT = 10;
+const maxRetries = /* @__PURE__ */ lazySchema(() => z.custom<number>(
+  (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= MAX_RETRIES_LIMIT,
+  { error: `must be a non-negative integer, at most ${MAX_RETRIES_LIMIT}` },
 ));
 
 // The per-attempt timer (setTimeout) fires at once for 0 and overflows past 2^31-1 ms.
@@ -92,10 +95,10 @@ export const clientOptionsSchema = /* @__PURE__ */ lazySchema(() =>
      * request is idempotent, which every call is except the ones that can
      * charge (`executePreparedTransaction`, `createSubscription` and
      * `executeScheduledAutoPay`) without your own `idempotency_key`. `0`
-     * disables retries.
+     * disables retries; at most 10.
      * @default 2
      */
-    max_retries: z.optional(nonNegativeInteger()),
+    max_retries: z.optional(maxRetries()),
     /**
      * User-Agent header; `null` counts as absent.
      * @default "@siglume/direct-request-payment/<version>"
@@ -133,8 +136,8 @@ export const requestOptionsSchema = /* @__PURE__ */ lazySchema(() =>
     signal: z.optional(abortSignal()),
     /** Overrides the client's `timeout_ms` for this call. */
     timeout_ms: z.optional(timeoutMs()),
-    /** Overrides the client's `max_retries` for this call. */
-    max_retries: z.optional(nonNegativeInteger()),
+    /** Overrides the client's `max_retries` for this call (0 to 10). */
+    max_retries: z.optional(maxRetries()),
   }, { kind: 'option' }),
 );
 
