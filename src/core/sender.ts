@@ -32,6 +32,7 @@
  * the same caps and no redirects.
  */
 import { loadUndici } from '#platform';
+import { onAbort } from './abort-hub.js';
 import type { UndiciLike, UndiciResponse } from './platform/types.js';
 import {
   SiglumeConnectionError,
@@ -97,8 +98,7 @@ function deadline(limits: SendLimits, abort: (reason: unknown) => void) {
     timedOut = true;
     abort(undefined);
   }, limits.timeout_ms);
-  const onAbort = () => abort(user!.reason);
-  user?.addEventListener('abort', onAbort, { once: true });
+  const stopListening = user ? onAbort(user, () => abort(user.reason)) : undefined;
   return {
     settle(error: unknown): unknown {
       if (user?.aborted) return abortedError(error);
@@ -107,7 +107,7 @@ function deadline(limits: SendLimits, abort: (reason: unknown) => void) {
     },
     done(): void {
       clearTimeout(timer);
-      user?.removeEventListener('abort', onAbort);
+      stopListening?.();
     },
   };
 }

@@ -1,3 +1,5 @@
+import { onAbort } from './abort-hub.js';
+
 /**
  * The package's one timer wait. An abort of `signal` ends it at once and
  * rejects with the signal's reason, so nothing waits on (or keeps a process
@@ -7,13 +9,15 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
+      stopListening?.();
       resolve();
     }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    // Shared with every other call on the same signal (see abort-hub).
+    const stopListening = signal
+      ? onAbort(signal, () => {
+          clearTimeout(timer);
+          reject(signal.reason);
+        })
+      : undefined;
   });
 }

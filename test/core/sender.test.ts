@@ -309,6 +309,29 @@ describe('fetch sender with a fetch that ignores its AbortSignal', () => {
   });
 });
 
+describe('many concurrent calls sharing one AbortSignal', () => {
+  it('print no MaxListenersExceededWarning and still all stop on abort', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const slow = () => new Promise<Response>((resolve) => setTimeout(() => resolve(new Response('{"data":{"merchant_account":{"merchant":"shop_alpha"}}}')), 50));
+      const merchant = new DirectRequestPaymentMerchantClient({ auth_token: 'tok_x', base_url: 'https://api.test/v1', fetch: slow });
+      const shared = new AbortController();
+      await Promise.all(Array.from({ length: 30 }, () => merchant.getMerchant('shop_alpha', { signal: shared.signal })));
+      const hanging = new DirectRequestPaymentMerchantClient({ auth_token: 'tok_x', base_url: 'https://api.test/v1', fetch: () => new Promise(() => {}) });
+      const pending = Array.from({ length: 30 }, () => caught(hanging.getMerchant('shop_alpha', { signal: shared.signal })));
+      setTimeout(() => shared.abort(), 20);
+      const errors = await Promise.all(pending);
+      expect(errors.map((e) => e.code)).toEqual(Array(30).fill('REQUEST_ABORTED'));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});
+
 describe('fetch sender with a test double of the 0.4.20 kind', () => {
   const MERCHANT = '{"data":{"merchant_account":{"merchant":"shop_alpha"}}}';
   const client = (fetch: () => Promise<unknown>, max_retries = 2) =>
