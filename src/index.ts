@@ -70,7 +70,7 @@ export {
   SiglumeWebhookSignatureError,
   SiglumeWebhookPayloadError,
 } from './core/errors.js';
-export type { SiglumeApiErrorInit, SiglumeApiErrorLegacyInit } from './core/errors.js';
+export type { SiglumeApiErrorInit, SiglumeApiErrorLegacyInit, SiglumeConnectionErrorOptions } from './core/errors.js';
 
 // Input helpers and pricing
 export { tokenForCurrency, isLoopbackHost } from './core/validation.js';
