@@ -253,10 +253,24 @@ export class SiglumeRateLimitError extends SiglumeApiError {
  */
 export class SiglumeServerError extends SiglumeApiError {}
 
+// Shown-once secrets of a response that failed its shape check, kept out of
+// the error's own properties so no logger or JSON.stringify can reach them.
+const withheldSecrets = new WeakMap<object, Readonly<Record<string, string>>>();
+
+/**
+ * Keeps `secrets` (by key path) on `error` for {@link SiglumeInvalidResponseError.response_secrets}.
+ * @internal
+ */
+export function withholdResponseSecrets(error: SiglumeInvalidResponseError, secrets: Record<string, string>): void {
+  if (Object.keys(secrets).length > 0) withheldSecrets.set(error, Object.freeze({ ...secrets }));
+}
+
 /**
  * The response could not be used: not JSON (`INVALID_JSON_RESPONSE`, status
  * 502; the server's status is in `data.http_status`) or missing a field the
  * SDK relies on (`INVALID_RESPONSE_SHAPE`; the message names the field).
+ * After a POST the server answered with success, so the object may exist
+ * anyway: the message then says so, with its id when the answer had one.
  */
 export class SiglumeInvalidResponseError extends SiglumeApiError {
   /** `Retry-After` of the unusable answer in milliseconds (e.g. a proxy's 503 page), when it carried one. */
@@ -269,6 +283,25 @@ export class SiglumeInvalidResponseError extends SiglumeApiError {
     if (typeof first === 'string') super(first, second ?? { status: 0 });
     else super(first);
     this.retry_after_ms = (typeof first === 'string' ? second?.retry_after_ms : first.retry_after_ms) ?? null;
+  }
+
+  /**
+   * Secrets the unusable answer carried (a creation's shown-once
+   * `signing_secret` or `challenge_secret`), by key path such as
+   * `signing_secret`; `{}` when it carried none. They are removed from
+   * `data` and the message, and this accessor is not an own property, so
+   * logging or serializing the error never shows them.
+   *
+   * @example
+   * catch (e) {
+   *   if (e instanceof SiglumeInvalidResponseError && e.response_secrets.signing_secret) {
+   *     await secretStore.put('SIGLUME_WEBHOOK_SECRET', e.response_secrets.signing_secret);
+   *   }
+   *   throw e;
+   * }
+   */
+  get response_secrets(): Record<string, string> {
+    return { ...withheldSecrets.get(this) };
   }
 }
 

@@ -34,6 +34,24 @@ export function redactSecretKeys(value: unknown, depth = 0): unknown {
   return out;
 }
 
+/**
+ * The string values {@link redactSecretKeys} would replace, by dotted key path
+ * (`signing_secret`, `items.0.challenge_secret`), so an error can keep them
+ * out of sight yet reachable.
+ */
+export function secretKeyValues(value: unknown, prefix = '', depth = 0, out: Record<string, string> = {}): Record<string, string> {
+  if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return out;
+  for (const [key, v] of Object.entries(value)) {
+    const path = prefix === '' ? key : `${prefix}.${key}`;
+    if (SECRET_KEY.test(key)) {
+      if (typeof v === 'string' && v !== '') out[path] = v;
+    } else {
+      secretKeyValues(v, path, depth + 1, out);
+    }
+  }
+  return out;
+}
+
 /*
  * The readiness report's last line of defence for "the report never contains
  * the token or the webhook secret": every string is scrubbed before it leaves

@@ -21,8 +21,9 @@ import {
   SiglumeDirectRequestPaymentError,
   SiglumeInvalidResponseError,
   SiglumeTimeoutError,
+  withholdResponseSecrets,
 } from './errors.js';
-import { redactErrorSecrets, redactSecretKeys, redactSecretValues } from './redact.js';
+import { redactErrorSecrets, redactSecretKeys, redactSecretValues, secretKeyValues } from './redact.js';
 import {
   connectionFailure,
   errorCode,
@@ -38,6 +39,7 @@ import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } f
 import type { FetchLike, RequestSpec } from './transport-types.js';
 import { DIRECT_REQUEST_PAYMENT_SDK_ID } from '../version.js';
 import { sleep } from './sleep.js';
+import { createdId, issueText } from './shape-issue.js';
 
 /** Resolved transport settings (validated by the client that builds it). */
 export interface TransportInit {
@@ -230,13 +232,30 @@ export class Transport {
     if (result.success) return result.data;
     const issue = result.error.issues[0]!;
     const field = issue.path.map(String).join('.') || '(body)';
-    throw new SiglumeInvalidResponseError({
+    const secrets = this.#secrets(spec);
+    const withheld = secretKeyValues(data);
+    let message = `Unexpected response from ${routeOf(spec)}: ${field} ${issueText(issue, data)}.`;
+    if (spec.method !== 'GET') {
+      // The server said yes: whatever the request asked for may exist now, and a
+      // creation's shown-once secret is only in this answer.
+      const id = createdId(data, secrets);
+      message +=
+        ` It answered HTTP ${response.status}, so the request may have been carried out and the object may have been created` +
+        `${id ? ` (id "${id}")` : ''}: look it up before sending it again.`;
+      const keys = Object.keys(withheld);
+      if (keys.length > 0) {
+        message += ` The answer's ${keys.join(', ')} ${keys.length === 1 ? 'is' : 'are'} kept on error.response_secrets (not in this message or in data).`;
+      }
+    }
+    const error = new SiglumeInvalidResponseError({
       status: 502,
       code: 'INVALID_RESPONSE_SHAPE',
-      message: `Unexpected response from ${routeOf(spec)}: ${field} ${issue.message}. The API may be newer than this SDK, or SIGLUME_API_BASE points at something else.`,
-      data: redactSecretValues(redactSecretKeys(data), this.#secrets(spec)),
+      message: `${message} The API may be newer than this SDK, or SIGLUME_API_BASE points at something else.`,
+      data: redactSecretValues(redactSecretKeys(data), secrets),
       ...meta(parsed, response),
     });
+    withholdResponseSecrets(error, withheld);
+    throw error;
   }
 
   /** The error for a non-2xx answer, and whether its body is the API's error envelope (a code of its own). */

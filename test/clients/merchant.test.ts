@@ -254,6 +254,37 @@ describe('DirectRequestPaymentMerchantClient', () => {
     });
   });
 
+  describe('when a create route answers with success but an unusable shape', () => {
+    const drifted = { id: 'wh_1', callback_url: 'https://s.example/wh', status: 'active', event_types: 'direct_payment.confirmed', signing_secret: 'whsec_SHOWNONCE123' };
+
+    it('says the object may have been created, with its id, and what the field should have been', async () => {
+      const { client } = clientWith([{ status: 201, body: envelope(drifted) }]);
+      const error = (await client.createWebhookSubscription({ callback_url: 'https://s.example/wh' }).catch((e: unknown) => e)) as SiglumeInvalidResponseError;
+      expect(error).toBeInstanceOf(SiglumeInvalidResponseError);
+      expect(error.message).toContain('POST /market/webhooks/subscriptions: event_types must be an array, not a string.');
+      expect(error.message).toContain('It answered HTTP 201, so the request may have been carried out and the object may have been created (id "wh_1")');
+      expect(error.message).not.toContain('Invalid input');
+    });
+
+    it('keeps the shown-once secret on response_secrets only, never in message, data, JSON or inspect output', async () => {
+      const { client } = clientWith([{ status: 201, body: envelope(drifted) }]);
+      const error = (await client.createWebhookSubscription({ callback_url: 'https://s.example/wh' }).catch((e: unknown) => e)) as SiglumeInvalidResponseError;
+      expect(error.response_secrets).toEqual({ signing_secret: 'whsec_SHOWNONCE123' });
+      expect(error.message).toContain('signing_secret is kept on error.response_secrets');
+      for (const shown of [error.message, JSON.stringify(error), JSON.stringify(error.data), inspect(error, { depth: 10, showHidden: true })]) {
+        expect(shown).not.toContain('SHOWNONCE');
+      }
+    });
+
+    it('claims nothing was created for a read', async () => {
+      const { client } = clientWith([{ body: envelope([{ ...drifted, signing_secret: undefined }]) }]);
+      const error = (await client.listWebhookSubscriptions().catch((e: unknown) => e)) as SiglumeInvalidResponseError;
+      expect(error.message).toContain('GET /market/webhooks/subscriptions: 0.event_types must be an array, not a string.');
+      expect(error.message).not.toContain('may have been created');
+      expect(error.response_secrets).toEqual({});
+    });
+  });
+
   describe('when listing subscriptions', () => {
     it('unwraps { items } and fills id from subscription_id', async () => {
       const { client } = clientWith([{ body: envelope({ items: [{ subscription_id: 'sub_3', callback_url: 'https://a.example/h' }] }) }]);
