@@ -71,6 +71,11 @@ export {
   SiglumeWebhookPayloadError,
 } from './core/errors.js';
 export type { SiglumeApiErrorInit, SiglumeApiErrorLegacyInit, SiglumeConnectionErrorOptions } from './core/errors.js';
+export { SiglumeSetupCheckoutStepError } from './clients/setup-checkout-error.js';
+export type {
+  DirectRequestPaymentSetupCheckoutStep,
+  DirectRequestPaymentSetupCheckoutCompleted,
+} from './clients/setup-checkout-error.js';
 
 // Input helpers and pricing
 export { tokenForCurrency, isLoopbackHost } from './core/validation.js';

@@ -183,13 +183,19 @@ export class DirectRequestPaymentMerchantClient {
    * given; its event types are `webhook_event_types`, else the
    * `createWebhookSubscription` default). Returns every answer plus `env`,
    * the variables to give the shop.
-   * Input is validated in full before the first request. If a later step
-   * fails its error is thrown and re-running is safe, but a challenge secret
-   * issued by the first run is not shown again (use `rotateChallengeSecret`).
-   * Each run that subscribes adds another webhook subscription with a secret
-   * of its own: after a run that subscribed, re-run with
-   * `create_webhook_subscription: false`, or the shop gets every event twice
-   * and fails the signature check of one copy.
+   * Input and `options` are validated in full before the first request (an
+   * `idempotency_key` gets a suffix per step, so it may have at most 234
+   * characters). When a step fails, a `SiglumeSetupCheckoutStepError`
+   * is thrown: it names the step, carries the step's error as `cause`, the
+   * answers of the steps before it as `completed`, and the challenge secret
+   * the merchant step returned on its non-enumerable `env`, since Siglume
+   * shows it only once. Re-running is safe.
+   * Before subscribing it lists the webhook subscriptions and reuses an
+   * active one with the same callback URL and event types instead of adding
+   * a second one (the shop would get every event twice). A reused
+   * subscription has no `signing_secret`, and a merchant that already existed
+   * returns no challenge secret: `env` then lacks that secret and `notes` says
+   * how to get one (`rotateChallengeSecret` for the challenge secret).
    *
    * @example
    * const { env } = await merchant.setupCheckout({

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DirectRequestPaymentMerchantClient } from '../../src/clients/merchant.js';
+import { inspect } from 'node:util';
+import { SiglumeSetupCheckoutStepError } from '../../src/clients/setup-checkout-error.js';
 import { SiglumeServerError, SiglumeValidationError } from '../../src/core/errors.js';
 import { createSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
 import { DIRECT_REQUEST_PAYMENT_SDK_VERSION } from '../../src/version.js';
@@ -24,6 +26,10 @@ interface ServerState {
   failMandate?: boolean;
   /** Leaves `merchant` out of the answer's merchant_account. */
   noAccountKey?: boolean;
+  /** What GET /market/webhooks/subscriptions lists. */
+  subscriptions?: unknown[];
+  /** Answer of POST /market/webhooks/subscriptions, replacing the created subscription. */
+  subscriptionReply?: Reply;
 }
 
 /** Answers like the API would, by route. */
@@ -47,7 +53,11 @@ function api(state: ServerState = {}) {
       if (state.failMandate) return { status: 500, body: { error: { code: 'MANDATE_FAILED', message: 'no' } } };
       return { body: envelope({ billing_mandate_id: 'bm_1', status: 'active' }) };
     }
+    if (path === '/market/webhooks/subscriptions' && call.method === 'GET') {
+      return { body: envelope(state.subscriptions ?? []) };
+    }
     if (path === '/market/webhooks/subscriptions') {
+      if (state.subscriptionReply) return state.subscriptionReply;
       return {
         body: envelope({
           id: 'whsub_1',
@@ -77,6 +87,7 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
       expect(routes(calls)).toEqual([
         'POST /sdrp/direct-payments/merchants',
         'POST /sdrp/direct-payments/merchants/shop_alpha/billing-mandate',
+        'GET /market/webhooks/subscriptions',
         'POST /market/webhooks/subscriptions',
       ]);
       expect(calls[0]!.body).toEqual({
@@ -87,7 +98,7 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
         max_amount_minor: 30_000,
       });
       expect(calls[1]!.body).toEqual({ billing_currency: 'JPY', max_amount_minor: 30_000 });
-      expect(calls[2]!.body).toEqual({
+      expect(calls[3]!.body).toEqual({
         callback_url: HOOK,
         event_types: ['direct_payment.confirmed', 'direct_payment.spent'],
         description: 'shop_alpha Direct Request Payment',
@@ -101,12 +112,13 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
         SIGLUME_DIRECT_PAYMENT_CHALLENGE_SECRET: 'sdrp_cs_first',
         SIGLUME_WEBHOOK_SECRET: 'whsec_new',
       });
+      expect(result).not.toHaveProperty('notes');
     });
 
     it('uses webhook_description when given', async () => {
       const { client, calls } = setup();
       await client.setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK, webhook_description: 'Alpha prod' });
-      expect((calls[2]!.body as { description: string }).description).toBe('Alpha prod');
+      expect((calls[3]!.body as { description: string }).description).toBe('Alpha prod');
     });
 
     it('subscribes to webhook_event_types when given (the 0.4.20 option), never sending it to setupMerchant', async () => {
@@ -117,7 +129,7 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
         webhook_event_types: ['direct_payment.confirmed', 'payment.failed', 'direct_payment.confirmed'],
       });
       expect(calls[0]!.body).not.toHaveProperty('webhook_event_types');
-      expect((calls[2]!.body as { event_types: string[] }).event_types).toEqual(['direct_payment.confirmed', 'payment.failed']);
+      expect((calls[3]!.body as { event_types: string[] }).event_types).toEqual(['direct_payment.confirmed', 'payment.failed']);
     });
 
     it('skips the subscription when create_webhook_subscription is false', async () => {
@@ -134,6 +146,7 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
       expect(calls.map((c) => c.headers['Idempotency-Key'])).toEqual([
         'setup-1-merchant',
         'setup-1-billing-mandate',
+        undefined,
         'setup-1-webhook-subscription',
       ]);
     });
@@ -168,7 +181,11 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
     it('skips the mandate and reports it as null', async () => {
       const { client, calls } = setup();
       const result = await client.setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK, prepare_billing_mandate: false });
-      expect(routes(calls)).toEqual(['POST /sdrp/direct-payments/merchants', 'POST /market/webhooks/subscriptions']);
+      expect(routes(calls)).toEqual([
+        'POST /sdrp/direct-payments/merchants',
+        'GET /market/webhooks/subscriptions',
+        'POST /market/webhooks/subscriptions',
+      ]);
       expect(result.billing_mandate).toBeNull();
     });
   });
@@ -204,10 +221,11 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
       expect(routes(calls)).toEqual([
         'POST /sdrp/direct-payments/merchants',
         'POST /sdrp/direct-payments/merchants/shop_alpha/billing-mandate',
+        'GET /market/webhooks/subscriptions',
         'POST /market/webhooks/subscriptions',
       ]);
       expect(result.billing_mandate).toEqual({ billing_mandate_id: 'bm_1', status: 'active' });
-      expect(calls[2]!.body).toMatchObject({ description: 'shop_alpha Direct Request Payment', metadata: { merchant: 'shop_alpha' } });
+      expect(calls[3]!.body).toMatchObject({ description: 'shop_alpha Direct Request Payment', metadata: { merchant: 'shop_alpha' } });
       expect(result.env.SIGLUME_DIRECT_PAYMENT_MERCHANT).toBe('shop_alpha');
     });
 
@@ -223,6 +241,8 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
       const { client } = setup({ challenge_secret: null });
       const result = await client.setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK });
       expect(result.env).toEqual({ SIGLUME_DIRECT_PAYMENT_MERCHANT: 'shop_alpha', SIGLUME_WEBHOOK_SECRET: 'whsec_new' });
+      expect(result.notes).toEqual([expect.stringContaining('rotateChallengeSecret("shop_alpha")')]);
+      expect(result.notes![0]).toContain('env has no SIGLUME_DIRECT_PAYMENT_CHALLENGE_SECRET');
     });
   });
 
@@ -245,15 +265,120 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
   });
 
   describe('when a step fails', () => {
-    it('throws the API error and does not run later steps', async () => {
+    it('throws SiglumeSetupCheckoutStepError naming the step, with the API error as cause, and runs no later step', async () => {
       const { client, calls } = setup({ failMandate: true });
-      await expect(client.setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK })).rejects.toBeInstanceOf(
-        SiglumeServerError,
-      );
+      const error = await client.setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SiglumeSetupCheckoutStepError);
+      const stepError = error as SiglumeSetupCheckoutStepError;
+      expect(stepError.code).toBe('SETUP_CHECKOUT_STEP_FAILED');
+      expect(stepError.step).toBe('billing_mandate');
+      expect(stepError.cause).toBeInstanceOf(SiglumeServerError);
+      expect(stepError.message).toMatch(/^setupCheckout failed at step "billing_mandate" \(prepareBillingMandate\) with MANDATE_FAILED: no/);
+      expect(stepError.message).toContain('Already done: merchant "shop_alpha" set up');
+      expect(stepError.completed).toEqual({ merchant: expect.objectContaining({ created: true }) });
       expect(routes(calls)).toEqual([
         'POST /sdrp/direct-payments/merchants',
         'POST /sdrp/direct-payments/merchants/shop_alpha/billing-mandate',
       ]);
+    });
+
+    it('keeps the shown-once challenge secret on error.env, never in its message, JSON or inspect output', async () => {
+      const { client } = setup({
+        subscriptionReply: { status: 422, body: { error: { code: 'INVALID_CALLBACK_URL', message: 'callback_url is not reachable' } } },
+      });
+      const error = (await client
+        .setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK })
+        .catch((e: unknown) => e)) as SiglumeSetupCheckoutStepError;
+      expect(error).toBeInstanceOf(SiglumeSetupCheckoutStepError);
+      expect(error.step).toBe('webhook_subscription');
+      expect(error.message).toContain('(createWebhookSubscription) with INVALID_CALLBACK_URL: callback_url is not reachable');
+      expect(error.message).toContain('billing mandate prepared');
+      expect(error.completed.billing_mandate).toEqual({ billing_mandate_id: 'bm_1', status: 'active' });
+      expect(error.completed.merchant).not.toHaveProperty('challenge_secret');
+      expect(error.env).toEqual({ SIGLUME_DIRECT_PAYMENT_MERCHANT: 'shop_alpha', SIGLUME_DIRECT_PAYMENT_CHALLENGE_SECRET: 'sdrp_cs_first' });
+      for (const shown of [error.message, JSON.stringify(error), inspect(error, { depth: 10, showHidden: true })]) {
+        expect(shown).not.toContain('sdrp_cs_first');
+      }
+      expect(Object.keys(error)).not.toContain('env');
+    });
+
+    it('keeps the signing secret of a subscription answer that failed its shape check', async () => {
+      const { client } = setup({
+        subscriptionReply: {
+          status: 201,
+          body: envelope({ id: 'whsub_9', callback_url: HOOK, status: 'active', event_types: 'direct_payment.confirmed', signing_secret: 'whsec_drifted' }),
+        },
+      });
+      const error = (await client
+        .setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK })
+        .catch((e: unknown) => e)) as SiglumeSetupCheckoutStepError;
+      expect(error.step).toBe('webhook_subscription');
+      expect(error.message).toContain('may have been created (id "whsub_9")');
+      expect(error.env.SIGLUME_WEBHOOK_SECRET).toBe('whsec_drifted');
+      expect(inspect(error, { depth: 10, showHidden: true })).not.toContain('whsec_drifted');
+    });
+
+    it('says nothing was done when the merchant step fails', async () => {
+      const rec = recordingFetch(() => ({ status: 401, body: { error: { code: 'UNAUTHORIZED', message: 'bad token' } } }));
+      const client = new DirectRequestPaymentMerchantClient({ auth_token: 'tok_m', base_url: BASE, fetch: rec.fetch, max_retries: 0 });
+      const error = (await client.setupCheckout({ merchant: 'shop_alpha' }).catch((e: unknown) => e)) as SiglumeSetupCheckoutStepError;
+      expect(error.step).toBe('merchant');
+      expect(error.message).toContain('Already done: nothing.');
+      expect(error.completed).toEqual({});
+      expect(error.env).toEqual({ SIGLUME_DIRECT_PAYMENT_MERCHANT: 'shop_alpha' });
+    });
+  });
+
+  describe('when the caller gives an idempotency key', () => {
+    it('refuses one that would not fit the API limit with a step suffix, before any request', async () => {
+      const { client, calls } = setup();
+      const error = await client
+        .setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK }, { idempotency_key: 'k'.repeat(240) })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SiglumeValidationError);
+      expect((error as SiglumeValidationError).field).toBe('options.idempotency_key');
+      expect((error as Error).message).toMatch(/^Invalid options\.idempotency_key: setupCheckout must be given at most 234 characters/);
+      expect(calls).toHaveLength(0);
+    });
+
+    it('accepts 234 characters, whose longest step key is 255', async () => {
+      const { client, calls } = setup();
+      await client.setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK }, { idempotency_key: 'k'.repeat(234) });
+      expect(calls.at(-1)!.headers['Idempotency-Key']).toHaveLength(255);
+    });
+  });
+
+  describe('when an active subscription to the same URL already exists', () => {
+    const existing = { id: 'whsub_old', callback_url: HOOK, status: 'active', signing_secret_hint: 'b1x9' };
+
+    it('reuses it when it has the same event types, and notes that env has no webhook secret', async () => {
+      const { client, calls } = setup({
+        subscriptions: [{ ...existing, event_types: ['direct_payment.spent', 'direct_payment.confirmed'] }],
+      });
+      const result = await client.setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK });
+      expect(routes(calls)).not.toContain('POST /market/webhooks/subscriptions');
+      expect(result.webhook_subscription).toMatchObject({ id: 'whsub_old' });
+      expect(result.env).not.toHaveProperty('SIGLUME_WEBHOOK_SECRET');
+      expect(result.notes).toEqual([expect.stringContaining('Reused the active webhook subscription "whsub_old"')]);
+      expect(result.notes![0]).toContain('it ends in "b1x9"');
+    });
+
+    it('creates a new one when the event types differ, and notes the events both send', async () => {
+      const { client, calls } = setup({ subscriptions: [{ ...existing, event_types: ['direct_payment.confirmed'] }] });
+      const result = await client.setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK });
+      expect(routes(calls)).toContain('POST /market/webhooks/subscriptions');
+      expect(result.env.SIGLUME_WEBHOOK_SECRET).toBe('whsec_new');
+      expect(result.notes).toEqual([expect.stringMatching(/"whsub_old" also sends direct_payment\.confirmed to .* twice/)]);
+    });
+
+    it('does not reuse a subscription that is not active', async () => {
+      const { client, calls } = setup({
+        subscriptions: [{ ...existing, status: 'disabled', event_types: ['direct_payment.confirmed', 'direct_payment.spent'] }],
+      });
+      const result = await client.setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK });
+      expect(routes(calls)).toContain('POST /market/webhooks/subscriptions');
+      expect(result.webhook_subscription).toMatchObject({ id: 'whsub_1' });
+      expect(result).not.toHaveProperty('notes');
     });
   });
 });
@@ -307,6 +432,26 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout against the sandbox',
       const result = await client.setupCheckout({ merchant: 'compat_shop', webhook_callback_url: hook() });
       const recorded = sandbox.listWebhookSubscriptions().find((s) => s.id === result.webhook_subscription?.id);
       expect(recorded?.event_types).toEqual(['direct_payment.confirmed', 'direct_payment.spent']);
+    });
+  });
+
+  describe('when run a second time for the same merchant and URL', () => {
+    it('reuses the subscription instead of adding a second one, and notes both missing secrets', async () => {
+      // Not hook(): the sandbox starts with a subscription to that URL.
+      const url = `${sandbox.env.SHOP_PUBLIC_ORIGIN}/rerun/webhooks`;
+      const input = { merchant: 'rerun_shop', webhook_callback_url: url, checkout_allowed_origins: [sandbox.env.SHOP_PUBLIC_ORIGIN] };
+      const first = await client.setupCheckout(input);
+      const second = await client.setupCheckout(input);
+      const toHook = sandbox.listWebhookSubscriptions().filter((s) => s.callback_url === url);
+      expect(toHook).toHaveLength(1);
+      expect(second.webhook_subscription?.id).toBe(first.webhook_subscription?.id);
+      expect(first.env.SIGLUME_WEBHOOK_SECRET).toMatch(/^whsec_/);
+      expect(first).not.toHaveProperty('notes');
+      expect(second.env).toEqual({ SIGLUME_DIRECT_PAYMENT_MERCHANT: 'rerun_shop' });
+      expect(second.notes).toEqual([
+        expect.stringContaining('rotateChallengeSecret("rerun_shop")'),
+        expect.stringContaining(`Reused the active webhook subscription "${first.webhook_subscription?.id}"`),
+      ]);
     });
   });
 });
