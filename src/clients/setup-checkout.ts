@@ -69,15 +69,17 @@ function stepOptions(options: DirectRequestPaymentRequestOptions | undefined, su
 // without its suffix would fail a later step after the merchant was created.
 function checkOptions(options: DirectRequestPaymentRequestOptions | undefined): DirectRequestPaymentRequestOptions | undefined {
   if (options === undefined) return undefined;
-  const parsed = parseInput(requestOptionsSchema(), options, 'options');
   const max = MAX_IDEMPOTENCY_KEY - LONGEST_SUFFIX;
-  if (parsed.idempotency_key !== undefined && parsed.idempotency_key.length > max) {
+  // Before the schema, whose own limit (255) is not this call's.
+  const key: unknown = (options as { idempotency_key?: unknown } | null)?.idempotency_key;
+  if (typeof key === 'string' && key.length > max) {
     throw new SiglumeValidationError(
       'options.idempotency_key',
       `Invalid options.idempotency_key: setupCheckout must be given at most ${max} characters, because it appends up to ` +
         `${LONGEST_SUFFIX} ("-webhook-subscription") for each step's own key and the API takes ${MAX_IDEMPOTENCY_KEY}; use a shorter key`,
     );
   }
+  parseInput(requestOptionsSchema(), options, 'options');
   return options;
 }
 

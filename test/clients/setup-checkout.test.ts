@@ -341,6 +341,13 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
       expect(calls).toHaveLength(0);
     });
 
+    it('names the same limit for a key over the API limit itself', async () => {
+      const { client, calls } = setup();
+      const error = await client.setupCheckout({ merchant: 'shop_alpha' }, { idempotency_key: 'k'.repeat(300) }).catch((e: unknown) => e);
+      expect((error as Error).message).toContain('at most 234 characters');
+      expect(calls).toHaveLength(0);
+    });
+
     it('accepts 234 characters, whose longest step key is 255', async () => {
       const { client, calls } = setup();
       await client.setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK }, { idempotency_key: 'k'.repeat(234) });
@@ -369,6 +376,19 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
       expect(routes(calls)).toContain('POST /market/webhooks/subscriptions');
       expect(result.env.SIGLUME_WEBHOOK_SECRET).toBe('whsec_new');
       expect(result.notes).toEqual([expect.stringMatching(/"whsub_old" also sends direct_payment\.confirmed to .* twice/)]);
+    });
+
+    it('subscribes as before, with a note, when the list is refused', async () => {
+      const rec = recordingFetch((call) =>
+        call.method === 'GET'
+          ? { status: 403, body: { error: { code: 'FORBIDDEN', message: 'no' } } }
+          : api()(call),
+      );
+      const client = new DirectRequestPaymentMerchantClient({ auth_token: 'tok_m', base_url: BASE, fetch: rec.fetch, max_retries: 0 });
+      const result = await client.setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK });
+      expect(routes(rec.calls).at(-1)).toBe('POST /market/webhooks/subscriptions');
+      expect(result.env.SIGLUME_WEBHOOK_SECRET).toBe('whsec_new');
+      expect(result.notes).toEqual([expect.stringContaining('listWebhookSubscriptions was refused (HTTP 403)')]);
     });
 
     it('does not reuse a subscription that is not active', async () => {
