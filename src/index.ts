@@ -71,11 +71,6 @@ export {
   SiglumeWebhookPayloadError,
 } from './core/errors.js';
 export type { SiglumeApiErrorInit, SiglumeApiErrorLegacyInit, SiglumeConnectionErrorOptions } from './core/errors.js';
-export { SiglumeSetupCheckoutStepError } from './clients/setup-checkout-error.js';
-export type {
-  DirectRequestPaymentSetupCheckoutStep,
-  DirectRequestPaymentSetupCheckoutCompleted,
-} from './clients/setup-checkout-error.js';
 
 // Input helpers and pricing
 export { tokenForCurrency, isLoopbackHost } from './core/validation.js';
@@ -100,6 +95,12 @@ export type { FetchLike, FetchLikeInit, FetchLikeResponse } from './core/transpo
 // Clients
 export { DirectRequestPaymentMerchantClient } from './clients/merchant.js';
 export type { DirectRequestPaymentMerchantClientOptions } from './clients/merchant.js';
+export { setupCheckoutProgress } from './clients/setup-checkout.js';
+export type {
+  DirectRequestPaymentSetupCheckoutStep,
+  DirectRequestPaymentSetupCheckoutCompleted,
+  DirectRequestPaymentSetupCheckoutProgress,
+} from './clients/setup-checkout.js';
 export { DirectRequestPaymentClient } from './clients/buyer.js';
 export type {
   DirectRequestPaymentClientOptions,

@@ -185,17 +185,19 @@ export class DirectRequestPaymentMerchantClient {
    * the variables to give the shop.
    * Input and `options` are validated in full before the first request (an
    * `idempotency_key` gets a suffix per step, so it may have at most 234
-   * characters). When a step fails, a `SiglumeSetupCheckoutStepError`
-   * is thrown: it names the step, carries the step's error as `cause`, the
-   * answers of the steps before it as `completed`, and the challenge secret
-   * the merchant step returned on its non-enumerable `env`, since Siglume
-   * shows it only once. Re-running is safe.
-   * Before subscribing it lists the webhook subscriptions and reuses an
-   * active one with the same callback URL and event types instead of adding
-   * a second one (the shop would get every event twice). A reused
-   * subscription has no `signing_secret`, and a merchant that already existed
-   * returns no challenge secret: `env` then lacks that secret and `notes` says
-   * how to get one (`rotateChallengeSecret` for the challenge secret).
+   * characters). Each run that subscribes creates a new subscription with a
+   * secret of its own; when an active subscription to the same URL already
+   * gets these events, `notes` says so (the shop would get every event twice):
+   * delete the old one once the shop uses the new secret, or re-run with
+   * `create_webhook_subscription: false`. A merchant that already existed
+   * returns no challenge secret: `env` then lacks it and `notes` says how to
+   * get one (`rotateChallengeSecret`).
+   * When a step fails, its own error is thrown (same class, `status`, `code`),
+   * its message prefixed with the step and what was done. The challenge
+   * secret the merchant step returned is shown only once, so the error keeps
+   * it: `setupCheckoutProgress(error)` gives `{ step, completed, env }`
+   * (also on the error's hidden `setup_step`, `setup_completed` and `env`,
+   * which logging and `JSON.stringify` do not show). Re-running is safe.
    *
    * @example
    * const { env } = await merchant.setupCheckout({
@@ -203,6 +205,15 @@ export class DirectRequestPaymentMerchantClient {
    *   webhook_callback_url: 'https://shop.example/payments/webhooks/siglume',
    *   checkout_allowed_origins: ['https://shop.example'],
    * });
+   *
+   * @example
+   * try {
+   *   await merchant.setupCheckout(input);
+   * } catch (e) {
+   *   const env = setupCheckoutProgress(e)?.env; // or (e as { env?: DirectRequestPaymentCheckoutSetupEnv }).env
+   *   if (env) await secretStore.put(env); // before anything else: it may hold the challenge secret
+   *   throw e;
+   * }
    */
   async setupCheckout(
     input: DirectRequestPaymentCheckoutSetupInput,

@@ -4,15 +4,10 @@
  * needs. Kept apart from the client so the client file stays thin.
  */
 import { DEFAULT_WEBHOOK_EVENT_TYPES } from '../core/constants.js';
-import { SiglumeApiError, SiglumeInvalidResponseError, SiglumeValidationError } from '../core/errors.js';
+import { SiglumeInvalidResponseError, SiglumeValidationError } from '../core/errors.js';
 import { currencySchema, merchantKeySchema, parseInput } from '../core/validation.js';
 import { DIRECT_REQUEST_PAYMENT_SDK_ID } from '../version.js';
 import { requestOptionsSchema, type DirectRequestPaymentRequestOptions } from './schemas/client-options.js';
-import {
-  SiglumeSetupCheckoutStepError,
-  type DirectRequestPaymentSetupCheckoutCompleted,
-  type DirectRequestPaymentSetupCheckoutStep,
-} from './setup-checkout-error.js';
 import {
   setupCheckoutInputSchema,
   type DirectRequestPaymentCheckoutSetupEnv,
@@ -100,100 +95,144 @@ function sameUrl(a: string | null | undefined, b: string): boolean {
 // Statuses of a subscription that receives events, read as examples/setup-merchant.ts always has.
 const ACTIVE = /^(active|enabled)$/i;
 
-function sameTypes(a: readonly string[] | null | undefined, b: readonly string[]): boolean {
-  if (!a) return false;
-  const set = new Set(a);
-  return set.size === new Set(b).size && b.every((t) => set.has(t));
-}
-
-/** The webhook step: reuse an active subscription with the same URL and event types, else create one. */
-async function subscribe(
+/**
+ * Active subscriptions to `callback_url` that already get some of `types`, looked up
+ * before subscribing. Only for a note: any failure of the list gives none.
+ */
+async function subscriptionsToSameUrl(
   client: SetupSteps,
-  request: DirectRequestPaymentWebhookSubscriptionCreateInput & { callback_url: string },
+  callback_url: string,
+  types: readonly string[],
   options: DirectRequestPaymentRequestOptions | undefined,
-  notes: string[],
-  progress: { call: string },
-): Promise<DirectRequestPaymentWebhookSubscription> {
-  const types = request.event_types ?? DEFAULT_WEBHOOK_EVENT_TYPES;
+): Promise<DirectRequestPaymentWebhookSubscription[]> {
   const { idempotency_key: _unused, ...readOptions } = options ?? {};
-  progress.call = 'listWebhookSubscriptions';
-  const listed = await client.listWebhookSubscriptions(options && readOptions).catch((error: unknown) => {
-    // A token the list is closed to (or an API without it) leaves nothing to reuse: subscribe as before.
-    if (!(error instanceof SiglumeApiError) || (error.status !== 403 && error.status !== 404)) throw error;
-    notes.push(
-      `listWebhookSubscriptions was refused (HTTP ${error.status}), so a subscription was created without looking ` +
-        `for an existing one to ${request.callback_url}; if there is one, the shop gets its events twice.`,
+  try {
+    const listed = await client.listWebhookSubscriptions(options && readOptions);
+    return listed.filter(
+      (s) =>
+        ACTIVE.test(s.status ?? '') &&
+        sameUrl(s.callback_url, callback_url) &&
+        // Unknown event types count as overlapping.
+        (!Array.isArray(s.event_types) || s.event_types.length === 0 || s.event_types.some((t) => types.includes(t))),
     );
+  } catch {
     return [];
-  });
-  const active = listed.filter((s) => ACTIVE.test(s.status ?? '') && sameUrl(s.callback_url, request.callback_url));
-  const same = active.find((s) => sameTypes(s.event_types, types));
-  if (same) {
-    const hint = nonEmpty(same.signing_secret_hint);
-    notes.push(
-      `Reused the active webhook subscription "${same.id}" to ${request.callback_url}, which already receives these event types, ` +
-        'instead of adding a second one (the shop would get every event twice). Its signing secret is shown only when it is created, ' +
-        'so env has no SIGLUME_WEBHOOK_SECRET: keep the one from the run that created it' +
-        `${hint ? ` (it ends in "${hint}", the signing_secret_hint of listWebhookSubscriptions)` : ''}.`,
-    );
-    return same;
   }
-  progress.call = 'createWebhookSubscription';
-  const created = await client.createWebhookSubscription(request, stepOptions(options, '-webhook-subscription'));
-  for (const other of active) {
-    const overlap = (other.event_types ?? []).filter((t) => types.includes(t));
-    if (overlap.length === 0) continue;
-    notes.push(
-      `The active webhook subscription "${other.id}" also sends ${overlap.join(', ')} to ${request.callback_url}, ` +
-        `so the shop gets those events twice, each copy signed with its own subscription's secret.`,
-    );
-  }
-  return created;
 }
 
-/** The error that replaces a failed step's own: names the step, keeps what earlier steps returned. */
-function stepFailure(
+/** A step of `setupCheckout`, in the order they run. */
+export type DirectRequestPaymentSetupCheckoutStep = 'merchant' | 'billing_mandate' | 'webhook_subscription';
+
+/**
+ * What `setupCheckout` finished before a step failed. A key is present only
+ * when its step ran and succeeded. The merchant answer has no
+ * `challenge_secret`: that is in `env`.
+ */
+export interface DirectRequestPaymentSetupCheckoutCompleted {
+  /** Answer of `setupMerchant`, without `challenge_secret`. */
+  merchant?: DirectRequestPaymentMerchantResponse;
+  /** Answer of `prepareBillingMandate`. */
+  billing_mandate?: DirectRequestPaymentBillingMandateResponse;
+}
+
+/** What {@link setupCheckoutProgress} reads from an error `setupCheckout` threw. */
+export interface DirectRequestPaymentSetupCheckoutProgress {
+  /** The step that failed. */
+  step: DirectRequestPaymentSetupCheckoutStep;
+  /** Answers of the steps that succeeded before it, without secrets. */
+  completed: DirectRequestPaymentSetupCheckoutCompleted;
+  /**
+   * The shop's variables as far as the run got: always
+   * `SIGLUME_DIRECT_PAYMENT_MERCHANT`, plus `SIGLUME_DIRECT_PAYMENT_CHALLENGE_SECRET`
+   * when the merchant step returned it (Siglume shows it only once), and a
+   * secret the failed step's answer carried (see
+   * `SiglumeInvalidResponseError.response_secrets`).
+   */
+  env: DirectRequestPaymentCheckoutSetupEnv;
+}
+
+const STEPS: readonly string[] = ['merchant', 'billing_mandate', 'webhook_subscription'];
+
+/**
+ * The progress `setupCheckout` attached to the error it threw: the failed
+ * step, what was done before it, and `env` with the secrets already returned.
+ * `null` for any other error. The error itself is the failed step's own
+ * (`SiglumeApiError`, `SiglumeConnectionError`, ...), with a message that
+ * starts with the step and what was done; the progress is kept on hidden
+ * properties (`setup_step`, `setup_completed`, `env`), so logging the error
+ * or `JSON.stringify` never shows a secret.
+ *
+ * @example
+ * try {
+ *   await merchant.setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: 'https://shop.example/payments/webhooks/siglume' });
+ * } catch (e) {
+ *   const progress = setupCheckoutProgress(e);
+ *   // Save what was shown once before anything else, then fix the cause and run setupCheckout again.
+ *   if (progress) await secretStore.put(progress.env);
+ *   throw e;
+ * }
+ */
+export function setupCheckoutProgress(error: unknown): DirectRequestPaymentSetupCheckoutProgress | null {
+  if (typeof error !== 'object' || error === null) return null;
+  const found = error as { setup_step?: unknown; setup_completed?: unknown; env?: unknown };
+  if (typeof found.setup_step !== 'string' || !STEPS.includes(found.setup_step)) return null;
+  return {
+    step: found.setup_step as DirectRequestPaymentSetupCheckoutStep,
+    completed: { ...(found.setup_completed as DirectRequestPaymentSetupCheckoutCompleted) },
+    env: { ...(found.env as DirectRequestPaymentCheckoutSetupEnv) },
+  };
+}
+
+/**
+ * The failed step's own error, its message prefixed with the step and what was
+ * done, and the progress on non-enumerable properties. An error that cannot
+ * take them (frozen, sealed, not an object) is returned unchanged.
+ */
+function withProgress(
+  error: unknown,
   step: DirectRequestPaymentSetupCheckoutStep,
-  call: string,
-  cause: unknown,
   key: string,
   merchant: DirectRequestPaymentMerchantResponse | null,
   billing_mandate: DirectRequestPaymentBillingMandateResponse | null,
-): SiglumeSetupCheckoutStepError {
+): unknown {
+  if (typeof error !== 'object' || error === null || !Object.isExtensible(error) || Object.isFrozen(error)) return error;
   const completed: DirectRequestPaymentSetupCheckoutCompleted = {};
-  const done: string[] = [];
   const env: DirectRequestPaymentCheckoutSetupEnv = { SIGLUME_DIRECT_PAYMENT_MERCHANT: key };
   if (merchant) {
     const { challenge_secret, ...publicPart } = merchant;
     completed.merchant = publicPart;
     const secret = nonEmpty(challenge_secret);
     if (secret) env.SIGLUME_DIRECT_PAYMENT_CHALLENGE_SECRET = secret;
-    done.push(`merchant "${key}" set up${secret ? ' (its challenge secret, shown only now, is on error.env)' : ''}`);
   }
-  if (billing_mandate) {
-    completed.billing_mandate = billing_mandate;
-    done.push('billing mandate prepared');
-  }
+  if (billing_mandate) completed.billing_mandate = billing_mandate;
   // An answer that failed its shape check may still hold the step's shown-once secret.
-  if (cause instanceof SiglumeInvalidResponseError) {
-    const withheld = cause.response_secrets;
+  if (error instanceof SiglumeInvalidResponseError) {
+    const withheld = error.response_secrets;
     if (step === 'merchant' && withheld['challenge_secret']) env.SIGLUME_DIRECT_PAYMENT_CHALLENGE_SECRET = withheld['challenge_secret'];
     if (step === 'webhook_subscription' && withheld['signing_secret']) env.SIGLUME_WEBHOOK_SECRET = withheld['signing_secret'];
   }
-  const causeMessage = (cause instanceof Error ? cause.message : String(cause)).trim();
-  const causeText = /[.!?]$/.test(causeMessage) ? causeMessage : `${causeMessage}.`;
-  const code = (cause as { code?: unknown } | null)?.code;
-  return new SiglumeSetupCheckoutStepError({
-    step,
-    completed,
-    env,
-    cause,
-    message:
-      `setupCheckout failed at step "${step}" (${call})${typeof code === 'string' ? ` with ${code}` : ''}: ${causeText} ` +
-      `Already done: ${done.length > 0 ? done.join('; ') : 'nothing'}. ` +
-      `${Object.keys(env).length > 1 ? 'Store error.env first (it holds what Siglume shows once). ' : ''}` +
-      'Fix the cause and run setupCheckout again; the steps that succeeded are safe to repeat.',
-  });
+  const done = Object.keys(completed);
+  const secrets = Object.keys(env).length > 1 ? '; save error.env, it holds secrets Siglume shows once' : '';
+  const prefix = `setupCheckout failed at ${step} (${done.length > 0 ? `${done.join(' and ')} done` : 'nothing done'}${secrets}): `;
+  const hidden = { enumerable: false, configurable: true } as const;
+  try {
+    Object.defineProperty(error, 'setup_step', { ...hidden, value: step });
+    Object.defineProperty(error, 'setup_completed', { ...hidden, value: completed });
+    // A getter: inspect (even with showHidden) prints [Getter], never the secrets.
+    Object.defineProperty(error, 'env', { ...hidden, get: () => ({ ...env }) });
+    const target = error as { message?: unknown; stack?: unknown; name?: unknown };
+    if (typeof target.message === 'string') {
+      const old = target.message;
+      target.message = `${prefix}${old}`;
+      const head = `${String(target.name)}: ${old}`;
+      if (typeof target.stack === 'string' && target.stack.startsWith(head)) {
+        target.stack = `${String(target.name)}: ${prefix}${old}${target.stack.slice(head.length)}`;
+      }
+    }
+  } catch {
+    // Read-only properties: the error goes out as it was, maybe with part of the progress.
+  }
+  return error;
 }
 
 /** Runs the setupCheckout steps through `client`. */
@@ -212,7 +251,6 @@ export async function runSetupCheckout(
   const options = checkOptions(context.options);
 
   let step: DirectRequestPaymentSetupCheckoutStep = 'merchant';
-  const progress = { call: 'setupMerchant' };
   let key = merchantInput.merchant;
   let merchant: DirectRequestPaymentMerchantResponse | null = null;
   let billing_mandate: DirectRequestPaymentBillingMandateResponse | null = null;
@@ -227,7 +265,6 @@ export async function runSetupCheckout(
 
     if (prepare_billing_mandate) {
       step = 'billing_mandate';
-      progress.call = 'prepareBillingMandate';
       // The account's billing currency wins: an existing account keeps the one it was created with.
       // Sent as `billing_currency` (CONTRACT-2 section 15), never as `currency`.
       const fromAccount = currencySchema.safeParse(merchant.merchant_account.billing_currency);
@@ -250,10 +287,21 @@ export async function runSetupCheckout(
         description: webhook_description ?? `${key} Direct Request Payment`,
         metadata: { merchant: key, sdk: DIRECT_REQUEST_PAYMENT_SDK_ID },
       };
-      webhook_subscription = await subscribe(client, request, options, notes, progress);
+      // Always a new subscription (contract section 4): its secret is in env, which callers write out as is.
+      const types = webhook_event_types ?? DEFAULT_WEBHOOK_EVENT_TYPES;
+      const existing = await subscriptionsToSameUrl(client, callback_url, types, options);
+      const created = await client.createWebhookSubscription(request, stepOptions(options, '-webhook-subscription'));
+      webhook_subscription = created;
+      for (const old of existing) {
+        if (old.id === created.id) continue;
+        notes.push(
+          `Subscription ${old.id} already delivers to this URL (${callback_url}): events will now arrive twice, ` +
+            'signed with different secrets. Delete the old one in Siglume (this SDK has no call for it) once the shop uses the new secret.',
+        );
+      }
     }
   } catch (error) {
-    throw stepFailure(step, progress.call, error, key, merchant, billing_mandate);
+    throw withProgress(error, step, key, merchant, billing_mandate);
   }
 
   const env: DirectRequestPaymentCheckoutSetupEnv = { SIGLUME_DIRECT_PAYMENT_MERCHANT: key };

@@ -20,8 +20,7 @@
  * │  ├─ SiglumeRedirectError                  3xx UNEXPECTED_REDIRECT (redirects are never followed)
  * │  └─ HostedCheckoutNotAvailableError       409 HOSTED_CHECKOUT_NOT_ENABLED
  * ├─ SiglumeWebhookSignatureError             webhook header / signature / timestamp
- * ├─ SiglumeWebhookPayloadError               webhook body is not a valid event
- * └─ SiglumeSetupCheckoutStepError            a setupCheckout step failed (src/clients/setup-checkout-error.ts)
+ * └─ SiglumeWebhookPayloadError               webhook body is not a valid event
  * ```
  *
  * Error messages never contain auth tokens or signing secrets.

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DirectRequestPaymentMerchantClient } from '../../src/clients/merchant.js';
 import { inspect } from 'node:util';
-import { SiglumeSetupCheckoutStepError } from '../../src/clients/setup-checkout-error.js';
-import { SiglumeServerError, SiglumeValidationError } from '../../src/core/errors.js';
+import { setupCheckoutProgress } from '../../src/clients/setup-checkout.js';
+import { SiglumeApiError, SiglumeServerError, SiglumeValidationError } from '../../src/core/errors.js';
 import { createSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
 import { DIRECT_REQUEST_PAYMENT_SDK_VERSION } from '../../src/version.js';
 import { envelope, recordingFetch, type RecordedCall, type Reply } from './support/recording-fetch.js';
@@ -265,17 +265,20 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
   });
 
   describe('when a step fails', () => {
-    it('throws SiglumeSetupCheckoutStepError naming the step, with the API error as cause, and runs no later step', async () => {
+    it("throws the step's own error, its message naming the step and what was done, and runs no later step", async () => {
       const { client, calls } = setup({ failMandate: true });
       const error = await client.setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(SiglumeSetupCheckoutStepError);
-      const stepError = error as SiglumeSetupCheckoutStepError;
-      expect(stepError.code).toBe('SETUP_CHECKOUT_STEP_FAILED');
-      expect(stepError.step).toBe('billing_mandate');
-      expect(stepError.cause).toBeInstanceOf(SiglumeServerError);
-      expect(stepError.message).toMatch(/^setupCheckout failed at step "billing_mandate" \(prepareBillingMandate\) with MANDATE_FAILED: no/);
-      expect(stepError.message).toContain('Already done: merchant "shop_alpha" set up');
-      expect(stepError.completed).toEqual({ merchant: expect.objectContaining({ created: true }) });
+      expect(error).toBeInstanceOf(SiglumeServerError);
+      const apiError = error as SiglumeServerError;
+      expect(apiError.status).toBe(500);
+      expect(apiError.code).toBe('MANDATE_FAILED');
+      expect(apiError.message).toMatch(/^setupCheckout failed at billing_mandate \(merchant done; save error\.env[^)]*\): no$/);
+      expect(apiError.stack).toContain('setupCheckout failed at billing_mandate');
+      expect(setupCheckoutProgress(error)).toEqual({
+        step: 'billing_mandate',
+        completed: { merchant: expect.objectContaining({ created: true }) },
+        env: { SIGLUME_DIRECT_PAYMENT_MERCHANT: 'shop_alpha', SIGLUME_DIRECT_PAYMENT_CHALLENGE_SECRET: 'sdrp_cs_first' },
+      });
       expect(routes(calls)).toEqual([
         'POST /sdrp/direct-payments/merchants',
         'POST /sdrp/direct-payments/merchants/shop_alpha/billing-mandate',
@@ -288,18 +291,23 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
       });
       const error = (await client
         .setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK })
-        .catch((e: unknown) => e)) as SiglumeSetupCheckoutStepError;
-      expect(error).toBeInstanceOf(SiglumeSetupCheckoutStepError);
-      expect(error.step).toBe('webhook_subscription');
-      expect(error.message).toContain('(createWebhookSubscription) with INVALID_CALLBACK_URL: callback_url is not reachable');
-      expect(error.message).toContain('billing mandate prepared');
-      expect(error.completed.billing_mandate).toEqual({ billing_mandate_id: 'bm_1', status: 'active' });
-      expect(error.completed.merchant).not.toHaveProperty('challenge_secret');
+        .catch((e: unknown) => e)) as SiglumeApiError & { env?: Record<string, string>; setup_step?: string };
+      expect(error).toBeInstanceOf(SiglumeApiError);
+      expect(error.status).toBe(422);
+      expect(error.code).toBe('INVALID_CALLBACK_URL');
+      expect(error.message).toMatch(
+        /^setupCheckout failed at webhook_subscription \(merchant and billing_mandate done; [^)]*\): callback_url is not reachable$/,
+      );
+      expect(error.setup_step).toBe('webhook_subscription');
       expect(error.env).toEqual({ SIGLUME_DIRECT_PAYMENT_MERCHANT: 'shop_alpha', SIGLUME_DIRECT_PAYMENT_CHALLENGE_SECRET: 'sdrp_cs_first' });
-      for (const shown of [error.message, JSON.stringify(error), inspect(error, { depth: 10, showHidden: true })]) {
+      const progress = setupCheckoutProgress(error)!;
+      expect(progress.completed.billing_mandate).toEqual({ billing_mandate_id: 'bm_1', status: 'active' });
+      expect(progress.completed.merchant).not.toHaveProperty('challenge_secret');
+      for (const shown of [error.message, error.stack, JSON.stringify(error), inspect(error, { depth: 10, showHidden: true })]) {
         expect(shown).not.toContain('sdrp_cs_first');
       }
       expect(Object.keys(error)).not.toContain('env');
+      expect(Object.keys(error)).not.toContain('setup_step');
     });
 
     it('keeps the signing secret of a subscription answer that failed its shape check', async () => {
@@ -309,23 +317,40 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
           body: envelope({ id: 'whsub_9', callback_url: HOOK, status: 'active', event_types: 'direct_payment.confirmed', signing_secret: 'whsec_drifted' }),
         },
       });
-      const error = (await client
-        .setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK })
-        .catch((e: unknown) => e)) as SiglumeSetupCheckoutStepError;
-      expect(error.step).toBe('webhook_subscription');
-      expect(error.message).toContain('may have been created (id "whsub_9")');
-      expect(error.env.SIGLUME_WEBHOOK_SECRET).toBe('whsec_drifted');
+      const error = await client.setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK }).catch((e: unknown) => e);
+      expect(setupCheckoutProgress(error)?.step).toBe('webhook_subscription');
+      expect((error as Error).message).toContain('may have been created (id "whsub_9")');
+      expect(setupCheckoutProgress(error)?.env.SIGLUME_WEBHOOK_SECRET).toBe('whsec_drifted');
       expect(inspect(error, { depth: 10, showHidden: true })).not.toContain('whsec_drifted');
     });
 
     it('says nothing was done when the merchant step fails', async () => {
       const rec = recordingFetch(() => ({ status: 401, body: { error: { code: 'UNAUTHORIZED', message: 'bad token' } } }));
       const client = new DirectRequestPaymentMerchantClient({ auth_token: 'tok_m', base_url: BASE, fetch: rec.fetch, max_retries: 0 });
-      const error = (await client.setupCheckout({ merchant: 'shop_alpha' }).catch((e: unknown) => e)) as SiglumeSetupCheckoutStepError;
-      expect(error.step).toBe('merchant');
-      expect(error.message).toContain('Already done: nothing.');
-      expect(error.completed).toEqual({});
-      expect(error.env).toEqual({ SIGLUME_DIRECT_PAYMENT_MERCHANT: 'shop_alpha' });
+      const error = await client.setupCheckout({ merchant: 'shop_alpha' }).catch((e: unknown) => e);
+      expect((error as SiglumeApiError).status).toBe(401);
+      expect((error as Error).message).toBe('setupCheckout failed at merchant (nothing done): bad token');
+      expect(setupCheckoutProgress(error)).toEqual({ step: 'merchant', completed: {}, env: { SIGLUME_DIRECT_PAYMENT_MERCHANT: 'shop_alpha' } });
+    });
+
+    it('throws a frozen error unchanged', async () => {
+      const frozen = Object.freeze(new SiglumeApiError('frozen answer', { status: 500 }));
+      const client = new DirectRequestPaymentMerchantClient({
+        auth_token: 'tok_m',
+        base_url: BASE,
+        max_retries: 0,
+        fetch: () => Promise.reject(frozen),
+      });
+      const error = await client.setupCheckout({ merchant: 'shop_alpha' }).catch((e: unknown) => e);
+      expect(error).toBe(frozen);
+      expect(frozen.message).toBe('frozen answer');
+      expect(setupCheckoutProgress(error)).toBeNull();
+    });
+
+    it('reads no progress from an error setupCheckout did not throw', () => {
+      expect(setupCheckoutProgress(new SiglumeApiError('x', { status: 500 }))).toBeNull();
+      expect(setupCheckoutProgress('boom')).toBeNull();
+      expect(setupCheckoutProgress(null)).toBeNull();
     });
   });
 
@@ -358,46 +383,38 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
   describe('when an active subscription to the same URL already exists', () => {
     const existing = { id: 'whsub_old', callback_url: HOOK, status: 'active', signing_secret_hint: 'b1x9' };
 
-    it('reuses it when it has the same event types, and notes that env has no webhook secret', async () => {
+    it('still creates one, so env has its secret, and notes that events now arrive twice', async () => {
       const { client, calls } = setup({
         subscriptions: [{ ...existing, event_types: ['direct_payment.spent', 'direct_payment.confirmed'] }],
       });
       const result = await client.setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK });
-      expect(routes(calls)).not.toContain('POST /market/webhooks/subscriptions');
-      expect(result.webhook_subscription).toMatchObject({ id: 'whsub_old' });
-      expect(result.env).not.toHaveProperty('SIGLUME_WEBHOOK_SECRET');
-      expect(result.notes).toEqual([expect.stringContaining('Reused the active webhook subscription "whsub_old"')]);
-      expect(result.notes![0]).toContain('it ends in "b1x9"');
-    });
-
-    it('creates a new one when the event types differ, and notes the events both send', async () => {
-      const { client, calls } = setup({ subscriptions: [{ ...existing, event_types: ['direct_payment.confirmed'] }] });
-      const result = await client.setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK });
-      expect(routes(calls)).toContain('POST /market/webhooks/subscriptions');
+      expect(routes(calls).at(-1)).toBe('POST /market/webhooks/subscriptions');
+      expect(result.webhook_subscription).toMatchObject({ id: 'whsub_1' });
       expect(result.env.SIGLUME_WEBHOOK_SECRET).toBe('whsec_new');
-      expect(result.notes).toEqual([expect.stringMatching(/"whsub_old" also sends direct_payment\.confirmed to .* twice/)]);
+      expect(result.notes).toEqual([expect.stringMatching(/^Subscription whsub_old already delivers to this URL .* arrive twice/)]);
+      expect(result.notes![0]).toContain('Delete the old one in Siglume');
     });
 
-    it('subscribes as before, with a note, when the list is refused', async () => {
+    it('notes nothing for one that is not active or gets none of these event types', async () => {
+      const { client } = setup({
+        subscriptions: [
+          { ...existing, status: 'disabled', event_types: ['direct_payment.confirmed'] },
+          { ...existing, id: 'whsub_other', event_types: ['payment.failed'] },
+        ],
+      });
+      const result = await client.setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK });
+      expect(result.env.SIGLUME_WEBHOOK_SECRET).toBe('whsec_new');
+      expect(result).not.toHaveProperty('notes');
+    });
+
+    it('subscribes without a note when the list fails', async () => {
       const rec = recordingFetch((call) =>
-        call.method === 'GET'
-          ? { status: 403, body: { error: { code: 'FORBIDDEN', message: 'no' } } }
-          : api()(call),
+        call.method === 'GET' ? { status: 403, body: { error: { code: 'FORBIDDEN', message: 'no' } } } : api()(call),
       );
       const client = new DirectRequestPaymentMerchantClient({ auth_token: 'tok_m', base_url: BASE, fetch: rec.fetch, max_retries: 0 });
       const result = await client.setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK });
       expect(routes(rec.calls).at(-1)).toBe('POST /market/webhooks/subscriptions');
       expect(result.env.SIGLUME_WEBHOOK_SECRET).toBe('whsec_new');
-      expect(result.notes).toEqual([expect.stringContaining('listWebhookSubscriptions was refused (HTTP 403)')]);
-    });
-
-    it('does not reuse a subscription that is not active', async () => {
-      const { client, calls } = setup({
-        subscriptions: [{ ...existing, status: 'disabled', event_types: ['direct_payment.confirmed', 'direct_payment.spent'] }],
-      });
-      const result = await client.setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK });
-      expect(routes(calls)).toContain('POST /market/webhooks/subscriptions');
-      expect(result.webhook_subscription).toMatchObject({ id: 'whsub_1' });
       expect(result).not.toHaveProperty('notes');
     });
   });
@@ -456,21 +473,19 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout against the sandbox',
   });
 
   describe('when run a second time for the same merchant and URL', () => {
-    it('reuses the subscription instead of adding a second one, and notes both missing secrets', async () => {
+    it('subscribes again, returning the new secret, and notes the first subscription', async () => {
       // Not hook(): the sandbox starts with a subscription to that URL.
       const url = `${sandbox.env.SHOP_PUBLIC_ORIGIN}/rerun/webhooks`;
       const input = { merchant: 'rerun_shop', webhook_callback_url: url, checkout_allowed_origins: [sandbox.env.SHOP_PUBLIC_ORIGIN] };
       const first = await client.setupCheckout(input);
       const second = await client.setupCheckout(input);
-      const toHook = sandbox.listWebhookSubscriptions().filter((s) => s.callback_url === url);
-      expect(toHook).toHaveLength(1);
-      expect(second.webhook_subscription?.id).toBe(first.webhook_subscription?.id);
-      expect(first.env.SIGLUME_WEBHOOK_SECRET).toMatch(/^whsec_/);
+      expect(sandbox.listWebhookSubscriptions().filter((s) => s.callback_url === url)).toHaveLength(2);
       expect(first).not.toHaveProperty('notes');
-      expect(second.env).toEqual({ SIGLUME_DIRECT_PAYMENT_MERCHANT: 'rerun_shop' });
+      expect(second.env.SIGLUME_WEBHOOK_SECRET).toMatch(/^whsec_/);
+      expect(second.env.SIGLUME_WEBHOOK_SECRET).not.toBe(first.env.SIGLUME_WEBHOOK_SECRET);
       expect(second.notes).toEqual([
         expect.stringContaining('rotateChallengeSecret("rerun_shop")'),
-        expect.stringContaining(`Reused the active webhook subscription "${first.webhook_subscription?.id}"`),
+        expect.stringContaining(`Subscription ${first.webhook_subscription?.id} already delivers to this URL`),
       ]);
     });
   });

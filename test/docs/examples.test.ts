@@ -134,7 +134,7 @@ describe('examples/setup-merchant.ts against the sandbox', () => {
       expect(secret).toBeDefined();
 
       const second = await run('second.env');
-      expect(second.stdout).toContain('note: Reused the active webhook subscription');
+      expect(second.stdout).toContain('is subscribed already');
       expect(readFileSync(join(dir, 'second.env'), 'utf8')).not.toContain('SIGLUME_WEBHOOK_SECRET');
       const mine = sandbox.listWebhookSubscriptions().filter((s) => s.callback_url === `${origin}/payments/webhooks/siglume`);
       expect(mine.map((s) => s.signing_secret)).toEqual([secret]);

@@ -85,18 +85,18 @@ describe.each(TRANSPORTS)('clients against the sandbox $name', ({ inProcess }) =
     });
 
     it('runs setupCheckout end to end, returning the env the shop needs', async () => {
-      // Not receiver.url: the sandbox starts with a subscription to it, which setupCheckout would reuse.
-      const hook = `${receiver.origin}/setup-e2e/webhooks`;
       const result = await merchant.setupCheckout({
         merchant: 'e2e_setup',
-        webhook_callback_url: hook,
+        webhook_callback_url: receiver.url,
         checkout_allowed_origins: [receiver.origin],
       });
       expect(result.billing_mandate?.status).toBe('active');
-      expect(result.webhook_subscription?.callback_url).toBe(hook);
+      expect(result.webhook_subscription?.callback_url).toBe(receiver.url);
       expect(result.env.SIGLUME_DIRECT_PAYMENT_MERCHANT).toBe('e2e_setup');
       expect(result.env.SIGLUME_DIRECT_PAYMENT_CHALLENGE_SECRET).toMatch(/^sdrp_cs_/);
       expect(result.env.SIGLUME_WEBHOOK_SECRET).toMatch(/^whsec_/);
+      // The sandbox starts with a subscription to receiver.url: the new one is created anyway, with a note.
+      expect(result.notes).toEqual([expect.stringMatching(/^Subscription \S+ already delivers to this URL/)]);
     });
 
     it('creates and reads a checkout session', async () => {

@@ -48,8 +48,8 @@ export type DirectRequestPaymentCheckoutSetupInput = z.input<ReturnType<typeof s
  * Environment variables for the shop, ready to paste into its secret store.
  * Secrets are included only when this run received them: the challenge secret
  * when the merchant was created (or on rotation), the webhook secret when a
- * subscription was created. The result's `notes` say when one is missing
- * and how to get it.
+ * subscription was created. The result's `notes` say when the challenge
+ * secret is missing and how to get one.
  */
 export interface DirectRequestPaymentCheckoutSetupEnv {
   SIGLUME_DIRECT_PAYMENT_MERCHANT: string;
@@ -63,19 +63,15 @@ export interface DirectRequestPaymentCheckoutSetupResult {
   merchant: DirectRequestPaymentMerchantResponse;
   /** Answer of `prepareBillingMandate`, or `null` when `prepare_billing_mandate` was false. */
   billing_mandate: DirectRequestPaymentBillingMandateResponse | null;
-  /**
-   * The created subscription (with its `signing_secret`); or the active
-   * subscription to the same URL with the same event types that an earlier
-   * run created, reused instead of adding a second one (it has no
-   * `signing_secret`, and `notes` says so); or `null` when none was asked for.
-   */
+  /** The created subscription (with its `signing_secret`), or `null` when none was created. */
   webhook_subscription: DirectRequestPaymentWebhookSubscription | null;
   env: DirectRequestPaymentCheckoutSetupEnv;
   /**
-   * What the caller should know about this run, in plain sentences, e.g. that
-   * a secret was not returned (the merchant or the subscription already
-   * existed), so `env` lacks it, and how to get one. Absent when there is
-   * nothing to say. Never contains a secret.
+   * What the caller should know about this run, in plain sentences: that
+   * the challenge secret was not returned (the merchant already existed), so
+   * `env` lacks it, and how to get one; that an older active subscription
+   * to the same URL also gets these events, so they now arrive twice.
+   * Absent when there is nothing to say. Never contains a secret.
    */
   notes?: string[];
 }
