@@ -14,20 +14,21 @@
  * SIGLUME_API_BASE=http://127.0.0.1:8787/v1 and the sandbox token
  * sdrp_sandbox_merchant_token; http://127.0.0.1:3000 is then a valid origin.
  *
- * Re-running is safe. setupCheckout reuses an active subscription to the
- * webhook URL instead of adding a second one (each has its own secret, and a
- * second would deliver every event twice). Secrets are returned only by the
- * call that created them, so a second run writes the merchant key alone and
- * prints setupCheckout's notes on how to get new ones (rotateChallengeSecret
- * for the challenge secret). If a step fails after the merchant was created,
- * the secrets already returned are still written from the error.
+ * Re-running is safe. It subscribes the webhook URL only when no active
+ * subscription posts to it yet: each subscription has its own secret, and a
+ * second one would deliver every event twice, one copy failing the shop's
+ * signature check. Secrets are returned only by the call that created them,
+ * so a second run writes the merchant key alone and prints setupCheckout's
+ * notes on how to get new ones (rotateChallengeSecret for the challenge
+ * secret). If a step fails after the merchant was created, the secrets
+ * already returned are still written, from setupCheckoutProgress(error).env.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import {
   DirectRequestPaymentMerchantClient,
   SiglumeApiError,
-  SiglumeSetupCheckoutStepError,
   SiglumeValidationError,
+  setupCheckoutProgress,
   type DirectRequestPaymentCheckoutSetupEnv,
 } from '@siglume/direct-request-payment';
 
@@ -64,6 +65,12 @@ function writeEnvFile(env: DirectRequestPaymentCheckoutSetupEnv): void {
 try {
   // Token from SIGLUME_MERCHANT_AUTH_TOKEN, API base from SIGLUME_API_BASE (default https://siglume.com/v1).
   const siglume = new DirectRequestPaymentMerchantClient();
+  // A merchant token that has no merchant yet may be refused the list: then there is nothing to find.
+  const existing = await siglume.listWebhookSubscriptions().catch((error: unknown) => {
+    if (error instanceof SiglumeApiError && (error.status === 403 || error.status === 404)) return [];
+    throw error;
+  });
+  const subscribed = existing.some((sub) => sub.callback_url === webhookUrl && /^(active|enabled)$/i.test(sub.status ?? ''));
   const result = await siglume.setupCheckout({
     merchant,
     display_name: process.env.SHOP_DISPLAY_NAME,
@@ -72,6 +79,7 @@ try {
     allowed_currencies: ['JPY', 'USD'],
     webhook_callback_url: webhookUrl,
     checkout_allowed_origins: [origin],
+    create_webhook_subscription: !subscribed,
   });
 
   const account = result.merchant.merchant_account;
@@ -80,6 +88,8 @@ try {
   if (result.billing_mandate) console.log('  billing mandate prepared: approve it in Siglume if asked');
   if (result.webhook_subscription) {
     console.log(`  webhook subscription ${result.webhook_subscription.id} -> ${result.webhook_subscription.callback_url}`);
+  } else if (subscribed) {
+    console.log(`  ${webhookUrl} is subscribed already: its secret is the one you saved the first time`);
   }
   // Why a secret is missing from env, and how to get it (never a secret itself).
   for (const note of result.notes ?? []) console.log(`  note: ${note}`);
@@ -87,11 +97,10 @@ try {
   writeEnvFile(result.env);
   console.log('Move them into your secret store, delete the file, then run: npx siglume-check readiness');
 } catch (error) {
-  if (error instanceof SiglumeSetupCheckoutStepError) {
-    // The steps before the failed one may have returned a secret Siglume shows only once: keep it.
-    if (Object.keys(error.env).length > 1) writeEnvFile(error.env);
-    console.error(error.message);
-  } else if (error instanceof SiglumeValidationError) {
+  // The steps before a failed one may have returned a secret Siglume shows only once: keep it.
+  const saved = setupCheckoutProgress(error)?.env;
+  if (saved && Object.keys(saved).length > 1) writeEnvFile(saved);
+  if (error instanceof SiglumeValidationError) {
     console.error(`Invalid ${error.field}: ${error.message}`);
   } else if (error instanceof SiglumeApiError) {
     console.error(`Siglume answered ${error.status} ${error.code}: ${error.message} (request ${error.request_id ?? 'n/a'})`);
