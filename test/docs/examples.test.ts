@@ -9,8 +9,8 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DirectRequestPaymentClient, DirectRequestPaymentMerchantClient } from '../../src/index.js';
 import { copyTemplate } from '../../src/init/copy-template.js';
 import { startSandbox } from '../../src/sandbox/index.js';
+import { createStandardSettledTestEvent, TEST_WEBHOOK_SECRET } from '../../src/testing/index.js';
 import { DATABASE_URL, postgresAdapter } from '../orders/support/postgres.js';
 import { root } from './support/markdown.js';
 import { formatDiagnostics, requireDist } from './support/typescript.js';
@@ -153,6 +154,9 @@ interface PaidApiModule {
     webhook_secret: string;
     amount_minor: number;
     currency: 'JPY' | 'USD';
+    challenge_ttl_seconds?: number;
+    now?: () => number;
+    log?: (line: string) => void;
   }): {
     listener: import('node:http').RequestListener;
     challenges: ReadonlyMap<string, { status: string; requirement_id: string | null }>;
@@ -161,7 +165,7 @@ interface PaidApiModule {
   buyReport(
     url: string,
     buyer: DirectRequestPaymentClient,
-    opts: { max_amount_minor: number },
+    opts: { max_amount_minor: number; currency: 'JPY' | 'USD'; merchant?: string; attempts?: number; interval_ms?: number },
   ): Promise<{ first_status: number; requirement_id: string; challenge_hash: string; status: number; body: unknown }>;
 }
 
@@ -194,7 +198,7 @@ describe('examples/paid-api.ts against the sandbox', () => {
     try {
       const buyer = new DirectRequestPaymentClient({ base_url: sandbox.api_base, auth_token: sandbox.buyer_token });
 
-      const purchase = await buyReport(`${apiUrl}/report`, buyer, { max_amount_minor: 1000 });
+      const purchase = await buyReport(`${apiUrl}/report`, buyer, { max_amount_minor: 1000, currency: 'JPY', merchant });
       expect(purchase.first_status).toBe(402);
       expect(purchase.status).toBe(200);
       expect(purchase.body).toMatchObject({ report: 'the paid content', challenge_hash: purchase.challenge_hash });
@@ -253,4 +257,167 @@ describe('examples/paid-api.ts against the sandbox', () => {
       await close();
     }
   }, 30_000);
+});
+
+/** A loopback server on a random port, and its URL. */
+async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const close = () => {
+    server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return { server, url, close };
+}
+
+describe('examples/paid-api.ts: the buyer refuses a 402 it did not agree to, before paying anything', () => {
+  const terms = { merchant: 'report_shop', amount_minor: 600, currency: 'JPY', challenge: 'siglume-external-402-v1:n:ab', challenge_hash: 'sha256:x' };
+  const cases: Array<[string, (res: import('node:http').ServerResponse) => void, RegExp]> = [
+    [
+      'asks in another currency (999 USD cents against a limit of 1000 JPY)',
+      (res) => res.end(JSON.stringify({ payment: { ...terms, amount_minor: 999, currency: 'USD' } })),
+      /asks for USD; this buyer pays in JPY only/,
+    ],
+    [
+      'names another merchant than the buyer means to pay',
+      (res) => res.end(JSON.stringify({ payment: { ...terms, merchant: 'evil_shop' } })),
+      /merchant evil_shop, not report_shop/,
+    ],
+    [
+      'sends a 402 body over 64 KiB (8 MiB offered; reading stops at the cap)',
+      (res) => {
+        // A valid JSON start, then padding the buyer must not buffer.
+        res.write(`{"payment":${JSON.stringify(terms)},"pad":"`);
+        const chunk = 'x'.repeat(64 * 1024);
+        let sent = 0;
+        const more = () => {
+          while (sent < 128 && !res.destroyed) {
+            sent++;
+            if (!res.write(chunk)) return void res.once('drain', more);
+          }
+          res.end('"}');
+        };
+        more();
+      },
+      /over 65536 bytes/,
+    ],
+  ];
+
+  it.each(cases)('a 402 that %s', async (_name, answer, refusal) => {
+    const { buyReport } = (await import(join(root, 'examples/paid-api.ts'))) as PaidApiModule;
+    const api = await listen((_req, res) => {
+      res.writeHead(402, { 'content-type': 'application/json' });
+      answer(res);
+    });
+    const calls: string[] = [];
+    const buyer = {
+      createPaymentRequirement: async () => (calls.push('createPaymentRequirement'), { requirement_id: 'dpr_1' }),
+      executePaymentTransaction: async () => (calls.push('executePaymentTransaction'), {}),
+    } as unknown as DirectRequestPaymentClient;
+    try {
+      const limit = { max_amount_minor: 1000, currency: 'JPY', merchant: 'report_shop', attempts: 1, interval_ms: 1 } as const;
+      const error: unknown = await buyReport(`${api.url}/report`, buyer, limit).catch((e: unknown) => e);
+      expect(calls).toEqual([]);
+      expect((error as Error).message).toMatch(refusal);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+describe('examples/paid-api.ts: bad input is a 4xx, expired challenges are forgotten', () => {
+  async function paidApiAlone(extra: { challenge_ttl_seconds?: number; now?: () => number } = {}) {
+    const mod = (await import(join(root, 'examples/paid-api.ts'))) as PaidApiModule;
+    const logs: string[] = [];
+    const api = mod.createPaidApi({
+      merchant: 'report_shop',
+      challenge_secret: 'sdrp_cs_example_test',
+      webhook_secret: TEST_WEBHOOK_SECRET,
+      amount_minor: 600,
+      currency: 'JPY',
+      log: (line) => logs.push(line),
+      ...extra,
+    });
+    const http = await listen(api.listener);
+    return { ...mod, api, logs, ...http };
+  }
+
+  it('answers 413 payload_too_large to a webhook body over 64 KiB, and closes the connection', async () => {
+    const { url, logs, close } = await paidApiAlone();
+    try {
+      const res = await fetch(`${url}/webhooks/siglume`, { method: 'POST', body: 'x'.repeat(70 * 1024) });
+      expect(res.status).toBe(413);
+      expect(res.headers.get('connection')).toBe('close');
+      expect(await res.json()).toEqual({ error: 'payload_too_large' });
+      expect(logs).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('answers 400, never 500, to a webhook body that stops halfway', async () => {
+    const { url, logs, close } = await paidApiAlone();
+    try {
+      const { port } = new URL(url);
+      const answer = await new Promise<string>((resolve) => {
+        const socket = connect(Number(port), '127.0.0.1', () => {
+          // 100 bytes announced, 10 sent, then the sender is done.
+          socket.end('POST /webhooks/siglume HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789');
+        });
+        let received = '';
+        socket.on('data', (d) => (received += d));
+        socket.on('error', () => {});
+        socket.on('close', () => resolve(received));
+        setTimeout(() => (socket.destroy(), resolve(received)), 5_000);
+      });
+      expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+      await new Promise((r) => setTimeout(r, 50));
+      expect(logs).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('forgets unpaid challenges past challenge_ttl_seconds, keeps a paid one until served, and reviews a payment for a forgotten one', async () => {
+    let clock = Date.parse('2026-01-01T00:00:00Z');
+    const { CHALLENGE_HASH_HEADER, api, url, close } = await paidApiAlone({ challenge_ttl_seconds: 60, now: () => clock });
+    const challengeOf = async (headers: Record<string, string> = {}) => {
+      const res = await fetch(`${url}/report`, { headers });
+      return ((await res.json()) as { payment: { challenge_hash: string } }).payment.challenge_hash;
+    };
+    const pay = async (challenge_hash: string) => {
+      const { raw_body, header, event } = await createStandardSettledTestEvent({
+        merchant: 'report_shop',
+        amount_minor: 600,
+        currency: 'JPY',
+        data: { challenge_hash },
+      });
+      const res = await fetch(`${url}/webhooks/siglume`, { method: 'POST', headers: { 'siglume-signature': header }, body: raw_body });
+      expect(res.status).toBe(204);
+      return event.id;
+    };
+    try {
+      const paid = await challengeOf();
+      const unpaid = [await challengeOf(), await challengeOf()];
+      await pay(paid);
+      expect(api.challenges.size).toBe(3);
+
+      clock += 61_000;
+      // An expired challenge presented again is not pending any more: a new one is issued, and the expired ones go.
+      const fresh = await challengeOf({ [CHALLENGE_HASH_HEADER]: unpaid[0]! });
+      expect(fresh).not.toBe(unpaid[0]);
+      expect([...api.challenges.keys()].sort()).toEqual([paid, fresh].sort());
+
+      // The paid one is still the buyer's.
+      const served = await fetch(`${url}/report`, { headers: { [CHALLENGE_HASH_HEADER]: paid } });
+      expect(served.status).toBe(200);
+
+      // Money for a forgotten challenge is not lost silently: it goes to review.
+      const eventId = await pay(unpaid[1]!);
+      expect(api.reviews).toEqual([{ event_id: eventId, reason: expect.stringContaining('unknown or expired') }]);
+    } finally {
+      await close();
+    }
+  });
 });
