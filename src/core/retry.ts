@@ -53,8 +53,12 @@ const NOT_SENT_CODES = /* @__PURE__ */ new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
-/** Certificate and TLS handshake failures: the connection failed before the request was written. */
-const TLS_FAILURE = /^(?:CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|ERR_TLS_CERT_|ERR_SSL_|HOSTNAME_MISMATCH$)/;
+/**
+ * Certificate checks and the TLS version mismatch of the first record (https to a plain http port): the
+ * connection failed before the request was written. Other `ERR_SSL_*` errors (a bad record MAC, a decryption
+ * failure) can come while the answer is being read, after the request was sent, so they are not listed.
+ */
+const TLS_FAILURE = /^(?:CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|ERR_TLS_CERT_|ERR_SSL_WRONG_VERSION_NUMBER$|HOSTNAME_MISMATCH$)/;
 
 /**
  * Which failed attempts a request may repeat:

@@ -83,6 +83,8 @@ describe('connectionFailure', () => {
     ['ECONNRESET', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })],
     ['socket hang up', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
     ['an undici socket error', Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' })],
+    // A TLS record that fails once the connection is up may be the answer to a request already sent.
+    ['a TLS record failure', new TypeError('fetch failed', { cause: Object.assign(new Error('tls'), { code: 'ERR_SSL_DECRYPTION_FAILED_OR_BAD_RECORD_MAC' }) })],
     ['an error without a code', new Error('something broke')],
     ['a non-error', 'boom'],
   ])('reads %s as possibly sent', (_title, error) => {
