@@ -51,14 +51,20 @@ function sane(order: OrderRecord): boolean {
   return Number.isSafeInteger(order.amount_minor) && order.amount_minor > 0 && (order.currency === 'JPY' || order.currency === 'USD');
 }
 
+/** How long a start waits for Siglume's view of a stored session before handing it out as it is, ms. */
+const SESSION_LOOKUP_TIMEOUT_MS = 3000;
+
 /**
- * Whether Siglume says a stored session can no longer be paid: cancelled by the buyer, expired or failed. A paid or
- * open one, or a lookup that fails, counts as live (it is handed out as before; the webhook settles a paid one).
+ * Whether Siglume says a stored session can no longer be paid: cancelled by the buyer or expired, the two
+ * statuses reconciliation retires too. Any other status (`failed` included: the contract does not say a buyer
+ * cannot try again), or a lookup that fails or takes over 3 s without a retry, counts as live: the session is
+ * handed out as before, and the webhook settles a paid one.
  */
 async function sessionEnded<U>(o: ResolvedOrderCheckoutOptions<U>, session_id: string): Promise<boolean> {
   try {
-    const { status } = await o.client.getCheckoutSession(session_id);
-    return status === 'cancelled' || status === 'expired' || status === 'failed';
+    const options = { timeout_ms: SESSION_LOOKUP_TIMEOUT_MS, max_retries: 0 };
+    const { status } = await o.client.getCheckoutSession(session_id, options);
+    return status === 'cancelled' || status === 'expired';
   } catch {
     return false;
   }
