@@ -142,7 +142,8 @@ export class Transport {
         if (error instanceof SiglumeApiError) throw error;
         const err = error as SiglumeConnectionError;
         const call = { spec, url, attempts: attempt + 1 };
-        if (err.code === 'REQUEST_ABORTED') throw aborted(err, call, earlierMayHaveActed || !abortedBefore);
+        // Aborted before this attempt started: it was not made.
+        if (err.code === 'REQUEST_ABORTED') throw aborted(err, { ...call, attempts: abortedBefore ? attempt : attempt + 1 }, earlierMayHaveActed || !abortedBefore);
         const outcome: AttemptOutcome = err instanceof SiglumeTimeoutError ? { kind: 'timeout' } : connectionFailure(err.cause);
         if (outcome.kind !== 'not_sent') earlierMayHaveActed = true;
         if (shouldRetry(outcome, attempt, maxRetries, spec.retry)) {
@@ -303,8 +304,10 @@ export class Transport {
       response.status === 401
         ? `refused ${token}`
         : `accepted ${token} but does not allow it on this route`;
+    // The status text first, as a message without one from the API reads (CONTRACT-2 section 14).
+    const status = `${response.statusText ? `${response.statusText}: ` : ''}HTTP ${response.status}`;
     return (
-      `HTTP ${response.status} from ${routeOf(spec)}: the Siglume API ${refused}. ` +
+      `${status} from ${routeOf(spec)}: the Siglume API ${refused}. ` +
       `Check that the token is for the API at ${this.base_url}: sandbox and live tokens each work only against their own base URL.`
     );
   }
@@ -368,7 +371,11 @@ function timedOut(error: SiglumeTimeoutError, call: CallFacts): SiglumeTimeoutEr
 /** The caller aborted; `mayHaveActed` when an attempt was under way or an earlier one may have reached the server. */
 function aborted(error: SiglumeConnectionError, call: CallFacts, mayHaveActed: boolean): SiglumeConnectionError {
   const { spec, attempts } = call;
-  const tail = mayHaveActed ? lookFirst(spec, false) : ` Nothing was sent for ${routeOf(spec)}.`;
+  const tail = mayHaveActed
+    ? lookFirst(spec, false)
+    : attempts === 0
+      ? ` Nothing was sent for ${routeOf(spec)}.`
+      : ' Nothing was carried out: every attempt was refused or never sent.';
   return new SiglumeConnectionError(`The request was aborted by the caller (${routeOf(spec)}, ${attemptsText(attempts)}).${tail}`, {
     code: 'REQUEST_ABORTED',
     cause: error.cause,

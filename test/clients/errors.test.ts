@@ -104,6 +104,7 @@ describe('API errors raised by the clients', () => {
       const { client } = merchantWith({ status: 403, statusText: 'Forbidden', body: {} });
       const error = await failure(client.getMerchant('shop_alpha'));
       expect(error).toBeInstanceOf(SiglumePermissionError);
+      expect(error.message).toMatch(/^Forbidden: HTTP 403 from GET /);
       expect(error.message).toContain('accepted the merchant token passed as the auth_token option but does not allow it on this route');
       expect(error.message).not.toContain(TOKEN);
     });

@@ -283,6 +283,33 @@ describe('Transport', () => {
     });
   });
 
+  describe('when the caller aborts before anything could act', () => {
+    const refusing = (onSend: () => void) => async () => {
+      onSend();
+      return new Response('{}', { status: 429, headers: { 'Retry-After': '5' } });
+    };
+
+    it('says nothing was sent when the signal was aborted before the first attempt', async () => {
+      const controller = new AbortController();
+      controller.abort();
+      let sent = 0;
+      const t = transport({ fetch: refusing(() => sent++) });
+      const err = await caught(t.request({ method: 'POST', path: '/x', body: {}, options: { signal: controller.signal } }));
+      expect([err.code, err.may_have_acted, err.attempts, sent]).toEqual(['REQUEST_ABORTED', false, 0, 0]);
+      expect(err.message).toContain('Nothing was sent for POST /x.');
+    });
+
+    it('says nothing was carried out, not that nothing was sent, when aborted while waiting to repeat a 429', async () => {
+      const controller = new AbortController();
+      let sent = 0;
+      const t = transport({ max_retries: 2, fetch: refusing(() => (sent++, setTimeout(() => controller.abort(), 20))) });
+      const err = await caught(t.request({ method: 'POST', path: '/x', body: {}, options: { signal: controller.signal } }));
+      expect([err.code, err.may_have_acted, err.attempts, sent]).toEqual(['REQUEST_ABORTED', false, 1, 1]);
+      expect(err.message).toContain('Nothing was carried out: every attempt was refused or never sent.');
+      expect(err.message).not.toContain('Nothing was sent');
+    });
+  });
+
   describe('when nothing listens', () => {
     it('throws a SiglumeConnectionError that keeps the cause and never the token', async () => {
       const closed = http.createServer();
