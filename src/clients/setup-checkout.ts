@@ -97,7 +97,7 @@ const ACTIVE = /^(active|enabled)$/i;
 
 /**
  * Active subscriptions to `callback_url` that already get some of `types`, looked up
- * before subscribing. Only for a note: any failure of the list gives none.
+ * after subscribing. Only for a note: any failure of the list gives none.
  */
 async function subscriptionsToSameUrl(
   client: SetupSteps,
@@ -107,7 +107,8 @@ async function subscriptionsToSameUrl(
 ): Promise<DirectRequestPaymentWebhookSubscription[]> {
   const { idempotency_key: _unused, ...readOptions } = options ?? {};
   try {
-    const listed = await client.listWebhookSubscriptions(options && readOptions);
+    // A short look, never retried: a slow API must not hold a finished setup.
+    const listed = await client.listWebhookSubscriptions({ ...readOptions, timeout_ms: 3000, max_retries: 0 });
     return listed.filter(
       (s) =>
         ACTIVE.test(s.status ?? '') &&
@@ -289,9 +290,10 @@ export async function runSetupCheckout(
       };
       // Always a new subscription (contract section 4): its secret is in env, which callers write out as is.
       const types = webhook_event_types ?? DEFAULT_WEBHOOK_EVENT_TYPES;
-      const existing = await subscriptionsToSameUrl(client, callback_url, types, options);
       const created = await client.createWebhookSubscription(request, stepOptions(options, '-webhook-subscription'));
       webhook_subscription = created;
+      // Listed after the three contract steps (section 4), for a note only.
+      const existing = await subscriptionsToSameUrl(client, callback_url, types, options);
       for (const old of existing) {
         if (old.id === created.id) continue;
         notes.push(

@@ -87,8 +87,8 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
       expect(routes(calls)).toEqual([
         'POST /sdrp/direct-payments/merchants',
         'POST /sdrp/direct-payments/merchants/shop_alpha/billing-mandate',
-        'GET /market/webhooks/subscriptions',
         'POST /market/webhooks/subscriptions',
+        'GET /market/webhooks/subscriptions',
       ]);
       expect(calls[0]!.body).toEqual({
         merchant: 'shop_alpha',
@@ -98,7 +98,7 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
         max_amount_minor: 30_000,
       });
       expect(calls[1]!.body).toEqual({ billing_currency: 'JPY', max_amount_minor: 30_000 });
-      expect(calls[3]!.body).toEqual({
+      expect(calls[2]!.body).toEqual({
         callback_url: HOOK,
         event_types: ['direct_payment.confirmed', 'direct_payment.spent'],
         description: 'shop_alpha Direct Request Payment',
@@ -118,7 +118,7 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
     it('uses webhook_description when given', async () => {
       const { client, calls } = setup();
       await client.setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK, webhook_description: 'Alpha prod' });
-      expect((calls[3]!.body as { description: string }).description).toBe('Alpha prod');
+      expect((calls[2]!.body as { description: string }).description).toBe('Alpha prod');
     });
 
     it('subscribes to webhook_event_types when given (the 0.4.20 option), never sending it to setupMerchant', async () => {
@@ -129,7 +129,7 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
         webhook_event_types: ['direct_payment.confirmed', 'payment.failed', 'direct_payment.confirmed'],
       });
       expect(calls[0]!.body).not.toHaveProperty('webhook_event_types');
-      expect((calls[3]!.body as { event_types: string[] }).event_types).toEqual(['direct_payment.confirmed', 'payment.failed']);
+      expect((calls[2]!.body as { event_types: string[] }).event_types).toEqual(['direct_payment.confirmed', 'payment.failed']);
     });
 
     it('skips the subscription when create_webhook_subscription is false', async () => {
@@ -146,8 +146,8 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
       expect(calls.map((c) => c.headers['Idempotency-Key'])).toEqual([
         'setup-1-merchant',
         'setup-1-billing-mandate',
-        undefined,
         'setup-1-webhook-subscription',
+        undefined,
       ]);
     });
   });
@@ -183,8 +183,8 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
       const result = await client.setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK, prepare_billing_mandate: false });
       expect(routes(calls)).toEqual([
         'POST /sdrp/direct-payments/merchants',
-        'GET /market/webhooks/subscriptions',
         'POST /market/webhooks/subscriptions',
+        'GET /market/webhooks/subscriptions',
       ]);
       expect(result.billing_mandate).toBeNull();
     });
@@ -221,11 +221,11 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
       expect(routes(calls)).toEqual([
         'POST /sdrp/direct-payments/merchants',
         'POST /sdrp/direct-payments/merchants/shop_alpha/billing-mandate',
-        'GET /market/webhooks/subscriptions',
         'POST /market/webhooks/subscriptions',
+        'GET /market/webhooks/subscriptions',
       ]);
       expect(result.billing_mandate).toEqual({ billing_mandate_id: 'bm_1', status: 'active' });
-      expect(calls[3]!.body).toMatchObject({ description: 'shop_alpha Direct Request Payment', metadata: { merchant: 'shop_alpha' } });
+      expect(calls[2]!.body).toMatchObject({ description: 'shop_alpha Direct Request Payment', metadata: { merchant: 'shop_alpha' } });
       expect(result.env.SIGLUME_DIRECT_PAYMENT_MERCHANT).toBe('shop_alpha');
     });
 
@@ -376,7 +376,7 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
     it('accepts 234 characters, whose longest step key is 255', async () => {
       const { client, calls } = setup();
       await client.setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK }, { idempotency_key: 'k'.repeat(234) });
-      expect(calls.at(-1)!.headers['Idempotency-Key']).toHaveLength(255);
+      expect(calls.at(-2)!.headers['Idempotency-Key']).toHaveLength(255);
     });
   });
 
@@ -388,7 +388,7 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
         subscriptions: [{ ...existing, event_types: ['direct_payment.spent', 'direct_payment.confirmed'] }],
       });
       const result = await client.setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK });
-      expect(routes(calls).at(-1)).toBe('POST /market/webhooks/subscriptions');
+      expect(routes(calls).slice(-2)).toEqual(['POST /market/webhooks/subscriptions', 'GET /market/webhooks/subscriptions']);
       expect(result.webhook_subscription).toMatchObject({ id: 'whsub_1' });
       expect(result.env.SIGLUME_WEBHOOK_SECRET).toBe('whsec_new');
       expect(result.notes).toEqual([expect.stringMatching(/^Subscription whsub_old already delivers to this URL .* arrive twice/)]);
@@ -413,7 +413,7 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
       );
       const client = new DirectRequestPaymentMerchantClient({ auth_token: 'tok_m', base_url: BASE, fetch: rec.fetch, max_retries: 0 });
       const result = await client.setupCheckout({ merchant: 'shop_alpha', webhook_callback_url: HOOK });
-      expect(routes(rec.calls).at(-1)).toBe('POST /market/webhooks/subscriptions');
+      expect(routes(rec.calls).slice(-2)).toEqual(['POST /market/webhooks/subscriptions', 'GET /market/webhooks/subscriptions']);
       expect(result.env.SIGLUME_WEBHOOK_SECRET).toBe('whsec_new');
       expect(result).not.toHaveProperty('notes');
     });
