@@ -164,6 +164,18 @@ describe('readiness --sandbox when a local receiver stood in for the shop', () =
     expect((JSON.parse(json.stdout) as JsonReport).sandbox).toMatchObject({ receiver: true, shop_not_checked: NOT_CHECKED });
   });
 
+  it('does not suggest --dotenv .env.local to a run that named .env.local itself', async () => {
+    const cwd = emptyDir();
+    writeFileSync(join(cwd, '.env'), 'SIGLUME_DIRECT_PAYMENT_MERCHANT=other_shop\n');
+    writeFileSync(join(cwd, '.env.local'), 'SIGLUME_DIRECT_PAYMENT_MERCHANT=nextjs_shop\n');
+    const env = { SIGLUME_API_BASE: `http://127.0.0.1:${await closedPort()}/v1` };
+    const json = await runCli(['readiness', '--sandbox', '--json', '--dotenv', '.env.local'], { env, cwd });
+    expect(json.code).toBe(0);
+    const { shop_not_checked } = (JSON.parse(json.stdout) as JsonReport).sandbox as { shop_not_checked: string };
+    expect(shop_not_checked).toContain('Set SHOP_WEBHOOK_URL (in .env.local, the file read) to check the shop.');
+    expect(shop_not_checked).not.toContain('add --dotenv');
+  });
+
   it('says nothing of the kind when the shop\'s webhook URL is set', async () => {
     const shop = await startWebhookReceiver({ secret: 'whsec_shop_secret_1234' });
     try {

@@ -62,9 +62,10 @@ function baseUrlFrom(
  * stand-ins, so the shop itself was never contacted. Next.js keeps its settings in .env.local: say how to
  * read it, unless that was the file read.
  */
-function shopNotChecked(readLocal: boolean, localFile: string, flag: string): string {
+function shopNotChecked(readLocal: boolean, fileGiven: boolean, localFile: string, flag: string): string {
   const how = readLocal ? ` (in ${localFile}, the file read)` : '';
-  const next = readLocal ? '' : ` (Next.js with its settings in ${localFile} beside a .env: add ${flag} ${localFile})`;
+  // Only when the default file was read: a --dotenv the user gave is the file they meant.
+  const next = readLocal || fileGiven ? '' : ` (Next.js with its settings in ${localFile} beside a .env: add ${flag} ${localFile})`;
   return `Your shop was not checked: no SHOP_WEBHOOK_URL (or --webhook-url), so a local webhook receiver stood in for it. Set SHOP_WEBHOOK_URL${how} to check the shop${next}.`;
 }
 
@@ -143,7 +144,12 @@ async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFl
       checked_url_from: setup.checked_url_from,
       message: setup.message,
       ...(setup.caveat ? { caveat: setup.caveat } : {}),
-      ...(setup.receiver ? { shop_not_checked: shopNotChecked(merged.fallback === true, FALLBACK_ENV_FILE, ENV_FILE_FLAG) } : {}),
+      ...(setup.receiver ? { shop_not_checked: shopNotChecked(
+        merged.fallback === true || (merged.loaded?.endsWith(FALLBACK_ENV_FILE) ?? false),
+        flags.dotenv !== undefined,
+        FALLBACK_ENV_FILE,
+        ENV_FILE_FLAG,
+      ) } : {}),
     };
     close = setup.close;
   }
