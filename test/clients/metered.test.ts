@@ -117,6 +117,10 @@ describe('metered statements', () => {
         .then((page) => page.items[0]!.provider_gross_amount_minor);
     expect(await listed(4200)).toBe('4200');
     expect(await listed(75.6)).toBe('75.6');
+    // A Nano fee JavaScript writes with an exponent is spelled out, not refused.
+    expect(await listed(1.5e-7)).toBe('0.00000015');
+    expect(await listed(-2.5e-8)).toBe('-0.000000025');
+    expect(await listed(1e-7)).toBe('0.0000001');
     // 1e21 would come out as "1e+21", and 2^53 + 2 is already another integer once parsed: neither is passed on changed.
     for (const amount of [1e21, 2 ** 53 + 2]) {
       const error = await listed(amount).catch((e: unknown) => e);

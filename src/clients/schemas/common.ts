@@ -158,21 +158,34 @@ export const requiredResponseString = /* @__PURE__ */ lazySchema(() =>
 const DECIMAL = /^-?\d+(\.\d+)?$/;
 
 /**
+ * `n` as a plain decimal string, or null when it has none exactly: a small
+ * fraction JavaScript writes with an exponent (`1.5e-7`) is spelled out
+ * (`0.00000015`); an integer past 2^53 (parsing already rounded it) or one of
+ * 1e21 and more (`1e+21`) has none.
+ */
+function decimalOf(n: number): string | null {
+  if (!Number.isFinite(n) || (Number.isInteger(n) && !Number.isSafeInteger(n))) return null;
+  const text = String(n);
+  const small = /^(-?)(\d)(?:\.(\d+))?e-(\d+)$/.exec(text);
+  if (small) return `${small[1]}0.${'0'.repeat(Number(small[4]) - 1)}${small[2]}${small[3] ?? ''}`;
+  return DECIMAL.test(text) ? text : null;
+}
+
+/**
  * A minor-unit amount in a statement: a decimal string such as `"4200"` or
  * `"0.2"` (Nano fees are below one minor unit). A JSON number is accepted and
- * turned into its decimal string, so callers always get a string; a number
- * that has no exact decimal string (`1e21`, an integer past 2^53 that parsing
- * already rounded) is refused rather than passed on changed.
+ * turned into its decimal string (`1.5e-7` into `"0.00000015"`), so callers
+ * always get a string; a number that has no exact decimal string (`1e21`, an
+ * integer past 2^53 that parsing already rounded) is refused rather than
+ * passed on changed.
  */
 export const decimalAmountSchema = /* @__PURE__ */ lazySchema(() =>
   z.union(
     [
       z.string().check(z.regex(DECIMAL)),
       z.pipe(
-        z
-          .number()
-          .check(z.refine((n) => (Number.isInteger(n) ? Number.isSafeInteger(n) : DECIMAL.test(String(n))))),
-        z.transform((n: number) => String(n)),
+        z.number().check(z.refine((n) => decimalOf(n) !== null)),
+        z.transform((n: number) => decimalOf(n)!),
       ),
     ],
     { error: 'must be a decimal string amount' },
