@@ -330,8 +330,8 @@ function lookFirst(spec: RequestSpec<unknown>, earlier: boolean): string {
   const where = earlier ? 'an earlier attempt may have reached Siglume' : 'the request may have reached Siglume';
   if (spec.method === 'GET') return ` ${where[0]!.toUpperCase()}${where.slice(1)}; reading again is safe.`;
   return (
-    ` ${where[0]!.toUpperCase()}${where.slice(1)} and been acted on. Before retrying a payment, look it up ` +
-    '(getPaymentRequirement / getCheckoutSession) instead of sending it again.'
+    ` ${where[0]!.toUpperCase()}${where.slice(1)} and been acted on. Look up what it would have made ` +
+    '(a payment: getPaymentRequirement; a checkout: getCheckoutSession; a subscription: listWebhookSubscriptions) before sending it again.'
   );
 }
 

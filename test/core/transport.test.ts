@@ -566,7 +566,7 @@ describe('Transport retry policy, seen through the clients', () => {
       expect(err).toBeInstanceOf(SiglumeTimeoutError);
       expect(err).toMatchObject({ code: 'TIMEOUT', timeout_ms: 150, method: 'POST', attempts: 1, may_have_acted: true });
       expect(err.message).toMatch(/^Request timed out after 150 ms \(POST \/market\/web3\/transactions\/execute-prepared, 1 attempt\)/);
-      expect(err.message).toContain('look it up (getPaymentRequirement / getCheckoutSession)');
+      expect(err.message).toContain('Look up what it would have made (a payment: getPaymentRequirement;');
     });
 
     it('says a payment that could not connect was not sent, and points at SIGLUME_API_BASE', async () => {

@@ -122,7 +122,7 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
     .argument('<kind>', 'standard-settled | metered-accepted | batch-settled | unknown')
     // Checked in the action, after the kind: a wrong kind is the first thing to hear about.
     .option('--url <endpoint>', 'webhook endpoint, e.g. http://127.0.0.1:3000/payments/webhooks/siglume (default: SHOP_WEBHOOK_URL from the environment, else from .env, or .env.local without one)')
-    .option('--secret <whsec>', 'signing secret (default: SIGLUME_WEBHOOK_SECRET from the environment, else from .env)')
+    .option('--secret <whsec>', 'signing secret (default: SIGLUME_WEBHOOK_SECRET from the environment, else from .env, or .env.local without one)')
     .option('--test-secret', 'sign with the built-in test secret of the testing helpers instead')
     .option('--dotenv <path>', 'dotenv file to read instead of .env / .env.local (never overrides the environment)')
     .option('--amount-minor <n>', 'payment amount in minor units', parseAmountMinor)
@@ -189,7 +189,7 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
   webhook
     .command('sign')
     .description('Print the Siglume-Signature header for the raw body read from stdin.')
-    .option('--secret <whsec>', 'signing secret (default: SIGLUME_WEBHOOK_SECRET from the environment, else from .env)')
+    .option('--secret <whsec>', 'signing secret (default: SIGLUME_WEBHOOK_SECRET from the environment, else from .env, or .env.local without one)')
     .option('--dotenv <path>', 'dotenv file to read instead of .env / .env.local (never overrides the environment)')
     .option('--timestamp <unix>', 'signature time in Unix seconds (default: now)', parseUnixSeconds)
     .addHelpText(
