@@ -10,8 +10,7 @@
  */
 import { declaredLength, readCappedBytes, type ByteStreamReader } from '../core/bytes.js';
 import { DEFAULT_MAX_WEBHOOK_BODY_BYTES, WEBHOOK_SIGNATURE_HEADER } from '../core/constants.js';
-import { SiglumeValidationError, SiglumeWebhookPayloadError, SiglumeWebhookSignatureError } from '../core/errors.js';
-import { suggestKey } from '../core/suggest-key.js';
+import { SiglumeValidationError, SiglumeWebhookPayloadError, SiglumeWebhookSignatureError, suggestKey } from '../core/errors.js';
 import { assertSigningSecret, normalizeSecrets } from '../internal/secrets.js';
 import { parseDirectRequestPaymentWebhookEvent, type DirectRequestPaymentVerifiedWebhook } from './event.js';
 import {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { suggestKey } from '../../src/core/suggest-key.js';
+import { suggestKey } from '../../src/core/errors.js';
 
 describe('suggestKey', () => {
   const known = ['base_url', 'auth_token', 'tolerance_seconds', 'max_retries', 'amount_minor', 'allowance_amount_minor', 'error_503_rate'];

@@ -11,7 +11,7 @@ import * as z from 'zod/mini';
 // Imported by name: reading `z.core.$constructor` off the namespace would make
 // bundlers keep all of zod's core.
 import { $constructor } from 'zod/v4/core';
-import { suggestKey } from '../../core/suggest-key.js';
+import { suggestKey } from '../../core/errors.js';
 import { absoluteUrlSchema } from '../../core/validation.js';
 
 /**
