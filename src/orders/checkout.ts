@@ -6,6 +6,7 @@
 import { HostedCheckoutNotAvailableError, SiglumeDirectRequestPaymentError } from '../core/errors.js';
 import { pricingBandFor } from '../core/pricing.js';
 import { randomId } from '../core/crypto.js';
+import { sessionCannotBePaid } from './confirm.js';
 import { isStorableId } from './ids.js';
 import type { ResolvedOrderCheckoutOptions } from './options.js';
 import type { OrderCheckoutAttempt, OrderRecord } from './store.js';
@@ -55,16 +56,14 @@ function sane(order: OrderRecord): boolean {
 const SESSION_LOOKUP_TIMEOUT_MS = 3000;
 
 /**
- * Whether Siglume says a stored session can no longer be paid: cancelled by the buyer or expired, the two
- * statuses reconciliation retires too. Any other status (`failed` included: the contract does not say a buyer
- * cannot try again), or a lookup that fails or takes over 3 s without a retry, counts as live: the session is
- * handed out as before, and the webhook settles a paid one.
+ * Whether Siglume says a stored session can no longer be paid ({@link sessionCannotBePaid}). A lookup that fails
+ * or takes over 3 s (no retry) counts as live: the session is handed out as before.
  */
 async function sessionEnded<U>(o: ResolvedOrderCheckoutOptions<U>, session_id: string): Promise<boolean> {
   try {
     const options = { timeout_ms: SESSION_LOOKUP_TIMEOUT_MS, max_retries: 0 };
     const { status } = await o.client.getCheckoutSession(session_id, options);
-    return status === 'cancelled' || status === 'expired';
+    return sessionCannotBePaid(status);
   } catch {
     return false;
   }

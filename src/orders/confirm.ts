@@ -8,6 +8,13 @@ import type { DirectRequestPaymentMerchantClient } from '../clients/merchant.js'
 import type { OrderPaymentConfirmation } from './decide.js';
 import { OrderPaymentConfirmationUnavailableError } from './errors.js';
 
+/**
+ * Whether a session status means Siglume will take no payment on it any more: the buyer cancelled it, or it
+ * expired. Such a session's attempt is retired, by a checkout start and by reconciliation alike. `failed` is
+ * not one: the contract does not say a buyer cannot try again.
+ */
+export const sessionCannotBePaid = (status: string): boolean => status === 'expired' || status === 'cancelled';
+
 /** The two merchant-client calls the checkout service makes. A `DirectRequestPaymentMerchantClient` fits. */
 export type OrderCheckoutClient = Pick<DirectRequestPaymentMerchantClient, 'createCheckoutSession' | 'getCheckoutSession'>;
 

@@ -29,7 +29,7 @@ import {
 import { parseInput, merchantKeySchema } from '../core/validation.js';
 import type { DirectRequestPaymentCheckoutSession } from '../clients/schemas/checkout-session.js';
 import { classifyDirectPaymentConfirmation } from '../webhooks/classify.js';
-import { confirmCheckoutSession, type OrderCheckoutClient } from './confirm.js';
+import { confirmCheckoutSession, sessionCannotBePaid, type OrderCheckoutClient } from './confirm.js';
 import { decideOrderPayment, orderDecisionLabel, orderLabelOutcome, orderLookupHash, type OrderPaymentDecision, type OrderPaymentPolicy } from './decide.js';
 import { OrderPaymentConfirmationUnavailableError } from './errors.js';
 import { redactCredentialText } from '../core/redact-text.js';
@@ -247,7 +247,7 @@ async function examine(c: OrderReconcileContext, a: OrderUnpaidCheckoutAttempt, 
     return { outcome: 'error', detail: 'Siglume has no such checkout session (another environment or account?)', event_id: null };
   }
   const session = confirmation.session;
-  if (session.status === 'expired' || session.status === 'cancelled') {
+  if (sessionCannotBePaid(session.status)) {
     if (a.status !== 'active') return { outcome: 'consistent', detail: `session ${session.status}; attempt already ${a.status}`, event_id: null };
     const retired = dry_run || (await c.store.retireCheckoutAttempt(a.attempt_id));
     return retired
