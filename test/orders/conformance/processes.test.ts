@@ -17,7 +17,8 @@ describeEachAdapter('three shop processes, one database', (adapter) => {
   beforeAll(async () => {
     db = await adapter.createDatabase();
     f = await startShopFixture(db);
-    shops = await Promise.all([1, 2, 3].map(() => spawnShop({ ...db.env, SIGLUME_API_BASE: f.sandbox.api_base, SHOP_ORIGIN: f.shop.url })));
+    // Each shop is kept as soon as it listens, so afterAll kills the ones that started when another did not.
+    await Promise.all([1, 2, 3].map(async () => shops.push(await spawnShop({ ...db.env, SIGLUME_API_BASE: f.sandbox.api_base, SHOP_ORIGIN: f.shop.url }))));
   }, 90_000);
   afterAll(async () => {
     await Promise.all(shops.map((s) => s.kill()));

@@ -7,6 +7,16 @@ import { fileURLToPath } from 'node:url';
 
 const ENTRY = fileURLToPath(new URL('./app-process.ts', import.meta.url));
 
+/**
+ * Every shop process still running. A test's setup can time out while a
+ * spawn is pending, so the test never holds the handle to kill it: when the
+ * test worker exits, whatever is left here is killed with it.
+ */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export interface ShopProcess {
   url: string;
   child: ChildProcess;
@@ -22,14 +32,20 @@ export async function spawnShop(env: Record<string, string>): Promise<ShopProces
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let err = '';
   child.stderr!.on('data', (d: Buffer) => {
     err += d.toString();
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
+    const fail = (error: Error) => {
+      child.kill('SIGKILL'); // a shop that did not start is not left behind
+      reject(error);
+    };
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`shop process did not start in 30 s: ${err}`)), 30_000);
+    const timer = setTimeout(() => fail(new Error(`shop process did not start in 30 s: ${err}`)), 30_000);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const line = out.split('\n')[0];
@@ -40,7 +56,7 @@ export async function spawnShop(env: Record<string, string>): Promise<ShopProces
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`shop process exited (${code}) before listening: ${err}`));
+      fail(new Error(`shop process exited (${code}) before listening: ${err}`));
     });
   });
   return {
