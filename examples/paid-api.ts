@@ -52,7 +52,7 @@ export interface PaidApiConfig {
   currency: 'JPY' | 'USD';
   /** Serve on `metered_usage_accepted` (Micro / Nano prices, settled later in a batch). @default false */
   allow_metered_payments?: boolean;
-  /** How long an unpaid challenge stays payable; expired ones are forgotten. @default 900 (15 minutes) */
+  /** How long an unpaid challenge stays payable, in whole seconds from 30 to 86400; expired ones are forgotten. @default 900 (15 minutes) */
   challenge_ttl_seconds?: number;
   /** The clock, in milliseconds (tests pass a fake one). @default Date.now */
   now?: () => number;
@@ -86,6 +86,14 @@ export interface PaidApi {
 const MAX_BODY_BYTES = 64 * 1024;
 /** Expired challenges forgotten per issued challenge, at most: the work per request stays bounded. */
 const PURGE_BATCH = 100;
+
+/** A whole number from `min` to `max`, or `fallback` when not given; anything else is refused, naming the option. */
+function wholeNumberOption(name: string, value: unknown, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value;
+  const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  throw new RangeError(`${name} must be a whole number from ${min} to ${max}, got ${shown}`);
+}
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
@@ -128,7 +136,9 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
   const reviews: Array<{ event_id: string; reason: string }> = [];
   const log = config.log ?? (() => {});
   const now = config.now ?? Date.now;
-  const ttlMs = (config.challenge_ttl_seconds ?? 15 * 60) * 1000;
+  // At least 30 s: a buyer needs that long to pay and Siglume to deliver the webhook, or honest payments arrive
+  // for challenges already forgotten. At most a day: an unpaid challenge is memory held for anyone who asked.
+  const ttlMs = wholeNumberOption('challenge_ttl_seconds', config.challenge_ttl_seconds, 30, 86_400, 15 * 60) * 1000;
 
   /**
    * Forgets expired challenges, oldest first (the map is in issue order, so in

@@ -326,6 +326,41 @@ describe('examples/paid-api.ts: the buyer refuses a 402 it did not agree to, bef
   });
 });
 
+describe('examples/paid-api.ts: options are checked when the API is built', () => {
+  const config = {
+    merchant: 'report_shop',
+    challenge_secret: 'sdrp_cs_example_test',
+    webhook_secret: TEST_WEBHOOK_SECRET,
+    amount_minor: 600,
+    currency: 'JPY',
+  } as const;
+  // 0 expires every challenge at once; a huge one keeps every challenge (memory) for ever.
+  const bad: Array<[string, unknown]> = [
+    ['negative', -60],
+    ['zero', 0],
+    ['under 30 seconds', 29],
+    ['NaN', Number.NaN],
+    ['fractional', 90.5],
+    ['a string', '900'],
+    ['over a day', 86_401],
+    ['Infinity', Number.POSITIVE_INFINITY],
+  ];
+
+  it.each(bad)('refuses a challenge_ttl_seconds that is %s, naming it and the allowed range', async (_name, value) => {
+    const { createPaidApi } = (await import(join(root, 'examples/paid-api.ts'))) as PaidApiModule;
+    expect(() => createPaidApi({ ...config, challenge_ttl_seconds: value as number })).toThrow(
+      /^challenge_ttl_seconds must be a whole number from 30 to 86400, got /,
+    );
+  });
+
+  it('accepts challenge_ttl_seconds at both ends of the range, and none at all', async () => {
+    const { createPaidApi } = (await import(join(root, 'examples/paid-api.ts'))) as PaidApiModule;
+    for (const challenge_ttl_seconds of [30, 86_400, undefined]) {
+      expect(createPaidApi({ ...config, challenge_ttl_seconds }).challenges.size).toBe(0);
+    }
+  });
+});
+
 describe('examples/paid-api.ts: bad input is a 4xx, expired challenges are forgotten', () => {
   async function paidApiAlone(extra: { challenge_ttl_seconds?: number; now?: () => number } = {}) {
     const mod = (await import(join(root, 'examples/paid-api.ts'))) as PaidApiModule;
