@@ -19,8 +19,9 @@
  * State is in memory to keep the example short. In production both maps are
  * tables: challenges keyed by `challenge_hash`, processed events by event id,
  * and a payment is recorded in the same transaction as its event id. Anyone
- * can ask for a challenge, so unpaid ones expire, and `GET /report` deserves a
- * per-client rate limit in front of it.
+ * can ask for a challenge, so unpaid ones expire, each client may ask for only
+ * a few new ones a minute (429 past that), and the number of live challenges
+ * is capped (503 past that).
  */
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
@@ -52,8 +53,18 @@ export interface PaidApiConfig {
   currency: 'JPY' | 'USD';
   /** Serve on `metered_usage_accepted` (Micro / Nano prices, settled later in a batch). @default false */
   allow_metered_payments?: boolean;
-  /** How long an unpaid challenge stays payable, in whole seconds from 30 to 86400; expired ones are forgotten. @default 900 (15 minutes) */
+  /** How long an unpaid challenge stays payable, in whole seconds, 30 to 86400; then forgotten. @default 900 (15 minutes) */
   challenge_ttl_seconds?: number;
+  /** New challenges one client may get per minute, 1 to 1000; more answer 429. @default 20 */
+  challenges_per_client_per_minute?: number;
+  /** Challenges stored at most, whoever asked, 1 to 1,000,000; past that new ones answer 503. @default 10000 */
+  max_live_challenges?: number;
+  /**
+   * Who is asking, for the per-client limit. @default the remote address.
+   * Behind a proxy every request has the proxy's address: return the client address your proxy
+   * sets (when you trust it), or the caller's API key if your API has them.
+   */
+  clientKey?: (req: IncomingMessage) => string;
   /** The clock, in milliseconds (tests pass a fake one). @default Date.now */
   now?: () => number;
   log?: (line: string) => void;
@@ -86,6 +97,10 @@ export interface PaidApi {
 const MAX_BODY_BYTES = 64 * 1024;
 /** Expired challenges forgotten per issued challenge, at most: the work per request stays bounded. */
 const PURGE_BATCH = 100;
+/** The per-client limit counts new challenges in fixed windows of a minute. */
+const RATE_WINDOW_MS = 60_000;
+/** Clients the limiter remembers at most (a megabyte or two); past that the oldest is forgotten and starts over. */
+const MAX_TRACKED_CLIENTS = 10_000;
 
 /** A whole number from `min` to `max`, or `fallback` when not given; anything else is refused, naming the option. */
 function wholeNumberOption(name: string, value: unknown, min: number, max: number, fallback: number): number {
@@ -95,9 +110,14 @@ function wholeNumberOption(name: string, value: unknown, min: number, max: numbe
   throw new RangeError(`${name} must be a whole number from ${min} to ${max}, got ${shown}`);
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
   res.end(JSON.stringify(body));
+}
+
+/** Whole seconds from `now` until `at`, at least 1: a Retry-After value. */
+function secondsUntil(at: number, now: number): number {
+  return Math.max(1, Math.ceil((at - now) / 1000));
 }
 
 /** A request body refused before it was handled: a 4xx, not this server's fault. */
@@ -139,6 +159,15 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
   // At least 30 s: a buyer needs that long to pay and Siglume to deliver the webhook, or honest payments arrive
   // for challenges already forgotten. At most a day: an unpaid challenge is memory held for anyone who asked.
   const ttlMs = wholeNumberOption('challenge_ttl_seconds', config.challenge_ttl_seconds, 30, 86_400, 15 * 60) * 1000;
+  // A buyer that pays needs one challenge per call; 20 a minute leaves room for retries, not for a flood.
+  const perClient = wholeNumberOption('challenges_per_client_per_minute', config.challenges_per_client_per_minute, 1, 1000, 20);
+  // The expiry and the per-client limit bound what one client holds; this bounds all of them together
+  // (a client with many addresses, e.g. an IPv6 range, gets past a per-address limit).
+  const maxLive = wholeNumberOption('max_live_challenges', config.max_live_challenges, 1, 1_000_000, 10_000);
+  // node:http knows no more of a caller than its address (this API has no keys); see `clientKey`.
+  const clientKey = config.clientKey ?? ((req: IncomingMessage) => req.socket.remoteAddress ?? 'unknown');
+  /** Per client: when its current window started and how many challenges it got in it; oldest window first. */
+  const windows = new Map<string, { started_at: number; issued: number }>();
 
   /**
    * Forgets expired challenges, oldest first (the map is in issue order, so in
@@ -156,15 +185,38 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
     for (const c of kept) challenges.set(c.challenge_hash, c);
   }
 
-  /** A fresh one-time challenge for the price, stored before it leaves the server. */
-  async function issueChallenge(): Promise<IssuedChallenge> {
-    purgeExpired();
+  /** 0 when `client` may have a new challenge (and it is counted); else the seconds until it may. */
+  function rateLimited(client: string): number {
+    const t = now();
+    let w = windows.get(client);
+    if (!w || t - w.started_at >= RATE_WINDOW_MS) {
+      windows.delete(client); // a new window goes to the back, so the map stays oldest first
+      // Windows that are over are forgotten from the front, a bounded number per call.
+      let examined = 0;
+      for (const [key, old] of windows) {
+        if (t - old.started_at < RATE_WINDOW_MS || ++examined > PURGE_BATCH) break;
+        windows.delete(key);
+      }
+      if (windows.size >= MAX_TRACKED_CLIENTS) windows.delete(windows.keys().next().value!);
+      windows.set(client, (w = { started_at: t, issued: 0 }));
+    }
+    if (w.issued >= perClient) return secondsUntil(w.started_at + RATE_WINDOW_MS, t);
+    w.issued++;
+    return 0;
+  }
+
+  /** A fresh one-time challenge for the price, stored before it leaves the server; null when `maxLive` are stored. */
+  async function issueChallenge(): Promise<IssuedChallenge | null> {
     const c = await createDirectRequestPaymentChallenge({
       secret: config.challenge_secret,
       merchant: config.merchant,
       amount_minor: config.amount_minor,
       currency: config.currency,
     });
+    purgeExpired();
+    // Checked after the await, right before storing, so requests in flight together cannot overshoot the cap.
+    // Nothing is evicted to make room: a live challenge may be being paid right now.
+    if (challenges.size >= maxLive) return null;
     const issued: IssuedChallenge = {
       challenge: c.challenge,
       challenge_hash: c.challenge_hash,
@@ -208,8 +260,14 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
     }
     // Paid but the webhook has not arrived yet: the same challenge again, so the buyer does not pay twice.
     if (issued?.status === 'issued' && issued.expires_at > now()) return paymentRequired(res, issued, 'payment_pending');
-    // No challenge, an unknown or expired one, or one already served: a new price to pay.
-    paymentRequired(res, await issueChallenge(), 'payment_required');
+    // No challenge, an unknown or expired one, or one already served: a new price to pay, within the limits.
+    const wait = rateLimited(clientKey(req));
+    if (wait > 0) return sendJson(res, 429, { error: 'rate_limited' }, { 'retry-after': String(wait) });
+    const fresh = await issueChallenge();
+    if (fresh) return paymentRequired(res, fresh, 'payment_required');
+    const oldest = challenges.values().next().value; // expires first, or is paid and waits to be served
+    const retry = secondsUntil(oldest?.expires_at ?? 0, now());
+    sendJson(res, 503, { error: 'challenge_capacity_reached' }, { 'retry-after': String(retry) });
   }
 
   /** Whether a verified event pays one of our challenges; a reason when it does not. */

@@ -155,6 +155,9 @@ interface PaidApiModule {
     amount_minor: number;
     currency: 'JPY' | 'USD';
     challenge_ttl_seconds?: number;
+    challenges_per_client_per_minute?: number;
+    max_live_challenges?: number;
+    clientKey?: (req: import('node:http').IncomingMessage) => string;
     now?: () => number;
     log?: (line: string) => void;
   }): {
@@ -361,8 +364,8 @@ describe('examples/paid-api.ts: options are checked when the API is built', () =
   });
 });
 
-describe('examples/paid-api.ts: bad input is a 4xx, expired challenges are forgotten', () => {
-  async function paidApiAlone(extra: { challenge_ttl_seconds?: number; now?: () => number } = {}) {
+describe('examples/paid-api.ts: bad input is a 4xx; challenges expire, are limited per client and capped', () => {
+  async function paidApiAlone(extra: Partial<Parameters<PaidApiModule['createPaidApi']>[0]> = {}) {
     const mod = (await import(join(root, 'examples/paid-api.ts'))) as PaidApiModule;
     const logs: string[] = [];
     const api = mod.createPaidApi({
@@ -451,6 +454,100 @@ describe('examples/paid-api.ts: bad input is a 4xx, expired challenges are forgo
       // Money for a forgotten challenge is not lost silently: it goes to review.
       const eventId = await pay(unpaid[1]!);
       expect(api.reviews).toEqual([{ event_id: eventId, reason: expect.stringContaining('unknown or expired') }]);
+    } finally {
+      await close();
+    }
+  });
+
+  /** GET /report as a buyer would see it: the status, the Retry-After header and the JSON body. */
+  async function getReport(url: string, headers: Record<string, string> = {}) {
+    const res = await fetch(`${url}/report`, { headers });
+    const body = (await res.json()) as { error: string; payment?: { challenge_hash: string } };
+    return { status: res.status, retry_after: res.headers.get('retry-after'), body };
+  }
+
+  it('answers 429 with Retry-After to a client past its challenges per minute, and issues again once the minute is over', async () => {
+    let clock = Date.parse('2026-01-01T00:00:00Z');
+    const { CHALLENGE_HASH_HEADER, api, url, close } = await paidApiAlone({
+      challenges_per_client_per_minute: 3,
+      now: () => clock,
+    });
+    try {
+      const first = await getReport(url);
+      for (let i = 0; i < 2; i++) expect((await getReport(url)).status).toBe(402);
+      // The fourth new challenge from this address within the minute: refused, and nothing stored.
+      expect(await getReport(url)).toEqual({ status: 429, retry_after: '60', body: { error: 'rate_limited' } });
+      expect(api.challenges.size).toBe(3);
+      // A buyer waiting for its webhook asks again with its challenge: that is no new challenge, so not limited.
+      const pending = await getReport(url, { [CHALLENGE_HASH_HEADER]: first.body.payment!.challenge_hash });
+      expect([pending.status, pending.body.error]).toEqual([402, 'payment_pending']);
+
+      clock += 30_000;
+      expect(await getReport(url)).toMatchObject({ status: 429, retry_after: '30' });
+      clock += 30_000;
+      expect(await getReport(url)).toMatchObject({ status: 402, body: { error: 'payment_required' } });
+      expect(api.challenges.size).toBe(4);
+    } finally {
+      await close();
+    }
+  });
+
+  it('limits each client on its own: clientKey (here an API key header) tells them apart', async () => {
+    const { url, close } = await paidApiAlone({
+      challenges_per_client_per_minute: 2,
+      clientKey: (req) => String(req.headers['x-api-key']),
+    });
+    try {
+      const statuses: string[] = [];
+      for (const key of ['alice', 'alice', 'alice', 'bob', 'bob', 'bob', 'alice']) {
+        statuses.push(`${key} ${(await getReport(url, { 'x-api-key': key })).status}`);
+      }
+      expect(statuses).toEqual(['alice 402', 'alice 402', 'alice 429', 'bob 402', 'bob 402', 'bob 429', 'alice 429']);
+    } finally {
+      await close();
+    }
+  });
+
+  it('answers 503 with Retry-After once max_live_challenges are stored, whoever asks, and evicts none (a paid one is still served)', async () => {
+    let clock = Date.parse('2026-01-01T00:00:00Z');
+    const { CHALLENGE_HASH_HEADER, api, url, close } = await paidApiAlone({
+      max_live_challenges: 3,
+      challenge_ttl_seconds: 60,
+      clientKey: (req) => String(req.headers['x-api-key']),
+      now: () => clock,
+    });
+    try {
+      const hashes: string[] = [];
+      for (const key of ['a', 'b', 'c']) {
+        hashes.push((await getReport(url, { 'x-api-key': key })).body.payment!.challenge_hash);
+      }
+      const { raw_body, header } = await createStandardSettledTestEvent({
+        merchant: 'report_shop',
+        amount_minor: 600,
+        currency: 'JPY',
+        data: { challenge_hash: hashes[0] },
+      });
+      const hook = await fetch(`${url}/webhooks/siglume`, {
+        method: 'POST',
+        headers: { 'siglume-signature': header },
+        body: raw_body,
+      });
+      expect(hook.status).toBe(204);
+
+      clock += 10_000;
+      // A fourth client: the store is full, so no challenge (the oldest expires in 50 s).
+      expect(await getReport(url, { 'x-api-key': 'd' })).toEqual({
+        status: 503,
+        retry_after: '50',
+        body: { error: 'challenge_capacity_reached' },
+      });
+      expect([...api.challenges.keys()]).toEqual(hashes);
+      expect((await fetch(`${url}/report`, { headers: { [CHALLENGE_HASH_HEADER]: hashes[0]! } })).status).toBe(200);
+
+      // Once the unpaid ones expire there is room again.
+      clock += 51_000;
+      expect((await getReport(url, { 'x-api-key': 'd' })).status).toBe(402);
+      expect(api.challenges.size).toBe(1);
     } finally {
       await close();
     }
