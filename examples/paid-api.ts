@@ -34,6 +34,7 @@ import {
   createDirectRequestPaymentChallenge,
   pricingBandFor,
   verifyDirectRequestPaymentWebhook,
+  type DirectPaymentConfirmationClassification,
   type DirectRequestPaymentWebhookEvent,
 } from '@siglume/direct-request-payment';
 import { orderPaymentOf } from '@siglume/direct-request-payment/orders';
@@ -90,7 +91,18 @@ export interface PaidApi {
   /** Issued challenges by `challenge_hash` (read-only view, for tests and operators). */
   challenges: ReadonlyMap<string, IssuedChallenge>;
   /** Events that were verified but not accepted as a payment, with the reason: look at these by hand. */
-  reviews: ReadonlyArray<{ event_id: string; reason: string }>;
+  reviews: ReadonlyArray<Review>;
+}
+
+/**
+ * A verified event set aside for a person. It keeps what the event named, because this API stores no event
+ * and Siglume has no lookup by event id: the requirement is what a refund names, the hash what serving needs.
+ */
+export interface Review {
+  event_id: string;
+  reason: string;
+  requirement_id: string | null;
+  challenge_hash: string | null;
 }
 
 /** Largest body read: a webhook, or a 402 / paid answer on the buyer's side. Siglume events are a few KB. */
@@ -153,7 +165,7 @@ function readRawBody(req: IncomingMessage): Promise<Buffer> {
 export function createPaidApi(config: PaidApiConfig): PaidApi {
   const challenges = new Map<string, IssuedChallenge>();
   const processedEvents = new Set<string>();
-  const reviews: Array<{ event_id: string; reason: string }> = [];
+  const reviews: Review[] = [];
   const log = config.log ?? (() => {});
   const now = config.now ?? Date.now;
   // At least 30 s: a buyer needs that long to pay and Siglume to deliver the webhook, or honest payments arrive
@@ -271,8 +283,10 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
   }
 
   /** Whether a verified event pays one of our challenges; a reason when it does not. */
-  function acceptPayment(event: DirectRequestPaymentWebhookEvent): { paid: IssuedChallenge } | { reason: string } {
-    const result = classifyDirectPaymentConfirmation(event);
+  function acceptPayment(
+    event: DirectRequestPaymentWebhookEvent,
+    result: DirectPaymentConfirmationClassification,
+  ): { paid: IssuedChallenge } | { reason: string } {
     if (result.kind === 'unknown') return { reason: `unknown confirmation: ${result.reason}` };
     // The package's merchant rule: a Standard settlement, or Micro / Nano usage when allowed. Not a batch
     // settlement, which reconciles Micro / Nano revenue by batch, never a challenge.
@@ -321,11 +335,14 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
     }
     processedEvents.add(event.id);
     if (event.type === 'direct_payment.confirmed') {
-      const outcome = acceptPayment(event);
+      const result = classifyDirectPaymentConfirmation(event);
+      const outcome = acceptPayment(event, result);
       if ('paid' in outcome) log(`webhook ${event.id}: paid ${outcome.paid.challenge_hash}`);
       else {
-        reviews.push({ event_id: event.id, reason: outcome.reason });
-        log(`webhook ${event.id}: not accepted (${outcome.reason})`);
+        const requirement_id = 'requirement_id' in result ? result.requirement_id : null;
+        const challenge_hash = 'challenge_hash' in result ? result.challenge_hash : null;
+        reviews.push({ event_id: event.id, reason: outcome.reason, requirement_id, challenge_hash });
+        log(`webhook ${event.id}: not accepted (${outcome.reason}); to review, requirement ${requirement_id ?? 'none'}`);
       }
     }
     res.writeHead(204).end(); // handled, accepted or not: Siglume need not deliver it again

@@ -163,7 +163,12 @@ interface PaidApiModule {
   }): {
     listener: import('node:http').RequestListener;
     challenges: ReadonlyMap<string, { status: string; requirement_id: string | null }>;
-    reviews: ReadonlyArray<{ event_id: string; reason: string }>;
+    reviews: ReadonlyArray<{
+      event_id: string;
+      reason: string;
+      requirement_id: string | null;
+      challenge_hash: string | null;
+    }>;
   };
   buyReport(
     url: string,
@@ -419,7 +424,10 @@ describe('examples/paid-api.ts: bad input is a 4xx; challenges expire, are limit
 
   it('forgets unpaid challenges past challenge_ttl_seconds, keeps a paid one until served, and reviews a payment for a forgotten one', async () => {
     let clock = Date.parse('2026-01-01T00:00:00Z');
-    const { CHALLENGE_HASH_HEADER, api, url, close } = await paidApiAlone({ challenge_ttl_seconds: 60, now: () => clock });
+    const { CHALLENGE_HASH_HEADER, api, url, logs, close } = await paidApiAlone({
+      challenge_ttl_seconds: 60,
+      now: () => clock,
+    });
     const challengeOf = async (headers: Record<string, string> = {}) => {
       const res = await fetch(`${url}/report`, { headers });
       return ((await res.json()) as { payment: { challenge_hash: string } }).payment.challenge_hash;
@@ -433,7 +441,7 @@ describe('examples/paid-api.ts: bad input is a 4xx; challenges expire, are limit
       });
       const res = await fetch(`${url}/webhooks/siglume`, { method: 'POST', headers: { 'siglume-signature': header }, body: raw_body });
       expect(res.status).toBe(204);
-      return event.id;
+      return event;
     };
     try {
       const paid = await challengeOf();
@@ -451,9 +459,22 @@ describe('examples/paid-api.ts: bad input is a 4xx; challenges expire, are limit
       const served = await fetch(`${url}/report`, { headers: { [CHALLENGE_HASH_HEADER]: paid } });
       expect(served.status).toBe(200);
 
-      // Money for a forgotten challenge is not lost silently: it goes to review.
-      const eventId = await pay(unpaid[1]!);
-      expect(api.reviews).toEqual([{ event_id: eventId, reason: expect.stringContaining('unknown or expired') }]);
+      // Money for a forgotten challenge is not lost silently: it goes to review, with what a person needs to serve
+      // or refund it (this API keeps no copy of the event, and Siglume has no lookup by event id), and a log line.
+      const late = await pay(unpaid[1]!);
+      const requirementId = late.data.requirement_id as string;
+      expect(api.reviews).toEqual([
+        {
+          event_id: late.id,
+          reason: expect.stringContaining('unknown or expired'),
+          requirement_id: requirementId,
+          challenge_hash: unpaid[1],
+        },
+      ]);
+      const line = new RegExp(`^webhook ${late.id}: not accepted \\(.*\\); to review, requirement ${requirementId}$`);
+      expect(logs).toContainEqual(expect.stringMatching(line));
+      // It is not served by the API on its own: the forgotten challenge gets a new price.
+      expect(await challengeOf({ [CHALLENGE_HASH_HEADER]: unpaid[1]! })).not.toBe(unpaid[1]);
     } finally {
       await close();
     }
