@@ -73,7 +73,8 @@ export interface OrderCheckoutServiceOptions<U = unknown> {
   retry_after_ms?: number;
   /**
    * Bearer token of the scheduled reconciliation route (`handleReconcile`,
-   * `handleReconcileRequest`), at least 32 characters; without it the route
+   * `handleReconcileRequest`), 32-256 characters and random (`openssl rand -hex 32`: a token of fewer than 8
+   * different characters, or one sequence repeated, is refused); without it the route
    * answers 404 `reconcile_disabled`. Keep it secret: it lets the caller make
    * the shop ask Siglume's API about every open session (rate limits).
    */
@@ -117,11 +118,42 @@ function fn<T>(value: unknown, field: string): T | null {
   return value as T;
 }
 
+/** Fewer different characters than this in a reconcile token is a made-up token, not a random one. */
+const RECONCILE_TOKEN_MIN_DISTINCT = 8;
+
+/**
+ * Whether a reconcile token of the right length is still guessable: fewer than 8 different characters
+ * (`aaaa…`, `0000…01`), or one sequence repeated over at least half of it (`0123456789abcdef0123456789abcdef`,
+ * `Passw0rd!Passw0rd!…`, a repeat cut short included). The length rule alone accepts all of these.
+ *
+ * A random token never meets this in practice (exact occupancy sums for uniform characters): `openssl rand -hex 32`
+ * (64 hex characters) has fewer than 8 different ones with probability 1.2e-19, a base64url 32-byte token (43
+ * characters) 2.9e-33, even the shortest hex token accepted (32 characters, `openssl rand -hex 16`) 3.5e-8; a
+ * repeat of period p in n random hex characters needs n - p >= n / 2 of them to match by chance:
+ * P <= (n / 2) * 16^-(n / 2), below 1e-18 for n = 32.
+ */
+function predictableToken(token: string): boolean {
+  if (new Set(token).size < RECONCILE_TOKEN_MIN_DISTINCT) return true;
+  for (let period = 1; period <= token.length / 2; period++) {
+    let i = period;
+    while (i < token.length && token[i] === token[i - period]) i++;
+    if (i === token.length) return true;
+  }
+  return false;
+}
+
+// The one rule for a reconcile token: the option's, and SIGLUME_RECONCILE_TOKEN's through it in the templates.
+// Its errors never echo the token.
 function reconcileToken(value: unknown): string | null {
   if (value === undefined) return null;
   // eslint-disable-next-line no-control-regex
   if (typeof value !== 'string' || value.length < 32 || value.length > 256 || /[\s\u0000-\u001f\u007f]/.test(value)) {
     throw new SiglumeValidationError('reconcile_token', 'Invalid reconcile_token: must be 32-256 characters without spaces or control characters');
+  }
+  if (predictableToken(value)) {
+    const why = `fewer than ${RECONCILE_TOKEN_MIN_DISTINCT} different characters, or one sequence repeated`;
+    const fix = 'make a random one, e.g. `openssl rand -hex 32`';
+    throw new SiglumeValidationError('reconcile_token', `Invalid reconcile_token: too predictable (${why}); ${fix}`);
   }
   return value;
 }

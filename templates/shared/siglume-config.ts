@@ -57,7 +57,7 @@ export function createSiglumeCheckout(connection?: OrderStoreConnection, options
   if (!['', 'true', 'false'].includes(metered)) throw new Error('Invalid SHOP_ALLOW_METERED_PAYMENTS: must be true or false (or unset)');
   const apiBase = process.env.SIGLUME_API_BASE; // the sandbox's /v1 in development; unset in production
   const previousSecret = process.env.SIGLUME_WEBHOOK_SECRET_PREVIOUS; // only while rotating
-  const reconcileToken = process.env.SIGLUME_RECONCILE_TOKEN?.trim() || undefined; // enables the scheduled reconcile route (32+ characters)
+  const reconcileToken = process.env.SIGLUME_RECONCILE_TOKEN?.trim() || undefined; // enables the scheduled reconcile route (32+ random characters)
   try {
     return createOrderCheckoutService<ShopUser | null>({
       merchant_client: new DirectRequestPaymentMerchantClient({

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DirectRequestPaymentMerchantClient } from '../../src/clients/merchant.js';
 import { SiglumeValidationError } from '../../src/core/errors.js';
@@ -54,6 +55,51 @@ describe('createOrderCheckoutService', () => {
     expect(error).toBeInstanceOf(SiglumeValidationError);
     expect((error as SiglumeValidationError).field.startsWith(field)).toBe(true);
     expect(String((error as Error).message)).not.toContain('whsec_options');
+  });
+
+  describe('reconcile_token', () => {
+    // Long enough, yet guessable; the token guards a route that makes the shop ask Siglume about every open session.
+    const weak = [
+      'a'.repeat(32),
+      'ab'.repeat(16),
+      '0123456789abcdef'.repeat(2),
+      `${'0123456789abcdef'.repeat(2)}0123`, // a repeat cut short is still one
+      'Passw0rd!'.repeat(4),
+      `${'0'.repeat(31)}1`,
+      'aaaaaaaaaaaaaaaabbbbbbbbbbbbbbbbccccccc',
+    ];
+    it.each(weak)('refuses %s as too predictable, naming the option and how to make one, not echoing it', (token) => {
+      let error: unknown;
+      try {
+        build({ reconcile_token: token })();
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(SiglumeValidationError);
+      expect((error as SiglumeValidationError).field).toBe('reconcile_token');
+      expect((error as Error).message).toMatch(/^Invalid reconcile_token: .*openssl rand -hex 32/);
+      expect((error as Error).message).not.toContain(token);
+    });
+
+    it('refuses a token of the wrong length or with spaces as before, without echoing it', () => {
+      for (const token of ['short', 'x'.repeat(257), `${randomBytes(20).toString('hex')} x`]) {
+        expect(build({ reconcile_token: token })).toThrow(expect.objectContaining({ field: 'reconcile_token' }));
+        expect(build({ reconcile_token: token })).not.toThrow(token);
+      }
+    });
+
+    it('accepts every random token the docs suggest, and a long readable one', () => {
+      // 2,000 of each of `openssl rand -hex 32` (64 hex characters) and a base64url 32-byte token (43 characters).
+      // The rule refuses fewer than 8 different characters, or one sequence repeated over at least half the token.
+      // For 64 uniform hex characters P(fewer than 8 different) = 1.2e-19, and for 43 base64url ones 2.9e-33 (exact
+      // occupancy sums, see src/orders/options.ts); a repeat of period p needs 64 - p >= 32 characters to match by
+      // chance, P <= 32 * 16^-32. Over 4,000 tokens this test fails by chance with probability below 1e-15.
+      for (let i = 0; i < 2000; i++) {
+        expect(build({ reconcile_token: randomBytes(32).toString('hex') })).not.toThrow();
+        expect(build({ reconcile_token: randomBytes(32).toString('base64url') })).not.toThrow();
+      }
+      expect(build({ reconcile_token: 'reconcile_template_e2e_0123456789abcdef' })).not.toThrow();
+    });
   });
 
   it('allows http for a loopback shop origin (development against the sandbox)', () => {

@@ -3,6 +3,7 @@
  * honoured through the client's transport, option validation naming the
  * field, the route's query parsing and its token check.
  */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DirectRequestPaymentMerchantClient } from '../../src/clients/merchant.js';
 import { createOrderCheckoutService, orderReconcileOptionsFromQuery, reconcileOrderPayments } from '../../src/orders/index.js';
@@ -186,7 +187,7 @@ describe.skipIf(unavailable !== null)('reconciliation against the sandbox [sqlit
     const base = { merchant_client: client, order_store: db.createStore(), merchant: MERCHANT, webhook_secret: SECRET, shop_public_origin: 'http://127.0.0.1:1', allow_unverified_order_lookup: true };
     const closed = createOrderCheckoutService(base);
     expect(await closed.handleReconcile('Bearer anything')).toMatchObject({ status: 404, body: { error: 'reconcile_disabled' } });
-    const token = 'r'.repeat(40);
+    const token = randomBytes(32).toString('hex');
     const open = createOrderCheckoutService({ ...base, reconcile_token: token });
     const order_id = await lostPayment();
     for (const auth of [undefined, '', token, `Bearer ${token.slice(1)}`, `Basic ${token}`, `Bearer ${token} extra`]) {

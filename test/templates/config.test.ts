@@ -69,6 +69,8 @@ describe('createSiglumeCheckout of the copied siglume-config.ts', () => {
         ['SIGLUME_DIRECT_PAYMENT_MERCHANT', 'My Shop', 'Invalid SIGLUME_DIRECT_PAYMENT_MERCHANT: must be 3-64 characters'],
         ['SIGLUME_MERCHANT_AUTH_TOKEN', 'sdrp token', 'Invalid SIGLUME_MERCHANT_AUTH_TOKEN: must not contain whitespace'],
         ['SIGLUME_RECONCILE_TOKEN', 'too-short', 'Invalid SIGLUME_RECONCILE_TOKEN: must be 32-256 characters'],
+        // The same rule as the option's: long enough but guessable.
+        ['SIGLUME_RECONCILE_TOKEN', '0123456789abcdef'.repeat(2), 'Invalid SIGLUME_RECONCILE_TOKEN: too predictable'],
         ['SHOP_ALLOW_METERED_PAYMENTS', 'TRUE', 'Invalid SHOP_ALLOW_METERED_PAYMENTS: must be true or false (or unset)'],
       ];
       for (const [name, value, message] of cases) {
