@@ -409,19 +409,35 @@ export async function reconcileOrderPayments(settings: OrderReconcileSettings, o
 export const ORDER_RECONCILE_PATH = '/payments/siglume/reconcile';
 
 /** Error codes of the reconciliation route. */
-export type OrderReconcileErrorCode = 'reconcile_disabled' | 'unauthorized' | 'invalid_request' | 'reconcile_failed';
+export type OrderReconcileErrorCode =
+  | 'reconcile_disabled'
+  | 'unauthorized'
+  | 'invalid_request'
+  | 'reconcile_in_progress'
+  | 'reconcile_failed';
+
+/** `retry_after_seconds` (and `Retry-After`) of the route's 409 `reconcile_in_progress`. */
+export const ORDER_RECONCILE_RETRY_AFTER_SECONDS = 60;
 
 /**
  * Answer of the reconciliation route: 200 with the report when the run
  * completed (check `report.ok`: false when something went to review or
  * failed), 400 `invalid_request` for a bad query parameter, 401
  * `unauthorized` without the right bearer token, 404 `reconcile_disabled`
- * when no `reconcile_token` is configured, 500 `reconcile_failed` when the
- * store could not be read.
+ * when no `reconcile_token` is configured, 409 `reconcile_in_progress` while
+ * another call of the route on the same service is still running (send it
+ * again after `retry_after_seconds`), 500 `reconcile_failed` when the store
+ * could not be read.
  */
 export type OrderReconcileResult =
   | { kind: 'reconciled'; status: 200; body: OrderReconcileReport }
-  | { kind: 'refused'; status: 400 | 401 | 404 | 500; body: { error: OrderReconcileErrorCode; message: string } };
+  | { kind: 'refused'; status: 400 | 401 | 404 | 500; body: { error: OrderReconcileErrorCode; message: string } }
+  | { kind: 'refused'; status: 409; body: { error: 'reconcile_in_progress'; message: string; retry_after_seconds: number } };
+
+/** Whether a run of the route is going on: one per checkout service, so two overlapping calls are one run. */
+export interface OrderReconcileFlight {
+  running: boolean;
+}
 
 // The scheme is case-insensitive (RFC 9110 section 11.1).
 const BEARER = /^Bearer ([^\s]{1,512})$/i;
@@ -462,9 +478,13 @@ export function orderReconcileOptionsFromQuery(query: string): { ok: true; optio
   return { ok: true, options };
 }
 
-/** Checks the bearer token (constant time) and the query, then runs a reconciliation. Never throws. */
+/**
+ * Checks the bearer token (constant time) and the query, then runs a reconciliation unless `flight` says one is
+ * running. Never throws.
+ */
 export async function handleOrderReconcile(
   c: OrderReconcileContext,
+  flight: OrderReconcileFlight,
   token: string | null,
   authorization: string | null | undefined,
   query: string,
@@ -476,10 +496,20 @@ export async function handleOrderReconcile(
   }
   const parsed = orderReconcileOptionsFromQuery(typeof query === 'string' ? query.replace(/^\?/, '') : '');
   if (!parsed.ok) return { kind: 'refused', status: 400, body: { error: 'invalid_request', message: parsed.message } };
+  // A second call while one runs (a retrying scheduler, a manual run beside the cron) would ask Siglume about every
+  // session again, and its report could disagree with the first's. Checked and taken with no await in between.
+  if (flight.running) {
+    const message = 'A reconciliation is already running; try again when it has finished';
+    const retry_after_seconds = ORDER_RECONCILE_RETRY_AFTER_SECONDS;
+    return { kind: 'refused', status: 409, body: { error: 'reconcile_in_progress', message, retry_after_seconds } };
+  }
+  flight.running = true;
   try {
     return { kind: 'reconciled', status: 200, body: await reconcileOrders(c, parsed.options) };
   } catch (error) {
     c.report(error, { operation: 'reconcile' });
     return { kind: 'refused', status: 500, body: { error: 'reconcile_failed', message: 'The reconciliation could not run; see the server log' } };
+  } finally {
+    flight.running = false;
   }
 }

@@ -57,10 +57,11 @@ export interface OrderCheckoutService<U = unknown> {
    * The scheduled reconciliation route as data: checks
    * `Authorization: Bearer <reconcile_token>`, reads the options from the
    * request's query string (`since`, `min_age_seconds`, `limit`, `dry_run`;
-   * anything else is a 400), then runs {@link reconcile}. Never throws.
+   * anything else is a 400), then runs {@link reconcile}; while an earlier call of this service's route is still
+   * running, answers 409 `reconcile_in_progress` instead (with `retry_after_seconds`). Never throws.
    */
   handleReconcile(authorization_header: string | null | undefined, query?: string): Promise<OrderReconcileResult>;
-  /** {@link handleReconcile} as a Fetch handler (any method; JSON answer, no caching). */
+  /** {@link handleReconcile} as a Fetch handler (any method; JSON answer, no caching; `Retry-After` on the 409). */
   handleReconcileRequest(request: Request): Promise<Response>;
 }
 
@@ -84,8 +85,10 @@ export interface OrderCheckoutService<U = unknown> {
 export function createOrderCheckoutService<U = unknown>(options: OrderCheckoutServiceOptions<U>): OrderCheckoutService<U> {
   const o = resolveOrderCheckoutOptions(options);
   const context: OrderReconcileContext = { client: o.client, store: o.store, policy: o.policy, report: o.report };
+  // One run of the route at a time in this service (not across processes: each instance has its own).
+  const flight = { running: false };
   const handleReconcile = (authorization: string | null | undefined, query = '') =>
-    handleOrderReconcile(context, o.reconcile_token, authorization, query);
+    handleOrderReconcile(context, flight, o.reconcile_token, authorization, query);
   return {
     startCheckout: (order_id, user) => startOrderCheckout(o, order_id, user),
     handleWebhook: (raw_body, signature_header) => handleOrderWebhook(o, raw_body, signature_header),
@@ -95,7 +98,9 @@ export function createOrderCheckoutService<U = unknown>(options: OrderCheckoutSe
     handleReconcile,
     handleReconcileRequest: async (request) => {
       const result = await handleReconcile(request.headers.get('authorization'), new URL(request.url).search);
-      return Response.json(result.body, { status: result.status, headers: { 'cache-control': 'no-store' } });
+      const headers: Record<string, string> = { 'cache-control': 'no-store' };
+      if (result.status === 409) headers['retry-after'] = String(result.body.retry_after_seconds);
+      return Response.json(result.body, { status: result.status, headers });
     },
   };
 }

@@ -80,6 +80,8 @@ export function siglumeCheckoutRouter<U>(service: OrderCheckoutService<U>, curre
   router.post(ORDER_RECONCILE_PATH, async (req, res) => {
     const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
     const result = await service.handleReconcile(req.get('authorization'), query);
+    // 409 while a run of this service is still going: the scheduler may try again after Retry-After.
+    if (result.status === 409) res.set('retry-after', String(result.body.retry_after_seconds));
     res.set('cache-control', 'no-store').status(result.status).json(result.body);
   });
 

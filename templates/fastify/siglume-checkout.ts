@@ -83,6 +83,8 @@ export function siglumeCheckoutPlugin<U>(service: OrderCheckoutService<U>, curre
       const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
       const authorization = request.headers.authorization;
       const result = await service.handleReconcile(typeof authorization === 'string' ? authorization : undefined, query);
+      // 409 while a run of this service is still going: the scheduler may try again after Retry-After.
+      if (result.status === 409) reply.header('retry-after', String(result.body.retry_after_seconds));
       await reply.header('cache-control', 'no-store').code(result.status).send(result.body);
     });
   };

@@ -203,6 +203,98 @@ describe.skipIf(unavailable !== null)('reconciliation against the sandbox [sqlit
     expect(await res.json()).toMatchObject({ ok: true, repaired: [{ order_id }] });
   });
 
+  it('answers 409 reconcile_in_progress with Retry-After to a second route call while one runs, and runs again once it ends', async () => {
+    const token = randomBytes(32).toString('hex');
+    const order_id = await lostPayment();
+    // Siglume's answers for the first run are held until released, so that run is still going when the second call comes.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let asked!: () => void;
+    const first_lookup = new Promise<void>((resolve) => (asked = resolve));
+    let lookups = 0;
+    const client = new DirectRequestPaymentMerchantClient({
+      auth_token: TOKEN,
+      base_url: f.sandbox.api_base,
+      max_retries: 0,
+      timeout_ms: 5_000, // bounds a second run that would wait here too (the code before the guard)
+      fetch: async (url, init) => {
+        lookups += 1;
+        asked();
+        await held;
+        return fetch(url, init);
+      },
+    });
+    const service = createOrderCheckoutService({
+      merchant_client: client, order_store: db.createStore(), merchant: MERCHANT, webhook_secret: SECRET,
+      shop_public_origin: 'http://127.0.0.1:1', allow_unverified_order_lookup: true, reconcile_token: token,
+    });
+    const request = (auth = `Bearer ${token}`) =>
+      service.handleReconcileRequest(new Request('http://shop.test/payments/siglume/reconcile?min_age_seconds=0', { method: 'POST', headers: { authorization: auth } }));
+    const first = request();
+    await first_lookup;
+    try {
+      const second = await request();
+      expect(second.status).toBe(409);
+      expect(second.headers.get('retry-after')).toBe('60');
+      expect(second.headers.get('cache-control')).toBe('no-store');
+      expect(await second.json()).toMatchObject({ error: 'reconcile_in_progress', retry_after_seconds: 60 });
+      expect(await service.handleReconcile(`Bearer ${token}`, 'min_age_seconds=0')).toMatchObject({ status: 409, body: { error: 'reconcile_in_progress' } });
+      // Without the token the answer stays 401: a stranger learns nothing about a running reconciliation.
+      expect((await request('Bearer wrong')).status).toBe(401);
+      // The refused calls asked Siglume nothing.
+      expect(lookups).toBe(1);
+    } finally {
+      release();
+    }
+    const done = await first;
+    expect(done.status).toBe(200);
+    expect(await done.json()).toMatchObject({ repaired: expect.arrayContaining([expect.objectContaining({ order_id })]) });
+    const third = await request();
+    expect(third.status).toBe(200);
+    expect(await third.json()).toMatchObject({ dry_run: false, repaired: [] });
+  });
+
+  it('frees the reconcile route again when a run fails (500 reconcile_failed), so the next call runs', async () => {
+    const token = randomBytes(32).toString('hex');
+    const store = db.createStore();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let listed!: () => void;
+    const first_listing = new Promise<void>((resolve) => (listed = resolve));
+    let listings = 0;
+    const failing = new Proxy(store, {
+      get(target, key) {
+        if (key === 'listUnpaidCheckoutAttempts') {
+          return async (query: Parameters<typeof store.listUnpaidCheckoutAttempts>[0]) => {
+            listings += 1;
+            if (listings > 1) return target.listUnpaidCheckoutAttempts(query);
+            listed();
+            await held;
+            throw new Error('injected: the database went away');
+          };
+        }
+        const value: unknown = Reflect.get(target, key);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const errors: unknown[] = [];
+    const service = createOrderCheckoutService({
+      merchant_client: new DirectRequestPaymentMerchantClient({ auth_token: TOKEN, base_url: f.sandbox.api_base, max_retries: 0 }),
+      order_store: failing, merchant: MERCHANT, webhook_secret: SECRET, shop_public_origin: 'http://127.0.0.1:1',
+      allow_unverified_order_lookup: true, reconcile_token: token, onError: (e) => void errors.push(e),
+    });
+    const first = service.handleReconcile(`Bearer ${token}`, 'min_age_seconds=0&dry_run=true');
+    await first_listing;
+    try {
+      expect(await service.handleReconcile(`Bearer ${token}`, 'min_age_seconds=0&dry_run=true')).toMatchObject({ status: 409, body: { error: 'reconcile_in_progress' } });
+    } finally {
+      release();
+    }
+    expect(await first).toMatchObject({ status: 500, body: { error: 'reconcile_failed' } });
+    expect(errors).toHaveLength(1);
+    expect(await service.handleReconcile(`Bearer ${token}`, 'min_age_seconds=0&dry_run=true')).toMatchObject({ status: 200, body: { dry_run: true } });
+  });
+
   it("checks each attempt against its own session: a session reporting another attempt's challenge hash pays neither", async () => {
     const since = new Date();
     const paid = await lostPayment();

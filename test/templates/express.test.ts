@@ -5,12 +5,18 @@
  * and a JSON parser mounted first 500 without writing anything.
  */
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConformanceDatabase } from '../orders/support/adapter.js';
 import { attempts, count, eventOutcomes, insertOrder, orderStatus, payment, uid, waitFor } from '../orders/support/conformance.js';
 import { postgresAdapter } from '../orders/support/postgres.js';
 import { buildWebhookSignatureHeader } from '../../src/webhooks/signature.js';
+import type { OrderCheckoutService } from '../../src/orders/index.js';
+import type * as Checkout from '../../templates/express/siglume-checkout.js';
+import { copiedTemplate } from './support/copied.js';
 import { startExpressShop, type ExpressShop } from './support/express-shop.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -125,6 +131,30 @@ describe.skipIf(unavailable !== null)('the Express template', () => {
       expect(await orderStatus(db, order_id)).toBe('pending');
     } finally {
       await wrong.close();
+    }
+  });
+});
+
+describe('the Express template\'s reconcile route while a run is going', () => {
+  it('passes on the 409 reconcile_in_progress with Retry-After, so a scheduler knows when to try again', async () => {
+    const copy = await copiedTemplate('express', 'postgres');
+    const { siglumeCheckoutRouter } = await copy.load<typeof Checkout>('siglume-checkout.ts');
+    const body = { error: 'reconcile_in_progress', message: 'A reconciliation is already running', retry_after_seconds: 60 };
+    const service = { handleReconcile: async () => ({ kind: 'refused', status: 409, body }) } as unknown as OrderCheckoutService<null>;
+    const app = express();
+    app.use(siglumeCheckoutRouter(service, () => null));
+    const server = createServer(app);
+    try {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      const res = await fetch(`http://127.0.0.1:${port}/payments/siglume/reconcile`, { method: 'POST', headers: { authorization: 'Bearer x' } });
+      expect(res.status).toBe(409);
+      expect(res.headers.get('retry-after')).toBe('60');
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(await res.json()).toEqual(body);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      copy.remove();
     }
   });
 });

@@ -75,6 +75,27 @@ describe('the Fastify template\'s reconcile route', () => {
   });
 });
 
+describe('the Fastify template\'s reconcile route while a run is going', () => {
+  it('passes on the 409 reconcile_in_progress with Retry-After, so a scheduler knows when to try again', async () => {
+    const copy = await copiedTemplate('fastify', 'mysql');
+    const { siglumeCheckoutPlugin } = await copy.load<typeof Plugin>('siglume-checkout.ts');
+    const body = { error: 'reconcile_in_progress', message: 'A reconciliation is already running', retry_after_seconds: 60 };
+    const service = { handleReconcile: async () => ({ kind: 'refused', status: 409, body }) } as unknown as OrderCheckoutService<null>;
+    const app = Fastify();
+    try {
+      await app.register(siglumeCheckoutPlugin(service, () => null));
+      const res = await app.inject({ method: 'POST', url: '/payments/siglume/reconcile', headers: { authorization: 'Bearer x' } });
+      expect(res.statusCode).toBe(409);
+      expect(res.headers['retry-after']).toBe('60');
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.json()).toEqual(body);
+    } finally {
+      await app.close();
+      copy.remove();
+    }
+  });
+});
+
 describe('the Fastify template when currentUser throws', () => {
   it('answers 500 checkout_failed as JSON and keeps the error message out of the answer', async () => {
     const copy = await copiedTemplate('fastify', 'mysql');
