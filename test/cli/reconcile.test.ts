@@ -268,6 +268,41 @@ describe.skipIf(unavailable !== null)('reconcile against the sandbox with lost w
     expect(JSON.parse(piped.stdout)).toMatchObject({ ok: false, review: [{ order_id: o!.order_id }] });
   });
 
+  it('prints a store\'s order id that starts with sdrp_ as it is, and still masks credentials in the error beside it', async () => {
+    const since = new Date().toISOString(); // this test's attempt only
+    const order_id = 'sdrp_order_1';
+    await insertOrder(db, { order_id, amount_minor: 3000 });
+    const start = await startCheckout(f.shop.url, { order_id });
+    // The buyer cancelled: the run retires the attempt, and the store fails doing so.
+    await fetch(`${start.body.checkout_url as string}/cancel`, { method: 'POST', redirect: 'manual' });
+    // A webhook secret without a recognisable shape: only the command's exact-value masking can catch it.
+    const secret = 'plain-webhook-secret-for-cli-test-42';
+    const store = db.createStore();
+    (globalThis as { __sdrpReconcileStore?: OrderStore }).__sdrpReconcileStore = new Proxy(store, {
+      get(target, key) {
+        if (key === 'retireCheckoutAttempt') {
+          return async () => Promise.reject(new Error(`injected: database went away (postgres://shop:s3cret-pw@db.internal/shop, ${TOKEN}, ${secret})`));
+        }
+        const value: unknown = Reflect.get(target, key);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const dir = emptyDir();
+    writeFileSync(join(dir, 'store.mjs'), 'export const createOrderStore = () => globalThis.__sdrpReconcileStore;\n');
+    const cliEnv = { SIGLUME_DIRECT_PAYMENT_MERCHANT: MERCHANT, SIGLUME_MERCHANT_AUTH_TOKEN: TOKEN, SIGLUME_WEBHOOK_SECRET: secret, SIGLUME_API_BASE: f.sandbox.api_base };
+    const text = await runCli(['reconcile', '--store', 'store.mjs', '--min-age', '0', '--since', since], { env: cliEnv, cwd: dir });
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain(`order ${order_id}  session ${start.body.session_id as string}  the store failed: injected: database went away (postgres://shop:***@db.internal/shop`);
+    const json = await runCli(['reconcile', '--store', 'store.mjs', '--min-age', '0', '--since', since, '--json'], { env: cliEnv, cwd: dir });
+    expect(json.code).toBe(1);
+    const report = JSON.parse(json.stdout) as { errors: Array<{ order_id: string; detail: string }> };
+    expect(report.errors).toEqual([expect.objectContaining({ order_id, detail: expect.stringContaining('injected') })]);
+    for (const out of [text.stdout + text.stderr, json.stdout + json.stderr]) {
+      for (const leaked of ['s3cret-pw', TOKEN, secret]) expect(out).not.toContain(leaked);
+    }
+    expect(await orderStatus(db, order_id)).toBe('pending');
+  });
+
   it('ends a dry run that found a payment to repair with a summary saying so, not "Consistent."', async () => {
     const since = new Date().toISOString(); // this test's attempts only
     const [o] = await lostPayments(1);

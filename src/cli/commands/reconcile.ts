@@ -155,6 +155,9 @@ function progress(io: CliIo, json: boolean) {
   };
 }
 
+/** The fields of a report entry that hold ids, never an error text. */
+const REPORT_ID_FIELDS = new Set(['order_id', 'attempt_id', 'checkout_session_id', 'event_id']);
+
 function printReport(out: (s: string) => void, r: OrderReconcileReport): void {
   const mode = r.dry_run ? ' (dry run: nothing was changed)' : '';
   out(`Reconciled attempts created or given a session ${r.since} .. ${r.until}${mode}\n`);
@@ -189,12 +192,13 @@ function printReport(out: (s: string) => void, r: OrderReconcileReport): void {
 
 async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Output): Promise<void> {
   if (!flags.store) throw usageError('--store <module> is required: the module exporting createOrderStore() (siglume-store.ts / .js)');
-  const [{ mergeEnvFile, envFileNote }, { readinessOptionsFromEnv, readinessInputSource }, { reconcileOrderPayments }, { DirectRequestPaymentMerchantClient }, { redactCredentialText }] = await Promise.all([
+  const [{ mergeEnvFile, envFileNote }, { readinessOptionsFromEnv, readinessInputSource }, { reconcileOrderPayments }, { DirectRequestPaymentMerchantClient }, { redactCredentialText }, { redactSecretValues }] = await Promise.all([
     import('../env-file.js'),
     import('../../readiness/env.js'),
     import('../../orders/reconcile.js'),
     import('../../clients/merchant.js'),
     import('../../core/redact-text.js'),
+    import('../../core/redact.js'),
   ]);
   const merged = mergeEnvFile(io.env, io.cwd, flags.dotenv);
   const { env } = merged;
@@ -247,8 +251,13 @@ async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Out
     bar.stop();
     await close().catch((error: unknown) => output.warning(`closeOrderStore() failed: ${reason(error)}`));
   }
-  // Every text of the report, once: the exact secrets and whatever looks like a credential.
-  report = JSON.parse(JSON.stringify(report), (_key, value: unknown) => (typeof value === 'string' ? scrub(value) : value));
+  // Every text of the report, once: the exact secrets everywhere, and whatever looks like a credential (a store
+  // error's connection URL, an sdrp_… key) in every text but the ids. Ids are the store's and Siglume's own: an order
+  // id may well start with sdrp_, and one masked by its shape could not be found again.
+  report = JSON.parse(JSON.stringify(report), (key, value: unknown) => {
+    if (typeof value !== 'string') return value;
+    return REPORT_ID_FIELDS.has(key) ? redactSecretValues(value, secrets) : scrub(value);
+  });
   if (json) output.stdout(`${JSON.stringify(report, null, 2)}\n`);
   else printReport((s) => output.stdout(s), report);
   if (!report.ok) throw new CliError('failed');
