@@ -46,6 +46,7 @@ export function listen(
         headers['content-length'] = body.length;
         // Answered before the body arrived (a 401, a GET with a body): closing stops the read, where keeping
         // the connection would read and discard whatever length the client declared.
+        if (!incoming.complete) lingerOnClose(incoming.socket);
         if (!incoming.complete) headers.connection = 'close';
         if (!outgoing.destroyed) outgoing.writeHead(res.status, headers).end(body);
       } catch (error) {
@@ -61,6 +62,8 @@ export function listen(
   // ones goes out after theirs: written at once, it read as the answer to the first of them.
   const owed = new WeakMap<Socket, Set<ServerResponse>>();
   const server = createServer({ keepAliveTimeout: 10_000, requestTimeout: 60_000 }, (incoming, outgoing) => {
+    // Pipelined behind a body that was answered early, on a connection that is closing: never run.
+    if (incoming.socket.writableEnded) return void incoming.socket.destroy();
     const answers = owed.get(incoming.socket) ?? new Set<ServerResponse>();
     owed.set(incoming.socket, answers.add(outgoing));
     outgoing.once('close', () => answers.delete(outgoing));
@@ -101,4 +104,13 @@ export function listen(
       resolve({ port: typeof address === 'object' && address ? address.port : port, close });
     });
   });
+}
+
+// Closing a socket with unread bytes resets it, and the reset can overtake the answer in the client's buffer (a
+// client still uploading lost its 413): the FIN goes first, then what still comes is dropped, for 1 s at most.
+function lingerOnClose(socket: Socket): void {
+  socket.destroySoon = () => {
+    socket.end();
+    setTimeout(() => socket.destroy(), 1000).unref();
+  };
 }
