@@ -44,10 +44,10 @@ export function listen(
         const headers: Record<string, string | number> = {};
         res.headers.forEach((value, name) => (headers[name] = value));
         headers['content-length'] = body.length;
-        // Answered before the body arrived (a 401, a GET with a body): closing stops the read, where keeping
-        // the connection would read and discard whatever length the client declared.
+        // Answered before the body arrived (a 401, a GET with a body): closing stops the read, where keeping the
+        // connection would read and discard whatever length the client declared. While closing: kept, it held close().
         if (!incoming.complete) lingerOnClose(incoming.socket);
-        if (!incoming.complete) headers.connection = 'close';
+        if (!incoming.complete || !server.listening) headers.connection = 'close';
         if (!outgoing.destroyed) outgoing.writeHead(res.status, headers).end(body);
       } catch (error) {
         if (!(error instanceof ConnectionDropped)) throw error;
@@ -98,8 +98,7 @@ export function listen(
       const close = () =>
         new Promise<void>((done) => {
           const force = setTimeout(() => server.closeAllConnections(), 1000);
-          server.close(() => (clearTimeout(force), done()));
-          server.closeIdleConnections();
+          server.close(() => (clearTimeout(force), done())); // which closes the idle connections at once
         });
       resolve({ port: typeof address === 'object' && address ? address.port : port, close });
     });

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createServer, request } from 'node:http';
+import { Agent, createServer, request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { BIN, emptyDir, requireBuild, runCli } from './support.js';
 
@@ -212,6 +213,38 @@ describe('siglume-sdrp sandbox', () => {
       } finally {
         clearTimeout(killer);
         child.kill('SIGKILL');
+      }
+    });
+
+    it('stops within its bound while a client keeps a connection alive and an upload is stuck mid-body', async () => {
+      requireBuild();
+      const child = spawn(process.execPath, [BIN, 'sandbox', '--port', '0', '--json'], { env: {}, cwd: emptyDir(), stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const agent = new Agent({ keepAlive: true });
+      let stuck: Socket | undefined;
+      try {
+        const { url } = JSON.parse(await until(() => (stdout.includes('\n') ? stdout.split('\n')[0] : undefined))) as { url: string };
+        const status = await new Promise((resolve, reject) =>
+          request(`${url}/__sandbox/state`, { agent }, (res) => res.resume().on('end', () => resolve(res.statusCode))).on('error', reject).end(),
+        );
+        expect(status).toBe(200);
+        const { host, port } = new URL(url);
+        stuck = connect({ host: '127.0.0.1', port: Number(port) }).on('error', () => undefined);
+        stuck.write(`POST /__sandbox/scenario HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 1000\r\n\r\n{"scenario":`);
+        await new Promise((r) => setTimeout(r, 200));
+        const started = performance.now();
+        child.kill('SIGINT');
+        expect(await exited).toBe(0);
+        // Its bound is 1 s; without it the stuck upload held the process for the request timeout (a minute).
+        expect(performance.now() - started).toBeLessThan(5000);
+      } finally {
+        clearTimeout(killer);
+        child.kill('SIGKILL');
+        agent.destroy();
+        stuck?.destroy();
       }
     });
   });
