@@ -232,6 +232,21 @@ describe('siglume-check readiness', () => {
     });
   });
 
+  describe('when the API base is not a URL', () => {
+    // The engine's option is `base_url`; the message names what the user set instead.
+    it.each([
+      ['--base-url', ['readiness', '--base-url', 'not-a-url'], {}],
+      ['SIGLUME_API_BASE', ['readiness'], { SIGLUME_API_BASE: 'not-a-url' }],
+      ['SIGLUME_API_BASE', ['readiness', '--sandbox'], { SIGLUME_API_BASE: 'not-a-url' }],
+      ['SIGLUME_SANDBOX_API_BASE', ['readiness'], { SIGLUME_ENV: 'sandbox', SIGLUME_SANDBOX_API_BASE: 'not-a-url' }],
+    ] as Array<[string, string[], Record<string, string>]>)('names %s (%j), not base_url, and exits 2', async (source, argv, envVars) => {
+      const run = await runCli(argv, { env: envVars });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`error: Invalid ${source}: must be an absolute URL`);
+      expect(run.stderr).not.toContain('base_url');
+    });
+  });
+
   describe('when asked for help', () => {
     it.each([['readiness'], ['doctor'], ['verify'], ['preflight']])('%s --help lists every flag, variable and exit code and exits 0', async (cmd) => {
       const run = await runCli([cmd, '--help']);

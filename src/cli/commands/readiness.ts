@@ -104,7 +104,7 @@ function pick(flag: string | undefined, envValue: string | undefined): string | 
 }
 
 async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFlags, io: CliIo, output: Output): Promise<void> {
-  const [{ mergeEnvFile, envSource, envFileNote, FALLBACK_ENV_FILE, ENV_FILE_FLAG }, { readinessOptionsFromEnv }, engine, { environmentApiBase }, constants] = await Promise.all([
+  const [{ mergeEnvFile, envSource, envFileNote, FALLBACK_ENV_FILE, ENV_FILE_FLAG }, { readinessOptionsFromEnv }, engine, { environmentApiBase, normalizeBaseUrl }, constants] = await Promise.all([
     import('../env-file.js'),
     import('../../readiness/env.js'),
     import('../../readiness/runner.js'),
@@ -128,12 +128,15 @@ async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFl
     sandbox: flags.sandbox === true || fromEnv.sandbox === true,
     delivery_timeout_ms: flags.timeout,
   };
+  const base_url_from = baseUrlFrom(flags, io.env, merged, envSource, environmentApiBase(env)?.field);
+  // The engine would name its option (`Invalid base_url`), which nobody set: name the flag or variable that was.
+  if (options.base_url !== undefined) normalizeBaseUrl(options.base_url, base_url_from);
 
   let sandbox: SandboxPresentation | null = null;
   let close = async () => {};
   if (flags.sandbox && flags.api) {
     const { prepareSandboxReadiness } = await import('../../devtools/sandbox-readiness.js');
-    const setup = await prepareSandboxReadiness(options, { base_url_from: baseUrlFrom(flags, io.env, merged, envSource, environmentApiBase(env)?.field) });
+    const setup = await prepareSandboxReadiness(options, { base_url_from });
     options = { ...setup.options, api: flags.api, probe: flags.probe, delivery_timeout_ms: flags.timeout };
     sandbox = {
       source: setup.sandbox,
