@@ -3,7 +3,8 @@
  * $SIGLUME_RECONCILE_TOKEN` -> 200 with the reconciliation report: repairs
  * orders whose buyer paid while the webhook was lost. For a scheduler (Vercel
  * Cron sends GET with `Bearer $CRON_SECRET`: give both variables the same
- * value); 404 while SIGLUME_RECONCILE_TOKEN is unset, 401 without the token.
+ * value); 404 while SIGLUME_RECONCILE_TOKEN is unset, 401 without the token,
+ * 409 with Retry-After while an earlier run in this server instance is going.
  * Copied by `siglume-sdrp init nextjs`: the package's Fetch handler, mounted as is.
  */
 import { withSiglumeCheckout } from '../../../../siglume/siglume-checkout';
