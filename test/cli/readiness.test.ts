@@ -245,6 +245,12 @@ describe('siglume-check readiness', () => {
       expect(run.stderr).toContain(`error: Invalid ${source}: must be an absolute URL`);
       expect(run.stderr).not.toContain('base_url');
     });
+
+    it('leaves --no-api alone: the local checks run and the base URL is never read', async () => {
+      const run = await runCli(['readiness', '--no-api', '--json'], { env: { ...env, SIGLUME_API_BASE: 'not-a-url' } });
+      expect(run.code).toBe(1);
+      expect((JSON.parse(run.stdout) as JsonReport).mode).toBe('no_api');
+    });
   });
 
   describe('when asked for help', () => {

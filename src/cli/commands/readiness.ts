@@ -130,7 +130,8 @@ async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFl
   };
   const base_url_from = baseUrlFrom(flags, io.env, merged, envSource, environmentApiBase(env)?.field);
   // The engine would name its option (`Invalid base_url`), which nobody set: name the flag or variable that was.
-  if (options.base_url !== undefined) normalizeBaseUrl(options.base_url, base_url_from);
+  // Only when the API is asked: --no-api checks the local configuration and never reads the base URL.
+  if (flags.api !== false && options.base_url !== undefined) normalizeBaseUrl(options.base_url, base_url_from);
 
   let sandbox: SandboxPresentation | null = null;
   let close = async () => {};
