@@ -62,8 +62,9 @@ export function listen(
   // ones goes out after theirs: written at once, it read as the answer to the first of them.
   const owed = new WeakMap<Socket, Set<ServerResponse>>();
   const server = createServer({ keepAliveTimeout: 10_000, requestTimeout: 60_000 }, (incoming, outgoing) => {
-    // Pipelined behind a body that was answered early, on a connection that is closing: never run.
-    if (incoming.socket.writableEnded) return void incoming.socket.destroy();
+    // Pipelined behind a body that was answered early, on a connection that is closing: never run, and drained
+    // rather than destroyed (a reset would take the answer already sent with it); the linger ends the socket.
+    if (incoming.socket.writableEnded) return void incoming.resume();
     const answers = owed.get(incoming.socket) ?? new Set<ServerResponse>();
     owed.set(incoming.socket, answers.add(outgoing));
     outgoing.once('close', () => answers.delete(outgoing));

@@ -567,6 +567,31 @@ describe(`sandbox socket fuzz (seed ${SEED}; SANDBOX_FUZZ_SEED to change)`, () =
       }
     });
 
+    // Repro (5 runs in 5): the pipelined request was refused by destroying the socket with its body unread, and
+    // the reset that sent threw away the 413 waiting in the client's buffer, as the linger above exists to prevent.
+    it('keeps the 413 of an over-cap body when a request with a large body is pipelined behind it', async () => {
+      const h = `POST /__sandbox/scenario HTTP/1.1\r\nHost: ${HOST}\r\nContent-Length: ${9 * MiB}\r\n\r\n`;
+      const payload = Buffer.concat([
+        Buffer.from(h),
+        Buffer.alloc(9 * MiB, 0x20),
+        post('/__sandbox/scenario', Buffer.alloc(4 * MiB, 0x20)),
+      ]);
+      // A client that reads only once it has sent everything: what arrived before a reset is lost with it.
+      const received = await new Promise<Buffer>((resolve) => {
+        const socket = connect({ host: '127.0.0.1', port }).pause();
+        open.add(socket);
+        const chunks: Buffer[] = [];
+        const deadline = setTimeout(() => socket.destroy(), 10_000);
+        socket.on('data', (c: Buffer) => chunks.push(c));
+        socket.on('error', () => undefined);
+        socket.on('close', () => (clearTimeout(deadline), open.delete(socket), resolve(Buffer.concat(chunks))));
+        socket.write(payload, () => socket.resume());
+      });
+      expect(parseAnswers(received).answers.map((a) => a.status)).toEqual([413]);
+      expect(sandbox.scenario).toBe('ready');
+      expect(await healthy()).toBeNull();
+    });
+
     it('answers requests that arrive while the first is still in the handler', async () => {
       // The first request's body arrives late; the next requests wait behind it on the same connection.
       const first = head1000('20');
