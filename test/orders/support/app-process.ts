@@ -41,3 +41,5 @@ process.stdout.write(`${JSON.stringify({ url: server.url, pid: process.pid })}\n
 process.on('SIGTERM', () => {
   void server.close().finally(() => process.exit(0));
 });
+// The test worker that spawned this shop is gone (whatever killed it, even SIGKILL): so is the shop.
+process.on('disconnect', () => process.exit(0));

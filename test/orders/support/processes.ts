@@ -7,16 +7,6 @@ import { fileURLToPath } from 'node:url';
 
 const ENTRY = fileURLToPath(new URL('./app-process.ts', import.meta.url));
 
-/**
- * Every shop process still running. A test's setup can time out while a
- * spawn is pending, so the test never holds the handle to kill it: when the
- * test worker exits, whatever is left here is killed with it.
- */
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
-
 export interface ShopProcess {
   url: string;
   child: ChildProcess;
@@ -30,10 +20,11 @@ export interface ShopProcess {
 export async function spawnShop(env: Record<string, string>): Promise<ShopProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // The IPC channel is how a shop knows its test worker is gone: a test's setup can time out while a spawn
+    // is pending, so no test holds the handle to kill it, and vitest stops its workers with SIGTERM, which
+    // runs no exit hook. The channel closes however the worker ends, and the shop exits on that.
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
-  running.add(child);
-  child.once('exit', () => running.delete(child));
   let err = '';
   child.stderr!.on('data', (d: Buffer) => {
     err += d.toString();
