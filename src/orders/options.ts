@@ -73,7 +73,7 @@ export interface OrderCheckoutServiceOptions<U = unknown> {
   retry_after_ms?: number;
   /**
    * Bearer token of the scheduled reconciliation route (`handleReconcile`,
-   * `handleReconcileRequest`), 32-256 characters and random (`openssl rand -hex 32`: a token of fewer than 8
+   * `handleReconcileRequest`), 32-256 characters and random (`openssl rand -hex 32`: a token of fewer than 5
    * different characters, or one sequence repeated, is refused); without it the route
    * answers 404 `reconcile_disabled`. Keep it secret: it lets the caller make
    * the shop ask Siglume's API about every open session (rate limits).
@@ -119,18 +119,19 @@ function fn<T>(value: unknown, field: string): T | null {
 }
 
 /** Fewer different characters than this in a reconcile token is a made-up token, not a random one. */
-const RECONCILE_TOKEN_MIN_DISTINCT = 8;
+const RECONCILE_TOKEN_MIN_DISTINCT = 5;
 
 /**
- * Whether a reconcile token of the right length is still guessable: fewer than 8 different characters
- * (`aaaa…`, `0000…01`), or one sequence repeated over at least half of it (`0123456789abcdef0123456789abcdef`,
- * `Passw0rd!Passw0rd!…`, a repeat cut short included). The length rule alone accepts all of these.
+ * Whether a reconcile token of the right length is still guessable: fewer than 5 different characters
+ * (`aaaa…`, `0000…01`, `abab…`), or the whole token one sequence repeated (`0123456789abcdef0123456789abcdef`,
+ * `Passw0rd!Passw0rd!…`, the last copy possibly cut short). The length rule alone accepts all of these.
  *
- * A random token never meets this in practice (exact occupancy sums for uniform characters): `openssl rand -hex 32`
- * (64 hex characters) has fewer than 8 different ones with probability 1.2e-19, a base64url 32-byte token (43
- * characters) 2.9e-33, even the shortest hex token accepted (32 characters, `openssl rand -hex 16`) 3.5e-8; a
- * repeat of period p in n random hex characters needs n - p >= n / 2 of them to match by chance:
- * P <= (n / 2) * 16^-(n / 2), below 1e-18 for n = 32.
+ * A random token never meets this in practice (exact occupancy sums for uniform characters): fewer than 5
+ * different characters in `openssl rand -hex 32` (64 hex characters) has probability 5e-36, in a base64url
+ * 32-byte token (43 characters) 1e-46, in the shortest hex token accepted (32 characters) 1e-16, and even in 32
+ * random decimal digits 4e-11 (at 8 different characters it was 1 in 780 there, too often). The whole token
+ * repeating with period p needs its last n - p >= n / 2 characters to match by chance: P <= (n / 2) * 10^-(n / 2),
+ * below 1e-14 for 32 digits.
  */
 function predictableToken(token: string): boolean {
   if (new Set(token).size < RECONCILE_TOKEN_MIN_DISTINCT) return true;
@@ -151,7 +152,7 @@ function reconcileToken(value: unknown): string | null {
     throw new SiglumeValidationError('reconcile_token', 'Invalid reconcile_token: must be 32-256 characters without spaces or control characters');
   }
   if (predictableToken(value)) {
-    const why = `fewer than ${RECONCILE_TOKEN_MIN_DISTINCT} different characters, or one sequence repeated`;
+    const why = `fewer than ${RECONCILE_TOKEN_MIN_DISTINCT} different characters, or the whole token one sequence repeated`;
     const fix = 'make a random one, e.g. `openssl rand -hex 32`';
     throw new SiglumeValidationError('reconcile_token', `Invalid reconcile_token: too predictable (${why}); ${fix}`);
   }

@@ -89,14 +89,16 @@ describe('createOrderCheckoutService', () => {
     });
 
     it('accepts every random token the docs suggest, and a long readable one', () => {
-      // 2,000 of each of `openssl rand -hex 32` (64 hex characters) and a base64url 32-byte token (43 characters).
-      // The rule refuses fewer than 8 different characters, or one sequence repeated over at least half the token.
-      // For 64 uniform hex characters P(fewer than 8 different) = 1.2e-19, and for 43 base64url ones 2.9e-33 (exact
-      // occupancy sums, see src/orders/options.ts); a repeat of period p needs 64 - p >= 32 characters to match by
-      // chance, P <= 32 * 16^-32. Over 4,000 tokens this test fails by chance with probability below 1e-15.
+      // 2,000 of each of `openssl rand -hex 32` (64 hex characters), a base64url 32-byte token (43 characters) and
+      // 32 random decimal digits. The rule refuses fewer than 5 different characters, or the whole token one
+      // sequence repeated. P(fewer than 5 different) is 5e-36, 1e-46 and 4e-11 for these (exact occupancy sums, see
+      // src/orders/options.ts); a whole-token repeat needs at least half the characters to match by chance, below
+      // 1e-14 for 32 digits. Over these 6,000 tokens the test fails by chance with probability below 1e-7.
+      const digits = () => Array.from(randomBytes(32), (b) => String(b % 10)).join(''); // near-uniform: a bias of 6/256
       for (let i = 0; i < 2000; i++) {
         expect(build({ reconcile_token: randomBytes(32).toString('hex') })).not.toThrow();
         expect(build({ reconcile_token: randomBytes(32).toString('base64url') })).not.toThrow();
+        expect(build({ reconcile_token: digits() })).not.toThrow();
       }
       expect(build({ reconcile_token: 'reconcile_template_e2e_0123456789abcdef' })).not.toThrow();
     });
