@@ -22,6 +22,7 @@ import {
   SiglumeApiError,
   SiglumeAuthenticationError,
   SiglumeConnectionError,
+  SiglumeDirectRequestPaymentError,
   SiglumePermissionError,
   SiglumeRateLimitError,
   SiglumeValidationError,
@@ -420,23 +421,31 @@ export type OrderReconcileErrorCode =
 export const ORDER_RECONCILE_RETRY_AFTER_SECONDS = 60;
 
 /**
+ * A route run older than this, seconds, no longer holds the route: it is taken to be stuck (a store or database
+ * call without a timeout), reported to `onError`, and the next call runs. A run asks Siglume about at most 10,000
+ * attempts, each lookup bounded by the client's timeout, so a healthy one ends well within it.
+ */
+export const ORDER_RECONCILE_STUCK_AFTER_SECONDS = 30 * 60;
+
+/**
  * Answer of the reconciliation route: 200 with the report when the run
  * completed (check `report.ok`: false when something went to review or
  * failed), 400 `invalid_request` for a bad query parameter, 401
  * `unauthorized` without the right bearer token, 404 `reconcile_disabled`
  * when no `reconcile_token` is configured, 409 `reconcile_in_progress` while
- * another call of the route on the same service is still running (send it
- * again after `retry_after_seconds`), 500 `reconcile_failed` when the store
+ * another call of the route on the same service has been running since
+ * `running_since`, for less than 30 minutes (send it again after
+ * `retry_after_seconds`), 500 `reconcile_failed` when the store
  * could not be read.
  */
 export type OrderReconcileResult =
   | { kind: 'reconciled'; status: 200; body: OrderReconcileReport }
   | { kind: 'refused'; status: 400 | 401 | 404 | 500; body: { error: OrderReconcileErrorCode; message: string } }
-  | { kind: 'refused'; status: 409; body: { error: 'reconcile_in_progress'; message: string; retry_after_seconds: number } };
+  | { kind: 'refused'; status: 409; body: { error: 'reconcile_in_progress'; message: string; retry_after_seconds: number; running_since: string } };
 
-/** Whether a run of the route is going on: one per checkout service, so two overlapping calls are one run. */
+/** The run of the route going on, if any: one per checkout service, so two overlapping calls are one run. */
 export interface OrderReconcileFlight {
-  running: boolean;
+  run: { started_at: number } | null;
 }
 
 // The scheme is case-insensitive (RFC 9110 section 11.1).
@@ -498,18 +507,27 @@ export async function handleOrderReconcile(
   if (!parsed.ok) return { kind: 'refused', status: 400, body: { error: 'invalid_request', message: parsed.message } };
   // A second call while one runs (a retrying scheduler, a manual run beside the cron) would ask Siglume about every
   // session again, and its report could disagree with the first's. Checked and taken with no await in between.
-  if (flight.running) {
-    const message = 'A reconciliation is already running; try again when it has finished';
-    const retry_after_seconds = ORDER_RECONCILE_RETRY_AFTER_SECONDS;
-    return { kind: 'refused', status: 409, body: { error: 'reconcile_in_progress', message, retry_after_seconds } };
+  const now = Date.now();
+  const current = flight.run;
+  if (current !== null) {
+    const running_since = new Date(current.started_at).toISOString();
+    if (now - current.started_at < ORDER_RECONCILE_STUCK_AFTER_SECONDS * 1000) {
+      const message = `A reconciliation has been running since ${running_since}; try again when it has finished`;
+      const retry_after_seconds = ORDER_RECONCILE_RETRY_AFTER_SECONDS;
+      return { kind: 'refused', status: 409, body: { error: 'reconcile_in_progress', message, retry_after_seconds, running_since } };
+    }
+    // Stuck runs must not close the route until a restart, where every scheduled call would read "busy".
+    const minutes = ORDER_RECONCILE_STUCK_AFTER_SECONDS / 60;
+    c.report(new SiglumeDirectRequestPaymentError(`The reconciliation started at ${running_since} has not finished after ${minutes} minutes; starting another. Look for a store or database call without a timeout.`), { operation: 'reconcile' });
   }
-  flight.running = true;
+  const mine = { started_at: now };
+  flight.run = mine;
   try {
     return { kind: 'reconciled', status: 200, body: await reconcileOrders(c, parsed.options) };
   } catch (error) {
     c.report(error, { operation: 'reconcile' });
     return { kind: 'refused', status: 500, body: { error: 'reconcile_failed', message: 'The reconciliation could not run; see the server log' } };
   } finally {
-    flight.running = false;
+    if (flight.run === mine) flight.run = null; // a stuck run that ends late leaves a newer run's guard alone
   }
 }

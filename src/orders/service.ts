@@ -12,6 +12,7 @@ import {
   handleOrderReconcile,
   reconcileOrders,
   type OrderReconcileContext,
+  type OrderReconcileFlight,
   type OrderReconcileOptions,
   type OrderReconcileReport,
   type OrderReconcileResult,
@@ -58,7 +59,8 @@ export interface OrderCheckoutService<U = unknown> {
    * `Authorization: Bearer <reconcile_token>`, reads the options from the
    * request's query string (`since`, `min_age_seconds`, `limit`, `dry_run`;
    * anything else is a 400), then runs {@link reconcile}; while an earlier call of this service's route is still
-   * running, answers 409 `reconcile_in_progress` instead (with `retry_after_seconds`). Never throws.
+   * running (for under 30 minutes: an older one is taken to be stuck and reported to `onError`), answers 409
+   * `reconcile_in_progress` instead (with `retry_after_seconds` and `running_since`). Never throws.
    */
   handleReconcile(authorization_header: string | null | undefined, query?: string): Promise<OrderReconcileResult>;
   /** {@link handleReconcile} as a Fetch handler (any method; JSON answer, no caching; `Retry-After` on the 409). */
@@ -86,7 +88,7 @@ export function createOrderCheckoutService<U = unknown>(options: OrderCheckoutSe
   const o = resolveOrderCheckoutOptions(options);
   const context: OrderReconcileContext = { client: o.client, store: o.store, policy: o.policy, report: o.report };
   // One run of the route at a time in this service (not across processes: each instance has its own).
-  const flight = { running: false };
+  const flight: OrderReconcileFlight = { run: null };
   const handleReconcile = (authorization: string | null | undefined, query = '') =>
     handleOrderReconcile(context, flight, o.reconcile_token, authorization, query);
   return {

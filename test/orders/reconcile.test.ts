@@ -4,7 +4,7 @@
  * field, the route's query parsing and its token check.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DirectRequestPaymentMerchantClient } from '../../src/clients/merchant.js';
 import { createOrderCheckoutService, orderReconcileOptionsFromQuery, reconcileOrderPayments } from '../../src/orders/index.js';
 import type { ConformanceDatabase } from './support/adapter.js';
@@ -293,6 +293,62 @@ describe.skipIf(unavailable !== null)('reconciliation against the sandbox [sqlit
     expect(await first).toMatchObject({ status: 500, body: { error: 'reconcile_failed' } });
     expect(errors).toHaveLength(1);
     expect(await service.handleReconcile(`Bearer ${token}`, 'min_age_seconds=0&dry_run=true')).toMatchObject({ status: 200, body: { dry_run: true } });
+  });
+
+  it('lets the next call run, and reports it, when a route run has held the route for 30 minutes (stuck, not busy)', async () => {
+    const token = randomBytes(32).toString('hex');
+    const store = db.createStore();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let listed!: () => void;
+    const first_listing = new Promise<void>((resolve) => (listed = resolve));
+    let listings = 0;
+    // The first run's store call never returns (a database socket to a dead peer), until the end of the test.
+    const hanging = new Proxy(store, {
+      get(target, key) {
+        if (key === 'listUnpaidCheckoutAttempts') {
+          return async (query: Parameters<typeof store.listUnpaidCheckoutAttempts>[0]) => {
+            listings += 1;
+            if (listings === 1) {
+              listed();
+              await held;
+            }
+            return target.listUnpaidCheckoutAttempts(query);
+          };
+        }
+        const value: unknown = Reflect.get(target, key);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const errors: unknown[] = [];
+    const service = createOrderCheckoutService({
+      merchant_client: new DirectRequestPaymentMerchantClient({ auth_token: TOKEN, base_url: f.sandbox.api_base, max_retries: 0 }),
+      order_store: hanging, merchant: MERCHANT, webhook_secret: SECRET, shop_public_origin: 'http://127.0.0.1:1',
+      allow_unverified_order_lookup: true, reconcile_token: token, onError: (e) => void errors.push(e),
+    });
+    const call = () => service.handleReconcile(`Bearer ${token}`, 'min_age_seconds=0&dry_run=true');
+    const first = call();
+    await first_listing;
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const busy = await call();
+      expect(busy).toMatchObject({ status: 409, body: { error: 'reconcile_in_progress', running_since: new Date().toISOString() } });
+      vi.setSystemTime(Date.now() + 29 * 60_000);
+      expect(await call()).toMatchObject({ status: 409 });
+      expect(errors).toEqual([]);
+      vi.setSystemTime(Date.now() + 2 * 60_000);
+      expect(await call()).toMatchObject({ status: 200, body: { dry_run: true } });
+      expect(errors).toHaveLength(1);
+      expect((errors[0] as Error).message).toMatch(/^The reconciliation started at .* has not finished after 30 minutes; starting another/);
+      // The stuck run's guard went with it: the route is free again.
+      expect(await call()).toMatchObject({ status: 200 });
+    } finally {
+      vi.useRealTimers();
+      release();
+    }
+    // The stuck run ending late frees nothing it no longer holds, and the route stays free.
+    expect(await first).toMatchObject({ status: 200 });
+    expect(await call()).toMatchObject({ status: 200 });
   });
 
   it("checks each attempt against its own session: a session reporting another attempt's challenge hash pays neither", async () => {
