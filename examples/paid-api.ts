@@ -24,6 +24,7 @@
  * is capped (503 past that).
  */
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import { isIPv4, isIPv6 } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import {
   DIRECT_REQUEST_PAYMENT_MODE,
@@ -61,7 +62,7 @@ export interface PaidApiConfig {
   /** Challenges stored at most, whoever asked, 1 to 1,000,000; past that new ones answer 503. @default 10000 */
   max_live_challenges?: number;
   /**
-   * Who is asking, for the per-client limit. @default the remote address.
+   * Who is asking, for the per-client limit. @default the remote address, an IPv6 one by its /64 (`addressKey`).
    * Behind a proxy every request has the proxy's address: return the client address your proxy
    * sets (when you trust it), or the caller's API key if your API has them.
    */
@@ -122,6 +123,25 @@ function wholeNumberOption(name: string, value: unknown, min: number, max: numbe
   throw new RangeError(`${name} must be a whole number from ${min} to ${max}, got ${shown}`);
 }
 
+/**
+ * The default client key: the remote address, except that an IPv6 address counts by its /64. One host is
+ * commonly given a whole /64, so per address it could ask as often as it likes. `::ffff:1.2.3.4` (an IPv4
+ * client as a dual-stack server sees it) is the IPv4 address; anything that is no IP address is kept as it is.
+ */
+export function addressKey(address: string | undefined): string {
+  if (!address) return 'unknown';
+  const mapped = /^::ffff:(.*)$/i.exec(address)?.[1];
+  if (mapped && isIPv4(mapped)) return mapped;
+  if (!isIPv6(address)) return address;
+  // Expand the `::` into the zero groups it stands for (a dotted IPv4 tail is two groups; a `%zone` is dropped),
+  // then keep the first four groups, without leading zeros: `2001:DB8::1` is `2001:db8:0:0::/64`.
+  const groups = (part: string) => (part ? part.split(':').flatMap((g) => (g.includes('.') ? ['0', '0'] : [g])) : []);
+  const [head = '', tail = ''] = address.split('%')[0]!.split('::');
+  const [h, t] = [groups(head), groups(tail)];
+  const full = [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  return `${full.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
+}
+
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
   res.end(JSON.stringify(body));
@@ -174,10 +194,10 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
   // A buyer that pays needs one challenge per call; 20 a minute leaves room for retries, not for a flood.
   const perClient = wholeNumberOption('challenges_per_client_per_minute', config.challenges_per_client_per_minute, 1, 1000, 20);
   // The expiry and the per-client limit bound what one client holds; this bounds all of them together
-  // (a client with many addresses, e.g. an IPv6 range, gets past a per-address limit).
+  // (a client with many addresses, e.g. many IPv6 /64s, gets past a per-client limit).
   const maxLive = wholeNumberOption('max_live_challenges', config.max_live_challenges, 1, 1_000_000, 10_000);
   // node:http knows no more of a caller than its address (this API has no keys); see `clientKey`.
-  const clientKey = config.clientKey ?? ((req: IncomingMessage) => req.socket.remoteAddress ?? 'unknown');
+  const clientKey = config.clientKey ?? ((req: IncomingMessage) => addressKey(req.socket.remoteAddress));
   /** Per client: when its current window started and how many challenges it got in it; oldest window first. */
   const windows = new Map<string, { started_at: number; issued: number }>();
 

@@ -148,6 +148,7 @@ describe('examples/setup-merchant.ts against the sandbox', () => {
 /** What the test uses of examples/paid-api.ts. */
 interface PaidApiModule {
   CHALLENGE_HASH_HEADER: string;
+  addressKey(address: string | undefined): string;
   createPaidApi(config: {
     merchant: string;
     challenge_secret: string;
@@ -527,6 +528,61 @@ describe('examples/paid-api.ts: bad input is a 4xx; challenges expire, are limit
     } finally {
       await close();
     }
+  });
+
+  it('limits by default per remote address, an IPv6 one by its /64: one host holds a whole /64', async () => {
+    const mod = (await import(join(root, 'examples/paid-api.ts'))) as PaidApiModule;
+    const api = mod.createPaidApi({
+      merchant: 'report_shop',
+      challenge_secret: 'sdrp_cs_example_test',
+      webhook_secret: TEST_WEBHOOK_SECRET,
+      amount_minor: 600,
+      currency: 'JPY',
+      challenges_per_client_per_minute: 2,
+    });
+    // Loopback has a single IPv6 address, so the test server shows the API the address the test names.
+    const { url, close } = await listen((req, res) => {
+      const address = String(req.headers['x-test-address']);
+      Object.defineProperty(req.socket, 'remoteAddress', { value: address, configurable: true });
+      api.listener(req, res);
+    });
+    try {
+      const statuses: string[] = [];
+      for (const address of ['2001:db8::1', '2001:db8::2', '2001:db8::3', '2001:db8:0:1::1', '::ffff:127.0.0.1', '127.0.0.1', '127.0.0.1']) {
+        statuses.push(`${address} ${(await getReport(url, { 'x-test-address': address })).status}`);
+      }
+      expect(statuses).toEqual([
+        '2001:db8::1 402',
+        '2001:db8::2 402',
+        '2001:db8::3 429', // the same /64: the same client
+        '2001:db8:0:1::1 402', // the next /64: another client
+        '::ffff:127.0.0.1 402', // an IPv4 client as a dual-stack server sees it
+        '127.0.0.1 402',
+        '127.0.0.1 429', // the same IPv4 client
+      ]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('keys an address: IPv6 by its /64 however it is written, IPv4-mapped as IPv4, anything else as it is', async () => {
+    const { addressKey } = (await import(join(root, 'examples/paid-api.ts'))) as PaidApiModule;
+    const cases: Array<[string | undefined, string]> = [
+      ['2001:db8::1', '2001:db8:0:0::/64'],
+      ['2001:0DB8:0000:0000:ffff:0:0:1', '2001:db8:0:0::/64'],
+      ['2001:db8:0:1::1', '2001:db8:0:1::/64'],
+      ['::1:2:3:4:5:6:7', '0:1:2:3::/64'], // the :: stands for the first group
+      ['2001:db8:1:2:3::', '2001:db8:1:2::/64'],
+      ['fe80::1%eth0', 'fe80:0:0:0::/64'],
+      ['64:ff9b::192.0.2.1', '64:ff9b:0:0::/64'],
+      ['::ffff:127.0.0.1', '127.0.0.1'],
+      ['::FFFF:192.0.2.1', '192.0.2.1'],
+      ['192.0.2.1', '192.0.2.1'],
+      ['not an address', 'not an address'],
+      ['2001:db8::1::2', '2001:db8::1::2'],
+      [undefined, 'unknown'],
+    ];
+    for (const [address, key] of cases) expect([address, addressKey(address)]).toEqual([address, key]);
   });
 
   it('answers 503 with Retry-After once max_live_challenges are stored, whoever asks, and evicts none (a paid one is still served)', async () => {
