@@ -293,10 +293,14 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
     // Paid but the webhook has not arrived yet: the same challenge again, so the buyer does not pay twice.
     if (issued?.status === 'issued' && issued.expires_at > now()) return paymentRequired(res, issued, 'payment_pending');
     // No challenge, an unknown or expired one, or one already served: a new price to pay, within the limits.
-    const wait = rateLimited(clientKey(req));
+    const client = clientKey(req);
+    const wait = rateLimited(client);
     if (wait > 0) return sendJson(res, 429, { error: 'rate_limited' }, { 'retry-after': String(wait) });
+    const counted = windows.get(client)!; // the window this challenge was counted in
     const fresh = await issueChallenge();
     if (fresh) return paymentRequired(res, fresh, 'payment_required');
+    // Nothing was stored, so nothing is counted: a buyer retrying on 503 does not run into 429 as well.
+    counted.issued--;
     const oldest = challenges.values().next().value; // expires first, or is paid and waits to be served
     const retry = secondsUntil(oldest?.expires_at ?? 0, now());
     sendJson(res, 503, { error: 'challenge_capacity_reached' }, { 'retry-after': String(retry) });

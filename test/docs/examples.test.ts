@@ -585,6 +585,35 @@ describe('examples/paid-api.ts: bad input is a 4xx; challenges expire, are limit
     for (const [address, key] of cases) expect([address, addressKey(address)]).toEqual([address, key]);
   });
 
+  it('does not count a 503 against the client: a buyer retrying while the store is full gets 503, not 429, then a 402', async () => {
+    let clock = Date.parse('2026-01-01T00:00:00Z');
+    const { api, url, close } = await paidApiAlone({
+      max_live_challenges: 1,
+      challenges_per_client_per_minute: 2,
+      challenge_ttl_seconds: 30,
+      clientKey: (req) => String(req.headers['x-api-key']),
+      now: () => clock,
+    });
+    try {
+      expect((await getReport(url, { 'x-api-key': 'a' })).status).toBe(402);
+      clock += 1_000;
+      // One more try than the buyer's limit: no challenge was stored for any, so none is counted.
+      for (let i = 0; i < 3; i++) {
+        expect(await getReport(url, { 'x-api-key': 'b' })).toEqual({
+          status: 503,
+          retry_after: '29',
+          body: { error: 'challenge_capacity_reached' },
+        });
+      }
+      // The stored challenge expires, within the same minute of the buyer's limit: there is room, and it is served.
+      clock += 30_000;
+      expect(await getReport(url, { 'x-api-key': 'b' })).toMatchObject({ status: 402, body: { error: 'payment_required' } });
+      expect(api.challenges.size).toBe(1);
+    } finally {
+      await close();
+    }
+  });
+
   it('answers 503 with Retry-After once max_live_challenges are stored, whoever asks, and evicts none (a paid one is still served)', async () => {
     let clock = Date.parse('2026-01-01T00:00:00Z');
     const { CHALLENGE_HASH_HEADER, api, url, close } = await paidApiAlone({
