@@ -220,13 +220,15 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
   /** 0 when `client` may have a new challenge (and it is counted); else the seconds until it may. */
   function rateLimited(client: string): number {
     const t = now();
+    // A window that starts after `t` is over too: the clock stepped back (NTP), and kept, it would last longer than a minute.
+    const over = (w: { started_at: number }) => t < w.started_at || t - w.started_at >= RATE_WINDOW_MS;
     let w = windows.get(client);
-    if (!w || t - w.started_at >= RATE_WINDOW_MS) {
+    if (!w || over(w)) {
       windows.delete(client); // a new window goes to the back, so the map stays oldest first
       // Windows that are over are forgotten from the front, a bounded number per call.
       let examined = 0;
       for (const [key, old] of windows) {
-        if (t - old.started_at < RATE_WINDOW_MS || ++examined > PURGE_BATCH) break;
+        if (!over(old) || ++examined > PURGE_BATCH) break;
         windows.delete(key);
       }
       if (windows.size >= MAX_TRACKED_CLIENTS) windows.delete(windows.keys().next().value!);

@@ -514,6 +514,29 @@ describe('examples/paid-api.ts: bad input is a 4xx; challenges expire, are limit
     }
   });
 
+  it('starts a new minute when the clock steps back (NTP): the limit still holds and Retry-After is never over 60', async () => {
+    let clock = Date.parse('2026-01-01T00:10:00Z');
+    const { url, close } = await paidApiAlone({ challenges_per_client_per_minute: 2, now: () => clock });
+    try {
+      for (let i = 0; i < 2; i++) expect((await getReport(url)).status).toBe(402);
+      expect(await getReport(url)).toMatchObject({ status: 429, retry_after: '60' });
+
+      clock -= 10 * 60_000;
+      const statuses: Array<[number, string | null]> = [];
+      for (let i = 0; i < 3; i++) {
+        const { status, retry_after } = await getReport(url);
+        statuses.push([status, retry_after]);
+      }
+      expect(statuses).toEqual([
+        [402, null],
+        [402, null],
+        [429, '60'],
+      ]);
+    } finally {
+      await close();
+    }
+  });
+
   it('limits each client on its own: clientKey (here an API key header) tells them apart', async () => {
     const { url, close } = await paidApiAlone({
       challenges_per_client_per_minute: 2,
