@@ -254,64 +254,27 @@ describe.skipIf(unavailable !== null)('reconciliation against the sandbox [sqlit
     expect(await third.json()).toMatchObject({ dry_run: false, repaired: [] });
   });
 
-  it('frees the reconcile route again when a run fails (500 reconcile_failed), so the next call runs', async () => {
+  /**
+   * A route service whose first store listing waits until `release()` (then fails with `first_fails`, else
+   * answers), and whose later listings answer at once; `listed` resolves when the first listing started.
+   */
+  function serviceWithHeldListing(first_fails: boolean) {
     const token = randomBytes(32).toString('hex');
     const store = db.createStore();
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
-    let listed!: () => void;
-    const first_listing = new Promise<void>((resolve) => (listed = resolve));
+    let started!: () => void;
+    const listed = new Promise<void>((resolve) => (started = resolve));
     let listings = 0;
-    const failing = new Proxy(store, {
-      get(target, key) {
-        if (key === 'listUnpaidCheckoutAttempts') {
-          return async (query: Parameters<typeof store.listUnpaidCheckoutAttempts>[0]) => {
-            listings += 1;
-            if (listings > 1) return target.listUnpaidCheckoutAttempts(query);
-            listed();
-            await held;
-            throw new Error('injected: the database went away');
-          };
-        }
-        const value: unknown = Reflect.get(target, key);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
-    const errors: unknown[] = [];
-    const service = createOrderCheckoutService({
-      merchant_client: new DirectRequestPaymentMerchantClient({ auth_token: TOKEN, base_url: f.sandbox.api_base, max_retries: 0 }),
-      order_store: failing, merchant: MERCHANT, webhook_secret: SECRET, shop_public_origin: 'http://127.0.0.1:1',
-      allow_unverified_order_lookup: true, reconcile_token: token, onError: (e) => void errors.push(e),
-    });
-    const first = service.handleReconcile(`Bearer ${token}`, 'min_age_seconds=0&dry_run=true');
-    await first_listing;
-    try {
-      expect(await service.handleReconcile(`Bearer ${token}`, 'min_age_seconds=0&dry_run=true')).toMatchObject({ status: 409, body: { error: 'reconcile_in_progress' } });
-    } finally {
-      release();
-    }
-    expect(await first).toMatchObject({ status: 500, body: { error: 'reconcile_failed' } });
-    expect(errors).toHaveLength(1);
-    expect(await service.handleReconcile(`Bearer ${token}`, 'min_age_seconds=0&dry_run=true')).toMatchObject({ status: 200, body: { dry_run: true } });
-  });
-
-  it('lets the next call run, and reports it, when a route run has held the route for 30 minutes (stuck, not busy)', async () => {
-    const token = randomBytes(32).toString('hex');
-    const store = db.createStore();
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let listed!: () => void;
-    const first_listing = new Promise<void>((resolve) => (listed = resolve));
-    let listings = 0;
-    // The first run's store call never returns (a database socket to a dead peer), until the end of the test.
-    const hanging = new Proxy(store, {
+    const holding = new Proxy(store, {
       get(target, key) {
         if (key === 'listUnpaidCheckoutAttempts') {
           return async (query: Parameters<typeof store.listUnpaidCheckoutAttempts>[0]) => {
             listings += 1;
             if (listings === 1) {
-              listed();
+              started();
               await held;
+              if (first_fails) throw new Error('injected: the database went away');
             }
             return target.listUnpaidCheckoutAttempts(query);
           };
@@ -323,16 +286,40 @@ describe.skipIf(unavailable !== null)('reconciliation against the sandbox [sqlit
     const errors: unknown[] = [];
     const service = createOrderCheckoutService({
       merchant_client: new DirectRequestPaymentMerchantClient({ auth_token: TOKEN, base_url: f.sandbox.api_base, max_retries: 0 }),
-      order_store: hanging, merchant: MERCHANT, webhook_secret: SECRET, shop_public_origin: 'http://127.0.0.1:1',
+      order_store: holding, merchant: MERCHANT, webhook_secret: SECRET, shop_public_origin: 'http://127.0.0.1:1',
       allow_unverified_order_lookup: true, reconcile_token: token, onError: (e) => void errors.push(e),
     });
     const call = () => service.handleReconcile(`Bearer ${token}`, 'min_age_seconds=0&dry_run=true');
+    return { call, listed, release, errors };
+  }
+
+  it('frees the reconcile route again when a run fails (500 reconcile_failed), so the next call runs', async () => {
+    const { call, listed, release, errors } = serviceWithHeldListing(true);
     const first = call();
-    await first_listing;
+    await listed;
+    try {
+      expect(await call()).toMatchObject({ status: 409, body: { error: 'reconcile_in_progress' } });
+    } finally {
+      release();
+    }
+    expect(await first).toMatchObject({ status: 500, body: { error: 'reconcile_failed' } });
+    expect(errors).toHaveLength(1);
+    expect(await call()).toMatchObject({ status: 200, body: { dry_run: true } });
+  });
+
+  it('lets the next call run, and reports it, when a route run has held the route for 30 minutes (stuck, not busy)', async () => {
+    // The first run's store call does not return (a database socket to a dead peer) until the end of the test.
+    const { call, listed, release, errors } = serviceWithHeldListing(false);
+    const started = Date.now();
+    const first = call();
+    await listed;
     vi.useFakeTimers({ toFake: ['Date'] });
     try {
       const busy = await call();
-      expect(busy).toMatchObject({ status: 409, body: { error: 'reconcile_in_progress', running_since: new Date().toISOString() } });
+      expect(busy).toMatchObject({ status: 409, body: { error: 'reconcile_in_progress' } });
+      const since = Date.parse((busy.body as { running_since: string }).running_since);
+      expect(since).toBeGreaterThanOrEqual(started);
+      expect(since).toBeLessThanOrEqual(Date.now());
       vi.setSystemTime(Date.now() + 29 * 60_000);
       expect(await call()).toMatchObject({ status: 409 });
       expect(errors).toEqual([]);
