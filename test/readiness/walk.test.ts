@@ -124,4 +124,18 @@ describe('a merchant walking from sandbox to ready', () => {
     expect(ready.ok).toBe(true);
     expect(ready.summary.verdict).toBe('Ready: all 23 checks passed (sandbox).');
   });
+
+  it('clears inactive billing with the call the fixes name (prepareBillingMandate), and is ready again', async () => {
+    shop.sandbox.setScenario('billing_inactive');
+    const merchant = shop.env.SIGLUME_DIRECT_PAYMENT_MERCHANT!;
+    const inactive = await runReadiness(shop.options());
+    expect(failing(inactive)).toEqual(['hosted_checkout_readiness_ready', 'hosted_checkout_missing_requirements', 'billing_status_active']);
+    expect(fixOf(inactive, 'hosted_checkout_missing_requirements')).toContain(`prepareBillingMandate('${merchant}'`);
+    expect(fixOf(inactive, 'billing_status_active')).toContain(`client.prepareBillingMandate('${merchant}', { currency: 'JPY' })`);
+
+    await client.prepareBillingMandate(merchant, { currency: 'JPY' });
+    const after = await runReadiness(shop.options());
+    expect(failing(after)).toEqual([]);
+    expect(after.ok).toBe(true);
+  });
 });

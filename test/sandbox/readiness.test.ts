@@ -207,3 +207,15 @@ describe('billing mandate currency', () => {
     expect(byCurrency.body.data).toMatchObject({ currency: 'JPY', merchant_account: { billing_currency: 'JPY', billing_status: 'active' } });
   });
 });
+
+describe('billing_inactive', () => {
+  it('is cleared by the fix the readiness gate names: prepareBillingMandate activates billing and closes the billing_mandate gate', async () => {
+    sandbox.setScenario('billing_inactive');
+    expect((await readiness()).missing_requirements).toEqual(['billing_mandate']);
+    const prepared = await call(sandbox, 'POST', '/sdrp/direct-payments/merchants/sandbox_shop/billing-mandate', { body: {} });
+    expect([prepared.status, prepared.body.data.status, prepared.body.data.merchant_account.billing_status]).toEqual([201, 'active', 'active']);
+    const merchant = await call(sandbox, 'GET', '/sdrp/direct-payments/merchants/sandbox_shop');
+    expect(merchant.body.data.merchant_account.billing_status).toBe('active');
+    expect(await readiness()).toMatchObject({ ready: true, missing_requirements: [] });
+  });
+});

@@ -81,13 +81,13 @@ function billingMandate(config: ReadinessConfig, account: DirectRequestPaymentMe
   return found(pass(`Billing mandate ${id} is set`, { billing_mandate_id: id }), id);
 }
 
-function billingStatusActive(account: DirectRequestPaymentMerchantAccount): Checked<string> {
+function billingStatusActive(config: ReadinessConfig, account: DirectRequestPaymentMerchantAccount): Checked<string> {
   const status = text(account.billing_status);
   if (status && isActiveLike(status)) {
     return found(pass(`Billing status is ${status}`, { billing_status: status }), status);
   }
-  const fix =
-    'Approve the billing mandate in Siglume and settle any open billing issue so billing becomes active; Siglume refuses payments to merchants without active billing.';
+  // A mandate that lapsed or was revoked stays linked: a new approved one makes billing active again (the sandbox approves at once).
+  const fix = `Approve the billing mandate in Siglume and settle any open billing issue; if the mandate lapsed or was revoked, prepare a new one with client.prepareBillingMandate('${config.merchant}', { currency: '${config.currency}' }) and approve it. Siglume refuses payments to merchants without active billing.`;
   if (!status) return failed(fail('The account reports no billing status', fix));
   return failed(fail(`Billing status is "${status}", not active`, fix, { billing_status: status }));
 }
@@ -108,7 +108,7 @@ export async function accountChecks(input: ApiInput, run: CheckRun): Promise<Acc
   if (!exists.ok) return null;
   const account = exists.fact;
   if (!(await run.check('billing_mandate', () => billingMandate(input.config, account))).ok) return null;
-  if (!(await run.check('billing_status_active', () => billingStatusActive(account))).ok) return null;
+  if (!(await run.check('billing_status_active', () => billingStatusActive(input.config, account))).ok) return null;
   if (!(await run.check('merchant_status_active', () => merchantStatusActive(input.config.merchant, account))).ok) return null;
   return { account };
 }

@@ -120,7 +120,7 @@ export function merchantRoutes({ store }: SandboxCore): Route[] {
     m.billing_mandate_id = mandate.billing_mandate_id;
     m.billing_currency = mandate.currency;
     m.updated_at = mandate.created_at;
-    if (m.billing_status === 'pending_mandate') m.billing_status = 'active';
+    m.billing_status = 'active'; // The new mandate is approved at once, so billing is active (also after billing_inactive).
     store.changed();
     const data = { ...mandate, mandate_id: mandate.billing_mandate_id, merchant_account: publicView(m) };
     return { status: 201, data };
