@@ -241,60 +241,60 @@ export type ReadinessMerchantClient = Pick<
 /** Options of {@link runReadiness}. Nothing is read from the environment here; see `readinessOptionsFromEnv`. */
 export interface ReadinessOptions {
   /** Merchant key (`SIGLUME_DIRECT_PAYMENT_MERCHANT`). */
-  merchant?: string;
+  merchant?: string | undefined;
   /** Public origin of the shop, e.g. `https://shop.example` (`SHOP_PUBLIC_ORIGIN`). */
-  shop_origin?: string;
+  shop_origin?: string | undefined;
   /** URL Siglume posts webhooks to (`SHOP_WEBHOOK_URL`). */
-  webhook_url?: string;
+  webhook_url?: string | undefined;
   /** Webhook signing secret, `whsec_…` (`SIGLUME_WEBHOOK_SECRET`). Only compared, never reported. */
-  webhook_secret?: string;
+  webhook_secret?: string | undefined;
   /** Merchant auth token (`SIGLUME_MERCHANT_AUTH_TOKEN` / `SIGLUME_AUTH_TOKEN`). Never reported. */
-  auth_token?: string;
+  auth_token?: string | undefined;
   /**
    * Currency of the checkout probe.
    * @default 'JPY'
    */
-  currency?: string;
+  currency?: string | undefined;
   /**
    * Amount of the checkout probe in minor units; must be in the Standard band.
    * @default 501 for JPY, 301 for USD (the smallest Standard amounts)
    */
-  amount_minor?: number;
+  amount_minor?: number | undefined;
   /**
    * API base URL.
    * @default 'https://siglume.com/v1'
    */
-  base_url?: string;
+  base_url?: string | undefined;
   /**
    * Call the API. `false` checks local configuration only (never ready).
    * @default true
    */
-  api?: boolean;
+  api?: boolean | undefined;
   /**
    * Run the Hosted Checkout and webhook delivery probes. `false` never reports ready.
    * @default true
    */
-  probe?: boolean;
+  probe?: boolean | undefined;
   /**
    * Local development against the sandbox: accept `http` on localhost /
    * 127.0.0.1 / [::1] for the shop origin and the webhook URL.
    * @default false
    */
-  sandbox?: boolean;
+  sandbox?: boolean | undefined;
   /**
    * How long to wait for the probe delivery to be delivered or fail.
    * @default 10000
    */
-  delivery_timeout_ms?: number;
+  delivery_timeout_ms?: number | undefined;
   /** Merchant client to use; built from `auth_token` and `base_url` when absent. */
-  client?: ReadinessMerchantClient;
+  client?: ReadinessMerchantClient | undefined;
   /** Called as checks start and finish and while the delivery probe waits. */
-  onProgress?: (event: ReadinessProgressEvent) => void;
+  onProgress?: ((event: ReadinessProgressEvent) => void) | undefined;
   /**
    * Clock in epoch milliseconds (used for the probe nonce).
    * @default Date.now
    */
-  now?: () => number;
+  now?: (() => number) | undefined;
   /** Aborts the run; `runReadiness` then rejects with the signal's reason. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }

@@ -100,6 +100,8 @@ function compileBlocks(origin: Map<string, CodeBlock>): string {
       types: ['node'],
       strict: true,
       noUncheckedIndexedAccess: true,
+      // `tsc --init`'s default: a snippet passing `process.env.X` to an optional field must compile there too.
+      exactOptionalPropertyTypes: true,
       esModuleInterop: true,
       skipLibCheck: true,
       noEmit: true,
