@@ -202,6 +202,31 @@ describe('siglume-check readiness', () => {
       expect(all).not.toContain('cli_abcdef0123456789');
       expect(all).not.toContain('sk_not_a_webhook_secret_77');
     });
+
+    it('masks the password of a shop URL it refuses for carrying credentials, from flags and from the environment', async () => {
+      const password = 'Pw_in_url_8c41';
+      const outputs: string[] = [];
+      for (const format of [[], ['--json'], ['--verbose']]) {
+        for (const command of ['preflight', 'readiness']) {
+          const flags = await runCli(
+            [command, '--origin', `http://shop:${password}@127.0.0.1:3000`, '--webhook-url', `http://shop:${password}@127.0.0.1:3000/hook`, ...format],
+            { env },
+          );
+          const fromEnv = await runCli([command, '--sandbox', ...format], {
+            env: { ...env, SHOP_PUBLIC_ORIGIN: `http://shop:${password}@127.0.0.1:3000`, SHOP_WEBHOOK_URL: `https://shop:${password}@shop.example/hook` },
+          });
+          for (const run of [flags, fromEnv]) {
+            expect(run.code).toBe(1);
+            outputs.push(run.stdout, run.stderr);
+          }
+        }
+      }
+      const all = outputs.join('\n');
+      expect(all).not.toContain(password);
+      expect(all).toContain('SHOP_PUBLIC_ORIGIN http://***@127.0.0.1:3000 contains a username or password');
+      expect(all).toContain('SHOP_WEBHOOK_URL http://***@127.0.0.1:3000/hook contains a username or password');
+      expect(all).toContain('SHOP_WEBHOOK_URL https://***@shop.example/hook contains a username or password');
+    });
   });
 
   describe('when a flag or value is bad', () => {

@@ -56,6 +56,21 @@ export function formatMinorAmount(currency: DirectRequestPaymentCurrency, amount
   return `USD ${Math.floor(amountMinor / 100)}.${String(amountMinor % 100).padStart(2, '0')}`;
 }
 
+// Scheme, any slashes, then an authority that holds an `@` (a URL parser reads `http:u:p@host` so too).
+const USERINFO = /^([a-z][a-z0-9+.-]*:[/\\]*)[^/\\?#]*@/i;
+// For text no parser accepts: everything before the last `@` ahead of a query or fragment.
+const LOOSE_USERINFO = /^([a-z][a-z0-9+.-]*:[/\\]*)[^?#]*@/i;
+
+/**
+ * `raw` with the username and password replaced by `***` (`http://***@127.0.0.1:3000`), for messages
+ * that quote a URL back: credentials in it are a secret, even when they are why the URL is refused.
+ */
+export function maskUrlCredentials(raw: string): string {
+  const url = parseUrl(raw);
+  if (url && !url.username && !url.password) return raw;
+  return raw.replace(url ? USERINFO : LOOSE_USERINFO, '$1***@');
+}
+
 function parseUrl(value: string): URL | null {
   try {
     return new URL(value);
@@ -167,11 +182,11 @@ function shopOrigin(raw: string | undefined, sandbox: boolean): Checked<string> 
   const url = parseUrl(raw);
   const problem = describeUrlProblem(url, sandbox);
   if (problem || !url) {
-    return failed(fail(`${name} ${raw} ${problem?.problem ?? 'is not valid'}`, `${problem?.fix ?? ''} Example: https://shop.example.`.trim()));
+    return failed(fail(`${name} ${maskUrlCredentials(raw)} ${problem?.problem ?? 'is not valid'}`, `${problem?.fix ?? ''} Example: https://shop.example.`.trim()));
   }
   if (url.pathname !== '/' || url.search || url.hash || /[?#]/.test(raw)) {
     return failed(
-      fail(`${name} ${raw} has something after the origin`, `Use the origin only, without a path, query or fragment: ${url.origin}.`),
+      fail(`${name} ${maskUrlCredentials(raw)} has something after the origin`, `Use the origin only, without a path, query or fragment: ${url.origin}.`),
     );
   }
   if (raw.endsWith('/')) {
@@ -198,7 +213,7 @@ function webhookUrl(raw: string | undefined, sandbox: boolean): Checked<string> 
     );
   }
   const problem = describeUrlProblem(parseUrl(raw), sandbox);
-  if (problem) return failed(fail(`${name} ${raw} ${problem.problem}`, problem.fix));
+  if (problem) return failed(fail(`${name} ${maskUrlCredentials(raw)} ${problem.problem}`, problem.fix));
   return found(pass(`Webhook URL is ${raw}`, { webhook_url: raw }), raw);
 }
 
