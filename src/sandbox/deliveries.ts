@@ -143,6 +143,7 @@ export class Webhooks {
         ? { status: null, failure: 'dropped by the sandbox fault drop_webhook_deliveries' }
         : await post(sub.callback_url, body, headers, this.settings);
       d.response_status = result.status;
+      d.failure_reason = ok(result) ? null : (result.failure ?? `HTTP ${result.status}`); // Shown while it retries.
       if (ok(result) || !retryable(result)) break;
     }
     const delivered = ok(result);

@@ -1,9 +1,11 @@
-import { createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DirectRequestPaymentMerchantClient } from '../../src/clients/merchant.js';
 import { SiglumeApiError, SiglumeValidationError } from '../../src/core/errors.js';
 import { recordingFetch } from '../clients/support/recording-fetch.js';
 import { runReadiness } from '../../src/readiness/runner.js';
+import { startSandbox } from '../../src/sandbox/index.js';
 import type { DirectRequestPaymentCheckoutSessionCreateResponse } from '../../src/clients/schemas/checkout-session.js';
 import type { DirectRequestPaymentMerchantResponse } from '../../src/clients/schemas/merchant-account.js';
 import type { DirectRequestPaymentWebhookSubscription } from '../../src/clients/schemas/webhook-subscription.js';
@@ -416,6 +418,80 @@ describe('runReadiness', () => {
       // Node may fire a timer up to 1 ms before performance.now() says it is due, so each
       // wait may overshoot the deadline by that much; more would be a polling bug.
       expect(waits.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(600 + waits.length);
+    });
+  });
+
+  describe('when the delivery is still being retried at the deadline', () => {
+    const pendingWith = (extra: Record<string, unknown>) =>
+      fakeClient({
+        getMerchant: async () => READY_ACCOUNT,
+        getMerchantReadiness: async () => READY_READINESS,
+        listWebhookSubscriptions: async () => READY_SUBS,
+        createCheckoutSession: async () => PROBE_SESSION,
+        queueWebhookTestDelivery: async () => ({ event: { id: 'evt_probe' } }),
+        listWebhookDeliveries: async () => [{ id: 'whd_1', event_id: 'evt_probe', delivery_status: 'queued', ...extra }],
+      });
+
+    it('names the cause of the last failed attempt (a handler that does not answer in time) and its fix, not "raise --timeout"', async () => {
+      const client = pendingWith({ response_status: null, failure_reason: 'timeout after 5000 ms' });
+      const delivery = byName(await runReadiness({ ...LOCAL_OPTIONS, client, delivery_timeout_ms: 300 }), 'webhook_delivery_probe_passed');
+      expect(delivery.status).toBe('fail');
+      expect(delivery.message).toBe(
+        'No delivery result for test event evt_probe within 0.3 s: the last attempt failed (timeout after 5000 ms) and Siglume is retrying (last status: queued)',
+      );
+      expect(delivery.status === 'fail' && delivery.fix).toMatch(/did not answer in time \(timeout after 5000 ms\): answer as soon as the event is verified and recorded/);
+      expect(delivery.status === 'fail' && delivery.fix).not.toContain('--timeout');
+      expect(delivery.details).toMatchObject({ delivery_status: 'queued', failure_reason: 'timeout after 5000 ms', response_status: null });
+    });
+
+    it('names the status a retried attempt got', async () => {
+      const client = pendingWith({ response_status: 503, failure_reason: 'HTTP 503' });
+      const delivery = byName(await runReadiness({ ...LOCAL_OPTIONS, client, delivery_timeout_ms: 300 }), 'webhook_delivery_probe_passed');
+      expect(delivery.message).toContain('the last attempt failed (HTTP 503) and Siglume is retrying');
+      expect(delivery.status === 'fail' && delivery.fix).toContain('Your webhook handler failed (HTTP 503)');
+    });
+
+    it('says a handler that never answers looks like this when the log gives no cause yet', async () => {
+      const delivery = byName(await runReadiness({ ...LOCAL_OPTIONS, client: pendingWith({}), delivery_timeout_ms: 300 }), 'webhook_delivery_probe_passed');
+      expect(delivery.message).toBe('No delivery result for test event evt_probe within 0.3 s (last status: queued)');
+      expect(delivery.status === 'fail' && delivery.fix).toContain('a handler that never answers looks like this');
+    });
+
+    it('against the sandbox, reports the timeout of a webhook handler that hangs', async () => {
+      const hanging = createHttpServer(() => undefined);
+      await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', r));
+      const url = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/payments/webhooks/siglume`;
+      // One attempt times out at 400 ms, the next two would end at ~1.2 s: at 0.8 s the delivery is queued, retrying.
+      const sandbox = await startSandbox({
+        port: 0,
+        merchant_token: TEST_TOKEN,
+        webhook_secret: TEST_SECRET,
+        origin: new URL(url).origin,
+        webhook_url: url,
+        quiet: true,
+        delivery_timeout_ms: 400,
+        delivery_backoff_ms: 10,
+      });
+      try {
+        const report = await runReadiness({
+          merchant: sandbox.env.SIGLUME_DIRECT_PAYMENT_MERCHANT,
+          auth_token: TEST_TOKEN,
+          webhook_secret: TEST_SECRET,
+          shop_origin: new URL(url).origin,
+          webhook_url: url,
+          base_url: sandbox.api_base,
+          sandbox: true,
+          delivery_timeout_ms: 800,
+        });
+        const delivery = byName(report, 'webhook_delivery_probe_passed');
+        expect(delivery.status).toBe('fail');
+        expect(delivery.message).toContain('the last attempt failed (timeout after 400 ms) and Siglume is retrying (last status: queued)');
+        expect(delivery.status === 'fail' && delivery.fix).toContain('answer as soon as the event is verified and recorded');
+      } finally {
+        await sandbox.close();
+        hanging.closeAllConnections();
+        await new Promise<void>((r) => hanging.close(() => r()));
+      }
     });
   });
 

@@ -174,12 +174,28 @@ async function deliveryProbe(input: DeliveryInput, run: CheckRun): Promise<Check
     return failed(apiFailure(input.target, 'Reading the webhook delivery log', error));
   }
   if (result.kind === 'timeout') {
-    const lastStatus = (last as DirectRequestPaymentWebhookDelivery | null)?.delivery_status || null;
+    const pending = last as DirectRequestPaymentWebhookDelivery | null;
+    const lastStatus = pending?.delivery_status || null;
+    const within = `No delivery result for test event ${eventId} within ${timeout / 1000} s`;
+    const details = { event_id: eventId, subscription_id: subId, delivery_status: lastStatus };
+    // Siglume (and the sandbox) retries a failed attempt: the log may already say why the last one failed,
+    // e.g. `timeout after 5000 ms` from a handler that never answers. That cause, not the wait, is the problem.
+    const reason = pending?.failure_reason ?? null;
+    if (reason !== null) {
+      const status = pending?.response_status ?? null;
+      return failed(
+        fail(
+          `${within}: the last attempt failed (${status !== null && reason !== `HTTP ${status}` ? `response_status ${status}, ` : ''}${reason}) and Siglume is retrying (last status: ${lastStatus ?? 'unknown'})`,
+          deliveryFix(url, status, reason, subId),
+          { ...details, response_status: status, failure_reason: reason },
+        ),
+      );
+    }
     return failed(
       fail(
-        `No delivery result for test event ${eventId} within ${timeout / 1000} s (${lastStatus ? `last status: ${lastStatus}` : 'not in the delivery log yet'})`,
-        `Make sure ${url} is reachable from Siglume and answers quickly; raise --timeout if deliveries are slow right now.`,
-        { event_id: eventId, subscription_id: subId, delivery_status: lastStatus },
+        `${within} (${lastStatus ? `last status: ${lastStatus}` : 'not in the delivery log yet'})`,
+        `Make sure ${url} is reachable from Siglume and answers within a few seconds: a handler that never answers looks like this (the delivery stays ${lastStatus ?? 'queued'} while Siglume waits for it and retries). Raise --timeout if deliveries are slow right now.`,
+        details,
       ),
     );
   }
