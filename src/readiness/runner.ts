@@ -5,11 +5,12 @@
  *
  * Gating: all config checks run, so one run lists every local mistake. API
  * checks run only when config passed. The six readiness-API checks always
- * run, and the account and subscription checks after them whatever the
- * readiness API said (together they name every gate a merchant must close on
- * the way to live, each with its own fix); the account and subscription
- * groups stop at their first failure, and the probes run only when nothing
- * failed: each step (account -> subscription -> checkout probe -> delivery
+ * run, and the account checks after them whatever the readiness API said,
+ * then the subscription checks if the account passed (together they name
+ * every gate a merchant must close on the way to live, each with its own
+ * fix); each group stops at its first failure, an account failure skips the
+ * subscription group (CONTRACT-2 section 18.3), and the probes run only when
+ * nothing failed: each step (account -> subscription -> checkout probe -> delivery
  * probe) is the next thing a real payment needs, and probing past a known break would only
  * create sessions and deliveries that prove nothing. Later checks are
  * reported as `skip` with the reason, never omitted.
@@ -117,8 +118,8 @@ async function buildClient(config: ReadinessConfig, base_url: string): Promise<R
 /**
  * Runs the API groups in contract order, each on the facts the previous one
  * handed on. The readiness-API group does not stop the account and
- * subscription groups; any failure stops the probes (the recorder then lists
- * the rest as skipped).
+ * subscription groups; an account failure stops the subscription group, and
+ * any failure stops the probes (the recorder then lists the rest as skipped).
  */
 async function runApiGroups(
   input: ApiInput,
@@ -128,6 +129,7 @@ async function runApiGroups(
   const stopped = () => run.skipRest(`${run.failures().at(-1)} failed`);
   const readiness = await readinessApiChecks(input, run);
   if (readiness === 'stop') return stopped();
+  // The subscription phase runs "only if no fail so far" (CONTRACT-2 section 18.3): an account failure ends the run here.
   if (!(await accountChecks(input, run))) return stopped();
   // The subscription reads run even when a readiness gate is open: an open
   // webhook_endpoint gate then comes with the exact subscription problem.

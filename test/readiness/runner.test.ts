@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DirectRequestPaymentMerchantClient } from '../../src/clients/merchant.js';
 import { SiglumeApiError, SiglumeValidationError } from '../../src/core/errors.js';
@@ -602,6 +604,27 @@ describe('runReadiness', () => {
       const report = await runReadiness({ ...LOCAL_OPTIONS, probe: false, client: withSubs([sub({ event_types: [] })]) });
       expect(byName(report, 'direct_payment_confirmed_subscribed')).toMatchObject({ status: 'pass', message: expect.stringContaining('every event type') });
       expect(byName(report, 'webhook_secret_matches_subscription_hint').status).toBe('pass');
+    });
+  });
+
+  describe('when an account check fails', () => {
+    it('skips the subscription checks (no fail so far is their precondition), as the JSON example in docs/readiness.md shows', async () => {
+      const client = fakeClient({
+        getMerchantReadiness: async () => READY_READINESS,
+        getMerchant: async () => ({ merchant_account: { ...READY_ACCOUNT.merchant_account, merchant: 'my_shop', billing_mandate_id: null } }),
+        listWebhookSubscriptions: () => Promise.reject(new Error('the subscription checks must not run')),
+      });
+      const report = await runReadiness({ ...LOCAL_OPTIONS, merchant: 'my_shop', client });
+      for (const name of ['webhook_subscription_exists', 'webhook_callback_matches', 'direct_payment_confirmed_subscribed', 'webhook_secret_matches_subscription_hint']) {
+        expect(byName(report, name)).toMatchObject({ status: 'skip', reason: 'billing_mandate failed' });
+      }
+      const doc = readFileSync(fileURLToPath(new URL('../../docs/readiness.md', import.meta.url)), 'utf8');
+      const example = JSON.parse(/## JSON[\s\S]*?```json\n([\s\S]*?)```/.exec(doc)![1]!) as ReadinessReport;
+      expect(report.summary).toEqual(example.summary);
+      for (const shown of example.checks) {
+        const { fix: _fix, duration_ms: _ms, ...rest } = shown as ReadinessCheckResult & { fix?: string };
+        expect(byName(report, shown.name)).toMatchObject(rest);
+      }
     });
   });
 
