@@ -78,7 +78,6 @@ export const webhookDeliverySchema = /* @__PURE__ */ lazySchema(() => responseOb
   /**
    * Why a failed delivery failed, when the API says (the sandbox always
    * does): e.g. `ECONNREFUSED 127.0.0.1:3000`, `timeout after 10000 ms`, `HTTP 500`.
-   * The sandbox also sets it on a `queued` delivery it is retrying: why the last attempt failed.
    */
   failure_reason: optionalString(),
 }));
