@@ -15,12 +15,14 @@
  *   # the buyer
  *   SIGLUME_API_BASE=http://127.0.0.1:8787/v1 SIGLUME_AUTH_TOKEN=sdrp_sandbox_buyer_token \
  *   npx tsx examples/paid-api.ts buy http://127.0.0.1:4021/report sandbox_shop
+ *   # a buyer that paid but was not served (exit 1) collects with the hash it printed: never `buy` again
+ *   npx tsx examples/paid-api.ts collect http://127.0.0.1:4021/report sha256:...
  *
  * State is in memory to keep the example short. In production both maps are
  * tables: challenges keyed by `challenge_hash`, processed events by event id,
  * and a payment is recorded in the same transaction as its event id. Anyone
  * can ask for a challenge, so unpaid ones expire, each client may ask for only
- * a few new ones a minute (429 past that), and the number of live challenges
+ * a few new ones a minute (429 past that), and the number of unpaid challenges
  * is capped (503 past that).
  */
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
@@ -33,6 +35,7 @@ import {
   SiglumeWebhookSignatureError,
   classifyDirectPaymentConfirmation,
   createDirectRequestPaymentChallenge,
+  minimumStandardAmountMinor,
   pricingBandFor,
   verifyDirectRequestPaymentWebhook,
   type DirectPaymentConfirmationClassification,
@@ -53,13 +56,16 @@ export interface PaidApiConfig {
   /** Price of one `GET /report`, in minor units, decided here and nowhere else. */
   amount_minor: number;
   currency: 'JPY' | 'USD';
-  /** Serve on `metered_usage_accepted` (Micro / Nano prices, settled later in a batch). @default false */
+  /**
+   * Serve on `metered_usage_accepted` (Micro / Nano prices, settled later in a batch). A Micro / Nano
+   * `amount_minor` without it is refused at start-up: every payment would go to review. @default false
+   */
   allow_metered_payments?: boolean;
   /** How long an unpaid challenge stays payable, in whole seconds, 30 to 86400; then forgotten. @default 900 (15 minutes) */
   challenge_ttl_seconds?: number;
   /** New challenges one client may get per minute, 1 to 1000; more answer 429. @default 20 */
   challenges_per_client_per_minute?: number;
-  /** Challenges stored at most, whoever asked, 1 to 1,000,000; past that new ones answer 503. @default 10000 */
+  /** Unpaid challenges stored at most, whoever asked, 1 to 1,000,000; past that new ones answer 503. @default 10000 */
   max_live_challenges?: number;
   /**
    * Who is asking, for the per-client limit. @default the remote address, an IPv6 one by its /64 (`addressKey`).
@@ -82,7 +88,7 @@ export interface IssuedChallenge {
   currency: string;
   status: 'issued' | 'paid' | 'served';
   requirement_id: string | null;
-  /** When an unpaid challenge expires, in milliseconds since the epoch. */
+  /** When it expires unpaid, in milliseconds since the epoch (a paid one stays until served). */
   expires_at: number;
 }
 
@@ -183,7 +189,22 @@ function readRawBody(req: IncomingMessage): Promise<Buffer> {
 
 /** Builds the paid API. */
 export function createPaidApi(config: PaidApiConfig): PaidApi {
-  const challenges = new Map<string, IssuedChallenge>();
+  // A Micro / Nano price is confirmed as metered usage, never as a Standard settlement: without
+  // allow_metered_payments every buyer would pay, go to review and not be served (the order core refuses the
+  // same price with 409 METERED_INTEGRATION_REQUIRED).
+  const band = pricingBandFor(config.currency, config.amount_minor);
+  if (band !== 'standard' && config.allow_metered_payments !== true) {
+    const standard = minimumStandardAmountMinor(config.currency);
+    throw new RangeError(
+      `amount_minor ${config.amount_minor} ${config.currency} is a ${band} price, paid as metered usage: set allow_metered_payments: true to serve it, or charge at least ${standard} ${config.currency}`,
+    );
+  }
+  // Memory: unpaid challenges are at most `maxLive`, each forgotten at its expiry. Paid ones are not counted:
+  // each cost its caller a real payment to you, so they cannot be used to flood; a paid one is kept until its
+  // buyer collects it (in production, the payment row you keep anyway), a served one until its expiry.
+  const challenges = new Map<string, IssuedChallenge>(); // every challenge, by hash
+  const unpaid = new Map<string, IssuedChallenge>(); // status 'issued', in issue order, so in expiry order
+  const served = new Map<string, IssuedChallenge>(); // status 'served', in serve order
   const processedEvents = new Set<string>();
   const reviews: Review[] = [];
   const log = config.log ?? (() => {});
@@ -201,20 +222,14 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
   /** Per client: when its current window started and how many challenges it got in it; oldest window first. */
   const windows = new Map<string, { started_at: number; issued: number }>();
 
-  /**
-   * Forgets expired challenges, oldest first (the map is in issue order, so in
-   * expiry order), a bounded number per call. One that is paid but not yet
-   * served is the buyer's: kept, and moved to the back so it does not hold up the rest.
-   */
-  function purgeExpired(): void {
-    const kept: IssuedChallenge[] = [];
+  /** Forgets the expired challenges of `queue` (unpaid or served), oldest first, a bounded number per call. */
+  function purgeExpired(queue: Map<string, IssuedChallenge>): void {
     let examined = 0;
-    for (const [hash, c] of challenges) {
+    for (const [hash, c] of queue) {
       if (c.expires_at > now() || ++examined > PURGE_BATCH) break;
+      queue.delete(hash);
       challenges.delete(hash);
-      if (c.status === 'paid') kept.push(c);
     }
-    for (const c of kept) challenges.set(c.challenge_hash, c);
   }
 
   /** 0 when `client` may have a new challenge (and it is counted); else the seconds until it may. */
@@ -239,7 +254,7 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
     return 0;
   }
 
-  /** A fresh one-time challenge for the price, stored before it leaves the server; null when `maxLive` are stored. */
+  /** A fresh one-time challenge for the price, stored before it leaves the server; null when `maxLive` unpaid ones are. */
   async function issueChallenge(): Promise<IssuedChallenge | null> {
     const c = await createDirectRequestPaymentChallenge({
       secret: config.challenge_secret,
@@ -247,10 +262,11 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
       amount_minor: config.amount_minor,
       currency: config.currency,
     });
-    purgeExpired();
+    purgeExpired(unpaid);
+    purgeExpired(served);
     // Checked after the await, right before storing, so requests in flight together cannot overshoot the cap.
     // Nothing is evicted to make room: a live challenge may be being paid right now.
-    if (challenges.size >= maxLive) return null;
+    if (unpaid.size >= maxLive) return null;
     const issued: IssuedChallenge = {
       challenge: c.challenge,
       challenge_hash: c.challenge_hash,
@@ -263,6 +279,7 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
       expires_at: now() + ttlMs,
     };
     challenges.set(issued.challenge_hash, issued);
+    unpaid.set(issued.challenge_hash, issued);
     return issued;
   }
 
@@ -289,6 +306,7 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
     const issued = typeof presented === 'string' ? challenges.get(presented) : undefined;
     if (issued?.status === 'paid') {
       issued.status = 'served'; // one payment, one response
+      served.set(issued.challenge_hash, issued);
       sendJson(res, 200, { report: 'the paid content', challenge_hash: issued.challenge_hash });
       return;
     }
@@ -303,7 +321,8 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
     if (fresh) return paymentRequired(res, fresh, 'payment_required');
     // Nothing was stored, so nothing is counted: a buyer retrying on 503 does not run into 429 as well.
     counted.issued--;
-    const oldest = challenges.values().next().value; // expires first, or is paid and waits to be served
+    // Room comes when the oldest unpaid one expires (not expired yet: the purge just before would have forgotten it).
+    const oldest = unpaid.values().next().value;
     const retry = secondsUntil(oldest?.expires_at ?? 0, now());
     sendJson(res, 503, { error: 'challenge_capacity_reached' }, { 'retry-after': String(retry) });
   }
@@ -331,6 +350,7 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
     if (band !== pricingBandFor(config.currency, issued.amount_minor)) return { reason: 'pricing band differs from the price' };
     issued.status = 'paid';
     issued.requirement_id = payment.requirement_id;
+    unpaid.delete(issued.challenge_hash); // kept in `challenges` until served, whatever its expiry
     return { paid: issued };
   }
 
@@ -350,7 +370,11 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
       ({ event } = await verifyDirectRequestPaymentWebhook(config.webhook_secret, raw, typeof signature === 'string' ? signature : undefined));
     } catch (error) {
       const refused = error instanceof SiglumeWebhookSignatureError && error.code !== 'WEBHOOK_SECRET_EMPTY';
-      if (refused || error instanceof SiglumeWebhookPayloadError) return sendJson(res, 400, { error: error.code });
+      if (refused || error instanceof SiglumeWebhookPayloadError) {
+        // The code only, never the secret or the signature: a wrong SIGLUME_WEBHOOK_SECRET shows up here, on every delivery.
+        log(`webhook refused (400): ${error.code}`);
+        return sendJson(res, 400, { error: error.code });
+      }
       throw error; // this server's fault (e.g. an empty secret): 500, and Siglume delivers again
     }
     // A redelivery (same event id) changes nothing.
@@ -397,7 +421,7 @@ export interface ReportPurchase {
   first_status: number;
   requirement_id: string;
   challenge_hash: string;
-  /** Status and body of the paid request. */
+  /** Status (200) and body of the paid request. */
   status: number;
   body: unknown;
 }
@@ -415,9 +439,29 @@ export interface BuyerLimit {
   max_amount_minor: number;
   currency: 'JPY' | 'USD';
   /** The merchant key the buyer means to pay; anything else is refused. Set it when you know the seller. */
-  merchant?: string;
+  merchant?: string | undefined;
+  /** Paid requests tried, and the wait between them, before giving up. @default 20, 250 */
   attempts?: number;
   interval_ms?: number;
+}
+
+/**
+ * The buyer paid but the API did not serve it within the attempts (its webhook is late, or refused). The
+ * message says what was paid and how to collect it: buying again would pay a second time.
+ */
+export class PaidNotServedError extends Error {
+  constructor(
+    readonly url: string,
+    readonly paid: PaymentBlock & { requirement_id: string },
+    last: string,
+  ) {
+    super(
+      `PAID ${paid.amount_minor} ${paid.currency} to ${paid.merchant} (requirement ${paid.requirement_id}, challenge ${paid.challenge_hash}) but not served yet: the last answer was ${last}.\n` +
+        `Do not buy again (that pays a second time). Collect what you paid for, later too, with:\n` +
+        `  npx tsx examples/paid-api.ts collect ${url} ${paid.challenge_hash}\n` +
+        `If it is never served, ask the seller to serve or refund requirement ${paid.requirement_id}.`,
+    );
+  }
 }
 
 /** A response body as JSON, read up to MAX_BODY_BYTES: a longer one is cancelled and refused. */
@@ -455,7 +499,8 @@ function acceptableTerms(body: unknown, limit: BuyerLimit): PaymentBlock {
 
 /**
  * The buyer's side: request, read the 402, pay the challenge from the buyer's
- * wallet, then repeat the request until the paid API has its webhook.
+ * wallet, then repeat the request until the paid API has its webhook
+ * (`PaidNotServedError` when it gives up: collect with `collectReport`, never buy again).
  * `limit` is the buyer's own: never pay what a server asks blindly. Nothing is
  * paid unless the 402 asks at most `max_amount_minor` in `currency`, to
  * `merchant` when given.
@@ -476,21 +521,38 @@ export async function buyReport(url: string, buyer: DirectRequestPaymentClient, 
   });
   await buyer.executePaymentTransaction(requirement);
 
-  // The webhook may arrive after the payment call returns: retry for a while.
-  let res: Response | null = null;
-  for (let i = 0; i < (limit.attempts ?? 20); i++) {
-    res = await fetch(url, { headers: { [CHALLENGE_HASH_HEADER]: payment.challenge_hash } });
-    if (res.status !== 402) break;
+  // Paid: from here on, giving up must name the challenge, so the buyer collects it instead of paying again.
+  const { requirement_id } = requirement;
+  const served = await collectReport(url, payment.challenge_hash, limit);
+  if ('last' in served) throw new PaidNotServedError(url, { ...payment, requirement_id }, served.last);
+  return { first_status: first.status, requirement_id, challenge_hash: payment.challenge_hash, status: 200, body: served.body };
+}
+
+/**
+ * Repeats the request with a paid challenge's hash until the API serves it (200), never paying. The webhook
+ * may arrive after the payment call returns, so any other answer, or no answer, means "not yet": it is
+ * dropped unread and tried again, `attempts` times at most. `last` says what the last try got.
+ */
+export async function collectReport(
+  url: string,
+  challenge_hash: string,
+  retry: Pick<BuyerLimit, 'attempts' | 'interval_ms'> = {},
+): Promise<{ body: unknown } | { last: string }> {
+  let last = 'no answer';
+  for (let i = 0; i < (retry.attempts ?? 20); i++) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, retry.interval_ms ?? 250));
+    let res: Response;
+    try {
+      res = await fetch(url, { headers: { [CHALLENGE_HASH_HEADER]: challenge_hash } });
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
+      continue;
+    }
+    if (res.status === 200) return { body: await readJson(res) };
     await res.body?.cancel();
-    await new Promise((resolve) => setTimeout(resolve, limit.interval_ms ?? 250));
+    last = `HTTP ${res.status}`;
   }
-  return {
-    first_status: first.status,
-    requirement_id: requirement.requirement_id,
-    challenge_hash: payment.challenge_hash,
-    status: res?.status ?? 0,
-    body: res ? await readJson(res) : null,
-  };
+  return { last };
 }
 
 function required(name: string): string {
@@ -499,8 +561,8 @@ function required(name: string): string {
   return value;
 }
 
-/** `serve` or `buy <url> [merchant]`, configured from the environment (see the top of this file). */
-async function main([command, url, merchant]: string[]): Promise<void> {
+/** `serve`, `buy <url> [merchant]` or `collect <url> <challenge_hash>`, configured from the environment (see the top of this file). */
+async function main([command, url, arg]: string[]): Promise<void> {
   if (command === 'serve') {
     const api = createPaidApi({
       merchant: required('SIGLUME_DIRECT_PAYMENT_MERCHANT'),
@@ -514,10 +576,24 @@ async function main([command, url, merchant]: string[]): Promise<void> {
     createServer(api.listener).listen(port, '127.0.0.1', () => console.log(`paid API on http://127.0.0.1:${port}/report`));
   } else if (command === 'buy' && url) {
     // Token from SIGLUME_AUTH_TOKEN, base URL from SIGLUME_API_BASE.
-    const purchase = await buyReport(url, new DirectRequestPaymentClient(), { max_amount_minor: 1000, currency: 'JPY', merchant });
-    console.log(JSON.stringify(purchase, null, 2));
+    const limit = { max_amount_minor: 1000, currency: 'JPY', merchant: arg } as const;
+    try {
+      console.log(JSON.stringify(await buyReport(url, new DirectRequestPaymentClient(), limit), null, 2));
+    } catch (error) {
+      if (!(error instanceof PaidNotServedError)) throw error;
+      console.error(error.message);
+      process.exitCode = 1;
+    }
+  } else if (command === 'collect' && url && arg) {
+    // Only asks for what was paid already: nothing is paid here.
+    const served = await collectReport(url, arg);
+    if ('body' in served) console.log(JSON.stringify(served.body, null, 2));
+    else {
+      console.error(`not served yet (the last answer was ${served.last}): run collect again later; never buy again for it`);
+      process.exitCode = 1;
+    }
   } else {
-    console.error('usage: tsx examples/paid-api.ts serve | buy <url> [merchant]');
+    console.error('usage: tsx examples/paid-api.ts serve | buy <url> [merchant] | collect <url> <challenge_hash>');
     process.exitCode = 2;
   }
 }

@@ -155,6 +155,7 @@ interface PaidApiModule {
     webhook_secret: string;
     amount_minor: number;
     currency: 'JPY' | 'USD';
+    allow_metered_payments?: boolean;
     challenge_ttl_seconds?: number;
     challenges_per_client_per_minute?: number;
     max_live_challenges?: number;
@@ -179,26 +180,28 @@ interface PaidApiModule {
 }
 
 /** The example paid API on a loopback port, with a sandbox that delivers its webhooks to it. */
-async function paidApiOnSandbox() {
+async function paidApiOnSandbox(extra: Partial<Parameters<PaidApiModule['createPaidApi']>[0]> = {}) {
   const mod = (await import(join(root, 'examples/paid-api.ts'))) as PaidApiModule;
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const sandbox = await startSandbox({ port: 0, quiet: true, origin: apiUrl, webhook_url: `${apiUrl}/webhooks/siglume` });
   const merchant = sandbox.env.SIGLUME_DIRECT_PAYMENT_MERCHANT;
-  const api = mod.createPaidApi({
+  const config = {
     merchant,
     challenge_secret: sandbox.getMerchant(merchant)!.challenge_secret,
     webhook_secret: sandbox.env.SIGLUME_WEBHOOK_SECRET,
     amount_minor: 600,
-    currency: 'JPY',
-  });
+    currency: 'JPY' as const,
+    ...extra,
+  };
+  const api = mod.createPaidApi(config);
   server.on('request', api.listener);
   const close = async () => {
     await sandbox.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   };
-  return { ...mod, sandbox, api, apiUrl, merchant, close };
+  return { ...mod, sandbox, config, api, apiUrl, merchant, close };
 }
 
 describe('examples/paid-api.ts against the sandbox', () => {
@@ -268,6 +271,47 @@ describe('examples/paid-api.ts against the sandbox', () => {
   }, 30_000);
 });
 
+describe('examples/paid-api.ts: a buyer that paid but is not served keeps what it paid for', () => {
+  it('buy exits 1 naming the challenge it paid (never a SyntaxError); collect gets it once the shop is fixed, with no second payment', async () => {
+    requireDist();
+    // The shop runs with the wrong webhook secret: every confirmation is refused, so the paid request stays 402.
+    const { config, sandbox, apiUrl, merchant, close } = await paidApiOnSandbox({ webhook_secret: 'whsec_not_the_subscription_secret', log: (l) => logs.push(l) });
+    const logs: string[] = [];
+    const cli = async (...args: string[]) =>
+      promisify(execFile)(join(root, 'node_modules/.bin/tsx'), [join(root, 'examples/paid-api.ts'), ...args], {
+        cwd: root,
+        timeout: 30_000,
+        env: { PATH: process.env.PATH, SIGLUME_API_BASE: sandbox.api_base, SIGLUME_AUTH_TOKEN: sandbox.buyer_token },
+      }).then(
+        ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+      );
+    try {
+      const bought = await cli('buy', `${apiUrl}/report`, merchant);
+      const [paid] = sandbox.listEvents().filter((e) => e.type === 'direct_payment.confirmed');
+      const { challenge_hash, requirement_id } = paid!.data as { challenge_hash: string; requirement_id: string };
+      expect(bought.code).toBe(1);
+      expect(bought.stderr).not.toContain('SyntaxError');
+      expect(bought.stderr).toContain(`PAID 600 JPY to ${merchant} (requirement ${requirement_id}, challenge ${challenge_hash}) but not served yet`);
+      // The refused webhook is visible on the shop's side, by its code only.
+      expect(logs).toContain('webhook refused (400): WEBHOOK_SIGNATURE_MISMATCH');
+      expect(logs.join('\n')).not.toMatch(/whsec_|v1=/);
+
+      // The shop fixes its secret (read per request) and the delivery is repeated: the buyer collects, paying nothing more.
+      config.webhook_secret = sandbox.env.SIGLUME_WEBHOOK_SECRET;
+      expect((await sandbox.redeliver(paid!.id)).map((d) => d.response_status)).toEqual([204]);
+      const command = /npx tsx examples\/paid-api\.ts (collect \S+ \S+)/.exec(bought.stderr)?.[1];
+      expect(command).toBe(`collect ${apiUrl}/report ${challenge_hash}`);
+      const collected = await cli(...command!.split(' '));
+      expect(collected.code).toBe(0);
+      expect(JSON.parse(collected.stdout)).toMatchObject({ report: 'the paid content', challenge_hash });
+      expect(sandbox.listEvents().filter((e) => e.type === 'direct_payment.confirmed')).toHaveLength(1);
+    } finally {
+      await close();
+    }
+  }, 60_000);
+});
+
 /** A loopback server on a random port, and its URL. */
 async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
   const server = createServer(handler);
@@ -335,6 +379,34 @@ describe('examples/paid-api.ts: the buyer refuses a 402 it did not agree to, bef
   });
 });
 
+describe('examples/paid-api.ts: the buyer after paying', () => {
+  it('gives up on a paid request still answered 402 by naming what it paid and how to collect it, not by reading a cancelled body', async () => {
+    const { buyReport } = (await import(join(root, 'examples/paid-api.ts'))) as PaidApiModule;
+    const terms = { merchant: 'report_shop', amount_minor: 600, currency: 'JPY', challenge: 'siglume-external-402-v1:n:ab', challenge_hash: 'sha256:x' };
+    let requests = 0;
+    const api = await listen((_req, res) => {
+      requests++;
+      res.writeHead(402, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'payment_pending', payment: terms }));
+    });
+    const calls: string[] = [];
+    const buyer = {
+      createPaymentRequirement: async () => (calls.push('createPaymentRequirement'), { requirement_id: 'dpr_1' }),
+      executePaymentTransaction: async () => (calls.push('executePaymentTransaction'), {}),
+    } as unknown as DirectRequestPaymentClient;
+    try {
+      const limit = { max_amount_minor: 1000, currency: 'JPY', merchant: 'report_shop', attempts: 3, interval_ms: 1 } as const;
+      const error = (await buyReport(`${api.url}/report`, buyer, limit).catch((e: unknown) => e)) as Error;
+      expect(calls).toEqual(['createPaymentRequirement', 'executePaymentTransaction']);
+      expect(requests).toBe(1 + 3);
+      expect(error).not.toBeInstanceOf(SyntaxError);
+      expect(error.message).toContain('PAID 600 JPY to report_shop (requirement dpr_1, challenge sha256:x) but not served yet');
+      expect(error.message).toContain(`npx tsx examples/paid-api.ts collect ${api.url}/report sha256:x`);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
 describe('examples/paid-api.ts: options are checked when the API is built', () => {
   const config = {
     merchant: 'report_shop',
@@ -367,6 +439,18 @@ describe('examples/paid-api.ts: options are checked when the API is built', () =
     for (const challenge_ttl_seconds of [30, 86_400, undefined]) {
       expect(createPaidApi({ ...config, challenge_ttl_seconds }).challenges.size).toBe(0);
     }
+  });
+
+  it.each([
+    [300, 'JPY', 'micro'],
+    [49, 'JPY', 'nano'],
+    [300, 'USD', 'micro'],
+  ] as const)('refuses %s %s (a %s price) without allow_metered_payments: every payment would go to review', async (amount_minor, currency, band) => {
+    const { createPaidApi } = (await import(join(root, 'examples/paid-api.ts'))) as PaidApiModule;
+    const start = () => createPaidApi({ ...config, amount_minor, currency });
+    expect(start).toThrow(RangeError);
+    expect(start).toThrow(new RegExp(`^amount_minor ${amount_minor} ${currency} is a ${band} price.*allow_metered_payments`));
+    expect(createPaidApi({ ...config, amount_minor, currency, allow_metered_payments: true }).challenges.size).toBe(0);
   });
 });
 
@@ -637,7 +721,14 @@ describe('examples/paid-api.ts: bad input is a 4xx; challenges expire, are limit
     }
   });
 
-  it('answers 503 with Retry-After once max_live_challenges are stored, whoever asks, and evicts none (a paid one is still served)', async () => {
+  /** Pays `challenge_hash` through the API's webhook route, as Siglume would confirm it. */
+  async function payWebhook(url: string, challenge_hash: string) {
+    const { raw_body, header } = await createStandardSettledTestEvent({ merchant: 'report_shop', amount_minor: 600, currency: 'JPY', data: { challenge_hash } });
+    const hook = await fetch(`${url}/webhooks/siglume`, { method: 'POST', headers: { 'siglume-signature': header }, body: raw_body });
+    expect(hook.status).toBe(204);
+  }
+
+  it('answers 503 once max_live_challenges unpaid ones are stored, whoever asks, with Retry-After from the oldest unpaid one, and evicts none', async () => {
     let clock = Date.parse('2026-01-01T00:00:00Z');
     const { CHALLENGE_HASH_HEADER, api, url, close } = await paidApiAlone({
       max_live_challenges: 3,
@@ -650,22 +741,13 @@ describe('examples/paid-api.ts: bad input is a 4xx; challenges expire, are limit
       for (const key of ['a', 'b', 'c']) {
         hashes.push((await getReport(url, { 'x-api-key': key })).body.payment!.challenge_hash);
       }
-      const { raw_body, header } = await createStandardSettledTestEvent({
-        merchant: 'report_shop',
-        amount_minor: 600,
-        currency: 'JPY',
-        data: { challenge_hash: hashes[0] },
-      });
-      const hook = await fetch(`${url}/webhooks/siglume`, {
-        method: 'POST',
-        headers: { 'siglume-signature': header },
-        body: raw_body,
-      });
-      expect(hook.status).toBe(204);
+      await payWebhook(url, hashes[0]!);
 
       clock += 10_000;
-      // A fourth client: the store is full, so no challenge (the oldest expires in 50 s).
-      expect(await getReport(url, { 'x-api-key': 'd' })).toEqual({
+      // The paid one does not count, so a fourth client gets a challenge; a fifth finds three unpaid ones stored,
+      // and the oldest unpaid one (b's, not the paid one) expires in 50 s.
+      hashes.push((await getReport(url, { 'x-api-key': 'd' })).body.payment!.challenge_hash);
+      expect(await getReport(url, { 'x-api-key': 'e' })).toEqual({
         status: 503,
         retry_after: '50',
         body: { error: 'challenge_capacity_reached' },
@@ -673,10 +755,57 @@ describe('examples/paid-api.ts: bad input is a 4xx; challenges expire, are limit
       expect([...api.challenges.keys()]).toEqual(hashes);
       expect((await fetch(`${url}/report`, { headers: { [CHALLENGE_HASH_HEADER]: hashes[0]! } })).status).toBe(200);
 
-      // Once the unpaid ones expire there is room again.
+      // Once b's and c's expire there is room again; they are forgotten, and so is the served one.
       clock += 51_000;
-      expect((await getReport(url, { 'x-api-key': 'd' })).status).toBe(402);
-      expect(api.challenges.size).toBe(1);
+      const fresh = (await getReport(url, { 'x-api-key': 'e' })).body.payment!.challenge_hash;
+      expect([...api.challenges.keys()]).toEqual([hashes[3], fresh]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('never lets paid challenges fill max_live_challenges: a payment costs real money, and the buyer may collect it a day later', async () => {
+    let clock = Date.parse('2026-01-01T00:00:00Z');
+    const { CHALLENGE_HASH_HEADER, api, url, close } = await paidApiAlone({
+      max_live_challenges: 2,
+      challenge_ttl_seconds: 60,
+      clientKey: (req) => String(req.headers['x-api-key']),
+      now: () => clock,
+    });
+    try {
+      // Two challenges paid and never fetched: as many as the cap.
+      const paid: string[] = [];
+      for (const key of ['a', 'b']) paid.push((await getReport(url, { 'x-api-key': key })).body.payment!.challenge_hash);
+      for (const hash of paid) await payWebhook(url, hash);
+
+      // New clients still get challenges, now and long after the paid ones' expiry (not 503 with Retry-After: 1 for ever).
+      for (const [key, step] of [['c', 10_000], ['d', 0], ['e', 3_600_000], ['f', 0]] as const) {
+        clock += step;
+        expect(await getReport(url, { 'x-api-key': key })).toMatchObject({ status: 402, body: { error: 'payment_required' } });
+      }
+      // Two unpaid ones are the cap: Retry-After counts to the older one's expiry (e's, 60 s from now).
+      expect(await getReport(url, { 'x-api-key': 'g' })).toMatchObject({ status: 503, retry_after: '60' });
+
+      // A day later the paid ones are still their buyers', once each; served, they are forgotten with the expired unpaid ones.
+      clock += 86_400_000;
+      for (const hash of paid) {
+        expect((await getReport(url, { [CHALLENGE_HASH_HEADER]: hash })).status).toBe(200);
+      }
+      const fresh = (await getReport(url, { 'x-api-key': 'g' })).body.payment!.challenge_hash;
+      expect([...api.challenges.keys()]).toEqual([fresh]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('logs a webhook refused for its signature, by the error code only (a wrong webhook secret shows in the log, not only as 400s)', async () => {
+    const { url, logs, close } = await paidApiAlone();
+    try {
+      const { raw_body, header } = await createStandardSettledTestEvent({ secret: 'whsec_another_subscription' });
+      const res = await fetch(`${url}/webhooks/siglume`, { method: 'POST', headers: { 'siglume-signature': header }, body: raw_body });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ error: 'WEBHOOK_SIGNATURE_MISMATCH' });
+      expect(logs).toEqual(['webhook refused (400): WEBHOOK_SIGNATURE_MISMATCH']);
     } finally {
       await close();
     }
