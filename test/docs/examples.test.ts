@@ -275,8 +275,8 @@ describe('examples/paid-api.ts: a buyer that paid but is not served keeps what i
   it('buy exits 1 naming the challenge it paid (never a SyntaxError); collect gets it once the shop is fixed, with no second payment', async () => {
     requireDist();
     // The shop runs with the wrong webhook secret: every confirmation is refused, so the paid request stays 402.
-    const { config, sandbox, apiUrl, merchant, close } = await paidApiOnSandbox({ webhook_secret: 'whsec_not_the_subscription_secret', log: (l) => logs.push(l) });
     const logs: string[] = [];
+    const { config, sandbox, apiUrl, merchant, close } = await paidApiOnSandbox({ webhook_secret: 'whsec_not_the_subscription_secret', log: (l) => logs.push(l) });
     const cli = async (...args: string[]) =>
       promisify(execFile)(join(root, 'node_modules/.bin/tsx'), [join(root, 'examples/paid-api.ts'), ...args], {
         cwd: root,
