@@ -58,17 +58,24 @@ export function formatMinorAmount(currency: DirectRequestPaymentCurrency, amount
 
 // Scheme, any slashes, then an authority that holds an `@` (a URL parser reads `http:u:p@host` so too).
 const USERINFO = /^([a-z][a-z0-9+.-]*:[/\\]*)[^/\\?#]*@/i;
-// For text no parser accepts: everything before the last `@` ahead of a query or fragment.
-const LOOSE_USERINFO = /^([a-z][a-z0-9+.-]*:[/\\]*)[^?#]*@/i;
+const SCHEME = /^[a-z][a-z0-9+.-]*:[/\\]*/i;
 
 /**
  * `raw` with the username and password replaced by `***` (`http://***@127.0.0.1:3000`), for messages
  * that quote a URL back: credentials in it are a secret, even when they are why the URL is refused.
+ * Where it cannot tell (no parser accepts it, or an `@` sits in a query or fragment, as in
+ * `https://u:1234#secret@host`, read as host `u`, port 1234), everything from the scheme to the last `@` goes.
  */
 export function maskUrlCredentials(raw: string): string {
-  const url = parseUrl(raw);
-  if (url && !url.username && !url.password) return raw;
-  return raw.replace(url ? USERINFO : LOOSE_USERINFO, '$1***@');
+  // What a URL parser skips before reading: leading spaces and control characters, tabs and newlines anywhere.
+  // eslint-disable-next-line no-control-regex
+  const text = raw.replace(/[\t\n\r]/g, '').replace(/^[\u0000-\u0020]+/, '');
+  const url = parseUrl(text);
+  if (url?.username || url?.password) {
+    const masked = text.replace(USERINFO, '$1***@');
+    if (masked !== text) return masked;
+  } else if (!text.includes('@') || (url && !`${url.search}${url.hash}`.includes('@'))) return raw;
+  return `${SCHEME.exec(text)?.[0] ?? ''}***${text.slice(text.lastIndexOf('@'))}`;
 }
 
 function parseUrl(value: string): URL | null {
@@ -214,7 +221,7 @@ function webhookUrl(raw: string | undefined, sandbox: boolean): Checked<string> 
   }
   const problem = describeUrlProblem(parseUrl(raw), sandbox);
   if (problem) return failed(fail(`${name} ${maskUrlCredentials(raw)} ${problem.problem}`, problem.fix));
-  return found(pass(`Webhook URL is ${raw}`, { webhook_url: raw }), raw);
+  return found(pass(`Webhook URL is ${maskUrlCredentials(raw)}`, { webhook_url: maskUrlCredentials(raw) }), raw);
 }
 
 function webhookSecretPresent(secret: string | undefined): Checked<string> {

@@ -180,7 +180,7 @@ async function deliveryProbe(input: DeliveryInput, run: CheckRun): Promise<Check
     const details = { event_id: eventId, subscription_id: subId, delivery_status: lastStatus };
     // Siglume (and the sandbox) retries a failed attempt: the log may already say why the last one failed,
     // e.g. `timeout after 5000 ms` from a handler that never answers. That cause, not the wait, is the problem.
-    const reason = pending?.failure_reason ?? null;
+    const reason = pending?.failure_reason || null; // an empty one names no cause
     if (reason !== null) {
       const status = pending?.response_status ?? null;
       return failed(

@@ -12,6 +12,7 @@ import type { ApiInput } from '../group.js';
 import { apiFailure, fail, failed, found, pass, warn, WRONG_API_FIX, type Checked } from '../outcome.js';
 import type { CheckRun } from '../recorder.js';
 import { isActiveLike } from './account.js';
+import { maskUrlCredentials as shown } from './config.js';
 
 type Subscription = DirectRequestPaymentWebhookSubscription;
 
@@ -93,17 +94,17 @@ async function subscriptionExists(input: ApiInput): Promise<Checked<Subscription
 function callbackMatches(url: string, active: Subscription[]): Checked<Subscription[]> {
   const matching = active.filter((s) => normalizedUrl(s.callback_url) === normalizedUrl(url));
   if (matching.length > 0) {
-    return found(pass(`Subscription ${matching[0]!.id} posts to ${url}`, { subscriptions: matching.map((s) => s.id) }), matching);
+    return found(pass(`Subscription ${matching[0]!.id} posts to ${shown(url)}`, { subscriptions: matching.map((s) => s.id) }), matching);
   }
-  const others = [...new Set(active.map((s) => String(s.callback_url ?? '(none)')))];
+  const others = [...new Set(active.map((s) => shown(String(s.callback_url ?? '(none)'))))];
   const near = active.find((s) => typeof s.callback_url === 'string' && looseUrl(s.callback_url) === looseUrl(url));
   const message = near
-    ? `No active subscription posts to exactly ${url}; ${near.id} posts to ${near.callback_url}`
-    : `No active subscription posts to ${url} (active ones post to ${others.join(', ')})`;
+    ? `No active subscription posts to exactly ${shown(url)}; ${near.id} posts to ${shown(near.callback_url as string)}`
+    : `No active subscription posts to ${shown(url)} (active ones post to ${others.join(', ')})`;
   return failed(
     fail(
       message,
-      `Create a subscription for ${url} with client.createWebhookSubscription({ callback_url: '${url}' }) and use its signing secret, or set SHOP_WEBHOOK_URL to the URL you subscribed.`,
+      `Create a subscription for ${shown(url)} with client.createWebhookSubscription({ callback_url: '${shown(url)}' }) and use its signing secret, or set SHOP_WEBHOOK_URL to the URL you subscribed.`,
       { callback_urls: others },
     ),
   );
@@ -131,8 +132,8 @@ function confirmedSubscribed(url: string, matching: Subscription[]): Checked<Sub
   const types = (first.event_types ?? []).join(', ') || 'none';
   return failed(
     fail(
-      `Subscription ${first.id} to ${url} does not receive ${DIRECT_PAYMENT_CONFIRMED_EVENT} (it receives: ${types})`,
-      `Create a subscription for ${url} that includes ${DIRECT_PAYMENT_CONFIRMED_EVENT} (createWebhookSubscription's default event_types do) and use its signing secret.`,
+      `Subscription ${first.id} to ${shown(url)} does not receive ${DIRECT_PAYMENT_CONFIRMED_EVENT} (it receives: ${types})`,
+      `Create a subscription for ${shown(url)} that includes ${DIRECT_PAYMENT_CONFIRMED_EVENT} (createWebhookSubscription's default event_types do) and use its signing secret.`,
       { subscription_id: first.id, event_types: first.event_types ?? [] },
     ),
   );

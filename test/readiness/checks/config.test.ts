@@ -11,11 +11,22 @@ describe('maskUrlCredentials', () => {
     ['http:u:p4ss@host', 'http:***@host'],
     // No parser accepts it (the part after ":" would be the port): everything before the last "@" goes.
     ['http://u:p4/ss@host', 'http://***@host'],
+    // What a parser skips: a leading space or tab (a stray one in .env), a tab or newline inside.
+    [' https://u:secretpw@shop.example', 'https://***@shop.example'],
+    ['\thttps://u:secretpw@shop.example', 'https://***@shop.example'],
+    ['https://u:sec\tretpw@shop.example', 'https://***@shop.example'],
+    // "#" or "?" in a password: no parser accepts it, or it reads a port and a fragment holding the rest.
+    ['https://u:pa#ss@shop.example', 'https://***@shop.example'],
+    ['https://u:pa?ss@shop.example/wh', 'https://***@shop.example/wh'],
+    ['https://u:1234#secret@shop.example/wh', 'https://***@shop.example/wh'],
+    ['HTTP://U:P4SS@HOST', 'HTTP://***@HOST'],
+    // Nothing to tell a credential from: all up to the last "@" goes.
+    ['not a url @ all', '***@ all'],
   ])('hides the credentials of %s', (raw, masked) => {
     expect(maskUrlCredentials(raw)).toBe(masked);
   });
 
-  it.each(['https://shop.example', 'https://shop.example/a@b', 'not a url @ all'])('leaves %s, which has none, as it is', (raw) => {
+  it.each(['https://shop.example', 'https://shop.example/a@b', 'not a url', ' https://shop.example/x'])('leaves %s, which has none, as it is', (raw) => {
     expect(maskUrlCredentials(raw)).toBe(raw);
   });
 });
