@@ -421,9 +421,10 @@ export type OrderReconcileErrorCode =
 export const ORDER_RECONCILE_RETRY_AFTER_SECONDS = 60;
 
 /**
- * A route run older than this, seconds, no longer holds the route: it is taken to be stuck (a store or database
- * call without a timeout), reported to `onError`, and the next call runs. A run asks Siglume about at most 10,000
- * attempts, each lookup bounded by the client's timeout, so a healthy one ends well within it.
+ * A route run that has examined no attempt for this long, seconds, no longer holds the route: it is taken to be
+ * stuck (a store or database call without a timeout), reported to `onError` (code `RECONCILE_STUCK`), and the
+ * next call runs. Counted from its last progress, not its start: a long healthy run (10,000 attempts, a slow API)
+ * keeps moving, while one attempt's lookup is bounded by the client's timeout and retries, far below this.
  */
 export const ORDER_RECONCILE_STUCK_AFTER_SECONDS = 30 * 60;
 
@@ -434,7 +435,7 @@ export const ORDER_RECONCILE_STUCK_AFTER_SECONDS = 30 * 60;
  * `unauthorized` without the right bearer token, 404 `reconcile_disabled`
  * when no `reconcile_token` is configured, 409 `reconcile_in_progress` while
  * another call of the route on the same service has been running since
- * `running_since`, for less than 30 minutes (send it again after
+ * `running_since` and examined an attempt in the last 30 minutes (send it again after
  * `retry_after_seconds`), 500 `reconcile_failed` when the store
  * could not be read.
  */
@@ -445,7 +446,8 @@ export type OrderReconcileResult =
 
 /** The run of the route going on, if any: one per checkout service, so two overlapping calls are one run. */
 export interface OrderReconcileFlight {
-  run: { started_at: number } | null;
+  /** When it started, and when it last examined an attempt (epoch ms). */
+  run: { started_at: number; progress_at: number } | null;
 }
 
 // The scheme is case-insensitive (RFC 9110 section 11.1).
@@ -511,19 +513,23 @@ export async function handleOrderReconcile(
   const current = flight.run;
   if (current !== null) {
     const running_since = new Date(current.started_at).toISOString();
-    if (now - current.started_at < ORDER_RECONCILE_STUCK_AFTER_SECONDS * 1000) {
+    // A clock stepped back counts as progress just made; one stepped forward can only start a second run early.
+    if (now - current.progress_at < ORDER_RECONCILE_STUCK_AFTER_SECONDS * 1000) {
       const message = `A reconciliation has been running since ${running_since}; try again when it has finished`;
       const retry_after_seconds = ORDER_RECONCILE_RETRY_AFTER_SECONDS;
       return { kind: 'refused', status: 409, body: { error: 'reconcile_in_progress', message, retry_after_seconds, running_since } };
     }
     // Stuck runs must not close the route until a restart, where every scheduled call would read "busy".
     const minutes = ORDER_RECONCILE_STUCK_AFTER_SECONDS / 60;
-    c.report(new SiglumeDirectRequestPaymentError(`The reconciliation started at ${running_since} has not finished after ${minutes} minutes; starting another. Look for a store or database call without a timeout.`), { operation: 'reconcile' });
+    const last = new Date(current.progress_at).toISOString();
+    const message = `The reconciliation started at ${running_since} has made no progress since ${last} (${minutes} minutes); starting another. Look for a store or database call without a timeout.`;
+    c.report(new SiglumeDirectRequestPaymentError(message, { code: 'RECONCILE_STUCK' }), { operation: 'reconcile' });
   }
-  const mine = { started_at: now };
+  const mine = { started_at: now, progress_at: now };
   flight.run = mine;
   try {
-    return { kind: 'reconciled', status: 200, body: await reconcileOrders(c, parsed.options) };
+    const onProgress = () => void (mine.progress_at = Date.now());
+    return { kind: 'reconciled', status: 200, body: await reconcileOrders(c, { ...parsed.options, onProgress }) };
   } catch (error) {
     c.report(error, { operation: 'reconcile' });
     return { kind: 'refused', status: 500, body: { error: 'reconcile_failed', message: 'The reconciliation could not run; see the server log' } };

@@ -59,7 +59,7 @@ export interface OrderCheckoutService<U = unknown> {
    * `Authorization: Bearer <reconcile_token>`, reads the options from the
    * request's query string (`since`, `min_age_seconds`, `limit`, `dry_run`;
    * anything else is a 400), then runs {@link reconcile}; while an earlier call of this service's route is still
-   * running (for under 30 minutes: an older one is taken to be stuck and reported to `onError`), answers 409
+   * running (one that examined no attempt for 30 minutes is taken to be stuck and reported to `onError`), answers 409
    * `reconcile_in_progress` instead (with `retry_after_seconds` and `running_since`). Never throws.
    */
   handleReconcile(authorization_header: string | null | undefined, query?: string): Promise<OrderReconcileResult>;

@@ -307,7 +307,7 @@ describe.skipIf(unavailable !== null)('reconciliation against the sandbox [sqlit
     expect(await call()).toMatchObject({ status: 200, body: { dry_run: true } });
   });
 
-  it('lets the next call run, and reports it, when a route run has held the route for 30 minutes (stuck, not busy)', async () => {
+  it('lets the next call run, and reports it, when a route run has made no progress for 30 minutes (stuck, not busy)', async () => {
     // The first run's store call does not return (a database socket to a dead peer) until the end of the test.
     const { call, listed, release, errors } = serviceWithHeldListing(false);
     const started = Date.now();
@@ -326,7 +326,8 @@ describe.skipIf(unavailable !== null)('reconciliation against the sandbox [sqlit
       vi.setSystemTime(Date.now() + 2 * 60_000);
       expect(await call()).toMatchObject({ status: 200, body: { dry_run: true } });
       expect(errors).toHaveLength(1);
-      expect((errors[0] as Error).message).toMatch(/^The reconciliation started at .* has not finished after 30 minutes; starting another/);
+      expect((errors[0] as Error).message).toMatch(/^The reconciliation started at .* has made no progress since .* \(30 minutes\); starting another/);
+      expect(errors[0]).toMatchObject({ code: 'RECONCILE_STUCK' });
       // The stuck run's guard went with it: the route is free again.
       expect(await call()).toMatchObject({ status: 200 });
     } finally {
