@@ -463,7 +463,8 @@ describe('runReadiness', () => {
       const hanging = createHttpServer(() => undefined);
       await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', r));
       const url = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/payments/webhooks/siglume`;
-      // One attempt times out at 400 ms, the next two would end at ~1.2 s: at 0.8 s the delivery is queued, retrying.
+      // The first attempt times out at 400 ms and the next waits 60 s: at 2 s the delivery is queued, retrying, with
+      // seconds of margin either side on a loaded machine (close() ends the wait).
       const sandbox = await startSandbox({
         port: 0,
         merchant_token: TEST_TOKEN,
@@ -472,7 +473,7 @@ describe('runReadiness', () => {
         webhook_url: url,
         quiet: true,
         delivery_timeout_ms: 400,
-        delivery_backoff_ms: 10,
+        delivery_backoff_ms: 60_000,
       });
       try {
         const report = await runReadiness({
@@ -483,7 +484,7 @@ describe('runReadiness', () => {
           webhook_url: url,
           base_url: sandbox.api_base,
           sandbox: true,
-          delivery_timeout_ms: 800,
+          delivery_timeout_ms: 2000,
         });
         const delivery = byName(report, 'webhook_delivery_probe_passed');
         expect(delivery.status).toBe('fail');
