@@ -339,6 +339,59 @@ describe.skipIf(unavailable !== null)('reconciliation against the sandbox [sqlit
     expect(await call()).toMatchObject({ status: 200 });
   });
 
+  it('counts a run as stuck from its last progress, not its start: a long run that keeps examining holds the route', async () => {
+    const since = new Date().toISOString();
+    for (let i = 0; i < 3; i++) await lostPayment();
+    const token = randomBytes(32).toString('hex');
+    // Every Siglume request waits until the test lets it through, so the test decides when the run makes progress.
+    const waiting: Array<() => void> = [];
+    let arrived: (() => void) | null = null;
+    let open = false;
+    const nextRequest = () => new Promise<void>((resolve) => (waiting.length > 0 ? resolve() : (arrived = resolve)));
+    const client = new DirectRequestPaymentMerchantClient({
+      auth_token: TOKEN,
+      base_url: f.sandbox.api_base,
+      max_retries: 0,
+      fetch: async (url, init) => {
+        if (!open) {
+          await new Promise<void>((resolve) => {
+            waiting.push(resolve);
+            arrived?.();
+            arrived = null;
+          });
+        }
+        return fetch(url, init);
+      },
+    });
+    const errors: unknown[] = [];
+    const service = createOrderCheckoutService({
+      merchant_client: client, order_store: db.createStore(), merchant: MERCHANT, webhook_secret: SECRET,
+      shop_public_origin: 'http://127.0.0.1:1', allow_unverified_order_lookup: true, reconcile_token: token,
+      onError: (e) => void errors.push(e),
+    });
+    const call = () => service.handleReconcile(`Bearer ${token}`, `min_age_seconds=0&dry_run=true&since=${encodeURIComponent(since)}`);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    let first: ReturnType<typeof call> | undefined;
+    try {
+      const t0 = Date.now();
+      first = call();
+      await nextRequest();
+      // 20 minutes in, the first attempt's lookup answers: the run has examined one attempt, then waits again.
+      vi.setSystemTime(t0 + 20 * 60_000);
+      waiting.shift()!();
+      await nextRequest();
+      // 40 minutes after the start but 20 after its last progress: still running, not stuck.
+      vi.setSystemTime(t0 + 40 * 60_000);
+      expect(await call()).toMatchObject({ status: 409, body: { error: 'reconcile_in_progress' } });
+      expect(errors).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+      open = true;
+      for (const release of waiting.splice(0)) release();
+    }
+    expect(await first).toMatchObject({ status: 200, body: { dry_run: true, examined: 3 } });
+  });
+
   it("checks each attempt against its own session: a session reporting another attempt's challenge hash pays neither", async () => {
     const since = new Date();
     const paid = await lostPayment();
