@@ -120,6 +120,10 @@ const PURGE_BATCH = 100;
 const RATE_WINDOW_MS = 60_000;
 /** Clients the limiter remembers at most (a megabyte or two); past that the oldest is forgotten and starts over. */
 const MAX_TRACKED_CLIENTS = 10_000;
+/** The buyer's limit on one paid request, answer included: one hung request does not hang its retries. */
+const ATTEMPT_TIMEOUT_MS = 10_000;
+/** The longest Retry-After the buyer honours between two paid requests (this API's limit is per minute). */
+const MAX_RETRY_AFTER_MS = 60_000;
 
 /** A whole number from `min` to `max`, or `fallback` when not given; anything else is refused, naming the option. */
 function wholeNumberOption(name: string, value: unknown, min: number, max: number, fallback: number): number {
@@ -310,9 +314,13 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
       sendJson(res, 200, { report: 'the paid content', challenge_hash: issued.challenge_hash });
       return;
     }
+    // One payment, one response: a hash already served is answered 410, never a new price (the buyer holding it
+    // paid already, and a new challenge would only invite a second payment for what it was served).
+    if (issued?.status === 'served') return sendJson(res, 410, { error: 'already_served' });
     // Paid but the webhook has not arrived yet: the same challenge again, so the buyer does not pay twice.
     if (issued?.status === 'issued' && issued.expires_at > now()) return paymentRequired(res, issued, 'payment_pending');
-    // No challenge, an unknown or expired one, or one already served: a new price to pay, within the limits.
+    // No challenge, or an unknown or expired one (a served one too, once forgotten at its expiry): a new price to
+    // pay, within the limits.
     const client = clientKey(req);
     const wait = rateLimited(client);
     if (wait > 0) return sendJson(res, 429, { error: 'rate_limited' }, { 'retry-after': String(wait) });
@@ -446,20 +454,27 @@ export interface BuyerLimit {
 }
 
 /**
- * The buyer paid but the API did not serve it within the attempts (its webhook is late, or refused). The
- * message says what was paid and how to collect it: buying again would pay a second time.
+ * The buyer paid but the API did not serve it. `outcome` says which way: `not_yet` (the webhook is late, or
+ * refused: collect it later) or `gone` (the API no longer holds the challenge as paid and unserved: only the
+ * seller can serve or refund it). The message says what was paid and what to do: buying again would pay a
+ * second time.
  */
 export class PaidNotServedError extends Error {
   constructor(
     readonly url: string,
     readonly paid: PaymentBlock & { requirement_id: string },
     last: string,
+    readonly outcome: CollectOutcome = 'not_yet',
   ) {
+    const what = `PAID ${paid.amount_minor} ${paid.currency} to ${paid.merchant} (requirement ${paid.requirement_id}, challenge ${paid.challenge_hash})`;
     super(
-      `PAID ${paid.amount_minor} ${paid.currency} to ${paid.merchant} (requirement ${paid.requirement_id}, challenge ${paid.challenge_hash}) but not served yet: the last answer was ${last}.\n` +
-        `Do not buy again (that pays a second time). Collect what you paid for, later too, with:\n` +
-        `  npx tsx examples/paid-api.ts collect ${url} ${paid.challenge_hash}\n` +
-        `If it is never served, ask the seller to serve or refund requirement ${paid.requirement_id}.`,
+      outcome === 'gone'
+        ? `${what} but not served, and collect cannot get it: the last answer was ${last}.\n` +
+            `Do not buy again (that pays a second time). Ask the seller to serve or refund requirement ${paid.requirement_id}.`
+        : `${what} but not served yet: the last answer was ${last}.\n` +
+            `Do not buy again (that pays a second time). Collect what you paid for, later too, with:\n` +
+            `  npx tsx examples/paid-api.ts collect ${url} ${paid.challenge_hash}\n` +
+            `If it is never served, ask the seller to serve or refund requirement ${paid.requirement_id}.`,
     );
   }
 }
@@ -524,35 +539,72 @@ export async function buyReport(url: string, buyer: DirectRequestPaymentClient, 
   // Paid: from here on, giving up must name the challenge, so the buyer collects it instead of paying again.
   const { requirement_id } = requirement;
   const served = await collectReport(url, payment.challenge_hash, limit);
-  if ('last' in served) throw new PaidNotServedError(url, { ...payment, requirement_id }, served.last);
+  if ('last' in served) throw new PaidNotServedError(url, { ...payment, requirement_id }, served.last, served.outcome);
   return { first_status: first.status, requirement_id, challenge_hash: payment.challenge_hash, status: 200, body: served.body };
 }
 
+/** Why `collectReport` stopped without the body: `not_yet` may be collected later, `gone` never (ask the seller). */
+export type CollectOutcome = 'not_yet' | 'gone';
+
 /**
- * Repeats the request with a paid challenge's hash until the API serves it (200), never paying. The webhook
- * may arrive after the payment call returns, so any other answer, or no answer, means "not yet": it is
- * dropped unread and tried again, `attempts` times at most. `last` says what the last try got.
+ * Repeats the request with a paid challenge's hash until the API serves it (200), never paying. It tries
+ * again, `attempts` times at most, only while the answer means "not yet": 402 `payment_pending` (the webhook
+ * has not arrived), no answer (each try times out after 10 s), a 5xx, or a 429 (after its Retry-After, 60 s
+ * at most). Any other answer (a new 402 `payment_required`, 410 `already_served`, 404, ...) means the API no
+ * longer holds this challenge as paid and unserved: it stops at once with `outcome: 'gone'`, since asking
+ * again cannot get it (and may use up this client's challenges per minute). So does a 200 whose body is cut
+ * off or unreadable: the API counted it as served. `last` says what the last try got.
  */
 export async function collectReport(
   url: string,
   challenge_hash: string,
   retry: Pick<BuyerLimit, 'attempts' | 'interval_ms'> = {},
-): Promise<{ body: unknown } | { last: string }> {
+): Promise<{ body: unknown } | { outcome: CollectOutcome; last: string }> {
+  const interval = retry.interval_ms ?? 250;
+  const gone = (answer: string) => ({
+    outcome: 'gone' as const,
+    last: `${answer}: the API no longer holds this challenge as paid and unserved, so collect cannot get it; ask the seller to serve or refund the requirement paid for it`,
+  });
   let last = 'no answer';
+  let wait = 0;
   for (let i = 0; i < (retry.attempts ?? 20); i++) {
-    if (i > 0) await new Promise((resolve) => setTimeout(resolve, retry.interval_ms ?? 250));
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    wait = interval;
     let res: Response;
     try {
-      res = await fetch(url, { headers: { [CHALLENGE_HASH_HEADER]: challenge_hash } });
+      res = await fetch(url, { headers: { [CHALLENGE_HASH_HEADER]: challenge_hash }, signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS) });
     } catch (error) {
       last = error instanceof Error ? error.message : String(error);
       continue;
     }
-    if (res.status === 200) return { body: await readJson(res) };
-    await res.body?.cancel();
+    if (res.status === 200) {
+      try {
+        return { body: await readJson(res) };
+      } catch (error) {
+        // The API has served it (one payment, one response): asking again gets 410, only the seller can help.
+        const why = error instanceof Error ? error.message : String(error);
+        return gone(`HTTP 200 with its body cut off or unreadable (${why})`);
+      }
+    }
+    if (res.status === 402) {
+      const body = await readJson(res).catch(() => undefined);
+      const code = (body as { error?: unknown } | undefined)?.error;
+      last = `HTTP 402 ${typeof code === 'string' ? code : '(unreadable body)'}`;
+      // Pending, or a 402 cut off on the way (no way to tell): not yet. A new price: the API forgot it.
+      if (code === 'payment_pending' || body === undefined) continue;
+      return gone(last);
+    }
+    await res.body?.cancel().catch(() => {});
     last = `HTTP ${res.status}`;
+    if (res.status >= 500) continue;
+    if (res.status === 429) {
+      const seconds = Number(res.headers.get('retry-after'));
+      if (Number.isFinite(seconds) && seconds > 0) wait = Math.max(interval, Math.min(seconds * 1000, MAX_RETRY_AFTER_MS));
+      continue;
+    }
+    return gone(last);
   }
-  return { last };
+  return { outcome: 'not_yet', last };
 }
 
 function required(name: string): string {
@@ -589,7 +641,11 @@ async function main([command, url, arg]: string[]): Promise<void> {
     const served = await collectReport(url, arg);
     if ('body' in served) console.log(JSON.stringify(served.body, null, 2));
     else {
-      console.error(`not served yet (the last answer was ${served.last}): run collect again later; never buy again for it`);
+      console.error(
+        served.outcome === 'gone'
+          ? `not served, and collect cannot get it (the last answer was ${served.last}); never buy again for it`
+          : `not served yet (the last answer was ${served.last}): run collect again later; never buy again for it`,
+      );
       process.exitCode = 1;
     }
   } else {

@@ -177,6 +177,11 @@ interface PaidApiModule {
     buyer: DirectRequestPaymentClient,
     opts: { max_amount_minor: number; currency: 'JPY' | 'USD'; merchant?: string; attempts?: number; interval_ms?: number },
   ): Promise<{ first_status: number; requirement_id: string; challenge_hash: string; status: number; body: unknown }>;
+  collectReport(
+    url: string,
+    challenge_hash: string,
+    retry?: { attempts?: number; interval_ms?: number },
+  ): Promise<{ body: unknown } | { outcome: 'not_yet' | 'gone'; last: string }>;
 }
 
 /** The example paid API on a loopback port, with a sandbox that delivers its webhooks to it. */
@@ -226,9 +231,12 @@ describe('examples/paid-api.ts against the sandbox', () => {
       // Siglume delivers the same event again: the API acknowledges it, and the paid request is not served twice.
       const again = await sandbox.redeliver(eventId);
       expect(again.map((d) => d.response_status)).toEqual([204]);
+      const stored = api.challenges.size;
       const replay = await fetch(`${apiUrl}/report`, { headers: { [CHALLENGE_HASH_HEADER]: purchase.challenge_hash } });
-      expect(replay.status).toBe(402);
-      expect(((await replay.json()) as { payment: { challenge_hash: string } }).payment.challenge_hash).not.toBe(purchase.challenge_hash);
+      // One payment, one response: 410, not a new price to pay again for what was served.
+      expect(replay.status).toBe(410);
+      expect(await replay.json()).toEqual({ error: 'already_served' });
+      expect(api.challenges.size).toBe(stored);
       expect(api.reviews).toEqual([]);
     } finally {
       await close();
@@ -407,6 +415,68 @@ describe('examples/paid-api.ts: the buyer after paying', () => {
   });
 });
 
+describe('examples/paid-api.ts: collect tries again only while the answer means "not yet"', () => {
+  it('goes on past a 503 and a 429 (waiting its Retry-After) to the 200', async () => {
+    const { collectReport } = (await import(join(root, 'examples/paid-api.ts'))) as PaidApiModule;
+    const at: number[] = [];
+    const api = await listen((_req, res) => {
+      at.push(Date.now());
+      if (at.length === 1) return void res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"internal_error"}');
+      if (at.length === 2) return void res.writeHead(429, { 'retry-after': '1' }).end('{"error":"rate_limited"}');
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"report":"the paid content"}');
+    });
+    try {
+      expect(await collectReport(`${api.url}/report`, 'sha256:x', { attempts: 5, interval_ms: 1 })).toEqual({ body: { report: 'the paid content' } });
+      expect(at).toHaveLength(3);
+      expect(at[2]! - at[1]!).toBeGreaterThanOrEqual(950);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+describe('examples/paid-api.ts: the buyer whose paid answer is lost', () => {
+  const terms = { merchant: 'report_shop', amount_minor: 600, currency: 'JPY', challenge: 'siglume-external-402-v1:n:ab', challenge_hash: 'sha256:x' };
+  const cases: Array<[string, (res: import('node:http').ServerResponse) => void]> = [
+    [
+      'cut off mid-body',
+      (res) => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+        res.write('{"report":"the paid');
+        setTimeout(() => res.destroy(), 20);
+      },
+    ],
+    ['not JSON', (res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>oops</html>')],
+  ];
+
+  it.each(cases)('gets PaidNotServedError naming what it paid and the seller to ask, for a 200 %s', async (_name, answer) => {
+    const { buyReport } = (await import(join(root, 'examples/paid-api.ts'))) as PaidApiModule;
+    let requests = 0;
+    const api = await listen((_req, res) => {
+      if (++requests === 1) return void res.writeHead(402, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'payment_required', payment: terms }));
+      answer(res);
+    });
+    const buyer = {
+      createPaymentRequirement: async () => ({ requirement_id: 'dpr_1' }),
+      executePaymentTransaction: async () => ({}),
+    } as unknown as DirectRequestPaymentClient;
+    try {
+      const limit = { max_amount_minor: 1000, currency: 'JPY', merchant: 'report_shop', attempts: 5, interval_ms: 1 } as const;
+      const error = (await buyReport(`${api.url}/report`, buyer, limit).catch((e: unknown) => e)) as Error & { outcome?: string };
+      // The API counted it as served, so asking again cannot get it: one paid request, then the seller.
+      expect(requests).toBe(1 + 1);
+      expect(error.name).toBe('Error');
+      expect(error.outcome).toBe('gone');
+      expect(error.message).toContain('PAID 600 JPY to report_shop (requirement dpr_1, challenge sha256:x) but not served');
+      expect(error.message).toContain('HTTP 200 with its body cut off or unreadable');
+      expect(error.message).toContain('Ask the seller to serve or refund requirement dpr_1');
+      expect(error.message).not.toContain('examples/paid-api.ts collect');
+    } finally {
+      await api.close();
+    }
+  });
+});
+
 describe('examples/paid-api.ts: options are checked when the API is built', () => {
   const config = {
     merchant: 'report_shop',
@@ -562,6 +632,64 @@ describe('examples/paid-api.ts: bad input is a 4xx; challenges expire, are limit
       expect(await challengeOf({ [CHALLENGE_HASH_HEADER]: unpaid[1]! })).not.toBe(unpaid[1]);
     } finally {
       await close();
+    }
+  });
+
+  it('answers 410 already_served to a hash it served, storing no new challenge; collect on it stops at once: "ask the seller"', async () => {
+    let clock = Date.parse('2026-01-01T00:00:00Z');
+    const { CHALLENGE_HASH_HEADER, collectReport, api, url, close } = await paidApiAlone({ challenge_ttl_seconds: 60, now: () => clock });
+    const challengeOf = async () => ((await (await fetch(`${url}/report`)).json()) as { payment: { challenge_hash: string } }).payment.challenge_hash;
+    try {
+      const paid = await challengeOf();
+      const { raw_body, header } = await createStandardSettledTestEvent({ merchant: 'report_shop', amount_minor: 600, currency: 'JPY', data: { challenge_hash: paid } });
+      expect((await fetch(`${url}/webhooks/siglume`, { method: 'POST', headers: { 'siglume-signature': header }, body: raw_body })).status).toBe(204);
+      expect(await collectReport(`${url}/report`, paid, { attempts: 3, interval_ms: 1 })).toMatchObject({ body: { report: 'the paid content' } });
+
+      // Served: 410 every time, and nothing is stored for it.
+      const stored = api.challenges.size;
+      for (let i = 0; i < 3; i++) {
+        const again = await fetch(`${url}/report`, { headers: { [CHALLENGE_HASH_HEADER]: paid } });
+        expect([again.status, await again.json()]).toEqual([410, { error: 'already_served' }]);
+      }
+      expect(api.challenges.size).toBe(stored);
+      const served = await collectReport(`${url}/report`, paid, { attempts: 20, interval_ms: 1 });
+      expect(served).toMatchObject({ outcome: 'gone', last: expect.stringMatching(/^HTTP 410: .*ask the seller/) });
+      expect(api.challenges.size).toBe(stored);
+    } finally {
+      await close();
+    }
+  });
+
+  it('collect on a challenge the API forgot (its webhook refused, then expired) ends after one request: "ask the seller", quota kept', async () => {
+    let clock = Date.parse('2026-01-01T00:00:00Z');
+    const mod = (await import(join(root, 'examples/paid-api.ts'))) as PaidApiModule;
+    const api = mod.createPaidApi({
+      merchant: 'report_shop',
+      challenge_secret: 'sdrp_cs_example_test',
+      webhook_secret: TEST_WEBHOOK_SECRET,
+      amount_minor: 600,
+      currency: 'JPY',
+      challenge_ttl_seconds: 60,
+      challenges_per_client_per_minute: 20,
+      now: () => clock,
+    });
+    let requests = 0;
+    const http = await listen((req, res) => (requests++, api.listener(req, res)));
+    try {
+      const first = (await (await fetch(`${http.url}/report`)).json()) as { payment: { challenge_hash: string } };
+      const forgotten = first.payment.challenge_hash; // paid, but its webhook was refused for good: still 'issued'
+      clock += 61_000; // expired unpaid
+      const stored = api.challenges.size;
+      requests = 0;
+      const result = await mod.collectReport(`${http.url}/report`, forgotten, { attempts: 20, interval_ms: 1 });
+      expect(requests).toBe(1);
+      expect(result).toMatchObject({ outcome: 'gone', last: expect.stringMatching(/^HTTP 402 payment_required: the API no longer holds this challenge as paid and unserved.*ask the seller/) });
+      // The one request is one new price at most (the expired challenge is purged as it is issued), not 20.
+      expect(api.challenges.size).toBe(stored);
+      // The client's challenges per minute are not used up by collect: a plain request still gets a price.
+      expect((await fetch(`${http.url}/report`)).status).toBe(402);
+    } finally {
+      await http.close();
     }
   });
 
