@@ -527,6 +527,30 @@ describe('runReadiness', () => {
       expect(delivery.status === 'fail' && delivery.fix).toMatch(fix);
     });
 
+    it('names no cause for an empty failure_reason while the delivery is retried, and says what a hanging handler looks like', async () => {
+      const client = fakeClient({
+        ...failedWith(undefined),
+        listWebhookDeliveries: async () => [
+          { id: 'whd_1', event_id: 'evt_probe', delivery_status: 'queued', response_status: null, failure_reason: '' },
+        ],
+      });
+      const report = await runReadiness({ ...LOCAL_OPTIONS, client, delivery_timeout_ms: 50 });
+      const delivery = byName(report, 'webhook_delivery_probe_passed');
+      expect(delivery.status).toBe('fail');
+      expect(delivery.message).not.toContain('()');
+      expect(delivery.message).toMatch(/within 0\.05 s \(last status: queued\)$/);
+      expect(delivery.status === 'fail' && delivery.fix).toContain('a handler that never answers looks like this');
+    });
+
+    it('quotes a webhook URL whose password a parser reads as a second scheme with the credentials hidden, in every check', async () => {
+      const url = 'https://https://u:secretpw@shop.example/payments/webhooks/siglume';
+      const report = await runReadiness({ ...LOCAL_OPTIONS, webhook_url: url, client: failedWith('ECONNREFUSED shop.example:443') });
+      expect(byName(report, 'webhook_url').status).toBe('pass');
+      expect(JSON.stringify(report)).not.toContain('secretpw');
+      expect(byName(report, 'webhook_url').message).toBe('Webhook URL is https://***@shop.example/payments/webhooks/siglume');
+      expect(byName(report, 'webhook_callback_matches').message).toContain('https://***@shop.example/payments/webhooks/siglume');
+    });
+
     it('says to mount the webhook route when the shop answers 404, naming a route that exists', async () => {
       const client = fakeClient({
         ...failedWith(undefined),

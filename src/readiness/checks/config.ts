@@ -56,25 +56,39 @@ export function formatMinorAmount(currency: DirectRequestPaymentCurrency, amount
   return `USD ${Math.floor(amountMinor / 100)}.${String(amountMinor % 100).padStart(2, '0')}`;
 }
 
-// Scheme, any slashes, then an authority that holds an `@` (a URL parser reads `http:u:p@host` so too).
+// Scheme, any slashes, then an authority that holds an `@` (a URL parser reads `http:u:p@host` so too). A
+// backslash ends the authority of the special schemes only, as it does for a URL parser.
 const USERINFO = /^([a-z][a-z0-9+.-]*:[/\\]*)[^/\\?#]*@/i;
+const OTHER_USERINFO = /^([a-z][a-z0-9+.-]*:[/\\]*)[^/?#]*@/i;
+const SPECIAL = /^(?:https?|wss?|ftp|file):/i;
+const decoded = (part: string) => {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+};
 const SCHEME = /^[a-z][a-z0-9+.-]*:[/\\]*/i;
 
 /**
  * `raw` with the username and password replaced by `***` (`http://***@127.0.0.1:3000`), for messages
  * that quote a URL back: credentials in it are a secret, even when they are why the URL is refused.
- * Where it cannot tell (no parser accepts it, or an `@` sits in a query or fragment, as in
- * `https://u:1234#secret@host`, read as host `u`, port 1234), everything from the scheme to the last `@` goes.
+ * Where a parser finds none but there is an `@`, it cannot tell a credential from a path: a password can read
+ * as a port and a path (`https://u:2024/pw@host`), a fragment (`https://u:1234#pw@host`) or a second scheme
+ * (`https://https://u:pw@host`). Then everything from the scheme to the last `@` goes
+ * (`https://shop.example/a@b` shows as `https://***@b`: a refused URL is better shown short than leaked).
  */
 export function maskUrlCredentials(raw: string): string {
   // What a URL parser skips before reading: leading spaces and control characters, tabs and newlines anywhere.
   // eslint-disable-next-line no-control-regex
   const text = raw.replace(/[\t\n\r]/g, '').replace(/^[\u0000-\u0020]+/, '');
+  if (!text.includes('@')) return raw;
   const url = parseUrl(text);
   if (url?.username || url?.password) {
-    const masked = text.replace(USERINFO, '$1***@');
-    if (masked !== text) return masked;
-  } else if (!text.includes('@') || (url && !`${url.search}${url.hash}`.includes('@'))) return raw;
+    const masked = text.replace(SPECIAL.test(text) ? USERINFO : OTHER_USERINFO, '$1***@');
+    const left = [url.username, url.password].filter((part) => part !== '' && masked.includes(decoded(part)));
+    if (masked !== text && left.length === 0) return masked;
+  }
   return `${SCHEME.exec(text)?.[0] ?? ''}***${text.slice(text.lastIndexOf('@'))}`;
 }
 
@@ -193,7 +207,11 @@ function shopOrigin(raw: string | undefined, sandbox: boolean): Checked<string> 
   }
   if (url.pathname !== '/' || url.search || url.hash || /[?#]/.test(raw)) {
     return failed(
-      fail(`${name} ${maskUrlCredentials(raw)} has something after the origin`, `Use the origin only, without a path, query or fragment: ${url.origin}.`),
+      fail(
+        `${name} ${maskUrlCredentials(raw)} has something after the origin`,
+        // Its origin is no help when a password was read as host and port (`https://u:1234#pw@host`).
+        `Use the origin only, without a path, query or fragment${maskUrlCredentials(raw) === raw ? `: ${url.origin}` : ''}.`,
+      ),
     );
   }
   if (raw.endsWith('/')) {

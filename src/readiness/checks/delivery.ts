@@ -16,6 +16,7 @@ import type { CheckRun } from '../recorder.js';
 import { READINESS_PROBE_SOURCE } from './probe.js';
 import { READINESS_PROBE_MODE } from '../../core/constants.js';
 import { isLoopbackHost } from '../../core/validation.js';
+import { maskUrlCredentials } from './config.js';
 
 /** `data.mode` of the readiness test delivery (kept in core, where the order core reads it too). */
 export { READINESS_PROBE_MODE };
@@ -118,7 +119,7 @@ function deliveryFix(url: string, status: number | null, reason: string | null, 
 
 async function deliveryProbe(input: DeliveryInput, run: CheckRun): Promise<Checked<DirectRequestPaymentWebhookDelivery>> {
   const { config, timeout_ms: timeout } = input;
-  const url = config.webhook_url;
+  const url = maskUrlCredentials(config.webhook_url); // quoted in messages only
   const subId = input.subscription.id;
   const client = await input.client();
   let eventId: string;

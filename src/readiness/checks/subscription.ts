@@ -76,7 +76,7 @@ async function subscriptionExists(input: ApiInput): Promise<Checked<Subscription
     return failed(apiFailure(input.target, 'Listing webhook subscriptions', error));
   }
   const active = subs.filter(isActive);
-  const create = `Create one with client.createWebhookSubscription({ callback_url: '${input.config.webhook_url}' }) and put the signing_secret it returns in SIGLUME_WEBHOOK_SECRET.`;
+  const create = `Create one with client.createWebhookSubscription({ callback_url: '${shown(input.config.webhook_url)}' }) and put the signing_secret it returns in SIGLUME_WEBHOOK_SECRET.`;
   if (subs.length === 0) return failed(fail('There is no webhook subscription', create));
   if (active.length === 0) {
     const statuses = [...new Set(subs.map((s) => String(s.status ?? 'none')))].join(', ');
@@ -170,7 +170,7 @@ function secretMatchesSubscriptionHint(
   return failed(
     fail(
       `SIGLUME_WEBHOOK_SECRET whsec_… does not match the signing secret of subscription ${target.id} (hint differs)`,
-      `Set SIGLUME_WEBHOOK_SECRET to the signing_secret returned when subscription ${target.id} was created (it is shown only once), or create a new subscription for ${config.webhook_url} and use its secret.`,
+      `Set SIGLUME_WEBHOOK_SECRET to the signing_secret returned when subscription ${target.id} was created (it is shown only once), or create a new subscription for ${shown(config.webhook_url)} and use its secret.`,
       { subscription_id: target.id },
     ),
   );

@@ -20,13 +20,20 @@ describe('maskUrlCredentials', () => {
     ['https://u:pa?ss@shop.example/wh', 'https://***@shop.example/wh'],
     ['https://u:1234#secret@shop.example/wh', 'https://***@shop.example/wh'],
     ['HTTP://U:P4SS@HOST', 'HTTP://***@HOST'],
-    // Nothing to tell a credential from: all up to the last "@" goes.
+    // A password read as a port and a path, a second scheme, a backslash, a username alone with a "/".
+    ['https://shopuser:2024/pw@shop.example', 'https://***@shop.example'],
+    ['https://https://u:pw@shop.example/wh', 'https://***@shop.example/wh'],
+    ['https://u:1234\\secret@host', 'https://***@host'],
+    ['https://dXNl/abc+def=@shop.example/wh', 'https://***@shop.example/wh'],
+    ['htps://me:p@ss\\word@shop.example', 'htps://***@shop.example'],
+    // Nothing to tell a credential from: all up to the last "@" goes, a path's "@" too.
     ['not a url @ all', '***@ all'],
+    ['https://shop.example/a@b', 'https://***@b'],
   ])('hides the credentials of %s', (raw, masked) => {
     expect(maskUrlCredentials(raw)).toBe(masked);
   });
 
-  it.each(['https://shop.example', 'https://shop.example/a@b', 'not a url', ' https://shop.example/x'])('leaves %s, which has none, as it is', (raw) => {
+  it.each(['https://shop.example', 'not a url', ' https://shop.example/x', 'https://[::1]:3000/wh'])('leaves %s, which has none, as it is', (raw) => {
     expect(maskUrlCredentials(raw)).toBe(raw);
   });
 });
