@@ -124,6 +124,8 @@ const MAX_TRACKED_CLIENTS = 10_000;
 const ATTEMPT_TIMEOUT_MS = 10_000;
 /** The longest Retry-After the buyer honours between two paid requests (this API's limit is per minute). */
 const MAX_RETRY_AFTER_MS = 60_000;
+/** How long one collect goes on at the most, whatever the answers: then it says "not yet", to be run again later. */
+const COLLECT_DEADLINE_MS = 120_000;
 
 /** A whole number from `min` to `max`, or `fallback` when not given; anything else is refused, naming the option. */
 function wholeNumberOption(name: string, value: unknown, min: number, max: number, fallback: number): number {
@@ -548,7 +550,7 @@ export type CollectOutcome = 'not_yet' | 'gone';
 
 /**
  * Repeats the request with a paid challenge's hash until the API serves it (200), never paying. It tries
- * again, `attempts` times at most, only while the answer means "not yet": 402 `payment_pending` (the webhook
+ * again, `attempts` times and 2 minutes at most, only while the answer means "not yet": 402 `payment_pending` (the webhook
  * has not arrived), no answer (each try times out after 10 s), a 5xx, or a 429 (after its Retry-After, 60 s
  * at most). Any other answer (a new 402 `payment_required`, 410 `already_served`, 404, ...) means the API no
  * longer holds this challenge as paid and unserved: it stops at once with `outcome: 'gone'`, since asking
@@ -567,7 +569,8 @@ export async function collectReport(
   });
   let last = 'no answer';
   let wait = 0;
-  for (let i = 0; i < (retry.attempts ?? 20); i++) {
+  const deadline = Date.now() + COLLECT_DEADLINE_MS;
+  for (let i = 0; i < (retry.attempts ?? 20) && Date.now() + wait < deadline; i++) {
     if (i > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     wait = interval;
     let res: Response;

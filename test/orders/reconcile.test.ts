@@ -380,9 +380,11 @@ describe.skipIf(unavailable !== null)('reconciliation against the sandbox [sqlit
       vi.setSystemTime(t0 + 20 * 60_000);
       waiting.shift()!();
       await nextRequest();
-      // 40 minutes after the start but 20 after its last progress: still running, not stuck.
+      // 40 minutes after the start but 20 after its last progress: still running, not stuck. (Taken for stuck, the
+      // call would start a run whose requests wait here: the race turns that into a failed assertion, not a hang.)
       vi.setSystemTime(t0 + 40 * 60_000);
-      expect(await call()).toMatchObject({ status: 409, body: { error: 'reconcile_in_progress' } });
+      const hung = new Promise((resolve) => setTimeout(() => resolve('a second run started'), 3000));
+      expect(await Promise.race([call(), hung])).toMatchObject({ status: 409, body: { error: 'reconcile_in_progress' } });
       expect(errors).toEqual([]);
     } finally {
       vi.useRealTimers();
