@@ -423,16 +423,19 @@ describe('runReadiness', () => {
     });
   });
 
+  /** A client for which every check passes up to the delivery probe, whose test event's log holds `delivery`. */
+  const deliveredAs = (delivery: Record<string, unknown>) =>
+    fakeClient({
+      getMerchant: async () => READY_ACCOUNT,
+      getMerchantReadiness: async () => READY_READINESS,
+      listWebhookSubscriptions: async () => READY_SUBS,
+      createCheckoutSession: async () => PROBE_SESSION,
+      queueWebhookTestDelivery: async () => ({ event: { id: 'evt_probe' } }),
+      listWebhookDeliveries: async () => [{ id: 'whd_1', event_id: 'evt_probe', ...delivery }],
+    });
+
   describe('when the delivery is still being retried at the deadline', () => {
-    const pendingWith = (extra: Record<string, unknown>) =>
-      fakeClient({
-        getMerchant: async () => READY_ACCOUNT,
-        getMerchantReadiness: async () => READY_READINESS,
-        listWebhookSubscriptions: async () => READY_SUBS,
-        createCheckoutSession: async () => PROBE_SESSION,
-        queueWebhookTestDelivery: async () => ({ event: { id: 'evt_probe' } }),
-        listWebhookDeliveries: async () => [{ id: 'whd_1', event_id: 'evt_probe', delivery_status: 'queued', ...extra }],
-      });
+    const pendingWith = (extra: Record<string, unknown>) => deliveredAs({ delivery_status: 'queued', ...extra });
 
     it('names the cause of the last failed attempt (a handler that does not answer in time) and its fix, not "raise --timeout"', async () => {
       const client = pendingWith({ response_status: null, failure_reason: 'timeout after 5000 ms' });
@@ -500,16 +503,7 @@ describe('runReadiness', () => {
 
   describe('when the delivery failed without an answer', () => {
     const failedWith = (failure_reason: string | undefined) =>
-      fakeClient({
-        getMerchant: async () => READY_ACCOUNT,
-        getMerchantReadiness: async () => READY_READINESS,
-        listWebhookSubscriptions: async () => READY_SUBS,
-        createCheckoutSession: async () => PROBE_SESSION,
-        queueWebhookTestDelivery: async () => ({ event: { id: 'evt_probe' } }),
-        listWebhookDeliveries: async () => [
-          { id: 'whd_1', event_id: 'evt_probe', delivery_status: 'failed', response_status: null, ...(failure_reason ? { failure_reason } : {}) },
-        ],
-      });
+      deliveredAs({ delivery_status: 'failed', response_status: null, ...(failure_reason ? { failure_reason } : {}) });
 
     it.each([
       ['ECONNREFUSED shop.example:443', /^Nothing is listening at shop\.example:443: start your shop's server there/],
@@ -528,12 +522,7 @@ describe('runReadiness', () => {
     });
 
     it('names no cause for an empty failure_reason while the delivery is retried, and says what a hanging handler looks like', async () => {
-      const client = fakeClient({
-        ...failedWith(undefined),
-        listWebhookDeliveries: async () => [
-          { id: 'whd_1', event_id: 'evt_probe', delivery_status: 'queued', response_status: null, failure_reason: '' },
-        ],
-      });
+      const client = deliveredAs({ delivery_status: 'queued', response_status: null, failure_reason: '' });
       const report = await runReadiness({ ...LOCAL_OPTIONS, client, delivery_timeout_ms: 50 });
       const delivery = byName(report, 'webhook_delivery_probe_passed');
       expect(delivery.status).toBe('fail');
