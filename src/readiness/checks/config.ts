@@ -202,15 +202,16 @@ function shopOrigin(raw: string | undefined, sandbox: boolean): Checked<string> 
   }
   const url = parseUrl(raw);
   const problem = describeUrlProblem(url, sandbox);
+  const shown = maskUrlCredentials(raw);
   if (problem || !url) {
-    return failed(fail(`${name} ${maskUrlCredentials(raw)} ${problem?.problem ?? 'is not valid'}`, `${problem?.fix ?? ''} Example: https://shop.example.`.trim()));
+    return failed(fail(`${name} ${shown} ${problem?.problem ?? 'is not valid'}`, `${problem?.fix ?? ''} Example: https://shop.example.`.trim()));
   }
   if (url.pathname !== '/' || url.search || url.hash || /[?#]/.test(raw)) {
     return failed(
       fail(
-        `${name} ${maskUrlCredentials(raw)} has something after the origin`,
+        `${name} ${shown} has something after the origin`,
         // Its origin is no help when a password was read as host and port (`https://u:1234#pw@host`).
-        `Use the origin only, without a path, query or fragment${maskUrlCredentials(raw) === raw ? `: ${url.origin}` : ''}.`,
+        `Use the origin only, without a path, query or fragment${shown === raw ? `: ${url.origin}` : ''}.`,
       ),
     );
   }
@@ -238,8 +239,9 @@ function webhookUrl(raw: string | undefined, sandbox: boolean): Checked<string> 
     );
   }
   const problem = describeUrlProblem(parseUrl(raw), sandbox);
-  if (problem) return failed(fail(`${name} ${maskUrlCredentials(raw)} ${problem.problem}`, problem.fix));
-  return found(pass(`Webhook URL is ${maskUrlCredentials(raw)}`, { webhook_url: maskUrlCredentials(raw) }), raw);
+  const shown = maskUrlCredentials(raw);
+  if (problem) return failed(fail(`${name} ${shown} ${problem.problem}`, problem.fix));
+  return found(pass(`Webhook URL is ${shown}`, { webhook_url: shown }), raw);
 }
 
 function webhookSecretPresent(secret: string | undefined): Checked<string> {
