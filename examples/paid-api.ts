@@ -31,6 +31,8 @@ import { pathToFileURL } from 'node:url';
 import {
   DIRECT_REQUEST_PAYMENT_MODE,
   DirectRequestPaymentClient,
+  SiglumeApiError,
+  SiglumeConnectionError,
   SiglumeWebhookPayloadError,
   SiglumeWebhookSignatureError,
   classifyDirectPaymentConfirmation,
@@ -453,32 +455,56 @@ export interface BuyerLimit {
   /** Paid requests tried, and the wait between them, before giving up. @default 20, 250 */
   attempts?: number;
   interval_ms?: number;
+  /** The clock collect's 2-minute bound is counted on, in milliseconds (tests pass a fake one). @default Date.now */
+  now?: () => number;
 }
 
+/** Why a buyer that paid (or may have) was not served: a `CollectOutcome`, or `payment_unknown`. */
+export type PaidNotServedOutcome = CollectOutcome | 'payment_unknown';
+
 /**
- * The buyer paid but the API did not serve it. `outcome` says which way: `not_yet` (the webhook is late, or
- * refused: collect it later) or `gone` (the API no longer holds the challenge as paid and unserved: only the
- * seller can serve or refund it). The message says what was paid and what to do: buying again would pay a
- * second time.
+ * The buyer paid, or may have, but the API did not serve it. `outcome` says which way: `not_yet` (the webhook
+ * is late, or refused: collect it later), `gone` (the API no longer holds the challenge as paid and unserved:
+ * only the seller can serve or refund it) or `payment_unknown` (the payment call was sent but its answer never
+ * came: it may have paid; collect tells). The message says what was paid and what to do: buying again would
+ * pay a second time.
  */
 export class PaidNotServedError extends Error {
   constructor(
     readonly url: string,
     readonly paid: PaymentBlock & { requirement_id: string },
     last: string,
-    readonly outcome: CollectOutcome = 'not_yet',
+    readonly outcome: PaidNotServedOutcome = 'not_yet',
   ) {
-    const what = `PAID ${paid.amount_minor} ${paid.currency} to ${paid.merchant} (requirement ${paid.requirement_id}, challenge ${paid.challenge_hash})`;
+    const { requirement_id, challenge_hash } = paid;
+    const terms = `${paid.amount_minor} ${paid.currency} to ${paid.merchant} (requirement ${requirement_id}, challenge ${challenge_hash})`;
+    const collect = `  npx tsx examples/paid-api.ts collect ${url} ${challenge_hash}\n`;
     super(
       outcome === 'gone'
-        ? `${what} but not served, and collect cannot get it: the last answer was ${last}.\n` +
-            `Do not buy again (that pays a second time). Ask the seller to serve or refund requirement ${paid.requirement_id}.`
-        : `${what} but not served yet: the last answer was ${last}.\n` +
+        ? `PAID ${terms} but not served, and collect cannot get it: the last answer was ${last}.\n` +
+            `Do not buy again (that pays a second time). Ask the seller to serve or refund requirement ${requirement_id}.`
+        : outcome === 'payment_unknown'
+          ? `MAY HAVE PAID ${terms}: the payment call was sent but its outcome is unknown (${last}).\n` +
+            `Do not buy again (that may pay a second time). Collect what you may have paid for, later too, with:\n` +
+            collect +
+            `If the payment went through, collect serves it. If it did not, collect answers 402 payment_pending ` +
+            `until the challenge expires, then says it is gone: only then buy again. ` +
+            `Your getPaymentRequirement('${requirement_id}') shows which.`
+          : `PAID ${terms} but not served yet: the last answer was ${last}.\n` +
             `Do not buy again (that pays a second time). Collect what you paid for, later too, with:\n` +
-            `  npx tsx examples/paid-api.ts collect ${url} ${paid.challenge_hash}\n` +
-            `If it is never served, ask the seller to serve or refund requirement ${paid.requirement_id}.`,
+            collect +
+            `If it is never served, ask the seller to serve or refund requirement ${requirement_id}.`,
     );
   }
+}
+
+/**
+ * Whether a failed payment call may have paid: it was sent and no answer came (a timeout, a connection lost),
+ * or Siglume failed (5xx) after it may have acted. A refusal (4xx) or a call that never left did not pay.
+ */
+function mayHavePaid(error: unknown): boolean {
+  if (error instanceof SiglumeConnectionError) return error.may_have_acted; // SiglumeTimeoutError too
+  return error instanceof SiglumeApiError && error.status >= 500;
 }
 
 /** A response body as JSON, read up to MAX_BODY_BYTES: a longer one is cancelled and refused. */
@@ -536,10 +562,17 @@ export async function buyReport(url: string, buyer: DirectRequestPaymentClient, 
     currency: payment.currency,
     challenge: payment.challenge,
   });
-  await buyer.executePaymentTransaction(requirement);
+  const { requirement_id } = requirement;
+  try {
+    await buyer.executePaymentTransaction(requirement);
+  } catch (error) {
+    if (!mayHavePaid(error)) throw error; // refused, or never sent: nothing was paid, buying again is safe
+    // It may have paid: the error names the challenge, so the buyer collects it instead of paying again.
+    const why = error instanceof Error ? error.message : String(error);
+    throw new PaidNotServedError(url, { ...payment, requirement_id }, why, 'payment_unknown');
+  }
 
   // Paid: from here on, giving up must name the challenge, so the buyer collects it instead of paying again.
-  const { requirement_id } = requirement;
   const served = await collectReport(url, payment.challenge_hash, limit);
   if ('last' in served) throw new PaidNotServedError(url, { ...payment, requirement_id }, served.last, served.outcome);
   return { first_status: first.status, requirement_id, challenge_hash: payment.challenge_hash, status: 200, body: served.body };
@@ -560,7 +593,7 @@ export type CollectOutcome = 'not_yet' | 'gone';
 export async function collectReport(
   url: string,
   challenge_hash: string,
-  retry: Pick<BuyerLimit, 'attempts' | 'interval_ms'> = {},
+  retry: Pick<BuyerLimit, 'attempts' | 'interval_ms' | 'now'> = {},
 ): Promise<{ body: unknown } | { outcome: CollectOutcome; last: string }> {
   const interval = retry.interval_ms ?? 250;
   const gone = (answer: string) => ({
@@ -569,8 +602,9 @@ export async function collectReport(
   });
   let last = 'no answer';
   let wait = 0;
-  const deadline = Date.now() + COLLECT_DEADLINE_MS;
-  for (let i = 0; i < (retry.attempts ?? 20) && Date.now() + wait < deadline; i++) {
+  const now = retry.now ?? Date.now;
+  const deadline = now() + COLLECT_DEADLINE_MS;
+  for (let i = 0; i < (retry.attempts ?? 20) && now() + wait < deadline; i++) {
     if (i > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     wait = interval;
     let res: Response;

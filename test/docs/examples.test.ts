@@ -17,7 +17,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DirectRequestPaymentClient, DirectRequestPaymentMerchantClient } from '../../src/index.js';
+import { DirectRequestPaymentClient, DirectRequestPaymentMerchantClient, SiglumeApiError } from '../../src/index.js';
 import { copyTemplate } from '../../src/init/copy-template.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import { createStandardSettledTestEvent, TEST_WEBHOOK_SECRET } from '../../src/testing/index.js';
@@ -175,12 +175,12 @@ interface PaidApiModule {
   buyReport(
     url: string,
     buyer: DirectRequestPaymentClient,
-    opts: { max_amount_minor: number; currency: 'JPY' | 'USD'; merchant?: string; attempts?: number; interval_ms?: number },
+    opts: { max_amount_minor: number; currency: 'JPY' | 'USD'; merchant?: string; attempts?: number; interval_ms?: number; now?: () => number },
   ): Promise<{ first_status: number; requirement_id: string; challenge_hash: string; status: number; body: unknown }>;
   collectReport(
     url: string,
     challenge_hash: string,
-    retry?: { attempts?: number; interval_ms?: number },
+    retry?: { attempts?: number; interval_ms?: number; now?: () => number },
   ): Promise<{ body: unknown } | { outcome: 'not_yet' | 'gone'; last: string }>;
 }
 
@@ -408,6 +408,163 @@ describe('examples/paid-api.ts: the buyer after paying', () => {
       expect(requests).toBe(1 + 3);
       expect(error).not.toBeInstanceOf(SyntaxError);
       expect(error.message).toContain('PAID 600 JPY to report_shop (requirement dpr_1, challenge sha256:x) but not served yet');
+      expect(error.message).toContain(`npx tsx examples/paid-api.ts collect ${api.url}/report sha256:x`);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+describe('examples/paid-api.ts: the buyer whose payment call gets no answer may have paid', () => {
+  const EXECUTE = '/market/web3/transactions/execute-prepared';
+
+  /**
+   * The paid API on the sandbox, and a proxy in front of the sandbox's API that passes every call but the payment
+   * through; the payment is `forward`ed to the sandbox (which pays) or not, then the buyer gets `answer`.
+   */
+  async function behindProxy(forward: boolean, answer: 'stall' | 'drop' | 'refuse') {
+    const paid = await paidApiOnSandbox();
+    const target = new URL(paid.sandbox.api_base).origin;
+    const pass = async (req: import('node:http').IncomingMessage, body: Buffer) => {
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).filter(([k, v]) => typeof v === 'string' && !['host', 'connection', 'content-length'].includes(k)),
+      ) as Record<string, string>;
+      return fetch(`${target}${req.url}`, { method: req.method!, headers, ...(body.length > 0 ? { body: body.toString('utf8') } : {}) });
+    };
+    const proxy = await listen((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        void (async () => {
+          const body = Buffer.concat(chunks);
+          if (req.url?.endsWith(EXECUTE)) {
+            if (forward) await (await pass(req, body)).arrayBuffer();
+            if (answer === 'drop') return void req.socket.destroy();
+            if (answer === 'refuse') {
+              const refusal = { error: { code: 'INSUFFICIENT_BALANCE', message: 'the wallet cannot pay this' } };
+              return void res.writeHead(422, { 'content-type': 'application/json' }).end(JSON.stringify(refusal));
+            }
+            return; // stall: no answer at all
+          }
+          const answered = await pass(req, body);
+          res.writeHead(answered.status, { 'content-type': answered.headers.get('content-type') ?? 'application/json' });
+          res.end(Buffer.from(await answered.arrayBuffer()));
+        })();
+      });
+    });
+    const buyer = new DirectRequestPaymentClient({ base_url: `${proxy.url}/v1`, auth_token: paid.sandbox.buyer_token, timeout_ms: 500 });
+    const confirmed = () => paid.sandbox.listEvents().filter((e) => e.type === 'direct_payment.confirmed');
+    const close = async () => {
+      await proxy.close();
+      await paid.close();
+    };
+    return { ...paid, buyer, confirmed, close };
+  }
+
+  type Unknown = Error & { outcome?: string; paid?: { requirement_id: string; challenge_hash: string } };
+
+  it.each([
+    ['times out after Siglume paid', true, 'stall'],
+    ['loses its connection after Siglume paid', true, 'drop'],
+  ] as const)('a payment call that %s ends naming the challenge and the collect command; collect then serves it, with no second payment', async (_name, forward, answer) => {
+    const { buyReport, collectReport, buyer, apiUrl, merchant, confirmed, close } = await behindProxy(forward, answer);
+    try {
+      const limit = { max_amount_minor: 1000, currency: 'JPY', merchant, attempts: 3, interval_ms: 1 } as const;
+      const error = (await buyReport(`${apiUrl}/report`, buyer, limit).catch((e: unknown) => e)) as Unknown;
+      expect(confirmed()).toHaveLength(1); // the payment went through, though the buyer heard nothing back
+      const { challenge_hash, requirement_id } = confirmed()[0]!.data as { challenge_hash: string; requirement_id: string };
+      expect(error.outcome).toBe('payment_unknown');
+      expect(error.paid).toMatchObject({ requirement_id, challenge_hash });
+      expect(error.message).toContain(`600 JPY to ${merchant} (requirement ${requirement_id}, challenge ${challenge_hash})`);
+      expect(error.message).toContain('Do not buy again');
+      expect(error.message).toContain(`npx tsx examples/paid-api.ts collect ${apiUrl}/report ${challenge_hash}`);
+
+      // What the message tells the buyer to do gets what was paid for, paying nothing more.
+      expect(await collectReport(`${apiUrl}/report`, challenge_hash, { attempts: 20, interval_ms: 50 })).toMatchObject({
+        body: { report: 'the paid content', challenge_hash },
+      });
+      expect(confirmed()).toHaveLength(1);
+    } finally {
+      await close();
+    }
+  });
+
+  it('a payment call that times out before Siglume got it also ends with the collect command, and collect answers "not yet" (402 payment_pending)', async () => {
+    const { buyReport, collectReport, buyer, apiUrl, merchant, confirmed, close } = await behindProxy(false, 'stall');
+    try {
+      const limit = { max_amount_minor: 1000, currency: 'JPY', merchant, attempts: 3, interval_ms: 1 } as const;
+      const error = (await buyReport(`${apiUrl}/report`, buyer, limit).catch((e: unknown) => e)) as Unknown;
+      expect(confirmed()).toHaveLength(0);
+      expect(error.outcome).toBe('payment_unknown');
+      const hash = error.paid!.challenge_hash;
+      expect(error.message).toContain(`npx tsx examples/paid-api.ts collect ${apiUrl}/report ${hash}`);
+      expect(error.message).toMatch(/if it did not, collect answers 402/i);
+      expect(await collectReport(`${apiUrl}/report`, hash, { attempts: 2, interval_ms: 1 })).toEqual({ outcome: 'not_yet', last: 'HTTP 402 payment_pending' });
+    } finally {
+      await close();
+    }
+  });
+
+  it('a payment Siglume refused (4xx) is not reported as possibly paid: the API error as it is, no collect command', async () => {
+    const { buyReport, buyer, apiUrl, merchant, confirmed, close } = await behindProxy(false, 'refuse');
+    try {
+      const limit = { max_amount_minor: 1000, currency: 'JPY', merchant, attempts: 3, interval_ms: 1 } as const;
+      const error = (await buyReport(`${apiUrl}/report`, buyer, limit).catch((e: unknown) => e)) as Unknown;
+      expect(confirmed()).toHaveLength(0);
+      expect(error).toBeInstanceOf(SiglumeApiError);
+      expect((error as SiglumeApiError).status).toBe(422);
+      expect(error.outcome).toBeUndefined();
+      expect(error.message).not.toMatch(/PAID|collect/);
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe('examples/paid-api.ts: collect stops by itself at its 2-minute bound', () => {
+  /** An API that answers "not yet" (402 payment_pending), each try taking 10 s on a fake clock; the 51st try would be served. */
+  async function neverYet() {
+    const clock = { t: Date.parse('2026-01-01T00:00:00Z') };
+    const terms = { merchant: 'report_shop', amount_minor: 600, currency: 'JPY', challenge: 'siglume-external-402-v1:n:ab', challenge_hash: 'sha256:x' };
+    let requests = 0;
+    const api = await listen((req, res) => {
+      if (req.headers['x-payment-challenge-hash'] === undefined) {
+        return void res.writeHead(402, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'payment_required', payment: terms }));
+      }
+      requests++;
+      clock.t += 10_000;
+      // The test's own bound: a collect that ignored its 2 minutes would be served here instead of stopping.
+      if (requests > 50) return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"report":"the paid content"}');
+      res.writeHead(402, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'payment_pending', payment: terms }));
+    });
+    return { api, clock, requests: () => requests };
+  }
+
+  it('collectReport: "not yet" after 2 minutes of tries (12 of 10 s each), however many attempts it was allowed', async () => {
+    const { collectReport } = (await import(join(root, 'examples/paid-api.ts'))) as PaidApiModule;
+    const { api, clock, requests } = await neverYet();
+    try {
+      const result = await collectReport(`${api.url}/report`, 'sha256:x', { attempts: 1000, interval_ms: 1, now: () => clock.t });
+      expect(result).toEqual({ outcome: 'not_yet', last: 'HTTP 402 payment_pending' });
+      expect(requests()).toBe(12);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('buyReport: the paid-but-not-served error, "not served yet", with the collect command', async () => {
+    const { buyReport } = (await import(join(root, 'examples/paid-api.ts'))) as PaidApiModule;
+    const { api, clock, requests } = await neverYet();
+    const buyer = {
+      createPaymentRequirement: async () => ({ requirement_id: 'dpr_1' }),
+      executePaymentTransaction: async () => ({}),
+    } as unknown as DirectRequestPaymentClient;
+    try {
+      const limit = { max_amount_minor: 1000, currency: 'JPY', merchant: 'report_shop', attempts: 1000, interval_ms: 1, now: () => clock.t } as const;
+      const error = (await buyReport(`${api.url}/report`, buyer, limit).catch((e: unknown) => e)) as Error & { outcome?: string };
+      expect(requests()).toBe(12);
+      expect(error.outcome).toBe('not_yet');
+      expect(error.message).toContain('PAID 600 JPY to report_shop (requirement dpr_1, challenge sha256:x) but not served yet: the last answer was HTTP 402 payment_pending');
       expect(error.message).toContain(`npx tsx examples/paid-api.ts collect ${api.url}/report sha256:x`);
     } finally {
       await api.close();
