@@ -23,7 +23,9 @@
  * and a payment is recorded in the same transaction as its event id. Anyone
  * can ask for a challenge, so unpaid ones expire, each client may ask for only
  * a few new ones a minute (429 past that), and the number of unpaid challenges
- * is capped (503 past that).
+ * is capped (503 past that). Nothing else grows for ever either: a paid
+ * challenge never collected is set aside for review after a week, and the
+ * processed event ids and the reviews are capped (oldest forgotten first).
  */
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import { isIPv4, isIPv6 } from 'node:net';
@@ -70,6 +72,16 @@ export interface PaidApiConfig {
   /** Unpaid challenges stored at most, whoever asked, 1 to 1,000,000; past that new ones answer 503. @default 10000 */
   max_live_challenges?: number;
   /**
+   * How long a paid challenge waits for its buyer to collect it, in whole seconds, 3600 (an hour) to 7776000
+   * (90 days). Then it is forgotten and set aside in `reviews` as `paid_not_collected`, for you to serve or
+   * refund by hand; the buyer's collect gets "gone". @default 604800 (7 days)
+   */
+  paid_challenge_retention_seconds?: number;
+  /** Webhook event ids remembered as processed, 1 to 1,000,000; past that the oldest is forgotten. @default 10000 */
+  max_processed_events?: number;
+  /** Reviews kept in `reviews`, 1 to 1,000,000; past that the oldest is dropped (each is logged when made). @default 1000 */
+  max_reviews?: number;
+  /**
    * Who is asking, for the per-client limit. @default the remote address, an IPv6 one by its /64 (`addressKey`).
    * Behind a proxy every request has the proxy's address: return the client address your proxy
    * sets (when you trust it), or the caller's API key if your API has them.
@@ -90,7 +102,10 @@ export interface IssuedChallenge {
   currency: string;
   status: 'issued' | 'paid' | 'served';
   requirement_id: string | null;
-  /** When it expires unpaid, in milliseconds since the epoch (a paid one stays until served). */
+  /** The event that paid it, and when it did (milliseconds since the epoch); null while unpaid. */
+  paid_event_id: string | null;
+  paid_at: number | null;
+  /** When it expires unpaid, in milliseconds since the epoch (a paid one stays until served, or its retention ends). */
   expires_at: number;
 }
 
@@ -99,13 +114,16 @@ export interface PaidApi {
   listener: RequestListener;
   /** Issued challenges by `challenge_hash` (read-only view, for tests and operators). */
   challenges: ReadonlyMap<string, IssuedChallenge>;
-  /** Events that were verified but not accepted as a payment, with the reason: look at these by hand. */
+  /**
+   * Payments to look at by hand, with the reason: verified events not accepted as a payment, and paid challenges
+   * never collected (`paid_not_collected`). The newest `max_reviews`; every one is logged when it is made.
+   */
   reviews: ReadonlyArray<Review>;
 }
 
 /**
- * A verified event set aside for a person. It keeps what the event named, because this API stores no event
- * and Siglume has no lookup by event id: the requirement is what a refund names, the hash what serving needs.
+ * A payment set aside for a person. It keeps what the event named, because this API stores no event and
+ * Siglume has no lookup by event id: the requirement is what a refund names, the hash what serving needs.
  */
 export interface Review {
   event_id: string;
@@ -116,7 +134,7 @@ export interface Review {
 
 /** Largest body read: a webhook, or a 402 / paid answer on the buyer's side. Siglume events are a few KB. */
 const MAX_BODY_BYTES = 64 * 1024;
-/** Expired challenges forgotten per issued challenge, at most: the work per request stays bounded. */
+/** Expired (or uncollected) challenges forgotten per issued challenge, at most: the work per request stays bounded. */
 const PURGE_BATCH = 100;
 /** The per-client limit counts new challenges in fixed windows of a minute. */
 const RATE_WINDOW_MS = 60_000;
@@ -208,13 +226,18 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
     );
   }
   // Memory: unpaid challenges are at most `maxLive`, each forgotten at its expiry. Paid ones are not counted:
-  // each cost its caller a real payment to you, so they cannot be used to flood; a paid one is kept until its
-  // buyer collects it (in production, the payment row you keep anyway), a served one until its expiry.
+  // each cost its caller a real payment to you (a Nano price makes that cheap, though); a paid one is kept
+  // until its buyer collects it or its retention ends, then set aside for review (in production, the payment
+  // row you keep anyway), a served one until its expiry.
   const challenges = new Map<string, IssuedChallenge>(); // every challenge, by hash
   const unpaid = new Map<string, IssuedChallenge>(); // status 'issued', in issue order, so in expiry order
+  const paid = new Map<string, IssuedChallenge>(); // status 'paid', in payment order, so in retention order
   const served = new Map<string, IssuedChallenge>(); // status 'served', in serve order
+  // Event ids handled, oldest first, at most `maxEvents`. Forgetting the oldest is safe: a payment delivered
+  // again after its id is forgotten finds its challenge paid or served by that same requirement and changes
+  // nothing (acceptPayment); one whose challenge is forgotten too goes to review, and is never served.
   const processedEvents = new Set<string>();
-  const reviews: Review[] = [];
+  const reviews: Review[] = []; // oldest first, at most `maxReviews`
   const log = config.log ?? (() => {});
   const now = config.now ?? Date.now;
   // At least 30 s: a buyer needs that long to pay and Siglume to deliver the webhook, or honest payments arrive
@@ -225,6 +248,16 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
   // The expiry and the per-client limit bound what one client holds; this bounds all of them together
   // (a client with many addresses, e.g. many IPv6 /64s, gets past a per-client limit).
   const maxLive = wholeNumberOption('max_live_challenges', config.max_live_challenges, 1, 1_000_000, 10_000);
+  // An hour at least, so a buyer whose webhook was late can still collect; 90 days at most, as paid ones are memory too.
+  const retentionSeconds = wholeNumberOption(
+    'paid_challenge_retention_seconds',
+    config.paid_challenge_retention_seconds,
+    3_600,
+    7_776_000,
+    7 * 86_400,
+  );
+  const maxEvents = wholeNumberOption('max_processed_events', config.max_processed_events, 1, 1_000_000, 10_000);
+  const maxReviews = wholeNumberOption('max_reviews', config.max_reviews, 1, 1_000_000, 1_000);
   // node:http knows no more of a caller than its address (this API has no keys); see `clientKey`.
   const clientKey = config.clientKey ?? ((req: IncomingMessage) => addressKey(req.socket.remoteAddress));
   /** Per client: when its current window started and how many challenges it got in it; oldest window first. */
@@ -237,6 +270,36 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
       if (c.expires_at > now() || ++examined > PURGE_BATCH) break;
       queue.delete(hash);
       challenges.delete(hash);
+    }
+  }
+
+  /** Keeps `review` (the newest `maxReviews` are kept; the caller has logged it, so none is lost from the log). */
+  function setAside(review: Review): void {
+    reviews.push(review);
+    if (reviews.length > maxReviews) reviews.shift();
+  }
+
+  /** Whether a paid challenge waited for its buyer longer than the retention. */
+  const uncollected = (c: IssuedChallenge) => now() - (c.paid_at ?? 0) >= retentionSeconds * 1000;
+
+  /** Forgets a paid challenge its buyer never collected, and sets it aside for the seller to serve or refund by hand. */
+  function forgetUncollected(c: IssuedChallenge): void {
+    paid.delete(c.challenge_hash);
+    challenges.delete(c.challenge_hash);
+    const { challenge_hash, requirement_id } = c;
+    setAside({ event_id: c.paid_event_id ?? 'none', reason: 'paid_not_collected', requirement_id, challenge_hash });
+    log(
+      `challenge ${challenge_hash}: paid (requirement ${requirement_id}) but not collected in ${retentionSeconds} s, ` +
+        'forgotten; to review: serve or refund it by hand',
+    );
+  }
+
+  /** Forgets the paid challenges not collected within the retention, oldest first, a bounded number per call. */
+  function purgeUncollected(): void {
+    let examined = 0;
+    for (const c of paid.values()) {
+      if (!uncollected(c) || ++examined > PURGE_BATCH) break;
+      forgetUncollected(c);
     }
   }
 
@@ -272,6 +335,7 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
     });
     purgeExpired(unpaid);
     purgeExpired(served);
+    purgeUncollected();
     // Checked after the await, right before storing, so requests in flight together cannot overshoot the cap.
     // Nothing is evicted to make room: a live challenge may be being paid right now.
     if (unpaid.size >= maxLive) return null;
@@ -284,6 +348,8 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
       currency: c.currency,
       status: 'issued',
       requirement_id: null,
+      paid_event_id: null,
+      paid_at: null,
       expires_at: now() + ttlMs,
     };
     challenges.set(issued.challenge_hash, issued);
@@ -311,9 +377,15 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
 
   async function getReport(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const presented = req.headers[CHALLENGE_HASH_HEADER];
-    const issued = typeof presented === 'string' ? challenges.get(presented) : undefined;
+    let issued = typeof presented === 'string' ? challenges.get(presented) : undefined;
+    // Collected after its retention: set aside for the seller (as the purge does), so not served here.
+    if (issued?.status === 'paid' && uncollected(issued)) {
+      forgetUncollected(issued);
+      issued = undefined;
+    }
     if (issued?.status === 'paid') {
       issued.status = 'served'; // one payment, one response
+      paid.delete(issued.challenge_hash);
       served.set(issued.challenge_hash, issued);
       sendJson(res, 200, { report: 'the paid content', challenge_hash: issued.challenge_hash });
       return;
@@ -343,7 +415,7 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
   function acceptPayment(
     event: DirectRequestPaymentWebhookEvent,
     result: DirectPaymentConfirmationClassification,
-  ): { paid: IssuedChallenge } | { reason: string } {
+  ): { paid: IssuedChallenge } | { redelivered: IssuedChallenge } | { reason: string } {
     if (result.kind === 'unknown') return { reason: `unknown confirmation: ${result.reason}` };
     // The package's merchant rule: a Standard settlement, or Micro / Nano usage when allowed. Not a batch
     // settlement, which reconciles Micro / Nano revenue by batch, never a challenge.
@@ -354,6 +426,8 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
     const issued = challenges.get(payment.challenge_hash);
     // A payment that arrives after its challenge was forgotten is money received: review it, serve or refund by hand.
     if (!issued) return { reason: 'challenge_hash is unknown or expired (not issued by this API, or forgotten)' };
+    // The payment that paid it, delivered again after its event id was forgotten: it is recorded already.
+    if (issued.status !== 'issued' && issued.requirement_id === payment.requirement_id) return { redelivered: issued };
     if (issued.status !== 'issued') return { reason: 'challenge already paid (single use)' };
     // The price is the one bound to the challenge when it was issued, not what the event says.
     if (data.merchant !== issued.merchant || data.amount_minor !== issued.amount_minor || data.currency !== issued.currency)
@@ -362,7 +436,10 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
     if (band !== pricingBandFor(config.currency, issued.amount_minor)) return { reason: 'pricing band differs from the price' };
     issued.status = 'paid';
     issued.requirement_id = payment.requirement_id;
-    unpaid.delete(issued.challenge_hash); // kept in `challenges` until served, whatever its expiry
+    issued.paid_event_id = event.id;
+    issued.paid_at = now();
+    unpaid.delete(issued.challenge_hash); // kept in `challenges` until served or its retention ends, whatever its expiry
+    paid.set(issued.challenge_hash, issued);
     return { paid: issued };
   }
 
@@ -396,15 +473,19 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
       return;
     }
     processedEvents.add(event.id);
+    if (processedEvents.size > maxEvents) processedEvents.delete(processedEvents.values().next().value!);
     if (event.type === 'direct_payment.confirmed') {
       const result = classifyDirectPaymentConfirmation(event);
       const outcome = acceptPayment(event, result);
       if ('paid' in outcome) log(`webhook ${event.id}: paid ${outcome.paid.challenge_hash}`);
+      else if ('redelivered' in outcome)
+        log(`webhook ${event.id}: the payment of ${outcome.redelivered.challenge_hash} is recorded already (a redelivery), ignored`);
       else {
         const requirement_id = 'requirement_id' in result ? result.requirement_id : null;
         const challenge_hash = 'challenge_hash' in result ? result.challenge_hash : null;
-        reviews.push({ event_id: event.id, reason: outcome.reason, requirement_id, challenge_hash });
-        log(`webhook ${event.id}: not accepted (${outcome.reason}); to review, requirement ${requirement_id ?? 'none'}`);
+        setAside({ event_id: event.id, reason: outcome.reason, requirement_id, challenge_hash });
+        const named = `requirement ${requirement_id ?? 'none'}, challenge ${challenge_hash ?? 'none'}`;
+        log(`webhook ${event.id}: not accepted (${outcome.reason}); to review, ${named}`);
       }
     }
     res.writeHead(204).end(); // handled, accepted or not: Siglume need not deliver it again

@@ -159,6 +159,9 @@ interface PaidApiModule {
     challenge_ttl_seconds?: number;
     challenges_per_client_per_minute?: number;
     max_live_challenges?: number;
+    max_processed_events?: number;
+    max_reviews?: number;
+    paid_challenge_retention_seconds?: number;
     clientKey?: (req: import('node:http').IncomingMessage) => string;
     now?: () => number;
     log?: (line: string) => void;
@@ -669,6 +672,19 @@ describe('examples/paid-api.ts: options are checked when the API is built', () =
   });
 
   it.each([
+    ['max_processed_events', 0, '1 to 1000000'],
+    ['max_processed_events', 10.5, '1 to 1000000'],
+    ['max_reviews', 1_000_001, '1 to 1000000'],
+    ['max_reviews', '100', '1 to 1000000'],
+    ['paid_challenge_retention_seconds', 3_599, '3600 to 7776000'],
+    ['paid_challenge_retention_seconds', 7_776_001, '3600 to 7776000'],
+    ['paid_challenge_retention_seconds', Number.NaN, '3600 to 7776000'],
+  ] as const)('refuses %s = %s, naming it and the allowed range (%s)', async (name, value, range) => {
+    const { createPaidApi } = (await import(join(root, 'examples/paid-api.ts'))) as PaidApiModule;
+    expect(() => createPaidApi({ ...config, [name]: value })).toThrow(new RegExp(`^${name} must be a whole number from ${range}, got `));
+  });
+
+  it.each([
     [300, 'JPY', 'micro'],
     [49, 'JPY', 'nano'],
     [300, 'USD', 'micro'],
@@ -783,7 +799,7 @@ describe('examples/paid-api.ts: bad input is a 4xx; challenges expire, are limit
           challenge_hash: unpaid[1],
         },
       ]);
-      const line = new RegExp(`^webhook ${late.id}: not accepted \\(.*\\); to review, requirement ${requirementId}$`);
+      const line = new RegExp(`^webhook ${late.id}: not accepted \\(.*\\); to review, requirement ${requirementId}, challenge ${unpaid[1]}$`);
       expect(logs).toContainEqual(expect.stringMatching(line));
       // It is not served by the API on its own: the forgotten challenge gets a new price.
       expect(await challengeOf({ [CHALLENGE_HASH_HEADER]: unpaid[1]! })).not.toBe(unpaid[1]);
@@ -1078,6 +1094,96 @@ describe('examples/paid-api.ts: bad input is a 4xx; challenges expire, are limit
       }
       const fresh = (await getReport(url, { 'x-api-key': 'g' })).body.payment!.challenge_hash;
       expect([...api.challenges.keys()]).toEqual([fresh]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('forgets the oldest processed event ids past max_processed_events; a payment redelivered after that serves nothing twice and records nothing new', async () => {
+    const { CHALLENGE_HASH_HEADER, api, url, logs, close } = await paidApiAlone({ max_processed_events: 1 });
+    const post = (e: { raw_body: string; header: string }) =>
+      fetch(`${url}/webhooks/siglume`, { method: 'POST', headers: { 'siglume-signature': e.header }, body: e.raw_body });
+    try {
+      const [h0, h1, h2] = [await getReport(url), await getReport(url), await getReport(url)].map((r) => r.body.payment!.challenge_hash);
+      const first = await createStandardSettledTestEvent({ merchant: 'report_shop', amount_minor: 600, currency: 'JPY', data: { challenge_hash: h0! } });
+      const { requirement_id } = first.event.data as { requirement_id: string };
+      expect((await post(first)).status).toBe(204);
+      await payWebhook(url, h1!); // one id kept: the first event's is forgotten
+      const redelivered = `webhook ${first.event.id}: the payment of ${h0} is recorded already (a redelivery), ignored`;
+
+      // Redelivered while paid and not served yet: still paid once, by the same requirement.
+      expect((await post(first)).status).toBe(204);
+      expect(api.challenges.get(h0!)).toMatchObject({ status: 'paid', requirement_id });
+      expect((await getReport(url, { [CHALLENGE_HASH_HEADER]: h0! })).status).toBe(200);
+
+      // Forgotten again, then redelivered once served: not paid again, so not served again.
+      await payWebhook(url, h2!);
+      expect((await post(first)).status).toBe(204);
+      expect(api.challenges.get(h0!)).toMatchObject({ status: 'served', requirement_id });
+      expect(await getReport(url, { [CHALLENGE_HASH_HEADER]: h0! })).toMatchObject({ status: 410, body: { error: 'already_served' } });
+      expect(logs.filter((l) => l === redelivered)).toHaveLength(2);
+      expect(api.reviews).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('keeps the newest max_reviews reviews, and logs every review as it is made, so none is lost from the log', async () => {
+    const { api, url, logs, close } = await paidApiAlone({ max_reviews: 2 });
+    try {
+      const events = [];
+      for (let i = 0; i < 3; i++) {
+        // Payments for challenges this API never issued: each goes to review.
+        const challenge_hash = `sha256:${String(i).repeat(64)}`;
+        const e = await createStandardSettledTestEvent({ merchant: 'report_shop', amount_minor: 600, currency: 'JPY', data: { challenge_hash } });
+        const res = await fetch(`${url}/webhooks/siglume`, { method: 'POST', headers: { 'siglume-signature': e.header }, body: e.raw_body });
+        expect(res.status).toBe(204);
+        events.push({ id: e.event.id, requirement_id: (e.event.data as { requirement_id: string }).requirement_id, challenge_hash });
+      }
+      expect(api.reviews.map((r) => r.event_id)).toEqual([events[1]!.id, events[2]!.id]);
+      for (const e of events) {
+        expect(logs.find((l) => l.startsWith(`webhook ${e.id}: not accepted`))).toContain(`requirement ${e.requirement_id}, challenge ${e.challenge_hash}`);
+      }
+    } finally {
+      await close();
+    }
+  });
+
+  it('sets aside for review a paid challenge never collected within paid_challenge_retention_seconds, and logs it; collect then says "gone"', async () => {
+    let clock = Date.parse('2026-01-01T00:00:00Z');
+    const { CHALLENGE_HASH_HEADER, collectReport, api, url, logs, close } = await paidApiAlone({
+      paid_challenge_retention_seconds: 3_600,
+      challenge_ttl_seconds: 60,
+      clientKey: (req) => String(req.headers['x-api-key']),
+      now: () => clock,
+    });
+    try {
+      const paid: Array<{ event_id: string; reason: string; requirement_id: string; challenge_hash: string }> = [];
+      for (const key of ['a', 'b']) {
+        const challenge_hash = (await getReport(url, { 'x-api-key': key })).body.payment!.challenge_hash;
+        const e = await createStandardSettledTestEvent({ merchant: 'report_shop', amount_minor: 600, currency: 'JPY', data: { challenge_hash } });
+        await fetch(`${url}/webhooks/siglume`, { method: 'POST', headers: { 'siglume-signature': e.header }, body: e.raw_body });
+        const { requirement_id } = e.event.data as { requirement_id: string };
+        paid.push({ event_id: e.event.id, reason: 'paid_not_collected', requirement_id, challenge_hash });
+      }
+      // Within the retention both are still their buyers' (a new challenge for someone else purges nothing paid).
+      clock += 3_599_000;
+      expect((await getReport(url, { 'x-api-key': 'c' })).status).toBe(402);
+      expect(api.challenges.get(paid[1]!.challenge_hash)).toMatchObject({ status: 'paid' });
+      expect(api.reviews).toEqual([]);
+
+      // Past it: b's buyer collects too late. Both are forgotten and set aside; collect stops at once, "gone".
+      clock += 2_000;
+      const late = await getReport(url, { 'x-api-key': 'b', [CHALLENGE_HASH_HEADER]: paid[1]!.challenge_hash });
+      expect([late.status, late.body.error]).toEqual([402, 'payment_required']);
+      expect(api.challenges.has(paid[0]!.challenge_hash)).toBe(false);
+      expect(api.challenges.has(paid[1]!.challenge_hash)).toBe(false);
+      expect([...api.reviews].sort((x, y) => x.event_id.localeCompare(y.event_id))).toEqual(paid.sort((x, y) => x.event_id.localeCompare(y.event_id)));
+      for (const p of paid) {
+        expect(logs).toContain(`challenge ${p.challenge_hash}: paid (requirement ${p.requirement_id}) but not collected in 3600 s, forgotten; to review: serve or refund it by hand`);
+      }
+      const collected = await collectReport(`${url}/report`, paid[0]!.challenge_hash, { attempts: 20, interval_ms: 1 });
+      expect(collected).toMatchObject({ outcome: 'gone', last: expect.stringMatching(/^HTTP 402 payment_required: .*ask the seller/) });
     } finally {
       await close();
     }
