@@ -4,6 +4,7 @@
  * 4xx result, not thrown.
  */
 import { SiglumeDirectRequestPaymentError } from '../core/errors.js';
+import type { OrderStoreProblem } from './store.js';
 
 /** Code of {@link OrderAuthorizationRequiredError}. */
 export const ORDER_AUTHORIZATION_REQUIRED = 'ORDER_AUTHORIZATION_REQUIRED';
@@ -57,3 +58,28 @@ export class OrderPaymentConfirmationPendingError extends SiglumeDirectRequestPa
 
 /** How long after an event Siglume's record of its session may still catch up (15 minutes). */
 export const ORDER_CONFIRMATION_PENDING_WINDOW_SECONDS = 900;
+
+/** Code of {@link OrderStoreMisconfiguredError}. */
+export const ORDER_STORE_MISCONFIGURED = 'ORDER_STORE_MISCONFIGURED';
+
+/**
+ * Thrown by the service's `assertStoreReady()` (the start-up check) when the
+ * store's tables do not match its configuration: a mapped column of the
+ * orders table that cannot be selected, a missing `siglume_*` table (its
+ * migration not run), a column an older migration lacks. `problems` lists
+ * each with the mapping field, table, column and fix; the message lists them
+ * too, so the error printed by a server that refuses to start says what to
+ * change. Names only tables, columns and options: no connection string, no
+ * driver message.
+ */
+export class OrderStoreMisconfiguredError extends SiglumeDirectRequestPaymentError {
+  readonly problems: readonly OrderStoreProblem[];
+
+  constructor(problems: readonly OrderStoreProblem[]) {
+    const list = problems.map((p) => `- ${p.message}. Fix: ${p.fix}.`).join('\n');
+    super(`The order store's tables do not match its settings (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${list}`, {
+      code: ORDER_STORE_MISCONFIGURED,
+    });
+    this.problems = Object.freeze([...problems]);
+  }
+}

@@ -25,7 +25,7 @@ export type {
   OrderIgnoreReason,
 } from './decide.js';
 export { createOrderCheckoutService, ORDER_CHECKOUT_START_PATH, ORDER_WEBHOOK_PATH } from './service.js';
-export type { OrderCheckoutService } from './service.js';
+export type { OrderCheckoutService, OrderStoreCheck } from './service.js';
 export type { OrderCheckoutServiceOptions, OrderErrorContext } from './options.js';
 export type { OrderCheckoutStartResult, OrderCheckoutErrorCode } from './checkout.js';
 export { ORDER_WEBHOOK_MAX_BODY_BYTES } from './webhook.js';
@@ -55,6 +55,8 @@ export type { OrderCheckoutClient } from './confirm.js';
 export {
   ORDER_AUTHORIZATION_REQUIRED,
   OrderAuthorizationRequiredError,
+  ORDER_STORE_MISCONFIGURED,
+  OrderStoreMisconfiguredError,
   OrderPaymentConfirmationUnavailableError,
   OrderPaymentConfirmationPendingError,
   ORDER_CONFIRMATION_PENDING_WINDOW_SECONDS,
@@ -80,5 +82,7 @@ export type {
   OrderCheckoutAttemptCursor,
   OrderUnpaidCheckoutAttemptQuery,
   OrderUnpaidCheckoutAttempt,
+  OrderStoreProblem,
+  OrderStoreProblemCode,
 } from './store.js';
 export type { OrdersTableMapping } from './mapping.js';

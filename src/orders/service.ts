@@ -6,6 +6,7 @@
  * request / response objects.
  */
 import { startOrderCheckout, type OrderCheckoutStartResult } from './checkout.js';
+import { OrderStoreMisconfiguredError } from './errors.js';
 import { handleCheckoutFetch, handleWebhookFetch } from './fetch.js';
 import { resolveOrderCheckoutOptions, type OrderCheckoutServiceOptions } from './options.js';
 import {
@@ -17,12 +18,24 @@ import {
   type OrderReconcileReport,
   type OrderReconcileResult,
 } from './reconcile.js';
+import type { OrderStoreProblem } from './store.js';
 import { handleOrderWebhook, type OrderWebhookResult } from './webhook.js';
 
 /** Path of the checkout start route. */
 export const ORDER_CHECKOUT_START_PATH = '/payments/checkout/siglume/start';
 /** Path of the webhook route: register `<shop origin>` + this with Siglume. */
 export const ORDER_WEBHOOK_PATH = '/payments/webhooks/siglume';
+
+/**
+ * What the start-up check of the store found:
+ * - `ok`: the store checked its tables and found nothing wrong;
+ * - `problems`: each problem names the mapping field or table to fix;
+ * - `not_checked`: the store has no `checkTables` (a store of your own); nothing was probed.
+ */
+export type OrderStoreCheck =
+  | { status: 'ok'; problems: [] }
+  | { status: 'problems'; problems: OrderStoreProblem[] }
+  | { status: 'not_checked'; problems: [] };
 
 /** What {@link createOrderCheckoutService} returns. Methods are bound: pass them around freely. */
 export interface OrderCheckoutService<U = unknown> {
@@ -65,6 +78,25 @@ export interface OrderCheckoutService<U = unknown> {
   handleReconcile(authorization_header: string | null | undefined, query?: string): Promise<OrderReconcileResult>;
   /** {@link handleReconcile} as a Fetch handler (any method; JSON answer, no caching; `Retry-After` on the 409). */
   handleReconcileRequest(request: Request): Promise<Response>;
+  /**
+   * The start-up check of the order store: read-only probes that the orders
+   * table and each mapped column exist and that the package's tables have the
+   * columns the store uses (the SQL stores' `checkTables`). Call it once at
+   * boot, so a misspelt column or a missing migration stops the server
+   * instead of failing the first checkout.
+   *
+   * @throws the driver's error when the database cannot be reached.
+   */
+  checkStore(): Promise<OrderStoreCheck>;
+  /**
+   * {@link checkStore}, throwing when it finds a problem: one line at boot,
+   * `await service.assertStoreReady()`. Resolves to the check (`ok`, or
+   * `not_checked` for a store without `checkTables`).
+   *
+   * @throws {OrderStoreMisconfiguredError} listing every problem and its fix.
+   * @throws the driver's error when the database cannot be reached.
+   */
+  assertStoreReady(): Promise<OrderStoreCheck>;
 }
 
 /**
@@ -91,7 +123,18 @@ export function createOrderCheckoutService<U = unknown>(options: OrderCheckoutSe
   const flight: OrderReconcileFlight = { run: null };
   const handleReconcile = (authorization: string | null | undefined, query = '') =>
     handleOrderReconcile(context, flight, o.reconcile_token, authorization, query);
+  const checkStore = async (): Promise<OrderStoreCheck> => {
+    if (typeof o.store.checkTables !== 'function') return { status: 'not_checked', problems: [] };
+    const problems = await o.store.checkTables();
+    return problems.length === 0 ? { status: 'ok', problems: [] } : { status: 'problems', problems };
+  };
   return {
+    checkStore,
+    assertStoreReady: async () => {
+      const check = await checkStore();
+      if (check.status === 'problems') throw new OrderStoreMisconfiguredError(check.problems);
+      return check;
+    },
     startCheckout: (order_id, user) => startOrderCheckout(o, order_id, user),
     handleWebhook: (raw_body, signature_header) => handleOrderWebhook(o, raw_body, signature_header),
     handleCheckoutRequest: (request) => handleCheckoutFetch(o, request),

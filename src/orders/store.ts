@@ -241,6 +241,38 @@ export interface OrderUnpaidCheckoutAttempt {
   created_at: string;
 }
 
+/** What {@link OrderStore.checkTables} found wrong, by kind. */
+export type OrderStoreProblemCode =
+  /** The mapped orders table cannot be read: `orders.table` names no table the store's database user can see. */
+  | 'orders_table_unreadable'
+  /** A mapped column of the orders table cannot be selected: the `orders.*_column` named in `field` is wrong. */
+  | 'orders_column_unreadable'
+  /** One of the package's `siglume_*` tables cannot be read: its migration has not been run here. */
+  | 'payment_table_unreadable'
+  /** A `siglume_*` table lacks a column the store uses: it was made by another version of the migration. */
+  | 'payment_column_unreadable';
+
+/**
+ * One thing {@link OrderStore.checkTables} found wrong. Names only what the
+ * store was configured with (tables, columns, mapping fields): never a
+ * driver's message, a connection string or a value from a row.
+ */
+export interface OrderStoreProblem {
+  code: OrderStoreProblemCode;
+  /** The mapping option to correct (`orders.table`, `orders.amount_column`, ...); null for the package's own tables. */
+  field: string | null;
+  /** The table as the store names it (`orders`, `shop.orders`, `siglume_webhook_events`). */
+  table: string;
+  /** The column that cannot be selected; null when the whole table cannot be read. */
+  column: string | null;
+  /** What is wrong, naming the table, the column and the mapping field. */
+  message: string;
+  /** What to do about it, e.g. `Set orders.amount_column to ...` or `Run the migration siglume-payments.postgres.sql ...`. */
+  fix: string;
+  /** The driver's error code for the failed probe (SQLSTATE `42703`, `ER_BAD_FIELD_ERROR`, `SQLITE_ERROR`), null when it had none. */
+  driver_code: string | null;
+}
+
 /**
  * Persistence for {@link createOrderCheckoutService}. Every method either
  * completes or throws; a throw inside `processWebhookEvent` rolls back
@@ -297,4 +329,14 @@ export interface OrderStore {
    * attempt. False when the attempt is no longer active or has a payment.
    */
   retireCheckoutAttempt(attempt_id: string): Promise<boolean>;
+  /**
+   * Optional start-up check: probes, read only and without locks, that the
+   * orders table and each mapped column can be selected and that the
+   * package's tables have the columns the store uses. Resolves to every
+   * problem found (empty when none); throws only when the database cannot be
+   * reached at all (the driver's error). The service exposes it as
+   * `checkStore()` / `assertStoreReady()`; a store without it is reported
+   * `not_checked`.
+   */
+  checkTables?(): Promise<OrderStoreProblem[]>;
 }

@@ -26,6 +26,8 @@ await describeTemplateEndToEnd('the Fastify template (MySQL / MariaDB)', mysqlAd
     reconcile: (options) => service!.reconcile(options),
     handleReconcile: (authorization, query) => service!.handleReconcile(authorization, query),
     handleReconcileRequest: (request) => service!.handleReconcileRequest(request),
+    checkStore: () => service!.checkStore(),
+    assertStoreReady: () => service!.assertStoreReady(),
   };
   const app = Fastify();
   await app.register(siglumeCheckoutPlugin(late, (request): ShopUser | null => {

@@ -27,6 +27,7 @@ import type {
   OrderPaymentRecord,
   OrderRecord,
   OrderStore,
+  OrderStoreProblem,
   OrderStoreTransaction,
   OrderUnpaidCheckoutAttempt,
   OrderUnpaidCheckoutAttemptQuery,
@@ -70,6 +71,43 @@ function sameId(found: unknown, requested: string): boolean {
 // eslint-disable-next-line no-control-regex
 const message = (m: string) => m.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 500);
 
+/**
+ * The package's tables and every column the store reads or writes in each
+ * (as the migrations in templates/schema create them): what `checkTables`
+ * probes.
+ */
+export const SQL_PAYMENT_TABLE_COLUMNS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  siglume_checkout_attempts: [
+    'attempt_id', 'order_id', 'nonce', 'amount_minor', 'currency', 'status', 'checkout_session_id', 'checkout_url', 'challenge_hash',
+    'expires_at', 'session_stored_at', 'creation_lease_until', 'last_error', 'requirement_id', 'chain_receipt_id', 'pricing_band',
+    'payment_status', 'paid_event_id', 'paid_at', 'created_at', 'updated_at',
+  ],
+  siglume_webhook_events: ['event_id', 'event_type', 'outcome', 'received_at'],
+  siglume_payment_reviews: [
+    'event_id', 'event_type', 'kind', 'code', 'reason', 'order_id', 'requirement_id', 'challenge_hash', 'settlement_batch_id', 'created_at',
+  ],
+  siglume_settlement_batches: ['settlement_batch_id', 'event_id', 'chain_receipt_id', 'usage_event_digest', 'pricing_band', 'settled_at', 'recorded_at'],
+});
+
+/** What each mapped column of the orders table holds, for a fix hint. */
+const MAPPED_COLUMN_HOLDS = {
+  id_column: "the order's id",
+  amount_column: 'the price in minor units (JPY yen, USD cents)',
+  currency_column: 'the currency (JPY / USD)',
+  status_column: "the order's status",
+  owner_column: 'the buyer (or null to map none)',
+  paid_at_column: 'the paid-at timestamp (or null to map none)',
+} as const;
+
+/** The driver's code of a failed statement (`42P01`, `ER_NO_SUCH_TABLE`, `SQLITE_ERROR`), or null: never its message. */
+function driverCode(error: unknown): string | null {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code } = e as { code?: unknown };
+    if (typeof code === 'string' && /^[A-Za-z0-9_]{1,64}$/.test(code)) return code;
+  }
+  return null;
+}
+
 /** {@link OrderStore} over any SQL database with row locks and unique keys. */
 export class SqlOrderStore implements OrderStore {
   readonly #db: SqlConnection;
@@ -79,6 +117,9 @@ export class SqlOrderStore implements OrderStore {
   readonly #n: { table: string; id: string; amount: string; currency: string; status: string; owner: string | null; paid_at: string | null };
   readonly #lockTimeoutMs: number;
   readonly #t: { attempts: string; events: string; reviews: string; batches: string };
+  /** Schema of the payment tables as configured (unquoted), '' for the connection's default. */
+  readonly #schema: string;
+  readonly #quote: (name: string) => string;
 
   constructor(db: SqlConnection, dialect: SqlDialect, options: SqlOrderStoreOptions = {}) {
     this.#db = db;
@@ -91,7 +132,9 @@ export class SqlOrderStore implements OrderStore {
       table: q(o.table), id: q(o.id), amount: q(o.amount), currency: q(o.currency), status: q(o.status),
       owner: o.owner && q(o.owner), paid_at: o.paid_at && q(o.paid_at),
     };
-    const schema = options.schema === undefined ? '' : `${q(sqlIdentifier(options.schema, 'schema'))}.`;
+    this.#quote = q;
+    this.#schema = options.schema === undefined ? '' : sqlIdentifier(options.schema, 'schema');
+    const schema = this.#schema === '' ? '' : `${q(this.#schema)}.`;
     this.#t = {
       attempts: `${schema}${q('siglume_checkout_attempts')}`,
       events: `${schema}${q('siglume_webhook_events')}`,
@@ -150,6 +193,98 @@ export class SqlOrderStore implements OrderStore {
       status: orderStatusOf(row.status, this.#o),
       owner_id: this.#o.owner ? str(row.owner_id) : null,
     };
+  }
+
+  /**
+   * Checks, once at start-up, that the tables are what this store was
+   * configured for: the orders table and each mapped column (`orders.table`,
+   * `orders.amount_column`, ...), and the package's four `siglume_*` tables
+   * with every column the store uses. Read only, no locks, no transaction:
+   * `SELECT <columns> FROM <table> WHERE 1 = 0`, one statement per table, and
+   * when one fails, one per column, so each problem names the mapping field
+   * or table to fix without reading any database's error text.
+   *
+   * @returns every problem found; empty when the store can run.
+   * @throws the driver's error when the database cannot be reached at all.
+   */
+  async checkTables(): Promise<OrderStoreProblem[]> {
+    // Reachability first: a database that cannot be reached is the driver's error, never "table missing".
+    await this.#q(this.#db, 'SELECT 1', []);
+    const o = this.#o;
+    const database = ['postgres', 'mysql', 'sqlite'].includes(this.#d.name) ? this.#d.name : '<database>';
+    const migration = `siglume-payments.${database}.sql`;
+    const where = this.#schema === '' ? 'this database' : `schema ${this.#schema} of this database`;
+    const mapped: Array<[keyof typeof MAPPED_COLUMN_HOLDS, string | null]> = [
+      ['id_column', o.id], ['amount_column', o.amount], ['currency_column', o.currency], ['status_column', o.status],
+      ['owner_column', o.owner], ['paid_at_column', o.paid_at],
+    ];
+    const problems = await this.#probeTable(o.table, mapped.flatMap(([field, column]) => (column === null ? [] : [{ column, field }])), {
+      table: (code) => ({
+        code: 'orders_table_unreadable', field: 'orders.table', table: o.table, column: null, driver_code: code,
+        message: `The orders table ${o.table} (orders.table) cannot be read: there is no such table where the store looks, or its database user may not read it`,
+        fix: `Set orders.table to the name of your orders table (schema-qualified, e.g. shop.orders, when it is in another schema), ` +
+          `or create it (orders.${database}.sql is a sample)`,
+      }),
+      column: (column, field, code) => ({
+        code: 'orders_column_unreadable', field: `orders.${field}`, table: o.table, column, driver_code: code,
+        message: `The orders table ${o.table} has no column ${column} (orders.${field}), or it cannot be read`,
+        fix: `Set orders.${field} to the name of your column holding ${MAPPED_COLUMN_HOLDS[field as keyof typeof MAPPED_COLUMN_HOLDS]}`,
+      }),
+    });
+    for (const [name, columns] of Object.entries(SQL_PAYMENT_TABLE_COLUMNS)) {
+      const table = this.#schema === '' ? name : `${this.#schema}.${name}`;
+      problems.push(...(await this.#probeTable(table, columns.map((column) => ({ column, field: null })), {
+        table: (code) => ({
+          code: 'payment_table_unreadable', field: null, table, column: null, driver_code: code,
+          message: `The payment table ${table} cannot be read: the package's migration has not been run on ${where}, or its database user may not read it`,
+          fix: `Run the migration ${migration} on ${where} (siglume-sdrp init copies it beside siglume-store.ts; ` +
+            `it is templates/schema/${database}/siglume-payments.sql in the package), or create the missing table from it`,
+        }),
+        column: (column, _field, code) => ({
+          code: 'payment_column_unreadable', field: null, table, column, driver_code: code,
+          message: `The payment table ${table} has no column ${column}, or it cannot be read: it was made by another version of the migration`,
+          fix: `Compare ${table} with ${migration} of the installed package version and add the missing column`,
+        }),
+      })));
+    }
+    return problems;
+  }
+
+  /** Problems of one table: none when all `columns` select, else the table's or each failing column's. */
+  async #probeTable(
+    table: string,
+    columns: Array<{ column: string; field: string | null }>,
+    problem: {
+      table: (driver_code: string | null) => OrderStoreProblem;
+      column: (column: string, field: string | null, driver_code: string | null) => OrderStoreProblem;
+    },
+  ): Promise<OrderStoreProblem[]> {
+    const from = `FROM ${this.#quote(table)} WHERE 1 = 0`;
+    const all = await this.#probe(`SELECT ${columns.map((c) => this.#quote(c.column)).join(', ')} ${from}`);
+    if (all === null) return [];
+    const whole = await this.#probe(`SELECT 1 ${from}`);
+    const problems: OrderStoreProblem[] = [];
+    if (whole !== null) problems.push(problem.table(driverCode(whole)));
+    else {
+      for (const { column, field } of columns) {
+        const failed = await this.#probe(`SELECT ${this.#quote(column)} ${from}`);
+        if (failed !== null) problems.push(problem.column(column, field, driverCode(failed)));
+      }
+    }
+    // A connection lost between two probes is no missing table: that failure is the driver's, thrown as it is.
+    await this.#q(this.#db, 'SELECT 1', []);
+    if (problems.length === 0) throw all; // every part selects on its own but not together: not a mapping problem
+    return problems;
+  }
+
+  /** Runs a read-only probe outside any transaction: null when it ran, else its error. */
+  async #probe(sql: string): Promise<unknown> {
+    try {
+      await this.#q(this.#db, sql, []);
+      return null;
+    } catch (error) {
+      return error ?? new Error('probe failed');
+    }
   }
 
   async findOrder(order_id: string): Promise<OrderRecord | null> {

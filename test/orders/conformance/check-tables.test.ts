@@ -1,0 +1,119 @@
+/**
+ * Conformance: the start-up check of the store's tables (`checkTables`, the
+ * service's `checkStore` / `assertStoreReady`) on each real database. A
+ * correct schema passes; a misspelt mapped column is named by its mapping
+ * field and column; a missing or outdated `siglume_*` table is named with
+ * the migration to run; and the check leaves the database as it found it.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { ConformanceAdapter, ConformanceDatabase, Row } from '../support/adapter.js';
+import { describeEachAdapter, insertOrder, uid } from '../support/conformance.js';
+import { DirectRequestPaymentMerchantClient } from '../../../src/clients/merchant.js';
+import { createOrderCheckoutService, OrderStoreMisconfiguredError, type OrderStore, type OrderStoreProblem } from '../../../src/orders/index.js';
+import type { OrdersTableMapping } from '../../../src/orders/mapping.js';
+
+const TABLES = ['orders', 'siglume_checkout_attempts', 'siglume_webhook_events', 'siglume_payment_reviews', 'siglume_settlement_batches'];
+const FULL_MAPPING: OrdersTableMapping = { paid_at_column: 'paid_at' };
+
+/** The migration file each adapter's database takes. */
+function migrationOf(adapter: ConformanceAdapter): string {
+  return adapter.name === 'mysql' ? 'siglume-payments.mysql.sql' : adapter.name === 'sqlite' ? 'siglume-payments.sqlite.sql' : 'siglume-payments.postgres.sql';
+}
+
+/** The tables of the database and every row of the five the store uses: what a read-only check must leave as it was. */
+async function snapshot(adapter: ConformanceAdapter, db: ConformanceDatabase, tables = TABLES): Promise<unknown> {
+  const listing = adapter.name === 'sqlite'
+    ? "SELECT name FROM sqlite_master WHERE type IN ('table', 'index') ORDER BY name"
+    : adapter.name === 'mysql'
+      ? 'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = database() ORDER BY table_name'
+      : 'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name';
+  const rows: Record<string, Row[]> = {};
+  for (const table of tables) rows[table] = await db.sql(`SELECT * FROM ${table} ORDER BY 1`);
+  return { tables: (await db.sql(listing)).map((r) => String(r.name ?? r.NAME)), rows };
+}
+
+function serviceOver(store: OrderStore) {
+  return createOrderCheckoutService({
+    merchant_client: new DirectRequestPaymentMerchantClient({ auth_token: 'sdrp_check_tables_token', base_url: 'http://127.0.0.1:1/v1' }),
+    order_store: store,
+    merchant: 'shop_check',
+    webhook_secret: 'whsec_check_tables',
+    shop_public_origin: 'https://shop.example',
+    allow_unverified_order_lookup: true,
+  });
+}
+
+describeEachAdapter('the start-up check of the store\'s tables', (adapter) => {
+  let db: ConformanceDatabase;
+
+  beforeAll(async () => {
+    db = await adapter.createDatabase();
+    await insertOrder(db, { order_id: uid('ord'), amount_minor: 4200 });
+    await db.sql('INSERT INTO siglume_webhook_events (event_id, event_type, received_at) VALUES (?, ?, ?)', [uid('evt'), 'payment.succeeded', '2026-01-02 03:04:05']);
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('passes a schema made by the migrations, with every mapped column (owner and paid-at too), and changes nothing', async () => {
+    const before = await snapshot(adapter, db);
+    const store = db.createStore({ orders: FULL_MAPPING });
+    expect(await store.checkTables!()).toEqual([]);
+    expect(await serviceOver(store).checkStore()).toEqual({ status: 'ok', problems: [] });
+    expect(await serviceOver(store).assertStoreReady()).toEqual({ status: 'ok', problems: [] });
+    expect(await snapshot(adapter, db)).toEqual(before);
+  });
+
+  it('names the mapping field and the column of a misspelt mapped column, and only that one', async () => {
+    const before = await snapshot(adapter, db);
+    const problems = await db.createStore({ orders: { ...FULL_MAPPING, amount_column: 'amount' } }).checkTables!();
+    expect(problems).toEqual([
+      expect.objectContaining({ code: 'orders_column_unreadable', field: 'orders.amount_column', table: 'orders', column: 'amount' }),
+    ]);
+    expect(problems[0]!.message).toContain('orders.amount_column');
+    expect(problems[0]!.fix).toMatch(/^Set orders\.amount_column to /);
+    expect(problems[0]!.driver_code).toEqual(expect.any(String));
+    // Two wrong at once are both named; the owner and paid-at columns are checked when mapped.
+    const two = await db.createStore({ orders: { owner_column: 'customer', paid_at_column: 'paid_on' } }).checkTables!();
+    expect(two.map((p) => [p.field, p.column])).toEqual([['orders.owner_column', 'customer'], ['orders.paid_at_column', 'paid_on']]);
+    expect(await snapshot(adapter, db)).toEqual(before);
+  });
+
+  it('names orders.table for an orders table that is not there, without probing its columns', async () => {
+    const problems = await db.createStore({ orders: { table: 'shop_orders' } }).checkTables!();
+    expect(problems).toEqual([
+      expect.objectContaining({ code: 'orders_table_unreadable', field: 'orders.table', table: 'shop_orders', column: null }),
+    ]);
+  });
+
+  it('refuses to start (assertStoreReady throws) with every problem in the error and its message', async () => {
+    const service = serviceOver(db.createStore({ orders: { status_column: 'state' } }));
+    expect(await service.checkStore()).toMatchObject({ status: 'problems', problems: [{ field: 'orders.status_column', column: 'state' }] });
+    const error = await service.assertStoreReady().then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(OrderStoreMisconfiguredError);
+    expect((error as OrderStoreMisconfiguredError).code).toBe('ORDER_STORE_MISCONFIGURED');
+    expect((error as OrderStoreMisconfiguredError).problems.map((p) => p.field)).toEqual(['orders.status_column']);
+    expect((error as Error).message).toContain('orders.status_column');
+    expect((error as Error).message).toContain('state');
+  });
+
+  it('names a missing siglume_* table and the migration to run, and a column an older migration lacks', async () => {
+    const broken = await adapter.createDatabase();
+    try {
+      await broken.sql('DROP TABLE siglume_settlement_batches');
+      await broken.sql('ALTER TABLE siglume_webhook_events DROP COLUMN outcome');
+      const left = TABLES.filter((t) => t !== 'siglume_settlement_batches');
+      const before = await snapshot(adapter, broken, left);
+      const problems: OrderStoreProblem[] = await broken.createStore().checkTables!();
+      expect(problems).toEqual([
+        expect.objectContaining({ code: 'payment_column_unreadable', field: null, table: 'siglume_webhook_events', column: 'outcome' }),
+        expect.objectContaining({ code: 'payment_table_unreadable', field: null, table: 'siglume_settlement_batches', column: null }),
+      ]);
+      expect(problems[1]!.fix).toContain(migrationOf(adapter));
+      expect(problems[1]!.message).toContain('siglume_settlement_batches');
+      expect(await snapshot(adapter, broken, left)).toEqual(before);
+    } finally {
+      await broken.drop();
+    }
+  });
+});
