@@ -1,0 +1,109 @@
+/**
+ * The start-up check of the SQL store, statement by statement (the real
+ * databases run it in conformance/check-tables.test.ts): it only reads
+ * (plain SELECTs, no lock, no transaction); a database that cannot be
+ * reached is the driver's error, not a "missing table"; no driver message
+ * (which may carry a connection string) reaches a problem; and a store of
+ * one's own without `checkTables` is reported `not_checked`.
+ */
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { DirectRequestPaymentMerchantClient } from '../../../src/clients/merchant.js';
+import { createOrderCheckoutService, type OrderStore } from '../../../src/orders/index.js';
+import { createSqlOrderStore, SqlOrderStore, SQLITE_DIALECT } from '../../../src/orders/sql/index.js';
+import { sqliteConnection } from '../../../src/orders/sqlite/connection.js';
+import { applySqliteSchema, sqliteSchemaSql } from '../support/sqlite.js';
+
+function serviceOver(store: OrderStore) {
+  return createOrderCheckoutService({
+    merchant_client: new DirectRequestPaymentMerchantClient({ auth_token: 'sdrp_check_tables_token', base_url: 'http://127.0.0.1:1/v1' }),
+    order_store: store,
+    merchant: 'shop_check',
+    webhook_secret: 'whsec_check_tables',
+    shop_public_origin: 'https://shop.example',
+    allow_unverified_order_lookup: true,
+  });
+}
+
+describe('SqlOrderStore.checkTables', () => {
+  it('only reads: plain SELECTs outside any transaction, none locking, whether it finds problems or not', async () => {
+    const db = new Database(':memory:');
+    applySqliteSchema(db, sqliteSchemaSql('siglume-payments'));
+    applySqliteSchema(db, sqliteSchemaSql('orders'));
+    const inner = sqliteConnection(db);
+    const statements: string[] = [];
+    let transactions = 0;
+    const connection = {
+      query: (sql: string, params: readonly unknown[]) => (statements.push(sql), inner.query(sql, params)),
+      transaction: <T>(fn: Parameters<typeof inner.transaction<T>>[0], setup?: readonly string[]) => (transactions++, inner.transaction(fn, setup)),
+    };
+    expect(await new SqlOrderStore(connection, SQLITE_DIALECT, { orders: { paid_at_column: 'paid_at' } }).checkTables()).toEqual([]);
+    const problems = await new SqlOrderStore(connection, SQLITE_DIALECT, { orders: { currency_column: 'curency' } }).checkTables();
+    expect(problems.map((p) => p.field)).toEqual(['orders.currency_column']);
+    expect(statements.length).toBeGreaterThan(5);
+    for (const sql of statements) {
+      expect(sql).toMatch(/^SELECT /);
+      expect(sql).not.toMatch(/FOR UPDATE|FOR SHARE|LOCK/i);
+    }
+    expect(transactions).toBe(0);
+    db.close();
+  });
+
+  it('throws the driver\'s error when the database cannot be reached, rather than reporting every table missing', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+    const store = createSqlOrderStore({
+      dialect: 'postgres',
+      query: async () => {
+        throw refused;
+      },
+      transaction: async () => {
+        throw refused;
+      },
+    });
+    await expect(store.checkTables()).rejects.toBe(refused);
+    await expect(serviceOver(store).assertStoreReady()).rejects.toBe(refused);
+  });
+
+  it('keeps the driver\'s message out of every problem: only its code is kept', async () => {
+    const secret = 'postgres://shop:hunter2@db.internal/shop';
+    const store = createSqlOrderStore({
+      dialect: 'postgres',
+      query: async (sql) => {
+        if (sql === 'SELECT 1' || !sql.includes('"orders"')) return { rows: [], affected_rows: 0 };
+        throw Object.assign(new Error(`relation "orders" does not exist (${secret})`), { code: '42P01', detail: secret });
+      },
+      transaction: async (work) => work(async () => ({ rows: [], affected_rows: 0 })),
+    });
+    const problems = await store.checkTables();
+    expect(problems).toEqual([expect.objectContaining({ code: 'orders_table_unreadable', field: 'orders.table', driver_code: '42P01' })]);
+    expect(JSON.stringify(problems)).not.toContain('hunter2');
+    const error = await serviceOver(store).assertStoreReady().then(() => null, (e: unknown) => e as Error);
+    expect(error?.message).toContain('orders.table');
+    expect(error?.message).not.toContain('hunter2');
+  });
+});
+
+describe('the service\'s checkStore over a store without checkTables', () => {
+  it('reports not_checked, and assertStoreReady does not throw', async () => {
+    const sqlite = new Database(':memory:');
+    const full = new SqlOrderStore(sqliteConnection(sqlite), SQLITE_DIALECT);
+    // A store of one's own: the OrderStore methods, no checkTables.
+    const own: OrderStore = {
+      findOrder: (id) => full.findOrder(id),
+      beginCheckoutAttempt: (id, policy) => full.beginCheckoutAttempt(id, policy),
+      markCheckoutPending: (attempt, session) => full.markCheckoutPending(attempt, session),
+      markCheckoutFailed: (attempt, message) => full.markCheckoutFailed(attempt, message),
+      previewWebhookEvent: (event_id, hash) => full.previewWebhookEvent(event_id, hash),
+      processWebhookEvent: (event, work) => full.processWebhookEvent(event, work),
+      listUnpaidCheckoutAttempts: (query) => full.listUnpaidCheckoutAttempts(query),
+      retireCheckoutAttempt: (id) => full.retireCheckoutAttempt(id),
+    };
+    expect(await serviceOver(own).checkStore()).toEqual({ status: 'not_checked', problems: [] });
+    expect(await serviceOver(own).assertStoreReady()).toEqual({ status: 'not_checked', problems: [] });
+    // The same empty database through the SQL store: every table is reported.
+    expect((await serviceOver(full).checkStore()).problems.map((p) => p.table)).toEqual([
+      'orders', 'siglume_checkout_attempts', 'siglume_webhook_events', 'siglume_payment_reviews', 'siglume_settlement_batches',
+    ]);
+    sqlite.close();
+  });
+});
