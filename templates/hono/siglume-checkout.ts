@@ -15,6 +15,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
 import {
   ORDER_CHECKOUT_MAX_BODY_BYTES,
   ORDER_CHECKOUT_START_PATH,
@@ -34,6 +35,15 @@ import {
  */
 export function siglumeCheckoutRoutes<U>(service: OrderCheckoutService<U>, currentUser: (c: Context) => U | Promise<U>): Hono {
   const app = new Hono();
+
+  // Your currentUser (or other code of yours in a route) failed. Hono's own answer is a text/plain 500; the browser
+  // gets the JSON 500 the service gives when your store fails instead, and the error goes to your log, never to it.
+  app.onError((error, c) => {
+    // A 4xx your currentUser chose (e.g. `throw new HTTPException(401)` from your auth): answered as it is.
+    if (error instanceof HTTPException && error.status >= 400 && error.status < 500) return error.getResponse();
+    console.error('siglume checkout: the route failed:', error);
+    return c.json({ error: 'checkout_failed', message: 'Could not start the checkout; try again' }, 500, { 'cache-control': 'no-store' });
+  });
 
   // The service's Fetch handler reads the exact bytes Siglume signed itself, capped at 1 MiB.
   app.post(ORDER_WEBHOOK_PATH, (c) => service.handleWebhookRequest(c.req.raw));

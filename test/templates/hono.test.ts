@@ -6,6 +6,8 @@
  */
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { describe, expect, it, vi } from 'vitest';
 import type { AddressInfo } from 'node:net';
 import type { OrderCheckoutService } from '../../src/orders/index.js';
 import { sqliteAdapter } from '../orders/support/sqlite.js';
@@ -35,4 +37,54 @@ await describeTemplateEndToEnd('the Hono template (SQLite)', sqliteAdapter, asyn
       copy.remove();
     },
   };
+});
+
+describe('the Hono template when currentUser throws', () => {
+  it('answers 500 checkout_failed as JSON (not Hono\'s text/plain 500), logs the error and keeps its message out of the answer', async () => {
+    const copy = await copiedTemplate('hono', 'sqlite');
+    const { siglumeCheckoutRoutes } = await copy.load<typeof Routes>('siglume-checkout.ts');
+    const started: unknown[] = [];
+    const service = {
+      startCheckout: async (id: unknown) => {
+        started.push(id);
+        return { kind: 'refused', status: 404, body: { error: 'order_not_found', message: 'no' } };
+      },
+    } as unknown as OrderCheckoutService<null>;
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const app = new Hono();
+      app.route('/', siglumeCheckoutRoutes(service, () => {
+        throw new Error('connect ECONNREFUSED postgres://shop:hunter2@db.internal/sessions');
+      }));
+      const res = await app.request('/payments/checkout/siglume/start', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"order_id":"1"}' });
+      expect(res.status).toBe(500);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      const text = await res.text();
+      expect(JSON.parse(text)).toEqual({ error: 'checkout_failed', message: 'Could not start the checkout; try again' });
+      expect(text).not.toContain('hunter2');
+      expect(started).toEqual([]);
+      // The merchant still learns why, in their own log.
+      expect(log.mock.calls.some((args) => args.some((a) => a instanceof Error && a.message.includes('ECONNREFUSED')))).toBe(true);
+    } finally {
+      log.mockRestore();
+      copy.remove();
+    }
+  });
+
+  it('answers a 4xx the merchant\'s auth chose (HTTPException) with that status', async () => {
+    const copy = await copiedTemplate('hono', 'sqlite');
+    const { siglumeCheckoutRoutes } = await copy.load<typeof Routes>('siglume-checkout.ts');
+    const service = { startCheckout: async () => ({ kind: 'refused', status: 404, body: {} }) } as unknown as OrderCheckoutService<null>;
+    try {
+      const app = new Hono();
+      app.route('/', siglumeCheckoutRoutes(service, () => {
+        throw new HTTPException(401, { message: 'Sign in first' });
+      }));
+      const res = await app.request('/payments/checkout/siglume/start', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"order_id":"1"}' });
+      expect(res.status).toBe(401);
+      expect(await res.text()).toBe('Sign in first');
+    } finally {
+      copy.remove();
+    }
+  });
 });
