@@ -79,3 +79,22 @@ export function createSiglumeCheckout(connection?: OrderStoreConnection, options
     throw namingVariable(error);
   }
 }
+
+/**
+ * {@link createSiglumeCheckout}, then the start-up check of the store: the
+ * orders table and every column mapped in siglume-store.ts, and the payment
+ * tables of siglume-payments.<database>.sql. One line at boot:
+ * `const checkout = await startSiglumeCheckout();`. A misspelt column or a
+ * migration not run stops the server here, with an error naming each
+ * mapping field or table and its fix, instead of failing the first checkout
+ * or webhook. Read only: it writes and locks nothing.
+ *
+ * @throws what `createSiglumeCheckout` throws; `OrderStoreMisconfiguredError`
+ *   (code `ORDER_STORE_MISCONFIGURED`, `problems` lists each); the driver's
+ *   error when the database cannot be reached.
+ */
+export async function startSiglumeCheckout(connection?: OrderStoreConnection, options: SiglumeCheckoutOptions = {}): Promise<OrderCheckoutService<ShopUser | null>> {
+  const service = createSiglumeCheckout(connection, options);
+  await service.assertStoreReady();
+  return service;
+}

@@ -8,6 +8,8 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import Database from 'better-sqlite3';
+import { sqliteAdapter, sqliteSchemaSql } from '../orders/support/sqlite.js';
 import { copiedTemplate, type ConfigModule } from './support/copied.js';
 
 const REQUIRED = ['SIGLUME_MERCHANT_AUTH_TOKEN', 'SIGLUME_DIRECT_PAYMENT_MERCHANT', 'SIGLUME_WEBHOOK_SECRET', 'SHOP_PUBLIC_ORIGIN'];
@@ -170,6 +172,54 @@ describe('createOrderStore of the copied siglume-store.ts', () => {
         expect(() => store.createOrderStore()).not.toThrow('s3cret');
       }
     } finally {
+      copy.remove();
+    }
+  });
+});
+
+describe('startSiglumeCheckout of the copied siglume-config.ts (the start-up check)', () => {
+  const start = async (edit?: [string, string]) => {
+    const copy = await copiedTemplate('hono', 'sqlite');
+    if (edit) copy.edit('siglume-store.ts', edit[0], edit[1]); // as the merchant edits the marked mapping
+    const { startSiglumeCheckout } = await copy.load<ConfigModule<Database.Database>>('siglume-config.ts');
+    return { copy, startSiglumeCheckout: startSiglumeCheckout! };
+  };
+
+  it('starts over tables made by the migrations, and refuses to start naming a misspelt mapped column', async () => {
+    const db = await sqliteAdapter.createDatabase();
+    const database = new Database(db.env.SDRP_SQLITE_FILE!, { fileMustExist: true });
+    const right = await start();
+    const wrong = await start(["amount_column: 'amount_minor'", "amount_column: 'amount'"]);
+    try {
+      stubSandboxEnvironment();
+      await expect(right.startSiglumeCheckout(database)).resolves.toMatchObject({ startCheckout: expect.any(Function) });
+      const error = await wrong.startSiglumeCheckout(database).then(() => null, (e: unknown) => e as Error & { code?: string; problems?: unknown[] });
+      expect(error?.code).toBe('ORDER_STORE_MISCONFIGURED');
+      expect(error?.problems).toEqual([expect.objectContaining({ field: 'orders.amount_column', table: 'orders', column: 'amount' })]);
+      expect(error?.message).toContain('Set orders.amount_column to the name of your column');
+    } finally {
+      database.close();
+      right.copy.remove();
+      wrong.copy.remove();
+      await db.drop();
+    }
+  });
+
+  it('refuses to start on a database without the payment tables, naming the migration to run', async () => {
+    const { copy, startSiglumeCheckout } = await start();
+    const file = join(copy.dir, 'shop.db');
+    const database = new Database(file);
+    try {
+      database.exec(sqliteSchemaSql('orders'));
+      stubSandboxEnvironment();
+      const error = await startSiglumeCheckout(database).then(() => null, (e: unknown) => e as Error & { code?: string; problems?: Array<{ table: string }> });
+      expect(error?.code).toBe('ORDER_STORE_MISCONFIGURED');
+      expect(error?.problems?.map((p) => p.table)).toEqual(['siglume_checkout_attempts', 'siglume_webhook_events', 'siglume_payment_reviews', 'siglume_settlement_batches']);
+      expect(error?.message).toContain('Run the migration siglume-payments.sqlite.sql');
+      // Nothing was created or written by the check.
+      expect(database.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all()).toEqual([{ name: 'orders' }]);
+    } finally {
+      database.close();
       copy.remove();
     }
   });

@@ -15,7 +15,7 @@ import { describeTemplateEndToEnd } from './support/end-to-end.js';
 await describeTemplateEndToEnd('the Fastify template (MySQL / MariaDB)', mysqlAdapter, async (db, connect) => {
   const copy = await copiedTemplate('fastify', 'mysql');
   const { siglumeCheckoutPlugin } = await copy.load<typeof Plugin>('siglume-checkout.ts');
-  const { createSiglumeCheckout } = await copy.load<ConfigModule<never>>('siglume-config.ts');
+  const { startSiglumeCheckout } = await copy.load<ConfigModule<never>>('siglume-config.ts');
   // Routes are registered before listening; the service is made once the sandbox (and so the environment) exists.
   let service: OrderCheckoutService<ShopUser | null> | undefined;
   const late: OrderCheckoutService<ShopUser | null> = {
@@ -38,7 +38,7 @@ await describeTemplateEndToEnd('the Fastify template (MySQL / MariaDB)', mysqlAd
   await connect(url);
   const o = mysqlPoolOptions(db.env.SDRP_MYSQL_DATABASE!);
   process.env.DATABASE_URL = `mysql://${encodeURIComponent(String(o.user))}${o.password ? `:${encodeURIComponent(String(o.password))}` : ''}@${o.host}:${o.port}/${o.database}`;
-  service = createSiglumeCheckout();
+  service = await startSiglumeCheckout!(); // as the README boots it, checking the store's tables first
   return {
     url,
     async close() {

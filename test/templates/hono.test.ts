@@ -18,14 +18,15 @@ import { describeTemplateEndToEnd } from './support/end-to-end.js';
 await describeTemplateEndToEnd('the Hono template (SQLite)', sqliteAdapter, async (db, connect) => {
   const copy = await copiedTemplate('hono', 'sqlite');
   const { siglumeCheckoutRoutes } = await copy.load<typeof Routes>('siglume-checkout.ts');
-  const { createSiglumeCheckout } = await copy.load<ConfigModule<never>>('siglume-config.ts');
+  const { startSiglumeCheckout } = await copy.load<ConfigModule<never>>('siglume-config.ts');
   const app = new Hono();
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', () => resolve())));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   await connect(url);
   process.env.SQLITE_PATH = db.env.SDRP_SQLITE_FILE!;
-  const service: OrderCheckoutService<ShopUser | null> = createSiglumeCheckout();
+  // As the README boots it: the store's tables are checked before the routes serve anyone.
+  const service: OrderCheckoutService<ShopUser | null> = await startSiglumeCheckout!();
   app.route('/', siglumeCheckoutRoutes(service, (c): ShopUser | null => {
     const id = c.req.header('x-test-user');
     return id ? { id } : null;

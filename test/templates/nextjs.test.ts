@@ -58,16 +58,62 @@ describe('the Next.js template without its environment', () => {
       const logged = log.mock.calls.map((args) => args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
       for (const line of logged) expect(line).toContain('SIGLUME_MERCHANT_AUTH_TOKEN, SIGLUME_DIRECT_PAYMENT_MERCHANT, SHOP_PUBLIC_ORIGIN, DATABASE_URL are not set');
 
-      // Set the environment: the next request is served by the service (no restart; the pool connects nowhere for a 404).
+      // Set the environment: the next request builds the service (no restart), whose first step, the store's
+      // start-up check, now reaches for the database (nothing listens on port 1): 503, not the 500 of a missing variable.
       vi.stubEnv('SIGLUME_MERCHANT_AUTH_TOKEN', 'sdrp_sandbox_merchant_token');
       vi.stubEnv('SIGLUME_DIRECT_PAYMENT_MERCHANT', 'sandbox_shop');
       vi.stubEnv('SHOP_PUBLIC_ORIGIN', 'http://127.0.0.1:3000');
       vi.stubEnv('DATABASE_URL', 'postgres://shop@127.0.0.1:1/shop');
       const closed = await reconcile.POST(new Request(`${url}/payments/siglume/reconcile`, { method: 'POST' }));
-      expect(closed.status).toBe(404);
-      expect(await closed.json()).toMatchObject({ error: 'reconcile_disabled' });
+      expect(closed.status).toBe(503);
+      expect(await closed.json()).toMatchObject({ error: 'store_unavailable' });
+      expect(String(log.mock.calls.at(-1)?.[0])).toContain('the database cannot be reached');
     } finally {
       copy.remove();
+    }
+  });
+});
+
+const noPostgres = await postgresAdapter.unavailable();
+
+describe.skipIf(noPostgres !== null)('the Next.js template over tables that do not match its mapping', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.restoreAllMocks();
+  });
+
+  it('answers 503 store_misconfigured on every route until the tables pass the check, logs the mapping field, and writes nothing', async () => {
+    const db = await postgresAdapter.createDatabase();
+    const copy = await copiedTemplate('nextjs', 'postgres');
+    try {
+      // The merchant's mapping names a column their table does not have.
+      copy.edit('siglume/siglume-store.ts', "amount_column: 'amount_minor'", "amount_column: 'total_minor'");
+      vi.stubEnv('SIGLUME_MERCHANT_AUTH_TOKEN', 'sdrp_sandbox_merchant_token');
+      vi.stubEnv('SIGLUME_DIRECT_PAYMENT_MERCHANT', 'sandbox_shop');
+      vi.stubEnv('SIGLUME_WEBHOOK_SECRET', 'whsec_sandbox_secret');
+      vi.stubEnv('SHOP_PUBLIC_ORIGIN', 'http://127.0.0.1:3000');
+      vi.stubEnv('DATABASE_URL', `${DATABASE_URL}${DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${db.env.SDRP_PG_SCHEMA}`)}`);
+      const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+      const start = await copy.load<RouteModule>('app/payments/checkout/siglume/start/route.ts');
+      const webhook = await copy.load<RouteModule>('app/payments/webhooks/siglume/route.ts');
+      await db.sql("INSERT INTO orders (order_id, user_id, amount_minor, currency) VALUES ('o1', 'alice', 4200, 'JPY')");
+      const url = 'http://127.0.0.1:1';
+      for (let i = 0; i < 2; i++) {
+        const res = await start.POST(new Request(`${url}/payments/checkout/siglume/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"order_id":"o1"}' }));
+        expect(res.status).toBe(503);
+        expect(res.headers.get('cache-control')).toBe('no-store');
+        expect(await res.json()).toMatchObject({ error: 'store_misconfigured' });
+      }
+      const hook = await webhook.POST(new Request(`${url}/payments/webhooks/siglume`, { method: 'POST', body: '{}' }));
+      expect([hook.status, ((await hook.json()) as { error: string }).error]).toEqual([503, 'store_misconfigured']);
+      // Checked again on each request while it fails; the log names the field to fix.
+      expect(log).toHaveBeenCalledTimes(3);
+      const logged = log.mock.calls.map((args) => args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
+      for (const line of logged) expect(line).toContain('orders.amount_column');
+      expect(await db.sql('SELECT count(*) AS n FROM siglume_checkout_attempts')).toEqual([{ n: '0' }]);
+    } finally {
+      copy.remove();
+      await db.drop();
     }
   });
 });

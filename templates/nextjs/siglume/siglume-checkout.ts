@@ -6,7 +6,7 @@
  * first use, so `next build` needs no secrets. Edit the marked place: who is
  * signed in.
  */
-import type { OrderCheckoutService } from '@siglume/direct-request-payment/orders';
+import { ORDER_STORE_MISCONFIGURED, type OrderCheckoutService } from '@siglume/direct-request-payment/orders';
 import { createSiglumeCheckout, type ShopUser } from './siglume-config';
 
 /**
@@ -19,6 +19,8 @@ export async function currentUser(_request: Request): Promise<ShopUser | null> {
 }
 
 let service: OrderCheckoutService<ShopUser | null> | undefined;
+// Set once the store's tables passed the start-up check (serverless has no boot: the first request runs it).
+let storeChecked = false;
 
 /** The service (created on first use; reads the environment then). Throws while a setting is missing or invalid. */
 export function siglumeCheckout(): OrderCheckoutService<ShopUser | null> {
@@ -32,6 +34,14 @@ export function siglumeCheckout(): OrderCheckoutService<ShopUser | null> {
  * `{"error":"checkout_misconfigured"}` as JSON, and the reason (which
  * variable) goes to the server log; the answer never carries it. The next
  * request tries again, so fixing the environment needs no code change.
+ *
+ * The first request also checks the store's tables once (the mapping in
+ * siglume-store.ts, the payment tables of siglume-payments.<database>.sql):
+ * until they pass, every request is answered 503
+ * `{"error":"store_misconfigured"}` (a mapped column or table is wrong; the
+ * log names the mapping field or table and the fix) or
+ * `{"error":"store_unavailable"}` (the database cannot be reached), nothing
+ * is written, and the next request checks again.
  */
 export async function withSiglumeCheckout(handle: (checkout: OrderCheckoutService<ShopUser | null>) => Promise<Response>): Promise<Response> {
   let checkout: OrderCheckoutService<ShopUser | null>;
@@ -43,6 +53,21 @@ export async function withSiglumeCheckout(handle: (checkout: OrderCheckoutServic
       { error: 'checkout_misconfigured', message: 'The payment service is not configured; see the server log' },
       { status: 500, headers: { 'cache-control': 'no-store' } },
     );
+  }
+  if (!storeChecked) {
+    try {
+      await checkout.assertStoreReady();
+      storeChecked = true;
+    } catch (error) {
+      const misconfigured = (error as { code?: unknown } | null)?.code === ORDER_STORE_MISCONFIGURED;
+      console.error(`siglume checkout: ${misconfigured ? 'the store does not match its tables' : 'the database cannot be reached'}, fix it and retry:`, error);
+      return Response.json(
+        misconfigured
+          ? { error: 'store_misconfigured', message: 'The payment tables do not match the store\'s settings; see the server log' }
+          : { error: 'store_unavailable', message: 'The payment database cannot be reached; try again' },
+        { status: 503, headers: { 'cache-control': 'no-store' } },
+      );
+    }
   }
   return handle(checkout);
 }

@@ -24,6 +24,11 @@ export interface ConfigModule<Connection> {
     connection?: Connection,
     options?: { currentUser?: (request: Request) => ShopUser | null | Promise<ShopUser | null> },
   ): OrderCheckoutService<ShopUser | null>;
+  /** `createSiglumeCheckout`, then the store's start-up check. */
+  startSiglumeCheckout?(
+    connection?: Connection,
+    options?: { currentUser?: (request: Request) => ShopUser | null | Promise<ShopUser | null> },
+  ): Promise<OrderCheckoutService<ShopUser | null>>;
 }
 
 const root = resolve(__dirname, '../../..');

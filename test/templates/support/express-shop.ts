@@ -25,7 +25,7 @@ export interface ExpressShop {
 export async function startExpressShop(db: ConformanceDatabase, options: { json_first?: boolean } = {}): Promise<ExpressShop> {
   const copy = await copiedTemplate('express', 'postgres');
   const { siglumeCheckoutRouter } = await copy.load<typeof Checkout>('siglume-checkout.ts');
-  const { createSiglumeCheckout } = await copy.load<ConfigModule<pg.Pool>>('siglume-config.ts');
+  const { startSiglumeCheckout } = await copy.load<ConfigModule<pg.Pool>>('siglume-config.ts');
   const app = express();
   const server: Server = createServer(app);
   server.keepAliveTimeout = 1000;
@@ -47,7 +47,9 @@ export async function startExpressShop(db: ConformanceDatabase, options: { json_
 
   if (options.json_first) app.use(express.json()); // the classic mistake
   // Sign-in is faked with an x-test-user header.
-  app.use(siglumeCheckoutRouter(createSiglumeCheckout(pool), (req): ShopUser | null => {
+  // As the README boots it: the store's tables are checked before the routes serve anyone.
+  const checkout = await startSiglumeCheckout!(pool);
+  app.use(siglumeCheckoutRouter(checkout, (req): ShopUser | null => {
     const id = req.get('x-test-user');
     return id ? { id } : null;
   }));
