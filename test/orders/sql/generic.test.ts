@@ -121,6 +121,43 @@ describe('the MySQL dialect\'s duplicateKey', () => {
   });
 });
 
+describe('Prisma\'s raw-query error P2010 carrying MySQL\'s duplicate key', () => {
+  /** As `prisma.$executeRawUnsafe` rejects on MySQL: a PrismaClientKnownRequestError whose `meta.code` is the server's error number. */
+  const prismaError = (serverCode: string) =>
+    Object.assign(new Error(`Invalid \`prisma.$executeRawUnsafe()\` invocation: Raw query failed. Code: \`${serverCode}\``), {
+      name: 'PrismaClientKnownRequestError',
+      code: 'P2010',
+      clientVersion: '6.0.0',
+      meta: { code: serverCode, message: "Duplicate entry 'evt_1' for key 'siglume_webhook_events.PRIMARY'" },
+    });
+
+  it('is a duplicate key, bare and wrapped as the cause of your own error, and only for 1062', () => {
+    const duplicate = MYSQL_DIALECT.duplicateKey!;
+    expect(duplicate(prismaError('1062'))).toBe(true);
+    expect(duplicate(new Error('recording the event failed', { cause: prismaError('1062') }))).toBe(true);
+    expect(duplicate(new Error('outer', { cause: new Error('inner', { cause: prismaError('1062') }) }))).toBe(true);
+    expect(duplicate(new Error('recording the event failed', { cause: prismaError('1406') }))).toBe(false);
+  });
+
+  it('makes a redelivered event a duplicate in the generic store on MySQL (work runs with first_delivery false, nothing thrown)', async () => {
+    const seen: boolean[] = [];
+    const store = createSqlOrderStore({
+      dialect: 'mysql',
+      query,
+      transaction: async (work) => work(async (sql) => {
+        if (sql.startsWith('INSERT INTO `siglume_webhook_events`')) throw new Error('repository: insert failed', { cause: prismaError('1062') });
+        return { rows: [], affected_rows: 0 };
+      }),
+    });
+    const result = await store.processWebhookEvent({ event_id: 'evt_1', event_type: 'payment.succeeded' }, async (tx) => {
+      seen.push(tx.first_delivery);
+      return { outcome: 'ignored:duplicate', result: 'done' };
+    });
+    expect(result).toBe('done');
+    expect(seen).toEqual([false]);
+  });
+});
+
 describe('SqlOrderStore reading an order id', () => {
   it('refuses an id the driver rounded (a BIGINT read as a number beyond 2^53) instead of naming another order', async () => {
     const store = createSqlOrderStore({
