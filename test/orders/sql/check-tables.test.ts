@@ -6,11 +6,13 @@
  * (which may carry a connection string) reaches a problem; and a store of
  * one's own without `checkTables` is reported `not_checked`.
  */
+import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { DirectRequestPaymentMerchantClient } from '../../../src/clients/merchant.js';
 import { createOrderCheckoutService, type OrderStore } from '../../../src/orders/index.js';
 import { createSqlOrderStore, SqlOrderStore, SQLITE_DIALECT } from '../../../src/orders/sql/index.js';
+import { SQL_PAYMENT_TABLE_COLUMNS } from '../../../src/orders/sql/store.js';
 import { sqliteConnection } from '../../../src/orders/sqlite/connection.js';
 import { applySqliteSchema, sqliteSchemaSql } from '../support/sqlite.js';
 
@@ -105,5 +107,36 @@ describe('the service\'s checkStore over a store without checkTables', () => {
       'orders', 'siglume_checkout_attempts', 'siglume_webhook_events', 'siglume_payment_reviews', 'siglume_settlement_batches',
     ]);
     sqlite.close();
+  });
+});
+
+describe('the columns checkTables probes in the payment tables', () => {
+  /** Columns of each CREATE TABLE of a migration (MySQL's are created as <name>__sdrp_new, then renamed). */
+  function migrationColumns(database: 'postgres' | 'mysql' | 'sqlite'): Record<string, string[]> {
+    const text = readFileSync(new URL(`../../../templates/schema/${database}/siglume-payments.sql`, import.meta.url), 'utf8');
+    const tables: Record<string, string[]> = {};
+    let current: string[] | null = null;
+    for (const line of text.split('\n')) {
+      const create = /^CREATE TABLE (siglume_[a-z_]+?)(?:__sdrp_new)? \($/.exec(line);
+      if (create) tables[create[1]!] = current = [];
+      else if (current && /^\)/.test(line)) current = null;
+      else if (current) {
+        const column = /^\s+([a-z_]+)\s/.exec(line)?.[1];
+        if (column) current.push(column);
+      }
+    }
+    return tables;
+  }
+
+  it('are every column of each migration\'s tables, but for those the store never reads or writes', () => {
+    // resolved_at is for the person resolving a review; MySQL's generated columns back its partial unique keys.
+    const unused = new Set(['resolved_at', 'active_order_id', 'paid_order_id']);
+    for (const database of ['postgres', 'mysql', 'sqlite'] as const) {
+      const tables = migrationColumns(database);
+      expect(Object.keys(tables).sort(), database).toEqual(Object.keys(SQL_PAYMENT_TABLE_COLUMNS).sort());
+      for (const [table, columns] of Object.entries(tables)) {
+        expect([...SQL_PAYMENT_TABLE_COLUMNS[table]!].sort(), `${database} ${table}`).toEqual(columns.filter((c) => !unused.has(c)).sort());
+      }
+    }
   });
 });
