@@ -86,7 +86,9 @@ export const SQL_PAYMENT_TABLE_COLUMNS: Readonly<Record<string, readonly string[
   siglume_payment_reviews: [
     'event_id', 'event_type', 'kind', 'code', 'reason', 'order_id', 'requirement_id', 'challenge_hash', 'settlement_batch_id', 'created_at',
   ],
-  siglume_settlement_batches: ['settlement_batch_id', 'event_id', 'chain_receipt_id', 'usage_event_digest', 'pricing_band', 'settled_at', 'recorded_at'],
+  siglume_settlement_batches: [
+    'settlement_batch_id', 'event_id', 'chain_receipt_id', 'usage_event_digest', 'pricing_band', 'settled_at', 'recorded_at',
+  ],
 });
 
 /** What each mapped column of the orders table holds, for a fix hint. */

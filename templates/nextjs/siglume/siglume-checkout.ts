@@ -60,7 +60,8 @@ export async function withSiglumeCheckout(handle: (checkout: OrderCheckoutServic
       storeChecked = true;
     } catch (error) {
       const misconfigured = (error as { code?: unknown } | null)?.code === ORDER_STORE_MISCONFIGURED;
-      console.error(`siglume checkout: ${misconfigured ? 'the store does not match its tables' : 'the database cannot be reached'}, fix it and retry:`, error);
+      const why = misconfigured ? 'the store does not match its tables' : 'the database cannot be reached';
+      console.error(`siglume checkout: ${why}, fix it and retry:`, error);
       return Response.json(
         misconfigured
           ? { error: 'store_misconfigured', message: 'The payment tables do not match the store\'s settings; see the server log' }
