@@ -72,7 +72,13 @@ export function siglumeCheckoutRouter<U>(service: OrderCheckoutService<U>, curre
       const orderId = body !== null && typeof body === 'object' ? (body as { order_id?: unknown }).order_id : undefined;
       sendResult(res, await service.startCheckout(orderId, await currentUser(req)));
     } catch (error) {
-      next(error); // only your currentUser can throw here
+      // Only your currentUser can throw here. A 4xx it chose (e.g. 401 from your auth) goes on to Express as it is.
+      const status = (error as { status?: unknown } | null)?.status;
+      if (typeof status === 'number' && status >= 400 && status < 500) return next(error);
+      // Express's own 500 is an HTML page with the stack outside production: it goes to your log instead, and the
+      // browser gets the 500 the service gives when your store fails.
+      console.error('siglume checkout: the route failed:', error);
+      res.set('cache-control', 'no-store').status(500).json({ error: 'checkout_failed', message: 'Could not start the checkout; try again' });
     }
   });
 

@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { chromium, type Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ConformanceDatabase } from '../orders/support/adapter.js';
 import { attempts, count, eventOutcomes, insertOrder, orderStatus, payment, uid, waitFor } from '../orders/support/conformance.js';
 import { postgresAdapter } from '../orders/support/postgres.js';
@@ -156,5 +156,64 @@ describe('the Express template\'s reconcile route while a run is going', () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       copy.remove();
     }
+  });
+});
+
+describe('the Express template when currentUser throws', () => {
+  /** The copied router behind a loopback server, with `currentUser` given; `run` gets its base URL. */
+  async function withRouter(currentUser: () => never, run: (url: string) => Promise<void>): Promise<string[]> {
+    const copy = await copiedTemplate('express', 'postgres');
+    const { siglumeCheckoutRouter } = await copy.load<typeof Checkout>('siglume-checkout.ts');
+    const started: string[] = [];
+    const service = {
+      startCheckout: async (id: string) => {
+        started.push(id);
+        return { kind: 'refused', status: 404, body: { error: 'order_not_found', message: 'no' } };
+      },
+    } as unknown as OrderCheckoutService<null>;
+    const app = express();
+    app.use(siglumeCheckoutRouter(service, currentUser));
+    const server = createServer(app);
+    try {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      copy.remove();
+    }
+    return started;
+  }
+  const start = (url: string) =>
+    fetch(`${url}/payments/checkout/siglume/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"order_id":"1"}' });
+
+  it('answers 500 checkout_failed as JSON (not Express\'s HTML page with the stack), logs the error and keeps its message out of the answer', async () => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const started = await withRouter(() => {
+        throw new Error('connect ECONNREFUSED postgres://shop:hunter2@db.internal/sessions');
+      }, async (url) => {
+        const res = await start(url);
+        expect(res.status).toBe(500);
+        expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+        expect(res.headers.get('cache-control')).toBe('no-store');
+        const text = await res.text();
+        expect(JSON.parse(text)).toEqual({ error: 'checkout_failed', message: 'Could not start the checkout; try again' });
+        expect(text).not.toContain('hunter2');
+      });
+      expect(started).toEqual([]);
+      // The merchant still learns why, in their own log.
+      expect(log.mock.calls.some((args) => args.some((a) => a instanceof Error && a.message.includes('ECONNREFUSED')))).toBe(true);
+    } finally {
+      log.mockRestore();
+    }
+  });
+
+  it('passes a 4xx the merchant\'s auth chose (an error with status 401) on to Express with that status', async () => {
+    await withRouter(() => {
+      throw Object.assign(new Error('Sign in first'), { status: 401, expose: true });
+    }, async (url) => {
+      const res = await start(url);
+      expect(res.status).toBe(401);
+    });
   });
 });
