@@ -214,9 +214,12 @@ function createTables(database: TemplateDatabase, file: (name: string) => string
 }
 
 const MOUNT: Record<TemplateName, string> = {
-  express: 'Mount it before express.json(): app.use(siglumeCheckoutRouter(createSiglumeCheckout(), (req) => yourUser(req)))',
-  fastify: 'Register it: await app.register(siglumeCheckoutPlugin(createSiglumeCheckout(), (request) => yourUser(request)))',
-  hono: "Mount it: app.route('/', siglumeCheckoutRoutes(createSiglumeCheckout(), (c) => yourUser(c)))",
+  // startSiglumeCheckout also checks the tables at boot: a misspelt mapped column stops the server, not the first buyer.
+  express:
+    'Mount it before express.json(): app.use(siglumeCheckoutRouter(await startSiglumeCheckout(), (req) => yourUser(req)))',
+  fastify:
+    'Register it: await app.register(siglumeCheckoutPlugin(await startSiglumeCheckout(), (request) => yourUser(request)))',
+  hono: "Mount it: app.route('/', siglumeCheckoutRoutes(await startSiglumeCheckout(), (c) => yourUser(c)))",
   nextjs:
     'Edit currentUser() in siglume/siglume-checkout.ts to read your session; the routes under app/payments/ are mounted by Next.js ' +
     "(imports without .js, for create-next-app's moduleResolution bundler; on nodenext add .js, see siglume/README.md)",

@@ -48,7 +48,8 @@ const bodyErrors: ErrorRequestHandler = (error: { type?: string; status?: number
 /**
  * The three routes on one router.
  *
- * @param service - from `createSiglumeCheckout()` in siglume-config.ts.
+ * @param service - from `await startSiglumeCheckout()` in siglume-config.ts
+ *   (or `createSiglumeCheckout()`, without the start-up check of the tables).
  * @param currentUser - the signed-in user of a request (your session), or null;
  *   `authorize_order` in siglume-config.ts decides whose order it is.
  */

@@ -36,7 +36,8 @@ async function send(reply: FastifyReply, result: OrderCheckoutStartResult | Orde
 /**
  * The three routes as one plugin: `await app.register(siglumeCheckoutPlugin(service, currentUser))`.
  *
- * @param service - from `createSiglumeCheckout()` in siglume-config.ts.
+ * @param service - from `await startSiglumeCheckout()` in siglume-config.ts
+ *   (or `createSiglumeCheckout()`, without the start-up check of the tables).
  * @param currentUser - the signed-in user of a request (your session), or null;
  *   `authorize_order` in siglume-config.ts decides whose order it is.
  */

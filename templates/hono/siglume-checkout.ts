@@ -28,7 +28,8 @@ import {
 /**
  * The three routes on one Hono app: `app.route('/', siglumeCheckoutRoutes(service, currentUser))`.
  *
- * @param service - from `createSiglumeCheckout()` in siglume-config.ts.
+ * @param service - from `await startSiglumeCheckout()` in siglume-config.ts
+ *   (or `createSiglumeCheckout()`, without the start-up check of the tables).
  * @param currentUser - the signed-in user of a request (e.g. `c.get('user')` set
  *   by your auth middleware), or null; `authorize_order` in siglume-config.ts
  *   decides whose order it is.

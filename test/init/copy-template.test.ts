@@ -127,6 +127,18 @@ describe('copyTemplate', () => {
     });
   });
 
+  describe('when a server template is copied', () => {
+    it.each(['express', 'fastify', 'hono'] as const)('%s: the mount step builds the service with startSiglumeCheckout, which checks the tables at boot', async (template) => {
+      const result = await copyTemplate({ template, database: 'sqlite', target: emptyDir() });
+      if (result.kind !== 'copied') throw new Error(`not copied: ${result.kind}`);
+      const mount = result.next_steps.find((step) => /Mount it|Register it/.test(step));
+      expect(mount).toContain('await startSiglumeCheckout()');
+      // The function the step names is what the copied config exports.
+      const config = readFileSync(join(result.target, 'siglume-config.ts'), 'utf8');
+      expect(config).toMatch(/export async function startSiglumeCheckout\(/);
+    });
+  });
+
   describe('when the template is unknown', () => {
     it('throws a validation error naming the template field', async () => {
       await expect(copyTemplate({ template: 'rails' as 'express', target: emptyDir() })).rejects.toBeInstanceOf(SiglumeValidationError);
