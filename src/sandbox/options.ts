@@ -7,7 +7,7 @@ import { strictInput } from '../clients/schemas/common.js';
 import { authTokenProblem } from '../core/config.js';
 import { SiglumeValidationError } from '../core/errors.js';
 import { absoluteUrlSchema, checkoutOriginSchema, merchantKeySchema, parseInput } from '../core/validation.js';
-import { SANDBOX_SCENARIOS, type SandboxScenario } from './scenarios.js';
+import { SANDBOX_SCENARIOS } from './scenarios.js';
 
 /** One line of the sandbox's activity, handed to `onLog`. `error`: something went wrong inside (e.g. the state file could not be written). */
 export type SandboxLogEntry =
@@ -115,18 +115,6 @@ const optionsSchema = strictInput(
  */
 export type SandboxOptions = z.input<typeof optionsSchema>;
 
-/** Options after defaults and validation. */
-export type ResolvedSandboxOptions = Omit<
-  z.output<typeof optionsSchema>,
-  'quiet' | 'webhook_url' | 'scenario' | 'onLog'
-> & {
-  webhook_url: string;
-  scenario: SandboxScenario;
-  /** Whether `scenario` was given (a loaded state file otherwise keeps its own). */
-  scenario_given: boolean;
-  onLog: ((entry: SandboxLogEntry) => void) | null;
-};
-
 type SeedOption = 'host' | 'merchant' | 'origin' | 'webhook_url' | 'webhook_secret' | 'merchant_token';
 
 /**
@@ -143,7 +131,7 @@ export function sandboxOptionOrUndefined(key: SeedOption, value: unknown): strin
  * Applies defaults and validates.
  * @throws {SiglumeValidationError} naming the option, e.g. `Invalid port: must be an integer from 0 to 65535`.
  */
-export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSandboxOptions {
+export function resolveSandboxOptions(options: SandboxOptions = {}) {
   if (options === null || typeof options !== 'object')
     throw new SiglumeValidationError('options', 'Invalid options: must be an object');
   // `undefined` counts as absent, as a CLI layer passes every flag through.
@@ -155,7 +143,11 @@ export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSan
     ...o,
     webhook_url: o.webhook_url ?? `${o.origin}/payments/webhooks/siglume`,
     scenario: o.scenario ?? 'ready',
+    // Whether `scenario` was given: a loaded state file otherwise keeps its own.
     scenario_given: o.scenario !== undefined,
     onLog: quiet ? null : (onLog ?? null),
   };
 }
+
+/** Options after defaults and validation. */
+export type ResolvedSandboxOptions = ReturnType<typeof resolveSandboxOptions>;
