@@ -4,22 +4,13 @@
  * `changed()`, which schedules the state-file write.
  */
 import { SandboxHttpError } from './errors.js';
+import type { SandboxSeed } from './persistence.js';
 import { iso, isOpenSession } from './records.js';
 import type * as R from './records.js';
 import type { SandboxAutoPayAuthorization, SandboxRecurringSubscription } from './recurring.js';
 
 /** Version of the state file layout. */
 export const SANDBOX_STATE_VERSION = 1;
-
-/** What the sandbox was seeded with; the env a merchant app needs is derived from it. */
-export interface SandboxSeed {
-  merchant: string;
-  origin: string;
-  webhook_url: string;
-  webhook_secret: string;
-  subscription_id: string;
-  created_at: string;
-}
 
 interface Records {
   merchants: R.SandboxMerchant;
