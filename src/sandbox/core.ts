@@ -51,10 +51,8 @@ export class SandboxCore {
     const onError = (e: Error) => log({ kind: 'error', message: e.message });
     this.writer = file ? new StateFileWriter(file, () => this.store.data, onError) : null;
     this.store = new SandboxStore(data, () => this.writer?.schedule());
-    const { delivery_timeout_ms: timeout_ms, delivery_retries: retries, delivery_backoff_ms: backoff_ms } = options;
     const dropping = () => this.faults.dropsDeliveries;
-    const closing = this.closing.signal;
-    this.webhooks = new Webhooks(this.store, { timeout_ms, retries, backoff_ms, log, dropping, closing });
+    this.webhooks = new Webhooks(this.store, { ...options, log, dropping, closing: this.closing.signal });
     this.ledger = new MeteredLedger(this.store, this.webhooks);
     this.payments = new Payments(this.store, this.webhooks, this.ledger);
     this.setOrigin(`http://${publicHost(options.host)}:${options.port}`);

@@ -12,18 +12,17 @@ import { defaultSender } from '../core/sender.js';
 import { sleep } from '../core/sleep.js';
 import { buildWebhookSignatureHeader } from '../webhooks/signature.js';
 import { conflict } from './errors.js';
-import type { SandboxLogEntry } from './options.js';
+import type { ResolvedSandboxOptions, SandboxLogEntry } from './options.js';
 import { newDelivery, newEvent, type SandboxDelivery, type SandboxEvent } from './records.js';
 import type { SandboxStore } from './store.js';
 
 /** `api_version` of every event the sandbox sends. */
 export const SANDBOX_EVENT_API_VERSION = DIRECT_REQUEST_PAYMENT_API_VERSION;
 
+type DeliveryOptions = 'delivery_timeout_ms' | 'delivery_retries' | 'delivery_backoff_ms';
+
 /** Settings of {@link Webhooks}; `dropping()` is true while the `drop_webhook_deliveries` fault is set. */
-export interface DeliverySettings {
-  timeout_ms: number;
-  retries: number;
-  backoff_ms: number;
+export interface DeliverySettings extends Pick<ResolvedSandboxOptions, DeliveryOptions> {
   dropping: () => boolean;
   log: (entry: SandboxLogEntry) => void;
   /** Aborted when the sandbox closes: pending retries and running attempts stop. */
@@ -39,7 +38,7 @@ const retryable = (a: Attempt) => a.status === null || a.status === 408 || a.sta
 
 /** One POST. A thrown error becomes the status the shop answered, or the reason none arrived. */
 async function post(url: string, body: string, headers: Record<string, string>, settings: DeliverySettings) {
-  const { timeout_ms, closing } = settings;
+  const { delivery_timeout_ms: timeout_ms, closing } = settings;
   try {
     const send = await defaultSender();
     const limits = { max_response_bytes: ANSWER_CAP_BYTES, timeout_ms, signal: closing };
@@ -115,7 +114,7 @@ export class Webhooks {
   }
 
   async #deliver(event: SandboxEvent, d: SandboxDelivery): Promise<void> {
-    const { retries, backoff_ms, closing } = this.settings;
+    const { delivery_retries: retries, delivery_backoff_ms: backoff_ms, closing } = this.settings;
     const body = JSON.stringify(event);
     let result: Attempt = { status: null, failure: 'not attempted' };
     for (let attempt = 0; attempt <= retries; attempt++) {
