@@ -87,10 +87,10 @@ export class SandboxStore {
     return Object.hasOwn(records, id) ? records[id] : undefined;
   }
 
-  /** A record by id, or the kind's 404 (e.g. `MERCHANT_NOT_FOUND`). */
-  require<K extends RecordKind>(kind: K, id: string): Records[K] {
+  /** A record by id, or the kind's 404 (e.g. `MERCHANT_NOT_FOUND`), also when `visible` hides it from the caller. */
+  require<K extends RecordKind>(kind: K, id: string, visible?: (record: Records[K]) => boolean): Records[K] {
     const found = this.get(kind, id);
-    if (found) return found;
+    if (found && visible?.(found) !== false) return found;
     const [, code = 'NOT_FOUND', what = 'Record'] = KINDS[kind];
     const hint = kind === 'merchants' ? ' Create it with setupMerchant (POST /v1/sdrp/direct-payments/merchants).' : '';
     throw new SandboxHttpError(404, code, `${what} "${id}" does not exist in this sandbox.${hint}`);

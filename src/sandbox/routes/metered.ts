@@ -11,7 +11,7 @@ import {
 import { SETTLEMENT_THRESHOLD_MINOR } from '../../core/pricing.js';
 import { parseInput } from '../../core/validation.js';
 import type { SandboxCore } from '../core.js';
-import { invalidField, notFound } from '../errors.js';
+import { invalidField } from '../errors.js';
 import { queryInput, route, type Route, type RouteInput } from '../http.js';
 import { sumDecimal } from '../metered.js';
 import type { SandboxUsageEvent } from '../records.js';
@@ -152,11 +152,7 @@ export function meteredRoutes({ store, ledger }: SandboxCore): Route[] {
   };
   function getBatch({ params, query }: RouteInput) {
     const q = parseInput(settlementBatchQuerySchema(), queryInput(query, ['listing_id', 'capability_key']));
-    const b = store.get('settlement_batches', params.batch_id!);
-    if (!b || !matches(q, b)) {
-      const message = `Settlement batch "${params.batch_id}" does not exist in this sandbox.`;
-      throw notFound('SETTLEMENT_BATCH_NOT_FOUND', message);
-    }
+    const b = store.require('settlement_batches', params.batch_id!, (batch) => matches(q, batch));
     return {
       data: { ...ledger.batchView(b), usage_events: ledger.usageOf(b).map((u) => ledger.usageView(u, 'provider')) },
     };
