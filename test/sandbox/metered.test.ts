@@ -161,6 +161,10 @@ describe('metered statements', () => {
       expect(microJpyc).toMatchObject({ status: 'open', settlement_cadence: 'weekly', usage_event_count: 2, gross_amount_minor: '600', protocol_fee_minor: '4' });
       const one = (await provider(`/sdrp/metered/provider/settlement-batches/${microJpyc.settlement_batch_id}`)).body.data;
       expect(one.usage_events).toHaveLength(2);
+      // A batch outside the listing_id / capability_key filter is as absent as an unknown one.
+      const other = await provider(`/sdrp/metered/provider/settlement-batches/${microJpyc.settlement_batch_id}?listing_id=lst_other`);
+      expect(other.status).toBe(404);
+      expect(other.body.error).toMatchObject({ code: 'SETTLEMENT_BATCH_NOT_FOUND', message: `Settlement batch "${microJpyc.settlement_batch_id}" does not exist in this sandbox.` });
       expect((await buyer('/sdrp/metered/my-settlement-batches?plan_type=nano')).body.data.items[0].settlement_cadence).toBe('monthly');
     });
 
