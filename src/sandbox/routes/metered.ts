@@ -25,14 +25,16 @@ type Filter = (typeof FILTERS)[number];
 const matches = (q: Partial<Record<Filter, string>>, x: Record<Filter, string>) =>
   FILTERS.every((f) => q[f] === undefined || x[f] === q[f]);
 
-/** Newest first; the cursor is the `id` field of the last item of the previous page. */
-function page<T>(items: readonly T[], id: keyof T, q: Query, view: (t: T) => unknown) {
-  const ordered = [...items].reverse();
+/** A page of the filtered list, newest first; the cursor is the `id` field of the last item of the previous page. */
+function page<T>(input: RouteInput, list: (q: Query) => T[], id: keyof T, view: (t: T) => unknown) {
+  const q = parseQuery(input);
+  const ordered = list(q).reverse();
   const start = q.cursor === undefined ? 0 : ordered.findIndex((t) => t[id] === q.cursor) + 1;
   if (q.cursor !== undefined && start === 0)
     throw invalidField('cursor', 'is not a cursor of this list (it may come from another filter)');
   const slice = ordered.slice(start, start + Math.min(q.limit ?? 50, 200));
-  return { items: slice.map(view), next_cursor: start + slice.length < ordered.length ? slice.at(-1)![id] : null };
+  const next_cursor = start + slice.length < ordered.length ? slice.at(-1)![id] : null;
+  return { data: { items: slice.map(view), next_cursor } };
 }
 
 // The fields of a batch that an open period of a summary shows (CONTRACT-2 section 22).
@@ -142,14 +144,9 @@ export function meteredRoutes({ store, ledger }: SandboxCore): Route[] {
     };
   }
 
-  const listUsage = (side: 'buyer' | 'provider') => (input: RouteInput) => {
-    const q = parseQuery(input);
-    return { data: page(usage(q), 'usage_event_id', q, (u) => ledger.usageView(u, side)) };
-  };
-  const listBatches = (input: RouteInput) => {
-    const q = parseQuery(input);
-    return { data: page(batches(q), 'settlement_batch_id', q, (b) => ledger.batchView(b)) };
-  };
+  const listUsage = (side: 'buyer' | 'provider') => (input: RouteInput) =>
+    page(input, usage, 'usage_event_id', (u) => ledger.usageView(u, side));
+  const listBatches = (input: RouteInput) => page(input, batches, 'settlement_batch_id', (b) => ledger.batchView(b));
   function getBatch({ params, query }: RouteInput) {
     const q = parseInput(settlementBatchQuerySchema(), queryInput(query, ['listing_id', 'capability_key']));
     const b = store.require('settlement_batches', params.batch_id!, (batch) => matches(q, batch));
