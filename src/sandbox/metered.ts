@@ -140,10 +140,8 @@ export class MeteredLedger {
     const now = this.store.nowIso();
     // Settled before the first await, so a concurrent payment over the threshold cannot settle it twice.
     Object.assign(b, { status: 'settled', settled_at: now, chain_receipt_id: R.newId('chr') });
-    Object.assign(b, {
-      settlement_trigger: trigger,
-      threshold_reached_at: trigger === 'amount_threshold' ? now : null,
-    });
+    b.settlement_trigger = trigger;
+    b.threshold_reached_at = trigger === 'amount_threshold' ? now : null;
     for (const u of this.usageOf(b)) u.status = 'settled';
     b.usage_event_digest = await sha256Tagged(b.usage_event_ids.join('\n'));
     const { merchant, listing_id, capability_key, settlement_batch_id, pricing_band, settlement_cadence, ...view } =
