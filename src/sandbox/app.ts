@@ -127,7 +127,6 @@ function mount(app: Hono<SandboxAppEnv>, core: SandboxCore, prefix: string, rout
   }
 }
 
-/** Builds the app of one sandbox. */
 export function buildApp(core: SandboxCore): Hono<SandboxAppEnv> {
   const app = new Hono<SandboxAppEnv>();
   app.use(async (c, next) => {

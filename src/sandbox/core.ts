@@ -24,7 +24,6 @@ import { SandboxStore, type SandboxState } from './store.js';
 export const publicHost = (host: string) =>
   host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
 
-/** The parts of one sandbox. */
 export class SandboxCore {
   readonly store: SandboxStore;
   readonly faults = new FaultInjector();
@@ -91,7 +90,6 @@ export class SandboxCore {
     }
   }
 
-  /** Puts the seeded merchant into a scenario. */
   setScenario(name: SandboxScenario): void {
     applyScenario(this.store.data, name, this.store.nowIso());
     this.store.changed();

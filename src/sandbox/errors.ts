@@ -40,7 +40,6 @@ export class SandboxHttpError extends Error {
 export const conflict = (code: string, message: string, extra?: SandboxHttpError['extra']) =>
   new SandboxHttpError(409, code, message, extra);
 
-/** 404 `code`. */
 export const notFound = (code: string, message: string) => new SandboxHttpError(404, code, message);
 
 /** 422 `VALIDATION_ERROR` naming the field. */

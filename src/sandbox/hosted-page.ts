@@ -98,7 +98,6 @@ function statusPage(s: SandboxCheckoutSession): Response {
   return html(409, renderStatusPage('Checkout unavailable', `This checkout session is ${s.status}.`));
 }
 
-/** Registers `/pay/...` on the app. */
 export function mountPayPage(app: Hono<SandboxAppEnv>, { store, payments }: SandboxCore): void {
   const session = (id: string) => (store.get('checkout_sessions', id) ? store.session(id) : undefined);
 

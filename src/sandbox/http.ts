@@ -37,7 +37,6 @@ export interface Route {
   handler: (input: RouteInput) => RouteAnswer | Promise<RouteAnswer>;
 }
 
-/** A route table entry. */
 export function route(method: Route['method'], path: string, auth: Route['auth'], handler: Route['handler']): Route {
   return { method, path, auth, handler };
 }

@@ -29,7 +29,6 @@ export interface SandboxBatchSettlement {
   deliveries: R.SandboxDelivery[];
 }
 
-/** Usage events and settlement batches. */
 export class MeteredLedger {
   constructor(
     private readonly store: SandboxStore,

@@ -11,7 +11,6 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { ConnectionDropped, SandboxStartError } from './errors.js';
 import { responseText, type SandboxAppEnv } from './http.js';
 
-/** A listening server. */
 export interface Listening {
   port: number;
   /** Stops accepting, lets running requests finish (at most 1 s), then closes every connection. */

@@ -101,7 +101,6 @@ export class SandboxStore {
     return Object.values(this.data[kind]);
   }
 
-  /** Stores a record under its id. */
   put<K extends RecordKind>(kind: K, record: Records[K]): Records[K] {
     (this.data[kind] as Record<string, Records[K]>)[record[KINDS[kind][0]] as string] = record;
     this.changed();

@@ -34,7 +34,6 @@ const SUMMARY = [
   'challenge_hash',
 ] as const;
 
-/** Buyer routes: requirements and execution. */
 export function buyerRoutes({ store, payments }: SandboxCore): Route[] {
   async function createPaymentRequirement({ body }: RouteInput) {
     // The client adds `mode`; the rest is its validated input.
@@ -53,7 +52,6 @@ export function buyerRoutes({ store, payments }: SandboxCore): Route[] {
     const challenge_hash = await directRequestPaymentChallengeHash(canonical);
     const extra = { allowance_amount_minor: input.allowance_amount_minor ?? null, metadata: input.metadata ?? {} };
     const request = { ...terms, ...extra, challenge: canonical, challenge_hash, checkout_session_id: null };
-    // A challenge is single-use: asking again returns the requirement it already has.
     const { requirement, created } = await payments.createRequirement(request);
     return { status: created ? 201 : 200, data: { ...publicView(requirement), created } };
   }

@@ -23,7 +23,6 @@ function allowedReturnOrigins(m: SandboxMerchant): string[] {
 /** The 404 the checkout routes answer when Hosted Checkout is absent from this environment. */
 const UNAVAILABLE = 'No route matches this path (Hosted Checkout is not available in this environment).';
 
-/** Checkout session routes. */
 export function checkoutRoutes(core: SandboxCore): Route[] {
   const { store, payments, webhooks } = core;
   const assertAvailable = () => {

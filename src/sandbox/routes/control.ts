@@ -24,7 +24,6 @@ const scenarioSchema = z.object({
 });
 const settleSchema = z.object({ settlement_batch_id: z.optional(nonEmptyStringSchema) });
 
-/** The control routes, mounted under `/__sandbox`. */
 export function controlRoutes(core: SandboxCore): Route[] {
   const { store, faults } = core;
 

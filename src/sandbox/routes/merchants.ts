@@ -30,7 +30,6 @@ const ACCOUNT_FIELDS = [
   'checkout_allowed_origins',
 ] as const;
 
-/** Routes under `/v1/sdrp/direct-payments/merchants`. */
 export function merchantRoutes({ store }: SandboxCore): Route[] {
   const merchantOf = ({ params }: RouteInput) =>
     store.require('merchants', parseInput(merchantKeySchema, params.merchant, 'merchant'));

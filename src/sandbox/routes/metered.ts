@@ -57,7 +57,6 @@ const OPEN_PERIOD = [
   'total_unsettled_exposure_minor',
 ] as const;
 
-/** Metered statement routes. */
 export function meteredRoutes({ store, ledger }: SandboxCore): Route[] {
   const usage = (q: Query) => store.list('usage_events').filter((u) => matches(q, u));
   const batches = (q: Query) => store.list('settlement_batches').filter((b) => matches(q, b));

@@ -51,7 +51,6 @@ function required<T extends Record<string, unknown>>(fields: T): { [K in keyof T
   return fields as { [K in keyof T]-?: NonNullable<T[K]> };
 }
 
-/** Recurring routes. */
 export function recurringRoutes({ store, payments, webhooks }: SandboxCore): Route[] {
   const running = new Map<string, Promise<RouteAnswer>>();
 

@@ -26,7 +26,6 @@ function checkEventType(type: string, field: string): void {
   if (!KNOWN_TYPES.includes(type)) throw invalidField(field, `must be one of ${KNOWN_TYPES.join(', ')}`);
 }
 
-/** Routes under `/v1/market/webhooks`. */
 export function webhookRoutes({ store, webhooks }: SandboxCore): Route[] {
   function createSubscription({ body }: RouteInput) {
     const input = parseInput(createWebhookSubscriptionInputSchema(true), body);
