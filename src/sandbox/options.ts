@@ -53,6 +53,7 @@ const hostEntry = z
   .string()
   .check(z.toLowerCase(), z.regex(HOST, { error: 'must be a host name or address, optionally with :port' }));
 const WHSEC = /^whsec_[\x21-\x7e]{4,200}$/;
+export const scenarioSchema = z.enum(SANDBOX_SCENARIOS, { error: `must be one of ${SANDBOX_SCENARIOS.join(', ')}` });
 const webhookSecret = string(
   (s) => WHSEC.test(s),
   'must start with "whsec_" followed by at least 4 printable characters',
@@ -88,7 +89,7 @@ const optionsSchema = strictInput(
     /** JSON file that keeps the state across restarts (written atomically). When it exists it wins over the seeding options; delete it to reseed. */
     state_file: z.optional(nonEmpty),
     /** Scenario to start in (`SANDBOX_SCENARIOS`). When omitted, a loaded state file keeps its scenario and a fresh sandbox starts `ready`. */
-    scenario: z.optional(z.enum(SANDBOX_SCENARIOS, { error: `must be one of ${SANDBOX_SCENARIOS.join(', ')}` })),
+    scenario: z.optional(scenarioSchema),
     /** Lifetime of a checkout session. @default 1800 */
     session_ttl_seconds: z._default(intInRange(1, 31 * 24 * 3600), 1800),
     /** Timeout of one webhook delivery attempt. @default 5000 */

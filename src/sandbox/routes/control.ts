@@ -8,6 +8,7 @@ import { nonEmptyStringSchema, parseInput } from '../../core/validation.js';
 import type { SandboxCore } from '../core.js';
 import { conflict } from '../errors.js';
 import { route, type Route } from '../http.js';
+import { scenarioSchema } from '../options.js';
 import {
   isOpenSession,
   publicView,
@@ -16,12 +17,9 @@ import {
   type SandboxCheckoutSession,
   type SandboxWebhookSubscription,
 } from '../records.js';
-import { SANDBOX_SCENARIOS } from '../scenarios.js';
 import { RECORD_KINDS, type RecordKind } from '../store.js';
 
-const scenarioSchema = z.object({
-  scenario: z.enum(SANDBOX_SCENARIOS, { error: `must be one of ${SANDBOX_SCENARIOS.join(', ')}` }),
-});
+const scenarioInput = z.object({ scenario: scenarioSchema });
 const settleSchema = z.object({ settlement_batch_id: z.optional(nonEmptyStringSchema) });
 
 export function controlRoutes(core: SandboxCore): Route[] {
@@ -48,7 +46,7 @@ export function controlRoutes(core: SandboxCore): Route[] {
   return [
     route('GET', '/state', 'none', state),
     route('POST', '/scenario', 'none', ({ body }) => {
-      const { scenario } = parseInput(scenarioSchema, body);
+      const { scenario } = parseInput(scenarioInput, body);
       core.setScenario(scenario);
       return { data: { scenario } };
     }),
