@@ -8,9 +8,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ConformanceAdapter, ConformanceDatabase, Row } from '../support/adapter.js';
 import { describeEachAdapter, insertOrder, uid } from '../support/conformance.js';
-import { DirectRequestPaymentMerchantClient } from '../../../src/clients/merchant.js';
-import { createOrderCheckoutService, OrderStoreMisconfiguredError, type OrderStore, type OrderStoreProblem } from '../../../src/orders/index.js';
+import { OrderStoreMisconfiguredError, type OrderStoreProblem } from '../../../src/orders/index.js';
 import type { OrdersTableMapping } from '../../../src/orders/mapping.js';
+import { offlineServiceOver } from '../support/offline-service.js';
 
 const TABLES = ['orders', 'siglume_checkout_attempts', 'siglume_webhook_events', 'siglume_payment_reviews', 'siglume_settlement_batches'];
 const FULL_MAPPING: OrdersTableMapping = { paid_at_column: 'paid_at' };
@@ -32,16 +32,6 @@ async function snapshot(adapter: ConformanceAdapter, db: ConformanceDatabase, ta
   return { tables: (await db.sql(listing)).map((r) => String(r.name ?? r.NAME)), rows };
 }
 
-function serviceOver(store: OrderStore) {
-  return createOrderCheckoutService({
-    merchant_client: new DirectRequestPaymentMerchantClient({ auth_token: 'sdrp_check_tables_token', base_url: 'http://127.0.0.1:1/v1' }),
-    order_store: store,
-    merchant: 'shop_check',
-    webhook_secret: 'whsec_check_tables',
-    shop_public_origin: 'https://shop.example',
-    allow_unverified_order_lookup: true,
-  });
-}
 
 describeEachAdapter('the start-up check of the store\'s tables', (adapter) => {
   let db: ConformanceDatabase;
@@ -59,8 +49,8 @@ describeEachAdapter('the start-up check of the store\'s tables', (adapter) => {
     const before = await snapshot(adapter, db);
     const store = db.createStore({ orders: FULL_MAPPING });
     expect(await store.checkTables!()).toEqual([]);
-    expect(await serviceOver(store).checkStore()).toEqual({ status: 'ok', problems: [] });
-    expect(await serviceOver(store).assertStoreReady()).toEqual({ status: 'ok', problems: [] });
+    expect(await offlineServiceOver(store).checkStore()).toEqual({ status: 'ok', problems: [] });
+    expect(await offlineServiceOver(store).assertStoreReady()).toEqual({ status: 'ok', problems: [] });
     expect(await snapshot(adapter, db)).toEqual(before);
   });
 
@@ -87,7 +77,7 @@ describeEachAdapter('the start-up check of the store\'s tables', (adapter) => {
   });
 
   it('refuses to start (assertStoreReady throws) with every problem in the error and its message', async () => {
-    const service = serviceOver(db.createStore({ orders: { status_column: 'state' } }));
+    const service = offlineServiceOver(db.createStore({ orders: { status_column: 'state' } }));
     expect(await service.checkStore()).toMatchObject({ status: 'problems', problems: [{ field: 'orders.status_column', column: 'state' }] });
     const error = await service.assertStoreReady().then(() => null, (e: unknown) => e);
     expect(error).toBeInstanceOf(OrderStoreMisconfiguredError);

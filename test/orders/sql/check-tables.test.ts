@@ -9,23 +9,13 @@
 import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { DirectRequestPaymentMerchantClient } from '../../../src/clients/merchant.js';
-import { createOrderCheckoutService, type OrderStore } from '../../../src/orders/index.js';
+import type { OrderStore } from '../../../src/orders/index.js';
 import { createSqlOrderStore, SqlOrderStore, SQLITE_DIALECT } from '../../../src/orders/sql/index.js';
 import { SQL_PAYMENT_TABLE_COLUMNS } from '../../../src/orders/sql/store.js';
 import { sqliteConnection } from '../../../src/orders/sqlite/connection.js';
+import { offlineServiceOver } from '../support/offline-service.js';
 import { applySqliteSchema, sqliteSchemaSql } from '../support/sqlite.js';
 
-function serviceOver(store: OrderStore) {
-  return createOrderCheckoutService({
-    merchant_client: new DirectRequestPaymentMerchantClient({ auth_token: 'sdrp_check_tables_token', base_url: 'http://127.0.0.1:1/v1' }),
-    order_store: store,
-    merchant: 'shop_check',
-    webhook_secret: 'whsec_check_tables',
-    shop_public_origin: 'https://shop.example',
-    allow_unverified_order_lookup: true,
-  });
-}
 
 describe('SqlOrderStore.checkTables', () => {
   it('only reads: plain SELECTs outside any transaction, none locking, whether it finds problems or not', async () => {
@@ -63,7 +53,7 @@ describe('SqlOrderStore.checkTables', () => {
       },
     });
     await expect(store.checkTables()).rejects.toBe(refused);
-    await expect(serviceOver(store).assertStoreReady()).rejects.toBe(refused);
+    await expect(offlineServiceOver(store).assertStoreReady()).rejects.toBe(refused);
   });
 
   it('keeps the driver\'s message out of every problem: only its code is kept', async () => {
@@ -79,7 +69,7 @@ describe('SqlOrderStore.checkTables', () => {
     const problems = await store.checkTables();
     expect(problems).toEqual([expect.objectContaining({ code: 'orders_table_unreadable', field: 'orders.table', driver_code: '42P01' })]);
     expect(JSON.stringify(problems)).not.toContain('hunter2');
-    const error = await serviceOver(store).assertStoreReady().then(() => null, (e: unknown) => e as Error);
+    const error = await offlineServiceOver(store).assertStoreReady().then(() => null, (e: unknown) => e as Error);
     expect(error?.message).toContain('orders.table');
     expect(error?.message).not.toContain('hunter2');
   });
@@ -100,10 +90,10 @@ describe('the service\'s checkStore over a store without checkTables', () => {
       listUnpaidCheckoutAttempts: (query) => full.listUnpaidCheckoutAttempts(query),
       retireCheckoutAttempt: (id) => full.retireCheckoutAttempt(id),
     };
-    expect(await serviceOver(own).checkStore()).toEqual({ status: 'not_checked', problems: [] });
-    expect(await serviceOver(own).assertStoreReady()).toEqual({ status: 'not_checked', problems: [] });
+    expect(await offlineServiceOver(own).checkStore()).toEqual({ status: 'not_checked', problems: [] });
+    expect(await offlineServiceOver(own).assertStoreReady()).toEqual({ status: 'not_checked', problems: [] });
     // The same empty database through the SQL store: every table is reported.
-    expect((await serviceOver(full).checkStore()).problems.map((p) => p.table)).toEqual([
+    expect((await offlineServiceOver(full).checkStore()).problems.map((p) => p.table)).toEqual([
       'orders', 'siglume_checkout_attempts', 'siglume_webhook_events', 'siglume_payment_reviews', 'siglume_settlement_batches',
     ]);
     sqlite.close();
