@@ -11,15 +11,12 @@ import { parseInput } from '../core/validation.js';
 import { SandboxStateFileError } from './errors.js';
 import { newMerchant } from './records.js';
 import { SANDBOX_SCENARIOS } from './scenarios.js';
-import { RECORD_KINDS, SANDBOX_STATE_VERSION, type SandboxState } from './store.js';
+import { RECORD_KINDS, SANDBOX_STATE_VERSION, SEED_KEYS, type SandboxState } from './store.js';
 
 const RESTORE = 'Restore it from a backup, or delete it to start from a freshly seeded sandbox.';
 const errnoCode = (error: unknown) => (error as NodeJS.ErrnoException).code;
 
 const nonEmpty = z.string({ error: 'must be a string' }).check(z.minLength(1, { error: 'must not be empty' }));
-const SEED_KEYS = ['merchant', 'origin', 'webhook_url', 'webhook_secret', 'subscription_id', 'created_at'] as const;
-/** What the sandbox was seeded with; the env a merchant app needs is derived from it. */
-export type SandboxSeed = Record<(typeof SEED_KEYS)[number], string>;
 /** What a usable state file holds; each record map may be missing (a file from an older sandbox) and gets `{}`. */
 const records = z._default(
   z.record(z.string(), z.looseObject({}, { error: 'must be an object' }), { error: 'must be an object' }),

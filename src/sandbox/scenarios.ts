@@ -7,7 +7,7 @@ import { DIRECT_PAYMENT_SPENT_EVENT } from '../core/constants.js';
 import { SANDBOX_RESPONSIBILITY_VERSION, SANDBOX_TERMS_VERSION } from './readiness.js';
 import { newId, newMandate, newMerchant, newSubscription, randomHex, type SandboxMerchant } from './records.js';
 import type { SandboxWebhookSubscription } from './records.js';
-import type { SandboxSeed } from './persistence.js';
+import type { SandboxSeed } from './store.js';
 import { RECORD_KINDS, SANDBOX_STATE_VERSION, type SandboxState } from './store.js';
 
 type Breaker = (m: SandboxMerchant, sub: SandboxWebhookSubscription, data: SandboxState) => void;

@@ -4,13 +4,24 @@
  * `changed()`, which schedules the state-file write.
  */
 import { SandboxHttpError } from './errors.js';
-import type { SandboxSeed } from './persistence.js';
 import { iso, isOpenSession } from './records.js';
 import type * as R from './records.js';
 import type { SandboxAutoPayAuthorization, SandboxRecurringSubscription } from './recurring.js';
 
 /** Version of the state file layout. */
 export const SANDBOX_STATE_VERSION = 1;
+
+/** The keys of the seed, which the state file must hold. */
+export const SEED_KEYS = [
+  'merchant',
+  'origin',
+  'webhook_url',
+  'webhook_secret',
+  'subscription_id',
+  'created_at',
+] as const;
+/** What the sandbox was seeded with; the env a merchant app needs is derived from it. */
+export type SandboxSeed = Record<(typeof SEED_KEYS)[number], string>;
 
 interface Records {
   merchants: R.SandboxMerchant;
