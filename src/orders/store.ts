@@ -269,7 +269,10 @@ export interface OrderStoreProblem {
   message: string;
   /** What to do about it, e.g. `Set orders.amount_column to ...` or `Run the migration siglume-payments.postgres.sql ...`. */
   fix: string;
-  /** The driver's error code for the failed probe (SQLSTATE `42703`, `ER_BAD_FIELD_ERROR`, `SQLITE_ERROR`), null when it had none. */
+  /**
+   * The driver's error code for the failed probe (SQLSTATE `42703`, `ER_BAD_FIELD_ERROR`, `SQLITE_ERROR`; the
+   * database's code, not `P2010`, under Prisma), null when it had none.
+   */
   driver_code: string | null;
 }
 
@@ -330,11 +333,13 @@ export interface OrderStore {
    */
   retireCheckoutAttempt(attempt_id: string): Promise<boolean>;
   /**
-   * Optional start-up check: probes, read only and without locks, that the
+   * Optional start-up check: probes, read only (no row locks, nothing
+   * written; a table being altered makes it wait like any read), that the
    * orders table and each mapped column can be selected and that the
    * package's tables have the columns the store uses. Resolves to every
-   * problem found (empty when none); throws only when the database cannot be
-   * reached at all (the driver's error). The service exposes it as
+   * problem found (empty when none); throws the driver's error when the
+   * database cannot be reached or a probe fails for any reason but a missing
+   * table, column or permission. The service exposes it as
    * `checkStore()` / `assertStoreReady()`; a store without it is reported
    * `not_checked`.
    */

@@ -67,4 +67,14 @@ export interface SqlDialect {
    * store failure (a 500 at checkout).
    */
   rejectsValue?(error: unknown): boolean;
+  /**
+   * True when `error` says a table, a column or a schema is not there, or the
+   * database user may not read it (PostgreSQL 42P01 / 42703 / 42501 / 3F000,
+   * MySQL 1146 / 1054 / 1142 / 1143 / 1049, SQLite "no such table / column"):
+   * `checkTables` reports such a failed probe as a problem of the mapping or
+   * the migration, and throws any other failure (a lost connection, a
+   * timeout, too many clients) as it is. Optional: without it, `checkTables`
+   * reports every failed probe as a problem once the database answers again.
+   */
+  missingObject?(error: unknown): boolean;
 }

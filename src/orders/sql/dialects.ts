@@ -17,7 +17,10 @@ const question = () => '?';
 const values = (columns: readonly string[], placeholders: readonly string[]) => `(${columns.join(', ')}) VALUES (${placeholders.join(', ')})`;
 
 /** True when `error`, or an error it wraps (`cause`, as ORMs wrap the driver's; at most 4 deep), passes `test`. */
-function someCause(error: unknown, test: (e: { code?: unknown; errno?: unknown; meta?: { code?: unknown } }) => boolean): boolean {
+function someCause(
+  error: unknown,
+  test: (e: { code?: unknown; errno?: unknown; message?: unknown; meta?: { code?: unknown; message?: unknown } }) => boolean,
+): boolean {
   for (let e = error, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
     if (test(e)) return true;
   }
@@ -36,6 +39,23 @@ const isMysqlDuplicateKey = (error: unknown) =>
   someCause(error, ({ code, errno, meta }) => code === 'ER_DUP_ENTRY' || errno === 1062 || (code === 'P2010' && meta?.code === '1062'));
 
 /**
+ * True when `error`, or an error it wraps, is one of MySQL's `codes` (by name, or by number as `errno` or as
+ * Prisma's P2010 `meta.code`).
+ */
+const hasMysqlError = (error: unknown, codes: Readonly<Record<string, number>>) =>
+  someCause(error, ({ code, errno, meta }) =>
+    (typeof code === 'string' && code in codes) || Object.values(codes).includes(errno as number) ||
+    (code === 'P2010' && Object.values(codes).map(String).includes(String(meta?.code))));
+
+// Undefined table, undefined column, insufficient privilege, invalid schema name.
+const POSTGRES_MISSING = /^(?:42P01|42703|42501|3F000)$/;
+const MYSQL_MISSING = {
+  ER_NO_SUCH_TABLE: 1146, ER_BAD_FIELD_ERROR: 1054, ER_TABLEACCESS_DENIED_ERROR: 1142, ER_COLUMNACCESS_DENIED_ERROR: 1143, ER_BAD_DB_ERROR: 1049,
+};
+// SQLite's code for these is the generic SQLITE_ERROR (1): only its message tells them from a syntax error.
+const SQLITE_MISSING = /^no such (?:table|column)\b/;
+
+/**
  * PostgreSQL 13+ (`pg`: numbered placeholders). Names are quoted in lower
  * case: PostgreSQL folds an unquoted `ownerId` to `ownerid`, so the quoted
  * name is the column your unquoted SQL names.
@@ -52,6 +72,8 @@ export const POSTGRES_DIALECT: SqlDialect = Object.freeze({
   timestamp: (d: Date) => d,
   // Class 22, data exception: invalid_text_representation (22P02), numeric_value_out_of_range (22003), ...
   rejectsValue: (error: unknown) => hasSqlState(error, /^22[0-9A-Z]{3}$/),
+  missingObject: (error: unknown) =>
+    someCause(error, ({ code, meta }) => typeof code === 'string' && POSTGRES_MISSING.test(code === 'P2010' ? String(meta?.code) : code)),
 });
 
 /**
@@ -70,6 +92,7 @@ export const MYSQL_DIALECT: SqlDialect = Object.freeze({
   insertIgnore: (table: string, columns: readonly string[], placeholders: readonly string[]) =>
     `INSERT INTO ${table} ${values(columns, placeholders)}`,
   duplicateKey: isMysqlDuplicateKey,
+  missingObject: (error: unknown) => hasMysqlError(error, MYSQL_MISSING),
   quoteIdentifier: (name: string) => `\`${name}\``,
   lock_rows: ' FOR UPDATE',
   transactionSetup: (ms: number) => [`SET SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.ceil(ms / 1000))}`],
@@ -93,6 +116,12 @@ export const SQLITE_DIALECT: SqlDialect = Object.freeze({
   lock_rows: '',
   transactionSetup: () => [],
   timestamp: (d: Date) => d.toISOString(),
+  // better-sqlite3 and libSQL say SQLITE_ERROR, node:sqlite ERR_SQLITE_ERROR; Prisma's P2010 carries SQLite's 1.
+  missingObject: (error: unknown) =>
+    someCause(error, ({ code, message, meta }) =>
+      code === 'P2010'
+        ? String(meta?.code) === '1' && typeof meta?.message === 'string' && SQLITE_MISSING.test(meta.message)
+        : (code === 'SQLITE_ERROR' || code === 'ERR_SQLITE_ERROR') && typeof message === 'string' && SQLITE_MISSING.test(message)),
 });
 
 const DIALECTS: Record<SqlDialectName, SqlDialect> = { postgres: POSTGRES_DIALECT, mysql: MYSQL_DIALECT, sqlite: SQLITE_DIALECT };

@@ -101,10 +101,14 @@ const MAPPED_COLUMN_HOLDS = {
   paid_at_column: 'the paid-at timestamp (or null to map none)',
 } as const;
 
-/** The driver's code of a failed statement (`42P01`, `ER_NO_SUCH_TABLE`, `SQLITE_ERROR`), or null: never its message. */
+/**
+ * The driver's code of a failed statement (`42P01`, `ER_NO_SUCH_TABLE`, `SQLITE_ERROR`; the database's code
+ * inside Prisma's P2010 `meta.code`), or null: never its message.
+ */
 function driverCode(error: unknown): string | null {
   for (let e = error, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const { code } = e as { code?: unknown };
+    const { code: own, meta } = e as { code?: unknown; meta?: { code?: unknown } | null };
+    const code = own === 'P2010' && (typeof meta?.code === 'string' || typeof meta?.code === 'number') ? String(meta.code) : own;
     if (typeof code === 'string' && /^[A-Za-z0-9_]{1,64}$/.test(code)) return code;
   }
   return null;
@@ -201,13 +205,21 @@ export class SqlOrderStore implements OrderStore {
    * Checks, once at start-up, that the tables are what this store was
    * configured for: the orders table and each mapped column (`orders.table`,
    * `orders.amount_column`, ...), and the package's four `siglume_*` tables
-   * with every column the store uses. Read only, no locks, no transaction:
-   * `SELECT <columns> FROM <table> WHERE 1 = 0`, one statement per table, and
-   * when one fails, one per column, so each problem names the mapping field
-   * or table to fix without reading any database's error text.
+   * with every column the store uses. Read only, no transaction, no row
+   * locks, nothing written: `SELECT <columns> FROM <table> WHERE 1 = 0`, one
+   * statement per table, and when one fails, one per column, so each problem
+   * names the mapping field or table to fix without reading any database's
+   * error text. A table being altered makes it wait like any read (the
+   * statements take PostgreSQL's ACCESS SHARE lock and MySQL's metadata lock;
+   * no statement timeout is set, as PostgreSQL's `SET LOCAL` needs a
+   * transaction). A failed probe is a problem only when the dialect's
+   * `missingObject` says the table, column or schema is not there or may not
+   * be read.
    *
    * @returns every problem found; empty when the store can run.
-   * @throws the driver's error when the database cannot be reached at all.
+   * @throws the driver's error when the database cannot be reached, or when a
+   *   probe fails for another reason (a connection reset, too many clients, a
+   *   cancelled statement, a lock wait): that says nothing about the tables.
    */
   async checkTables(): Promise<OrderStoreProblem[]> {
     // Reachability first: a database that cannot be reached is the driver's error, never "table missing".
@@ -273,18 +285,24 @@ export class SqlOrderStore implements OrderStore {
         if (failed !== null) problems.push(problem.column(column, field, driverCode(failed)));
       }
     }
-    // A connection lost between two probes is no missing table: that failure is the driver's, thrown as it is.
-    await this.#q(this.#db, 'SELECT 1', []);
+    // A dialect that cannot tell a missing table from a lost connection: a database gone between two probes is
+    // the driver's failure, thrown as it is, not a missing table.
+    if (!this.#d.missingObject) await this.#q(this.#db, 'SELECT 1', []);
     if (problems.length === 0) throw all; // every part selects on its own but not together: not a mapping problem
     return problems;
   }
 
-  /** Runs a read-only probe outside any transaction: null when it ran, else its error. */
+  /**
+   * Runs a read-only probe outside any transaction: null when it ran, else its error when the dialect says the
+   * table, column or schema is not there or may not be read. Any other failure (a connection reset, too many
+   * clients, a cancelled statement, a lock wait) says nothing about the mapping: it is thrown as it is.
+   */
   async #probe(sql: string): Promise<unknown> {
     try {
       await this.#q(this.#db, sql, []);
       return null;
     } catch (error) {
+      if (this.#d.missingObject && !this.#d.missingObject(error)) throw error;
       return error ?? new Error('probe failed');
     }
   }

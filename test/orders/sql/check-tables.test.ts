@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { OrderStore } from '../../../src/orders/index.js';
-import { createSqlOrderStore, SqlOrderStore, SQLITE_DIALECT } from '../../../src/orders/sql/index.js';
+import { createSqlOrderStore, MYSQL_DIALECT, POSTGRES_DIALECT, SqlOrderStore, SQLITE_DIALECT } from '../../../src/orders/sql/index.js';
 import { SQL_PAYMENT_TABLE_COLUMNS } from '../../../src/orders/sql/store.js';
 import { sqliteConnection } from '../../../src/orders/sqlite/connection.js';
 import { offlineServiceOver } from '../support/offline-service.js';
@@ -72,6 +72,87 @@ describe('SqlOrderStore.checkTables', () => {
     const error = await offlineServiceOver(store).assertStoreReady().then(() => null, (e: unknown) => e as Error);
     expect(error?.message).toContain('orders.table');
     expect(error?.message).not.toContain('hunter2');
+  });
+});
+
+describe('checkTables and a database failing briefly during the check', () => {
+  /** A generic PostgreSQL store whose statements succeed but for those `fail` throws for (by position, 1-based). */
+  function flaky(fail: (n: number) => unknown) {
+    let n = 0;
+    return createSqlOrderStore({
+      dialect: 'postgres',
+      query: async () => {
+        const error = fail(++n);
+        if (error !== undefined) throw error;
+        return { rows: [], affected_rows: 0 };
+      },
+      transaction: async (work) => work(async () => ({ rows: [], affected_rows: 0 })),
+    });
+  }
+
+  it('throws the driver\'s error, reporting no problem, when probes fail with ECONNRESET then 53300 and the database is back', async () => {
+    const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    const tooMany = Object.assign(new Error('sorry, too many clients already'), { code: '53300' });
+    const store = flaky((n) => (n === 2 ? reset : n === 3 ? tooMany : undefined));
+    const thrown = await store.checkTables().then(() => null, (e: unknown) => e);
+    expect([reset, tooMany]).toContain(thrown);
+    const service = offlineServiceOver(flaky((n) => (n === 2 ? reset : n === 3 ? tooMany : undefined)));
+    const error = await service.assertStoreReady().then(() => null, (e: unknown) => e);
+    expect((error as { code?: unknown } | null)?.code).not.toBe('ORDER_STORE_MISCONFIGURED');
+  });
+
+  it('throws a cancelled statement, a lock wait or a busy database on the probes of any dialect, rather than blaming the mapping', async () => {
+    const cases: Array<['postgres' | 'mysql' | 'sqlite', Record<string, unknown>]> = [
+      ['postgres', { code: '57014' }], ['postgres', { code: '55P03' }], ['postgres', { code: '40001' }],
+      ['mysql', { code: 'ER_LOCK_WAIT_TIMEOUT', errno: 1205 }], ['mysql', { code: 'PROTOCOL_CONNECTION_LOST' }],
+      ['sqlite', { code: 'SQLITE_BUSY' }], ['sqlite', { code: 'SQLITE_ERROR', message: 'disk I/O error' }],
+    ];
+    for (const [dialect, fields] of cases) {
+      const error = Object.assign(new Error('the probe failed'), fields);
+      let n = 0;
+      const store = createSqlOrderStore({
+        dialect,
+        // The first two probes of the orders table fail (all columns, then the table alone); the rest run.
+        query: async () => {
+          n++;
+          if (n === 2 || n === 3) throw error;
+          return { rows: [], affected_rows: 0 };
+        },
+        transaction: async (work) => work(async () => ({ rows: [], affected_rows: 0 })),
+      });
+      await expect(store.checkTables(), `${dialect} ${JSON.stringify(fields)}`).rejects.toBe(error);
+    }
+  });
+
+  it('counts as missing only what the database says is not there or not readable, per dialect', () => {
+    const e = (fields: Record<string, unknown>, message = 'x') => Object.assign(new Error(message), fields);
+    const wrapped = (inner: Error) => new Error('query failed', { cause: inner });
+    const { missingObject: pg } = POSTGRES_DIALECT;
+    const { missingObject: my } = MYSQL_DIALECT;
+    const { missingObject: lite } = SQLITE_DIALECT;
+    for (const code of ['42P01', '42703', '42501', '3F000']) expect(pg!(wrapped(e({ code }))), code).toBe(true);
+    for (const code of ['53300', '57014', '40001', '55P03', 'ECONNRESET', '42601']) expect(pg!(e({ code })), code).toBe(false);
+    expect(my!(e({ code: 'ER_BAD_FIELD_ERROR', errno: 1054 }))).toBe(true);
+    expect(my!(e({ code: 'P2010', meta: { code: '1146' } }))).toBe(true);
+    expect(my!(e({ code: 'ER_LOCK_WAIT_TIMEOUT', errno: 1205 }))).toBe(false);
+    expect(my!(e({ code: 'ER_CON_COUNT_ERROR', errno: 1040 }))).toBe(false);
+    expect(lite!(e({ code: 'SQLITE_ERROR' }, 'no such column: ownr'))).toBe(true);
+    expect(lite!(e({ code: 'SQLITE_ERROR' }, 'near "FROM": syntax error'))).toBe(false);
+    expect(lite!(e({ code: 'SQLITE_BUSY' }, 'no such table: orders'))).toBe(false);
+  });
+
+  it('reports a missing table that Prisma wraps (P2010 with meta.code 42P01) with the SQLSTATE as driver_code', async () => {
+    const store = createSqlOrderStore({
+      dialect: 'postgres',
+      query: async (sql) => {
+        if (sql === 'SELECT 1' || !sql.includes('"orders"')) return { rows: [], affected_rows: 0 };
+        throw Object.assign(new Error('Raw query failed. Code: `42P01`.'), { code: 'P2010', meta: { code: '42P01', message: 'relation does not exist' } });
+      },
+      transaction: async (work) => work(async () => ({ rows: [], affected_rows: 0 })),
+    });
+    expect(await store.checkTables()).toEqual([
+      expect.objectContaining({ code: 'orders_table_unreadable', field: 'orders.table', driver_code: '42P01' }),
+    ]);
   });
 });
 
