@@ -267,7 +267,7 @@ export interface OrderStoreProblem {
   column: string | null;
   /** What is wrong, naming the table, the column and the mapping field. */
   message: string;
-  /** What to do about it, e.g. `Set orders.amount_column to ...` or `Run the migration siglume-payments.postgres.sql ...`. */
+  /** What to do about it, e.g. `Set orders.amount_column to ...` or `Run the whole migration siglume-payments.postgres.sql ...`. */
   fix: string;
   /**
    * The driver's error code for the failed probe (SQLSTATE `42703`, `ER_BAD_FIELD_ERROR`, `SQLITE_ERROR`; the

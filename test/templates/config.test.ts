@@ -215,7 +215,7 @@ describe('startSiglumeCheckout of the copied siglume-config.ts (the start-up che
       const error = await startSiglumeCheckout(database).then(() => null, (e: unknown) => e as Error & { code?: string; problems?: Array<{ table: string }> });
       expect(error?.code).toBe('ORDER_STORE_MISCONFIGURED');
       expect(error?.problems?.map((p) => p.table)).toEqual(['siglume_checkout_attempts', 'siglume_webhook_events', 'siglume_payment_reviews', 'siglume_settlement_batches']);
-      expect(error?.message).toContain('Run the migration siglume-payments.sqlite.sql');
+      expect(error?.message).toContain('Run the whole migration siglume-payments.sqlite.sql');
       // Nothing was created or written by the check.
       expect(database.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all()).toEqual([{ name: 'orders' }]);
     } finally {

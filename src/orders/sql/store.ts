@@ -251,13 +251,15 @@ export class SqlOrderStore implements OrderStore {
         table: (code) => ({
           code: 'payment_table_unreadable', field: null, table, column: null, driver_code: code,
           message: `The payment table ${table} cannot be read: the package's migration has not been run on ${where}, or its database user may not read it`,
-          fix: `Run the migration ${migration} on ${where} (siglume-sdrp init copies it beside siglume-store.ts; ` +
-            `it is templates/schema/${database}/siglume-payments.sql in the package), or create the missing table from it`,
+          // This check does not look at indexes: the whole file makes the unique ones too, a table made by hand may lack them.
+          fix: `Run the whole migration ${migration} on ${where} (siglume-sdrp init copies it beside siglume-store.ts; ` +
+            `it is templates/schema/${database}/siglume-payments.sql in the package): it creates the tables and the unique indexes ` +
+            `exactly-once payment relies on, which this check does not verify; never create a table by hand`,
         }),
         column: (column, _field, code) => ({
           code: 'payment_column_unreadable', field: null, table, column, driver_code: code,
           message: `The payment table ${table} has no column ${column}, or it cannot be read: it was made by another version of the migration`,
-          fix: `Compare ${table} with ${migration} of the installed package version and add the missing column`,
+          fix: `Compare ${table} with ${migration} of the installed package version (its columns and its unique indexes) and add what is missing`,
         }),
       })));
     }

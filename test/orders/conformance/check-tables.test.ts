@@ -99,7 +99,7 @@ describeEachAdapter('the start-up check of the store\'s tables', (adapter) => {
         expect.objectContaining({ code: 'payment_column_unreadable', field: null, table: 'siglume_webhook_events', column: 'outcome' }),
         expect.objectContaining({ code: 'payment_table_unreadable', field: null, table: 'siglume_settlement_batches', column: null }),
       ]);
-      expect(problems[1]!.fix).toContain(migrationOf(adapter));
+      expect(problems[1]!.fix).toContain(`Run the whole migration ${migrationOf(adapter)} `);
       expect(problems[1]!.message).toContain('siglume_settlement_batches');
       expect(await snapshot(adapter, broken, left)).toEqual(before);
     } finally {

@@ -181,6 +181,21 @@ describe('the service\'s checkStore over a store without checkTables', () => {
   });
 });
 
+describe('the fix checkTables gives for a missing payment table', () => {
+  it('is to run the whole migration (tables and the unique indexes exactly-once relies on), never to create a table by hand', async () => {
+    const db = new Database(':memory:');
+    applySqliteSchema(db, sqliteSchemaSql('orders'));
+    const problems = await new SqlOrderStore(sqliteConnection(db), SQLITE_DIALECT).checkTables();
+    expect(problems.map((p) => p.code)).toEqual(Array(4).fill('payment_table_unreadable'));
+    for (const { fix } of problems) {
+      expect(fix).toMatch(/^Run the whole migration siglume-payments\.sqlite\.sql /);
+      expect(fix).toContain('unique indexes');
+      expect(fix).not.toMatch(/create the missing table/i);
+    }
+    db.close();
+  });
+});
+
 describe('the columns checkTables probes in the payment tables', () => {
   /** Columns of each CREATE TABLE of a migration (MySQL's are created as <name>__sdrp_new, then renamed). */
   function migrationColumns(database: 'postgres' | 'mysql' | 'sqlite'): Record<string, string[]> {
