@@ -79,22 +79,27 @@ export interface OrderCheckoutService<U = unknown> {
   /** {@link handleReconcile} as a Fetch handler (any method; JSON answer, no caching; `Retry-After` on the 409). */
   handleReconcileRequest(request: Request): Promise<Response>;
   /**
-   * The start-up check of the order store: read-only probes that the orders
-   * table and each mapped column exist and that the package's tables have the
-   * columns the store uses (the SQL stores' `checkTables`). Call it once at
-   * boot, so a misspelt column or a missing migration stops the server
-   * instead of failing the first checkout.
+   * The start-up check of the order store: read-only probes (no row locks,
+   * nothing written; a table being altered makes it wait like any read) that
+   * the orders table and each mapped column exist and that the package's
+   * tables have the columns the store uses (the SQL stores' `checkTables`).
+   * Call it once at boot, so a misspelt column or a missing migration stops
+   * the server instead of failing the first checkout.
    *
-   * @throws the driver's error when the database cannot be reached.
+   * @throws the driver's error when the database cannot be reached, or a
+   *   probe fails for any reason but a missing table, column or permission.
    */
   checkStore(): Promise<OrderStoreCheck>;
   /**
    * {@link checkStore}, throwing when it finds a problem: one line at boot,
-   * `await service.assertStoreReady()`. Resolves to the check (`ok`, or
-   * `not_checked` for a store without `checkTables`).
+   * `await service.assertStoreReady()`. Read only like it (no row locks,
+   * nothing written; a table being altered makes it wait like any read).
+   * Resolves to the check (`ok`, or `not_checked` for a store without
+   * `checkTables`).
    *
    * @throws {OrderStoreMisconfiguredError} listing every problem and its fix.
-   * @throws the driver's error when the database cannot be reached.
+   * @throws the driver's error when the database cannot be reached, or a
+   *   probe fails for any reason but a missing table, column or permission.
    */
   assertStoreReady(): Promise<OrderStoreCheck>;
 }

@@ -87,7 +87,8 @@ export function createSiglumeCheckout(connection?: OrderStoreConnection, options
  * `const checkout = await startSiglumeCheckout();`. A misspelt column or a
  * migration not run stops the server here, with an error naming each
  * mapping field or table and its fix, instead of failing the first checkout
- * or webhook. Read only: it writes and locks nothing.
+ * or webhook. Read only: no row locks, nothing written; a table being altered
+ * makes it wait like any read.
  *
  * @throws what `createSiglumeCheckout` throws; `OrderStoreMisconfiguredError`
  *   (code `ORDER_STORE_MISCONFIGURED`, `problems` lists each); the driver's

@@ -1,7 +1,7 @@
 /**
  * The start-up check of the SQL store, statement by statement (the real
  * databases run it in conformance/check-tables.test.ts): it only reads
- * (plain SELECTs, no lock, no transaction); a database that cannot be
+ * (plain SELECTs, no row lock, no transaction); a database that cannot be
  * reached is the driver's error, not a "missing table"; no driver message
  * (which may carry a connection string) reaches a problem; and a store of
  * one's own without `checkTables` is reported `not_checked`.
