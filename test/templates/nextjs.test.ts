@@ -11,6 +11,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DATABASE_URL, postgresAdapter } from '../orders/support/postgres.js';
 import { serveFetch } from '../orders/support/http.js';
+import type { OrderCheckoutService } from '../../src/orders/index.js';
 import { copiedTemplate } from './support/copied.js';
 import { describeTemplateEndToEnd } from './support/end-to-end.js';
 
@@ -106,12 +107,53 @@ describe.skipIf(noPostgres !== null)('the Next.js template over tables that do n
       }
       const hook = await webhook.POST(new Request(`${url}/payments/webhooks/siglume`, { method: 'POST', body: '{}' }));
       expect([hook.status, ((await hook.json()) as { error: string }).error]).toEqual([503, 'store_misconfigured']);
-      // Checked again on each request while it fails; the log names the field to fix.
-      expect(log).toHaveBeenCalledTimes(3);
+      // One check for the three (its failure is reused for a few seconds), logged once, naming the field to fix.
+      expect(log).toHaveBeenCalledTimes(1);
       const logged = log.mock.calls.map((args) => args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
       for (const line of logged) expect(line).toContain('orders.amount_column');
       expect(await db.sql('SELECT count(*) AS n FROM siglume_checkout_attempts')).toEqual([{ n: '0' }]);
     } finally {
+      copy.remove();
+      await db.drop();
+    }
+  });
+
+  it('runs one check for concurrent requests, reuses its failure for STORE_CHECK_RETRY_MS, and recovers once the tables are fixed', async () => {
+    const db = await postgresAdapter.createDatabase();
+    const copy = await copiedTemplate('nextjs', 'postgres');
+    // Only Date is faked (the backoff reads Date.now()); the driver's sockets and timers stay real.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      copy.edit('siglume/siglume-store.ts', "amount_column: 'amount_minor'", "amount_column: 'total_minor'");
+      vi.stubEnv('SIGLUME_MERCHANT_AUTH_TOKEN', 'sdrp_sandbox_merchant_token');
+      vi.stubEnv('SIGLUME_DIRECT_PAYMENT_MERCHANT', 'sandbox_shop');
+      vi.stubEnv('SIGLUME_WEBHOOK_SECRET', 'whsec_sandbox_secret');
+      vi.stubEnv('SHOP_PUBLIC_ORIGIN', 'http://127.0.0.1:3000');
+      vi.stubEnv('DATABASE_URL', `${DATABASE_URL}${DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${db.env.SDRP_PG_SCHEMA}`)}`);
+      vi.spyOn(console, 'error').mockImplementation(() => {});
+      const webhook = await copy.load<RouteModule>('app/payments/webhooks/siglume/route.ts');
+      const module = await copy.load<{ siglumeCheckout(): OrderCheckoutService; STORE_CHECK_RETRY_MS: number }>('siglume/siglume-checkout.ts');
+      const checks = vi.spyOn(module.siglumeCheckout(), 'assertStoreReady');
+      const hook = async () => {
+        const res = await webhook.POST(new Request('http://127.0.0.1:1/payments/webhooks/siglume', { method: 'POST', body: '{}' }));
+        return [res.status, ((await res.json()) as { error: string }).error];
+      };
+      // Eight requests at once (an unauthenticated scanner on the webhook route, say): one check, eight 503s.
+      expect(await Promise.all(Array.from({ length: 8 }, hook))).toEqual(Array(8).fill([503, 'store_misconfigured']));
+      expect(checks).toHaveBeenCalledTimes(1);
+      // The tables are fixed; within the backoff the failure is still the answer, without checking again.
+      await db.sql('ALTER TABLE orders RENAME COLUMN amount_minor TO total_minor');
+      vi.setSystemTime(Date.now() + module.STORE_CHECK_RETRY_MS - 1);
+      expect(await hook()).toEqual([503, 'store_misconfigured']);
+      expect(checks).toHaveBeenCalledTimes(1);
+      // Once it is over, the next request checks again, passes, and reaches the service (a bad signature: 400).
+      vi.setSystemTime(Date.now() + 1);
+      expect((await hook())[0]).toBe(400);
+      expect(checks).toHaveBeenCalledTimes(2);
+      expect((await hook())[0]).toBe(400);
+      expect(checks).toHaveBeenCalledTimes(2);
+    } finally {
+      vi.useRealTimers();
       copy.remove();
       await db.drop();
     }

@@ -18,9 +18,20 @@ export async function currentUser(_request: Request): Promise<ShopUser | null> {
   return null;
 }
 
+/**
+ * How long a failed start-up check of the store is reused before a request
+ * checks again (milliseconds). While the tables are wrong or the database is
+ * down, a burst of requests (or a scanner on the webhook route) then runs the
+ * check's 14-29 statements once every 5 s, not once per request.
+ */
+export const STORE_CHECK_RETRY_MS = 5_000;
+
 let service: OrderCheckoutService<ShopUser | null> | undefined;
 // Set once the store's tables passed the start-up check (serverless has no boot: the first request runs it).
 let storeChecked = false;
+// The check running now, shared by the requests that arrive meanwhile; and the last failure, until it is retried.
+let storeCheck: Promise<unknown> | null = null;
+let storeFailure: { error: unknown; at: number } | null = null;
 
 /** The service (created on first use; reads the environment then). Throws while a setting is missing or invalid. */
 export function siglumeCheckout(): OrderCheckoutService<ShopUser | null> {
@@ -40,8 +51,10 @@ export function siglumeCheckout(): OrderCheckoutService<ShopUser | null> {
  * until they pass, every request is answered 503
  * `{"error":"store_misconfigured"}` (a mapped column or table is wrong; the
  * log names the mapping field or table and the fix) or
- * `{"error":"store_unavailable"}` (the database cannot be reached), nothing
- * is written, and the next request checks again.
+ * `{"error":"store_unavailable"}` (the database cannot be reached) and
+ * nothing is written. Requests arriving while the check runs share it; a
+ * failed check is reused for STORE_CHECK_RETRY_MS (5 s), then the next
+ * request checks again.
  */
 export async function withSiglumeCheckout(handle: (checkout: OrderCheckoutService<ShopUser | null>) => Promise<Response>): Promise<Response> {
   let checkout: OrderCheckoutService<ShopUser | null>;
@@ -54,21 +67,41 @@ export async function withSiglumeCheckout(handle: (checkout: OrderCheckoutServic
       { status: 500, headers: { 'cache-control': 'no-store' } },
     );
   }
-  if (!storeChecked) {
-    try {
-      await checkout.assertStoreReady();
-      storeChecked = true;
-    } catch (error) {
-      const misconfigured = (error as { code?: unknown } | null)?.code === ORDER_STORE_MISCONFIGURED;
-      const why = misconfigured ? 'the store does not match its tables' : 'the database cannot be reached';
-      console.error(`siglume checkout: ${why}, fix it and retry:`, error);
-      return Response.json(
-        misconfigured
-          ? { error: 'store_misconfigured', message: 'The payment tables do not match the store\'s settings; see the server log' }
-          : { error: 'store_unavailable', message: 'The payment database cannot be reached; try again' },
-        { status: 503, headers: { 'cache-control': 'no-store' } },
-      );
-    }
+  const failure = storeChecked ? null : await checkStoreOnce(checkout);
+  if (failure !== null) {
+    const misconfigured = (failure as { code?: unknown } | null)?.code === ORDER_STORE_MISCONFIGURED;
+    return Response.json(
+      misconfigured
+        ? { error: 'store_misconfigured', message: 'The payment tables do not match the store\'s settings; see the server log' }
+        : { error: 'store_unavailable', message: 'The payment database cannot be reached; try again' },
+      { status: 503, headers: { 'cache-control': 'no-store' } },
+    );
   }
   return handle(checkout);
+}
+
+/**
+ * The start-up check, run by one request at a time: null once it passed,
+ * else its error (logged once per run). A failure is reused for
+ * STORE_CHECK_RETRY_MS before the next request runs the check again.
+ */
+async function checkStoreOnce(checkout: OrderCheckoutService<ShopUser | null>): Promise<unknown> {
+  if (storeFailure !== null && Date.now() - storeFailure.at < STORE_CHECK_RETRY_MS) return storeFailure.error;
+  storeCheck ??= checkout.assertStoreReady().then(
+    () => {
+      storeChecked = true;
+      storeFailure = null;
+      return null;
+    },
+    (error: unknown) => {
+      const misconfigured = (error as { code?: unknown } | null)?.code === ORDER_STORE_MISCONFIGURED;
+      const why = misconfigured ? 'the store does not match its tables' : 'the database cannot be reached';
+      console.error(`siglume checkout: ${why}, fix it; checked again in ${STORE_CHECK_RETRY_MS / 1000} s:`, error);
+      storeFailure = { error: error ?? new Error('store check failed'), at: Date.now() };
+      return storeFailure.error;
+    },
+  ).finally(() => {
+    storeCheck = null;
+  });
+  return storeCheck;
 }
