@@ -37,15 +37,6 @@ import {
 export function siglumeCheckoutRoutes<U>(service: OrderCheckoutService<U>, currentUser: (c: Context) => U | Promise<U>): Hono {
   const app = new Hono();
 
-  // Your currentUser (or other code of yours in a route) failed. Hono's own answer is a text/plain 500; the browser
-  // gets the JSON 500 the service gives when your store fails instead, and the error goes to your log, never to it.
-  app.onError((error, c) => {
-    // A 4xx your currentUser chose (e.g. `throw new HTTPException(401)` from your auth): answered as it is.
-    if (error instanceof HTTPException && error.status >= 400 && error.status < 500) return error.getResponse();
-    console.error('siglume checkout: the route failed:', error);
-    return c.json({ error: 'checkout_failed', message: 'Could not start the checkout; try again' }, 500, { 'cache-control': 'no-store' });
-  });
-
   // The service's Fetch handler reads the exact bytes Siglume signed itself, capped at 1 MiB.
   app.post(ORDER_WEBHOOK_PATH, (c) => service.handleWebhookRequest(c.req.raw));
 
@@ -68,7 +59,16 @@ export function siglumeCheckoutRoutes<U>(service: OrderCheckoutService<U>, curre
         return c.json({ error: 'invalid_request', message: 'The body must be JSON {"order_id": "..."}' }, 400);
       }
       const orderId = body !== null && typeof body === 'object' ? (body as { order_id?: unknown }).order_id : undefined;
-      return checkoutResponse(await service.startCheckout(orderId, await currentUser(c)));
+      try {
+        return checkoutResponse(await service.startCheckout(orderId, await currentUser(c)));
+      } catch (error) {
+        // Only your currentUser can throw here (the service answers its own failures). A 4xx it chose (e.g.
+        // `throw new HTTPException(401)` from your auth) goes on to Hono as it is. Hono's own 500 is text/plain: the
+        // browser gets the JSON 500 the service gives when your store fails instead, and the error goes to your log.
+        if (error instanceof HTTPException && error.status >= 400 && error.status < 500) throw error;
+        console.error('siglume checkout: the route failed:', error);
+        return c.json({ error: 'checkout_failed', message: 'Could not start the checkout; try again' }, 500, { 'cache-control': 'no-store' });
+      }
     },
   );
 

@@ -72,6 +72,33 @@ describe('the Hono template when currentUser throws', () => {
     }
   });
 
+  it('leaves a failure of the webhook or reconcile route to the merchant\'s app, never answering it "Could not start the checkout"', async () => {
+    const copy = await copiedTemplate('hono', 'sqlite');
+    const { siglumeCheckoutRoutes } = await copy.load<typeof Routes>('siglume-checkout.ts');
+    const service = {
+      handleWebhookRequest: async () => {
+        throw new Error('webhook handler failed');
+      },
+      handleReconcileRequest: async () => {
+        throw new Error('reconcile handler failed');
+      },
+    } as unknown as OrderCheckoutService<null>;
+    const seen: string[] = [];
+    try {
+      const app = new Hono();
+      app.onError((error, c) => (seen.push(error.message), c.json({ error: 'shop_error' }, 500)));
+      app.route('/', siglumeCheckoutRoutes(service, () => null));
+      for (const path of ['/payments/webhooks/siglume', '/payments/siglume/reconcile']) {
+        const res = await app.request(path, { method: 'POST', body: '{}' });
+        expect(res.status, path).toBe(500);
+        expect(await res.json(), path).toEqual({ error: 'shop_error' });
+      }
+      expect(seen).toEqual(['webhook handler failed', 'reconcile handler failed']);
+    } finally {
+      copy.remove();
+    }
+  });
+
   it('answers a 4xx the merchant\'s auth chose (HTTPException) with that status', async () => {
     const copy = await copiedTemplate('hono', 'sqlite');
     const { siglumeCheckoutRoutes } = await copy.load<typeof Routes>('siglume-checkout.ts');
