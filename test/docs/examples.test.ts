@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import ts from 'typescript';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DirectRequestPaymentClient, DirectRequestPaymentMerchantClient, SiglumeApiError } from '../../src/index.js';
 import { copyTemplate } from '../../src/init/copy-template.js';
 import { startSandbox } from '../../src/sandbox/index.js';
@@ -105,6 +105,28 @@ describe.skipIf(skipPostgres)('examples/express-checkout against the sandbox', (
     ]);
     expect(steps.filter((s) => !s.ok)).toEqual([]);
   }, 60_000);
+
+  it('refuses to start over a database without its tables (the start-up check), naming the migration to run', async () => {
+    const app = (await import(join(root, 'examples/express-checkout/src/app.ts'))) as { createShopApp(options: { pool: pg.Pool }): unknown };
+    const database = (await import(join(root, 'examples/express-checkout/src/database.ts'))) as {
+      createPool(database_url: string, schema: string): pg.Pool;
+    };
+    vi.stubEnv('SIGLUME_MERCHANT_AUTH_TOKEN', 'sdrp_example_check_token');
+    vi.stubEnv('SIGLUME_DIRECT_PAYMENT_MERCHANT', 'example_shop');
+    vi.stubEnv('SIGLUME_WEBHOOK_SECRET', 'whsec_example_check');
+    vi.stubEnv('SHOP_PUBLIC_ORIGIN', 'http://127.0.0.1:3000');
+    vi.stubEnv('SIGLUME_API_BASE', 'http://127.0.0.1:1/v1');
+    // A schema that was never set up (npm run db:setup not run): no orders table, no payment tables.
+    const pool = database.createPool(DATABASE_URL, `${schema}_empty`);
+    try {
+      const error = await Promise.resolve().then(() => app.createShopApp({ pool })).then(() => null, (e: unknown) => e as Error & { code?: string });
+      expect(error?.code).toBe('ORDER_STORE_MISCONFIGURED');
+      expect(error?.message).toContain('siglume-payments.postgres.sql');
+    } finally {
+      vi.unstubAllEnvs();
+      await pool.end();
+    }
+  });
 });
 
 describe('examples/setup-merchant.ts against the sandbox', () => {

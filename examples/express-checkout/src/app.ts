@@ -8,7 +8,7 @@
 import express from 'express';
 import type pg from 'pg';
 import { siglumeCheckoutRouter } from './siglume/siglume-checkout.js';
-import { createSiglumeCheckout, type ShopUser } from './siglume/siglume-config.js';
+import { startSiglumeCheckout, type ShopUser } from './siglume/siglume-config.js';
 import { createOrder, findOrder, listOrders, type ShopOrder } from './database.js';
 
 /** What the shop sells. Prices are server-side facts: the browser only ever sends an id. */
@@ -62,12 +62,16 @@ function orderRow(o: ShopOrder): string {
 /**
  * Builds the shop. The Siglume settings come from the environment, read by
  * ./siglume/siglume-config.ts (SIGLUME_*, SHOP_PUBLIC_ORIGIN, SHOP_ALLOW_METERED_PAYMENTS).
+ * Rejects, before serving anyone, when the tables do not match the store's
+ * mapping or the migration has not been run (`ORDER_STORE_MISCONFIGURED`,
+ * naming each fix), or when the database cannot be reached.
  */
-export function createShopApp(options: ShopOptions): express.Express {
+export async function createShopApp(options: ShopOptions): Promise<express.Express> {
   const app = express();
 
-  // 1. The Siglume routes, first: the webhook route needs the raw body.
-  app.use(siglumeCheckoutRouter(createSiglumeCheckout(options.pool), (req): ShopUser => ({ id: signedInUser(req) })));
+  // 1. The Siglume routes, first: the webhook route needs the raw body. startSiglumeCheckout checks the tables once.
+  const checkout = await startSiglumeCheckout(options.pool);
+  app.use(siglumeCheckoutRouter(checkout, (req): ShopUser => ({ id: signedInUser(req) })));
   // 2. The rest of the shop.
   app.use(express.urlencoded({ extended: false }));
 

@@ -48,7 +48,7 @@ export async function runCheckoutDemo(options: CheckoutDemoOptions): Promise<Dem
   try {
     // The shop reads its Siglume settings from the environment, as in production: here the sandbox's.
     Object.assign(process.env, sandbox.env, { SHOP_PUBLIC_ORIGIN: shopUrl, SHOP_ALLOW_METERED_PAYMENTS: 'false' });
-    const app = createShopApp({ pool });
+    const app = await createShopApp({ pool });
     server.on('request', app);
     options.log?.(`Shop ${shopUrl}, sandbox ${sandbox.url}`);
 
