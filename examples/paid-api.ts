@@ -25,7 +25,8 @@
  * a few new ones a minute (429 past that), and the number of unpaid challenges
  * is capped (503 past that). Nothing else grows for ever either: a paid
  * challenge never collected is set aside for review after a week, and the
- * processed event ids and the reviews are capped (oldest forgotten first).
+ * processed event ids, the handled payments and the reviews are capped (oldest
+ * forgotten first; every review is logged, to stderr by default).
  */
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import { isIPv4, isIPv6 } from 'node:net';
@@ -79,6 +80,13 @@ export interface PaidApiConfig {
   paid_challenge_retention_seconds?: number;
   /** Webhook event ids remembered as processed, 1 to 1,000,000; past that the oldest is forgotten. @default 10000 */
   max_processed_events?: number;
+  /**
+   * Requirement ids of payments handled (paid, served or set aside), 1 to 1,000,000; past that the oldest is
+   * forgotten. A payment delivered again after its event id and its challenge are forgotten is found here and
+   * changes nothing, instead of going to review as money received. Keep it well above `max_processed_events`.
+   * @default 100000
+   */
+  max_handled_payments?: number;
   /** Reviews kept in `reviews`, 1 to 1,000,000; past that the oldest is dropped (each is logged when made). @default 1000 */
   max_reviews?: number;
   /**
@@ -89,6 +97,13 @@ export interface PaidApiConfig {
   clientKey?: (req: IncomingMessage) => string;
   /** The clock, in milliseconds (tests pass a fake one). @default Date.now */
   now?: () => number;
+  /**
+   * Receives one line per thing worth knowing: a payment accepted or ignored as a redelivery, a webhook refused
+   * (by its error code only), an error, and every review, with the requirement id and challenge hash a person
+   * needs to serve or refund it. `reviews` keeps only the newest `max_reviews`, so this log is the record of the
+   * others: send it somewhere kept. A no-op here loses every review past `max_reviews` (a buyer token paying tiny
+   * amounts for challenges this API never issued pushes them out). @default console.error (stderr)
+   */
   log?: (line: string) => void;
 }
 
@@ -116,7 +131,7 @@ export interface PaidApi {
   challenges: ReadonlyMap<string, IssuedChallenge>;
   /**
    * Payments to look at by hand, with the reason: verified events not accepted as a payment, and paid challenges
-   * never collected (`paid_not_collected`). The newest `max_reviews`; every one is logged when it is made.
+   * never collected (`paid_not_collected`). The newest `max_reviews`; every one is logged (`log`) when it is made.
    */
   reviews: ReadonlyArray<Review>;
 }
@@ -234,11 +249,15 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
   const paid = new Map<string, IssuedChallenge>(); // status 'paid', in payment order, so in retention order
   const served = new Map<string, IssuedChallenge>(); // status 'served', in serve order
   // Event ids handled, oldest first, at most `maxEvents`. Forgetting the oldest is safe: a payment delivered
-  // again after its id is forgotten finds its challenge paid or served by that same requirement and changes
-  // nothing (acceptPayment); one whose challenge is forgotten too goes to review, and is never served.
+  // again after its id is forgotten is found by its requirement id and changes nothing (acceptPayment).
   const processedEvents = new Set<string>();
+  // Requirement ids of the payments handled (paid, served or set aside), oldest first, at most `maxHandled`: a
+  // payment delivered again after its event id and its challenge are both forgotten is found here, so it neither
+  // goes to review as money received (a person might refund what was served) nor adds a second review.
+  const handledPayments = new Set<string>();
   const reviews: Review[] = []; // oldest first, at most `maxReviews`
-  const log = config.log ?? (() => {});
+  // An example app logs to stderr; a no-op would lose every review past `maxReviews`.
+  const log = config.log ?? ((line: string) => console.error(line));
   const now = config.now ?? Date.now;
   // At least 30 s: a buyer needs that long to pay and Siglume to deliver the webhook, or honest payments arrive
   // for challenges already forgotten. At most a day: an unpaid challenge is memory held for anyone who asked.
@@ -257,6 +276,7 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
     7 * 86_400,
   );
   const maxEvents = wholeNumberOption('max_processed_events', config.max_processed_events, 1, 1_000_000, 10_000);
+  const maxHandled = wholeNumberOption('max_handled_payments', config.max_handled_payments, 1, 1_000_000, 100_000);
   const maxReviews = wholeNumberOption('max_reviews', config.max_reviews, 1, 1_000_000, 1_000);
   // node:http knows no more of a caller than its address (this API has no keys); see `clientKey`.
   const clientKey = config.clientKey ?? ((req: IncomingMessage) => addressKey(req.socket.remoteAddress));
@@ -273,8 +293,16 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
     }
   }
 
+  /** Remembers that the payment of `requirement_id` is handled (the newest `maxHandled` are remembered). */
+  function handled(requirement_id: string | null): void {
+    if (requirement_id === null) return;
+    handledPayments.add(requirement_id);
+    if (handledPayments.size > maxHandled) handledPayments.delete(handledPayments.values().next().value!);
+  }
+
   /** Keeps `review` (the newest `maxReviews` are kept; the caller has logged it, so none is lost from the log). */
   function setAside(review: Review): void {
+    handled(review.requirement_id);
     reviews.push(review);
     if (reviews.length > maxReviews) reviews.shift();
   }
@@ -415,7 +443,10 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
   function acceptPayment(
     event: DirectRequestPaymentWebhookEvent,
     result: DirectPaymentConfirmationClassification,
-  ): { paid: IssuedChallenge } | { redelivered: IssuedChallenge } | { reason: string } {
+  ): { paid: IssuedChallenge } | { redelivered: string } | { reason: string } {
+    // A payment delivered again after its event id was forgotten: paid, served or set aside already.
+    const requirement_id = 'requirement_id' in result ? result.requirement_id : null;
+    if (requirement_id !== null && handledPayments.has(requirement_id)) return { redelivered: requirement_id };
     if (result.kind === 'unknown') return { reason: `unknown confirmation: ${result.reason}` };
     // The package's merchant rule: a Standard settlement, or Micro / Nano usage when allowed. Not a batch
     // settlement, which reconciles Micro / Nano revenue by batch, never a challenge.
@@ -426,8 +457,8 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
     const issued = challenges.get(payment.challenge_hash);
     // A payment that arrives after its challenge was forgotten is money received: review it, serve or refund by hand.
     if (!issued) return { reason: 'challenge_hash is unknown or expired (not issued by this API, or forgotten)' };
-    // The payment that paid it, delivered again after its event id was forgotten: it is recorded already.
-    if (issued.status !== 'issued' && issued.requirement_id === payment.requirement_id) return { redelivered: issued };
+    // Its own payment again, once its requirement id was forgotten too (past max_handled_payments).
+    if (issued.status !== 'issued' && issued.requirement_id === payment.requirement_id) return { redelivered: payment.requirement_id };
     if (issued.status !== 'issued') return { reason: 'challenge already paid (single use)' };
     // The price is the one bound to the challenge when it was issued, not what the event says.
     if (data.merchant !== issued.merchant || data.amount_minor !== issued.amount_minor || data.currency !== issued.currency)
@@ -438,6 +469,7 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
     issued.requirement_id = payment.requirement_id;
     issued.paid_event_id = event.id;
     issued.paid_at = now();
+    handled(payment.requirement_id);
     unpaid.delete(issued.challenge_hash); // kept in `challenges` until served or its retention ends, whatever its expiry
     paid.set(issued.challenge_hash, issued);
     return { paid: issued };
@@ -478,8 +510,7 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
       const result = classifyDirectPaymentConfirmation(event);
       const outcome = acceptPayment(event, result);
       if ('paid' in outcome) log(`webhook ${event.id}: paid ${outcome.paid.challenge_hash}`);
-      else if ('redelivered' in outcome)
-        log(`webhook ${event.id}: the payment of ${outcome.redelivered.challenge_hash} is recorded already (a redelivery), ignored`);
+      else if ('redelivered' in outcome) log(`webhook ${event.id}: requirement ${outcome.redelivered} is handled already (a redelivery), ignored`);
       else {
         const requirement_id = 'requirement_id' in result ? result.requirement_id : null;
         const challenge_hash = 'challenge_hash' in result ? result.challenge_hash : null;

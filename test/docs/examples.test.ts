@@ -182,6 +182,7 @@ interface PaidApiModule {
     challenges_per_client_per_minute?: number;
     max_live_challenges?: number;
     max_processed_events?: number;
+    max_handled_payments?: number;
     max_reviews?: number;
     paid_challenge_retention_seconds?: number;
     clientKey?: (req: import('node:http').IncomingMessage) => string;
@@ -217,12 +218,14 @@ async function paidApiOnSandbox(extra: Partial<Parameters<PaidApiModule['createP
   const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const sandbox = await startSandbox({ port: 0, quiet: true, origin: apiUrl, webhook_url: `${apiUrl}/webhooks/siglume` });
   const merchant = sandbox.env.SIGLUME_DIRECT_PAYMENT_MERCHANT;
+  const logs: string[] = [];
   const config = {
     merchant,
     challenge_secret: sandbox.getMerchant(merchant)!.challenge_secret,
     webhook_secret: sandbox.env.SIGLUME_WEBHOOK_SECRET,
     amount_minor: 600,
     currency: 'JPY' as const,
+    log: (line: string) => void logs.push(line),
     ...extra,
   };
   const api = mod.createPaidApi(config);
@@ -231,7 +234,7 @@ async function paidApiOnSandbox(extra: Partial<Parameters<PaidApiModule['createP
     await sandbox.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   };
-  return { ...mod, sandbox, config, api, apiUrl, merchant, close };
+  return { ...mod, sandbox, config, api, apiUrl, merchant, logs, close };
 }
 
 describe('examples/paid-api.ts against the sandbox', () => {
@@ -696,6 +699,7 @@ describe('examples/paid-api.ts: options are checked when the API is built', () =
   it.each([
     ['max_processed_events', 0, '1 to 1000000'],
     ['max_processed_events', 10.5, '1 to 1000000'],
+    ['max_handled_payments', 0, '1 to 1000000'],
     ['max_reviews', 1_000_001, '1 to 1000000'],
     ['max_reviews', '100', '1 to 1000000'],
     ['paid_challenge_retention_seconds', 3_599, '3600 to 7776000'],
@@ -1122,7 +1126,8 @@ describe('examples/paid-api.ts: bad input is a 4xx; challenges expire, are limit
   });
 
   it('forgets the oldest processed event ids past max_processed_events; a payment redelivered after that serves nothing twice and records nothing new', async () => {
-    const { CHALLENGE_HASH_HEADER, api, url, logs, close } = await paidApiAlone({ max_processed_events: 1 });
+    // One handled payment remembered too, so the challenge's own status is what finds the redelivery.
+    const { CHALLENGE_HASH_HEADER, api, url, logs, close } = await paidApiAlone({ max_processed_events: 1, max_handled_payments: 1 });
     const post = (e: { raw_body: string; header: string }) =>
       fetch(`${url}/webhooks/siglume`, { method: 'POST', headers: { 'siglume-signature': e.header }, body: e.raw_body });
     try {
@@ -1131,7 +1136,7 @@ describe('examples/paid-api.ts: bad input is a 4xx; challenges expire, are limit
       const { requirement_id } = first.event.data as { requirement_id: string };
       expect((await post(first)).status).toBe(204);
       await payWebhook(url, h1!); // one id kept: the first event's is forgotten
-      const redelivered = `webhook ${first.event.id}: the payment of ${h0} is recorded already (a redelivery), ignored`;
+      const redelivered = `webhook ${first.event.id}: requirement ${requirement_id} is handled already (a redelivery), ignored`;
 
       // Redelivered while paid and not served yet: still paid once, by the same requirement.
       expect((await post(first)).status).toBe(204);
@@ -1166,6 +1171,88 @@ describe('examples/paid-api.ts: bad input is a 4xx; challenges expire, are limit
       for (const e of events) {
         expect(logs.find((l) => l.startsWith(`webhook ${e.id}: not accepted`))).toContain(`requirement ${e.requirement_id}, challenge ${e.challenge_hash}`);
       }
+    } finally {
+      await close();
+    }
+  });
+
+  it('logs to stderr when no log is given, so a review pushed out past max_reviews is still on record', async () => {
+    const stderr: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void stderr.push(args.join(' ')));
+    const { api, url, close } = await paidApiAlone({ max_reviews: 1, log: undefined });
+    try {
+      const reviewed = [];
+      for (let i = 0; i < 2; i++) {
+        // A buyer token paying tiny amounts for challenges this API never issued pushes reviews out.
+        const challenge_hash = `sha256:${String(i).repeat(64)}`;
+        const e = await createStandardSettledTestEvent({ merchant: 'report_shop', amount_minor: 600, currency: 'JPY', data: { challenge_hash } });
+        const res = await fetch(`${url}/webhooks/siglume`, { method: 'POST', headers: { 'siglume-signature': e.header }, body: e.raw_body });
+        expect(res.status).toBe(204);
+        reviewed.push({ id: e.event.id, requirement_id: (e.event.data as { requirement_id: string }).requirement_id, challenge_hash });
+      }
+      expect(api.reviews.map((r) => r.event_id)).toEqual([reviewed[1]!.id]);
+      for (const r of reviewed) {
+        expect(stderr.find((l) => l.startsWith(`webhook ${r.id}: not accepted`))).toContain(`requirement ${r.requirement_id}, challenge ${r.challenge_hash}`);
+      }
+    } finally {
+      spy.mockRestore();
+      await close();
+    }
+  });
+
+  it('ignores a payment redelivered after its challenge was served and forgotten and its event id evicted: no review, no second serve', async () => {
+    let clock = Date.parse('2026-01-01T00:00:00Z');
+    const { CHALLENGE_HASH_HEADER, api, url, logs, close } = await paidApiAlone({ max_processed_events: 1, challenge_ttl_seconds: 60, now: () => clock });
+    const post = (e: { raw_body: string; header: string }) =>
+      fetch(`${url}/webhooks/siglume`, { method: 'POST', headers: { 'siglume-signature': e.header }, body: e.raw_body });
+    try {
+      const h0 = (await getReport(url)).body.payment!.challenge_hash;
+      const first = await createStandardSettledTestEvent({ merchant: 'report_shop', amount_minor: 600, currency: 'JPY', data: { challenge_hash: h0 } });
+      const { requirement_id } = first.event.data as { requirement_id: string };
+      expect((await post(first)).status).toBe(204);
+      expect((await getReport(url, { [CHALLENGE_HASH_HEADER]: h0 })).status).toBe(200);
+
+      // Past its expiry the served challenge is forgotten (as the next one is issued), and another payment evicts the event id.
+      clock += 61_000;
+      const h1 = (await getReport(url)).body.payment!.challenge_hash;
+      expect(api.challenges.has(h0)).toBe(false);
+      await payWebhook(url, h1);
+
+      // Siglume delivers the first payment again: already handled, so no review telling the seller to serve or refund it.
+      expect((await post(first)).status).toBe(204);
+      expect(api.reviews).toEqual([]);
+      expect(logs).toContain(`webhook ${first.event.id}: requirement ${requirement_id} is handled already (a redelivery), ignored`);
+      // And nothing is served for it again: the forgotten hash gets a new price.
+      expect(await getReport(url, { [CHALLENGE_HASH_HEADER]: h0 })).toMatchObject({ status: 402, body: { error: 'payment_required' } });
+    } finally {
+      await close();
+    }
+  });
+
+  it('adds no second review for a paid challenge set aside at its retention when its payment is redelivered after the event id was evicted', async () => {
+    let clock = Date.parse('2026-01-01T00:00:00Z');
+    const { api, url, logs, close } = await paidApiAlone({
+      max_processed_events: 1,
+      paid_challenge_retention_seconds: 3_600,
+      challenge_ttl_seconds: 60,
+      now: () => clock,
+    });
+    const post = (e: { raw_body: string; header: string }) =>
+      fetch(`${url}/webhooks/siglume`, { method: 'POST', headers: { 'siglume-signature': e.header }, body: e.raw_body });
+    try {
+      const h0 = (await getReport(url)).body.payment!.challenge_hash;
+      const first = await createStandardSettledTestEvent({ merchant: 'report_shop', amount_minor: 600, currency: 'JPY', data: { challenge_hash: h0 } });
+      const { requirement_id } = first.event.data as { requirement_id: string };
+      expect((await post(first)).status).toBe(204);
+
+      clock += 3_600_000;
+      const h1 = (await getReport(url)).body.payment!.challenge_hash; // purges h0 into the reviews
+      expect(api.reviews).toEqual([{ event_id: first.event.id, reason: 'paid_not_collected', requirement_id, challenge_hash: h0 }]);
+      await payWebhook(url, h1); // the first event id is evicted
+
+      expect((await post(first)).status).toBe(204);
+      expect(api.reviews).toHaveLength(1);
+      expect(logs).toContain(`webhook ${first.event.id}: requirement ${requirement_id} is handled already (a redelivery), ignored`);
     } finally {
       await close();
     }
