@@ -578,8 +578,8 @@ export type PaidNotServedOutcome = CollectOutcome | 'payment_unknown';
  * The buyer paid, or may have, but the API did not serve it. `outcome` says which way: `not_yet` (the webhook
  * is late, or refused: collect it later), `gone` (the API no longer holds the challenge as paid and unserved:
  * only the seller can serve or refund it) or `payment_unknown` (the payment call was sent but its answer never
- * came: it may have paid; collect tells). The message says what was paid and what to do: buying again would
- * pay a second time.
+ * came: it may have paid; collect serves it if it did, and only the requirement's status says it did not).
+ * The message says what was paid and what to do: buying again would pay a second time.
  */
 export class PaidNotServedError extends Error {
   constructor(
@@ -594,14 +594,17 @@ export class PaidNotServedError extends Error {
     super(
       outcome === 'gone'
         ? `PAID ${terms} but not served, and collect cannot get it: the last answer was ${last}.\n` +
-            `Do not buy again (that pays a second time). Ask the seller to serve or refund requirement ${requirement_id}.`
+            `Do not buy again: the payment went through (getPaymentRequirement('${requirement_id}') shows it "paid"), ` +
+            `so that pays a second time. Ask the seller to serve or refund requirement ${requirement_id}.`
         : outcome === 'payment_unknown'
           ? `MAY HAVE PAID ${terms}: the payment call was sent but its outcome is unknown (${last}).\n` +
             `Do not buy again (that may pay a second time). Collect what you may have paid for, later too, with:\n` +
             collect +
             `If the payment went through, collect serves it. If it did not, collect answers 402 payment_pending ` +
-            `until the challenge expires, then says it is gone: only then buy again. ` +
-            `Your getPaymentRequirement('${requirement_id}') shows which.`
+            `until the challenge expires, then says it is gone. "Gone" alone does not mean unpaid: a payment whose ` +
+            `webhook came after the expiry is gone too. Ask getPaymentRequirement('${requirement_id}') with your buyer ` +
+            `token: buy again only if its status is "requires_payment" (unpaid); "paid" means ask the seller to serve ` +
+            `or refund requirement ${requirement_id}.`
           : `PAID ${terms} but not served yet: the last answer was ${last}.\n` +
             `Do not buy again (that pays a second time). Collect what you paid for, later too, with:\n` +
             collect +
@@ -616,6 +619,10 @@ export class PaidNotServedError extends Error {
  */
 function mayHavePaid(error: unknown): boolean {
   if (error instanceof SiglumeConnectionError) return error.may_have_acted; // SiglumeTimeoutError too
+  // Every 5xx counts, even a 503 the API refused before acting (its envelope or a Retry-After, which the SDK
+  // retries): a SiglumeApiError carries no may_have_acted, and its Retry-After is not kept on a 503, so this
+  // cannot tell that 503 from a proxy's whose upstream may have paid. Reporting payment_unknown then costs a
+  // look at the requirement; reporting "not paid" wrongly costs a second payment.
   return error instanceof SiglumeApiError && error.status >= 500;
 }
 
@@ -710,7 +717,7 @@ export async function collectReport(
   const interval = retry.interval_ms ?? 250;
   const gone = (answer: string) => ({
     outcome: 'gone' as const,
-    last: `${answer}: the API no longer holds this challenge as paid and unserved, so collect cannot get it; ask the seller to serve or refund the requirement paid for it`,
+    last: `${answer}: the API no longer holds this challenge as paid and unserved, so collect cannot get it; if it was paid, ask the seller to serve or refund it`,
   });
   let last = 'no answer';
   let wait = 0;
@@ -792,7 +799,9 @@ async function main([command, url, arg]: string[]): Promise<void> {
     else {
       console.error(
         served.outcome === 'gone'
-          ? `not served, and collect cannot get it (the last answer was ${served.last}); never buy again for it`
+          ? `not served, and collect cannot get it (the last answer was ${served.last}). Do not buy again unless ` +
+              `getPaymentRequirement(<requirement_id>) with your buyer token shows the requirement unpaid ("requires_payment"): ` +
+              `a payment whose webhook came late is gone too; "paid" means ask the seller to serve or refund it`
           : `not served yet (the last answer was ${served.last}): run collect again later; never buy again for it`,
       );
       process.exitCode = 1;

@@ -17,7 +17,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DirectRequestPaymentClient, DirectRequestPaymentMerchantClient, SiglumeApiError } from '../../src/index.js';
+import { DirectRequestPaymentClient, DirectRequestPaymentMerchantClient, SiglumeApiError, SiglumeConnectionError } from '../../src/index.js';
 import { copyTemplate } from '../../src/init/copy-template.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import { createStandardSettledTestEvent, TEST_WEBHOOK_SECRET } from '../../src/testing/index.js';
@@ -450,8 +450,11 @@ describe('examples/paid-api.ts: the buyer whose payment call gets no answer may 
    * The paid API on the sandbox, and a proxy in front of the sandbox's API that passes every call but the payment
    * through; the payment is `forward`ed to the sandbox (which pays) or not, then the buyer gets `answer`.
    */
-  async function behindProxy(forward: boolean, answer: 'stall' | 'drop' | 'refuse') {
+  async function behindProxy(forward: boolean, answer: 'stall' | 'drop' | 'refuse' | 'fail') {
     const paid = await paidApiOnSandbox();
+    // Settles once the sandbox has answered the forwarded payment: the buyer may have given up long before.
+    let upstreamAnswered!: () => void;
+    const forwarded = new Promise<void>((resolve) => (upstreamAnswered = resolve));
     const target = new URL(paid.sandbox.api_base).origin;
     const pass = async (req: import('node:http').IncomingMessage, body: Buffer) => {
       const headers = Object.fromEntries(
@@ -466,8 +469,15 @@ describe('examples/paid-api.ts: the buyer whose payment call gets no answer may 
         void (async () => {
           const body = Buffer.concat(chunks);
           if (req.url?.endsWith(EXECUTE)) {
-            if (forward) await (await pass(req, body)).arrayBuffer();
+            if (forward) {
+              await (await pass(req, body)).arrayBuffer();
+              upstreamAnswered();
+            }
             if (answer === 'drop') return void req.socket.destroy();
+            if (answer === 'fail') {
+              const failure = { error: { code: 'INTERNAL_ERROR', message: 'something went wrong' } };
+              return void res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify(failure));
+            }
             if (answer === 'refuse') {
               const refusal = { error: { code: 'INSUFFICIENT_BALANCE', message: 'the wallet cannot pay this' } };
               return void res.writeHead(422, { 'content-type': 'application/json' }).end(JSON.stringify(refusal));
@@ -486,7 +496,7 @@ describe('examples/paid-api.ts: the buyer whose payment call gets no answer may 
       await proxy.close();
       await paid.close();
     };
-    return { ...paid, buyer, confirmed, close };
+    return { ...paid, buyer, confirmed, forwarded, close };
   }
 
   type Unknown = Error & { outcome?: string; paid?: { requirement_id: string; challenge_hash: string } };
@@ -494,11 +504,13 @@ describe('examples/paid-api.ts: the buyer whose payment call gets no answer may 
   it.each([
     ['times out after Siglume paid', true, 'stall'],
     ['loses its connection after Siglume paid', true, 'drop'],
+    ['gets a 5xx after Siglume paid', true, 'fail'],
   ] as const)('a payment call that %s ends naming the challenge and the collect command; collect then serves it, with no second payment', async (_name, forward, answer) => {
-    const { buyReport, collectReport, buyer, apiUrl, merchant, confirmed, close } = await behindProxy(forward, answer);
+    const { buyReport, collectReport, buyer, apiUrl, merchant, confirmed, forwarded, close } = await behindProxy(forward, answer);
     try {
       const limit = { max_amount_minor: 1000, currency: 'JPY', merchant, attempts: 3, interval_ms: 1 } as const;
       const error = (await buyReport(`${apiUrl}/report`, buyer, limit).catch((e: unknown) => e)) as Unknown;
+      await forwarded; // the buyer gave up after 500 ms; the sandbox may still have been paying
       expect(confirmed()).toHaveLength(1); // the payment went through, though the buyer heard nothing back
       const { challenge_hash, requirement_id } = confirmed()[0]!.data as { challenge_hash: string; requirement_id: string };
       expect(error.outcome).toBe('payment_unknown');
@@ -527,7 +539,36 @@ describe('examples/paid-api.ts: the buyer whose payment call gets no answer may 
       const hash = error.paid!.challenge_hash;
       expect(error.message).toContain(`npx tsx examples/paid-api.ts collect ${apiUrl}/report ${hash}`);
       expect(error.message).toMatch(/if it did not, collect answers 402/i);
+      // "gone" only says no webhook came before the challenge expired: a late one for a payment that went through
+      // leaves the API the same. Only the requirement's own status tells that buying again pays once.
+      expect(error.message).not.toMatch(/only then buy again/i);
+      expect(error.message).toContain(`getPaymentRequirement('${error.paid!.requirement_id}')`);
+      expect(error.message).toMatch(/"requires_payment".*"paid"/s);
       expect(await collectReport(`${apiUrl}/report`, hash, { attempts: 2, interval_ms: 1 })).toEqual({ outcome: 'not_yet', last: 'HTTP 402 payment_pending' });
+    } finally {
+      await close();
+    }
+  });
+
+  it('a payment call refused at connect (closed loopback port) sent nothing: the SiglumeConnectionError as it is, may_have_acted false, no collect command', async () => {
+    const { buyReport, sandbox, apiUrl, merchant, confirmed, close } = await behindProxy(false, 'stall');
+    const closed = await listen(() => {});
+    await closed.close(); // nothing listens on that port any more
+    const real = new DirectRequestPaymentClient({ base_url: sandbox.api_base, auth_token: sandbox.buyer_token });
+    const nowhere = new DirectRequestPaymentClient({ base_url: `${closed.url}/v1`, auth_token: sandbox.buyer_token, max_retries: 0 });
+    // The requirement is created at Siglume; only the payment call goes to the closed port.
+    const buyer = {
+      createPaymentRequirement: real.createPaymentRequirement.bind(real),
+      executePaymentTransaction: nowhere.executePaymentTransaction.bind(nowhere),
+    } as unknown as DirectRequestPaymentClient;
+    try {
+      const limit = { max_amount_minor: 1000, currency: 'JPY', merchant, attempts: 3, interval_ms: 1 } as const;
+      const error = (await buyReport(`${apiUrl}/report`, buyer, limit).catch((e: unknown) => e)) as Unknown;
+      expect(confirmed()).toHaveLength(0);
+      expect(error).toBeInstanceOf(SiglumeConnectionError);
+      expect((error as SiglumeConnectionError).may_have_acted).toBe(false);
+      expect(error.outcome).toBeUndefined();
+      expect(error.message).not.toMatch(/PAID|examples\/paid-api\.ts collect/);
     } finally {
       await close();
     }
@@ -655,6 +696,7 @@ describe('examples/paid-api.ts: the buyer whose paid answer is lost', () => {
       expect(error.message).toContain('PAID 600 JPY to report_shop (requirement dpr_1, challenge sha256:x) but not served');
       expect(error.message).toContain('HTTP 200 with its body cut off or unreadable');
       expect(error.message).toContain('Ask the seller to serve or refund requirement dpr_1');
+      expect(error.message).toContain(`getPaymentRequirement('dpr_1')`);
       expect(error.message).not.toContain('examples/paid-api.ts collect');
     } finally {
       await api.close();
@@ -1253,6 +1295,27 @@ describe('examples/paid-api.ts: bad input is a 4xx; challenges expire, are limit
       expect((await post(first)).status).toBe(204);
       expect(api.reviews).toHaveLength(1);
       expect(logs).toContain(`webhook ${first.event.id}: requirement ${requirement_id} is handled already (a redelivery), ignored`);
+    } finally {
+      await close();
+    }
+  });
+
+  it('collect on a challenge the API no longer holds says to buy again only if getPaymentRequirement shows the requirement unpaid', async () => {
+    requireDist();
+    const { url, close } = await paidApiAlone();
+    try {
+      const collected = await promisify(execFile)(
+        join(root, 'node_modules/.bin/tsx'),
+        [join(root, 'examples/paid-api.ts'), 'collect', `${url}/report`, `sha256:${'0'.repeat(64)}`],
+        { cwd: root, timeout: 30_000, env: { PATH: process.env.PATH } },
+      ).then(
+        () => ({ code: 0, stderr: '' }),
+        (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+      );
+      expect(collected.code).toBe(1);
+      expect(collected.stderr).toContain('not served, and collect cannot get it');
+      expect(collected.stderr).not.toContain('never buy again');
+      expect(collected.stderr).toMatch(/getPaymentRequirement\(<requirement_id>\).*"requires_payment"/s);
     } finally {
       await close();
     }
