@@ -604,7 +604,7 @@ export class PaidNotServedError extends Error {
             `until the challenge expires, then says it is gone. "Gone" alone does not mean unpaid: a payment whose ` +
             `webhook came after the expiry is gone too. Ask getPaymentRequirement('${requirement_id}') with your buyer ` +
             `token: buy again only if its status is "requires_payment" (unpaid); "paid" means ask the seller to serve ` +
-            `or refund requirement ${requirement_id}.`
+            `or refund requirement ${requirement_id}; any other status: ask again later.`
           : `PAID ${terms} but not served yet: the last answer was ${last}.\n` +
             `Do not buy again (that pays a second time). Collect what you paid for, later too, with:\n` +
             collect +
