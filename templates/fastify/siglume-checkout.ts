@@ -44,17 +44,13 @@ async function send(reply: FastifyReply, result: OrderCheckoutStartResult | Orde
 export function siglumeCheckoutPlugin<U>(service: OrderCheckoutService<U>, currentUser: (request: FastifyRequest) => U | Promise<U>): FastifyPluginAsync {
   return async (app) => {
     // Body-parser failures are the caller's fault: a 4xx with a code, never a 500.
-    app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    app.setErrorHandler(async (error: FastifyError, _request, reply) => {
       if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
         return reply.code(413).send({ error: 'payload_too_large', message: 'The request body is too large' });
       }
       if (error.code?.startsWith('FST_ERR_CTP_')) return reply.code(400).send({ error: 'invalid_request', message: JSON_ONLY });
-      // A 4xx your currentUser chose (e.g. 401 from your auth): Fastify answers it with its own status.
-      if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) throw error;
-      // Your currentUser failed. Fastify's own 500 would send its message (a database URL, say) to the browser:
-      // it goes to your log instead, and the browser gets the 500 the service gives when your store fails.
-      request.log.error({ err: error }, 'Siglume checkout: the route failed');
-      return reply.code(500).send({ error: 'checkout_failed', message: 'Could not start the checkout; try again' });
+      // Anything else (a 4xx your currentUser chose, a failure outside the checkout start) goes on to your app's handler.
+      throw error;
     });
 
     // The webhook needs the exact bytes Siglume signed: in its own scope, any content type is read as a Buffer.
@@ -75,7 +71,19 @@ export function siglumeCheckoutPlugin<U>(service: OrderCheckoutService<U>, curre
       }
       const body: unknown = request.body;
       const orderId = body !== null && typeof body === 'object' ? (body as { order_id?: unknown }).order_id : undefined;
-      await send(reply, await service.startCheckout(orderId, await currentUser(request)));
+      let user: U;
+      try {
+        user = await currentUser(request);
+      } catch (error) {
+        // A 4xx your currentUser chose (e.g. 401 from your auth): Fastify answers it with its own status.
+        const status = (error as { statusCode?: unknown } | null)?.statusCode;
+        if (typeof status === 'number' && status >= 400 && status < 500) throw error;
+        // Your currentUser failed. Fastify's own 500 would send its message (a database URL, say) to the browser:
+        // it goes to your log instead, and the browser gets the 500 the service gives when your store fails.
+        request.log.error({ err: error }, 'Siglume checkout: the route failed');
+        return reply.code(500).header('cache-control', 'no-store').send({ error: 'checkout_failed', message: 'Could not start the checkout; try again' });
+      }
+      await send(reply, await service.startCheckout(orderId, user));
     });
 
     // Repairs orders whose webhook was lost; only a caller holding the reconcile token gets past the service's check.

@@ -132,6 +132,39 @@ describe('the Fastify template when currentUser throws', () => {
   });
 });
 
+describe('the Fastify template when its webhook or reconcile route fails', () => {
+  it('leaves the failure to the merchant\'s own error handler, never answering it "Could not start the checkout"', async () => {
+    const copy = await copiedTemplate('fastify', 'mysql');
+    const { siglumeCheckoutPlugin } = await copy.load<typeof Plugin>('siglume-checkout.ts');
+    const service = {
+      handleWebhook: async () => {
+        throw new Error('webhook handler failed');
+      },
+      handleReconcile: async () => {
+        throw new Error('reconcile handler failed');
+      },
+    } as unknown as OrderCheckoutService<null>;
+    const seen: string[] = [];
+    const app = Fastify();
+    app.setErrorHandler(async (error: Error, _request, reply) => {
+      seen.push(error.message);
+      return reply.code(500).send({ error: 'shop_error' });
+    });
+    await app.register(siglumeCheckoutPlugin(service, () => null));
+    try {
+      for (const url of ['/payments/webhooks/siglume', '/payments/siglume/reconcile']) {
+        const res = await app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: '{}' });
+        expect(res.statusCode, url).toBe(500);
+        expect(res.json(), url).toEqual({ error: 'shop_error' });
+      }
+      expect(seen).toEqual(['webhook handler failed', 'reconcile handler failed']);
+    } finally {
+      await app.close();
+      copy.remove();
+    }
+  });
+});
+
 describe('the Fastify template when currentUser refuses with a 4xx of its own', () => {
   it('answers with that status, not as a body error', async () => {
     const copy = await copiedTemplate('fastify', 'mysql');
