@@ -8,6 +8,7 @@ import type { SandboxCore } from './core.js';
 import { ConnectionDropped } from './errors.js';
 import type { SandboxFaults } from './faults.js';
 import type { SandboxAppEnv } from './http.js';
+import type { SandboxSettlementBatch } from './metered-records.js';
 import type { SandboxBatchSettlement } from './metered.js';
 import type { Listening } from './node-server.js';
 import type { SandboxPaymentResult } from './payments.js';
@@ -135,7 +136,7 @@ export class SandboxHandle {
   }
 
   /** A Micro / Nano settlement batch; null when it does not exist. */
-  getSettlementBatch(batchId: string): R.SandboxSettlementBatch | null {
+  getSettlementBatch(batchId: string): SandboxSettlementBatch | null {
     return copy(this.#core.store.get('settlement_batches', batchId));
   }
 

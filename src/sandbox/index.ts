@@ -29,9 +29,9 @@ export type {
   SandboxDelivery,
   SandboxEvent,
   SandboxMerchant,
-  SandboxSettlementBatch,
   SandboxWebhookSubscription,
 } from './records.js';
+export type { SandboxSettlementBatch } from './metered-records.js';
 export { SANDBOX_SCENARIOS, type SandboxScenario } from './scenarios.js';
 
 /**

@@ -9,6 +9,7 @@ import { fromMilli, toMilli } from '../core/decimal.js';
 import { SETTLEMENT_THRESHOLD_MINOR } from '../core/pricing.js';
 import type { Webhooks } from './deliveries.js';
 import { notFound } from './errors.js';
+import * as M from './metered-records.js';
 import * as R from './records.js';
 import type { SandboxStore } from './store.js';
 
@@ -20,7 +21,7 @@ export const sumDecimal = (values: Iterable<string>): string =>
   fromMilli([...values].reduce((t, v) => t + toMilli(v), 0n));
 
 /** When a batch's period ends: when it settled, else when it is due. */
-const periodEnd = (b: R.SandboxSettlementBatch) => b.settled_at ?? b.scheduled_settlement_at;
+const periodEnd = (b: M.SandboxSettlementBatch) => b.settled_at ?? b.scheduled_settlement_at;
 
 /** A settled batch and the deliveries of its confirmation. */
 export interface SandboxBatchSettlement {
@@ -39,30 +40,30 @@ export class MeteredLedger {
    * Records an accepted Micro / Nano payment in its open batch (opening one when needed) and links the
    * requirement to its usage event and batch.
    */
-  recordUsage(r: R.SandboxRequirement, listing_id: string): R.SandboxSettlementBatch {
+  recordUsage(r: R.SandboxRequirement, listing_id: string): M.SandboxSettlementBatch {
     const { merchant, currency, token_symbol, metadata } = r;
     const c = metadata.capability_key;
     const capability_key = typeof c === 'string' && /^[\w.:-]{1,64}$/.test(c) ? c : SANDBOX_DEFAULT_CAPABILITY_KEY;
     const plan_type = r.pricing_band === 'micro' ? 'micro' : 'nano';
-    const key: R.BatchKey = { merchant, listing_id, capability_key, plan_type, currency, token_symbol };
-    const fields = Object.keys(key) as Array<keyof R.BatchKey>;
+    const key: M.BatchKey = { merchant, listing_id, capability_key, plan_type, currency, token_symbol };
+    const fields = Object.keys(key) as Array<keyof M.BatchKey>;
     const nowMs = this.store.nowMs();
     const batch =
       this.store.list('settlement_batches').find((b) => b.status === 'open' && fields.every((f) => b[f] === key[f])) ??
-      this.store.put('settlement_batches', R.newSettlementBatch(key, r.settlement_cadence, nowMs));
-    const usage = this.store.put('usage_events', R.newUsageEvent(key, r, batch.settlement_batch_id, R.iso(nowMs)));
+      this.store.put('settlement_batches', M.newSettlementBatch(key, r.settlement_cadence, nowMs));
+    const usage = this.store.put('usage_events', M.newUsageEvent(key, r, batch.settlement_batch_id, R.iso(nowMs)));
     batch.usage_event_ids.push(usage.usage_event_id);
     Object.assign(r, { settlement_batch_id: batch.settlement_batch_id, usage_event_id: usage.usage_event_id });
     return batch;
   }
 
   /** The usage events of a batch, in order. */
-  usageOf(b: R.SandboxSettlementBatch): R.SandboxUsageEvent[] {
+  usageOf(b: M.SandboxSettlementBatch): M.SandboxUsageEvent[] {
     return b.usage_event_ids.flatMap((id) => this.store.get('usage_events', id) ?? []);
   }
 
   /** An open batch whose gross exposure has reached the early-settlement threshold. */
-  reachedThreshold(b: R.SandboxSettlementBatch): boolean {
+  reachedThreshold(b: M.SandboxSettlementBatch): boolean {
     const threshold = BigInt(SETTLEMENT_THRESHOLD_MINOR) * 1000n;
     return b.status === 'open' && toMilli(this.batchView(b).gross_amount_minor) >= threshold;
   }
@@ -72,9 +73,9 @@ export class MeteredLedger {
    * `provider_gross_amount_minor` and its alias, the exposure still unsettled, trigger and timing) plus the
    * sandbox's own (`gross_amount_minor`, `usage_event_count`, `finality`).
    */
-  batchView(b: R.SandboxSettlementBatch) {
+  batchView(b: M.SandboxSettlementBatch) {
     const usage = this.usageOf(b);
-    const sum = (field: keyof R.SandboxUsageEvent & `${string}_minor`) => sumDecimal(usage.map((u) => u[field]));
+    const sum = (field: keyof M.SandboxUsageEvent & `${string}_minor`) => sumDecimal(usage.map((u) => u[field]));
     const { usage_event_ids: _ids, event_id: _event, ...rest } = b;
     const open = b.status === 'open';
     const gross = sum('provider_gross_amount_minor');
@@ -108,7 +109,7 @@ export class MeteredLedger {
    * A usage event as a statement row (CONTRACT-2 section 22): `metered_usage_id`, the gross under its
    * alias names, its batch's period and debit time. A buyer's row leaves out what the provider receives.
    */
-  usageView(u: R.SandboxUsageEvent, side: 'buyer' | 'provider') {
+  usageView(u: M.SandboxUsageEvent, side: 'buyer' | 'provider') {
     const b = this.store.get('settlement_batches', u.settlement_batch_id);
     const { provider_receivable_minor, ...row } = u;
     return {
@@ -133,8 +134,8 @@ export class MeteredLedger {
    * `amount_threshold` when a payment pushed it over the threshold.
    */
   async settle(
-    b: R.SandboxSettlementBatch,
-    trigger: R.SandboxSettlementBatch['settlement_trigger'] = 'scheduled_close',
+    b: M.SandboxSettlementBatch,
+    trigger: M.SandboxSettlementBatch['settlement_trigger'] = 'scheduled_close',
   ): Promise<SandboxBatchSettlement> {
     const now = this.store.nowIso();
     // Settled before the first await, so a concurrent payment over the threshold cannot settle it twice.

@@ -4,6 +4,7 @@
  * `changed()`, which schedules the state-file write.
  */
 import { SandboxHttpError } from './errors.js';
+import type { SandboxSettlementBatch, SandboxUsageEvent } from './metered-records.js';
 import { iso, isOpenSession } from './records.js';
 import type * as R from './records.js';
 import type { SandboxAutoPayAuthorization, SandboxRecurringSubscription } from './recurring.js';
@@ -32,8 +33,8 @@ interface Records {
   receipts: R.SandboxReceipt;
   events: R.SandboxEvent;
   deliveries: R.SandboxDelivery;
-  usage_events: R.SandboxUsageEvent;
-  settlement_batches: R.SandboxSettlementBatch;
+  usage_events: SandboxUsageEvent;
+  settlement_batches: SandboxSettlementBatch;
   recurring_subscriptions: SandboxRecurringSubscription;
   autopay_authorizations: SandboxAutoPayAuthorization;
 }

@@ -14,7 +14,7 @@ import type { SandboxCore } from '../core.js';
 import { invalidField } from '../errors.js';
 import { queryInput, route, type Route, type RouteInput } from '../http.js';
 import { sumDecimal } from '../metered.js';
-import type { SandboxUsageEvent } from '../records.js';
+import type { SandboxUsageEvent } from '../metered-records.js';
 
 type Query = DirectRequestPaymentMeteredQuery;
 
