@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { OrderStore } from '../../../src/orders/index.js';
 import { createSqlOrderStore, MYSQL_DIALECT, POSTGRES_DIALECT, SqlOrderStore, SQLITE_DIALECT } from '../../../src/orders/sql/index.js';
-import { SQL_PAYMENT_TABLE_COLUMNS } from '../../../src/orders/sql/store.js';
+import { SQL_PAYMENT_TABLE_COLUMNS } from '../../../src/orders/sql/check-tables.js';
 import { sqliteConnection } from '../../../src/orders/sqlite/connection.js';
 import { offlineServiceOver } from '../support/offline-service.js';
 import { applySqliteSchema, sqliteSchemaSql } from '../support/sqlite.js';
