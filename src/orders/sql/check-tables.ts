@@ -7,6 +7,7 @@
 import type { ResolvedOrdersTable } from '../mapping.js';
 import type { OrderStoreProblem } from '../store.js';
 import type { SqlConnection, SqlDialect } from './dialect.js';
+import { driverErrorCode } from './dialects.js';
 
 /** What the check probes with: the store's connection, dialect, resolved mapping, payment-table schema ('' for the default) and quoting. */
 export interface SqlTableCheckTarget {
@@ -46,19 +47,6 @@ const MAPPED_COLUMN_HOLDS = {
   owner_column: 'the buyer (or null to map none)',
   paid_at_column: 'the paid-at timestamp (or null to map none)',
 } as const;
-
-/**
- * The driver's code of a failed statement (`42P01`, `ER_NO_SUCH_TABLE`, `SQLITE_ERROR`; the database's code
- * inside Prisma's P2010 `meta.code`), or null: never its message.
- */
-function driverCode(error: unknown): string | null {
-  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const { code: own, meta } = e as { code?: unknown; meta?: { code?: unknown } | null };
-    const code = own === 'P2010' && (typeof meta?.code === 'string' || typeof meta?.code === 'number') ? String(meta.code) : own;
-    if (typeof code === 'string' && /^[A-Za-z0-9_]{1,64}$/.test(code)) return code;
-  }
-  return null;
-}
 
 /** The problems of `t`'s tables; see `SqlOrderStore.checkTables`. */
 export async function checkSqlTables(t: SqlTableCheckTarget): Promise<OrderStoreProblem[]> {
@@ -121,11 +109,11 @@ async function probeTable(
   if (all === null) return [];
   const whole = await probe(t, `SELECT 1 ${from}`);
   const problems: OrderStoreProblem[] = [];
-  if (whole !== null) problems.push(problem.table(driverCode(whole)));
+  if (whole !== null) problems.push(problem.table(driverErrorCode(whole)));
   else {
     for (const { column, field } of columns) {
       const failed = await probe(t, `SELECT ${t.quote(column)} ${from}`);
-      if (failed !== null) problems.push(problem.column(column, field, driverCode(failed)));
+      if (failed !== null) problems.push(problem.column(column, field, driverErrorCode(failed)));
     }
   }
   // A dialect that cannot tell a missing table from a lost connection: a database gone between two probes is

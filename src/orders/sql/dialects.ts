@@ -16,15 +16,49 @@ const numbered = (index: number) => `$${index}`;
 const question = () => '?';
 const values = (columns: readonly string[], placeholders: readonly string[]) => `(${columns.join(', ')}) VALUES (${placeholders.join(', ')})`;
 
-/** True when `error`, or an error it wraps (`cause`, as ORMs wrap the driver's; at most 4 deep), passes `test`. */
-function someCause(
-  error: unknown,
-  test: (e: { code?: unknown; errno?: unknown; message?: unknown; meta?: { code?: unknown; message?: unknown } }) => boolean,
-): boolean {
+/** What the checks below read of one error: its code, number and message. */
+export interface DriverErrorView {
+  code?: unknown;
+  errno?: unknown;
+  message?: unknown;
+}
+
+/**
+ * The database's own error inside Prisma's raw-query error P2010: `meta.code` / `meta.message` (Prisma 6 and
+ * earlier), or the driver adapter's `originalCode` / `originalMessage` (Prisma 7, under
+ * `meta.driverAdapterError.cause`); MySQL's is its error number as text. Any other error as it is.
+ */
+function driverView(e: object): DriverErrorView {
+  const { code, meta } = e as { code?: unknown; meta?: { code?: unknown; message?: unknown; driverAdapterError?: { cause?: unknown } } | null };
+  if (code !== 'P2010' || !meta) return e as DriverErrorView;
+  if (meta.code !== undefined) return { code: String(meta.code), message: meta.message };
+  const original = meta.driverAdapterError?.cause as { originalCode?: unknown; originalMessage?: unknown } | undefined;
+  if (original?.originalCode === undefined) return e as DriverErrorView;
+  return { code: String(original.originalCode), message: original.originalMessage };
+}
+
+/**
+ * True when `error`, or an error it wraps (`cause`, as ORMs wrap the driver's; at most 4 deep), passes `test`,
+ * reading the database's own error inside Prisma's P2010.
+ */
+function someCause(error: unknown, test: (e: DriverErrorView) => boolean): boolean {
   for (let e = error, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    if (test(e)) return true;
+    if (test(driverView(e))) return true;
   }
   return false;
+}
+
+/**
+ * The database's code of a failed statement (`42P01`, `ER_NO_SUCH_TABLE`, `1146` under Prisma, `SQLITE_ERROR`),
+ * from `error` or an error it wraps, or null: never its message.
+ */
+export function driverErrorCode(error: unknown): string | null {
+  let found: string | null = null;
+  someCause(error, ({ code }) => {
+    if (typeof code === 'string' && /^[A-Za-z0-9_]{1,64}$/.test(code)) found = code;
+    return found !== null;
+  });
+  return found;
 }
 
 /** True when `error` or an error it wraps carries an SQLSTATE `code` matching `state`. */
@@ -32,28 +66,28 @@ const hasSqlState = (error: unknown, state: RegExp) =>
   someCause(error, ({ code }) => typeof code === 'string' && state.test(code));
 
 /**
- * True when `error`, or an error it wraps, is MySQL's duplicate-key error
- * (1062, `ER_DUP_ENTRY`; Prisma's raw-query error P2010 carries it as `meta.code`).
- */
-const isMysqlDuplicateKey = (error: unknown) =>
-  someCause(error, ({ code, errno, meta }) => code === 'ER_DUP_ENTRY' || errno === 1062 || (code === 'P2010' && meta?.code === '1062'));
-
-/**
  * True when `error`, or an error it wraps, is one of MySQL's `codes` (by name, or by number as `errno` or as
- * Prisma's P2010 `meta.code`).
+ * the text Prisma's P2010 carries).
  */
-const hasMysqlError = (error: unknown, codes: Readonly<Record<string, number>>) =>
-  someCause(error, ({ code, errno, meta }) =>
-    (typeof code === 'string' && code in codes) || Object.values(codes).includes(errno as number) ||
-    (code === 'P2010' && Object.values(codes).map(String).includes(String(meta?.code))));
+const hasMysqlError = (error: unknown, codes: Readonly<Record<string, number>>) => {
+  const numbers = Object.values(codes);
+  return someCause(error, ({ code, errno }) =>
+    (typeof code === 'string' && (code in codes || numbers.map(String).includes(code))) || numbers.includes(errno as number));
+};
+
+/** True when `error`, or an error it wraps, is MySQL's duplicate-key error (1062, `ER_DUP_ENTRY`). */
+const isMysqlDuplicateKey = (error: unknown) => hasMysqlError(error, { ER_DUP_ENTRY: 1062 });
 
 // Undefined table, undefined column, insufficient privilege, invalid schema name.
 const POSTGRES_MISSING = /^(?:42P01|42703|42501|3F000)$/;
 const MYSQL_MISSING = {
   ER_NO_SUCH_TABLE: 1146, ER_BAD_FIELD_ERROR: 1054, ER_TABLEACCESS_DENIED_ERROR: 1142, ER_COLUMNACCESS_DENIED_ERROR: 1143, ER_BAD_DB_ERROR: 1049,
+  // A view whose table or column is gone, or that its user may not read through.
+  ER_VIEW_INVALID: 1356,
 };
-// SQLite's code for these is the generic SQLITE_ERROR (1): only its message tells them from a syntax error.
-const SQLITE_MISSING = /^no such (?:table|column)\b/;
+// SQLite's code for these is the generic SQLITE_ERROR (1): only its message tells them from a syntax error. Some
+// drivers (sqlite3, libSQL) put the code in front of it: "SQLITE_ERROR: no such table: orders".
+const SQLITE_MISSING = /(?:^|: )no such (?:table|column)\b/;
 
 /**
  * PostgreSQL 13+ (`pg`: numbered placeholders). Names are quoted in lower
@@ -72,8 +106,7 @@ export const POSTGRES_DIALECT: SqlDialect = Object.freeze({
   timestamp: (d: Date) => d,
   // Class 22, data exception: invalid_text_representation (22P02), numeric_value_out_of_range (22003), ...
   rejectsValue: (error: unknown) => hasSqlState(error, /^22[0-9A-Z]{3}$/),
-  missingObject: (error: unknown) =>
-    someCause(error, ({ code, meta }) => typeof code === 'string' && POSTGRES_MISSING.test(code === 'P2010' ? String(meta?.code) : code)),
+  missingObject: (error: unknown) => hasSqlState(error, POSTGRES_MISSING),
 });
 
 /**
@@ -116,12 +149,11 @@ export const SQLITE_DIALECT: SqlDialect = Object.freeze({
   lock_rows: '',
   transactionSetup: () => [],
   timestamp: (d: Date) => d.toISOString(),
-  // better-sqlite3 and libSQL say SQLITE_ERROR, node:sqlite ERR_SQLITE_ERROR; Prisma's P2010 carries SQLite's 1.
+  // better-sqlite3, sqlite3 and libSQL say SQLITE_ERROR, node:sqlite ERR_SQLITE_ERROR; Prisma 6's P2010 carries
+  // SQLite's 1, Prisma 7's the driver's SQLITE_ERROR.
   missingObject: (error: unknown) =>
-    someCause(error, ({ code, message, meta }) =>
-      code === 'P2010'
-        ? String(meta?.code) === '1' && typeof meta?.message === 'string' && SQLITE_MISSING.test(meta.message)
-        : (code === 'SQLITE_ERROR' || code === 'ERR_SQLITE_ERROR') && typeof message === 'string' && SQLITE_MISSING.test(message)),
+    someCause(error, ({ code, message }) =>
+      (code === 'SQLITE_ERROR' || code === 'ERR_SQLITE_ERROR' || code === '1') && typeof message === 'string' && SQLITE_MISSING.test(message)),
 });
 
 const DIALECTS: Record<SqlDialectName, SqlDialect> = { postgres: POSTGRES_DIALECT, mysql: MYSQL_DIALECT, sqlite: SQLITE_DIALECT };

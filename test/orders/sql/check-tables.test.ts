@@ -141,6 +141,50 @@ describe('checkTables and a database failing briefly during the check', () => {
     expect(lite!(e({ code: 'SQLITE_BUSY' }, 'no such table: orders'))).toBe(false);
   });
 
+  it('reads the database\'s error inside Prisma 7\'s P2010 (meta.driverAdapterError.cause), a driver\'s "SQLITE_ERROR: " prefix, and MariaDB\'s invalid view', () => {
+    /** As Prisma 7's `$queryRawUnsafe` rejects through a driver adapter: no meta.code, the original under driverAdapterError. */
+    const prisma7 = (originalCode: string, originalMessage: string) =>
+      Object.assign(new Error(`Raw query failed. Code: \`${originalCode}\``), {
+        name: 'PrismaClientKnownRequestError',
+        code: 'P2010',
+        clientVersion: '7.10.0',
+        meta: {
+          modelName: undefined,
+          driverAdapterError: Object.assign(new Error('DriverAdapterError'), {
+            name: 'DriverAdapterError',
+            cause: { originalCode, originalMessage, kind: 'postgres' },
+          }),
+        },
+      });
+    expect(POSTGRES_DIALECT.missingObject!(prisma7('42P01', 'relation "orders" does not exist'))).toBe(true);
+    expect(POSTGRES_DIALECT.missingObject!(prisma7('53300', 'sorry, too many clients already'))).toBe(false);
+    expect(MYSQL_DIALECT.missingObject!(prisma7('1146', "Table 'test.orders' doesn't exist"))).toBe(true);
+    expect(MYSQL_DIALECT.missingObject!(prisma7('1205', 'Lock wait timeout exceeded'))).toBe(false);
+    expect(MYSQL_DIALECT.duplicateKey!(prisma7('1062', "Duplicate entry 'evt_1' for key 'PRIMARY'"))).toBe(true);
+    expect(SQLITE_DIALECT.missingObject!(prisma7('SQLITE_ERROR', 'no such table: orders'))).toBe(true);
+    expect(SQLITE_DIALECT.missingObject!(Object.assign(new Error('SQLITE_ERROR: no such column: ownr'), { code: 'SQLITE_ERROR', errno: 1 }))).toBe(true);
+    expect(SQLITE_DIALECT.missingObject!(Object.assign(new Error('SQLITE_ERROR: near "FROM": syntax error'), { code: 'SQLITE_ERROR' }))).toBe(false);
+    expect(MYSQL_DIALECT.missingObject!(Object.assign(new Error('View references invalid table(s)'), { code: 'ER_VIEW_INVALID', errno: 1356 }))).toBe(true);
+  });
+
+  it('reports a table missing under Prisma 7 as a problem with the SQLSTATE as driver_code, not as a failure of the database', async () => {
+    const store = createSqlOrderStore({
+      dialect: 'postgres',
+      query: async (sql) => {
+        if (sql === 'SELECT 1' || !sql.includes('"orders"')) return { rows: [], affected_rows: 0 };
+        const cause = { originalCode: '42P01', originalMessage: 'relation "orders" does not exist', kind: 'postgres' };
+        throw Object.assign(new Error('Raw query failed. Code: `42P01`.'), {
+          code: 'P2010',
+          meta: { driverAdapterError: Object.assign(new Error('DriverAdapterError'), { name: 'DriverAdapterError', cause }) },
+        });
+      },
+      transaction: async (work) => work(async () => ({ rows: [], affected_rows: 0 })),
+    });
+    expect(await store.checkTables()).toEqual([
+      expect.objectContaining({ code: 'orders_table_unreadable', field: 'orders.table', driver_code: '42P01' }),
+    ]);
+  });
+
   it('reports a missing table that Prisma wraps (P2010 with meta.code 42P01) with the SQLSTATE as driver_code', async () => {
     const store = createSqlOrderStore({
       dialect: 'postgres',
