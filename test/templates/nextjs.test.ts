@@ -68,7 +68,7 @@ describe('the Next.js template without its environment', () => {
       const closed = await reconcile.POST(new Request(`${url}/payments/siglume/reconcile`, { method: 'POST' }));
       expect(closed.status).toBe(503);
       expect(await closed.json()).toMatchObject({ error: 'store_unavailable' });
-      expect(String(log.mock.calls.at(-1)?.[0])).toContain('the database cannot be reached');
+      expect(String(log.mock.calls.at(-1)?.[0])).toContain('the store check failed (the database may be unreachable)');
     } finally {
       copy.remove();
     }
@@ -118,32 +118,47 @@ describe.skipIf(noPostgres !== null)('the Next.js template over tables that do n
     }
   });
 
-  it('runs one check for concurrent requests, reuses its failure for STORE_CHECK_RETRY_MS, and recovers once the tables are fixed', async () => {
+  /**
+   * The webhook route of a copy whose siglume-store.ts maps `amount_column` to `total_minor`, a column the
+   * database lacks until `fix()` renames it; `checks` counts the store checks. Only Date is faked (the backoff
+   * reads Date.now()); the driver's sockets and timers stay real.
+   */
+  async function misconfiguredRoute() {
     const db = await postgresAdapter.createDatabase();
     const copy = await copiedTemplate('nextjs', 'postgres');
-    // Only Date is faked (the backoff reads Date.now()); the driver's sockets and timers stay real.
     vi.useFakeTimers({ toFake: ['Date'] });
+    copy.edit('siglume/siglume-store.ts', "amount_column: 'amount_minor'", "amount_column: 'total_minor'");
+    vi.stubEnv('SIGLUME_MERCHANT_AUTH_TOKEN', 'sdrp_sandbox_merchant_token');
+    vi.stubEnv('SIGLUME_DIRECT_PAYMENT_MERCHANT', 'sandbox_shop');
+    vi.stubEnv('SIGLUME_WEBHOOK_SECRET', 'whsec_sandbox_secret');
+    vi.stubEnv('SHOP_PUBLIC_ORIGIN', 'http://127.0.0.1:3000');
+    vi.stubEnv('DATABASE_URL', `${DATABASE_URL}${DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${db.env.SDRP_PG_SCHEMA}`)}`);
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const webhook = await copy.load<RouteModule>('app/payments/webhooks/siglume/route.ts');
+    const module = await copy.load<{ siglumeCheckout(): OrderCheckoutService; STORE_CHECK_RETRY_MS: number }>('siglume/siglume-checkout.ts');
+    const checks = vi.spyOn(module.siglumeCheckout(), 'assertStoreReady');
+    const hook = async () => {
+      const res = await webhook.POST(new Request('http://127.0.0.1:1/payments/webhooks/siglume', { method: 'POST', body: '{}' }));
+      return [res.status, ((await res.json()) as { error: string }).error];
+    };
+    const fix = () => db.sql('ALTER TABLE orders RENAME COLUMN amount_minor TO total_minor');
+    const done = async () => {
+      vi.useRealTimers();
+      copy.remove();
+      await db.drop();
+    };
+    return { hook, checks, fix, done, retry_ms: module.STORE_CHECK_RETRY_MS };
+  }
+
+  it('runs one check for concurrent requests, reuses its failure for STORE_CHECK_RETRY_MS, and recovers once the tables are fixed', async () => {
+    const { hook, checks, fix, done, retry_ms } = await misconfiguredRoute();
     try {
-      copy.edit('siglume/siglume-store.ts', "amount_column: 'amount_minor'", "amount_column: 'total_minor'");
-      vi.stubEnv('SIGLUME_MERCHANT_AUTH_TOKEN', 'sdrp_sandbox_merchant_token');
-      vi.stubEnv('SIGLUME_DIRECT_PAYMENT_MERCHANT', 'sandbox_shop');
-      vi.stubEnv('SIGLUME_WEBHOOK_SECRET', 'whsec_sandbox_secret');
-      vi.stubEnv('SHOP_PUBLIC_ORIGIN', 'http://127.0.0.1:3000');
-      vi.stubEnv('DATABASE_URL', `${DATABASE_URL}${DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${db.env.SDRP_PG_SCHEMA}`)}`);
-      vi.spyOn(console, 'error').mockImplementation(() => {});
-      const webhook = await copy.load<RouteModule>('app/payments/webhooks/siglume/route.ts');
-      const module = await copy.load<{ siglumeCheckout(): OrderCheckoutService; STORE_CHECK_RETRY_MS: number }>('siglume/siglume-checkout.ts');
-      const checks = vi.spyOn(module.siglumeCheckout(), 'assertStoreReady');
-      const hook = async () => {
-        const res = await webhook.POST(new Request('http://127.0.0.1:1/payments/webhooks/siglume', { method: 'POST', body: '{}' }));
-        return [res.status, ((await res.json()) as { error: string }).error];
-      };
       // Eight requests at once (an unauthenticated scanner on the webhook route, say): one check, eight 503s.
       expect(await Promise.all(Array.from({ length: 8 }, hook))).toEqual(Array(8).fill([503, 'store_misconfigured']));
       expect(checks).toHaveBeenCalledTimes(1);
       // The tables are fixed; within the backoff the failure is still the answer, without checking again.
-      await db.sql('ALTER TABLE orders RENAME COLUMN amount_minor TO total_minor');
-      vi.setSystemTime(Date.now() + module.STORE_CHECK_RETRY_MS - 1);
+      await fix();
+      vi.setSystemTime(Date.now() + retry_ms - 1);
       expect(await hook()).toEqual([503, 'store_misconfigured']);
       expect(checks).toHaveBeenCalledTimes(1);
       // Once it is over, the next request checks again, passes, and reaches the service (a bad signature: 400).
@@ -153,9 +168,20 @@ describe.skipIf(noPostgres !== null)('the Next.js template over tables that do n
       expect((await hook())[0]).toBe(400);
       expect(checks).toHaveBeenCalledTimes(2);
     } finally {
-      vi.useRealTimers();
-      copy.remove();
-      await db.drop();
+      await done();
+    }
+  });
+
+  it('checks again at once after the clock stepped back, instead of reusing the failure until the clock catches up', async () => {
+    const { hook, checks, fix, done } = await misconfiguredRoute();
+    try {
+      expect(await hook()).toEqual([503, 'store_misconfigured']);
+      await fix();
+      vi.setSystemTime(Date.now() - 3_600_000); // an NTP correction, say
+      expect((await hook())[0]).toBe(400);
+      expect(checks).toHaveBeenCalledTimes(2);
+    } finally {
+      await done();
     }
   });
 });

@@ -22,7 +22,8 @@ export async function currentUser(_request: Request): Promise<ShopUser | null> {
  * How long a failed start-up check of the store is reused before a request
  * checks again (milliseconds). While the tables are wrong or the database is
  * down, a burst of requests (or a scanner on the webhook route) then runs the
- * check's 14-29 statements once every 5 s, not once per request.
+ * check (6 statements when it passes, up to about 60 when it fails) once
+ * every 5 s, not once per request.
  */
 export const STORE_CHECK_RETRY_MS = 5_000;
 
@@ -51,7 +52,8 @@ export function siglumeCheckout(): OrderCheckoutService<ShopUser | null> {
  * until they pass, every request is answered 503
  * `{"error":"store_misconfigured"}` (a mapped column or table is wrong; the
  * log names the mapping field or table and the fix) or
- * `{"error":"store_unavailable"}` (the database cannot be reached) and
+ * `{"error":"store_unavailable"}` (the database cannot be reached, or the
+ * check failed for another reason the log gives) and
  * nothing is written. Requests arriving while the check runs share it; a
  * failed check is reused for STORE_CHECK_RETRY_MS (5 s), then the next
  * request checks again.
@@ -73,7 +75,7 @@ export async function withSiglumeCheckout(handle: (checkout: OrderCheckoutServic
     return Response.json(
       misconfigured
         ? { error: 'store_misconfigured', message: 'The payment tables do not match the store\'s settings; see the server log' }
-        : { error: 'store_unavailable', message: 'The payment database cannot be reached; try again' },
+        : { error: 'store_unavailable', message: 'The payment database is not available; try again' },
       { status: 503, headers: { 'cache-control': 'no-store' } },
     );
   }
@@ -86,7 +88,9 @@ export async function withSiglumeCheckout(handle: (checkout: OrderCheckoutServic
  * STORE_CHECK_RETRY_MS before the next request runs the check again.
  */
 async function checkStoreOnce(checkout: OrderCheckoutService<ShopUser | null>): Promise<unknown> {
-  if (storeFailure !== null && Date.now() - storeFailure.at < STORE_CHECK_RETRY_MS) return storeFailure.error;
+  // A clock stepped back (age < 0) checks again at once rather than reusing the failure until it catches up.
+  const age = storeFailure === null ? -1 : Date.now() - storeFailure.at;
+  if (storeFailure !== null && age >= 0 && age < STORE_CHECK_RETRY_MS) return storeFailure.error;
   storeCheck ??= checkout.assertStoreReady().then(
     () => {
       storeChecked = true;
@@ -95,7 +99,7 @@ async function checkStoreOnce(checkout: OrderCheckoutService<ShopUser | null>): 
     },
     (error: unknown) => {
       const misconfigured = (error as { code?: unknown } | null)?.code === ORDER_STORE_MISCONFIGURED;
-      const why = misconfigured ? 'the store does not match its tables' : 'the database cannot be reached';
+      const why = misconfigured ? 'the store does not match its tables' : 'the store check failed (the database may be unreachable)';
       console.error(`siglume checkout: ${why}, fix it; checked again in ${STORE_CHECK_RETRY_MS / 1000} s:`, error);
       storeFailure = { error: error ?? new Error('store check failed'), at: Date.now() };
       return storeFailure.error;
