@@ -81,10 +81,10 @@ export interface PaidApiConfig {
   /** Webhook event ids remembered as processed, 1 to 1,000,000; past that the oldest is forgotten. @default 10000 */
   max_processed_events?: number;
   /**
-   * Requirement ids of payments handled (paid, served or set aside), 1 to 1,000,000; past that the oldest is
-   * forgotten. A payment delivered again after its event id and its challenge are forgotten is found here and
-   * changes nothing, instead of going to review as money received. Keep it well above `max_processed_events`.
-   * @default 100000
+   * Requirement ids of payments accepted, and of reviews made (with their reason), each 1 to 1,000,000; past that
+   * the oldest is forgotten. A payment delivered again after its event id and its challenge are forgotten is found
+   * here and changes nothing, instead of going to review as money received; a review is not made twice. Keep it
+   * well above `max_processed_events`. @default 100000
    */
   max_handled_payments?: number;
   /** Reviews kept in `reviews`, 1 to 1,000,000; past that the oldest is dropped (each is logged when made). @default 1000 */
@@ -251,10 +251,12 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
   // Event ids handled, oldest first, at most `maxEvents`. Forgetting the oldest is safe: a payment delivered
   // again after its id is forgotten is found by its requirement id and changes nothing (acceptPayment).
   const processedEvents = new Set<string>();
-  // Requirement ids of the payments handled (paid, served or set aside), oldest first, at most `maxHandled`: a
+  // Requirement ids of the payments accepted (then served or set aside), oldest first, at most `maxHandled`: a
   // payment delivered again after its event id and its challenge are both forgotten is found here, so it neither
   // goes to review as money received (a person might refund what was served) nor adds a second review.
   const handledPayments = new Set<string>();
+  // The reviews made, by requirement and reason, at most `maxHandled`: the same review is not made twice.
+  const reviewed = new Set<string>();
   const reviews: Review[] = []; // oldest first, at most `maxReviews`
   // An example app logs to stderr; a no-op would lose every review past `maxReviews`.
   const log = config.log ?? ((line: string) => console.error(line));
@@ -300,11 +302,22 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
     if (handledPayments.size > maxHandled) handledPayments.delete(handledPayments.values().next().value!);
   }
 
-  /** Keeps `review` (the newest `maxReviews` are kept; the caller has logged it, so none is lost from the log). */
-  function setAside(review: Review): void {
-    handled(review.requirement_id);
+  /**
+   * Keeps `review` (the newest `maxReviews` are kept; the caller logs it, so none is lost from the log). False,
+   * keeping nothing, when the same requirement was set aside for the same reason already: an event delivered
+   * again after its id was forgotten. Never consulted for a payment: a valid event for a requirement that an
+   * unprovable one named before is still accepted.
+   */
+  function setAside(review: Review): boolean {
+    const key = review.requirement_id === null ? null : `${review.requirement_id}\n${review.reason}`;
+    if (key !== null && reviewed.has(key)) return false;
+    if (key !== null) {
+      reviewed.add(key);
+      if (reviewed.size > maxHandled) reviewed.delete(reviewed.values().next().value!);
+    }
     reviews.push(review);
     if (reviews.length > maxReviews) reviews.shift();
+    return true;
   }
 
   /** Whether a paid challenge waited for its buyer longer than the retention. */
@@ -514,9 +527,10 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
       else {
         const requirement_id = 'requirement_id' in result ? result.requirement_id : null;
         const challenge_hash = 'challenge_hash' in result ? result.challenge_hash : null;
-        setAside({ event_id: event.id, reason: outcome.reason, requirement_id, challenge_hash });
         const named = `requirement ${requirement_id ?? 'none'}, challenge ${challenge_hash ?? 'none'}`;
-        log(`webhook ${event.id}: not accepted (${outcome.reason}); to review, ${named}`);
+        if (setAside({ event_id: event.id, reason: outcome.reason, requirement_id, challenge_hash }))
+          log(`webhook ${event.id}: not accepted (${outcome.reason}); to review, ${named}`);
+        else log(`webhook ${event.id}: not accepted (${outcome.reason}), set aside for review already (a redelivery), ${named}`);
       }
     }
     res.writeHead(204).end(); // handled, accepted or not: Siglume need not deliver it again

@@ -1300,6 +1300,45 @@ describe('examples/paid-api.ts: bad input is a 4xx; challenges expire, are limit
     }
   });
 
+  it('still accepts a valid payment of a requirement that an unprovable event named before (that review does not mark it handled)', async () => {
+    const { CHALLENGE_HASH_HEADER, api, url, logs, close } = await paidApiAlone();
+    const post = (e: { raw_body: string; header: string }) =>
+      fetch(`${url}/webhooks/siglume`, { method: 'POST', headers: { 'siglume-signature': e.header }, body: e.raw_body });
+    try {
+      const h0 = (await getReport(url)).body.payment!.challenge_hash;
+      const terms = { merchant: 'report_shop', amount_minor: 600, currency: 'JPY' as const };
+      const valid = await createStandardSettledTestEvent({ ...terms, data: { challenge_hash: h0 } });
+      const { requirement_id } = valid.event.data as { requirement_id: string };
+      // First an event for the same requirement that proves nothing (no chain receipt): set aside.
+      const unprovable = await createStandardSettledTestEvent({ ...terms, data: { challenge_hash: h0, requirement_id, chain_receipt_id: null } });
+      expect((await post(unprovable)).status).toBe(204);
+      expect(api.reviews).toEqual([expect.objectContaining({ event_id: unprovable.event.id, requirement_id })]);
+      // Then the real confirmation: the buyer paid, so the challenge is paid and served.
+      expect((await post(valid)).status).toBe(204);
+      expect(logs).toContain(`webhook ${valid.event.id}: paid ${h0}`);
+      expect((await getReport(url, { [CHALLENGE_HASH_HEADER]: h0 })).status).toBe(200);
+    } finally {
+      await close();
+    }
+  });
+
+  it('does not make the same review twice when its event is redelivered after the event id was evicted', async () => {
+    const { api, url, logs, close } = await paidApiAlone({ max_processed_events: 1 });
+    const post = (e: { raw_body: string; header: string }) =>
+      fetch(`${url}/webhooks/siglume`, { method: 'POST', headers: { 'siglume-signature': e.header }, body: e.raw_body });
+    try {
+      // Money for a challenge this API never issued: reviewed once.
+      const stray = await createStandardSettledTestEvent({ merchant: 'report_shop', amount_minor: 600, currency: 'JPY', data: { challenge_hash: `sha256:${'7'.repeat(64)}` } });
+      expect((await post(stray)).status).toBe(204);
+      await payWebhook(url, (await getReport(url)).body.payment!.challenge_hash); // evicts the stray event's id
+      expect((await post(stray)).status).toBe(204);
+      expect(api.reviews.filter((r) => r.event_id === stray.event.id)).toHaveLength(1);
+      expect(logs.some((l) => l.startsWith(`webhook ${stray.event.id}: not accepted`) && l.includes('set aside for review already (a redelivery)'))).toBe(true);
+    } finally {
+      await close();
+    }
+  });
+
   it('collect on a challenge the API no longer holds says to buy again only if getPaymentRequirement shows the requirement unpaid', async () => {
     requireDist();
     const { url, close } = await paidApiAlone();
