@@ -16,11 +16,12 @@ const numbered = (index: number) => `$${index}`;
 const question = () => '?';
 const values = (columns: readonly string[], placeholders: readonly string[]) => `(${columns.join(', ')}) VALUES (${placeholders.join(', ')})`;
 
-/** What the checks below read of one error: its code, number and message. */
+/** What the checks below read of one error: its code, number and message, and whether Prisma's P2010 carried it. */
 export interface DriverErrorView {
   code?: unknown;
   errno?: unknown;
   message?: unknown;
+  prisma?: boolean;
 }
 
 /**
@@ -29,12 +30,18 @@ export interface DriverErrorView {
  * `meta.driverAdapterError.cause`); MySQL's is its error number as text. Any other error as it is.
  */
 function driverView(e: object): DriverErrorView {
-  const { code, meta } = e as { code?: unknown; meta?: { code?: unknown; message?: unknown; driverAdapterError?: { cause?: unknown } } | null };
-  if (code !== 'P2010' || !meta) return e as DriverErrorView;
-  if (meta.code !== undefined) return { code: String(meta.code), message: meta.message };
-  const original = meta.driverAdapterError?.cause as { originalCode?: unknown; originalMessage?: unknown } | undefined;
-  if (original?.originalCode === undefined) return e as DriverErrorView;
-  return { code: String(original.originalCode), message: original.originalMessage };
+  const { code, errno, message, meta } = e as DriverErrorView & {
+    meta?: { code?: unknown; message?: unknown; driverAdapterError?: { cause?: unknown } | null } | null;
+  };
+  // Only these fields: an error's own `prisma` (or anything else) never passes for Prisma's.
+  const plain = { code, errno, message };
+  if (code !== 'P2010' || !meta || typeof meta !== 'object') return plain;
+  const original = meta.driverAdapterError?.cause as { originalCode?: unknown; originalMessage?: unknown } | null | undefined;
+  const [inner, text] = meta.code !== undefined ? [meta.code, meta.message] : [original?.originalCode, original?.originalMessage];
+  if (typeof inner !== 'string' && typeof inner !== 'number') return plain;
+  // MySQL's number comes as text ('1062'): it counts as an errno here, and only here.
+  const number = /^[0-9]{1,5}$/.test(String(inner)) ? Number(inner) : undefined;
+  return { code: String(inner), errno: number, message: text, prisma: true };
 }
 
 /**
@@ -71,8 +78,8 @@ const hasSqlState = (error: unknown, state: RegExp) =>
  */
 const hasMysqlError = (error: unknown, codes: Readonly<Record<string, number>>) => {
   const numbers = Object.values(codes);
-  return someCause(error, ({ code, errno }) =>
-    (typeof code === 'string' && (code in codes || numbers.map(String).includes(code))) || numbers.includes(errno as number));
+  // Own names only (`toString` is no MySQL error); a number only as `errno` (mysql2's, or Prisma's text unwrapped).
+  return someCause(error, ({ code, errno }) => (typeof code === 'string' && Object.hasOwn(codes, code)) || numbers.includes(errno as number));
 };
 
 /** True when `error`, or an error it wraps, is MySQL's duplicate-key error (1062, `ER_DUP_ENTRY`). */
@@ -152,8 +159,10 @@ export const SQLITE_DIALECT: SqlDialect = Object.freeze({
   // better-sqlite3, sqlite3 and libSQL say SQLITE_ERROR, node:sqlite ERR_SQLITE_ERROR; Prisma 6's P2010 carries
   // SQLite's 1, Prisma 7's the driver's SQLITE_ERROR.
   missingObject: (error: unknown) =>
-    someCause(error, ({ code, message }) =>
-      (code === 'SQLITE_ERROR' || code === 'ERR_SQLITE_ERROR' || code === '1') && typeof message === 'string' && SQLITE_MISSING.test(message)),
+    someCause(error, ({ code, message, prisma }) =>
+      (code === 'SQLITE_ERROR' || code === 'ERR_SQLITE_ERROR' || (prisma === true && code === '1')) &&
+      typeof message === 'string' &&
+      SQLITE_MISSING.test(message)),
 });
 
 const DIALECTS: Record<SqlDialectName, SqlDialect> = { postgres: POSTGRES_DIALECT, mysql: MYSQL_DIALECT, sqlite: SQLITE_DIALECT };

@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { OrderStore } from '../../../src/orders/index.js';
 import { createSqlOrderStore, MYSQL_DIALECT, POSTGRES_DIALECT, SqlOrderStore, SQLITE_DIALECT } from '../../../src/orders/sql/index.js';
+import { driverErrorCode } from '../../../src/orders/sql/dialects.js';
 import { SQL_PAYMENT_TABLE_COLUMNS } from '../../../src/orders/sql/check-tables.js';
 import { sqliteConnection } from '../../../src/orders/sqlite/connection.js';
 import { offlineServiceOver } from '../support/offline-service.js';
@@ -165,6 +166,37 @@ describe('checkTables and a database failing briefly during the check', () => {
     expect(SQLITE_DIALECT.missingObject!(Object.assign(new Error('SQLITE_ERROR: no such column: ownr'), { code: 'SQLITE_ERROR', errno: 1 }))).toBe(true);
     expect(SQLITE_DIALECT.missingObject!(Object.assign(new Error('SQLITE_ERROR: near "FROM": syntax error'), { code: 'SQLITE_ERROR' }))).toBe(false);
     expect(MYSQL_DIALECT.missingObject!(Object.assign(new Error('View references invalid table(s)'), { code: 'ER_VIEW_INVALID', errno: 1356 }))).toBe(true);
+  });
+
+  it('reads a bare number, an inherited name or a SQLite "1" as a database code only when Prisma\'s P2010 carried it', () => {
+    const plain = (fields: Record<string, unknown>, message = 'x') => Object.assign(new Error(message), fields);
+    const prisma6 = (code: unknown, message = 'x') => plain({ code: 'P2010', meta: { code, message } });
+    // The exactly-once path: only MySQL's own duplicate key is one.
+    for (const code of ['1062', 'toString', 'constructor', '__proto__']) expect(MYSQL_DIALECT.duplicateKey!(plain({ code })), code).toBe(false);
+    expect(MYSQL_DIALECT.duplicateKey!(plain({ code: 'ER_DUP_ENTRY', errno: 1062 }))).toBe(true);
+    expect(MYSQL_DIALECT.duplicateKey!(prisma6('1062'))).toBe(true);
+    expect(MYSQL_DIALECT.missingObject!(plain({ code: '1146' }))).toBe(false);
+    expect(MYSQL_DIALECT.missingObject!(prisma6('1146'))).toBe(true);
+    expect(SQLITE_DIALECT.missingObject!(plain({ code: '1' }, 'no such table: orders'))).toBe(false);
+    expect(SQLITE_DIALECT.missingObject!(prisma6('1', 'no such table: orders'))).toBe(true);
+    expect(POSTGRES_DIALECT.rejectsValue!(prisma6('22P02'))).toBe(true);
+    expect(POSTGRES_DIALECT.rejectsValue!(prisma6(null))).toBe(false);
+    // driver_code: the database's code when Prisma carried one, else P2010 itself, never the text "null".
+    expect(driverErrorCode(prisma6('42P01'))).toBe('42P01');
+    expect(driverErrorCode(prisma6(null))).toBe('P2010');
+  });
+
+  it('throws a P2010 that carries no database code (meta.code null) as it is, rather than guessing a missing table', async () => {
+    const store = createSqlOrderStore({
+      dialect: 'postgres',
+      query: async (sql) => {
+        if (sql === 'SELECT 1' || !sql.includes('"orders"')) return { rows: [], affected_rows: 0 };
+        throw Object.assign(new Error('Raw query failed.'), { code: 'P2010', meta: { code: null, message: null } });
+      },
+      transaction: async (work) => work(async () => ({ rows: [], affected_rows: 0 })),
+    });
+    // Without the database's code the dialect cannot tell a missing table: the failure is thrown as it is.
+    await expect(store.checkTables()).rejects.toMatchObject({ code: 'P2010' });
   });
 
   it('reports a table missing under Prisma 7 as a problem with the SQLSTATE as driver_code, not as a failure of the database', async () => {
