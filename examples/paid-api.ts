@@ -81,10 +81,10 @@ export interface PaidApiConfig {
   /** Webhook event ids remembered as processed, 1 to 1,000,000; past that the oldest is forgotten. @default 10000 */
   max_processed_events?: number;
   /**
-   * Requirement ids of payments accepted, and of reviews made (with their reason), each 1 to 1,000,000; past that
-   * the oldest is forgotten. A payment delivered again after its event id and its challenge are forgotten is found
-   * here and changes nothing, instead of going to review as money received; a review is not made twice. Keep it
-   * well above `max_processed_events`. @default 100000
+   * Requirement ids of payments accepted, and event ids of reviews made, each 1 to 1,000,000; past that the
+   * oldest is forgotten. A payment delivered again after its event id and its challenge are forgotten is found
+   * here and changes nothing, instead of going to review as money received; an event is not reviewed twice. Keep
+   * it well above `max_processed_events`. @default 100000
    */
   max_handled_payments?: number;
   /** Reviews kept in `reviews`, 1 to 1,000,000; past that the oldest is dropped (each is logged when made). @default 1000 */
@@ -255,8 +255,9 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
   // payment delivered again after its event id and its challenge are both forgotten is found here, so it neither
   // goes to review as money received (a person might refund what was served) nor adds a second review.
   const handledPayments = new Set<string>();
-  // The reviews made, by requirement and reason, at most `maxHandled`: the same review is not made twice.
-  const reviewed = new Set<string>();
+  // The events reviewed, at most `maxHandled`: an event redelivered after its id left `processedEvents` is not
+  // reviewed twice, even when its reason changed meanwhile (its challenge since paid or forgotten).
+  const reviewedEvents = new Set<string>();
   const reviews: Review[] = []; // oldest first, at most `maxReviews`
   // An example app logs to stderr; a no-op would lose every review past `maxReviews`.
   const log = config.log ?? ((line: string) => console.error(line));
@@ -304,17 +305,13 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
 
   /**
    * Keeps `review` (the newest `maxReviews` are kept; the caller logs it, so none is lost from the log). False,
-   * keeping nothing, when the same requirement was set aside for the same reason already: an event delivered
-   * again after its id was forgotten. Never consulted for a payment: a valid event for a requirement that an
-   * unprovable one named before is still accepted.
+   * keeping nothing, when its event was set aside already: delivered again after its id was forgotten. Never
+   * consulted for a payment: a valid event for a requirement that an unprovable one named before is accepted.
    */
   function setAside(review: Review): boolean {
-    const key = review.requirement_id === null ? null : `${review.requirement_id}\n${review.reason}`;
-    if (key !== null && reviewed.has(key)) return false;
-    if (key !== null) {
-      reviewed.add(key);
-      if (reviewed.size > maxHandled) reviewed.delete(reviewed.values().next().value!);
-    }
+    if (reviewedEvents.has(review.event_id)) return false;
+    reviewedEvents.add(review.event_id);
+    if (reviewedEvents.size > maxHandled) reviewedEvents.delete(reviewedEvents.values().next().value!);
     reviews.push(review);
     if (reviews.length > maxReviews) reviews.shift();
     return true;
@@ -457,7 +454,7 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
     event: DirectRequestPaymentWebhookEvent,
     result: DirectPaymentConfirmationClassification,
   ): { paid: IssuedChallenge } | { redelivered: string } | { reason: string } {
-    // A payment delivered again after its event id was forgotten: paid, served or set aside already.
+    // A payment delivered again after its event id was forgotten: accepted already (and maybe served or set aside).
     const requirement_id = 'requirement_id' in result ? result.requirement_id : null;
     if (requirement_id !== null && handledPayments.has(requirement_id)) return { redelivered: requirement_id };
     if (result.kind === 'unknown') return { reason: `unknown confirmation: ${result.reason}` };

@@ -1339,6 +1339,25 @@ describe('examples/paid-api.ts: bad input is a 4xx; challenges expire, are limit
     }
   });
 
+  it('does not review an event twice when it is redelivered after its id was evicted and its reason changed meanwhile', async () => {
+    const { api, url, close } = await paidApiAlone({ max_processed_events: 1 });
+    const post = (e: { raw_body: string; header: string }) =>
+      fetch(`${url}/webhooks/siglume`, { method: 'POST', headers: { 'siglume-signature': e.header }, body: e.raw_body });
+    try {
+      const h = (await getReport(url)).body.payment!.challenge_hash;
+      // A payment of 700 for a 600 challenge: reviewed ("terms differ").
+      const wrong = await createStandardSettledTestEvent({ merchant: 'report_shop', amount_minor: 700, currency: 'JPY', data: { challenge_hash: h } });
+      expect((await post(wrong)).status).toBe(204);
+      // The real payment of the challenge, which also evicts the first event's id.
+      await payWebhook(url, h);
+      // The first event again: its reason would now be "already paid", but it is the same event, reviewed once.
+      expect((await post(wrong)).status).toBe(204);
+      expect(api.reviews.filter((r) => r.event_id === wrong.event.id)).toHaveLength(1);
+    } finally {
+      await close();
+    }
+  });
+
   it('collect on a challenge the API no longer holds says to buy again only if getPaymentRequirement shows the requirement unpaid', async () => {
     requireDist();
     const { url, close } = await paidApiAlone();

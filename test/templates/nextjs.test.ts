@@ -127,27 +127,32 @@ describe.skipIf(noPostgres !== null)('the Next.js template over tables that do n
     const db = await postgresAdapter.createDatabase();
     const copy = await copiedTemplate('nextjs', 'postgres');
     vi.useFakeTimers({ toFake: ['Date'] });
-    copy.edit('siglume/siglume-store.ts', "amount_column: 'amount_minor'", "amount_column: 'total_minor'");
-    vi.stubEnv('SIGLUME_MERCHANT_AUTH_TOKEN', 'sdrp_sandbox_merchant_token');
-    vi.stubEnv('SIGLUME_DIRECT_PAYMENT_MERCHANT', 'sandbox_shop');
-    vi.stubEnv('SIGLUME_WEBHOOK_SECRET', 'whsec_sandbox_secret');
-    vi.stubEnv('SHOP_PUBLIC_ORIGIN', 'http://127.0.0.1:3000');
-    vi.stubEnv('DATABASE_URL', `${DATABASE_URL}${DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${db.env.SDRP_PG_SCHEMA}`)}`);
-    vi.spyOn(console, 'error').mockImplementation(() => {});
-    const webhook = await copy.load<RouteModule>('app/payments/webhooks/siglume/route.ts');
-    const module = await copy.load<{ siglumeCheckout(): OrderCheckoutService; STORE_CHECK_RETRY_MS: number }>('siglume/siglume-checkout.ts');
-    const checks = vi.spyOn(module.siglumeCheckout(), 'assertStoreReady');
-    const hook = async () => {
-      const res = await webhook.POST(new Request('http://127.0.0.1:1/payments/webhooks/siglume', { method: 'POST', body: '{}' }));
-      return [res.status, ((await res.json()) as { error: string }).error];
-    };
-    const fix = () => db.sql('ALTER TABLE orders RENAME COLUMN amount_minor TO total_minor');
     const done = async () => {
       vi.useRealTimers();
       copy.remove();
       await db.drop();
     };
-    return { hook, checks, fix, done, retry_ms: module.STORE_CHECK_RETRY_MS };
+    try {
+      copy.edit('siglume/siglume-store.ts', "amount_column: 'amount_minor'", "amount_column: 'total_minor'");
+      vi.stubEnv('SIGLUME_MERCHANT_AUTH_TOKEN', 'sdrp_sandbox_merchant_token');
+      vi.stubEnv('SIGLUME_DIRECT_PAYMENT_MERCHANT', 'sandbox_shop');
+      vi.stubEnv('SIGLUME_WEBHOOK_SECRET', 'whsec_sandbox_secret');
+      vi.stubEnv('SHOP_PUBLIC_ORIGIN', 'http://127.0.0.1:3000');
+      vi.stubEnv('DATABASE_URL', `${DATABASE_URL}${DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${db.env.SDRP_PG_SCHEMA}`)}`);
+      vi.spyOn(console, 'error').mockImplementation(() => {});
+      const webhook = await copy.load<RouteModule>('app/payments/webhooks/siglume/route.ts');
+      const module = await copy.load<{ siglumeCheckout(): OrderCheckoutService; STORE_CHECK_RETRY_MS: number }>('siglume/siglume-checkout.ts');
+      const checks = vi.spyOn(module.siglumeCheckout(), 'assertStoreReady');
+      const hook = async () => {
+        const res = await webhook.POST(new Request('http://127.0.0.1:1/payments/webhooks/siglume', { method: 'POST', body: '{}' }));
+        return [res.status, ((await res.json()) as { error: string }).error];
+      };
+      const fix = () => db.sql('ALTER TABLE orders RENAME COLUMN amount_minor TO total_minor');
+      return { hook, checks, fix, done, retry_ms: module.STORE_CHECK_RETRY_MS };
+    } catch (error) {
+      await done(); // a set-up that failed leaves no fake clock or copied template to the next test
+      throw error;
+    }
   }
 
   it('runs one check for concurrent requests, reuses its failure for STORE_CHECK_RETRY_MS, and recovers once the tables are fixed', async () => {
