@@ -83,45 +83,10 @@ describe.skipIf(noPostgres !== null)('the Next.js template over tables that do n
     vi.restoreAllMocks();
   });
 
-  it('answers 503 store_misconfigured on every route until the tables pass the check, logs the mapping field, and writes nothing', async () => {
-    const db = await postgresAdapter.createDatabase();
-    const copy = await copiedTemplate('nextjs', 'postgres');
-    try {
-      // The merchant's mapping names a column their table does not have.
-      copy.edit('siglume/siglume-store.ts', "amount_column: 'amount_minor'", "amount_column: 'total_minor'");
-      vi.stubEnv('SIGLUME_MERCHANT_AUTH_TOKEN', 'sdrp_sandbox_merchant_token');
-      vi.stubEnv('SIGLUME_DIRECT_PAYMENT_MERCHANT', 'sandbox_shop');
-      vi.stubEnv('SIGLUME_WEBHOOK_SECRET', 'whsec_sandbox_secret');
-      vi.stubEnv('SHOP_PUBLIC_ORIGIN', 'http://127.0.0.1:3000');
-      vi.stubEnv('DATABASE_URL', `${DATABASE_URL}${DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${db.env.SDRP_PG_SCHEMA}`)}`);
-      const log = vi.spyOn(console, 'error').mockImplementation(() => {});
-      const start = await copy.load<RouteModule>('app/payments/checkout/siglume/start/route.ts');
-      const webhook = await copy.load<RouteModule>('app/payments/webhooks/siglume/route.ts');
-      await db.sql("INSERT INTO orders (order_id, user_id, amount_minor, currency) VALUES ('o1', 'alice', 4200, 'JPY')");
-      const url = 'http://127.0.0.1:1';
-      for (let i = 0; i < 2; i++) {
-        const res = await start.POST(new Request(`${url}/payments/checkout/siglume/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"order_id":"o1"}' }));
-        expect(res.status).toBe(503);
-        expect(res.headers.get('cache-control')).toBe('no-store');
-        expect(await res.json()).toMatchObject({ error: 'store_misconfigured' });
-      }
-      const hook = await webhook.POST(new Request(`${url}/payments/webhooks/siglume`, { method: 'POST', body: '{}' }));
-      expect([hook.status, ((await hook.json()) as { error: string }).error]).toEqual([503, 'store_misconfigured']);
-      // One check for the three (its failure is reused for a few seconds), logged once, naming the field to fix.
-      expect(log).toHaveBeenCalledTimes(1);
-      const logged = log.mock.calls.map((args) => args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
-      for (const line of logged) expect(line).toContain('orders.amount_column');
-      expect(await db.sql('SELECT count(*) AS n FROM siglume_checkout_attempts')).toEqual([{ n: '0' }]);
-    } finally {
-      copy.remove();
-      await db.drop();
-    }
-  });
-
   /**
-   * The webhook route of a copy whose siglume-store.ts maps `amount_column` to `total_minor`, a column the
-   * database lacks until `fix()` renames it; `checks` counts the store checks. Only Date is faked (the backoff
-   * reads Date.now()); the driver's sockets and timers stay real.
+   * A copy whose siglume-store.ts maps `amount_column` to `total_minor`, a column the database lacks until
+   * `fix()` renames it, and its webhook route (`hook`); `checks` counts the store checks, `log` the console
+   * errors. Only Date is faked (the backoff reads Date.now()); the driver's sockets and timers stay real.
    */
   async function misconfiguredRoute() {
     const db = await postgresAdapter.createDatabase();
@@ -139,7 +104,7 @@ describe.skipIf(noPostgres !== null)('the Next.js template over tables that do n
       vi.stubEnv('SIGLUME_WEBHOOK_SECRET', 'whsec_sandbox_secret');
       vi.stubEnv('SHOP_PUBLIC_ORIGIN', 'http://127.0.0.1:3000');
       vi.stubEnv('DATABASE_URL', `${DATABASE_URL}${DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${db.env.SDRP_PG_SCHEMA}`)}`);
-      vi.spyOn(console, 'error').mockImplementation(() => {});
+      const log = vi.spyOn(console, 'error').mockImplementation(() => {});
       const webhook = await copy.load<RouteModule>('app/payments/webhooks/siglume/route.ts');
       const module = await copy.load<{ siglumeCheckout(): OrderCheckoutService; STORE_CHECK_RETRY_MS: number }>('siglume/siglume-checkout.ts');
       const checks = vi.spyOn(module.siglumeCheckout(), 'assertStoreReady');
@@ -148,12 +113,34 @@ describe.skipIf(noPostgres !== null)('the Next.js template over tables that do n
         return [res.status, ((await res.json()) as { error: string }).error];
       };
       const fix = () => db.sql('ALTER TABLE orders RENAME COLUMN amount_minor TO total_minor');
-      return { hook, checks, fix, done, retry_ms: module.STORE_CHECK_RETRY_MS };
+      return { db, copy, log, hook, checks, fix, done, retry_ms: module.STORE_CHECK_RETRY_MS };
     } catch (error) {
       await done(); // a set-up that failed leaves no fake clock or copied template to the next test
       throw error;
     }
   }
+
+  it('answers 503 store_misconfigured on every route until the tables pass the check, logs the mapping field, and writes nothing', async () => {
+    const { db, copy, log, hook, done } = await misconfiguredRoute();
+    try {
+      const start = await copy.load<RouteModule>('app/payments/checkout/siglume/start/route.ts');
+      await db.sql("INSERT INTO orders (order_id, user_id, amount_minor, currency) VALUES ('o1', 'alice', 4200, 'JPY')");
+      for (let i = 0; i < 2; i++) {
+        const res = await start.POST(new Request('http://127.0.0.1:1/payments/checkout/siglume/start', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"order_id":"o1"}' }));
+        expect(res.status).toBe(503);
+        expect(res.headers.get('cache-control')).toBe('no-store');
+        expect(await res.json()).toMatchObject({ error: 'store_misconfigured' });
+      }
+      expect(await hook()).toEqual([503, 'store_misconfigured']);
+      // One check for the three (its failure is reused for a few seconds), logged once, naming the field to fix.
+      expect(log).toHaveBeenCalledTimes(1);
+      const logged = log.mock.calls.map((args) => args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
+      for (const line of logged) expect(line).toContain('orders.amount_column');
+      expect(await db.sql('SELECT count(*) AS n FROM siglume_checkout_attempts')).toEqual([{ n: '0' }]);
+    } finally {
+      await done();
+    }
+  });
 
   it('runs one check for concurrent requests, reuses its failure for STORE_CHECK_RETRY_MS, and recovers once the tables are fixed', async () => {
     const { hook, checks, fix, done, retry_ms } = await misconfiguredRoute();
