@@ -2,7 +2,8 @@
  * The start-up check of the SQL store's tables (`SqlOrderStore.checkTables`):
  * read-only probes, one statement per table and, when one fails, one per
  * column, so each problem names the mapping field or the migration to fix
- * without reading any database's error text.
+ * by which statement failed, not by parsing the database's error text (only
+ * SQLite's generic SQLITE_ERROR needs its message to tell a missing table).
  */
 import type { ResolvedOrdersTable } from '../mapping.js';
 import type { OrderStoreProblem } from '../store.js';

@@ -166,8 +166,8 @@ export class SqlOrderStore implements OrderStore {
    * with every column the store uses. Read only, no transaction, no row
    * locks, nothing written: `SELECT <columns> FROM <table> WHERE 1 = 0`, one
    * statement per table, and when one fails, one per column, so each problem
-   * names the mapping field or table to fix without reading any database's
-   * error text. A table being altered makes it wait like any read (the
+   * names the mapping field or table to fix by which statement failed (the
+   * database's error text is never copied into a problem). A table being altered makes it wait like any read (the
    * statements take PostgreSQL's ACCESS SHARE lock and MySQL's metadata lock;
    * no statement timeout is set, as PostgreSQL's `SET LOCAL` needs a
    * transaction). A failed probe is a problem only when the dialect's
