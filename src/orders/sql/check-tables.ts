@@ -74,9 +74,10 @@ export async function checkSqlTables(t: SqlTableCheckTarget): Promise<OrderStore
       fix: `Set orders.${field} to the name of your column holding ${MAPPED_COLUMN_HOLDS[field as keyof typeof MAPPED_COLUMN_HOLDS]}`,
     }),
   });
+  const payment: OrderStoreProblem[] = [];
   for (const [name, columns] of Object.entries(SQL_PAYMENT_TABLE_COLUMNS)) {
     const table = t.schema === '' ? name : `${t.schema}.${name}`;
-    problems.push(...(await probeTable(t, table, columns.map((column) => ({ column, field: null })), {
+    payment.push(...(await probeTable(t, table, columns.map((column) => ({ column, field: null })), {
       table: (code) => ({
         code: 'payment_table_unreadable', field: null, table, column: null, driver_code: code,
         message: `The payment table ${table} cannot be read: the package's migration has not been run on ${where}, or its database user may not read it`,
@@ -92,7 +93,15 @@ export async function checkSqlTables(t: SqlTableCheckTarget): Promise<OrderStore
       }),
     })));
   }
-  return problems;
+  // The migration is all or nothing: with some payment tables there it cannot run, so a missing one is made from it.
+  const missing = payment.filter((p) => p.code === 'payment_table_unreadable');
+  const total = Object.keys(SQL_PAYMENT_TABLE_COLUMNS).length;
+  for (const p of missing.length < total ? missing : []) {
+    p.fix = `The other payment tables are there, so ${migration} cannot run whole: create ${p.table} with its CREATE TABLE and ` +
+      `CREATE UNIQUE INDEX statements from ${migration} of the installed package version (the unique indexes are what ` +
+      'exactly-once payment relies on, and this check does not verify them), or, if it exists, grant the store\'s database user access to it';
+  }
+  return [...problems, ...payment];
 }
 
 /** Problems of one table: none when all `columns` select, else the table's or each failing column's. */

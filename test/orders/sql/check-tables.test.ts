@@ -272,6 +272,23 @@ describe('the fix checkTables gives for a missing payment table', () => {
   });
 });
 
+describe('the fix checkTables gives when only some payment tables are missing', () => {
+  it('is to create the missing one from the migration (which cannot run whole over the others), indexes included, or to grant access', async () => {
+    const db = new Database(':memory:');
+    applySqliteSchema(db, sqliteSchemaSql('orders'));
+    applySqliteSchema(db, sqliteSchemaSql('siglume-payments'));
+    db.exec('DROP TABLE siglume_payment_reviews');
+    // The fix the whole-migration text gave cannot be followed: the migration stops at a table that exists.
+    expect(() => applySqliteSchema(db, sqliteSchemaSql('siglume-payments'))).toThrow(/already exists/);
+    const problems = await new SqlOrderStore(sqliteConnection(db), SQLITE_DIALECT).checkTables();
+    expect(problems).toEqual([expect.objectContaining({ code: 'payment_table_unreadable', table: 'siglume_payment_reviews' })]);
+    expect(problems[0]!.fix).not.toContain('Run the whole migration');
+    expect(problems[0]!.fix).toContain('create siglume_payment_reviews with its CREATE TABLE and CREATE UNIQUE INDEX statements from siglume-payments.sqlite.sql');
+    expect(problems[0]!.fix).toContain('grant');
+    db.close();
+  });
+});
+
 describe('the columns checkTables probes in the payment tables', () => {
   /** Columns of each CREATE TABLE of a migration (MySQL's are created as <name>__sdrp_new, then renamed). */
   function migrationColumns(database: 'postgres' | 'mysql' | 'sqlite'): Record<string, string[]> {
