@@ -1090,11 +1090,14 @@ describe('examples/paid-api.ts: bad input is a 4xx; challenges expire, are limit
     }
   });
 
+  /** Delivers a signed event to the API's webhook route, as Siglume would. */
+  const postEvent = (url: string, e: { raw_body: string; header: string }) =>
+    fetch(`${url}/webhooks/siglume`, { method: 'POST', headers: { 'siglume-signature': e.header }, body: e.raw_body });
+
   /** Pays `challenge_hash` through the API's webhook route, as Siglume would confirm it. */
   async function payWebhook(url: string, challenge_hash: string) {
-    const { raw_body, header } = await createStandardSettledTestEvent({ merchant: 'report_shop', amount_minor: 600, currency: 'JPY', data: { challenge_hash } });
-    const hook = await fetch(`${url}/webhooks/siglume`, { method: 'POST', headers: { 'siglume-signature': header }, body: raw_body });
-    expect(hook.status).toBe(204);
+    const event = await createStandardSettledTestEvent({ merchant: 'report_shop', amount_minor: 600, currency: 'JPY', data: { challenge_hash } });
+    expect((await postEvent(url, event)).status).toBe(204);
   }
 
   it('answers 503 once max_live_challenges unpaid ones are stored, whoever asks, with Retry-After from the oldest unpaid one, and evicts none', async () => {
@@ -1170,24 +1173,22 @@ describe('examples/paid-api.ts: bad input is a 4xx; challenges expire, are limit
   it('forgets the oldest processed event ids past max_processed_events; a payment redelivered after that serves nothing twice and records nothing new', async () => {
     // One handled payment remembered too, so the challenge's own status is what finds the redelivery.
     const { CHALLENGE_HASH_HEADER, api, url, logs, close } = await paidApiAlone({ max_processed_events: 1, max_handled_payments: 1 });
-    const post = (e: { raw_body: string; header: string }) =>
-      fetch(`${url}/webhooks/siglume`, { method: 'POST', headers: { 'siglume-signature': e.header }, body: e.raw_body });
     try {
       const [h0, h1, h2] = [await getReport(url), await getReport(url), await getReport(url)].map((r) => r.body.payment!.challenge_hash);
       const first = await createStandardSettledTestEvent({ merchant: 'report_shop', amount_minor: 600, currency: 'JPY', data: { challenge_hash: h0! } });
       const { requirement_id } = first.event.data as { requirement_id: string };
-      expect((await post(first)).status).toBe(204);
+      expect((await postEvent(url, first)).status).toBe(204);
       await payWebhook(url, h1!); // one id kept: the first event's is forgotten
       const redelivered = `webhook ${first.event.id}: requirement ${requirement_id} is handled already (a redelivery), ignored`;
 
       // Redelivered while paid and not served yet: still paid once, by the same requirement.
-      expect((await post(first)).status).toBe(204);
+      expect((await postEvent(url, first)).status).toBe(204);
       expect(api.challenges.get(h0!)).toMatchObject({ status: 'paid', requirement_id });
       expect((await getReport(url, { [CHALLENGE_HASH_HEADER]: h0! })).status).toBe(200);
 
       // Forgotten again, then redelivered once served: not paid again, so not served again.
       await payWebhook(url, h2!);
-      expect((await post(first)).status).toBe(204);
+      expect((await postEvent(url, first)).status).toBe(204);
       expect(api.challenges.get(h0!)).toMatchObject({ status: 'served', requirement_id });
       expect(await getReport(url, { [CHALLENGE_HASH_HEADER]: h0! })).toMatchObject({ status: 410, body: { error: 'already_served' } });
       expect(logs.filter((l) => l === redelivered)).toHaveLength(2);
@@ -1205,7 +1206,7 @@ describe('examples/paid-api.ts: bad input is a 4xx; challenges expire, are limit
         // Payments for challenges this API never issued: each goes to review.
         const challenge_hash = `sha256:${String(i).repeat(64)}`;
         const e = await createStandardSettledTestEvent({ merchant: 'report_shop', amount_minor: 600, currency: 'JPY', data: { challenge_hash } });
-        const res = await fetch(`${url}/webhooks/siglume`, { method: 'POST', headers: { 'siglume-signature': e.header }, body: e.raw_body });
+        const res = await postEvent(url, e);
         expect(res.status).toBe(204);
         events.push({ id: e.event.id, requirement_id: (e.event.data as { requirement_id: string }).requirement_id, challenge_hash });
       }
@@ -1228,7 +1229,7 @@ describe('examples/paid-api.ts: bad input is a 4xx; challenges expire, are limit
         // A buyer token paying tiny amounts for challenges this API never issued pushes reviews out.
         const challenge_hash = `sha256:${String(i).repeat(64)}`;
         const e = await createStandardSettledTestEvent({ merchant: 'report_shop', amount_minor: 600, currency: 'JPY', data: { challenge_hash } });
-        const res = await fetch(`${url}/webhooks/siglume`, { method: 'POST', headers: { 'siglume-signature': e.header }, body: e.raw_body });
+        const res = await postEvent(url, e);
         expect(res.status).toBe(204);
         reviewed.push({ id: e.event.id, requirement_id: (e.event.data as { requirement_id: string }).requirement_id, challenge_hash });
       }
@@ -1245,13 +1246,11 @@ describe('examples/paid-api.ts: bad input is a 4xx; challenges expire, are limit
   it('ignores a payment redelivered after its challenge was served and forgotten and its event id evicted: no review, no second serve', async () => {
     let clock = Date.parse('2026-01-01T00:00:00Z');
     const { CHALLENGE_HASH_HEADER, api, url, logs, close } = await paidApiAlone({ max_processed_events: 1, challenge_ttl_seconds: 60, now: () => clock });
-    const post = (e: { raw_body: string; header: string }) =>
-      fetch(`${url}/webhooks/siglume`, { method: 'POST', headers: { 'siglume-signature': e.header }, body: e.raw_body });
     try {
       const h0 = (await getReport(url)).body.payment!.challenge_hash;
       const first = await createStandardSettledTestEvent({ merchant: 'report_shop', amount_minor: 600, currency: 'JPY', data: { challenge_hash: h0 } });
       const { requirement_id } = first.event.data as { requirement_id: string };
-      expect((await post(first)).status).toBe(204);
+      expect((await postEvent(url, first)).status).toBe(204);
       expect((await getReport(url, { [CHALLENGE_HASH_HEADER]: h0 })).status).toBe(200);
 
       // Past its expiry the served challenge is forgotten (as the next one is issued), and another payment evicts the event id.
@@ -1261,7 +1260,7 @@ describe('examples/paid-api.ts: bad input is a 4xx; challenges expire, are limit
       await payWebhook(url, h1);
 
       // Siglume delivers the first payment again: already handled, so no review telling the seller to serve or refund it.
-      expect((await post(first)).status).toBe(204);
+      expect((await postEvent(url, first)).status).toBe(204);
       expect(api.reviews).toEqual([]);
       expect(logs).toContain(`webhook ${first.event.id}: requirement ${requirement_id} is handled already (a redelivery), ignored`);
       // And nothing is served for it again: the forgotten hash gets a new price.
@@ -1279,20 +1278,18 @@ describe('examples/paid-api.ts: bad input is a 4xx; challenges expire, are limit
       challenge_ttl_seconds: 60,
       now: () => clock,
     });
-    const post = (e: { raw_body: string; header: string }) =>
-      fetch(`${url}/webhooks/siglume`, { method: 'POST', headers: { 'siglume-signature': e.header }, body: e.raw_body });
     try {
       const h0 = (await getReport(url)).body.payment!.challenge_hash;
       const first = await createStandardSettledTestEvent({ merchant: 'report_shop', amount_minor: 600, currency: 'JPY', data: { challenge_hash: h0 } });
       const { requirement_id } = first.event.data as { requirement_id: string };
-      expect((await post(first)).status).toBe(204);
+      expect((await postEvent(url, first)).status).toBe(204);
 
       clock += 3_600_000;
       const h1 = (await getReport(url)).body.payment!.challenge_hash; // purges h0 into the reviews
       expect(api.reviews).toEqual([{ event_id: first.event.id, reason: 'paid_not_collected', requirement_id, challenge_hash: h0 }]);
       await payWebhook(url, h1); // the first event id is evicted
 
-      expect((await post(first)).status).toBe(204);
+      expect((await postEvent(url, first)).status).toBe(204);
       expect(api.reviews).toHaveLength(1);
       expect(logs).toContain(`webhook ${first.event.id}: requirement ${requirement_id} is handled already (a redelivery), ignored`);
     } finally {
@@ -1302,8 +1299,6 @@ describe('examples/paid-api.ts: bad input is a 4xx; challenges expire, are limit
 
   it('still accepts a valid payment of a requirement that an unprovable event named before (that review does not mark it handled)', async () => {
     const { CHALLENGE_HASH_HEADER, api, url, logs, close } = await paidApiAlone();
-    const post = (e: { raw_body: string; header: string }) =>
-      fetch(`${url}/webhooks/siglume`, { method: 'POST', headers: { 'siglume-signature': e.header }, body: e.raw_body });
     try {
       const h0 = (await getReport(url)).body.payment!.challenge_hash;
       const terms = { merchant: 'report_shop', amount_minor: 600, currency: 'JPY' as const };
@@ -1311,10 +1306,10 @@ describe('examples/paid-api.ts: bad input is a 4xx; challenges expire, are limit
       const { requirement_id } = valid.event.data as { requirement_id: string };
       // First an event for the same requirement that proves nothing (no chain receipt): set aside.
       const unprovable = await createStandardSettledTestEvent({ ...terms, data: { challenge_hash: h0, requirement_id, chain_receipt_id: null } });
-      expect((await post(unprovable)).status).toBe(204);
+      expect((await postEvent(url, unprovable)).status).toBe(204);
       expect(api.reviews).toEqual([expect.objectContaining({ event_id: unprovable.event.id, requirement_id })]);
       // Then the real confirmation: the buyer paid, so the challenge is paid and served.
-      expect((await post(valid)).status).toBe(204);
+      expect((await postEvent(url, valid)).status).toBe(204);
       expect(logs).toContain(`webhook ${valid.event.id}: paid ${h0}`);
       expect((await getReport(url, { [CHALLENGE_HASH_HEADER]: h0 })).status).toBe(200);
     } finally {
@@ -1324,14 +1319,12 @@ describe('examples/paid-api.ts: bad input is a 4xx; challenges expire, are limit
 
   it('does not make the same review twice when its event is redelivered after the event id was evicted', async () => {
     const { api, url, logs, close } = await paidApiAlone({ max_processed_events: 1 });
-    const post = (e: { raw_body: string; header: string }) =>
-      fetch(`${url}/webhooks/siglume`, { method: 'POST', headers: { 'siglume-signature': e.header }, body: e.raw_body });
     try {
       // Money for a challenge this API never issued: reviewed once.
       const stray = await createStandardSettledTestEvent({ merchant: 'report_shop', amount_minor: 600, currency: 'JPY', data: { challenge_hash: `sha256:${'7'.repeat(64)}` } });
-      expect((await post(stray)).status).toBe(204);
+      expect((await postEvent(url, stray)).status).toBe(204);
       await payWebhook(url, (await getReport(url)).body.payment!.challenge_hash); // evicts the stray event's id
-      expect((await post(stray)).status).toBe(204);
+      expect((await postEvent(url, stray)).status).toBe(204);
       expect(api.reviews.filter((r) => r.event_id === stray.event.id)).toHaveLength(1);
       expect(logs.some((l) => l.startsWith(`webhook ${stray.event.id}: not accepted`) && l.includes('set aside for review already (a redelivery)'))).toBe(true);
     } finally {
@@ -1341,17 +1334,15 @@ describe('examples/paid-api.ts: bad input is a 4xx; challenges expire, are limit
 
   it('does not review an event twice when it is redelivered after its id was evicted and its reason changed meanwhile', async () => {
     const { api, url, close } = await paidApiAlone({ max_processed_events: 1 });
-    const post = (e: { raw_body: string; header: string }) =>
-      fetch(`${url}/webhooks/siglume`, { method: 'POST', headers: { 'siglume-signature': e.header }, body: e.raw_body });
     try {
       const h = (await getReport(url)).body.payment!.challenge_hash;
       // A payment of 700 for a 600 challenge: reviewed ("terms differ").
       const wrong = await createStandardSettledTestEvent({ merchant: 'report_shop', amount_minor: 700, currency: 'JPY', data: { challenge_hash: h } });
-      expect((await post(wrong)).status).toBe(204);
+      expect((await postEvent(url, wrong)).status).toBe(204);
       // The real payment of the challenge, which also evicts the first event's id.
       await payWebhook(url, h);
       // The first event again: its reason would now be "already paid", but it is the same event, reviewed once.
-      expect((await post(wrong)).status).toBe(204);
+      expect((await postEvent(url, wrong)).status).toBe(204);
       expect(api.reviews.filter((r) => r.event_id === wrong.event.id)).toHaveLength(1);
     } finally {
       await close();
@@ -1392,7 +1383,7 @@ describe('examples/paid-api.ts: bad input is a 4xx; challenges expire, are limit
       for (const key of ['a', 'b']) {
         const challenge_hash = (await getReport(url, { 'x-api-key': key })).body.payment!.challenge_hash;
         const e = await createStandardSettledTestEvent({ merchant: 'report_shop', amount_minor: 600, currency: 'JPY', data: { challenge_hash } });
-        await fetch(`${url}/webhooks/siglume`, { method: 'POST', headers: { 'siglume-signature': e.header }, body: e.raw_body });
+        await postEvent(url, e);
         const { requirement_id } = e.event.data as { requirement_id: string };
         paid.push({ event_id: e.event.id, reason: 'paid_not_collected', requirement_id, challenge_hash });
       }
