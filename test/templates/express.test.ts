@@ -17,6 +17,7 @@ import { buildWebhookSignatureHeader } from '../../src/webhooks/signature.js';
 import type { OrderCheckoutService } from '../../src/orders/index.js';
 import type * as Checkout from '../../templates/express/siglume-checkout.js';
 import { copiedTemplate } from './support/copied.js';
+import { recordingCheckoutService } from './support/recording-service.js';
 import { startExpressShop, type ExpressShop } from './support/express-shop.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -161,16 +162,10 @@ describe('the Express template\'s reconcile route while a run is going', () => {
 
 describe('the Express template when currentUser throws', () => {
   /** The copied router behind a loopback server, with `currentUser` given; `run` gets its base URL. */
-  async function withRouter(currentUser: () => never, run: (url: string) => Promise<void>): Promise<string[]> {
+  async function withRouter(currentUser: () => never, run: (url: string) => Promise<void>): Promise<unknown[]> {
     const copy = await copiedTemplate('express', 'postgres');
     const { siglumeCheckoutRouter } = await copy.load<typeof Checkout>('siglume-checkout.ts');
-    const started: string[] = [];
-    const service = {
-      startCheckout: async (id: string) => {
-        started.push(id);
-        return { kind: 'refused', status: 404, body: { error: 'order_not_found', message: 'no' } };
-      },
-    } as unknown as OrderCheckoutService<null>;
+    const { service, started } = recordingCheckoutService();
     const app = express();
     app.use(siglumeCheckoutRouter(service, currentUser));
     const server = createServer(app);

@@ -10,6 +10,7 @@ import type { OrderCheckoutService } from '../../src/orders/index.js';
 import { mysqlAdapter, mysqlPoolOptions } from '../orders/support/mysql.js';
 import type * as Plugin from '../../templates/fastify/siglume-checkout.js';
 import { copiedTemplate, type ConfigModule, type ShopUser } from './support/copied.js';
+import { recordingCheckoutService } from './support/recording-service.js';
 import { describeTemplateEndToEnd } from './support/end-to-end.js';
 
 await describeTemplateEndToEnd('the Fastify template (MySQL / MariaDB)', mysqlAdapter, async (db, connect) => {
@@ -102,13 +103,7 @@ describe('the Fastify template when currentUser throws', () => {
   it('answers 500 checkout_failed as JSON and keeps the error message out of the answer', async () => {
     const copy = await copiedTemplate('fastify', 'mysql');
     const { siglumeCheckoutPlugin } = await copy.load<typeof Plugin>('siglume-checkout.ts');
-    const started: unknown[] = [];
-    const service = {
-      startCheckout: async (id: unknown) => {
-        started.push(id);
-        return { kind: 'refused', status: 404, body: { error: 'order_not_found', message: 'no' } };
-      },
-    } as unknown as OrderCheckoutService<null>;
+    const { service, started } = recordingCheckoutService();
     const logged: string[] = [];
     const stream = { write: (line: string) => void logged.push(line) };
     const app = Fastify({ logger: { level: 'error', stream } });

@@ -13,6 +13,7 @@ import type { OrderCheckoutService } from '../../src/orders/index.js';
 import { sqliteAdapter } from '../orders/support/sqlite.js';
 import type * as Routes from '../../templates/hono/siglume-checkout.js';
 import { copiedTemplate, type ConfigModule, type ShopUser } from './support/copied.js';
+import { recordingCheckoutService } from './support/recording-service.js';
 import { describeTemplateEndToEnd } from './support/end-to-end.js';
 
 await describeTemplateEndToEnd('the Hono template (SQLite)', sqliteAdapter, async (db, connect) => {
@@ -44,13 +45,7 @@ describe('the Hono template when currentUser throws', () => {
   it('answers 500 checkout_failed as JSON (not Hono\'s text/plain 500), logs the error and keeps its message out of the answer', async () => {
     const copy = await copiedTemplate('hono', 'sqlite');
     const { siglumeCheckoutRoutes } = await copy.load<typeof Routes>('siglume-checkout.ts');
-    const started: unknown[] = [];
-    const service = {
-      startCheckout: async (id: unknown) => {
-        started.push(id);
-        return { kind: 'refused', status: 404, body: { error: 'order_not_found', message: 'no' } };
-      },
-    } as unknown as OrderCheckoutService<null>;
+    const { service, started } = recordingCheckoutService();
     const log = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
       const app = new Hono();
