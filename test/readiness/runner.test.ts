@@ -607,6 +607,24 @@ describe('runReadiness', () => {
       expect(byName(report, 'webhook_subscription_exists')).toMatchObject({ status: 'fail', message: expect.stringContaining(`status: ${status ?? 'none'}`) });
     });
 
+    it('never hands out a masked URL to copy: a webhook URL with an "@" in its path is shown masked, and the fix names SHOP_WEBHOOK_URL', async () => {
+      const webhook_url = 'https://shop.example/hooks/@acme';
+      const none = await runReadiness({ ...LOCAL_OPTIONS, webhook_url, probe: false, client: withSubs([]) });
+      const fixOf = (report: Awaited<ReturnType<typeof runReadiness>>, name: string) => {
+        const check = byName(report, name);
+        return check.status === 'fail' ? check.fix : '';
+      };
+      const fix = fixOf(none, 'webhook_subscription_exists');
+      // The masked form would subscribe another URL if pasted; the variable holds the real one.
+      expect(fix).not.toContain("callback_url: 'https://***@acme'");
+      expect(fix).toContain('callback_url: process.env.SHOP_WEBHOOK_URL');
+      const other = await runReadiness({ ...LOCAL_OPTIONS, webhook_url, probe: false, client: withSubs([sub({ callback_url: 'https://shop.example/x' })]) });
+      expect(fixOf(other, 'webhook_callback_matches')).toContain('callback_url: process.env.SHOP_WEBHOOK_URL');
+      // A URL the masking leaves alone is still quoted as it is.
+      const plain = await runReadiness({ ...LOCAL_OPTIONS, probe: false, client: withSubs([]) });
+      expect(fixOf(plain, 'webhook_subscription_exists')).toContain(`callback_url: '${LOCAL_OPTIONS.webhook_url}'`);
+    });
+
     it('matches the callback URL as a URL: host case and the default port do not matter, the path does', async () => {
       const same = await runReadiness({ ...LOCAL_OPTIONS, probe: false, client: withSubs([sub({ callback_url: 'https://SHOP.example:443/payments/webhooks/siglume' })]) });
       expect(byName(same, 'webhook_callback_matches').status).toBe('pass');

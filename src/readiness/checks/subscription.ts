@@ -76,7 +76,7 @@ async function subscriptionExists(input: ApiInput): Promise<Checked<Subscription
     return failed(apiFailure(input.target, 'Listing webhook subscriptions', error));
   }
   const active = subs.filter(isActive);
-  const create = `Create one with client.createWebhookSubscription({ callback_url: '${shown(input.config.webhook_url)}' }) and put the signing_secret it returns in SIGLUME_WEBHOOK_SECRET.`;
+  const create = `Create one with client.createWebhookSubscription({ callback_url: ${callbackLiteral(input.config.webhook_url)} }) and put the signing_secret it returns in SIGLUME_WEBHOOK_SECRET.`;
   if (subs.length === 0) return failed(fail('There is no webhook subscription', create));
   if (active.length === 0) {
     const statuses = [...new Set(subs.map((s) => String(s.status ?? 'none')))].join(', ');
@@ -89,6 +89,12 @@ async function subscriptionExists(input: ApiInput): Promise<Checked<Subscription
     active,
   );
 }
+
+/**
+ * The webhook URL as a fix quotes it for pasting: the URL itself, or, when masking changed it (an `@` masking
+ * cannot tell from a credential), the variable that holds it, since the masked text is another URL.
+ */
+const callbackLiteral = (url: string): string => (shown(url) === url ? `'${url}'` : 'process.env.SHOP_WEBHOOK_URL');
 
 /** The active subscriptions posting to the webhook URL (compared as URLs: case of the host, default port). */
 function callbackMatches(url: string, active: Subscription[]): Checked<Subscription[]> {
@@ -104,7 +110,7 @@ function callbackMatches(url: string, active: Subscription[]): Checked<Subscript
   return failed(
     fail(
       message,
-      `Create a subscription for ${shown(url)} with client.createWebhookSubscription({ callback_url: '${shown(url)}' }) and use its signing secret, or set SHOP_WEBHOOK_URL to the URL you subscribed.`,
+      `Create a subscription for ${shown(url)} with client.createWebhookSubscription({ callback_url: ${callbackLiteral(url)} }) and use its signing secret, or set SHOP_WEBHOOK_URL to the URL you subscribed.`,
       { callback_urls: others },
     ),
   );
