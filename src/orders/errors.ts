@@ -59,6 +59,12 @@ export class OrderPaymentConfirmationPendingError extends SiglumeDirectRequestPa
 /** How long after an event Siglume's record of its session may still catch up (15 minutes). */
 export const ORDER_CONFIRMATION_PENDING_WINDOW_SECONDS = 900;
 
+/**
+ * Code of the error `onError` gets when a run of the reconcile route made no progress for
+ * `ORDER_RECONCILE_STUCK_AFTER_SECONDS` (30 minutes) and the next call started another.
+ */
+export const ORDER_RECONCILE_STUCK = 'RECONCILE_STUCK';
+
 /** Code of {@link OrderStoreMisconfiguredError}. */
 export const ORDER_STORE_MISCONFIGURED = 'ORDER_STORE_MISCONFIGURED';
 

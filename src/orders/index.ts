@@ -41,6 +41,8 @@ export {
   ORDER_RECONCILE_DEFAULT_MIN_AGE_SECONDS,
   ORDER_RECONCILE_DEFAULT_SINCE_HOURS,
   ORDER_RECONCILE_MAX_LIMIT,
+  ORDER_RECONCILE_RETRY_AFTER_SECONDS,
+  ORDER_RECONCILE_STUCK_AFTER_SECONDS,
 } from './reconcile.js';
 export type {
   OrderReconcileOptions,
@@ -57,6 +59,7 @@ export {
   OrderAuthorizationRequiredError,
   ORDER_STORE_MISCONFIGURED,
   OrderStoreMisconfiguredError,
+  ORDER_RECONCILE_STUCK,
   OrderPaymentConfirmationUnavailableError,
   OrderPaymentConfirmationPendingError,
   ORDER_CONFIRMATION_PENDING_WINDOW_SECONDS,

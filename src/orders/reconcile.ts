@@ -32,7 +32,7 @@ import type { DirectRequestPaymentCheckoutSession } from '../clients/schemas/che
 import { classifyDirectPaymentConfirmation } from '../webhooks/classify.js';
 import { confirmCheckoutSession, sessionCannotBePaid, type OrderCheckoutClient } from './confirm.js';
 import { decideOrderPayment, orderDecisionLabel, orderLabelOutcome, orderLookupHash, type OrderPaymentDecision, type OrderPaymentPolicy } from './decide.js';
-import { OrderPaymentConfirmationUnavailableError } from './errors.js';
+import { ORDER_RECONCILE_STUCK, OrderPaymentConfirmationUnavailableError } from './errors.js';
 import { redactCredentialText } from '../core/redact-text.js';
 import { isStorableId } from './ids.js';
 import type { OrderCheckoutAttemptCursor, OrderRecordedPayment, OrderStore, OrderUnpaidCheckoutAttempt } from './store.js';
@@ -523,7 +523,7 @@ export async function handleOrderReconcile(
     const minutes = ORDER_RECONCILE_STUCK_AFTER_SECONDS / 60;
     const last = new Date(current.progress_at).toISOString();
     const message = `The reconciliation started at ${running_since} has made no progress since ${last} (${minutes} minutes); starting another. Look for a store or database call without a timeout.`;
-    c.report(new SiglumeDirectRequestPaymentError(message, { code: 'RECONCILE_STUCK' }), { operation: 'reconcile' });
+    c.report(new SiglumeDirectRequestPaymentError(message, { code: ORDER_RECONCILE_STUCK }), { operation: 'reconcile' });
   }
   const mine = { started_at: now, progress_at: now };
   flight.run = mine;

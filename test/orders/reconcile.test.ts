@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DirectRequestPaymentMerchantClient } from '../../src/clients/merchant.js';
-import { createOrderCheckoutService, orderReconcileOptionsFromQuery, reconcileOrderPayments } from '../../src/orders/index.js';
+import { createOrderCheckoutService, ORDER_RECONCILE_STUCK, orderReconcileOptionsFromQuery, reconcileOrderPayments } from '../../src/orders/index.js';
 import type { ConformanceDatabase } from './support/adapter.js';
 import { insertOrder, orderStatus, uid } from './support/conformance.js';
 import { MERCHANT, SECRET, TOKEN, startCheckout, startShopFixture, type ShopFixture } from './support/shop.js';
@@ -328,6 +328,7 @@ describe.skipIf(unavailable !== null)('reconciliation against the sandbox [sqlit
       expect(errors).toHaveLength(1);
       expect((errors[0] as Error).message).toMatch(/^The reconciliation started at .* has made no progress since .* \(30 minutes\); starting another/);
       expect(errors[0]).toMatchObject({ code: 'RECONCILE_STUCK' });
+      expect(ORDER_RECONCILE_STUCK).toBe('RECONCILE_STUCK'); // the exported name a merchant's onError matches on
       // The stuck run's guard went with it: the route is free again.
       expect(await call()).toMatchObject({ status: 200 });
     } finally {
