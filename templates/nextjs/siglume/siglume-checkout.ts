@@ -31,8 +31,10 @@ let service: OrderCheckoutService<ShopUser | null> | undefined;
 // Set once the store's tables passed the start-up check (serverless has no boot: the first request runs it).
 let storeChecked = false;
 // The check running now, shared by the requests that arrive meanwhile; and the last failure, until it is retried.
-let storeCheck: Promise<unknown> | null = null;
-let storeFailure: { error: unknown; at: number } | null = null;
+let storeCheck: Promise<StoreState> | null = null;
+let storeFailure: { state: Exclude<StoreState, 'ok'>; at: number } | null = null;
+/** What the check found: `misconfigured` names a mapping or table problem; `unavailable` is any other failure. */
+type StoreState = 'ok' | 'misconfigured' | 'unavailable';
 
 /** The service (created on first use; reads the environment then). Throws while a setting is missing or invalid. */
 export function siglumeCheckout(): OrderCheckoutService<ShopUser | null> {
@@ -69,11 +71,10 @@ export async function withSiglumeCheckout(handle: (checkout: OrderCheckoutServic
       { status: 500, headers: { 'cache-control': 'no-store' } },
     );
   }
-  const failure = storeChecked ? null : await checkStoreOnce(checkout);
-  if (failure !== null) {
-    const misconfigured = (failure as { code?: unknown } | null)?.code === ORDER_STORE_MISCONFIGURED;
+  const state = storeChecked ? 'ok' : await checkStoreOnce(checkout);
+  if (state !== 'ok') {
     return Response.json(
-      misconfigured
+      state === 'misconfigured'
         ? { error: 'store_misconfigured', message: 'The payment tables do not match the store\'s settings; see the server log' }
         : { error: 'store_unavailable', message: 'The payment database is not available; try again' },
       { status: 503, headers: { 'cache-control': 'no-store' } },
@@ -83,26 +84,26 @@ export async function withSiglumeCheckout(handle: (checkout: OrderCheckoutServic
 }
 
 /**
- * The start-up check, run by one request at a time: null once it passed,
- * else its error (logged once per run). A failure is reused for
- * STORE_CHECK_RETRY_MS before the next request runs the check again.
+ * The start-up check, run by one request at a time (its error logged once
+ * per run). A failure is reused for STORE_CHECK_RETRY_MS before the next
+ * request runs the check again.
  */
-async function checkStoreOnce(checkout: OrderCheckoutService<ShopUser | null>): Promise<unknown> {
+async function checkStoreOnce(checkout: OrderCheckoutService<ShopUser | null>): Promise<StoreState> {
   // A clock stepped back (age < 0) checks again at once rather than reusing the failure until it catches up.
   const age = storeFailure === null ? -1 : Date.now() - storeFailure.at;
-  if (storeFailure !== null && age >= 0 && age < STORE_CHECK_RETRY_MS) return storeFailure.error;
+  if (storeFailure !== null && age >= 0 && age < STORE_CHECK_RETRY_MS) return storeFailure.state;
   storeCheck ??= checkout.assertStoreReady().then(
-    () => {
+    (): StoreState => {
       storeChecked = true;
       storeFailure = null;
-      return null;
+      return 'ok';
     },
-    (error: unknown) => {
-      const misconfigured = (error as { code?: unknown } | null)?.code === ORDER_STORE_MISCONFIGURED;
-      const why = misconfigured ? 'the store does not match its tables' : 'the store check failed (the database may be unreachable)';
+    (error: unknown): StoreState => {
+      const state = (error as { code?: unknown } | null)?.code === ORDER_STORE_MISCONFIGURED ? 'misconfigured' : 'unavailable';
+      const why = state === 'misconfigured' ? 'the store does not match its tables' : 'the store check failed (the database may be unreachable)';
       console.error(`siglume checkout: ${why}, fix it; checked again in ${STORE_CHECK_RETRY_MS / 1000} s:`, error);
-      storeFailure = { error: error ?? new Error('store check failed'), at: Date.now() };
-      return storeFailure.error;
+      storeFailure = { state, at: Date.now() };
+      return state;
     },
   ).finally(() => {
     storeCheck = null;
