@@ -10,7 +10,7 @@ import type { OrderCheckoutService } from '../../src/orders/index.js';
 import { mysqlAdapter, mysqlPoolOptions } from '../orders/support/mysql.js';
 import type * as Plugin from '../../templates/fastify/siglume-checkout.js';
 import { copiedTemplate, type ConfigModule, type ShopUser } from './support/copied.js';
-import { recordingCheckoutService } from './support/recording-service.js';
+import { FAILING_USER_ERROR, recordingCheckoutService } from './support/recording-service.js';
 import { describeTemplateEndToEnd } from './support/end-to-end.js';
 
 await describeTemplateEndToEnd('the Fastify template (MySQL / MariaDB)', mysqlAdapter, async (db, connect) => {
@@ -109,7 +109,7 @@ describe('the Fastify template when currentUser throws', () => {
     const app = Fastify({ logger: { level: 'error', stream } });
     await app.register(
       siglumeCheckoutPlugin(service, () => {
-        throw new Error('connect ECONNREFUSED postgres://shop:hunter2@db.internal/sessions');
+        throw new Error(FAILING_USER_ERROR);
       }),
     );
     try {
