@@ -88,15 +88,15 @@ function isBytes(value: unknown): value is Uint8Array | ArrayBuffer {
  * `type`, `api_version` and `occurred_at` trimmed, `data` a shallow copy,
  * other fields as sent.
  *
- * @param payload - The raw body (string, Buffer/Uint8Array, ArrayBuffer) or an already-parsed object.
+ * @param payload - The raw body (string, Buffer/Uint8Array, ArrayBuffer) or an already-parsed
+ *   object. Typed `unknown`, as in 0.4.20, so a framework's untyped body can be passed as it is;
+ *   anything else throws.
  * @throws {SiglumeWebhookPayloadError} `WEBHOOK_PAYLOAD_INVALID_JSON` for a body that is not
  *   UTF-8 JSON; `WEBHOOK_EVENT_INVALID` (message names the field) when the body is not an
  *   object, `id` / `type` / `api_version` / `occurred_at` is missing, blank or not a string,
  *   or `data` is not an object.
  */
-export function parseDirectRequestPaymentWebhookEvent(
-  payload: string | Uint8Array | ArrayBuffer | object,
-): DirectRequestPaymentWebhookEvent {
+export function parseDirectRequestPaymentWebhookEvent(payload: unknown): DirectRequestPaymentWebhookEvent {
   const value = typeof payload === 'string' || isBytes(payload) ? decodeJson(payload) : payload;
   if (!isObject(value)) throw invalidEvent('the body must be a JSON object');
   // Spread defines own properties, so a "__proto__" key in the JSON stays data.

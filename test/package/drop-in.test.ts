@@ -41,7 +41,12 @@ beforeAll(async () => {
     );
     copyFileSync(join(__dirname, 'fixtures/drop-in-0420.ts'), join(project, 'main.ts'));
     // The compiler of this repository, against the installed package's .d.ts (ESM: .d.ts, CJS: .d.cts).
-    await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', project], { cwd: project });
+    // tsc prints its diagnostics on stdout: put them in the failure, not just "Command failed".
+    await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', project], { cwd: project }).catch(
+      (error: { stdout?: string; message: string }) => {
+        throw new Error(`tsc (${dir}) failed:\n${error.stdout || error.message}`);
+      },
+    );
   }
 }, 300_000);
 
@@ -92,6 +97,7 @@ describe('a 0.4.20 program, compiled against the packed package', () => {
         header_ok: true,
         timestamp: 1_800_000_000,
         event_id: 'evt_drop_in_1',
+        reparsed_id: 'evt_drop_in_1',
         kind: expect.any(String),
         tampered: 'SiglumeWebhookSignatureError',
         payload: 'SiglumeWebhookPayloadError',
@@ -109,6 +115,7 @@ describe('a 0.4.20 program, compiled against the packed package', () => {
         deliveries: true,
         subscriptions: true,
         summary_ok: true,
+        provider_settled: '0',
         requirement: true,
         payload_keys: ['transaction_request', 'receipt_kind', 'reference_type', 'reference_id', 'metadata', 'await_finality'],
       },
