@@ -73,15 +73,20 @@ describe('metered statements', () => {
     expect(summary.balance_sufficiency).toMatchObject({ sufficient: false, available_minor: '100', wallet_balance_checked: false });
   });
 
-  it('types the provider summary totals, and still takes a list of per-token totals', async () => {
+  it('types the provider summary totals as the one object of CONTRACT-2 section 22, and names a list sent instead', async () => {
     const client = clientWith([
       { body: envelope({ role: 'provider', periods: [BATCH], totals: { settled_provider_receivable_minor: '0', past_due_provider_receivable_minor: '4124.4' } }) },
       { body: envelope({ totals: [{ token_symbol: 'JPYC', gross_amount_minor: '12' }] }) },
     ]);
     const summary = await client.getProviderMeteredSummary();
+    // Read as 0.4.20 code reads it: no narrowing between an object and a list.
+    const settled: string | null | undefined = summary.totals?.settled_provider_receivable_minor;
+    expect(settled).toBe('0');
     expect(summary.totals).toEqual({ settled_provider_receivable_minor: '0', past_due_provider_receivable_minor: '4124.4' });
     expect(summary.periods?.[0]?.attempt_count).toBe(2);
-    expect((await client.getProviderMeteredSummary()).totals).toEqual([{ token_symbol: 'JPYC', gross_amount_minor: '12' }]);
+    const error = await client.getProviderMeteredSummary().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SiglumeInvalidResponseError);
+    expect((error as Error).message).toContain('totals');
   });
 
   it('types usage events with the section 22 fields', async () => {

@@ -177,15 +177,8 @@ export const meteredSummarySchema = /* @__PURE__ */ lazySchema(() => responseObj
   balance_sufficiency: z.nullish(balanceSufficiencySchema()),
   /** The provider's closed periods (settlement batches). */
   periods: nullishList(settlementBatchSchema()),
-  /**
-   * The provider's receivable split by state. Older servers (and the local
-   * sandbox) send a list of per-token totals here instead; it passes through.
-   */
-  totals: z.nullish(
-    z.union([providerMeteredTotalsSchema(), z.array(z.record(z.string(), z.unknown()))], {
-      error: 'must be an object (or a list of per-token totals)',
-    }),
-  ),
+  /** The provider's receivable split by state (CONTRACT-2 section 22: one object, in 0.4.20 and 0.5). */
+  totals: z.nullish(providerMeteredTotalsSchema()),
   plan_type: optionalString(),
   token_symbol: optionalString(),
   currency: optionalString(),
