@@ -61,10 +61,13 @@ export interface SqlDialect {
   timestamp(date: Date): unknown;
   /**
    * True when `error` says a bound value cannot be converted to its column's
-   * type (PostgreSQL refuses `'abc'` for an integer key, where MySQL and
-   * SQLite compare and find nothing). `findOrder` then answers "no such
-   * order" instead of failing. Optional: without it, such an error is a
-   * store failure (a 500 at checkout).
+   * type or character set (PostgreSQL refuses `'abc'` for an integer key,
+   * where MySQL and SQLite compare and find nothing; MySQL refuses `'💥'` for
+   * a utf8mb3 or latin1 column with an illegal mix of collations). No stored
+   * row can hold such a value, so a lookup by an id from outside (`findOrder`,
+   * an event's id or challenge hash) then finds nothing instead of failing.
+   * Optional: without it, such an error is a store failure (a 500 at
+   * checkout, a redelivered webhook).
    */
   rejectsValue?(error: unknown): boolean;
   /**

@@ -92,6 +92,13 @@ const MYSQL_MISSING = {
   // A view whose table or column is gone, or that its user may not read through.
   ER_VIEW_INVALID: 1356,
 };
+// A value the column's character set cannot hold ("💥" for utf8mb3, "注文" for latin1, against the connection's
+// utf8mb4): MariaDB and MySQL refuse the comparison (illegal mix of collations, 1267 / 1270 / 1271), MySQL 8 may
+// say it cannot convert the string (3988), and a value a column cannot take is an incorrect string value (1366).
+const MYSQL_UNFIT_VALUE = {
+  ER_CANT_AGGREGATE_2COLLATIONS: 1267, ER_CANT_AGGREGATE_3COLLATIONS: 1270, ER_CANT_AGGREGATE_NCOLLATIONS: 1271,
+  ER_TRUNCATED_WRONG_VALUE_FOR_FIELD: 1366, ER_CANNOT_CONVERT_STRING: 3988,
+};
 // SQLite's code for these is the generic SQLITE_ERROR (1): only its message tells them from a syntax error. Some
 // drivers (sqlite3, libSQL) put the code in front of it: "SQLITE_ERROR: no such table: orders".
 const SQLITE_MISSING = /(?:^|: )no such (?:table|column)\b/;
@@ -132,6 +139,9 @@ export const MYSQL_DIALECT: SqlDialect = Object.freeze({
   insertIgnore: (table: string, columns: readonly string[], placeholders: readonly string[]) =>
     `INSERT INTO ${table} ${values(columns, placeholders)}`,
   duplicateKey: isMysqlDuplicateKey,
+  // Only for ids from outside: the id of a stored row always fits its column, so an error here is never a
+  // misread order.
+  rejectsValue: (error: unknown) => hasMysqlError(error, MYSQL_UNFIT_VALUE),
   missingObject: (error: unknown) => hasMysqlError(error, MYSQL_MISSING),
   quoteIdentifier: (name: string) => `\`${name}\``,
   lock_rows: ' FOR UPDATE',

@@ -132,6 +132,21 @@ export class SqlOrderStore implements OrderStore {
     }
   }
 
+  /**
+   * The first row of a lookup by an id from outside (the browser's order id, an event's id or challenge hash), or
+   * undefined. A value its column cannot hold (the dialect's `rejectsValue`: "abc" for an integer key on
+   * PostgreSQL; "💥" for a utf8mb3 or latin1 column on MySQL, an illegal mix of collations) cannot match a
+   * stored row: that is "not found", not a failure.
+   */
+  async #lookup(ex: SqlExecutor, text: string, params: unknown[]): Promise<Row | undefined> {
+    try {
+      return (await this.#q(ex, text, params)).rows[0];
+    } catch (error) {
+      if (this.#d.rejectsValue?.(error)) return undefined;
+      throw error;
+    }
+  }
+
   #orderSelect(lock: boolean): string {
     const o = this.#n;
     const owner = o.owner ? `, ${o.owner} AS owner_id` : '';
@@ -184,13 +199,7 @@ export class SqlOrderStore implements OrderStore {
   }
 
   async findOrder(order_id: string): Promise<OrderRecord | null> {
-    try {
-      return this.#order((await this.#q(this.#db, this.#orderSelect(false), [order_id])).rows[0], order_id);
-    } catch (error) {
-      // An id the key column cannot hold ("abc" for an integer key) is no such order, not a failure.
-      if (this.#d.rejectsValue?.(error)) return null;
-      throw error;
-    }
+    return this.#order(await this.#lookup(this.#db, this.#orderSelect(false), [order_id]), order_id);
   }
 
   async beginCheckoutAttempt(order_id: string, policy: OrderCheckoutAttemptPolicy): Promise<OrderCheckoutAttemptStart> {
@@ -198,7 +207,7 @@ export class SqlOrderStore implements OrderStore {
     const ts = (d: Date) => this.#d.timestamp(d);
     return this.#db.transaction(async (tx) => {
       // The order row lock queues concurrent starts: the second sees what the first did.
-      const order = this.#order((await this.#q(tx, this.#orderSelect(true), [order_id])).rows[0], order_id);
+      const order = this.#order(await this.#lookup(tx, this.#orderSelect(true), [order_id]), order_id);
       if (!order) return { kind: 'not_found' };
       if (order.status !== 'pending') return { kind: 'not_payable', order };
       // The table's spelling of the id from here on (`01000` may have found order 1000): the webhook finds the order by it.
@@ -280,10 +289,22 @@ export class SqlOrderStore implements OrderStore {
   }
 
   async previewWebhookEvent(event_id: string, challenge_hash: string | null): Promise<OrderWebhookPreview> {
-    const row = (await this.#q(this.#db,
-      `SELECT (SELECT 1 FROM ${this.#t.events} WHERE event_id = ?) AS recorded,
-              (SELECT checkout_session_id FROM ${this.#t.attempts} WHERE challenge_hash = ?) AS session_id`,
-      [event_id, challenge_hash])).rows[0];
+    const E = this.#t.events;
+    const A = this.#t.attempts;
+    let row: Row | undefined;
+    try {
+      row = (await this.#q(this.#db,
+        `SELECT (SELECT 1 FROM ${E} WHERE event_id = ?) AS recorded, (SELECT checkout_session_id FROM ${A} WHERE challenge_hash = ?) AS session_id`,
+        [event_id, challenge_hash])).rows[0];
+    } catch (error) {
+      if (!this.#d.rejectsValue?.(error)) throw error;
+      // One of the two values fits no row of its table: each lookup on its own says which found nothing.
+      const recorded = await this.#lookup(this.#db, `SELECT 1 AS recorded FROM ${E} WHERE event_id = ?`, [event_id]);
+      const attempt = challenge_hash === null
+        ? undefined
+        : await this.#lookup(this.#db, `SELECT checkout_session_id FROM ${A} WHERE challenge_hash = ?`, [challenge_hash]);
+      row = { recorded: recorded?.recorded, session_id: attempt?.checkout_session_id };
+    }
     return { event_recorded: row?.recorded !== null && row?.recorded !== undefined, checkout_session_id: str(row?.session_id) };
   }
 
@@ -368,8 +389,8 @@ export class SqlOrderStore implements OrderStore {
         return str(row?.outcome);
       },
       findPayment: async (challenge_hash): Promise<OrderPaymentContext | null> => {
-        const a = (await this.#q(ex, `SELECT attempt_id, order_id, status, amount_minor, currency, checkout_session_id FROM ${A} WHERE challenge_hash = ?`,
-          [challenge_hash])).rows[0];
+        const a = await this.#lookup(ex, `SELECT attempt_id, order_id, status, amount_minor, currency, checkout_session_id FROM ${A} WHERE challenge_hash = ?`,
+          [challenge_hash]);
         if (!a) return null;
         // Locks the order: two events for one order are decided one after the other.
         const order = this.#order((await this.#q(ex, this.#orderSelect(true), [String(a.order_id)])).rows[0], String(a.order_id));

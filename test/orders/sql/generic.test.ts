@@ -81,7 +81,26 @@ describe('the PostgreSQL dialect\'s rejectsValue', () => {
     expect(rejects(Object.assign(new Error('P2010 raw query failed'), { code: 'P2010', cause: Object.assign(new Error('x'), { code: '22P02' }) }))).toBe(true);
     expect(rejects(Object.assign(new Error('connection refused'), { code: 'ECONNREFUSED' }))).toBe(false);
     expect(rejects(Object.assign(new Error('lock timeout'), { code: '55P03' }))).toBe(false);
-    expect(MYSQL_DIALECT.rejectsValue).toBeUndefined();
+  });
+});
+
+describe('the MySQL dialect\'s rejectsValue', () => {
+  it('recognises a value the column\'s character set cannot hold (mysql2, Prisma 6 and 7), and nothing else', () => {
+    const rejects = MYSQL_DIALECT.rejectsValue!;
+    const mysql2 = (code: string, errno: number) => Object.assign(new Error('Illegal mix of collations'), { code, errno, sqlState: 'HY000' });
+    const prisma6 = (code: string) => Object.assign(new Error('Raw query failed.'), { code: 'P2010', meta: { code, message: 'x' } });
+    const prisma7 = (originalCode: string) =>
+      Object.assign(new Error('Raw query failed.'), { code: 'P2010', meta: { driverAdapterError: { cause: { originalCode, originalMessage: 'x' } } } });
+    expect(rejects(mysql2('ER_CANT_AGGREGATE_2COLLATIONS', 1267))).toBe(true);
+    expect(rejects(mysql2('ER_CANT_AGGREGATE_NCOLLATIONS', 1271))).toBe(true);
+    expect(rejects(mysql2('ER_TRUNCATED_WRONG_VALUE_FOR_FIELD', 1366))).toBe(true);
+    expect(rejects(new Error('query failed', { cause: mysql2('ER_CANT_AGGREGATE_3COLLATIONS', 1270) }))).toBe(true);
+    expect(rejects(prisma6('1267'))).toBe(true);
+    expect(rejects(prisma7('1267'))).toBe(true);
+    expect(rejects(mysql2('ER_LOCK_WAIT_TIMEOUT', 1205))).toBe(false);
+    expect(rejects(mysql2('ER_NO_SUCH_TABLE', 1146))).toBe(false);
+    expect(rejects(prisma7('1205'))).toBe(false);
+    expect(rejects(Object.assign(new Error('1267'), { code: '1267' }))).toBe(false);
   });
 });
 
