@@ -12,7 +12,7 @@ import { DIRECT_PAYMENT_CONFIRMED_EVENT, READINESS_PROBE_MODE } from '../core/co
 import { pricingBandFor } from '../core/pricing.js';
 import type { DirectRequestPaymentCheckoutSession } from '../clients/schemas/checkout-session.js';
 import type { DirectPaymentConfirmationClassification } from '../webhooks/classify.js';
-import { isStorableId, ORDER_MAX_ID_LENGTH } from './ids.js';
+import { isStorableId } from './ids.js';
 import type {
   OrderPaymentContext,
   OrderPaymentRecord,
@@ -245,7 +245,9 @@ function decideOrderTransition(p: PaymentClassification, f: OrderPaymentFacts, t
  *    review `UNKNOWN_CONFIRMATION` / `malformed_identifier`.
  * 6. Micro / Nano (`metered_usage_accepted`, `metered_batch_settled`) in a
  *    Standard-only shop -> review `METERED_INTEGRATION_REQUIRED`.
- * 7. `metered_batch_settled` -> `reconcile_batch` (by batch id, never by challenge hash).
+ * 7. `metered_batch_settled` -> `reconcile_batch` (by batch id, never by challenge hash). Its
+ *    `settled_at` is kept only when the core can store it (as rule 5's ids), else null: no rule
+ *    reads it, and stored as it came (a U+0000 that PostgreSQL refuses) it would fail every delivery.
  * 8. No checkout attempt has the challenge hash -> review `ORDER_NOT_FOUND`.
  * 9. `merchant` / `amount_minor` / `currency` on the event are present but of
  *    the wrong type or differ from the attempt -> review `PAYMENT_MISMATCH`.
@@ -299,7 +301,8 @@ export function decideOrderPayment(facts: OrderPaymentFacts): OrderPaymentDecisi
         batch: {
           event_id: event.id, settlement_batch_id: c.settlement_batch_id, chain_receipt_id: c.chain_receipt_id,
           usage_event_digest: c.usage_event_digest, pricing_band: c.pricing_band,
-          settled_at: c.settled_at !== null && c.settled_at.length <= ORDER_MAX_ID_LENGTH ? c.settled_at : null,
+          // For the reviewer only (no rule reads it): one the core cannot store is dropped, not a reason to refuse the batch.
+          settled_at: isStorableId(c.settled_at) ? c.settled_at : null,
         },
       };
     }

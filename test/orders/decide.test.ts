@@ -76,6 +76,16 @@ describe('decideOrderPayment', () => {
     expect(decideOrderPayment({ ...batch, policy: { ...policy, allow_metered_payments: true } }).kind).toBe('reconcile_batch');
   });
 
+  it('records a batch whose settled_at cannot be stored (U+0000, a control character, over 256 characters) with settled_at null', async () => {
+    const metered = { ...policy, allow_metered_payments: true };
+    const batch = async (settled_at: string) => decideOrderPayment({ ...(await facts('metered_batch_settled', { amount: 120, data: { settled_at } })), policy: metered });
+    expect(await batch('2026-11-27T00:00:00Z')).toMatchObject({ kind: 'reconcile_batch', batch: { settled_at: '2026-11-27T00:00:00Z' } });
+    // PostgreSQL refuses U+0000 in text: stored as it came, every redelivery of the signed event failed the same way.
+    for (const bad of ['2026-11-27T00:00:00Z\u0000', '2026-11-27\u001b[0m', `2026-11-27T00:00:00Z${'x'.repeat(300)}`]) {
+      expect(await batch(bad), JSON.stringify(bad)).toMatchObject({ kind: 'reconcile_batch', batch: { settled_at: null } });
+    }
+  });
+
   it('reviews order states that forbid the transition, and ignores the same payment seen again', async () => {
     const f = await facts('standard_settled');
     expect(decideOrderPayment({ ...f, payment: context({ paid_by: 'req_1' }) })).toEqual({ kind: 'ignore', reason: 'already_applied' });

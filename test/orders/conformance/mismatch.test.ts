@@ -7,6 +7,7 @@
  * still payable.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createTestWebhookEvent } from '../../../src/testing/index.js';
 import type { ConformanceDatabase } from '../support/adapter.js';
 import { attempts, count, describeEachAdapter, eventOutcomes, insertOrder, orderStatus, payment, reviews, uid } from '../support/conformance.js';
 import { mutatedEvent, signed } from '../support/events.js';
@@ -112,6 +113,17 @@ describeEachAdapter('events that must not pay', (adapter) => {
     expect((await deliverWebhook(metered.shop.url, real.rawBody, real.header)).status).toBe(204);
     expect(await orderStatus(db, order_id)).toBe('fulfilled_unsettled');
     expect(await payment(db, order_id)).toMatchObject({ payment_status: 'fulfilled_unsettled', chain_receipt_id: null });
+  });
+
+  it('records a signed batch confirmation whose settled_at holds U+0000 once, without it (PostgreSQL refused the row on every delivery)', async () => {
+    const settlement_batch_id = uid('msb_nul');
+    const { event } = await createTestWebhookEvent('metered_batch_settled', {
+      merchant: MERCHANT, data: { settlement_batch_id, settled_at: '2026-11-27T00:00:00Z\u0000' },
+    });
+    const d = await signed(event);
+    for (let i = 0; i < 2; i++) expect((await deliverWebhook(metered.shop.url, d.rawBody, d.header)).status).toBe(204);
+    expect(await db.sql('SELECT settled_at FROM siglume_settlement_batches WHERE settlement_batch_id = ?', [settlement_batch_id])).toEqual([{ settled_at: null }]);
+    expect(await eventOutcomes(db, event.id)).toEqual(['batch_recorded']);
   });
 
   it('handles events out of order: a batch settles before its usage arrives, and a payment of an expired attempt arrives after another paid', async () => {
