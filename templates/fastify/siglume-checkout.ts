@@ -87,14 +87,20 @@ export function siglumeCheckoutPlugin<U>(service: OrderCheckoutService<U>, curre
     });
 
     // Repairs orders whose webhook was lost; only a caller holding the reconcile token gets past the service's check.
-    // It takes no body: a 1 KiB cap keeps Fastify from reading (and parsing) a large one before that check.
-    app.post(ORDER_RECONCILE_PATH, { bodyLimit: 1024 }, async (request, reply) => {
-      const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
-      const authorization = request.headers.authorization;
-      const result = await service.handleReconcile(typeof authorization === 'string' ? authorization : undefined, query);
-      // 409 while a run of this service is still going: the scheduler may try again after Retry-After.
-      if (result.status === 409) reply.header('retry-after', String(result.body.retry_after_seconds));
-      await reply.header('cache-control', 'no-store').code(result.status).send(result.body);
+    // It reads no body, so in its own scope any content type is taken and dropped unparsed: schedulers send a Content-Type
+    // with no body (`curl -d ''` says form-urlencoded; others octet-stream or an empty JSON), which Fastify's own
+    // parsers refuse. The 1 KiB cap keeps Fastify from reading a large body before the token check.
+    await app.register(async (reconcile) => {
+      reconcile.removeAllContentTypeParsers();
+      reconcile.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 1024 }, (_request, _body, done) => done(null, undefined));
+      reconcile.post(ORDER_RECONCILE_PATH, { bodyLimit: 1024 }, async (request, reply) => {
+        const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
+        const authorization = request.headers.authorization;
+        const result = await service.handleReconcile(typeof authorization === 'string' ? authorization : undefined, query);
+        // 409 while a run of this service is still going: the scheduler may try again after Retry-After.
+        if (result.status === 409) reply.header('retry-after', String(result.body.retry_after_seconds));
+        await reply.header('cache-control', 'no-store').code(result.status).send(result.body);
+      });
     });
   };
 }

@@ -19,6 +19,7 @@ import type * as Checkout from '../../templates/express/siglume-checkout.js';
 import { copiedTemplate } from './support/copied.js';
 import { expectCheckoutFailed, FAILING_USER_ERROR, recordingCheckoutService } from './support/recording-service.js';
 import { startExpressShop, type ExpressShop } from './support/express-shop.js';
+import { expectSchedulerPostsAnswered, SCHEDULER_PATH, schedulerService } from './support/scheduler-posts.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const noBrowser = !existsSync(CHROMIUM) && process.env.CI !== 'true';
@@ -132,6 +133,25 @@ describe.skipIf(unavailable !== null)('the Express template', () => {
       expect(await orderStatus(db, order_id)).toBe('pending');
     } finally {
       await wrong.close();
+    }
+  });
+});
+
+describe('the Express template\'s reconcile route called by a scheduler', () => {
+  it('answers a bodyless POST with any Content-Type (curl -d \'\', octet-stream, empty JSON)', async () => {
+    const copy = await copiedTemplate('express', 'postgres');
+    const { siglumeCheckoutRouter } = await copy.load<typeof Checkout>('siglume-checkout.ts');
+    const { service, seen } = schedulerService();
+    const app = express();
+    app.use(siglumeCheckoutRouter(service, () => null));
+    const server = createServer(app);
+    try {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      await expectSchedulerPostsAnswered((headers) => fetch(`${url}${SCHEDULER_PATH}`, { method: 'POST', headers, body: '' }), seen);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      copy.remove();
     }
   });
 });

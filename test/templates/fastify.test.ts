@@ -11,6 +11,7 @@ import { mysqlAdapter, mysqlPoolOptions } from '../orders/support/mysql.js';
 import type * as Plugin from '../../templates/fastify/siglume-checkout.js';
 import { copiedTemplate, type ConfigModule, type ShopUser } from './support/copied.js';
 import { FAILING_USER_ERROR, recordingCheckoutService } from './support/recording-service.js';
+import { expectSchedulerPostsAnswered, SCHEDULER_PATH, schedulerService } from './support/scheduler-posts.js';
 import { describeTemplateEndToEnd } from './support/end-to-end.js';
 
 await describeTemplateEndToEnd('the Fastify template (MySQL / MariaDB)', mysqlAdapter, async (db, connect) => {
@@ -75,6 +76,29 @@ describe('the Fastify template\'s reconcile route', () => {
     const empty = await app.inject({ method: 'POST', url: '/payments/siglume/reconcile' });
     expect(empty.statusCode).toBe(401);
     expect(seen).toHaveLength(1);
+  });
+});
+
+describe('the Fastify template\'s reconcile route called by a scheduler', () => {
+  it('answers a bodyless POST with any Content-Type (curl -d \'\', octet-stream, empty JSON) as Express and Hono do, and still caps a body', async () => {
+    const copy = await copiedTemplate('fastify', 'mysql');
+    const { siglumeCheckoutPlugin } = await copy.load<typeof Plugin>('siglume-checkout.ts');
+    const { service, seen } = schedulerService();
+    const app = Fastify();
+    try {
+      await app.register(siglumeCheckoutPlugin(service, () => null));
+      const url = await app.listen({ port: 0, host: '127.0.0.1' });
+      await expectSchedulerPostsAnswered((headers) => fetch(`${url}${SCHEDULER_PATH}`, { method: 'POST', headers, body: '' }), seen);
+      const big = await fetch(`${url}${SCHEDULER_PATH}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: 'x'.repeat(4096) });
+      expect(big.status).toBe(413);
+      expect(seen).toHaveLength(4);
+      // The checkout start keeps its JSON-only rule.
+      const form = await fetch(`${url}/payments/checkout/siglume/start`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'order_id=1' });
+      expect([form.status, (await form.json()).error]).toEqual([400, 'invalid_request']);
+    } finally {
+      await app.close();
+      copy.remove();
+    }
   });
 });
 

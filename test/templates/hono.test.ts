@@ -15,6 +15,7 @@ import type * as Routes from '../../templates/hono/siglume-checkout.js';
 import { copiedTemplate, type ConfigModule, type ShopUser } from './support/copied.js';
 import { expectCheckoutFailed, FAILING_USER_ERROR, recordingCheckoutService } from './support/recording-service.js';
 import { describeTemplateEndToEnd } from './support/end-to-end.js';
+import { expectSchedulerPostsAnswered, SCHEDULER_PATH, schedulerService } from './support/scheduler-posts.js';
 
 await describeTemplateEndToEnd('the Hono template (SQLite)', sqliteAdapter, async (db, connect) => {
   const copy = await copiedTemplate('hono', 'sqlite');
@@ -39,6 +40,21 @@ await describeTemplateEndToEnd('the Hono template (SQLite)', sqliteAdapter, asyn
       copy.remove();
     },
   };
+});
+
+describe('the Hono template\'s reconcile route called by a scheduler', () => {
+  it('answers a bodyless POST with any Content-Type (curl -d \'\', octet-stream, empty JSON)', async () => {
+    const copy = await copiedTemplate('hono', 'sqlite');
+    const { siglumeCheckoutRoutes } = await copy.load<typeof Routes>('siglume-checkout.ts');
+    const { service, seen } = schedulerService();
+    try {
+      const app = new Hono();
+      app.route('/', siglumeCheckoutRoutes(service, () => null));
+      await expectSchedulerPostsAnswered((headers) => Promise.resolve(app.request(SCHEDULER_PATH, { method: 'POST', headers, body: '' })), seen);
+    } finally {
+      copy.remove();
+    }
+  });
 });
 
 describe('the Hono template when currentUser throws', () => {
