@@ -13,7 +13,7 @@
  * the package, so `npm update` keeps it current. Mount the router BEFORE
  * `app.use(express.json())`: the webhook needs the exact bytes Siglume signed.
  */
-import express, { type ErrorRequestHandler, type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import {
   ORDER_CHECKOUT_MAX_BODY_BYTES,
   ORDER_CHECKOUT_START_PATH,
@@ -32,7 +32,8 @@ function sendResult(res: Response, result: OrderCheckoutStartResult | OrderWebho
 }
 
 // Body-parser failures are the caller's fault: answer 4xx with a code, never Express's HTML error page.
-const bodyErrors: ErrorRequestHandler = (error: { type?: string; status?: number }, _req, res, next) => {
+// Only the parser's own failures come here (see readBody): a 4xx your currentUser throws is yours, for your handler.
+function bodyError(error: { type?: unknown; status?: unknown }, res: Response, next: NextFunction): void {
   if (error.type === 'entity.too.large') {
     res.status(413).json({ error: 'payload_too_large', message: 'The request body is too large' });
   } else if (error.type === 'entity.parse.failed') {
@@ -43,7 +44,15 @@ const bodyErrors: ErrorRequestHandler = (error: { type?: string; status?: number
   } else {
     next(error);
   }
-};
+}
+
+/**
+ * `parser` (express.json / express.raw) with its failures answered by bodyError. Told apart by where they come
+ * from, not by their shape: a corrupt gzip body fails with zlib's own error (no body-parser `type`), and an error
+ * of yours with a `status` looks like a parser's.
+ */
+const readBody = (parser: RequestHandler): RequestHandler => (req, res, next) =>
+  parser(req, res, (error?: unknown) => (error ? bodyError(error as { type?: unknown; status?: unknown }, res, next) : next()));
 
 /**
  * The three routes on one router.
@@ -57,12 +66,12 @@ export function siglumeCheckoutRouter<U>(service: OrderCheckoutService<U>, curre
   const router = express.Router();
 
   // `type: () => true`: the signature covers the bytes whatever the Content-Type says.
-  router.post(ORDER_WEBHOOK_PATH, express.raw({ type: () => true, limit: ORDER_WEBHOOK_MAX_BODY_BYTES }), async (req, res) => {
+  router.post(ORDER_WEBHOOK_PATH, readBody(express.raw({ type: () => true, limit: ORDER_WEBHOOK_MAX_BODY_BYTES })), async (req, res) => {
     sendResult(res, await service.handleWebhook(req.body, req.get('siglume-signature')));
   });
 
   // Only the order id comes from the browser; the service reads the price from your orders table.
-  router.post(ORDER_CHECKOUT_START_PATH, express.json({ limit: ORDER_CHECKOUT_MAX_BODY_BYTES }), async (req, res, next) => {
+  router.post(ORDER_CHECKOUT_START_PATH, readBody(express.json({ limit: ORDER_CHECKOUT_MAX_BODY_BYTES })), async (req, res, next) => {
     // JSON only: express.json() leaves any other body unread, which would surface as a missing order id.
     if (!req.is('application/json')) {
       res.status(400).json({ error: 'invalid_request', message: 'Send the body as JSON {"order_id": "..."} with Content-Type: application/json' });
@@ -73,7 +82,8 @@ export function siglumeCheckoutRouter<U>(service: OrderCheckoutService<U>, curre
       const orderId = body !== null && typeof body === 'object' ? (body as { order_id?: unknown }).order_id : undefined;
       sendResult(res, await service.startCheckout(orderId, await currentUser(req)));
     } catch (error) {
-      // Only your currentUser can throw here. A 4xx it chose (e.g. 401 from your auth) goes on to Express as it is.
+      // Only your currentUser can throw here. A 4xx it chose (e.g. 401 from your auth) goes on, untouched, to your
+      // app's error handler (or Express's).
       const status = (error as { status?: unknown } | null)?.status;
       if (typeof status === 'number' && status >= 400 && status < 500) return next(error);
       // Express's own 500 is an HTML page with the stack outside production: it goes to your log instead, and the
@@ -92,6 +102,5 @@ export function siglumeCheckoutRouter<U>(service: OrderCheckoutService<U>, curre
     res.set('cache-control', 'no-store').status(result.status).json(result.body);
   });
 
-  router.use(bodyErrors);
   return router;
 }

@@ -181,13 +181,17 @@ describe('the Express template\'s reconcile route while a run is going', () => {
 });
 
 describe('the Express template when currentUser throws', () => {
-  /** The copied router behind a loopback server, with `currentUser` given; `run` gets its base URL. */
-  async function withRouter(currentUser: () => never, run: (url: string) => Promise<void>): Promise<unknown[]> {
+  /**
+   * The copied router behind a loopback server, with `currentUser` given and, after it, `errorHandler` (the
+   * merchant's own) when given; `run` gets its base URL.
+   */
+  async function withRouter(currentUser: () => never, run: (url: string) => Promise<void>, errorHandler?: express.ErrorRequestHandler): Promise<unknown[]> {
     const copy = await copiedTemplate('express', 'postgres');
     const { siglumeCheckoutRouter } = await copy.load<typeof Checkout>('siglume-checkout.ts');
     const { service, started } = recordingCheckoutService();
     const app = express();
     app.use(siglumeCheckoutRouter(service, currentUser));
+    if (errorHandler) app.use(errorHandler);
     const server = createServer(app);
     try {
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -217,12 +221,19 @@ describe('the Express template when currentUser throws', () => {
     }
   });
 
-  it('passes a 4xx the merchant\'s auth chose (an error with status 401) on to Express with that status', async () => {
+  it('passes a 4xx the merchant\'s auth chose (an error with status 401) on to the merchant\'s own error handler, untouched', async () => {
+    const signIn = Object.assign(new Error('Sign in first'), { status: 401, expose: true });
+    const reached: unknown[] = [];
     await withRouter(() => {
-      throw Object.assign(new Error('Sign in first'), { status: 401, expose: true });
+      throw signIn;
     }, async (url) => {
       const res = await start(url);
-      expect(res.status).toBe(401);
+      // The merchant's answer, not the router's "The request body could not be read" 400/401.
+      expect([res.status, res.headers.get('www-authenticate'), await res.json()]).toEqual([401, 'Bearer realm="shop"', { error: 'login_required' }]);
+    }, (error, _req, res, _next) => {
+      reached.push(error);
+      res.status(error.status).set('www-authenticate', 'Bearer realm="shop"').json({ error: 'login_required' });
     });
+    expect(reached).toEqual([signIn]);
   });
 });
