@@ -81,21 +81,19 @@ export interface ReadinessPresentation {
 
 /** `readiness --sandbox`: which sandbox was used and why (printed above the report, and `sandbox` in `--json`). */
 export interface SandboxPresentation {
-  /** `existing`: one already answering; `started`: an embedded one started for this run. */
-  source: 'existing' | 'started';
+  /** `existing`: one already answering; `started`: an embedded one started for this run; `none`: nothing answers at the address named. */
+  source: SandboxReadinessSetup['sandbox'];
   /** True when a local receiver stood in for the shop's webhook endpoint. */
   receiver: boolean;
   /** The API base readiness used. */
   base_url: string;
-  /** `answered`, `no_answer` or `not_sandbox` (so one was started), or `not_loopback`. */
+  /** `no_answer` or `not_sandbox` (so one was started), `answered`, `unreachable` (a named address, nothing started) or `not_loopback`. */
   reason: SandboxReadinessSetup['reason'];
   /** The address checked for a running sandbox, and where it came from. */
   checked_url: string;
   checked_url_from: string;
   /** The sentence printed in text mode. */
   message: string;
-  /** What the verdict does not cover (see `SandboxReadinessSetup.caveat`), printed after it. */
-  caveat?: string;
   /**
    * Set when a local receiver stood in for the shop (`receiver`): the shop itself was not checked, and how to
    * check it. Printed as the report's last line; it does not change the verdict or the exit status.
@@ -264,7 +262,7 @@ export class Output {
     if (head.merchant) where.push(`merchant ${head.merchant}`);
     where.push(head.base_url ? `API ${head.base_url}` : 'local configuration only');
     if (opts.sandbox) {
-      where.push(opts.sandbox.source === 'started' ? 'in-process sandbox' : 'running sandbox');
+      where.push({ started: 'in-process sandbox', existing: 'running sandbox', none: 'no sandbox answering' }[opts.sandbox.source]);
       if (opts.sandbox.receiver) where.push('local webhook receiver');
     }
     where.unshift(head.environment);
@@ -319,7 +317,6 @@ export class Output {
       '',
       `${verdictMark} ${verdict} ${c.dim(`(${s.pass} passed, ${s.warn} warning${s.warn === 1 ? '' : 's'}, ${s.fail} failed, ${s.skip} skipped in ${report.duration_ms} ms)`)}`,
     );
-    if (opts.sandbox?.caveat) lines.push(`${c.yellow(MARKS.warn)} ${c.yellow('But:')} ${opts.sandbox.caveat}`);
     // Last, so a green verdict is not the final word on a shop that was never contacted.
     if (opts.sandbox?.shop_not_checked) lines.push(`${c.yellow(MARKS.warn)} ${c.yellow(opts.sandbox.shop_not_checked)}`);
     this.write('stdout', `${lines.join('\n')}\n`);

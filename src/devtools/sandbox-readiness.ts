@@ -9,7 +9,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { normalizeBaseUrl } from '../core/config.js';
 import { isLoopbackHost } from '../core/validation.js';
-import type { ReadinessOptions } from '../readiness/types.js';
+import type { ReadinessOptions, ReadinessReport } from '../readiness/types.js';
 import { acceptedByLocalSandbox, localSandboxDefaults, startLocalSandbox, type LocalSandbox } from './local-sandbox.js';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
 
@@ -20,22 +20,28 @@ export const SANDBOX_PROBE_TIMEOUT_MS = 500;
 export interface SandboxReadinessSetup {
   /** Options to pass to `runReadiness` (inputs filled from the sandbox, `sandbox: true`). */
   options: ReadinessOptions;
-  /** Where the sandbox came from: one already listening, or one started for this run. */
-  sandbox: 'existing' | 'started';
+  /**
+   * Where the sandbox came from: one already listening (`existing`), one started for this run (`started`), or
+   * none (`none`: nothing answers at the address the caller named, and readiness does not stand one in for it).
+   */
+  sandbox: 'existing' | 'started' | 'none';
   /** API base URL readiness will use. */
   base_url: string;
   /** True when a local receiver stands in for the shop's webhook endpoint. */
   receiver: boolean;
   /**
    * Why this sandbox: `answered` (something answered at the address checked,
-   * so readiness attached to it), `no_answer` (nothing answered there, so an
-   * embedded sandbox was started), `not_sandbox` (a server that is not a
-   * Siglume sandbox answered at the default address, which nobody asked
-   * for: it was sent nothing and an embedded sandbox was started) or
-   * `not_loopback` (the API base is not on this machine: used as it is,
-   * without sandbox defaults).
+   * so readiness attached to it), `no_answer` (nothing answered at the
+   * default address, which nobody named, so an embedded sandbox was
+   * started), `unreachable` (nothing answered at the address the caller
+   * named: nothing was started, and the checks run against that address, so
+   * the API checks fail with {@link SandboxReadinessSetup.unreachable_fix}),
+   * `not_sandbox` (a server that is not a Siglume sandbox answered at the
+   * default address, which nobody asked for: it was sent nothing and an
+   * embedded sandbox was started) or `not_loopback` (the API base is not on
+   * this machine: used as it is, without sandbox defaults).
    */
-  reason: 'answered' | 'no_answer' | 'not_sandbox' | 'not_loopback';
+  reason: 'answered' | 'no_answer' | 'unreachable' | 'not_sandbox' | 'not_loopback';
   /** The address that was checked for a running sandbox. */
   checked_url: string;
   /** Where that address came from, e.g. `SIGLUME_API_BASE`, `--base-url`, `the default sandbox address`. */
@@ -43,34 +49,55 @@ export interface SandboxReadinessSetup {
   /** One sentence saying which sandbox was used and why, for people. */
   message: string;
   /**
-   * Set when the checks ran against a sandbox started for this run although
-   * an address was named (`--base-url`, `SIGLUME_API_BASE`, ...) where nothing
-   * answered: the verdict does not cover that address (a shop set up with it
-   * cannot reach Siglume, whatever the checks say). One sentence with the fix;
-   * absent otherwise. It does not change the verdict or the exit status.
+   * Set with reason `unreachable`: the fix for a check that cannot reach the named address (start a sandbox
+   * there, with the command, or stop naming it so readiness starts one for the run). The engine's own fix
+   * does not know where the address came from; {@link applyUnreachableFix} puts this one in its place.
    */
-  caveat?: string;
+  unreachable_fix?: string;
   /** Stops what was started for this run (sandbox, receiver). Safe to call twice. */
   close(): Promise<void>;
 }
 
 /**
- * Why a green verdict does not cover the address that was named, when nothing answered there: a shop set up
- * with an address from its settings cannot reach Siglume, and a `--base-url` the caller typed was not what
- * the checks ran against.
+ * What to do when nothing answers at the address the caller named: start a sandbox there (the exact command),
+ * or stop naming the address so readiness starts one for the run. `from` is `--base-url`, a variable, or
+ * `<variable> in <env file>`.
  */
-function unreachableCaveat(base_url: string, from: string): string {
+function unreachableFix(base_url: string, from: string): string {
   const url = new URL(base_url);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const start = `siglume-sdrp sandbox${host === '127.0.0.1' ? '' : ` --host ${host}`} --port ${url.port || '80'}`;
+  const inFile = /^(\S+) in (.+)$/.exec(from);
+  const variable = inFile ? inFile[1]! : from;
+  const letItStart = 'to let readiness start one for this run.';
   if (from === '--base-url') {
-    const lead = `Nothing answers at ${base_url} (--base-url): the checks ran against the sandbox started for this run, not that address`;
-    if (url.protocol !== 'http:') return `${lead}, and the sandbox speaks http only: point --base-url at a sandbox's http address, or drop it.`;
-    return `${lead}. To check that address, start the sandbox there (${start}) and run again; to use a started one, drop --base-url.`;
+    const lead = `Nothing answers at ${base_url} (--base-url)`;
+    if (url.protocol !== 'http:') return `${lead}, and the sandbox speaks http only: start one (siglume-sdrp sandbox) and point --base-url at its http address, or drop --base-url ${letItStart}`;
+    return `${lead}: start a sandbox there (${start}) and run again, or drop --base-url ${letItStart}`;
   }
-  const lead = `Nothing answers at ${base_url} (${from}), the API a shop set up with it calls`;
-  if (url.protocol !== 'http:') return `${lead}, and the sandbox speaks http only: start one (siglume-sdrp sandbox) and set ${from} to its address.`;
-  return `${lead}: start the sandbox there (${start}) before it takes a payment, or unset ${from}.`;
+  const drop = inFile ? `remove ${variable} from ${inFile[2]!}` : `unset ${variable}`;
+  const lead = `Nothing answers at ${base_url} (${from})`;
+  if (url.protocol !== 'http:') return `${lead}, and the sandbox speaks http only: start one (siglume-sdrp sandbox) and set ${variable} to its address, or ${drop} ${letItStart}`;
+  return `${lead}, the API a shop set up with it calls: start a sandbox there (${start}) and run again, or ${drop} ${letItStart}`;
+}
+
+/** Error codes of a check that could not reach the API (`SiglumeConnectionError` / `SiglumeTimeoutError`). */
+const NO_CONNECTION = /* @__PURE__ */ new Set(['CONNECTION_ERROR', 'TIMEOUT']);
+
+/**
+ * `report` with `fix` as the fix of every check that failed because the API could not be reached (in
+ * practice `hosted_checkout_readiness_api`: the checks after it are skipped). The same report when `fix` is
+ * undefined; every other check is left as it is.
+ *
+ * @example
+ * const report = applyUnreachableFix(await runReadiness(setup.options), setup.unreachable_fix);
+ */
+export function applyUnreachableFix(report: ReadinessReport, fix: string | undefined): ReadinessReport {
+  if (fix === undefined) return report;
+  const checks = report.checks.map((c) =>
+    c.status === 'fail' && NO_CONNECTION.has(String(c.details?.error_code)) ? { ...c, fix } : c,
+  );
+  return { ...report, checks };
 }
 
 /** The sandbox's default API base (`http://127.0.0.1:8787/v1`). */
@@ -142,16 +169,21 @@ function fill(o: ReadinessOptions, from: SandboxInputs, base_url: string): Readi
 /**
  * Prepares a readiness run against the sandbox:
  *
- * 1. base URL = `options.base_url` or the sandbox default
- *    `http://127.0.0.1:8787/v1`; if it is loopback and something answers
- *    there, use it and fill missing inputs with the sandbox's defaults (a
- *    non-loopback base gets no defaults at all). At the default address,
- *    which the caller did not name, only a server that looks like a Siglume
- *    sandbox is used: any other service listening on that port would
- *    otherwise receive the caller's merchant token;
- * 2. otherwise (loopback base only) start a sandbox in-process on a free
- *    port. When no webhook URL is given, also start a local receiver that
- *    verifies deliveries with the sandbox's signing secret, and seed the
+ * 1. base URL = `options.base_url` (an address the caller named) or the
+ *    sandbox default `http://127.0.0.1:8787/v1`; if it is loopback and
+ *    something answers there, use it and fill missing inputs with the
+ *    sandbox's defaults (a non-loopback base gets no defaults at all). At the
+ *    default address only a server that looks like a Siglume sandbox is
+ *    used: any other service listening on that port would otherwise receive
+ *    the caller's merchant token;
+ * 2. when nothing answers at a named address, start nothing: the checks run
+ *    against that address (with the sandbox's defaults filled in), so the API
+ *    checks fail as they would without a sandbox, and `unreachable_fix` says
+ *    how to start one there. A verdict is about the address the caller
+ *    named, never about a stand-in;
+ * 3. otherwise (the default address, loopback) start a sandbox in-process on
+ *    a free port. When no webhook URL is given, also start a local receiver
+ *    that verifies deliveries with the sandbox's signing secret, and seed the
  *    sandbox's subscription with the receiver's URL.
  *
  * Call `close()` when the run is over.
@@ -159,7 +191,7 @@ function fill(o: ReadinessOptions, from: SandboxInputs, base_url: string): Readi
  * @example
  * const setup = await prepareSandboxReadiness({});
  * try {
- *   const report = await runReadiness(setup.options);
+ *   const report = applyUnreachableFix(await runReadiness(setup.options), setup.unreachable_fix);
  * } finally {
  *   await setup.close();
  * }
@@ -201,8 +233,9 @@ export async function prepareSandboxReadiness(
   }
   const answered = await isApiReachable(base_url);
   const looksLikeSandbox = answered && (await isSandbox(base_url));
+  const named = options.base_url !== undefined;
   // An address the caller named is used whatever answers there; the default one only when a sandbox does.
-  if (answered && (looksLikeSandbox || options.base_url !== undefined)) {
+  if (answered && (looksLikeSandbox || named)) {
     return {
       options: fill(options, fromDefaults, base_url),
       sandbox: 'existing',
@@ -213,6 +246,21 @@ export async function prepareSandboxReadiness(
       message: looksLikeSandbox
         ? `Attached to the sandbox already running at ${base_url}: it answered at that address (${from}).`
         : `Attached to the server answering at ${base_url} (${from}), which is not a Siglume sandbox (no /__sandbox/ routes): the checks run against it as it is. Stop it, or point ${from} at the sandbox's address.`,
+      close: async () => {},
+    };
+  }
+
+  // Nothing at a named address: check that address, not a stand-in (a shop set up with it cannot reach one).
+  if (named) {
+    return {
+      options: fill(options, fromDefaults, base_url),
+      sandbox: 'none',
+      base_url,
+      receiver: false,
+      reason: 'unreachable',
+      ...why,
+      message: `Nothing answered at ${base_url} (${from}) within ${SANDBOX_PROBE_TIMEOUT_MS} ms, and no sandbox was started in its place: the checks run against the address you named.`,
+      unreachable_fix: unreachableFix(base_url, from),
       close: async () => {},
     };
   }
@@ -247,7 +295,6 @@ export async function prepareSandboxReadiness(
     webhook_url: receiver ? receiver.url : (env.SHOP_WEBHOOK_URL ?? fromDefaults.webhook_url),
   };
   let closed = false;
-  const caveat = !answered && options.base_url !== undefined ? unreachableCaveat(base_url, from) : undefined;
   return {
     options: fill(options, started, sandbox.api_base),
     sandbox: 'started',
@@ -260,7 +307,6 @@ export async function prepareSandboxReadiness(
         ? `the server answering at ${base_url} (${from}) is not a Siglume sandbox (no /__sandbox/ routes), so it was sent nothing`
         : `nothing answered at ${base_url} (${from}) within ${SANDBOX_PROBE_TIMEOUT_MS} ms`
     }. It stops when readiness ends.`,
-    ...(caveat ? { caveat } : {}),
     close: async () => {
       if (closed) return;
       closed = true;

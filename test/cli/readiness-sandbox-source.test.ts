@@ -7,10 +7,28 @@ import { writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/devtools/webhook-receiver.js';
 import { startShopSandbox, type ShopSandbox } from '../readiness/support.js';
 import { emptyDir, runCli } from './support.js';
+
+/**
+ * The address readiness --sandbox checks when none is named: 127.0.0.1:8787 unless a test sets another (a port
+ * nothing listens on), through prepareSandboxReadiness's internal `default_base_url`.
+ */
+const defaultAddress = vi.hoisted(() => ({ url: undefined as string | undefined }));
+vi.mock('../../src/devtools/sandbox-readiness.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/devtools/sandbox-readiness.js')>();
+  return {
+    ...real,
+    prepareSandboxReadiness: (...[options, context]: Parameters<typeof real.prepareSandboxReadiness>) =>
+      real.prepareSandboxReadiness(options, { ...(defaultAddress.url ? { default_base_url: defaultAddress.url } : {}), ...context }),
+  };
+});
+
+afterEach(() => {
+  defaultAddress.url = undefined;
+});
 
 /** A loopback port nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -36,24 +54,99 @@ interface JsonReport {
 }
 
 describe('readiness --sandbox: which sandbox and why', () => {
-  describe('when nothing answers at SIGLUME_API_BASE', () => {
-    it('starts its own sandbox and says so, naming the address it checked and where that came from, and that a shop using it is not covered', async () => {
+  describe('when nothing answers at an address you named', () => {
+    const fixFor = (checked: string, port: number, from: string, drop: string) =>
+      from === '--base-url'
+        ? `Nothing answers at ${checked} (--base-url): start a sandbox there (siglume-sdrp sandbox --port ${port}) and run again, or drop --base-url to let readiness start one for this run.`
+        : `Nothing answers at ${checked} (${from}), the API a shop set up with it calls: start a sandbox there (siglume-sdrp sandbox --port ${port}) and run again, or ${drop} to let readiness start one for this run.`;
+
+    it('--base-url: checks that address, so hosted_checkout_readiness_api fails (exit 1) with the command that starts a sandbox there, and starts nothing', async () => {
       const port = await closedPort();
       const checked = `http://127.0.0.1:${port}/v1`;
-      const env = { SIGLUME_API_BASE: checked };
-      const text = await runCli(['readiness', '--sandbox'], { env });
+      const fix = fixFor(checked, port, '--base-url', '');
+      // The reviewer's run: `verify --sandbox --base-url <address where nothing listens>` went green against a stand-in.
+      const text = await runCli(['verify', '--sandbox', '--base-url', checked], { env: {} });
+      expect(text.code).toBe(1);
+      expect(text.stdout).toContain(`sandbox · merchant sandbox_shop · API ${checked} · no sandbox answering\n`);
+      expect(text.stdout).toContain(
+        `\n  sandbox: Nothing answered at ${checked} (--base-url) within 500 ms, and no sandbox was started in its place: the checks run against the address you named.\n`,
+      );
+      const lines = text.stdout.split('\n');
+      const at = lines.findIndex((l) => l.includes('✖ hosted_checkout_readiness_api'));
+      expect(lines[at]).toContain(`could not connect to ${checked}`);
+      expect(lines[at + 1]).toBe(`      fix: ${fix}`);
+      expect(text.stdout).toMatch(/✖ Not ready: 1 check failed \(hosted_checkout_readiness_api\)/);
+      expect(text.stdout).not.toContain('But:');
+      expect(text.stdout).not.toContain('Your shop was not checked');
+
+      const json = await runCli(['verify', '--sandbox', '--json', '--base-url', checked], { env: {} });
+      expect(json.code).toBe(1);
+      const report = JSON.parse(json.stdout) as JsonReport;
+      expect(report.base_url).toBe(checked);
+      expect(report.sandbox).toEqual({
+        source: 'none',
+        receiver: false,
+        base_url: checked,
+        reason: 'unreachable',
+        checked_url: checked,
+        checked_url_from: '--base-url',
+        message: `Nothing answered at ${checked} (--base-url) within 500 ms, and no sandbox was started in its place: the checks run against the address you named.`,
+      });
+      const api = report.checks.find((c) => c.name === 'hosted_checkout_readiness_api')!;
+      expect(api).toMatchObject({ status: 'fail', fix, details: { error_code: 'CONNECTION_ERROR' } });
+      // Config passed on the sandbox's defaults, as it will once a sandbox answers there; every API check after it is skipped.
+      expect(report.checks.filter((c) => c.status === 'fail').map((c) => c.name)).toEqual(['hosted_checkout_readiness_api']);
+    });
+
+    it('SIGLUME_API_BASE in the environment: the same failure, and the fix says to unset it', async () => {
+      const port = await closedPort();
+      const checked = `http://127.0.0.1:${port}/v1`;
+      const json = await runCli(['readiness', '--sandbox', '--json'], { env: { SIGLUME_API_BASE: checked } });
+      expect(json.code).toBe(1);
+      const report = JSON.parse(json.stdout) as JsonReport;
+      expect(report.base_url).toBe(checked);
+      expect(report.sandbox).toMatchObject({ source: 'none', receiver: false, reason: 'unreachable', checked_url_from: 'SIGLUME_API_BASE' });
+      expect(report.checks.find((c) => c.name === 'hosted_checkout_readiness_api')).toMatchObject({
+        status: 'fail',
+        fix: fixFor(checked, port, 'SIGLUME_API_BASE', 'unset SIGLUME_API_BASE'),
+      });
+    });
+
+    it('SIGLUME_API_BASE from .env: the same failure, and the fix names the file to remove it from', async () => {
+      const port = await closedPort();
+      const checked = `http://127.0.0.1:${port}/v1`;
+      const cwd = emptyDir();
+      const file = join(cwd, '.env');
+      writeFileSync(file, `SIGLUME_API_BASE=${checked}\n`);
+      const text = await runCli(['readiness', '--sandbox'], { env: {}, cwd });
+      expect(text.code).toBe(1);
+      const fix = fixFor(checked, port, `SIGLUME_API_BASE in ${file}`, `remove SIGLUME_API_BASE from ${file}`);
+      expect(text.stdout).toContain(`\n      fix: ${fix}\n`);
+      expect(text.stdout).not.toContain('in-process sandbox');
+
+      const json = await runCli(['readiness', '--sandbox', '--json'], { env: {}, cwd });
+      expect(json.code).toBe(1);
+      const report = JSON.parse(json.stdout) as JsonReport;
+      expect(report.base_url).toBe(checked);
+      expect(report.sandbox).toMatchObject({ source: 'none', receiver: false, reason: 'unreachable', checked_url_from: `SIGLUME_API_BASE in ${file}` });
+      expect(report.checks.find((c) => c.name === 'hosted_checkout_readiness_api')?.fix).toBe(fix);
+    });
+  });
+
+  describe('when no address is named', () => {
+    it('starts its own sandbox when nothing answers at the default address, and every check passes', async () => {
+      const checked = `http://127.0.0.1:${await closedPort()}/v1`;
+      defaultAddress.url = checked;
+      const text = await runCli(['readiness', '--sandbox'], { env: {} });
       expect(text.code).toBe(0);
       expect(text.stdout).toMatch(
         new RegExp(
-          `\\n  sandbox: Started its own in-process sandbox at http://127\\.0\\.0\\.1:\\d+/v1 and a local webhook receiver standing in for the shop: nothing answered at ${checked.replace(/[./]/g, '\\$&')} \\(SIGLUME_API_BASE\\) within \\d+ ms\\.`,
+          `\\n  sandbox: Started its own in-process sandbox at http://127\\.0\\.0\\.1:\\d+/v1 and a local webhook receiver standing in for the shop: nothing answered at ${checked.replace(/[./]/g, '\\$&')} \\(the default sandbox address\\) within \\d+ ms\\.`,
         ),
       );
-      // The verdict covers the sandbox started for the run, not the named address a shop would call: said right after it
-      // (and then that the receiver stood in for the shop).
-      const caveat = `Nothing answers at ${checked} (SIGLUME_API_BASE), the API a shop set up with it calls: start the sandbox there (siglume-sdrp sandbox --port ${port}) before it takes a payment, or unset SIGLUME_API_BASE.`;
-      expect(text.stdout.trimEnd().split('\n').at(-2)).toBe(`! But: ${caveat}`);
+      expect(text.stdout).toContain('Ready: all 23 checks passed (sandbox).');
 
-      const json = await runCli(['readiness', '--sandbox', '--json'], { env });
+      const json = await runCli(['readiness', '--sandbox', '--json'], { env: {} });
       expect(json.code).toBe(0);
       const report = JSON.parse(json.stdout) as JsonReport;
       expect(report.sandbox).toMatchObject({
@@ -61,37 +154,31 @@ describe('readiness --sandbox: which sandbox and why', () => {
         receiver: true,
         reason: 'no_answer',
         checked_url: checked,
-        checked_url_from: 'SIGLUME_API_BASE',
+        checked_url_from: 'the default sandbox address',
         base_url: report.base_url,
       });
       expect(report.base_url).not.toBe(checked);
-      expect(report.sandbox.message).toContain(`nothing answered at ${checked}`);
-      expect(report.sandbox.caveat).toBe(caveat);
     });
 
-    it('adds the caveat for an explicit --base-url where nothing answers too, keeping exit 0 (the verdict is the started sandbox\'s)', async () => {
-      const port = await closedPort();
-      const checked = `http://127.0.0.1:${port}/v1`;
-      const caveat = `Nothing answers at ${checked} (--base-url): the checks ran against the sandbox started for this run, not that address. To check that address, start the sandbox there (siglume-sdrp sandbox --port ${port}) and run again; to use a started one, drop --base-url.`;
-      const text = await runCli(['readiness', '--sandbox', '--base-url', checked], { env: {} });
-      expect(text.code).toBe(0);
-      const lines = text.stdout.trimEnd().split('\n');
-      expect(lines.at(-3)).toMatch(/^✔ Ready: all 23 checks passed \(sandbox\)\./);
-      expect(lines.at(-2)).toBe(`! But: ${caveat}`);
-
-      const json = await runCli(['readiness', '--sandbox', '--json', '--base-url', checked], { env: {} });
+    it('counts SIGLUME_ENV=sandbox without an address as naming none', async () => {
+      const checked = `http://127.0.0.1:${await closedPort()}/v1`;
+      defaultAddress.url = checked;
+      const json = await runCli(['readiness', '--sandbox', '--json'], { env: { SIGLUME_ENV: 'sandbox' } });
       expect(json.code).toBe(0);
-      const report = JSON.parse(json.stdout) as JsonReport;
-      expect(report.sandbox).toMatchObject({ source: 'started', reason: 'no_answer', checked_url: checked, checked_url_from: '--base-url', caveat });
+      expect((JSON.parse(json.stdout) as JsonReport).sandbox).toMatchObject({
+        source: 'started',
+        reason: 'no_answer',
+        checked_url: checked,
+        checked_url_from: 'the default sandbox address',
+      });
     });
 
-    it('names the default address when nothing set one', async () => {
+    it('names the default address', async () => {
       // The default 127.0.0.1:8787 may or may not be taken on this machine: either way the line names it.
       const run = await runCli(['readiness', '--sandbox', '--json', '--no-probe'], { env: {} });
       const report = JSON.parse(run.stdout) as JsonReport;
       expect(report.sandbox).toMatchObject({ checked_url: 'http://127.0.0.1:8787/v1', checked_url_from: 'the default sandbox address' });
-      // Nobody named the default address, so no shop is set up with it: nothing to warn about.
-      expect(report.sandbox).not.toHaveProperty('caveat');
+      expect(report.sandbox.reason).not.toBe('unreachable');
     });
   });
 
@@ -152,11 +239,13 @@ const NOT_CHECKED =
 
 describe('readiness --sandbox when a local receiver stood in for the shop', () => {
   it('keeps exit 0 (the checks passed) but ends saying the shop was not checked and how to check it, in text and --json', async () => {
-    const env = { SIGLUME_API_BASE: `http://127.0.0.1:${await closedPort()}/v1` };
+    defaultAddress.url = `http://127.0.0.1:${await closedPort()}/v1`;
+    const env = {};
     const text = await runCli(['readiness', '--sandbox'], { env });
     expect(text.code).toBe(0);
     const lines = text.stdout.trimEnd().split('\n');
-    expect(lines.at(-3)).toMatch(/^✔ Ready: all 23 checks passed \(sandbox\)\./);
+    // The verdict, then that line last.
+    expect(lines.at(-2)).toMatch(/^✔ Ready: all 23 checks passed \(sandbox\)\./);
     expect(lines.at(-1)).toBe(`! ${NOT_CHECKED}`);
 
     const json = await runCli(['readiness', '--sandbox', '--json'], { env });
@@ -168,7 +257,8 @@ describe('readiness --sandbox when a local receiver stood in for the shop', () =
     const cwd = emptyDir();
     writeFileSync(join(cwd, '.env'), 'SIGLUME_DIRECT_PAYMENT_MERCHANT=other_shop\n');
     writeFileSync(join(cwd, '.env.local'), 'SIGLUME_DIRECT_PAYMENT_MERCHANT=nextjs_shop\n');
-    const env = { SIGLUME_API_BASE: `http://127.0.0.1:${await closedPort()}/v1` };
+    defaultAddress.url = `http://127.0.0.1:${await closedPort()}/v1`;
+    const env = {};
     const json = await runCli(['readiness', '--sandbox', '--json', '--dotenv', '.env.local'], { env, cwd });
     expect(json.code).toBe(0);
     const { shop_not_checked } = (JSON.parse(json.stdout) as JsonReport).sandbox as { shop_not_checked: string };
@@ -179,8 +269,8 @@ describe('readiness --sandbox when a local receiver stood in for the shop', () =
   it('says nothing of the kind when the shop\'s webhook URL is set', async () => {
     const shop = await startWebhookReceiver({ secret: 'whsec_shop_secret_1234' });
     try {
+      defaultAddress.url = `http://127.0.0.1:${await closedPort()}/v1`;
       const env = {
-        SIGLUME_API_BASE: `http://127.0.0.1:${await closedPort()}/v1`,
         SHOP_PUBLIC_ORIGIN: shop.origin,
         SHOP_WEBHOOK_URL: shop.url,
         SIGLUME_WEBHOOK_SECRET: 'whsec_shop_secret_1234',
@@ -217,7 +307,8 @@ describe('readiness --sandbox in a Next.js project (settings in .env.local, no .
   }
 
   it('reads .env.local, says so in the head, and checks the shop itself (the test delivery reaches it)', async () => {
-    const env = { SIGLUME_API_BASE: `http://127.0.0.1:${await closedPort()}/v1` };
+    defaultAddress.url = `http://127.0.0.1:${await closedPort()}/v1`;
+    const env = {};
     const before = shop.events.length;
     const text = await runCli(['readiness', '--sandbox'], { env, cwd: nextjsProject() });
     expect(text.code).toBe(0);
@@ -230,7 +321,8 @@ describe('readiness --sandbox in a Next.js project (settings in .env.local, no .
   });
 
   it('with --json, says which file it read on stderr and keeps stdout pure JSON', async () => {
-    const env = { SIGLUME_API_BASE: `http://127.0.0.1:${await closedPort()}/v1` };
+    defaultAddress.url = `http://127.0.0.1:${await closedPort()}/v1`;
+    const env = {};
     const json = await runCli(['readiness', '--sandbox', '--json'], { env, cwd: nextjsProject() });
     expect(json.code).toBe(0);
     expect(json.stderr).toBe('note: Read .env.local: there is no .env here (--dotenv <path> names another file).\n');
@@ -265,7 +357,8 @@ describe('readiness --sandbox with the shop down', () => {
     const shopPort = await closedPort();
     const origin = `http://127.0.0.1:${shopPort}`;
     const webhook = `${origin}/payments/webhooks/siglume`;
-    const env = { SIGLUME_API_BASE: `http://127.0.0.1:${api}/v1`, SHOP_PUBLIC_ORIGIN: origin, SHOP_WEBHOOK_URL: webhook };
+    defaultAddress.url = `http://127.0.0.1:${api}/v1`;
+    const env = { SHOP_PUBLIC_ORIGIN: origin, SHOP_WEBHOOK_URL: webhook };
 
     const json = await runCli(['readiness', '--sandbox', '--json', '--timeout', '20000'], { env });
     expect(json.code).toBe(1);

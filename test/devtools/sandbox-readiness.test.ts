@@ -1,9 +1,21 @@
 import { createServer as createHttpServer, type IncomingHttpHeaders } from 'node:http';
 import { createServer } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runReadiness } from '../../src/readiness/runner.js';
-import { isApiReachable, prepareSandboxReadiness } from '../../src/devtools/sandbox-readiness.js';
+import { startLocalSandbox } from '../../src/devtools/local-sandbox.js';
+import { applyUnreachableFix, isApiReachable, prepareSandboxReadiness } from '../../src/devtools/sandbox-readiness.js';
+import { startWebhookReceiver } from '../../src/devtools/webhook-receiver.js';
 import { startShopSandbox, TEST_TOKEN, type ShopSandbox } from '../readiness/support.js';
+
+// Spies that start the real thing: to see whether a run started a sandbox or a receiver.
+vi.mock('../../src/devtools/local-sandbox.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/devtools/local-sandbox.js')>();
+  return { ...real, startLocalSandbox: vi.fn(real.startLocalSandbox) };
+});
+vi.mock('../../src/devtools/webhook-receiver.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/devtools/webhook-receiver.js')>();
+  return { ...real, startWebhookReceiver: vi.fn(real.startWebhookReceiver) };
+});
 
 /** A loopback port nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -15,13 +27,19 @@ async function closedPort(): Promise<number> {
 }
 
 describe('prepareSandboxReadiness', () => {
-  describe('when no sandbox answers at the base URL', () => {
+  beforeEach(() => {
+    vi.mocked(startLocalSandbox).mockClear();
+    vi.mocked(startWebhookReceiver).mockClear();
+  });
+
+  describe('when no sandbox answers at the default address (none was named)', () => {
     it('starts one in-process with a verifying receiver, and every check passes', async () => {
       const port = await closedPort();
-      const setup = await prepareSandboxReadiness({ base_url: `http://127.0.0.1:${port}/v1` });
+      const setup = await prepareSandboxReadiness({}, { default_base_url: `http://127.0.0.1:${port}/v1` });
       try {
-        expect(setup).toMatchObject({ sandbox: 'started', receiver: true });
+        expect(setup).toMatchObject({ sandbox: 'started', receiver: true, reason: 'no_answer' });
         expect(setup.base_url).not.toContain(`:${port}/`);
+        expect(setup).not.toHaveProperty('unreachable_fix');
         const report = await runReadiness(setup.options);
         expect(report.ok).toBe(true);
       } finally {
@@ -33,7 +51,7 @@ describe('prepareSandboxReadiness', () => {
 
     it('still starts when a given shop origin is invalid, and reports it as the failing check', async () => {
       const port = await closedPort();
-      const setup = await prepareSandboxReadiness({ base_url: `http://127.0.0.1:${port}/v1`, shop_origin: 'http://shop.example' });
+      const setup = await prepareSandboxReadiness({ shop_origin: 'http://shop.example' }, { default_base_url: `http://127.0.0.1:${port}/v1` });
       try {
         expect(setup.sandbox).toBe('started');
         const report = await runReadiness(setup.options);
@@ -44,53 +62,66 @@ describe('prepareSandboxReadiness', () => {
       }
     });
 
-    it.each([
-      ['http://[::1]:PORT/v1', 'siglume-sdrp sandbox --host ::1 --port PORT'],
-      ['http://localhost:PORT/v1', 'siglume-sdrp sandbox --host localhost --port PORT'],
-    ])('names the command that starts a sandbox at %s', async (template, command) => {
-      const port = String(await closedPort());
-      const setup = await prepareSandboxReadiness({ base_url: template.replace('PORT', port) }, { base_url_from: 'SIGLUME_API_BASE' });
-      try {
-        expect(setup.caveat).toContain(`(${command.replace('PORT', port)})`);
-      } finally {
-        await setup.close();
-      }
-    });
-
-    it('says the sandbox speaks http only for an https address, and names no port for one', async () => {
-      const setup = await prepareSandboxReadiness({ base_url: 'https://127.0.0.1:1/v1' }, { base_url_from: 'SIGLUME_API_BASE' });
-      try {
-        expect(setup.caveat).toContain('the sandbox speaks http only: start one (siglume-sdrp sandbox) and set SIGLUME_API_BASE to its address.');
-      } finally {
-        await setup.close();
-      }
-    });
-
-    it('says an explicit --base-url was not what the checks covered, and how to check it', async () => {
-      const port = await closedPort();
-      const setup = await prepareSandboxReadiness({ base_url: `http://127.0.0.1:${port}/v1` }, { base_url_from: '--base-url' });
-      try {
-        expect(setup.sandbox).toBe('started');
-        expect(setup.caveat).toBe(
-          `Nothing answers at http://127.0.0.1:${port}/v1 (--base-url): the checks ran against the sandbox started for this run, not that address. To check that address, start the sandbox there (siglume-sdrp sandbox --port ${port}) and run again; to use a started one, drop --base-url.`,
-        );
-      } finally {
-        await setup.close();
-      }
-    });
-
     it('keeps a given webhook URL instead of starting a receiver', async () => {
       const port = await closedPort();
-      const setup = await prepareSandboxReadiness({
-        base_url: `http://127.0.0.1:${port}/v1`,
-        webhook_url: 'http://127.0.0.1:9/payments/webhooks/siglume',
-      });
+      const setup = await prepareSandboxReadiness(
+        { webhook_url: 'http://127.0.0.1:9/payments/webhooks/siglume' },
+        { default_base_url: `http://127.0.0.1:${port}/v1` },
+      );
       try {
         expect(setup.receiver).toBe(false);
         expect(setup.options.webhook_url).toBe('http://127.0.0.1:9/payments/webhooks/siglume');
       } finally {
         await setup.close();
       }
+    });
+  });
+
+  describe('when nothing answers at an address the caller named', () => {
+    it('starts nothing and runs the checks against that address, whose API check fails with a fix naming the command that starts a sandbox there', async () => {
+      const port = await closedPort();
+      const named = `http://127.0.0.1:${port}/v1`;
+      const setup = await prepareSandboxReadiness({ base_url: named }, { base_url_from: '--base-url' });
+      expect(startLocalSandbox).not.toHaveBeenCalled();
+      expect(startWebhookReceiver).not.toHaveBeenCalled();
+      expect(setup).toMatchObject({ sandbox: 'none', receiver: false, reason: 'unreachable', base_url: named, checked_url: named });
+      expect(setup.options).toMatchObject({ base_url: named, sandbox: true, merchant: 'sandbox_shop' });
+      const fix = `Nothing answers at ${named} (--base-url): start a sandbox there (siglume-sdrp sandbox --port ${port}) and run again, or drop --base-url to let readiness start one for this run.`;
+      expect(setup.unreachable_fix).toBe(fix);
+
+      const report = applyUnreachableFix(await runReadiness(setup.options), setup.unreachable_fix);
+      await setup.close();
+      expect(report.ok).toBe(false);
+      expect(report.base_url).toBe(named);
+      const api = report.checks.find((c) => c.name === 'hosted_checkout_readiness_api');
+      expect(api).toMatchObject({ status: 'fail', fix, details: { error_code: 'CONNECTION_ERROR' } });
+    });
+
+    it.each([
+      ['http://[::1]:PORT/v1', 'siglume-sdrp sandbox --host ::1 --port PORT'],
+      ['http://localhost:PORT/v1', 'siglume-sdrp sandbox --host localhost --port PORT'],
+    ])('names the command that starts a sandbox at %s', async (template, command) => {
+      const port = String(await closedPort());
+      const setup = await prepareSandboxReadiness({ base_url: template.replace('PORT', port) }, { base_url_from: 'SIGLUME_API_BASE' });
+      expect(setup.sandbox).toBe('none');
+      expect(setup.unreachable_fix).toContain(`(${command.replace('PORT', port)})`);
+      expect(setup.unreachable_fix).toContain('or unset SIGLUME_API_BASE to let readiness start one for this run.');
+    });
+
+    it('says the sandbox speaks http only for an https address, and names no port for one', async () => {
+      const setup = await prepareSandboxReadiness({ base_url: 'https://127.0.0.1:1/v1' }, { base_url_from: 'SIGLUME_API_BASE' });
+      expect(setup.unreachable_fix).toBe(
+        'Nothing answers at https://127.0.0.1:1/v1 (SIGLUME_API_BASE), and the sandbox speaks http only: start one (siglume-sdrp sandbox) and set SIGLUME_API_BASE to its address, or unset SIGLUME_API_BASE to let readiness start one for this run.',
+      );
+    });
+
+    it('leaves every other failure alone', async () => {
+      const setup = await prepareSandboxReadiness({ base_url: `http://127.0.0.1:${await closedPort()}/v1` });
+      const report = await runReadiness({ ...setup.options, auth_token: 'cli_developer_portal_key' });
+      expect(applyUnreachableFix(report, undefined)).toBe(report);
+      const fixed = applyUnreachableFix(report, setup.unreachable_fix);
+      const other = (r: typeof report) => r.checks.filter((c) => c.name !== 'hosted_checkout_readiness_api');
+      expect(other(fixed)).toEqual(other(report));
     });
   });
 

@@ -5,7 +5,7 @@
  * client and the sandbox are imported only when a command runs.
  */
 import type { Command } from 'commander';
-import type { ReadinessCommand, ReadinessOptions } from '../../readiness/types.js';
+import type { ReadinessCommand, ReadinessOptions, ReadinessReport } from '../../readiness/types.js';
 import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import type { MergedEnv } from '../env-file.js';
@@ -42,6 +42,9 @@ Environment (flags win; a .env file, else .env.local when there is no .env, fill
                                             API base SIGLUME_SANDBOX_API_BASE, else http://127.0.0.1:8787/v1
 The token and the webhook secret are never printed.`;
 
+/** `checked_url_from` when no address was named (no flag, no variable): the one address readiness may start a sandbox for. */
+const DEFAULT_FROM = 'the default sandbox address';
+
 /**
  * Where the API base readiness --sandbox checks first came from, for the "which sandbox" line: the flag,
  * else the variable `environmentApiBase` took it from (and the .env file when it came from there).
@@ -54,7 +57,7 @@ function baseUrlFrom(
   field: string | undefined,
 ): string {
   if (flags.baseUrl !== undefined && flags.baseUrl !== '') return '--base-url';
-  if (field === undefined || field === 'DEFAULT_SIGLUME_SANDBOX_API_BASE') return 'the default sandbox address';
+  if (field === undefined || field === 'DEFAULT_SIGLUME_SANDBOX_API_BASE') return DEFAULT_FROM;
   return envSource(field, real, merged) === 'env_file' && merged.loaded ? `${field} in ${merged.loaded}` : field;
 }
 /**
@@ -135,10 +138,14 @@ async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFl
 
   let sandbox: SandboxPresentation | null = null;
   let close = async () => {};
+  let explain = (report: ReadinessReport) => report;
   if (flags.sandbox && flags.api) {
-    const { prepareSandboxReadiness } = await import('../../devtools/sandbox-readiness.js');
-    const setup = await prepareSandboxReadiness(options, { base_url_from });
+    const { prepareSandboxReadiness, applyUnreachableFix } = await import('../../devtools/sandbox-readiness.js');
+    // SIGLUME_ENV=sandbox alone names no address: its default is the one readiness may stand a sandbox in for.
+    const named = base_url_from !== DEFAULT_FROM;
+    const setup = await prepareSandboxReadiness(named ? options : { ...options, base_url: undefined }, { base_url_from });
     options = { ...setup.options, api: flags.api, probe: flags.probe, delivery_timeout_ms: flags.timeout };
+    explain = (report) => applyUnreachableFix(report, setup.unreachable_fix);
     sandbox = {
       source: setup.sandbox,
       receiver: setup.receiver,
@@ -147,7 +154,6 @@ async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFl
       checked_url: setup.checked_url,
       checked_url_from: setup.checked_url_from,
       message: setup.message,
-      ...(setup.caveat ? { caveat: setup.caveat } : {}),
       ...(setup.receiver ? { shop_not_checked: shopNotChecked(
         merged.fallback === true || (merged.loaded?.endsWith(FALLBACK_ENV_FILE) ?? false),
         flags.dotenv !== undefined,
@@ -171,7 +177,7 @@ async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFl
   const run = { readiness: engine.runReadiness, verify: engine.runVerify, preflight: engine.runPreflight }[command];
   let report;
   try {
-    report = await run({ ...options, onProgress: progress.onProgress });
+    report = explain(await run({ ...options, onProgress: progress.onProgress }));
   } finally {
     progress.stop();
     await close();
@@ -202,7 +208,7 @@ function registerCheckCommand(program: Command, command: ReadinessCommand, io: C
   if (command !== 'preflight') cmd.option('--timeout <ms>', 'how long to wait for the test delivery (default 10000)', parseTimeoutMs);
   cmd
     .option('--dotenv <path>', 'dotenv file to read without overriding the environment (default .env, else .env.local)')
-    .option('--sandbox', 'run against the local sandbox, starting one (and a webhook receiver) when none is running')
+    .option('--sandbox', 'run against a local sandbox: the one at --base-url / SIGLUME_API_BASE, else the one at 127.0.0.1:8787 or, when none runs there, one started for the run (with a webhook receiver)')
     .option('--json', 'print the report as JSON')
     .option('--verbose', 'show details and timings of each check')
     .addHelpText('after', `${ENV_HELP}\n${EXIT_HELP[command]}`)
