@@ -3,8 +3,9 @@
  * reason, which commander turns into a one-line usage error (exit 2).
  * Deliberately free of zod and the clients so `--help` stays fast.
  */
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { parseAmountMinor as parseAmountText } from '../readiness/env.js';
+import { usageError } from './errors.js';
 
 function integer(value: string, min: number, max: number, reason: string): number {
   const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
@@ -41,4 +42,24 @@ export function parsePort(value: string): number {
 /** Unix seconds. */
 export function parseUnixSeconds(value: string): number {
   return integer(value, 1, 253_402_300_799, 'must be a positive integer number of Unix seconds.');
+}
+
+/**
+ * Makes an empty or blank value of every value flag of `command` a usage error (exit 2, `--base-url must not
+ * be empty (an unset variable?)`), checked before the flag's own parser. `--base-url "$UNSET"` is almost
+ * always an unset variable, and taking it for "not given" would fall back to the environment or the live
+ * API: the merchant token, or a signed event, would go somewhere the caller did not name (CONTRACT-2
+ * section 13: an empty base_url is not skipped). Call it once the command's options are added.
+ */
+export function refuseEmptyValues(command: Command): Command {
+  for (const option of command.options) {
+    if (!option.required || !option.long || option.variadic) continue;
+    const flag = option.long;
+    const parse = option.parseArg as ((value: string, previous: unknown) => unknown) | undefined;
+    option.argParser((value: string, previous: unknown) => {
+      if (value.trim() === '') throw usageError(`${flag} must not be empty (an unset variable?)`);
+      return parse ? parse(value, previous) : value;
+    });
+  }
+  return command;
 }

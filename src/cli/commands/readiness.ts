@@ -10,7 +10,7 @@ import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import type { MergedEnv } from '../env-file.js';
 import type { Output, SandboxPresentation } from '../output.js';
-import { parseAmountMinor, parseCurrency, parseTimeoutMs } from '../parse.js';
+import { parseAmountMinor, parseCurrency, parseTimeoutMs, refuseEmptyValues } from '../parse.js';
 
 interface ReadinessFlags {
   merchant?: string;
@@ -56,7 +56,7 @@ function baseUrlFrom(
   envSource: (name: string, real: Readonly<Record<string, string | undefined>>, merged: MergedEnv) => 'environment' | 'env_file' | null,
   field: string | undefined,
 ): string {
-  if (flags.baseUrl !== undefined && flags.baseUrl !== '') return '--base-url';
+  if (flags.baseUrl !== undefined) return '--base-url';
   if (field === undefined || field === 'DEFAULT_SIGLUME_SANDBOX_API_BASE') return DEFAULT_FROM;
   return envSource(field, real, merged) === 'env_file' && merged.loaded ? `${field} in ${merged.loaded}` : field;
 }
@@ -102,10 +102,6 @@ const COMMANDS: Record<ReadinessCommand, { summary: string; description: string 
   },
 };
 
-function pick(flag: string | undefined, envValue: string | undefined): string | undefined {
-  return flag !== undefined && flag !== '' ? flag : envValue;
-}
-
 async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFlags, io: CliIo, output: Output): Promise<void> {
   const [{ mergeEnvFile, envSource, envFileNote, FALLBACK_ENV_FILE, ENV_FILE_FLAG }, { readinessOptionsFromEnv }, engine, { environmentApiBase, normalizeBaseUrl }, constants] = await Promise.all([
     import('../env-file.js'),
@@ -118,14 +114,15 @@ async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFl
   const { env } = merged;
   const env_note = envFileNote(merged);
   const fromEnv = readinessOptionsFromEnv(env);
+  // A flag given empty never gets here (refuseEmptyValues): a flag given wins over the environment.
   let options: ReadinessOptions = {
     ...fromEnv,
-    merchant: pick(flags.merchant, fromEnv.merchant),
-    shop_origin: pick(flags.origin, fromEnv.shop_origin),
-    webhook_url: pick(flags.webhookUrl, fromEnv.webhook_url),
+    merchant: flags.merchant ?? fromEnv.merchant,
+    shop_origin: flags.origin ?? fromEnv.shop_origin,
+    webhook_url: flags.webhookUrl ?? fromEnv.webhook_url,
     currency: flags.currency ?? fromEnv.currency,
     amount_minor: flags.amountMinor ?? fromEnv.amount_minor,
-    base_url: pick(flags.baseUrl, fromEnv.base_url),
+    base_url: flags.baseUrl ?? fromEnv.base_url,
     api: flags.api,
     probe: flags.probe,
     sandbox: flags.sandbox === true || fromEnv.sandbox === true,
@@ -213,6 +210,7 @@ function registerCheckCommand(program: Command, command: ReadinessCommand, io: C
     .option('--verbose', 'show details and timings of each check')
     .addHelpText('after', `${ENV_HELP}\n${EXIT_HELP[command]}`)
     .action((flags: ReadinessFlags) => runReadinessCommand(command, flags, io, output));
+  refuseEmptyValues(cmd);
 }
 
 /** Registers `readiness` (alias `doctor`), `preflight` and `verify` on the program. */

@@ -16,6 +16,7 @@ import type { OrderStore } from '../../orders/store.js';
 import { CliError, usageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import type { Output } from '../output.js';
+import { refuseEmptyValues } from '../parse.js';
 
 interface ReconcileFlags {
   store?: string;
@@ -205,7 +206,7 @@ async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Out
   const note = envFileNote(merged);
   if (note) output.note(note);
   const fromEnv = readinessOptionsFromEnv(env);
-  const merchant = flags.merchant || fromEnv.merchant;
+  const merchant = flags.merchant ?? fromEnv.merchant;
   if (!merchant) throw usageError(`The merchant key is not set: ${readinessInputSource('merchant')}`);
   if (!fromEnv.auth_token) throw usageError(`The merchant auth token is not set: ${readinessInputSource('auth_token')}`);
   // As the templates read it: a "TRUE" or "1" taken for false would send every Micro / Nano payment to review.
@@ -216,7 +217,7 @@ async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Out
   const secrets = [fromEnv.auth_token, fromEnv.webhook_secret];
   const scrub = (text: string) => redactCredentialText(text, secrets);
   const reason = (error: unknown) => scrub(error instanceof Error ? error.message : String(error));
-  const baseUrl = flags.baseUrl || fromEnv.base_url;
+  const baseUrl = flags.baseUrl ?? fromEnv.base_url;
   let client: InstanceType<typeof DirectRequestPaymentMerchantClient>;
   try {
     client = new DirectRequestPaymentMerchantClient({ auth_token: fromEnv.auth_token, ...(baseUrl ? { base_url: baseUrl } : {}) });
@@ -265,7 +266,7 @@ async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Out
 
 /** Registers `reconcile` on the program. */
 export function registerReconcileCommand(program: Command, io: CliIo, output: Output): void {
-  program
+  const command = program
     .command('reconcile')
     .summary('repair orders paid at Siglume whose webhook was lost')
     .description(
@@ -282,4 +283,6 @@ export function registerReconcileCommand(program: Command, io: CliIo, output: Ou
     .option('--dotenv <path>', 'dotenv file to read without overriding the environment (default .env, else .env.local)')
     .addHelpText('after', ENV_HELP)
     .action((flags: ReconcileFlags) => runReconcileCommand(flags, io, output));
+  // `--base-url ""` would otherwise send the token to SIGLUME_API_BASE or the live API.
+  refuseEmptyValues(command);
 }

@@ -13,7 +13,7 @@ import type { Command } from 'commander';
 import { CliError, shownValue, usageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import type { Output, WebhookSecretOrigin } from '../output.js';
-import { parseAmountMinor, parseCurrency, parseTimeoutMs, parseUnixSeconds } from '../parse.js';
+import { parseAmountMinor, parseCurrency, parseTimeoutMs, parseUnixSeconds, refuseEmptyValues } from '../parse.js';
 
 const SECRET_VAR = 'SIGLUME_WEBHOOK_SECRET';
 const URL_VAR = 'SHOP_WEBHOOK_URL';
@@ -53,7 +53,7 @@ async function configuredSecret(
   const known = SECRET_VARS.map((name) => merged.env[name]).filter((v): v is string => v !== undefined && v !== '');
   // The shop's webhook URL as readiness reads it: the environment, else the env file.
   const webhook_url = envSource(URL_VAR, io.env, merged) === null ? null : merged.env[URL_VAR]!;
-  if (flags.secret !== undefined && flags.secret !== '') {
+  if (flags.secret !== undefined) {
     return { secret: flags.secret, origin: { source: 'flag' }, known: [flags.secret, ...known], webhook_url, file };
   }
   const source = envSource(SECRET_VAR, io.env, merged);
@@ -211,4 +211,6 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
       );
       output.webhookHeader(header);
     });
+  // `--url ""` would otherwise post a signed event to SHOP_WEBHOOK_URL, `--secret ""` sign with the configured secret.
+  for (const command of webhook.commands) refuseEmptyValues(command);
 }
