@@ -1,7 +1,8 @@
 /**
- * `readiness --sandbox` plumbing: find or start a local sandbox (and a local
- * webhook receiver standing in for the shop), and fill the readiness inputs
- * a merchant has not set with the sandbox's. Node-only, so it lives here and
+ * `readiness --sandbox` plumbing: find the local sandbox at the address the
+ * caller named, or, when none was named, at the default address or start one
+ * (and a local webhook receiver standing in for the shop); and fill the
+ * readiness inputs a merchant has not set with the sandbox's. Node-only, so it lives here and
  * not in the runtime-neutral readiness engine, which only receives the
  * options this module prepares. `npm run demo` is exactly this.
  */
