@@ -151,6 +151,14 @@ async function refuseSymbolicLinks(target: string, planned: PlannedFile[]): Prom
 /**
  * Where the shared files (config, store, schema) go, relative to the target:
  * next to the wiring, except for Next.js, whose routes live under app/.
+ *
+ * One rule for every template's guide: it is `SIGLUME-README.md`, beside
+ * siglume-config.ts (whose errors point there). The default target is the
+ * project itself, which almost always has a README.md of its own; a copy
+ * named README.md was a conflict in nearly every project, and `--force`, the
+ * way out the conflict message offers, would have overwritten the merchant's
+ * README. Next.js's guide is renamed too, though siglume/ kept it apart, so
+ * the name does not depend on the template.
  */
 const SUPPORT_DIR: Record<TemplateName, string> = { express: '', fastify: '', hono: '', nextjs: 'siglume/' };
 
@@ -222,7 +230,7 @@ const MOUNT: Record<TemplateName, string> = {
   hono: "Mount it: app.route('/', siglumeCheckoutRoutes(await startSiglumeCheckout(), (c) => yourUser(c)))",
   nextjs:
     'Edit currentUser() in siglume/siglume-checkout.ts to read your session; the routes under app/payments/ are mounted by Next.js ' +
-    "(imports without .js, for create-next-app's moduleResolution bundler; on nodenext add .js, see siglume/README.md)",
+    "(imports without .js, for create-next-app's moduleResolution bundler; on nodenext add .js, see siglume/SIGLUME-README.md)",
 };
 
 function nextSteps(template: TemplateName, database: TemplateDatabase, target: string): string[] {

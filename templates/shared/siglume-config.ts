@@ -50,7 +50,7 @@ export function createSiglumeCheckout(connection?: OrderStoreConnection, options
   // Every missing variable at once, not one per restart: the store's too (DATABASE_URL or SQLITE_PATH) unless you pass the connection.
   const missing = [...REQUIRED, ...(connection ? [] : STORE_ENVIRONMENT)].filter((name) => !process.env[name]);
   if (missing.length > 0) {
-    throw new Error(`${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set (see "Environment" in the README.md beside siglume-config.ts)`);
+    throw new Error(`${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set (see "Environment" in the SIGLUME-README.md beside siglume-config.ts)`);
   }
   // Strict: a "TRUE" or "1" read as false would refuse every Micro / Nano checkout.
   const metered = process.env.SHOP_ALLOW_METERED_PAYMENTS?.trim() ?? '';

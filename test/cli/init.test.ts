@@ -145,6 +145,21 @@ describe('siglume-sdrp init', () => {
     });
   });
 
+  describe('when the project already has a README.md of its own', () => {
+    it.each(['express', 'fastify', 'hono', 'nextjs'])('copies %s without --force and leaves that README untouched', async (template) => {
+      const cwd = emptyDir();
+      writeFileSync(join(cwd, 'README.md'), '# my shop\n');
+      mkdirSync(join(cwd, 'siglume'));
+      writeFileSync(join(cwd, 'siglume', 'README.md'), '# my siglume notes\n');
+      const run = await runCli(['init', template], { cwd, name: 'siglume-sdrp' });
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(readFileSync(join(cwd, 'README.md'), 'utf8')).toBe('# my shop\n');
+      expect(readFileSync(join(cwd, 'siglume', 'README.md'), 'utf8')).toBe('# my siglume notes\n');
+      expect(run.stdout).toContain(template === 'nextjs' ? 'siglume/SIGLUME-README.md' : 'SIGLUME-README.md');
+    });
+  });
+
   describe('when --force is given', () => {
     it('overwrites the existing files and reports them as overwritten', async () => {
       const cwd = emptyDir();

@@ -116,7 +116,7 @@ function compileBlocks(origin: Map<string, CodeBlock>): string {
 }
 
 // The README that `init` copies beside each template is what a merchant pastes from next.
-describe.each(['express', 'fastify', 'hono'])('TypeScript code blocks in templates/%s/README.md', (template) => {
+describe.each(['express', 'fastify', 'hono'])('TypeScript code blocks in templates/%s/SIGLUME-README.md', (template) => {
   it('compile next to the files `init` copies with it', () => {
     requireDist();
     const dir = join(work, `template-${template}`);
@@ -124,7 +124,7 @@ describe.each(['express', 'fastify', 'hono'])('TypeScript code blocks in templat
     for (const from of [`templates/${template}`, 'templates/shared', 'templates/store/postgres']) {
       for (const name of readdirSync(join(root, from)).filter((n) => n.endsWith('.ts'))) copyFileSync(join(root, from, name), join(dir, name));
     }
-    const blocks = scanMarkdown(join(root, 'templates', template, 'README.md')).blocks.filter(
+    const blocks = scanMarkdown(join(root, 'templates', template, 'SIGLUME-README.md')).blocks.filter(
       (b) => TS_LANGS.has(b.lang) && !b.attributes.includes('fragment'),
     );
     expect(blocks.length).toBeGreaterThan(0);
@@ -165,7 +165,7 @@ describe('pages in the docs that show request input', () => {
       }
     }
     // The quickstart's and the Express README's success pages echo the order id: the scan must see them.
-    expect(echoes.map((w) => w.split(':')[0])).toEqual(expect.arrayContaining(['docs/quickstart-10-minutes.md', 'templates/express/README.md']));
+    expect(echoes.map((w) => w.split(':')[0])).toEqual(expect.arrayContaining(['docs/quickstart-10-minutes.md', 'templates/express/SIGLUME-README.md']));
     expect(unsafe, 'snippets that echo request input as HTML: use res.type(\'text/plain\').send(...) or escape it').toEqual([]);
   });
 });

@@ -13,7 +13,7 @@ import { sqliteAdapter, sqliteSchemaSql } from '../orders/support/sqlite.js';
 import { copiedTemplate, type ConfigModule } from './support/copied.js';
 
 const REQUIRED = ['SIGLUME_MERCHANT_AUTH_TOKEN', 'SIGLUME_DIRECT_PAYMENT_MERCHANT', 'SIGLUME_WEBHOOK_SECRET', 'SHOP_PUBLIC_ORIGIN'];
-const SEE_README = '(see "Environment" in the README.md beside siglume-config.ts)';
+const SEE_README = '(see "Environment" in the SIGLUME-README.md beside siglume-config.ts)';
 
 interface StoreModule {
   createOrderStore(): unknown;

@@ -84,7 +84,7 @@ beforeAll(async () => {
     expect(JSON.parse(init.stdout)).toMatchObject({ kind: 'copied', template, database });
     // The README's server code, as the merchant copies it next to the template.
     const readmeDir = join(project, target);
-    const blocks = scanMarkdown(join(readmeDir, 'README.md')).blocks.filter((b) => b.lang === 'ts' && !b.attributes.includes('fragment'));
+    const blocks = scanMarkdown(join(readmeDir, 'SIGLUME-README.md')).blocks.filter((b) => b.lang === 'ts' && !b.attributes.includes('fragment'));
     expect(blocks).toHaveLength(1);
     writeFileSync(join(readmeDir, 'server.ts'), blocks[0]!.code);
   }
@@ -98,7 +98,7 @@ beforeAll(async () => {
   const init = await run(process.execPath, [join(nextPkg, 'bin/siglume-sdrp.cjs'), 'init', 'nextjs', '--database', 'postgres', '--target', '.', '--json'], { cwd: nextProject });
   expect(JSON.parse(init.stdout)).toMatchObject({ kind: 'copied', template: 'nextjs', database: 'postgres' });
   // Next.js needs no server code of the README's.
-  expect(scanMarkdown(join(nextProject, 'siglume/README.md')).blocks.filter((b) => b.lang === 'ts' && !b.attributes.includes('fragment'))).toHaveLength(0);
+  expect(scanMarkdown(join(nextProject, 'siglume/SIGLUME-README.md')).blocks.filter((b) => b.lang === 'ts' && !b.attributes.includes('fragment'))).toHaveLength(0);
 }, 120_000);
 
 afterAll(() => {

@@ -15,7 +15,7 @@ export const STORE_ENVIRONMENT: readonly string[] = ['DATABASE_URL'];
 
 function databaseUrl(): string {
   const url = process.env.DATABASE_URL;
-  if (!url) throw new Error('DATABASE_URL is not set (see "Environment" in the README.md beside siglume-store.ts)');
+  if (!url) throw new Error('DATABASE_URL is not set (see "Environment" in the SIGLUME-README.md beside siglume-store.ts)');
   // Another database's URL would start the server and fail the first checkout on a connect timeout. Only the scheme is shown, never the password.
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
   if (scheme !== 'mysql' && scheme !== 'mariadb') {

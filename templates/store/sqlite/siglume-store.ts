@@ -18,7 +18,7 @@ export const STORE_ENVIRONMENT: readonly string[] = ['SQLITE_PATH'];
 
 function openDatabase(): OrderStoreConnection {
   const path = process.env.SQLITE_PATH;
-  if (!path) throw new Error('SQLITE_PATH is not set (see "Environment" in the README.md beside siglume-store.ts)');
+  if (!path) throw new Error('SQLITE_PATH is not set (see "Environment" in the SIGLUME-README.md beside siglume-store.ts)');
   // A URL here would open (or create) a file named "sqlite:shop.db" or fail on a missing "postgres:" folder. Only the scheme is shown, never a password.
   const scheme = /^([a-z][a-z0-9+.-]+):/i.exec(path)?.[1];
   if (scheme) throw new Error(`SQLITE_PATH must be a file path such as ./shop.db, not a URL (it starts with ${scheme}:)`);

@@ -1,5 +1,5 @@
 /**
- * A merchant's Express app built exactly as templates/express/README.md says:
+ * A merchant's Express app built exactly as templates/express/SIGLUME-README.md says:
  * the router and config copied by `init express` (router before
  * express.json()), the config reading the environment, and the shop's own
  * success page. The environment points at a sandbox; the database is a
