@@ -89,6 +89,63 @@ export type CopyTemplateResult =
       conflicts: string[];
     };
 
+/** What an OS error code means, in words; a code not listed keeps the words of Node's own message. */
+const WRITE_FAILURE_REASONS: Readonly<Record<string, string>> = {
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'a directory is in the way',
+  ENOTDIR: 'a file stands where a directory is needed',
+  EEXIST: 'a file appeared there while copying',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'the disk quota is used up',
+};
+
+function writeFailureReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== undefined && Object.hasOwn(WRITE_FAILURE_REASONS, code)) return WRITE_FAILURE_REASONS[code]!;
+  const message = error instanceof Error ? error.message : String(error);
+  // Node's "ENAMETOOLONG: name too long, open '...'": the words between the code and the paths.
+  return /^[A-Z0-9]+: ([^,]+)/.exec(message)?.[1] ?? message;
+}
+
+/**
+ * A file of the template could not be written (permission, a directory in
+ * the way, a full disk). The files before it were written and stay; the
+ * message names the file, the reason in words, what was written and what
+ * was not, so the merchant can clean up or fix the cause and re-run with
+ * `--force`. The OS error is the `cause`.
+ */
+export class TemplateWriteError extends SiglumeDirectRequestPaymentError {
+  /** Absolute target directory. */
+  readonly target: string;
+  /** The file that failed, relative to the target. */
+  readonly path: string;
+  /** The reason in words, e.g. `permission denied`. */
+  readonly reason: string;
+  /** Files written before the failure (they stay). */
+  readonly written: CopiedTemplateFile[];
+  /** Files not written: the one that failed and the ones after it. */
+  readonly not_written: string[];
+
+  constructor(target: string, path: string, cause: unknown, written: CopiedTemplateFile[], notWritten: string[]) {
+    const reason = writeFailureReason(cause);
+    const list = (files: string[]) => files.map((f) => `\n    ${f}`).join('');
+    super(
+      `Could not write ${path}: ${reason} (in ${target}).\n` +
+        `Already written (${written.length}):${written.length === 0 ? ' none' : list(written.map((f) => `${f.path}${f.action === 'overwritten' ? ' (overwritten)' : ''}`))}\n` +
+        `Not written (${notWritten.length}):${list(notWritten)}\n` +
+        'Fix the cause and re-run with --force to write them all, or remove the files already written.',
+      { code: 'TEMPLATE_WRITE_FAILED', cause },
+    );
+    this.target = target;
+    this.path = path;
+    this.reason = reason;
+    this.written = written;
+    this.not_written = notWritten;
+  }
+}
+
 /** The installed package's `templates/` directory. */
 export function defaultTemplatesDir(): string {
   const root = packageDir();
@@ -260,6 +317,8 @@ function nextSteps(template: TemplateName, database: TemplateDatabase, target: s
  *
  * @throws {SiglumeValidationError} for an unknown or unshipped template, a target that is a file, or a symbolic link
  *   below the target (code `TEMPLATE_TARGET_SYMLINK`, field `target`).
+ * @throws {TemplateWriteError} when a file cannot be written (code `TEMPLATE_WRITE_FAILED`); the files before it stay
+ *   written, and the error lists them.
  * @example
  * const result = await copyTemplate({ template: 'hono', database: 'sqlite', target: './src/payments' });
  * if (result.kind === 'conflicts') console.log('exists:', result.conflicts);
@@ -321,14 +380,18 @@ export async function copyTemplate(options: CopyTemplateOptions): Promise<CopyTe
     return { kind: 'conflicts', template: name, target, conflicts: planned.map((f) => f.path).filter((f) => existing.has(f)) };
   }
   const copied: CopiedTemplateFile[] = [];
-  for (const file of planned) {
+  for (const [index, file] of planned.entries()) {
     const dest = join(target, file.path);
-    await mkdir(dirname(dest), { recursive: true });
-    // A new file is created exclusively: a link or file that appeared since the check fails the copy instead of being written through.
-    if (file.extensionless) {
-      await writeFile(dest, dropRelativeJsSuffixes(await readFile(file.source, 'utf8')), { flag: existing.has(file.path) ? 'w' : 'wx' });
-    } else {
-      await copyFile(file.source, dest, existing.has(file.path) ? 0 : constants.COPYFILE_EXCL);
+    try {
+      await mkdir(dirname(dest), { recursive: true });
+      // A new file is created exclusively: a link or file that appeared since the check fails the copy instead of being written through.
+      if (file.extensionless) {
+        await writeFile(dest, dropRelativeJsSuffixes(await readFile(file.source, 'utf8')), { flag: existing.has(file.path) ? 'w' : 'wx' });
+      } else {
+        await copyFile(file.source, dest, existing.has(file.path) ? 0 : constants.COPYFILE_EXCL);
+      }
+    } catch (error) {
+      throw new TemplateWriteError(target, file.path, error, copied, planned.slice(index).map((f) => f.path));
     }
     copied.push({ path: file.path, action: existing.has(file.path) ? 'overwritten' : 'created' });
   }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emptyDir, REPO_ROOT, runCli } from './support.js';
@@ -170,6 +170,38 @@ describe('siglume-sdrp init', () => {
       expect(readFileSync(join(cwd, first))).toEqual(readFileSync(sources.get(first)!));
       expect(run.stdout).toContain(`~ ${first} (overwritten)`);
       expect(filesUnder(cwd)).toEqual(templateFiles);
+    });
+  });
+
+  describe('when a file cannot be written', () => {
+    it('names the file and the reason in words, lists what was already written and what was not, and exits 1', async () => {
+      const cwd = emptyDir();
+      const blocked = 'siglume-store.ts';
+      const index = templateFiles.indexOf(blocked);
+      // The plan's order: wiring, shared config, store, schema.
+      const planned = [...sources.keys()];
+      const before = planned.slice(0, planned.indexOf(blocked));
+      const after = planned.slice(planned.indexOf(blocked) + 1);
+      expect(index >= 0 && before.length > 0 && after.length > 0).toBe(true);
+      let reason: string;
+      if (process.getuid?.() === 0) {
+        // root writes through any mode bits: a directory where the file is expected cannot be overwritten either.
+        mkdirSync(join(cwd, blocked));
+        reason = 'a directory is in the way';
+      } else {
+        writeFileSync(join(cwd, blocked), 'mine\n');
+        chmodSync(join(cwd, blocked), 0o444);
+        reason = 'permission denied';
+      }
+      const run = await runCli(['init', 'express', '--force'], { cwd, name: 'siglume-sdrp' });
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toContain(`Could not write ${blocked}: ${reason}`);
+      expect(run.stderr).not.toMatch(/copyfile|EACCES:|EISDIR:/);
+      expect(run.stderr).toContain(`Already written (${before.length}):`);
+      for (const f of before) expect(run.stderr).toContain(`    ${f}`);
+      expect(run.stderr).toContain(`Not written (${after.length + 1}):`);
+      for (const f of after) expect(existsSync(join(cwd, f))).toBe(false);
     });
   });
 

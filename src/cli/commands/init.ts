@@ -2,6 +2,8 @@
  * `init <template>`: copies a shipped copy-in template into the merchant's
  * project through `copyTemplate`, and prints what was copied and what to do
  * next. Conflicts are printed and end with exit 1; nothing is written then.
+ * A file that cannot be written (`TemplateWriteError`) ends with exit 1 and a
+ * message naming it, the reason, and the files already written and not.
  * Invalid input, including a symbolic link below the target
  * (`TEMPLATE_TARGET_SYMLINK`), is a `SiglumeValidationError`: `main` prints
  * it and exits 2, and nothing is written.
