@@ -461,7 +461,9 @@ export class Output {
   sandboxStarted(info: SandboxStartedInfo, opts: { json: boolean }): void {
     if (opts.json) {
       const { url, api_base, env, paid_api } = info;
-      this.write('stdout', `${JSON.stringify({ url, api_base, scenario: info.scenario ?? null, env, paid_api })}\n`);
+      // merchant, webhook_url and webhook_secret at the top level as CONTRACT-2 section 19.1 lists them, beside `env`.
+      const seeded = { merchant: env.SIGLUME_DIRECT_PAYMENT_MERCHANT, webhook_url: env.SHOP_WEBHOOK_URL, webhook_secret: env.SIGLUME_WEBHOOK_SECRET };
+      this.write('stdout', `${JSON.stringify({ url, api_base, ...seeded, scenario: info.scenario ?? null, env, paid_api })}\n`);
       return;
     }
     const c = this.out;

@@ -129,6 +129,15 @@ export function sandboxOptionOrUndefined(key: SeedOption, value: unknown): strin
 }
 
 /**
+ * Why the sandbox would reject `value` for the option `key` (`must be ...`), or null when it would take it.
+ * Lets `siglume-sdrp sandbox` name the environment variable a refused value came from instead of the option.
+ */
+export function sandboxOptionProblem(key: SeedOption, value: unknown): string | null {
+  const result = z.safeParse(optionsSchema.shape[key], value);
+  return result.success ? null : (result.error.issues[0]?.message ?? 'is invalid');
+}
+
+/**
  * Applies defaults and validates.
  * @throws {SiglumeValidationError} naming the option, e.g. `Invalid port: must be an integer from 0 to 65535`.
  */

@@ -17,14 +17,14 @@ async function until<T>(probe: () => T | undefined, timeoutMs = 10_000): Promise
 }
 
 /** Runs `siglume-sdrp <args>` in-process until `stop()`, collecting stdout; `stop()` resolves with the exit code. */
-async function startCliSandbox(args: string[], env: Record<string, string> = {}) {
+async function startCliSandbox(args: string[], env: Record<string, string> = {}, cwd = emptyDir()) {
   const controller = new AbortController();
   let stdout = '';
   let stderr = '';
   const { main } = await import('../../src/cli/main.js');
   const done = main(args, {
     env,
-    cwd: emptyDir(),
+    cwd,
     stdout: { write: (s: string) => (stdout += s) },
     stderr: { write: (s: string) => (stderr += s) },
     signal: controller.signal,
@@ -84,6 +84,97 @@ describe('siglume-sdrp sandbox', () => {
       });
       expect(res.status).toBe(201);
       expect(await cli.stop()).toBe(0);
+    });
+  });
+
+  describe("when the shop's environment sets what the flags would (CONTRACT-2 section 19.1)", () => {
+    type Info = { api_base: string; merchant: string; webhook_url: string; webhook_secret: string; env: Record<string, string> };
+    const SHOP_ENV = {
+      SIGLUME_DIRECT_PAYMENT_MERCHANT: 'my_shop',
+      SHOP_PUBLIC_ORIGIN: 'http://127.0.0.1:4100',
+      SHOP_WEBHOOK_URL: 'http://127.0.0.1:4100/hooks/siglume',
+      SIGLUME_WEBHOOK_SECRET: 'whsec_from_the_shop_env',
+    };
+
+    it('seeds the merchant, origin, webhook URL and secret from it, and --json has them at the top level', async () => {
+      const cli = await startCliSandbox(['sandbox', '--port', '0', '--json'], SHOP_ENV);
+      try {
+        const info = await cli.info<Info>();
+        expect(info).toMatchObject({ merchant: 'my_shop', webhook_url: SHOP_ENV.SHOP_WEBHOOK_URL, webhook_secret: SHOP_ENV.SIGLUME_WEBHOOK_SECRET });
+        expect(info.env).toMatchObject(SHOP_ENV);
+        const res = await fetch(`${info.api_base}/sdrp/direct-payments/merchants/my_shop`, {
+          headers: { authorization: `Bearer ${info.env.SIGLUME_MERCHANT_AUTH_TOKEN}` },
+        });
+        expect(res.status).toBe(200);
+      } finally {
+        expect(await cli.stop()).toBe(0);
+      }
+    });
+
+    it('lets the flags win over it', async () => {
+      const cli = await startCliSandbox(['sandbox', '--port', '0', '--json', '--merchant', 'flag_shop', '--webhook-secret', 'whsec_from_the_flag'], SHOP_ENV);
+      try {
+        const info = await cli.info<Info>();
+        expect(info).toMatchObject({ merchant: 'flag_shop', webhook_secret: 'whsec_from_the_flag', webhook_url: SHOP_ENV.SHOP_WEBHOOK_URL });
+      } finally {
+        expect(await cli.stop()).toBe(0);
+      }
+    });
+
+    it('reads them from .env too, without overriding the real environment', async () => {
+      const cwd = emptyDir();
+      writeFileSync(join(cwd, '.env'), 'SIGLUME_DIRECT_PAYMENT_MERCHANT=file_shop\nSIGLUME_WEBHOOK_SECRET=whsec_from_the_env_file\n');
+      const cli = await startCliSandbox(['sandbox', '--port', '0', '--json'], { SIGLUME_WEBHOOK_SECRET: 'whsec_from_the_real_env' }, cwd);
+      try {
+        const info = await cli.info<Info>();
+        expect(info).toMatchObject({ merchant: 'file_shop', webhook_secret: 'whsec_from_the_real_env' });
+      } finally {
+        expect(await cli.stop()).toBe(0);
+      }
+    });
+
+    it('keeps its own defaults when neither a flag nor the environment sets them', async () => {
+      const cli = await startCliSandbox(['sandbox', '--port', '0', '--json']);
+      try {
+        const info = await cli.info<Info>();
+        expect(info).toMatchObject({
+          merchant: 'sandbox_shop',
+          webhook_url: 'http://127.0.0.1:3000/payments/webhooks/siglume',
+          webhook_secret: 'whsec_sandbox_secret',
+        });
+        expect(info.api_base).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+      } finally {
+        expect(await cli.stop()).toBe(0);
+      }
+    });
+
+    it.each([
+      ['SIGLUME_DIRECT_PAYMENT_MERCHANT', 'not a key!', '--merchant'],
+      ['SHOP_PUBLIC_ORIGIN', 'ftp://shop.example', '--origin'],
+      ['SHOP_WEBHOOK_URL', 'not a url', '--webhook-url'],
+      ['SIGLUME_WEBHOOK_SECRET', 'notwhsec', '--webhook-secret'],
+    ])('refuses a %s the sandbox would not take, naming the variable, exit 2', async (name, value, flag) => {
+      const stopped = AbortSignal.abort();
+      const run = await runCli(['sandbox', '--port', '0', '--json'], { env: { [name]: value }, signal: stopped });
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(new RegExp(`^error: ${name} `));
+      expect(run.stderr).not.toContain(flag);
+      if (name === 'SIGLUME_WEBHOOK_SECRET') expect(run.stderr).not.toContain(value);
+    });
+
+    it('names the .env file when the refused value came from there', async () => {
+      const cwd = emptyDir();
+      writeFileSync(join(cwd, '.env'), 'SIGLUME_DIRECT_PAYMENT_MERCHANT=not a key!\n');
+      const run = await runCli(['sandbox', '--port', '0'], { cwd, signal: AbortSignal.abort() });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/^error: SIGLUME_DIRECT_PAYMENT_MERCHANT in \S*\.env /);
+    });
+
+    it('lists the variables it reads in --help', async () => {
+      const run = await runCli(['sandbox', '--help']);
+      for (const name of ['SIGLUME_SANDBOX_PORT', ...Object.keys(SHOP_ENV)]) expect(run.stdout).toContain(name);
+      expect(run.stdout).toMatch(/^Environment/m);
     });
   });
 

@@ -21,16 +21,40 @@ interface SandboxFlags {
   token?: string;
   stateFile?: string;
   scenario?: string;
+  dotenv?: string;
   json?: boolean;
 }
 
+/** The seeding options a variable stands in for when its flag is not given (CONTRACT-2 section 19.1). */
+const SEED_VARS = [
+  { key: 'merchant', flag: 'merchant', name: 'SIGLUME_DIRECT_PAYMENT_MERCHANT' },
+  { key: 'origin', flag: 'origin', name: 'SHOP_PUBLIC_ORIGIN' },
+  { key: 'webhook_url', flag: 'webhookUrl', name: 'SHOP_WEBHOOK_URL' },
+  { key: 'webhook_secret', flag: 'webhookSecret', name: 'SIGLUME_WEBHOOK_SECRET' },
+] as const;
+
+const ENV_HELP = `
+Environment (flags win; a .env file, else .env.local when there is no .env, fills in what the environment lacks):
+  SIGLUME_SANDBOX_PORT             port (--port)
+  SIGLUME_DIRECT_PAYMENT_MERCHANT  key of the seeded merchant (--merchant)
+  SHOP_PUBLIC_ORIGIN               the shop's public origin (--origin)
+  SHOP_WEBHOOK_URL                 the shop's webhook endpoint (--webhook-url)
+  SIGLUME_WEBHOOK_SECRET           signing secret of the seeded subscription (--webhook-secret)
+Neither set: the defaults above. A value from the environment the sandbox cannot take is a usage error naming the variable.
+
+Exit codes: 0 stopped with Ctrl+C (SIGINT) or SIGTERM, 1 could not start or keep running (port taken, state file
+unwritable), 2 usage error.`;
+
+/** What an error names for a variable: `NAME`, or `NAME in <file>` when the env file gave it. */
+type VariableLabel = (name: string) => string;
+
 /** `SIGLUME_SANDBOX_PORT`, the port when `--port` is not given (unset or empty: the sandbox's default). */
-function portFromEnv(value: string | undefined): number | undefined {
+function portFromEnv(value: string | undefined, label: VariableLabel): number | undefined {
   if (value === undefined || value.trim() === '') return undefined;
   try {
     return parsePort(value);
   } catch {
-    throw usageError(`SIGLUME_SANDBOX_PORT must be an integer from 0 to 65535 (got "${shownValue(value).slice(0, 20)}").`);
+    throw usageError(`${label('SIGLUME_SANDBOX_PORT')} must be an integer from 0 to 65535 (got "${shownValue(value).slice(0, 20)}").`);
   }
 }
 
@@ -74,23 +98,41 @@ export function registerSandboxCommand(program: Command, io: CliIo, output: Outp
     .option('--port <n>', 'port to listen on (0 picks a free one; default SIGLUME_SANDBOX_PORT, else 8787)', parsePort)
     .option('--host <host>', 'interface to listen on (default 127.0.0.1)')
     .option('--allowed-host <name>', 'also answer this Host (name or name:port; repeatable); others get 421', (v: string, all: string[] = []) => [...all, v])
-    .option('--merchant <key>', 'key of the seeded merchant (default sandbox_shop)')
-    .option('--origin <url>', "the shop's public origin (default http://127.0.0.1:3000)")
-    .option('--webhook-url <url>', "the shop's webhook endpoint (default <origin>/payments/webhooks/siglume)")
-    .option('--webhook-secret <whsec>', 'signing secret of the seeded subscription (default whsec_sandbox_secret)')
+    .option('--merchant <key>', 'key of the seeded merchant (default SIGLUME_DIRECT_PAYMENT_MERCHANT, else sandbox_shop)')
+    .option('--origin <url>', "the shop's public origin (default SHOP_PUBLIC_ORIGIN, else http://127.0.0.1:3000)")
+    .option('--webhook-url <url>', "the shop's webhook endpoint (default SHOP_WEBHOOK_URL, else <origin>/payments/webhooks/siglume)")
+    .option('--webhook-secret <whsec>', 'signing secret of the seeded subscription (default SIGLUME_WEBHOOK_SECRET, else whsec_sandbox_secret)')
     .option('--token <token>', 'merchant bearer token (default sdrp_sandbox_merchant_token)')
     .option('--state-file <path>', 'keep state in this JSON file across restarts')
     .option('--scenario <name>', 'start in a failing scenario (listed in the guide named below)')
+    .option('--dotenv <path>', 'dotenv file to read without overriding the environment (default .env, else .env.local)')
     .option('--json', 'print the start-up information as one JSON line and no request log')
     // Resolved when help is shown: the guide shipped with this installed version.
-    .addHelpText('after', () => `\nScenarios, control endpoints and the state file: ${docPath('sandbox.md')}`)
+    .addHelpText('after', () => `${ENV_HELP}\n\nScenarios, control endpoints and the state file: ${docPath('sandbox.md')}`)
     .action(async (flags: SandboxFlags) => {
-      const [{ startSandbox }, { sandboxOptionOrUndefined }, { resolve }, { isLoopbackHost }] = await Promise.all([
+      const [{ startSandbox }, { sandboxOptionOrUndefined, sandboxOptionProblem }, { resolve }, { isLoopbackHost }, { mergeEnvFile, envSource, envFileNote }] = await Promise.all([
         import('../../sandbox/index.js'),
         import('../../sandbox/options.js'),
         import('node:path'),
         import('../../core/validation.js'),
+        import('../env-file.js'),
       ]);
+      // The shop's own settings, read as readiness reads them: a sandbox seeded with them answers the shop's merchant key.
+      const merged = mergeEnvFile(io.env, io.cwd, flags.dotenv);
+      const note = envFileNote(merged);
+      if (note) output.note(note);
+      const label: VariableLabel = (name) => (envSource(name, io.env, merged) === 'env_file' ? `${name} in ${merged.loaded}` : name);
+      const seed: Partial<Record<(typeof SEED_VARS)[number]['key'], string>> = {};
+      for (const { key, flag, name } of SEED_VARS) {
+        const value = flags[flag] ?? merged.env[name];
+        if (value === undefined || (flags[flag] === undefined && value.trim() === '')) continue;
+        if (flags[flag] === undefined) {
+          // Refused here, not by the sandbox: its error would name the option, which nobody typed.
+          const problem = sandboxOptionProblem(key, value);
+          if (problem !== null) throw usageError(`${label(name)} ${problem}`);
+        }
+        seed[key] = value;
+      }
       if (flags.host !== undefined && sandboxOptionOrUndefined('host', flags.host) === undefined) {
         throw usageError(`--host must be an IP address or host name of this machine, e.g. 127.0.0.1, ::1 or 0.0.0.0 (got "${shownValue(flags.host)}")`);
       }
@@ -104,13 +146,10 @@ export function registerSandboxCommand(program: Command, io: CliIo, output: Outp
         );
       }
       const handle = await startSandbox({
-        port: flags.port ?? portFromEnv(io.env.SIGLUME_SANDBOX_PORT),
+        port: flags.port ?? portFromEnv(merged.env.SIGLUME_SANDBOX_PORT, label),
         host: flags.host,
         allowed_hosts: flags.allowedHost,
-        merchant: flags.merchant,
-        origin: flags.origin,
-        webhook_url: flags.webhookUrl,
-        webhook_secret: flags.webhookSecret,
+        ...seed,
         merchant_token: flags.token,
         state_file: flags.stateFile === undefined ? undefined : resolve(io.cwd, flags.stateFile),
         scenario: flags.scenario as never,
