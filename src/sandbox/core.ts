@@ -38,6 +38,8 @@ export class SandboxCore {
   /** Origin of the sandbox (no trailing slash); `checkout_url`s point here. */
   origin = '';
   hosts!: HostAllowList;
+  /** Set once `create` has finished: from then on a failed state write is logged, as nothing throws it. */
+  private started = false;
 
   private constructor(
     readonly options: ResolvedSandboxOptions,
@@ -47,7 +49,10 @@ export class SandboxCore {
     setMaxListeners(0, this.closing.signal);
     const log = (entry: SandboxLogEntry) => this.log(entry);
     const file = options.state_file;
-    const onError = (e: Error) => log({ kind: 'error', message: e.message });
+    // Not during `create`'s first write: its error is thrown, and logging it as well printed it twice.
+    const onError = (e: Error) => {
+      if (this.started) log({ kind: 'error', message: e.message });
+    };
     this.writer = file ? new StateFileWriter(file, () => this.store.data, onError) : null;
     this.store = new SandboxStore(data, () => this.writer?.schedule());
     const dropping = () => this.faults.dropsDeliveries;
@@ -72,6 +77,7 @@ export class SandboxCore {
       await core.writer.flush();
       if (core.writer.error) throw core.writer.error;
     }
+    core.started = true;
     return core;
   }
 

@@ -256,6 +256,19 @@ describe('siglume-sdrp sandbox', () => {
     });
   });
 
+  describe('when the state file cannot be written', () => {
+    it('says so once, on stderr, and exits 1', async () => {
+      // A name that reads as absent but whose temporary file (`.<name>.<pid>.<random>.tmp`) is longer than the
+      // 255 bytes a file name may have: unwritable for root too, where a read-only directory is not.
+      const name = `${'s'.repeat(240)}.json`;
+      const run = await runCli(['sandbox', '--port', '0', '--state-file', name], { signal: AbortSignal.abort() });
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr.match(/Cannot write the sandbox state file/g)).toHaveLength(1);
+      expect(run.stderr).toMatch(new RegExp(`^error: Cannot write the sandbox state file \\S*${name} \\(ENAMETOOLONG\\)`));
+    });
+  });
+
   describe('when given a bad port', () => {
     it('exits 2', async () => {
       expect((await runCli(['sandbox', '--port', '70000'])).code).toBe(2);
