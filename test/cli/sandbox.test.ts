@@ -248,6 +248,14 @@ describe('siglume-sdrp sandbox', () => {
       expect(run.stderr).not.toContain('warning');
     });
 
+    it('refuses a host name that does not resolve as a usage error naming --host, before any warning', async () => {
+      const run = await runCli(['sandbox', '--port', '0', '--host', 'nosuchhost.invalid'], { signal: AbortSignal.abort() });
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(/^error: --host nosuchhost\.invalid does not resolve/);
+      expect(run.stderr).not.toContain('warning');
+    });
+
     it.each(['127.0.0.1', 'localhost', '::1'])('starts on %s without a warning', async (host) => {
       const cli = await startCliSandbox(['sandbox', '--host', host, '--port', '0', '--json']);
       await cli.info();

@@ -58,6 +58,23 @@ function portFromEnv(value: string | undefined, label: VariableLabel): number | 
   }
 }
 
+/**
+ * A --host name that does not resolve (`nosuchhost.invalid`, a typo) is a usage error, found before the
+ * not-loopback warning: listening would fail anyway, after a warning about a host it never reached.
+ * An IP address is left to the listen call (an address of another machine fails there, exit 1).
+ */
+async function refuseUnresolvableHost(host: string): Promise<void> {
+  const [{ isIP }, { lookup }] = await Promise.all([import('node:net'), import('node:dns/promises')]);
+  if (isIP(host) !== 0) return;
+  try {
+    await lookup(host);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOTFOUND' ? 'no such host' : (code ?? 'lookup failed');
+    throw usageError(`--host ${shownValue(host)} does not resolve to an address (${why}); give an address of this machine, e.g. 127.0.0.1`);
+  }
+}
+
 /** Resolves when `signal` aborts, or on the first SIGINT / SIGTERM. */
 function waitForShutdown(signal: AbortSignal | undefined): Promise<void> {
   if (signal) {
@@ -136,6 +153,7 @@ export function registerSandboxCommand(program: Command, io: CliIo, output: Outp
       if (flags.host !== undefined && sandboxOptionOrUndefined('host', flags.host) === undefined) {
         throw usageError(`--host must be an IP address or host name of this machine, e.g. 127.0.0.1, ::1 or 0.0.0.0 (got "${shownValue(flags.host)}")`);
       }
+      if (flags.host !== undefined) await refuseUnresolvableHost(flags.host);
       const json = flags.json === true;
       // Another interface than loopback: the sandbox's tokens are public defaults and its Pay button needs none.
       if (flags.host !== undefined && !isLoopbackHost(flags.host) && !isLoopbackHost(`[${flags.host}]`)) {
