@@ -83,6 +83,7 @@ function buildProgram(io: CliIo, output: Output, track: (command: Command) => vo
     .command('help')
     .argument('[command...]', 'the command, e.g. readiness or webhook trigger')
     .description('show help for a command')
+    .addHelpText('after', '\nExit codes: 0 help shown, 2 unknown command.')
     .action((path: string[]) => {
       let command: Command = program;
       for (const name of path) {

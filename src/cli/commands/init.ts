@@ -35,6 +35,11 @@ export function registerInitCommand(program: Command, io: CliIo, output: Output)
     .option('--database <name>', 'your database: postgres, mysql (also MariaDB) or sqlite', 'postgres')
     .option('--force', 'overwrite files that already exist')
     .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 copied, 1 files already exist (nothing written) or a file could not be written, 2 usage error\n' +
+        '(unknown template or database, a target that is a file, a symbolic link inside the target).',
+    )
     .action(async (template: string, flags: InitFlags) => {
       const { copyTemplate } = await import('../../init/copy-template.js');
       const { resolve } = await import('node:path');

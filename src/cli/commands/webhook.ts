@@ -114,7 +114,8 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
     .command('webhook')
     .helpCommand(false)
     .summary('send signed test events to your webhook handler, or sign a body')
-    .description('Test a webhook handler locally without Siglume: trigger signed events, or sign a raw body.');
+    .description('Test a webhook handler locally without Siglume: trigger signed events, or sign a raw body.')
+    .addHelpText('after', '\nExit codes: 0 help shown, 2 without a subcommand or with an unknown one; see each subcommand for its own.');
 
   webhook
     .command('trigger')
@@ -196,7 +197,8 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
       'after',
       `\nExamples (the secret from ${SECRET_VAR}, so it stays out of shell history):\n` +
         `  ${SIGN_EXAMPLE.padEnd(60)}${SECRET_VAR} from the environment or .env\n` +
-        `  ${'siglume-sdrp webhook sign --dotenv .env.local < body.json'.padEnd(60)}from another dotenv file`,
+        `  ${'siglume-sdrp webhook sign --dotenv .env.local < body.json'.padEnd(60)}from another dotenv file\n` +
+        '\nExit codes: 0 header printed, 2 usage error (no secret, nothing or too much on stdin, stdin a terminal).',
     )
     .action(async (flags: SignFlags) => {
       const { secret, origin, file } = await configuredSecret(flags, io, output);
