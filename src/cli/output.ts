@@ -114,14 +114,16 @@ export type WebhookSecretOrigin =
   | { source: 'test_secret' }
   | { source: 'test_secret_fallback' };
 
+/** `hint` is '' for a secret too short to show any of (signingSecretHint): then only where it came from. */
 function describeSecret(origin: WebhookSecretOrigin, hint: string): string {
+  const ends = hint === '' ? '' : ` (ends "${hint}")`;
   switch (origin.source) {
     case 'flag':
-      return `signed with the --secret value (ends "${hint}")`;
+      return `signed with the --secret value${ends}`;
     case 'environment':
-      return `signed with SIGLUME_WEBHOOK_SECRET from the environment (ends "${hint}")`;
+      return `signed with SIGLUME_WEBHOOK_SECRET from the environment${ends}`;
     case 'env_file':
-      return `signed with SIGLUME_WEBHOOK_SECRET from ${origin.env_file} (ends "${hint}")`;
+      return `signed with SIGLUME_WEBHOOK_SECRET from ${origin.env_file}${ends}`;
     case 'test_secret':
       return 'signed with the built-in TEST secret (--test-secret)';
     case 'test_secret_fallback':

@@ -57,7 +57,9 @@ export interface WebhookTriggerResult {
   event_type: string;
   /**
    * Last 4 characters of the secret the event was signed with (the same hint
-   * the API gives as `signing_secret_hint`); never the secret itself.
+   * the API gives as `signing_secret_hint`); never the secret itself. Empty
+   * when the secret is too short for 4 characters to be a small part of it
+   * (see {@link signingSecretHint}).
    */
   signing_secret_hint: string;
   /** True when no secret was given and the testing default secret signed the event. */
@@ -93,6 +95,19 @@ export function webhookTriggerAttempt(error: unknown): WebhookTriggerAttempt | n
 }
 
 const TLS_CODE = /^(ERR_(SSL|TLS)_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|EPROTO$)/;
+
+/**
+ * Fewest characters after any `whsec_` prefix for which the last 4 are shown. Siglume's secrets carry
+ * far more; at 16, 4 characters are a quarter of the value at most. Below that (`notwhsec`, a hand-typed
+ * test value) the last 4 would be half the secret or more, so nothing is shown.
+ */
+const HINT_MIN_SECRET_CHARS = 16;
+
+/** The last 4 characters of `secret` when it is long enough (see {@link HINT_MIN_SECRET_CHARS}), else ''. */
+export function signingSecretHint(secret: string): string {
+  const body = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret;
+  return body.length >= HINT_MIN_SECRET_CHARS ? secret.slice(-4) : '';
+}
 
 /** A short code and a hint (or '') for why `fetch` got no answer. */
 function unreachable(error: unknown, timeout: number): { code: string; why: string; hint: string } {
@@ -209,7 +224,7 @@ export async function triggerTestWebhook(options: WebhookTriggerOptions): Promis
       kind,
       event_id: built.event.id,
       event_type: built.event.type,
-      signing_secret_hint: secret.slice(-4),
+      signing_secret_hint: signingSecretHint(secret),
       test_secret: options.secret === undefined,
       code,
       message,
@@ -226,7 +241,7 @@ export async function triggerTestWebhook(options: WebhookTriggerOptions): Promis
     kind,
     event_id: built.event.id,
     event_type: built.event.type,
-    signing_secret_hint: secret.slice(-4),
+    signing_secret_hint: signingSecretHint(secret),
     test_secret: options.secret === undefined,
     response_body: text.slice(0, RESPONSE_KEEP),
     duration_ms: Math.round(performance.now() - started),

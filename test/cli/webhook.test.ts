@@ -62,6 +62,26 @@ describe('siglume-sdrp webhook trigger', () => {
     });
   });
 
+  describe('when the secret is short', () => {
+    it.each([
+      ['notwhsec', 'a short secret without the whsec_ prefix'],
+      [`whsec_${'a'.repeat(15)}`, '15 characters after whsec_'],
+    ])('does not show its last characters (%s: %s)', async (secret) => {
+      const run = await runCli(['webhook', 'trigger', 'unknown', '--url', receiver.url], { env: { SIGLUME_WEBHOOK_SECRET: secret } });
+      expect(run.stdout).toContain('signed with SIGLUME_WEBHOOK_SECRET from the environment');
+      expect(run.stdout).not.toContain('ends "');
+      expect(run.stdout).not.toContain(secret.slice(-4));
+      const json = await runCli(['webhook', 'trigger', 'unknown', '--url', receiver.url, '--json'], { env: { SIGLUME_WEBHOOK_SECRET: secret } });
+      expect(JSON.parse(json.stdout)).toMatchObject({ signing_secret_hint: '' });
+    });
+
+    it('shows the last 4 characters from 16 characters after whsec_ on', async () => {
+      const secret = `whsec_${'a'.repeat(12)}b7c9`;
+      const run = await runCli(['webhook', 'trigger', 'unknown', '--url', receiver.url], { env: { SIGLUME_WEBHOOK_SECRET: secret } });
+      expect(run.stdout).toContain('signed with SIGLUME_WEBHOOK_SECRET from the environment (ends "b7c9")');
+    });
+  });
+
   describe('when the secret is configured in .env only (the sandbox variables saved to a file)', () => {
     it('signs with it, as readiness would read it, and says where it came from', async () => {
       const cwd = projectWith(`SIGLUME_WEBHOOK_SECRET=${SECRET}\n`);

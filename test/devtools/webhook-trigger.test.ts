@@ -32,7 +32,8 @@ describe('triggerTestWebhook', () => {
     it('signs with the testing default secret and returns the endpoint answer', async () => {
       const result = await triggerTestWebhook({ kind: 'metered-accepted', url: receiver.url });
       expect(result).toMatchObject({ status: 200, ok: true, kind: 'metered_usage_accepted', event_type: 'direct_payment.confirmed', test_secret: true });
-      expect(result.signing_secret_hint).toBe(TEST_WEBHOOK_SECRET.slice(-4));
+      // The testing secret has 11 characters after whsec_: too few for its last 4 to be a small part of it.
+      expect(result.signing_secret_hint).toBe('');
       expect(receiver.events.at(-1)?.id).toBe(result.event_id);
     });
   });
