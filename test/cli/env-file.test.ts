@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CliError } from '../../src/cli/errors.js';
 import { ENV_FILE_MAX_BYTES, envFileNote, mergeEnvFile } from '../../src/cli/env-file.js';
-import { emptyDir, requireBuild, runBin } from './support.js';
+import { emptyDir, requireBuild, runBin, runCli } from './support.js';
 
 function dirWith(envText: string | Buffer, name = '.env'): string {
   const dir = mkdtempSync(join(tmpdir(), 'sdrp-envfile-'));
@@ -197,5 +197,23 @@ describe('bin/siglume-sdrp.cjs with an env file', () => {
       if (run.code === 9) expect(run.stderr).toMatch(/node: missing\.env: not found/);
       else expect(run).toMatchObject({ code: 2, stderr: expect.stringContaining('--dotenv <path>') });
     });
+  });
+});
+
+describe('--dotenv naming a directory', () => {
+  it.each([
+    ['readiness', '--no-api'],
+    ['preflight', '--no-api'],
+    ['webhook', 'sign'],
+    ['webhook', 'trigger', 'unknown'],
+    ['reconcile', '--store', 'siglume-store.js'],
+    ['sandbox', '--port', '0'],
+  ])('says a directory is a directory in %s %s, exit 2', async (...command) => {
+    const cwd = emptyDir();
+    mkdirSync(join(cwd, 'conf.d'));
+    const run = await runCli([...command, '--dotenv', 'conf.d'], { cwd, signal: AbortSignal.abort() });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^error: Cannot read --dotenv conf\.d: it is a directory\n/);
+    expect(run.stderr).not.toContain('no such file');
   });
 });
