@@ -159,6 +159,11 @@ export interface SandboxStartedInfo {
   scenario?: string;
   /** What a paid API and its buyer need, kept out of `env`. */
   paid_api: { challenge_secret: string | null; buyer_token: string };
+  /**
+   * Where the webhook secret came from when the shop's own settings gave it (`SIGLUME_WEBHOOK_SECRET in .env`):
+   * it is then the shop's secret, not a sandbox value, and is not printed (the shop has it already).
+   */
+  webhook_secret_from?: string;
 }
 
 /** How long a readiness check waits before a terminal-less run says what it is waiting for. */
@@ -461,11 +466,16 @@ export class Output {
    * (`challenge_secret` is null when the scenario hides the seeded merchant).
    */
   sandboxStarted(info: SandboxStartedInfo, opts: { json: boolean }): void {
+    const from = info.webhook_secret_from;
+    // The shop's own secret is never printed: `env` leaves it out and `webhook_secret_from` says whose it is.
+    const { SIGLUME_WEBHOOK_SECRET: secret, ...others } = info.env;
+    const env = from === undefined ? info.env : others;
     if (opts.json) {
-      const { url, api_base, env, paid_api } = info;
+      const { url, api_base, paid_api } = info;
       // merchant, webhook_url and webhook_secret at the top level as CONTRACT-2 section 19.1 lists them, beside `env`.
-      const seeded = { merchant: env.SIGLUME_DIRECT_PAYMENT_MERCHANT, webhook_url: env.SHOP_WEBHOOK_URL, webhook_secret: env.SIGLUME_WEBHOOK_SECRET };
-      this.write('stdout', `${JSON.stringify({ url, api_base, ...seeded, scenario: info.scenario ?? null, env, paid_api })}\n`);
+      const seeded = { merchant: env.SIGLUME_DIRECT_PAYMENT_MERCHANT, webhook_url: env.SHOP_WEBHOOK_URL, webhook_secret: from === undefined ? secret : null };
+      const source = from === undefined ? {} : { webhook_secret_from: from };
+      this.write('stdout', `${JSON.stringify({ url, api_base, ...seeded, ...source, scenario: info.scenario ?? null, env, paid_api })}\n`);
       return;
     }
     const c = this.out;
@@ -474,7 +484,8 @@ export class Output {
       `${c.green(MARKS.pass)} Siglume sandbox listening on ${c.bold(info.url)} (API ${info.api_base})`,
       '',
       c.dim('# Environment for your shop (sandbox values, not real credentials):'),
-      ...Object.entries(info.env).map(([k, v]) => `${k}=${v}`),
+      ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      ...(from === undefined ? [] : [c.dim(`# SIGLUME_WEBHOOK_SECRET: the sandbox signs with yours, from ${from} (not printed)`)]),
       '',
       c.dim("# For a paid API (HTTP 402): the seeded merchant's challenge secret (sandbox value, not a real credential):"),
       challenge_secret === null

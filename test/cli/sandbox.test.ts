@@ -88,7 +88,21 @@ describe('siglume-sdrp sandbox', () => {
   });
 
   describe("when the shop's environment sets what the flags would (CONTRACT-2 section 19.1)", () => {
-    type Info = { api_base: string; merchant: string; webhook_url: string; webhook_secret: string; env: Record<string, string> };
+    type Info = {
+      api_base: string;
+      merchant: string;
+      webhook_url: string;
+      webhook_secret: string | null;
+      webhook_secret_from?: string;
+      env: Record<string, string>;
+    };
+    /** The signing secret's hint of the seeded subscription: the sandbox signs with the shop's secret. */
+    const subscriptionHint = async (info: Info) => {
+      const res = await fetch(`${info.api_base}/market/webhooks/subscriptions`, {
+        headers: { authorization: `Bearer ${info.env.SIGLUME_MERCHANT_AUTH_TOKEN}` },
+      });
+      return ((await res.json()) as { data: Array<{ signing_secret_hint: string }> }).data[0]!.signing_secret_hint;
+    };
     const SHOP_ENV = {
       SIGLUME_DIRECT_PAYMENT_MERCHANT: 'my_shop',
       SHOP_PUBLIC_ORIGIN: 'http://127.0.0.1:4100',
@@ -96,12 +110,16 @@ describe('siglume-sdrp sandbox', () => {
       SIGLUME_WEBHOOK_SECRET: 'whsec_from_the_shop_env',
     };
 
-    it('seeds the merchant, origin, webhook URL and secret from it, and --json has them at the top level', async () => {
+    it('seeds the merchant, origin, webhook URL and secret from it, --json has them at the top level, and the secret, being the shop\'s, is never printed', async () => {
       const cli = await startCliSandbox(['sandbox', '--port', '0', '--json'], SHOP_ENV);
       try {
         const info = await cli.info<Info>();
-        expect(info).toMatchObject({ merchant: 'my_shop', webhook_url: SHOP_ENV.SHOP_WEBHOOK_URL, webhook_secret: SHOP_ENV.SIGLUME_WEBHOOK_SECRET });
-        expect(info.env).toMatchObject(SHOP_ENV);
+        expect(info).toMatchObject({ merchant: 'my_shop', webhook_url: SHOP_ENV.SHOP_WEBHOOK_URL, webhook_secret: null, webhook_secret_from: 'SIGLUME_WEBHOOK_SECRET' });
+        const { SIGLUME_WEBHOOK_SECRET: secret, ...rest } = SHOP_ENV;
+        expect(info.env).toMatchObject(rest);
+        expect(info.env).not.toHaveProperty('SIGLUME_WEBHOOK_SECRET');
+        expect(cli.stdout() + cli.stderr()).not.toContain(secret);
+        expect(await subscriptionHint(info)).toBe(secret.slice(-4));
         const res = await fetch(`${info.api_base}/sdrp/direct-payments/merchants/my_shop`, {
           headers: { authorization: `Bearer ${info.env.SIGLUME_MERCHANT_AUTH_TOKEN}` },
         });
@@ -116,6 +134,7 @@ describe('siglume-sdrp sandbox', () => {
       try {
         const info = await cli.info<Info>();
         expect(info).toMatchObject({ merchant: 'flag_shop', webhook_secret: 'whsec_from_the_flag', webhook_url: SHOP_ENV.SHOP_WEBHOOK_URL });
+        expect(info.webhook_secret_from).toBeUndefined();
       } finally {
         expect(await cli.stop()).toBe(0);
       }
@@ -127,7 +146,23 @@ describe('siglume-sdrp sandbox', () => {
       const cli = await startCliSandbox(['sandbox', '--port', '0', '--json'], { SIGLUME_WEBHOOK_SECRET: 'whsec_from_the_real_env' }, cwd);
       try {
         const info = await cli.info<Info>();
-        expect(info).toMatchObject({ merchant: 'file_shop', webhook_secret: 'whsec_from_the_real_env' });
+        expect(info).toMatchObject({ merchant: 'file_shop', webhook_secret: null, webhook_secret_from: 'SIGLUME_WEBHOOK_SECRET' });
+        expect(await subscriptionHint(info)).toBe('_env');
+        expect(cli.stdout()).not.toContain('whsec_from_the_');
+      } finally {
+        expect(await cli.stop()).toBe(0);
+      }
+    });
+
+    it('says in text mode whose secret it signs with, without printing it', async () => {
+      const cwd = emptyDir();
+      writeFileSync(join(cwd, '.env'), 'SIGLUME_WEBHOOK_SECRET=whsec_only_in_the_env_file\n');
+      const cli = await startCliSandbox(['sandbox', '--port', '0'], {}, cwd);
+      try {
+        await until(() => (cli.stdout().includes('Press Ctrl+C') ? true : undefined));
+        expect(cli.stdout()).toContain('# SIGLUME_WEBHOOK_SECRET: the sandbox signs with yours, from SIGLUME_WEBHOOK_SECRET in');
+        expect(cli.stdout()).not.toMatch(/^SIGLUME_WEBHOOK_SECRET=/m);
+        expect(cli.stdout() + cli.stderr()).not.toContain('whsec_only_in_the_env_file');
       } finally {
         expect(await cli.stop()).toBe(0);
       }

@@ -179,7 +179,17 @@ export function registerSandboxCommand(program: Command, io: CliIo, output: Outp
       const paid_api = { challenge_secret: seeded?.challenge_secret ?? null, buyer_token: handle.buyer_token };
       output.sandboxStarted(
         // SIGLUME_ENV=sandbox first: readiness on these values needs it (http on loopback), and it is not in `handle.env`.
-        { url: handle.url, api_base: handle.api_base, env: { SIGLUME_ENV: 'sandbox', ...handle.env }, scenario: handle.scenario, paid_api },
+        {
+          url: handle.url,
+          api_base: handle.api_base,
+          env: { SIGLUME_ENV: 'sandbox', ...handle.env },
+          scenario: handle.scenario,
+          paid_api,
+          // The secret is the shop's own when its settings gave it (and a state file did not replace it): not printed.
+          ...(flags.webhookSecret === undefined && seed.webhook_secret !== undefined && seed.webhook_secret === handle.env.SIGLUME_WEBHOOK_SECRET
+            ? { webhook_secret_from: label('SIGLUME_WEBHOOK_SECRET') }
+            : {}),
+        },
         { json },
       );
       await waitForShutdown(io.signal);
