@@ -113,7 +113,10 @@ async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFl
   const merged = mergeEnvFile(io.env, io.cwd, flags.dotenv);
   const { env } = merged;
   const env_note = envFileNote(merged);
-  const fromEnv = readinessOptionsFromEnv(env);
+  // --sandbox is sandbox mode as SIGLUME_ENV=sandbox is (CONTRACT-2 section 18.2), so SIGLUME_SANDBOX_API_BASE names
+  // the address to check with either; without this, --sandbox alone read it as unset and stood a sandbox in for it.
+  const modeEnv = flags.sandbox === true ? { ...env, SIGLUME_ENV: 'sandbox' } : env;
+  const fromEnv = readinessOptionsFromEnv(modeEnv);
   // A flag given empty never gets here (refuseEmptyValues): a flag given wins over the environment.
   let options: ReadinessOptions = {
     ...fromEnv,
@@ -128,7 +131,7 @@ async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFl
     sandbox: flags.sandbox === true || fromEnv.sandbox === true,
     delivery_timeout_ms: flags.timeout,
   };
-  const base_url_from = baseUrlFrom(flags, io.env, merged, envSource, environmentApiBase(env)?.field);
+  const base_url_from = baseUrlFrom(flags, io.env, merged, envSource, environmentApiBase(modeEnv)?.field);
   // The engine would name its option (`Invalid base_url`), which nobody set: name the flag or variable that was.
   // Only when the API is asked: --no-api checks the local configuration and never reads the base URL.
   if (flags.api !== false && options.base_url !== undefined) normalizeBaseUrl(options.base_url, base_url_from);
