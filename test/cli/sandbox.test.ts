@@ -168,6 +168,35 @@ describe('siglume-sdrp sandbox', () => {
       }
     });
 
+    it('never prints a secret a state file was seeded with from the settings, and says which given values the state file replaced', async () => {
+      const cwd = emptyDir();
+      const first = await startCliSandbox(['sandbox', '--port', '0', '--json', '--state-file', 'state.json'], { SIGLUME_WEBHOOK_SECRET: 'whsec_first_shop_secret_A' }, cwd);
+      expect((await first.info<Info>()).webhook_secret_from).toBe('SIGLUME_WEBHOOK_SECRET');
+      expect(await first.stop()).toBe(0);
+
+      // The state file wins: B is not used, and A (the shop's, from its settings then) is still not printed.
+      const second = await startCliSandbox(['sandbox', '--port', '0', '--state-file', 'state.json'], { SIGLUME_WEBHOOK_SECRET: 'whsec_second_shop_secret_B' }, cwd);
+      try {
+        await until(() => (second.stdout().includes('Press Ctrl+C') ? true : undefined));
+        expect(second.stdout()).not.toMatch(/^SIGLUME_WEBHOOK_SECRET=/m);
+        expect(second.stdout() + second.stderr()).not.toMatch(/whsec_(first|second)_shop_secret/);
+        expect(second.stdout()).toContain(`from the state file ${join(cwd, 'state.json')}`);
+        expect(second.stderr()).toContain(`The state file ${join(cwd, 'state.json')} keeps what it was seeded with; not used: SIGLUME_WEBHOOK_SECRET.`);
+      } finally {
+        expect(await second.stop()).toBe(0);
+      }
+
+      const third = await startCliSandbox(['sandbox', '--port', '0', '--json', '--state-file', 'state.json'], {}, cwd);
+      try {
+        const info = await third.info<Info>();
+        expect(info).toMatchObject({ webhook_secret: null, webhook_secret_from: `the state file ${join(cwd, 'state.json')}` });
+        expect(third.stdout() + third.stderr()).not.toContain('whsec_first_shop_secret_A');
+        expect(await subscriptionHint(info)).toBe('whsec_first_shop_secret_A'.slice(-4));
+      } finally {
+        expect(await third.stop()).toBe(0);
+      }
+    });
+
     it('keeps its own defaults when neither a flag nor the environment sets them', async () => {
       const cli = await startCliSandbox(['sandbox', '--port', '0', '--json']);
       try {

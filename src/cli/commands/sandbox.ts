@@ -45,6 +45,14 @@ Neither set: the defaults above. A value from the environment the sandbox cannot
 Exit codes: 0 stopped with Ctrl+C (SIGINT) or SIGTERM, 1 could not start or keep running (port taken, state file
 unwritable), 2 usage error.`;
 
+/** The variable of the shop's environment (`handle.env`) each seeding option ends up in. */
+const SHOP_VARIABLE = {
+  merchant: 'SIGLUME_DIRECT_PAYMENT_MERCHANT',
+  origin: 'SHOP_PUBLIC_ORIGIN',
+  webhook_url: 'SHOP_WEBHOOK_URL',
+  webhook_secret: 'SIGLUME_WEBHOOK_SECRET',
+} as const;
+
 /** What an error names for a variable: `NAME`, or `NAME in <file>` when the env file gave it. */
 type VariableLabel = (name: string) => string;
 
@@ -127,7 +135,7 @@ export function registerSandboxCommand(program: Command, io: CliIo, output: Outp
     // Resolved when help is shown: the guide shipped with this installed version.
     .addHelpText('after', () => `${ENV_HELP}\n\nScenarios, control endpoints and the state file: ${docPath('sandbox.md')}`)
     .action(async (flags: SandboxFlags) => {
-      const [{ startSandbox }, { sandboxOptionOrUndefined, sandboxOptionProblem }, { resolve }, { isLoopbackHost }, { mergeEnvFile, envSource, envFileNote }] = await Promise.all([
+      const [{ startSandbox }, { sandboxOptionOrUndefined, sandboxOptionProblem, resolveSandboxOptions }, { resolve }, { isLoopbackHost }, { mergeEnvFile, envSource, envFileNote }] = await Promise.all([
         import('../../sandbox/index.js'),
         import('../../sandbox/options.js'),
         import('node:path'),
@@ -163,16 +171,30 @@ export function registerSandboxCommand(program: Command, io: CliIo, output: Outp
             'Pass --token and --webhook-secret of your own, or listen on 127.0.0.1.',
         );
       }
+      const stateFile = flags.stateFile === undefined ? undefined : resolve(io.cwd, flags.stateFile);
       const handle = await startSandbox({
         port: flags.port ?? portFromEnv(merged.env.SIGLUME_SANDBOX_PORT, label),
         host: flags.host,
         allowed_hosts: flags.allowedHost,
         ...seed,
         merchant_token: flags.token,
-        state_file: flags.stateFile === undefined ? undefined : resolve(io.cwd, flags.stateFile),
+        state_file: stateFile,
         scenario: flags.scenario as never,
         ...(json ? { quiet: true } : { onLog: (entry: unknown) => output.sandboxLog(logLine(entry as Record<string, unknown>)) }),
       });
+      // A state file that exists wins over what was given: say which given values it replaced (never their values).
+      const replaced = SEED_VARS.filter(({ key }) => {
+        const given = seed[key] === undefined ? undefined : sandboxOptionOrUndefined(key, seed[key]);
+        return given !== undefined && given !== handle.env[SHOP_VARIABLE[key]];
+      }).map(({ flag, name }) => (flags[flag] !== undefined ? `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : label(name)));
+      if (replaced.length > 0) {
+        output.note(`The state file ${stateFile} keeps what it was seeded with; not used: ${replaced.join(', ')}. Delete the file to seed anew.`);
+      }
+      // The webhook secret is printed only when it is a sandbox value: typed on this command line, or the built-in
+      // default. Otherwise it is the shop's own (from its settings, now or when the state file was seeded): never printed.
+      const secret = handle.env.SIGLUME_WEBHOOK_SECRET;
+      const printable = secret === flags.webhookSecret || secret === resolveSandboxOptions().webhook_secret;
+      const secretFrom = printable ? undefined : seed.webhook_secret === secret ? label('SIGLUME_WEBHOOK_SECRET') : `the state file ${stateFile}`;
       // Apart from `env` (the shop's, which readiness and the templates read): a paid API signs its 402
       // challenges with the merchant's challenge secret, and its buyer pays with the buyer token.
       const seeded = handle.getMerchant(handle.env.SIGLUME_DIRECT_PAYMENT_MERCHANT);
@@ -185,10 +207,7 @@ export function registerSandboxCommand(program: Command, io: CliIo, output: Outp
           env: { SIGLUME_ENV: 'sandbox', ...handle.env },
           scenario: handle.scenario,
           paid_api,
-          // The secret is the shop's own when its settings gave it (and a state file did not replace it): not printed.
-          ...(flags.webhookSecret === undefined && seed.webhook_secret !== undefined && seed.webhook_secret === handle.env.SIGLUME_WEBHOOK_SECRET
-            ? { webhook_secret_from: label('SIGLUME_WEBHOOK_SECRET') }
-            : {}),
+          ...(secretFrom === undefined ? {} : { webhook_secret_from: secretFrom }),
         },
         { json },
       );
