@@ -3,9 +3,10 @@
  * "unset": falling back to the environment or the live default would send the merchant token (or a signed event)
  * somewhere the caller did not name (CONTRACT-2 section 13: an empty base_url is not skipped).
  */
+import { readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from './support.js';
+import { emptyDir, runCli } from './support.js';
 
 /** Counts every request it gets: the "somewhere unintended" an empty flag used to fall back to. */
 let server: Server;
@@ -83,5 +84,21 @@ describe('other commands whose empty flag would fall back to a credential going 
 
   it('webhook sign --secret "" exits 2 instead of signing with the configured secret', async () => {
     await expectRefused(['webhook', 'sign', '--secret', ''], '--secret');
+  });
+});
+
+describe('init and sandbox with an empty value flag', () => {
+  it('init --target= exits 2 instead of copying into the current directory', async () => {
+    const cwd = emptyDir();
+    const run = await runCli(['init', 'express', '--target='], { env: {}, cwd });
+    expect(run.code).toBe(2);
+    expect(run.stderr.split('\n')[0]).toBe('error: --target must not be empty (an unset variable?)');
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+
+  it.each(['--state-file', '--merchant', '--webhook-secret'])('sandbox %s "" exits 2 naming the flag, before it listens', async (flag) => {
+    const run = await runCli(['sandbox', '--port', '0', flag, ''], { env: {}, signal: AbortSignal.abort() });
+    expect(run.code).toBe(2);
+    expect(run.stderr.split('\n')[0]).toBe(`error: ${flag} must not be empty (an unset variable?)`);
   });
 });

@@ -13,6 +13,7 @@ import type { TemplateDatabase, TemplateName } from '../../init/copy-template.js
 import { CliError, shownValue } from '../errors.js';
 import type { CliIo } from '../io.js';
 import type { Output } from '../output.js';
+import { refuseEmptyValues } from '../parse.js';
 
 interface InitFlags {
   target: string;
@@ -23,7 +24,7 @@ interface InitFlags {
 
 /** Registers `init` on the program. */
 export function registerInitCommand(program: Command, io: CliIo, output: Output): void {
-  program
+  const command = program
     .command('init')
     .summary('copy the checkout + webhook routes for your framework into your project')
     .description(
@@ -53,4 +54,6 @@ export function registerInitCommand(program: Command, io: CliIo, output: Output)
       output.initResult(result, { json: flags.json === true });
       if (result.kind === 'conflicts') throw new CliError('failed');
     });
+  // An empty value (`--target "$UNSET"`) is a usage error, not the default.
+  refuseEmptyValues(command);
 }

@@ -8,7 +8,7 @@ import { docPath } from '../../init/package-dir.js';
 import { shownValue, usageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import type { Output } from '../output.js';
-import { parsePort } from '../parse.js';
+import { parsePort, refuseEmptyValues } from '../parse.js';
 
 interface SandboxFlags {
   port?: number;
@@ -114,7 +114,7 @@ function logLine(entry: Record<string, unknown>): string {
 
 /** Registers `sandbox` on the program. */
 export function registerSandboxCommand(program: Command, io: CliIo, output: Output): void {
-  program
+  const command = program
     .command('sandbox')
     .summary('run the local Siglume sandbox API for development and tests')
     .description(
@@ -215,4 +215,6 @@ export function registerSandboxCommand(program: Command, io: CliIo, output: Outp
       await handle.close();
       output.sandboxStopped({ json });
     });
+  // An empty value (`--state-file "$UNSET"`) is a usage error, not the default.
+  refuseEmptyValues(command);
 }
