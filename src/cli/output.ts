@@ -160,8 +160,9 @@ export interface SandboxStartedInfo {
   /** What a paid API and its buyer need, kept out of `env`. */
   paid_api: { challenge_secret: string | null; buyer_token: string };
   /**
-   * Where the webhook secret came from when the shop's own settings gave it (`SIGLUME_WEBHOOK_SECRET in .env`):
-   * it is then the shop's secret, not a sandbox value, and is not printed (the shop has it already).
+   * Where the webhook secret came from when it is not a sandbox value (the built-in default, or the
+   * `--webhook-secret` typed on this command line): `SIGLUME_WEBHOOK_SECRET`, `SIGLUME_WEBHOOK_SECRET in .env`, or
+   * `the state file <path>`. It is then the shop's own secret and is not printed (the shop has it already).
    */
   webhook_secret_from?: string;
 }

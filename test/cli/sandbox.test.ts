@@ -197,6 +197,27 @@ describe('siglume-sdrp sandbox', () => {
       }
     });
 
+    it('names no replaced value when a given webhook URL is the state file\'s one spelt differently', async () => {
+      const cwd = emptyDir();
+      const first = await startCliSandbox(['sandbox', '--port', '0', '--json', '--state-file', 's.json', '--webhook-url', 'https://shop.example/hook'], {}, cwd);
+      await first.info<Info>();
+      expect(await first.stop()).toBe(0);
+      const again = await startCliSandbox(['sandbox', '--port', '0', '--json', '--state-file', 's.json', '--webhook-url', 'https://SHOP.Example:443/hook'], {}, cwd);
+      try {
+        expect((await again.info<Info>()).webhook_url).toBe('https://shop.example/hook');
+        expect(again.stderr()).not.toContain('not used');
+      } finally {
+        expect(await again.stop()).toBe(0);
+      }
+      const moved = await startCliSandbox(['sandbox', '--port', '0', '--json', '--state-file', 's.json', '--webhook-url', 'https://shop.example/other'], {}, cwd);
+      try {
+        await moved.info<Info>();
+        expect(moved.stderr()).toContain('not used: --webhook-url.');
+      } finally {
+        expect(await moved.stop()).toBe(0);
+      }
+    });
+
     it('keeps its own defaults when neither a flag nor the environment sets them', async () => {
       const cli = await startCliSandbox(['sandbox', '--port', '0', '--json']);
       try {

@@ -183,9 +183,11 @@ export function registerSandboxCommand(program: Command, io: CliIo, output: Outp
         ...(json ? { quiet: true } : { onLog: (entry: unknown) => output.sandboxLog(logLine(entry as Record<string, unknown>)) }),
       });
       // A state file that exists wins over what was given: say which given values it replaced (never their values).
+      // URLs compared as URLs: `https://SHOP.Example:443/hook` is the endpoint the state file has as `https://shop.example/hook`.
+      const same = (a: string, b: string) => a === b || (URL.canParse(a) && URL.canParse(b) && new URL(a).href === new URL(b).href);
       const replaced = SEED_VARS.filter(({ key }) => {
         const given = seed[key] === undefined ? undefined : sandboxOptionOrUndefined(key, seed[key]);
-        return given !== undefined && given !== handle.env[SHOP_VARIABLE[key]];
+        return given !== undefined && !same(given, handle.env[SHOP_VARIABLE[key]]);
       }).map(({ flag, name }) => (flags[flag] !== undefined ? `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : label(name)));
       if (replaced.length > 0) {
         output.note(`The state file ${stateFile} keeps what it was seeded with; not used: ${replaced.join(', ')}. Delete the file to seed anew.`);
