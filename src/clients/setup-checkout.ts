@@ -5,7 +5,7 @@
  */
 import { DEFAULT_WEBHOOK_EVENT_TYPES } from '../core/constants.js';
 import { SiglumeInvalidResponseError, SiglumeValidationError } from '../core/errors.js';
-import { currencySchema, merchantKeySchema, parseInput } from '../core/validation.js';
+import { currencySchema, merchantKeySchema, parseInput, sameUrl } from '../core/validation.js';
 import { DIRECT_REQUEST_PAYMENT_SDK_ID } from '../version.js';
 import { requestOptionsSchema, type DirectRequestPaymentRequestOptions } from './schemas/client-options.js';
 import {
@@ -80,16 +80,6 @@ function checkOptions(options: DirectRequestPaymentRequestOptions | undefined): 
 
 function nonEmpty(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function sameUrl(a: string | null | undefined, b: string): boolean {
-  if (a === undefined || a === null) return false;
-  if (a === b) return true;
-  try {
-    return new URL(a).href === new URL(b).href;
-  } catch {
-    return false;
-  }
 }
 
 // Statuses of a subscription that receives events, read as examples/setup-merchant.ts always has.

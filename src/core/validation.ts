@@ -19,6 +19,15 @@ import { SiglumeValidationError } from './errors.js';
 
 const LOOPBACK_HOSTS = /* @__PURE__ */ new Set(['localhost', '127.0.0.1', '[::1]']);
 
+/**
+ * True when `a` and `b` are the same URL once parsed (`https://Shop.example:443/hook` is
+ * `https://shop.example/hook`), or the same text; false when either is absent or only one parses.
+ */
+export function sameUrl(a: string | null | undefined, b: string | null | undefined): boolean {
+  if (a === undefined || a === null || b === undefined || b === null) return false;
+  return a === b || (URL.canParse(a) && URL.canParse(b) && new URL(a).href === new URL(b).href);
+}
+
 /** True for the hosts on which plain `http` is allowed (local development). */
 export function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK_HOSTS.has(hostname.toLowerCase());

@@ -12,6 +12,7 @@ import {
   nonceSchema,
   parseInput,
   positiveSafeIntegerSchema,
+  sameUrl,
   tokenSymbolSchema,
   urlProblem,
 } from '../../src/core/validation.js';
@@ -207,5 +208,24 @@ describe('path', () => {
   it('keeps ids that merely contain dots', () => {
     expect(path`/s/${'...'}/${'a..b'}/${'.x'}`).toBe('/s/.../a..b/.x');
     expect(new URL(`https://api.test/v1${path`/s/${'...'}`}`).pathname).toBe('/v1/s/...');
+  });
+});
+
+describe('sameUrl (the one URL comparison of setupCheckout, readiness and the sandbox CLI)', () => {
+  it('takes a host in another case and an explicit default port for the same URL', () => {
+    expect(sameUrl('https://Shop.example:443/hook', 'https://shop.example/hook')).toBe(true);
+    expect(sameUrl('http://127.0.0.1:80/h', 'http://127.0.0.1/h')).toBe(true);
+  });
+
+  it('tells a different path, a trailing slash or another port apart', () => {
+    expect(sameUrl('https://shop.example/hook', 'https://shop.example/hook/')).toBe(false);
+    expect(sameUrl('https://shop.example/hook', 'https://shop.example:8443/hook')).toBe(false);
+  });
+
+  it('compares text that is no URL as text, and never matches an absent value', () => {
+    expect(sameUrl('my_shop', 'my_shop')).toBe(true);
+    expect(sameUrl('my_shop', 'https://my_shop/')).toBe(false);
+    expect(sameUrl(null, 'https://shop.example/hook')).toBe(false);
+    expect(sameUrl(undefined, undefined)).toBe(false);
   });
 });

@@ -8,6 +8,7 @@
 import type { DirectRequestPaymentWebhookSubscription } from '../../clients/schemas/webhook-subscription.js';
 import { DIRECT_PAYMENT_CONFIRMED_EVENT } from '../../core/constants.js';
 import { SiglumeInvalidResponseError } from '../../core/errors.js';
+import { sameUrl } from '../../core/validation.js';
 import type { ApiInput } from '../group.js';
 import { apiFailure, fail, failed, found, pass, warn, WRONG_API_FIX, type Checked } from '../outcome.js';
 import type { CheckRun } from '../recorder.js';
@@ -23,15 +24,6 @@ export interface SubscriptionFacts {
 }
 
 const isActive = (sub: Subscription): boolean => isActiveLike(sub.status);
-
-/** `value` as `URL.href` (so `https://Shop.example:443/hook` equals `https://shop.example/hook`); the text itself when it is no URL. */
-function normalizedUrl(value: unknown): string {
-  try {
-    return new URL(String(value)).href;
-  } catch {
-    return String(value);
-  }
-}
 
 // Lenient form of a URL, only to point out near misses such as a trailing slash.
 function looseUrl(value: string): string {
@@ -98,7 +90,7 @@ const callbackLiteral = (url: string): string => (shown(url) === url ? `'${url}'
 
 /** The active subscriptions posting to the webhook URL (compared as URLs: case of the host, default port). */
 function callbackMatches(url: string, active: Subscription[]): Checked<Subscription[]> {
-  const matching = active.filter((s) => normalizedUrl(s.callback_url) === normalizedUrl(url));
+  const matching = active.filter((s) => sameUrl(s.callback_url, url));
   if (matching.length > 0) {
     return found(pass(`Subscription ${matching[0]!.id} posts to ${shown(url)}`, { subscriptions: matching.map((s) => s.id) }), matching);
   }
