@@ -25,7 +25,10 @@ interface SandboxFlags {
   json?: boolean;
 }
 
-/** The seeding options a variable stands in for when its flag is not given (CONTRACT-2 section 19.1). */
+/**
+ * The seeding options a variable stands in for when its flag is not given (CONTRACT-2 section 19.1); `name` is
+ * also where the option's value shows in the shop's environment (`handle.env`).
+ */
 const SEED_VARS = [
   { key: 'merchant', flag: 'merchant', name: 'SIGLUME_DIRECT_PAYMENT_MERCHANT' },
   { key: 'origin', flag: 'origin', name: 'SHOP_PUBLIC_ORIGIN' },
@@ -44,14 +47,6 @@ Neither set: the defaults above. A value from the environment the sandbox cannot
 
 Exit codes: 0 stopped with Ctrl+C (SIGINT) or SIGTERM, 1 could not start or keep running (port taken, state file
 unwritable), 2 usage error.`;
-
-/** The variable of the shop's environment (`handle.env`) each seeding option ends up in. */
-const SHOP_VARIABLE = {
-  merchant: 'SIGLUME_DIRECT_PAYMENT_MERCHANT',
-  origin: 'SHOP_PUBLIC_ORIGIN',
-  webhook_url: 'SHOP_WEBHOOK_URL',
-  webhook_secret: 'SIGLUME_WEBHOOK_SECRET',
-} as const;
 
 /** What an error names for a variable: `NAME`, or `NAME in <file>` when the env file gave it. */
 type VariableLabel = (name: string) => string;
@@ -135,7 +130,7 @@ export function registerSandboxCommand(program: Command, io: CliIo, output: Outp
     // Resolved when help is shown: the guide shipped with this installed version.
     .addHelpText('after', () => `${ENV_HELP}\n\nScenarios, control endpoints and the state file: ${docPath('sandbox.md')}`)
     .action(async (flags: SandboxFlags) => {
-      const [{ startSandbox }, { sandboxOptionOrUndefined, sandboxOptionProblem, resolveSandboxOptions }, { resolve }, { isLoopbackHost }, { mergeEnvFile, envSource, envFileNote }] = await Promise.all([
+      const [{ startSandbox }, { sandboxOptionOrUndefined, sandboxOptionProblem, resolveSandboxOptions }, { resolve }, { isLoopbackHost, sameUrl }, { mergeEnvFile, envSource, envFileNote }] = await Promise.all([
         import('../../sandbox/index.js'),
         import('../../sandbox/options.js'),
         import('node:path'),
@@ -149,8 +144,9 @@ export function registerSandboxCommand(program: Command, io: CliIo, output: Outp
       const label: VariableLabel = (name) => (envSource(name, io.env, merged) === 'env_file' ? `${name} in ${merged.loaded}` : name);
       const seed: Partial<Record<(typeof SEED_VARS)[number]['key'], string>> = {};
       for (const { key, flag, name } of SEED_VARS) {
+        // A flag is never blank here (refuseEmptyValues); a blank variable counts as unset.
         const value = flags[flag] ?? merged.env[name];
-        if (value === undefined || (flags[flag] === undefined && value.trim() === '')) continue;
+        if (value === undefined || value.trim() === '') continue;
         if (flags[flag] === undefined) {
           // Refused here, not by the sandbox: its error would name the option, which nobody typed.
           const problem = sandboxOptionProblem(key, value);
@@ -184,10 +180,9 @@ export function registerSandboxCommand(program: Command, io: CliIo, output: Outp
       });
       // A state file that exists wins over what was given: say which given values it replaced (never their values).
       // URLs compared as URLs: `https://SHOP.Example:443/hook` is the endpoint the state file has as `https://shop.example/hook`.
-      const same = (a: string, b: string) => a === b || (URL.canParse(a) && URL.canParse(b) && new URL(a).href === new URL(b).href);
-      const replaced = SEED_VARS.filter(({ key }) => {
+      const replaced = SEED_VARS.filter(({ key, name }) => {
         const given = seed[key] === undefined ? undefined : sandboxOptionOrUndefined(key, seed[key]);
-        return given !== undefined && !same(given, handle.env[SHOP_VARIABLE[key]]);
+        return given !== undefined && !sameUrl(given, handle.env[name]);
       }).map(({ flag, name }) => (flags[flag] !== undefined ? `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : label(name)));
       if (replaced.length > 0) {
         output.note(`The state file ${stateFile} keeps what it was seeded with; not used: ${replaced.join(', ')}. Delete the file to seed anew.`);
