@@ -27,14 +27,18 @@ export function sandboxSelected(source: EnvSource = processEnv()): boolean {
 
 /**
  * The API base an environment names, unvalidated, with the variable it came
- * from: `SIGLUME_API_BASE`; else, when `SIGLUME_ENV=sandbox`,
+ * from: `SIGLUME_API_BASE`; else, in sandbox mode (`SIGLUME_ENV=sandbox`,
+ * or `sandboxMode` true, as a CLI's `--sandbox` flag selects it),
  * `SIGLUME_SANDBOX_API_BASE` or {@link DEFAULT_SIGLUME_SANDBOX_API_BASE};
  * else undefined. The clients and readiness both read it from here.
  */
-export function environmentApiBase(source: EnvSource = processEnv()): { value: string; field: string } | undefined {
+export function environmentApiBase(
+  source: EnvSource = processEnv(),
+  sandboxMode: boolean = sandboxSelected(source),
+): { value: string; field: string } | undefined {
   const base = env('SIGLUME_API_BASE', source);
   if (base !== undefined) return { value: base, field: 'SIGLUME_API_BASE' };
-  if (!sandboxSelected(source)) return undefined;
+  if (!sandboxMode) return undefined;
   const sandbox = env('SIGLUME_SANDBOX_API_BASE', source);
   return sandbox !== undefined
     ? { value: sandbox, field: 'SIGLUME_SANDBOX_API_BASE' }

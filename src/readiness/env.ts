@@ -67,12 +67,16 @@ export function parseAmountMinor(text: string, field: string): number {
 }
 
 /**
- * Readiness inputs from an environment: empty values count as unset.
+ * Readiness inputs from an environment: empty values count as unset. `mode.sandbox` selects sandbox
+ * mode as `SIGLUME_ENV=sandbox` does (a CLI's `--sandbox`), so `SIGLUME_SANDBOX_API_BASE` is read too.
  *
  * @example
  * const report = await runReadiness({ ...readinessOptionsFromEnv(process.env), probe: false });
  */
-export function readinessOptionsFromEnv(env: Readonly<Record<string, string | undefined>>): ReadinessOptions {
+export function readinessOptionsFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  mode: { sandbox?: boolean } = {},
+): ReadinessOptions {
   const get = (name: string) => {
     const v = env[name];
     return v === undefined || v === '' ? undefined : v;
@@ -95,7 +99,8 @@ export function readinessOptionsFromEnv(env: Readonly<Record<string, string | un
   if (amount !== undefined) out.amount_minor = parseAmountMinor(amount, READINESS_ENV.amount_minor);
   // The clients' rule (CONTRACT-2 sections 13 and 18.2): SIGLUME_API_BASE, else with
   // SIGLUME_ENV=sandbox the sandbox's API base; SIGLUME_ENV=sandbox is also sandbox mode.
-  set('base_url', environmentApiBase(env)?.value);
-  if (sandboxSelected(env)) out.sandbox = true;
+  const sandbox = mode.sandbox === true || sandboxSelected(env);
+  set('base_url', environmentApiBase(env, sandbox)?.value);
+  if (sandbox) out.sandbox = true;
   return out;
 }

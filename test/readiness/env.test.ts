@@ -49,6 +49,17 @@ describe('readinessOptionsFromEnv with SIGLUME_ENV', () => {
     });
   });
 
+  describe('when the caller selects sandbox mode (a CLI\'s --sandbox) and SIGLUME_ENV does not', () => {
+    it.each([
+      [{}, 'http://127.0.0.1:8787/v1'],
+      [{ SIGLUME_SANDBOX_API_BASE: 'http://127.0.0.1:9911/v1' }, 'http://127.0.0.1:9911/v1'],
+      [{ SIGLUME_ENV: 'production', SIGLUME_SANDBOX_API_BASE: 'http://127.0.0.1:9911/v1' }, 'http://127.0.0.1:9911/v1'],
+      [{ SIGLUME_SANDBOX_API_BASE: 'http://127.0.0.1:9911/v1', SIGLUME_API_BASE: 'http://localhost:7000/v1' }, 'http://localhost:7000/v1'],
+    ])('reads the sandbox API base as SIGLUME_ENV=sandbox would (%j)', (env, base_url) => {
+      expect(readinessOptionsFromEnv(env, { sandbox: true })).toEqual({ sandbox: true, base_url });
+    });
+  });
+
   describe('when SIGLUME_ENV is anything else', () => {
     it.each([[{ SIGLUME_ENV: 'production' }], [{ SIGLUME_ENV: '' }], [{ SIGLUME_SANDBOX_API_BASE: 'http://127.0.0.1:9911/v1' }]])(
       'leaves sandbox mode and the base URL alone (%j)',

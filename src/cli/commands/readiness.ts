@@ -103,7 +103,7 @@ const COMMANDS: Record<ReadinessCommand, { summary: string; description: string 
 };
 
 async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFlags, io: CliIo, output: Output): Promise<void> {
-  const [{ mergeEnvFile, envSource, envFileNote, FALLBACK_ENV_FILE, ENV_FILE_FLAG }, { readinessOptionsFromEnv }, engine, { environmentApiBase, normalizeBaseUrl }, constants] = await Promise.all([
+  const [{ mergeEnvFile, envSource, envFileNote, FALLBACK_ENV_FILE, ENV_FILE_FLAG }, { readinessOptionsFromEnv }, engine, { environmentApiBase, normalizeBaseUrl, sandboxSelected }, constants] = await Promise.all([
     import('../env-file.js'),
     import('../../readiness/env.js'),
     import('../../readiness/runner.js'),
@@ -114,9 +114,9 @@ async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFl
   const { env } = merged;
   const env_note = envFileNote(merged);
   // --sandbox is sandbox mode as SIGLUME_ENV=sandbox is (CONTRACT-2 section 18.2), so SIGLUME_SANDBOX_API_BASE names
-  // the address to check with either; without this, --sandbox alone read it as unset and stood a sandbox in for it.
-  const modeEnv = flags.sandbox === true ? { ...env, SIGLUME_ENV: 'sandbox' } : env;
-  const fromEnv = readinessOptionsFromEnv(modeEnv);
+  // the address to check with either.
+  const sandboxMode = flags.sandbox === true || sandboxSelected(env);
+  const fromEnv = readinessOptionsFromEnv(env, { sandbox: sandboxMode });
   // A flag given empty never gets here (refuseEmptyValues): a flag given wins over the environment.
   let options: ReadinessOptions = {
     ...fromEnv,
@@ -131,7 +131,7 @@ async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFl
     sandbox: flags.sandbox === true || fromEnv.sandbox === true,
     delivery_timeout_ms: flags.timeout,
   };
-  const base_url_from = baseUrlFrom(flags, io.env, merged, envSource, environmentApiBase(modeEnv)?.field);
+  const base_url_from = baseUrlFrom(flags, io.env, merged, envSource, environmentApiBase(env, sandboxMode)?.field);
   // The engine would name its option (`Invalid base_url`), which nobody set: name the flag or variable that was.
   // Only when the API is asked: --no-api checks the local configuration and never reads the base URL.
   if (flags.api !== false && options.base_url !== undefined) normalizeBaseUrl(options.base_url, base_url_from);
