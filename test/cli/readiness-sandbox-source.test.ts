@@ -98,31 +98,19 @@ describe('readiness --sandbox: which sandbox and why', () => {
       expect(report.checks.filter((c) => c.status === 'fail').map((c) => c.name)).toEqual(['hosted_checkout_readiness_api']);
     });
 
-    it('SIGLUME_API_BASE in the environment: the same failure, and the fix says to unset it', async () => {
+    // SIGLUME_SANDBOX_API_BASE with --sandbox alone (no SIGLUME_ENV): --sandbox is sandbox mode, so that address is the one checked.
+    it.each(['SIGLUME_API_BASE', 'SIGLUME_SANDBOX_API_BASE'])('%s in the environment: the same failure, and the fix says to unset it', async (variable) => {
       const port = await closedPort();
       const checked = `http://127.0.0.1:${port}/v1`;
-      const json = await runCli(['readiness', '--sandbox', '--json'], { env: { SIGLUME_API_BASE: checked } });
+      const json = await runCli(['readiness', '--sandbox', '--json'], { env: { [variable]: checked } });
       expect(json.code).toBe(1);
       const report = JSON.parse(json.stdout) as JsonReport;
       expect(report.base_url).toBe(checked);
-      expect(report.sandbox).toMatchObject({ source: 'none', receiver: false, reason: 'unreachable', checked_url_from: 'SIGLUME_API_BASE' });
+      expect(report.sandbox).toMatchObject({ source: 'none', receiver: false, reason: 'unreachable', checked_url_from: variable });
       expect(report.checks.find((c) => c.name === 'hosted_checkout_readiness_api')).toMatchObject({
         status: 'fail',
-        fix: fixFor(checked, port, 'SIGLUME_API_BASE', 'unset SIGLUME_API_BASE'),
+        fix: fixFor(checked, port, variable, `unset ${variable}`),
       });
-    });
-
-    it('SIGLUME_SANDBOX_API_BASE with --sandbox alone (no SIGLUME_ENV): --sandbox is sandbox mode, so that address is the one checked', async () => {
-      const port = await closedPort();
-      const checked = `http://127.0.0.1:${port}/v1`;
-      const json = await runCli(['readiness', '--sandbox', '--json'], { env: { SIGLUME_SANDBOX_API_BASE: checked } });
-      expect(json.code).toBe(1);
-      const report = JSON.parse(json.stdout) as JsonReport;
-      expect(report.base_url).toBe(checked);
-      expect(report.sandbox).toMatchObject({ source: 'none', reason: 'unreachable', checked_url_from: 'SIGLUME_SANDBOX_API_BASE' });
-      expect(report.checks.find((c) => c.name === 'hosted_checkout_readiness_api')?.fix).toBe(
-        fixFor(checked, port, 'SIGLUME_SANDBOX_API_BASE', 'unset SIGLUME_SANDBOX_API_BASE'),
-      );
     });
 
     it('SIGLUME_API_BASE from .env: the same failure, and the fix names the file to remove it from', async () => {
