@@ -128,7 +128,7 @@ async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFl
     base_url: flags.baseUrl ?? fromEnv.base_url,
     api: flags.api,
     probe: flags.probe,
-    sandbox: flags.sandbox === true || fromEnv.sandbox === true,
+    sandbox: sandboxMode,
     delivery_timeout_ms: flags.timeout,
   };
   const base_url_from = baseUrlFrom(flags, io.env, merged, envSource, environmentApiBase(env, sandboxMode)?.field);
