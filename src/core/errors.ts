@@ -27,6 +27,12 @@
  */
 import { requirementNames } from './requirement-names.js';
 
+// The names of an error's classes, under a registry symbol both builds of the package share. An app that
+// loads the package as ESM and through `require` (a CommonJS library of its own, say) holds two copies of
+// each class; `instanceof` reads this list when the prototype chain says no, so an error from the other
+// copy still matches (see `Symbol.hasInstance` below).
+const LINEAGE = Symbol.for('@siglume/direct-request-payment:error-classes');
+
 /** Root of every error the SDK throws. */
 export class SiglumeDirectRequestPaymentError extends Error {
   /** Machine-readable code, e.g. `INVALID_INPUT`, `HTTP_404`, `CONNECTION_ERROR`. */
@@ -36,6 +42,20 @@ export class SiglumeDirectRequestPaymentError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = options.code ?? 'SDRP_ERROR';
+    const names: string[] = [];
+    for (let c: unknown = new.target; c !== Error && typeof c === 'function'; c = Object.getPrototypeOf(c))
+      names.push(c.name);
+    Object.defineProperty(this, LINEAGE, { value: names });
+  }
+
+  /**
+   * `instanceof` for this class and its subclasses: the prototype chain, or else an error of the same class
+   * from the package's other build (its ESM and CommonJS files each define the classes).
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    const names = (value as { [LINEAGE]?: unknown } | null)?.[LINEAGE];
+    return typeof value === 'object' && Array.isArray(names) && names.includes(this.name);
   }
 }
 

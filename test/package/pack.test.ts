@@ -107,6 +107,26 @@ describe('the packed package', () => {
     for (const driver of ['pg', 'mysql2', 'better-sqlite3']) expect(existsSync(join(work, 'node_modules', driver)), driver).toBe(false);
   });
 
+  it('matches an error from one module system with instanceof of the other, as an app that loads both sees it', async () => {
+    // A CommonJS library verifies; the ESM app classifies what it throws (the catch in docs/webhooks.md).
+    const out = await node(
+      `import { createRequire } from 'node:module';
+       const cjs = createRequire(process.cwd() + '/')('${pkg.name}/webhooks'); const esm = await import('${pkg.name}');
+       const sandbox = await import('${pkg.name}/sandbox');
+       const thrown = await cjs.verifyDirectRequestPaymentWebhook('whsec_abcdefghijklmnop', '{}', 't=1,v1=00').catch((e) => e);
+       const mine = new esm.SiglumeValidationError('amount_minor', 'Invalid amount_minor');
+       console.log(JSON.stringify([
+         thrown instanceof esm.SiglumeWebhookSignatureError, thrown instanceof esm.SiglumeDirectRequestPaymentError,
+         thrown instanceof esm.SiglumeWebhookPayloadError, thrown instanceof esm.SiglumeValidationError, thrown instanceof Error,
+         mine instanceof cjs.SiglumeValidationError, mine instanceof esm.SiglumeApiError,
+         new sandbox.SandboxStartError('x') instanceof cjs.SiglumeDirectRequestPaymentError,
+         ({ name: 'SiglumeValidationError' }) instanceof esm.SiglumeValidationError,
+       ]));`,
+      'module',
+    );
+    expect(JSON.parse(out)).toEqual([true, true, false, false, true, true, false, true, false]);
+  });
+
   it('exposes the sandbox subpath and a working siglume-check binary', async () => {
     expect(await node(`const s = await import('${pkg.name}/sandbox'); console.log(typeof s.startSandbox);`, 'module')).toBe('function');
     const { stdout } = await run(join(work, 'node_modules/.bin/siglume-check'), ['--version'], { cwd: work });
