@@ -3,9 +3,11 @@
  * CONTRACT-2 section 20): authorize, price from the store, one attempt and
  * one session per order, answered as data (status + body).
  */
-import { HostedCheckoutNotAvailableError, SiglumeDirectRequestPaymentError } from '../core/errors.js';
+import type { DirectRequestPaymentCheckoutSessionCreateInput } from '../clients/schemas/checkout-session.js';
+import { HostedCheckoutNotAvailableError, SiglumeApiError, SiglumeDirectRequestPaymentError } from '../core/errors.js';
 import { pricingBandFor } from '../core/pricing.js';
 import { randomId } from '../core/crypto.js';
+import { checkoutIdempotencyKey } from './checkout-key.js';
 import { sessionCannotBePaid } from './confirm.js';
 import { isStorableId } from './ids.js';
 import type { ResolvedOrderCheckoutOptions } from './options.js';
@@ -66,6 +68,24 @@ async function sessionEnded<U>(o: ResolvedOrderCheckoutOptions<U>, session_id: s
     return sessionCannotBePaid(status);
   } catch {
     return false;
+  }
+}
+
+/** Whether Siglume refused a request (a 4xx but 429), which made nothing: a key sent again would only replay the refusal. */
+const refused = (error: unknown) => error instanceof SiglumeApiError && error.status >= 400 && error.status < 500 && error.status !== 429;
+
+/**
+ * Creates the attempt's session under its Idempotency-Key ({@link checkoutIdempotencyKey}): a start after one whose
+ * answer was lost gets the session Siglume made then, not a second one. Siglume replays a refusal under its key
+ * too, so after a refusal the request is asked once more under a new key; nothing was made that it could duplicate,
+ * and a refusal since set right (Hosted Checkout enabled, the origin allowed) no longer sticks to the attempt.
+ */
+async function createSession<U>(o: ResolvedOrderCheckoutOptions<U>, attempt: OrderCheckoutAttempt, input: DirectRequestPaymentCheckoutSessionCreateInput) {
+  try {
+    return await o.client.createCheckoutSession(input, { idempotency_key: await checkoutIdempotencyKey(attempt.attempt_id, input) });
+  } catch (error) {
+    if (!refused(error)) throw error;
+    return o.client.createCheckoutSession(input);
   }
 }
 
@@ -134,18 +154,19 @@ export async function startOrderCheckout<U>(o: ResolvedOrderCheckoutOptions<U>, 
   }
 
   const q = `?order_id=${encodeURIComponent(attempt.order_id)}`;
+  // The attempt's nonce is stable: a retry after a crash signs the same challenge.
+  const input: DirectRequestPaymentCheckoutSessionCreateInput = {
+    merchant: o.policy.merchant,
+    amount_minor: attempt.amount_minor,
+    currency: attempt.currency,
+    nonce: attempt.nonce,
+    success_url: `${o.origin}/checkout/siglume/success${q}`,
+    cancel_url: `${o.origin}/checkout/siglume/cancel${q}`,
+    metadata: { order_id: attempt.order_id },
+  };
   let session;
   try {
-    // The attempt's nonce is stable: a retry after a crash signs the same challenge.
-    session = await o.client.createCheckoutSession({
-      merchant: o.policy.merchant,
-      amount_minor: attempt.amount_minor,
-      currency: attempt.currency,
-      nonce: attempt.nonce,
-      success_url: `${o.origin}/checkout/siglume/success${q}`,
-      cancel_url: `${o.origin}/checkout/siglume/cancel${q}`,
-      metadata: { order_id: attempt.order_id },
-    });
+    session = await createSession(o, attempt, input);
   } catch (error) {
     try {
       await o.store.markCheckoutFailed(attempt, error instanceof Error ? error.message : 'createCheckoutSession failed');

@@ -18,6 +18,8 @@ export interface TestSandboxOptions {
   delivery_backoff_ms?: number;
   /** Timeout of one delivery attempt, ms. @default 5000 */
   delivery_timeout_ms?: number;
+  /** Lifetime of a new checkout session, seconds. @default 1800 */
+  session_ttl_seconds?: number;
 }
 
 /** A checkout session as the sandbox keeps it (the fields the tests read). */
@@ -32,6 +34,9 @@ export interface TestSandboxSession {
   chain_receipt_id: string | null;
   event_id: string | null;
   metadata: Record<string, unknown>;
+  success_url: string;
+  /** ISO 8601. */
+  expires_at: string;
 }
 
 export interface TestSandbox {
@@ -106,6 +111,7 @@ export async function startTestSandbox(o: TestSandboxOptions): Promise<TestSandb
     ...(o.delivery_retries === undefined ? {} : { delivery_retries: o.delivery_retries }),
     ...(o.delivery_backoff_ms === undefined ? {} : { delivery_backoff_ms: o.delivery_backoff_ms }),
     ...(o.delivery_timeout_ms === undefined ? {} : { delivery_timeout_ms: o.delivery_timeout_ms }),
+    ...(o.session_ttl_seconds === undefined ? {} : { session_ttl_seconds: o.session_ttl_seconds }),
   });
   return wrap(h, o);
 }

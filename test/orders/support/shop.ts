@@ -83,7 +83,7 @@ export interface ShopFixture {
   close(): Promise<void>;
 }
 
-export async function startShopFixture(db: ConformanceDatabase, settings: ShopSettings = {}, sandboxSettings: { delivery_retries?: number; delivery_backoff_ms?: number } = {}): Promise<ShopFixture> {
+export async function startShopFixture(db: ConformanceDatabase, settings: ShopSettings = {}, sandboxSettings: { delivery_retries?: number; delivery_backoff_ms?: number; session_ttl_seconds?: number } = {}): Promise<ShopFixture> {
   const server = await serveFetch();
   const tap = await startDeliveryTap();
   const sandbox = await startTestSandbox({

@@ -1,0 +1,100 @@
+/**
+ * Conformance: a checkout start whose answer from Siglume was lost. Siglume
+ * made the session but the shop never heard (the sandbox's
+ * `drop_after_commit`); the next start of the same attempt must get that
+ * session back, not make a second one. A changed request (the shop moved to
+ * another origin) makes a new session instead of a 409 on every start.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DirectRequestPaymentMerchantClient } from '../../../src/clients/merchant.js';
+import type { OrderCheckoutClient } from '../../../src/orders/confirm.js';
+import type { ConformanceDatabase } from '../support/adapter.js';
+import { attempts, describeEachAdapter, eventOutcomes, insertOrder, orderStatus, uid } from '../support/conformance.js';
+import { MERCHANT, TOKEN, startCheckout, startShop, startShopFixture, type Shop, type ShopFixture } from '../support/shop.js';
+
+/** The Idempotency-Key the service passed on each createCheckoutSession (undefined: none, the client made one up). */
+function recordingClient(keys: Array<string | undefined>) {
+  return (client: OrderCheckoutClient): OrderCheckoutClient => ({
+    createCheckoutSession: (input, options) => {
+      keys.push(options?.idempotency_key);
+      return client.createCheckoutSession(input, options);
+    },
+    getCheckoutSession: (id, options) => client.getCheckoutSession(id, options),
+  });
+}
+
+describeEachAdapter('checkout start after a lost answer', (adapter) => {
+  let db: ConformanceDatabase;
+  let f: ShopFixture;
+  const keys: Array<string | undefined> = [];
+
+  beforeAll(async () => {
+    db = await adapter.createDatabase();
+    f = await startShopFixture(db, { wrapClient: recordingClient(keys) });
+  });
+  afterAll(async () => {
+    await f?.close();
+    await db?.drop();
+  });
+
+  const sessionsOf = (fx: ShopFixture, order_id: string) => fx.sandbox.sessions().filter((s) => s.metadata.order_id === order_id);
+
+  /** An order whose first start made a session at Siglume and answered 502: every answer was dropped after the commit. */
+  async function lostFirstStart(fx: ShopFixture) {
+    const order_id = uid('ord');
+    await insertOrder(db, { order_id, amount_minor: 4200 });
+    fx.sandbox.setFaults({ drop_after_commit: 5 });
+    try {
+      expect(await startCheckout(fx.shop.url, { order_id })).toMatchObject({ status: 502, body: { error: 'checkout_unavailable' } });
+    } finally {
+      fx.sandbox.resetFaults();
+    }
+    const made = sessionsOf(fx, order_id);
+    expect(made).toHaveLength(1);
+    return { order_id, lost: made[0]! };
+  }
+
+  it('hands out the session Siglume made for the lost answer, makes no second one, and the buyer pays it once', async () => {
+    const { order_id, lost } = await lostFirstStart(f);
+    const again = await startCheckout(f.shop.url, { order_id });
+    expect(again).toMatchObject({ status: 200, body: { session_id: lost.session_id } });
+    expect(sessionsOf(f, order_id).map((s) => s.session_id)).toEqual([lost.session_id]);
+    expect(await attempts(db, order_id)).toMatchObject([{ checkout_session_id: lost.session_id, status: 'active' }]);
+
+    const paid = await f.sandbox.pay(lost.session_id);
+    expect(await orderStatus(db, order_id)).toBe('paid');
+    expect(await eventOutcomes(db, paid.event_id!)).toEqual(['marked_paid']);
+    expect(await startCheckout(f.shop.url, { order_id })).toMatchObject({ status: 409, body: { error: 'order_not_payable' } });
+    expect(sessionsOf(f, order_id)).toHaveLength(1);
+  });
+
+  describe('when the shop moved to another origin between the two starts', () => {
+    let moved: Shop;
+    beforeAll(async () => {
+      moved = await startShop(db, f.sandbox.api_base, { wrapClient: recordingClient(keys) });
+      const merchant = new DirectRequestPaymentMerchantClient({ auth_token: TOKEN, base_url: f.sandbox.api_base, max_retries: 0 });
+      await merchant.setupMerchant({ merchant: MERCHANT, checkout_allowed_origins: [new URL(f.shop.url).origin, new URL(moved.url).origin] });
+    });
+    afterAll(async () => {
+      await moved?.close();
+    });
+
+    it('makes a new session with the new return URLs instead of a 409 for the reused key, and the buyer pays it once', async () => {
+      const { order_id, lost } = await lostFirstStart(f);
+      const [errors, sent] = [moved.errors.length, keys.length];
+      const again = await startCheckout(moved.url, { order_id });
+      expect(again.status).toBe(200);
+      // One request, under a key of its own: not the first start's key, refused and then asked again.
+      expect(keys.slice(sent)).toEqual([expect.stringMatching(/^sdrp-order-checkout-/)]);
+      expect(keys.slice(sent)).not.toContain(keys[sent - 1]);
+      expect(again.body.session_id).not.toBe(lost.session_id);
+      expect(f.sandbox.session(again.body.session_id as string)?.success_url.startsWith(`${moved.url}/`)).toBe(true);
+      expect(moved.errors.slice(errors)).toEqual([]);
+      expect(sessionsOf(f, order_id).map((s) => s.session_id)).toEqual([lost.session_id, again.body.session_id]);
+
+      const paid = await f.sandbox.pay(again.body.session_id as string);
+      expect(await orderStatus(db, order_id)).toBe('paid');
+      expect(await eventOutcomes(db, paid.event_id!)).toEqual(['marked_paid']);
+    });
+  });
+});
