@@ -11,6 +11,7 @@ import { checkoutIdempotencyKey } from './checkout-key.js';
 import { sessionCannotBePaid } from './confirm.js';
 import { isStorableId } from './ids.js';
 import type { ResolvedOrderCheckoutOptions } from './options.js';
+import { expiresWithinReuseMargin } from './session-reuse.js';
 import type { OrderCheckoutAttempt, OrderRecord } from './store.js';
 
 /** Error codes of the checkout start answer. */
@@ -79,14 +80,24 @@ const refused = (error: unknown) => error instanceof SiglumeApiError && error.st
  * answer was lost gets the session Siglume made then, not a second one. Siglume replays a refusal under its key
  * too, so after a refusal the request is asked once more under a new key; nothing was made that it could duplicate,
  * and a refusal since set right (Hosted Checkout enabled, the origin allowed) no longer sticks to the attempt.
+ * The one case that makes a second session: the session handed back expires within the reuse margin.
  */
 async function createSession<U>(o: ResolvedOrderCheckoutOptions<U>, attempt: OrderCheckoutAttempt, input: DirectRequestPaymentCheckoutSessionCreateInput) {
+  let session;
   try {
-    return await o.client.createCheckoutSession(input, { idempotency_key: await checkoutIdempotencyKey(attempt.attempt_id, input) });
+    session = await o.client.createCheckoutSession(input, { idempotency_key: await checkoutIdempotencyKey(attempt.attempt_id, input) });
   } catch (error) {
     if (!refused(error)) throw error;
     return o.client.createCheckoutSession(input);
   }
+  // A failed attempt may be reused days later, and the replay is the session made then: one about to expire is not
+  // sent to the buyer (the store's rule for a stored session); the new one replaces it. Without expires_at (or one
+  // that does not parse) it is trusted, as the store counts such a session's lifetime from when it is stored.
+  const expires = session.expires_at ? new Date(session.expires_at) : null;
+  if (expires && !Number.isNaN(expires.getTime()) && expiresWithinReuseMargin(expires, o.session_reuse_margin_seconds)) {
+    return o.client.createCheckoutSession(input);
+  }
+  return session;
 }
 
 /** Runs one checkout start. Never throws: store and Siglume failures become 5xx answers. */

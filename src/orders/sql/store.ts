@@ -33,6 +33,7 @@ import type {
   OrderUnpaidCheckoutAttemptQuery,
   OrderWebhookPreview,
 } from '../store.js';
+import { expiresWithinReuseMargin } from '../session-reuse.js';
 import { checkSqlTables } from './check-tables.js';
 import type { SqlConnection, SqlDialect, SqlExecutor } from './dialect.js';
 
@@ -227,7 +228,7 @@ export class SqlOrderStore implements OrderStore {
           // Without expires_at from Siglume, assume the default lifetime from when the session was stored.
           const stored = date(active.session_stored_at) ?? now;
           const expires = date(active.expires_at) ?? new Date(stored.getTime() + policy.default_session_lifetime_seconds * 1000);
-          if (expires.getTime() < now.getTime() + policy.session_reuse_margin_seconds * 1000) retire = 'expired';
+          if (expiresWithinReuseMargin(expires, policy.session_reuse_margin_seconds, now)) retire = 'expired';
           else {
             return {
               kind: 'reuse', order, attempt,

@@ -3,7 +3,9 @@
  * made the session but the shop never heard (the sandbox's
  * `drop_after_commit`); the next start of the same attempt must get that
  * session back, not make a second one. A changed request (the shop moved to
- * another origin) makes a new session instead of a 409 on every start.
+ * another origin) makes a new session instead of a 409 on every start, and a
+ * session handed back after so long that it is about to expire is not sent
+ * to the buyer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DirectRequestPaymentMerchantClient } from '../../../src/clients/merchant.js';
@@ -95,6 +97,34 @@ describeEachAdapter('checkout start after a lost answer', (adapter) => {
       const paid = await f.sandbox.pay(again.body.session_id as string);
       expect(await orderStatus(db, order_id)).toBe('paid');
       expect(await eventOutcomes(db, paid.event_id!)).toEqual(['marked_paid']);
+    });
+  });
+
+  describe('when the session handed back expires within the reuse margin', () => {
+    // Sessions live 60 s here and the service reuses none expiring within 120 s: the one made for the lost answer
+    // is already too old to send a buyer to when the next start gets it back.
+    let short: ShopFixture;
+    const shortKeys: Array<string | undefined> = [];
+    beforeAll(async () => {
+      short = await startShopFixture(db, { wrapClient: recordingClient(shortKeys) }, { session_ttl_seconds: 60 });
+    });
+    afterAll(async () => {
+      await short?.close();
+    });
+
+    it('does not hand it out but makes one more session under a new key, and the buyer pays that one', async () => {
+      const { order_id, lost } = await lostFirstStart(short);
+      shortKeys.length = 0;
+      const again = await startCheckout(short.shop.url, { order_id });
+      expect(again.status).toBe(200);
+      expect(again.body.session_id).not.toBe(lost.session_id);
+      // First the lost request again under its key (Siglume hands back the old session), then a new one without.
+      expect(shortKeys).toEqual([expect.stringMatching(/^sdrp-order-checkout-/), undefined]);
+      expect(sessionsOf(short, order_id).map((s) => s.session_id)).toEqual([lost.session_id, again.body.session_id]);
+      expect(await attempts(db, order_id)).toMatchObject([{ checkout_session_id: again.body.session_id, status: 'active' }]);
+
+      await short.sandbox.pay(again.body.session_id as string);
+      expect(await orderStatus(db, order_id)).toBe('paid');
     });
   });
 });
