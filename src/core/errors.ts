@@ -25,13 +25,22 @@
  *
  * Error messages never contain auth tokens or signing secrets.
  */
+import { DIRECT_REQUEST_PAYMENT_SDK_ID } from '../version.js';
 import { requirementNames } from './requirement-names.js';
 
-// The names of an error's classes, under a registry symbol both builds of the package share. An app that
+// The names of an error's classes, under a registry symbol both builds of one version share. An app that
 // loads the package as ESM and through `require` (a CommonJS library of its own, say) holds two copies of
 // each class; `instanceof` reads this list when the prototype chain says no, so an error from the other
-// copy still matches (see `Symbol.hasInstance` below).
-const LINEAGE = Symbol.for('@siglume/direct-request-payment:error-classes');
+// copy still matches (see `Symbol.hasInstance` below). Only the package's own classes are listed and
+// matched this way: a subclass of yours matches by its prototype chain alone, so two of yours that share a
+// name (anonymous, or renamed by a minifier) never match each other.
+const LINEAGE = Symbol.for(`${DIRECT_REQUEST_PAYMENT_SDK_ID}:error-classes`);
+const OWN_CLASSES = new WeakSet<object>();
+
+/** @internal Marks error classes as the package's own; every module that defines some calls it once. */
+export function ownErrorClasses(...classes: object[]): void {
+  for (const c of classes) OWN_CLASSES.add(c);
+}
 
 /** Root of every error the SDK throws. */
 export class SiglumeDirectRequestPaymentError extends Error {
@@ -43,19 +52,21 @@ export class SiglumeDirectRequestPaymentError extends Error {
     this.name = new.target.name;
     this.code = options.code ?? 'SDRP_ERROR';
     const names: string[] = [];
-    for (let c: unknown = new.target; c !== Error && typeof c === 'function'; c = Object.getPrototypeOf(c))
-      names.push(c.name);
+    for (let c: unknown = new.target; typeof c === 'function' && c !== Error; c = Object.getPrototypeOf(c))
+      if (OWN_CLASSES.has(c)) names.push(c.name);
     Object.defineProperty(this, LINEAGE, { value: names });
   }
 
   /**
-   * `instanceof` for this class and its subclasses: the prototype chain, or else an error of the same class
-   * from the package's other build (its ESM and CommonJS files each define the classes).
+   * `instanceof` for this class and its subclasses: the prototype chain, or else, for the package's own
+   * classes, an error of the same class from the package's other build (its ESM and CommonJS files each
+   * define the classes).
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
-    const names = (value as { [LINEAGE]?: unknown } | null)?.[LINEAGE];
-    return typeof value === 'object' && Array.isArray(names) && names.includes(this.name);
+    if (!OWN_CLASSES.has(this) || typeof value !== 'object' || value === null) return false;
+    const names = (value as { [LINEAGE]?: unknown })[LINEAGE];
+    return Array.isArray(names) && names.includes(this.name);
   }
 }
 
@@ -413,6 +424,27 @@ export class SiglumeWebhookPayloadError extends SiglumeDirectRequestPaymentError
     super(message, { code: options.code ?? 'WEBHOOK_PAYLOAD_INVALID', cause: options.cause });
   }
 }
+
+ownErrorClasses(
+  SiglumeDirectRequestPaymentError,
+  SiglumeValidationError,
+  SiglumeConnectionError,
+  SiglumeTimeoutError,
+  SiglumeApiError,
+  SiglumeAuthenticationError,
+  SiglumePermissionError,
+  SiglumeNotFoundError,
+  SiglumeConflictError,
+  SiglumeHostedCheckoutReadinessRequiredError,
+  SiglumeRateLimitError,
+  SiglumeServerError,
+  SiglumeInvalidResponseError,
+  SiglumeResponseTooLargeError,
+  SiglumeRedirectError,
+  HostedCheckoutNotAvailableError,
+  SiglumeWebhookSignatureError,
+  SiglumeWebhookPayloadError,
+);
 
 // Outside the class on purpose: a class body that names its own class is
 // renamed by the bundler (`class _SiglumeApiError`), and `name` would follow.

@@ -12,7 +12,7 @@
 import { constants, existsSync, statSync } from 'node:fs';
 import { copyFile, lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { SiglumeDirectRequestPaymentError, SiglumeValidationError } from '../core/errors.js';
+import { SiglumeDirectRequestPaymentError, SiglumeValidationError, ownErrorClasses } from '../core/errors.js';
 import { PACKAGE_NAME, packageDir } from './package-dir.js';
 
 /** Templates this package ships. */
@@ -145,6 +145,8 @@ export class TemplateWriteError extends SiglumeDirectRequestPaymentError {
     this.not_written = notWritten;
   }
 }
+
+ownErrorClasses(TemplateWriteError);
 
 /** The installed package's `templates/` directory. */
 export function defaultTemplatesDir(): string {

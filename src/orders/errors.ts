@@ -3,7 +3,7 @@
  * availability problems, never a buyer's input: bad input is answered with a
  * 4xx result, not thrown.
  */
-import { SiglumeDirectRequestPaymentError } from '../core/errors.js';
+import { SiglumeDirectRequestPaymentError, ownErrorClasses } from '../core/errors.js';
 import type { OrderStoreProblem } from './store.js';
 
 /** Code of {@link OrderAuthorizationRequiredError}. */
@@ -89,3 +89,10 @@ export class OrderStoreMisconfiguredError extends SiglumeDirectRequestPaymentErr
     this.problems = Object.freeze([...problems]);
   }
 }
+
+ownErrorClasses(
+  OrderAuthorizationRequiredError,
+  OrderPaymentConfirmationUnavailableError,
+  OrderPaymentConfirmationPendingError,
+  OrderStoreMisconfiguredError,
+);

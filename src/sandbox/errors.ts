@@ -2,7 +2,7 @@
  * Errors of the sandbox. {@link SandboxStateFileError} and {@link SandboxStartError} reach the caller of
  * `createSandbox` / `startSandbox`; {@link SandboxHttpError} becomes an error envelope.
  */
-import { SiglumeDirectRequestPaymentError } from '../core/errors.js';
+import { SiglumeDirectRequestPaymentError, ownErrorClasses } from '../core/errors.js';
 
 /** The state file could not be read, parsed or written. The message names the file and the problem, never its contents (secrets). */
 export class SandboxStateFileError extends SiglumeDirectRequestPaymentError {
@@ -21,6 +21,8 @@ export class SandboxStartError extends SiglumeDirectRequestPaymentError {
     super(message, { code: 'SANDBOX_START_FAILED', cause: options.cause });
   }
 }
+
+ownErrorClasses(SandboxStateFileError, SandboxStartError);
 
 /** An API error the sandbox answers with `{ error: { code, message, field?, ...details }, meta }`. */
 export class SandboxHttpError extends Error {
