@@ -72,32 +72,31 @@ async function sessionEnded<U>(o: ResolvedOrderCheckoutOptions<U>, session_id: s
   }
 }
 
-/** Whether Siglume refused a request (a 4xx but 429), which made nothing: a key sent again would only replay the refusal. */
+/** Whether Siglume refused the request (a 4xx but 429): nothing was made, and its key would only replay the refusal. */
 const refused = (error: unknown) => error instanceof SiglumeApiError && error.status >= 400 && error.status < 500 && error.status !== 429;
+
+/** Whether a session expires within the reuse margin (the store's rule for a stored session); one without a readable `expires_at` is trusted. */
+function nearItsEnd<U>(o: ResolvedOrderCheckoutOptions<U>, session: { expires_at?: string | null | undefined }): boolean {
+  const expires = session.expires_at ? new Date(session.expires_at) : null;
+  return expires !== null && !Number.isNaN(expires.getTime()) && expiresWithinReuseMargin(expires, o.session_reuse_margin_seconds);
+}
 
 /**
  * Creates the attempt's session under its Idempotency-Key ({@link checkoutIdempotencyKey}): a start after one whose
- * answer was lost gets the session Siglume made then, not a second one. Siglume replays a refusal under its key
- * too, so after a refusal the request is asked once more under a new key; nothing was made that it could duplicate,
- * and a refusal since set right (Hosted Checkout enabled, the origin allowed) no longer sticks to the attempt.
- * The one case that makes a second session: the session handed back expires within the reuse margin.
+ * answer was lost gets the session Siglume made then, not a second one. A failed attempt may be reused days later,
+ * and the replay is then the session made back then: one that expires within the reuse margin is not sent to the
+ * buyer, and one more is made under a fresh key. When the fresh one is as close to its end, the margin is at least
+ * Siglume's session lifetime, so every start would do this: reported, and the session handed out.
  */
 async function createSession<U>(o: ResolvedOrderCheckoutOptions<U>, attempt: OrderCheckoutAttempt, input: DirectRequestPaymentCheckoutSessionCreateInput) {
-  let session;
-  try {
-    session = await o.client.createCheckoutSession(input, { idempotency_key: await checkoutIdempotencyKey(attempt.attempt_id, input) });
-  } catch (error) {
-    if (!refused(error)) throw error;
-    return o.client.createCheckoutSession(input);
+  const session = await o.client.createCheckoutSession(input, { idempotency_key: await checkoutIdempotencyKey(attempt.attempt_id, input) });
+  if (!nearItsEnd(o, session)) return session;
+  const fresh = await o.client.createCheckoutSession(input);
+  if (nearItsEnd(o, fresh)) {
+    const message = `session_reuse_margin_seconds (${o.session_reuse_margin_seconds}) is not shorter than the lifetime of Siglume's checkout sessions (a new one expires at ${fresh.expires_at}): each start makes two sessions and no session is handed out twice; lower it`;
+    o.report(new SiglumeDirectRequestPaymentError(message, { code: 'SESSION_REUSE_MARGIN_TOO_LONG' }), { operation: 'checkout', order_id: attempt.order_id });
   }
-  // A failed attempt may be reused days later, and the replay is the session made then: one about to expire is not
-  // sent to the buyer (the store's rule for a stored session); the new one replaces it. Without expires_at (or one
-  // that does not parse) it is trusted, as the store counts such a session's lifetime from when it is stored.
-  const expires = session.expires_at ? new Date(session.expires_at) : null;
-  if (expires && !Number.isNaN(expires.getTime()) && expiresWithinReuseMargin(expires, o.session_reuse_margin_seconds)) {
-    return o.client.createCheckoutSession(input);
-  }
-  return session;
+  return fresh;
 }
 
 /** Runs one checkout start. Never throws: store and Siglume failures become 5xx answers. */
@@ -181,6 +180,9 @@ export async function startOrderCheckout<U>(o: ResolvedOrderCheckoutOptions<U>, 
   } catch (error) {
     try {
       await o.store.markCheckoutFailed(attempt, error instanceof Error ? error.message : 'createCheckoutSession failed');
+      // Siglume keeps a refusal under the attempt's key and would answer every later start with it, even once the
+      // cause is set right (Hosted Checkout enabled, the origin allowed): the next start begins a new attempt instead.
+      if (refused(error)) await o.store.retireCheckoutAttempt(attempt.attempt_id);
     } catch (storeError) {
       o.report(storeError, { operation: 'checkout', order_id }); // the lease then simply runs out
     }

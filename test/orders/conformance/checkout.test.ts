@@ -94,9 +94,14 @@ describeEachAdapter('checkout start', (adapter) => {
     // The buyer gets a plain 409; onError gets the upstream answer, so the operator can see why.
     expect(f.shop.errors.slice(reported).map((e) => (e as Error).message)).toEqual([expect.stringMatching(/Hosted Checkout is not available .*\(409 HOSTED_CHECKOUT_NOT_ENABLED/)]);
     f.shop.errors.length = reported;
-    // markCheckoutFailed released the creation lease: the next start creates the session at once.
-    expect((await startCheckout(f.shop.url, { order_id })).status).toBe(200);
-    expect(await attempts(db, order_id)).toHaveLength(1);
+    // The refused attempt is retired (Siglume would answer its key with the refusal again), so the next start
+    // creates the session at once, under a new attempt.
+    const again = await startCheckout(f.shop.url, { order_id });
+    expect(again.status).toBe(200);
+    expect(await attempts(db, order_id)).toMatchObject([
+      { status: 'expired', checkout_session_id: null },
+      { status: 'active', checkout_session_id: again.body.session_id },
+    ]);
   });
 
   it('answers bad input with a 4xx and a code, never a 500', async () => {

@@ -86,7 +86,7 @@ describeEachAdapter('checkout start after a lost answer', (adapter) => {
       const [errors, sent] = [moved.errors.length, keys.length];
       const again = await startCheckout(moved.url, { order_id });
       expect(again.status).toBe(200);
-      // One request, under a key of its own: not the first start's key, refused and then asked again.
+      // One request, under a key of its own: the changed request does not reuse the first start's key.
       expect(keys.slice(sent)).toEqual([expect.stringMatching(/^sdrp-order-checkout-/)]);
       expect(keys.slice(sent)).not.toContain(keys[sent - 1]);
       expect(again.body.session_id).not.toBe(lost.session_id);
@@ -101,20 +101,34 @@ describeEachAdapter('checkout start after a lost answer', (adapter) => {
   });
 
   describe('when the session handed back expires within the reuse margin', () => {
-    // Sessions live 60 s here and the service reuses none expiring within 120 s: the one made for the lost answer
-    // is already too old to send a buyer to when the next start gets it back.
+    // Sessions live 3 s here and the service hands out none expiring within 1 s: a new session is 2 s clear of the
+    // margin, and the one made for the lost answer, handed back 2.2 s later, is inside it.
     let short: ShopFixture;
     const shortKeys: Array<string | undefined> = [];
     beforeAll(async () => {
-      short = await startShopFixture(db, { wrapClient: recordingClient(shortKeys) }, { session_ttl_seconds: 60 });
+      short = await startShopFixture(db, { wrapClient: recordingClient(shortKeys), session_reuse_margin_seconds: 1 }, { session_ttl_seconds: 3 });
     });
     afterAll(async () => {
       await short?.close();
     });
 
-    it('does not hand it out but makes one more session under a new key, and the buyer pays that one', async () => {
-      const { order_id, lost } = await lostFirstStart(short);
+    it('hands out a new session as it is, under the key alone', async () => {
+      const order_id = uid('ord');
+      await insertOrder(db, { order_id, amount_minor: 4200 });
       shortKeys.length = 0;
+      const reported = short.shop.errors.length;
+      const started = await startCheckout(short.shop.url, { order_id });
+      expect(started.status).toBe(200);
+      expect(shortKeys).toEqual([expect.stringMatching(/^sdrp-order-checkout-/)]);
+      expect(sessionsOf(short, order_id).map((s) => s.session_id)).toEqual([started.body.session_id]);
+      expect(short.shop.errors.slice(reported)).toEqual([]);
+    });
+
+    it('does not hand out the old session but makes one more under a new key, and the buyer pays that one', async () => {
+      const { order_id, lost } = await lostFirstStart(short);
+      await new Promise((resolve) => setTimeout(resolve, Date.parse(lost.expires_at) - Date.now() - 800));
+      shortKeys.length = 0;
+      const reported = short.shop.errors.length;
       const again = await startCheckout(short.shop.url, { order_id });
       expect(again.status).toBe(200);
       expect(again.body.session_id).not.toBe(lost.session_id);
@@ -122,9 +136,32 @@ describeEachAdapter('checkout start after a lost answer', (adapter) => {
       expect(shortKeys).toEqual([expect.stringMatching(/^sdrp-order-checkout-/), undefined]);
       expect(sessionsOf(short, order_id).map((s) => s.session_id)).toEqual([lost.session_id, again.body.session_id]);
       expect(await attempts(db, order_id)).toMatchObject([{ checkout_session_id: again.body.session_id, status: 'active' }]);
+      expect(short.shop.errors.slice(reported)).toEqual([]);
 
       await short.sandbox.pay(again.body.session_id as string);
       expect(await orderStatus(db, order_id)).toBe('paid');
+    });
+  });
+
+  describe('when the reuse margin is longer than the sessions live', () => {
+    // Sessions live 60 s here and the service hands out none expiring within 120 s: every session is at its end.
+    let misfit: ShopFixture;
+    beforeAll(async () => {
+      misfit = await startShopFixture(db, {}, { session_ttl_seconds: 60 });
+    });
+    afterAll(async () => {
+      await misfit?.close();
+    });
+
+    it('says so to onError on the start that finds out, naming the option', async () => {
+      const order_id = uid('ord');
+      await insertOrder(db, { order_id, amount_minor: 4200 });
+      const started = await startCheckout(misfit.shop.url, { order_id });
+      expect(started.status).toBe(200);
+      expect(sessionsOf(misfit, order_id)).toHaveLength(2);
+      expect(misfit.shop.errors).toEqual([
+        expect.objectContaining({ code: 'SESSION_REUSE_MARGIN_TOO_LONG', message: expect.stringContaining('session_reuse_margin_seconds (120)') }),
+      ]);
     });
   });
 });

@@ -36,6 +36,7 @@ export interface ShopSettings {
   api_base?: string;
   /** Wrap the merchant client, e.g. to make Siglume's answers lag. */
   wrapClient?: (client: OrderCheckoutClient) => OrderCheckoutClient;
+  session_reuse_margin_seconds?: number;
 }
 
 export interface Shop {
@@ -63,6 +64,7 @@ export async function startShop(db: ConformanceDatabase, api_base: string, setti
     shop_public_origin: server.url,
     ...(settings.allow_metered_payments === undefined ? {} : { allow_metered_payments: settings.allow_metered_payments }),
     ...(settings.confirm_payments === undefined ? {} : { confirm_payments: settings.confirm_payments }),
+    ...(settings.session_reuse_margin_seconds === undefined ? {} : { session_reuse_margin_seconds: settings.session_reuse_margin_seconds }),
     currentUser: (request) => request.headers.get('x-test-user'),
     authorize_order: (order, user) => user !== null && order.owner_id === user,
     onError: (error) => void errors.push(error),
