@@ -81,9 +81,11 @@ export interface OrderReconcileEntry {
 
 /**
  * What a reconciliation found and did. `ok` is true when nothing went to
- * review, nothing failed and the run was not cut short by the API (rate
- * limited or unavailable) or by the store (`store_repeated`); a run that stopped at its `limit` is ok for what
- * it examined, and `stopped: 'limit'` says more are waiting.
+ * review, nothing failed and the run examined its whole window: not when it
+ * stopped at its `limit` (`stopped: 'limit'`), nor when the API (rate limited
+ * or unavailable) or the store (`store_repeated`) cut it short. Every run
+ * starts at the window's oldest attempt, so attempts past the limit are not
+ * reached by running again while the older ones stay unpaid.
  */
 export interface OrderReconcileReport {
   ok: boolean;
@@ -361,7 +363,7 @@ export async function reconcileOrders(c: OrderReconcileContext, options: OrderRe
       break;
     }
   }
-  report.ok = report.review.length === 0 && report.errors.length === 0 && (report.stopped === null || report.stopped === 'limit');
+  report.ok = report.review.length === 0 && report.errors.length === 0 && report.stopped === null;
   return report;
 }
 

@@ -303,6 +303,35 @@ describe.skipIf(unavailable !== null)('reconcile against the sandbox with lost w
     expect(await orderStatus(db, order_id)).toBe('pending');
   });
 
+  it('exits 1 when stopped at --limit, since a next run starts at the same oldest attempt, and says how to get past it', async () => {
+    const since = new Date().toISOString(); // this test's attempts only
+    const waiting = uid('ord'); // an older checkout the buyer has not paid: examined first by every run
+    await insertOrder(db, { order_id: waiting, amount_minor: 3000 });
+    expect((await startCheckout(f.shop.url, { order_id: waiting })).status).toBe(200);
+    const [o] = await lostPayments(1);
+    const dir = emptyDir();
+    writeFileSync(join(dir, 'store.mjs'), 'export const createOrderStore = () => globalThis.__sdrpReconcileStore;\n');
+    (globalThis as { __sdrpReconcileStore?: OrderStore }).__sdrpReconcileStore = db.createStore();
+    const cliEnv = { SIGLUME_DIRECT_PAYMENT_MERCHANT: MERCHANT, SIGLUME_MERCHANT_AUTH_TOKEN: TOKEN, SIGLUME_API_BASE: f.sandbox.api_base };
+    const args = ['reconcile', '--store', 'store.mjs', '--min-age', '0', '--since', since];
+    for (let run = 0; run < 2; run++) {
+      const limited = await runCli([...args, '--limit', '1'], { env: cliEnv, cwd: dir });
+      expect(limited.code).toBe(1);
+      expect(limited.stdout).toContain('examined 1, repaired 0, consistent 1');
+      expect(limited.stdout).toContain('Stopped at --limit: the window holds more than 1 attempts');
+      expect(limited.stdout).toContain('raise --limit (at most 10000) or use a later --since');
+      expect(limited.stdout).toContain('Consistent so far. The rest of the window is not examined.');
+      expect(await orderStatus(db, o!.order_id)).toBe('pending');
+    }
+    const json = await runCli([...args, '--limit', '1', '--json'], { env: cliEnv, cwd: dir });
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, stopped: 'limit', examined: 1 });
+    const whole = await runCli(args, { env: cliEnv, cwd: dir });
+    expect(whole.code).toBe(0);
+    expect(whole.stdout).toContain('Repaired (marked paid): 1');
+    expect(await orderStatus(db, o!.order_id)).toBe('paid');
+  });
+
   it('ends a dry run that found a payment to repair with a summary saying so, not "Consistent."', async () => {
     const since = new Date().toISOString(); // this test's attempts only
     const [o] = await lostPayments(1);

@@ -118,12 +118,13 @@ describe.skipIf(unavailable !== null)('reconciliation against the sandbox [sqlit
     expect(await f.shop.service.reconcile({ since, min_age_seconds: 0 })).toMatchObject({ ok: true, repaired: [{ order_id: a }, { order_id: b }] });
   });
 
-  it('reports stopped: "limit" only when the window holds more than the limit', async () => {
+  it('reports stopped: "limit", not ok, only when the window holds more than the limit', async () => {
     const since = new Date();
     const a = await lostPayment();
     const b = await lostPayment();
     const first = await f.shop.service.reconcile({ since, min_age_seconds: 0, limit: 1 });
-    expect(first).toMatchObject({ ok: true, examined: 1, stopped: 'limit', repaired: [{ order_id: a }] });
+    // Not ok: a run that did not reach the whole window must not look like a clean one in cron.
+    expect(first).toMatchObject({ ok: false, examined: 1, stopped: 'limit', repaired: [{ order_id: a }], review: [], errors: [] });
     const second = await f.shop.service.reconcile({ since, min_age_seconds: 0, limit: 1 });
     expect(second).toMatchObject({ ok: true, examined: 1, stopped: null, repaired: [{ order_id: b }] });
   });

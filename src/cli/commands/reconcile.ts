@@ -49,9 +49,11 @@ Environment (as for readiness; flags win; a .env file, else .env.local, fills in
 Each examined attempt costs one API request: Siglume's rate limits apply
 (429 and Retry-After are honoured; a run that is still limited stops early).
 
-Exit codes: 0 consistent or repaired (also when stopped at --limit), 1 something
-went to review or failed, or the run stopped early (the API rate limited, refused
-the token or was unreachable; or the store listed the same attempts again), 2 usage
+Exit codes: 0 consistent or repaired, 1 something went to review or failed, or
+the run stopped early (at --limit, which a next run does not get past while the
+oldest attempts stay unpaid: raise --limit or use a later --since; the API rate
+limited, refused the token or was unreachable; or the store listed the same
+attempts again), 2 usage
 error (bad flag, missing setting, a store module that cannot be loaded or whose
 createOrderStore() throws). Credentials in the error texts printed are masked.`;
 
@@ -175,7 +177,9 @@ function printReport(out: (s: string) => void, r: OrderReconcileReport): void {
     out(`\n${title}: ${entries.length}\n`);
     for (const e of entries) out(`  order ${e.order_id}  session ${e.checkout_session_id}${details ? `  ${e.detail}` : ''}\n`);
   }
-  if (r.stopped === 'limit') out('\nStopped at --limit: more attempts are waiting; run again or raise --limit.\n');
+  if (r.stopped === 'limit') {
+    out(`\nStopped at --limit: the window holds more than ${r.examined} attempts, and the rest were not examined. Every run starts at the oldest, so running again does not reach them while those stay unpaid: raise --limit (at most 10000) or use a later --since.\n`);
+  }
   if (r.stopped === 'rate_limited') out(`\nStopped early: Siglume's API kept answering 429 (${r.stopped_detail}). Run again later, less often.\n`);
   if (r.stopped === 'api_unavailable') {
     out(`\nStopped early: Siglume's API refused the merchant token or could not be reached: ${r.stopped_detail}\nCheck SIGLUME_MERCHANT_AUTH_TOKEN and SIGLUME_API_BASE.\n`);
@@ -183,11 +187,13 @@ function printReport(out: (s: string) => void, r: OrderReconcileReport): void {
   if (r.stopped === 'store_repeated') {
     out('\nStopped early: the order store listed attempts it had already returned, so the rest of the window cannot be reached. Its listUnpaidCheckoutAttempts must return only attempts after `after` in (created_at, attempt_id) order, comparing created_at in milliseconds.\n');
   }
-  const rest = r.stopped === 'limit' ? ' The rest of the window is not examined yet.' : '';
-  if (r.ok && r.dry_run && r.repaired.length + r.retired.length > 0) {
+  // What was examined is in order: nothing to review, no error, at most the limit left the rest unexamined.
+  const clean = r.review.length === 0 && r.errors.length === 0 && (r.stopped === null || r.stopped === 'limit');
+  const rest = r.stopped === 'limit' ? ' The rest of the window is not examined.' : '';
+  if (clean && r.dry_run && r.repaired.length + r.retired.length > 0) {
     // Nothing was written: what is listed above is still to be done.
     out(`\nNot consistent yet: a real run would repair ${r.repaired.length} and retire ${r.retired.length}; run without --dry-run to apply.${rest}\n`);
-  } else if (r.ok) out(r.stopped === 'limit' ? '\nConsistent so far; the rest of the window is not examined yet.\n' : '\nConsistent.\n');
+  } else if (clean) out(r.stopped === 'limit' ? `\nConsistent so far.${rest}\n` : '\nConsistent.\n');
   else if (r.review.length > 0 || r.errors.length > 0) out('\nNeeds attention: see siglume_payment_reviews and the errors above.\n');
 }
 
