@@ -83,9 +83,9 @@ export interface OrderReconcileEntry {
  * What a reconciliation found and did. `ok` is true when nothing went to
  * review, nothing failed and the run examined its whole window: not when it
  * stopped at its `limit` (`stopped: 'limit'`), nor when the API (rate limited
- * or unavailable) or the store (`store_repeated`) cut it short. Every run
- * starts at the window's oldest attempt, so attempts past the limit are not
- * reached by running again while the older ones stay unpaid.
+ * or unavailable) or the store (`store_repeated`) cut it short. A run
+ * examines the newest attempts first, so one stopped at its limit left the
+ * oldest of the window unexamined.
  */
 export interface OrderReconcileReport {
   ok: boolean;
@@ -306,6 +306,25 @@ async function examine(c: OrderReconcileContext, a: OrderUnpaidCheckoutAttempt, 
   }
 }
 
+/** Ends of the window's slices before `until`, hours: the last hour, the 5 before it, the 18 before those, then the rest. */
+const SLICE_HOURS = [1, 6, 24];
+
+/**
+ * The window `[since, until)` cut into slices, newest first. A store lists an attempt in the slice its session was
+ * stored in, so each is in one slice. A run that stops at its limit has then examined the attempts most likely to
+ * hold a payment whose webhook was just lost; older ones had their turn in earlier runs, while they were recent.
+ */
+function newestFirst(since: Date, until: Date): Array<[from: Date, to: Date]> {
+  const slices: Array<[Date, Date]> = [];
+  let to = until;
+  for (const hours of [...SLICE_HOURS, Infinity]) {
+    const from = new Date(Math.max(since.getTime(), until.getTime() - hours * 3600_000));
+    if (from < to) slices.push([from, to]);
+    to = from;
+  }
+  return slices;
+}
+
 /** Runs a reconciliation with a resolved service's client, store and policy. */
 export async function reconcileOrders(c: OrderReconcileContext, options: OrderReconcileOptions = {}): Promise<OrderReconcileReport> {
   if (options === null || typeof options !== 'object') throw new SiglumeValidationError('options', 'Invalid options: must be an object');
@@ -324,43 +343,52 @@ export async function reconcileOrders(c: OrderReconcileContext, options: OrderRe
   const lists: Record<OrderReconcileOutcome, OrderReconcileEntry[]> = {
     repaired: report.repaired, consistent: report.consistent, retired: report.retired, review: report.review, error: report.errors,
   };
-  let after: OrderCheckoutAttemptCursor | null = null;
   // A store whose timestamps are finer than the cursor's milliseconds could list an attempt twice: never examine
   // it twice, and end the run as not ok when a page holds nothing new (the rest of the window is unreachable).
   const seen = new Set<string>();
-  outer: for (;;) {
-    const want = Math.min(page_size, limit - report.examined);
-    const page = await c.store.listUnpaidCheckoutAttempts({ created_after: since, created_before: until, limit: want, after });
-    const fresh = page.filter((a) => !seen.has(a.attempt_id) && seen.add(a.attempt_id));
-    if (page.length > 0 && fresh.length === 0) {
-      report.stopped = 'store_repeated';
-      break;
-    }
-    for (const a of fresh) {
-      let r: Examined;
-      try {
-        r = await examine(c, a, dry_run);
-      } catch (error) {
-        // A store failure on one attempt (retiring it, reading its order) is that attempt's error, not the run's.
-        c.report(error, { operation: 'reconcile', order_id: a.order_id });
-        r = { outcome: 'error', detail: `the store failed: ${storeMessage(error)}`, event_id: null };
-      }
-      if ('stop' in r) {
-        report.stopped = r.stop;
-        report.stopped_detail = r.detail;
+  const slices = newestFirst(since, until);
+  outer: for (const [index, [from, to]] of slices.entries()) {
+    let after: OrderCheckoutAttemptCursor | null = null;
+    for (;;) {
+      if (report.examined >= limit) {
+        // Only "stopped" when the window really has more: in this slice past the cursor, or in an older one.
+        for (const [older, [a, b]] of slices.entries()) {
+          if (older < index) continue;
+          const cursor = older === index ? after : null;
+          if ((await c.store.listUnpaidCheckoutAttempts({ created_after: a, created_before: b, limit: 1, after: cursor })).length > 0) {
+            report.stopped = 'limit';
+            break;
+          }
+        }
         break outer;
       }
-      lists[r.outcome].push({ order_id: a.order_id, attempt_id: a.attempt_id, checkout_session_id: a.checkout_session_id, ...r });
-      report.examined += 1;
-      options.onProgress?.({ examined: report.examined, limit });
-      after = { created_at: a.created_at, attempt_id: a.attempt_id };
-    }
-    if (page.length < want) break;
-    if (report.examined >= limit) {
-      // Only "stopped" when the window really has more.
-      const more = await c.store.listUnpaidCheckoutAttempts({ created_after: since, created_before: until, limit: 1, after });
-      if (more.length > 0) report.stopped = 'limit';
-      break;
+      const want = Math.min(page_size, limit - report.examined);
+      const page = await c.store.listUnpaidCheckoutAttempts({ created_after: from, created_before: to, limit: want, after });
+      const fresh = page.filter((a) => !seen.has(a.attempt_id) && seen.add(a.attempt_id));
+      if (page.length > 0 && fresh.length === 0) {
+        report.stopped = 'store_repeated';
+        break outer;
+      }
+      for (const a of fresh) {
+        let r: Examined;
+        try {
+          r = await examine(c, a, dry_run);
+        } catch (error) {
+          // A store failure on one attempt (retiring it, reading its order) is that attempt's error, not the run's.
+          c.report(error, { operation: 'reconcile', order_id: a.order_id });
+          r = { outcome: 'error', detail: `the store failed: ${storeMessage(error)}`, event_id: null };
+        }
+        if ('stop' in r) {
+          report.stopped = r.stop;
+          report.stopped_detail = r.detail;
+          break outer;
+        }
+        lists[r.outcome].push({ order_id: a.order_id, attempt_id: a.attempt_id, checkout_session_id: a.checkout_session_id, ...r });
+        report.examined += 1;
+        options.onProgress?.({ examined: report.examined, limit });
+        after = { created_at: a.created_at, attempt_id: a.attempt_id };
+      }
+      if (page.length < want) break;
     }
   }
   report.ok = report.review.length === 0 && report.errors.length === 0 && report.stopped === null;

@@ -303,7 +303,7 @@ describe.skipIf(unavailable !== null)('reconcile against the sandbox with lost w
     expect(await orderStatus(db, order_id)).toBe('pending');
   });
 
-  it('exits 1 when stopped at --limit, since a next run starts at the same oldest attempt, and says how to get past it', async () => {
+  it('exits 1 when stopped at --limit, on every run while the window holds more, and says how to get past it', async () => {
     const since = new Date().toISOString(); // this test's attempts only
     const waiting = uid('ord'); // an older checkout the buyer has not paid: examined first by every run
     await insertOrder(db, { order_id: waiting, amount_minor: 3000 });
@@ -318,8 +318,8 @@ describe.skipIf(unavailable !== null)('reconcile against the sandbox with lost w
       const limited = await runCli([...args, '--limit', '1'], { env: cliEnv, cwd: dir });
       expect(limited.code).toBe(1);
       expect(limited.stdout).toContain('examined 1, repaired 0, consistent 1');
-      expect(limited.stdout).toContain('Stopped at --limit: the window holds more than 1 attempts');
-      expect(limited.stdout).toContain('raise --limit (at most 10000) or use a later --since');
+      expect(limited.stdout).toContain('Stopped at --limit: the window holds more than 1 attempts, and the oldest were not examined');
+      expect(limited.stdout).toContain('Raise --limit (at most 10000) or use a later --since.');
       expect(limited.stdout).toContain('Consistent so far. The rest of the window is not examined.');
       expect(await orderStatus(db, o!.order_id)).toBe('pending');
     }

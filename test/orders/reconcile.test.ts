@@ -480,3 +480,47 @@ describe.skipIf(unavailable !== null)('reconciliation of a Micro payment in a sh
     expect(await orderStatus(db, order_id)).toBe('fulfilled_unsettled');
   });
 });
+
+describe.skipIf(unavailable !== null)('reconciliation order: newest sessions first [sqlite]', () => {
+  let db: ConformanceDatabase;
+  let f: ShopFixture;
+
+  beforeAll(async () => {
+    db = await sqliteAdapter.createDatabase();
+    f = await startShopFixture(db, {}, { delivery_retries: 0 });
+  });
+  afterAll(async () => {
+    await f?.close();
+    await db?.drop();
+  });
+
+  /** An order whose checkout the buyer left unpaid, its session stored `hours` ago. */
+  async function abandoned(hours: number): Promise<string> {
+    const order_id = uid('ord');
+    await insertOrder(db, { order_id, amount_minor: 2500 });
+    expect((await startCheckout(f.shop.url, { order_id })).status).toBe(200);
+    const then = new Date(Date.now() - hours * 3600_000);
+    await db.sql('UPDATE siglume_checkout_attempts SET created_at = ?, session_stored_at = ? WHERE order_id = ?', [then, then, order_id]);
+    return order_id;
+  }
+
+  it('reaches a payment lost just now though older unpaid checkouts fill the limit, and says the oldest were not examined', async () => {
+    const since = new Date(Date.now() - 30 * 3600_000);
+    const older = [await abandoned(25), await abandoned(3), await abandoned(2)]; // the rest of the window; 3 h and 2 h: one slice
+    const order_id = uid('ord');
+    await insertOrder(db, { order_id, amount_minor: 2500 });
+    const start = await startCheckout(f.shop.url, { order_id });
+    f.sandbox.setFaults({ drop_webhook_deliveries: true });
+    await f.sandbox.pay(start.body.session_id as string).finally(() => f.sandbox.resetFaults());
+
+    const limited = await f.shop.service.reconcile({ since, min_age_seconds: 0, limit: 2 });
+    // The last hour first, then the slice before it (oldest first within a slice); the 25-hour-old one is left.
+    expect(limited).toMatchObject({ ok: false, stopped: 'limit', examined: 2, repaired: [{ order_id }], review: [], errors: [] });
+    expect(limited.consistent.map((e) => e.order_id)).toEqual([older[1]]);
+    expect(await orderStatus(db, order_id)).toBe('paid');
+
+    const whole = await f.shop.service.reconcile({ since, min_age_seconds: 0 });
+    expect(whole).toMatchObject({ ok: true, stopped: null, examined: 3, repaired: [] });
+    expect(whole.consistent.map((e) => e.order_id)).toEqual([older[1], older[2], older[0]]);
+  });
+});
