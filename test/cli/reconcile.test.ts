@@ -126,6 +126,13 @@ describe('reconcile usage errors (exit 2)', () => {
     expect(r.stderr).toContain('closeOrderStore() failed');
     expect(`${r.stdout}${r.stderr}`).not.toContain(token);
     expect(`${r.stdout}${r.stderr}`).not.toContain(secret);
+    // With --json the failed run still answers on stdout, for a cron line that reads it (`| jq .ok`).
+    const json = await runCli(['reconcile', '--store', 'store.mjs', '--json'], { env, cwd: dir });
+    expect(json.code).toBe(1);
+    const answer = JSON.parse(json.stdout) as { ok: boolean; error: string };
+    expect(answer).toEqual({ ok: false, error: expect.stringContaining('Reconciliation failed (nothing after the failure was written): ') });
+    expect(answer.error).toContain('the database said: ');
+    expect(`${json.stdout}${json.stderr}`).not.toContain(token);
   });
 
   it('says why it stopped when the API cannot be reached, in the text and in --json', async () => {

@@ -255,7 +255,10 @@ async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Out
     );
   } catch (error) {
     if (error instanceof Error && error.name === 'SiglumeValidationError') throw usageError(reason(error));
-    throw new CliError('failed', `Reconciliation failed (nothing after the failure was written): ${reason(error)}`);
+    const message = `Reconciliation failed (nothing after the failure was written): ${reason(error)}`;
+    // A cron line reading the JSON (`| jq .ok`) gets an answer for a failed run too.
+    if (json) output.stdout(`${JSON.stringify({ ok: false, error: message }, null, 2)}\n`);
+    throw new CliError('failed', message);
   } finally {
     bar.stop();
     await close().catch((error: unknown) => output.warning(`closeOrderStore() failed: ${reason(error)}`));
