@@ -349,6 +349,8 @@ describe.skipIf(unavailable !== null)('reconcile against the sandbox with lost w
     const dry = await runCli(['reconcile', '--store', 'store.mjs', '--min-age', '0', '--since', since, '--dry-run'], { env: cliEnv, cwd: dir });
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain('Repaired (would be marked paid): 1');
+    expect(dry.stdout).toContain('examined 1, would be repaired 1, consistent 0, would be retired 0, would go to review 0, errors 0');
+    expect(dry.stdout).not.toMatch(/(?<!would be )repaired \d/);
     expect(dry.stdout).not.toContain('Consistent');
     expect(dry.stdout).toContain('Not consistent yet: a real run would repair 1 and retire 0; run without --dry-run to apply.');
     expect(await orderStatus(db, o!.order_id)).toBe('pending');

@@ -166,11 +166,12 @@ const REPORT_ID_FIELDS = new Set(['order_id', 'attempt_id', 'checkout_session_id
 function printReport(out: (s: string) => void, r: OrderReconcileReport): void {
   const mode = r.dry_run ? ' (dry run: nothing was changed)' : '';
   out(`Reconciled attempts created or given a session ${r.since} .. ${r.until}${mode}\n`);
-  out(`  examined ${r.examined}, repaired ${r.repaired.length}, consistent ${r.consistent.length}, retired ${r.retired.length}, review ${r.review.length}, errors ${r.errors.length}\n`);
-  const verb = r.dry_run ? 'would be ' : '';
+  // A dry run's counts say "would", so a log search for "repaired" finds only real repairs.
+  const would = r.dry_run ? 'would be ' : '';
+  out(`  examined ${r.examined}, ${would}repaired ${r.repaired.length}, consistent ${r.consistent.length}, ${would}retired ${r.retired.length}, ${r.dry_run ? 'would go to ' : ''}review ${r.review.length}, errors ${r.errors.length}\n`);
   const groups: Array<[string, OrderReconcileReport['repaired'], boolean]> = [
-    [`Repaired (${verb}marked paid)`, r.repaired, false],
-    [`Retired (${verb}expired or cancelled at Siglume)`, r.retired, false],
+    [`Repaired (${would}marked paid)`, r.repaired, false],
+    [`Retired (the session expired or was cancelled at Siglume; the attempt ${r.dry_run ? 'would be' : 'was'} retired)`, r.retired, false],
     [r.dry_run ? 'Would go to review' : 'Sent to review', r.review, true],
     ['Errors (nothing written; run again later)', r.errors, true],
   ];
