@@ -161,15 +161,18 @@ export function webhookTriggerKind(name: string): TestWebhookEventKind | null {
  * @throws {SiglumeValidationError} naming `url` otherwise.
  */
 export function webhookTriggerUrl(text: string): URL {
+  // The reasons name the part that is wrong and never quote the URL, which may carry credentials.
+  const invalid = (reason: string) => new SiglumeValidationError('url', `Invalid url: ${reason}`);
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new SiglumeValidationError('url', 'Invalid url: must be an absolute http(s) URL');
+    const port = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*:([0-9]+)(?:[/?#]|$)/i.exec(text.trim())?.[1];
+    if (port !== undefined && Number(port) > 65535) throw invalid(`port ${port} is out of range (1-65535)`);
+    throw invalid('must be an absolute http(s) URL, e.g. http://127.0.0.1:3000/payments/webhooks/siglume');
   }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password) {
-    throw new SiglumeValidationError('url', 'Invalid url: must be an absolute http(s) URL without credentials');
-  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid(`must use http or https, not ${url.protocol.slice(0, -1)}`);
+  if (url.username || url.password) throw invalid('must not carry a user name or password');
   return url;
 }
 

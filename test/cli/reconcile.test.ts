@@ -28,11 +28,18 @@ describe('reconcile usage errors (exit 2)', () => {
     [['reconcile', '--store', 'x.mjs', '--since', '2999-01-01'], /--since.*future/],
     [['reconcile', '--store', 'x.mjs', '--limit', '0'], /--limit.*1 to 10000/],
     [['reconcile', '--store', 'x.mjs', '--min-age', '-5'], /--min-age/],
+    [['reconcile', '--store', 'x.mjs', '--base-url', 'ftp://127.0.0.1/v1'], /^error: Invalid --base-url: must use https/],
   ])('%j', async (argv, message) => {
     const r = await runCli(argv, { env });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stdout).toBe('');
+  });
+
+  it('names SIGLUME_API_BASE when the bad base URL came from there', async () => {
+    const r = await runCli(['reconcile', '--store', 'x.mjs'], { env: { ...env, SIGLUME_API_BASE: 'http://api.example/v1' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: Invalid SIGLUME_API_BASE: must use https/);
   });
 
   it('refuses a SHOP_ALLOW_METERED_PAYMENTS that is not true or false, as the templates do', async () => {

@@ -231,7 +231,9 @@ async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Out
   try {
     client = new DirectRequestPaymentMerchantClient({ auth_token: fromEnv.auth_token, ...(baseUrl ? { base_url: baseUrl } : {}) });
   } catch (error) {
-    throw usageError(reason(error));
+    // Named as the user gave it: the flag, or the variable it came from.
+    const from = flags.baseUrl !== undefined ? '--base-url' : 'SIGLUME_API_BASE';
+    throw usageError(reason(error).replace(/^Invalid base_url:/, `Invalid ${from}:`));
   }
 
   // The store module reads process.env (DATABASE_URL, SQLITE_PATH, ...): in a real run, the env file fills in

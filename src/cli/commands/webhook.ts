@@ -147,7 +147,12 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
       if (url === null) {
         throw usageError(`No endpoint: pass --url or set ${URL_VAR} (in the environment or ${configured.file}), e.g. --url http://127.0.0.1:3000/payments/webhooks/siglume`);
       }
-      webhookTriggerUrl(url);
+      try {
+        webhookTriggerUrl(url);
+      } catch (error) {
+        // Named as the user gave it: the flag, or the variable it came from.
+        throw usageError((error as Error).message.replace(/^Invalid url:/, `Invalid ${flags.url === undefined ? URL_VAR : '--url'}:`));
+      }
       // A deployed project's SHOP_WEBHOOK_URL is the live shop: a test event goes there only when asked for by --url.
       if (flags.url === undefined && !isLoopbackHost(new URL(url).hostname)) {
         throw usageError(`${URL_VAR} is ${new URL(url).origin}, not this machine: pass --url to send a test event there on purpose`);
