@@ -84,8 +84,8 @@ export interface OrderReconcileEntry {
  * review, nothing failed and the run examined its whole window: not when it
  * stopped at its `limit` (`stopped: 'limit'`), nor when the API (rate limited
  * or unavailable) or the store (`store_repeated`) cut it short. A run
- * examines the newest attempts first, so one stopped at its limit left the
- * oldest of the window unexamined.
+ * takes the window's newest slice first, so one stopped at its limit left
+ * older attempts unexamined.
  */
 export interface OrderReconcileReport {
   ok: boolean;
@@ -306,24 +306,27 @@ async function examine(c: OrderReconcileContext, a: OrderUnpaidCheckoutAttempt, 
   }
 }
 
-/** Ends of the window's slices before `until`, hours: the last hour, the 5 before it, the 18 before those, then the rest. */
-const SLICE_HOURS = [1, 6, 24];
+/** Where the window's slices end before `until`, minutes: the newest quarter of an hour, then ever longer ones. */
+const SLICE_MINUTES = [15, 60, 180, 360, 720, 1440, 2880];
 
 /**
- * The window `[since, until)` cut into slices, newest first. A store lists an attempt in the slice its session was
- * stored in, so each is in one slice. A run that stops at its limit has then examined the attempts most likely to
- * hold a payment whose webhook was just lost; older ones had their turn in earlier runs, while they were recent.
+ * The window `[since, until)` cut into slices, newest slice first (within one, the store's order: oldest first).
+ * A store lists an attempt in the slice its session was stored in. A run that stops at its limit has then
+ * examined the slices most likely to hold a payment whose webhook was just lost; older ones had their turn in
+ * earlier runs, while they were recent.
  */
 function newestFirst(since: Date, until: Date): Array<[from: Date, to: Date]> {
   const slices: Array<[Date, Date]> = [];
   let to = until;
-  for (const hours of [...SLICE_HOURS, Infinity]) {
-    const from = new Date(Math.max(since.getTime(), until.getTime() - hours * 3600_000));
+  for (const minutes of [...SLICE_MINUTES, Infinity]) {
+    const from = new Date(Math.max(since.getTime(), until.getTime() - minutes * 60_000));
     if (from < to) slices.push([from, to]);
     to = from;
   }
   return slices;
 }
+
+const cursorOf = (a: OrderUnpaidCheckoutAttempt): OrderCheckoutAttemptCursor => ({ created_at: a.created_at, attempt_id: a.attempt_id });
 
 /** Runs a reconciliation with a resolved service's client, store and policy. */
 export async function reconcileOrders(c: OrderReconcileContext, options: OrderReconcileOptions = {}): Promise<OrderReconcileReport> {
@@ -343,19 +346,33 @@ export async function reconcileOrders(c: OrderReconcileContext, options: OrderRe
   const lists: Record<OrderReconcileOutcome, OrderReconcileEntry[]> = {
     repaired: report.repaired, consistent: report.consistent, retired: report.retired, review: report.review, error: report.errors,
   };
-  // A store whose timestamps are finer than the cursor's milliseconds could list an attempt twice: never examine
-  // it twice, and end the run as not ok when a page holds nothing new (the rest of the window is unreachable).
+  // Every attempt is examined once per run. A store lists one twice in a slice when its timestamps are finer than
+  // the cursor's milliseconds, and in two slices when its session time is before its creation (app servers whose
+  // clocks differ): the repeat is skipped. A page that holds only attempts of its own slice already listed means
+  // the store ignores the cursor: the run ends as not ok (the rest of the window is unreachable).
   const seen = new Set<string>();
+  const list = (from: Date, to: Date, limit: number, after: OrderCheckoutAttemptCursor | null) =>
+    c.store.listUnpaidCheckoutAttempts({ created_after: from, created_before: to, limit, after });
+  /** Whether `[from, to)` holds, past `after`, an attempt this run has not examined (only repeats are skipped over). */
+  const holdsMore = async (from: Date, to: Date, after: OrderCheckoutAttemptCursor | null) => {
+    for (let pages = Math.ceil(seen.size / page_size) + 1; pages > 0; pages--) {
+      const page = await list(from, to, page_size, after);
+      if (page.some((a) => !seen.has(a.attempt_id))) return true;
+      if (page.length < page_size) return false;
+      after = cursorOf(page[page.length - 1]!);
+    }
+    return false;
+  };
   const slices = newestFirst(since, until);
   outer: for (const [index, [from, to]] of slices.entries()) {
     let after: OrderCheckoutAttemptCursor | null = null;
+    const listed = new Set<string>();
     for (;;) {
       if (report.examined >= limit) {
         // Only "stopped" when the window really has more: in this slice past the cursor, or in an older one.
-        for (const [older, [a, b]] of slices.entries()) {
-          if (older < index) continue;
-          const cursor = older === index ? after : null;
-          if ((await c.store.listUnpaidCheckoutAttempts({ created_after: a, created_before: b, limit: 1, after: cursor })).length > 0) {
+        for (let older = index; older < slices.length; older++) {
+          const [a, b] = slices[older]!;
+          if (await holdsMore(a, b, older === index ? after : null)) {
             report.stopped = 'limit';
             break;
           }
@@ -363,13 +380,16 @@ export async function reconcileOrders(c: OrderReconcileContext, options: OrderRe
         break outer;
       }
       const want = Math.min(page_size, limit - report.examined);
-      const page = await c.store.listUnpaidCheckoutAttempts({ created_after: from, created_before: to, limit: want, after });
-      const fresh = page.filter((a) => !seen.has(a.attempt_id) && seen.add(a.attempt_id));
-      if (page.length > 0 && fresh.length === 0) {
+      const page = await list(from, to, want, after);
+      if (page.length > 0 && page.every((a) => listed.has(a.attempt_id))) {
         report.stopped = 'store_repeated';
         break outer;
       }
-      for (const a of fresh) {
+      for (const a of page) {
+        const repeat = seen.has(a.attempt_id);
+        listed.add(a.attempt_id);
+        if (repeat) continue;
+        seen.add(a.attempt_id);
         let r: Examined;
         try {
           r = await examine(c, a, dry_run);
@@ -386,8 +406,8 @@ export async function reconcileOrders(c: OrderReconcileContext, options: OrderRe
         lists[r.outcome].push({ order_id: a.order_id, attempt_id: a.attempt_id, checkout_session_id: a.checkout_session_id, ...r });
         report.examined += 1;
         options.onProgress?.({ examined: report.examined, limit });
-        after = { created_at: a.created_at, attempt_id: a.attempt_id };
       }
+      if (page.length > 0) after = cursorOf(page[page.length - 1]!);
       if (page.length < want) break;
     }
   }

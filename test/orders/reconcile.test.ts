@@ -504,9 +504,9 @@ describe.skipIf(unavailable !== null)('reconciliation order: newest sessions fir
     return order_id;
   }
 
-  it('reaches a payment lost just now though older unpaid checkouts fill the limit, and says the oldest were not examined', async () => {
+  it('reaches a payment lost just now though older unpaid checkouts fill the limit; within a slice, oldest first', async () => {
     const since = new Date(Date.now() - 30 * 3600_000);
-    const older = [await abandoned(25), await abandoned(3), await abandoned(2)]; // the rest of the window; 3 h and 2 h: one slice
+    const older = [await abandoned(25), await abandoned(2.5), await abandoned(2)]; // 2.5 h and 2 h: one slice (1-3 h)
     const order_id = uid('ord');
     await insertOrder(db, { order_id, amount_minor: 2500 });
     const start = await startCheckout(f.shop.url, { order_id });
@@ -514,7 +514,7 @@ describe.skipIf(unavailable !== null)('reconciliation order: newest sessions fir
     await f.sandbox.pay(start.body.session_id as string).finally(() => f.sandbox.resetFaults());
 
     const limited = await f.shop.service.reconcile({ since, min_age_seconds: 0, limit: 2 });
-    // The last hour first, then the slice before it (oldest first within a slice); the 25-hour-old one is left.
+    // The newest quarter hour first, then the 1-3 h slice from its oldest; the 2-hour and 25-hour ones are left.
     expect(limited).toMatchObject({ ok: false, stopped: 'limit', examined: 2, repaired: [{ order_id }], review: [], errors: [] });
     expect(limited.consistent.map((e) => e.order_id)).toEqual([older[1]]);
     expect(await orderStatus(db, order_id)).toBe('paid');
@@ -522,5 +522,21 @@ describe.skipIf(unavailable !== null)('reconciliation order: newest sessions fir
     const whole = await f.shop.service.reconcile({ since, min_age_seconds: 0 });
     expect(whole).toMatchObject({ ok: true, stopped: null, examined: 3, repaired: [] });
     expect(whole.consistent.map((e) => e.order_id)).toEqual([older[1], older[2], older[0]]);
+  });
+
+  it('examines once an attempt two slices list (its session time before its creation: app servers whose clocks differ)', async () => {
+    const since = new Date(Date.now() - 30 * 3600_000);
+    const order_id = uid('ord');
+    await insertOrder(db, { order_id, amount_minor: 2500 });
+    expect((await startCheckout(f.shop.url, { order_id })).status).toBe(200);
+    const [created, stored] = [new Date(Date.now() - 50 * 60_000), new Date(Date.now() - 70 * 60_000)]; // either side of an hour
+    await db.sql('UPDATE siglume_checkout_attempts SET created_at = ?, session_stored_at = ? WHERE order_id = ?', [created, stored, order_id]);
+    const whole = await f.shop.service.reconcile({ since, min_age_seconds: 0 });
+    expect(whole).toMatchObject({ ok: true, stopped: null });
+    const examined = [...whole.consistent, ...whole.retired, ...whole.repaired].map((e) => e.order_id);
+    expect(examined.filter((id) => id === order_id)).toHaveLength(1);
+    // Exactly as many as the window holds: no "limit" for the repeat.
+    expect(await f.shop.service.reconcile({ since, min_age_seconds: 0, limit: whole.examined })).toMatchObject({ ok: true, stopped: null });
+    expect(await f.shop.service.reconcile({ since, min_age_seconds: 0, limit: whole.examined, page_size: 1 })).toMatchObject({ ok: true, stopped: null });
   });
 });

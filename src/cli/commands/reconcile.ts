@@ -49,11 +49,12 @@ Environment (as for readiness; flags win; a .env file, else .env.local, fills in
 Each examined attempt costs one API request: Siglume's rate limits apply
 (429 and Retry-After are honoured; a run that is still limited stops early).
 
-A run examines the newest attempts first (the last hour, then the 5 before
-it, the 18 before those, then the rest of the window).
+A run takes the window in slices by when each session was stored, newest
+first (the last quarter of an hour, then ever longer slices); within a slice,
+oldest first.
 
 Exit codes: 0 consistent or repaired, 1 something went to review or failed, or
-the run stopped early (at --limit, leaving the oldest attempts of the window
+the run stopped early (at --limit, leaving older attempts of the window
 unexamined: raise --limit or use a later --since; the API rate limited, refused
 the token or was unreachable; or the store listed the same attempts again), 2 usage
 error (bad flag, missing setting, a store module that cannot be loaded or whose
@@ -181,7 +182,7 @@ function printReport(out: (s: string) => void, r: OrderReconcileReport): void {
     for (const e of entries) out(`  order ${e.order_id}  session ${e.checkout_session_id}${details ? `  ${e.detail}` : ''}\n`);
   }
   if (r.stopped === 'limit') {
-    out(`\nStopped at --limit: the window holds more than ${r.examined} attempts, and the oldest were not examined (a run takes the newest first). Raise --limit (at most 10000) or use a later --since.\n`);
+    out(`\nStopped at --limit: the window holds more than ${r.examined} attempts, and older ones were not examined (a run takes the newest slice of the window first). Raise --limit (at most 10000) or use a later --since.\n`);
   }
   if (r.stopped === 'rate_limited') out(`\nStopped early: Siglume's API kept answering 429 (${r.stopped_detail}). Run again later, less often.\n`);
   if (r.stopped === 'api_unavailable') {
