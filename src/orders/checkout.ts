@@ -4,7 +4,7 @@
  * one session per order, answered as data (status + body).
  */
 import type { DirectRequestPaymentCheckoutSessionCreateInput } from '../clients/schemas/checkout-session.js';
-import { HostedCheckoutNotAvailableError, SiglumeApiError, SiglumeDirectRequestPaymentError } from '../core/errors.js';
+import { HostedCheckoutNotAvailableError, SiglumeApiError, SiglumeDirectRequestPaymentError, SiglumeHostedCheckoutReadinessRequiredError } from '../core/errors.js';
 import { pricingBandFor } from '../core/pricing.js';
 import { randomId } from '../core/crypto.js';
 import { checkoutIdempotencyKey } from './checkout-key.js';
@@ -72,8 +72,14 @@ async function sessionEnded<U>(o: ResolvedOrderCheckoutOptions<U>, session_id: s
   }
 }
 
-/** Whether Siglume refused the request (a 4xx but 429): nothing was made, and its key would only replay the refusal. */
-const refused = (error: unknown) => error instanceof SiglumeApiError && error.status >= 400 && error.status < 500 && error.status !== 429;
+/**
+ * Whether Siglume refused the request itself: nothing was made, and its key would only replay the refusal. A 4xx
+ * but 429, and of the 409s only Hosted Checkout's own refusals: another 409 may say that a request with the same
+ * key is still running (a start whose creation lease ran out while it waited), whose session must not be retired.
+ */
+const refused = (error: unknown) =>
+  error instanceof SiglumeApiError && error.status >= 400 && error.status < 500 && error.status !== 429 &&
+  (error.status !== 409 || error instanceof HostedCheckoutNotAvailableError || error instanceof SiglumeHostedCheckoutReadinessRequiredError);
 
 /** Whether a session expires within the reuse margin (the store's rule for a stored session); one without a readable `expires_at` is trusted. */
 function nearItsEnd<U>(o: ResolvedOrderCheckoutOptions<U>, session: { expires_at?: string | null | undefined }): boolean {

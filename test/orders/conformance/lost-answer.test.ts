@@ -9,6 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DirectRequestPaymentMerchantClient } from '../../../src/clients/merchant.js';
+import { SiglumeConflictError } from '../../../src/core/errors.js';
 import type { OrderCheckoutClient } from '../../../src/orders/confirm.js';
 import type { ConformanceDatabase } from '../support/adapter.js';
 import { attempts, describeEachAdapter, eventOutcomes, insertOrder, orderStatus, uid } from '../support/conformance.js';
@@ -68,6 +69,45 @@ describeEachAdapter('checkout start after a lost answer', (adapter) => {
     expect(await eventOutcomes(db, paid.event_id!)).toEqual(['marked_paid']);
     expect(await startCheckout(f.shop.url, { order_id })).toMatchObject({ status: 409, body: { error: 'order_not_payable' } });
     expect(sessionsOf(f, order_id)).toHaveLength(1);
+  });
+
+  describe('when Siglume answers a 409 that is not a refusal (a request under the same key still running)', () => {
+    let busy: Shop;
+    let conflicts = 0;
+    beforeAll(async () => {
+      busy = await startShop(db, f.sandbox.api_base, {
+        wrapClient: (client) => ({
+          ...recordingClient(keys)(client),
+          createCheckoutSession: (input, options) => {
+            keys.push(options?.idempotency_key);
+            if (conflicts-- > 0) {
+              const message = 'A request with this Idempotency-Key is still being processed.';
+              return Promise.reject(new SiglumeConflictError({ status: 409, code: 'IDEMPOTENCY_REQUEST_IN_PROGRESS', message }));
+            }
+            return client.createCheckoutSession(input, options);
+          },
+        }),
+      });
+      const merchant = new DirectRequestPaymentMerchantClient({ auth_token: TOKEN, base_url: f.sandbox.api_base, max_retries: 0 });
+      await merchant.setupMerchant({ merchant: MERCHANT, checkout_allowed_origins: [new URL(f.shop.url).origin, new URL(busy.url).origin] });
+    });
+    afterAll(async () => {
+      await busy?.close();
+    });
+
+    it('keeps the attempt, so the next start asks under the same key and makes the one session', async () => {
+      const order_id = uid('ord');
+      await insertOrder(db, { order_id, amount_minor: 4200 });
+      conflicts = 1;
+      const sent = keys.length;
+      expect(await startCheckout(busy.url, { order_id })).toMatchObject({ status: 502, body: { error: 'checkout_unavailable' } });
+      expect(await attempts(db, order_id)).toMatchObject([{ status: 'active', checkout_session_id: null }]);
+      const again = await startCheckout(busy.url, { order_id });
+      expect(again.status).toBe(200);
+      expect(keys.slice(sent)).toEqual([keys[sent], keys[sent]]);
+      expect(await attempts(db, order_id)).toMatchObject([{ status: 'active', checkout_session_id: again.body.session_id }]);
+      expect(sessionsOf(f, order_id)).toHaveLength(1);
+    });
   });
 
   describe('when the shop moved to another origin between the two starts', () => {
