@@ -641,8 +641,10 @@ describe('runReadiness', () => {
 
   describe('when an account check fails', () => {
     it('skips the subscription checks (no fail so far is their precondition), as the JSON example in docs/readiness.md shows', async () => {
+      // As Siglume answers a merchant without a mandate: its readiness gates say so too.
+      const gates = { ...READY_READINESS, ready: false, status: 'action_required', live_mode_enabled: true, missing_requirements: ['billing_mandate'] };
       const client = fakeClient({
-        getMerchantReadiness: async () => READY_READINESS,
+        getMerchantReadiness: async () => gates,
         getMerchant: async () => ({ merchant_account: { ...READY_ACCOUNT.merchant_account, merchant: 'my_shop', billing_mandate_id: null } }),
         listWebhookSubscriptions: () => Promise.reject(new Error('the subscription checks must not run')),
       });
