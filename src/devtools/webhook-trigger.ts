@@ -167,7 +167,9 @@ export function webhookTriggerUrl(text: string): URL {
   try {
     url = new URL(text);
   } catch {
-    const port = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*:([0-9]+)(?:[/?#]|$)/i.exec(text.trim())?.[1];
+    // The port of the authority's host part: after any user:password@, which must not be read (or shown) as one.
+    const host = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(text.trim())?.[1]?.split('@').pop();
+    const port = host && /:([0-9]+)$/.exec(host)?.[1];
     if (port !== undefined && Number(port) > 65535) throw invalid(`port ${port} is out of range (1-65535)`);
     throw invalid('must be an absolute http(s) URL, e.g. http://127.0.0.1:3000/payments/webhooks/siglume');
   }

@@ -354,13 +354,15 @@ describe('siglume-sdrp webhook trigger', () => {
       ['--url', 'http://127.0.0.1:99999/hook', 'Invalid --url: port 99999 is out of range (1-65535)'],
       ['--url', 'http://user:pw-9f3a@127.0.0.1:3000/hook', 'Invalid --url: must not carry a user name or password'],
       ['--url', 'not a url', 'Invalid --url: must be an absolute http(s) URL, e.g. http://127.0.0.1:3000/payments/webhooks/siglume'],
+      ['--url', 'http://admin:9f3a123456789@127.0.0.1/x', 'Invalid --url: must not carry a user name or password'],
+      ['--url', 'http://admin:pw-9f3a@127.0.0.1:99999/x', 'Invalid --url: port 99999 is out of range (1-65535)'],
       ['SHOP_WEBHOOK_URL', 'http://127.0.0.1:70000/payments/webhooks/siglume', 'Invalid SHOP_WEBHOOK_URL: port 70000 is out of range (1-65535)'],
     ])('names %s and what is wrong with %s, without quoting it (exit 2)', async (from, url, message) => {
       const cwd = projectWith(`SIGLUME_WEBHOOK_SECRET=${SECRET}\n${from === '--url' ? '' : `SHOP_WEBHOOK_URL=${url}\n`}`);
       const run = await runCli(['webhook', 'trigger', 'unknown', ...(from === '--url' ? ['--url', url] : [])], { cwd });
       expect(run.code).toBe(2);
       expect(run.stderr.split('\n')[0]).toBe(`error: ${message}`);
-      expect(run.stderr).not.toContain('pw-9f3a');
+      for (const secret of ['pw-9f3a', '9f3a123456789']) expect(run.stderr).not.toContain(secret);
     });
 
     it('exits 2 naming both ways to give it when neither is set', async () => {
