@@ -311,7 +311,8 @@ const SLICE_MINUTES = [15, 60, 180, 360, 720, 1440, 2880];
 
 /**
  * The window `[since, until)` cut into slices, newest slice first (within one, the store's order: oldest first).
- * A store lists an attempt in the slice its session was stored in. A run that stops at its limit has then
+ * A store lists an attempt in the slice its session was stored in (and, were that before its creation, also in
+ * the one it was created in; the run skips the repeat). A run that stops at its limit has then
  * examined the slices most likely to hold a payment whose webhook was just lost; older ones had their turn in
  * earlier runs, while they were recent.
  */
@@ -380,7 +381,8 @@ export async function reconcileOrders(c: OrderReconcileContext, options: OrderRe
         break outer;
       }
       const want = Math.min(page_size, limit - report.examined);
-      const page = await list(from, to, want, after);
+      // Never more than asked for, even from a store that returns more: the limit holds.
+      const page = (await list(from, to, want, after)).slice(0, want);
       if (page.length > 0 && page.every((a) => listed.has(a.attempt_id))) {
         report.stopped = 'store_repeated';
         break outer;

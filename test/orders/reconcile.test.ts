@@ -87,6 +87,30 @@ describe.skipIf(unavailable !== null)('reconciliation against the sandbox [sqlit
     expect(fixed).toMatchObject({ ok: true, stopped: null, examined: 2, consistent: orders.map((order_id) => ({ order_id })) });
   });
 
+  it('examines no more than its limit from a custom store that returns more rows than asked for', async () => {
+    const since = new Date();
+    const orders = [uid('ord'), uid('ord'), uid('ord')];
+    for (const order_id of orders) {
+      await insertOrder(db, { order_id, amount_minor: 1500 });
+      await startCheckout(f.shop.url, { order_id });
+    }
+    const store = db.createStore();
+    const generous = new Proxy(store, {
+      get: (target, key) => {
+        if (key === 'listUnpaidCheckoutAttempts') return (query: Parameters<typeof store.listUnpaidCheckoutAttempts>[0]) => target.listUnpaidCheckoutAttempts({ ...query, limit: 100 });
+        const value = Reflect.get(target, key);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const client = new DirectRequestPaymentMerchantClient({ auth_token: TOKEN, base_url: f.sandbox.api_base, max_retries: 0 });
+    const progress: number[] = [];
+    const report = await reconcileOrderPayments({ merchant_client: client, order_store: generous, merchant: MERCHANT }, {
+      since, min_age_seconds: 0, limit: 2, onProgress: (p) => void progress.push(p.examined),
+    });
+    expect(report).toMatchObject({ ok: false, stopped: 'limit', examined: 2, consistent: [{ order_id: orders[0] }, { order_id: orders[1] }] });
+    expect(progress).toEqual([1, 2]);
+  });
+
   it('stops at the first attempt when the token is refused, instead of asking once per attempt', async () => {
     const since = new Date();
     const a = await lostPayment();
