@@ -9,23 +9,30 @@ import { DirectRequestPaymentMerchantClient } from '../../src/clients/merchant.j
 import { createOrderCheckoutService, ORDER_RECONCILE_STUCK, orderReconcileOptionsFromQuery, reconcileOrderPayments } from '../../src/orders/index.js';
 import type { ConformanceDatabase } from './support/adapter.js';
 import { insertOrder, orderStatus, uid } from './support/conformance.js';
-import { MERCHANT, SECRET, TOKEN, startCheckout, startShopFixture, type ShopFixture } from './support/shop.js';
+import { MERCHANT, SECRET, TOKEN, startCheckout, startShopFixture, type ShopFixture, type ShopSettings } from './support/shop.js';
 import { sqliteAdapter } from './support/sqlite.js';
 
 const unavailable = await sqliteAdapter.unavailable();
 
-describe.skipIf(unavailable !== null)('reconciliation against the sandbox [sqlite]', () => {
-  let db: ConformanceDatabase;
-  let f: ShopFixture;
-
+/** A shop and a sandbox on a SQLite database of the enclosing describe's own; `use` receives them before its tests run. */
+function sqliteShop(settings: ShopSettings, use: (db: ConformanceDatabase, f: ShopFixture) => void): void {
+  let db: ConformanceDatabase | undefined;
+  let f: ShopFixture | undefined;
   beforeAll(async () => {
     db = await sqliteAdapter.createDatabase();
-    f = await startShopFixture(db, {}, { delivery_retries: 0 });
+    f = await startShopFixture(db, settings, { delivery_retries: 0 });
+    use(db, f);
   });
   afterAll(async () => {
     await f?.close();
     await db?.drop();
   });
+}
+
+describe.skipIf(unavailable !== null)('reconciliation against the sandbox [sqlite]', () => {
+  let db: ConformanceDatabase;
+  let f: ShopFixture;
+  sqliteShop({}, (database, fixture) => ([db, f] = [database, fixture]));
 
   async function lostPayment(): Promise<string> {
     const order_id = uid('ord');
@@ -479,15 +486,7 @@ describe('orderReconcileOptionsFromQuery', () => {
 describe.skipIf(unavailable !== null)('reconciliation of a Micro payment in a shop that accepts them [sqlite]', () => {
   let db: ConformanceDatabase;
   let f: ShopFixture;
-
-  beforeAll(async () => {
-    db = await sqliteAdapter.createDatabase();
-    f = await startShopFixture(db, { allow_metered_payments: true }, { delivery_retries: 0 });
-  });
-  afterAll(async () => {
-    await f?.close();
-    await db?.drop();
-  });
+  sqliteShop({ allow_metered_payments: true }, (database, fixture) => ([db, f] = [database, fixture]));
 
   it('marks it fulfilled-unsettled through the same decision, and the real event later changes nothing', async () => {
     const order_id = uid('ord');
@@ -508,15 +507,7 @@ describe.skipIf(unavailable !== null)('reconciliation of a Micro payment in a sh
 describe.skipIf(unavailable !== null)('reconciliation order: newest sessions first [sqlite]', () => {
   let db: ConformanceDatabase;
   let f: ShopFixture;
-
-  beforeAll(async () => {
-    db = await sqliteAdapter.createDatabase();
-    f = await startShopFixture(db, {}, { delivery_retries: 0 });
-  });
-  afterAll(async () => {
-    await f?.close();
-    await db?.drop();
-  });
+  sqliteShop({}, (database, fixture) => ([db, f] = [database, fixture]));
 
   /** An order whose checkout the buyer left unpaid, its session stored `hours` ago. */
   async function abandoned(hours: number): Promise<string> {
