@@ -4,7 +4,7 @@
  */
 import { DEFAULT_SIGLUME_API_BASE, DEFAULT_SIGLUME_SANDBOX_API_BASE } from './constants.js';
 import { SiglumeValidationError } from './errors.js';
-import { urlProblem } from './validation.js';
+import { portOutOfRange, urlProblem } from './validation.js';
 
 type EnvSource = Readonly<Record<string, string | undefined>>;
 
@@ -54,7 +54,8 @@ export function normalizeBaseUrl(raw: string, field = 'base_url'): string {
   try {
     url = new URL(raw);
   } catch {
-    throw new SiglumeValidationError(field, `Invalid ${field}: must be an absolute URL such as ${DEFAULT_SIGLUME_API_BASE}`);
+    const reason = portOutOfRange(raw) ?? `must be an absolute URL such as ${DEFAULT_SIGLUME_API_BASE}`;
+    throw new SiglumeValidationError(field, `Invalid ${field}: ${reason}`);
   }
   const problem = urlProblem(url, true);
   if (problem) throw new SiglumeValidationError(field, `Invalid ${field}: ${problem}`);

@@ -110,6 +110,16 @@ function parseUrl(value: string): URL | null {
 const CONTROL_OR_SPACE = /[\u0000-\u0020\u007f]/;
 
 /**
+ * The reason an unparsable URL gives when its port is past 65535, else null. The port is read after any
+ * `user:password@`, which is neither taken for a port nor shown.
+ */
+export function portOutOfRange(text: string): string | null {
+  const host = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(text.trim())?.[1]?.split('@').pop();
+  const port = host && /:([0-9]+)$/.exec(host)?.[1];
+  return port && Number(port) > 65535 ? `port ${port} is out of range (1-65535)` : null;
+}
+
+/**
  * Why `url` is not acceptable, or null: the one rule for every URL the SDK
  * takes (base URL, callback and redirect URLs, checkout origins). Given as a
  * string (check it before parsing), it must contain no whitespace or control
@@ -120,7 +130,7 @@ export function urlProblem(url: string | URL, allowLoopbackHttp: boolean): strin
   if (typeof url === 'string') {
     if (CONTROL_OR_SPACE.test(url)) return 'must not contain spaces, tabs, line breaks or other control characters';
     const parsed = parseUrl(url);
-    if (!parsed) return 'must be an absolute URL';
+    if (!parsed) return portOutOfRange(url) ?? 'must be an absolute URL';
     url = parsed;
   }
   if (url.username || url.password) return 'must not contain a username or password';

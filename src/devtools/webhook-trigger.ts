@@ -6,7 +6,7 @@
 import { WEBHOOK_SIGNATURE_HEADER } from '../core/constants.js';
 import { SiglumeConnectionError, SiglumeTimeoutError, SiglumeValidationError } from '../core/errors.js';
 import { redactSecretValues } from '../core/redact.js';
-import type { DirectRequestPaymentCurrency } from '../core/validation.js';
+import { portOutOfRange, type DirectRequestPaymentCurrency } from '../core/validation.js';
 import { createTestWebhookEvent, TEST_WEBHOOK_SECRET } from '../testing/index.js';
 import type { TestWebhookEventKind } from '../testing/index.js';
 import { DIRECT_REQUEST_PAYMENT_SDK_VERSION } from '../version.js';
@@ -158,20 +158,17 @@ export function webhookTriggerKind(name: string): TestWebhookEventKind | null {
 
 /**
  * `text` as an absolute http(s) URL without credentials.
- * @throws {SiglumeValidationError} naming `url` otherwise.
+ * @param field - the name the error gives the URL: the option (`url`), or the flag or variable it came from.
+ * @throws {SiglumeValidationError} naming `field` otherwise.
  */
-export function webhookTriggerUrl(text: string): URL {
+export function webhookTriggerUrl(text: string, field = 'url'): URL {
   // The reasons name the part that is wrong and never quote the URL, which may carry credentials.
-  const invalid = (reason: string) => new SiglumeValidationError('url', `Invalid url: ${reason}`);
+  const invalid = (reason: string) => new SiglumeValidationError(field, `Invalid ${field}: ${reason}`);
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    // The port of the authority's host part: after any user:password@, which must not be read (or shown) as one.
-    const host = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(text.trim())?.[1]?.split('@').pop();
-    const port = host && /:([0-9]+)$/.exec(host)?.[1];
-    if (port !== undefined && Number(port) > 65535) throw invalid(`port ${port} is out of range (1-65535)`);
-    throw invalid('must be an absolute http(s) URL, e.g. http://127.0.0.1:3000/payments/webhooks/siglume');
+    throw invalid(portOutOfRange(text) ?? 'must be an absolute http(s) URL, e.g. http://127.0.0.1:3000/payments/webhooks/siglume');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid(`must use http or https, not ${url.protocol.slice(0, -1)}`);
   if (url.username || url.password) throw invalid('must not carry a user name or password');

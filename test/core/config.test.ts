@@ -51,6 +51,9 @@ describe('resolveBaseUrl', () => {
     expect(() => resolveBaseUrl('')).toThrow('Invalid base_url: must be an absolute URL');
     expect(resolveBaseUrl(null)).toBe('https://x.example/v1');
   });
+  it('names an out-of-range port as the reason a base URL does not parse', () => {
+    expect(() => resolveBaseUrl('http://127.0.0.1:87870/v1')).toThrow('Invalid base_url: port 87870 is out of range (1-65535)');
+  });
   it('trims SIGLUME_API_BASE and treats a blank one as unset', () => {
     process.env.SIGLUME_API_BASE = '  https://x.example/v1 \n';
     expect(resolveBaseUrl(undefined)).toBe('https://x.example/v1');

@@ -124,6 +124,12 @@ describe('urlProblem', () => {
     expect(urlProblem(new URL('http://localhost:3000/ok'), true)).toBeNull();
     expect(urlProblem('/relative/path', true)).toBe('must be an absolute URL');
   });
+
+  it('says a port past 65535 is what is wrong, reading it after any user:password@', () => {
+    expect(urlProblem('https://shop.example:70000/return', false)).toBe('port 70000 is out of range (1-65535)');
+    expect(urlProblem('https://u:99999@shop.example/return', false)).toBe('must not contain a username or password');
+    expect(urlProblem('https://u:pw@shop.example:99999/return', false)).toBe('port 99999 is out of range (1-65535)');
+  });
 });
 
 describe('checkoutOriginsSchema', () => {

@@ -203,13 +203,14 @@ function printReport(out: (s: string) => void, r: OrderReconcileReport): void {
 
 async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Output): Promise<void> {
   if (!flags.store) throw usageError('--store <module> is required: the module exporting createOrderStore() (siglume-store.ts / .js)');
-  const [{ mergeEnvFile, envFileNote }, { readinessOptionsFromEnv, readinessInputSource }, { reconcileOrderPayments }, { DirectRequestPaymentMerchantClient }, { redactCredentialText }, { redactSecretValues }] = await Promise.all([
+  const [{ mergeEnvFile, envFileNote }, { readinessOptionsFromEnv, readinessInputSource }, { reconcileOrderPayments }, { DirectRequestPaymentMerchantClient }, { redactCredentialText }, { redactSecretValues }, { normalizeBaseUrl }] = await Promise.all([
     import('../env-file.js'),
     import('../../readiness/env.js'),
     import('../../orders/reconcile.js'),
     import('../../clients/merchant.js'),
     import('../../core/redact-text.js'),
     import('../../core/redact.js'),
+    import('../../core/config.js'),
   ]);
   const merged = mergeEnvFile(io.env, io.cwd, flags.dotenv);
   const { env } = merged;
@@ -230,11 +231,11 @@ async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Out
   const baseUrl = flags.baseUrl ?? fromEnv.base_url;
   let client: InstanceType<typeof DirectRequestPaymentMerchantClient>;
   try {
+    // Named as the user gave it: the flag, or the variable it came from.
+    if (baseUrl) normalizeBaseUrl(baseUrl, flags.baseUrl !== undefined ? '--base-url' : 'SIGLUME_API_BASE');
     client = new DirectRequestPaymentMerchantClient({ auth_token: fromEnv.auth_token, ...(baseUrl ? { base_url: baseUrl } : {}) });
   } catch (error) {
-    // Named as the user gave it: the flag, or the variable it came from.
-    const from = flags.baseUrl !== undefined ? '--base-url' : 'SIGLUME_API_BASE';
-    throw usageError(reason(error).replace(/^Invalid base_url:/, `Invalid ${from}:`));
+    throw usageError(reason(error));
   }
 
   // The store module reads process.env (DATABASE_URL, SQLITE_PATH, ...): in a real run, the env file fills in

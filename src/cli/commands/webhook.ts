@@ -148,10 +148,10 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
         throw usageError(`No endpoint: pass --url or set ${URL_VAR} (in the environment or ${configured.file}), e.g. --url http://127.0.0.1:3000/payments/webhooks/siglume`);
       }
       try {
-        webhookTriggerUrl(url);
-      } catch (error) {
         // Named as the user gave it: the flag, or the variable it came from.
-        throw usageError((error as Error).message.replace(/^Invalid url:/, `Invalid ${flags.url === undefined ? URL_VAR : '--url'}:`));
+        webhookTriggerUrl(url, flags.url === undefined ? URL_VAR : '--url');
+      } catch (error) {
+        throw usageError((error as Error).message);
       }
       // A deployed project's SHOP_WEBHOOK_URL is the live shop: a test event goes there only when asked for by --url.
       if (flags.url === undefined && !isLoopbackHost(new URL(url).hostname)) {
