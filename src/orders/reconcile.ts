@@ -62,6 +62,11 @@ export interface OrderReconcileOptions {
   dry_run?: boolean;
   /** Called after each examined attempt. */
   onProgress?: (progress: { examined: number; limit: number }) => void;
+  /**
+   * Ends the run before the next attempt once aborted: the attempt being examined is finished, and the
+   * report says `stopped: 'interrupted'`. A CLI aborts it on Ctrl-C so that what was done is printed.
+   */
+  signal?: AbortSignal;
 }
 
 /** What happened to one attempt. */
@@ -111,9 +116,10 @@ export interface OrderReconcileReport {
    * reached: every further call would fail the same way), `store_repeated`
    * (the order store listed only attempts it had already returned after the
    * cursor: its `listUnpaidCheckoutAttempts` does not honour `after`, often
-   * because it compares timestamps finer than the cursor's milliseconds).
+   * because it compares timestamps finer than the cursor's milliseconds),
+   * `interrupted` (the `signal` was aborted).
    */
-  stopped: null | 'limit' | 'rate_limited' | 'api_unavailable' | 'store_repeated';
+  stopped: null | 'limit' | 'rate_limited' | 'api_unavailable' | 'store_repeated' | 'interrupted';
   /**
    * For `rate_limited` and `api_unavailable`: the failure that stopped the run,
    * e.g. `401 UNAUTHORIZED: ...` or `Could not reach the Siglume API at ... (ECONNREFUSED)`;
@@ -339,6 +345,8 @@ export async function reconcileOrders(c: OrderReconcileContext, options: OrderRe
   const page_size = integer(options.page_size, 'page_size', 100, 1, 1000);
   const dry_run = options.dry_run === true;
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new SiglumeValidationError('onProgress', 'Invalid onProgress: must be a function');
+  const signal = options.signal;
+  if (signal !== undefined && typeof signal?.aborted !== 'boolean') throw new SiglumeValidationError('signal', 'Invalid signal: must be an AbortSignal');
 
   const report: OrderReconcileReport = {
     ok: true, dry_run, since: since.toISOString(), until: until.toISOString(), examined: 0,
@@ -369,6 +377,10 @@ export async function reconcileOrders(c: OrderReconcileContext, options: OrderRe
     let after: OrderCheckoutAttemptCursor | null = null;
     const listed = new Set<string>();
     for (;;) {
+      if (signal?.aborted) {
+        report.stopped = 'interrupted';
+        break outer;
+      }
       if (report.examined >= limit) {
         // Only "stopped" when the window really has more: in this slice past the cursor, or in an older one.
         for (let older = index; older < slices.length; older++) {
@@ -388,6 +400,10 @@ export async function reconcileOrders(c: OrderReconcileContext, options: OrderRe
         break outer;
       }
       for (const a of page) {
+        if (signal?.aborted) {
+          report.stopped = 'interrupted';
+          break outer;
+        }
         const repeat = seen.has(a.attempt_id);
         listed.add(a.attempt_id);
         if (repeat) continue;

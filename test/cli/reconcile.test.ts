@@ -348,6 +348,81 @@ describe.skipIf(unavailable !== null)('reconcile against the sandbox with lost w
     expect(await orderStatus(db, o!.order_id)).toBe('paid');
   });
 
+  it('stops after the attempt in progress when interrupted, says what it did and that the rest is left, and exits 1', async () => {
+    const since = new Date().toISOString(); // this test's attempts only
+    const lost = await lostPayments(3);
+    const dir = emptyDir();
+    writeFileSync(join(dir, 'store.mjs'), 'export const createOrderStore = () => globalThis.__sdrpReconcileStore;\n');
+    const store = db.createStore();
+    const interrupt = new AbortController();
+    // Ctrl-C arrives while the first paid attempt is being repaired.
+    (globalThis as { __sdrpReconcileStore?: OrderStore }).__sdrpReconcileStore = new Proxy(store, {
+      get: (target, key) => {
+        const value = Reflect.get(target, key) as unknown;
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          if (key === 'processWebhookEvent') interrupt.abort();
+          return value.apply(target, args) as unknown;
+        };
+      },
+    });
+    const cliEnv = { SIGLUME_DIRECT_PAYMENT_MERCHANT: MERCHANT, SIGLUME_MERCHANT_AUTH_TOKEN: TOKEN, SIGLUME_API_BASE: f.sandbox.api_base };
+    const args = ['reconcile', '--store', 'store.mjs', '--min-age', '0', '--since', since];
+    const cut = await runCli(args, { env: cliEnv, cwd: dir, signal: interrupt.signal });
+    expect(cut.code).toBe(1);
+    expect(cut.stderr).toContain('warning: Interrupted: stopping after the attempt in progress.');
+    expect(cut.stdout).toContain('examined 1, repaired 1, consistent 0');
+    expect(cut.stdout).toContain('Interrupted after 1 attempt: what is listed above was done; the rest of the window was not examined. Run again to finish.');
+    expect(cut.stdout).not.toContain('Consistent');
+    const statuses = await Promise.all(lost.map((o) => orderStatus(db, o.order_id)));
+    expect(statuses.filter((s) => s === 'paid')).toHaveLength(1);
+    expect(statuses.filter((s) => s === 'pending')).toHaveLength(2);
+    (globalThis as { __sdrpReconcileStore?: OrderStore }).__sdrpReconcileStore = store;
+    const json = await runCli([...args, '--json'], { env: cliEnv, cwd: dir, signal: AbortSignal.abort() });
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, stopped: 'interrupted', examined: 0 });
+    const rest = await runCli(args, { env: cliEnv, cwd: dir });
+    expect(rest.code).toBe(0);
+    expect(rest.stdout).toContain('examined 2, repaired 2, consistent 0'); // the paid one is no longer listed
+    for (const o of lost) expect(await orderStatus(db, o.order_id)).toBe('paid');
+  });
+
+  it('on SIGTERM (the binary), finishes the attempt in progress, prints the report and exits 1', async () => {
+    const since = new Date().toISOString(); // this test's attempts only
+    const lost = await lostPayments(2);
+    const dir = emptyDir();
+    // The template's store, sending the process SIGTERM (as a scheduler's timeout does) once a repair has begun.
+    writeFileSync(
+      join(dir, 'store.ts'),
+      `import { createOrderStore as create, closeOrderStore } from ${JSON.stringify(STORE_TS)};
+export { closeOrderStore };
+export async function createOrderStore() {
+  const store = await create();
+  return new Proxy(store, {
+    get(target, key) {
+      const value = Reflect.get(target, key);
+      if (typeof value !== 'function') return value;
+      return (...args) => {
+        if (key === 'processWebhookEvent') process.kill(process.pid, 'SIGTERM');
+        return value.apply(target, args);
+      };
+    },
+  });
+}
+`,
+    );
+    const { NODE_OPTIONS: _loader, ...rest } = env;
+    const r = await runBin(['reconcile', '--store', 'store.ts', '--min-age', '0', '--since', since], {
+      env: { ...rest, NODE_OPTIONS: `--import ${import.meta.resolve('tsx')}` }, cwd: dir, timeoutMs: 60_000,
+    });
+    expect(r.stderr).toContain('warning: SIGTERM: stopping after the attempt in progress; send it again to quit at once.');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('examined 1, repaired 1, consistent 0');
+    expect(r.stdout).toContain('Interrupted after 1 attempt:');
+    const statuses = await Promise.all(lost.map((o) => orderStatus(db, o.order_id)));
+    expect(statuses.sort()).toEqual(['paid', 'pending']);
+  });
+
   it('ends a dry run that found a payment to repair with a summary saying so, not "Consistent."', async () => {
     const since = new Date().toISOString(); // this test's attempts only
     const [o] = await lostPayments(1);

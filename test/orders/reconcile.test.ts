@@ -202,6 +202,7 @@ describe.skipIf(unavailable !== null)('reconciliation against the sandbox [sqlit
     await expect(run({}, { min_age_seconds: -1 })).rejects.toMatchObject({ field: 'min_age_seconds' });
     await expect(run({}, { page_size: 1.5 })).rejects.toMatchObject({ field: 'page_size' });
     await expect(run({}, { since: 'last week' })).rejects.toMatchObject({ field: 'since' });
+    await expect(run({}, { signal: 'stop' as unknown as AbortSignal })).rejects.toMatchObject({ field: 'signal' });
     // Text reads as the CLI and the route read it.
     const twoHours = await run({}, { since: '2h', dry_run: true });
     expect(Math.abs(Date.parse(twoHours.since) - (Date.now() - 2 * 3600_000))).toBeLessThan(60_000);

@@ -188,6 +188,9 @@ function printReport(out: (s: string) => void, r: OrderReconcileReport): void {
   if (r.stopped === 'api_unavailable') {
     out(`\nStopped early: Siglume's API refused the merchant token or could not be reached: ${r.stopped_detail}\nCheck SIGLUME_MERCHANT_AUTH_TOKEN and SIGLUME_API_BASE.\n`);
   }
+  if (r.stopped === 'interrupted') {
+    out(`\nInterrupted after ${r.examined} attempt${r.examined === 1 ? '' : 's'}: what is listed above was done; the rest of the window was not examined. Run again to finish.\n`);
+  }
   if (r.stopped === 'store_repeated') {
     out('\nStopped early: the order store listed attempts it had already returned, so the rest of the window cannot be reached. Its listUnpaidCheckoutAttempts must return only attempts after `after` in (created_at, attempt_id) order, comparing created_at in milliseconds.\n');
   }
@@ -246,6 +249,20 @@ async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Out
   const { store, close } = await loadStore(flags.store, io, scrub);
   const json = flags.json === true;
   const bar = progress(io, json);
+  // Ctrl-C (or a scheduler's SIGTERM; in-process, `io.signal`) ends the run after the attempt in progress, so what
+  // was already repaired or retired is reported. A second signal quits at once: the attempt in progress is left as
+  // it was (a decision is one transaction), for the next run.
+  const interrupt = new AbortController();
+  const stopping = (name: string) => {
+    bar.stop();
+    output.warning(`${name}: stopping after the attempt in progress${io.signal ? '' : '; send it again to quit at once'}.`);
+    interrupt.abort();
+  };
+  const onSignal = (name: NodeJS.Signals) => (interrupt.signal.aborted ? process.exit(name === 'SIGINT' ? 130 : 143) : stopping(name));
+  const signals = io.signal ? [] : (['SIGINT', 'SIGTERM'] as const);
+  if (io.signal?.aborted) stopping('Interrupted');
+  else io.signal?.addEventListener('abort', () => stopping('Interrupted'), { once: true });
+  for (const name of signals) process.on(name, onSignal);
   let report: OrderReconcileReport;
   try {
     report = await reconcileOrderPayments(
@@ -256,6 +273,7 @@ async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Out
         ...(flags.minAge === undefined ? {} : { min_age_seconds: flags.minAge }),
         dry_run: flags.dryRun === true,
         ...(bar.onProgress ? { onProgress: bar.onProgress } : {}),
+        signal: interrupt.signal,
       },
     );
   } catch (error) {
@@ -265,6 +283,7 @@ async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Out
     if (json) output.stdout(`${JSON.stringify({ ok: false, error: message }, null, 2)}\n`);
     throw new CliError('failed', message);
   } finally {
+    for (const name of signals) process.off(name, onSignal);
     bar.stop();
     await close().catch((error: unknown) => output.warning(`closeOrderStore() failed: ${reason(error)}`));
   }
