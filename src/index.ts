@@ -189,8 +189,10 @@ export type {
   DirectRequestPaymentProviderMeteredTotals,
   DirectRequestPaymentMeteredSummary,
   DirectRequestPaymentUsageEvent,
+  DirectRequestPaymentProviderUsageEvent,
   DirectRequestPaymentSettlementBatch,
   DirectRequestPaymentUsageEventList,
+  DirectRequestPaymentProviderUsageEventList,
   DirectRequestPaymentSettlementBatchList,
 } from './clients/schemas/metered.js';
 
@@ -208,7 +210,6 @@ export type {
   DirectRequestPaymentProviderMeteredListQuery,
   DirectRequestPaymentListResponse,
   DirectRequestPaymentBuyerUsageEvent,
-  DirectRequestPaymentProviderUsageEvent,
   DirectRequestPaymentBuyerMeteredSummary,
   DirectRequestPaymentProviderMeteredSummary,
   DirectRequestPaymentChallengeInput,

@@ -30,12 +30,14 @@ import {
   settlementBatchQuerySchema,
   settlementBatchSchema,
   usageEventPageSchema,
+  providerUsageEventPageSchema,
   type DirectRequestPaymentMeteredQuery,
   type DirectRequestPaymentMeteredSummary,
   type DirectRequestPaymentSettlementBatch,
   type DirectRequestPaymentSettlementBatchList,
   type DirectRequestPaymentSettlementBatchQuery,
   type DirectRequestPaymentUsageEventList,
+  type DirectRequestPaymentProviderUsageEventList,
 } from './schemas/metered.js';
 import {
   createPaymentRequirementInputSchema,
@@ -281,12 +283,12 @@ export class DirectRequestPaymentClient {
   async listProviderUsageEvents(
     query: DirectRequestPaymentMeteredQuery = {},
     options?: DirectRequestPaymentRequestOptions,
-  ): Promise<DirectRequestPaymentUsageEventList> {
+  ): Promise<DirectRequestPaymentProviderUsageEventList> {
     return send(this.#transport, {
       method: 'GET',
       path: '/sdrp/metered/provider/usage-events',
       query: meteredQuery(query),
-      schema: usageEventPageSchema(),
+      schema: providerUsageEventPageSchema(),
       options,
     });
   }

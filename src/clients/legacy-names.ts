@@ -61,8 +61,6 @@ export interface DirectRequestPaymentListResponse<T> {
 }
 /** 0.4.20 name of {@link DirectRequestPaymentUsageEvent} (a buyer's row). */
 export type DirectRequestPaymentBuyerUsageEvent = DirectRequestPaymentUsageEvent;
-/** 0.4.20 name of {@link DirectRequestPaymentUsageEvent} (a provider's row). */
-export type DirectRequestPaymentProviderUsageEvent = DirectRequestPaymentUsageEvent;
 /** 0.4.20 name of {@link DirectRequestPaymentMeteredSummary} (`role: "buyer"`). */
 export type DirectRequestPaymentBuyerMeteredSummary = DirectRequestPaymentMeteredSummary;
 /** 0.4.20 name of {@link DirectRequestPaymentMeteredSummary} (`role: "provider"`). */

@@ -47,9 +47,14 @@ const ALL_FILTERS = {
   plan_type: 'MICRO',
 };
 const ALL_FILTERS_QUERY = 'plan_type=micro&token_symbol=JPYC&status=settled&listing_id=lst_1&capability_key=search.query&limit=50&cursor=c_2';
-const SUMMARY = { plan_type: 'nano', protocol_fee_minor: '0.2', gross_amount_minor: '49' };
-const PAGE = { items: [{ usage_event_id: 'ue_1', amount_minor: '12', protocol_fee_minor: '0.2' }], next_cursor: 'c_3' };
-const BATCH = { settlement_batch_id: 'sb_1', gross_amount_minor: '10000', protocol_fee_minor: '200' };
+const SUMMARY = { role: 'buyer', plan_type: 'nano', protocol_fee_minor: '0.2', gross_amount_minor: '49' };
+// The fields CONTRACT-2 section 22 marks required, on a provider's row.
+const USAGE_ROW = {
+  metered_usage_id: 'mu_1', plan_type: 'nano', settlement_cadence: 'monthly', currency: 'JPY', token_symbol: 'JPYC', status: 'pending_settlement',
+  provider_gross_amount_minor: '12', provider_usage_amount_minor: '12', gross_buyer_debit_minor: '12', protocol_fee_minor: '0.2', provider_receivable_minor: '11.8',
+};
+const PAGE = { items: [{ ...USAGE_ROW, usage_event_id: 'ue_1', amount_minor: '12' }], next_cursor: 'c_3' };
+const BATCH = { settlement_batch_id: 'sb_1', plan_type: 'micro', settlement_cadence: 'weekly', status: 'settled', gross_amount_minor: '10000', protocol_fee_minor: '200' };
 
 interface MethodCase {
   name: string;
@@ -214,7 +219,7 @@ describe('DirectRequestPaymentClient', () => {
       ['listProviderUsageEvents', (c: DirectRequestPaymentClient) => c.listProviderUsageEvents({}), '/sdrp/metered/provider/usage-events'],
       ['getProviderSettlementBatch', (c: DirectRequestPaymentClient) => c.getProviderSettlementBatch('sb_1'), '/sdrp/metered/provider/settlement-batches/sb_1'],
     ])('%s sends no query string', async (_n, call, path) => {
-      const { client, calls } = clientWith(() => ({ body: envelope({ items: [], ...BATCH }) }));
+      const { client, calls } = clientWith(() => ({ body: envelope({ items: [], ...BATCH, ...SUMMARY }) }));
       await call(client);
       expect(calls[0]!.url).toBe(`${BASE}${path}`);
     });
@@ -228,10 +233,31 @@ describe('DirectRequestPaymentClient', () => {
 
   describe('when reading statements', () => {
     it('returns amounts as decimal strings, converting JSON numbers', async () => {
-      const { client } = clientWith([{ body: envelope({ items: [{ amount_minor: 12, protocol_fee_minor: 0.2 }] }) }]);
+      const { client } = clientWith([{ body: envelope({ items: [{ ...USAGE_ROW, amount_minor: 12, protocol_fee_minor: 0.2, provider_receivable_minor: 11.8 }] }) }]);
       const page = await client.listProviderUsageEvents();
-      expect(page.items[0]).toMatchObject({ amount_minor: '12', protocol_fee_minor: '0.2' });
+      expect(page.items[0]).toMatchObject({ amount_minor: '12', protocol_fee_minor: '0.2', provider_receivable_minor: '11.8' });
       expect(page.next_cursor).toBeNull();
+    });
+
+    it('rejects a row without a field CONTRACT-2 section 22 marks required, naming it (0.4.20 code reads it as a string)', async () => {
+      const { metered_usage_id: _id, ...noId } = USAGE_ROW;
+      const { provider_receivable_minor: _r, ...buyerRow } = USAGE_ROW;
+      const { client } = clientWith([
+        { body: envelope({ items: [noId] }) },
+        { body: envelope({ items: [buyerRow] }) },
+        { body: envelope({ items: [buyerRow] }) },
+        { body: envelope({ ...BATCH, status: undefined }) },
+      ]);
+      const missing = await client.listBuyerUsageEvents().catch((e: unknown) => e);
+      expect(missing).toBeInstanceOf(SiglumeInvalidResponseError);
+      expect((missing as Error).message).toContain('metered_usage_id');
+      // A buyer's row has no receivable; a provider's must.
+      expect((await client.listBuyerUsageEvents()).items[0]!.metered_usage_id).toBe('mu_1');
+      const provider = await client.listProviderUsageEvents().catch((e: unknown) => e);
+      expect((provider as Error).message).toContain('provider_receivable_minor');
+      const batch = await client.getProviderSettlementBatch('sb_1').catch((e: unknown) => e);
+      expect(batch).toBeInstanceOf(SiglumeInvalidResponseError);
+      expect((batch as Error).message).toContain('status');
     });
 
     it('rejects a page without an items array', async () => {
@@ -242,7 +268,7 @@ describe('DirectRequestPaymentClient', () => {
     });
 
     it('rejects an amount that is not a decimal', async () => {
-      const { client } = clientWith([{ body: envelope({ protocol_fee_minor: 'two yen' }) }]);
+      const { client } = clientWith([{ body: envelope({ ...SUMMARY, protocol_fee_minor: 'two yen' }) }]);
       const error = await client.getProviderMeteredSummary().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SiglumeInvalidResponseError);
       expect((error as Error).message).toContain('protocol_fee_minor');

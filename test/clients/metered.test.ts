@@ -51,6 +51,12 @@ const BATCH = {
   brand_new_field: 'kept',
 };
 
+// A buyer's usage row with the fields CONTRACT-2 section 22 marks required.
+const ROW = {
+  metered_usage_id: 'mu_1', plan_type: 'nano', settlement_cadence: 'monthly', currency: 'JPY', token_symbol: 'JPYC', status: 'pending_settlement',
+  provider_gross_amount_minor: '12', provider_usage_amount_minor: '12', protocol_fee_minor: '0.2', gross_buyer_debit_minor: '12',
+};
+
 describe('metered statements', () => {
   it('types the buyer summary: open periods, batches, past-due blocks, balance sufficiency', async () => {
     const client = clientWith([
@@ -76,7 +82,7 @@ describe('metered statements', () => {
   it('types the provider summary totals as the one object of CONTRACT-2 section 22, and names a list sent instead', async () => {
     const client = clientWith([
       { body: envelope({ role: 'provider', periods: [BATCH], totals: { settled_provider_receivable_minor: '0', past_due_provider_receivable_minor: '4124.4' } }) },
-      { body: envelope({ totals: [{ token_symbol: 'JPYC', gross_amount_minor: '12' }] }) },
+      { body: envelope({ role: 'provider', totals: [{ token_symbol: 'JPYC', gross_amount_minor: '12' }] }) },
     ]);
     const summary = await client.getProviderMeteredSummary();
     // Read as 0.4.20 code reads it: no narrowing between an object and a list.
@@ -91,12 +97,7 @@ describe('metered statements', () => {
 
   it('types usage events with the section 22 fields', async () => {
     const item = {
-      metered_usage_id: 'mu_1',
-      plan_type: 'nano',
-      settlement_cadence: 'monthly',
-      status: 'pending_settlement',
-      provider_gross_amount_minor: '12',
-      gross_buyer_debit_minor: '12',
+      ...ROW,
       rounding_delta_minor: 0,
       provider_receivable_minor: '11.8',
       expected_scheduled_debit_at: '2026-12-01T00:00:00Z',
@@ -109,7 +110,7 @@ describe('metered statements', () => {
   });
 
   it('names a statement amount that is not a decimal', async () => {
-    const client = clientWith([{ body: envelope({ items: [{ metered_usage_id: 'mu_1', provider_gross_amount_minor: 'twelve' }] }) }]);
+    const client = clientWith([{ body: envelope({ items: [{ ...ROW, provider_gross_amount_minor: 'twelve' }] }) }]);
     const error = await client.listBuyerUsageEvents().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SiglumeInvalidResponseError);
     expect((error as Error).message).toContain('items.0.provider_gross_amount_minor');
@@ -117,7 +118,7 @@ describe('metered statements', () => {
 
   it('turns an amount sent as a JSON number into its decimal string, and refuses one with no exact decimal string', async () => {
     const listed = (amount: number) =>
-      clientWith([{ body: envelope({ items: [{ metered_usage_id: 'mu_1', provider_gross_amount_minor: amount }] }) }])
+      clientWith([{ body: envelope({ items: [{ ...ROW, provider_gross_amount_minor: amount }] }) }])
         .listBuyerUsageEvents()
         .then((page) => page.items[0]!.provider_gross_amount_minor);
     expect(await listed(4200)).toBe('4200');

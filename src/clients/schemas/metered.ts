@@ -10,11 +10,13 @@ import {
   nonEmptyStringSchema,
 } from '../../core/validation.js';
 import {
+  decimalAmountSchema,
   optionalBoolean,
   optionalDecimalAmount,
   optionalNumber,
   optionalString,
   pageSchema,
+  requiredResponseString,
   strictInput,
   lazySchema,
   responseObject,
@@ -26,8 +28,9 @@ import {
  * `gross_buyer_debit_minor` are aliases of it, `buyer_debit_minor` equals it
  * (fees are seller-borne), `provider_receivable_minor` is gross minus
  * `protocol_fee_minor`, and `rounding_delta_minor` is `"0"` per row, never
- * added to debit or revenue. Every field is optional: a statement shows what
- * the API sent, and unknown fields pass through.
+ * added to debit or revenue. A field is optional unless section 22 marks it
+ * required (ids, band, cadence, status and the gross and fee of a row); a
+ * statement shows what the API sent, and unknown fields pass through.
  */
 const amount = optionalDecimalAmount;
 const nullishList = <S extends z.core.SomeType>(item: S) => z.nullish(z.array(item, { error: 'must be an array' }));
@@ -167,7 +170,7 @@ export type DirectRequestPaymentProviderMeteredTotals = z.output<ReturnType<type
  */
 export const meteredSummarySchema = /* @__PURE__ */ lazySchema(() => responseObject({
   /** `buyer` or `provider`. */
-  role: optionalString(),
+  role: requiredResponseString(),
   timezone: optionalString(),
   filters: z.nullish(z.record(z.string(), z.unknown())),
   open_periods: nullishList(meteredOpenPeriodSchema()),
@@ -199,32 +202,31 @@ export const meteredSummarySchema = /* @__PURE__ */ lazySchema(() => responseObj
  */
 export type DirectRequestPaymentMeteredSummary = z.output<ReturnType<typeof meteredSummarySchema>>;
 
-/** One accepted Micro / Nano payment. Amounts are decimal strings. */
-export const usageEventSchema = /* @__PURE__ */ lazySchema(() => responseObject({
+/** A usage row's fields: those CONTRACT-2 section 22 marks required are required (0.4.20 code reads them as strings). */
+const usageEventShape = () => ({
   usage_event_id: optionalString(),
   id: optionalString(),
   requirement_id: optionalString(),
   listing_id: optionalString(),
   capability_key: optionalString(),
-  plan_type: optionalString(),
+  plan_type: requiredResponseString(),
   pricing_band: optionalString(),
-  token_symbol: optionalString(),
-  currency: optionalString(),
-  status: optionalString(),
+  token_symbol: requiredResponseString(),
+  currency: requiredResponseString(),
+  status: requiredResponseString(),
   amount_minor: optionalDecimalAmount(),
   buyer_debit_minor: optionalDecimalAmount(),
-  protocol_fee_minor: optionalDecimalAmount(),
-  provider_receivable_minor: optionalDecimalAmount(),
+  protocol_fee_minor: decimalAmountSchema(),
   settlement_batch_id: optionalString(),
   challenge_hash: optionalString(),
   occurred_at: optionalString(),
   created_at: optionalString(),
   /** The usage row id. */
-  metered_usage_id: optionalString(),
-  settlement_cadence: optionalString(),
-  provider_gross_amount_minor: amount(),
-  provider_usage_amount_minor: amount(),
-  gross_buyer_debit_minor: amount(),
+  metered_usage_id: requiredResponseString(),
+  settlement_cadence: requiredResponseString(),
+  provider_gross_amount_minor: decimalAmountSchema(),
+  provider_usage_amount_minor: decimalAmountSchema(),
+  gross_buyer_debit_minor: decimalAmountSchema(),
   rounding_delta_minor: amount(),
   product_listing_id: optionalString(),
   operation_key: optionalString(),
@@ -234,6 +236,12 @@ export const usageEventSchema = /* @__PURE__ */ lazySchema(() => responseObject(
   expected_scheduled_debit_at: optionalString(),
   /** Provider side only: the one buyer correlation providers see (no buyer id, email or wallet). */
   buyer_period_ref: optionalString(),
+});
+
+/** One accepted Micro / Nano payment, as a buyer's list shows it. Amounts are decimal strings. */
+export const usageEventSchema = /* @__PURE__ */ lazySchema(() => responseObject({
+  ...usageEventShape(),
+  provider_receivable_minor: optionalDecimalAmount(),
 }));
 
 /**
@@ -243,16 +251,29 @@ export const usageEventSchema = /* @__PURE__ */ lazySchema(() => responseObject(
  */
 export type DirectRequestPaymentUsageEvent = z.output<ReturnType<typeof usageEventSchema>>;
 
+/** One accepted Micro / Nano payment, as a provider's list shows it: with the receivable (gross minus the fee). */
+export const providerUsageEventSchema = /* @__PURE__ */ lazySchema(() => responseObject({
+  ...usageEventShape(),
+  provider_receivable_minor: decimalAmountSchema(),
+}));
+
+/**
+ * One accepted Micro / Nano payment, as a provider sees it.
+ *
+ * @interface
+ */
+export type DirectRequestPaymentProviderUsageEvent = z.output<ReturnType<typeof providerUsageEventSchema>>;
+
 /** An aggregate on-chain settlement of usage events. Amounts are decimal strings. */
 export const settlementBatchSchema = /* @__PURE__ */ lazySchema(() => responseObject({
-  settlement_batch_id: optionalString(),
+  settlement_batch_id: requiredResponseString(),
   id: optionalString(),
-  plan_type: optionalString(),
+  plan_type: requiredResponseString(),
   pricing_band: optionalString(),
-  settlement_cadence: optionalString(),
+  settlement_cadence: requiredResponseString(),
   token_symbol: optionalString(),
   currency: optionalString(),
-  status: optionalString(),
+  status: requiredResponseString(),
   settlement_status: optionalString(),
   usage_event_count: optionalNumber(),
   gross_amount_minor: optionalDecimalAmount(),
@@ -315,6 +336,15 @@ export const usageEventPageSchema = /* @__PURE__ */ lazySchema(() => pageSchema(
  * @interface
  */
 export type DirectRequestPaymentUsageEventList = z.output<ReturnType<typeof usageEventPageSchema>>;
+
+/** A page of a provider's usage events. */
+export const providerUsageEventPageSchema = /* @__PURE__ */ lazySchema(() => pageSchema(providerUsageEventSchema()));
+/**
+ * A page of a provider's usage events.
+ *
+ * @interface
+ */
+export type DirectRequestPaymentProviderUsageEventList = z.output<ReturnType<typeof providerUsageEventPageSchema>>;
 
 /** A page of settlement batches. */
 export const settlementBatchPageSchema = /* @__PURE__ */ lazySchema(() => pageSchema(settlementBatchSchema()));
