@@ -131,12 +131,14 @@ export class MeteredLedger {
 
   /**
    * Settles an open batch on the simulated chain and delivers its confirmation (waiting for the deliveries);
-   * `amount_threshold` when a payment pushed it over the threshold.
+   * `amount_threshold` when a payment pushed it over the threshold. A batch settles once: a settled one is refused.
    */
   async settle(
     b: M.SandboxSettlementBatch,
     trigger: M.SandboxSettlementBatch['settlement_trigger'] = 'scheduled_close',
   ): Promise<SandboxBatchSettlement> {
+    // Callers check first; a second settle would send a second confirmation with another chain receipt.
+    if (b.status !== 'open') throw new Error(`Settlement batch "${b.settlement_batch_id}" is already settled.`);
     const now = this.store.nowIso();
     // Settled before the first await, so a concurrent payment over the threshold cannot settle it twice.
     Object.assign(b, { status: 'settled', settled_at: now, chain_receipt_id: R.newId('chr') });
@@ -180,7 +182,8 @@ export class MeteredLedger {
       throw notFound('SETTLEMENT_BATCH_NOT_FOUND', `No open settlement batch "${batchId}" exists in this sandbox.`);
     }
     const settled: SandboxBatchSettlement[] = [];
-    for (const b of open) settled.push(await this.settle(b));
+    // Checked again before each one: a payment over the threshold may have settled it during an earlier delivery.
+    for (const b of open) if (b.status === 'open') settled.push(await this.settle(b));
     return settled;
   }
 }

@@ -210,5 +210,30 @@ describe('metered statements', () => {
         await own.close();
       }
     });
+
+    it('settles it once when settleMeteredBatches is delivering another batch meanwhile', async () => {
+      const own = await sandboxFor(receiver);
+      try {
+        await pay(own, 30); // a Nano batch, listed first
+        for (let i = 0; i < 19; i++) await pay(own, 500);
+        await pay(own, 400); // the Micro batch at JPY 9,900
+        receiver.received.length = 0;
+        receiver.delayMs = 300;
+        const crossing = pay(own, 500); // settles the Micro batch after its own 300 ms delivery
+        await new Promise((r) => setTimeout(r, 100));
+        // Lists both open batches now, then waits 300 ms on the Nano batch's delivery.
+        const settling = own.settleMeteredBatches();
+        const [paid, settled] = await Promise.all([crossing, settling]);
+        const micro = paid.batch_settlement!.settlement_batch_id;
+        expect(settled.map((s) => s.settlement_batch_id)).not.toContain(micro);
+        const batchEvents = receiver.received.map((r) => JSON.parse(r.rawBody).data).filter((d) => d.mode === 'metered_settlement_batch');
+        expect(batchEvents.filter((d) => d.settlement_batch_id === micro)).toHaveLength(1);
+        const { data } = (await call(own, 'GET', `/sdrp/metered/provider/settlement-batches/${micro}`)).body;
+        expect(data).toMatchObject({ settlement_trigger: 'amount_threshold', chain_receipt_id: batchEvents.find((d) => d.settlement_batch_id === micro).chain_receipt_id });
+      } finally {
+        receiver.delayMs = 0;
+        await own.close();
+      }
+    });
   });
 });
