@@ -159,6 +159,13 @@ export function merchantToken(m: SandboxMerchant, currency: Currency): Token {
   return token;
 }
 
+/** Refuses an amount over the merchant's `max_amount_minor` (422 naming `amount_minor`), as every payment route does. */
+export function checkMaxAmount(m: SandboxMerchant, amount_minor: number): void {
+  if (m.max_amount_minor !== null && amount_minor > m.max_amount_minor) {
+    throw invalidField('amount_minor', `exceeds the merchant's max_amount_minor (${m.max_amount_minor})`);
+  }
+}
+
 const TOKEN_CONTRACT: Record<Token, string> = { JPYC: `0x${'4a'.repeat(20)}`, USDC: `0x${'55'.repeat(20)}` };
 const word = (value: string | number) =>
   (typeof value === 'number' ? value.toString(16) : value.slice(2)).padStart(64, '0');

@@ -238,6 +238,20 @@ describe('checkout sessions', () => {
       expect(big.body.error.field).toBe('amount_minor');
     });
 
+    it('refuses a payment requirement over max_amount_minor as the checkout route does (was 201)', async () => {
+      await call(sandbox, 'POST', '/sdrp/direct-payments/merchants', { body: { merchant: 'capped_shop', max_amount_minor: 1000 } });
+      const secret = sandbox.getMerchant('capped_shop')!.challenge_secret;
+      const requirement = async (amount_minor: number) => {
+        const { challenge } = await createDirectRequestPaymentChallenge({ secret, merchant: 'capped_shop', amount_minor, currency: 'JPY', nonce: `cap-${amount_minor}` });
+        const body = { merchant: 'capped_shop', amount_minor, currency: 'JPY', challenge };
+        return call(sandbox, 'POST', '/sdrp/direct-payments/requirements', { token: sandbox.buyer_token, body });
+      };
+      const big = await requirement(5000);
+      expect([big.status, big.body.error.code, big.body.error.field]).toEqual([422, 'VALIDATION_ERROR', 'amount_minor']);
+      expect(big.body.error.message).toBe("Invalid amount_minor: exceeds the merchant's max_amount_minor (1000)");
+      expect((await requirement(1000)).status).toBe(201);
+    });
+
     it('names the --origin restart for the seeded merchant, and only setupMerchant for another', async () => {
       const body = { amount_minor: 800, currency: 'JPY', nonce: 'o1', success_url: 'http://127.0.0.1:5173/ok', cancel_url: 'http://127.0.0.1:5173/no' };
       const seeded = await call(sandbox, 'POST', '/sdrp/direct-payments/checkout-sessions', { body: { ...body, merchant: sandbox.env.SIGLUME_DIRECT_PAYMENT_MERCHANT } });

@@ -20,7 +20,7 @@ import { canonicalChallenge } from '../../internal/challenge-input.js';
 import type { SandboxCore } from '../core.js';
 import { SandboxHttpError, conflict, invalidField } from '../errors.js';
 import { route, type Route, type RouteInput } from '../http.js';
-import { merchantToken, newReceipt, publicView } from '../records.js';
+import { checkMaxAmount, merchantToken, newReceipt, publicView } from '../records.js';
 
 // The fields of a requirement that its verification repeats at the top level, in this order.
 const SUMMARY = [
@@ -43,6 +43,7 @@ export function buyerRoutes({ store, payments }: SandboxCore): Route[] {
     const { amount_minor, currency, challenge } = input;
     const m = store.require('merchants', input.merchant);
     const terms = { merchant: m.merchant, amount_minor, currency, token_symbol: merchantToken(m, currency) };
+    checkMaxAmount(m, amount_minor);
     if (!(await verifyDirectRequestPaymentChallenge({ ...terms, secret: m.challenge_secret, challenge }))) {
       const message = `Invalid challenge: it was not issued by merchant "${m.merchant}" for ${amount_minor} ${currency} (or its secret was rotated since).`;
       throw new SandboxHttpError(422, 'INVALID_CHALLENGE', message, { field: 'challenge' });

@@ -11,7 +11,14 @@ import type { SandboxCore } from '../core.js';
 import { conflict, invalidField, notFound } from '../errors.js';
 import { route, type Route, type RouteInput } from '../http.js';
 import { checkoutRefusal } from '../readiness.js';
-import { merchantToken, newSession, sessionView, successRedirect, type SandboxMerchant } from '../records.js';
+import {
+  checkMaxAmount,
+  merchantToken,
+  newSession,
+  sessionView,
+  successRedirect,
+  type SandboxMerchant,
+} from '../records.js';
 
 /** Origins a merchant's return URLs may use: its allowed origins plus its webhook URL's origin. */
 function allowedReturnOrigins(m: SandboxMerchant): string[] {
@@ -45,9 +52,7 @@ export function checkoutRoutes(core: SandboxCore): Route[] {
       throw conflict('HOSTED_CHECKOUT_READINESS_REQUIRED', message, { details });
     }
     const token_symbol = merchantToken(m, input.currency);
-    if (m.max_amount_minor !== null && input.amount_minor > m.max_amount_minor) {
-      throw invalidField('amount_minor', `exceeds the merchant's max_amount_minor (${m.max_amount_minor})`);
-    }
+    checkMaxAmount(m, input.amount_minor);
     const allowed = allowedReturnOrigins(m);
     for (const field of ['success_url', 'cancel_url'] as const) {
       const origin = new URL(input[field]).origin.toLowerCase();
