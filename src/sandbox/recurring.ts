@@ -41,6 +41,7 @@ export interface AutoPayRun {
 export interface AutoPayInput {
   listing_id: string;
   max_amount_minor: number;
+  max_amount_minor_per_run: number;
   max_runs: number | null;
   cadence: unknown;
   metadata: Record<string, unknown>;

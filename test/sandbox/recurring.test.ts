@@ -106,6 +106,7 @@ describe('scheduled autopay', () => {
       capability_key: 'external_402.sandbox_shop',
       expected_amount_minor: 1200,
       max_amount_minor: 1200,
+      max_amount_minor_per_run: 1200,
       currency: 'JPY',
       token_symbol: 'JPYC',
       max_runs: 3,
@@ -191,6 +192,8 @@ describe('scheduled autopay', () => {
     ['a token for the other currency', { token_symbol: 'USDC' }, 'token_symbol'],
     ['an unknown cadence', { cadence: { unit: 'hourly' } }, 'cadence'],
     ['an unknown field', { schedule: 'daily' }, 'schedule'],
+    ['a max_amount_minor below the amount (each run charged 1200 anyway)', { max_amount_minor: 300 }, 'max_amount_minor'],
+    ['a max_amount_minor_per_run below the amount', { max_amount_minor: 5000, max_amount_minor_per_run: 1199 }, 'max_amount_minor_per_run'],
   ])('refuses an authorization with %s (422 naming the field)', async (_name, fields, field) => {
     const body = { merchant: 'sandbox_shop', amount_minor: 1200, currency: 'JPY', challenge: await recurring('daily', 1200), ...fields };
     const answer = await buyer('POST', '/account/auto-pay/scheduled-authorizations', body);

@@ -102,11 +102,16 @@ export function recurringRoutes({ store, payments, webhooks }: SandboxCore): Rou
     const cadence = input.cadence ?? { unit: 'daily' };
     const unit = typeof cadence === 'string' ? cadence : cadence.unit;
     const approval = { ...approved, cadence: V.parseInput(V.recurringCadenceSchema, unit, 'cadence') };
+    // Each run charges the signed amount, so a cap below it could only be broken: refused before redeeming.
+    const max_amount_minor = input.max_amount_minor ?? approved.amount_minor;
+    const max_amount_minor_per_run = input.max_amount_minor_per_run ?? max_amount_minor;
+    for (const [field, cap] of Object.entries({ max_amount_minor, max_amount_minor_per_run }))
+      if (cap < approved.amount_minor) throw invalidField(field, `is below amount_minor (${approved.amount_minor})`);
     const a = await redeem(approval, (m, terms) => {
       const { agent_id = null, operation_key = null, expires_at = null, max_runs = null, metadata = {} } = input;
       const listing_id = input.listing_id ?? input.product_listing_id ?? m.listing_id;
-      const max_amount_minor = input.max_amount_minor ?? approved.amount_minor;
-      const more = { listing_id, max_amount_minor, max_runs, cadence, metadata, expires_at, agent_id, operation_key };
+      const caps = { max_amount_minor, max_amount_minor_per_run };
+      const more = { listing_id, ...caps, max_runs, cadence, metadata, expires_at, agent_id, operation_key };
       const created = newAutoPayAuthorization(terms, canonicalChallenge(approved.challenge), more, store.nowIso());
       return store.put('autopay_authorizations', created);
     });
