@@ -20,8 +20,9 @@ export const SANDBOX_DEFAULT_CAPABILITY_KEY = 'direct_request_payment';
 export const sumDecimal = (values: Iterable<string>): string =>
   fromMilli([...values].reduce((t, v) => t + toMilli(v), 0n));
 
-/** When a batch's period ends: when it settled, else when it is due. */
-const periodEnd = (b: M.SandboxSettlementBatch) => b.settled_at ?? b.scheduled_settlement_at;
+/** When a batch's period ends: when it is due, or earlier when it settled early. */
+const periodEnd = (b: M.SandboxSettlementBatch) =>
+  b.settled_at !== null && b.settled_at < b.scheduled_settlement_at ? b.settled_at : b.scheduled_settlement_at;
 
 /** A settled batch and the deliveries of its confirmation. */
 export interface SandboxBatchSettlement {
@@ -38,9 +39,13 @@ export class MeteredLedger {
 
   /**
    * Records an accepted Micro / Nano payment in its open batch (opening one when needed) and links the
-   * requirement to its usage event and batch.
+   * requirement to its usage event and batch. An open batch whose period has ended is closed first (its
+   * scheduled close; `closed` settles it) and the payment opens the next one.
    */
-  recordUsage(r: R.SandboxRequirement, listing_id: string): M.SandboxSettlementBatch {
+  recordUsage(
+    r: R.SandboxRequirement,
+    listing_id: string,
+  ): { batch: M.SandboxSettlementBatch; closed: Promise<SandboxBatchSettlement> | null } {
     const { merchant, currency, token_symbol, metadata } = r;
     const c = metadata.capability_key;
     const capability_key = typeof c === 'string' && /^[\w.:-]{1,64}$/.test(c) ? c : SANDBOX_DEFAULT_CAPABILITY_KEY;
@@ -48,13 +53,17 @@ export class MeteredLedger {
     const key: M.BatchKey = { merchant, listing_id, capability_key, plan_type, currency, token_symbol };
     const fields = Object.keys(key) as Array<keyof M.BatchKey>;
     const nowMs = this.store.nowMs();
-    const batch =
-      this.store.list('settlement_batches').find((b) => b.status === 'open' && fields.every((f) => b[f] === key[f])) ??
-      this.store.put('settlement_batches', M.newSettlementBatch(key, r.settlement_cadence, nowMs));
+    let open = this.store
+      .list('settlement_batches')
+      .find((b) => b.status === 'open' && fields.every((f) => b[f] === key[f]));
+    // `settle` marks the batch settled before its first await, so the row below cannot land in it.
+    const closed = open && Date.parse(open.scheduled_settlement_at) <= nowMs ? this.settle(open) : null;
+    if (closed) open = undefined;
+    const batch = open ?? this.store.put('settlement_batches', M.newSettlementBatch(key, r.settlement_cadence, nowMs));
     const usage = this.store.put('usage_events', M.newUsageEvent(key, r, batch.settlement_batch_id, R.iso(nowMs)));
     batch.usage_event_ids.push(usage.usage_event_id);
     Object.assign(r, { settlement_batch_id: batch.settlement_batch_id, usage_event_id: usage.usage_event_id });
-    return batch;
+    return { batch, closed };
   }
 
   /** The usage events of a batch, in order. */

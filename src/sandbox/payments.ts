@@ -21,7 +21,10 @@ export interface RequirementRequest extends R.PaymentTerms {
   checkout_session_id: string | null;
 }
 
-/** Outcome of settling a requirement; `batch_settlement` is set when the payment pushed its batch over the threshold. */
+/**
+ * Outcome of settling a requirement; `batch_settlement` is set when the payment pushed its batch over the
+ * threshold, or closed a batch whose period had ended.
+ */
 export interface Settlement {
   receipt: R.SandboxReceipt;
   event_id: string;
@@ -128,7 +131,7 @@ export class Payments {
         ? C.DIRECT_REQUEST_PAYMENT_STANDARD_SETTLED_STATUS
         : C.DIRECT_REQUEST_PAYMENT_METERED_ACCEPTED_STATUS,
     });
-    const batch = standard ? null : this.ledger.recordUsage(r, merchant?.listing_id ?? `lst_${r.merchant}`);
+    const metered = standard ? null : this.ledger.recordUsage(r, merchant?.listing_id ?? `lst_${r.merchant}`);
     const event = this.webhooks.createEvent(C.DIRECT_PAYMENT_CONFIRMED_EVENT, {
       mode: C.DIRECT_REQUEST_PAYMENT_MODE,
       merchant: r.merchant,
@@ -140,9 +143,12 @@ export class Payments {
     r.event_id = event.id;
     onSettled?.(event.id);
     this.store.changed();
-    const deliveries = await this.webhooks.publish(event, true);
+    // A batch this payment closed (its period had ended) settles alongside; one it pushed over the threshold after.
+    const [deliveries, closed] = await Promise.all([this.webhooks.publish(event, true), metered?.closed]);
+    const batch = metered?.batch;
     const batch_settlement =
-      batch && this.ledger.reachedThreshold(batch) ? await this.ledger.settle(batch, 'amount_threshold') : null;
+      closed ??
+      (batch && this.ledger.reachedThreshold(batch) ? await this.ledger.settle(batch, 'amount_threshold') : null);
     return { receipt, event_id: event.id, deliveries, batch_settlement };
   }
 

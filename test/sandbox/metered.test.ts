@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
 import { classifyDirectPaymentConfirmation } from '../../src/webhooks/classify.js';
 import { verifyDirectRequestPaymentWebhook } from '../../src/webhooks/event.js';
@@ -232,6 +232,40 @@ describe('metered statements', () => {
         expect(data).toMatchObject({ settlement_trigger: 'amount_threshold', chain_receipt_id: batchEvents.find((d) => d.settlement_batch_id === micro).chain_receipt_id });
       } finally {
         receiver.delayMs = 0;
+        await own.close();
+      }
+    });
+  });
+
+  describe('when a usage row arrives after its open batch period ended', () => {
+    it('closes that batch first (scheduled_close, one confirmation) and opens the next period for the row', async () => {
+      const own = await sandboxFor(receiver);
+      vi.useFakeTimers({ toFake: ['Date'] });
+      try {
+        vi.setSystemTime(new Date('2026-11-30T12:00:00Z'));
+        await pay(own, 30);
+        vi.setSystemTime(new Date('2026-12-02T12:00:00Z'));
+        receiver.received.length = 0;
+        const late = await pay(own, 30);
+        const closedId = late.batch_settlement!.settlement_batch_id;
+        const closed = (await call(own, 'GET', `/sdrp/metered/provider/settlement-batches/${closedId}`)).body.data;
+        expect(closed).toMatchObject({
+          status: 'settled',
+          settlement_trigger: 'scheduled_close',
+          threshold_reached_at: null,
+          period_start: '2026-11-30T12:00:00.000Z',
+          period_end: '2026-12-01T00:00:00.000Z',
+          usage_event_count: 1,
+        });
+        const settledEvents = receiver.received.map((r) => JSON.parse(r.rawBody).data).filter((d) => d.mode === 'metered_settlement_batch');
+        expect(settledEvents.map((d) => d.settlement_batch_id)).toEqual([closedId]);
+        const [row] = (await call(own, 'GET', '/sdrp/metered/provider/usage-events?limit=1')).body.data.items;
+        expect(row.settlement_batch_id).not.toBe(closedId);
+        expect(row).toMatchObject({ status: 'pending_settlement', period_start: '2026-12-02T12:00:00.000Z', period_end: '2027-01-01T00:00:00.000Z' });
+        const summary = (await call(own, 'GET', '/sdrp/metered/provider/summary?plan_type=nano')).body.data;
+        expect(summary.open_periods).toEqual([expect.objectContaining({ period_start: '2026-12-02T12:00:00.000Z', provider_gross_amount_minor: '30' })]);
+      } finally {
+        vi.useRealTimers();
         await own.close();
       }
     });
