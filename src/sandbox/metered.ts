@@ -172,7 +172,7 @@ export class MeteredLedger {
       usage_event_count: view.usage_event_count,
       currency: view.currency,
       token_symbol: view.token_symbol,
-      gross_amount_minor: view.gross_amount_minor,
+      provider_gross_amount_minor: view.provider_gross_amount_minor,
       protocol_fee_minor: view.protocol_fee_minor,
       provider_receivable_minor: view.provider_receivable_minor,
       settled_at: now,

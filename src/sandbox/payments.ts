@@ -6,7 +6,7 @@
  */
 import { directRequestPaymentRequestHash, directRequestPaymentRequestHashV2 } from '../challenges/request-hash.js';
 import * as C from '../core/constants.js';
-import { feeBreakdownFor } from '../core/pricing.js';
+import { feeBreakdownFor, SETTLEMENT_THRESHOLD_MINOR } from '../core/pricing.js';
 import type { Webhooks } from './deliveries.js';
 import { conflict } from './errors.js';
 import type { MeteredLedger, SandboxBatchSettlement } from './metered.js';
@@ -137,6 +137,13 @@ export class Payments {
       merchant: r.merchant,
       session_id,
       ...Object.fromEntries(EVENT_FIELDS.map((key) => [key, r[key]])),
+      // Micro / Nano add the gross's alias names and the early-settlement threshold (CONTRACT-2 sections 19.5, 22).
+      ...(!standard && {
+        provider_usage_amount_minor: r.provider_gross_amount_minor,
+        gross_buyer_debit_minor: r.provider_gross_amount_minor,
+        rounding_delta_minor: '0',
+        settlement_threshold_minor: String(SETTLEMENT_THRESHOLD_MINOR),
+      }),
       metadata: structuredClone(r.metadata),
       paid_at: now,
     });

@@ -158,7 +158,7 @@ describe('checkout sessions', () => {
   });
 
   describe('when Pay is pressed for Micro and Nano amounts', () => {
-    it('delivers metered_usage_accepted with weekly cadence and the flat Micro fee', async () => {
+    it('delivers metered_usage_accepted with weekly cadence, the flat Micro fee and the section 19.5 amount fields', async () => {
       const s = await createSession(sandbox, { amount_minor: 300 });
       await page(`/pay/${s.session_id}/confirm`, 'POST');
       const [event] = await verifiedEvents();
@@ -173,6 +173,11 @@ describe('checkout sessions', () => {
         protocol_fee_minor: '2',
         buyer_debit_minor: '300',
         provider_receivable_minor: '298',
+        provider_gross_amount_minor: '300',
+        provider_usage_amount_minor: '300',
+        gross_buyer_debit_minor: '300',
+        rounding_delta_minor: '0',
+        settlement_threshold_minor: '10000',
       });
     });
 

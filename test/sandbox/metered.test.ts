@@ -181,6 +181,10 @@ describe('metered statements', () => {
         'metered_batch_settled',
         'metered_batch_settled',
       ]);
+      // The gross under its canonical name (CONTRACT-2 section 22), as on the statements.
+      const microJpyc = events.map(({ event }) => event.data).find((d) => d.pricing_band === 'micro' && d.token_symbol === 'JPYC')!;
+      expect(microJpyc).toMatchObject({ provider_gross_amount_minor: '600', protocol_fee_minor: '4', provider_receivable_minor: '596' });
+      expect(microJpyc).not.toHaveProperty('gross_amount_minor');
       const usage = (await provider('/sdrp/metered/provider/usage-events?status=settled')).body.data.items;
       expect(usage).toHaveLength(4);
       const after = (await provider('/sdrp/metered/provider/summary?token_symbol=JPYC')).body.data;
