@@ -78,6 +78,27 @@ describe('metered statements', () => {
       expect(new Set(ids).size).toBe(4);
     });
 
+    it('keep paging a status filter after the cursor row has settled (was 422 on page 2)', async () => {
+      const own = await sandboxFor(receiver);
+      try {
+        for (const [amount, currency] of [[10, 'JPY'], [11, 'JPY'], [12, 'USD'], [13, 'USD'], [14, 'JPY']] as const) await pay(own, amount, currency);
+        const path = '/sdrp/metered/provider/usage-events?status=pending_settlement&limit=2';
+        const first = (await call(own, 'GET', path)).body.data;
+        expect(first.items.map((u: { amount_minor: string }) => u.amount_minor)).toEqual(['14', '13']);
+        // The cursor row's (USD) batch settles between the pages.
+        const settle = await call(own, 'POST', '/__sandbox/metered/settle', { body: { settlement_batch_id: first.items[1].settlement_batch_id } });
+        expect(settle.status).toBe(200);
+        const second = await call(own, 'GET', `${path}&cursor=${first.next_cursor}`);
+        expect(second.status).toBe(200);
+        expect(second.body.data.items.map((u: { amount_minor: string }) => u.amount_minor)).toEqual(['11', '10']);
+        expect(second.body.data.next_cursor).toBeNull();
+        const unknown = await call(own, 'GET', `${path}&cursor=use_missing`);
+        expect([unknown.status, unknown.body.error.field]).toEqual([422, 'cursor']);
+      } finally {
+        await own.close();
+      }
+    });
+
     it('filter by plan_type, token_symbol (case-insensitive) and status', async () => {
       expect((await provider('/sdrp/metered/provider/usage-events?plan_type=NANO')).body.data.items).toHaveLength(1);
       expect((await provider('/sdrp/metered/provider/usage-events?token_symbol=usdc')).body.data.items).toHaveLength(1);

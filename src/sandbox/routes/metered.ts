@@ -25,15 +25,19 @@ type Filter = (typeof FILTERS)[number];
 const matches = (q: Partial<Record<Filter, string>>, x: Record<Filter, string>) =>
   FILTERS.every((f) => q[f] === undefined || x[f] === q[f]);
 
-/** A page of the filtered list, newest first; the cursor is the `id` field of the last item of the previous page. */
-function page<T>(input: RouteInput, list: (q: Query) => T[], id: keyof T, view: (t: T) => unknown) {
+/**
+ * A page of the filtered list, newest first. The cursor is the `id` field of the last item of the previous
+ * page, found among all records, so it keeps its place when that record no longer matches the filter
+ * (a row that settled while paging `status=pending_settlement`).
+ */
+function page<T extends Record<Filter, string>>(input: RouteInput, all: T[], id: keyof T, view: (t: T) => unknown) {
   const q = parseQuery(input);
-  const ordered = list(q).reverse();
+  const ordered = all.slice().reverse();
   const start = q.cursor === undefined ? 0 : ordered.findIndex((t) => t[id] === q.cursor) + 1;
-  if (q.cursor !== undefined && start === 0)
-    throw invalidField('cursor', 'is not a cursor of this list (it may come from another filter)');
-  const slice = ordered.slice(start, start + Math.min(q.limit ?? 50, 200));
-  const next_cursor = start + slice.length < ordered.length ? slice.at(-1)![id] : null;
+  if (q.cursor !== undefined && start === 0) throw invalidField('cursor', 'is not a cursor of this list');
+  const rest = ordered.slice(start).filter((t) => matches(q, t));
+  const slice = rest.slice(0, Math.min(q.limit ?? 50, 200));
+  const next_cursor = slice.length < rest.length ? slice.at(-1)![id] : null;
   return { data: { items: slice.map(view), next_cursor } };
 }
 
@@ -144,8 +148,9 @@ export function meteredRoutes({ store, ledger }: SandboxCore): Route[] {
   }
 
   const listUsage = (side: 'buyer' | 'provider') => (input: RouteInput) =>
-    page(input, usage, 'usage_event_id', (u) => ledger.usageView(u, side));
-  const listBatches = (input: RouteInput) => page(input, batches, 'settlement_batch_id', (b) => ledger.batchView(b));
+    page(input, store.list('usage_events'), 'usage_event_id', (u) => ledger.usageView(u, side));
+  const listBatches = (input: RouteInput) =>
+    page(input, store.list('settlement_batches'), 'settlement_batch_id', (b) => ledger.batchView(b));
   function getBatch({ params, query }: RouteInput) {
     const q = parseInput(settlementBatchQuerySchema(), queryInput(query, ['listing_id', 'capability_key']));
     const b = store.require('settlement_batches', params.batch_id!, (batch) => matches(q, batch));
