@@ -90,6 +90,13 @@ describe('subscriptions', () => {
     expect([answer.status, answer.body.error.code]).toEqual([status, code]);
   });
 
+  it('refuses a daily challenge even when the body names cadence daily: a subscription is monthly (was 201)', async () => {
+    const body = { merchant: 'sandbox_shop', amount_minor: 980, currency: 'JPY', challenge: await recurring('daily', 980), cadence: 'daily' };
+    const answer = await buyer('POST', '/sdrp/direct-payments/subscriptions', body);
+    expect([answer.status, answer.body.error.code, answer.body.error.field]).toEqual([422, 'INVALID_CHALLENGE', 'challenge']);
+    expect(answer.body.error.message).toBe('Invalid challenge: a subscription is approved by a monthly recurring challenge, not a daily one.');
+  });
+
   it('refuses the merchant token (403) and a missing token (401)', async () => {
     const body = { merchant: 'sandbox_shop', amount_minor: 980, currency: 'JPY', challenge: await recurring('monthly') };
     expect((await call(sandbox, 'POST', '/sdrp/direct-payments/subscriptions', { body })).status).toBe(403);
@@ -208,6 +215,13 @@ describe('scheduled autopay', () => {
     const a = await authorize();
     const noSlot = await execute(a.schedule_token, { scheduled_for: 'tomorrow' });
     expect([noSlot.status, noSlot.body.error.field]).toEqual([422, 'slot_id']);
+  });
+
+  it('refuses a monthly challenge even when the body names cadence monthly: scheduled autopay is daily (was 201)', async () => {
+    const body = { merchant: 'sandbox_shop', amount_minor: 1200, currency: 'JPY', challenge: await recurring('monthly', 1200), cadence: { unit: 'monthly' } };
+    const answer = await buyer('POST', '/account/auto-pay/scheduled-authorizations', body);
+    expect([answer.status, answer.body.error.code, answer.body.error.field]).toEqual([422, 'INVALID_CHALLENGE', 'challenge']);
+    expect(answer.body.error.message).toBe('Invalid challenge: a scheduled autopay authorization is approved by a daily recurring challenge, not a monthly one.');
   });
 
   it('needs the buyer token to create and revoke', async () => {

@@ -44,6 +44,9 @@ const executeSchema = lazySchema(() => z.omit(scheduledAutoPayExecuteInputSchema
 /** What a recurring challenge approves. */
 type Approval = DirectRequestPaymentRecurringChallengeVerifyFields & { currency: V.DirectRequestPaymentCurrency };
 
+/** The cadence whose challenge approves each use (CONTRACT section 6): a monthly one is not a daily autopay tag. */
+const CADENCE_FOR = { subscription: 'monthly', 'scheduled autopay authorization': 'daily' } as const;
+
 /** The fields that the client's schema leaves optional but an SDRP authorization needs; 422 names a missing one. */
 function required<T extends Record<string, unknown>>(fields: T): { [K in keyof T]-?: NonNullable<T[K]> } {
   for (const [field, value] of Object.entries(fields))
@@ -58,13 +61,21 @@ export function recurringRoutes({ store, payments, webhooks }: SandboxCore): Rou
    * Verifies a recurring challenge and, in the same step as the single-use check, stores what it approves,
    * so two concurrent redemptions cannot both succeed.
    */
-  async function redeem<T>(approval: Approval, make: (m: SandboxMerchant, terms: PaymentTerms) => T): Promise<T> {
+  async function redeem<T>(
+    approval: Approval,
+    use: keyof typeof CADENCE_FOR,
+    make: (m: SandboxMerchant, terms: PaymentTerms) => T,
+  ): Promise<T> {
     const { amount_minor, currency, cadence, challenge } = approval;
     const m = store.require('merchants', V.parseInput(V.challengeMerchantKeySchema, approval.merchant, 'merchant'));
     const token_symbol = merchantToken(m, currency);
     const input = { secret: m.challenge_secret, merchant: m.merchant, amount_minor, currency, cadence, challenge };
     if (!(await verifyDirectRequestPaymentRecurringChallenge(input))) {
       const message = `Invalid challenge: it is not a ${cadence} recurring challenge of merchant "${m.merchant}" for ${amount_minor} ${currency}.`;
+      throw new SandboxHttpError(422, 'INVALID_CHALLENGE', message, { field: 'challenge' });
+    }
+    if (cadence !== CADENCE_FOR[use]) {
+      const message = `Invalid challenge: a ${use} is approved by a ${CADENCE_FOR[use]} recurring challenge, not a ${cadence} one.`;
       throw new SandboxHttpError(422, 'INVALID_CHALLENGE', message, { field: 'challenge' });
     }
     // An upper-cased variant verifies too: the canonical form keeps the challenge single-use.
@@ -80,7 +91,7 @@ export function recurringRoutes({ store, payments, webhooks }: SandboxCore): Rou
   async function createSubscription({ body }: RouteInput) {
     const input = V.parseInput(subscriptionSchema(), body);
     const cadence = V.parseInput(V.recurringCadenceSchema, input.cadence ?? 'monthly', 'cadence');
-    const sub = await redeem({ ...input, cadence }, (m, terms) => {
+    const sub = await redeem({ ...input, cadence }, 'subscription', (m, terms) => {
       const created = newRecurringSubscription(terms, cadence, m.display_name, store.nowIso());
       return store.put('recurring_subscriptions', created);
     });
@@ -107,7 +118,7 @@ export function recurringRoutes({ store, payments, webhooks }: SandboxCore): Rou
     const max_amount_minor_per_run = input.max_amount_minor_per_run ?? max_amount_minor;
     for (const [field, cap] of Object.entries({ max_amount_minor, max_amount_minor_per_run }))
       if (cap < approved.amount_minor) throw invalidField(field, `is below amount_minor (${approved.amount_minor})`);
-    const a = await redeem(approval, (m, terms) => {
+    const a = await redeem(approval, 'scheduled autopay authorization', (m, terms) => {
       const { agent_id = null, operation_key = null, expires_at = null, max_runs = null, metadata = {} } = input;
       const listing_id = input.listing_id ?? input.product_listing_id ?? m.listing_id;
       const caps = { max_amount_minor, max_amount_minor_per_run };
