@@ -173,7 +173,7 @@ async function buildData(
       settlement_status: DIRECT_REQUEST_PAYMENT_STANDARD_SETTLED_STATUS,
       finality: DIRECT_REQUEST_PAYMENT_METERED_FINALITY,
       chain_receipt_id: `rcpt_test_${randomHex(24)}`,
-      settlement_threshold_minor: SETTLEMENT_THRESHOLD_MINOR,
+      settlement_threshold_minor: String(SETTLEMENT_THRESHOLD_MINOR),
       settled_at: occurredAt,
       ...money,
     };
@@ -192,8 +192,12 @@ async function buildData(
       ...payment,
       settlement_status: DIRECT_REQUEST_PAYMENT_METERED_ACCEPTED_STATUS,
       finality: DIRECT_REQUEST_PAYMENT_METERED_FINALITY,
-      settlement_threshold_minor: SETTLEMENT_THRESHOLD_MINOR,
+      settlement_threshold_minor: String(SETTLEMENT_THRESHOLD_MINOR),
       ...money,
+      // The gross's alias names, as Siglume sends them on a Micro / Nano confirmation (CONTRACT-2 sections 19.5, 22).
+      provider_usage_amount_minor: fees.provider_gross_amount_minor,
+      gross_buyer_debit_minor: fees.provider_gross_amount_minor,
+      rounding_delta_minor: '0',
     };
   }
 

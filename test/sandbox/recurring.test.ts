@@ -207,6 +207,20 @@ describe('scheduled autopay', () => {
     expect([answer.status, answer.body.error.code, answer.body.error.field]).toEqual([422, 'VALIDATION_ERROR', field]);
   });
 
+  it("refuses a subscription or an authorization over the merchant's max_amount_minor, as a one-off payment is (was 201)", async () => {
+    await call(sandbox, 'POST', '/sdrp/direct-payments/merchants', { body: { merchant: 'capped_recurring', max_amount_minor: 1000 } });
+    const secret = sandbox.getMerchant('capped_recurring')!.challenge_secret;
+    const signed = async (cadence: 'monthly' | 'daily', amount_minor: number) =>
+      (await createDirectRequestPaymentRecurringChallenge({ secret, merchant: 'capped_recurring', amount_minor, currency: 'JPY', cadence, nonce: `cap${++seq}` })).challenge;
+    const terms = { merchant: 'capped_recurring', amount_minor: 1200, currency: 'JPY' };
+    const sub = await buyer('POST', '/sdrp/direct-payments/subscriptions', { ...terms, challenge: await signed('monthly', 1200), cadence: 'monthly' });
+    expect([sub.status, sub.body.error.code, sub.body.error.field]).toEqual([422, 'VALIDATION_ERROR', 'amount_minor']);
+    const auth = await buyer('POST', '/account/auto-pay/scheduled-authorizations', { ...terms, mode: 'external_402', challenge: await signed('daily', 1200) });
+    expect([auth.status, auth.body.error.code, auth.body.error.field]).toEqual([422, 'VALIDATION_ERROR', 'amount_minor']);
+    const within = await buyer('POST', '/sdrp/direct-payments/subscriptions', { ...terms, amount_minor: 1000, challenge: await signed('monthly', 1000), cadence: 'monthly' });
+    expect(within.status).toBe(201);
+  });
+
   it('refuses a monthly challenge for a daily authorization, an unknown id to revoke, and an execute without slot_id', async () => {
     const monthly = await buyer('POST', '/account/auto-pay/scheduled-authorizations', { merchant: 'sandbox_shop', amount_minor: 1200, currency: 'JPY', challenge: await recurring('monthly', 1200) });
     expect([monthly.status, monthly.body.error.code]).toEqual([422, 'INVALID_CHALLENGE']);

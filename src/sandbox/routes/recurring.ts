@@ -25,7 +25,7 @@ import { canonicalChallenge } from '../../internal/challenge-input.js';
 import type { SandboxCore } from '../core.js';
 import { SandboxHttpError, conflict, invalidField } from '../errors.js';
 import { route, type Route, type RouteAnswer, type RouteInput } from '../http.js';
-import { merchantToken, publicView, type PaymentTerms, type SandboxMerchant } from '../records.js';
+import { checkMaxAmount, merchantToken, publicView, type PaymentTerms, type SandboxMerchant } from '../records.js';
 import {
   newAutoPayAuthorization,
   newRecurringSubscription,
@@ -69,6 +69,7 @@ export function recurringRoutes({ store, payments, webhooks }: SandboxCore): Rou
     const { amount_minor, currency, cadence, challenge } = approval;
     const m = store.require('merchants', V.parseInput(V.challengeMerchantKeySchema, approval.merchant, 'merchant'));
     const token_symbol = merchantToken(m, currency);
+    checkMaxAmount(m, amount_minor);
     const input = { secret: m.challenge_secret, merchant: m.merchant, amount_minor, currency, cadence, challenge };
     if (!(await verifyDirectRequestPaymentRecurringChallenge(input))) {
       const message = `Invalid challenge: it is not a ${cadence} recurring challenge of merchant "${m.merchant}" for ${amount_minor} ${currency}.`;
