@@ -60,16 +60,19 @@ const SESSION_LOOKUP_TIMEOUT_MS = 3000;
 
 /**
  * Whether Siglume says a stored session can no longer be paid ({@link sessionCannotBePaid}). A lookup that fails
- * or takes over 3 s (no retry) counts as live: the session is handed out as before.
+ * or takes over 3 s (no retry) counts as live: the session is handed out as before. One session is asked about
+ * at most once per 5 s however often the buyer starts (session-lookups.ts says why that is safe).
  */
-async function sessionEnded<U>(o: ResolvedOrderCheckoutOptions<U>, session_id: string): Promise<boolean> {
-  try {
-    const options = { timeout_ms: SESSION_LOOKUP_TIMEOUT_MS, max_retries: 0 };
-    const { status } = await o.client.getCheckoutSession(session_id, options);
-    return sessionCannotBePaid(status);
-  } catch {
-    return false;
-  }
+function sessionEnded<U>(o: ResolvedOrderCheckoutOptions<U>, session_id: string): Promise<boolean> {
+  return o.session_lookups.ended(session_id, async () => {
+    try {
+      const options = { timeout_ms: SESSION_LOOKUP_TIMEOUT_MS, max_retries: 0 };
+      const { status } = await o.client.getCheckoutSession(session_id, options);
+      return sessionCannotBePaid(status);
+    } catch {
+      return false;
+    }
+  });
 }
 
 /**

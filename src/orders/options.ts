@@ -10,6 +10,7 @@ import { normalizeSecrets } from '../internal/secrets.js';
 import type { OrderCheckoutClient } from './confirm.js';
 import type { OrderPaymentPolicy } from './decide.js';
 import { OrderAuthorizationRequiredError } from './errors.js';
+import { SessionLookups } from './session-lookups.js';
 import type { OrderRecord, OrderStore } from './store.js';
 
 /** Where an error the service answered with a 5xx came from, for `onError`. */
@@ -99,6 +100,8 @@ export interface ResolvedOrderCheckoutOptions<U> {
   retry_after_ms: number;
   reconcile_token: string | null;
   report: (error: unknown, context: OrderErrorContext) => void;
+  /** This service's recent answers about stored sessions (one look-up per session per 5 s). */
+  session_lookups: SessionLookups;
 }
 
 const STORE_METHODS = ['findOrder', 'beginCheckoutAttempt', 'markCheckoutPending', 'markCheckoutFailed', 'previewWebhookEvent', 'processWebhookEvent',
@@ -195,6 +198,7 @@ export function resolveOrderCheckoutOptions<U>(options: OrderCheckoutServiceOpti
     default_session_lifetime_seconds: seconds(options.default_session_lifetime_seconds, 'default_session_lifetime_seconds', 1800, 31 * 86_400),
     retry_after_ms: seconds(options.retry_after_ms, 'retry_after_ms', 250, 60_000),
     reconcile_token: reconcileToken(options.reconcile_token),
+    session_lookups: new SessionLookups(),
     report: (error, context) => {
       try {
         onError?.(error, context);

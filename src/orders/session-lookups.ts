@@ -1,0 +1,65 @@
+/**
+ * A checkout service's short memory of what Siglume said about its stored
+ * sessions. Each start that hands out a stored session asks Siglume about it
+ * first (`getCheckoutSession`, with the merchant token), and a signed-in buyer
+ * may press "Pay" as often as they like: without this, 300 starts on one
+ * pending order were 300 requests against the merchant's rate limit, the one
+ * webhook confirmations share (docs/reconciliation.md). The answer for one
+ * session is reused for {@link SESSION_LOOKUP_TTL_MS}, and starts that arrive
+ * while it is being asked share the request in flight, so a burst on one order
+ * makes at most one request per 5 s.
+ *
+ * Why reusing a 5 s old answer is safe: it only decides whether a stored
+ * session is handed out again, never whether an order is paid (the webhook and
+ * reconciliation ask Siglume themselves, not through this). A session seen
+ * `open` that the buyer cancelled since is handed out once more, as when the
+ * look-up fails: the buyer sees Siglume's ended page, and a start after the
+ * 5 s makes a new session. A session paid meanwhile is paid once: the payment
+ * is confirmed by the webhook with Siglume's API, and a paid order is no longer
+ * pending for the next start.
+ */
+
+/** How long one answer about a stored session is reused, ms. */
+export const SESSION_LOOKUP_TTL_MS = 5_000;
+/** Most sessions remembered per checkout service; the oldest answer is dropped first. */
+export const SESSION_LOOKUP_MAX_ENTRIES = 1_000;
+
+interface Lookup {
+  at: number;
+  ended: Promise<boolean>;
+}
+
+/** Remembered answers, by checkout session id, oldest first. Bounded by size and age. */
+export class SessionLookups {
+  readonly #answers = new Map<string, Lookup>();
+  readonly #now: () => number;
+
+  /** @param now - The clock, ms (tests pass their own). */
+  constructor(now: () => number = () => Date.now()) {
+    this.#now = now;
+  }
+
+  /**
+   * Whether `session_id` can no longer be paid: `look`'s answer from the last 5 s, or `look()` now. `look` must not
+   * reject (a failed look-up is an answer: the checkout start treats it as live).
+   */
+  ended(session_id: string, look: () => Promise<boolean>): Promise<boolean> {
+    const now = this.#now();
+    const known = this.#answers.get(session_id);
+    // A clock set back makes `now < at`: asked again rather than trusted until the clock catches up.
+    if (known && now - known.at < SESSION_LOOKUP_TTL_MS && now >= known.at) return known.ended;
+    this.#answers.delete(session_id);
+    this.#dropOld(now);
+    const ended = look();
+    this.#answers.set(session_id, { at: now, ended });
+    return ended;
+  }
+
+  // Insertion order is age order: drop the expired answers at the front, then the oldest over the cap.
+  #dropOld(now: number): void {
+    for (const [id, { at }] of this.#answers) {
+      if (now - at < SESSION_LOOKUP_TTL_MS && now >= at && this.#answers.size < SESSION_LOOKUP_MAX_ENTRIES) break;
+      this.#answers.delete(id);
+    }
+  }
+}
