@@ -11,6 +11,7 @@ import type { OrderCheckoutClient } from './confirm.js';
 import type { OrderPaymentPolicy } from './decide.js';
 import { OrderAuthorizationRequiredError } from './errors.js';
 import { SessionLookups } from './session-lookups.js';
+import { SignatureReports } from './signature-reports.js';
 import type { OrderRecord, OrderStore } from './store.js';
 
 /** Where an error the service answered with a 5xx came from, for `onError`. */
@@ -102,6 +103,8 @@ export interface ResolvedOrderCheckoutOptions<U> {
   report: (error: unknown, context: OrderErrorContext) => void;
   /** This service's recent answers about stored sessions (one look-up per session per 5 s). */
   session_lookups: SessionLookups;
+  /** This service's limit on reports of failed webhook signatures (per code, one a minute). */
+  signature_reports: SignatureReports;
 }
 
 const STORE_METHODS = ['findOrder', 'beginCheckoutAttempt', 'markCheckoutPending', 'markCheckoutFailed', 'previewWebhookEvent', 'processWebhookEvent',
@@ -199,6 +202,7 @@ export function resolveOrderCheckoutOptions<U>(options: OrderCheckoutServiceOpti
     retry_after_ms: seconds(options.retry_after_ms, 'retry_after_ms', 250, 60_000),
     reconcile_token: reconcileToken(options.reconcile_token),
     session_lookups: new SessionLookups(),
+    signature_reports: new SignatureReports(),
     report: (error, context) => {
       try {
         onError?.(error, context);

@@ -132,8 +132,10 @@ export async function handleOrderWebhook<U>(o: ResolvedOrderCheckoutOptions<U>, 
     // Only the code goes back; the verifier's detail goes to onError.
     if (error instanceof SiglumeWebhookSignatureError) {
       // A well-formed header that fails is a wrong secret or a skewed clock, which the operator must hear about;
-      // a missing or malformed one is noise from scanners.
-      if (MISCONFIGURED.has(error.code)) o.report(error, { operation: 'webhook' });
+      // a missing or malformed one is noise from scanners. Anyone can send a well-formed one, so the operator
+      // hears about each code at most once a minute (signature-reports.ts).
+      const report = MISCONFIGURED.has(error.code) ? o.signature_reports.admit(error) : null;
+      if (report) o.report(report, { operation: 'webhook' });
       return refuseWebhook(400, 'invalid_signature', `Invalid webhook signature (${error.code})`);
     }
     if (error instanceof SiglumeWebhookPayloadError && error.code === 'WEBHOOK_RAW_BODY_REQUIRED') {
