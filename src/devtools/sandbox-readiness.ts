@@ -36,7 +36,9 @@ export interface SandboxReadinessSetup {
    * default address, which nobody named, so an embedded sandbox was
    * started), `unreachable` (nothing answered at the address the caller
    * named: nothing was started, and the checks run against that address, so
-   * the API checks fail with {@link SandboxReadinessSetup.unreachable_fix}),
+   * the API checks fail, with {@link SandboxReadinessSetup.unreachable_fix}
+   * when nothing took the connection and with the engine's timeout fix when
+   * something took it and kept silent),
    * `not_sandbox` (a server that is not a Siglume sandbox answered at the
    * default address, which nobody asked for: it was sent nothing and an
    * embedded sandbox was started) or `not_loopback` (the API base is not on
@@ -50,7 +52,8 @@ export interface SandboxReadinessSetup {
   /** One sentence saying which sandbox was used and why, for people. */
   message: string;
   /**
-   * Set with reason `unreachable`: the fix for a check that cannot reach the named address (start a sandbox
+   * Set with reason `unreachable` when nothing took the connection (not when something took it and kept
+   * silent: a sandbox cannot be started there): the fix for a check that cannot reach the named address (start a sandbox
    * there, with the command, or stop naming it so readiness starts one for the run). The engine's own fix
    * does not know where the address came from; {@link applyUnreachableFix} puts this one in its place.
    */
@@ -82,13 +85,18 @@ function unreachableFix(base_url: string, from: string): string {
   return `${lead}, the API a shop set up with it calls: start a sandbox there (${start}) and run again, or ${drop} ${letItStart}`;
 }
 
-/** Error codes of a check that could not reach the API (`SiglumeConnectionError` / `SiglumeTimeoutError`). */
-const NO_CONNECTION = /* @__PURE__ */ new Set(['CONNECTION_ERROR', 'TIMEOUT']);
+/**
+ * `details.connection` of a check that could not connect at all (`refused`, `not_connected`: see the engine's
+ * `ConnectionFailureKind`). A timeout or a connection lost after sending means something listens there, where
+ * starting a sandbox cannot help: those keep the engine's fix.
+ */
+const NOT_CONNECTED = /* @__PURE__ */ new Set(['refused', 'not_connected']);
 
 /**
- * `report` with `fix` as the fix of every check that failed because the API could not be reached (in
- * practice `hosted_checkout_readiness_api`: the checks after it are skipped). The same report when `fix` is
- * undefined; every other check is left as it is.
+ * `report` with `fix` as the fix of every check that failed because nothing could be connected to at the API
+ * base (in practice `hosted_checkout_readiness_api`: the checks after it are skipped). The same report when
+ * `fix` is undefined; every other check, a timeout and a connection lost after sending included, is left as
+ * it is.
  *
  * @example
  * const report = applyUnreachableFix(await runReadiness(setup.options), setup.unreachable_fix);
@@ -96,7 +104,7 @@ const NO_CONNECTION = /* @__PURE__ */ new Set(['CONNECTION_ERROR', 'TIMEOUT']);
 export function applyUnreachableFix(report: ReadinessReport, fix: string | undefined): ReadinessReport {
   if (fix === undefined) return report;
   const checks = report.checks.map((c) =>
-    c.status === 'fail' && NO_CONNECTION.has(String(c.details?.error_code)) ? { ...c, fix } : c,
+    c.status === 'fail' && NOT_CONNECTED.has(String(c.details?.connection)) ? { ...c, fix } : c,
   );
   return { ...report, checks };
 }
@@ -110,8 +118,19 @@ export function defaultSandboxApiBase(): string {
  * True when anything answers HTTP at `baseUrl` within `timeoutMs` (any
  * status counts: a 401 still proves a server is there).
  */
-export function isApiReachable(baseUrl: string, timeoutMs = SANDBOX_PROBE_TIMEOUT_MS): Promise<boolean> {
-  return probeGet(`${baseUrl}/market/webhooks/subscriptions`, undefined, timeoutMs, () => true);
+export async function isApiReachable(baseUrl: string, timeoutMs = SANDBOX_PROBE_TIMEOUT_MS): Promise<boolean> {
+  return (await probeApi(baseUrl, timeoutMs)) === 'answered';
+}
+
+/**
+ * What is at `baseUrl`: a server that `answered` HTTP (any status), one that took the connection but stayed
+ * `silent` for `timeoutMs`, or nothing that could be connected to (`refused`, also for a bad URL or any other
+ * error before an answer).
+ */
+function probeApi(baseUrl: string, timeoutMs: number): Promise<'answered' | 'silent' | 'refused'> {
+  return probeGet(`${baseUrl}/market/webhooks/subscriptions`, undefined, timeoutMs, () => true).then((r) =>
+    r === true ? 'answered' : r === 'timeout' ? 'silent' : 'refused',
+  );
 }
 
 /**
@@ -119,19 +138,23 @@ export function isApiReachable(baseUrl: string, timeoutMs = SANDBOX_PROBE_TIMEOU
  * `GET /__sandbox/faults` (beside `/v1`) answers 200 with JSON. Any other
  * answer, or none within `timeoutMs`, is false.
  */
-export function isSandbox(baseUrl: string, timeoutMs = SANDBOX_PROBE_TIMEOUT_MS): Promise<boolean> {
-  return probeGet('/__sandbox/faults', baseUrl, timeoutMs, (res) =>
+export async function isSandbox(baseUrl: string, timeoutMs = SANDBOX_PROBE_TIMEOUT_MS): Promise<boolean> {
+  const judged = await probeGet('/__sandbox/faults', baseUrl, timeoutMs, (res) =>
     res.statusCode === 200 && /^application\/json\b/.test(String(res.headers['content-type'] ?? '')),
   );
+  return judged === true;
 }
 
-/** One GET with a deadline: `judge(response)` when it answers, false for a bad URL, an error or no answer in time. */
+/**
+ * One GET with a deadline: `judge(response)` when it answers; `timeout` when the connection was made but no
+ * answer came in time; false for a bad URL or an error.
+ */
 function probeGet(
   path: string,
   base: string | undefined,
   timeoutMs: number,
   judge: (res: { statusCode?: number | undefined; headers: Record<string, string | string[] | undefined> }) => boolean,
-): Promise<boolean> {
+): Promise<boolean | 'timeout'> {
   return new Promise((resolve) => {
     let url: URL;
     try {
@@ -141,12 +164,21 @@ function probeGet(
       return;
     }
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    let connected = false;
+    let timedOut = false;
     const req = send(url, { method: 'GET', timeout: timeoutMs, headers: { accept: 'application/json', connection: 'close' } }, (res) => {
       res.resume();
       resolve(judge(res));
     });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
+    req.on('socket', (socket) => {
+      if (!socket.connecting) connected = true;
+      else socket.once('connect', () => (connected = true));
+    });
+    req.on('timeout', () => {
+      timedOut = true;
+      req.destroy();
+    });
+    req.on('error', () => resolve(timedOut && connected ? 'timeout' : false));
     req.end();
   });
 }
@@ -232,7 +264,8 @@ export async function prepareSandboxReadiness(
       close: async () => {},
     };
   }
-  const answered = await isApiReachable(base_url);
+  const probed = await probeApi(base_url, SANDBOX_PROBE_TIMEOUT_MS);
+  const answered = probed === 'answered';
   const looksLikeSandbox = answered && (await isSandbox(base_url));
   const named = options.base_url !== undefined;
   // An address the caller named is used whatever answers there; the default one only when a sandbox does.
@@ -252,6 +285,19 @@ export async function prepareSandboxReadiness(
   }
 
   // Nothing at a named address: check that address, not a stand-in (a shop set up with it cannot reach one).
+  // Something that took the connection and kept silent is no place to start a sandbox: no start command then.
+  if (named && probed === 'silent') {
+    return {
+      options: fill(options, fromDefaults, base_url),
+      sandbox: 'none',
+      base_url,
+      receiver: false,
+      reason: 'unreachable',
+      ...why,
+      message: `Something at ${base_url} (${from}) took the connection but did not answer within ${SANDBOX_PROBE_TIMEOUT_MS} ms, and no sandbox was started in its place: the checks run against the address you named. If it is not the sandbox, point ${from} at the sandbox's address.`,
+      close: async () => {},
+    };
+  }
   if (named) {
     return {
       options: fill(options, fromDefaults, base_url),

@@ -12,6 +12,8 @@ import {
   SiglumeTimeoutError,
   SiglumeValidationError,
 } from '../core/errors.js';
+import { connectionFailure, errorCode } from '../core/retry.js';
+import { isLoopbackHost } from '../core/validation.js';
 import { readinessInputSource } from './env.js';
 import type {
   ReadinessCheckFail,
@@ -74,6 +76,72 @@ export interface ApiTarget {
 }
 
 /**
+ * What became of a call that got no answer, by the transport's error: `refused` (nothing listens at the
+ * address: ECONNREFUSED), `not_connected` (no connection for another reason: the name did not resolve, no
+ * route to the host, TLS failed), `timed_out` (no answer in time: in practice something took the connection
+ * and kept silent) or `lost` (the connection dropped after the request was sent: the server may have acted).
+ * `details.connection` of the failing check.
+ */
+export type ConnectionFailureKind = 'refused' | 'not_connected' | 'timed_out' | 'lost';
+
+/** The {@link ConnectionFailureKind} of a connection error, from its class and the cause's system code. */
+export function connectionKind(error: SiglumeConnectionError): ConnectionFailureKind {
+  if (error instanceof SiglumeTimeoutError) return 'timed_out';
+  if (errorCode(error.cause) === 'ECONNREFUSED') return 'refused';
+  return connectionFailure(error.cause).kind === 'not_sent' ? 'not_connected' : 'lost';
+}
+
+function onThisMachine(base: string): boolean {
+  try {
+    return isLoopbackHost(new URL(base).hostname);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What happened and what to do, by the kind of connection failure. Only a refused connection (nothing
+ * listens) is told to start the sandbox: where something listens, starting one there cannot work.
+ */
+function connectionFailureText(target: ApiTarget, error: SiglumeConnectionError): { what: string; fix: string } {
+  const base = target.base_url;
+  const setting = target.sandbox ? '--base-url / SIGLUME_API_BASE' : 'SIGLUME_API_BASE';
+  switch (connectionKind(error)) {
+    case 'refused':
+      return {
+        what: `could not connect to ${base} (connection refused: nothing listens there)`,
+        fix: target.sandbox
+          ? `Start the sandbox (npx siglume-sdrp sandbox) or point --base-url / SIGLUME_API_BASE at a running one (now ${base}).`
+          : `Nothing listens at ${base}: check SIGLUME_API_BASE (now ${base})${onThisMachine(base) ? ' or, for the local sandbox, start it (npx siglume-sdrp sandbox)' : ' and your network connection'}, then run readiness again.`,
+      };
+    case 'not_connected': {
+      const code = errorCode(error.cause);
+      return {
+        what: `could not connect to ${base}${code ? ` (${code})` : ''}`,
+        fix: `Check ${setting} (now ${base}) and your network connection, then run readiness again.`,
+      };
+    }
+    case 'timed_out': {
+      const within = error instanceof SiglumeTimeoutError ? ` within ${error.timeout_ms} ms` : '';
+      const api = target.sandbox ? "the sandbox's address (siglume-sdrp sandbox prints it)" : 'the Siglume API (…/v1)';
+      return {
+        what: `timed out: ${base} did not answer${within}`,
+        fix: `Something at ${base} took the request but did not answer${within}: check that ${setting} (now ${base}) is ${api}, not another server${target.sandbox ? '' : ', and that your network reaches it'}; then run readiness again.`,
+      };
+    }
+    case 'lost':
+      return {
+        what: `the connection to ${base} was lost after the request was sent`,
+        fix: `The server at ${base} may have acted on the request before the connection dropped: run readiness again. If it keeps happening, ${
+          target.sandbox
+            ? 'clear the faults set on the sandbox (drop_connections, drop_after_commit: POST /__sandbox/reset-faults)'
+            : `check that ${setting} (now ${base}) is the Siglume API and that no proxy on the way cuts connections`
+        }.`,
+      };
+  }
+}
+
+/**
  * Turns a failed API call into a failing outcome: one line saying what
  * happened (status, code, request id) and a fix that fits the kind of
  * failure. `action` reads like "Reading merchant sandbox_shop".
@@ -86,11 +154,8 @@ export function apiFailure(
 ): FailingOutcome {
   const base = target.base_url;
   if (error instanceof SiglumeConnectionError) {
-    const what = error instanceof SiglumeTimeoutError ? 'timed out' : 'could not connect';
-    const fix = target.sandbox
-      ? `Start the sandbox (npx siglume-sdrp sandbox) or point --base-url / SIGLUME_API_BASE at a running one (now ${base}).`
-      : `Check SIGLUME_API_BASE (now ${base}) and your network connection, then run readiness again.`;
-    return fail(`${action} failed: ${what} to ${base}`, fix, { error_code: error.code });
+    const { what, fix } = connectionFailureText(target, error);
+    return fail(`${action} failed: ${what}`, fix, { error_code: error.code, connection: connectionKind(error) });
   }
   if (error instanceof SiglumeApiError) {
     const details: Record<string, unknown> = { status: error.status, code: error.code };

@@ -137,6 +137,26 @@ describe('siglume-check readiness', () => {
     });
   });
 
+  describe('when the sandbox drops the connection after it handled the request', () => {
+    it.each([
+      [['--sandbox'], {}],
+      [[], { SIGLUME_ENV: 'sandbox' }],
+    ] as Array<[string[], Record<string, string>]>)('says the server may have acted and to run again, not to start a sandbox (%j %j)', async (flags, more) => {
+      shop.sandbox.setFaults({ drop_after_commit: 3 });
+      try {
+        const run = await runCli(['readiness', ...flags, '--json'], { env: { ...env, ...more } });
+        expect(run.code).toBe(1);
+        const probe = (JSON.parse(run.stdout) as JsonReport).checks.find((c) => c.name === 'hosted_checkout_probe')!;
+        expect(probe).toMatchObject({ status: 'fail', details: { connection: 'lost' } });
+        expect(probe.message).toContain('was lost after the request was sent');
+        expect(probe.fix).toContain('may have acted on the request before the connection dropped: run readiness again.');
+        expect(probe.fix).not.toMatch(/start the sandbox/i);
+      } finally {
+        shop.sandbox.resetFaults();
+      }
+    });
+  });
+
   describe('when run with --no-api', () => {
     it('exits 1 and reports mode no_api, even with a complete configuration', async () => {
       const run = await runCli(['readiness', '--sandbox', '--no-api', '--json'], { env });

@@ -1,5 +1,6 @@
 import { createServer as createHttpServer, type IncomingHttpHeaders } from 'node:http';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
+import { DirectRequestPaymentMerchantClient } from '../../src/clients/merchant.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runReadiness } from '../../src/readiness/runner.js';
 import { startLocalSandbox } from '../../src/devtools/local-sandbox.js';
@@ -122,6 +123,47 @@ describe('prepareSandboxReadiness', () => {
       const fixed = applyUnreachableFix(report, setup.unreachable_fix);
       const other = (r: typeof report) => r.checks.filter((c) => c.name !== 'hosted_checkout_readiness_api');
       expect(other(fixed)).toEqual(other(report));
+    });
+  });
+
+  describe('when something at an address the caller named takes the connection but never answers', () => {
+    it('starts nothing, gives no start command, and leaves the timeout its own fix', async () => {
+      const sockets: Socket[] = [];
+      const silent = createServer((socket) => void sockets.push(socket.on('data', () => {})));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const named = `http://127.0.0.1:${(silent.address() as { port: number }).port}/v1`;
+      try {
+        const setup = await prepareSandboxReadiness({ base_url: named }, { base_url_from: '--base-url' });
+        expect(startLocalSandbox).not.toHaveBeenCalled();
+        expect(setup).toMatchObject({ sandbox: 'none', reason: 'unreachable', base_url: named });
+        expect(setup).not.toHaveProperty('unreachable_fix');
+        expect(setup.message).toContain(`Something at ${named} (--base-url) took the connection but did not answer within 500 ms`);
+        const client = new DirectRequestPaymentMerchantClient({ auth_token: TEST_TOKEN, base_url: named, timeout_ms: 150, max_retries: 0 });
+        const report = applyUnreachableFix(await runReadiness({ ...setup.options, client }), setup.unreachable_fix);
+        const api = report.checks.find((c) => c.name === 'hosted_checkout_readiness_api');
+        expect(api).toMatchObject({ status: 'fail', details: { connection: 'timed_out' } });
+        const fix = api?.status === 'fail' ? api.fix : '';
+        expect(fix).toContain("is the sandbox's address (siglume-sdrp sandbox prints it), not another server");
+        expect(fix).not.toMatch(/start/i);
+      } finally {
+        for (const socket of sockets) socket.destroy();
+        await new Promise<void>((resolve) => silent.close(() => resolve()));
+      }
+    });
+
+    it('keeps a refused-connection fix off a timeout and a connection lost after sending', async () => {
+      const setup = await prepareSandboxReadiness({ base_url: `http://127.0.0.1:${await closedPort()}/v1` });
+      const report = await runReadiness(setup.options);
+      const asKind = (connection: string) => ({
+        ...report,
+        checks: report.checks.map((c) => (c.status === 'fail' ? { ...c, fix: 'own fix', details: { ...c.details, connection } } : c)),
+      });
+      for (const kind of ['timed_out', 'lost']) {
+        const api = applyUnreachableFix(asKind(kind), setup.unreachable_fix).checks.find((c) => c.name === 'hosted_checkout_readiness_api');
+        expect(api).toMatchObject({ fix: 'own fix' });
+      }
+      const refused = applyUnreachableFix(asKind('refused'), setup.unreachable_fix).checks.find((c) => c.name === 'hosted_checkout_readiness_api');
+      expect(refused).toMatchObject({ fix: setup.unreachable_fix });
     });
   });
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DirectRequestPaymentMerchantClient } from '../../src/clients/merchant.js';
@@ -705,11 +705,63 @@ describe('runReadiness', () => {
       const report = await runReadiness({ ...LOCAL_OPTIONS, base_url: base });
       const check = byName(report, 'hosted_checkout_readiness_api');
       expect(check.status).toBe('fail');
-      expect(check.message).toBe(`Reading the Hosted Checkout readiness of shop_one failed: could not connect to ${base}`);
+      expect(check.message).toBe(
+        `Reading the Hosted Checkout readiness of shop_one failed: could not connect to ${base} (connection refused: nothing listens there)`,
+      );
+      expect(check.details).toMatchObject({ error_code: 'CONNECTION_ERROR', connection: 'refused' });
       expect(check.status === 'fail' && check.fix).toContain('SIGLUME_API_BASE');
       // Every later call would fail the same way: they are skipped, not each left to fail.
       expect(report.checks.filter((c) => c.status === 'fail').map((c) => c.name)).toEqual(['hosted_checkout_readiness_api']);
       expect(byName(report, 'merchant_exists')).toMatchObject({ status: 'skip', reason: 'hosted_checkout_readiness_api failed' });
+    });
+  });
+
+  describe('when something takes the connection but never answers', () => {
+    it('says it timed out and points at the base URL instead of saying to start a sandbox there', async () => {
+      const sockets: Socket[] = [];
+      const silent = createServer((socket) => void sockets.push(socket.on('data', () => {})));
+      await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+      const base = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/v1`;
+      try {
+        for (const sandbox of [false, true]) {
+          const client = new DirectRequestPaymentMerchantClient({ auth_token: TEST_TOKEN, base_url: base, timeout_ms: 150, max_retries: 0 });
+          const report = await runReadiness({ ...LOCAL_OPTIONS, client, sandbox });
+          const check = byName(report, 'hosted_checkout_readiness_api');
+          expect(check).toMatchObject({ status: 'fail', details: { error_code: 'TIMEOUT', connection: 'timed_out' } });
+          expect(check.message).toBe(`Reading the Hosted Checkout readiness of shop_one failed: timed out: ${base} did not answer within 150 ms`);
+          const fix = check.status === 'fail' ? check.fix : '';
+          expect(fix).toContain(`Something at ${base} took the request but did not answer within 150 ms`);
+          expect(fix).toContain('not another server');
+          expect(fix).not.toMatch(/start/i);
+        }
+      } finally {
+        for (const socket of sockets) socket.destroy();
+        await new Promise<void>((r) => silent.close(() => r()));
+      }
+    });
+  });
+
+  describe('when the connection is lost after the request was sent', () => {
+    it('says the server may have acted and to run again, not to start a sandbox', async () => {
+      try {
+        // The readiness call is the first: a live-mode run (https shop URLs) reaches it as a sandbox run does.
+        const live = { ...shop.options(), sandbox: false, shop_origin: 'https://shop.example', webhook_url: WEBHOOK_URL };
+        for (const [options, hint] of [[shop.options(), 'POST /__sandbox/reset-faults'], [live, 'no proxy on the way cuts connections']] as const) {
+          shop.sandbox.setFaults({ drop_connections: 3 });
+          const report = await runReadiness(options);
+          const check = byName(report, 'hosted_checkout_readiness_api');
+          expect(check).toMatchObject({ status: 'fail', details: { error_code: 'CONNECTION_ERROR', connection: 'lost' } });
+          expect(check.message).toBe(
+            `Reading the Hosted Checkout readiness of sandbox_shop failed: the connection to ${shop.sandbox.api_base} was lost after the request was sent`,
+          );
+          const fix = check.status === 'fail' ? check.fix : '';
+          expect(fix).toMatch(/^The server at \S+ may have acted on the request before the connection dropped: run readiness again\./);
+          expect(fix).toContain(hint);
+          expect(fix).not.toMatch(/start/i);
+        }
+      } finally {
+        shop.sandbox.resetFaults();
+      }
     });
   });
 
