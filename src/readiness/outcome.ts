@@ -198,6 +198,29 @@ export function inputFix(error: unknown): string | null {
   return source ? `Fix ${source}, then run readiness again.` : null;
 }
 
+/**
+ * 404 codes that say the route is missing, not the object: the sandbox's and the reference's unknown-route
+ * codes, and the ones CONTRACT section 3 reads as "route missing" (`HTTP_404` is the transport's code for a 404
+ * without one). An unknown merchant has its own code (`MERCHANT_NOT_FOUND`, `EXTERNAL_402_MERCHANT_NOT_FOUND`).
+ */
+const ROUTE_MISSING_CODES = /* @__PURE__ */ new Set(['ROUTE_NOT_FOUND', 'SANDBOX_ROUTE_NOT_FOUND', 'NOT_FOUND', 'HTTP_404']);
+
+/** True for a 404 that says the API has no such route (in practice a base URL without `/v1`), not that an object is unknown. */
+export function routeMissing(error: unknown): boolean {
+  return (
+    error instanceof SiglumeApiError &&
+    error.status === 404 &&
+    !/MERCHANT/i.test(error.code) &&
+    ROUTE_MISSING_CODES.has(error.code.toUpperCase())
+  );
+}
+
+/** The fix for a {@link routeMissing} answer: the base URL, which should end in `/v1`. */
+export function routeMissingFix(target: ApiTarget): string {
+  const setting = target.sandbox ? '--base-url / SIGLUME_API_BASE' : 'SIGLUME_API_BASE';
+  return `The API at ${target.base_url} has no such route: check ${setting} (now ${target.base_url}); it should end in /v1 (e.g. https://siglume.com/v1, or the sandbox's http://127.0.0.1:8787/v1).`;
+}
+
 /** The fix when an answer does not have the shape the typed client expects. */
 export const WRONG_API_FIX = 'Check that SIGLUME_API_BASE points at the Siglume API (…/v1), not at your shop.';
 

@@ -716,6 +716,29 @@ describe('runReadiness', () => {
     });
   });
 
+  describe('when the base URL lacks /v1', () => {
+    it('says to fix SIGLUME_API_BASE at merchant_exists instead of saying the merchant does not exist', async () => {
+      const base = shop.sandbox.api_base.replace(/\/v1$/, '');
+      const report = await runReadiness({ ...shop.options(), base_url: base });
+      const check = byName(report, 'merchant_exists');
+      expect(check).toMatchObject({ status: 'fail', details: { status: 404, code: 'ROUTE_NOT_FOUND' } });
+      expect(check.message).toBe('Reading merchant sandbox_shop failed: the API has no such route (404 ROUTE_NOT_FOUND)');
+      const fix = check.status === 'fail' ? check.fix : '';
+      expect(fix).toContain(`check --base-url / SIGLUME_API_BASE (now ${base}); it should end in /v1`);
+      expect(fix).not.toContain('setupCheckout');
+      expect(byName(report, 'hosted_checkout_readiness_api').status === 'fail' && byName(report, 'hosted_checkout_readiness_api')).toMatchObject({
+        fix: expect.stringContaining('it should end in /v1'),
+      });
+    });
+
+    it('still says an unknown merchant does not exist (404 MERCHANT_NOT_FOUND)', async () => {
+      const report = await runReadiness({ ...shop.options(), sandbox: false, shop_origin: 'https://shop.example', webhook_url: WEBHOOK_URL, merchant: 'nobody_here' });
+      const check = byName(report, 'merchant_exists');
+      expect(check).toMatchObject({ status: 'fail', details: { status: 404, code: 'MERCHANT_NOT_FOUND' } });
+      expect(check.status === 'fail' && check.fix).toContain("setupCheckout({ merchant: 'nobody_here'");
+    });
+  });
+
   describe('when something takes the connection but never answers', () => {
     it('says it timed out and points at the base URL instead of saying to start a sandbox there', async () => {
       const sockets: Socket[] = [];

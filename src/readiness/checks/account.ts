@@ -5,7 +5,7 @@
  */
 import type { DirectRequestPaymentMerchantAccount } from '../../clients/schemas/merchant-account.js';
 import { SiglumeInvalidResponseError, SiglumeNotFoundError } from '../../core/errors.js';
-import { apiFailure, fail, failed, found, pass, WRONG_API_FIX, type Checked } from '../outcome.js';
+import { apiFailure, fail, failed, found, pass, routeMissing, routeMissingFix, WRONG_API_FIX, type Checked } from '../outcome.js';
 import type { ApiInput } from '../group.js';
 import type { CheckRun } from '../recorder.js';
 import type { ReadinessConfig } from './config.js';
@@ -52,6 +52,15 @@ async function merchantExists(input: ApiInput): Promise<Checked<DirectRequestPay
     const name = text(account.display_name);
     return found(pass(`Merchant ${merchant} exists${name ? ` (${name})` : ''}`, { merchant }), account);
   } catch (error) {
+    if (routeMissing(error)) {
+      const { status, code } = error as SiglumeNotFoundError;
+      return failed(
+        fail(`Reading merchant ${merchant} failed: the API has no such route (${status} ${code})`, routeMissingFix(input.target), {
+          status,
+          code,
+        }),
+      );
+    }
     if (error instanceof SiglumeNotFoundError) {
       return failed(
         fail(

@@ -103,7 +103,7 @@ async function readinessApi(input: ApiInput): Promise<Checked<Readiness>> {
         notFound:
           error instanceof SiglumeApiError && /MERCHANT/i.test(error.code)
             ? `Register ${merchant} with setupCheckout({ merchant: '${merchant}', … }) using this token, or set SIGLUME_DIRECT_PAYMENT_MERCHANT to the key you registered.`
-            : 'This API has no merchant readiness route (GET …/merchants/{merchant}/readiness): check that SIGLUME_API_BASE points at the current Siglume API.',
+            : `This API has no merchant readiness route (GET …/merchants/{merchant}/readiness): check that SIGLUME_API_BASE (now ${input.target.base_url}) points at the current Siglume API; it should end in /v1.`,
       }),
     );
   }
