@@ -7,8 +7,9 @@
  *
  * The requirement names are not published, so every name is reported as
  * the API wrote it; the fix comes from the table below for the names this
- * SDK knows (gate names and their field spellings), else from the answer's
- * own `checks[].fix`, else a generic one that still names the requirement.
+ * SDK knows (gate names and their field spellings, matched whole, never by a
+ * part), else from the answer's own `checks[].fix`, else a generic one that
+ * still names the requirement.
  * The lists are read with {@link requirementNames} again here: `client` may be
  * a test double or a wrapper that hands the answer on unparsed.
  */
@@ -34,37 +35,64 @@ const DETAIL_CHECKS = [
 ] as const;
 
 
+/** A name compared ignoring case and separators: `Terms Acceptance` and `terms-acceptance` are `terms_acceptance`. */
 function key(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '_');
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
 }
 
+/** Which gate a requirement name this SDK knows stands for. */
+type Gate = 'terms' | 'sandbox' | 'attestation' | 'live_mode' | 'wallet' | 'mandate' | 'webhook' | 'registration';
+
 /**
- * The fix for one missing requirement, by its name: what the merchant calls
- * (with its merchant key) or does so the gate closes.
+ * The requirement names this SDK has a fix for, exactly as docs/readiness.md lists them: the sandbox's
+ * names and the field spellings of the same gates. Any other name, however much it looks like one of
+ * these (`live_mode_kyc_documents`, `terms_tax_form`), is a requirement this SDK does not know: it gets the
+ * answer's own fix.
+ */
+const KNOWN_REQUIREMENTS: ReadonlyMap<string, Gate> = /* @__PURE__ */ new Map<string, Gate>([
+  ['terms_acceptance', 'terms'],
+  ['terms_accepted', 'terms'],
+  ['sandbox_confirmation', 'sandbox'],
+  ['sandbox_confirmed', 'sandbox'],
+  ['merchant_responsibility_attestation', 'attestation'],
+  ['merchant_responsibility_attested', 'attestation'],
+  ['live_mode_requested', 'live_mode'],
+  ['live_mode', 'live_mode'],
+  ['settlement_wallet', 'wallet'],
+  ['billing_mandate', 'mandate'],
+  ['webhook_endpoint', 'webhook'],
+  ['merchant_registration', 'registration'],
+]);
+
+/**
+ * The fix for one missing requirement, by its name: for a name this SDK knows (compared ignoring case and
+ * separators), what the merchant calls (with its merchant key) or does so the gate closes; for any other
+ * name, the answer's own `checks[].fix`, else a generic line that still names it.
  */
 export function requirementFix(name: string, merchant: string, readiness?: Readiness): string {
-  const k = key(name);
   const call = (fields: string) => `setupMerchant({ merchant: '${merchant}', ${fields} })`;
-  if (/terms/.test(k)) return `${name}: accept the Standard Hosted Checkout terms with ${call('standard_terms_accepted: true')}.`;
-  if (/sandbox/.test(k)) {
-    return `${name}: pay one sandbox checkout of ${merchant} whose direct_payment.confirmed webhook your shop accepts, then call ${call('sandbox_confirmed: true')} (sandbox_session_id names that session).`;
+  switch (KNOWN_REQUIREMENTS.get(key(name))) {
+    case 'terms':
+      return `${name}: accept the Standard Hosted Checkout terms with ${call('standard_terms_accepted: true')}.`;
+    case 'sandbox':
+      return `${name}: pay one sandbox checkout of ${merchant} whose direct_payment.confirmed webhook your shop accepts, then call ${call('sandbox_confirmed: true')} (sandbox_session_id names that session).`;
+    case 'attestation':
+      return `${name}: accept the responsibility boundary (merchant of record; fulfilment, support, refunds, taxes, screening, legality) with ${call(`merchant_responsibility_attested: true, responsibility_attestation_version: '${STANDARD_RESPONSIBILITY_ATTESTATION_VERSION}'`)}.`;
+    case 'live_mode':
+      return `${name}: ask for live mode with ${call('live_mode_requested: true')}.`;
+    case 'wallet':
+      return `${name}: connect a settlement wallet to ${merchant} in Siglume.`;
+    case 'mandate':
+      return `${name}: prepare a billing mandate with prepareBillingMandate('${merchant}') (setupCheckout does this) and approve it in Siglume.`;
+    case 'webhook':
+      return `${name}: give ${call("webhook_callback_url: 'https://<your shop>/…'")} an https webhook URL and subscribe it to direct_payment.confirmed with createWebhookSubscription (setupCheckout does both).`;
+    case 'registration':
+      return `${name}: register the merchant with setupCheckout({ merchant: '${merchant}', … }); if it exists and is suspended, contact Siglume support.`;
+    case undefined: {
+      const own = readiness ? serverFix(readiness, name) : null;
+      return own ? `${name}: ${own}` : `${name}: complete this requirement for ${merchant} in Siglume (it is not something this SDK can set).`;
+    }
   }
-  if (/attest|responsib/.test(k)) {
-    return `${name}: accept the responsibility boundary (merchant of record; fulfilment, support, refunds, taxes, screening, legality) with ${call(`merchant_responsibility_attested: true, responsibility_attestation_version: '${STANDARD_RESPONSIBILITY_ATTESTATION_VERSION}'`)}.`;
-  }
-  if (/live_mode/.test(k)) return `${name}: ask for live mode with ${call('live_mode_requested: true')}.`;
-  if (/wallet|settlement/.test(k)) return `${name}: connect a settlement wallet to ${merchant} in Siglume.`;
-  if (/mandate|billing/.test(k)) {
-    return `${name}: prepare a billing mandate with prepareBillingMandate('${merchant}') (setupCheckout does this) and approve it in Siglume.`;
-  }
-  if (/webhook/.test(k)) {
-    return `${name}: give ${call("webhook_callback_url: 'https://<your shop>/…'")} an https webhook URL and subscribe it to direct_payment.confirmed with createWebhookSubscription (setupCheckout does both).`;
-  }
-  if (/registration|registered|merchant_exists/.test(k)) {
-    return `${name}: register the merchant with setupCheckout({ merchant: '${merchant}', … }); if it exists and is suspended, contact Siglume support.`;
-  }
-  const own = readiness ? serverFix(readiness, name) : null;
-  return own ? `${name}: ${own}` : `${name}: complete this requirement for ${merchant} in Siglume (it is not something this SDK can set).`;
 }
 
 /** The `fix` (or `message`) the answer's own `checks[]` gives for `name`, when it gives one. */

@@ -132,6 +132,44 @@ describe('readiness-API checks against a live target', () => {
       );
     });
 
+    it("uses the answer's own fix for a name that only contains a known one (live_mode, terms, sandbox)", async () => {
+      const names = ['live_mode_kyc_documents', 'terms_tax_form', 'sandbox_region_unsupported'];
+      const client = liveClient(async () => ({
+        ...READY,
+        ready: false,
+        status: 'action_required',
+        missing_requirements: [...names, 'kyc_verification'],
+        checks: names.map((name) => ({ name, status: 'fail', fix: `Do ${name} in the dashboard.` })),
+      }));
+      const report = await runReadiness({ ...OPTIONS, client });
+      expect(fix(check(report, 'hosted_checkout_missing_requirements'))).toBe(
+        [
+          'live_mode_kyc_documents: Do live_mode_kyc_documents in the dashboard.',
+          'terms_tax_form: Do terms_tax_form in the dashboard.',
+          'sandbox_region_unsupported: Do sandbox_region_unsupported in the dashboard.',
+          'kyc_verification: complete this requirement for shop_one in Siglume (it is not something this SDK can set).',
+        ].join('\n'),
+      );
+    });
+
+    it.each([
+      ['terms_acceptance', 'standard_terms_accepted: true'],
+      ['Terms-Accepted', 'standard_terms_accepted: true'],
+      ['sandbox_confirmation', 'sandbox_confirmed: true'],
+      ['sandbox_confirmed', 'sandbox_confirmed: true'],
+      ['merchant_responsibility_attestation', 'merchant_responsibility_attested: true'],
+      ['merchant_responsibility_attested', 'merchant_responsibility_attested: true'],
+      ['live_mode_requested', 'live_mode_requested: true'],
+      ['live_mode', 'live_mode_requested: true'],
+      ['settlement_wallet', 'connect a settlement wallet'],
+      ['billing_mandate', "prepareBillingMandate('shop_one')"],
+      ['webhook_endpoint', 'createWebhookSubscription'],
+      ['merchant_registration', "setupCheckout({ merchant: 'shop_one'"],
+    ])('keeps the table fix for the documented name %s, over the answer\'s own', (name, text) => {
+      const readiness = { ...READY, checks: [{ name, status: 'fail', fix: 'server fix' }] };
+      expect(requirementFix(name, 'shop_one', readiness)).toContain(text);
+    });
+
     it('falls back to a fix that still names it', () => {
       expect(requirementFix('kyb_review', 'shop_one')).toBe(
         'kyb_review: complete this requirement for shop_one in Siglume (it is not something this SDK can set).',
