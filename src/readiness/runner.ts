@@ -236,6 +236,7 @@ async function runCommand(command: ReadinessCommand, options: ReadinessOptions):
       amount_minor,
       sandbox,
       base_url,
+      names: options.input_names,
     },
     run,
   );

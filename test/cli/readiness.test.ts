@@ -244,8 +244,35 @@ describe('siglume-check readiness', () => {
       const all = outputs.join('\n');
       expect(all).not.toContain(password);
       expect(all).toContain('SHOP_PUBLIC_ORIGIN http://***@127.0.0.1:3000 contains a username or password');
-      expect(all).toContain('SHOP_WEBHOOK_URL http://***@127.0.0.1:3000/hook contains a username or password');
+      expect(all).toContain('--origin http://***@127.0.0.1:3000 contains a username or password');
+      expect(all).toContain('--webhook-url http://***@127.0.0.1:3000/hook contains a username or password');
       expect(all).toContain('SHOP_WEBHOOK_URL https://***@shop.example/hook contains a username or password');
+    });
+  });
+
+  describe('when a value given as a flag is wrong', () => {
+    it('names the flag, not the variable, even while the variable holds a valid value', async () => {
+      const run = await runCli(['readiness', '--no-api', '--json', '--origin', 'https://shop.example/path', '--webhook-url', 'ftp://x/y'], {
+        env: { ...env, SHOP_PUBLIC_ORIGIN: 'https://shop.example', SHOP_WEBHOOK_URL: 'https://shop.example/payments/webhooks/siglume' },
+      });
+      expect(run.code).toBe(1);
+      const checks = (JSON.parse(run.stdout) as JsonReport).checks;
+      expect(checks.find((c) => c.name === 'shop_origin')).toMatchObject({
+        status: 'fail',
+        message: '--origin https://shop.example/path has something after the origin',
+      });
+      expect(checks.find((c) => c.name === 'webhook_url')).toMatchObject({ status: 'fail', message: '--webhook-url ftp://x/y uses ftp instead of https' });
+    });
+
+    it('names the flag in a warning about its value too, and the variable when the value came from it', async () => {
+      const flag = await runCli(['readiness', '--no-api', '--json', '--origin', 'https://shop.example/'], { env });
+      expect((JSON.parse(flag.stdout) as JsonReport).checks.find((c) => c.name === 'shop_origin')?.message).toBe(
+        '--origin ends with "/"; using https://shop.example',
+      );
+      const variable = await runCli(['readiness', '--no-api', '--json'], { env: { ...env, SHOP_PUBLIC_ORIGIN: 'https://shop.example/path' } });
+      expect((JSON.parse(variable.stdout) as JsonReport).checks.find((c) => c.name === 'shop_origin')?.message).toBe(
+        'SHOP_PUBLIC_ORIGIN https://shop.example/path has something after the origin',
+      );
     });
   });
 

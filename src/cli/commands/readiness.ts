@@ -130,6 +130,11 @@ async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFl
     probe: flags.probe,
     sandbox: sandboxMode,
     delivery_timeout_ms: flags.timeout,
+    // A problem with a value the flag gave is reported under the flag, not under a variable that may hold another value.
+    input_names: {
+      ...(flags.origin !== undefined ? { shop_origin: '--origin' } : {}),
+      ...(flags.webhookUrl !== undefined ? { webhook_url: '--webhook-url' } : {}),
+    },
   };
   const base_url_from = baseUrlFrom(flags, io.env, merged, envSource, environmentApiBase(env, sandboxMode)?.field);
   // The engine would name its option (`Invalid base_url`), which nobody set: name the flag or variable that was.

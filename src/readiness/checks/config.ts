@@ -40,6 +40,8 @@ export interface ConfigInput {
   sandbox: boolean;
   /** API base URL the run will call; null with `--no-api`. */
   base_url: string | null;
+  /** What messages call shop_origin / webhook_url when a flag gave the value (e.g. `--origin`); else the variable. */
+  names?: Partial<Record<'shop_origin' | 'webhook_url', string>> | undefined;
 }
 
 /** What the config group hands on. */
@@ -195,8 +197,12 @@ function merchantToken(token: string | undefined): Checked<string> {
   }
 }
 
-function shopOrigin(raw: string | undefined, sandbox: boolean): Checked<string> {
-  const name = READINESS_ENV.shop_origin;
+/** What a message calls `field`'s value: the flag that gave it when one did, else its environment variable. */
+function valueName(field: 'shop_origin' | 'webhook_url', names: ConfigInput['names']): string {
+  return names?.[field] ?? READINESS_ENV[field];
+}
+
+function shopOrigin(raw: string | undefined, sandbox: boolean, name: string): Checked<string> {
   if (!given(raw)) {
     return failed(fail(`${name} is not set`, `Set ${source('shop_origin')} to your shop's public origin, e.g. https://shop.example.`));
   }
@@ -228,8 +234,7 @@ function shopOrigin(raw: string | undefined, sandbox: boolean): Checked<string> 
   return found(pass(`Shop origin is ${url.origin}`, { shop_origin: url.origin }), url.origin);
 }
 
-function webhookUrl(raw: string | undefined, sandbox: boolean): Checked<string> {
-  const name = READINESS_ENV.webhook_url;
+function webhookUrl(raw: string | undefined, sandbox: boolean, name: string): Checked<string> {
   if (!given(raw)) {
     return failed(
       fail(
@@ -296,8 +301,8 @@ export async function configChecks(input: ConfigInput, run: CheckRun): Promise<C
   await run.check('target_environment', () => targetEnvironment(input.sandbox, input.base_url));
   const merchant = await run.check('merchant_key', () => merchantKey(input.merchant));
   const token = await run.check('merchant_token', () => merchantToken(input.auth_token));
-  const origin = await run.check('shop_origin', () => shopOrigin(input.shop_origin, input.sandbox));
-  const webhook = await run.check('webhook_url', () => webhookUrl(input.webhook_url, input.sandbox));
+  const origin = await run.check('shop_origin', () => shopOrigin(input.shop_origin, input.sandbox, valueName('shop_origin', input.names)));
+  const webhook = await run.check('webhook_url', () => webhookUrl(input.webhook_url, input.sandbox, valueName('webhook_url', input.names)));
   const secret = await run.check('webhook_secret_present', () => webhookSecretPresent(input.webhook_secret));
   const amount = await run.check('standard_probe_amount', () => standardProbeAmount(input.currency, input.amount_minor));
   const facts: ConfigFacts = { merchant: merchant.ok ? merchant.fact : null, config: null };
