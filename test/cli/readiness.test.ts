@@ -276,6 +276,26 @@ describe('siglume-check readiness', () => {
     });
   });
 
+  describe('when a shop URL has a port past 65535', () => {
+    it('says the port is out of range, as it does for SIGLUME_API_BASE, instead of "not an absolute URL"', async () => {
+      const run = await runCli(['readiness', '--no-api', '--json'], {
+        env: { ...env, SHOP_PUBLIC_ORIGIN: 'https://shop.example:99999', SHOP_WEBHOOK_URL: 'https://u:pw@shop.example:70000/hook' },
+      });
+      expect(run.code).toBe(1);
+      const checks = (JSON.parse(run.stdout) as JsonReport).checks;
+      expect(checks.find((c) => c.name === 'shop_origin')).toMatchObject({
+        status: 'fail',
+        message: 'SHOP_PUBLIC_ORIGIN https://shop.example:99999 is not valid: port 99999 is out of range (1-65535)',
+        fix: expect.stringContaining('Use a port from 1 to 65535'),
+      });
+      expect(checks.find((c) => c.name === 'webhook_url')).toMatchObject({
+        status: 'fail',
+        message: 'SHOP_WEBHOOK_URL https://***@shop.example:70000/hook is not valid: port 70000 is out of range (1-65535)',
+      });
+      expect(run.stdout).not.toContain('pw@');
+    });
+  });
+
   describe('when a flag or value is bad', () => {
     const cases: Array<[string, string[], Record<string, string>]> = [
       ['an unknown flag', ['readiness', '--bogus'], {}],

@@ -8,7 +8,7 @@
  */
 import { authTokenProblem } from '../../core/config.js';
 import { minimumStandardAmountMinor, pricingBandFor } from '../../core/pricing.js';
-import { isLoopbackHost, merchantKeySchema, urlProblem, type DirectRequestPaymentCurrency } from '../../core/validation.js';
+import { isLoopbackHost, merchantKeySchema, portOutOfRange, urlProblem, type DirectRequestPaymentCurrency } from '../../core/validation.js';
 import { READINESS_ENV, readinessInputSource } from '../env.js';
 import { fail, failed, found, pass, warn, type Checked } from '../outcome.js';
 import type { CheckRun } from '../recorder.js';
@@ -106,8 +106,15 @@ function parseUrl(value: string): URL | null {
  * Words the core URL rule's verdict for shop_origin and webhook_url. The
  * decision is `urlProblem`'s; only the message and the fix are readiness's.
  */
-function describeUrlProblem(url: URL | null, sandbox: boolean): { problem: string; fix: string } | null {
-  if (!url) return { problem: 'is not an absolute URL', fix: 'Use an absolute https URL.' };
+function describeUrlProblem(raw: string, url: URL | null, sandbox: boolean): { problem: string; fix: string } | null {
+  if (!url) {
+    // The core's reason for a URL that does not parse: a port past 65535 says so (as SIGLUME_API_BASE's does).
+    const reason = urlProblem(raw, sandbox);
+    if (reason !== null && reason === portOutOfRange(raw)) {
+      return { problem: `is not valid: ${reason}`, fix: 'Use a port from 1 to 65535, or none for the default (443 for https).' };
+    }
+    return { problem: 'is not an absolute URL', fix: 'Use an absolute https URL.' };
+  }
   const problem = urlProblem(url, sandbox);
   if (problem === null) return null;
   if (url.username || url.password) {
@@ -207,7 +214,7 @@ function shopOrigin(raw: string | undefined, sandbox: boolean, name: string): Ch
     return failed(fail(`${name} is not set`, `Set ${source('shop_origin')} to your shop's public origin, e.g. https://shop.example.`));
   }
   const url = parseUrl(raw);
-  const problem = describeUrlProblem(url, sandbox);
+  const problem = describeUrlProblem(raw, url, sandbox);
   const shown = maskUrlCredentials(raw);
   if (problem || !url) {
     return failed(fail(`${name} ${shown} ${problem?.problem ?? 'is not valid'}`, `${problem?.fix ?? ''} Example: https://shop.example.`.trim()));
@@ -243,7 +250,7 @@ function webhookUrl(raw: string | undefined, sandbox: boolean, name: string): Ch
       ),
     );
   }
-  const problem = describeUrlProblem(parseUrl(raw), sandbox);
+  const problem = describeUrlProblem(raw, parseUrl(raw), sandbox);
   const shown = maskUrlCredentials(raw);
   if (problem) return failed(fail(`${name} ${shown} ${problem.problem}`, problem.fix));
   return found(pass(`Webhook URL is ${shown}`, { webhook_url: shown }), raw);
