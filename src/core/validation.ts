@@ -115,7 +115,8 @@ const CONTROL_OR_SPACE = /[\u0000-\u0020\u007f]/;
  */
 export function portOutOfRange(text: string): string | null {
   const host = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(text.trim())?.[1]?.split('@').pop();
-  const port = host && /:([0-9]+)$/.exec(host)?.[1];
+  // The port follows a bracketed IPv6 address or a host without colons (an unclosed `[` is not read as one).
+  const port = host && /^(?:\[[^\]]*\]|[^[\]:]*):([0-9]+)$/.exec(host)?.[1];
   return port && Number(port) > 65535 ? `port ${port} is out of range (1-65535)` : null;
 }
 

@@ -39,8 +39,8 @@ export class MeteredLedger {
 
   /**
    * Records an accepted Micro / Nano payment in its open batch (opening one when needed) and links the
-   * requirement to its usage event and batch. An open batch whose period has ended is closed first (its
-   * scheduled close; `closed` settles it) and the payment opens the next one.
+   * requirement to its usage event and batch. An open batch whose period has ended is closed (its scheduled
+   * close; `closed` settles it and delivers its confirmation, alongside the payment's) and the payment opens the next one.
    */
   recordUsage(
     r: R.SandboxRequirement,

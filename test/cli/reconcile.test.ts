@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { orderReconcileEventId, type OrderStore } from '../../src/orders/index.js';
 import type { ConformanceDatabase } from '../orders/support/adapter.js';
 import { insertOrder, orderStatus, payment, uid } from '../orders/support/conformance.js';
@@ -42,6 +42,12 @@ describe('reconcile usage errors (exit 2)', () => {
     const r = await runCli(['reconcile', '--store', 'x.mjs'], { env: { ...env, SIGLUME_API_BASE: 'http://api.example/v1' } });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: Invalid SIGLUME_API_BASE: must use https/);
+  });
+
+  it('names SIGLUME_SANDBOX_API_BASE when SIGLUME_ENV=sandbox took the bad base URL from there', async () => {
+    const r = await runCli(['reconcile', '--store', 'x.mjs'], { env: { ...env, SIGLUME_ENV: 'sandbox', SIGLUME_SANDBOX_API_BASE: 'http://api.example/v1' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: Invalid SIGLUME_SANDBOX_API_BASE: must use https/);
   });
 
   it('refuses a SHOP_ALLOW_METERED_PAYMENTS that is not true or false, as the templates do', async () => {
@@ -381,8 +387,14 @@ describe.skipIf(unavailable !== null)('reconcile against the sandbox with lost w
     const json = await runCli([...args, '--json'], { env: cliEnv, cwd: dir, signal: AbortSignal.abort() });
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, stopped: 'interrupted', examined: 0 });
-    const rest = await runCli(args, { env: cliEnv, cwd: dir });
+    // A signal shared by several runs (an app running the command in-process): each run's listener goes with it.
+    const shared = new AbortController();
+    const added = vi.spyOn(shared.signal, 'addEventListener');
+    const removed = vi.spyOn(shared.signal, 'removeEventListener');
+    const rest = await runCli(args, { env: cliEnv, cwd: dir, signal: shared.signal });
     expect(rest.code).toBe(0);
+    expect(added).toHaveBeenCalledTimes(1);
+    expect(removed).toHaveBeenCalledWith('abort', added.mock.calls[0]![1]);
     expect(rest.stdout).toContain('examined 2, repaired 2, consistent 0'); // the paid one is no longer listed
     for (const o of lost) expect(await orderStatus(db, o.order_id)).toBe('paid');
   });

@@ -129,6 +129,9 @@ describe('urlProblem', () => {
     expect(urlProblem('https://shop.example:70000/return', false)).toBe('port 70000 is out of range (1-65535)');
     expect(urlProblem('https://u:99999@shop.example/return', false)).toBe('must not contain a username or password');
     expect(urlProblem('https://u:pw@shop.example:99999/return', false)).toBe('port 99999 is out of range (1-65535)');
+    expect(urlProblem('http://[::1]:70000/return', true)).toBe('port 70000 is out of range (1-65535)');
+    // An unclosed IPv6 bracket is what is wrong there, not the digits after its last colon.
+    expect(urlProblem('http://[1::70000/return', true)).toBe('must be an absolute URL');
   });
 });
 

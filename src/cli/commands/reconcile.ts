@@ -56,7 +56,9 @@ oldest first.
 Exit codes: 0 consistent or repaired, 1 something went to review or failed, or
 the run stopped early (at --limit, leaving older attempts of the window
 unexamined: raise --limit or use a later --since; the API rate limited, refused
-the token or was unreachable; or the store listed the same attempts again), 2 usage
+the token or was unreachable; the store listed the same attempts again; or
+Ctrl-C / SIGTERM: the attempt in progress is finished and the report printed, a
+second signal quits at once), 2 usage
 error (bad flag, missing setting, a store module that cannot be loaded or whose
 createOrderStore() throws). Credentials in the error texts printed are masked.`;
 
@@ -206,7 +208,7 @@ function printReport(out: (s: string) => void, r: OrderReconcileReport): void {
 
 async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Output): Promise<void> {
   if (!flags.store) throw usageError('--store <module> is required: the module exporting createOrderStore() (siglume-store.ts / .js)');
-  const [{ mergeEnvFile, envFileNote }, { readinessOptionsFromEnv, readinessInputSource }, { reconcileOrderPayments }, { DirectRequestPaymentMerchantClient }, { redactCredentialText }, { redactSecretValues }, { normalizeBaseUrl }] = await Promise.all([
+  const [{ mergeEnvFile, envFileNote }, { readinessOptionsFromEnv, readinessInputSource }, { reconcileOrderPayments }, { DirectRequestPaymentMerchantClient }, { redactCredentialText }, { redactSecretValues }, { normalizeBaseUrl, environmentApiBase }] = await Promise.all([
     import('../env-file.js'),
     import('../../readiness/env.js'),
     import('../../orders/reconcile.js'),
@@ -235,7 +237,7 @@ async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Out
   let client: InstanceType<typeof DirectRequestPaymentMerchantClient>;
   try {
     // Named as the user gave it: the flag, or the variable it came from.
-    if (baseUrl) normalizeBaseUrl(baseUrl, flags.baseUrl !== undefined ? '--base-url' : 'SIGLUME_API_BASE');
+    if (baseUrl) normalizeBaseUrl(baseUrl, flags.baseUrl !== undefined ? '--base-url' : (environmentApiBase(env)?.field ?? 'SIGLUME_API_BASE'));
     client = new DirectRequestPaymentMerchantClient({ auth_token: fromEnv.auth_token, ...(baseUrl ? { base_url: baseUrl } : {}) });
   } catch (error) {
     throw usageError(reason(error));
@@ -260,8 +262,9 @@ async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Out
   };
   const onSignal = (name: NodeJS.Signals) => (interrupt.signal.aborted ? process.exit(name === 'SIGINT' ? 130 : 143) : stopping(name));
   const signals = io.signal ? [] : (['SIGINT', 'SIGTERM'] as const);
-  if (io.signal?.aborted) stopping('Interrupted');
-  else io.signal?.addEventListener('abort', () => stopping('Interrupted'), { once: true });
+  const onAbort = () => stopping('Interrupted');
+  if (io.signal?.aborted) onAbort();
+  else io.signal?.addEventListener('abort', onAbort, { once: true });
   for (const name of signals) process.on(name, onSignal);
   let report: OrderReconcileReport;
   try {
@@ -283,6 +286,7 @@ async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Out
     if (json) output.stdout(`${JSON.stringify({ ok: false, error: message }, null, 2)}\n`);
     throw new CliError('failed', message);
   } finally {
+    io.signal?.removeEventListener('abort', onAbort);
     for (const name of signals) process.off(name, onSignal);
     bar.stop();
     await close().catch((error: unknown) => output.warning(`closeOrderStore() failed: ${reason(error)}`));
