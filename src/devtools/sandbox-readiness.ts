@@ -124,7 +124,7 @@ export async function isApiReachable(baseUrl: string, timeoutMs = SANDBOX_PROBE_
 
 /**
  * What is at `baseUrl`: a server that `answered` HTTP (any status), one that took the connection but stayed
- * `silent` for `timeoutMs`, or nothing that could be connected to (`refused`, also for a bad URL or any other
+ * `silent` (no answer within `timeoutMs`, or closed without one), or nothing that could be connected to (`refused`, also for a bad URL or any other
  * error before an answer).
  */
 function probeApi(baseUrl: string, timeoutMs: number): Promise<'answered' | 'silent' | 'refused'> {
@@ -147,7 +147,7 @@ export async function isSandbox(baseUrl: string, timeoutMs = SANDBOX_PROBE_TIMEO
 
 /**
  * One GET with a deadline: `judge(response)` when it answers; `timeout` when the connection was made but no
- * answer came in time; false for a bad URL or an error.
+ * answer came (in time, or before it closed); false for a bad URL or no connection.
  */
 function probeGet(
   path: string,
@@ -165,7 +165,6 @@ function probeGet(
     }
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     let connected = false;
-    let timedOut = false;
     const req = send(url, { method: 'GET', timeout: timeoutMs, headers: { accept: 'application/json', connection: 'close' } }, (res) => {
       res.resume();
       resolve(judge(res));
@@ -174,11 +173,9 @@ function probeGet(
       if (!socket.connecting) connected = true;
       else socket.once('connect', () => (connected = true));
     });
-    req.on('timeout', () => {
-      timedOut = true;
-      req.destroy();
-    });
-    req.on('error', () => resolve(timedOut && connected ? 'timeout' : false));
+    req.on('timeout', () => req.destroy());
+    // Connected but no answer: silent until the deadline, or closed (or a TLS handshake with a plain-http server).
+    req.on('error', () => resolve(connected ? 'timeout' : false));
     req.end();
   });
 }
@@ -294,7 +291,7 @@ export async function prepareSandboxReadiness(
       receiver: false,
       reason: 'unreachable',
       ...why,
-      message: `Something at ${base_url} (${from}) took the connection but did not answer within ${SANDBOX_PROBE_TIMEOUT_MS} ms, and no sandbox was started in its place: the checks run against the address you named. If it is not the sandbox, point ${from} at the sandbox's address.`,
+      message: `Something at ${base_url} (${from}) took the connection but gave no HTTP answer (within ${SANDBOX_PROBE_TIMEOUT_MS} ms), and no sandbox was started in its place: the checks run against the address you named. If it is not the sandbox, point ${from} at the sandbox's address (http, not https).`,
       close: async () => {},
     };
   }

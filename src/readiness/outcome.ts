@@ -73,6 +73,13 @@ export function failed(outcome: FailingOutcome): { ok: false; outcome: FailingOu
 export interface ApiTarget {
   base_url: string;
   sandbox: boolean;
+  /** What fixes call the base URL's setting: the flag or variable that gave it (`--base-url`), when known. */
+  setting?: string | undefined;
+}
+
+/** The setting a fix tells the merchant to check for the base URL: the one that gave it, else the usual ones. */
+function baseSetting(target: ApiTarget): string {
+  return target.setting ?? (target.sandbox ? '--base-url / SIGLUME_API_BASE' : 'SIGLUME_API_BASE');
 }
 
 /**
@@ -105,14 +112,14 @@ function onThisMachine(base: string): boolean {
  */
 function connectionFailureText(target: ApiTarget, error: SiglumeConnectionError): { what: string; fix: string } {
   const base = target.base_url;
-  const setting = target.sandbox ? '--base-url / SIGLUME_API_BASE' : 'SIGLUME_API_BASE';
+  const setting = baseSetting(target);
   switch (connectionKind(error)) {
     case 'refused':
       return {
         what: `could not connect to ${base} (connection refused: nothing listens there)`,
         fix: target.sandbox
-          ? `Start the sandbox (npx siglume-sdrp sandbox) or point --base-url / SIGLUME_API_BASE at a running one (now ${base}).`
-          : `Nothing listens at ${base}: check SIGLUME_API_BASE (now ${base})${onThisMachine(base) ? ' or, for the local sandbox, start it (npx siglume-sdrp sandbox)' : ' and your network connection'}, then run readiness again.`,
+          ? `Start the sandbox (npx siglume-sdrp sandbox) or point ${setting} at a running one (now ${base}).`
+          : `Nothing listens at ${base}: check ${setting} (now ${base})${onThisMachine(base) ? ' or, for the local sandbox, start it (npx siglume-sdrp sandbox)' : ' and your network connection'}, then run readiness again.`,
       };
     case 'not_connected': {
       const code = errorCode(error.cause);
@@ -134,7 +141,7 @@ function connectionFailureText(target: ApiTarget, error: SiglumeConnectionError)
         what: `the connection to ${base} was lost after the request was sent`,
         fix: `The server at ${base} may have acted on the request before the connection dropped: run readiness again. If it keeps happening, ${
           target.sandbox
-            ? 'clear the faults set on the sandbox (drop_connections, drop_after_commit: POST /__sandbox/reset-faults)'
+            ? `check that ${setting} (now ${base}) is the sandbox and clear the faults set on it (drop_connections, drop_after_commit: POST /__sandbox/reset-faults)`
             : `check that ${setting} (now ${base}) is the Siglume API and that no proxy on the way cuts connections`
         }.`,
       };
@@ -217,7 +224,7 @@ export function routeMissing(error: unknown): boolean {
 
 /** The fix for a {@link routeMissing} answer: the base URL, which should end in `/v1`. */
 export function routeMissingFix(target: ApiTarget): string {
-  const setting = target.sandbox ? '--base-url / SIGLUME_API_BASE' : 'SIGLUME_API_BASE';
+  const setting = baseSetting(target);
   return `The API at ${target.base_url} has no such route: check ${setting} (now ${target.base_url}); it should end in /v1 (e.g. https://siglume.com/v1, or the sandbox's http://127.0.0.1:8787/v1).`;
 }
 

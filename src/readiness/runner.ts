@@ -251,7 +251,7 @@ async function runCommand(command: ReadinessCommand, options: ReadinessOptions):
     let client: Promise<ReadinessMerchantClient> | null = null;
     const input: ApiInput = {
       config,
-      target: { base_url, sandbox },
+      target: { base_url, sandbox, setting: options.input_names?.base_url },
       client: () => (client ??= options.client ? Promise.resolve(options.client) : buildClient(config, base_url)),
       request_options: signal ? { signal } : {},
     };

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { READINESS_CHECK_NAMES } from '../../src/readiness/types.js';
@@ -262,6 +263,21 @@ describe('siglume-check readiness', () => {
         message: '--origin https://shop.example/path has something after the origin',
       });
       expect(checks.find((c) => c.name === 'webhook_url')).toMatchObject({ status: 'fail', message: '--webhook-url ftp://x/y uses ftp instead of https' });
+    });
+
+    it('names --base-url in the fix when the flag gave the address nothing answers at, not SIGLUME_API_BASE', async () => {
+      const probe = createServer();
+      await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+      const port = (probe.address() as AddressInfo).port;
+      await new Promise<void>((resolve) => probe.close(() => resolve()));
+      const base = `http://127.0.0.1:${port}/v1`;
+      const shopEnv = { ...env, SHOP_PUBLIC_ORIGIN: 'https://shop.example', SHOP_WEBHOOK_URL: 'https://shop.example/payments/webhooks/siglume' };
+      const run = await runCli(['readiness', '--no-probe', '--json', '--base-url', base], { env: shopEnv });
+      expect(run.code).toBe(1);
+      const api = (JSON.parse(run.stdout) as JsonReport).checks.find((c) => c.name === 'hosted_checkout_readiness_api');
+      expect(api).toMatchObject({ status: 'fail', details: { connection: 'refused' } });
+      expect((api as { fix?: string }).fix).toContain(`check --base-url (now ${base})`);
+      expect((api as { fix?: string }).fix).not.toContain('SIGLUME_API_BASE');
     });
 
     it('names the flag in a warning about its value too, and the variable when the value came from it', async () => {

@@ -126,6 +126,23 @@ describe('prepareSandboxReadiness', () => {
     });
   });
 
+  describe('when something at an address the caller named takes the connection and closes it unanswered', () => {
+    it('says something took the connection, not that nothing answered, and starts nothing', async () => {
+      const closing = createServer((socket) => socket.destroy());
+      await new Promise<void>((resolve) => closing.listen(0, '127.0.0.1', resolve));
+      const named = `http://127.0.0.1:${(closing.address() as { port: number }).port}/v1`;
+      try {
+        const setup = await prepareSandboxReadiness({ base_url: named }, { base_url_from: '--base-url' });
+        expect(startLocalSandbox).not.toHaveBeenCalled();
+        expect(setup).toMatchObject({ sandbox: 'none', reason: 'unreachable', base_url: named });
+        expect(setup).not.toHaveProperty('unreachable_fix');
+        expect(setup.message).toContain(`Something at ${named} (--base-url) took the connection but gave no HTTP answer`);
+      } finally {
+        await new Promise<void>((resolve) => closing.close(() => resolve()));
+      }
+    });
+  });
+
   describe('when something at an address the caller named takes the connection but never answers', () => {
     it('starts nothing, gives no start command, and leaves the timeout its own fix', async () => {
       const sockets: Socket[] = [];
@@ -137,7 +154,7 @@ describe('prepareSandboxReadiness', () => {
         expect(startLocalSandbox).not.toHaveBeenCalled();
         expect(setup).toMatchObject({ sandbox: 'none', reason: 'unreachable', base_url: named });
         expect(setup).not.toHaveProperty('unreachable_fix');
-        expect(setup.message).toContain(`Something at ${named} (--base-url) took the connection but did not answer within 500 ms`);
+        expect(setup.message).toContain(`Something at ${named} (--base-url) took the connection but gave no HTTP answer (within 500 ms)`);
         const client = new DirectRequestPaymentMerchantClient({ auth_token: TEST_TOKEN, base_url: named, timeout_ms: 150, max_retries: 0 });
         const report = applyUnreachableFix(await runReadiness({ ...setup.options, client }), setup.unreachable_fix);
         const api = report.checks.find((c) => c.name === 'hosted_checkout_readiness_api');

@@ -137,6 +137,8 @@ async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFl
     },
   };
   const base_url_from = baseUrlFrom(flags, io.env, merged, envSource, environmentApiBase(env, sandboxMode)?.field);
+  // The fixes name the setting the base URL came from (a value from --base-url is not SIGLUME_API_BASE's).
+  if (base_url_from !== DEFAULT_FROM) options.input_names = { ...options.input_names, base_url: base_url_from };
   // The engine would name its option (`Invalid base_url`), which nobody set: name the flag or variable that was.
   // Only when the API is asked: --no-api checks the local configuration and never reads the base URL.
   if (flags.api !== false && options.base_url !== undefined) normalizeBaseUrl(options.base_url, base_url_from);

@@ -35,9 +35,9 @@ const DETAIL_CHECKS = [
 ] as const;
 
 
-/** A name compared ignoring case and separators: `Terms Acceptance` and `terms-acceptance` are `terms_acceptance`. */
+/** A name compared ignoring case and separators: `Terms Acceptance`, `terms-acceptance` and `termsAcceptance` are one name. */
 function key(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '');
 }
 
 /** Which gate a requirement name this SDK knows stands for. */
@@ -49,7 +49,7 @@ type Gate = 'terms' | 'sandbox' | 'attestation' | 'live_mode' | 'wallet' | 'mand
  * these (`live_mode_kyc_documents`, `terms_tax_form`), is a requirement this SDK does not know: it gets the
  * answer's own fix.
  */
-const KNOWN_REQUIREMENTS: ReadonlyMap<string, Gate> = /* @__PURE__ */ new Map<string, Gate>([
+const KNOWN_REQUIREMENTS: ReadonlyMap<string, Gate> = /* @__PURE__ */ new Map<string, Gate>(([
   ['terms_acceptance', 'terms'],
   ['terms_accepted', 'terms'],
   ['sandbox_confirmation', 'sandbox'],
@@ -62,7 +62,7 @@ const KNOWN_REQUIREMENTS: ReadonlyMap<string, Gate> = /* @__PURE__ */ new Map<st
   ['billing_mandate', 'mandate'],
   ['webhook_endpoint', 'webhook'],
   ['merchant_registration', 'registration'],
-]);
+] as const).map(([name, gate]): [string, Gate] => [key(name), gate]));
 
 /**
  * The fix for one missing requirement, by its name: for a name this SDK knows (compared ignoring case and
@@ -131,7 +131,7 @@ async function readinessApi(input: ApiInput): Promise<Checked<Readiness>> {
         notFound:
           error instanceof SiglumeApiError && /MERCHANT/i.test(error.code)
             ? `Register ${merchant} with setupCheckout({ merchant: '${merchant}', … }) using this token, or set SIGLUME_DIRECT_PAYMENT_MERCHANT to the key you registered.`
-            : `This API has no merchant readiness route (GET …/merchants/{merchant}/readiness): check that SIGLUME_API_BASE (now ${input.target.base_url}) points at the current Siglume API; it should end in /v1.`,
+            : `This API has no merchant readiness route (GET …/merchants/{merchant}/readiness): check that ${input.target.setting ?? 'SIGLUME_API_BASE'} (now ${input.target.base_url}) points at the current Siglume API; it should end in /v1.`,
       }),
     );
   }

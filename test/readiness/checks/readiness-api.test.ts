@@ -155,6 +155,11 @@ describe('readiness-API checks against a live target', () => {
     it.each([
       ['terms_acceptance', 'standard_terms_accepted: true'],
       ['Terms-Accepted', 'standard_terms_accepted: true'],
+      // Written as one word, as a JSON field or a label may be: case and separators are ignored.
+      ['TermsAcceptance', 'standard_terms_accepted: true'],
+      ['termsAccepted', 'standard_terms_accepted: true'],
+      ['LiveModeRequested', 'live_mode_requested: true'],
+      ['billingMandate', "prepareBillingMandate('shop_one')"],
       ['sandbox_confirmation', 'sandbox_confirmed: true'],
       ['sandbox_confirmed', 'sandbox_confirmed: true'],
       ['merchant_responsibility_attestation', 'merchant_responsibility_attested: true'],
