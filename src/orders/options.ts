@@ -6,7 +6,7 @@
  */
 import { SiglumeValidationError } from '../core/errors.js';
 import { checkoutOriginSchema, merchantKeySchema, parseInput } from '../core/validation.js';
-import { normalizeSecrets } from '../internal/secrets.js';
+import { assertSecret, normalizeSecrets } from '../internal/secrets.js';
 import type { OrderCheckoutClient } from './confirm.js';
 import type { OrderPaymentPolicy } from './decide.js';
 import { OrderAuthorizationRequiredError } from './errors.js';
@@ -166,6 +166,18 @@ function reconcileToken(value: unknown): string | null {
 }
 
 /**
+ * A webhook signing secret the service can verify with: a non-empty string without whitespace. A space or
+ * line break from `.env` quoting or a secret file would make every delivery fail its signature (and a rotation
+ * look healthy while the old secret still matches), so it is refused when the service is made.
+ */
+function webhookSecret(value: unknown, field: string): void {
+  assertSecret(value, field, 'SIGLUME_WEBHOOK_SECRET');
+  if (/\s/.test(value)) {
+    throw new SiglumeValidationError(field, `Invalid ${field}: must not contain spaces or line breaks (check the quoting where it is set, or trim it where it is read)`);
+  }
+}
+
+/**
  * Validates the options.
  * @throws {SiglumeValidationError} naming the first bad option.
  * @throws {OrderAuthorizationRequiredError} without `authorize_order` or `allow_unverified_order_lookup: true`.
@@ -186,7 +198,7 @@ export function resolveOrderCheckoutOptions<U>(options: OrderCheckoutServiceOpti
   return {
     client: options.merchant_client,
     store: options.order_store,
-    secrets: normalizeSecrets(options.webhook_secret, 'webhook_secret'),
+    secrets: normalizeSecrets(options.webhook_secret, 'webhook_secret', webhookSecret),
     origin: parseInput(checkoutOriginSchema, options.shop_public_origin, 'shop_public_origin'),
     policy: {
       merchant: parseInput(merchantKeySchema, options.merchant, 'merchant'),

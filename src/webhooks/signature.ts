@@ -336,6 +336,6 @@ function paddedSecretHint(secrets: readonly string[]): string {
   if (padded.length === 0) return '';
   return (
     ` The signing secret (${padded.join(', ')}) has leading or trailing whitespace, such as a newline ` +
-    'from a file or secret mount; trim it where you read it (e.g. process.env.SIGLUME_WEBHOOK_SECRET.trim()).'
+    'from a file or secret mount; trim it where you read it (`.trim()` on the variable it comes from).'
   );
 }

@@ -31,6 +31,9 @@ const VARIABLE_OF: Readonly<Record<string, string>> = {
   merchant: 'SIGLUME_DIRECT_PAYMENT_MERCHANT',
   shop_public_origin: 'SHOP_PUBLIC_ORIGIN',
   reconcile_token: 'SIGLUME_RECONCILE_TOKEN',
+  webhook_secret: 'SIGLUME_WEBHOOK_SECRET',
+  'webhook_secret[0]': 'SIGLUME_WEBHOOK_SECRET',
+  'webhook_secret[1]': 'SIGLUME_WEBHOOK_SECRET_PREVIOUS',
 };
 
 /** "Invalid shop_public_origin: ..." names the option; you set SHOP_PUBLIC_ORIGIN, so that is the name in the message. */
@@ -57,6 +60,12 @@ export function createSiglumeCheckout(connection?: OrderStoreConnection, options
   if (!['', 'true', 'false'].includes(metered)) throw new Error('Invalid SHOP_ALLOW_METERED_PAYMENTS: must be true or false (or unset)');
   const apiBase = process.env.SIGLUME_API_BASE; // the sandbox's /v1 in development; unset in production
   const previousSecret = process.env.SIGLUME_WEBHOOK_SECRET_PREVIOUS; // only while rotating
+  // One secret per variable: a list in SIGLUME_WEBHOOK_SECRET would fail every delivery's signature.
+  for (const name of ['SIGLUME_WEBHOOK_SECRET', 'SIGLUME_WEBHOOK_SECRET_PREVIOUS']) {
+    if (process.env[name]?.includes(',')) {
+      throw new Error(`Invalid ${name}: must be one secret, not a list; while rotating, put the new one in SIGLUME_WEBHOOK_SECRET and the old one in SIGLUME_WEBHOOK_SECRET_PREVIOUS`);
+    }
+  }
   const reconcileToken = process.env.SIGLUME_RECONCILE_TOKEN?.trim() || undefined; // enables the scheduled reconcile route (32+ random characters)
   try {
     return createOrderCheckoutService<ShopUser | null>({

@@ -37,6 +37,9 @@ describe('createOrderCheckoutService', () => {
     ['merchant', { merchant: 42 }],
     ['webhook_secret', { webhook_secret: '' }],
     ['webhook_secret', { webhook_secret: [] }],
+    // A newline from a secret file or a space from .env quoting: every delivery would fail its signature.
+    ['webhook_secret', { webhook_secret: 'whsec_options\n' }],
+    ['webhook_secret[1]', { webhook_secret: ['whsec_options', ' '] }],
     ['shop_public_origin', { shop_public_origin: 'http://shop.example' }],
     ['shop_public_origin', { shop_public_origin: 'https://shop.example/path' }],
     ['merchant_client', { merchant_client: {} }],

@@ -74,14 +74,22 @@ describe('createSiglumeCheckout of the copied siglume-config.ts', () => {
         // The same rule as the option's: long enough but guessable.
         ['SIGLUME_RECONCILE_TOKEN', '0123456789abcdef'.repeat(2), 'Invalid SIGLUME_RECONCILE_TOKEN: too predictable'],
         ['SHOP_ALLOW_METERED_PAYMENTS', 'TRUE', 'Invalid SHOP_ALLOW_METERED_PAYMENTS: must be true or false (or unset)'],
+        // A rotation set up wrongly: each secret is checked at start-up, not by failing every delivery.
+        ['SIGLUME_WEBHOOK_SECRET', 'whsec_new ', 'Invalid SIGLUME_WEBHOOK_SECRET: must not contain spaces or line breaks'],
+        ['SIGLUME_WEBHOOK_SECRET_PREVIOUS', '   ', 'Invalid SIGLUME_WEBHOOK_SECRET_PREVIOUS: must not contain spaces or line breaks'],
+        ['SIGLUME_WEBHOOK_SECRET', 'whsec_new,whsec_old', 'Invalid SIGLUME_WEBHOOK_SECRET: must be one secret, not a list'],
+        ['SIGLUME_WEBHOOK_SECRET_PREVIOUS', '["whsec_a","whsec_b"]', 'Invalid SIGLUME_WEBHOOK_SECRET_PREVIOUS: must be one secret, not a list'],
       ];
       for (const [name, value, message] of cases) {
         stubSandboxEnvironment();
         vi.stubEnv('SIGLUME_API_BASE', 'http://127.0.0.1:8787/v1');
         vi.stubEnv('SIGLUME_RECONCILE_TOKEN', '');
         vi.stubEnv('SHOP_ALLOW_METERED_PAYMENTS', '');
+        vi.stubEnv('SIGLUME_WEBHOOK_SECRET_PREVIOUS', '');
         vi.stubEnv(name, value);
         expect(() => createSiglumeCheckout(), name).toThrow(message);
+        // The value is never in the message.
+        expect(() => createSiglumeCheckout(), name).not.toThrow(/whsec_/);
       }
     } finally {
       copy.remove();
