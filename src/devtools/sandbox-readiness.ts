@@ -283,19 +283,8 @@ export async function prepareSandboxReadiness(
 
   // Nothing at a named address: check that address, not a stand-in (a shop set up with it cannot reach one).
   // Something that took the connection and kept silent is no place to start a sandbox: no start command then.
-  if (named && probed === 'silent') {
-    return {
-      options: fill(options, fromDefaults, base_url),
-      sandbox: 'none',
-      base_url,
-      receiver: false,
-      reason: 'unreachable',
-      ...why,
-      message: `Something at ${base_url} (${from}) took the connection but gave no HTTP answer (within ${SANDBOX_PROBE_TIMEOUT_MS} ms), and no sandbox was started in its place: the checks run against the address you named. If it is not the sandbox, point ${from} at the sandbox's address (http, not https).`,
-      close: async () => {},
-    };
-  }
   if (named) {
+    const silent = probed === 'silent';
     return {
       options: fill(options, fromDefaults, base_url),
       sandbox: 'none',
@@ -303,8 +292,10 @@ export async function prepareSandboxReadiness(
       receiver: false,
       reason: 'unreachable',
       ...why,
-      message: `Nothing answered at ${base_url} (${from}) within ${SANDBOX_PROBE_TIMEOUT_MS} ms, and no sandbox was started in its place: the checks run against the address you named.`,
-      unreachable_fix: unreachableFix(base_url, from),
+      message: silent
+        ? `Something at ${base_url} (${from}) took the connection but gave no HTTP answer (within ${SANDBOX_PROBE_TIMEOUT_MS} ms), and no sandbox was started in its place: the checks run against the address you named. If it is not the sandbox, point ${from} at the sandbox's address (http, not https).`
+        : `Nothing answered at ${base_url} (${from}) within ${SANDBOX_PROBE_TIMEOUT_MS} ms, and no sandbox was started in its place: the checks run against the address you named.`,
+      ...(silent ? {} : { unreachable_fix: unreachableFix(base_url, from) }),
       close: async () => {},
     };
   }
