@@ -339,8 +339,8 @@ export class DirectRequestPaymentClient {
    * `options.idempotency_key` only when the server refused before acting
    * (429, the API's own 503, no connection), never after a timeout, a
    * connection lost mid-request or a 500/502/504. On such an error
-   * (`may_have_acted` is true), look for the subscription before subscribing
-   * again.
+   * (`may_have_acted` is true), check with the merchant whether the
+   * subscription exists before subscribing again (no buyer call reads it).
    */
   async createSubscription(
     input: DirectRequestPaymentSubscriptionCreateInput,
@@ -354,6 +354,9 @@ export class DirectRequestPaymentClient {
       schema: subscriptionSchema(),
       options,
       retry: options?.idempotency_key === undefined ? 'refusals_only' : 'idempotent',
+      // No buyer call reads subscriptions; sent again with the same challenge, a redeemed one is 409 CHALLENGE_ALREADY_USED.
+      look_up:
+        'Check with the merchant (or in your Siglume account) whether the subscription exists: this client has no call that reads subscriptions, and the challenge is single-use, so sending it again after it went through is refused (409 CHALLENGE_ALREADY_USED)',
     });
   }
 
@@ -379,6 +382,8 @@ export class DirectRequestPaymentClient {
       body,
       schema: scheduledAuthorizationSchema(),
       options,
+      look_up:
+        'Check in your Siglume account whether the authorization exists (its schedule_token is shown only in the answer that creates it; revoke one you cannot use): the challenge is single-use',
     });
   }
 
@@ -425,6 +430,7 @@ export class DirectRequestPaymentClient {
       schema: scheduledAutoPayExecutionSchema(),
       options: this.#waitingOptions(body.await_timeout_seconds, options),
       retry: options?.idempotency_key === undefined ? 'refusals_only' : 'idempotent',
+      look_up: 'Ask the merchant whether this slot_id was charged (this client has no call that reads scheduled runs)',
     });
   }
 

@@ -161,6 +161,8 @@ export interface SiglumeApiErrorInit {
   field?: string | null;
   /** Parsed `Retry-After` in milliseconds, when the response carried one. */
   retry_after_ms?: number | null;
+  /** An earlier attempt of the same call got no answer and may have been acted on (see {@link SiglumeApiError.may_have_acted}). */
+  may_have_acted?: boolean;
   cause?: unknown;
 }
 
@@ -182,6 +184,13 @@ export class SiglumeApiError extends SiglumeDirectRequestPaymentError {
    * (`error.field` of the body); null when the answer names none.
    */
   readonly field: string | null;
+  /**
+   * True when an earlier attempt of this call got no answer (a timeout, a connection lost after sending, a
+   * 5xx without the API's error body) and may have been acted on: this answer, a refusal of the retry (a
+   * 429, a 409, ...), says nothing about that attempt. Look up what it would have made before sending the
+   * call again. False when no earlier attempt was lost.
+   */
+  readonly may_have_acted: boolean;
 
   constructor(init: SiglumeApiErrorInit);
   /** The 0.4.20 argument list: the message, then `{ status, code?, data? }`; `code` defaults to `SIGLUME_API_ERROR`. */
@@ -197,6 +206,7 @@ export class SiglumeApiError extends SiglumeDirectRequestPaymentError {
     this.request_id = init.request_id ?? null;
     this.trace_id = init.trace_id ?? null;
     this.field = init.field ?? null;
+    this.may_have_acted = init.may_have_acted === true;
   }
 
   /**

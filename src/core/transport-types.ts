@@ -79,6 +79,13 @@ export interface RequestSpec<T> {
    */
   headers?: Readonly<Record<string, string>>;
   /**
+   * What to look up before sending this call again when it may have been
+   * acted on, for calls the usual list (a payment, a checkout, a webhook
+   * subscription) does not cover: e.g. a buyer's subscription, which the
+   * buyer client has no call to read.
+   */
+  look_up?: string;
+  /**
    * Values this request carries besides the client's token (e.g. a schedule
    * token sent as `Authorization`). Like the token, each is replaced by
    * `[redacted]` wherever an error message or error data would show it.

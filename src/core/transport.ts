@@ -157,7 +157,7 @@ export class Transport {
 
       if (response.status >= 200 && response.status < 300) return this.#success(spec, response);
 
-      const { error: apiError, envelope } = this.#failure(spec, response);
+      const { error: apiError, envelope } = this.#failure(spec, response, earlierMayHaveActed);
       const retryAfter = parseRetryAfter(response.header);
       const waitMs = retryAfter ?? retryDelay(attempt, this.#random());
       const outcome: AttemptOutcome = { kind: 'response', status: response.status, api_refusal: envelope || retryAfter !== null };
@@ -260,12 +260,17 @@ export class Transport {
   }
 
   /** The error for a non-2xx answer, and whether its body is the API's error envelope (a code of its own). */
-  #failure(spec: RequestSpec<unknown>, response: SentResponse): { error: SiglumeApiError; envelope: boolean } {
+  /**
+   * The error of an answer that is not a success. `earlierMayHaveActed`: an earlier attempt of the call got no
+   * answer, so this answer (often a refusal of the retry, such as a 429) does not say nothing happened: the
+   * error says so (`may_have_acted`, and the message tells to look before sending again).
+   */
+  #failure(spec: RequestSpec<unknown>, response: SentResponse, earlierMayHaveActed = false): { error: SiglumeApiError; envelope: boolean } {
     let parsed: unknown;
     try {
       parsed = NOT_BLANK.test(response.text) ? JSON.parse(response.text) : {};
     } catch (error) {
-      return { error: invalidJson(spec, response, error), envelope: false };
+      return { error: invalidJson(spec, response, error, earlierMayHaveActed), envelope: false };
     }
     type Fields = { code?: unknown; message?: unknown; field?: unknown };
     const body = (parsed !== null && typeof parsed === 'object' ? parsed : {}) as Fields & { error?: Fields };
@@ -283,7 +288,8 @@ export class Transport {
     const error = SiglumeApiError.generate({
       status: response.status,
       code,
-      message: redactSecretValues(message, secrets),
+      message: redactSecretValues(message, secrets) + (earlierMayHaveActed ? lookFirst(spec, true) : ''),
+      may_have_acted: earlierMayHaveActed,
       field: redactSecretValues(asString(nested?.field) ?? asString(body.field) ?? '', secrets) || null,
       data: redactSecretValues(redactSecretKeys(parsed), secrets),
       retry_after_ms: parseRetryAfter(response.header),
@@ -329,10 +335,10 @@ function attemptsText(n: number): string {
 function lookFirst(spec: RequestSpec<unknown>, earlier: boolean): string {
   const where = earlier ? 'an earlier attempt may have reached Siglume' : 'the request may have reached Siglume';
   if (spec.method === 'GET') return ` ${where[0]!.toUpperCase()}${where.slice(1)}; reading again is safe.`;
-  return (
-    ` ${where[0]!.toUpperCase()}${where.slice(1)} and been acted on. Look up what it would have made ` +
-    '(a payment: getPaymentRequirement; a checkout: getCheckoutSession; a subscription: listWebhookSubscriptions) before sending it again.'
-  );
+  const look =
+    spec.look_up ??
+    'Look up what it would have made (a payment: getPaymentRequirement; a checkout: getCheckoutSession; a webhook subscription: listWebhookSubscriptions)';
+  return ` ${where[0]!.toUpperCase()}${where.slice(1)} and been acted on. ${look} before sending it again.`;
 }
 
 /** The connection failed and no response arrived. */
@@ -405,7 +411,7 @@ function routeOf(spec: RequestSpec<unknown>): string {
   return `${spec.method} ${pathOf(spec)}`;
 }
 
-function invalidJson(spec: RequestSpec<unknown>, response: SentResponse, cause: unknown): SiglumeInvalidResponseError {
+function invalidJson(spec: RequestSpec<unknown>, response: SentResponse, cause: unknown, earlierMayHaveActed = false): SiglumeInvalidResponseError {
   const status = response.status;
   const retry_after_ms = parseRetryAfter(response.header);
   // A 5xx page is what a load balancer or proxy shows while Siglume is
@@ -414,8 +420,9 @@ function invalidJson(spec: RequestSpec<unknown>, response: SentResponse, cause: 
     status >= 500 && status < 600
       ? `Siglume or a proxy in front of it answered ${routeOf(spec)} with HTTP ${status} and a non-JSON page (temporarily unavailable?).` +
         (retry_after_ms !== null ? ` It asked to retry after ${Math.ceil(retry_after_ms / 1000)} s.` : '') +
-        (spec.method === 'GET' ? '' : lookFirst(spec, false))
-      : `The Siglume API answered ${routeOf(spec)} with HTTP ${status} and a body that is not JSON. Check SIGLUME_API_BASE points at the Siglume API.`;
+        (spec.method === 'GET' ? '' : lookFirst(spec, earlierMayHaveActed))
+      : `The Siglume API answered ${routeOf(spec)} with HTTP ${status} and a body that is not JSON. Check SIGLUME_API_BASE points at the Siglume API.` +
+        (earlierMayHaveActed ? lookFirst(spec, true) : '');
   return new SiglumeInvalidResponseError({
     status: 502,
     code: 'INVALID_JSON_RESPONSE',
@@ -424,6 +431,7 @@ function invalidJson(spec: RequestSpec<unknown>, response: SentResponse, cause: 
     retry_after_ms,
     request_id: response.header('x-request-id'),
     trace_id: response.header('x-trace-id'),
+    may_have_acted: earlierMayHaveActed,
     cause,
   });
 }

@@ -25,6 +25,7 @@ export function mapHostedCheckoutError(error: SiglumeApiError): SiglumeApiError 
     data: error.data,
     request_id: error.request_id,
     trace_id: error.trace_id,
+    may_have_acted: error.may_have_acted,
     cause: error,
   });
 }

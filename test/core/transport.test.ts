@@ -569,6 +569,33 @@ describe('Transport retry policy, seen through the clients', () => {
       expect(err.message).toContain('Look up what it would have made (a payment: getPaymentRequirement;');
     });
 
+    it('says a refusal of the retry (429) does not clear an earlier attempt that timed out: may_have_acted and look first', async () => {
+      // Attempt 1 is held past the deadline (the server may have paid); the retry, with the same key, is refused.
+      script.push((_q, r) => void hung.add(r));
+      script.push((_q, r) => json(r, 429, { error: { code: 'RATE_LIMITED', message: 'Too many requests' } }, { 'retry-after': '0' }));
+      const err = await caught(buyer({ timeout_ms: 150 }).executePreparedTransaction(PAYLOAD, { idempotency_key: 'pay-1', max_retries: 1 }));
+      expect(err).toBeInstanceOf(SiglumeRateLimitError);
+      expect(err).toMatchObject({ status: 429, code: 'RATE_LIMITED', may_have_acted: true });
+      expect(err.message).toContain('Too many requests An earlier attempt may have reached Siglume and been acted on. Look up what it would have made (a payment: getPaymentRequirement;');
+      expect(seen.map((s) => s.headers['idempotency-key'])).toEqual(['pay-1', 'pay-1']);
+      // A refusal with no lost attempt before it says nothing of the kind.
+      script.push((_q, r) => json(r, 429, { error: { code: 'RATE_LIMITED', message: 'Too many requests' } }, { 'retry-after': '0' }));
+      const plain = await caught(buyer().executePreparedTransaction(PAYLOAD, { idempotency_key: 'pay-2', max_retries: 0 }));
+      expect(plain).toMatchObject({ status: 429, may_have_acted: false, message: 'Too many requests' });
+    });
+
+    it("names a look-up the buyer can make for a subscription or a scheduled charge, not the merchant's webhook subscriptions", async () => {
+      script.push((req) => req.socket.destroy());
+      const sub = await caught(buyer().createSubscription({ merchant: 'shop_alpha', amount_minor: 980, currency: 'JPY', challenge: 'siglume-external-402-recurring-v1:r1:91500f2f68ec065115a36d0b00e28fcc0d3e2bbbda081aa550f111c9b09bc9fb' }));
+      expect(sub).toMatchObject({ code: 'CONNECTION_ERROR', may_have_acted: true });
+      expect(sub.message).toContain('Check with the merchant (or in your Siglume account) whether the subscription exists');
+      expect(sub.message).not.toContain('listWebhookSubscriptions');
+      script.push((req) => req.socket.destroy());
+      const run = await caught(buyer().executeScheduledAutoPay({ schedule_token: 'sched_tok_1', slot_id: 'slot-1' }));
+      expect(run.message).toContain('Ask the merchant whether this slot_id was charged');
+      expect(run.message).not.toContain('getPaymentRequirement');
+    });
+
     it('says a payment that could not connect was not sent, and points at SIGLUME_API_BASE', async () => {
       const closed = http.createServer();
       await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
