@@ -602,6 +602,7 @@ export class PaidNotServedError extends Error {
     const { requirement_id, challenge_hash } = paid;
     const terms = `${paid.amount_minor} ${paid.currency} to ${paid.merchant} (requirement ${requirement_id}, challenge ${challenge_hash})`;
     const collect = `  npx tsx examples/paid-api.ts collect ${url} ${challenge_hash}\n`;
+    const finish = `  npx tsx examples/paid-api.ts finish ${url} ${requirement_id}\n`;
     super(
       outcome === 'gone'
         ? `PAID ${terms} but not served, and collect cannot get it: the last answer was ${last}.\n` +
@@ -609,13 +610,13 @@ export class PaidNotServedError extends Error {
             `so that pays a second time. Ask the seller to serve or refund requirement ${requirement_id}.`
         : outcome === 'payment_unknown'
           ? `MAY HAVE PAID ${terms}: the payment call was sent but its outcome is unknown (${last}).\n` +
-            `Do not buy again (that may pay a second time). Collect what you may have paid for, later too, with:\n` +
-            collect +
-            `If the payment went through, collect serves it. If it did not, collect answers 402 payment_pending ` +
-            `until the challenge expires, then says it is gone. "Gone" alone does not mean unpaid: a payment whose ` +
-            `webhook came after the expiry is gone too. Ask getPaymentRequirement('${requirement_id}') with your buyer ` +
-            `token: buy again only if its status is "requires_payment" (unpaid); "paid" means ask the seller to serve ` +
-            `or refund requirement ${requirement_id}; any other status: ask again later.`
+            `Do not buy again (that may pay a second time). Finish this payment, later too, with:\n` +
+            finish +
+            `It pays requirement ${requirement_id} under the same idempotency key as this call, so a payment that ` +
+            `went through is answered again instead of made twice, and one that did not is made once; then it ` +
+            `collects the report. A status of "requires_payment" from getPaymentRequirement('${requirement_id}') is ` +
+            `no reason to buy again: the call above may still land. If the report is never served, ask the seller ` +
+            `to serve or refund requirement ${requirement_id}.`
           : `PAID ${terms} but not served yet: the last answer was ${last}.\n` +
             `Do not buy again (that pays a second time). Collect what you paid for, later too, with:\n` +
             collect +
@@ -630,12 +631,15 @@ export class PaidNotServedError extends Error {
  */
 function mayHavePaid(error: unknown): boolean {
   if (error instanceof SiglumeConnectionError) return error.may_have_acted; // SiglumeTimeoutError too
-  // Every 5xx counts, even a 503 the API refused before acting (its envelope or a Retry-After, which the SDK
-  // retries): a SiglumeApiError carries no may_have_acted, and its Retry-After is not kept on a 503, so this
-  // cannot tell that 503 from a proxy's whose upstream may have paid. Reporting payment_unknown then costs a
-  // look at the requirement; reporting "not paid" wrongly costs a second payment.
-  return error instanceof SiglumeApiError && error.status >= 500;
+  // A refusal (a 429, a 409) after an earlier attempt that got no answer does not undo that attempt:
+  // `may_have_acted` says so. Every 5xx counts too, even a 503 the API refused before acting: this cannot tell
+  // it from a proxy's whose upstream may have paid. Reporting payment_unknown then costs a `finish`, which
+  // pays at most once; reporting "not paid" wrongly costs a second payment.
+  return error instanceof SiglumeApiError && (error.may_have_acted || error.status >= 500);
 }
+
+/** The idempotency key of a requirement's payment: the same on every try, so Siglume makes it once. */
+const paymentKey = (requirement_id: string) => `paid-api-example:pay:${requirement_id}`;
 
 /** A response body as JSON, read up to MAX_BODY_BYTES: a longer one is cancelled and refused. */
 async function readJson(res: Response): Promise<unknown> {
@@ -694,7 +698,8 @@ export async function buyReport(url: string, buyer: DirectRequestPaymentClient, 
   });
   const { requirement_id } = requirement;
   try {
-    await buyer.executePaymentTransaction(requirement);
+    // A stable key: `finish` repeats this very call, and Siglume answers it again instead of paying twice.
+    await buyer.executePaymentTransaction(requirement, {}, { idempotency_key: paymentKey(requirement_id) });
   } catch (error) {
     if (!mayHavePaid(error)) throw error; // refused, or never sent: nothing was paid, buying again is safe
     // It may have paid: the error names the challenge, so the buyer collects it instead of paying again.
@@ -706,6 +711,38 @@ export async function buyReport(url: string, buyer: DirectRequestPaymentClient, 
   const served = await collectReport(url, payment.challenge_hash, limit);
   if ('last' in served) throw new PaidNotServedError(url, { ...payment, requirement_id }, served.last, served.outcome);
   return { first_status: first.status, requirement_id, challenge_hash: payment.challenge_hash, status: 200, body: served.body };
+}
+
+/**
+ * Finishes a purchase whose payment call ended `payment_unknown`: pays the requirement under the key `buy`
+ * used (a payment that went through is answered again, or refused as already paid, never made twice; one that
+ * did not is made now), then collects the report. Never buys a new challenge.
+ */
+export async function finishPayment(
+  url: string,
+  requirement_id: string,
+  buyer: DirectRequestPaymentClient,
+  retry: Pick<BuyerLimit, 'attempts' | 'interval_ms' | 'now'> = {},
+): Promise<ReportPurchase> {
+  const requirement = await buyer.getPaymentRequirement(requirement_id);
+  const challenge_hash = requirement.challenge_hash;
+  if (typeof challenge_hash !== 'string') throw new Error(`requirement ${requirement_id} names no challenge_hash to collect with`);
+  const paid = { ...requirement, requirement_id } as unknown as PaymentBlock & { requirement_id: string };
+  if (requirement.status !== 'paid') {
+    try {
+      await buyer.executePaymentTransaction(requirement, {}, { idempotency_key: paymentKey(requirement_id) });
+    } catch (error) {
+      // Paid already (the first call landed under another key): collect it.
+      const alreadyPaid = error instanceof SiglumeApiError && error.code === 'REQUIREMENT_ALREADY_PAID';
+      if (!alreadyPaid) {
+        if (!mayHavePaid(error)) throw error;
+        throw new PaidNotServedError(url, paid, error instanceof Error ? error.message : String(error), 'payment_unknown');
+      }
+    }
+  }
+  const served = await collectReport(url, challenge_hash, retry);
+  if ('last' in served) throw new PaidNotServedError(url, paid, served.last, served.outcome);
+  return { first_status: 402, requirement_id, challenge_hash, status: 200, body: served.body };
 }
 
 /** Why `collectReport` stopped without the body: `not_yet` may be collected later, `gone` never (ask the seller). */
@@ -803,6 +840,14 @@ async function main([command, url, arg]: string[]): Promise<void> {
       console.error(error.message);
       process.exitCode = 1;
     }
+  } else if (command === 'finish' && url && arg) {
+    try {
+      console.log(JSON.stringify(await finishPayment(url, arg, new DirectRequestPaymentClient()), null, 2));
+    } catch (error) {
+      if (!(error instanceof PaidNotServedError)) throw error;
+      console.error(error.message);
+      process.exitCode = 1;
+    }
   } else if (command === 'collect' && url && arg) {
     // Only asks for what was paid already: nothing is paid here.
     const served = await collectReport(url, arg);
@@ -810,15 +855,15 @@ async function main([command, url, arg]: string[]): Promise<void> {
     else {
       console.error(
         served.outcome === 'gone'
-          ? `not served, and collect cannot get it (the last answer was ${served.last}). Do not buy again unless ` +
-              `getPaymentRequirement(<requirement_id>) with your buyer token shows the requirement unpaid ("requires_payment"): ` +
-              `a payment whose webhook came late is gone too; "paid" means ask the seller to serve or refund it`
+          ? `not served, and collect cannot get it (the last answer was ${served.last}). Do not buy again: a payment ` +
+              `whose webhook came late is gone too. If buy ended "MAY HAVE PAID", run the finish command it printed ` +
+              `(it pays that requirement at most once); if it was paid, ask the seller to serve or refund it`
           : `not served yet (the last answer was ${served.last}): run collect again later; never buy again for it`,
       );
       process.exitCode = 1;
     }
   } else {
-    console.error('usage: tsx examples/paid-api.ts serve | buy <url> [merchant] | collect <url> <challenge_hash>');
+    console.error('usage: tsx examples/paid-api.ts serve | buy <url> [merchant] | finish <url> <requirement_id> | collect <url> <challenge_hash>');
     process.exitCode = 2;
   }
 }

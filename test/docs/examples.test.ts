@@ -208,6 +208,12 @@ interface PaidApiModule {
     challenge_hash: string,
     retry?: { attempts?: number; interval_ms?: number; now?: () => number },
   ): Promise<{ body: unknown } | { outcome: 'not_yet' | 'gone'; last: string }>;
+  finishPayment(
+    url: string,
+    requirement_id: string,
+    buyer: DirectRequestPaymentClient,
+    retry?: { attempts?: number; interval_ms?: number; now?: () => number },
+  ): Promise<{ requirement_id: string; challenge_hash: string; status: number; body: unknown }>;
 }
 
 /** The example paid API on a loopback port, with a sandbox that delivers its webhooks to it. */
@@ -506,7 +512,7 @@ describe('examples/paid-api.ts: the buyer whose payment call gets no answer may 
     ['loses its connection after Siglume paid', true, 'drop'],
     ['gets a 5xx after Siglume paid', true, 'fail'],
   ] as const)('a payment call that %s ends naming the challenge and the collect command; collect then serves it, with no second payment', async (_name, forward, answer) => {
-    const { buyReport, collectReport, buyer, apiUrl, merchant, confirmed, forwarded, close } = await behindProxy(forward, answer);
+    const { buyReport, collectReport, finishPayment, buyer, sandbox, apiUrl, merchant, confirmed, forwarded, close } = await behindProxy(forward, answer);
     try {
       const limit = { max_amount_minor: 1000, currency: 'JPY', merchant, attempts: 3, interval_ms: 1 } as const;
       const error = (await buyReport(`${apiUrl}/report`, buyer, limit).catch((e: unknown) => e)) as Unknown;
@@ -517,12 +523,17 @@ describe('examples/paid-api.ts: the buyer whose payment call gets no answer may 
       expect(error.paid).toMatchObject({ requirement_id, challenge_hash });
       expect(error.message).toContain(`600 JPY to ${merchant} (requirement ${requirement_id}, challenge ${challenge_hash})`);
       expect(error.message).toContain('Do not buy again');
-      expect(error.message).toContain(`npx tsx examples/paid-api.ts collect ${apiUrl}/report ${challenge_hash}`);
+      expect(error.message).toContain(`npx tsx examples/paid-api.ts finish ${apiUrl}/report ${requirement_id}`);
+      expect(error.message).not.toMatch(/buy again only/i);
 
-      // What the message tells the buyer to do gets what was paid for, paying nothing more.
-      expect(await collectReport(`${apiUrl}/report`, challenge_hash, { attempts: 20, interval_ms: 50 })).toMatchObject({
-        body: { report: 'the paid content', challenge_hash },
+      // What the message tells the buyer to do (later, with the network back) gets what was paid for, paying nothing more.
+      const direct = new DirectRequestPaymentClient({ base_url: sandbox.api_base, auth_token: sandbox.buyer_token });
+      expect(await finishPayment(`${apiUrl}/report`, requirement_id, direct, { attempts: 20, interval_ms: 50 })).toMatchObject({
+        requirement_id, challenge_hash, status: 200, body: { report: 'the paid content', challenge_hash },
       });
+      expect(confirmed()).toHaveLength(1);
+      // collect alone still serves it once more? No: served once; collect now says it is gone, and pays nothing.
+      expect(await collectReport(`${apiUrl}/report`, challenge_hash, { attempts: 2, interval_ms: 1 })).toMatchObject({ outcome: 'gone' });
       expect(confirmed()).toHaveLength(1);
     } finally {
       await close();
@@ -530,21 +541,26 @@ describe('examples/paid-api.ts: the buyer whose payment call gets no answer may 
   });
 
   it('a payment call that times out before Siglume got it also ends with the collect command, and collect answers "not yet" (402 payment_pending)', async () => {
-    const { buyReport, collectReport, buyer, apiUrl, merchant, confirmed, close } = await behindProxy(false, 'stall');
+    const { buyReport, collectReport, finishPayment, buyer, sandbox, apiUrl, merchant, confirmed, close } = await behindProxy(false, 'stall');
     try {
       const limit = { max_amount_minor: 1000, currency: 'JPY', merchant, attempts: 3, interval_ms: 1 } as const;
       const error = (await buyReport(`${apiUrl}/report`, buyer, limit).catch((e: unknown) => e)) as Unknown;
       expect(confirmed()).toHaveLength(0);
       expect(error.outcome).toBe('payment_unknown');
       const hash = error.paid!.challenge_hash;
-      expect(error.message).toContain(`npx tsx examples/paid-api.ts collect ${apiUrl}/report ${hash}`);
-      expect(error.message).toMatch(/if it did not, collect answers 402/i);
-      // "gone" only says no webhook came before the challenge expired: a late one for a payment that went through
-      // leaves the API the same. Only the requirement's own status tells that buying again pays once.
-      expect(error.message).not.toMatch(/only then buy again/i);
-      expect(error.message).toContain(`getPaymentRequirement('${error.paid!.requirement_id}')`);
-      expect(error.message).toMatch(/"requires_payment".*"paid"/s);
+      const requirement_id = error.paid!.requirement_id;
+      // "requires_payment" is no proof: the call may still land. The way out pays this requirement at most once.
+      expect(error.message).toContain(`npx tsx examples/paid-api.ts finish ${apiUrl}/report ${requirement_id}`);
+      expect(error.message).toContain('is no reason to buy again');
       expect(await collectReport(`${apiUrl}/report`, hash, { attempts: 2, interval_ms: 1 })).toEqual({ outcome: 'not_yet', last: 'HTTP 402 payment_pending' });
+      const direct = new DirectRequestPaymentClient({ base_url: sandbox.api_base, auth_token: sandbox.buyer_token });
+      expect(await finishPayment(`${apiUrl}/report`, requirement_id, direct, { attempts: 20, interval_ms: 50 })).toMatchObject({
+        requirement_id, challenge_hash: hash, status: 200, body: { report: 'the paid content' },
+      });
+      expect(confirmed()).toHaveLength(1); // paid once, by finish
+      // Finishing again pays nothing more.
+      await finishPayment(`${apiUrl}/report`, requirement_id, direct, { attempts: 2, interval_ms: 1 }).catch(() => undefined);
+      expect(confirmed()).toHaveLength(1);
     } finally {
       await close();
     }
@@ -1349,7 +1365,7 @@ describe('examples/paid-api.ts: bad input is a 4xx; challenges expire, are limit
     }
   });
 
-  it('collect on a challenge the API no longer holds says to buy again only if getPaymentRequirement shows the requirement unpaid', async () => {
+  it('collect on a challenge the API no longer holds says not to buy again and points at the finish command, which pays at most once', async () => {
     requireDist();
     const { url, close } = await paidApiAlone();
     try {
@@ -1363,8 +1379,9 @@ describe('examples/paid-api.ts: bad input is a 4xx; challenges expire, are limit
       );
       expect(collected.code).toBe(1);
       expect(collected.stderr).toContain('not served, and collect cannot get it');
-      expect(collected.stderr).not.toContain('never buy again');
-      expect(collected.stderr).toMatch(/getPaymentRequirement\(<requirement_id>\).*"requires_payment"/s);
+      expect(collected.stderr).toContain('Do not buy again');
+      expect(collected.stderr).toContain('run the finish command it printed (it pays that requirement at most once)');
+      expect(collected.stderr).not.toContain('requires_payment');
     } finally {
       await close();
     }
