@@ -11,7 +11,7 @@
  */
 import { constants, existsSync, statSync } from 'node:fs';
 import { copyFile, lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { SiglumeDirectRequestPaymentError, SiglumeValidationError, ownErrorClasses } from '../core/errors.js';
 import { PACKAGE_NAME, packageDir } from './package-dir.js';
 
@@ -61,6 +61,12 @@ export interface CopyTemplateOptions {
   force?: boolean;
   /** Directory holding the templates; defaults to the installed package's `templates/`. */
   templates_dir?: string;
+  /**
+   * Directory a suggested target is shown relative to in an error message
+   * (the CLI's working directory, so it can say `--target src`).
+   * @default absolute paths
+   */
+  shown_from?: string;
 }
 
 /** One file of a finished copy, path relative to the target with `/` separators. */
@@ -243,6 +249,43 @@ function dropRelativeJsSuffixes(source: string): string {
   return source.replace(RELATIVE_JS_SPECIFIER, (_match, lead: string, quote: string, path: string) => `${lead}${quote}${path}${quote}`);
 }
 
+/**
+ * Throws when the Next.js template would land where Next.js does not serve it.
+ * Next.js looks for `app/` and `pages/` in the project and only when neither
+ * is there in `src/` (its findPagesDir). Copying into a create-next-app
+ * `--src-dir` project (routes in `src/app`) with the default target wrote a
+ * root `app/`, which Next.js then served instead of `src/app`: the shop's
+ * whole site disappeared (with `src/pages`, the build failed). Copying into
+ * `src` of a project whose routes are at its root wrote `src/app`, which
+ * Next.js never serves. Only the project directory and `src` below it are
+ * judged; any other target is the merchant's own layout.
+ */
+function refuseUnservedNextRoutes(target: string, shownFrom: string | undefined): void {
+  const routesIn = (dir: string) => ['app', 'pages'].find((name) => existsSync(join(dir, name)));
+  const show = (dir: string) => (shownFrom === undefined ? dir : relative(shownFrom, dir) || '.');
+  let routes: string | undefined;
+  let suggested: string | undefined;
+  const atRoot = routesIn(target);
+  const inSrc = routesIn(join(target, 'src'));
+  if (atRoot === undefined && inSrc !== undefined) {
+    routes = `src/${inSrc}`;
+    suggested = join(target, 'src');
+  } else if (basename(target) === 'src') {
+    const above = routesIn(dirname(target));
+    if (above !== undefined) {
+      routes = `${above}/ at its root`;
+      suggested = dirname(target);
+    }
+  }
+  if (routes !== undefined && suggested !== undefined) {
+    throw new SiglumeValidationError(
+      'target',
+      `This project keeps its routes in ${routes}, the only place Next.js serves them from: run with --target ${show(suggested)}`,
+      { code: 'TEMPLATE_TARGET_NOT_SERVED' },
+    );
+  }
+}
+
 const FRAMEWORK_PACKAGES: Record<TemplateName, { install: string[]; dev: string[] }> = {
   express: { install: ['express'], dev: ['tsx', '@types/express'] },
   fastify: { install: ['fastify'], dev: ['tsx'] },
@@ -287,9 +330,10 @@ const MOUNT: Record<TemplateName, string> = {
   fastify:
     'Register it: await app.register(siglumeCheckoutPlugin(await startSiglumeCheckout(), (request) => yourUser(request)))',
   hono: "Mount it: app.route('/', siglumeCheckoutRoutes(await startSiglumeCheckout(), (c) => yourUser(c)))",
+  // Paths below the target: nextSteps names them from the target given (src/siglume/... after --target src).
   nextjs:
-    'Edit currentUser() in siglume/siglume-checkout.ts to read your session; the routes under app/payments/ are mounted by Next.js ' +
-    "(imports without .js, for create-next-app's moduleResolution bundler; on nodenext add .js, see siglume/SIGLUME-README.md)",
+    'Edit currentUser() in {siglume}siglume-checkout.ts to read your session; the routes under {app}payments/ are mounted by Next.js ' +
+    "(imports without .js, for create-next-app's moduleResolution bundler; on nodenext add .js, see {siglume}SIGLUME-README.md)",
 };
 
 function nextSteps(template: TemplateName, database: TemplateDatabase, target: string): string[] {
@@ -299,7 +343,7 @@ function nextSteps(template: TemplateName, database: TemplateDatabase, target: s
   return [
     `npm install ${[PACKAGE_NAME, ...packages].join(' ')} && npm install -D ${dev.join(' ')}`,
     ...createTables(database, file),
-    MOUNT[template],
+    MOUNT[template].replaceAll('{siglume}', `${join(target, 'siglume')}/`).replaceAll('{app}', `${join(target, 'app')}/`),
     template === 'nextjs'
       ? 'With the routes mounted, check the setup: npx siglume-check verify (or readiness --sandbox against the local sandbox); with the settings in .env.local beside a .env, add --dotenv .env.local'
       : 'With the routes mounted, check the setup: npx siglume-check verify (or readiness --sandbox against the local sandbox)',
@@ -317,8 +361,10 @@ function nextSteps(template: TemplateName, database: TemplateDatabase, target: s
  * `TEMPLATE_TARGET_SYMLINK` is thrown, with or without `force`. The target
  * directory itself may be a link.
  *
- * @throws {SiglumeValidationError} for an unknown or unshipped template, a target that is a file, or a symbolic link
- *   below the target (code `TEMPLATE_TARGET_SYMLINK`, field `target`).
+ * @throws {SiglumeValidationError} for an unknown or unshipped template, a target that is a file, a symbolic link
+ *   below the target (code `TEMPLATE_TARGET_SYMLINK`, field `target`), or a Next.js target Next.js would not serve
+ *   (code `TEMPLATE_TARGET_NOT_SERVED`: a project with its routes in `src/app` or `src/pages` and none at its root,
+ *   or `src` of a project whose `app/` or `pages/` is at its root).
  * @throws {TemplateWriteError} when a file cannot be written (code `TEMPLATE_WRITE_FAILED`); the files before it stay
  *   written, and the error lists them.
  * @example
@@ -356,6 +402,7 @@ export async function copyTemplate(options: CopyTemplateOptions): Promise<CopyTe
   if (existsSync(target) && !statSync(target).isDirectory()) {
     throw new SiglumeValidationError('target', `Invalid target: ${target} is a file, not a directory`);
   }
+  if (name === 'nextjs') refuseUnservedNextRoutes(target, options.shown_from);
   const planned: PlannedFile[] = (await listFiles(source)).map((f) => ({ source: join(source, f), path: f }));
   const support = SUPPORT_DIR[name];
   // The configuration every framework shares, and the store of the chosen database.

@@ -130,6 +130,65 @@ describe('siglume-sdrp init', () => {
     });
   });
 
+  describe('when the Next.js project keeps its routes where the target would not put them', () => {
+    it.each(['src/app', 'src/pages'])(
+      'refuses the project directory of a --src-dir project (%s), names --target src, writes nothing and exits 2',
+      async (routes) => {
+        const cwd = emptyDir();
+        mkdirSync(join(cwd, routes), { recursive: true });
+        const run = await runCli(['init', 'nextjs'], { cwd, name: 'siglume-sdrp' });
+        expect(run.code).toBe(2);
+        expect(run.stderr.split('\n')[0]).toBe(
+          `error: This project keeps its routes in ${routes}, the only place Next.js serves them from: run with --target src`,
+        );
+        expect(run.stdout).toBe('');
+        expect(filesUnder(cwd)).toEqual([]);
+        expect(readdirSync(join(cwd, 'src'))).toEqual([routes.slice(4)]);
+      },
+    );
+
+    it.each(['app', 'pages'])('refuses --target src when the project has %s/ at its root, naming --target .', async (routes) => {
+      const cwd = emptyDir();
+      mkdirSync(join(cwd, routes));
+      mkdirSync(join(cwd, 'src'));
+      const run = await runCli(['init', 'nextjs', '--target', 'src'], { cwd, name: 'siglume-sdrp' });
+      expect(run.code).toBe(2);
+      expect(run.stderr.split('\n')[0]).toBe(
+        `error: This project keeps its routes in ${routes}/ at its root, the only place Next.js serves them from: run with --target .`,
+      );
+      expect(readdirSync(join(cwd, 'src'))).toEqual([]);
+    });
+
+    it('names the target from where it runs when the project is elsewhere', async () => {
+      const cwd = emptyDir();
+      mkdirSync(join(cwd, 'shop/src/app'), { recursive: true });
+      const run = await runCli(['init', 'nextjs', '--target', 'shop'], { cwd });
+      expect(run.code).toBe(2);
+      expect(run.stderr.split('\n')[0]).toMatch(/run with --target shop\/src$/);
+    });
+
+    it('copies into src when the routes are in src/app, and names the copied paths in its next steps', async () => {
+      const cwd = emptyDir();
+      mkdirSync(join(cwd, 'src/app'), { recursive: true });
+      const run = await runCli(['init', 'nextjs', '--target', 'src', '--json'], { cwd });
+      expect(run.code).toBe(0);
+      expect(existsSync(join(cwd, 'src/app/payments/webhooks/siglume/route.ts'))).toBe(true);
+      expect(existsSync(join(cwd, 'app'))).toBe(false);
+      const steps = (JSON.parse(run.stdout) as { next_steps: string[] }).next_steps.join('\n');
+      expect(steps).toContain(`${join(cwd, 'src/siglume/siglume-checkout.ts')} to read your session`);
+      expect(steps).toContain(`${join(cwd, 'src/app/payments')}/ are mounted`);
+    });
+
+    it('copies into the project when its app/ is at the root beside a src/ folder', async () => {
+      const cwd = emptyDir();
+      mkdirSync(join(cwd, 'app'));
+      mkdirSync(join(cwd, 'src/lib'), { recursive: true });
+      const run = await runCli(['init', 'nextjs', '--json'], { cwd });
+      expect(run.code).toBe(0);
+      expect(existsSync(join(cwd, 'app/payments/webhooks/siglume/route.ts'))).toBe(true);
+    });
+  });
+
   describe('when some template files already exist', () => {
     it('refuses, lists the conflicts, writes nothing and exits 1', async () => {
       const cwd = emptyDir();

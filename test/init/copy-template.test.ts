@@ -145,4 +145,18 @@ describe('copyTemplate', () => {
       await expect(copyTemplate({ template: 'rails' as 'express', target: emptyDir() })).rejects.toMatchObject({ field: 'template' });
     });
   });
+
+  describe('when a Next.js project keeps its routes in src/app and the target is the project', () => {
+    it('refuses with TEMPLATE_TARGET_NOT_SERVED, naming the absolute src directory, and writes nothing', async () => {
+      const target = emptyDir();
+      mkdirSync(join(target, 'src/app'), { recursive: true });
+      await expect(copyTemplate({ template: 'nextjs', target, force: true })).rejects.toMatchObject({
+        name: 'SiglumeValidationError',
+        field: 'target',
+        code: 'TEMPLATE_TARGET_NOT_SERVED',
+        message: `This project keeps its routes in src/app, the only place Next.js serves them from: run with --target ${join(target, 'src')}`,
+      });
+      expect(readdirSync(target)).toEqual(['src']);
+    });
+  });
 });

@@ -5,7 +5,8 @@
  * A file that cannot be written (`TemplateWriteError`) ends with exit 1 and a
  * message naming it, the reason, and the files already written and not.
  * Invalid input, including a symbolic link below the target
- * (`TEMPLATE_TARGET_SYMLINK`), is a `SiglumeValidationError`: `main` prints
+ * (`TEMPLATE_TARGET_SYMLINK`) or a Next.js target Next.js would not serve
+ * (`TEMPLATE_TARGET_NOT_SERVED`), is a `SiglumeValidationError`: `main` prints
  * it and exits 2, and nothing is written.
  */
 import type { Command } from 'commander';
@@ -39,7 +40,8 @@ export function registerInitCommand(program: Command, io: CliIo, output: Output)
     .addHelpText(
       'after',
       '\nExit codes: 0 copied, 1 files already exist (nothing written) or a file could not be written, 2 usage error\n' +
-        '(unknown template or database, a target that is a file, a symbolic link inside the target).',
+        '(unknown template or database, a target that is a file, a symbolic link inside the target,\n' +
+        'a Next.js target Next.js does not serve: with routes in src/app or src/pages, run with --target src).',
     )
     .action(async (template: string, flags: InitFlags) => {
       const { copyTemplate } = await import('../../init/copy-template.js');
@@ -50,6 +52,7 @@ export function registerInitCommand(program: Command, io: CliIo, output: Output)
         target: resolve(io.cwd, flags.target),
         database: shownValue(flags.database) as TemplateDatabase,
         force: flags.force === true,
+        shown_from: io.cwd,
       });
       output.initResult(result, { json: flags.json === true });
       if (result.kind === 'conflicts') throw new CliError('failed');
