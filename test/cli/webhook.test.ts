@@ -191,6 +191,49 @@ describe('siglume-sdrp webhook trigger', () => {
     });
   });
 
+  describe('when the endpoint echoes the whole environment in its answer', () => {
+    const ENV = {
+      SIGLUME_WEBHOOK_SECRET: SECRET,
+      SIGLUME_DIRECT_PAYMENT_CHALLENGE_SECRET: 'sdrp_cs_echoed_challenge_9d1e',
+      SIGLUME_RECONCILE_TOKEN: 'reconcile-token-echoed-4b7c',
+      DATABASE_URL: 'postgres://shop:db-pass-echoed-6a2f@db.internal:5432/shop',
+      STRIPE_SECRET_KEY: 'other-vendor-key-echoed-3e8d',
+      SESSION_SIGNING: 'Zx9kQ2mW7pL4vR8tY1nB6cH3',
+    };
+    const SHAPED = ['Bearer shaped-bearer-echoed-77', 'mysql://root:shaped-url-pass@h/x', 'password=shaped-field-pass'];
+    let echo: Server;
+    let echoUrl = '';
+    beforeAll(async () => {
+      echo = createServer((req, res) => {
+        req.resume();
+        req.on('end', () => {
+          res.writeHead(req.url === '/accept' ? 200 : 500, { 'content-type': 'text/plain' });
+          res.end(`env dump: ${Object.entries(ENV).map(([k, v]) => `${k}=${v}`).join(' ')} ${SHAPED.join(' ')}`);
+        });
+      });
+      await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+      echoUrl = `http://127.0.0.1:${(echo.address() as AddressInfo).port}`;
+    });
+    afterAll(async () => {
+      await new Promise<void>((r) => echo.close(() => r()));
+    });
+
+    it.each([
+      ['text, failed', '/fail', []],
+      ['--json, failed', '/fail', ['--json']],
+      ['--json, accepted', '/accept', ['--json']],
+    ])('prints no secret value of the environment and no credential-shaped text (%s)', async (_title, path, extra) => {
+      const run = await runCli(['webhook', 'trigger', 'standard-settled', '--url', `${echoUrl}${path}`, ...extra], { env: ENV });
+      const all = run.stdout + run.stderr;
+      expect(all).toContain('SIGLUME_RECONCILE_TOKEN=[redacted]');
+      expect(all).toContain('SIGLUME_DIRECT_PAYMENT_CHALLENGE_SECRET=[redacted]');
+      expect(all).toContain('postgres://shop:***@db.internal');
+      for (const value of [...Object.values(ENV).filter((v) => !v.startsWith('postgres:')), 'db-pass-echoed-6a2f']) expect(all).not.toContain(value);
+      for (const text of ['shaped-bearer-echoed-77', 'shaped-url-pass', 'shaped-field-pass']) expect(all).not.toContain(text);
+      if (extra.length > 0) expect((JSON.parse(run.stdout) as TriggerJson).response_body).toContain('SIGLUME_RECONCILE_TOKEN=[redacted]');
+    });
+  });
+
   describe('when signed with a wrong secret', () => {
     it('prints the rejection status and exits 1', async () => {
       const rejected = receiver.rejected;

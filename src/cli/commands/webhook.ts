@@ -17,8 +17,6 @@ import { parseAmountMinor, parseCurrency, parseTimeoutMs, parseUnixSeconds, refu
 
 const SECRET_VAR = 'SIGLUME_WEBHOOK_SECRET';
 const URL_VAR = 'SHOP_WEBHOOK_URL';
-/** Values the CLI never prints, whatever an endpoint echoes. */
-const SECRET_VARS = [SECRET_VAR, 'SIGLUME_MERCHANT_AUTH_TOKEN', 'SIGLUME_AUTH_TOKEN'];
 
 interface TriggerFlags {
   url?: string;
@@ -44,13 +42,17 @@ async function configuredSecret(
   io: CliIo,
   output: Output,
 ): Promise<{ secret: string | null; origin: WebhookSecretOrigin | null; known: string[]; webhook_url: string | null; file: string }> {
-  const { mergeEnvFile, envSource, envFileNote, DEFAULT_ENV_FILE, FALLBACK_ENV_FILE } = await import('../env-file.js');
+  const [{ mergeEnvFile, envSource, envFileNote, DEFAULT_ENV_FILE, FALLBACK_ENV_FILE }, { envSecretValues }] = await Promise.all([
+    import('../env-file.js'),
+    import('../env-secrets.js'),
+  ]);
   const merged = mergeEnvFile(io.env, io.cwd, flags.dotenv);
   const note = envFileNote(merged);
   if (note) output.note(note);
   // The file the error messages name: the one read, or the one that would have been.
   const file = flags.dotenv ?? (merged.fallback ? FALLBACK_ENV_FILE : DEFAULT_ENV_FILE);
-  const known = SECRET_VARS.map((name) => merged.env[name]).filter((v): v is string => v !== undefined && v !== '');
+  // Values the CLI never prints, whatever an endpoint echoes: the environment's secrets, file and real alike.
+  const known = envSecretValues({ ...merged.env, ...io.env });
   // The shop's webhook URL as readiness reads it: the environment, else the env file.
   const webhook_url = envSource(URL_VAR, io.env, merged) === null ? null : merged.env[URL_VAR]!;
   if (flags.secret !== undefined) {
@@ -133,9 +135,9 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
     .option('--json', 'print the result as JSON')
     .addHelpText('after', '\nExit codes: 0 when the endpoint answered 2xx, 1 otherwise, 2 usage error.')
     .action(async (kind: string, flags: TriggerFlags) => {
-      const [{ triggerTestWebhook, webhookTriggerAttempt, webhookTriggerKind, webhookTriggerUrl, WEBHOOK_TRIGGER_KINDS }, { redactSecretValues }, { isLoopbackHost }] = await Promise.all([
+      const [{ triggerTestWebhook, webhookTriggerAttempt, webhookTriggerKind, webhookTriggerUrl, WEBHOOK_TRIGGER_KINDS }, { redactShown }, { isLoopbackHost }] = await Promise.all([
         import('../../devtools/webhook-trigger.js'),
-        import('../../core/redact.js'),
+        import('../env-secrets.js'),
         import('../../core/validation.js'),
       ]);
       if (!webhookTriggerKind(kind)) {
@@ -181,13 +183,13 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
         const attempt = webhookTriggerAttempt(error);
         if (!attempt) throw error;
         // No answer: --json still prints one result, with the cause in `error`.
-        const shown = redactSecretValues({ ...attempt, url }, configured.known);
+        const shown = redactShown({ ...attempt, url }, configured.known);
         if (!flags.json) throw new CliError('failed', shown.message);
         output.webhookTriggerFailure(shown, origin);
         throw new CliError('failed');
       });
-      // The library already scrubbed its signing secret; this also covers tokens an endpoint might echo.
-      const shown = redactSecretValues({ ...result, url }, configured.known);
+      // The library already scrubbed its signing secret; this also covers the environment's secrets an endpoint might echo.
+      const shown = redactShown({ ...result, url }, configured.known);
       output.webhookTriggerResult(shown, origin, { json: flags.json === true });
       if (!result.ok) throw new CliError('failed');
     });
