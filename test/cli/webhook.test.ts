@@ -234,6 +234,30 @@ describe('siglume-sdrp webhook trigger', () => {
     });
   });
 
+  describe('when the secret has a space or line break in it', () => {
+    it.each([
+      ['in .env, quoted with a trailing space', [], {}, 'SIGLUME_WEBHOOK_SECRET="whsec_trigger_padded_51c2 "\n', 'SIGLUME_WEBHOOK_SECRET in .env'],
+      ['in the environment, with a leading space', [], { SIGLUME_WEBHOOK_SECRET: ' whsec_trigger_padded_51c2' }, '', 'SIGLUME_WEBHOOK_SECRET'],
+      ['typed with --secret, a space inside', ['--secret', 'whsec_trigger padded_51c2'], {}, '', '--secret'],
+    ])('refuses it (%s), naming where it is set and not its value, sends nothing and exits 2', async (_title, extra, env, file, name) => {
+      const received = receiver.events.length + receiver.rejected;
+      const run = await runCli(['webhook', 'trigger', 'standard-settled', '--url', receiver.url, ...extra], { env, cwd: projectWith(file) });
+      expect(run.code).toBe(2);
+      expect(run.stderr.split('\n')[0]).toMatch(
+        new RegExp(`^error: ${name.replace(' in .env', ' in \\S*\\.env')} contains a space or line break \\(leading, trailing or inside\\); Siglume's webhook secrets have none: check the quoting where it is set$`),
+      );
+      expect(run.stdout + run.stderr).not.toContain('padded');
+      expect(receiver.events.length + receiver.rejected).toBe(received);
+    });
+
+    it('still signs with the test secret when --test-secret is given', async () => {
+      const run = await runCli(['webhook', 'trigger', 'unknown', '--url', receiver.url, '--test-secret'], {
+        env: { SIGLUME_WEBHOOK_SECRET: 'whsec_trigger_padded_51c2 ' },
+      });
+      expect(run.stderr).not.toContain('space');
+    });
+  });
+
   describe('when signed with a wrong secret', () => {
     it('prints the rejection status and exits 1', async () => {
       const rejected = receiver.rejected;
@@ -464,6 +488,19 @@ describe('siglume-sdrp webhook sign', () => {
     it('signs with it, like trigger and readiness', async () => {
       const run = await runCli(['webhook', 'sign', '--timestamp', '1800000000'], { stdin: body, cwd: projectWith('SIGLUME_WEBHOOK_SECRET=whsec_example\n') });
       expect(run.stdout).toBe('t=1800000000,v1=f45a559e90ca05b7f877694677a3dc893b3b6ace0d18951f99ebc47fb8c8e82e\n');
+    });
+  });
+
+  describe('when the secret has a space or line break in it', () => {
+    it.each([
+      ['SIGLUME_WEBHOOK_SECRET in .env', 'SIGLUME_WEBHOOK_SECRET="whsec_example "\n', []],
+      ['--secret', '', ['--secret', 'whsec_example\n']],
+    ])('refuses it from %s, naming where it is set, prints no header and exits 2', async (name, file, extra) => {
+      const run = await runCli(['webhook', 'sign', '--timestamp', '1800000000', ...extra], { stdin: body, cwd: projectWith(file) });
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(new RegExp(`^error: ${name.replace(' in .env', ' in \\S*\\.env')} contains a space or line break`));
+      expect(run.stderr).not.toContain('whsec_example');
     });
   });
 

@@ -64,13 +64,31 @@ async function configuredSecret(
   return { secret: merged.env[SECRET_VAR]!, origin, known, webhook_url, file };
 }
 
+/** The flag or variable a secret came from, as the user set it. */
+function secretName(origin: WebhookSecretOrigin): string {
+  return origin.source === 'flag' ? '--secret' : origin.source === 'env_file' ? `${SECRET_VAR} in ${origin.env_file}` : SECRET_VAR;
+}
+
+/**
+ * Refuses a secret with a space or line break anywhere (`SIGLUME_WEBHOOK_SECRET="whsec_x "` in .env):
+ * Siglume signs with the secret as issued, so an event signed and checked with the padded one would pass here
+ * and real deliveries would fail. The orders service and `sandbox` refuse it too. Never prints the value.
+ */
+function refuseSpacedSecret(secret: string | null, origin: WebhookSecretOrigin | null): void {
+  if (secret === null || origin === null || !/\s/.test(secret)) return;
+  throw usageError(
+    `${secretName(origin)} contains a space or line break (leading, trailing or inside); Siglume's webhook secrets have none: ` +
+      'check the quoting where it is set',
+  );
+}
+
 /**
  * A warning, not an error, for a secret without the `whsec_` prefix (a real one may change shape one day):
  * most often the challenge secret or a token in the wrong place.
  */
 function warnUnlikeSecret(secret: string | null, origin: WebhookSecretOrigin | null, output: Output): void {
   if (secret === null || origin === null || secret.startsWith('whsec_')) return;
-  const name = origin.source === 'flag' ? '--secret' : origin.source === 'env_file' ? `${SECRET_VAR} in ${origin.env_file}` : SECRET_VAR;
+  const name = secretName(origin);
   output.warning(`${name} does not start with "whsec_" like Siglume's webhook signing secrets (is it the challenge secret or a token?); signing with it anyway.`);
 }
 
@@ -133,7 +151,7 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
     .option('--merchant <key>', 'merchant key in the event')
     .option('--timeout <ms>', 'how long to wait for the endpoint (default 10000)', parseTimeoutMs)
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', '\nExit codes: 0 when the endpoint answered 2xx, 1 otherwise, 2 usage error.')
+    .addHelpText('after', '\nExit codes: 0 when the endpoint answered 2xx, 1 otherwise, 2 usage error (a secret with spaces included).')
     .action(async (kind: string, flags: TriggerFlags) => {
       const [{ triggerTestWebhook, webhookTriggerAttempt, webhookTriggerKind, webhookTriggerUrl, WEBHOOK_TRIGGER_KINDS }, { redactShown }, { isLoopbackHost }] = await Promise.all([
         import('../../devtools/webhook-trigger.js'),
@@ -160,6 +178,7 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
         throw usageError(`${URL_VAR} is ${new URL(url).origin}, not this machine: pass --url to send a test event there on purpose`);
       }
       let origin = configured.origin;
+      if (!flags.testSecret) refuseSpacedSecret(configured.secret, configured.origin);
       if (!flags.testSecret) warnUnlikeSecret(configured.secret, configured.origin, output);
       if (flags.testSecret) origin = { source: 'test_secret' };
       else if (!origin) {
@@ -205,11 +224,12 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
       `\nExamples (the secret from ${SECRET_VAR}, so it stays out of shell history):\n` +
         `  ${SIGN_EXAMPLE.padEnd(60)}${SECRET_VAR} from the environment or .env\n` +
         `  ${'siglume-sdrp webhook sign --dotenv .env.local < body.json'.padEnd(60)}from another dotenv file\n` +
-        '\nExit codes: 0 header printed, 2 usage error (no secret, nothing or too much on stdin, stdin a terminal).',
+        '\nExit codes: 0 header printed, 2 usage error (no secret or one with spaces, nothing or too much on stdin, stdin a terminal).',
     )
     .action(async (flags: SignFlags) => {
       const { secret, origin, file } = await configuredSecret(flags, io, output);
       if (!secret) throw usageError(`No secret: pass --secret or set SIGLUME_WEBHOOK_SECRET (in the environment or ${file})`);
+      refuseSpacedSecret(secret, origin);
       warnUnlikeSecret(secret, origin, output);
       if (io.stdin.isTTY) throw usageError(`Pipe the raw body on stdin, e.g. \`${SIGN_EXAMPLE}\``);
       const [{ buildWebhookSignatureHeader }, body] = await Promise.all([import('../../webhooks/signature.js'), readAll(io)]);
