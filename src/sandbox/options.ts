@@ -132,7 +132,7 @@ export function sandboxOptionOrUndefined(key: SeedOption, value: unknown): strin
  * Why the sandbox would reject `value` for the option `key` (`must be ...`), or null when it would take it.
  * Lets `siglume-sdrp sandbox` name the environment variable a refused value came from instead of the option.
  */
-export function sandboxOptionProblem(key: SeedOption, value: unknown): string | null {
+export function sandboxOptionProblem(key: SeedOption | 'scenario' | 'allowed_hosts', value: unknown): string | null {
   const result = z.safeParse(optionsSchema.shape[key], value);
   return result.success ? null : (result.error.issues[0]?.message ?? 'is invalid');
 }

@@ -263,6 +263,25 @@ describe('siglume-sdrp sandbox', () => {
     });
   });
 
+  describe('when a flag has a value the sandbox would not take', () => {
+    it.each([
+      ['--webhook-url', 'ftp://x', 'must use https'],
+      ['--webhook-secret', 'nope', 'must start with "whsec_"'],
+      ['--origin', 'ftp://shop.example', 'must use https'],
+      ['--merchant', 'not a key!', 'must be 3-64 characters'],
+      ['--token', 'short', 'must be 8-256 printable characters'],
+      ['--scenario', 'nope', 'must be one of ready,'],
+      ['--allowed-host', 'bad/host', 'must be a host name or address'],
+    ])('refuses %s %s naming the flag, not the option, and exits 2', async (flag, value, problem) => {
+      const run = await runCli(['sandbox', '--port', '0', '--json', flag, value], { signal: AbortSignal.abort() });
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr.split('\n')[0]).toMatch(new RegExp(`^error: ${flag} ${problem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+      expect(run.stderr).not.toMatch(/Invalid \w+/);
+      if (flag === '--webhook-secret' || flag === '--token') expect(run.stderr).not.toContain(value);
+    });
+  });
+
   describe('when its env is saved to .env', () => {
     it('includes SIGLUME_ENV=sandbox, so readiness accepts the http shop origin', async () => {
       const cli = await startCliSandbox(['sandbox', '--port', '0', '--json']);

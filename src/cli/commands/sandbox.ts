@@ -154,6 +154,21 @@ export function registerSandboxCommand(program: Command, io: CliIo, output: Outp
         }
         seed[key] = value;
       }
+      // A bad flag named as typed (`--webhook-url must use https ...`), not as the option the sandbox would name
+      // (`Invalid webhook_url:`); the values of --webhook-secret and --token are never echoed.
+      const flagged = [
+        ...SEED_VARS.map(({ key, flag }) => [key, `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, flags[flag]] as const),
+        ['merchant_token', '--token', flags.token] as const,
+        ['scenario', '--scenario', flags.scenario] as const,
+      ];
+      for (const [key, flag, value] of flagged) {
+        const problem = value === undefined ? null : sandboxOptionProblem(key, value);
+        if (problem !== null) throw usageError(`${flag} ${problem}`);
+      }
+      for (const host of flags.allowedHost ?? []) {
+        const problem = sandboxOptionProblem('allowed_hosts', [host]);
+        if (problem !== null) throw usageError(`--allowed-host ${problem} (got "${shownValue(host)}")`);
+      }
       if (flags.host !== undefined && sandboxOptionOrUndefined('host', flags.host) === undefined) {
         throw usageError(`--host must be an IP address or host name of this machine, e.g. 127.0.0.1, ::1 or 0.0.0.0 (got "${shownValue(flags.host)}")`);
       }
