@@ -32,4 +32,12 @@ describe('siglume-sdrp --help', () => {
       expect(missing).toEqual([]);
     });
   });
+
+  describe('of the commands people start with', () => {
+    it.each(['init', 'sandbox', 'webhook trigger', 'webhook sign'])('shows at least two examples of %s', async (command) => {
+      const help = await runCli([...command.split(' '), '--help'], { name: 'siglume-sdrp' });
+      const section = /^Examples[^\n]*:\n((?: {2}.*\n)+)/m.exec(help.stdout)?.[1] ?? '';
+      expect(section.split('\n').filter((line) => line.startsWith(`  siglume-sdrp ${command} `)).length).toBeGreaterThanOrEqual(2);
+    });
+  });
 });

@@ -39,7 +39,12 @@ export function registerInitCommand(program: Command, io: CliIo, output: Output)
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
-      '\nExit codes: 0 copied, 1 files already exist (nothing written) or a file could not be written, 2 usage error\n' +
+      '\nExamples:\n' +
+        `  ${'siglume-sdrp init express --target src/payments'.padEnd(60)}Express routes in src/payments, Postgres\n` +
+        `  ${'siglume-sdrp init hono --database sqlite'.padEnd(60)}Hono with SQLite, into this directory\n` +
+        `  ${'siglume-sdrp init nextjs'.padEnd(60)}Next.js with app/ at the project root\n` +
+        `  ${'siglume-sdrp init nextjs --target src'.padEnd(60)}Next.js with src/app (create-next-app --src-dir)\n` +
+        '\nExit codes: 0 copied, 1 files already exist (nothing written) or a file could not be written, 2 usage error\n' +
         '(unknown template or database, a target that is a file, a symbolic link inside the target,\n' +
         'a Next.js target Next.js does not serve: with routes in src/app or src/pages, run with --target src).',
     )

@@ -36,6 +36,13 @@ const SEED_VARS = [
   { key: 'webhook_secret', flag: 'webhookSecret', name: 'SIGLUME_WEBHOOK_SECRET' },
 ] as const;
 
+const SANDBOX_EXAMPLES =
+  '\nExamples:\n' +
+  `  ${'siglume-sdrp sandbox'.padEnd(60)}port 8787, seeded from the shop's .env\n` +
+  `  ${'siglume-sdrp sandbox --port 0 --json'.padEnd(60)}a free port; one JSON line to read the env from\n` +
+  `  ${'siglume-sdrp sandbox --state-file .sandbox.json'.padEnd(60)}keep merchants and payments across restarts\n` +
+  `  ${'siglume-sdrp sandbox --scenario no_mandate'.padEnd(60)}start with a readiness gate failing\n`;
+
 const ENV_HELP = `
 Environment (flags win; a .env file, else .env.local when there is no .env, fills in what the environment lacks):
   SIGLUME_SANDBOX_PORT             port (--port)
@@ -128,7 +135,7 @@ export function registerSandboxCommand(program: Command, io: CliIo, output: Outp
     .option('--dotenv <path>', 'dotenv file to read without overriding the environment (default .env, else .env.local)')
     .option('--json', 'print the start-up information as one JSON line and no request log')
     // Resolved when help is shown: the guide shipped with this installed version.
-    .addHelpText('after', () => `${ENV_HELP}\n\nScenarios, control endpoints and the state file: ${docPath('sandbox.md')}`)
+    .addHelpText('after', () => `${ENV_HELP}\n${SANDBOX_EXAMPLES}\nScenarios, control endpoints and the state file: ${docPath('sandbox.md')}`)
     .action(async (flags: SandboxFlags) => {
       const [{ startSandbox }, { sandboxOptionOrUndefined, sandboxOptionProblem, resolveSandboxOptions }, { resolve }, { isLoopbackHost, sameUrl }, { mergeEnvFile, envSource, envFileNote }] = await Promise.all([
         import('../../sandbox/index.js'),

@@ -151,7 +151,15 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
     .option('--merchant <key>', 'merchant key in the event')
     .option('--timeout <ms>', 'how long to wait for the endpoint (default 10000)', parseTimeoutMs)
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', '\nExit codes: 0 when the endpoint answered 2xx, 1 otherwise, 2 usage error (a secret with spaces included).')
+    .addHelpText(
+      'after',
+      `\nExamples (the secret from ${SECRET_VAR}, the endpoint from ${URL_VAR}, in the environment or .env):\n` +
+        `  ${'siglume-sdrp webhook trigger standard-settled'.padEnd(60)}a settled payment to your local handler\n` +
+        `  ${'siglume-sdrp webhook trigger unknown --url http://127.0.0.1:3000/payments/webhooks/siglume'}\n` +
+        `  ${''.padEnd(60)}an event the handler must ignore, to a given URL\n` +
+        `  ${'siglume-sdrp webhook trigger metered-accepted --json'.padEnd(60)}the result as JSON, for scripts\n` +
+        '\nExit codes: 0 when the endpoint answered 2xx, 1 otherwise, 2 usage error (a secret with spaces included).',
+    )
     .action(async (kind: string, flags: TriggerFlags) => {
       const [{ triggerTestWebhook, webhookTriggerAttempt, webhookTriggerKind, webhookTriggerUrl, WEBHOOK_TRIGGER_KINDS }, { redactShown }, { isLoopbackHost }] = await Promise.all([
         import('../../devtools/webhook-trigger.js'),
