@@ -513,6 +513,11 @@ export class Output {
     if (!opts.json) this.write('stdout', `${this.out.dim('Sandbox stopped.')}\n`);
   }
 
+  /** `webhook trigger` has waited a while for the endpoint (only on a terminal, never with --json). */
+  webhookTriggerWaiting(url: string): void {
+    this.write('stderr', `${this.err.dim(`still waiting for ${url}…`)}\n`);
+  }
+
   /** Result of `webhook trigger` (already scrubbed of every secret the command knows). */
   webhookTriggerResult(result: WebhookTriggerResult & { url: string }, origin: WebhookSecretOrigin, opts: { json: boolean }): void {
     if (opts.json) {

@@ -269,6 +269,35 @@ describe('siglume-sdrp webhook trigger', () => {
     });
   });
 
+  describe('when the endpoint takes more than 2 s to answer', () => {
+    let slow: Server;
+    let slowUrl = '';
+    beforeAll(async () => {
+      slow = createServer((req) => req.resume());
+      await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+      slowUrl = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/hook`;
+    });
+    afterAll(async () => {
+      slow.closeAllConnections();
+      await new Promise<void>((r) => slow.close(() => r()));
+    });
+    const trigger = (extra: string[], tty: boolean) =>
+      runCli(['webhook', 'trigger', 'standard-settled', '--url', slowUrl, '--test-secret', '--timeout', '2600', ...extra], { tty });
+
+    it('says it is still waiting, on a terminal, once', async () => {
+      const run = await trigger([], true);
+      expect(run.code).toBe(1);
+      expect(run.stderr.split(`still waiting for ${slowUrl}…`)).toHaveLength(2);
+    });
+
+    it('says nothing of it off a terminal or with --json', async () => {
+      const [plain, json] = await Promise.all([trigger([], false), trigger(['--json'], true)]);
+      expect(plain.code).toBe(1);
+      expect(json.code).toBe(1);
+      expect(plain.stderr + json.stderr + json.stdout).not.toContain('still waiting');
+    });
+  });
+
   describe('when the endpoint cannot be reached', () => {
     it('exits 1 with a one-line error', async () => {
       const server: Server = createServer();

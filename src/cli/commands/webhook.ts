@@ -92,6 +92,9 @@ function warnUnlikeSecret(secret: string | null, origin: WebhookSecretOrigin | n
   output.warning(`${name} does not start with "whsec_" like Siglume's webhook signing secrets (is it the challenge secret or a token?); signing with it anyway.`);
 }
 
+/** How long `webhook trigger` waits for the endpoint before saying it still waits. */
+const TRIGGER_SLOW_MS = 2000;
+
 /** How `webhook sign` is run: the secret from SIGLUME_WEBHOOK_SECRET (environment or .env), not typed into shell history. */
 const SIGN_EXAMPLE = 'siglume-sdrp webhook sign < body.json';
 
@@ -206,6 +209,12 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
         merchant: flags.merchant,
         timeout_ms: flags.timeout,
       });
+      // A handler that takes its time (or hangs until --timeout) is not a frozen CLI: say so on a terminal.
+      const waiting =
+        flags.json !== true && io.stderr.isTTY === true
+          ? setTimeout(() => output.webhookTriggerWaiting(redactShown(url, configured.known)), TRIGGER_SLOW_MS)
+          : undefined;
+      void sent.finally(() => clearTimeout(waiting)).catch(() => {});
       const result = await sent.catch((error: unknown) => {
         const attempt = webhookTriggerAttempt(error);
         if (!attempt) throw error;
