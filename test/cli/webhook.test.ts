@@ -28,6 +28,31 @@ interface TriggerJson {
   response_body: string;
 }
 
+
+/**
+ * An endpoint that answers every POST with `body()`: 200 on `/accept`, else `status`. Started and stopped
+ * around the describe block it is called in.
+ */
+function echoingEndpoint(status: number, type: string, body: () => string): { url: () => string } {
+  let server: Server;
+  let url = '';
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(req.url === '/accept' ? 200 : status, { 'content-type': type });
+        res.end(body());
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+  return { url: () => url };
+}
+
 describe('siglume-sdrp webhook trigger', () => {
   let receiver: WebhookReceiver;
   beforeAll(async () => {
@@ -155,31 +180,17 @@ describe('siglume-sdrp webhook trigger', () => {
 
   describe('when the endpoint echoes secrets in its answer', () => {
     const TOKEN = 'sdrp_live_token_echoed_7f3a';
-    let echo: Server;
-    let echoUrl = '';
-    beforeAll(async () => {
-      echo = createServer((req, res) => {
-        req.resume();
-        req.on('end', () => {
-          const status = req.url === '/accept' ? 200 : 400;
-          // A debugging endpoint that dumps its configuration, as some do.
-          res.writeHead(status, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ error: 'bad signature', expected_secret: SECRET, token: TOKEN, note: `secret=${SECRET};` }));
-        });
-      });
-      await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
-      echoUrl = `http://127.0.0.1:${(echo.address() as AddressInfo).port}`;
-    });
-    afterAll(async () => {
-      await new Promise<void>((r) => echo.close(() => r()));
-    });
+    // A debugging endpoint that dumps its configuration, as some do.
+    const echo = echoingEndpoint(400, 'application/json', () =>
+      JSON.stringify({ error: 'bad signature', expected_secret: SECRET, token: TOKEN, note: `secret=${SECRET};` }),
+    );
 
     it.each([
       ['text, refused', '/refuse', []],
       ['--json, refused', '/refuse', ['--json']],
       ['--json, accepted', '/accept', ['--json']],
     ])('prints neither the secret nor the token (%s)', async (_title, path, extra) => {
-      const run = await runCli(['webhook', 'trigger', 'standard-settled', '--url', `${echoUrl}${path}`, ...extra], {
+      const run = await runCli(['webhook', 'trigger', 'standard-settled', '--url', `${echo.url()}${path}`, ...extra], {
         env: { SIGLUME_WEBHOOK_SECRET: SECRET, SIGLUME_MERCHANT_AUTH_TOKEN: TOKEN },
       });
       const all = run.stdout + run.stderr;
@@ -201,29 +212,14 @@ describe('siglume-sdrp webhook trigger', () => {
       SESSION_SIGNING: 'Zx9kQ2mW7pL4vR8tY1nB6cH3',
     };
     const SHAPED = ['Bearer shaped-bearer-echoed-77', 'mysql://root:shaped-url-pass@h/x', 'password=shaped-field-pass'];
-    let echo: Server;
-    let echoUrl = '';
-    beforeAll(async () => {
-      echo = createServer((req, res) => {
-        req.resume();
-        req.on('end', () => {
-          res.writeHead(req.url === '/accept' ? 200 : 500, { 'content-type': 'text/plain' });
-          res.end(`env dump: ${Object.entries(ENV).map(([k, v]) => `${k}=${v}`).join(' ')} ${SHAPED.join(' ')}`);
-        });
-      });
-      await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
-      echoUrl = `http://127.0.0.1:${(echo.address() as AddressInfo).port}`;
-    });
-    afterAll(async () => {
-      await new Promise<void>((r) => echo.close(() => r()));
-    });
+    const echo = echoingEndpoint(500, 'text/plain', () => `env dump: ${Object.entries(ENV).map(([k, v]) => `${k}=${v}`).join(' ')} ${SHAPED.join(' ')}`);
 
     it.each([
       ['text, failed', '/fail', []],
       ['--json, failed', '/fail', ['--json']],
       ['--json, accepted', '/accept', ['--json']],
     ])('prints no secret value of the environment and no credential-shaped text (%s)', async (_title, path, extra) => {
-      const run = await runCli(['webhook', 'trigger', 'standard-settled', '--url', `${echoUrl}${path}`, ...extra], { env: ENV });
+      const run = await runCli(['webhook', 'trigger', 'standard-settled', '--url', `${echo.url()}${path}`, ...extra], { env: ENV });
       const all = run.stdout + run.stderr;
       expect(all).toContain('SIGLUME_RECONCILE_TOKEN=[redacted]');
       expect(all).toContain('SIGLUME_DIRECT_PAYMENT_CHALLENGE_SECRET=[redacted]');
