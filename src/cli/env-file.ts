@@ -48,6 +48,11 @@ export interface MergedEnv {
   env: Record<string, string | undefined>;
   /** Absolute path of the file read, or null when there was none. */
   loaded: string | null;
+  /**
+   * Every value the file sets, the ones the environment overrides included: a command that masks secrets
+   * masks these too (a test endpoint may echo the file's value). Not enumerable, never printed.
+   */
+  file_values?: Record<string, string | undefined>;
   /** True when {@link FALLBACK_ENV_FILE} was read because there is no `.env`. */
   fallback?: true;
   /**
@@ -123,7 +128,8 @@ export function mergeEnvFile(
   const text = readEnvText(path, DEFAULT_ENV_FILE, true);
   if (text === null) {
     const local = readEnvText(localPath, FALLBACK_ENV_FILE, true);
-    return local === null ? { env: { ...env }, loaded: null } : { ...mergeText(env, local, localPath), fallback: true };
+    // Object.assign, not a spread: the result's file_values is not enumerable.
+    return local === null ? { env: { ...env }, loaded: null } : Object.assign(mergeText(env, local, localPath), { fallback: true as const });
   }
   const merged = mergeText(env, text, path);
   // Both exist: .env alone is read, as before; name what only .env.local sets, so a missing setting is not a mystery.
@@ -137,7 +143,7 @@ export function mergeEnvFile(
   const names = Object.entries(parseEnv(local))
     .filter(([key, value]) => value !== undefined && value !== '' && (merged.env[key] === undefined || merged.env[key] === ''))
     .map(([key]) => key);
-  return names.length === 0 ? merged : { ...merged, unread: { file: localPath, names } };
+  return names.length === 0 ? merged : Object.assign(merged, { unread: { file: localPath, names } });
 }
 
 /** `env` with the variables of `text` (read from `path`; null: no file) added where it has none. */
@@ -153,7 +159,8 @@ function mergeText(env: Readonly<Record<string, string | undefined>>, text: stri
     if (realToken && TOKEN_VARS.includes(key)) continue;
     if (merged[key] === undefined && value !== undefined) merged[key] = value;
   }
-  return { env: merged, loaded: path };
+  // Not enumerable: kept out of any print or JSON of the result.
+  return Object.defineProperty({ env: merged, loaded: path } as MergedEnv, 'file_values', { value: fromFile });
 }
 
 /**

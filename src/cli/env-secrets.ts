@@ -23,11 +23,14 @@ const SECRET_VARS: readonly string[] = [
 const SECRET_NAME = /SECRET|TOKEN|PASSWORD|PASSWD|API_?KEY|PRIVATE_?KEY|CREDENTIAL/i;
 
 /**
- * Below this length a value from a credential-named variable is not masked:
- * `DISABLE_TOKEN=1` would turn every `1` of the answer into `[redacted]`.
- * The package's own secret variables are masked at any length.
+ * Below this length a value from a credential-named variable, or a URL's
+ * password, is not masked by value: `DISABLE_TOKEN=1` would turn every `1` of
+ * the answer into `[redacted]`, and a development database's `postgres` every
+ * `postgres`. Such a password is still masked where it stands in a URL
+ * (`postgres://u:***@`) or after `password=`. The package's own secret
+ * variables are masked at any length.
  */
-const MIN_NAMED_SECRET_LENGTH = 8;
+const MIN_NAMED_SECRET_LENGTH = 12;
 
 /** The password of `scheme://user:password@host`, as written and decoded, or none. */
 function urlPasswords(value: string): string[] {
@@ -41,15 +44,18 @@ function urlPasswords(value: string): string[] {
   }
 }
 
-/** Every secret value of `env`: the package's secret variables, URL passwords, and credential-named or -shaped values. */
-export function envSecretValues(env: Readonly<Record<string, string | undefined>>): string[] {
+/**
+ * Every secret value of each of `envs` (the environment and a `.env` file may give one variable two values):
+ * the package's secret variables, URL passwords, and credential-named or -shaped values.
+ */
+export function envSecretValues(...envs: ReadonlyArray<Readonly<Record<string, string | undefined>>>): string[] {
   const out = new Set<string>();
-  for (const [name, value] of Object.entries(env)) {
+  for (const [name, value] of envs.flatMap((env) => Object.entries(env))) {
     if (value === undefined || value === '') continue;
     if (SECRET_VARS.includes(name)) out.add(value);
     else if (SECRET_NAME.test(name) && value.length >= MIN_NAMED_SECRET_LENGTH) out.add(value);
     else if (looksLikeSecret(value)) out.add(value);
-    for (const password of urlPasswords(value)) out.add(password);
+    for (const password of urlPasswords(value)) if (password.length >= MIN_NAMED_SECRET_LENGTH) out.add(password);
   }
   // Longest first: a secret that holds a shorter one is replaced whole.
   return [...out].sort((a, b) => b.length - a.length);

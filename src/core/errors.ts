@@ -185,10 +185,12 @@ export class SiglumeApiError extends SiglumeDirectRequestPaymentError {
    */
   readonly field: string | null;
   /**
-   * True when an earlier attempt of this call got no answer (a timeout, a connection lost after sending, a
-   * 5xx without the API's error body) and may have been acted on: this answer, a refusal of the retry (a
-   * 429, a 409, ...), says nothing about that attempt. Look up what it would have made before sending the
-   * call again. False when no earlier attempt was lost.
+   * True when Siglume may have acted on this call although it ends in this error: an earlier attempt got
+   * no answer (a timeout, a connection lost after sending, a 5xx page), and this answer, a refusal of the
+   * retry (a 429, a 409, a redirect, ...), says nothing about that attempt (the message then says to look
+   * first); or, for a call that changes something, this answer does not prove a refusal (a 5xx other than
+   * the API's own 503, a success answer the SDK could not read). Look up what it would have made before
+   * sending the call again. False for a refusal with no lost attempt before it.
    */
   readonly may_have_acted: boolean;
 

@@ -139,7 +139,8 @@ export class Transport {
         response = await this.#attempt(sender, url, { method: spec.method, headers, body }, timeoutMs, userSignal, this.#secrets(spec));
       } catch (error) {
         // A redirect, an oversized body or an unusable response is an answer, not a lost connection: never retried.
-        if (error instanceof SiglumeApiError) throw error;
+        // It says nothing of an earlier attempt that got no answer: the error says so.
+        if (error instanceof SiglumeApiError) throw earlierMayHaveActed ? actedBefore(error, spec) : error;
         const err = error as SiglumeConnectionError;
         const call = { spec, url, attempts: attempt + 1 };
         // Aborted before this attempt started: it was not made.
@@ -155,7 +156,7 @@ export class Transport {
           : connectionLost(err.cause, call, earlierMayHaveActed);
       }
 
-      if (response.status >= 200 && response.status < 300) return this.#success(spec, response);
+      if (response.status >= 200 && response.status < 300) return this.#success(spec, response, earlierMayHaveActed);
 
       const { error: apiError, envelope } = this.#failure(spec, response, earlierMayHaveActed);
       const retryAfter = parseRetryAfter(response.header);
@@ -166,6 +167,8 @@ export class Transport {
         await this.#wait(waitMs, userSignal, { spec, url, attempts: attempt + 1, mayHaveActed: earlierMayHaveActed });
         continue;
       }
+      // A 5xx other than the API's own refusal does not say the call was not carried out.
+      if (spec.method !== 'GET' && response.status >= 500 && !refusedBeforeActing(outcome)) setMayHaveActed(apiError);
       throw spec.mapError ? spec.mapError(apiError) : apiError;
     }
   }
@@ -214,13 +217,13 @@ export class Transport {
     }
   }
 
-  #success<T>(spec: RequestSpec<T>, response: SentResponse): T {
+  #success<T>(spec: RequestSpec<T>, response: SentResponse, earlierMayHaveActed: boolean): T {
     let parsed: unknown = {};
     if (NOT_BLANK.test(response.text)) {
       try {
         parsed = JSON.parse(response.text);
       } catch (error) {
-        throw invalidJson(spec, response, error);
+        throw invalidJson(spec, response, error, earlierMayHaveActed);
       }
     }
     const envelope = parsed as Envelope;
@@ -253,6 +256,8 @@ export class Transport {
       code: 'INVALID_RESPONSE_SHAPE',
       message: `${message} The API may be newer than this SDK, or SIGLUME_API_BASE points at something else.`,
       data: redactSecretValues(redactSecretKeys(data), secrets),
+      // The server said yes to a call that changes something (or an earlier attempt got no answer).
+      may_have_acted: spec.method !== 'GET' || earlierMayHaveActed,
       ...meta(parsed, response),
     });
     withholdResponseSecrets(error, withheld);
@@ -431,9 +436,25 @@ function invalidJson(spec: RequestSpec<unknown>, response: SentResponse, cause: 
     retry_after_ms,
     request_id: response.header('x-request-id'),
     trace_id: response.header('x-trace-id'),
-    may_have_acted: earlierMayHaveActed,
+    // A call that changes something answered with a success or a 5xx page may have been carried out.
+    may_have_acted: earlierMayHaveActed || (spec.method !== 'GET' && (status < 300 || status >= 500)),
     cause,
   });
+}
+
+/** Sets `may_have_acted` on an error this transport made (a readonly field for callers, set here only). */
+function setMayHaveActed(error: SiglumeApiError): void {
+  (error as { may_have_acted: boolean }).may_have_acted = true;
+}
+
+/**
+ * `error` (an answer to a retry) marked as ending a call whose earlier attempt got no answer: `may_have_acted`,
+ * and the look-first text once.
+ */
+function actedBefore(error: SiglumeApiError, spec: RequestSpec<unknown>): SiglumeApiError {
+  if (!error.may_have_acted) error.message += lookFirst(spec, true);
+  setMayHaveActed(error);
+  return error;
 }
 
 function describeCause(error: unknown): string {

@@ -228,6 +228,20 @@ describe('siglume-sdrp webhook trigger', () => {
       for (const text of ['shaped-bearer-echoed-77', 'shaped-url-pass', 'shaped-field-pass']) expect(all).not.toContain(text);
       if (extra.length > 0) expect((JSON.parse(run.stdout) as TriggerJson).response_body).toContain('SIGLUME_RECONCILE_TOKEN=[redacted]');
     });
+
+    it("masks a .env secret that the environment overrides with another value, and leaves a short password's word alone", async () => {
+      // The endpoint echoes the file's reconcile token; the environment holds another one.
+      const run = await runCli(['webhook', 'trigger', 'standard-settled', '--url', `${echo.url()}/fail`, '--json'], {
+        env: { ...ENV, SIGLUME_RECONCILE_TOKEN: 'another-token-in-the-env-1f0c', DATABASE_URL: 'postgres://postgres:postgres@127.0.0.1:5432/test' },
+        cwd: projectWith('SIGLUME_RECONCILE_TOKEN=reconcile-token-echoed-4b7c\n'),
+      });
+      const shown = JSON.parse(run.stdout) as TriggerJson;
+      expect(shown.response_body).toContain('SIGLUME_RECONCILE_TOKEN=[redacted]');
+      expect(run.stdout + run.stderr).not.toContain('reconcile-token-echoed-4b7c');
+      // A development database's password "postgres" is not masked wherever the word appears (the URL, the event).
+      expect((shown as TriggerJson & { url: string }).url).toBe(`${echo.url()}/fail`);
+      expect(JSON.stringify(shown)).not.toMatch(/\[redacted\] (order|passed)|evt_\[redacted\]/);
+    });
   });
 
   describe('when the secret has a space or line break in it', () => {

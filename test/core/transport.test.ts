@@ -584,6 +584,30 @@ describe('Transport retry policy, seen through the clients', () => {
       expect(plain).toMatchObject({ status: 429, may_have_acted: false, message: 'Too many requests' });
     });
 
+    it('keeps may_have_acted through a redirect answering the retry of an attempt whose connection was lost', async () => {
+      script.push((req) => req.socket.destroy());
+      script.push((_q, r) => void r.writeHead(302, { location: 'https://elsewhere.example/' }).end());
+      const err = await caught(buyer().executePreparedTransaction(PAYLOAD, { idempotency_key: 'pay-3', max_retries: 1 }));
+      expect(err.name).toBe('SiglumeRedirectError');
+      expect(err.may_have_acted).toBe(true);
+      expect(err.message).toContain('An earlier attempt may have reached Siglume and been acted on');
+      expect(err.message.match(/An earlier attempt may have reached Siglume/g)).toHaveLength(1);
+    });
+
+    it('says a change answered with a 5xx, or with a success it could not read, may have been carried out; a read or a refusal did not', async () => {
+      const failure = { error: { code: 'INTERNAL_ERROR', message: 'something went wrong' } };
+      script.push((_q, r) => json(r, 500, failure));
+      expect(await caught(buyer().executePreparedTransaction(PAYLOAD, { max_retries: 0 }))).toMatchObject({ status: 500, may_have_acted: true });
+      script.push((_q, r) => void r.writeHead(200, { 'content-type': 'application/json' }).end('{"data": cut off'));
+      expect(await caught(buyer().executePreparedTransaction(PAYLOAD, { max_retries: 0 }))).toMatchObject({ code: 'INVALID_JSON_RESPONSE', may_have_acted: true });
+      script.push((_q, r) => json(r, 200, { data: 'not an object' }));
+      expect(await caught(buyer().executePreparedTransaction(PAYLOAD, { max_retries: 0 }))).toMatchObject({ code: 'INVALID_RESPONSE_SHAPE', may_have_acted: true });
+      script.push((_q, r) => json(r, 500, failure));
+      expect(await caught(buyer().request('GET', '/sdrp/direct-payments/requirements/req_1', undefined, {}, { max_retries: 0 }))).toMatchObject({ status: 500, may_have_acted: false });
+      script.push((_q, r) => json(r, 422, { error: { code: 'VALIDATION_ERROR', message: 'bad' } }));
+      expect(await caught(buyer().executePreparedTransaction(PAYLOAD, { max_retries: 0 }))).toMatchObject({ status: 422, may_have_acted: false });
+    });
+
     it("names a look-up the buyer can make for a subscription or a scheduled charge, not the merchant's webhook subscriptions", async () => {
       script.push((req) => req.socket.destroy());
       const sub = await caught(buyer().createSubscription({ merchant: 'shop_alpha', amount_minor: 980, currency: 'JPY', challenge: 'siglume-external-402-recurring-v1:r1:91500f2f68ec065115a36d0b00e28fcc0d3e2bbbda081aa550f111c9b09bc9fb' }));

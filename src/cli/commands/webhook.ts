@@ -52,7 +52,7 @@ async function configuredSecret(
   // The file the error messages name: the one read, or the one that would have been.
   const file = flags.dotenv ?? (merged.fallback ? FALLBACK_ENV_FILE : DEFAULT_ENV_FILE);
   // Values the CLI never prints, whatever an endpoint echoes: the environment's secrets, file and real alike.
-  const known = envSecretValues({ ...merged.env, ...io.env });
+  const known = envSecretValues(merged.file_values ?? {}, merged.env, io.env);
   // The shop's webhook URL as readiness reads it: the environment, else the env file.
   const webhook_url = envSource(URL_VAR, io.env, merged) === null ? null : merged.env[URL_VAR]!;
   if (flags.secret !== undefined) {
