@@ -115,19 +115,11 @@ export function defaultSandboxApiBase(): string {
 }
 
 /**
- * True when anything answers HTTP at `baseUrl` within `timeoutMs` (any
- * status counts: a 401 still proves a server is there).
- */
-export async function isApiReachable(baseUrl: string, timeoutMs = SANDBOX_PROBE_TIMEOUT_MS): Promise<boolean> {
-  return (await probeApi(baseUrl, timeoutMs)) === 'answered';
-}
-
-/**
- * What is at `baseUrl`: a server that `answered` HTTP (any status), one that took the connection but stayed
+ * What is at `baseUrl`: a server that `answered` HTTP (any status: a 401 still proves a server is there), one that took the connection but stayed
  * `silent` (no answer within `timeoutMs`, or closed without one), or nothing that could be connected to (`refused`, also for a bad URL or any other
  * error before an answer).
  */
-function probeApi(baseUrl: string, timeoutMs: number): Promise<'answered' | 'silent' | 'refused'> {
+export function probeApi(baseUrl: string, timeoutMs = SANDBOX_PROBE_TIMEOUT_MS): Promise<'answered' | 'silent' | 'refused'> {
   return probeGet(`${baseUrl}/market/webhooks/subscriptions`, undefined, timeoutMs, () => true).then((r) =>
     r === true ? 'answered' : r === 'timeout' ? 'silent' : 'refused',
   );

@@ -60,3 +60,13 @@ export function normalizeSecrets(
   check(value, field);
   return [value as string];
 }
+
+/**
+ * True when a webhook signing secret holds a space or line break anywhere. Siglume issues none; one from
+ * `.env` quoting or a secret file's newline signs differently from Siglume, so every real delivery would fail
+ * (and a rotation look healthy while the old secret still matched). The one rule for the order service,
+ * `webhook trigger` / `sign` and readiness.
+ */
+export function signingSecretHasWhitespace(secret: string): boolean {
+  return /\s/.test(secret);
+}

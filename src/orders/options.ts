@@ -6,7 +6,7 @@
  */
 import { SiglumeValidationError } from '../core/errors.js';
 import { checkoutOriginSchema, merchantKeySchema, parseInput } from '../core/validation.js';
-import { assertSecret, normalizeSecrets } from '../internal/secrets.js';
+import { assertSecret, normalizeSecrets, signingSecretHasWhitespace } from '../internal/secrets.js';
 import type { OrderCheckoutClient } from './confirm.js';
 import type { OrderPaymentPolicy } from './decide.js';
 import { OrderAuthorizationRequiredError } from './errors.js';
@@ -165,14 +165,10 @@ function reconcileToken(value: unknown): string | null {
   return value;
 }
 
-/**
- * A webhook signing secret the service can verify with: a non-empty string without whitespace. A space or
- * line break from `.env` quoting or a secret file would make every delivery fail its signature (and a rotation
- * look healthy while the old secret still matches), so it is refused when the service is made.
- */
+/** A webhook signing secret the service can verify with, refused when the service is made otherwise. */
 function webhookSecret(value: unknown, field: string): void {
   assertSecret(value, field, 'SIGLUME_WEBHOOK_SECRET');
-  if (/\s/.test(value)) {
+  if (signingSecretHasWhitespace(value)) {
     throw new SiglumeValidationError(field, `Invalid ${field}: must not contain spaces or line breaks (check the quoting where it is set, or trim it where it is read)`);
   }
 }

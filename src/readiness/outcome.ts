@@ -78,7 +78,7 @@ export interface ApiTarget {
 }
 
 /** The setting a fix tells the merchant to check for the base URL: the one that gave it, else the usual ones. */
-function baseSetting(target: ApiTarget): string {
+export function baseSetting(target: ApiTarget): string {
   return target.setting ?? (target.sandbox ? '--base-url / SIGLUME_API_BASE' : 'SIGLUME_API_BASE');
 }
 

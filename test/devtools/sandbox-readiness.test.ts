@@ -4,7 +4,7 @@ import { DirectRequestPaymentMerchantClient } from '../../src/clients/merchant.j
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runReadiness } from '../../src/readiness/runner.js';
 import { startLocalSandbox } from '../../src/devtools/local-sandbox.js';
-import { applyUnreachableFix, isApiReachable, prepareSandboxReadiness } from '../../src/devtools/sandbox-readiness.js';
+import { applyUnreachableFix, probeApi, prepareSandboxReadiness } from '../../src/devtools/sandbox-readiness.js';
 import { startWebhookReceiver } from '../../src/devtools/webhook-receiver.js';
 import { startShopSandbox, TEST_TOKEN, type ShopSandbox } from '../readiness/support.js';
 
@@ -47,7 +47,7 @@ describe('prepareSandboxReadiness', () => {
         await setup.close();
         await setup.close();
       }
-      expect(await isApiReachable(setup.base_url)).toBe(false);
+      expect(await probeApi(setup.base_url)).not.toBe('answered');
     });
 
     it('still starts when a given shop origin is invalid, and reports it as the failing check', async () => {
@@ -204,7 +204,7 @@ describe('prepareSandboxReadiness', () => {
         shop_origin: 'http://127.0.0.1:3000',
       });
       await setup.close();
-      expect(await isApiReachable(shop.sandbox.api_base)).toBe(true);
+      expect(await probeApi(shop.sandbox.api_base)).toBe('answered');
     });
   });
 

@@ -10,6 +10,7 @@
  * configured, and says so; it always says where the secret came from.
  */
 import type { Command } from 'commander';
+import { signingSecretHasWhitespace } from '../../internal/secrets.js';
 import { CliError, shownValue, usageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import type { Output, WebhookSecretOrigin } from '../output.js';
@@ -70,12 +71,11 @@ function secretName(origin: WebhookSecretOrigin): string {
 }
 
 /**
- * Refuses a secret with a space or line break anywhere (`SIGLUME_WEBHOOK_SECRET="whsec_x "` in .env):
- * Siglume signs with the secret as issued, so an event signed and checked with the padded one would pass here
- * and real deliveries would fail. The orders service and `sandbox` refuse it too. Never prints the value.
+ * Refuses a secret with a space or line break anywhere (`SIGLUME_WEBHOOK_SECRET="whsec_x "` in .env): an event
+ * signed and checked with it would pass here while real deliveries fail. Never prints the value.
  */
 function refuseSpacedSecret(secret: string | null, origin: WebhookSecretOrigin | null): void {
-  if (secret === null || origin === null || !/\s/.test(secret)) return;
+  if (secret === null || origin === null || !signingSecretHasWhitespace(secret)) return;
   throw usageError(
     `${secretName(origin)} contains a space or line break (leading, trailing or inside); Siglume's webhook secrets have none: ` +
       'check the quoting where it is set',

@@ -9,6 +9,7 @@
 import { authTokenProblem } from '../../core/config.js';
 import { minimumStandardAmountMinor, pricingBandFor } from '../../core/pricing.js';
 import { isLoopbackHost, merchantKeySchema, portOutOfRange, urlProblem, type DirectRequestPaymentCurrency } from '../../core/validation.js';
+import { signingSecretHasWhitespace } from '../../internal/secrets.js';
 import { READINESS_ENV, readinessInputSource } from '../env.js';
 import { fail, failed, found, pass, warn, type Checked } from '../outcome.js';
 import type { CheckRun } from '../recorder.js';
@@ -109,10 +110,8 @@ function parseUrl(value: string): URL | null {
 function describeUrlProblem(raw: string, url: URL | null, sandbox: boolean): { problem: string; fix: string } | null {
   if (!url) {
     // The core's reason for a URL that does not parse: a port past 65535 says so (as SIGLUME_API_BASE's does).
-    const reason = urlProblem(raw, sandbox);
-    if (reason !== null && reason === portOutOfRange(raw)) {
-      return { problem: `is not valid: ${reason}`, fix: 'Use a port from 1 to 65535, or none for the default (443 for https).' };
-    }
+    const port = portOutOfRange(raw);
+    if (port !== null) return { problem: `is not valid: ${port}`, fix: 'Use a port from 1 to 65535, or none for the default (443 for https).' };
     return { problem: 'is not an absolute URL', fix: 'Use an absolute https URL.' };
   }
   const problem = urlProblem(url, sandbox);
@@ -271,7 +270,7 @@ function webhookSecretPresent(secret: string | undefined): Checked<string> {
       fail(`${name} does not start with whsec_`, 'Use the webhook signing secret (whsec_…), not the challenge secret or the auth token.'),
     );
   }
-  if (/\s/.test(secret)) {
+  if (signingSecretHasWhitespace(secret)) {
     return failed(
       fail(`${name} contains whitespace`, `Remove spaces and line breaks from ${name} (check the quoting in your .env file).`),
     );

@@ -18,7 +18,7 @@ import { requirementNames } from '../../core/requirement-names.js';
 import { STANDARD_RESPONSIBILITY_ATTESTATION_VERSION } from '../../core/constants.js';
 import { SiglumeApiError, SiglumeInvalidResponseError } from '../../core/errors.js';
 import type { ApiInput } from '../group.js';
-import { apiFailure, fail, failed, found, pass, REPORT_SHAPE_FIX, type Checked } from '../outcome.js';
+import { apiFailure, baseSetting, fail, failed, found, pass, REPORT_SHAPE_FIX, type Checked } from '../outcome.js';
 import type { CheckRun } from '../recorder.js';
 
 
@@ -131,7 +131,7 @@ async function readinessApi(input: ApiInput): Promise<Checked<Readiness>> {
         notFound:
           error instanceof SiglumeApiError && /MERCHANT/i.test(error.code)
             ? `Register ${merchant} with setupCheckout({ merchant: '${merchant}', … }) using this token, or set SIGLUME_DIRECT_PAYMENT_MERCHANT to the key you registered.`
-            : `This API has no merchant readiness route (GET …/merchants/{merchant}/readiness): check that ${input.target.setting ?? 'SIGLUME_API_BASE'} (now ${input.target.base_url}) points at the current Siglume API; it should end in /v1.`,
+            : `This API has no merchant readiness route (GET …/merchants/{merchant}/readiness): check that ${baseSetting(input.target)} (now ${input.target.base_url}) points at the current Siglume API; it should end in /v1.`,
       }),
     );
   }
