@@ -3,6 +3,7 @@
  * Next.js route handlers, Hono, workers, Deno and Bun mount them directly.
  * Bodies are read with a cap; a body that cannot be read or parsed is a 4xx.
  */
+import { readCappedBytes } from '../core/bytes.js';
 import { WEBHOOK_SIGNATURE_HEADER } from '../core/constants.js';
 import { refuseCheckout, startOrderCheckout, type OrderCheckoutStartResult } from './checkout.js';
 import type { ResolvedOrderCheckoutOptions } from './options.js';
@@ -19,30 +20,12 @@ export async function readRequestBody(request: Request, cap: number): Promise<Bo
   if (Number.isFinite(declared) && declared > cap) return { kind: 'too_large' };
   if (request.bodyUsed) return { kind: 'unreadable' };
   if (!request.body) return { kind: 'ok', bytes: new Uint8Array(0) };
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
+  const tooLarge = new RangeError('body over the cap');
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > cap) {
-        await reader.cancel().catch(() => undefined);
-        return { kind: 'too_large' };
-      }
-      chunks.push(value);
-    }
-  } catch {
-    return { kind: 'unreadable' };
+    return { kind: 'ok', bytes: await readCappedBytes(request.body.getReader(), cap, () => tooLarge) };
+  } catch (error) {
+    return error === tooLarge ? { kind: 'too_large' } : { kind: 'unreadable' };
   }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    bytes.set(c, offset);
-    offset += c.byteLength;
-  }
-  return { kind: 'ok', bytes };
 }
 
 /** The answer of a checkout start as a `Response` (JSON body, no caching). */
