@@ -11,7 +11,7 @@
  * recorder list every check that did not run as skipped.
  *
  * Adding a group: write `checks/<name>.ts` with its check functions and one
- * exported group function, add its check names to `READINESS_CHECKS`, and
+ * exported group function, add its check names to `ALL_CHECKS` (types.ts), and
  * call it from `runReadiness` where it belongs in the order.
  */
 import type { DirectRequestPaymentRequestOptions } from '../clients/schemas/client-options.js';

@@ -13,7 +13,8 @@ import { intInRange } from './options.js';
 const int = (max: number) => intInRange(0, max);
 const COUNT = int(1_000_000);
 
-const faultsSchema = z.object({
+/** The fault settings (docs/sandbox.md has a row for each, which a test checks). */
+export const faultsSchema = z.object({
   /** Delay before every API request is handled (it still runs: a client that gives up and retries meets the idempotency store). */
   latency_ms: z.optional(int(120_000)),
   /** Share (0..1) of API requests answered 503 `SERVICE_UNAVAILABLE` without running. */

@@ -1,7 +1,8 @@
 /**
  * The guides that explain lists from the code must list all of them: each
- * readiness check has its own section in docs/readiness.md, and each error
- * class and error code has a row in docs/troubleshooting.md. The lists come
+ * readiness check has its own section in docs/readiness.md, each error
+ * class and error code has a row in docs/troubleshooting.md, and each sandbox
+ * fault setting has a row in docs/sandbox.md. The lists come
  * from the code, so adding a check, class or code without documenting it
  * fails here.
  */
@@ -9,11 +10,13 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PREFLIGHT_CHECK_NAMES, READINESS_CHECK_NAMES } from '../../src/readiness/types.js';
+import { faultsSchema } from '../../src/sandbox/faults.js';
 import { root, scanMarkdown, sectionTitles } from './support/markdown.js';
 import { exportedNames, requireDist } from './support/typescript.js';
 
 const READINESS = join(root, 'docs/readiness.md');
 const TROUBLESHOOTING = join(root, 'docs/troubleshooting.md');
+const SANDBOX = join(root, 'docs/sandbox.md');
 
 /** First cells of every Markdown table row in the file, backticks removed. */
 function tableFirstCells(file: string): string[] {
@@ -66,6 +69,14 @@ describe('docs/readiness.md', () => {
     const sections = sectionTitles(READINESS);
     const order = sections.filter((s) => (PREFLIGHT_CHECK_NAMES as readonly string[]).includes(s));
     expect(order).toEqual([...PREFLIGHT_CHECK_NAMES]);
+  });
+});
+
+describe('docs/sandbox.md', () => {
+  it('has a table row for every fault setting', () => {
+    const rows = tableFirstCells(SANDBOX);
+    const missing = Object.keys(faultsSchema.shape).filter((name) => !rows.includes(name));
+    expect(missing, 'fault settings without a row (first cell must be the name)').toEqual([]);
   });
 });
 
