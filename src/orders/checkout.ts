@@ -59,20 +59,24 @@ function sane(order: OrderRecord): boolean {
 const SESSION_LOOKUP_TIMEOUT_MS = 3000;
 
 /**
- * Whether Siglume says a stored session can no longer be paid ({@link sessionCannotBePaid}). A lookup that fails
- * or takes over 3 s (no retry) counts as live: the session is handed out as before. One session is asked about
- * at most once per 5 s however often the buyer starts (session-lookups.ts says why that is safe).
+ * Whether a stored session is to be replaced by a new one rather than handed out again: when Siglume says it can
+ * no longer be paid ({@link sessionCannotBePaid}), or when it is near its end and Siglume says it was not paid. A
+ * paid session near its end whose webhook was lost is handed out (the buyer sees that it is paid), never replaced:
+ * a second session would take a second payment for the order. A look-up that fails or takes over 3 s (no retry)
+ * is "not known": the session is handed out as it is. One session is asked about at most once per 5 s however
+ * often the buyer starts (session-lookups.ts says why that is safe).
  */
-function sessionEnded<U>(o: ResolvedOrderCheckoutOptions<U>, session_id: string): Promise<boolean> {
-  return o.session_lookups.ended(session_id, async () => {
+async function replaceable<U>(o: ResolvedOrderCheckoutOptions<U>, start: { session: { checkout_session_id: string }; near_end?: boolean }): Promise<boolean> {
+  const session_id = start.session.checkout_session_id;
+  const status = await o.session_lookups.status(session_id, async () => {
     try {
-      const options = { timeout_ms: SESSION_LOOKUP_TIMEOUT_MS, max_retries: 0 };
-      const { status } = await o.client.getCheckoutSession(session_id, options);
-      return sessionCannotBePaid(status);
+      return (await o.client.getCheckoutSession(session_id, { timeout_ms: SESSION_LOOKUP_TIMEOUT_MS, max_retries: 0 })).status;
     } catch {
-      return false;
+      return null;
     }
   });
+  if (status === null) return false;
+  return sessionCannotBePaid(status) || (start.near_end === true && status !== 'paid');
 }
 
 /**
@@ -143,9 +147,9 @@ export async function startOrderCheckout<U>(o: ResolvedOrderCheckoutOptions<U>, 
         default_session_lifetime_seconds: o.default_session_lifetime_seconds,
       });
     let start = await begin();
-    // A buyer who pressed Cancel (or let the page expire) and comes back would be sent to the dead session again
-    // until it neared its stored expiry: when Siglume says it can no longer be paid, retire it and begin anew (once).
-    if (start.kind === 'reuse' && (await sessionEnded(o, start.session.checkout_session_id))) {
+    // A buyer who pressed Cancel (or let the page expire) and comes back would be sent to the dead session again,
+    // and one near its end would soon be dead: retire such a session's attempt and begin anew (once).
+    if (start.kind === 'reuse' && (await replaceable(o, start))) {
       await o.store.retireCheckoutAttempt(start.attempt.attempt_id);
       start = await begin();
     }

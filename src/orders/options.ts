@@ -67,7 +67,7 @@ export interface OrderCheckoutServiceOptions<U = unknown> {
   webhook_tolerance_seconds?: number;
   /** Seconds one request may spend creating a session before another may take over. @default 30 */
   creation_lease_seconds?: number;
-  /** A stored session expiring sooner than this is not handed out again, seconds. @default 120 */
+  /** A stored session expiring sooner than this is replaced by a new one, unless Siglume says it was paid, seconds. @default 120 */
   session_reuse_margin_seconds?: number;
   /** Assumed lifetime of a session without `expires_at`, seconds. @default 1800 */
   default_session_lifetime_seconds?: number;

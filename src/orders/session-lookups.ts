@@ -16,7 +16,8 @@
  * look-up fails: the buyer sees Siglume's ended page, and a start after the
  * 5 s makes a new session. A session paid meanwhile is paid once: the payment
  * is confirmed by the webhook with Siglume's API, and a paid order is no longer
- * pending for the next start.
+ * pending for the next start. An answer never lets a session near its end be
+ * replaced when it is `paid`, and a `paid` session stays paid.
  */
 
 /** How long one answer about a stored session is reused, ms. */
@@ -26,7 +27,7 @@ export const SESSION_LOOKUP_MAX_ENTRIES = 1_000;
 
 interface Lookup {
   at: number;
-  ended: Promise<boolean>;
+  status: Promise<string | null>;
 }
 
 /** Remembered answers, by checkout session id, oldest first. Bounded by size and age. */
@@ -40,19 +41,19 @@ export class SessionLookups {
   }
 
   /**
-   * Whether `session_id` can no longer be paid: `look`'s answer from the last 5 s, or `look()` now. `look` must not
-   * reject (a failed look-up is an answer: the checkout start treats it as live).
+   * The status Siglume gave for `session_id`: `look`'s answer from the last 5 s, or `look()` now. `look` must not
+   * reject: a failed look-up answers null, which the checkout start treats as "not known".
    */
-  ended(session_id: string, look: () => Promise<boolean>): Promise<boolean> {
+  status(session_id: string, look: () => Promise<string | null>): Promise<string | null> {
     const now = this.#now();
     const known = this.#answers.get(session_id);
     // A clock set back makes `now < at`: asked again rather than trusted until the clock catches up.
-    if (known && now - known.at < SESSION_LOOKUP_TTL_MS && now >= known.at) return known.ended;
+    if (known && now - known.at < SESSION_LOOKUP_TTL_MS && now >= known.at) return known.status;
     this.#answers.delete(session_id);
     this.#dropOld(now);
-    const ended = look();
-    this.#answers.set(session_id, { at: now, ended });
-    return ended;
+    const status = look();
+    this.#answers.set(session_id, { at: now, status });
+    return status;
   }
 
   // Insertion order is age order: drop the expired answers at the front, then the oldest over the cap.

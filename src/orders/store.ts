@@ -65,7 +65,7 @@ export interface OrderCheckoutAttemptPolicy {
   new_nonce: string;
   /** How long one request may create the session before another may take over, seconds. */
   creation_lease_seconds: number;
-  /** A stored session expiring sooner than this is not handed out again, seconds. */
+  /** A stored session expiring sooner than this is `near_end`: not handed out again unless Siglume says it was paid, seconds. */
   session_reuse_margin_seconds: number;
   /** Assumed lifetime of a session whose `expires_at` Siglume did not report, from when it was stored, seconds. */
   default_session_lifetime_seconds: number;
@@ -76,19 +76,23 @@ export interface OrderCheckoutAttemptPolicy {
  * transaction with the order row locked:
  * - `not_found`: no such order.
  * - `not_payable`: the order is not `pending`; nothing was written.
- * - `reuse`: the active attempt has a live session: hand it out again.
+ * - `reuse`: the active attempt has a session: hand it out again. `near_end`
+ *   when it expires within the reuse margin: the service then asks Siglume
+ *   and retires the attempt (`retireCheckoutAttempt`) only when that session
+ *   was not paid, so a paid session whose webhook was lost never gets a second.
  * - `creating`: another request holds the attempt's creation lease: answer 202.
  * - `create`: this request now holds the lease: create the session with the
  *   attempt's nonce, then `markCheckoutPending` or `markCheckoutFailed`.
  *
  * Before answering, the store retires the active attempt when the order's
- * price changed (`superseded`) or its session expires within the reuse margin
- * (`expired`), and makes a new attempt with `new_nonce` when none is active.
+ * price changed (`superseded`), and makes a new attempt with `new_nonce` when
+ * none is active. It never retires one for its session's expiry alone: only
+ * Siglume knows whether that session was paid.
  */
 export type OrderCheckoutAttemptStart =
   | { kind: 'not_found' }
   | { kind: 'not_payable'; order: OrderRecord }
-  | { kind: 'reuse'; order: OrderRecord; attempt: OrderCheckoutAttempt; session: OrderCheckoutSession }
+  | { kind: 'reuse'; order: OrderRecord; attempt: OrderCheckoutAttempt; session: OrderCheckoutSession; near_end?: boolean }
   | { kind: 'creating'; order: OrderRecord; attempt: OrderCheckoutAttempt }
   | { kind: 'create'; order: OrderRecord; attempt: OrderCheckoutAttempt };
 

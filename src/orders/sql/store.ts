@@ -223,24 +223,21 @@ export class SqlOrderStore implements OrderStore {
           amount_minor: num(active.amount_minor), currency: currency(active.currency),
         };
         const changed = attempt.amount_minor !== order.amount_minor || attempt.currency !== order.currency;
-        let retire: 'superseded' | 'expired' | null = changed ? 'superseded' : null;
-        if (!retire && active.checkout_session_id !== null && active.checkout_session_id !== undefined) {
+        if (!changed && active.checkout_session_id !== null && active.checkout_session_id !== undefined) {
           // Without expires_at from Siglume, assume the default lifetime from when the session was stored.
           const stored = date(active.session_stored_at) ?? now;
           const expires = date(active.expires_at) ?? new Date(stored.getTime() + policy.default_session_lifetime_seconds * 1000);
-          if (expiresWithinReuseMargin(expires, policy.session_reuse_margin_seconds, now)) retire = 'expired';
-          else {
-            return {
-              kind: 'reuse', order, attempt,
-              session: {
-                checkout_session_id: String(active.checkout_session_id), checkout_url: String(active.checkout_url),
-                challenge_hash: String(active.challenge_hash), expires_at: date(active.expires_at)?.toISOString() ?? null,
-              },
-            };
-          }
+          return {
+            kind: 'reuse', order, attempt,
+            session: {
+              checkout_session_id: String(active.checkout_session_id), checkout_url: String(active.checkout_url),
+              challenge_hash: String(active.challenge_hash), expires_at: date(active.expires_at)?.toISOString() ?? null,
+            },
+            near_end: expiresWithinReuseMargin(expires, policy.session_reuse_margin_seconds, now),
+          };
         }
-        if (retire) {
-          await this.#q(tx, `UPDATE ${A} SET status = ?, updated_at = ? WHERE attempt_id = ?`, [retire, ts(now), attempt.attempt_id]);
+        if (changed) {
+          await this.#q(tx, `UPDATE ${A} SET status = 'superseded', updated_at = ? WHERE attempt_id = ?`, [ts(now), attempt.attempt_id]);
         } else {
           const lease = date(active.creation_lease_until);
           if (lease && lease.getTime() > now.getTime()) return { kind: 'creating', order, attempt };

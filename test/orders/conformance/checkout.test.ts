@@ -56,6 +56,30 @@ describeEachAdapter('checkout start', (adapter) => {
     expect(await startCheckout(f.shop.url, { order_id })).toMatchObject({ status: 200, body: { session_id: again.body.session_id } });
   });
 
+  it('hands out a paid session near its end whose webhook was lost, instead of opening a second session the buyer would pay too', async () => {
+    const order_id = uid('ord');
+    await insertOrder(db, { order_id, amount_minor: 4200 });
+    const paid = (await startCheckout(f.shop.url, { order_id })).body.session_id as string;
+    f.sandbox.setFaults({ drop_webhook_deliveries: true });
+    await f.sandbox.pay(paid).finally(() => f.sandbox.resetFaults());
+    // Paid at Siglume, still pending in the shop; its session now nears its stored expiry.
+    const nearEnd = 'UPDATE siglume_checkout_attempts SET expires_at = ? WHERE checkout_session_id = ?';
+    await db.sql(nearEnd, [new Date(Date.now() + 60_000), paid]);
+    const again = await startCheckout(f.shop.url, { order_id });
+    expect(again).toMatchObject({ status: 200, body: { session_id: paid } });
+    expect(f.sandbox.sessions().filter((s) => s.metadata.order_id === order_id).map((s) => s.status)).toEqual(['paid']);
+    expect((await attempts(db, order_id)).map((a) => a.status)).toEqual(['active']);
+
+    // An unpaid session near its end is still replaced, so the buyer is not sent to a page about to expire.
+    const other = uid('ord');
+    await insertOrder(db, { order_id: other, amount_minor: 4200 });
+    const open = (await startCheckout(f.shop.url, { order_id: other })).body.session_id as string;
+    await db.sql(nearEnd, [new Date(Date.now() + 60_000), open]);
+    const fresh = await startCheckout(f.shop.url, { order_id: other });
+    expect(fresh.status).toBe(200);
+    expect(fresh.body.session_id).not.toBe(open);
+  });
+
   it('charges the order\'s current server-side price and sends success / cancel back to the shop', async () => {
     const order_id = uid('ord');
     await insertOrder(db, { order_id, amount_minor: 7700, currency: 'USD' });

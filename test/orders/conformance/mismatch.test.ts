@@ -141,11 +141,18 @@ describeEachAdapter('events that must not pay', (adapter) => {
     expect((await deliverWebhook(metered.shop.url, batchEvent.rawBody, batchEvent.header)).status).toBe(204);
     expect(await count(db, 'siglume_settlement_batches WHERE settlement_batch_id = ?', [batch!.settlement_batch_id])).toBe(1);
 
-    // Standard: session 1 is paid (delivery lost), the attempt expires, session 2 is paid and delivered; then session 1's event arrives.
-    const late = await heldPayment(f, 4200);
-    await db.sql('UPDATE siglume_checkout_attempts SET expires_at = ? WHERE order_id = ?', [new Date(Date.now() - 60_000), late.order_id]);
-    const second = await startCheckout(f.shop.url, { order_id: late.order_id });
-    expect(second.body.session_id).not.toBe(late.session_id);
+    // Standard: session 1 nears its end unpaid, so a start replaces it with session 2; the buyer still pays
+    // session 1 in its last minutes (delivery lost), then session 2 (delivered); then session 1's event arrives.
+    const order_id = uid('ord');
+    await insertOrder(db, { order_id, amount_minor: 4200 });
+    const first = (await startCheckout(f.shop.url, { order_id })).body.session_id as string;
+    await db.sql('UPDATE siglume_checkout_attempts SET expires_at = ? WHERE order_id = ?', [new Date(Date.now() + 60_000), order_id]);
+    const second = await startCheckout(f.shop.url, { order_id });
+    expect(second.body.session_id).not.toBe(first);
+    f.tap.target = null;
+    const held = await f.sandbox.pay(first);
+    f.tap.target = `${f.shop.url}/payments/webhooks/siglume`;
+    const late = { order_id, real: await f.sandbox.signedEvent(held.event_id!) };
     const paid = await f.sandbox.pay(second.body.session_id as string);
     expect(paid.deliveries.map((d) => d.response_status)).toEqual([204]);
     expect(await orderStatus(db, late.order_id)).toBe('paid');
