@@ -35,7 +35,7 @@ main{max-width:440px;margin:48px auto;padding:0 16px}.card{background:#fff;borde
 .amount{font-size:40px;font-weight:700;margin:0}dl{display:grid;grid-template-columns:auto 1fr;gap:8px 16px;font-size:14px}
 dt,.note{color:#6b7280}dd{margin:0;overflow-wrap:anywhere}form{margin:10px 0 0}
 button{width:100%;font:inherit;font-weight:600;border-radius:8px;padding:12px;cursor:pointer;border:1px solid #d1d5db;background:#fff}
-.pay{background:#111827;color:#fff}.note{font-size:13px}`;
+.pay{background:#111827;color:#fff}.note{font-size:13px}button:focus-visible{outline:3px solid #2563eb;outline-offset:2px}`;
 
 function page(title: string, body: string): string {
   return `<!doctype html>
