@@ -24,15 +24,17 @@ import {
   type DirectRequestPaymentTransactionExecution,
 } from './schemas/execution.js';
 import {
+  buyerMeteredSummarySchema,
   meteredQuerySchema,
-  meteredSummarySchema,
+  providerMeteredSummarySchema,
   settlementBatchPageSchema,
   settlementBatchQuerySchema,
   settlementBatchSchema,
   usageEventPageSchema,
   providerUsageEventPageSchema,
   type DirectRequestPaymentMeteredQuery,
-  type DirectRequestPaymentMeteredSummary,
+  type DirectRequestPaymentBuyerMeteredSummary,
+  type DirectRequestPaymentProviderMeteredSummary,
   type DirectRequestPaymentSettlementBatch,
   type DirectRequestPaymentSettlementBatchList,
   type DirectRequestPaymentSettlementBatchQuery,
@@ -227,12 +229,12 @@ export class DirectRequestPaymentClient {
   async getBuyerMeteredSummary(
     query: DirectRequestPaymentMeteredQuery = {},
     options?: DirectRequestPaymentRequestOptions,
-  ): Promise<DirectRequestPaymentMeteredSummary> {
+  ): Promise<DirectRequestPaymentBuyerMeteredSummary> {
     return send(this.#transport, {
       method: 'GET',
       path: '/sdrp/metered/my-summary',
       query: meteredQuery(query),
-      schema: meteredSummarySchema(),
+      schema: buyerMeteredSummarySchema(),
       options,
     });
   }
@@ -269,12 +271,12 @@ export class DirectRequestPaymentClient {
   async getProviderMeteredSummary(
     query: DirectRequestPaymentMeteredQuery = {},
     options?: DirectRequestPaymentRequestOptions,
-  ): Promise<DirectRequestPaymentMeteredSummary> {
+  ): Promise<DirectRequestPaymentProviderMeteredSummary> {
     return send(this.#transport, {
       method: 'GET',
       path: '/sdrp/metered/provider/summary',
       query: meteredQuery(query),
-      schema: meteredSummarySchema(),
+      schema: providerMeteredSummarySchema(),
       options,
     });
   }

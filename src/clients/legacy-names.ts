@@ -24,7 +24,7 @@ import type {
 } from './schemas/checkout-session.js';
 import type { DirectRequestPaymentExecutionPayload, DirectRequestPaymentTransactionExecution } from './schemas/execution.js';
 import type { DirectRequestPaymentBillingMandateInput } from './schemas/merchant-account.js';
-import type { DirectRequestPaymentMeteredQuery, DirectRequestPaymentMeteredSummary, DirectRequestPaymentUsageEvent } from './schemas/metered.js';
+import type { DirectRequestPaymentMeteredQuery, DirectRequestPaymentUsageEvent } from './schemas/metered.js';
 import type {
   DirectRequestPaymentRequirement,
   DirectRequestPaymentRequirementCreateInput,
@@ -61,10 +61,6 @@ export interface DirectRequestPaymentListResponse<T> {
 }
 /** 0.4.20 name of {@link DirectRequestPaymentUsageEvent} (a buyer's row). */
 export type DirectRequestPaymentBuyerUsageEvent = DirectRequestPaymentUsageEvent;
-/** 0.4.20 name of {@link DirectRequestPaymentMeteredSummary} (`role: "buyer"`). */
-export type DirectRequestPaymentBuyerMeteredSummary = DirectRequestPaymentMeteredSummary;
-/** 0.4.20 name of {@link DirectRequestPaymentMeteredSummary} (`role: "provider"`). */
-export type DirectRequestPaymentProviderMeteredSummary = DirectRequestPaymentMeteredSummary;
 
 /** 0.4.20 name of {@link DirectRequestPaymentChallengeCreateInput}. */
 export type DirectRequestPaymentChallengeInput = DirectRequestPaymentChallengeCreateInput;

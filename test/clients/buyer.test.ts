@@ -47,7 +47,8 @@ const ALL_FILTERS = {
   plan_type: 'MICRO',
 };
 const ALL_FILTERS_QUERY = 'plan_type=micro&token_symbol=JPYC&status=settled&listing_id=lst_1&capability_key=search.query&limit=50&cursor=c_2';
-const SUMMARY = { role: 'buyer', plan_type: 'nano', protocol_fee_minor: '0.2', gross_amount_minor: '49' };
+const SUMMARY = { role: 'buyer', open_periods: [], settlement_batches: [], past_due_blocks: [], plan_type: 'nano', protocol_fee_minor: '0.2', gross_amount_minor: '49' };
+const PROVIDER_SUMMARY = { role: 'provider', open_periods: [], periods: [], totals: {}, plan_type: 'nano', protocol_fee_minor: '0.2', gross_amount_minor: '49' };
 // The fields CONTRACT-2 section 22 marks required, on a provider's row.
 const USAGE_ROW = {
   metered_usage_id: 'mu_1', plan_type: 'nano', settlement_cadence: 'monthly', currency: 'JPY', token_symbol: 'JPYC', status: 'pending_settlement',
@@ -167,7 +168,7 @@ const METHOD_CASES: MethodCase[] = [
   { name: 'getBuyerMeteredSummary', call: (c, o) => c.getBuyerMeteredSummary(ALL_FILTERS, o), method: 'GET', url: `${BASE}/sdrp/metered/my-summary?${ALL_FILTERS_QUERY}`, data: SUMMARY },
   { name: 'listBuyerUsageEvents', call: (c, o) => c.listBuyerUsageEvents(ALL_FILTERS, o), method: 'GET', url: `${BASE}/sdrp/metered/my-usage-events?${ALL_FILTERS_QUERY}`, data: PAGE },
   { name: 'listBuyerSettlementBatches', call: (c, o) => c.listBuyerSettlementBatches(ALL_FILTERS, o), method: 'GET', url: `${BASE}/sdrp/metered/my-settlement-batches?${ALL_FILTERS_QUERY}`, data: { items: [BATCH], next_cursor: null } },
-  { name: 'getProviderMeteredSummary', call: (c, o) => c.getProviderMeteredSummary(ALL_FILTERS, o), method: 'GET', url: `${BASE}/sdrp/metered/provider/summary?${ALL_FILTERS_QUERY}`, data: SUMMARY },
+  { name: 'getProviderMeteredSummary', call: (c, o) => c.getProviderMeteredSummary(ALL_FILTERS, o), method: 'GET', url: `${BASE}/sdrp/metered/provider/summary?${ALL_FILTERS_QUERY}`, data: PROVIDER_SUMMARY },
   { name: 'listProviderUsageEvents', call: (c, o) => c.listProviderUsageEvents(ALL_FILTERS, o), method: 'GET', url: `${BASE}/sdrp/metered/provider/usage-events?${ALL_FILTERS_QUERY}`, data: PAGE },
   { name: 'listProviderSettlementBatches', call: (c, o) => c.listProviderSettlementBatches(ALL_FILTERS, o), method: 'GET', url: `${BASE}/sdrp/metered/provider/settlement-batches?${ALL_FILTERS_QUERY}`, data: { items: [BATCH], next_cursor: null } },
   {
@@ -268,7 +269,7 @@ describe('DirectRequestPaymentClient', () => {
     });
 
     it('rejects an amount that is not a decimal', async () => {
-      const { client } = clientWith([{ body: envelope({ ...SUMMARY, protocol_fee_minor: 'two yen' }) }]);
+      const { client } = clientWith([{ body: envelope({ ...PROVIDER_SUMMARY, protocol_fee_minor: 'two yen' }) }]);
       const error = await client.getProviderMeteredSummary().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SiglumeInvalidResponseError);
       expect((error as Error).message).toContain('protocol_fee_minor');

@@ -71,28 +71,36 @@ describe('metered statements', () => {
       },
     ]);
     const summary = await client.getBuyerMeteredSummary({ plan_type: 'micro' });
-    expect(summary.role).toBe('buyer');
-    expect(summary.open_periods?.[0]?.settlement_threshold_minor).toBe('10000');
-    expect(summary.open_periods?.[0]?.protocol_fee_minor).toBe('75.6');
-    expect(summary.settlement_batches?.[0]).toMatchObject({ past_due_block_reason: 'METERED_SETTLEMENT_PAST_DUE', brand_new_field: 'kept' });
-    expect(summary.past_due_blocks?.[0]?.support_reference).toBe('sup_1');
+    // Read as 0.4.20 code reads it (CONTRACT-2 section 22): the role and the three lists, with no `?.`.
+    const role: 'buyer' = summary.role;
+    expect(role).toBe('buyer');
+    expect(summary.open_periods[0]?.settlement_threshold_minor).toBe('10000');
+    expect(summary.open_periods[0]?.protocol_fee_minor).toBe('75.6');
+    expect(summary.settlement_batches[0]).toMatchObject({ past_due_block_reason: 'METERED_SETTLEMENT_PAST_DUE', brand_new_field: 'kept' });
+    expect(summary.past_due_blocks.length).toBe(1);
+    expect(summary.past_due_blocks[0]?.support_reference).toBe('sup_1');
     expect(summary.balance_sufficiency).toMatchObject({ sufficient: false, available_minor: '100', wallet_balance_checked: false });
   });
 
   it('types the provider summary totals as the one object of CONTRACT-2 section 22, and names a list sent instead', async () => {
     const client = clientWith([
-      { body: envelope({ role: 'provider', periods: [BATCH], totals: { settled_provider_receivable_minor: '0', past_due_provider_receivable_minor: '4124.4' } }) },
-      { body: envelope({ role: 'provider', totals: [{ token_symbol: 'JPYC', gross_amount_minor: '12' }] }) },
+      { body: envelope({ role: 'provider', open_periods: [], periods: [BATCH], totals: { settled_provider_receivable_minor: '0', past_due_provider_receivable_minor: '4124.4' } }) },
+      { body: envelope({ role: 'provider', open_periods: [], periods: [], totals: [{ token_symbol: 'JPYC', gross_amount_minor: '12' }] }) },
+      { body: envelope({ role: 'provider', open_periods: [], periods: [], totals: null }) },
+      { body: envelope({ role: 'buyer', open_periods: [], periods: [], totals: {} }) },
     ]);
     const summary = await client.getProviderMeteredSummary();
-    // Read as 0.4.20 code reads it: no narrowing between an object and a list.
-    const settled: string | null | undefined = summary.totals?.settled_provider_receivable_minor;
-    expect(settled).toBe('0');
+    // Read as 0.4.20 code reads it: `totals` is one object and the lists are lists, with no `?.` or narrowing.
+    const role: 'provider' = summary.role;
+    const settled: string | null | undefined = summary.totals.settled_provider_receivable_minor;
+    expect([role, settled, summary.open_periods.length]).toEqual(['provider', '0', 0]);
     expect(summary.totals).toEqual({ settled_provider_receivable_minor: '0', past_due_provider_receivable_minor: '4124.4' });
-    expect(summary.periods?.[0]?.attempt_count).toBe(2);
-    const error = await client.getProviderMeteredSummary().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(SiglumeInvalidResponseError);
-    expect((error as Error).message).toContain('totals');
+    expect(summary.periods[0]?.attempt_count).toBe(2);
+    for (const field of ['totals', 'totals', 'role']) {
+      const error = await client.getProviderMeteredSummary().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SiglumeInvalidResponseError);
+      expect((error as Error).message).toContain(field);
+    }
   });
 
   it('types usage events with the section 22 fields', async () => {

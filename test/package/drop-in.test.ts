@@ -116,7 +116,7 @@ describe('a 0.4.20 program, compiled against the packed package', () => {
         subscriptions: true,
         summary_ok: true,
         provider_settled: '0',
-        metered_rows: 'buyer 0 0 0', // compiled reading section 22's required fields as strings; the sandbox tests read real rows
+        metered_rows: 'buyer provider 0 0 0 0', // compiled reading section 22's required fields as strings; the sandbox tests read real rows
         requirement: true,
         payload_keys: ['transaction_request', 'receipt_kind', 'reference_type', 'reference_id', 'metadata', 'await_finality'],
       },

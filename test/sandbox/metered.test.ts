@@ -112,7 +112,8 @@ describe('metered statements', () => {
   describe('summaries', () => {
     it('total per token with seller-borne fees (provider) and debits (buyer)', async () => {
       const p = (await provider('/sdrp/metered/provider/summary')).body.data;
-      expect(p.usage_event_count).toBe(4);
+      // Rows in two tokens: the provider's summary covers the billing token (JPYC); totals_by_token lists both.
+      expect(p).toMatchObject({ usage_event_count: 3, token_symbol: 'JPYC', filters: { token_symbol: 'JPYC' } });
       expect(p.settlement_threshold_minor).toBe('10000');
       const jpyc = p.totals_by_token.find((t: { token_symbol: string }) => t.token_symbol === 'JPYC');
       expect(jpyc).toMatchObject({
@@ -123,9 +124,10 @@ describe('metered statements', () => {
         pending_settlement_minor: '625.8',
         settled_amount_minor: '0',
       });
-      // Two tokens in scope: no flat total that would add JPYC to USDC.
-      expect(p.gross_amount_minor).toBeUndefined();
-      expect(p.token_symbol).toBeNull();
+      // Two tokens in the buyer's scope: no flat total that would add JPYC to USDC.
+      const all = (await buyer('/sdrp/metered/my-summary')).body.data;
+      expect(all).toMatchObject({ usage_event_count: 4, token_symbol: null });
+      expect(all.buyer_debit_minor).toBeUndefined();
       const b = (await buyer('/sdrp/metered/my-summary?token_symbol=JPYC')).body.data;
       expect(b.totals_by_token).toEqual([
         expect.objectContaining({ token_symbol: 'JPYC', usage_event_count: 3, buyer_debit_minor: '630', pending_settlement_minor: '630' }),
@@ -161,8 +163,13 @@ describe('metered statements', () => {
         total_unsettled_exposure_minor: '600',
       });
       expect(micro.close_at).toBe(micro.period_end);
-      // Two tokens in scope: receivables in JPYC and USDC are not added up.
-      expect((await provider('/sdrp/metered/provider/summary')).body.data.totals).toBeNull();
+      // Two tokens in scope: receivables in JPYC and USDC are not added up. `totals` stays one object (0.4.20
+      // dashboards read it), covering the merchant's billing token, which `filters` names; every token is listed.
+      const both = (await provider('/sdrp/metered/provider/summary')).body.data;
+      expect(both.filters).toMatchObject({ token_symbol: 'JPYC' });
+      expect(both.totals).toEqual(p.totals);
+      expect(both.periods).toEqual(p.periods);
+      expect(both.totals_by_token.map((t: { token_symbol: string }) => t.token_symbol)).toEqual(['JPYC', 'USDC']);
     });
 
     it('give the buyer its role, open periods and batches, and no past-due block', async () => {

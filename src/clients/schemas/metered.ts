@@ -33,7 +33,6 @@ import {
  * statement shows what the API sent, and unknown fields pass through.
  */
 const amount = optionalDecimalAmount;
-const nullishList = <S extends z.core.SomeType>(item: S) => z.nullish(z.array(item, { error: 'must be an array' }));
 
 /** Metered plan type: `micro` or `nano`, case-insensitive in, lower-case out. */
 export const planTypeSchema = /* @__PURE__ */ lazySchema(() => z.pipe(
@@ -162,26 +161,8 @@ export const providerMeteredTotalsSchema = /* @__PURE__ */ lazySchema(() => resp
  */
 export type DirectRequestPaymentProviderMeteredTotals = z.output<ReturnType<typeof providerMeteredTotalsSchema>>;
 
-/**
- * A buyer's (`role: "buyer"`: `open_periods`, `settlement_batches`,
- * `past_due_blocks`, `balance_sufficiency`) or provider's (`role:
- * "provider"`: `timezone`, `filters`, `open_periods`, `periods`, `totals`)
- * metered summary. Amounts are decimal strings.
- */
-export const meteredSummarySchema = /* @__PURE__ */ lazySchema(() => responseObject({
-  /** `buyer` or `provider`. */
-  role: requiredResponseString(),
-  timezone: optionalString(),
-  filters: z.nullish(z.record(z.string(), z.unknown())),
-  open_periods: nullishList(meteredOpenPeriodSchema()),
-  /** The buyer's settlement batches. */
-  settlement_batches: nullishList(settlementBatchSchema()),
-  past_due_blocks: nullishList(pastDueBlockSchema()),
-  balance_sufficiency: z.nullish(balanceSufficiencySchema()),
-  /** The provider's closed periods (settlement batches). */
-  periods: nullishList(settlementBatchSchema()),
-  /** The provider's receivable split by state (CONTRACT-2 section 22: one object, in 0.4.20 and 0.5). */
-  totals: z.nullish(providerMeteredTotalsSchema()),
+/** The flat totals the sandbox (and some answers) add beside a summary's contract fields. */
+const summaryExtras = () => ({
   plan_type: optionalString(),
   token_symbol: optionalString(),
   currency: optionalString(),
@@ -193,14 +174,59 @@ export const meteredSummarySchema = /* @__PURE__ */ lazySchema(() => responseObj
   pending_settlement_minor: optionalDecimalAmount(),
   settled_amount_minor: optionalDecimalAmount(),
   settlement_threshold_minor: optionalDecimalAmount(),
+});
+const list = <S extends z.core.SomeType>(item: S) => z.array(item, { error: 'must be an array' });
+
+/**
+ * A buyer's metered summary (CONTRACT-2 section 22): `role: "buyer"`, and
+ * `open_periods`, `settlement_batches` and `past_due_blocks` always as lists.
+ * Amounts are decimal strings.
+ */
+export const buyerMeteredSummarySchema = /* @__PURE__ */ lazySchema(() => responseObject({
+  role: z.literal('buyer', { error: 'must be "buyer"' }),
+  open_periods: list(meteredOpenPeriodSchema()),
+  /** The buyer's settlement batches. */
+  settlement_batches: list(settlementBatchSchema()),
+  past_due_blocks: list(pastDueBlockSchema()),
+  balance_sufficiency: z.nullish(balanceSufficiencySchema()),
+  ...summaryExtras(),
 }));
 
 /**
- * A metered summary.
+ * A buyer's metered summary.
  *
  * @interface
  */
-export type DirectRequestPaymentMeteredSummary = z.output<ReturnType<typeof meteredSummarySchema>>;
+export type DirectRequestPaymentBuyerMeteredSummary = z.output<ReturnType<typeof buyerMeteredSummarySchema>>;
+
+/**
+ * A provider's metered summary (CONTRACT-2 section 22): `role: "provider"`,
+ * `open_periods` and `periods` always as lists, and `totals` always one
+ * object. Amounts are decimal strings.
+ */
+export const providerMeteredSummarySchema = /* @__PURE__ */ lazySchema(() => responseObject({
+  role: z.literal('provider', { error: 'must be "provider"' }),
+  timezone: optionalString(),
+  filters: z.nullish(z.record(z.string(), z.unknown())),
+  open_periods: list(meteredOpenPeriodSchema()),
+  /** The provider's closed periods (settlement batches). */
+  periods: list(settlementBatchSchema()),
+  /** The provider's receivable split by state (one object, in 0.4.20 and 0.5). */
+  totals: providerMeteredTotalsSchema(),
+  ...summaryExtras(),
+}));
+
+/**
+ * A provider's metered summary.
+ *
+ * @interface
+ */
+export type DirectRequestPaymentProviderMeteredSummary = z.output<ReturnType<typeof providerMeteredSummarySchema>>;
+
+/**
+ * A metered summary, a buyer's or a provider's (tell them apart by `role`).
+ */
+export type DirectRequestPaymentMeteredSummary = DirectRequestPaymentBuyerMeteredSummary | DirectRequestPaymentProviderMeteredSummary;
 
 /** A usage row's fields: those CONTRACT-2 section 22 marks required are required (0.4.20 code reads them as strings). */
 const usageEventShape = () => ({

@@ -9,7 +9,7 @@ import {
   type DirectRequestPaymentMeteredQuery,
 } from '../../clients/schemas/metered.js';
 import { SETTLEMENT_THRESHOLD_MINOR } from '../../core/pricing.js';
-import { parseInput } from '../../core/validation.js';
+import { parseInput, tokenForCurrency } from '../../core/validation.js';
 import type { SandboxCore } from '../core.js';
 import { invalidField } from '../errors.js';
 import { queryInput, route, type Route, type RouteInput } from '../http.js';
@@ -71,14 +71,20 @@ export function meteredRoutes({ store, ledger }: SandboxCore): Route[] {
    * provider is owed and the fee it bears, per token in `totals_by_token` and flat when one token is in scope.
    */
   function summary(input: RouteInput, side: 'buyer' | 'provider') {
-    const q = parseQuery(input);
+    const asked = parseQuery(input);
+    const tokens = [...new Set(usage(asked).map((u) => u.token_symbol))].sort();
+    // A provider's `totals` is one object and amounts in two tokens do not add up: with rows in both and no
+    // token_symbol asked for, its summary covers the seeded merchant's billing token, which `filters` names.
+    const billing = store.get('merchants', store.data.seed.merchant)?.billing_currency ?? 'JPY';
+    const scoped = side === 'provider' && asked.token_symbol === undefined && tokens.length > 1;
+    const q = scoped ? { ...asked, token_symbol: tokenForCurrency(billing) } : asked;
     const events = usage(q);
     const amount = side === 'buyer' ? 'buyer_debit_minor' : 'provider_receivable_minor';
     const sum = (mine: SandboxUsageEvent[], field: keyof SandboxUsageEvent) => sumDecimal(mine.map((u) => u[field]));
     const settled = (mine: SandboxUsageEvent[]) => mine.filter((u) => u.status === 'settled');
     const pending = (mine: SandboxUsageEvent[]) => mine.filter((u) => u.status !== 'settled');
     const totalsOf = (token_symbol: string) => {
-      const mine = events.filter((u) => u.token_symbol === token_symbol);
+      const mine = usage(asked).filter((u) => u.token_symbol === token_symbol);
       const own =
         side === 'buyer'
           ? { buyer_debit_minor: sum(mine, amount) }
@@ -96,10 +102,9 @@ export function meteredRoutes({ store, ledger }: SandboxCore): Route[] {
         ...own,
       };
     };
-    const totals_by_token = [...new Set(events.map((u) => u.token_symbol))].sort().map(totalsOf);
+    const totals_by_token = tokens.map(totalsOf);
     // Amounts in different tokens do not add up: flat totals only when one token is in scope.
-    const one = totals_by_token.length === 1;
-    const token = one ? totals_by_token[0]!.token_symbol : totals_by_token.length === 0 ? q.token_symbol : undefined;
+    const token = tokens.length === 1 ? tokens[0] : tokens.length === 0 || scoped ? q.token_symbol : undefined;
     const views = batches({ ...q, status: undefined })
       .reverse()
       .map((b) => ledger.batchView(b));
@@ -122,7 +127,7 @@ export function meteredRoutes({ store, ledger }: SandboxCore): Route[] {
       filters: { plan_type, token_symbol, listing_id, capability_key },
       open_periods,
       periods: views,
-      totals: totals_by_token.length <= 1 ? receivable : null,
+      totals: receivable,
     };
     const buyer = {
       role: 'buyer',
