@@ -374,9 +374,9 @@ describe('runReadiness', () => {
     it('keeps every check name whole even when a (short) token is part of one', async () => {
       const client = fakeClient({
         getMerchantReadiness: async () => READY_READINESS,
-        getMerchant: () => Promise.reject(new SiglumeApiError({ status: 400, code: 'BAD', message: 'token webhook rejected' })),
+        getMerchant: () => Promise.reject(new SiglumeApiError({ status: 400, code: 'BAD', message: 'token subscription rejected' })),
       });
-      const report = await runReadiness({ ...LOCAL_OPTIONS, auth_token: 'webhook', client });
+      const report = await runReadiness({ ...LOCAL_OPTIONS, auth_token: 'subscription', client });
       expect(report.checks.map((c) => c.name)).toContain('webhook_url');
       expect(report.checks.map((c) => c.name)).toContain('webhook_subscription_exists');
       expect(byName(report, 'merchant_exists').message).toContain('token [redacted] rejected');
