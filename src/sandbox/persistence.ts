@@ -94,7 +94,7 @@ async function writeStateFile(file: string, data: SandboxState): Promise<void> {
 
 /**
  * Coalesces bursts of changes into one write at a time (20 ms after the first change). `flush()` writes
- * what is pending now; the last write error is kept in `error` and handed to `onError`.
+ * what is pending now; the error of the last write (null once one succeeds) is in `error`, and each is handed to `onError`.
  */
 export class StateFileWriter {
   error: SandboxStateFileError | null = null;
@@ -121,8 +121,10 @@ export class StateFileWriter {
     this.#writing ??= (async () => {
       while (this.#dirty) {
         this.#dirty = false;
-        await writeStateFile(this.file, this.snapshot()).catch((error: SandboxStateFileError) =>
-          this.onError((this.error = error)),
+        // A later write that succeeds clears the error: close() must not reject with a problem that is gone.
+        await writeStateFile(this.file, this.snapshot()).then(
+          () => (this.error = null),
+          (error: SandboxStateFileError) => this.onError((this.error = error)),
         );
       }
     })().finally(() => {

@@ -88,6 +88,22 @@ describe('sandbox state file', () => {
     });
   });
 
+  describe('when a write fails and a later one succeeds', () => {
+    it('close() resolves: the old error is cleared by the successful write', async () => {
+      const sub = join(dir, 'transient');
+      const sb = await startSandbox({ port: 0, quiet: true, state_file: join(sub, 's.json') });
+      await rm(sub, { recursive: true });
+      await writeFile(sub, 'a file where the directory was'); // the write fails (ENOTDIR / EEXIST)
+      sb.setScenario('no_mandate');
+      await sb.flush();
+      await rm(sub);
+      sb.setScenario('ready');
+      await sb.flush();
+      expect(JSON.parse(await readFile(join(sub, 's.json'), 'utf8')).scenario).toBe('ready');
+      await expect(sb.close()).resolves.toBeUndefined();
+    });
+  });
+
   describe('when the file is corrupt', () => {
     it('refuses to start with an error naming the file, without echoing its contents', async () => {
       const stateFile = join(dir, 'corrupt.json');
