@@ -113,9 +113,10 @@ export class SandboxHandle {
     return this.#core.store.get('checkout_sessions', sessionId) ? copy(this.#core.store.session(sessionId)) : null;
   }
 
-  /** Every checkout session, oldest first. */
+  /** Every checkout session, oldest first (one past its `expires_at` reads `expired`, as `getCheckoutSession` says). */
   listCheckoutSessions(): R.SandboxCheckoutSession[] {
-    return structuredClone(this.#core.store.list('checkout_sessions'));
+    const { store } = this.#core;
+    return structuredClone(store.list('checkout_sessions').map((s) => store.session(s.session_id)));
   }
 
   /** Every webhook subscription, with its signing secret, oldest first. */

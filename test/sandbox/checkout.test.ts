@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDirectRequestPaymentChallenge } from '../../src/challenges/challenge.js';
 import { directRequestPaymentRequestHashV2 } from '../../src/challenges/request-hash.js';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
@@ -226,6 +226,30 @@ describe('checkout sessions', () => {
         expect(read.body.data.status).toBe('expired');
       } finally {
         await short.close();
+      }
+    });
+  });
+
+  describe('when a session is past its expires_at and nothing has read it yet', () => {
+    it('reads expired in listCheckoutSessions and in GET /__sandbox/state, in-process and over the socket (was open)', async () => {
+      const own = await sandboxFor(receiver);
+      const state = async (res: Response | Promise<Response>) => (await (await res).json()).data.checkout_sessions;
+      const reads: Record<string, (id: string) => Promise<string | undefined>> = {
+        socket: async (id) => (await state(fetch(`${own.url}/__sandbox/state`)))[id].status,
+        inProcess: async (id) => (await state(own.fetch(new Request(`${own.url}/__sandbox/state`))))[id].status,
+        list: async (id) => own.listCheckoutSessions().find((s) => s.session_id === id)?.status,
+      };
+      vi.useFakeTimers({ toFake: ['Date'] });
+      try {
+        // One session per reader: the first read that applies expiry would turn every session expired.
+        for (const [name, read] of Object.entries(reads)) {
+          const s = await createSession(own);
+          vi.setSystemTime(Date.parse(s.expires_at) + 1000);
+          expect([name, await read(s.session_id)]).toEqual([name, 'expired']);
+        }
+      } finally {
+        vi.useRealTimers();
+        await own.close();
       }
     });
   });

@@ -29,7 +29,7 @@ export function controlRoutes(core: SandboxCore): Route[] {
     kind === 'subscriptions'
       ? subscriptionView(record as SandboxWebhookSubscription)
       : kind === 'checkout_sessions'
-        ? sessionView(record as SandboxCheckoutSession, core.origin)
+        ? sessionView(store.session((record as SandboxCheckoutSession).session_id), core.origin) // expiry applied
         : publicView(record);
 
   /** The whole state without any secret. */
