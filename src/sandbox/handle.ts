@@ -81,12 +81,13 @@ export class SandboxHandle {
   }
 
   /**
-   * Runs a request in-process, with no socket; for a client: `fetch: (url, init) => sandbox.fetch(new Request(url, init))`.
-   * The URL must be addressed to `url` (or an allowed host). Rejects with a `TypeError` when a fault drops the
-   * connection, and with the signal's reason when the request's signal aborts (the sandbox still finishes the
-   * request, as a server would).
+   * Runs a request in-process, with no socket. Takes fetch's own arguments and needs no `this`, so a client
+   * takes it as is: `fetch: sandbox.fetch`. The URL must be addressed to `url` (or an allowed host). Rejects
+   * with a `TypeError` when a fault drops the connection, and with the signal's reason when the request's
+   * signal aborts (the sandbox still finishes the request, as a server would).
    */
-  async fetch(request: Request): Promise<Response> {
+  readonly fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const request = input instanceof Request && init === undefined ? input : new Request(input, init);
     const { signal } = request;
     signal.throwIfAborted();
     const answer = Promise.resolve(this.#app.fetch(request, {}));
@@ -101,7 +102,7 @@ export class SandboxHandle {
         cause: new Error(`The sandbox dropped the connection (fault ${error.fault}).`),
       });
     }
-  }
+  };
 
   /** A merchant, with its challenge secret; null when it does not exist. */
   getMerchant(merchant: string): R.SandboxMerchant | null {

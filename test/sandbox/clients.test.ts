@@ -18,6 +18,7 @@ import {
   SiglumePermissionError,
   SiglumeValidationError,
 } from '../../src/core/errors.js';
+import type { FetchLike } from '../../src/core/transport-types.js';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
 import { classifyDirectPaymentConfirmation } from '../../src/webhooks/classify.js';
 import { verifyDirectRequestPaymentWebhook } from '../../src/webhooks/event.js';
@@ -314,5 +315,25 @@ describe.each(TRANSPORTS)('clients against the sandbox $name', ({ inProcess }) =
       expect(batch).toMatchObject({ plan_type: 'micro', status: 'open', usage_event_count: 1 });
       expect(await caught(provider.getProviderSettlementBatch('msb_missing'))).toBeInstanceOf(SiglumeNotFoundError);
     });
+  });
+});
+
+describe('handle.fetch as a client transport', () => {
+  it('is taken as is (`fetch: sandbox.fetch`: detached, with fetch arguments) and still takes a Request alone', async () => {
+    const sandbox = await sandboxFor(receiver, {}, true);
+    try {
+      // Type-level: assignable to the clients' FetchLike under strict TS (was `(request: Request) => ...`).
+      const asClientFetch: FetchLike = sandbox.fetch;
+      const auth_token = sandbox.env.SIGLUME_MERCHANT_AUTH_TOKEN;
+      const merchant = new DirectRequestPaymentMerchantClient({ base_url: sandbox.api_base, auth_token, fetch: sandbox.fetch, max_retries: 0 });
+      await expect(merchant.listWebhookSubscriptions()).resolves.toBeDefined();
+      const { fetch } = sandbox;
+      expect((await fetch(`${sandbox.url}/`)).status).toBe(200);
+      expect((await fetch(new URL(`${sandbox.url}/v1/market/webhooks/subscriptions`), { headers: { Authorization: `Bearer ${auth_token}` } })).status).toBe(200);
+      expect((await sandbox.fetch(new Request(`${sandbox.url}/`))).status).toBe(200);
+      expect(asClientFetch).toBe(sandbox.fetch);
+    } finally {
+      await sandbox.close();
+    }
   });
 });
