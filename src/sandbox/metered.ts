@@ -172,9 +172,13 @@ export class MeteredLedger {
       usage_event_count: view.usage_event_count,
       currency: view.currency,
       token_symbol: view.token_symbol,
+      // Every fee is seller-borne (CONTRACT section 9): the amount and the buyer's debit are the gross.
+      amount_minor: Number(view.provider_gross_amount_minor),
+      buyer_debit_minor: view.provider_gross_amount_minor,
       provider_gross_amount_minor: view.provider_gross_amount_minor,
       protocol_fee_minor: view.protocol_fee_minor,
       provider_receivable_minor: view.provider_receivable_minor,
+      settlement_threshold_minor: view.settlement_threshold_minor,
       settled_at: now,
     });
     b.event_id = event.id;

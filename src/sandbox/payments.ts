@@ -132,11 +132,13 @@ export class Payments {
         : C.DIRECT_REQUEST_PAYMENT_METERED_ACCEPTED_STATUS,
     });
     const metered = standard ? null : this.ledger.recordUsage(r, merchant?.listing_id ?? `lst_${r.merchant}`);
+    // Micro / Nano have no chain receipt per payment: the key is absent, not null (CONTRACT-2 section 19.5).
+    const fields = standard ? EVENT_FIELDS : EVENT_FIELDS.filter((key) => key !== 'chain_receipt_id');
     const event = this.webhooks.createEvent(C.DIRECT_PAYMENT_CONFIRMED_EVENT, {
       mode: C.DIRECT_REQUEST_PAYMENT_MODE,
       merchant: r.merchant,
       session_id,
-      ...Object.fromEntries(EVENT_FIELDS.map((key) => [key, r[key]])),
+      ...Object.fromEntries(fields.map((key) => [key, r[key]])),
       // Micro / Nano add the gross's alias names and the early-settlement threshold (CONTRACT-2 sections 19.5, 22).
       ...(!standard && {
         provider_usage_amount_minor: r.provider_gross_amount_minor,
@@ -146,6 +148,7 @@ export class Payments {
       }),
       metadata: structuredClone(r.metadata),
       paid_at: now,
+      ...(standard && { settled_at: now }), // a Standard payment settles when it is paid
     });
     r.event_id = event.id;
     onSettled?.(event.id);

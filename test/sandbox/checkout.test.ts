@@ -169,7 +169,6 @@ describe('checkout sessions', () => {
         settlement_cadence: 'weekly',
         settlement_status: 'pending_settlement',
         finality: 'aggregated_onchain_settlement',
-        chain_receipt_id: null,
         protocol_fee_minor: '2',
         buyer_debit_minor: '300',
         provider_receivable_minor: '298',
