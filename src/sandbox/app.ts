@@ -76,6 +76,12 @@ function errorAnswer(error: unknown, meta: ResponseMeta, core: SandboxCore): Sto
   return { status: 500, body, headers: {} };
 }
 
+/** Waits out an injected delay. Closing the sandbox ends it (no timer outlives close) and drops the request. */
+async function faultDelay(core: SandboxCore, ms: number): Promise<void> {
+  await sleep(ms, core.closing.signal).catch(() => {});
+  if (core.closing.signal.aborted) throw new ConnectionDropped('close');
+}
+
 /** Runs one route: auth, body, idempotency, the handler, then the after-commit faults of `/v1`. */
 async function runRoute(c: Context<SandboxAppEnv>, core: SandboxCore, route: Route, api: boolean) {
   const { meta } = c.var;
@@ -107,8 +113,7 @@ async function runRoute(c: Context<SandboxAppEnv>, core: SandboxCore, route: Rou
   }
   const after = post ? core.faults.after() : { kind: 'pass' as const };
   if (after.kind === 'drop') throw new ConnectionDropped('drop_after_commit');
-  // Closing the sandbox ends an injected delay at once (no timer outlives it).
-  if (after.kind === 'delay') await sleep(after.delay_ms, core.closing.signal).catch(() => {});
+  if (after.kind === 'delay') await faultDelay(core, after.delay_ms);
   const { status, body, headers } = outcome.response;
   return json(status, body, outcome.replayed ? { ...headers, 'Idempotent-Replayed': 'true' } : headers);
 }
@@ -164,7 +169,7 @@ export function buildApp(core: SandboxCore): Hono<SandboxAppEnv> {
   app.use('/v1/*', async (_c, next) => {
     const fault = core.faults.before();
     if (fault.kind === 'drop') throw new ConnectionDropped('drop_connections');
-    if (fault.latency_ms > 0) await sleep(fault.latency_ms, core.closing.signal).catch(() => {});
+    if (fault.latency_ms > 0) await faultDelay(core, fault.latency_ms);
     if (fault.kind === 'rate_limit') {
       const headers = { 'Retry-After': String(fault.retry_after_seconds) };
       throw new SandboxHttpError(429, 'RATE_LIMITED', injected('Too many requests'), { headers });

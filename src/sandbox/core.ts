@@ -31,6 +31,8 @@ export class SandboxCore {
   readonly webhooks: Webhooks;
   /** Aborted by `close()`: fault delays and delivery retries stop waiting. */
   readonly closing = new AbortController();
+  /** Set once `close()` has finished: nothing is logged after it. */
+  closed = false;
   readonly ledger: MeteredLedger;
   readonly payments: Payments;
   /** Writes the state file; null without one. */
@@ -89,6 +91,7 @@ export class SandboxCore {
 
   /** Hands an entry to `onLog`; a throwing callback must not take the sandbox down. */
   log(entry: SandboxLogEntry): void {
+    if (this.closed) return;
     try {
       this.options.onLog?.(entry);
     } catch {

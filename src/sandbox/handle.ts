@@ -32,6 +32,9 @@ export type SandboxDeliveryFilter = Partial<
 >;
 
 const copy = <V>(value: V | undefined): V | null => (value === undefined ? null : structuredClone(value));
+/** How fetch fails on a network error: a `TypeError` whose cause says why. */
+const fetchFailed = (why: string) => new TypeError('fetch failed', { cause: new Error(why) });
+const CLOSED = 'The sandbox is closed (close() was called).';
 
 /** A sandbox. Accessors return copies (secrets included: this is your local sandbox); change the state through the API or the methods below. */
 export class SandboxHandle {
@@ -83,13 +86,15 @@ export class SandboxHandle {
   /**
    * Runs a request in-process, with no socket. Takes fetch's own arguments and needs no `this`, so a client
    * takes it as is: `fetch: sandbox.fetch`. The URL must be addressed to `url` (or an allowed host). Rejects
-   * with a `TypeError` when a fault drops the connection, and with the signal's reason when the request's
+   * with a `TypeError` when a fault drops the connection or the sandbox is closed (also for a request still
+   * waiting on an injected delay when `close()` starts), and with the signal's reason when the request's
    * signal aborts (the sandbox still finishes the request, as a server would).
    */
   readonly fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const request = input instanceof Request && init === undefined ? input : new Request(input, init);
     const { signal } = request;
     signal.throwIfAborted();
+    if (this.#core.closing.signal.aborted) throw fetchFailed(CLOSED);
     const answer = Promise.resolve(this.#app.fetch(request, {}));
     const aborted = new Promise<never>((_resolve, reject) =>
       signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
@@ -98,9 +103,9 @@ export class SandboxHandle {
       return await Promise.race([answer, aborted]);
     } catch (error) {
       if (!(error instanceof ConnectionDropped)) throw error;
-      throw new TypeError('fetch failed', {
-        cause: new Error(`The sandbox dropped the connection (fault ${error.fault}).`),
-      });
+      throw fetchFailed(
+        error.fault === 'close' ? CLOSED : `The sandbox dropped the connection (fault ${error.fault}).`,
+      );
     }
   };
 
@@ -179,12 +184,16 @@ export class SandboxHandle {
     await this.#core.writer?.flush();
   }
 
-  /** Stops listening (if it does), cancels pending delivery retries and fault delays, and writes the state file. */
+  /**
+   * Stops listening (if it does), cancels pending delivery retries, drops requests waiting on a fault delay, and
+   * writes the state file. From then on `fetch` rejects, and nothing is logged or written (a change is not persisted).
+   */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#core.closing.abort();
       await Promise.all([this.#server?.close(), this.#core.webhooks.close()]);
-      await this.flush();
+      await this.#core.writer?.close();
+      this.#core.closed = true;
       if (this.#core.writer?.error) throw this.#core.writer.error;
     })();
     return this.#closing;

@@ -101,6 +101,7 @@ export class StateFileWriter {
   #timer: NodeJS.Timeout | null = null;
   #dirty = false;
   #writing: Promise<void> | null = null;
+  #closed = false;
 
   constructor(
     readonly file: string,
@@ -110,6 +111,7 @@ export class StateFileWriter {
 
   /** Marks the state changed; a write follows shortly. */
   schedule(): void {
+    if (this.#closed) return;
     this.#dirty = true;
     if (this.#timer || this.#writing) return;
     this.#timer = setTimeout(() => void this.#drain(), 20).unref();
@@ -138,5 +140,13 @@ export class StateFileWriter {
   async flush(): Promise<void> {
     await this.#writing;
     if (this.#dirty) await this.#drain();
+  }
+
+  /** Writes what is pending, then takes no more changes: one after close is not persisted (nor a deleted directory re-created). */
+  async close(): Promise<void> {
+    await this.flush();
+    this.#closed = true;
+    this.#dirty = false;
+    if (this.#timer) clearTimeout(this.#timer);
   }
 }

@@ -9,8 +9,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startSandbox } from '../../src/sandbox/index.js';
+import { createSandbox, startSandbox, type SandboxFaults, type SandboxLogEntry } from '../../src/sandbox/index.js';
+import { TRANSPORTS } from './helpers.js';
 
 let dir: string;
 const agent = new Agent({ keepAlive: true });
@@ -113,5 +115,60 @@ describe('sandbox close', () => {
     } finally {
       await again.close();
     }
+  });
+});
+
+describe.each(TRANSPORTS)('after close, $name', ({ inProcess }) => {
+  const open = async (name: string) => {
+    const late: SandboxLogEntry[] = [];
+    let closed = false;
+    const sub = await mkdtemp(join(dir, `${name}-`));
+    const onLog = (entry: SandboxLogEntry) => void (closed && late.push(entry));
+    const options = { quiet: true, state_file: join(sub, 'state.json'), onLog };
+    const sandbox = inProcess ? await createSandbox(options) : await startSandbox({ port: 0, ...options });
+    const send = (path: string, init: RequestInit = {}) => (inProcess ? sandbox.fetch : fetch)(`${sandbox.api_base}${path}`, init);
+    const close = async () => {
+      await sandbox.close();
+      closed = true;
+      await rm(sub, { recursive: true, force: true }); // as a test's cleanup does
+    };
+    return { sandbox, send, close, late, sub };
+  };
+
+  const faults: Array<[string, SandboxFaults]> = [
+    ['latency_ms', { latency_ms: 60_000 }],
+    ['delay_after_commit', { delay_after_commit: { count: 1, delay_ms: 60_000 } }],
+  ];
+  it.each(faults)('drops a request waiting on %s when close starts: no answer, no log, no write after close', async (name, fault) => {
+    const { sandbox, send, close, late, sub } = await open(name);
+    sandbox.setFaults(fault);
+    const headers = { Authorization: `Bearer ${sandbox.env.SIGLUME_MERCHANT_AUTH_TOKEN}`, 'Content-Type': 'application/json' };
+    const body = JSON.stringify({ merchant: 'sandbox_shop', amount_minor: 4200, currency: 'JPY', nonce: `late-${name}`, success_url: 'http://127.0.0.1:3000/ok', cancel_url: 'http://127.0.0.1:3000/c' });
+    const pending = send('/sdrp/direct-payments/checkout-sessions', { method: 'POST', headers, body }).then(
+      (res) => `answered ${res.status}`,
+      (error: unknown) => error,
+    );
+    await sleep(100);
+    await close();
+    const error = await pending; // was "answered 201" after close() had resolved
+    expect(error).toBeInstanceOf(TypeError);
+    if (inProcess) expect(((error as Error).cause as Error).message).toMatch(/sandbox is closed/);
+    await sleep(100);
+    expect(late).toEqual([]);
+    expect(existsSync(sub)).toBe(false); // a write after close re-created the deleted directory
+  });
+
+  it('refuses later requests as fetch does on a closed server, and persists no later change', async () => {
+    const { sandbox, send, close, late, sub } = await open('later');
+    await close();
+    const error = await send('/market/webhooks/subscriptions').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toBe('fetch failed');
+    if (inProcess) expect(((error as Error).cause as Error).message).toMatch(/sandbox is closed/);
+    sandbox.setScenario('no_mandate');
+    await sandbox.flush();
+    await sleep(100);
+    expect(late).toEqual([]);
+    expect(existsSync(sub)).toBe(false);
   });
 });
