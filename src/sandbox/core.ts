@@ -16,7 +16,7 @@ import {
   type SandboxOptions,
 } from './options.js';
 import { Payments } from './payments.js';
-import { StateFileWriter, loadStateFile } from './persistence.js';
+import { StateFileWriter, loadStateFile, lockStateFile } from './persistence.js';
 import { applyScenario, createSeededState, type SandboxScenario } from './scenarios.js';
 import { SandboxStore, type SandboxState } from './store.js';
 
@@ -46,6 +46,7 @@ export class SandboxCore {
   private constructor(
     readonly options: ResolvedSandboxOptions,
     data: SandboxState,
+    unlock: () => Promise<void>,
   ) {
     // Every delivery in flight and every fault delay listens on `closing`: many at once is load, not a leak.
     setMaxListeners(0, this.closing.signal);
@@ -55,7 +56,7 @@ export class SandboxCore {
     const onError = (e: Error) => {
       if (this.started) log({ kind: 'error', message: e.message });
     };
-    this.writer = file ? new StateFileWriter(file, () => this.store.data, onError) : null;
+    this.writer = file ? new StateFileWriter(file, () => this.store.data, onError, unlock) : null;
     this.store = new SandboxStore(data, () => this.writer?.schedule());
     const dropping = () => this.faults.dropsDeliveries;
     this.webhooks = new Webhooks(this.store, { ...options, log, dropping, closing: this.closing.signal });
@@ -65,22 +66,28 @@ export class SandboxCore {
   }
 
   /**
-   * Validates the options, loads the state file (or seeds a fresh state) and writes it once, so an
+   * Validates the options, locks and loads the state file (or seeds a fresh state) and writes it once, so an
    * unwritable path fails here rather than on a later request.
    */
   static async create(options: SandboxOptions): Promise<SandboxCore> {
     const o = resolveSandboxOptions(options);
-    const loaded = o.state_file ? await loadStateFile(o.state_file) : null;
-    const now = new Date().toISOString();
-    if (loaded && o.scenario_given) applyScenario(loaded, o.scenario, now);
-    const core = new SandboxCore(o, loaded ?? createSeededState(o, o.scenario, now));
-    if (core.writer) {
-      core.store.changed();
-      await core.writer.flush();
-      if (core.writer.error) throw core.writer.error;
+    const unlock = o.state_file ? await lockStateFile(o.state_file) : async () => {};
+    try {
+      const loaded = o.state_file ? await loadStateFile(o.state_file) : null;
+      const now = new Date().toISOString();
+      if (loaded && o.scenario_given) applyScenario(loaded, o.scenario, now);
+      const core = new SandboxCore(o, loaded ?? createSeededState(o, o.scenario, now), unlock);
+      if (core.writer) {
+        core.store.changed();
+        await core.writer.flush();
+        if (core.writer.error) throw core.writer.error;
+      }
+      core.started = true;
+      return core;
+    } catch (error) {
+      await unlock();
+      throw error;
     }
-    core.started = true;
-    return core;
   }
 
   /** Points the sandbox at the origin it is reached on (once the port is known). */

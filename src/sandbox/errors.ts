@@ -4,7 +4,7 @@
  */
 import { SiglumeDirectRequestPaymentError, ownErrorClasses } from '../core/errors.js';
 
-/** The state file could not be read, parsed or written. The message names the file and the problem, never its contents (secrets). */
+/** The state file could not be read, parsed or written, or another sandbox uses it. The message names the file and the problem, never its contents (secrets). */
 export class SandboxStateFileError extends SiglumeDirectRequestPaymentError {
   /** Path of the state file. */
   readonly file: string;

@@ -40,7 +40,7 @@ export { SANDBOX_SCENARIOS, type SandboxScenario } from './scenarios.js';
  * there; webhook deliveries still go over the network to the shop's URL.
  *
  * @throws {SiglumeValidationError} for a bad option (naming it).
- * @throws {SandboxStateFileError} when the state file exists but is unreadable or corrupt.
+ * @throws {SandboxStateFileError} when the state file exists but is unreadable or corrupt, or another sandbox uses it.
  */
 export async function createSandbox(options: SandboxOptions = {}): Promise<SandboxHandle> {
   const core = await SandboxCore.create(options);
@@ -51,13 +51,18 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
  * Creates a sandbox and listens on `host:port` (`createSandbox` plus a socket). Resolves once it is listening.
  *
  * @throws {SiglumeValidationError} for a bad option (naming it).
- * @throws {SandboxStateFileError} when the state file exists but is unreadable or corrupt.
+ * @throws {SandboxStateFileError} when the state file exists but is unreadable or corrupt, or another sandbox uses it.
  * @throws {SandboxStartError} when the port is taken or the host is not local.
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<SandboxHandle> {
   const core = await SandboxCore.create(options);
   const app = buildApp(core);
-  const server = await listen(async (req, peer) => app.fetch(req, peer), core.options.port, core.options.host);
+  const server = await listen(async (req, peer) => app.fetch(req, peer), core.options.port, core.options.host).catch(
+    async (error: unknown) => {
+      await core.writer?.close(); // frees the state file's lock for the next try
+      throw error;
+    },
+  );
   core.setOrigin(`http://${publicHost(core.options.host)}:${server.port}`);
   return new SandboxHandle(core, app, server);
 }

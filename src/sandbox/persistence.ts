@@ -4,7 +4,7 @@
  * naming the file, never a silent reset: it may hold the only copy of a merchant's secrets.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import * as z from 'zod/mini';
 import { parseInput } from '../core/validation.js';
@@ -71,6 +71,48 @@ export async function loadStateFile(file: string): Promise<SandboxState | null> 
   return state;
 }
 
+/** Whether a process runs under this pid (EPERM: it does, as another user). */
+function isRunning(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errnoCode(error) === 'EPERM';
+  }
+}
+
+/**
+ * Takes `<file>.lock` (holding this pid), so a second sandbox on the same file is refused rather than the two
+ * silently overwriting each other's changes. A lock whose process is gone (a crash) is taken over. Resolves
+ * with the function that removes it.
+ * @throws {SandboxStateFileError} when a running process holds it (this one too: another sandbox in it).
+ */
+export async function lockStateFile(file: string): Promise<() => Promise<void>> {
+  const lock = `${file}.lock`;
+  await mkdir(dirname(file), { recursive: true }).catch(() => undefined); // a problem shows in the write below
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await writeFile(lock, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      return () => rm(lock, { force: true });
+    } catch (error) {
+      const code = errnoCode(error) ?? 'write error';
+      if (code !== 'EEXIST' || attempt === 2) {
+        const message = `Cannot create the lock file ${lock} of the sandbox state file (${code}).`;
+        throw new SandboxStateFileError(file, message, { cause: error });
+      }
+    }
+    const pid = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
+    if (isRunning(pid)) {
+      const message =
+        `The sandbox state file ${file} is in use by another sandbox (process ${pid}, lock file ${lock}). ` +
+        'Close that sandbox, or use another state file (--state-file).';
+      throw new SandboxStateFileError(file, message);
+    }
+    await rm(lock, { force: true }); // left by a process that is gone
+  }
+}
+
 /** Writes the state atomically: temp file (mode 0600) next to the target, fsync, rename. */
 async function writeStateFile(file: string, data: SandboxState): Promise<void> {
   const dir = dirname(file);
@@ -107,6 +149,7 @@ export class StateFileWriter {
     readonly file: string,
     private readonly snapshot: () => SandboxState,
     private readonly onError: (error: SandboxStateFileError) => void,
+    private readonly unlock: () => Promise<void>,
   ) {}
 
   /** Marks the state changed; a write follows shortly. */
@@ -142,11 +185,15 @@ export class StateFileWriter {
     if (this.#dirty) await this.#drain();
   }
 
-  /** Writes what is pending, then takes no more changes: one after close is not persisted (nor a deleted directory re-created). */
+  /**
+   * Writes what is pending, then takes no more changes (one after close is not persisted, nor a deleted directory
+   * re-created) and removes the lock.
+   */
   async close(): Promise<void> {
     await this.flush();
     this.#closed = true;
     this.#dirty = false;
     if (this.#timer) clearTimeout(this.#timer);
+    await this.unlock();
   }
 }

@@ -381,6 +381,23 @@ describe('siglume-sdrp sandbox', () => {
     });
   });
 
+  describe('when another sandbox uses the state file', () => {
+    it('says which process holds it and what to do, on stderr, and exits 1', async () => {
+      const cwd = emptyDir();
+      const first = await startCliSandbox(['sandbox', '--port', '0', '--json', '--state-file', 'state.json'], {}, cwd);
+      try {
+        await first.info();
+        const run = await runCli(['sandbox', '--port', '0', '--state-file', 'state.json'], { cwd, signal: AbortSignal.abort() });
+        expect(run.code).toBe(1);
+        expect(run.stdout).toBe('');
+        expect(run.stderr).toContain(`error: The sandbox state file ${join(cwd, 'state.json')} is in use by another sandbox (process ${process.pid}`);
+        expect(run.stderr).toContain('Close that sandbox, or use another state file (--state-file).');
+      } finally {
+        expect(await first.stop()).toBe(0);
+      }
+    });
+  });
+
   describe('when given a bad port', () => {
     it('exits 2', async () => {
       expect((await runCli(['sandbox', '--port', '70000'])).code).toBe(2);

@@ -1,9 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SiglumeDirectRequestPaymentError } from '../../src/core/errors.js';
-import { SandboxStateFileError, startSandbox } from '../../src/sandbox/index.js';
+import { SandboxStateFileError, createSandbox, startSandbox } from '../../src/sandbox/index.js';
 import { call, createSession, sandboxFor, startReceiver, type WebhookReceiver } from './helpers.js';
 
 let dir: string;
@@ -85,6 +86,45 @@ describe('sandbox state file', () => {
       const parsed = JSON.parse(await readFile(stateFile, 'utf8'));
       expect(Object.keys(parsed.checkout_sessions)).toHaveLength(20);
       if (process.platform !== 'win32') expect((await stat(stateFile)).mode & 0o777).toBe(0o600);
+    });
+  });
+
+  describe('when another sandbox uses the file', () => {
+    it('refuses the second one naming the file and the pid, and takes the file once the first has closed', async () => {
+      const stateFile = join(dir, 'shared.json');
+      const first = await createSandbox({ quiet: true, state_file: stateFile });
+      expect((await readFile(`${stateFile}.lock`, 'utf8')).trim()).toBe(String(process.pid));
+      // The same process counts: two vitest workers, or two sandboxes in one test, would overwrite each other.
+      for (const start of [() => createSandbox({ state_file: stateFile }), () => startSandbox({ port: 0, state_file: stateFile })]) {
+        const error = await start().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(SandboxStateFileError);
+        expect((error as SandboxStateFileError).file).toBe(stateFile);
+        expect((error as Error).message).toBe(
+          `The sandbox state file ${stateFile} is in use by another sandbox (process ${process.pid}, lock file ${stateFile}.lock). ` +
+            'Close that sandbox, or use another state file (--state-file).',
+        );
+      }
+      await first.close();
+      await expect(readdir(dir)).resolves.not.toContain('shared.json.lock'); // removed after the final write
+      const second = await createSandbox({ quiet: true, state_file: stateFile });
+      expect(second.getMerchant('sandbox_shop')!.challenge_secret).toBe(first.getMerchant('sandbox_shop')!.challenge_secret);
+      await second.close();
+    });
+
+    it('takes over a lock left by a process that is gone, and frees its lock when it cannot listen', async () => {
+      const stateFile = join(dir, 'stale.json');
+      const gone = spawnSync(process.execPath, ['-e', '']).pid!; // exited: its lock is stale
+      await writeFile(`${stateFile}.lock`, `${gone}\n`);
+      const blocker = await startSandbox({ port: 0, quiet: true });
+      try {
+        const port = Number(new URL(blocker.url).port);
+        await expect(startSandbox({ port, quiet: true, state_file: stateFile })).rejects.toThrow(/already in use/);
+      } finally {
+        await blocker.close();
+      }
+      const sb = await createSandbox({ quiet: true, state_file: stateFile });
+      expect((await readFile(`${stateFile}.lock`, 'utf8')).trim()).toBe(String(process.pid));
+      await sb.close();
     });
   });
 
