@@ -106,7 +106,7 @@ export async function lockStateFile(file: string): Promise<() => Promise<void>> 
     if (isRunning(pid)) {
       const message =
         `The sandbox state file ${file} is in use by another sandbox (process ${pid}, lock file ${lock}). ` +
-        'Close that sandbox, or use another state file (--state-file).';
+        'Close that sandbox, or use another state file (--state-file); if that process is no sandbox, delete the lock file.';
       throw new SandboxStateFileError(file, message);
     }
     await rm(lock, { force: true }); // left by a process that is gone

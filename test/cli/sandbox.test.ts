@@ -391,7 +391,7 @@ describe('siglume-sdrp sandbox', () => {
         expect(run.code).toBe(1);
         expect(run.stdout).toBe('');
         expect(run.stderr).toContain(`error: The sandbox state file ${join(cwd, 'state.json')} is in use by another sandbox (process ${process.pid}`);
-        expect(run.stderr).toContain('Close that sandbox, or use another state file (--state-file).');
+        expect(run.stderr).toContain('Close that sandbox, or use another state file (--state-file); if that process is no sandbox, delete the lock file.');
       } finally {
         expect(await first.stop()).toBe(0);
       }

@@ -101,7 +101,7 @@ describe('sandbox state file', () => {
         expect((error as SandboxStateFileError).file).toBe(stateFile);
         expect((error as Error).message).toBe(
           `The sandbox state file ${stateFile} is in use by another sandbox (process ${process.pid}, lock file ${stateFile}.lock). ` +
-            'Close that sandbox, or use another state file (--state-file).',
+            'Close that sandbox, or use another state file (--state-file); if that process is no sandbox, delete the lock file.',
         );
       }
       await first.close();
