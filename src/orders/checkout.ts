@@ -4,7 +4,7 @@
  * one session per order, answered as data (status + body).
  */
 import type { DirectRequestPaymentCheckoutSessionCreateInput } from '../clients/schemas/checkout-session.js';
-import { HostedCheckoutNotAvailableError, SiglumeApiError, SiglumeDirectRequestPaymentError, SiglumeHostedCheckoutReadinessRequiredError } from '../core/errors.js';
+import { HostedCheckoutNotAvailableError, SiglumeApiError, SiglumeDirectRequestPaymentError, SiglumeHostedCheckoutReadinessRequiredError, SiglumeNotFoundError } from '../core/errors.js';
 import { pricingBandFor } from '../core/pricing.js';
 import { randomId } from '../core/crypto.js';
 import { checkoutIdempotencyKey } from './checkout-key.js';
@@ -55,6 +55,9 @@ function sane(order: OrderRecord): boolean {
   return Number.isSafeInteger(order.amount_minor) && order.amount_minor > 0 && (order.currency === 'JPY' || order.currency === 'USD');
 }
 
+/** The look-up's answer when Siglume says the session does not exist (404). */
+const NO_SUCH_SESSION = 'not_found';
+
 /** How long a start waits for Siglume's view of a stored session before handing it out as it is, ms. */
 const SESSION_LOOKUP_TIMEOUT_MS = 3000;
 
@@ -71,11 +74,13 @@ async function replaceable<U>(o: ResolvedOrderCheckoutOptions<U>, start: { sessi
   const status = await o.session_lookups.status(session_id, async () => {
     try {
       return (await o.client.getCheckoutSession(session_id, { timeout_ms: SESSION_LOOKUP_TIMEOUT_MS, max_retries: 0 })).status;
-    } catch {
-      return null;
+    } catch (error) {
+      // Siglume has no such session (a sandbox restarted without its state file, another account): nothing to pay.
+      return error instanceof SiglumeNotFoundError ? NO_SUCH_SESSION : null;
     }
   });
   if (status === null) return false;
+  if (status === NO_SUCH_SESSION) return start.near_end === true;
   return sessionCannotBePaid(status) || (start.near_end === true && status !== 'paid');
 }
 

@@ -80,6 +80,23 @@ describeEachAdapter('checkout start', (adapter) => {
     expect(fresh.body.session_id).not.toBe(open);
   });
 
+  it('replaces a stored session Siglume does not know once it nears its end (a sandbox restarted without its state file)', async () => {
+    const order_id = uid('ord');
+    await insertOrder(db, { order_id, amount_minor: 4200 });
+    const first = (await startCheckout(f.shop.url, { order_id })).body.session_id as string;
+    const [gone, goneNearEnd] = [`cs_${uid('gone')}`, `cs_${uid('gone')}`];
+    const rename = 'UPDATE siglume_checkout_attempts SET checkout_session_id = ? WHERE checkout_session_id = ?';
+    await db.sql(rename, [gone, first]);
+    // Not near its end: handed out as it is (a 404 may be a wrong base URL rather than a lost session).
+    expect(await startCheckout(f.shop.url, { order_id })).toMatchObject({ status: 200, body: { session_id: gone } });
+    // Another id, so the 5 s look-up memory of the first does not answer.
+    await db.sql(rename, [goneNearEnd, gone]);
+    await db.sql('UPDATE siglume_checkout_attempts SET expires_at = ? WHERE checkout_session_id = ?', [new Date(Date.now() + 60_000), goneNearEnd]);
+    const fresh = await startCheckout(f.shop.url, { order_id });
+    expect(fresh.status).toBe(200);
+    expect([gone, goneNearEnd, first]).not.toContain(fresh.body.session_id);
+  });
+
   it('charges the order\'s current server-side price and sends success / cancel back to the shop', async () => {
     const order_id = uid('ord');
     await insertOrder(db, { order_id, amount_minor: 7700, currency: 'USD' });
