@@ -52,14 +52,6 @@ export function secretKeyValues(value: unknown, prefix = '', depth = 0, out: Rec
   return out;
 }
 
-/**
- * Shortest value scrubbed. A test double's `auth_token: 'test'` is no credential, and replacing every `test` (or
- * every `t` of `'t'`) turned `cs_test_1` in an error into `cs_[redacted]_1`; every real token and secret is longer.
- */
-const MIN_SCRUBBED_LENGTH = 8;
-const scrubbable = (candidates: readonly (string | null | undefined)[]): string[] =>
-  candidates.filter((s): s is string => typeof s === 'string' && s.length >= MIN_SCRUBBED_LENGTH);
-
 /*
  * The readiness report's last line of defence for "the report never contains
  * the token or the webhook secret": every string is scrubbed before it leaves
@@ -69,12 +61,12 @@ const scrubbable = (candidates: readonly (string | null | undefined)[]): string[
  * Returns a copy of `value` with every occurrence of each secret replaced by
  * {@link REDACTED}, in strings down to the walk's depth limit (deeper
  * values become {@link TOO_DEEP}). Objects that contain no secret
- * come back as equal copies. Unset secrets (`undefined`, `null`, `''`) and
- * values under 8 characters are skipped, so callers pass their settings as
- * they are: an empty string would otherwise match between every character.
+ * come back as equal copies. Unset secrets (`undefined`, `null`, `''`) are
+ * skipped, so callers pass their settings as they are: an empty string would
+ * otherwise match between every character.
  */
 export function redactSecretValues<T>(value: T, candidates: readonly (string | null | undefined)[]): T {
-  const secrets = scrubbable(candidates);
+  const secrets = candidates.filter((s): s is string => typeof s === 'string' && s !== '');
   if (secrets.length === 0) return value;
   const scrub = (v: unknown, depth: number): unknown => {
     if (typeof v === 'string') {
@@ -102,7 +94,7 @@ export function redactSecretValues<T>(value: T, candidates: readonly (string | n
  */
 export function redactErrorSecrets(error: unknown, candidates: readonly (string | null | undefined)[], depth = 0): unknown {
   if (!(error instanceof Error) || depth > 3) return error;
-  const secrets = scrubbable(candidates);
+  const secrets = candidates.filter((s): s is string => typeof s === 'string' && s !== '');
   const inner = (error as { cause?: unknown }).cause;
   const cause = redactErrorSecrets(inner, secrets, depth + 1);
   const texts = [error.message, error.stack, ...Object.values(error).filter((v): v is string => typeof v === 'string')];

@@ -173,9 +173,13 @@ export class Transport {
     }
   }
 
-  /** What an error of this request must not show: the client's token and the request's own secrets. */
+  /**
+   * What an error of this request must not show: the client's token and the request's own secrets. A token under
+   * 8 characters is a test double's (`'test'`), not a credential: scrubbing it turned `cs_test_1` in an error into
+   * `cs_[redacted]_1`.
+   */
   #secrets(spec: RequestSpec<unknown>): string[] {
-    return [this.#token, ...(spec.secrets ?? [])];
+    return [...(this.#token.length >= 8 ? [this.#token] : []), ...(spec.secrets ?? [])];
   }
 
   #url(spec: RequestSpec<unknown>): string {

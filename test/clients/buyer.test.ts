@@ -276,6 +276,15 @@ describe('DirectRequestPaymentClient', () => {
     });
   });
 
+  describe('when a test double\'s token is short', () => {
+    it('keeps an id that contains it readable in the error (a token under 8 characters is not scrubbed)', async () => {
+      const rec = recordingFetch([{ status: 404, body: { error: { code: 'NOT_FOUND', message: 'No requirement req_test_1' } } }]);
+      const client = new DirectRequestPaymentClient({ auth_token: 'test', base_url: BASE, fetch: rec.fetch, max_retries: 0 });
+      const error = await client.getPaymentRequirement('req_test_1').catch((e: unknown) => e);
+      expect((error as Error).message).toContain('No requirement req_test_1');
+    });
+  });
+
   describe('when a requirement response lacks requirement_id', () => {
     it('throws SiglumeInvalidResponseError naming it', async () => {
       const { client } = clientWith([{ body: envelope({ status: 'pending' }) }]);

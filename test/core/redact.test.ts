@@ -60,13 +60,3 @@ describe('redactErrorSecrets', () => {
     expect(out.cause).toMatchObject({ code: 'UND_ERR_INVALID_ARG', message: `invalid header "Bearer ${REDACTED}"` });
   });
 });
-
-describe('redactSecretValues with a short value', () => {
-  it('leaves a test double\'s token under 8 characters in place, so ids that contain it stay readable', () => {
-    expect(redactSecretValues({ message: 'No checkout session cs_test_1', t: 'total' }, ['test', 't'])).toEqual({
-      message: 'No checkout session cs_test_1',
-      t: 'total',
-    });
-    expect(redactSecretValues('token sdrp_tok1 leaked', ['sdrp_tok1'])).toBe('token [redacted] leaked');
-  });
-});
