@@ -4,8 +4,8 @@
  * naming the file, never a silent reset: it may hold the only copy of a merchant's secrets.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { link, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import * as z from 'zod/mini';
 import { parseInput } from '../core/validation.js';
 import { SandboxStateFileError } from './errors.js';
@@ -82,34 +82,88 @@ function isRunning(pid: number): boolean {
   }
 }
 
+/** The state files this process's sandboxes hold. */
+const LOCKED_HERE = new Set<string>();
+
+const inUse = (file: string, pid: number) =>
+  new SandboxStateFileError(
+    file,
+    `The sandbox state file ${file} is in use by another sandbox (process ${pid}, lock file ${file}.lock). ` +
+      'Close that sandbox, or use another state file (--state-file); if that process is no sandbox, delete the lock file.',
+  );
+
 /**
- * Takes `<file>.lock` (holding this pid), so a second sandbox on the same file is refused rather than the two
- * silently overwriting each other's changes. A lock whose process is gone (a crash) is taken over. Resolves
- * with the function that removes it.
+ * Takes `<file>.lock`, so a second sandbox on the same file is refused rather than the two silently overwriting
+ * each other's changes. The lock appears whole (written aside, then hard-linked into place: a reader never sees it
+ * empty) and holds this pid plus a random tag. A lock whose process is gone (a crash) is renamed aside, which only
+ * one taker can do, and is put back if it turns out to be a live one placed meanwhile. Resolves with the function
+ * that removes the lock if it is still this sandbox's.
  * @throws {SandboxStateFileError} when a running process holds it (this one too: another sandbox in it).
  */
 export async function lockStateFile(file: string): Promise<() => Promise<void>> {
   const lock = `${file}.lock`;
-  await mkdir(dirname(file), { recursive: true }).catch(() => undefined); // a problem shows in the write below
-  for (let attempt = 0; ; attempt++) {
+  // Sandboxes of this process are told apart here, before any await: two starting at once never race for the file.
+  const key = resolve(file);
+  if (LOCKED_HERE.has(key)) throw inUse(file, process.pid);
+  LOCKED_HERE.add(key);
+  try {
+    const unlock = await takeLock(file, lock);
+    return () => unlock().finally(() => LOCKED_HERE.delete(key));
+  } catch (error) {
+    LOCKED_HERE.delete(key);
+    throw error;
+  }
+}
+
+/** Takes the lock file for {@link lockStateFile}, against other processes. */
+async function takeLock(file: string, lock: string): Promise<() => Promise<void>> {
+  const mine = `${process.pid} ${randomBytes(8).toString('hex')}\n`;
+  // Short names beside the lock: a state file's name may leave little room under the 255-byte limit.
+  const aside = (kind: string) => join(dirname(file), `.sdrp-${randomBytes(6).toString('hex')}.${kind}`);
+  const cannot = (error: unknown) => {
+    const why = errnoCode(error) ?? 'write error';
+    return new SandboxStateFileError(file, `Cannot create the lock file ${lock} of the sandbox state file (${why}).`, {
+      cause: error,
+    });
+  };
+  const temp = aside('tmp');
+  /** Puts `mine` in place as the lock: true when taken, false when a lock is there. */
+  const place = async (): Promise<boolean> => {
     try {
-      await writeFile(lock, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
-      return () => rm(lock, { force: true });
+      await link(temp, lock).catch((error: unknown) =>
+        // A file system without hard links gets an exclusive create instead (the lock is empty for an instant).
+        errnoCode(error) === 'EEXIST' ? Promise.reject(error) : writeFile(lock, mine, { flag: 'wx' }),
+      );
+      return true;
     } catch (error) {
-      const code = errnoCode(error) ?? 'write error';
-      if (code !== 'EEXIST' || attempt === 2) {
-        const message = `Cannot create the lock file ${lock} of the sandbox state file (${code}).`;
-        throw new SandboxStateFileError(file, message, { cause: error });
+      if (errnoCode(error) === 'EEXIST') return false;
+      throw cannot(error);
+    }
+  };
+  const unlock = async () => {
+    if ((await readFile(lock, 'utf8').catch(() => '')) === mine) await rm(lock, { force: true });
+  };
+  await mkdir(dirname(file), { recursive: true }).catch(() => undefined); // a problem shows in the write below
+  await writeFile(temp, mine, { mode: 0o600 }).catch((error: unknown) => Promise.reject(cannot(error)));
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (await place()) return unlock;
+      const held = await readFile(lock, 'utf8').catch(() => '');
+      const pid = Number(held.split(' ')[0]);
+      if (isRunning(pid)) throw inUse(file, pid);
+      const stale = aside('stale');
+      const moved = await rename(lock, stale).then(
+        () => true,
+        () => false, // another taker moved it first
+      );
+      if (moved && (await readFile(stale, 'utf8').catch(() => held)) !== held) {
+        await link(stale, lock).catch(() => undefined); // a live lock placed meanwhile: put it back
       }
+      if (moved) await rm(stale, { force: true });
     }
-    const pid = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
-    if (isRunning(pid)) {
-      const message =
-        `The sandbox state file ${file} is in use by another sandbox (process ${pid}, lock file ${lock}). ` +
-        'Close that sandbox, or use another state file (--state-file); if that process is no sandbox, delete the lock file.';
-      throw new SandboxStateFileError(file, message);
-    }
-    await rm(lock, { force: true }); // left by a process that is gone
+    throw cannot(Object.assign(new Error('the lock kept changing'), { code: 'EEXIST' }));
+  } finally {
+    await rm(temp, { force: true });
   }
 }
 

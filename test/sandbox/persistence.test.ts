@@ -93,7 +93,7 @@ describe('sandbox state file', () => {
     it('refuses the second one naming the file and the pid, and takes the file once the first has closed', async () => {
       const stateFile = join(dir, 'shared.json');
       const first = await createSandbox({ quiet: true, state_file: stateFile });
-      expect((await readFile(`${stateFile}.lock`, 'utf8')).trim()).toBe(String(process.pid));
+      expect((await readFile(`${stateFile}.lock`, 'utf8')).split(' ')[0]).toBe(String(process.pid));
       // The same process counts: two vitest workers, or two sandboxes in one test, would overwrite each other.
       for (const start of [() => createSandbox({ state_file: stateFile }), () => startSandbox({ port: 0, state_file: stateFile })]) {
         const error = await start().catch((e: unknown) => e);
@@ -123,8 +123,34 @@ describe('sandbox state file', () => {
         await blocker.close();
       }
       const sb = await createSandbox({ quiet: true, state_file: stateFile });
-      expect((await readFile(`${stateFile}.lock`, 'utf8')).trim()).toBe(String(process.pid));
+      expect((await readFile(`${stateFile}.lock`, 'utf8')).split(' ')[0]).toBe(String(process.pid));
       await sb.close();
+    });
+
+    it('lets exactly one of several sandboxes starting at once take the file, with or without a stale lock', async () => {
+      for (const stale of [false, true]) {
+        const sub = join(dir, `race-${stale}`);
+        const stateFile = join(sub, 'state.json');
+        if (stale) {
+          await createSandbox({ quiet: true, state_file: stateFile }).then((sb) => sb.close()); // the directory and file
+          await writeFile(`${stateFile}.lock`, `${spawnSync(process.execPath, ['-e', '']).pid!} gone\n`);
+        }
+        const starts = await Promise.allSettled(Array.from({ length: 6 }, () => createSandbox({ quiet: true, state_file: stateFile })));
+        const started = starts.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+        expect(started).toHaveLength(1);
+        for (const s of starts) if (s.status === 'rejected') expect(s.reason).toBeInstanceOf(SandboxStateFileError);
+        await started[0]!.close();
+        expect((await readdir(sub)).sort()).toEqual(['state.json']); // no lock, temp or stale file left
+      }
+    });
+
+    it('leaves a lock it does not hold when it closes (the lock was replaced meanwhile)', async () => {
+      const stateFile = join(dir, 'twin.json');
+      const sb = await createSandbox({ quiet: true, state_file: stateFile });
+      await writeFile(`${stateFile}.lock`, `${process.pid} another\n`);
+      await sb.close();
+      expect(await readFile(`${stateFile}.lock`, 'utf8')).toBe(`${process.pid} another\n`);
+      await rm(`${stateFile}.lock`);
     });
   });
 
