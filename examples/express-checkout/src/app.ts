@@ -102,8 +102,9 @@ export async function createShopApp(options: ShopOptions): Promise<express.Expre
     res.send(page('Thank you', `<p>Order ${escape(order.order_id)} is <strong>${escape(order.status)}</strong>.</p><p><a href="/">Back to the shop</a></p>`));
   });
 
+  // Also reached from an expired session's page, or an old tab of an order paid since: say only what is sure.
   app.get('/checkout/siglume/cancel', (_req, res) => {
-    res.send(page('Payment cancelled', '<p>Your order is still open. <a href="/">Back to the shop</a></p>'));
+    res.send(page('Checkout ended', '<p>No payment was taken in this checkout. <a href="/">Back to the shop</a>, where your order shows whether it is paid.</p>'));
   });
 
   return app;
