@@ -71,6 +71,7 @@ const SESSION_LOOKUP_TIMEOUT_MS = 3000;
  */
 async function replaceable<U>(o: ResolvedOrderCheckoutOptions<U>, start: { session: { checkout_session_id: string }; near_end?: boolean }): Promise<boolean> {
   const session_id = start.session.checkout_session_id;
+  const settled = (s: string) => s === 'paid' || s === NO_SUCH_SESSION || sessionCannotBePaid(s);
   const status = await o.session_lookups.status(session_id, async () => {
     try {
       return (await o.client.getCheckoutSession(session_id, { timeout_ms: SESSION_LOOKUP_TIMEOUT_MS, max_retries: 0 })).status;
@@ -78,7 +79,7 @@ async function replaceable<U>(o: ResolvedOrderCheckoutOptions<U>, start: { sessi
       // Siglume has no such session (a sandbox restarted without its state file, another account): nothing to pay.
       return error instanceof SiglumeNotFoundError ? NO_SUCH_SESSION : null;
     }
-  });
+  }, start.near_end === true ? settled : undefined);
   if (status === null) return false;
   if (status === NO_SUCH_SESSION) return start.near_end === true;
   return sessionCannotBePaid(status) || (start.near_end === true && status !== 'paid');

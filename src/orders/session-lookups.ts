@@ -16,8 +16,8 @@
  * look-up fails: the buyer sees Siglume's ended page, and a start after the
  * 5 s makes a new session. A session paid meanwhile is paid once: the payment
  * is confirmed by the webhook with Siglume's API, and a paid order is no longer
- * pending for the next start. An answer never lets a session near its end be
- * replaced when it is `paid`, and a `paid` session stays paid.
+ * pending for the next start. A session near its end is replaced only on a
+ * fresh answer that it is unpaid: a remembered `open` is asked again.
  */
 
 /** How long one answer about a stored session is reused, ms. */
@@ -42,13 +42,18 @@ export class SessionLookups {
 
   /**
    * The status Siglume gave for `session_id`: `look`'s answer from the last 5 s, or `look()` now. `look` must not
-   * reject: a failed look-up answers null, which the checkout start treats as "not known".
+   * reject: a failed look-up answers null, which the checkout start treats as "not known". With `keep`, a
+   * remembered answer counts only when `keep` accepts it (one that can no longer change): replacing a session
+   * near its end must not rest on an `open` seen up to 5 s ago, which the buyer may have paid since.
    */
-  status(session_id: string, look: () => Promise<string | null>): Promise<string | null> {
+  async status(session_id: string, look: () => Promise<string | null>, keep?: (status: string) => boolean): Promise<string | null> {
     const now = this.#now();
     const known = this.#answers.get(session_id);
     // A clock set back makes `now < at`: asked again rather than trusted until the clock catches up.
-    if (known && now - known.at < SESSION_LOOKUP_TTL_MS && now >= known.at) return known.status;
+    if (known && now - known.at < SESSION_LOOKUP_TTL_MS && now >= known.at) {
+      const status = await known.status;
+      if (!keep || (status !== null && keep(status))) return status;
+    }
     this.#answers.delete(session_id);
     this.#dropOld(now);
     const status = look();

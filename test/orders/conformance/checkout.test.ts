@@ -80,6 +80,20 @@ describeEachAdapter('checkout start', (adapter) => {
     expect(fresh.body.session_id).not.toBe(open);
   });
 
+  it('does not replace a session near its end on an "open" remembered from before the buyer paid it', async () => {
+    const order_id = uid('ord');
+    await insertOrder(db, { order_id, amount_minor: 4200 });
+    const s1 = (await startCheckout(f.shop.url, { order_id })).body.session_id as string;
+    // A reload or a second tab: handed out again, and Siglume's `open` is remembered for 5 s.
+    expect(await startCheckout(f.shop.url, { order_id })).toMatchObject({ status: 200, body: { session_id: s1 } });
+    f.sandbox.setFaults({ drop_webhook_deliveries: true });
+    await f.sandbox.pay(s1).finally(() => f.sandbox.resetFaults());
+    // Within those 5 s the paid session crosses into the reuse margin.
+    await db.sql('UPDATE siglume_checkout_attempts SET expires_at = ? WHERE checkout_session_id = ?', [new Date(Date.now() + 60_000), s1]);
+    expect(await startCheckout(f.shop.url, { order_id })).toMatchObject({ status: 200, body: { session_id: s1 } });
+    expect(f.sandbox.sessions().filter((s) => s.metadata.order_id === order_id)).toHaveLength(1);
+  });
+
   it('replaces a stored session Siglume does not know once it nears its end (a sandbox restarted without its state file)', async () => {
     const order_id = uid('ord');
     await insertOrder(db, { order_id, amount_minor: 4200 });
