@@ -42,6 +42,8 @@ export class SandboxHandle {
   readonly #app: Hono<SandboxAppEnv>;
   readonly #server: Listening | null;
   #closing: Promise<void> | null = null;
+  /** In-process requests being handled; `close()` waits for them (at most 2 s) before the final write. */
+  readonly #inFlight = new Set<Promise<Response>>();
 
   /** @internal Use `createSandbox` or `startSandbox`. */
   constructor(core: SandboxCore, app: Hono<SandboxAppEnv>, server: Listening | null) {
@@ -87,8 +89,8 @@ export class SandboxHandle {
    * Runs a request in-process, with no socket. Takes fetch's own arguments and needs no `this`, so a client
    * takes it as is: `fetch: sandbox.fetch`. The URL must be addressed to `url` (or an allowed host). Rejects
    * with a `TypeError` when a fault drops the connection or the sandbox is closed (also for a request still
-   * waiting on an injected delay when `close()` starts), and with the signal's reason when the request's
-   * signal aborts (the sandbox still finishes the request, as a server would).
+   * waiting on an injected delay when `close()` starts, or unfinished when `close()` gives up waiting), and with
+   * the signal's reason when the request's signal aborts (the sandbox still finishes the request, as a server would).
    */
   readonly fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const request = input instanceof Request && init === undefined ? input : new Request(input, init);
@@ -96,11 +98,16 @@ export class SandboxHandle {
     signal.throwIfAborted();
     if (this.#core.closing.signal.aborted) throw fetchFailed(CLOSED);
     const answer = Promise.resolve(this.#app.fetch(request, {}));
+    this.#inFlight.add(answer);
+    void answer.catch(() => undefined).finally(() => this.#inFlight.delete(answer));
     const aborted = new Promise<never>((_resolve, reject) =>
       signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
     );
     try {
-      return await Promise.race([answer, aborted]);
+      const response = await Promise.race([answer, aborted]);
+      // Finished after close() stopped waiting: its change was not saved, so it is not answered either.
+      if (this.#core.closed) throw new ConnectionDropped('close');
+      return response;
     } catch (error) {
       if (!(error instanceof ConnectionDropped)) throw error;
       throw fetchFailed(
@@ -185,13 +192,18 @@ export class SandboxHandle {
   }
 
   /**
-   * Stops listening (if it does), cancels pending delivery retries, drops requests waiting on a fault delay, and
-   * writes the state file. From then on `fetch` rejects, and nothing is logged or written (a change is not persisted).
+   * Stops listening (if it does), cancels pending delivery retries, drops requests waiting on a fault delay, lets
+   * in-process requests in progress finish (at most 2 s), and writes the state file. From then on `fetch` rejects,
+   * and nothing is logged or written (a change is not persisted).
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#core.closing.abort();
-      await Promise.all([this.#server?.close(), this.#core.webhooks.close()]);
+      const inFlight = new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 2000);
+        void Promise.allSettled(this.#inFlight).then(() => resolve(clearTimeout(timer)));
+      });
+      await Promise.all([this.#server?.close(), this.#core.webhooks.close(), inFlight]);
       await this.#core.writer?.close();
       this.#core.closed = true;
       if (this.#core.writer?.error) throw this.#core.writer.error;

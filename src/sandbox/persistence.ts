@@ -150,7 +150,8 @@ async function takeLock(file: string, lock: string): Promise<() => Promise<void>
       if (await place()) return unlock;
       const held = await readFile(lock, 'utf8').catch(() => '');
       const pid = Number(held.split(' ')[0]);
-      if (isRunning(pid)) throw inUse(file, pid);
+      // This pid, for a file none of this process's sandboxes holds: left by an earlier life of the pid (pid 1 in a container).
+      if (pid !== process.pid && isRunning(pid)) throw inUse(file, pid);
       const stale = aside('stale');
       const moved = await rename(lock, stale).then(
         () => true,

@@ -5,7 +5,7 @@
  * and write the state file. Loopback only, port 0.
  */
 import { Agent, Server, request } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -170,5 +170,47 @@ describe.each(TRANSPORTS)('after close, $name', ({ inProcess }) => {
     await sleep(100);
     expect(late).toEqual([]);
     expect(existsSync(sub)).toBe(false);
+  });
+});
+
+describe('close, with an in-process request whose body is still arriving', () => {
+  async function streamed() {
+    const sub = await mkdtemp(join(dir, 'streamed-'));
+    const state_file = join(sub, 'state.json');
+    const sandbox = await createSandbox({ quiet: true, state_file });
+    let controller!: ReadableStreamDefaultController<Uint8Array>;
+    const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+    const headers = { authorization: `Bearer ${sandbox.env.SIGLUME_MERCHANT_AUTH_TOKEN}`, 'content-type': 'application/json' };
+    const pending = sandbox
+      .fetch(`${sandbox.api_base}/sdrp/direct-payments/checkout-sessions`, { method: 'POST', body, headers, duplex: 'half' } as RequestInit)
+      .then((res) => res.status, (error: unknown) => error);
+    const finish = () => {
+      const input = { merchant: 'sandbox_shop', amount_minor: 4200, currency: 'JPY', nonce: 'streamed', success_url: 'http://127.0.0.1:3000/ok', cancel_url: 'http://127.0.0.1:3000/c' };
+      controller.enqueue(new TextEncoder().encode(JSON.stringify(input)));
+      controller.close();
+    };
+    const saved = async () => Object.keys(JSON.parse(await readFile(state_file, 'utf8')).checkout_sessions).length;
+    await sleep(50);
+    return { sandbox, pending, finish, saved };
+  }
+
+  it('lets it finish, answers it and saves its change before close() resolves', async () => {
+    const { sandbox, pending, finish, saved } = await streamed();
+    const closed = sandbox.close();
+    await sleep(100);
+    finish();
+    await closed;
+    expect(await pending).toBe(201);
+    expect(await saved()).toBe(1);
+  });
+
+  it('stops waiting after 2 s: the request is then dropped, not answered, and its change is not saved', async () => {
+    const { sandbox, pending, finish, saved } = await streamed();
+    await sandbox.close();
+    finish();
+    const error = await pending;
+    expect(error).toBeInstanceOf(TypeError);
+    expect(((error as Error).cause as Error).message).toMatch(/sandbox is closed/);
+    expect(await saved()).toBe(0);
   });
 });

@@ -1,7 +1,8 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SiglumeDirectRequestPaymentError } from '../../src/core/errors.js';
 import { SandboxStateFileError, createSandbox, startSandbox } from '../../src/sandbox/index.js';
@@ -127,21 +128,36 @@ describe('sandbox state file', () => {
       await sb.close();
     });
 
-    it('lets exactly one of several sandboxes starting at once take the file, with or without a stale lock', async () => {
+    it('lets exactly one of several processes starting at once take the file, with or without a stale lock', async () => {
+      const child = fileURLToPath(new URL('./fixtures/lock-child.ts', import.meta.url));
+      // Each says "started" or "refused"; the winner holds the file until every one has answered.
+      const race = async (file: string) => {
+        const runs = Array.from({ length: 5 }, () => spawn(process.execPath, ['--import', 'tsx', child, file], { stdio: ['pipe', 'pipe', 'inherit'] }));
+        const closed = runs.map((run) => new Promise((resolve) => run.on('close', resolve)));
+        const said = runs.map((run) => new Promise<string>((resolve) => run.stdout.once('data', (chunk: Buffer) => resolve(String(chunk).trim()))));
+        const outs = await Promise.all(said);
+        for (const run of runs) run.stdin.end();
+        await Promise.all(closed);
+        return outs;
+      };
       for (const stale of [false, true]) {
         const sub = join(dir, `race-${stale}`);
         const stateFile = join(sub, 'state.json');
-        if (stale) {
-          await createSandbox({ quiet: true, state_file: stateFile }).then((sb) => sb.close()); // the directory and file
-          await writeFile(`${stateFile}.lock`, `${spawnSync(process.execPath, ['-e', '']).pid!} gone\n`);
-        }
-        const starts = await Promise.allSettled(Array.from({ length: 6 }, () => createSandbox({ quiet: true, state_file: stateFile })));
-        const started = starts.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-        expect(started).toHaveLength(1);
-        for (const s of starts) if (s.status === 'rejected') expect(s.reason).toBeInstanceOf(SandboxStateFileError);
-        await started[0]!.close();
+        await createSandbox({ quiet: true, state_file: stateFile }).then((sb) => sb.close()); // the directory and file
+        if (stale) await writeFile(`${stateFile}.lock`, `${spawnSync(process.execPath, ['-e', '']).pid!} gone\n`);
+        const outs = await race(stateFile);
+        expect(outs.filter((o) => o === 'started')).toHaveLength(1);
+        expect(outs.filter((o) => o !== 'started')).toEqual(Array(4).fill('refused SANDBOX_STATE_FILE_INVALID'));
         expect((await readdir(sub)).sort()).toEqual(['state.json']); // no lock, temp or stale file left
       }
+    }, 30_000);
+
+    it('takes over a lock naming this process when none of its sandboxes holds the file (pid 1 after a container restart)', async () => {
+      const stateFile = join(dir, 'own-pid.json');
+      await writeFile(`${stateFile}.lock`, `${process.pid} an-earlier-life\n`);
+      const sb = await createSandbox({ quiet: true, state_file: stateFile });
+      await sb.close();
+      await expect(readdir(dir)).resolves.not.toContain('own-pid.json.lock');
     });
 
     it('leaves a lock it does not hold when it closes (the lock was replaced meanwhile)', async () => {
