@@ -62,15 +62,20 @@ const NO_SUCH_SESSION = 'not_found';
 const SESSION_LOOKUP_TIMEOUT_MS = 3000;
 
 /**
- * Whether a stored session is to be replaced by a new one rather than handed out again: when Siglume says it can
- * no longer be paid ({@link sessionCannotBePaid}), or when it is near its end and Siglume says it was not paid. A
- * paid session near its end whose webhook was lost is handed out (the buyer sees that it is paid), never replaced:
- * a second session would take a second payment for the order. A look-up that fails or takes over 3 s (no retry)
- * is "not known": the session is handed out as it is. One session is asked about at most once per 5 s however
- * often the buyer starts (session-lookups.ts says why that is safe).
+ * What becomes of a stored session ({@link OrderCheckoutAttemptStart} `reuse`): `replace` it with a new one when
+ * Siglume says it can no longer be paid ({@link sessionCannotBePaid}), or when it is near its end or the order was
+ * re-priced since and Siglume says, freshly, that it was not paid; else `hand_out` it again. A paid session whose
+ * webhook was lost is handed out (the buyer sees that it is paid), never replaced: a second session would take a
+ * second payment for the order. `unknown` when the look-up fails or takes over 3 s (no retry): the caller hands the
+ * session out as it is, unless the order was re-priced (then the start answers 502). One session is asked about at
+ * most once per 5 s however often the buyer starts (session-lookups.ts says why that is safe).
  */
-async function replaceable<U>(o: ResolvedOrderCheckoutOptions<U>, start: { session: { checkout_session_id: string }; near_end?: boolean }): Promise<boolean> {
+async function storedSessionFate<U>(
+  o: ResolvedOrderCheckoutOptions<U>,
+  start: { session: { checkout_session_id: string }; near_end?: boolean; changed?: boolean },
+): Promise<'hand_out' | 'replace' | 'unknown'> {
   const session_id = start.session.checkout_session_id;
+  const unlessPaid = start.near_end === true || start.changed === true;
   const settled = (s: string) => s === 'paid' || s === NO_SUCH_SESSION || sessionCannotBePaid(s);
   const status = await o.session_lookups.status(session_id, async () => {
     try {
@@ -79,10 +84,11 @@ async function replaceable<U>(o: ResolvedOrderCheckoutOptions<U>, start: { sessi
       // Siglume has no such session (a sandbox restarted without its state file, another account): nothing to pay.
       return error instanceof SiglumeNotFoundError ? NO_SUCH_SESSION : null;
     }
-  }, start.near_end === true ? settled : undefined);
-  if (status === null) return false;
-  if (status === NO_SUCH_SESSION) return start.near_end === true;
-  return sessionCannotBePaid(status) || (start.near_end === true && status !== 'paid');
+  }, unlessPaid ? settled : undefined);
+  if (status === null) return 'unknown';
+  if (status === 'paid') return 'hand_out';
+  if (status === NO_SUCH_SESSION) return unlessPaid ? 'replace' : 'hand_out';
+  return sessionCannotBePaid(status) || unlessPaid ? 'replace' : 'hand_out';
 }
 
 /**
@@ -154,10 +160,17 @@ export async function startOrderCheckout<U>(o: ResolvedOrderCheckoutOptions<U>, 
       });
     let start = await begin();
     // A buyer who pressed Cancel (or let the page expire) and comes back would be sent to the dead session again,
-    // and one near its end would soon be dead: retire such a session's attempt and begin anew (once).
-    if (start.kind === 'reuse' && (await replaceable(o, start))) {
-      await o.store.retireCheckoutAttempt(start.attempt.attempt_id);
-      start = await begin();
+    // one near its end would soon be dead, and one made before a re-price charges the old price: retire such a
+    // session's attempt and begin anew (once).
+    if (start.kind === 'reuse') {
+      const fate = await storedSessionFate(o, start);
+      if (fate === 'unknown' && start.changed === true) {
+        return refuseCheckout(502, 'checkout_unavailable', 'Could not start the checkout; try again');
+      }
+      if (fate === 'replace') {
+        await o.store.retireCheckoutAttempt(start.attempt.attempt_id, start.changed === true ? 'superseded' : 'expired');
+        start = await begin();
+      }
     }
     switch (start.kind) {
       case 'not_found':

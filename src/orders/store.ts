@@ -77,22 +77,24 @@ export interface OrderCheckoutAttemptPolicy {
  * - `not_found`: no such order.
  * - `not_payable`: the order is not `pending`; nothing was written.
  * - `reuse`: the active attempt has a session: hand it out again. `near_end`
- *   when it expires within the reuse margin: the service then asks Siglume
- *   and retires the attempt (`retireCheckoutAttempt`) only when that session
- *   was not paid, so a paid session whose webhook was lost never gets a second.
+ *   when it expires within the reuse margin, `changed` when the order's price
+ *   or currency is no longer the attempt's: the service then asks Siglume and
+ *   retires the attempt (`retireCheckoutAttempt`, as `superseded` when
+ *   `changed`) only when that session was not paid, so a paid session whose
+ *   webhook was lost never gets a second.
  * - `creating`: another request holds the attempt's creation lease: answer 202.
  * - `create`: this request now holds the lease: create the session with the
  *   attempt's nonce, then `markCheckoutPending` or `markCheckoutFailed`.
  *
  * Before answering, the store retires the active attempt when the order's
- * price changed (`superseded`), and makes a new attempt with `new_nonce` when
- * none is active. It never retires one for its session's expiry alone: only
- * Siglume knows whether that session was paid.
+ * price changed and it has no session yet (`superseded`), and makes a new
+ * attempt with `new_nonce` when none is active. It never retires one that has
+ * a session: only Siglume knows whether that session was paid.
  */
 export type OrderCheckoutAttemptStart =
   | { kind: 'not_found' }
   | { kind: 'not_payable'; order: OrderRecord }
-  | { kind: 'reuse'; order: OrderRecord; attempt: OrderCheckoutAttempt; session: OrderCheckoutSession; near_end?: boolean }
+  | { kind: 'reuse'; order: OrderRecord; attempt: OrderCheckoutAttempt; session: OrderCheckoutSession; near_end?: boolean; changed?: boolean }
   | { kind: 'creating'; order: OrderRecord; attempt: OrderCheckoutAttempt }
   | { kind: 'create'; order: OrderRecord; attempt: OrderCheckoutAttempt };
 
@@ -331,11 +333,13 @@ export interface OrderStore {
    */
   listUnpaidCheckoutAttempts(query: OrderUnpaidCheckoutAttemptQuery): Promise<OrderUnpaidCheckoutAttempt[]>;
   /**
-   * Retires an `active` attempt without a payment (`expired`) because Siglume
-   * reports its session expired or cancelled; a new checkout then makes a new
-   * attempt. False when the attempt is no longer active or has a payment.
+   * Retires an `active` attempt without a payment, as `status` (default
+   * `expired`): Siglume reports its session expired, cancelled or unpaid near
+   * its end, or (`superseded`) unpaid after the order was re-priced; a new
+   * checkout then makes a new attempt. False when the attempt is no longer
+   * active or has a payment.
    */
-  retireCheckoutAttempt(attempt_id: string): Promise<boolean>;
+  retireCheckoutAttempt(attempt_id: string, status?: 'expired' | 'superseded'): Promise<boolean>;
   /**
    * Optional start-up check: probes, read only (no row locks, nothing
    * written; a table being altered makes it wait like any read), that the

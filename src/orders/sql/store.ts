@@ -223,7 +223,7 @@ export class SqlOrderStore implements OrderStore {
           amount_minor: num(active.amount_minor), currency: currency(active.currency),
         };
         const changed = attempt.amount_minor !== order.amount_minor || attempt.currency !== order.currency;
-        if (!changed && active.checkout_session_id !== null && active.checkout_session_id !== undefined) {
+        if (active.checkout_session_id !== null && active.checkout_session_id !== undefined) {
           // Without expires_at from Siglume, assume the default lifetime from when the session was stored.
           const stored = date(active.session_stored_at) ?? now;
           const expires = date(active.expires_at) ?? new Date(stored.getTime() + policy.default_session_lifetime_seconds * 1000);
@@ -234,6 +234,7 @@ export class SqlOrderStore implements OrderStore {
               challenge_hash: String(active.challenge_hash), expires_at: date(active.expires_at)?.toISOString() ?? null,
             },
             near_end: expiresWithinReuseMargin(expires, policy.session_reuse_margin_seconds, now),
+            changed,
           };
         }
         if (changed) {
@@ -336,10 +337,11 @@ export class SqlOrderStore implements OrderStore {
     }));
   }
 
-  async retireCheckoutAttempt(attempt_id: string): Promise<boolean> {
+  async retireCheckoutAttempt(attempt_id: string, status: 'expired' | 'superseded' = 'expired'): Promise<boolean> {
     const updated = await this.#q(this.#db,
-      `UPDATE ${this.#t.attempts} SET status = 'expired', creation_lease_until = NULL, updated_at = ?
-        WHERE attempt_id = ? AND status = 'active' AND requirement_id IS NULL`, [this.#d.timestamp(new Date()), attempt_id]);
+      `UPDATE ${this.#t.attempts} SET status = ?, creation_lease_until = NULL, updated_at = ?
+        WHERE attempt_id = ? AND status = 'active' AND requirement_id IS NULL`,
+      [status === 'superseded' ? 'superseded' : 'expired', this.#d.timestamp(new Date()), attempt_id]);
     return updated.affected_rows === 1;
   }
 

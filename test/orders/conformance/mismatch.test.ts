@@ -74,7 +74,7 @@ describeEachAdapter('events that must not pay', (adapter) => {
     expect(await orderStatus(db, order_id)).toBe('paid');
   });
 
-  it('sends a payment on a re-priced order to review and never pays the old price; the new attempt pays', async () => {
+  it('sends a payment on a re-priced order to review, never pays the old price, and opens no second session while it is paid', async () => {
     const order_id = uid('ord');
     await insertOrder(db, { order_id, amount_minor: 4200 });
     const first = await startCheckout(f.shop.url, { order_id });
@@ -84,15 +84,23 @@ describeEachAdapter('events that must not pay', (adapter) => {
     expect(old.deliveries.map((d) => d.response_status)).toEqual([204]);
     expect(await reviews(db, old.event_id!)).toMatchObject([{ code: 'PAYMENT_MISMATCH', order_id }]);
     expect(await orderStatus(db, order_id)).toBe('pending');
+    // The buyer presses Pay again: the paid session is handed out (the review decides), never a second one to pay.
+    const again = await startCheckout(f.shop.url, { order_id });
+    expect(again).toMatchObject({ status: 200, body: { session_id: first.body.session_id } });
+    expect(f.sandbox.sessions().filter((x) => x.metadata.order_id === order_id)).toHaveLength(1);
+    // A payment replayed on that attempt is still a review.
+    const replay = await mutatedEvent((await f.sandbox.signedEvent(old.event_id!)).event, {});
+    await expectReview(f, replay, order_id, 'PAYMENT_MISMATCH');
+  });
 
-    // The next start supersedes the old attempt and charges the current price.
+  it('supersedes an unpaid session after a re-price, and the new attempt pays the current price', async () => {
+    const order_id = uid('ord');
+    await insertOrder(db, { order_id, amount_minor: 4200 });
+    const first = await startCheckout(f.shop.url, { order_id });
+    await db.sql('UPDATE orders SET amount_minor = ? WHERE order_id = ?', [6000, order_id]);
     const second = await startCheckout(f.shop.url, { order_id });
     expect(second.body.session_id).not.toBe(first.body.session_id);
     expect((await attempts(db, order_id)).map((a) => [a.status, Number(a.amount_minor)])).toEqual([['superseded', 4200], ['active', 6000]]);
-    // A payment on the superseded attempt is still a review...
-    const replay = await mutatedEvent((await f.sandbox.signedEvent(old.event_id!)).event, {});
-    await expectReview(f, replay, order_id, 'PAYMENT_MISMATCH');
-    // ...and the current one pays.
     const paid = await f.sandbox.pay(second.body.session_id as string);
     expect(paid.deliveries.map((d) => d.response_status)).toEqual([204]);
     expect(await orderStatus(db, order_id)).toBe('paid');
