@@ -43,8 +43,9 @@ export class SessionLookups {
   /**
    * The status Siglume gave for `session_id`: `look`'s answer from the last 5 s, or `look()` now. `look` must not
    * reject: a failed look-up answers null, which the checkout start treats as "not known". With `keep`, a
-   * remembered answer counts only when `keep` accepts it (one that can no longer change): replacing a session
-   * near its end must not rest on an `open` seen up to 5 s ago, which the buyer may have paid since.
+   * remembered status counts only when `keep` accepts it (one that can no longer change) or it is a failure:
+   * replacing a session near its end must not rest on an `open` seen up to 5 s ago, which the buyer may have
+   * paid since.
    */
   async status(session_id: string, look: () => Promise<string | null>, keep?: (status: string) => boolean): Promise<string | null> {
     const now = this.#now();
@@ -52,7 +53,9 @@ export class SessionLookups {
     // A clock set back makes `now < at`: asked again rather than trusted until the clock catches up.
     if (known && now - known.at < SESSION_LOOKUP_TTL_MS && now >= known.at) {
       const status = await known.status;
-      if (!keep || (status !== null && keep(status))) return status;
+      // A remembered failure is kept too: it never replaces a session, and asking again at once would let a
+      // buyer's clicks during an outage (or a 429) become one request each.
+      if (!keep || status === null || keep(status)) return status;
     }
     this.#answers.delete(session_id);
     this.#dropOld(now);

@@ -94,6 +94,21 @@ describeEachAdapter('checkout start', (adapter) => {
     expect(f.sandbox.sessions().filter((s) => s.metadata.order_id === order_id)).toHaveLength(1);
   });
 
+  it('asks Siglume about a session near its end at most once per 5 s while the look-up fails (a buyer clicking through a 429)', async () => {
+    const order_id = uid('ord');
+    await insertOrder(db, { order_id, amount_minor: 4200 });
+    const s1 = (await startCheckout(f.shop.url, { order_id })).body.session_id as string;
+    await db.sql('UPDATE siglume_checkout_attempts SET expires_at = ? WHERE checkout_session_id = ?', [new Date(Date.now() + 60_000), s1]);
+    f.sandbox.setFaults({ rate_limit: { count: 1, retry_after_seconds: 1 } });
+    try {
+      // The first look-up meets the 429 and the session is handed out as it is; the next click reuses that failure
+      // instead of asking again (which would now get through and replace the session).
+      for (let i = 0; i < 2; i++) expect(await startCheckout(f.shop.url, { order_id })).toMatchObject({ status: 200, body: { session_id: s1 } });
+    } finally {
+      f.sandbox.resetFaults();
+    }
+  });
+
   it('replaces a stored session Siglume does not know once it nears its end (a sandbox restarted without its state file)', async () => {
     const order_id = uid('ord');
     await insertOrder(db, { order_id, amount_minor: 4200 });
