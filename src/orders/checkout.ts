@@ -64,9 +64,9 @@ const SESSION_LOOKUP_TIMEOUT_MS = 3000;
 /**
  * What becomes of a stored session ({@link OrderCheckoutAttemptStart} `reuse`): `replace` it with a new one when
  * Siglume says it can no longer be paid ({@link sessionCannotBePaid}), or when it is near its end or the order was
- * re-priced since and Siglume says, freshly, that it was not paid; else `hand_out` it again. A paid session whose
- * webhook was lost is handed out (the buyer sees that it is paid), never replaced: a second session would take a
- * second payment for the order. `unknown` when the look-up fails or takes over 3 s (no retry): the caller hands the
+ * re-priced since and Siglume says, freshly, that it is still `open` (nobody signed in); else `hand_out` it again.
+ * A paid session whose webhook was lost is handed out (the buyer sees that it is paid), never replaced: a second
+ * session would take a second payment for the order. `unknown` when the look-up fails or takes over 3 s (no retry): the caller hands the
  * session out as it is, unless the order was re-priced (then the start answers 502). One session is asked about at
  * most once per 5 s however often the buyer starts (session-lookups.ts says why that is safe).
  */
@@ -86,9 +86,10 @@ async function storedSessionFate<U>(
     }
   }, unlessPaid ? settled : undefined);
   if (status === null) return 'unknown';
-  if (status === 'paid') return 'hand_out';
   if (status === NO_SUCH_SESSION) return unlessPaid ? 'replace' : 'hand_out';
-  return sessionCannotBePaid(status) || unlessPaid ? 'replace' : 'hand_out';
+  // Only a session nobody has signed in to is replaced early: `authenticated` (a buyer on the page, perhaps paying
+  // now), `paid`, `failed` and any status this SDK does not know are handed out.
+  return sessionCannotBePaid(status) || (unlessPaid && status === 'open') ? 'replace' : 'hand_out';
 }
 
 /**

@@ -28,6 +28,8 @@ export const SESSION_LOOKUP_MAX_ENTRIES = 1_000;
 interface Lookup {
   at: number;
   status: Promise<string | null>;
+  /** Whether the answer has come (a look-up still in flight is shared whatever `keep` says). */
+  settled: boolean;
 }
 
 /** Remembered answers, by checkout session id, oldest first. Bounded by size and age. */
@@ -52,16 +54,20 @@ export class SessionLookups {
     const known = this.#answers.get(session_id);
     // A clock set back makes `now < at`: asked again rather than trusted until the clock catches up.
     if (known && now - known.at < SESSION_LOOKUP_TTL_MS && now >= known.at) {
+      const inFlight = !known.settled;
       const status = await known.status;
-      // A remembered failure is kept too: it never replaces a session, and asking again at once would let a
-      // buyer's clicks during an outage (or a 429) become one request each.
-      if (!keep || status === null || keep(status)) return status;
+      // A look-up still in flight when this call came answers it too (a burst makes one request). A remembered
+      // failure is kept: it never replaces a session, and asking again at once would let a buyer's clicks during
+      // an outage (or a 429) become one request each.
+      if (!keep || inFlight || status === null || keep(status)) return status;
+      if (this.#answers.get(session_id) !== known) return this.status(session_id, look, keep);
     }
     this.#answers.delete(session_id);
     this.#dropOld(now);
-    const status = look();
-    this.#answers.set(session_id, { at: now, status });
-    return status;
+    const entry: Lookup = { at: now, status: look(), settled: false };
+    void entry.status.then(() => (entry.settled = true));
+    this.#answers.set(session_id, entry);
+    return entry.status;
   }
 
   // Insertion order is age order: drop the expired answers at the front, then the oldest over the cap.

@@ -204,8 +204,10 @@ export class SandboxHandle {
         void Promise.allSettled(this.#inFlight).then(() => resolve(clearTimeout(timer)));
       });
       await Promise.all([this.#server?.close(), this.#core.webhooks.close(), inFlight]);
-      await this.#core.writer?.close();
+      // Closed before the final write: a request that ends during it is dropped (its change may be saved), never
+      // answered with a change that is not.
       this.#core.closed = true;
+      await this.#core.writer?.close();
       if (this.#core.writer?.error) throw this.#core.writer.error;
     })();
     return this.#closing;

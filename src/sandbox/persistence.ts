@@ -4,7 +4,7 @@
  * naming the file, never a silent reset: it may hold the only copy of a merchant's secrets.
  */
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as z from 'zod/mini';
 import { parseInput } from '../core/validation.js';
@@ -102,8 +102,10 @@ const inUse = (file: string, pid: number) =>
  */
 export async function lockStateFile(file: string): Promise<() => Promise<void>> {
   const lock = `${file}.lock`;
-  // Sandboxes of this process are told apart here, before any await: two starting at once never race for the file.
-  const key = resolve(file);
+  await mkdir(dirname(file), { recursive: true }).catch(() => undefined); // a problem shows when the lock is written
+  // This process's sandboxes are told apart by the file's real path (a directory reached through a symlink is the
+  // same file); the check and the mark follow the last await together, so two starting at once cannot both pass.
+  const key = join(await realpath(dirname(file)).catch(() => resolve(dirname(file))), basename(file));
   if (LOCKED_HERE.has(key)) throw inUse(file, process.pid);
   LOCKED_HERE.add(key);
   try {
@@ -143,7 +145,6 @@ async function takeLock(file: string, lock: string): Promise<() => Promise<void>
   const unlock = async () => {
     if ((await readFile(lock, 'utf8').catch(() => '')) === mine) await rm(lock, { force: true });
   };
-  await mkdir(dirname(file), { recursive: true }).catch(() => undefined); // a problem shows in the write below
   await writeFile(temp, mine, { mode: 0o600 }).catch((error: unknown) => Promise.reject(cannot(error)));
   try {
     for (let attempt = 0; attempt < 3; attempt++) {

@@ -13,8 +13,9 @@ import { createOrderCheckoutService, type OrderCheckoutStartResult, type OrderRe
 const T0 = Date.parse('2026-03-01T00:00:00Z');
 
 /** A store in which every order is pending and has an active attempt with session `cs_<order id>`, until retired. */
-function reusingStore() {
+function reusingStore(flags: { near_end?: boolean; changed?: boolean } = {}) {
   const retired: string[] = [];
+  const retiredAs: string[] = [];
   const unused = async () => {
     throw new Error('not used by these tests');
   };
@@ -26,10 +27,11 @@ function reusingStore() {
       const attempt = { attempt_id: `att_${order_id}_${retired.filter((r) => r.startsWith(`att_${order_id}_`)).length}`, order_id, nonce: 'n', amount_minor: 4200, currency: 'JPY' as const };
       const session_id = `cs_${attempt.attempt_id}`;
       const session = { checkout_session_id: session_id, checkout_url: `https://pay.example/${session_id}`, challenge_hash: 'h', expires_at: null };
-      return { kind: 'reuse' as const, order, attempt, session };
+      return { kind: 'reuse' as const, order, attempt, session, ...flags };
     },
-    retireCheckoutAttempt: async (attempt_id) => {
+    retireCheckoutAttempt: async (attempt_id, status = 'expired') => {
       retired.push(attempt_id);
+      retiredAs.push(status);
       return true;
     },
     markCheckoutPending: unused,
@@ -38,7 +40,7 @@ function reusingStore() {
     processWebhookEvent: unused,
     listUnpaidCheckoutAttempts: unused,
   };
-  return { store, retired };
+  return { store, retired, retiredAs };
 }
 
 /** A client whose sessions have `status[id]` (default `open`); counts the look-ups; `fail` makes them throw. */
@@ -58,8 +60,8 @@ function countingClient() {
   return { client, state };
 }
 
-function shop() {
-  const { store, retired } = reusingStore();
+function shop(flags: { near_end?: boolean; changed?: boolean } = {}) {
+  const { store, retired, retiredAs } = reusingStore(flags);
   const { client, state } = countingClient();
   const service = createOrderCheckoutService<string>({
     merchant_client: client,
@@ -69,7 +71,7 @@ function shop() {
     shop_public_origin: 'https://shop.example',
     authorize_order: (order, user) => order.owner_id === user,
   });
-  return { start: (order_id: string) => service.startCheckout(order_id, 'alice'), state, retired };
+  return { start: (order_id: string) => service.startCheckout(order_id, 'alice'), state, retired, retiredAs };
 }
 
 const sessionOf = (r: OrderCheckoutStartResult) => (r.kind === 'redirect' ? r.body.session_id : r.kind);
@@ -126,6 +128,39 @@ describe('startCheckout', () => {
       s.state.fail = true;
       for (let i = 0; i < 20; i++) expect(sessionOf(await s.start('o1'))).toBe('cs_att_o1_0');
       expect(s.state.lookups).toHaveLength(1);
+    });
+  });
+
+  describe('when the stored session is near its end or was made before a re-price', () => {
+    it('hands out a session a buyer has signed in to, or paid, or one in a status it does not know: only an open one is replaced', async () => {
+      for (const flags of [{ near_end: true }, { changed: true }]) {
+        for (const status of ['authenticated', 'paid', 'failed', 'some_new_status']) {
+          const s = shop(flags);
+          s.state.status['cs_att_o1_0'] = status;
+          expect(sessionOf(await s.start('o1'))).toBe('cs_att_o1_0');
+          expect(s.retired).toEqual([]);
+        }
+        const s = shop(flags);
+        expect(sessionOf(await s.start('o1'))).toBe('cs_att_o1_1'); // `open`: replaced
+        expect(s.retiredAs).toEqual([flags.changed ? 'superseded' : 'expired']);
+      }
+    });
+
+    it('makes one look-up for a burst of starts, though it asks again about a remembered answer that can still change', async () => {
+      const s = shop({ near_end: true });
+      s.state.status['cs_att_o1_0'] = 'authenticated';
+      await Promise.all(Array.from({ length: 20 }, () => s.start('o1')));
+      expect(s.state.lookups).toHaveLength(1);
+      await s.start('o1'); // the remembered `authenticated` may be `paid` by now
+      expect(s.state.lookups).toHaveLength(2);
+    });
+
+    it('answers 502 after a re-price when Siglume cannot be asked, rather than hand out the old price', async () => {
+      const s = shop({ changed: true });
+      s.state.fail = true;
+      const answer = await s.start('o1');
+      expect(answer).toMatchObject({ kind: 'refused', status: 502, body: { error: 'checkout_unavailable' } });
+      expect(s.retired).toEqual([]);
     });
   });
 

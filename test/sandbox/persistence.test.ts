@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -151,6 +151,16 @@ describe('sandbox state file', () => {
         expect((await readdir(sub)).sort()).toEqual(['state.json']); // no lock, temp or stale file left
       }
     }, 30_000);
+
+    it('refuses a second sandbox of this process that reaches the same file through a symlinked directory', async () => {
+      const real = join(dir, 'real');
+      await mkdir(real);
+      await symlink(real, join(dir, 'alias'));
+      const first = await createSandbox({ quiet: true, state_file: join(real, 'state.json') });
+      await expect(createSandbox({ quiet: true, state_file: join(dir, 'alias', 'state.json') })).rejects.toBeInstanceOf(SandboxStateFileError);
+      await first.close();
+      await expect(readdir(real)).resolves.toEqual(['state.json']);
+    });
 
     it('takes over a lock naming this process when none of its sandboxes holds the file (pid 1 after a container restart)', async () => {
       const stateFile = join(dir, 'own-pid.json');
