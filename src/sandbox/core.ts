@@ -31,7 +31,7 @@ export class SandboxCore {
   readonly webhooks: Webhooks;
   /** Aborted by `close()`: fault delays and delivery retries stop waiting. */
   readonly closing = new AbortController();
-  /** Set once `close()` has finished: nothing is logged after it. */
+  /** Set by `close()` once requests in progress are done, before its final write: nothing is logged or answered after it. */
   closed = false;
   readonly ledger: MeteredLedger;
   readonly payments: Payments;

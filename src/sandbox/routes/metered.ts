@@ -72,7 +72,8 @@ export function meteredRoutes({ store, ledger }: SandboxCore): Route[] {
    */
   function summary(input: RouteInput, side: 'buyer' | 'provider') {
     const asked = parseQuery(input);
-    const tokens = [...new Set(usage(asked).map((u) => u.token_symbol))].sort();
+    const all = usage(asked);
+    const tokens = [...new Set(all.map((u) => u.token_symbol))].sort();
     // A provider's `totals` is one object and amounts in two tokens do not add up: with rows in both and no
     // token_symbol asked for, its summary covers the seeded merchant's billing token, which `filters` names.
     const billing = store.get('merchants', store.data.seed.merchant)?.billing_currency ?? 'JPY';
@@ -84,7 +85,7 @@ export function meteredRoutes({ store, ledger }: SandboxCore): Route[] {
     const settled = (mine: SandboxUsageEvent[]) => mine.filter((u) => u.status === 'settled');
     const pending = (mine: SandboxUsageEvent[]) => mine.filter((u) => u.status !== 'settled');
     const totalsOf = (token_symbol: string) => {
-      const mine = usage(asked).filter((u) => u.token_symbol === token_symbol);
+      const mine = all.filter((u) => u.token_symbol === token_symbol);
       const own =
         side === 'buyer'
           ? { buyer_debit_minor: sum(mine, amount) }
