@@ -453,13 +453,19 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
   function acceptPayment(
     event: DirectRequestPaymentWebhookEvent,
     result: DirectPaymentConfirmationClassification,
-  ): { paid: IssuedChallenge } | { redelivered: string } | { reason: string } {
+  ): { paid: IssuedChallenge } | { redelivered: string } | { not_ours: string } | { reason: string } {
+    // Every merchant of the account is confirmed to the account's subscriptions: another merchant's payment is that
+    // merchant's business, not money received for this API. (An event naming no merchant goes on to review.)
+    const merchant = event.data.merchant;
+    if (typeof merchant === 'string' && merchant !== '' && merchant !== config.merchant)
+      return { not_ours: `a payment to merchant ${merchant}, not ${config.merchant}` };
+    // A Micro / Nano batch settling: revenue to reconcile with the statements by settlement_batch_id, never a challenge.
+    if (result.kind === 'metered_batch_settled') return { not_ours: `batch ${result.settlement_batch_id} settled (see the statements)` };
     // A payment delivered again after its event id was forgotten: accepted already (and maybe served or set aside).
     const requirement_id = 'requirement_id' in result ? result.requirement_id : null;
     if (requirement_id !== null && handledPayments.has(requirement_id)) return { redelivered: requirement_id };
     if (result.kind === 'unknown') return { reason: `unknown confirmation: ${result.reason}` };
-    // The package's merchant rule: a Standard settlement, or Micro / Nano usage when allowed. Not a batch
-    // settlement, which reconciles Micro / Nano revenue by batch, never a challenge.
+    // The package's merchant rule: a Standard settlement, or Micro / Nano usage when allowed.
     const payment = orderPaymentOf(result, { allow_metered_payments: config.allow_metered_payments === true });
     if (!payment) return { reason: `${result.kind} does not pay a challenge here` };
     const { data } = event;
@@ -521,6 +527,7 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
       const outcome = acceptPayment(event, result);
       if ('paid' in outcome) log(`webhook ${event.id}: paid ${outcome.paid.challenge_hash}`);
       else if ('redelivered' in outcome) log(`webhook ${event.id}: requirement ${outcome.redelivered} is handled already (a redelivery), ignored`);
+      else if ('not_ours' in outcome) log(`webhook ${event.id}: ${outcome.not_ours}; not this API's to serve, ignored`);
       else {
         const requirement_id = 'requirement_id' in result ? result.requirement_id : null;
         const challenge_hash = 'challenge_hash' in result ? result.challenge_hash : null;

@@ -17,7 +17,13 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DirectRequestPaymentClient, DirectRequestPaymentMerchantClient, SiglumeApiError, SiglumeConnectionError } from '../../src/index.js';
+import {
+  DirectRequestPaymentClient,
+  DirectRequestPaymentMerchantClient,
+  SiglumeApiError,
+  SiglumeConnectionError,
+  createDirectRequestPaymentChallenge,
+} from '../../src/index.js';
 import { copyTemplate } from '../../src/init/copy-template.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import { createStandardSettledTestEvent, TEST_WEBHOOK_SECRET } from '../../src/testing/index.js';
@@ -272,6 +278,39 @@ describe('examples/paid-api.ts against the sandbox', () => {
       expect(await replay.json()).toEqual({ error: 'already_served' });
       expect(api.challenges.size).toBe(stored);
       expect(api.reviews).toEqual([]);
+    } finally {
+      await close();
+    }
+  }, 30_000);
+
+  it("ignores another merchant's payments and Micro / Nano batch settlements: no review, as no money came for its challenges", async () => {
+    const { buyReport, sandbox, api, apiUrl, merchant, logs, close } = await paidApiOnSandbox({ amount_minor: 300, allow_metered_payments: true });
+    try {
+      // A second merchant of the same account: its confirmations reach every subscription of the account, this API's too.
+      const holder = new DirectRequestPaymentMerchantClient({ base_url: sandbox.api_base, auth_token: sandbox.env.SIGLUME_MERCHANT_AUTH_TOKEN });
+      const other = await holder.setupMerchant({ merchant: 'other_shop', allowed_currencies: ['JPY'] });
+      const secret = (other as { challenge_secret?: string }).challenge_secret!;
+      const buyer = new DirectRequestPaymentClient({ base_url: sandbox.api_base, auth_token: sandbox.buyer_token });
+      for (const amount_minor of [600, 300]) {
+        const c = await createDirectRequestPaymentChallenge({ secret, merchant: 'other_shop', amount_minor, currency: 'JPY' });
+        const r = await buyer.createPaymentRequirement({ merchant: 'other_shop', amount_minor, currency: 'JPY', challenge: c.challenge });
+        await buyer.executePaymentTransaction(r);
+      }
+      // The other merchant's Micro batch settles: a batch confirmation, which no challenge of anybody's names.
+      expect(await sandbox.settleMeteredBatches()).toHaveLength(1);
+      const events = sandbox.listEvents().filter((e) => e.type === 'direct_payment.confirmed');
+      expect(events).toHaveLength(3);
+      for (const e of events) expect(sandbox.listDeliveries({ event_id: e.id }).map((d) => d.response_status)).toEqual([204]);
+      expect(api.reviews).toEqual([]);
+      expect(logs.filter((l) => l.includes("not this API's to serve"))).toHaveLength(3);
+      expect(logs.some((l) => /batch \S+ settled/.test(l))).toBe(false); // the other merchant's batch: not ours first
+
+      // This API's own Micro price: served on the accepted usage, and its batch's settlement is not a review either.
+      const purchase = await buyReport(`${apiUrl}/report`, buyer, { max_amount_minor: 300, currency: 'JPY', merchant });
+      expect(purchase.status).toBe(200);
+      expect(await sandbox.settleMeteredBatches()).toHaveLength(1);
+      expect(api.reviews).toEqual([]);
+      expect(logs.filter((l) => /batch \S+ settled \(see the statements\)/.test(l))).toHaveLength(1);
     } finally {
       await close();
     }
