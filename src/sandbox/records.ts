@@ -167,8 +167,10 @@ export function checkMaxAmount(m: SandboxMerchant, amount_minor: number): void {
 }
 
 const TOKEN_CONTRACT: Record<Token, string> = { JPYC: `0x${'4a'.repeat(20)}`, USDC: `0x${'55'.repeat(20)}` };
-const word = (value: string | number) =>
-  (typeof value === 'number' ? value.toString(16) : value.slice(2)).padStart(64, '0');
+/** Base units of the token per minor unit: JPYC has 18 decimals for 1 yen, USDC 6 for 100 cents. */
+const BASE_UNITS: Record<Token, bigint> = { JPYC: 10n ** 18n, USDC: 10n ** 4n };
+const word = (value: string | bigint) =>
+  (typeof value === 'bigint' ? value.toString(16) : value.slice(2)).padStart(64, '0');
 
 /** A prepared ERC-20 call a buyer would sign on the simulated chain: `transfer` to the payee, or `approve` of Siglume's spender. */
 function txRequest(purpose: string, terms: PaymentTerms, requirement_id: string, to: string, amount_minor: number) {
@@ -179,7 +181,7 @@ function txRequest(purpose: string, terms: PaymentTerms, requirement_id: string,
     network: 'siglume-sandbox',
     from: null,
     to: TOKEN_CONTRACT[token_symbol],
-    data: `${selector}${word(to)}${word(amount_minor)}`,
+    data: `${selector}${word(to)}${word(BigInt(amount_minor) * BASE_UNITS[token_symbol])}`,
     value: '0',
     token_symbol,
     amount_minor,

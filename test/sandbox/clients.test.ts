@@ -252,6 +252,10 @@ describe.each(TRANSPORTS)('clients against the sandbox $name', ({ inProcess }) =
 
       const read = await buyer.getPaymentRequirement(requirement.requirement_id);
       expect(read.approve_transaction_request).toBeTruthy();
+      // The ERC-20 calls carry the amount in the token's base units: 4200 JPYC at 18 decimals, not 4200 wei.
+      const amountWord = (tx: unknown) => BigInt(`0x${String((tx as { data: string }).data).slice(-64)}`);
+      expect(amountWord(read.transaction_request)).toBe(4200n * 10n ** 18n);
+      expect(amountWord(read.approve_transaction_request)).toBe(4200n * 10n ** 18n);
 
       const approval = await buyer.executeAllowanceTransaction(read);
       expect(approval).toMatchObject({ status: 'confirmed', receipt_kind: 'sdrp_direct_payment_allowance' });
