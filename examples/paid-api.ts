@@ -46,7 +46,7 @@ import {
   type DirectPaymentConfirmationClassification,
   type DirectRequestPaymentWebhookEvent,
 } from '@siglume/direct-request-payment';
-import { orderPaymentOf } from '@siglume/direct-request-payment/orders';
+import { orderBatchOf, orderPaymentOf } from '@siglume/direct-request-payment/orders';
 
 /** The header a buyer repeats its request with, once paid. This example's choice: the protocol prescribes none. */
 export const CHALLENGE_HASH_HEADER = 'x-payment-challenge-hash';
@@ -460,7 +460,8 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
     if (typeof merchant === 'string' && merchant !== '' && merchant !== config.merchant)
       return { not_ours: `a payment to merchant ${merchant}, not ${config.merchant}` };
     // A Micro / Nano batch settling: revenue to reconcile with the statements by settlement_batch_id, never a challenge.
-    if (result.kind === 'metered_batch_settled') return { not_ours: `batch ${result.settlement_batch_id} settled (see the statements)` };
+    const batch = orderBatchOf(result, { allow_metered_payments: config.allow_metered_payments === true });
+    if (batch) return { not_ours: `batch ${batch.settlement_batch_id} settled (see the statements)` };
     // A payment delivered again after its event id was forgotten: accepted already (and maybe served or set aside).
     const requirement_id = 'requirement_id' in result ? result.requirement_id : null;
     if (requirement_id !== null && handledPayments.has(requirement_id)) return { redelivered: requirement_id };

@@ -56,7 +56,7 @@ export interface OrderPaymentFacts {
 }
 
 /** Why an event changes nothing and needs nobody. */
-export type OrderIgnoreReason = 'not_a_payment_confirmation' | 'readiness_probe' | 'already_applied';
+export type OrderIgnoreReason = 'not_a_payment_confirmation' | 'readiness_probe' | 'other_merchant' | 'already_applied';
 
 /**
  * What to do, tagged by `kind`:
@@ -131,6 +131,26 @@ export function orderPaymentOf<C extends DirectPaymentConfirmationClassification
 }
 
 /**
+ * The Micro / Nano batch settlement a classified event carries, or null: a
+ * `metered_batch_settled` confirmation with `allow_metered_payments` (a
+ * Standard-only integration sends it to review). It settles many payments at
+ * once, so it is reconciled by `settlement_batch_id` with the statements,
+ * never by challenge hash. The merchant rule's other half: a paid API calls it
+ * beside {@link orderPaymentOf}.
+ *
+ * @example
+ * const batch = orderBatchOf(classifyDirectPaymentConfirmation(event), { allow_metered_payments: true });
+ * if (batch) await recordBatchSettled(batch.settlement_batch_id);
+ */
+export function orderBatchOf<C extends DirectPaymentConfirmationClassification<unknown>>(
+  classification: C,
+  policy: { allow_metered_payments?: boolean },
+): Extract<C, { kind: 'metered_batch_settled' }> | null {
+  if (classification.kind !== 'metered_batch_settled' || policy.allow_metered_payments !== true) return null;
+  return classification as Extract<C, { kind: 'metered_batch_settled' }>;
+}
+
+/**
  * Whether Siglume must be asked about the session before deciding: only for
  * an order payment the shop could accept, with confirmation on.
  */
@@ -144,6 +164,12 @@ export function orderPaymentNeedsConfirmation(
 function isReadinessProbe(data: Record<string, unknown>): boolean {
   return data.mode === READINESS_PROBE_MODE || data.readiness_probe === true;
 }
+
+// Every merchant of a Siglume account is confirmed to every subscription of the account: a payment to another of
+// its merchants reaches this shop's endpoint too, and is that merchant's money, not a review here. Only an event that
+// names another merchant counts (one naming none is this shop's to examine).
+const otherMerchant = (data: Record<string, unknown>, policy: OrderPaymentPolicy) =>
+  typeof data.merchant === 'string' && data.merchant !== '' && data.merchant !== policy.merchant;
 
 // Strict checks of what the event echoes (rule 9): a field that is present
 // must have the right type AS DELIVERED (no Number() or trim coercion: "0x3e8"
@@ -197,6 +223,9 @@ function decideOrderTransition(p: PaymentClassification, f: OrderPaymentFacts, t
     return toReview('UNKNOWN_CONFIRMATION', 'malformed_identifier'); // 5
   }
   const ids = { requirement_id: p.requirement_id, challenge_hash: p.challenge_hash, order_id: ctx?.order.order_id ?? null };
+  // 5a. Not one of this shop's attempts and another merchant's: not this shop's money. (One of its attempts naming
+  // another merchant is rule 9's mismatch.)
+  if (!ctx && otherMerchant(p.data, policy)) return { kind: 'ignore', reason: 'other_merchant' };
   if (p.kind === 'metered_usage_accepted' && !policy.allow_metered_payments) { // 6
     return toReview('METERED_INTEGRATION_REQUIRED', 'metered_usage_accepted while metered payments are disabled', ids);
   }
@@ -243,6 +272,10 @@ function decideOrderTransition(p: PaymentClassification, f: OrderPaymentFacts, t
  * 4. Classified `unknown` -> review `UNKNOWN_CONFIRMATION`.
  * 5. An id the core cannot store (control characters, over 256 characters) ->
  *    review `UNKNOWN_CONFIRMATION` / `malformed_identifier`.
+ * 5a. Another merchant's (`data.merchant` names one): a batch, or a payment no
+ *    checkout attempt of this shop has the challenge hash of -> `ignore` /
+ *    `other_merchant` (every merchant of the account is confirmed to every
+ *    subscription of the account).
  * 6. Micro / Nano (`metered_usage_accepted`, `metered_batch_settled`) in a
  *    Standard-only shop -> review `METERED_INTEGRATION_REQUIRED`.
  * 7. `metered_batch_settled` -> `reconcile_batch` (by batch id, never by challenge hash). Its
@@ -291,6 +324,7 @@ export function decideOrderPayment(facts: OrderPaymentFacts): OrderPaymentDecisi
       if (![c.settlement_batch_id, c.chain_receipt_id, c.usage_event_digest].every(isStorableId)) {
         return review('UNKNOWN_CONFIRMATION', 'malformed_identifier'); // 5
       }
+      if (otherMerchant(c.data, policy)) return { kind: 'ignore', reason: 'other_merchant' }; // 5a
       if (!policy.allow_metered_payments) { // 6
         return review('METERED_INTEGRATION_REQUIRED', 'metered_batch_settled while metered payments are disabled', {
           settlement_batch_id: c.settlement_batch_id,

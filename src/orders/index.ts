@@ -11,6 +11,7 @@
  */
 export {
   decideOrderPayment,
+  orderBatchOf,
   orderDecisionLabel,
   orderLookupHash,
   orderPaymentNeedsConfirmation,

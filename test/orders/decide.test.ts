@@ -76,6 +76,27 @@ describe('decideOrderPayment', () => {
     expect(decideOrderPayment({ ...batch, policy: { ...policy, allow_metered_payments: true } }).kind).toBe('reconcile_batch');
   });
 
+  it("ignores another merchant's payments and batches (the account's subscriptions get them all); reviews one that names one of this shop's attempts", async () => {
+    const other = { data: { merchant: 'shop_other' } };
+    const metered = { ...policy, allow_metered_payments: true };
+    for (const p of [policy, metered]) {
+      expect(decideOrderPayment({ ...(await facts('standard_settled', other)), payment: null, policy: p })).toEqual({ kind: 'ignore', reason: 'other_merchant' });
+      const usage = { ...(await facts('metered_usage_accepted', { ...other, amount: 120 })), payment: null, policy: p };
+      expect(decideOrderPayment(usage)).toEqual({ kind: 'ignore', reason: 'other_merchant' });
+      const batch = { ...(await facts('metered_batch_settled', { ...other, amount: 120 })), policy: p };
+      expect(decideOrderPayment(batch)).toEqual({ kind: 'ignore', reason: 'other_merchant' });
+    }
+    expect(orderDecisionLabel({ kind: 'ignore', reason: 'other_merchant' })).toBe('ignored:other_merchant');
+    // One of this shop's attempts, paid to another merchant: not ignored.
+    expect(decideOrderPayment(await facts('standard_settled', other))).toMatchObject({ kind: 'review', review: { code: 'PAYMENT_MISMATCH', order_id: 'o1' } });
+    // No attempt, and this shop's merchant or none named: money for a challenge the shop does not know, a review.
+    expect(decideOrderPayment({ ...(await facts('standard_settled')), payment: null })).toMatchObject({ kind: 'review', review: { code: 'ORDER_NOT_FOUND' } });
+    const { event } = await createTestWebhookEvent('standard_settled', { merchant: 'shop_test', data: { challenge_hash: 'sha256:h', requirement_id: 'req_1' } });
+    delete (event.data as Record<string, unknown>).merchant;
+    const reclassified = { ...(await facts('standard_settled')), event, classification: classifyDirectPaymentConfirmation(event), payment: null };
+    expect(decideOrderPayment(reclassified)).toMatchObject({ kind: 'review', review: { code: 'ORDER_NOT_FOUND' } });
+  });
+
   it('records a batch whose settled_at cannot be stored (U+0000, a control character, over 256 characters) with settled_at null', async () => {
     const metered = { ...policy, allow_metered_payments: true };
     const batch = async (settled_at: string) => decideOrderPayment({ ...(await facts('metered_batch_settled', { amount: 120, data: { settled_at } })), policy: metered });

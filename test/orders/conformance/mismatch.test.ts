@@ -198,4 +198,20 @@ describeEachAdapter('events that must not pay', (adapter) => {
     expect(await reviews(db, unmatched.id)).toMatchObject([{ code: 'ORDER_NOT_FOUND', order_id: null }]);
     expect(await orderStatus(db, order_id)).toBe('pending');
   });
+
+  it("acknowledges another merchant's payments and batches once, without a review (every merchant of the account reaches this endpoint)", async () => {
+    const other = { merchant: 'other_shop' };
+    for (const [fx, kind] of [[f, 'standard_settled'], [f, 'metered_usage_accepted'], [f, 'metered_batch_settled'], [metered, 'metered_batch_settled']] as const) {
+      const { event } = await createTestWebhookEvent(kind, { ...other, ...(kind === 'standard_settled' ? {} : { amount_minor: 150 }) });
+      const d = await signed(event);
+      for (let i = 0; i < 2; i++) expect((await deliverWebhook(fx.shop.url, d.rawBody, d.header)).status).toBe(204);
+      expect(await eventOutcomes(db, event.id), kind).toEqual(['ignored:other_merchant']);
+      expect(await reviews(db, event.id)).toEqual([]);
+    }
+    // This shop's own batch is still recorded.
+    const mine = await createTestWebhookEvent('metered_batch_settled', { merchant: MERCHANT, amount_minor: 150 });
+    const d = await signed(mine.event);
+    expect((await deliverWebhook(metered.shop.url, d.rawBody, d.header)).status).toBe(204);
+    expect(await eventOutcomes(db, mine.event.id)).toEqual(['batch_recorded']);
+  });
 });
