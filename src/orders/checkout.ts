@@ -125,6 +125,16 @@ async function createSession<U>(o: ResolvedOrderCheckoutOptions<U>, attempt: Ord
   return fresh;
 }
 
+/** The answer to a start whose session Siglume refused or failed to create. */
+function creationFailure(error: unknown): Refused {
+  if (error instanceof HostedCheckoutNotAvailableError) {
+    return refuseCheckout(409, 'hosted_checkout_not_enabled', 'Hosted Checkout is not enabled for this merchant');
+  }
+  return error instanceof SiglumeDirectRequestPaymentError
+    ? refuseCheckout(502, 'checkout_unavailable', 'Could not start the checkout; try again')
+    : refuseCheckout(500, 'checkout_failed', 'Could not start the checkout; try again');
+}
+
 /** Runs one checkout start. Never throws: store and Siglume failures become 5xx answers. */
 export async function startOrderCheckout<U>(o: ResolvedOrderCheckoutOptions<U>, order_id: unknown, user: U): Promise<OrderCheckoutStartResult> {
   // Only the order id comes from the browser; amount and currency come from the store.
@@ -150,6 +160,9 @@ export async function startOrderCheckout<U>(o: ResolvedOrderCheckoutOptions<U>, 
     if (!sane(order)) throw new SiglumeDirectRequestPaymentError(`order ${order_id} has no valid amount_minor / currency in the store`);
     if (order.status !== 'pending') return refuseCheckout(409, 'order_not_payable', `The order is ${order.status}`);
     if (metered(order.amount_minor, order.currency)) return meteredRefusal();
+    // Siglume failed to make this order's session in the last 5 s: the same answer, with no new attempt, request or report.
+    const recent = o.checkout_failures.get(order.order_id);
+    if (recent) return creationFailure(recent.error);
 
     // The store's spelling of the id from here on (`01000` may have found order 1000): the webhook finds the order by it.
     const begin = () =>
@@ -219,15 +232,10 @@ export async function startOrderCheckout<U>(o: ResolvedOrderCheckoutOptions<U>, 
     } catch (storeError) {
       o.report(storeError, { operation: 'checkout', order_id }); // the lease then simply runs out
     }
-    if (error instanceof HostedCheckoutNotAvailableError) {
-      // The buyer sees a plain 409; the operator needs the upstream answer (often a SIGLUME_API_BASE without /v1).
-      o.report(error, { operation: 'checkout', order_id });
-      return refuseCheckout(409, 'hosted_checkout_not_enabled', 'Hosted Checkout is not enabled for this merchant');
-    }
+    // The operator needs the upstream answer (for a 409, often a SIGLUME_API_BASE without /v1); the buyer, a plain one.
     o.report(error, { operation: 'checkout', order_id });
-    return error instanceof SiglumeDirectRequestPaymentError
-      ? refuseCheckout(502, 'checkout_unavailable', 'Could not start the checkout; try again')
-      : refuseCheckout(500, 'checkout_failed', 'Could not start the checkout; try again');
+    if (error instanceof SiglumeDirectRequestPaymentError) o.checkout_failures.remember(attempt.order_id, error);
+    return creationFailure(error);
   }
   try {
     // Stored BEFORE the buyer is sent to pay: the challenge hash is how the webhook finds the order.

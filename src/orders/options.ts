@@ -10,7 +10,7 @@ import { assertSecret, normalizeSecrets, signingSecretHasWhitespace } from '../i
 import type { OrderCheckoutClient } from './confirm.js';
 import type { OrderPaymentPolicy } from './decide.js';
 import { OrderAuthorizationRequiredError } from './errors.js';
-import { SessionLookups } from './session-lookups.js';
+import { RecentCheckoutFailures, SessionLookups } from './session-lookups.js';
 import { SignatureReports } from './signature-reports.js';
 import type { OrderRecord, OrderStore } from './store.js';
 
@@ -103,6 +103,8 @@ export interface ResolvedOrderCheckoutOptions<U> {
   report: (error: unknown, context: OrderErrorContext) => void;
   /** This service's recent answers about stored sessions (one look-up per session per 5 s). */
   session_lookups: SessionLookups;
+  /** This service's recent failures to create an order's session (one creation per order per 5 s while Siglume fails). */
+  checkout_failures: RecentCheckoutFailures;
   /** This service's limit on reports of failed webhook signatures (per code, one a minute). */
   signature_reports: SignatureReports;
 }
@@ -210,6 +212,7 @@ export function resolveOrderCheckoutOptions<U>(options: OrderCheckoutServiceOpti
     retry_after_ms: seconds(options.retry_after_ms, 'retry_after_ms', 250, 60_000),
     reconcile_token: reconcileToken(options.reconcile_token),
     session_lookups: new SessionLookups(),
+    checkout_failures: new RecentCheckoutFailures(),
     signature_reports: new SignatureReports(),
     report: (error, context) => {
       try {

@@ -63,18 +63,50 @@ export class SessionLookups {
       if (this.#answers.get(session_id) !== known) return this.status(session_id, look, keep);
     }
     this.#answers.delete(session_id);
-    this.#dropOld(now);
+    dropOld(this.#answers, now);
     const entry: Lookup = { at: now, status: look(), settled: false };
     void entry.status.then(() => (entry.settled = true));
     this.#answers.set(session_id, entry);
     return entry.status;
   }
+}
 
-  // Insertion order is age order: drop the expired answers at the front, then the oldest over the cap.
-  #dropOld(now: number): void {
-    for (const [id, { at }] of this.#answers) {
-      if (now - at < SESSION_LOOKUP_TTL_MS && now >= at && this.#answers.size < SESSION_LOOKUP_MAX_ENTRIES) break;
-      this.#answers.delete(id);
-    }
+// Insertion order is age order: drop the expired entries at the front, then the oldest over the cap.
+function dropOld(entries: Map<string, { at: number }>, now: number): void {
+  for (const [id, { at }] of entries) {
+    if (now - at < SESSION_LOOKUP_TTL_MS && now >= at && entries.size < SESSION_LOOKUP_MAX_ENTRIES) break;
+    entries.delete(id);
+  }
+}
+
+/**
+ * A checkout service's short memory of Siglume refusing or failing to create an order's session (Hosted Checkout
+ * not enabled, the merchant's readiness, a 5xx or 429 after the client's retries). Without it, each "Pay" while
+ * Siglume refuses made a new attempt row, up to three requests against the merchant token's rate limit and a full
+ * error report: a buyer (or a script with a buyer's session) pressing in a loop grew the database and the log. The
+ * failure is answered again for {@link SESSION_LOOKUP_TTL_MS}, by order id, at most {@link SESSION_LOOKUP_MAX_ENTRIES}
+ * orders. Only an order the caller may start is answered from it (the start checks the order first).
+ */
+export class RecentCheckoutFailures {
+  readonly #failures = new Map<string, { at: number; error: unknown }>();
+  readonly #now: () => number;
+
+  /** @param now - The clock, ms (tests pass their own). */
+  constructor(now: () => number = () => Date.now()) {
+    this.#now = now;
+  }
+
+  /** The error a creation of `order_id`'s session failed with in the last 5 s, as `{ error }`, or null. */
+  get(order_id: string): { error: unknown } | null {
+    const known = this.#failures.get(order_id);
+    const now = this.#now();
+    return known && now - known.at < SESSION_LOOKUP_TTL_MS && now >= known.at ? { error: known.error } : null;
+  }
+
+  remember(order_id: string, error: unknown): void {
+    const now = this.#now();
+    this.#failures.delete(order_id);
+    dropOld(this.#failures, now);
+    this.#failures.set(order_id, { at: now, error });
   }
 }

@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DirectRequestPaymentCheckoutSession } from '../../src/clients/schemas/checkout-session.js';
-import { SiglumeServerError } from '../../src/core/errors.js';
+import { HostedCheckoutNotAvailableError, SiglumeServerError } from '../../src/core/errors.js';
 import type { OrderCheckoutClient } from '../../src/orders/confirm.js';
 import { createOrderCheckoutService, type OrderCheckoutStartResult, type OrderRecord, type OrderStore } from '../../src/orders/index.js';
 
@@ -161,6 +161,66 @@ describe('startCheckout', () => {
       const answer = await s.start('o1');
       expect(answer).toMatchObject({ kind: 'refused', status: 502, body: { error: 'checkout_unavailable' } });
       expect(s.retired).toEqual([]);
+    });
+  });
+
+  describe('when Siglume refuses or fails to create the session', () => {
+    /** A store that begins a new attempt on every start (none is ever stored), and a client whose creation fails. */
+    function failingShop(error: Error) {
+      const begun: string[] = [];
+      const unused = async () => {
+        throw new Error('not used by these tests');
+      };
+      const orderOf = (order_id: string): OrderRecord => ({ order_id, amount_minor: 4200, currency: 'JPY', status: 'pending', owner_id: 'alice' });
+      const store: OrderStore = {
+        findOrder: async (order_id) => orderOf(order_id),
+        beginCheckoutAttempt: async (order_id) => {
+          begun.push(order_id);
+          const attempt = { attempt_id: `att_${begun.length}`, order_id, nonce: 'n', amount_minor: 4200, currency: 'JPY' as const };
+          return { kind: 'create' as const, order: orderOf(order_id), attempt };
+        },
+        retireCheckoutAttempt: async () => true,
+        markCheckoutFailed: async () => undefined,
+        markCheckoutPending: unused,
+        previewWebhookEvent: unused,
+        processWebhookEvent: unused,
+        listUnpaidCheckoutAttempts: unused,
+      };
+      const creates: string[] = [];
+      const reports: unknown[] = [];
+      const client: OrderCheckoutClient = {
+        createCheckoutSession: async (input) => {
+          creates.push(input.metadata?.order_id as string);
+          throw error;
+        },
+        getCheckoutSession: unused,
+      };
+      const service = createOrderCheckoutService<string>({
+        merchant_client: client,
+        order_store: store,
+        merchant: 'shop_test',
+        webhook_secret: 'whsec_checkout_test',
+        shop_public_origin: 'https://shop.example',
+        authorize_order: (order, user) => order.owner_id === user,
+        onError: (e) => void reports.push(e),
+      });
+      return { start: (order_id: string, user = 'alice') => service.startCheckout(order_id, user), begun, creates, reports };
+    }
+
+    it.each([
+      ['refuses (409 Hosted Checkout not enabled)', new HostedCheckoutNotAvailableError('not enabled'), 409, 'hosted_checkout_not_enabled'],
+      ['fails (503 after the retries)', new SiglumeServerError('unavailable', { status: 503 }), 502, 'checkout_unavailable'],
+    ])('answers a buyer pressing again within 5 s from memory when it %s: no new attempt, request or report', async (_what, error, status, code) => {
+      const s = failingShop(error);
+      for (let i = 0; i < 30; i++) expect(await s.start('o1')).toMatchObject({ kind: 'refused', status, body: { error: code } });
+      expect([s.begun.length, s.creates.length, s.reports.length]).toEqual([1, 1, 1]);
+      // Per order: another order (or someone else's) is not answered from o1's failure.
+      expect(await s.start('o2')).toMatchObject({ status });
+      expect(await s.start('o1', 'mallory')).toMatchObject({ status: 404, body: { error: 'order_not_found' } });
+      expect(s.creates).toEqual(['o1', 'o2']);
+      vi.setSystemTime(T0 + 5_000);
+      expect(await s.start('o1')).toMatchObject({ status });
+      expect(s.creates).toEqual(['o1', 'o2', 'o1']);
     });
   });
 

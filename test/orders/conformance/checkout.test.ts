@@ -4,7 +4,7 @@
  * through authorize_order, and bad input answered 4xx with a code (never a
  * 500), for every adapter on its real database.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { ConformanceDatabase } from '../support/adapter.js';
 import { attempts, count, describeEachAdapter, insertOrder, uid } from '../support/conformance.js';
 import { startCheckout, startShopFixture, type ShopFixture } from '../support/shop.js';
@@ -164,9 +164,17 @@ describeEachAdapter('checkout start', (adapter) => {
     // The buyer gets a plain 409; onError gets the upstream answer, so the operator can see why.
     expect(f.shop.errors.slice(reported).map((e) => (e as Error).message)).toEqual([expect.stringMatching(/Hosted Checkout is not available .*\(409 HOSTED_CHECKOUT_NOT_ENABLED/)]);
     f.shop.errors.length = reported;
-    // The refused attempt is retired (Siglume would answer its key with the refusal again), so the next start
-    // creates the session at once, under a new attempt.
-    const again = await startCheckout(f.shop.url, { order_id });
+    // Pressed again within 5 s: the same answer from the service's memory, with no new attempt, request or report
+    // (each press made a row, a request and a 40-line report while Siglume refused).
+    const requests = f.sandbox.requestCount();
+    expect(await startCheckout(f.shop.url, { order_id })).toMatchObject({ status: 409, body: { error: 'hosted_checkout_not_enabled' } });
+    expect([f.sandbox.requestCount() - requests, f.shop.errors.length - reported]).toEqual([0, 0]);
+    expect(await attempts(db, order_id)).toHaveLength(1);
+    // The refused attempt is retired (Siglume would answer its key with the refusal again), so a start once the 5 s
+    // have passed creates the session at once, under a new attempt.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 5_100);
+    const again = await startCheckout(f.shop.url, { order_id }).finally(() => vi.useRealTimers());
     expect(again.status).toBe(200);
     expect(await attempts(db, order_id)).toMatchObject([
       { status: 'expired', checkout_session_id: null },

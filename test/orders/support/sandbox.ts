@@ -60,10 +60,12 @@ export interface TestSandbox {
   setFaults(faults: SandboxFaults): void;
   setScenario(name: 'ready' | 'hosted_checkout_disabled_409'): void;
   resetFaults(): void;
+  /** API requests the sandbox has answered so far (`/v1`). */
+  requestCount(): number;
   close(): Promise<void>;
 }
 
-function wrap(h: SandboxHandle, o: TestSandboxOptions): TestSandbox {
+function wrap(h: SandboxHandle, o: TestSandboxOptions, requests: { count: number }): TestSandbox {
   const session = (id: string) => (h.getCheckoutSession(id) ?? undefined) as TestSandboxSession | undefined;
   return {
     url: h.url,
@@ -94,24 +96,28 @@ function wrap(h: SandboxHandle, o: TestSandboxOptions): TestSandbox {
     setFaults: (f) => void h.setFaults(f),
     setScenario: (name) => h.setScenario(name),
     resetFaults: () => h.resetFaults(),
+    requestCount: () => requests.count,
     close: () => h.close(),
   };
 }
 
 /** Starts a sandbox on a free port whose seeded merchant delivers to `webhook_url`. */
 export async function startTestSandbox(o: TestSandboxOptions): Promise<TestSandbox> {
+  const requests = { count: 0 };
   const h = await startSandbox({
     port: 0,
+    onLog: (entry) => {
+      if (entry.kind === 'request' && entry.path.startsWith('/v1/')) requests.count += 1;
+    },
     merchant: o.merchant,
     origin: o.origin,
     webhook_url: o.webhook_url,
     webhook_secret: o.webhook_secret,
     merchant_token: o.merchant_token,
-    quiet: true,
     ...(o.delivery_retries === undefined ? {} : { delivery_retries: o.delivery_retries }),
     ...(o.delivery_backoff_ms === undefined ? {} : { delivery_backoff_ms: o.delivery_backoff_ms }),
     ...(o.delivery_timeout_ms === undefined ? {} : { delivery_timeout_ms: o.delivery_timeout_ms }),
     ...(o.session_ttl_seconds === undefined ? {} : { session_ttl_seconds: o.session_ttl_seconds }),
   });
-  return wrap(h, o);
+  return wrap(h, o, requests);
 }
