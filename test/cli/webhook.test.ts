@@ -85,6 +85,16 @@ describe('siglume-sdrp webhook trigger', () => {
       expect(JSON.parse(run.stdout)).toMatchObject({ status: 204, ok: true, kind: 'standard_settled' });
       expect(receiver.events.at(-1)?.data).toMatchObject({ amount_minor: 9800, currency: 'USD' });
     });
+
+    it("names the shop's merchant (SIGLUME_DIRECT_PAYMENT_MERCHANT, from .env too) unless --merchant says otherwise: a handler ignores another merchant's events", async () => {
+      const cwd = projectWith(`SIGLUME_WEBHOOK_SECRET=${SECRET}\nSIGLUME_DIRECT_PAYMENT_MERCHANT=my_shop\n`);
+      expect((await runCli(['webhook', 'trigger', 'standard-settled', '--url', receiver.url], { cwd })).code).toBe(0);
+      expect(receiver.events.at(-1)?.data).toMatchObject({ merchant: 'my_shop' });
+      expect((await runCli(['webhook', 'trigger', 'batch-settled', '--url', receiver.url, '--merchant', 'other_shop'], { cwd })).code).toBe(0);
+      expect(receiver.events.at(-1)?.data).toMatchObject({ merchant: 'other_shop' });
+      expect((await runCli(['webhook', 'trigger', 'standard-settled', '--url', receiver.url, '--secret', SECRET], { cwd: emptyDir() })).code).toBe(0);
+      expect(receiver.events.at(-1)?.data).toMatchObject({ merchant: 'shop_test' });
+    });
   });
 
   describe('when the secret is short', () => {

@@ -18,6 +18,7 @@ import { parseAmountMinor, parseCurrency, parseTimeoutMs, parseUnixSeconds, refu
 
 const SECRET_VAR = 'SIGLUME_WEBHOOK_SECRET';
 const URL_VAR = 'SHOP_WEBHOOK_URL';
+const MERCHANT_VAR = 'SIGLUME_DIRECT_PAYMENT_MERCHANT';
 
 interface TriggerFlags {
   url?: string;
@@ -42,7 +43,7 @@ async function configuredSecret(
   flags: { secret?: string; dotenv?: string },
   io: CliIo,
   output: Output,
-): Promise<{ secret: string | null; origin: WebhookSecretOrigin | null; known: string[]; webhook_url: string | null; file: string }> {
+): Promise<{ secret: string | null; origin: WebhookSecretOrigin | null; known: string[]; webhook_url: string | null; merchant: string | null; file: string }> {
   const [{ mergeEnvFile, envSource, envFileNote, DEFAULT_ENV_FILE, FALLBACK_ENV_FILE }, { envSecretValues }] = await Promise.all([
     import('../env-file.js'),
     import('../env-secrets.js'),
@@ -56,13 +57,15 @@ async function configuredSecret(
   const known = envSecretValues(merged.file_values ?? {}, merged.env, io.env);
   // The shop's webhook URL as readiness reads it: the environment, else the env file.
   const webhook_url = envSource(URL_VAR, io.env, merged) === null ? null : merged.env[URL_VAR]!;
+  // The shop's own merchant key: a handler ignores another merchant's events (rule 5a of the order core).
+  const merchant = envSource(MERCHANT_VAR, io.env, merged) === null ? null : merged.env[MERCHANT_VAR]!;
   if (flags.secret !== undefined) {
-    return { secret: flags.secret, origin: { source: 'flag' }, known: [flags.secret, ...known], webhook_url, file };
+    return { secret: flags.secret, origin: { source: 'flag' }, known: [flags.secret, ...known], webhook_url, merchant, file };
   }
   const source = envSource(SECRET_VAR, io.env, merged);
-  if (source === null) return { secret: null, origin: null, known, webhook_url, file };
+  if (source === null) return { secret: null, origin: null, known, webhook_url, merchant, file };
   const origin: WebhookSecretOrigin = source === 'environment' ? { source } : { source, env_file: merged.loaded! };
-  return { secret: merged.env[SECRET_VAR]!, origin, known, webhook_url, file };
+  return { secret: merged.env[SECRET_VAR]!, origin, known, webhook_url, merchant, file };
 }
 
 /** The flag or variable a secret came from, as the user set it. */
@@ -151,7 +154,7 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
     .option('--dotenv <path>', 'dotenv file to read instead of .env / .env.local (never overrides the environment)')
     .option('--amount-minor <n>', 'payment amount in minor units', parseAmountMinor)
     .option('--currency <code>', 'JPY or USD', parseCurrency)
-    .option('--merchant <key>', 'merchant key in the event')
+    .option('--merchant <key>', `merchant key in the event (default: ${MERCHANT_VAR} from the environment or .env, else shop_test)`)
     .option('--timeout <ms>', 'how long to wait for the endpoint (default 10000)', parseTimeoutMs)
     .option('--json', 'print the result as JSON')
     .addHelpText(
@@ -206,7 +209,7 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
         secret: origin.source === 'test_secret' || origin.source === 'test_secret_fallback' ? undefined : configured.secret!,
         amount_minor: flags.amountMinor,
         currency: flags.currency,
-        merchant: flags.merchant,
+        merchant: flags.merchant ?? configured.merchant ?? undefined,
         timeout_ms: flags.timeout,
       });
       // A handler that takes its time (or hangs until --timeout) is not a frozen CLI: say so on a terminal.
