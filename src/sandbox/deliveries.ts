@@ -30,6 +30,8 @@ export interface DeliverySettings extends Pick<ResolvedSandboxOptions, DeliveryO
 }
 
 type Attempt = { status: number | null; failure: string | null };
+/** How long a caller waits for deliveries: all of them, none, or at most this many ms. */
+export type Wait = boolean | number;
 
 // The shop's answer matters only for its status; a bigger body is not read past this.
 const ANSWER_CAP_BYTES = 64 * 1024;
@@ -73,11 +75,12 @@ export class Webhooks {
 
   /**
    * Delivers an event to every active subscription for its type (or to `targets`). `wait: true`
-   * resolves once each delivery is delivered or failed; otherwise the queued records come back at once.
+   * resolves once each delivery is delivered or failed, a number of ms at most that long (then the records as
+   * they stand: a shop that does not answer is still being retried); `false` returns the queued records at once.
    */
   async publish(
     event: SandboxEvent,
-    wait: boolean,
+    wait: Wait,
     targets = this.store.subscriptionsFor(event.type),
     previous = new Map<string, string>(),
   ) {
@@ -88,7 +91,8 @@ export class Webhooks {
     this.#inFlight.add(task);
     void task.catch(() => undefined).finally(() => this.#inFlight.delete(task));
     if (!wait) return queued;
-    await task;
+    if (wait === true) await task;
+    else await Promise.race([task, sleep(wait, this.settings.closing).catch(() => {})]);
     return structuredClone(records);
   }
 

@@ -7,7 +7,7 @@ import * as C from '../core/constants.js';
 import { sha256Tagged } from '../core/crypto.js';
 import { fromMilli, toMilli } from '../core/decimal.js';
 import { SETTLEMENT_THRESHOLD_MINOR } from '../core/pricing.js';
-import type { Webhooks } from './deliveries.js';
+import type { Wait, Webhooks } from './deliveries.js';
 import { notFound } from './errors.js';
 import * as M from './metered-records.js';
 import * as R from './records.js';
@@ -45,6 +45,7 @@ export class MeteredLedger {
   recordUsage(
     r: R.SandboxRequirement,
     listing_id: string,
+    wait: Wait = true,
   ): { batch: M.SandboxSettlementBatch; closed: Promise<SandboxBatchSettlement> | null } {
     const { merchant, currency, token_symbol, metadata } = r;
     const c = metadata.capability_key;
@@ -57,7 +58,8 @@ export class MeteredLedger {
       .list('settlement_batches')
       .find((b) => b.status === 'open' && fields.every((f) => b[f] === key[f]));
     // `settle` marks the batch settled before its first await, so the row below cannot land in it.
-    const closed = open && Date.parse(open.scheduled_settlement_at) <= nowMs ? this.settle(open) : null;
+    const closed =
+      open && Date.parse(open.scheduled_settlement_at) <= nowMs ? this.settle(open, 'scheduled_close', wait) : null;
     if (closed) open = undefined;
     const batch = open ?? this.store.put('settlement_batches', M.newSettlementBatch(key, r.settlement_cadence, nowMs));
     const usage = this.store.put('usage_events', M.newUsageEvent(key, r, batch.settlement_batch_id, R.iso(nowMs)));
@@ -145,6 +147,7 @@ export class MeteredLedger {
   async settle(
     b: M.SandboxSettlementBatch,
     trigger: M.SandboxSettlementBatch['settlement_trigger'] = 'scheduled_close',
+    wait: Wait = true,
   ): Promise<SandboxBatchSettlement> {
     // Callers check first; a second settle would send a second confirmation with another chain receipt.
     if (b.status !== 'open') throw new Error(`Settlement batch "${b.settlement_batch_id}" is already settled.`);
@@ -183,7 +186,7 @@ export class MeteredLedger {
     });
     b.event_id = event.id;
     this.store.changed();
-    return { settlement_batch_id, event_id: event.id, deliveries: await this.webhooks.publish(event, true) };
+    return { settlement_batch_id, event_id: event.id, deliveries: await this.webhooks.publish(event, wait) };
   }
 
   /** Settles open batches (all, or the one named) and delivers their confirmations. */

@@ -7,7 +7,7 @@
 import { directRequestPaymentRequestHash, directRequestPaymentRequestHashV2 } from '../challenges/request-hash.js';
 import * as C from '../core/constants.js';
 import { feeBreakdownFor, SETTLEMENT_THRESHOLD_MINOR } from '../core/pricing.js';
-import type { Webhooks } from './deliveries.js';
+import type { Wait, Webhooks } from './deliveries.js';
 import { conflict } from './errors.js';
 import type { MeteredLedger, SandboxBatchSettlement } from './metered.js';
 import * as R from './records.js';
@@ -70,6 +70,13 @@ const EVENT_FIELDS = [
 
 const NO_WALLET = `0x${'0'.repeat(40)}`;
 
+/**
+ * How long the buyer's API calls that pay (execute-prepared, a scheduled run) wait for the confirmation's deliveries,
+ * ms: a healthy shop has its webhook by the answer, while one that does not answer cannot hold the buyer's call past
+ * the clients' 15 s timeout (a payment made, reported as a timeout). The deliveries go on being retried after it.
+ */
+export const API_DELIVERY_WAIT_MS = 10_000;
+
 /** The answer to paying a session that was already paid: nothing new is sent. */
 function paidBefore(session: R.SandboxCheckoutSession): SandboxPaymentResult {
   return { session, event_id: session.event_id, deliveries: [], already_paid: true, batch_settlement: null };
@@ -106,16 +113,21 @@ export class Payments {
 
   /**
    * Marks a requirement paid the way its band settles, records the receipt, and delivers the confirmation
-   * (waiting for the deliveries). `onSettled` runs once the requirement is paid and the event exists,
+   * (waiting for the deliveries as `wait` says: all of them by default). `onSettled` runs once the requirement is paid and the event exists,
    * before any delivery.
    */
   async settle(
     r: R.SandboxRequirement,
-    extra: { session_id: string | null; metadata?: Record<string, unknown>; onSettled?: (eventId: string) => void },
+    extra: {
+      session_id: string | null;
+      metadata?: Record<string, unknown>;
+      onSettled?: (eventId: string) => void;
+      wait?: Wait;
+    },
   ): Promise<Settlement> {
     if (r.status === 'paid')
       throw conflict('REQUIREMENT_ALREADY_PAID', `Requirement "${r.requirement_id}" is already paid.`);
-    const { session_id, metadata = {}, onSettled } = extra;
+    const { session_id, metadata = {}, onSettled, wait = true } = extra;
     const merchant = this.store.get('merchants', r.merchant);
     const fees = feeBreakdownFor(r.currency, r.amount_minor, merchant?.billing_plan);
     const standard = fees.pricing_band === 'standard';
@@ -131,7 +143,7 @@ export class Payments {
         ? C.DIRECT_REQUEST_PAYMENT_STANDARD_SETTLED_STATUS
         : C.DIRECT_REQUEST_PAYMENT_METERED_ACCEPTED_STATUS,
     });
-    const metered = standard ? null : this.ledger.recordUsage(r, merchant?.listing_id ?? `lst_${r.merchant}`);
+    const metered = standard ? null : this.ledger.recordUsage(r, merchant?.listing_id ?? `lst_${r.merchant}`, wait);
     // Micro / Nano have no chain receipt per payment: the key is absent, not null (CONTRACT-2 section 19.5).
     const fields = standard ? EVENT_FIELDS : EVENT_FIELDS.filter((key) => key !== 'chain_receipt_id');
     const event = this.webhooks.createEvent(C.DIRECT_PAYMENT_CONFIRMED_EVENT, {
@@ -154,11 +166,11 @@ export class Payments {
     onSettled?.(event.id);
     this.store.changed();
     // A batch this payment closed (its period had ended) settles alongside; one it pushed over the threshold after.
-    const [deliveries, closed] = await Promise.all([this.webhooks.publish(event, true), metered?.closed]);
+    const [deliveries, closed] = await Promise.all([this.webhooks.publish(event, wait), metered?.closed]);
     const batch = metered?.batch;
     const batch_settlement =
       closed ??
-      (batch && this.ledger.reachedThreshold(batch) ? await this.ledger.settle(batch, 'amount_threshold') : null);
+      (batch && this.ledger.reachedThreshold(batch) ? await this.ledger.settle(batch, 'amount_threshold', wait) : null);
     return { receipt, event_id: event.id, deliveries, batch_settlement };
   }
 

@@ -201,6 +201,11 @@ describe('scheduled autopay', () => {
     ['an unknown field', { schedule: 'daily' }, 'schedule'],
     ['a max_amount_minor below the amount (each run charged 1200 anyway)', { max_amount_minor: 300 }, 'max_amount_minor'],
     ['a max_amount_minor_per_run below the amount', { max_amount_minor: 5000, max_amount_minor_per_run: 1199 }, 'max_amount_minor_per_run'],
+    // Unreadable, it never expired (runs kept charging); past, it spent the challenge on a dead authorization.
+    ['an expires_at that is no time', { expires_at: 'next tuesday' }, 'expires_at'],
+    ['an expires_at without a zone', { expires_at: '2099-01-01T00:00:00' }, 'expires_at'],
+    ['an expires_at that is no date', { expires_at: '2099-13-45T99:99:00Z' }, 'expires_at'],
+    ['an expires_at in the past', { expires_at: '2020-01-01T00:00:00Z' }, 'expires_at'],
   ])('refuses an authorization with %s (422 naming the field)', async (_name, fields, field) => {
     const body = { merchant: 'sandbox_shop', amount_minor: 1200, currency: 'JPY', challenge: await recurring('daily', 1200), ...fields };
     const answer = await buyer('POST', '/account/auto-pay/scheduled-authorizations', body);
@@ -236,6 +241,14 @@ describe('scheduled autopay', () => {
     const answer = await buyer('POST', '/account/auto-pay/scheduled-authorizations', body);
     expect([answer.status, answer.body.error.code, answer.body.error.field]).toEqual([422, 'INVALID_CHALLENGE', 'challenge']);
     expect(answer.body.error.message).toBe('Invalid challenge: a scheduled autopay authorization is approved by a daily recurring challenge, not a monthly one.');
+  });
+
+  it('takes an expires_at in the future, the challenge still unspent after a refused one', async () => {
+    const challenge = await recurring('daily', 1200);
+    const body = { merchant: 'sandbox_shop', amount_minor: 1200, currency: 'JPY', challenge, expires_at: '2020-01-01T00:00:00Z' };
+    expect((await buyer('POST', '/account/auto-pay/scheduled-authorizations', body)).status).toBe(422);
+    const ok = await buyer('POST', '/account/auto-pay/scheduled-authorizations', { ...body, expires_at: '2099-01-01T00:00:00+09:00' });
+    expect([ok.status, ok.body.data.expires_at]).toEqual([201, '2099-01-01T00:00:00+09:00']);
   });
 
   it('needs the buyer token to create and revoke', async () => {

@@ -20,6 +20,7 @@ import { canonicalChallenge } from '../../internal/challenge-input.js';
 import type { SandboxCore } from '../core.js';
 import { SandboxHttpError, conflict, invalidField } from '../errors.js';
 import { route, type Route, type RouteInput } from '../http.js';
+import { API_DELIVERY_WAIT_MS } from '../payments.js';
 import { checkMaxAmount, merchantToken, newReceipt, publicView } from '../records.js';
 
 // The fields of a requirement that its verification repeats at the top level, in this order.
@@ -80,7 +81,11 @@ export function buyerRoutes({ store, payments }: SandboxCore): Route[] {
     if (!r) throw invalidField('reference_id', `requirement "${input.reference_id}" does not exist`);
     if (input.receipt_kind === PAYMENT) {
       const session_id = r.checkout_session_id;
-      const { receipt, event_id, deliveries } = await payments.settle(r, { session_id, metadata: input.metadata });
+      const { receipt, event_id, deliveries } = await payments.settle(r, {
+        session_id,
+        metadata: input.metadata,
+        wait: API_DELIVERY_WAIT_MS,
+      });
       return { data: { ...receipt, event_id, deliveries, requirement: publicView(r) } };
     }
     if (!r.approve_transaction_request) {

@@ -25,6 +25,7 @@ import { canonicalChallenge } from '../../internal/challenge-input.js';
 import type { SandboxCore } from '../core.js';
 import { SandboxHttpError, conflict, invalidField } from '../errors.js';
 import { route, type Route, type RouteAnswer, type RouteInput } from '../http.js';
+import { API_DELIVERY_WAIT_MS } from '../payments.js';
 import { checkMaxAmount, merchantToken, publicView, type PaymentTerms, type SandboxMerchant } from '../records.js';
 import {
   newAutoPayAuthorization,
@@ -40,6 +41,9 @@ const subscriptionSchema = lazySchema(() =>
 );
 // The scheduler's token comes as the bearer token, never in the body.
 const executeSchema = lazySchema(() => z.omit(scheduledAutoPayExecuteInputSchema(), { schedule_token: true }));
+
+/** An ISO 8601 date and time with its zone, e.g. `2026-12-31T23:59:59Z`. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 
 /** What a recurring challenge approves. */
 type Approval = DirectRequestPaymentRecurringChallengeVerifyFields & { currency: V.DirectRequestPaymentCurrency };
@@ -119,6 +123,12 @@ export function recurringRoutes({ store, payments, webhooks }: SandboxCore): Rou
     const max_amount_minor_per_run = input.max_amount_minor_per_run ?? max_amount_minor;
     for (const [field, cap] of Object.entries({ max_amount_minor, max_amount_minor_per_run }))
       if (cap < approved.amount_minor) throw invalidField(field, `is below amount_minor (${approved.amount_minor})`);
+    // Unreadable, it never expired (NaN compares false); past, it spent the challenge on a dead authorization.
+    const expires = input.expires_at;
+    if (expires !== undefined && (!ISO_TIME.test(expires) || Number.isNaN(Date.parse(expires))))
+      throw invalidField('expires_at', 'must be an ISO 8601 time with a zone');
+    if (expires !== undefined && Date.parse(expires) <= store.nowMs())
+      throw invalidField('expires_at', 'is in the past');
     const a = await redeem(approval, 'scheduled autopay authorization', (m, terms) => {
       const { agent_id = null, operation_key = null, expires_at = null, max_runs = null, metadata = {} } = input;
       const listing_id = input.listing_id ?? input.product_listing_id ?? m.listing_id;
@@ -189,7 +199,11 @@ export function recurringRoutes({ store, payments, webhooks }: SandboxCore): Rou
       const terms = { merchant, amount_minor, currency, token_symbol, challenge_hash, challenge };
       const request = { ...terms, allowance_amount_minor: null, metadata, checkout_session_id: null };
       const { requirement: r } = await payments.createRequirement(request);
-      const { receipt } = await payments.settle(r, { session_id: null, metadata: input.metadata });
+      const { receipt } = await payments.settle(r, {
+        session_id: null,
+        metadata: input.metadata,
+        wait: API_DELIVERY_WAIT_MS,
+      });
       const scheduled_for = input.scheduled_for ?? null;
       const run = { requirement_id: r.requirement_id, receipt_id: receipt.receipt_id, run_number, scheduled_for };
       // Defined, not assigned: assigning `__proto__` would set the prototype and charge the slot again next time.

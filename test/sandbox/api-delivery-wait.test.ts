@@ -1,0 +1,59 @@
+/**
+ * The buyer's paying API calls (execute-prepared, a scheduled run) against a shop whose webhook endpoint takes
+ * the connection and never answers: the sandbox waited for every delivery attempt, so the buyer's call outlived
+ * the clients' 15 s timeout and a payment that was made came back as a timeout ("may have acted"). Now the call
+ * is answered while the delivery is still being tried, and the client gets its receipt.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createDirectRequestPaymentChallenge } from '../../src/challenges/challenge.js';
+import { createDirectRequestPaymentRecurringChallenge } from '../../src/challenges/recurring.js';
+import { DirectRequestPaymentClient } from '../../src/clients/buyer.js';
+import { startSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
+
+let silent: Server;
+const sockets = new Set<Socket>();
+let sandbox: SandboxHandle;
+
+beforeAll(async () => {
+  silent = createServer(() => undefined); // reads the request, never answers
+  silent.on('connection', (s) => void sockets.add(s));
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  const origin = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+  // One attempt that would wait a minute for the shop: far past the buyer client's 15 s.
+  sandbox = await startSandbox({ port: 0, quiet: true, origin, webhook_url: `${origin}/payments/webhooks/siglume`, delivery_timeout_ms: 60_000, delivery_retries: 0 });
+});
+
+afterAll(async () => {
+  await sandbox.close();
+  for (const s of sockets) s.destroy();
+  await new Promise<void>((r) => silent.close(() => r()));
+});
+
+it('answers execute-prepared and a scheduled run within the client timeout while the shop does not answer its webhook', async () => {
+  const buyer = new DirectRequestPaymentClient({ base_url: sandbox.api_base, auth_token: sandbox.buyer_token, timeout_ms: 15_000 });
+  const secret = sandbox.getMerchant('sandbox_shop')!.challenge_secret;
+  const terms = { merchant: 'sandbox_shop', amount_minor: 1200, currency: 'JPY' as const };
+
+  const oneOff = (async () => {
+    const { challenge } = await createDirectRequestPaymentChallenge({ secret, ...terms });
+    const requirement = await buyer.createPaymentRequirement({ ...terms, challenge });
+    return buyer.executePaymentTransaction(requirement);
+  })();
+  const scheduled = (async () => {
+    const { challenge } = await createDirectRequestPaymentRecurringChallenge({ secret, ...terms, cadence: 'daily' });
+    const a = await buyer.createScheduledAutoPayAuthorization({ ...terms, challenge });
+    return buyer.executeScheduledAutoPay({ schedule_token: a.schedule_token!, slot_id: '2026-11-28' });
+  })();
+
+  const [receipt, run] = await Promise.all([oneOff, scheduled]);
+  expect(receipt).toMatchObject({ status: 'confirmed' });
+  expect(run).toMatchObject({ status: 'executed' });
+  // The confirmations are still being delivered: each has one attempt under way, none failed yet.
+  const confirmations = sandbox.listEvents().filter((e) => e.type === 'direct_payment.confirmed');
+  expect(confirmations).toHaveLength(2);
+  for (const e of confirmations) {
+    expect(sandbox.listDeliveries({ event_id: e.id }).map((d) => [d.delivery_status, d.attempts])).toEqual([['queued', 1]]);
+  }
+}, 30_000);
