@@ -358,7 +358,7 @@ export class DirectRequestPaymentClient {
       retry: options?.idempotency_key === undefined ? 'refusals_only' : 'idempotent',
       // No buyer call reads subscriptions; sent again with the same challenge, a redeemed one is 409 CHALLENGE_ALREADY_USED.
       look_up:
-        'Check with the merchant (or in your Siglume account) whether the subscription exists: this client has no call that reads subscriptions, and the challenge is single-use, so sending it again after it went through is refused (409 CHALLENGE_ALREADY_USED)',
+        'Check with the merchant (or in your Siglume account) whether the subscription exists before sending it again: this client has no call that reads subscriptions, and the challenge is single-use, so sending it again after it went through is refused (409 CHALLENGE_ALREADY_USED) unless it carries the same options.idempotency_key',
     });
   }
 
@@ -385,7 +385,7 @@ export class DirectRequestPaymentClient {
       schema: scheduledAuthorizationSchema(),
       options,
       look_up:
-        'Check in your Siglume account whether the authorization exists (its schedule_token is shown only in the answer that creates it; revoke one you cannot use): the challenge is single-use',
+        'Check in your Siglume account whether the authorization exists (its schedule_token is shown only in the answer that creates it; revoke one you cannot use) before sending it again: the challenge is single-use',
     });
   }
 
@@ -417,6 +417,12 @@ export class DirectRequestPaymentClient {
    * mid-request. With `await_timeout_seconds` (and no `options.timeout_ms`)
    * the request waits that long plus `timeout_ms`, so the server's own wait
    * does not end as a client timeout.
+   *
+   * No call reads a run. After an error with `may_have_acted: true`, send
+   * the same `slot_id` again with the same key and body, never a new
+   * `slot_id` for that period: a key such as
+   * `` `${authorization_id}:${slot_id}` ``, stored with the slot, makes that
+   * repeat safe.
    */
   async executeScheduledAutoPay(
     input: DirectRequestPaymentScheduledAutoPayExecuteInput,
@@ -432,7 +438,11 @@ export class DirectRequestPaymentClient {
       schema: scheduledAutoPayExecutionSchema(),
       options: this.#waitingOptions(body.await_timeout_seconds, options),
       retry: options?.idempotency_key === undefined ? 'refusals_only' : 'idempotent',
-      look_up: 'Ask the merchant whether this slot_id was charged (this client has no call that reads scheduled runs)',
+      // No call reads a run, so the one safe action is the same slot with the same key; never a new slot_id.
+      look_up:
+        options?.idempotency_key === undefined
+          ? 'Send the same slot_id again, never a new slot_id for this period (this client has no call that reads scheduled runs). This call had no options.idempotency_key, so nothing promises that the repeat is not charged again: pass one stored with each slot, e.g. `<authorization_id>:<slot_id>`'
+          : 'Send the same slot_id again with the same options.idempotency_key and the same body, never a new slot_id for this period: this client has no call that reads scheduled runs, and the repeat gets the first run',
     });
   }
 

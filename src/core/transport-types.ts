@@ -79,10 +79,11 @@ export interface RequestSpec<T> {
    */
   headers?: Readonly<Record<string, string>>;
   /**
-   * What to look up before sending this call again when it may have been
-   * acted on, for calls the usual list (a payment, a checkout, a webhook
-   * subscription) does not cover: e.g. a buyer's subscription, which the
-   * buyer client has no call to read.
+   * What to do, as one sentence without its final period, when this call may
+   * have been acted on, for calls the usual advice (look up the payment, the
+   * checkout or the webhook subscription before sending it again) does not
+   * fit: e.g. a buyer's subscription, which the buyer client has no call to
+   * read, or a scheduled charge, which is sent again with the same key.
    */
   look_up?: string;
   /**

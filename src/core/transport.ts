@@ -340,14 +340,14 @@ function attemptsText(n: number): string {
   return n === 1 ? '1 attempt' : `${n} attempts`;
 }
 
-/** What to do about a request that may have been acted on: for a mutating call, look before sending again. */
+/** What to do about a request that may have been acted on: for a mutating call, look before sending again, or the spec's own advice. */
 function lookFirst(spec: RequestSpec<unknown>, earlier: boolean): string {
   const where = earlier ? 'an earlier attempt may have reached Siglume' : 'the request may have reached Siglume';
   if (spec.method === 'GET') return ` ${where[0]!.toUpperCase()}${where.slice(1)}; reading again is safe.`;
-  const look =
+  const advice =
     spec.look_up ??
-    'Look up what it would have made (a payment: getPaymentRequirement; a checkout: getCheckoutSession; a webhook subscription: listWebhookSubscriptions)';
-  return ` ${where[0]!.toUpperCase()}${where.slice(1)} and been acted on. ${look} before sending it again.`;
+    'Look up what it would have made (a payment: getPaymentRequirement; a checkout: getCheckoutSession; a webhook subscription: listWebhookSubscriptions) before sending it again';
+  return ` ${where[0]!.toUpperCase()}${where.slice(1)} and been acted on. ${advice}.`;
 }
 
 /** The connection failed and no response arrived. */

@@ -616,8 +616,19 @@ describe('Transport retry policy, seen through the clients', () => {
       expect(sub.message).not.toContain('listWebhookSubscriptions');
       script.push((req) => req.socket.destroy());
       const run = await caught(buyer().executeScheduledAutoPay({ schedule_token: 'sched_tok_1', slot_id: 'slot-1' }));
-      expect(run.message).toContain('Ask the merchant whether this slot_id was charged');
+      expect(run.message).toContain('and been acted on. Send the same slot_id again, never a new slot_id for this period');
+      expect(run.message).toContain('This call had no options.idempotency_key');
       expect(run.message).not.toContain('getPaymentRequirement');
+      expect(run.message).not.toContain('before sending it again');
+    });
+
+    it('tells a scheduled charge that had a key to send the same slot with the same key, not to look anything up', async () => {
+      script.push((req) => req.socket.destroy());
+      const run = await caught(
+        buyer().executeScheduledAutoPay({ schedule_token: 'sched_tok_1', slot_id: 'slot-1' }, { idempotency_key: 'sapa_1:slot-1', max_retries: 0 }),
+      );
+      expect(run).toMatchObject({ code: 'CONNECTION_ERROR', may_have_acted: true });
+      expect(run.message).toMatch(/and been acted on\. Send the same slot_id again with the same options\.idempotency_key and the same body, never a new slot_id for this period: .*the repeat gets the first run\.$/);
     });
 
     it('says a payment that could not connect was not sent, and points at SIGLUME_API_BASE', async () => {
