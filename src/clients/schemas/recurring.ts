@@ -100,6 +100,14 @@ export const scheduledAuthorizationCreateInputSchema = /* @__PURE__ */ lazySchem
   operation_key: text(),
   allowed_operation_key: text(),
   expected_operation_key: text(),
+  /**
+   * When the authorization stops: runs of new slots after it are refused
+   * (409 `SCHEDULED_AUTHORIZATION_EXPIRED` in the local sandbox). Give an ISO
+   * 8601 time with its offset, e.g. `2026-12-31T00:00:00Z`. The contract
+   * types it only as a non-empty string, so it is sent as given (trimmed);
+   * the local sandbox does not check it at creation either: a past time
+   * refuses every run, and a string it cannot read as a date never expires.
+   */
   expires_at: text(),
   valid_until: text(),
   authorization_id: text(),
@@ -107,14 +115,41 @@ export const scheduledAuthorizationCreateInputSchema = /* @__PURE__ */ lazySchem
   external_safe_tx_hash: text(),
   amount_minor: integer(),
   expected_amount_minor: integer(),
+  /**
+   * A cap on the amount, in minor units; the answer echoes it. The contract
+   * does not say whether Siglume also counts it as a total over all runs.
+   * The local sandbox does not: it defaults it to `amount_minor`, refuses a
+   * value below that (422 naming this field), and otherwise lets every run
+   * charge `amount_minor` however many runs there were. Bound the total with
+   * `max_runs` (and `expires_at`).
+   */
   max_amount_minor: integer(),
+  /**
+   * A cap on one run's amount, in minor units. Every run charges the signed
+   * `amount_minor`, so a cap below it could only refuse: the local sandbox
+   * answers that with 422 naming this field, and defaults it to
+   * `max_amount_minor`.
+   */
   max_amount_minor_per_run: integer(),
-  /** How many times the authorization may be executed. */
+  /**
+   * How many slots may be charged in all; a new slot after that is refused
+   * (409 `SCHEDULED_AUTHORIZATION_EXHAUSTED` in the local sandbox, also when
+   * slots arrive at once). Repeating a slot that ran does not count. Without
+   * it the local sandbox sets no limit on the count: with the cadence not
+   * limiting the rate, set it on every authorization.
+   */
   max_runs: integer(),
   currency: z.optional(currencySchema),
   token_symbol: z.optional(tokenSymbolSchema),
   buyer_token: z.optional(tokenSymbolSchema),
-  /** e.g. `{ unit: "daily" }`, or a string. */
+  /**
+   * e.g. `{ unit: "daily" }`, or a string: the cadence the recurring
+   * challenge was signed with (`daily` for scheduled auto-pay; the local
+   * sandbox defaults to it and refuses a challenge of the other cadence with
+   * 422 `INVALID_CHALLENGE`). An approval tag, not a rate limit: runs
+   * happen when the scheduler calls `executeScheduledAutoPay`, and nothing
+   * in the contract spaces them a day apart.
+   */
   cadence: z.optional(
     z.union([textInput(4096, { trim: true }), jsonObjectSchema], { error: 'must be a string or a plain JSON object' }),
   ),
