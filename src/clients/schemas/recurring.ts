@@ -105,8 +105,8 @@ export const scheduledAuthorizationCreateInputSchema = /* @__PURE__ */ lazySchem
    * (409 `SCHEDULED_AUTHORIZATION_EXPIRED` in the local sandbox). Give an ISO
    * 8601 time with its offset, e.g. `2026-12-31T00:00:00Z`. The contract
    * types it only as a non-empty string, so it is sent as given (trimmed);
-   * the local sandbox does not check it at creation either: a past time
-   * refuses every run, and a string it cannot read as a date never expires.
+   * the local sandbox refuses one that is not such a time, or is past (422
+   * naming `expires_at`, before the challenge is spent).
    */
   expires_at: text(),
   valid_until: text(),
