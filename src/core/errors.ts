@@ -35,11 +35,16 @@ import { requirementNames } from './requirement-names.js';
 // matched this way: a subclass of yours matches by its prototype chain alone, so two of yours that share a
 // name (anonymous, or renamed by a minifier) never match each other.
 const LINEAGE = Symbol.for(`${DIRECT_REQUEST_PAYMENT_SDK_ID}:error-classes`);
-const OWN_CLASSES = new WeakSet<object>();
+// Each own class's name as written in the source: a minifier renames classes per module (an edge bundle made two
+// different classes both `x`, and `instanceof` matched them by name), but keeps the keys of an object literal.
+const OWN_NAMES = new WeakMap<object, string>();
 
-/** @internal Marks error classes as the package's own; every module that defines some calls it once. */
-export function ownErrorClasses(...classes: object[]): void {
-  for (const c of classes) OWN_CLASSES.add(c);
+/**
+ * @internal Marks error classes as the package's own, by name (`ownErrorClasses({ SiglumeApiError })`): every
+ * module that defines some calls it once.
+ */
+export function ownErrorClasses(classes: Record<string, object>): void {
+  for (const [name, c] of Object.entries(classes)) OWN_NAMES.set(c, name);
 }
 
 /** Root of every error the SDK throws. */
@@ -49,11 +54,13 @@ export class SiglumeDirectRequestPaymentError extends Error {
 
   constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
+    this.name = OWN_NAMES.get(new.target) ?? new.target.name;
     this.code = options.code ?? 'SDRP_ERROR';
     const names: string[] = [];
-    for (let c: unknown = new.target; typeof c === 'function' && c !== Error; c = Object.getPrototypeOf(c))
-      if (OWN_CLASSES.has(c)) names.push(c.name);
+    for (let c: unknown = new.target; typeof c === 'function' && c !== Error; c = Object.getPrototypeOf(c)) {
+      const own = OWN_NAMES.get(c);
+      if (own !== undefined) names.push(own);
+    }
     Object.defineProperty(this, LINEAGE, { value: names });
   }
 
@@ -64,9 +71,10 @@ export class SiglumeDirectRequestPaymentError extends Error {
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
-    if (!OWN_CLASSES.has(this) || typeof value !== 'object' || value === null) return false;
+    const own = OWN_NAMES.get(this);
+    if (own === undefined || typeof value !== 'object' || value === null) return false;
     const names = (value as { [LINEAGE]?: unknown })[LINEAGE];
-    return Array.isArray(names) && names.includes(this.name);
+    return Array.isArray(names) && names.includes(own);
   }
 }
 
@@ -437,7 +445,7 @@ export class SiglumeWebhookPayloadError extends SiglumeDirectRequestPaymentError
   }
 }
 
-ownErrorClasses(
+ownErrorClasses({
   SiglumeDirectRequestPaymentError,
   SiglumeValidationError,
   SiglumeConnectionError,
@@ -456,7 +464,7 @@ ownErrorClasses(
   HostedCheckoutNotAvailableError,
   SiglumeWebhookSignatureError,
   SiglumeWebhookPayloadError,
-);
+});
 
 // Outside the class on purpose: a class body that names its own class is
 // renamed by the bundler (`class _SiglumeApiError`), and `name` would follow.

@@ -152,7 +152,7 @@ export class TemplateWriteError extends SiglumeDirectRequestPaymentError {
   }
 }
 
-ownErrorClasses(TemplateWriteError);
+ownErrorClasses({ TemplateWriteError });
 
 /** The installed package's `templates/` directory. */
 export function defaultTemplatesDir(): string {

@@ -90,9 +90,9 @@ export class OrderStoreMisconfiguredError extends SiglumeDirectRequestPaymentErr
   }
 }
 
-ownErrorClasses(
+ownErrorClasses({
   OrderAuthorizationRequiredError,
   OrderPaymentConfirmationUnavailableError,
   OrderPaymentConfirmationPendingError,
   OrderStoreMisconfiguredError,
-);
+});

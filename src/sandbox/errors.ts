@@ -22,7 +22,7 @@ export class SandboxStartError extends SiglumeDirectRequestPaymentError {
   }
 }
 
-ownErrorClasses(SandboxStateFileError, SandboxStartError);
+ownErrorClasses({ SandboxStateFileError, SandboxStartError });
 
 /** An API error the sandbox answers with `{ error: { code, message, field?, ...details }, meta }`. */
 export class SandboxHttpError extends Error {

@@ -11,7 +11,7 @@
  */
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { EdgeRuntime } from 'edge-runtime';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -122,6 +122,33 @@ export default { async fetch(r, env) { const { event } = await verifyDirectReque
     expect(out.code).not.toContain('undici');
     expect(out.code).not.toContain('createCheckoutSession');
     expect(out.code).toContain('WEBHOOK_SIGNATURE_MISMATCH');
+  });
+
+  it('keeps every error class apart, and its name, in a minified bundle of the entry and /orders', async () => {
+    // A minifier renames classes per module: two different classes both became `x`, and `instanceof` matched them
+    // by that name (OrderPaymentConfirmationPendingError instanceof SiglumeHostedCheckoutReadinessRequiredError).
+    const out = await bundleWorker(consumerDir, {
+      entry: 'errors.mjs',
+      files: {
+        'errors.mjs': `import * as main from '@siglume/direct-request-payment';
+import * as orders from '@siglume/direct-request-payment/orders';
+const base = main.SiglumeDirectRequestPaymentError;
+const classes = Object.entries({ ...main, ...orders }).filter(([, v]) => typeof v === 'function' && (v === base || v.prototype instanceof base));
+export const names = classes.map(([n]) => n);
+export const wrong = [];
+for (const [name, C] of classes) {
+  const e = Reflect.construct(base, ['x'], C);
+  if (e.name !== name) wrong.push(name + ' is named ' + e.name);
+  for (const [other, D] of classes) if ((e instanceof D) !== (C === D || C.prototype instanceof D)) wrong.push(name + ' instanceof ' + other);
+}`,
+      },
+    });
+    const file = join(consumerDir, `errors-bundle-${Date.now()}.mjs`);
+    writeFileSync(file, out.code);
+    const { names, wrong } = (await import(pathToFileURL(file).href)) as { names: string[]; wrong: string[] };
+    expect(names.length).toBeGreaterThanOrEqual(20);
+    expect(names).toContain('OrderPaymentConfirmationPendingError');
+    expect(wrong).toEqual([]);
   });
 
   it('bundles the merchant client with only the global fetch as its HTTP layer', async () => {
