@@ -17,9 +17,8 @@ import { DirectRequestPaymentMerchantClient } from '@siglume/direct-request-paym
 import { createOrderCheckoutService } from '@siglume/direct-request-payment/orders';
 import { PostgresOrderStore } from '@siglume/direct-request-payment/orders/postgres';
 
-// pg needs Node.
-export const runtime = 'nodejs';
-export const dynamic = 'force-dynamic';
+// pg needs Node.js, the default runtime. No `runtime` / `dynamic` export: `cacheComponents`, on in new
+// create-next-app projects, refuses them, and handlers that read the request are never cached anyway.
 
 /** Stand-in for your auth: the signed-in user's id, or null. */
 declare function currentUserId(request: Request): Promise<string | null>;

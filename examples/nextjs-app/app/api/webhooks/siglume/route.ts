@@ -13,8 +13,7 @@ import {
   verifyDirectRequestPaymentWebhookRequest,
 } from '@siglume/direct-request-payment';
 
-export const runtime = 'nodejs';
-export const dynamic = 'force-dynamic';
+// Node.js is the default runtime; no `runtime` / `dynamic` export, which `cacheComponents` (on in new projects) refuses.
 
 export async function POST(request: Request): Promise<Response> {
   let event;

@@ -9,9 +9,8 @@
  */
 import { withSiglumeCheckout } from '../../../../siglume/siglume-checkout';
 
-// The database drivers need Node.js; answers are never cached.
-export const runtime = 'nodejs';
-export const dynamic = 'force-dynamic';
+// No `runtime` or `dynamic` export: Node.js, which the database drivers need, is the default runtime; handlers that
+// read the request are never cached; and `cacheComponents`, on in new create-next-app projects, refuses both (500).
 // One run asks Siglume about each open session (default at most 500): allow it time.
 export const maxDuration = 300;
 
