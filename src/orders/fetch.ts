@@ -5,6 +5,7 @@
  */
 import { readCappedBytes } from '../core/bytes.js';
 import { WEBHOOK_SIGNATURE_HEADER } from '../core/constants.js';
+import { SiglumeWebhookPayloadError } from '../core/errors.js';
 import { refuseCheckout, startOrderCheckout, type OrderCheckoutStartResult } from './checkout.js';
 import type { ResolvedOrderCheckoutOptions } from './options.js';
 import { ORDER_WEBHOOK_MAX_BODY_BYTES, handleOrderWebhook, refuseWebhook, type OrderWebhookResult } from './webhook.js';
@@ -12,13 +13,13 @@ import { ORDER_WEBHOOK_MAX_BODY_BYTES, handleOrderWebhook, refuseWebhook, type O
 /** Largest checkout-start body accepted, bytes (16 KiB). */
 export const ORDER_CHECKOUT_MAX_BODY_BYTES = 16 * 1024;
 
-type BodyRead = { kind: 'ok'; bytes: Uint8Array } | { kind: 'too_large' } | { kind: 'unreadable' };
+type BodyRead = { kind: 'ok'; bytes: Uint8Array } | { kind: 'too_large' } | { kind: 'used' } | { kind: 'unreadable' };
 
 /** Reads at most `cap` bytes of a request body; stops reading as soon as the cap is passed. */
 export async function readRequestBody(request: Request, cap: number): Promise<BodyRead> {
   const declared = Number(request.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > cap) return { kind: 'too_large' };
-  if (request.bodyUsed) return { kind: 'unreadable' };
+  if (request.bodyUsed) return { kind: 'used' };
   if (!request.body) return { kind: 'ok', bytes: new Uint8Array(0) };
   const tooLarge = new RangeError('body over the cap');
   try {
@@ -74,6 +75,14 @@ export async function handleCheckoutFetch<U>(o: ResolvedOrderCheckoutOptions<U>,
 export async function handleWebhookFetch<U>(o: ResolvedOrderCheckoutOptions<U>, request: Request): Promise<Response> {
   const read = await readRequestBody(request, ORDER_WEBHOOK_MAX_BODY_BYTES);
   if (read.kind === 'too_large') return webhookResponse(refuseWebhook(413, 'payload_too_large', `The body exceeds ${ORDER_WEBHOOK_MAX_BODY_BYTES} bytes`));
+  if (read.kind === 'used') {
+    // A setup error, as a JSON parser before the Express route is: something (a body parser, a logging middleware)
+    // read the body first. A 400 would tell Siglume to stop delivering; 500 keeps the event until it is fixed.
+    const message =
+      'The webhook request body was already read before the Siglume handler (a body parser or logging middleware ran first): mount the Siglume routes before it';
+    o.report(new SiglumeWebhookPayloadError(message, { code: 'WEBHOOK_RAW_BODY_REQUIRED' }), { operation: 'webhook' });
+    return webhookResponse(refuseWebhook(500, 'webhook_raw_body_unavailable', message));
+  }
   if (read.kind !== 'ok') return webhookResponse(refuseWebhook(400, 'invalid_payload', 'The request body could not be read'));
   return webhookResponse(await handleOrderWebhook(o, read.bytes, request.headers.get(WEBHOOK_SIGNATURE_HEADER)));
 }

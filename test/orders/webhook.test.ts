@@ -97,3 +97,17 @@ describe('handleWebhook', () => {
     });
   });
 });
+
+describe('handleWebhookRequest', () => {
+  it('answers 500 and reports a body something read before it (a middleware), so Siglume keeps delivering the event', async () => {
+    const { service, reports } = shop();
+    const request = new Request('https://shop.example/payments/webhooks/siglume', { method: 'POST', body: '{"id":"evt_1"}' });
+    await request.json(); // a logging middleware in front of the route
+    const answer = await service.handleWebhookRequest(request);
+    // A 400 told Siglume to stop: the paid order stayed pending and nothing was logged.
+    expect(answer.status).toBe(500);
+    expect(await answer.json()).toMatchObject({ error: 'webhook_raw_body_unavailable' });
+    expect(codes(reports)).toEqual(['WEBHOOK_RAW_BODY_REQUIRED']);
+    expect(reports[0]!.message).toMatch(/already read .*mount the Siglume routes before it/);
+  });
+});
