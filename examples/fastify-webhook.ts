@@ -87,10 +87,10 @@ export async function siglumeWebhookPlugin(app: FastifyInstanceLike, options: Si
         typeof header === 'string' ? header : undefined,
       ));
     } catch (error) {
-      // Forged, replayed or corrupted: 400 before anything is written.
-      if (error instanceof SiglumeWebhookSignatureError || error instanceof SiglumeWebhookPayloadError) {
-        return reply.code(400).send({ error: error.code });
-      }
+      // Forged, replayed or corrupted: 400 before anything is written. An empty secret is this server's own
+      // fault: thrown, a 500, so Siglume keeps the event until it is fixed.
+      const refused = error instanceof SiglumeWebhookSignatureError && error.code !== 'WEBHOOK_SECRET_EMPTY';
+      if (refused || error instanceof SiglumeWebhookPayloadError) return reply.code(400).send({ error: error.code });
       throw error;
     }
 

@@ -36,9 +36,9 @@ app.post('/payments/webhooks/siglume', async (c) => {
     // The original request, before any validator or c.req.json() reads the body.
     verified = await verifyDirectRequestPaymentWebhookRequest(c.req.raw, c.env.SIGLUME_WEBHOOK_SECRET);
   } catch (error) {
-    if (error instanceof SiglumeWebhookSignatureError || error instanceof SiglumeWebhookPayloadError) {
-      return c.json({ error: error.code }, 400);
-    }
+    // Refused: 400 (Siglume stops). An empty secret is this worker's own fault: thrown, a 500, so Siglume retries.
+    const refused = error instanceof SiglumeWebhookSignatureError && error.code !== 'WEBHOOK_SECRET_EMPTY';
+    if (refused || error instanceof SiglumeWebhookPayloadError) return c.json({ error: error.code }, 400);
     throw error;
   }
   const { event } = verified;

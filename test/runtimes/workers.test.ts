@@ -228,6 +228,27 @@ describe('examples/hono-worker.ts on workerd', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('answers 500 (Siglume delivers again) when its webhook secret binding is empty, never 400', async () => {
+    const { signed } = await deliveries();
+    const empty = new Miniflare({
+      modules: true,
+      script: (await bundleWorker(consumerDir, { entry: 'hono-worker.ts', files: { 'hono-worker.ts': readFileSync(join(root, 'examples/hono-worker.ts'), 'utf8') } }, { nodePaths: [join(root, 'node_modules')] })).code,
+      compatibilityDate: '2025-09-01',
+      bindings: { ...bindings, SIGLUME_WEBHOOK_SECRET: '' },
+    });
+    try {
+      const res = await empty.dispatchFetch(new URL('/payments/webhooks/siglume', await empty.ready), {
+        method: 'POST',
+        headers: { 'siglume-signature': signed.header },
+        body: signed.raw_body,
+      });
+      // A 400 told Siglume to stop: every confirmation was lost while the binding was empty.
+      expect(res.status).toBe(500);
+    } finally {
+      await empty.dispose();
+    }
+  });
+
   it('starts a checkout against the sandbox', async () => {
     const res = await mf.dispatchFetch(new URL('/payments/checkout/siglume/start', base), {
       method: 'POST',

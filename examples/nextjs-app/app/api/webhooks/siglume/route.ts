@@ -20,9 +20,9 @@ export async function POST(request: Request): Promise<Response> {
   try {
     ({ event } = await verifyDirectRequestPaymentWebhookRequest(request, process.env.SIGLUME_WEBHOOK_SECRET!));
   } catch (error) {
-    if (error instanceof SiglumeWebhookSignatureError || error instanceof SiglumeWebhookPayloadError) {
-      return Response.json({ error: error.code }, { status: 400 });
-    }
+    // Refused: 400 (Siglume stops). An empty secret is this app's own fault: thrown, a 500, so Siglume retries.
+    const refused = error instanceof SiglumeWebhookSignatureError && error.code !== 'WEBHOOK_SECRET_EMPTY';
+    if (refused || error instanceof SiglumeWebhookPayloadError) return Response.json({ error: error.code }, { status: 400 });
     throw error;
   }
   const result = classifyDirectPaymentConfirmation(event);
