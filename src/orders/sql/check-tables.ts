@@ -82,7 +82,9 @@ export async function checkSqlTables(t: SqlTableCheckTarget): Promise<OrderStore
         code: 'payment_table_unreadable', field: null, table, column: null, driver_code: code,
         message: `The payment table ${table} cannot be read: the package's migration has not been run on ${where}, or its database user may not read it`,
         // This check does not look at indexes: the whole file makes the unique ones too, a table made by hand may lack them.
-        fix: `Run the whole migration ${migration} on ${where} (siglume-sdrp init copies it beside siglume-store.ts; ` +
+        // Ran it in a schema of its own and forgot to say so? Then creating the tables here would make a second set.
+        fix: `${t.schema === '' && t.dialect.name !== 'sqlite' ? 'If you ran the migration in a schema of its own, give the store that schema (its schema option) instead; otherwise run' : 'Run'} ` +
+          `the whole migration ${migration} on ${where} (siglume-sdrp init copies it beside siglume-store.ts; ` +
           `it is templates/schema/${database}/siglume-payments.sql in the package): it creates the tables and the unique indexes ` +
           `exactly-once payment relies on, which this check does not verify; never create a table by hand`,
       }),

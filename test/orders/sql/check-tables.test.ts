@@ -272,6 +272,26 @@ describe('the fix checkTables gives for a missing payment table', () => {
   });
 });
 
+describe('the fix checkTables gives for missing payment tables on PostgreSQL without a schema option', () => {
+  it('names the schema option first: run in a schema of its own, the migration would otherwise be run a second time', async () => {
+    // Every payment table answers "relation does not exist" (42P01); the orders table is there.
+    const db = {
+      query: async (sql: string) => {
+        if (sql === 'SELECT 1' || sql.includes('"orders"')) return [];
+        throw Object.assign(new Error('relation does not exist'), { code: '42P01' });
+      },
+      transaction: async () => {
+        throw new Error('not used');
+      },
+    };
+    const problems = await new SqlOrderStore(db as never, POSTGRES_DIALECT).checkTables();
+    expect(problems.map((p) => p.code)).toEqual(Array(4).fill('payment_table_unreadable'));
+    for (const { fix } of problems) {
+      expect(fix).toMatch(/^If you ran the migration in a schema of its own, give the store that schema \(its schema option\) instead; otherwise run the whole migration siglume-payments\.postgres\.sql /);
+    }
+  });
+});
+
 describe('the fix checkTables gives when only some payment tables are missing', () => {
   it('is to create the missing one from the migration (which cannot run whole over the others), indexes included, or to grant access', async () => {
     const db = new Database(':memory:');
