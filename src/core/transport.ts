@@ -227,7 +227,7 @@ export class Transport {
       try {
         parsed = JSON.parse(response.text);
       } catch (error) {
-        throw invalidJson(spec, response, error, earlierMayHaveActed);
+        throw invalidJson(spec, this.base_url, response, error, earlierMayHaveActed);
       }
     }
     const envelope = parsed as Envelope;
@@ -279,7 +279,7 @@ export class Transport {
     try {
       parsed = NOT_BLANK.test(response.text) ? JSON.parse(response.text) : {};
     } catch (error) {
-      return { error: invalidJson(spec, response, error, earlierMayHaveActed), envelope: false };
+      return { error: invalidJson(spec, this.base_url, response, error, earlierMayHaveActed), envelope: false };
     }
     type Fields = { code?: unknown; message?: unknown; field?: unknown };
     const body = (parsed !== null && typeof parsed === 'object' ? parsed : {}) as Fields & { error?: Fields };
@@ -420,17 +420,24 @@ function routeOf(spec: RequestSpec<unknown>): string {
   return `${spec.method} ${pathOf(spec)}`;
 }
 
-function invalidJson(spec: RequestSpec<unknown>, response: SentResponse, cause: unknown, earlierMayHaveActed = false): SiglumeInvalidResponseError {
+function invalidJson(
+  spec: RequestSpec<unknown>,
+  base: string,
+  response: SentResponse,
+  cause: unknown,
+  earlierMayHaveActed = false,
+): SiglumeInvalidResponseError {
   const status = response.status;
   const retry_after_ms = parseRetryAfter(response.header);
   // A 5xx page is what a load balancer or proxy shows while Siglume is
-  // unavailable: the base URL is most likely right.
+  // unavailable: the base URL is most likely right. Otherwise it is named by
+  // its value: it came from base_url, SIGLUME_API_BASE or a sandbox variable.
   const message =
     status >= 500 && status < 600
       ? `Siglume or a proxy in front of it answered ${routeOf(spec)} with HTTP ${status} and a non-JSON page (temporarily unavailable?).` +
         (retry_after_ms !== null ? ` It asked to retry after ${Math.ceil(retry_after_ms / 1000)} s.` : '') +
         (spec.method === 'GET' ? '' : lookFirst(spec, earlierMayHaveActed))
-      : `The Siglume API answered ${routeOf(spec)} with HTTP ${status} and a body that is not JSON. Check SIGLUME_API_BASE points at the Siglume API.` +
+      : `The Siglume API answered ${routeOf(spec)} with HTTP ${status} and a body that is not JSON. Check that the base URL ${base} points at the Siglume API (…/v1).` +
         (earlierMayHaveActed ? lookFirst(spec, true) : '');
   return new SiglumeInvalidResponseError({
     status: 502,

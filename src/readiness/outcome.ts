@@ -8,6 +8,7 @@ import {
   SiglumeApiError,
   SiglumeAuthenticationError,
   SiglumeConnectionError,
+  SiglumeInvalidResponseError,
   SiglumePermissionError,
   SiglumeTimeoutError,
   SiglumeValidationError,
@@ -181,6 +182,7 @@ export function apiFailure(
         details,
       );
     }
+    if (error instanceof SiglumeInvalidResponseError && error.code !== SHAPE_MISMATCH) return unreadableAnswer(target, action, error, details);
     if (error.status === 404 && fixes.notFound) return fail(line, fixes.notFound, details);
     return fail(
       line,
@@ -192,6 +194,48 @@ export function apiFailure(
   return fail(
     `${action} failed: ${message}`,
     fixes.other ?? inputFix(error) ?? 'Run readiness again with --verbose; if it persists, report it with the output.',
+  );
+}
+
+/** `code` of an answer that is JSON but lacks a field this SDK relies on (each check words it as its own). */
+const SHAPE_MISMATCH = 'INVALID_RESPONSE_SHAPE';
+
+/**
+ * True for an answer that is JSON but lacks a field this SDK relies on. Not for a page that is not JSON (a
+ * proxy's 502, a web server's 404): {@link apiFailure} words those with the client's own message.
+ */
+export function shapeMismatch(error: unknown): error is SiglumeInvalidResponseError {
+  return error instanceof SiglumeInvalidResponseError && error.code === SHAPE_MISMATCH;
+}
+
+/**
+ * An answer the client could not read (a page that is not JSON, a body over max_response_bytes): the client's
+ * message, which names the HTTP status, and a fix by that status. A 5xx page is a proxy or load balancer
+ * while Siglume is unavailable (the base URL is most likely right): retry. Any other status is a server that
+ * is not the Siglume API: the base URL setting.
+ */
+function unreadableAnswer(target: ApiTarget, action: string, error: SiglumeInvalidResponseError, details: Record<string, unknown>): FailingOutcome {
+  const base = target.base_url;
+  const setting = baseSetting(target);
+  const http = (error.data as { http_status?: unknown } | null)?.http_status;
+  const upstream = typeof http === 'number' ? http : null;
+  const line = `${action} failed: ${error.message}`;
+  const withUpstream = upstream === null ? details : { ...details, http_status: upstream };
+  if (upstream !== null && upstream >= 500 && upstream < 600) {
+    const after = error.retry_after_ms !== null ? ` (it asked for ${Math.ceil(error.retry_after_ms / 1000)} s)` : '';
+    return fail(
+      line,
+      `Siglume or a proxy in front of it answered HTTP ${upstream} with a page instead of the API's JSON: retry in a moment${after}. If it persists, check that ${setting} (now ${base}) is the Siglume API (…/v1), then contact Siglume support${error.request_id ? ` with request id ${error.request_id}` : ''}.`,
+      withUpstream,
+    );
+  }
+  if (error.code === 'RESPONSE_TOO_LARGE') {
+    return fail(line, `Check that ${setting} (now ${base}) points at the Siglume API (…/v1): its answers are far smaller.`, withUpstream);
+  }
+  return fail(
+    line,
+    `${base} answered${upstream === null ? '' : ` HTTP ${upstream}`} with a page that is not the Siglume API's JSON: check that ${setting} (now ${base}) points at the Siglume API (…/v1), not at a web site or your shop.`,
+    withUpstream,
   );
 }
 
@@ -228,9 +272,12 @@ export function routeMissingFix(target: ApiTarget): string {
   return `The API at ${target.base_url} has no such route: check ${setting} (now ${target.base_url}); it should end in /v1 (e.g. https://siglume.com/v1, or the sandbox's http://127.0.0.1:8787/v1).`;
 }
 
-/** The fix when an answer does not have the shape the typed client expects. */
-export const WRONG_API_FIX = 'Check that SIGLUME_API_BASE points at the Siglume API (…/v1), not at your shop.';
+/** The fix when an answer does not have the shape the typed client expects: the base URL setting that was used. */
+export function wrongApiFix(target: ApiTarget): string {
+  return `Check that ${baseSetting(target)} (now ${target.base_url}) points at the Siglume API (…/v1), not at your shop.`;
+}
 
 /** The fix when an answer of the Siglume API lacks a field this SDK relies on. */
-export const REPORT_SHAPE_FIX =
-  'Check that SIGLUME_API_BASE points at the Siglume API (…/v1); if it does, report this to Siglume support.';
+export function reportShapeFix(target: ApiTarget): string {
+  return `Check that ${baseSetting(target)} (now ${target.base_url}) points at the Siglume API (…/v1); if it does, report this to Siglume support.`;
+}

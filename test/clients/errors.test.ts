@@ -158,10 +158,11 @@ describe('API errors raised by the clients', () => {
       expect(error.message).not.toContain('SIGLUME_API_BASE');
     });
 
-    it('still points at SIGLUME_API_BASE for a non-JSON 2xx or 4xx page', async () => {
+    // By its value: it came from the base_url option, SIGLUME_API_BASE or a sandbox variable (the CLI's --base-url).
+    it('still points at the base URL for a non-JSON 2xx or 4xx page', async () => {
       const { client } = merchantWith({ status: 200, body: '<html>welcome</html>' });
       const error = await failure(client.getMerchant('shop_alpha'));
-      expect(error.message).toContain('Check SIGLUME_API_BASE');
+      expect(error.message).toContain(`Check that the base URL ${client.base_url} points at the Siglume API (…/v1).`);
       expect(error).toMatchObject({ retry_after_ms: null, data: { http_status: 200 } });
     });
 

@@ -695,6 +695,61 @@ describe('runReadiness', () => {
     });
   });
 
+  describe('when the API base answers a page that is not JSON', () => {
+    /** A server answering every request with `status` and an HTML page (an nginx 404, a proxy's 502). */
+    async function pageServer(status: number): Promise<{ base: string; close: () => Promise<void> }> {
+      const server = createHttpServer((_req, res) => {
+        res.writeHead(status, { 'content-type': 'text/html' });
+        res.end('<html><body><h1>nginx</h1></body></html>');
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      return {
+        base: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+        close: () => new Promise<void>((r) => server.close(() => r())),
+      };
+    }
+
+    it("shows the client's message with the upstream status and says to retry a 5xx page", async () => {
+      const page = await pageServer(502);
+      try {
+        const client = new DirectRequestPaymentMerchantClient({ auth_token: TEST_TOKEN, base_url: page.base, max_retries: 0 });
+        const report = await runReadiness({ ...LOCAL_OPTIONS, client, input_names: { base_url: '--base-url' } });
+        for (const name of ['hosted_checkout_readiness_api', 'merchant_exists']) {
+          const check = byName(report, name);
+          expect(check).toMatchObject({ status: 'fail', details: { code: 'INVALID_JSON_RESPONSE', http_status: 502 } });
+          expect(check.message).toContain('answered GET /sdrp/direct-payments/merchants/shop_one');
+          expect(check.message).toContain('with HTTP 502 and a non-JSON page (temporarily unavailable?)');
+          expect(check.message).not.toMatch(/lacks ready|has no merchant_account/);
+          const fix = check.status === 'fail' ? check.fix : '';
+          expect(fix).toMatch(/^Siglume or a proxy in front of it answered HTTP 502 with a page instead of the API's JSON: retry in a moment\./);
+          expect(fix).toContain(`check that --base-url (now ${page.base})`);
+          expect(fix).not.toContain('SIGLUME_API_BASE');
+        }
+      } finally {
+        await page.close();
+      }
+    });
+
+    it('names the base URL setting for a page of another status (a web server, not the API)', async () => {
+      for (const status of [404, 200]) {
+        const page = await pageServer(status);
+        try {
+          const report = await runReadiness({ ...LOCAL_OPTIONS, base_url: page.base });
+          const check = byName(report, 'hosted_checkout_readiness_api');
+          expect(check).toMatchObject({ status: 'fail', details: { code: 'INVALID_JSON_RESPONSE', http_status: status } });
+          expect(check.message).toContain(`with HTTP ${status} and a body that is not JSON. Check that the base URL ${page.base} points at the Siglume API`);
+          const fix = check.status === 'fail' ? check.fix : '';
+          expect(fix).toBe(
+            `${page.base} answered HTTP ${status} with a page that is not the Siglume API's JSON: check that SIGLUME_API_BASE (now ${page.base}) points at the Siglume API (…/v1), not at a web site or your shop.`,
+          );
+          expect(fix).not.toMatch(/report this to Siglume support|retry/i);
+        } finally {
+          await page.close();
+        }
+      }
+    });
+  });
+
   describe('when the API cannot be reached', () => {
     it('fails the first API check naming the base URL and how to fix it, and makes no further call', async () => {
       const server = createServer();

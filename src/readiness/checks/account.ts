@@ -4,8 +4,8 @@
  * The merchant status fails closed: only `active` or `ready` passes.
  */
 import type { DirectRequestPaymentMerchantAccount } from '../../clients/schemas/merchant-account.js';
-import { SiglumeInvalidResponseError, SiglumeNotFoundError } from '../../core/errors.js';
-import { apiFailure, fail, failed, found, pass, routeMissing, routeMissingFix, WRONG_API_FIX, type Checked } from '../outcome.js';
+import { SiglumeNotFoundError } from '../../core/errors.js';
+import { apiFailure, fail, failed, found, pass, routeMissing, routeMissingFix, shapeMismatch, wrongApiFix, type Checked } from '../outcome.js';
 import type { ApiInput } from '../group.js';
 import type { CheckRun } from '../recorder.js';
 import type { ReadinessConfig } from './config.js';
@@ -70,8 +70,8 @@ async function merchantExists(input: ApiInput): Promise<Checked<DirectRequestPay
         ),
       );
     }
-    if (error instanceof SiglumeInvalidResponseError) {
-      return failed(fail(`The answer for merchant ${merchant} has no merchant_account`, WRONG_API_FIX));
+    if (shapeMismatch(error)) {
+      return failed(fail(`The answer for merchant ${merchant} has no merchant_account`, wrongApiFix(input.target)));
     }
     return failed(apiFailure(input.target, `Reading merchant ${merchant}`, error));
   }

@@ -8,9 +8,8 @@
 import type { DirectRequestPaymentWebhookDelivery } from '../../clients/schemas/webhook-delivery.js';
 import type { DirectRequestPaymentWebhookSubscription } from '../../clients/schemas/webhook-subscription.js';
 import { DIRECT_PAYMENT_CONFIRMED_EVENT } from '../../core/constants.js';
-import { SiglumeInvalidResponseError } from '../../core/errors.js';
 import type { ApiInput } from '../group.js';
-import { apiFailure, fail, failed, found, pass, REPORT_SHAPE_FIX, type Checked } from '../outcome.js';
+import { apiFailure, fail, failed, found, pass, reportShapeFix, shapeMismatch, type Checked } from '../outcome.js';
 import { pollUntil } from '../poll.js';
 import type { CheckRun } from '../recorder.js';
 import { READINESS_PROBE_SOURCE } from './probe.js';
@@ -149,7 +148,7 @@ async function deliveryProbe(input: DeliveryInput, run: CheckRun): Promise<Check
     );
     eventId = queued.event.id;
   } catch (error) {
-    if (error instanceof SiglumeInvalidResponseError) return failed(fail('The test delivery answer has no event id', REPORT_SHAPE_FIX));
+    if (shapeMismatch(error)) return failed(fail('The test delivery answer has no event id', reportShapeFix(input.target)));
     return failed(apiFailure(input.target, 'Queueing the test delivery', error));
   }
   const signal = input.request_options.signal;

@@ -8,10 +8,9 @@ import {
   HostedCheckoutNotAvailableError,
   SiglumeApiError,
   SiglumeHostedCheckoutReadinessRequiredError,
-  SiglumeInvalidResponseError,
 } from '../../core/errors.js';
 import type { ApiInput } from '../group.js';
-import { apiFailure, fail, failed, found, pass, REPORT_SHAPE_FIX, type Checked } from '../outcome.js';
+import { apiFailure, baseSetting, fail, failed, found, pass, reportShapeFix, shapeMismatch, type Checked } from '../outcome.js';
 import type { CheckRun } from '../recorder.js';
 import { formatMinorAmount } from './config.js';
 import { blockerFix, requirementFix } from './readiness-api.js';
@@ -52,8 +51,8 @@ async function hostedCheckout(input: ApiInput, nonce: string): Promise<Checked<D
     if (error instanceof HostedCheckoutNotAvailableError) {
       const fix =
         error.upstream_status === 404
-          ? 'This API base has no Hosted Checkout for the merchant: check SIGLUME_API_BASE points at the right environment, then ask Siglume to enable Hosted Checkout for the merchant.'
-          : `Ask Siglume to enable Hosted Checkout for ${merchant} (or point SIGLUME_API_BASE at the environment where it is enabled).`;
+          ? `This API base has no Hosted Checkout for the merchant: check ${baseSetting(input.target)} (now ${input.target.base_url}) points at the right environment, then ask Siglume to enable Hosted Checkout for the merchant.`
+          : `Ask Siglume to enable Hosted Checkout for ${merchant} (or point ${baseSetting(input.target)} at the environment where it is enabled).`;
       return failed(
         fail(
           `Hosted Checkout is not enabled for ${merchant} (the API answered ${error.upstream_status} ${error.upstream_code})`,
@@ -76,8 +75,8 @@ async function hostedCheckout(input: ApiInput, nonce: string): Promise<Checked<D
         ),
       );
     }
-    if (error instanceof SiglumeInvalidResponseError) {
-      return failed(fail('The checkout session answer has no session_id or checkout_url', REPORT_SHAPE_FIX));
+    if (shapeMismatch(error)) {
+      return failed(fail('The checkout session answer has no session_id or checkout_url', reportShapeFix(input.target)));
     }
     if (
       error instanceof SiglumeApiError &&

@@ -16,9 +16,9 @@
 import type { DirectRequestPaymentHostedCheckoutReadiness } from '../../clients/schemas/merchant-readiness.js';
 import { requirementNames } from '../../core/requirement-names.js';
 import { STANDARD_RESPONSIBILITY_ATTESTATION_VERSION } from '../../core/constants.js';
-import { SiglumeApiError, SiglumeInvalidResponseError } from '../../core/errors.js';
+import { SiglumeApiError } from '../../core/errors.js';
 import type { ApiInput } from '../group.js';
-import { apiFailure, baseSetting, fail, failed, found, pass, REPORT_SHAPE_FIX, type Checked } from '../outcome.js';
+import { apiFailure, baseSetting, fail, failed, found, pass, reportShapeFix, shapeMismatch, type Checked } from '../outcome.js';
 import type { CheckRun } from '../recorder.js';
 
 
@@ -123,8 +123,8 @@ async function readinessApi(input: ApiInput): Promise<Checked<Readiness>> {
     const status = r.status !== '' ? r.status : 'unknown';
     return found(pass(`Readiness API answered: status=${status}`, { status, ready: r.ready }), r);
   } catch (error) {
-    if (error instanceof SiglumeInvalidResponseError) {
-      return failed(fail(`The readiness answer for ${merchant} lacks ready, status, checks, missing_requirements or blockers`, REPORT_SHAPE_FIX));
+    if (shapeMismatch(error)) {
+      return failed(fail(`The readiness answer for ${merchant} lacks ready, status, checks, missing_requirements or blockers`, reportShapeFix(input.target)));
     }
     return failed(
       apiFailure(input.target, `Reading the Hosted Checkout readiness of ${merchant}`, error, {

@@ -7,10 +7,9 @@
  */
 import type { DirectRequestPaymentWebhookSubscription } from '../../clients/schemas/webhook-subscription.js';
 import { DIRECT_PAYMENT_CONFIRMED_EVENT } from '../../core/constants.js';
-import { SiglumeInvalidResponseError } from '../../core/errors.js';
 import { sameUrl } from '../../core/validation.js';
 import type { ApiInput } from '../group.js';
-import { apiFailure, fail, failed, found, pass, warn, WRONG_API_FIX, type Checked } from '../outcome.js';
+import { apiFailure, fail, failed, found, pass, shapeMismatch, warn, wrongApiFix, type Checked } from '../outcome.js';
 import type { CheckRun } from '../recorder.js';
 import { isActiveLike } from './account.js';
 import { maskUrlCredentials as shown } from './config.js';
@@ -62,8 +61,8 @@ async function subscriptionExists(input: ApiInput): Promise<Checked<Subscription
   try {
     subs = await client.listWebhookSubscriptions(input.request_options);
   } catch (error) {
-    if (error instanceof SiglumeInvalidResponseError) {
-      return failed(fail('The webhook subscription list has an unexpected shape', WRONG_API_FIX));
+    if (shapeMismatch(error)) {
+      return failed(fail('The webhook subscription list has an unexpected shape', wrongApiFix(input.target)));
     }
     return failed(apiFailure(input.target, 'Listing webhook subscriptions', error));
   }
