@@ -10,6 +10,7 @@ import {
   SiglumeConnectionError,
   SiglumeInvalidResponseError,
   SiglumePermissionError,
+  SiglumeRedirectError,
   SiglumeTimeoutError,
   SiglumeValidationError,
 } from '../core/errors.js';
@@ -180,6 +181,15 @@ export function apiFailure(
         line,
         'The token may not manage this merchant: use the merchant auth token of the account that owns SIGLUME_DIRECT_PAYMENT_MERCHANT.',
         details,
+      );
+    }
+    if (error instanceof SiglumeRedirectError) {
+      // The client's message says why a redirect is never followed; the fix is the setting that sent it there.
+      const to = error.location_origin ? ` (it redirects to ${error.location_origin})` : '';
+      return fail(
+        line,
+        `Redirects are never followed: set ${baseSetting(target)} (now ${base}) to the final URL of the Siglume API${to}, ending in /v1.`,
+        { ...details, ...(error.location_origin ? { location_origin: error.location_origin } : {}) },
       );
     }
     if (error instanceof SiglumeInvalidResponseError && error.code !== SHAPE_MISMATCH) return unreadableAnswer(target, action, error, details);

@@ -750,6 +750,30 @@ describe('runReadiness', () => {
     });
   });
 
+  describe('when the API base answers a redirect', () => {
+    it('says to set the base URL setting to the final URL, not to retry', async () => {
+      const server = createHttpServer((_req, res) => {
+        res.writeHead(302, { location: 'https://api.other.example/v1/elsewhere' });
+        res.end();
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+      try {
+        const report = await runReadiness({ ...LOCAL_OPTIONS, base_url: base, input_names: { base_url: '--base-url' } });
+        const check = byName(report, 'hosted_checkout_readiness_api');
+        expect(check).toMatchObject({ status: 'fail', details: { status: 302, code: 'UNEXPECTED_REDIRECT', location_origin: 'https://api.other.example' } });
+        expect(check.message).toContain('Redirects are never followed');
+        const fix = check.status === 'fail' ? check.fix : '';
+        expect(fix).toBe(
+          `Redirects are never followed: set --base-url (now ${base}) to the final URL of the Siglume API (it redirects to https://api.other.example), ending in /v1.`,
+        );
+        expect(fix).not.toMatch(/retry|support/i);
+      } finally {
+        await new Promise<void>((r) => server.close(() => r()));
+      }
+    });
+  });
+
   describe('when the API cannot be reached', () => {
     it('fails the first API check naming the base URL and how to fix it, and makes no further call', async () => {
       const server = createServer();
