@@ -22,6 +22,8 @@
  * do it at all).
  */
 
+import { BAD_PORT, BAD_PORT_MESSAGE } from './bad-port.js';
+
 /** Longest `Retry-After` the SDK will wait; a longer one is surfaced as the error instead. */
 export const MAX_RETRY_AFTER_MS = 60_000;
 
@@ -51,6 +53,8 @@ const NOT_SENT_CODES = /* @__PURE__ */ new Set([
   'ENETUNREACH',
   'EADDRNOTAVAIL',
   'UND_ERR_CONNECT_TIMEOUT',
+  // fetch refused the port before connecting (see bad-port.ts).
+  BAD_PORT,
 ]);
 
 /**
@@ -84,8 +88,11 @@ export type AttemptOutcome =
        */
       api_refusal?: boolean;
     }
-  /** No connection was established; the request was never sent. */
-  | { kind: 'not_sent' }
+  /**
+   * No connection was established; the request was never sent. `final`: nor can it be by trying again
+   * (fetch refuses the port), so it is not retried.
+   */
+  | { kind: 'not_sent'; final?: boolean }
   /** The connection failed after the request may have been sent. */
   | { kind: 'connection_lost' }
   | { kind: 'timeout' };
@@ -93,11 +100,13 @@ export type AttemptOutcome =
 /**
  * The system error code (`ECONNREFUSED`, ...) of an error, or the first one
  * down its `cause` chain (fetch wraps them, sometimes twice), or null.
+ * fetch's refusal of a blocked port, which has no code, is `BAD_PORT`.
  */
 export function errorCode(error: unknown): string | null {
-  let e = error as { code?: unknown; cause?: unknown } | null | undefined;
+  let e = error as { code?: unknown; message?: unknown; cause?: unknown } | null | undefined;
   for (let depth = 0; depth < 8 && e !== null && typeof e === 'object'; depth++) {
     if (typeof e.code === 'string' && e.code !== '') return e.code;
+    if (e.message === BAD_PORT_MESSAGE) return BAD_PORT;
     e = e.cause as typeof e;
   }
   return null;
@@ -110,6 +119,7 @@ export function errorCode(error: unknown): string | null {
  */
 export function connectionFailure(error: unknown): Extract<AttemptOutcome, { kind: 'not_sent' | 'connection_lost' }> {
   const code = errorCode(error);
+  if (code === BAD_PORT) return { kind: 'not_sent', final: true };
   return code !== null && (NOT_SENT_CODES.has(code) || TLS_FAILURE.test(code)) ? { kind: 'not_sent' } : { kind: 'connection_lost' };
 }
 
@@ -134,6 +144,7 @@ export function shouldRetry(
   policy: RetryPolicy = 'idempotent',
 ): boolean {
   if (attempt >= maxRetries) return false;
+  if (outcome.kind === 'not_sent' && outcome.final === true) return false;
   if (refusedBeforeActing(outcome)) return true;
   if (policy === 'refusals_only') return false;
   if (outcome.kind === 'response') return MAY_HAVE_ACTED_STATUSES.has(outcome.status);

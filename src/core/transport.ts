@@ -14,6 +14,7 @@
  * it is repeated only when the server refused before acting (see
  * `./retry.ts`).
  */
+import { BAD_PORT, portOf } from './bad-port.js';
 import { randomId } from './crypto.js';
 import {
   SiglumeApiError,
@@ -358,9 +359,14 @@ function connectionLost(cause: unknown, call: CallFacts, earlierMayHaveActed: bo
   const detail = describeCause(cause);
   const notSent = connectionFailure(cause).kind === 'not_sent';
   const facts = `${detail ? `${detail}; ` : ''}${attemptsText(attempts)}`;
+  const badPort = errorCode(cause) === BAD_PORT;
   const message = notSent
     ? `Could not reach the Siglume API at ${origin} (${facts}): ${route} was not sent.` +
-      (earlierMayHaveActed ? lookFirst(spec, true) : ' Check SIGLUME_API_BASE and your network.')
+      (earlierMayHaveActed
+        ? lookFirst(spec, true)
+        : badPort
+          ? ` fetch refuses port ${portOf(url)} (a port the Fetch standard blocks): the API is not at that port; check SIGLUME_API_BASE.`
+          : ' Check SIGLUME_API_BASE and your network.')
     : `The connection to the Siglume API at ${origin} failed during ${route} (${facts}).${lookFirst(spec, false)}`;
   return new SiglumeConnectionError(message, {
     cause,

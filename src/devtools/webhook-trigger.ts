@@ -4,8 +4,10 @@
  * merchant's webhook endpoint, like `stripe trigger` does for Stripe.
  */
 import { WEBHOOK_SIGNATURE_HEADER } from '../core/constants.js';
+import { BAD_PORT } from '../core/bad-port.js';
 import { SiglumeConnectionError, SiglumeTimeoutError, SiglumeValidationError } from '../core/errors.js';
 import { redactSecretValues } from '../core/redact.js';
+import { errorCode } from '../core/retry.js';
 import { portOutOfRange, type DirectRequestPaymentCurrency } from '../core/validation.js';
 import { createTestWebhookEvent, TEST_WEBHOOK_SECRET } from '../testing/index.js';
 import type { TestWebhookEventKind } from '../testing/index.js';
@@ -115,13 +117,13 @@ function unreachable(error: unknown, timeout: number): { code: string; why: stri
     return { code: 'TIMEOUT', why: `no answer within ${timeout} ms`, hint: 'the handler should answer as soon as the event is recorded, or raise --timeout' };
   }
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  const code = cause?.code ?? (cause?.message === 'bad port' ? 'BAD_PORT' : 'CONNECTION_ERROR');
+  const code = errorCode(error) ?? 'CONNECTION_ERROR';
   const why = cause?.code ?? cause?.message ?? (error as Error).message;
   if (code === 'ECONNREFUSED') return { code, why, hint: 'nothing is listening there: is the shop running, on that port?' };
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { code, why, hint: 'the host name does not resolve: check it' };
   if (code === 'UND_ERR_CONNECT_TIMEOUT') return { code, why, hint: 'the host did not accept a connection: check the host and any firewall' };
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return { code, why, hint: "the server closed the connection: see the shop's log" };
-  if (code === 'BAD_PORT') return { code, why, hint: 'fetch refuses reserved ports such as 1 and 6000: run the shop on another, e.g. 3000' };
+  if (code === BAD_PORT) return { code, why, hint: 'fetch refuses reserved ports such as 1 and 6000: run the shop on another, e.g. 3000' };
   if (TLS_CODE.test(code)) return { code, why, hint: 'TLS failed: fix the certificate, or use http:// for a local server without TLS' };
   return { code, why, hint: '' };
 }

@@ -14,6 +14,7 @@ import {
   SiglumeTimeoutError,
   SiglumeValidationError,
 } from '../core/errors.js';
+import { BAD_PORT, portOf } from '../core/bad-port.js';
 import { connectionFailure, errorCode } from '../core/retry.js';
 import { isLoopbackHost } from '../core/validation.js';
 import { readinessInputSource } from './env.js';
@@ -125,6 +126,16 @@ function connectionFailureText(target: ApiTarget, error: SiglumeConnectionError)
       };
     case 'not_connected': {
       const code = errorCode(error.cause);
+      if (code === BAD_PORT) {
+        // fetch refuses the port before connecting: nothing was sent, and no server at that port can be reached.
+        const port = portOf(base);
+        return {
+          what: `could not connect to ${base}: fetch refuses port ${port} (a port the Fetch standard blocks for other protocols), so nothing was sent`,
+          fix: target.sandbox
+            ? `Run the sandbox on another port (npx siglume-sdrp sandbox --port 8787) and point ${setting} at it (now ${base}).`
+            : `Check ${setting} (now ${base}): no API can be reached at port ${port}; use the Siglume API's address (…/v1).`,
+        };
+      }
       return {
         what: `could not connect to ${base}${code ? ` (${code})` : ''}`,
         fix: `Check ${setting} (now ${base}) and your network connection, then run readiness again.`,

@@ -403,6 +403,17 @@ describe('siglume-sdrp sandbox', () => {
       expect((await runCli(['sandbox', '--port', '70000'])).code).toBe(2);
     });
 
+    it('exits 2 naming --port or SIGLUME_SANDBOX_PORT for a port fetch refuses (6666, 9), before listening', async () => {
+      for (const port of ['6666', '9']) {
+        const flag = await runCli(['sandbox', '--port', port]);
+        expect(flag.code).toBe(2);
+        expect(flag.stderr).toContain(`--port ${port} is a port fetch refuses to connect to`);
+        const env = await runCli(['sandbox'], { env: { SIGLUME_SANDBOX_PORT: port } });
+        expect(env.code).toBe(2);
+        expect(env.stderr).toContain(`SIGLUME_SANDBOX_PORT ${port} is a port fetch refuses to connect to`);
+      }
+    });
+
     it('exits 2 naming SIGLUME_SANDBOX_PORT when the environment gives a bad one', async () => {
       const run = await runCli(['sandbox'], { env: { SIGLUME_SANDBOX_PORT: 'eighty' } });
       expect(run.code).toBe(2);

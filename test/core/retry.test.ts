@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connectionFailure, MAX_RETRY_DELAY_MS, parseRetryAfter, retryDelay, shouldRetry } from '../../src/core/retry.js';
+import { connectionFailure, errorCode, MAX_RETRY_DELAY_MS, parseRetryAfter, retryDelay, shouldRetry } from '../../src/core/retry.js';
 
 const headers = (h: Record<string, string>) => (name: string) => h[name.toLowerCase()] ?? null;
 
@@ -77,6 +77,21 @@ describe('connectionFailure', () => {
   it('reads the code global fetch nests under cause', () => {
     const error = new TypeError('fetch failed', { cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }) });
     expect(connectionFailure(error)).toEqual({ kind: 'not_sent' });
+  });
+
+  describe("when fetch refuses a blocked port (Node's TypeError with cause 'bad port', no code)", () => {
+    const badPort = () => new TypeError('fetch failed', { cause: new Error('bad port') });
+
+    it('reads it as BAD_PORT, never sent, and not worth sending again', () => {
+      expect(errorCode(badPort())).toBe('BAD_PORT');
+      expect(connectionFailure(badPort())).toEqual({ kind: 'not_sent', final: true });
+      expect(shouldRetry(connectionFailure(badPort()), 0, 2)).toBe(false);
+    });
+
+    it('reads the real fetch error that way', async () => {
+      const error = await fetch('http://127.0.0.1:6666/').catch((e: unknown) => e);
+      expect(errorCode(error)).toBe('BAD_PORT');
+    });
   });
 
   it.each([

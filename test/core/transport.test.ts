@@ -326,6 +326,24 @@ describe('Transport', () => {
     });
   });
 
+  describe('when fetch refuses the port (6666: a port the Fetch standard blocks)', () => {
+    it('says nothing was sent, naming the port, after one attempt', async () => {
+      // Node's global fetch blocks the port (readiness sends with it); undici's request, the default sender, does not.
+      const t = new Transport({
+        base_url: 'http://127.0.0.1:6666/v1',
+        auth_token: 'tok_secret_value',
+        max_retries: 2,
+        random: () => 1,
+        fetch: (url, init) => fetch(url, init as RequestInit),
+      });
+      const err = await caught(t.request({ method: 'POST', path: '/x', body: {} }));
+      expect(err).toBeInstanceOf(SiglumeConnectionError);
+      expect(err).toMatchObject({ may_have_acted: false, attempts: 1 });
+      expect(err.message).toContain('POST /x was not sent. fetch refuses port 6666');
+      expect(err.message).not.toMatch(/may have reached|acted on/);
+    });
+  });
+
   describe('when a custom fetch fails with the request in its message', () => {
     it('keeps the token out of the SiglumeConnectionError message', async () => {
       const fetch: FetchLike = async (_url, init) => {

@@ -818,6 +818,25 @@ describe('runReadiness', () => {
     });
   });
 
+  describe('when fetch refuses the port of the base URL', () => {
+    it('says nothing was sent and names the port, not that the server may have acted', async () => {
+      const base = 'http://127.0.0.1:6666/v1';
+      for (const sandbox of [false, true]) {
+        const report = await runReadiness({ ...LOCAL_OPTIONS, base_url: base, sandbox });
+        const check = byName(report, 'hosted_checkout_readiness_api');
+        expect(check).toMatchObject({ status: 'fail', details: { error_code: 'CONNECTION_ERROR', connection: 'not_connected' } });
+        expect(check.message).toBe(
+          `Reading the Hosted Checkout readiness of shop_one failed: could not connect to ${base}: fetch refuses port 6666 (a port the Fetch standard blocks for other protocols), so nothing was sent`,
+        );
+        const fix = check.status === 'fail' ? check.fix : '';
+        expect(fix).toContain(sandbox ? 'Run the sandbox on another port' : 'no API can be reached at port 6666');
+        expect(fix).not.toMatch(/may have acted/);
+        // Nothing else can reach the API either: the later checks are skipped, not each left to fail.
+        expect(report.checks.filter((c) => c.status === 'fail').map((c) => c.name)).toEqual(['hosted_checkout_readiness_api']);
+      }
+    });
+  });
+
   describe('when something takes the connection but never answers', () => {
     it('says it timed out and points at the base URL instead of saying to start a sandbox there', async () => {
       const sockets: Socket[] = [];

@@ -4,6 +4,7 @@
  * one line per request and webhook delivery.
  */
 import type { Command } from 'commander';
+import { fetchBlocksPort } from '../../core/bad-port.js';
 import { docPath } from '../../init/package-dir.js';
 import { shownValue, usageError } from '../errors.js';
 import type { CliIo } from '../io.js';
@@ -58,14 +59,28 @@ unwritable or used by another sandbox), 2 usage error.`;
 /** What an error names for a variable: `NAME`, or `NAME in <file>` when the env file gave it. */
 type VariableLabel = (name: string) => string;
 
+/**
+ * `port`, unless fetch refuses to connect to it (6666, 6000, 25, ... see core/bad-port.ts): the sandbox would
+ * listen there, and then every readiness run, client and webhook trigger against it would fail.
+ */
+function reachablePort(port: number, name: string): number {
+  if (!fetchBlocksPort(port)) return port;
+  throw usageError(
+    `${name} ${port} is a port fetch refuses to connect to (the Fetch standard blocks it for other protocols): ` +
+      'no client could reach the sandbox there. Pick another, e.g. 8787, or 0 for a free one.',
+  );
+}
+
 /** `SIGLUME_SANDBOX_PORT`, the port when `--port` is not given (unset or empty: the sandbox's default). */
 function portFromEnv(value: string | undefined, label: VariableLabel): number | undefined {
   if (value === undefined || value.trim() === '') return undefined;
+  let port: number;
   try {
-    return parsePort(value);
+    port = parsePort(value);
   } catch {
     throw usageError(`${label('SIGLUME_SANDBOX_PORT')} must be an integer from 0 to 65535 (got "${shownValue(value).slice(0, 20)}").`);
   }
+  return reachablePort(port, label('SIGLUME_SANDBOX_PORT'));
 }
 
 /**
@@ -122,7 +137,9 @@ export function registerSandboxCommand(program: Command, io: CliIo, output: Outp
     .description(
       'Run a local Siglume-compatible API with a ready merchant, Hosted Checkout pages and signed webhook delivery. Stops on Ctrl+C.',
     )
-    .option('--port <n>', 'port to listen on (0 picks a free one; default SIGLUME_SANDBOX_PORT, else 8787)', parsePort)
+    .option('--port <n>', 'port to listen on (0 picks a free one; default SIGLUME_SANDBOX_PORT, else 8787)', (v: string) =>
+      reachablePort(parsePort(v), '--port'),
+    )
     .option('--host <host>', 'interface to listen on (default 127.0.0.1)')
     .option('--allowed-host <name>', 'also answer this Host (name or name:port; repeatable); others get 421', (v: string, all: string[] = []) => [...all, v])
     .option('--merchant <key>', 'key of the seeded merchant (default SIGLUME_DIRECT_PAYMENT_MERCHANT, else sandbox_shop)')
