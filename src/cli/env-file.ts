@@ -55,6 +55,8 @@ export interface MergedEnv {
   file_values?: Record<string, string | undefined>;
   /** True when {@link FALLBACK_ENV_FILE} was read because there is no `.env`. */
   fallback?: true;
+  /** Lines of the file the parser could not read as `NAME=value` (see {@link envFileWarnings}); names and line numbers only. */
+  warnings?: string[];
   /**
    * Set when `.env` was read by default and {@link FALLBACK_ENV_FILE} also
    * exists: the names it sets that neither the environment nor `.env` has
@@ -159,8 +161,52 @@ function mergeText(env: Readonly<Record<string, string | undefined>>, text: stri
     if (realToken && TOKEN_VARS.includes(key)) continue;
     if (merged[key] === undefined && value !== undefined) merged[key] = value;
   }
+  const warnings = malformedLines(text, fromFile, path);
   // Not enumerable: kept out of any print or JSON of the result.
-  return Object.defineProperty({ env: merged, loaded: path } as MergedEnv, 'file_values', { value: fromFile });
+  return Object.defineProperty({ env: merged, loaded: path, ...(warnings.length > 0 ? { warnings } : {}) } as MergedEnv, 'file_values', {
+    value: fromFile,
+  });
+}
+
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * One warning per name `parseEnv` read with whitespace in it. Node's parser takes everything up to the next
+ * `=` as the name, so a line without one (`stray`) swallows the next line's name: `stray\nSIGLUME_ENV=sandbox`
+ * sets the variable "stray⏎SIGLUME_ENV", and SIGLUME_ENV silently stays unset. Names the file, the line and the
+ * lost variable, never the line's text (a stray line may be a pasted secret).
+ */
+function malformedLines(text: string, parsed: Record<string, string | undefined>, path: string): string[] {
+  const lines = text.split(/\r?\n/);
+  const warnings: string[] = [];
+  let from = 0;
+  for (const key of Object.keys(parsed)) {
+    if (!/\s/.test(key)) continue;
+    const parts = key.split(/\r?\n/);
+    const first = parts[0]!.trim();
+    let index = -1;
+    for (let i = from; i < lines.length; i++) {
+      if (lines[i]!.trim().replace(/^export\s+/, '').startsWith(first)) {
+        index = i;
+        break;
+      }
+    }
+    if (index >= 0) from = index + parts.length;
+    const where = index >= 0 ? `${path} line ${index + 1}` : path;
+    const lost = parts.length > 1 ? parts[parts.length - 1]!.trim() : '';
+    warnings.push(
+      parts.length > 1
+        ? `${where} has no "=", so it was read together with the ${parts.length === 2 ? 'next line' : `next ${parts.length - 1} lines`} as one name` +
+            `${VARIABLE_NAME.test(lost) ? `: ${lost} is not set from this file` : ''}. Remove the line or write it as NAME=value.`
+        : `${where} sets a name with whitespace in it, which nothing reads. Write it as NAME=value.`,
+    );
+  }
+  return warnings;
+}
+
+/** The warnings of {@link MergedEnv.warnings}: lines of the env file that were not read as `NAME=value`. */
+export function envFileWarnings(merged: MergedEnv): string[] {
+  return merged.warnings ?? [];
 }
 
 /**

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CliError } from '../../src/cli/errors.js';
-import { ENV_FILE_MAX_BYTES, envFileNote, mergeEnvFile } from '../../src/cli/env-file.js';
+import { ENV_FILE_MAX_BYTES, envFileNote, envFileWarnings, mergeEnvFile } from '../../src/cli/env-file.js';
 import { emptyDir, requireBuild, runBin, runCli } from './support.js';
 
 function dirWith(envText: string | Buffer, name = '.env'): string {
@@ -53,6 +53,31 @@ describe('mergeEnvFile', () => {
       expect(env.SIGLUME_WEBHOOK_SECRET).toBe('whsec_first_line');
       expect(env.SHOP_PUBLIC_ORIGIN).toBe('https://bom.example');
       expect(Object.keys(env).some((k) => k.startsWith(BOM))).toBe(false);
+    });
+  });
+
+  describe('when a line has no "=" (Node\'s parser then swallows the next line into the name)', () => {
+    it('warns naming the file, the line and the variable lost, never the line itself', () => {
+      const dir = dirWith('SIGLUME_DIRECT_PAYMENT_MERCHANT=shop_one\n# comment\nwhsec_pasted_secret_value\nSIGLUME_ENV=sandbox\nSHOP_PUBLIC_ORIGIN=https://a.example\n');
+      const merged = mergeEnvFile({}, dir, undefined);
+      expect(merged.env.SIGLUME_ENV).toBeUndefined();
+      expect(envFileWarnings(merged)).toEqual([
+        `${join(dir, '.env')} line 3 has no "=", so it was read together with the next line as one name: SIGLUME_ENV is not set from this file. Remove the line or write it as NAME=value.`,
+      ]);
+      expect(envFileWarnings(merged).join('')).not.toContain('whsec_pasted');
+    });
+
+    it('warns about a name with a space, and not at all for a well-formed file', () => {
+      const bad = mergeEnvFile({}, dirWith('A=1\nMY NAME=2\n'), undefined);
+      expect(envFileWarnings(bad)).toEqual([expect.stringMatching(/line 2 sets a name with whitespace in it/)]);
+      expect(envFileWarnings(mergeEnvFile({}, dirWith('A=1\nB="two\nlines"\nexport C=3\n'), undefined))).toEqual([]);
+    });
+
+    it('says so on stderr when a command reads the file', async () => {
+      const dir = dirWith('stray\nSIGLUME_DIRECT_PAYMENT_MERCHANT=shop_one\n');
+      const run = await runCli(['readiness', '--no-api'], { cwd: dir });
+      expect(run.stderr).toContain(`warning: ${join(dir, '.env')} line 1 has no "="`);
+      expect(run.stderr).toContain('SIGLUME_DIRECT_PAYMENT_MERCHANT is not set from this file');
     });
   });
 

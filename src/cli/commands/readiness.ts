@@ -103,7 +103,7 @@ const COMMANDS: Record<ReadinessCommand, { summary: string; description: string 
 };
 
 async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFlags, io: CliIo, output: Output): Promise<void> {
-  const [{ mergeEnvFile, envSource, envFileNote, FALLBACK_ENV_FILE, ENV_FILE_FLAG }, { readinessOptionsFromEnv }, engine, { environmentApiBase, normalizeBaseUrl, sandboxSelected }, constants] = await Promise.all([
+  const [{ mergeEnvFile, envSource, envFileNote, envFileWarnings, FALLBACK_ENV_FILE, ENV_FILE_FLAG }, { readinessOptionsFromEnv }, engine, { environmentApiBase, normalizeBaseUrl, sandboxSelected }, constants] = await Promise.all([
     import('../env-file.js'),
     import('../../readiness/env.js'),
     import('../../readiness/runner.js'),
@@ -113,6 +113,7 @@ async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFl
   const merged = mergeEnvFile(io.env, io.cwd, flags.dotenv);
   const { env } = merged;
   const env_note = envFileNote(merged);
+  for (const warning of envFileWarnings(merged)) output.warning(warning);
   // --sandbox is sandbox mode as SIGLUME_ENV=sandbox is (CONTRACT-2 section 18.2), so SIGLUME_SANDBOX_API_BASE names
   // the address to check with either.
   const sandboxMode = flags.sandbox === true || sandboxSelected(env);

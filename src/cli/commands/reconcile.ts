@@ -208,7 +208,7 @@ function printReport(out: (s: string) => void, r: OrderReconcileReport): void {
 
 async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Output): Promise<void> {
   if (!flags.store) throw usageError('--store <module> is required: the module exporting createOrderStore() (siglume-store.ts / .js)');
-  const [{ mergeEnvFile, envFileNote }, { readinessOptionsFromEnv, readinessInputSource }, { reconcileOrderPayments }, { DirectRequestPaymentMerchantClient }, { redactCredentialText }, { redactSecretValues }, { normalizeBaseUrl, environmentApiBase }] = await Promise.all([
+  const [{ mergeEnvFile, envFileNote, envFileWarnings }, { readinessOptionsFromEnv, readinessInputSource }, { reconcileOrderPayments }, { DirectRequestPaymentMerchantClient }, { redactCredentialText }, { redactSecretValues }, { normalizeBaseUrl, environmentApiBase }] = await Promise.all([
     import('../env-file.js'),
     import('../../readiness/env.js'),
     import('../../orders/reconcile.js'),
@@ -221,6 +221,7 @@ async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Out
   const { env } = merged;
   const note = envFileNote(merged);
   if (note) output.note(note);
+  for (const warning of envFileWarnings(merged)) output.warning(warning);
   const fromEnv = readinessOptionsFromEnv(env);
   const merchant = flags.merchant ?? fromEnv.merchant;
   if (!merchant) throw usageError(`The merchant key is not set: ${readinessInputSource('merchant')}`);

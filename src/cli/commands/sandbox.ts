@@ -154,7 +154,7 @@ export function registerSandboxCommand(program: Command, io: CliIo, output: Outp
     // Resolved when help is shown: the guide shipped with this installed version.
     .addHelpText('after', () => `${ENV_HELP}\n${SANDBOX_EXAMPLES}\nScenarios, control endpoints and the state file: ${docPath('sandbox.md')}`)
     .action(async (flags: SandboxFlags) => {
-      const [{ startSandbox }, { sandboxOptionOrUndefined, sandboxOptionProblem, resolveSandboxOptions }, { resolve }, { isLoopbackHost, sameUrl }, { mergeEnvFile, envSource, envFileNote }] = await Promise.all([
+      const [{ startSandbox }, { sandboxOptionOrUndefined, sandboxOptionProblem, resolveSandboxOptions }, { resolve }, { isLoopbackHost, sameUrl }, { mergeEnvFile, envSource, envFileNote, envFileWarnings }] = await Promise.all([
         import('../../sandbox/index.js'),
         import('../../sandbox/options.js'),
         import('node:path'),
@@ -165,6 +165,7 @@ export function registerSandboxCommand(program: Command, io: CliIo, output: Outp
       const merged = mergeEnvFile(io.env, io.cwd, flags.dotenv);
       const note = envFileNote(merged);
       if (note) output.note(note);
+      for (const warning of envFileWarnings(merged)) output.warning(warning);
       const label: VariableLabel = (name) => (envSource(name, io.env, merged) === 'env_file' ? `${name} in ${merged.loaded}` : name);
       const seed: Partial<Record<(typeof SEED_VARS)[number]['key'], string>> = {};
       for (const { key, flag, name } of SEED_VARS) {

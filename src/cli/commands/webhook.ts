@@ -44,13 +44,14 @@ async function configuredSecret(
   io: CliIo,
   output: Output,
 ): Promise<{ secret: string | null; origin: WebhookSecretOrigin | null; known: string[]; webhook_url: string | null; merchant: string | null; file: string }> {
-  const [{ mergeEnvFile, envSource, envFileNote, DEFAULT_ENV_FILE, FALLBACK_ENV_FILE }, { envSecretValues }] = await Promise.all([
+  const [{ mergeEnvFile, envSource, envFileNote, envFileWarnings, DEFAULT_ENV_FILE, FALLBACK_ENV_FILE }, { envSecretValues }] = await Promise.all([
     import('../env-file.js'),
     import('../env-secrets.js'),
   ]);
   const merged = mergeEnvFile(io.env, io.cwd, flags.dotenv);
   const note = envFileNote(merged);
   if (note) output.note(note);
+  for (const warning of envFileWarnings(merged)) output.warning(warning);
   // The file the error messages name: the one read, or the one that would have been.
   const file = flags.dotenv ?? (merged.fallback ? FALLBACK_ENV_FILE : DEFAULT_ENV_FILE);
   // Values the CLI never prints, whatever an endpoint echoes: the environment's secrets, file and real alike.
