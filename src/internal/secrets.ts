@@ -70,3 +70,13 @@ export function normalizeSecrets(
 export function signingSecretHasWhitespace(secret: string): boolean {
   return /\s/.test(secret);
 }
+
+/**
+ * True when a webhook signing secret starts or ends with a quote character: `docker --env-file` and some secret
+ * stores keep the quotes of `SIGLUME_WEBHOOK_SECRET="whsec_..."` as part of the value, and Siglume issues no
+ * secret with one, so every real delivery would fail to verify. The token rule (`authTokenProblem`'s `quoted`)
+ * is the same; this is its twin for `webhook trigger` / `sign` and readiness.
+ */
+export function signingSecretIsQuoted(secret: string): boolean {
+  return /^["']|["']$/.test(secret);
+}

@@ -90,6 +90,10 @@ export function readinessOptionsFromEnv(
   set('webhook_url', get(READINESS_ENV.webhook_url));
   set('webhook_secret', get(READINESS_ENV.webhook_secret));
   set('auth_token', get(READINESS_ENV.auth_token) ?? get(READINESS_ENV.auth_token_fallback));
+  // A fix about the token names the variable that holds it: quotes removed around an unset one change nothing.
+  if (get(READINESS_ENV.auth_token) === undefined && get(READINESS_ENV.auth_token_fallback) !== undefined) {
+    out.input_names = { auth_token: READINESS_ENV.auth_token_fallback };
+  }
   const currency = get(READINESS_ENV.currency)?.trim().toUpperCase();
   if (currency !== undefined && currency !== 'JPY' && currency !== 'USD') {
     throw new SiglumeValidationError(READINESS_ENV.currency, `Invalid ${READINESS_ENV.currency}: must be JPY or USD`);

@@ -288,10 +288,11 @@ export interface ReadinessOptions {
   delivery_timeout_ms?: number | undefined;
   /**
    * @internal What messages call an input whose value did not come from its usual environment variable: the
-   * CLI passes `{ shop_origin: '--origin' }` when the flag gave the value, and the base URL's flag or variable.
+   * CLI passes `{ shop_origin: '--origin' }` when the flag gave the value, and the base URL's flag or variable;
+   * `readinessOptionsFromEnv` passes `{ auth_token: 'SIGLUME_AUTH_TOKEN' }` when the token came from the fallback.
    * Defaults to the variable's name.
    */
-  input_names?: Partial<Record<'shop_origin' | 'webhook_url' | 'base_url', string>> | undefined;
+  input_names?: Partial<Record<'shop_origin' | 'webhook_url' | 'base_url' | 'auth_token', string>> | undefined;
   /** Merchant client to use; built from `auth_token` and `base_url` when absent. */
   client?: ReadinessMerchantClient | undefined;
   /** Called as checks start and finish and while the delivery probe waits. */

@@ -533,6 +533,28 @@ describe('siglume-sdrp webhook sign', () => {
     });
   });
 
+  describe('when the secret is wrapped in quotes kept as part of it (docker --env-file)', () => {
+    it.each([
+      ['SIGLUME_WEBHOOK_SECRET', { SIGLUME_WEBHOOK_SECRET: '"whsec_example"' }, []],
+      ['--secret', {}, ['--secret', "'whsec_example'"]],
+    ])('refuses it from %s, naming where it is set and not its value, prints no header and exits 2', async (name, env, extra) => {
+      const run = await runCli(['webhook', 'sign', '--timestamp', '1800000000', ...extra], { stdin: body, env });
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(new RegExp(`^error: ${name} starts or ends with a quote character; Siglume's webhook secrets have none`));
+      expect(run.stderr).not.toContain('whsec_example');
+      expect(run.stderr).not.toContain('warning');
+    });
+
+    it('refuses it for trigger too and sends nothing', async () => {
+      const run = await runCli(['webhook', 'trigger', 'standard-settled', '--url', 'http://127.0.0.1:9/never'], {
+        env: { SIGLUME_WEBHOOK_SECRET: '"whsec_example"' },
+      });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/^error: SIGLUME_WEBHOOK_SECRET starts or ends with a quote character/);
+    });
+  });
+
   describe('when the secret is in .env', () => {
     it('signs with it, like trigger and readiness', async () => {
       const run = await runCli(['webhook', 'sign', '--timestamp', '1800000000'], { stdin: body, cwd: projectWith('SIGLUME_WEBHOOK_SECRET=whsec_example\n') });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { DirectRequestPaymentMerchantClient } from '../../src/clients/merchant.js';
 import { SiglumeApiError, SiglumeValidationError } from '../../src/core/errors.js';
 import { recordingFetch } from '../clients/support/recording-fetch.js';
+import { readinessOptionsFromEnv } from '../../src/readiness/env.js';
 import { runReadiness } from '../../src/readiness/runner.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { DirectRequestPaymentCheckoutSessionCreateResponse } from '../../src/clients/schemas/checkout-session.js';
@@ -334,6 +335,31 @@ describe('runReadiness', () => {
       const check = byName(report, name);
       expect(check.status).toBe(status);
       expect(`${check.message} ${'fix' in check ? check.fix : ''}`).toMatch(text);
+    });
+
+    it('gives a secret kept in quotes (docker --env-file) the quote message, not the whsec_ one', async () => {
+      for (const secret of ['"whsec_quoted_secret_5a1b"', "'whsec_quoted_secret_5a1b'", 'whsec_quoted_secret_5a1b"']) {
+        const check = byName(await runReadiness({ ...LOCAL_OPTIONS, webhook_secret: secret, api: false }), 'webhook_secret_present');
+        expect(check).toMatchObject({
+          status: 'fail',
+          message: 'SIGLUME_WEBHOOK_SECRET starts or ends with a quote character',
+          fix: 'Remove the quotes around SIGLUME_WEBHOOK_SECRET (docker --env-file and some secret stores keep them as part of the value).',
+        });
+      }
+    });
+
+    it('names SIGLUME_AUTH_TOKEN in the token fixes when the token came from it', async () => {
+      const fromFallback = readinessOptionsFromEnv({ SIGLUME_AUTH_TOKEN: '"sdrp_tok_123456"' });
+      const quoted = byName(await runReadiness({ ...LOCAL_OPTIONS, ...fromFallback, api: false }), 'merchant_token');
+      expect(quoted.status === 'fail' && quoted.fix).toBe(
+        'Remove the quotes around SIGLUME_AUTH_TOKEN (docker --env-file and some secret stores keep them as part of the value).',
+      );
+      const portal = byName(await runReadiness({ ...LOCAL_OPTIONS, ...readinessOptionsFromEnv({ SIGLUME_AUTH_TOKEN: 'cli_abcdef123456' }), api: false }), 'merchant_token');
+      expect(portal.status === 'fail' && portal.fix).toBe('Set SIGLUME_AUTH_TOKEN to a merchant auth token instead of the Developer Portal key.');
+      // The merchant variable wins when both are set: the fix names it.
+      const both = readinessOptionsFromEnv({ SIGLUME_MERCHANT_AUTH_TOKEN: '"sdrp_tok_123456"', SIGLUME_AUTH_TOKEN: 'sdrp_other_123456' });
+      const merchant = byName(await runReadiness({ ...LOCAL_OPTIONS, ...both, api: false }), 'merchant_token');
+      expect(merchant.status === 'fail' && merchant.fix).toContain('Remove the quotes around SIGLUME_MERCHANT_AUTH_TOKEN');
     });
 
     it('uses the smallest Standard amount of the currency by default', async () => {

@@ -133,6 +133,7 @@ async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFl
     delivery_timeout_ms: flags.timeout,
     // A problem with a value the flag gave is reported under the flag, not under a variable that may hold another value.
     input_names: {
+      ...fromEnv.input_names,
       ...(flags.origin !== undefined ? { shop_origin: '--origin' } : {}),
       ...(flags.webhookUrl !== undefined ? { webhook_url: '--webhook-url' } : {}),
     },

@@ -10,7 +10,7 @@
  * configured, and says so; it always says where the secret came from.
  */
 import type { Command } from 'commander';
-import { signingSecretHasWhitespace } from '../../internal/secrets.js';
+import { signingSecretHasWhitespace, signingSecretIsQuoted } from '../../internal/secrets.js';
 import { CliError, shownValue, usageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import type { Output, WebhookSecretOrigin } from '../output.js';
@@ -75,11 +75,20 @@ function secretName(origin: WebhookSecretOrigin): string {
 }
 
 /**
- * Refuses a secret with a space or line break anywhere (`SIGLUME_WEBHOOK_SECRET="whsec_x "` in .env): an event
- * signed and checked with it would pass here while real deliveries fail. Never prints the value.
+ * Refuses a secret with a space or line break anywhere (`SIGLUME_WEBHOOK_SECRET="whsec_x "` in .env), or wrapped
+ * in quotes that were kept as part of it: an event signed and checked with it would pass here while real
+ * deliveries fail. Never prints the value.
  */
-function refuseSpacedSecret(secret: string | null, origin: WebhookSecretOrigin | null): void {
-  if (secret === null || origin === null || !signingSecretHasWhitespace(secret)) return;
+function refuseMangledSecret(secret: string | null, origin: WebhookSecretOrigin | null): void {
+  if (secret === null || origin === null) return;
+  // Quotes kept as part of the value (docker --env-file): refused as a space is, for the same reason.
+  if (signingSecretIsQuoted(secret)) {
+    throw usageError(
+      `${secretName(origin)} starts or ends with a quote character; Siglume's webhook secrets have none: remove the quotes ` +
+        'where it is set (docker --env-file and some secret stores keep them as part of the value)',
+    );
+  }
+  if (!signingSecretHasWhitespace(secret)) return;
   throw usageError(
     `${secretName(origin)} contains a space or line break (leading, trailing or inside); Siglume's webhook secrets have none: ` +
       'check the quoting where it is set',
@@ -193,7 +202,7 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
         throw usageError(`${URL_VAR} is ${new URL(url).origin}, not this machine: pass --url to send a test event there on purpose`);
       }
       let origin = configured.origin;
-      if (!flags.testSecret) refuseSpacedSecret(configured.secret, configured.origin);
+      if (!flags.testSecret) refuseMangledSecret(configured.secret, configured.origin);
       if (!flags.testSecret) warnUnlikeSecret(configured.secret, configured.origin, output);
       if (flags.testSecret) origin = { source: 'test_secret' };
       else if (!origin) {
@@ -250,7 +259,7 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
     .action(async (flags: SignFlags) => {
       const { secret, origin, file } = await configuredSecret(flags, io, output);
       if (!secret) throw usageError(`No secret: pass --secret or set SIGLUME_WEBHOOK_SECRET (in the environment or ${file})`);
-      refuseSpacedSecret(secret, origin);
+      refuseMangledSecret(secret, origin);
       warnUnlikeSecret(secret, origin, output);
       if (io.stdin.isTTY) throw usageError(`Pipe the raw body on stdin, e.g. \`${SIGN_EXAMPLE}\``);
       const [{ buildWebhookSignatureHeader }, body] = await Promise.all([import('../../webhooks/signature.js'), readAll(io)]);

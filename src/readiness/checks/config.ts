@@ -9,7 +9,7 @@
 import { authTokenProblem } from '../../core/config.js';
 import { minimumStandardAmountMinor, pricingBandFor } from '../../core/pricing.js';
 import { isLoopbackHost, merchantKeySchema, portOutOfRange, urlProblem, type DirectRequestPaymentCurrency } from '../../core/validation.js';
-import { signingSecretHasWhitespace } from '../../internal/secrets.js';
+import { signingSecretHasWhitespace, signingSecretIsQuoted } from '../../internal/secrets.js';
 import { READINESS_ENV, readinessInputSource } from '../env.js';
 import { fail, failed, found, pass, warn, type Checked } from '../outcome.js';
 import type { CheckRun } from '../recorder.js';
@@ -42,7 +42,7 @@ export interface ConfigInput {
   /** API base URL the run will call; null with `--no-api`. */
   base_url: string | null;
   /** What messages call shop_origin / webhook_url when a flag gave the value (e.g. `--origin`); else the variable. */
-  names?: Partial<Record<'shop_origin' | 'webhook_url', string>> | undefined;
+  names?: Partial<Record<'shop_origin' | 'webhook_url' | 'auth_token', string>> | undefined;
 }
 
 /** What the config group hands on. */
@@ -161,7 +161,8 @@ function merchantKey(raw: string | undefined): Checked<string> {
   return found(pass(`Merchant key is ${parsed.data}`, { merchant: parsed.data }), parsed.data);
 }
 
-function merchantToken(token: string | undefined): Checked<string> {
+/** `name`: the variable that holds the token (SIGLUME_AUTH_TOKEN when the merchant variable is unset). */
+function merchantToken(token: string | undefined, name: string): Checked<string> {
   switch (authTokenProblem(token)) {
     case 'missing':
       return failed(
@@ -174,28 +175,28 @@ function merchantToken(token: string | undefined): Checked<string> {
       return failed(
         fail(
           'The merchant auth token starts or ends with a quote character',
-          `Remove the quotes around ${READINESS_ENV.auth_token} (docker --env-file and some secret stores keep them as part of the value).`,
+          `Remove the quotes around ${name} (docker --env-file and some secret stores keep them as part of the value).`,
         ),
       );
     case 'developer_portal_key':
       return failed(
         fail(
           'The token is a Developer Portal key (cli_…), which the Direct Request Payment API does not accept',
-          `Set ${READINESS_ENV.auth_token} to a merchant auth token instead of the Developer Portal key.`,
+          `Set ${name} to a merchant auth token instead of the Developer Portal key.`,
         ),
       );
     case 'whitespace':
       return failed(
         fail(
           'The merchant auth token contains whitespace',
-          `Remove spaces and line breaks from ${READINESS_ENV.auth_token} (check the quoting in your .env file).`,
+          `Remove spaces and line breaks from ${name} (check the quoting in your .env file).`,
         ),
       );
     case 'invalid_characters':
       return failed(
         fail(
           'The merchant auth token contains control or non-ASCII characters',
-          `Copy ${READINESS_ENV.auth_token} again from Siglume: a token is printable ASCII only (an editor may have added an invisible character).`,
+          `Copy ${name} again from Siglume: a token is printable ASCII only (an editor may have added an invisible character).`,
         ),
       );
     case null:
@@ -265,6 +266,14 @@ function webhookSecretPresent(secret: string | undefined): Checked<string> {
       ),
     );
   }
+  if (signingSecretIsQuoted(secret)) {
+    return failed(
+      fail(
+        `${name} starts or ends with a quote character`,
+        `Remove the quotes around ${name} (docker --env-file and some secret stores keep them as part of the value).`,
+      ),
+    );
+  }
   if (!secret.startsWith('whsec_')) {
     return failed(
       fail(`${name} does not start with whsec_`, 'Use the webhook signing secret (whsec_…), not the challenge secret or the auth token.'),
@@ -306,7 +315,7 @@ function targetEnvironment(sandbox: boolean, base_url: string | null): Checked<'
 export async function configChecks(input: ConfigInput, run: CheckRun): Promise<ConfigFacts> {
   await run.check('target_environment', () => targetEnvironment(input.sandbox, input.base_url));
   const merchant = await run.check('merchant_key', () => merchantKey(input.merchant));
-  const token = await run.check('merchant_token', () => merchantToken(input.auth_token));
+  const token = await run.check('merchant_token', () => merchantToken(input.auth_token, input.names?.auth_token ?? READINESS_ENV.auth_token));
   const origin = await run.check('shop_origin', () => shopOrigin(input.shop_origin, input.sandbox, valueName('shop_origin', input.names)));
   const webhook = await run.check('webhook_url', () => webhookUrl(input.webhook_url, input.sandbox, valueName('webhook_url', input.names)));
   const secret = await run.check('webhook_secret_present', () => webhookSecretPresent(input.webhook_secret));
