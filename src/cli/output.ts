@@ -42,6 +42,16 @@ export function colorEnabled(env: Readonly<Record<string, string | undefined>>, 
  * `31` `32` `33` `36` `39`); {@link neutralise} keeps those on a coloured
  * stream and escapes every other match.
  */
+/**
+ * Whether a stream may show redrawn frames (a spinner): a TTY that is not `TERM=dumb` (no cursor control) and not
+ * a CI run (`CI` set and not `0` / `false`: its log keeps every frame, `\r` and all). Elsewhere progress is plain lines.
+ */
+export function animationEnabled(env: Readonly<Record<string, string | undefined>>, stream: CliWritable): boolean {
+  if (stream.isTTY !== true || env.TERM === 'dumb') return false;
+  const ci = env.CI;
+  return ci === undefined || ci === '' || ci === '0' || ci.toLowerCase() === 'false';
+}
+
 const CONTROL = /\x1b\[(?:[12]|22|3[12369])m|[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
 
 /**
@@ -333,7 +343,8 @@ export class Output {
   /**
    * Shows what a readiness run is waiting for, on stderr, from the first API
    * call on: on a TTY a spinner line naming the running check and the API (or
-   * the test delivery) with its timeout; elsewhere one plain line per check
+   * the test delivery) with its timeout; elsewhere (and on a `TERM=dumb` or CI
+   * terminal, see {@link animationEnabled}) one plain line per check
    * that has been waiting for {@link SLOW_WAIT_MS}, so a hung API is not
    * silence. Never with `--json`.
    */
@@ -349,7 +360,7 @@ export class Output {
     let headPrinted = false;
     // The API base the engine calls (normalized), from its config_checked event.
     let base: string | null = null;
-    const tty = stream.isTTY === true;
+    const tty = animationEnabled(this.io.env, stream);
     const c = this.err;
     const api = opts.api;
     let timer: ReturnType<typeof setInterval> | null = null;
@@ -376,8 +387,10 @@ export class Output {
       return neutralise(`${running.name}: ${verb} for ${what} (${seconds(now - running.started)}${limits})`, false);
     };
     const draw = () => {
-      // One row: a wrapped line would leave its first rows behind at every redraw.
-      const width = Math.max(20, (stream.columns ?? 80) - 3);
+      // One row: a wrapped line would leave its first rows behind at every redraw. A width of 0 (some
+      // pseudo-terminals, a terminal not yet sized) says nothing: 80, as when it is unknown.
+      const columns = stream.columns !== undefined && stream.columns > 0 ? stream.columns : 80;
+      const width = Math.max(20, columns - 3);
       const text = describe();
       stream.write(`\r\x1b[2K${c.cyan(SPINNER[frame++ % SPINNER.length]!)} ${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
     };

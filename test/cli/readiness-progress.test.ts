@@ -25,18 +25,21 @@ function closeServer(server: Server): Promise<void> {
 }
 
 /** `main(argv)` in-process, with its output readable while it runs. */
-function startCli(argv: string[], env: Record<string, string>, tty = false) {
+function startCli(argv: string[], env: Record<string, string>, tty = false, columns = 200) {
   const out = { stdout: '', stderr: '', code: null as number | null };
   const done = main(argv, {
     name: 'siglume-check',
     env,
     cwd: emptyDir(),
     stdout: { write: (s: string) => (out.stdout += s), isTTY: tty },
-    stderr: { write: (s: string) => (out.stderr += s), isTTY: tty, columns: 200 },
+    stderr: { write: (s: string) => (out.stderr += s), isTTY: tty, columns },
     stdin: Object.assign((async function* () {})(), { isTTY: false }),
   }).then((code) => (out.code = code));
   return { out, done };
 }
+
+/** `text` without the colour codes (CI keeps colours on a terminal; TERM=dumb does not). */
+const plain = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '');
 
 async function until(condition: () => boolean, ms: number): Promise<void> {
   const deadline = performance.now() + ms;
@@ -102,6 +105,38 @@ describe('readiness progress while the API does not answer', () => {
       await closeServer(server);
       await run.done;
       expect(run.out.stderr.endsWith('\r\x1b[2K')).toBe(true);
+    }, 20_000);
+  });
+
+  describe('when the terminal cannot redraw a line (TERM=dumb) or the run is in CI', () => {
+    it('writes no spinner frames, only the plain line of a wait past 2 s', async () => {
+      const { server, url } = await silentServer();
+      closers.push(() => closeServer(server));
+      const runs = [startCli(['readiness'], { ...envFor(url), TERM: 'dumb' }, true), startCli(['readiness'], { ...envFor(url), CI: 'true' }, true)];
+      await until(() => runs.every((run) => run.out.stderr !== ''), 12_000);
+      await closeServer(server);
+      await Promise.all(runs.map((run) => run.done));
+      for (const run of runs) {
+        expect(run.out.stderr).not.toContain('\r');
+        expect(run.out.stderr).not.toContain('\x1b[2K');
+        expect(plain(run.out.stderr)).toMatch(/^… hosted_checkout_readiness_api: still waiting for the API at \S+ \(\d+\.\d s; timeout 15 s, 2 retries\)\n$/);
+      }
+    }, 20_000);
+  });
+
+  describe('when the terminal reports 0 columns', () => {
+    it('takes the width as unknown (80), not as 20 characters', async () => {
+      const { server, url } = await silentServer();
+      closers.push(() => closeServer(server));
+      const run = startCli(['readiness'], envFor(url), true, 0);
+      await until(() => run.out.stderr.includes('waiting'), 10_000);
+      await closeServer(server);
+      await run.done;
+      const frame = plain(run.out.stderr.split('\r\x1b[2K').find((f) => f.includes('waiting'))!);
+      // Spinner mark, a space and 77 characters of text, the last of them the ellipsis of a cut line.
+      expect(frame).toContain('hosted_checkout_readiness_api: waiting for the API');
+      expect([...frame].length).toBeLessThanOrEqual(2 + 77);
+      expect([...frame].length).toBeGreaterThan(40);
     }, 20_000);
   });
 

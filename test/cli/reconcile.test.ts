@@ -283,6 +283,12 @@ describe.skipIf(unavailable !== null)('reconcile against the sandbox with lost w
     expect(tty.stdout).toContain(`order ${o!.order_id}`);
     expect(tty.stdout).toContain('review:PAYMENT_MISMATCH');
     expect(await orderStatus(db, o!.order_id)).toBe('pending');
+    // A CI log or a TERM=dumb terminal would keep every redrawn frame: none there.
+    for (const extra of [{ CI: 'true' }, { TERM: 'dumb' }]) {
+      const ci = await runCli(['reconcile', '--store', 'store.mjs', '--min-age', '0'], { env: { ...cliEnv, ...extra }, cwd: dir, tty: true });
+      expect(ci.code).toBe(1);
+      expect(ci.stderr).not.toContain('Reconciling:');
+    }
 
     const piped = await runCli(['reconcile', '--store', 'store.mjs', '--min-age', '0', '--json'], { env: cliEnv, cwd: dir, tty: false });
     expect(piped.code).toBe(1);

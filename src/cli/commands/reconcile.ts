@@ -15,7 +15,7 @@ import { parseReconcileSince } from '../../orders/since.js';
 import type { OrderStore } from '../../orders/store.js';
 import { CliError, usageError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import type { Output } from '../output.js';
+import { animationEnabled, type Output } from '../output.js';
 import { refuseEmptyValues } from '../parse.js';
 
 interface ReconcileFlags {
@@ -150,7 +150,8 @@ async function loadStore(path: string, io: CliIo, scrub: (text: string) => strin
 
 function progress(io: CliIo, json: boolean) {
   const stream = io.stderr;
-  if (json || stream.isTTY !== true) return { onProgress: undefined, stop: () => {} };
+  // Redrawn in place: only on a terminal that can (not TERM=dumb) and outside CI, whose log would keep every frame.
+  if (json || !animationEnabled(io.env, stream)) return { onProgress: undefined, stop: () => {} };
   let drawn = false;
   return {
     onProgress: (p: { examined: number; limit: number }) => {
