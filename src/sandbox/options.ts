@@ -49,9 +49,22 @@ const listenable = (host: string): boolean => {
   return HOST_NAME.test(host);
 };
 const HOST = /^(?:[a-z0-9][a-z0-9.-]*|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?$/;
-const hostEntry = z
-  .string()
-  .check(z.toLowerCase(), z.regex(HOST, { error: 'must be a host name or address, optionally with :port' }));
+const HOST_PORT = /:([0-9]+)$/;
+// Checked here, not when the allow-list is built from it: `foo:99999` failed there with a bare "Invalid URL".
+const hostEntry = z.string().check(
+  z.toLowerCase(),
+  z.regex(HOST, { error: 'must be a host name or address, optionally with :port' }),
+  z.refine(
+    (entry) => {
+      const port = HOST_PORT.exec(entry)?.[1];
+      return port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
+    },
+    { error: 'must have a port from 1 to 65535 (the port is out of range)' },
+  ),
+  z.refine((entry) => URL.canParse(`http://${entry}`), {
+    error: 'must be a host name or address, optionally with :port',
+  }),
+);
 const WHSEC = /^whsec_[\x21-\x7e]{4,200}$/;
 export const scenarioSchema = z.enum(SANDBOX_SCENARIOS, { error: `must be one of ${SANDBOX_SCENARIOS.join(', ')}` });
 const webhookSecret = string(

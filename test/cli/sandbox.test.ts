@@ -272,6 +272,7 @@ describe('siglume-sdrp sandbox', () => {
       ['--token', 'short', 'must be 8-256 printable characters'],
       ['--scenario', 'nope', 'must be one of ready,'],
       ['--allowed-host', 'bad/host', 'must be a host name or address'],
+      ['--allowed-host', 'foo:99999', 'must have a port from 1 to 65535 (the port is out of range) (got "foo:99999")'],
     ])('refuses %s %s naming the flag, not the option, and exits 2', async (flag, value, problem) => {
       const run = await runCli(['sandbox', '--port', '0', '--json', flag, value], { signal: AbortSignal.abort() });
       expect(run.code).toBe(2);

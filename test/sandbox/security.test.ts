@@ -6,6 +6,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, startSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
+import { SiglumeValidationError } from '../../src/core/errors.js';
 import { call, createSession, sandboxFor, startReceiver, type WebhookReceiver } from './helpers.js';
 
 let receiver: WebhookReceiver;
@@ -83,6 +84,19 @@ describe('sandbox safety', () => {
         expect((await raw(sb, 'GET', '/__sandbox/faults', { Host: `pinned.test:${port}` })).status).toBe(421);
       } finally {
         await sb.close();
+      }
+    });
+
+    it('refuses an allowed_hosts entry whose port is out of range (or 0) before listening, naming the entry', async () => {
+      for (const [entry, index] of [['foo:99999', 0], ['foo:0', 1]] as const) {
+        const hosts = index === 0 ? [entry] : ['ok.test', entry];
+        const error = await startSandbox({ port: 0, allowed_hosts: hosts, quiet: true }).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(SiglumeValidationError);
+        expect(error).toMatchObject({ field: `allowed_hosts[${index}]` });
+        expect((error as Error).message).toContain('must have a port from 1 to 65535');
       }
     });
 
