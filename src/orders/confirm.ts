@@ -5,6 +5,7 @@
  */
 import { SiglumeNotFoundError } from '../core/errors.js';
 import type { DirectRequestPaymentMerchantClient } from '../clients/merchant.js';
+import type { DirectRequestPaymentRequestOptions } from '../clients/schemas/client-options.js';
 import type { OrderPaymentConfirmation } from './decide.js';
 import { OrderPaymentConfirmationUnavailableError } from './errors.js';
 
@@ -23,11 +24,17 @@ export type OrderCheckoutClient = Pick<DirectRequestPaymentMerchantClient, 'crea
  * `session_not_found`. Anything else that is not an answer (no connection,
  * timeout, 5xx, 429, 401, Hosted Checkout reported unavailable) throws
  * {@link OrderPaymentConfirmationUnavailableError}: retrying later may succeed,
- * so the event must not be recorded now.
+ * so the event must not be recorded now. `options` go to the read (reconciliation passes its `signal`, so an
+ * interrupted run does not wait out the read's retries); without them the client is called with the id alone.
  */
-export async function confirmCheckoutSession(client: Pick<OrderCheckoutClient, 'getCheckoutSession'>, session_id: string): Promise<OrderPaymentConfirmation> {
+export async function confirmCheckoutSession(
+  client: Pick<OrderCheckoutClient, 'getCheckoutSession'>,
+  session_id: string,
+  options?: Pick<DirectRequestPaymentRequestOptions, 'signal'>,
+): Promise<OrderPaymentConfirmation> {
   try {
-    return { kind: 'session', session: await client.getCheckoutSession(session_id) };
+    const session = options?.signal ? await client.getCheckoutSession(session_id, { signal: options.signal }) : await client.getCheckoutSession(session_id);
+    return { kind: 'session', session };
   } catch (error) {
     if (error instanceof SiglumeNotFoundError) return { kind: 'session_not_found' };
     throw new OrderPaymentConfirmationUnavailableError({ cause: error });

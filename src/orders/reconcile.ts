@@ -63,8 +63,10 @@ export interface OrderReconcileOptions {
   /** Called after each examined attempt. */
   onProgress?: (progress: { examined: number; limit: number }) => void;
   /**
-   * Ends the run before the next attempt once aborted: the attempt being examined is finished, and the
-   * report says `stopped: 'interrupted'`. A CLI aborts it on Ctrl-C so that what was done is printed.
+   * Ends the run once aborted, and the report says `stopped: 'interrupted'`. The read of Siglume's session in
+   * progress (a GET, safe to drop) is aborted with it, so a silent API does not hold the run for all its
+   * retries; that attempt is left unexamined. Store writes already under way (the attempt whose read returned)
+   * are finished. A CLI aborts it on Ctrl-C so that what was done is printed.
    */
   signal?: AbortSignal;
 }
@@ -232,18 +234,20 @@ function recordedEntry(r: Recorded, s: DirectRequestPaymentCheckoutSession, even
   return { outcome: 'review', detail: `recorded by an earlier reconciliation and not this order's payment: ${see}`, event_id };
 }
 
-type Stop = { stop: 'rate_limited' | 'api_unavailable'; detail: string };
+type Stop = { stop: 'rate_limited' | 'api_unavailable' | 'interrupted'; detail: string | null };
 type Examined = Omit<OrderReconcileEntry, 'order_id' | 'attempt_id' | 'checkout_session_id'> | Stop;
 
 /** What stopped the run, as one line: the API's status and code, or the connection failure. */
 const failureText = (error: unknown): string =>
   error instanceof SiglumeApiError ? `${error.status} ${error.code}: ${error.message}` : error instanceof Error ? error.message : String(error);
 
-async function examine(c: OrderReconcileContext, a: OrderUnpaidCheckoutAttempt, dry_run: boolean): Promise<Examined> {
+async function examine(c: OrderReconcileContext, a: OrderUnpaidCheckoutAttempt, dry_run: boolean, signal?: AbortSignal): Promise<Examined> {
   let confirmation;
   try {
-    confirmation = await confirmCheckoutSession(c.client, a.checkout_session_id);
+    confirmation = await confirmCheckoutSession(c.client, a.checkout_session_id, signal ? { signal } : undefined);
   } catch (error) {
+    // The run's own interruption cut the read short: nothing was written, and it is no failure to report.
+    if (signal?.aborted) return { stop: 'interrupted', detail: null };
     c.report(error, { operation: 'reconcile', order_id: a.order_id });
     const cause = error instanceof OrderPaymentConfirmationUnavailableError ? error.cause : error;
     if (cause instanceof SiglumeRateLimitError) return { stop: 'rate_limited', detail: failureText(cause) };
@@ -410,7 +414,7 @@ export async function reconcileOrders(c: OrderReconcileContext, options: OrderRe
         seen.add(a.attempt_id);
         let r: Examined;
         try {
-          r = await examine(c, a, dry_run);
+          r = await examine(c, a, dry_run, signal);
         } catch (error) {
           // A store failure on one attempt (retiring it, reading its order) is that attempt's error, not the run's.
           c.report(error, { operation: 'reconcile', order_id: a.order_id });

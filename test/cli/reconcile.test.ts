@@ -382,7 +382,7 @@ describe.skipIf(unavailable !== null)('reconcile against the sandbox with lost w
     const args = ['reconcile', '--store', 'store.mjs', '--min-age', '0', '--since', since];
     const cut = await runCli(args, { env: cliEnv, cwd: dir, signal: interrupt.signal });
     expect(cut.code).toBe(1);
-    expect(cut.stderr).toContain('warning: Interrupted: stopping after the attempt in progress.');
+    expect(cut.stderr).toContain('warning: Interrupted: stopping (a read of Siglume in progress is dropped, a store write in progress is finished).');
     expect(cut.stdout).toContain('examined 1, repaired 1, consistent 0');
     expect(cut.stdout).toContain('Interrupted after 1 attempt: what is listed above was done; the rest of the window was not examined. Run again to finish.');
     expect(cut.stdout).not.toContain('Consistent');
@@ -433,7 +433,7 @@ export async function createOrderStore() {
     const r = await runBin(['reconcile', '--store', 'store.ts', '--min-age', '0', '--since', since], {
       env: { ...rest, NODE_OPTIONS: `--import ${import.meta.resolve('tsx')}` }, cwd: dir, timeoutMs: 60_000,
     });
-    expect(r.stderr).toContain('warning: SIGTERM: stopping after the attempt in progress; send it again to quit at once.');
+    expect(r.stderr).toContain('warning: SIGTERM: stopping (a read of Siglume in progress is dropped, a store write in progress is finished); send it again to quit at once.');
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('examined 1, repaired 1, consistent 0');
     expect(r.stdout).toContain('Interrupted after 1 attempt:');

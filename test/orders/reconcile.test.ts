@@ -4,6 +4,8 @@
  * field, the route's query parsing and its token check.
  */
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DirectRequestPaymentMerchantClient } from '../../src/clients/merchant.js';
 import { createOrderCheckoutService, ORDER_RECONCILE_STUCK, orderReconcileOptionsFromQuery, reconcileOrderPayments } from '../../src/orders/index.js';
@@ -93,6 +95,35 @@ describe.skipIf(unavailable !== null)('reconciliation against the sandbox [sqlit
     const fixed = await reconcileOrderPayments({ merchant_client: client, order_store: store, merchant: MERCHANT }, options);
     expect(fixed).toMatchObject({ ok: true, stopped: null, examined: 2, consistent: orders.map((order_id) => ({ order_id })) });
   });
+
+  it('aborts the session read in progress when interrupted, instead of waiting out its retries against a silent API', async () => {
+    const since = new Date();
+    const order_id = uid('ord');
+    await insertOrder(db, { order_id, amount_minor: 1500 });
+    await startCheckout(f.shop.url, { order_id });
+    // Takes every request and never answers: with the defaults (15 s timeout, 2 retries) one read waits ~45 s.
+    const silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const client = new DirectRequestPaymentMerchantClient({ auth_token: TOKEN, base_url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/v1` });
+      const errors: unknown[] = [];
+      const interrupt = new AbortController();
+      const started = performance.now();
+      setTimeout(() => interrupt.abort(), 300);
+      const report = await reconcileOrderPayments(
+        { merchant_client: client, order_store: db.createStore(), merchant: MERCHANT, onError: (e: unknown) => void errors.push(e) },
+        { since, min_age_seconds: 0, signal: interrupt.signal },
+      );
+      expect(performance.now() - started).toBeLessThan(5000);
+      expect(report).toMatchObject({ ok: false, stopped: 'interrupted', examined: 0, errors: [], repaired: [] });
+      // The run's own interruption is not a failure to report.
+      expect(errors).toEqual([]);
+      expect(await orderStatus(db, order_id)).toBe('pending');
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
+  }, 20_000);
 
   it('examines no more than its limit from a custom store that returns more rows than asked for', async () => {
     const since = new Date();

@@ -57,8 +57,8 @@ Exit codes: 0 consistent or repaired, 1 something went to review or failed, or
 the run stopped early (at --limit, leaving older attempts of the window
 unexamined: raise --limit or use a later --since; the API rate limited, refused
 the token or was unreachable; the store listed the same attempts again; or
-Ctrl-C / SIGTERM: the attempt in progress is finished and the report printed, a
-second signal quits at once), 2 usage
+Ctrl-C / SIGTERM: a read of Siglume in progress is abandoned, a store write in
+progress is finished and the report printed; a second signal quits at once), 2 usage
 error (bad flag, missing setting, a store module that cannot be loaded or whose
 createOrderStore() throws). Credentials in the error texts printed are masked.`;
 
@@ -253,13 +253,16 @@ async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Out
   const { store, close } = await loadStore(flags.store, io, scrub);
   const json = flags.json === true;
   const bar = progress(io, json);
-  // Ctrl-C (or a scheduler's SIGTERM; in-process, `io.signal`) ends the run after the attempt in progress, so what
-  // was already repaired or retired is reported. A second signal quits at once: the attempt in progress is left as
-  // it was (a decision is one transaction), for the next run.
+  // Ctrl-C (or a scheduler's SIGTERM; in-process, `io.signal`) ends the run: the read of Siglume in progress (a GET)
+  // is aborted, so a silent API does not hold it for all its retries, and a store write in progress is finished, so
+  // what was already repaired or retired is reported. A second signal quits at once: the attempt in progress is left
+  // as it was (a decision is one transaction), for the next run.
   const interrupt = new AbortController();
   const stopping = (name: string) => {
     bar.stop();
-    output.warning(`${name}: stopping after the attempt in progress${io.signal ? '' : '; send it again to quit at once'}.`);
+    output.warning(
+      `${name}: stopping (a read of Siglume in progress is dropped, a store write in progress is finished)${io.signal ? '' : '; send it again to quit at once'}.`,
+    );
     interrupt.abort();
   };
   const onSignal = (name: NodeJS.Signals) => (interrupt.signal.aborted ? process.exit(name === 'SIGINT' ? 130 : 143) : stopping(name));
