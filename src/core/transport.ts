@@ -298,7 +298,7 @@ export class Transport {
     const error = SiglumeApiError.generate({
       status: response.status,
       code,
-      message: redactSecretValues(message, secrets) + (earlierMayHaveActed ? lookFirst(spec, true) : ''),
+      message: earlierMayHaveActed ? closed(redactSecretValues(message, secrets)) + lookFirst(spec, true) : redactSecretValues(message, secrets),
       may_have_acted: earlierMayHaveActed,
       field: redactSecretValues(asString(nested?.field) ?? asString(body.field) ?? '', secrets) || null,
       data: redactSecretValues(redactSecretKeys(parsed), secrets),
@@ -339,6 +339,15 @@ interface CallFacts {
 
 function attemptsText(n: number): string {
   return n === 1 ? '1 attempt' : `${n} attempts`;
+}
+
+/**
+ * `text` ending as a sentence, before a sentence is added to it: a status text (`Internal Server Error`) or an
+ * API's message may have no full stop.
+ */
+function closed(text: string): string {
+  const trimmed = text.trimEnd();
+  return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 }
 
 /** What to do about a request that may have been acted on: for a mutating call, look before sending again, or the spec's own advice. */
@@ -469,7 +478,7 @@ function setMayHaveActed(error: SiglumeApiError): void {
  * and the look-first text once.
  */
 function actedBefore(error: SiglumeApiError, spec: RequestSpec<unknown>): SiglumeApiError {
-  if (!error.may_have_acted) error.message += lookFirst(spec, true);
+  if (!error.may_have_acted) error.message = closed(error.message) + lookFirst(spec, true);
   setMayHaveActed(error);
   return error;
 }

@@ -206,6 +206,20 @@ describe('Transport', () => {
       expect(seen).toHaveLength(2);
     });
 
+    it('ends a status text without a full stop with one before saying an earlier attempt may have acted', async () => {
+      for (const method of ['GET', 'POST'] as const) {
+        script.push((_q, r) => void r.writeHead(500).end(), (_q, r) => void r.writeHead(500).end());
+        const err = await caught(transport({ max_retries: 1 }).request({ method, path: '/r', ...(method === 'POST' ? { body: {} } : {}) }));
+        expect(err.message).toMatch(/^Internal Server Error\. An earlier attempt may have reached Siglume/);
+      }
+      // An API message that is already a sentence gets no second full stop.
+      script.push(
+        (_q, r) => json(r, 500, { error: { code: 'INTERNAL', message: 'Boom.' } }),
+        (_q, r) => json(r, 500, { error: { code: 'INTERNAL', message: 'Boom.' } }),
+      );
+      expect((await caught(transport({ max_retries: 1 }).request({ method: 'GET', path: '/r' }))).message).toMatch(/^Boom\. An earlier/);
+    });
+
     it('does not retry a 501: the server cannot do it at all', async () => {
       script.push((_q, r) => json(r, 501, { error: { code: 'NOT_IMPLEMENTED', message: 'no' } }));
       await expect(caught(transport().request({ method: 'GET', path: '/r' }))).resolves.toBeInstanceOf(SiglumeServerError);
@@ -594,7 +608,7 @@ describe('Transport retry policy, seen through the clients', () => {
       const err = await caught(buyer({ timeout_ms: 150 }).executePreparedTransaction(PAYLOAD, { idempotency_key: 'pay-1', max_retries: 1 }));
       expect(err).toBeInstanceOf(SiglumeRateLimitError);
       expect(err).toMatchObject({ status: 429, code: 'RATE_LIMITED', may_have_acted: true });
-      expect(err.message).toContain('Too many requests An earlier attempt may have reached Siglume and been acted on. Look up what it would have made (a payment: getPaymentRequirement;');
+      expect(err.message).toContain('Too many requests. An earlier attempt may have reached Siglume and been acted on. Look up what it would have made (a payment: getPaymentRequirement;');
       expect(seen.map((s) => s.headers['idempotency-key'])).toEqual(['pay-1', 'pay-1']);
       // A refusal with no lost attempt before it says nothing of the kind.
       script.push((_q, r) => json(r, 429, { error: { code: 'RATE_LIMITED', message: 'Too many requests' } }, { 'retry-after': '0' }));
