@@ -33,8 +33,18 @@ describe('siglume-sdrp --help', () => {
     });
   });
 
+  describe('of the commands that run until they finish or are stopped', () => {
+    it.each(['readiness', 'preflight', 'verify', 'reconcile', 'sandbox'])('names the exit codes of a signal (130, 143) for %s', async (command) => {
+      const help = (await runCli([command, '--help'])).stdout;
+      const codes = help.slice(help.search(/^Exit codes: /m));
+      expect(codes).toMatch(/\b130\b[^\n]*SIGINT|SIGINT[^\n]*\b130\b/);
+      expect(codes).toMatch(/\b143\b/);
+      expect(codes).toContain('SIGTERM');
+    });
+  });
+
   describe('of the commands people start with', () => {
-    it.each(['init', 'sandbox', 'webhook trigger', 'webhook sign'])('shows at least two examples of %s', async (command) => {
+    it.each(['init', 'sandbox', 'webhook trigger', 'webhook sign', 'readiness', 'preflight', 'verify'])('shows at least two examples of %s', async (command) => {
       const help = await runCli([...command.split(' '), '--help'], { name: 'siglume-sdrp' });
       const section = /^Examples[^\n]*:\n((?: {2}.*\n)+)/m.exec(help.stdout)?.[1] ?? '';
       expect(section.split('\n').filter((line) => line.startsWith(`  siglume-sdrp ${command} `)).length).toBeGreaterThanOrEqual(2);

@@ -72,16 +72,34 @@ function shopNotChecked(readLocal: boolean, fileGiven: boolean, localFile: strin
   return `Your shop was not checked: no SHOP_WEBHOOK_URL (or --webhook-url), so a local webhook receiver stood in for it. Set SHOP_WEBHOOK_URL${how} to check the shop${next}.`;
 }
 
+// Node's default for a signal: the run ends at once, with no report (the shell's 128 + signal number).
+const SIGNAL_EXIT_HELP = '130 stopped with Ctrl+C (SIGINT), 143 stopped with SIGTERM (no report is printed).';
+
 const READY_EXIT_HELP = `
-Exit codes: 0 ready, 1 not ready (a check failed, or --no-api / --no-probe left checks unrun), 2 usage error.`;
+Exit codes: 0 ready, 1 not ready (a check failed, or --no-api / --no-probe left checks unrun), 2 usage error,
+${SIGNAL_EXIT_HELP}`;
 
 const EXIT_HELP: Record<ReadinessCommand, string> = {
   readiness: READY_EXIT_HELP,
   verify: READY_EXIT_HELP,
   preflight: `
 Exit codes: 0 preflight passed (mount the routes, then run verify), 1 a check failed or
---no-api / --no-probe left checks unrun, 2 usage error.`,
+--no-api / --no-probe left checks unrun, 2 usage error, ${SIGNAL_EXIT_HELP}`,
 };
+
+/** A command's examples, as the other commands show theirs. */
+function examplesHelp(command: ReadinessCommand): string {
+  const line = (args: string, what: string) => `  ${`siglume-sdrp ${command}${args}`.padEnd(52)}${what}\n`;
+  const delivery = command === 'preflight' ? 'no test webhook' : 'with a test webhook';
+  return (
+    '\nExamples:\n' +
+    line('', `settings from the environment or .env, against Siglume (${delivery})`) +
+    line(' --sandbox', 'against the local sandbox (started for the run when none runs)') +
+    line(' --no-api', 'the local settings only; never reported ready') +
+    line(' --dotenv .env.production', 'the settings of another env file') +
+    line(' --json', 'the report as one JSON document (for CI)')
+  );
+}
 
 /** What each command is for, as `--help` says it. */
 const COMMANDS: Record<ReadinessCommand, { summary: string; description: string }> = {
@@ -220,7 +238,7 @@ function registerCheckCommand(program: Command, command: ReadinessCommand, io: C
     .option('--sandbox', 'run against a local sandbox: the one at --base-url / SIGLUME_API_BASE, else the one at 127.0.0.1:8787 or, when none runs there, one started for the run (with a webhook receiver)')
     .option('--json', 'print the report as JSON')
     .option('--verbose', 'show details and timings of each check')
-    .addHelpText('after', `${ENV_HELP}\n${EXIT_HELP[command]}`)
+    .addHelpText('after', `${ENV_HELP}\n${examplesHelp(command)}${EXIT_HELP[command]}`)
     .action((flags: ReadinessFlags) => runReadinessCommand(command, flags, io, output));
   refuseEmptyValues(cmd);
 }

@@ -60,7 +60,9 @@ the token or was unreachable; the store listed the same attempts again; or
 Ctrl-C / SIGTERM: a read of Siglume in progress is abandoned, a store write in
 progress is finished and the report printed; a second signal quits at once), 2 usage
 error (bad flag, missing setting, a store module that cannot be loaded or whose
-createOrderStore() throws). Credentials in the error texts printed are masked.`;
+createOrderStore() throws), 130 / 143 a second Ctrl+C (SIGINT) / SIGTERM quit at
+once (the attempt in progress is left for the next run). Credentials in the error
+texts printed are masked.`;
 
 /** `--since`: `72h`, `30m`, `7d` ago, or an ISO 8601 time in the past. */
 function since(value: string): Date {

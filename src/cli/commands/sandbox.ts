@@ -54,7 +54,8 @@ Environment (flags win; a .env file, else .env.local when there is no .env, fill
 Neither set: the defaults above. A value from the environment the sandbox cannot take is a usage error naming the variable.
 
 Exit codes: 0 stopped with Ctrl+C (SIGINT) or SIGTERM, 1 could not start or keep running (port taken, state file
-unwritable or used by another sandbox), 2 usage error.`;
+unwritable or used by another sandbox), 2 usage error, 130 / 143 a second Ctrl+C (SIGINT) / SIGTERM while it
+shuts down quit at once.`;
 
 /** What an error names for a variable: `NAME`, or `NAME in <file>` when the env file gave it. */
 type VariableLabel = (name: string) => string;
