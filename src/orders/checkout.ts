@@ -4,7 +4,7 @@
  * one session per order, answered as data (status + body).
  */
 import type { DirectRequestPaymentCheckoutSessionCreateInput } from '../clients/schemas/checkout-session.js';
-import { HostedCheckoutNotAvailableError, SiglumeApiError, SiglumeDirectRequestPaymentError, SiglumeHostedCheckoutReadinessRequiredError, SiglumeNotFoundError } from '../core/errors.js';
+import { HostedCheckoutNotAvailableError, SiglumeApiError, SiglumeDirectRequestPaymentError, SiglumeHostedCheckoutReadinessRequiredError, SiglumeNotFoundError, SiglumeRateLimitError } from '../core/errors.js';
 import { pricingBandFor } from '../core/pricing.js';
 import { randomId } from '../core/crypto.js';
 import { checkoutIdempotencyKey } from './checkout-key.js';
@@ -97,7 +97,7 @@ async function storedSessionFate<U>(
  * but 429, and of the 409s only Hosted Checkout's own refusals: another 409 may say that a request with the same
  * key is still running (a start whose creation lease ran out while it waited), whose session must not be retired.
  */
-const refused = (error: unknown) =>
+const refused = (error: unknown): error is SiglumeApiError =>
   error instanceof SiglumeApiError && error.status >= 400 && error.status < 500 && error.status !== 429 &&
   (error.status !== 409 || error instanceof HostedCheckoutNotAvailableError || error instanceof SiglumeHostedCheckoutReadinessRequiredError);
 
@@ -234,7 +234,11 @@ export async function startOrderCheckout<U>(o: ResolvedOrderCheckoutOptions<U>, 
     }
     // The operator needs the upstream answer (for a 409, often a SIGLUME_API_BASE without /v1); the buyer, a plain one.
     o.report(error, { operation: 'checkout', order_id });
-    if (error instanceof SiglumeDirectRequestPaymentError) o.checkout_failures.remember(attempt.order_id, error);
+    // Only a refusal that made nothing: after a lost answer (a timeout, a 5xx page) Siglume may have made the session,
+    // and a 409 for a request still running under the key will have; the next start must ask again at once.
+    if ((refused(error) || error instanceof SiglumeRateLimitError) && !error.may_have_acted) {
+      o.checkout_failures.remember(attempt.order_id, error);
+    }
     return creationFailure(error);
   }
   try {

@@ -80,8 +80,11 @@ function dropOld(entries: Map<string, { at: number }>, now: number): void {
 }
 
 /**
- * A checkout service's short memory of Siglume refusing or failing to create an order's session (Hosted Checkout
- * not enabled, the merchant's readiness, a 5xx or 429 after the client's retries). Without it, each "Pay" while
+ * A checkout service's short memory of Siglume refusing to create an order's session (Hosted Checkout not enabled,
+ * the merchant's readiness, an amount over its maximum, a 429 after the client's retries), with no earlier attempt
+ * lost (`may_have_acted: false`). After a timeout, a 5xx or a 409 for a request still running under the key, Siglume
+ * may have made the session, which the next start gets back at once under the attempt's Idempotency-Key: those are
+ * not remembered. Without it, each "Pay" while
  * Siglume refuses made a new attempt row, up to three requests against the merchant token's rate limit and a full
  * error report: a buyer (or a script with a buyer's session) pressing in a loop grew the database and the log. The
  * failure is answered again for {@link SESSION_LOOKUP_TTL_MS}, by order id, at most {@link SESSION_LOOKUP_MAX_ENTRIES}

@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DirectRequestPaymentCheckoutSession } from '../../src/clients/schemas/checkout-session.js';
-import { HostedCheckoutNotAvailableError, SiglumeServerError } from '../../src/core/errors.js';
+import { HostedCheckoutNotAvailableError, SiglumeRateLimitError, SiglumeServerError, SiglumeTimeoutError } from '../../src/core/errors.js';
 import type { OrderCheckoutClient } from '../../src/orders/confirm.js';
 import { createOrderCheckoutService, type OrderCheckoutStartResult, type OrderRecord, type OrderStore } from '../../src/orders/index.js';
 
@@ -209,7 +209,7 @@ describe('startCheckout', () => {
 
     it.each([
       ['refuses (409 Hosted Checkout not enabled)', new HostedCheckoutNotAvailableError('not enabled'), 409, 'hosted_checkout_not_enabled'],
-      ['fails (503 after the retries)', new SiglumeServerError('unavailable', { status: 503 }), 502, 'checkout_unavailable'],
+      ['rate-limits the merchant token (429 after the retries)', new SiglumeRateLimitError({ status: 429, code: 'RATE_LIMITED', message: 'slow down' }), 502, 'checkout_unavailable'],
     ])('answers a buyer pressing again within 5 s from memory when it %s: no new attempt, request or report', async (_what, error, status, code) => {
       const s = failingShop(error);
       for (let i = 0; i < 30; i++) expect(await s.start('o1')).toMatchObject({ kind: 'refused', status, body: { error: code } });
@@ -221,6 +221,15 @@ describe('startCheckout', () => {
       vi.setSystemTime(T0 + 5_000);
       expect(await s.start('o1')).toMatchObject({ status });
       expect(s.creates).toEqual(['o1', 'o2', 'o1']);
+    });
+
+    it.each([
+      ['a timeout', new SiglumeTimeoutError(15_000)],
+      ['a 5xx page', new SiglumeServerError({ status: 502, code: 'HTTP_502', message: 'Bad Gateway', may_have_acted: true })],
+    ])('asks again at once after %s: Siglume may have made the session, which the next start gets back under its key', async (_what, error) => {
+      const s = failingShop(error);
+      for (let i = 0; i < 3; i++) expect(await s.start('o1')).toMatchObject({ status: 502, body: { error: 'checkout_unavailable' } });
+      expect(s.creates).toEqual(['o1', 'o1', 'o1']);
     });
   });
 
