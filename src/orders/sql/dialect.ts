@@ -55,7 +55,7 @@ export interface SqlDialect {
   quoteIdentifier?(name: string): string;
   /** Appended to a SELECT to lock its rows until the transaction ends (`' FOR UPDATE'`, or '' where the database locks otherwise). */
   readonly lock_rows: string;
-  /** Statements run first in each webhook transaction (e.g. a lock timeout). */
+  /** Statements run first in each transaction of the store (every write runs in one), e.g. a lock timeout. */
   transactionSetup(lock_timeout_ms: number): string[];
   /** A Date as the driver binds a timestamp. */
   timestamp(date: Date): unknown;

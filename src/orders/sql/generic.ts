@@ -32,7 +32,8 @@ export interface GenericSqlOrderStoreOptions extends SqlOrderStoreOptions {
 /**
  * Builds an `OrderStore` from a raw-query function and a transaction
  * function. The dialect's per-transaction setup (a lock timeout) runs as the
- * first statements of each webhook transaction.
+ * first statements of each transaction that writes (the webhook's, the
+ * checkout start's and the attempt updates).
  *
  * @throws {SiglumeValidationError} naming a missing function or an unknown dialect.
  * @example

@@ -43,7 +43,11 @@ export interface SqlOrderStoreOptions {
   orders?: OrdersTableMapping;
   /** Schema holding the package's payment tables. @default the connection's default (search_path) */
   schema?: string;
-  /** How long a webhook waits for a lock held by another delivery before failing (and being redelivered), ms. @default 10000 */
+  /**
+   * How long a write waits for a row lock held by another session before failing, ms: a webhook then answers 500
+   * (and is redelivered), a checkout start 500 `checkout_failed`. Every write of the store waits at most this long
+   * (the webhook's transaction, the checkout start's, and the checkout attempt updates). @default 10000
+   */
   lock_timeout_ms?: number;
 }
 
@@ -109,6 +113,15 @@ export class SqlOrderStore implements OrderStore {
     const lock = options.lock_timeout_ms ?? 10_000;
     if (!Number.isSafeInteger(lock) || lock < 1 || lock > 600_000) throw new RangeError('lock_timeout_ms must be an integer from 1 to 600000');
     this.#lockTimeoutMs = lock;
+  }
+
+  /**
+   * Runs `fn` in a transaction whose lock waits end after `lock_timeout_ms` (the dialect's setup). Every write goes
+   * through here, also a single UPDATE: without it PostgreSQL waits for a row lock for ever (MySQL 50 s), so one
+   * session holding an order row would hang each checkout start for that order until the pool is used up.
+   */
+  #locked<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.#db.transaction(fn, this.#d.transactionSetup(this.#lockTimeoutMs));
   }
 
   /** `text` with `?` replaced by the dialect's numbered placeholders. */
@@ -206,7 +219,7 @@ export class SqlOrderStore implements OrderStore {
   async beginCheckoutAttempt(order_id: string, policy: OrderCheckoutAttemptPolicy): Promise<OrderCheckoutAttemptStart> {
     const A = this.#t.attempts;
     const ts = (d: Date) => this.#d.timestamp(d);
-    return this.#db.transaction(async (tx) => {
+    return this.#locked(async (tx) => {
       // The order row lock queues concurrent starts: the second sees what the first did.
       const order = this.#order(await this.#lookup(tx, this.#orderSelect(true), [order_id]), order_id);
       if (!order) return { kind: 'not_found' };
@@ -264,27 +277,29 @@ export class SqlOrderStore implements OrderStore {
     const A = this.#t.attempts;
     const now = new Date();
     const expires = session.expires_at === null ? null : date(session.expires_at);
-    // First writer wins: a session stored by a concurrent start is kept, never overwritten.
-    const updated = await this.#q(this.#db,
-      `UPDATE ${A} SET checkout_session_id = ?, checkout_url = ?, challenge_hash = ?, expires_at = ?, session_stored_at = ?,
-              creation_lease_until = NULL, updated_at = ?
-        WHERE attempt_id = ? AND status = 'active' AND checkout_session_id IS NULL`,
-      [session.checkout_session_id, session.checkout_url, session.challenge_hash, expires && this.#d.timestamp(expires),
-        this.#d.timestamp(now), this.#d.timestamp(now), attempt.attempt_id]);
-    if (updated.affected_rows === 1) return { ...session, expires_at: expires?.toISOString() ?? null };
-    const row = (await this.#q(this.#db,
-      `SELECT checkout_session_id, checkout_url, challenge_hash, expires_at FROM ${A}
-        WHERE attempt_id = ? AND status = 'active' AND checkout_session_id IS NOT NULL`, [attempt.attempt_id])).rows[0];
-    if (!row) return null;
-    return {
-      checkout_session_id: String(row.checkout_session_id), checkout_url: String(row.checkout_url),
-      challenge_hash: String(row.challenge_hash), expires_at: date(row.expires_at)?.toISOString() ?? null,
-    };
+    return this.#locked(async (tx) => {
+      // First writer wins: a session stored by a concurrent start is kept, never overwritten.
+      const updated = await this.#q(tx,
+        `UPDATE ${A} SET checkout_session_id = ?, checkout_url = ?, challenge_hash = ?, expires_at = ?, session_stored_at = ?,
+                creation_lease_until = NULL, updated_at = ?
+          WHERE attempt_id = ? AND status = 'active' AND checkout_session_id IS NULL`,
+        [session.checkout_session_id, session.checkout_url, session.challenge_hash, expires && this.#d.timestamp(expires),
+          this.#d.timestamp(now), this.#d.timestamp(now), attempt.attempt_id]);
+      if (updated.affected_rows === 1) return { ...session, expires_at: expires?.toISOString() ?? null };
+      const row = (await this.#q(tx,
+        `SELECT checkout_session_id, checkout_url, challenge_hash, expires_at FROM ${A}
+          WHERE attempt_id = ? AND status = 'active' AND checkout_session_id IS NOT NULL`, [attempt.attempt_id])).rows[0];
+      if (!row) return null;
+      return {
+        checkout_session_id: String(row.checkout_session_id), checkout_url: String(row.checkout_url),
+        challenge_hash: String(row.challenge_hash), expires_at: date(row.expires_at)?.toISOString() ?? null,
+      };
+    });
   }
 
   async markCheckoutFailed(attempt: OrderCheckoutAttempt, error_message: string): Promise<void> {
-    await this.#q(this.#db, `UPDATE ${this.#t.attempts} SET creation_lease_until = NULL, last_error = ?, updated_at = ? WHERE attempt_id = ?`,
-      [message(error_message), this.#d.timestamp(new Date()), attempt.attempt_id]);
+    await this.#locked((tx) => this.#q(tx, `UPDATE ${this.#t.attempts} SET creation_lease_until = NULL, last_error = ?, updated_at = ? WHERE attempt_id = ?`,
+      [message(error_message), this.#d.timestamp(new Date()), attempt.attempt_id]));
   }
 
   async previewWebhookEvent(event_id: string, challenge_hash: string | null): Promise<OrderWebhookPreview> {
@@ -338,10 +353,10 @@ export class SqlOrderStore implements OrderStore {
   }
 
   async retireCheckoutAttempt(attempt_id: string, status: 'expired' | 'superseded' = 'expired'): Promise<boolean> {
-    const updated = await this.#q(this.#db,
+    const updated = await this.#locked((tx) => this.#q(tx,
       `UPDATE ${this.#t.attempts} SET status = ?, creation_lease_until = NULL, updated_at = ?
         WHERE attempt_id = ? AND status = 'active' AND requirement_id IS NULL`,
-      [status === 'superseded' ? 'superseded' : 'expired', this.#d.timestamp(new Date()), attempt_id]);
+      [status === 'superseded' ? 'superseded' : 'expired', this.#d.timestamp(new Date()), attempt_id]));
     return updated.affected_rows === 1;
   }
 
@@ -350,13 +365,13 @@ export class SqlOrderStore implements OrderStore {
     work: (tx: OrderStoreTransaction) => Promise<{ outcome: string; result: T }>,
   ): Promise<T> {
     const E = this.#t.events;
-    return this.#db.transaction(async (ex) => {
+    return this.#locked(async (ex) => {
       // The event row goes FIRST: a concurrent delivery of the same id blocks here until this transaction ends.
       const first = await this.#insertIgnore(ex, E, { event_id: event.event_id, event_type: event.event_type, received_at: this.#d.timestamp(new Date()) });
       const { outcome, result } = await work(this.#transaction(ex, first, event.event_id));
       if (first) await this.#q(ex, `UPDATE ${E} SET outcome = ? WHERE event_id = ?`, [outcome, event.event_id]);
       return result;
-    }, this.#d.transactionSetup(this.#lockTimeoutMs));
+    });
   }
 
   #transaction(ex: SqlExecutor, first_delivery: boolean, event_id: string): OrderStoreTransaction {

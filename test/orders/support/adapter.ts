@@ -23,6 +23,12 @@ export interface ConformanceDatabase {
   createStore(options?: ConformanceStoreOptions): OrderStore;
   /** Runs portable SQL written with `?` placeholders; returns the rows. */
   sql(text: string, params?: unknown[]): Promise<Row[]>;
+  /**
+   * Locks the rows of `table` matching `where` (portable SQL, `?` placeholders) in a transaction of another
+   * session, as a stuck peer would (`SELECT ... FOR UPDATE`; on SQLite, the database's write lock), and keeps it
+   * until the returned function is called.
+   */
+  holdLock(table: string, where: string, params: unknown[]): Promise<() => Promise<void>>;
   drop(): Promise<void>;
 }
 

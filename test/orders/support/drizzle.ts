@@ -26,6 +26,7 @@ export const drizzleAdapter = postgresBackedAdapter('drizzle', (pool, options) =
     dialect: 'postgres',
     placeholders: 'question',
     ...(options.orders ? { orders: options.orders } : {}),
+    ...(options.lock_timeout_ms ? { lock_timeout_ms: options.lock_timeout_ms } : {}),
     query: run(db),
     transaction: (work) => db.transaction((tx) => work(run(tx))),
   });

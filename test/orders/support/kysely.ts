@@ -21,6 +21,7 @@ export const kyselyAdapter = postgresBackedAdapter('kysely', (pool, options) => 
   return createSqlOrderStore({
     dialect: 'postgres',
     ...(options.orders ? { orders: options.orders } : {}),
+    ...(options.lock_timeout_ms ? { lock_timeout_ms: options.lock_timeout_ms } : {}),
     query: run(db),
     transaction: (work) => db.transaction().execute((trx) => work(run(trx))),
   });

@@ -77,6 +77,15 @@ export const mysqlAdapter: ConformanceAdapter = {
         const [rows] = await assertions.promise().query(text, params);
         return Array.isArray(rows) ? (rows as Row[]) : [];
       },
+      async holdLock(table, where, params) {
+        const holder = mysql.createConnection(mysqlPoolOptions(database)).promise();
+        await holder.query('START TRANSACTION');
+        await holder.query(`SELECT 1 FROM ${table} WHERE ${where} FOR UPDATE`, params);
+        return async () => {
+          await holder.query('ROLLBACK').catch(() => undefined);
+          await holder.end().catch(() => undefined);
+        };
+      },
       async drop() {
         await assertions.promise().end().catch(() => undefined);
         await mysqlAdmin(`DROP DATABASE IF EXISTS ${database}`);

@@ -75,6 +75,18 @@ export function postgresBackedAdapter(name: string, makeStore: PostgresStoreFact
           let i = 0;
           return (await assertions.query(text.replace(/\?/g, () => `$${++i}`), params)).rows;
         },
+        async holdLock(table, where, params) {
+          const holder = new pg.Client({ connectionString: DATABASE_URL, options: `-c search_path=${schema}` });
+          holder.on('error', () => undefined);
+          await holder.connect();
+          let i = 0;
+          await holder.query('BEGIN');
+          await holder.query(`SELECT 1 FROM ${table} WHERE ${where.replace(/\?/g, () => `$${++i}`)} FOR UPDATE`, params);
+          return async () => {
+            await holder.query('ROLLBACK').catch(() => undefined);
+            await holder.end().catch(() => undefined);
+          };
+        },
         async drop() {
           await assertions.end().catch(() => undefined);
           const c = new pg.Client({ connectionString: DATABASE_URL });

@@ -69,6 +69,15 @@ export const sqliteAdapter: ConformanceAdapter = {
         statement.run(...values);
         return [];
       },
+      // SQLite locks the whole database for a writer: a write transaction left open holds every row.
+      async holdLock() {
+        const holder = openSqlite(file);
+        holder.exec('BEGIN IMMEDIATE');
+        return async () => {
+          if (holder.inTransaction) holder.exec('ROLLBACK');
+          holder.close();
+        };
+      },
       async drop() {
         assertions.close();
         for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
