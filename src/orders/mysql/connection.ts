@@ -6,6 +6,10 @@
  *   without a listener crashes a Node process, so none is ever left
  *   unheard), and errors of idle connections go to `onError`;
  * - a connection that broke mid-transaction is destroyed, never reused;
+ * - with `query_timeout_ms`, a statement the database does not answer in time
+ *   fails (mysql2's `timeout`) and its connection is destroyed at once: a
+ *   stalled database answers 500 instead of holding the request and its
+ *   pooled connection for as long as it stalls;
  * - the failure is thrown to the caller, which answers non-2xx, so Siglume
  *   redelivers. A deadlock (1213) or a lock wait timeout (1205) rolls back
  *   and is thrown the same way.
@@ -22,7 +26,7 @@ import type { SqlConnection, SqlExecutor, SqlQueryResult } from '../sql/dialect.
 
 /** A connection of a `mysql2` pool (callback API), as `pool.getConnection` hands it over. */
 export interface MysqlPoolConnectionLike {
-  query(options: { sql: string; values: unknown[] }, callback: (error: Error | null, result: unknown) => void): unknown;
+  query(options: { sql: string; values: unknown[]; timeout?: number }, callback: (error: Error | null, result: unknown) => void): unknown;
   release(): void;
   destroy(): void;
   on(event: 'error', listener: (error: Error) => void): unknown;
@@ -60,8 +64,22 @@ function result(raw: unknown): SqlQueryResult {
 const SAVE_LOCK_WAIT = 'SET @sdrp_lock_wait = @@SESSION.innodb_lock_wait_timeout';
 const RESTORE_LOCK_WAIT = 'SET SESSION innodb_lock_wait_timeout = @sdrp_lock_wait';
 
+/** Options of {@link mysqlConnection}. */
+export interface MysqlConnectionOptions {
+  /** Fail a statement the database has not answered after this long, ms (mysql2's per-query `timeout`). @default none */
+  query_timeout_ms?: number;
+}
+
+/**
+ * True when mysql2 gave up waiting for a statement (`timeout`). The statement is still running on the connection
+ * as far as mysql2 knows, and every later command would queue behind it (a command's timer starts only once it is
+ * sent): the connection can no longer be used, not even for a ROLLBACK.
+ */
+const timedOut = (error: Error) => (error as { code?: unknown }).code === 'PROTOCOL_SEQUENCE_TIMEOUT';
+
 /** The pool as a {@link SqlConnection}. `onError` receives errors of connections the store is not using at the moment. */
-export function mysqlConnection(pool: MysqlCallbackPoolLike, onError?: (error: Error) => void): SqlConnection {
+export function mysqlConnection(pool: MysqlCallbackPoolLike, onError?: (error: Error) => void, options: MysqlConnectionOptions = {}): SqlConnection {
+  const timeout = options.query_timeout_ms;
   // While a call of ours holds a connection, its errors mark it broken for that call.
   const active = new WeakMap<MysqlPoolConnectionLike, (error: Error) => void>();
   const guarded = new WeakSet<MysqlPoolConnectionLike>();
@@ -77,8 +95,9 @@ export function mysqlConnection(pool: MysqlCallbackPoolLike, onError?: (error: E
   };
   pool.on('connection', guard);
 
+  type Query = (sql: string, values: readonly unknown[]) => Promise<SqlQueryResult>;
   /** Runs `work` on one pooled connection; a connection that broke is destroyed, else released. */
-  async function withConnection<T>(work: (q: (sql: string, values: readonly unknown[]) => Promise<SqlQueryResult>, broke: (error: Error) => void) => Promise<T>): Promise<T> {
+  async function withConnection<T>(work: (q: Query, broke: (error: Error) => void, isBroken: () => boolean) => Promise<T>): Promise<T> {
     let broken: Error | undefined;
     const broke = (error: Error) => {
       broken ??= error;
@@ -93,9 +112,9 @@ export function mysqlConnection(pool: MysqlCallbackPoolLike, onError?: (error: E
     });
     const q = (sql: string, values: readonly unknown[]) =>
       new Promise<SqlQueryResult>((resolve, reject) => {
-        connection.query({ sql, values: [...values] }, (error, raw) => {
+        connection.query({ sql, values: [...values], ...(timeout === undefined ? {} : { timeout }) }, (error, raw) => {
           if (error) {
-            if ((error as { fatal?: unknown }).fatal === true) broke(error);
+            if ((error as { fatal?: unknown }).fatal === true || timedOut(error)) broke(error);
             reject(error);
           } else {
             resolve(result(raw));
@@ -103,7 +122,7 @@ export function mysqlConnection(pool: MysqlCallbackPoolLike, onError?: (error: E
         });
       });
     try {
-      return await work(q, broke);
+      return await work(q, broke, () => broken !== undefined);
     } finally {
       active.delete(connection);
       if (broken) connection.destroy();
@@ -114,7 +133,7 @@ export function mysqlConnection(pool: MysqlCallbackPoolLike, onError?: (error: E
   return {
     query: (sql, params) => withConnection((q) => q(sql, params)),
     transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, setup: readonly string[] = []): Promise<T> {
-      return withConnection(async (q, broke) => {
+      return withConnection(async (q, broke, isBroken) => {
         if (setup.length > 0) {
           await q(SAVE_LOCK_WAIT, []);
           for (const statement of setup) await q(statement, []);
@@ -128,14 +147,16 @@ export function mysqlConnection(pool: MysqlCallbackPoolLike, onError?: (error: E
             value = await fn({ query: q });
             await q('COMMIT', []);
           } catch (error) {
-            // A failed rollback means the connection is gone (and the server rolls back); never reuse it.
-            await q('ROLLBACK', []).catch((rollbackError: Error) => broke(rollbackError));
+            // A broken connection is destroyed, which ends its transaction on the server: no ROLLBACK is sent on it
+            // (after a timeout it would wait behind the stalled statement). A failed rollback means the connection
+            // is gone (and the server rolls back); never reuse it.
+            if (!isBroken()) await q('ROLLBACK', []).catch((rollbackError: Error) => broke(rollbackError));
             throw error;
           }
           return value;
         } finally {
           // After a commit this must not fail the call: a connection that cannot restore is destroyed instead.
-          if (setup.length > 0) await q(RESTORE_LOCK_WAIT, []).catch((restoreError: Error) => broke(restoreError));
+          if (setup.length > 0 && !isBroken()) await q(RESTORE_LOCK_WAIT, []).catch((restoreError: Error) => broke(restoreError));
         }
       });
     },

@@ -10,28 +10,13 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { OrderCheckoutAttempt } from '../../../src/orders/index.js';
 import type { ConformanceDatabase } from '../support/adapter.js';
 import { describeEachAdapter, insertOrder, uid } from '../support/conformance.js';
+import { settled as settledWithin } from '../support/settled.js';
 import { startCheckout, startShopFixture, type ShopFixture } from '../support/shop.js';
 
 const LOCK_TIMEOUT_MS = 1000;
 /** Far above the lock timeout, far below the test's: a call still waiting then is hanging on the lock. */
 const HUNG_AFTER_MS = 6000;
-
-/** How `work` settled, and after how long; `hung` when it had not after {@link HUNG_AFTER_MS}. */
-async function settled<T>(work: Promise<T>): Promise<{ kind: 'resolved'; value: T; ms: number } | { kind: 'rejected'; error: unknown; ms: number } | { kind: 'hung' }> {
-  const started = Date.now();
-  let timer: NodeJS.Timeout | undefined;
-  const hung = new Promise<{ kind: 'hung' }>((resolve) => {
-    timer = setTimeout(() => resolve({ kind: 'hung' }), HUNG_AFTER_MS);
-  });
-  try {
-    return await Promise.race([
-      work.then((value) => ({ kind: 'resolved' as const, value, ms: Date.now() - started }), (error: unknown) => ({ kind: 'rejected' as const, error, ms: Date.now() - started })),
-      hung,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const settled = <T>(work: Promise<T>) => settledWithin(work, HUNG_AFTER_MS);
 
 const policy = () => ({
   new_nonce: `sdrp-${uid('nonce')}`, creation_lease_seconds: 30, session_reuse_margin_seconds: 60, default_session_lifetime_seconds: 1800,
