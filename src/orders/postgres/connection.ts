@@ -5,6 +5,9 @@
  * checkout, and an `'error'` event without a listener crashes the process),
  * a transaction that fails for any reason is rolled back or its connection
  * destroyed, and the error is thrown to the caller, which answers non-2xx.
+ * A statement that outlives the pool's `query_timeout` (a stalled database)
+ * fails the transaction at once: its client is destroyed, not asked to roll
+ * back behind the stalled statement.
  *
  * Typed structurally, so this module never imports `pg`: any object shaped
  * like a `pg.Pool` works, and `pg` stays an optional peer dependency.
@@ -31,6 +34,13 @@ export interface PgPoolLike {
   connect(callback: (err: Error | undefined, client: PgPoolClientLike | undefined, done: (release?: unknown) => void) => void): void;
   on(event: 'error', listener: (err: Error, client: unknown) => void): unknown;
 }
+
+/**
+ * True for pg's `query_timeout` failure. pg stops waiting for the statement but leaves the client busy with it: a
+ * ROLLBACK sent then would wait behind the stalled statement until it too timed out, doubling the wait. pg gives
+ * this failure no code, only this message (pg 8).
+ */
+const readTimedOut = (error: unknown) => error instanceof Error && error.message === 'Query read timeout';
 
 function result(r: PgQueryResultLike): SqlQueryResult {
   return { rows: r.rows, affected_rows: r.rowCount ?? 0 };
@@ -70,6 +80,8 @@ export function pgConnection(pool: PgPoolLike, onError?: (error: Error) => void)
         await client.query('COMMIT');
         return value;
       } catch (error) {
+        // A client that timed out is destroyed on release, which ends its transaction on the server.
+        if (readTimedOut(error)) broken ??= error as Error;
         if (!broken) {
           await client.query('ROLLBACK').catch((rollbackError: Error) => {
             broken = rollbackError;
