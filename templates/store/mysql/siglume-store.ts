@@ -27,10 +27,20 @@ function databaseUrl(): string {
 // The pool createOrderStore() made itself, for closeOrderStore().
 let ownPool: mysql.Pool | null = null;
 
+/**
+ * mysql2 waits for a statement's answer for ever by default. A database that stops answering (a frozen server, a
+ * network partition) then holds every request, and every pooled connection, for as long as it stalls; with this,
+ * a statement fails after 15 s (the store's query_timeout_ms, as mysql2's pool has no such setting), and so does
+ * opening a connection (the pool's connectTimeout): the buyer gets a 500 and Siglume redelivers. Both are above
+ * the store's 10 s lock timeout (lock_timeout_ms), so a wait for a locked row fails as the lock wait timeout it is.
+ */
+const TIMEOUT_MS = 15_000;
+
 /** The order store over `pool` (a pool on DATABASE_URL, mysql://user:password@host:3306/database, when omitted; shared by such calls). */
-export function createOrderStore(pool: OrderStoreConnection = (ownPool ??= mysql.createPool({ uri: databaseUrl(), timezone: 'Z' }))): OrderStore {
+export function createOrderStore(pool: OrderStoreConnection = (ownPool ??= mysql.createPool({ uri: databaseUrl(), timezone: 'Z', connectTimeout: TIMEOUT_MS }))): OrderStore {
   return new MysqlOrderStore({
     pool,
+    query_timeout_ms: TIMEOUT_MS,
     // EDIT: your orders table. These are the defaults of orders.mysql.sql.
     orders: { table: 'orders', id_column: 'order_id', amount_column: 'amount_minor', currency_column: 'currency', status_column: 'status', owner_column: 'user_id', paid_at_column: 'paid_at' },
     onError: (error) => console.error('siglume order store: idle connection lost:', error.message),

@@ -27,8 +27,18 @@ function databaseUrl(): string {
 // The pool createOrderStore() made itself, for closeOrderStore().
 let ownPool: pg.Pool | null = null;
 
+/**
+ * pg waits for ever by default. A database that stops answering (a frozen server, a network partition) then holds
+ * every request, and every pooled connection, for as long as it stalls; with these, a statement fails after 15 s
+ * (query_timeout), and so does opening a connection or waiting for a free one (connectionTimeoutMillis): the buyer
+ * gets a 500 and Siglume redelivers. Both are above the store's 10 s lock timeout (lock_timeout_ms), so a wait for
+ * a locked row fails as the lock timeout it is, and a request queued behind such waits is not cut short first.
+ * A pool you pass to createOrderStore keeps its own settings: give it these too.
+ */
+const POOL_TIMEOUTS = { query_timeout: 15_000, connectionTimeoutMillis: 15_000 };
+
 /** The order store over `pool` (a pool on DATABASE_URL when omitted, shared by such calls). */
-export function createOrderStore(pool: OrderStoreConnection = (ownPool ??= new pg.Pool({ connectionString: databaseUrl() }))): OrderStore {
+export function createOrderStore(pool: OrderStoreConnection = (ownPool ??= new pg.Pool({ connectionString: databaseUrl(), ...POOL_TIMEOUTS }))): OrderStore {
   return new PostgresOrderStore({
     pool,
     // EDIT: your orders table. These are the defaults of orders.postgres.sql.

@@ -23,6 +23,8 @@ export interface StallProxy {
   stall(): void;
   /** Stalls the first connection that sends a chunk matching `pattern`, after forwarding it: its answer is held. */
   stallOn(pattern: RegExp): void;
+  /** Connections stalled by {@link stallOn} so far. */
+  readonly triggered: number;
   /** Forwards what was held and lets traffic through again. */
   resume(): void;
   close(): Promise<void>;
@@ -32,6 +34,7 @@ export async function startStallProxy(target: { host: string; port: number }): P
   const links = new Set<Link>();
   let stalledAll = false;
   let trigger: RegExp | null = null;
+  let triggered = 0;
 
   const connect = (link: Link) => {
     const upstream = net.connect(target.port, target.host);
@@ -56,6 +59,7 @@ export async function startStallProxy(target: { host: string; port: number }): P
       link.upstream.write(chunk);
       if (trigger?.test(chunk.toString('latin1'))) {
         trigger = null;
+        triggered += 1;
         link.stalled = true;
       }
     });
@@ -65,6 +69,9 @@ export async function startStallProxy(target: { host: string; port: number }): P
   const port = (server.address() as net.AddressInfo).port;
   return {
     port,
+    get triggered() {
+      return triggered;
+    },
     stall() {
       stalledAll = true;
       for (const link of links) link.stalled = true;
