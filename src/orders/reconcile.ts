@@ -109,7 +109,14 @@ export interface OrderReconcileReport {
   retired: OrderReconcileEntry[];
   /** Paid at Siglume but not payable here (mismatch, not confirmed, ...): a review row for a person. */
   review: OrderReconcileEntry[];
-  /** Could not be examined (Siglume unreachable, store failure); nothing was written for them. */
+  /**
+   * Could not be examined or repaired. When Siglume could not be asked, nothing was written for them. When the
+   * store failed, `detail` says what is known: a repair whose commit failed and whose event row is then not found
+   * (or cannot be read) has an unknown outcome (`the outcome is unknown (the store failed: ...); run reconcile
+   * again`), since the database may have committed it before its answer was lost: the next run examines the
+   * attempt again if it is still unpaid, and lists it no more if it was paid. A repair whose event row is found
+   * after such a failure is listed where it belongs (`repaired`, ...).
+   */
   errors: OrderReconcileEntry[];
   /**
    * Why the run ended before examining every attempt of the window, or null:
@@ -214,6 +221,17 @@ interface Decided {
 // A database error may quote a connection string; the report goes to whoever holds the reconcile token.
 const storeMessage = (error: unknown) => redactCredentialText(error instanceof Error ? error.message : String(error), []);
 
+/** Whether the event row of `event_id` is committed, by a fresh read; false when the store cannot say. */
+async function eventRecorded(store: OrderStore, event_id: string): Promise<boolean> {
+  // Typed as required, but reconcileOrderPayments checks only the methods a run needs: a plain-JS store may lack it.
+  if (typeof store.previewWebhookEvent !== 'function') return false;
+  try {
+    return (await store.previewWebhookEvent(event_id, null)).event_recorded;
+  } catch {
+    return false;
+  }
+}
+
 class DryRun extends Error {
   constructor(readonly decided: Decided) {
     super('dry run: rolled back');
@@ -274,13 +292,16 @@ async function examine(c: OrderReconcileContext, a: OrderUnpaidCheckoutAttempt, 
   const classification = classifyDirectPaymentConfirmation(event);
   const hash = orderLookupHash(classification);
   let decided: Decided;
+  // What the transaction was about to commit, for a failure at its end (see below).
+  let committing: Decided | null = null;
   try {
     decided = await c.store.processWebhookEvent({ event_id, event_type: event.type }, async (tx): Promise<{ outcome: string; result: Decided }> => {
       if (!tx.first_delivery) {
         // Recorded before (by an earlier run, or a concurrent one that just committed): read what it recorded.
         const found = hash !== null ? await tx.findPayment(hash) : null;
         const recorded: Recorded = { outcome: (await tx.recordedOutcome?.()) ?? null, payment: found?.payment ?? null };
-        return { outcome: 'duplicate', result: { decision: { kind: 'duplicate' }, recorded } };
+        committing = { decision: { kind: 'duplicate' }, recorded };
+        return { outcome: 'duplicate', result: committing };
       }
       const found = hash !== null ? await tx.findPayment(hash) : null;
       // Only this attempt may be paid by its session (an attempt without a hash is looked up by the session's).
@@ -290,13 +311,21 @@ async function examine(c: OrderReconcileContext, a: OrderUnpaidCheckoutAttempt, 
       });
       if (dry_run) throw new DryRun({ decision: decided, recorded: null }); // rolls back the event row too
       await applyOrderDecision(tx, decided);
-      return { outcome: orderDecisionLabel(decided), result: { decision: decided, recorded: null } };
+      committing = { decision: decided, recorded: null };
+      return { outcome: orderDecisionLabel(decided), result: committing };
     });
   } catch (error) {
     if (error instanceof DryRun) decided = error.decided;
     else {
       c.report(error, { operation: 'reconcile', order_id: a.order_id });
-      return { outcome: 'error', detail: `the store failed (rolled back): ${storeMessage(error)}`, event_id: null };
+      // A failure at COMMIT may come after the database committed (the connection was cut, or timed out, before
+      // its answer arrived): the event row, written in the same transaction, says whether it did. Not found, or not
+      // readable, the outcome is unknown (a COMMIT still in flight may yet land): the next run examines the attempt
+      // again if it is still unpaid.
+      if (committing === null || !(await eventRecorded(c.store, event_id))) {
+        return { outcome: 'error', detail: `the outcome is unknown (the store failed: ${storeMessage(error)}); run reconcile again`, event_id: null };
+      }
+      decided = committing;
     }
   }
   const { decision, recorded } = decided;

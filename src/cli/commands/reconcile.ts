@@ -179,7 +179,8 @@ function printReport(out: (s: string) => void, r: OrderReconcileReport): void {
     [`Repaired (${would}marked paid)`, r.repaired, false],
     [`Retired (the session expired or was cancelled at Siglume; the attempt ${r.dry_run ? 'would be' : 'was'} retired)`, r.retired, false],
     [r.dry_run ? 'Would go to review' : 'Sent to review', r.review, true],
-    ['Errors (nothing written; run again later)', r.errors, true],
+    // Siglume unreachable: nothing written. A store failure: each says whether its outcome is unknown.
+    ['Errors (run again later: an attempt still unpaid is examined again)', r.errors, true],
   ];
   for (const [title, entries, details] of groups) {
     if (entries.length === 0) continue;
