@@ -90,9 +90,10 @@ export interface OrderReconcileEntry {
  * What a reconciliation found and did. `ok` is true when nothing went to
  * review, nothing failed and the run examined its whole window: not when it
  * stopped at its `limit` (`stopped: 'limit'`), nor when the API (rate limited
- * or unavailable) or the store (`store_repeated`) cut it short. A run
+ * or unavailable) or the store (`store_repeated`, `store_failed`) cut it short. A run
  * takes the window's newest slice first, so one stopped at its limit left
- * older attempts unexamined.
+ * older attempts unexamined. A run that stops early still reports every
+ * attempt it examined: what is listed was done.
  */
 export interface OrderReconcileReport {
   ok: boolean;
@@ -126,13 +127,16 @@ export interface OrderReconcileReport {
    * (the order store listed only attempts it had already returned after the
    * cursor: its `listUnpaidCheckoutAttempts` does not honour `after`, often
    * because it compares timestamps finer than the cursor's milliseconds),
+   * `store_failed` (the store failed to list the next attempts after some
+   * were examined: what was examined is reported, the rest of the window was
+   * not examined; a failure before the first attempt throws instead),
    * `interrupted` (the `signal` was aborted).
    */
-  stopped: null | 'limit' | 'rate_limited' | 'api_unavailable' | 'store_repeated' | 'interrupted';
+  stopped: null | 'limit' | 'rate_limited' | 'api_unavailable' | 'store_repeated' | 'store_failed' | 'interrupted';
   /**
-   * For `rate_limited` and `api_unavailable`: the failure that stopped the run,
-   * e.g. `401 UNAUTHORIZED: ...` or `Could not reach the Siglume API at ... (ECONNREFUSED)`;
-   * null otherwise.
+   * For `rate_limited`, `api_unavailable` and `store_failed`: the failure that stopped the run,
+   * e.g. `401 UNAUTHORIZED: ...`, `Could not reach the Siglume API at ... (ECONNREFUSED)` or the store's error
+   * (credentials in it masked); null otherwise.
    */
   stopped_detail: string | null;
 }
@@ -393,12 +397,25 @@ export async function reconcileOrders(c: OrderReconcileContext, options: OrderRe
   // clocks differ): the repeat is skipped. A page that holds only attempts of its own slice already listed means
   // the store ignores the cursor: the run ends as not ok (the rest of the window is unreachable).
   const seen = new Set<string>();
-  const list = (from: Date, to: Date, limit: number, after: OrderCheckoutAttemptCursor | null) =>
-    c.store.listUnpaidCheckoutAttempts({ created_after: from, created_before: to, limit, after });
+  /** A page, or null when the store failed after attempts were examined: the run then ends with what it did. */
+  const list = async (from: Date, to: Date, limit: number, after: OrderCheckoutAttemptCursor | null) => {
+    try {
+      return await c.store.listUnpaidCheckoutAttempts({ created_after: from, created_before: to, limit, after });
+    } catch (error) {
+      // Before the first attempt nothing was done, and the store could not be read at all: thrown (the route's 500).
+      if (report.examined === 0) throw error;
+      // After, the repairs already committed must be reported, not thrown away with the run.
+      c.report(error, { operation: 'reconcile' });
+      report.stopped = 'store_failed';
+      report.stopped_detail = storeMessage(error);
+      return null;
+    }
+  };
   /** Whether `[from, to)` holds, past `after`, an attempt this run has not examined (only repeats are skipped over). */
   const holdsMore = async (from: Date, to: Date, after: OrderCheckoutAttemptCursor | null) => {
     for (let pages = Math.ceil(seen.size / page_size) + 1; pages > 0; pages--) {
       const page = await list(from, to, page_size, after);
+      if (page === null) return false; // the run ends as store_failed
       if (page.some((a) => !seen.has(a.attempt_id))) return true;
       if (page.length < page_size) return false;
       after = cursorOf(page[page.length - 1]!);
@@ -416,18 +433,17 @@ export async function reconcileOrders(c: OrderReconcileContext, options: OrderRe
       }
       if (report.examined >= limit) {
         // Only "stopped" when the window really has more: in this slice past the cursor, or in an older one.
-        for (let older = index; older < slices.length; older++) {
+        for (let older = index; older < slices.length && report.stopped === null; older++) {
           const [a, b] = slices[older]!;
-          if (await holdsMore(a, b, older === index ? after : null)) {
-            report.stopped = 'limit';
-            break;
-          }
+          if (await holdsMore(a, b, older === index ? after : null)) report.stopped = 'limit';
         }
         break outer;
       }
       const want = Math.min(page_size, limit - report.examined);
+      const listing = await list(from, to, want, after);
+      if (listing === null) break outer;
       // Never more than asked for, even from a store that returns more: the limit holds.
-      const page = (await list(from, to, want, after)).slice(0, want);
+      const page = listing.slice(0, want);
       if (page.length > 0 && page.every((a) => listed.has(a.attempt_id))) {
         report.stopped = 'store_repeated';
         break outer;
@@ -538,7 +554,8 @@ export const ORDER_RECONCILE_STUCK_AFTER_SECONDS = 30 * 60;
  * another call of the route on the same service has been running since
  * `running_since` and examined an attempt in the last 30 minutes (send it again after
  * `retry_after_seconds`), 500 `reconcile_failed` when the store
- * could not be read.
+ * could not be read before any attempt was examined (a store failure after
+ * that is a 200 report with `stopped: 'store_failed'`).
  */
 export type OrderReconcileResult =
   | { kind: 'reconciled'; status: 200; body: OrderReconcileReport }

@@ -145,7 +145,7 @@ describe('reconcile usage errors (exit 2)', () => {
     const json = await runCli(['reconcile', '--store', 'store.mjs', '--json'], { env, cwd: dir });
     expect(json.code).toBe(1);
     const answer = JSON.parse(json.stdout) as { ok: boolean; error: string };
-    expect(answer).toEqual({ ok: false, error: expect.stringContaining('Reconciliation failed (nothing after the failure was written): ') });
+    expect(answer).toEqual({ ok: false, error: expect.stringContaining('Reconciliation failed before examining any attempt (nothing was written): ') });
     expect(answer.error).toContain('the database said: ');
     expect(`${json.stdout}${json.stderr}`).not.toContain(token);
   });
@@ -176,6 +176,47 @@ describe('reconcile usage errors (exit 2)', () => {
     expect(text.stdout).toContain(`Stopped early: Siglume's API refused the merchant token or could not be reached: Could not reach the Siglume API at http://127.0.0.1:${port}`);
     const json = await runCli(['reconcile', '--store', 'store.mjs', '--json'], { env: closed, cwd: dir });
     expect(JSON.parse(json.stdout)).toMatchObject({ stopped: 'api_unavailable', stopped_detail: expect.stringContaining('ECONNREFUSED') });
+  });
+
+  it('prints what it did and why it stopped when the store fails while listing the next attempts (credentials masked), in the text and in --json', async () => {
+    const dir = emptyDir();
+    const attempt = {
+      attempt_id: 'att_1', order_id: 'ord_1', status: 'active', amount_minor: 3000, currency: 'JPY',
+      checkout_session_id: 'cs_1', challenge_hash: null, created_at: new Date(Date.now() - 3_600_000).toISOString(),
+    };
+    writeFileSync(
+      join(dir, 'store.mjs'),
+      [
+        'const unused = async () => { throw new Error("not called for an open session"); };',
+        'export const createOrderStore = (lists = 0) => ({',
+        '  listUnpaidCheckoutAttempts: async () => {',
+        `    if (++lists === 1) return [${JSON.stringify(attempt)}];`,
+        "    throw new Error('connection lost (postgres://shop:s3cret-pw@db.internal/shop)');",
+        '  },',
+        '  retireCheckoutAttempt: unused, processWebhookEvent: unused, findOrder: unused });',
+        '',
+      ].join('\n'),
+    );
+    // Siglume's side: the session is still open, so the attempt is consistent.
+    const api = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ data: { session_id: 'cs_1', status: 'open' } }));
+    });
+    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+    try {
+      const apiEnv = { ...env, SIGLUME_API_BASE: `http://127.0.0.1:${(api.address() as AddressInfo).port}/v1` };
+      const text = await runCli(['reconcile', '--store', 'store.mjs'], { env: apiEnv, cwd: dir });
+      expect(text.code).toBe(1);
+      expect(text.stdout).toContain('examined 1, repaired 0, consistent 1');
+      expect(text.stdout).toContain('Stopped early: the order store failed while listing the next attempts: connection lost (postgres://shop:***@db.internal/shop)');
+      expect(text.stdout).toContain('What is listed above was done');
+      expect(`${text.stdout}${text.stderr}`).not.toContain('s3cret-pw');
+      const json = await runCli(['reconcile', '--store', 'store.mjs', '--json'], { env: apiEnv, cwd: dir });
+      expect(json.code).toBe(1);
+      expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, stopped: 'store_failed', examined: 1, consistent: [{ order_id: 'ord_1' }] });
+    } finally {
+      await new Promise<void>((resolve) => api.close(() => resolve()));
+    }
   });
 
   it('says how to load a TypeScript store module when Node cannot (the binary, no loader)', async () => {

@@ -220,6 +220,44 @@ describe.skipIf(unavailable !== null)('reconciliation against the sandbox [sqlit
     expect(errors).toHaveLength(1);
   });
 
+  it('returns what it did with stopped "store_failed" (credentials masked) when the store fails listing the next page; before the first attempt it throws', async () => {
+    const since = new Date();
+    const a = await lostPayment();
+    const b = await lostPayment();
+    const store = db.createStore();
+    let lists = 0;
+    let failFrom = 2;
+    const failing = new Proxy(store, {
+      get(target, key) {
+        if (key === 'listUnpaidCheckoutAttempts') {
+          return async (query: Parameters<typeof store.listUnpaidCheckoutAttempts>[0]) => {
+            if (++lists >= failFrom) throw new Error('injected: connection lost (postgres://shop:s3cret-pw@db.internal/shop)');
+            return target.listUnpaidCheckoutAttempts(query);
+          };
+        }
+        const value: unknown = Reflect.get(target, key);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const errors: unknown[] = [];
+    const client = new DirectRequestPaymentMerchantClient({ auth_token: TOKEN, base_url: f.sandbox.api_base });
+    const settings = { merchant_client: client, order_store: failing, merchant: MERCHANT, onError: (e: unknown) => void errors.push(e) };
+    const report = await reconcileOrderPayments(settings, { since, min_age_seconds: 0, page_size: 1 });
+    // The repair made before the failure is reported, not thrown away with the run.
+    expect(report).toMatchObject({ ok: false, stopped: 'store_failed', examined: 1, repaired: [{ order_id: a }], errors: [] });
+    expect(report.stopped_detail).toContain('postgres://shop:***@db.internal/shop');
+    expect(JSON.stringify(report)).not.toContain('s3cret-pw');
+    expect(errors).toHaveLength(1);
+    expect(await orderStatus(db, a)).toBe('paid');
+    expect(await orderStatus(db, b)).toBe('pending');
+    // Failing at once, nothing was examined or written: the run throws (the route's 500 reconcile_failed).
+    [lists, failFrom] = [0, 1];
+    await expect(reconcileOrderPayments(settings, { since, min_age_seconds: 0 })).rejects.toThrow('injected: connection lost');
+    expect(await orderStatus(db, b)).toBe('pending');
+    // The next run with the store back does the rest.
+    expect(await f.shop.service.reconcile({ since, min_age_seconds: 0 })).toMatchObject({ ok: true, repaired: [{ order_id: b }] });
+  });
+
   it('refuses bad options naming the field', async () => {
     const store = db.createStore();
     const client = new DirectRequestPaymentMerchantClient({ auth_token: TOKEN, base_url: f.sandbox.api_base });

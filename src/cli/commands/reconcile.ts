@@ -56,7 +56,8 @@ oldest first.
 Exit codes: 0 consistent or repaired, 1 something went to review or failed, or
 the run stopped early (at --limit, leaving older attempts of the window
 unexamined: raise --limit or use a later --since; the API rate limited, refused
-the token or was unreachable; the store listed the same attempts again; or
+the token or was unreachable; the store listed the same attempts again or
+failed while listing them (what was done is printed); or
 Ctrl-C / SIGTERM: a read of Siglume in progress is abandoned, a store write in
 progress is finished and the report printed; a second signal quits at once), 2 usage
 error (bad flag, missing setting, a store module that cannot be loaded or whose
@@ -197,6 +198,9 @@ function printReport(out: (s: string) => void, r: OrderReconcileReport): void {
   if (r.stopped === 'interrupted') {
     out(`\nInterrupted after ${r.examined} attempt${r.examined === 1 ? '' : 's'}: what is listed above was done; the rest of the window was not examined. Run again to finish.\n`);
   }
+  if (r.stopped === 'store_failed') {
+    out(`\nStopped early: the order store failed while listing the next attempts: ${r.stopped_detail}\nWhat is listed above was done; the rest of the window was not examined. Run again once the database answers.\n`);
+  }
   if (r.stopped === 'store_repeated') {
     out('\nStopped early: the order store listed attempts it had already returned, so the rest of the window cannot be reached. Its listUnpaidCheckoutAttempts must return only attempts after `after` in (created_at, attempt_id) order, comparing created_at in milliseconds.\n');
   }
@@ -289,7 +293,9 @@ async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Out
     );
   } catch (error) {
     if (error instanceof Error && error.name === 'SiglumeValidationError') throw usageError(reason(error));
-    const message = `Reconciliation failed (nothing after the failure was written): ${reason(error)}`;
+    // A store failure after the first attempt ends the run with a report (stopped: store_failed); one that throws
+    // came before any attempt was examined.
+    const message = `Reconciliation failed before examining any attempt (nothing was written): ${reason(error)}`;
     // A cron line reading the JSON (`| jq .ok`) gets an answer for a failed run too.
     if (json) output.stdout(`${JSON.stringify({ ok: false, error: message }, null, 2)}\n`);
     throw new CliError('failed', message);

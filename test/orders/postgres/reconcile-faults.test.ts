@@ -5,7 +5,8 @@
  * whose answer never came back is found committed by a fresh read of its
  * event row and listed as repaired; when that read cannot be made either, the
  * outcome is reported as unknown, never as rolled back (the database did
- * commit it).
+ * commit it). A failure listing the next page ends the run with the repairs
+ * already made, under `stopped: "store_failed"`.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,5 +87,22 @@ describe.skipIf(unavailable !== null)('reconciliation on a PostgreSQL that stops
     // It had committed: the order is paid, so the next run no longer lists its attempt.
     expect(await orderStatus(db, order_id)).toBe('paid');
     expect(await reconcile({ since, min_age_seconds: 0 })).toMatchObject({ ok: true, examined: 0 });
+  });
+
+  it('returns the repairs it made with stopped "store_failed" when the store stops answering before the next page, and the next run does the rest', async () => {
+    const since = new Date();
+    const first = await lostPayment();
+    const second = await lostPayment();
+    const report = await reconcile({
+      since, min_age_seconds: 0, page_size: 1,
+      onProgress: ({ examined }) => {
+        if (examined === 1) proxy.stall();
+      },
+    }).finally(() => proxy.resume());
+    expect(report).toMatchObject({ ok: false, stopped: 'store_failed', examined: 1, repaired: [{ order_id: first }], errors: [] });
+    expect(report.stopped_detail).toEqual(expect.any(String));
+    expect(await orderStatus(db, first)).toBe('paid');
+    expect(await orderStatus(db, second)).toBe('pending');
+    expect(await reconcile({ since, min_age_seconds: 0 })).toMatchObject({ ok: true, stopped: null, repaired: [{ order_id: second }] });
   });
 });
