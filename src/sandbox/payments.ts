@@ -165,12 +165,15 @@ export class Payments {
     r.event_id = event.id;
     onSettled?.(event.id);
     this.store.changed();
-    // A batch this payment closed (its period had ended) settles alongside; one it pushed over the threshold after.
+    // A batch this payment closed (its period had ended) settles alongside; one it pushed over the threshold after,
+    // within what is left of a bounded wait (the two waits share it: they once added up to 20 s).
+    const deadline = typeof wait === 'number' ? Date.now() + wait : null;
     const [deliveries, closed] = await Promise.all([this.webhooks.publish(event, wait), metered?.closed]);
+    const left = deadline === null ? wait : Math.max(0, deadline - Date.now());
     const batch = metered?.batch;
     const batch_settlement =
       closed ??
-      (batch && this.ledger.reachedThreshold(batch) ? await this.ledger.settle(batch, 'amount_threshold', wait) : null);
+      (batch && this.ledger.reachedThreshold(batch) ? await this.ledger.settle(batch, 'amount_threshold', left) : null);
     return { receipt, event_id: event.id, deliveries, batch_settlement };
   }
 

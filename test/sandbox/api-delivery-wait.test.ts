@@ -15,9 +15,14 @@ import { startSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
 let silent: Server;
 const sockets = new Set<Socket>();
 let sandbox: SandboxHandle;
+/** Whether the shop has stopped answering its webhook. */
+let hanging = false;
 
 beforeAll(async () => {
-  silent = createServer(() => undefined); // reads the request, never answers
+  silent = createServer((req, res) => {
+    req.resume();
+    if (!hanging) res.writeHead(204).end(); // once hanging: reads the request, never answers
+  });
   silent.on('connection', (s) => void sockets.add(s));
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
   const origin = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
@@ -35,24 +40,31 @@ it('answers execute-prepared and a scheduled run within the client timeout while
   const buyer = new DirectRequestPaymentClient({ base_url: sandbox.api_base, auth_token: sandbox.buyer_token, timeout_ms: 15_000 });
   const secret = sandbox.getMerchant('sandbox_shop')!.challenge_secret;
   const terms = { merchant: 'sandbox_shop', amount_minor: 1200, currency: 'JPY' as const };
+  const micro = { ...terms, amount_minor: 500 };
+  const pay = async (t: typeof terms) => {
+    const { challenge } = await createDirectRequestPaymentChallenge({ secret, ...t });
+    return buyer.executePaymentTransaction(await buyer.createPaymentRequirement({ ...t, challenge }));
+  };
+  // 19 Micro payments of 500 JPY while the shop answers: the next one takes its batch to the 10,000 threshold.
+  for (let i = 0; i < 19; i++) await pay(micro);
+  hanging = true;
 
-  const oneOff = (async () => {
-    const { challenge } = await createDirectRequestPaymentChallenge({ secret, ...terms });
-    const requirement = await buyer.createPaymentRequirement({ ...terms, challenge });
-    return buyer.executePaymentTransaction(requirement);
-  })();
+  const oneOff = pay(terms);
+  // Its own confirmation and then the batch's: the two waits share one bound (they added up to 20 s).
+  const overThreshold = pay(micro);
   const scheduled = (async () => {
     const { challenge } = await createDirectRequestPaymentRecurringChallenge({ secret, ...terms, cadence: 'daily' });
     const a = await buyer.createScheduledAutoPayAuthorization({ ...terms, challenge });
     return buyer.executeScheduledAutoPay({ schedule_token: a.schedule_token!, slot_id: '2026-11-28' });
   })();
 
-  const [receipt, run] = await Promise.all([oneOff, scheduled]);
+  const [receipt, run, last] = await Promise.all([oneOff, scheduled, overThreshold]);
   expect(receipt).toMatchObject({ status: 'confirmed' });
   expect(run).toMatchObject({ status: 'executed' });
-  // The confirmations are still being delivered: each has one attempt under way, none failed yet.
-  const confirmations = sandbox.listEvents().filter((e) => e.type === 'direct_payment.confirmed');
-  expect(confirmations).toHaveLength(2);
+  expect(last).toMatchObject({ status: 'confirmed' });
+  // The confirmations sent since the shop hung are still being delivered: one attempt each under way, none failed yet.
+  const confirmations = sandbox.listEvents().filter((e) => e.type === 'direct_payment.confirmed').slice(19);
+  expect(confirmations).toHaveLength(4); // the one-off, the run, the 20th Micro payment and its batch
   for (const e of confirmations) {
     expect(sandbox.listDeliveries({ event_id: e.id }).map((d) => [d.delivery_status, d.attempts])).toEqual([['queued', 1]]);
   }
