@@ -454,10 +454,12 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
     event: DirectRequestPaymentWebhookEvent,
     result: DirectPaymentConfirmationClassification,
   ): { paid: IssuedChallenge } | { redelivered: string } | { not_ours: string } | { reason: string } {
-    // Every merchant of the account is confirmed to the account's subscriptions: another merchant's payment is that
-    // merchant's business, not money received for this API. (An event naming no merchant goes on to review.)
+    // Every merchant of the account is confirmed to the account's subscriptions: another merchant's payment, for no
+    // challenge of this API's, is that merchant's business, not money received here (the order core's rule 5a). One
+    // naming no merchant, or naming a challenge this API issued, goes on to review.
     const merchant = event.data.merchant;
-    if (typeof merchant === 'string' && merchant !== '' && merchant !== config.merchant)
+    const hash = 'challenge_hash' in result ? result.challenge_hash : null;
+    if (typeof merchant === 'string' && merchant !== '' && merchant !== config.merchant && !(hash !== null && challenges.has(hash)))
       return { not_ours: `a payment to merchant ${merchant}, not ${config.merchant}` };
     // A Micro / Nano batch settling: revenue to reconcile with the statements by settlement_batch_id, never a challenge.
     const batch = orderBatchOf(result, { allow_metered_payments: config.allow_metered_payments === true });

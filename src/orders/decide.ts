@@ -325,7 +325,7 @@ export function decideOrderPayment(facts: OrderPaymentFacts): OrderPaymentDecisi
         return review('UNKNOWN_CONFIRMATION', 'malformed_identifier'); // 5
       }
       if (otherMerchant(c.data, policy)) return { kind: 'ignore', reason: 'other_merchant' }; // 5a
-      if (!policy.allow_metered_payments) { // 6
+      if (!orderBatchOf(c, policy)) { // 6
         return review('METERED_INTEGRATION_REQUIRED', 'metered_batch_settled while metered payments are disabled', {
           settlement_batch_id: c.settlement_batch_id,
         });
