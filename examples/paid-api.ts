@@ -458,7 +458,8 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
     // challenge of this API's, is that merchant's business, not money received here (the order core's rule 5a). One
     // naming no merchant, or naming a challenge this API issued, goes on to review.
     const merchant = event.data.merchant;
-    const hash = 'challenge_hash' in result ? result.challenge_hash : null;
+    // The event's own field: an incomplete event is classified `unknown`, which carries no challenge_hash.
+    const hash = typeof event.data.challenge_hash === 'string' ? event.data.challenge_hash : null;
     if (typeof merchant === 'string' && merchant !== '' && merchant !== config.merchant && !(hash !== null && challenges.has(hash)))
       return { not_ours: `a payment to merchant ${merchant}, not ${config.merchant}` };
     // A Micro / Nano batch settling: revenue to reconcile with the statements by settlement_batch_id, never a challenge.

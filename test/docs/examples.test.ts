@@ -312,15 +312,23 @@ describe('examples/paid-api.ts against the sandbox', () => {
         event_type: 'direct_payment.confirmed',
         data: { mode: 'external_402', merchant: 'other_shop', amount_minor: 300, currency: 'JPY', pricing_band: 'micro', finality: 'aggregated_onchain_settlement', settlement_status: 'pending_settlement', settlement_cadence: 'weekly', requirement_id: 'dpr_odd', challenge_hash: payment.challenge_hash },
       });
+      // The same with an incomplete shape (no requirement_id: classified unknown, which carries no challenge_hash).
+      const incomplete = await holder.queueWebhookTestDelivery({
+        event_type: 'direct_payment.confirmed',
+        data: { mode: 'external_402', merchant: 'other_shop', amount_minor: 300, currency: 'JPY', challenge_hash: payment.challenge_hash },
+      });
       const oddId = (queued as { event: { id: string } }).event.id;
-      for (let i = 0; i < 100 && sandbox.listDeliveries({ event_id: oddId, delivery_status: 'delivered' }).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
-      expect(api.reviews.map((r) => [r.event_id, r.challenge_hash])).toEqual([[oddId, payment.challenge_hash]]);
+      const incompleteId = (incomplete as { event: { id: string } }).event.id;
+      for (const id of [oddId, incompleteId]) {
+        for (let i = 0; i < 100 && sandbox.listDeliveries({ event_id: id, delivery_status: 'delivered' }).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(api.reviews.map((r) => r.event_id).sort()).toEqual([oddId, incompleteId].sort());
 
       // This API's own Micro price: served on the accepted usage, and its batch's settlement is not a review either.
       const purchase = await buyReport(`${apiUrl}/report`, buyer, { max_amount_minor: 300, currency: 'JPY', merchant });
       expect(purchase.status).toBe(200);
       expect(await sandbox.settleMeteredBatches()).toHaveLength(1);
-      expect(api.reviews).toHaveLength(1); // the odd event above, nothing more
+      expect(api.reviews).toHaveLength(2); // the two odd events above, nothing more
       expect(logs.filter((l) => /batch \S+ settled \(see the statements\)/.test(l))).toHaveLength(1);
     } finally {
       await close();
