@@ -27,7 +27,8 @@ export function rawBodyPart(body: unknown): string | Uint8Array {
   throw new SiglumeWebhookPayloadError(
     `The webhook body must be the raw request body (string, Buffer/Uint8Array or ArrayBuffer); ${what}. ` +
       'A signature is computed over the exact bytes sent, which re-serializing a parsed object does not reproduce. ' +
-      "In Express mount express.raw({ type: 'application/json' }) on the webhook route; " +
+      "In Express mount express.raw({ type: 'application/json' }) on the webhook route (with the Siglume router, which " +
+      'does, mount the router before app.use(express.json())); ' +
       'in a Fetch handler pass await request.arrayBuffer() or use verifyDirectRequestPaymentWebhookRequest.',
     { code: 'WEBHOOK_RAW_BODY_REQUIRED' },
   );

@@ -129,6 +129,8 @@ describe.skipIf(unavailable !== null)('the Express template', () => {
       const res = await post(wrong, '/payments/webhooks/siglume', e.rawBody, { 'siglume-signature': e.header });
       expect(res).toMatchObject({ status: 500, body: { error: 'webhook_raw_body_unavailable' } });
       expect(String(res.body?.message)).toContain('express.raw');
+      // The template's router mounts express.raw itself: the fix for its user is the order of the two.
+      expect(String(res.body?.message)).toContain('mount the router before app.use(express.json())');
       expect(await eventOutcomes(db, paid.event_id!)).toEqual([]);
       expect(await orderStatus(db, order_id)).toBe('pending');
     } finally {
