@@ -4,6 +4,7 @@
  */
 import { DEFAULT_SIGLUME_API_BASE, DEFAULT_SIGLUME_SANDBOX_API_BASE } from './constants.js';
 import { SiglumeValidationError } from './errors.js';
+import { startsOrEndsWithQuote } from './quoted.js';
 import { portOutOfRange, urlProblem } from './validation.js';
 
 type EnvSource = Readonly<Record<string, string | undefined>>;
@@ -96,7 +97,7 @@ export type AuthTokenProblem = 'missing' | 'quoted' | 'developer_portal_key' | '
  */
 export function authTokenProblem(token: string | null | undefined): AuthTokenProblem | null {
   if (token === undefined || token === null || token === '') return 'missing';
-  if (/^["']|["']$/.test(token)) return 'quoted';
+  if (startsOrEndsWithQuote(token)) return 'quoted';
   if (token.startsWith('cli_')) return 'developer_portal_key';
   if (/\s/.test(token)) return 'whitespace';
   if (!/^[\x21-\x7e]+$/.test(token)) return 'invalid_characters';

@@ -4,6 +4,7 @@
  * never include the value.
  */
 import { SiglumeValidationError, SiglumeWebhookSignatureError } from '../core/errors.js';
+import { startsOrEndsWithQuote } from '../core/quoted.js';
 
 /**
  * Throws unless `value` is a non-empty string. `variable` names where the
@@ -72,11 +73,7 @@ export function signingSecretHasWhitespace(secret: string): boolean {
 }
 
 /**
- * True when a webhook signing secret starts or ends with a quote character: `docker --env-file` and some secret
- * stores keep the quotes of `SIGLUME_WEBHOOK_SECRET="whsec_..."` as part of the value, and Siglume issues no
- * secret with one, so every real delivery would fail to verify. The token rule (`authTokenProblem`'s `quoted`)
- * is the same; this is its twin for `webhook trigger` / `sign` and readiness.
+ * True when a webhook signing secret starts or ends with a quote character (`SIGLUME_WEBHOOK_SECRET="whsec_..."`
+ * kept with its quotes): every real delivery would fail to verify. The rule the token check uses too.
  */
-export function signingSecretIsQuoted(secret: string): boolean {
-  return /^["']|["']$/.test(secret);
-}
+export const signingSecretIsQuoted = startsOrEndsWithQuote;
