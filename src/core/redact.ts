@@ -86,23 +86,29 @@ export function redactSecretValues<T>(value: T, candidates: readonly (string | n
 
 /**
  * `error` with the secrets scrubbed from what a logger prints of it (message,
- * stack, own string properties, and the same for its `cause` chain): the
- * error itself when none of it holds a secret, else a plain `Error` copy
- * that keeps `name` and `code` (the retry rules read `code`). A custom
- * `fetch` may quote the request, `Authorization` header included, in the
- * error it throws, and a connection error keeps that error as its `cause`.
+ * stack, own properties, and the same for its `cause` chain): the error
+ * itself when none of its strings holds a secret and it carries no object
+ * besides its cause, else a plain `Error` copy that keeps `name` and its own
+ * primitive properties (`code`, which the retry rules read; `errno`,
+ * `syscall`), strings scrubbed. A custom `fetch` may quote the request in the
+ * error it throws, as text or as an object (an axios-style `config.headers`
+ * with `Authorization`, a `Headers` instance), and a connection error keeps
+ * that error as its `cause`: objects are left out of the copy, as only a full
+ * walk of every shape a logger prints could clear them.
  */
 export function redactErrorSecrets(error: unknown, candidates: readonly (string | null | undefined)[], depth = 0): unknown {
   if (!(error instanceof Error) || depth > 3) return error;
   const secrets = candidates.filter((s): s is string => typeof s === 'string' && s !== '');
   const inner = (error as { cause?: unknown }).cause;
   const cause = redactErrorSecrets(inner, secrets, depth + 1);
-  const texts = [error.message, error.stack, ...Object.values(error).filter((v): v is string => typeof v === 'string')];
-  if (cause === inner && !texts.some((t) => t !== undefined && secrets.some((s) => t.includes(s)))) return error;
+  const own = Object.entries(error).filter(([key]) => key !== 'cause');
+  const primitive = (v: unknown) => v === null || (typeof v !== 'object' && typeof v !== 'function');
+  const texts = [error.message, error.stack, ...own.map(([, v]) => v).filter((v): v is string => typeof v === 'string')];
+  const quotes = texts.some((t) => t !== undefined && secrets.some((s) => t.includes(s)));
+  if (cause === inner && !quotes && own.every(([, v]) => primitive(v))) return error;
   const copy = new Error(redactSecretValues(error.message, secrets), cause === undefined ? undefined : { cause });
   copy.name = error.name;
   copy.stack = error.stack === undefined ? undefined : redactSecretValues(error.stack, secrets);
-  const code = (error as { code?: unknown }).code;
-  if (code !== undefined) Object.assign(copy, { code });
+  for (const [key, v] of own) if (primitive(v)) Object.assign(copy, { [key]: redactSecretValues(v, secrets) });
   return copy;
 }

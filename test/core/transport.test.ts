@@ -371,6 +371,21 @@ describe('Transport', () => {
       expect(inspect(err, { depth: 5 })).not.toContain('tok_secret_value');
       expect(err.cause).toMatchObject({ name: 'TypeError', message: expect.stringContaining('Bearer [redacted]') });
     });
+
+    it('keeps the token out of what a logger prints when the error carries the request as an object', async () => {
+      // An axios-style error: the request's headers on a property, one as a plain object, one as a Headers instance.
+      const fetch: FetchLike = async (url, init) => {
+        const headers = init?.headers as Record<string, string>;
+        const error = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET', errno: -104 });
+        throw Object.assign(error, { config: { url: String(url), headers }, request: new Headers(headers) });
+      };
+      const err = await caught(transport({ fetch, max_retries: 0 }).request({ method: 'GET', path: '/x' }));
+      expect(err).toBeInstanceOf(SiglumeConnectionError);
+      expect(inspect(err, { depth: Infinity, showHidden: true })).not.toContain('tok_secret_value');
+      // What the retry rules and a person read survives: the code, the errno, the message.
+      expect(err.cause).toMatchObject({ code: 'ECONNRESET', errno: -104, message: 'socket hang up' });
+      expect(err.message).toContain('(ECONNRESET; 1 attempt)');
+    });
   });
 
   describe('when a response misses a field the SDK relies on', () => {
