@@ -98,11 +98,13 @@ describe('createSiglumeCheckout of the copied siglume-config.ts', () => {
 });
 
 describe('createOrderStore of the copied siglume-store.ts', () => {
-  it('refuses a DATABASE_URL of another database at startup, without printing its password', async () => {
+  it('refuses a DATABASE_URL of another database, or naming none, at startup, without printing its password', async () => {
     const stores: Array<['postgres' | 'mysql', string, string]> = [
       ['postgres', 'mysql://shop:s3cret-pw@127.0.0.1:3306/shop', 'DATABASE_URL must be a PostgreSQL URL starting with postgres:// or postgresql://, not mysql://'],
       ['mysql', 'postgres://shop:s3cret-pw@127.0.0.1:5432/shop', 'DATABASE_URL must be a MySQL / MariaDB URL starting with mysql:// or mariadb://, not postgres://'],
       ['mysql', 'shop:s3cret-pw@127.0.0.1:3306/shop', 'DATABASE_URL must be a MySQL / MariaDB URL starting with mysql:// or mariadb://'],
+      ['mysql', 'mysql://shop:s3cret-pw@127.0.0.1:3306', 'DATABASE_URL names no database: add it after the port, e.g. mysql://user:password@host:3306/shop'],
+      ['mysql', 'mariadb://shop:s3cret-pw@127.0.0.1:3306/', 'DATABASE_URL names no database: add it after the port, e.g. mysql://user:password@host:3306/shop'],
     ];
     for (const [database, url, message] of stores) {
       const copy = await copiedTemplate('express', database);

@@ -21,6 +21,10 @@ function databaseUrl(): string {
   if (scheme !== 'mysql' && scheme !== 'mariadb') {
     throw new Error(`DATABASE_URL must be a MySQL / MariaDB URL starting with mysql:// or mariadb://${scheme ? `, not ${scheme}://` : ''}`);
   }
+  // Without one, MySQL connects and then fails every statement with a bare "No database selected".
+  if (URL.canParse(url) && new URL(url).pathname.replace(/^\//, '') === '') {
+    throw new Error('DATABASE_URL names no database: add it after the port, e.g. mysql://user:password@host:3306/shop');
+  }
   return url;
 }
 
