@@ -28,6 +28,7 @@ import {
   SiglumeWebhookSignatureError,
   classifyDirectPaymentConfirmation,
   verifyDirectRequestPaymentWebhook,
+  webhookErrorStatus,
   type DirectPaymentConfirmationClassification,
   type DirectRequestPaymentWebhookEvent,
 } from '@siglume/direct-request-payment';
@@ -87,11 +88,10 @@ export async function siglumeWebhookPlugin(app: FastifyInstanceLike, options: Si
         typeof header === 'string' ? header : undefined,
       ));
     } catch (error) {
-      // Forged, replayed or corrupted: 400 before anything is written. An empty secret is this server's own
-      // fault: thrown, a 500, so Siglume keeps the event until it is fixed.
-      const refused = error instanceof SiglumeWebhookSignatureError && error.code !== 'WEBHOOK_SECRET_EMPTY';
-      if (refused || error instanceof SiglumeWebhookPayloadError) return reply.code(400).send({ error: error.code });
-      throw error;
+      // Nothing is written. 400 for a request Siglume did not send (Siglume stops); 503 for a signature that does not
+      // verify and 500 for this server's setup (an empty secret), so Siglume keeps the event until it is fixed.
+      if (!(error instanceof SiglumeWebhookSignatureError || error instanceof SiglumeWebhookPayloadError)) throw error;
+      return reply.code(webhookErrorStatus(error)).send({ error: error.code });
     }
 
     try {

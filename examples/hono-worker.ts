@@ -18,6 +18,7 @@ import {
   SiglumeWebhookSignatureError,
   classifyDirectPaymentConfirmation,
   verifyDirectRequestPaymentWebhookRequest,
+  webhookErrorStatus,
 } from '@siglume/direct-request-payment';
 
 type Bindings = {
@@ -36,10 +37,10 @@ app.post('/payments/webhooks/siglume', async (c) => {
     // The original request, before any validator or c.req.json() reads the body.
     verified = await verifyDirectRequestPaymentWebhookRequest(c.req.raw, c.env.SIGLUME_WEBHOOK_SECRET);
   } catch (error) {
-    // Refused: 400 (Siglume stops). An empty secret is this worker's own fault: thrown, a 500, so Siglume retries.
-    const refused = error instanceof SiglumeWebhookSignatureError && error.code !== 'WEBHOOK_SECRET_EMPTY';
-    if (refused || error instanceof SiglumeWebhookPayloadError) return c.json({ error: error.code }, 400);
-    throw error;
+    // 400 for a request Siglume did not send (Siglume stops); 503 for a signature that does not verify and 500 for
+    // this worker's setup (an empty secret binding), so Siglume keeps the event until it is fixed.
+    if (!(error instanceof SiglumeWebhookSignatureError || error instanceof SiglumeWebhookPayloadError)) throw error;
+    return c.json({ error: error.code }, webhookErrorStatus(error));
   }
   const { event } = verified;
   const confirmation = classifyDirectPaymentConfirmation(event);

@@ -43,6 +43,7 @@ import {
   minimumStandardAmountMinor,
   pricingBandFor,
   verifyDirectRequestPaymentWebhook,
+  webhookErrorStatus,
   type DirectPaymentConfirmationClassification,
   type DirectRequestPaymentWebhookEvent,
 } from '@siglume/direct-request-payment';
@@ -510,13 +511,13 @@ export function createPaidApi(config: PaidApiConfig): PaidApi {
       const signature = req.headers['siglume-signature'];
       ({ event } = await verifyDirectRequestPaymentWebhook(config.webhook_secret, raw, typeof signature === 'string' ? signature : undefined));
     } catch (error) {
-      const refused = error instanceof SiglumeWebhookSignatureError && error.code !== 'WEBHOOK_SECRET_EMPTY';
-      if (refused || error instanceof SiglumeWebhookPayloadError) {
-        // The code only, never the secret or the signature: a wrong SIGLUME_WEBHOOK_SECRET shows up here, on every delivery.
-        log(`webhook refused (400): ${error.code}`);
-        return sendJson(res, 400, { error: error.code });
-      }
-      throw error; // this server's fault (e.g. an empty secret): 500, and Siglume delivers again
+      if (!(error instanceof SiglumeWebhookSignatureError || error instanceof SiglumeWebhookPayloadError)) throw error;
+      // 400 for a request Siglume did not send; 503 for a signature that does not verify (a wrong SIGLUME_WEBHOOK_SECRET
+      // shows up here, on every delivery) and 500 for an empty secret, so Siglume delivers the event again once fixed.
+      // The code only, never the secret or the signature.
+      const status = webhookErrorStatus(error);
+      log(`webhook refused (${status}): ${error.code}`);
+      return sendJson(res, status, { error: error.code });
     }
     // A redelivery (same event id) changes nothing.
     if (processedEvents.has(event.id)) {

@@ -145,8 +145,14 @@ function describeSecret(origin: WebhookSecretOrigin, hint: string): string {
   }
 }
 
+/** A signature that did not verify, as the SDK's handlers word it (503, so Siglume keeps the event). */
+const SIGNATURE_REFUSAL = /invalid_signature|WEBHOOK_SIGNATURE_MISMATCH|WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE/;
+
 /** What to do about a non-2xx answer to `webhook trigger`, or null. */
-function webhookStatusHint(status: number): string | null {
+function webhookStatusHint(status: number, body: string | null | undefined): string | null {
+  if (status === 503 && SIGNATURE_REFUSAL.test(body ?? '')) {
+    return "the signature did not verify: is the secret the shop's SIGLUME_WEBHOOK_SECRET, and the shop's clock right?";
+  }
   if (status === 400) return "the handler refused the event, most often its signature: is the secret the shop's SIGLUME_WEBHOOK_SECRET?";
   if (status === 401 || status === 403) return 'keep auth (login, CSRF) off the webhook route: the signature is its authentication';
   if (status === 404 || status === 405) return 'no POST route at this path; the templates mount the webhook at /payments/webhooks/siglume';
@@ -547,7 +553,7 @@ export class Output {
         : c.dim(`  ${describeSecret(origin, result.signing_secret_hint)}`),
     ];
     if (!result.ok && result.response_body) lines.push(c.dim(`  response: ${result.response_body.replace(/\s+/g, ' ').slice(0, 200)}`));
-    const hint = webhookStatusHint(result.status);
+    const hint = webhookStatusHint(result.status, result.response_body);
     if (hint) lines.push(c.yellow(`  hint: ${hint}`));
     this.write('stdout', `${lines.join('\n')}\n`);
   }

@@ -9,6 +9,7 @@ import { WEBHOOK_SIGNATURE_HEADER } from '../core/constants.js';
 import { SiglumeDirectRequestPaymentError } from '../core/errors.js';
 import type { DirectRequestPaymentWebhookEvent } from '../webhooks/event.js';
 import { verifyDirectRequestPaymentWebhook } from '../webhooks/event.js';
+import { webhookErrorStatus } from '../webhooks/status.js';
 
 /** Path the receiver (and the Express template) serves webhooks on. */
 export const DEFAULT_WEBHOOK_PATH = '/payments/webhooks/siglume';
@@ -41,7 +42,7 @@ export interface WebhookReceiver {
   origin: string;
   /** Verified events, in arrival order. */
   events: DirectRequestPaymentWebhookEvent[];
-  /** Deliveries refused with 400 (bad signature or body). */
+  /** Deliveries refused (bad signature or body), each answered as `webhookErrorStatus` says. */
   readonly rejected: number;
   /** Stops listening and drops open connections. */
   close(): Promise<void>;
@@ -79,7 +80,8 @@ function answer(res: ServerResponse, status: number, body?: Record<string, unkno
 /**
  * Starts a webhook receiver on loopback. Verified deliveries are answered with
  * `status` (204 by default) and kept in `events`; a bad signature or body gets
- * 400 with `{ error: { code, message } }`.
+ * `webhookErrorStatus`'s answer (400, or 503 for a signature that does not
+ * verify, so the sender retries) with `{ error: { code, message } }`.
  *
  * @example
  * const receiver = await startWebhookReceiver({ secret: 'whsec_sandbox_secret' });
@@ -110,7 +112,7 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
           state.rejected += 1;
           const code = error instanceof SiglumeDirectRequestPaymentError ? error.code : 'INTERNAL';
           const message = error instanceof Error ? error.message : 'Invalid webhook';
-          answer(res, error instanceof SiglumeDirectRequestPaymentError ? 400 : 500, { error: { code, message } });
+          answer(res, webhookErrorStatus(error), { error: { code, message } });
         }
       },
       () => answer(res, 400, { error: { code: 'BAD_REQUEST', message: 'Could not read the body' } }),

@@ -7,6 +7,7 @@
 import { SiglumeWebhookPayloadError, SiglumeWebhookSignatureError } from '../core/errors.js';
 import { classifyDirectPaymentConfirmation } from '../webhooks/classify.js';
 import { verifyDirectRequestPaymentWebhook } from '../webhooks/event.js';
+import { webhookErrorStatus } from '../webhooks/status.js';
 import { confirmCheckoutSession } from './confirm.js';
 import { isStorableId } from './ids.js';
 import {
@@ -43,10 +44,13 @@ export type OrderWebhookErrorCode =
  * Answer of `handleWebhook`, tagged by `kind`:
  * - `processed` (204): the event's writes committed, or it was a duplicate;
  *   `decision` says what happened.
- * - `refused`: 400 `invalid_signature` / `invalid_payload` / `invalid_event`
+ * - `refused`: 400 `invalid_signature` (no or a malformed signature header) /
+ *   `invalid_payload` / `invalid_event`
  *   (nothing written), 413 `payload_too_large`, 500
  *   `webhook_raw_body_unavailable` (a body parser ran first) or
  *   `webhook_processing_failed` (the store failed; rolled back), 503
+ *   `invalid_signature` (a well-formed signature that does not verify: this
+ *   server's secret or clock is wrong, see `webhookErrorStatus`),
  *   `payment_confirmation_unavailable` (Siglume's API could not be asked) or
  *   `payment_confirmation_pending` (for an event under 15 minutes old,
  *   Siglume's record of the session is still `open` / `authenticated`, or the
@@ -102,8 +106,6 @@ export async function applyOrderDecision(tx: OrderStoreTransaction, decision: Or
   }
 }
 
-const MISCONFIGURED = new Set(['WEBHOOK_SIGNATURE_MISMATCH', 'WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE']);
-
 // Session statuses that may still become `paid`: Siglume's record can lag its own event. Recording the event
 // now would leave a review that every redelivery skips as a duplicate; a 503 asks for it again. Only for a young
 // event, so a test delivery forged with the merchant token ends as a review once its redeliveries are old.
@@ -131,12 +133,13 @@ export async function handleOrderWebhook<U>(o: ResolvedOrderCheckoutOptions<U>, 
     // Before any store call: a forged or replayed request cannot change state.
     // Only the code goes back; the verifier's detail goes to onError.
     if (error instanceof SiglumeWebhookSignatureError) {
-      // A well-formed header that fails is a wrong secret or a skewed clock, which the operator must hear about;
-      // a missing or malformed one is noise from scanners. Anyone can send a well-formed one, so the operator
-      // hears about each code at most once a minute (signature-reports.ts).
-      const report = MISCONFIGURED.has(error.code) ? o.signature_reports.admit(error) : null;
+      // A well-formed header that fails (503, so Siglume keeps the event) is a wrong secret or a skewed clock, which
+      // the operator must hear about; a missing or malformed one (400) is noise from scanners. Anyone can send a
+      // well-formed one, so the operator hears about each code at most once a minute (signature-reports.ts).
+      const status = webhookErrorStatus(error);
+      const report = status === 503 ? o.signature_reports.admit(error) : null;
       if (report) o.report(report, { operation: 'webhook' });
-      return refuseWebhook(400, 'invalid_signature', `Invalid webhook signature (${error.code})`);
+      return refuseWebhook(status, 'invalid_signature', `Invalid webhook signature (${error.code})`);
     }
     if (error instanceof SiglumeWebhookPayloadError && error.code === 'WEBHOOK_RAW_BODY_REQUIRED') {
       // A setup error (a JSON parser ran first): 500 so Siglume keeps the event until it is fixed.

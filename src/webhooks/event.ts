@@ -118,7 +118,8 @@ export function parseDirectRequestPaymentWebhookEvent(payload: unknown): DirectR
 
 /**
  * Verifies a delivery's signature, then parses its event. This is the call a
- * webhook route makes; answer 400 when it throws.
+ * webhook route makes; when it throws, answer `webhookErrorStatus(error)`
+ * (400, or 5xx when Siglume should deliver the event again).
  *
  * @param secret - The endpoint's signing secret (`whsec_...`), or several while rotating.
  * @param rawBody - The body exactly as received (not a parsed object).
@@ -131,8 +132,8 @@ export function parseDirectRequestPaymentWebhookEvent(payload: unknown): DirectR
  *   let event;
  *   try {
  *     ({ event } = await verifyDirectRequestPaymentWebhook(secret, req.body, req.get('siglume-signature')));
- *   } catch {
- *     return res.status(400).end();
+ *   } catch (error) {
+ *     return res.status(webhookErrorStatus(error)).end();
  *   }
  *   // handle event.type ...
  *   res.status(200).end();

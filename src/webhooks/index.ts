@@ -42,6 +42,7 @@ export type {
 export { parseDirectRequestPaymentWebhookEvent, verifyDirectRequestPaymentWebhook } from './event.js';
 export type { DirectRequestPaymentWebhookEvent, DirectRequestPaymentVerifiedWebhook } from './event.js';
 export { verifyDirectRequestPaymentWebhookRequest } from './request.js';
+export { webhookErrorStatus } from './status.js';
 export type { WebhookRequestVerifyOptions } from './request.js';
 export { classifyDirectPaymentConfirmation, DIRECT_PAYMENT_UNKNOWN_REASONS } from './classify.js';
 export type {

@@ -125,8 +125,8 @@ async function readCapped(req: RequestLike, max: number): Promise<Uint8Array> {
  *     const { event } = await verifyDirectRequestPaymentWebhookRequest(request, process.env.SIGLUME_WEBHOOK_SECRET!);
  *     // handle event ...
  *     return new Response(null, { status: 200 });
- *   } catch {
- *     return new Response('invalid webhook', { status: 400 });
+ *   } catch (error) {
+ *     return new Response('invalid webhook', { status: webhookErrorStatus(error) });
  *   }
  * }
  */

@@ -42,11 +42,13 @@ export interface WebhookSignatureVerification {
 }
 
 /**
- * `code` of a {@link SiglumeWebhookSignatureError} thrown here. Answer them
- * with HTTP 400 (forged, replayed or corrupted), except
- * `WEBHOOK_SECRET_EMPTY`: this server's configuration (an empty signing
- * secret, e.g. `SIGLUME_WEBHOOK_SECRET` set but empty). Answer that one 5xx so
- * Siglume retries once it is fixed, and alert on it: every delivery fails.
+ * `code` of a {@link SiglumeWebhookSignatureError} thrown here. Answer each
+ * with `webhookErrorStatus(error)`: 400 for a missing or malformed header
+ * (not a request Siglume sent), 503 for a well-formed signature that does not
+ * verify or a stale timestamp (from Siglume, this server's wrong secret or
+ * clock: the event must be kept for a retry), 500 for `WEBHOOK_SECRET_EMPTY`
+ * (this server's configuration, e.g. `SIGLUME_WEBHOOK_SECRET` set but empty).
+ * Alert on the 5xx ones: every delivery fails until they are fixed.
  */
 export type WebhookSignatureErrorCode =
   | 'WEBHOOK_SIGNATURE_MISSING'

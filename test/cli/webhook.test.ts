@@ -156,7 +156,7 @@ describe('siglume-sdrp webhook trigger', () => {
       const run = await runCli(['webhook', 'trigger', 'standard-settled', '--url', receiver.url]);
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(/^warning: No webhook secret configured .*signing with the built-in TEST secret/);
-      expect(run.stdout).toContain('-> 400');
+      expect(run.stdout).toContain('-> 503');
       expect(run.stdout).toContain('signed with the built-in TEST secret: no secret is configured');
     });
 
@@ -283,8 +283,9 @@ describe('siglume-sdrp webhook trigger', () => {
       const rejected = receiver.rejected;
       const run = await runCli(['webhook', 'trigger', 'standard-settled', '--url', receiver.url, '--secret', 'whsec_wrong_secret_000']);
       expect(run.code).toBe(1);
-      expect(run.stdout).toContain('-> 400');
+      expect(run.stdout).toContain('-> 503');
       expect(run.stdout).toContain('WEBHOOK_SIGNATURE_MISMATCH');
+      expect(run.stdout).toContain("hint: the signature did not verify: is the secret the shop's SIGLUME_WEBHOOK_SECRET, and the shop's clock right?");
       expect(receiver.rejected).toBe(rejected + 1);
     });
   });
@@ -402,7 +403,7 @@ describe('siglume-sdrp webhook trigger', () => {
       expect(run.stderr).toBe(
         'warning: --secret does not start with "whsec_" like Siglume\'s webhook signing secrets (is it the challenge secret or a token?); signing with it anyway.\n',
       );
-      expect(run.stdout).toContain('-> 400');
+      expect(run.stdout).toContain('-> 503');
     });
 
     it('says nothing for a whsec_ secret', async () => {

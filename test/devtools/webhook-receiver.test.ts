@@ -26,11 +26,11 @@ describe('startWebhookReceiver', () => {
   });
 
   describe('when a delivery is signed with another secret', () => {
-    it('answers 400 with the signature error code and records nothing', async () => {
+    it('answers 503 with the signature error code (so the sender retries) and records nothing', async () => {
       const count = receiver.events.length;
       const { raw_body: rawBody, header } = await createTestWebhookEvent('standard_settled', { secret: 'whsec_other_secret_9' });
       const res = await post(rawBody, header);
-      expect(res.status).toBe(400);
+      expect(res.status).toBe(503);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('WEBHOOK_SIGNATURE_MISMATCH');
       expect(receiver.events).toHaveLength(count);
       expect(receiver.rejected).toBeGreaterThan(0);

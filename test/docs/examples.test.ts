@@ -394,7 +394,7 @@ describe('examples/paid-api.ts: a buyer that paid but is not served keeps what i
       expect(bought.stderr).not.toContain('SyntaxError');
       expect(bought.stderr).toContain(`PAID 600 JPY to ${merchant} (requirement ${requirement_id}, challenge ${challenge_hash}) but not served yet`);
       // The refused webhook is visible on the shop's side, by its code only.
-      expect(logs).toContain('webhook refused (400): WEBHOOK_SIGNATURE_MISMATCH');
+      expect(logs).toContain('webhook refused (503): WEBHOOK_SIGNATURE_MISMATCH');
       expect(logs.join('\n')).not.toMatch(/whsec_|v1=/);
 
       // The shop fixes its secret (read per request) and the delivery is repeated: the buyer collects, paying nothing more.
@@ -1485,14 +1485,15 @@ describe('examples/paid-api.ts: bad input is a 4xx; challenges expire, are limit
     }
   });
 
-  it('logs a webhook refused for its signature, by the error code only (a wrong webhook secret shows in the log, not only as 400s)', async () => {
+  it('logs a webhook refused for its signature, by the error code only (a wrong webhook secret shows in the log, not only as 503s)', async () => {
     const { url, logs, close } = await paidApiAlone();
     try {
       const { raw_body, header } = await createStandardSettledTestEvent({ secret: 'whsec_another_subscription' });
       const res = await fetch(`${url}/webhooks/siglume`, { method: 'POST', headers: { 'siglume-signature': header }, body: raw_body });
-      expect(res.status).toBe(400);
+      // 503: the paid API's secret is wrong, not the delivery, so Siglume keeps the event.
+      expect(res.status).toBe(503);
       expect(await res.json()).toEqual({ error: 'WEBHOOK_SIGNATURE_MISMATCH' });
-      expect(logs).toEqual(['webhook refused (400): WEBHOOK_SIGNATURE_MISMATCH']);
+      expect(logs).toEqual(['webhook refused (503): WEBHOOK_SIGNATURE_MISMATCH']);
     } finally {
       await close();
     }

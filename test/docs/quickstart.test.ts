@@ -345,7 +345,7 @@ describe.skipIf(skipReason !== null)('docs/quickstart-10-minutes.md, run as writ
     expect(redelivered.data.deliveries.map((d) => d.response_status)).toEqual([204]);
     expect(triggerLines.join('\n')).toMatch(/^✔ POST \S+\/payments\/webhooks\/siglume -> 204 /m);
     const forged = outputs.find((o) => o.step.kind === 'run' && o.step.exit === 1)!;
-    expect(forged.stdout).toMatch(/^✖ POST \S+ -> 400 /m);
+    expect(forged.stdout).toMatch(/^✖ POST \S+ -> 503 /m);
 
     // The shop's success page (step 4) echoes the order id from the URL: as plain text, never as HTML a script in it would run from.
     const success = await fetch(`http://127.0.0.1:${shopPort}/checkout/siglume/success?order_id=${encodeURIComponent('<script>alert(1)</script>')}`);

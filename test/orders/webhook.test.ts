@@ -48,17 +48,17 @@ describe('handleWebhook', () => {
   });
 
   describe('when well-formed signature headers that fail keep coming', () => {
-    it('answers each 400 invalid_signature but reports the first at once, then at most one a minute with the count not reported', async () => {
+    it('answers each 503 invalid_signature (Siglume keeps the event) but reports the first at once, then at most one a minute with the count not reported', async () => {
       const { service, reports } = shop();
       for (let i = 0; i < 100; i++) {
         vi.setSystemTime(T0 + i * 500);
-        expect(await service.handleWebhook('x', junk())).toMatchObject({ status: 400, body: { error: 'invalid_signature' } });
+        expect(await service.handleWebhook('x', junk())).toMatchObject({ status: 503, body: { error: 'invalid_signature' } });
       }
       expect(codes(reports)).toEqual(['WEBHOOK_SIGNATURE_MISMATCH']);
       expect(reports[0]!.message).not.toContain('not reported');
 
       vi.setSystemTime(T0 + 60_000);
-      expect(await service.handleWebhook('x', junk())).toMatchObject({ status: 400, body: { error: 'invalid_signature' } });
+      expect(await service.handleWebhook('x', junk())).toMatchObject({ status: 503, body: { error: 'invalid_signature' } });
       expect(codes(reports)).toEqual(['WEBHOOK_SIGNATURE_MISMATCH', 'WEBHOOK_SIGNATURE_MISMATCH']);
       expect(reports[1]!.message).toContain('[99 more WEBHOOK_SIGNATURE_MISMATCH since 2026-03-01T00:00:00.000Z were not reported');
       expect(reports[1]!.cause).toMatchObject({ code: 'WEBHOOK_SIGNATURE_MISMATCH' });
@@ -79,12 +79,12 @@ describe('handleWebhook', () => {
     it('limits stale timestamps apart from mismatches, so a flood of one does not hide the other, and a wrong secret is still heard at once', async () => {
       const { service, reports } = shop();
       for (let i = 0; i < 50; i++) {
-        expect(await service.handleWebhook('x', `t=${nowSeconds() - 3600},v1=00`)).toMatchObject({ status: 400, body: { error: 'invalid_signature' } });
+        expect(await service.handleWebhook('x', `t=${nowSeconds() - 3600},v1=00`)).toMatchObject({ status: 503, body: { error: 'invalid_signature' } });
       }
       expect(codes(reports)).toEqual(['WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE']);
       // A real delivery signed with the subscription's secret while the shop has another one.
       const header = await buildWebhookSignatureHeader('whsec_the_subscriptions_secret', '{"id":"evt_1"}', { timestamp: nowSeconds() });
-      expect(await service.handleWebhook('{"id":"evt_1"}', header)).toMatchObject({ status: 400, body: { error: 'invalid_signature' } });
+      expect(await service.handleWebhook('{"id":"evt_1"}', header)).toMatchObject({ status: 503, body: { error: 'invalid_signature' } });
       expect(codes(reports)).toEqual(['WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE', 'WEBHOOK_SIGNATURE_MISMATCH']);
     });
 

@@ -223,7 +223,7 @@ describe('runReadiness', () => {
     });
   });
 
-  describe('when the webhook endpoint verifies with another secret and answers 400', () => {
+  describe('when the webhook endpoint verifies with another secret and answers 503', () => {
     let shop: ShopSandbox;
     beforeAll(async () => {
       // Readiness and the subscription hold the right secret; only the shop's server holds another.
@@ -237,12 +237,34 @@ describe('runReadiness', () => {
       const sub = shop.sandbox.listWebhookSubscriptions()[0]!;
       const report = await runReadiness(shop.options());
       const delivery = byName(report, 'webhook_delivery_probe_passed');
-      expect(delivery.message).toContain('response_status 400');
-      expect(shop.receiver.rejected).toBe(1);
+      expect(delivery.message).toContain('response_status 503');
+      // 503 keeps the event: Siglume (here the sandbox) tried again, and each attempt was refused.
+      expect(shop.receiver.rejected).toBeGreaterThan(1);
       const fix = (delivery.status === 'fail' && delivery.fix) || '';
       expect(fix.split('\n')).toEqual([
-        `Your handler refused the signed test event, most likely its signature ({"error":"invalid_signature"} from the SDK's handler): the shop's SIGLUME_WEBHOOK_SECRET must be the signing secret of subscription ${sub.id}.`,
-        `Verify the Siglume-Signature header over the raw request body (not re-serialized JSON); "siglume-sdrp webhook trigger unknown --url ${shop.receiver.url}" shows the handler's answer.`,
+        `Your webhook handler answered 503, most likely because the signature did not verify ({"error":"invalid_signature"} from the SDK's handler; the shop's log has the WEBHOOK_SIGNATURE_MISMATCH): the shop's SIGLUME_WEBHOOK_SECRET must be the signing secret of subscription ${sub.id}, and the shop's clock must be right to within 5 minutes.`,
+        `Otherwise the shop's log says why it answered 503; "siglume-sdrp webhook trigger unknown --url ${shop.receiver.url}" shows the handler's answer.`,
+      ]);
+    });
+  });
+
+  describe('when the webhook endpoint is a handler of its own that answers 400', () => {
+    let shop: ShopSandbox;
+    beforeAll(async () => {
+      shop = await startShopSandbox({ receiverStatus: 400 });
+    });
+    afterAll(async () => {
+      await shop.close();
+    });
+
+    it('names the signature first and says to answer a failed check with 503', async () => {
+      const sub = shop.sandbox.listWebhookSubscriptions()[0]!;
+      const delivery = byName(await runReadiness(shop.options()), 'webhook_delivery_probe_passed');
+      expect(delivery.message).toContain('response_status 400');
+      const fix = (delivery.status === 'fail' && delivery.fix) || '';
+      expect(fix.split('\n')).toEqual([
+        `Your handler refused the signed test event, most likely its signature: the shop's SIGLUME_WEBHOOK_SECRET must be the signing secret of subscription ${sub.id}.`,
+        `Verify the Siglume-Signature header over the raw request body (not re-serialized JSON), and answer a signature that does not verify with 503 (webhookErrorStatus), so Siglume keeps the event; "siglume-sdrp webhook trigger unknown --url ${shop.receiver.url}" shows the handler's answer.`,
       ]);
     });
   });
@@ -476,10 +498,17 @@ describe('runReadiness', () => {
     });
 
     it('names the status a retried attempt got', async () => {
+      const client = pendingWith({ response_status: 500, failure_reason: 'HTTP 500' });
+      const delivery = byName(await runReadiness({ ...LOCAL_OPTIONS, client, delivery_timeout_ms: 300 }), 'webhook_delivery_probe_passed');
+      expect(delivery.message).toContain('the last attempt failed (HTTP 500) and Siglume is retrying');
+      expect(delivery.status === 'fail' && delivery.fix).toContain('Your webhook handler failed (HTTP 500)');
+    });
+
+    it('names the signature for a 503 being retried: the SDK\'s handler answers a wrong secret so', async () => {
       const client = pendingWith({ response_status: 503, failure_reason: 'HTTP 503' });
       const delivery = byName(await runReadiness({ ...LOCAL_OPTIONS, client, delivery_timeout_ms: 300 }), 'webhook_delivery_probe_passed');
       expect(delivery.message).toContain('the last attempt failed (HTTP 503) and Siglume is retrying');
-      expect(delivery.status === 'fail' && delivery.fix).toContain('Your webhook handler failed (HTTP 503)');
+      expect(delivery.status === 'fail' && delivery.fix).toContain('most likely because the signature did not verify');
     });
 
     it('says a handler that never answers looks like this when the log gives no cause yet', async () => {

@@ -175,12 +175,12 @@ describe.each(VARIANTS)('examples/nextjs-app built with $name', (variant) => {
         expect(await res.json()).toEqual({ id: signed.event.id, kind: 'standard_settled', runtime });
       });
 
-      it('answers a tampered delivery 400 WEBHOOK_SIGNATURE_MISMATCH', async () => {
+      it('answers a tampered delivery 503 WEBHOOK_SIGNATURE_MISMATCH (a wrong secret keeps the event)', async () => {
         const signed = await testing.createStandardSettledTestEvent({ secret: SECRET });
         const tampered = signed.raw_body.replace('"amount_minor":', '"amount_minor":1');
         expect(tampered).not.toBe(signed.raw_body);
         const res = await fetch(server!.origin + route, { method: 'POST', headers: { 'siglume-signature': signed.header }, body: tampered });
-        expect(res.status).toBe(400);
+        expect(res.status).toBe(503);
         expect(await res.json()).toEqual({ error: 'WEBHOOK_SIGNATURE_MISMATCH' });
       });
 

@@ -78,11 +78,11 @@ function behavesLikeAWebhookEndpoint(name: string, dispatch: () => Dispatch) {
       expect(await res.json()).toEqual({ id: signed.event.id, kind: 'standard_settled' });
     });
 
-    it('rejects a tampered delivery with 400 WEBHOOK_SIGNATURE_MISMATCH', async () => {
+    it('rejects a tampered delivery with 503 WEBHOOK_SIGNATURE_MISMATCH (a wrong secret keeps the event)', async () => {
       const { signed, tampered } = await deliveries();
       expect(tampered).not.toBe(signed.raw_body);
       const res = await dispatch()('/webhook', { method: 'POST', headers: { 'siglume-signature': signed.header }, body: tampered });
-      expect(res.status).toBe(400);
+      expect(res.status).toBe(503);
       expect(await res.json()).toEqual({ error: 'WEBHOOK_SIGNATURE_MISMATCH' });
     });
 
@@ -211,7 +211,7 @@ describe('examples/hono-worker.ts on workerd', () => {
     await mf?.dispose();
   });
 
-  it('answers a signed delivery with its classification and a tampered one with 400', async () => {
+  it('answers a signed delivery with its classification and a tampered one with 503', async () => {
     const { signed, tampered } = await deliveries();
     const ok = await mf.dispatchFetch(new URL('/payments/webhooks/siglume', base), {
       method: 'POST',
@@ -225,7 +225,7 @@ describe('examples/hono-worker.ts on workerd', () => {
       headers: { 'siglume-signature': signed.header },
       body: tampered,
     });
-    expect(bad.status).toBe(400);
+    expect(bad.status).toBe(503);
   });
 
   it('answers 500 (Siglume delivers again) when its webhook secret binding is empty, never 400', async () => {

@@ -91,11 +91,12 @@ function noAnswerFix(url: string, reason: string | null): string {
 function deliveryFix(url: string, status: number | null, reason: string | null, subscriptionId: string): string {
   if (status === null) return noAnswerFix(url, reason);
   const trigger = `"siglume-sdrp webhook trigger unknown --url ${url}" shows the handler's answer.`;
+  const secret = `the shop's SIGLUME_WEBHOOK_SECRET must be the signing secret of subscription ${subscriptionId}`;
   if (status === 400) {
-    // The SDK's handler answers 400 invalid_signature to a wrong secret: by far the usual cause.
+    // A handler of its own that answers a failed signature check with 400: by far the usual cause.
     return [
-      `Your handler refused the signed test event, most likely its signature ({"error":"invalid_signature"} from the SDK's handler): the shop's SIGLUME_WEBHOOK_SECRET must be the signing secret of subscription ${subscriptionId}.`,
-      `Verify the Siglume-Signature header over the raw request body (not re-serialized JSON); ${trigger}`,
+      `Your handler refused the signed test event, most likely its signature: ${secret}.`,
+      `Verify the Siglume-Signature header over the raw request body (not re-serialized JSON), and answer a signature that does not verify with 503 (webhookErrorStatus), so Siglume keeps the event; ${trigger}`,
     ].join('\n');
   }
   if (status === 401 || status === 403) {
@@ -106,6 +107,13 @@ function deliveryFix(url: string, status: number | null, reason: string | null, 
   }
   if (status >= 300 && status < 400) {
     return `${url} redirects; Siglume does not follow redirects. Use the final https URL in the subscription and SHOP_WEBHOOK_URL.`;
+  }
+  if (status === 503) {
+    // The SDK's handler answers 503 invalid_signature to a wrong secret (so Siglume keeps the event): the usual cause.
+    return [
+      `Your webhook handler answered 503, most likely because the signature did not verify ({"error":"invalid_signature"} from the SDK's handler; the shop's log has the WEBHOOK_SIGNATURE_MISMATCH): ${secret}, and the shop's clock must be right to within 5 minutes.`,
+      `Otherwise the shop's log says why it answered 503; ${trigger}`,
+    ].join('\n');
   }
   if (status >= 500) {
     return [

@@ -10,6 +10,7 @@ import {
   SiglumeWebhookSignatureError,
   classifyDirectPaymentConfirmation,
   verifyDirectRequestPaymentWebhookRequest,
+  webhookErrorStatus,
 } from '@siglume/direct-request-payment';
 
 export const runtime = 'edge';
@@ -20,10 +21,10 @@ export async function POST(request: Request): Promise<Response> {
   try {
     ({ event } = await verifyDirectRequestPaymentWebhookRequest(request, process.env.SIGLUME_WEBHOOK_SECRET!));
   } catch (error) {
-    // Refused: 400 (Siglume stops). An empty secret is this app's own fault: thrown, a 500, so Siglume retries.
-    const refused = error instanceof SiglumeWebhookSignatureError && error.code !== 'WEBHOOK_SECRET_EMPTY';
-    if (refused || error instanceof SiglumeWebhookPayloadError) return Response.json({ error: error.code }, { status: 400 });
-    throw error;
+    // 400 for a request Siglume did not send (Siglume stops); 503 for a signature that does not verify and 500 for
+    // this app's setup (an empty secret, a body read first), so Siglume keeps the event until it is fixed.
+    if (!(error instanceof SiglumeWebhookSignatureError || error instanceof SiglumeWebhookPayloadError)) throw error;
+    return Response.json({ error: error.code }, { status: webhookErrorStatus(error) });
   }
   const result = classifyDirectPaymentConfirmation(event);
   return Response.json({ id: event.id, kind: result.kind, runtime: 'edge' });
