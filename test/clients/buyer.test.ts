@@ -75,7 +75,8 @@ const METHOD_CASES: MethodCase[] = [
           merchant: 'Shop.Alpha',
           amount_minor: 4200,
           currency: 'jpy',
-          challenge: CHALLENGE,
+          // Trimmed before it is sent (CONTRACT-2 nonEmpty), as a challenge pasted from a file often is not.
+          challenge: `${CHALLENGE}\n`,
           token_symbol: 'jpyc',
           allowance_amount_minor: 10_000,
           metadata: { order_id: 'o-77' },

@@ -292,9 +292,12 @@ describe('DirectRequestPaymentMerchantClient', () => {
       expect(subs).toEqual([{ id: 'sub_3', subscription_id: 'sub_3', callback_url: 'https://a.example/h' }]);
     });
 
-    it('keeps unknown fields of each subscription', async () => {
+    it('keeps unknown fields of each subscription, readable by name (typecheck: the type keeps its index signature)', async () => {
       const { client } = clientWith([{ body: envelope([{ id: 'a', future_field: { x: 1 } }]) }]);
-      await expect(client.listWebhookSubscriptions()).resolves.toEqual([{ id: 'a', future_field: { x: 1 } }]);
+      const subs = await client.listWebhookSubscriptions();
+      expect(subs).toEqual([{ id: 'a', future_field: { x: 1 } }]);
+      const future: unknown = subs[0]!.future_field;
+      expect(future).toEqual({ x: 1 });
     });
   });
 

@@ -63,7 +63,7 @@ describe('createSubscription', () => {
       external_safe_tx_hash: ' 0xhash ',
       user_signing: false,
       cadence: ' Monthly ',
-      challenge: RECURRING,
+      challenge: ` ${RECURRING}\n`,
       currency: 'jpy',
       amount_minor: 980,
       merchant: 'Shop_Alpha',

@@ -14,11 +14,11 @@ import {
 import { booleanInput, optionalBoolean, optionalNumber, optionalString, positiveSecondsInput, requiredResponseString, strictInput, lazySchema, responseObject } from './common.js';
 import { splitChallenge } from '../../internal/challenge-input.js';
 
-/** A challenge string `<scheme>:<nonce>:<signature>` as created by the merchant. */
+/** A challenge string `<scheme>:<nonce>:<signature>` as created by the merchant; the trimmed text is sent (CONTRACT-2 `nonEmpty`). */
 export const challengeStringSchema = /* @__PURE__ */ lazySchema(() =>
   z
     .string({ error: 'must be a string' })
-    .check(z.refine((s) => splitChallenge(s) !== null, { error: 'must be a challenge string "<scheme>:<nonce>:<signature>"' })),
+    .check(z.trim(), z.refine((s) => splitChallenge(s) !== null, { error: 'must be a challenge string "<scheme>:<nonce>:<signature>"' })),
 );
 
 /** Input of `createPaymentRequirement`; `token_symbol`, when given, must match the currency. */
