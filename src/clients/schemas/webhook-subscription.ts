@@ -65,8 +65,8 @@ export const webhookSubscriptionSchema = /* @__PURE__ */ lazySchema(() => z.pipe
   z.transform((sub: z.output<ReturnType<typeof webhookSubscriptionFields>>, ctx) => {
     const id = sub.id || sub.webhook_subscription_id || sub.subscription_id;
     if (!id) return transformIssue(ctx, 'is missing (expected id, webhook_subscription_id or subscription_id)', ['id']);
-    // Typed as the input plus `id`: a plain spread would drop its index signature (created_at, metadata ... untyped).
-    return { ...sub, id } as typeof sub & { id: string };
+    // Typed as the input with `id` set: a plain spread would drop its index signature (created_at, metadata ... untyped).
+    return { ...sub, id } as { [K in keyof (typeof sub & { id: string })]: (typeof sub & { id: string })[K] };
   }),
 ));
 

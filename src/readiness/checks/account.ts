@@ -1,6 +1,6 @@
 /**
  * Account group: one `getMerchant` call, then what it says about the billing
- * mandate, billing status and merchant status. Stops at the first failure.
+ * mandate, billing status and merchant status (all three, whatever fails).
  * The merchant status fails closed: only `active` or `ready` passes.
  */
 import type { DirectRequestPaymentMerchantAccount } from '../../clients/schemas/merchant-account.js';
@@ -111,13 +111,18 @@ function merchantStatusActive(merchant: string, account: DirectRequestPaymentMer
   return failed(fail(`Merchant status is "${status}", not active or ready`, fix, { merchant_status: status }));
 }
 
-/** Runs the account checks, in contract order; null when one failed. */
+/**
+ * Runs the account checks, in contract order; null when one failed. The three after `merchant_exists` all read
+ * its one answer, so each runs even when an earlier one failed: one run shows every account problem.
+ */
 export async function accountChecks(input: ApiInput, run: CheckRun): Promise<AccountFacts | null> {
   const exists = await run.check('merchant_exists', () => merchantExists(input));
   if (!exists.ok) return null;
   const account = exists.fact;
-  if (!(await run.check('billing_mandate', () => billingMandate(input.config, account))).ok) return null;
-  if (!(await run.check('billing_status_active', () => billingStatusActive(input.config, account))).ok) return null;
-  if (!(await run.check('merchant_status_active', () => merchantStatusActive(input.config.merchant, account))).ok) return null;
-  return { account };
+  const facts = [
+    await run.check('billing_mandate', () => billingMandate(input.config, account)),
+    await run.check('billing_status_active', () => billingStatusActive(input.config, account)),
+    await run.check('merchant_status_active', () => merchantStatusActive(input.config.merchant, account)),
+  ];
+  return facts.every((f) => f.ok) ? { account } : null;
 }
