@@ -39,7 +39,7 @@ export interface DirectRequestPaymentChallengeCreateInput {
    * One-time value, non-empty, without `:`. Make it unique per payment attempt.
    * @default a random UUID
    */
-  nonce?: string;
+  nonce?: string | undefined;
 }
 
 /** Input of {@link createDirectRequestPaymentChallengeSignature}: the nonce is required. */

@@ -39,7 +39,7 @@ export interface DirectRequestPaymentRecurringChallengeCreateInput {
    * One-time value, non-empty, without `:`.
    * @default a random UUID
    */
-  nonce?: string;
+  nonce?: string | undefined;
 }
 
 /** Input of {@link createDirectRequestPaymentRecurringChallengeSignature}: the nonce is required. */

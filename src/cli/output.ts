@@ -18,6 +18,7 @@ import type {
   ReadinessProgressEvent,
   ReadinessReport,
 } from '../readiness/types.js';
+import { NOT_VERIFIED_YET } from '../webhooks/status.js';
 import { DEFAULT_SIGLUME_SANDBOX_API_BASE } from '../core/constants.js';
 import { redactQuoted } from './errors.js';
 import type { CliIo, CliWritable } from './io.js';
@@ -145,8 +146,8 @@ function describeSecret(origin: WebhookSecretOrigin, hint: string): string {
   }
 }
 
-/** A signature that did not verify, as the SDK's handlers word it (503, so Siglume keeps the event). */
-const SIGNATURE_REFUSAL = /invalid_signature|WEBHOOK_SIGNATURE_MISMATCH|WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE/;
+/** A signature that did not verify, as the SDK's handlers word it (503, so Siglume keeps the event): the order core's code or the verifier's. */
+const SIGNATURE_REFUSAL = new RegExp(['invalid_signature', ...NOT_VERIFIED_YET].join('|'));
 
 /** What to do about a non-2xx answer to `webhook trigger`, or null. */
 function webhookStatusHint(status: number, body: string | null | undefined): string | null {

@@ -95,8 +95,8 @@ export type DirectRequestPaymentWebhookDeliveryListInput = DirectRequestPaymentW
 
 /** `meta` of an API envelope: quote `request_id` to Siglume support. */
 export interface SiglumeEnvelopeMeta {
-  request_id?: string;
-  trace_id?: string;
+  request_id?: string | undefined;
+  trace_id?: string | undefined;
   [key: string]: unknown;
 }
 

@@ -26,12 +26,12 @@ export interface DirectRequestPaymentPreparedExecutionOptions extends DirectRequ
    * The requirement field holding the prepared transaction.
    * @default "transaction_request"
    */
-  transaction_request_field?: DirectRequestPaymentPreparedTransactionField;
+  transaction_request_field?: DirectRequestPaymentPreparedTransactionField | undefined;
   /**
    * Receipt kind the execution is filed under.
    * @default "sdrp_direct_payment"
    */
-  receipt_kind?: string;
+  receipt_kind?: string | undefined;
 }
 
 /** The third argument of the 0.4.20 `buildPreparedTransactionExecutionPayload(requirement, transaction_request, options)`. */

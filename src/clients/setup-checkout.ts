@@ -121,9 +121,9 @@ export type DirectRequestPaymentSetupCheckoutStep = 'merchant' | 'billing_mandat
  */
 export interface DirectRequestPaymentSetupCheckoutCompleted {
   /** Answer of `setupMerchant`, without `challenge_secret`. */
-  merchant?: DirectRequestPaymentMerchantResponse;
+  merchant?: DirectRequestPaymentMerchantResponse | undefined;
   /** Answer of `prepareBillingMandate`. */
-  billing_mandate?: DirectRequestPaymentBillingMandateResponse;
+  billing_mandate?: DirectRequestPaymentBillingMandateResponse | undefined;
 }
 
 /** What {@link setupCheckoutProgress} reads from an error `setupCheckout` threw. */

@@ -95,19 +95,19 @@ export class SiglumeValidationError extends SiglumeDirectRequestPaymentError {
 
 /** Options of {@link SiglumeConnectionError}: where the request was going, and whether Siglume may have acted on it. */
 export interface SiglumeConnectionErrorOptions {
-  code?: string;
+  code?: string | undefined;
   cause?: unknown;
   /** HTTP method of the request, e.g. `POST`. */
-  method?: string | null;
+  method?: string | null | undefined;
   /** Path of the request below the base URL, without its query. */
-  path?: string | null;
+  path?: string | null | undefined;
   /** Attempts made, retries included. */
-  attempts?: number | null;
+  attempts?: number | null | undefined;
   /**
    * Whether the server may have received the request.
    * @default true
    */
-  may_have_acted?: boolean;
+  may_have_acted?: boolean | undefined;
 }
 
 /**
@@ -163,14 +163,14 @@ export interface SiglumeApiErrorInit {
   message: string;
   /** The parsed error body, if any. */
   data?: unknown;
-  request_id?: string | null;
-  trace_id?: string | null;
+  request_id?: string | null | undefined;
+  trace_id?: string | null | undefined;
   /** The input field the API names as the problem (`error.field` of the body), when it names one. */
-  field?: string | null;
+  field?: string | null | undefined;
   /** Parsed `Retry-After` in milliseconds, when the response carried one. */
-  retry_after_ms?: number | null;
+  retry_after_ms?: number | null | undefined;
   /** An earlier attempt of the same call got no answer and may have been acted on (see {@link SiglumeApiError.may_have_acted}). */
-  may_have_acted?: boolean;
+  may_have_acted?: boolean | undefined;
   cause?: unknown;
 }
 
@@ -431,7 +431,11 @@ export class HostedCheckoutNotAvailableError extends SiglumeApiError {
   }
 }
 
-/** The webhook signature header is missing or malformed, the signature does not match, or the timestamp is outside the tolerance. Answer 400. */
+/**
+ * The webhook signature header is missing or malformed, the signature does not match, or the timestamp is outside
+ * the tolerance. Answer `webhookErrorStatus(error)`: 400 for a missing or malformed header, 503 for a signature or
+ * timestamp that does not verify (this server's secret or clock: Siglume keeps the event), 500 for an empty secret.
+ */
 export class SiglumeWebhookSignatureError extends SiglumeDirectRequestPaymentError {
   constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
     super(message, { code: options.code ?? 'WEBHOOK_SIGNATURE_INVALID', cause: options.cause });

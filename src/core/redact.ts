@@ -84,31 +84,64 @@ export function redactSecretValues<T>(value: T, candidates: readonly (string | n
   return scrub(value, 0) as T;
 }
 
+/** How deep {@link redactErrorSecrets} follows `cause`: as deep as `errorCode` (core/retry.ts) looks for a code. */
+const MAX_CAUSE_DEPTH = 8;
+
+const isPrimitive = (v: unknown) => v === null || (typeof v !== 'object' && typeof v !== 'function');
+
+/**
+ * True for plain data (primitives, arrays, plain objects) that holds none of `secrets`, found within a small
+ * walk (5 levels, 200 values). Anything else (a class instance such as `Headers` or a socket, a function, a
+ * structure too big to walk) is false: a logger may print what the walk cannot see.
+ */
+function cleanData(value: unknown, secrets: readonly string[], budget = { left: 200 }, depth = 0): boolean {
+  if (--budget.left < 0 || depth > 4) return false;
+  if (typeof value === 'string') return !secrets.some((s) => value.includes(s));
+  if (isPrimitive(value)) return true;
+  if (typeof value === 'function') return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return false;
+  return Object.values(value as object).every((v) => cleanData(v, secrets, budget, depth + 1));
+}
+
 /**
  * `error` with the secrets scrubbed from what a logger prints of it (message,
- * stack, own properties, and the same for its `cause` chain): the error
- * itself when none of its strings holds a secret and it carries no object
- * besides its cause, else a plain `Error` copy that keeps `name` and its own
- * primitive properties (`code`, which the retry rules read; `errno`,
- * `syscall`), strings scrubbed. A custom `fetch` may quote the request in the
- * error it throws, as text or as an object (an axios-style `config.headers`
- * with `Authorization`, a `Headers` instance), and a connection error keeps
- * that error as its `cause`: objects are left out of the copy, as only a full
- * walk of every shape a logger prints could clear them.
+ * stack, own properties, the errors of an `AggregateError`, and the same for
+ * its `cause` chain): the error itself when nothing in it holds a secret or
+ * could hide one, else a copy that keeps `name`, its own primitive properties
+ * (`code`, which the retry rules read; `errno`, `syscall`), strings scrubbed,
+ * and its plain-data properties that hold no secret (undici's `socket`
+ * details). A custom `fetch` may quote the request in the error it throws, as
+ * text or as an object (an axios-style `config.headers` with
+ * `Authorization`, a `Headers` instance), and a connection error keeps that
+ * error as its `cause`: such objects are left out of the copy. A cause nested
+ * deeper than 8 levels is cut to its scrubbed message and code.
  */
 export function redactErrorSecrets(error: unknown, candidates: readonly (string | null | undefined)[], depth = 0): unknown {
-  if (!(error instanceof Error) || depth > 3) return error;
+  if (!(error instanceof Error)) return error;
   const secrets = candidates.filter((s): s is string => typeof s === 'string' && s !== '');
+  const code = (error as { code?: unknown }).code;
+  if (depth >= MAX_CAUSE_DEPTH) {
+    const cut = new Error(redactSecretValues(error.message, secrets));
+    return Object.assign(cut, { name: error.name }, isPrimitive(code) && code !== undefined ? { code: redactSecretValues(code, secrets) } : {});
+  }
   const inner = (error as { cause?: unknown }).cause;
   const cause = redactErrorSecrets(inner, secrets, depth + 1);
+  const members = error instanceof AggregateError && Array.isArray(error.errors) ? (error.errors as unknown[]) : null;
+  const redactedMembers = members?.map((m) => redactErrorSecrets(m, secrets, depth + 1)) ?? null;
   const own = Object.entries(error).filter(([key]) => key !== 'cause');
-  const primitive = (v: unknown) => v === null || (typeof v !== 'object' && typeof v !== 'function');
-  const texts = [error.message, error.stack, ...own.map(([, v]) => v).filter((v): v is string => typeof v === 'string')];
+  const texts = [error.message, error.stack];
   const quotes = texts.some((t) => t !== undefined && secrets.some((s) => t.includes(s)));
-  if (cause === inner && !quotes && own.every(([, v]) => primitive(v))) return error;
-  const copy = new Error(redactSecretValues(error.message, secrets), cause === undefined ? undefined : { cause });
+  const unchanged = cause === inner && (redactedMembers?.every((m, i) => m === members![i]) ?? true);
+  if (unchanged && !quotes && own.every(([, v]) => cleanData(v, secrets))) return error;
+  const message = redactSecretValues(error.message, secrets);
+  const options = cause === undefined ? undefined : { cause };
+  const copy = redactedMembers ? new AggregateError(redactedMembers, message, options) : new Error(message, options);
   copy.name = error.name;
   copy.stack = error.stack === undefined ? undefined : redactSecretValues(error.stack, secrets);
-  for (const [key, v] of own) if (primitive(v)) Object.assign(copy, { [key]: redactSecretValues(v, secrets) });
+  for (const [key, v] of own) {
+    if (isPrimitive(v)) Object.assign(copy, { [key]: redactSecretValues(v, secrets) });
+    else if (cleanData(v, secrets)) Object.assign(copy, { [key]: v });
+  }
   return copy;
 }

@@ -14,6 +14,7 @@ import type { RetryPolicy } from './retry.js';
 export interface FetchLikeInit {
   method: string;
   headers: Record<string, string>;
+  // No `| undefined`: this is what a custom fetch receives, and DOM fetch's RequestInit takes no explicit undefined.
   body?: string;
   signal: AbortSignal;
   redirect: 'manual';
@@ -29,13 +30,13 @@ export interface FetchLikeInit {
  */
 export interface FetchLikeResponse {
   status: number;
-  statusText?: string;
-  headers?: { get(name: string): string | null } | Readonly<Record<string, string>> | null;
+  statusText?: string | undefined;
+  headers?: { get(name: string): string | null } | Readonly<Record<string, string>> | null | undefined;
   text(): Promise<string>;
-  body?: { getReader(): unknown; cancel(reason?: unknown): Promise<void> } | null;
-  redirected?: boolean;
-  type?: string;
-  url?: string;
+  body?: { getReader(): unknown; cancel(reason?: unknown): Promise<void> } | null | undefined;
+  redirected?: boolean | undefined;
+  type?: string | undefined;
+  url?: string | undefined;
 }
 
 /** A fetch-compatible function, e.g. `globalThis.fetch` or a recording double in tests. */
@@ -46,10 +47,10 @@ export type FetchLike = (url: string, init: FetchLikeInit) => Promise<FetchLikeR
  * (the public, documented shape is `DirectRequestPaymentRequestOptions`).
  */
 export interface TransportCallOptions {
-  idempotency_key?: string;
-  signal?: AbortSignal;
-  timeout_ms?: number;
-  max_retries?: number;
+  idempotency_key?: string | undefined;
+  signal?: AbortSignal | undefined;
+  timeout_ms?: number | undefined;
+  max_retries?: number | undefined;
 }
 
 /** What a client method asks the transport to do. */
@@ -62,22 +63,22 @@ export interface RequestSpec<T> {
   /** JSON body. */
   body?: unknown;
   /** Schema for the unwrapped `data`; a mismatch is a SiglumeInvalidResponseError naming the field. */
-  schema?: z.ZodMiniType<T>;
+  schema?: z.ZodMiniType<T> | undefined;
   /** Per-call options. */
-  options?: TransportCallOptions;
+  options?: TransportCallOptions | undefined;
   /**
    * Which failed attempts may be repeated (see `RetryPolicy`). A method
    * declares it here; it never rewrites the caller's options to get it.
    * @default 'idempotent'
    */
-  retry?: RetryPolicy;
+  retry?: RetryPolicy | undefined;
   /**
    * Extra request headers, set after `Accept`, `Authorization` and
    * `User-Agent` and replacing a header of the same name (compared without
    * regard to case); `Content-Type` and `Idempotency-Key` are set after them.
    * Validated by the caller.
    */
-  headers?: Readonly<Record<string, string>>;
+  headers?: Readonly<Record<string, string>> | undefined;
   /**
    * What to do, as one sentence without its final period, when this call may
    * have been acted on, for calls the usual advice (look up the payment, the
@@ -85,13 +86,13 @@ export interface RequestSpec<T> {
    * fit: e.g. a buyer's subscription, which the buyer client has no call to
    * read, or a scheduled charge, which is sent again with the same key.
    */
-  look_up?: string;
+  look_up?: string | undefined;
   /**
    * Values this request carries besides the client's token (e.g. a schedule
    * token sent as `Authorization`). Like the token, each is replaced by
    * `[redacted]` wherever an error message or error data would show it.
    */
-  secrets?: readonly string[];
+  secrets?: readonly string[] | undefined;
   /** Re-maps an API error (e.g. to HostedCheckoutNotAvailableError) before it is thrown. */
-  mapError?: (error: SiglumeApiError) => SiglumeApiError;
+  mapError?: ((error: SiglumeApiError) => SiglumeApiError) | undefined;
 }

@@ -19,7 +19,8 @@ type BodyRead = { kind: 'ok'; bytes: Uint8Array } | { kind: 'too_large' } | { ki
 export async function readRequestBody(request: Request, cap: number): Promise<BodyRead> {
   const declared = Number(request.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > cap) return { kind: 'too_large' };
-  if (request.bodyUsed) return { kind: 'used' };
+  // Locked: a middleware took a reader without reading it all, which is the same setup error as a body read first.
+  if (request.bodyUsed || request.body?.locked) return { kind: 'used' };
   if (!request.body) return { kind: 'ok', bytes: new Uint8Array(0) };
   const tooLarge = new RangeError('body over the cap');
   try {
@@ -83,6 +84,10 @@ export async function handleWebhookFetch<U>(o: ResolvedOrderCheckoutOptions<U>, 
     o.report(new SiglumeWebhookPayloadError(message, { code: 'WEBHOOK_RAW_BODY_REQUIRED' }), { operation: 'webhook' });
     return webhookResponse(refuseWebhook(500, 'webhook_raw_body_unavailable', message));
   }
-  if (read.kind !== 'ok') return webhookResponse(refuseWebhook(400, 'invalid_payload', 'The request body could not be read'));
+  if (read.kind !== 'ok') {
+    // The stream failed mid-read (the sender went away, a proxy cut it): nothing was verified, so Siglume must deliver again.
+    o.report(new SiglumeWebhookPayloadError('The webhook request body could not be read', { code: 'WEBHOOK_BODY_UNREADABLE' }), { operation: 'webhook' });
+    return webhookResponse(refuseWebhook(500, 'webhook_processing_failed', 'The request body could not be read; Siglume delivers it again'));
+  }
   return webhookResponse(await handleOrderWebhook(o, read.bytes, request.headers.get(WEBHOOK_SIGNATURE_HEADER)));
 }

@@ -9,25 +9,25 @@ import type { OrderPaymentStatus } from './store.js';
 /** Where an adapter finds orders in your database. Every field is optional. */
 export interface OrdersTableMapping {
   /** Table name, optionally schema-qualified (`shop.orders`); the same table your own unquoted SQL names (the store quotes each part, lower-cased on PostgreSQL). @default 'orders' */
-  table?: string;
+  table?: string | undefined;
   /** Primary key column (text or a number the driver returns as text). @default 'order_id' */
-  id_column?: string;
+  id_column?: string | undefined;
   /** Price in minor units (JPY yen, USD cents), an integer column. @default 'amount_minor' */
-  amount_column?: string;
+  amount_column?: string | undefined;
   /** `JPY` / `USD` (case-insensitive). @default 'currency' */
-  currency_column?: string;
+  currency_column?: string | undefined;
   /** The order's status. @default 'status' */
-  status_column?: string;
+  status_column?: string | undefined;
   /** Column identifying the buyer, handed to `authorize_order` as `owner_id`; null for none. @default 'user_id' */
-  owner_column?: string | null;
+  owner_column?: string | null | undefined;
   /** A timestamp column set when the order becomes paid, or null. @default null */
-  paid_at_column?: string | null;
+  paid_at_column?: string | null | undefined;
   /**
    * Your status values for the three states the core knows. Any other value
    * (cancelled, shipped, ...) makes the order not payable.
    * @default { pending: 'pending', paid: 'paid', fulfilled_unsettled: 'fulfilled_unsettled' }
    */
-  status_values?: { pending?: string; paid?: string; fulfilled_unsettled?: string };
+  status_values?: { pending?: string; paid?: string; fulfilled_unsettled?: string } | undefined;
 }
 
 /** A validated {@link OrdersTableMapping} with defaults applied. */

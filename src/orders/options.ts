@@ -17,8 +17,8 @@ import type { OrderRecord, OrderStore } from './store.js';
 /** Where an error the service answered with a 5xx came from, for `onError`. */
 export interface OrderErrorContext {
   operation: 'checkout' | 'webhook' | 'reconcile';
-  order_id?: string;
-  event_id?: string;
+  order_id?: string | undefined;
+  event_id?: string | undefined;
 }
 
 /** Options of {@link createOrderCheckoutService}. `U` is your signed-in user type. */
@@ -39,7 +39,7 @@ export interface OrderCheckoutServiceOptions<U = unknown> {
    * Only the literal `true` turns it on.
    * @default false
    */
-  allow_metered_payments?: boolean;
+  allow_metered_payments?: boolean | undefined;
   /**
    * Ask Siglume's API (`getCheckoutSession`) that the attempt's session is
    * `paid` by the event's requirement before an order changes. Only the
@@ -49,30 +49,30 @@ export interface OrderCheckoutServiceOptions<U = unknown> {
    * exactly like a settled payment, and it would mark the order paid.
    * @default true
    */
-  confirm_payments?: boolean;
+  confirm_payments?: boolean | undefined;
   /**
    * Decides whether `user` may pay `order` (e.g. `order.owner_id === user.id`).
    * Anything but `true` answers 404 `order_not_found`, exactly as for a missing order.
    */
-  authorize_order?: (order: OrderRecord, user: U) => boolean | Promise<boolean>;
+  authorize_order?: ((order: OrderRecord, user: U) => boolean | Promise<boolean>) | undefined;
   /**
    * Start checkouts without `authorize_order`. Only the literal `true` counts;
    * without either, creating the service throws {@link OrderAuthorizationRequiredError}.
    * @default false
    */
-  allow_unverified_order_lookup?: boolean;
+  allow_unverified_order_lookup?: boolean | undefined;
   /** The signed-in user of a Fetch `Request`, for `handleCheckoutRequest`. */
-  currentUser?: (request: Request) => U | Promise<U>;
+  currentUser?: ((request: Request) => U | Promise<U>) | undefined;
   /** Clock tolerance for webhook timestamps, seconds. @default 300 */
-  webhook_tolerance_seconds?: number;
+  webhook_tolerance_seconds?: number | undefined;
   /** Seconds one request may spend creating a session before another may take over. @default 30 */
-  creation_lease_seconds?: number;
+  creation_lease_seconds?: number | undefined;
   /** A stored session expiring sooner than this is replaced by a new one, unless Siglume says it was paid, seconds. @default 120 */
-  session_reuse_margin_seconds?: number;
+  session_reuse_margin_seconds?: number | undefined;
   /** Assumed lifetime of a session without `expires_at`, seconds. @default 1800 */
-  default_session_lifetime_seconds?: number;
+  default_session_lifetime_seconds?: number | undefined;
   /** `retry_after_ms` of the 202 answered while another request creates the session. @default 250 */
-  retry_after_ms?: number;
+  retry_after_ms?: number | undefined;
   /**
    * Bearer token of the scheduled reconciliation route (`handleReconcile`,
    * `handleReconcileRequest`), 32-256 characters and random (`openssl rand -hex 32`: a token of fewer than 5
@@ -80,9 +80,9 @@ export interface OrderCheckoutServiceOptions<U = unknown> {
    * answers 404 `reconcile_disabled`. Keep it secret: it lets the caller make
    * the shop ask Siglume's API about every open session (rate limits).
    */
-  reconcile_token?: string;
+  reconcile_token?: string | undefined;
   /** Called with every error behind a 5xx answer (the answer itself never carries details). */
-  onError?: (error: unknown, context: OrderErrorContext) => void;
+  onError?: ((error: unknown, context: OrderErrorContext) => void) | undefined;
 }
 
 /** Options after validation and defaults. */

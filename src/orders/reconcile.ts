@@ -51,24 +51,24 @@ export const ORDER_RECONCILE_DEFAULT_MIN_AGE_SECONDS = 300;
 /** Options of one reconciliation run. */
 export interface OrderReconcileOptions {
   /** Examine attempts created, or whose session was stored, at or after this time: a Date, a duration before now (`30m`, `72h`, `7d`) or an ISO 8601 time. @default 72 hours ago */
-  since?: Date | string;
+  since?: Date | string | undefined;
   /** Leave attempts younger than this, and sessions stored less than this ago, to their webhook, seconds (0-86400). @default 300 */
-  min_age_seconds?: number;
+  min_age_seconds?: number | undefined;
   /** Examine at most this many attempts (1-10000). @default 500 */
-  limit?: number;
+  limit?: number | undefined;
   /** Attempts read from the store per page (1-1000). @default 100 */
-  page_size?: number;
+  page_size?: number | undefined;
   /** Report what would happen; write nothing (each decision runs in a transaction that is rolled back). @default false */
-  dry_run?: boolean;
+  dry_run?: boolean | undefined;
   /** Called after each examined attempt. */
-  onProgress?: (progress: { examined: number; limit: number }) => void;
+  onProgress?: ((progress: { examined: number; limit: number }) => void) | undefined;
   /**
    * Ends the run once aborted, and the report says `stopped: 'interrupted'`. The read of Siglume's session in
    * progress (a GET, safe to drop) is aborted with it, so a silent API does not hold the run for all its
    * retries; that attempt is left unexamined. Store writes already under way (the attempt whose read returned)
    * are finished. A CLI aborts it on Ctrl-C so that what was done is printed.
    */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** What happened to one attempt. */
@@ -149,9 +149,9 @@ export interface OrderReconcileSettings {
   /** Your merchant key. */
   merchant: string;
   /** As in the checkout service. @default false */
-  allow_metered_payments?: boolean;
+  allow_metered_payments?: boolean | undefined;
   /** Called with every error reported as `errors` in the report. */
-  onError?: (error: unknown, context: { operation: 'reconcile'; order_id?: string }) => void;
+  onError?: ((error: unknown, context: { operation: 'reconcile'; order_id?: string }) => void) | undefined;
 }
 
 /** What the reconciliation needs from a resolved service. */

@@ -48,7 +48,8 @@ export type OrderWebhookErrorCode =
  *   `invalid_payload` / `invalid_event`
  *   (nothing written), 413 `payload_too_large`, 500
  *   `webhook_raw_body_unavailable` (a body parser ran first) or
- *   `webhook_processing_failed` (the store failed; rolled back), 503
+ *   `webhook_processing_failed` (the store failed and rolled back, or the
+ *   body could not be read), 503
  *   `invalid_signature` (a well-formed signature that does not verify: this
  *   server's secret or clock is wrong, see `webhookErrorStatus`),
  *   `payment_confirmation_unavailable` (Siglume's API could not be asked) or
@@ -141,7 +142,7 @@ export async function handleOrderWebhook<U>(o: ResolvedOrderCheckoutOptions<U>, 
       if (report) o.report(report, { operation: 'webhook' });
       return refuseWebhook(status, 'invalid_signature', `Invalid webhook signature (${error.code})`);
     }
-    if (error instanceof SiglumeWebhookPayloadError && error.code === 'WEBHOOK_RAW_BODY_REQUIRED') {
+    if (error instanceof SiglumeWebhookPayloadError && webhookErrorStatus(error) === 500) {
       // A setup error (a JSON parser ran first): 500 so Siglume keeps the event until it is fixed.
       o.report(error, { operation: 'webhook' });
       return refuseWebhook(500, 'webhook_raw_body_unavailable', error.message);

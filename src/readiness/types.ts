@@ -122,7 +122,7 @@ interface CheckResultBase {
   /** Wall time of the check in milliseconds (0 for a skipped check). */
   duration_ms: number;
   /** Extra facts for `--verbose` / `--json` (ids, statuses, URLs). Never secrets. */
-  details?: Record<string, unknown>;
+  details?: Record<string, unknown> | undefined;
 }
 
 /** The check passed. */
@@ -134,7 +134,7 @@ export interface ReadinessCheckPass extends CheckResultBase {
 export interface ReadinessCheckWarn extends CheckResultBase {
   status: 'warn';
   /** What to do about it, when there is something to do. */
-  fix?: string;
+  fix?: string | undefined;
 }
 
 /** The check failed; `fix` says what to change. */

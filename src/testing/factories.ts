@@ -47,37 +47,37 @@ export interface TestWebhookEventOptions {
    * Signing secret for the header.
    * @default TEST_WEBHOOK_SECRET ('whsec_test_secret')
    */
-  secret?: string;
+  secret?: string | undefined;
   /**
    * Unix seconds: the header's `t=` and the event's `occurred_at`.
    * @default now
    */
-  timestamp?: number;
+  timestamp?: number | undefined;
   /**
    * Event id.
    * @default 'evt_test_<random>'
    */
-  id?: string;
+  id?: string | undefined;
   /**
    * Merchant key.
    * @default 'shop_test'
    */
-  merchant?: string;
+  merchant?: string | undefined;
   /**
    * Payment amount in minor units. It must fall in a band that fits the kind:
    * Standard for `standard_settled`, Micro or Nano for the metered kinds.
    * @default 4200 for standard_settled and unknown, 120 for the metered kinds
    */
-  amount_minor?: number;
+  amount_minor?: number | undefined;
   /**
    * @default 'JPY'
    */
-  currency?: DirectRequestPaymentCurrency;
+  currency?: DirectRequestPaymentCurrency | undefined;
   /**
    * Shallow-merged over the generated `data`, last. A key set to `undefined`
    * is removed, e.g. `{ challenge_hash: undefined }` to test a missing field.
    */
-  data?: Record<string, unknown>;
+  data?: Record<string, unknown> | undefined;
 }
 
 /** A signed test delivery. */

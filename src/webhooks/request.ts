@@ -27,7 +27,7 @@ export interface WebhookRequestVerifyOptions extends WebhookVerifyOptions {
    * reading; a body without one is read only up to this size.
    * @default 1048576 (1 MiB)
    */
-  max_body_bytes?: number;
+  max_body_bytes?: number | undefined;
 }
 
 /** The part of a Fetch API `Request` this module reads. */
@@ -35,7 +35,7 @@ interface RequestLike {
   headers: { get(name: string): string | null };
   arrayBuffer(): Promise<ArrayBuffer>;
   bodyUsed: boolean;
-  body?: { getReader(): unknown; cancel(reason?: unknown): Promise<void> } | null;
+  body?: { getReader(): unknown; cancel(reason?: unknown): Promise<void> } | null | undefined;
 }
 
 function tooLarge(max: number, declared?: number): SiglumeWebhookPayloadError {

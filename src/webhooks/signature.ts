@@ -24,13 +24,13 @@ export interface WebhookVerifyOptions {
    * Whole seconds: a fraction is dropped, and anything below 1 means 1.
    * @default 300
    */
-  tolerance_seconds?: number;
+  tolerance_seconds?: number | undefined;
   /**
    * The verifier's clock: unix seconds or a `Date`, truncated to whole
    * seconds. Handy in tests.
    * @default the current time
    */
-  now?: number | Date;
+  now?: number | Date | undefined;
 }
 
 /** What a successful verification found. */

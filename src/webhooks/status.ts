@@ -9,7 +9,7 @@ import { SiglumeWebhookPayloadError, SiglumeWebhookSignatureError } from '../cor
  * A signature that is well formed but does not verify. From Siglume this means this server's secret or clock is
  * wrong (a secret deployed late in a rotation, a drifting clock), so the event must be kept for a retry.
  */
-const NOT_VERIFIED_YET = new Set(['WEBHOOK_SIGNATURE_MISMATCH', 'WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE']);
+export const NOT_VERIFIED_YET: ReadonlySet<string> = new Set(['WEBHOOK_SIGNATURE_MISMATCH', 'WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE']);
 
 /** This server's setup, not the delivery: an empty secret, or a body a framework parsed or read before the verifier. */
 const SETUP = new Set(['WEBHOOK_SECRET_EMPTY', 'WEBHOOK_RAW_BODY_REQUIRED', 'WEBHOOK_BODY_UNREADABLE']);

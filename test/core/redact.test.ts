@@ -51,6 +51,37 @@ describe('redactErrorSecrets', () => {
     expect(redactErrorSecrets(error, ['sdrp_tok_1', undefined])).toBe(error);
   });
 
+  it('hands back an error with plain details that hold no secret as it is (undici keeps its socket details)', () => {
+    const socket = { localAddress: '127.0.0.1', remoteAddress: '127.0.0.1', remotePort: 9, bytesWritten: 168 };
+    const error = Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET', socket });
+    expect(redactErrorSecrets(new TypeError('fetch failed', { cause: error }), ['sdrp_tok_1'])).toMatchObject({ cause: error });
+  });
+
+  it('leaves out an object that carries a secret, and one it cannot see into, and keeps the rest', () => {
+    const headers = { Authorization: 'Bearer sdrp_tok_1' };
+    const error = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET', errno: -104, config: { headers }, request: new Headers(headers), meta: { attempt: 1 } });
+    const out = redactErrorSecrets(error, ['sdrp_tok_1']) as Record<string, unknown>;
+    expect(inspect(out, { depth: Infinity, showHidden: true })).not.toContain('sdrp_tok_1');
+    expect(out).toMatchObject({ code: 'ECONNRESET', errno: -104, meta: { attempt: 1 }, message: 'socket hang up' });
+    expect(out).not.toHaveProperty('config');
+    expect(out).not.toHaveProperty('request');
+  });
+
+  it('scrubs each error of an AggregateError (what a fetch trying two addresses throws)', () => {
+    const inner = () => Object.assign(new Error('connect failed'), { code: 'ECONNREFUSED', config: { headers: { Authorization: 'Bearer sdrp_tok_1' } } });
+    const out = redactErrorSecrets(new TypeError('fetch failed', { cause: new AggregateError([inner(), inner()], 'two') }), ['sdrp_tok_1']) as Error;
+    expect(inspect(out, { depth: Infinity, showHidden: true })).not.toContain('sdrp_tok_1');
+    expect(out.cause).toBeInstanceOf(AggregateError);
+    expect((out.cause as AggregateError).errors).toHaveLength(2);
+    expect((out.cause as AggregateError).errors[0]).toMatchObject({ code: 'ECONNREFUSED' });
+  });
+
+  it('cuts a cause chain deeper than errorCode looks, keeping the last message and code scrubbed', () => {
+    let error: Error = Object.assign(new Error('deep: Bearer sdrp_tok_1'), { code: 'EDEEP', config: { headers: { Authorization: 'Bearer sdrp_tok_1' } } });
+    for (let i = 0; i < 12; i++) error = new Error(`wrapper ${i}`, { cause: error });
+    expect(inspect(redactErrorSecrets(error, ['sdrp_tok_1']), { depth: Infinity, showHidden: true })).not.toContain('sdrp_tok_1');
+  });
+
   it('copies an error whose cause quotes a secret, keeping name and code, so a logger prints no secret', () => {
     const inner = Object.assign(new Error('invalid header "Bearer sdrp_tok_1"'), { code: 'UND_ERR_INVALID_ARG', headers: 'Bearer sdrp_tok_1' });
     const outer = new TypeError('fetch failed', { cause: inner });

@@ -115,6 +115,32 @@ function compileBlocks(origin: Map<string, CodeBlock>): string {
   });
 }
 
+describe('option bags of the built package, as a strict project (exactOptionalPropertyTypes) passes them', () => {
+  it('take an optional value of the caller\'s own config: undefined counts as absent, in the types as at runtime', () => {
+    requireDist();
+    const code = `import { DirectRequestPaymentMerchantClient, verifyDirectRequestPaymentWebhook } from '@siglume/direct-request-payment';
+import { createTestWebhookEvent } from '@siglume/direct-request-payment/testing';
+import { createOrderCheckoutService, type OrderStore } from '@siglume/direct-request-payment/orders';
+declare const config: { tolerance?: number; merchant?: string; timeout?: number; limit?: number; onError?: (error: unknown) => void };
+declare const store: OrderStore;
+export async function run(body: string, header: string) {
+  await verifyDirectRequestPaymentWebhook('whsec_x', body, header, { tolerance_seconds: config.tolerance });
+  await createTestWebhookEvent('standard_settled', { merchant: config.merchant });
+  const client = new DirectRequestPaymentMerchantClient({ auth_token: 'tok_x', timeout_ms: config.timeout });
+  const checkout = createOrderCheckoutService({
+    merchant_client: client, order_store: store, merchant: 'shop', shop_public_origin: 'https://shop.example', webhook_secret: 'whsec_x',
+    onError: config.onError, webhook_tolerance_seconds: config.tolerance,
+  });
+  await checkout.reconcile({ limit: config.limit });
+}
+`;
+    const file = join(work, 'optional-options.ts');
+    writeFileSync(file, code);
+    const block: CodeBlock = { file: join(root, 'test/docs/code-blocks.test.ts'), lang: 'ts', attributes: [], line: 0, code };
+    expect(compileBlocks(new Map([[file, block]]))).toBe('');
+  });
+});
+
 // The README that `init` copies beside each template is what a merchant pastes from next.
 describe.each(['express', 'fastify', 'hono'])('TypeScript code blocks in templates/%s/SIGLUME-README.md', (template) => {
   it('compile next to the files `init` copies with it', () => {

@@ -110,4 +110,30 @@ describe('handleWebhookRequest', () => {
     expect(codes(reports)).toEqual(['WEBHOOK_RAW_BODY_REQUIRED']);
     expect(reports[0]!.message).toMatch(/already read .*mount the Siglume routes before it/);
   });
+
+  it('answers 500 to a body a middleware locked with a reader it never finished, as to one read first', async () => {
+    const { service, reports } = shop();
+    const request = new Request('https://shop.example/payments/webhooks/siglume', { method: 'POST', body: '{"id":"evt_1"}' });
+    request.body!.getReader(); // taken, nothing read: bodyUsed is still false
+    const answer = await service.handleWebhookRequest(request);
+    expect(answer.status).toBe(500);
+    expect(await answer.json()).toMatchObject({ error: 'webhook_raw_body_unavailable' });
+    expect(codes(reports)).toEqual(['WEBHOOK_RAW_BODY_REQUIRED']);
+  });
+
+  it('answers 500 to a body whose stream fails mid-read, so Siglume delivers the event again', async () => {
+    const { service, reports } = shop();
+    let pulled = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulled++ === 1) return controller.error(new Error('connection reset'));
+        controller.enqueue(new TextEncoder().encode('{"id":'));
+      },
+    });
+    const request = new Request('https://shop.example/payments/webhooks/siglume', { method: 'POST', body, duplex: 'half' } as RequestInit);
+    const answer = await service.handleWebhookRequest(request);
+    expect(answer.status).toBe(500);
+    expect(await answer.json()).toMatchObject({ error: 'webhook_processing_failed' });
+    expect(codes(reports)).toEqual(['WEBHOOK_BODY_UNREADABLE']);
+  });
 });

@@ -209,7 +209,7 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
         origin = { source: 'test_secret_fallback' };
         output.warning(
           `No webhook secret configured (no --secret, no ${SECRET_VAR} in the environment or ${configured.file}): ` +
-            'signing with the built-in TEST secret. A handler using your real secret will answer 400; ' +
+            'signing with the built-in TEST secret. A handler using your real secret will refuse it (503); ' +
             `pass --secret, set ${SECRET_VAR}, or say --test-secret to mean it.`,
         );
       }

@@ -67,7 +67,7 @@ const RESTORE_LOCK_WAIT = 'SET SESSION innodb_lock_wait_timeout = @sdrp_lock_wai
 /** Options of {@link mysqlConnection}. */
 export interface MysqlConnectionOptions {
   /** Fail a statement the database has not answered after this long, ms (mysql2's per-query `timeout`). @default none */
-  query_timeout_ms?: number;
+  query_timeout_ms?: number | undefined;
 }
 
 /**

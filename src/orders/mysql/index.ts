@@ -27,7 +27,7 @@ export interface MysqlOrderStoreOptions extends SqlOrderStoreOptions {
    */
   pool: MysqlPoolLike;
   /** Receives errors of pooled connections the store is not using (a killed connection, a server restart); they never crash the process. */
-  onError?: (error: Error) => void;
+  onError?: ((error: Error) => void) | undefined;
   /**
    * Fail a statement the database has not answered after this long, ms (1-600000; mysql2's per-query `timeout`):
    * a stalled database or network then answers 500 instead of holding the request, and the connection, for as
@@ -36,7 +36,7 @@ export interface MysqlOrderStoreOptions extends SqlOrderStoreOptions {
    * @default none (a statement waits for as long as the database takes)
    * @example 15_000
    */
-  query_timeout_ms?: number;
+  query_timeout_ms?: number | undefined;
 }
 
 /**

@@ -26,7 +26,7 @@ export interface PostgresOrderStoreOptions extends SqlOrderStoreOptions {
   /** Your `pg.Pool`. The store adds an `'error'` listener to it (see `onError`). */
   pool: PgPoolLike;
   /** Receives errors of idle pooled connections (a restarted or killed backend); they never crash the process. */
-  onError?: (error: Error) => void;
+  onError?: ((error: Error) => void) | undefined;
 }
 
 /** The order store (`OrderStore` of `@siglume/direct-request-payment/orders`) on PostgreSQL 13+. */

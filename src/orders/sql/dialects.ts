@@ -21,7 +21,7 @@ export interface DriverErrorView {
   code?: unknown;
   errno?: unknown;
   message?: unknown;
-  prisma?: boolean;
+  prisma?: boolean | undefined;
 }
 
 /**
@@ -31,7 +31,7 @@ export interface DriverErrorView {
  */
 function driverView(e: object): DriverErrorView {
   const { code, errno, message, meta } = e as DriverErrorView & {
-    meta?: { code?: unknown; message?: unknown; driverAdapterError?: { cause?: unknown } | null } | null;
+    meta?: { code?: unknown; message?: unknown; driverAdapterError?: { cause?: unknown } | null } | null | undefined;
   };
   // Only these fields: an error's own `prisma` (or anything else) never passes for Prisma's.
   const plain = { code, errno, message };

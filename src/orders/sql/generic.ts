@@ -17,7 +17,7 @@ export interface GenericSqlOrderStoreOptions extends SqlOrderStoreOptions {
   /** The database's SQL: a built-in dialect by name, or your own {@link SqlDialect}. */
   dialect: SqlDialectName | SqlDialect;
   /** Placeholders your driver expects, when they differ from the dialect's (`question` for Knex). @default the dialect's */
-  placeholders?: SqlPlaceholderStyle;
+  placeholders?: SqlPlaceholderStyle | undefined;
   /** Runs a statement outside any transaction (autocommit). */
   query: SqlQueryFunction;
   /**

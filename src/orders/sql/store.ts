@@ -40,15 +40,15 @@ import type { SqlConnection, SqlDialect, SqlExecutor } from './dialect.js';
 /** Options shared by the SQL adapters. */
 export interface SqlOrderStoreOptions {
   /** Your orders table. @default the sample `orders` table */
-  orders?: OrdersTableMapping;
+  orders?: OrdersTableMapping | undefined;
   /** Schema holding the package's payment tables. @default the connection's default (search_path) */
-  schema?: string;
+  schema?: string | undefined;
   /**
    * How long a write waits for a row lock held by another session before failing, ms: a webhook then answers 500
    * (and is redelivered), a checkout start 500 `checkout_failed`. Every write of the store waits at most this long
    * (the webhook's transaction, the checkout start's, and the checkout attempt updates). @default 10000
    */
-  lock_timeout_ms?: number;
+  lock_timeout_ms?: number | undefined;
 }
 
 type Row = Record<string, unknown>;
