@@ -7,6 +7,15 @@
  * the lock makes BEGIN wait out the database's busy timeout and then throw
  * `SQLITE_BUSY`: the webhook answers non-2xx and Siglume redelivers.
  *
+ * No other JavaScript runs between BEGIN and COMMIT. Waiting for a lock
+ * blocks the whole process, so code of the same process that writes through
+ * another connection while the store holds the lock would block until the
+ * busy timeout (the store cannot get on to COMMIT meanwhile) and fail with
+ * `SQLITE_BUSY`. A transaction therefore begins at the start of a macrotask
+ * of its own (after `setImmediate`), and its body only queries: every query
+ * here settles at once, so the microtasks that follow, which belong to this
+ * transaction alone, run it to COMMIT before anything else runs.
+ *
  * Typed structurally: this module never imports `better-sqlite3`, which
  * stays an optional peer dependency.
  */
@@ -59,6 +68,8 @@ export function sqliteConnection(db: SqliteDatabaseLike): SqlConnection {
     query: (sql, params) => inTurn(async () => run(sql, params)),
     transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, setup: readonly string[] = []): Promise<T> {
       return inTurn(async () => {
+        // A macrotask of its own: the microtask queue is empty when this continuation starts.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         if (db.inTransaction) throw new Error('the SQLite connection is already inside a transaction (give the order store its own connection)');
         for (const statement of setup) run(statement, []);
         db.exec('BEGIN IMMEDIATE');
