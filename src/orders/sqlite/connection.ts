@@ -14,11 +14,14 @@
  * `SQLITE_BUSY`. A transaction therefore begins at the start of a macrotask
  * of its own (after `setImmediate`), and its body only queries: every query
  * here settles at once, so the microtasks that follow, which belong to this
- * transaction alone, run it to COMMIT before anything else runs.
+ * transaction alone, run it to COMMIT before anything else runs. A body
+ * still running at the next check phase awaited something else (I/O, a
+ * timer): it is rolled back and the call rejects, as it broke that rule.
  *
  * Typed structurally: this module never imports `better-sqlite3`, which
  * stays an optional peer dependency.
  */
+import { SiglumeDirectRequestPaymentError } from '../../core/errors.js';
 import type { SqlConnection, SqlExecutor, SqlQueryResult } from '../sql/dialect.js';
 
 /** A prepared statement of `better-sqlite3`. */
@@ -73,14 +76,36 @@ export function sqliteConnection(db: SqliteDatabaseLike): SqlConnection {
         if (db.inTransaction) throw new Error('the SQLite connection is already inside a transaction (give the order store its own connection)');
         for (const statement of setup) run(statement, []);
         db.exec('BEGIN IMMEDIATE');
+        let stalled: Error | null = null;
+        // Runs only when the body outlives this macrotask's microtasks (it awaited I/O or a timer): release the lock now.
+        const guard = setImmediate(() => {
+          stalled = new SiglumeDirectRequestPaymentError(
+            'A transaction of the SQLite order store awaited something other than its own queries while holding the write lock; it was rolled back',
+            { code: 'ORDER_STORE_TRANSACTION_AWAITED' },
+          );
+          // Never throws out of a timer (that would end the process): a failure here is met again below.
+          try {
+            if (db.inTransaction) db.exec('ROLLBACK');
+          } catch {
+            /* the body's next query, or the end of the call, rolls back and rejects */
+          }
+        });
         try {
-          const value = await fn({ query: async (sql, params) => run(sql, params) });
+          const value = await fn({
+            query: async (sql, params) => {
+              if (stalled) throw stalled;
+              return run(sql, params);
+            },
+          });
+          if (stalled) throw stalled;
           db.exec('COMMIT');
           return value;
         } catch (error) {
           // A failed COMMIT (SQLITE_BUSY in rollback-journal mode) leaves the transaction open: end it.
           if (db.inTransaction) db.exec('ROLLBACK');
-          throw error;
+          throw stalled ?? error;
+        } finally {
+          clearImmediate(guard);
         }
       });
     },

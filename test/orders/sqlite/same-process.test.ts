@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteOrderStore } from '../../../src/orders/sqlite/index.js';
 import type { OrderCheckoutAttemptPolicy, OrderPaymentContext, OrderStoreTransaction } from '../../../src/orders/store.js';
 import type { ConformanceDatabase } from '../support/adapter.js';
-import { count, insertOrder, insertOrderWithSession } from '../support/conformance.js';
+import { count, eventOutcomes, insertOrder, insertOrderWithSession, orderStatus } from '../support/conformance.js';
 import { openSqlite, sqliteAdapter } from '../support/sqlite.js';
 
 // A busy timeout of a few seconds on both connections: an app write that met the lock would take that long.
@@ -114,4 +114,20 @@ describe('SqliteOrderStore and app writes through another connection of the same
     expect(slow).toBeNull();
     expect(await count(db, "orders WHERE order_id LIKE 'load_%' AND status = 'paid'")).toBe(16);
   }, 30_000);
+
+  it('rolls back a transaction whose body awaits something else (a timer) while holding the lock, and rejects', async () => {
+    await insertOrderWithSession(db, { order_id: 'slow_body', amount_minor: 700, challenge_hash: 'h_slow_body' });
+    const call = store.processWebhookEvent({ event_id: 'evt_slow_body', event_type: 'payment.succeeded' }, async (tx) => {
+      const found = await tx.findPayment('h_slow_body');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await pay(tx, found, 'evt_slow_body');
+      return { outcome: 'marked_paid', result: null };
+    });
+    await expect(call).rejects.toMatchObject({ code: 'ORDER_STORE_TRANSACTION_AWAITED', message: expect.stringMatching(/awaited something other than its own queries/) });
+    expect(await eventOutcomes(db, 'evt_slow_body')).toEqual([]);
+    expect(await orderStatus(db, 'slow_body')).toBe('pending');
+    expect(appWrite().result).toBe('ok');
+    // The store goes on.
+    expect((await store.beginCheckoutAttempt('slow_body', policy('n_after'))).kind).toBe('reuse');
+  });
 });
