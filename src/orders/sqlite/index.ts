@@ -29,6 +29,10 @@ export interface SqliteOrderStoreOptions extends Omit<SqlOrderStoreOptions, 'loc
    * your app's statements. How long a write waits for another connection's
    * lock is the database's busy timeout (`new Database(file, { timeout })`,
    * default 5000 ms); past it, the webhook answers non-2xx and is redelivered.
+   * The store's transactions let no other JavaScript run while they hold the
+   * lock, so your writes through another connection never wait for them;
+   * keep your own write transactions synchronous (`db.transaction(fn)`), or
+   * the store's next write waits for them with the process blocked.
    */
   database: SqliteDatabaseLike;
 }
