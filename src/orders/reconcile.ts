@@ -378,6 +378,11 @@ export async function reconcileOrders(c: OrderReconcileContext, options: OrderRe
   const now = new Date();
   const since = sinceOf(options.since, now);
   const until = new Date(now.getTime() - integer(options.min_age_seconds, 'min_age_seconds', ORDER_RECONCILE_DEFAULT_MIN_AGE_SECONDS, 0, 86_400) * 1000);
+  if (since.getTime() > until.getTime()) {
+    // An empty window examines nothing and would read "consistent" while paid orders stay pending.
+    const reason = `must be before the window's end, now minus min_age_seconds (${until.toISOString()}): this window is empty, so nothing would be examined`;
+    throw new SiglumeValidationError('since', `Invalid since: ${reason}`);
+  }
   const limit = integer(options.limit, 'limit', ORDER_RECONCILE_DEFAULT_LIMIT, 1, ORDER_RECONCILE_MAX_LIMIT);
   const page_size = integer(options.page_size, 'page_size', 100, 1, 1000);
   const dry_run = options.dry_run === true;
@@ -649,6 +654,8 @@ export async function handleOrderReconcile(
     const onProgress = () => void (mine.progress_at = Date.now());
     return { kind: 'reconciled', status: 200, body: await reconcileOrders(c, { ...parsed.options, onProgress }) };
   } catch (error) {
+    // The query parsed, but together its values make no window (since at or after now minus min_age_seconds).
+    if (error instanceof SiglumeValidationError) return { kind: 'refused', status: 400, body: { error: 'invalid_request', message: error.message } };
     c.report(error, { operation: 'reconcile' });
     return { kind: 'refused', status: 500, body: { error: 'reconcile_failed', message: 'The reconciliation could not run; see the server log' } };
   } finally {

@@ -1,6 +1,9 @@
 /**
  * The look-back of a reconciliation written as text: a duration before now
- * (`30m`, `72h`, `7d`) or an ISO 8601 time in the past. Shared by the CLI's
+ * (`30m`, `72h`, `7d`) or an ISO 8601 time in the past; a date or a time
+ * without an offset is UTC (the server's zone would read it differently on
+ * another machine, and JavaScript reads a bare date as UTC but a bare time as
+ * local). Shared by the CLI's
  * `--since` and the reconciliation route's `since` query parameter; no
  * dependencies, so the CLI's start-up stays small.
  */
@@ -25,7 +28,10 @@ export function parseReconcileSince(text: string, now: Date = new Date()): { ok:
   const m = /^(\d{1,6})([mhd])$/.exec(t);
   let since: Date | null = null;
   if (m) since = new Date(now.getTime() - Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'm' | 'h' | 'd']);
-  else if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(t)) since = new Date(t);
+  else if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(t)) {
+    const zoned = /[T ][\d:.]+(Z|[+-]\d{2}:?\d{2})$/.test(t) || !/[T ]/.test(t);
+    since = new Date(zoned ? t : `${t.replace(' ', 'T')}Z`);
+  }
   if (!since || Number.isNaN(since.getTime())) return { ok: false, reason: 'must be a duration (30m, 72h, 7d) or an ISO 8601 time' };
   const problem = reconcileSinceProblem(since, now);
   return problem ? { ok: false, reason: problem } : { ok: true, since };

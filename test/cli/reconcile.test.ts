@@ -387,8 +387,8 @@ describe.skipIf(unavailable !== null)('reconcile against the sandbox with lost w
       const limited = await runCli([...args, '--limit', '1'], { env: cliEnv, cwd: dir });
       expect(limited.code).toBe(1);
       expect(limited.stdout).toContain('examined 1, repaired 0, consistent 1');
-      expect(limited.stdout).toContain('Stopped at --limit: the window holds more than 1 attempts, and older ones were not examined');
-      expect(limited.stdout).toContain('Raise --limit (at most 10000) or use a later --since.');
+      expect(limited.stdout).toContain('Stopped at --limit: the window holds more than 1 attempts, and the rest were not examined');
+      expect(limited.stdout).toContain('Raise --limit (at most 10000). A later --since must still reach back past your previous run');
       expect(limited.stdout).toContain('Consistent so far. The rest of the window is not examined.');
       expect(await orderStatus(db, o!.order_id)).toBe('pending');
     }

@@ -278,6 +278,8 @@ describe.skipIf(unavailable !== null)('reconciliation against the sandbox [sqlit
     // A Date gets the same bounds as the CLI's and the route's text.
     await expect(run({}, { since: new Date(0) })).rejects.toThrow(/since: must not be before 2020-01-01/);
     await expect(run({}, { since: new Date(Date.now() + 3600_000) })).rejects.toThrow(/since: must not be in the future/);
+    // A window that ends before it starts examined nothing and read "consistent" while paid orders stayed pending.
+    await expect(run({}, { since: '4m' })).rejects.toMatchObject({ field: 'since', message: expect.stringMatching(/must be before the window's end, now minus min_age_seconds .*empty/) });
     expect(() => createOrderCheckoutService({
       merchant_client: client, order_store: store, merchant: MERCHANT, webhook_secret: SECRET, shop_public_origin: 'http://127.0.0.1:1',
       allow_unverified_order_lookup: true, reconcile_token: 'short',
@@ -296,6 +298,8 @@ describe.skipIf(unavailable !== null)('reconciliation against the sandbox [sqlit
       expect(await open.handleReconcile(auth, 'min_age_seconds=0')).toMatchObject({ status: 401, body: { error: 'unauthorized' } });
     }
     expect(await open.handleReconcile(`Bearer ${token}`, 'limit=0')).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+    // Each value is fine, together they make an empty window: 400, not a 200 "ok" that examined nothing.
+    expect(await open.handleReconcile(`Bearer ${token}`, 'since=0m&min_age_seconds=86400')).toMatchObject({ status: 400, body: { error: 'invalid_request', message: expect.stringContaining('Invalid since') } });
     expect(await orderStatus(db, order_id)).toBe('pending');
     // The auth scheme is case-insensitive; the token is not.
     expect(await open.handleReconcile(`bearer ${token.toUpperCase()}`, 'min_age_seconds=0')).toMatchObject({ status: 401 });
@@ -539,6 +543,18 @@ describe('orderReconcileOptionsFromQuery', () => {
     // `+09:00` unencoded in a query string arrives as a space.
     const offset = orderReconcileOptionsFromQuery('since=2026-01-01T00:00:00+09:00');
     expect(offset.ok && (offset.options.since as Date).toISOString()).toBe('2025-12-31T15:00:00.000Z');
+    // Without an offset, a date and a time are both UTC, whatever the server's zone (a time was read as local).
+    const zone = process.env.TZ;
+    process.env.TZ = 'Asia/Tokyo'; // this file's own process (pool: forks)
+    try {
+      for (const [text, utc] of [['2026-01-01', '2026-01-01T00:00:00.000Z'], ['2026-01-01T09:30:00', '2026-01-01T09:30:00.000Z'], ['2026-01-01T09:30', '2026-01-01T09:30:00.000Z']]) {
+        const r2 = orderReconcileOptionsFromQuery(`since=${text}`);
+        expect(r2.ok && (r2.options.since as Date).toISOString(), text).toBe(utc);
+      }
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
   });
 
   it.each([

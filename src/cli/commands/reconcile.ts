@@ -54,8 +54,8 @@ first (the last quarter of an hour, then ever longer slices); within a slice,
 oldest first.
 
 Exit codes: 0 consistent or repaired, 1 something went to review or failed, or
-the run stopped early (at --limit, leaving older attempts of the window
-unexamined: raise --limit or use a later --since; the API rate limited, refused
+the run stopped early (at --limit, leaving attempts of the window unexamined:
+raise --limit; the API rate limited, refused
 the token or was unreachable; the store listed the same attempts again or
 failed while listing them (what was done is printed); or
 Ctrl-C / SIGTERM: a read of Siglume in progress is abandoned, a store write in
@@ -189,7 +189,7 @@ function printReport(out: (s: string) => void, r: OrderReconcileReport): void {
     for (const e of entries) out(`  order ${e.order_id}  session ${e.checkout_session_id}${details ? `  ${e.detail}` : ''}\n`);
   }
   if (r.stopped === 'limit') {
-    out(`\nStopped at --limit: the window holds more than ${r.examined} attempts, and older ones were not examined (a run takes the newest slice of the window first). Raise --limit (at most 10000) or use a later --since.\n`);
+    out(`\nStopped at --limit: the window holds more than ${r.examined} attempts, and the rest were not examined (a run takes the newest slice of the window first, and examines unpaid attempts again on every run). Raise --limit (at most 10000). A later --since must still reach back past your previous run by --min-age plus a session's lifetime: a session stays payable that long after the run that last saw it.\n`);
   }
   if (r.stopped === 'rate_limited') out(`\nStopped early: Siglume's API kept answering 429 (${r.stopped_detail}). Run again later, less often.\n`);
   if (r.stopped === 'api_unavailable') {
