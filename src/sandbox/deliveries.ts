@@ -122,8 +122,8 @@ export class Webhooks {
     const body = JSON.stringify(event);
     let result: Attempt = { status: null, failure: 'not attempted' };
     for (let attempt = 0; attempt <= retries; attempt++) {
-      // Closing ends the wait early; the check below then stops the retries.
-      if (attempt > 0) await sleep(backoff_ms * 3 ** (attempt - 1), closing).catch(() => {});
+      // Closing ends the wait early; the check below then stops the retries. No timer for no wait (fake timers).
+      if (attempt > 0 && backoff_ms > 0) await sleep(backoff_ms * 3 ** (attempt - 1), closing).catch(() => {});
       // The current secret and URL: a rotated secret or moved endpoint applies to retries and redeliveries.
       const sub = this.store.get('subscriptions', d.subscription_id);
       if (closing.aborted || !sub) {
