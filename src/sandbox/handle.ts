@@ -92,7 +92,7 @@ export class SandboxHandle {
    * waiting on an injected delay when `close()` starts, or unfinished when `close()` gives up waiting), and with
    * the signal's reason when the request's signal aborts (the sandbox still finishes the request, as a server would).
    */
-  readonly fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+  readonly fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const request = input instanceof Request && init === undefined ? input : new Request(input, init);
     const { signal } = request;
     signal.throwIfAborted();
