@@ -1,6 +1,7 @@
 /**
  * Errors of the sandbox. {@link SandboxStateFileError} and {@link SandboxStartError} reach the caller of
- * `createSandbox` / `startSandbox`; {@link SandboxHttpError} becomes an error envelope.
+ * `createSandbox` / `startSandbox`; {@link SandboxHttpError} becomes an error envelope, and is what a handle method
+ * throws for the same refusal.
  */
 import { SiglumeDirectRequestPaymentError, ownErrorClasses } from '../core/errors.js';
 
@@ -22,21 +23,24 @@ export class SandboxStartError extends SiglumeDirectRequestPaymentError {
   }
 }
 
-ownErrorClasses({ SandboxStateFileError, SandboxStartError });
-
-/** An API error the sandbox answers with `{ error: { code, message, field?, ...details }, meta }`. */
-export class SandboxHttpError extends Error {
-  override name = 'SandboxHttpError';
-
+/**
+ * A refusal of the sandbox: its API answers it as `{ error: { code, message, field?, ...details }, meta }` with
+ * `status`, and a handle method throws it as is, e.g. 404 `CHECKOUT_SESSION_NOT_FOUND` from `payCheckoutSession`.
+ */
+export class SandboxHttpError extends SiglumeDirectRequestPaymentError {
   constructor(
+    /** The HTTP status the API answers with, e.g. 404 or 409. */
     readonly status: number,
-    readonly code: string,
+    code: string,
     message: string,
+    /** @internal */
     readonly extra: { field?: string; headers?: Record<string, string>; details?: Record<string, unknown> } = {},
   ) {
-    super(message);
+    super(message, { code });
   }
 }
+
+ownErrorClasses({ SandboxStateFileError, SandboxStartError, SandboxHttpError });
 
 /** 409 `code`: a valid request that the record's current state refuses. */
 export const conflict = (code: string, message: string, extra?: SandboxHttpError['extra']) =>

@@ -35,6 +35,14 @@ const copy = <V>(value: V | undefined): V | null => (value === undefined ? null 
 /** How fetch fails on a network error: a `TypeError` whose cause says why. */
 const fetchFailed = (why: string) => new TypeError('fetch failed', { cause: new Error(why) });
 const CLOSED = 'The sandbox is closed (close() was called).';
+const invalid = (field: string, reason: string) => new SiglumeValidationError(field, `Invalid ${field}: ${reason}`);
+/** `value`, when it is a non-empty string. */
+function idOf(field: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '') throw invalid(field, 'must be a non-empty string');
+  return value;
+}
+const FILTERS = ['event_id', 'subscription_id', 'delivery_status'];
+const DELIVERY_STATUSES: unknown[] = ['queued', 'delivered', 'failed'];
 
 /** A sandbox. Accessors return copies (secrets included: this is your local sandbox); change the state through the API or the methods below. */
 export class SandboxHandle {
@@ -142,9 +150,18 @@ export class SandboxHandle {
     return structuredClone(this.#core.store.list('events'));
   }
 
-  /** Webhook deliveries, oldest first, optionally filtered; `failure_reason` says why a failed one failed. */
+  /**
+   * Webhook deliveries, oldest first, optionally filtered; `failure_reason` says why a failed one failed.
+   * @throws {SiglumeValidationError} for an unknown filter, or a value that is not a delivery id / status.
+   */
   listDeliveries(filter: SandboxDeliveryFilter = {}): R.SandboxDelivery[] {
+    if (filter === null || typeof filter !== 'object' || Array.isArray(filter)) throw invalid('filter', 'must be an object');
     const wanted = Object.entries(filter).filter(([, v]) => v !== undefined);
+    for (const [key, value] of wanted) {
+      if (!FILTERS.includes(key)) throw invalid(key, `unknown filter (use ${FILTERS.join(', ')})`);
+      if (key !== 'delivery_status') idOf(key, value);
+      else if (!DELIVERY_STATUSES.includes(value)) throw invalid(key, `must be one of ${DELIVERY_STATUSES.join(', ')}`);
+    }
     const matches = (d: R.SandboxDelivery) => wanted.every(([k, v]) => d[k as keyof SandboxDeliveryFilter] === v);
     return structuredClone(this.#core.store.list('deliveries').filter(matches));
   }
@@ -156,8 +173,7 @@ export class SandboxHandle {
 
   /** Puts the seeded merchant into a scenario (see `SANDBOX_SCENARIOS`). */
   setScenario(name: SandboxScenario): void {
-    if (!isSandboxScenario(name))
-      throw new SiglumeValidationError('scenario', `Invalid scenario: must be one of ${SANDBOX_SCENARIOS.join(', ')}`);
+    if (!isSandboxScenario(name)) throw invalid('scenario', `must be one of ${SANDBOX_SCENARIOS.join(', ')}`);
     this.#core.setScenario(name);
   }
 
@@ -171,14 +187,20 @@ export class SandboxHandle {
     this.#core.faults.set({});
   }
 
-  /** Pays a checkout session as the hosted page's Pay button does, and waits for the webhook deliveries. */
-  payCheckoutSession(sessionId: string): Promise<SandboxPaymentResult> {
-    return this.#core.payments.payCheckoutSession(sessionId);
+  /**
+   * Pays a checkout session as the hosted page's Pay button does, and waits for the webhook deliveries.
+   * @throws {SandboxHttpError} 404 `CHECKOUT_SESSION_NOT_FOUND`, 409 `CHECKOUT_SESSION_NOT_PAYABLE` (expired, cancelled).
+   */
+  async payCheckoutSession(sessionId: string): Promise<SandboxPaymentResult> {
+    return this.#core.payments.payCheckoutSession(idOf('session_id', sessionId));
   }
 
-  /** Sends an event again (same id and body, fresh signature) and waits for the outcome. */
-  redeliver(eventId: string): Promise<R.SandboxDelivery[]> {
-    return this.#core.webhooks.redeliver(eventId);
+  /**
+   * Sends an event again (same id and body, fresh signature) and waits for the outcome.
+   * @throws {SandboxHttpError} 404 `EVENT_NOT_FOUND`, 409 `NO_SUBSCRIPTION` (no subscription can receive it).
+   */
+  async redeliver(eventId: string): Promise<R.SandboxDelivery[]> {
+    return this.#core.webhooks.redeliver(idOf('event_id', eventId));
   }
 
   /** Settles every open Micro / Nano batch now and delivers the batch confirmations. */

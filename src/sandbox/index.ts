@@ -17,7 +17,7 @@ import { listen } from './node-server.js';
 import type { SandboxOptions } from './options.js';
 
 export { SANDBOX_EVENT_API_VERSION } from './deliveries.js';
-export { SandboxStartError, SandboxStateFileError } from './errors.js';
+export { SandboxHttpError, SandboxStartError, SandboxStateFileError } from './errors.js';
 export type { SandboxFaults } from './faults.js';
 export { SandboxHandle, type SandboxDeliveryFilter, type SandboxEnv } from './handle.js';
 export type { SandboxBatchSettlement } from './metered.js';

@@ -1,9 +1,11 @@
 /**
- * The handle's methods, called with no socket. Deliveries never reach the network here (the
- * `drop_webhook_deliveries` fault).
+ * The handle's methods, called with no socket: bad input is a `SiglumeValidationError` naming the field, a
+ * refusal is the API's own (`SandboxHttpError`, exported, with its status and code). Deliveries never reach the network
+ * here (the `drop_webhook_deliveries` fault).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createSandbox, type SandboxHandle, type SandboxOptions } from '../../src/sandbox/index.js';
+import { SiglumeDirectRequestPaymentError, SiglumeValidationError } from '../../src/index.js';
+import { createSandbox, SandboxHttpError, type SandboxHandle, type SandboxOptions } from '../../src/sandbox/index.js';
 
 const opened: SandboxHandle[] = [];
 afterEach(async () => {
@@ -30,6 +32,60 @@ async function sandboxWithSession(options: SandboxOptions = {}) {
   const session_id = ((await res.json()) as { data: { session_id: string } }).data.session_id;
   return { sandbox, session_id };
 }
+
+/** What `run` throws (or rejects with). */
+async function thrown(run: () => unknown): Promise<any> {
+  try {
+    await run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('did not throw');
+}
+
+describe('handle methods given bad input', () => {
+  it('refuse a missing, empty or non-string id with a SiglumeValidationError naming it', async () => {
+    const { sandbox } = await sandboxWithSession();
+    const cases: Array<[() => unknown, string]> = [
+      [() => sandbox.payCheckoutSession(undefined as never), 'session_id'],
+      [() => sandbox.payCheckoutSession({} as never), 'session_id'],
+      [() => sandbox.payCheckoutSession(''), 'session_id'],
+      [() => sandbox.redeliver(''), 'event_id'],
+      [() => sandbox.redeliver(42 as never), 'event_id'],
+    ];
+    for (const [run, field] of cases) {
+      const error = await thrown(run);
+      expect(error).toBeInstanceOf(SiglumeValidationError);
+      expect(error).toMatchObject({ field, message: `Invalid ${field}: must be a non-empty string` });
+    }
+  });
+
+  it('refuse an unknown filter, a bad filter value and a filter that is not an object, instead of answering []', async () => {
+    const { sandbox } = await sandboxWithSession();
+    const cases: Array<[unknown, string, string]> = [
+      [{ evnt_id: 'evt_1' }, 'evnt_id', 'Invalid evnt_id: unknown filter (use event_id, subscription_id, delivery_status)'],
+      [{ delivery_status: 'bogus' }, 'delivery_status', 'Invalid delivery_status: must be one of queued, delivered, failed'],
+      [{ event_id: '' }, 'event_id', 'Invalid event_id: must be a non-empty string'],
+      [null, 'filter', 'Invalid filter: must be an object'],
+    ];
+    for (const [filter, field, message] of cases) {
+      const error = await thrown(() => sandbox.listDeliveries(filter as never));
+      expect(error, JSON.stringify(filter)).toBeInstanceOf(SiglumeValidationError);
+      expect(error).toMatchObject({ field, message });
+    }
+    expect(sandbox.listDeliveries({ delivery_status: 'failed', event_id: undefined })).toEqual([]);
+  });
+
+  it("throw the API's refusal for an id that does not exist, as an exported error with its status and code", async () => {
+    const { sandbox } = await sandboxWithSession();
+    const error = await thrown(() => sandbox.payCheckoutSession('cs_missing'));
+    expect(error).toBeInstanceOf(SandboxHttpError);
+    expect(error).toBeInstanceOf(SiglumeDirectRequestPaymentError);
+    expect(error).toMatchObject({ name: 'SandboxHttpError', status: 404, code: 'CHECKOUT_SESSION_NOT_FOUND' });
+    expect(error.message).toBe('Checkout session "cs_missing" does not exist in this sandbox.');
+    expect(await thrown(() => sandbox.redeliver('evt_missing'))).toMatchObject({ status: 404, code: 'EVENT_NOT_FOUND' });
+  });
+});
 
 describe('webhook retries with delivery_backoff_ms: 0', () => {
   it('happen at once, with no timer, so they run under fake timers too', async () => {
