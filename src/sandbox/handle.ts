@@ -3,7 +3,7 @@
  * (never the store), and the controls a test needs. Created by `createSandbox` / `startSandbox`.
  */
 import type { Hono } from 'hono';
-import { SiglumeValidationError } from '../core/errors.js';
+import { SiglumeDirectRequestPaymentError, SiglumeValidationError } from '../core/errors.js';
 import type { SandboxCore } from './core.js';
 import { ConnectionDropped } from './errors.js';
 import type { SandboxFaults } from './faults.js';
@@ -174,17 +174,17 @@ export class SandboxHandle {
   /** Puts the seeded merchant into a scenario (see `SANDBOX_SCENARIOS`). */
   setScenario(name: SandboxScenario): void {
     if (!isSandboxScenario(name)) throw invalid('scenario', `must be one of ${SANDBOX_SCENARIOS.join(', ')}`);
-    this.#core.setScenario(name);
+    this.#open().setScenario(name);
   }
 
   /** Replaces the injected faults (validated, naming the field); returns them as active now. */
   setFaults(faults: SandboxFaults): SandboxFaults {
-    return this.#core.faults.set(faults);
+    return this.#open().faults.set(faults);
   }
 
   /** Removes every injected fault. */
   resetFaults(): void {
-    this.#core.faults.set({});
+    this.#open().faults.set({});
   }
 
   /**
@@ -192,7 +192,7 @@ export class SandboxHandle {
    * @throws {SandboxHttpError} 404 `CHECKOUT_SESSION_NOT_FOUND`, 409 `CHECKOUT_SESSION_NOT_PAYABLE` (expired, cancelled).
    */
   async payCheckoutSession(sessionId: string): Promise<SandboxPaymentResult> {
-    return this.#core.payments.payCheckoutSession(idOf('session_id', sessionId));
+    return this.#open().payments.payCheckoutSession(idOf('session_id', sessionId));
   }
 
   /**
@@ -200,12 +200,18 @@ export class SandboxHandle {
    * @throws {SandboxHttpError} 404 `EVENT_NOT_FOUND`, 409 `NO_SUBSCRIPTION` (no subscription can receive it).
    */
   async redeliver(eventId: string): Promise<R.SandboxDelivery[]> {
-    return this.#core.webhooks.redeliver(idOf('event_id', eventId));
+    return this.#open().webhooks.redeliver(idOf('event_id', eventId));
   }
 
   /** Settles every open Micro / Nano batch now and delivers the batch confirmations. */
-  settleMeteredBatches(): Promise<SandboxBatchSettlement[]> {
-    return this.#core.ledger.settleOpen();
+  async settleMeteredBatches(): Promise<SandboxBatchSettlement[]> {
+    return this.#open().ledger.settleOpen();
+  }
+
+  /** The core, for a method that changes the state: refused once `close()` was called (nothing would be saved). */
+  #open(): SandboxCore {
+    if (this.#core.closing.signal.aborted) throw new SiglumeDirectRequestPaymentError(CLOSED, { code: 'SANDBOX_CLOSED' });
+    return this.#core;
   }
 
   /** Writes the state file now (no-op without one). */
@@ -215,8 +221,9 @@ export class SandboxHandle {
 
   /**
    * Stops listening (if it does), cancels pending delivery retries, drops requests waiting on a fault delay, lets
-   * in-process requests in progress finish (at most 2 s), and writes the state file. From then on `fetch` rejects,
-   * and nothing is logged or written (a change is not persisted).
+   * in-process requests in progress finish (at most 2 s), and writes the state file. From then on `fetch` rejects, the
+   * methods that change the state throw (code `SANDBOX_CLOSED`), the accessors read the last state, and nothing is
+   * logged or written.
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {

@@ -165,7 +165,7 @@ describe.each(TRANSPORTS)('after close, $name', ({ inProcess }) => {
     expect(error).toBeInstanceOf(TypeError);
     expect((error as Error).message).toBe('fetch failed');
     if (inProcess) expect(((error as Error).cause as Error).message).toMatch(/sandbox is closed/);
-    sandbox.setScenario('no_mandate');
+    expect(() => sandbox.setScenario('no_mandate')).toThrow('The sandbox is closed (close() was called).');
     await sandbox.flush();
     await sleep(100);
     expect(late).toEqual([]);

@@ -1,7 +1,8 @@
 /**
  * The handle's methods, called with no socket: bad input is a `SiglumeValidationError` naming the field, a
- * refusal is the API's own (`SandboxHttpError`, exported, with its status and code). Deliveries never reach the network
- * here (the `drop_webhook_deliveries` fault).
+ * refusal is the API's own (`SandboxHttpError`, exported, with its status and code), and once `close()` was called
+ * a method that changes the state is refused instead of changing what is no longer saved. Deliveries never reach
+ * the network here (the `drop_webhook_deliveries` fault).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SiglumeDirectRequestPaymentError, SiglumeValidationError } from '../../src/index.js';
@@ -84,6 +85,29 @@ describe('handle methods given bad input', () => {
     expect(error).toMatchObject({ name: 'SandboxHttpError', status: 404, code: 'CHECKOUT_SESSION_NOT_FOUND' });
     expect(error.message).toBe('Checkout session "cs_missing" does not exist in this sandbox.');
     expect(await thrown(() => sandbox.redeliver('evt_missing'))).toMatchObject({ status: 404, code: 'EVENT_NOT_FOUND' });
+  });
+});
+
+describe('handle methods after close()', () => {
+  it('refuse to change the state (nothing would be saved); the accessors still read it', async () => {
+    const { sandbox, session_id } = await sandboxWithSession();
+    await sandbox.close();
+    const changes: Array<() => unknown> = [
+      () => sandbox.payCheckoutSession(session_id),
+      () => sandbox.redeliver('evt_any'),
+      () => sandbox.settleMeteredBatches(),
+      () => sandbox.setScenario('no_mandate'),
+      () => sandbox.setFaults({ latency_ms: 1 }),
+      () => sandbox.resetFaults(),
+    ];
+    for (const change of changes) {
+      const error = await thrown(change);
+      expect(error).toBeInstanceOf(SiglumeDirectRequestPaymentError);
+      expect(error).toMatchObject({ code: 'SANDBOX_CLOSED', message: 'The sandbox is closed (close() was called).' });
+    }
+    expect(sandbox.getCheckoutSession(session_id)?.status).toBe('open'); // was "paid", with a failed delivery
+    expect(sandbox.scenario).toBe('ready');
+    expect(sandbox.listDeliveries()).toEqual([]);
   });
 });
 
