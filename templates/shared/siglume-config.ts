@@ -3,7 +3,7 @@
  * service out. Edit the marked place for your app: who may pay an order
  * (`authorize_order`). Where your orders are is in siglume-store.ts.
  */
-import { DirectRequestPaymentMerchantClient, SiglumeValidationError } from '@siglume/direct-request-payment';
+import { DirectRequestPaymentMerchantClient, SiglumeValidationError, type FetchLike } from '@siglume/direct-request-payment';
 import { createOrderCheckoutService, type OrderCheckoutService } from '@siglume/direct-request-payment/orders';
 import { createOrderStore, STORE_ENVIRONMENT, type OrderStoreConnection } from './siglume-store.js';
 
@@ -16,6 +16,8 @@ export interface ShopUser {
 export interface SiglumeCheckoutOptions {
   /** The signed-in user of a Fetch `Request`: used by the service's Fetch handlers (the Next.js routes). */
   currentUser?: (request: Request) => ShopUser | null | Promise<ShopUser | null>;
+  /** Tests only: how the merchant client calls Siglume, e.g. `sandbox.fetch` of `createSandbox()` (the sandbox in-process). */
+  fetch?: FetchLike;
 }
 
 const REQUIRED = ['SIGLUME_MERCHANT_AUTH_TOKEN', 'SIGLUME_DIRECT_PAYMENT_MERCHANT', 'SIGLUME_WEBHOOK_SECRET', 'SHOP_PUBLIC_ORIGIN'] as const;
@@ -72,6 +74,7 @@ export function createSiglumeCheckout(connection?: OrderStoreConnection, options
       merchant_client: new DirectRequestPaymentMerchantClient({
         auth_token: required('SIGLUME_MERCHANT_AUTH_TOKEN'),
         ...(apiBase ? { base_url: apiBase } : {}),
+        ...(options.fetch ? { fetch: options.fetch } : {}),
       }),
       order_store: createOrderStore(connection),
       merchant: required('SIGLUME_DIRECT_PAYMENT_MERCHANT'),

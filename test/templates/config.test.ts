@@ -3,13 +3,16 @@
  * started without its environment learns every missing variable at once (the
  * store's too), not one per restart; a bad value is reported by the variable
  * the developer set, not by the SDK option it feeds; a DATABASE_URL of another
- * database is refused at startup, not on the first checkout.
+ * database is refused at startup, not on the first checkout; a test's
+ * `fetch: sandbox.fetch` sends the shop's calls to that in-process sandbox.
  */
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import Database from 'better-sqlite3';
-import { sqliteAdapter, sqliteSchemaSql } from '../orders/support/sqlite.js';
+import { createServer } from 'node:net';
+import { createSandbox } from '../../src/sandbox/index.js';
+import { applySqliteSchema, sqliteAdapter, sqliteSchemaSql } from '../orders/support/sqlite.js';
 import { copiedTemplate, type ConfigModule } from './support/copied.js';
 
 const REQUIRED = ['SIGLUME_MERCHANT_AUTH_TOKEN', 'SIGLUME_DIRECT_PAYMENT_MERCHANT', 'SIGLUME_WEBHOOK_SECRET', 'SHOP_PUBLIC_ORIGIN'];
@@ -231,6 +234,35 @@ describe('startSiglumeCheckout of the copied siglume-config.ts (the start-up che
     } finally {
       database.close();
       copy.remove();
+    }
+  });
+});
+
+describe('createSiglumeCheckout of the copied siglume-config.ts, given fetch', () => {
+  it("sends the merchant client's calls through it: a createSandbox sandbox gets the checkout session", async () => {
+    // A port nothing listens on, for sandbox.url: the calls must not leave the process (8787 is a developer's sandbox).
+    const probe = createServer();
+    const port = await new Promise<number>((resolve) => probe.listen(0, '127.0.0.1', () => resolve((probe.address() as { port: number }).port)));
+    await new Promise((resolve) => probe.close(resolve));
+    const sandbox = await createSandbox({ port, origin: 'http://127.0.0.1:3000', quiet: true });
+    const copy = await copiedTemplate('hono', 'sqlite');
+    const database = new Database(join(copy.dir, 'shop.db'));
+    try {
+      applySqliteSchema(database, sqliteSchemaSql('siglume-payments'));
+      applySqliteSchema(database, sqliteSchemaSql('orders'));
+      database.exec("INSERT INTO orders (order_id, user_id, amount_minor, currency) VALUES ('o1', 'alice', 4200, 'JPY')");
+      for (const name of ['SIGLUME_RECONCILE_TOKEN', 'SHOP_ALLOW_METERED_PAYMENTS', 'SIGLUME_WEBHOOK_SECRET_PREVIOUS']) vi.stubEnv(name, '');
+      for (const [name, value] of Object.entries(sandbox.env)) vi.stubEnv(name, value);
+      const { createSiglumeCheckout } = await copy.load<ConfigModule<Database.Database>>('siglume-config.ts');
+      const checkout = createSiglumeCheckout(database, { fetch: sandbox.fetch });
+      const started = await checkout.startCheckout('o1', { id: 'alice' });
+      expect(started).toMatchObject({ kind: 'redirect', status: 200 }); // was 502 checkout_unavailable: ECONNREFUSED at sandbox.url
+      const { session_id } = (started as { body: { session_id: string } }).body;
+      expect(sandbox.getCheckoutSession(session_id)).toMatchObject({ status: 'open', amount_minor: 4200 });
+    } finally {
+      database.close();
+      copy.remove();
+      await sandbox.close();
     }
   });
 });

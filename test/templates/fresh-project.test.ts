@@ -5,7 +5,7 @@
  * settings each template's README asks for ("type": "module",
  * "types": ["node"]), the packed package, `siglume-sdrp init <template>
  * --database <database>` (each template into its own folder, the three
- * databases spread over them), and each README's server code. The whole
+ * databases spread over them), and each README's server and test code. The whole
  * project must typecheck with no error.
  *
  * The Next.js template is checked the same way in a project set up as
@@ -82,11 +82,11 @@ beforeAll(async () => {
     const target = `src/${template}`;
     const init = await run(process.execPath, [join(pkgDir, 'bin/siglume-sdrp.cjs'), 'init', template, '--database', database, '--target', target, '--json'], { cwd: project });
     expect(JSON.parse(init.stdout)).toMatchObject({ kind: 'copied', template, database });
-    // The README's server code, as the merchant copies it next to the template.
+    // The README's server code (and its test's set-up), as the merchant copies it next to the template.
     const readmeDir = join(project, target);
     const blocks = scanMarkdown(join(readmeDir, 'SIGLUME-README.md')).blocks.filter((b) => b.lang === 'ts' && !b.attributes.includes('fragment'));
-    expect(blocks).toHaveLength(1);
-    writeFileSync(join(readmeDir, 'server.ts'), blocks[0]!.code);
+    expect(blocks).toHaveLength(2);
+    blocks.forEach((block, i) => writeFileSync(join(readmeDir, ['server.ts', 'server.test.ts'][i]!), block.code));
   }
   // The Next.js project: create-next-app's package.json (no "type") and tsconfig.json, `init nextjs --target .`.
   nextProject = join(root, '.tmp', `fresh-next-project-${process.pid}`);

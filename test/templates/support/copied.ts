@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { copyTemplate, type TemplateDatabase, type TemplateName } from '../../../src/init/copy-template.js';
+import type { FetchLike } from '../../../src/index.js';
 import type { OrderCheckoutService } from '../../../src/orders/index.js';
 
 /** `ShopUser` of the copied siglume-config.ts. */
@@ -22,7 +23,7 @@ export interface ShopUser {
 export interface ConfigModule<Connection> {
   createSiglumeCheckout(
     connection?: Connection,
-    options?: { currentUser?: (request: Request) => ShopUser | null | Promise<ShopUser | null> },
+    options?: { currentUser?: (request: Request) => ShopUser | null | Promise<ShopUser | null>; fetch?: FetchLike },
   ): OrderCheckoutService<ShopUser | null>;
   /** `createSiglumeCheckout`, then the store's start-up check. */
   startSiglumeCheckout?(
