@@ -515,9 +515,10 @@ export class Output {
       c.dim("# For its buyer: the buyer token, DirectRequestPaymentClient's auth_token (the buyer's, not the shop's):"),
       `buyer token: ${buyer_token}`,
       '',
-      // readiness --sandbox looks at 127.0.0.1:8787 unless told otherwise (docs/readiness.md, `--sandbox`).
+      // readiness --sandbox looks at 127.0.0.1:8787 unless told otherwise (docs/readiness.md, `--sandbox`). Ctrl+C only
+      // where someone can press it: not in a CI log or a test's captured output.
       c.dim(
-        `Press Ctrl+C to stop. Check your shop against it with: npx siglume-check readiness --sandbox${info.api_base === DEFAULT_SIGLUME_SANDBOX_API_BASE ? '' : ` --base-url ${info.api_base}`}`,
+        `${animationEnabled(this.io.env, this.io.stdout) ? 'Press Ctrl+C to stop. ' : ''}Check your shop against it with: npx siglume-check readiness --sandbox${info.api_base === DEFAULT_SIGLUME_SANDBOX_API_BASE ? '' : ` --base-url ${info.api_base}`}`,
       ),
     ];
     this.write('stdout', `${lines.join('\n')}\n`);

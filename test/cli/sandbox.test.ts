@@ -17,7 +17,7 @@ async function until<T>(probe: () => T | undefined, timeoutMs = 10_000): Promise
 }
 
 /** Runs `siglume-sdrp <args>` in-process until `stop()`, collecting stdout; `stop()` resolves with the exit code. */
-async function startCliSandbox(args: string[], env: Record<string, string> = {}, cwd = emptyDir()) {
+async function startCliSandbox(args: string[], env: Record<string, string> = {}, cwd = emptyDir(), isTTY = false) {
   const controller = new AbortController();
   let stdout = '';
   let stderr = '';
@@ -25,7 +25,7 @@ async function startCliSandbox(args: string[], env: Record<string, string> = {},
   const done = main(args, {
     env,
     cwd,
-    stdout: { write: (s: string) => (stdout += s) },
+    stdout: { write: (s: string) => (stdout += s), isTTY },
     stderr: { write: (s: string) => (stderr += s) },
     signal: controller.signal,
   });
@@ -159,7 +159,7 @@ describe('siglume-sdrp sandbox', () => {
       writeFileSync(join(cwd, '.env'), 'SIGLUME_WEBHOOK_SECRET=whsec_only_in_the_env_file\n');
       const cli = await startCliSandbox(['sandbox', '--port', '0'], {}, cwd);
       try {
-        await until(() => (cli.stdout().includes('Press Ctrl+C') ? true : undefined));
+        await until(() => (cli.stdout().includes('Check your shop against it') ? true : undefined));
         expect(cli.stdout()).toContain('# SIGLUME_WEBHOOK_SECRET: the sandbox signs with yours, from SIGLUME_WEBHOOK_SECRET in');
         expect(cli.stdout()).not.toMatch(/^SIGLUME_WEBHOOK_SECRET=/m);
         expect(cli.stdout() + cli.stderr()).not.toContain('whsec_only_in_the_env_file');
@@ -177,7 +177,7 @@ describe('siglume-sdrp sandbox', () => {
       // The state file wins: B is not used, and A (the shop's, from its settings then) is still not printed.
       const second = await startCliSandbox(['sandbox', '--port', '0', '--state-file', 'state.json'], { SIGLUME_WEBHOOK_SECRET: 'whsec_second_shop_secret_B' }, cwd);
       try {
-        await until(() => (second.stdout().includes('Press Ctrl+C') ? true : undefined));
+        await until(() => (second.stdout().includes('Check your shop against it') ? true : undefined));
         expect(second.stdout()).not.toMatch(/^SIGLUME_WEBHOOK_SECRET=/m);
         expect(second.stdout() + second.stderr()).not.toMatch(/whsec_(first|second)_shop_secret/);
         expect(second.stdout()).toContain(`from the state file ${join(cwd, 'state.json')}`);
@@ -300,11 +300,26 @@ describe('siglume-sdrp sandbox', () => {
     });
   });
 
+  describe('in text mode', () => {
+    it('says "Press Ctrl+C to stop" on a terminal only: not in captured output, nor in CI', async () => {
+      const cases: Array<[Record<string, string>, boolean, boolean]> = [[{}, true, true], [{}, false, false], [{ CI: 'true' }, true, false]];
+      for (const [env, tty, shown] of cases) {
+        const cli = await startCliSandbox(['sandbox', '--port', '0'], env, emptyDir(), tty);
+        try {
+          await until(() => (cli.stdout().includes('Check your shop against it') ? true : undefined));
+          expect(cli.stdout().includes('Press Ctrl+C to stop.'), JSON.stringify({ env, tty })).toBe(shown);
+        } finally {
+          await cli.stop();
+        }
+      }
+    });
+  });
+
   describe('when started on another port than 8787', () => {
     it('names that address in the readiness command it suggests', async () => {
       const cli = await startCliSandbox(['sandbox', '--port', '0']);
       try {
-        await until(() => (cli.stdout().includes('Press Ctrl+C') ? true : undefined));
+        await until(() => (cli.stdout().includes('Check your shop against it') ? true : undefined));
         const port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(cli.stdout())![1];
         expect(cli.stdout()).toContain(`npx siglume-check readiness --sandbox --base-url http://127.0.0.1:${port}/v1\n`);
       } finally {
