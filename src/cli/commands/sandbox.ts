@@ -43,7 +43,7 @@ const SANDBOX_EXAMPLES =
   `  ${'siglume-sdrp sandbox --port 0 --json'.padEnd(60)}a free port; one JSON line to read the env from\n` +
   `  ${'siglume-sdrp sandbox --state-file .sandbox.json'.padEnd(60)}keep merchants and payments across restarts\n` +
   `  ${'siglume-sdrp sandbox --scenario no_mandate'.padEnd(60)}start with a readiness gate failing\n` +
-  `  ${'createSandbox() of @siglume/direct-request-payment/sandbox'.padEnd(60)}in tests instead: in-process, no port (docs/sandbox.md#testing-your-shop)\n`;
+  `  ${'createSandbox() of @siglume/direct-request-payment/sandbox'.padEnd(60)}in tests instead: in-process, no port ("Testing your shop" in the guide below)\n`;
 
 const ENV_HELP = `
 Environment (flags win; a .env file, else .env.local when there is no .env, fills in what the environment lacks):
