@@ -85,8 +85,8 @@ export async function handleWebhookFetch<U>(o: ResolvedOrderCheckoutOptions<U>, 
     return webhookResponse(refuseWebhook(500, 'webhook_raw_body_unavailable', message));
   }
   if (read.kind !== 'ok') {
-    // The stream failed mid-read (the sender went away, a proxy cut it): nothing was verified, so Siglume must deliver again.
-    o.report(new SiglumeWebhookPayloadError('The webhook request body could not be read', { code: 'WEBHOOK_BODY_UNREADABLE' }), { operation: 'webhook' });
+    // The stream failed mid-read (the sender went away, a proxy cut it): nothing was verified, so Siglume must deliver
+    // again. Not reported: anyone can open a request and drop it, and Siglume's own retry arrives whole.
     return webhookResponse(refuseWebhook(500, 'webhook_processing_failed', 'The request body could not be read; Siglume delivers it again'));
   }
   return webhookResponse(await handleOrderWebhook(o, read.bytes, request.headers.get(WEBHOOK_SIGNATURE_HEADER)));

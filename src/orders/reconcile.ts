@@ -372,17 +372,25 @@ function newestFirst(since: Date, until: Date): Array<[from: Date, to: Date]> {
 
 const cursorOf = (a: OrderUnpaidCheckoutAttempt): OrderCheckoutAttemptCursor => ({ created_at: a.created_at, attempt_id: a.attempt_id });
 
-/** Runs a reconciliation with a resolved service's client, store and policy. */
-export async function reconcileOrders(c: OrderReconcileContext, options: OrderReconcileOptions = {}): Promise<OrderReconcileReport> {
-  if (options === null || typeof options !== 'object') throw new SiglumeValidationError('options', 'Invalid options: must be an object');
-  const now = new Date();
+/**
+ * The window `[since, until)` of a run at `now`: `until` is now minus `min_age_seconds`.
+ * @throws {SiglumeValidationError} for a bad `since` or `min_age_seconds`, or a `since` after `until`: an empty
+ *   window examines nothing and would read "consistent" while paid orders stay pending.
+ */
+function windowOf(options: Pick<OrderReconcileOptions, 'since' | 'min_age_seconds'>, now: Date): { since: Date; until: Date } {
   const since = sinceOf(options.since, now);
   const until = new Date(now.getTime() - integer(options.min_age_seconds, 'min_age_seconds', ORDER_RECONCILE_DEFAULT_MIN_AGE_SECONDS, 0, 86_400) * 1000);
   if (since.getTime() > until.getTime()) {
-    // An empty window examines nothing and would read "consistent" while paid orders stay pending.
     const reason = `must be before the window's end, now minus min_age_seconds (${until.toISOString()}): this window is empty, so nothing would be examined`;
     throw new SiglumeValidationError('since', `Invalid since: ${reason}`);
   }
+  return { since, until };
+}
+
+/** Runs a reconciliation with a resolved service's client, store and policy. */
+export async function reconcileOrders(c: OrderReconcileContext, options: OrderReconcileOptions = {}): Promise<OrderReconcileReport> {
+  if (options === null || typeof options !== 'object') throw new SiglumeValidationError('options', 'Invalid options: must be an object');
+  const { since, until } = windowOf(options, new Date());
   const limit = integer(options.limit, 'limit', ORDER_RECONCILE_DEFAULT_LIMIT, 1, ORDER_RECONCILE_MAX_LIMIT);
   const page_size = integer(options.page_size, 'page_size', 100, 1, 1000);
   const dry_run = options.dry_run === true;
@@ -630,6 +638,11 @@ export async function handleOrderReconcile(
   }
   const parsed = orderReconcileOptionsFromQuery(typeof query === 'string' ? query.replace(/^\?/, '') : '');
   if (!parsed.ok) return { kind: 'refused', status: 400, body: { error: 'invalid_request', message: parsed.message } };
+  try {
+    windowOf(parsed.options, new Date()); // each value parsed; together they must make a window
+  } catch (error) {
+    return { kind: 'refused', status: 400, body: { error: 'invalid_request', message: (error as Error).message } };
+  }
   // A second call while one runs (a retrying scheduler, a manual run beside the cron) would ask Siglume about every
   // session again, and its report could disagree with the first's. Checked and taken with no await in between.
   const now = Date.now();
@@ -654,8 +667,6 @@ export async function handleOrderReconcile(
     const onProgress = () => void (mine.progress_at = Date.now());
     return { kind: 'reconciled', status: 200, body: await reconcileOrders(c, { ...parsed.options, onProgress }) };
   } catch (error) {
-    // The query parsed, but together its values make no window (since at or after now minus min_age_seconds).
-    if (error instanceof SiglumeValidationError) return { kind: 'refused', status: 400, body: { error: 'invalid_request', message: error.message } };
     c.report(error, { operation: 'reconcile' });
     return { kind: 'refused', status: 500, body: { error: 'reconcile_failed', message: 'The reconciliation could not run; see the server log' } };
   } finally {

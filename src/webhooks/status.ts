@@ -11,7 +11,7 @@ import { SiglumeWebhookPayloadError, SiglumeWebhookSignatureError } from '../cor
  */
 export const NOT_VERIFIED_YET: ReadonlySet<string> = new Set(['WEBHOOK_SIGNATURE_MISMATCH', 'WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE']);
 
-/** This server's setup, not the delivery: an empty secret, or a body a framework parsed or read before the verifier. */
+/** This server's setup, not the delivery: an empty secret, a body a framework parsed or read before the verifier (or whose stream failed). */
 const SETUP = new Set(['WEBHOOK_SECRET_EMPTY', 'WEBHOOK_RAW_BODY_REQUIRED', 'WEBHOOK_BODY_UNREADABLE']);
 
 /**
@@ -24,7 +24,8 @@ const SETUP = new Set(['WEBHOOK_SECRET_EMPTY', 'WEBHOOK_RAW_BODY_REQUIRED', 'WEB
  *   between a rotation at Siglume and the deploy of the new secret, so Siglume keeps the event and delivers it again.
  *   A forged request gets the same answer and changes nothing. Alert on it.
  * - **500**: this server's setup (`WEBHOOK_SECRET_EMPTY`; `WEBHOOK_RAW_BODY_REQUIRED` or `WEBHOOK_BODY_UNREADABLE`:
- *   a body parser or middleware read the body first) and any other error, such as your database failing.
+ *   a body parser or middleware read the body first; the latter also when the body's stream failed mid-read) and any
+ *   other error, such as your database failing.
  *
  * @example
  * try {

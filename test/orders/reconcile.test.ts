@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DirectRequestPaymentMerchantClient } from '../../src/clients/merchant.js';
+import { SiglumeValidationError } from '../../src/core/errors.js';
 import { createOrderCheckoutService, ORDER_RECONCILE_STUCK, orderReconcileOptionsFromQuery, reconcileOrderPayments } from '../../src/orders/index.js';
 import type { ConformanceDatabase } from './support/adapter.js';
 import { insertOrder, orderStatus, uid } from './support/conformance.js';
@@ -411,6 +412,30 @@ describe.skipIf(unavailable !== null)('reconciliation against the sandbox [sqlit
     expect(await first).toMatchObject({ status: 500, body: { error: 'reconcile_failed' } });
     expect(errors).toHaveLength(1);
     expect(await call()).toMatchObject({ status: 200, body: { dry_run: true } });
+  });
+
+  it('answers 500 and reports a store failure that is a SiglumeValidationError, never a 400 that sends its text to the caller unlogged', async () => {
+    const token = randomBytes(32).toString('hex');
+    const store = db.createStore();
+    const failing = new Proxy(store, {
+      get(target, key) {
+        if (key === 'listUnpaidCheckoutAttempts') {
+          return async () => {
+            throw new SiglumeValidationError('after.created_at', 'Invalid after.created_at: the cursor column is corrupt');
+          };
+        }
+        const value: unknown = Reflect.get(target, key);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const errors: unknown[] = [];
+    const service = createOrderCheckoutService({
+      merchant_client: new DirectRequestPaymentMerchantClient({ auth_token: TOKEN, base_url: f.sandbox.api_base, max_retries: 0 }),
+      order_store: failing, merchant: MERCHANT, webhook_secret: SECRET, shop_public_origin: 'http://127.0.0.1:1',
+      allow_unverified_order_lookup: true, reconcile_token: token, onError: (e) => void errors.push(e),
+    });
+    expect(await service.handleReconcile(`Bearer ${token}`, 'min_age_seconds=0')).toMatchObject({ status: 500, body: { error: 'reconcile_failed' } });
+    expect(errors).toHaveLength(1);
   });
 
   it('lets the next call run, and reports it, when a route run has made no progress for 30 minutes (stuck, not busy)', async () => {

@@ -21,6 +21,9 @@
  * Typed structurally: this module never imports `better-sqlite3`, which
  * stays an optional peer dependency.
  */
+// Node's own timers, not the globals: a test's fake timers (vi.useFakeTimers) replace those, and a transaction
+// waiting on a fake setImmediate would never begin (and a sync advance would fire the guard mid-body).
+import { clearImmediate, setImmediate } from 'node:timers';
 import { SiglumeDirectRequestPaymentError } from '../../core/errors.js';
 import type { SqlConnection, SqlExecutor, SqlQueryResult } from '../sql/dialect.js';
 

@@ -8,7 +8,7 @@
  * COMMIT, so the app's writes never meet its lock.
  */
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SqliteOrderStore } from '../../../src/orders/sqlite/index.js';
 import type { OrderCheckoutAttemptPolicy, OrderPaymentContext, OrderStoreTransaction } from '../../../src/orders/store.js';
 import type { ConformanceDatabase } from '../support/adapter.js';
@@ -129,5 +129,23 @@ describe('SqliteOrderStore and app writes through another connection of the same
     expect(appWrite().result).toBe('ok');
     // The store goes on.
     expect((await store.beginCheckoutAttempt('slow_body', policy('n_after'))).kind).toBe('reuse');
+  });
+
+  it("runs under a test's fake timers: a transaction neither waits for a faked setImmediate nor is rolled back by a synchronous advance", async () => {
+    await insertOrderWithSession(db, { order_id: 'fake_timers', amount_minor: 700, challenge_hash: 'h_fake_timers' });
+    // Only the immediates are faked, so this test's own bound below still runs on a real timer.
+    vi.useFakeTimers({ toFake: ['setImmediate', 'clearImmediate'] });
+    try {
+      const call = store.processWebhookEvent({ event_id: 'evt_fake_timers', event_type: 'payment.succeeded' }, async (tx) => {
+        await pay(tx, await tx.findPayment('h_fake_timers'), 'evt_fake_timers');
+        return { outcome: 'marked_paid', result: null };
+      });
+      vi.advanceTimersByTime(1); // a test's synchronous advance, mid-transaction
+      const bound = new Promise((resolve) => setTimeout(() => resolve('hung'), FAST_MS));
+      expect(await Promise.race([call.then(() => 'done'), bound])).toBe('done');
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(await orderStatus(db, 'fake_timers')).toBe('paid');
   });
 });
