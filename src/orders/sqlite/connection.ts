@@ -21,11 +21,13 @@
  * Typed structurally: this module never imports `better-sqlite3`, which
  * stays an optional peer dependency.
  */
-// Node's own timers, not the globals: a test's fake timers (vi.useFakeTimers) replace those, and a transaction
-// waiting on a fake setImmediate would never begin (and a sync advance would fire the guard mid-body).
-import { clearImmediate, setImmediate } from 'node:timers';
 import { SiglumeDirectRequestPaymentError } from '../../core/errors.js';
 import type { SqlConnection, SqlExecutor, SqlQueryResult } from '../sql/dialect.js';
+
+// The immediates as they are when this module loads, not as the globals are later: a test's fake timers
+// (vi.useFakeTimers) replace those, and a transaction waiting on a fake setImmediate would never begin (a
+// synchronous advance would fire the guard mid-body). src/orders imports no node: module, hence no node:timers.
+const { setImmediate, clearImmediate } = globalThis;
 
 /** A prepared statement of `better-sqlite3`. */
 export interface SqliteStatementLike {
