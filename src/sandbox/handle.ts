@@ -155,7 +155,8 @@ export class SandboxHandle {
    * @throws {SiglumeValidationError} for an unknown filter, or a value that is not a delivery id / status.
    */
   listDeliveries(filter: SandboxDeliveryFilter = {}): R.SandboxDelivery[] {
-    if (filter === null || typeof filter !== 'object' || Array.isArray(filter)) throw invalid('filter', 'must be an object');
+    if (filter === null || typeof filter !== 'object' || Array.isArray(filter))
+      throw invalid('filter', 'must be an object');
     const wanted = Object.entries(filter).filter(([, v]) => v !== undefined);
     for (const [key, value] of wanted) {
       if (!FILTERS.includes(key)) throw invalid(key, `unknown filter (use ${FILTERS.join(', ')})`);
@@ -210,7 +211,8 @@ export class SandboxHandle {
 
   /** The core, for a method that changes the state: refused once `close()` was called (nothing would be saved). */
   #open(): SandboxCore {
-    if (this.#core.closing.signal.aborted) throw new SiglumeDirectRequestPaymentError(CLOSED, { code: 'SANDBOX_CLOSED' });
+    if (this.#core.closing.signal.aborted)
+      throw new SiglumeDirectRequestPaymentError(CLOSED, { code: 'SANDBOX_CLOSED' });
     return this.#core;
   }
 
