@@ -115,12 +115,20 @@ function cleanData(value: unknown, secrets: readonly string[], budget = { left: 
  * text or as an object (an axios-style `config.headers` with
  * `Authorization`, a `Headers` instance), and a connection error keeps that
  * error as its `cause`: such objects are left out of the copy. A cause nested
- * deeper than 8 levels is cut to its scrubbed message and code.
+ * deeper than 8 levels is cut to its scrubbed message and code. A value that
+ * is not an `Error` (a thrown text, a plain object as a cause) is scrubbed if
+ * text, kept if it is plain data holding no secret, else replaced by its
+ * `code` alone, or by {@link REDACTED}.
  */
 export function redactErrorSecrets(error: unknown, candidates: readonly (string | null | undefined)[], depth = 0): unknown {
-  if (!(error instanceof Error)) return error;
   const secrets = candidates.filter((s): s is string => typeof s === 'string' && s !== '');
-  const code = (error as { code?: unknown }).code;
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  if (!(error instanceof Error)) {
+    // A thrown text, or a plain object as a cause (`{ cause: { headers } }`): scrubbed, kept when clean, else its code only.
+    if (typeof error === 'string') return redactSecretValues(error, secrets);
+    if (cleanData(error, secrets)) return error;
+    return isPrimitive(code) && code !== undefined ? { code: redactSecretValues(code, secrets) } : REDACTED;
+  }
   if (depth >= MAX_CAUSE_DEPTH) {
     const cut = new Error(redactSecretValues(error.message, secrets));
     return Object.assign(cut, { name: error.name }, isPrimitive(code) && code !== undefined ? { code: redactSecretValues(code, secrets) } : {});

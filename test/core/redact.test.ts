@@ -76,6 +76,16 @@ describe('redactErrorSecrets', () => {
     expect((out.cause as AggregateError).errors[0]).toMatchObject({ code: 'ECONNREFUSED' });
   });
 
+  it('scrubs a cause that is not an Error: text scrubbed, clean data kept, anything else reduced to its code', () => {
+    const headers = { Authorization: 'Bearer sdrp_tok_1' };
+    expect(redactErrorSecrets('sent Bearer sdrp_tok_1', ['sdrp_tok_1'])).toBe(`sent Bearer ${REDACTED}`);
+    const clean = { attempt: 2 };
+    expect(redactErrorSecrets(new Error('x', { cause: clean }), ['sdrp_tok_1'])).toMatchObject({ cause: clean });
+    const dirty = redactErrorSecrets(new Error('x', { cause: { headers, code: 'ECONNRESET' } }), ['sdrp_tok_1']) as Error;
+    expect(dirty.cause).toEqual({ code: 'ECONNRESET' });
+    expect(redactErrorSecrets({ headers }, ['sdrp_tok_1'])).toBe(REDACTED);
+  });
+
   it('cuts a cause chain deeper than errorCode looks, keeping the last message and code scrubbed', () => {
     let error: Error = Object.assign(new Error('deep: Bearer sdrp_tok_1'), { code: 'EDEEP', config: { headers: { Authorization: 'Bearer sdrp_tok_1' } } });
     for (let i = 0; i < 12; i++) error = new Error(`wrapper ${i}`, { cause: error });

@@ -15,7 +15,7 @@ import {
   SiglumeValidationError,
 } from '../../src/core/errors.js';
 import { Transport } from '../../src/core/transport.js';
-import type { FetchLike } from '../../src/core/transport-types.js';
+import type { FetchLike, FetchLikeInit } from '../../src/core/transport-types.js';
 import { DirectRequestPaymentClient } from '../../src/clients/buyer.js';
 import { DirectRequestPaymentMerchantClient } from '../../src/clients/merchant.js';
 
@@ -385,6 +385,28 @@ describe('Transport', () => {
       // What the retry rules and a person read survives: the code, the errno, the message.
       expect(err.cause).toMatchObject({ code: 'ECONNRESET', errno: -104, message: 'socket hang up' });
       expect(err.message).toContain('(ECONNRESET; 1 attempt)');
+    });
+  });
+
+  describe('when a custom fetch throws something that is not an Error', () => {
+    it('keeps the token out of a thrown text, a plain-object cause and a thrown plain object', async () => {
+      const throwers: Array<(init: FetchLikeInit) => never> = [
+        (init) => {
+          throw `request failed: ${init.headers.Authorization}`;
+        },
+        (init) => {
+          throw new TypeError('fetch failed', { cause: { headers: init.headers } });
+        },
+        (init) => {
+          throw { message: 'bad', config: { headers: init.headers }, code: 'ECONNRESET' };
+        },
+      ];
+      for (const thrower of throwers) {
+        const fetch: FetchLike = async (_url, init) => thrower(init);
+        const err = await caught(transport({ fetch, max_retries: 0 }).request({ method: 'GET', path: '/x' }));
+        expect(err).toBeInstanceOf(SiglumeConnectionError);
+        expect(`${err.message} ${inspect(err, { depth: Infinity, showHidden: true })}`).not.toContain('tok_secret_value');
+      }
     });
   });
 
