@@ -12,6 +12,7 @@ import type { SandboxSettlementBatch } from './metered-records.js';
 import type { SandboxBatchSettlement } from './metered.js';
 import type { Listening } from './node-server.js';
 import type { SandboxPaymentResult } from './payments.js';
+import { DELIVERY_STATUSES } from './records.js';
 import type * as R from './records.js';
 import { SANDBOX_SCENARIOS, isSandboxScenario, type SandboxScenario } from './scenarios.js';
 
@@ -31,6 +32,8 @@ export type SandboxDeliveryFilter = Partial<
   Pick<R.SandboxDelivery, 'event_id' | 'subscription_id' | 'delivery_status'>
 >;
 
+/** The fields {@link SandboxHandle.listDeliveries} filters on. */
+const FILTERS: ReadonlyArray<keyof SandboxDeliveryFilter> = ['event_id', 'subscription_id', 'delivery_status'];
 const copy = <V>(value: V | undefined): V | null => (value === undefined ? null : structuredClone(value));
 /** How fetch fails on a network error: a `TypeError` whose cause says why. */
 const fetchFailed = (why: string) => new TypeError('fetch failed', { cause: new Error(why) });
@@ -41,8 +44,6 @@ function idOf(field: string, value: unknown): string {
   if (typeof value !== 'string' || value === '') throw invalid(field, 'must be a non-empty string');
   return value;
 }
-const FILTERS = ['event_id', 'subscription_id', 'delivery_status'];
-const DELIVERY_STATUSES: unknown[] = ['queued', 'delivered', 'failed'];
 
 /** A sandbox. Accessors return copies (secrets included: this is your local sandbox); change the state through the API or the methods below. */
 export class SandboxHandle {
@@ -159,9 +160,11 @@ export class SandboxHandle {
       throw invalid('filter', 'must be an object');
     const wanted = Object.entries(filter).filter(([, v]) => v !== undefined);
     for (const [key, value] of wanted) {
-      if (!FILTERS.includes(key)) throw invalid(key, `unknown filter (use ${FILTERS.join(', ')})`);
+      if (!(FILTERS as readonly string[]).includes(key))
+        throw invalid(key, `unknown filter (use ${FILTERS.join(', ')})`);
       if (key !== 'delivery_status') idOf(key, value);
-      else if (!DELIVERY_STATUSES.includes(value)) throw invalid(key, `must be one of ${DELIVERY_STATUSES.join(', ')}`);
+      else if (!(DELIVERY_STATUSES as readonly unknown[]).includes(value))
+        throw invalid(key, `must be one of ${DELIVERY_STATUSES.join(', ')}`);
     }
     const matches = (d: R.SandboxDelivery) => wanted.every(([k, v]) => d[k as keyof SandboxDeliveryFilter] === v);
     return structuredClone(this.#core.store.list('deliveries').filter(matches));

@@ -257,6 +257,9 @@ export function newEvent(type: string, data: Record<string, unknown>, now: strin
 /** A webhook event, exactly as delivered. @interface */
 export type SandboxEvent = ReturnType<typeof newEvent>;
 
+/** What a delivery can be: `queued` until its last attempt ends. */
+export const DELIVERY_STATUSES = ['queued', 'delivered', 'failed'] as const;
+
 /** A queued delivery of an event to a subscription. */
 export function newDelivery(event: SandboxEvent, sub: SandboxWebhookSubscription, now: string, redelivery_of = unset) {
   return {
@@ -265,7 +268,7 @@ export function newDelivery(event: SandboxEvent, sub: SandboxWebhookSubscription
     event_id: event.id,
     event_type: event.type,
     callback_url: sub.callback_url,
-    delivery_status: 'queued' as 'queued' | 'delivered' | 'failed',
+    delivery_status: 'queued' as (typeof DELIVERY_STATUSES)[number],
     /** Status of the last attempt's answer; null when none arrived. */
     response_status: null as number | null,
     /** Why the last attempt failed: `ECONNREFUSED 127.0.0.1:3000`, `timeout after 5000 ms`, `HTTP 500` ... */

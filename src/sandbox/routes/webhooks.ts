@@ -14,10 +14,9 @@ import { nonEmptyStringSchema, parseInput } from '../../core/validation.js';
 import type { SandboxCore } from '../core.js';
 import { conflict, invalidField } from '../errors.js';
 import { queryInput, route, type Route, type RouteInput } from '../http.js';
-import { newSubscription, subscriptionView } from '../records.js';
+import { DELIVERY_STATUSES, newSubscription, subscriptionView } from '../records.js';
 
 const KNOWN_TYPES: readonly string[] = DIRECT_REQUEST_PAYMENT_EVENT_TYPES;
-const DELIVERY_STATUSES = ['queued', 'delivered', 'failed'];
 const deliveryQuerySchema = lazySchema(() =>
   z.extend(listWebhookDeliveriesInputSchema(), { event_id: z.optional(nonEmptyStringSchema) }),
 );
@@ -59,7 +58,7 @@ export function webhookRoutes({ store, webhooks }: SandboxCore): Route[] {
   function listDeliveries({ query }: RouteInput) {
     const names = ['subscription_id', 'event_id', 'event_type', 'status', 'limit'];
     const q = parseInput(deliveryQuerySchema(), queryInput(query, names));
-    if (q.status && !DELIVERY_STATUSES.includes(q.status))
+    if (q.status && !(DELIVERY_STATUSES as readonly string[]).includes(q.status))
       throw invalidField('status', 'must be queued, delivered or failed');
     const wanted = [q.subscription_id, q.event_id, q.event_type, q.status];
     const matching = store.list('deliveries').filter((d) => {
