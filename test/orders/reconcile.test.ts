@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DirectRequestPaymentMerchantClient } from '../../src/clients/merchant.js';
 import { SiglumeValidationError } from '../../src/core/errors.js';
-import { createOrderCheckoutService, ORDER_RECONCILE_STUCK, orderReconcileOptionsFromQuery, reconcileOrderPayments } from '../../src/orders/index.js';
+import { createOrderCheckoutService, ORDER_RECONCILE_STUCK, orderReconcileOptionsFromQuery, reconcileOrderPayments, type OrderStore } from '../../src/orders/index.js';
 import type { ConformanceDatabase } from './support/adapter.js';
 import { insertOrder, orderStatus, uid } from './support/conformance.js';
 import { MERCHANT, SECRET, TOKEN, startCheckout, startShopFixture, type ShopFixture, type ShopSettings } from './support/shop.js';
@@ -361,31 +361,13 @@ describe.skipIf(unavailable !== null)('reconciliation against the sandbox [sqlit
     expect(await third.json()).toMatchObject({ dry_run: false, repaired: [] });
   });
 
-  /**
-   * A route service whose first store listing waits until `release()` (then fails with `first_fails`, else
-   * answers), and whose later listings answer at once; `listed` resolves when the first listing started.
-   */
-  function serviceWithHeldListing(first_fails: boolean) {
+  /** A route-enabled service whose store lists unpaid attempts through `list` (the real store is `target`). */
+  function serviceListingWith(list: (target: OrderStore, query: Parameters<OrderStore['listUnpaidCheckoutAttempts']>[0]) => ReturnType<OrderStore['listUnpaidCheckoutAttempts']>) {
     const token = randomBytes(32).toString('hex');
     const store = db.createStore();
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let started!: () => void;
-    const listed = new Promise<void>((resolve) => (started = resolve));
-    let listings = 0;
-    const holding = new Proxy(store, {
+    const listing = new Proxy(store, {
       get(target, key) {
-        if (key === 'listUnpaidCheckoutAttempts') {
-          return async (query: Parameters<typeof store.listUnpaidCheckoutAttempts>[0]) => {
-            listings += 1;
-            if (listings === 1) {
-              started();
-              await held;
-              if (first_fails) throw new Error('injected: the database went away');
-            }
-            return target.listUnpaidCheckoutAttempts(query);
-          };
-        }
+        if (key === 'listUnpaidCheckoutAttempts') return (query: Parameters<OrderStore['listUnpaidCheckoutAttempts']>[0]) => list(target, query);
         const value: unknown = Reflect.get(target, key);
         return typeof value === 'function' ? value.bind(target) : value;
       },
@@ -393,8 +375,30 @@ describe.skipIf(unavailable !== null)('reconciliation against the sandbox [sqlit
     const errors: unknown[] = [];
     const service = createOrderCheckoutService({
       merchant_client: new DirectRequestPaymentMerchantClient({ auth_token: TOKEN, base_url: f.sandbox.api_base, max_retries: 0 }),
-      order_store: holding, merchant: MERCHANT, webhook_secret: SECRET, shop_public_origin: 'http://127.0.0.1:1',
+      order_store: listing, merchant: MERCHANT, webhook_secret: SECRET, shop_public_origin: 'http://127.0.0.1:1',
       allow_unverified_order_lookup: true, reconcile_token: token, onError: (e) => void errors.push(e),
+    });
+    return { service, token, errors };
+  }
+
+  /**
+   * A route service whose first store listing waits until `release()` (then fails with `first_fails`, else
+   * answers), and whose later listings answer at once; `listed` resolves when the first listing started.
+   */
+  function serviceWithHeldListing(first_fails: boolean) {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const listed = new Promise<void>((resolve) => (started = resolve));
+    let listings = 0;
+    const { service, token, errors } = serviceListingWith(async (target, query) => {
+      listings += 1;
+      if (listings === 1) {
+        started();
+        await held;
+        if (first_fails) throw new Error('injected: the database went away');
+      }
+      return target.listUnpaidCheckoutAttempts(query);
     });
     const call = () => service.handleReconcile(`Bearer ${token}`, 'min_age_seconds=0&dry_run=true');
     return { call, listed, release, errors };
@@ -415,24 +419,8 @@ describe.skipIf(unavailable !== null)('reconciliation against the sandbox [sqlit
   });
 
   it('answers 500 and reports a store failure that is a SiglumeValidationError, never a 400 that sends its text to the caller unlogged', async () => {
-    const token = randomBytes(32).toString('hex');
-    const store = db.createStore();
-    const failing = new Proxy(store, {
-      get(target, key) {
-        if (key === 'listUnpaidCheckoutAttempts') {
-          return async () => {
-            throw new SiglumeValidationError('after.created_at', 'Invalid after.created_at: the cursor column is corrupt');
-          };
-        }
-        const value: unknown = Reflect.get(target, key);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
-    const errors: unknown[] = [];
-    const service = createOrderCheckoutService({
-      merchant_client: new DirectRequestPaymentMerchantClient({ auth_token: TOKEN, base_url: f.sandbox.api_base, max_retries: 0 }),
-      order_store: failing, merchant: MERCHANT, webhook_secret: SECRET, shop_public_origin: 'http://127.0.0.1:1',
-      allow_unverified_order_lookup: true, reconcile_token: token, onError: (e) => void errors.push(e),
+    const { service, token, errors } = serviceListingWith(async () => {
+      throw new SiglumeValidationError('after.created_at', 'Invalid after.created_at: the cursor column is corrupt');
     });
     expect(await service.handleReconcile(`Bearer ${token}`, 'min_age_seconds=0')).toMatchObject({ status: 500, body: { error: 'reconcile_failed' } });
     expect(errors).toHaveLength(1);
