@@ -28,9 +28,10 @@ export function parseReconcileSince(text: string, now: Date = new Date()): { ok:
   const m = /^(\d{1,6})([mhd])$/.exec(t);
   let since: Date | null = null;
   if (m) since = new Date(now.getTime() - Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'm' | 'h' | 'd']);
-  else if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(t)) {
-    const zoned = /[T ][\d:.]+(Z|[+-]\d{2}:?\d{2})$/.test(t) || !/[T ]/.test(t);
-    since = new Date(zoned ? t : `${t.replace(' ', 'T')}Z`);
+  else {
+    // [date, time, zone]: a time without a zone is read as UTC, as a bare date is.
+    const iso = /^(\d{4}-\d{2}-\d{2})(?:[T ]([\d:.]+)(Z|[+-]\d{2}:?\d{2})?)?$/.exec(t);
+    if (iso) since = new Date(iso[2] !== undefined && iso[3] === undefined ? `${iso[1]}T${iso[2]}Z` : t);
   }
   if (!since || Number.isNaN(since.getTime())) return { ok: false, reason: 'must be a duration (30m, 72h, 7d) or an ISO 8601 time' };
   const problem = reconcileSinceProblem(since, now);
