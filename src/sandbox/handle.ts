@@ -2,12 +2,10 @@
  * What callers hold: a sandbox's addresses, its in-process `fetch`, typed accessors that return copies
  * (never the store), and the controls a test needs. Created by `createSandbox` / `startSandbox`.
  */
-import type { Hono } from 'hono';
 import { SiglumeDirectRequestPaymentError, SiglumeValidationError } from '../core/errors.js';
 import type { SandboxCore } from './core.js';
 import { ConnectionDropped } from './errors.js';
 import type { SandboxFaults } from './faults.js';
-import type { SandboxAppEnv } from './http.js';
 import type { SandboxSettlementBatch } from './metered-records.js';
 import type { SandboxBatchSettlement } from './metered.js';
 import type { Listening } from './node-server.js';
@@ -45,17 +43,20 @@ function idOf(field: string, value: unknown): string {
   return value;
 }
 
+/** The app a handle serves: typed by shape, so the declarations do not carry hono's types (TS 5.4 could not read them). */
+type SandboxApp = { fetch(request: Request, env: object): Response | Promise<Response> };
+
 /** A sandbox. Accessors return copies (secrets included: this is your local sandbox); change the state through the API or the methods below. */
 export class SandboxHandle {
   readonly #core: SandboxCore;
-  readonly #app: Hono<SandboxAppEnv>;
+  readonly #app: SandboxApp;
   readonly #server: Listening | null;
   #closing: Promise<void> | null = null;
   /** In-process requests being handled; `close()` waits for them (at most 2 s) before the final write. */
   readonly #inFlight = new Set<Promise<Response>>();
 
   /** @internal Use `createSandbox` or `startSandbox`. */
-  constructor(core: SandboxCore, app: Hono<SandboxAppEnv>, server: Listening | null) {
+  constructor(core: SandboxCore, app: SandboxApp, server: Listening | null) {
     this.#core = core;
     this.#app = app;
     this.#server = server;
