@@ -37,7 +37,10 @@ export interface GenericSqlOrderStoreOptions extends SqlOrderStoreOptions {
  *
  * @throws {SiglumeValidationError} naming a missing function or an unknown dialect.
  * @example
- * // Kysely on PostgreSQL
+ * // Kysely on PostgreSQL. Its pg pool needs an 'error' listener on every client, or a connection lost
+ * // inside a transaction crashes the process (docs/orders.md, "Any other driver or ORM"):
+ * pool.on('error', log);
+ * pool.on('connect', (client) => client.on('error', log));
  * const store = createSqlOrderStore({
  *   dialect: 'postgres',
  *   query: async (sql, params) => result(await db.executeQuery(CompiledQuery.raw(sql, [...params]))),

@@ -1,8 +1,8 @@
 /**
  * The generic SQL adapter (`@siglume/direct-request-payment/orders/sql`)
  * through Drizzle ORM on PostgreSQL (node-postgres driver): every statement
- * of the store runs as `db.execute(sql...)`, every transaction as
- * `db.transaction(...)`. Same databases as the `postgres` entry.
+ * of the store runs as `execute(sql...)`, each transaction on a client it
+ * checks out itself (see below). Same databases as the `postgres` entry.
  */
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
@@ -15,8 +15,10 @@ function drizzleSql(text: string, params: readonly unknown[]) {
 }
 
 export const drizzleAdapter = postgresBackedAdapter('drizzle', (pool, options) => {
-  // Drizzle does not listen for errors of idle pooled clients; the app does.
+  // Drizzle adds no 'error' listener, and pg-pool's own covers only idle clients: one on every client for
+  // its whole life keeps a connection lost inside a transaction from crashing the process, as docs/orders.md shows.
   pool.on('error', (error) => options.onError?.(error));
+  pool.on('connect', (client) => client.on('error', (error) => options.onError?.(error)));
   const db = drizzle(pool);
   const run = (executor: Pick<typeof db, 'execute'>): SqlQueryFunction => async (text, params) => {
     const r = await executor.execute(drizzleSql(text, params));
@@ -28,6 +30,22 @@ export const drizzleAdapter = postgresBackedAdapter('drizzle', (pool, options) =
     ...(options.orders ? { orders: options.orders } : {}),
     ...(options.lock_timeout_ms ? { lock_timeout_ms: options.lock_timeout_ms } : {}),
     query: run(db),
-    transaction: (work) => db.transaction((tx) => work(run(tx))),
+    // As docs/orders.md shows, not db.transaction(): Drizzle 0.45 sends BEGIN outside the try that releases the
+    // client, so a connection lost at BEGIN leaked it and a kill storm left the pool empty (every request hung).
+    transaction: async (work) => {
+      const client = await pool.connect();
+      let healthy = true;
+      try {
+        await client.query('BEGIN');
+        const value = await work(run(drizzle(client)));
+        await client.query('COMMIT');
+        return value;
+      } catch (error) {
+        healthy = await client.query('ROLLBACK').then(() => true, () => false);
+        throw error;
+      } finally {
+        client.release(!healthy);
+      }
+    },
   });
 });

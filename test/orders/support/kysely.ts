@@ -13,8 +13,10 @@ function result(r: QueryResult<unknown>) {
 }
 
 export const kyselyAdapter = postgresBackedAdapter('kysely', (pool, options) => {
-  // Kysely does not listen for errors of idle pooled clients; the app does.
+  // Kysely adds no 'error' listener, and pg-pool's own covers only idle clients: one on every client for
+  // its whole life keeps a connection lost inside a transaction from crashing the process, as docs/orders.md shows.
   pool.on('error', (error) => options.onError?.(error));
+  pool.on('connect', (client) => client.on('error', (error) => options.onError?.(error)));
   const db = new Kysely<Record<string, never>>({ dialect: new PostgresDialect({ pool }) });
   const run = (executor: Pick<typeof db, 'executeQuery'>): SqlQueryFunction => async (text, params) =>
     result(await executor.executeQuery(CompiledQuery.raw(text, [...params])));
