@@ -6,6 +6,7 @@
 import type { Hono } from 'hono';
 import type { SandboxCore } from './core.js';
 import { SandboxHttpError } from './errors.js';
+import { API_DELIVERY_WAIT_MS } from './payments.js';
 import { html, redirect, type SandboxAppEnv } from './http.js';
 import { isOpenSession, successRedirect, type SandboxCheckoutSession } from './records.js';
 
@@ -122,7 +123,8 @@ export function mountPayPage(app: Hono<SandboxAppEnv>, { store, payments }: Sand
     const s = session(c.req.param('id'));
     if (!s) return html(404, NOT_FOUND);
     try {
-      await payments.payCheckoutSession(s.session_id);
+      // The buyer's browser waits as the buyer's API calls do: a shop whose webhook hangs cannot hold the page.
+      await payments.payCheckoutSession(s.session_id, API_DELIVERY_WAIT_MS);
     } catch (error) {
       if (!(error instanceof SandboxHttpError)) throw error;
       return isOpenSession(s) ? html(error.status, renderStatusPage('Payment failed', error.message)) : statusPage(s);

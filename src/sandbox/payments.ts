@@ -179,18 +179,18 @@ export class Payments {
 
   /**
    * Pays a checkout session: creates and settles its requirement, delivers the confirmation and waits for
-   * the deliveries. Paying again returns the paid session without sending anything; concurrent calls
-   * share one payment.
+   * the deliveries (as `wait` says: all of them by default). Paying again returns the paid session without
+   * sending anything; concurrent calls share one payment.
    */
-  payCheckoutSession(sessionId: string): Promise<SandboxPaymentResult> {
+  payCheckoutSession(sessionId: string, wait: Wait = true): Promise<SandboxPaymentResult> {
     const running = this.#paying.get(sessionId);
     if (running) return running.then((r) => paidBefore(r.session));
-    const p = this.#payOnce(sessionId).finally(() => this.#paying.delete(sessionId));
+    const p = this.#payOnce(sessionId, wait).finally(() => this.#paying.delete(sessionId));
     this.#paying.set(sessionId, p);
     return p;
   }
 
-  async #payOnce(sessionId: string): Promise<SandboxPaymentResult> {
+  async #payOnce(sessionId: string, wait: Wait): Promise<SandboxPaymentResult> {
     const s = this.store.session(sessionId);
     if (s.status === 'paid') return paidBefore(structuredClone(s));
     if (!R.isOpenSession(s)) {
@@ -214,7 +214,11 @@ export class Payments {
       const paid = { paid_at, updated_at: paid_at, settlement_status, chain_receipt_id, protocol_fee_minor };
       Object.assign(s, paid, { status: 'paid', event_id });
     };
-    const { event_id, deliveries, batch_settlement } = await this.settle(r, { session_id: s.session_id, onSettled });
+    const { event_id, deliveries, batch_settlement } = await this.settle(r, {
+      session_id: s.session_id,
+      onSettled,
+      wait,
+    });
     return { session: structuredClone(s), event_id, deliveries, already_paid: false, batch_settlement };
   }
 }

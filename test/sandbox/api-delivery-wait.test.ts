@@ -2,7 +2,8 @@
  * The buyer's paying API calls (execute-prepared, a scheduled run) against a shop whose webhook endpoint takes
  * the connection and never answers: the sandbox waited for every delivery attempt, so the buyer's call outlived
  * the clients' 15 s timeout and a payment that was made came back as a timeout ("may have acted"). Now the call
- * is answered while the delivery is still being tried, and the client gets its receipt.
+ * is answered while the delivery is still being tried, and the client gets its receipt. The hosted page's Pay
+ * button waited the same way: the buyer's browser hung for every attempt (15.6 s with the default three).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -68,4 +69,23 @@ it('answers execute-prepared and a scheduled run within the client timeout while
   for (const e of confirmations) {
     expect(sandbox.listDeliveries({ event_id: e.id }).map((d) => [d.delivery_status, d.attempts])).toEqual([['queued', 1]]);
   }
+}, 30_000);
+
+it("answers the hosted page's Pay with the redirect while the shop does not answer its webhook", async () => {
+  hanging = true;
+  const { SHOP_PUBLIC_ORIGIN: origin, SIGLUME_MERCHANT_AUTH_TOKEN: token } = sandbox.env;
+  const res = await fetch(`${sandbox.api_base}/sdrp/direct-payments/checkout-sessions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      merchant: 'sandbox_shop', amount_minor: 1500, currency: 'JPY', nonce: 'hosted-page-wait',
+      success_url: `${origin}/done`, cancel_url: `${origin}/cart`,
+    }),
+  });
+  const session = (await res.json()).data;
+  const paid = await fetch(`${sandbox.url}/pay/${session.session_id}/confirm`, { method: 'POST', redirect: 'manual' });
+  expect(paid.status).toBe(303);
+  expect(paid.headers.get('location')).toBe(`${origin}/done?session_id=${session.session_id}`);
+  // Answered while its one attempt is still waiting on the shop (the attempt alone would take a minute).
+  expect(sandbox.listDeliveries({ event_id: sandbox.getCheckoutSession(session.session_id)!.event_id! }).map((d) => d.delivery_status)).toEqual(['queued']);
 }, 30_000);
