@@ -36,7 +36,7 @@ import {
   type AttemptOutcome,
 } from './retry.js';
 import { abortedError, defaultSender, fetchSender, type SentResponse, type Sender } from './sender.js';
-import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from './constants.js';
+import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES, DEFAULT_SIGLUME_SANDBOX_API_BASE, DEFAULT_TIMEOUT_MS } from './constants.js';
 import type { FetchLike, RequestSpec } from './transport-types.js';
 import { DIRECT_REQUEST_PAYMENT_SDK_ID } from '../version.js';
 import { sleep } from './sleep.js';
@@ -360,6 +360,8 @@ function lookFirst(spec: RequestSpec<unknown>, earlier: boolean): string {
   return ` ${where[0]!.toUpperCase()}${where.slice(1)} and been acted on. ${advice}.`;
 }
 
+const SANDBOX_ORIGIN = new URL(DEFAULT_SIGLUME_SANDBOX_API_BASE).origin;
+
 /** The connection failed and no response arrived. */
 function connectionLost(cause: unknown, call: CallFacts, earlierMayHaveActed: boolean): SiglumeConnectionError {
   const { spec, url, attempts } = call;
@@ -375,7 +377,9 @@ function connectionLost(cause: unknown, call: CallFacts, earlierMayHaveActed: bo
         ? lookFirst(spec, true)
         : badPort
           ? ` fetch refuses port ${portOf(url)} (a port the Fetch standard blocks): the API is not at that port; check SIGLUME_API_BASE.`
-          : ' Check SIGLUME_API_BASE and your network.')
+          : origin === SANDBOX_ORIGIN
+            ? ` That is the local sandbox's default address, which SIGLUME_ENV=sandbox selects when SIGLUME_API_BASE is unset: start it with \`siglume-sdrp sandbox\`, or unset SIGLUME_ENV to use Siglume's API.`
+            : ' Check SIGLUME_API_BASE and your network.')
     : `The connection to the Siglume API at ${origin} failed during ${route} (${facts}).${lookFirst(spec, false)}`;
   return new SiglumeConnectionError(message, {
     cause,

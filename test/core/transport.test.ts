@@ -714,6 +714,19 @@ describe('Transport retry policy, seen through the clients', () => {
       expect(err.message).toContain('Check SIGLUME_API_BASE');
     });
 
+    it("names SIGLUME_ENV and the sandbox command when the unreachable address is the local sandbox's default", async () => {
+      // SIGLUME_ENV=sandbox left in a shop's environment with SIGLUME_API_BASE unset: "Check SIGLUME_API_BASE" named a variable that is not set.
+      const refused: FetchLike = async () => {
+        throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8787'), { code: 'ECONNREFUSED' }) });
+      };
+      const client = new DirectRequestPaymentMerchantClient({ auth_token: 'tok_secret_value', base_url: 'http://127.0.0.1:8787/v1', fetch: refused, max_retries: 0 });
+      const err = await caught(client.getMerchant('shop_alpha'));
+      expect(err).toMatchObject({ code: 'CONNECTION_ERROR', may_have_acted: false });
+      expect(err.message).toContain("That is the local sandbox's default address, which SIGLUME_ENV=sandbox selects when SIGLUME_API_BASE is unset");
+      expect(err.message).toContain('siglume-sdrp sandbox');
+      expect(err.message).not.toContain('tok_secret_value');
+    });
+
     it('keeps may_have_acted when an earlier attempt may have acted and a later one could not connect', async () => {
       let calls = 0;
       const fetch: FetchLike = async () => {
