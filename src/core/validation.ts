@@ -53,7 +53,9 @@ export const challengeMerchantKeySchema = z.lazy(() => z.string({ error: 'must b
 export const merchantKeySchema = z.lazy(() => z.string({ error: 'must be a string' }).check(
   z.toLowerCase(),
   z.regex(/^[a-z0-9][a-z0-9_-]{2,63}$/, {
-    error: 'must be 3-64 characters of a-z, 0-9, "_" or "-", starting with a letter or digit',
+    // A key pasted with a trailing space or newline (a .env value, a dashboard copy) is told so.
+    error: (issue) =>
+      `must be 3-64 characters of a-z, 0-9, "_" or "-", starting with a letter or digit${typeof issue.input === 'string' && /^\s|\s$/.test(issue.input) ? ' (this one starts or ends with a space or line break)' : ''}`,
   }),
 ));
 

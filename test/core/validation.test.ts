@@ -61,6 +61,10 @@ describe('merchant keys', () => {
   it.each(['ab', '-shop', 'shop.alpha', 'a'.repeat(65), 'shop alpha'])('rejects self-service key %p', (v) => {
     expect(rejection(merchantKeySchema, v, 'merchant').field).toBe('merchant');
   });
+  it('says when a refused key starts or ends with a space or line break', () => {
+    expect(rejection(merchantKeySchema, 'shop_alpha \n', 'merchant').message).toContain('(this one starts or ends with a space or line break)');
+    expect(rejection(merchantKeySchema, 'shop alpha', 'merchant').message).not.toContain('starts or ends');
+  });
   it('accepts dots and short keys for challenges only', () => {
     expect(parseInput(challengeMerchantKeySchema, 'A.b')).toBe('a.b');
     expect(rejection(challengeMerchantKeySchema, 'a'.repeat(97)).message).toContain('1-96');
