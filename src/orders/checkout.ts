@@ -157,7 +157,12 @@ export async function startOrderCheckout<U>(o: ResolvedOrderCheckoutOptions<U>, 
     if (!order || (o.authorize && (await o.authorize(order, user)) !== true)) {
       return refuseCheckout(404, 'order_not_found', 'No such order for this user');
     }
-    if (!sane(order)) throw new SiglumeDirectRequestPaymentError(`order ${order_id} has no valid amount_minor / currency in the store`);
+    if (!sane(order)) {
+      throw new SiglumeDirectRequestPaymentError(
+        `order ${order_id} cannot be charged as the store has it: amount_minor ${String(order.amount_minor)} (must be a positive ` +
+          `integer of minor units, JPY yen or USD cents, at most 2^53 - 1) and currency ${JSON.stringify(order.currency)} (must be JPY or USD)`,
+      );
+    }
     if (order.status !== 'pending') return refuseCheckout(409, 'order_not_payable', `The order is ${order.status}`);
     if (metered(order.amount_minor, order.currency)) return meteredRefusal();
     // Siglume failed to make this order's session in the last 5 s: the same answer, with no new attempt, request or report.

@@ -253,6 +253,12 @@ export type OrderStoreProblemCode =
   | 'orders_table_unreadable'
   /** A mapped column of the orders table cannot be selected: the `orders.*_column` named in `field` is wrong. */
   | 'orders_column_unreadable'
+  /**
+   * A mapped column has a type that cannot hold what the store reads from it: `orders.amount_column` is a
+   * NUMERIC / DECIMAL with digits after the point, a floating-point or a text column, where the store reads
+   * integer minor units (500.00 USD would be charged as 500 cents).
+   */
+  | 'orders_column_type'
   /** One of the package's `siglume_*` tables cannot be read: its migration has not been run here. */
   | 'payment_table_unreadable'
   /** A `siglume_*` table lacks a column the store uses: it was made by another version of the migration. */
@@ -269,7 +275,7 @@ export interface OrderStoreProblem {
   field: string | null;
   /** The table as the store names it (`orders`, `shop.orders`, `siglume_webhook_events`). */
   table: string;
-  /** The column that cannot be selected; null when the whole table cannot be read. */
+  /** The column that cannot be selected or has the wrong type; null when the whole table cannot be read. */
   column: string | null;
   /** What is wrong, naming the table, the column and the mapping field. */
   message: string;
@@ -277,7 +283,7 @@ export interface OrderStoreProblem {
   fix: string;
   /**
    * The driver's error code for the failed probe (SQLSTATE `42703`, `ER_BAD_FIELD_ERROR`, `SQLITE_ERROR`; the
-   * database's code, not `P2010`, under Prisma), null when it had none.
+   * database's code, not `P2010`, under Prisma), null when it had none or no probe failed (a column of the wrong type).
    */
   driver_code: string | null;
 }

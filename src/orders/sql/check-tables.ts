@@ -74,6 +74,10 @@ export async function checkSqlTables(t: SqlTableCheckTarget): Promise<OrderStore
       fix: `Set orders.${field} to the name of your column holding ${MAPPED_COLUMN_HOLDS[field as keyof typeof MAPPED_COLUMN_HOLDS]}`,
     }),
   });
+  // A column that selects may still hold the wrong thing: an amount with decimals is read as minor units.
+  if (!problems.some((p) => p.code === 'orders_table_unreadable' || p.field === 'orders.amount_column')) {
+    problems.push(...(await amountTypeProblems(t)));
+  }
   const payment: OrderStoreProblem[] = [];
   for (const [name, columns] of Object.entries(SQL_PAYMENT_TABLE_COLUMNS)) {
     const table = t.schema === '' ? name : `${t.schema}.${name}`;
@@ -148,4 +152,109 @@ async function probe(t: SqlTableCheckTarget, sql: string): Promise<unknown> {
     if (t.dialect.missingObject && !t.dialect.missingObject(error)) throw error;
     return error ?? new Error('probe failed');
   }
+}
+
+/** A column's type as the database describes it: `type` lower case (`numeric`, `double precision`, `varchar`, `real`). */
+interface ColumnType {
+  type: string;
+  /** As declared, for messages: `numeric(12,2)`, `decimal(12,2)`, `REAL`. */
+  declared: string;
+  /** Digits after the decimal point of a NUMERIC / DECIMAL, null for other types or none declared. */
+  scale: number | null;
+}
+
+const nullableNumber = (v: unknown) => (v === null || v === undefined || v === '' ? null : Number(v));
+
+/**
+ * The types of `table`'s columns, by lower-cased name, where the dialect can tell them: PostgreSQL and MySQL
+ * through information_schema.columns (of the table the name resolves to: PostgreSQL's search_path by
+ * `to_regclass`, MySQL's current database unless qualified), SQLite through the declared types of
+ * `pragma_table_info`. Null for another dialect, or when the database user may not read them. Read only.
+ */
+async function columnTypes(t: SqlTableCheckTarget, table: string): Promise<Map<string, ColumnType> | null> {
+  const p = (i: number) => t.dialect.placeholder(i);
+  const parts = table.split('.');
+  const [schema, name] = parts.length === 2 ? [parts[0]!, parts[1]!] : [null, table];
+  let sql: string;
+  let params: unknown[];
+  switch (t.dialect.name) {
+    case 'postgres':
+      sql = `SELECT c.column_name AS name, c.data_type AS type, c.numeric_precision AS num_precision, c.numeric_scale AS scale,
+                    c.character_maximum_length AS length
+               FROM information_schema.columns c
+               JOIN pg_catalog.pg_class r ON r.relname = c.table_name
+               JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace AND n.nspname = c.table_schema
+              WHERE r.oid = to_regclass(${p(1)})`;
+      params = [t.quote(table)];
+      break;
+    case 'mysql':
+      sql = `SELECT column_name AS name, data_type AS type, column_type AS declared, numeric_scale AS scale
+               FROM information_schema.columns WHERE table_schema = COALESCE(${p(1)}, DATABASE()) AND table_name = ${p(2)}`;
+      params = [schema, name];
+      break;
+    case 'sqlite':
+      sql = `SELECT name, type AS declared FROM pragma_table_info(${p(1)}${schema === null ? '' : `, ${p(2)}`})`;
+      params = schema === null ? [name] : [name, schema];
+      break;
+    default:
+      return null;
+  }
+  let rows: Array<Record<string, unknown>>;
+  try {
+    rows = (await t.db.query(sql, params)).rows;
+  } catch (error) {
+    if (t.dialect.missingObject?.(error)) return null;
+    throw error;
+  }
+  const types = new Map<string, ColumnType>();
+  for (const row of rows) {
+    const column = String(row.name ?? '').toLowerCase();
+    if (t.dialect.name === 'sqlite') {
+      // SQLite keeps the type as written: NUMERIC(12,2), DOUBLE PRECISION, REAL, INTEGER, or nothing.
+      const declared = String(row.declared ?? '').trim();
+      const m = /^([A-Za-z ]*?)\s*(?:\(\s*[0-9]+\s*(?:,\s*([0-9]+)\s*)?\))?$/.exec(declared);
+      types.set(column, { type: (m?.[1] ?? declared).toLowerCase(), declared, scale: nullableNumber(m?.[2]) });
+      continue;
+    }
+    const type = String(row.type ?? '').toLowerCase();
+    const scale = nullableNumber(row.scale);
+    const length = nullableNumber(row.length);
+    const declared = row.declared !== undefined
+      ? String(row.declared)
+      : type === 'numeric' && row.num_precision !== null && row.num_precision !== undefined
+        ? `numeric(${String(row.num_precision)},${String(scale ?? 0)})`
+        : length !== null ? `${type}(${length})` : type;
+    types.set(column, { type, declared, scale });
+  }
+  return types;
+}
+
+/** Types that read back with a fraction, or as text: never integer minor units by construction. */
+const FRACTIONAL = new Set(['real', 'float', 'double', 'double precision']);
+const TEXTUAL = new Set(['text', 'tinytext', 'mediumtext', 'longtext', 'character varying', 'character', 'varchar', 'char']);
+
+/** Why `c` cannot be trusted to hold integer minor units (`dialect` sets whether text counts), or null. */
+function notMinorUnits(c: ColumnType, dialect: string): string | null {
+  if ((c.type === 'numeric' || c.type === 'decimal') && c.scale !== null && c.scale > 0) {
+    return `a decimal type with ${c.scale} digit${c.scale === 1 ? '' : 's'} after the point`;
+  }
+  if (FRACTIONAL.has(c.type)) return 'a floating-point type';
+  // SQLite stores an integer in a TEXT column as its digits, which read back exactly; the database stores any type anyway.
+  if (dialect !== 'sqlite' && TEXTUAL.has(c.type)) return 'a text type';
+  return null;
+}
+
+/** A problem when the database says the mapped amount column has a type that does not hold integer minor units. */
+async function amountTypeProblems(t: SqlTableCheckTarget): Promise<OrderStoreProblem[]> {
+  const o = t.orders;
+  const c = (await columnTypes(t, o.table))?.get(o.amount.toLowerCase());
+  const why = c && notMinorUnits(c, t.dialect.name);
+  if (!c || !why) return [];
+  return [{
+    code: 'orders_column_type', field: 'orders.amount_column', table: o.table, column: o.amount, driver_code: null,
+    message: `The orders table ${o.table}'s column ${o.amount} (orders.amount_column) is ${c.declared}, ${why}: the store reads ` +
+      'amounts as integer minor units, so a price of 500.00 USD would be charged as 500 cents (5.00 USD)',
+    fix: `Map orders.amount_column to a column holding the price in integer minor units (JPY yen, USD cents: 500.00 USD is 50000), ` +
+      `of an integer type (bigint), e.g. a generated column derived from ${o.amount} (USD: ${o.amount} * 100; yen have no fraction)`,
+  }];
 }

@@ -62,6 +62,26 @@ const date = (v: unknown): Date | null => {
   return Number.isNaN(d.getTime()) ? null : d;
 };
 /**
+ * The amount of the order `order_id` as read from the mapped `column`: an integer count of minor units. pg and
+ * mysql2 return NUMERIC / DECIMAL as text ("500.00"), and reading that as 500 would charge a hundredth of the
+ * price; so text with a decimal point or an exponent, a fraction, or anything else not an integer (Prisma's
+ * Decimal object) is refused, naming the mapping field, the column, the order and the value. A null stays NaN
+ * (no valid amount), as before.
+ */
+function amountMinor(v: unknown, column: string, order_id: unknown): number {
+  if (v === null || v === undefined) return Number.NaN;
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'number' ? Number.isInteger(v) : typeof v === 'string' && /^-?[0-9]+$/.test(v)) return Number(v);
+  const shown = typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : typeof v === 'number' ? String(v) : `a value of type ${typeof v}`;
+  throw new SiglumeDirectRequestPaymentError(
+    `The orders table's column ${column} (orders.amount_column) holds ${shown} for order ${String(order_id)}, which is not an ` +
+      'integer: amounts are integer minor units (JPY yen, USD cents), so 500.00 USD must be stored as 50000; map a column of ' +
+      'integer minor units, or convert the column',
+    { code: 'ORDER_AMOUNT_NOT_MINOR_UNITS' },
+  );
+}
+
+/**
  * True when the key `found` is the id `requested`: the same text, another
  * spelling of the same integer (`01000`, ` 1000`), or a text key its
  * collation matched (`ORD_A` for `ord_a`). MySQL also compares `abc` equal to
@@ -181,7 +201,7 @@ export class SqlOrderStore implements OrderStore {
     if (!sameId(row.order_id, requested)) return null;
     return {
       order_id: String(row.order_id),
-      amount_minor: num(row.amount_minor),
+      amount_minor: amountMinor(row.amount_minor, this.#o.amount, row.order_id),
       currency: currency(row.currency),
       status: orderStatusOf(row.status, this.#o),
       owner_id: this.#o.owner ? str(row.owner_id) : null,
@@ -201,7 +221,11 @@ export class SqlOrderStore implements OrderStore {
    * no statement timeout is set, as PostgreSQL's `SET LOCAL` needs a
    * transaction). A failed probe is a problem only when the dialect's
    * `missingObject` says the table, column or schema is not there or may not
-   * be read.
+   * be read. Then it reads the amount column's type where the database tells
+   * it (information_schema.columns, SQLite's `pragma_table_info`): a NUMERIC /
+   * DECIMAL with digits after the point, a floating-point or (but on SQLite) a
+   * text column is an `orders_column_type` problem, as the store reads
+   * integer minor units.
    *
    * @returns every problem found; empty when the store can run.
    * @throws the driver's error when the database cannot be reached, or when a

@@ -196,3 +196,29 @@ describe('SqlOrderStore reading an order id', () => {
     expect(await store.findOrder('9007199254740993')).toMatchObject({ order_id: '9007199254740993' });
   });
 });
+
+describe('SqlOrderStore reading an order amount', () => {
+  const storeReading = (amount_minor: unknown) => createSqlOrderStore({
+    dialect: 'postgres',
+    orders: { amount_column: 'total' },
+    query: async () => ({ rows: [{ order_id: '3', amount_minor, currency: 'USD', status: 'pending' }], affected_rows: 0 }),
+    transaction: async (work) => work(query),
+  });
+
+  it('refuses a decimal (pg and mysql2 return NUMERIC as text), an exponent or a fraction, naming the mapping field, column, order and value', async () => {
+    // "500.00" was read as 500: $5.00 charged for a $500 order.
+    for (const [value, shown] of [['500.00', '"500.00"'], ['4200.50', '"4200.50"'], ['5e2', '"5e2"'], [4200.5, '4200.5'], [{ toString: () => '500' }, 'a value of type object']] as const) {
+      const error = await storeReading(value).findOrder('3').then(() => null, (e: unknown) => e as Error & { code: string });
+      expect(error?.code, String(value)).toBe('ORDER_AMOUNT_NOT_MINOR_UNITS');
+      expect(error?.message).toContain('column total (orders.amount_column)');
+      expect(error?.message).toContain(`holds ${shown} for order 3`);
+      expect(error?.message).toContain('integer minor units (JPY yen, USD cents)');
+    }
+  });
+
+  it('reads an integer, also as a bigint or the integer text a BIGINT comes back as', async () => {
+    for (const value of [50000, 50000n, '50000']) {
+      expect((await storeReading(value).findOrder('3'))?.amount_minor).toBe(50000);
+    }
+  });
+});
