@@ -23,7 +23,10 @@ export type { SqlOrderStoreOptions } from '../sql/store.js';
 
 /** Options of {@link PostgresOrderStore}. */
 export interface PostgresOrderStoreOptions extends SqlOrderStoreOptions {
-  /** Your `pg.Pool`. The store adds an `'error'` listener to it (see `onError`). */
+  /**
+   * Your `pg.Pool`, never a `pg.Client` (refused): the store runs transactions concurrently, each on its own
+   * pooled connection. The store adds an `'error'` listener to it (see `onError`).
+   */
   pool: PgPoolLike;
   /** Receives errors of idle pooled connections (a restarted or killed backend); they never crash the process. */
   onError?: ((error: Error) => void) | undefined;
@@ -34,6 +37,15 @@ export class PostgresOrderStore extends SqlOrderStore {
   constructor(options: PostgresOrderStoreOptions) {
     if (!options || typeof options !== 'object' || !options.pool || typeof options.pool.connect !== 'function') {
       throw new SiglumeValidationError('pool', 'Invalid pool: must be a pg.Pool');
+    }
+    // A pg.Client has the shape too, but one connection cannot carry concurrent transactions: its queries would
+    // interleave ("Client has already been connected", or a start that never returns). A Pool, also one extending
+    // pg's (@neondatabase/serverless), counts its clients.
+    if ('processID' in options.pool && !('totalCount' in options.pool)) {
+      throw new SiglumeValidationError(
+        'pool',
+        'Invalid pool: must be a pg.Pool, not a pg.Client: the store runs transactions concurrently, each on its own pooled connection',
+      );
     }
     super(pgConnection(options.pool, options.onError), POSTGRES_DIALECT, options);
   }

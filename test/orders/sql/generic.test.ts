@@ -7,7 +7,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SiglumeValidationError } from '../../../src/core/errors.js';
+import pg from 'pg';
 import { MysqlOrderStore } from '../../../src/orders/mysql/index.js';
+import { PostgresOrderStore } from '../../../src/orders/postgres/index.js';
 import { MYSQL_DIALECT, POSTGRES_DIALECT, SQLITE_DIALECT, createSqlOrderStore, sqlDialect, type SqlQueryFunction } from '../../../src/orders/sql/index.js';
 import { SqliteOrderStore } from '../../../src/orders/sqlite/index.js';
 
@@ -70,6 +72,26 @@ describe('the MySQL and SQLite stores', () => {
   it('refuse something that is not a driver object, naming the option', () => {
     expect(() => new MysqlOrderStore({ pool: {} as never })).toThrow(expect.objectContaining({ field: 'pool' }));
     expect(() => new SqliteOrderStore({ database: { prepare: 1 } as never })).toThrow(expect.objectContaining({ field: 'database' }));
+  });
+
+  it('refuse a pg.Client as the PostgreSQL pool (its transactions would interleave on one connection), and take a pg.Pool', async () => {
+    const client = new pg.Client({ connectionString: 'postgres://127.0.0.1:1/none' });
+    const error = (() => {
+      try {
+        return new PostgresOrderStore({ pool: client as never });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(SiglumeValidationError);
+    expect(error).toMatchObject({ field: 'pool' });
+    expect((error as Error).message).toContain('must be a pg.Pool, not a pg.Client: the store runs transactions concurrently, each on its own pooled connection');
+    const pool = new pg.Pool({ connectionString: 'postgres://127.0.0.1:1/none' });
+    expect(new PostgresOrderStore({ pool })).toBeInstanceOf(PostgresOrderStore);
+    // A pool that extends pg's (as @neondatabase/serverless's does) is a pool.
+    class ExtendedPool extends pg.Pool {}
+    expect(new PostgresOrderStore({ pool: new ExtendedPool({ connectionString: 'postgres://127.0.0.1:1/none' }) })).toBeInstanceOf(PostgresOrderStore);
+    await pool.end();
   });
 });
 
