@@ -262,7 +262,12 @@ export type OrderStoreProblemCode =
   /** One of the package's `siglume_*` tables cannot be read: its migration has not been run here. */
   | 'payment_table_unreadable'
   /** A `siglume_*` table lacks a column the store uses: it was made by another version of the migration. */
-  | 'payment_column_unreadable';
+  | 'payment_column_unreadable'
+  /**
+   * A column of a `siglume_*` table is narrower than what the store writes into it: made by an earlier version
+   * of the migration (MySQL's `settled_at` was VARCHAR(64)); a longer value would fail its webhook on every delivery.
+   */
+  | 'payment_column_type';
 
 /**
  * One thing {@link OrderStore.checkTables} found wrong. Names only what the

@@ -39,6 +39,15 @@ export const SQL_PAYMENT_TABLE_COLUMNS: Readonly<Record<string, readonly string[
   ],
 });
 
+/**
+ * Text columns of the payment tables that an earlier version of a migration made narrower than what the store
+ * writes into them, in characters: MySQL's `settled_at` was VARCHAR(64) (0.6.0), and a longer one failed the
+ * batch's webhook on every delivery (data too long). `checkTables` compares them where the database gives a width.
+ */
+export const SQL_PAYMENT_COLUMN_MIN_LENGTH: Readonly<Record<string, Readonly<Record<string, number>>>> = Object.freeze({
+  siglume_settlement_batches: { settled_at: 256 },
+});
+
 /** What each mapped column of the orders table holds, for a fix hint. */
 const MAPPED_COLUMN_HOLDS = {
   id_column: "the order's id",
@@ -98,6 +107,11 @@ export async function checkSqlTables(t: SqlTableCheckTarget): Promise<OrderStore
         fix: `Compare ${table} with ${migration} of the installed package version (its columns and its unique indexes) and add what is missing`,
       }),
     })));
+  }
+  for (const [name, widths] of Object.entries(SQL_PAYMENT_COLUMN_MIN_LENGTH)) {
+    const table = t.schema === '' ? name : `${t.schema}.${name}`;
+    if (payment.some((p) => p.table === table)) continue;
+    payment.push(...(await narrowColumnProblems(t, table, widths, migration)));
   }
   // The migration is all or nothing: with some payment tables there it cannot run, so a missing one is made from it.
   const missing = payment.filter((p) => p.code === 'payment_table_unreadable');
@@ -161,6 +175,8 @@ interface ColumnType {
   declared: string;
   /** Digits after the decimal point of a NUMERIC / DECIMAL, null for other types or none declared. */
   scale: number | null;
+  /** Characters a VARCHAR / CHAR holds (PostgreSQL and MySQL), null for no limit or where it is not enforced (SQLite). */
+  length: number | null;
 }
 
 const nullableNumber = (v: unknown) => (v === null || v === undefined || v === '' ? null : Number(v));
@@ -188,7 +204,8 @@ async function columnTypes(t: SqlTableCheckTarget, table: string): Promise<Map<s
       params = [t.quote(table)];
       break;
     case 'mysql':
-      sql = `SELECT column_name AS name, data_type AS type, column_type AS declared, numeric_scale AS scale
+      sql = `SELECT column_name AS name, data_type AS type, column_type AS declared, numeric_scale AS scale,
+                    character_maximum_length AS length
                FROM information_schema.columns WHERE table_schema = COALESCE(${p(1)}, DATABASE()) AND table_name = ${p(2)}`;
       params = [schema, name];
       break;
@@ -213,7 +230,7 @@ async function columnTypes(t: SqlTableCheckTarget, table: string): Promise<Map<s
       // SQLite keeps the type as written: NUMERIC(12,2), DOUBLE PRECISION, REAL, INTEGER, or nothing.
       const declared = String(row.declared ?? '').trim();
       const m = /^([A-Za-z ]*?)\s*(?:\(\s*[0-9]+\s*(?:,\s*([0-9]+)\s*)?\))?$/.exec(declared);
-      types.set(column, { type: (m?.[1] ?? declared).toLowerCase(), declared, scale: nullableNumber(m?.[2]) });
+      types.set(column, { type: (m?.[1] ?? declared).toLowerCase(), declared, scale: nullableNumber(m?.[2]), length: null });
       continue;
     }
     const type = String(row.type ?? '').toLowerCase();
@@ -224,7 +241,7 @@ async function columnTypes(t: SqlTableCheckTarget, table: string): Promise<Map<s
       : type === 'numeric' && row.num_precision !== null && row.num_precision !== undefined
         ? `numeric(${String(row.num_precision)},${String(scale ?? 0)})`
         : length !== null ? `${type}(${length})` : type;
-    types.set(column, { type, declared, scale });
+    types.set(column, { type, declared, scale, length });
   }
   return types;
 }
@@ -257,4 +274,24 @@ async function amountTypeProblems(t: SqlTableCheckTarget): Promise<OrderStorePro
     fix: `Map orders.amount_column to a column holding the price in integer minor units (JPY yen, USD cents: 500.00 USD is 50000), ` +
       `of an integer type (bigint), e.g. a generated column derived from ${o.amount} (USD: ${o.amount} * 100; yen have no fraction)`,
   }];
+}
+
+/** A problem for each column of `widths` the database says holds fewer characters than the store writes into it. */
+async function narrowColumnProblems(
+  t: SqlTableCheckTarget, table: string, widths: Readonly<Record<string, number>>, migration: string,
+): Promise<OrderStoreProblem[]> {
+  const types = await columnTypes(t, table);
+  const problems: OrderStoreProblem[] = [];
+  for (const [column, width] of Object.entries(widths)) {
+    const length = types?.get(column)?.length ?? null;
+    if (length === null || length >= width) continue;
+    const widen = t.dialect.name === 'mysql' ? `: ALTER TABLE ${table} MODIFY ${column} VARCHAR(${width}) NULL` : ` as ${migration} declares it`;
+    problems.push({
+      code: 'payment_column_type', field: null, table, column, driver_code: null,
+      message: `The payment table ${table}'s column ${column} holds at most ${length} characters, where the store writes up to ${width}: ` +
+        'it was made by an earlier version of the migration, and a longer value fails the webhook on every delivery',
+      fix: `Widen it to ${width} characters (no data changes)${widen}`,
+    });
+  }
+  return problems;
 }

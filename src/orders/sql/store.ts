@@ -225,7 +225,9 @@ export class SqlOrderStore implements OrderStore {
    * it (information_schema.columns, SQLite's `pragma_table_info`): a NUMERIC /
    * DECIMAL with digits after the point, a floating-point or (but on SQLite) a
    * text column is an `orders_column_type` problem, as the store reads
-   * integer minor units.
+   * integer minor units; a payment table's column an earlier migration made
+   * narrower than what the store writes (MySQL's `settled_at`) is a
+   * `payment_column_type` problem.
    *
    * @returns every problem found; empty when the store can run.
    * @throws the driver's error when the database cannot be reached, or when a
