@@ -27,7 +27,7 @@ export type {
 } from './decide.js';
 export { createOrderCheckoutService, ORDER_CHECKOUT_START_PATH, ORDER_WEBHOOK_PATH } from './service.js';
 export type { OrderCheckoutService, OrderStoreCheck } from './service.js';
-export type { OrderCheckoutServiceOptions, OrderErrorContext } from './options.js';
+export type { OrderCheckoutServiceOptions, OrderErrorContext, OrderReviewContext } from './options.js';
 export type { OrderCheckoutStartResult, OrderCheckoutErrorCode } from './checkout.js';
 export { ORDER_WEBHOOK_MAX_BODY_BYTES } from './webhook.js';
 export type { OrderWebhookResult, OrderWebhookErrorCode } from './webhook.js';

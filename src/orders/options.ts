@@ -12,13 +12,20 @@ import type { OrderPaymentPolicy } from './decide.js';
 import { OrderAuthorizationRequiredError } from './errors.js';
 import { RecentCheckoutFailures, SessionLookups } from './session-lookups.js';
 import { SignatureReports } from './signature-reports.js';
-import type { OrderRecord, OrderStore } from './store.js';
+import type { OrderPaymentReview, OrderRecord, OrderStore } from './store.js';
 
 /** Where an error the service answered with a 5xx came from, for `onError`. */
 export interface OrderErrorContext {
   operation: 'checkout' | 'webhook' | 'reconcile';
   order_id?: string | undefined;
   event_id?: string | undefined;
+}
+
+/** Where a review handed to `onReview` was recorded: a webhook delivery or a reconciliation. */
+export interface OrderReviewContext {
+  operation: 'webhook' | 'reconcile';
+  /** The order the review is about, when one is known (also when the review's own `order_id` is null). */
+  order_id?: string | undefined;
 }
 
 /** Options of {@link createOrderCheckoutService}. `U` is your signed-in user type. */
@@ -83,6 +90,14 @@ export interface OrderCheckoutServiceOptions<U = unknown> {
   reconcile_token?: string | undefined;
   /** Called with every error behind a 5xx answer (the answer itself never carries details). */
   onError?: ((error: unknown, context: OrderErrorContext) => void) | undefined;
+  /**
+   * Called with every payment the shop recorded as a review instead of applying it (a second payment of a paid
+   * order, a payment of a re-priced or cancelled order, one Siglume does not confirm, ...): the webhook still
+   * answers 204, the order does not change, and a refund may be owed. Called once per review, after the
+   * transaction that recorded it committed; never for a redelivery of an event already recorded, nor in a dry
+   * run. What it throws (or rejects with) is dropped: the answer and the review row stay as they are.
+   */
+  onReview?: ((review: OrderPaymentReview, context: OrderReviewContext) => void) | undefined;
 }
 
 /** Options after validation and defaults. */
@@ -101,6 +116,8 @@ export interface ResolvedOrderCheckoutOptions<U> {
   retry_after_ms: number;
   reconcile_token: string | null;
   report: (error: unknown, context: OrderErrorContext) => void;
+  /** Hands a committed review to `onReview`; never throws. */
+  notifyReview: (review: OrderPaymentReview, context: OrderReviewContext) => void;
   /** This service's recent answers about stored sessions (one look-up per session per 5 s). */
   session_lookups: SessionLookups;
   /** This service's recent failures to create an order's session (one creation per order per 5 s while Siglume fails). */
@@ -193,6 +210,7 @@ export function resolveOrderCheckoutOptions<U>(options: OrderCheckoutServiceOpti
   if (!authorize && options.allow_unverified_order_lookup !== true) throw new OrderAuthorizationRequiredError();
   const tolerance = options.webhook_tolerance_seconds;
   const onError = fn<(error: unknown, context: OrderErrorContext) => void>(options.onError, 'onError');
+  const onReview = fn<(review: OrderPaymentReview, context: OrderReviewContext) => void>(options.onReview, 'onReview');
   return {
     client: options.merchant_client,
     store: options.order_store,
@@ -221,5 +239,24 @@ export function resolveOrderCheckoutOptions<U>(options: OrderCheckoutServiceOpti
         // A throwing reporter must not turn an answer into a crash.
       }
     },
+    notifyReview: reviewNotifier(onReview),
+  };
+}
+
+/**
+ * `onReview` made safe to call after a commit: what it throws is dropped, and so is a rejection of the promise an
+ * async callback returns (unhandled, it would end the process).
+ */
+export function reviewNotifier(
+  onReview: ((review: OrderPaymentReview, context: OrderReviewContext) => void) | null | undefined,
+): (review: OrderPaymentReview, context: OrderReviewContext) => void {
+  return (review, context) => {
+    if (!onReview) return;
+    try {
+      const returned: unknown = onReview({ ...review }, context);
+      if (returned !== undefined) Promise.resolve(returned).catch(() => undefined);
+    } catch {
+      // The review is committed and the answer decided: a failing callback changes neither.
+    }
   };
 }

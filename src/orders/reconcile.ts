@@ -35,7 +35,8 @@ import { decideOrderPayment, orderDecisionLabel, orderLabelOutcome, orderLookupH
 import { ORDER_RECONCILE_STUCK, OrderPaymentConfirmationUnavailableError } from './errors.js';
 import { redactCredentialText } from '../core/redact-text.js';
 import { isStorableId } from './ids.js';
-import type { OrderCheckoutAttemptCursor, OrderRecordedPayment, OrderStore, OrderUnpaidCheckoutAttempt } from './store.js';
+import { reviewNotifier, type OrderReviewContext } from './options.js';
+import type { OrderCheckoutAttemptCursor, OrderPaymentReview, OrderRecordedPayment, OrderStore, OrderUnpaidCheckoutAttempt } from './store.js';
 import { parseReconcileSince, reconcileSinceProblem } from './since.js';
 import { applyOrderDecision } from './webhook.js';
 
@@ -152,6 +153,8 @@ export interface OrderReconcileSettings {
   allow_metered_payments?: boolean | undefined;
   /** Called with every error reported as `errors` in the report. */
   onError?: ((error: unknown, context: { operation: 'reconcile'; order_id?: string }) => void) | undefined;
+  /** As in the checkout service: called with each review this run recorded (not in a dry run, not for one recorded before). */
+  onReview?: ((review: OrderPaymentReview, context: OrderReviewContext) => void) | undefined;
 }
 
 /** What the reconciliation needs from a resolved service. */
@@ -160,6 +163,8 @@ export interface OrderReconcileContext {
   store: OrderStore;
   policy: OrderPaymentPolicy;
   report: (error: unknown, context: { operation: 'reconcile'; order_id?: string }) => void;
+  /** Hands a review this run committed to `onReview`; never throws. */
+  notifyReview?: ((review: OrderPaymentReview, context: OrderReviewContext) => void) | undefined;
 }
 
 const PREFIX = 'reconcile:';
@@ -298,6 +303,8 @@ async function examine(c: OrderReconcileContext, a: OrderUnpaidCheckoutAttempt, 
   let decided: Decided;
   // What the transaction was about to commit, for a failure at its end (see below).
   let committing: Decided | null = null;
+  // Whether `decided` was committed (a dry run rolls back): only then is a review announced.
+  let committed = true;
   try {
     decided = await c.store.processWebhookEvent({ event_id, event_type: event.type }, async (tx): Promise<{ outcome: string; result: Decided }> => {
       if (!tx.first_delivery) {
@@ -319,8 +326,10 @@ async function examine(c: OrderReconcileContext, a: OrderUnpaidCheckoutAttempt, 
       return { outcome: orderDecisionLabel(decided), result: committing };
     });
   } catch (error) {
-    if (error instanceof DryRun) decided = error.decided;
-    else {
+    if (error instanceof DryRun) {
+      decided = error.decided;
+      committed = false;
+    } else {
       c.report(error, { operation: 'reconcile', order_id: a.order_id });
       // A failure at COMMIT may come after the database committed (the connection was cut, or timed out, before
       // its answer arrived): the event row, written in the same transaction, says whether it did. Not found, or not
@@ -333,6 +342,8 @@ async function examine(c: OrderReconcileContext, a: OrderUnpaidCheckoutAttempt, 
     }
   }
   const { decision, recorded } = decided;
+  // A redelivery decides `duplicate`: each review is announced by the run that recorded it.
+  if (committed && decision.kind === 'review') c.notifyReview?.(decision.review, { operation: 'reconcile', order_id: a.order_id });
   const label = orderDecisionLabel(decision);
   switch (decision.kind) {
     case 'mark_paid':
@@ -518,6 +529,8 @@ export async function reconcileOrderPayments(settings: OrderReconcileSettings, o
   if (missing.length > 0) throw new SiglumeValidationError('order_store', `Invalid order_store: must implement OrderStore (missing ${missing.join(', ')})`);
   const onError = settings.onError;
   if (onError !== undefined && typeof onError !== 'function') throw new SiglumeValidationError('onError', 'Invalid onError: must be a function');
+  const onReview = settings.onReview;
+  if (onReview !== undefined && typeof onReview !== 'function') throw new SiglumeValidationError('onReview', 'Invalid onReview: must be a function');
   return reconcileOrders({
     client: settings.merchant_client,
     store: settings.order_store,
@@ -533,6 +546,7 @@ export async function reconcileOrderPayments(settings: OrderReconcileSettings, o
         // A throwing reporter must not end the run.
       }
     },
+    notifyReview: reviewNotifier(onReview),
   }, options);
 }
 

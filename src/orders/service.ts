@@ -123,7 +123,7 @@ export interface OrderCheckoutService<U = unknown> {
  */
 export function createOrderCheckoutService<U = unknown>(options: OrderCheckoutServiceOptions<U>): OrderCheckoutService<U> {
   const o = resolveOrderCheckoutOptions(options);
-  const context: OrderReconcileContext = { client: o.client, store: o.store, policy: o.policy, report: o.report };
+  const context: OrderReconcileContext = { client: o.client, store: o.store, policy: o.policy, report: o.report, notifyReview: o.notifyReview };
   // One run of the route at a time in this service (not across processes: each instance has its own).
   const flight: OrderReconcileFlight = { run: null };
   const handleReconcile = (authorization: string | null | undefined, query = '') =>

@@ -43,7 +43,7 @@ export type OrderWebhookErrorCode =
 /**
  * Answer of `handleWebhook`, tagged by `kind`:
  * - `processed` (204): the event's writes committed, or it was a duplicate;
- *   `decision` says what happened.
+ *   `decision` says what happened (a `review` was also handed to `onReview`).
  * - `refused`: 400 `invalid_signature` (no or a malformed signature header) /
  *   `invalid_payload` / `invalid_event`
  *   (nothing written), 413 `payload_too_large`, 500
@@ -195,6 +195,11 @@ export async function handleOrderWebhook<U>(o: ResolvedOrderCheckoutOptions<U>, 
       await applyOrderDecision(tx, decided);
       return { outcome: orderDecisionLabel(decided), result: decided };
     });
+    // Committed. A redelivery decides `duplicate`, so each review is heard once.
+    if (decision.kind === 'review') {
+      const order_id = decision.review.order_id;
+      o.notifyReview(decision.review, { operation: 'webhook', ...(order_id === null ? {} : { order_id }) });
+    }
     return { kind: 'processed', status: 204, event_id: event.id, decision };
   } catch (error) {
     // Rolled back: nothing recorded, so Siglume's redelivery gets a clean second chance.

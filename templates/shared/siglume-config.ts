@@ -86,6 +86,13 @@ export function createSiglumeCheckout(connection?: OrderStoreConnection, options
       ...(options.currentUser ? { currentUser: options.currentUser } : {}),
       ...(reconcileToken ? { reconcile_token: reconcileToken } : {}),
       onError: (error, context) => console.error('siglume checkout:', context, error),
+      // A payment that could not be applied (a second payment, a re-priced or cancelled order, ...) is answered 204
+      // and kept in siglume_payment_reviews: the buyer may be owed a refund, so someone must see this line.
+      onReview: (review, context) =>
+        console.warn(
+          `siglume checkout: PAYMENT NEEDS REVIEW (a refund may be owed): ${review.code} order=${review.order_id ?? context.order_id ?? '(unknown)'} ` +
+            `event=${review.event_id} via=${context.operation}: ${review.reason}`,
+        ),
     });
   } catch (error) {
     throw namingVariable(error);

@@ -47,6 +47,8 @@ describe('createOrderCheckoutService', () => {
     ['authorize_order', { authorize_order: 'yes' }],
     ['creation_lease_seconds', { creation_lease_seconds: -1 }],
     ['webhook_tolerance_seconds', { webhook_tolerance_seconds: 1.5 }],
+    ['onError', { onError: 'console.error' }],
+    ['onReview', { onReview: true }],
   ];
   it.each(bad)('throws a SiglumeValidationError naming %s', (field, over) => {
     let error: unknown;

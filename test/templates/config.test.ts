@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import Database from 'better-sqlite3';
 import { createServer } from 'node:net';
 import { createSandbox } from '../../src/sandbox/index.js';
+import { createTestWebhookEvent } from '../../src/testing/index.js';
 import { applySqliteSchema, sqliteAdapter, sqliteSchemaSql } from '../orders/support/sqlite.js';
 import { copiedTemplate, type ConfigModule } from './support/copied.js';
 
@@ -263,6 +264,38 @@ describe('createSiglumeCheckout of the copied siglume-config.ts, given fetch', (
       database.close();
       copy.remove();
       await sandbox.close();
+    }
+  });
+});
+
+describe('createSiglumeCheckout of the copied siglume-config.ts, when a payment goes to review', () => {
+  it('warns with the code, order, event and reason once, not again on the redelivery', async () => {
+    const copy = await copiedTemplate('hono', 'sqlite');
+    const database = new Database(join(copy.dir, 'shop.db'));
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      applySqliteSchema(database, sqliteSchemaSql('siglume-payments'));
+      applySqliteSchema(database, sqliteSchemaSql('orders'));
+      stubSandboxEnvironment();
+      for (const name of ['SIGLUME_RECONCILE_TOKEN', 'SHOP_ALLOW_METERED_PAYMENTS', 'SIGLUME_WEBHOOK_SECRET_PREVIOUS', 'SIGLUME_API_BASE']) vi.stubEnv(name, '');
+      const { createSiglumeCheckout } = await copy.load<ConfigModule<Database.Database>>('siglume-config.ts');
+      const checkout = createSiglumeCheckout(database);
+      // A payment no checkout attempt of this shop has the challenge hash of: answered 204, kept for a person.
+      const { raw_body, header, event } = await createTestWebhookEvent('standard_settled', { merchant: 'sandbox_shop', secret: 'whsec_sandbox_secret' });
+      expect(await checkout.handleWebhook(raw_body, header)).toMatchObject({ kind: 'processed', status: 204 });
+      expect(database.prepare('SELECT code FROM siglume_payment_reviews WHERE event_id = ?').all(event.id)).toEqual([{ code: 'ORDER_NOT_FOUND' }]);
+      expect(warn).toHaveBeenCalledTimes(1);
+      const line = String(warn.mock.calls[0]![0]);
+      expect(line).toContain('PAYMENT NEEDS REVIEW');
+      expect(line).toContain('ORDER_NOT_FOUND');
+      expect(line).toContain(`event=${event.id}`);
+      expect(line).toContain('no checkout attempt has this challenge_hash');
+      expect(await checkout.handleWebhook(raw_body, header)).toMatchObject({ kind: 'processed', status: 204 });
+      expect(warn).toHaveBeenCalledTimes(1);
+    } finally {
+      warn.mockRestore();
+      database.close();
+      copy.remove();
     }
   });
 });

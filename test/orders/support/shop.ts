@@ -12,6 +12,7 @@ import {
   ORDER_WEBHOOK_PATH,
   createOrderCheckoutService,
   type OrderCheckoutService,
+  type OrderCheckoutServiceOptions,
   type OrderStore,
 } from '../../../src/orders/index.js';
 import type { OrdersTableMapping } from '../../../src/orders/mapping.js';
@@ -37,6 +38,8 @@ export interface ShopSettings {
   /** Wrap the merchant client, e.g. to make Siglume's answers lag. */
   wrapClient?: (client: OrderCheckoutClient) => OrderCheckoutClient;
   session_reuse_margin_seconds?: number;
+  /** The service's onReview. */
+  onReview?: OrderCheckoutServiceOptions['onReview'];
 }
 
 export interface Shop {
@@ -68,6 +71,7 @@ export async function startShop(db: ConformanceDatabase, api_base: string, setti
     currentUser: (request) => request.headers.get('x-test-user'),
     authorize_order: (order, user) => user !== null && order.owner_id === user,
     onError: (error) => void errors.push(error),
+    ...(settings.onReview ? { onReview: settings.onReview } : {}),
   });
   server.setRoutes({
     [ORDER_CHECKOUT_START_PATH]: service.handleCheckoutRequest,
