@@ -8,8 +8,12 @@
  * limit. Per code, the first failure is reported at once, then at most one a
  * minute, saying how many were not reported since: a real misconfiguration is
  * still heard within a minute, and a flood writes a bounded amount of log.
+ * The same holds for a well-formed header over no body at all (`WEBHOOK_RAW_BODY_REQUIRED`).
  */
-import { SiglumeWebhookSignatureError } from '../core/errors.js';
+import { SiglumeWebhookPayloadError, SiglumeWebhookSignatureError } from '../core/errors.js';
+
+/** A failure anyone can cause with a well-formed signature header: reported, but not every time. */
+type ReportedFailure = SiglumeWebhookSignatureError | SiglumeWebhookPayloadError;
 
 /** Least time between two reports of the same signature failure code, ms. */
 export const SIGNATURE_REPORT_INTERVAL_MS = 60_000;
@@ -29,7 +33,7 @@ export class SignatureReports {
    * After a quiet stretch the error itself; otherwise one of the same code whose message adds how many were not
    * reported since the last report, with this failure as its `cause`.
    */
-  admit(error: SiglumeWebhookSignatureError): SiglumeWebhookSignatureError | null {
+  admit<E extends ReportedFailure>(error: E): E | ReportedFailure | null {
     const now = this.#now();
     const last = this.#last.get(error.code);
     // A clock set back (`now < at`) reports rather than staying silent until it catches up.
@@ -41,6 +45,7 @@ export class SignatureReports {
     if (!last || last.suppressed === 0) return error;
     const since = new Date(last.at).toISOString();
     const note = `${last.suppressed} more ${error.code} since ${since} were not reported (at most one report a minute)`;
-    return new SiglumeWebhookSignatureError(`${error.message} [${note}]`, { code: error.code, cause: error });
+    const Failure = error instanceof SiglumeWebhookPayloadError ? SiglumeWebhookPayloadError : SiglumeWebhookSignatureError;
+    return new Failure(`${error.message} [${note}]`, { code: error.code, cause: error });
   }
 }

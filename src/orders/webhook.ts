@@ -47,7 +47,8 @@ export type OrderWebhookErrorCode =
  * - `refused`: 400 `invalid_signature` (no or a malformed signature header) /
  *   `invalid_payload` / `invalid_event`
  *   (nothing written), 413 `payload_too_large`, 500
- *   `webhook_raw_body_unavailable` (a body parser ran first) or
+ *   `webhook_raw_body_unavailable` (a body parser ran first, or a signed
+ *   request came with no body at all: `undefined` / `null`) or
  *   `webhook_processing_failed` (the store failed and rolled back, or the
  *   body could not be read), 503
  *   `invalid_signature` (a well-formed signature that does not verify: this
@@ -120,11 +121,28 @@ const isYoung = (occurred_at: string) => {
 const confirmationPending = () =>
   refuseWebhook(503, 'payment_confirmation_pending', 'Siglume does not show the checkout session paid yet; retry later');
 
+/**
+ * A signed request whose body never reached the service: 500 (Siglume keeps the event), reported as the setup error
+ * it usually is, at most once a minute since anyone can send a well-formed header without a body.
+ */
+function missingBody<U>(o: ResolvedOrderCheckoutOptions<U>): Refused {
+  const message =
+    'The webhook request has a well-formed Siglume-Signature but no body was handed to the Siglume handler: ' +
+    'mount a raw-body reader on the webhook route (the Siglume routes do), before any body parser; ' +
+    'a route that hands over the body of a request whose sender went away should answer it itself instead';
+  const report = o.signature_reports.admit(new SiglumeWebhookPayloadError(message, { code: 'WEBHOOK_RAW_BODY_REQUIRED' }));
+  if (report) o.report(report, { operation: 'webhook' });
+  return refuseWebhook(500, 'webhook_raw_body_unavailable', message);
+}
+
 /** Processes one delivery. Never throws: every failure becomes a refused answer. */
 export async function handleOrderWebhook<U>(o: ResolvedOrderCheckoutOptions<U>, raw_body: unknown, signature_header: string | null | undefined): Promise<OrderWebhookResult> {
   if (tooLarge(raw_body)) return refuseWebhook(413, 'payload_too_large', `The body exceeds ${ORDER_WEBHOOK_MAX_BODY_BYTES} bytes`);
-  // No body at all (a framework leaves it undefined) is an empty body: a 400, not a setup error.
-  const body = raw_body === undefined || raw_body === null ? '' : raw_body;
+  // No body at all: Express 5 and Fastify leave it undefined when none arrived, when no raw-body reader ran on the
+  // route, and when the sender went away before it was read. The header decides as for an empty body (a scanner's
+  // request without one stays a 400), but a mismatch over a body nobody handed over says nothing about the secret.
+  const absent = raw_body === undefined || raw_body === null;
+  const body = absent ? '' : raw_body;
   let event;
   try {
     ({ event } = await verifyDirectRequestPaymentWebhook(o.secrets, body as string, signature_header ?? undefined, {
@@ -133,6 +151,7 @@ export async function handleOrderWebhook<U>(o: ResolvedOrderCheckoutOptions<U>, 
   } catch (error) {
     // Before any store call: a forged or replayed request cannot change state.
     // Only the code goes back; the verifier's detail goes to onError.
+    if (absent && error instanceof SiglumeWebhookSignatureError && error.code === 'WEBHOOK_SIGNATURE_MISMATCH') return missingBody(o);
     if (error instanceof SiglumeWebhookSignatureError) {
       // A well-formed header that fails (503, so Siglume keeps the event) is a wrong secret or a skewed clock, which
       // the operator must hear about; a missing or malformed one (400) is noise from scanners. Anyone can send a

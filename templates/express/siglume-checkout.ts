@@ -67,6 +67,13 @@ export function siglumeCheckoutRouter<U>(service: OrderCheckoutService<U>, curre
 
   // `type: () => true`: the signature covers the bytes whatever the Content-Type says.
   router.post(ORDER_WEBHOOK_PATH, readBody(express.raw({ type: () => true, limit: ORDER_WEBHOOK_MAX_BODY_BYTES })), async (req, res) => {
+    // The sender went away before the body was read (its timeout, while an earlier middleware awaited): express.raw
+    // then leaves req.body undefined. Nothing to verify and nobody to answer: not handed on, so not reported as a
+    // setup error; Siglume delivers the event again. The answer is the one the Fetch routes give a body cut short.
+    if (req.readableAborted) {
+      res.status(500).json({ error: 'webhook_processing_failed', message: 'The request body could not be read; Siglume delivers it again' });
+      return;
+    }
     sendResult(res, await service.handleWebhook(req.body, req.get('siglume-signature')));
   });
 

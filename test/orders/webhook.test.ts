@@ -96,6 +96,42 @@ describe('handleWebhook', () => {
       expect([a.reports.length, b.reports.length]).toEqual([1, 1]);
     });
   });
+
+  describe('when no body was handed over (undefined or null: Express 5 after the sender went away, or no raw-body reader)', () => {
+    it('never reports a correctly signed request as a wrong secret: 500 webhook_raw_body_unavailable, reported as a missing raw body', async () => {
+      const { service, reports } = shop();
+      const header = await buildWebhookSignatureHeader(SECRET, '{"id":"evt_1"}', { timestamp: nowSeconds() });
+      for (const body of [undefined, null]) {
+        const result = await service.handleWebhook(body, header);
+        expect(result).toMatchObject({ status: 500, body: { error: 'webhook_raw_body_unavailable' } });
+        expect((result as { body: { message: string } }).body.message).toMatch(/raw-body reader/);
+      }
+      expect(codes(reports)).toEqual(['WEBHOOK_RAW_BODY_REQUIRED']);
+      expect(reports[0]!.message).not.toMatch(/signing secret/);
+    });
+
+    it('reports it at most once a minute, as anyone can send a well-formed header without a body', async () => {
+      const { service, reports } = shop();
+      for (let i = 0; i < 20; i++) {
+        vi.setSystemTime(T0 + i * 1000);
+        expect(await service.handleWebhook(undefined, junk())).toMatchObject({ status: 500, body: { error: 'webhook_raw_body_unavailable' } });
+      }
+      expect(codes(reports)).toEqual(['WEBHOOK_RAW_BODY_REQUIRED']);
+      vi.setSystemTime(T0 + 60_000);
+      await service.handleWebhook(undefined, junk());
+      expect(codes(reports)).toEqual(['WEBHOOK_RAW_BODY_REQUIRED', 'WEBHOOK_RAW_BODY_REQUIRED']);
+      expect(reports[1]!.message).toContain('[19 more WEBHOOK_RAW_BODY_REQUIRED since');
+    });
+
+    it('still answers a missing or malformed header 400 without a report, and a stale one as a skewed clock', async () => {
+      const { service, reports } = shop();
+      expect(await service.handleWebhook(undefined, undefined)).toMatchObject({ status: 400, body: { error: 'invalid_signature' } });
+      expect(await service.handleWebhook(undefined, 'garbage')).toMatchObject({ status: 400, body: { error: 'invalid_signature' } });
+      expect(reports).toEqual([]);
+      expect(await service.handleWebhook(undefined, `t=${nowSeconds() - 3600},v1=00`)).toMatchObject({ status: 503, body: { error: 'invalid_signature' } });
+      expect(codes(reports)).toEqual(['WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE']);
+    });
+  });
 });
 
 describe('handleWebhookRequest', () => {

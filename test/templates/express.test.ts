@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import express from 'express';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -14,7 +14,8 @@ import type { ConformanceDatabase } from '../orders/support/adapter.js';
 import { attempts, count, eventOutcomes, insertOrder, orderStatus, payment, uid, waitFor } from '../orders/support/conformance.js';
 import { postgresAdapter } from '../orders/support/postgres.js';
 import { buildWebhookSignatureHeader } from '../../src/webhooks/signature.js';
-import type { OrderCheckoutService } from '../../src/orders/index.js';
+import { createOrderCheckoutService, type OrderCheckoutService, type OrderStore } from '../../src/orders/index.js';
+import type { OrderCheckoutClient } from '../../src/orders/confirm.js';
 import type * as Checkout from '../../templates/express/siglume-checkout.js';
 import { copiedTemplate } from './support/copied.js';
 import { expectCheckoutFailed, FAILING_USER_ERROR, recordingCheckoutService } from './support/recording-service.js';
@@ -237,5 +238,40 @@ describe('the Express template when currentUser throws', () => {
       res.status(error.status).set('www-authenticate', 'Bearer realm="shop"').json({ error: 'login_required' });
     });
     expect(reached).toEqual([signIn]);
+  });
+});
+
+describe('the Express template when Siglume gives up on a delivery before its body is read', () => {
+  it('reports nothing: not a wrong signing secret, not a missing raw-body reader (express.raw leaves req.body undefined)', async () => {
+    const copy = await copiedTemplate('express', 'postgres');
+    const { siglumeCheckoutRouter } = await copy.load<typeof Checkout>('siglume-checkout.ts');
+    const secret = 'whsec_express_abort';
+    const reports: unknown[] = [];
+    const unreachable = new Proxy({}, { get: (_, name) => (name === 'then' ? undefined : () => Promise.reject(new Error(`${String(name)} called`))) });
+    const service = createOrderCheckoutService<null>({
+      merchant_client: unreachable as OrderCheckoutClient, order_store: unreachable as OrderStore, merchant: 'shop_express', webhook_secret: secret,
+      shop_public_origin: 'https://shop.example', allow_unverified_order_lookup: true, onError: (error) => void reports.push(error),
+    });
+    const app = express();
+    // A middleware that awaits something (a session store) while the sender's timeout runs out.
+    app.use((_req, _res, next) => void setTimeout(next, 300));
+    app.use(siglumeCheckoutRouter(service, () => null));
+    const server = createServer(app);
+    try {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const body = '{"id":"evt_abort","type":"direct_payment.confirmed","api_version":"2026-06-11","occurred_at":"2026-03-01T00:00:00Z","data":{}}';
+      const header = await buildWebhookSignatureHeader(secret, body);
+      const closed = new Promise<void>((resolve) => server.once('request', (_req, res) => res.once('close', () => resolve())));
+      const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      socket.write(`POST /payments/webhooks/siglume HTTP/1.1\r\nHost: shop\r\nContent-Type: application/json\r\nSiglume-Signature: ${header}\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      setTimeout(() => socket.destroy(), 50);
+      await closed;
+      await new Promise((resolve) => setTimeout(resolve, 400)); // past the middleware's wait: the route has run
+      expect(reports).toEqual([]);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      copy.remove();
+    }
   });
 });
