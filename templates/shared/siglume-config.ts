@@ -1,15 +1,23 @@
 /**
  * Configuration of the Siglume checkout: the environment in, the checkout
  * service out. Edit the marked place for your app: who may pay an order
- * (`authorize_order`). Where your orders are is in siglume-store.ts.
+ * (`ownsOrder`). Where your orders are is in siglume-store.ts.
  */
 import { DirectRequestPaymentMerchantClient, SiglumeValidationError, type FetchLike } from '@siglume/direct-request-payment';
-import { createOrderCheckoutService, type OrderCheckoutService } from '@siglume/direct-request-payment/orders';
+import { createOrderCheckoutService, isStorableId, type OrderCheckoutService, type OrderRecord } from '@siglume/direct-request-payment/orders';
 import { createOrderStore, STORE_ENVIRONMENT, type OrderStoreConnection } from './siglume-store.js';
 
 /** Your signed-in user, as your session provides it. */
 export interface ShopUser {
   id: string;
+}
+
+/**
+ * EDIT: who may pay an order (`authorize_order`) and see its status (siglumeSuccessPage below). Someone else's
+ * order is answered like a missing one (404 to a checkout start, "your order page" on the success page).
+ */
+function ownsOrder(order: OrderRecord, user: ShopUser | null): boolean {
+  return user !== null && order.owner_id === user.id;
 }
 
 /** Settings that come from your code rather than the environment. */
@@ -81,8 +89,7 @@ export function createSiglumeCheckout(connection?: OrderStoreConnection, options
       webhook_secret: previousSecret ? [required('SIGLUME_WEBHOOK_SECRET'), previousSecret] : required('SIGLUME_WEBHOOK_SECRET'),
       shop_public_origin: required('SHOP_PUBLIC_ORIGIN'),
       allow_metered_payments: metered === 'true',
-      // EDIT: who may pay an order. Someone else's order is answered like a missing one (404).
-      authorize_order: (order, user) => user !== null && order.owner_id === user.id,
+      authorize_order: ownsOrder, // EDIT ownsOrder above
       ...(options.currentUser ? { currentUser: options.currentUser } : {}),
       ...(reconcileToken ? { reconcile_token: reconcileToken } : {}),
       onError: (error, context) => console.error('siglume checkout:', context, error),
@@ -117,4 +124,27 @@ export async function startSiglumeCheckout(connection?: OrderStoreConnection, op
   const service = createSiglumeCheckout(connection, options);
   await service.assertStoreReady();
   return service;
+}
+
+const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
+
+/**
+ * The success page's message (HTML, escaped) for the `order_id` of its query string and the signed-in user, read
+ * from your orders table: "paid" once the webhook (or reconciliation) marked the order paid, "being confirmed"
+ * while it is pending (the buyer may arrive before the webhook). No, an empty or a repeated `order_id`, an order
+ * that does not exist and another owner's order all get the same answer, so the page reveals nothing of them.
+ *
+ * @param orderIdParam - the query value as your framework gives it (a string, an array, or undefined).
+ * @param connection - the connection passed to startSiglumeCheckout, if you passed one.
+ */
+export async function siglumeSuccessPage(orderIdParam: unknown, user: ShopUser | null, connection?: OrderStoreConnection): Promise<string> {
+  const unknown = '<p>Thank you! Your order page shows whether your order is paid.</p>';
+  if (typeof orderIdParam !== 'string' || !isStorableId(orderIdParam)) return unknown;
+  const order = await createOrderStore(connection).findOrder(orderIdParam);
+  if (!order || !ownsOrder(order, user)) return unknown;
+  const id = escapeHtml(order.order_id);
+  if (order.status === 'paid' || order.status === 'fulfilled_unsettled') return `<p>Thank you! Order ${id} is paid.</p>`;
+  if (order.status === 'pending') return `<p>Thank you! Order ${id} is being confirmed; this page shows it paid once Siglume confirms the payment.</p>`;
+  return `<p>Order ${id} is not awaiting payment; your order page shows its status.</p>`;
 }

@@ -299,3 +299,32 @@ describe('createSiglumeCheckout of the copied siglume-config.ts, when a payment 
     }
   });
 });
+
+describe('siglumeSuccessPage of the copied siglume-config.ts', () => {
+  it('says paid or being confirmed for the owner, one neutral line otherwise, and escapes the order id', async () => {
+    const copy = await copiedTemplate('express', 'sqlite');
+    const database = new Database(join(copy.dir, 'shop.db'));
+    try {
+      applySqliteSchema(database, sqliteSchemaSql('orders'));
+      const insert = database.prepare('INSERT INTO orders (order_id, user_id, amount_minor, currency, status) VALUES (?, ?, 4200, ?, ?)');
+      insert.run('o_pending', 'alice', 'JPY', 'pending');
+      insert.run('o_paid', 'alice', 'JPY', 'paid');
+      insert.run('<script>x</script>', 'alice', 'JPY', 'pending');
+      const { siglumeSuccessPage } = await copy.load<{ siglumeSuccessPage(id: unknown, user: { id: string } | null, connection?: Database.Database): Promise<string> }>('siglume-config.ts');
+      const alice = { id: 'alice' };
+      const page = (id: unknown, user: { id: string } | null = alice) => siglumeSuccessPage(id, user, database);
+      expect(await page('o_paid')).toContain('Order o_paid is paid.');
+      expect(await page('o_pending')).toContain('Order o_pending is being confirmed');
+      expect(await page('<script>x</script>')).toContain('Order &lt;script&gt;x&lt;/script&gt; is being confirmed');
+      const neutral = await page(undefined);
+      expect(neutral).not.toMatch(/undefined|being confirmed|Order /);
+      // Repeated, made up, empty, someone else's or signed out: the same line, which names no order.
+      for (const [id, user] of [[['o_paid', 'o_pending'], alice], ['made_up', alice], ['', alice], ['o_paid', { id: 'mallory' }], ['o_paid', null]] as const) {
+        expect(await page(id, user), JSON.stringify([id, user])).toBe(neutral);
+      }
+    } finally {
+      database.close();
+      copy.remove();
+    }
+  });
+});
