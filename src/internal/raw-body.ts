@@ -29,7 +29,8 @@ export function rawBodyPart(body: unknown): string | Uint8Array {
       'A signature is computed over the exact bytes sent, which re-serializing a parsed object does not reproduce. ' +
       "In Express mount express.raw({ type: 'application/json' }) on the webhook route (with the Siglume router, which " +
       'does, mount the router before app.use(express.json())); ' +
-      'in a Fetch handler pass await request.arrayBuffer() or use verifyDirectRequestPaymentWebhookRequest.',
+      "in Fastify add a content-type parser with { parseAs: 'buffer' } in the webhook route's own scope; " +
+      'in a Fetch handler (Hono, Next.js, Workers) pass await request.arrayBuffer() or use verifyDirectRequestPaymentWebhookRequest.',
     { code: 'WEBHOOK_RAW_BODY_REQUIRED' },
   );
 }

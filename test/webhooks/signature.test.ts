@@ -250,11 +250,14 @@ describe.each(runtimes)('webhook signatures ($name backend)', (rt: Runtime) => {
       ['null', () => null],
       ['undefined', () => undefined],
       ['a Uint16Array', () => new Uint16Array(4)],
-    ])('refuses %s with SiglumeWebhookPayloadError pointing at express.raw()', async (_label, body) => {
+    ])('refuses %s with SiglumeWebhookPayloadError saying how to get the raw body in each framework', async (_label, body) => {
       const err = await rejectionOf(s.verifyWebhookSignature(SECRET, body() as never, HEADER, AT));
       expect(err).toBeInstanceOf(SiglumeWebhookPayloadError);
       expect(err.code).toBe('WEBHOOK_RAW_BODY_REQUIRED');
       expect(err.message).toContain('express.raw(');
+      // Fastify and Hono users were told only to mount express.raw.
+      expect(err.message).toContain("in Fastify add a content-type parser with { parseAs: 'buffer' }");
+      expect(err.message).toContain('(Hono, Next.js, Workers) pass await request.arrayBuffer()');
     });
   });
 
