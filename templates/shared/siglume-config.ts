@@ -4,7 +4,7 @@
  * (`ownsOrder`). Where your orders are is in siglume-store.ts.
  */
 import { DirectRequestPaymentMerchantClient, SiglumeValidationError, type FetchLike } from '@siglume/direct-request-payment';
-import { createOrderCheckoutService, isStorableId, type OrderCheckoutService, type OrderRecord } from '@siglume/direct-request-payment/orders';
+import { createOrderCheckoutService, isStorableId, type OrderCheckoutService, type OrderRecord, type OrderStore } from '@siglume/direct-request-payment/orders';
 import { createOrderStore, STORE_ENVIRONMENT, type OrderStoreConnection } from './siglume-store.js';
 
 /** Your signed-in user, as your session provides it. */
@@ -19,6 +19,12 @@ export interface ShopUser {
 function ownsOrder(order: OrderRecord, user: ShopUser | null): boolean {
   return user !== null && order.owner_id === user.id;
 }
+
+/**
+ * The store of each service made here, which siglumeSuccessPage reads through: a store adds an error listener to
+ * its pool, so one made per page view would pile them up.
+ */
+const serviceStores = new WeakMap<OrderCheckoutService<ShopUser | null>, OrderStore>();
 
 /** Settings that come from your code rather than the environment. */
 export interface SiglumeCheckoutOptions {
@@ -63,7 +69,11 @@ export function createSiglumeCheckout(connection?: OrderStoreConnection, options
   // Every missing variable at once, not one per restart: the store's too (DATABASE_URL or SQLITE_PATH) unless you pass the connection.
   const missing = [...REQUIRED, ...(connection ? [] : STORE_ENVIRONMENT)].filter((name) => !process.env[name]);
   if (missing.length > 0) {
-    throw new Error(`${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set (see "Environment" in the SIGLUME-README.md beside siglume-config.ts)`);
+    // 0.4.20 took the merchant token from SIGLUME_AUTH_TOKEN too; this shop reads only the merchant's own variable.
+    const renamed = missing.includes('SIGLUME_MERCHANT_AUTH_TOKEN') && process.env.SIGLUME_AUTH_TOKEN
+      ? '. SIGLUME_AUTH_TOKEN is set but not read here (it is the buyer token): if it holds your merchant token, rename it to SIGLUME_MERCHANT_AUTH_TOKEN'
+      : '';
+    throw new Error(`${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set (see "Environment" in the SIGLUME-README.md beside siglume-config.ts)${renamed}`);
   }
   // Strict: a "TRUE" or "1" read as false would refuse every Micro / Nano checkout.
   const metered = process.env.SHOP_ALLOW_METERED_PAYMENTS?.trim() ?? '';
@@ -77,14 +87,15 @@ export function createSiglumeCheckout(connection?: OrderStoreConnection, options
     }
   }
   const reconcileToken = process.env.SIGLUME_RECONCILE_TOKEN?.trim() || undefined; // enables the scheduled reconcile route (32+ random characters)
+  const order_store = createOrderStore(connection);
   try {
-    return createOrderCheckoutService<ShopUser | null>({
+    const service = createOrderCheckoutService<ShopUser | null>({
       merchant_client: new DirectRequestPaymentMerchantClient({
         auth_token: required('SIGLUME_MERCHANT_AUTH_TOKEN'),
         ...(apiBase ? { base_url: apiBase } : {}),
         ...(options.fetch ? { fetch: options.fetch } : {}),
       }),
-      order_store: createOrderStore(connection),
+      order_store,
       merchant: required('SIGLUME_DIRECT_PAYMENT_MERCHANT'),
       webhook_secret: previousSecret ? [required('SIGLUME_WEBHOOK_SECRET'), previousSecret] : required('SIGLUME_WEBHOOK_SECRET'),
       shop_public_origin: required('SHOP_PUBLIC_ORIGIN'),
@@ -101,6 +112,8 @@ export function createSiglumeCheckout(connection?: OrderStoreConnection, options
             `event=${review.event_id} via=${context.operation}: ${review.reason}`,
         ),
     });
+    serviceStores.set(service, order_store);
+    return service;
   } catch (error) {
     throw namingVariable(error);
   }
@@ -135,13 +148,15 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => HTML_ESCAPE
  * while it is pending (the buyer may arrive before the webhook). No, an empty or a repeated `order_id`, an order
  * that does not exist and another owner's order all get the same answer, so the page reveals nothing of them.
  *
+ * @param checkout - the service startSiglumeCheckout returned: the page reads the order through its store.
  * @param orderIdParam - the query value as your framework gives it (a string, an array, or undefined).
- * @param connection - the connection passed to startSiglumeCheckout, if you passed one.
  */
-export async function siglumeSuccessPage(orderIdParam: unknown, user: ShopUser | null, connection?: OrderStoreConnection): Promise<string> {
+export async function siglumeSuccessPage(checkout: OrderCheckoutService<ShopUser | null>, orderIdParam: unknown, user: ShopUser | null): Promise<string> {
+  const store = serviceStores.get(checkout);
+  if (!store) throw new TypeError('siglumeSuccessPage: pass the service that startSiglumeCheckout (or createSiglumeCheckout) returned');
   const unknown = '<p>Thank you! Your order page shows whether your order is paid.</p>';
   if (typeof orderIdParam !== 'string' || !isStorableId(orderIdParam)) return unknown;
-  const order = await createOrderStore(connection).findOrder(orderIdParam);
+  const order = await store.findOrder(orderIdParam);
   if (!order || !ownsOrder(order, user)) return unknown;
   const id = escapeHtml(order.order_id);
   if (order.status === 'paid' || order.status === 'fulfilled_unsettled') return `<p>Thank you! Order ${id} is paid.</p>`;

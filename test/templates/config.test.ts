@@ -51,6 +51,21 @@ describe('createSiglumeCheckout of the copied siglume-config.ts', () => {
     }
   });
 
+  it("says a set SIGLUME_AUTH_TOKEN (0.4.20's merchant fallback) is not read, and to rename it", async () => {
+    const copy = await copiedTemplate('express', 'postgres');
+    try {
+      const { createSiglumeCheckout } = await copy.load<ConfigModule<object>>('siglume-config.ts');
+      stubSandboxEnvironment();
+      vi.stubEnv('SIGLUME_MERCHANT_AUTH_TOKEN', '');
+      vi.stubEnv('SIGLUME_AUTH_TOKEN', 'sdrp_sandbox_merchant_token');
+      expect(() => createSiglumeCheckout({})).toThrow(
+        `SIGLUME_MERCHANT_AUTH_TOKEN is not set ${SEE_README}. SIGLUME_AUTH_TOKEN is set but not read here (it is the buyer token): if it holds your merchant token, rename it to SIGLUME_MERCHANT_AUTH_TOKEN`,
+      );
+    } finally {
+      copy.remove();
+    }
+  });
+
   it('asks for DATABASE_URL with the rest, unless the connection is passed', async () => {
     const copy = await copiedTemplate('express', 'postgres');
     try {
@@ -310,9 +325,16 @@ describe('siglumeSuccessPage of the copied siglume-config.ts', () => {
       insert.run('o_pending', 'alice', 'JPY', 'pending');
       insert.run('o_paid', 'alice', 'JPY', 'paid');
       insert.run('<script>x</script>', 'alice', 'JPY', 'pending');
-      const { siglumeSuccessPage } = await copy.load<{ siglumeSuccessPage(id: unknown, user: { id: string } | null, connection?: Database.Database): Promise<string> }>('siglume-config.ts');
+      type Checkout = ReturnType<ConfigModule<Database.Database>['createSiglumeCheckout']>;
+      const { createSiglumeCheckout, siglumeSuccessPage } = await copy.load<
+        ConfigModule<Database.Database> & { siglumeSuccessPage(checkout: Checkout, id: unknown, user: { id: string } | null): Promise<string> }
+      >('siglume-config.ts');
+      stubSandboxEnvironment();
+      const checkout = createSiglumeCheckout(database);
       const alice = { id: 'alice' };
-      const page = (id: unknown, user: { id: string } | null = alice) => siglumeSuccessPage(id, user, database);
+      const page = (id: unknown, user: { id: string } | null = alice) => siglumeSuccessPage(checkout, id, user);
+      // Read through the service's own store: a store per page view added an error listener to the pool each time.
+      await expect(siglumeSuccessPage({} as Checkout, 'o_paid', alice)).rejects.toThrow('pass the service that startSiglumeCheckout');
       expect(await page('o_paid')).toContain('Order o_paid is paid.');
       expect(await page('o_pending')).toContain('Order o_pending is being confirmed');
       expect(await page('<script>x</script>')).toContain('Order &lt;script&gt;x&lt;/script&gt; is being confirmed');
