@@ -74,7 +74,8 @@ export function siglumeCheckoutRouter<U>(service: OrderCheckoutService<U>, curre
       res.status(500).json({ error: 'webhook_processing_failed', message: 'The request body could not be read; Siglume delivers it again' });
       return;
     }
-    sendResult(res, await service.handleWebhook(req.body, req.get('siglume-signature')));
+    // express.raw ran on this route, so no body at all (none was sent) is an empty one, not a missing raw-body reader.
+    sendResult(res, await service.handleWebhook(req.body ?? Buffer.alloc(0), req.get('siglume-signature')));
   });
 
   // Only the order id comes from the browser; the service reads the price from your orders table.

@@ -59,7 +59,8 @@ export function siglumeCheckoutPlugin<U>(service: OrderCheckoutService<U>, curre
       webhook.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: ORDER_WEBHOOK_MAX_BODY_BYTES }, (_request, body, done) => done(null, body));
       webhook.post(ORDER_WEBHOOK_PATH, async (request, reply) => {
         const signature = request.headers['siglume-signature'];
-        await send(reply, await service.handleWebhook(request.body, typeof signature === 'string' ? signature : undefined));
+        // The buffer parser above is this route's, so no body at all (none was sent) is an empty one, not a missing reader.
+        await send(reply, await service.handleWebhook(request.body ?? '', typeof signature === 'string' ? signature : undefined));
       });
     });
 

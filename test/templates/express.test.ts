@@ -274,4 +274,37 @@ describe('the Express template when Siglume gives up on a delivery before its bo
       copy.remove();
     }
   });
+
+  it('answers a signed request sent with no body as any forged one (503), not as a route missing its raw-body reader', async () => {
+    const copy = await copiedTemplate('express', 'postgres');
+    const { siglumeCheckoutRouter } = await copy.load<typeof Checkout>('siglume-checkout.ts');
+    const secret = 'whsec_express_nobody';
+    const reports: unknown[] = [];
+    const unreachable = new Proxy({}, { get: (_, name) => (name === 'then' ? undefined : () => Promise.reject(new Error(`${String(name)} called`))) });
+    const service = createOrderCheckoutService<null>({
+      merchant_client: unreachable as OrderCheckoutClient, order_store: unreachable as OrderStore, merchant: 'shop_express', webhook_secret: secret,
+      shop_public_origin: 'https://shop.example', allow_unverified_order_lookup: true, onError: (error) => void reports.push(error),
+    });
+    const app = express();
+    app.use(siglumeCheckoutRouter(service, () => null));
+    const server = createServer(app);
+    try {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const header = await buildWebhookSignatureHeader(secret, '{"id":"evt_elsewhere"}');
+      // No Content-Length and no Transfer-Encoding: express.raw has nothing to read and leaves req.body undefined.
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+        let text = '';
+        socket.on('data', (d) => (text += d.toString()));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+        socket.write(`POST /payments/webhooks/siglume HTTP/1.1\r\nHost: shop\r\nConnection: close\r\nSiglume-Signature: ${header}\r\n\r\n`);
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 503 /);
+      expect(reports.map((r) => (r as { code?: string }).code)).toEqual(['WEBHOOK_SIGNATURE_MISMATCH']);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      copy.remove();
+    }
+  });
 });

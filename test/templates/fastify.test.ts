@@ -205,3 +205,28 @@ describe('the Fastify template when currentUser refuses with a 4xx of its own', 
     }
   });
 });
+
+describe("the Fastify template's webhook route given a signed request with no body", () => {
+  it('hands the service an empty body (its buffer parser ran), so it is answered as any forged request, not as a missing reader', async () => {
+    const copy = await copiedTemplate('fastify', 'mysql');
+    const { siglumeCheckoutPlugin } = await copy.load<typeof Plugin>('siglume-checkout.ts');
+    const bodies: unknown[] = [];
+    const service = {
+      handleWebhook: async (body: unknown) => {
+        bodies.push(body);
+        return { kind: 'refused', status: 503, body: { error: 'invalid_signature', message: 'no' } };
+      },
+    } as unknown as OrderCheckoutService<null>;
+    const app = Fastify();
+    try {
+      await app.register(siglumeCheckoutPlugin(service, () => null));
+      const res = await app.inject({ method: 'POST', url: '/payments/webhooks/siglume', headers: { 'siglume-signature': 't=1,v1=00' } });
+      expect(res.statusCode).toBe(503);
+      // undefined would be read as "no raw-body reader on this route" (500 and a setup report) though the plugin has one.
+      expect(bodies).toEqual(['']);
+    } finally {
+      await app.close();
+      copy.remove();
+    }
+  });
+});
