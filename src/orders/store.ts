@@ -255,7 +255,7 @@ export type OrderStoreProblemCode =
   | 'orders_column_unreadable'
   /**
    * A mapped column has a type that cannot hold what the store reads from it: `orders.amount_column` is a
-   * NUMERIC / DECIMAL with digits after the point, a floating-point or a text column, where the store reads
+   * NUMERIC / DECIMAL with digits after the point or a floating-point column, where the store reads
    * integer minor units (500.00 USD would be charged as 500 cents).
    */
   | 'orders_column_type'

@@ -246,18 +246,18 @@ async function columnTypes(t: SqlTableCheckTarget, table: string): Promise<Map<s
   return types;
 }
 
-/** Types that read back with a fraction, or as text: never integer minor units by construction. */
+/** Types that read back with a fraction: never integer minor units by construction. */
 const FRACTIONAL = new Set(['real', 'float', 'double', 'double precision']);
-const TEXTUAL = new Set(['text', 'tinytext', 'mediumtext', 'longtext', 'character varying', 'character', 'varchar', 'char']);
 
-/** Why `c` cannot be trusted to hold integer minor units (`dialect` sets whether text counts), or null. */
-function notMinorUnits(c: ColumnType, dialect: string): string | null {
+/**
+ * Why `c` cannot be trusted to hold integer minor units, or null. A text column is not refused here: one holding
+ * integer cents ("50000") works, and a value with a point in it ("500.00") is refused when it is read.
+ */
+function notMinorUnits(c: ColumnType): string | null {
   if ((c.type === 'numeric' || c.type === 'decimal') && c.scale !== null && c.scale > 0) {
     return `a decimal type with ${c.scale} digit${c.scale === 1 ? '' : 's'} after the point`;
   }
   if (FRACTIONAL.has(c.type)) return 'a floating-point type';
-  // SQLite stores an integer in a TEXT column as its digits, which read back exactly; the database stores any type anyway.
-  if (dialect !== 'sqlite' && TEXTUAL.has(c.type)) return 'a text type';
   return null;
 }
 
@@ -265,7 +265,7 @@ function notMinorUnits(c: ColumnType, dialect: string): string | null {
 async function amountTypeProblems(t: SqlTableCheckTarget): Promise<OrderStoreProblem[]> {
   const o = t.orders;
   const c = (await columnTypes(t, o.table))?.get(o.amount.toLowerCase());
-  const why = c && notMinorUnits(c, t.dialect.name);
+  const why = c && notMinorUnits(c);
   if (!c || !why) return [];
   return [{
     code: 'orders_column_type', field: 'orders.amount_column', table: o.table, column: o.amount, driver_code: null,

@@ -223,8 +223,8 @@ export class SqlOrderStore implements OrderStore {
    * `missingObject` says the table, column or schema is not there or may not
    * be read. Then it reads the amount column's type where the database tells
    * it (information_schema.columns, SQLite's `pragma_table_info`): a NUMERIC /
-   * DECIMAL with digits after the point, a floating-point or (but on SQLite) a
-   * text column is an `orders_column_type` problem, as the store reads
+   * DECIMAL with digits after the point or a floating-point column is an
+   * `orders_column_type` problem, as the store reads
    * integer minor units; a payment table's column an earlier migration made
    * narrower than what the store writes (MySQL's `settled_at`) is a
    * `payment_column_type` problem.
