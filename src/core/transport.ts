@@ -378,7 +378,7 @@ function connectionLost(cause: unknown, call: CallFacts, earlierMayHaveActed: bo
         : badPort
           ? ` fetch refuses port ${portOf(url)} (a port the Fetch standard blocks): the API is not at that port; check SIGLUME_API_BASE.`
           : origin === SANDBOX_ORIGIN
-            ? ` That is the local sandbox's default address, which SIGLUME_ENV=sandbox selects when SIGLUME_API_BASE is unset: start it with \`siglume-sdrp sandbox\`, or unset SIGLUME_ENV to use Siglume's API.`
+            ? " That is the local sandbox's default address: start it with `siglume-sdrp sandbox`. To use Siglume's API instead, unset SIGLUME_API_BASE if it names this address, and SIGLUME_ENV, whose value sandbox selects it when SIGLUME_API_BASE is unset."
             : ' Check SIGLUME_API_BASE and your network.')
     : `The connection to the Siglume API at ${origin} failed during ${route} (${facts}).${lookFirst(spec, false)}`;
   return new SiglumeConnectionError(message, {

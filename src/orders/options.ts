@@ -93,9 +93,11 @@ export interface OrderCheckoutServiceOptions<U = unknown> {
   /**
    * Called with every payment the shop recorded as a review instead of applying it (a second payment of a paid
    * order, a payment of a re-priced or cancelled order, one Siglume does not confirm, ...): the webhook still
-   * answers 204, the order does not change, and a refund may be owed. Called once per review, after the
+   * answers 204, the order does not change, and a refund may be owed. Called once per review row, after the
    * transaction that recorded it committed; never for a redelivery of an event already recorded, nor in a dry
-   * run. What it throws (or rejects with) is dropped: the answer and the review row stay as they are.
+   * run. A payment that its webhook and a later reconciliation both examined has a row for each event, so it is
+   * heard twice: refund by `requirement_id`, once. What it throws (or rejects with) is dropped: the answer and
+   * the review row stay as they are.
    */
   onReview?: ((review: OrderPaymentReview, context: OrderReviewContext) => void) | undefined;
 }

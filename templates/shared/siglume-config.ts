@@ -109,7 +109,7 @@ export function createSiglumeCheckout(connection?: OrderStoreConnection, options
       onReview: (review, context) =>
         console.warn(
           `siglume checkout: PAYMENT NEEDS REVIEW (a refund may be owed): ${review.code} order=${review.order_id ?? context.order_id ?? '(unknown)'} ` +
-            `event=${review.event_id} via=${context.operation}: ${review.reason}`,
+            `event=${review.event_id} requirement=${review.requirement_id ?? '(none)'} via=${context.operation}: ${review.reason}`,
         ),
     });
     serviceStores.set(service, order_store);

@@ -722,7 +722,8 @@ describe('Transport retry policy, seen through the clients', () => {
       const client = new DirectRequestPaymentMerchantClient({ auth_token: 'tok_secret_value', base_url: 'http://127.0.0.1:8787/v1', fetch: refused, max_retries: 0 });
       const err = await caught(client.getMerchant('shop_alpha'));
       expect(err).toMatchObject({ code: 'CONNECTION_ERROR', may_have_acted: false });
-      expect(err.message).toContain("That is the local sandbox's default address, which SIGLUME_ENV=sandbox selects when SIGLUME_API_BASE is unset");
+      expect(err.message).toContain("That is the local sandbox's default address: start it with `siglume-sdrp sandbox`.");
+      expect(err.message).toContain('unset SIGLUME_API_BASE if it names this address, and SIGLUME_ENV, whose value sandbox selects it when SIGLUME_API_BASE is unset');
       expect(err.message).toContain('siglume-sdrp sandbox');
       expect(err.message).not.toContain('tok_secret_value');
     });
