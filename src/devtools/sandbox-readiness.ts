@@ -224,6 +224,12 @@ export async function prepareSandboxReadiness(
     base_url_from?: string;
     /** @internal The address checked when `base_url` is unset (tests use a free port instead of 8787). */
     default_base_url?: string;
+    /**
+     * Called just before a sandbox is started for the run, with the webhook URL it would be seeded with
+     * (`options.webhook_url`, where its test delivery goes, signed with `options.webhook_secret`); throw to start
+     * nothing. Not called when a running sandbox is used or no webhook URL is given (a local receiver stands in).
+     */
+    beforeStart?: (webhook_url: string) => void;
   } = {},
 ): Promise<SandboxReadinessSetup> {
   const defaults = localSandboxDefaults();
@@ -292,6 +298,7 @@ export async function prepareSandboxReadiness(
     };
   }
 
+  if (options.webhook_url !== undefined) context.beforeStart?.(options.webhook_url);
   const given = acceptedByLocalSandbox({
     merchant: options.merchant,
     merchant_token: options.auth_token,

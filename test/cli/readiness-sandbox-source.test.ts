@@ -288,6 +288,42 @@ describe('readiness --sandbox when a local receiver stood in for the shop', () =
   });
 });
 
+describe("readiness --sandbox with a deployed shop's settings (SHOP_WEBHOOK_URL on another machine)", () => {
+  const PRODUCTION = {
+    SIGLUME_WEBHOOK_SECRET: 'whsec_the_live_shops_secret',
+    SHOP_PUBLIC_ORIGIN: 'https://shop.example',
+    SHOP_WEBHOOK_URL: 'https://shop.example/payments/webhooks/siglume',
+  };
+
+  it('starts no sandbox seeded with it (its test delivery would go to the live shop, signed): exit 2 naming the variable and --webhook-url', async () => {
+    defaultAddress.url = `http://127.0.0.1:${await closedPort()}/v1`;
+    const cwd = emptyDir();
+    writeFileSync(join(cwd, '.env'), Object.entries(PRODUCTION).map(([k, v]) => `${k}=${v}\n`).join(''));
+    for (const run of [
+      await runCli(['readiness', '--sandbox', '--timeout', '1000'], { cwd }),
+      await runCli(['verify', '--sandbox', '--json', '--timeout', '1000'], { env: PRODUCTION }),
+    ]) {
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(/^error: SHOP_WEBHOOK_URL( in \S*\.env)? is https:\/\/shop\.example, not this machine: /);
+      expect(run.stderr).toContain('Pass --webhook-url to send it there on purpose');
+      expect(run.stderr).not.toContain(PRODUCTION.SIGLUME_WEBHOOK_SECRET);
+    }
+  });
+
+  it('takes a URL given with --webhook-url instead', async () => {
+    const shop = await startWebhookReceiver({ secret: PRODUCTION.SIGLUME_WEBHOOK_SECRET });
+    try {
+      defaultAddress.url = `http://127.0.0.1:${await closedPort()}/v1`;
+      const run = await runCli(['readiness', '--sandbox', '--json', '--origin', shop.origin, '--webhook-url', shop.url], { env: PRODUCTION });
+      expect(run.code).toBe(0);
+      expect(shop.events).toHaveLength(1);
+    } finally {
+      await shop.close();
+    }
+  });
+});
+
 describe('readiness --sandbox in a Next.js project (settings in .env.local, no .env)', () => {
   let shop: WebhookReceiver;
   const secret = 'whsec_nextjs_shop_5678';

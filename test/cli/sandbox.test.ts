@@ -248,6 +248,49 @@ describe('siglume-sdrp sandbox', () => {
       if (name === 'SIGLUME_WEBHOOK_SECRET') expect(run.stderr).not.toContain(value);
     });
 
+    describe("when the settings name a shop on another machine (a deployed project's .env)", () => {
+      const PRODUCTION = {
+        SIGLUME_WEBHOOK_SECRET: 'whsec_the_live_shops_secret',
+        SHOP_PUBLIC_ORIGIN: 'https://shop.example',
+        SHOP_WEBHOOK_URL: 'https://shop.example/payments/webhooks/siglume',
+      };
+
+      it.each([
+        ['SHOP_WEBHOOK_URL', '--webhook-url'],
+        ['SHOP_PUBLIC_ORIGIN', '--origin'],
+      ])('refuses %s from .env before listening, exit 2, naming it and the flag that takes it on purpose', async (name, flag) => {
+        const cwd = emptyDir();
+        const local = { SHOP_PUBLIC_ORIGIN: 'http://127.0.0.1:3000', SHOP_WEBHOOK_URL: 'http://localhost:3000/payments/webhooks/siglume' };
+        const file = { ...PRODUCTION, ...local, [name]: PRODUCTION[name as keyof typeof PRODUCTION] };
+        writeFileSync(join(cwd, '.env'), Object.entries(file).map(([k, v]) => `${k}=${v}\n`).join(''));
+        const run = await runCli(['sandbox', '--port', '0', '--json'], { cwd, signal: AbortSignal.abort() });
+        expect(run.code).toBe(2);
+        expect(run.stdout).toBe('');
+        expect(run.stderr).toMatch(new RegExp(`^error: ${name} in \\S*\\.env is https://shop\\.example, not this machine: `));
+        expect(run.stderr).toContain(`Pass ${flag} to use it on purpose`);
+        expect(run.stderr).not.toContain(PRODUCTION.SIGLUME_WEBHOOK_SECRET);
+      });
+
+      it('refuses it from the environment too, with SIGLUME_ENV=sandbox as well', async () => {
+        const run = await runCli(['sandbox', '--port', '0'], { env: { ...PRODUCTION, SIGLUME_ENV: 'sandbox' }, signal: AbortSignal.abort() });
+        expect(run.code).toBe(2);
+        expect(run.stdout).toBe('');
+        expect(run.stderr).toMatch(/^error: SHOP_PUBLIC_ORIGIN is https:\/\/shop\.example, not this machine: /);
+      });
+
+      it('takes them from --webhook-url and --origin, given on purpose', async () => {
+        const cli = await startCliSandbox(
+          ['sandbox', '--port', '0', '--json', '--origin', PRODUCTION.SHOP_PUBLIC_ORIGIN, '--webhook-url', PRODUCTION.SHOP_WEBHOOK_URL],
+          PRODUCTION,
+        );
+        try {
+          expect(await cli.info<Info>()).toMatchObject({ webhook_url: PRODUCTION.SHOP_WEBHOOK_URL });
+        } finally {
+          expect(await cli.stop()).toBe(0);
+        }
+      });
+    });
+
     it('names the .env file when the refused value came from there', async () => {
       const cwd = emptyDir();
       writeFileSync(join(cwd, '.env'), 'SIGLUME_DIRECT_PAYMENT_MERCHANT=not a key!\n');

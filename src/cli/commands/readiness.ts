@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import type { ReadinessCommand, ReadinessOptions, ReadinessReport } from '../../readiness/types.js';
-import { CliError } from '../errors.js';
+import { CliError, usageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import type { MergedEnv } from '../env-file.js';
 import type { Output, SandboxPresentation } from '../output.js';
@@ -167,10 +167,23 @@ async function runReadinessCommand(command: ReadinessCommand, flags: ReadinessFl
   let close = async () => {};
   let explain = (report: ReadinessReport) => report;
   if (flags.sandbox && flags.api) {
-    const { prepareSandboxReadiness, applyUnreachableFix } = await import('../../devtools/sandbox-readiness.js');
+    const [{ prepareSandboxReadiness, applyUnreachableFix }, { isLoopbackHost }] = await Promise.all([
+      import('../../devtools/sandbox-readiness.js'),
+      import('../../core/validation.js'),
+    ]);
     // SIGLUME_ENV=sandbox alone names no address: its default is the one readiness may stand a sandbox in for.
     const named = base_url_from !== DEFAULT_FROM;
-    const setup = await prepareSandboxReadiness(named ? options : { ...options, base_url: undefined }, { base_url_from });
+    // The sandbox started for the run delivers its test webhook to the shop's URL, signed with the shop's secret:
+    // from the settings (a deployed project's .env names the live shop), only a URL on this machine, as webhook trigger.
+    const beforeStart = (webhook_url: string) => {
+      if (flags.webhookUrl !== undefined || !URL.canParse(webhook_url) || isLoopbackHost(new URL(webhook_url).hostname)) return;
+      const name = envSource('SHOP_WEBHOOK_URL', io.env, merged) === 'env_file' ? `SHOP_WEBHOOK_URL in ${merged.loaded}` : 'SHOP_WEBHOOK_URL';
+      throw usageError(
+        `${name} is ${new URL(webhook_url).origin}, not this machine: the sandbox started for this run would send it a signed test ` +
+          'payment webhook. Pass --webhook-url to send it there on purpose, or leave SHOP_WEBHOOK_URL unset for this run to let a local receiver stand in for the shop.',
+      );
+    };
+    const setup = await prepareSandboxReadiness(named ? options : { ...options, base_url: undefined }, { base_url_from, beforeStart });
     options = { ...setup.options, api: flags.api, probe: flags.probe, delivery_timeout_ms: flags.timeout };
     explain = (report) => applyUnreachableFix(report, setup.unreachable_fix);
     sandbox = {

@@ -52,7 +52,9 @@ Environment (flags win; a .env file, else .env.local when there is no .env, fill
   SHOP_PUBLIC_ORIGIN               the shop's public origin (--origin)
   SHOP_WEBHOOK_URL                 the shop's webhook endpoint (--webhook-url)
   SIGLUME_WEBHOOK_SECRET           signing secret of the seeded subscription (--webhook-secret)
-Neither set: the defaults above. A value from the environment the sandbox cannot take is a usage error naming the variable.
+Neither set: the defaults above. A value from the environment the sandbox cannot take is a usage error naming the variable;
+so is a SHOP_PUBLIC_ORIGIN or SHOP_WEBHOOK_URL on another machine than this one (a deployed shop's: the sandbox would
+send it signed webhooks): pass --origin / --webhook-url to use another host on purpose.
 
 Exit codes: 0 stopped with Ctrl+C (SIGINT) or SIGTERM, 1 could not start or keep running (port taken, state file
 unwritable or used by another sandbox), 2 usage error, 130 / 143 a second Ctrl+C (SIGINT) / SIGTERM while it
@@ -100,6 +102,20 @@ async function refuseUnresolvableHost(host: string): Promise<void> {
     const why = code === 'ENOTFOUND' ? 'no such host' : (code ?? 'lookup failed');
     throw usageError(`--host ${shownValue(host)} does not resolve to an address (${why}); give an address of this machine, e.g. 127.0.0.1`);
   }
+}
+
+/**
+ * Why SHOP_PUBLIC_ORIGIN or SHOP_WEBHOOK_URL from the settings is refused when it is not on this machine (the rule of
+ * `webhook trigger`): a deployed project's settings name the live shop, and a sandbox seeded with them would post
+ * its payments' webhooks there (the origin's `/payments/webhooks/siglume` is the default endpoint), signed with the
+ * shop's own SIGLUME_WEBHOOK_SECRET. Another host is taken only from a flag, given on purpose.
+ */
+function shopElsewhere(name: string, origin: string, flag: '--origin' | '--webhook-url'): string {
+  const [why, local] =
+    flag === '--origin'
+      ? ["it names a deployed shop (the sandbox's default webhook endpoint is on it)", 'http://127.0.0.1:3000']
+      : ["the sandbox would post its webhooks there, signed with the shop's secret", 'http://127.0.0.1:3000/payments/webhooks/siglume'];
+  return `${name} is ${origin}, not this machine: ${why}. Pass ${flag} to use it on purpose, or one on this machine, e.g. ${flag} ${local}`;
 }
 
 /** Resolves when `signal` aborts, or on the first SIGINT / SIGTERM. */
@@ -178,6 +194,9 @@ export function registerSandboxCommand(program: Command, io: CliIo, output: Outp
           // Refused here, not by the sandbox: its error would name the option, which nobody typed.
           const problem = sandboxOptionProblem(key, value);
           if (problem !== null) throw usageError(`${label(name)} ${problem}`);
+          if ((key === 'origin' || key === 'webhook_url') && !isLoopbackHost(new URL(value).hostname)) {
+            throw usageError(shopElsewhere(label(name), new URL(value).origin, key === 'origin' ? '--origin' : '--webhook-url'));
+          }
         }
         seed[key] = value;
       }
