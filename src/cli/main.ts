@@ -11,7 +11,7 @@
  * Only commander, picocolors and the small command modules load at start-up;
  * each command imports what it needs when it runs, so `--help` stays fast.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { SiglumeValidationError } from '../core/errors.js';
 import { DIRECT_REQUEST_PAYMENT_SDK_VERSION } from '../version.js';
 import { registerInitCommand } from './commands/init.js';
@@ -56,12 +56,20 @@ function flagTakenAsValue(action: Command, argv: readonly string[]): string | nu
   return null;
 }
 
+/** The error for `-v` after a command: it is not the version there; --verbose when the command has it. */
+function shortVersionAfterCommand(action: Command, name: string): string {
+  const verbose = action.options.some((o) => o.long === '--verbose');
+  return `unknown option '-v' for ${commandPath(action)}${verbose ? ' (did you mean --verbose?)' : ''}; the version is \`${name} --version\``;
+}
+
 function buildProgram(io: CliIo, output: Output, track: (command: Command) => void, argv: readonly string[]): Command {
   const program = new Command(io.name)
     .description('Siglume Direct Request Payment: readiness checks, the local sandbox, templates and webhook tools.')
     .version(DIRECT_REQUEST_PAYMENT_SDK_VERSION, '-v, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .helpCommand(false)
+    // The root's options (-v, --version) only before a command: after one, they are that command's.
+    .enablePositionalOptions()
     .exitOverride()
     .showSuggestionAfterError(true)
     .configureOutput({
@@ -104,12 +112,14 @@ function buildProgram(io: CliIo, output: Output, track: (command: Command) => vo
   program.hook('preAction', (_program, action) => {
     const refused = flagTakenAsValue(action, argv);
     if (refused) throw usageError(refused);
+    if (action.getOptionValue('v') === true) throw usageError(shortVersionAfterCommand(action, io.name));
   });
-  // --version works on every command, not only the root.
+  // -v / --version belong to the root only: `verify -v` answering the version and exit 0 passed a CI step that
+  // never checked anything. After a command, -v is a usage error that says what it probably meant.
   const stack = program.commands.filter((c) => c.name() !== 'help');
   while (stack.length > 0) {
     const command = stack.pop()!;
-    command.version(DIRECT_REQUEST_PAYMENT_SDK_VERSION, '-v, --version', 'print the version');
+    if (command.commands.length === 0) command.addOption(new Option('-v').hideHelp());
     command.hook('preSubcommand', (_parent, sub) => track(sub));
     stack.push(...command.commands);
   }

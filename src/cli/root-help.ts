@@ -26,7 +26,7 @@ Commands:
                               framework into your project
   sandbox [options]           run the local Siglume sandbox API for development
                               and tests
-  webhook [options]           send signed test events to your webhook handler,
+  webhook                     send signed test events to your webhook handler,
                               or sign a body
   reconcile [options]         repair orders paid at Siglume whose webhook was
                               lost

@@ -376,9 +376,32 @@ describe('siglume-check readiness', () => {
       }
     });
 
-    it.each([[['--version']], [['readiness', '--version']], [['webhook', 'sign', '-v']]])('prints the version for %j', async (argv) => {
+    it.each([[['--version']], [['-v']]])('prints the version for %j', async (argv) => {
       const run = await runCli(argv);
       expect(run).toMatchObject({ code: 0, stdout: `${DIRECT_REQUEST_PAYMENT_SDK_VERSION}\n` });
+    });
+
+    // `siglume-check verify -v` printed the version and exited 0 without checking anything: a pass in CI.
+    it.each([
+      [['verify', '-v'], 'verify', true],
+      [['readiness', '--sandbox', '-v'], 'readiness', true],
+      [['webhook', 'sign', '-v'], 'webhook sign', false],
+      [['sandbox', '-v'], 'sandbox', false],
+    ])('runs nothing for %j: -v after a command is a usage error, exit 2, with a hint', async (argv, path, verbose) => {
+      const run = await runCli(argv as string[]);
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      const hint = verbose ? ' (did you mean --verbose?)' : '';
+      expect(run.stderr).toBe(
+        `error: unknown option '-v' for ${path}${hint}; the version is \`siglume-check --version\`\nRun \`siglume-check ${path} --help\` for usage.\n`,
+      );
+    });
+
+    it.each([[['readiness', '--version']], [['webhook', 'trigger', 'unknown', '--version']]])('refuses --version after a command for %j, exit 2', async (argv) => {
+      const run = await runCli(argv);
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(/^error: unknown option '--version'/);
     });
   });
 });
