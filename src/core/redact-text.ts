@@ -16,7 +16,18 @@ const SECRET_PREFIX = /^(?:whsec_|sdrp_|sk_(?:live|test)_|rk_(?:live|test)_|pk_l
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/:@]*):[^\s]*@/gi;
 /** `password=...`, `PGPASSWORD=...`, `"password": "..."`, `pwd: ...` (connection strings, env dumps, JSON). */
 const PASSWORD_FIELD = /((?:^|[^A-Za-z0-9])[A-Za-z0-9_]*(?:password|passwd|pwd))(["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s&;,}]+)/gi;
-const AUTH_HEADER = /\b((?:Bearer|Basic)\s+)[^\s,;"']+/gi;
+const AUTH_HEADER = /\b((?:Bearer|Basic)\s+)([^\s,;"']+)/gi;
+/**
+ * The word after `Bearer` / `Basic` is a credential when it has a digit, one of `_-.~+/=` (the token68 characters,
+ * which every token shape has: `sdrp_…`, a JWT's dots, base64's `+/=`) or upper case after its first letter
+ * (base64 of `user:pass` is `dXNlcjpwYXNz`); a sentence's full stop does not count. Prose is left alone:
+ * "the bearer token is not valid" stays as written.
+ */
+const CREDENTIAL_WORD = /[0-9_\-.~+/=]|^(?=.*[a-z]).+[A-Z]/;
+
+function maskAuthHeader(match: string, scheme: string, word: string): string {
+  return CREDENTIAL_WORD.test(word.replace(/[.!?:)]+$/, '')) ? `${scheme}${MASK}` : match;
+}
 /** Siglume's secrets: everything after the prefix up to a space or a quote (a secret may hold any printable character). */
 const SIGLUME_SECRET = /\b(sdrp|whsec)_[^\s"'`,;]+/g;
 
@@ -24,7 +35,7 @@ const SIGLUME_SECRET = /\b(sdrp|whsec)_[^\s"'`,;]+/g;
  * `text` with every credential masked: the given `secrets` (exact values),
  * then URL passwords (`postgres://admin:***@db/x`), password fields
  * (`password=***`, `PGPASSWORD=***`, `"password": ***`), `Bearer ***` /
- * `Basic ***`, `sdrp_***` and `whsec_***`.
+ * `Basic ***` (when the word after it is shaped like a credential), `sdrp_***` and `whsec_***`.
  *
  * @example
  * redactCredentialText('db down: postgres://admin:pw@db/x', []); // 'db down: postgres://admin:***@db/x'
@@ -33,7 +44,7 @@ export function redactCredentialText(text: string, secrets: readonly (string | n
   return redactSecretValues(text, secrets)
     .replace(URL_PASSWORD, `$1$2:${MASK}@`)
     .replace(PASSWORD_FIELD, `$1$2${MASK}`)
-    .replace(AUTH_HEADER, `$1${MASK}`)
+    .replace(AUTH_HEADER, maskAuthHeader)
     .replace(SIGLUME_SECRET, `$1_${MASK}`);
 }
 

@@ -150,6 +150,15 @@ describe('reconcile usage errors (exit 2)', () => {
     expect(`${json.stdout}${json.stderr}`).not.toContain(token);
   });
 
+  it('does not mask a token too short to be one: a test token "t" left every "t" of the message as [redacted]', async () => {
+    const dir = emptyDir();
+    writeFileSync(join(dir, 'store.mjs'), "export const createOrderStore = () => { throw new Error('createOrderStore(): the settings are not set'); };\n");
+    const r = await runCli(['reconcile', '--store', 'store.mjs'], { env: { ...env, SIGLUME_MERCHANT_AUTH_TOKEN: 't' }, cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('createOrderStore(): the settings are not set');
+    expect(r.stderr).not.toContain('[redacted]');
+  });
+
   it('says why it stopped when the API cannot be reached, in the text and in --json', async () => {
     const dir = emptyDir();
     const attempt = {

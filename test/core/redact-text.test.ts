@@ -26,6 +26,19 @@ describe('redactCredentialText', () => {
     expect(redactCredentialText('postgres://admin:pa/ss@db/x', [])).toBe('postgres://admin:***@db/x');
   });
 
+  it('masks Bearer / Basic only before a word shaped like a credential, not in prose', () => {
+    for (const token of ['sdrp_live_1a2b', 'eyJhbGciOiJIUzI1NiJ9.e30.sig', 'tok-abc', 'a+b/c==', 'abc.def', 'dXNlcjpwYXNz', 'x1', 'abc~def']) {
+      expect(redactCredentialText(`Authorization: Bearer ${token}`, []), token).toBe('Authorization: Bearer ***');
+    }
+    for (const text of [
+      'The bearer token is not valid for this sandbox',
+      'Check the Bearer token.',
+      'Use Basic auth, or a Bearer JWT: bearer tokens only.',
+    ]) {
+      expect(redactCredentialText(text, [])).toBe(text);
+    }
+  });
+
   it('leaves the texts a user needs alone', () => {
     for (const text of ['Invalid auth_token: must not contain whitespace', 'SIGLUME_WEBHOOK_SECRET is not set', 'connect ECONNREFUSED 127.0.0.1:5432', 'postgres://db:5432/shop']) {
       expect(redactCredentialText(text, [])).toBe(text);

@@ -216,7 +216,7 @@ function printReport(out: (s: string) => void, r: OrderReconcileReport): void {
 
 async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Output): Promise<void> {
   if (!flags.store) throw usageError('--store <module> is required: the module exporting createOrderStore() (siglume-store.ts / .js)');
-  const [{ mergeEnvFile, envFileNote, envFileWarnings }, { readinessOptionsFromEnv, readinessInputSource }, { reconcileOrderPayments }, { DirectRequestPaymentMerchantClient }, { redactCredentialText }, { redactSecretValues }, { normalizeBaseUrl, environmentApiBase }] = await Promise.all([
+  const [{ mergeEnvFile, envFileNote, envFileWarnings }, { readinessOptionsFromEnv, readinessInputSource }, { reconcileOrderPayments }, { DirectRequestPaymentMerchantClient }, { redactCredentialText }, { redactSecretValues }, { normalizeBaseUrl, environmentApiBase }, { maskableSecrets }] = await Promise.all([
     import('../env-file.js'),
     import('../../readiness/env.js'),
     import('../../orders/reconcile.js'),
@@ -224,6 +224,7 @@ async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Out
     import('../../core/redact-text.js'),
     import('../../core/redact.js'),
     import('../../core/config.js'),
+    import('../env-secrets.js'),
   ]);
   const merged = mergeEnvFile(io.env, io.cwd, flags.dotenv);
   const { env } = merged;
@@ -238,8 +239,9 @@ async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Out
   const metered = env.SHOP_ALLOW_METERED_PAYMENTS?.trim() ?? '';
   if (!['', 'true', 'false'].includes(metered)) throw usageError('SHOP_ALLOW_METERED_PAYMENTS must be true or false (or unset)');
   // Error texts from the API, the store or its module reach the output: the token, the webhook secret and whatever
-  // looks like a credential (a connection URL's password, sdrp_… / whsec_…) are masked there.
-  const secrets = [fromEnv.auth_token, fromEnv.webhook_secret];
+  // looks like a credential (a connection URL's password, sdrp_… / whsec_…) are masked there. A value too short to
+  // be a credential (a test's `t`) is not: masking it would garble every word that holds the letter.
+  const secrets = maskableSecrets([fromEnv.auth_token, fromEnv.webhook_secret]);
   const scrub = (text: string) => redactCredentialText(text, secrets);
   const reason = (error: unknown) => scrub(error instanceof Error ? error.message : String(error));
   const baseUrl = flags.baseUrl ?? fromEnv.base_url;
