@@ -336,14 +336,23 @@ const MOUNT: Record<TemplateName, string> = {
     "(imports without .js, for create-next-app's moduleResolution bundler; on nodenext add .js, see {siglume}SIGLUME-README.md)",
 };
 
+/**
+ * `path` as one POSIX shell word: as it is when it holds only characters no shell treats specially, else in single
+ * quotes (a `'` inside written `'\''`). A project in `~/My Shop` gets commands that can be pasted as they are.
+ */
+function shellQuote(path: string): string {
+  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replaceAll("'", "'\\''")}'`;
+}
+
 function nextSteps(template: TemplateName, database: TemplateDatabase, target: string): string[] {
   const packages = [...FRAMEWORK_PACKAGES[template].install, ...DRIVER_PACKAGES[database].install];
   const dev = [...new Set(['typescript', ...FRAMEWORK_PACKAGES[template].dev, '@types/node', ...DRIVER_PACKAGES[database].dev])];
-  const file = (name: string) => join(target, SUPPORT_DIR[template], name);
+  const file = (name: string) => shellQuote(join(target, SUPPORT_DIR[template], name));
   return [
     `npm install ${[PACKAGE_NAME, ...packages].join(' ')} && npm install -D ${dev.join(' ')}`,
     ...createTables(database, file),
-    MOUNT[template].replaceAll('{siglume}', `${join(target, 'siglume')}/`).replaceAll('{app}', `${join(target, 'app')}/`),
+    // `{siglume}siglume-checkout.ts`: the whole path quoted as one word, the directory's part with the file's.
+    MOUNT[template].replace(/\{(siglume|app)\}([\w./-]*)/g, (_, dir: string, rest: string) => shellQuote(`${join(target, dir)}/${rest}`)),
     template === 'nextjs'
       ? 'With the routes mounted, check the setup: npx siglume-check verify (or readiness --sandbox against the local sandbox); with the settings in .env.local beside a .env, add --dotenv .env.local'
       : 'With the routes mounted, check the setup: npx siglume-check verify (or readiness --sandbox against the local sandbox)',

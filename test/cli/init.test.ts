@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -86,6 +87,29 @@ describe('siglume-sdrp init', () => {
       expect(result.database).toBe(database);
       expect(result.next_steps[0]).toContain(install);
       expect(result.next_steps.join('\n')).toContain(`siglume-payments.${database}.sql`);
+    });
+  });
+
+  describe('when the project path holds a space and a quote', () => {
+    it.each([
+      ['express', 'sqlite', 'sqlite3 "$SQLITE_PATH" < '],
+      ['nextjs', 'postgres', 'psql "$DATABASE_URL" -f '],
+    ])('quotes every path of the %s next steps (%s) so each command pastes into a shell as it is, text and --json', async (template, database, command) => {
+      const cwd = join(emptyDir(), "Bob's shop");
+      mkdirSync(cwd);
+      const quoted = (path: string) => `'${path.replaceAll("'", "'\\''")}'`;
+      const dir = template === 'nextjs' ? join(cwd, 'siglume') : cwd;
+      const run = await runCli(['init', template, '--database', database, '--json'], { cwd });
+      expect(run.code).toBe(0);
+      const steps = (JSON.parse(run.stdout) as { next_steps: string[] }).next_steps;
+      const create = steps.find((step) => step.startsWith('Create the payment tables'))!;
+      expect(create).toBe(`Create the payment tables (all or nothing): ${command}${quoted(join(dir, `siglume-payments.${database}.sql`))}`);
+      // The command pasted into a shell reads the file: its one word is the path.
+      const word = create.slice(create.indexOf(command) + command.length);
+      expect(execFileSync('sh', ['-c', `printf %s ${word}`], { encoding: 'utf8' })).toBe(join(dir, `siglume-payments.${database}.sql`));
+      if (template === 'nextjs') expect(steps.join('\n')).toContain(`${quoted(join(cwd, 'siglume/siglume-checkout.ts'))} to read your session`);
+      const text = await runCli(['init', template, '--database', database, '--force'], { cwd });
+      expect(text.stdout).toContain(`${command}${quoted(join(dir, `orders.${database}.sql`))}`);
     });
   });
 
