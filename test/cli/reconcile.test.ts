@@ -146,7 +146,8 @@ describe('reconcile usage errors (exit 2)', () => {
     expect(json.code).toBe(1);
     const answer = JSON.parse(json.stdout) as { ok: boolean; error: string };
     expect(answer).toEqual({ ok: false, error: expect.stringContaining('Reconciliation failed before examining any attempt (nothing was written): ') });
-    expect(answer.error).toContain('the database said: ');
+    // The store's failure, not Siglume's: "connect ECONNREFUSED" alone does not say which.
+    expect(answer.error).toContain('the order store (--store store.mjs) could not list the attempts: the database said: ');
     expect(`${json.stdout}${json.stderr}`).not.toContain(token);
   });
 
@@ -183,6 +184,12 @@ describe('reconcile usage errors (exit 2)', () => {
     expect(text.stderr).toBe('');
     expect(text.code).toBe(1);
     expect(text.stdout).toContain(`Stopped early: Siglume's API refused the merchant token or could not be reached: Could not reach the Siglume API at http://127.0.0.1:${port}`);
+    expect(text.stdout).toContain('\nCheck SIGLUME_MERCHANT_AUTH_TOKEN and SIGLUME_API_BASE.\n');
+    // The address given with --base-url is named as given.
+    const { SIGLUME_API_BASE, ...noBase } = closed;
+    const flagged = await runCli(['reconcile', '--store', 'store.mjs', '--base-url', SIGLUME_API_BASE], { env: noBase, cwd: dir });
+    expect(flagged.code).toBe(1);
+    expect(flagged.stdout).toContain('\nCheck SIGLUME_MERCHANT_AUTH_TOKEN and --base-url.\n');
     const json = await runCli(['reconcile', '--store', 'store.mjs', '--json'], { env: closed, cwd: dir });
     expect(JSON.parse(json.stdout)).toMatchObject({ stopped: 'api_unavailable', stopped_detail: expect.stringContaining('ECONNREFUSED') });
   });
@@ -217,7 +224,7 @@ describe('reconcile usage errors (exit 2)', () => {
       const text = await runCli(['reconcile', '--store', 'store.mjs'], { env: apiEnv, cwd: dir });
       expect(text.code).toBe(1);
       expect(text.stdout).toContain('examined 1, repaired 0, consistent 1');
-      expect(text.stdout).toContain('Stopped early: the order store failed while listing the next attempts: connection lost (postgres://shop:***@db.internal/shop)');
+      expect(text.stdout).toContain('Stopped early: the order store (--store store.mjs) failed while listing the next attempts: connection lost (postgres://shop:***@db.internal/shop)');
       expect(text.stdout).toContain('What is listed above was done');
       expect(`${text.stdout}${text.stderr}`).not.toContain('s3cret-pw');
       const json = await runCli(['reconcile', '--store', 'store.mjs', '--json'], { env: apiEnv, cwd: dir });

@@ -170,7 +170,14 @@ function progress(io: CliIo, json: boolean) {
 /** The fields of a report entry that hold ids, never an error text. */
 const REPORT_ID_FIELDS = new Set(['order_id', 'attempt_id', 'checkout_session_id', 'event_id']);
 
-function printReport(out: (s: string) => void, r: OrderReconcileReport): void {
+/** Where the settings a failure points at came from, as the user gave them: a flag, or the variable. */
+interface SettingNames {
+  token: string;
+  base_url: string;
+  store: string;
+}
+
+function printReport(out: (s: string) => void, r: OrderReconcileReport, names: SettingNames): void {
   const mode = r.dry_run ? ' (dry run: nothing was changed)' : '';
   out(`Reconciled attempts created or given a session ${r.since} .. ${r.until}${mode}\n`);
   // A dry run's counts say "would", so a log search for "repaired" finds only real repairs.
@@ -193,13 +200,13 @@ function printReport(out: (s: string) => void, r: OrderReconcileReport): void {
   }
   if (r.stopped === 'rate_limited') out(`\nStopped early: Siglume's API kept answering 429 (${r.stopped_detail}). Run again later, less often.\n`);
   if (r.stopped === 'api_unavailable') {
-    out(`\nStopped early: Siglume's API refused the merchant token or could not be reached: ${r.stopped_detail}\nCheck SIGLUME_MERCHANT_AUTH_TOKEN and SIGLUME_API_BASE.\n`);
+    out(`\nStopped early: Siglume's API refused the merchant token or could not be reached: ${r.stopped_detail}\nCheck ${names.token} and ${names.base_url}.\n`);
   }
   if (r.stopped === 'interrupted') {
     out(`\nInterrupted after ${r.examined} attempt${r.examined === 1 ? '' : 's'}: what is listed above was done; the rest of the window was not examined. Run again to finish.\n`);
   }
   if (r.stopped === 'store_failed') {
-    out(`\nStopped early: the order store failed while listing the next attempts: ${r.stopped_detail}\nWhat is listed above was done; the rest of the window was not examined. Run again once the database answers.\n`);
+    out(`\nStopped early: the order store (${names.store}) failed while listing the next attempts: ${r.stopped_detail}\nWhat is listed above was done; the rest of the window was not examined. Run again once the database answers.\n`);
   }
   if (r.stopped === 'store_repeated') {
     out('\nStopped early: the order store listed attempts it had already returned, so the rest of the window cannot be reached. Its listUnpaidCheckoutAttempts must return only attempts after `after` in (created_at, attempt_id) order, comparing created_at in milliseconds.\n');
@@ -245,10 +252,15 @@ async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Out
   const scrub = (text: string) => redactCredentialText(text, secrets);
   const reason = (error: unknown) => scrub(error instanceof Error ? error.message : String(error));
   const baseUrl = flags.baseUrl ?? fromEnv.base_url;
+  const names: SettingNames = {
+    token: fromEnv.input_names?.auth_token ?? 'SIGLUME_MERCHANT_AUTH_TOKEN',
+    base_url: flags.baseUrl !== undefined ? '--base-url' : environmentApiBase(env)?.field === 'SIGLUME_SANDBOX_API_BASE' ? 'SIGLUME_SANDBOX_API_BASE' : 'SIGLUME_API_BASE',
+    store: `--store ${flags.store}`,
+  };
   let client: InstanceType<typeof DirectRequestPaymentMerchantClient>;
   try {
     // Named as the user gave it: the flag, or the variable it came from.
-    if (baseUrl) normalizeBaseUrl(baseUrl, flags.baseUrl !== undefined ? '--base-url' : (environmentApiBase(env)?.field ?? 'SIGLUME_API_BASE'));
+    if (baseUrl) normalizeBaseUrl(baseUrl, names.base_url);
     client = new DirectRequestPaymentMerchantClient({ auth_token: fromEnv.auth_token, ...(baseUrl ? { base_url: baseUrl } : {}) });
   } catch (error) {
     throw usageError(reason(error));
@@ -297,7 +309,10 @@ async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Out
     if (error instanceof Error && error.name === 'SiglumeValidationError') throw usageError(reason(error));
     // A store failure after the first attempt ends the run with a report (stopped: store_failed); one that throws
     // came before any attempt was examined.
-    const message = `Reconciliation failed before examining any attempt (nothing was written): ${reason(error)}`;
+    // The only call that throws here is the store's first listing: say so, or "connect ECONNREFUSED" reads as Siglume's.
+    const message =
+      `Reconciliation failed before examining any attempt (nothing was written): the order store (${names.store}) could not list ` +
+      `the attempts: ${reason(error).replace(/\.$/, '')}. Check the database it uses (e.g. DATABASE_URL) is up and reachable.`;
     // A cron line reading the JSON (`| jq .ok`) gets an answer for a failed run too.
     if (json) output.stdout(`${JSON.stringify({ ok: false, error: message }, null, 2)}\n`);
     throw new CliError('failed', message);
@@ -315,7 +330,7 @@ async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Out
     return REPORT_ID_FIELDS.has(key) ? redactSecretValues(value, secrets) : scrub(value);
   });
   if (json) output.stdout(`${JSON.stringify(report, null, 2)}\n`);
-  else printReport((s) => output.stdout(s), report);
+  else printReport((s) => output.stdout(s), report, names);
   if (!report.ok) throw new CliError('failed');
 }
 
