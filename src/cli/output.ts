@@ -62,7 +62,7 @@ const CONTROL = /\x1b\[(?:[12]|22|3[12369])m|[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
  * module's own SGR codes pass; without, nothing does (the module then emits
  * none, so any there came from outside).
  */
-function neutralise(text: string, colors: boolean): string {
+export function neutralise(text: string, colors: boolean): string {
   return text.replace(CONTROL, (m) =>
     m.length > 1 && colors ? m : `\\u${m.charCodeAt(0).toString(16).padStart(4, '0')}${m.slice(1)}`,
   );

@@ -64,6 +64,11 @@ export interface OrderReconcileOptions {
   /** Called after each examined attempt. */
   onProgress?: ((progress: { examined: number; limit: number }) => void) | undefined;
   /**
+   * Called before Siglume is asked about an attempt's checkout session: the read a slow or silent API holds up,
+   * which a progress display names while it waits (`examined` counts the attempts done before this one).
+   */
+  onReading?: ((reading: { order_id: string; checkout_session_id: string; examined: number; limit: number }) => void) | undefined;
+  /**
    * Ends the run once aborted, and the report says `stopped: 'interrupted'`. The read of Siglume's session in
    * progress (a GET, safe to drop) is aborted with it, so a silent API does not hold the run for all its
    * retries; that attempt is left unexamined. Store writes already under way (the attempt whose read returned)
@@ -406,6 +411,7 @@ export async function reconcileOrders(c: OrderReconcileContext, options: OrderRe
   const page_size = integer(options.page_size, 'page_size', 100, 1, 1000);
   const dry_run = options.dry_run === true;
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new SiglumeValidationError('onProgress', 'Invalid onProgress: must be a function');
+  if (options.onReading !== undefined && typeof options.onReading !== 'function') throw new SiglumeValidationError('onReading', 'Invalid onReading: must be a function');
   const signal = options.signal;
   if (signal !== undefined && typeof signal?.aborted !== 'boolean') throw new SiglumeValidationError('signal', 'Invalid signal: must be an AbortSignal');
 
@@ -482,6 +488,7 @@ export async function reconcileOrders(c: OrderReconcileContext, options: OrderRe
         if (repeat) continue;
         seen.add(a.attempt_id);
         let r: Examined;
+        options.onReading?.({ order_id: a.order_id, checkout_session_id: a.checkout_session_id, examined: report.examined, limit });
         try {
           r = await examine(c, a, dry_run, signal);
         } catch (error) {

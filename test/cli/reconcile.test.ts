@@ -235,6 +235,46 @@ describe('reconcile usage errors (exit 2)', () => {
     }
   });
 
+  it('names the session it waits on Siglume for from the start of the read (terminal), and says it still waits after 2 s elsewhere', async () => {
+    const dir = emptyDir();
+    const attempt = {
+      attempt_id: 'att_1', order_id: 'ord_1', status: 'active', amount_minor: 3000, currency: 'JPY',
+      checkout_session_id: 'cs_slow_1', challenge_hash: null, created_at: new Date(Date.now() - 3_600_000).toISOString(),
+    };
+    writeFileSync(
+      join(dir, 'store.mjs'),
+      [
+        'const unused = async () => { throw new Error("not called for an open session"); };',
+        `export const createOrderStore = () => ({ listUnpaidCheckoutAttempts: async ({ after }) => (after ? [] : [${JSON.stringify(attempt)}]),`,
+        '  retireCheckoutAttempt: unused, processWebhookEvent: unused, findOrder: unused });',
+        '',
+      ].join('\n'),
+    );
+    // Siglume's side takes 2.5 s to say the session is still open.
+    const api = createServer((_req, res) => {
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ data: { session_id: 'cs_slow_1', status: 'open' } }));
+      }, 2500);
+    });
+    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+    try {
+      const apiEnv = { ...env, SIGLUME_API_BASE: `http://127.0.0.1:${(api.address() as AddressInfo).port}/v1` };
+      const [piped, terminal] = await Promise.all([
+        runCli(['reconcile', '--store', 'store.mjs'], { env: apiEnv, cwd: dir }),
+        runCli(['reconcile', '--store', 'store.mjs'], { env: apiEnv, cwd: dir, tty: true }),
+      ]);
+      expect(piped.code).toBe(0);
+      expect(piped.stderr).toBe('… still waiting: reading cs_slow_1 (order ord_1) from Siglume (2 s so far)\n');
+      expect(terminal.code).toBe(0);
+      expect(terminal.stderr).toContain('\r\x1b[2KReconciling: 0 examined; reading cs_slow_1 from Siglume\r\x1b[2KReconciling: 1 examined (at most 500)');
+      expect(terminal.stderr).not.toContain('still waiting');
+      expect(terminal.stderr.endsWith('\r\x1b[2K')).toBe(true);
+    } finally {
+      await new Promise<void>((resolve) => api.close(() => resolve()));
+    }
+  });
+
   it('says how to load a TypeScript store module when Node cannot (the binary, no loader)', async () => {
     requireBuild();
     const r = await runBin(['reconcile', '--store', STORE_TS], { env: { ...env, PATH: process.env.PATH ?? '' }, cwd: REPO_ROOT, timeoutMs: 30_000 });

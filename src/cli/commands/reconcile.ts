@@ -15,7 +15,7 @@ import { parseReconcileSince } from '../../orders/since.js';
 import type { OrderStore } from '../../orders/store.js';
 import { CliError, usageError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { animationEnabled, type Output } from '../output.js';
+import { animationEnabled, neutralise, SLOW_WAIT_MS, type Output } from '../output.js';
 import { refuseEmptyValues } from '../parse.js';
 
 interface ReconcileFlags {
@@ -151,18 +151,46 @@ async function loadStore(path: string, io: CliIo, scrub: (text: string) => strin
   return { store, close };
 }
 
-function progress(io: CliIo, json: boolean) {
+/**
+ * What reconcile shows while it runs, on stderr. On a terminal (not TERM=dumb, not CI) one line redrawn in place:
+ * the count, and from the start of each read the session it waits on Siglume for. Elsewhere (a log, CI), as
+ * readiness does for a check: one plain line for a read that has waited {@link SLOW_WAIT_MS}, so a silent API is
+ * not taken for a hung command. Nothing with --json.
+ */
+function progress(io: CliIo, output: Output, json: boolean) {
   const stream = io.stderr;
-  // Redrawn in place: only on a terminal that can (not TERM=dumb) and outside CI, whose log would keep every frame.
-  if (json || !animationEnabled(io.env, stream)) return { onProgress: undefined, stop: () => {} };
+  if (json) return { onProgress: undefined, onReading: undefined, stop: () => {} };
+  const tty = animationEnabled(io.env, stream);
   let drawn = false;
+  let slow: ReturnType<typeof setTimeout> | null = null;
+  const cancelSlow = () => {
+    if (slow) clearTimeout(slow);
+    slow = null;
+  };
+  const draw = (text: string) => {
+    // One row, as readiness's line: a wrapped one would leave rows behind at every redraw.
+    const width = Math.max(20, (stream.columns !== undefined && stream.columns > 0 ? stream.columns : 80) - 1);
+    drawn = true;
+    stream.write(`\r\x1b[2K${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
+  };
   return {
     onProgress: (p: { examined: number; limit: number }) => {
-      drawn = true;
-      stream.write(`\r\x1b[2KReconciling: ${p.examined} examined (at most ${p.limit})`);
+      cancelSlow();
+      if (tty) draw(`Reconciling: ${p.examined} examined (at most ${p.limit})`);
+    },
+    onReading: (r: { order_id: string; checkout_session_id: string; examined: number; limit: number }) => {
+      // The ids are the store's: neutralised before they reach the terminal. On its one row, without the order
+      // and the limit: a session id is long enough.
+      if (tty) return draw(`Reconciling: ${r.examined} examined; ${neutralise(`reading ${r.checkout_session_id} from Siglume`, false)}`);
+      const what = neutralise(`reading ${r.checkout_session_id} (order ${r.order_id}) from Siglume`, false);
+      cancelSlow();
+      slow = setTimeout(() => output.stderr(`… still waiting: ${what} (${SLOW_WAIT_MS / 1000} s so far)\n`), SLOW_WAIT_MS);
+      slow.unref?.();
     },
     stop: () => {
+      cancelSlow();
       if (drawn) stream.write('\r\x1b[2K');
+      drawn = false;
     },
   };
 }
@@ -273,7 +301,7 @@ async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Out
   }
   const { store, close } = await loadStore(flags.store, io, scrub);
   const json = flags.json === true;
-  const bar = progress(io, json);
+  const bar = progress(io, output, json);
   // Ctrl-C (or a scheduler's SIGTERM; in-process, `io.signal`) ends the run: the read of Siglume in progress (a GET)
   // is aborted, so a silent API does not hold it for all its retries, and a store write in progress is finished, so
   // what was already repaired or retired is reported. A second signal quits at once: the attempt in progress is left
@@ -301,7 +329,7 @@ async function runReconcileCommand(flags: ReconcileFlags, io: CliIo, output: Out
         ...(flags.limit === undefined ? {} : { limit: flags.limit }),
         ...(flags.minAge === undefined ? {} : { min_age_seconds: flags.minAge }),
         dry_run: flags.dryRun === true,
-        ...(bar.onProgress ? { onProgress: bar.onProgress } : {}),
+        ...(bar.onProgress ? { onProgress: bar.onProgress, onReading: bar.onReading } : {}),
         signal: interrupt.signal,
       },
     );
