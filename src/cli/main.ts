@@ -11,7 +11,7 @@
  * Only commander, picocolors and the small command modules load at start-up;
  * each command imports what it needs when it runs, so `--help` stays fast.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Help, Option } from 'commander';
 import { SiglumeValidationError } from '../core/errors.js';
 import { DIRECT_REQUEST_PAYMENT_SDK_VERSION } from '../version.js';
 import { registerInitCommand } from './commands/init.js';
@@ -72,6 +72,10 @@ function buildProgram(io: CliIo, output: Output, track: (command: Command) => vo
     .enablePositionalOptions()
     .exitOverride()
     .showSuggestionAfterError(true)
+    // A command made of subcommands (webhook) is listed as `webhook <command>`: it takes a subcommand, not options.
+    .configureHelp({
+      subcommandTerm: (cmd) => (cmd.commands.length > 0 ? `${cmd.name()} <command>` : new Help().subcommandTerm(cmd)),
+    })
     .configureOutput({
       writeOut: (s) => output.stdout(s),
       writeErr: (s) => output.stderr(s),

@@ -26,7 +26,7 @@ Commands:
                               framework into your project
   sandbox [options]           run the local Siglume sandbox API for development
                               and tests
-  webhook                     send signed test events to your webhook handler,
+  webhook <command>           send signed test events to your webhook handler,
                               or sign a body
   reconcile [options]         repair orders paid at Siglume whose webhook was
                               lost
@@ -48,5 +48,9 @@ export function rootHelpFooter(name: string): string {
   return `Start here:
 ${rows.map(([command, what]) => `  ${command!.padEnd(width)}  ${what}`).join('\n')}
 
-Exit codes: 0 ok, 1 not ready / failed, 2 usage error.`;
+Exit codes: 0 ok, 1 not ready / failed, 2 usage error, 130 / 143 stopped with
+Ctrl+C (SIGINT) / SIGTERM. But sandbox exits 0 when stopped that way, and
+reconcile 1 after printing its report (a second signal quits at once).
+
+Environment: SIGLUME_DEBUG=1 also prints the stack trace of an unexpected error.`;
 }

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rootHelpText } from '../../src/cli/root-help.js';
-import { runCli } from './support.js';
+import { REPO_ROOT, runCli } from './support.js';
 
 describe('rootHelpText', () => {
   it.each(['siglume-sdrp', 'siglume-check'])('is exactly what the commander program prints for %s --help', async (name) => {
@@ -68,5 +70,44 @@ describe('--help after a command that does not exist', () => {
     const run = await runCli(['webhook', 'trigger', '--help'], { name: 'siglume-sdrp' });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Usage: siglume-sdrp webhook trigger /);
+  });
+});
+
+describe('the help texts agree with each other', () => {
+  it('lists webhook as taking a subcommand, and names every exit code and SIGLUME_DEBUG', () => {
+    const text = rootHelpText('siglume-sdrp');
+    expect(text).toMatch(/^ {2}webhook <command> {2,}send signed/m);
+    expect(text).toContain('130 / 143 stopped with\nCtrl+C (SIGINT) / SIGTERM');
+    expect(text).toContain('sandbox exits 0 when stopped that way');
+    expect(text).toContain('reconcile 1 after printing its report');
+    expect(text).toContain('SIGLUME_DEBUG=1');
+    for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+  });
+
+  it('lists the webhook subcommands as every other command is listed: lower case, no full stop', async () => {
+    const run = await runCli(['webhook', '--help'], { name: 'siglume-sdrp' });
+    const listed = run.stdout.split('Commands:\n')[1]!.split('\n\n')[0]!;
+    expect(listed).toMatch(/^ {2}trigger \[options\] <kind> {2}POST a signed/m);
+    expect(listed).toMatch(/^ {2}sign \[options\] {2,}print the Siglume-Signature/m);
+    expect(listed.trimEnd()).not.toMatch(/\.$/);
+    expect(run.stdout).toMatch(/^Usage: siglume-sdrp webhook <command> \[options\]$/m);
+  });
+
+  it('says Ctrl+C everywhere, reconcile --help too', async () => {
+    for (const argv of [['reconcile', '--help'], ['sandbox', '--help'], ['readiness', '--help']]) {
+      const run = await runCli(argv, { name: 'siglume-sdrp' });
+      expect(run.stdout, argv.join(' ')).not.toContain('Ctrl-C');
+    }
+  });
+});
+
+describe("README.md's command table", () => {
+  it('has a row for every command the root help lists', () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const table = readme.split('| command | what it runs |\n')[1]!.split('\n\n')[0]!;
+    const listed = rootHelpText('siglume-sdrp').split('Commands:\n')[1]!.split('\n\n')[0]!;
+    const names = [...listed.matchAll(/^ {2}([a-z]+)/gm)].map((m) => m[1]!).filter((name) => name !== 'help');
+    expect(names).toEqual(['readiness', 'preflight', 'verify', 'init', 'sandbox', 'webhook', 'reconcile']);
+    for (const name of names) expect(table, name).toMatch(new RegExp(`^\\| \`${name}[ \`]`, 'm'));
   });
 });

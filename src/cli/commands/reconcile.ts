@@ -58,7 +58,7 @@ the run stopped early (at --limit, leaving attempts of the window unexamined:
 raise --limit; the API rate limited, refused
 the token or was unreachable; the store listed the same attempts again or
 failed while listing them (what was done is printed); or
-Ctrl-C / SIGTERM: a read of Siglume in progress is abandoned, a store write in
+Ctrl+C / SIGTERM: a read of Siglume in progress is abandoned, a store write in
 progress is finished and the report printed; a second signal quits at once), 2 usage
 error (bad flag, missing setting, a store module that cannot be loaded or whose
 createOrderStore() throws), 130 / 143 a second Ctrl+C (SIGINT) / SIGTERM quit at

@@ -148,6 +148,7 @@ async function readAll(io: CliIo): Promise<Uint8Array> {
 export function registerWebhookCommand(program: Command, io: CliIo, output: Output): void {
   const webhook = program
     .command('webhook')
+    .usage('<command> [options]')
     .helpCommand(false)
     .summary('send signed test events to your webhook handler, or sign a body')
     .description('Test a webhook handler locally without Siglume: trigger signed events, or sign a raw body.')
@@ -155,6 +156,8 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
 
   webhook
     .command('trigger')
+    // Listed lower case, as every command's summary; its own --help says it as a sentence, as theirs do.
+    .summary('POST a signed test event of one classifier kind to your endpoint and print the response status')
     .description('POST a signed test event of one classifier kind to your endpoint and print the response status.')
     .argument('<kind>', 'standard-settled | metered-accepted | batch-settled | unknown')
     // Checked in the action, after the kind: a wrong kind is the first thing to hear about.
@@ -245,6 +248,7 @@ export function registerWebhookCommand(program: Command, io: CliIo, output: Outp
 
   webhook
     .command('sign')
+    .summary('print the Siglume-Signature header for the raw body read from stdin')
     .description('Print the Siglume-Signature header for the raw body read from stdin.')
     .option('--secret <whsec>', 'signing secret (default: SIGLUME_WEBHOOK_SECRET from the environment, else from .env, or .env.local without one)')
     .option('--dotenv <path>', 'dotenv file to read instead of .env / .env.local (never overrides the environment)')
