@@ -20,10 +20,10 @@ const AUTH_HEADER = /\b((?:Bearer|Basic)\s+)([^\s,;"']+)/gi;
 /**
  * The word after `Bearer` / `Basic` is a credential when it has a digit, one of `_-.~+/=` (the token68 characters,
  * which every token shape has: `sdrp_…`, a JWT's dots, base64's `+/=`) or upper case after its first letter
- * (base64 of `user:pass` is `dXNlcjpwYXNz`); a sentence's full stop does not count. Prose is left alone:
- * "the bearer token is not valid" stays as written.
+ * (base64 of `user:pass` is `dXNlcjpwYXNz`), or is 16 characters or longer (a token of letters alone); a sentence's
+ * full stop does not count. Prose is left alone: "the bearer token is not valid" stays as written.
  */
-const CREDENTIAL_WORD = /[0-9_\-.~+/=]|^(?=.*[a-z]).+[A-Z]/;
+const CREDENTIAL_WORD = /[0-9_\-.~+/=]|^(?=.*[a-z]).+[A-Z]|^.{16,}$/;
 
 function maskAuthHeader(match: string, scheme: string, word: string): string {
   return CREDENTIAL_WORD.test(word.replace(/[.!?:)]+$/, '')) ? `${scheme}${MASK}` : match;

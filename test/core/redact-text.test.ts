@@ -27,7 +27,7 @@ describe('redactCredentialText', () => {
   });
 
   it('masks Bearer / Basic only before a word shaped like a credential, not in prose', () => {
-    for (const token of ['sdrp_live_1a2b', 'eyJhbGciOiJIUzI1NiJ9.e30.sig', 'tok-abc', 'a+b/c==', 'abc.def', 'dXNlcjpwYXNz', 'x1', 'abc~def']) {
+    for (const token of ['sdrp_live_1a2b', 'eyJhbGciOiJIUzI1NiJ9.e30.sig', 'tok-abc', 'a+b/c==', 'abc.def', 'dXNlcjpwYXNz', 'x1', 'abc~def', 'qwertyuiopasdfghjk']) {
       expect(redactCredentialText(`Authorization: Bearer ${token}`, []), token).toBe('Authorization: Bearer ***');
     }
     for (const text of [
