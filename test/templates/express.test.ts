@@ -242,16 +242,21 @@ describe('the Express template when currentUser throws', () => {
 });
 
 describe('the Express template when Siglume gives up on a delivery before its body is read', () => {
+  /** A service whose client and store fail if called: only the webhook's own checks run; `reports` gets onError's. */
+  function offlineService(secret: string, reports: unknown[]) {
+    const unreachable = new Proxy({}, { get: (_, name) => (name === 'then' ? undefined : () => Promise.reject(new Error(`${String(name)} called`))) });
+    return createOrderCheckoutService<null>({
+      merchant_client: unreachable as OrderCheckoutClient, order_store: unreachable as OrderStore, merchant: 'shop_express', webhook_secret: secret,
+      shop_public_origin: 'https://shop.example', allow_unverified_order_lookup: true, onError: (error) => void reports.push(error),
+    });
+  }
+
   it('reports nothing: not a wrong signing secret, not a missing raw-body reader (express.raw leaves req.body undefined)', async () => {
     const copy = await copiedTemplate('express', 'postgres');
     const { siglumeCheckoutRouter } = await copy.load<typeof Checkout>('siglume-checkout.ts');
     const secret = 'whsec_express_abort';
     const reports: unknown[] = [];
-    const unreachable = new Proxy({}, { get: (_, name) => (name === 'then' ? undefined : () => Promise.reject(new Error(`${String(name)} called`))) });
-    const service = createOrderCheckoutService<null>({
-      merchant_client: unreachable as OrderCheckoutClient, order_store: unreachable as OrderStore, merchant: 'shop_express', webhook_secret: secret,
-      shop_public_origin: 'https://shop.example', allow_unverified_order_lookup: true, onError: (error) => void reports.push(error),
-    });
+    const service = offlineService(secret, reports);
     const app = express();
     // A middleware that awaits something (a session store) while the sender's timeout runs out.
     app.use((_req, _res, next) => void setTimeout(next, 300));
@@ -280,11 +285,7 @@ describe('the Express template when Siglume gives up on a delivery before its bo
     const { siglumeCheckoutRouter } = await copy.load<typeof Checkout>('siglume-checkout.ts');
     const secret = 'whsec_express_nobody';
     const reports: unknown[] = [];
-    const unreachable = new Proxy({}, { get: (_, name) => (name === 'then' ? undefined : () => Promise.reject(new Error(`${String(name)} called`))) });
-    const service = createOrderCheckoutService<null>({
-      merchant_client: unreachable as OrderCheckoutClient, order_store: unreachable as OrderStore, merchant: 'shop_express', webhook_secret: secret,
-      shop_public_origin: 'https://shop.example', allow_unverified_order_lookup: true, onError: (error) => void reports.push(error),
-    });
+    const service = offlineService(secret, reports);
     const app = express();
     app.use(siglumeCheckoutRouter(service, () => null));
     const server = createServer(app);
