@@ -7,7 +7,7 @@
  * otherwise put the challenge secret or the reconcile token on the screen
  * (and in CI logs).
  */
-import { redactSecretValues } from '../core/redact.js';
+import { MIN_MASKED_SECRET_LENGTH, redactSecretValues } from '../core/redact.js';
 import { looksLikeSecret, redactCredentialText } from '../core/redact-text.js';
 
 /** Variables the package's docs and templates use for secrets. */
@@ -28,20 +28,13 @@ const SECRET_NAME = /SECRET|TOKEN|PASSWORD|PASSWD|API_?KEY|PRIVATE_?KEY|CREDENTI
  * the answer into `[redacted]`, and a development database's `postgres` every
  * `postgres`. Such a password is still masked where it stands in a URL
  * (`postgres://u:***@`) or after `password=`. The package's own secret
- * variables are masked from {@link MIN_SECRET_LENGTH} characters.
+ * variables are masked from {@link MIN_MASKED_SECRET_LENGTH} characters.
  */
 const MIN_NAMED_SECRET_LENGTH = 12;
 
-/**
- * Below this length a value of the package's own secret variables is not masked: no real token or secret is
- * that short, and `SIGLUME_MERCHANT_AUTH_TOKEN=t` masked every "t" of reconcile's output
- * (`crea[redacted]eOrderS[redacted]ore()`). The client's transport keeps the same bound for its token.
- */
-export const MIN_SECRET_LENGTH = 8;
-
-/** The `secrets` worth masking by value: set, and at least {@link MIN_SECRET_LENGTH} characters. */
+/** The `secrets` worth masking by value: set, and at least {@link MIN_MASKED_SECRET_LENGTH} characters. */
 export function maskableSecrets(secrets: readonly (string | null | undefined)[]): string[] {
-  return secrets.filter((s): s is string => typeof s === 'string' && s.length >= MIN_SECRET_LENGTH);
+  return secrets.filter((s): s is string => typeof s === 'string' && s.length >= MIN_MASKED_SECRET_LENGTH);
 }
 
 /** The password of `scheme://user:password@host`, as written and decoded, or none. */
@@ -65,9 +58,8 @@ export function envSecretValues(...envs: ReadonlyArray<Readonly<Record<string, s
   for (const [name, value] of envs.flatMap((env) => Object.entries(env))) {
     if (value === undefined || value === '') continue;
     if (SECRET_VARS.includes(name)) {
-      if (value.length >= MIN_SECRET_LENGTH) out.add(value);
-    }
-    else if (SECRET_NAME.test(name) && value.length >= MIN_NAMED_SECRET_LENGTH) out.add(value);
+      if (value.length >= MIN_MASKED_SECRET_LENGTH) out.add(value);
+    } else if (SECRET_NAME.test(name) && value.length >= MIN_NAMED_SECRET_LENGTH) out.add(value);
     else if (looksLikeSecret(value)) out.add(value);
     for (const password of urlPasswords(value)) if (password.length >= MIN_NAMED_SECRET_LENGTH) out.add(password);
   }

@@ -12,6 +12,12 @@ const SECRET_KEY = /(^|_)secret$|(^|_)token$/i;
 export const REDACTED = '[redacted]';
 
 /**
+ * Below this length a token or secret is not masked by its value: no real credential is that short, and masking a
+ * test double's (`'test'`, `t`) garbles every text that holds it (`cs_test_1` became `cs_[redacted]_1`).
+ */
+export const MIN_MASKED_SECRET_LENGTH = 8;
+
+/**
  * How deep both functions walk. What lies deeper is replaced by
  * {@link TOO_DEEP}, not returned as it is: an error body from a hostile or
  * broken server could nest a secret key below any fixed depth, or nest deep

@@ -24,7 +24,7 @@ import {
   SiglumeTimeoutError,
   withholdResponseSecrets,
 } from './errors.js';
-import { redactErrorSecrets, redactSecretKeys, redactSecretValues, secretKeyValues } from './redact.js';
+import { MIN_MASKED_SECRET_LENGTH, redactErrorSecrets, redactSecretKeys, redactSecretValues, secretKeyValues } from './redact.js';
 import {
   connectionFailure,
   errorCode,
@@ -176,11 +176,10 @@ export class Transport {
 
   /**
    * What an error of this request must not show: the client's token and the request's own secrets. A token under
-   * 8 characters is a test double's (`'test'`), not a credential: scrubbing it turned `cs_test_1` in an error into
-   * `cs_[redacted]_1`.
+   * {@link MIN_MASKED_SECRET_LENGTH} characters is a test double's (`'test'`), not a credential.
    */
   #secrets(spec: RequestSpec<unknown>): string[] {
-    return [...(this.#token.length >= 8 ? [this.#token] : []), ...(spec.secrets ?? [])];
+    return [...(this.#token.length >= MIN_MASKED_SECRET_LENGTH ? [this.#token] : []), ...(spec.secrets ?? [])];
   }
 
   #url(spec: RequestSpec<unknown>): string {
