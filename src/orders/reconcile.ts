@@ -38,7 +38,7 @@ import { isStorableId } from './ids.js';
 import { reviewNotifier, type OrderReviewContext } from './options.js';
 import type { OrderCheckoutAttemptCursor, OrderPaymentReview, OrderRecordedPayment, OrderStore, OrderUnpaidCheckoutAttempt } from './store.js';
 import { parseReconcileSince, reconcileSinceProblem } from './since.js';
-import { applyOrderDecision } from './webhook.js';
+import { applyOrderDecision, type AppliedOrderDecision } from './webhook.js';
 
 /** Default look-back of a reconciliation, hours (Siglume's redelivery window, with margin). */
 export const ORDER_RECONCILE_DEFAULT_SINCE_HOURS = 72;
@@ -230,6 +230,8 @@ interface Recorded {
 interface Decided {
   decision: OrderPaymentDecision;
   recorded: Recorded | null;
+  /** What was done with a review: recorded by this run, or found under an earlier event (the webhook's). */
+  applied: AppliedOrderDecision | null;
 }
 
 // A database error may quote a connection string; the report goes to whoever holds the reconcile token.
@@ -255,7 +257,8 @@ class DryRun extends Error {
 // A session recorded before is reported by what was recorded, not by the order's status: a paid order
 // says nothing about whether THIS session paid it or went to review as a second payment.
 function recordedEntry(r: Recorded, s: DirectRequestPaymentCheckoutSession, event_id: string): Examined {
-  const see = `see the review of event ${event_id}`;
+  // The row is this event's, or an earlier event's with the same finding about the payment (the webhook's).
+  const see = `see the review of event ${event_id} or of the payment's earlier event`;
   const recorded = orderLabelOutcome(r.outcome);
   if (recorded === 'review') return { outcome: 'review', detail: `${r.outcome}: recorded by an earlier reconciliation; ${see}`, event_id };
   if (recorded === 'applied') return { outcome: 'consistent', detail: `already reconciled (${r.outcome})`, event_id };
@@ -316,7 +319,7 @@ async function examine(c: OrderReconcileContext, a: OrderUnpaidCheckoutAttempt, 
         // Recorded before (by an earlier run, or a concurrent one that just committed): read what it recorded.
         const found = hash !== null ? await tx.findPayment(hash) : null;
         const recorded: Recorded = { outcome: (await tx.recordedOutcome?.()) ?? null, payment: found?.payment ?? null };
-        committing = { decision: { kind: 'duplicate' }, recorded };
+        committing = { decision: { kind: 'duplicate' }, recorded, applied: null };
         return { outcome: 'duplicate', result: committing };
       }
       const found = hash !== null ? await tx.findPayment(hash) : null;
@@ -325,9 +328,8 @@ async function examine(c: OrderReconcileContext, a: OrderUnpaidCheckoutAttempt, 
       const decided = decideOrderPayment({
         event: { id: event.id, type: event.type }, classification, first_delivery: tx.first_delivery, payment, confirmation, policy: c.policy,
       });
-      if (dry_run) throw new DryRun({ decision: decided, recorded: null }); // rolls back the event row too
-      await applyOrderDecision(tx, decided);
-      committing = { decision: decided, recorded: null };
+      if (dry_run) throw new DryRun({ decision: decided, recorded: null, applied: null }); // rolls back the event row too
+      committing = { decision: decided, recorded: null, applied: await applyOrderDecision(tx, decided) };
       return { outcome: orderDecisionLabel(decided), result: committing };
     });
   } catch (error) {
@@ -346,16 +348,23 @@ async function examine(c: OrderReconcileContext, a: OrderUnpaidCheckoutAttempt, 
       decided = committing;
     }
   }
-  const { decision, recorded } = decided;
-  // A redelivery decides `duplicate`: each review is announced by the run that recorded it.
-  if (committed && decision.kind === 'review') c.notifyReview?.(decision.review, { operation: 'reconcile', order_id: a.order_id });
+  const { decision, recorded, applied } = decided;
+  // A redelivery decides `duplicate`, and a finding the webhook recorded already is not new: each review is
+  // announced by the run or delivery that recorded it.
+  if (committed && applied?.new_review && decision.kind === 'review') {
+    c.notifyReview?.(decision.review, { operation: 'reconcile', order_id: a.order_id });
+  }
   const label = orderDecisionLabel(decision);
   switch (decision.kind) {
     case 'mark_paid':
     case 'mark_fulfilled_unsettled':
       return { outcome: 'repaired', detail: label, event_id };
-    case 'review':
-      return { outcome: 'review', detail: `${label}: ${decision.review.reason}`, event_id };
+    case 'review': {
+      // Found under an earlier event (the webhook's): that event's row is the one to read.
+      const recorded_as = applied?.review_event_id ?? event_id;
+      const earlier = recorded_as === event_id ? '' : ` (reviewed already, under event ${recorded_as})`;
+      return { outcome: 'review', detail: `${label}: ${decision.review.reason}${earlier}`, event_id: recorded_as };
+    }
     case 'ignore':
       return { outcome: 'consistent', detail: label, event_id };
     case 'duplicate':

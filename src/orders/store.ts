@@ -190,6 +190,20 @@ export interface OrderStoreTransaction {
   markOrderFulfilledUnsettled(order_id: string, payment: OrderPaymentRecord): Promise<boolean>;
   /** Adds a review row (at most one per event id). */
   recordReview(review: OrderPaymentReview): Promise<void>;
+  /**
+   * The event id of a review recorded earlier with the same finding about the
+   * same payment: the same `requirement_id`, `challenge_hash` and `order_id`
+   * (none of them null), the same `code` and the same `reason` as stored;
+   * null when there is none. Read with a lock or otherwise fresh: the core
+   * asks it under the order's lock. The core then records no second row and
+   * does not call `onReview` again, so a payment its webhook and a later
+   * reconciliation both found wanting is one review (one refund). Another
+   * code or reason is another finding and gets its own row: a test delivery
+   * forged with the merchant token cannot hide a real review by naming its
+   * payment first. Optional: without it, each event's review is a row of its
+   * own and is heard.
+   */
+  findEarlierReview?(review: OrderPaymentReview): Promise<string | null>;
   /** Records a settled batch; false when that batch id was recorded before. */
   recordSettlementBatch(batch: OrderSettlementBatchRecord): Promise<boolean>;
 }

@@ -80,17 +80,34 @@ function tooLarge(body: unknown): boolean {
   return false;
 }
 
-/** Writes a decision through the store transaction (shared with reconciliation: one way to apply a decision). */
-export async function applyOrderDecision(tx: OrderStoreTransaction, decision: OrderPaymentDecision): Promise<void> {
+/** What {@link applyOrderDecision} did with a review: `new_review` false when it was found under `review_event_id`. */
+export interface AppliedOrderDecision {
+  new_review: boolean;
+  /** The event whose review row holds this finding: this event's, or an earlier one's; null for no review. */
+  review_event_id: string | null;
+}
+
+const NO_REVIEW: AppliedOrderDecision = { new_review: false, review_event_id: null };
+
+/**
+ * Writes a decision through the store transaction (shared with reconciliation: one way to apply a decision).
+ * A review the store has already (the same finding about the same payment under an earlier event: the webhook's,
+ * then reconciliation's, or the other way round) is not recorded or announced again.
+ */
+export async function applyOrderDecision(tx: OrderStoreTransaction, decision: OrderPaymentDecision): Promise<AppliedOrderDecision> {
   switch (decision.kind) {
     case 'duplicate':
     case 'ignore':
-      return;
-    case 'review':
-      return tx.recordReview(decision.review);
+      return NO_REVIEW;
+    case 'review': {
+      const earlier = typeof tx.findEarlierReview === 'function' ? await tx.findEarlierReview(decision.review) : null;
+      if (earlier !== null) return { new_review: false, review_event_id: earlier };
+      await tx.recordReview(decision.review);
+      return { new_review: true, review_event_id: decision.review.event_id };
+    }
     case 'reconcile_batch':
       await tx.recordSettlementBatch(decision.batch);
-      return;
+      return NO_REVIEW;
     case 'mark_paid':
     case 'mark_fulfilled_unsettled': {
       const marked = decision.kind === 'mark_paid'
@@ -99,7 +116,7 @@ export async function applyOrderDecision(tx: OrderStoreTransaction, decision: Or
       // The order row is locked since findPayment, so this means the store broke
       // its contract; roll back and let the redelivery decide again.
       if (!marked) throw new Error(`order ${decision.order_id} did not accept the ${decision.kind} transition`);
-      return;
+      return NO_REVIEW;
     }
     default: {
       const unexpected: never = decision;
@@ -204,18 +221,20 @@ export async function handleOrderWebhook<U>(o: ResolvedOrderCheckoutOptions<U>, 
   }
 
   try {
-    const decision = await o.store.processWebhookEvent({ event_id: event.id, event_type: event.type }, async (tx) => {
+    const applied = await o.store.processWebhookEvent({ event_id: event.id, event_type: event.type }, async (tx) => {
       const payment = tx.first_delivery && hash !== null ? await tx.findPayment(hash) : null;
       // The attempt got its session after the preview: unconfirmed is not an answer yet. Roll back, ask again.
       if (confirmation.kind === 'not_requested' && payment?.attempt.checkout_session_id && needsConfirmation && young) {
         throw new OrderPaymentConfirmationPendingError(null, null);
       }
       const decided = decideOrderPayment({ ...facts, first_delivery: tx.first_delivery, payment, confirmation });
-      await applyOrderDecision(tx, decided);
-      return { outcome: orderDecisionLabel(decided), result: decided };
+      const { new_review } = await applyOrderDecision(tx, decided);
+      return { outcome: orderDecisionLabel(decided), result: { decided, new_review } };
     });
-    // Committed. A redelivery decides `duplicate`, so each review is heard once.
-    if (decision.kind === 'review') {
+    const { decided: decision, new_review } = applied;
+    // Committed. A redelivery decides `duplicate`, and a finding recorded under an earlier event is not new: each
+    // review is heard once.
+    if (decision.kind === 'review' && new_review) {
       const order_id = decision.review.order_id;
       o.notifyReview(decision.review, { operation: 'webhook', ...(order_id === null ? {} : { order_id }) });
     }

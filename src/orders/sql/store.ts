@@ -456,6 +456,15 @@ export class SqlOrderStore implements OrderStore {
           requirement_id: r.requirement_id, challenge_hash: r.challenge_hash, settlement_batch_id: r.settlement_batch_id, created_at: ts(new Date()),
         });
       },
+      findEarlierReview: async (r) => {
+        if (r.requirement_id === null || r.challenge_hash === null || r.order_id === null) return null;
+        // A locking read, for the reason findPayment gives; reviews are few, and the order lock is held already.
+        const row = (await this.#q(ex,
+          `SELECT event_id FROM ${R} WHERE requirement_id = ? AND challenge_hash = ? AND order_id = ? AND code = ? AND reason = ?
+            ORDER BY created_at, event_id LIMIT 1${this.#d.lock_rows}`,
+          [r.requirement_id, r.challenge_hash, r.order_id, r.code, message(r.reason)])).rows[0];
+        return str(row?.event_id);
+      },
       recordSettlementBatch: (b) =>
         insertIgnore(B, {
           settlement_batch_id: b.settlement_batch_id, event_id: b.event_id, chain_receipt_id: b.chain_receipt_id,

@@ -43,9 +43,17 @@ describeEachAdapter('events that must not pay', (adapter) => {
     return { order_id, session_id, real };
   }
 
-  async function expectReview(fx: ShopFixture, d: { rawBody: string; header: string; id: string }, order_id: string, code: string) {
+  /**
+   * Delivers `d` and expects a review: a row of its own, or (`earlier`) none, because an earlier event's row has the
+   * same finding (code and reason) about the same payment. Either way the event is recorded as that review.
+   */
+  async function expectReview(fx: ShopFixture, d: { rawBody: string; header: string; id: string }, order_id: string, code: string, row: 'own' | 'earlier' = 'own') {
+    const rows = () => count(db, 'siglume_payment_reviews WHERE order_id = ? AND code = ?', [order_id, code]);
+    const before = await rows();
     expect((await deliverWebhook(fx.shop.url, d.rawBody, d.header)).status).toBe(204);
-    expect((await reviews(db, d.id)).map((r) => [r.code, r.order_id])).toEqual([[code, order_id]]);
+    expect((await reviews(db, d.id)).map((r) => [r.code, r.order_id])).toEqual(row === 'own' ? [[code, order_id]] : []);
+    if (row === 'earlier') expect(before).toBeGreaterThan(0);
+    expect(await rows()).toBe(row === 'own' ? before + 1 : before);
     expect(await eventOutcomes(db, d.id)).toEqual([`review:${code}`]);
     expect(await orderStatus(db, order_id)).toBe('pending');
     expect(await payment(db, order_id)).toBeUndefined();
@@ -63,13 +71,16 @@ describeEachAdapter('events that must not pay', (adapter) => {
 
   it('never coerces: a string, hex, padded, fractional or null amount and a non-string merchant or currency are reviews', async () => {
     const { order_id, real } = await heldPayment(f, 1000);
-    const malformed: Array<Record<string, unknown>> = [
-      { amount_minor: '0x3e8' }, { amount_minor: ' 1000 ' }, { amount_minor: '1000' }, { amount_minor: 1000.5 }, { amount_minor: null },
-      { merchant: {} }, { merchant: [MERCHANT] }, { currency: ['JPY'] }, { currency: 'jpy' },
+    // Each is a review; one finding (the same reason) about the payment is one row, the first event's.
+    const malformed: Array<[Record<string, unknown>, 'own' | 'earlier']> = [
+      [{ amount_minor: '0x3e8' }, 'own'], [{ amount_minor: ' 1000 ' }, 'earlier'], [{ amount_minor: '1000' }, 'earlier'],
+      [{ amount_minor: 1000.5 }, 'earlier'], [{ amount_minor: null }, 'earlier'],
+      [{ merchant: {} }, 'own'], [{ merchant: [MERCHANT] }, 'earlier'], [{ currency: ['JPY'] }, 'own'], [{ currency: 'jpy' }, 'own'],
     ];
-    for (const change of malformed) {
-      await expectReview(f, await mutatedEvent(real.event, change), order_id, 'PAYMENT_MISMATCH');
+    for (const [change, row] of malformed) {
+      await expectReview(f, await mutatedEvent(real.event, change), order_id, 'PAYMENT_MISMATCH', row);
     }
+    expect(await count(db, 'siglume_payment_reviews WHERE order_id = ?', [order_id])).toBe(4);
     expect((await deliverWebhook(f.shop.url, real.rawBody, real.header)).status).toBe(204);
     expect(await orderStatus(db, order_id)).toBe('paid');
   });
@@ -88,9 +99,9 @@ describeEachAdapter('events that must not pay', (adapter) => {
     const again = await startCheckout(f.shop.url, { order_id });
     expect(again).toMatchObject({ status: 200, body: { session_id: first.body.session_id } });
     expect(f.sandbox.sessions().filter((x) => x.metadata.order_id === order_id)).toHaveLength(1);
-    // A payment replayed on that attempt is still a review.
+    // A payment replayed on that attempt is still a review: the same finding, so the first event's row.
     const replay = await mutatedEvent((await f.sandbox.signedEvent(old.event_id!)).event, {});
-    await expectReview(f, replay, order_id, 'PAYMENT_MISMATCH');
+    await expectReview(f, replay, order_id, 'PAYMENT_MISMATCH', 'earlier');
   });
 
   it('supersedes an unpaid session after a re-price, and the new attempt pays the current price', async () => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { OrderPaymentReview, OrderReviewContext } from '../../../src/orders/index.js';
 import { orderReconcileEventId } from '../../../src/orders/index.js';
 import type { ConformanceDatabase } from '../support/adapter.js';
-import { describeEachAdapter, insertOrder, orderStatus, reviews, uid } from '../support/conformance.js';
+import { count, describeEachAdapter, insertOrder, orderStatus, reviews, uid } from '../support/conformance.js';
 import { startCheckout, startShopFixture, type ShopFixture } from '../support/shop.js';
 
 describeEachAdapter('onReview', (adapter) => {
@@ -102,6 +102,59 @@ describeEachAdapter('onReview', (adapter) => {
     }]);
     expect((await f.shop.service.reconcile({ since, min_age_seconds: 0 })).review).toHaveLength(1);
     expect(heard).toHaveLength(1);
+  });
+
+  /** Review rows of the order's payments: one payment is one refund, so one row and one notice. */
+  const reviewRows = (order_id: string) => count(db, 'siglume_payment_reviews WHERE order_id = ?', [order_id]);
+
+  it('hears a second payment once when its webhook and a later reconciliation both found it: one row, the webhook\'s', async () => {
+    const since = new Date();
+    const { order_id, s1, s2 } = await twoSessions();
+    await f.sandbox.pay(s1);
+    const second = await f.sandbox.pay(s2);
+    expect(heard).toHaveLength(1);
+
+    const report = await f.shop.service.reconcile({ since, min_age_seconds: 0 });
+    expect(report.review).toEqual([expect.objectContaining({
+      order_id, event_id: second.event_id, detail: expect.stringContaining(`reviewed already, under event ${second.event_id}`),
+    })]);
+    expect(heard).toHaveLength(1);
+    expect(await reviewRows(order_id)).toBe(1);
+    // The next run reports it from what the first recorded, and still hears nothing new.
+    expect((await f.shop.service.reconcile({ since, min_age_seconds: 0 })).review).toHaveLength(1);
+    expect(heard).toHaveLength(1);
+  });
+
+  it('hears a second payment once when reconciliation found it before its late webhook', async () => {
+    const since = new Date();
+    const { order_id, s1, s2 } = await twoSessions();
+    await f.sandbox.pay(s1);
+    f.sandbox.setFaults({ drop_webhook_deliveries: true });
+    const second = await f.sandbox.pay(s2).finally(() => f.sandbox.resetFaults());
+    await f.shop.service.reconcile({ since, min_age_seconds: 0 });
+    expect(heard.map((h) => h.context.operation)).toEqual(['reconcile']);
+
+    expect((await f.sandbox.redeliver(second.event_id!)).map((d) => d.response_status)).toEqual([204]);
+    expect(heard).toHaveLength(1);
+    expect(await reviewRows(order_id)).toBe(1);
+    expect(await reviews(db, second.event_id!)).toEqual([]);
+  });
+
+  it('keeps a different finding about the same payment as a review of its own (an earlier row cannot hide a real one)', async () => {
+    const since = new Date();
+    const { order_id, s1, s2 } = await twoSessions();
+    await f.sandbox.pay(s1);
+    const second = await f.sandbox.pay(s2);
+    // As if a test delivery forged with the merchant token had named this payment first, with another finding.
+    await db.sql('UPDATE siglume_payment_reviews SET code = ? WHERE event_id = ?', ['PAYMENT_NOT_CONFIRMED', second.event_id]);
+    heard.length = 0;
+
+    await f.shop.service.reconcile({ since, min_age_seconds: 0 });
+    expect(heard).toEqual([{
+      review: expect.objectContaining({ code: 'ORDER_STATE_CONFLICT', order_id, event_id: await orderReconcileEventId(s2) }),
+      context: { operation: 'reconcile', order_id },
+    }]);
+    expect(await reviewRows(order_id)).toBe(2);
   });
 
   it('answers 204 and keeps the review when onReview throws or its promise rejects', async () => {
