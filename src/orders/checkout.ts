@@ -221,8 +221,8 @@ export async function startOrderCheckout<U>(o: ResolvedOrderCheckoutOptions<U>, 
     amount_minor: attempt.amount_minor,
     currency: attempt.currency,
     nonce: attempt.nonce,
-    success_url: `${o.origin}/checkout/siglume/success${q}`,
-    cancel_url: `${o.origin}/checkout/siglume/cancel${q}`,
+    success_url: `${o.origin}${o.base_path}/checkout/siglume/success${q}`,
+    cancel_url: `${o.origin}${o.base_path}/checkout/siglume/cancel${q}`,
     metadata: { order_id: attempt.order_id },
   };
   let session;

@@ -41,6 +41,14 @@ export interface OrderCheckoutServiceOptions<U = unknown> {
   /** Public origin of the shop (`https://shop.example`; http only on localhost); success / cancel URLs hang off it. */
   shop_public_origin: string;
   /**
+   * The path the shop is served under when it is not the origin's root (`/store`: a Next.js `basePath`, or a
+   * reverse proxy that forwards `https://example.com/store/...`). The success / cancel URLs become
+   * `<origin>/store/checkout/siglume/success` and `.../cancel`. Segments of letters, digits and `-._~`; a trailing
+   * slash is dropped.
+   * @default '' (the origin's root)
+   */
+  shop_base_path?: string | undefined;
+  /**
    * Accept Micro / Nano amounts (JPY 1-500, USD 0.01-3.00), which settle
    * later in batches: the order is fulfilled on "accepted", not on "settled".
    * Only the literal `true` turns it on.
@@ -108,6 +116,8 @@ export interface ResolvedOrderCheckoutOptions<U> {
   store: OrderStore;
   secrets: readonly string[];
   origin: string;
+  /** `shop_base_path` normalized: '' or `/segment...` without a trailing slash. */
+  base_path: string;
   policy: OrderPaymentPolicy;
   authorize: ((order: OrderRecord, user: U) => boolean | Promise<boolean>) | null;
   currentUser: ((request: Request) => U | Promise<U>) | null;
@@ -186,6 +196,34 @@ function reconcileToken(value: unknown): string | null {
   return value;
 }
 
+/** `shop_public_origin`; one with a path is refused with the option a shop served under a path needs. */
+function shopOrigin(value: unknown): string {
+  try {
+    return parseInput(checkoutOriginSchema, value, 'shop_public_origin');
+  } catch (error) {
+    const path = typeof value === 'string' && URL.canParse(value) ? new URL(value).pathname : '/';
+    if (!(error instanceof SiglumeValidationError) || path === '/') throw error;
+    const hint = `; a shop served under a path keeps the origin here and sets shop_base_path (SHOP_BASE_PATH in the templates) to ${path.replace(/\/+$/, '')}`;
+    throw new SiglumeValidationError('shop_public_origin', `${error.message}${hint}`, { code: error.code, cause: error });
+  }
+}
+
+// Unreserved characters only: the path goes into URLs Siglume stores and sends the buyer's browser to, so nothing in
+// it may need escaping or be read differently by a proxy (`%2e`, `;`, `\`, `..`).
+const BASE_PATH = /^(?:\/[A-Za-z0-9._~-]+)+$/;
+
+/** `shop_base_path` as the success / cancel URLs use it: '' for the root, else `/a/b`. */
+function basePath(value: unknown): string {
+  if (value === undefined || value === '' || value === '/') return '';
+  const problem = 'must be a path such as /store: segments of letters, digits and -._~, none of them . or ..';
+  if (typeof value !== 'string') throw new SiglumeValidationError('shop_base_path', `Invalid shop_base_path: ${problem}`);
+  const path = value.length > 1 && value.endsWith('/') ? value.slice(0, -1) : value;
+  if (path.length > 200 || !BASE_PATH.test(path) || path.split('/').some((segment) => segment === '.' || segment === '..')) {
+    throw new SiglumeValidationError('shop_base_path', `Invalid shop_base_path: ${problem} (got ${JSON.stringify(value.slice(0, 80))})`);
+  }
+  return path;
+}
+
 /** A webhook signing secret the service can verify with, refused when the service is made otherwise. */
 function webhookSecret(value: unknown, field: string): void {
   assertSecret(value, field, 'SIGLUME_WEBHOOK_SECRET');
@@ -217,7 +255,8 @@ export function resolveOrderCheckoutOptions<U>(options: OrderCheckoutServiceOpti
     client: options.merchant_client,
     store: options.order_store,
     secrets: normalizeSecrets(options.webhook_secret, 'webhook_secret', webhookSecret),
-    origin: parseInput(checkoutOriginSchema, options.shop_public_origin, 'shop_public_origin'),
+    origin: shopOrigin(options.shop_public_origin),
+    base_path: basePath(options.shop_base_path),
     policy: {
       merchant: parseInput(merchantKeySchema, options.merchant, 'merchant'),
       allow_metered_payments: options.allow_metered_payments === true,

@@ -46,6 +46,7 @@ const VARIABLE_OF: Readonly<Record<string, string>> = {
   base_url: 'SIGLUME_API_BASE',
   merchant: 'SIGLUME_DIRECT_PAYMENT_MERCHANT',
   shop_public_origin: 'SHOP_PUBLIC_ORIGIN',
+  shop_base_path: 'SHOP_BASE_PATH',
   reconcile_token: 'SIGLUME_RECONCILE_TOKEN',
   webhook_secret: 'SIGLUME_WEBHOOK_SECRET',
   'webhook_secret[0]': 'SIGLUME_WEBHOOK_SECRET',
@@ -99,6 +100,7 @@ export function createSiglumeCheckout(connection?: OrderStoreConnection, options
       merchant: required('SIGLUME_DIRECT_PAYMENT_MERCHANT'),
       webhook_secret: previousSecret ? [required('SIGLUME_WEBHOOK_SECRET'), previousSecret] : required('SIGLUME_WEBHOOK_SECRET'),
       shop_public_origin: required('SHOP_PUBLIC_ORIGIN'),
+      shop_base_path: process.env.SHOP_BASE_PATH?.trim() || undefined, // a shop served under a path (/store); unset at the root
       allow_metered_payments: metered === 'true',
       authorize_order: ownsOrder, // EDIT ownsOrder above
       ...(options.currentUser ? { currentUser: options.currentUser } : {}),

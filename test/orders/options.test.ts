@@ -18,6 +18,54 @@ const valid: OrderCheckoutServiceOptions<string> = {
 };
 const build = (over: Record<string, unknown>) => () => createOrderCheckoutService({ ...valid, ...over } as OrderCheckoutServiceOptions<string>);
 
+describe('shop_base_path', () => {
+  /** The success / cancel URLs of the session the service asks for. */
+  async function returnUrls(over: Record<string, unknown>) {
+    const asked: Array<{ success_url: string; cancel_url: string }> = [];
+    const order = { order_id: 'o 1', amount_minor: 4200, currency: 'JPY' as const, status: 'pending' as const, owner_id: 'alice' };
+    const service = createOrderCheckoutService<string>({
+      ...valid,
+      ...over,
+      merchant_client: {
+        createCheckoutSession: async (input: { success_url: string; cancel_url: string }) => {
+          asked.push(input);
+          return { session_id: 'cs_1', checkout_url: 'https://pay.example/cs_1', challenge_hash: 'h', status: 'open', expires_at: null };
+        },
+        getCheckoutSession: async () => {
+          throw new Error('not asked');
+        },
+      } as unknown as OrderCheckoutServiceOptions<string>['merchant_client'],
+      order_store: {
+        ...store,
+        findOrder: async () => order,
+        beginCheckoutAttempt: async () => ({ kind: 'create', order, attempt: { attempt_id: 'a1', order_id: order.order_id, nonce: 'n1', amount_minor: 4200, currency: 'JPY' } }),
+        markCheckoutPending: async () => true,
+      } as unknown as OrderStore,
+    } as OrderCheckoutServiceOptions<string>);
+    const started = await service.startCheckout('o 1', 'alice');
+    expect(started.kind).toBe('redirect');
+    return asked.map(({ success_url, cancel_url }) => [success_url, cancel_url]);
+  }
+
+  it('puts the success and cancel pages under the path the shop is served under', async () => {
+    expect(await returnUrls({ shop_base_path: '/store/' })).toEqual([[
+      'https://shop.example/store/checkout/siglume/success?order_id=o%201', 'https://shop.example/store/checkout/siglume/cancel?order_id=o%201',
+    ]]);
+    for (const root of [undefined, '', '/']) {
+      expect(await returnUrls({ shop_base_path: root })).toEqual([[
+        'https://shop.example/checkout/siglume/success?order_id=o%201', 'https://shop.example/checkout/siglume/cancel?order_id=o%201',
+      ]]);
+    }
+    expect(build({ shop_base_path: '/a/b-c_d.e~f/v2' })).not.toThrow();
+  });
+
+  it('answers an origin with a path by naming shop_base_path', () => {
+    expect(build({ shop_public_origin: 'https://shop.example/store/' })).toThrow(
+      'Invalid shop_public_origin: must be an origin only, without a path, query or fragment; a shop served under a path keeps the origin here and sets shop_base_path (SHOP_BASE_PATH in the templates) to /store',
+    );
+  });
+});
+
 describe('createOrderCheckoutService', () => {
   it('accepts valid options, a list of secrets while rotating, and an explicit opt-out of authorization', () => {
     expect(build({})).not.toThrow();
@@ -49,6 +97,9 @@ describe('createOrderCheckoutService', () => {
     ['webhook_tolerance_seconds', { webhook_tolerance_seconds: 1.5 }],
     ['onError', { onError: 'console.error' }],
     ['onReview', { onReview: true }],
+    // A path the buyer's browser or a proxy could read another way, or that is no path at all.
+    ...['store', '/store?x=1', '/store#top', '/a/../b', '/a/./b', '/a//b', '/%2e%2e', '/a b', '/a\r\nb', '/a;b', '/a\\b', 42, `/${'a'.repeat(200)}`]
+      .map((shop_base_path): [string, Record<string, unknown>] => ['shop_base_path', { shop_base_path }]),
   ];
   it.each(bad)('throws a SiglumeValidationError naming %s', (field, over) => {
     let error: unknown;

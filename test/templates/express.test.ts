@@ -138,6 +138,28 @@ describe.skipIf(unavailable !== null)('the Express template', () => {
       await wrong.close();
     }
   });
+
+  it('serves a shop under a path (SHOP_BASE_PATH=/store): the buyer returns to /store/... and the order is paid', async () => {
+    const under = await startExpressShop(db, { base_path: '/store' });
+    try {
+      const order_id = uid('ord');
+      await insertOrder(db, { order_id, amount_minor: 4200 });
+      const start = await post(under, '/store/payments/checkout/siglume/start', JSON.stringify({ order_id }), { 'x-test-user': 'alice' });
+      expect(start.status).toBe(200);
+      const session_id = (start.body as { session_id: string }).session_id;
+      const session = under.sandbox.session(session_id)!;
+      expect([session.success_url, session.cancel_url]).toEqual([
+        `${under.url}/store/checkout/siglume/success?order_id=${order_id}`, `${under.url}/store/checkout/siglume/cancel?order_id=${order_id}`,
+      ]);
+      const paid = await under.sandbox.pay(session_id);
+      expect(paid.deliveries.map((d) => d.response_status)).toEqual([204]);
+      expect(await orderStatus(db, order_id)).toBe('paid');
+      expect((await fetch(session.success_url)).status).toBe(200);
+      expect(under.pageHits).toEqual([`/store/checkout/siglume/success?order_id=${order_id}`]);
+    } finally {
+      await under.close();
+    }
+  });
 });
 
 describe('the Express template\'s reconcile route called by a scheduler', () => {

@@ -22,7 +22,9 @@ export interface ExpressShop {
   close(): Promise<void>;
 }
 
-export async function startExpressShop(db: ConformanceDatabase, options: { json_first?: boolean } = {}): Promise<ExpressShop> {
+/** `base_path`: the shop is served under it (`app.use('/store', router)`, SHOP_BASE_PATH=/store). */
+export async function startExpressShop(db: ConformanceDatabase, options: { json_first?: boolean; base_path?: string } = {}): Promise<ExpressShop> {
+  const base = options.base_path ?? '';
   const copy = await copiedTemplate('express', 'postgres');
   const { siglumeCheckoutRouter } = await copy.load<typeof Checkout>('siglume-checkout.ts');
   const { startSiglumeCheckout } = await copy.load<ConfigModule<pg.Pool>>('siglume-config.ts');
@@ -32,7 +34,7 @@ export async function startExpressShop(db: ConformanceDatabase, options: { json_
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const sandbox = await startTestSandbox({
-    merchant: 'shop_express', origin: url, webhook_url: `${url}/payments/webhooks/siglume`,
+    merchant: 'shop_express', origin: url, webhook_url: `${url}${base}/payments/webhooks/siglume`,
     webhook_secret: 'whsec_express_template', merchant_token: 'sdrp_express_template_token',
   });
   Object.assign(process.env, {
@@ -41,6 +43,7 @@ export async function startExpressShop(db: ConformanceDatabase, options: { json_
     SIGLUME_WEBHOOK_SECRET: sandbox.webhook_secret,
     SHOP_PUBLIC_ORIGIN: url,
     SIGLUME_API_BASE: sandbox.api_base,
+    SHOP_BASE_PATH: base,
   });
   const pool = new pg.Pool({ connectionString: DATABASE_URL, options: `-c search_path=${db.env.SDRP_PG_SCHEMA}` });
   const pageHits: string[] = [];
@@ -49,12 +52,12 @@ export async function startExpressShop(db: ConformanceDatabase, options: { json_
   // Sign-in is faked with an x-test-user header.
   // As the README boots it: the store's tables are checked before the routes serve anyone.
   const checkout = await startSiglumeCheckout!(pool);
-  app.use(siglumeCheckoutRouter(checkout, (req): ShopUser | null => {
+  app.use(base || '/', siglumeCheckoutRouter(checkout, (req): ShopUser | null => {
     const id = req.get('x-test-user');
     return id ? { id } : null;
   }));
   if (!options.json_first) app.use(express.json());
-  app.get('/checkout/siglume/success', (req, res) => {
+  app.get(`${base}/checkout/siglume/success`, (req, res) => {
     pageHits.push(req.originalUrl);
     res.type('html').send('<!doctype html><title>Shop</title><h1 id="shop-page">Thank you</h1>');
   });
