@@ -97,25 +97,23 @@ async function runRoute(c: Context<SandboxAppEnv>, core: SandboxCore, route: Rou
       return errorAnswer(error, meta, core);
     }
   };
-  const key = c.req.header('idempotency-key');
   const post = api && route.method === 'POST';
-  let outcome = { response: {} as StoredResponse, replayed: false };
-  if (post && key !== undefined) {
-    if (!IDEMPOTENCY_KEY.test(key)) {
-      const message = 'Idempotency-Key must be 1-255 printable ASCII characters without spaces.';
-      throw new SandboxHttpError(400, 'INVALID_IDEMPOTENCY_KEY', message);
-    }
-    // Scoped by caller (token) and route, so one key cannot replay another caller's or another route's answer.
-    const scope = `${token}\n${route.path}\n${JSON.stringify(params)}\n${key}`;
-    outcome = await core.idempotency.run(scope, raw, execute);
-  } else {
-    outcome.response = await execute();
+  const key = post ? c.req.header('idempotency-key') : undefined;
+  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+    const message = 'Idempotency-Key must be 1-255 printable ASCII characters without spaces.';
+    throw new SandboxHttpError(400, 'INVALID_IDEMPOTENCY_KEY', message);
   }
+  // Scoped by caller (token) and route, so one key cannot replay another caller's or another route's answer.
+  const scope = `${token}\n${route.path}\n${JSON.stringify(params)}\n${key}`;
+  const { response, replayed } =
+    key === undefined
+      ? { response: await execute(), replayed: false }
+      : await core.idempotency.run(scope, raw, execute);
   const after = post ? core.faults.after() : { kind: 'pass' as const };
   if (after.kind === 'drop') throw new ConnectionDropped('drop_after_commit');
   if (after.kind === 'delay') await faultDelay(core, after.delay_ms);
-  const { status, body, headers } = outcome.response;
-  return json(status, body, outcome.replayed ? { ...headers, 'Idempotent-Replayed': 'true' } : headers);
+  const { status, body, headers } = response;
+  return json(status, body, replayed ? { ...headers, 'Idempotent-Replayed': 'true' } : headers);
 }
 
 /** Registers routes under `prefix`, plus a 405 with `Allow` for a known path asked with another method. */
