@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as z from 'zod/mini';
-import { parseInput } from '../core/validation.js';
+import { nonEmptyStringSchema, parseInput } from '../core/validation.js';
 import { SandboxStateFileError } from './errors.js';
 import { newMerchant } from './records.js';
 import { SANDBOX_SCENARIOS } from './scenarios.js';
@@ -16,7 +16,7 @@ import { RECORD_KINDS, SANDBOX_STATE_VERSION, SEED_KEYS, type SandboxState } fro
 const RESTORE = 'Restore it from a backup, or delete it to start from a freshly seeded sandbox.';
 const errnoCode = (error: unknown) => (error as NodeJS.ErrnoException).code;
 
-const nonEmpty = z.string({ error: 'must be a string' }).check(z.minLength(1, { error: 'must not be empty' }));
+const seedKeys = Object.fromEntries(SEED_KEYS.map((key) => [key, nonEmptyStringSchema]));
 /** What a usable state file holds; each record map may be missing (a file from an older sandbox) and gets `{}`. */
 const records = z._default(
   z.record(z.string(), z.looseObject({}, { error: 'must be an object' }), { error: 'must be an object' }),
@@ -25,7 +25,7 @@ const records = z._default(
 const stateFileSchema = z.looseObject(
   {
     version: z.literal(SANDBOX_STATE_VERSION, { error: `must be ${SANDBOX_STATE_VERSION}` }),
-    seed: z.looseObject(Object.fromEntries(SEED_KEYS.map((key) => [key, nonEmpty])), { error: 'must be an object' }),
+    seed: z.looseObject(seedKeys, { error: 'must be an object' }),
     scenario: z.enum(SANDBOX_SCENARIOS, { error: 'must be a known scenario name' }),
     hosted_checkout_routes: z.boolean({ error: 'must be a boolean' }),
     ...Object.fromEntries(RECORD_KINDS.map((kind) => [kind, records])),

@@ -11,9 +11,6 @@ import type { SandboxStore } from './store.js';
 /** Terms version recorded when `standard_terms_accepted` comes without `terms_version`. */
 export const SANDBOX_TERMS_VERSION = 'sdrp_standard_hosted_checkout_terms_v1';
 
-/** Attestation version recorded when `merchant_responsibility_attested` comes without one. */
-export const SANDBOX_RESPONSIBILITY_VERSION = STANDARD_RESPONSIBILITY_ATTESTATION_VERSION;
-
 /** What each gate asks for, in check order; a failing gate shows its fix. */
 const FIXES = {
   merchant_registration: 'The merchant account is suspended; Siglume support can lift it.',
@@ -50,7 +47,7 @@ const LIVE_MODE_GATES = ['terms_acceptance', 'merchant_responsibility_attestatio
 
 const PROVIDER_ROLE = { siglume: 'payment_protocol_and_settlement_provider', merchant: 'merchant_of_record' };
 const RESPONSIBILITY_BOUNDARY = {
-  version: SANDBOX_RESPONSIBILITY_VERSION,
+  version: STANDARD_RESPONSIBILITY_ATTESTATION_VERSION,
   merchant: ['merchant_of_record', 'fulfilment', 'customer_support', 'refunds', 'taxes', 'screening', 'legality'],
   siglume: ['payment_protocol', 'settlement', 'webhook_delivery'],
 };

@@ -3,8 +3,8 @@
  * changes the seeded merchant or its webhook subscription so that one readiness check (or one gate of
  * the merchant readiness API) fails, and nothing else. Objects created through the API are never touched.
  */
-import { DIRECT_PAYMENT_SPENT_EVENT } from '../core/constants.js';
-import { SANDBOX_RESPONSIBILITY_VERSION, SANDBOX_TERMS_VERSION } from './readiness.js';
+import * as C from '../core/constants.js';
+import { SANDBOX_TERMS_VERSION } from './readiness.js';
 import { newId, newMandate, newMerchant, newSubscription, randomHex, type SandboxMerchant } from './records.js';
 import type { SandboxWebhookSubscription } from './records.js';
 import type { SandboxSeed } from './store.js';
@@ -56,7 +56,7 @@ const BREAK: Record<SandboxScenario, Breaker> = {
   no_subscription: (_m, sub, data) => void delete data.subscriptions[sub.id],
   subscription_other_url: (_m, sub, data) =>
     void (sub.callback_url = new URL('/webhooks/siglume-old-endpoint', data.seed.webhook_url).toString()),
-  subscription_missing_confirmed: (_m, sub) => void (sub.event_types = [DIRECT_PAYMENT_SPENT_EVENT]),
+  subscription_missing_confirmed: (_m, sub) => void (sub.event_types = [C.DIRECT_PAYMENT_SPENT_EVENT]),
   // As after a rotation in Siglume that never reached the shop's env.
   secret_hint_mismatch: (_m, sub) => void (sub.signing_secret = randomHex('whsec_', 24)),
   hosted_checkout_disabled_409: (m) => void (m.hosted_checkout_enabled = false),
@@ -116,14 +116,14 @@ export function applyScenario(data: SandboxState, scenario: SandboxScenario, now
     display_name: words(seed.merchant),
     billing_status: 'active',
     billing_mandate_id: mandate.billing_mandate_id,
-    allowed_currencies: { JPY: 'JPYC', USD: 'USDC' } as const,
+    allowed_currencies: { ...C.CURRENCY_TOKENS },
     checkout_allowed_origins: [seed.origin],
     webhook_callback_url: seed.webhook_url,
     standard_terms_accepted: true,
     terms_version: SANDBOX_TERMS_VERSION,
     sandbox_confirmed: true,
     merchant_responsibility_attested: true,
-    responsibility_attestation_version: SANDBOX_RESPONSIBILITY_VERSION,
+    responsibility_attestation_version: C.STANDARD_RESPONSIBILITY_ATTESTATION_VERSION,
     responsibility_attestation_source: 'sandbox_seed',
     live_mode_requested: true,
   });

@@ -4,11 +4,12 @@
  * own input schemas, so the sandbox and the SDK cannot disagree on a rule.
  */
 import { prepareBillingMandateInputSchema, setupMerchantInputSchema } from '../../clients/schemas/merchant-account.js';
+import { STANDARD_RESPONSIBILITY_ATTESTATION_VERSION as ATTESTATION_VERSION } from '../../core/constants.js';
 import { merchantKeySchema, parseInput, tokenForCurrency } from '../../core/validation.js';
 import type { SandboxCore } from '../core.js';
 import { conflict, invalidField } from '../errors.js';
 import { route, type Route, type RouteInput } from '../http.js';
-import { SANDBOX_RESPONSIBILITY_VERSION, SANDBOX_TERMS_VERSION, merchantReadiness } from '../readiness.js';
+import { SANDBOX_TERMS_VERSION, merchantReadiness } from '../readiness.js';
 import {
   newMandate,
   newMerchant,
@@ -79,7 +80,7 @@ export function merchantRoutes({ store }: SandboxCore): Route[] {
     }
     const attested = input.merchant_responsibility_attested;
     if (attested !== undefined) {
-      const version = input.responsibility_attestation_version ?? SANDBOX_RESPONSIBILITY_VERSION;
+      const version = input.responsibility_attestation_version ?? ATTESTATION_VERSION;
       m.merchant_responsibility_attested = attested;
       m.responsibility_attestation_version = attested ? version : null;
       m.responsibility_attestation_source = attested ? 'setup_merchant' : null;
