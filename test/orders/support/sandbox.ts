@@ -35,6 +35,7 @@ export interface TestSandboxSession {
   event_id: string | null;
   metadata: Record<string, unknown>;
   success_url: string;
+  cancel_url: string;
   /** ISO 8601. */
   expires_at: string;
 }
