@@ -177,6 +177,18 @@ interface ColumnType {
   scale: number | null;
   /** Characters a VARCHAR / CHAR holds (PostgreSQL and MySQL), null for no limit or where it is not enforced (SQLite). */
   length: number | null;
+  /** SQLite only: the column's type affinity, by SQLite's rules for a declared type. */
+  affinity?: 'integer' | 'text' | 'blob' | 'real' | 'numeric';
+}
+
+/** SQLite's affinity of a declared type (its documented rules, in their order): what a value written to it becomes. */
+function sqliteAffinity(declared: string): NonNullable<ColumnType['affinity']> {
+  const t = declared.toUpperCase();
+  if (t.includes('INT')) return 'integer';
+  if (/CHAR|CLOB|TEXT/.test(t)) return 'text';
+  if (t.includes('BLOB') || t === '') return 'blob';
+  if (/REAL|FLOA|DOUB/.test(t)) return 'real';
+  return 'numeric';
 }
 
 const nullableNumber = (v: unknown) => (v === null || v === undefined || v === '' ? null : Number(v));
@@ -229,8 +241,11 @@ async function columnTypes(t: SqlTableCheckTarget, table: string): Promise<Map<s
     if (t.dialect.name === 'sqlite') {
       // SQLite keeps the type as written: NUMERIC(12,2), DOUBLE PRECISION, REAL, INTEGER, or nothing.
       const declared = String(row.declared ?? '').trim();
-      const m = /^([A-Za-z ]*?)\s*(?:\(\s*[0-9]+\s*(?:,\s*([0-9]+)\s*)?\))?$/.exec(declared);
-      types.set(column, { type: (m?.[1] ?? declared).toLowerCase(), declared, scale: nullableNumber(m?.[2]), length: null });
+      const m = /^([A-Za-z ]*?)\s*(?:\(\s*([0-9]+)\s*(?:,\s*([0-9]+)\s*)?\))?$/.exec(declared);
+      // NUMERIC(12) is NUMERIC(12,0); NUMERIC alone has no scale.
+      const scale = m?.[3] !== undefined ? nullableNumber(m[3]) : m?.[2] !== undefined ? 0 : null;
+      const shown = declared === '' ? 'untyped' : declared;
+      types.set(column, { type: (m?.[1] ?? declared).toLowerCase(), declared: shown, scale, length: null, affinity: sqliteAffinity(declared) });
       continue;
     }
     const type = String(row.type ?? '').toLowerCase();
@@ -257,7 +272,11 @@ function notMinorUnits(c: ColumnType): string | null {
   if ((c.type === 'numeric' || c.type === 'decimal') && c.scale !== null && c.scale > 0) {
     return `a decimal type with ${c.scale} digit${c.scale === 1 ? '' : 's'} after the point`;
   }
-  if (FRACTIONAL.has(c.type)) return 'a floating-point type';
+  if (FRACTIONAL.has(c.type) || c.affinity === 'real') return 'a floating-point type';
+  // SQLite turns 500.00 written to such a column into the integer 500, which no read can tell from 500 cents (the
+  // type Django's DecimalField and Rails' decimal declare there). NUMERIC(12,0) / NUMERIC(12) say whole numbers.
+  if (c.affinity === 'numeric' && c.scale === null) return 'of NUMERIC affinity in SQLite, which keeps 500.00 as the integer 500';
+  if (c.affinity === 'blob') return 'of BLOB affinity in SQLite, which keeps 500.00 as the number 500';
   return null;
 }
 

@@ -54,6 +54,24 @@ describeEachAdapter('an amount column of decimal prices', (adapter) => {
     expect(await fields('whole')).toEqual([]);
   });
 
+  // SQLite keeps 500.00 written to a column of NUMERIC affinity as the integer 500 (Django's DecimalField declares
+  // `decimal` there, Rails' decimal `decimal`): only the column's declared type can tell.
+  if (adapter.name === 'sqlite') {
+    it("reports SQLite amount columns that turn 500.00 into 500 (NUMERIC affinity without a scale, REAL, none), and not INTEGER, TEXT or NUMERIC(12,0)", async () => {
+      const declared = ['decimal', 'NUMERIC', 'MONEY', 'DECIMAL(10)', 'FLOAT8', '', 'BLOB', 'INTEGER', 'BIGINT', 'TEXT', 'VARCHAR(20)', 'NUMERIC(12,0)', 'NUMERIC(12)'];
+      await db.sql(`CREATE TABLE typed_orders (id integer PRIMARY KEY, customer text NOT NULL, currency_code text NOT NULL, state text NOT NULL,
+        ${declared.map((type, i) => `a${i} ${type}`).join(', ')})`);
+      const reported: string[] = [];
+      for (const [i, type] of declared.entries()) {
+        const problems = await db.createStore({ orders: { ...MAPPING, table: 'typed_orders', amount_column: `a${i}` } }).checkTables!();
+        if (problems.some((p) => p.code === 'orders_column_type')) reported.push(type);
+      }
+      expect(reported).toEqual(['decimal', 'NUMERIC', 'MONEY', 'FLOAT8', '', 'BLOB']);
+      const untyped = await db.createStore({ orders: { ...MAPPING, table: 'typed_orders', amount_column: 'a5' } }).checkTables!();
+      expect(untyped[0]!.message).toContain('is untyped, of BLOB affinity in SQLite, which keeps 500.00 as the number 500');
+    });
+  }
+
   it('refuses the checkout of a decimal amount with a message naming the column and the value, and never makes a session for it', async () => {
     const before = f.sandbox.sessions().length;
     const start = await startCheckout(f.shop.url, { order_id: '3' });
