@@ -171,7 +171,7 @@ function isReadinessProbe(data: Record<string, unknown>): boolean {
 const otherMerchant = (data: Record<string, unknown>, policy: OrderPaymentPolicy) =>
   typeof data.merchant === 'string' && data.merchant !== '' && data.merchant !== policy.merchant;
 
-// Strict checks of what the event echoes (rule 9): a field that is present
+// Strict checks of what the event echoes (rule 11): a field that is present
 // must have the right type AS DELIVERED (no Number() or trim coercion: "0x3e8"
 // and " 1000 " are not amounts) and equal the attempt's value. An absent field
 // is fine: the challenge hash already binds merchant, amount and currency.
@@ -194,7 +194,7 @@ function echoedFieldProblem(data: Record<string, unknown>, policy: OrderPaymentP
   return null;
 }
 
-// Rule 12: Siglume's own record of the session must say it was paid, by this
+// Rule 10: Siglume's own record of the session must say it was paid, by this
 // requirement, for this attempt. A signed event alone is not enough: anyone
 // holding the merchant API token can have Siglume sign a test delivery.
 function confirmationProblem(confirmation: OrderPaymentConfirmation, payment: PaymentClassification, ctx: OrderPaymentContext, policy: OrderPaymentPolicy): string | null {
@@ -207,9 +207,21 @@ function confirmationProblem(confirmation: OrderPaymentConfirmation, payment: Pa
     return 'the checkout session is not the checkout attempt\'s';
   }
   if (s.challenge_hash != null && s.challenge_hash !== payment.challenge_hash) return 'the checkout session has another challenge hash';
-  if (s.amount_minor != null && s.amount_minor !== ctx.attempt.amount_minor) return 'the checkout session has another amount';
-  if (s.currency != null && s.currency !== ctx.attempt.currency) return 'the checkout session has another currency';
-  if (s.merchant != null && s.merchant !== policy.merchant) return 'the checkout session belongs to another merchant';
+  // The receipt is kept as the payment's evidence: the event's copy must be Siglume's, not one a test delivery made up.
+  const receipt = payment.kind === 'standard_settled' ? payment.chain_receipt_id : null;
+  if (s.chain_receipt_id != null && receipt !== null && s.chain_receipt_id !== receipt) return 'the checkout session has another chain receipt';
+  return null;
+}
+
+// Rule 11, Siglume's side: the terms of a session Siglume confirmed paid by this requirement. A difference is a fact
+// about a real payment (the buyer paid other terms than the attempt's), so a mismatch, not "not confirmed".
+function confirmedTermsProblem(confirmation: OrderPaymentConfirmation, ctx: OrderPaymentContext, policy: OrderPaymentPolicy): string | null {
+  if (confirmation.kind !== 'session') return null;
+  const s = confirmation.session;
+  const paid = 'Siglume reports the checkout session paid';
+  if (s.amount_minor != null && s.amount_minor !== ctx.attempt.amount_minor) return `${paid} at ${s.amount_minor}, the checkout attempt's amount is ${ctx.attempt.amount_minor}`;
+  if (s.currency != null && s.currency !== ctx.attempt.currency) return `${paid} in ${s.currency}, the checkout attempt's currency is ${ctx.attempt.currency}`;
+  if (s.merchant != null && s.merchant !== policy.merchant) return `${paid} to another merchant`;
   return null;
 }
 
@@ -224,16 +236,27 @@ function decideOrderTransition(p: PaymentClassification, f: OrderPaymentFacts, t
   }
   const ids = { requirement_id: p.requirement_id, challenge_hash: p.challenge_hash, order_id: ctx?.order.order_id ?? null };
   // 5a. Not one of this shop's attempts and another merchant's: not this shop's money. (One of its attempts naming
-  // another merchant is rule 9's mismatch.)
+  // another merchant is rule 11's mismatch.)
   if (!ctx && otherMerchant(p.data, policy)) return { kind: 'ignore', reason: 'other_merchant' };
   if (p.kind === 'metered_usage_accepted' && !policy.allow_metered_payments) { // 6
     return toReview('METERED_INTEGRATION_REQUIRED', 'metered_usage_accepted while metered payments are disabled', ids);
   }
   if (!ctx) return toReview('ORDER_NOT_FOUND', 'no checkout attempt has this challenge_hash', ids); // 8
-  const mismatch = echoedFieldProblem(p.data, policy, ctx); // 9
+  // 9. The payment the order already has: nothing to decide, whatever else the event says. Before any check that
+  // could review it, since a review names the requirement for a refund: a test delivery forged with the merchant
+  // token, copying the real event with another amount, must not put the order's only payment up for a refund.
+  if (ctx.payment?.requirement_id === p.requirement_id) return { kind: 'ignore', reason: 'already_applied' };
+  // 10. Before the checks of what the event says, so that every later review is of a payment Siglume confirmed:
+  // the requirement it names was really paid, for this attempt.
+  if (policy.confirm_payments) {
+    const unconfirmed = confirmationProblem(f.confirmation, p, ctx, policy);
+    if (unconfirmed) return toReview('PAYMENT_NOT_CONFIRMED', unconfirmed, ids);
+  }
+  // 11. Siglume's terms (when asked), then the event's copies.
+  const mismatch = (policy.confirm_payments ? confirmedTermsProblem(f.confirmation, ctx, policy) : null) ?? echoedFieldProblem(p.data, policy, ctx);
   if (mismatch) return toReview('PAYMENT_MISMATCH', mismatch, ids);
   const { order, attempt } = ctx;
-  if (attempt.status === 'superseded') { // 10
+  if (attempt.status === 'superseded') { // 12
     return toReview('PAYMENT_MISMATCH', `paid on a superseded checkout attempt (${attempt.amount_minor} ${attempt.currency}); the order now costs ${order.amount_minor} ${order.currency}`, ids);
   }
   if (attempt.amount_minor !== order.amount_minor || attempt.currency !== order.currency) {
@@ -241,13 +264,8 @@ function decideOrderTransition(p: PaymentClassification, f: OrderPaymentFacts, t
   }
   const band = p.kind === 'standard_settled' ? 'standard' : p.pricing_band;
   const orderBand = pricingBandFor(order.currency, order.amount_minor);
-  if (band !== orderBand) return toReview('PAYMENT_MISMATCH', `the event is ${band}, the order's amount is ${orderBand}`, ids); // 11
-  if (policy.confirm_payments) { // 12
-    const unconfirmed = confirmationProblem(f.confirmation, p, ctx, policy);
-    if (unconfirmed) return toReview('PAYMENT_NOT_CONFIRMED', unconfirmed, ids);
-  }
-  if (ctx.payment) { // 13
-    if (ctx.payment.requirement_id === p.requirement_id) return { kind: 'ignore', reason: 'already_applied' };
+  if (band !== orderBand) return toReview('PAYMENT_MISMATCH', `the event is ${band}, the order's amount is ${orderBand}`, ids); // 13
+  if (ctx.payment) { // 14
     return toReview('ORDER_STATE_CONFLICT', `the order was already ${ctx.payment.status} by another requirement; a second payment may need a refund`, ids);
   }
   if (order.status !== 'pending') { // 14
@@ -282,17 +300,20 @@ function decideOrderTransition(p: PaymentClassification, f: OrderPaymentFacts, t
  *    `settled_at` is kept only when the core can store it (as rule 5's ids), else null: no rule
  *    reads it, and stored as it came (a U+0000 that PostgreSQL refuses) it would fail every delivery.
  * 8. No checkout attempt has the challenge hash -> review `ORDER_NOT_FOUND`.
- * 9. `merchant` / `amount_minor` / `currency` on the event are present but of
- *    the wrong type or differ from the attempt -> review `PAYMENT_MISMATCH`.
- * 10. The attempt was superseded (re-priced), or its price is not the
+ * 9. The order's payment is already this requirement -> `ignore` /
+ *    `already_applied`, whatever else the event says.
+ * 10. Confirmation on, and Siglume does not report the attempt's session as
+ *    `paid` by this requirement (same session, hash, chain receipt) -> review
+ *    `PAYMENT_NOT_CONFIRMED`. So with confirmation on, every review from here
+ *    on is of a payment Siglume confirmed.
+ * 11. The session's `amount_minor` / `currency` / `merchant` as Siglume
+ *    reports them (confirmation on), or as the event echoes them (present but
+ *    of the wrong type), differ from the attempt -> review `PAYMENT_MISMATCH`.
+ * 12. The attempt was superseded (re-priced), or its price is not the
  *    order's current price -> review `PAYMENT_MISMATCH`.
- * 11. The event's band is not the band of the order's amount -> review `PAYMENT_MISMATCH`.
- * 12. Confirmation on, and Siglume does not report the attempt's session as
- *    `paid` by this requirement (same session, hash, amount, currency,
- *    merchant) -> review `PAYMENT_NOT_CONFIRMED`.
- * 13. The order already has a payment: by this requirement -> `ignore` /
- *    `already_applied`; by another -> review `ORDER_STATE_CONFLICT`.
- * 14. The order is not `pending` -> review `ORDER_STATE_CONFLICT`.
+ * 13. The event's band is not the band of the order's amount -> review `PAYMENT_MISMATCH`.
+ * 14. The order already has a payment (by another requirement), or is not
+ *    `pending` -> review `ORDER_STATE_CONFLICT`.
  * 15. `standard_settled` -> `mark_paid`; `metered_usage_accepted` -> `mark_fulfilled_unsettled`.
  *
  * @example

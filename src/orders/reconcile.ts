@@ -209,7 +209,7 @@ function sinceOf(value: unknown, now: Date): Date {
 // own record of it. Only fields the session reports are set: an absent one is
 // not checked, a present one must match the attempt (as for a real event).
 // The challenge hash is the attempt's own, so the decision is about this
-// attempt: a session reporting another hash fails rule 12 instead of paying
+// attempt: a session reporting another hash fails rule 10 instead of paying
 // whichever attempt has that hash.
 function sessionEvent(id: string, s: DirectRequestPaymentCheckoutSession, a: OrderUnpaidCheckoutAttempt) {
   const data: Record<string, unknown> = { mode: DIRECT_REQUEST_PAYMENT_MODE, checkout_session_id: a.checkout_session_id };

@@ -53,12 +53,22 @@ describe('decideOrderPayment', () => {
       ['open', { kind: 'session', session: { status: 'open', requirement_id: null } }],
       ['paid by another requirement', { kind: 'session', session: { status: 'paid', requirement_id: 'req_other' } }],
       ['another session', { kind: 'session', session: { status: 'paid', requirement_id: 'req_1', session_id: 'cs_2' } }],
-      ['another amount', { kind: 'session', session: { status: 'paid', requirement_id: 'req_1', amount_minor: 1 } }],
-      ['another merchant', { kind: 'session', session: { status: 'paid', requirement_id: 'req_1', merchant: 'shop_other' } }],
+      ['another chain receipt', { kind: 'session', session: { status: 'paid', requirement_id: 'req_1', chain_receipt_id: 'chr_siglume' } }],
     ];
     it.each(cases)('reviews PAYMENT_NOT_CONFIRMED when the session is %s', async (_what, confirmation) => {
       const d = decideOrderPayment({ ...(await facts('standard_settled')), confirmation });
       expect(d).toMatchObject({ kind: 'review', review: { code: 'PAYMENT_NOT_CONFIRMED', order_id: 'o1' } });
+    });
+
+    // Paid by this requirement, on other terms than the attempt's: a fact about a real payment, so a mismatch.
+    it.each([
+      ['another amount', { amount_minor: 1 }, 'Siglume reports the checkout session paid at 1, the checkout attempt\'s amount is 4200'],
+      ['another currency', { currency: 'USD' }, 'Siglume reports the checkout session paid in USD, the checkout attempt\'s currency is JPY'],
+      ['another merchant', { merchant: 'shop_other' }, 'Siglume reports the checkout session paid to another merchant'],
+    ])('reviews PAYMENT_MISMATCH, from Siglume\'s record, when the paid session has %s', async (_what, terms, reason) => {
+      const confirmation = { kind: 'session', session: { status: 'paid', requirement_id: 'req_1', ...terms } } as OrderPaymentConfirmation;
+      const d = decideOrderPayment({ ...(await facts('standard_settled')), confirmation });
+      expect(d).toMatchObject({ kind: 'review', review: { code: 'PAYMENT_MISMATCH', order_id: 'o1', reason } });
     });
 
     it('pays without asking only when confirmation is turned off', async () => {
@@ -104,6 +114,15 @@ describe('decideOrderPayment', () => {
     // PostgreSQL refuses U+0000 in text: stored as it came, every redelivery of the signed event failed the same way.
     for (const bad of ['2026-11-27T00:00:00Z\u0000', '2026-11-27\u001b[0m', `2026-11-27T00:00:00Z${'x'.repeat(300)}`]) {
       expect(await batch(bad), JSON.stringify(bad)).toMatchObject({ kind: 'reconcile_batch', batch: { settled_at: null } });
+    }
+  });
+
+  it("ignores a copy of the order's own payment whatever it says, so no review puts that payment up for a refund", async () => {
+    // A test delivery forged with the merchant token: the real event, another amount, currency or merchant, or a band.
+    for (const data of [{ amount_minor: 100_000 }, { currency: 'USD' }, { merchant: 'shop_other' }, { amount_minor: '4200' }]) {
+      const f = await facts('standard_settled', { data });
+      expect(decideOrderPayment({ ...f, payment: context({ paid_by: 'req_1' }) }), JSON.stringify(data)).toEqual({ kind: 'ignore', reason: 'already_applied' });
+      expect(decideOrderPayment({ ...f, payment: context({ paid_by: 'req_1', attempt_status: 'superseded' }) })).toEqual({ kind: 'ignore', reason: 'already_applied' });
     }
   });
 

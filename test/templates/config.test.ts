@@ -301,8 +301,9 @@ describe('createSiglumeCheckout of the copied siglume-config.ts, when a payment 
       expect(database.prepare('SELECT code FROM siglume_payment_reviews WHERE event_id = ?').all(event.id)).toEqual([{ code: 'ORDER_NOT_FOUND' }]);
       expect(warn).toHaveBeenCalledTimes(1);
       const line = String(warn.mock.calls[0]![0]);
-      expect(line).toContain('PAYMENT NEEDS REVIEW');
-      expect(line).toContain('ORDER_NOT_FOUND');
+      // An event's claim, not a payment Siglume confirmed: the line must not send the operator to refund it.
+      expect(line).toContain('PAYMENT NEEDS REVIEW (not confirmed by Siglume: check the requirement with Siglume before any refund): ORDER_NOT_FOUND');
+      expect(line).not.toContain('a refund may be owed');
       expect(line).toContain(`event=${event.id}`);
       expect(line).toContain('no checkout attempt has this challenge_hash');
       expect(await checkout.handleWebhook(raw_body, header)).toMatchObject({ kind: 'processed', status: 204 });

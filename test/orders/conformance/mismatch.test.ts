@@ -69,6 +69,31 @@ describeEachAdapter('events that must not pay', (adapter) => {
     expect(await count(db, 'siglume_payment_reviews WHERE order_id = ?', [order_id])).toBe(3);
   });
 
+  // What a holder of the merchant token can have Siglume sign (a test delivery), aimed at the operator who refunds.
+  it("ignores a forged copy of an order's own payment with another amount: no review puts the only payment up for a refund", async () => {
+    const { order_id, real } = await heldPayment(f);
+    expect((await deliverWebhook(f.shop.url, real.rawBody, real.header)).status).toBe(204);
+    expect(await orderStatus(db, order_id)).toBe('paid');
+    for (const change of [{ amount_minor: 100_000 }, { currency: 'USD' }, { merchant: 'shop_other' }]) {
+      const copy = await mutatedEvent(real.event, change);
+      expect((await deliverWebhook(f.shop.url, copy.rawBody, copy.header)).status).toBe(204);
+      expect(await eventOutcomes(db, copy.id)).toEqual(['ignored:already_applied']);
+    }
+    expect(await count(db, 'siglume_payment_reviews WHERE order_id = ?', [order_id])).toBe(0);
+  });
+
+  it("keeps Siglume's chain receipt as the payment's evidence: a forged receipt on a lost payment's event is not confirmed", async () => {
+    const { order_id, session_id, real } = await heldPayment(f);
+    const forged = await mutatedEvent(real.event, { chain_receipt_id: 'chr_FORGED_BY_ATTACKER' });
+    expect((await deliverWebhook(f.shop.url, forged.rawBody, forged.header)).status).toBe(204);
+    expect(await reviews(db, forged.id)).toEqual([expect.objectContaining({ code: 'PAYMENT_NOT_CONFIRMED', order_id })]);
+    expect(await orderStatus(db, order_id)).toBe('pending');
+    // Siglume's own delivery then pays the order, with Siglume's receipt.
+    expect((await deliverWebhook(f.shop.url, real.rawBody, real.header)).status).toBe(204);
+    expect(await orderStatus(db, order_id)).toBe('paid');
+    expect(await payment(db, order_id)).toMatchObject({ chain_receipt_id: f.sandbox.session(session_id)!.chain_receipt_id });
+  });
+
   it('never coerces: a string, hex, padded, fractional or null amount and a non-string merchant or currency are reviews', async () => {
     const { order_id, real } = await heldPayment(f, 1000);
     // Each is a review; one finding (the same reason) about the payment is one row, the first event's.
