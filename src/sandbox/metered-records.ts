@@ -58,8 +58,8 @@ export function newSettlementBatch(key: BatchKey, settlement_cadence: Fees['sett
     usage_event_ids: [] as string[],
     opened_at: iso(nowMs),
     scheduled_settlement_at: iso(due),
-    /** `amount_threshold` when the batch settled early because its exposure reached the threshold. */
-    settlement_trigger: 'scheduled_close' as 'scheduled_close' | 'amount_threshold',
+    /** Null while open; once settled, `amount_threshold` when its exposure reached the threshold, else `scheduled_close`. */
+    settlement_trigger: null as 'scheduled_close' | 'amount_threshold' | null,
     threshold_reached_at: unset,
     settled_at: unset,
     chain_receipt_id: unset,

@@ -146,7 +146,7 @@ export class MeteredLedger {
    */
   async settle(
     b: M.SandboxSettlementBatch,
-    trigger: M.SandboxSettlementBatch['settlement_trigger'] = 'scheduled_close',
+    trigger: 'scheduled_close' | 'amount_threshold' = 'scheduled_close',
     wait: Wait = true,
   ): Promise<SandboxBatchSettlement> {
     // Callers check first; a second settle would send a second confirmation with another chain receipt.

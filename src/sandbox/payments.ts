@@ -209,10 +209,12 @@ export class Payments {
     const r = existing ?? (await this.createRequirement(request)).requirement;
     s.requirement_id = r.requirement_id;
     // The session reads `paid` before the webhook goes out, as a shop's handler may look it up.
+    // The fees are the requirement's, priced when it was paid: the merchant's plan may have changed since the
+    // session was made, and the session must add up (receivable = gross - fee) as the event does.
     const onSettled = (event_id: string) => {
-      const { paid_at, settlement_status, chain_receipt_id, protocol_fee_minor } = r;
-      const paid = { paid_at, updated_at: paid_at, settlement_status, chain_receipt_id, protocol_fee_minor };
-      Object.assign(s, paid, { status: 'paid', event_id });
+      const { paid_at, settlement_status, chain_receipt_id, protocol_fee_minor, provider_receivable_minor } = r;
+      const paid = { paid_at, updated_at: paid_at, settlement_status, chain_receipt_id };
+      Object.assign(s, paid, { protocol_fee_minor, provider_receivable_minor, status: 'paid', event_id });
     };
     const { event_id, deliveries, batch_settlement } = await this.settle(r, {
       session_id: s.session_id,

@@ -65,7 +65,8 @@ export async function loadStateFile(file: string): Promise<SandboxState | null> 
   for (const [key, m] of Object.entries(state.merchants))
     state.merchants[key] = { ...newMerchant(key, m.created_at), ...m };
   for (const b of Object.values(state.settlement_batches)) {
-    b.settlement_trigger ??= 'scheduled_close';
+    // Older sandboxes said `scheduled_close` of open batches too.
+    b.settlement_trigger = b.status === 'open' ? null : (b.settlement_trigger ?? 'scheduled_close');
     b.threshold_reached_at ??= null;
   }
   return state;

@@ -136,6 +136,22 @@ describe('checkout sessions', () => {
       });
     });
 
+    it("adds up after the merchant's plan changed between the session and the payment: the session's fee is the event's", async () => {
+      const s = await createSession(sandbox, { amount_minor: 4200, nonce: 'plan-change-1' });
+      const setup = await call(sandbox, 'POST', '/sdrp/direct-payments/merchants', { body: { merchant: 'sandbox_shop', billing_plan: 'pro' } });
+      expect(setup.status, JSON.stringify(setup.body)).toBeLessThan(300);
+      try {
+        expect((await page(`/pay/${s.session_id}/confirm`, 'POST')).status).toBe(303);
+        const [event] = await verifiedEvents();
+        const read = (await call(sandbox, 'GET', `/sdrp/direct-payments/checkout-sessions/${s.session_id}`)).body.data;
+        // pro is 50 basis points: 21, under the 30 yen floor.
+        expect(event!.data).toMatchObject({ protocol_fee_minor: '30', provider_receivable_minor: '4170' });
+        expect(read).toMatchObject({ provider_gross_amount_minor: '4200', protocol_fee_minor: '30', provider_receivable_minor: '4170' });
+      } finally {
+        await call(sandbox, 'POST', '/sdrp/direct-payments/merchants', { body: { merchant: 'sandbox_shop', billing_plan: 'launch' } });
+      }
+    });
+
     it('is idempotent: paying again redirects the same way and sends no second event', async () => {
       const s = await createSession(sandbox, { amount_minor: 1000 });
       const [a, b] = await Promise.all([page(`/pay/${s.session_id}/confirm`, 'POST'), page(`/pay/${s.session_id}/confirm`, 'POST')]);

@@ -58,20 +58,27 @@ describe('sandbox state file', () => {
       }
     });
 
-    it('reads a settlement batch written before settlement_trigger existed as a scheduled close', async () => {
+    it('reads a settlement batch of an older sandbox: settled without settlement_trigger is a scheduled close, open is null', async () => {
       const stateFile = join(dir, 'older-batch.json');
       const first = await sandboxFor(receiver, { state_file: stateFile });
       await first.payCheckoutSession((await createSession(first, { amount_minor: 300, nonce: 'older-1' })).session_id);
       await first.close();
       const state = JSON.parse(await readFile(stateFile, 'utf8'));
       const batchId = Object.keys(state.settlement_batches)[0]!;
-      delete state.settlement_batches[batchId].settlement_trigger;
-      delete state.settlement_batches[batchId].threshold_reached_at;
+      const open = state.settlement_batches[batchId];
+      // A settled copy without the fields, and the open one as older sandboxes wrote it (`scheduled_close` while open).
+      const settledId = `${batchId}_settled`;
+      state.settlement_batches[settledId] = { ...open, settlement_batch_id: settledId, status: 'settled', usage_event_ids: [] };
+      delete state.settlement_batches[settledId].settlement_trigger;
+      delete state.settlement_batches[settledId].threshold_reached_at;
+      open.settlement_trigger = 'scheduled_close';
       await writeFile(stateFile, JSON.stringify(state));
       const second = await startSandbox({ port: 0, state_file: stateFile });
       try {
-        const batch = await call(second, 'GET', `/sdrp/metered/provider/settlement-batches/${batchId}`);
-        expect(batch.body.data).toMatchObject({ settlement_trigger: 'scheduled_close', threshold_reached_at: null });
+        const settled = await call(second, 'GET', `/sdrp/metered/provider/settlement-batches/${settledId}`);
+        expect(settled.body.data).toMatchObject({ settlement_trigger: 'scheduled_close', threshold_reached_at: null });
+        const stillOpen = await call(second, 'GET', `/sdrp/metered/provider/settlement-batches/${batchId}`);
+        expect(stillOpen.body.data).toMatchObject({ status: 'open', settlement_trigger: null });
       } finally {
         await second.close();
       }

@@ -44,6 +44,9 @@ function page<T extends Record<Filter, string>>(input: RouteInput, all: T[], id:
 // The fields of a batch that an open period of a summary shows (CONTRACT-2 section 22).
 const OPEN_PERIOD = [
   'plan_type',
+  // The sandbox keeps a batch per listing and capability too: without them two open periods could look the same.
+  'listing_id',
+  'capability_key',
   'settlement_cadence',
   'currency',
   'token_symbol',
