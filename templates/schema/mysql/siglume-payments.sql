@@ -18,8 +18,11 @@
 -- Your orders table is yours: these tables refer to it by order id only (no
 -- foreign key, so any id type works); map its name and columns with the
 -- store's `orders` option. For a fresh shop, orders.mysql.sql has a sample.
--- Ids are compared byte for byte (utf8mb4_bin): an event id or challenge hash
--- differing only in letter case is a different one. Money columns are BIGINT
+-- Ids are compared by their bytes (utf8mb4_bin): an event id or challenge hash
+-- differing only in letter case is a different one. Trailing spaces are the
+-- exception (MariaDB's and MySQL 5.7's PAD SPACE): 'evt_1 ' is the key 'evt_1'
+-- there. Siglume's ids have none, and a payment is still confirmed with Siglume
+-- by its exact challenge hash. Money columns are BIGINT
 -- minor units (JPY yen, USD cents), never floats. Times are DATETIME(3) in
 -- the time zone of your mysql2 pool (its `timezone` option).
 
