@@ -65,6 +65,15 @@ describe('subscriptions', () => {
     expect(JSON.stringify(answer.body)).not.toContain(challenge);
   });
 
+  it("gives the plan's fee_bps only for a Standard amount: a Micro / Nano subscription names its band, whose flat fee each run pays", async () => {
+    const micro = await buyer('POST', '/sdrp/direct-payments/subscriptions', { merchant: 'sandbox_shop', amount_minor: 300, currency: 'JPY', challenge: await recurring('monthly', 300) });
+    expect(micro.status).toBe(201);
+    expect(micro.body.data).toMatchObject({ amount_minor: 300, pricing_band: 'micro' });
+    expect(micro.body.data).not.toHaveProperty('fee_bps');
+    const standard = await buyer('POST', '/sdrp/direct-payments/subscriptions', { merchant: 'sandbox_shop', amount_minor: 980, currency: 'JPY', challenge: await recurring('monthly') });
+    expect(standard.body.data).toMatchObject({ pricing_band: 'standard', fee_bps: 180 });
+  });
+
   it('refuses the same challenge twice: each recurring challenge is single-use', async () => {
     const challenge = await recurring('monthly');
     const body = { merchant: 'sandbox_shop', amount_minor: 980, currency: 'JPY', challenge };

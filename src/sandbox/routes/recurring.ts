@@ -19,7 +19,7 @@ import {
 } from '../../clients/schemas/recurring.js';
 import { DIRECT_REQUEST_PAYMENT_MODE as MODE } from '../../core/constants.js';
 import { sha256Tagged, timingSafeEqualString } from '../../core/crypto.js';
-import { STANDARD_FEE_BPS } from '../../core/pricing.js';
+import { STANDARD_FEE_BPS, pricingBandFor } from '../../core/pricing.js';
 import * as V from '../../core/validation.js';
 import { canonicalChallenge } from '../../internal/challenge-input.js';
 import type { SandboxCore } from '../core.js';
@@ -101,8 +101,20 @@ export function recurringRoutes({ store, payments, webhooks }: SandboxCore): Rou
       return store.put('recurring_subscriptions', created);
     });
     await webhooks.publish(webhooks.createEvent('subscription.created', publicView(sub)), false);
-    const fee_bps = STANDARD_FEE_BPS[store.require('merchants', sub.merchant).billing_plan];
-    const data = { ...publicView(sub), receipt: null, initial_charge: null, idempotent_replay: false, fee_bps };
+    // The plan's rate is what a Standard payment pays; a Micro / Nano amount pays the band's flat fee instead.
+    const pricing_band = pricingBandFor(sub.currency, sub.amount_minor);
+    const fee =
+      pricing_band === 'standard'
+        ? { fee_bps: STANDARD_FEE_BPS[store.require('merchants', sub.merchant).billing_plan] }
+        : {};
+    const data = {
+      ...publicView(sub),
+      receipt: null,
+      initial_charge: null,
+      idempotent_replay: false,
+      pricing_band,
+      ...fee,
+    };
     return { status: 201, data };
   }
 
