@@ -236,7 +236,7 @@ function formatPath(keys: ReadonlyArray<string | number>): string {
 
 function copyChild(value: unknown, key: string | number, ancestors: object[]): unknown {
   try {
-    return copyJson(value, ancestors);
+    return copyJson(value, ancestors, key);
   } catch (error) {
     if (error instanceof NotJson) error.keys.push(key);
     throw error;
@@ -244,14 +244,38 @@ function copyChild(value: unknown, key: string | number, ancestors: object[]): u
 }
 
 /**
- * Deep-copies a value JSON carries faithfully (strings, finite numbers,
- * booleans, null, arrays and plain objects), exactly as
- * `JSON.parse(JSON.stringify(value))` would, in one pass; throws
- * {@link NotJson} for anything else (undefined, functions, class instances,
- * non-finite numbers, cycles). One pass instead of a check, a stringify and a
+ * `value.toJSON(key)` when `value` has one (a `Date` gives its ISO string, an
+ * invalid `Date` null), as `JSON.stringify` calls it; else `value`. A
+ * `toJSON` that throws makes the value unserializable, as it would make
+ * `JSON.stringify` throw.
+ */
+function applyToJson(value: unknown, key: string | number): unknown {
+  if ((typeof value !== 'object' || value === null) && typeof value !== 'bigint') return value;
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON !== 'function') return value;
+  try {
+    return toJSON.call(value, String(key));
+  } catch {
+    throw new NotJson();
+  }
+}
+
+/**
+ * Deep-copies a value as `JSON.parse(JSON.stringify(value))` would
+ * (CONTRACT-2's `jsonObj`, as 0.4.20 did), in one pass: `toJSON` is called
+ * (a `Date` becomes its ISO string); `undefined` is left out of objects and
+ * becomes `null` in arrays. Throws {@link NotJson} where the round trip would
+ * throw or silently change the data: a cycle, a BigInt, a non-finite number
+ * (JSON writes `null`), a class instance without `toJSON` (a `Map` or `Set`
+ * would come back `{}`), a function or symbol (JSON drops it: `order.total`
+ * meant as `order.total()` would vanish), and nesting deeper than
+ * {@link MAX_JSON_DEPTH}. One pass instead of a check, a stringify and a
  * parse: this runs on every call that sends metadata.
  */
-function copyJson(value: unknown, ancestors: object[]): unknown {
+function copyJson(input: unknown, ancestors: object[], key: string | number = ''): unknown {
+  // undefined stands for "left out": the caller drops the member, or writes null in an array.
+  const value = applyToJson(input, key);
+  if (value === undefined) return undefined;
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new NotJson();
@@ -263,7 +287,7 @@ function copyJson(value: unknown, ancestors: object[]): unknown {
   try {
     if (Array.isArray(value)) {
       const out: unknown[] = new Array(value.length);
-      for (let i = 0; i < value.length; i++) out[i] = copyChild(value[i], i, ancestors);
+      for (let i = 0; i < value.length; i++) out[i] = copyChild(value[i], i, ancestors) ?? null;
       return out;
     }
     if (!isPlainObject(value)) throw new NotJson();
@@ -272,6 +296,7 @@ function copyJson(value: unknown, ancestors: object[]): unknown {
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
       const copy = copyChild(value[key], key, ancestors);
+      if (copy === undefined) continue;
       // Plain assignment to "__proto__" would set the prototype; JSON.parse makes it an own key.
       if (key === '__proto__') Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true });
       else out[key] = copy;
@@ -284,14 +309,18 @@ function copyJson(value: unknown, ancestors: object[]): unknown {
 
 /**
  * A JSON-serializable plain object (metadata, event data). The output is a
- * deep copy, so later changes by the caller cannot alter what was validated.
+ * deep copy as by a JSON round trip (a `Date` becomes its ISO string, an
+ * `undefined` member is left out), so later changes by the caller cannot
+ * alter what was validated.
  */
 export const jsonObjectSchema = z.lazy(() => z.pipe(
   z.custom<Record<string, unknown>>(),
   z.transform((value: Record<string, unknown>, ctx): Record<string, unknown> => {
     if (!isPlainObject(value)) return transformIssue(ctx, 'must be a plain JSON object');
     try {
-      return copyJson(value, []) as Record<string, unknown>;
+      const copy = copyJson(value, []);
+      // A root toJSON may answer anything; the round trip must still give an object.
+      return isPlainObject(copy) ? copy : transformIssue(ctx, 'must be a plain JSON object');
     } catch (error) {
       if (!(error instanceof NotJson)) throw error;
       const at = formatPath(error.keys) || '(root)';

@@ -166,13 +166,38 @@ describe('jsonObjectSchema', () => {
     expect(out).toEqual({ a: { b: [1, 'x', null, true] } });
   });
   it.each([
-    [{ when: new Date() }, 'when'],
     [{ f: () => 1 }, 'f'],
     [{ n: Number.POSITIVE_INFINITY }, 'n'],
-    [{ deep: { list: [1, undefined] } }, 'deep.list[1]'],
+    [{ deep: { list: [1, Number.NaN] } }, 'deep.list[1]'],
     [{ big: 1n }, 'big'],
+    [{ s: Symbol('x') }, 's'],
+    [{ m: new Map([['a', 1]]) }, 'm'],
+    [{ bad: { toJSON: () => { throw new Error('no'); } } }, 'bad'],
   ])('rejects %p pointing at the bad value', (value, where) => {
     expect(rejection(jsonObjectSchema, value, 'metadata').message).toContain(`"${where}"`);
+  });
+  describe('when a value is one the JSON round trip changes on purpose (CONTRACT-2 jsonObj, as 0.4.20)', () => {
+    it('equals JSON.parse(JSON.stringify(value)) for undefined members, Dates and toJSON', () => {
+      const value = {
+        coupon: undefined,
+        placed_at: new Date(0),
+        never: new Date(Number.NaN),
+        list: [1, undefined, new Date(1000)],
+        nested: { gone: undefined, kept: 'x', custom: { toJSON: (key: string) => ({ key }) } },
+      };
+      const out = parseInput(jsonObjectSchema, value, 'metadata');
+      expect(out).toEqual(JSON.parse(JSON.stringify(value)));
+      expect(out).toEqual({
+        placed_at: '1970-01-01T00:00:00.000Z',
+        never: null,
+        list: [1, null, '1970-01-01T00:00:01.000Z'],
+        nested: { kept: 'x', custom: { key: 'custom' } },
+      });
+      expect(Object.keys(out)).not.toContain('coupon');
+    });
+    it('still refuses a root that the round trip does not bring back as an object', () => {
+      expect(() => parseInput(jsonObjectSchema, new Date(0), 'metadata')).toThrow(/Invalid metadata: must be a plain JSON object/);
+    });
   });
   it('rejects arrays, class instances and cycles', () => {
     const cyclic: Record<string, unknown> = {};
