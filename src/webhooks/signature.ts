@@ -91,10 +91,11 @@ function isDigits(s: string): boolean {
 
 /**
  * Parses a `Siglume-Signature` header. Unknown keys (e.g. `v0=`) and spaces
- * around entries are ignored.
+ * around entries are ignored; of several `t=`, the last one counts (as in
+ * 0.4.20).
  *
  * @throws {SiglumeWebhookSignatureError} `WEBHOOK_SIGNATURE_MISSING` for an empty header,
- *   `WEBHOOK_SIGNATURE_MALFORMED` without exactly one numeric `t=` or without any `v1=`.
+ *   `WEBHOOK_SIGNATURE_MALFORMED` without a `t=`, when the last `t=` is not unix seconds, or without any `v1=`.
  * @example
  * parseWebhookSignatureHeader('t=1800000000, v1=ab12..., v1=cd34...');
  * // { timestamp: 1800000000, timestamp_text: '1800000000', signatures: ['ab12...', 'cd34...'] }
@@ -117,7 +118,7 @@ export function parseWebhookSignatureHeader(header: string | null | undefined): 
     const key = item.slice(0, eq).trim();
     if (key === 't') {
       const value = item.slice(eq + 1).trim();
-      if (timestampText !== undefined && timestampText !== value) throw malformed('more than one t= timestamp');
+      // The last t= wins, as in 0.4.20 (CONTRACT-2 section 21.3); the HMAC covers the one used.
       timestampText = value;
     } else if (key === 'v1') {
       const value = item.slice(eq + 1).trim();
@@ -299,6 +300,9 @@ export async function verifyWebhookSignature(
   return matchWebhookSignature(secrets, body, checkWebhookSignatureHeader(header, opts));
 }
 
+// Upper-case hex digits in lower case; nothing else changes (the expected signature is lower-case hex).
+const lowerHex = (signature: string): string => signature.replace(/[A-F]+/g, (hex) => hex.toLowerCase());
+
 /**
  * The HMAC part of {@link verifyWebhookSignature}, for a header already
  * checked by {@link checkWebhookSignatureHeader} and normalized secrets.
@@ -315,7 +319,8 @@ export async function matchWebhookSignature(
   for (let s = 0; s < secrets.length; s++) {
     const expected = await hmacSha256Hex(secrets[s]!, [prefix, body]);
     for (let i = 0; i < candidates.length; i++) {
-      if (timingSafeEqualString(expected, candidates[i]!)) {
+      // Hex in either case, as 0.4.20's comparator took it; still one constant-time compare.
+      if (timingSafeEqualString(expected, lowerHex(candidates[i]!))) {
         return { timestamp: parsed.timestamp, signature: candidates[i]! };
       }
     }
