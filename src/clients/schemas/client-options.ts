@@ -24,6 +24,17 @@ const timeoutMs = /* @__PURE__ */ lazySchema(() => z.custom<number>(
   { error: 'must be a positive integer number of milliseconds (at most 2147483647)' },
 ));
 
+const MAX_TIMER_MS = 2_147_483_647;
+
+// The client's timeout_ms as 0.4.20 read it (CONTRACT-2 section 21.1): max(1, trunc(x)), so 0 and
+// fractions are taken. Only what no timer can hold is refused: NaN, Infinity and past 2^31-1 ms.
+const clientTimeoutMs = /* @__PURE__ */ lazySchema(() => z.pipe(
+  z.custom<number>((v) => typeof v === 'number' && Number.isFinite(v) && v <= MAX_TIMER_MS, {
+    error: `must be a finite number of milliseconds (at most ${MAX_TIMER_MS})`,
+  }),
+  z.transform((v: number) => Math.max(1, Math.trunc(v))),
+));
+
 const maxResponseBytes = /* @__PURE__ */ lazySchema(() => z.custom<number>((v) => typeof v === 'number' && Number.isSafeInteger(v) && v > 0, {
   error: 'must be a positive integer number of bytes',
 }));
@@ -52,8 +63,10 @@ const abortSignal = /* @__PURE__ */ lazySchema(() => z.custom<AbortSignal>(
 ));
 
 /**
- * Options of both clients. Strict, so a misspelt option such as `baseUrl`
- * fails instead of silently sending a sandbox token to production.
+ * Options of both clients. An option the clients do not know is dropped, as
+ * 0.4.20 did (an app config object may be passed whole), except another
+ * spelling of one that was not given (`baseUrl` without `base_url`), which
+ * is refused instead of silently sending a sandbox token to production.
  */
 export const clientOptionsSchema = /* @__PURE__ */ lazySchema(() =>
   strictInput({
@@ -82,11 +95,13 @@ export const clientOptionsSchema = /* @__PURE__ */ lazySchema(() =>
      */
     fetch: z.nullish(fetchFunction()),
     /**
-     * Per-attempt timeout in milliseconds; `null` counts as absent (as in
-     * 0.4.20).
+     * Per-attempt timeout in milliseconds; `null` counts as absent. Read as
+     * 0.4.20 did: a fraction is truncated and anything below 1 becomes 1
+     * (`max(1, trunc(x))`); NaN, Infinity and more than 2147483647 are
+     * refused.
      * @default 15000
      */
-    timeout_ms: z.nullish(timeoutMs()),
+    timeout_ms: z.nullish(clientTimeoutMs()),
     /**
      * Retries after the first attempt. A request the server refused before
      * acting on (429, a 503 with the API's error envelope or `Retry-After`,
