@@ -9,7 +9,8 @@ import { path } from '../core/path.js';
 import type { Transport } from '../core/transport.js';
 import type { RequestSpec } from '../core/transport-types.js';
 import { parseInput, pathIdSchema } from '../core/validation.js';
-import { connectClient, send, sendRaw } from './connection.js';
+import { parseKnownInput } from './schemas/known-fields.js';
+import { connectClient, send, sendRaw, verbatimJsonBody } from './connection.js';
 import type { DirectRequestPaymentClientOptions, DirectRequestPaymentRequestOptions } from './schemas/client-options.js';
 import {
   buildAllowanceExecutionPayload,
@@ -45,7 +46,6 @@ import {
   createPaymentRequirementInputSchema,
   paymentRequirementSchema,
   requirementVerificationSchema,
-  verifyPaymentRequirementInputSchema,
   type DirectRequestPaymentRequirement,
   type DirectRequestPaymentRequirementCreateInput,
   type DirectRequestPaymentRequirementVerification,
@@ -68,7 +68,7 @@ import {
 
 /** Query pairs of a metered call, in the contract's order; absent filters are dropped by the transport. */
 function meteredQuery(query: unknown): RequestSpec<unknown>['query'] {
-  const q = parseInput(meteredQuerySchema(), query);
+  const q = parseKnownInput(meteredQuerySchema(), query);
   return [
     ['plan_type', q.plan_type],
     ['token_symbol', q.token_symbol],
@@ -115,7 +115,7 @@ export class DirectRequestPaymentClient {
     input: DirectRequestPaymentRequirementCreateInput,
     options?: DirectRequestPaymentRequestOptions,
   ): Promise<DirectRequestPaymentRequirement> {
-    const fields = parseInput(createPaymentRequirementInputSchema(), input);
+    const fields = parseKnownInput(createPaymentRequirementInputSchema(), input);
     return send(this.#transport, {
       method: 'POST',
       path: '/sdrp/direct-payments/requirements',
@@ -143,6 +143,11 @@ export class DirectRequestPaymentClient {
    * `await_timeout_seconds` is given and `options.timeout_ms` is not, the
    * request waits that long plus the client's `timeout_ms`, so a normal
    * server-side wait never ends as a client timeout.
+   *
+   * `input` is sent as given, not checked or copied (CONTRACT-2 section
+   * 21.2, as 0.4.20 did): keys the SDK does not know, `null` values and the
+   * server's own flags reach the API, which judges them. Only an input JSON
+   * cannot write (a cycle, a BigInt) is refused.
    */
   async verifyPaymentRequirement(
     requirement_id: string,
@@ -150,13 +155,14 @@ export class DirectRequestPaymentClient {
     options?: DirectRequestPaymentRequestOptions,
   ): Promise<DirectRequestPaymentRequirementVerification> {
     const id = parseInput(pathIdSchema, requirement_id, 'requirement_id');
-    const body = parseInput(verifyPaymentRequirementInputSchema(), input);
+    const body = verbatimJsonBody(input);
+    const wait = (body as { await_timeout_seconds?: unknown } | null)?.await_timeout_seconds;
     return send(this.#transport, {
       method: 'POST',
       path: path`/sdrp/direct-payments/requirements/${id}/verify`,
       body,
       schema: requirementVerificationSchema(),
-      options: this.#waitingOptions(body.await_timeout_seconds, options),
+      options: this.#waitingOptions(typeof wait === 'number' && Number.isFinite(wait) ? wait : undefined, options),
     });
   }
 
@@ -192,7 +198,7 @@ export class DirectRequestPaymentClient {
     payload: DirectRequestPaymentExecutionPayloadInput,
     options?: DirectRequestPaymentRequestOptions,
   ): Promise<DirectRequestPaymentTransactionExecution> {
-    const body = parseInput(preparedTransactionExecutionPayloadSchema(), payload);
+    const body = parseKnownInput(preparedTransactionExecutionPayloadSchema(), payload);
     return send(this.#transport, {
       method: 'POST',
       path: '/market/web3/transactions/execute-prepared',
@@ -316,7 +322,7 @@ export class DirectRequestPaymentClient {
     options?: DirectRequestPaymentRequestOptions,
   ): Promise<DirectRequestPaymentSettlementBatch> {
     const id = parseInput(pathIdSchema, settlement_batch_id, 'settlement_batch_id');
-    const q = parseInput(settlementBatchQuerySchema(), query);
+    const q = parseKnownInput(settlementBatchQuerySchema(), query);
     return send(this.#transport, {
       method: 'GET',
       path: path`/sdrp/metered/provider/settlement-batches/${id}`,
@@ -348,7 +354,7 @@ export class DirectRequestPaymentClient {
     input: DirectRequestPaymentSubscriptionCreateInput,
     options?: DirectRequestPaymentRequestOptions,
   ): Promise<DirectRequestPaymentSubscription> {
-    const body = parseInput(subscriptionCreateInputSchema(), input);
+    const body = parseKnownInput(subscriptionCreateInputSchema(), input);
     return send(this.#transport, {
       method: 'POST',
       path: '/sdrp/direct-payments/subscriptions',
@@ -377,7 +383,7 @@ export class DirectRequestPaymentClient {
     input: DirectRequestPaymentScheduledAuthorizationCreateInput = {},
     options?: DirectRequestPaymentRequestOptions,
   ): Promise<DirectRequestPaymentScheduledAuthorization> {
-    const body = parseInput(scheduledAuthorizationCreateInputSchema(), input);
+    const body = parseKnownInput(scheduledAuthorizationCreateInputSchema(), input);
     return send(this.#transport, {
       method: 'POST',
       path: '/account/auto-pay/scheduled-authorizations',
@@ -428,7 +434,7 @@ export class DirectRequestPaymentClient {
     input: DirectRequestPaymentScheduledAutoPayExecuteInput,
     options?: DirectRequestPaymentRequestOptions,
   ): Promise<DirectRequestPaymentScheduledAutoPayExecution> {
-    const { schedule_token, ...body } = parseInput(scheduledAutoPayExecuteInputSchema(), input);
+    const { schedule_token, ...body } = parseKnownInput(scheduledAutoPayExecuteInputSchema(), input);
     return send(this.#transport, {
       method: 'POST',
       path: '/market/api-store/scheduled-auto-pay/execute',

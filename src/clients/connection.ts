@@ -10,6 +10,7 @@ import { SiglumeValidationError } from '../core/errors.js';
 import { Transport } from '../core/transport.js';
 import type { RequestSpec } from '../core/transport-types.js';
 import { isLoopbackHost, parseInput } from '../core/validation.js';
+import { parseKnownInput } from './schemas/known-fields.js';
 import {
   clientOptionsSchema,
   requestOptionsSchema,
@@ -47,7 +48,7 @@ export function connectClient(
   if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {
     throw new SiglumeValidationError('options', 'Invalid options: must be an object');
   }
-  const opts = parseInput(clientOptionsSchema(), options ?? {});
+  const opts = parseKnownInput(clientOptionsSchema(), options ?? {}, '', 'option');
   const base_url = resolveBaseUrl(opts.base_url);
   const { token: auth_token, source } = resolveAuthTokenSource(opts.auth_token, kind);
   const user_agent = opts.user_agent ?? DIRECT_REQUEST_PAYMENT_SDK_ID;
@@ -74,6 +75,23 @@ export function connectClient(
 export function send<T>(transport: Transport, spec: ClientRequest<T>): Promise<T> {
   const options = spec.options === undefined ? undefined : parseInput(requestOptionsSchema(), spec.options, 'options');
   return transport.request({ ...spec, options });
+}
+
+/**
+ * `value` itself, as a body sent verbatim (the raw `request`, 0.4.20's
+ * `verifyPaymentRequirement` input), once `JSON.stringify` is known to write
+ * it: a cycle or a BigInt is a validation error naming `field`, not a
+ * `TypeError` from the transport.
+ */
+export function verbatimJsonBody<T>(value: T, field = 'input'): T {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (error) {
+    throw new SiglumeValidationError(field, `Invalid ${field}: must be JSON-serializable`, { cause: error });
+  }
+  if (text === undefined) throw new SiglumeValidationError(field, `Invalid ${field}: must be JSON-serializable`);
+  return value;
 }
 
 /**
@@ -104,13 +122,7 @@ export function sendRaw<T>(
     if (method === 'GET') {
       throw new SiglumeValidationError('json_body', "Invalid json_body: a GET request has no body; put parameters in the path's query string");
     }
-    let text: string | undefined;
-    try {
-      text = JSON.stringify(args.json_body);
-    } catch (error) {
-      throw new SiglumeValidationError('json_body', 'Invalid json_body: must be JSON-serializable', { cause: error });
-    }
-    if (text === undefined) throw new SiglumeValidationError('json_body', 'Invalid json_body: must be JSON-serializable');
+    verbatimJsonBody(args.json_body, 'json_body');
   }
   let options = args.options;
   const keyHeader = Object.keys(headers).find((name) => name.toLowerCase() === 'idempotency-key');

@@ -5,6 +5,7 @@
  */
 import { path } from '../core/path.js';
 import { merchantKeySchema, parseInput, pathIdSchema } from '../core/validation.js';
+import { parseKnownInput } from './schemas/known-fields.js';
 import type { Transport } from '../core/transport.js';
 import { connectClient, send, sendRaw } from './connection.js';
 import { mapHostedCheckoutError } from '../internal/hosted-checkout.js';
@@ -13,7 +14,7 @@ import { runSetupCheckout } from './setup-checkout.js';
 import {
   checkoutSessionCreateResponseSchema,
   checkoutSessionSchema,
-  createCheckoutSessionInputSchema,
+  clientCheckoutSessionInputSchema,
   type DirectRequestPaymentCheckoutSession,
   type DirectRequestPaymentCheckoutSessionCreateInput,
   type DirectRequestPaymentCheckoutSessionCreateResponse,
@@ -105,7 +106,7 @@ export class DirectRequestPaymentMerchantClient {
     input: DirectRequestPaymentMerchantSetupInput,
     options?: DirectRequestPaymentRequestOptions,
   ): Promise<DirectRequestPaymentMerchantResponse> {
-    const body = parseInput(setupMerchantInputSchema(this.#loopback), input);
+    const body = parseKnownInput(setupMerchantInputSchema(this.#loopback), input);
     return send(this.#transport, { method: 'POST', path: MERCHANTS, body, schema: merchantResponseSchema(), options });
   }
 
@@ -166,7 +167,7 @@ export class DirectRequestPaymentMerchantClient {
     options?: DirectRequestPaymentRequestOptions,
   ): Promise<DirectRequestPaymentBillingMandateResponse> {
     const key = parseInput(merchantKeySchema, merchant, 'merchant');
-    const body = parseInput(prepareBillingMandateInputSchema(), input);
+    const body = parseKnownInput(prepareBillingMandateInputSchema(), input);
     return send(this.#transport, {
       method: 'POST',
       path: path`/sdrp/direct-payments/merchants/${key}/billing-mandate`,
@@ -226,6 +227,10 @@ export class DirectRequestPaymentMerchantClient {
    * Creates a Hosted Checkout session; redirect the buyer to `checkout_url`
    * and store `challenge_hash` with the order before redirecting.
    *
+   * As in 0.4.20, `success_url` and `cancel_url` need only be non-empty (they
+   * are sent trimmed; the API answers 422 for a URL it refuses), and keys of
+   * `input` the call does not know are dropped, not sent.
+   *
    * @throws HostedCheckoutNotAvailableError when Hosted Checkout is not enabled
    * @throws SiglumeHostedCheckoutReadinessRequiredError when the merchant asked
    *   for live mode and its readiness is incomplete (see `getMerchantReadiness`)
@@ -234,7 +239,7 @@ export class DirectRequestPaymentMerchantClient {
     input: DirectRequestPaymentCheckoutSessionCreateInput,
     options?: DirectRequestPaymentRequestOptions,
   ): Promise<DirectRequestPaymentCheckoutSessionCreateResponse> {
-    const body = parseInput(createCheckoutSessionInputSchema(), input);
+    const body = parseKnownInput(clientCheckoutSessionInputSchema(), input);
     return send(this.#transport, {
       method: 'POST',
       path: '/sdrp/direct-payments/checkout-sessions',
@@ -273,7 +278,7 @@ export class DirectRequestPaymentMerchantClient {
     input: DirectRequestPaymentWebhookSubscriptionCreateInput,
     options?: DirectRequestPaymentRequestOptions,
   ): Promise<DirectRequestPaymentWebhookSubscription> {
-    const body = parseInput(createWebhookSubscriptionInputSchema(this.#loopback), input);
+    const body = parseKnownInput(createWebhookSubscriptionInputSchema(this.#loopback), input);
     return send(this.#transport, {
       method: 'POST',
       path: '/market/webhooks/subscriptions',
@@ -298,7 +303,7 @@ export class DirectRequestPaymentMerchantClient {
     input: DirectRequestPaymentWebhookTestDeliveryInput,
     options?: DirectRequestPaymentRequestOptions,
   ): Promise<DirectRequestPaymentWebhookTestDelivery> {
-    const body = parseInput(queueWebhookTestDeliveryInputSchema(), input);
+    const body = parseKnownInput(queueWebhookTestDeliveryInputSchema(), input);
     return send(this.#transport, {
       method: 'POST',
       path: '/market/webhooks/test-deliveries',
@@ -313,7 +318,7 @@ export class DirectRequestPaymentMerchantClient {
     query: DirectRequestPaymentWebhookDeliveryQuery = {},
     options?: DirectRequestPaymentRequestOptions,
   ): Promise<DirectRequestPaymentWebhookDelivery[]> {
-    const q = parseInput(listWebhookDeliveriesInputSchema(), query);
+    const q = parseKnownInput(listWebhookDeliveriesInputSchema(), query);
     return send(this.#transport, {
       method: 'GET',
       path: '/market/webhooks/deliveries',

@@ -11,6 +11,7 @@ import {
 } from '../core/constants.js';
 import { SiglumeValidationError } from '../core/errors.js';
 import { jsonObjectSchema, parseInput } from '../core/validation.js';
+import { parseKnownInput } from './schemas/known-fields.js';
 import {
   executionOptionsSchema,
   type DirectRequestPaymentExecutionOptions,
@@ -112,7 +113,7 @@ export function buildPreparedTransactionExecutionPayload(
   if (typeof receipt_kind !== 'string' || receipt_kind === '') {
     throw new SiglumeValidationError('receipt_kind', 'Invalid receipt_kind: must be a non-empty string');
   }
-  const opts = parseInput(executionOptionsSchema(), rest);
+  const opts = parseKnownInput(executionOptionsSchema(), rest, '', 'option');
 
   const requirementId = requireField(requirement, 'requirement_id', '');
   if (typeof requirementId !== 'string') {

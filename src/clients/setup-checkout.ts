@@ -6,6 +6,7 @@
 import { DEFAULT_WEBHOOK_EVENT_TYPES } from '../core/constants.js';
 import { SiglumeInvalidResponseError, SiglumeValidationError } from '../core/errors.js';
 import { currencySchema, merchantKeySchema, parseInput, sameUrl } from '../core/validation.js';
+import { parseKnownInput } from './schemas/known-fields.js';
 import { DIRECT_REQUEST_PAYMENT_SDK_ID } from '../version.js';
 import { requestOptionsSchema, type DirectRequestPaymentRequestOptions } from './schemas/client-options.js';
 import {
@@ -238,7 +239,7 @@ export async function runSetupCheckout(
     webhook_event_types,
     webhook_description,
     ...merchantInput
-  } = parseInput(setupCheckoutInputSchema(context.loopback), input);
+  } = parseKnownInput(setupCheckoutInputSchema(context.loopback), input);
   const options = checkOptions(context.options);
 
   let step: DirectRequestPaymentSetupCheckoutStep = 'merchant';

@@ -325,16 +325,12 @@ describe('DirectRequestPaymentClient', () => {
       ['a malformed challenge', requirement({ challenge: 'not-a-challenge' }), /Invalid challenge: must be a challenge string/],
       ['a challenge with an empty part', requirement({ challenge: 'scheme::sig' }), /Invalid challenge/],
       ['metadata with a function', requirement({ metadata: { f: () => 1 } }), /Invalid metadata: must be JSON-serializable/],
-      ['metadata with a Date', requirement({ metadata: { when: new Date() } }), /Invalid metadata: must be JSON-serializable/],
       ['metadata with a class instance', requirement({ metadata: { cart: new Cart() } }), /Invalid metadata: must be JSON-serializable \(the value at "cart"/],
-      ['an unknown field', requirement({ amount: 1 }), /^Invalid input: unknown field "amount" \(did you mean "amount_minor"\?\)$/],
+      ['a misspelt field standing for an absent one', requirement({ amount: 1, amount_minor: undefined }), /^Invalid input: unknown field "amount" \(did you mean "amount_minor"\?\)$/],
       ['an empty requirement id', (c) => c.getPaymentRequirement(''), /Invalid requirement_id: must not be empty/],
       ['a numeric requirement id', (c) => c.verifyPaymentRequirement(7 as never), /Invalid requirement_id: must be a string/],
-      ['a non-boolean await_finality', (c) => c.verifyPaymentRequirement('req_1', { await_finality: 'yes' as never }), /Invalid await_finality: must be true or false/],
-      ['a zero await timeout', (c) => c.verifyPaymentRequirement('req_1', { await_timeout_seconds: 0 }), /Invalid await_timeout_seconds: must be a positive number/],
       ['a payload without transaction_request', (c) => c.executePreparedTransaction({ receipt_kind: 'k', reference_type: 't', reference_id: 'r' } as never), /Invalid transaction_request/],
       ['a payload with a string await_finality', (c) => c.executePreparedTransaction({ transaction_request: {}, receipt_kind: 'k', reference_type: 't', reference_id: 'r', await_finality: 'true' as never }), /Invalid await_finality/],
-      ['execution metadata with a Date', (c) => c.executePaymentTransaction(REQUIREMENT, { metadata: { at: new Date() } }), /Invalid metadata: must be JSON-serializable/],
       ['a requirement without requirement_id', (c) => c.executePaymentTransaction({ transaction_request: TX }), /Invalid requirement\.requirement_id: is missing/],
       ['plan type "mega"', (c) => c.listBuyerUsageEvents({ plan_type: 'mega' }), /Invalid plan_type: must be "micro" or "nano"/],
       ['token symbol EURC', (c) => c.getBuyerMeteredSummary({ token_symbol: 'EURC' }), /Invalid token_symbol/],
@@ -346,7 +342,6 @@ describe('DirectRequestPaymentClient', () => {
       ['a ".." batch id', (c) => c.getProviderSettlementBatch('..'), /Invalid settlement_batch_id: must not be "\." or "\.\."/],
       ['a "." requirement id', (c) => c.getPaymentRequirement('.'), /Invalid requirement_id: must not be "\." or "\.\."/],
       ['a ".." requirement id to verify', (c) => c.verifyPaymentRequirement('..'), /Invalid requirement_id: must not be "\." or "\.\."/],
-      ['a batch filter that is not allowed', (c) => c.getProviderSettlementBatch('sb_1', { limit: 1 } as never), /unknown field "limit"/],
     ];
 
     it.each(cases)('rejects %s before any request, naming the field', async (_t, call, message) => {
@@ -357,12 +352,53 @@ describe('DirectRequestPaymentClient', () => {
       expect(calls).toHaveLength(0);
     });
 
-    it('reports an unknown key as the field itself, not the whole input', async () => {
+    it('reports a misspelt key as the field itself, not the whole input', async () => {
       const { client, calls } = clientWith([]);
-      const error = await client.verifyPaymentRequirement('req_1', { receipt_id: 'rcpt_1', note: 'x' } as never).catch((e: unknown) => e);
+      const error = await client.listBuyerUsageEvents({ planType: 'micro' } as never).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SiglumeValidationError);
-      expect(error).toMatchObject({ field: 'note', message: 'Invalid input: unknown field "note"' });
+      expect(error).toMatchObject({ field: 'planType', message: 'Invalid input: unknown field "planType" (did you mean "plan_type"?)' });
       expect(calls).toHaveLength(0);
+    });
+  });
+
+  describe('when 0.4.20 code passes what 0.4.20 took', () => {
+    const requirementInput = () => ({ merchant: 'shop_alpha', amount_minor: 4200, currency: 'JPY' as const, challenge: CHALLENGE });
+    it('sends the verify input verbatim: null values, string flags and keys the SDK does not know (CONTRACT-2 21.2)', async () => {
+      const { client, calls } = clientWith(() => ({ body: envelope({ requirement_id: 'req_1', status: 'settled' }) }));
+      const inputs = [
+        { receipt_id: 'rcpt_1', chain_receipt_id: null, status: 'submitted', await_finality: true },
+        { receipt_id: 'rcpt_1', await_finality: 'true' },
+        { receipt_id: 'rcpt_1', include_receipt: true, await_timeout_seconds: 0 },
+      ];
+      for (const input of inputs) await client.verifyPaymentRequirement('req_1', input as never);
+      expect(calls.map((c) => c.rawBody)).toEqual(inputs.map((i) => JSON.stringify(i)));
+    });
+
+    it('refuses only a verify input JSON cannot write, before any request', async () => {
+      const { client, calls } = clientWith([]);
+      const loop: Record<string, unknown> = {};
+      loop.self = loop;
+      await expect(client.verifyPaymentRequirement('req_1', loop as never)).rejects.toMatchObject({ name: 'SiglumeValidationError', field: 'input' });
+      expect(calls).toHaveLength(0);
+    });
+
+    it('drops keys it does not know instead of refusing or sending them', async () => {
+      const { client, calls } = clientWith((call) => ({ body: envelope(call.url.includes('settlement-batches') ? BATCH : { requirement_id: 'req_1' }) }));
+      await client.createPaymentRequirement({ ...requirementInput(), order_id: 'o-1', note: 'x' } as never);
+      await client.getProviderSettlementBatch('sb_1', { listing_id: 'lst_1', limit: 1 } as never);
+      expect(calls[0]!.body).not.toHaveProperty('order_id');
+      expect(calls[0]!.body).not.toHaveProperty('note');
+      expect(calls[1]!.url).toBe(`${BASE}/sdrp/metered/provider/settlement-batches/sb_1?listing_id=lst_1`);
+    });
+
+    it('copies metadata as a JSON round trip: undefined members left out, a Date as its ISO string', async () => {
+      const { client, calls } = clientWith((call) => ({ body: envelope(call.url.endsWith('/requirements') ? { requirement_id: 'req_1' } : EXECUTION) }));
+      await client.createPaymentRequirement({ ...requirementInput(), metadata: { order_id: 'o-1', coupon: undefined, placed_at: new Date(0) } });
+      await client.executePaymentTransaction(REQUIREMENT, { metadata: { at: new Date(0), gone: undefined } });
+      expect(calls[0]!.body).toMatchObject({ metadata: { order_id: 'o-1', placed_at: '1970-01-01T00:00:00.000Z' } });
+      expect((calls[0]!.body as { metadata: object }).metadata).not.toHaveProperty('coupon');
+      expect((calls[1]!.body as { metadata: object }).metadata).toMatchObject({ at: '1970-01-01T00:00:00.000Z' });
+      expect((calls[1]!.body as { metadata: object }).metadata).not.toHaveProperty('gone');
     });
   });
 

@@ -387,14 +387,13 @@ describe('DirectRequestPaymentMerchantClient', () => {
       ['a merchant key with a dot', session({ merchant: 'shop.alpha' }), /Invalid merchant: must be 3-64 characters/],
       ['a two-letter merchant key', session({ merchant: 'ab' }), /Invalid merchant: must be 3-64 characters/],
       ['a merchant key with a slash', session({ merchant: 'shop/../x' }), /Invalid merchant/],
-      ['a success URL on a public http host', session({ success_url: 'http://shop.example/ok' }), /Invalid success_url: must use https/],
-      ['a cancel URL with userinfo', session({ cancel_url: 'https://user:pw@shop.example/c' }), /Invalid cancel_url: must not contain a username or password/],
-      ['a relative success URL', session({ success_url: '/checkout/success' }), /Invalid success_url: must be an absolute URL/],
+      ['a blank success URL', session({ success_url: '  ' }), /Invalid success_url: is required/],
+      ['a missing cancel URL', session({ cancel_url: undefined }), /Invalid cancel_url: is required/],
+      ['a cancel URL carrying CR/LF', session({ cancel_url: 'https://shop.example/c\r\nSet-Cookie: x=1' }), /Invalid cancel_url: must not contain control characters/],
       ['metadata with a function', session({ metadata: { cb: () => 1 } }), /Invalid metadata: must be JSON-serializable \(the value at "cb"/],
-      ['metadata with a Date', session({ metadata: { at: new Date() } }), /Invalid metadata: must be JSON-serializable \(the value at "at"/],
       ['metadata with a class instance', session({ metadata: { ref: new OrderRef('o') } }), /Invalid metadata: must be JSON-serializable \(the value at "ref"/],
       ['metadata that is an array', session({ metadata: ['a'] }), /Invalid metadata: must be a plain JSON object/],
-      ['an unknown field', session({ amount: 4200 }), /Invalid input: unknown field "amount"/],
+      ['a misspelt field standing for an absent one', session({ amount: 4200, amount_minor: undefined }), /Invalid input: unknown field "amount" \(did you mean "amount_minor"\?\)/],
       ['a missing input', (c) => c.createCheckoutSession(undefined as never), /Invalid input: must be an object/],
       ['an http webhook URL against a public base', setup({ webhook_callback_url: 'http://shop.example/hook' }), /Invalid webhook_callback_url: must be an absolute https URL/],
       ['a webhook URL with userinfo', setup({ webhook_callback_url: 'https://a:b@shop.example/hook' }), /Invalid webhook_callback_url: must not contain a username or password/],
@@ -422,7 +421,6 @@ describe('DirectRequestPaymentMerchantClient', () => {
       ['an http callback URL', (c) => c.createWebhookSubscription({ callback_url: 'http://shop.example/h' }), /Invalid callback_url/],
       ['an empty event type list', (c) => c.createWebhookSubscription({ callback_url: 'https://shop.example/h', event_types: [] }), /Invalid event_types: must not be empty/],
       ['a malformed event type', (c) => c.createWebhookSubscription({ callback_url: 'https://shop.example/h', event_types: ['Direct Payment'] }), /Invalid event_types\[0\]/],
-      ['subscription metadata with a Date', (c) => c.createWebhookSubscription({ callback_url: 'https://shop.example/h', metadata: { d: new Date() } }), /Invalid metadata: must be JSON-serializable/],
       ['a test delivery without event_type', (c) => c.queueWebhookTestDelivery({} as never), /Invalid event_type: is required/],
       ['test delivery data with a function', (c) => c.queueWebhookTestDelivery({ event_type: 'direct_payment.confirmed', data: { f: () => 0 } }), /Invalid data: must be JSON-serializable/],
       ['an empty subscription id list', (c) => c.queueWebhookTestDelivery({ event_type: 'direct_payment.confirmed', subscription_ids: [] }), /Invalid subscription_ids: must not be empty/],
@@ -436,6 +434,23 @@ describe('DirectRequestPaymentMerchantClient', () => {
       expect(error).toBeInstanceOf(SiglumeValidationError);
       expect((error as Error).message).toMatch(message);
       expect(calls).toHaveLength(0);
+    });
+
+    it('takes what 0.4.20 took: any non-empty return URL (the API judges it), unknown keys dropped, metadata as a JSON round trip', async () => {
+      const { client, calls } = clientWith(() => ({ body: envelope(SESSION) }));
+      await client.createCheckoutSession({
+        ...validSession(),
+        success_url: ' http://shop.example/ok ',
+        cancel_url: '/checkout/cancel',
+        order_id: 'o-1',
+        metadata: { order_id: 'o-1', coupon: undefined, placed_at: new Date(0) },
+      } as never);
+      await client.queueWebhookTestDelivery({ event_type: 'direct_payment.confirmed', data: { at: new Date(0), gone: undefined } }).catch(() => undefined);
+      const body = calls[0]!.body as Record<string, unknown>;
+      expect(body).toMatchObject({ success_url: 'http://shop.example/ok', cancel_url: '/checkout/cancel' });
+      expect(body).not.toHaveProperty('order_id');
+      expect(body.metadata).toEqual({ order_id: 'o-1', placed_at: '1970-01-01T00:00:00.000Z' });
+      expect((calls[1]!.body as { data: unknown }).data).toEqual({ at: '1970-01-01T00:00:00.000Z' });
     });
 
     it('deep-copies metadata, so later changes by the caller are not sent', async () => {
@@ -567,9 +582,9 @@ describe('DirectRequestPaymentMerchantClient', () => {
     });
 
     it.each([
-      ['timeout_ms', { timeout_ms: -1 }],
-      ['timeout_ms', { timeout_ms: 0 }],
-      ['timeout_ms', { timeout_ms: 1.5 }],
+      ['timeout_ms', { timeout_ms: Number.NaN }],
+      ['timeout_ms', { timeout_ms: Number.POSITIVE_INFINITY }],
+      ['timeout_ms', { timeout_ms: 2 ** 31 }],
       ['timeout_ms', { timeout_ms: '1000' }],
       ['max_retries', { max_retries: -1 }],
       ['max_retries', { max_retries: 0.5 }],
@@ -594,6 +609,25 @@ describe('DirectRequestPaymentMerchantClient', () => {
       expect(error).toBeInstanceOf(SiglumeValidationError);
       expect(error.field).toBe('baseUrl');
       expect(error.message).toBe('Invalid input: unknown option "baseUrl" (did you mean "base_url"?)');
+    });
+
+    it.each([
+      [0, 1],
+      [-5, 1],
+      [0.4, 1],
+      [2500.5, 2500],
+      [30_000 / 7, 4285],
+      [2_147_483_647, 2_147_483_647],
+    ])('reads timeout_ms %p as 0.4.20 did, max(1, trunc(x)): %p', (timeout_ms, expected) => {
+      expect(new DirectRequestPaymentMerchantClient({ auth_token: TOKEN, timeout_ms }).timeout_ms).toBe(expected);
+    });
+
+    it('drops an option it does not know (an app config reused as options), as 0.4.20 did', async () => {
+      const rec = recordingFetch([{ body: envelope({ merchant_account: ACCOUNT }) }]);
+      const appConfig: Record<string, unknown> = { auth_token: TOKEN, fetch: rec.fetch, merchant: 'shop_alpha', port: 3000 };
+      const client = new DirectRequestPaymentMerchantClient(appConfig as never);
+      await client.getMerchant('shop_alpha');
+      expect(rec.calls).toHaveLength(1);
     });
 
     it('accepts max_retries 0 and sends the custom user agent', async () => {

@@ -78,11 +78,20 @@ describe('buildPaymentExecutionPayload', () => {
   describe('when the options are invalid', () => {
     it.each([
       ['await_finality is a string', { await_finality: 'true' }, /Invalid await_finality: must be true or false/],
-      ['metadata holds a Date', { metadata: { at: new Date() } }, /Invalid metadata: must be JSON-serializable/],
+      ['metadata holds a Map', { metadata: { at: new Map() } }, /Invalid metadata: must be JSON-serializable/],
       ['metadata is an array', { metadata: [] }, /Invalid metadata: must be a plain JSON object/],
       ['an option is unknown', { awaitFinality: true }, /unknown option "awaitFinality" \(did you mean "await_finality"\?\)/],
     ])('throws when %s', (_t, options, message) => {
       expect(validationError(() => buildPaymentExecutionPayload(requirement(), options as never)).message).toMatch(message);
+    });
+  });
+
+  describe('when 0.4.20 options carry undefined members or Dates', () => {
+    it('copies metadata as a JSON round trip and drops options it does not know', () => {
+      const payload = buildPaymentExecutionPayload(requirement(), { metadata: { order_id: 'o-1', coupon: undefined, at: new Date(0) }, note: 'x' } as never);
+      expect(payload.metadata).toMatchObject({ order_id: 'o-1', at: '1970-01-01T00:00:00.000Z' });
+      expect(payload.metadata).not.toHaveProperty('coupon');
+      expect(payload).not.toHaveProperty('note');
     });
   });
 });

@@ -81,7 +81,7 @@ describe('createSubscription', () => {
     ['currency', { currency: 'EUR' }, 'must be "JPY" or "USD"'],
     ['challenge', { challenge: 'nope' }, 'challenge string'],
     ['merchant', { merchant: 'Bad Key' }, 'must be 1-96 characters'],
-    ['interval', { interval: 'month' }, 'unknown field "interval"'],
+    ['cadence spelt camelCase', { Cadence: 'monthly' }, 'unknown field "Cadence" (did you mean "cadence"?)'],
   ])('refuses a bad %s before sending', async (field, patch, reason) => {
     const { client, calls } = clientWith([]);
     const input = { merchant: 'shop_alpha', amount_minor: 980, currency: 'JPY', challenge: RECURRING, ...patch };

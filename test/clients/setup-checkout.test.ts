@@ -254,7 +254,7 @@ describe('DirectRequestPaymentMerchantClient.setupCheckout', () => {
       ['a float cap', { merchant: 'shop_alpha', billing_mandate_cap_minor: 0.5 }, /positive safe integer/],
       ['an empty webhook_event_types', { merchant: 'shop_alpha', webhook_event_types: [] }, /^Invalid webhook_event_types: must not be empty/],
       ['a webhook_event_types string', { merchant: 'shop_alpha', webhook_event_types: 'direct_payment.confirmed' }, /^Invalid webhook_event_types: must be an array of event types/],
-      ['an unknown field', { merchant: 'shop_alpha', webhook_url: HOOK }, /unknown field "webhook_url"/],
+      ['a camelCase spelling of an absent field', { merchant: 'shop_alpha', webhookCallbackUrl: HOOK }, /unknown field "webhookCallbackUrl" \(did you mean "webhook_callback_url"\?\)/],
     ])('rejects %s before any request', async (_t, input, message) => {
       const { client, calls } = setup();
       const error = await client.setupCheckout(input as never).catch((e: unknown) => e);

@@ -17,7 +17,10 @@ import {
   returnUrlSchema,
   strictInput, lazySchema, responseObject } from './common.js';
 
-/** Input of `createCheckoutSession`. */
+/**
+ * A checkout session's body as the sandbox checks it: return URLs https, or
+ * http on a loopback host, as the API requires (422 otherwise).
+ */
 export const createCheckoutSessionInputSchema = /* @__PURE__ */ lazySchema(() => strictInput({
   merchant: merchantKeySchema,
   amount_minor: positiveSafeIntegerSchema,
@@ -28,12 +31,34 @@ export const createCheckoutSessionInputSchema = /* @__PURE__ */ lazySchema(() =>
   metadata: z.optional(jsonObjectSchema),
 }));
 
+// Control characters are still refused: the URL ends up in a redirect's Location header, where a
+// CR/LF is header injection, and no URL that works contains one.
+const returnUrlText = /* @__PURE__ */ lazySchema(() =>
+  z.string({ error: 'must be a string' }).check(
+    z.trim(),
+    z.minLength(1, { error: 'is required' }),
+    // eslint-disable-next-line no-control-regex
+    z.regex(/^[^\x00-\x1f\x7f]*$/, { error: 'must not contain control characters (CR, LF, tab, ...)' }),
+  ),
+);
+
+/**
+ * Input of `createCheckoutSession` as the client checks it. `success_url` and
+ * `cancel_url` need only be non-empty, trimmed text without control
+ * characters (CONTRACT-2 section 21.2: "no URL check client-side", as in
+ * 0.4.20); the API judges the URL and answers 422 for one it refuses.
+ */
+export const clientCheckoutSessionInputSchema = /* @__PURE__ */ lazySchema(() => z.extend(createCheckoutSessionInputSchema(), {
+  success_url: returnUrlText(),
+  cancel_url: returnUrlText(),
+}));
+
 /**
  * Input of `createCheckoutSession`.
  *
  * @interface
  */
-export type DirectRequestPaymentCheckoutSessionCreateInput = z.input<ReturnType<typeof createCheckoutSessionInputSchema>>;
+export type DirectRequestPaymentCheckoutSessionCreateInput = z.input<ReturnType<typeof clientCheckoutSessionInputSchema>>;
 
 /** Answer of `createCheckoutSession`: redirect the buyer to `checkout_url`. */
 export const checkoutSessionCreateResponseSchema = /* @__PURE__ */ lazySchema(() => responseObject({

@@ -2,10 +2,11 @@
  * Building blocks shared by the client schemas: strict input objects, URL
  * rules that depend on the client's base URL, and lenient response pieces.
  *
- * Inputs are strict (an unknown key such as `webhookUrl` is an error rather
- * than a silently ignored option). Responses are loose: unknown fields pass
- * through untouched, and only the fields the SDK or a merchant relies on are
- * checked.
+ * Input schemas are strict (the sandbox answers 422 for an unknown body
+ * key); the clients read only the keys a schema knows and drop the rest, as
+ * 0.4.20 did (see `known-fields.ts`). Responses are loose: unknown fields
+ * pass through untouched, and only the fields the SDK or a merchant relies on
+ * are checked.
  */
 import * as z from 'zod/mini';
 // Imported by name: reading `z.core.$constructor` off the namespace would make
