@@ -326,7 +326,7 @@ describe('DirectRequestPaymentClient', () => {
       ['a challenge with an empty part', requirement({ challenge: 'scheme::sig' }), /Invalid challenge/],
       ['metadata with a function', requirement({ metadata: { f: () => 1 } }), /Invalid metadata: must be JSON-serializable/],
       ['metadata with a class instance', requirement({ metadata: { cart: new Cart() } }), /Invalid metadata: must be JSON-serializable \(the value at "cart"/],
-      ['a misspelt field standing for an absent one', requirement({ amount: 1, amount_minor: undefined }), /^Invalid input: unknown field "amount" \(did you mean "amount_minor"\?\)$/],
+      ['a misspelt field standing for an absent one', requirement({ amountMinor: 1, amount_minor: undefined }), /^Invalid input: unknown field "amountMinor" \(did you mean "amount_minor"\?\)$/],
       ['an empty requirement id', (c) => c.getPaymentRequirement(''), /Invalid requirement_id: must not be empty/],
       ['a numeric requirement id', (c) => c.verifyPaymentRequirement(7 as never), /Invalid requirement_id: must be a string/],
       ['a payload without transaction_request', (c) => c.executePreparedTransaction({ receipt_kind: 'k', reference_type: 't', reference_id: 'r' } as never), /Invalid transaction_request/],

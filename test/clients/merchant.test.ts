@@ -393,7 +393,7 @@ describe('DirectRequestPaymentMerchantClient', () => {
       ['metadata with a function', session({ metadata: { cb: () => 1 } }), /Invalid metadata: must be JSON-serializable \(the value at "cb"/],
       ['metadata with a class instance', session({ metadata: { ref: new OrderRef('o') } }), /Invalid metadata: must be JSON-serializable \(the value at "ref"/],
       ['metadata that is an array', session({ metadata: ['a'] }), /Invalid metadata: must be a plain JSON object/],
-      ['a misspelt field standing for an absent one', session({ amount: 4200, amount_minor: undefined }), /Invalid input: unknown field "amount" \(did you mean "amount_minor"\?\)/],
+      ['a misspelt field standing for an absent one', session({ amountMinor: 4200, amount_minor: undefined }), /Invalid input: unknown field "amountMinor" \(did you mean "amount_minor"\?\)/],
       ['a missing input', (c) => c.createCheckoutSession(undefined as never), /Invalid input: must be an object/],
       ['an http webhook URL against a public base', setup({ webhook_callback_url: 'http://shop.example/hook' }), /Invalid webhook_callback_url: must be an absolute https URL/],
       ['a webhook URL with userinfo', setup({ webhook_callback_url: 'https://a:b@shop.example/hook' }), /Invalid webhook_callback_url: must not contain a username or password/],
@@ -624,7 +624,7 @@ describe('DirectRequestPaymentMerchantClient', () => {
 
     it('drops an option it does not know (an app config reused as options), as 0.4.20 did', async () => {
       const rec = recordingFetch([{ body: envelope({ merchant_account: ACCOUNT }) }]);
-      const appConfig: Record<string, unknown> = { auth_token: TOKEN, fetch: rec.fetch, merchant: 'shop_alpha', port: 3000 };
+      const appConfig: Record<string, unknown> = { auth_token: TOKEN, fetch: rec.fetch, merchant: 'shop_alpha', port: 3000, user: 'admin', timeout: 5 };
       const client = new DirectRequestPaymentMerchantClient(appConfig as never);
       await client.getMerchant('shop_alpha');
       expect(rec.calls).toHaveLength(1);

@@ -6,10 +6,12 @@
  * to `auth_token`) ran. It still does, and an unknown key is never sent.
  *
  * The one exception is a key that is another spelling of a known one that
- * was not given (`baseUrl` with no `base_url`, `amount` with no
- * `amount_minor`): that is a typo, and dropping it would run the call
- * without the setting (a sandbox token sent to production), so it is refused
- * naming the key it stands for.
+ * was not given (`baseUrl` with no `base_url`, `amountMinor` with no
+ * `amount_minor`: the same letters in another case or without underscores):
+ * that is a typo, and dropping it would run the call without the setting (a
+ * sandbox token sent to production), so it is refused naming the key it
+ * stands for. A key that only starts like a known one (`user`, `amount`) is
+ * dropped like any other.
  *
  * The schemas themselves stay strict: the sandbox parses request bodies
  * with them and answers 422 for an unknown key.
@@ -24,6 +26,10 @@ type ObjectInputSchema = z.core.$ZodType & { shape: Readonly<Record<string, unkn
 function isBag(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
+
+// `baseUrl` and `base_url`, `Cadence` and `cadence`: one name spelt two ways. Not `user` and
+// `user_agent` or `amount` and `amount_minor`, which an order or app config has for its own reasons.
+const sameLetters = (a: string, b: string): boolean => a.replace(/_/g, '').toLowerCase() === b.replace(/_/g, '').toLowerCase();
 
 /**
  * `value` with only the keys `schema` knows (a copy; `value` itself is never
@@ -45,7 +51,7 @@ export function knownFields(schema: ObjectInputSchema, value: unknown, root = ''
       continue;
     }
     const meant = suggestKey(key, known);
-    if (meant !== undefined && value[meant] === undefined) {
+    if (meant !== undefined && sameLetters(key, meant) && value[meant] === undefined) {
       const field = root ? `${root}.${key}` : key;
       throw new SiglumeValidationError(field, `Invalid ${root || 'input'}: unknown ${kind} "${key}" (did you mean "${meant}"?)`);
     }
