@@ -389,3 +389,23 @@ export function parseInput<S extends z.core.$ZodType>(schema: S, value: unknown,
   }
   throw new SiglumeValidationError(field, `Invalid ${field}: ${reason}`);
 }
+
+// Unreserved characters only: the path goes into URLs Siglume stores and sends the buyer's browser to, so nothing in
+// it may need escaping or be read differently by a proxy (`%2e`, `;`, `\`, `..`).
+const BASE_PATH = /^(?:\/[A-Za-z0-9._~-]+)+$/;
+
+/**
+ * `shop_base_path` (or SHOP_BASE_PATH, named by `field`) as the success / cancel URLs use it: '' for the root, else
+ * `/a/b` without a trailing slash.
+ * @throws {SiglumeValidationError} naming `field`.
+ */
+export function shopBasePath(value: unknown, field = 'shop_base_path'): string {
+  if (value === undefined || value === '' || value === '/') return '';
+  const problem = 'must be a path such as /store: segments of letters, digits and -._~, none of them . or ..';
+  if (typeof value !== 'string') throw new SiglumeValidationError(field, `Invalid ${field}: ${problem}`);
+  const path = value.length > 1 && value.endsWith('/') ? value.slice(0, -1) : value;
+  if (path.length > 200 || !BASE_PATH.test(path) || path.split('/').some((segment) => segment === '.' || segment === '..')) {
+    throw new SiglumeValidationError(field, `Invalid ${field}: ${problem} (got ${JSON.stringify(value.slice(0, 80))})`);
+  }
+  return path;
+}

@@ -171,28 +171,38 @@ function isReadinessProbe(data: Record<string, unknown>): boolean {
 const otherMerchant = (data: Record<string, unknown>, policy: OrderPaymentPolicy) =>
   typeof data.merchant === 'string' && data.merchant !== '' && data.merchant !== policy.merchant;
 
-// Strict checks of what the event echoes (rule 11): a field that is present
-// must have the right type AS DELIVERED (no Number() or trim coercion: "0x3e8"
-// and " 1000 " are not amounts) and equal the attempt's value. An absent field
-// is fine: the challenge hash already binds merchant, amount and currency.
-function echoedFieldProblem(data: Record<string, unknown>, policy: OrderPaymentPolicy, ctx: OrderPaymentContext): string | null {
+/** The terms an event's echoes are held to, and whose they are (for the reason). */
+interface EchoedTerms {
+  merchant: string;
+  amount_minor: number;
+  currency: string;
+  whose: string;
+}
+
+// Strict checks of what the event echoes (rules 10 and 11): a field that is
+// present must have the right type AS DELIVERED (no Number() or trim coercion:
+// "0x3e8" and " 1000 " are not amounts) and equal the expected value. An absent
+// field is fine: the challenge hash already binds merchant, amount and currency.
+function echoedFieldProblem(data: Record<string, unknown>, t: EchoedTerms): string | null {
   if (Object.hasOwn(data, 'merchant')) {
     const m = data.merchant;
     if (typeof m !== 'string') return 'merchant on the event is not a string';
-    if (m !== policy.merchant) return 'merchant on the event is not this shop';
+    if (m !== t.merchant) return `merchant on the event is not ${t.whose}`;
   }
   if (Object.hasOwn(data, 'amount_minor')) {
     const a = data.amount_minor;
     if (typeof a !== 'number' || !Number.isSafeInteger(a)) return 'amount_minor on the event is not a safe integer';
-    if (a !== ctx.attempt.amount_minor) return `amount_minor ${a} differs from the checkout attempt's ${ctx.attempt.amount_minor}`;
+    if (a !== t.amount_minor) return `amount_minor ${a} on the event differs from ${t.whose}, ${t.amount_minor}`;
   }
   if (Object.hasOwn(data, 'currency')) {
     const c = data.currency;
     if (typeof c !== 'string') return 'currency on the event is not a string';
-    if (c !== ctx.attempt.currency) return `currency differs from the checkout attempt's ${ctx.attempt.currency}`;
+    if (c !== t.currency) return `currency on the event differs from ${t.whose}, ${t.currency}`;
   }
   return null;
 }
+
+const eventBand = (p: PaymentClassification) => (p.kind === 'standard_settled' ? 'standard' : p.pricing_band);
 
 // Rule 10: Siglume's own record of the session must say it was paid, by this
 // requirement, for this attempt. A signed event alone is not enough: anyone
@@ -210,6 +220,16 @@ function confirmationProblem(confirmation: OrderPaymentConfirmation, payment: Pa
   // The receipt is kept as the payment's evidence: the event's copy must be Siglume's, not one a test delivery made up.
   const receipt = payment.kind === 'standard_settled' ? payment.chain_receipt_id : null;
   if (s.chain_receipt_id != null && receipt !== null && s.chain_receipt_id !== receipt) return 'the checkout session has another chain receipt';
+  // What the event says of the payment must be what Siglume reports (where its record is silent, the attempt's
+  // terms it was made for): a copy of the real event with another amount or band is not Siglume's account of it,
+  // and judged on its own claims it would be a "mismatch" naming a good payment for a refund.
+  const echoed = echoedFieldProblem(payment.data, {
+    merchant: s.merchant ?? policy.merchant, amount_minor: s.amount_minor ?? ctx.attempt.amount_minor,
+    currency: s.currency ?? ctx.attempt.currency, whose: "Siglume's record",
+  });
+  if (echoed) return echoed;
+  const band = eventBand(payment);
+  if (s.pricing_band != null && s.pricing_band !== band) return `the event is ${band}, Siglume reports the session ${s.pricing_band}`;
   return null;
 }
 
@@ -252,8 +272,9 @@ function decideOrderTransition(p: PaymentClassification, f: OrderPaymentFacts, t
     const unconfirmed = confirmationProblem(f.confirmation, p, ctx, policy);
     if (unconfirmed) return toReview('PAYMENT_NOT_CONFIRMED', unconfirmed, ids);
   }
-  // 11. Siglume's terms (when asked), then the event's copies.
-  const mismatch = (policy.confirm_payments ? confirmedTermsProblem(f.confirmation, ctx, policy) : null) ?? echoedFieldProblem(p.data, policy, ctx);
+  // 11. Siglume's terms when it was asked (the event's echoes were held to them in rule 10), else the event's.
+  const attemptTerms = { ...ctx.attempt, merchant: policy.merchant, whose: "the checkout attempt's" };
+  const mismatch = policy.confirm_payments ? confirmedTermsProblem(f.confirmation, ctx, policy) : echoedFieldProblem(p.data, attemptTerms);
   if (mismatch) return toReview('PAYMENT_MISMATCH', mismatch, ids);
   const { order, attempt } = ctx;
   if (attempt.status === 'superseded') { // 12
@@ -262,7 +283,8 @@ function decideOrderTransition(p: PaymentClassification, f: OrderPaymentFacts, t
   if (attempt.amount_minor !== order.amount_minor || attempt.currency !== order.currency) {
     return toReview('PAYMENT_MISMATCH', `the checkout attempt charged ${attempt.amount_minor} ${attempt.currency}; the order now costs ${order.amount_minor} ${order.currency}`, ids);
   }
-  const band = p.kind === 'standard_settled' ? 'standard' : p.pricing_band;
+  // With confirmation on, rule 10 held the event's band to Siglume's.
+  const band = eventBand(p);
   const orderBand = pricingBandFor(order.currency, order.amount_minor);
   if (band !== orderBand) return toReview('PAYMENT_MISMATCH', `the event is ${band}, the order's amount is ${orderBand}`, ids); // 13
   if (ctx.payment) { // 14
@@ -303,12 +325,14 @@ function decideOrderTransition(p: PaymentClassification, f: OrderPaymentFacts, t
  * 9. The order's payment is already this requirement -> `ignore` /
  *    `already_applied`, whatever else the event says.
  * 10. Confirmation on, and Siglume does not report the attempt's session as
- *    `paid` by this requirement (same session, hash, chain receipt) -> review
- *    `PAYMENT_NOT_CONFIRMED`. So with confirmation on, every review from here
- *    on is of a payment Siglume confirmed.
+ *    `paid` by this requirement (same session, hash, chain receipt), or the
+ *    event says other terms than Siglume's record (`merchant` / `amount_minor`
+ *    / `currency` present but of the wrong type or another value, another
+ *    band) -> review `PAYMENT_NOT_CONFIRMED`. So with confirmation on, every
+ *    review from here on is of a payment, and terms, Siglume confirmed.
  * 11. The session's `amount_minor` / `currency` / `merchant` as Siglume
- *    reports them (confirmation on), or as the event echoes them (present but
- *    of the wrong type), differ from the attempt -> review `PAYMENT_MISMATCH`.
+ *    reports them (confirmation on), or as the event echoes them (off), differ
+ *    from the attempt -> review `PAYMENT_MISMATCH`.
  * 12. The attempt was superseded (re-priced), or its price is not the
  *    order's current price -> review `PAYMENT_MISMATCH`.
  * 13. The event's band is not the band of the order's amount -> review `PAYMENT_MISMATCH`.

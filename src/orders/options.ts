@@ -5,7 +5,7 @@
  * origin, signing secrets), not re-stated here.
  */
 import { SiglumeValidationError } from '../core/errors.js';
-import { checkoutOriginSchema, merchantKeySchema, parseInput } from '../core/validation.js';
+import { checkoutOriginSchema, merchantKeySchema, parseInput, shopBasePath } from '../core/validation.js';
 import { assertSecret, normalizeSecrets, signingSecretHasWhitespace } from '../internal/secrets.js';
 import type { OrderCheckoutClient } from './confirm.js';
 import type { OrderPaymentPolicy } from './decide.js';
@@ -208,22 +208,6 @@ function shopOrigin(value: unknown): string {
   }
 }
 
-// Unreserved characters only: the path goes into URLs Siglume stores and sends the buyer's browser to, so nothing in
-// it may need escaping or be read differently by a proxy (`%2e`, `;`, `\`, `..`).
-const BASE_PATH = /^(?:\/[A-Za-z0-9._~-]+)+$/;
-
-/** `shop_base_path` as the success / cancel URLs use it: '' for the root, else `/a/b`. */
-function basePath(value: unknown): string {
-  if (value === undefined || value === '' || value === '/') return '';
-  const problem = 'must be a path such as /store: segments of letters, digits and -._~, none of them . or ..';
-  if (typeof value !== 'string') throw new SiglumeValidationError('shop_base_path', `Invalid shop_base_path: ${problem}`);
-  const path = value.length > 1 && value.endsWith('/') ? value.slice(0, -1) : value;
-  if (path.length > 200 || !BASE_PATH.test(path) || path.split('/').some((segment) => segment === '.' || segment === '..')) {
-    throw new SiglumeValidationError('shop_base_path', `Invalid shop_base_path: ${problem} (got ${JSON.stringify(value.slice(0, 80))})`);
-  }
-  return path;
-}
-
 /** A webhook signing secret the service can verify with, refused when the service is made otherwise. */
 function webhookSecret(value: unknown, field: string): void {
   assertSecret(value, field, 'SIGLUME_WEBHOOK_SECRET');
@@ -256,7 +240,7 @@ export function resolveOrderCheckoutOptions<U>(options: OrderCheckoutServiceOpti
     store: options.order_store,
     secrets: normalizeSecrets(options.webhook_secret, 'webhook_secret', webhookSecret),
     origin: shopOrigin(options.shop_public_origin),
-    base_path: basePath(options.shop_base_path),
+    base_path: shopBasePath(options.shop_base_path),
     policy: {
       merchant: parseInput(merchantKeySchema, options.merchant, 'merchant'),
       allow_metered_payments: options.allow_metered_payments === true,

@@ -194,8 +194,8 @@ export interface OrderStoreTransaction {
    * The event id of a review recorded earlier with the same finding about the
    * same payment: the same `requirement_id`, `challenge_hash` and `order_id`
    * (none of them null), the same `code` and the same `reason` as stored;
-   * null when there is none. Read with a lock or otherwise fresh: the core
-   * asks it under the order's lock. The core then records no second row and
+   * null when there is none. Read fresh (READ COMMITTED) but without locking
+   * rows: the core asks it under the order's lock. The core then records no second row and
    * does not call `onReview` again, so a payment its webhook and a later
    * reconciliation both found wanting is one review (one refund). Another
    * code or reason is another finding and gets its own row: a test delivery

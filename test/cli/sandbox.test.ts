@@ -278,6 +278,21 @@ describe('siglume-sdrp sandbox', () => {
         expect(run.stderr).toMatch(/^error: SHOP_PUBLIC_ORIGIN is https:\/\/shop\.example, not this machine: /);
       });
 
+      it('sends the webhooks of a shop served under a path (SHOP_BASE_PATH, as its templates read it) there, and refuses a bad one', async () => {
+        const env = { SHOP_PUBLIC_ORIGIN: 'http://127.0.0.1:3100/', SHOP_BASE_PATH: '/store/' };
+        const cli = await startCliSandbox(['sandbox', '--port', '0', '--json'], env);
+        try {
+          const info = await cli.info<Info>();
+          expect(info).toMatchObject({ webhook_url: 'http://127.0.0.1:3100/store/payments/webhooks/siglume' });
+          expect(info.env.SHOP_WEBHOOK_URL).toBe('http://127.0.0.1:3100/store/payments/webhooks/siglume');
+        } finally {
+          expect(await cli.stop()).toBe(0);
+        }
+        const bad = await runCli(['sandbox', '--port', '0'], { env: { SHOP_BASE_PATH: '/a/../b' }, signal: AbortSignal.abort() });
+        expect(bad.code).toBe(2);
+        expect(bad.stderr).toMatch(/^error: SHOP_BASE_PATH must be a path such as \/store/);
+      });
+
       it('takes them from --webhook-url and --origin, given on purpose', async () => {
         const cli = await startCliSandbox(
           ['sandbox', '--port', '0', '--json', '--origin', PRODUCTION.SHOP_PUBLIC_ORIGIN, '--webhook-url', PRODUCTION.SHOP_WEBHOOK_URL],

@@ -60,6 +60,28 @@ describe('decideOrderPayment', () => {
       expect(d).toMatchObject({ kind: 'review', review: { code: 'PAYMENT_NOT_CONFIRMED', order_id: 'o1' } });
     });
 
+    // A copy of the real event (a forged test delivery) that says other terms than Siglume's record, arriving before
+    // the real one: not confirmed, not a mismatch naming the good payment for a refund. Without confirmation, the
+    // event's own word is all there is: a mismatch.
+    it.each([
+      ['amount', { amount_minor: 1 }, "amount_minor 1 on the event differs from Siglume's record, 4200"],
+      ['currency', { currency: 'USD' }, "currency on the event differs from Siglume's record, JPY"],
+      ['merchant', { merchant: 'shop_other' }, "merchant on the event is not Siglume's record"],
+    ])("reviews an event whose %s is not Siglume's record as PAYMENT_NOT_CONFIRMED (PAYMENT_MISMATCH without confirmation)", async (_what, data, reason) => {
+      const f = await facts('standard_settled', { data });
+      expect(decideOrderPayment(f)).toMatchObject({ kind: 'review', review: { code: 'PAYMENT_NOT_CONFIRMED', reason } });
+      const unconfirmed = { ...f, policy: { ...policy, confirm_payments: false }, confirmation: { kind: 'not_requested' } as const };
+      expect(decideOrderPayment(unconfirmed)).toMatchObject({ kind: 'review', review: { code: 'PAYMENT_MISMATCH' } });
+    });
+
+    it("reviews an event whose band is not the band Siglume reports as PAYMENT_NOT_CONFIRMED", async () => {
+      const f = await facts('standard_settled');
+      const session = { ...(f.confirmation as { session: object }).session, pricing_band: 'micro' };
+      expect(decideOrderPayment({ ...f, confirmation: { kind: 'session', session } as OrderPaymentConfirmation })).toMatchObject({
+        kind: 'review', review: { code: 'PAYMENT_NOT_CONFIRMED', reason: 'the event is standard, Siglume reports the session micro' },
+      });
+    });
+
     // Paid by this requirement, on other terms than the attempt's: a fact about a real payment, so a mismatch.
     it.each([
       ['another amount', { amount_minor: 1 }, 'Siglume reports the checkout session paid at 1, the checkout attempt\'s amount is 4200'],
@@ -67,7 +89,8 @@ describe('decideOrderPayment', () => {
       ['another merchant', { merchant: 'shop_other' }, 'Siglume reports the checkout session paid to another merchant'],
     ])('reviews PAYMENT_MISMATCH, from Siglume\'s record, when the paid session has %s', async (_what, terms, reason) => {
       const confirmation = { kind: 'session', session: { status: 'paid', requirement_id: 'req_1', ...terms } } as OrderPaymentConfirmation;
-      const d = decideOrderPayment({ ...(await facts('standard_settled')), confirmation });
+      // Siglume's event says what its record says.
+      const d = decideOrderPayment({ ...(await facts('standard_settled', { data: terms })), confirmation });
       expect(d).toMatchObject({ kind: 'review', review: { code: 'PAYMENT_MISMATCH', order_id: 'o1', reason } });
     });
 
@@ -97,8 +120,12 @@ describe('decideOrderPayment', () => {
       expect(decideOrderPayment(batch)).toEqual({ kind: 'ignore', reason: 'other_merchant' });
     }
     expect(orderDecisionLabel({ kind: 'ignore', reason: 'other_merchant' })).toBe('ignored:other_merchant');
-    // One of this shop's attempts, paid to another merchant: not ignored.
-    expect(decideOrderPayment(await facts('standard_settled', other))).toMatchObject({ kind: 'review', review: { code: 'PAYMENT_MISMATCH', order_id: 'o1' } });
+    // One of this shop's attempts, said to be paid to another merchant: not ignored. Siglume's record names this shop,
+    // so the event's word is not confirmed; without confirmation it is a mismatch.
+    const named = await facts('standard_settled', other);
+    expect(decideOrderPayment(named)).toMatchObject({ kind: 'review', review: { code: 'PAYMENT_NOT_CONFIRMED', order_id: 'o1' } });
+    const unconfirmed = { ...named, policy: { ...policy, confirm_payments: false } };
+    expect(decideOrderPayment(unconfirmed)).toMatchObject({ kind: 'review', review: { code: 'PAYMENT_MISMATCH', order_id: 'o1' } });
     // No attempt, and this shop's merchant or none named: money for a challenge the shop does not know, a review.
     expect(decideOrderPayment({ ...(await facts('standard_settled')), payment: null })).toMatchObject({ kind: 'review', review: { code: 'ORDER_NOT_FOUND' } });
     const { event } = await createTestWebhookEvent('standard_settled', { merchant: 'shop_test', data: { challenge_hash: 'sha256:h', requirement_id: 'req_1' } });

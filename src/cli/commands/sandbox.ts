@@ -51,6 +51,7 @@ Environment (flags win; a .env file, else .env.local when there is no .env, fill
   SIGLUME_DIRECT_PAYMENT_MERCHANT  key of the seeded merchant (--merchant)
   SHOP_PUBLIC_ORIGIN               the shop's public origin (--origin)
   SHOP_WEBHOOK_URL                 the shop's webhook endpoint (--webhook-url)
+  SHOP_BASE_PATH                   a shop served under a path (/store): the default endpoint is under it too
   SIGLUME_WEBHOOK_SECRET           signing secret of the seeded subscription (--webhook-secret)
 Neither set: the defaults above. A value from the environment the sandbox cannot take is a usage error naming the variable;
 so is a SHOP_PUBLIC_ORIGIN or SHOP_WEBHOOK_URL on another machine than this one (a deployed shop's: the sandbox would
@@ -172,7 +173,7 @@ export function registerSandboxCommand(program: Command, io: CliIo, output: Outp
     // Resolved when help is shown: the guide shipped with this installed version.
     .addHelpText('after', () => `${ENV_HELP}\n${SANDBOX_EXAMPLES}\nScenarios, control endpoints and the state file: ${docPath('sandbox.md')}`)
     .action(async (flags: SandboxFlags) => {
-      const [{ startSandbox }, { sandboxOptionOrUndefined, sandboxOptionProblem, resolveSandboxOptions }, { resolve }, { isLoopbackHost, sameUrl }, { mergeEnvFile, envSource, envFileNote, envFileWarnings }] = await Promise.all([
+      const [{ startSandbox }, { sandboxOptionOrUndefined, sandboxOptionProblem, resolveSandboxOptions }, { resolve }, { isLoopbackHost, sameUrl, shopBasePath }, { mergeEnvFile, envSource, envFileNote, envFileWarnings }] = await Promise.all([
         import('../../sandbox/index.js'),
         import('../../sandbox/options.js'),
         import('node:path'),
@@ -199,6 +200,18 @@ export function registerSandboxCommand(program: Command, io: CliIo, output: Outp
           }
         }
         seed[key] = value;
+      }
+      // A shop served under a path (SHOP_BASE_PATH, as its templates read it) takes its webhooks there too: the
+      // sandbox's own default endpoint is at the origin's root.
+      const basePath = merged.env.SHOP_BASE_PATH?.trim();
+      if (seed.webhook_url === undefined && basePath) {
+        let path: string;
+        try {
+          path = shopBasePath(basePath, 'SHOP_BASE_PATH');
+        } catch (error) {
+          throw usageError(`${label('SHOP_BASE_PATH')} ${(error as Error).message.replace(/^Invalid SHOP_BASE_PATH: /, '')}`);
+        }
+        seed.webhook_url = `${resolveSandboxOptions({ origin: seed.origin }).origin}${path}/payments/webhooks/siglume`;
       }
       // A bad flag named as typed (`--webhook-url must use https ...`), not as the option the sandbox would name
       // (`Invalid webhook_url:`); the values of --webhook-secret and --token are never echoed.

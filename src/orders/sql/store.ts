@@ -458,10 +458,13 @@ export class SqlOrderStore implements OrderStore {
       },
       findEarlierReview: async (r) => {
         if (r.requirement_id === null || r.challenge_hash === null || r.order_id === null) return null;
-        // A locking read, for the reason findPayment gives; reviews are few, and the order lock is held already.
+        // A plain read: the order's lock (findPayment) already puts two decisions about this payment one after the
+        // other, and the stores read at READ COMMITTED, so it sees what the first committed. A locking read would
+        // scan the table (no index on these columns) and wait on every row another transaction holds, so on MySQL
+        // one order's review would queue behind another's, or behind a person resolving a review in a SQL tool.
         const row = (await this.#q(ex,
           `SELECT event_id FROM ${R} WHERE requirement_id = ? AND challenge_hash = ? AND order_id = ? AND code = ? AND reason = ?
-            ORDER BY created_at, event_id LIMIT 1${this.#d.lock_rows}`,
+            ORDER BY created_at, event_id LIMIT 1`,
           [r.requirement_id, r.challenge_hash, r.order_id, r.code, message(r.reason)])).rows[0];
         return str(row?.event_id);
       },

@@ -59,10 +59,12 @@ describeEachAdapter('events that must not pay', (adapter) => {
     expect(await payment(db, order_id)).toBeUndefined();
   }
 
-  it('sends a payment echoing another amount, currency or merchant to review (PAYMENT_MISMATCH), then pays on the real event', async () => {
+  // Copies of the real event (a test delivery forged with the merchant token) that change what it says of the payment,
+  // delivered before it: not Siglume's account, so not confirmed, never a "mismatch" that puts the payment up for refund.
+  it('sends a copy echoing another amount, currency or merchant to review as not confirmed, then pays on the real event', async () => {
     const { order_id, real } = await heldPayment(f);
     for (const change of [{ amount_minor: 9999 }, { currency: 'USD' }, { merchant: 'other_shop' }]) {
-      await expectReview(f, await mutatedEvent(real.event, change), order_id, 'PAYMENT_MISMATCH');
+      await expectReview(f, await mutatedEvent(real.event, change), order_id, 'PAYMENT_NOT_CONFIRMED');
     }
     expect((await deliverWebhook(f.shop.url, real.rawBody, real.header)).status).toBe(204);
     expect(await orderStatus(db, order_id)).toBe('paid');
@@ -103,7 +105,7 @@ describeEachAdapter('events that must not pay', (adapter) => {
       [{ merchant: {} }, 'own'], [{ merchant: [MERCHANT] }, 'earlier'], [{ currency: ['JPY'] }, 'own'], [{ currency: 'jpy' }, 'own'],
     ];
     for (const [change, row] of malformed) {
-      await expectReview(f, await mutatedEvent(real.event, change), order_id, 'PAYMENT_MISMATCH', row);
+      await expectReview(f, await mutatedEvent(real.event, change), order_id, 'PAYMENT_NOT_CONFIRMED', row);
     }
     expect(await count(db, 'siglume_payment_reviews WHERE order_id = ?', [order_id])).toBe(4);
     expect((await deliverWebhook(f.shop.url, real.rawBody, real.header)).status).toBe(204);
@@ -150,7 +152,7 @@ describeEachAdapter('events that must not pay', (adapter) => {
     const standardClaim = await mutatedEvent(real.event, {
       pricing_band: 'standard', finality: 'per_payment_onchain', settlement_status: 'settled', chain_receipt_id: 'chr_x', amount_minor: undefined,
     });
-    await expectReview(metered, standardClaim, order_id, 'PAYMENT_MISMATCH');
+    await expectReview(metered, standardClaim, order_id, 'PAYMENT_NOT_CONFIRMED');
     // The same Micro usage delivered to the Standard-only shop.
     await expectReview(f, await mutatedEvent(real.event, {}), order_id, 'METERED_INTEGRATION_REQUIRED');
     // Delivered to the shop that opted in, it fulfils the order as unsettled.

@@ -9,7 +9,7 @@ import type { OrderPaymentReview, OrderReviewContext } from '../../../src/orders
 import { orderReconcileEventId } from '../../../src/orders/index.js';
 import type { ConformanceDatabase } from '../support/adapter.js';
 import { count, describeEachAdapter, insertOrder, orderStatus, reviews, uid } from '../support/conformance.js';
-import { startCheckout, startShopFixture, type ShopFixture } from '../support/shop.js';
+import { deliverWebhook, startCheckout, startShopFixture, type ShopFixture } from '../support/shop.js';
 
 describeEachAdapter('onReview', (adapter) => {
   let db: ConformanceDatabase;
@@ -157,6 +157,36 @@ describeEachAdapter('onReview', (adapter) => {
     expect(await reviewRows(order_id)).toBe(2);
   });
 
+  /** A paid session of an order cancelled meanwhile, its event held back: delivered, it is a review. */
+  async function paymentOfCancelledOrder() {
+    const order_id = uid('ord');
+    await insertOrder(db, { order_id, amount_minor: 1000 });
+    const session_id = (await startCheckout(f.shop.url, { order_id })).body.session_id as string;
+    f.tap.target = null;
+    const paid = await f.sandbox.pay(session_id);
+    f.tap.target = `${f.shop.url}/payments/webhooks/siglume`;
+    await db.sql('UPDATE orders SET status = ? WHERE order_id = ?', ['cancelled', order_id]);
+    return f.sandbox.signedEvent(paid.event_id!);
+  }
+
+  // SQLite has one writer: a held write lock stops every write there, by design.
+  if (adapter.name !== 'sqlite') {
+    it("records one order's review while another order's review row is locked (a person resolving it in a SQL tool)", async () => {
+      const first = await paymentOfCancelledOrder();
+      expect((await deliverWebhook(f.shop.url, first.rawBody, first.header)).status).toBe(204);
+      const second = await paymentOfCancelledOrder();
+      const release = await db.holdLock('siglume_payment_reviews', 'event_id = ?', [first.event.id]);
+      let status: number;
+      try {
+        status = (await deliverWebhook(f.shop.url, second.rawBody, second.header)).status;
+      } finally {
+        await release();
+      }
+      expect(status).toBe(204);
+      expect(await reviews(db, second.event.id)).toEqual([expect.objectContaining({ code: 'ORDER_STATE_CONFLICT' })]);
+    }, 40_000);
+  }
+
   it('answers 204 and keeps the review when onReview throws or its promise rejects', async () => {
     for (const mode of ['throw', 'reject'] as const) {
       callback = mode;
@@ -173,3 +203,4 @@ describeEachAdapter('onReview', (adapter) => {
     }
   });
 });
+
