@@ -300,9 +300,6 @@ export async function verifyWebhookSignature(
   return matchWebhookSignature(secrets, body, checkWebhookSignatureHeader(header, opts));
 }
 
-// Upper-case hex digits in lower case; nothing else changes (the expected signature is lower-case hex).
-const lowerHex = (signature: string): string => signature.replace(/[A-F]+/g, (hex) => hex.toLowerCase());
-
 /**
  * The HMAC part of {@link verifyWebhookSignature}, for a header already
  * checked by {@link checkWebhookSignatureHeader} and normalized secrets.
@@ -316,11 +313,13 @@ export async function matchWebhookSignature(
 ): Promise<WebhookSignatureVerification> {
   const prefix = `${parsed.timestamp_text}.`;
   const candidates = parsed.signatures;
+  // Hex in either case, as 0.4.20's comparator took it (the expected signature is lower-case hex); lowered once,
+  // outside the loops, and still one constant-time compare each.
+  const lowered = candidates.map((c) => c.toLowerCase());
   for (let s = 0; s < secrets.length; s++) {
     const expected = await hmacSha256Hex(secrets[s]!, [prefix, body]);
     for (let i = 0; i < candidates.length; i++) {
-      // Hex in either case, as 0.4.20's comparator took it; still one constant-time compare.
-      if (timingSafeEqualString(expected, lowerHex(candidates[i]!))) {
+      if (timingSafeEqualString(expected, lowered[i]!)) {
         return { timestamp: parsed.timestamp, signature: candidates[i]! };
       }
     }
