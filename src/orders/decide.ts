@@ -272,26 +272,28 @@ function decideOrderTransition(p: PaymentClassification, f: OrderPaymentFacts, t
     const unconfirmed = confirmationProblem(f.confirmation, p, ctx, policy);
     if (unconfirmed) return toReview('PAYMENT_NOT_CONFIRMED', unconfirmed, ids);
   }
+  // From here on, with confirmation on, a review is of a payment and terms Siglume confirmed.
+  const found = { ...ids, confirmed: policy.confirm_payments };
   // 11. Siglume's terms when it was asked (the event's echoes were held to them in rule 10), else the event's.
   const attemptTerms = { ...ctx.attempt, merchant: policy.merchant, whose: "the checkout attempt's" };
   const mismatch = policy.confirm_payments ? confirmedTermsProblem(f.confirmation, ctx, policy) : echoedFieldProblem(p.data, attemptTerms);
-  if (mismatch) return toReview('PAYMENT_MISMATCH', mismatch, ids);
+  if (mismatch) return toReview('PAYMENT_MISMATCH', mismatch, found);
   const { order, attempt } = ctx;
   if (attempt.status === 'superseded') { // 12
-    return toReview('PAYMENT_MISMATCH', `paid on a superseded checkout attempt (${attempt.amount_minor} ${attempt.currency}); the order now costs ${order.amount_minor} ${order.currency}`, ids);
+    return toReview('PAYMENT_MISMATCH', `paid on a superseded checkout attempt (${attempt.amount_minor} ${attempt.currency}); the order now costs ${order.amount_minor} ${order.currency}`, found);
   }
   if (attempt.amount_minor !== order.amount_minor || attempt.currency !== order.currency) {
-    return toReview('PAYMENT_MISMATCH', `the checkout attempt charged ${attempt.amount_minor} ${attempt.currency}; the order now costs ${order.amount_minor} ${order.currency}`, ids);
+    return toReview('PAYMENT_MISMATCH', `the checkout attempt charged ${attempt.amount_minor} ${attempt.currency}; the order now costs ${order.amount_minor} ${order.currency}`, found);
   }
   // With confirmation on, rule 10 held the event's band to Siglume's.
   const band = eventBand(p);
   const orderBand = pricingBandFor(order.currency, order.amount_minor);
-  if (band !== orderBand) return toReview('PAYMENT_MISMATCH', `the event is ${band}, the order's amount is ${orderBand}`, ids); // 13
+  if (band !== orderBand) return toReview('PAYMENT_MISMATCH', `the event is ${band}, the order's amount is ${orderBand}`, found); // 13
   if (ctx.payment) { // 14
-    return toReview('ORDER_STATE_CONFLICT', `the order was already ${ctx.payment.status} by another requirement; a second payment may need a refund`, ids);
+    return toReview('ORDER_STATE_CONFLICT', `the order was already ${ctx.payment.status} by another requirement; a second payment may need a refund`, found);
   }
   if (order.status !== 'pending') { // 14
-    return toReview('ORDER_STATE_CONFLICT', `the order is ${order.status}, not pending`, ids);
+    return toReview('ORDER_STATE_CONFLICT', `the order is ${order.status}, not pending`, found);
   }
   const record: OrderPaymentRecord = {
     event_id: event.id, attempt_id: attempt.attempt_id, requirement_id: p.requirement_id, challenge_hash: p.challenge_hash,
@@ -350,7 +352,7 @@ export function decideOrderPayment(facts: OrderPaymentFacts): OrderPaymentDecisi
     kind: 'review',
     review: {
       event_id: event.id, event_type: event.type, code, reason, kind: c.kind,
-      order_id: null, requirement_id: null, challenge_hash: null, settlement_batch_id: null, ...ids,
+      order_id: null, requirement_id: null, challenge_hash: null, settlement_batch_id: null, confirmed: false, ...ids,
     },
   });
 

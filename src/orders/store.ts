@@ -152,6 +152,13 @@ export interface OrderPaymentReview {
   requirement_id: string | null;
   challenge_hash: string | null;
   settlement_batch_id: string | null;
+  /**
+   * True when Siglume's API confirmed the payment this review is about, and its terms (`confirm_payments` on,
+   * decided after that check: `PAYMENT_MISMATCH`, `ORDER_STATE_CONFLICT`): a refund may be owed. False when the
+   * review is of what an event claimed, which a test delivery forged with the merchant token can claim: check the
+   * requirement with Siglume before refunding. Set by the core on every review it makes; not stored in the table.
+   */
+  confirmed?: boolean;
 }
 
 /** A settled Micro / Nano batch, recorded by batch id (never matched to an order). */

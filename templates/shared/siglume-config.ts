@@ -40,9 +40,6 @@ function required(name: (typeof REQUIRED)[number]): string {
   return process.env[name]!;
 }
 
-/** Review codes decided after Siglume confirmed the payment (confirm_payments is on here): a refund may be owed. */
-const CONFIRMED_REVIEWS = new Set(['PAYMENT_MISMATCH', 'ORDER_STATE_CONFLICT']);
-
 /** The variable each option below is read from. */
 const VARIABLE_OF: Readonly<Record<string, string>> = {
   auth_token: 'SIGLUME_MERCHANT_AUTH_TOKEN',
@@ -110,12 +107,12 @@ export function createSiglumeCheckout(connection?: OrderStoreConnection, options
       ...(reconcileToken ? { reconcile_token: reconcileToken } : {}),
       onError: (error, context) => console.error('siglume checkout:', context, error),
       // A payment that could not be applied (a second payment, a re-priced or cancelled order, ...) is answered 204
-      // and kept in siglume_payment_reviews: the buyer may be owed a refund, so someone must see this line. Only
-      // PAYMENT_MISMATCH and ORDER_STATE_CONFLICT are of payments Siglume confirmed; the other codes name what an
-      // event claimed (anyone with the merchant token can have Siglume sign a test delivery), so check first.
+      // and kept in siglume_payment_reviews: the buyer may be owed a refund, so someone must see this line. Only a
+      // `confirmed` review is of a payment Siglume confirmed; the others are what an event claimed (anyone with the
+      // merchant token can have Siglume sign a test delivery), so check first.
       onReview: (review, context) =>
         console.warn(
-          `siglume checkout: PAYMENT NEEDS REVIEW (${CONFIRMED_REVIEWS.has(review.code) ? 'a refund may be owed' : 'not confirmed by Siglume: check the requirement with Siglume before any refund'}): ` +
+          `siglume checkout: PAYMENT NEEDS REVIEW (${review.confirmed ? 'a refund may be owed' : 'not confirmed by Siglume: check the requirement with Siglume before any refund'}): ` +
             `${review.code} order=${review.order_id ?? context.order_id ?? '(unknown)'} ` +
             `event=${review.event_id} requirement=${review.requirement_id ?? '(none)'} via=${context.operation}: ${review.reason}`,
         ),

@@ -69,9 +69,10 @@ describe('decideOrderPayment', () => {
       ['merchant', { merchant: 'shop_other' }, "merchant on the event is not Siglume's record"],
     ])("reviews an event whose %s is not Siglume's record as PAYMENT_NOT_CONFIRMED (PAYMENT_MISMATCH without confirmation)", async (_what, data, reason) => {
       const f = await facts('standard_settled', { data });
-      expect(decideOrderPayment(f)).toMatchObject({ kind: 'review', review: { code: 'PAYMENT_NOT_CONFIRMED', reason } });
+      expect(decideOrderPayment(f)).toMatchObject({ kind: 'review', review: { code: 'PAYMENT_NOT_CONFIRMED', reason, confirmed: false } });
       const unconfirmed = { ...f, policy: { ...policy, confirm_payments: false }, confirmation: { kind: 'not_requested' } as const };
-      expect(decideOrderPayment(unconfirmed)).toMatchObject({ kind: 'review', review: { code: 'PAYMENT_MISMATCH' } });
+      // The event's word alone: a mismatch, but not of a payment Siglume confirmed.
+      expect(decideOrderPayment(unconfirmed)).toMatchObject({ kind: 'review', review: { code: 'PAYMENT_MISMATCH', confirmed: false } });
     });
 
     it("reviews an event whose band is not the band Siglume reports as PAYMENT_NOT_CONFIRMED", async () => {
@@ -91,7 +92,7 @@ describe('decideOrderPayment', () => {
       const confirmation = { kind: 'session', session: { status: 'paid', requirement_id: 'req_1', ...terms } } as OrderPaymentConfirmation;
       // Siglume's event says what its record says.
       const d = decideOrderPayment({ ...(await facts('standard_settled', { data: terms })), confirmation });
-      expect(d).toMatchObject({ kind: 'review', review: { code: 'PAYMENT_MISMATCH', order_id: 'o1', reason } });
+      expect(d).toMatchObject({ kind: 'review', review: { code: 'PAYMENT_MISMATCH', order_id: 'o1', reason, confirmed: true } });
     });
 
     it('pays without asking only when confirmation is turned off', async () => {
@@ -156,7 +157,7 @@ describe('decideOrderPayment', () => {
   it('reviews order states that forbid the transition, and ignores the same payment seen again', async () => {
     const f = await facts('standard_settled');
     expect(decideOrderPayment({ ...f, payment: context({ paid_by: 'req_1' }) })).toEqual({ kind: 'ignore', reason: 'already_applied' });
-    expect(decideOrderPayment({ ...f, payment: context({ paid_by: 'req_0' }) })).toMatchObject({ review: { code: 'ORDER_STATE_CONFLICT' } });
+    expect(decideOrderPayment({ ...f, payment: context({ paid_by: 'req_0' }) })).toMatchObject({ review: { code: 'ORDER_STATE_CONFLICT', confirmed: true } });
     expect(decideOrderPayment({ ...f, payment: context({ status: 'other' }) })).toMatchObject({ review: { code: 'ORDER_STATE_CONFLICT' } });
     expect(decideOrderPayment({ ...f, payment: null })).toMatchObject({ review: { code: 'ORDER_NOT_FOUND' } });
     expect(decideOrderPayment({ ...f, payment: context({ attempt_status: 'superseded' }) })).toMatchObject({ review: { code: 'PAYMENT_MISMATCH' } });
